@@ -1,0 +1,136 @@
+/* ast.h — the syntax tree that the parser builds and the compiler reads.
+ *
+ * Nodes are allocated by the collector (GC_MALLOC) and never freed by hand.
+ * Every node carries the line and column (1-based, columns in bytes) of its
+ * first token, for error messages. Type annotations that Go programs carry
+ * (`func f(a int) int`, `var n int`) are parsed and dropped, except that a
+ * `var` declaration without a value keeps its type's name to make the zero
+ * value (TypeRef below).
+ */
+#ifndef CSP_AST_H
+#define CSP_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Node Node;
+
+typedef struct NodeList {
+    int n, cap;
+    Node **items;
+} NodeList;
+
+void nl_push(NodeList *l, Node *n);
+
+/* A type as written in `var x T` (only used for zero values):
+ *   "int" "float64" "string" "bool" "byte" "rune" ...: the name as written
+ *   "sync.Mutex", "strings.Builder", "time.Timer": qualified names
+ *   "[]" for any slice type, "map" for any map type, "chan" for any channel
+ *   type, "*" for pointers, "func" for function types, "" for none. */
+typedef const char *TypeRef;
+
+#define AST_KINDS(X)                                                           \
+    /* expressions */                                                          \
+    X(NIL) X(TRUE) X(FALSE)                                                    \
+    X(INT)     /* ival */                                                      \
+    X(FLOAT)   /* fval */                                                      \
+    X(STRING)  /* str, len (escapes decoded) */                                \
+    X(IDENT)   /* name */                                                      \
+    X(LIST)    /* list: items */                                               \
+    X(MAP)     /* list: keys and values interleaved k0 v0 k1 v1 ... */         \
+    X(FUNC)    /* func: a function literal */                                  \
+    X(UNARY)   /* op (TK_MINUS TK_NOT TK_XOR TK_PLUS), a */                    \
+    X(BINARY)  /* op (a Token: TK_PLUS ... TK_ANDAND TK_OROR), a, b */         \
+    X(CALL)    /* a: callee; list: args; spread: last arg is `x...` */         \
+    X(INDEX)   /* a[b] */                                                      \
+    X(SLICE)   /* a[b:c], b and/or c may be NULL */                            \
+    X(FIELD)   /* a.name */                                                    \
+    X(RECV)    /* <-a */                                                       \
+    X(TYPEEXPR) /* a type used as a value (make(map[string]int), []int{}),    \
+                   type in name */                                             \
+    /* statements */                                                           \
+    X(EXPRSTMT) /* a */                                                        \
+    X(ASSIGN)   /* list = list2; op: TK_ASSIGN or a compound TK_PLUSEQ ... */  \
+    X(DEFINE)   /* list (IDENTs) := list2 */                                   \
+    X(VAR)      /* list (IDENTs), list2 (values, may be empty), type */        \
+    X(CONST)    /* list (IDENTs), list2 (values) */                            \
+    X(INCDEC)   /* a, op TK_INC or TK_DEC */                                   \
+    X(SEND)     /* a <- b */                                                   \
+    X(BLOCK)    /* list: statements */                                         \
+    X(IF)       /* init (may be NULL), a: cond, body: then, els: else (BLOCK  \
+                   or IF, or NULL) */                                          \
+    X(FOR)      /* init, a: cond, post (each may be NULL), body, label */      \
+    X(RANGE)    /* key, val: IDENT or lvalue or NULL; define: := vs =; a: the \
+                   ranged expression; body; label */                          \
+    X(SWITCH)   /* init, a: tag (may be NULL), list: CASE nodes, label */      \
+    X(CASE)     /* list: case expressions (empty: default); body */          \
+    X(SELECT)   /* list: COMM nodes, label */                                  \
+    X(COMM)     /* a select case. op: COMM_SEND (a <- b), COMM_RECV (a: the  \
+                   channel, list: 0-2 lvalues or IDENTs, define: := vs =),    \
+                   COMM_DEFAULT; body */                                      \
+    X(RETURN)   /* list */                                                     \
+    X(BREAK)    /* name: label or NULL */                                      \
+    X(CONTINUE) /* name: label or NULL */                                      \
+    X(GO)       /* a: a CALL node */                                           \
+    X(DEFER)    /* a: a CALL node */                                           \
+    X(LABELED)  /* name, body: the statement */                                \
+    X(FUNCDECL) /* name, func */                                               \
+    X(FILE)     /* list: top-level statements and declarations */
+
+enum { COMM_SEND = 1, COMM_RECV = 2, COMM_DEFAULT = 3 };
+
+/* Operators in UNARY, BINARY, ASSIGN and INCDEC are the parser's token codes
+ * (grammar.h, generated by lemon with %token_prefix TK_):
+ *   binary: TK_PLUS TK_MINUS TK_STAR TK_SLASH TK_PERCENT TK_AMP TK_PIPE
+ *           TK_CARET TK_SHL TK_SHR TK_ANDNOT TK_ANDAND TK_OROR TK_EQ TK_NE
+ *           TK_LT TK_LE TK_GT TK_GE
+ *   unary:  TK_MINUS TK_PLUS TK_NOT TK_CARET (bitwise complement)
+ *   assign: TK_ASSIGN TK_PLUSEQ TK_MINUSEQ TK_STAREQ TK_SLASHEQ TK_PERCENTEQ
+ *           TK_AMPEQ TK_PIPEEQ TK_CARETEQ TK_SHLEQ TK_SHREQ TK_ANDNOTEQ
+ *   incdec: TK_INC TK_DEC
+ */
+
+typedef enum {
+#define X(name) N_##name,
+    AST_KINDS(X)
+#undef X
+        N__COUNT
+} NodeKind;
+
+extern const char *const node_kind_names[N__COUNT];
+
+/* A function literal or declaration. */
+typedef struct FuncInfo {
+    NodeList params; /* IDENT nodes ("_" allowed) */
+    bool variadic;   /* the last param is `xs...` */
+    Node *body;      /* BLOCK */
+    const char *name; /* declared name, or NULL for a literal */
+    int end_line;
+} FuncInfo;
+
+struct Node {
+    NodeKind kind;
+    int line, col;
+    int op; /* a Token (TK_* from the generated parser header) */
+    bool define;
+    bool spread;
+    const char *name;
+    const char *label; /* for FOR RANGE SWITCH SELECT: the label on them */
+    TypeRef type;
+    int64_t ival;
+    double fval;
+    const char *str;
+    size_t len;
+    Node *a, *b, *c;
+    Node *init, *post, *body, *els, *key, *val;
+    NodeList list, list2;
+    FuncInfo *func;
+};
+
+Node *ast_new(NodeKind kind, int line, int col);
+
+/* Print a tree (for debugging and the parser's unit tests). */
+void ast_dump(const Node *n, int indent, void (*out)(const char *s, void *ctx), void *ctx);
+
+#endif

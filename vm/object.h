@@ -1,0 +1,305 @@
+/* object.h — heap objects: strings, lists, maps, functions, cells, boxed
+ * numbers, errors, modules and native objects.
+ *
+ * Every heap object starts with an Obj header and is allocated by the Boehm
+ * collector (GC_MALLOC, or GC_MALLOC_ATOMIC when it holds no pointers). There
+ * is no free: unreachable objects are collected.
+ *
+ * Concurrency contract (rule 3 of the core): a script may use one list or map
+ * from several OS threads without a lock. That is a bug in the script, but it
+ * must never crash the interpreter. So:
+ *   - a list's or map's elements live in one separate storage object that
+ *     records its own capacity; a reader loads the storage pointer once and
+ *     bounds-checks against that storage's capacity, so a racing append that
+ *     swaps in bigger storage can lose an update but never make a reader index
+ *     past the end of the storage it holds;
+ *   - storage is only ever replaced, never shrunk in place;
+ *   - map writers set ObjMap.writing; a writer that finds it set reports
+ *     `fatal error: concurrent map writes` (as Go does; best effort).
+ * Strings, protos, natives and modules never change after creation.
+ */
+#ifndef CSP_OBJECT_H
+#define CSP_OBJECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "value.h"
+
+/* Object kinds; the X-macro gives the enum and the kind names used by
+ * type() and error messages. */
+#define OBJ_KINDS(X)                                                           \
+    X(STRING, "string")                                                        \
+    X(LIST, "list")                                                            \
+    X(MAP, "map")                                                              \
+    X(CLOSURE, "func")                                                         \
+    X(NATIVE, "func")                                                          \
+    X(BOUND, "func")                                                           \
+    X(PROTO, "proto")                                                          \
+    X(CELL, "cell")                                                            \
+    X(BOXINT, "int")                                                           \
+    X(BOXFLOAT, "float")                                                       \
+    X(ERROR, "error")                                                          \
+    X(MODULE, "module")                                                        \
+    X(CHAN, "chan")                                                            \
+    X(OBJECT, "object")
+
+typedef enum {
+#define X(name, str) OBJ_##name,
+    OBJ_KINDS(X)
+#undef X
+        OBJ__COUNT
+} ObjKind;
+
+typedef struct Obj {
+    uint32_t kind;  /* ObjKind; never changes */
+    uint32_t flags; /* kind-specific */
+} Obj;
+
+static inline bool v_is_obj(Value v, ObjKind k) { return v_is_ptr(v) && ((Obj *)v_ptr(v))->kind == (uint32_t)k; }
+static inline Obj *v_obj(Value v) { return (Obj *)v_ptr(v); }
+
+/* ---- numbers ---------------------------------------------------------- */
+
+typedef struct ObjBoxInt {
+    Obj h;
+    int64_t i;
+} ObjBoxInt;
+
+typedef struct ObjBoxFloat {
+    Obj h;
+    double d;
+} ObjBoxFloat;
+
+Value v_make_int(int64_t i);  /* inline when it fits in 63 bits, else boxed */
+Value v_make_float(double d); /* flonum when it can, else boxed */
+static inline bool v_is_anyint(Value v) { return v_is_int(v) || v_is_obj(v, OBJ_BOXINT); }
+static inline bool v_is_anyfloat(Value v) { return v_is_flonum(v) || v_is_obj(v, OBJ_BOXFLOAT); }
+static inline int64_t v_anyint(Value v) { return v_is_int(v) ? v_int(v) : ((ObjBoxInt *)v_ptr(v))->i; }
+static inline double v_anyfloat(Value v) { return v_is_flonum(v) ? v_flonum(v) : ((ObjBoxFloat *)v_ptr(v))->d; }
+
+/* ---- strings ---------------------------------------------------------- */
+
+/* Immutable bytes, NUL-terminated for C's convenience (len excludes it). */
+typedef struct ObjString {
+    Obj h;
+    uint32_t hash; /* 0 until computed; racing writers store the same value */
+    uint32_t pad;
+    size_t len;
+    char data[];
+} ObjString;
+
+ObjString *str_new(const char *s, size_t len);
+ObjString *str_cstr(const char *s);
+ObjString *str_alloc(size_t len); /* data uninitialised (NUL at len set) */
+ObjString *str_concat(const ObjString *a, const ObjString *b);
+ObjString *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+uint32_t str_hash(ObjString *s);
+bool str_eq(const ObjString *a, const ObjString *b);
+static inline ObjString *v_str(Value v) { return (ObjString *)v_ptr(v); }
+static inline bool v_is_str(Value v) { return v_is_obj(v, OBJ_STRING); }
+static inline Value v_cstr(const char *s) { return v_from_ptr(str_cstr(s)); }
+
+/* ---- lists ------------------------------------------------------------ */
+
+typedef struct ListStore {
+    size_t cap;     /* number of slots in items; never changes */
+    Value items[];
+} ListStore;
+
+typedef struct ObjList {
+    Obj h;
+    size_t len;       /* unlocked; racy scripts may lose updates. Readers
+                         also check against store->cap */
+    ListStore *store; /* unlocked; replaced (never shrunk) on growth */
+} ObjList;
+
+ObjList *list_new(size_t len, size_t cap); /* len items, all nil */
+ObjList *list_from(const Value *items, size_t n);
+void list_append(ObjList *l, Value v);
+void list_reserve(ObjList *l, size_t cap);
+/* Bounds-checked read/write; return false when i is out of range. */
+bool list_get(ObjList *l, int64_t i, Value *out);
+bool list_set(ObjList *l, int64_t i, Value v);
+ObjList *list_slice(ObjList *l, size_t lo, size_t hi); /* new list; caller checked bounds */
+static inline ObjList *v_list(Value v) { return (ObjList *)v_ptr(v); }
+
+/* ---- maps ------------------------------------------------------------- */
+
+/* Insertion-ordered hash map (compact layout, like CPython's dict): entries
+ * in insertion order, plus an open-addressing index of int32 slots. A
+ * deleted entry keeps its place with key V_UNDEF until the next resize.
+ * Keys are nil, bool, int, float or string; a float key with an integral
+ * value is stored as the int (so m[1] and m[1.0] are one entry). */
+typedef struct MapEntry {
+    Value key; /* V_UNDEF: deleted */
+    Value val;
+    uint64_t hash;
+} MapEntry;
+
+typedef struct MapStore {
+    uint32_t cap;   /* entries capacity; never changes */
+    uint32_t used;  /* entries used, deleted ones included */
+    uint32_t mask;  /* index slots - 1 (a power of two minus one) */
+    uint32_t pad;
+    int32_t *index; /* mask+1 slots: -1 empty, else entry number */
+    MapEntry entries[];
+} MapStore;
+
+typedef struct ObjMap {
+    Obj h;
+    uint32_t len;     /* live entries; unlocked (racy scripts may lose updates) */
+    uint32_t writing; /* nonzero while a writer is inside; atomic exchange */
+    MapStore *store;  /* unlocked; replaced on growth, NULL when empty */
+} ObjMap;
+
+ObjMap *map_new(size_t hint);
+/* Lookups return false when absent. Keys that cannot be map keys (list,
+ * map, func, ...) make map_set return MAP_BADKEY; map_get just misses. */
+bool map_get(ObjMap *m, Value key, Value *out);
+typedef enum { MAP_OK, MAP_BADKEY, MAP_CONCURRENT } MapStatus;
+MapStatus map_set(ObjMap *m, Value key, Value val);
+MapStatus map_delete(ObjMap *m, Value key);
+bool map_get_cstr(ObjMap *m, const char *key, Value *out);
+/* Iteration: *cursor starts at 0; returns false at the end. Sees entries
+ * added during iteration; skips deleted ones. */
+bool map_next(ObjMap *m, size_t *cursor, Value *key, Value *val);
+bool map_key_ok(Value key);
+static inline ObjMap *v_map(Value v) { return (ObjMap *)v_ptr(v); }
+
+/* ---- functions -------------------------------------------------------- */
+
+struct Thread;
+
+/* A native (C) function. args[0..nargs-1] point into the caller's register
+ * window: they stay valid until the native calls back into the VM
+ * (vm_call), which may move the value stack — copy what you need first.
+ * Results go to rets[0..n-1] (at most NATIVE_MAX_RETS); returns n >= 0, or
+ * -1 after vm_panic*() has recorded a panic. */
+#define NATIVE_MAX_RETS 8
+typedef int (*NativeFn)(struct Thread *t, Value *args, int nargs, Value *rets);
+
+typedef struct ObjNative {
+    Obj h;
+    NativeFn fn;
+    const char *name; /* as shown in tracebacks: "fmt.Println" */
+    int16_t min_args; /* argument count checks done by the VM before the call */
+    int16_t max_args; /* -1: variadic */
+    Value data;       /* bound data for the native (e.g. an ffi function) */
+} ObjNative;
+
+ObjNative *native_new(const char *name, NativeFn fn, int min_args, int max_args);
+
+typedef struct UpvalDesc {
+    uint8_t from_parent_reg; /* 1: the parent's register idx holds the Cell;
+                                0: the parent's upvalue idx */
+    uint8_t idx;
+} UpvalDesc;
+
+/* A compiled function. Immutable once the compiler returns it. */
+typedef struct ObjProto {
+    Obj h;
+    uint32_t *code;
+    int32_t *lines; /* source line of each instruction */
+    int ncode;
+    Value *k; /* constants */
+    int nk;
+    struct ObjProto **protos; /* nested function literals */
+    int nprotos;
+    UpvalDesc *upvals;
+    int nupvals;
+    uint8_t nparams; /* includes the variadic list parameter */
+    uint8_t variadic;
+    uint8_t maxregs;
+    uint8_t is_main; /* the top-level chunk of a script or REPL line */
+    /* Bitmask over params: bit i set = param i is captured by a closure and
+     * must be wrapped in a Cell on entry (params >= 64: see cellparams). */
+    uint64_t cellparams;
+    ObjString *name; /* "main.fib", "main.func1", "main" */
+    ObjString *file;
+    int line;
+} ObjProto;
+
+typedef struct ObjCell {
+    Obj h;
+    Value v; /* a captured variable; plain word stores, racy like Go's */
+} ObjCell;
+
+typedef struct ObjClosure {
+    Obj h;
+    ObjProto *proto;
+    int nupvals;
+    ObjCell *upvals[];
+} ObjClosure;
+
+/* A method value (receiver plus method), made by `f := obj.Method` and by
+ * `defer obj.Method(...)`. */
+typedef struct ObjBound {
+    Obj h;
+    Value recv;
+    Value fn; /* an ObjNative taking the receiver as args[0] */
+} ObjBound;
+
+ObjCell *cell_new(Value v);
+
+/* ---- errors ----------------------------------------------------------- */
+
+/* An error value: `errors.New`, `fmt.Errorf`, runtime panics. Prints as its
+ * message; has .Error(). */
+typedef struct ObjError {
+    Obj h;
+    ObjString *msg;
+    uint32_t runtime; /* 1 for runtime errors ("runtime error: ...") */
+    uint32_t pad;
+} ObjError;
+
+ObjError *error_new(ObjString *msg, bool runtime);
+Value v_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- native objects and modules --------------------------------------- */
+
+/* A method of a native class: args[0] is the receiver. */
+typedef struct MethodDef {
+    const char *name;
+    NativeFn fn;
+    int16_t min_args; /* not counting the receiver */
+    int16_t max_args; /* -1: variadic */
+} MethodDef;
+
+typedef struct ObjClass {
+    const char *name;         /* type() of instances: "sync.Mutex" */
+    const MethodDef *methods; /* NULL-name terminated */
+    /* Field read (`timer.C`): return V_UNDEF when there is no such field. */
+    Value (*get_field)(Value self, ObjString *name);
+} ObjClass;
+
+/* A native object: a class and an opaque payload that the class owns. */
+typedef struct ObjObject {
+    Obj h;
+    const ObjClass *cls;
+    void *payload;
+} ObjObject;
+
+ObjObject *object_new(const ObjClass *cls, void *payload);
+/* The ObjNative for `name` on cls (cached per class/name), or NULL. */
+ObjNative *class_method(const ObjClass *cls, ObjString *name);
+
+/* A built-in module: fmt, strings, ... Members are fixed at start-up. */
+typedef struct ObjModule {
+    Obj h;
+    const char *name;
+    ObjMap *members; /* name -> Value; read-only after start-up */
+} ObjModule;
+
+/* ---- general ---------------------------------------------------------- */
+
+/* type(v): "nil" "bool" "int" "float" "string" "list" "map" "func" "chan",
+ * "error", or the class name. */
+const char *v_type_name(Value v);
+/* == as the language defines it: numbers by value across int/float,
+ * strings and bools by value, everything else by identity. */
+bool v_equal(Value a, Value b);
+/* Hash consistent with v_equal for valid map keys. */
+uint64_t v_hash(Value key);
+
+#endif

@@ -1,0 +1,136 @@
+/* vm.h — the interpreter: the shared runtime state, one goroutine's
+ * interpreter state (Thread), calls, panics and the API natives use.
+ *
+ * Ownership: a Runtime is created once per process (or per REPL) and is
+ * shared by every OS thread that runs csp code. A Thread is the interpreter
+ * state of one goroutine; only the OS thread currently running that
+ * goroutine touches it (goroutines migrate between OS threads, so nothing
+ * here may be kept in C thread-locals across a blocking point).
+ *
+ * Failure: a script's error is a csp panic. Natives report one by calling
+ * vm_panic*() and returning -1; the interpreter unwinds, running defers,
+ * until a deferred call recovers or the goroutine dies (then the process
+ * prints the panic and a traceback and exits 2). A broken invariant is
+ * csp_fatal(), which stops the process.
+ */
+#ifndef CSP_VM_H
+#define CSP_VM_H
+
+#include <pthread.h>
+#include <stdio.h>
+
+#include "object.h"
+
+typedef enum {
+#define ERR(name, msg) E_##name,
+#include "errors.def"
+#undef ERR
+    E__COUNT
+} ErrCode;
+
+extern const char *const err_formats[E__COUNT];
+
+/* Shared runtime state. Locking: see each field. */
+typedef struct Runtime {
+    /* Globals: one slot per top-level name. The slot array is replaced
+     * (never shrunk) when the REPL adds names; slots are plain words (racy
+     * scripts may lose updates, never tear). Growth and the name table are
+     * guarded by globals_lock; reads of `globals` take no lock. */
+    pthread_mutex_t globals_lock;
+    ListStore *globals;      /* slot values; cap = slots allocated */
+    ObjMap *global_names;    /* name -> int slot index; globals_lock */
+    ObjList *global_order;   /* slot -> name (for messages); globals_lock */
+    ObjMap *universe;        /* predeclared names (builtins, modules) ->
+                                value; read-only after start-up */
+    ObjList *args;           /* os.Args; read-only after start-up */
+    pthread_mutex_t out_lock; /* serialises whole writes to stdout */
+    int exit_code;           /* set by os.Exit before exiting */
+} Runtime;
+
+/* One call frame. Offsets, not pointers: the value stack may move. */
+typedef struct Frame {
+    ObjClosure *cl;       /* NULL for a native frame */
+    const uint32_t *pc;   /* saved pc (next instruction) */
+    size_t base;          /* R[0] = stack[base] */
+    int nwant;            /* results the caller wants (-1: all) */
+    size_t ret_to;        /* where the results go in the caller's window */
+    struct Defer *defers; /* pending defers of this frame, LIFO */
+    int native_depth;     /* C-level re-entries below this frame */
+} Frame;
+
+typedef struct Defer {
+    struct Defer *next;
+    Value fn;
+    int nargs;
+    Value args[];
+} Defer;
+
+/* The interpreter state of one goroutine. Touched only by the OS thread
+ * running it, except `preempt` (written by the monitor thread; relaxed
+ * atomic; read at safepoints). */
+typedef struct Thread {
+    Runtime *rt;
+    Value *stack; /* value stack (GC_MALLOC'd, scanned) */
+    size_t stack_cap;
+    size_t top; /* first free slot; also "top" of opcodes.def */
+    Frame *frames;
+    int nframes, frames_cap;
+    volatile int preempt; /* safepoint flag: see above */
+    /* Panic state. */
+    bool panicking;
+    bool recovered;
+    Value panic_val;
+    ObjList *panic_trace; /* traceback captured where the panic started */
+    int c_depth;          /* nested vm_call depth (C stack use) */
+    int64_t id;           /* goroutine id: 1 for main */
+    Value rets[NATIVE_MAX_RETS];
+    void *sched; /* the scheduler's goroutine record (runtime issue) */
+} Thread;
+
+/* Limits, each for a reason: */
+#define VM_MAX_FRAMES 100000 /* deep enough for real recursion, bounded so
+                                runaway recursion is a panic, not OOM */
+#define VM_MAX_C_DEPTH 200   /* nested native->csp calls; each costs C stack */
+
+Runtime *rt_new(void);
+/* Register a predeclared name (builtin or module). Start-up only. */
+void rt_define(Runtime *rt, const char *name, Value v);
+/* Slot for a global name, creating it (nil) if new. Thread-safe. */
+int rt_global_slot(Runtime *rt, ObjString *name);
+ObjModule *module_new(const char *name);
+void module_add(ObjModule *m, const char *name, Value v);
+void module_add_fn(ObjModule *m, const char *name, NativeFn fn, int min_args, int max_args);
+
+Thread *thread_new(Runtime *rt);
+
+/* Run a main chunk (top-level code, then main() if defined). Returns the
+ * process exit code: 0, or 2 after an unrecovered panic (already printed). */
+int vm_run_main(Thread *t, ObjProto *main);
+
+/* Call fn with args from C. Returns the number of results (in t->rets,
+ * at most NATIVE_MAX_RETS kept), or -1 if it panicked (the panic stays
+ * recorded in t, so a native can just return -1 to propagate it). */
+int vm_call(Thread *t, Value fn, const Value *args, int nargs);
+
+/* Record a panic. All return -1 so natives can `return vm_panic...`. */
+int vm_panic(Thread *t, Value v);
+int vm_panicf(Thread *t, ErrCode code, ...);          /* runtime error value */
+int vm_panic_msg(Thread *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Type-check helpers for natives: panic E_ARG_TYPE and return false. */
+bool vm_check_arg(Thread *t, const char *fname, Value *args, int i, ObjKind kind);
+bool vm_check_int(Thread *t, const char *fname, Value *args, int i, int64_t *out);
+bool vm_check_num(Thread *t, const char *fname, Value *args, int i, double *out);
+bool vm_check_str(Thread *t, const char *fname, Value *args, int i, ObjString **out);
+
+/* The recover() builtin's semantics live in the VM. */
+Value vm_recover(Thread *t);
+
+/* Print "panic: ..." and the traceback of t to stderr. */
+void vm_print_panic(Thread *t);
+
+_Noreturn void csp_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Thread-safe whole write to stdout. */
+void rt_write_out(Runtime *rt, const char *s, size_t n);
+
+#endif

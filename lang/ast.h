@@ -6,6 +6,26 @@
  * (`func f(a int) int`, `var n int`) are parsed and dropped, except that a
  * `var` declaration without a value keeps its type's name to make the zero
  * value (TypeRef below).
+ *
+ * What the parser normalizes away (so the compiler never sees it):
+ *   - `nil` `true` `false` are NIL/TRUE/FALSE nodes, never IDENTs;
+ *   - parentheses leave no node; `&x` is just x (what Go programs take the
+ *     address of is a reference here already); `-` applied to an INT or
+ *     FLOAT literal is folded into the literal (so -9223372036854775808 is
+ *     an INT); rune literals are INTs;
+ *   - `var (...)` / `const (...)` groups are spliced into the enclosing
+ *     list as separate VAR/CONST nodes; `package` and `import` leave none;
+ *   - a const spec without values gets the previous spec's expressions
+ *     (and type) with `iota` replaced by the spec's index, so every CONST
+ *     has its values in list2;
+ *   - result types and result names are dropped (a bare `return` in a
+ *     function with named results returns nothing);
+ *   - `chan()` / `chan(n)` are CALLs of IDENT "chan"; conversions are CALLs
+ *     (`float64(x)`: callee IDENT; `[]byte(s)`: callee TYPEEXPR).
+ * The tree's depth is bounded only by the parser's limits (10000 open
+ * brackets, a parser stack of 160000 entries: PARSE_MAX_NEST and
+ * PARSE_MAX_STACK in lexer.re), so a recursive walk must bound its own
+ * depth.
  */
 #ifndef CSP_AST_H
 #define CSP_AST_H
@@ -23,11 +43,17 @@ typedef struct NodeList {
 
 void nl_push(NodeList *l, Node *n);
 
-/* A type as written in `var x T` (only used for zero values):
- *   "int" "float64" "string" "bool" "byte" "rune" ...: the name as written
+/* A type as written (var declarations, make/new arguments, typed
+ * composite literals), normalized to Go's spelling:
+ *   "int" "float64" "string" "bool" "byte" "rune" "any" "error" ...: the
+ *     name as written
  *   "sync.Mutex", "strings.Builder", "time.Timer": qualified names
- *   "[]" for any slice type, "map" for any map type, "chan" for any channel
- *   type, "*" for pointers, "func" for function types, "" for none. */
+ *   composite types in full: "[]int" "[5]int" "map[string][]int"
+ *     "chan int" "chan<- int" "<-chan int" "*T" "interface{}" "struct{}";
+ *     every function type is just "func"
+ *   NULL when no type was written.
+ * Only a text that starts with a letter and contains a dot names a module
+ * member: "[]sync.Mutex" and "*sync.Mutex" are a slice and a pointer. */
 typedef const char *TypeRef;
 
 #define AST_KINDS(X)                                                           \
@@ -37,45 +63,52 @@ typedef const char *TypeRef;
     X(FLOAT)   /* fval */                                                      \
     X(STRING)  /* str, len (escapes decoded) */                                \
     X(IDENT)   /* name */                                                      \
-    X(LIST)    /* list: items */                                               \
-    X(MAP)     /* list: keys and values interleaved k0 v0 k1 v1 ... */         \
+    X(LIST)    /* list: items; type: "[]T"/"[N]T" when written typed        \
+                  (`[]int{1}`, elided inner `{1}` too), else NULL; op:        \
+                  TK_LBRACE_LIT when written `{a, b}` without a type */       \
+    X(MAP)     /* list: keys and values interleaved k0 v0 k1 v1 ...; type:    \
+                  "map[K]V" (or "struct{}" for `struct{}{}`) when typed; op:  \
+                  TK_LBRACE_LIT for an untyped `{...}` */                     \
     X(FUNC)    /* func: a function literal */                                  \
-    X(UNARY)   /* op (TK_MINUS TK_NOT TK_XOR TK_PLUS), a */                    \
+    X(UNARY)   /* op (TK_MINUS TK_NOT TK_CARET TK_PLUS), a */                  \
     X(BINARY)  /* op (a Token: TK_PLUS ... TK_ANDAND TK_OROR), a, b */         \
     X(CALL)    /* a: callee; list: args; spread: last arg is `x...` */         \
     X(INDEX)   /* a[b] */                                                      \
     X(SLICE)   /* a[b:c], b and/or c may be NULL */                            \
     X(FIELD)   /* a.name */                                                    \
     X(RECV)    /* <-a */                                                       \
-    X(TYPEEXPR) /* a type used as a value (make(map[string]int), []int{}),    \
-                   type in name */                                             \
+    X(TYPEEXPR) /* a type used as a value (make(map[string]int), new(T),     \
+                   []byte(s)): its TypeRef text in both name and type */      \
     /* statements */                                                           \
     X(EXPRSTMT) /* a */                                                        \
     X(ASSIGN)   /* list = list2; op: TK_ASSIGN or a compound TK_PLUSEQ ... */  \
     X(DEFINE)   /* list (IDENTs) := list2 */                                   \
-    X(VAR)      /* list (IDENTs), list2 (values, may be empty), type */        \
-    X(CONST)    /* list (IDENTs), list2 (values) */                            \
+    X(VAR)      /* list (IDENTs), list2 (values, may be empty), type (as      \
+                   written, also with values; NULL if none) */                \
+    X(CONST)    /* list (IDENTs), list2 (values, iota expanded), type */       \
     X(INCDEC)   /* a, op TK_INC or TK_DEC */                                   \
     X(SEND)     /* a <- b */                                                   \
-    X(BLOCK)    /* list: statements */                                         \
+    X(BLOCK)    /* list: statements; ival: the line of its closing `}` (of    \
+                   the last statement, for a case's body) */                  \
     X(IF)       /* init (may be NULL), a: cond, body: then, els: else (BLOCK  \
                    or IF, or NULL) */                                          \
     X(FOR)      /* init, a: cond, post (each may be NULL), body, label */      \
     X(RANGE)    /* key, val: IDENT or lvalue or NULL; define: := vs =; a: the \
                    ranged expression; body; label */                          \
     X(SWITCH)   /* init, a: tag (may be NULL), list: CASE nodes, label */      \
-    X(CASE)     /* list: case expressions (empty: default); body */          \
+    X(CASE)     /* list: case expressions (empty: default); body: BLOCK */   \
     X(SELECT)   /* list: COMM nodes, label */                                  \
     X(COMM)     /* a select case. op: COMM_SEND (a <- b), COMM_RECV (a: the  \
                    channel, list: 0-2 lvalues or IDENTs, define: := vs =),    \
-                   COMM_DEFAULT; body */                                      \
+                   COMM_DEFAULT; body: BLOCK */                               \
     X(RETURN)   /* list */                                                     \
     X(BREAK)    /* name: label or NULL */                                      \
     X(CONTINUE) /* name: label or NULL */                                      \
     X(GO)       /* a: a CALL node */                                           \
     X(DEFER)    /* a: a CALL node */                                           \
-    X(LABELED)  /* name, body: the statement */                                \
-    X(FUNCDECL) /* name, func */                                               \
+    X(LABELED)  /* name, body: the statement (an empty BLOCK for a label   \
+                   at the end of a block) */                                  \
+    X(FUNCDECL) /* name, func (func->name is the name too) */                  \
     X(FILE)     /* list: top-level statements and declarations */
 
 enum { COMM_SEND = 1, COMM_RECV = 2, COMM_DEFAULT = 3 };
@@ -102,11 +135,11 @@ extern const char *const node_kind_names[N__COUNT];
 
 /* A function literal or declaration. */
 typedef struct FuncInfo {
-    NodeList params; /* IDENT nodes ("_" allowed) */
+    NodeList params; /* IDENT nodes ("_" allowed; unnamed ones are "_") */
     bool variadic;   /* the last param is `xs...` */
     Node *body;      /* BLOCK */
     const char *name; /* declared name, or NULL for a literal */
-    int end_line;
+    int end_line;    /* the line of the body's closing `}` */
 } FuncInfo;
 
 struct Node {

@@ -26,4 +26,48 @@ void fmt_float(Buf *b, double d);
  * Go's Sprintf; they print %!d(string=x) and so on). */
 int fmt_format(Thread *t, Buf *b, const char *fmt, size_t fmtlen, const Value *args, int nargs);
 
+/* ---- make(), new() and zero values ------------------------------------ */
+
+/* The zero value of a type written as Go source text: "int" "float64"
+ * "string" "bool" ... give 0, 0.0, "", false; "[]T", "map[K]V", "chan T",
+ * "*T", "func...", "error", "any" give nil; a qualified name "pkg.Type"
+ * calls the module's constructor pkg.Type() (so "sync.WaitGroup" and
+ * "strings.Builder" give ready objects). Returns -1 after a panic. */
+int stdlib_zero_value(Thread *t, const char *type, size_t len, Value *out);
+
+/* ---- shared by the stdlib's files -------------------------------------- */
+
+/* fmt.Print / fmt.Println of several operands into b. */
+void fmt_print(Buf *b, const Value *args, int nargs);
+void fmt_println(Buf *b, const Value *args, int nargs);
+/* strconv.AppendFloat: fmt 'e' 'E' 'f' 'g' 'G' 'b' 'x' 'X'; prec < 0 for
+ * the shortest round-trip digits; bitsize 32 or 64. */
+void fmt_ftoa(Buf *b, double v, int fmt, int prec, int bitsize);
+/* strconv.Quote (QuoteToASCII when ascii_only) and strconv.QuoteRune. */
+void fmt_quote(Buf *b, const char *s, size_t n, bool ascii_only);
+void fmt_quote_rune(Buf *b, int64_t r, bool ascii_only);
+
+/* UTF-8, as Go's unicode/utf8: an invalid byte decodes as U+FFFD, width 1. */
+#define UTF8_ERROR 0xFFFD
+int utf8_decode(const char *s, size_t n, int32_t *r); /* bytes used; 0 iff n == 0 */
+int utf8_encode(char *out, int64_t r);                /* 1..4 bytes; invalid -> U+FFFD */
+bool utf8_valid_rune(int64_t r);
+size_t utf8_count(const char *s, size_t n);
+bool unicode_is_space(int32_t r); /* unicode.IsSpace */
+bool unicode_is_print(int32_t r); /* unicode.IsPrint (approximate above Latin-1) */
+
+/* An error value (not a panic) with the message of an errors.def entry. */
+Value stdlib_error(ErrCode code, ...);
+/* Writers for fmt.Fprint*: append to a strings.Builder (false: w is not
+ * one); write to an os.File (1: w is not one, 0: written, -1: panicked). */
+bool strings_builder_write(Value w, const char *s, size_t n);
+int os_file_write(Thread *t, Value w, const char *s, size_t n);
+/* strconv's parsers. Base 0 lets the prefix decide (0x 0o 0b 0) and allows
+ * '_' between digits, as Go's ParseInt; bits 0 means 64. On NUM_RANGE the
+ * result is clamped (ints) or +-Inf (floats), as Go's. */
+typedef enum { NUM_OK, NUM_SYNTAX, NUM_RANGE } NumStatus;
+NumStatus strconv_parse_int(const char *s, size_t n, int base, int bits, int64_t *out);
+NumStatus strconv_parse_uint(const char *s, size_t n, int base, int bits, uint64_t *out);
+NumStatus strconv_parse_float(const char *s, size_t n, int bits, double *out);
+
 #endif

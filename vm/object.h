@@ -96,6 +96,9 @@ ObjString *str_concat(const ObjString *a, const ObjString *b);
 ObjString *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint32_t str_hash(ObjString *s);
 bool str_eq(const ObjString *a, const ObjString *b);
+/* The hash str_hash gives a string holding these bytes (never 0), so a
+ * C string can be looked up without building an ObjString. */
+uint32_t str_hash_bytes(const char *s, size_t len);
 static inline ObjString *v_str(Value v) { return (ObjString *)v_ptr(v); }
 static inline bool v_is_str(Value v) { return v_is_obj(v, OBJ_STRING); }
 static inline Value v_cstr(const char *s) { return v_from_ptr(str_cstr(s)); }
@@ -189,6 +192,10 @@ typedef struct ObjNative {
 } ObjNative;
 
 ObjNative *native_new(const char *name, NativeFn fn, int min_args, int max_args);
+/* Obj.flags of the ObjNative that class_method returns: args[0] is the
+ * receiver and min_args/max_args count it (MethodDef's plus one), so the VM
+ * checks a method call like any native call; subtract one for messages. */
+#define NATIVE_METHOD 1u
 
 typedef struct UpvalDesc {
     uint8_t from_parent_reg; /* 1: the parent's register idx holds the Cell;

@@ -14,7 +14,7 @@
  *                                                               complement: v = i<<1 | 1
  *   rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr  1  0  flonum: a double whose
  *                                                               exponent is in [2^-255,
- *                                                               2^256), rotated (below)
+ *                                                               2^257), rotated (below)
  *   0 ... 0000 0100 false (0x04)    0 ... 0000 1100 true (0x0C)
  *   0 ... 0001 0100 V_UNDEF (0x14): internal marker (empty/deleted map slot,
  *                                   missing argument); never seen by a script.

@@ -45,6 +45,12 @@ typedef struct Runtime {
     ObjList *args;           /* os.Args; read-only after start-up */
     pthread_mutex_t out_lock; /* serialises whole writes to stdout */
     int exit_code;           /* set by os.Exit before exiting */
+    int64_t next_goid;       /* last goroutine id handed out; atomic add */
+    /* Called by vm_safepoint when a goroutine is asked to yield (the
+     * scheduler's preemption). Set once at start-up, before any goroutine
+     * runs; read without a lock. NULL: just clear the flag. */
+    void (*on_safepoint)(struct Thread *t);
+    bool trace;              /* CSPTRACE=1 in a CSP_TRACE build; read-only */
 } Runtime;
 
 /* One call frame. Offsets, not pointers: the value stack may move. */
@@ -55,8 +61,26 @@ typedef struct Frame {
     int nwant;            /* results the caller wants (-1: all) */
     size_t ret_to;        /* where the results go in the caller's window */
     struct Defer *defers; /* pending defers of this frame, LIFO */
-    int native_depth;     /* C-level re-entries below this frame */
+    int native_depth;     /* t->c_depth when pushed: C-level re-entries below */
+    /* The native this frame is calling right now, else NULL: tracebacks
+     * show it above the frame ("fmt.Println(...)"). */
+    const struct ObjNative *native;
+    /* 1: entered from C (vm_call): returning from this frame, or unwinding
+     * past it, returns from that nested interpreter loop. */
+    uint8_t c_entry;
 } Frame;
+
+/* One panic in flight. A panic raised while an earlier one runs its
+ * deferred calls is linked to it; printing walks the chain oldest first, as
+ * Go does ("panic: a [recovered]\n\tpanic: b"). */
+typedef struct Panic {
+    Value val;
+    ObjList *trace; /* per frame, innermost first: the proto or native, then
+                       its line as an int (0 for natives) */
+    bool recovered; /* recover() returned val */
+    bool aborted;   /* a later panic escaped one of its deferred calls */
+    struct Panic *link;
+} Panic;
 
 typedef struct Defer {
     struct Defer *next;
@@ -76,11 +100,20 @@ typedef struct Thread {
     Frame *frames;
     int nframes, frames_cap;
     volatile int preempt; /* safepoint flag: see above */
-    /* Panic state. */
+    /* Panic state. `panic` is the chain of panics in flight, newest first;
+     * panicking/recovered/panic_val/panic_trace mirror its newest entry. */
     bool panicking;
     bool recovered;
     Value panic_val;
     ObjList *panic_trace; /* traceback captured where the panic started */
+    Panic *panic;
+    /* Index of the frame whose direct recover() calls may stop the current
+     * panic: the deferred call the unwinder is running; -1 otherwise. */
+    int recover_frame;
+    /* Lowest usable address of the C stack this goroutine runs on (set by
+     * the scheduler for goroutine stacks; NULL: unchecked). vm_call panics
+     * "stack overflow" when it would come within VM_C_STACK_MARGIN of it. */
+    char *c_stack_limit;
     int c_depth;          /* nested vm_call depth (C stack use) */
     int64_t id;           /* goroutine id: 1 for main */
     Value rets[NATIVE_MAX_RETS];
@@ -91,6 +124,14 @@ typedef struct Thread {
 #define VM_MAX_FRAMES 100000 /* deep enough for real recursion, bounded so
                                 runaway recursion is a panic, not OOM */
 #define VM_MAX_C_DEPTH 200   /* nested native->csp calls; each costs C stack */
+#define VM_MAX_STACK (1 << 24) /* value-stack slots (128 MiB): a few frames
+                                  of 255 registers cannot reach VM_MAX_FRAMES */
+#define VM_PANIC_FRAMES 1000 /* extra frames allowed while panicking, so
+                                defers still run after a stack overflow */
+#define VM_PANIC_C_DEPTH 8   /* the same for nested vm_calls */
+#define VM_C_STACK_MARGIN (16 * 1024) /* a native plus one interpreter loop
+                                         fit in this much C stack */
+#define VM_TRACE_FRAMES 100  /* frames kept in a traceback, as Go prints */
 
 Runtime *rt_new(void);
 /* Register a predeclared name (builtin or module). Start-up only. */
@@ -127,10 +168,35 @@ Value vm_recover(Thread *t);
 
 /* Print "panic: ..." and the traceback of t to stderr. */
 void vm_print_panic(Thread *t);
+/* The same text, into a buffer (tests, the REPL). */
+struct Buf;
+void vm_format_panic(Thread *t, struct Buf *b);
+/* Forget a panic that nobody recovered (the REPL goes on after printing). */
+void vm_clear_panic(Thread *t);
+
+/* Called at backward jumps and calls when t->preempt is set: clears the
+ * flag and gives the scheduler (rt->on_safepoint) a chance to switch. */
+void vm_safepoint(Thread *t);
 
 _Noreturn void csp_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A fatal error of the script (Go's throw: "fatal error: concurrent map
+ * writes", "fatal error: sync: unlock of unlocked mutex"): not recoverable;
+ * prints the message and t's traceback on stderr and exits 2. */
+_Noreturn void vm_fatal_error(Thread *t, const char *msg);
 
 /* Thread-safe whole write to stdout. */
 void rt_write_out(Runtime *rt, const char *s, size_t n);
+/* Flush stdout (under out_lock): before anything goes to stderr. */
+void rt_flush(Runtime *rt);
+/* Flush and end the process with `code` (os.Exit, an unrecovered panic in
+ * a goroutine). Other OS threads are not waited for. */
+_Noreturn void rt_exit(Runtime *rt, int code);
+
+/* Make a finished goroutine's Thread ready for reuse: no frames, no panic,
+ * the stack cleared (or shrunk back when it had grown large). */
+void thread_reset(Thread *t);
+/* Print the frames of t as a traceback ("main.f(...)", "\tfile:line"),
+ * innermost first; for the deadlock report of parked goroutines. */
+void vm_traceback(Thread *t, FILE *out);
 
 #endif

@@ -1,0 +1,771 @@
+/* parse.c — the driver: lexer tokens to the lemon parser.
+ *
+ * Tokens flow through four small stages:
+ *
+ *   1. the lexer (lexer.re) yields raw tokens and LEX_NEWLINE;
+ *   2. semicolon insertion (next_raw): a newline, or the end of input,
+ *      after a token that can end a statement (an identifier, a literal,
+ *      `)` `]` `}`, `return` `break` `continue` `fallthrough`, `++` `--`)
+ *      becomes TK_SEMI, exactly Go's rule; other newlines vanish;
+ *   3. a lookahead queue (peek/take), so the driver can look past a token
+ *      to decide what it is;
+ *   4. classification (run), which keeps a stack of open brackets and:
+ *      - decides for each `{` whether it opens a block (TK_LBRACE) or a
+ *        composite literal (TK_LBRACE_LIT), and gives its `}` the matching
+ *        code. The rule: `{` opens a block after a token that ends an
+ *        operand (identifier, literal, `)` `]` `}`, `++` `--`), at the
+ *        start of a statement, after `else` `for` `switch` `select` and the
+ *        other keywords, and after a `:` that ends a case or a label; it
+ *        opens a literal after an operator, `(` `[` `,` `=` `:=` `op=`
+ *        `<-` `!`, after `return` `range` `case`, after another literal's
+ *        `{`, after a `:` inside a literal or brackets, and right after a
+ *        type scanned in expression position (`[]int{`);
+ *      - scans a Go type written in expression position (`[]T` `[N]T`
+ *        `map[K]V` `chan T` as operands, and the first argument of a call
+ *        to `make` or `new`) into one TK_XTYPE token with its normalized
+ *        text (the grammar has no other way to tell `make(m)` from
+ *        `make(map[string]int)`, or `[]int{1}` from an index);
+ *      - reports what csp does not support (`type` declarations, methods,
+ *        `goto`, `fallthrough`, non-empty `struct`/`interface`) once, with
+ *        its position, and skips the declaration or statement;
+ *      - limits nesting: more than PARSE_MAX_NEST (lexer.h) open brackets
+ *        is "too deeply nested" and stops the parse.
+ *
+ * Error recovery: the grammar recovers at statement level. After a syntax
+ * error the driver skips the rest of the broken statement itself —
+ * everything up to the next `;`, `case` or `default` at the level of the
+ * innermost enclosing block, or that block's `}` — stepping over nested
+ * brackets whole, so a broken multi-line literal or block yields one
+ * message instead of a cascade, and the parser's idea of the enclosing
+ * block stays the driver's.
+ *
+ * Nothing here recurses on the input except scan_type, whose depth is
+ * capped (TYPE_MAX_DEPTH); the parser's stack is capped (PARSE_MAX_STACK).
+ */
+#include "parse.h"
+
+#include <gc/gc.h>
+#include <string.h>
+
+#include "grammar.h"
+#include "lexer.h"
+
+/* Nesting inside one type scanned in expression position, and how far the
+ * driver looks ahead for it or for a method's receiver. */
+#define TYPE_MAX_DEPTH 64
+#define SCAN_MAX_TOKENS 4096
+
+enum { BR_PAREN, BR_BRACK, BR_BLOCK, BR_LIT };
+
+typedef struct Parser {
+    Lexer lx;
+    Diag *d;
+    ParseCtx ctx;
+    void *lemon;
+    int last; /* the last token out of semicolon insertion */
+    /* lookahead queue: q[qhead .. qhead+qlen) */
+    Token *q;
+    int qhead, qlen, qcap;
+    /* classification */
+    int prev, prev2;      /* the last two token codes fed to the parser */
+    unsigned char *stack; /* open brackets (BR_*) */
+    int depth, cap;
+    int type_arg;   /* 1: the next token starts make's/new's first
+                       argument (2 while its `(` is still to come) */
+    bool skipping;  /* recovering: skipping the rest of a statement */
+    int skip_depth; /* ... until back at this bracket depth */
+    bool stop;      /* give up: too deeply nested */
+} Parser;
+
+/* ------------------------------------------------- semicolons and lookahead */
+
+static bool ends_statement(int code)
+{
+    switch (code) {
+    case TK_IDENT:
+    case TK_INT:
+    case TK_FLOAT:
+    case TK_STRING:
+    case TK_RPAREN:
+    case TK_RBRACK:
+    case TK_RBRACE:
+    case TK_RETURN:
+    case TK_BREAK:
+    case TK_CONTINUE:
+    case TK_FALLTHROUGH:
+    case TK_INC:
+    case TK_DEC:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void next_raw(Parser *P, Token *t)
+{
+    for (;;) {
+        int c = lex_next(&P->lx, t);
+        if (c == LEX_NEWLINE || c == LEX_EOF) {
+            if (ends_statement(P->last)) {
+                t->code = TK_SEMI;
+                t->text = c == LEX_EOF ? "EOF" : "newline";
+                t->len = (int)strlen(t->text);
+                P->last = TK_SEMI;
+                return;
+            }
+            if (c == LEX_NEWLINE)
+                continue;
+        }
+        P->last = c;
+        return;
+    }
+}
+
+/* The i-th token ahead (0: the next one). Past the end it is LEX_EOF. */
+static Token *peek(Parser *P, int i)
+{
+    while (P->qlen <= i) {
+        if (P->qhead + P->qlen == P->qcap) {
+            if (P->qhead > 0) {
+                memmove(P->q, P->q + P->qhead, (size_t)P->qlen * sizeof *P->q);
+                P->qhead = 0;
+            } else {
+                int cap = P->qcap ? P->qcap * 2 : 64;
+                Token *q = GC_MALLOC((size_t)cap * sizeof *q);
+                if (P->qlen)
+                    memcpy(q, P->q, (size_t)P->qlen * sizeof *q);
+                P->q = q;
+                P->qcap = cap;
+            }
+        }
+        next_raw(P, &P->q[P->qhead + P->qlen]);
+        P->qlen++;
+    }
+    return &P->q[P->qhead + i];
+}
+
+static int peek_code(Parser *P, int i)
+{
+    return peek(P, i)->code;
+}
+
+static Token take(Parser *P)
+{
+    Token t = *peek(P, 0);
+    P->qhead++;
+    P->qlen--;
+    return t;
+}
+
+/* Drop n tokens from the front of the queue. */
+static void drop(Parser *P, int n)
+{
+    P->qhead += n;
+    P->qlen -= n;
+}
+
+/* ------------------------------------------------------------- brackets */
+
+static bool push(Parser *P, int kind, const Token *at)
+{
+    if (P->depth >= PARSE_MAX_NEST) {
+        diag_error(P->d, at->line, at->col, "too deeply nested");
+        P->stop = true;
+        return false;
+    }
+    if (P->depth == P->cap) {
+        int cap = P->cap ? P->cap * 2 : 64;
+        unsigned char *s = GC_MALLOC_ATOMIC((size_t)cap);
+        if (P->depth)
+            memcpy(s, P->stack, (size_t)P->depth);
+        P->stack = s;
+        P->cap = cap;
+    }
+    P->stack[P->depth++] = (unsigned char)kind;
+    return true;
+}
+
+/* Close the innermost bracket of the given kind. A `}` also closes any
+ * parentheses left open inside its block; `)` and `]` never close through
+ * a brace. Returns the kind closed, or -1 when nothing matched (the parser
+ * will then report the stray token). */
+static int pop(Parser *P, int code)
+{
+    for (int i = P->depth - 1; i >= 0; i--) {
+        int k = P->stack[i];
+        bool match = code == TK_RPAREN   ? k == BR_PAREN
+                     : code == TK_RBRACK ? k == BR_BRACK
+                                         : k == BR_BLOCK || k == BR_LIT;
+        if (match) {
+            P->depth = i;
+            return k;
+        }
+        if (code != TK_RBRACE && (k == BR_BLOCK || k == BR_LIT))
+            return -1;
+    }
+    return -1;
+}
+
+/* The stack depth just inside the innermost block (0 at top level). */
+static int block_level(Parser *P)
+{
+    for (int i = P->depth - 1; i >= 0; i--)
+        if (P->stack[i] == BR_BLOCK)
+            return i + 1;
+    return 0;
+}
+
+static int top(Parser *P)
+{
+    return P->depth ? P->stack[P->depth - 1] : -1;
+}
+
+/* Update the bracket stack for t, giving braces their final codes. */
+static void track(Parser *P, Token *t, bool literal)
+{
+    switch (t->code) {
+    case TK_LPAREN:
+        push(P, BR_PAREN, t);
+        break;
+    case TK_LBRACK:
+        push(P, BR_BRACK, t);
+        break;
+    case TK_LBRACE:
+        push(P, literal ? BR_LIT : BR_BLOCK, t);
+        if (literal)
+            t->code = TK_LBRACE_LIT;
+        break;
+    case TK_RPAREN:
+    case TK_RBRACK:
+        pop(P, t->code);
+        break;
+    case TK_RBRACE:
+        if (pop(P, TK_RBRACE) == BR_LIT)
+            t->code = TK_RBRACE_LIT;
+        break;
+    default:
+        break;
+    }
+}
+
+/* ------------------------------------------------------- classification */
+
+static bool is_keyword(int c)
+{
+    return c >= TK_BREAK && c <= TK_VAR;
+}
+
+/* Does this token end an operand (so a `{` after it opens a block, and a
+ * `[` after it indexes)? */
+static bool ends_operand(int c)
+{
+    switch (c) {
+    case TK_IDENT:
+    case TK_INT:
+    case TK_FLOAT:
+    case TK_STRING:
+    case TK_RPAREN:
+    case TK_RBRACK:
+    case TK_RBRACE:
+    case TK_RBRACE_LIT:
+    case TK_XTYPE:
+    case TK_INC:
+    case TK_DEC:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool brace_is_literal(Parser *P)
+{
+    int p = P->prev;
+    if (p == TK_XTYPE)
+        return true;
+    if (ends_operand(p))
+        return false;
+    switch (p) {
+    case TK_START:
+    case TK_SEMI:
+    case TK_LBRACE:
+        return false;
+    case TK_RETURN:
+    case TK_RANGE:
+    case TK_CASE:
+        return true;
+    case TK_COLON:
+        return top(P) == BR_PAREN || top(P) == BR_BRACK || top(P) == BR_LIT;
+    default:
+        return !is_keyword(p);
+    }
+}
+
+/* Is the next token where an operand may start? Used only to decide where
+ * a type may be scanned, so it leaves out `*` `...` and the type keywords,
+ * after which the grammar parses the type itself. */
+static bool operand_position(Parser *P)
+{
+    int p = P->prev;
+    if (ends_operand(p))
+        return false;
+    switch (p) {
+    case TK_STAR:
+    case TK_ELLIPSIS:
+    case TK_CHAN:
+    case TK_MAP:
+    case TK_FUNC:
+    case TK_DOT:
+    case TK_INTERFACE:
+    case TK_STRUCT:
+        return false;
+    default:
+        return true;
+    }
+}
+
+static bool at_statement_start(Parser *P)
+{
+    int p = P->prev;
+    return p == TK_START || p == TK_SEMI || p == TK_LBRACE ||
+           (p == TK_COLON && (top(P) == BR_BLOCK || top(P) == -1));
+}
+
+static bool type_start(int c)
+{
+    switch (c) {
+    case TK_IDENT:
+    case TK_LBRACK:
+    case TK_MAP:
+    case TK_CHAN:
+    case TK_STAR:
+    case TK_FUNC:
+    case TK_INTERFACE:
+    case TK_STRUCT:
+    case TK_ARROW:
+    case TK_LPAREN:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A growable string for type texts. */
+typedef struct Text {
+    char *p;
+    size_t n, cap;
+} Text;
+
+static void text_add(Text *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 32;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *p = GC_MALLOC_ATOMIC(cap);
+        if (b->n)
+            memcpy(p, b->p, b->n);
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = 0;
+}
+
+static void text_str(Text *b, const char *s)
+{
+    text_add(b, s, strlen(s));
+}
+static void text_tok(Text *b, const Token *t)
+{
+    text_add(b, t->text, (size_t)t->len);
+}
+
+/* Skip a balanced (...) starting at token i; the index after it, or -1. */
+static int skip_parens(Parser *P, int i)
+{
+    int depth = 0;
+    for (int j = i; j < i + SCAN_MAX_TOKENS; j++) {
+        int c = peek_code(P, j);
+        if (c == TK_LPAREN)
+            depth++;
+        else if (c == TK_RPAREN && --depth == 0)
+            return j + 1;
+        else if (c == LEX_EOF || c == TK_LBRACE || c == TK_RBRACE)
+            return -1;
+    }
+    return -1;
+}
+
+/* Scan a Go type starting at token i, appending its normalized text to
+ * out. Returns the index just after it, or -1 if the tokens there are not
+ * a type (nothing is consumed either way). */
+static int scan_type(Parser *P, int i, Text *out, int depth)
+{
+    if (depth > TYPE_MAX_DEPTH || i > SCAN_MAX_TOKENS)
+        return -1;
+    Token *t = peek(P, i);
+    switch (t->code) {
+    case TK_IDENT:
+        text_tok(out, t);
+        if (peek_code(P, i + 1) == TK_DOT && peek_code(P, i + 2) == TK_IDENT) {
+            text_str(out, ".");
+            text_tok(out, peek(P, i + 2));
+            return i + 3;
+        }
+        return i + 1;
+    case TK_LBRACK: {
+        int c = peek_code(P, i + 1);
+        if (c == TK_RBRACK) {
+            text_str(out, "[]");
+            return scan_type(P, i + 2, out, depth + 1);
+        }
+        if ((c == TK_INT || c == TK_IDENT || c == TK_ELLIPSIS) && peek_code(P, i + 2) == TK_RBRACK) {
+            text_str(out, "[");
+            text_tok(out, peek(P, i + 1));
+            text_str(out, "]");
+            return scan_type(P, i + 3, out, depth + 1);
+        }
+        return -1;
+    }
+    case TK_MAP: {
+        if (peek_code(P, i + 1) != TK_LBRACK)
+            return -1;
+        text_str(out, "map[");
+        int k = scan_type(P, i + 2, out, depth + 1);
+        if (k < 0 || peek_code(P, k) != TK_RBRACK)
+            return -1;
+        text_str(out, "]");
+        return scan_type(P, k + 1, out, depth + 1);
+    }
+    case TK_CHAN:
+        if (peek_code(P, i + 1) == TK_ARROW) {
+            text_str(out, "chan<- ");
+            return scan_type(P, i + 2, out, depth + 1);
+        }
+        text_str(out, "chan ");
+        return scan_type(P, i + 1, out, depth + 1);
+    case TK_ARROW:
+        if (peek_code(P, i + 1) != TK_CHAN)
+            return -1;
+        text_str(out, "<-chan ");
+        return scan_type(P, i + 2, out, depth + 1);
+    case TK_STAR:
+        text_str(out, "*");
+        return scan_type(P, i + 1, out, depth + 1);
+    case TK_FUNC: {
+        /* Function types are all "func": their zero value is nil whatever
+         * the signature. */
+        if (peek_code(P, i + 1) != TK_LPAREN)
+            return -1;
+        int k = skip_parens(P, i + 1);
+        if (k < 0)
+            return -1;
+        text_str(out, "func");
+        int c = peek_code(P, k);
+        if (c == TK_LPAREN)
+            return skip_parens(P, k);
+        if (type_start(c)) {
+            Text ignored = {0};
+            int r = scan_type(P, k, &ignored, depth + 1);
+            return r < 0 ? k : r;
+        }
+        return k;
+    }
+    case TK_INTERFACE:
+    case TK_STRUCT:
+        if (peek_code(P, i + 1) != TK_LBRACE || peek_code(P, i + 2) != TK_RBRACE)
+            return -1;
+        text_str(out, t->code == TK_INTERFACE ? "interface{}" : "struct{}");
+        return i + 3;
+    case TK_LPAREN: {
+        int k = scan_type(P, i + 1, out, depth + 1);
+        if (k < 0 || peek_code(P, k) != TK_RPAREN)
+            return -1;
+        return k + 1;
+    }
+    default:
+        return -1;
+    }
+}
+
+/* Try to turn the type at the front of the queue into one XTYPE token.
+ * With `arg`, only if the type is a whole argument (followed by `,` or `)`),
+ * as make's and new's first argument is. */
+static bool try_type(Parser *P, bool arg)
+{
+    Text text = {0};
+    int end = scan_type(P, 0, &text, 0);
+    if (end <= 0)
+        return false;
+    if (arg && peek_code(P, end) != TK_COMMA && peek_code(P, end) != TK_RPAREN)
+        return false;
+    Token t = *peek(P, 0);
+    t.code = TK_XTYPE;
+    t.str = text.p;
+    t.slen = text.n;
+    t.text = text.p;
+    t.len = (int)text.n;
+    drop(P, end - 1);
+    P->q[P->qhead] = t;
+    return true;
+}
+
+/* Is the queue's front `func (recv) Name(`, a method declaration? */
+static bool is_method(Parser *P)
+{
+    if (peek_code(P, 1) != TK_LPAREN)
+        return false;
+    int k = skip_parens(P, 1);
+    return k > 0 && peek_code(P, k) == TK_IDENT && peek_code(P, k + 1) == TK_LPAREN;
+}
+
+/* ----------------------------------------------------------------- feeding */
+
+/* The token that would close the innermost open bracket, for messages. */
+static int closer(Parser *P)
+{
+    static const int codes[] = {TK_RPAREN, TK_RBRACK, TK_RBRACE, TK_RBRACE_LIT};
+    return P->depth ? codes[top(P)] : 0;
+}
+
+static void feed(Parser *P, Token t)
+{
+    P->ctx.cur = t;
+    CspParseSnapshot(P->lemon, &P->ctx);
+    CspParse(P->lemon, t.code, t, &P->ctx);
+    P->prev2 = P->prev;
+    P->prev = t.code;
+    if (P->ctx.overflow) {
+        diag_error(P->d, t.line, t.col, "too deeply nested");
+        P->stop = true;
+    }
+}
+
+/* After the parser has reported an error at t (which the driver fed at
+ * bracket depth `level` of the innermost block), skip the rest of the
+ * statement unless t itself ended it. */
+static void recover(Parser *P, const Token *t, int level)
+{
+    P->ctx.error = false;
+    bool ended = t->code == LEX_EOF || (t->code == TK_RBRACE && P->depth < level) ||
+                 (P->depth == level && (t->code == TK_SEMI || t->code == TK_CASE || t->code == TK_DEFAULT));
+    if (ended) {
+        CspParseErrorsOn(P->lemon);
+        return;
+    }
+    P->skipping = true;
+    P->skip_depth = level;
+    P->type_arg = 0;
+}
+
+/* One token while skipping a broken statement. */
+static void skip(Parser *P, Token t)
+{
+    P->ctx.closer = closer(P);
+    track(P, &t, false);
+    bool sync =
+        t.code == LEX_EOF || P->depth < P->skip_depth ||
+        (P->depth == P->skip_depth && (t.code == TK_SEMI || t.code == TK_CASE || t.code == TK_DEFAULT));
+    if (!sync || P->stop)
+        return;
+    P->skipping = false;
+    int level = P->skip_depth;
+    feed(P, t);
+    if (P->ctx.error)
+        recover(P, &t, level);
+    else
+        CspParseErrorsOn(P->lemon);
+}
+
+/* Report an unsupported construct at t, make the parser recover as from a
+ * syntax error (without a second message), and skip the statement. */
+static void unsupported(Parser *P, const Token *t, const char *what)
+{
+    diag_error(P->d, t->line, t->col, "%s is not supported", what);
+    int level = block_level(P);
+    Token bad = *t;
+    bad.code = TK_ILLEGAL;
+    feed(P, bad);
+    P->ctx.error = false;
+    P->skipping = true;
+    P->skip_depth = level;
+    P->type_arg = 0;
+}
+
+/* Classify the token at the queue's front and feed it. */
+static void step(Parser *P)
+{
+    Token *f = peek(P, 0);
+    int c = f->code;
+
+    /* Constructs csp leaves out: say so once, skip them whole. */
+    if (c == TK_GOTO || c == TK_FALLTHROUGH) {
+        Token t = take(P);
+        unsupported(P, &t, c == TK_GOTO ? "\"goto\"" : "\"fallthrough\"");
+        return;
+    }
+    if (at_statement_start(P)) {
+        if (c == TK_IDENT && f->len == 4 && memcmp(f->text, "type", 4) == 0 &&
+            (peek_code(P, 1) == TK_IDENT ||
+             (peek_code(P, 1) == TK_LPAREN && peek_code(P, 2) == TK_IDENT && peek_code(P, 3) == TK_IDENT))) {
+            Token t = take(P);
+            unsupported(P, &t, "type declaration");
+            return;
+        }
+        if (c == TK_FUNC && is_method(P)) {
+            Token t = take(P);
+            unsupported(P, &t, "method declaration");
+            return;
+        }
+    }
+
+    /* Types in expression position become one XTYPE token. */
+    bool arg = P->type_arg == 1;
+    if (P->type_arg)
+        P->type_arg--;
+    if (arg) {
+        if (type_start(c) && try_type(P, true))
+            c = TK_XTYPE;
+    } else if (operand_position(P) &&
+               ((c == TK_LBRACK && (peek_code(P, 1) == TK_RBRACK || peek_code(P, 2) == TK_RBRACK)) ||
+                c == TK_MAP || c == TK_STRUCT || c == TK_INTERFACE ||
+                (c == TK_CHAN && peek_code(P, 1) != TK_LPAREN && P->prev != TK_ARROW))) {
+        if (try_type(P, false))
+            c = TK_XTYPE;
+    }
+    if ((c == TK_STRUCT || c == TK_INTERFACE) &&
+        (peek_code(P, 1) != TK_LBRACE || peek_code(P, 2) != TK_RBRACE)) {
+        Token t = take(P);
+        unsupported(P, &t, c == TK_STRUCT ? "struct type" : "non-empty interface");
+        return;
+    }
+
+    Token t = take(P);
+    if (t.code == TK_INT && t.big && !(P->prev == TK_MINUS && !ends_operand(P->prev2)))
+        diag_error(P->d, t.line, t.col, "constant %.*s overflows int", t.len > 40 ? 40 : t.len, t.text);
+    if (t.code == TK_IDENT && P->prev != TK_DOT && peek_code(P, 0) == TK_LPAREN &&
+        ((t.len == 4 && memcmp(t.text, "make", 4) == 0) || (t.len == 3 && memcmp(t.text, "new", 3) == 0)))
+        P->type_arg = 2; /* after the `(`, which comes next */
+
+    int level = block_level(P);
+    P->ctx.closer = closer(P);
+    track(P, &t, t.code == TK_LBRACE && brace_is_literal(P));
+    if (P->stop)
+        return;
+    feed(P, t);
+    if (P->ctx.error)
+        recover(P, &t, level);
+}
+
+Node *parse_program(const char *src, size_t len, Diag *d)
+{
+    Diag quiet;
+    if (!d) {
+        diag_init(&quiet, "<input>", src, len, stderr);
+        d = &quiet;
+    }
+    /* Errors are counted from here; an earlier error at the same position
+     * (the Diag drops repeats) must not hide this parse's first one. */
+    d->last_line = d->last_col = 0;
+    Parser *P = GC_MALLOC(sizeof *P);
+    lex_init(&P->lx, src ? src : "", src ? len : 0, d);
+    P->d = d;
+    P->ctx.d = d;
+    P->lemon = CspParseAlloc(GC_malloc);
+    int before = d->nerrors;
+
+    Token start = {0};
+    start.code = TK_START;
+    start.line = start.col = 1;
+    start.text = "";
+    feed(P, start);
+    for (;;) {
+        if (P->stop)
+            return NULL;
+        if (P->skipping) {
+            Token t = take(P);
+            skip(P, t);
+            if (t.code == LEX_EOF)
+                break;
+            continue;
+        }
+        bool eof = peek_code(P, 0) == LEX_EOF;
+        step(P);
+        if (eof)
+            break;
+    }
+    if (P->stop || d->nerrors != before)
+        return NULL;
+    return P->ctx.file;
+}
+
+/* ------------------------------------------------------------------- REPL */
+
+/* Tokens after which a line cannot end a statement. */
+static bool continues(int c)
+{
+    switch (c) {
+    case TK_COMMA:
+    case TK_DOT:
+    case TK_ASSIGN:
+    case TK_DEFINE:
+    case TK_PLUSEQ:
+    case TK_MINUSEQ:
+    case TK_STAREQ:
+    case TK_SLASHEQ:
+    case TK_PERCENTEQ:
+    case TK_AMPEQ:
+    case TK_PIPEEQ:
+    case TK_CARETEQ:
+    case TK_SHLEQ:
+    case TK_SHREQ:
+    case TK_ANDNOTEQ:
+    case TK_ARROW:
+    case TK_OROR:
+    case TK_ANDAND:
+    case TK_EQ:
+    case TK_NE:
+    case TK_LT:
+    case TK_LE:
+    case TK_GT:
+    case TK_GE:
+    case TK_PLUS:
+    case TK_MINUS:
+    case TK_PIPE:
+    case TK_CARET:
+    case TK_STAR:
+    case TK_SLASH:
+    case TK_PERCENT:
+    case TK_SHL:
+    case TK_SHR:
+    case TK_AMP:
+    case TK_ANDNOT:
+    case TK_NOT:
+    case TK_ELSE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool parse_is_incomplete(const char *src, size_t len)
+{
+    Lexer lx;
+    lex_init(&lx, src ? src : "", src ? len : 0, NULL);
+    int depth = 0, last = LEX_EOF;
+    Token t;
+    for (;;) {
+        int c = lex_next(&lx, &t);
+        if (c == LEX_EOF)
+            break;
+        if (c == LEX_NEWLINE)
+            continue;
+        if (c == TK_LPAREN || c == TK_LBRACK || c == TK_LBRACE)
+            depth++;
+        else if ((c == TK_RPAREN || c == TK_RBRACK || c == TK_RBRACE) && depth > 0)
+            depth--;
+        last = c;
+    }
+    return lx.open_comment || lx.open_raw || depth > 0 || continues(last);
+}

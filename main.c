@@ -1,0 +1,195 @@
+/* main.c — the csp command line.
+ *
+ *   csp file.csp [args]   run a script (os.Args = [file.csp, args...])
+ *   csp -e CODE [args]    run one string (os.Args[0] = "-e")
+ *   csp - [args]          read the script from standard input
+ *   csp                   REPL on a terminal; else the script from stdin
+ *   csp --disasm FILE     print the bytecode of FILE
+ *   csp --version | --help
+ *
+ * Exit status: 0 ok, 1 compile error (or unreadable file), 2 panic or
+ * deadlock, n from os.Exit(n).
+ */
+#include <errno.h>
+#include <gc/gc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lang/compile.h"
+#include "lang/parse.h"
+#include "stdlib/stdlib.h"
+#include "vm/vm.h"
+
+#define CSP_VERSION "0.1.0"
+
+static const char usage[] = "usage: csp [options] [file.csp | -e code | -] [args...]\n"
+                            "\n"
+                            "  file.csp        run the script; os.Args is [file.csp, args...]\n"
+                            "  -e code         run code given on the command line\n"
+                            "  -               read the script from standard input\n"
+                            "  (no arguments)  read the script from standard input when it is not a terminal\n"
+                            "  --disasm file   print the bytecode of file instead of running it\n"
+                            "  --version       print the version\n"
+                            "  --help          print this help\n"
+                            "\n"
+                            "environment: CSPMAXPROCS=n sets how many OS threads run csp code at once\n";
+
+/* Read a whole stream into a GC'd NUL-terminated buffer. */
+static char *read_stream(FILE *f, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *buf = GC_MALLOC_ATOMIC(cap);
+    for (;;) {
+        if (n + 1 >= cap) {
+            char *nb = GC_MALLOC_ATOMIC(cap * 2);
+            memcpy(nb, buf, n);
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        if (got == 0)
+            break;
+        n += got;
+    }
+    if (ferror(f))
+        return NULL;
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *s = read_stream(f, len);
+    int e = errno;
+    fclose(f);
+    errno = e;
+    return s;
+}
+
+/* Parse and compile; NULL after reporting errors. */
+static ObjProto *compile_source(Runtime *rt, const char *name, const char *src, size_t len)
+{
+    Diag d;
+    diag_init(&d, name, src, len, stderr);
+    Node *file = parse_program(src, len, &d);
+    if (!file || d.nerrors)
+        return NULL;
+    ObjProto *p = cg_compile(rt, file, &d, name, false);
+    if (!p || d.nerrors)
+        return NULL;
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    /* One marker thread: with two, the mark stack overflows while many
+     * goroutine stacks are pushed as roots (RUNTIME-NOTES.md). */
+    GC_set_markers_count(1);
+    GC_INIT();
+    GC_allow_register_threads();
+    /* A pre-sized heap: the default tiny heap collects every few thousand
+     * allocations and triples allocation cost (RUNTIME-NOTES.md). */
+    GC_expand_hp(64 << 20);
+
+    const char *script = NULL, *code = NULL;
+    bool disasm = false, from_stdin = false;
+    int argi = 1;
+    while (argi < argc) {
+        const char *a = argv[argi];
+        if (!strcmp(a, "--version")) {
+            printf("csp %s\n", CSP_VERSION);
+            return 0;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "--disasm")) {
+            disasm = true;
+            argi++;
+        } else if (!strcmp(a, "-e")) {
+            if (argi + 1 >= argc) {
+                fprintf(stderr, "csp: -e needs an argument\n%s", usage);
+                return 1;
+            }
+            code = argv[argi + 1];
+            argi += 1; /* argv[argi] ("-e") becomes os.Args[0] */
+            break;
+        } else if (!strcmp(a, "-")) {
+            from_stdin = true;
+            break;
+        } else if (a[0] == '-' && a[1] == '-' && a[2] == 0) {
+            argi++;
+            if (argi < argc)
+                script = argv[argi];
+            break;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "csp: unknown option %s\n%s", a, usage);
+            return 1;
+        } else {
+            script = a;
+            break;
+        }
+    }
+
+    const char *name;
+    char *src;
+    size_t len = 0;
+    char **script_argv = argv + argi;
+    int script_argc = argc - argi;
+    static char *stdin_argv[] = {"-", NULL};
+    if (code) {
+        name = "-e";
+        src = (char *)code;
+        len = strlen(code);
+        /* os.Args[0] is "-e"; skip the code itself. */
+        static char *eargv[1024];
+        int n = 0;
+        eargv[n++] = "-e";
+        for (int i = argi + 1; i < argc && n < 1023; i++)
+            eargv[n++] = argv[i];
+        script_argv = eargv;
+        script_argc = n;
+    } else if (script) {
+        name = script;
+        src = read_file(script, &len);
+        if (!src) {
+            fprintf(stderr, "csp: cannot read %s: %s\n", script, strerror(errno));
+            return 1;
+        }
+    } else {
+        if (!from_stdin && isatty(0) && !disasm) {
+            fprintf(stderr, "csp: the interactive REPL is not built yet; run a file, -e code, or - for stdin\n%s",
+                    usage);
+            return 1;
+        }
+        name = "-";
+        src = read_stream(stdin, &len);
+        if (!src) {
+            fprintf(stderr, "csp: cannot read standard input: %s\n", strerror(errno));
+            return 1;
+        }
+        if (!from_stdin) {
+            script_argv = stdin_argv;
+            script_argc = 1;
+        }
+    }
+
+    Runtime *rt = rt_new();
+    stdlib_init(rt, script_argc, script_argv);
+    ObjProto *main_proto = compile_source(rt, name, src, len);
+    if (!main_proto)
+        return 1;
+    if (disasm) {
+        disasm_proto(stdout, main_proto);
+        return 0;
+    }
+    Thread *t = thread_new(rt);
+    int rc = vm_run_main(t, main_proto);
+    fflush(stdout);
+    return rc;
+}

@@ -1,0 +1,581 @@
+/* builtins.c — the predeclared functions (the list is builtins.def).
+ *
+ * Semantics are Go's minus static types, with LANGUAGE.md's additions:
+ * str(v) is fmt.Sprint(v); string(r) is a one-rune string; int() and
+ * float() also parse strings; append works in place and returns its list;
+ * make() receives its type as the source text the compiler saw
+ * ("[]int", "map[string]int", "chan int").
+ */
+#include "stdlib.h"
+
+#include <math.h>
+
+#include "../vm/chan.h"
+#include <string.h>
+
+/* Elements make([]T, n) will allocate at most: far beyond any heap we run
+ * in, small enough that n * sizeof(Value) cannot overflow. */
+#define MAKE_MAX_LEN ((int64_t)1 << 36)
+
+/* A short text of v for error messages: strings quoted, long ones cut. */
+static const char *repr(Value v)
+{
+    Buf b;
+    buf_init(&b);
+    if (v_is_str(v))
+        fmt_quote(&b, v_str(v)->data, v_str(v)->len > 40 ? 40 : v_str(v)->len, false);
+    else
+        fmt_value(&b, v);
+    if (b.len > 48) {
+        b.len = 45;
+        buf_adds(&b, "...");
+    }
+    return b.data;
+}
+
+/* ====================================================================== */
+/* output                                                                  */
+/* ====================================================================== */
+
+static int bi_print(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Buf b;
+    buf_init(&b);
+    fmt_print(&b, args, nargs);
+    rt_write_out(t->rt, b.data, b.len); /* one write per call */
+    return 0;
+}
+
+static int bi_println(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Buf b;
+    buf_init(&b);
+    fmt_println(&b, args, nargs);
+    rt_write_out(t->rt, b.data, b.len);
+    return 0;
+}
+
+/* ====================================================================== */
+/* lists and maps                                                          */
+/* ====================================================================== */
+
+/* A list's length, never past the storage a racing writer left. */
+static size_t list_len(ObjList *l)
+{
+    ListStore *st = l->store;
+    size_t n = l->len;
+    size_t cap = st ? st->cap : 0;
+    return n < cap ? n : cap;
+}
+
+static int bi_len(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Value v = args[0];
+    int64_t n;
+    if (v_is_nil(v))
+        n = 0;
+    else if (v_is_str(v))
+        n = (int64_t)v_str(v)->len;
+    else if (v_is_obj(v, OBJ_LIST))
+        n = (int64_t)list_len(v_list(v));
+    else if (v_is_obj(v, OBJ_MAP))
+        n = v_map(v)->len;
+    else if (v_is_obj(v, OBJ_CHAN))
+        n = (int64_t)v_chan(v)->count; /* racy read, as Go's len(ch) */
+    else
+        return vm_panicf(t, E_BUILTIN_ARG, repr(v), v_type_name(v), "len");
+    rets[0] = v_int_small(n);
+    return 1;
+}
+
+static int bi_cap(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Value v = args[0];
+    int64_t n;
+    if (v_is_nil(v)) {
+        n = 0;
+    } else if (v_is_obj(v, OBJ_LIST)) {
+        ListStore *st = v_list(v)->store;
+        n = st ? (int64_t)st->cap : 0;
+    } else if (v_is_obj(v, OBJ_CHAN)) {
+        n = (int64_t)v_chan(v)->cap;
+    } else {
+        return vm_panicf(t, E_BUILTIN_ARG, repr(v), v_type_name(v), "cap");
+    }
+    rets[0] = v_int_small(n);
+    return 1;
+}
+
+static int bi_append(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Value xs = args[0];
+    if (v_is_nil(xs)) {
+        rets[0] = nargs > 1 ? v_from_ptr(list_from(args + 1, (size_t)nargs - 1)) : V_NIL;
+        return 1;
+    }
+    if (!v_is_obj(xs, OBJ_LIST))
+        return vm_panicf(t, E_APPEND_NOT_LIST, v_type_name(xs));
+    ObjList *l = v_list(xs);
+    if (nargs > 2)
+        list_reserve(l, l->len + (size_t)nargs - 1);
+    for (int i = 1; i < nargs; i++)
+        list_append(l, args[i]);
+    rets[0] = xs;
+    return 1;
+}
+
+static int bi_delete(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Value m = args[0];
+    if (v_is_nil(m))
+        return 0; /* deleting from a nil map is a no-op, as in Go */
+    if (!v_is_obj(m, OBJ_MAP))
+        return vm_panicf(t, E_BUILTIN_ARG, repr(m), v_type_name(m), "delete");
+    switch (map_delete(v_map(m), args[1])) {
+    case MAP_OK:
+        return 0;
+    case MAP_BADKEY:
+        return vm_panicf(t, E_BAD_MAP_KEY, v_type_name(args[1]));
+    case MAP_CONCURRENT:
+        csp_fatal("concurrent map writes");
+    }
+    return 0;
+}
+
+static int bi_copy(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Value dst = args[0], src = args[1];
+    if (!v_is_obj(dst, OBJ_LIST) && !v_is_nil(dst))
+        return vm_panicf(t, E_BUILTIN_ARG, repr(dst), v_type_name(dst), "copy");
+    size_t dn = v_is_nil(dst) ? 0 : list_len(v_list(dst));
+    size_t n;
+    if (v_is_str(src)) {
+        /* copy(bytes, "string"): the string's bytes as ints. */
+        ObjString *s = v_str(src);
+        n = s->len < dn ? s->len : dn;
+        for (size_t i = 0; i < n; i++)
+            list_set(v_list(dst), (int64_t)i, v_int_small((unsigned char)s->data[i]));
+    } else if (v_is_obj(src, OBJ_LIST) || v_is_nil(src)) {
+        size_t sn = v_is_nil(src) ? 0 : list_len(v_list(src));
+        n = sn < dn ? sn : dn;
+        if (n && dst != src) {
+            Value e;
+            for (size_t i = 0; i < n && list_get(v_list(src), (int64_t)i, &e); i++)
+                list_set(v_list(dst), (int64_t)i, e);
+        }
+    } else {
+        return vm_panicf(t, E_BUILTIN_ARG, repr(src), v_type_name(src), "copy");
+    }
+    rets[0] = v_int_small((int64_t)n);
+    return 1;
+}
+
+/* A length or capacity: an int (or an integral float), 0..MAKE_MAX_LEN,
+ * else the panic `code`. */
+static bool size_arg(Thread *t, Value v, int64_t *out, ErrCode code, const char *fname)
+{
+    if (v_is_anyint(v)) {
+        *out = v_anyint(v);
+    } else if (v_is_anyfloat(v) && v_anyfloat(v) == trunc(v_anyfloat(v)) && fabs(v_anyfloat(v)) < 1e18) {
+        *out = (int64_t)v_anyfloat(v); /* make([]int, 10.0): an integral float */
+    } else {
+        vm_panicf(t, E_BUILTIN_ARG, repr(v), v_type_name(v), fname);
+        return false;
+    }
+    if (*out < 0 || *out > MAKE_MAX_LEN) {
+        vm_panicf(t, code);
+        return false;
+    }
+    return true;
+}
+
+/* ====================================================================== */
+/* channels (vm/chan.c does the work)                                      */
+/* ====================================================================== */
+
+/* chan() is unbuffered, chan(n) buffered with capacity n. */
+static int bi_chan(Thread *t, Value *args, int nargs, Value *rets)
+{
+    int64_t cap = 0;
+    if (nargs > 0 && !size_arg(t, args[0], &cap, E_MAKECHAN_SIZE, "chan"))
+        return -1;
+    rets[0] = v_from_ptr(chan_new((size_t)cap));
+    return 1;
+}
+
+static int bi_close(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Value c = args[0];
+    if (v_is_nil(c))
+        return chan_close(t, NULL); /* panics: close of nil channel */
+    if (!v_is_obj(c, OBJ_CHAN))
+        return vm_panicf(t, E_BUILTIN_ARG, repr(c), v_type_name(c), "close");
+    return chan_close(t, v_chan(c)) < 0 ? -1 : 0;
+}
+
+/* ====================================================================== */
+/* panics                                                                  */
+/* ====================================================================== */
+
+static int bi_panic(Thread *t, Value *args, int nargs, Value *rets) { return vm_panic(t, args[0]); }
+
+static int bi_recover(Thread *t, Value *args, int nargs, Value *rets)
+{
+    rets[0] = vm_recover(t);
+    return 1;
+}
+
+/* ====================================================================== */
+/* types and conversions                                                   */
+/* ====================================================================== */
+
+/* type() names as strings, made once: type(x) == "int" in a loop should
+ * not allocate. Read-only after builtins_init. */
+static const char *const type_names[] = {"nil", "bool", "int", "float", "string", "list", "map", "func", "chan", "error"};
+static Value type_strs[sizeof type_names / sizeof type_names[0]];
+
+static int bi_type(Thread *t, Value *args, int nargs, Value *rets)
+{
+    const char *name = v_type_name(args[0]);
+    for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++) {
+        if (type_strs[i] && strcmp(name, type_names[i]) == 0) {
+            rets[0] = type_strs[i];
+            return 1;
+        }
+    }
+    rets[0] = v_cstr(name);
+    return 1;
+}
+
+static int bi_str(Thread *t, Value *args, int nargs, Value *rets)
+{
+    rets[0] = v_from_ptr(fmt_sprint(args[0]));
+    return 1;
+}
+
+/* string(list): Go's string([]byte) or string([]rune). A list is read as
+ * bytes when every element is 0..255 and the bytes are valid UTF-8, as
+ * runes otherwise ([]rune("é") is [233], which is not UTF-8 as a byte). */
+static int string_of_list(Thread *t, ObjList *l, Value *rets)
+{
+    size_t n = list_len(l);
+    Buf bytes;
+    buf_init(&bytes);
+    buf_reserve(&bytes, n);
+    bool as_bytes = true;
+    Value e;
+    for (size_t i = 0; i < n && list_get(l, (int64_t)i, &e); i++) {
+        if (!v_is_anyint(e))
+            return vm_panicf(t, E_CONVERT, repr(v_from_ptr(l)), "list", "string");
+        int64_t c = v_anyint(e);
+        if (c < 0 || c > 255)
+            as_bytes = false;
+        buf_addc(&bytes, (char)c);
+    }
+    if (as_bytes) {
+        for (size_t i = 0; i < bytes.len;) {
+            int32_t r;
+            int w = utf8_decode(bytes.data + i, bytes.len - i, &r);
+            if (r == UTF8_ERROR && w == 1) {
+                as_bytes = false;
+                break;
+            }
+            i += (size_t)w;
+        }
+    }
+    if (as_bytes) {
+        rets[0] = v_from_ptr(buf_to_str(&bytes));
+        return 1;
+    }
+    Buf b;
+    buf_init(&b);
+    for (size_t i = 0; i < n && list_get(l, (int64_t)i, &e); i++) {
+        char enc[4];
+        buf_add(&b, enc, (size_t)utf8_encode(enc, v_is_anyint(e) ? v_anyint(e) : UTF8_ERROR));
+    }
+    rets[0] = v_from_ptr(buf_to_str(&b));
+    return 1;
+}
+
+static int bi_string(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Value v = args[0];
+    if (v_is_str(v)) {
+        rets[0] = v;
+        return 1;
+    }
+    if (v_is_anyint(v)) {
+        char enc[4];
+        int n = utf8_encode(enc, v_anyint(v)); /* invalid -> U+FFFD */
+        rets[0] = v_from_ptr(str_new(enc, (size_t)n));
+        return 1;
+    }
+    if (v_is_obj(v, OBJ_LIST))
+        return string_of_list(t, v_list(v), rets);
+    if (v_is_obj(v, OBJ_ERROR)) {
+        rets[0] = v_from_ptr(((ObjError *)v_ptr(v))->msg);
+        return 1;
+    }
+    return vm_panicf(t, E_CONVERT, repr(v), v_type_name(v), "string");
+}
+
+/* int(v): ints as they are, floats truncated toward zero, strings parsed
+ * as strconv.Atoi does. */
+static bool to_int(Thread *t, Value v, const char *to, int64_t *out)
+{
+    if (v_is_anyint(v)) {
+        *out = v_anyint(v);
+        return true;
+    }
+    if (v_is_anyfloat(v)) {
+        double d = v_anyfloat(v);
+        /* Out of range (or NaN) would be undefined behaviour in C. */
+        if (!(d > -9223372036854777856.0 && d < 9223372036854775808.0)) {
+            vm_panicf(t, E_CONVERT, repr(v), "float", to);
+            return false;
+        }
+        *out = (int64_t)d;
+        return true;
+    }
+    if (v_is_str(v)) {
+        ObjString *s = v_str(v);
+        NumStatus st = strconv_parse_int(s->data, s->len, 10, 0, out);
+        if (st != NUM_OK) {
+            Buf q;
+            buf_init(&q);
+            fmt_quote(&q, s->data, s->len, false);
+            vm_panicf(t, st == NUM_RANGE ? E_STRCONV_RANGE : E_STRCONV_SYNTAX, "Atoi", q.data);
+            return false;
+        }
+        return true;
+    }
+    vm_panicf(t, E_CONVERT, repr(v), v_type_name(v), to);
+    return false;
+}
+
+static int bi_int(Thread *t, Value *args, int nargs, Value *rets)
+{
+    int64_t i;
+    if (!to_int(t, args[0], "int", &i))
+        return -1;
+    rets[0] = v_is_anyint(args[0]) ? args[0] : v_make_int(i);
+    return 1;
+}
+
+/* Sized conversions wrap, as Go's do at run time. */
+#define SIZED(fname, goname, ctype)                                            \
+    static int fname(Thread *t, Value *args, int nargs, Value *rets)           \
+    {                                                                          \
+        int64_t i;                                                             \
+        if (!to_int(t, args[0], goname, &i))                                   \
+            return -1;                                                         \
+        rets[0] = v_int_small((ctype)i);                                       \
+        return 1;                                                              \
+    }
+SIZED(bi_int32, "int32", int32_t)
+SIZED(bi_int16, "int16", int16_t)
+SIZED(bi_int8, "int8", int8_t)
+SIZED(bi_uint32, "uint32", uint32_t)
+SIZED(bi_uint16, "uint16", uint16_t)
+SIZED(bi_uint8, "uint8", uint8_t)
+#undef SIZED
+
+static int bi_float(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Value v = args[0];
+    if (v_is_anyfloat(v)) {
+        rets[0] = v;
+        return 1;
+    }
+    if (v_is_anyint(v)) {
+        rets[0] = v_make_float((double)v_anyint(v));
+        return 1;
+    }
+    if (v_is_str(v)) {
+        ObjString *s = v_str(v);
+        double d;
+        NumStatus st = strconv_parse_float(s->data, s->len, 64, &d);
+        if (st != NUM_OK) {
+            Buf q;
+            buf_init(&q);
+            fmt_quote(&q, s->data, s->len, false);
+            return vm_panicf(t, st == NUM_RANGE ? E_STRCONV_RANGE : E_STRCONV_SYNTAX, "ParseFloat", q.data);
+        }
+        rets[0] = v_make_float(d);
+        return 1;
+    }
+    return vm_panicf(t, E_CONVERT, repr(v), v_type_name(v), "float");
+}
+
+/* min/max (Go 1.21): numbers (an int and a float compare as numbers; a
+ * NaN wins) or strings; the result is the operand itself. */
+static int min_max(Thread *t, Value *args, int nargs, Value *rets, bool want_max)
+{
+    const char *fname = want_max ? "max" : "min";
+    Value best = args[0];
+    bool strs = v_is_str(best);
+    if (!strs && !v_is_anyint(best) && !v_is_anyfloat(best))
+        return vm_panicf(t, E_BUILTIN_ARG, repr(best), v_type_name(best), fname);
+    for (int i = 1; i < nargs; i++) {
+        Value v = args[i];
+        if (strs != v_is_str(v) || (!strs && !v_is_anyint(v) && !v_is_anyfloat(v)))
+            return vm_panicf(t, E_MIN_MAX_MIX, fname, v_type_name(best), v_type_name(v));
+        bool better;
+        if (strs) {
+            ObjString *a = v_str(v), *b = v_str(best);
+            size_t n = a->len < b->len ? a->len : b->len;
+            int c = memcmp(a->data, b->data, n);
+            if (c == 0)
+                c = a->len < b->len ? -1 : a->len > b->len;
+            better = want_max ? c > 0 : c < 0;
+        } else if (v_is_anyint(v) && v_is_anyint(best)) {
+            better = want_max ? v_anyint(v) > v_anyint(best) : v_anyint(v) < v_anyint(best);
+        } else {
+            double a = v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v);
+            double b = v_is_anyint(best) ? (double)v_anyint(best) : v_anyfloat(best);
+            if (isnan(b))
+                better = false;
+            else if (isnan(a))
+                better = true;
+            else if (a == 0 && b == 0)
+                better = want_max ? signbit(b) && !signbit(a) : signbit(a) && !signbit(b);
+            else
+                better = want_max ? a > b : a < b;
+        }
+        if (better)
+            best = v;
+    }
+    rets[0] = best;
+    return 1;
+}
+
+static int bi_min(Thread *t, Value *args, int nargs, Value *rets) { return min_max(t, args, nargs, rets, false); }
+static int bi_max(Thread *t, Value *args, int nargs, Value *rets) { return min_max(t, args, nargs, rets, true); }
+
+/* ====================================================================== */
+/* make, new and zero values                                               */
+/* ====================================================================== */
+
+static bool is_word(const char *s, size_t n, const char *w) { return strlen(w) == n && memcmp(s, w, n) == 0; }
+
+int stdlib_zero_value(Thread *t, const char *type, size_t n, Value *out)
+{
+    while (n && (type[0] == ' ' || type[0] == '\t'))
+        type++, n--;
+    while (n && (type[n - 1] == ' ' || type[n - 1] == '\t'))
+        n--;
+    static const char *const ints[] = {"int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16",
+                                       "uint32", "uint64", "uintptr", "byte", "rune", "time.Duration"};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        if (is_word(type, n, ints[i])) {
+            *out = v_int_small(0);
+            return 0;
+        }
+    }
+    if (is_word(type, n, "float64") || is_word(type, n, "float32")) {
+        *out = v_make_float(0.0);
+        return 0;
+    }
+    if (is_word(type, n, "string")) {
+        *out = v_cstr("");
+        return 0;
+    }
+    if (is_word(type, n, "bool")) {
+        *out = V_FALSE;
+        return 0;
+    }
+    *out = V_NIL;
+    /* pkg.Type: the module's constructor makes a ready value. */
+    const char *dot = memchr(type, '.', n);
+    if (dot && dot > type && (type[0] | 32) >= 'a' && (type[0] | 32) <= 'z') {
+        char mod[64], member[64];
+        size_t ml = (size_t)(dot - type), tl = n - ml - 1;
+        if (ml >= sizeof mod || tl >= sizeof member)
+            return 0;
+        memcpy(mod, type, ml);
+        mod[ml] = 0;
+        memcpy(member, dot + 1, tl);
+        member[tl] = 0;
+        Value m, ctor;
+        if (!map_get_cstr(t->rt->universe, mod, &m) || !v_is_obj(m, OBJ_MODULE))
+            return 0;
+        if (!map_get_cstr(((ObjModule *)v_ptr(m))->members, member, &ctor) || !v_is_obj(ctor, OBJ_NATIVE))
+            return 0;
+        int r = vm_call(t, ctor, NULL, 0);
+        if (r < 0)
+            return -1;
+        *out = r > 0 ? t->rets[0] : V_NIL;
+    }
+    /* Everything else ([]T, map[K]V, chan T, *T, func, error, any,
+     * interface{}) is nil. */
+    return 0;
+}
+
+static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
+{
+    if (!v_is_str(args[0]))
+        return vm_panicf(t, E_MAKE_TYPE, repr(args[0]));
+    ObjString *ty = v_str(args[0]);
+    const char *s = ty->data;
+    size_t n = ty->len;
+    bool is_chan = n >= 4 && memcmp(s, "chan", 4) == 0;
+    int64_t len = 0, cap = -1;
+    if (nargs > 1 && !size_arg(t, args[1], &len, is_chan ? E_MAKECHAN_SIZE : E_MAKE_LEN, "make"))
+        return -1;
+    if (nargs > 2 && !size_arg(t, args[2], &cap, E_MAKE_CAP, "make"))
+        return -1;
+    if (n >= 3 && memcmp(s, "map", 3) == 0) {
+        rets[0] = v_from_ptr(map_new((size_t)len));
+        return 1;
+    }
+    if (n >= 2 && memcmp(s, "[]", 2) == 0) {
+        if (cap >= 0 && cap < len)
+            return vm_panicf(t, E_MAKE_CAP);
+        if (cap < len)
+            cap = len;
+        ObjList *l = list_new((size_t)len, (size_t)cap);
+        Value zero;
+        /* One zero value serves every element unless it is an object
+         * (make([]sync.Mutex, n) needs n mutexes). */
+        if (stdlib_zero_value(t, s + 2, n - 2, &zero) < 0)
+            return -1;
+        bool each = v_is_obj(zero, OBJ_OBJECT) || v_is_obj(zero, OBJ_LIST) || v_is_obj(zero, OBJ_MAP);
+        for (int64_t i = 0; i < len; i++) {
+            if (i > 0 && each && stdlib_zero_value(t, s + 2, n - 2, &zero) < 0)
+                return -1;
+            if (zero != V_NIL)
+                list_set(l, i, zero);
+        }
+        rets[0] = v_from_ptr(l);
+        return 1;
+    }
+    if (is_chan) {
+        rets[0] = v_from_ptr(chan_new((size_t)len)); /* make(chan T, n): capacity n */
+        return 1;
+    }
+    return vm_panicf(t, E_MAKE_TYPE, repr(args[0]));
+}
+
+/* new(T): csp has no pointers, so new gives T's ready zero value; that is
+ * what Go programs do with it (wg := new(sync.WaitGroup)). */
+static int bi_new(Thread *t, Value *args, int nargs, Value *rets)
+{
+    if (!v_is_str(args[0]))
+        return vm_panicf(t, E_BUILTIN_ARG, repr(args[0]), v_type_name(args[0]), "new");
+    if (stdlib_zero_value(t, v_str(args[0])->data, v_str(args[0])->len, &rets[0]) < 0)
+        return -1;
+    return 1;
+}
+
+/* ====================================================================== */
+/* registration                                                            */
+/* ====================================================================== */
+
+void builtins_init(Runtime *rt)
+{
+    for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++)
+        type_strs[i] = v_cstr(type_names[i]);
+#define BUILTIN(name, fn, lo, hi) rt_define(rt, #name, v_from_ptr(native_new(#name, fn, lo, hi)));
+#include "builtins.def"
+#undef BUILTIN
+}

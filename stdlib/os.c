@@ -1,0 +1,461 @@
+/* os.c — the os module: Args, Exit, the environment, whole-file reads and
+ * writes, and the standard files (os.Stdin, os.Stdout, os.Stderr).
+ *
+ * Errors are values with Go's texts ("open x: no such file or directory",
+ * "EOF"); the errno text is the C library's with its first letter lowered,
+ * which is what Go's tables say for every errno a script meets.
+ *
+ * Blocking: every system call that can block (open, read, write) sits in
+ * one of the small functions under "blocking calls" below, so the runtime
+ * can later wrap each in its hand-off (give the P to another M for the
+ * duration of the call, as Go does for syscalls) in one place.
+ *
+ * os.Stdin keeps a read buffer. Locking: OsFile.lock guards buf, start,
+ * end and eof; it is held across the read(2) that refills the buffer, so
+ * two goroutines reading lines at once each get whole lines.
+ */
+#include "stdlib.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gc/gc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* First read buffer of a file; it doubles for longer lines. */
+#define OS_READ_CHUNK 4096
+
+/* ====================================================================== */
+/* blocking calls                                                          */
+/* ====================================================================== */
+
+static ssize_t blocking_read(int fd, void *p, size_t n)
+{
+    ssize_t r;
+    do
+        r = read(fd, p, n);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
+/* Write all of p; returns 0 or an errno. */
+static int blocking_write(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int blocking_open(const char *path, int flags, int mode)
+{
+    int fd;
+    do
+        fd = open(path, flags | O_CLOEXEC, mode);
+    while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+/* ====================================================================== */
+/* errors                                                                  */
+/* ====================================================================== */
+
+static Value eof_error; /* io.EOF: one shared value, made by os_init */
+
+/* Go's text for an errno: the C library's, first letter lowered. */
+static const char *errno_text(int err, char *out, size_t size)
+{
+    char buf[128];
+    const char *msg = strerror_r(err, buf, sizeof buf);
+    snprintf(out, size, "%s", msg);
+    if (out[0] >= 'A' && out[0] <= 'Z' && !(out[1] >= 'A' && out[1] <= 'Z'))
+        out[0] = (char)(out[0] + ('a' - 'A'));
+    return out;
+}
+
+/* "op path: reason", Go's PathError text. */
+static Value path_error(ErrCode code, const char *path, int err)
+{
+    char text[128];
+    return stdlib_error(code, path, errno_text(err, text, sizeof text));
+}
+
+/* ====================================================================== */
+/* os.File                                                                 */
+/* ====================================================================== */
+
+typedef struct OsFile {
+    int fd;
+    const char *name; /* "/dev/stdin", as Go's os.Stdin.Name() */
+    pthread_mutex_t lock;
+    char *buf; /* read buffer: lock */
+    size_t start, end, cap;
+    bool eof;
+} OsFile;
+
+static const ObjClass file_class;
+
+static OsFile *file_of(Value v)
+{
+    if (!v_is_obj(v, OBJ_OBJECT) || ((ObjObject *)v_ptr(v))->cls != &file_class)
+        return NULL;
+    return ((ObjObject *)v_ptr(v))->payload;
+}
+
+static Value file_new(int fd, const char *name)
+{
+    OsFile *f = GC_MALLOC(sizeof *f);
+    f->fd = fd;
+    f->name = name;
+    pthread_mutex_init(&f->lock, NULL);
+    f->buf = NULL;
+    f->start = f->end = f->cap = 0;
+    f->eof = false;
+    return v_from_ptr(object_new(&file_class, f));
+}
+
+/* Write to a file; stdout goes through the runtime's buffered, whole-write
+ * path so it never interleaves with print(). Returns 0 or an errno. */
+static int file_write(Thread *t, OsFile *f, const char *s, size_t n)
+{
+    if (f->fd == 1) {
+        rt_write_out(t->rt, s, n);
+        return 0;
+    }
+    if (f->fd == 2)
+        fflush(stdout); /* keep the order a terminal shows */
+    return blocking_write(f->fd, s, n);
+}
+
+int os_file_write(Thread *t, Value w, const char *s, size_t n)
+{
+    OsFile *f = file_of(w);
+    if (!f)
+        return 1;
+    file_write(t, f, s, n); /* Fprint* drop write errors, as scripts do */
+    return 0;
+}
+
+#define SELF(name)                                                             \
+    OsFile *f = file_of(args[0]);                                              \
+    if (!f)                                                                    \
+        return vm_panicf(t, E_ARG_TYPE, name, 0, "os.File", v_type_name(args[0]))
+
+static int file_write_string(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.WriteString");
+    ObjString *s;
+    if (!vm_check_str(t, "os.File.WriteString", args, 1, &s))
+        return -1;
+    int err = file_write(t, f, s->data, s->len);
+    rets[0] = v_int_small(err ? 0 : (int64_t)s->len);
+    rets[1] = err ? path_error(E_OS_WRITE, f->name, err) : V_NIL;
+    return 2;
+}
+
+/* One line without its "\n" (and a "\r" before it); at the end of input,
+ * a last unterminated line, then "" and io.EOF. */
+static int file_read_line(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.ReadLine");
+    pthread_mutex_lock(&f->lock);
+    size_t scanned = f->start;
+    for (;;) {
+        char *nl = f->end > scanned ? memchr(f->buf + scanned, '\n', f->end - scanned) : NULL;
+        if (nl) {
+            size_t len = (size_t)(nl - (f->buf + f->start));
+            size_t keep = len;
+            if (keep > 0 && f->buf[f->start + keep - 1] == '\r')
+                keep--;
+            rets[0] = v_from_ptr(str_new(f->buf + f->start, keep));
+            f->start += len + 1;
+            break;
+        }
+        if (f->eof) {
+            if (f->start < f->end) {
+                rets[0] = v_from_ptr(str_new(f->buf + f->start, f->end - f->start));
+                f->start = f->end;
+                break;
+            }
+            pthread_mutex_unlock(&f->lock);
+            rets[0] = v_cstr("");
+            rets[1] = eof_error;
+            return 2;
+        }
+        /* Make room: slide the partial line down, or grow. */
+        scanned = f->end;
+        if (f->start > 0) {
+            memmove(f->buf, f->buf + f->start, f->end - f->start);
+            scanned -= f->start;
+            f->end -= f->start;
+            f->start = 0;
+        }
+        if (f->end == f->cap) {
+            size_t ncap = f->cap ? f->cap * 2 : OS_READ_CHUNK;
+            char *nb = GC_MALLOC_ATOMIC(ncap);
+            if (!nb) {
+                pthread_mutex_unlock(&f->lock);
+                csp_fatal("out of memory (reading a line of %zu bytes)", f->cap);
+            }
+            if (f->end)
+                memcpy(nb, f->buf, f->end);
+            f->buf = nb;
+            f->cap = ncap;
+        }
+        ssize_t r = blocking_read(f->fd, f->buf + f->end, f->cap - f->end);
+        if (r < 0) {
+            int err = errno;
+            pthread_mutex_unlock(&f->lock);
+            rets[0] = v_cstr("");
+            rets[1] = path_error(E_OS_READ, f->name, err);
+            return 2;
+        }
+        if (r == 0)
+            f->eof = true;
+        f->end += (size_t)r;
+    }
+    pthread_mutex_unlock(&f->lock);
+    rets[1] = V_NIL;
+    return 2;
+}
+
+static int file_name(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.Name");
+    rets[0] = v_cstr(f->name);
+    return 1;
+}
+
+static int file_fd(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.Fd");
+    rets[0] = v_int_small(f->fd);
+    return 1;
+}
+
+static const MethodDef file_methods[] = {
+    {"ReadLine", file_read_line, 0, 0},
+    {"WriteString", file_write_string, 1, 1},
+    {"Write", file_write_string, 1, 1},
+    {"Name", file_name, 0, 0},
+    {"Fd", file_fd, 0, 0},
+    {NULL, NULL, 0, 0},
+};
+
+static const ObjClass file_class = {"os.File", file_methods, NULL};
+
+/* ====================================================================== */
+/* the module                                                              */
+/* ====================================================================== */
+
+/* getenv/setenv are not thread-safe against each other: goroutines on
+ * several OS threads calling os.Getenv and os.Setenv must not crash. */
+static pthread_mutex_t env_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void os_init(ObjModule *os, ObjModule *io, Runtime *rt, int argc, char **argv)
+{
+    ObjList *args = list_new(0, argc > 0 ? (size_t)argc : 0);
+    for (int i = 0; i < argc; i++)
+        list_append(args, v_cstr(argv[i] ? argv[i] : ""));
+    rt->args = args;
+    module_add(os, "Args", v_from_ptr(args));
+    module_add(os, "Stdin", file_new(0, "/dev/stdin"));
+    module_add(os, "Stdout", file_new(1, "/dev/stdout"));
+    module_add(os, "Stderr", file_new(2, "/dev/stderr"));
+    eof_error = stdlib_error(E_EOF);
+    module_add(io, "EOF", eof_error);
+}
+
+int os_n_exit(Thread *t, Value *args, int nargs, Value *rets)
+{
+    int64_t code;
+    if (!vm_check_int(t, "os.Exit", args, 0, &code))
+        return -1;
+    rt_exit(t->rt, (int)code); /* flushes stdout; never returns */
+}
+
+int os_n_getenv(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *key;
+    if (!vm_check_str(t, "os.Getenv", args, 0, &key))
+        return -1;
+    pthread_mutex_lock(&env_lock);
+    const char *v = getenv(key->data);
+    rets[0] = v_cstr(v ? v : "");
+    pthread_mutex_unlock(&env_lock);
+    return 1;
+}
+
+int os_n_lookup_env(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *key;
+    if (!vm_check_str(t, "os.LookupEnv", args, 0, &key))
+        return -1;
+    pthread_mutex_lock(&env_lock);
+    const char *v = getenv(key->data);
+    rets[0] = v_cstr(v ? v : "");
+    rets[1] = v_bool(v != NULL);
+    pthread_mutex_unlock(&env_lock);
+    return 2;
+}
+
+int os_n_setenv(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *key, *val;
+    if (!vm_check_str(t, "os.Setenv", args, 0, &key) || !vm_check_str(t, "os.Setenv", args, 1, &val))
+        return -1;
+    pthread_mutex_lock(&env_lock);
+    int r = key->len == 0 || memchr(key->data, '=', key->len) ? (errno = EINVAL, -1) : setenv(key->data, val->data, 1);
+    int err = errno;
+    pthread_mutex_unlock(&env_lock);
+    char text[128];
+    rets[0] = r == 0 ? V_NIL : stdlib_error(E_OS_SETENV, errno_text(err, text, sizeof text));
+    return 1;
+}
+
+int os_n_unsetenv(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *key;
+    if (!vm_check_str(t, "os.Unsetenv", args, 0, &key))
+        return -1;
+    pthread_mutex_lock(&env_lock);
+    unsetenv(key->data);
+    pthread_mutex_unlock(&env_lock);
+    rets[0] = V_NIL;
+    return 1;
+}
+
+/* A path argument: a string without NUL bytes (C would cut it short). */
+static bool path_arg(Thread *t, const char *fname, Value *args, int i, ObjString **out)
+{
+    if (!vm_check_str(t, fname, args, i, out))
+        return false;
+    if (memchr((*out)->data, 0, (*out)->len)) {
+        vm_panicf(t, E_ARG_TYPE, fname, i + 1, "a path", "a string with a NUL byte");
+        return false;
+    }
+    return true;
+}
+
+int os_n_read_file(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *path;
+    if (!path_arg(t, "os.ReadFile", args, 0, &path))
+        return -1;
+    rets[0] = v_cstr("");
+    int fd = blocking_open(path->data, O_RDONLY, 0);
+    if (fd < 0) {
+        rets[1] = path_error(E_OS_OPEN, path->data, errno);
+        return 2;
+    }
+    struct stat st;
+    size_t cap = OS_READ_CHUNK;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        cap = (size_t)st.st_size + 1; /* +1: see EOF without another grow */
+    Buf b;
+    buf_init(&b);
+    buf_reserve(&b, cap);
+    for (;;) {
+        if (b.cap - b.len < 2)
+            buf_reserve(&b, b.cap);
+        ssize_t r = blocking_read(fd, b.data + b.len, b.cap - b.len - 1);
+        if (r < 0) {
+            int err = errno;
+            close(fd);
+            rets[1] = path_error(E_OS_READ, path->data, err);
+            return 2;
+        }
+        if (r == 0)
+            break;
+        b.len += (size_t)r;
+    }
+    close(fd);
+    b.data[b.len] = 0;
+    rets[0] = v_from_ptr(buf_to_str(&b));
+    rets[1] = V_NIL;
+    return 2;
+}
+
+/* Bytes to write: a string, or a list of byte values ([]byte). */
+static bool data_arg(Thread *t, const char *fname, Value v, const char **p, size_t *n)
+{
+    if (v_is_str(v)) {
+        *p = v_str(v)->data;
+        *n = v_str(v)->len;
+        return true;
+    }
+    if (v_is_obj(v, OBJ_LIST)) {
+        ObjList *l = v_list(v);
+        Buf b;
+        buf_init(&b);
+        Value e;
+        for (int64_t i = 0; list_get(l, i, &e); i++) {
+            if (!v_is_int(e)) {
+                vm_panicf(t, E_ARG_TYPE, fname, 2, "a string or a list of bytes", "a list holding other values");
+                return false;
+            }
+            buf_addc(&b, (char)(v_int(e) & 0xFF));
+        }
+        *p = b.data;
+        *n = b.len;
+        return true;
+    }
+    vm_panicf(t, E_ARG_TYPE, fname, 2, "string", v_type_name(v));
+    return false;
+}
+
+int os_n_write_file(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *path;
+    const char *data;
+    size_t n;
+    int64_t perm = 0644;
+    if (!path_arg(t, "os.WriteFile", args, 0, &path) || !data_arg(t, "os.WriteFile", args[1], &data, &n))
+        return -1;
+    if (nargs > 2 && !vm_check_int(t, "os.WriteFile", args, 2, &perm))
+        return -1;
+    int fd = blocking_open(path->data, O_WRONLY | O_CREAT | O_TRUNC, (int)(perm & 07777));
+    if (fd < 0) {
+        rets[0] = path_error(E_OS_OPEN, path->data, errno);
+        return 1;
+    }
+    int err = blocking_write(fd, data, n);
+    if (close(fd) != 0 && !err)
+        err = errno;
+    rets[0] = err ? path_error(E_OS_WRITE, path->data, err) : V_NIL;
+    return 1;
+}
+
+int os_n_remove(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *path;
+    if (!path_arg(t, "os.Remove", args, 0, &path))
+        return -1;
+    int r = unlink(path->data);
+    if (r != 0 && (errno == EISDIR || errno == EPERM))
+        r = rmdir(path->data);
+    rets[0] = r == 0 ? V_NIL : path_error(E_OS_REMOVE, path->data, errno);
+    return 1;
+}
+
+int os_n_getwd(Thread *t, Value *args, int nargs, Value *rets)
+{
+    char *cwd = getcwd(NULL, 0);
+    int err = errno;
+    rets[0] = v_cstr(cwd ? cwd : "");
+    char text[128];
+    rets[1] = cwd ? V_NIL : stdlib_error(E_OS_GETWD, errno_text(err, text, sizeof text));
+    free(cwd);
+    return 2;
+}

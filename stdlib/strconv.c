@@ -1,0 +1,637 @@
+/* strconv.c — the strconv module, and the number parsers that int(),
+ * float() and os/fmt reuse.
+ *
+ * The parsers are ports of Go's (atoi.go, atof.go's readFloat and
+ * underscoreOK), so they accept and reject exactly what Go does: signs,
+ * base prefixes with base 0, '_' between digits where Go allows it, "inf"
+ * "infinity" "nan" in any case, hex floats with a 'p' exponent. Float
+ * conversion itself is strtod/strtof, which round correctly as Go does.
+ *
+ * Errors are values, with Go's texts: strconv.Atoi: parsing "x": invalid
+ * syntax (the input quoted as by strconv.Quote).
+ */
+#include "stdlib.h"
+
+#include <errno.h>
+#include <gc/gc.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline char lower(char c) { return (char)(c | ('x' - 'X')); }
+
+/* ====================================================================== */
+/* parsers                                                                 */
+/* ====================================================================== */
+
+/* Go's underscoreOK: '_' only between digits, or after a base prefix. */
+static bool underscore_ok(const char *s, size_t n)
+{
+    char saw = '^';
+    size_t i = 0;
+    if (n >= 1 && (s[0] == '-' || s[0] == '+')) {
+        s++;
+        n--;
+    }
+    bool hex = false;
+    if (n >= 2 && s[0] == '0' && (lower(s[1]) == 'b' || lower(s[1]) == 'o' || lower(s[1]) == 'x')) {
+        i = 2;
+        saw = '0'; /* the base prefix counts as a digit */
+        hex = lower(s[1]) == 'x';
+    }
+    for (; i < n; i++) {
+        if ((s[i] >= '0' && s[i] <= '9') || (hex && lower(s[i]) >= 'a' && lower(s[i]) <= 'f')) {
+            saw = '0';
+            continue;
+        }
+        if (s[i] == '_') {
+            if (saw != '0')
+                return false;
+            saw = '_';
+            continue;
+        }
+        if (saw == '_')
+            return false;
+        saw = '!';
+    }
+    return saw != '_';
+}
+
+NumStatus strconv_parse_uint(const char *s0, size_t n0, int base, int bits, uint64_t *out)
+{
+    *out = 0;
+    if (n0 == 0)
+        return NUM_SYNTAX;
+    const char *s = s0;
+    size_t n = n0;
+    bool base0 = base == 0;
+    if (base == 0) {
+        base = 10;
+        if (s[0] == '0') {
+            if (n >= 3 && lower(s[1]) == 'b') {
+                base = 2;
+                s += 2, n -= 2;
+            } else if (n >= 3 && lower(s[1]) == 'o') {
+                base = 8;
+                s += 2, n -= 2;
+            } else if (n >= 3 && lower(s[1]) == 'x') {
+                base = 16;
+                s += 2, n -= 2;
+            } else {
+                base = 8;
+                s += 1, n -= 1;
+            }
+        }
+    }
+    if (bits == 0)
+        bits = 64;
+    uint64_t cutoff = UINT64_MAX / (uint64_t)base + 1; /* smallest n with n*base overflowing */
+    uint64_t max_val = bits == 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1;
+    bool underscores = false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int d;
+        if (c == '_' && base0) {
+            underscores = true;
+            continue;
+        } else if (c >= '0' && c <= '9') {
+            d = c - '0';
+        } else if (lower(c) >= 'a' && lower(c) <= 'z') {
+            d = lower(c) - 'a' + 10;
+        } else {
+            return NUM_SYNTAX;
+        }
+        if (d >= base)
+            return NUM_SYNTAX;
+        if (v >= cutoff) {
+            *out = max_val;
+            return NUM_RANGE;
+        }
+        v *= (uint64_t)base;
+        uint64_t v1 = v + (uint64_t)d;
+        if (v1 < v || v1 > max_val) {
+            *out = max_val;
+            return NUM_RANGE;
+        }
+        v = v1;
+    }
+    if (underscores && !underscore_ok(s0, n0))
+        return NUM_SYNTAX;
+    *out = v;
+    return NUM_OK;
+}
+
+NumStatus strconv_parse_int(const char *s, size_t n, int base, int bits, int64_t *out)
+{
+    *out = 0;
+    if (n == 0)
+        return NUM_SYNTAX;
+    bool neg = false;
+    if (s[0] == '+') {
+        s++, n--;
+    } else if (s[0] == '-') {
+        neg = true;
+        s++, n--;
+    }
+    uint64_t un;
+    NumStatus st = strconv_parse_uint(s, n, base, bits, &un);
+    if (st == NUM_SYNTAX)
+        return st;
+    if (bits == 0)
+        bits = 64;
+    uint64_t cutoff = (uint64_t)1 << (bits - 1);
+    if (!neg && un >= cutoff) {
+        *out = (int64_t)(cutoff - 1);
+        return NUM_RANGE;
+    }
+    if (neg && un > cutoff) {
+        *out = -(int64_t)(cutoff - 1) - 1;
+        return NUM_RANGE;
+    }
+    *out = neg ? (int64_t)(0 - un) : (int64_t)un;
+    return NUM_OK;
+}
+
+static size_t prefix_len_nocase(const char *s, size_t n, const char *word)
+{
+    size_t i = 0;
+    while (i < n && word[i] && lower(s[i]) == word[i])
+        i++;
+    return i;
+}
+
+/* Go's special(): "inf", "infinity", "nan", signs on the infinities only. */
+static bool parse_special(const char *s, size_t n, double *out)
+{
+    if (n == 0)
+        return false;
+    double sign = 1;
+    size_t nsign = 0;
+    if (s[0] == '+' || s[0] == '-') {
+        sign = s[0] == '-' ? -1 : 1;
+        nsign = 1;
+    }
+    if (nsign || lower(s[0]) == 'i') {
+        size_t k = prefix_len_nocase(s + nsign, n - nsign, "infinity");
+        if ((k == 3 || k == 8) && nsign + k == n) {
+            *out = sign * INFINITY;
+            return true;
+        }
+        return false;
+    }
+    if (lower(s[0]) == 'n' && n == 3 && prefix_len_nocase(s, n, "nan") == 3) {
+        *out = NAN;
+        return true;
+    }
+    return false;
+}
+
+/* Go's readFloat, for its verdict only: is s a whole float literal? */
+static bool float_syntax_ok(const char *s, size_t n, bool *underscores)
+{
+    size_t i = 0;
+    *underscores = false;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        i++;
+    bool hex = false;
+    char exp_char = 'e';
+    if (i + 2 < n && s[i] == '0' && lower(s[i + 1]) == 'x') {
+        hex = true;
+        exp_char = 'p';
+        i += 2;
+    }
+    bool sawdot = false, sawdigits = false;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c == '_') {
+            *underscores = true;
+        } else if (c == '.') {
+            if (sawdot)
+                break;
+            sawdot = true;
+        } else if ((c >= '0' && c <= '9') || (hex && lower(c) >= 'a' && lower(c) <= 'f')) {
+            sawdigits = true;
+        } else {
+            break;
+        }
+    }
+    if (!sawdigits)
+        return false;
+    if (i < n && lower(s[i]) == exp_char) {
+        i++;
+        if (i >= n)
+            return false;
+        if (s[i] == '+' || s[i] == '-')
+            i++;
+        if (i >= n || s[i] < '0' || s[i] > '9')
+            return false;
+        for (; i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '_'); i++)
+            if (s[i] == '_')
+                *underscores = true;
+    } else if (hex) {
+        return false; /* a hex mantissa needs a 'p' exponent */
+    }
+    if (*underscores && !underscore_ok(s, i))
+        return false;
+    return i == n;
+}
+
+NumStatus strconv_parse_float(const char *s, size_t n, int bits, double *out)
+{
+    *out = 0;
+    if (parse_special(s, n, out))
+        return NUM_OK;
+    bool underscores;
+    if (!float_syntax_ok(s, n, &underscores))
+        return NUM_SYNTAX;
+    /* strtod wants a NUL-terminated text without underscores. */
+    char small[64];
+    char *tmp = n < sizeof small ? small : GC_MALLOC_ATOMIC(n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '_')
+            tmp[k++] = s[i];
+    tmp[k] = 0;
+    double d = bits == 32 ? (double)strtof(tmp, NULL) : strtod(tmp, NULL);
+    *out = d;
+    return isinf(d) ? NUM_RANGE : NUM_OK;
+}
+
+/* ====================================================================== */
+/* the module                                                              */
+/* ====================================================================== */
+
+static Value num_error(const char *fn, const char *s, size_t n, NumStatus st)
+{
+    Buf q;
+    buf_init(&q);
+    fmt_quote(&q, s, n, false);
+    return stdlib_error(st == NUM_RANGE ? E_STRCONV_RANGE : E_STRCONV_SYNTAX, fn, q.data);
+}
+
+static Value arg_error(ErrCode code, const char *fn, ObjString *s, int64_t arg)
+{
+    Buf q;
+    buf_init(&q);
+    fmt_quote(&q, s->data, s->len, false);
+    return stdlib_error(code, fn, q.data, (int)arg);
+}
+
+int strconv_n_itoa(Thread *t, Value *args, int nargs, Value *rets)
+{
+    int64_t i;
+    if (!vm_check_int(t, "strconv.Itoa", args, 0, &i))
+        return -1;
+    rets[0] = v_from_ptr(str_printf("%lld", (long long)i));
+    return 1;
+}
+
+int strconv_n_atoi(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *s;
+    if (!vm_check_str(t, "strconv.Atoi", args, 0, &s))
+        return -1;
+    int64_t v;
+    NumStatus st = strconv_parse_int(s->data, s->len, 10, 0, &v);
+    rets[0] = v_make_int(v);
+    rets[1] = st == NUM_OK ? V_NIL : num_error("Atoi", s->data, s->len, st);
+    return 2;
+}
+
+/* Go checks, in order: an empty string, the base, the bit size. */
+static bool check_base_bits(int64_t base, int64_t bits, const char *fn, ObjString *s, Value *rets)
+{
+    if (s->len == 0) {
+        rets[0] = v_int_small(0);
+        rets[1] = num_error(fn, "", 0, NUM_SYNTAX);
+        return false;
+    }
+    if (base != 0 && (base < 2 || base > 36)) {
+        rets[0] = v_int_small(0);
+        rets[1] = arg_error(E_STRCONV_BASE, fn, s, base);
+        return false;
+    }
+    if (bits < 0 || bits > 64) {
+        rets[0] = v_int_small(0);
+        rets[1] = arg_error(E_STRCONV_BITSIZE, fn, s, bits);
+        return false;
+    }
+    return true;
+}
+
+int strconv_n_parse_int(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *s;
+    int64_t base = 10, bits = 64;
+    if (!vm_check_str(t, "strconv.ParseInt", args, 0, &s) || !vm_check_int(t, "strconv.ParseInt", args, 1, &base))
+        return -1;
+    if (nargs > 2 && !vm_check_int(t, "strconv.ParseInt", args, 2, &bits))
+        return -1;
+    if (!check_base_bits(base, bits, "ParseInt", s, rets))
+        return 2;
+    int64_t v;
+    NumStatus st = strconv_parse_int(s->data, s->len, (int)base, (int)bits, &v);
+    rets[0] = v_make_int(v);
+    rets[1] = st == NUM_OK ? V_NIL : num_error("ParseInt", s->data, s->len, st);
+    return 2;
+}
+
+int strconv_n_parse_uint(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *s;
+    int64_t base = 10, bits = 64;
+    if (!vm_check_str(t, "strconv.ParseUint", args, 0, &s) ||
+        !vm_check_int(t, "strconv.ParseUint", args, 1, &base))
+        return -1;
+    if (nargs > 2 && !vm_check_int(t, "strconv.ParseUint", args, 2, &bits))
+        return -1;
+    if (!check_base_bits(base, bits, "ParseUint", s, rets))
+        return 2;
+    uint64_t v;
+    NumStatus st = strconv_parse_uint(s->data, s->len, (int)base, (int)bits, &v);
+    /* csp ints are signed 64-bit: values above MaxInt64 wrap, as Go's
+     * int64(u) would. */
+    rets[0] = v_make_int((int64_t)v);
+    rets[1] = st == NUM_OK ? V_NIL : num_error("ParseUint", s->data, s->len, st);
+    return 2;
+}
+
+int strconv_n_parse_float(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *s;
+    int64_t bits = 64;
+    if (!vm_check_str(t, "strconv.ParseFloat", args, 0, &s))
+        return -1;
+    if (nargs > 1 && !vm_check_int(t, "strconv.ParseFloat", args, 1, &bits))
+        return -1;
+    double d;
+    NumStatus st = strconv_parse_float(s->data, s->len, bits == 32 ? 32 : 64, &d);
+    rets[0] = v_make_float(d);
+    rets[1] = st == NUM_OK ? V_NIL : num_error("ParseFloat", s->data, s->len, st);
+    return 2;
+}
+
+int strconv_n_parse_bool(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *s;
+    if (!vm_check_str(t, "strconv.ParseBool", args, 0, &s))
+        return -1;
+    static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+    for (int i = 0; i < 6; i++) {
+        if (strlen(yes[i]) == s->len && memcmp(yes[i], s->data, s->len) == 0) {
+            rets[0] = V_TRUE;
+            rets[1] = V_NIL;
+            return 2;
+        }
+        if (strlen(no[i]) == s->len && memcmp(no[i], s->data, s->len) == 0) {
+            rets[0] = V_FALSE;
+            rets[1] = V_NIL;
+            return 2;
+        }
+    }
+    rets[0] = V_FALSE;
+    rets[1] = num_error("ParseBool", s->data, s->len, NUM_SYNTAX);
+    return 2;
+}
+
+int strconv_n_format_bool(Thread *t, Value *args, int nargs, Value *rets)
+{
+    if (!v_is_bool(args[0]))
+        return vm_panicf(t, E_ARG_TYPE, "strconv.FormatBool", 1, "bool", v_type_name(args[0]));
+    rets[0] = v_cstr(args[0] == V_TRUE ? "true" : "false");
+    return 1;
+}
+
+int strconv_n_format_int(Thread *t, Value *args, int nargs, Value *rets)
+{
+    int64_t i, base;
+    if (!vm_check_int(t, "strconv.FormatInt", args, 0, &i) || !vm_check_int(t, "strconv.FormatInt", args, 1, &base))
+        return -1;
+    if (base < 2 || base > 36)
+        return vm_panicf(t, E_STRCONV_FORMAT_BASE);
+    char buf[72];
+    size_t p = sizeof buf;
+    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    do {
+        buf[--p] = "0123456789abcdefghijklmnopqrstuvwxyz"[u % (uint64_t)base];
+        u /= (uint64_t)base;
+    } while (u);
+    if (i < 0)
+        buf[--p] = '-';
+    rets[0] = v_from_ptr(str_new(buf + p, sizeof buf - p));
+    return 1;
+}
+
+/* A format byte given as an int ('f', as Go writes it) or a one-byte
+ * string ("f", for scripts without rune literals). */
+static bool byte_arg(Value v, int *out)
+{
+    if (v_is_int(v)) {
+        *out = (int)(v_int(v) & 0xFF);
+        return true;
+    }
+    if (v_is_str(v) && v_str(v)->len == 1) {
+        *out = (unsigned char)v_str(v)->data[0];
+        return true;
+    }
+    return false;
+}
+
+int strconv_n_format_float(Thread *t, Value *args, int nargs, Value *rets)
+{
+    double f;
+    int64_t prec, bits;
+    int fmtc;
+    if (!vm_check_num(t, "strconv.FormatFloat", args, 0, &f))
+        return -1;
+    if (!byte_arg(args[1], &fmtc))
+        return vm_panicf(t, E_ARG_TYPE, "strconv.FormatFloat", 2, "a format byte", v_type_name(args[1]));
+    if (!vm_check_int(t, "strconv.FormatFloat", args, 2, &prec) ||
+        !vm_check_int(t, "strconv.FormatFloat", args, 3, &bits))
+        return -1;
+    if (bits != 32 && bits != 64)
+        return vm_panicf(t, E_STRCONV_FLOAT_BITS);
+    if (prec > 1000000)
+        prec = 1000000;
+    Buf b;
+    buf_init(&b);
+    fmt_ftoa(&b, f, fmtc, prec < 0 ? -1 : (int)prec, (int)bits);
+    rets[0] = v_from_ptr(buf_to_str(&b));
+    return 1;
+}
+
+int strconv_n_quote(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *s;
+    if (!vm_check_str(t, "strconv.Quote", args, 0, &s))
+        return -1;
+    Buf b;
+    buf_init(&b);
+    fmt_quote(&b, s->data, s->len, false);
+    rets[0] = v_from_ptr(buf_to_str(&b));
+    return 1;
+}
+
+int strconv_n_quote_to_ascii(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *s;
+    if (!vm_check_str(t, "strconv.QuoteToASCII", args, 0, &s))
+        return -1;
+    Buf b;
+    buf_init(&b);
+    fmt_quote(&b, s->data, s->len, true);
+    rets[0] = v_from_ptr(buf_to_str(&b));
+    return 1;
+}
+
+int strconv_n_quote_rune(Thread *t, Value *args, int nargs, Value *rets)
+{
+    int64_t r;
+    if (!vm_check_int(t, "strconv.QuoteRune", args, 0, &r))
+        return -1;
+    Buf b;
+    buf_init(&b);
+    fmt_quote_rune(&b, r, false);
+    rets[0] = v_from_ptr(buf_to_str(&b));
+    return 1;
+}
+
+/* ---- Unquote ----------------------------------------------------------- */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = lower(c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Go's UnquoteChar: one (possibly escaped) character of a quoted literal
+ * at s[*i]; appends it to b. False on a syntax error. */
+static bool unquote_char(const char *s, size_t n, size_t *i, char quote, Buf *b)
+{
+    unsigned char c = (unsigned char)s[*i];
+    if (c == (unsigned char)quote && (quote == '\'' || quote == '"'))
+        return false;
+    if (c >= 0x80) {
+        int32_t r;
+        int w = utf8_decode(s + *i, n - *i, &r);
+        buf_add(b, s + *i, (size_t)w);
+        *i += (size_t)w;
+        return true;
+    }
+    if (c != '\\') {
+        buf_addc(b, (char)c);
+        (*i)++;
+        return true;
+    }
+    if (*i + 1 >= n)
+        return false;
+    char e = s[*i + 1];
+    *i += 2;
+    switch (e) {
+    case 'a': buf_addc(b, '\a'); return true;
+    case 'b': buf_addc(b, '\b'); return true;
+    case 'f': buf_addc(b, '\f'); return true;
+    case 'n': buf_addc(b, '\n'); return true;
+    case 'r': buf_addc(b, '\r'); return true;
+    case 't': buf_addc(b, '\t'); return true;
+    case 'v': buf_addc(b, '\v'); return true;
+    case '\\': buf_addc(b, '\\'); return true;
+    case '\'':
+    case '"':
+        if (e != quote)
+            return false;
+        buf_addc(b, e);
+        return true;
+    case 'x':
+    case 'u':
+    case 'U': {
+        int k = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+        if (*i + (size_t)k > n)
+            return false;
+        int64_t v = 0;
+        for (int j = 0; j < k; j++) {
+            int h = hexval(s[*i + (size_t)j]);
+            if (h < 0)
+                return false;
+            v = v << 4 | h;
+        }
+        *i += (size_t)k;
+        if (e == 'x') {
+            buf_addc(b, (char)v); /* a single byte */
+            return true;
+        }
+        if (!utf8_valid_rune(v))
+            return false;
+        char enc[4];
+        buf_add(b, enc, (size_t)utf8_encode(enc, v));
+        return true;
+    }
+    case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+        if (*i + 2 > n)
+            return false;
+        int v = e - '0';
+        for (int j = 0; j < 2; j++) {
+            char d = s[*i + (size_t)j];
+            if (d < '0' || d > '7')
+                return false;
+            v = v * 8 + (d - '0');
+        }
+        *i += 2;
+        if (v > 255)
+            return false;
+        buf_addc(b, (char)v);
+        return true;
+    }
+    }
+    return false;
+}
+
+int strconv_n_unquote(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *str;
+    if (!vm_check_str(t, "strconv.Unquote", args, 0, &str))
+        return -1;
+    const char *s = str->data;
+    size_t n = str->len;
+    rets[0] = v_cstr("");
+    rets[1] = v_error("invalid syntax");
+    if (n < 2 || s[0] != s[n - 1])
+        return 2;
+    char quote = s[0];
+    Buf b;
+    buf_init(&b);
+    if (quote == '`') {
+        if (memchr(s + 1, '`', n - 2))
+            return 2;
+        /* Raw strings drop carriage returns, as Go's do. */
+        for (size_t i = 1; i < n - 1; i++)
+            if (s[i] != '\r')
+                buf_addc(&b, s[i]);
+    } else if (quote == '"' || quote == '\'') {
+        size_t i = 1;
+        int count = 0;
+        while (i < n - 1) {
+            if (s[i] == '\n')
+                return 2;
+            if (!unquote_char(s, n - 1, &i, quote, &b))
+                return 2;
+            count++;
+        }
+        if (quote == '\'') {
+            int32_t r;
+            if (count != 1 || (b.len > 1 && (size_t)utf8_decode(b.data, b.len, &r) != b.len))
+                return 2;
+        }
+    } else {
+        return 2;
+    }
+    rets[0] = v_from_ptr(buf_to_str(&b));
+    rets[1] = V_NIL;
+    return 2;
+}

@@ -1,0 +1,567 @@
+/* sync.c — the sync module: Mutex, RWMutex, WaitGroup, Once, Cond, Atomic.
+ *
+ * Blocking parks the goroutine, never the OS thread. Every object has a
+ * futex Lock `ql` guarding its wait queue (a list of Gs linked through their
+ * Sudog, which a G blocked here does not otherwise use); a G enqueues itself
+ * under ql and hands ql's release to sched_park, so no one can ready it
+ * before it is parked.
+ *
+ * Mutex: state bit 0 = locked, bits 1.. = number of queued waiters (changed
+ * only under ql). Lock: one CAS on the fast path, then a short spin, then
+ * park. Unlock: one CAS when nobody waits; otherwise it wakes the first
+ * waiter, which competes again (barging keeps throughput high), unless that
+ * waiter has waited over 1 ms: then ownership is handed to it directly
+ * (starvation mode, as Go's sync.Mutex).
+ */
+#include <gc/gc.h>
+#include <stdatomic.h>
+
+#include "../vm/chan.h"
+#include "../vm/lock.h"
+#include "../vm/sched.h"
+#include "stdlib.h"
+
+#define STARVE_NS 1000000 /* as Go: a waiter past 1 ms gets the lock handed to it */
+#define SPIN_TRIES 30
+
+typedef struct GQueue {
+    Sudog *first, *last;
+} GQueue;
+
+static void gq_push(GQueue *q, G *g)
+{
+    Sudog *s = &g->sd;
+    s->g = g;
+    s->next = NULL;
+    if (q->last)
+        q->last->next = s;
+    else
+        q->first = s;
+    q->last = s;
+}
+
+static G *gq_pop(GQueue *q)
+{
+    Sudog *s = q->first;
+    if (!s)
+        return NULL;
+    q->first = s->next;
+    if (!q->first)
+        q->last = NULL;
+    s->next = NULL;
+    return s->g;
+}
+
+static void unlock_ql(void *arg) { lock_release(arg); }
+
+static void *payload(Value self) { return ((ObjObject *)v_ptr(self))->payload; }
+
+/* ---- Mutex --------------------------------------------------------------- */
+
+typedef struct CspMutex {
+    _Atomic int64_t state; /* see the file comment */
+    Lock ql;
+    GQueue q; /* ql */
+} CspMutex;
+
+#define HANDOFF ((void *)1)
+
+static void mutex_lock(CspMutex *mu)
+{
+    int64_t zero = 0;
+    if (atomic_compare_exchange_strong(&mu->state, &zero, 1))
+        return;
+    for (;;) {
+        for (int i = 0; i < SPIN_TRIES; i++) {
+            int64_t s = atomic_load_explicit(&mu->state, memory_order_relaxed);
+            if (!(s & 1) && atomic_compare_exchange_weak(&mu->state, &s, s | 1))
+                return;
+            __asm__ volatile("pause");
+        }
+        lock_acquire(&mu->ql);
+        int64_t s = atomic_load(&mu->state);
+        for (;;) {
+            if (!(s & 1)) {
+                if (atomic_compare_exchange_weak(&mu->state, &s, s | 1)) {
+                    lock_release(&mu->ql);
+                    return;
+                }
+            } else if (atomic_compare_exchange_weak(&mu->state, &s, s + 2)) {
+                break;
+            }
+        }
+        G *g = sched_getg();
+        g->param = NULL;
+        g->wait_since = sched_nanotime();
+        gq_push(&mu->q, g);
+        sched_park("sync.Mutex.Lock", unlock_ql, &mu->ql);
+        if (g->param == HANDOFF) {
+            g->param = NULL;
+            return; /* the unlocker kept the lock held for us */
+        }
+    }
+}
+
+static bool mutex_trylock(CspMutex *mu)
+{
+    int64_t s = atomic_load(&mu->state);
+    return !(s & 1) && atomic_compare_exchange_strong(&mu->state, &s, s | 1);
+}
+
+/* Returns false for an unlock of an unlocked mutex. */
+static bool mutex_unlock(CspMutex *mu)
+{
+    int64_t one = 1;
+    if (atomic_compare_exchange_strong(&mu->state, &one, 0))
+        return true;
+    if (!(atomic_load(&mu->state) & 1))
+        return false;
+    lock_acquire(&mu->ql);
+    G *w = gq_pop(&mu->q);
+    if (!w) {
+        atomic_fetch_and(&mu->state, ~(int64_t)1);
+        lock_release(&mu->ql);
+        return true;
+    }
+    if (sched_nanotime() - w->wait_since > STARVE_NS) {
+        atomic_fetch_sub(&mu->state, 2); /* one waiter fewer; stays locked */
+        w->param = HANDOFF;
+    } else {
+        atomic_fetch_sub(&mu->state, 3); /* one waiter fewer, and unlocked */
+        w->param = NULL;
+    }
+    lock_release(&mu->ql);
+    sched_ready(w);
+    return true;
+}
+
+static CspMutex *mutex_of(Value self) { return payload(self); }
+
+static int m_lock(Thread *t, Value *a, int n, Value *r)
+{
+    mutex_lock(mutex_of(a[0]));
+    return 0;
+}
+
+static int m_unlock(Thread *t, Value *a, int n, Value *r)
+{
+    if (!mutex_unlock(mutex_of(a[0])))
+        vm_fatal_error(t, "sync: unlock of unlocked mutex");
+    return 0;
+}
+
+static int m_trylock(Thread *t, Value *a, int n, Value *r)
+{
+    r[0] = v_bool(mutex_trylock(mutex_of(a[0])));
+    return 1;
+}
+
+static const MethodDef mutex_methods[] = {
+    {"Lock", m_lock, 0, 0}, {"Unlock", m_unlock, 0, 0}, {"TryLock", m_trylock, 0, 0}, {NULL, NULL, 0, 0}};
+static const ObjClass mutex_class = {"sync.Mutex", mutex_methods, NULL};
+
+static int new_mutex(Thread *t, Value *a, int n, Value *r)
+{
+    r[0] = v_from_ptr(object_new(&mutex_class, GC_MALLOC(sizeof(CspMutex))));
+    return 1;
+}
+
+/* ---- RWMutex: writer-preferring; ownership handed over on wake-up ------- */
+
+typedef struct CspRW {
+    Lock ql;
+    int readers;         /* ql: readers holding it */
+    bool writer;         /* ql: a writer holds it */
+    int writers_waiting; /* ql */
+    GQueue rq, wq;       /* ql */
+} CspRW;
+
+static int rw_rlock(Thread *t, Value *a, int n, Value *r)
+{
+    CspRW *rw = payload(a[0]);
+    lock_acquire(&rw->ql);
+    if (!rw->writer && rw->writers_waiting == 0) {
+        rw->readers++;
+        lock_release(&rw->ql);
+        return 0;
+    }
+    gq_push(&rw->rq, sched_getg());
+    sched_park("sync.RWMutex.RLock", unlock_ql, &rw->ql);
+    return 0; /* the waker counted us in readers */
+}
+
+static int rw_runlock(Thread *t, Value *a, int n, Value *r)
+{
+    CspRW *rw = payload(a[0]);
+    lock_acquire(&rw->ql);
+    if (rw->readers <= 0) {
+        lock_release(&rw->ql);
+        vm_fatal_error(t, "sync: RUnlock of unlocked RWMutex");
+    }
+    G *w = NULL;
+    if (--rw->readers == 0 && (w = gq_pop(&rw->wq))) {
+        rw->writers_waiting--;
+        rw->writer = true;
+    }
+    lock_release(&rw->ql);
+    if (w)
+        sched_ready(w);
+    return 0;
+}
+
+static int rw_lock(Thread *t, Value *a, int n, Value *r)
+{
+    CspRW *rw = payload(a[0]);
+    lock_acquire(&rw->ql);
+    if (!rw->writer && rw->readers == 0) {
+        rw->writer = true;
+        lock_release(&rw->ql);
+        return 0;
+    }
+    rw->writers_waiting++;
+    gq_push(&rw->wq, sched_getg());
+    sched_park("sync.RWMutex.Lock", unlock_ql, &rw->ql);
+    return 0; /* handed over: writer is set for us */
+}
+
+static int rw_unlock(Thread *t, Value *a, int n, Value *r)
+{
+    CspRW *rw = payload(a[0]);
+    lock_acquire(&rw->ql);
+    if (!rw->writer) {
+        lock_release(&rw->ql);
+        vm_fatal_error(t, "sync: Unlock of unlocked RWMutex");
+    }
+    rw->writer = false;
+    G *wake = NULL; /* chain through schedlink-free Sudog.next below */
+    GQueue readers = rw->rq;
+    rw->rq.first = rw->rq.last = NULL;
+    if (readers.first) {
+        for (Sudog *s = readers.first; s; s = s->next)
+            rw->readers++;
+    } else if ((wake = gq_pop(&rw->wq))) {
+        rw->writers_waiting--;
+        rw->writer = true;
+    }
+    lock_release(&rw->ql);
+    G *g;
+    while ((g = gq_pop(&readers)))
+        sched_ready(g);
+    if (wake)
+        sched_ready(wake);
+    return 0;
+}
+
+static const MethodDef rw_methods[] = {{"RLock", rw_rlock, 0, 0},
+                                       {"RUnlock", rw_runlock, 0, 0},
+                                       {"Lock", rw_lock, 0, 0},
+                                       {"Unlock", rw_unlock, 0, 0},
+                                       {NULL, NULL, 0, 0}};
+static const ObjClass rw_class = {"sync.RWMutex", rw_methods, NULL};
+
+static int new_rwmutex(Thread *t, Value *a, int n, Value *r)
+{
+    r[0] = v_from_ptr(object_new(&rw_class, GC_MALLOC(sizeof(CspRW))));
+    return 1;
+}
+
+/* ---- WaitGroup ----------------------------------------------------------- */
+
+typedef struct CspWG {
+    _Atomic int64_t count;
+    Lock ql;
+    GQueue q; /* ql */
+} CspWG;
+
+static int wg_add_n(Thread *t, CspWG *wg, int64_t delta)
+{
+    int64_t v = atomic_fetch_add(&wg->count, delta) + delta;
+    if (v < 0) {
+        atomic_fetch_sub(&wg->count, delta);
+        return vm_panicf(t, E_NEG_WG);
+    }
+    if (v == 0) {
+        lock_acquire(&wg->ql);
+        GQueue q = wg->q;
+        wg->q.first = wg->q.last = NULL;
+        lock_release(&wg->ql);
+        G *g;
+        while ((g = gq_pop(&q)))
+            sched_ready(g);
+    }
+    return 0;
+}
+
+static int wg_add(Thread *t, Value *a, int n, Value *r)
+{
+    int64_t d;
+    if (!vm_check_int(t, "sync.WaitGroup.Add", a, 1, &d))
+        return -1;
+    return wg_add_n(t, payload(a[0]), d);
+}
+
+static int wg_done(Thread *t, Value *a, int n, Value *r) { return wg_add_n(t, payload(a[0]), -1); }
+
+static int wg_wait(Thread *t, Value *a, int n, Value *r)
+{
+    CspWG *wg = payload(a[0]);
+    if (atomic_load(&wg->count) == 0)
+        return 0;
+    lock_acquire(&wg->ql);
+    if (atomic_load(&wg->count) == 0) {
+        lock_release(&wg->ql);
+        return 0;
+    }
+    gq_push(&wg->q, sched_getg());
+    sched_park("sync.WaitGroup.Wait", unlock_ql, &wg->ql);
+    return 0;
+}
+
+static const MethodDef wg_methods[] = {
+    {"Add", wg_add, 1, 1}, {"Done", wg_done, 0, 0}, {"Wait", wg_wait, 0, 0}, {NULL, NULL, 0, 0}};
+static const ObjClass wg_class = {"sync.WaitGroup", wg_methods, NULL};
+
+static int new_waitgroup(Thread *t, Value *a, int n, Value *r)
+{
+    r[0] = v_from_ptr(object_new(&wg_class, GC_MALLOC(sizeof(CspWG))));
+    return 1;
+}
+
+/* ---- Once ---------------------------------------------------------------- */
+
+typedef struct CspOnce {
+    _Atomic int done;
+    CspMutex mu;
+} CspOnce;
+
+static int once_do(Thread *t, Value *a, int n, Value *r)
+{
+    CspOnce *o = payload(a[0]);
+    if (atomic_load(&o->done))
+        return 0;
+    Value f = a[1];
+    mutex_lock(&o->mu);
+    int rc = 0;
+    if (!atomic_load(&o->done)) {
+        rc = vm_call(t, f, NULL, 0);
+        atomic_store(&o->done, 1); /* even if f panicked, as Go */
+    }
+    mutex_unlock(&o->mu);
+    return rc < 0 ? -1 : 0;
+}
+
+static const MethodDef once_methods[] = {{"Do", once_do, 1, 1}, {NULL, NULL, 0, 0}};
+static const ObjClass once_class = {"sync.Once", once_methods, NULL};
+
+static int new_once(Thread *t, Value *a, int n, Value *r)
+{
+    r[0] = v_from_ptr(object_new(&once_class, GC_MALLOC(sizeof(CspOnce))));
+    return 1;
+}
+
+/* ---- Cond: tickets, as Go's notifyList ----------------------------------- */
+
+typedef struct CondWaiter {
+    G *g;
+    uint32_t ticket;
+    struct CondWaiter *next;
+} CondWaiter;
+
+typedef struct CspCond {
+    Value L;                     /* the locker (a sync.Mutex or RWMutex); immutable */
+    _Atomic uint32_t wait;       /* next ticket to hand out */
+    Lock ql;
+    uint32_t notify;             /* ql: tickets below this are signalled */
+    CondWaiter *head, *tail;     /* ql */
+} CspCond;
+
+static int locker_call(Thread *t, Value locker, const char *method)
+{
+    ObjNative *m = class_method(((ObjObject *)v_ptr(locker))->cls, str_cstr(method));
+    if (!m)
+        return vm_panicf(t, E_NO_FIELD, v_type_name(locker), method);
+    Value arg = locker;
+    return m->fn(t, &arg, 1, t->rets) < 0 ? -1 : 0;
+}
+
+static int cond_wait(Thread *t, Value *a, int n, Value *r)
+{
+    CspCond *c = payload(a[0]);
+    Value L = c->L;
+    uint32_t ticket = atomic_fetch_add(&c->wait, 1);
+    if (locker_call(t, L, "Unlock") < 0)
+        return -1;
+    lock_acquire(&c->ql);
+    if ((int32_t)(ticket - c->notify) < 0) {
+        lock_release(&c->ql); /* signalled before we got here */
+    } else {
+        CondWaiter *w = GC_MALLOC(sizeof *w);
+        w->g = sched_getg();
+        w->ticket = ticket;
+        if (c->tail)
+            c->tail->next = w;
+        else
+            c->head = w;
+        c->tail = w;
+        sched_park("sync.Cond.Wait", unlock_ql, &c->ql);
+    }
+    return locker_call(t, L, "Lock");
+}
+
+static int cond_signal(Thread *t, Value *a, int n, Value *r)
+{
+    CspCond *c = payload(a[0]);
+    if (atomic_load(&c->wait) == c->notify)
+        return 0;
+    lock_acquire(&c->ql);
+    if (atomic_load(&c->wait) == c->notify) {
+        lock_release(&c->ql);
+        return 0;
+    }
+    uint32_t ticket = c->notify++;
+    G *g = NULL;
+    for (CondWaiter **pw = &c->head, *prev = NULL; *pw; prev = *pw, pw = &(*pw)->next) {
+        if ((*pw)->ticket == ticket) {
+            CondWaiter *w = *pw;
+            g = w->g;
+            *pw = w->next;
+            if (c->tail == w)
+                c->tail = prev;
+            break;
+        }
+    }
+    lock_release(&c->ql);
+    if (g)
+        sched_ready(g);
+    return 0;
+}
+
+static int cond_broadcast(Thread *t, Value *a, int n, Value *r)
+{
+    CspCond *c = payload(a[0]);
+    lock_acquire(&c->ql);
+    c->notify = atomic_load(&c->wait);
+    CondWaiter *w = c->head;
+    c->head = c->tail = NULL;
+    lock_release(&c->ql);
+    for (; w; w = w->next)
+        sched_ready(w->g);
+    return 0;
+}
+
+static const MethodDef cond_methods[] = {{"Wait", cond_wait, 0, 0},
+                                         {"Signal", cond_signal, 0, 0},
+                                         {"Broadcast", cond_broadcast, 0, 0},
+                                         {NULL, NULL, 0, 0}};
+
+static Value cond_field(Value self, ObjString *name)
+{
+    if (name->len == 1 && name->data[0] == 'L')
+        return ((CspCond *)payload(self))->L;
+    return V_UNDEF;
+}
+
+static const ObjClass cond_class = {"sync.Cond", cond_methods, cond_field};
+
+static int new_cond(Thread *t, Value *a, int n, Value *r)
+{
+    Value L = a[0];
+    if (!v_is_obj(L, OBJ_OBJECT) || (((ObjObject *)v_ptr(L))->cls != &mutex_class &&
+                                     ((ObjObject *)v_ptr(L))->cls != &rw_class))
+        return vm_panicf(t, E_ARG_TYPE, "sync.Cond", 1, "a sync.Mutex or sync.RWMutex", v_type_name(L));
+    CspCond *c = GC_MALLOC(sizeof *c);
+    c->L = L;
+    r[0] = v_from_ptr(object_new(&cond_class, c));
+    return 1;
+}
+
+/* ---- Atomic -------------------------------------------------------------- */
+
+typedef struct CspAtomic {
+    _Atomic Value v;
+} CspAtomic;
+
+static int at_load(Thread *t, Value *a, int n, Value *r)
+{
+    r[0] = atomic_load(&((CspAtomic *)payload(a[0]))->v);
+    return 1;
+}
+
+static int at_store(Thread *t, Value *a, int n, Value *r)
+{
+    atomic_store(&((CspAtomic *)payload(a[0]))->v, a[1]);
+    return 0;
+}
+
+static int at_swap(Thread *t, Value *a, int n, Value *r)
+{
+    r[0] = atomic_exchange(&((CspAtomic *)payload(a[0]))->v, a[1]);
+    return 1;
+}
+
+static int at_add(Thread *t, Value *a, int n, Value *r)
+{
+    CspAtomic *x = payload(a[0]);
+    Value d = a[1];
+    if (!v_is_anyint(d) && !v_is_anyfloat(d))
+        return vm_panicf(t, E_ARG_TYPE, "sync.Atomic.Add", 1, "a number", v_type_name(d));
+    Value cur = atomic_load(&x->v);
+    for (;;) {
+        Value nv;
+        if (v_is_anyint(cur) && v_is_anyint(d))
+            nv = v_make_int((int64_t)((uint64_t)v_anyint(cur) + (uint64_t)v_anyint(d)));
+        else if ((v_is_anyint(cur) || v_is_anyfloat(cur)))
+            nv = v_make_float((v_is_anyint(cur) ? (double)v_anyint(cur) : v_anyfloat(cur)) +
+                              (v_is_anyint(d) ? (double)v_anyint(d) : v_anyfloat(d)));
+        else if (cur == V_NIL)
+            nv = d;
+        else
+            return vm_panicf(t, E_ARG_TYPE, "sync.Atomic.Add", 0, "a number", v_type_name(cur));
+        if (atomic_compare_exchange_weak(&x->v, &cur, nv)) {
+            r[0] = nv;
+            return 1;
+        }
+    }
+}
+
+static int at_cas(Thread *t, Value *a, int n, Value *r)
+{
+    CspAtomic *x = payload(a[0]);
+    Value old = a[1], nv = a[2];
+    Value cur = atomic_load(&x->v);
+    for (;;) {
+        if (!v_equal(cur, old)) {
+            r[0] = V_FALSE;
+            return 1;
+        }
+        if (atomic_compare_exchange_weak(&x->v, &cur, nv)) {
+            r[0] = V_TRUE;
+            return 1;
+        }
+    }
+}
+
+static const MethodDef atomic_methods[] = {{"Load", at_load, 0, 0},          {"Store", at_store, 1, 1},
+                                           {"Swap", at_swap, 1, 1},          {"Add", at_add, 1, 1},
+                                           {"CompareAndSwap", at_cas, 2, 2}, {NULL, NULL, 0, 0}};
+static const ObjClass atomic_class = {"sync.Atomic", atomic_methods, NULL};
+
+static int new_atomic(Thread *t, Value *a, int n, Value *r)
+{
+    CspAtomic *x = GC_MALLOC(sizeof *x);
+    atomic_store(&x->v, n > 0 ? a[0] : v_int_small(0));
+    r[0] = v_from_ptr(object_new(&atomic_class, x));
+    return 1;
+}
+
+void sync_module_init(Runtime *rt)
+{
+    ObjModule *m = module_new("sync");
+    module_add_fn(m, "Mutex", new_mutex, 0, 0);
+    module_add_fn(m, "RWMutex", new_rwmutex, 0, 0);
+    module_add_fn(m, "WaitGroup", new_waitgroup, 0, 0);
+    module_add_fn(m, "Once", new_once, 0, 0);
+    module_add_fn(m, "Cond", new_cond, 1, 1);
+    module_add_fn(m, "Atomic", new_atomic, 0, 1);
+    rt_define(rt, "sync", v_from_ptr(m));
+}

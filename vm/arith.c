@@ -1,0 +1,358 @@
+/* arith.c — arithmetic and comparison off the interpreter's fast path.
+ * The rules are Go's: int is 64-bit and wraps; / truncates toward zero and
+ * MinInt / -1 wraps to MinInt instead of trapping as C's does; % takes the
+ * sign of the dividend; an int divided by zero panics; floats are IEEE
+ * (x / 0.0 is an infinity); shifts by a negative count panic and by 64 or
+ * more give 0 (or -1 for >> of a negative). A dynamic language adds one
+ * rule: an operation with an int and a float is done in floats.
+ */
+#include "arith.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../stdlib/stdlib.h"
+
+/* ====================================================================== */
+/* messages                                                               */
+/* ====================================================================== */
+
+/* A value in an error message is cut here: the message names the operand,
+ * it is not a dump of it. */
+#define REPR_MAX 48
+
+const char *arith_op_symbol(OpCode op)
+{
+    switch (op) {
+    case OP_ADD:
+    case OP_ADDK:
+    case OP_ADDI:
+        return "+";
+    case OP_SUB:
+    case OP_SUBK:
+        return "-";
+    case OP_MUL:
+    case OP_MULK:
+        return "*";
+    case OP_DIV:
+    case OP_DIVK:
+        return "/";
+    case OP_MOD:
+    case OP_MODK:
+        return "%";
+    case OP_BAND:
+        return "&";
+    case OP_BOR:
+        return "|";
+    case OP_BXOR:
+    case OP_BNOT:
+        return "^";
+    case OP_BANDNOT:
+        return "&^";
+    case OP_SHL:
+        return "<<";
+    case OP_SHR:
+        return ">>";
+    case OP_UNM:
+        return "-";
+    case OP_NOT:
+        return "!";
+    default:
+        return "?";
+    }
+}
+
+static void repr_string(Buf *b, const ObjString *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    buf_addc(b, '"');
+    size_t n = s->len > REPR_MAX ? REPR_MAX : s->len;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s->data[i];
+        switch (c) {
+        case '"':
+            buf_adds(b, "\\\"");
+            break;
+        case '\\':
+            buf_adds(b, "\\\\");
+            break;
+        case '\n':
+            buf_adds(b, "\\n");
+            break;
+        case '\t':
+            buf_adds(b, "\\t");
+            break;
+        case '\r':
+            buf_adds(b, "\\r");
+            break;
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+                buf_add(b, esc, 4);
+            } else {
+                buf_addc(b, (char)c);
+            }
+        }
+    }
+    if (n < s->len)
+        buf_adds(b, "...");
+    buf_addc(b, '"');
+}
+
+void vm_repr(Buf *b, Value v)
+{
+    if (v_is_str(v)) {
+        repr_string(b, v_str(v));
+        return;
+    }
+    if (v == V_NIL) {
+        buf_adds(b, "nil");
+        return;
+    }
+    size_t start = b->len;
+    fmt_value(b, v);
+    if (b->len - start > REPR_MAX) {
+        b->len = start + REPR_MAX;
+        b->data[b->len] = 0;
+        buf_adds(b, "...");
+    }
+}
+
+/* "invalid operation: "a" - 1 (mismatched types string and int)", or
+ * "(operator - not defined on list)" when the types agree. */
+static Value bad_operands(Thread *t, const char *sym, Value a, Value b)
+{
+    Buf l, r;
+    buf_init(&l);
+    buf_init(&r);
+    vm_repr(&l, a);
+    vm_repr(&r, b);
+    const char *ta = v_type_name(a), *tb = v_type_name(b);
+    if (strcmp(ta, tb) != 0)
+        buf_printf(&r, " (mismatched types %s and %s)", ta, tb);
+    else
+        buf_printf(&r, " (operator %s not defined on %s)", sym, ta);
+    vm_panicf(t, E_BAD_OPERANDS, l.data, sym, r.data);
+    return V_UNDEF;
+}
+
+static Value bad_operand(Thread *t, const char *sym, Value a)
+{
+    Buf b;
+    buf_init(&b);
+    vm_repr(&b, a);
+    buf_printf(&b, " (operator %s not defined on %s)", sym, v_type_name(a));
+    vm_panicf(t, E_BAD_OPERAND, sym, b.data);
+    return V_UNDEF;
+}
+
+int arith_not_bool(Thread *t, Value v)
+{
+    Buf b;
+    buf_init(&b);
+    vm_repr(&b, v);
+    return vm_panicf(t, E_NOT_BOOL, b.data, v_type_name(v));
+}
+
+/* ====================================================================== */
+/* binary operators                                                       */
+/* ====================================================================== */
+
+static inline bool is_number(Value v)
+{
+    return v_is_anyint(v) || v_is_anyfloat(v);
+}
+
+static inline double to_double(Value v)
+{
+    return v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v);
+}
+
+/* Base operator of a K/I form. */
+static OpCode base_op(OpCode op)
+{
+    switch (op) {
+    case OP_ADDK:
+    case OP_ADDI:
+        return OP_ADD;
+    case OP_SUBK:
+        return OP_SUB;
+    case OP_MULK:
+        return OP_MUL;
+    case OP_DIVK:
+        return OP_DIV;
+    case OP_MODK:
+        return OP_MOD;
+    default:
+        return op;
+    }
+}
+
+/* Both ints: 64-bit two's complement, computed in uint64_t where C would
+ * call signed overflow undefined. */
+static Value int_binop(Thread *t, OpCode op, int64_t x, int64_t y)
+{
+    uint64_t ux = (uint64_t)x, uy = (uint64_t)y;
+    switch (op) {
+    case OP_ADD:
+        return v_make_int((int64_t)(ux + uy));
+    case OP_SUB:
+        return v_make_int((int64_t)(ux - uy));
+    case OP_MUL:
+        return v_make_int((int64_t)(ux * uy));
+    case OP_DIV:
+        if (y == 0)
+            break;
+        if (y == -1) /* INT64_MIN / -1 traps in C; Go wraps */
+            return v_make_int((int64_t)(0 - ux));
+        return v_make_int(x / y);
+    case OP_MOD:
+        if (y == 0)
+            break;
+        if (y == -1) /* INT64_MIN % -1 traps in C too */
+            return v_int_small(0);
+        return v_make_int(x % y);
+    case OP_BAND:
+        return v_make_int(x & y);
+    case OP_BOR:
+        return v_make_int(x | y);
+    case OP_BXOR:
+        return v_make_int(x ^ y);
+    case OP_BANDNOT:
+        return v_make_int(x & ~y);
+    case OP_SHL:
+        if (y < 0) {
+            vm_panicf(t, E_NEG_SHIFT);
+            return V_UNDEF;
+        }
+        return v_make_int(y >= 64 ? 0 : (int64_t)(ux << y));
+    case OP_SHR:
+        if (y < 0) {
+            vm_panicf(t, E_NEG_SHIFT);
+            return V_UNDEF;
+        }
+        /* >> of a negative int64 is arithmetic in GCC and Clang. */
+        return v_make_int(y >= 64 ? (x < 0 ? -1 : 0) : x >> y);
+    default:
+        return V_UNDEF;
+    }
+    vm_panicf(t, E_DIV_ZERO);
+    return V_UNDEF;
+}
+
+Value arith_binop(Thread *t, OpCode op, Value a, Value b)
+{
+    const char *sym = arith_op_symbol(op);
+    op = base_op(op);
+    if (v_is_anyint(a) && v_is_anyint(b))
+        return int_binop(t, op, v_anyint(a), v_anyint(b));
+    if (is_number(a) && is_number(b)) {
+        double x = to_double(a), y = to_double(b);
+        switch (op) {
+        case OP_ADD:
+            return v_make_float(x + y);
+        case OP_SUB:
+            return v_make_float(x - y);
+        case OP_MUL:
+            return v_make_float(x * y);
+        case OP_DIV:
+            return v_make_float(x / y);
+        case OP_MOD:
+            return v_make_float(fmod(x, y));
+        default:
+            /* Bitwise operators and shifts are for ints only. */
+            return bad_operands(t, sym, a, b);
+        }
+    }
+    if (op == OP_ADD && v_is_str(a) && v_is_str(b))
+        return v_from_ptr(str_concat(v_str(a), v_str(b)));
+    return bad_operands(t, sym, a, b);
+}
+
+Value arith_unop(Thread *t, OpCode op, Value a)
+{
+    switch (op) {
+    case OP_UNM:
+        if (v_is_anyint(a))
+            return v_make_int((int64_t)(0 - (uint64_t)v_anyint(a)));
+        if (v_is_anyfloat(a))
+            return v_make_float(-v_anyfloat(a));
+        break;
+    case OP_BNOT:
+        if (v_is_anyint(a))
+            return v_make_int(~v_anyint(a));
+        break;
+    case OP_NOT:
+        if (v_is_bool(a))
+            return v_bool(a != V_TRUE);
+        arith_not_bool(t, a);
+        return V_UNDEF;
+    default:
+        break;
+    }
+    return bad_operand(t, arith_op_symbol(op), a);
+}
+
+/* ====================================================================== */
+/* comparisons                                                            */
+/* ====================================================================== */
+
+/* Three-way compare of an int with a double, exactly (converting a large
+ * int to double would round). NaN: *unordered set. */
+static int cmp_int_float(int64_t i, double d, bool *unordered)
+{
+    if (isnan(d)) {
+        *unordered = true;
+        return 0;
+    }
+    /* long double has a 64-bit mantissa on x86-64, so (long double)i is
+     * exact; elsewhere this still orders everything but huge near-ties. */
+    long double li = (long double)i, ld = (long double)d;
+    return li < ld ? -1 : li > ld ? 1 : 0;
+}
+
+static int str_cmp(const ObjString *a, const ObjString *b)
+{
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->data, b->data, n);
+    if (c)
+        return c < 0 ? -1 : 1;
+    return a->len < b->len ? -1 : a->len > b->len ? 1 : 0;
+}
+
+int arith_compare(Thread *t, CmpOp cmp, Value a, Value b)
+{
+    static const char *const syms[] = {"<", "<=", ">", ">="};
+    int c;
+    bool unordered = false;
+    if (v_is_anyint(a) && v_is_anyint(b)) {
+        int64_t x = v_anyint(a), y = v_anyint(b);
+        c = x < y ? -1 : x > y;
+    } else if (v_is_anyint(a) && v_is_anyfloat(b)) {
+        c = cmp_int_float(v_anyint(a), v_anyfloat(b), &unordered);
+    } else if (v_is_anyfloat(a) && v_is_anyint(b)) {
+        c = -cmp_int_float(v_anyint(b), v_anyfloat(a), &unordered);
+    } else if (v_is_anyfloat(a) && v_is_anyfloat(b)) {
+        double x = v_anyfloat(a), y = v_anyfloat(b);
+        unordered = isnan(x) || isnan(y);
+        c = x < y ? -1 : x > y;
+    } else if (v_is_str(a) && v_is_str(b)) {
+        c = str_cmp(v_str(a), v_str(b));
+    } else {
+        bad_operands(t, syms[cmp], a, b);
+        return -1;
+    }
+    if (unordered)
+        return 0; /* every ordered comparison with NaN is false */
+    switch (cmp) {
+    case CMP_LT:
+        return c < 0;
+    case CMP_LE:
+        return c <= 0;
+    case CMP_GT:
+        return c > 0;
+    default:
+        return c >= 0;
+    }
+}

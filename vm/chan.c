@@ -1,0 +1,434 @@
+/* chan.c — see chan.h for the design and the locking rules.
+ *
+ * Invariants (under c->lock):
+ *   - if recvq is non-empty, the buffer is empty (receivers only wait when
+ *     there is nothing to take);
+ *   - if sendq is non-empty, the buffer is full (senders only wait when
+ *     there is no room; cap 0 is always "full");
+ *   - a Sudog is on at most one queue; a select's Sudogs (one per case) can
+ *     be claimed only by the waker that wins the CAS on g->selectdone.
+ */
+#include "chan.h"
+
+#include <gc/gc.h>
+#include <stdlib.h>
+
+ObjChan *chan_new(size_t cap)
+{
+    ObjChan *c = GC_MALLOC(sizeof *c);
+    c->h.kind = OBJ_CHAN;
+    c->cap = cap;
+    if (cap)
+        c->buf = GC_MALLOC(sizeof(Value) * cap);
+    return c;
+}
+
+/* ---- wait queues (c->lock held) ---------------------------------------- */
+
+static void enqueue(WaitQ *q, Sudog *s)
+{
+    s->next = NULL;
+    s->prev = q->last;
+    if (q->last)
+        q->last->next = s;
+    else
+        q->first = s;
+    q->last = s;
+}
+
+static void unlink_sudog(WaitQ *q, Sudog *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else if (q->first == s)
+        q->first = s->next;
+    else
+        return; /* not on this queue */
+    if (s->next)
+        s->next->prev = s->prev;
+    else
+        q->last = s->prev;
+    s->next = s->prev = NULL;
+}
+
+/* Take the first waiter that can be claimed. A select waiter is claimed by
+ * winning its G's selectdone; a lost race means another case already woke
+ * that G, so the sudog is dropped and the next one tried. */
+static Sudog *dequeue(WaitQ *q)
+{
+    for (;;) {
+        Sudog *s = q->first;
+        if (!s)
+            return NULL;
+        unlink_sudog(q, s);
+        if (s->is_select) {
+            int zero = 0;
+            if (!atomic_compare_exchange_strong(&s->g->selectdone, &zero, 1))
+                continue;
+            s->g->param = s;
+        }
+        return s;
+    }
+}
+
+static void unlock_chan(void *arg) { lock_release(&((ObjChan *)arg)->lock); }
+
+static _Noreturn void block_forever(const char *reason)
+{
+    sched_park(reason, NULL, NULL);
+    csp_fatal("a goroutine blocked forever was woken");
+}
+
+/* ---- send / receive ----------------------------------------------------- */
+
+/* c->lock held, a receiver s waiting: hand v to it and wake it. */
+static void send_direct(ObjChan *c, Sudog *s, Value v)
+{
+    s->elem = v;
+    s->success = true;
+    lock_release(&c->lock);
+    sched_ready(s->g);
+}
+
+int chan_send(Thread *t, ObjChan *c, Value v)
+{
+    if (!c)
+        block_forever("chan send (nil chan)");
+    lock_acquire(&c->lock);
+    if (c->closed) {
+        lock_release(&c->lock);
+        return vm_panicf(t, E_SEND_CLOSED);
+    }
+    Sudog *s = dequeue(&c->recvq);
+    if (s) {
+        send_direct(c, s, v);
+        return 0;
+    }
+    if (c->count < c->cap) {
+        c->buf[c->sendx] = v;
+        if (++c->sendx == c->cap)
+            c->sendx = 0;
+        c->count++;
+        lock_release(&c->lock);
+        return 0;
+    }
+    G *g = sched_getg();
+    s = &g->sd;
+    s->g = g;
+    s->elem = v;
+    s->success = false;
+    s->is_select = false;
+    s->c = c;
+    enqueue(&c->sendq, s);
+    sched_park("chan send", unlock_chan, c);
+    s->elem = V_NIL;
+    if (!s->success)
+        return vm_panicf(t, E_SEND_CLOSED);
+    return 0;
+}
+
+/* c->lock held, a sender s waiting: take its value (through the buffer
+ * when buffered, to keep FIFO order) and wake it. */
+static Value recv_from_sender(ObjChan *c, Sudog *s)
+{
+    Value v;
+    if (c->cap == 0) {
+        v = s->elem;
+    } else {
+        /* The buffer is full: take its head, put the sender's value at
+         * the tail (the same slot, since the ring is full). */
+        v = c->buf[c->recvx];
+        c->buf[c->recvx] = s->elem;
+        if (++c->recvx == c->cap)
+            c->recvx = 0;
+        c->sendx = c->recvx;
+    }
+    s->elem = V_NIL;
+    s->success = true;
+    lock_release(&c->lock);
+    sched_ready(s->g);
+    return v;
+}
+
+static Value recv_buffered(ObjChan *c)
+{
+    Value v = c->buf[c->recvx];
+    c->buf[c->recvx] = V_NIL;
+    if (++c->recvx == c->cap)
+        c->recvx = 0;
+    c->count--;
+    return v;
+}
+
+int chan_recv(Thread *t, ObjChan *c, Value *v, bool *ok)
+{
+    (void)t;
+    if (!c)
+        block_forever("chan receive (nil chan)");
+    lock_acquire(&c->lock);
+    Sudog *s = dequeue(&c->sendq);
+    if (s) {
+        *v = recv_from_sender(c, s);
+        *ok = true;
+        return 0;
+    }
+    if (c->count > 0) {
+        *v = recv_buffered(c);
+        lock_release(&c->lock);
+        *ok = true;
+        return 0;
+    }
+    if (c->closed) {
+        lock_release(&c->lock);
+        *v = V_NIL;
+        *ok = false;
+        return 0;
+    }
+    G *g = sched_getg();
+    s = &g->sd;
+    s->g = g;
+    s->elem = V_NIL;
+    s->success = false;
+    s->is_select = false;
+    s->c = c;
+    enqueue(&c->recvq, s);
+    sched_park("chan receive", unlock_chan, c);
+    *v = s->elem;
+    *ok = s->success;
+    s->elem = V_NIL;
+    return 0;
+}
+
+bool chan_try_send(ObjChan *c, Value v)
+{
+    lock_acquire(&c->lock);
+    if (c->closed) {
+        lock_release(&c->lock);
+        return false;
+    }
+    Sudog *s = dequeue(&c->recvq);
+    if (s) {
+        send_direct(c, s, v);
+        return true;
+    }
+    if (c->count < c->cap) {
+        c->buf[c->sendx] = v;
+        if (++c->sendx == c->cap)
+            c->sendx = 0;
+        c->count++;
+        lock_release(&c->lock);
+        return true;
+    }
+    lock_release(&c->lock);
+    return false;
+}
+
+int chan_close(Thread *t, ObjChan *c)
+{
+    if (!c)
+        return vm_panicf(t, E_CLOSE_NIL);
+    lock_acquire(&c->lock);
+    if (c->closed) {
+        lock_release(&c->lock);
+        return vm_panicf(t, E_CLOSE_CLOSED);
+    }
+    c->closed = 1;
+    /* Collect every waiter under the lock, wake them after it. */
+    Sudog *wake = NULL, *s;
+    while ((s = dequeue(&c->recvq))) {
+        s->elem = V_NIL;
+        s->success = false;
+        s->next = wake;
+        wake = s;
+    }
+    while ((s = dequeue(&c->sendq))) {
+        s->success = false;
+        s->next = wake;
+        wake = s;
+    }
+    lock_release(&c->lock);
+    while (wake) {
+        Sudog *n = wake->next;
+        wake->next = NULL;
+        sched_ready(wake->g);
+        wake = n;
+    }
+    return 0;
+}
+
+/* ---- select ------------------------------------------------------------- */
+
+static __thread uint64_t rng_state;
+
+static uint32_t fastrand(void)
+{
+    uint64_t x = rng_state;
+    if (!x)
+        x = (uint64_t)(uintptr_t)&rng_state ^ 0x9E3779B97F4A7C15ULL;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    rng_state = x;
+    return (uint32_t)(x >> 32);
+}
+
+typedef struct SelLocks {
+    ObjChan **order; /* distinct non-nil channels in address order */
+    int n;
+} SelLocks;
+
+static void sel_lock(SelLocks *l)
+{
+    for (int i = 0; i < l->n; i++)
+        lock_acquire(&l->order[i]->lock);
+}
+
+static void sel_unlock(SelLocks *l)
+{
+    for (int i = l->n - 1; i >= 0; i--)
+        lock_release(&l->order[i]->lock);
+}
+
+static void sel_unlock_cb(void *arg) { sel_unlock(arg); }
+
+/* Unlock every channel except c (whose lock the caller releases itself as
+ * part of a hand-off). */
+static void sel_unlock_except(SelLocks *l, ObjChan *c)
+{
+    for (int i = l->n - 1; i >= 0; i--)
+        if (l->order[i] != c)
+            lock_release(&l->order[i]->lock);
+}
+
+static int cmp_chan(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (ObjChan *const *)a, y = (uintptr_t) * (ObjChan *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bool *ok)
+{
+    *v = V_NIL;
+    *ok = false;
+    int stack_order[16];
+    ObjChan *stack_locks[16];
+    int *order = n <= 16 ? stack_order : GC_MALLOC_ATOMIC(sizeof(int) * (size_t)n);
+    ObjChan **locks = n <= 16 ? stack_locks : GC_MALLOC(sizeof(ObjChan *) * (size_t)n);
+
+    /* A random permutation of the cases: uniform choice among ready ones. */
+    for (int i = 0; i < n; i++) {
+        int j = (int)(fastrand() % (uint32_t)(i + 1));
+        order[i] = order[j];
+        order[j] = i;
+    }
+    SelLocks l = {locks, 0};
+    for (int i = 0; i < n; i++)
+        if (cases[i].c)
+            locks[l.n++] = cases[i].c;
+    qsort(locks, (size_t)l.n, sizeof *locks, cmp_chan);
+    int d = 0;
+    for (int i = 0; i < l.n; i++)
+        if (i == 0 || locks[i] != locks[i - 1])
+            locks[d++] = locks[i];
+    l.n = d;
+
+    if (l.n == 0 && !has_default)
+        block_forever("select (no cases)");
+
+    sel_lock(&l);
+    for (int k = 0; k < n; k++) {
+        int i = order[k];
+        ObjChan *c = cases[i].c;
+        if (!c)
+            continue;
+        if (cases[i].send) {
+            if (c->closed) {
+                sel_unlock(&l);
+                vm_panicf(t, E_SEND_CLOSED);
+                return -2;
+            }
+            Sudog *s = dequeue(&c->recvq);
+            if (s) {
+                sel_unlock_except(&l, c);
+                send_direct(c, s, cases[i].v);
+                return i;
+            }
+            if (c->count < c->cap) {
+                c->buf[c->sendx] = cases[i].v;
+                if (++c->sendx == c->cap)
+                    c->sendx = 0;
+                c->count++;
+                sel_unlock(&l);
+                return i;
+            }
+        } else {
+            Sudog *s = dequeue(&c->sendq);
+            if (s) {
+                sel_unlock_except(&l, c);
+                *v = recv_from_sender(c, s);
+                *ok = true;
+                return i;
+            }
+            if (c->count > 0) {
+                *v = recv_buffered(c);
+                *ok = true;
+                sel_unlock(&l);
+                return i;
+            }
+            if (c->closed) {
+                sel_unlock(&l);
+                return i;
+            }
+        }
+    }
+    if (has_default) {
+        sel_unlock(&l);
+        return -1;
+    }
+
+    /* Block on every case at once. */
+    G *g = sched_getg();
+    Sudog *sds = GC_MALLOC(sizeof(Sudog) * (size_t)n);
+    atomic_store(&g->selectdone, 0);
+    g->param = NULL;
+    for (int i = 0; i < n; i++) {
+        ObjChan *c = cases[i].c;
+        if (!c)
+            continue;
+        Sudog *s = &sds[i];
+        s->g = g;
+        s->c = c;
+        s->is_select = true;
+        s->case_index = i;
+        s->success = false;
+        s->elem = cases[i].send ? cases[i].v : V_NIL;
+        enqueue(cases[i].send ? &c->sendq : &c->recvq, s);
+    }
+    sched_park("select", sel_unlock_cb, &l);
+
+    /* Woken by exactly one case (g->param). Take our other sudogs off
+     * their queues. */
+    Sudog *won = g->param;
+    sel_lock(&l);
+    for (int i = 0; i < n; i++) {
+        ObjChan *c = cases[i].c;
+        if (!c || &sds[i] == won)
+            continue;
+        unlink_sudog(cases[i].send ? &c->sendq : &c->recvq, &sds[i]);
+    }
+    sel_unlock(&l);
+    g->param = NULL;
+    if (!won)
+        csp_fatal("select: woken without a case");
+    int i = won->case_index;
+    if (cases[i].send) {
+        if (!won->success) {
+            vm_panicf(t, E_SEND_CLOSED);
+            return -2;
+        }
+    } else {
+        *v = won->elem;
+        *ok = won->success;
+    }
+    return i;
+}

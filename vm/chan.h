@@ -1,0 +1,59 @@
+/* chan.h — channels: a buffered ring or an unbuffered hand-off, each with
+ * its own lock and queues of waiting goroutines (Go's chan.go).
+ *
+ * Locking: ObjChan.lock guards every mutable field below. It is a futex
+ * lock held for a few instructions; it is released before any goroutine is
+ * readied (waiters are collected under the lock and woken after it), and a
+ * G that blocks hands the lock's release to its M's g0 (sched_park's
+ * unlockf), so no one can wake it before its context is saved.
+ * A direct hand-off copies the value straight into the waiting receiver's
+ * sudog, as Go does: the buffer is touched only when nobody waits.
+ * select locks all its channels in address order (no lock-order deadlock)
+ * and polls its cases in a random order (uniform choice among ready ones).
+ */
+#ifndef CSP_CHAN_H
+#define CSP_CHAN_H
+
+#include "lock.h"
+#include "sched.h"
+
+typedef struct WaitQ {
+    Sudog *first, *last;
+} WaitQ;
+
+typedef struct ObjChan {
+    Obj h;
+    Lock lock;
+    uint32_t closed;     /* lock */
+    size_t cap;          /* immutable */
+    size_t count;        /* lock (len() reads it racily, as Go does) */
+    size_t sendx, recvx; /* lock */
+    Value *buf;          /* immutable pointer; slots under lock */
+    WaitQ recvq, sendq;  /* lock */
+} ObjChan;
+
+ObjChan *chan_new(size_t cap);
+
+/* Each returns 0, or -1 after recording a panic in t. A nil channel (c ==
+ * NULL) blocks forever. */
+int chan_send(Thread *t, ObjChan *c, Value v);
+int chan_recv(Thread *t, ObjChan *c, Value *v, bool *ok);
+int chan_close(Thread *t, ObjChan *c);
+
+/* Non-blocking forms for timers (the monitor thread must not block):
+ * returns false when the send would block. */
+bool chan_try_send(ObjChan *c, Value v);
+
+typedef struct SelCase {
+    ObjChan *c; /* NULL: a nil channel, never ready */
+    bool send;
+    Value v; /* to send */
+} SelCase;
+
+/* Returns the chosen case, -1 for default, or -2 after a panic. For a
+ * receive, *v and *ok get the value and whether it came from a send. */
+int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bool *ok);
+
+static inline ObjChan *v_chan(Value v) { return (ObjChan *)v_ptr(v); }
+
+#endif

@@ -1,0 +1,57 @@
+/* ctx.h — native stack switching for green threads.
+ *
+ * A Ctx is the saved stack pointer of a suspended execution context. The
+ * switch (ctx_x86_64.S) pushes the callee-saved registers of the SysV ABI
+ * (rbx rbp r12-r15) and the FP control state (MXCSR, x87 control word) on
+ * the current stack, stores the stack pointer in *from, loads to's, pops the
+ * same and returns into it: about as cheap as a function call. Everything
+ * else (caller-saved registers) is saved by the compiler around the call.
+ *
+ * Stacks are carved from large MAP_NORESERVE arenas, one mapping per arena,
+ * never one per stack: the kernel's vm.max_map_count (65530) would otherwise
+ * cap a program near 32000 goroutines. There is no guard page; overflow is
+ * prevented by checks (stack_remaining()).
+ */
+#ifndef CSP_CTX_H
+#define CSP_CTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct Ctx {
+    void *sp; /* saved stack pointer; meaningful only while suspended */
+} Ctx;
+
+/* Save the current context into from, resume to. Returns when someone
+ * switches back to from. */
+void ctx_switch(Ctx *from, Ctx *to);
+
+/* Prepare c so that switching to it calls entry(arg) on the stack whose
+ * highest address is top (16-aligned). entry must never return. */
+void ctx_make(Ctx *c, void *top, void (*entry)(void *), void *arg);
+
+/* ---- stacks ---- */
+
+/* Each goroutine's C stack. 256 KiB of address space, of which only the
+ * touched pages cost memory: the interpreter keeps csp frames on the heap,
+ * so C stack use is bounded by native re-entry (vm_call) depth and by the
+ * collector, which clears up to 16 KiB below the stack pointer and may run
+ * a collection on this stack (RUNTIME-NOTES.md: stacks need >= 32 KiB). */
+#define STACK_SIZE (256 * 1024)
+/* Below this much room, native re-entry and recursive C code report
+ * "stack overflow" instead of going on. */
+#define STACK_RESERVE (64 * 1024)
+
+typedef struct Stack {
+    char *lo; /* lowest address */
+    char *hi; /* highest address (exclusive): the initial stack top */
+    struct Stack *next_free;
+} Stack;
+
+/* Thread-safe; never fails short of address-space exhaustion (then fatal). */
+Stack *stack_get(void);
+/* Return a stack to the pool; past a bound its pages go back to the kernel
+ * (madvise) but the address range is kept for reuse. */
+void stack_put(Stack *s);
+
+#endif

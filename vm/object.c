@@ -1,0 +1,648 @@
+/* object.c — numbers, strings, lists, cells, natives, errors, native objects
+ * and the value-level operations (type names, equality). The map, with the
+ * map-key rules and v_hash, lives in map.c.
+ *
+ * Allocation: every object comes from the Boehm collector. Objects without
+ * pointers (string bytes, boxed numbers) use GC_MALLOC_ATOMIC so the
+ * collector never scans them. GC_MALLOC memory arrives zeroed, and the zero
+ * word is nil, so fresh lists and cells need no initialisation.
+ */
+#include "object.h"
+
+#include <gc/gc.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The collector returns NULL only when the heap cannot grow. There is no
+ * sensible recovery inside an allocator, and dereferencing NULL would be a
+ * crash, so stop with Go's wording. */
+static _Noreturn void out_of_memory(void)
+{
+    fputs("fatal error: out of memory\n", stderr);
+    exit(2);
+}
+
+static void *alloc(size_t n)
+{
+    void *p = GC_MALLOC(n);
+    if (unlikely(!p))
+        out_of_memory();
+    return p;
+}
+
+static void *alloc_atomic(size_t n)
+{
+    void *p = GC_MALLOC_ATOMIC(n);
+    if (unlikely(!p))
+        out_of_memory();
+    return p;
+}
+
+/* ====================================================================== */
+/* numbers                                                                */
+/* ====================================================================== */
+
+Value v_make_int(int64_t i)
+{
+    if (likely(v_int_fits(i)))
+        return v_int_small(i);
+    ObjBoxInt *b = alloc_atomic(sizeof *b);
+    b->h.kind = OBJ_BOXINT;
+    b->h.flags = 0;
+    b->i = i;
+    return v_from_ptr(b);
+}
+
+Value v_make_float(double d)
+{
+    Value v;
+    if (likely(v_flonum_try(d, &v)))
+        return v;
+    ObjBoxFloat *b = alloc_atomic(sizeof *b);
+    b->h.kind = OBJ_BOXFLOAT;
+    b->h.flags = 0;
+    b->d = d;
+    return v_from_ptr(b);
+}
+
+/* ====================================================================== */
+/* strings                                                                */
+/* ====================================================================== */
+
+/* The string hash: a multiply-fold mixer in the style of wyhash. Each step
+ * multiplies two 64-bit words into 128 bits and folds the halves, which
+ * mixes every input bit into every output bit at about one cycle a byte for
+ * long strings; short keys ("w4711") take two overlapping 4-byte loads and
+ * two multiplies. The constants are odd with balanced bits. */
+#define HK0 0xa0761d6478bd642fULL
+#define HK1 0xe7037ed1a0b428dbULL
+#define HK2 0x8ebc6af09c88c6e3ULL
+#define HK3 0x589965cc75374cc3ULL
+
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline uint64_t rd8(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint64_t rd4(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static uint64_t hash_bytes(const uint8_t *p, size_t n)
+{
+    uint64_t seed = HK0 ^ (uint64_t)n;
+    uint64_t a, b;
+    if (likely(n <= 16)) {
+        if (n >= 4) {
+            /* Two pairs of possibly overlapping 4-byte words cover 4..16. */
+            size_t q = (n >> 3) << 2;
+            a = (rd4(p) << 32) | rd4(p + q);
+            b = (rd4(p + n - 4) << 32) | rd4(p + n - 4 - q);
+        } else if (n > 0) {
+            a = ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
+            b = 0;
+        } else {
+            a = b = 0;
+        }
+    } else {
+        size_t i = n;
+        if (i > 48) {
+            /* Three independent lanes keep the multiplier busy. */
+            uint64_t s1 = seed, s2 = seed;
+            do {
+                seed = mum(rd8(p) ^ HK1, rd8(p + 8) ^ seed);
+                s1 = mum(rd8(p + 16) ^ HK2, rd8(p + 24) ^ s1);
+                s2 = mum(rd8(p + 32) ^ HK3, rd8(p + 40) ^ s2);
+                p += 48;
+                i -= 48;
+            } while (i > 48);
+            seed ^= s1 ^ s2;
+        }
+        while (i > 16) {
+            seed = mum(rd8(p) ^ HK1, rd8(p + 8) ^ seed);
+            p += 16;
+            i -= 16;
+        }
+        a = rd8(p + i - 16);
+        b = rd8(p + i - 8);
+    }
+    return mum(HK1 ^ (uint64_t)n, mum(a ^ HK1, b ^ seed));
+}
+
+uint32_t str_hash_bytes(const char *s, size_t len)
+{
+    uint64_t h = hash_bytes((const uint8_t *)s, len);
+    uint32_t h32 = (uint32_t)(h ^ (h >> 32));
+    return h32 ? h32 : 1; /* 0 means "not computed yet" */
+}
+
+uint32_t str_hash(ObjString *s)
+{
+    uint32_t h = __atomic_load_n(&s->hash, __ATOMIC_RELAXED);
+    if (likely(h))
+        return h;
+    h = str_hash_bytes(s->data, s->len);
+    /* Racing threads compute and store the same value. */
+    __atomic_store_n(&s->hash, h, __ATOMIC_RELAXED);
+    return h;
+}
+
+ObjString *str_alloc(size_t len)
+{
+    if (unlikely(len > ((size_t)1 << 48)))
+        out_of_memory();
+    ObjString *s = alloc_atomic(sizeof(ObjString) + len + 1);
+    s->h.kind = OBJ_STRING;
+    s->h.flags = 0;
+    s->hash = 0;
+    s->pad = 0;
+    s->len = len;
+    s->data[len] = 0;
+    return s;
+}
+
+ObjString *str_new(const char *p, size_t len)
+{
+    ObjString *s = str_alloc(len);
+    if (len)
+        memcpy(s->data, p, len);
+    return s;
+}
+
+ObjString *str_cstr(const char *p)
+{
+    return str_new(p, strlen(p));
+}
+
+ObjString *str_concat(const ObjString *a, const ObjString *b)
+{
+    ObjString *s = str_alloc(a->len + b->len);
+    memcpy(s->data, a->data, a->len);
+    memcpy(s->data + a->len, b->data, b->len);
+    return s;
+}
+
+ObjString *str_printf(const char *fmt, ...)
+{
+    /* Most messages fit the stack buffer: format once, copy once. */
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return str_alloc(0);
+    if ((size_t)n < sizeof small)
+        return str_new(small, (size_t)n);
+    ObjString *s = str_alloc((size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(s->data, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+bool str_eq(const ObjString *a, const ObjString *b)
+{
+    if (a == b)
+        return true;
+    if (a->len != b->len)
+        return false;
+    uint32_t ha = __atomic_load_n(&a->hash, __ATOMIC_RELAXED);
+    uint32_t hb = __atomic_load_n(&b->hash, __ATOMIC_RELAXED);
+    if (ha && hb && ha != hb)
+        return false;
+    return memcmp(a->data, b->data, a->len) == 0;
+}
+
+/* ====================================================================== */
+/* lists                                                                  */
+/* ====================================================================== */
+
+/* Lists up to this capacity get their first store in the same allocation
+ * as the header: one GC_MALLOC instead of two for the small lists that
+ * dominate (binarytrees builds millions of 2-element ones). Beyond it the
+ * store is separate, so growth does not keep a large dead store alive
+ * inside the header's block. */
+#define LIST_INLINE_MAX 16
+
+/* Growth doubles; 4 is the smallest store worth allocating for an append. */
+#define LIST_MIN_GROW 4
+
+static ListStore *store_new(size_t cap)
+{
+    if (unlikely(cap > ((size_t)1 << 40)))
+        out_of_memory();
+    ListStore *st = alloc(sizeof(ListStore) + cap * sizeof(Value));
+    st->cap = cap;
+    return st;
+}
+
+ObjList *list_new(size_t len, size_t cap)
+{
+    if (cap < len)
+        cap = len;
+    ObjList *l;
+    if (cap <= LIST_INLINE_MAX) {
+        /* Header, store header and items in one block; the store pointer
+         * is interior, which the collector recognises. */
+        l = alloc(sizeof(ObjList) + sizeof(ListStore) + cap * sizeof(Value));
+        ListStore *st = (ListStore *)(l + 1);
+        st->cap = cap;
+        l->store = st;
+    } else {
+        l = alloc(sizeof(ObjList));
+        l->store = store_new(cap);
+    }
+    l->h.kind = OBJ_LIST;
+    l->h.flags = 0;
+    l->len = len;
+    return l;
+}
+
+ObjList *list_from(const Value *items, size_t n)
+{
+    ObjList *l = list_new(n, n);
+    if (n)
+        memcpy(l->store->items, items, n * sizeof(Value));
+    return l;
+}
+
+/* Replace l's store by one of at least `need` slots, copying what `old`
+ * holds. The new store is filled before it is published (release), so a
+ * reader that sees it sees the items. Called by the (single, in a correct
+ * script) writer; racing writers may lose updates but every store a reader
+ * can load is consistent with its own cap. */
+static ListStore *list_grow(ObjList *l, ListStore *old, size_t len, size_t need)
+{
+    size_t cap = old->cap * 2;
+    if (cap < LIST_MIN_GROW)
+        cap = LIST_MIN_GROW;
+    if (cap < need)
+        cap = need;
+    ListStore *st = store_new(cap);
+    size_t n = len < old->cap ? len : old->cap;
+    memcpy(st->items, old->items, n * sizeof(Value));
+    __atomic_store_n(&l->store, st, __ATOMIC_RELEASE);
+    return st;
+}
+
+void list_append(ObjList *l, Value v)
+{
+    ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+    size_t n = __atomic_load_n(&l->len, __ATOMIC_RELAXED);
+    if (unlikely(n >= st->cap))
+        st = list_grow(l, st, n, n + 1);
+    __atomic_store_n(&st->items[n], v, __ATOMIC_RELAXED);
+    /* Release: a reader that sees the new length sees the item. */
+    __atomic_store_n(&l->len, n + 1, __ATOMIC_RELEASE);
+}
+
+void list_reserve(ObjList *l, size_t cap)
+{
+    ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+    if (cap > st->cap)
+        list_grow(l, st, __atomic_load_n(&l->len, __ATOMIC_RELAXED), cap);
+}
+
+bool list_get(ObjList *l, int64_t i, Value *out)
+{
+    size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
+    ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+    /* The unsigned compare also rejects negative i. */
+    if (unlikely((uint64_t)i >= n || (uint64_t)i >= st->cap))
+        return false;
+    *out = __atomic_load_n(&st->items[i], __ATOMIC_RELAXED);
+    return true;
+}
+
+bool list_set(ObjList *l, int64_t i, Value v)
+{
+    size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
+    ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+    if (unlikely((uint64_t)i >= n || (uint64_t)i >= st->cap))
+        return false;
+    __atomic_store_n(&st->items[i], v, __ATOMIC_RELAXED);
+    return true;
+}
+
+ObjList *list_slice(ObjList *l, size_t lo, size_t hi)
+{
+    ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+    /* The caller checked against len, but a racing writer may have swapped
+     * the store since: clamp to this store so the copy stays inside it. */
+    if (hi > st->cap)
+        hi = st->cap;
+    if (lo > hi)
+        lo = hi;
+    return list_from(st->items + lo, hi - lo);
+}
+
+/* ====================================================================== */
+/* cells, natives, errors                                                 */
+/* ====================================================================== */
+
+ObjCell *cell_new(Value v)
+{
+    ObjCell *c = alloc(sizeof *c);
+    c->h.kind = OBJ_CELL;
+    c->h.flags = 0;
+    c->v = v;
+    return c;
+}
+
+ObjNative *native_new(const char *name, NativeFn fn, int min_args, int max_args)
+{
+    ObjNative *n = alloc(sizeof *n);
+    n->h.kind = OBJ_NATIVE;
+    n->h.flags = 0;
+    n->fn = fn;
+    n->name = name;
+    n->min_args = (int16_t)min_args;
+    n->max_args = (int16_t)max_args;
+    n->data = V_NIL;
+    return n;
+}
+
+ObjError *error_new(ObjString *msg, bool runtime)
+{
+    ObjError *e = alloc(sizeof *e);
+    e->h.kind = OBJ_ERROR;
+    e->h.flags = 0;
+    e->msg = msg ? msg : str_alloc(0);
+    e->runtime = runtime;
+    e->pad = 0;
+    return e;
+}
+
+Value v_error(const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    ObjString *msg;
+    if (n < 0) {
+        msg = str_alloc(0);
+    } else if ((size_t)n < sizeof small) {
+        msg = str_new(small, (size_t)n);
+    } else {
+        msg = str_alloc((size_t)n);
+        va_start(ap, fmt);
+        vsnprintf(msg->data, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return v_from_ptr(error_new(msg, false));
+}
+
+/* ====================================================================== */
+/* native objects and their method cache                                  */
+/* ====================================================================== */
+
+ObjObject *object_new(const ObjClass *cls, void *payload)
+{
+    ObjObject *o = alloc(sizeof *o);
+    o->h.kind = OBJ_OBJECT;
+    o->h.flags = 0;
+    o->cls = cls;
+    o->payload = payload;
+    return o;
+}
+
+/* class_method runs on every `mu.Lock()`, from every OS thread, so its hit
+ * path takes no lock and writes nothing shared (except the `seen` hint):
+ *
+ *   class_index (atomic pointer) -> ClassIndex: an immutable open-addressed
+ *   table, cls pointer -> ClassTable; ClassTable: an immutable open-addressed
+ *   table, method-name hash -> (name, ObjNative).
+ *
+ * A class is added on its first lookup: under class_lock, copy the index
+ * with the new class in it and publish the copy with a release store.
+ * Readers holding the old index keep using it (the collector frees it when
+ * they are done), and it stays correct for every class it holds. Classes
+ * are few (the sync, time, strings... types), so copying is cheap.
+ *
+ * Locking: class_lock serialises adders; readers never take it. */
+
+typedef struct MethodSlot {
+    const char *name; /* NULL: empty slot */
+    uint32_t hash;    /* str_hash_bytes of name */
+    uint32_t len;
+    ObjNative *fn;
+    /* The ObjString last matched here: a hint that lets the next call from
+     * the same call site skip memcmp. Plain racy word stores; any value it
+     * holds is a string that did match. */
+    ObjString *seen;
+} MethodSlot;
+
+typedef struct ClassTable {
+    const ObjClass *cls;
+    uint32_t mask;
+    uint32_t pad;
+    MethodSlot slots[];
+} ClassTable;
+
+typedef struct ClassIndex {
+    uint32_t mask;
+    uint32_t count;
+    ClassTable *tabs[];
+} ClassIndex;
+
+static ClassIndex *class_index;
+static pthread_mutex_t class_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static inline uint32_t ptr_slot(const void *p, uint32_t mask)
+{
+    uint64_t x = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ULL;
+    return (uint32_t)(x >> 40) & mask;
+}
+
+static ClassTable *index_find(const ClassIndex *ci, const ObjClass *cls)
+{
+    for (uint32_t i = ptr_slot(cls, ci->mask);; i = (i + 1) & ci->mask) {
+        ClassTable *t = ci->tabs[i];
+        if (!t || t->cls == cls)
+            return t;
+    }
+}
+
+static void index_put(ClassIndex *ci, ClassTable *t)
+{
+    uint32_t i = ptr_slot(t->cls, ci->mask);
+    while (ci->tabs[i])
+        i = (i + 1) & ci->mask;
+    ci->tabs[i] = t;
+    ci->count++;
+}
+
+static ClassTable *class_table_new(const ObjClass *cls)
+{
+    uint32_t n = 0;
+    for (const MethodDef *d = cls->methods; d && d->name; d++)
+        n++;
+    uint32_t size = 4; /* load factor <= 1/2: probes stay short */
+    while (size < n * 2)
+        size *= 2;
+    ClassTable *t = alloc(sizeof(ClassTable) + size * sizeof(MethodSlot));
+    t->cls = cls;
+    t->mask = size - 1;
+    for (const MethodDef *d = cls->methods; d && d->name; d++) {
+        size_t len = strlen(d->name);
+        uint32_t h = str_hash_bytes(d->name, len);
+        uint32_t i = h & t->mask;
+        bool dup = false;
+        for (; t->slots[i].name; i = (i + 1) & t->mask) {
+            if (t->slots[i].hash == h && t->slots[i].len == len &&
+                memcmp(t->slots[i].name, d->name, len) == 0)
+                dup = true; /* the first definition wins */
+        }
+        if (dup)
+            continue;
+        /* Traceback name "sync.Mutex.Lock". */
+        const char *cname = cls->name ? cls->name : "object";
+        size_t clen = strlen(cname);
+        char *full = alloc_atomic(clen + 1 + len + 1);
+        memcpy(full, cname, clen);
+        full[clen] = '.';
+        memcpy(full + clen + 1, d->name, len + 1);
+        ObjNative *fn = native_new(full, d->fn, d->min_args + 1, d->max_args < 0 ? -1 : d->max_args + 1);
+        fn->h.flags = NATIVE_METHOD;
+        t->slots[i] = (MethodSlot){.name = d->name, .hash = h, .len = (uint32_t)len, .fn = fn, .seen = NULL};
+    }
+    return t;
+}
+
+static ClassTable *class_add(const ObjClass *cls)
+{
+    pthread_mutex_lock(&class_lock);
+    ClassIndex *old = class_index;
+    ClassTable *t = old ? index_find(old, cls) : NULL;
+    if (!t) {
+        t = class_table_new(cls);
+        uint32_t count = old ? old->count : 0;
+        uint32_t size = old ? old->mask + 1 : 16;
+        while ((count + 1) * 2 > size)
+            size *= 2;
+        ClassIndex *ci = alloc(sizeof(ClassIndex) + size * sizeof(ClassTable *));
+        ci->mask = size - 1;
+        ci->count = 0;
+        for (uint32_t i = 0; old && i <= old->mask; i++)
+            if (old->tabs[i])
+                index_put(ci, old->tabs[i]);
+        index_put(ci, t);
+        __atomic_store_n(&class_index, ci, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&class_lock);
+    return t;
+}
+
+ObjNative *class_method(const ObjClass *cls, ObjString *name)
+{
+    if (unlikely(!cls || !name))
+        return NULL;
+    ClassIndex *ci = __atomic_load_n(&class_index, __ATOMIC_ACQUIRE);
+    ClassTable *t = ci ? index_find(ci, cls) : NULL;
+    if (unlikely(!t))
+        t = class_add(cls);
+    uint32_t h = str_hash(name);
+    for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        MethodSlot *s = &t->slots[i];
+        if (!s->name)
+            return NULL;
+        if (__atomic_load_n(&s->seen, __ATOMIC_RELAXED) == name)
+            return s->fn;
+        if (s->hash == h && s->len == name->len && memcmp(s->name, name->data, name->len) == 0) {
+            __atomic_store_n(&s->seen, name, __ATOMIC_RELAXED);
+            return s->fn;
+        }
+    }
+}
+
+/* ====================================================================== */
+/* type names and equality                                                */
+/* ====================================================================== */
+
+static const char *const kind_names[OBJ__COUNT] = {
+#define X(name, str) str,
+    OBJ_KINDS(X)
+#undef X
+};
+
+const char *v_type_name(Value v)
+{
+    if (v_is_int(v))
+        return "int";
+    if (v_is_flonum(v))
+        return "float";
+    if (v == V_NIL)
+        return "nil";
+    if (v_is_bool(v))
+        return "bool";
+    if (!v_is_ptr(v))
+        return "undefined"; /* V_UNDEF: internal, never shown to a script */
+    Obj *o = v_obj(v);
+    if (o->kind == OBJ_OBJECT) {
+        const ObjClass *cls = ((ObjObject *)o)->cls;
+        return cls && cls->name ? cls->name : "object";
+    }
+    return o->kind < OBJ__COUNT ? kind_names[o->kind] : "object";
+}
+
+/* Exact int/float equality: the float must be integral, inside int64, and
+ * convert to exactly i. Converting i to double instead would make
+ * 2^53+1 == 2^53 true and disagree with the map, which stores integral
+ * float keys as ints. */
+static inline bool int_eq_float(int64_t i, double d)
+{
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+        return false; /* out of range, or NaN */
+    int64_t t = (int64_t)d;
+    return (double)t == d && t == i;
+}
+
+static bool num_eq(Value a, Value b)
+{
+    bool ai = v_is_anyint(a), bi = v_is_anyint(b);
+    if (ai && bi)
+        return v_anyint(a) == v_anyint(b);
+    if (ai)
+        return int_eq_float(v_anyint(a), v_anyfloat(b));
+    if (bi)
+        return int_eq_float(v_anyint(b), v_anyfloat(a));
+    return v_anyfloat(a) == v_anyfloat(b);
+}
+
+static inline bool is_num(Value v)
+{
+    return v_is_int(v) || v_is_flonum(v) || v_is_obj(v, OBJ_BOXINT) || v_is_obj(v, OBJ_BOXFLOAT);
+}
+
+bool v_equal(Value a, Value b)
+{
+    if (a == b)
+        /* One word, so the same value, except a NaN box compared with
+         * itself: NaN != NaN. */
+        return !(v_is_obj(a, OBJ_BOXFLOAT) && isnan(((ObjBoxFloat *)v_ptr(a))->d));
+    if (v_is_int(a) && v_is_int(b))
+        return false;
+    if (is_num(a) && is_num(b))
+        return num_eq(a, b);
+    if (v_is_str(a) && v_is_str(b))
+        return str_eq(v_str(a), v_str(b));
+    return false;
+}

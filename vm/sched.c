@@ -1,0 +1,1117 @@
+/* sched.c — the M:N scheduler. The design is in sched.h; this file adds the
+ * invariants and memory-ordering points, numbered and referenced below.
+ *
+ * Locks (never held across a switch, never taken in the GC hooks):
+ *   sched.lock  global run queue, idle P list, idle M list, the G free list,
+ *               GOMAXPROCS changes.
+ *   timer_lock  the timer heap.
+ *   allg_lock   appending to allgs (readers take no lock, see (3)).
+ * Lock order: sched.lock may be taken while holding nothing else; timer_lock
+ * is never held while taking sched.lock.
+ *
+ * Ordering points:
+ *  (1) in_switch / gc_pending form a Dekker pair (both seq_cst): an M sets
+ *      in_switch then reads gc_pending; the collector sets gc_pending then
+ *      reads every in_switch. At least one of them sees the other.
+ *  (2) run queue: the owner writes a slot, then publishes it with a release
+ *      store of runqtail; consumers acquire runqtail/runqhead and claim
+ *      slots with a CAS on runqhead (Go's runq, lock-free SPMC ring).
+ *  (3) allgs: a new G is stored in the array before allglen is increased
+ *      (release); a grown array is published before the length that needs
+ *      it. Old arrays are never freed, so a reader that loaded the length
+ *      first and the array second always sees initialised entries.
+ *  (4) deadlock accounting: a timer that fires bumps nwakers before it
+ *      leaves the heap (ntimers) and drops it only after the G it woke is on
+ *      a run queue, under sched.lock: the checker, holding sched.lock, never
+ *      sees "no timers, no wakers, empty queues" while a wake-up is in
+ *      flight.
+ */
+#include "sched.h"
+
+#include <errno.h>
+#include <gc/gc.h>
+#include <gc/gc_mark.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../stdlib/stdlib.h"
+
+#define MAXPROCS 256   /* Ps are allocated up to this; GOMAXPROCS caps here */
+#define RUNQ_SIZE 256  /* as Go: big enough to batch, small enough to steal */
+#define PREEMPT_NS (10 * 1000 * 1000) /* a G may run 10 ms before preemption */
+#define MAX_MS 10000   /* as Go's default max threads */
+
+typedef enum { P_IDLE, P_RUNNING, P_DEAD } PStatus;
+
+struct P {
+    int id;
+    _Atomic uint32_t runqhead; /* consumers CAS (2) */
+    _Atomic uint32_t runqtail; /* owner stores (2) */
+    G *runq[RUNQ_SIZE];        /* slots: owner writes, anyone reads (2) */
+    G *_Atomic runnext;        /* owner or stealer exchanges */
+    int status;                /* PStatus: sched.lock (or owner while held) */
+    M *m;                      /* owning M: sched.lock */
+    P *link;                   /* idle list: sched.lock */
+    _Atomic uint32_t schedtick; /* bumped per schedule by the owner; read by sysmon */
+    uint32_t sysmon_tick;       /* sysmon only */
+    int64_t sysmon_when;        /* sysmon only */
+};
+
+struct M {
+    Ctx g0ctx;               /* g0's saved sp while a G runs: written in the switch */
+    G *curg;                 /* running G or NULL on g0: written in the switch (1) */
+    P *p;                    /* held P: owner, or a waker handing one over
+                                while the M sleeps (sched.lock) */
+    _Atomic int in_switch;   /* (1) */
+    void *gc_handle;         /* from GC_get_my_stackbottom; immutable */
+    char *g0_top;            /* base of the thread's own stack; immutable */
+    _Atomic uint32_t note;   /* futex word for sleeping: 1 = woken */
+    M *link;                 /* idle list: sched.lock */
+    M *_Atomic alllink;      /* allm list: immutable once published */
+    void (*after_fn)(void *); /* run on g0 once the G left: owner only */
+    void *after_arg;
+    bool spinning;           /* counted in nmspinning: owner only */
+    int id;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    G *globq_head, *globq_tail; /* sched.lock */
+    _Atomic int globq_n;        /* written under sched.lock; read racily as a hint */
+    P *pidle;                   /* sched.lock */
+    _Atomic int npidle;         /* written under sched.lock */
+    M *midle;                   /* sched.lock */
+    _Atomic int nmspinning;
+    _Atomic int gomaxprocs;
+    int nm;                     /* Ms created: sched.lock */
+    G *gfree;                   /* sched.lock */
+    P *allp[MAXPROCS];          /* entries written once under sched.lock */
+    Runtime *rt;
+} sched = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static M *_Atomic allm;
+static _Atomic int gc_pending;
+static GC_push_other_roots_proc prev_push_roots;
+
+static pthread_mutex_t allg_lock = PTHREAD_MUTEX_INITIALIZER;
+static G **_Atomic allgs; /* (3) */
+static _Atomic size_t allglen;
+static size_t allgcap; /* allg_lock */
+
+static _Atomic int64_t goidgen;
+static _Atomic int64_t ngoroutines;
+static _Atomic int nwakers;  /* (4) */
+static _Atomic int ntimers;  /* (4) */
+
+static __thread M *tls_m;
+
+/* The current M. Not inlined and opaque to the optimiser: a goroutine may
+ * resume on another OS thread, so a thread-local's address must never be
+ * cached across a switch (RUNTIME-NOTES.md). */
+__attribute__((noinline)) static M *getm(void)
+{
+    M *m = tls_m;
+    __asm__ volatile("" : "+r"(m));
+    return m;
+}
+
+G *sched_getg(void)
+{
+    M *m = getm();
+    return m ? m->curg : NULL;
+}
+
+int64_t sched_nanotime(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void cpu_relax(void) { __asm__ volatile("pause"); }
+
+/* ---- notes: one sleeping M, one waker ---------------------------------- */
+
+static void note_sleep(M *m)
+{
+    while (!atomic_exchange(&m->note, 0))
+        syscall(SYS_futex, &m->note, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+}
+
+static void note_wakeup(M *m)
+{
+    atomic_store(&m->note, 1);
+    syscall(SYS_futex, &m->note, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* ---- the collector's hooks (protocol B) -------------------------------- */
+
+static void gc_event(GC_EventType e)
+{
+    if (e == GC_EVENT_PRE_STOP_WORLD) {
+        atomic_store(&gc_pending, 1); /* (1) */
+        for (M *m = atomic_load(&allm); m; m = atomic_load(&m->alllink))
+            while (atomic_load(&m->in_switch))
+                cpu_relax();
+    } else if (e == GC_EVENT_POST_START_WORLD) {
+        atomic_store(&gc_pending, 0);
+    }
+}
+
+/* Runs with the world stopped; takes no lock. */
+static void push_roots(void)
+{
+    for (M *m = atomic_load(&allm); m; m = atomic_load(&m->alllink)) {
+        struct GC_stack_base sb = {0};
+        G *g = m->curg;
+        if (g) {
+            sb.mem_base = g->stack->hi;
+            GC_push_all_eager(m->g0ctx.sp, m->g0_top);
+        } else {
+            sb.mem_base = m->g0_top;
+        }
+        GC_set_stackbottom(m->gc_handle, &sb);
+    }
+    size_t n = atomic_load_explicit(&allglen, memory_order_acquire); /* (3) */
+    G **gs = atomic_load_explicit(&allgs, memory_order_acquire);
+    for (size_t i = 0; i < n; i++) {
+        G *g = gs[i];
+        int st = atomic_load_explicit(&g->status, memory_order_relaxed);
+        if (st == G_IDLE || st == G_DEAD || g->m)
+            continue; /* free, or on a CPU: its M's stack covers it */
+        GC_push_all_eager(g->ctx.sp, g->stack->hi);
+    }
+    if (prev_push_roots)
+        prev_push_roots();
+}
+
+static void enter_switch(M *m)
+{
+    for (;;) {
+        atomic_store(&m->in_switch, 1); /* (1) */
+        if (!atomic_load(&gc_pending))
+            return;
+        atomic_store(&m->in_switch, 0);
+        while (atomic_load(&gc_pending))
+            cpu_relax();
+    }
+}
+
+static void leave_switch(M *m) { atomic_store(&m->in_switch, 0); }
+
+/* ---- run queues --------------------------------------------------------- */
+
+static void globrunqput_locked(G *g)
+{
+    g->schedlink = NULL;
+    if (sched.globq_tail)
+        sched.globq_tail->schedlink = g;
+    else
+        sched.globq_head = g;
+    sched.globq_tail = g;
+    atomic_fetch_add(&sched.globq_n, 1);
+}
+
+static G *globrunqget_locked(void)
+{
+    G *g = sched.globq_head;
+    if (!g)
+        return NULL;
+    sched.globq_head = g->schedlink;
+    if (!sched.globq_head)
+        sched.globq_tail = NULL;
+    atomic_fetch_sub(&sched.globq_n, 1);
+    g->schedlink = NULL;
+    return g;
+}
+
+/* Owner only: the local queue is full; move half of it and g to the
+ * global queue. Returns false if consumers changed the queue meanwhile. */
+static bool runqputslow(P *p, G *g, uint32_t h, uint32_t t)
+{
+    enum { N = RUNQ_SIZE / 2 };
+    G *batch[N + 1];
+    uint32_t n = (t - h) / 2;
+    if (n != N)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        batch[i] = __atomic_load_n(&p->runq[(h + i) % RUNQ_SIZE], __ATOMIC_RELAXED);
+    if (!atomic_compare_exchange_strong_explicit(&p->runqhead, &h, h + n, memory_order_release,
+                                                 memory_order_relaxed))
+        return false;
+    batch[n] = g;
+    pthread_mutex_lock(&sched.lock);
+    for (uint32_t i = 0; i <= n; i++)
+        globrunqput_locked(batch[i]);
+    pthread_mutex_unlock(&sched.lock);
+    return true;
+}
+
+/* Owner only. next: put g in runnext, kicking the old one to the tail. */
+static void runqput(P *p, G *g, bool next)
+{
+    if (next) {
+        G *old = atomic_exchange(&p->runnext, g);
+        if (!old)
+            return;
+        g = old;
+    }
+    for (;;) {
+        uint32_t h = atomic_load_explicit(&p->runqhead, memory_order_acquire);
+        uint32_t t = atomic_load_explicit(&p->runqtail, memory_order_relaxed);
+        if (t - h < RUNQ_SIZE) {
+            __atomic_store_n(&p->runq[t % RUNQ_SIZE], g, __ATOMIC_RELAXED);
+            atomic_store_explicit(&p->runqtail, t + 1, memory_order_release); /* (2) */
+            return;
+        }
+        if (runqputslow(p, g, h, t))
+            return;
+    }
+}
+
+/* Owner only. */
+static G *runqget(P *p)
+{
+    G *next = atomic_load(&p->runnext);
+    if (next && atomic_compare_exchange_strong(&p->runnext, &next, NULL))
+        return next;
+    for (;;) {
+        uint32_t h = atomic_load_explicit(&p->runqhead, memory_order_acquire);
+        uint32_t t = atomic_load_explicit(&p->runqtail, memory_order_relaxed);
+        if (t == h)
+            return NULL;
+        G *g = __atomic_load_n(&p->runq[h % RUNQ_SIZE], __ATOMIC_RELAXED);
+        if (atomic_compare_exchange_strong_explicit(&p->runqhead, &h, h + 1, memory_order_release,
+                                                    memory_order_relaxed))
+            return g;
+    }
+}
+
+static bool runqempty(P *p)
+{
+    return atomic_load(&p->runqhead) == atomic_load(&p->runqtail) && !atomic_load(&p->runnext);
+}
+
+/* Steal half of p2's queue into p; returns one G to run. */
+static G *runqsteal(P *p, P *p2, bool stealnext)
+{
+    G *batch[RUNQ_SIZE / 2];
+    uint32_t n;
+    for (;;) {
+        uint32_t h = atomic_load_explicit(&p2->runqhead, memory_order_acquire);
+        uint32_t t = atomic_load_explicit(&p2->runqtail, memory_order_acquire);
+        n = t - h;
+        n = n - n / 2;
+        if (n == 0) {
+            if (!stealnext)
+                return NULL;
+            G *next = atomic_load(&p2->runnext);
+            if (!next)
+                return NULL;
+            /* Give p2's owner a moment to run its runnext itself: a
+             * channel hand-off is cheapest on the thread that made it. */
+            if (p2->status == P_RUNNING) {
+                struct timespec ts = {0, 3000};
+                nanosleep(&ts, NULL);
+            }
+            if (!atomic_compare_exchange_strong(&p2->runnext, &next, NULL))
+                continue;
+            return next;
+        }
+        if (n > RUNQ_SIZE / 2)
+            continue; /* inconsistent snapshot: retry */
+        for (uint32_t i = 0; i < n; i++)
+            batch[i] = __atomic_load_n(&p2->runq[(h + i) % RUNQ_SIZE], __ATOMIC_RELAXED);
+        if (atomic_compare_exchange_strong_explicit(&p2->runqhead, &h, h + n, memory_order_release,
+                                                    memory_order_relaxed))
+            break;
+    }
+    G *g = batch[--n];
+    for (uint32_t i = 0; i < n; i++)
+        runqput(p, batch[i], false);
+    return g;
+}
+
+/* ---- idle lists (sched.lock) ------------------------------------------- */
+
+static void pidleput_locked(P *p)
+{
+    p->status = P_IDLE;
+    p->m = NULL;
+    p->link = sched.pidle;
+    sched.pidle = p;
+    atomic_fetch_add(&sched.npidle, 1);
+}
+
+static P *pidleget_locked(void)
+{
+    P *p = sched.pidle;
+    if (p) {
+        sched.pidle = p->link;
+        atomic_fetch_sub(&sched.npidle, 1);
+        p->status = P_RUNNING;
+    }
+    return p;
+}
+
+static void midleput_locked(M *m)
+{
+    m->link = sched.midle;
+    sched.midle = m;
+}
+
+static M *midleget_locked(void)
+{
+    M *m = sched.midle;
+    if (m)
+        sched.midle = m->link;
+    return m;
+}
+
+static void *mstart(void *arg);
+
+/* Start an M (idle or new) on an idle P, spinning. */
+static void startm_spinning(void)
+{
+    pthread_mutex_lock(&sched.lock);
+    P *p = pidleget_locked();
+    if (!p) {
+        pthread_mutex_unlock(&sched.lock);
+        atomic_fetch_sub(&sched.nmspinning, 1);
+        return;
+    }
+    M *m = midleget_locked();
+    if (!m && sched.nm >= MAX_MS) {
+        pidleput_locked(p);
+        pthread_mutex_unlock(&sched.lock);
+        atomic_fetch_sub(&sched.nmspinning, 1);
+        return;
+    }
+    if (m) {
+        p->m = m;
+        m->p = p;
+        m->spinning = true;
+        pthread_mutex_unlock(&sched.lock);
+        note_wakeup(m);
+        return;
+    }
+    m = calloc(1, sizeof *m);
+    if (!m)
+        csp_fatal("out of memory creating a thread");
+    m->id = sched.nm++;
+    p->m = m;
+    m->p = p;
+    m->spinning = true;
+    pthread_mutex_unlock(&sched.lock);
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &attr, mstart, m) != 0)
+        csp_fatal("runtime: failed to create new OS thread (have %d already)", sched.nm);
+    pthread_attr_destroy(&attr);
+}
+
+/* There is new work: wake an idle M if a P is idle and nobody is already
+ * looking for work. */
+static void wakep(void)
+{
+    if (atomic_load(&sched.npidle) == 0)
+        return;
+    int zero = 0;
+    if (!atomic_compare_exchange_strong(&sched.nmspinning, &zero, 1))
+        return;
+    startm_spinning();
+}
+
+static void resetspinning(M *m)
+{
+    if (!m->spinning)
+        return;
+    m->spinning = false;
+    if (atomic_fetch_sub(&sched.nmspinning, 1) == 1)
+        wakep(); /* we were the last spinner: keep the wake-up chain going */
+}
+
+/* ---- the scheduling loop (g0) ----------------------------------------- */
+
+static int nprocs_active(void) { return atomic_load(&sched.gomaxprocs); }
+
+/* sched.lock held, P released. */
+static void check_deadlock_locked(void)
+{
+    if (atomic_load(&sched.npidle) != nprocs_active() || sched.globq_head)
+        return;
+    if (atomic_load(&ntimers) || atomic_load(&nwakers)) /* (4) */
+        return;
+    pthread_mutex_unlock(&sched.lock);
+    sched_deadlock();
+}
+
+/* A P beyond GOMAXPROCS: hand its queue to the global queue. */
+static void retire_p(P *p)
+{
+    G *g;
+    G *batch[RUNQ_SIZE + 1];
+    int n = 0;
+    while ((g = runqget(p)) != NULL)
+        batch[n++] = g;
+    pthread_mutex_lock(&sched.lock);
+    for (int i = 0; i < n; i++)
+        globrunqput_locked(batch[i]);
+    p->status = P_DEAD;
+    p->m = NULL;
+    pthread_mutex_unlock(&sched.lock);
+}
+
+static G *findrunnable(M *m)
+{
+    for (;;) {
+        P *p = m->p;
+        if (p && p->id >= nprocs_active()) {
+            retire_p(p);
+            m->p = p = NULL;
+        }
+        if (p) {
+            G *g;
+            uint32_t tick = atomic_load_explicit(&p->schedtick, memory_order_relaxed);
+            /* Now and then look at the global queue first, so it cannot
+             * starve behind a busy local queue. */
+            if (tick % 61 == 0 && atomic_load(&sched.globq_n) > 0) {
+                pthread_mutex_lock(&sched.lock);
+                g = globrunqget_locked();
+                pthread_mutex_unlock(&sched.lock);
+                if (g)
+                    return g;
+            }
+            if ((g = runqget(p)))
+                return g;
+            if (atomic_load(&sched.globq_n) > 0) {
+                pthread_mutex_lock(&sched.lock);
+                g = globrunqget_locked();
+                pthread_mutex_unlock(&sched.lock);
+                if (g)
+                    return g;
+            }
+            /* Steal. */
+            int np = nprocs_active();
+            if (np > 1) {
+                if (!m->spinning) {
+                    m->spinning = true;
+                    atomic_fetch_add(&sched.nmspinning, 1);
+                }
+                for (int round = 0; round < 4; round++) {
+                    int start = rand() % np;
+                    for (int i = 0; i < np; i++) {
+                        P *p2 = sched.allp[(start + i) % np];
+                        if (!p2 || p2 == p || p2->status == P_DEAD)
+                            continue;
+                        if ((g = runqsteal(p, p2, round == 3)))
+                            return g;
+                    }
+                }
+            }
+            /* Nothing: give up the P. */
+            pthread_mutex_lock(&sched.lock);
+            if ((g = globrunqget_locked())) {
+                pthread_mutex_unlock(&sched.lock);
+                return g;
+            }
+            pidleput_locked(p);
+            m->p = NULL;
+            pthread_mutex_unlock(&sched.lock);
+        }
+        bool was_spinning = m->spinning;
+        if (m->spinning) {
+            m->spinning = false;
+            atomic_fetch_sub(&sched.nmspinning, 1);
+        }
+        /* Work may have appeared while we spun down (Go's re-check). */
+        pthread_mutex_lock(&sched.lock);
+        if (was_spinning || sched.globq_head) {
+            bool work = sched.globq_head != NULL;
+            for (int i = 0; !work && i < nprocs_active(); i++)
+                if (sched.allp[i] && !runqempty(sched.allp[i]))
+                    work = true;
+            if (work) {
+                P *p2 = pidleget_locked();
+                if (p2) {
+                    p2->m = m;
+                    m->p = p2;
+                    m->spinning = true;
+                    atomic_fetch_add(&sched.nmspinning, 1);
+                    pthread_mutex_unlock(&sched.lock);
+                    continue;
+                }
+            }
+        }
+        check_deadlock_locked();
+        midleput_locked(m);
+        pthread_mutex_unlock(&sched.lock);
+        note_sleep(m); /* the waker handed us m->p */
+    }
+}
+
+static void execute(M *m, G *g)
+{
+    resetspinning(m);
+    atomic_fetch_add_explicit(&m->p->schedtick, 1, memory_order_relaxed);
+    enter_switch(m);
+    g->m = m;
+    m->curg = g;
+    atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
+    ctx_switch(&m->g0ctx, &g->ctx);
+    /* Back on g0: the G switched out (its side set in_switch). */
+    leave_switch(m);
+}
+
+static _Noreturn void schedule(M *m)
+{
+    for (;;) {
+        G *g = findrunnable(m);
+        execute(m, g);
+        if (m->after_fn) {
+            void (*fn)(void *) = m->after_fn;
+            m->after_fn = NULL;
+            fn(m->after_arg);
+        }
+    }
+}
+
+/* On a G: switch to this M's g0. Returns when the G is resumed (perhaps on
+ * another M). */
+static void switch_to_g0(G *g)
+{
+    M *m = getm();
+    enter_switch(m);
+    m->curg = NULL;
+    g->m = NULL;
+    ctx_switch(&g->ctx, &m->g0ctx);
+    leave_switch(getm());
+}
+
+static void *mstart(void *arg)
+{
+    M *m = arg;
+    tls_m = m;
+    struct GC_stack_base sb;
+    m->gc_handle = GC_get_my_stackbottom(&sb);
+    m->g0_top = sb.mem_base;
+    /* Publish only once the GC fields are set: push_roots reads them. */
+    M *head = atomic_load(&allm);
+    do
+        atomic_store(&m->alllink, head);
+    while (!atomic_compare_exchange_weak(&allm, &head, m));
+    schedule(m);
+}
+
+/* ---- goroutines -------------------------------------------------------- */
+
+static void gfput_after(void *arg)
+{
+    G *g = arg;
+    atomic_store(&g->status, G_IDLE);
+    pthread_mutex_lock(&sched.lock);
+    g->schedlink = sched.gfree;
+    sched.gfree = g;
+    pthread_mutex_unlock(&sched.lock);
+}
+
+static void g_entry(void *arg)
+{
+    G *g = arg;
+    leave_switch(getm());
+    Thread *t = g->vm;
+    int n = vm_call(t, g->fn, g->args, g->nargs);
+    if (n < 0 && t->panicking) {
+        vm_print_panic(t);
+        rt_exit(t->rt, 2);
+    }
+    atomic_fetch_sub(&ngoroutines, 1);
+    atomic_store(&g->status, G_DEAD);
+    g->fn = V_NIL;
+    g->args = NULL;
+    M *m = getm();
+    m->after_fn = gfput_after;
+    m->after_arg = g;
+    switch_to_g0(g);
+    csp_fatal("g_entry: dead goroutine resumed");
+}
+
+static void allg_add(G *g)
+{
+    pthread_mutex_lock(&allg_lock);
+    size_t n = atomic_load(&allglen);
+    G **gs = atomic_load(&allgs);
+    if (n == allgcap) {
+        size_t cap = allgcap ? allgcap * 2 : 1024;
+        /* Plain malloc: G records are uncollectable, so the array need not
+         * be scanned; old arrays are kept (3). */
+        G **ngs = malloc(cap * sizeof *ngs);
+        if (!ngs)
+            csp_fatal("out of memory");
+        if (n)
+            memcpy(ngs, gs, n * sizeof *ngs);
+        atomic_store_explicit(&allgs, ngs, memory_order_release);
+        allgcap = cap;
+        gs = ngs;
+    }
+    gs[n] = g;
+    atomic_store_explicit(&allglen, n + 1, memory_order_release); /* (3) */
+    pthread_mutex_unlock(&allg_lock);
+}
+
+static G *galloc(void)
+{
+    pthread_mutex_lock(&sched.lock);
+    G *g = sched.gfree;
+    if (g)
+        sched.gfree = g->schedlink;
+    pthread_mutex_unlock(&sched.lock);
+    if (g) {
+        g->schedlink = NULL;
+        return g;
+    }
+    /* Uncollectable: G records are roots (they point at the Thread and the
+     * start call) and are recycled, never freed. */
+    g = GC_MALLOC_UNCOLLECTABLE(sizeof *g);
+    if (!g)
+        csp_fatal("out of memory");
+    g->stack = stack_get();
+    g->vm = thread_new(sched.rt);
+    atomic_store(&g->status, G_IDLE);
+    allg_add(g);
+    return g;
+}
+
+G *sched_go(Thread *parent, Value fn, const Value *args, int nargs)
+{
+    G *g = galloc();
+    thread_reset(g->vm);
+    g->fn = fn;
+    g->nargs = nargs;
+    g->args = NULL;
+    if (nargs) {
+        g->args = GC_MALLOC(sizeof(Value) * (size_t)nargs);
+        memcpy(g->args, args, sizeof(Value) * (size_t)nargs);
+    }
+    g->id = atomic_fetch_add(&goidgen, 1) + 1;
+    g->vm->id = g->id;
+    g->vm->sched = g;
+    g->waitreason = NULL;
+    g->param = NULL;
+    g->m = NULL;
+    ctx_make(&g->ctx, g->stack->hi, g_entry, g);
+    atomic_fetch_add(&ngoroutines, 1);
+    atomic_store(&g->status, G_RUNNABLE);
+    M *m = getm();
+    if (m && m->p)
+        runqput(m->p, g, true);
+    else {
+        pthread_mutex_lock(&sched.lock);
+        globrunqput_locked(g);
+        pthread_mutex_unlock(&sched.lock);
+    }
+    (void)parent;
+    wakep();
+    return g;
+}
+
+void sched_park(const char *reason, void (*unlockf)(void *), void *arg)
+{
+    G *g = sched_getg();
+    if (!g)
+        csp_fatal("sched_park: not on a goroutine");
+    M *m = getm();
+    g->waitreason = reason;
+    atomic_store(&g->status, G_WAITING);
+    m->after_fn = unlockf;
+    m->after_arg = arg;
+    switch_to_g0(g);
+}
+
+void sched_ready(G *g)
+{
+    int st = G_WAITING;
+    if (!atomic_compare_exchange_strong(&g->status, &st, G_RUNNABLE))
+        csp_fatal("sched_ready: goroutine %lld is not waiting (status %d)", (long long)g->id, st);
+    M *m = getm();
+    if (m && m->p && m->curg)
+        runqput(m->p, g, true);
+    else {
+        pthread_mutex_lock(&sched.lock);
+        globrunqput_locked(g);
+        pthread_mutex_unlock(&sched.lock);
+    }
+    wakep();
+}
+
+static void yield_after(void *arg)
+{
+    pthread_mutex_lock(&sched.lock);
+    globrunqput_locked(arg);
+    pthread_mutex_unlock(&sched.lock);
+}
+
+void sched_gosched(void)
+{
+    G *g = sched_getg();
+    if (!g)
+        return;
+    M *m = getm();
+    atomic_store(&g->status, G_RUNNABLE);
+    m->after_fn = yield_after;
+    m->after_arg = g;
+    switch_to_g0(g);
+}
+
+int64_t sched_num_goroutine(void) { return atomic_load(&ngoroutines); }
+
+int sched_gomaxprocs(int n)
+{
+    pthread_mutex_lock(&sched.lock);
+    int old = atomic_load(&sched.gomaxprocs);
+    if (n <= 0 || n == old) {
+        pthread_mutex_unlock(&sched.lock);
+        return old;
+    }
+    if (n > MAXPROCS)
+        n = MAXPROCS;
+    if (n > old) {
+        for (int i = old; i < n; i++) {
+            P *p = sched.allp[i];
+            if (!p) {
+                p = GC_MALLOC_UNCOLLECTABLE(sizeof *p);
+                p->id = i;
+                sched.allp[i] = p;
+            }
+            if (p->status == P_RUNNING)
+                continue; /* its M has not retired it yet: it stays */
+            pidleput_locked(p);
+        }
+        atomic_store(&sched.gomaxprocs, n);
+    } else {
+        atomic_store(&sched.gomaxprocs, n);
+        /* Take retired Ps off the idle list; running ones retire at their
+         * next schedule, which we hurry along. */
+        P **pp = &sched.pidle;
+        while (*pp) {
+            if ((*pp)->id >= n) {
+                (*pp)->status = P_DEAD;
+                *pp = (*pp)->link;
+                atomic_fetch_sub(&sched.npidle, 1);
+            } else {
+                pp = &(*pp)->link;
+            }
+        }
+        for (int i = n; i < old; i++) {
+            P *p = sched.allp[i];
+            M *pm = p ? p->m : NULL;
+            if (pm && pm->curg)
+                pm->curg->vm->preempt = 1;
+        }
+    }
+    pthread_mutex_unlock(&sched.lock);
+    wakep();
+    G *g = sched_getg();
+    if (g && getm()->p && getm()->p->id >= n)
+        sched_gosched(); /* our own P is retired: move off it now */
+    return old;
+}
+
+/* ---- timers (the monitor thread runs them) ---------------------------- */
+
+static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sysmon_cond = PTHREAD_COND_INITIALIZER; /* timer_lock */
+static Timer **theap;        /* timer_lock */
+static int theap_n, theap_cap; /* timer_lock */
+
+static void theap_swap(int i, int j)
+{
+    Timer *t = theap[i];
+    theap[i] = theap[j];
+    theap[j] = t;
+    theap[i]->idx = i;
+    theap[j]->idx = j;
+}
+
+static void theap_up(int i)
+{
+    while (i > 0) {
+        int p = (i - 1) / 2;
+        if (theap[p]->when <= theap[i]->when)
+            break;
+        theap_swap(i, p);
+        i = p;
+    }
+}
+
+static void theap_down(int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < theap_n && theap[l]->when < theap[m]->when)
+            m = l;
+        if (r < theap_n && theap[r]->when < theap[m]->when)
+            m = r;
+        if (m == i)
+            return;
+        theap_swap(i, m);
+        i = m;
+    }
+}
+
+static void theap_remove(int i)
+{
+    int last = --theap_n;
+    theap[i]->idx = -1;
+    if (i != last) {
+        theap[i] = theap[last];
+        theap[i]->idx = i;
+        theap_down(i);
+        theap_up(i);
+    }
+}
+
+void timer_start(Timer *t)
+{
+    pthread_mutex_lock(&timer_lock);
+    if (theap_n == theap_cap) {
+        theap_cap = theap_cap ? theap_cap * 2 : 64;
+        /* Uncollectable: the heap is how pending timers (and the channels
+         * and goroutines they point at) stay alive. */
+        Timer **nh = GC_MALLOC_UNCOLLECTABLE(sizeof(Timer *) * (size_t)theap_cap);
+        if (theap_n)
+            memcpy(nh, theap, sizeof(Timer *) * (size_t)theap_n);
+        if (theap)
+            GC_FREE(theap);
+        theap = nh;
+    }
+    t->idx = theap_n;
+    theap[theap_n++] = t;
+    theap_up(t->idx);
+    atomic_fetch_add(&ntimers, 1);
+    if (t->idx == 0)
+        pthread_cond_signal(&sysmon_cond);
+    pthread_mutex_unlock(&timer_lock);
+}
+
+bool timer_stop(Timer *t)
+{
+    pthread_mutex_lock(&timer_lock);
+    bool pending = t->idx >= 0;
+    if (pending) {
+        theap_remove(t->idx);
+        atomic_fetch_sub(&ntimers, 1);
+    }
+    pthread_mutex_unlock(&timer_lock);
+    return pending;
+}
+
+static void sleep_ready(void *arg, int64_t now)
+{
+    (void)now;
+    sched_ready(arg);
+}
+
+static void sleep_after(void *arg) { timer_start(arg); }
+
+void sched_sleep(int64_t ns)
+{
+    G *g = sched_getg();
+    if (ns <= 0) {
+        sched_gosched();
+        return;
+    }
+    Timer *t = GC_MALLOC(sizeof *t);
+    t->when = sched_nanotime() + ns;
+    t->period = 0;
+    t->fn = sleep_ready;
+    t->arg = g;
+    t->idx = -1;
+    /* Start the timer only once we are parked (after the switch): it could
+     * fire at once and ready a G that is still running. */
+    sched_park("sleep", sleep_after, t);
+}
+
+/* Run the timers that are due; returns the next deadline (or INT64_MAX). */
+static int64_t run_timers(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&timer_lock);
+        int64_t now = sched_nanotime();
+        if (theap_n == 0 || theap[0]->when > now) {
+            int64_t next = theap_n ? theap[0]->when : INT64_MAX;
+            pthread_mutex_unlock(&timer_lock);
+            return next;
+        }
+        Timer *t = theap[0];
+        atomic_fetch_add(&nwakers, 1); /* (4): before it leaves the heap */
+        if (t->period > 0) {
+            t->when += t->period;
+            if (t->when < now)
+                t->when = now + t->period;
+            theap_down(0);
+        } else {
+            theap_remove(0);
+            atomic_fetch_sub(&ntimers, 1);
+        }
+        pthread_mutex_unlock(&timer_lock);
+        t->fn(t->arg, now);
+        atomic_fetch_sub(&nwakers, 1);
+    }
+}
+
+/* Mark Gs that have held their P for over PREEMPT_NS. */
+static void preempt_long_runners(int64_t now)
+{
+    int np = nprocs_active();
+    for (int i = 0; i < np; i++) {
+        P *p = sched.allp[i];
+        if (!p || p->status != P_RUNNING)
+            continue;
+        uint32_t tick = atomic_load_explicit(&p->schedtick, memory_order_relaxed);
+        if (tick != p->sysmon_tick) {
+            p->sysmon_tick = tick;
+            p->sysmon_when = now;
+        } else if (now - p->sysmon_when >= PREEMPT_NS) {
+            M *m = p->m;
+            G *g = m ? m->curg : NULL;
+            if (g)
+                __atomic_store_n(&g->vm->preempt, 1, __ATOMIC_RELAXED);
+            p->sysmon_when = now;
+        }
+    }
+}
+
+static void *sysmon(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        int64_t next = run_timers();
+        int64_t now = sched_nanotime();
+        preempt_long_runners(now);
+        int64_t until = now + PREEMPT_NS / 2;
+        if (next < until)
+            until = next;
+        pthread_mutex_lock(&timer_lock);
+        if (theap_n == 0 || theap[0]->when > sched_nanotime()) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            int64_t wait = until - sched_nanotime();
+            if (wait > 0) {
+                int64_t ns = ts.tv_nsec + wait % 1000000000;
+                ts.tv_sec += wait / 1000000000 + ns / 1000000000;
+                ts.tv_nsec = ns % 1000000000;
+                pthread_cond_timedwait(&sysmon_cond, &timer_lock, &ts);
+            }
+        }
+        pthread_mutex_unlock(&timer_lock);
+    }
+    return NULL;
+}
+
+/* ---- start-up and the deadlock report --------------------------------- */
+
+static M m0;
+
+void sched_init(Runtime *rt, int nprocs)
+{
+    sched.rt = rt;
+    if (nprocs <= 0) {
+        const char *env = getenv("CSPMAXPROCS");
+        nprocs = env ? atoi(env) : 0;
+        if (nprocs <= 0)
+            nprocs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+        if (nprocs <= 0)
+            nprocs = 1;
+    }
+    if (nprocs > MAXPROCS)
+        nprocs = MAXPROCS;
+
+    prev_push_roots = GC_get_push_other_roots();
+    GC_set_push_other_roots(push_roots);
+    GC_set_on_collection_event(gc_event);
+
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&sysmon_cond, &ca);
+    pthread_condattr_destroy(&ca);
+
+    tls_m = &m0;
+    struct GC_stack_base sb;
+    m0.gc_handle = GC_get_my_stackbottom(&sb);
+    m0.g0_top = sb.mem_base;
+    atomic_store(&allm, &m0);
+    sched.nm = 1;
+
+    pthread_mutex_lock(&sched.lock);
+    for (int i = 0; i < nprocs; i++) {
+        P *p = GC_MALLOC_UNCOLLECTABLE(sizeof *p);
+        p->id = i;
+        sched.allp[i] = p;
+        if (i > 0)
+            pidleput_locked(p);
+    }
+    sched.allp[0]->status = P_RUNNING;
+    sched.allp[0]->m = &m0;
+    m0.p = sched.allp[0];
+    atomic_store(&sched.gomaxprocs, nprocs);
+    pthread_mutex_unlock(&sched.lock);
+
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &attr, sysmon, NULL) != 0)
+        csp_fatal("runtime: cannot start the monitor thread");
+    pthread_attr_destroy(&attr);
+}
+
+static ObjProto *main_proto;
+static int main_rc;
+
+static int main_native(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)args;
+    (void)nargs;
+    (void)rets;
+    main_rc = vm_run_main(t, main_proto);
+    rt_exit(t->rt, main_rc);
+}
+
+int sched_run_main(Thread *t, ObjProto *main)
+{
+    (void)t;
+    main_proto = main;
+    ObjNative *fn = native_new("runtime.main", main_native, 0, 0);
+    sched_go(NULL, v_from_ptr(fn), NULL, 0);
+    schedule(&m0);
+}
+
+_Noreturn void sched_deadlock(void)
+{
+    Runtime *rt = sched.rt;
+    rt_flush(rt);
+    fputs("fatal error: all goroutines are asleep - deadlock!\n", stderr);
+    size_t n = atomic_load(&allglen);
+    G **gs = atomic_load(&allgs);
+    for (size_t i = 0; i < n; i++) {
+        G *g = gs[i];
+        int st = atomic_load(&g->status);
+        if (st != G_WAITING && st != G_RUNNABLE)
+            continue;
+        fprintf(stderr, "\ngoroutine %lld [%s]:\n", (long long)g->id,
+                st == G_WAITING && g->waitreason ? g->waitreason : "runnable");
+        vm_traceback(g->vm, stderr);
+    }
+    fflush(stderr);
+    _exit(2);
+}

@@ -1,0 +1,153 @@
+/* sched.h — the M:N goroutine scheduler (Go's G/M/P design).
+ *
+ * Glossary
+ *   G  a goroutine: a csp interpreter state (Thread) plus its own native C
+ *      stack, switched by ctx_switch.
+ *   M  a worker OS thread. Each M has its own scheduler context "g0" (the
+ *      thread's original stack), where the scheduling loop runs.
+ *   P  a processor: the right to run csp code. There are GOMAXPROCS Ps; an
+ *      M must hold a P to run a G. Each P has a bounded local run queue and
+ *      a `runnext` slot (the G readied last by the G running there, so a
+ *      channel hand-off runs the receiver next, as Go does).
+ *   global run queue: for Gs readied from outside any P (timers) and for
+ *      preempted Gs, under sched.lock.
+ *
+ * Switching
+ *   A G never switches to another G directly: it switches to its M's g0,
+ *   which picks the next G. Leaving a G may carry an "after" action that g0
+ *   runs once the G's context is saved (Go's park_m unlockf): a G that
+ *   blocks on a channel enqueues itself under the channel lock and lets g0
+ *   release the lock, so no other M can resume the G before its stack
+ *   pointer is saved.
+ *
+ * The collector (RUNTIME-NOTES.md, protocol B)
+ *   Boehm scans each registered thread's stack from its stack pointer to
+ *   the stack bottom it was told. An M running a G has the G's stack under
+ *   it, so at every stop-the-world the push_other_roots hook tells the
+ *   collector, for every M, the bottom of the stack it is on (the G's or
+ *   g0's), and pushes every suspended stack (parked Gs, and g0 of each M
+ *   that is away running a G) from its saved sp to its top. The world must
+ *   never stop in the middle of a switch: each M sets `in_switch` around
+ *   the swap, and the pre-stop-world event waits until no M is in one
+ *   (an M that finds a collection pending steps back out and waits).
+ *
+ * Blocking, waking
+ *   sched_park() blocks the current G (status WAITING) until some other
+ *   thread calls sched_ready() on it. A readied G goes to the current P's
+ *   runnext (or local queue, or the global queue when there is no P), and
+ *   an idle M is woken if there is an idle P and no M already spinning for
+ *   work.
+ *
+ * Idle Ms park on a futex. When the last busy P goes idle with nothing
+ * runnable, no timer pending and nothing outside that could wake a G, every
+ * goroutine is asleep: the runtime reports the deadlock and exits 2.
+ *
+ * A monitor thread (sysmon) runs timers and preempts a G that has run for
+ * more than 10 ms (Thread.preempt, checked at the interpreter's safepoints).
+ */
+#ifndef CSP_SCHED_H
+#define CSP_SCHED_H
+
+#include <stdint.h>
+
+#include "ctx.h"
+#include "vm.h"
+
+typedef struct G G;
+typedef struct M M;
+typedef struct P P;
+
+typedef enum {
+    G_IDLE,     /* on the free list */
+    G_RUNNABLE, /* in a run queue */
+    G_RUNNING,  /* on an M */
+    G_WAITING,  /* parked: someone will sched_ready it */
+    G_DEAD,     /* finished, not yet on the free list */
+} GStatus;
+
+/* A G waiting on a channel (Go's sudog): one per channel it waits on. Lives
+ * in the channel's wait queue, guarded by that channel's lock. */
+typedef struct Sudog {
+    G *g;
+    Value elem;             /* the value to send, or the value received */
+    bool success;           /* false: woken by close */
+    bool is_select;         /* the G may be claimed only through selectdone */
+    int case_index;         /* which select case this is */
+    struct ObjChan *c;
+    struct Sudog *next, *prev;
+} Sudog;
+
+struct G {
+    Ctx ctx;                /* saved sp while not running; written only
+                               inside a switch (see "The collector") */
+    Stack *stack;           /* owned; NULL for none (never for user Gs) */
+    _Atomic int status;     /* GStatus; changed by the owner or the waker */
+    int64_t id;             /* 1 for main; never reused while alive */
+    Thread *vm;             /* the interpreter state; reused with the G */
+    Value fn;               /* the call the G starts with */
+    Value *args;
+    int nargs;
+    G *schedlink;           /* run queue / free list link: guarded by the
+                               lock of the list it is on */
+    const char *waitreason; /* why it is WAITING ("chan receive"), for the
+                               deadlock report; written before parking */
+    void *param;            /* set by the waker before sched_ready (e.g. the
+                               select case that fired) */
+    _Atomic int selectdone; /* a select's cases race to set it 0 -> 1 */
+    M *m;                   /* the M running it (owner: that M) */
+    Sudog sd;               /* for a single channel wait (not select) */
+    int64_t wait_since;     /* when it started waiting on a sync.Mutex */
+};
+
+/* Start-up: create the Ps, M0 (this thread) and the monitor thread.
+ * nprocs <= 0: CSPMAXPROCS from the environment, else the number of CPUs. */
+void sched_init(Runtime *rt, int nprocs);
+
+/* Run fn (the main chunk, via vm_run_main) as goroutine 1 and schedule
+ * until the process exits: returns only the exit code when main returns. */
+int sched_run_main(Thread *t, ObjProto *main);
+
+/* Start a goroutine running fn(args...). The args are copied. */
+G *sched_go(Thread *parent, Value fn, const Value *args, int nargs);
+
+/* The running G (NULL on g0 or outside the scheduler). */
+G *sched_getg(void);
+
+/* Block the current G. After its context is saved, g0 calls unlockf(arg)
+ * (if any); the G resumes when someone calls sched_ready(g). */
+void sched_park(const char *reason, void (*unlockf)(void *), void *arg);
+/* Make a WAITING G runnable. Callable from any thread. */
+void sched_ready(G *g);
+/* runtime.Gosched() and preemption: put the current G on the global queue
+ * and let others run. */
+void sched_gosched(void);
+
+/* runtime.GOMAXPROCS: set (n > 0) and return the previous value. */
+int sched_gomaxprocs(int n);
+int64_t sched_num_goroutine(void);
+
+/* Monotonic time in nanoseconds. */
+int64_t sched_nanotime(void);
+
+/* ---- timers ----
+ * A timer fires once at `when` (and again every `period` if > 0) by calling
+ * fn(arg, now) on the monitor thread, which must not block; fn typically
+ * readies a G or does a non-blocking channel send. */
+typedef struct Timer {
+    int64_t when;
+    int64_t period;
+    void (*fn)(void *arg, int64_t now);
+    void *arg;
+    int idx; /* position in the heap, -1 when not pending: timer_lock */
+} Timer;
+
+void timer_start(Timer *t);
+/* Returns whether the timer was pending (and is now stopped). */
+bool timer_stop(Timer *t);
+/* Park the current G for ns nanoseconds. */
+void sched_sleep(int64_t ns);
+
+/* Report the deadlock: every goroutine's state and stack, exit 2. */
+_Noreturn void sched_deadlock(void);
+
+#endif

@@ -1,0 +1,2288 @@
+/* vm.c — the bytecode interpreter: runtime and thread set-up, calls,
+ * defer/panic/recover, and the interpreter loop.
+ *
+ * Design
+ *   - No global mutable state: what is shared lives in Runtime (each field
+ *     documented with its lock in vm.h), what belongs to one goroutine in
+ *     its Thread. Several OS threads run this loop at once.
+ *   - One value stack per Thread (GC_MALLOC'd, so the collector scans it),
+ *     grown by doubling. Frames hold offsets into it, never pointers, so a
+ *     reallocation only forces the loop to reload `base`.
+ *   - csp-to-csp calls never recurse in C: CALL pushes a Frame and the loop
+ *     carries on in the callee (Lua 5.4's luaV_execute "startfunc"); RETURN
+ *     pops it and resumes the caller. The C stack is entered again only
+ *     from C: vm_call (natives calling back, deferred calls, goroutine
+ *     entry) runs a nested loop, execute(), that returns when the frame it
+ *     pushed (flagged c_entry) returns or is unwound. So a goroutine's C
+ *     stack use is bounded by VM_MAX_C_DEPTH nested loops, whatever the
+ *     script's recursion depth.
+ *   - Calling convention: CALL A B C has the callee in R[A] and the
+ *     arguments above it; the callee's frame starts at R[A+1] (its R[0] is
+ *     the first argument) and its results are copied down to R[A...].
+ *   - Panics: a failing operation records the panic in the Thread
+ *     (vm_panic*) and the loop jumps to `on_panic`, which unwinds frame by
+ *     frame, running each frame's deferred calls; a deferred call that
+ *     calls recover() stops it, and the frame that registered that deferred
+ *     call returns nil results to its caller. Unwinding past a c_entry
+ *     frame returns -1 from the nested loop; the C code above it (a native)
+ *     returns -1 in turn, and the outer loop goes on unwinding its own
+ *     frames.
+ *
+ * Sections: messages and panics; runtime, globals, modules, threads; the
+ * value stack and frames; calls; operation slow paths; the interpreter
+ * loop; vm_call and vm_run_main.
+ */
+#include "vm.h"
+
+#include <gc/gc.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../stdlib/stdlib.h"
+#include "arith.h"
+#include "buf.h"
+#include "opcodes.h"
+
+const char *const err_formats[E__COUNT] = {
+#define ERR(name, msg) msg,
+#include "errors.def"
+#undef ERR
+};
+
+static const char *const kind_names[OBJ__COUNT] = {
+#define X(name, str) str,
+    OBJ_KINDS(X)
+#undef X
+};
+
+/* Value-stack slots every frame keeps free above its registers: a native's
+ * results (at most NATIVE_MAX_RETS) land at R[A..] and may pass maxregs. */
+#define VM_STACK_SLACK (NATIVE_MAX_RETS + 2)
+/* Initial sizes: a goroutine that never calls deep stays this small
+ * (2 KiB of values, 16 frames); both double on demand. */
+#define VM_STACK_INIT 256
+#define VM_FRAMES_INIT 16
+
+static void *xmalloc(size_t n)
+{
+    void *p = GC_MALLOC(n);
+    if (unlikely(!p))
+        csp_fatal("out of memory");
+    return p;
+}
+
+/* ====================================================================== */
+/* messages and panics                                                    */
+/* ====================================================================== */
+
+_Noreturn void csp_fatal(const char *fmt, ...)
+{
+    /* No out_lock here: the caller may hold it. stdio's own lock keeps
+     * this from interleaving with a write in progress. */
+    fflush(stdout);
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("fatal error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    fflush(stderr);
+    _exit(2);
+}
+
+static int frame_line(const Frame *fr)
+{
+    const ObjProto *p = fr->cl->proto;
+    ptrdiff_t i = fr->pc ? fr->pc - p->code - 1 : -1;
+    if (!p->lines || i < 0 || i >= p->ncode)
+        return p->line;
+    return p->lines[i];
+}
+
+/* The traceback where a panic starts: per frame, innermost first, the
+ * proto (or the native it was calling) and the line. Formatting waits
+ * until something prints it, since most panics are recovered. The builtin
+ * panic itself is left out, as Go leaves out runtime.gopanic. */
+static ObjList *capture_trace(Thread *t)
+{
+    ObjList *l = list_new(0, 16);
+    int kept = 0;
+    for (int i = t->nframes - 1; i >= 0; i--) {
+        const Frame *fr = &t->frames[i];
+        if (fr->native && strcmp(fr->native->name, "panic") != 0) {
+            list_append(l, v_from_ptr(fr->native));
+            list_append(l, v_int_small(0));
+        }
+        list_append(l, v_from_ptr(fr->cl->proto));
+        list_append(l, v_int_small(frame_line(fr)));
+        if (++kept >= VM_TRACE_FRAMES && i > 0) {
+            list_append(l, V_TRUE); /* "...additional frames elided..." */
+            list_append(l, v_int_small(0));
+            break;
+        }
+    }
+    return l;
+}
+
+/* Keep the flat panic fields of vm.h in step with the chain's newest. */
+static void sync_panic(Thread *t)
+{
+    Panic *p = t->panic;
+    t->panicking = p && !p->recovered;
+    t->recovered = p && p->recovered;
+    t->panic_val = p ? p->val : V_NIL;
+    t->panic_trace = p ? p->trace : NULL;
+}
+
+int vm_panic(Thread *t, Value v)
+{
+    if (v == V_NIL) /* Go 1.21: panic(nil) becomes a runtime error */
+        v = v_from_ptr(error_new(str_cstr("panic called with nil argument"), true));
+    Panic *p = xmalloc(sizeof *p);
+    p->val = v;
+    p->trace = capture_trace(t);
+    p->link = t->panic;
+    t->panic = p;
+    sync_panic(t);
+    return -1;
+}
+
+static int panic_vmsg(Thread *t, const char *fmt, va_list ap)
+{
+    Buf b;
+    buf_init(&b);
+    buf_vprintf(&b, fmt, ap);
+    bool runtime = strncmp(b.data, "runtime error: ", 15) == 0;
+    return vm_panic(t, v_from_ptr(error_new(buf_to_str(&b), runtime)));
+}
+
+int vm_panicf(Thread *t, ErrCode code, ...)
+{
+    va_list ap;
+    va_start(ap, code);
+    int r = panic_vmsg(t, (unsigned)code < E__COUNT ? err_formats[code] : "unknown error", ap);
+    va_end(ap);
+    return r;
+}
+
+int vm_panic_msg(Thread *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = panic_vmsg(t, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+void vm_clear_panic(Thread *t)
+{
+    t->panic = NULL;
+    sync_panic(t);
+}
+
+bool vm_check_arg(Thread *t, const char *fname, Value *args, int i, ObjKind kind)
+{
+    if (v_is_obj(args[i], kind))
+        return true;
+    vm_panicf(t, E_ARG_TYPE, fname, i + 1, (unsigned)kind < OBJ__COUNT ? kind_names[kind] : "object",
+              v_type_name(args[i]));
+    return false;
+}
+
+bool vm_check_int(Thread *t, const char *fname, Value *args, int i, int64_t *out)
+{
+    if (v_is_anyint(args[i])) {
+        *out = v_anyint(args[i]);
+        return true;
+    }
+    vm_panicf(t, E_ARG_TYPE, fname, i + 1, "int", v_type_name(args[i]));
+    return false;
+}
+
+bool vm_check_num(Thread *t, const char *fname, Value *args, int i, double *out)
+{
+    if (v_is_anyint(args[i])) {
+        *out = (double)v_anyint(args[i]);
+        return true;
+    }
+    if (v_is_anyfloat(args[i])) {
+        *out = v_anyfloat(args[i]);
+        return true;
+    }
+    vm_panicf(t, E_ARG_TYPE, fname, i + 1, "number", v_type_name(args[i]));
+    return false;
+}
+
+bool vm_check_str(Thread *t, const char *fname, Value *args, int i, ObjString **out)
+{
+    if (v_is_str(args[i])) {
+        *out = v_str(args[i]);
+        return true;
+    }
+    vm_panicf(t, E_ARG_TYPE, fname, i + 1, "string", v_type_name(args[i]));
+    return false;
+}
+
+/* Go's rule: recover() stops a panic only when called directly by a
+ * deferred function that the panic is running. The unwinder records that
+ * function's frame index in recover_frame; natives push no frame, so the
+ * frame calling the recover builtin is the top one. */
+Value vm_recover(Thread *t)
+{
+    Panic *p = t->panic;
+    if (!p || p->recovered || t->recover_frame < 0 || t->recover_frame != t->nframes - 1)
+        return V_NIL;
+    p->recovered = true;
+    sync_panic(t);
+    return p->val;
+}
+
+static void fn_name(Buf *b, Value fn)
+{
+    if (v_is_obj(fn, OBJ_PROTO)) {
+        ObjProto *p = v_ptr(fn);
+        if (p->is_main || !p->name)
+            buf_adds(b, p->is_main ? "main.main" : "main.func?");
+        else
+            buf_add(b, p->name->data, p->name->len);
+    } else if (v_is_obj(fn, OBJ_NATIVE)) {
+        buf_adds(b, ((ObjNative *)v_ptr(fn))->name);
+    } else {
+        buf_adds(b, "?");
+    }
+}
+
+/* Frames as Go prints them: "main.f(...)" and a tab-indented file:line. */
+static void format_frames(Buf *b, ObjList *tr)
+{
+    size_t n = tr ? tr->len : 0;
+    for (size_t i = 0; i + 1 < n; i += 2) {
+        Value fn = tr->store->items[i];
+        int line = (int)v_int(tr->store->items[i + 1]);
+        if (fn == V_TRUE) {
+            buf_adds(b, "...additional frames elided...\n");
+            continue;
+        }
+        fn_name(b, fn);
+        if (v_is_obj(fn, OBJ_PROTO)) {
+            ObjProto *p = v_ptr(fn);
+            buf_adds(b, p->nparams && !p->is_main ? "(...)\n" : "()\n");
+            buf_addc(b, '\t');
+            if (p->file)
+                buf_add(b, p->file->data, p->file->len);
+            else
+                buf_adds(b, "?");
+            buf_printf(b, ":%d\n", line);
+        } else {
+            buf_adds(b, "(...)\n");
+        }
+    }
+}
+
+static void format_chain(Buf *b, Panic *p)
+{
+    if (!p)
+        return;
+    if (p->link) {
+        format_chain(b, p->link);
+        buf_addc(b, '\t');
+    }
+    buf_adds(b, "panic: ");
+    fmt_value(b, p->val);
+    if (p->recovered)
+        buf_adds(b, " [recovered]");
+    buf_addc(b, '\n');
+}
+
+void vm_format_panic(Thread *t, Buf *b)
+{
+    format_chain(b, t->panic);
+    buf_printf(b, "\ngoroutine %lld [running]:\n", (long long)t->id);
+    format_frames(b, t->panic ? t->panic->trace : NULL);
+}
+
+void vm_print_panic(Thread *t)
+{
+    rt_flush(t->rt);
+    Buf b;
+    buf_init(&b);
+    vm_format_panic(t, &b);
+    fwrite(b.data, 1, b.len, stderr);
+    fflush(stderr);
+}
+
+void vm_traceback(Thread *t, FILE *out)
+{
+    Buf b;
+    buf_init(&b);
+    format_frames(&b, t->nframes ? capture_trace(t) : NULL);
+    fwrite(b.data, 1, b.len, out);
+}
+
+_Noreturn void vm_fatal_error(Thread *t, const char *msg)
+{
+    rt_flush(t->rt);
+    Buf b;
+    buf_init(&b);
+    buf_printf(&b, "fatal error: %s\n\ngoroutine %lld [running]:\n", msg, (long long)t->id);
+    format_frames(&b, t->nframes ? capture_trace(t) : NULL);
+    fwrite(b.data, 1, b.len, stderr);
+    fflush(stderr);
+    _exit(2);
+}
+
+/* ====================================================================== */
+/* runtime, globals, modules, threads                                     */
+/* ====================================================================== */
+
+static ListStore *store_new(size_t cap)
+{
+    ListStore *s = xmalloc(sizeof(ListStore) + cap * sizeof(Value));
+    s->cap = cap;
+    return s;
+}
+
+Runtime *rt_new(void)
+{
+    /* Uncollectable: every Thread points here, but so may threads the
+     * collector does not know yet; one per process costs nothing. */
+    Runtime *rt = GC_MALLOC_UNCOLLECTABLE(sizeof *rt);
+    if (!rt)
+        csp_fatal("out of memory");
+    pthread_mutex_init(&rt->globals_lock, NULL);
+    pthread_mutex_init(&rt->out_lock, NULL);
+    rt->globals = store_new(64);
+    rt->global_names = map_new(64);
+    rt->global_order = list_new(0, 64);
+    rt->universe = map_new(64);
+    rt->args = list_new(0, 0);
+#ifdef CSP_TRACE
+    const char *tr = getenv("CSPTRACE");
+    rt->trace = tr && *tr && strcmp(tr, "0") != 0;
+#endif
+    return rt;
+}
+
+void rt_define(Runtime *rt, const char *name, Value v)
+{
+    map_set(rt->universe, v_cstr(name), v);
+}
+
+int rt_global_slot(Runtime *rt, ObjString *name)
+{
+    pthread_mutex_lock(&rt->globals_lock);
+    Value v;
+    if (map_get(rt->global_names, v_from_ptr(name), &v)) {
+        pthread_mutex_unlock(&rt->globals_lock);
+        return (int)v_int(v);
+    }
+    int slot = (int)rt->global_order->len;
+    list_append(rt->global_order, v_from_ptr(name));
+    map_set(rt->global_names, v_from_ptr(name), v_int_small(slot));
+    ListStore *g = rt->globals;
+    if ((size_t)slot >= g->cap) {
+        /* Readers take no lock: fill the new store, then publish it. A
+         * store racing with the copy may be lost (a racy script's risk). */
+        ListStore *ng = store_new(g->cap * 2);
+        memcpy(ng->items, g->items, g->cap * sizeof(Value));
+        __atomic_store_n(&rt->globals, ng, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&rt->globals_lock);
+    return slot;
+}
+
+ObjModule *module_new(const char *name)
+{
+    ObjModule *m = xmalloc(sizeof *m);
+    m->h.kind = OBJ_MODULE;
+    m->name = name;
+    m->members = map_new(16);
+    return m;
+}
+
+void module_add(ObjModule *m, const char *name, Value v)
+{
+    map_set(m->members, v_cstr(name), v);
+}
+
+void module_add_fn(ObjModule *m, const char *name, NativeFn fn, int min_args, int max_args)
+{
+    /* Tracebacks show "fmt.Println", so the native carries the full name. */
+    size_t a = strlen(m->name), b = strlen(name);
+    char *full = GC_MALLOC_ATOMIC(a + b + 2);
+    if (!full)
+        csp_fatal("out of memory");
+    memcpy(full, m->name, a);
+    full[a] = '.';
+    memcpy(full + a + 1, name, b + 1);
+    module_add(m, name, v_from_ptr(native_new(full, fn, min_args, max_args)));
+}
+
+void rt_write_out(Runtime *rt, const char *s, size_t n)
+{
+    pthread_mutex_lock(&rt->out_lock);
+    fwrite(s, 1, n, stdout);
+    pthread_mutex_unlock(&rt->out_lock);
+}
+
+void rt_flush(Runtime *rt)
+{
+    pthread_mutex_lock(&rt->out_lock);
+    fflush(stdout);
+    pthread_mutex_unlock(&rt->out_lock);
+}
+
+_Noreturn void rt_exit(Runtime *rt, int code)
+{
+    rt_flush(rt);
+    fflush(stderr);
+    rt->exit_code = code;
+    /* _exit: other OS threads may be inside the collector or stdio;
+     * atexit handlers racing them help nobody. */
+    _exit(code);
+}
+
+Thread *thread_new(Runtime *rt)
+{
+    Thread *t = xmalloc(sizeof *t);
+    t->rt = rt;
+    t->stack_cap = VM_STACK_INIT;
+    t->stack = xmalloc(t->stack_cap * sizeof(Value));
+    t->frames_cap = VM_FRAMES_INIT;
+    t->frames = xmalloc((size_t)t->frames_cap * sizeof(Frame));
+    t->recover_frame = -1;
+    t->id = __atomic_add_fetch(&rt->next_goid, 1, __ATOMIC_RELAXED);
+    return t;
+}
+
+void thread_reset(Thread *t)
+{
+    if (t->stack_cap > VM_STACK_INIT * 16) {
+        t->stack_cap = VM_STACK_INIT;
+        t->stack = xmalloc(t->stack_cap * sizeof(Value));
+    } else {
+        /* Let the collector have what the last goroutine left behind. */
+        memset(t->stack, 0, t->stack_cap * sizeof(Value));
+    }
+    if (t->frames_cap > VM_FRAMES_INIT * 64) {
+        t->frames_cap = VM_FRAMES_INIT;
+        t->frames = xmalloc((size_t)t->frames_cap * sizeof(Frame));
+    }
+    t->top = 0;
+    t->nframes = 0;
+    t->preempt = 0;
+    t->panic = NULL;
+    sync_panic(t);
+    t->recover_frame = -1;
+    t->c_depth = 0;
+}
+
+void vm_safepoint(Thread *t)
+{
+    __atomic_store_n(&t->preempt, 0, __ATOMIC_RELAXED);
+    if (t->rt->on_safepoint)
+        t->rt->on_safepoint(t);
+}
+
+/* ====================================================================== */
+/* the value stack and frames                                             */
+/* ====================================================================== */
+
+/* Make room for `need` slots. Returns false (nothing recorded) past
+ * VM_MAX_STACK. Pointers into the old stack stay readable (the collector
+ * keeps it while they exist) but no longer alias the live one. */
+static __attribute__((noinline)) bool grow_stack(Thread *t, size_t need)
+{
+    if (need > VM_MAX_STACK)
+        return false;
+    size_t cap = t->stack_cap * 2;
+    if (cap < need + need / 4)
+        cap = need + need / 4;
+    if (cap > VM_MAX_STACK)
+        cap = VM_MAX_STACK;
+    Value *s = xmalloc(cap * sizeof(Value));
+    memcpy(s, t->stack, t->stack_cap * sizeof(Value));
+    t->stack = s;
+    t->stack_cap = cap;
+    return true;
+}
+
+static inline bool ensure_stack(Thread *t, size_t need)
+{
+    return likely(need <= t->stack_cap) || grow_stack(t, need);
+}
+
+/* While panicking, a few more frames are allowed so that the deferred
+ * calls of a stack overflow can still run (and recover it). */
+static __attribute__((noinline)) bool grow_frames(Thread *t)
+{
+    int limit = t->panicking ? VM_MAX_FRAMES + VM_PANIC_FRAMES : VM_MAX_FRAMES;
+    if (t->nframes >= limit)
+        return false;
+    if (t->nframes < t->frames_cap)
+        return true;
+    int cap = t->frames_cap * 2;
+    if (cap > VM_MAX_FRAMES + VM_PANIC_FRAMES)
+        cap = VM_MAX_FRAMES + VM_PANIC_FRAMES;
+    Frame *fs = xmalloc((size_t)cap * sizeof(Frame));
+    memcpy(fs, t->frames, (size_t)t->nframes * sizeof(Frame));
+    t->frames = fs;
+    t->frames_cap = cap;
+    return true;
+}
+
+/* Where a call from C may put its callee: above the top frame's registers
+ * and above any variable-length values (top) they are using. */
+static size_t safe_top(Thread *t)
+{
+    size_t s = t->top;
+    if (t->nframes) {
+        const Frame *fr = &t->frames[t->nframes - 1];
+        size_t e = fr->base + fr->cl->proto->maxregs;
+        if (e > s)
+            s = e;
+    }
+    return s;
+}
+
+static const char *proto_name(const ObjProto *p)
+{
+    return p->name ? p->name->data : "function";
+}
+
+/* Set up and push the frame of closure `cl` whose arguments sit at
+ * stack[nbase..nbase+nargs): check the count, pack a variadic tail into a
+ * list, wrap captured parameters in cells, nil the other registers. The
+ * caller has saved its own pc. Returns false after recording a panic (the
+ * frame is then not pushed: the caller's line is the panic's). */
+static __attribute__((noinline)) bool enter_frame(Thread *t, ObjClosure *cl, size_t nbase, int nargs,
+                                                  int nwant, bool c_entry)
+{
+    ObjProto *p = cl->proto;
+    int fixed = p->variadic ? p->nparams - 1 : p->nparams;
+    if (!p->variadic && nargs != p->nparams)
+        return vm_panicf(t, E_ARG_COUNT, proto_name(p), p->nparams, nargs), false;
+    if (p->variadic && nargs < fixed)
+        return vm_panicf(t, E_ARG_COUNT_MIN, proto_name(p), fixed, nargs), false;
+    size_t span = (size_t)(nargs > p->maxregs ? nargs : p->maxregs);
+    if (!ensure_stack(t, nbase + span + VM_STACK_SLACK))
+        return vm_panicf(t, E_STACK_OVERFLOW), false;
+    if (unlikely(t->nframes >= t->frames_cap || t->nframes >= VM_MAX_FRAMES)) {
+        if (!grow_frames(t))
+            return vm_panicf(t, E_STACK_OVERFLOW), false;
+    }
+    Value *r = t->stack + nbase;
+    if (p->variadic) {
+        r[fixed] = v_from_ptr(list_from(r + fixed, (size_t)(nargs - fixed)));
+        nargs = fixed + 1;
+    }
+    for (int i = 0; i < p->nparams && i < 64; i++)
+        if (p->cellparams & ((uint64_t)1 << i))
+            r[i] = v_from_ptr(cell_new(r[i]));
+    for (int i = nargs; i < p->maxregs; i++)
+        r[i] = V_NIL;
+    Frame *f = &t->frames[t->nframes++];
+    f->cl = cl;
+    f->pc = p->code;
+    f->base = nbase;
+    f->nwant = nwant;
+    f->ret_to = nbase - 1;
+    f->defers = NULL;
+    f->native_depth = t->c_depth;
+    f->native = NULL;
+    f->c_entry = c_entry;
+    return true;
+}
+
+/* ====================================================================== */
+/* calls                                                                  */
+/* ====================================================================== */
+
+static bool native_argc_ok(Thread *t, const ObjNative *nf, int nargs)
+{
+    if (likely(nargs >= nf->min_args && (nf->max_args < 0 || nargs <= nf->max_args)))
+        return true;
+    /* A method's counts include its receiver; messages count as written. */
+    int adj = (nf->h.flags & NATIVE_METHOD) ? 1 : 0;
+    if (nf->min_args == nf->max_args)
+        vm_panicf(t, E_ARG_COUNT, nf->name, nf->min_args - adj, nargs - adj);
+    else if (nargs < nf->min_args)
+        vm_panicf(t, E_ARG_COUNT_MIN, nf->name, nf->min_args - adj, nargs - adj);
+    else
+        vm_panicf(t, E_ARG_COUNT_MAX, nf->name, nf->max_args - adj, nargs - adj);
+    return false;
+}
+
+/* Results of a call that the caller wanted a fixed number of, when the
+ * callee gave another number: 0 for 1 wanted is nil (a call used as a
+ * value that returns nothing reads as nil); anything else is Go's
+ * compile-time mismatch, reported at run time. */
+static __attribute__((noinline, cold)) bool fix_results(Thread *t, const char *name, Value *dst, int n,
+                                                        int want)
+{
+    if (want == 0)
+        return true;
+    if (want == 1 && n == 0) {
+        dst[0] = V_NIL;
+        return true;
+    }
+    Buf b;
+    buf_init(&b);
+    buf_printf(&b, "%s()", name);
+    if (want == 1)
+        vm_panicf(t, E_MULTI_VALUE, b.data, n);
+    else
+        vm_panicf(t, E_TOO_FEW_VALUES, want, b.data, n);
+    return false;
+}
+
+static int execute(Thread *t);
+
+/* Call stack[s] with stack[s+1 .. s+nargs] from C: a closure runs in a
+ * nested interpreter loop, a native is called directly. Results go to
+ * t->rets. */
+static int call_from_c(Thread *t, size_t s, int nargs)
+{
+    Value fn = t->stack[s];
+    if (v_is_obj(fn, OBJ_CLOSURE)) {
+        if (!enter_frame(t, v_ptr(fn), s + 1, nargs, -1, true))
+            return -1;
+        return execute(t);
+    }
+    const ObjNative *nf;
+    Value *args = t->stack + s + 1;
+    if (v_is_obj(fn, OBJ_NATIVE)) {
+        nf = v_ptr(fn);
+    } else if (v_is_obj(fn, OBJ_BOUND)) {
+        ObjBound *bd = v_ptr(fn);
+        if (!v_is_obj(bd->fn, OBJ_NATIVE)) {
+            /* A bound closure: insert the receiver as its first argument. */
+            if (!ensure_stack(t, s + (size_t)nargs + 2 + VM_STACK_SLACK))
+                return vm_panicf(t, E_STACK_OVERFLOW);
+            memmove(t->stack + s + 2, t->stack + s + 1, (size_t)nargs * sizeof(Value));
+            t->stack[s] = bd->fn;
+            t->stack[s + 1] = bd->recv;
+            t->top = s + (size_t)nargs + 2;
+            return call_from_c(t, s, nargs + 1);
+        }
+        nf = v_ptr(bd->fn);
+        t->stack[s] = bd->recv;
+        args = t->stack + s;
+        nargs++;
+    } else if (fn == V_NIL) {
+        return vm_panicf(t, E_NIL_DEREF);
+    } else {
+        Buf b;
+        buf_init(&b);
+        vm_repr(&b, fn);
+        return vm_panicf(t, E_NOT_CALLABLE, b.data, v_type_name(fn));
+    }
+    if (!native_argc_ok(t, nf, nargs))
+        return -1;
+    int top = t->nframes - 1;
+    const ObjNative *saved = top >= 0 ? t->frames[top].native : NULL;
+    if (top >= 0)
+        t->frames[top].native = nf;
+    Value rets[NATIVE_MAX_RETS];
+    int n = nf->fn(t, args, nargs, rets);
+    if (top >= 0)
+        t->frames[top].native = saved;
+    if (n < 0) {
+        if (!t->panicking)
+            vm_panic_msg(t, "%s failed without a panic value", nf->name);
+        return -1;
+    }
+    if (n > NATIVE_MAX_RETS)
+        n = NATIVE_MAX_RETS;
+    memcpy(t->rets, rets, (size_t)n * sizeof(Value));
+    return n;
+}
+
+static bool c_stack_low(Thread *t)
+{
+    if (!t->c_stack_limit)
+        return false;
+    char *sp = __builtin_frame_address(0);
+    return sp < t->c_stack_limit + VM_C_STACK_MARGIN;
+}
+
+int vm_call(Thread *t, Value fn, const Value *args, int nargs)
+{
+    /* While panicking a little headroom lets the deepest frames' deferred
+     * calls run (and recover a "stack overflow" raised here). */
+    int limit = t->panicking ? VM_MAX_C_DEPTH + VM_PANIC_C_DEPTH : VM_MAX_C_DEPTH;
+    if (unlikely(t->c_depth >= limit || c_stack_low(t)))
+        return vm_panicf(t, E_STACK_OVERFLOW);
+    if (nargs < 0)
+        nargs = 0;
+    t->c_depth++;
+    size_t saved_top = t->top;
+    size_t s = safe_top(t);
+    int r;
+    /* args may point into the old stack if this grows it: the old block
+     * stays alive and unchanged while we copy from it. */
+    if (!ensure_stack(t, s + 1 + (size_t)nargs + VM_STACK_SLACK)) {
+        r = vm_panicf(t, E_STACK_OVERFLOW);
+    } else {
+        Value *sl = t->stack + s;
+        sl[0] = fn;
+        if (nargs)
+            memmove(sl + 1, args, (size_t)nargs * sizeof(Value));
+        t->top = s + 1 + (size_t)nargs;
+        r = call_from_c(t, s, nargs);
+    }
+    t->top = saved_top;
+    t->c_depth--;
+    return r;
+}
+
+/* Run the pending defers of the top frame as it returns normally. A
+ * recover() in them returns nil (recover_frame -1). Returns false if one
+ * panicked: the frame then unwinds (its remaining defers run there). */
+static __attribute__((noinline)) bool run_defers(Thread *t)
+{
+    int fi = t->nframes - 1;
+    int saved = t->recover_frame;
+    t->recover_frame = -1;
+    bool ok = true;
+    while (t->frames[fi].defers) {
+        Defer *d = t->frames[fi].defers;
+        t->frames[fi].defers = d->next;
+        if (vm_call(t, d->fn, d->args, d->nargs) < 0) {
+            ok = false;
+            break;
+        }
+    }
+    t->recover_frame = saved;
+    return ok;
+}
+
+/* Pop a recovered panic, and the aborted ones beneath it (a panic whose
+ * deferred call let a newer panic escape is over once that one is). */
+static void pop_recovered(Thread *t, Panic *p)
+{
+    Panic *q = p->link;
+    while (q && q->aborted)
+        q = q->link;
+    t->panic = q;
+    sync_panic(t);
+}
+
+/* Run the top frame's defers for the panic in flight, LIFO. Returns true
+ * when one of them recovered it: the frame must then return nil results
+ * (its remaining defers run as for a normal return). A deferred call that
+ * panics replaces the panic (the old one is kept in the chain, aborted). */
+static __attribute__((noinline)) bool unwind_frame(Thread *t)
+{
+    int fi = t->nframes - 1;
+    int saved = t->recover_frame;
+    bool rec = false;
+    while (t->frames[fi].defers) {
+        Defer *d = t->frames[fi].defers;
+        t->frames[fi].defers = d->next;
+        Panic *p = t->panic;
+        t->recover_frame = t->nframes; /* the deferred closure's frame */
+        int r = vm_call(t, d->fn, d->args, d->nargs);
+        if (r < 0) {
+            if (p && t->panic != p)
+                p->aborted = true;
+            continue;
+        }
+        if (p && p->recovered) {
+            pop_recovered(t, p);
+            rec = true;
+            break;
+        }
+    }
+    t->recover_frame = saved;
+    return rec;
+}
+
+static __attribute__((noinline)) bool push_defer(Thread *t, Frame *f, const Value *fa, int nargs)
+{
+    Defer *d = xmalloc(sizeof(Defer) + (size_t)nargs * sizeof(Value));
+    d->fn = fa[0];
+    d->nargs = nargs;
+    memcpy(d->args, fa + 1, (size_t)nargs * sizeof(Value));
+    d->next = f->defers;
+    f->defers = d;
+    return true;
+}
+
+/* ====================================================================== */
+/* operation slow paths                                                   */
+/* ====================================================================== */
+
+#define COLD __attribute__((noinline, cold))
+
+static ObjString *k_name(Value v)
+{
+    return v_is_str(v) ? v_str(v) : str_cstr("?");
+}
+
+static COLD int index_range(Thread *t, int64_t i, size_t len)
+{
+    return vm_panicf(t, E_INDEX_RANGE, (long long)i, (long long)len);
+}
+
+static COLD int index_not_int(Thread *t, const char *what, Value key)
+{
+    return vm_panicf(t, E_INDEX_NOT_INT, what, v_type_name(key));
+}
+
+static COLD int bad_key(Thread *t, Value key)
+{
+    return vm_panicf(t, E_BAD_MAP_KEY, v_type_name(key));
+}
+
+static COLD Value map_read_miss(Thread *t, Value key)
+{
+    /* Go panics on a lookup with an unhashable key, as on a store. */
+    if (!map_key_ok(key))
+        return bad_key(t, key), V_UNDEF;
+    return V_NIL;
+}
+
+/* obj[key] for everything the loop's inline paths did not handle. */
+static COLD Value index_slow(Thread *t, Value obj, Value key)
+{
+    if (v_is_obj(obj, OBJ_LIST)) {
+        ObjList *l = v_list(obj);
+        if (!v_is_anyint(key))
+            return index_not_int(t, "list", key), V_UNDEF;
+        Value out;
+        if (!list_get(l, v_anyint(key), &out))
+            return index_range(t, v_anyint(key), l->len), V_UNDEF;
+        return out;
+    }
+    if (v_is_obj(obj, OBJ_MAP)) {
+        Value out;
+        if (map_get(v_map(obj), key, &out))
+            return out;
+        return map_read_miss(t, key);
+    }
+    if (v_is_str(obj)) {
+        ObjString *s = v_str(obj);
+        if (!v_is_anyint(key))
+            return index_not_int(t, "string", key), V_UNDEF;
+        int64_t i = v_anyint(key);
+        if ((uint64_t)i >= s->len)
+            return index_range(t, i, s->len), V_UNDEF;
+        return v_int_small((unsigned char)s->data[i]);
+    }
+    if (obj == V_NIL) {
+        /* An untyped nil: a nil slice to an int index, a nil map else. */
+        if (v_is_anyint(key))
+            return index_range(t, v_anyint(key), 0), V_UNDEF;
+        return map_read_miss(t, key);
+    }
+    return vm_panicf(t, E_NOT_INDEXABLE, v_type_name(obj)), V_UNDEF;
+}
+
+static COLD bool index2(Thread *t, Value obj, Value key, Value *out, Value *ok)
+{
+    if (v_is_obj(obj, OBJ_MAP) || obj == V_NIL) {
+        if (obj != V_NIL && map_get(v_map(obj), key, out)) {
+            *ok = V_TRUE;
+            return true;
+        }
+        if (!map_key_ok(key))
+            return bad_key(t, key), false;
+        *out = V_NIL;
+        *ok = V_FALSE;
+        return true;
+    }
+    Value v = index_slow(t, obj, key);
+    if (v == V_UNDEF)
+        return false;
+    *out = v;
+    *ok = V_TRUE;
+    return true;
+}
+
+static COLD bool map_store(Thread *t, ObjMap *m, Value key, Value val)
+{
+    switch (map_set(m, key, val)) {
+    case MAP_OK:
+        return true;
+    case MAP_BADKEY:
+        return bad_key(t, key), false;
+    default:
+        vm_fatal_error(t, "concurrent map writes");
+    }
+}
+
+static COLD bool setindex_slow(Thread *t, Value obj, Value key, Value val)
+{
+    if (v_is_obj(obj, OBJ_LIST)) {
+        ObjList *l = v_list(obj);
+        if (!v_is_anyint(key))
+            return index_not_int(t, "list", key), false;
+        if (!list_set(l, v_anyint(key), val))
+            return index_range(t, v_anyint(key), l->len), false;
+        return true;
+    }
+    if (v_is_obj(obj, OBJ_MAP))
+        return map_store(t, v_map(obj), key, val);
+    if (obj == V_NIL)
+        return vm_panicf(t, E_NIL_MAP_WRITE), false;
+    if (v_is_str(obj))
+        return vm_panicf(t, E_STRING_IMMUTABLE), false;
+    return vm_panicf(t, E_NOT_ASSIGNABLE, v_type_name(obj)), false;
+}
+
+static COLD int no_field(Thread *t, Value obj, ObjString *name)
+{
+    if (obj == V_NIL)
+        return vm_panicf(t, E_NIL_DEREF);
+    return vm_panicf(t, E_NO_FIELD, v_type_name(obj), name->data);
+}
+
+static Value module_member(ObjModule *m, ObjString *name)
+{
+    Value v;
+    return map_get(m->members, v_from_ptr(name), &v) ? v : V_UNDEF;
+}
+
+static COLD Value getfield(Thread *t, Value obj, ObjString *name)
+{
+    Value v;
+    if (v_is_obj(obj, OBJ_MAP))
+        return map_get(v_map(obj), v_from_ptr(name), &v) ? v : V_NIL;
+    if (v_is_obj(obj, OBJ_MODULE)) {
+        v = module_member(v_ptr(obj), name);
+        if (v != V_UNDEF)
+            return v;
+    } else if (v_is_obj(obj, OBJ_OBJECT)) {
+        ObjObject *o = v_ptr(obj);
+        if (o->cls && o->cls->get_field) {
+            v = o->cls->get_field(obj, name);
+            if (v != V_UNDEF)
+                return v;
+        }
+    }
+    return no_field(t, obj, name), V_UNDEF;
+}
+
+static COLD bool setfield(Thread *t, Value obj, ObjString *name, Value val)
+{
+    if (v_is_obj(obj, OBJ_MAP))
+        return map_store(t, v_map(obj), v_from_ptr(name), val);
+    if (obj == V_NIL)
+        return vm_panicf(t, E_NIL_MAP_WRITE), false;
+    return no_field(t, obj, name), false;
+}
+
+static int error_method(Thread *t, Value *args, int nargs, Value *rets)
+{
+    rets[0] = v_from_ptr(((ObjError *)v_ptr(args[0]))->msg);
+    return 1;
+}
+
+static bool is_error_name(ObjString *name)
+{
+    return name->len == 5 && memcmp(name->data, "Error", 5) == 0;
+}
+
+static ObjBound *bound_new(Value recv, Value fn)
+{
+    ObjBound *b = xmalloc(sizeof *b);
+    b->h.kind = OBJ_BOUND;
+    b->recv = recv;
+    b->fn = fn;
+    return b;
+}
+
+/* obj.name as a value (`f := obj.Method`, `defer obj.Method()`). */
+static COLD Value bindm(Thread *t, Value obj, ObjString *name)
+{
+    if (v_is_obj(obj, OBJ_OBJECT)) {
+        ObjObject *o = v_ptr(obj);
+        ObjNative *m = class_method(o->cls, name);
+        if (m)
+            return v_from_ptr(bound_new(obj, v_from_ptr(m)));
+    } else if (v_is_obj(obj, OBJ_ERROR) && is_error_name(name)) {
+        ObjNative *m = native_new("error.Error", error_method, 1, 1);
+        m->h.flags = NATIVE_METHOD;
+        return v_from_ptr(bound_new(obj, v_from_ptr(m)));
+    }
+    return getfield(t, obj, name);
+}
+
+static bool slice_bound(Value v, int64_t dflt, int64_t *out)
+{
+    if (v == V_NIL) {
+        *out = dflt;
+        return true;
+    }
+    if (!v_is_anyint(v))
+        return false;
+    *out = v_anyint(v);
+    return true;
+}
+
+static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi)
+{
+    size_t len;
+    const char *what;
+    if (v_is_obj(obj, OBJ_LIST)) {
+        len = v_list(obj)->len;
+        what = "list";
+    } else if (v_is_str(obj)) {
+        len = v_str(obj)->len;
+        what = "string";
+    } else if (obj == V_NIL) {
+        len = 0;
+        what = "list";
+    } else {
+        return vm_panicf(t, E_NOT_SLICEABLE, v_type_name(obj)), V_UNDEF;
+    }
+    int64_t lo, hi;
+    if (!slice_bound(vlo, 0, &lo))
+        return index_not_int(t, what, vlo), V_UNDEF;
+    if (!slice_bound(vhi, (int64_t)len, &hi))
+        return index_not_int(t, what, vhi), V_UNDEF;
+    if (lo < 0 || hi < lo || (uint64_t)hi > len)
+        return vm_panicf(t, E_SLICE_RANGE, (long long)lo, (long long)hi, (long long)len), V_UNDEF;
+    if (obj == V_NIL)
+        return V_NIL;
+    if (v_is_str(obj))
+        return v_from_ptr(str_new(v_str(obj)->data + lo, (size_t)(hi - lo)));
+    return v_from_ptr(list_slice(v_list(obj), (size_t)lo, (size_t)hi));
+}
+
+static COLD Value len_op(Thread *t, Value v)
+{
+    if (v_is_str(v))
+        return v_make_int((int64_t)v_str(v)->len);
+    if (v_is_obj(v, OBJ_LIST))
+        return v_make_int((int64_t)v_list(v)->len);
+    if (v_is_obj(v, OBJ_MAP))
+        return v_make_int((int64_t)v_map(v)->len);
+    if (v == V_NIL)
+        return v_int_small(0);
+    if (v_is_obj(v, OBJ_CHAN))
+        return vm_panicf(t, E_NOT_SUPPORTED, "len of a channel"), V_UNDEF;
+    return vm_panicf(t, E_ARG_TYPE, "len", 1, "string, list or map", v_type_name(v)), V_UNDEF;
+}
+
+static COLD bool unpack(Thread *t, size_t dst, Value v, size_t *top)
+{
+    if (v == V_NIL) {
+        *top = dst;
+        return true;
+    }
+    if (!v_is_obj(v, OBJ_LIST)) {
+        Buf b;
+        buf_init(&b);
+        vm_repr(&b, v);
+        return vm_panicf(t, E_UNPACK_NOT_LIST, b.data, v_type_name(v)), false;
+    }
+    ObjList *l = v_list(v);
+    ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+    size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
+    if (n > st->cap)
+        n = st->cap;
+    if (!ensure_stack(t, dst + n + VM_STACK_SLACK))
+        return vm_panicf(t, E_STACK_OVERFLOW), false;
+    memcpy(t->stack + dst, st->items, n * sizeof(Value));
+    *top = dst + n;
+    return true;
+}
+
+/* ---- range loops ------------------------------------------------------
+ * R[A] the iterated value, R[A+1] the cursor (an int), R[A+2] key, R[A+3]
+ * value. A list is ranged over its length at the start, as Go does: the
+ * loop holds a second header on the same storage with that length, so
+ * element writes during the loop are seen, appends are not. */
+
+static COLD bool rangeprep(Thread *t, Value *ra)
+{
+    Value v = ra[0];
+    if (v_is_obj(v, OBJ_LIST)) {
+        ObjList *l = v_list(v);
+        ObjList *view = xmalloc(sizeof *view);
+        view->h.kind = OBJ_LIST;
+        view->store = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+        view->len = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
+        if (view->store && view->len > view->store->cap)
+            view->len = view->store->cap;
+        ra[0] = v_from_ptr(view);
+    } else if (v_is_obj(v, OBJ_CHAN)) {
+        return vm_panicf(t, E_NOT_SUPPORTED, "range over channel"), false;
+    } else if (!(v == V_NIL || v_is_anyint(v) || v_is_str(v) || v_is_obj(v, OBJ_MAP))) {
+        Buf b;
+        buf_init(&b);
+        vm_repr(&b, v);
+        return vm_panicf(t, E_NOT_RANGEABLE, b.data, v_type_name(v)), false;
+    }
+    ra[1] = v_int_small(0);
+    return true;
+}
+
+/* Decode one UTF-8 sequence at s[i]; invalid bytes give U+FFFD, width 1. */
+static int32_t rune_at(const unsigned char *s, size_t n, size_t i, size_t *width)
+{
+    unsigned c = s[i];
+    *width = 1;
+    if (c < 0x80)
+        return (int32_t)c;
+    int need;
+    uint32_t r, min;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1, r = c & 0x1F, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2, r = c & 0x0F, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3, r = c & 0x07, min = 0x10000;
+    } else {
+        return 0xFFFD;
+    }
+    if (i + (size_t)need >= n) /* truncated sequence */
+        return 0xFFFD;
+    for (int j = 1; j <= need; j++) {
+        unsigned cc = s[i + (size_t)j];
+        if ((cc & 0xC0) != 0x80)
+            return 0xFFFD;
+        r = (r << 6) | (cc & 0x3F);
+    }
+    if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
+        return 0xFFFD;
+    *width = (size_t)need + 1;
+    return (int32_t)r;
+}
+
+/* One step: 1 with R[A+2], R[A+3] set (as many as nvars asks), 0 at the
+ * end. The types were checked by rangeprep. */
+static COLD int range_step(Thread *t, Value *ra, int nvars)
+{
+    Value v = ra[0];
+    int64_t i = v_int(ra[1]);
+    if (v_is_obj(v, OBJ_LIST)) {
+        ObjList *l = v_list(v);
+        if ((uint64_t)i >= l->len || !l->store || (uint64_t)i >= l->store->cap)
+            return 0;
+        ra[2] = v_int_small(i);
+        if (nvars > 1)
+            ra[3] = __atomic_load_n(&l->store->items[i], __ATOMIC_RELAXED);
+        ra[1] = v_int_small(i + 1);
+        return 1;
+    }
+    if (v_is_anyint(v)) {
+        if (i >= v_anyint(v))
+            return 0;
+        ra[2] = v_int_small(i);
+        ra[1] = v_int_small(i + 1);
+        return 1;
+    }
+    if (v_is_obj(v, OBJ_MAP)) {
+        size_t cur = (size_t)i;
+        Value key, val;
+        if (!map_next(v_map(v), &cur, &key, &val))
+            return 0;
+        ra[1] = v_make_int((int64_t)cur);
+        ra[2] = key;
+        ra[3] = val;
+        return 1;
+    }
+    if (v_is_str(v)) {
+        ObjString *s = v_str(v);
+        if ((uint64_t)i >= s->len)
+            return 0;
+        size_t w;
+        int32_t r = rune_at((const unsigned char *)s->data, s->len, (size_t)i, &w);
+        ra[2] = v_int_small(i);
+        ra[3] = v_int_small(r);
+        ra[1] = v_int_small(i + (int64_t)w);
+        return 1;
+    }
+    return 0; /* nil */
+}
+
+static ObjClosure *make_closure(ObjProto *p, const ObjClosure *parent, const Value *base)
+{
+    ObjClosure *c = xmalloc(sizeof(ObjClosure) + (size_t)p->nupvals * sizeof(ObjCell *));
+    c->h.kind = OBJ_CLOSURE;
+    c->proto = p;
+    c->nupvals = p->nupvals;
+    for (int i = 0; i < p->nupvals; i++) {
+        UpvalDesc u = p->upvals[i];
+        if (u.from_parent_reg) {
+            Value v = base[u.idx];
+            if (unlikely(!v_is_obj(v, OBJ_CELL)))
+                csp_fatal("closure %s: register %d is not a captured variable", proto_name(p), u.idx);
+            c->upvals[i] = v_ptr(v);
+        } else {
+            if (unlikely(!parent || u.idx >= parent->nupvals))
+                csp_fatal("closure %s: bad upvalue %d", proto_name(p), u.idx);
+            c->upvals[i] = parent->upvals[u.idx];
+        }
+    }
+    return c;
+}
+
+static COLD bool new_map(Thread *t, Value *dst, const Value *kv, int npairs)
+{
+    ObjMap *m = map_new((size_t)npairs);
+    for (int i = 0; i < npairs; i++)
+        if (!map_store(t, m, kv[2 * i], kv[2 * i + 1]))
+            return false;
+    *dst = v_from_ptr(m);
+    return true;
+}
+
+static COLD int not_supported(Thread *t, const char *what)
+{
+    return vm_panicf(t, E_NOT_SUPPORTED, what);
+}
+
+static COLD int not_callable(Thread *t, Value fn)
+{
+    if (fn == V_NIL)
+        return vm_panicf(t, E_NIL_DEREF);
+    Buf b;
+    buf_init(&b);
+    vm_repr(&b, fn);
+    return vm_panicf(t, E_NOT_CALLABLE, b.data, v_type_name(fn));
+}
+
+#ifdef CSP_TRACE
+static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const Value *base)
+{
+    const ObjProto *p = cl->proto;
+    uint32_t i = *ip;
+    OpCode op = INS_OP(i);
+    int at = (int)(ip - p->code);
+    fprintf(stderr, "[g%lld] %s %4d %-10s", (long long)t->id, proto_name(p), at,
+            op < OP__COUNT ? op_names[op] : "?");
+    switch (op < OP__COUNT ? op_formats[op] : FMT_ABC) {
+    case FMT_ABC:
+        fprintf(stderr, " %d %d %d", INS_A(i), INS_B(i), INS_C(i));
+        break;
+    case FMT_ABx:
+        fprintf(stderr, " %d %d", INS_A(i), INS_Bx(i));
+        break;
+    case FMT_AsBx:
+        fprintf(stderr, " %d %d", INS_A(i), INS_sBx(i));
+        break;
+    case FMT_sJ:
+        fprintf(stderr, " %d (to %d)", INS_sJ(i), at + 1 + INS_sJ(i));
+        break;
+    }
+    if (op < OP__COUNT && op_formats[op] == FMT_sJ) {
+        fputc('\n', stderr);
+        return;
+    }
+    /* R[A] before the instruction: usually an operand, or what it replaces */
+    Buf b;
+    buf_init(&b);
+    vm_repr(&b, base[INS_A(i)]);
+    fprintf(stderr, "\t; R[A]=%s\n", b.data);
+}
+#endif
+
+/* ====================================================================== */
+/* the interpreter loop                                                   */
+/* ====================================================================== */
+
+/* Dispatch. With GCC or Clang each instruction jumps straight to the next
+ * one's label (a table built from opcodes.def); elsewhere the same source
+ * compiles to a switch. VM_NEXT() ends every instruction. */
+#if defined(__GNUC__) && !defined(CSP_NO_COMPUTED_GOTO)
+#define VM_COMPUTED_GOTO 1
+#endif
+
+#ifdef CSP_TRACE
+#define VM_TRACE() (unlikely(rt->trace) ? trace_ins(t, cl, pc - 1, base) : (void)0)
+#else
+#define VM_TRACE() ((void)0)
+#endif
+
+#ifdef VM_COMPUTED_GOTO
+#define VM_CASE(name) L_##name:
+#define VM_NEXT()                                                                                            \
+    do {                                                                                                     \
+        ins = *pc++;                                                                                         \
+        VM_TRACE();                                                                                          \
+        goto *labels[INS_OP(ins)];                                                                           \
+    } while (0)
+#define VM_DISPATCH() VM_NEXT();
+#else
+#define VM_CASE(name) case OP_##name:
+#define VM_NEXT() goto dispatch
+#define VM_DISPATCH()                                                                                        \
+    dispatch:                                                                                                \
+    ins = *pc++;                                                                                             \
+    VM_TRACE();                                                                                              \
+    switch (INS_OP(ins))
+#endif
+
+/* VM_SAVEPC: store the loop's pc into the frame. Every instruction that
+ * can panic, call out (natives, vm_call) or reach a safepoint does this
+ * first: a traceback reads each frame's line from its saved pc, and a
+ * callee's RETURN resumes the caller there. It is one store, so the fast
+ * paths skip it and only the paths that can fail pay. */
+#define VM_SAVEPC() (f->pc = pc)
+/* VM_THROW: a panic has been recorded (pc saved); unwind. */
+#define VM_THROW() goto on_panic
+/* Guard a slow path that can panic: save pc, run it, unwind on failure.
+ * `fails` is the expression's failure test on its result `r_`. */
+#define VM_PROTECT(type, var, expr, fails)                                                                   \
+    type var;                                                                                                \
+    do {                                                                                                     \
+        VM_SAVEPC();                                                                                         \
+        var = (expr);                                                                                        \
+        if (unlikely(fails))                                                                                 \
+            VM_THROW();                                                                                      \
+    } while (0)
+/* Reload what a call out may have moved: the frame array and the stack. */
+#define VM_RELOAD() (f = &t->frames[t->nframes - 1], base = t->stack + f->base)
+/* Switch the loop to the top frame (after a call or a return). */
+#define VM_ENTER() (VM_RELOAD(), cl = f->cl, k = cl->proto->k, pc = f->pc)
+/* The next word is a JMP: take it when cond == C, else step over it. A
+ * backward jump is a safepoint. */
+#define VM_CONDJUMP(cond)                                                                                    \
+    do {                                                                                                     \
+        if ((int)(cond) != (int)INS_C(ins)) {                                                                \
+            pc++;                                                                                            \
+        } else {                                                                                             \
+            int off_ = INS_sJ(*pc);                                                                          \
+            pc += off_ + 1;                                                                                  \
+            if (off_ < 0 && unlikely(t->preempt)) {                                                          \
+                VM_SAVEPC();                                                                                 \
+                vm_safepoint(t);                                                                             \
+            }                                                                                                \
+        }                                                                                                    \
+    } while (0)
+
+#define A_ ((int)INS_A(ins))
+#define B_ ((int)INS_B(ins))
+#define C_ ((int)INS_C(ins))
+#define RA base[INS_A(ins)]
+#define RB base[INS_B(ins)]
+#define RC base[INS_C(ins)]
+#define KC k[INS_C(ins)]
+
+/* Both operands small ints: the tagged words add as (a + b - 1) and
+ * subtract as (a - b + 1); multiply one untagged by the other's tag-less
+ * word and add the tag. Overflow of the 64-bit word op is exactly overflow
+ * of the 63-bit int, which goes to the slow path (64-bit wrap, boxed). */
+#define BOTH_INT(x, y) ((x) & (y)&1)
+
+#define ARITH_OP(OPNAME, b_, c_)                                                                             \
+    do {                                                                                                     \
+        Value x_ = (b_), y_ = (c_);                                                                          \
+        int64_t r_;                                                                                          \
+        if (likely(BOTH_INT(x_, y_))) {                                                                      \
+            if (OPNAME == OP_ADD) {                                                                          \
+                if (likely(!__builtin_add_overflow((int64_t)x_, (int64_t)(y_ - 1), &r_))) {                  \
+                    RA = (Value)r_;                                                                          \
+                    VM_NEXT();                                                                               \
+                }                                                                                            \
+            } else if (OPNAME == OP_SUB) {                                                                   \
+                if (likely(!__builtin_sub_overflow((int64_t)x_, (int64_t)(y_ - 1), &r_))) {                  \
+                    RA = (Value)r_;                                                                          \
+                    VM_NEXT();                                                                               \
+                }                                                                                            \
+            } else {                                                                                         \
+                if (likely(!__builtin_mul_overflow(v_int(x_), (int64_t)(y_ - 1), &r_))) {                    \
+                    RA = (Value)r_ | 1;                                                                      \
+                    VM_NEXT();                                                                               \
+                }                                                                                            \
+            }                                                                                                \
+        } else if (v_is_flonum(x_) && v_is_flonum(y_)) {                                                     \
+            double fx_ = v_flonum(x_), fy_ = v_flonum(y_);                                                   \
+            double fr_ = OPNAME == OP_ADD ? fx_ + fy_ : OPNAME == OP_SUB ? fx_ - fy_ : fx_ * fy_;            \
+            RA = v_make_float(fr_);                                                                          \
+            VM_NEXT();                                                                                       \
+        }                                                                                                    \
+        VM_PROTECT(Value, v_, arith_binop(t, OPNAME, x_, y_), v_ == V_UNDEF);                                \
+        RA = v_;                                                                                             \
+        VM_NEXT();                                                                                           \
+    } while (0)
+
+/* Division and modulo: small ints with a nonzero divisor inline (no C
+ * trap is possible: MinInt63 / -1 fits in int64), the rest slow. */
+#define DIVMOD_OP(OPNAME, b_, c_)                                                                            \
+    do {                                                                                                     \
+        Value x_ = (b_), y_ = (c_);                                                                          \
+        if (likely(BOTH_INT(x_, y_) && y_ != v_int_small(0))) {                                              \
+            int64_t q_ = OPNAME == OP_DIV ? v_int(x_) / v_int(y_) : v_int(x_) % v_int(y_);                   \
+            RA = likely(v_int_fits(q_)) ? v_int_small(q_) : v_make_int(q_);                                  \
+            VM_NEXT();                                                                                       \
+        }                                                                                                    \
+        if (v_is_flonum(x_) && v_is_flonum(y_) && OPNAME == OP_DIV) {                                        \
+            RA = v_make_float(v_flonum(x_) / v_flonum(y_));                                                  \
+            VM_NEXT();                                                                                       \
+        }                                                                                                    \
+        VM_PROTECT(Value, v_, arith_binop(t, OPNAME, x_, y_), v_ == V_UNDEF);                                \
+        RA = v_;                                                                                             \
+        VM_NEXT();                                                                                           \
+    } while (0)
+
+/* Ordered compare of two registers or a register and an immediate: small
+ * ints compare as raw words (the tagging is order-preserving), flonums as
+ * doubles, the rest through arith_compare. Sets `res`. */
+#define ORDER(res, cmp, x, y, intop)                                                                         \
+    do {                                                                                                     \
+        Value ox_ = (x), oy_ = (y);                                                                          \
+        if (likely(BOTH_INT(ox_, oy_))) {                                                                    \
+            res = (int64_t)ox_ intop(int64_t) oy_;                                                           \
+        } else if (v_is_flonum(ox_) && v_is_flonum(oy_)) {                                                   \
+            res = v_flonum(ox_) intop v_flonum(oy_);                                                         \
+        } else {                                                                                             \
+            VM_SAVEPC();                                                                                     \
+            res = arith_compare(t, cmp, ox_, oy_);                                                           \
+            if (unlikely(res < 0))                                                                           \
+                VM_THROW();                                                                                  \
+        }                                                                                                    \
+    } while (0)
+
+#define EQUAL(x, y) (BOTH_INT((x), (y)) ? (x) == (y) : v_equal((x), (y)))
+
+static int execute(Thread *t)
+{
+#ifdef VM_COMPUTED_GOTO
+    static void *const labels[OP__COUNT] = {
+#define OP(name, fmt, doc) &&L_##name,
+#include "opcodes.def"
+#undef OP
+    };
+#endif
+    Runtime *rt = t->rt;
+    Frame *f;
+    ObjClosure *cl;
+    const Value *k;
+    Value *base;
+    const uint32_t *pc;
+    uint32_t ins;
+    Value rets[NATIVE_MAX_RETS];
+    /* Shared by the call and return paths (jumped to from several
+     * instructions). */
+    int ca, cnargs, cwant;
+    int ret_a, ret_n;
+    bool ret_nil;
+    const ObjNative *nf;
+    Value *nargs_at;
+
+    VM_ENTER();
+    VM_DISPATCH()
+    {
+        /* ---- loads and moves ---- */
+        VM_CASE(MOVE)
+        {
+            RA = RB;
+            VM_NEXT();
+        }
+        VM_CASE(LOADK)
+        {
+            RA = k[INS_Bx(ins)];
+            VM_NEXT();
+        }
+        VM_CASE(LOADI)
+        {
+            RA = v_int_small(INS_sBx(ins));
+            VM_NEXT();
+        }
+        VM_CASE(LOADNIL)
+        {
+            Value *r = &RA;
+            for (int i = 0; i <= B_; i++)
+                r[i] = V_NIL;
+            VM_NEXT();
+        }
+        VM_CASE(LOADBOOL)
+        {
+            RA = v_bool(B_ != 0);
+            VM_NEXT();
+        }
+        VM_CASE(GETGLOBAL)
+        {
+            const ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
+            unsigned i = INS_Bx(ins);
+            RA = likely(i < g->cap) ? g->items[i] : V_NIL;
+            VM_NEXT();
+        }
+        VM_CASE(SETGLOBAL)
+        {
+            ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
+            unsigned i = INS_Bx(ins);
+            if (likely(i < g->cap))
+                g->items[i] = RA;
+            VM_NEXT();
+        }
+
+        /* ---- captured variables ---- */
+        VM_CASE(NEWCELL)
+        {
+            RA = v_from_ptr(cell_new(RB));
+            VM_NEXT();
+        }
+        VM_CASE(GETCELL)
+        {
+            RA = ((ObjCell *)v_ptr(RB))->v;
+            VM_NEXT();
+        }
+        VM_CASE(SETCELL)
+        {
+            ((ObjCell *)v_ptr(RA))->v = RB;
+            VM_NEXT();
+        }
+        VM_CASE(GETUPVAL)
+        {
+            RA = cl->upvals[B_]->v;
+            VM_NEXT();
+        }
+        VM_CASE(SETUPVAL)
+        {
+            cl->upvals[B_]->v = RA;
+            VM_NEXT();
+        }
+        VM_CASE(CLOSURE)
+        {
+            VM_SAVEPC();
+            RA = v_from_ptr(make_closure(cl->proto->protos[INS_Bx(ins)], cl, base));
+            VM_NEXT();
+        }
+
+        /* ---- arithmetic ---- */
+        VM_CASE(ADD)
+        {
+            Value x = RB, y = RC;
+            if (unlikely(v_is_str(x) && v_is_str(y))) {
+                RA = v_from_ptr(str_concat(v_str(x), v_str(y)));
+                VM_NEXT();
+            }
+            ARITH_OP(OP_ADD, x, y);
+        }
+        VM_CASE(SUB) ARITH_OP(OP_SUB, RB, RC);
+        VM_CASE(MUL) ARITH_OP(OP_MUL, RB, RC);
+        VM_CASE(DIV) DIVMOD_OP(OP_DIV, RB, RC);
+        VM_CASE(MOD) DIVMOD_OP(OP_MOD, RB, RC);
+        VM_CASE(ADDK) ARITH_OP(OP_ADD, RB, KC);
+        VM_CASE(SUBK) ARITH_OP(OP_SUB, RB, KC);
+        VM_CASE(MULK) ARITH_OP(OP_MUL, RB, KC);
+        VM_CASE(DIVK) DIVMOD_OP(OP_DIV, RB, KC);
+        VM_CASE(MODK) DIVMOD_OP(OP_MOD, RB, KC);
+        VM_CASE(ADDI)
+        {
+            Value x = RB;
+            int64_t r;
+            if (likely(v_is_int(x)) &&
+                likely(!__builtin_add_overflow((int64_t)x, (int64_t)INS_sC(ins) * 2, &r))) {
+                RA = (Value)r;
+                VM_NEXT();
+            }
+            /* The compiler emits x - k as ADDI x, -k: compute (and word
+             * a type error) as the subtraction, which gives the same
+             * number. */
+            int imm = INS_sC(ins);
+            VM_PROTECT(Value, v,
+                       imm < 0 ? arith_binop(t, OP_SUB, x, v_int_small(-imm))
+                               : arith_binop(t, OP_ADD, x, v_int_small(imm)),
+                       v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(BAND)
+        {
+            Value x = RB, y = RC;
+            if (likely(BOTH_INT(x, y))) {
+                RA = x & y;
+                VM_NEXT();
+            }
+            VM_PROTECT(Value, v, arith_binop(t, OP_BAND, x, y), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(BOR)
+        {
+            Value x = RB, y = RC;
+            if (likely(BOTH_INT(x, y))) {
+                RA = x | y;
+                VM_NEXT();
+            }
+            VM_PROTECT(Value, v, arith_binop(t, OP_BOR, x, y), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(BXOR)
+        {
+            Value x = RB, y = RC;
+            if (likely(BOTH_INT(x, y))) {
+                RA = (x ^ y) | 1;
+                VM_NEXT();
+            }
+            VM_PROTECT(Value, v, arith_binop(t, OP_BXOR, x, y), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(BANDNOT)
+        {
+            Value x = RB, y = RC;
+            if (likely(BOTH_INT(x, y))) {
+                RA = (x & ~y) | 1;
+                VM_NEXT();
+            }
+            VM_PROTECT(Value, v, arith_binop(t, OP_BANDNOT, x, y), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(SHL)
+        {
+            Value x = RB, y = RC;
+            VM_PROTECT(Value, v, arith_binop(t, OP_SHL, x, y), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(SHR)
+        {
+            Value x = RB, y = RC;
+            if (likely(BOTH_INT(x, y)) && v_int(y) >= 0 && v_int(y) < 64) {
+                RA = v_int_small(v_int(x) >> v_int(y));
+                VM_NEXT();
+            }
+            VM_PROTECT(Value, v, arith_binop(t, OP_SHR, x, y), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(UNM)
+        {
+            Value x = RB;
+            if (likely(v_is_int(x)) && x != v_int_small(V_INT_MIN)) {
+                RA = v_int_small(-v_int(x));
+                VM_NEXT();
+            }
+            VM_PROTECT(Value, v, arith_unop(t, OP_UNM, x), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(NOT)
+        {
+            Value x = RB;
+            if (likely(v_is_bool(x))) {
+                RA = x ^ (V_TRUE ^ V_FALSE);
+                VM_NEXT();
+            }
+            VM_SAVEPC();
+            arith_not_bool(t, x);
+            VM_THROW();
+        }
+        VM_CASE(BNOT)
+        {
+            Value x = RB;
+            if (likely(v_is_int(x))) {
+                RA = x ^ ~(Value)1;
+                VM_NEXT();
+            }
+            VM_PROTECT(Value, v, arith_unop(t, OP_BNOT, x), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+
+        /* ---- comparisons producing values ---- */
+        VM_CASE(SEQ)
+        {
+            RA = v_bool(EQUAL(RB, RC));
+            VM_NEXT();
+        }
+        VM_CASE(SNE)
+        {
+            RA = v_bool(!EQUAL(RB, RC));
+            VM_NEXT();
+        }
+        VM_CASE(SLT)
+        {
+            int res;
+            ORDER(res, CMP_LT, RB, RC, <);
+            RA = v_bool(res);
+            VM_NEXT();
+        }
+        VM_CASE(SLE)
+        {
+            int res;
+            ORDER(res, CMP_LE, RB, RC, <=);
+            RA = v_bool(res);
+            VM_NEXT();
+        }
+
+        /* ---- compare and branch ---- */
+        VM_CASE(EQ)
+        {
+            VM_CONDJUMP(EQUAL(RA, RB));
+            VM_NEXT();
+        }
+        VM_CASE(LT)
+        {
+            int res;
+            ORDER(res, CMP_LT, RA, RB, <);
+            VM_CONDJUMP(res);
+            VM_NEXT();
+        }
+        VM_CASE(LE)
+        {
+            int res;
+            ORDER(res, CMP_LE, RA, RB, <=);
+            VM_CONDJUMP(res);
+            VM_NEXT();
+        }
+        VM_CASE(EQK)
+        {
+            Value x = RA, y = k[B_];
+            VM_CONDJUMP(EQUAL(x, y));
+            VM_NEXT();
+        }
+        VM_CASE(EQI)
+        {
+            Value x = RA, y = v_int_small(INS_sB(ins));
+            VM_CONDJUMP(EQUAL(x, y));
+            VM_NEXT();
+        }
+        VM_CASE(LTI)
+        {
+            int res;
+            ORDER(res, CMP_LT, RA, v_int_small(INS_sB(ins)), <);
+            VM_CONDJUMP(res);
+            VM_NEXT();
+        }
+        VM_CASE(LEI)
+        {
+            int res;
+            ORDER(res, CMP_LE, RA, v_int_small(INS_sB(ins)), <=);
+            VM_CONDJUMP(res);
+            VM_NEXT();
+        }
+        VM_CASE(GTI)
+        {
+            int res;
+            ORDER(res, CMP_GT, RA, v_int_small(INS_sB(ins)), >);
+            VM_CONDJUMP(res);
+            VM_NEXT();
+        }
+        VM_CASE(GEI)
+        {
+            int res;
+            ORDER(res, CMP_GE, RA, v_int_small(INS_sB(ins)), >=);
+            VM_CONDJUMP(res);
+            VM_NEXT();
+        }
+        VM_CASE(TEST)
+        {
+            Value x = RA;
+            if (unlikely(!v_is_bool(x))) {
+                VM_SAVEPC();
+                arith_not_bool(t, x);
+                VM_THROW();
+            }
+            VM_CONDJUMP(x == V_TRUE);
+            VM_NEXT();
+        }
+        VM_CASE(JMP)
+        {
+            int off = INS_sJ(ins);
+            pc += off;
+            if (off < 0 && unlikely(t->preempt)) {
+                VM_SAVEPC();
+                vm_safepoint(t);
+            }
+            VM_NEXT();
+        }
+
+        /* ---- calls ---- */
+        VM_CASE(CALL)
+        {
+            ca = A_;
+            cnargs = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ca + 1));
+            cwant = C_ - 1;
+            VM_SAVEPC();
+            if (unlikely(t->preempt))
+                vm_safepoint(t);
+            goto do_call;
+        }
+        VM_CASE(CALLM)
+        {
+            ObjString *name = k_name(k[INS_Bx(*pc)]);
+            pc++; /* the EXTRA word */
+            ca = A_;
+            cnargs = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ca + 1));
+            cwant = C_ - 1;
+            VM_SAVEPC();
+            if (unlikely(t->preempt))
+                vm_safepoint(t);
+            Value recv = base[ca];
+            if (v_is_obj(recv, OBJ_OBJECT)) {
+                ObjObject *o = v_ptr(recv);
+                nf = class_method(o->cls, name);
+                if (likely(nf != NULL)) {
+                    /* The receiver is the native's first argument. */
+                    nargs_at = base + ca;
+                    cnargs++;
+                    goto call_native;
+                }
+                Value fv = o->cls && o->cls->get_field ? o->cls->get_field(recv, name) : V_UNDEF;
+                if (fv == V_UNDEF) {
+                    no_field(t, recv, name);
+                    VM_THROW();
+                }
+                base[ca] = fv;
+                goto do_call;
+            }
+            if (v_is_obj(recv, OBJ_MAP)) {
+                Value fv;
+                base[ca] = map_get(v_map(recv), v_from_ptr(name), &fv) ? fv : V_NIL;
+                goto do_call;
+            }
+            if (v_is_obj(recv, OBJ_MODULE)) {
+                Value fv = module_member(v_ptr(recv), name);
+                if (fv == V_UNDEF) {
+                    no_field(t, recv, name);
+                    VM_THROW();
+                }
+                base[ca] = fv;
+                goto do_call;
+            }
+            if (v_is_obj(recv, OBJ_ERROR) && is_error_name(name)) {
+                if (cnargs != 0) {
+                    vm_panicf(t, E_ARG_COUNT, "Error", 0, cnargs);
+                    VM_THROW();
+                }
+                rets[0] = v_from_ptr(((ObjError *)v_ptr(recv))->msg);
+                ret_n = 1;
+                nf = NULL;
+                goto native_results;
+            }
+            if (v_is_obj(recv, OBJ_BOUND) || v_is_obj(recv, OBJ_CLOSURE) || v_is_obj(recv, OBJ_NATIVE)) {
+                no_field(t, recv, name);
+                VM_THROW();
+            }
+            no_field(t, recv, name);
+            VM_THROW();
+        }
+        VM_CASE(RETURN)
+        {
+            ret_a = A_;
+            ret_n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ret_a));
+            ret_nil = false;
+            int want = f->nwant;
+            if (likely(!f->defers && !f->c_entry && (want == ret_n || want == 0))) {
+                /* The common cases (as many results as wanted, or a call
+                 * statement that keeps none): copy them down over the
+                 * callee slot (ret_to is always base - 1) and resume the
+                 * caller. */
+                Value *src = base + ret_a, *dst = base - 1;
+                for (int i = 0; i < want; i++)
+                    dst[i] = src[i];
+                t->nframes--;
+                f--;
+                cl = f->cl;
+                k = cl->proto->k;
+                base = t->stack + f->base;
+                pc = f->pc;
+                VM_NEXT();
+            }
+            goto do_return;
+        }
+        VM_CASE(UNPACK)
+        {
+            size_t top;
+            VM_PROTECT(bool, ok, unpack(t, f->base + A_, RB, &top), !ok);
+            t->top = top;
+            base = t->stack + f->base;
+            VM_NEXT();
+        }
+        VM_CASE(DEFER)
+        {
+            int n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)A_ + 1));
+            push_defer(t, f, &RA, n);
+            VM_NEXT();
+        }
+        VM_CASE(GO)
+        {
+            VM_SAVEPC();
+            not_supported(t, "go statements");
+            VM_THROW();
+        }
+        VM_CASE(BINDM)
+        {
+            VM_PROTECT(Value, v, bindm(t, RB, k_name(KC)), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(EXTRA)
+        {
+            csp_fatal("vm: EXTRA word executed in %s", proto_name(cl->proto));
+        }
+
+        /* ---- lists, maps, strings ---- */
+        VM_CASE(NEWLIST)
+        {
+            RA = v_from_ptr(list_from(&RB, C_));
+            VM_NEXT();
+        }
+        VM_CASE(APPENDN)
+        {
+            Value l = RA;
+            int n = B_ ? B_ : (int)(t->top - (f->base + (size_t)A_ + 1));
+            if (unlikely(!v_is_obj(l, OBJ_LIST)))
+                csp_fatal("vm: APPENDN to a %s", v_type_name(l));
+            const Value *src = &RA + 1;
+            list_reserve(v_list(l), v_list(l)->len + (size_t)n);
+            for (int i = 0; i < n; i++)
+                list_append(v_list(l), src[i]);
+            VM_NEXT();
+        }
+        VM_CASE(NEWMAP)
+        {
+            Value m;
+            VM_PROTECT(bool, ok, new_map(t, &m, &RB, C_), !ok);
+            RA = m;
+            VM_NEXT();
+        }
+        VM_CASE(MAPSET)
+        {
+            VM_PROTECT(bool, ok, setindex_slow(t, RA, RB, RC), !ok);
+            VM_NEXT();
+        }
+        VM_CASE(GETINDEX)
+        {
+            Value o = RB, key = RC;
+            if (likely(v_is_ptr(o))) {
+                uint32_t kind = v_obj(o)->kind;
+                if (kind == OBJ_LIST && likely(v_is_int(key))) {
+                    ObjList *l = v_list(o);
+                    int64_t i = v_int(key);
+                    size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
+                    ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+                    if (likely((uint64_t)i < n && (uint64_t)i < st->cap)) {
+                        RA = __atomic_load_n(&st->items[i], __ATOMIC_RELAXED);
+                        VM_NEXT();
+                    }
+                } else if (kind == OBJ_MAP) {
+                    Value v;
+                    if (map_get(v_map(o), key, &v)) {
+                        RA = v;
+                        VM_NEXT();
+                    }
+                    if (likely(v_is_int(key) || v_is_str(key))) {
+                        RA = V_NIL;
+                        VM_NEXT();
+                    }
+                }
+            }
+            VM_PROTECT(Value, v, index_slow(t, o, key), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(GETINDEX2)
+        {
+            Value v, ok;
+            VM_PROTECT(bool, good, index2(t, RB, RC, &v, &ok), !good);
+            base[A_] = v;
+            base[A_ + 1] = ok;
+            VM_NEXT();
+        }
+        VM_CASE(SETINDEX)
+        {
+            Value o = RA, key = RB;
+            if (likely(v_is_obj(o, OBJ_LIST) && v_is_int(key))) {
+                ObjList *l = v_list(o);
+                int64_t i = v_int(key);
+                size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
+                ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+                if (likely((uint64_t)i < n && (uint64_t)i < st->cap)) {
+                    __atomic_store_n(&st->items[i], RC, __ATOMIC_RELAXED);
+                    VM_NEXT();
+                }
+            } else if (likely(v_is_obj(o, OBJ_MAP))) {
+                MapStatus s = map_set(v_map(o), key, RC);
+                if (likely(s == MAP_OK))
+                    VM_NEXT();
+                VM_SAVEPC();
+                if (s == MAP_CONCURRENT)
+                    vm_fatal_error(t, "concurrent map writes");
+                bad_key(t, key);
+                VM_THROW();
+            }
+            VM_PROTECT(bool, ok, setindex_slow(t, o, key, RC), !ok);
+            VM_NEXT();
+        }
+        VM_CASE(GETFIELD)
+        {
+            Value o = RB;
+            if (likely(v_is_obj(o, OBJ_MAP))) {
+                Value v;
+                RA = map_get(v_map(o), KC, &v) ? v : V_NIL;
+                VM_NEXT();
+            }
+            VM_PROTECT(Value, v, getfield(t, o, k_name(KC)), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(SETFIELD)
+        {
+            VM_PROTECT(bool, ok, setfield(t, RA, k_name(k[B_]), RC), !ok);
+            VM_NEXT();
+        }
+        VM_CASE(SLICE)
+        {
+            VM_PROTECT(Value, v, slice_op(t, RB, RC, base[C_ + 1]), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(LEN)
+        {
+            Value o = RB;
+            if (likely(v_is_obj(o, OBJ_LIST))) {
+                RA = v_make_int((int64_t)v_list(o)->len);
+                VM_NEXT();
+            }
+            VM_PROTECT(Value, v, len_op(t, o), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+
+        /* ---- range loops ---- */
+        VM_CASE(RANGEPREP)
+        {
+            VM_PROTECT(bool, ok, rangeprep(t, &RA), !ok);
+            VM_NEXT();
+        }
+        VM_CASE(RANGE)
+        {
+            Value *ra = &RA;
+            int more;
+            Value v = ra[0];
+            int64_t i = v_int(ra[1]);
+            if (v_is_int(v)) {
+                /* range over a small int: the common counting loop */
+                more = i < v_int(v);
+                if (more) {
+                    ra[2] = ra[1];
+                    ra[1] = v_int_small(i + 1);
+                }
+            } else {
+                more = range_step(t, ra, C_);
+            }
+            if (!more) {
+                pc++;
+                VM_NEXT();
+            }
+            int off = INS_sJ(*pc);
+            pc += off + 1;
+            if (off < 0 && unlikely(t->preempt)) {
+                VM_SAVEPC();
+                vm_safepoint(t);
+            }
+            VM_NEXT();
+        }
+
+        /* ---- channels (not yet) ---- */
+        VM_CASE(SEND)
+        {
+            VM_SAVEPC();
+            not_supported(t, "channels");
+            VM_THROW();
+        }
+        VM_CASE(RECV)
+        {
+            VM_SAVEPC();
+            not_supported(t, "channels");
+            VM_THROW();
+        }
+        VM_CASE(SELECT)
+        {
+            VM_SAVEPC();
+            not_supported(t, "channels");
+            VM_THROW();
+        }
+#ifndef VM_COMPUTED_GOTO
+    default:
+        csp_fatal("vm: bad opcode %u", INS_OP(ins));
+#endif
+    }
+
+    /* ---- the call path: R[ca] is the callee, cnargs arguments above it,
+     * cwant results wanted (-1: all); pc is saved. */
+do_call : {
+    Value fn = base[ca];
+    if (likely(v_is_obj(fn, OBJ_CLOSURE))) {
+        ObjClosure *ncl = v_ptr(fn);
+        ObjProto *p = ncl->proto;
+        size_t nbase = f->base + (size_t)ca + 1;
+        if (likely(cnargs == p->nparams && !p->variadic && !p->cellparams &&
+                   nbase + p->maxregs + VM_STACK_SLACK <= t->stack_cap && t->nframes < t->frames_cap &&
+                   t->nframes < VM_MAX_FRAMES)) {
+            Value *nb = t->stack + nbase;
+            for (int i = cnargs; i < p->maxregs; i++)
+                nb[i] = V_NIL;
+            f = &t->frames[t->nframes++];
+            f->cl = ncl;
+            f->pc = p->code;
+            f->base = nbase;
+            f->nwant = cwant;
+            f->ret_to = nbase - 1;
+            f->defers = NULL;
+            f->native_depth = t->c_depth;
+            f->native = NULL;
+            f->c_entry = 0;
+            cl = ncl;
+            k = p->k;
+            base = nb;
+            pc = p->code;
+            VM_NEXT();
+        }
+        if (!enter_frame(t, ncl, nbase, cnargs, cwant, false)) {
+            VM_RELOAD();
+            VM_THROW();
+        }
+        VM_ENTER();
+        VM_NEXT();
+    }
+    nargs_at = base + ca + 1;
+    if (v_is_obj(fn, OBJ_NATIVE)) {
+        nf = v_ptr(fn);
+        goto call_native;
+    }
+    if (v_is_obj(fn, OBJ_BOUND)) {
+        ObjBound *bd = v_ptr(fn);
+        if (v_is_obj(bd->fn, OBJ_NATIVE)) {
+            /* The receiver takes the callee's slot: args start there. */
+            base[ca] = bd->recv;
+            nargs_at = base + ca;
+            cnargs++;
+            nf = v_ptr(bd->fn);
+            goto call_native;
+        }
+        /* A bound closure: shift the arguments up to insert the receiver. */
+        size_t end = f->base + (size_t)ca + 2 + (size_t)cnargs;
+        if (!ensure_stack(t, end + VM_STACK_SLACK)) {
+            vm_panicf(t, E_STACK_OVERFLOW);
+            VM_THROW();
+        }
+        base = t->stack + f->base;
+        memmove(base + ca + 2, base + ca + 1, (size_t)cnargs * sizeof(Value));
+        base[ca + 1] = bd->recv;
+        base[ca] = bd->fn;
+        cnargs++;
+        goto do_call;
+    }
+    not_callable(t, fn);
+    VM_THROW();
+}
+
+    /* ---- a native: nf, its cnargs arguments at nargs_at ---- */
+call_native : {
+    if (unlikely(!native_argc_ok(t, nf, cnargs)))
+        VM_THROW();
+    f->native = nf;
+    /* vm_call from the native puts its frames above the arguments. */
+    size_t argend = (size_t)(nargs_at - t->stack) + (size_t)cnargs;
+    if (t->top < argend)
+        t->top = argend;
+    ret_n = nf->fn(t, nargs_at, cnargs, rets);
+    VM_RELOAD();
+    f->native = NULL;
+    if (unlikely(ret_n < 0)) {
+        if (!t->panicking)
+            vm_panic_msg(t, "%s failed without a panic value", nf->name);
+        VM_THROW();
+    }
+    if (unlikely(ret_n > NATIVE_MAX_RETS))
+        ret_n = NATIVE_MAX_RETS;
+}
+native_results : {
+    Value *dst = base + ca;
+    if (likely(cwant == ret_n || cwant == 0)) {
+        for (int i = 0; i < cwant; i++)
+            dst[i] = rets[i];
+    } else if (cwant < 0) {
+        for (int i = 0; i < ret_n; i++)
+            dst[i] = rets[i];
+        t->top = f->base + (size_t)ca + (size_t)ret_n;
+    } else if (!fix_results(t, nf ? nf->name : "Error", dst, ret_n, cwant)) {
+        VM_THROW();
+    }
+    VM_NEXT();
+}
+
+    /* ---- returning: ret_n results at R[ret_a] (none and nil-filled when
+     * ret_nil: a recovered frame). Runs the frame's defers first. */
+do_return : {
+    if (f->defers) {
+        VM_SAVEPC();
+        size_t end = f->base + (size_t)ret_a + (size_t)(ret_nil ? 0 : ret_n);
+        if (t->top < end)
+            t->top = end;
+        if (!run_defers(t)) {
+            VM_RELOAD();
+            VM_THROW();
+        }
+        VM_RELOAD();
+    }
+    int n = ret_nil ? 0 : ret_n;
+    Value *src = base + ret_a;
+    if (f->c_entry) {
+        int kept = n < NATIVE_MAX_RETS ? n : NATIVE_MAX_RETS;
+        memcpy(t->rets, src, (size_t)kept * sizeof(Value));
+        t->nframes--;
+        return kept;
+    }
+    int want = f->nwant;
+    size_t dst_off = f->ret_to;
+    const char *name = proto_name(cl->proto);
+    t->nframes--;
+    VM_ENTER();
+    Value *dst = t->stack + dst_off;
+    if (want < 0) {
+        memmove(dst, src, (size_t)n * sizeof(Value));
+        t->top = dst_off + (size_t)n;
+    } else if (n == want) {
+        memmove(dst, src, (size_t)n * sizeof(Value));
+    } else if (ret_nil) {
+        for (int i = 0; i < want; i++)
+            dst[i] = V_NIL;
+    } else if (!fix_results(t, name, dst, n, want)) {
+        VM_THROW();
+    }
+    VM_NEXT();
+}
+
+    /* ---- a panic is recorded and the top frame's pc saved: unwind. */
+on_panic:
+    for (;;) {
+        if (unwind_frame(t)) {
+            VM_ENTER();
+            ret_a = 0;
+            ret_n = 0;
+            ret_nil = true;
+            goto do_return;
+        }
+        bool entry = t->frames[t->nframes - 1].c_entry;
+        t->nframes--;
+        if (entry)
+            return -1;
+    }
+}
+
+/* ====================================================================== */
+/* running a script                                                       */
+/* ====================================================================== */
+
+int vm_run_main(Thread *t, ObjProto *main)
+{
+    ObjClosure *cl = make_closure(main, NULL, NULL);
+    if (vm_call(t, v_from_ptr(cl), NULL, 0) < 0) {
+        vm_print_panic(t);
+        return 2;
+    }
+    int slot = rt_global_slot(t->rt, str_cstr("main"));
+    const ListStore *g = __atomic_load_n(&t->rt->globals, __ATOMIC_ACQUIRE);
+    Value m = (size_t)slot < g->cap ? g->items[slot] : V_NIL;
+    if (v_is_obj(m, OBJ_CLOSURE) && vm_call(t, m, NULL, 0) < 0) {
+        vm_print_panic(t);
+        return 2;
+    }
+    return 0;
+}

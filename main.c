@@ -20,6 +20,7 @@
 #include "lang/compile.h"
 #include "lang/parse.h"
 #include "stdlib/stdlib.h"
+#include "vm/sched.h"
 #include "vm/vm.h"
 
 #define CSP_VERSION "0.1.0"
@@ -188,8 +189,6 @@ int main(int argc, char **argv)
         disasm_proto(stdout, main_proto);
         return 0;
     }
-    Thread *t = thread_new(rt);
-    int rc = vm_run_main(t, main_proto);
-    fflush(stdout);
-    return rc;
+    sched_init(rt, 0);
+    return sched_run_main(thread_new(rt), main_proto);
 }

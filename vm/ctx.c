@@ -17,10 +17,9 @@ void ctx_make(Ctx *c, void *top, void (*entry)(void *), void *arg)
 {
     uint64_t *sp = (uint64_t *)((uintptr_t)top & ~(uintptr_t)15);
     /* After ctx_switch's final `ret` pops the return address, rsp must be
-     * 16-aligned for the trampoline's call: so the return address sits at an
-     * address that is 8 mod 16. */
-    *--sp = 0;                          /* padding: keeps the slot below 8 mod 16 */
-    *--sp = (uint64_t)ctx_trampoline;   /* return address */
+     * 16-aligned for the trampoline's call (the ABI wants rsp = 0 mod 16 at
+     * a call instruction): so the return address sits at top - 8. */
+    *--sp = (uint64_t)ctx_trampoline; /* return address */
     *--sp = 0;                          /* rbp */
     *--sp = 0;                          /* rbx */
     *--sp = (uint64_t)(uintptr_t)entry; /* r12 */

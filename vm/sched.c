@@ -1021,9 +1021,17 @@ static void *sysmon(void *arg)
 
 static M m0;
 
+/* Runtime.on_safepoint: the interpreter found its preempt flag set. */
+static void preempted(Thread *t)
+{
+    (void)t;
+    sched_gosched();
+}
+
 void sched_init(Runtime *rt, int nprocs)
 {
     sched.rt = rt;
+    rt->on_safepoint = preempted;
     if (nprocs <= 0) {
         const char *env = getenv("CSPMAXPROCS");
         nprocs = env ? atoi(env) : 0;

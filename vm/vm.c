@@ -43,6 +43,7 @@
 #include "../stdlib/stdlib.h"
 #include "arith.h"
 #include "buf.h"
+#include "chan.h"
 #include "opcodes.h"
 
 const char *const err_formats[E__COUNT] = {
@@ -1064,7 +1065,7 @@ static COLD Value len_op(Thread *t, Value v)
     if (v == V_NIL)
         return v_int_small(0);
     if (v_is_obj(v, OBJ_CHAN))
-        return vm_panicf(t, E_NOT_SUPPORTED, "len of a channel"), V_UNDEF;
+        return v_make_int((int64_t)__atomic_load_n(&v_chan(v)->count, __ATOMIC_RELAXED));
     return vm_panicf(t, E_ARG_TYPE, "len", 1, "string, list or map", v_type_name(v)), V_UNDEF;
 }
 
@@ -1110,9 +1111,7 @@ static COLD bool rangeprep(Thread *t, Value *ra)
         if (view->store && view->len > view->store->cap)
             view->len = view->store->cap;
         ra[0] = v_from_ptr(view);
-    } else if (v_is_obj(v, OBJ_CHAN)) {
-        return vm_panicf(t, E_NOT_SUPPORTED, "range over channel"), false;
-    } else if (!(v == V_NIL || v_is_anyint(v) || v_is_str(v) || v_is_obj(v, OBJ_MAP))) {
+    } else if (!(v == V_NIL || v_is_obj(v, OBJ_CHAN) || v_is_anyint(v) || v_is_str(v) || v_is_obj(v, OBJ_MAP))) {
         Buf b;
         buf_init(&b);
         vm_repr(&b, v);
@@ -1198,6 +1197,11 @@ static COLD int range_step(Thread *t, Value *ra, int nvars)
         ra[1] = v_int_small(i + (int64_t)w);
         return 1;
     }
+    if (v_is_obj(v, OBJ_CHAN)) { /* until closed and drained */
+        bool ok;
+        chan_recv(t, v_chan(v), &ra[2], &ok);
+        return ok;
+    }
     return 0; /* nil */
 }
 
@@ -1233,9 +1237,12 @@ static COLD bool new_map(Thread *t, Value *dst, const Value *kv, int npairs)
     return true;
 }
 
-static COLD int not_supported(Thread *t, const char *what)
+static COLD int not_chan(Thread *t, const char *op, Value v)
 {
-    return vm_panicf(t, E_NOT_SUPPORTED, what);
+    Buf b;
+    buf_init(&b);
+    vm_repr(&b, v);
+    return vm_panicf(t, E_NOT_CHAN, op, b.data, v_type_name(v));
 }
 
 static COLD int not_callable(Thread *t, Value fn)
@@ -1900,9 +1907,15 @@ static int execute(Thread *t)
         }
         VM_CASE(GO)
         {
-            VM_SAVEPC();
-            not_supported(t, "go statements");
-            VM_THROW();
+            int n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)A_ + 1));
+            Value fn = RA;
+            if (unlikely(!v_is_obj(fn, OBJ_CLOSURE) && !v_is_obj(fn, OBJ_NATIVE) && !v_is_obj(fn, OBJ_BOUND))) {
+                VM_SAVEPC();
+                not_callable(t, fn);
+                VM_THROW();
+            }
+            sched_go(t, fn, &RA + 1, n);
+            VM_NEXT();
         }
         VM_CASE(BINDM)
         {
@@ -2078,24 +2091,63 @@ static int execute(Thread *t)
             VM_NEXT();
         }
 
-        /* ---- channels (not yet) ---- */
+        /* ---- channels: these may park the goroutine; the value stack
+         * cannot move meanwhile (only its own goroutine touches it) ---- */
         VM_CASE(SEND)
         {
             VM_SAVEPC();
-            not_supported(t, "channels");
-            VM_THROW();
+            Value c = RA;
+            if (unlikely(c != V_NIL && !v_is_obj(c, OBJ_CHAN))) {
+                not_chan(t, "send to", c);
+                VM_THROW();
+            }
+            if (unlikely(chan_send(t, c == V_NIL ? NULL : v_chan(c), RB) < 0))
+                VM_THROW();
+            VM_NEXT();
         }
         VM_CASE(RECV)
         {
             VM_SAVEPC();
-            not_supported(t, "channels");
-            VM_THROW();
+            Value c = RB;
+            if (unlikely(c != V_NIL && !v_is_obj(c, OBJ_CHAN))) {
+                not_chan(t, "receive from", c);
+                VM_THROW();
+            }
+            Value v;
+            bool ok;
+            chan_recv(t, c == V_NIL ? NULL : v_chan(c), &v, &ok);
+            RA = v;
+            if (C_ == 2)
+                base[A_ + 1] = v_bool(ok);
+            VM_NEXT();
         }
         VM_CASE(SELECT)
         {
             VM_SAVEPC();
-            not_supported(t, "channels");
-            VM_THROW();
+            int n = C_;
+            SelCase stack_cases[8];
+            SelCase *cases = n <= 8 ? stack_cases : xmalloc(sizeof(SelCase) * (size_t)n);
+            for (int i = 0; i < n; i++) {
+                uint32_t ex = pc[i];
+                Value c = base[INS_Bx(ex)];
+                if (unlikely(c != V_NIL && !v_is_obj(c, OBJ_CHAN))) {
+                    not_chan(t, INS_A(ex) ? "send to" : "receive from", c);
+                    VM_THROW();
+                }
+                cases[i].c = c == V_NIL ? NULL : v_chan(c);
+                cases[i].send = INS_A(ex) != 0;
+                cases[i].v = cases[i].send ? base[INS_Bx(ex) + 1] : V_NIL;
+            }
+            Value v;
+            bool ok;
+            int chosen = chan_select(t, cases, n, B_ != 0, &v, &ok);
+            if (unlikely(chosen == -2))
+                VM_THROW();
+            pc += n;
+            RA = v_int_small(chosen);
+            base[A_ + 1] = v;
+            base[A_ + 2] = v_bool(ok);
+            VM_NEXT();
         }
 #ifndef VM_COMPUTED_GOTO
     default:

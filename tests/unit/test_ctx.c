@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vm/ctx.h"
@@ -37,6 +38,8 @@ static void test_ctx_switch_roundtrip(void **state)
 }
 
 static volatile double fp_result;
+static char fmt_out[64];
+static uintptr_t entry_sp_mod;
 
 static void fp_entry(void *arg)
 {
@@ -47,6 +50,10 @@ static void fp_entry(void *arg)
     for (int i = 1; i <= 100; i++)
         acc += sqrt((double)i);
     fp_result = acc;
+    entry_sp_mod = (uintptr_t)__builtin_frame_address(0) % 16;
+    /* printf of a double uses aligned SSE spills: it crashes on a
+     * misaligned stack. */
+    snprintf(fmt_out, sizeof fmt_out, "%.3e %g", acc, 2.5);
     ctx_switch(&co_ctx, &main_ctx);
     for (;;)
         ctx_switch(&co_ctx, &main_ctx);
@@ -64,6 +71,8 @@ static void test_ctx_fp_and_alignment(void **state)
     for (int i = 1; i <= 100; i++)
         want += sqrt((double)i);
     assert_true(fp_result == want);
+    assert_string_equal(fmt_out, "6.715e+02 2.5");
+    assert_int_equal(entry_sp_mod, 0); /* rbp after the prologue is 16-aligned */
     stack_put(s);
 }
 

@@ -1,0 +1,608 @@
+/* test_fmt.c — fmt: %v of every kind of value, float text, the Printf
+ * engine (verbs, flags, widths, argument errors), Print's spacing, Errorf,
+ * and strconv's FormatFloat and Quote underneath.
+ *
+ * Expected texts are Go's (go1.19 printed each of them), except where
+ * LANGUAGE.md decides otherwise, which is noted: type names are csp's
+ * (%T and %!d(float=...)), maps keep insertion order, %T of nil is "nil".
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <gc/gc.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stdlib/stdlib.h"
+
+static Runtime *rt;
+static Thread *th;
+
+static int setup(void **state)
+{
+    GC_INIT();
+    rt = rt_new();
+    char *argv[] = {"test_fmt", NULL};
+    stdlib_init(rt, 1, argv);
+    th = thread_new(rt);
+    return 0;
+}
+
+/* ---- value builders ---------------------------------------------------- */
+
+static Value S(const char *s) { return v_from_ptr(str_cstr(s)); }
+static Value I(int64_t i) { return v_make_int(i); }
+static Value F(double d) { return v_make_float(d); }
+#define NIL V_NIL
+#define TRUE V_TRUE
+#define FALSE V_FALSE
+
+static Value L(int n, ...)
+{
+    ObjList *l = list_new(0, (size_t)n);
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        list_append(l, va_arg(ap, Value));
+    va_end(ap);
+    return v_from_ptr(l);
+}
+
+/* M(n, k1, v1, k2, v2, ...): a map in that insertion order. */
+static Value M(int n, ...)
+{
+    ObjMap *m = map_new(0);
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++) {
+        Value k = va_arg(ap, Value);
+        Value v = va_arg(ap, Value);
+        map_set(m, k, v);
+    }
+    va_end(ap);
+    return v_from_ptr(m);
+}
+
+static Value E(const char *msg) { return v_from_ptr(error_new(str_cstr(msg), false)); }
+
+/* A member of a module or a builtin, as a script sees it. */
+static Value member(const char *mod, const char *name)
+{
+    Value m, f;
+    if (!mod) {
+        assert_true(map_get_cstr(rt->universe, name, &f));
+        return f;
+    }
+    assert_true(map_get_cstr(rt->universe, mod, &m));
+    assert_true(map_get_cstr(((ObjModule *)v_ptr(m))->members, name, &f));
+    return f;
+}
+
+/* ---- formatting helpers ------------------------------------------------ */
+
+static const char *V(Value v)
+{
+    Buf b;
+    buf_init(&b);
+    fmt_value(&b, v);
+    return b.data;
+}
+
+static const char *FL(double d)
+{
+    Buf b;
+    buf_init(&b);
+    fmt_float(&b, d);
+    return b.data;
+}
+
+static const char *sprintf_values(const char *fmt, int n, Value *args)
+{
+    Buf b;
+    buf_init(&b);
+    assert_int_equal(fmt_format(th, &b, fmt, strlen(fmt), args, n), 0);
+    return b.data;
+}
+
+/* PF(want, format, nargs, args...): Sprintf(format, args...) == want. */
+#define PF(want, fmt, n, ...)                                                  \
+    do {                                                                       \
+        Value args_[] = {V_NIL, ##__VA_ARGS__};                                \
+        assert_string_equal(sprintf_values(fmt, n, args_ + 1), want);          \
+    } while (0)
+
+static const char *print_values(bool ln, int n, ...)
+{
+    Value args[16];
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        args[i] = va_arg(ap, Value);
+    va_end(ap);
+    Buf b;
+    buf_init(&b);
+    if (ln)
+        fmt_println(&b, args, n);
+    else
+        fmt_print(&b, args, n);
+    return b.data;
+}
+
+static const char *ftoa(double d, int fmt, int prec, int bits)
+{
+    Buf b;
+    buf_init(&b);
+    fmt_ftoa(&b, d, fmt, prec, bits);
+    return b.data;
+}
+
+static const char *quote(const char *s, size_t n, bool ascii)
+{
+    Buf b;
+    buf_init(&b);
+    fmt_quote(&b, s, n, ascii);
+    return b.data;
+}
+
+/* ====================================================================== */
+/* %v                                                                      */
+/* ====================================================================== */
+
+/* Test that nil, bools, ints (boxed ones too) and strings print as Go's %v. */
+static void test_fmt_value_scalars(void **state)
+{
+    assert_string_equal(V(NIL), "<nil>");
+    assert_string_equal(V(TRUE), "true");
+    assert_string_equal(V(FALSE), "false");
+    assert_string_equal(V(I(0)), "0");
+    assert_string_equal(V(I(-42)), "-42");
+    assert_string_equal(V(I(INT64_MAX)), "9223372036854775807");
+    assert_string_equal(V(I(INT64_MIN)), "-9223372036854775808");
+    assert_string_equal(V(S("hi there")), "hi there");
+    assert_string_equal(V(S("")), "");
+    assert_string_equal(V(F(2.5)), "2.5");
+}
+
+/* Test that floats print as the shortest text that reads back, laid out
+ * as Go's %v: exponent form below 1e-4 and from 1e21 on. */
+static void test_fmt_value_floats(void **state)
+{
+    assert_string_equal(FL(0.1), "0.1");
+    assert_string_equal(FL(3.0), "3");
+    assert_string_equal(FL(2.5), "2.5");
+    assert_string_equal(FL(-2.5), "-2.5");
+    assert_string_equal(FL(0.0), "0");
+    assert_string_equal(FL(-0.0), "-0");
+    assert_string_equal(FL(1e21), "1e+21");
+    assert_string_equal(FL(1e20), "1e+20");
+    assert_string_equal(FL(100000000000000000000.0), "1e+20");
+    assert_string_equal(FL(123456789.0), "1.23456789e+08");
+    assert_string_equal(FL(100000.0), "100000");
+    assert_string_equal(FL(1e6), "1e+06");
+    assert_string_equal(FL(1e-7), "1e-07");
+    assert_string_equal(FL(1e-5), "1e-05");
+    assert_string_equal(FL(0.0001), "0.0001");
+    assert_string_equal(FL(0.000123), "0.000123");
+    assert_string_equal(FL(1.0 / 3), "0.3333333333333333");
+    assert_string_equal(FL(0.1 + 0.2), "0.30000000000000004");
+    assert_string_equal(FL(5e-324), "5e-324");
+    assert_string_equal(FL(1.7976931348623157e308), "1.7976931348623157e+308");
+    assert_string_equal(FL(NAN), "NaN");
+    assert_string_equal(FL(INFINITY), "+Inf");
+    assert_string_equal(FL(-INFINITY), "-Inf");
+    /* The shortest text here is not the correctly rounded 16-digit one
+     * (6.3108872417680944e-30 has 17): Go finds the 16-digit neighbour. */
+    assert_string_equal(FL(strtod("6.310887241768095e-30", NULL)), "6.310887241768095e-30");
+    assert_string_equal(FL(strtod("6.455624695217272e+119", NULL)), "6.455624695217272e+119");
+}
+
+/* Test that lists print as [a b c], strings inside unquoted, nested. */
+static void test_fmt_value_lists(void **state)
+{
+    assert_string_equal(V(L(0)), "[]");
+    assert_string_equal(V(L(3, I(1), I(2), I(3))), "[1 2 3]");
+    assert_string_equal(V(L(2, S("a"), S("b"))), "[a b]");
+    assert_string_equal(V(L(5, I(1), S("a"), NIL, TRUE, F(2.5))), "[1 a <nil> true 2.5]");
+    assert_string_equal(V(L(2, L(2, I(1), I(2)), L(1, I(3)))), "[[1 2] [3]]");
+    assert_string_equal(V(L(1, M(1, S("a"), I(1)))), "[map[a:1]]");
+}
+
+/* Test that maps print as map[k:v ...] in insertion order (LANGUAGE.md;
+ * Go would sort the keys). */
+static void test_fmt_value_maps(void **state)
+{
+    assert_string_equal(V(M(0)), "map[]");
+    assert_string_equal(V(M(2, S("a"), I(1), S("b"), I(2))), "map[a:1 b:2]");
+    assert_string_equal(V(M(2, S("b"), I(2), S("a"), I(1))), "map[b:2 a:1]");
+    assert_string_equal(V(M(2, I(1), S("x"), TRUE, NIL)), "map[1:x true:<nil>]");
+    assert_string_equal(V(M(1, S("k"), L(2, I(1), I(2)))), "map[k:[1 2]]");
+    assert_string_equal(V(M(1, S("m"), M(1, S("n"), F(0.5)))), "map[m:map[n:0.5]]");
+}
+
+/* Test that errors print as their message, alone and inside containers. */
+static void test_fmt_value_errors(void **state)
+{
+    assert_string_equal(V(E("boom")), "boom");
+    assert_string_equal(V(L(2, E("a"), E("b"))), "[a b]");
+    PF("%!d(error=boom)", "%d", 1, E("boom"));
+    PF("\"boom\"", "%q", 1, E("boom"));
+    PF("  boom", "%6v", 1, E("boom"));
+}
+
+/* Test that functions print as an address, natives objects as their class
+ * name and modules by name. */
+static void test_fmt_value_funcs_and_objects(void **state)
+{
+    const char *s = V(member("strings", "Split"));
+    assert_true(strncmp(s, "0x", 2) == 0 && strlen(s) > 3);
+    PF("func", "%T", 1, member("strings", "Split"));
+    const char *bad = sprintf_values("%s", 1, (Value[]){member(NULL, "len")});
+    assert_true(strncmp(bad, "%!s(func=0x", 11) == 0);
+    Value sb = member("strings", "Builder");
+    Value rets[NATIVE_MAX_RETS];
+    assert_int_equal(((ObjNative *)v_ptr(sb))->fn(th, NULL, 0, rets), 1);
+    assert_string_equal(V(rets[0]), "strings.Builder{}");
+    PF("strings.Builder", "%T", 1, rets[0]);
+    assert_string_equal(V(member(NULL, "fmt")), "<module fmt>");
+}
+
+/* Test that a list or map containing itself prints [...] where it recurs,
+ * and that very deep nesting stops at a marker instead of recursing on. */
+static void test_fmt_value_cycles(void **state)
+{
+    Value l = L(1, I(1));
+    list_append(v_list(l), l);
+    assert_string_equal(V(l), "[1 [...]]");
+    Value m = M(1, S("a"), I(1));
+    map_set(v_map(m), S("self"), m);
+    assert_string_equal(V(m), "map[a:1 self:map[...]]");
+    Value two = L(0);
+    list_append(v_list(two), two);
+    list_append(v_list(two), two);
+    assert_string_equal(V(two), "[[...] [...]]");
+
+    Value deep = L(0);
+    for (int i = 0; i < 1000; i++)
+        deep = L(1, deep);
+    const char *s = V(deep);
+    assert_non_null(strstr(s, "[...]"));
+    assert_true(strlen(s) < 200);
+}
+
+/* ====================================================================== */
+/* Printf                                                                  */
+/* ====================================================================== */
+
+/* Test integer verbs, flags and widths against Go's output. */
+static void test_fmt_printf_ints(void **state)
+{
+    PF("42", "%d", 1, I(42));
+    PF("   42", "%5d", 1, I(42));
+    PF("42   |", "%-5d|", 1, I(42));
+    PF("00042", "%05d", 1, I(42));
+    PF("-0042", "%05d", 1, I(-42));
+    PF("+42", "%+d", 1, I(42));
+    PF(" 42", "% d", 1, I(42));
+    PF("+0042", "%+05d", 1, I(42));
+    PF("3    |", "%-05d|", 1, I(3));
+    PF("3    |", "%0-5d|", 1, I(3));
+    PF("2a 2A 0x2a 0X2A", "%x %X %#x %#X", 4, I(42), I(42), I(42), I(42));
+    PF("-ff", "%x", 1, I(-255));
+    PF("52 052 0o52", "%o %#o %O", 3, I(42), I(42), I(42));
+    PF("101010 0b101", "%b %#b", 2, I(42), I(5));
+    PF("042", "%.3d", 1, I(42));
+    PF("     042", "%8.3d", 1, I(42));
+    PF("     042", "%08.3d", 1, I(42));
+    PF("", "%.0d", 1, I(0));
+    PF("    |", "%4.0d|", 1, I(0));
+    PF("9223372036854775807", "%d", 1, I(INT64_MAX));
+    PF("-8000000000000000", "%x", 1, I(INT64_MIN));
+    PF("42", "%v", 1, I(42));
+    PF("   42", "%5v", 1, I(42));
+}
+
+/* Test float verbs, flags, widths and precisions against Go's output. */
+static void test_fmt_printf_floats(void **state)
+{
+    PF("3.141593", "%f", 1, F(3.14159265));
+    PF("3.14", "%.2f", 1, F(3.14159265));
+    PF("  3.14", "%6.2f", 1, F(3.14159265));
+    PF("3.142   |", "%-8.3f|", 1, F(3.14159265));
+    PF("0003.142", "%08.3f", 1, F(3.14159265));
+    PF("-003.142", "%08.3f", 1, F(-3.14159265));
+    PF("+2.5", "%+.1f", 1, F(2.5));
+    PF(" 2.5", "% .1f", 1, F(2.5));
+    PF("2", "%.0f", 1, F(2.5));
+    PF("4", "%.0f", 1, F(3.5));
+    PF("2.", "%#.0f", 1, F(2.5));
+    PF("1.234568e+08", "%e", 1, F(123456789.0));
+    PF("1.234568E+08", "%E", 1, F(123456789.0));
+    PF("1.235e+08", "%.3e", 1, F(123456789.0));
+    PF("1.23456789e+08", "%g", 1, F(123456789.0));
+    PF("1.23e+08", "%.3g", 1, F(123456789.0));
+    PF("100000", "%g", 1, F(100000.0));
+    PF("1e+06", "%g", 1, F(1e6));
+    PF("1.00000", "%#g", 1, F(1.0));
+    PF("0.0001", "%g", 1, F(0.0001));
+    PF("1E-05", "%G", 1, F(1e-5));
+    PF("0x1.8p+01", "%x", 1, F(3.0));
+    PF("0X1.8P+01", "%X", 1, F(3.0));
+    PF("6755399441055744p-51", "%b", 1, F(3.0));
+    PF("       2.5", "%10v", 1, F(2.5));
+    PF("2.5       |", "%-10v|", 1, F(2.5));
+    PF("00000002.5", "%010v", 1, F(2.5));
+    PF("+000002.50", "%+010.2f", 1, F(2.5));
+    PF("       NaN", "%010v", 1, F(NAN));
+    PF("+NaN", "%+f", 1, F(NAN));
+    PF("NaN", "%+v", 1, F(NAN)); /* %+v is "with field names", not a sign */
+    PF("      +Inf", "%010f", 1, F(INFINITY));
+    PF("-Inf", "%.2f", 1, F(-INFINITY));
+    PF("  3.1", "%5.2v", 1, F(3.14159));
+    PF("1e+21", "%v", 1, F(1e21));
+    PF("%!d(float=2.5)", "%d", 1, F(2.5));
+    PF("%!s(float=0.1)", "%s", 1, F(0.1));
+    PF("1.274224081", "%.9f", 1, F(1.2742240813));
+    PF("99.50%", "%.2f%%", 1, F(99.5));
+}
+
+/* Test string verbs: %s %q %x with flags, widths and precisions. */
+static void test_fmt_printf_strings(void **state)
+{
+    PF("hi", "%s", 1, S("hi"));
+    PF("        hi", "%10s", 1, S("hi"));
+    PF("hi        |", "%-10s|", 1, S("hi"));
+    PF("ab      |      cd|", "%-8s|%8s|", 2, S("ab"), S("cd"));
+    PF("00000hi", "%07s", 1, S("hi"));
+    PF("he", "%.2s", 1, S("hello"));
+    PF("    日", "%5.1s", 1, S("日本語"));
+    PF("   日本語", "%6s", 1, S("日本語"));
+    PF("\"a\\tb\\n\\\"q\\\"\\\\\"", "%q", 1, S("a\tb\n\"q\"\\"));
+    PF("\"é\"", "%q", 1, S("é"));
+    PF("\"\\u00e9\"", "%+q", 1, S("é"));
+    PF("`raw`", "%#q", 1, S("raw"));
+    PF("\"`x`\"", "%#q", 1, S("`x`"));
+    PF("\"\\x00\\x7f\\xff\"", "%q", 1, v_from_ptr(str_new("\x00\x7f\xff", 3)));
+    PF("6869", "%x", 1, S("hi"));
+    PF("6869", "%X", 1, S("hi"));
+    PF("68 69", "% x", 1, S("hi"));
+    PF("0x68 0x69", "% #x", 1, S("hi"));
+    PF("0x6869", "%#x", 1, S("hi"));
+    PF("      6869", "%10x", 1, S("hi"));
+    PF("%!d(string=hi)", "%d", 1, S("hi"));
+    PF("%!d(string=   hi)", "%5d", 1, S("hi"));
+    PF("\"x\\ny\"", "%#v", 1, S("x\ny"));
+}
+
+/* Test %c %q %U on ints (runes). */
+static void test_fmt_printf_runes(void **state)
+{
+    PF("A", "%c", 1, I(65));
+    PF("é", "%c", 1, I(0xe9));
+    PF("  é|", "%3c|", 1, I(0xe9));
+    PF("\xef\xbf\xbd", "%c", 1, I(-1));
+    PF("\xef\xbf\xbd", "%c", 1, I(0x110000));
+    PF("'A'", "%q", 1, I(65));
+    PF("'\\''", "%q", 1, I(39));
+    PF("'\\u00e9'", "%+q", 1, I(0xe9));
+    PF("U+00E9", "%U", 1, I(0xe9));
+    PF("U+1F600", "%U", 1, I(0x1F600));
+    PF("U+0041 'A'", "%#U", 1, I(65));
+    PF("U+000041", "%.6U", 1, I(65));
+}
+
+/* Test bools, nil and %T (csp's type names; %T of nil is "nil"). */
+static void test_fmt_printf_bools_nil_types(void **state)
+{
+    PF("true", "%t", 1, TRUE);
+    PF(" false", "%6t", 1, FALSE);
+    PF("%!d(bool=true)", "%d", 1, TRUE);
+    PF("<nil>", "%v", 1, NIL);
+    PF("%!s(<nil>)", "%s", 1, NIL);
+    PF("%!d(<nil>)", "%d", 1, NIL);
+    PF("int float string bool list map nil error", "%T %T %T %T %T %T %T %T", 8, I(1), F(2.5), S("s"), TRUE,
+       L(0), M(0), NIL, E("x"));
+    PF("  int", "%5T", 1, I(1));
+}
+
+/* Test verbs applied to lists and maps: each element gets the verb. */
+static void test_fmt_printf_lists_maps(void **state)
+{
+    Value mixed = L(5, I(1), S("a"), NIL, TRUE, F(2.5));
+    PF("[1 %!d(string=a) <nil> %!d(bool=true) %!d(float=2.5)]", "%d", 1, mixed);
+    PF("[\"a\" \"b\"]", "%q", 1, L(2, S("a"), S("b")));
+    PF("[    1     2]", "%5d", 1, L(2, I(1), I(2)));
+    PF("[a b]", "%x", 1, L(2, I(10), I(11)));
+    PF("[001 002]", "%03d", 1, L(2, I(1), I(2)));
+    PF("map[a:1 b:2]", "%v", 1, M(2, S("a"), I(1), S("b"), I(2)));
+    PF("map[\"a\":\"b\"]", "%q", 1, M(1, S("a"), S("b")));
+    PF("[1 [2 3]]", "%v", 1, L(2, I(1), L(2, I(2), I(3))));
+    PF("[1, \"a\", nil]", "%#v", 1, L(3, I(1), S("a"), NIL)); /* csp literal syntax */
+    PF("{\"k\": [1]}", "%#v", 1, M(1, S("k"), L(1, I(1))));
+}
+
+/* Test the argument errors: missing, extra, bad index, no verb, bad width. */
+static void test_fmt_printf_bad_args(void **state)
+{
+    PF("1 %!d(MISSING)", "%d %d", 1, I(1));
+    PF("1%!(EXTRA int=2)", "%d", 2, I(1), I(2));
+    PF("1%!(EXTRA string=x, <nil>)", "%d", 3, I(1), S("x"), NIL);
+    PF("hi%!(EXTRA int=1)", "hi", 1, I(1));
+    PF("%!(NOVERB)", "%", 0);
+    PF("%!!(MISSING)", "%!", 0); /* '!' is a verb, with no operand */
+    PF("%!z(int=3)", "%z", 1, I(3));
+    PF("%!v(MISSING)", "%v", 0);
+    PF("%!(BADWIDTH)3", "%*d", 2, S("x"), I(3));
+    PF("%!(BADPREC)3", "%.*d", 2, S("x"), I(3));
+    PF("%!d(BADINDEX)", "%[3]d", 2, I(1), I(2));
+    PF("%!d(BADINDEX)", "%[0]d", 1, I(1));
+    PF("%!d(BADINDEX)", "%[x]d", 1, I(1));
+    PF("%d%!(EXTRA int=1)", "%%d", 1, I(1));
+    PF("%", "%5%", 0);
+    PF("%!é(int=1)", "%é", 1, I(1));
+}
+
+/* Test '*' widths and precisions and explicit argument indexes. */
+static void test_fmt_printf_star_and_index(void **state)
+{
+    PF("    3", "%*d", 2, I(5), I(3));
+    PF("3    |", "%-*d|", 2, I(5), I(3));
+    PF("3    ", "%*d", 2, I(-5), I(3));
+    PF("3.14", "%.*f", 2, I(2), F(3.14159));
+    PF("    3.14|", "%*.*f|", 3, I(8), I(2), F(3.14159));
+    PF("2 1", "%[2]d %[1]d", 2, I(1), I(2));
+    PF("1 2", "%[1]d %d", 2, I(1), I(2));
+    PF("255%ff", "%[1]d%%%[1]x", 1, I(255));
+    PF("    5", "%[2]*[1]d", 2, I(5), I(5));
+}
+
+/* Test %w: fmt.Errorf formats it as %v; anywhere else it is a bad verb. */
+static void test_fmt_errorf(void **state)
+{
+    Value errorf = member("fmt", "Errorf");
+    Value args[] = {S("read %s: %w"), S("x.txt"), E("boom")};
+    Value rets[NATIVE_MAX_RETS];
+    assert_int_equal(((ObjNative *)v_ptr(errorf))->fn(th, args, 3, rets), 1);
+    assert_true(v_is_obj(rets[0], OBJ_ERROR));
+    assert_string_equal(((ObjError *)v_ptr(rets[0]))->msg->data, "read x.txt: boom");
+    Value args2[] = {S("%w"), S("not an error")};
+    assert_int_equal(((ObjNative *)v_ptr(errorf))->fn(th, args2, 2, rets), 1);
+    assert_string_equal(((ObjError *)v_ptr(rets[0]))->msg->data, "%!w(string=not an error)");
+    PF("%!w(error=boom)", "%w", 1, E("boom"));
+}
+
+/* Test Sprintf and Sprint through the module, as a script calls them. */
+static void test_fmt_module_sprintf(void **state)
+{
+    Value rets[NATIVE_MAX_RETS];
+    Value args[] = {S("%s=%d"), S("n"), I(3)};
+    assert_int_equal(((ObjNative *)v_ptr(member("fmt", "Sprintf")))->fn(th, args, 3, rets), 1);
+    assert_string_equal(v_str(rets[0])->data, "n=3");
+    Value args2[] = {I(1), I(2), S("x")};
+    assert_int_equal(((ObjNative *)v_ptr(member("fmt", "Sprint")))->fn(th, args2, 3, rets), 1);
+    assert_string_equal(v_str(rets[0])->data, "1 2x");
+    assert_int_equal(((ObjNative *)v_ptr(member("fmt", "Sprintln")))->fn(th, args2, 3, rets), 1);
+    assert_string_equal(v_str(rets[0])->data, "1 2 x\n");
+    /* A non-string format is a panic with a clear message. */
+    Value bad[] = {I(1)};
+    assert_int_equal(((ObjNative *)v_ptr(member("fmt", "Sprintf")))->fn(th, bad, 1, rets), -1);
+    assert_string_equal(V(th->panic_val), "runtime error: fmt.Sprintf: argument 1 must be string, not int");
+    vm_clear_panic(th);
+}
+
+/* ====================================================================== */
+/* Print and Println                                                       */
+/* ====================================================================== */
+
+/* Test Print's rule: a space between operands when neither is a string. */
+static void test_fmt_sprint_spacing(void **state)
+{
+    assert_string_equal(print_values(false, 0), "");
+    assert_string_equal(print_values(false, 2, I(1), I(2)), "1 2");
+    assert_string_equal(print_values(false, 2, S("a"), S("b")), "ab");
+    assert_string_equal(print_values(false, 3, S("a"), I(1), S("b")), "a1b");
+    assert_string_equal(print_values(false, 3, I(1), S("a"), I(2)), "1a2");
+    assert_string_equal(print_values(false, 5, I(1), I(2), S("x"), I(3), I(4)), "1 2x3 4");
+    assert_string_equal(print_values(false, 2, NIL, NIL), "<nil> <nil>");
+    assert_string_equal(print_values(false, 3, S("x"), NIL, S("y")), "x<nil>y");
+    assert_string_equal(print_values(false, 2, E("e"), I(1)), "e 1"); /* an error is not a string */
+    assert_string_equal(print_values(false, 2, L(1, I(1)), L(1, I(2))), "[1] [2]");
+    assert_string_equal(print_values(false, 3, I(1), S(""), I(2)), "12");
+}
+
+/* Test Println: spaces between all operands and a newline. */
+static void test_fmt_println(void **state)
+{
+    assert_string_equal(print_values(true, 0), "\n");
+    assert_string_equal(print_values(true, 2, S("a"), S("b")), "a b\n");
+    assert_string_equal(print_values(true, 3, S("a"), I(1), S("b")), "a 1 b\n");
+    assert_string_equal(print_values(true, 4, NIL, TRUE, F(1.0), L(2, I(1), S("s"))), "<nil> true 1 [1 s]\n");
+}
+
+/* Test that fmt_sprint (str()) returns a string operand itself. */
+static void test_fmt_sprint_identity(void **state)
+{
+    Value s = S("same");
+    assert_ptr_equal(fmt_sprint(s), v_ptr(s));
+    assert_string_equal(fmt_sprint(I(-17))->data, "-17");
+    assert_string_equal(fmt_sprint(I(INT64_MIN))->data, "-9223372036854775808");
+    assert_string_equal(fmt_sprint(M(1, S("a"), I(1)))->data, "map[a:1]");
+}
+
+/* ====================================================================== */
+/* strconv underneath                                                      */
+/* ====================================================================== */
+
+/* Test FormatFloat's formats, precisions and bit sizes. */
+static void test_fmt_ftoa_formats(void **state)
+{
+    assert_string_equal(ftoa(1234.5678, 'e', -1, 64), "1.2345678e+03");
+    assert_string_equal(ftoa(1234.5678, 'f', -1, 64), "1234.5678");
+    assert_string_equal(ftoa(1234.5678, 'g', 4, 64), "1235");
+    assert_string_equal(ftoa(1234.5678, 'G', 2, 64), "1.2E+03");
+    assert_string_equal(ftoa(1234.5678, 'f', 2, 64), "1234.57");
+    assert_string_equal(ftoa(0.000012345, 'g', -1, 64), "1.2345e-05");
+    assert_string_equal(ftoa(1e21, 'f', -1, 64), "1000000000000000000000");
+    assert_string_equal(ftoa(1e-7, 'f', -1, 64), "0.0000001");
+    assert_string_equal(ftoa(2.5, 'f', 0, 64), "2");
+    assert_string_equal(ftoa(0.1, 'g', -1, 32), "0.1");
+    assert_string_equal(ftoa(0.1, 'g', 17, 64), "0.10000000000000001");
+    assert_string_equal(ftoa(1.0 / 3, 'e', 20, 64), "3.33333333333333314830e-01");
+    assert_string_equal(ftoa(1.0, 'x', -1, 64), "0x1p+00");
+    assert_string_equal(ftoa(-0.0, 'g', -1, 64), "-0");
+    assert_string_equal(ftoa(0.0, 'e', 2, 64), "0.00e+00");
+    assert_string_equal(ftoa(1.0, 'b', -1, 64), "4503599627370496p-52");
+    assert_string_equal(ftoa(1e-320, 'g', -1, 32), "0");
+    assert_string_equal(ftoa(3.4e38, 'g', -1, 32), "3.4e+38");
+    assert_string_equal(ftoa(INFINITY, 'f', 2, 64), "+Inf");
+    assert_string_equal(ftoa(1.5, 'z', -1, 64), "%z");
+}
+
+/* Test strconv.Quote: escapes, \u for non-printables, \x for bad bytes. */
+static void test_fmt_quote(void **state)
+{
+    assert_string_equal(quote("hello", 5, false), "\"hello\"");
+    assert_string_equal(quote("a\"b\\c", 5, false), "\"a\\\"b\\\\c\"");
+    assert_string_equal(quote("\a\b\f\n\r\t\v", 7, false), "\"\\a\\b\\f\\n\\r\\t\\v\"");
+    assert_string_equal(quote("\x00\x1b\x7f", 3, false), "\"\\x00\\x1b\\x7f\"");
+    assert_string_equal(quote("héllo 日本", strlen("héllo 日本"), false), "\"héllo 日本\"");
+    assert_string_equal(quote("é", strlen("é"), true), "\"\\u00e9\"");
+    assert_string_equal(quote("\xf0\x9f\x98\x80", 4, true), "\"\\U0001f600\"");
+    assert_string_equal(quote("\xff", 1, false), "\"\\xff\"");
+    assert_string_equal(quote("\xc2\xa0", 2, false), "\"\\u00a0\"");
+    assert_string_equal(quote("\xe2\x80\x8b", 3, false), "\"\\u200b\"");
+    assert_string_equal(quote("\xef\xbb\xbf", 3, false), "\"\\ufeff\"");
+    assert_string_equal(quote("\xed\xa0\x80", 3, false), "\"\\xed\\xa0\\x80\"");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fmt_value_scalars),
+        cmocka_unit_test(test_fmt_value_floats),
+        cmocka_unit_test(test_fmt_value_lists),
+        cmocka_unit_test(test_fmt_value_maps),
+        cmocka_unit_test(test_fmt_value_errors),
+        cmocka_unit_test(test_fmt_value_funcs_and_objects),
+        cmocka_unit_test(test_fmt_value_cycles),
+        cmocka_unit_test(test_fmt_printf_ints),
+        cmocka_unit_test(test_fmt_printf_floats),
+        cmocka_unit_test(test_fmt_printf_strings),
+        cmocka_unit_test(test_fmt_printf_runes),
+        cmocka_unit_test(test_fmt_printf_bools_nil_types),
+        cmocka_unit_test(test_fmt_printf_lists_maps),
+        cmocka_unit_test(test_fmt_printf_bad_args),
+        cmocka_unit_test(test_fmt_printf_star_and_index),
+        cmocka_unit_test(test_fmt_errorf),
+        cmocka_unit_test(test_fmt_module_sprintf),
+        cmocka_unit_test(test_fmt_sprint_spacing),
+        cmocka_unit_test(test_fmt_println),
+        cmocka_unit_test(test_fmt_sprint_identity),
+        cmocka_unit_test(test_fmt_ftoa_formats),
+        cmocka_unit_test(test_fmt_quote),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}

@@ -28,8 +28,9 @@
  * when dst is a local's register it writes dst only after every operand has
  * been read (`x = a && x` must not clobber x early), which `islocal` tells it.
  * Single-result instructions may name the same register as destination and
- * operand (`ADD r r k`), as in Lua; instructions with several results or that
- * can block (GETINDEX2, RECV, SELECT, RANGE) never overlap inputs and outputs.
+ * operand (`ADD r r k`), as in Lua, and UNPACK may unpack a list into the
+ * register holding it; instructions with several results or that can block
+ * (GETINDEX2, RECV, SELECT, RANGE) never overlap inputs and outputs.
  *
  * Conditions compile to jump code (a compare instruction and its JMP);
  * a JMP list is threaded through the JMPs' own offsets, as in Lua.
@@ -45,18 +46,22 @@
 #include "../vm/opcodes.h"
 #include "grammar.h"
 
-/* Limits, each for a reason: */
-#define MAX_NEST 400    /* tree depth the compiler recurses through; past it,
-                           an error instead of a C stack overflow (fuzzers
-                           nest brackets ten thousand deep) */
-#define MAX_KFIELD 256  /* field names reachable by the 8-bit K operand of
-                           GETFIELD/SETFIELD/BINDM: collected first into K */
-#define LIST_BATCH 50   /* list literal elements per NEWLIST/APPENDN: bounds
-                           the registers a long literal needs */
-#define MAP_BATCH 25    /* map literal pairs in the NEWMAP itself */
-#define MAX_FOLD_STR 65536 /* longest string constant folding builds */
-#define MAX_KBX 65535   /* 16-bit Bx: constants, protos, globals */
-#define IMM_MIN (-SC_BIAS)      /* sB/sC immediates: 8 bits, excess 127 */
+/* Limits, each for a reason:
+ *   MAX_NEST: tree depth the compiler recurses through. Past it, an error
+ *     instead of a C stack overflow (fuzzers nest brackets ten thousand
+ *     deep); long operator chains are walked with loops, not counted.
+ *   MAX_KFIELD: field names reachable by the 8-bit K operand of GETFIELD,
+ *     SETFIELD and BINDM; each function puts its field names first in K.
+ *   LIST_BATCH, MAP_BATCH: elements per NEWLIST/APPENDN and pairs in the
+ *     NEWMAP itself; they bound the registers a long literal needs.
+ *   MAX_FOLD_STR: the longest string constant folding builds. */
+#define MAX_NEST 400
+#define MAX_KFIELD 256
+#define LIST_BATCH 50
+#define MAP_BATCH 25
+#define MAX_FOLD_STR 65536
+#define MAX_KBX 65535      /* 16-bit Bx: constants, protos, globals */
+#define IMM_MIN (-SC_BIAS) /* sB/sC immediates: 8 bits, excess 127 */
 #define IMM_MAX (255 - SC_BIAS)
 #define NO_JUMP (-1)
 
@@ -193,19 +198,19 @@ typedef struct FuncRes FuncRes;
 typedef struct Var {
     VarKind kind;
     const char *name;
-    FuncRes *owner;  /* function whose scope declared it */
-    Node *decl;      /* the IDENT (or FUNCDECL) that declared it */
-    bool captured;   /* used by a function literal nested in owner */
-    bool assigned;   /* written after its declaration */
-    bool readonly;   /* a constant (folded or not) or a universe name */
-    int reg;         /* VK_LOCAL: set by code generation; -1 before */
-    int slot;        /* VK_GLOBAL */
-    Value cval;      /* the value, when it is a compile-time constant (a
-                        folded const, a universe value); V_UNDEF otherwise */
-    Node *cexpr;     /* a top-level const's expression, folded on demand */
-    int cstate;      /* 0 not folded yet, 1 folding (cycle guard), 2 done */
+    FuncRes *owner;     /* function whose scope declared it */
+    Node *decl;         /* the IDENT (or FUNCDECL) that declared it */
+    bool captured;      /* used by a function literal nested in owner */
+    bool assigned;      /* written after its declaration */
+    bool readonly;      /* a constant (folded or not) or a universe name */
+    int reg;            /* VK_LOCAL: set by code generation; -1 before */
+    int slot;           /* VK_GLOBAL */
+    Value cval;         /* the value, when it is a compile-time constant (a
+                           folded const, a universe value); V_UNDEF otherwise */
+    Node *cexpr;        /* a top-level const's expression, folded on demand */
+    int cstate;         /* 0 not folded yet, 1 folding (cycle guard), 2 done */
     struct Var *shadow; /* pass 1: the binding this one hides */
-    int depth;       /* pass 1: scope depth of the declaration */
+    int depth;          /* pass 1: scope depth of the declaration */
 } Var;
 
 /* What pass 1 learned about one function. */
@@ -280,7 +285,10 @@ static Var *node_var(Compiler *c, const Node *n)
     return pm_get(&c->nodes, n, &v) ? (Var *)(uintptr_t)v : NULL;
 }
 
-static bool is_blank(const char *s) { return s && s[0] == '_' && s[1] == 0; }
+static bool is_blank(const char *s)
+{
+    return s && s[0] == '_' && s[1] == 0;
+}
 
 /* Guard every recursion on the tree's shape. */
 static bool enter(Compiler *c, const Node *n)
@@ -295,7 +303,10 @@ static bool enter(Compiler *c, const Node *n)
     return true;
 }
 
-static void leave(Compiler *c) { c->nest--; }
+static void leave(Compiler *c)
+{
+    c->nest--;
+}
 
 /* Short source-like text of an expression, for messages. */
 static void describe_to(Buf *b, const Node *n, int depth)
@@ -357,12 +368,56 @@ static const char *describe(const Node *n)
     return b.data;
 }
 
+static bool is_arith_op(int op)
+{
+    switch (op) {
+    case TK_PLUS:
+    case TK_MINUS:
+    case TK_STAR:
+    case TK_SLASH:
+    case TK_PERCENT:
+    case TK_AMP:
+    case TK_PIPE:
+    case TK_CARET:
+    case TK_SHL:
+    case TK_SHR:
+    case TK_ANDNOT:
+        return true;
+    }
+    return false;
+}
+
+#define SPINE_MIN 16 /* chains longer than this are walked iteratively */
+
+/* The left spine of an arithmetic chain `a + b - c * ...` parsed left-deep:
+ * spine[0] is n, spine[i+1] is spine[i]->a. Generated code writes chains
+ * of thousands of terms, and walking them by recursion would hit the
+ * nesting limit (or the C stack), so every pass walks them with a loop. */
+static int arith_spine(Node *n, Node ***out)
+{
+    int len = 0;
+    for (Node *x = n; x && x->kind == N_BINARY && is_arith_op(x->op); x = x->a)
+        len++;
+    Node **sp = GC_MALLOC((size_t)(len + 1) * sizeof *sp);
+    int i = 0;
+    for (Node *x = n; i < len; x = x->a)
+        sp[i++] = x;
+    *out = sp;
+    return len;
+}
+
 /* ===================================================================== */
 /* Constant folding                                                       */
 /* ===================================================================== */
 
-static bool v_isnum(Value v) { return v_is_anyint(v) || v_is_anyfloat(v); }
-static double v_num(Value v) { return v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v); }
+static bool v_isnum(Value v)
+{
+    return v_is_anyint(v) || v_is_anyfloat(v);
+}
+static double v_num(Value v)
+{
+    return v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v);
+}
 
 static int str_cmp(ObjString *a, ObjString *b)
 {
@@ -534,6 +589,13 @@ static Value const_eval(Compiler *c, Node *n)
     uint64_t m;
     if (pm_get(&c->memo, n, &m))
         return (Value)m;
+    if (n->kind == N_BINARY && is_arith_op(n->op) && n->a && n->a->kind == N_BINARY &&
+        !pm_get(&c->memo, n->a, &m)) {
+        Node **sp;
+        int len = arith_spine(n, &sp);
+        for (int i = len - 1; len > SPINE_MIN && i > 0; i--)
+            const_eval(c, sp[i]); /* memoised: each finds its left operand done */
+    }
     if (!enter(c, n))
         return V_UNDEF;
     Value v = V_UNDEF;
@@ -592,13 +654,19 @@ static Value const_eval(Compiler *c, Node *n)
 }
 
 /* A constant that arithmetic and comparisons may use as an operand. */
-static bool is_foldable(Value v) { return v != V_UNDEF && (v_isnum(v) || v_is_str(v) || v_is_bool(v) || v == V_NIL); }
+static bool is_foldable(Value v)
+{
+    return v != V_UNDEF && (v_isnum(v) || v_is_str(v) || v_is_bool(v) || v == V_NIL);
+}
 
 /* ===================================================================== */
 /* Pass 1: resolution                                                     */
 /* ===================================================================== */
 
-static bool at_file_scope(Compiler *c) { return c->fn == c->mainres && c->depth == 0; }
+static bool at_file_scope(Compiler *c)
+{
+    return c->fn == c->mainres && c->depth == 0;
+}
 
 static int scope_open(Compiler *c)
 {
@@ -765,7 +833,10 @@ static void res_expr(Compiler *c, Node *n, const Node *parent);
 static void res_stmt(Compiler *c, Node *n, const char *label);
 static void res_func(Compiler *c, FuncInfo *fi, Node *at);
 
-static bool is_expr_kind(NodeKind k) { return k <= N_TYPEEXPR; }
+static bool is_expr_kind(NodeKind k)
+{
+    return k <= N_TYPEEXPR;
+}
 
 static bool is_binary_op(int op)
 {
@@ -901,6 +972,14 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         res_expr(c, n->a, n);
         break;
     case N_BINARY:
+        if (is_arith_op(n->op)) {
+            Node **sp;
+            int len = arith_spine(n, &sp);
+            res_expr(c, sp[len - 1]->a, sp[len - 1]);
+            for (int i = len - 1; i >= 0; i--)
+                res_expr(c, sp[i]->b, sp[i]);
+            break;
+        }
         if (!is_binary_op(n->op))
             err(c, n, "invalid binary operator");
         res_expr(c, n->a, n);
@@ -1551,6 +1630,11 @@ typedef struct FuncState {
     int nparams;
     bool variadic;
     bool full_regs, full_k, full_code; /* limit errors reported once */
+    /* Constant operands of loop conditions, loaded once before the loop
+     * (see for_stmt): expr_any finds them here. */
+    Node *pin_node[8];
+    int pin_reg[8];
+    int npins;
     uint8_t islocal[MAXREGS + 1]; /* register holds a live local */
 } FuncState;
 
@@ -1591,7 +1675,10 @@ static int emit_abc(FuncState *fs, OpCode op, int a, int b, int c)
     return emit(fs, MK_ABC(op, a & 0xFF, b & 0xFF, c & 0xFF));
 }
 
-static int emit_abx(FuncState *fs, OpCode op, int a, int bx) { return emit(fs, MK_ABx(op, a & 0xFF, bx & 0xFFFF)); }
+static int emit_abx(FuncState *fs, OpCode op, int a, int bx)
+{
+    return emit(fs, MK_ABx(op, a & 0xFF, bx & 0xFFFF));
+}
 
 static void set_line(FuncState *fs, const Node *n)
 {
@@ -1614,7 +1701,10 @@ static int alloc_regs(FuncState *fs, int n)
     return r;
 }
 
-static int alloc_reg(FuncState *fs) { return alloc_regs(fs, 1); }
+static int alloc_reg(FuncState *fs)
+{
+    return alloc_regs(fs, 1);
+}
 
 /* Leave a block: registers from `top` up are free, their locals dead. */
 static void free_to(FuncState *fs, int top)
@@ -1741,7 +1831,10 @@ static int add_k(FuncState *fs, Value v)
     return fs->nk++;
 }
 
-static int str_k(FuncState *fs, const char *s) { return add_k(fs, v_from_ptr(str_cstr(s))); }
+static int str_k(FuncState *fs, const char *s)
+{
+    return add_k(fs, v_from_ptr(str_cstr(s)));
+}
 
 /* K index of a field name for an 8-bit operand. The function's field names
  * went into K first, so this holds unless it uses over MAX_KFIELD names. */
@@ -1780,7 +1873,10 @@ static void load_const(FuncState *fs, Value v, int dst)
 
 /* ---- jumps ---- */
 
-static int emit_jump(FuncState *fs) { return emit(fs, MK_sJ(OP_JMP, NO_JUMP)); }
+static int emit_jump(FuncState *fs)
+{
+    return emit(fs, MK_sJ(OP_JMP, NO_JUMP));
+}
 
 /* The next jump in the list that pc belongs to. */
 static int jump_next(FuncState *fs, int pc)
@@ -1822,7 +1918,10 @@ static void jump_patch(FuncState *fs, int list, int dest)
     }
 }
 
-static void jump_here(FuncState *fs, int list) { jump_patch(fs, list, fs->ncode); }
+static void jump_here(FuncState *fs, int list)
+{
+    jump_patch(fs, list, fs->ncode);
+}
 
 /* Instructions that are followed by the JMP they may perform. */
 static bool is_test(OpCode op)
@@ -1997,6 +2096,9 @@ static int expr_any(FuncState *fs, Node *n)
     Var *v = plain_local(fs, n);
     if (v)
         return v->reg;
+    for (int i = fs->npins - 1; i >= 0; i--)
+        if (fs->pin_node[i] == n)
+            return fs->pin_reg[i];
     int r = alloc_reg(fs);
     expr_to(fs, n, r);
     return r;
@@ -2139,10 +2241,25 @@ static void binary_to(FuncState *fs, Node *n, int dst)
             break;
         }
         break;
-    default:
+    default: {
+        Node **sp;
+        int len = arith_spine(n, &sp);
+        if (len > SPINE_MIN) {
+            /* a long chain: accumulate left to right in one register */
+            int t = fs->islocal[dst] ? alloc_reg(fs) : dst;
+            expr_to(fs, sp[len - 1]->a, t);
+            for (int i = len - 1; i >= 0; i--) {
+                set_line(fs, sp[i]);
+                arith_rr(fs, t, sp[i]->op, t, sp[i]->b);
+            }
+            if (t != dst)
+                emit_abc(fs, OP_MOVE, dst, t, 0);
+            break;
+        }
         ra = expr_hint(fs, n->a, dst);
         arith_rr(fs, dst, n->op, ra, n->b);
         break;
+    }
     }
     free_to(fs, top);
 }
@@ -2236,7 +2353,10 @@ static bool is_len_call(FuncState *fs, Node *n)
     return v && v->kind == VK_UNIVERSE && v->name && strcmp(v->name, "len") == 0;
 }
 
-static bool is_multi_call(FuncState *fs, Node *n) { return n && n->kind == N_CALL && !is_len_call(fs, n); }
+static bool is_multi_call(FuncState *fs, Node *n)
+{
+    return n && n->kind == N_CALL && !is_len_call(fs, n);
+}
 
 static void call_to(FuncState *fs, Node *n, int dst)
 {
@@ -2305,7 +2425,7 @@ static void expr_to(FuncState *fs, Node *n, int dst)
     }
     case N_FIELD: {
         Var *v = node_var(c, n);
-        if (v) { /* a module member that is not a constant (cannot happen) */
+        if (v) { /* a module member: const_eval loaded it above already */
             var_load(fs, v, dst);
             break;
         }
@@ -2682,10 +2802,20 @@ static void compound_stmt(FuncState *fs, Node *lhs, int tok, Node *rhs, int imm)
         t = alloc_reg(fs);
         lv_load(fs, &lv, t);
     }
-    if (rhs)
+    /* A map entry that is missing reads as nil; Go's `m[k]++` and
+     * `m[k] += v` start from the zero value instead. */
+    bool entry = !v && (lv.kind == LV_INDEX || lv.kind == LV_FIELD);
+    if (rhs && entry) {
+        int rb = expr_any(fs, rhs);
+        emit_abc(fs, OP_NILZERO, t, rb, 0);
+        emit_abc(fs, arith_op(tok), t, t, rb);
+    } else if (rhs) {
         arith_rr(fs, t, tok, t, rhs);
-    else
+    } else {
+        if (entry)
+            emit_abc(fs, OP_NILZERO, t, 0, 1);
         emit_abc(fs, OP_ADDI, t, t, imm + SC_BIAS); /* x++ / x-- */
+    }
     if (!v)
         lv_store(fs, &lv, t);
     free_to(fs, top);
@@ -2706,7 +2836,7 @@ static bool type_is(TypeRef t, const char *const *names)
 /* The zero value of a `var x T` into dst. */
 static void zero_to(FuncState *fs, TypeRef t, int dst)
 {
-    static const char *const ints[] = {"int",   "int8",   "int16",  "int32",   "int64", "uint", "uint8",
+    static const char *const ints[] = {"int",    "int8",   "int16",  "int32",   "int64", "uint", "uint8",
                                        "uint16", "uint32", "uint64", "uintptr", "byte",  "rune", NULL};
     static const char *const floats[] = {"float32", "float64", NULL};
     if (!t || !*t) {
@@ -2887,6 +3017,30 @@ static void if_stmt(FuncState *fs, Node *n)
     free_to(fs, top);
 }
 
+/* `i < 1000000`: a constant that no immediate form takes (there is no
+ * LTK) would be reloaded on every iteration; load it once before the loop
+ * into a register the loop keeps. */
+static void pin_bound(FuncState *fs, Node *cond)
+{
+    if (!cond || cond->kind != N_BINARY || fs->npins >= 8)
+        return;
+    if (cond->op != TK_LT && cond->op != TK_LE && cond->op != TK_GT && cond->op != TK_GE)
+        return;
+    Value ka = const_eval(fs->c, cond->a), kb = const_eval(fs->c, cond->b);
+    if ((ka == V_UNDEF) == (kb == V_UNDEF))
+        return; /* no constant side, or nothing to compare at run time */
+    Node *side = ka != V_UNDEF ? cond->a : cond->b;
+    Value k = ka != V_UNDEF ? ka : kb;
+    int imm;
+    if (!is_foldable(k) || int_imm(k, &imm))
+        return;
+    int r = alloc_reg(fs);
+    load_const(fs, k, r);
+    fs->pin_node[fs->npins] = side;
+    fs->pin_reg[fs->npins] = r;
+    fs->npins++;
+}
+
 /* for init; cond; post { body }, with the test at the bottom:
  *       init
  *       JMP test
@@ -2903,6 +3057,9 @@ static void for_stmt(FuncState *fs, Node *n, const char *label)
     brk_push(fs, &b, BK_LOOP, label);
     Value k = const_eval(c, n->a);
     bool forever = !n->a || k == V_TRUE;
+    int npins = fs->npins;
+    if (!forever)
+        pin_bound(fs, n->a);
     int jtest = forever ? NO_JUMP : emit_jump(fs);
     int body = fs->ncode;
     block(fs, n->body);
@@ -2933,6 +3090,7 @@ static void for_stmt(FuncState *fs, Node *n, const char *label)
     }
     jump_here(fs, b.breaks);
     fs->brk = b.prev;
+    fs->npins = npins;
     free_to(fs, top);
 }
 
@@ -3447,7 +3605,8 @@ static ObjProto *gen_main(Compiler *c, Node *file)
             if (!v || v->kind != VK_GLOBAL)
                 continue;
             int r = alloc_reg(fs);
-            emit_abx(fs, OP_CLOSURE, r, func_proto(fs, s->func, gc_sprintf("main.%s", s->name), s->line, false));
+            emit_abx(fs, OP_CLOSURE, r,
+                     func_proto(fs, s->func, gc_sprintf("main.%s", s->name), s->line, false));
             emit_abx(fs, OP_SETGLOBAL, r, v->slot);
             free_to(fs, r);
         } else if (s->kind == N_CONST) {

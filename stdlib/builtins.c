@@ -9,9 +9,9 @@
 #include "stdlib.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "../vm/chan.h"
-#include <string.h>
 
 /* Elements make([]T, n) will allocate at most: far beyond any heap we run
  * in, small enough that n * sizeof(Value) cannot overflow. */
@@ -28,6 +28,8 @@ static const char *repr(Value v)
         fmt_value(&b, v);
     if (b.len > 48) {
         b.len = 45;
+        while (b.len > 0 && (b.data[b.len] & 0xC0) == 0x80)
+            b.len--; /* cut at a rune boundary */
         buf_adds(&b, "...");
     }
     return b.data;
@@ -41,7 +43,8 @@ static int bi_print(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    fmt_print(&b, args, nargs);
+    if (fmt_print(t, &b, args, nargs) < 0)
+        return -1;
     rt_write_out(t->rt, b.data, b.len); /* one write per call */
     return 0;
 }
@@ -50,7 +53,8 @@ static int bi_println(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    fmt_println(&b, args, nargs);
+    if (fmt_println(t, &b, args, nargs) < 0)
+        return -1;
     rt_write_out(t->rt, b.data, b.len);
     return 0;
 }
@@ -137,7 +141,7 @@ static int bi_delete(Thread *t, Value *args, int nargs, Value *rets)
     case MAP_BADKEY:
         return vm_panicf(t, E_BAD_MAP_KEY, v_type_name(args[1]));
     case MAP_CONCURRENT:
-        csp_fatal("concurrent map writes");
+        vm_fatal_error(t, "concurrent map writes");
     }
     return 0;
 }
@@ -217,7 +221,10 @@ static int bi_close(Thread *t, Value *args, int nargs, Value *rets)
 /* panics                                                                  */
 /* ====================================================================== */
 
-static int bi_panic(Thread *t, Value *args, int nargs, Value *rets) { return vm_panic(t, args[0]); }
+static int bi_panic(Thread *t, Value *args, int nargs, Value *rets)
+{
+    return vm_panic(t, args[0]);
+}
 
 static int bi_recover(Thread *t, Value *args, int nargs, Value *rets)
 {
@@ -231,7 +238,8 @@ static int bi_recover(Thread *t, Value *args, int nargs, Value *rets)
 
 /* type() names as strings, made once: type(x) == "int" in a loop should
  * not allocate. Read-only after builtins_init. */
-static const char *const type_names[] = {"nil", "bool", "int", "float", "string", "list", "map", "func", "chan", "error"};
+static const char *const type_names[] = {"nil",  "bool", "int",  "float", "string",
+                                         "list", "map",  "func", "chan",  "error"};
 static Value type_strs[sizeof type_names / sizeof type_names[0]];
 
 static int bi_type(Thread *t, Value *args, int nargs, Value *rets)
@@ -249,6 +257,14 @@ static int bi_type(Thread *t, Value *args, int nargs, Value *rets)
 
 static int bi_str(Thread *t, Value *args, int nargs, Value *rets)
 {
+    if (v_is_obj(args[0], OBJ_OBJECT)) {
+        Buf b; /* an object's String() needs the thread */
+        buf_init(&b);
+        if (fmt_print(t, &b, args, 1) < 0)
+            return -1;
+        rets[0] = v_from_ptr(buf_to_str(&b));
+        return 1;
+    }
     rets[0] = v_from_ptr(fmt_sprint(args[0]));
     return 1;
 }
@@ -363,14 +379,14 @@ static int bi_int(Thread *t, Value *args, int nargs, Value *rets)
 }
 
 /* Sized conversions wrap, as Go's do at run time. */
-#define SIZED(fname, goname, ctype)                                            \
-    static int fname(Thread *t, Value *args, int nargs, Value *rets)           \
-    {                                                                          \
-        int64_t i;                                                             \
-        if (!to_int(t, args[0], goname, &i))                                   \
-            return -1;                                                         \
-        rets[0] = v_int_small((ctype)i);                                       \
-        return 1;                                                              \
+#define SIZED(fname, goname, ctype)                                                                          \
+    static int fname(Thread *t, Value *args, int nargs, Value *rets)                                         \
+    {                                                                                                        \
+        int64_t i;                                                                                           \
+        if (!to_int(t, args[0], goname, &i))                                                                 \
+            return -1;                                                                                       \
+        rets[0] = v_int_small((ctype)i);                                                                     \
+        return 1;                                                                                            \
     }
 SIZED(bi_int32, "int32", int32_t)
 SIZED(bi_int16, "int16", int16_t)
@@ -449,14 +465,23 @@ static int min_max(Thread *t, Value *args, int nargs, Value *rets, bool want_max
     return 1;
 }
 
-static int bi_min(Thread *t, Value *args, int nargs, Value *rets) { return min_max(t, args, nargs, rets, false); }
-static int bi_max(Thread *t, Value *args, int nargs, Value *rets) { return min_max(t, args, nargs, rets, true); }
+static int bi_min(Thread *t, Value *args, int nargs, Value *rets)
+{
+    return min_max(t, args, nargs, rets, false);
+}
+static int bi_max(Thread *t, Value *args, int nargs, Value *rets)
+{
+    return min_max(t, args, nargs, rets, true);
+}
 
 /* ====================================================================== */
 /* make, new and zero values                                               */
 /* ====================================================================== */
 
-static bool is_word(const char *s, size_t n, const char *w) { return strlen(w) == n && memcmp(s, w, n) == 0; }
+static bool is_word(const char *s, size_t n, const char *w)
+{
+    return strlen(w) == n && memcmp(s, w, n) == 0;
+}
 
 int stdlib_zero_value(Thread *t, const char *type, size_t n, Value *out)
 {
@@ -464,8 +489,9 @@ int stdlib_zero_value(Thread *t, const char *type, size_t n, Value *out)
         type++, n--;
     while (n && (type[n - 1] == ' ' || type[n - 1] == '\t'))
         n--;
-    static const char *const ints[] = {"int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16",
-                                       "uint32", "uint64", "uintptr", "byte", "rune", "time.Duration"};
+    static const char *const ints[] = {"int",     "int8",  "int16",  "int32",        "int64",
+                                       "uint",    "uint8", "uint16", "uint32",       "uint64",
+                                       "uintptr", "byte",  "rune",   "time.Duration"};
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (is_word(type, n, ints[i])) {
             *out = v_int_small(0);

@@ -12,16 +12,22 @@
  *   - a list or map that contains itself prints [...] / map[...] where it
  *     recurs, and nesting deeper than FMT_MAX_DEPTH prints the same, so
  *     formatting never recurses without bound;
- *   - native objects print as their class name and braces: sync.Mutex{}.
+ *   - a native object prints through its class's String() method when it
+ *     has one (Go's Stringer; the printer must be given the thread), else
+ *     as its class name and braces: sync.Mutex{}.
  *
  * Floats: Go prints the shortest decimal that reads back as the same
- * double. We find it by asking C for 1, 2, ... 17 significant digits
- * (correctly rounded, "%.*e") until strtod returns the same double, then
- * lay the digits out as Go's strconv does (formatDigits, fmtE, fmtF).
- * Fixed precisions (%.2f, %.3e, %.4g) take correctly rounded digits from C
- * too; Go's are also exact, so the two agree.
+ * double (the closest such if several). We ask C for correctly rounded
+ * digits ("%.*e") and strtod whether they read back: 15 digits first (at
+ * most one decimal that short can, so trailing zeros stripped give the
+ * shortest), then 16 (or its neighbour toward the value), then 17, which
+ * always do; see digits_shortest. The digits are then laid out as Go's
+ * strconv does (formatDigits, fmtE, fmtF). Fixed precisions (%.2f, %.3e,
+ * %.4g) take correctly rounded digits from C too; Go's are also exact, so
+ * the two agree. A million random doubles and floats print as Go's.
  *
- * Nothing here has global state: every function is safe on any thread.
+ * No mutable global state (one lazily made constant string): every
+ * function is safe on any thread.
  */
 #include "stdlib.h"
 
@@ -90,7 +96,10 @@ bad:
     return 1;
 }
 
-bool utf8_valid_rune(int64_t r) { return (r >= 0 && r < 0xD800) || (r > 0xDFFF && r <= 0x10FFFF); }
+bool utf8_valid_rune(int64_t r)
+{
+    return (r >= 0 && r < 0xD800) || (r > 0xDFFF && r <= 0x10FFFF);
+}
 
 int utf8_encode(char *out, int64_t r)
 {
@@ -140,8 +149,20 @@ size_t utf8_count(const char *s, size_t n)
 bool unicode_is_space(int32_t r)
 {
     switch (r) {
-    case '\t': case '\n': case '\v': case '\f': case '\r': case ' ': case 0x85: case 0xA0:
-    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case ' ':
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
         return true;
     }
     return r >= 0x2000 && r <= 0x200A;
@@ -161,11 +182,10 @@ bool unicode_is_print(int32_t r)
         return r >= 0xA1 && r != 0xAD;
     }
     static const int32_t notprint[][2] = {
-        {0x0600, 0x0605}, {0x061C, 0x061C}, {0x06DD, 0x06DD}, {0x070F, 0x070F},
-        {0x08E2, 0x08E2}, {0x1680, 0x1680}, {0x180E, 0x180E}, {0x2000, 0x200F},
-        {0x2028, 0x202F}, {0x205F, 0x206F}, {0x3000, 0x3000}, {0xD7FC, 0xF8FF},
-        {0xFDD0, 0xFDEF}, {0xFEFF, 0xFEFF}, {0xFFF0, 0xFFFB}, {0xFFFE, 0xFFFF},
-        {0x110BD, 0x110BD}, {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3},
+        {0x0600, 0x0605},   {0x061C, 0x061C},    {0x06DD, 0x06DD},   {0x070F, 0x070F},   {0x08E2, 0x08E2},
+        {0x1680, 0x1680},   {0x180E, 0x180E},    {0x2000, 0x200F},   {0x2028, 0x202F},   {0x205F, 0x206F},
+        {0x3000, 0x3000},   {0xD7FC, 0xF8FF},    {0xFDD0, 0xFDEF},   {0xFEFF, 0xFEFF},   {0xFFF0, 0xFFFB},
+        {0xFFFE, 0xFFFF},   {0x110BD, 0x110BD},  {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3},
         {0x1D173, 0x1D17A}, {0xE0000, 0x10FFFF},
     };
     for (size_t i = 0; i < sizeof notprint / sizeof notprint[0]; i++) {
@@ -198,13 +218,27 @@ static void escape_rune(Buf *b, int32_t r, char quote, bool ascii_only)
         return;
     }
     switch (r) {
-    case '\a': buf_adds(b, "\\a"); return;
-    case '\b': buf_adds(b, "\\b"); return;
-    case '\f': buf_adds(b, "\\f"); return;
-    case '\n': buf_adds(b, "\\n"); return;
-    case '\r': buf_adds(b, "\\r"); return;
-    case '\t': buf_adds(b, "\\t"); return;
-    case '\v': buf_adds(b, "\\v"); return;
+    case '\a':
+        buf_adds(b, "\\a");
+        return;
+    case '\b':
+        buf_adds(b, "\\b");
+        return;
+    case '\f':
+        buf_adds(b, "\\f");
+        return;
+    case '\n':
+        buf_adds(b, "\\n");
+        return;
+    case '\r':
+        buf_adds(b, "\\r");
+        return;
+    case '\t':
+        buf_adds(b, "\\t");
+        return;
+    case '\v':
+        buf_adds(b, "\\v");
+        return;
     }
     if (r < ' ' || r == 0x7F)
         add_hex(b, "\\x", (uint32_t)r, 2);
@@ -604,7 +638,10 @@ void fmt_ftoa(Buf *b, double v, int fmtc, int prec, int bitsize)
     format_digits(b, false, neg, &dg, prec, fmtc);
 }
 
-void fmt_float(Buf *b, double d) { fmt_ftoa(b, d, 'g', -1, 64); }
+void fmt_float(Buf *b, double d)
+{
+    fmt_ftoa(b, d, 'g', -1, 64);
+}
 
 /* ====================================================================== */
 /* The printer state (Go's pp and fmt)                                     */
@@ -612,20 +649,23 @@ void fmt_float(Buf *b, double d) { fmt_ftoa(b, d, 'g', -1, 64); }
 
 typedef struct Fmt {
     Buf *b;
+    Thread *t;   /* for String methods of native objects; NULL: none */
+    bool failed; /* a String method panicked (recorded in t) */
     bool wid_present, prec_present;
     bool minus, plus, sharp, space, zero;
     bool plus_v, sharp_v; /* %+v, %#v */
     int wid, prec;
-    bool wrap_errs;  /* fmt.Errorf: %w is allowed (once) */
-    bool wrapped;    /* a %w was used */
-    int depth;       /* containers being printed ... */
+    bool wrap_errs;                  /* fmt.Errorf: %w is allowed (once) */
+    bool wrapped;                    /* a %w was used */
+    int depth;                       /* containers being printed ... */
     const void *path[FMT_MAX_DEPTH]; /* ... and which, to spot cycles */
 } Fmt;
 
-static void fmt_init(Fmt *f, Buf *b)
+static void fmt_init(Fmt *f, Buf *b, Thread *t)
 {
     memset(f, 0, sizeof *f);
     f->b = b;
+    f->t = t;
 }
 
 static void clear_flags(Fmt *f)
@@ -663,7 +703,10 @@ static void pad(Fmt *f, const char *s, size_t n)
     }
 }
 
-static void pad_str(Fmt *f, const char *s) { pad(f, s, strlen(s)); }
+static void pad_str(Fmt *f, const char *s)
+{
+    pad(f, s, strlen(s));
+}
 
 /* Pad without zeros (Go clears f.zero around several of these). */
 static void pad_spaces(Fmt *f, const char *s, size_t n)
@@ -1202,6 +1245,41 @@ static void print_map(Fmt *f, ObjMap *m, int verb)
     f->depth--;
 }
 
+/* A native object: its String() if its class has one (Go's Stringer, for
+ * the verbs that take strings), else its class name and braces. */
+static void print_object(Fmt *f, Value v, int verb)
+{
+    static ObjString *string_name; /* "String", made on first use */
+    bool stringish = verb == 'v' || verb == 's' || verb == 'x' || verb == 'X' || verb == 'q';
+    if (f->t && !f->failed && stringish && !f->sharp_v) {
+        ObjString *name = __atomic_load_n(&string_name, __ATOMIC_ACQUIRE);
+        if (!name) {
+            /* Racing first uses each store an equal string: harmless. */
+            name = str_cstr("String");
+            __atomic_store_n(&string_name, name, __ATOMIC_RELEASE);
+        }
+        ObjNative *m = class_method(((ObjObject *)v_ptr(v))->cls, name);
+        if (m) {
+            Value self = v;
+            Value rets[NATIVE_MAX_RETS];
+            int n = m->fn(f->t, &self, 1, rets);
+            if (n < 0) {
+                f->failed = true; /* the panic stays recorded in t */
+                return;
+            }
+            if (n >= 1 && v_is_str(rets[0])) {
+                fmt_string(f, rets[0], v_str(rets[0])->data, v_str(rets[0])->len, verb);
+                return;
+            }
+        }
+    }
+    Buf b;
+    buf_init(&b);
+    buf_adds(&b, v_type_name(v));
+    buf_adds(&b, "{}");
+    pad(f, b.data, b.len);
+}
+
 static void print_value(Fmt *f, Value v, int verb)
 {
     if (v_is_nil(v)) {
@@ -1264,14 +1342,9 @@ static void print_value(Fmt *f, Value v, int verb)
     case OBJ_CHAN:
         fmt_pointer(f, v, verb);
         return;
-    case OBJ_OBJECT: {
-        Buf b;
-        buf_init(&b);
-        buf_adds(&b, v_type_name(v));
-        buf_adds(&b, "{}");
-        pad(f, b.data, b.len);
+    case OBJ_OBJECT:
+        print_object(f, v, verb);
         return;
-    }
     case OBJ_MODULE: {
         Buf b;
         buf_init(&b);
@@ -1323,10 +1396,10 @@ static void print_arg(Fmt *f, Value v, int verb)
 /* Print, Println, Printf                                                  */
 /* ====================================================================== */
 
-void fmt_print(Buf *b, const Value *args, int nargs)
+int fmt_print(Thread *t, Buf *b, const Value *args, int nargs)
 {
     Fmt f;
-    fmt_init(&f, b);
+    fmt_init(&f, b, t);
     bool prev_string = false;
     for (int i = 0; i < nargs; i++) {
         bool is_string = v_is_str(args[i]);
@@ -1336,35 +1409,52 @@ void fmt_print(Buf *b, const Value *args, int nargs)
         print_arg(&f, args[i], 'v');
         prev_string = is_string;
     }
+    return f.failed ? -1 : 0;
 }
 
-void fmt_println(Buf *b, const Value *args, int nargs)
+int fmt_println(Thread *t, Buf *b, const Value *args, int nargs)
 {
     Fmt f;
-    fmt_init(&f, b);
+    fmt_init(&f, b, t);
     for (int i = 0; i < nargs; i++) {
         if (i > 0)
             buf_addc(b, ' ');
         print_arg(&f, args[i], 'v');
     }
     buf_addc(b, '\n');
+    return f.failed ? -1 : 0;
 }
 
 void fmt_value(Buf *b, Value v)
 {
     Fmt f;
-    fmt_init(&f, b);
+    fmt_init(&f, b, NULL);
     print_arg(&f, v, 'v');
+}
+
+/* Decimal text of i, written backwards ending at end; returns its start.
+ * str(i) is hot (map keys built from ints), so this skips printf. */
+char *fmt_itoa(char *end, int64_t i)
+{
+    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    char *p = end;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (i < 0)
+        *--p = '-';
+    return p;
 }
 
 ObjString *fmt_sprint(Value v)
 {
     if (v_is_str(v))
         return v_str(v);
-    if (v_is_int(v)) {
+    if (v_is_anyint(v)) {
         char tmp[24];
-        int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v_int(v));
-        return str_new(tmp, (size_t)n);
+        char *p = fmt_itoa(tmp + sizeof tmp, v_anyint(v));
+        return str_new(p, (size_t)(tmp + sizeof tmp - p));
     }
     Buf b;
     buf_init(&b);
@@ -1393,8 +1483,8 @@ static bool parse_num(const char *s, size_t *i, size_t end, int *out)
 }
 
 typedef struct ArgState {
-    int argnum;      /* next operand */
-    bool reordered;  /* an explicit index was used: don't report EXTRA */
+    int argnum;     /* next operand */
+    bool reordered; /* an explicit index was used: don't report EXTRA */
     bool good_argnum;
 } ArgState;
 
@@ -1608,9 +1698,9 @@ static void do_printf(Fmt *f, const char *s, size_t end, const Value *args, int 
 int fmt_format(Thread *t, Buf *b, const char *fmt, size_t fmtlen, const Value *args, int nargs)
 {
     Fmt f;
-    fmt_init(&f, b);
+    fmt_init(&f, b, t);
     do_printf(&f, fmt, fmtlen, args, nargs);
-    return 0;
+    return f.failed ? -1 : 0;
 }
 
 /* ====================================================================== */
@@ -1624,7 +1714,8 @@ int fmt_n_print(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    fmt_print(&b, args, nargs);
+    if (fmt_print(t, &b, args, nargs) < 0)
+        return -1;
     rt_write_out(t->rt, b.data, b.len);
     return 0;
 }
@@ -1633,28 +1724,31 @@ int fmt_n_println(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    fmt_println(&b, args, nargs);
+    if (fmt_println(t, &b, args, nargs) < 0)
+        return -1;
     rt_write_out(t->rt, b.data, b.len);
     return 0;
 }
 
-static bool format_arg(Thread *t, const char *fname, Value *args, int nargs, Buf *b, bool wrap_errs)
+/* Printf's engine on args[fi] (the format) and the operands after it;
+ * false after a panic. */
+static bool format_arg(Thread *t, const char *fname, Value *args, int fi, int nargs, Buf *b, bool wrap_errs)
 {
     ObjString *fs;
-    if (!vm_check_str(t, fname, args, 0, &fs))
+    if (!vm_check_str(t, fname, args, fi, &fs))
         return false;
     Fmt f;
-    fmt_init(&f, b);
+    fmt_init(&f, b, t);
     f.wrap_errs = wrap_errs;
-    do_printf(&f, fs->data, fs->len, args + 1, nargs - 1);
-    return true;
+    do_printf(&f, fs->data, fs->len, args + fi + 1, nargs - fi - 1);
+    return !f.failed;
 }
 
 int fmt_n_printf(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    if (!format_arg(t, "fmt.Printf", args, nargs, &b, false))
+    if (!format_arg(t, "fmt.Printf", args, 0, nargs, &b, false))
         return -1;
     rt_write_out(t->rt, b.data, b.len);
     return 0;
@@ -1664,7 +1758,7 @@ int fmt_n_sprintf(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    if (!format_arg(t, "fmt.Sprintf", args, nargs, &b, false))
+    if (!format_arg(t, "fmt.Sprintf", args, 0, nargs, &b, false))
         return -1;
     rets[0] = v_from_ptr(buf_to_str(&b));
     return 1;
@@ -1672,13 +1766,14 @@ int fmt_n_sprintf(Thread *t, Value *args, int nargs, Value *rets)
 
 int fmt_n_sprint(Thread *t, Value *args, int nargs, Value *rets)
 {
-    if (nargs == 1) {
+    if (nargs == 1 && !v_is_obj(args[0], OBJ_OBJECT)) {
         rets[0] = v_from_ptr(fmt_sprint(args[0]));
         return 1;
     }
     Buf b;
     buf_init(&b);
-    fmt_print(&b, args, nargs);
+    if (fmt_print(t, &b, args, nargs) < 0)
+        return -1;
     rets[0] = v_from_ptr(buf_to_str(&b));
     return 1;
 }
@@ -1687,7 +1782,8 @@ int fmt_n_sprintln(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    fmt_println(&b, args, nargs);
+    if (fmt_println(t, &b, args, nargs) < 0)
+        return -1;
     rets[0] = v_from_ptr(buf_to_str(&b));
     return 1;
 }
@@ -1696,7 +1792,7 @@ int fmt_n_errorf(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    if (!format_arg(t, "fmt.Errorf", args, nargs, &b, true))
+    if (!format_arg(t, "fmt.Errorf", args, 0, nargs, &b, true))
         return -1;
     rets[0] = v_from_ptr(error_new(buf_to_str(&b), false));
     return 1;
@@ -1720,7 +1816,8 @@ int fmt_n_fprint(Thread *t, Value *args, int nargs, Value *rets)
     Buf b;
     buf_init(&b);
     Value w = args[0];
-    fmt_print(&b, args + 1, nargs - 1);
+    if (fmt_print(t, &b, args + 1, nargs - 1) < 0)
+        return -1;
     return fwrite_to(t, "fmt.Fprint", w, &b);
 }
 
@@ -1729,7 +1826,8 @@ int fmt_n_fprintln(Thread *t, Value *args, int nargs, Value *rets)
     Buf b;
     buf_init(&b);
     Value w = args[0];
-    fmt_println(&b, args + 1, nargs - 1);
+    if (fmt_println(t, &b, args + 1, nargs - 1) < 0)
+        return -1;
     return fwrite_to(t, "fmt.Fprintln", w, &b);
 }
 
@@ -1738,7 +1836,7 @@ int fmt_n_fprintf(Thread *t, Value *args, int nargs, Value *rets)
     Buf b;
     buf_init(&b);
     Value w = args[0];
-    if (!format_arg(t, "fmt.Fprintf", args + 1, nargs - 1, &b, false))
+    if (!format_arg(t, "fmt.Fprintf", args, 1, nargs, &b, false))
         return -1;
     return fwrite_to(t, "fmt.Fprintf", w, &b);
 }

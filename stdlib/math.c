@@ -12,57 +12,69 @@
 #include <stdint.h>
 #include <string.h>
 
-#define NUM_ARG(i, name, var)                                                  \
-    double var;                                                                \
-    if (!vm_check_num(t, name, args, i, &var))                                 \
+/* The unbraced if ends a declaration macro, which clang-format mangles. */
+/* clang-format off */
+#define NUM_ARG(i, name, var)                                                                                \
+    double var;                                                                                              \
+    if (!vm_check_num(t, name, args, i, &var))                                                               \
         return -1
+/* clang-format on */
 
 /* One-argument functions that are C's under the same semantics. */
-#define MATH_FUNCS1(X)                                                         \
-    X(sqrt, Sqrt, sqrt)                                                        \
-    X(abs, Abs, fabs)                                                          \
-    X(floor, Floor, floor)                                                     \
-    X(ceil, Ceil, ceil)                                                        \
-    X(trunc, Trunc, trunc)                                                     \
-    X(round, Round, round)                                                     \
-    X(round_to_even, RoundToEven, nearbyint)                                   \
-    X(log, Log, log)                                                           \
-    X(log2, Log2, log2)                                                        \
-    X(log10, Log10, log10)                                                     \
-    X(log1p, Log1p, log1p)                                                     \
-    X(exp, Exp, exp)                                                           \
-    X(exp2, Exp2, exp2)                                                        \
-    X(expm1, Expm1, expm1)                                                     \
-    X(sin, Sin, sin)                                                           \
-    X(cos, Cos, cos)                                                           \
-    X(tan, Tan, tan)                                                           \
-    X(asin, Asin, asin)                                                        \
-    X(acos, Acos, acos)                                                        \
-    X(atan, Atan, atan)                                                        \
-    X(sinh, Sinh, sinh)                                                        \
-    X(cosh, Cosh, cosh)                                                        \
-    X(tanh, Tanh, tanh)                                                        \
-    X(asinh, Asinh, asinh)                                                     \
-    X(acosh, Acosh, acosh)                                                     \
-    X(atanh, Atanh, atanh)                                                     \
-    X(cbrt, Cbrt, cbrt)                                                        \
-    X(erf, Erf, erf)                                                           \
-    X(erfc, Erfc, erfc)                                                        \
+#define MATH_FUNCS1(X)                                                                                       \
+    X(sqrt, Sqrt, sqrt)                                                                                      \
+    X(abs, Abs, fabs)                                                                                        \
+    X(floor, Floor, floor)                                                                                   \
+    X(ceil, Ceil, ceil)                                                                                      \
+    X(trunc, Trunc, trunc)                                                                                   \
+    X(round, Round, round)                                                                                   \
+    X(round_to_even, RoundToEven, nearbyint)                                                                 \
+    X(log, Log, log)                                                                                         \
+    X(log2, Log2, log2)                                                                                      \
+    X(log10, Log10, log10)                                                                                   \
+    X(log1p, Log1p, log1p)                                                                                   \
+    X(exp, Exp, exp)                                                                                         \
+    X(exp2, Exp2, exp2)                                                                                      \
+    X(expm1, Expm1, expm1)                                                                                   \
+    X(sin, Sin, sin)                                                                                         \
+    X(cos, Cos, cos)                                                                                         \
+    X(tan, Tan, tan)                                                                                         \
+    X(asin, Asin, asin)                                                                                      \
+    X(acos, Acos, acos)                                                                                      \
+    X(atan, Atan, atan)                                                                                      \
+    X(sinh, Sinh, sinh)                                                                                      \
+    X(cosh, Cosh, cosh)                                                                                      \
+    X(tanh, Tanh, tanh)                                                                                      \
+    X(asinh, Asinh, asinh)                                                                                   \
+    X(acosh, Acosh, acosh)                                                                                   \
+    X(atanh, Atanh, atanh)                                                                                   \
+    X(cbrt, Cbrt, cbrt)                                                                                      \
+    X(erf, Erf, erf)                                                                                         \
+    X(erfc, Erfc, erfc)                                                                                      \
     X(gamma, Gamma, tgamma)
 
-#define X(cname, goname, cfn)                                                  \
-    int math_n_##cname(Thread *t, Value *args, int nargs, Value *rets)         \
-    {                                                                          \
-        NUM_ARG(0, "math." #goname, x);                                        \
-        rets[0] = v_make_float(cfn(x));                                        \
-        return 1;                                                              \
+#define X(cname, goname, cfn)                                                                                \
+    int math_n_##cname(Thread *t, Value *args, int nargs, Value *rets)                                       \
+    {                                                                                                        \
+        NUM_ARG(0, "math." #goname, x);                                                                      \
+        rets[0] = v_make_float(cfn(x));                                                                      \
+        return 1;                                                                                            \
     }
 MATH_FUNCS1(X)
 #undef X
 
-static double go_pow(double x, double y) { return pow(x, y); }
-static double go_mod(double x, double y) { return fmod(x, y); }
-static double go_remainder(double x, double y) { return remainder(x, y); }
+static double go_pow(double x, double y)
+{
+    return pow(x, y);
+}
+static double go_mod(double x, double y)
+{
+    return fmod(x, y);
+}
+static double go_remainder(double x, double y)
+{
+    return remainder(x, y);
+}
 static double go_dim(double x, double y)
 {
     if (isnan(x) || isnan(y))
@@ -97,24 +109,24 @@ static double go_min(double x, double y)
 }
 
 /* Two-argument functions. */
-#define MATH_FUNCS2(X)                                                         \
-    X(pow, Pow, go_pow)                                                        \
-    X(atan2, Atan2, atan2)                                                     \
-    X(hypot, Hypot, hypot)                                                     \
-    X(mod, Mod, go_mod)                                                        \
-    X(remainder, Remainder, go_remainder)                                      \
-    X(max, Max, go_max)                                                        \
-    X(min, Min, go_min)                                                        \
-    X(dim, Dim, go_dim)                                                        \
+#define MATH_FUNCS2(X)                                                                                       \
+    X(pow, Pow, go_pow)                                                                                      \
+    X(atan2, Atan2, atan2)                                                                                   \
+    X(hypot, Hypot, hypot)                                                                                   \
+    X(mod, Mod, go_mod)                                                                                      \
+    X(remainder, Remainder, go_remainder)                                                                    \
+    X(max, Max, go_max)                                                                                      \
+    X(min, Min, go_min)                                                                                      \
+    X(dim, Dim, go_dim)                                                                                      \
     X(copysign, Copysign, copysign)
 
-#define X(cname, goname, cfn)                                                  \
-    int math_n_##cname(Thread *t, Value *args, int nargs, Value *rets)         \
-    {                                                                          \
-        NUM_ARG(0, "math." #goname, x);                                        \
-        NUM_ARG(1, "math." #goname, y);                                        \
-        rets[0] = v_make_float(cfn(x, y));                                     \
-        return 1;                                                              \
+#define X(cname, goname, cfn)                                                                                \
+    int math_n_##cname(Thread *t, Value *args, int nargs, Value *rets)                                       \
+    {                                                                                                        \
+        NUM_ARG(0, "math." #goname, x);                                                                      \
+        NUM_ARG(1, "math." #goname, y);                                                                      \
+        rets[0] = v_make_float(cfn(x, y));                                                                   \
+        return 1;                                                                                            \
     }
 MATH_FUNCS2(X)
 #undef X

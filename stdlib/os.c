@@ -134,7 +134,7 @@ static int file_write(Thread *t, OsFile *f, const char *s, size_t n)
         return 0;
     }
     if (f->fd == 2)
-        fflush(stdout); /* keep the order a terminal shows */
+        rt_flush(t->rt); /* keep the order a terminal shows */
     return blocking_write(f->fd, s, n);
 }
 
@@ -147,16 +147,21 @@ int os_file_write(Thread *t, Value w, const char *s, size_t n)
     return 0;
 }
 
-#define SELF(name)                                                             \
-    OsFile *f = file_of(args[0]);                                              \
-    if (!f)                                                                    \
+/* Methods get the receiver as args[0]; their checks look at args + 1 so
+ * messages count arguments as the script wrote them. */
+/* The unbraced if ends a declaration macro, which clang-format mangles. */
+/* clang-format off */
+#define SELF(name)                                                                                           \
+    OsFile *f = file_of(args[0]);                                                                            \
+    if (!f)                                                                                                  \
         return vm_panicf(t, E_ARG_TYPE, name, 0, "os.File", v_type_name(args[0]))
+/* clang-format on */
 
 static int file_write_string(Thread *t, Value *args, int nargs, Value *rets)
 {
     SELF("os.File.WriteString");
     ObjString *s;
-    if (!vm_check_str(t, "os.File.WriteString", args, 1, &s))
+    if (!vm_check_str(t, "os.File.WriteString", args + 1, 0, &s))
         return -1;
     int err = file_write(t, f, s->data, s->len);
     rets[0] = v_int_small(err ? 0 : (int64_t)s->len);
@@ -316,7 +321,8 @@ int os_n_setenv(Thread *t, Value *args, int nargs, Value *rets)
     if (!vm_check_str(t, "os.Setenv", args, 0, &key) || !vm_check_str(t, "os.Setenv", args, 1, &val))
         return -1;
     pthread_mutex_lock(&env_lock);
-    int r = key->len == 0 || memchr(key->data, '=', key->len) ? (errno = EINVAL, -1) : setenv(key->data, val->data, 1);
+    int r = key->len == 0 || memchr(key->data, '=', key->len) ? (errno = EINVAL, -1)
+                                                              : setenv(key->data, val->data, 1);
     int err = errno;
     pthread_mutex_unlock(&env_lock);
     char text[128];
@@ -402,7 +408,8 @@ static bool data_arg(Thread *t, const char *fname, Value v, const char **p, size
         Value e;
         for (int64_t i = 0; list_get(l, i, &e); i++) {
             if (!v_is_int(e)) {
-                vm_panicf(t, E_ARG_TYPE, fname, 2, "a string or a list of bytes", "a list holding other values");
+                vm_panicf(t, E_ARG_TYPE, fname, 2, "a string or a list of bytes",
+                          "a list holding other values");
                 return false;
             }
             buf_addc(&b, (char)(v_int(e) & 0xFF));

@@ -20,172 +20,172 @@
 #include <string.h>
 
 /* FN(module, GoName, c_function, min_args, max_args)   max -1: variadic */
-#define STDLIB_FUNCS(FN)                                                       \
-    /* fmt */                                                                  \
-    FN(fmt, Print, fmt_n_print, 0, -1)                                         \
-    FN(fmt, Println, fmt_n_println, 0, -1)                                     \
-    FN(fmt, Printf, fmt_n_printf, 1, -1)                                       \
-    FN(fmt, Sprint, fmt_n_sprint, 0, -1)                                       \
-    FN(fmt, Sprintln, fmt_n_sprintln, 0, -1)                                   \
-    FN(fmt, Sprintf, fmt_n_sprintf, 1, -1)                                     \
-    FN(fmt, Errorf, fmt_n_errorf, 1, -1)                                       \
-    FN(fmt, Fprint, fmt_n_fprint, 1, -1)                                       \
-    FN(fmt, Fprintln, fmt_n_fprintln, 1, -1)                                   \
-    FN(fmt, Fprintf, fmt_n_fprintf, 2, -1)                                     \
-    /* strings */                                                              \
-    FN(strings, Builder, strings_n_builder, 0, 0)                              \
-    FN(strings, Compare, strings_n_compare, 2, 2)                              \
-    FN(strings, Contains, strings_n_contains, 2, 2)                            \
-    FN(strings, ContainsAny, strings_n_contains_any, 2, 2)                     \
-    FN(strings, ContainsRune, strings_n_contains_rune, 2, 2)                   \
-    FN(strings, Count, strings_n_count, 2, 2)                                  \
-    FN(strings, Cut, strings_n_cut, 2, 2)                                      \
-    FN(strings, CutPrefix, strings_n_cut_prefix, 2, 2)                         \
-    FN(strings, CutSuffix, strings_n_cut_suffix, 2, 2)                         \
-    FN(strings, EqualFold, strings_n_equal_fold, 2, 2)                         \
-    FN(strings, Fields, strings_n_fields, 1, 1)                                \
-    FN(strings, HasPrefix, strings_n_has_prefix, 2, 2)                         \
-    FN(strings, HasSuffix, strings_n_has_suffix, 2, 2)                         \
-    FN(strings, Index, strings_n_index, 2, 2)                                  \
-    FN(strings, IndexAny, strings_n_index_any, 2, 2)                           \
-    FN(strings, IndexByte, strings_n_index_byte, 2, 2)                         \
-    FN(strings, IndexRune, strings_n_index_rune, 2, 2)                         \
-    FN(strings, Join, strings_n_join, 2, 2)                                    \
-    FN(strings, LastIndex, strings_n_last_index, 2, 2)                         \
-    FN(strings, LastIndexAny, strings_n_last_index_any, 2, 2)                  \
-    FN(strings, LastIndexByte, strings_n_last_index_byte, 2, 2)                \
-    FN(strings, Repeat, strings_n_repeat, 2, 2)                                \
-    FN(strings, Replace, strings_n_replace, 4, 4)                              \
-    FN(strings, ReplaceAll, strings_n_replace_all, 3, 3)                       \
-    FN(strings, Split, strings_n_split, 2, 2)                                  \
-    FN(strings, SplitAfter, strings_n_split_after, 2, 2)                       \
-    FN(strings, SplitAfterN, strings_n_split_after_n, 3, 3)                    \
-    FN(strings, SplitN, strings_n_split_n, 3, 3)                               \
-    FN(strings, ToLower, strings_n_to_lower, 1, 1)                             \
-    FN(strings, ToUpper, strings_n_to_upper, 1, 1)                             \
-    FN(strings, Trim, strings_n_trim, 2, 2)                                    \
-    FN(strings, TrimLeft, strings_n_trim_left, 2, 2)                           \
-    FN(strings, TrimPrefix, strings_n_trim_prefix, 2, 2)                       \
-    FN(strings, TrimRight, strings_n_trim_right, 2, 2)                         \
-    FN(strings, TrimSpace, strings_n_trim_space, 1, 1)                         \
-    FN(strings, TrimSuffix, strings_n_trim_suffix, 2, 2)                       \
-    /* strconv */                                                              \
-    FN(strconv, Atoi, strconv_n_atoi, 1, 1)                                    \
-    FN(strconv, FormatBool, strconv_n_format_bool, 1, 1)                       \
-    FN(strconv, FormatFloat, strconv_n_format_float, 4, 4)                     \
-    FN(strconv, FormatInt, strconv_n_format_int, 2, 2)                         \
-    FN(strconv, Itoa, strconv_n_itoa, 1, 1)                                    \
-    FN(strconv, ParseBool, strconv_n_parse_bool, 1, 1)                         \
-    FN(strconv, ParseFloat, strconv_n_parse_float, 1, 2)                       \
-    FN(strconv, ParseInt, strconv_n_parse_int, 2, 3)                           \
-    FN(strconv, ParseUint, strconv_n_parse_uint, 2, 3)                         \
-    FN(strconv, Quote, strconv_n_quote, 1, 1)                                  \
-    FN(strconv, QuoteRune, strconv_n_quote_rune, 1, 1)                         \
-    FN(strconv, QuoteToASCII, strconv_n_quote_to_ascii, 1, 1)                  \
-    FN(strconv, Unquote, strconv_n_unquote, 1, 1)                              \
-    /* math (the one-argument functions are math.c's MATH_FUNCS1) */           \
-    FN(math, Abs, math_n_abs, 1, 1)                                            \
-    FN(math, Acos, math_n_acos, 1, 1)                                          \
-    FN(math, Acosh, math_n_acosh, 1, 1)                                        \
-    FN(math, Asin, math_n_asin, 1, 1)                                          \
-    FN(math, Asinh, math_n_asinh, 1, 1)                                        \
-    FN(math, Atan, math_n_atan, 1, 1)                                          \
-    FN(math, Atan2, math_n_atan2, 2, 2)                                        \
-    FN(math, Atanh, math_n_atanh, 1, 1)                                        \
-    FN(math, Cbrt, math_n_cbrt, 1, 1)                                          \
-    FN(math, Ceil, math_n_ceil, 1, 1)                                          \
-    FN(math, Copysign, math_n_copysign, 2, 2)                                  \
-    FN(math, Cos, math_n_cos, 1, 1)                                            \
-    FN(math, Cosh, math_n_cosh, 1, 1)                                          \
-    FN(math, Dim, math_n_dim, 2, 2)                                            \
-    FN(math, Erf, math_n_erf, 1, 1)                                            \
-    FN(math, Erfc, math_n_erfc, 1, 1)                                          \
-    FN(math, Exp, math_n_exp, 1, 1)                                            \
-    FN(math, Exp2, math_n_exp2, 1, 1)                                          \
-    FN(math, Expm1, math_n_expm1, 1, 1)                                        \
-    FN(math, Float64bits, math_n_float64bits, 1, 1)                            \
-    FN(math, Float64frombits, math_n_float64frombits, 1, 1)                    \
-    FN(math, Floor, math_n_floor, 1, 1)                                        \
-    FN(math, Gamma, math_n_gamma, 1, 1)                                        \
-    FN(math, Hypot, math_n_hypot, 2, 2)                                        \
-    FN(math, Inf, math_n_inf, 1, 1)                                            \
-    FN(math, IsInf, math_n_is_inf, 2, 2)                                       \
-    FN(math, IsNaN, math_n_is_nan, 1, 1)                                       \
-    FN(math, Log, math_n_log, 1, 1)                                            \
-    FN(math, Log10, math_n_log10, 1, 1)                                        \
-    FN(math, Log1p, math_n_log1p, 1, 1)                                        \
-    FN(math, Log2, math_n_log2, 1, 1)                                          \
-    FN(math, Max, math_n_max, 2, 2)                                            \
-    FN(math, Min, math_n_min, 2, 2)                                            \
-    FN(math, Mod, math_n_mod, 2, 2)                                            \
-    FN(math, Modf, math_n_modf, 1, 1)                                          \
-    FN(math, NaN, math_n_nan, 0, 0)                                            \
-    FN(math, Pow, math_n_pow, 2, 2)                                            \
-    FN(math, Remainder, math_n_remainder, 2, 2)                                \
-    FN(math, Round, math_n_round, 1, 1)                                        \
-    FN(math, RoundToEven, math_n_round_to_even, 1, 1)                          \
-    FN(math, Signbit, math_n_signbit, 1, 1)                                    \
-    FN(math, Sin, math_n_sin, 1, 1)                                            \
-    FN(math, Sinh, math_n_sinh, 1, 1)                                          \
-    FN(math, Sqrt, math_n_sqrt, 1, 1)                                          \
-    FN(math, Tan, math_n_tan, 1, 1)                                            \
-    FN(math, Tanh, math_n_tanh, 1, 1)                                          \
-    FN(math, Trunc, math_n_trunc, 1, 1)                                        \
-    /* os (Args, Stdin, Stdout, Stderr: os_init) */                            \
-    FN(os, Exit, os_n_exit, 1, 1)                                              \
-    FN(os, Getenv, os_n_getenv, 1, 1)                                          \
-    FN(os, Getwd, os_n_getwd, 0, 0)                                            \
-    FN(os, LookupEnv, os_n_lookup_env, 1, 1)                                   \
-    FN(os, ReadFile, os_n_read_file, 1, 1)                                     \
-    FN(os, Remove, os_n_remove, 1, 1)                                          \
-    FN(os, Setenv, os_n_setenv, 2, 2)                                          \
-    FN(os, Unsetenv, os_n_unsetenv, 1, 1)                                      \
-    FN(os, WriteFile, os_n_write_file, 2, 3)                                   \
-    /* errors */                                                               \
-    FN(errors, Is, errors_n_is, 2, 2)                                          \
-    FN(errors, New, errors_n_new, 1, 1)                                        \
-    FN(errors, Unwrap, errors_n_unwrap, 1, 1)                                  \
-    /* time's functions, runtime and sync: time_module_add,             */  \
+#define STDLIB_FUNCS(FN)                                                                                     \
+    /* fmt */                                                                                                \
+    FN(fmt, Print, fmt_n_print, 0, -1)                                                                       \
+    FN(fmt, Println, fmt_n_println, 0, -1)                                                                   \
+    FN(fmt, Printf, fmt_n_printf, 1, -1)                                                                     \
+    FN(fmt, Sprint, fmt_n_sprint, 0, -1)                                                                     \
+    FN(fmt, Sprintln, fmt_n_sprintln, 0, -1)                                                                 \
+    FN(fmt, Sprintf, fmt_n_sprintf, 1, -1)                                                                   \
+    FN(fmt, Errorf, fmt_n_errorf, 1, -1)                                                                     \
+    FN(fmt, Fprint, fmt_n_fprint, 1, -1)                                                                     \
+    FN(fmt, Fprintln, fmt_n_fprintln, 1, -1)                                                                 \
+    FN(fmt, Fprintf, fmt_n_fprintf, 2, -1)                                                                   \
+    /* strings */                                                                                            \
+    FN(strings, Builder, strings_n_builder, 0, 0)                                                            \
+    FN(strings, Compare, strings_n_compare, 2, 2)                                                            \
+    FN(strings, Contains, strings_n_contains, 2, 2)                                                          \
+    FN(strings, ContainsAny, strings_n_contains_any, 2, 2)                                                   \
+    FN(strings, ContainsRune, strings_n_contains_rune, 2, 2)                                                 \
+    FN(strings, Count, strings_n_count, 2, 2)                                                                \
+    FN(strings, Cut, strings_n_cut, 2, 2)                                                                    \
+    FN(strings, CutPrefix, strings_n_cut_prefix, 2, 2)                                                       \
+    FN(strings, CutSuffix, strings_n_cut_suffix, 2, 2)                                                       \
+    FN(strings, EqualFold, strings_n_equal_fold, 2, 2)                                                       \
+    FN(strings, Fields, strings_n_fields, 1, 1)                                                              \
+    FN(strings, HasPrefix, strings_n_has_prefix, 2, 2)                                                       \
+    FN(strings, HasSuffix, strings_n_has_suffix, 2, 2)                                                       \
+    FN(strings, Index, strings_n_index, 2, 2)                                                                \
+    FN(strings, IndexAny, strings_n_index_any, 2, 2)                                                         \
+    FN(strings, IndexByte, strings_n_index_byte, 2, 2)                                                       \
+    FN(strings, IndexRune, strings_n_index_rune, 2, 2)                                                       \
+    FN(strings, Join, strings_n_join, 2, 2)                                                                  \
+    FN(strings, LastIndex, strings_n_last_index, 2, 2)                                                       \
+    FN(strings, LastIndexAny, strings_n_last_index_any, 2, 2)                                                \
+    FN(strings, LastIndexByte, strings_n_last_index_byte, 2, 2)                                              \
+    FN(strings, Repeat, strings_n_repeat, 2, 2)                                                              \
+    FN(strings, Replace, strings_n_replace, 4, 4)                                                            \
+    FN(strings, ReplaceAll, strings_n_replace_all, 3, 3)                                                     \
+    FN(strings, Split, strings_n_split, 2, 2)                                                                \
+    FN(strings, SplitAfter, strings_n_split_after, 2, 2)                                                     \
+    FN(strings, SplitAfterN, strings_n_split_after_n, 3, 3)                                                  \
+    FN(strings, SplitN, strings_n_split_n, 3, 3)                                                             \
+    FN(strings, ToLower, strings_n_to_lower, 1, 1)                                                           \
+    FN(strings, ToUpper, strings_n_to_upper, 1, 1)                                                           \
+    FN(strings, Trim, strings_n_trim, 2, 2)                                                                  \
+    FN(strings, TrimLeft, strings_n_trim_left, 2, 2)                                                         \
+    FN(strings, TrimPrefix, strings_n_trim_prefix, 2, 2)                                                     \
+    FN(strings, TrimRight, strings_n_trim_right, 2, 2)                                                       \
+    FN(strings, TrimSpace, strings_n_trim_space, 1, 1)                                                       \
+    FN(strings, TrimSuffix, strings_n_trim_suffix, 2, 2)                                                     \
+    /* strconv */                                                                                            \
+    FN(strconv, Atoi, strconv_n_atoi, 1, 1)                                                                  \
+    FN(strconv, FormatBool, strconv_n_format_bool, 1, 1)                                                     \
+    FN(strconv, FormatFloat, strconv_n_format_float, 4, 4)                                                   \
+    FN(strconv, FormatInt, strconv_n_format_int, 2, 2)                                                       \
+    FN(strconv, Itoa, strconv_n_itoa, 1, 1)                                                                  \
+    FN(strconv, ParseBool, strconv_n_parse_bool, 1, 1)                                                       \
+    FN(strconv, ParseFloat, strconv_n_parse_float, 1, 2)                                                     \
+    FN(strconv, ParseInt, strconv_n_parse_int, 2, 3)                                                         \
+    FN(strconv, ParseUint, strconv_n_parse_uint, 2, 3)                                                       \
+    FN(strconv, Quote, strconv_n_quote, 1, 1)                                                                \
+    FN(strconv, QuoteRune, strconv_n_quote_rune, 1, 1)                                                       \
+    FN(strconv, QuoteToASCII, strconv_n_quote_to_ascii, 1, 1)                                                \
+    FN(strconv, Unquote, strconv_n_unquote, 1, 1)                                                            \
+    /* math (the one-argument functions are math.c's MATH_FUNCS1) */                                         \
+    FN(math, Abs, math_n_abs, 1, 1)                                                                          \
+    FN(math, Acos, math_n_acos, 1, 1)                                                                        \
+    FN(math, Acosh, math_n_acosh, 1, 1)                                                                      \
+    FN(math, Asin, math_n_asin, 1, 1)                                                                        \
+    FN(math, Asinh, math_n_asinh, 1, 1)                                                                      \
+    FN(math, Atan, math_n_atan, 1, 1)                                                                        \
+    FN(math, Atan2, math_n_atan2, 2, 2)                                                                      \
+    FN(math, Atanh, math_n_atanh, 1, 1)                                                                      \
+    FN(math, Cbrt, math_n_cbrt, 1, 1)                                                                        \
+    FN(math, Ceil, math_n_ceil, 1, 1)                                                                        \
+    FN(math, Copysign, math_n_copysign, 2, 2)                                                                \
+    FN(math, Cos, math_n_cos, 1, 1)                                                                          \
+    FN(math, Cosh, math_n_cosh, 1, 1)                                                                        \
+    FN(math, Dim, math_n_dim, 2, 2)                                                                          \
+    FN(math, Erf, math_n_erf, 1, 1)                                                                          \
+    FN(math, Erfc, math_n_erfc, 1, 1)                                                                        \
+    FN(math, Exp, math_n_exp, 1, 1)                                                                          \
+    FN(math, Exp2, math_n_exp2, 1, 1)                                                                        \
+    FN(math, Expm1, math_n_expm1, 1, 1)                                                                      \
+    FN(math, Float64bits, math_n_float64bits, 1, 1)                                                          \
+    FN(math, Float64frombits, math_n_float64frombits, 1, 1)                                                  \
+    FN(math, Floor, math_n_floor, 1, 1)                                                                      \
+    FN(math, Gamma, math_n_gamma, 1, 1)                                                                      \
+    FN(math, Hypot, math_n_hypot, 2, 2)                                                                      \
+    FN(math, Inf, math_n_inf, 1, 1)                                                                          \
+    FN(math, IsInf, math_n_is_inf, 2, 2)                                                                     \
+    FN(math, IsNaN, math_n_is_nan, 1, 1)                                                                     \
+    FN(math, Log, math_n_log, 1, 1)                                                                          \
+    FN(math, Log10, math_n_log10, 1, 1)                                                                      \
+    FN(math, Log1p, math_n_log1p, 1, 1)                                                                      \
+    FN(math, Log2, math_n_log2, 1, 1)                                                                        \
+    FN(math, Max, math_n_max, 2, 2)                                                                          \
+    FN(math, Min, math_n_min, 2, 2)                                                                          \
+    FN(math, Mod, math_n_mod, 2, 2)                                                                          \
+    FN(math, Modf, math_n_modf, 1, 1)                                                                        \
+    FN(math, NaN, math_n_nan, 0, 0)                                                                          \
+    FN(math, Pow, math_n_pow, 2, 2)                                                                          \
+    FN(math, Remainder, math_n_remainder, 2, 2)                                                              \
+    FN(math, Round, math_n_round, 1, 1)                                                                      \
+    FN(math, RoundToEven, math_n_round_to_even, 1, 1)                                                        \
+    FN(math, Signbit, math_n_signbit, 1, 1)                                                                  \
+    FN(math, Sin, math_n_sin, 1, 1)                                                                          \
+    FN(math, Sinh, math_n_sinh, 1, 1)                                                                        \
+    FN(math, Sqrt, math_n_sqrt, 1, 1)                                                                        \
+    FN(math, Tan, math_n_tan, 1, 1)                                                                          \
+    FN(math, Tanh, math_n_tanh, 1, 1)                                                                        \
+    FN(math, Trunc, math_n_trunc, 1, 1)                                                                      \
+    /* os (Args, Stdin, Stdout, Stderr: os_init) */                                                          \
+    FN(os, Exit, os_n_exit, 1, 1)                                                                            \
+    FN(os, Getenv, os_n_getenv, 1, 1)                                                                        \
+    FN(os, Getwd, os_n_getwd, 0, 0)                                                                          \
+    FN(os, LookupEnv, os_n_lookup_env, 1, 1)                                                                 \
+    FN(os, ReadFile, os_n_read_file, 1, 1)                                                                   \
+    FN(os, Remove, os_n_remove, 1, 1)                                                                        \
+    FN(os, Setenv, os_n_setenv, 2, 2)                                                                        \
+    FN(os, Unsetenv, os_n_unsetenv, 1, 1)                                                                    \
+    FN(os, WriteFile, os_n_write_file, 2, 3)                                                                 \
+    /* errors */                                                                                             \
+    FN(errors, Is, errors_n_is, 2, 2)                                                                        \
+    FN(errors, New, errors_n_new, 1, 1)                                                                      \
+    FN(errors, Unwrap, errors_n_unwrap, 1, 1)                                                                \
+    /* time's functions, runtime and sync: time_module_add,             */                                   \
     /* runtime_module_init and sync_module_init (stdlib/time.c, sync.c)  */
 
 /* INT(module, Name, value) */
-#define STDLIB_INTS(INT)                                                       \
-    INT(math, MaxInt, INT64_MAX)                                               \
-    INT(math, MinInt, INT64_MIN)                                               \
-    INT(math, MaxInt64, INT64_MAX)                                             \
-    INT(math, MinInt64, INT64_MIN)                                             \
-    INT(math, MaxInt32, INT32_MAX)                                             \
-    INT(math, MinInt32, INT32_MIN)                                             \
-    INT(math, MaxInt16, INT16_MAX)                                             \
-    INT(math, MinInt16, INT16_MIN)                                             \
-    INT(math, MaxInt8, INT8_MAX)                                               \
-    INT(math, MinInt8, INT8_MIN)                                               \
-    INT(math, MaxUint32, UINT32_MAX)                                           \
-    INT(math, MaxUint16, UINT16_MAX)                                           \
-    INT(math, MaxUint8, UINT8_MAX)                                             \
-    INT(time, Nanosecond, 1LL)                                                 \
-    INT(time, Microsecond, 1000LL)                                             \
-    INT(time, Millisecond, 1000000LL)                                          \
-    INT(time, Second, 1000000000LL)                                            \
-    INT(time, Minute, 60000000000LL)                                           \
+#define STDLIB_INTS(INT)                                                                                     \
+    INT(math, MaxInt, INT64_MAX)                                                                             \
+    INT(math, MinInt, INT64_MIN)                                                                             \
+    INT(math, MaxInt64, INT64_MAX)                                                                           \
+    INT(math, MinInt64, INT64_MIN)                                                                           \
+    INT(math, MaxInt32, INT32_MAX)                                                                           \
+    INT(math, MinInt32, INT32_MIN)                                                                           \
+    INT(math, MaxInt16, INT16_MAX)                                                                           \
+    INT(math, MinInt16, INT16_MIN)                                                                           \
+    INT(math, MaxInt8, INT8_MAX)                                                                             \
+    INT(math, MinInt8, INT8_MIN)                                                                             \
+    INT(math, MaxUint32, UINT32_MAX)                                                                         \
+    INT(math, MaxUint16, UINT16_MAX)                                                                         \
+    INT(math, MaxUint8, UINT8_MAX)                                                                           \
+    INT(time, Nanosecond, 1LL)                                                                               \
+    INT(time, Microsecond, 1000LL)                                                                           \
+    INT(time, Millisecond, 1000000LL)                                                                        \
+    INT(time, Second, 1000000000LL)                                                                          \
+    INT(time, Minute, 60000000000LL)                                                                         \
     INT(time, Hour, 3600000000000LL)
 
 /* FLOAT(module, Name, value) */
-#define STDLIB_FLOATS(FLOAT)                                                   \
-    FLOAT(math, Pi, 3.14159265358979323846264338327950288419716939937510582097494459) \
-    FLOAT(math, E, 2.71828182845904523536028747135266249775724709369995957496696763)  \
-    FLOAT(math, Phi, 1.61803398874989484820458683436563811772030917980576286213544862) \
-    FLOAT(math, Sqrt2, 1.41421356237309504880168872420969807856967187537694807317667974) \
-    FLOAT(math, SqrtE, 1.64872127070012814684865078831848466542426930587830810541069911) \
-    FLOAT(math, SqrtPi, 1.77245385090551602729816748334114518279754945612238712821380779) \
-    FLOAT(math, SqrtPhi, 1.27201964951406896425242246173749149171560804184009624861664038) \
-    FLOAT(math, Ln2, 0.693147180559945309417232121458176568075500134360255254120680009) \
-    FLOAT(math, Log2E, 1.44269504088896340735992468100189213742664595415298593413544940) \
-    FLOAT(math, Ln10, 2.30258509299404568401799145468436420760110148862877297603332790) \
-    FLOAT(math, Log10E, 0.43429448190325182765112891891660508229439700580366656611445378) \
-    FLOAT(math, MaxFloat64, DBL_MAX)                                           \
-    FLOAT(math, SmallestNonzeroFloat64, 4.9406564584124654e-324)              \
-    FLOAT(math, MaxFloat32, 3.40282346638528859811704183484516925440e+38)      \
+#define STDLIB_FLOATS(FLOAT)                                                                                 \
+    FLOAT(math, Pi, 3.14159265358979323846264338327950288419716939937510582097494459)                        \
+    FLOAT(math, E, 2.71828182845904523536028747135266249775724709369995957496696763)                         \
+    FLOAT(math, Phi, 1.61803398874989484820458683436563811772030917980576286213544862)                       \
+    FLOAT(math, Sqrt2, 1.41421356237309504880168872420969807856967187537694807317667974)                     \
+    FLOAT(math, SqrtE, 1.64872127070012814684865078831848466542426930587830810541069911)                     \
+    FLOAT(math, SqrtPi, 1.77245385090551602729816748334114518279754945612238712821380779)                    \
+    FLOAT(math, SqrtPhi, 1.27201964951406896425242246173749149171560804184009624861664038)                   \
+    FLOAT(math, Ln2, 0.693147180559945309417232121458176568075500134360255254120680009)                      \
+    FLOAT(math, Log2E, 1.44269504088896340735992468100189213742664595415298593413544940)                     \
+    FLOAT(math, Ln10, 2.30258509299404568401799145468436420760110148862877297603332790)                      \
+    FLOAT(math, Log10E, 0.43429448190325182765112891891660508229439700580366656611445378)                    \
+    FLOAT(math, MaxFloat64, DBL_MAX)                                                                         \
+    FLOAT(math, SmallestNonzeroFloat64, 4.9406564584124654e-324)                                             \
+    FLOAT(math, MaxFloat32, 3.40282346638528859811704183484516925440e+38)                                    \
     FLOAT(math, SmallestNonzeroFloat32, 1.401298464324817070923729583289916131280e-45)
 
 #define FN(mod, name, fn, lo, hi) int fn(Thread *t, Value *args, int nargs, Value *rets);

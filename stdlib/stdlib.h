@@ -23,7 +23,8 @@ ObjString *fmt_sprint(Value v);
 /* Shortest round-trip float text, Go style ("0.1", "1e+21", "3"). */
 void fmt_float(Buf *b, double d);
 /* fmt.Sprintf's engine: returns -1 after a panic (bad args never panic in
- * Go's Sprintf; they print %!d(string=x) and so on). */
+ * Go's Sprintf; they print %!d(string=x) and so on; only a native object's
+ * String() method, called through t, can panic). */
 int fmt_format(Thread *t, Buf *b, const char *fmt, size_t fmtlen, const Value *args, int nargs);
 
 /* ---- make(), new() and zero values ------------------------------------ */
@@ -37,9 +38,14 @@ int stdlib_zero_value(Thread *t, const char *type, size_t len, Value *out);
 
 /* ---- shared by the stdlib's files -------------------------------------- */
 
-/* fmt.Print / fmt.Println of several operands into b. */
-void fmt_print(Buf *b, const Value *args, int nargs);
-void fmt_println(Buf *b, const Value *args, int nargs);
+/* fmt.Print / fmt.Println of several operands into b. A native object's
+ * String() method is called through t (NULL: not called); returns -1 if
+ * one panicked (the panic is recorded in t), else 0. */
+int fmt_print(Thread *t, Buf *b, const Value *args, int nargs);
+int fmt_println(Thread *t, Buf *b, const Value *args, int nargs);
+/* Decimal text of i, written backwards ending at end (24 bytes suffice);
+ * returns where it starts. */
+char *fmt_itoa(char *end, int64_t i);
 /* strconv.AppendFloat: fmt 'e' 'E' 'f' 'g' 'G' 'b' 'x' 'X'; prec < 0 for
  * the shortest round-trip digits; bitsize 32 or 64. */
 void fmt_ftoa(Buf *b, double v, int fmt, int prec, int bitsize);

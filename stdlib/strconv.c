@@ -18,7 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static inline char lower(char c) { return (char)(c | ('x' - 'X')); }
+static inline char lower(char c)
+{
+    return (char)(c | ('x' - 'X'));
+}
 
 /* ====================================================================== */
 /* parsers                                                                 */
@@ -283,7 +286,9 @@ int strconv_n_itoa(Thread *t, Value *args, int nargs, Value *rets)
     int64_t i;
     if (!vm_check_int(t, "strconv.Itoa", args, 0, &i))
         return -1;
-    rets[0] = v_from_ptr(str_printf("%lld", (long long)i));
+    char tmp[24];
+    char *p = fmt_itoa(tmp + sizeof tmp, i);
+    rets[0] = v_from_ptr(str_new(p, (size_t)(tmp + sizeof tmp - p)));
     return 1;
 }
 
@@ -324,7 +329,8 @@ int strconv_n_parse_int(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *s;
     int64_t base = 10, bits = 64;
-    if (!vm_check_str(t, "strconv.ParseInt", args, 0, &s) || !vm_check_int(t, "strconv.ParseInt", args, 1, &base))
+    if (!vm_check_str(t, "strconv.ParseInt", args, 0, &s) ||
+        !vm_check_int(t, "strconv.ParseInt", args, 1, &base))
         return -1;
     if (nargs > 2 && !vm_check_int(t, "strconv.ParseInt", args, 2, &bits))
         return -1;
@@ -407,7 +413,8 @@ int strconv_n_format_bool(Thread *t, Value *args, int nargs, Value *rets)
 int strconv_n_format_int(Thread *t, Value *args, int nargs, Value *rets)
 {
     int64_t i, base;
-    if (!vm_check_int(t, "strconv.FormatInt", args, 0, &i) || !vm_check_int(t, "strconv.FormatInt", args, 1, &base))
+    if (!vm_check_int(t, "strconv.FormatInt", args, 0, &i) ||
+        !vm_check_int(t, "strconv.FormatInt", args, 1, &base))
         return -1;
     if (base < 2 || base > 36)
         return vm_panicf(t, E_STRCONV_FORMAT_BASE);
@@ -534,14 +541,30 @@ static bool unquote_char(const char *s, size_t n, size_t *i, char quote, Buf *b)
     char e = s[*i + 1];
     *i += 2;
     switch (e) {
-    case 'a': buf_addc(b, '\a'); return true;
-    case 'b': buf_addc(b, '\b'); return true;
-    case 'f': buf_addc(b, '\f'); return true;
-    case 'n': buf_addc(b, '\n'); return true;
-    case 'r': buf_addc(b, '\r'); return true;
-    case 't': buf_addc(b, '\t'); return true;
-    case 'v': buf_addc(b, '\v'); return true;
-    case '\\': buf_addc(b, '\\'); return true;
+    case 'a':
+        buf_addc(b, '\a');
+        return true;
+    case 'b':
+        buf_addc(b, '\b');
+        return true;
+    case 'f':
+        buf_addc(b, '\f');
+        return true;
+    case 'n':
+        buf_addc(b, '\n');
+        return true;
+    case 'r':
+        buf_addc(b, '\r');
+        return true;
+    case 't':
+        buf_addc(b, '\t');
+        return true;
+    case 'v':
+        buf_addc(b, '\v');
+        return true;
+    case '\\':
+        buf_addc(b, '\\');
+        return true;
     case '\'':
     case '"':
         if (e != quote)
@@ -572,7 +595,14 @@ static bool unquote_char(const char *s, size_t n, size_t *i, char quote, Buf *b)
         buf_add(b, enc, (size_t)utf8_encode(enc, v));
         return true;
     }
-    case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7': {
         if (*i + 2 > n)
             return false;
         int v = e - '0';

@@ -50,7 +50,10 @@ static int32_t rune_lower(int32_t r)
     return utf8_locale ? (int32_t)towlower_l((wint_t)r, utf8_locale) : r;
 }
 
-static inline Value vstr(const char *s, size_t n) { return v_from_ptr(str_new(s, n)); }
+static inline Value vstr(const char *s, size_t n)
+{
+    return v_from_ptr(str_new(s, n));
+}
 
 /* Index of sub in s (bytes), or -1. */
 static int64_t str_index(const char *s, size_t n, const char *sub, size_t m)
@@ -121,14 +124,17 @@ static int decode_last(const char *s, size_t end, int32_t *r)
     return w;
 }
 
-#define STR_ARG(i, name, var)                                                  \
-    ObjString *var;                                                            \
-    if (!vm_check_str(t, name, args, i, &var))                                 \
+/* The unbraced if ends a declaration macro, which clang-format mangles. */
+/* clang-format off */
+#define STR_ARG(i, name, var)                                                                                \
+    ObjString *var;                                                                                          \
+    if (!vm_check_str(t, name, args, i, &var))                                                               \
         return -1
-#define INT_ARG(i, name, var)                                                  \
-    int64_t var;                                                               \
-    if (!vm_check_int(t, name, args, i, &var))                                 \
+#define INT_ARG(i, name, var)                                                                                \
+    int64_t var;                                                                                             \
+    if (!vm_check_int(t, name, args, i, &var))                                                               \
         return -1
+/* clang-format on */
 
 /* ====================================================================== */
 /* searching                                                               */
@@ -522,7 +528,7 @@ int strings_n_repeat(Thread *t, Value *args, int nargs, Value *rets)
 
 static Value replace(ObjString *s, ObjString *old, ObjString *new, int64_t n, Value orig)
 {
-    if (n == 0 || (old->len == new->len && memcmp(old->data, new->data, old->len) == 0))
+    if (n == 0 || (old->len == new->len &&memcmp(old->data, new->data, old->len) == 0))
         return orig;
     int64_t m = str_count(s->data, s->len, old->data, old->len);
     if (m == 0)
@@ -806,16 +812,21 @@ int strings_n_builder(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-#define SELF(name)                                                             \
-    Builder *sb = builder_of(args[0]);                                         \
-    if (!sb)                                                                   \
+/* Methods get the receiver as args[0]; their checks look at args + 1 so
+ * messages count arguments as the script wrote them. */
+/* The unbraced if ends a declaration macro, which clang-format mangles. */
+/* clang-format off */
+#define SELF(name)                                                                                           \
+    Builder *sb = builder_of(args[0]);                                                                       \
+    if (!sb)                                                                                                 \
         return vm_panicf(t, E_ARG_TYPE, name, 0, "strings.Builder", v_type_name(args[0]))
+/* clang-format on */
 
 static int sb_write_string(Thread *t, Value *args, int nargs, Value *rets)
 {
     SELF("strings.Builder.WriteString");
     ObjString *s;
-    if (!vm_check_str(t, "strings.Builder.WriteString", args, 1, &s))
+    if (!vm_check_str(t, "strings.Builder.WriteString", args + 1, 0, &s))
         return -1;
     builder_append(sb, s->data, s->len);
     rets[0] = v_int_small((int64_t)s->len);
@@ -827,7 +838,7 @@ static int sb_write_byte(Thread *t, Value *args, int nargs, Value *rets)
 {
     SELF("strings.Builder.WriteByte");
     int64_t c;
-    if (!vm_check_int(t, "strings.Builder.WriteByte", args, 1, &c))
+    if (!vm_check_int(t, "strings.Builder.WriteByte", args + 1, 0, &c))
         return -1;
     char ch = (char)(c & 0xFF);
     builder_append(sb, &ch, 1);
@@ -839,7 +850,7 @@ static int sb_write_rune(Thread *t, Value *args, int nargs, Value *rets)
 {
     SELF("strings.Builder.WriteRune");
     int64_t r;
-    if (!vm_check_int(t, "strings.Builder.WriteRune", args, 1, &r))
+    if (!vm_check_int(t, "strings.Builder.WriteRune", args + 1, 0, &r))
         return -1;
     char enc[4];
     int n = utf8_encode(enc, r);
@@ -888,13 +899,12 @@ static int sb_grow(Thread *t, Value *args, int nargs, Value *rets)
 {
     SELF("strings.Builder.Grow");
     int64_t n;
-    if (!vm_check_int(t, "strings.Builder.Grow", args, 1, &n))
+    if (!vm_check_int(t, "strings.Builder.Grow", args + 1, 0, &n))
         return -1;
     if (n < 0)
         return vm_panicf(t, E_NEG_GROW);
     if ((uint64_t)n > ((uint64_t)1 << 40))
-        return vm_panicf(t, E_REPEAT_OVERFLOW);
-    builder_append(sb, "", 0); /* no-op write that keeps the block */
+        return vm_panicf(t, E_MAKE_LEN); /* Go's make([]byte, n) would say so */
     size_t len;
     BuilderStore *st = builder_reserve(sb, (size_t)n, &len);
     __atomic_store_n(&sb->store, st, __ATOMIC_RELEASE);

@@ -97,7 +97,10 @@ static void print_k(FILE *out, const ObjProto *p, int k)
         fputs("<out of range>", out);
 }
 
-static const char *proto_name(const ObjProto *p) { return p && p->name ? p->name->data : "?"; }
+static const char *proto_name(const ObjProto *p)
+{
+    return p && p->name ? p->name->data : "?";
+}
 
 /* Operands as text, and the comment for them. */
 static void print_ins(FILE *out, const ObjProto *p, int pc)
@@ -153,7 +156,8 @@ static void print_ins(FILE *out, const ObjProto *p, int pc)
         fprintf(out, "; U[%d]", b);
         break;
     case OP_CLOSURE:
-        fprintf(out, "; %s", (int)INS_Bx(ins) < p->nprotos ? proto_name(p->protos[INS_Bx(ins)]) : "<bad proto>");
+        fprintf(out, "; %s",
+                (int)INS_Bx(ins) < p->nprotos ? proto_name(p->protos[INS_Bx(ins)]) : "<bad proto>");
         break;
     case OP_ADDK:
     case OP_SUBK:
@@ -193,8 +197,8 @@ void disasm_proto(FILE *out, ObjProto *p)
 {
     if (!p)
         return;
-    fprintf(out, "function %s <%s:%d> (%d instructions)\n", proto_name(p), p->file ? p->file->data : "?", p->line,
-            p->ncode);
+    fprintf(out, "function %s <%s:%d> (%d instructions)\n", proto_name(p), p->file ? p->file->data : "?",
+            p->line, p->ncode);
     fprintf(out, "  params %d%s, registers %d, upvalues %d, constants %d, functions %d", p->nparams,
             p->variadic ? " (variadic)" : "", p->maxregs, p->nupvals, p->nk, p->nprotos);
     if (p->cellparams)
@@ -213,8 +217,8 @@ void disasm_proto(FILE *out, ObjProto *p)
     if (p->nupvals) {
         fputs("  upvalues:\n", out);
         for (int i = 0; i < p->nupvals; i++)
-            fprintf(out, "    %d  %s %d\n", i, p->upvals[i].from_parent_reg ? "parent register" : "parent upvalue",
-                    p->upvals[i].idx);
+            fprintf(out, "    %d  %s %d\n", i,
+                    p->upvals[i].from_parent_reg ? "parent register" : "parent upvalue", p->upvals[i].idx);
     }
     for (int i = 0; i < p->nprotos; i++) {
         fputc('\n', out);

@@ -62,9 +62,11 @@ static const char *const kind_names[OBJ__COUNT] = {
  * results (at most NATIVE_MAX_RETS) land at R[A..] and may pass maxregs. */
 #define VM_STACK_SLACK (NATIVE_MAX_RETS + 2)
 /* Initial sizes: a goroutine that never calls deep stays this small
- * (2 KiB of values, 16 frames); both double on demand. */
-#define VM_STACK_INIT 256
-#define VM_FRAMES_INIT 16
+ * (512 bytes of values, 4 frames); both double on demand. Small matters:
+ * 100,000 parked goroutines each keep theirs, and the collector marks
+ * them all at every collection. */
+#define VM_STACK_INIT 64
+#define VM_FRAMES_INIT 4
 
 static void *xmalloc(size_t n)
 {
@@ -947,6 +949,8 @@ static Value module_member(ObjModule *m, ObjString *name)
     return map_get(m->members, v_from_ptr(name), &v) ? v : V_UNDEF;
 }
 
+static ObjBound *bound_new(Value recv, Value fn);
+
 static COLD Value getfield(Thread *t, Value obj, ObjString *name)
 {
     Value v;
@@ -963,6 +967,10 @@ static COLD Value getfield(Thread *t, Value obj, ObjString *name)
             if (v != V_UNDEF)
                 return v;
         }
+        /* A method used as a value (`f := sb.String`), as Go allows. */
+        ObjNative *m = o->cls ? class_method(o->cls, name) : NULL;
+        if (m)
+            return v_from_ptr(bound_new(obj, v_from_ptr(m)));
     }
     return no_field(t, obj, name), V_UNDEF;
 }
@@ -2042,6 +2050,19 @@ static int execute(Thread *t)
         {
             VM_PROTECT(Value, v, slice_op(t, RB, RC, base[C_ + 1]), v == V_UNDEF);
             RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(NILZERO)
+        {
+            if (RA == V_NIL) {
+                Value like = C_ ? v_int_small(0) : RB;
+                if (v_is_anyint(like))
+                    RA = v_int_small(0);
+                else if (v_is_anyfloat(like))
+                    RA = v_make_float(0.0);
+                else if (v_is_str(like))
+                    RA = v_from_ptr(str_new("", 0));
+            }
             VM_NEXT();
         }
         VM_CASE(LEN)

@@ -27,7 +27,10 @@
 
 static int L = 1; /* line given to new nodes */
 
-static Node *mk(NodeKind k) { return ast_new(k, L, 1); }
+static Node *mk(NodeKind k)
+{
+    return ast_new(k, L, 1);
+}
 
 static Node *id(const char *s)
 {
@@ -182,8 +185,14 @@ static Node *setn(Node *first, ...)
     return n;
 }
 
-static Node *def(const char *name, Node *v) { return defn(id(name), NULL, v, NULL); }
-static Node *set(Node *lhs, Node *v) { return setn(lhs, NULL, v, NULL); }
+static Node *def(const char *name, Node *v)
+{
+    return defn(id(name), NULL, v, NULL);
+}
+static Node *set(Node *lhs, Node *v)
+{
+    return setn(lhs, NULL, v, NULL);
+}
 
 static Node *opset(int op, Node *lhs, Node *v)
 {
@@ -414,9 +423,15 @@ static Node *file(Node *first, ...)
 static Runtime *rt;
 static char *errs; /* diagnostics of the last compile */
 
-static int dummy_native(Thread *t, Value *args, int nargs, Value *rets) { return 0; }
+static int dummy_native(Thread *t, Value *args, int nargs, Value *rets)
+{
+    return 0;
+}
 
-static Value native(const char *name) { return v_from_ptr(native_new(name, dummy_native, 0, -1)); }
+static Value native(const char *name)
+{
+    return v_from_ptr(native_new(name, dummy_native, 0, -1));
+}
 
 static int setup(void **state)
 {
@@ -440,6 +455,250 @@ static int setup(void **state)
     return 0;
 }
 
+/* The invariants the VM relies on, checked on every proto the tests
+ * compile: register operands below maxregs, constant, proto and upvalue
+ * indices in range, jumps inside the code, each test followed by its JMP,
+ * CALLM and SELECT followed by their EXTRA words, outputs of GETINDEX2 and
+ * RECV not overlapping their inputs, code ending in RETURN. Returns NULL or
+ * what is wrong. */
+static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
+{
+#define BAD(...) return (snprintf(msg, cap, __VA_ARGS__), msg)
+#define REG(r)                                                                                               \
+    do {                                                                                                     \
+        if ((int)(r) >= p->maxregs)                                                                          \
+            BAD("%s: pc %d: register %d >= maxregs %d", p->name->data, pc, (int)(r), p->maxregs);            \
+    } while (0)
+#define REGS(r, n)                                                                                           \
+    do {                                                                                                     \
+        for (int q_ = 0; q_ < (int)(n); q_++)                                                                \
+            REG((r) + q_);                                                                                   \
+    } while (0)
+#define KIDX(k)                                                                                              \
+    do {                                                                                                     \
+        if ((int)(k) >= p->nk)                                                                               \
+            BAD("%s: pc %d: K[%d] of %d", p->name->data, pc, (int)(k), p->nk);                               \
+    } while (0)
+    if (p->ncode < 1 || INS_OP(p->code[p->ncode - 1]) != OP_RETURN)
+        BAD("%s: does not end with RETURN", p->name->data);
+    if (p->nparams > p->maxregs)
+        BAD("%s: nparams > maxregs", p->name->data);
+    for (int pc = 0; pc < p->ncode; pc++) {
+        uint32_t i = p->code[pc];
+        OpCode op = INS_OP(i);
+        int a = INS_A(i), b = INS_B(i), c = INS_C(i), bx = INS_Bx(i);
+        bool next_jmp = false;
+        if (op >= OP__COUNT)
+            BAD("%s: pc %d: bad opcode", p->name->data, pc);
+        switch (op) {
+        case OP_MOVE:
+        case OP_NEWCELL:
+        case OP_GETCELL:
+        case OP_SETCELL:
+        case OP_UNM:
+        case OP_NOT:
+        case OP_BNOT:
+        case OP_ADDI:
+        case OP_UNPACK:
+        case OP_LEN:
+        case OP_SEND:
+            REG(a);
+            REG(b);
+            break;
+        case OP_LOADK:
+            REG(a);
+            KIDX(bx);
+            break;
+        case OP_LOADI:
+        case OP_LOADBOOL:
+        case OP_GETGLOBAL:
+        case OP_SETGLOBAL:
+            REG(a);
+            break;
+        case OP_LOADNIL:
+            REGS(a, b + 1);
+            break;
+        case OP_GETUPVAL:
+        case OP_SETUPVAL:
+            REG(a);
+            if (b >= p->nupvals)
+                BAD("%s: pc %d: upvalue %d", p->name->data, pc, b);
+            break;
+        case OP_CLOSURE:
+            REG(a);
+            if (bx >= p->nprotos)
+                BAD("%s: pc %d: proto %d", p->name->data, pc, bx);
+            break;
+        case OP_ADD:
+        case OP_SUB:
+        case OP_MUL:
+        case OP_DIV:
+        case OP_MOD:
+        case OP_BAND:
+        case OP_BOR:
+        case OP_BXOR:
+        case OP_BANDNOT:
+        case OP_SHL:
+        case OP_SHR:
+        case OP_SEQ:
+        case OP_SNE:
+        case OP_SLT:
+        case OP_SLE:
+        case OP_MAPSET:
+        case OP_GETINDEX:
+        case OP_SETINDEX:
+            REG(a);
+            REG(b);
+            REG(c);
+            break;
+        case OP_ADDK:
+        case OP_SUBK:
+        case OP_MULK:
+        case OP_DIVK:
+        case OP_MODK:
+        case OP_GETFIELD:
+        case OP_BINDM:
+            REG(a);
+            REG(b);
+            KIDX(c);
+            break;
+        case OP_EQ:
+        case OP_LT:
+        case OP_LE:
+            REG(a);
+            REG(b);
+            next_jmp = true;
+            break;
+        case OP_EQK:
+            REG(a);
+            KIDX(b);
+            next_jmp = true;
+            break;
+        case OP_EQI:
+        case OP_LTI:
+        case OP_LEI:
+        case OP_GTI:
+        case OP_GEI:
+        case OP_TEST:
+            REG(a);
+            next_jmp = true;
+            break;
+        case OP_JMP: {
+            int t = pc + 1 + INS_sJ(i);
+            if (t < 0 || t >= p->ncode)
+                BAD("%s: pc %d: jump to %d", p->name->data, pc, t);
+            break;
+        }
+        case OP_CALL:
+        case OP_CALLM:
+            REG(a);
+            if (b)
+                REGS(a, b);
+            if (c > 1)
+                REGS(a, c - 1);
+            if (op == OP_CALLM) {
+                if (pc + 1 >= p->ncode || INS_OP(p->code[pc + 1]) != OP_EXTRA)
+                    BAD("%s: pc %d: CALLM without EXTRA", p->name->data, pc);
+                KIDX(INS_Bx(p->code[pc + 1]));
+                if (!v_is_str(p->k[INS_Bx(p->code[pc + 1])]))
+                    BAD("%s: pc %d: method name not a string", p->name->data, pc);
+                pc++;
+            }
+            break;
+        case OP_RETURN:
+            if (b > 1)
+                REGS(a, b - 1);
+            break;
+        case OP_DEFER:
+        case OP_GO:
+            REG(a);
+            if (b)
+                REGS(a, b);
+            break;
+        case OP_EXTRA:
+            BAD("%s: pc %d: stray EXTRA", p->name->data, pc);
+        case OP_NEWLIST:
+            REG(a);
+            if (c)
+                REGS(b, c);
+            break;
+        case OP_APPENDN:
+            REGS(a, b + 1);
+            break;
+        case OP_NEWMAP:
+            REG(a);
+            if (c)
+                REGS(b, 2 * c);
+            break;
+        case OP_GETINDEX2:
+            REGS(a, 2);
+            REG(b);
+            REG(c);
+            if (a == b || a == c || a + 1 == b || a + 1 == c)
+                BAD("%s: pc %d: GETINDEX2 overlap", p->name->data, pc);
+            break;
+        case OP_SETFIELD:
+            REG(a);
+            KIDX(b);
+            REG(c);
+            break;
+        case OP_SLICE:
+            REG(a);
+            REG(b);
+            REGS(c, 2);
+            break;
+        case OP_RANGEPREP:
+            REGS(a, 4);
+            break;
+        case OP_RANGE:
+            REGS(a, 4);
+            next_jmp = true;
+            break;
+        case OP_RECV:
+            REG(a);
+            REG(b);
+            if (c == 2)
+                REG(a + 1);
+            if (a == b || (c == 2 && a + 1 == b))
+                BAD("%s: pc %d: RECV overlap", p->name->data, pc);
+            break;
+        case OP_SELECT:
+            REGS(a, 3);
+            for (int k = 0; k < c; k++) {
+                if (pc + 1 + k >= p->ncode || INS_OP(p->code[pc + 1 + k]) != OP_EXTRA)
+                    BAD("%s: pc %d: SELECT without EXTRA", p->name->data, pc);
+                uint32_t e = p->code[pc + 1 + k];
+                REG(INS_Bx(e));
+                if (INS_A(e) == 1)
+                    REG(INS_Bx(e) + 1);
+            }
+            pc += c;
+            break;
+        default:
+            break;
+        }
+        if (next_jmp && (pc + 1 >= p->ncode || INS_OP(p->code[pc + 1]) != OP_JMP))
+            BAD("%s: pc %d: test not followed by JMP", p->name->data, pc);
+    }
+    for (int i = 0; i < p->nprotos; i++) {
+        const ObjProto *q = p->protos[i];
+        for (int u = 0; u < q->nupvals; u++) {
+            if (q->upvals[u].from_parent_reg && q->upvals[u].idx >= p->maxregs)
+                BAD("%s: upvalue %d: parent register %d", q->name->data, u, q->upvals[u].idx);
+            if (!q->upvals[u].from_parent_reg && q->upvals[u].idx >= p->nupvals)
+                BAD("%s: upvalue %d: parent upvalue %d", q->name->data, u, q->upvals[u].idx);
+        }
+        const char *r = verify_proto(q, msg, cap);
+        if (r)
+            return r;
+    }
+    return NULL;
+#undef BAD
+#undef REG
+#undef REGS
+#undef KIDX
+}
+
 static ObjProto *compile_mode(Node *f, bool repl)
 {
     size_t len = 0;
@@ -449,10 +708,17 @@ static ObjProto *compile_mode(Node *f, bool repl)
     diag_init(&d, "t.csp", NULL, 0, out);
     ObjProto *p = cg_compile(rt, f, &d, "t.csp", repl);
     fclose(out);
+    char msg[256];
+    const char *bad = p ? verify_proto(p, msg, sizeof msg) : NULL;
+    if (bad)
+        fail_msg("invalid bytecode: %s", bad);
     return p;
 }
 
-static ObjProto *compile(Node *f) { return compile_mode(f, false); }
+static ObjProto *compile(Node *f)
+{
+    return compile_mode(f, false);
+}
 
 /* Compile, expecting success. */
 static ObjProto *ok(Node *f)
@@ -536,7 +802,10 @@ static int find_op(ObjProto *p, OpCode op, int from)
     return -1;
 }
 
-static int jump_target(ObjProto *p, int pc) { return pc + 1 + INS_sJ(p->code[pc]); }
+static int jump_target(ObjProto *p, int pc)
+{
+    return pc + 1 + INS_sJ(p->code[pc]);
+}
 
 /* The one function a test file declares: file(funcdecl("f", ...)). */
 static ObjProto *func_f(Node *body, ...)
@@ -556,7 +825,8 @@ static ObjProto *func_f(Node *body, ...)
 /* Test that locals are used in place: no MOVE for operands or results. */
 static void test_compile_locals_no_move(void **state)
 {
-    ObjProto *f = func_f(blk(def("x", bin(TK_PLUS, id("a"), id("b"))), ret(id("x"), NULL), NULL), "a", "b", NULL);
+    ObjProto *f =
+        func_f(blk(def("x", bin(TK_PLUS, id("a"), id("b"))), ret(id("x"), NULL), NULL), "a", "b", NULL);
     assert_ops(f, "ADD RETURN RETURN");
     assert_int_equal(f->code[0], MK_ABC(OP_ADD, 2, 0, 1));
     assert_int_equal(f->code[1], MK_ABC(OP_RETURN, 2, 2, 0));
@@ -582,12 +852,12 @@ static void test_compile_constants_dedupe(void **state)
 /* Test that x + small and x - small use ADDI, other constants the K forms. */
 static void test_compile_arith_immediates(void **state)
 {
-    ObjProto *f = func_f(blk(def("a", bin(TK_PLUS, id("x"), num(5))), def("b", bin(TK_MINUS, id("x"), num(3))),
-                             def("c", bin(TK_MINUS, id("x"), num(128))), def("d", bin(TK_STAR, id("x"), num(2))),
-                             def("e", bin(TK_PERCENT, id("x"), num(1000003))),
-                             def("g", bin(TK_PLUS, id("x"), str("s"))), def("h", bin(TK_SHL, id("x"), num(3))),
-                             NULL),
-                         "x", NULL);
+    ObjProto *f =
+        func_f(blk(def("a", bin(TK_PLUS, id("x"), num(5))), def("b", bin(TK_MINUS, id("x"), num(3))),
+                   def("c", bin(TK_MINUS, id("x"), num(128))), def("d", bin(TK_STAR, id("x"), num(2))),
+                   def("e", bin(TK_PERCENT, id("x"), num(1000003))),
+                   def("g", bin(TK_PLUS, id("x"), str("s"))), def("h", bin(TK_SHL, id("x"), num(3))), NULL),
+               "x", NULL);
     assert_ops(f, "ADDI ADDI SUBK MULK MODK ADDK LOADI SHL RETURN");
     assert_int_equal(INS_sC(f->code[0]), 5);
     assert_int_equal(INS_sC(f->code[1]), -3);
@@ -620,19 +890,33 @@ static void test_compile_constant_folding(void **state)
  * with the test at the bottom. */
 static void test_compile_tight_loop(void **state)
 {
-    ObjProto *f = func_f(blk(def("s", num(0)),
-                             for_(def("i", num(0)), bin(TK_LT, id("i"), id("n")), incdec(TK_INC, id("i")),
-                                  blk(set(id("s"), bin(TK_PERCENT,
-                                                       bin(TK_PLUS, id("s"), bin(TK_STAR, id("i"), id("i"))),
-                                                       num(1000003))),
-                                      NULL)),
-                             ret(id("s"), NULL), NULL),
-                         "n", NULL);
+    ObjProto *f = func_f(
+        blk(def("s", num(0)),
+            for_(def("i", num(0)), bin(TK_LT, id("i"), id("n")), incdec(TK_INC, id("i")),
+                 blk(set(id("s"), bin(TK_PERCENT, bin(TK_PLUS, id("s"), bin(TK_STAR, id("i"), id("i"))),
+                                      num(1000003))),
+                     NULL)),
+            ret(id("s"), NULL), NULL),
+        "n", NULL);
     assert_ops(f, "LOADI LOADI JMP MUL ADD MODK ADDI LT JMP RETURN RETURN");
-    assert_int_equal(jump_target(f, 2), 7);  /* enter at the test */
-    assert_int_equal(jump_target(f, 8), 3);  /* loop back to the body */
+    assert_int_equal(jump_target(f, 2), 7); /* enter at the test */
+    assert_int_equal(jump_target(f, 8), 3); /* loop back to the body */
     assert_int_equal(f->code[7], MK_ABC(OP_LT, 2, 0, 1));
     assert_int_equal(INS_A(f->code[5]), 1); /* MODK straight into s */
+}
+
+/* Test that a loop bound too big for an immediate is loaded once, before
+ * the loop, not on every test; small bounds stay immediates. */
+static void test_compile_loop_bound_hoisted(void **state)
+{
+    ObjProto *f = func_f(
+        blk(for_(def("i", num(0)), bin(TK_LT, id("i"), num(1000000)), incdec(TK_INC, id("i")), blk(NULL)),
+            for_(def("j", num(0)), bin(TK_GE, num(100), id("j")), incdec(TK_INC, id("j")), blk(NULL)), NULL),
+        NULL);
+    assert_ops(f, "LOADI LOADK JMP ADDI LT JMP LOADI JMP ADDI LEI JMP RETURN");
+    assert_int_equal(jump_target(f, 5), 3);
+    assert_int_equal(f->code[4], MK_ABC(OP_LT, 0, 1, 1));
+    assert_int_equal(f->code[9], MK_ABC(OP_LEI, 0, 100 + SC_BIAS, 1)); /* 100 >= j is j <= 100 */
 }
 
 /* Test that fib's recursive calls need no moves. */
@@ -658,10 +942,10 @@ static void test_compile_fib(void **state)
 /* Test that if/else jumps land at the else branch and after it. */
 static void test_compile_if_else_targets(void **state)
 {
-    ObjProto *f = func_f(blk(if_(bin(TK_EQ, id("a"), id("b")), blk(ret(num(1), NULL), NULL),
-                                 blk(ret(num(2), NULL), NULL)),
-                             NULL),
-                         "a", "b", NULL);
+    ObjProto *f = func_f(
+        blk(if_(bin(TK_EQ, id("a"), id("b")), blk(ret(num(1), NULL), NULL), blk(ret(num(2), NULL), NULL)),
+            NULL),
+        "a", "b", NULL);
     assert_ops(f, "EQ JMP LOADI RETURN JMP LOADI RETURN RETURN");
     assert_int_equal(f->code[0], MK_ABC(OP_EQ, 0, 1, 0));
     assert_int_equal(jump_target(f, 1), 5);
@@ -679,21 +963,20 @@ static void test_compile_compare_forms(void **state)
                              if_(bin(TK_EQ, id("a"), str("x")), blk(NULL), NULL), NULL),
                          "a", "b", NULL);
     assert_ops(f, "LT JMP EQ JMP LT JMP LEI JMP EQK JMP RETURN");
-    assert_int_equal(f->code[0], MK_ABC(OP_LT, 1, 0, 0)); /* a > b: jump away when !(b < a) */
-    assert_int_equal(f->code[2], MK_ABC(OP_EQ, 0, 1, 1)); /* a != b: jump away when a == b */
-    assert_int_equal(f->code[4], MK_ABC(OP_LT, 0, 1, 1)); /* !(a < b): jump away when a < b */
+    assert_int_equal(f->code[0], MK_ABC(OP_LT, 1, 0, 0));            /* a > b: jump away when !(b < a) */
+    assert_int_equal(f->code[2], MK_ABC(OP_EQ, 0, 1, 1));            /* a != b: jump away when a == b */
+    assert_int_equal(f->code[4], MK_ABC(OP_LT, 0, 1, 1));            /* !(a < b): jump away when a < b */
     assert_int_equal(f->code[6], MK_ABC(OP_LEI, 0, 3 + SC_BIAS, 0)); /* 3 >= a is a <= 3 */
 }
 
 /* Test that && and || in conditions are jump code, never a bool value. */
 static void test_compile_logic_jump_code(void **state)
 {
-    ObjProto *f = func_f(blk(if_(bin(TK_ANDAND, bin(TK_LT, id("a"), id("b")), id("c")), blk(ret(num(1), NULL), NULL),
-                                 NULL),
-                             if_(bin(TK_OROR, bin(TK_LT, id("a"), id("b")), id("c")), blk(ret(num(2), NULL), NULL),
-                                 NULL),
-                             NULL),
-                         "a", "b", "c", NULL);
+    ObjProto *f = func_f(
+        blk(if_(bin(TK_ANDAND, bin(TK_LT, id("a"), id("b")), id("c")), blk(ret(num(1), NULL), NULL), NULL),
+            if_(bin(TK_OROR, bin(TK_LT, id("a"), id("b")), id("c")), blk(ret(num(2), NULL), NULL), NULL),
+            NULL),
+        "a", "b", "c", NULL);
     assert_ops(f, "LT JMP TEST JMP LOADI RETURN LT JMP TEST JMP LOADI RETURN RETURN");
     /* &&: both tests jump to the end of the first if when false */
     assert_int_equal(jump_target(f, 1), 6);
@@ -708,9 +991,10 @@ static void test_compile_logic_jump_code(void **state)
 /* Test that comparisons and && used as values produce registers directly. */
 static void test_compile_logic_values(void **state)
 {
-    ObjProto *f = func_f(blk(def("x", bin(TK_GT, id("a"), id("b"))), def("y", bin(TK_ANDAND, id("x"), id("b"))),
-                             set(id("x"), bin(TK_ANDAND, id("a"), id("x"))), NULL),
-                         "a", "b", NULL);
+    ObjProto *f =
+        func_f(blk(def("x", bin(TK_GT, id("a"), id("b"))), def("y", bin(TK_ANDAND, id("x"), id("b"))),
+                   set(id("x"), bin(TK_ANDAND, id("a"), id("x"))), NULL),
+               "a", "b", NULL);
     assert_ops(f, "SLT MOVE TEST JMP MOVE MOVE TEST JMP MOVE MOVE RETURN");
     assert_int_equal(f->code[0], MK_ABC(OP_SLT, 2, 1, 0));
     /* x = a && x computes in a temporary: x is read after a is known */
@@ -724,9 +1008,9 @@ static void test_compile_logic_values(void **state)
  * constants. */
 static void test_compile_call_all_results(void **state)
 {
-    ObjProto *m = ok(file(funcdecl("divmod", blk(ret(id("a"), id("b"), NULL), NULL), "a", "b", NULL),
-                          expr_s(call(fld(id("fmt"), "Println"), call(id("divmod"), num(7), num(2), NULL), NULL)),
-                          NULL));
+    ObjProto *m = ok(
+        file(funcdecl("divmod", blk(ret(id("a"), id("b"), NULL), NULL), "a", "b", NULL),
+             expr_s(call(fld(id("fmt"), "Println"), call(id("divmod"), num(7), num(2), NULL), NULL)), NULL));
     assert_ops(m, "CLOSURE SETGLOBAL LOADK GETGLOBAL LOADI LOADI CALL CALL RETURN");
     assert_int_equal(m->code[6], MK_ABC(OP_CALL, 1, 3, 0));
     assert_int_equal(m->code[7], MK_ABC(OP_CALL, 0, 0, 1));
@@ -799,8 +1083,8 @@ static void test_compile_swap(void **state)
 /* Test that i, xs[i] = 1, 2 indexes with the old i. */
 static void test_compile_multi_assign_index_pinned(void **state)
 {
-    ObjProto *f = func_f(blk(setn(id("i"), idx(id("xs"), id("i")), NULL, num(1), num(2), NULL), NULL), "i", "xs",
-                         NULL);
+    ObjProto *f =
+        func_f(blk(setn(id("i"), idx(id("xs"), id("i")), NULL, num(1), num(2), NULL), NULL), "i", "xs", NULL);
     assert_ops(f, "MOVE MOVE LOADI LOADI MOVE SETINDEX RETURN");
     assert_int_equal(f->code[5], MK_ABC(OP_SETINDEX, 2, 3, 5));
 }
@@ -821,9 +1105,10 @@ static void test_compile_multi_value(void **state)
 /* Test compound assignment on locals, indexes and fields: operands once. */
 static void test_compile_compound(void **state)
 {
-    ObjProto *f = func_f(blk(opset(TK_PLUSEQ, id("x"), num(2)), opset(TK_STAREQ, idx(id("xs"), id("x")), id("x")),
-                             incdec(TK_INC, fld(id("m"), "count")), incdec(TK_DEC, id("x")), NULL),
-                         "x", "xs", "m", NULL);
+    ObjProto *f =
+        func_f(blk(opset(TK_PLUSEQ, id("x"), num(2)), opset(TK_STAREQ, idx(id("xs"), id("x")), id("x")),
+                   incdec(TK_INC, fld(id("m"), "count")), incdec(TK_DEC, id("x")), NULL),
+               "x", "xs", "m", NULL);
     assert_ops(f, "ADDI GETINDEX MUL SETINDEX GETFIELD ADDI SETFIELD ADDI RETURN");
     assert_int_equal(f->code[0], MK_ABC(OP_ADDI, 0, 0, 2 + SC_BIAS));
     assert_int_equal(f->code[1], MK_ABC(OP_GETINDEX, 3, 1, 0));
@@ -835,8 +1120,8 @@ static void test_compile_compound(void **state)
 static void test_compile_var_zero_values(void **state)
 {
     ObjProto *f = func_f(blk(var_("n", "int", NULL), var_("s", "string", NULL), var_("b", "bool", NULL),
-                             var_("x", "float64", NULL), var_("mu", "sync.Mutex", NULL), var_("p", "[]", NULL),
-                             var_("q", NULL, num(7)), NULL),
+                             var_("x", "float64", NULL), var_("mu", "sync.Mutex", NULL),
+                             var_("p", "[]", NULL), var_("q", NULL, num(7)), NULL),
                          NULL);
     assert_ops(f, "LOADI LOADK LOADBOOL LOADK LOADK CALL LOADNIL LOADI RETURN");
     assert_int_equal(f->code[5], MK_ABC(OP_CALL, 4, 1, 2));
@@ -873,9 +1158,8 @@ static void test_compile_hoisting(void **state)
  * redeclaring a global is allowed. */
 static void test_compile_repl(void **state)
 {
-    ObjProto *m = compile_mode(file(def("x", num(1)), def("x", num(2)),
-                                    expr_s(bin(TK_PLUS, id("x"), num(1))), NULL),
-                               true);
+    ObjProto *m = compile_mode(
+        file(def("x", num(1)), def("x", num(2)), expr_s(bin(TK_PLUS, id("x"), num(1))), NULL), true);
     assert_non_null(m);
     assert_ops(m, "LOADI SETGLOBAL LOADI SETGLOBAL GETGLOBAL ADDI RETURN RETURN");
     assert_int_equal(INS_B(m->code[6]), 2);
@@ -907,8 +1191,9 @@ static void test_compile_captured_local(void **state)
  * levels down reaches it through its parent's upvalue. */
 static void test_compile_captured_param_nested(void **state)
 {
-    ObjProto *f = func_f(blk(ret(fn(blk(ret(fn(blk(ret(id("b"), NULL), NULL), NULL), NULL), NULL), NULL), NULL), NULL),
-                         "a", "b", NULL);
+    ObjProto *f =
+        func_f(blk(ret(fn(blk(ret(fn(blk(ret(id("b"), NULL), NULL), NULL), NULL), NULL), NULL), NULL), NULL),
+               "a", "b", NULL);
     assert_int_equal(f->cellparams, 2);
     ObjProto *g = proto_named(f, "main.f.func1");
     ObjProto *h = proto_named(f, "main.f.func1.1");
@@ -925,13 +1210,15 @@ static void test_compile_captured_param_nested(void **state)
 static void test_compile_loop_var_fresh_cell(void **state)
 {
     ObjProto *f = func_f(blk(for_(def("i", num(0)), bin(TK_LT, id("i"), num(3)), incdec(TK_INC, id("i")),
-                                  blk(set(id("fs"), call(id("append"), id("fs"), fn(blk(ret(id("i"), NULL), NULL), NULL),
-                                                         NULL)),
+                                  blk(set(id("fs"), call(id("append"), id("fs"),
+                                                         fn(blk(ret(id("i"), NULL), NULL), NULL), NULL)),
                                       NULL)),
                              NULL),
                          "fs", NULL);
-    assert_ops(f, "LOADI NEWCELL JMP LOADK MOVE CLOSURE CALL MOVE GETCELL NEWCELL GETCELL ADDI SETCELL GETCELL LTI JMP "
-                  "RETURN");
+    assert_ops(
+        f,
+        "LOADI NEWCELL JMP LOADK MOVE CLOSURE CALL MOVE GETCELL NEWCELL GETCELL ADDI SETCELL GETCELL LTI JMP "
+        "RETURN");
     assert_int_equal(f->code[8], MK_ABC(OP_GETCELL, 2, 1, 0));
     assert_int_equal(f->code[9], MK_ABC(OP_NEWCELL, 1, 2, 0));
     assert_int_equal(jump_target(f, 15), 3);
@@ -941,14 +1228,12 @@ static void test_compile_loop_var_fresh_cell(void **state)
  * a literal in a top-level statement is named main.funcN. */
 static void test_compile_main_locals_captured(void **state)
 {
-    ObjProto *m = ok(file(if_(id("true"), blk(def("v", num(1)), expr_s(call(fn(blk(expr_s(call(id("print"), id("v"),
-                                                                                                NULL)),
-                                                                                    NULL),
-                                                                                NULL),
-                                                                             NULL)),
-                                              NULL),
-                              NULL),
-                          NULL));
+    ObjProto *m = ok(
+        file(if_(id("true"),
+                 blk(def("v", num(1)),
+                     expr_s(call(fn(blk(expr_s(call(id("print"), id("v"), NULL)), NULL), NULL), NULL)), NULL),
+                 NULL),
+             NULL));
     ObjProto *g = proto_named(m, "main.func1");
     assert_non_null(g);
     assert_int_equal(g->upvals[0].from_parent_reg, 1);
@@ -978,11 +1263,12 @@ static void test_compile_range(void **state)
  * fresh cell each iteration, and continue goes to RANGE. */
 static void test_compile_range_captured_continue(void **state)
 {
-    ObjProto *f = func_f(blk(range_(id("i"), NULL, true, num(10),
-                                    blk(if_(bin(TK_EQ, id("i"), num(3)), blk(branch(N_CONTINUE, NULL), NULL), NULL),
-                                        expr_s(call(id("g"), fn(blk(ret(id("i"), NULL), NULL), NULL), NULL)), NULL)),
-                             NULL),
-                         "g", NULL);
+    ObjProto *f =
+        func_f(blk(range_(id("i"), NULL, true, num(10),
+                          blk(if_(bin(TK_EQ, id("i"), num(3)), blk(branch(N_CONTINUE, NULL), NULL), NULL),
+                              expr_s(call(id("g"), fn(blk(ret(id("i"), NULL), NULL), NULL), NULL)), NULL)),
+                   NULL),
+               "g", NULL);
     /* `if i == 3 { continue }` is one compare whose jump is the continue */
     assert_ops(f, "LOADI RANGEPREP JMP NEWCELL GETCELL EQI JMP MOVE CLOSURE CALL RANGE JMP RETURN");
     assert_int_equal(f->code[3], MK_ABC(OP_NEWCELL, 5, 3, 0));
@@ -1000,14 +1286,15 @@ static void test_compile_break_continue_labels(void **state)
                                    case_(blk(branch(N_BREAK, "outer"), NULL), num(2), NULL),
                                    case_(blk(branch(N_CONTINUE, "outer"), NULL), NULL), NULL),
                            NULL));
-    ObjProto *f = func_f(blk(labeled("outer", for_(NULL, NULL, NULL, blk(inner, NULL))), ret(NULL), NULL), "x", NULL);
+    ObjProto *f =
+        func_f(blk(labeled("outer", for_(NULL, NULL, NULL, blk(inner, NULL))), ret(NULL), NULL), "x", NULL);
     /* tests 0-3, no match 4; bodies: case 1 at 5 (its break, then the jump
      * to the switch's end), case 2 at 7, default at 9; inner loop's back
      * jump 10, outer's 11. Jump chains are threaded to their final target. */
     assert_ops(f, "EQI JMP EQI JMP JMP JMP JMP JMP JMP JMP JMP JMP RETURN RETURN");
-    assert_int_equal(jump_target(f, 1), 0);   /* case 1: break leaves only the switch */
-    assert_int_equal(jump_target(f, 3), 12);  /* case 2: break outer, after the outer loop */
-    assert_int_equal(jump_target(f, 4), 0);   /* default: continue outer */
+    assert_int_equal(jump_target(f, 1), 0);  /* case 1: break leaves only the switch */
+    assert_int_equal(jump_target(f, 3), 12); /* case 2: break outer, after the outer loop */
+    assert_int_equal(jump_target(f, 4), 0);  /* default: continue outer */
     assert_int_equal(jump_target(f, 5), 0);
     assert_int_equal(jump_target(f, 7), 12);
     assert_int_equal(jump_target(f, 9), 0);
@@ -1019,11 +1306,12 @@ static void test_compile_break_continue_labels(void **state)
  * placed anywhere is taken last, and `switch {` uses jump code. */
 static void test_compile_switch(void **state)
 {
-    ObjProto *f = func_f(blk(switch_(id("x"), case_(blk(ret(num(10), NULL), NULL), NULL),
-                                     case_(blk(ret(num(20), NULL), NULL), num(1), str("a"), NULL), NULL),
-                             switch_(NULL, case_(blk(ret(num(30), NULL), NULL), bin(TK_LT, id("x"), num(0)), NULL), NULL),
-                             NULL),
-                         "x", NULL);
+    ObjProto *f = func_f(
+        blk(switch_(id("x"), case_(blk(ret(num(10), NULL), NULL), NULL),
+                    case_(blk(ret(num(20), NULL), NULL), num(1), str("a"), NULL), NULL),
+            switch_(NULL, case_(blk(ret(num(30), NULL), NULL), bin(TK_LT, id("x"), num(0)), NULL), NULL),
+            NULL),
+        "x", NULL);
     assert_ops(f, "EQI JMP EQK JMP JMP LOADI RETURN JMP LOADI RETURN LTI JMP JMP LOADI RETURN RETURN");
     assert_int_equal(jump_target(f, 4), 5);  /* no match: the default body */
     assert_int_equal(jump_target(f, 1), 8);  /* case 1 */
@@ -1038,14 +1326,16 @@ static void test_compile_switch(void **state)
  * case, then a dispatch on the chosen index. */
 static void test_compile_select(void **state)
 {
-    Node *s = select_(comm_recv(id("a"), true, id("v"), NULL, blk(expr_s(call(id("g"), id("v"), NULL)), NULL)),
-                      comm(COMM_SEND, id("b"), num(5), blk(NULL)),
-                      comm_recv(call(fld(id("time"), "After"), num(1), NULL), false, NULL, NULL,
-                                blk(branch(N_BREAK, NULL), NULL)),
-                      comm(COMM_DEFAULT, NULL, NULL, blk(ret(NULL), NULL)), NULL);
+    Node *s =
+        select_(comm_recv(id("a"), true, id("v"), NULL, blk(expr_s(call(id("g"), id("v"), NULL)), NULL)),
+                comm(COMM_SEND, id("b"), num(5), blk(NULL)),
+                comm_recv(call(fld(id("time"), "After"), num(1), NULL), false, NULL, NULL,
+                          blk(branch(N_BREAK, NULL), NULL)),
+                comm(COMM_DEFAULT, NULL, NULL, blk(ret(NULL), NULL)), NULL);
     ObjProto *f = func_f(blk(s, NULL), "a", "b", "g", NULL);
-    assert_ops(f, "MOVE LOADI LOADK LOADI CALL SELECT EXTRA EXTRA EXTRA EQI JMP EQI JMP EQI JMP RETURN JMP MOVE "
-                  "MOVE CALL JMP JMP JMP RETURN");
+    assert_ops(f,
+               "MOVE LOADI LOADK LOADI CALL SELECT EXTRA EXTRA EXTRA EQI JMP EQI JMP EQI JMP RETURN JMP MOVE "
+               "MOVE CALL JMP JMP JMP RETURN");
     assert_int_equal(f->code[5], MK_ABC(OP_SELECT, 3, 1, 3));
     assert_int_equal(f->code[6], MK_ABx(OP_EXTRA, 0, 0)); /* receive from a, in place */
     assert_int_equal(f->code[7], MK_ABx(OP_EXTRA, 1, 6)); /* send: channel R[6], value R[7] */
@@ -1114,7 +1404,8 @@ static void test_compile_error_scopes(void **state)
 {
     fails(file(expr_s(call(id("print"), id("nope"), NULL)), NULL), "t.csp:1:1: error: undefined: nope");
     fails(file(var_("x", NULL, num(1)), var_("x", NULL, num(2)), NULL), "x redeclared in this block");
-    fails(file(funcdecl("f", blk(NULL), NULL), funcdecl("f", blk(NULL), NULL), NULL), "f redeclared in this block");
+    fails(file(funcdecl("f", blk(NULL), NULL), funcdecl("f", blk(NULL), NULL), NULL),
+          "f redeclared in this block");
     fails(file(def("x", num(1)), def("x", num(2)), NULL), "no new variables on left side of :=");
     fails(file(funcdecl("f", blk(def("a", num(1)), def("a", num(2)), NULL), NULL), NULL),
           "no new variables on left side of :=");
@@ -1124,27 +1415,36 @@ static void test_compile_error_scopes(void **state)
     /* shadowing in an inner block is fine */
     ok(file(funcdecl("f", blk(def("a", num(1)), blk(def("a", num(2)), NULL), NULL), NULL), NULL));
     /* := with one new variable is fine */
-    ok(file(funcdecl("f", blk(def("a", num(1)), defn(id("a"), id("b"), NULL, num(1), num(2), NULL), NULL), NULL),
-            NULL));
+    ok(file(
+        funcdecl("f", blk(def("a", num(1)), defn(id("a"), id("b"), NULL, num(1), num(2), NULL), NULL), NULL),
+        NULL));
 }
 
 /* Test the branch errors. */
 static void test_compile_error_branches(void **state)
 {
-    fails(file(funcdecl("f", blk(branch(N_BREAK, NULL), NULL), NULL), NULL), "break is not in a loop, switch, or select");
-    fails(file(funcdecl("f", blk(switch_(num(1), case_(blk(branch(N_CONTINUE, NULL), NULL), num(1), NULL), NULL), NULL),
-                        NULL),
+    fails(file(funcdecl("f", blk(branch(N_BREAK, NULL), NULL), NULL), NULL),
+          "break is not in a loop, switch, or select");
+    fails(file(funcdecl(
+                   "f",
+                   blk(switch_(num(1), case_(blk(branch(N_CONTINUE, NULL), NULL), num(1), NULL), NULL), NULL),
+                   NULL),
                NULL),
           "continue is not in a loop");
-    fails(file(funcdecl("f", blk(for_(NULL, NULL, NULL, blk(branch(N_BREAK, "outer"), NULL)), NULL), NULL), NULL),
-          "invalid break label outer");
-    fails(file(labeled("l", switch_(num(1), case_(blk(for_(NULL, NULL, NULL, blk(branch(N_CONTINUE, "l"), NULL)), NULL),
-                                                  num(1), NULL),
-                                    NULL)),
+    fails(file(funcdecl("f", blk(for_(NULL, NULL, NULL, blk(branch(N_BREAK, "outer"), NULL)), NULL), NULL),
                NULL),
-          "invalid continue label l");
+          "invalid break label outer");
+    fails(
+        file(labeled("l", switch_(num(1),
+                                  case_(blk(for_(NULL, NULL, NULL, blk(branch(N_CONTINUE, "l"), NULL)), NULL),
+                                        num(1), NULL),
+                                  NULL)),
+             NULL),
+        "invalid continue label l");
     /* a loop inside a function literal does not make break legal outside */
-    fails(file(for_(NULL, NULL, NULL, blk(expr_s(call(fn(blk(branch(N_BREAK, NULL), NULL), NULL), NULL)), NULL)), NULL),
+    fails(file(for_(NULL, NULL, NULL,
+                    blk(expr_s(call(fn(blk(branch(N_BREAK, NULL), NULL), NULL), NULL)), NULL)),
+               NULL),
           "break is not in a loop, switch, or select");
 }
 
@@ -1153,8 +1453,10 @@ static void test_compile_error_assign(void **state)
 {
     fails(file(set(call(id("print"), NULL), num(1)), NULL),
           "cannot assign to print() (neither addressable nor a map index expression)");
-    fails(file(set(num(1), num(2)), NULL), "cannot assign to 1 (neither addressable nor a map index expression)");
-    fails(file(set(id("len"), num(2)), NULL), "cannot assign to len (neither addressable nor a map index expression)");
+    fails(file(set(num(1), num(2)), NULL),
+          "cannot assign to 1 (neither addressable nor a map index expression)");
+    fails(file(set(id("len"), num(2)), NULL),
+          "cannot assign to len (neither addressable nor a map index expression)");
     fails(file(const_("N", num(1)), set(id("N"), num(2)), NULL), "cannot assign to N");
     fails(file(set(id("undeclared"), num(2)), NULL), "undefined: undeclared");
     fails(file(funcdecl("f", blk(defn(id("a"), id("b"), NULL, num(1), NULL), NULL), NULL), NULL),
@@ -1202,6 +1504,22 @@ static void test_compile_error_deep_nesting(void **state)
     fails(file(s, NULL), "nesting too deep");
 }
 
+/* Test that a long left-deep operator chain (generated code writes them)
+ * compiles in a loop with one accumulator, and folds when constant. */
+static void test_compile_long_chain(void **state)
+{
+    Node *e = id("x"), *k = num(0);
+    for (int i = 0; i < 20000; i++) {
+        e = bin(TK_PLUS, e, id("x"));
+        k = bin(TK_MINUS, k, num(1));
+    }
+    ObjProto *f = func_f(blk(def("a", e), def("b", k), NULL), "x", NULL);
+    assert_int_equal(count_op(f, OP_ADD), 20000);
+    assert_true(f->maxregs <= 4);
+    int last = f->ncode - 2;
+    assert_int_equal(f->code[last], MK_AsBx(OP_LOADI, 2, -20000));
+}
+
 /* Test that malformed trees (missing children, wrong kinds) give errors,
  * never a crash. */
 static void test_compile_malformed_trees(void **state)
@@ -1229,8 +1547,9 @@ static void test_compile_malformed_trees(void **state)
  * constants and jump targets. */
 static void test_compile_disasm(void **state)
 {
-    ObjProto *m = ok(file(funcdecl("g", blk(ret(bin(TK_PERCENT, id("a"), num(1000003)), NULL), NULL), "a", NULL),
-                          expr_s(call(fld(id("fmt"), "Println"), str("hi\n"), NULL)), NULL));
+    ObjProto *m =
+        ok(file(funcdecl("g", blk(ret(bin(TK_PERCENT, id("a"), num(1000003)), NULL), NULL), "a", NULL),
+                expr_s(call(fld(id("fmt"), "Println"), str("hi\n"), NULL)), NULL));
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -1256,6 +1575,7 @@ int main(void)
         cmocka_unit_test(test_compile_arith_immediates),
         cmocka_unit_test(test_compile_constant_folding),
         cmocka_unit_test(test_compile_tight_loop),
+        cmocka_unit_test(test_compile_loop_bound_hoisted),
         cmocka_unit_test(test_compile_fib),
         cmocka_unit_test(test_compile_if_else_targets),
         cmocka_unit_test(test_compile_compare_forms),
@@ -1292,6 +1612,7 @@ int main(void)
         cmocka_unit_test(test_compile_error_several),
         cmocka_unit_test(test_compile_error_too_many_registers),
         cmocka_unit_test(test_compile_error_deep_nesting),
+        cmocka_unit_test(test_compile_long_chain),
         cmocka_unit_test(test_compile_malformed_trees),
         cmocka_unit_test(test_compile_disasm),
     };

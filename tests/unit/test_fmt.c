@@ -34,9 +34,18 @@ static int setup(void **state)
 
 /* ---- value builders ---------------------------------------------------- */
 
-static Value S(const char *s) { return v_from_ptr(str_cstr(s)); }
-static Value I(int64_t i) { return v_make_int(i); }
-static Value F(double d) { return v_make_float(d); }
+static Value S(const char *s)
+{
+    return v_from_ptr(str_cstr(s));
+}
+static Value I(int64_t i)
+{
+    return v_make_int(i);
+}
+static Value F(double d)
+{
+    return v_make_float(d);
+}
 #define NIL V_NIL
 #define TRUE V_TRUE
 #define FALSE V_FALSE
@@ -67,7 +76,10 @@ static Value M(int n, ...)
     return v_from_ptr(m);
 }
 
-static Value E(const char *msg) { return v_from_ptr(error_new(str_cstr(msg), false)); }
+static Value E(const char *msg)
+{
+    return v_from_ptr(error_new(str_cstr(msg), false));
+}
 
 /* A member of a module or a builtin, as a script sees it. */
 static Value member(const char *mod, const char *name)
@@ -109,10 +121,10 @@ static const char *sprintf_values(const char *fmt, int n, Value *args)
 }
 
 /* PF(want, format, nargs, args...): Sprintf(format, args...) == want. */
-#define PF(want, fmt, n, ...)                                                  \
-    do {                                                                       \
-        Value args_[] = {V_NIL, ##__VA_ARGS__};                                \
-        assert_string_equal(sprintf_values(fmt, n, args_ + 1), want);          \
+#define PF(want, fmt, n, ...)                                                                                \
+    do {                                                                                                     \
+        Value args_[] = {V_NIL, ##__VA_ARGS__};                                                              \
+        assert_string_equal(sprintf_values(fmt, n, args_ + 1), want);                                        \
     } while (0)
 
 static const char *print_values(bool ln, int n, ...)
@@ -126,9 +138,9 @@ static const char *print_values(bool ln, int n, ...)
     Buf b;
     buf_init(&b);
     if (ln)
-        fmt_println(&b, args, n);
+        assert_int_equal(fmt_println(th, &b, args, n), 0);
     else
-        fmt_print(&b, args, n);
+        assert_int_equal(fmt_print(th, &b, args, n), 0);
     return b.data;
 }
 
@@ -233,8 +245,8 @@ static void test_fmt_value_errors(void **state)
     PF("  boom", "%6v", 1, E("boom"));
 }
 
-/* Test that functions print as an address, natives objects as their class
- * name and modules by name. */
+/* Test that functions print as an address, native objects as their class
+ * name and braces, and modules by name. */
 static void test_fmt_value_funcs_and_objects(void **state)
 {
     const char *s = V(member("strings", "Split"));
@@ -247,6 +259,13 @@ static void test_fmt_value_funcs_and_objects(void **state)
     assert_int_equal(((ObjNative *)v_ptr(sb))->fn(th, NULL, 0, rets), 1);
     assert_string_equal(V(rets[0]), "strings.Builder{}");
     PF("strings.Builder", "%T", 1, rets[0]);
+    /* With a thread, an object's String() method prints it, as Go's
+     * Stringer; %d is not a string verb. */
+    Value sb_obj = rets[0];
+    ObjNative *ws = class_method(((ObjObject *)v_ptr(sb_obj))->cls, str_cstr("WriteString"));
+    assert_int_equal(ws->fn(th, (Value[]){sb_obj, S("hi")}, 2, rets), 2);
+    PF("hi|\"hi\"|   hi|strings.Builder{}", "%v|%q|%5s|%d", 4, sb_obj, sb_obj, sb_obj, sb_obj);
+    assert_string_equal(print_values(true, 2, sb_obj, I(1)), "hi 1\n");
     assert_string_equal(V(member(NULL, "fmt")), "<module fmt>");
 }
 
@@ -277,7 +296,7 @@ static void test_fmt_value_cycles(void **state)
 /* Printf                                                                  */
 /* ====================================================================== */
 
-/* Test integer verbs, flags and widths against Go's output. */
+/* Test that integer verbs, flags and widths print as Go's. */
 static void test_fmt_printf_ints(void **state)
 {
     PF("42", "%d", 1, I(42));
@@ -305,7 +324,7 @@ static void test_fmt_printf_ints(void **state)
     PF("   42", "%5v", 1, I(42));
 }
 
-/* Test float verbs, flags, widths and precisions against Go's output. */
+/* Test that float verbs, flags, widths and precisions print as Go's. */
 static void test_fmt_printf_floats(void **state)
 {
     PF("3.141593", "%f", 1, F(3.14159265));
@@ -349,7 +368,8 @@ static void test_fmt_printf_floats(void **state)
     PF("99.50%", "%.2f%%", 1, F(99.5));
 }
 
-/* Test string verbs: %s %q %x with flags, widths and precisions. */
+/* Test that string verbs (%s %q %x) with flags, widths and precisions print
+ * as Go's. */
 static void test_fmt_printf_strings(void **state)
 {
     PF("hi", "%s", 1, S("hi"));
@@ -377,7 +397,7 @@ static void test_fmt_printf_strings(void **state)
     PF("\"x\\ny\"", "%#v", 1, S("x\ny"));
 }
 
-/* Test %c %q %U on ints (runes). */
+/* Test that %c %q %U print ints as runes, as Go's. */
 static void test_fmt_printf_runes(void **state)
 {
     PF("A", "%c", 1, I(65));
@@ -394,7 +414,8 @@ static void test_fmt_printf_runes(void **state)
     PF("U+000041", "%.6U", 1, I(65));
 }
 
-/* Test bools, nil and %T (csp's type names; %T of nil is "nil"). */
+/* Test that bools and nil print as Go's, and %T gives csp's type names
+ * (%T of nil is "nil", as type(nil)). */
 static void test_fmt_printf_bools_nil_types(void **state)
 {
     PF("true", "%t", 1, TRUE);
@@ -408,7 +429,7 @@ static void test_fmt_printf_bools_nil_types(void **state)
     PF("  int", "%5T", 1, I(1));
 }
 
-/* Test verbs applied to lists and maps: each element gets the verb. */
+/* Test that a verb applied to a list or map applies to each element. */
 static void test_fmt_printf_lists_maps(void **state)
 {
     Value mixed = L(5, I(1), S("a"), NIL, TRUE, F(2.5));
@@ -424,7 +445,8 @@ static void test_fmt_printf_lists_maps(void **state)
     PF("{\"k\": [1]}", "%#v", 1, M(1, S("k"), L(1, I(1))));
 }
 
-/* Test the argument errors: missing, extra, bad index, no verb, bad width. */
+/* Test that argument errors print Go's notation: missing, extra, bad index,
+ * no verb, bad width and precision. */
 static void test_fmt_printf_bad_args(void **state)
 {
     PF("1 %!d(MISSING)", "%d %d", 1, I(1));
@@ -445,7 +467,7 @@ static void test_fmt_printf_bad_args(void **state)
     PF("%!é(int=1)", "%é", 1, I(1));
 }
 
-/* Test '*' widths and precisions and explicit argument indexes. */
+/* Test that '*' widths and precisions and explicit [n] indexes work. */
 static void test_fmt_printf_star_and_index(void **state)
 {
     PF("    3", "%*d", 2, I(5), I(3));
@@ -459,7 +481,8 @@ static void test_fmt_printf_star_and_index(void **state)
     PF("    5", "%[2]*[1]d", 2, I(5), I(5));
 }
 
-/* Test %w: fmt.Errorf formats it as %v; anywhere else it is a bad verb. */
+/* Test that fmt.Errorf formats %w as %v, and that %w elsewhere (or of a
+ * non-error) is a bad verb. */
 static void test_fmt_errorf(void **state)
 {
     Value errorf = member("fmt", "Errorf");
@@ -474,7 +497,8 @@ static void test_fmt_errorf(void **state)
     PF("%!w(error=boom)", "%w", 1, E("boom"));
 }
 
-/* Test Sprintf and Sprint through the module, as a script calls them. */
+/* Test that fmt.Sprintf, Sprint and Sprintln work called as a script calls
+ * them, and that a non-string format panics clearly. */
 static void test_fmt_module_sprintf(void **state)
 {
     Value rets[NATIVE_MAX_RETS];
@@ -497,7 +521,8 @@ static void test_fmt_module_sprintf(void **state)
 /* Print and Println                                                       */
 /* ====================================================================== */
 
-/* Test Print's rule: a space between operands when neither is a string. */
+/* Test that Print puts a space between operands only when neither is a
+ * string. */
 static void test_fmt_sprint_spacing(void **state)
 {
     assert_string_equal(print_values(false, 0), "");
@@ -513,7 +538,7 @@ static void test_fmt_sprint_spacing(void **state)
     assert_string_equal(print_values(false, 3, I(1), S(""), I(2)), "12");
 }
 
-/* Test Println: spaces between all operands and a newline. */
+/* Test that Println puts spaces between all operands and a newline. */
 static void test_fmt_println(void **state)
 {
     assert_string_equal(print_values(true, 0), "\n");
@@ -536,7 +561,7 @@ static void test_fmt_sprint_identity(void **state)
 /* strconv underneath                                                      */
 /* ====================================================================== */
 
-/* Test FormatFloat's formats, precisions and bit sizes. */
+/* Test that FormatFloat's formats, precisions and bit sizes match Go's. */
 static void test_fmt_ftoa_formats(void **state)
 {
     assert_string_equal(ftoa(1234.5678, 'e', -1, 64), "1.2345678e+03");
@@ -561,7 +586,8 @@ static void test_fmt_ftoa_formats(void **state)
     assert_string_equal(ftoa(1.5, 'z', -1, 64), "%z");
 }
 
-/* Test strconv.Quote: escapes, \u for non-printables, \x for bad bytes. */
+/* Test that strconv.Quote escapes as Go's: \u for non-printables, \x for
+ * bytes that are not UTF-8. */
 static void test_fmt_quote(void **state)
 {
     assert_string_equal(quote("hello", 5, false), "\"hello\"");

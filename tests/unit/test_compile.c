@@ -1102,18 +1102,22 @@ static void test_compile_multi_value(void **state)
     assert_int_equal(f->code[3], MK_ABC(OP_RECV, 7, 2, 2));
 }
 
-/* Test compound assignment on locals, indexes and fields: operands once. */
+/* Test compound assignment on locals, indexes and fields: operands once,
+ * and a map entry read through NILZERO (a missing key starts from Go's
+ * zero value). */
 static void test_compile_compound(void **state)
 {
     ObjProto *f =
         func_f(blk(opset(TK_PLUSEQ, id("x"), num(2)), opset(TK_STAREQ, idx(id("xs"), id("x")), id("x")),
                    incdec(TK_INC, fld(id("m"), "count")), incdec(TK_DEC, id("x")), NULL),
                "x", "xs", "m", NULL);
-    assert_ops(f, "ADDI GETINDEX MUL SETINDEX GETFIELD ADDI SETFIELD ADDI RETURN");
+    assert_ops(f, "ADDI GETINDEX NILZERO MUL SETINDEX GETFIELD NILZERO ADDI SETFIELD ADDI RETURN");
     assert_int_equal(f->code[0], MK_ABC(OP_ADDI, 0, 0, 2 + SC_BIAS));
     assert_int_equal(f->code[1], MK_ABC(OP_GETINDEX, 3, 1, 0));
-    assert_int_equal(f->code[3], MK_ABC(OP_SETINDEX, 1, 0, 3));
-    assert_int_equal(INS_sC(f->code[7]), -1);
+    assert_int_equal(f->code[2], MK_ABC(OP_NILZERO, 3, 0, 0)); /* like x's type */
+    assert_int_equal(f->code[4], MK_ABC(OP_SETINDEX, 1, 0, 3));
+    assert_int_equal(f->code[6], MK_ABC(OP_NILZERO, 3, 0, 1)); /* int 0 for ++ */
+    assert_int_equal(INS_sC(f->code[9]), -1);
 }
 
 /* Test that var declarations make Go's zero values. */

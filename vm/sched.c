@@ -107,6 +107,7 @@ static size_t allgcap; /* allg_lock */
 static _Atomic int64_t goidgen;
 static _Atomic int64_t ngoroutines;
 static _Atomic int nwakers;  /* (4) */
+static _Atomic int nexternal; /* outside sources that may start or wake Gs */
 static _Atomic int ntimers;  /* (4) */
 
 static __thread M *tls_m;
@@ -448,7 +449,7 @@ static void check_deadlock_locked(void)
 {
     if (atomic_load(&sched.npidle) != nprocs_active() || sched.globq_head)
         return;
-    if (atomic_load(&ntimers) || atomic_load(&nwakers)) /* (4) */
+    if (atomic_load(&ntimers) || atomic_load(&nwakers) || atomic_load(&nexternal)) /* (4) */
         return;
     pthread_mutex_unlock(&sched.lock);
     sched_deadlock();
@@ -773,6 +774,8 @@ void sched_gosched(void)
 
 int64_t sched_num_goroutine(void) { return atomic_load(&ngoroutines); }
 
+void sched_external(int delta) { atomic_fetch_add(&nexternal, delta); }
+
 int sched_gomaxprocs(int n)
 {
     pthread_mutex_lock(&sched.lock);
@@ -1095,13 +1098,15 @@ static int main_native(Thread *t, Value *args, int nargs, Value *rets)
     rt_exit(t->rt, main_rc);
 }
 
+int sched_run_main_loop(void) { schedule(&m0); }
+
 int sched_run_main(Thread *t, ObjProto *main)
 {
     (void)t;
     main_proto = main;
     ObjNative *fn = native_new("runtime.main", main_native, 0, 0);
     sched_go(NULL, v_from_ptr(fn), NULL, 0);
-    schedule(&m0);
+    return sched_run_main_loop();
 }
 
 _Noreturn void sched_deadlock(void)

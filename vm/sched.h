@@ -107,6 +107,10 @@ void sched_init(Runtime *rt, int nprocs);
  * until the process exits: returns only the exit code when main returns. */
 int sched_run_main(Thread *t, ObjProto *main);
 
+/* Schedule the goroutines already started (sched_go) on this thread as M0;
+ * returns only through an exit (rt_exit, a panic, a deadlock). */
+int sched_run_main_loop(void);
+
 /* Start a goroutine running fn(args...). The args are copied. */
 G *sched_go(Thread *parent, Value fn, const Value *args, int nargs);
 
@@ -121,6 +125,11 @@ void sched_ready(G *g);
 /* runtime.Gosched() and preemption: put the current G on the global queue
  * and let others run. */
 void sched_gosched(void);
+
+/* An outside thread that may start or wake goroutines (a test harness,
+ * the REPL's reader) holds the scheduler with +1 and lets go with -1: while
+ * held, everyone asleep is not a deadlock. */
+void sched_external(int delta);
 
 /* runtime.GOMAXPROCS: set (n > 0) and return the previous value. */
 int sched_gomaxprocs(int n);

@@ -1,0 +1,303 @@
+/* Tests of the scheduler, channels, select and timers (vm/sched.h,
+ * vm/chan.h), on 2 procs.
+ *
+ * cmocka keeps its state in thread-locals, and a goroutine may resume on
+ * another OS thread, so cmocka cannot run inside a goroutine. It runs on a
+ * plain thread of its own; each test's body runs as a goroutine (so it can
+ * start goroutines, block and be woken, as scripts do), records its first
+ * failed check, and the cmocka thread reports it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <gc/gc.h>
+#include <stdatomic.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "vm/chan.h"
+#include "vm/sched.h"
+#include "vm/vm.h"
+
+static Runtime *rt;
+
+/* The running body's first failure ("file:line: check"), or "". */
+static char failure[256];
+#define CHECK(cond)                                                                                          \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            if (!failure[0])                                                                                 \
+                snprintf(failure, sizeof failure, "line %d: %.200s", __LINE__, #cond);                 \
+            return;                                                                                          \
+        }                                                                                                    \
+    } while (0)
+#define CHECK_EQ(a, b) CHECK((int64_t)(a) == (int64_t)(b))
+
+static Thread *cur(void) { return sched_getg()->vm; }
+
+static Value native(const char *name, NativeFn fn) { return v_from_ptr(native_new(name, fn, 0, -1)); }
+
+/* ---- goroutine bodies (natives: args are Values) ---- */
+
+static _Atomic int64_t sum;
+
+/* args: chan done, int n. Adds n to sum, then sends on done. */
+static int add_and_signal(Thread *t, Value *a, int n, Value *r)
+{
+    atomic_fetch_add(&sum, v_int(a[1]));
+    return chan_send(t, v_chan(a[0]), V_TRUE) < 0 ? -1 : 0;
+}
+
+/* Test that thousands of goroutines all run (local queues overflow to the
+ * global queue, idle procs steal) and each is counted exactly once. */
+static void body_sched_many_goroutines(void)
+{
+    enum { N = 20000 };
+    ObjChan *done = chan_new(N);
+    atomic_store(&sum, 0);
+    Value fn = native("add", add_and_signal);
+    for (int i = 1; i <= N; i++) {
+        Value args[2] = {v_from_ptr(done), v_int_small(i)};
+        sched_go(cur(), fn, args, 2);
+    }
+    for (int i = 0; i < N; i++) {
+        Value v;
+        bool ok;
+        chan_recv(cur(), done, &v, &ok);
+        CHECK(ok);
+    }
+    CHECK_EQ(atomic_load(&sum), (int64_t)N * (N + 1) / 2);
+}
+
+/* args: chan in, chan out. Echoes every value from in to out until in is
+ * closed, then closes out. */
+static int echo(Thread *t, Value *a, int n, Value *r)
+{
+    ObjChan *in = v_chan(a[0]), *out = v_chan(a[1]);
+    for (;;) {
+        Value v;
+        bool ok;
+        chan_recv(t, in, &v, &ok);
+        if (!ok)
+            break;
+        if (chan_send(t, out, v) < 0)
+            return -1;
+    }
+    return chan_close(t, out);
+}
+
+/* Test that an unbuffered channel hands values over in order, one at a
+ * time, and that close ends a receiving loop. */
+static void body_chan_unbuffered_pingpong(void)
+{
+    ObjChan *in = chan_new(0), *out = chan_new(0);
+    Value args[2] = {v_from_ptr(in), v_from_ptr(out)};
+    sched_go(cur(), native("echo", echo), args, 2);
+    for (int i = 0; i < 10000; i++) {
+        CHECK_EQ(chan_send(cur(), in, v_int_small(i)), 0);
+        Value v;
+        bool ok;
+        chan_recv(cur(), out, &v, &ok);
+        CHECK(ok);
+        CHECK_EQ(v_int(v), i);
+    }
+    chan_close(cur(), in);
+    Value v;
+    bool ok = true;
+    chan_recv(cur(), out, &v, &ok);
+    CHECK(!ok);
+    CHECK(v == V_NIL);
+}
+
+/* Test that a buffered channel is FIFO, reports its length, keeps its
+ * values after close until drained, and then gives (nil, false). */
+static void body_chan_buffered_fifo_close(void)
+{
+    ObjChan *c = chan_new(3);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(chan_send(cur(), c, v_int_small(i)), 0);
+    CHECK(!chan_try_send(c, v_int_small(9))); /* full */
+    CHECK_EQ(c->count, 3);
+    chan_close(cur(), c);
+    for (int i = 0; i < 3; i++) {
+        Value v;
+        bool ok;
+        chan_recv(cur(), c, &v, &ok);
+        CHECK(ok);
+        CHECK_EQ(v_int(v), i);
+    }
+    Value v;
+    bool ok = true;
+    chan_recv(cur(), c, &v, &ok);
+    CHECK(!ok);
+}
+
+/* Test that send on a closed channel and double close panic with Go's
+ * messages. */
+static void body_chan_closed_panics(void)
+{
+    Thread *t = cur();
+    ObjChan *c = chan_new(1);
+    chan_close(t, c);
+    CHECK_EQ(chan_send(t, c, V_TRUE), -1);
+    CHECK(t->panicking);
+    vm_clear_panic(t);
+    CHECK_EQ(chan_close(t, c), -1);
+    vm_clear_panic(t);
+    CHECK_EQ(chan_close(t, NULL), -1);
+    vm_clear_panic(t);
+}
+
+/* Test that select takes a ready case, takes default when none is ready,
+ * and chooses among ready cases at random (each of two always-ready cases
+ * wins a fair share). */
+static void body_select_ready_default_fair(void)
+{
+    Thread *t = cur();
+    ObjChan *a = chan_new(1000), *b = chan_new(1000);
+    SelCase cs[2] = {{a, false, V_NIL}, {b, false, V_NIL}};
+    Value v;
+    bool ok;
+    CHECK_EQ(chan_select(t, cs, 2, true, &v, &ok), -1);
+    int wins[2] = {0, 0};
+    for (int i = 0; i < 1000; i++) {
+        chan_try_send(a, v_int_small(1));
+        chan_try_send(b, v_int_small(2));
+    }
+    for (int i = 0; i < 1000; i++) {
+        int k = chan_select(t, cs, 2, false, &v, &ok);
+        CHECK(k == 0 || k == 1);
+        CHECK(ok);
+        CHECK_EQ(v_int(v), k + 1);
+        wins[k]++;
+    }
+    /* 1000 fair coin flips: far outside 350..650 would mean a bias. */
+    CHECK(wins[0] >= 350 && wins[0] <= 650);
+}
+
+/* args: chan c, int v: sleep 2 ms, then send v. */
+static int sleep_send(Thread *t, Value *a, int n, Value *r)
+{
+    sched_sleep(2000000);
+    return chan_send(t, v_chan(a[0]), a[1]) < 0 ? -1 : 0;
+}
+
+/* Test that a blocked select is woken by exactly one case and removed from
+ * the other channels' queues (a later send on them is not lost to it). */
+static void body_select_blocks_then_one_case(void)
+{
+    Thread *t = cur();
+    ObjChan *a = chan_new(0), *b = chan_new(0);
+    Value args[2] = {v_from_ptr(b), v_int_small(42)};
+    sched_go(t, native("sleep_send", sleep_send), args, 2);
+    SelCase cs[3] = {{a, false, V_NIL}, {b, false, V_NIL}, {NULL, false, V_NIL}};
+    Value v;
+    bool ok;
+    CHECK_EQ(chan_select(t, cs, 3, false, &v, &ok), 1);
+    CHECK_EQ(v_int(v), 42);
+    CHECK(a->recvq.first == NULL);
+    CHECK(b->recvq.first == NULL);
+}
+
+static void fire_count(void *arg, int64_t now) { atomic_fetch_add((_Atomic int *)arg, 1); }
+
+/* Test that sleeping parks for at least the time asked, that timers fire
+ * once, and that a stopped timer does not fire. */
+static void body_timers(void)
+{
+    int64_t t0 = sched_nanotime();
+    sched_sleep(5000000);
+    int64_t dt = sched_nanotime() - t0;
+    CHECK(dt >= 5000000);
+    CHECK(dt < 2000000000); /* generous: a loaded 2-core machine */
+
+    static _Atomic int fired, stopped;
+    Timer *a = GC_MALLOC(sizeof *a), *b = GC_MALLOC(sizeof *b);
+    *a = (Timer){sched_nanotime() + 1000000, 0, fire_count, (void *)&fired, -1};
+    *b = (Timer){sched_nanotime() + 3000000, 0, fire_count, (void *)&stopped, -1};
+    timer_start(a);
+    timer_start(b);
+    CHECK(timer_stop(b));
+    sched_sleep(10000000);
+    CHECK_EQ(atomic_load(&fired), 1);
+    CHECK_EQ(atomic_load(&stopped), 0);
+    CHECK(!timer_stop(a)); /* already fired */
+}
+
+/* Test that GOMAXPROCS returns the old value and can shrink and grow while
+ * goroutines run. */
+static void body_gomaxprocs_resize(void)
+{
+    int old = sched_gomaxprocs(1);
+    CHECK_EQ(old, 2);
+    CHECK_EQ(sched_gomaxprocs(0), 1);
+    body_sched_many_goroutines();
+    CHECK_EQ(sched_gomaxprocs(2), 1);
+    body_sched_many_goroutines();
+}
+
+/* ---- the harness ---- */
+
+static sem_t body_done;
+static void (*body)(void);
+
+static int body_goroutine(Thread *t, Value *a, int n, Value *r)
+{
+    body();
+    sem_post(&body_done);
+    return 0;
+}
+
+static void run_body(void (*fn)(void))
+{
+    failure[0] = 0;
+    body = fn;
+    sched_go(NULL, native("body", body_goroutine), NULL, 0);
+    while (sem_wait(&body_done) != 0)
+        ;
+    if (failure[0])
+        fail_msg("%s", failure);
+}
+
+static void test_sched_many_goroutines(void **state) { run_body(body_sched_many_goroutines); }
+static void test_chan_unbuffered_pingpong(void **state) { run_body(body_chan_unbuffered_pingpong); }
+static void test_chan_buffered_fifo_close(void **state) { run_body(body_chan_buffered_fifo_close); }
+static void test_chan_closed_panics(void **state) { run_body(body_chan_closed_panics); }
+static void test_select_ready_default_fair(void **state) { run_body(body_select_ready_default_fair); }
+static void test_select_blocks_then_one_case(void **state) { run_body(body_select_blocks_then_one_case); }
+static void test_timers(void **state) { run_body(body_timers); }
+static void test_gomaxprocs_resize(void **state) { run_body(body_gomaxprocs_resize); }
+
+static void *cmocka_thread(void *arg)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sched_many_goroutines),
+        cmocka_unit_test(test_chan_unbuffered_pingpong),
+        cmocka_unit_test(test_chan_buffered_fifo_close),
+        cmocka_unit_test(test_chan_closed_panics),
+        cmocka_unit_test(test_select_ready_default_fair),
+        cmocka_unit_test(test_select_blocks_then_one_case),
+        cmocka_unit_test(test_timers),
+        cmocka_unit_test(test_gomaxprocs_resize),
+    };
+    rt_exit(rt, cmocka_run_group_tests_name("sched", tests, NULL, NULL));
+}
+
+int main(void)
+{
+    GC_set_markers_count(1);
+    GC_INIT();
+    GC_allow_register_threads();
+    rt = rt_new();
+    sched_init(rt, 2);
+    sched_external(+1); /* the cmocka thread starts every body */
+    sem_init(&body_done, 0, 0);
+    pthread_t th;
+    if (pthread_create(&th, NULL, cmocka_thread, NULL) != 0)
+        return 1;
+    return sched_run_main_loop();
+}

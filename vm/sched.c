@@ -774,6 +774,9 @@ void sched_gosched(void)
 
 int64_t sched_num_goroutine(void) { return atomic_load(&ngoroutines); }
 
+void sched_enter_blocking(void) {}
+void sched_exit_blocking(void) {}
+
 void sched_external(int delta) { atomic_fetch_add(&nexternal, delta); }
 
 int sched_gomaxprocs(int n)

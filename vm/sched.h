@@ -126,6 +126,23 @@ void sched_ready(G *g);
  * and let others run. */
 void sched_gosched(void);
 
+/* Around any call that may block in the kernel or in C (file and stdin
+ * reads, ffi calls), as Go's entersyscall/exitsyscall:
+ *
+ *     sched_enter_blocking();
+ *     n = read(fd, buf, len);      // touch no csp object, take no csp lock
+ *     sched_exit_blocking();
+ *
+ * Entering is a few atomic stores. If the call lasts more than ~20 us, the
+ * monitor thread hands this M's P to another M, so the other goroutines
+ * keep running; on exit the goroutine takes its P back if it is still free,
+ * else any idle P, else it queues itself and its M goes idle. Between the
+ * two calls the goroutine must not run csp code, allocate from the
+ * collector, or switch goroutines. Calls from outside a goroutine are
+ * no-ops. */
+void sched_enter_blocking(void);
+void sched_exit_blocking(void);
+
 /* An outside thread that may start or wake goroutines (a test harness,
  * the REPL's reader) holds the scheduler with +1 and lets go with -1: while
  * held, everyone asleep is not a deadlock. */

@@ -20,6 +20,11 @@
  *      (release); a grown array is published before the length that needs
  *      it. Old arrays are never freed, so a reader that loaded the length
  *      first and the array second always sees initialised entries.
+ *  (5) blocking calls: the owner stores syscall_when, then P_SYSCALL
+ *      (seq_cst), then reads sysmon_idle; the monitor stores sysmon_idle,
+ *      then scans for P_SYSCALL: a call that starts while the monitor goes
+ *      to sleep either is seen by its scan or wakes it. Whoever wins the CAS
+ *      out of P_SYSCALL owns the P.
  *  (4) deadlock accounting: a timer that fires bumps nwakers before it
  *      leaves the heap (ntimers) and drops it only after the G it woke is on
  *      a run queue, under sched.lock: the checker, holding sched.lock, never
@@ -46,8 +51,12 @@
 #define RUNQ_SIZE 256  /* as Go: big enough to batch, small enough to steal */
 #define PREEMPT_NS (10 * 1000 * 1000) /* a G may run 10 ms before preemption */
 #define MAX_MS 10000   /* as Go's default max threads */
+#define RETAKE_NS 20000 /* a blocking call keeps its P for 20 us, as Go's sysmon */
 
-typedef enum { P_IDLE, P_RUNNING, P_DEAD } PStatus;
+/* P_SYSCALL: its M is inside a blocking call (sched_enter_blocking); the
+ * monitor may take it (CAS to P_IDLE) and hand it to another M, and the M
+ * coming back races for it with a CAS to P_RUNNING (5). */
+typedef enum { P_IDLE, P_RUNNING, P_SYSCALL, P_DEAD } PStatus;
 
 struct P {
     int id;
@@ -55,12 +64,15 @@ struct P {
     _Atomic uint32_t runqtail; /* owner stores (2) */
     G *runq[RUNQ_SIZE];        /* slots: owner writes, anyone reads (2) */
     G *_Atomic runnext;        /* owner or stealer exchanges */
-    int status;                /* PStatus: sched.lock (or owner while held) */
+    _Atomic int status;        /* PStatus: sched.lock, or the owner; P_SYSCALL
+                                  transitions by CAS only (5) */
     M *m;                      /* owning M: sched.lock */
     P *link;                   /* idle list: sched.lock */
     _Atomic uint32_t schedtick; /* bumped per schedule by the owner; read by sysmon */
     uint32_t sysmon_tick;       /* sysmon only */
     int64_t sysmon_when;        /* sysmon only */
+    _Atomic int64_t syscall_when; /* when the blocking call began: written by
+                                     the owner before P_SYSCALL (5) */
 };
 
 struct M {
@@ -77,6 +89,7 @@ struct M {
     void (*after_fn)(void *); /* run on g0 once the G left: owner only */
     void *after_arg;
     bool spinning;           /* counted in nmspinning: owner only */
+    P *oldp;                 /* the P it had when it entered a blocking call */
     int id;
 };
 
@@ -108,9 +121,15 @@ static _Atomic int64_t goidgen;
 static _Atomic int64_t ngoroutines;
 static _Atomic int nwakers;  /* (4) */
 static _Atomic int nexternal; /* outside sources that may start or wake Gs */
+static _Atomic int nsyscall;  /* Gs inside blocking calls: they will wake */
+static _Atomic int sysmon_idle; /* the monitor is in a long sleep (5) */
+static void (*deadlock_handler)(void); /* set once at start-up (the REPL) */
 static _Atomic int ntimers;  /* (4) */
 
 static __thread M *tls_m;
+
+static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sysmon_cond = PTHREAD_COND_INITIALIZER; /* timer_lock */
 
 /* The current M. Not inlined and opaque to the optimiser: a goroutine may
  * resume on another OS thread, so a thread-local's address must never be
@@ -377,6 +396,26 @@ static M *midleget_locked(void)
 
 static void *mstart(void *arg);
 
+/* sched.lock held, which this releases: a new OS thread running p. */
+static void newm_locked(P *p, bool spinning)
+{
+    M *m = calloc(1, sizeof *m);
+    if (!m)
+        csp_fatal("out of memory creating a thread");
+    m->id = sched.nm++;
+    p->m = m;
+    m->p = p;
+    m->spinning = spinning;
+    pthread_mutex_unlock(&sched.lock);
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &attr, mstart, m) != 0)
+        csp_fatal("runtime: failed to create new OS thread (have %d already)", sched.nm);
+    pthread_attr_destroy(&attr);
+}
+
 /* Start an M (idle or new) on an idle P, spinning. */
 static void startm_spinning(void)
 {
@@ -402,21 +441,7 @@ static void startm_spinning(void)
         note_wakeup(m);
         return;
     }
-    m = calloc(1, sizeof *m);
-    if (!m)
-        csp_fatal("out of memory creating a thread");
-    m->id = sched.nm++;
-    p->m = m;
-    m->p = p;
-    m->spinning = true;
-    pthread_mutex_unlock(&sched.lock);
-    pthread_t th;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &attr, mstart, m) != 0)
-        csp_fatal("runtime: failed to create new OS thread (have %d already)", sched.nm);
-    pthread_attr_destroy(&attr);
+    newm_locked(p, true);
 }
 
 /* There is new work: wake an idle M if a P is idle and nobody is already
@@ -449,10 +474,16 @@ static void check_deadlock_locked(void)
 {
     if (atomic_load(&sched.npidle) != nprocs_active() || sched.globq_head)
         return;
-    if (atomic_load(&ntimers) || atomic_load(&nwakers) || atomic_load(&nexternal)) /* (4) */
+    if (atomic_load(&ntimers) || atomic_load(&nwakers) || atomic_load(&nexternal) || atomic_load(&nsyscall))
         return;
     pthread_mutex_unlock(&sched.lock);
-    sched_deadlock();
+    if (!deadlock_handler)
+        sched_deadlock();
+    /* The REPL: report, and let it start a goroutine to go on with. */
+    rt_flush(sched.rt);
+    sched_deadlock_report(stderr);
+    deadlock_handler();
+    pthread_mutex_lock(&sched.lock);
 }
 
 /* A P beyond GOMAXPROCS: hand its queue to the global queue. */
@@ -774,8 +805,64 @@ void sched_gosched(void)
 
 int64_t sched_num_goroutine(void) { return atomic_load(&ngoroutines); }
 
-void sched_enter_blocking(void) {}
-void sched_exit_blocking(void) {}
+void sched_enter_blocking(void)
+{
+    M *m = getm();
+    if (!m || !m->curg || !m->p)
+        return;
+    P *p = m->p;
+    atomic_fetch_add(&nsyscall, 1);
+    atomic_store_explicit(&p->syscall_when, sched_nanotime(), memory_order_relaxed);
+    m->oldp = p;
+    m->p = NULL;
+    atomic_store(&p->status, P_SYSCALL); /* (5) */
+    if (atomic_load(&sysmon_idle)) {
+        pthread_mutex_lock(&timer_lock);
+        pthread_cond_signal(&sysmon_cond);
+        pthread_mutex_unlock(&timer_lock);
+    }
+}
+
+/* On g0, after a G coming back from a blocking call found no P. */
+static void exit_blocking_after(void *arg)
+{
+    pthread_mutex_lock(&sched.lock);
+    globrunqput_locked(arg);
+    atomic_fetch_sub(&nsyscall, 1); /* after the queue has it: (4) */
+    pthread_mutex_unlock(&sched.lock);
+    wakep();
+}
+
+void sched_exit_blocking(void)
+{
+    M *m = getm();
+    if (!m || !m->curg || !m->oldp)
+        return;
+    P *p = m->oldp;
+    m->oldp = NULL;
+    int st = P_SYSCALL;
+    if (atomic_compare_exchange_strong(&p->status, &st, P_RUNNING)) { /* fast path: ours again */
+        m->p = p;
+        atomic_fetch_sub(&nsyscall, 1);
+        return;
+    }
+    pthread_mutex_lock(&sched.lock);
+    P *np = pidleget_locked();
+    if (np) {
+        np->m = m;
+        m->p = np;
+        atomic_fetch_sub(&nsyscall, 1);
+        pthread_mutex_unlock(&sched.lock);
+        return;
+    }
+    pthread_mutex_unlock(&sched.lock);
+    /* No P to run on: queue ourselves and let this M go idle. */
+    G *g = m->curg;
+    atomic_store(&g->status, G_RUNNABLE);
+    m->after_fn = exit_blocking_after;
+    m->after_arg = g;
+    switch_to_g0(g);
+}
 
 void sched_external(int delta) { atomic_fetch_add(&nexternal, delta); }
 
@@ -833,8 +920,6 @@ int sched_gomaxprocs(int n)
 
 /* ---- timers (the monitor thread runs them) ---------------------------- */
 
-static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t sysmon_cond = PTHREAD_COND_INITIALIZER; /* timer_lock */
 static Timer **theap;        /* timer_lock */
 static int theap_n, theap_cap; /* timer_lock */
 
@@ -996,6 +1081,63 @@ static void preempt_long_runners(int64_t now)
     }
 }
 
+/* The monitor took p from an M stuck in a blocking call (p is P_IDLE and
+ * ours): give it to an M if there is work for it, else to the idle list. */
+static void handoffp(P *p)
+{
+    pthread_mutex_lock(&sched.lock);
+    p->m = NULL;
+    if (!runqempty(p) || sched.globq_head) {
+        M *m = midleget_locked();
+        atomic_store(&p->status, P_RUNNING);
+        if (m) {
+            p->m = m;
+            m->p = p;
+            pthread_mutex_unlock(&sched.lock);
+            note_wakeup(m);
+            return;
+        }
+        if (sched.nm < MAX_MS) {
+            newm_locked(p, false);
+            return;
+        }
+        pthread_mutex_unlock(&sched.lock);
+        csp_fatal("runtime: program exceeds %d-thread limit", MAX_MS);
+    }
+    pidleput_locked(p);
+    pthread_mutex_unlock(&sched.lock);
+    wakep(); /* the queue may have filled meanwhile */
+}
+
+/* Retake the Ps of Ms that have been in a blocking call for over
+ * RETAKE_NS. Returns whether any P is in a blocking call. */
+static bool retake(int64_t now)
+{
+    bool busy = false;
+    int np = nprocs_active();
+    for (int i = 0; i < np; i++) {
+        P *p = sched.allp[i];
+        if (!p || atomic_load(&p->status) != P_SYSCALL)
+            continue;
+        busy = true;
+        if (now - atomic_load_explicit(&p->syscall_when, memory_order_relaxed) < RETAKE_NS)
+            continue;
+        int st = P_SYSCALL;
+        if (atomic_compare_exchange_strong(&p->status, &st, P_IDLE)) /* (5) */
+            handoffp(p);
+    }
+    return busy;
+}
+
+static bool any_syscall(void)
+{
+    int np = nprocs_active();
+    for (int i = 0; i < np; i++)
+        if (sched.allp[i] && atomic_load(&sched.allp[i]->status) == P_SYSCALL)
+            return true;
+    return false;
+}
+
 static void *sysmon(void *arg)
 {
     (void)arg;
@@ -1003,10 +1145,18 @@ static void *sysmon(void *arg)
         int64_t next = run_timers();
         int64_t now = sched_nanotime();
         preempt_long_runners(now);
-        int64_t until = now + PREEMPT_NS / 2;
+        bool busy = retake(now);
+        /* Poll fast while blocking calls are out; else sleep until the
+         * next preemption check or timer. */
+        int64_t until = now + (busy ? RETAKE_NS : PREEMPT_NS / 2);
         if (next < until)
             until = next;
         pthread_mutex_lock(&timer_lock);
+        if (!busy) {
+            atomic_store(&sysmon_idle, 1); /* (5) */
+            if (any_syscall())
+                until = now;
+        }
         if (theap_n == 0 || theap[0]->when > sched_nanotime()) {
             struct timespec ts;
             clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -1018,6 +1168,7 @@ static void *sysmon(void *arg)
                 pthread_cond_timedwait(&sysmon_cond, &timer_lock, &ts);
             }
         }
+        atomic_store(&sysmon_idle, 0);
         pthread_mutex_unlock(&timer_lock);
     }
     return NULL;
@@ -1112,11 +1263,18 @@ int sched_run_main(Thread *t, ObjProto *main)
     return sched_run_main_loop();
 }
 
+void sched_set_deadlock_handler(void (*fn)(void)) { deadlock_handler = fn; }
+
 _Noreturn void sched_deadlock(void)
 {
-    Runtime *rt = sched.rt;
-    rt_flush(rt);
-    fputs("fatal error: all goroutines are asleep - deadlock!\n", stderr);
+    rt_flush(sched.rt);
+    sched_deadlock_report(stderr);
+    _exit(2);
+}
+
+void sched_deadlock_report(FILE *out)
+{
+    fputs("fatal error: all goroutines are asleep - deadlock!\n", out);
     size_t n = atomic_load(&allglen);
     G **gs = atomic_load(&allgs);
     for (size_t i = 0; i < n; i++) {
@@ -1124,10 +1282,9 @@ _Noreturn void sched_deadlock(void)
         int st = atomic_load(&g->status);
         if (st != G_WAITING && st != G_RUNNABLE)
             continue;
-        fprintf(stderr, "\ngoroutine %lld [%s]:\n", (long long)g->id,
+        fprintf(out, "\ngoroutine %lld [%s]:\n", (long long)g->id,
                 st == G_WAITING && g->waitreason ? g->waitreason : "runnable");
-        vm_traceback(g->vm, stderr);
+        vm_traceback(g->vm, out);
     }
-    fflush(stderr);
-    _exit(2);
+    fflush(out);
 }

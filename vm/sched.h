@@ -175,5 +175,10 @@ void sched_sleep(int64_t ns);
 
 /* Report the deadlock: every goroutine's state and stack, exit 2. */
 _Noreturn void sched_deadlock(void);
+void sched_deadlock_report(FILE *out);
+/* The REPL: when every goroutine is asleep, print the report and call fn
+ * (on the scheduler thread that found it, holding no lock) instead of
+ * exiting; fn must start a goroutine (sched_go) to carry on with. */
+void sched_set_deadlock_handler(void (*fn)(void));
 
 #endif

@@ -18,6 +18,7 @@
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "vm/chan.h"
 #include "vm/sched.h"
@@ -240,6 +241,54 @@ static void body_gomaxprocs_resize(void)
     body_sched_many_goroutines();
 }
 
+/* args: chan done. Blocks 200 ms in C, handed off, then signals. */
+static int block_in_c(Thread *t, Value *a, int n, Value *r)
+{
+    sched_enter_blocking();
+    usleep(200000);
+    sched_exit_blocking();
+    return chan_send(t, v_chan(a[0]), V_TRUE) < 0 ? -1 : 0;
+}
+
+static _Atomic int64_t ticks;
+static _Atomic int stop_counting;
+
+static int count_until_stopped(Thread *t, Value *a, int n, Value *r)
+{
+    while (!atomic_load(&stop_counting)) {
+        atomic_fetch_add(&ticks, 1);
+        sched_gosched();
+    }
+    return 0;
+}
+
+/* Test the blocking-call hand-off: on ONE proc, four goroutines each block
+ * 200 ms in C while another goroutine counts; the calls overlap (well under
+ * the 800 ms they take in a row) and the counter advances meanwhile. */
+static void body_blocking_handoff(void)
+{
+    int old = sched_gomaxprocs(1);
+    ObjChan *done = chan_new(4);
+    atomic_store(&ticks, 0);
+    atomic_store(&stop_counting, 0);
+    sched_go(cur(), native("count", count_until_stopped), NULL, 0);
+    int64_t t0 = sched_nanotime();
+    Value arg = v_from_ptr(done);
+    for (int i = 0; i < 4; i++)
+        sched_go(cur(), native("block", block_in_c), &arg, 1);
+    int64_t before = atomic_load(&ticks);
+    for (int i = 0; i < 4; i++) {
+        Value v;
+        bool ok;
+        chan_recv(cur(), done, &v, &ok);
+    }
+    int64_t dt = sched_nanotime() - t0;
+    atomic_store(&stop_counting, 1);
+    sched_gomaxprocs(old);
+    CHECK(dt < 600000000); /* generous for a loaded machine; serial is 800 ms */
+    CHECK(atomic_load(&ticks) > before + 100);
+}
+
 /* ---- the harness ---- */
 
 static sem_t body_done;
@@ -271,6 +320,7 @@ static void test_select_ready_default_fair(void **state) { run_body(body_select_
 static void test_select_blocks_then_one_case(void **state) { run_body(body_select_blocks_then_one_case); }
 static void test_timers(void **state) { run_body(body_timers); }
 static void test_gomaxprocs_resize(void **state) { run_body(body_gomaxprocs_resize); }
+static void test_blocking_handoff(void **state) { run_body(body_blocking_handoff); }
 
 static void *cmocka_thread(void *arg)
 {
@@ -283,6 +333,7 @@ static void *cmocka_thread(void *arg)
         cmocka_unit_test(test_select_blocks_then_one_case),
         cmocka_unit_test(test_timers),
         cmocka_unit_test(test_gomaxprocs_resize),
+        cmocka_unit_test(test_blocking_handoff),
     };
     rt_exit(rt, cmocka_run_group_tests_name("sched", tests, NULL, NULL));
 }

@@ -96,7 +96,7 @@ int main(int argc, char **argv)
     GC_allow_register_threads();
     /* A pre-sized heap: the default tiny heap collects every few thousand
      * allocations and triples allocation cost (RUNTIME-NOTES.md). */
-    GC_expand_hp(64 << 20);
+    GC_expand_hp(160 << 20);
 
     const char *script = NULL, *code = NULL;
     bool disasm = false, from_stdin = false;

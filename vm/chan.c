@@ -90,6 +90,48 @@ static void send_direct(ObjChan *c, Sudog *s, Value v)
     sched_ready(s->g);
 }
 
+/* c->lock held, room in the buffer. */
+static void buf_put(ObjChan *c, Value v)
+{
+    c->buf[c->sendx] = v;
+    if (++c->sendx == c->cap)
+        c->sendx = 0;
+    c->count++;
+}
+
+/* c->lock held, open: send without blocking if someone waits or there is
+ * room. Releases the lock when it returns true. */
+static bool send_now(ObjChan *c, Value v)
+{
+    Sudog *s = dequeue(&c->recvq);
+    if (s) {
+        send_direct(c, s, v);
+        return true;
+    }
+    if (c->count < c->cap) {
+        buf_put(c, v);
+        lock_release(&c->lock);
+        return true;
+    }
+    return false;
+}
+
+/* c->lock held: queue the current G on q and park; the lock is released
+ * once the G is off its stack. Returns the G's sudog, as the waker left it. */
+static Sudog *wait_on(ObjChan *c, WaitQ *q, Value elem, const char *reason)
+{
+    G *g = sched_getg();
+    Sudog *s = &g->sd;
+    s->g = g;
+    s->elem = elem;
+    s->success = false;
+    s->is_select = false;
+    s->c = c;
+    enqueue(q, s);
+    sched_park(reason, unlock_chan, c);
+    return s;
+}
+
 int chan_send(Thread *t, ObjChan *c, Value v)
 {
     if (!c)
@@ -99,28 +141,9 @@ int chan_send(Thread *t, ObjChan *c, Value v)
         lock_release(&c->lock);
         return vm_panicf(t, E_SEND_CLOSED);
     }
-    Sudog *s = dequeue(&c->recvq);
-    if (s) {
-        send_direct(c, s, v);
+    if (send_now(c, v))
         return 0;
-    }
-    if (c->count < c->cap) {
-        c->buf[c->sendx] = v;
-        if (++c->sendx == c->cap)
-            c->sendx = 0;
-        c->count++;
-        lock_release(&c->lock);
-        return 0;
-    }
-    G *g = sched_getg();
-    s = &g->sd;
-    s->g = g;
-    s->elem = v;
-    s->success = false;
-    s->is_select = false;
-    s->c = c;
-    enqueue(&c->sendq, s);
-    sched_park("chan send", unlock_chan, c);
+    Sudog *s = wait_on(c, &c->sendq, v, "chan send");
     s->elem = V_NIL;
     if (!s->success)
         return vm_panicf(t, E_SEND_CLOSED);
@@ -184,15 +207,7 @@ int chan_recv(Thread *t, ObjChan *c, Value *v, bool *ok)
         *ok = false;
         return 0;
     }
-    G *g = sched_getg();
-    s = &g->sd;
-    s->g = g;
-    s->elem = V_NIL;
-    s->success = false;
-    s->is_select = false;
-    s->c = c;
-    enqueue(&c->recvq, s);
-    sched_park("chan receive", unlock_chan, c);
+    s = wait_on(c, &c->recvq, V_NIL, "chan receive");
     *v = s->elem;
     *ok = s->success;
     s->elem = V_NIL;
@@ -202,23 +217,8 @@ int chan_recv(Thread *t, ObjChan *c, Value *v, bool *ok)
 bool chan_try_send(ObjChan *c, Value v)
 {
     lock_acquire(&c->lock);
-    if (c->closed) {
-        lock_release(&c->lock);
-        return false;
-    }
-    Sudog *s = dequeue(&c->recvq);
-    if (s) {
-        send_direct(c, s, v);
+    if (!c->closed && send_now(c, v))
         return true;
-    }
-    if (c->count < c->cap) {
-        c->buf[c->sendx] = v;
-        if (++c->sendx == c->cap)
-            c->sendx = 0;
-        c->count++;
-        lock_release(&c->lock);
-        return true;
-    }
     lock_release(&c->lock);
     return false;
 }
@@ -354,10 +354,7 @@ int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bo
                 return i;
             }
             if (c->count < c->cap) {
-                c->buf[c->sendx] = cases[i].v;
-                if (++c->sendx == c->cap)
-                    c->sendx = 0;
-                c->count++;
+                buf_put(c, cases[i].v);
                 sel_unlock(&l);
                 return i;
             }

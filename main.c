@@ -19,6 +19,7 @@
 
 #include "lang/compile.h"
 #include "lang/parse.h"
+#include "repl.h"
 #include "stdlib/stdlib.h"
 #include "vm/sched.h"
 #include "vm/vm.h"
@@ -30,7 +31,7 @@ static const char usage[] = "usage: csp [options] [file.csp | -e code | -] [args
                             "  file.csp        run the script; os.Args is [file.csp, args...]\n"
                             "  -e code         run code given on the command line\n"
                             "  -               read the script from standard input\n"
-                            "  (no arguments)  read the script from standard input when it is not a terminal\n"
+                            "  (no arguments)  on a terminal: the interactive REPL; else the script from stdin\n"
                             "  --disasm file   print the bytecode of file instead of running it\n"
                             "  --version       print the version\n"
                             "  --help          print this help\n"
@@ -164,9 +165,11 @@ int main(int argc, char **argv)
         }
     } else {
         if (!from_stdin && isatty(0) && !disasm) {
-            fprintf(stderr, "csp: the interactive REPL is not built yet; run a file, -e code, or - for stdin\n%s",
-                    usage);
-            return 1;
+            /* A terminal and nothing to run: the interactive session. */
+            static char *repl_argv[] = {"", NULL};
+            Runtime *rt = rt_new();
+            stdlib_init(rt, 1, repl_argv);
+            repl_run(rt, CSP_VERSION);
         }
         name = "-";
         src = read_stream(stdin, &len);

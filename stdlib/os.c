@@ -5,14 +5,21 @@
  * "EOF"); the errno text is the C library's with its first letter lowered,
  * which is what Go's tables say for every errno a script meets.
  *
- * Blocking: every system call that can block (open, read, write) sits in
- * one of the small functions under "blocking calls" below, so the runtime
- * can later wrap each in its hand-off (give the P to another M for the
- * duration of the call, as Go does for syscalls) in one place.
+ * Blocking: every system call that can block (open, read, write, close,
+ * unlink) sits in one of the small functions under "blocking calls" below,
+ * each inside sched_enter_blocking()/sched_exit_blocking(): if the call
+ * lasts, the runtime gives this thread's P to another thread, so the other
+ * goroutines keep running (Go's entersyscall). Inside, nothing allocates
+ * from the collector or touches a csp object other than a buffer allocated
+ * before (the kernel fills it; it holds no pointers).
  *
  * os.Stdin keeps a read buffer. Locking: OsFile.lock guards buf, start,
  * end and eof; it is held across the read(2) that refills the buffer, so
- * two goroutines reading lines at once each get whole lines.
+ * two goroutines reading lines at once each get whole lines. It is a
+ * semaphore, not a pthread mutex: the holder may resume on another OS
+ * thread after its read (a mutex must be unlocked by the thread that
+ * locked it), and a goroutine waiting for it waits inside the blocking
+ * bracket, so it holds no P while the holder sits in read(2).
  */
 #include "stdlib.h"
 
@@ -20,11 +27,14 @@
 #include <fcntl.h>
 #include <gc/gc.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "../vm/sched.h"
 
 /* First read buffer of a file; it doubles for longer lines. */
 #define OS_READ_CHUNK 4096
@@ -33,38 +43,90 @@
 /* blocking calls                                                          */
 /* ====================================================================== */
 
+/* Each keeps errno as the call left it: leaving the bracket may make
+ * system calls of its own. */
+
+/* p must be allocated already (not from inside): see the header. */
 static ssize_t blocking_read(int fd, void *p, size_t n)
 {
     ssize_t r;
+    sched_enter_blocking();
     do
         r = read(fd, p, n);
     while (r < 0 && errno == EINTR);
+    int err = errno;
+    sched_exit_blocking();
+    errno = err;
     return r;
 }
 
 /* Write all of p; returns 0 or an errno. */
 static int blocking_write(int fd, const char *p, size_t n)
 {
+    int err = 0;
+    sched_enter_blocking();
     while (n > 0) {
         ssize_t w = write(fd, p, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            return errno;
+            err = errno;
+            break;
         }
         p += w;
         n -= (size_t)w;
     }
-    return 0;
+    sched_exit_blocking();
+    return err;
 }
 
 static int blocking_open(const char *path, int flags, int mode)
 {
     int fd;
+    sched_enter_blocking();
     do
         fd = open(path, flags | O_CLOEXEC, mode);
     while (fd < 0 && errno == EINTR);
+    int err = errno;
+    sched_exit_blocking();
+    errno = err;
     return fd;
+}
+
+/* close can wait for data to reach a slow file system (NFS). */
+static int blocking_close(int fd)
+{
+    sched_enter_blocking();
+    int r = close(fd);
+    int err = errno;
+    sched_exit_blocking();
+    errno = err;
+    return r;
+}
+
+/* os.Remove: unlink, or rmdir for a directory. */
+static int blocking_remove(const char *path)
+{
+    sched_enter_blocking();
+    int r = unlink(path);
+    if (r != 0 && (errno == EISDIR || errno == EPERM))
+        r = rmdir(path);
+    int err = errno;
+    sched_exit_blocking();
+    errno = err;
+    return r;
+}
+
+/* Take a semaphore used as a lock. Uncontended: no system call. Else the
+ * wait is a blocking call like a read (the holder may be in one). */
+static void blocking_sem_wait(sem_t *s)
+{
+    if (sem_trywait(s) == 0)
+        return;
+    sched_enter_blocking();
+    while (sem_wait(s) != 0 && errno == EINTR)
+        ;
+    sched_exit_blocking();
 }
 
 /* ====================================================================== */
@@ -98,8 +160,8 @@ static Value path_error(ErrCode code, const char *path, int err)
 typedef struct OsFile {
     int fd;
     const char *name; /* "/dev/stdin", as Go's os.Stdin.Name() */
-    pthread_mutex_t lock;
-    char *buf; /* read buffer: lock */
+    sem_t lock; /* a binary semaphore: see the header */
+    char *buf;  /* read buffer: lock */
     size_t start, end, cap;
     bool eof;
 } OsFile;
@@ -118,7 +180,7 @@ static Value file_new(int fd, const char *name)
     OsFile *f = GC_MALLOC(sizeof *f);
     f->fd = fd;
     f->name = name;
-    pthread_mutex_init(&f->lock, NULL);
+    sem_init(&f->lock, 0, 1);
     f->buf = NULL;
     f->start = f->end = f->cap = 0;
     f->eof = false;
@@ -174,7 +236,7 @@ static int file_write_string(Thread *t, Value *args, int nargs, Value *rets)
 static int file_read_line(Thread *t, Value *args, int nargs, Value *rets)
 {
     SELF("os.File.ReadLine");
-    pthread_mutex_lock(&f->lock);
+    blocking_sem_wait(&f->lock);
     size_t scanned = f->start;
     for (;;) {
         char *nl = f->end > scanned ? memchr(f->buf + scanned, '\n', f->end - scanned) : NULL;
@@ -193,7 +255,7 @@ static int file_read_line(Thread *t, Value *args, int nargs, Value *rets)
                 f->start = f->end;
                 break;
             }
-            pthread_mutex_unlock(&f->lock);
+            sem_post(&f->lock);
             rets[0] = v_cstr("");
             rets[1] = eof_error;
             return 2;
@@ -210,7 +272,7 @@ static int file_read_line(Thread *t, Value *args, int nargs, Value *rets)
             size_t ncap = f->cap ? f->cap * 2 : OS_READ_CHUNK;
             char *nb = GC_MALLOC_ATOMIC(ncap);
             if (!nb) {
-                pthread_mutex_unlock(&f->lock);
+                sem_post(&f->lock);
                 csp_fatal("out of memory (reading a line of %zu bytes)", f->cap);
             }
             if (f->end)
@@ -221,7 +283,7 @@ static int file_read_line(Thread *t, Value *args, int nargs, Value *rets)
         ssize_t r = blocking_read(f->fd, f->buf + f->end, f->cap - f->end);
         if (r < 0) {
             int err = errno;
-            pthread_mutex_unlock(&f->lock);
+            sem_post(&f->lock);
             rets[0] = v_cstr("");
             rets[1] = path_error(E_OS_READ, f->name, err);
             return 2;
@@ -230,7 +292,7 @@ static int file_read_line(Thread *t, Value *args, int nargs, Value *rets)
             f->eof = true;
         f->end += (size_t)r;
     }
-    pthread_mutex_unlock(&f->lock);
+    sem_post(&f->lock);
     rets[1] = V_NIL;
     return 2;
 }
@@ -378,7 +440,7 @@ int os_n_read_file(Thread *t, Value *args, int nargs, Value *rets)
         ssize_t r = blocking_read(fd, b.data + b.len, b.cap - b.len - 1);
         if (r < 0) {
             int err = errno;
-            close(fd);
+            blocking_close(fd);
             rets[1] = path_error(E_OS_READ, path->data, err);
             return 2;
         }
@@ -386,7 +448,7 @@ int os_n_read_file(Thread *t, Value *args, int nargs, Value *rets)
             break;
         b.len += (size_t)r;
     }
-    close(fd);
+    blocking_close(fd);
     b.data[b.len] = 0;
     rets[0] = v_from_ptr(buf_to_str(&b));
     rets[1] = V_NIL;
@@ -438,7 +500,7 @@ int os_n_write_file(Thread *t, Value *args, int nargs, Value *rets)
         return 1;
     }
     int err = blocking_write(fd, data, n);
-    if (close(fd) != 0 && !err)
+    if (blocking_close(fd) != 0 && !err)
         err = errno;
     rets[0] = err ? path_error(E_OS_WRITE, path->data, err) : V_NIL;
     return 1;
@@ -449,9 +511,7 @@ int os_n_remove(Thread *t, Value *args, int nargs, Value *rets)
     ObjString *path;
     if (!path_arg(t, "os.Remove", args, 0, &path))
         return -1;
-    int r = unlink(path->data);
-    if (r != 0 && (errno == EISDIR || errno == EPERM))
-        r = rmdir(path->data);
+    int r = blocking_remove(path->data);
     rets[0] = r == 0 ? V_NIL : path_error(E_OS_REMOVE, path->data, errno);
     return 1;
 }

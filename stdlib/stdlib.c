@@ -145,6 +145,8 @@
     FN(errors, Is, errors_n_is, 2, 2)                                                                        \
     FN(errors, New, errors_n_new, 1, 1)                                                                      \
     FN(errors, Unwrap, errors_n_unwrap, 1, 1)                                                                \
+    /* ffi (stdlib/ffi.c; Lib, Func and Pointer are its classes) */                                          \
+    FN(ffi, Open, ffi_n_open, 0, 1)                                                                          \
     /* time's functions, runtime and sync: time_module_add,             */                                   \
     /* runtime_module_init and sync_module_init (stdlib/time.c, sync.c)  */
 
@@ -216,10 +218,11 @@ Value stdlib_error(ErrCode code, ...)
 void stdlib_init(Runtime *rt, int argc, char **argv)
 {
     struct {
-        ObjModule *fmt, *strings, *strconv, *math, *os, *errors, *time, *io;
+        ObjModule *fmt, *strings, *strconv, *math, *os, *errors, *time, *io, *ffi;
     } m = {
         module_new("fmt"), module_new("strings"), module_new("strconv"), module_new("math"),
         module_new("os"),  module_new("errors"),  module_new("time"),    module_new("io"),
+        module_new("ffi"),
     };
 
     strings_init();
@@ -251,4 +254,5 @@ void stdlib_init(Runtime *rt, int argc, char **argv)
     rt_define(rt, "errors", v_from_ptr(m.errors));
     rt_define(rt, "time", v_from_ptr(m.time));
     rt_define(rt, "io", v_from_ptr(m.io));
+    rt_define(rt, "ffi", v_from_ptr(m.ffi));
 }

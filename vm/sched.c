@@ -90,6 +90,10 @@ struct M {
     void *after_arg;
     bool spinning;           /* counted in nmspinning: owner only */
     P *oldp;                 /* the P it had when it entered a blocking call */
+    char *g0_lo;             /* lowest address of g0's stack; immutable */
+    size_t g0_size;          /* for the sanitizers' switch hooks; immutable */
+    void *g0_asan_fake;      /* ASan's saved fake stack of g0: owner only */
+    void *g0_tsan_fiber;     /* TSan's fiber for g0; immutable */
     int id;
 };
 
@@ -128,6 +132,34 @@ static _Atomic int ntimers;  /* (4) */
 
 static __thread M *tls_m;
 
+/* ---- telling the sanitizers about stack switches ------------------------
+ * ASan must know which stack is current (or it reports the switch itself
+ * as a stack overflow), TSan which "fiber" runs (or it sees every goroutine
+ * as one thread). Both hooks are no-ops in ordinary builds. The headers are
+ * not installed with gcc's runtimes on Debian, so the few entry points are
+ * declared here. */
+#if defined(__SANITIZE_ADDRESS__)
+void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
+void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old, size_t *size_old);
+#define ASAN_START(save, lo, size) __sanitizer_start_switch_fiber((save), (lo), (size))
+#define ASAN_FINISH(fake) __sanitizer_finish_switch_fiber((fake), NULL, NULL)
+#else
+#define ASAN_START(save, lo, size) ((void)(save), (void)(lo), (void)(size))
+#define ASAN_FINISH(fake) ((void)(fake))
+#endif
+#if defined(__SANITIZE_THREAD__)
+void *__tsan_get_current_fiber(void);
+void *__tsan_create_fiber(unsigned flags);
+void __tsan_switch_to_fiber(void *fiber, unsigned flags);
+#define TSAN_SWITCH(fiber) __tsan_switch_to_fiber((fiber), 0)
+#define TSAN_NEW_FIBER() __tsan_create_fiber(0)
+#define TSAN_CURRENT_FIBER() __tsan_get_current_fiber()
+#else
+#define TSAN_SWITCH(fiber) ((void)(fiber))
+#define TSAN_NEW_FIBER() NULL
+#define TSAN_CURRENT_FIBER() NULL
+#endif
+
 static pthread_mutex_t timer_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sysmon_cond = PTHREAD_COND_INITIALIZER; /* timer_lock */
 
@@ -153,6 +185,12 @@ int64_t sched_nanotime(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+
+/* Fields one thread writes while another reads without a lock (the
+ * monitor's scans of P and M): relaxed atomics, plain moves on x86. */
+/* P.m also publishes a new M to the monitor: release/acquire. */
+#define STORE_RELEASE(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELEASE)
+#define LOAD_ACQUIRE(field) __atomic_load_n(&(field), __ATOMIC_ACQUIRE)
 
 static void cpu_relax(void) { __asm__ volatile("pause"); }
 
@@ -189,7 +227,7 @@ static void push_roots(void)
 {
     for (M *m = atomic_load(&allm); m; m = atomic_load(&m->alllink)) {
         struct GC_stack_base sb = {0};
-        G *g = m->curg;
+        G *g = LOAD_ACQUIRE(m->curg);
         if (g) {
             sb.mem_base = g->stack->hi;
             GC_push_all_eager(m->g0ctx.sp, m->g0_top);
@@ -363,7 +401,7 @@ static G *runqsteal(P *p, P *p2, bool stealnext)
 static void pidleput_locked(P *p)
 {
     p->status = P_IDLE;
-    p->m = NULL;
+    STORE_RELEASE(p->m, NULL);
     p->link = sched.pidle;
     sched.pidle = p;
     atomic_fetch_add(&sched.npidle, 1);
@@ -403,7 +441,7 @@ static void newm_locked(P *p, bool spinning)
     if (!m)
         csp_fatal("out of memory creating a thread");
     m->id = sched.nm++;
-    p->m = m;
+    STORE_RELEASE(p->m, m);
     m->p = p;
     m->spinning = spinning;
     pthread_mutex_unlock(&sched.lock);
@@ -434,7 +472,7 @@ static void startm_spinning(void)
         return;
     }
     if (m) {
-        p->m = m;
+        STORE_RELEASE(p->m, m);
         m->p = p;
         m->spinning = true;
         pthread_mutex_unlock(&sched.lock);
@@ -498,7 +536,7 @@ static void retire_p(P *p)
     for (int i = 0; i < n; i++)
         globrunqput_locked(batch[i]);
     p->status = P_DEAD;
-    p->m = NULL;
+    STORE_RELEASE(p->m, NULL);
     pthread_mutex_unlock(&sched.lock);
 }
 
@@ -574,7 +612,7 @@ static G *findrunnable(M *m)
             if (work) {
                 P *p2 = pidleget_locked();
                 if (p2) {
-                    p2->m = m;
+                    STORE_RELEASE(p2->m, m);
                     m->p = p2;
                     m->spinning = true;
                     atomic_fetch_add(&sched.nmspinning, 1);
@@ -596,10 +634,13 @@ static void execute(M *m, G *g)
     atomic_fetch_add_explicit(&m->p->schedtick, 1, memory_order_relaxed);
     enter_switch(m);
     g->m = m;
-    m->curg = g;
+    STORE_RELEASE(m->curg, g);
     atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
+    ASAN_START(&m->g0_asan_fake, g->stack->lo, STACK_SIZE);
+    TSAN_SWITCH(g->tsan_fiber);
     ctx_switch(&m->g0ctx, &g->ctx);
     /* Back on g0: the G switched out (its side set in_switch). */
+    ASAN_FINISH(m->g0_asan_fake);
     leave_switch(m);
 }
 
@@ -622,10 +663,29 @@ static void switch_to_g0(G *g)
 {
     M *m = getm();
     enter_switch(m);
-    m->curg = NULL;
+    STORE_RELEASE(m->curg, NULL);
     g->m = NULL;
+    /* A dead G's fake stack (ASan) is dropped: it never resumes. */
+    ASAN_START(atomic_load(&g->status) == G_DEAD ? NULL : &g->asan_fake, m->g0_lo, m->g0_size);
+    TSAN_SWITCH(m->g0_tsan_fiber);
     ctx_switch(&g->ctx, &m->g0ctx);
+    ASAN_FINISH(g->asan_fake);
     leave_switch(getm());
+}
+
+/* Record the calling thread's own stack (g0) for the sanitizer hooks. */
+static void m_init_g0(M *m)
+{
+    pthread_attr_t attr;
+    void *lo = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        pthread_attr_getstack(&attr, &lo, &size);
+        pthread_attr_destroy(&attr);
+    }
+    m->g0_lo = lo;
+    m->g0_size = size;
+    m->g0_tsan_fiber = TSAN_CURRENT_FIBER();
 }
 
 static void *mstart(void *arg)
@@ -635,6 +695,7 @@ static void *mstart(void *arg)
     struct GC_stack_base sb;
     m->gc_handle = GC_get_my_stackbottom(&sb);
     m->g0_top = sb.mem_base;
+    m_init_g0(m);
     /* Publish only once the GC fields are set: push_roots reads them. */
     M *head = atomic_load(&allm);
     do
@@ -658,6 +719,7 @@ static void gfput_after(void *arg)
 static void g_entry(void *arg)
 {
     G *g = arg;
+    ASAN_FINISH(NULL);
     leave_switch(getm());
     Thread *t = g->vm;
     int n = vm_call(t, g->fn, g->args, g->nargs);
@@ -716,6 +778,7 @@ static G *galloc(void)
     if (!g)
         csp_fatal("out of memory");
     g->stack = stack_get();
+    g->tsan_fiber = TSAN_NEW_FIBER();
     g->vm = thread_new(sched.rt);
     atomic_store(&g->status, G_IDLE);
     allg_add(g);
@@ -849,7 +912,7 @@ void sched_exit_blocking(void)
     pthread_mutex_lock(&sched.lock);
     P *np = pidleget_locked();
     if (np) {
-        np->m = m;
+        STORE_RELEASE(np->m, m);
         m->p = np;
         atomic_fetch_sub(&nsyscall, 1);
         pthread_mutex_unlock(&sched.lock);
@@ -905,9 +968,10 @@ int sched_gomaxprocs(int n)
         }
         for (int i = n; i < old; i++) {
             P *p = sched.allp[i];
-            M *pm = p ? p->m : NULL;
-            if (pm && pm->curg)
-                pm->curg->vm->preempt = 1;
+            M *pm = p ? LOAD_ACQUIRE(p->m) : NULL;
+            G *pg = pm ? LOAD_ACQUIRE(pm->curg) : NULL;
+            if (pg)
+                __atomic_store_n(&pg->vm->preempt, 1, __ATOMIC_RELAXED);
         }
     }
     pthread_mutex_unlock(&sched.lock);
@@ -1072,8 +1136,8 @@ static void preempt_long_runners(int64_t now)
             p->sysmon_tick = tick;
             p->sysmon_when = now;
         } else if (now - p->sysmon_when >= PREEMPT_NS) {
-            M *m = p->m;
-            G *g = m ? m->curg : NULL;
+            M *m = LOAD_ACQUIRE(p->m);
+            G *g = m ? LOAD_ACQUIRE(m->curg) : NULL;
             if (g)
                 __atomic_store_n(&g->vm->preempt, 1, __ATOMIC_RELAXED);
             p->sysmon_when = now;
@@ -1086,12 +1150,12 @@ static void preempt_long_runners(int64_t now)
 static void handoffp(P *p)
 {
     pthread_mutex_lock(&sched.lock);
-    p->m = NULL;
+    STORE_RELEASE(p->m, NULL);
     if (!runqempty(p) || sched.globq_head) {
         M *m = midleget_locked();
         atomic_store(&p->status, P_RUNNING);
         if (m) {
-            p->m = m;
+            STORE_RELEASE(p->m, m);
             m->p = p;
             pthread_mutex_unlock(&sched.lock);
             note_wakeup(m);
@@ -1214,6 +1278,7 @@ void sched_init(Runtime *rt, int nprocs)
     struct GC_stack_base sb;
     m0.gc_handle = GC_get_my_stackbottom(&sb);
     m0.g0_top = sb.mem_base;
+    m_init_g0(&m0);
     atomic_store(&allm, &m0);
     sched.nm = 1;
 

@@ -97,6 +97,8 @@ struct G {
     M *m;                   /* the M running it (owner: that M) */
     Sudog sd;               /* for a single channel wait (not select) */
     int64_t wait_since;     /* when it started waiting on a sync.Mutex */
+    void *asan_fake;        /* ASan's saved fake stack while suspended */
+    void *tsan_fiber;       /* TSan's fiber for this G (sanitizer builds) */
 };
 
 /* Start-up: create the Ps, M0 (this thread) and the monitor thread.

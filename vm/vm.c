@@ -475,18 +475,34 @@ void thread_reset(Thread *t)
     }
     t->top = 0;
     t->nframes = 0;
-    t->preempt = 0;
+    __atomic_store_n(&t->preempt, 0, __ATOMIC_RELAXED); /* the monitor writes it too */
+    t->interrupt = 0;
     t->panic = NULL;
     sync_panic(t);
     t->recover_frame = -1;
     t->c_depth = 0;
 }
 
-void vm_safepoint(Thread *t)
+/* The flag is cleared before `interrupt` is read: the REPL's handler sets
+ * interrupt, then preempt, so an interrupt that misses this check has left
+ * preempt set for the next safepoint. */
+static int take_interrupt(Thread *t)
+{
+    if (likely(!t->interrupt))
+        return 0;
+    t->interrupt = 0;
+    return vm_panic_msg(t, "interrupted");
+}
+
+int vm_safepoint(Thread *t)
 {
     __atomic_store_n(&t->preempt, 0, __ATOMIC_RELAXED);
+    if (take_interrupt(t) < 0)
+        return -1;
     if (t->rt->on_safepoint)
         t->rt->on_safepoint(t);
+    /* Ctrl-C may have come while the goroutine waited for a P. */
+    return take_interrupt(t);
 }
 
 /* ====================================================================== */
@@ -1365,9 +1381,10 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
         } else {                                                                                             \
             int off_ = INS_sJ(*pc);                                                                          \
             pc += off_ + 1;                                                                                  \
-            if (off_ < 0 && unlikely(t->preempt)) {                                                          \
+            if (off_ < 0 && unlikely(PREEMPT_REQUESTED(t))) {                                                          \
                 VM_SAVEPC();                                                                                 \
-                vm_safepoint(t);                                                                             \
+                if (vm_safepoint(t) < 0)                                                                     \
+                    VM_THROW();                                                                              \
             }                                                                                                \
         }                                                                                                    \
     } while (0)
@@ -1517,7 +1534,7 @@ static int execute(Thread *t)
         {
             const ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
             unsigned i = INS_Bx(ins);
-            RA = likely(i < g->cap) ? g->items[i] : V_NIL;
+            RA = likely(i < g->cap) ? SHARED_LOAD(g->items[i]) : V_NIL;
             VM_NEXT();
         }
         VM_CASE(SETGLOBAL)
@@ -1525,7 +1542,7 @@ static int execute(Thread *t)
             ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
             unsigned i = INS_Bx(ins);
             if (likely(i < g->cap))
-                g->items[i] = RA;
+                SHARED_STORE(g->items[i], RA);
             VM_NEXT();
         }
 
@@ -1537,22 +1554,22 @@ static int execute(Thread *t)
         }
         VM_CASE(GETCELL)
         {
-            RA = ((ObjCell *)v_ptr(RB))->v;
+            RA = SHARED_LOAD(((ObjCell *)v_ptr(RB))->v);
             VM_NEXT();
         }
         VM_CASE(SETCELL)
         {
-            ((ObjCell *)v_ptr(RA))->v = RB;
+            SHARED_STORE(((ObjCell *)v_ptr(RA))->v, RB);
             VM_NEXT();
         }
         VM_CASE(GETUPVAL)
         {
-            RA = cl->upvals[B_]->v;
+            RA = SHARED_LOAD(cl->upvals[B_]->v);
             VM_NEXT();
         }
         VM_CASE(SETUPVAL)
         {
-            cl->upvals[B_]->v = RA;
+            SHARED_STORE(cl->upvals[B_]->v, RA);
             VM_NEXT();
         }
         VM_CASE(CLOSURE)
@@ -1798,9 +1815,10 @@ static int execute(Thread *t)
         {
             int off = INS_sJ(ins);
             pc += off;
-            if (off < 0 && unlikely(t->preempt)) {
+            if (off < 0 && unlikely(PREEMPT_REQUESTED(t))) {
                 VM_SAVEPC();
-                vm_safepoint(t);
+                if (vm_safepoint(t) < 0)
+                    VM_THROW();
             }
             VM_NEXT();
         }
@@ -1812,8 +1830,8 @@ static int execute(Thread *t)
             cnargs = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ca + 1));
             cwant = C_ - 1;
             VM_SAVEPC();
-            if (unlikely(t->preempt))
-                vm_safepoint(t);
+            if (unlikely(PREEMPT_REQUESTED(t)) && vm_safepoint(t) < 0)
+                VM_THROW();
             goto do_call;
         }
         VM_CASE(CALLM)
@@ -1824,8 +1842,8 @@ static int execute(Thread *t)
             cnargs = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ca + 1));
             cwant = C_ - 1;
             VM_SAVEPC();
-            if (unlikely(t->preempt))
-                vm_safepoint(t);
+            if (unlikely(PREEMPT_REQUESTED(t)) && vm_safepoint(t) < 0)
+                VM_THROW();
             Value recv = base[ca];
             if (v_is_obj(recv, OBJ_OBJECT)) {
                 ObjObject *o = v_ptr(recv);
@@ -2105,9 +2123,10 @@ static int execute(Thread *t)
             }
             int off = INS_sJ(*pc);
             pc += off + 1;
-            if (off < 0 && unlikely(t->preempt)) {
+            if (off < 0 && unlikely(PREEMPT_REQUESTED(t))) {
                 VM_SAVEPC();
-                vm_safepoint(t);
+                if (vm_safepoint(t) < 0)
+                    VM_THROW();
             }
             VM_NEXT();
         }

@@ -799,7 +799,7 @@ static void watch_interrupt(void)
         long long id = (long long)t->id;
         if (take_over(s)) {
             /* stderr is the cookie stream: ordered with the session's output. */
-            fprintf(stderr, "interrupted: goroutine %lld stays blocked [%s]; a new prompt takes over\n", id,
+            fprintf(stderr, "\ninterrupted: goroutine %lld stays blocked [%s]; a new prompt takes over\n", id,
                     why);
         }
         return;

@@ -32,12 +32,16 @@ void ctx_make(Ctx *c, void *top, void (*entry)(void *), void *arg);
 
 /* ---- stacks ---- */
 
-/* Each goroutine's C stack. 256 KiB of address space, of which only the
- * touched pages cost memory: the interpreter keeps csp frames on the heap,
- * so C stack use is bounded by native re-entry (vm_call) depth and by the
+/* Each goroutine's C stack. 1 MiB of address space, of which only the
+ * touched pages cost memory (a parked goroutine touches one 4 KiB page):
+ * the interpreter keeps csp frames on the heap, so C stack use comes from
+ * native re-entry (vm_call, bounded by Thread.c_stack_limit), C code called
+ * through ffi, the compiler when the REPL runs it on a goroutine, and the
  * collector, which clears up to 16 KiB below the stack pointer and may run
- * a collection on this stack (RUNTIME-NOTES.md: stacks need >= 32 KiB). */
-#define STACK_SIZE (256 * 1024)
+ * a collection on this stack (RUNTIME-NOTES.md: stacks need >= 32 KiB).
+ * 1 MiB each is 4096 stacks per arena, 1 TiB of address space for a
+ * million goroutines: plenty of room in 47 bits. */
+#define STACK_SIZE (1024 * 1024)
 /* Below this much room, native re-entry and recursive C code report
  * "stack overflow" instead of going on. */
 #define STACK_RESERVE (64 * 1024)

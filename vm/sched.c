@@ -789,6 +789,7 @@ G *sched_go(Thread *parent, Value fn, const Value *args, int nargs)
 {
     G *g = galloc();
     thread_reset(g->vm);
+    g->vm->c_stack_limit = g->stack->lo; /* native re-entry stops short of it */
     g->fn = fn;
     g->nargs = nargs;
     g->args = NULL;

@@ -118,6 +118,7 @@ static bool at_bol = true; /* the terminal's cursor is at a line start */
 static int edit_row;       /* rows of the edit area above the cursor */
 static const char *prompt_text = ">>> ";
 static bool have_tios;
+static bool ansi; /* the terminal takes ANSI cursor movement (not "dumb") */
 static struct termios cooked_tios, raw_tios;
 
 /* Set by signal handlers, read by the reader. */
@@ -165,8 +166,9 @@ static ssize_t tty_write(void *cookie, const char *buf, size_t n)
         if (have_tios)
             tcsetattr(0, TCSANOW, &cooked_tios);
         char seq[32];
-        int k = edit_row > 0 ? snprintf(seq, sizeof seq, "\r\033[%dA\033[J", edit_row)
-                             : snprintf(seq, sizeof seq, "\r\033[J");
+        int k = !ansi         ? snprintf(seq, sizeof seq, "\n") /* leave the line; redraw below */
+                : edit_row > 0 ? snprintf(seq, sizeof seq, "\r\033[%dA\033[J", edit_row)
+                               : snprintf(seq, sizeof seq, "\r\033[J");
         write_all(fd, seq, (size_t)k);
         cleared = true;
         poke(wake_pipe[1]);
@@ -497,6 +499,9 @@ static char *read_line(const char *prompt, int *status)
         write_all(tty_out, "\n", 1); /* output without a final newline */
     editing = true;
     cleared = false;
+    /* Raw mode before the prompt shows: libedit would set it only at its
+     * first read, after drawing, and keys typed in between would echo. */
+    el_set(el, EL_PREP_TERM, 1);
     int n = 0;
     errno = 0;
     const char *s = el_gets(el, &n);
@@ -835,6 +840,8 @@ static void setup_locale(void)
 static void setup_terminal(void)
 {
     have_tios = tcgetattr(0, &cooked_tios) == 0;
+    const char *term = getenv("TERM");
+    ansi = term && *term && strcmp(term, "dumb") != 0;
     raw_tios = cooked_tios;
     int fd = isatty(1) ? 1 : isatty(2) ? 2 : -1;
     int dupfd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : open("/dev/tty", O_WRONLY | O_CLOEXEC);

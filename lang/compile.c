@@ -40,6 +40,7 @@
 #include <gc/gc.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../vm/buf.h"
@@ -2849,6 +2850,26 @@ static void zero_to(FuncState *fs, TypeRef t, int dst)
         load_const(fs, v_from_ptr(str_new("", 0)), dst);
     } else if (strcmp(t, "bool") == 0) {
         load_const(fs, V_FALSE, dst);
+    } else if (t[0] == '[' && t[1] >= '0' && t[1] <= '9') {
+        /* [N]T, Go's array: a list of N zero values of T, from make("[]T", N) */
+        char *end;
+        long long n = strtoll(t + 1, &end, 10);
+        Runtime *rt = fs->c->rt;
+        Value mk;
+        if (*end != ']' || n < 0 || !rt || !rt->universe || !map_get_cstr(rt->universe, "make", &mk)) {
+            emit_abc(fs, OP_LOADNIL, dst, 0, 0);
+            return;
+        }
+        int top = fs->freereg;
+        int base = alloc_reg(fs);
+        alloc_reg(fs);
+        alloc_reg(fs);
+        load_const(fs, mk, base);
+        load_const(fs, v_from_ptr(str_printf("[]%s", end + 1)), base + 1);
+        load_const(fs, v_make_int(n), base + 2);
+        emit_abc(fs, OP_CALL, base, 3, 2);
+        emit_abc(fs, OP_MOVE, dst, base, 0);
+        free_to(fs, top);
     } else if (strchr(t, '.')) {
         /* sync.Mutex and friends: call the module's constructor */
         const char *dot = strchr(t, '.');

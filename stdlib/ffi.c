@@ -31,10 +31,11 @@
  * the library loaded (an atomic count of calls in flight), and the last
  * call out unloads it.
  *
- * C stack: a goroutine runs on a 256 KiB C stack (vm/ctx.h STACK_SIZE) and
- * C functions called here run on it, with no guard page. A call is refused
+ * C stack: a goroutine runs on a small C stack (vm/ctx.h STACK_SIZE) with
+ * no guard page, and C functions called here run on it. A call is refused
  * ("stack overflow" panic) when less than FFI_C_STACK_NEED is left; a C
- * function that itself needs more than that is beyond what csp can check.
+ * function that itself needs more than is left is beyond what csp can
+ * check.
  */
 #include <dlfcn.h>
 #include <ffi.h>
@@ -104,36 +105,44 @@ static const struct {
     {"string", K_STRING},
 };
 #define NTYPES ((int)(sizeof type_names / sizeof type_names[0]))
-#define TYPE_LIST "void int8 int16 int32 int64 uint8 uint16 uint32 uint64 int uint long size_t float double pointer string"
+#define TYPE_LIST                                                                                            \
+    "void int8 int16 int32 int64 uint8 uint16 uint32 uint64 int uint long size_t float double pointer "      \
+    "string"
 
 static ffi_type *const kind_ffi[K_STRING + 1] = {
-    [K_VOID] = &ffi_type_void,     [K_I8] = &ffi_type_sint8,      [K_I16] = &ffi_type_sint16,
-    [K_I32] = &ffi_type_sint32,    [K_I64] = &ffi_type_sint64,    [K_U8] = &ffi_type_uint8,
-    [K_U16] = &ffi_type_uint16,    [K_U32] = &ffi_type_uint32,    [K_U64] = &ffi_type_uint64,
-    [K_FLOAT] = &ffi_type_float,   [K_DOUBLE] = &ffi_type_double, [K_POINTER] = &ffi_type_pointer,
+    [K_VOID] = &ffi_type_void,      [K_I8] = &ffi_type_sint8,      [K_I16] = &ffi_type_sint16,
+    [K_I32] = &ffi_type_sint32,     [K_I64] = &ffi_type_sint64,    [K_U8] = &ffi_type_uint8,
+    [K_U16] = &ffi_type_uint16,     [K_U32] = &ffi_type_uint32,    [K_U64] = &ffi_type_uint64,
+    [K_FLOAT] = &ffi_type_float,    [K_DOUBLE] = &ffi_type_double, [K_POINTER] = &ffi_type_pointer,
     [K_STRING] = &ffi_type_pointer,
 };
 
 /* The int range each integer kind accepts (csp ints are int64, so uint64
  * takes the non-negative ones). */
 static const int64_t kind_min[K_STRING + 1] = {
-    [K_I8] = INT8_MIN, [K_I16] = INT16_MIN, [K_I32] = INT32_MIN, [K_I64] = INT64_MIN,
+    [K_I8] = INT8_MIN,
+    [K_I16] = INT16_MIN,
+    [K_I32] = INT32_MIN,
+    [K_I64] = INT64_MIN,
 };
 static const int64_t kind_max[K_STRING + 1] = {
-    [K_I8] = INT8_MAX,   [K_I16] = INT16_MAX,  [K_I32] = INT32_MAX,  [K_I64] = INT64_MAX,
-    [K_U8] = UINT8_MAX,  [K_U16] = UINT16_MAX, [K_U32] = UINT32_MAX, [K_U64] = INT64_MAX,
+    [K_I8] = INT8_MAX,  [K_I16] = INT16_MAX,  [K_I32] = INT32_MAX,  [K_I64] = INT64_MAX,
+    [K_U8] = UINT8_MAX, [K_U16] = UINT16_MAX, [K_U32] = UINT32_MAX, [K_U64] = INT64_MAX,
 };
 
-static bool kind_is_int(Kind k) { return k >= K_I8 && k <= K_U64; }
+static bool kind_is_int(Kind k)
+{
+    return k >= K_I8 && k <= K_U64;
+}
 
 /* ---- objects ------------------------------------------------------------ */
 
 typedef struct FfiLib {
     void *handle;
-    const char *path;          /* as given ("" for the program itself) */
-    _Atomic int64_t inflight;  /* calls into it right now */
-    _Atomic int closed;        /* Close() was called */
-    _Atomic int unloaded;      /* dlclose done (once) */
+    const char *path;         /* as given ("" for the program itself) */
+    _Atomic int64_t inflight; /* calls into it right now */
+    _Atomic int closed;       /* Close() was called */
+    _Atomic int unloaded;     /* dlclose done (once) */
 } FfiLib;
 
 /* One argument or result type: its kind and the name the script used. */
@@ -143,7 +152,7 @@ typedef struct FfiType {
 } FfiType;
 
 typedef struct FfiFunc {
-    ffi_cif cif;     /* prepared once by Func */
+    ffi_cif cif; /* prepared once by Func */
     void (*fn)(void);
     FfiLib *lib;
     const char *name; /* "C.cos": messages and tracebacks */
@@ -306,14 +315,30 @@ static bool to_c(Thread *t, const FfiFunc *f, int i, Value v, Slot *out, size_t 
             return false;
         }
         switch (k) {
-        case K_I8: out->i8 = (int8_t)x; break;
-        case K_I16: out->i16 = (int16_t)x; break;
-        case K_I32: out->i32 = (int32_t)x; break;
-        case K_I64: out->i64 = x; break;
-        case K_U8: out->u8 = (uint8_t)x; break;
-        case K_U16: out->u16 = (uint16_t)x; break;
-        case K_U32: out->u32 = (uint32_t)x; break;
-        default: out->u64 = (uint64_t)x; break;
+        case K_I8:
+            out->i8 = (int8_t)x;
+            break;
+        case K_I16:
+            out->i16 = (int16_t)x;
+            break;
+        case K_I32:
+            out->i32 = (int32_t)x;
+            break;
+        case K_I64:
+            out->i64 = x;
+            break;
+        case K_U8:
+            out->u8 = (uint8_t)x;
+            break;
+        case K_U16:
+            out->u16 = (uint16_t)x;
+            break;
+        case K_U32:
+            out->u32 = (uint32_t)x;
+            break;
+        default:
+            out->u64 = (uint64_t)x;
+            break;
         }
         return true;
     }
@@ -434,19 +459,44 @@ static int func_call(Thread *t, Value *args, int nargs, Value *rets)
         free(block);
 
     switch (f->ret.kind) {
-    case K_VOID: return 0;
-    case K_I8: rets[0] = v_int_small((int8_t)r.s); break;
-    case K_I16: rets[0] = v_int_small((int16_t)r.s); break;
-    case K_I32: rets[0] = v_int_small((int32_t)r.s); break;
-    case K_I64: rets[0] = v_make_int(r.i64); break;
-    case K_U8: rets[0] = v_int_small((uint8_t)r.u); break;
-    case K_U16: rets[0] = v_int_small((uint16_t)r.u); break;
-    case K_U32: rets[0] = v_int_small((uint32_t)r.u); break;
-    case K_U64: rets[0] = v_make_int((int64_t)r.u64); break; /* wraps past MaxInt, as csp ints do */
-    case K_FLOAT: rets[0] = v_make_float(r.f); break;
-    case K_DOUBLE: rets[0] = v_make_float(r.d); break;
-    case K_POINTER: rets[0] = r.p ? pointer_new(r.p) : V_NIL; break;
-    case K_STRING: rets[0] = r.p ? v_cstr(r.p) : V_NIL; break;
+    case K_VOID:
+        return 0;
+    case K_I8:
+        rets[0] = v_int_small((int8_t)r.s);
+        break;
+    case K_I16:
+        rets[0] = v_int_small((int16_t)r.s);
+        break;
+    case K_I32:
+        rets[0] = v_int_small((int32_t)r.s);
+        break;
+    case K_I64:
+        rets[0] = v_make_int(r.i64);
+        break;
+    case K_U8:
+        rets[0] = v_int_small((uint8_t)r.u);
+        break;
+    case K_U16:
+        rets[0] = v_int_small((uint16_t)r.u);
+        break;
+    case K_U32:
+        rets[0] = v_int_small((uint32_t)r.u);
+        break;
+    case K_U64:
+        rets[0] = v_make_int((int64_t)r.u64);
+        break; /* wraps past MaxInt, as csp ints do */
+    case K_FLOAT:
+        rets[0] = v_make_float(r.f);
+        break;
+    case K_DOUBLE:
+        rets[0] = v_make_float(r.d);
+        break;
+    case K_POINTER:
+        rets[0] = r.p ? pointer_new(r.p) : V_NIL;
+        break;
+    case K_STRING:
+        rets[0] = r.p ? v_cstr(r.p) : V_NIL;
+        break;
     }
     return 1;
 }
@@ -542,7 +592,9 @@ static int make_func(Thread *t, Value *args, int nargs, Value *rets, bool variad
             Kind k = types[i].kind;
             if (k == K_I8 || k == K_I16 || k == K_U8 || k == K_U16 || k == K_FLOAT)
                 return vm_panicf(t, E_FFI_VARARG, cname, i + 1, types[i].name,
-                                 k == K_FLOAT ? "double" : (k == K_U8 || k == K_U16) ? "uint" : "int");
+                                 k == K_FLOAT                ? "double"
+                                 : (k == K_U8 || k == K_U16) ? "uint"
+                                                             : "int");
         }
     }
 
@@ -564,9 +616,10 @@ static int make_func(Thread *t, Value *args, int nargs, Value *rets, bool variad
         f->args[i] = types[i];
         f->atypes[i] = kind_ffi[types[i].kind];
     }
-    ffi_status st = variadic ? ffi_prep_cif_var(&f->cif, FFI_DEFAULT_ABI, (unsigned)nfixed, (unsigned)n,
-                                                kind_ffi[ret.kind], f->atypes)
-                             : ffi_prep_cif(&f->cif, FFI_DEFAULT_ABI, (unsigned)n, kind_ffi[ret.kind], f->atypes);
+    ffi_status st = variadic
+                        ? ffi_prep_cif_var(&f->cif, FFI_DEFAULT_ABI, (unsigned)nfixed, (unsigned)n,
+                                           kind_ffi[ret.kind], f->atypes)
+                        : ffi_prep_cif(&f->cif, FFI_DEFAULT_ABI, (unsigned)n, kind_ffi[ret.kind], f->atypes);
     if (st != FFI_OK)
         return vm_panicf(t, E_FFI_PREP, cname, (int)st);
 
@@ -621,10 +674,8 @@ static int lib_string(Thread *t, Value *args, int nargs, Value *rets)
 }
 
 static const MethodDef lib_methods[] = {
-    {"Func", lib_func, 2, 3},
-    {"FuncVariadic", lib_func_variadic, 4, 4},
-    {"Close", lib_close, 0, 0},
-    {"String", lib_string, 0, 0},
+    {"Func", lib_func, 2, 3},   {"FuncVariadic", lib_func_variadic, 4, 4},
+    {"Close", lib_close, 0, 0}, {"String", lib_string, 0, 0},
     {NULL, NULL, 0, 0},
 };
 static const ObjClass lib_class = {"ffi.Lib", lib_methods, NULL};

@@ -160,8 +160,8 @@ static Value path_error(ErrCode code, const char *path, int err)
 typedef struct OsFile {
     int fd;
     const char *name; /* "/dev/stdin", as Go's os.Stdin.Name() */
-    sem_t lock; /* a binary semaphore: see the header */
-    char *buf;  /* read buffer: lock */
+    sem_t lock;       /* a binary semaphore: see the header */
+    char *buf;        /* read buffer: lock */
     size_t start, end, cap;
     bool eof;
 } OsFile;

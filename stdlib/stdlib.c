@@ -220,9 +220,9 @@ void stdlib_init(Runtime *rt, int argc, char **argv)
     struct {
         ObjModule *fmt, *strings, *strconv, *math, *os, *errors, *time, *io, *ffi;
     } m = {
-        module_new("fmt"), module_new("strings"), module_new("strconv"), module_new("math"),
-        module_new("os"),  module_new("errors"),  module_new("time"),    module_new("io"),
-        module_new("ffi"),
+        module_new("fmt"),  module_new("strings"), module_new("strconv"),
+        module_new("math"), module_new("os"),      module_new("errors"),
+        module_new("time"), module_new("io"),      module_new("ffi"),
     };
 
     strings_init();

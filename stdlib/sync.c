@@ -562,6 +562,7 @@ void sync_module_init(Runtime *rt)
     module_add_fn(m, "WaitGroup", new_waitgroup, 0, 0);
     module_add_fn(m, "Once", new_once, 0, 0);
     module_add_fn(m, "Cond", new_cond, 1, 1);
+    module_add_fn(m, "NewCond", new_cond, 1, 1); /* Go's name: sync.NewCond(&mu) */
     module_add_fn(m, "Atomic", new_atomic, 0, 1);
     rt_define(rt, "sync", v_from_ptr(m));
 }

@@ -245,8 +245,23 @@ static int f_newticker(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
+/* time.Duration(x): durations are ints (nanoseconds); a float truncates. */
+static int f_duration(Thread *t, Value *a, int n, Value *r)
+{
+    double d;
+    if (v_is_anyint(a[0])) {
+        r[0] = a[0];
+        return 1;
+    }
+    if (!vm_check_num(t, "time.Duration", a, 0, &d))
+        return -1;
+    r[0] = v_make_int((int64_t)d);
+    return 1;
+}
+
 void time_module_add(ObjModule *m)
 {
+    module_add_fn(m, "Duration", f_duration, 1, 1);
     module_add_fn(m, "Sleep", f_sleep, 1, 1);
     module_add_fn(m, "Now", f_now, 0, 0);
     module_add_fn(m, "Since", f_since, 1, 1);

@@ -51,6 +51,7 @@
 #define RUNQ_SIZE 256  /* as Go: big enough to batch, small enough to steal */
 #define PREEMPT_NS (10 * 1000 * 1000) /* a G may run 10 ms before preemption */
 #define MAX_MS 10000   /* as Go's default max threads */
+#define GFREE_KEEP_STACKS 1024 /* dead Gs that keep their stack, ready for reuse */
 #define RETAKE_NS 20000 /* a blocking call keeps its P for 20 us, as Go's sysmon */
 
 /* P_SYSCALL: its M is inside a blocking call (sched_enter_blocking); the
@@ -108,6 +109,7 @@ static struct {
     _Atomic int gomaxprocs;
     int nm;                     /* Ms created: sched.lock */
     G *gfree;                   /* sched.lock */
+    int ngfree_stacks;          /* Gs on gfree that still hold a stack: sched.lock */
     P *allp[MAXPROCS];          /* entries written once under sched.lock */
     Runtime *rt;
 } sched = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -510,8 +512,15 @@ static int nprocs_active(void) { return atomic_load(&sched.gomaxprocs); }
 /* sched.lock held, P released. */
 static void check_deadlock_locked(void)
 {
-    if (atomic_load(&sched.npidle) != nprocs_active() || sched.globq_head)
+    if (sched.globq_head)
         return;
+    /* Every P, not only those below GOMAXPROCS: a P beyond a lowered limit
+     * still runs its goroutine until its M retires it. */
+    for (int i = 0; i < MAXPROCS && sched.allp[i]; i++) {
+        int st = atomic_load(&sched.allp[i]->status);
+        if (st == P_RUNNING || st == P_SYSCALL)
+            return;
+    }
     if (atomic_load(&ntimers) || atomic_load(&nwakers) || atomic_load(&nexternal) || atomic_load(&nsyscall))
         return;
     pthread_mutex_unlock(&sched.lock);
@@ -711,9 +720,19 @@ static void gfput_after(void *arg)
     G *g = arg;
     atomic_store(&g->status, G_IDLE);
     pthread_mutex_lock(&sched.lock);
+    bool keep_stack = sched.ngfree_stacks < GFREE_KEEP_STACKS;
+    if (keep_stack)
+        sched.ngfree_stacks++;
+    Stack *st = keep_stack ? NULL : g->stack;
+    if (st)
+        g->stack = NULL;
     g->schedlink = sched.gfree;
     sched.gfree = g;
     pthread_mutex_unlock(&sched.lock);
+    /* Past the bound the stack goes back to the pool, which returns its
+     * pages to the kernel past its own bound; the small G record stays. */
+    if (st)
+        stack_put(st);
 }
 
 static void g_entry(void *arg)
@@ -765,11 +784,16 @@ static G *galloc(void)
 {
     pthread_mutex_lock(&sched.lock);
     G *g = sched.gfree;
-    if (g)
+    if (g) {
         sched.gfree = g->schedlink;
+        if (g->stack)
+            sched.ngfree_stacks--;
+    }
     pthread_mutex_unlock(&sched.lock);
     if (g) {
         g->schedlink = NULL;
+        if (!g->stack)
+            g->stack = stack_get();
         return g;
     }
     /* Uncollectable: G records are roots (they point at the Thread and the
@@ -946,11 +970,13 @@ int sched_gomaxprocs(int n)
             if (!p) {
                 p = GC_MALLOC_UNCOLLECTABLE(sizeof *p);
                 p->id = i;
+                p->status = P_DEAD;
                 sched.allp[i] = p;
             }
-            if (p->status == P_RUNNING)
-                continue; /* its M has not retired it yet: it stays */
-            pidleput_locked(p);
+            /* A P still running or in a blocking call (its M has not
+             * retired it yet) simply stays; a retired one becomes idle. */
+            if (p->status == P_DEAD)
+                pidleput_locked(p);
         }
         atomic_store(&sched.gomaxprocs, n);
     } else {
@@ -1150,6 +1176,10 @@ static void preempt_long_runners(int64_t now)
  * ours): give it to an M if there is work for it, else to the idle list. */
 static void handoffp(P *p)
 {
+    if (p->id >= nprocs_active()) { /* beyond a lowered GOMAXPROCS */
+        retire_p(p);
+        return;
+    }
     pthread_mutex_lock(&sched.lock);
     STORE_RELEASE(p->m, NULL);
     if (!runqempty(p) || sched.globq_head) {

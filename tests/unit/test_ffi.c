@@ -25,32 +25,101 @@
 
 #define EXPORT __attribute__((used, visibility("default")))
 
-EXPORT int8_t ffit_i8(int8_t x) { return (int8_t)(x + 1); }
-EXPORT int16_t ffit_i16(int16_t x) { return (int16_t)(x + 1); }
-EXPORT int32_t ffit_i32(int32_t x) { return x + 1; }
-EXPORT int64_t ffit_i64(int64_t x) { return (int64_t)((uint64_t)x + 1); }
-EXPORT uint8_t ffit_u8(uint8_t x) { return (uint8_t)(x + 1); }
-EXPORT uint16_t ffit_u16(uint16_t x) { return (uint16_t)(x + 1); }
-EXPORT uint32_t ffit_u32(uint32_t x) { return x + 1; }
-EXPORT uint64_t ffit_u64(uint64_t x) { return x + 1; }
-EXPORT int ffit_int(int x) { return -x; }
-EXPORT unsigned ffit_uint(unsigned x) { return x * 2; }
-EXPORT long ffit_long(long x) { return x - 1; }
-EXPORT size_t ffit_size(size_t x) { return x * 3; }
-EXPORT float ffit_float(float x) { return x * 0.5f; }
-EXPORT double ffit_double(double x) { return x * 0.5; }
+EXPORT int8_t ffit_i8(int8_t x)
+{
+    return (int8_t)(x + 1);
+}
+EXPORT int16_t ffit_i16(int16_t x)
+{
+    return (int16_t)(x + 1);
+}
+EXPORT int32_t ffit_i32(int32_t x)
+{
+    return x + 1;
+}
+EXPORT int64_t ffit_i64(int64_t x)
+{
+    return (int64_t)((uint64_t)x + 1);
+}
+EXPORT uint8_t ffit_u8(uint8_t x)
+{
+    return (uint8_t)(x + 1);
+}
+EXPORT uint16_t ffit_u16(uint16_t x)
+{
+    return (uint16_t)(x + 1);
+}
+EXPORT uint32_t ffit_u32(uint32_t x)
+{
+    return x + 1;
+}
+EXPORT uint64_t ffit_u64(uint64_t x)
+{
+    return x + 1;
+}
+EXPORT int ffit_int(int x)
+{
+    return -x;
+}
+EXPORT unsigned ffit_uint(unsigned x)
+{
+    return x * 2;
+}
+EXPORT long ffit_long(long x)
+{
+    return x - 1;
+}
+EXPORT size_t ffit_size(size_t x)
+{
+    return x * 3;
+}
+EXPORT float ffit_float(float x)
+{
+    return x * 0.5f;
+}
+EXPORT double ffit_double(double x)
+{
+    return x * 0.5;
+}
 /* The identity, so the exact bits of each argument come back. */
-EXPORT int8_t ffit_id_i8(int8_t x) { return x; }
-EXPORT int16_t ffit_id_i16(int16_t x) { return x; }
-EXPORT int32_t ffit_id_i32(int32_t x) { return x; }
-EXPORT int64_t ffit_id_i64(int64_t x) { return x; }
-EXPORT uint8_t ffit_id_u8(uint8_t x) { return x; }
-EXPORT uint16_t ffit_id_u16(uint16_t x) { return x; }
-EXPORT uint32_t ffit_id_u32(uint32_t x) { return x; }
-EXPORT uint64_t ffit_id_u64(uint64_t x) { return x; }
+EXPORT int8_t ffit_id_i8(int8_t x)
+{
+    return x;
+}
+EXPORT int16_t ffit_id_i16(int16_t x)
+{
+    return x;
+}
+EXPORT int32_t ffit_id_i32(int32_t x)
+{
+    return x;
+}
+EXPORT int64_t ffit_id_i64(int64_t x)
+{
+    return x;
+}
+EXPORT uint8_t ffit_id_u8(uint8_t x)
+{
+    return x;
+}
+EXPORT uint16_t ffit_id_u16(uint16_t x)
+{
+    return x;
+}
+EXPORT uint32_t ffit_id_u32(uint32_t x)
+{
+    return x;
+}
+EXPORT uint64_t ffit_id_u64(uint64_t x)
+{
+    return x;
+}
 
 static int void_calls;
-EXPORT void ffit_void(void) { void_calls++; }
+EXPORT void ffit_void(void)
+{
+    void_calls++;
+}
 
 /* Upper-cases its argument in place and returns it: the csp string passed
  * must not change (the callee gets a copy). */
@@ -60,19 +129,38 @@ EXPORT char *ffit_upcase(char *s)
         *p = (char)toupper((unsigned char)*p);
     return s;
 }
-EXPORT const char *ffit_null_string(void) { return NULL; }
-EXPORT size_t ffit_strlen(const char *s) { return s ? strlen(s) : (size_t)-1; }
+EXPORT const char *ffit_null_string(void)
+{
+    return NULL;
+}
+EXPORT size_t ffit_strlen(const char *s)
+{
+    return s ? strlen(s) : (size_t)-1;
+}
 
 static char ffit_buffer[64];
-EXPORT void *ffit_ptr(void) { return ffit_buffer; }
-EXPORT void *ffit_ptr_null(void) { return NULL; }
-EXPORT void *ffit_ptr_next(void *p) { return (char *)p + 1; }
-EXPORT int ffit_is_null(void *p) { return p == NULL; }
+EXPORT void *ffit_ptr(void)
+{
+    return ffit_buffer;
+}
+EXPORT void *ffit_ptr_null(void)
+{
+    return NULL;
+}
+EXPORT void *ffit_ptr_next(void *p)
+{
+    return (char *)p + 1;
+}
+EXPORT int ffit_is_null(void *p)
+{
+    return p == NULL;
+}
 
 /* Several types in one call: each argument lands in the right register or
  * stack slot (more than six integer and eight float arguments). */
-EXPORT double ffit_mix(int8_t a, uint16_t b, int32_t c, int64_t d, float e, double f, const char *g, uint8_t h,
-                       int16_t i, uint32_t j, double k, double l, double m, double n, double o, double p)
+EXPORT double ffit_mix(int8_t a, uint16_t b, int32_t c, int64_t d, float e, double f, const char *g,
+                       uint8_t h, int16_t i, uint32_t j, double k, double l, double m, double n, double o,
+                       double p)
 {
     return a + b + c + (double)d + e + f + (double)strlen(g) + h + i + j + k + l + m + n + o + p;
 }
@@ -83,9 +171,18 @@ static Runtime *rt;
 static Thread *th;
 static Value libc; /* ffi.Open("") */
 
-static Value S(const char *s) { return v_from_ptr(str_cstr(s)); }
-static Value I(int64_t i) { return v_make_int(i); }
-static Value F(double d) { return v_make_float(d); }
+static Value S(const char *s)
+{
+    return v_from_ptr(str_cstr(s));
+}
+static Value I(int64_t i)
+{
+    return v_make_int(i);
+}
+static Value F(double d)
+{
+    return v_make_float(d);
+}
 
 static const char *V(Value v)
 {
@@ -202,12 +299,14 @@ static void check_int(const char *type, const char *inc, const char *id, int64_t
     char msg[200];
     if (lo > INT64_MIN) {
         CALL(g, I(lo - 1));
-        snprintf(msg, sizeof msg, "ffi: C.%s: argument 1 out of range for %s: %lld", id, type, (long long)(lo - 1));
+        snprintf(msg, sizeof msg, "ffi: C.%s: argument 1 out of range for %s: %lld", id, type,
+                 (long long)(lo - 1));
         expect_panic(msg);
     }
     if (hi < INT64_MAX) {
         CALL(g, I(hi + 1));
-        snprintf(msg, sizeof msg, "ffi: C.%s: argument 1 out of range for %s: %lld", id, type, (long long)(hi + 1));
+        snprintf(msg, sizeof msg, "ffi: C.%s: argument 1 out of range for %s: %lld", id, type,
+                 (long long)(hi + 1));
         expect_panic(msg);
     }
     /* Not an int: a float (even a whole one), a string, nil. */
@@ -384,8 +483,8 @@ static void test_ffi_mixed_arguments(void **state)
     Value f = fn("ffit_mix", "double",
                  "int8 uint16 int32 int64 float double string uint8 int16 uint32 double double double double "
                  "double double");
-    Value r = CALL(f, I(-1), I(2), I(-3), I(4), F(0.5), F(0.25), S("abc"), I(5), I(-6), I(7), F(1), F(2), F(3),
-                   F(4), F(5), F(6));
+    Value r = CALL(f, I(-1), I(2), I(-3), I(4), F(0.5), F(0.25), S("abc"), I(5), I(-6), I(7), F(1), F(2),
+                   F(3), F(4), F(5), F(6));
     expect_ok();
     assert_string_equal(V(r), "32.75");
     /* the VM checks the count (a method's receiver is not counted) */
@@ -399,8 +498,9 @@ static void test_ffi_declaration_errors(void **state)
     METHOD(libc, "Func", S("ffit_no_such_function"), S("int"), types(""));
     expect_panic("ffi: no symbol \"ffit_no_such_function\" in \"\"");
     METHOD(libc, "Func", S("ffit_i8"), S("char"), types("int8"));
-    expect_panic("ffi: C.ffit_i8: unknown C type \"char\" (known: void int8 int16 int32 int64 uint8 uint16 uint32 "
-                 "uint64 int uint long size_t float double pointer string)");
+    expect_panic(
+        "ffi: C.ffit_i8: unknown C type \"char\" (known: void int8 int16 int32 int64 uint8 uint16 uint32 "
+        "uint64 int uint long size_t float double pointer string)");
     METHOD(libc, "Func", S("ffit_i8"), S("int8"), types("int8 void"));
     expect_panic("ffi: C.ffit_i8: argument 2 cannot be void");
     METHOD(libc, "Func", S("ffit_i8"), S("int8"), S("int8"));
@@ -413,10 +513,12 @@ static void test_ffi_declaration_errors(void **state)
     METHOD(libc, "Func", S("ffit_i8"), S("int8"), types(many));
     expect_panic("ffi: C.ffit_i8: too many arguments (at most 32)");
     METHOD(libc, "Func", v_from_ptr(str_new("a\0b", 3)), S("int"), types(""));
-    expect_panic("runtime error: ffi.Lib.Func: argument 1 must be a symbol name, not a string with a NUL byte");
+    expect_panic(
+        "runtime error: ffi.Lib.Func: argument 1 must be a symbol name, not a string with a NUL byte");
     callv(module_fn("ffi", "Open"), 1, (Value[]){S("libffit_missing.so")});
-    expect_panic("ffi: cannot open \"libffit_missing.so\": libffit_missing.so: cannot open shared object file: No "
-                 "such file or directory");
+    expect_panic(
+        "ffi: cannot open \"libffit_missing.so\": libffit_missing.so: cannot open shared object file: No "
+        "such file or directory");
     callv(module_fn("ffi", "Open"), 1, (Value[]){I(3)});
     expect_panic("runtime error: ffi.Open: argument 1 must be string, not int");
 }

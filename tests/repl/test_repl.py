@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Drive a real csp REPL session on a pseudo-terminal.
+
+usage: test_repl.py path/to/csp
+
+Every wait is bounded (EXPECT_TIMEOUT per step, and an alarm over the whole
+run), generously, so a loaded 2-core machine passes and a hang fails instead
+of blocking the suite. Prints what it checked; exits 1 with the session
+transcript on the first failure.
+"""
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+
+EXPECT_TIMEOUT = 30.0  # one step: a prompt, a result
+WHOLE_RUN = 300        # seconds, everything included
+
+ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|[\r\x07\x08]")
+
+
+class Failure(Exception):
+    pass
+
+
+class Session:
+    def __init__(self, csp, home):
+        self.raw = b""
+        self.pos = 0  # index into clean(): what has been matched already
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: the pty is its controlling terminal
+            try:
+                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+                env = dict(os.environ, HOME=home, TERM="xterm")
+                os.execve(csp, [csp], env)
+            finally:
+                os._exit(127)
+        self.pid, self.fd = pid, fd
+        self.status = None
+
+    def clean(self):
+        return ESCAPES.sub(b"", self.raw).decode("utf-8", "replace")
+
+    def _read(self, timeout):
+        r, _, _ = select.select([self.fd], [], [], timeout)
+        if not r:
+            return True
+        try:
+            data = os.read(self.fd, 65536)
+        except OSError:  # EIO: the child closed the terminal (exited)
+            data = b""
+        if not data:
+            return False
+        self.raw += data
+        return True
+
+    def expect(self, pattern, timeout=EXPECT_TIMEOUT, what=None):
+        """Wait until pattern (a regex) appears after what was matched before."""
+        rx = re.compile(pattern, re.S)
+        end = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.clean(), self.pos)
+            if m:
+                self.pos = m.end()
+                return m
+            left = end - time.monotonic()
+            if left <= 0:
+                raise Failure("timed out waiting for %s" % (what or repr(pattern)))
+            if not self._read(min(left, 0.2)):
+                m = rx.search(self.clean(), self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                raise Failure("the session ended while waiting for %s" % (what or repr(pattern)))
+
+    def send(self, s):
+        os.write(self.fd, s.encode() if isinstance(s, str) else s)
+
+    def line(self, text):
+        """Type a line and wait for the next prompt; returns what came between."""
+        self.send(text + "\r")
+        m = self.expect(r"(.*?)\n(?:>>>|\.\.\.) ", what="the prompt after %r" % text)
+        return m.group(1)
+
+    def wait_exit(self, timeout=EXPECT_TIMEOUT):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = status
+                return os.waitstatus_to_exitcode(status)
+            self._read(0.1)
+        raise Failure("csp did not exit")
+
+    def kill(self):
+        if self.status is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def run_session(csp, home):
+    s = Session(csp, home)
+    try:
+        s.expect(r">>> ", what="the first prompt")
+
+        # Definitions persist; statements print nothing, expressions their value.
+        out = s.line("x := 6")
+        check(out.strip() == "x := 6", "a statement printed something: %r" % out)
+        out = s.line("x * 7")
+        check(re.search(r"^42$", out, re.M), "x * 7 did not print 42: %r" % out)
+        print("ok: definitions persist, x * 7 prints 42")
+
+        # A statement over several lines ("... " while a block is open).
+        s.send("func add(a, b) {\r")
+        s.expect(r"\n\.\.\. ", what="the continuation prompt")
+        s.send("return a + b\r")
+        s.expect(r"\n\.\.\. ", what="the continuation prompt")
+        s.send("}\r")
+        s.expect(r"\n>>> ", what="the prompt after the block")
+        out = s.line("add(x, 1)")
+        check(re.search(r"^7$", out, re.M), "add(x, 1): %r" % out)
+        s.line('func three() { return "a", 2, [3] }')
+        out = s.line("three()")
+        check(re.search(r"^a 2 \[3\]$", out, re.M), "several values: %r" % out)
+        print("ok: multi-line statements, several values")
+
+        # A goroutine started at the prompt sends; a later line receives.
+        s.line("ch := chan()")
+        s.line("go func() { ch <- x * 100 }()")
+        out = s.line("<-ch")
+        check(re.search(r"^600$", out, re.M), "<-ch: %r" % out)
+        print("ok: a goroutine's send is received by a later line")
+
+        # Ctrl-C stops a running loop; the session goes on.
+        s.send("for {}\r")
+        time.sleep(0.5)
+        s.send("\x03")
+        s.expect(r"panic: interrupted", what="the interrupted panic")
+        s.expect(r"\n>>> ", what="the prompt after Ctrl-C")
+        out = s.line("x + 1")
+        check(re.search(r"^7$", out, re.M), "after Ctrl-C: %r" % out)
+        print("ok: Ctrl-C interrupts for {}")
+
+        # A deadlock at the prompt prints the report; the session goes on.
+        s.send("<-chan()\r")
+        s.expect(r"all goroutines are asleep - deadlock!", what="the deadlock report")
+        s.expect(r"goroutine \d+ \[chan receive\]", what="the blocked goroutine in the report")
+        s.expect(r"\n>>> ", what="the prompt after the deadlock")
+        out = s.line("x + 2")
+        check(re.search(r"^8$", out, re.M), "after the deadlock: %r" % out)
+        print("ok: a deadlock prints the report and the session goes on")
+
+        # A panic prints with its traceback; the session goes on.
+        s.send("[1, 2][5]\r")
+        s.expect(r"panic: runtime error: index out of range \[5\] with length 2", what="the panic")
+        s.expect(r"goroutine \d+ \[running\]", what="the traceback")
+        s.expect(r"\n>>> ", what="the prompt after the panic")
+        out = s.line("x + 3")
+        check(re.search(r"^9$", out, re.M), "after the panic: %r" % out)
+        print("ok: a panic prints and the session goes on")
+
+        # A compile error prints as file:line:col and the session goes on.
+        out = s.line("nosuchname + 1")
+        check("<stdin>:1:1: error: undefined: nosuchname" in out, "compile error: %r" % out)
+        print("ok: a compile error prints and the session goes on")
+
+        # Ctrl-C while the prompt's goroutine is parked but not deadlocked (a
+        # sleeper keeps the runtime busy): a new prompt takes over.
+        s.line("go func() { for { time.Sleep(20 * time.Millisecond) } }()")
+        s.send("<-chan()\r")
+        time.sleep(0.5)
+        s.send("\x03")
+        s.expect(r"interrupted: goroutine \d+ stays blocked \[chan receive\]", what="the hand-over note")
+        s.expect(r"\n>>> ", what="the prompt after Ctrl-C on a parked line")
+        out = s.line("x + 4")
+        check(re.search(r"^10$", out, re.M), "after Ctrl-C on a parked line: %r" % out)
+        print("ok: Ctrl-C on a blocked line gives the prompt back")
+
+        # Output from a goroutine while a line is being typed: the prompt and
+        # the half-typed line are drawn again below it.
+        s.line('go func() { time.Sleep(500 * time.Millisecond); println("async-out") }()')
+        s.send("x +")
+        s.expect(r"async-out\n>>> x \+", what="the redrawn line after async output")
+        s.send(" 5\r")
+        out = s.expect(r"(.*?)\n>>> ", what="the prompt").group(1)
+        check(re.search(r"^11$", out, re.M), "the line typed around async output: %r" % out)
+        print("ok: async output redraws the prompt and the line")
+
+        # Ctrl-C at the prompt drops the line being typed.
+        s.send("garbage")
+        s.expect(r"garbage", what="the echo")
+        s.send("\x03")
+        s.expect(r"\^C\n>>> ", what="the prompt after Ctrl-C at the prompt")
+        out = s.line("x")
+        check(re.search(r"^6$", out, re.M), "after Ctrl-C at the prompt: %r" % out)
+        print("ok: Ctrl-C at the prompt clears the line")
+
+        # Tab completes module members and globals.
+        s.send("strings.ToUp\t")
+        s.expect(r"strings\.ToUpper", what="the completed member")
+        out = s.line('("go")')
+        check(re.search(r"^GO$", out, re.M), "completed call: %r" % out)
+        s.line("longglobalname := 99")
+        s.send("longglob\t")
+        s.expect(r"longglobalname", what="the completed global")
+        out = s.line("")
+        check(re.search(r"^99$", out, re.M), "completed global: %r" % out)
+        print("ok: tab completion")
+
+        # Meta-commands.
+        out = s.line(":goroutines")
+        check("this prompt" in out and "[chan receive]" in out, ":goroutines: %r" % out)
+        out = s.line(":help")
+        check(":goroutines" in out and ":quit" in out, ":help: %r" % out)
+        print("ok: :goroutines, :help")
+
+        # Ctrl-D exits 0.
+        s.send("\x04")
+        code = s.wait_exit()
+        check(code == 0, "Ctrl-D: exit status %d" % code)
+        print("ok: Ctrl-D exits 0")
+
+        hist = os.path.join(home, ".csp_history")
+        check(os.path.exists(hist), "no ~/.csp_history")
+        with open(hist, "rb") as f:
+            check(b"x\\040*\\0407" in f.read(), "the history lacks a line typed")
+        print("ok: history saved")
+    except Failure:
+        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % s.clean())
+        raise
+    finally:
+        s.kill()
+
+    # :quit exits 0 too, and the history comes back (Up arrow).
+    s = Session(csp, home)
+    try:
+        s.expect(r">>> ", what="the first prompt")
+        s.send("\x1b[A\x1b[A\x1b[A")
+        s.expect(r">>> longglobalname", what="a line from the history")
+        s.send("\x03")
+        s.expect(r"\n>>> ", what="the prompt")
+        s.send(":quit\r")
+        code = s.wait_exit()
+        check(code == 0, ":quit: exit status %d" % code)
+        print("ok: history reloaded, :quit exits 0")
+    except Failure:
+        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % s.clean())
+        raise
+    finally:
+        s.kill()
+
+
+def run_piped(csp):
+    # Standard input not a terminal: csp reads the script from it.
+    r = subprocess.run([csp], input=b"println(1)\n", capture_output=True, timeout=EXPECT_TIMEOUT)
+    check(r.returncode == 0 and r.stdout == b"1\n", "echo 'println(1)' | csp: %r" % (r,))
+    r = subprocess.run([csp], input=b"x := 6\nfunc main() { println(x * 7) }\n", capture_output=True,
+                       timeout=EXPECT_TIMEOUT)
+    check(r.returncode == 0 and r.stdout == b"42\n", "a piped script with main: %r" % (r,))
+    print("ok: a piped script runs")
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: test_repl.py path/to/csp")
+    csp = os.path.abspath(sys.argv[1])
+    signal.alarm(WHOLE_RUN)  # the last resort against a hang: SIGALRM ends us
+    try:
+        run_piped(csp)
+        with tempfile.TemporaryDirectory() as home:
+            run_session(csp, home)
+    except (Failure, subprocess.TimeoutExpired) as e:
+        print("FAIL: %s" % e)
+        sys.exit(1)
+    print("all REPL checks passed")
+
+
+if __name__ == "__main__":
+    main()

@@ -76,23 +76,22 @@
 #include "vm/buf.h"
 #include "vm/sched.h"
 
-#define REPL_FILE "<stdin>"     /* file name in messages and tracebacks */
+#define REPL_FILE "<stdin>" /* file name in messages and tracebacks */
 #define HISTORY_FILE ".csp_history"
 #define HISTORY_SIZE 1000
 #define INTERRUPT_GRACE_NS (100 * 1000000LL) /* before a parked prompt is left */
 
-static const char help_text[] =
-    "Type Go statements and expressions; an expression's value is printed.\n"
-    "A line that leaves a bracket, block or string open continues at \"... \".\n"
-    "Definitions persist; goroutines keep running while the prompt waits.\n"
-    "\n"
-    "  :help         this text\n"
-    "  :goroutines   list the goroutines with their state and stack\n"
-    "  :quit         leave (or Ctrl-D)\n"
-    "\n"
-    "Keys: Tab completes names and module members (fmt.Pr<Tab>), Up/Down and\n"
-    "Ctrl-R search the history (~/" HISTORY_FILE "), Ctrl-C interrupts the\n"
-    "running line or clears the one being typed.\n";
+static const char help_text[] = "Type Go statements and expressions; an expression's value is printed.\n"
+                                "A line that leaves a bracket, block or string open continues at \"... \".\n"
+                                "Definitions persist; goroutines keep running while the prompt waits.\n"
+                                "\n"
+                                "  :help         this text\n"
+                                "  :goroutines   list the goroutines with their state and stack\n"
+                                "  :quit         leave (or Ctrl-D)\n"
+                                "\n"
+                                "Keys: Tab completes names and module members (fmt.Pr<Tab>), Up/Down and\n"
+                                "Ctrl-R search the history (~/" HISTORY_FILE "), Ctrl-C interrupts the\n"
+                                "running line or clears the one being typed.\n";
 
 static Runtime *rt;
 static ObjNative *repl_fn; /* the prompt goroutine's body; a root (static) */
@@ -106,8 +105,8 @@ static _Atomic(Thread *) line_thread;
 
 static EditLine *el;
 static History *hist;
-static char *hist_path; /* malloc'd; NULL: no history file */
-static FILE *el_out;    /* libedit's output: a dup of the terminal */
+static char *hist_path;  /* malloc'd; NULL: no history file */
+static FILE *el_out;     /* libedit's output: a dup of the terminal */
 static int tty_out = -1; /* the same descriptor, for our own writes */
 
 static pthread_mutex_t term_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -121,9 +120,9 @@ static bool have_tios;
 static bool ansi; /* the terminal takes ANSI cursor movement (not "dumb") */
 static struct termios cooked_tios, raw_tios;
 
-/* Set by signal handlers, read by the reader. */
-static volatile sig_atomic_t prompt_interrupt, resized;
-static volatile sig_atomic_t nsigint; /* Ctrl-Cs so far; only the handler writes */
+/* Set by signal handlers (lock-free atomics are async-signal-safe). */
+static _Atomic int prompt_interrupt, resized;
+static _Atomic int nsigint;          /* Ctrl-Cs so far */
 static int wake_pipe[2] = {-1, -1};  /* wakes the reader's poll */
 static int watch_pipe[2] = {-1, -1}; /* wakes the interrupt watcher */
 
@@ -155,6 +154,18 @@ static void write_all(int fd, const char *s, size_t n)
     }
 }
 
+/* term_lock held. Take the prompt and the line being edited off the
+ * screen, leaving the cursor at the start of the row the prompt was on. */
+static void erase_edit_area(int fd)
+{
+    char seq[32];
+    int k = !ansi          ? snprintf(seq, sizeof seq, "\n") /* leave the line; redraw below */
+            : edit_row > 0 ? snprintf(seq, sizeof seq, "\r\033[%dA\033[J", edit_row)
+                           : snprintf(seq, sizeof seq, "\r\033[J");
+    write_all(fd, seq, (size_t)k);
+    at_bol = true;
+}
+
 /* The writer of the stdout/stderr cookie streams. Any thread. */
 static ssize_t tty_write(void *cookie, const char *buf, size_t n)
 {
@@ -165,11 +176,7 @@ static ssize_t tty_write(void *cookie, const char *buf, size_t n)
          * cooked mode until the reader redraws (an exit now keeps it sane). */
         if (have_tios)
             tcsetattr(0, TCSANOW, &cooked_tios);
-        char seq[32];
-        int k = !ansi         ? snprintf(seq, sizeof seq, "\n") /* leave the line; redraw below */
-                : edit_row > 0 ? snprintf(seq, sizeof seq, "\r\033[%dA\033[J", edit_row)
-                               : snprintf(seq, sizeof seq, "\r\033[J");
-        write_all(fd, seq, (size_t)k);
+        erase_edit_area(fd);
         cleared = true;
         poke(wake_pipe[1]);
     }
@@ -237,13 +244,13 @@ static int read_byte(unsigned char *b)
 static int term_getc(EditLine *e, wchar_t *wc)
 {
     for (;;) {
-        if (prompt_interrupt) {
-            prompt_interrupt = 0;
+        if (atomic_exchange(&prompt_interrupt, 0)) {
             errno = EINTR; /* el_gets returns NULL with count -1 */
             return -1;
         }
-        if (resized) {
-            resized = 0;
+        if (atomic_exchange(&resized, 0)) { /* a new width (or back from Ctrl-Z): draw afresh */
+            if (!cleared)
+                erase_edit_area(tty_out);
             el_resize(e);
             cleared = true;
         }
@@ -339,8 +346,8 @@ static void names_clear(Names *ns)
 static void build_fixed_names(void)
 {
     static const char *const keywords[] = {
-        "break", "case", "chan", "const", "continue", "default", "defer", "else", "for", "func", "go", "if",
-        "import", "range", "return", "select", "switch", "var", "nil", "true", "false",
+        "break", "case",   "chan",  "const",  "continue", "default", "defer", "else", "for",  "func",  "go",
+        "if",    "import", "range", "return", "select",   "switch",  "var",   "nil",  "true", "false",
     };
     for (size_t i = 0; i < sizeof keywords / sizeof *keywords; i++)
         names_add(&fixed_names, keywords[i]);
@@ -382,7 +389,10 @@ static void refresh_global_names(void)
     pthread_mutex_unlock(&rt->globals_lock);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static void collect(const Names *ns, const char *word, size_t wlen, bool dotted, Names *out)
 {
@@ -433,8 +443,7 @@ static unsigned char complete(EditLine *e, int ch)
     (void)ch;
     const LineInfo *li = el_line(e);
     const char *end = li->cursor, *start = end;
-    while (start > li->buffer &&
-           (isalnum((unsigned char)start[-1]) || start[-1] == '_' || start[-1] == '.'))
+    while (start > li->buffer && (isalnum((unsigned char)start[-1]) || start[-1] == '_' || start[-1] == '.'))
         start--;
     size_t wlen = (size_t)(end - start);
     if (wlen && isdigit((unsigned char)*start))
@@ -493,7 +502,7 @@ static char *read_line(const char *prompt, int *status)
     sched_enter_blocking(); /* from here to exit: no collector, no csp code */
     pthread_mutex_lock(&term_lock);
     drain(wake_pipe[0]);
-    prompt_interrupt = 0;
+    atomic_store(&prompt_interrupt, 0);
     prompt_text = prompt;
     if (!at_bol)
         write_all(tty_out, "\n", 1); /* output without a final newline */
@@ -537,7 +546,10 @@ static char *read_line(const char *prompt, int *status)
 
 enum { READ_OK, READ_META, READ_EOF, READ_STALE };
 
-static bool is_stale(int64_t gen) { return atomic_load(&repl_state) / 2 != gen; }
+static bool is_stale(int64_t gen)
+{
+    return atomic_load(&repl_state) / 2 != gen;
+}
 
 /* Read a whole statement into src: lines are added while the text so far
  * leaves a bracket, block, string or comment open. */
@@ -614,15 +626,15 @@ static bool run_statement(Thread *t, int64_t gen, const Buf *src)
     int64_t idle = gen * 2, busy = gen * 2 + 1;
     if (!atomic_compare_exchange_strong(&repl_state, &idle, busy))
         return false;
-    t->interrupt = 0;
-    sig_atomic_t sigs = nsigint;
+    __atomic_store_n(&t->interrupt, 0, __ATOMIC_RELAXED);
+    int sigs = atomic_load(&nsigint);
     atomic_store(&line_thread, t);
     int n = vm_call(t, v_from_ptr(cl), NULL, 0);
     Thread *expect = t;
     atomic_compare_exchange_strong(&line_thread, &expect, NULL);
     int64_t was = busy;
     bool still_ours = atomic_compare_exchange_strong(&repl_state, &was, gen * 2);
-    t->interrupt = 0; /* a Ctrl-C that came as the line ended */
+    __atomic_store_n(&t->interrupt, 0, __ATOMIC_RELAXED); /* a Ctrl-C that came as the line ended */
     if (!still_ours) {
         /* Left behind (deadlock or Ctrl-C): whatever the line did late is
          * not the session's business any more. */
@@ -631,7 +643,7 @@ static bool run_statement(Thread *t, int64_t gen, const Buf *src)
         return false;
     }
     if (n < 0) {
-        if (sigs != nsigint) {
+        if (sigs != atomic_load(&nsigint)) {
             rt_flush(rt);
             fputc('\n', stderr); /* after the "^C" the terminal echoed */
         }
@@ -748,7 +760,13 @@ static bool take_over(int64_t s)
 
 /* sched_set_deadlock_handler: the report is printed; everything is asleep,
  * the prompt's goroutine included. */
-static void on_deadlock(void) { take_over(atomic_load(&repl_state)); }
+static void on_deadlock(void)
+{
+    Thread *t = atomic_load(&line_thread);
+    long long id = t ? (long long)t->id : 0;
+    if (take_over(atomic_load(&repl_state)) && id)
+        fprintf(stderr, "(goroutine %lld stays blocked; the session goes on)\n", id);
+}
 
 /* ---- Ctrl-C ------------------------------------------------------------ */
 
@@ -756,14 +774,14 @@ static void on_sigint(int sig)
 {
     (void)sig;
     int saved = errno;
-    nsigint = nsigint + 1;
+    atomic_fetch_add(&nsigint, 1);
     Thread *t = atomic_load(&line_thread);
     if (t) {
-        t->interrupt = 1; /* before preempt: see vm_safepoint */
+        __atomic_store_n(&t->interrupt, 1, __ATOMIC_RELAXED); /* before preempt: see vm_safepoint */
         __atomic_store_n(&t->preempt, 1, __ATOMIC_RELAXED);
         poke(watch_pipe[1]);
     }
-    prompt_interrupt = 1;
+    atomic_store(&prompt_interrupt, 1);
     poke(wake_pipe[1]);
     errno = saved;
 }
@@ -772,7 +790,7 @@ static void on_sigwinch(int sig)
 {
     (void)sig;
     int saved = errno;
-    resized = 1;
+    atomic_store(&resized, 1);
     poke(wake_pipe[1]);
     errno = saved;
 }
@@ -793,7 +811,7 @@ static void watch_interrupt(void)
         sleep_ns(20 * 1000000LL);
         int64_t s = atomic_load(&repl_state);
         Thread *t = atomic_load(&line_thread);
-        if (!(s & 1) || !t || !t->interrupt)
+        if (!(s & 1) || !t || !__atomic_load_n(&t->interrupt, __ATOMIC_RELAXED))
             return; /* the line ended or took the panic */
         if (sched_nanotime() - start < INTERRUPT_GRACE_NS)
             continue;
@@ -813,7 +831,8 @@ static void watch_interrupt(void)
 
 static void *watcher(void *arg)
 {
-    (void)arg;
+    /* The one thread that takes the session's signals (see setup_signals). */
+    pthread_sigmask(SIG_UNBLOCK, (sigset_t *)arg, NULL);
     for (;;) {
         struct pollfd pfd = {.fd = watch_pipe[0], .events = POLLIN};
         if (poll(&pfd, 1, -1) < 0) {
@@ -920,11 +939,22 @@ static void setup_signals(void)
     sa.sa_handler = on_sigwinch;
     sigaction(SIGWINCH, &sa, NULL);
     sigaction(SIGCONT, &sa, NULL); /* back from Ctrl-Z: redraw */
+    /* Only the watcher takes these signals: every thread started from here
+     * on (the scheduler's Ms, its monitor) inherits this thread's mask. So
+     * the handlers never run on a goroutine's stack, and a thread busy in
+     * csp code never has to take one (ThreadSanitizer, for one, delays a
+     * signal to a thread that calls nothing it intercepts). */
+    static sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGWINCH);
+    sigaddset(&sigs, SIGCONT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     pthread_t th;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &attr, watcher, NULL) != 0) {
+    if (pthread_create(&th, &attr, watcher, &sigs) != 0) {
         fprintf(stderr, "csp: cannot start the interrupt watcher\n");
         exit(1);
     }

@@ -25,6 +25,9 @@
  * ffi.Pointer is an opaque C address (a native object printing as 0x...);
  * NULL is nil both ways. A pointer carries no type or lifetime: reading
  * through a wrong one is C's undefined behaviour, which ffi cannot check.
+ * (A string argument's copy lives until the call's result is built, so a
+ * string result pointing into it is fine; a pointer result into it
+ * dangles once the call returns.)
  *
  * Closing: lib.Close() marks the library closed; functions taken from it
  * then panic instead of calling into unmapped code. A call in flight keeps
@@ -151,12 +154,22 @@ typedef struct FfiType {
     const char *name;
 } FfiType;
 
+/* Calls this long, twice, mark a function as one that blocks: long enough
+ * that a descheduled thread or a first-call symbol binding does not count. */
+#define FFI_SLOW_NS 1000000
+#define FFI_SLOW_TIMES 2
+
 typedef struct FfiFunc {
     ffi_cif cif; /* prepared once by Func */
     void (*fn)(void);
     FfiLib *lib;
     const char *name; /* "C.cos": messages and tracebacks */
     int nargs;
+    /* Set once a call took longer than FFI_SLOW_NS: from then on calls run
+     * GC-blocked (sched_blocking_call), so a collection does not cut them
+     * short with EINTR. Quick functions (getpid) skip that cost (it saves
+     * the registers with getcontext, a system call). Relaxed: a hint. */
+    _Atomic int slow; /* counts slow calls up to FFI_SLOW_TIMES */
     FfiType ret;
     ffi_type **atypes; /* the cif points here */
     FfiType args[];
@@ -395,6 +408,20 @@ static bool to_c(Thread *t, const FfiFunc *f, int i, Value v, Slot *out, size_t 
 }
 
 /* The call itself: args[0] is the ffi.Func, the rest are the script's. */
+/* The C call itself, run by sched_blocking_call: no csp state inside. */
+typedef struct FfiCall {
+    FfiFunc *f;
+    void *ret;
+    void **avalues;
+} FfiCall;
+
+static void do_ffi_call(void *arg)
+{
+    FfiCall *c = arg;
+    ffi_call(&c->f->cif, c->f->fn, c->ret, c->avalues);
+    lib_release(c->f->lib); /* atomics (and dlclose at most) */
+}
+
 static int func_call(Thread *t, Value *args, int nargs, Value *rets)
 {
     FfiFunc *f = payload_of(args[0], &func_class);
@@ -451,16 +478,30 @@ static int func_call(Thread *t, Value *args, int nargs, Value *rets)
         uint64_t u64;
     } r;
     r.u64 = 0;
-    sched_enter_blocking();
-    ffi_call(&f->cif, f->fn, &r, avalues);
-    lib_release(f->lib); /* atomics (and dlclose at most): no csp state */
-    sched_exit_blocking();
-    if (block != small)
-        free(block);
+    FfiCall call = {f, &r, avalues};
+    if (atomic_load_explicit(&f->slow, memory_order_relaxed) >= FFI_SLOW_TIMES) {
+        sched_blocking_call(do_ffi_call, &call);
+    } else {
+        int64_t t0 = sched_nanotime();
+        GC_word gc0 = GC_get_gc_no();
+        sched_enter_blocking();
+        do_ffi_call(&call);
+        sched_exit_blocking();
+        /* A collection during the call may have cut it short (EINTR):
+         * protect every later call at once. */
+        if (GC_get_gc_no() != gc0)
+            atomic_store_explicit(&f->slow, FFI_SLOW_TIMES, memory_order_relaxed);
+        else if (sched_nanotime() - t0 > FFI_SLOW_NS)
+            atomic_fetch_add_explicit(&f->slow, 1, memory_order_relaxed);
+    }
 
+    /* The string copies live until the result is built: a string result
+     * may point into one (strstr returns a pointer into its argument). */
+    int n = 1;
     switch (f->ret.kind) {
     case K_VOID:
-        return 0;
+        n = 0;
+        break;
     case K_I8:
         rets[0] = v_int_small((int8_t)r.s);
         break;
@@ -482,9 +523,9 @@ static int func_call(Thread *t, Value *args, int nargs, Value *rets)
     case K_U32:
         rets[0] = v_int_small((uint32_t)r.u);
         break;
-    case K_U64:
+    case K_U64: /* wraps past MaxInt, as csp ints do */
         rets[0] = v_make_int((int64_t)r.u64);
-        break; /* wraps past MaxInt, as csp ints do */
+        break;
     case K_FLOAT:
         rets[0] = v_make_float(r.f);
         break;
@@ -498,7 +539,9 @@ static int func_call(Thread *t, Value *args, int nargs, Value *rets)
         rets[0] = r.p ? v_cstr(r.p) : V_NIL;
         break;
     }
-    return 1;
+    if (block != small)
+        free(block);
+    return n;
 }
 
 static const MethodDef func_methods[] = {{NULL, NULL, 0, 0}};

@@ -53,6 +53,7 @@
 #define MAX_MS 10000   /* as Go's default max threads */
 #define GFREE_KEEP_STACKS 1024 /* dead Gs that keep their stack, ready for reuse */
 #define RETAKE_NS 20000 /* a blocking call keeps its P for 20 us, as Go's sysmon */
+#define SYSMON_WAKE_NS 1000000 /* blocking calls wake a sleeping monitor at most every 1 ms */
 
 /* P_SYSCALL: its M is inside a blocking call (sched_enter_blocking); the
  * monitor may take it (CAS to P_IDLE) and hand it to another M, and the M
@@ -129,6 +130,7 @@ static _Atomic int nwakers;  /* (4) */
 static _Atomic int nexternal; /* outside sources that may start or wake Gs */
 static _Atomic int nsyscall;  /* Gs inside blocking calls: they will wake */
 static _Atomic int sysmon_idle; /* the monitor is in a long sleep (5) */
+static _Atomic int64_t sysmon_woken; /* when a blocking call last woke it */
 static void (*deadlock_handler)(void); /* set once at start-up (the REPL) */
 static _Atomic int ntimers;  /* (4) */
 
@@ -904,11 +906,41 @@ void sched_enter_blocking(void)
     m->oldp = p;
     m->p = NULL;
     atomic_store(&p->status, P_SYSCALL); /* (5) */
+    /* A monitor in its long sleep would see this call only after up to
+     * 5 ms: wake it, but at most once per SYSMON_WAKE_NS, so a loop of
+     * short calls (getpid) does not pay a wake-up each. */
     if (atomic_load(&sysmon_idle)) {
-        pthread_mutex_lock(&timer_lock);
-        pthread_cond_signal(&sysmon_cond);
-        pthread_mutex_unlock(&timer_lock);
+        int64_t now = atomic_load_explicit(&p->syscall_when, memory_order_relaxed);
+        int64_t last = atomic_load_explicit(&sysmon_woken, memory_order_relaxed);
+        if (now - last >= SYSMON_WAKE_NS && atomic_compare_exchange_strong(&sysmon_woken, &last, now)) {
+            pthread_mutex_lock(&timer_lock);
+            pthread_cond_signal(&sysmon_cond);
+            pthread_mutex_unlock(&timer_lock);
+        }
     }
+}
+
+typedef struct BlockingCall {
+    void (*fn)(void *);
+    void *arg;
+} BlockingCall;
+
+static void *blocking_trampoline(void *arg)
+{
+    BlockingCall *bc = arg;
+    bc->fn(bc->arg);
+    return NULL;
+}
+
+void sched_blocking_call(void (*fn)(void *), void *arg)
+{
+    BlockingCall bc = {fn, arg};
+    sched_enter_blocking();
+    /* Marked blocked, the thread is not signalled by the collector's
+     * stop-the-world (its stack is scanned from here), so the C call is
+     * not interrupted with EINTR. No switch happens inside. */
+    GC_do_blocking(blocking_trampoline, &bc);
+    sched_exit_blocking();
 }
 
 /* On g0, after a G coming back from a blocking call found no P. */

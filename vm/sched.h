@@ -144,6 +144,10 @@ void sched_gosched(void);
  * no-ops. */
 void sched_enter_blocking(void);
 void sched_exit_blocking(void);
+/* fn(arg) as a blocking call that the collector leaves alone: it does not
+ * stop (signal) the thread meanwhile, so a long C call is not cut short
+ * with EINTR by a collection. fn must not touch csp objects at all. */
+void sched_blocking_call(void (*fn)(void *), void *arg);
 
 /* An outside thread that may start or wake goroutines (a test harness,
  * the REPL's reader) holds the scheduler with +1 and lets go with -1: while

@@ -44,6 +44,7 @@
 #include "arith.h"
 #include "buf.h"
 #include "chan.h"
+#include "sched.h"
 #include "opcodes.h"
 
 const char *const err_formats[E__COUNT] = {
@@ -423,18 +424,25 @@ void module_add_fn(ObjModule *m, const char *name, NativeFn fn, int min_args, in
     module_add(m, name, v_from_ptr(native_new(full, fn, min_args, max_args)));
 }
 
+/* A write to stdout may block (a full pipe, a slow terminal): it is a
+ * blocking call, so the other goroutines keep running. The lock is taken
+ * and released inside, on one OS thread. */
 void rt_write_out(Runtime *rt, const char *s, size_t n)
 {
+    sched_enter_blocking();
     pthread_mutex_lock(&rt->out_lock);
     fwrite(s, 1, n, stdout);
     pthread_mutex_unlock(&rt->out_lock);
+    sched_exit_blocking();
 }
 
 void rt_flush(Runtime *rt)
 {
+    sched_enter_blocking();
     pthread_mutex_lock(&rt->out_lock);
     fflush(stdout);
     pthread_mutex_unlock(&rt->out_lock);
+    sched_exit_blocking();
 }
 
 _Noreturn void rt_exit(Runtime *rt, int code)
@@ -488,9 +496,9 @@ void thread_reset(Thread *t)
  * preempt set for the next safepoint. */
 static int take_interrupt(Thread *t)
 {
-    if (likely(!t->interrupt))
+    if (likely(!__atomic_load_n(&t->interrupt, __ATOMIC_RELAXED)))
         return 0;
-    t->interrupt = 0;
+    __atomic_store_n(&t->interrupt, 0, __ATOMIC_RELAXED);
     return vm_panic_msg(t, "interrupted");
 }
 
@@ -1381,7 +1389,7 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
         } else {                                                                                             \
             int off_ = INS_sJ(*pc);                                                                          \
             pc += off_ + 1;                                                                                  \
-            if (off_ < 0 && unlikely(PREEMPT_REQUESTED(t))) {                                                          \
+            if (off_ < 0 && unlikely(PREEMPT_REQUESTED(t))) {                                                \
                 VM_SAVEPC();                                                                                 \
                 if (vm_safepoint(t) < 0)                                                                     \
                     VM_THROW();                                                                              \

@@ -101,8 +101,8 @@ typedef struct Thread {
     int nframes, frames_cap;
     volatile int preempt; /* safepoint flag: see above */
     /* Set (with preempt) by the REPL's SIGINT handler, from any thread:
-     * the next safepoint panics "interrupted". Plain int stores only, so a
-     * signal handler may write it. */
+     * the next safepoint panics "interrupted". Relaxed atomic loads and
+     * stores of a lock-free int, so a signal handler may write it. */
     volatile int interrupt;
     /* Panic state. `panic` is the chain of panics in flight, newest first;
      * panicking/recovered/panic_val/panic_trace mirror its newest entry. */

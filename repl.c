@@ -746,14 +746,17 @@ static void start_prompt(int64_t gen)
     sched_go(NULL, v_from_ptr(repl_fn), &arg, 1);
 }
 
-/* Let a new prompt goroutine take over from generation state s. False:
- * someone else changed the state first (and did it, or the line ended). */
-static bool take_over(int64_t s)
+/* Let a new prompt goroutine take over from generation state s, after
+ * printing `note` (so it comes before the new prompt). False: someone else
+ * changed the state first (and took over, or the line ended). */
+static bool take_over(int64_t s, const char *note)
 {
     int64_t next = (s / 2 + 1) * 2;
     if (!atomic_compare_exchange_strong(&repl_state, &s, next))
         return false;
     atomic_store(&line_thread, NULL);
+    if (note)
+        fputs(note, stderr); /* the cookie stream: ordered with the session's output */
     start_prompt(next / 2);
     return true;
 }
@@ -763,9 +766,11 @@ static bool take_over(int64_t s)
 static void on_deadlock(void)
 {
     Thread *t = atomic_load(&line_thread);
-    long long id = t ? (long long)t->id : 0;
-    if (take_over(atomic_load(&repl_state)) && id)
-        fprintf(stderr, "(goroutine %lld stays blocked; the session goes on)\n", id);
+    char note[96] = "";
+    if (t)
+        snprintf(note, sizeof note, "(goroutine %lld stays blocked; the session goes on)\n",
+                 (long long)t->id);
+    take_over(atomic_load(&repl_state), note);
 }
 
 /* ---- Ctrl-C ------------------------------------------------------------ */
@@ -820,11 +825,10 @@ static void watch_interrupt(void)
             continue; /* running (a long native call) or about to: it will see the flag */
         const char *why = g->waitreason ? g->waitreason : "waiting";
         long long id = (long long)t->id;
-        if (take_over(s)) {
-            /* stderr is the cookie stream: ordered with the session's output. */
-            fprintf(stderr, "\ninterrupted: goroutine %lld stays blocked [%s]; a new prompt takes over\n", id,
-                    why);
-        }
+        char note[160];
+        snprintf(note, sizeof note,
+                 "\ninterrupted: goroutine %lld stays blocked [%s]; a new prompt takes over\n", id, why);
+        take_over(s, note);
         return;
     }
 }

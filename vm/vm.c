@@ -484,7 +484,7 @@ void thread_reset(Thread *t)
     t->top = 0;
     t->nframes = 0;
     __atomic_store_n(&t->preempt, 0, __ATOMIC_RELAXED); /* the monitor writes it too */
-    t->interrupt = 0;
+    __atomic_store_n(&t->interrupt, 0, __ATOMIC_RELAXED); /* the REPL's SIGINT handler writes it */
     t->panic = NULL;
     sync_panic(t);
     t->recover_frame = -1;

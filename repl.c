@@ -667,33 +667,21 @@ static bool run_statement(Thread *t, int64_t gen, const Buf *src)
     return true;
 }
 
-/* :goroutines. The scheduler's deadlock report lists the parked and
- * runnable goroutines; its first line ("fatal error: ...") is not true
- * here, so it is dropped. Running goroutines are only counted. */
+/* :goroutines: the scheduler's goroutine dump. */
 static void list_goroutines(Thread *t)
 {
+    (void)t;
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     if (!f)
         return;
-    sched_deadlock_report(f);
+    sched_dump(f);
     fclose(f);
-    const char *body = text ? strchr(text, '\n') : NULL;
-    body = body ? body + 1 : "";
-    long listed = 0;
-    for (const char *p = body; (p = strstr(p, "goroutine ")) != NULL; p++)
-        if (p == body || p[-1] == '\n')
-            listed++;
-    Buf b;
-    buf_init(&b);
-    buf_printf(&b, "goroutine %lld [running]: this prompt\n", (long long)t->id);
-    buf_adds(&b, body);
-    long long running = (long long)sched_num_goroutine() - 1 - listed;
-    if (running > 0)
-        buf_printf(&b, "\n(and %lld running)\n", running);
+    /* The dump starts each goroutine with a blank line; drop the first. */
+    const char *body = text && text[0] == '\n' ? text + 1 : (text ? text : "");
+    rt_write_out(rt, body, strlen(body));
     free(text);
-    rt_write_out(rt, b.data, b.len);
 }
 
 static void meta_command(Thread *t, const char *src)

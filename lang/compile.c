@@ -36,6 +36,7 @@
  * a JMP list is threaded through the JMPs' own offsets, as in Lua.
  */
 #include "compile.h"
+#include "../vm/sched.h"
 
 #include <gc/gc.h>
 #include <math.h>
@@ -57,6 +58,7 @@
  *     NEWMAP itself; they bound the registers a long literal needs.
  *   MAX_FOLD_STR: the longest string constant folding builds. */
 #define MAX_NEST 400
+#define COMPILE_STACK_RESERVE (96 * 1024) /* headroom kept below the deepest nesting */
 #define MAX_KFIELD 256
 #define LIST_BATCH 50
 #define MAP_BATCH 25
@@ -294,7 +296,8 @@ static bool is_blank(const char *s)
 /* Guard every recursion on the tree's shape. */
 static bool enter(Compiler *c, const Node *n)
 {
-    if (c->nest >= c->maxnest) {
+    /* The REPL compiles on a goroutine's small C stack: stop short of it. */
+    if (c->nest >= c->maxnest || ((c->nest & 7) == 0 && sched_stack_left() < COMPILE_STACK_RESERVE)) {
         if (!c->toodeep)
             err(c, n, "program too complex (nesting too deep)");
         c->toodeep = true;

@@ -33,24 +33,32 @@ void ctx_make(Ctx *c, void *top, void (*entry)(void *), void *arg)
 }
 
 /* ---- stack arenas ----
- * Locking: arena_lock guards the arena cursor and the free list. Stacks are
- * taken and returned once per goroutine, not per switch, so a mutex is fine.
+ * Locking: arena_lock guards the arena cursor and both free lists. Stacks
+ * are taken and returned once per goroutine, not per switch, so a mutex is
+ * fine. Free stacks are "warm" (pages still mapped, LIFO, reused first) or
+ * "cold" (pages given back by stack_scavenge).
  */
 #define ARENA_SIZE ((size_t)4 << 30) /* 4 GiB of address space: 16384 stacks */
-#define POOL_KEEP_DIRTY 1024         /* freed stacks kept with their pages */
+#define POOL_KEEP_WARM 1024          /* warm stacks the scavenger leaves alone */
 
 static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *arena_cur, *arena_end; /* arena_lock */
-static Stack *free_list;            /* arena_lock */
-static size_t free_count;           /* arena_lock */
+static Stack *warm, *cold;          /* arena_lock */
+static size_t nwarm;                /* arena_lock */
+static size_t warm_low;             /* arena_lock: fewest warm since the last scavenge */
 
 Stack *stack_get(void)
 {
     pthread_mutex_lock(&arena_lock);
-    Stack *s = free_list;
+    Stack *s = warm;
     if (s) {
-        free_list = s->next_free;
-        free_count--;
+        warm = s->next_free;
+        if (--nwarm < warm_low)
+            warm_low = nwarm;
+    } else if ((s = cold) != NULL) {
+        cold = s->next_free;
+    }
+    if (s) {
         pthread_mutex_unlock(&arena_lock);
         s->next_free = NULL;
         return s;
@@ -62,6 +70,8 @@ Stack *stack_get(void)
             fprintf(stderr, "fatal error: out of address space for goroutine stacks\n");
             exit(2);
         }
+        /* Huge pages would turn each stack's one touched page into 2 MiB. */
+        madvise(a, ARENA_SIZE, MADV_NOHUGEPAGE);
         arena_cur = a;
         arena_end = arena_cur + ARENA_SIZE;
     }
@@ -84,15 +94,38 @@ Stack *stack_get(void)
 void stack_put(Stack *s)
 {
     pthread_mutex_lock(&arena_lock);
-    bool release = free_count >= POOL_KEEP_DIRTY;
+    s->next_free = warm;
+    warm = s;
+    nwarm++;
     pthread_mutex_unlock(&arena_lock);
-    /* Give the pages back (the range stays ours) before the stack is on the
-     * free list, where another thread could take it and write to it. */
-    if (release)
-        madvise(s->lo, STACK_SIZE, MADV_DONTNEED);
+}
+
+void stack_scavenge(void)
+{
+    /* Stacks that stayed warm and unused for a whole period, beyond the
+     * bound, go cold. They are taken off the warm list before madvise, so
+     * no one can be running on one meanwhile. */
     pthread_mutex_lock(&arena_lock);
-    s->next_free = free_list;
-    free_list = s;
-    free_count++;
+    size_t idle = warm_low > POOL_KEEP_WARM ? warm_low - POOL_KEEP_WARM : 0;
+    Stack *batch = NULL;
+    for (size_t i = 0; i < idle && warm; i++) {
+        Stack *s = warm;
+        warm = s->next_free;
+        nwarm--;
+        s->next_free = batch;
+        batch = s;
+    }
+    warm_low = nwarm;
+    pthread_mutex_unlock(&arena_lock);
+    if (!batch)
+        return;
+    Stack *last = batch;
+    for (Stack *s = batch; s; s = s->next_free) {
+        madvise(s->lo, STACK_SIZE, MADV_DONTNEED);
+        last = s;
+    }
+    pthread_mutex_lock(&arena_lock);
+    last->next_free = cold;
+    cold = batch;
     pthread_mutex_unlock(&arena_lock);
 }

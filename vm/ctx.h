@@ -32,16 +32,17 @@ void ctx_make(Ctx *c, void *top, void (*entry)(void *), void *arg);
 
 /* ---- stacks ---- */
 
-/* Each goroutine's C stack. 1 MiB of address space, of which only the
+/* Each goroutine's C stack. 256 KiB of address space, of which only the
  * touched pages cost memory (a parked goroutine touches one 4 KiB page):
  * the interpreter keeps csp frames on the heap, so C stack use comes from
  * native re-entry (vm_call, bounded by Thread.c_stack_limit), C code called
- * through ffi, the compiler when the REPL runs it on a goroutine, and the
- * collector, which clears up to 16 KiB below the stack pointer and may run
- * a collection on this stack (RUNTIME-NOTES.md: stacks need >= 32 KiB).
- * 1 MiB each is 4096 stacks per arena, 1 TiB of address space for a
- * million goroutines: plenty of room in 47 bits. */
-#define STACK_SIZE (1024 * 1024)
+ * through ffi, the compiler when the REPL runs it on a goroutine (it checks
+ * sched_stack_left), and the collector, which clears up to 16 KiB below
+ * the stack pointer and may run a collection on this stack
+ * (RUNTIME-NOTES.md: stacks need >= 32 KiB). Not more: stacks 1 MiB apart
+ * put each one's touched page in its own 2 MiB page-table region, one page
+ * table page per goroutine, which doubled the cost of 100,000 parked ones. */
+#define STACK_SIZE (256 * 1024)
 /* Below this much room, native re-entry and recursive C code report
  * "stack overflow" instead of going on. */
 #define STACK_RESERVE (64 * 1024)
@@ -54,8 +55,13 @@ typedef struct Stack {
 
 /* Thread-safe; never fails short of address-space exhaustion (then fatal). */
 Stack *stack_get(void);
-/* Return a stack to the pool; past a bound its pages go back to the kernel
- * (madvise) but the address range is kept for reuse. */
+/* Return a stack to the pool, pages and all, ready for reuse. */
 void stack_put(Stack *s);
+/* Give back to the kernel (madvise) the pages of pooled stacks beyond a
+ * bound that have not been reused since the last call: the monitor calls
+ * it every second, so a burst of goroutines followed by another reuses
+ * warm stacks, and an idle program's memory goes back. The address ranges
+ * stay pooled. */
+void stack_scavenge(void);
 
 #endif

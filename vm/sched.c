@@ -52,6 +52,7 @@
 #define PREEMPT_NS (10 * 1000 * 1000) /* a G may run 10 ms before preemption */
 #define MAX_MS 10000   /* as Go's default max threads */
 #define GFREE_KEEP_STACKS 1024 /* dead Gs that keep their stack, ready for reuse */
+#define SCAVENGE_NS 1000000000 /* the monitor returns idle stack pages every second */
 #define RETAKE_NS 20000 /* a blocking call keeps its P for 20 us, as Go's sysmon */
 #define SYSMON_WAKE_NS 1000000 /* blocking calls wake a sleeping monitor at most every 1 ms */
 
@@ -175,6 +176,15 @@ __attribute__((noinline)) static M *getm(void)
     M *m = tls_m;
     __asm__ volatile("" : "+r"(m));
     return m;
+}
+
+size_t sched_stack_left(void)
+{
+    G *g = sched_getg();
+    if (!g)
+        return SIZE_MAX;
+    char *sp = __builtin_frame_address(0);
+    return sp > g->stack->lo ? (size_t)(sp - g->stack->lo) : 0;
 }
 
 G *sched_getg(void)
@@ -1268,9 +1278,14 @@ static bool any_syscall(void)
 static void *sysmon(void *arg)
 {
     (void)arg;
+    int64_t last_scavenge = sched_nanotime();
     for (;;) {
         int64_t next = run_timers();
         int64_t now = sched_nanotime();
+        if (now - last_scavenge >= SCAVENGE_NS) {
+            stack_scavenge();
+            last_scavenge = now;
+        }
         preempt_long_runners(now);
         bool busy = retake(now);
         /* Poll fast while blocking calls are out; else sleep until the
@@ -1403,16 +1418,29 @@ _Noreturn void sched_deadlock(void)
 void sched_deadlock_report(FILE *out)
 {
     fputs("fatal error: all goroutines are asleep - deadlock!\n", out);
+    sched_dump(out);
+}
+
+void sched_dump(FILE *out)
+{
+    G *self = sched_getg();
     size_t n = atomic_load(&allglen);
     G **gs = atomic_load(&allgs);
     for (size_t i = 0; i < n; i++) {
         G *g = gs[i];
         int st = atomic_load(&g->status);
-        if (st != G_WAITING && st != G_RUNNABLE)
+        if (st == G_IDLE || st == G_DEAD)
             continue;
-        fprintf(out, "\ngoroutine %lld [%s]:\n", (long long)g->id,
-                st == G_WAITING && g->waitreason ? g->waitreason : "runnable");
-        vm_traceback(g->vm, out);
+        const char *what = st == G_WAITING && g->waitreason ? g->waitreason
+                           : st == G_RUNNABLE                ? "runnable"
+                                                             : "running";
+        fprintf(out, "\ngoroutine %lld [%s]:\n", (long long)g->id, what);
+        /* Another thread may be changing a running goroutine's frames:
+         * only parked ones, and our own, are read. */
+        if (st != G_RUNNING || g == self)
+            vm_traceback(g->vm, out);
+        else
+            fputs("\t(running on another thread)\n", out);
     }
     fflush(out);
 }

@@ -116,6 +116,10 @@ int sched_run_main_loop(void);
 /* Start a goroutine running fn(args...). The args are copied. */
 G *sched_go(Thread *parent, Value fn, const Value *args, int nargs);
 
+/* Bytes of C stack left below the caller on its goroutine's stack
+ * (SIZE_MAX when not on a goroutine): recursive C code checks it. */
+size_t sched_stack_left(void);
+
 /* The running G (NULL on g0 or outside the scheduler). */
 G *sched_getg(void);
 
@@ -182,6 +186,9 @@ void sched_sleep(int64_t ns);
 /* Report the deadlock: every goroutine's state and stack, exit 2. */
 _Noreturn void sched_deadlock(void);
 void sched_deadlock_report(FILE *out);
+/* Every live goroutine with its state, and the stack of each parked one
+ * (and of the caller): Go's goroutine dump, for the REPL's :goroutines. */
+void sched_dump(FILE *out);
 /* The REPL: when every goroutine is asleep, print the report and call fn
  * (on the scheduler thread that found it, holding no lock) instead of
  * exiting; fn must start a goroutine (sched_go) to carry on with. */

@@ -225,7 +225,7 @@ def run_session(csp, home):
 
         # Meta-commands.
         out = s.line(":goroutines")
-        check("this prompt" in out and "[chan receive]" in out, ":goroutines: %r" % out)
+        check("[running]" in out and "[chan receive]" in out, ":goroutines: %r" % out)
         out = s.line(":help")
         check(":goroutines" in out and ":quit" in out, ":help: %r" % out)
         print("ok: :goroutines, :help")

@@ -1,10 +1,13 @@
-# run_script.cmake — the driver of one script test.
+# run_script.cmake — the driver of one script test (tests/scripts) or
+# example test (examples/).
 #
-#   cmake -DCSP=path/to/csp -DSCRIPT=path/NAME.csp [-DTIMEOUT=seconds] -P run_script.cmake
+#   cmake -DCSP=path/to/csp -DSCRIPT=path/NAME.csp [-DEXPECTED=dir] [-DTIMEOUT=seconds] -P run_script.cmake
 #
-# Runs `${CSP} NAME.csp [args]` with the scripts folder as the working
-# directory (so messages name the script as `NAME.csp`), then checks it
-# against the files beside the script:
+# Runs `${CSP} NAME.csp [args]` with the script's folder as the working
+# directory (so messages name the script as `NAME.csp`, as a learner sees
+# them), then checks it against the files named NAME.* in EXPECTED (default:
+# beside the script; examples keep theirs in examples/expected/ so the
+# learner's folder stays readable):
 #   NAME.in    standard input (absent: empty input)
 #   NAME.args  one line of extra arguments, split as a shell would (quotes ok)
 #   NAME.env   lines VAR=value added to the environment
@@ -13,13 +16,22 @@
 #              (substring match per line, each search starting after the
 #              previous match); absent: stderr is not checked
 #   NAME.code  the expected exit status (absent: 0)
+# and, for output that is not the same on every run:
+#   NAME.unordered  present (its content is ignored): stdout is compared
+#                   with NAME.out as a sorted list of lines, for goroutines
+#                   that print in whatever order they happen to run (Go's
+#                   "Unordered output:" in testable examples)
+#   NAME.mask       one regular expression (CMake syntax) per line; every
+#                   match in stdout is replaced by `***` before the
+#                   comparison, so NAME.out shows `***` where a number
+#                   changes from run to run (a lost-update count, a time)
 # The actual stdout and stderr are kept in <cwd>/script-out/NAME.{out,err}
 # (cwd is build/tests under ctest) to look at or to copy over a new .out.
 # A hang is cut by TIMEOUT (default 100 s, below ctest's own limit of 120 s).
 cmake_minimum_required(VERSION 3.18) # CMP0054: quoted "${x}" is never re-read as a variable
 
 if(NOT CSP OR NOT SCRIPT)
-  message(FATAL_ERROR "usage: cmake -DCSP=csp -DSCRIPT=NAME.csp -P run_script.cmake")
+  message(FATAL_ERROR "usage: cmake -DCSP=csp -DSCRIPT=NAME.csp [-DEXPECTED=dir] -P run_script.cmake")
 endif()
 if(NOT TIMEOUT)
   set(TIMEOUT 100)
@@ -27,18 +39,12 @@ endif()
 
 get_filename_component(dir "${SCRIPT}" DIRECTORY)
 get_filename_component(name "${SCRIPT}" NAME_WE)
-set(base "${dir}/${name}")
+if(NOT EXPECTED)
+  set(EXPECTED "${dir}")
+endif()
+set(base "${EXPECTED}/${name}")
 
-# Read an optional file into var (empty when absent).
-function(read_optional var path)
-  set(text "")
-  if(EXISTS "${path}")
-    file(READ "${path}" text)
-  endif()
-  set(${var} "${text}" PARENT_SCOPE)
-endfunction()
-
-# Arguments and environment.
+# Arguments, environment, input.
 set(args "")
 if(EXISTS "${base}.args")
   file(STRINGS "${base}.args" argline LIMIT_COUNT 1)
@@ -72,11 +78,53 @@ file(MAKE_DIRECTORY script-out)
 file(WRITE "script-out/${name}.out" "${out}")
 file(WRITE "script-out/${name}.err" "${err}")
 
-read_optional(want_out "${base}.out")
+set(want_out "")
+if(EXISTS "${base}.out")
+  file(READ "${base}.out" want_out)
+endif()
 set(want_code 0)
 if(EXISTS "${base}.code")
   file(STRINGS "${base}.code" want_code LIMIT_COUNT 1)
   string(STRIP "${want_code}" want_code)
+endif()
+
+# What stdout is compared as: masked, then sorted if unordered.
+set(got "${out}")
+if(EXISTS "${base}.mask")
+  file(STRINGS "${base}.mask" masks)
+  foreach(re IN LISTS masks)
+    if(NOT re STREQUAL "")
+      string(REGEX REPLACE "${re}" "***" got "${got}")
+    endif()
+  endforeach()
+endif()
+
+# Sort the lines of text into var (a trailing newline stays at the end).
+# `;` is CMake's list separator and a `[` stops the splitting until its `]`:
+# both are swapped for control characters while the text is a list.
+function(sort_lines var text)
+  string(ASCII 1 semi)
+  string(ASCII 2 lsq)
+  string(ASCII 3 rsq)
+  string(REPLACE ";" "${semi}" text "${text}")
+  string(REPLACE "[" "${lsq}" text "${text}")
+  string(REPLACE "]" "${rsq}" text "${text}")
+  string(REGEX REPLACE "\n$" "" text "${text}")
+  string(REPLACE "\n" ";" lines "${text}")
+  list(SORT lines)
+  list(JOIN lines "\n" text)
+  string(REPLACE "${semi}" ";" text "${text}")
+  string(REPLACE "${lsq}" "[" text "${text}")
+  string(REPLACE "${rsq}" "]" text "${text}")
+  set(${var} "${text}\n" PARENT_SCOPE)
+endfunction()
+
+set(want "${want_out}")
+set(how "")
+if(EXISTS "${base}.unordered")
+  sort_lines(got "${got}")
+  sort_lines(want "${want}")
+  set(how " (as sorted lines)")
 endif()
 
 set(failures "")
@@ -86,26 +134,24 @@ if(NOT "${code}" STREQUAL "${want_code}")
   string(APPEND failures "exit status: expected ${want_code}, got ${code}\n")
 endif()
 
-# 2. Stdout, exactly; a unified diff when diff is there.
-if(NOT "${out}" STREQUAL "${want_out}")
-  string(APPEND failures "stdout differs from ${name}.out")
+# 2. Stdout; a unified diff when diff is there.
+if(NOT "${got}" STREQUAL "${want}")
+  string(APPEND failures "stdout differs from ${name}.out${how}")
+  file(WRITE "script-out/${name}.compared" "${got}")
+  file(WRITE "script-out/${name}.wanted" "${want}")
   find_program(DIFF diff)
   if(DIFF)
-    set(want_file "${base}.out")
-    if(NOT EXISTS "${want_file}")
-      set(want_file /dev/null)
-    endif()
     execute_process(
-      COMMAND "${DIFF}" -u --label "expected (${name}.out)" --label "actual stdout" "${want_file}" "script-out/${name}.out"
+      COMMAND "${DIFF}" -u --label "expected (${name}.out)" --label "actual stdout"
+              "script-out/${name}.wanted" "script-out/${name}.compared"
       OUTPUT_VARIABLE diff_text)
     string(APPEND failures ":\n${diff_text}")
   else()
-    string(APPEND failures ".\n--- expected:\n${want_out}\n--- actual:\n${out}\n")
+    string(APPEND failures ".\n--- expected:\n${want}\n--- actual:\n${got}\n")
   endif()
 endif()
 
 # 3. Stderr: each non-empty line of NAME.err in order, as substrings.
-# Walked by hand (not as a CMake list) so `;` and `[` in messages are literal.
 if(EXISTS "${base}.err")
   file(READ "${base}.err" want_err)
   set(rest_err "${err}")
@@ -136,5 +182,5 @@ endif()
 
 if(NOT failures STREQUAL "")
   message("FAIL ${name}.csp (run in ${dir})\n${failures}--- stderr was:\n${err}--- end of stderr")
-  message(FATAL_ERROR "script test ${name} failed")
+  message(FATAL_ERROR "test ${name} failed")
 endif()

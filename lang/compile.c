@@ -869,33 +869,30 @@ static bool is_binary_op(int op)
     return false;
 }
 
+/* The arithmetic operators, listed once: the token, its compound
+ * assignment token, its register opcode and its constant-operand opcode
+ * (OP__COUNT: none). */
+#define ARITH_OPS(X)                                                                                         \
+    X(TK_PLUS, TK_PLUSEQ, OP_ADD, OP_ADDK)                                                                   \
+    X(TK_MINUS, TK_MINUSEQ, OP_SUB, OP_SUBK)                                                                 \
+    X(TK_STAR, TK_STAREQ, OP_MUL, OP_MULK)                                                                   \
+    X(TK_SLASH, TK_SLASHEQ, OP_DIV, OP_DIVK)                                                                 \
+    X(TK_PERCENT, TK_PERCENTEQ, OP_MOD, OP_MODK)                                                             \
+    X(TK_AMP, TK_AMPEQ, OP_BAND, OP__COUNT)                                                                  \
+    X(TK_PIPE, TK_PIPEEQ, OP_BOR, OP__COUNT)                                                                 \
+    X(TK_CARET, TK_CARETEQ, OP_BXOR, OP__COUNT)                                                              \
+    X(TK_ANDNOT, TK_ANDNOTEQ, OP_BANDNOT, OP__COUNT)                                                         \
+    X(TK_SHL, TK_SHLEQ, OP_SHL, OP__COUNT)                                                                   \
+    X(TK_SHR, TK_SHREQ, OP_SHR, OP__COUNT)
+
 /* The binary operator of a compound assignment, or 0. */
 static int compound_op(int op)
 {
-    switch (op) {
-    case TK_PLUSEQ:
-        return TK_PLUS;
-    case TK_MINUSEQ:
-        return TK_MINUS;
-    case TK_STAREQ:
-        return TK_STAR;
-    case TK_SLASHEQ:
-        return TK_SLASH;
-    case TK_PERCENTEQ:
-        return TK_PERCENT;
-    case TK_AMPEQ:
-        return TK_AMP;
-    case TK_PIPEEQ:
-        return TK_PIPE;
-    case TK_CARETEQ:
-        return TK_CARET;
-    case TK_SHLEQ:
-        return TK_SHL;
-    case TK_SHREQ:
-        return TK_SHR;
-    case TK_ANDNOTEQ:
-        return TK_ANDNOT;
-    }
+#define X(tok, assign, rop, kop)                                                                             \
+    if (op == assign)                                                                                        \
+        return tok;
+    ARITH_OPS(X)
+#undef X
     return 0;
 }
 
@@ -2122,49 +2119,23 @@ static int expr_hint(FuncState *fs, Node *n, int dst)
     return dst;
 }
 
-static OpCode arith_op(int tok)
+static OpCode arith_op(int t)
 {
-    switch (tok) {
-    case TK_PLUS:
-        return OP_ADD;
-    case TK_MINUS:
-        return OP_SUB;
-    case TK_STAR:
-        return OP_MUL;
-    case TK_SLASH:
-        return OP_DIV;
-    case TK_PERCENT:
-        return OP_MOD;
-    case TK_AMP:
-        return OP_BAND;
-    case TK_PIPE:
-        return OP_BOR;
-    case TK_CARET:
-        return OP_BXOR;
-    case TK_ANDNOT:
-        return OP_BANDNOT;
-    case TK_SHL:
-        return OP_SHL;
-    case TK_SHR:
-        return OP_SHR;
-    }
+#define X(tok, assign, rop, kop)                                                                             \
+    if (t == tok)                                                                                            \
+        return rop;
+    ARITH_OPS(X)
+#undef X
     return OP_ADD;
 }
 
-static OpCode arithk_op(int tok)
+static OpCode arithk_op(int t)
 {
-    switch (tok) {
-    case TK_PLUS:
-        return OP_ADDK;
-    case TK_MINUS:
-        return OP_SUBK;
-    case TK_STAR:
-        return OP_MULK;
-    case TK_SLASH:
-        return OP_DIVK;
-    case TK_PERCENT:
-        return OP_MODK;
-    }
+#define X(tok, assign, rop, kop)                                                                             \
+    if (t == tok)                                                                                            \
+        return kop;
+    ARITH_OPS(X)
+#undef X
     return OP__COUNT;
 }
 

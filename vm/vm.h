@@ -142,8 +142,12 @@ typedef struct Thread {
 #define VM_PANIC_FRAMES 1000 /* extra frames allowed while panicking, so
                                 defers still run after a stack overflow */
 #define VM_PANIC_C_DEPTH 8   /* the same for nested vm_calls */
+#if defined(__SANITIZE_ADDRESS__)
+#define VM_C_STACK_MARGIN (96 * 1024) /* ASan's redzones make frames several times larger */
+#else
 #define VM_C_STACK_MARGIN (16 * 1024) /* a native plus one interpreter loop
                                          fit in this much C stack */
+#endif
 #define VM_TRACE_FRAMES 100  /* frames kept in a traceback, as Go prints */
 
 Runtime *rt_new(void);

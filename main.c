@@ -26,17 +26,18 @@
 
 #define CSP_VERSION "0.1.0"
 
-static const char usage[] = "usage: csp [options] [file.csp | -e code | -] [args...]\n"
-                            "\n"
-                            "  file.csp        run the script; os.Args is [file.csp, args...]\n"
-                            "  -e code         run code given on the command line\n"
-                            "  -               read the script from standard input\n"
-                            "  (no arguments)  on a terminal: the interactive REPL; else the script from stdin\n"
-                            "  --disasm file   print the bytecode of file instead of running it\n"
-                            "  --version       print the version\n"
-                            "  --help          print this help\n"
-                            "\n"
-                            "environment: CSPMAXPROCS=n sets how many OS threads run csp code at once\n";
+static const char usage[] =
+    "usage: csp [options] [file.csp | -e code | -] [args...]\n"
+    "\n"
+    "  file.csp        run the script; os.Args is [file.csp, args...]\n"
+    "  -e code         run code given on the command line\n"
+    "  -               read the script from standard input\n"
+    "  (no arguments)  on a terminal: the interactive REPL; else the script from stdin\n"
+    "  --disasm file   print the bytecode of file instead of running it\n"
+    "  --version       print the version\n"
+    "  --help          print this help\n"
+    "\n"
+    "environment: CSPMAXPROCS=n sets how many OS threads run csp code at once\n";
 
 /* Read a whole stream into a GC'd NUL-terminated buffer. */
 static char *read_stream(FILE *f, size_t *len)

@@ -56,8 +56,8 @@ void nl_push(NodeList *l, Node *n);
  * member: "[]sync.Mutex" and "*sync.Mutex" are a slice and a pointer. */
 typedef const char *TypeRef;
 
-#define AST_KINDS(X)                                                           \
-    /* expressions */                                                          \
+#define AST_KINDS(X)                                                                                         \
+    /* expressions */                                                                                        \
     X(NIL) X(TRUE) X(FALSE)                                                    \
     X(INT)     /* ival */                                                      \
     X(FLOAT)   /* fval */                                                      \
@@ -135,11 +135,11 @@ extern const char *const node_kind_names[N__COUNT];
 
 /* A function literal or declaration. */
 typedef struct FuncInfo {
-    NodeList params; /* IDENT nodes ("_" allowed; unnamed ones are "_") */
-    bool variadic;   /* the last param is `xs...` */
-    Node *body;      /* BLOCK */
+    NodeList params;  /* IDENT nodes ("_" allowed; unnamed ones are "_") */
+    bool variadic;    /* the last param is `xs...` */
+    Node *body;       /* BLOCK */
     const char *name; /* declared name, or NULL for a literal */
-    int end_line;    /* the line of the body's closing `}` */
+    int end_line;     /* the line of the body's closing `}` */
 } FuncInfo;
 
 struct Node {

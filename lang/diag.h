@@ -25,7 +25,7 @@ typedef struct Diag {
     const char *src;  /* the source text (for the line and caret) */
     size_t len;
     int nerrors;
-    FILE *out; /* where messages go: stderr, or a memstream in tests */
+    FILE *out;               /* where messages go: stderr, or a memstream in tests */
     int last_line, last_col; /* the last error's position, to drop repeats */
 } Diag;
 

@@ -52,9 +52,15 @@ static G *gq_pop(GQueue *q)
     return s->g;
 }
 
-static void unlock_ql(void *arg) { lock_release(arg); }
+static void unlock_ql(void *arg)
+{
+    lock_release(arg);
+}
 
-static void *payload(Value self) { return ((ObjObject *)v_ptr(self))->payload; }
+static void *payload(Value self)
+{
+    return ((ObjObject *)v_ptr(self))->payload;
+}
 
 /* ---- Mutex --------------------------------------------------------------- */
 
@@ -135,7 +141,10 @@ static bool mutex_unlock(CspMutex *mu)
     return true;
 }
 
-static CspMutex *mutex_of(Value self) { return payload(self); }
+static CspMutex *mutex_of(Value self)
+{
+    return payload(self);
+}
 
 static int m_lock(Thread *t, Value *a, int n, Value *r)
 {
@@ -300,7 +309,10 @@ static int wg_add(Thread *t, Value *a, int n, Value *r)
     return wg_add_n(t, payload(a[0]), d);
 }
 
-static int wg_done(Thread *t, Value *a, int n, Value *r) { return wg_add_n(t, payload(a[0]), -1); }
+static int wg_done(Thread *t, Value *a, int n, Value *r)
+{
+    return wg_add_n(t, payload(a[0]), -1);
+}
 
 static int wg_wait(Thread *t, Value *a, int n, Value *r)
 {
@@ -368,11 +380,11 @@ typedef struct CondWaiter {
 } CondWaiter;
 
 typedef struct CspCond {
-    Value L;                     /* the locker (a sync.Mutex or RWMutex); immutable */
-    _Atomic uint32_t wait;       /* next ticket to hand out */
+    Value L;               /* the locker (a sync.Mutex or RWMutex); immutable */
+    _Atomic uint32_t wait; /* next ticket to hand out */
     Lock ql;
-    uint32_t notify;             /* ql: tickets below this are signalled */
-    CondWaiter *head, *tail;     /* ql */
+    uint32_t notify;         /* ql: tickets below this are signalled */
+    CondWaiter *head, *tail; /* ql */
 } CspCond;
 
 static int locker_call(Thread *t, Value locker, const char *method)
@@ -466,8 +478,8 @@ static const ObjClass cond_class = {"sync.Cond", cond_methods, cond_field};
 static int new_cond(Thread *t, Value *a, int n, Value *r)
 {
     Value L = a[0];
-    if (!v_is_obj(L, OBJ_OBJECT) || (((ObjObject *)v_ptr(L))->cls != &mutex_class &&
-                                     ((ObjObject *)v_ptr(L))->cls != &rw_class))
+    if (!v_is_obj(L, OBJ_OBJECT) ||
+        (((ObjObject *)v_ptr(L))->cls != &mutex_class && ((ObjObject *)v_ptr(L))->cls != &rw_class))
         return vm_panicf(t, E_ARG_TYPE, "sync.Cond", 1, "a sync.Mutex or sync.RWMutex", v_type_name(L));
     CspCond *c = GC_MALLOC(sizeof *c);
     c->L = L;

@@ -28,12 +28,9 @@ static int t_unixnano(Thread *t, Value *a, int n, Value *r);
 static int t_unixmilli(Thread *t, Value *a, int n, Value *r);
 static int t_string(Thread *t, Value *a, int n, Value *r);
 
-static const MethodDef time_methods[] = {{"Sub", t_sub, 1, 1},
-                                         {"Unix", t_unix, 0, 0},
-                                         {"UnixNano", t_unixnano, 0, 0},
-                                         {"UnixMilli", t_unixmilli, 0, 0},
-                                         {"String", t_string, 0, 0},
-                                         {NULL, NULL, 0, 0}};
+static const MethodDef time_methods[] = {{"Sub", t_sub, 1, 1},           {"Unix", t_unix, 0, 0},
+                                         {"UnixNano", t_unixnano, 0, 0}, {"UnixMilli", t_unixmilli, 0, 0},
+                                         {"String", t_string, 0, 0},     {NULL, NULL, 0, 0}};
 static const ObjClass time_class = {"time.Time", time_methods, NULL};
 
 static Value time_value(int64_t mono)
@@ -51,7 +48,10 @@ static bool is_time(Value v)
     return v_is_obj(v, OBJ_OBJECT) && ((ObjObject *)v_ptr(v))->cls == &time_class;
 }
 
-static CspTime *time_of(Value v) { return ((ObjObject *)v_ptr(v))->payload; }
+static CspTime *time_of(Value v)
+{
+    return ((ObjObject *)v_ptr(v))->payload;
+}
 
 static int t_sub(Thread *t, Value *a, int n, Value *r)
 {
@@ -215,7 +215,8 @@ static int ct_reset(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-static const MethodDef ct_methods[] = {{"Stop", ct_stop, 0, 0}, {"Reset", ct_reset, 1, 1}, {NULL, NULL, 0, 0}};
+static const MethodDef ct_methods[] = {
+    {"Stop", ct_stop, 0, 0}, {"Reset", ct_reset, 1, 1}, {NULL, NULL, 0, 0}};
 static const ObjClass timer_class = {"time.Timer", ct_methods, ct_field};
 static const ObjClass ticker_class = {"time.Ticker", ct_methods, ct_field};
 

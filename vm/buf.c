@@ -35,9 +35,15 @@ void buf_add(Buf *b, const char *s, size_t n)
     b->data[b->len] = 0;
 }
 
-void buf_adds(Buf *b, const char *s) { buf_add(b, s, strlen(s)); }
+void buf_adds(Buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
 
-void buf_addc(Buf *b, char c) { buf_add(b, &c, 1); }
+void buf_addc(Buf *b, char c)
+{
+    buf_add(b, &c, 1);
+}
 
 void buf_vprintf(Buf *b, const char *fmt, va_list ap)
 {
@@ -60,4 +66,7 @@ void buf_printf(Buf *b, const char *fmt, ...)
     va_end(ap);
 }
 
-ObjString *buf_to_str(const Buf *b) { return str_new(b->data, b->len); }
+ObjString *buf_to_str(const Buf *b)
+{
+    return str_new(b->data, b->len);
+}

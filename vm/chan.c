@@ -71,7 +71,10 @@ static Sudog *dequeue(WaitQ *q)
     }
 }
 
-static void unlock_chan(void *arg) { lock_release(&((ObjChan *)arg)->lock); }
+static void unlock_chan(void *arg)
+{
+    lock_release(&((ObjChan *)arg)->lock);
+}
 
 static _Noreturn void block_forever(const char *reason)
 {
@@ -289,7 +292,10 @@ static void sel_unlock(SelLocks *l)
         lock_release(&l->order[i]->lock);
 }
 
-static void sel_unlock_cb(void *arg) { sel_unlock(arg); }
+static void sel_unlock_cb(void *arg)
+{
+    sel_unlock(arg);
+}
 
 /* Unlock every channel except c (whose lock the caller releases itself as
  * part of a hand-off). */

@@ -54,6 +54,9 @@ typedef struct SelCase {
  * receive, *v and *ok get the value and whether it came from a send. */
 int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bool *ok);
 
-static inline ObjChan *v_chan(Value v) { return (ObjChan *)v_ptr(v); }
+static inline ObjChan *v_chan(Value v)
+{
+    return (ObjChan *)v_ptr(v);
+}
 
 #endif

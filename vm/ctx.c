@@ -19,7 +19,7 @@ void ctx_make(Ctx *c, void *top, void (*entry)(void *), void *arg)
     /* After ctx_switch's final `ret` pops the return address, rsp must be
      * 16-aligned for the trampoline's call (the ABI wants rsp = 0 mod 16 at
      * a call instruction): so the return address sits at top - 8. */
-    *--sp = (uint64_t)ctx_trampoline; /* return address */
+    *--sp = (uint64_t)ctx_trampoline;   /* return address */
     *--sp = 0;                          /* rbp */
     *--sp = 0;                          /* rbx */
     *--sp = (uint64_t)(uintptr_t)entry; /* r12 */
@@ -64,7 +64,8 @@ Stack *stack_get(void)
         return s;
     }
     if (arena_cur == arena_end) {
-        void *a = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        void *a = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                       -1, 0);
         if (a == MAP_FAILED) {
             pthread_mutex_unlock(&arena_lock);
             fprintf(stderr, "fatal error: out of address space for goroutine stacks\n");

@@ -33,7 +33,8 @@ static inline void lock_acquire(Lock *l)
 {
     uint32_t c = 0;
     if (__builtin_expect(
-            atomic_compare_exchange_strong_explicit(&l->v, &c, 1, memory_order_acquire, memory_order_relaxed), 1))
+            atomic_compare_exchange_strong_explicit(&l->v, &c, 1, memory_order_acquire, memory_order_relaxed),
+            1))
         return;
     lock_slow(l);
 }

@@ -28,20 +28,20 @@
 
 /* Object kinds; the X-macro gives the enum and the kind names used by
  * type() and error messages. */
-#define OBJ_KINDS(X)                                                           \
-    X(STRING, "string")                                                        \
-    X(LIST, "list")                                                            \
-    X(MAP, "map")                                                              \
-    X(CLOSURE, "func")                                                         \
-    X(NATIVE, "func")                                                          \
-    X(BOUND, "func")                                                           \
-    X(PROTO, "proto")                                                          \
-    X(CELL, "cell")                                                            \
-    X(BOXINT, "int")                                                           \
-    X(BOXFLOAT, "float")                                                       \
-    X(ERROR, "error")                                                          \
-    X(MODULE, "module")                                                        \
-    X(CHAN, "chan")                                                            \
+#define OBJ_KINDS(X)                                                                                         \
+    X(STRING, "string")                                                                                      \
+    X(LIST, "list")                                                                                          \
+    X(MAP, "map")                                                                                            \
+    X(CLOSURE, "func")                                                                                       \
+    X(NATIVE, "func")                                                                                        \
+    X(BOUND, "func")                                                                                         \
+    X(PROTO, "proto")                                                                                        \
+    X(CELL, "cell")                                                                                          \
+    X(BOXINT, "int")                                                                                         \
+    X(BOXFLOAT, "float")                                                                                     \
+    X(ERROR, "error")                                                                                        \
+    X(MODULE, "module")                                                                                      \
+    X(CHAN, "chan")                                                                                          \
     X(OBJECT, "object")
 
 typedef enum {
@@ -56,8 +56,14 @@ typedef struct Obj {
     uint32_t flags; /* kind-specific */
 } Obj;
 
-static inline bool v_is_obj(Value v, ObjKind k) { return v_is_ptr(v) && ((Obj *)v_ptr(v))->kind == (uint32_t)k; }
-static inline Obj *v_obj(Value v) { return (Obj *)v_ptr(v); }
+static inline bool v_is_obj(Value v, ObjKind k)
+{
+    return v_is_ptr(v) && ((Obj *)v_ptr(v))->kind == (uint32_t)k;
+}
+static inline Obj *v_obj(Value v)
+{
+    return (Obj *)v_ptr(v);
+}
 
 /* ---- numbers ---------------------------------------------------------- */
 
@@ -73,10 +79,22 @@ typedef struct ObjBoxFloat {
 
 Value v_make_int(int64_t i);  /* inline when it fits in 63 bits, else boxed */
 Value v_make_float(double d); /* flonum when it can, else boxed */
-static inline bool v_is_anyint(Value v) { return v_is_int(v) || v_is_obj(v, OBJ_BOXINT); }
-static inline bool v_is_anyfloat(Value v) { return v_is_flonum(v) || v_is_obj(v, OBJ_BOXFLOAT); }
-static inline int64_t v_anyint(Value v) { return v_is_int(v) ? v_int(v) : ((ObjBoxInt *)v_ptr(v))->i; }
-static inline double v_anyfloat(Value v) { return v_is_flonum(v) ? v_flonum(v) : ((ObjBoxFloat *)v_ptr(v))->d; }
+static inline bool v_is_anyint(Value v)
+{
+    return v_is_int(v) || v_is_obj(v, OBJ_BOXINT);
+}
+static inline bool v_is_anyfloat(Value v)
+{
+    return v_is_flonum(v) || v_is_obj(v, OBJ_BOXFLOAT);
+}
+static inline int64_t v_anyint(Value v)
+{
+    return v_is_int(v) ? v_int(v) : ((ObjBoxInt *)v_ptr(v))->i;
+}
+static inline double v_anyfloat(Value v)
+{
+    return v_is_flonum(v) ? v_flonum(v) : ((ObjBoxFloat *)v_ptr(v))->d;
+}
 
 /* ---- strings ---------------------------------------------------------- */
 
@@ -99,14 +117,23 @@ bool str_eq(const ObjString *a, const ObjString *b);
 /* The hash str_hash gives a string holding these bytes (never 0), so a
  * C string can be looked up without building an ObjString. */
 uint32_t str_hash_bytes(const char *s, size_t len);
-static inline ObjString *v_str(Value v) { return (ObjString *)v_ptr(v); }
-static inline bool v_is_str(Value v) { return v_is_obj(v, OBJ_STRING); }
-static inline Value v_cstr(const char *s) { return v_from_ptr(str_cstr(s)); }
+static inline ObjString *v_str(Value v)
+{
+    return (ObjString *)v_ptr(v);
+}
+static inline bool v_is_str(Value v)
+{
+    return v_is_obj(v, OBJ_STRING);
+}
+static inline Value v_cstr(const char *s)
+{
+    return v_from_ptr(str_cstr(s));
+}
 
 /* ---- lists ------------------------------------------------------------ */
 
 typedef struct ListStore {
-    size_t cap;     /* number of slots in items; never changes */
+    size_t cap; /* number of slots in items; never changes */
     Value items[];
 } ListStore;
 
@@ -125,7 +152,10 @@ void list_reserve(ObjList *l, size_t cap);
 bool list_get(ObjList *l, int64_t i, Value *out);
 bool list_set(ObjList *l, int64_t i, Value v);
 ObjList *list_slice(ObjList *l, size_t lo, size_t hi); /* new list; caller checked bounds */
-static inline ObjList *v_list(Value v) { return (ObjList *)v_ptr(v); }
+static inline ObjList *v_list(Value v)
+{
+    return (ObjList *)v_ptr(v);
+}
 
 /* ---- maps ------------------------------------------------------------- */
 
@@ -141,9 +171,9 @@ typedef struct MapEntry {
 } MapEntry;
 
 typedef struct MapStore {
-    uint32_t cap;   /* entries capacity; never changes */
-    uint32_t used;  /* entries used, deleted ones included */
-    uint32_t mask;  /* index slots - 1 (a power of two minus one) */
+    uint32_t cap;  /* entries capacity; never changes */
+    uint32_t used; /* entries used, deleted ones included */
+    uint32_t mask; /* index slots - 1 (a power of two minus one) */
     uint32_t pad;
     int32_t *index; /* mask+1 slots: -1 empty, else entry number */
     MapEntry entries[];
@@ -168,7 +198,10 @@ bool map_get_cstr(ObjMap *m, const char *key, Value *out);
  * added during iteration; skips deleted ones. */
 bool map_next(ObjMap *m, size_t *cursor, Value *key, Value *val);
 bool map_key_ok(Value key);
-static inline ObjMap *v_map(Value v) { return (ObjMap *)v_ptr(v); }
+static inline ObjMap *v_map(Value v)
+{
+    return (ObjMap *)v_ptr(v);
+}
 
 /* ---- functions -------------------------------------------------------- */
 

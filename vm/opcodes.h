@@ -34,7 +34,8 @@ extern const OpFormat op_formats[OP__COUNT];
 #define INS_sB(i) ((int)INS_B(i) - SC_BIAS)
 #define INS_sC(i) ((int)INS_C(i) - SC_BIAS)
 
-#define MK_ABC(op, a, b, c) ((uint32_t)(op) | ((uint32_t)(a) << 8) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 24))
+#define MK_ABC(op, a, b, c)                                                                                  \
+    ((uint32_t)(op) | ((uint32_t)(a) << 8) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 24))
 #define MK_ABx(op, a, bx) ((uint32_t)(op) | ((uint32_t)(a) << 8) | ((uint32_t)(bx) << 16))
 #define MK_AsBx(op, a, sbx) MK_ABx(op, a, (uint32_t)((sbx) + SBX_BIAS))
 #define MK_sJ(op, sj) ((uint32_t)(op) | ((uint32_t)((sj) + SJ_BIAS) << 8))

@@ -47,14 +47,14 @@
 
 #include "../stdlib/stdlib.h"
 
-#define MAXPROCS 256   /* Ps are allocated up to this; GOMAXPROCS caps here */
-#define RUNQ_SIZE 256  /* as Go: big enough to batch, small enough to steal */
+#define MAXPROCS 256                  /* Ps are allocated up to this; GOMAXPROCS caps here */
+#define RUNQ_SIZE 256                 /* as Go: big enough to batch, small enough to steal */
 #define PREEMPT_NS (10 * 1000 * 1000) /* a G may run 10 ms before preemption */
-#define MAX_MS 10000   /* as Go's default max threads */
-#define GFREE_KEEP_STACKS 1024 /* dead Gs that keep their stack, ready for reuse */
-#define SCAVENGE_NS 1000000000 /* the monitor returns idle stack pages every second */
-#define RETAKE_NS 20000 /* a blocking call keeps its P for 20 us, as Go's sysmon */
-#define SYSMON_WAKE_NS 1000000 /* blocking calls wake a sleeping monitor at most every 1 ms */
+#define MAX_MS 10000                  /* as Go's default max threads */
+#define GFREE_KEEP_STACKS 1024        /* dead Gs that keep their stack, ready for reuse */
+#define SCAVENGE_NS 1000000000        /* the monitor returns idle stack pages every second */
+#define RETAKE_NS 20000               /* a blocking call keeps its P for 20 us, as Go's sysmon */
+#define SYSMON_WAKE_NS 1000000        /* blocking calls wake a sleeping monitor at most every 1 ms */
 
 /* P_SYSCALL: its M is inside a blocking call (sched_enter_blocking); the
  * monitor may take it (CAS to P_IDLE) and hand it to another M, and the M
@@ -63,40 +63,40 @@ typedef enum { P_IDLE, P_RUNNING, P_SYSCALL, P_DEAD } PStatus;
 
 struct P {
     int id;
-    _Atomic uint32_t runqhead; /* consumers CAS (2) */
-    _Atomic uint32_t runqtail; /* owner stores (2) */
-    G *runq[RUNQ_SIZE];        /* slots: owner writes, anyone reads (2) */
-    G *_Atomic runnext;        /* owner or stealer exchanges */
-    _Atomic int status;        /* PStatus: sched.lock, or the owner; P_SYSCALL
-                                  transitions by CAS only (5) */
-    M *m;                      /* owning M: sched.lock */
-    P *link;                   /* idle list: sched.lock */
-    _Atomic uint32_t schedtick; /* bumped per schedule by the owner; read by sysmon */
-    uint32_t sysmon_tick;       /* sysmon only */
-    int64_t sysmon_when;        /* sysmon only */
+    _Atomic uint32_t runqhead;    /* consumers CAS (2) */
+    _Atomic uint32_t runqtail;    /* owner stores (2) */
+    G *runq[RUNQ_SIZE];           /* slots: owner writes, anyone reads (2) */
+    G *_Atomic runnext;           /* owner or stealer exchanges */
+    _Atomic int status;           /* PStatus: sched.lock, or the owner; P_SYSCALL
+                                     transitions by CAS only (5) */
+    M *m;                         /* owning M: sched.lock */
+    P *link;                      /* idle list: sched.lock */
+    _Atomic uint32_t schedtick;   /* bumped per schedule by the owner; read by sysmon */
+    uint32_t sysmon_tick;         /* sysmon only */
+    int64_t sysmon_when;          /* sysmon only */
     _Atomic int64_t syscall_when; /* when the blocking call began: written by
                                      the owner before P_SYSCALL (5) */
 };
 
 struct M {
-    Ctx g0ctx;               /* g0's saved sp while a G runs: written in the switch */
-    G *curg;                 /* running G or NULL on g0: written in the switch (1) */
-    P *p;                    /* held P: owner, or a waker handing one over
-                                while the M sleeps (sched.lock) */
-    _Atomic int in_switch;   /* (1) */
-    void *gc_handle;         /* from GC_get_my_stackbottom; immutable */
-    char *g0_top;            /* base of the thread's own stack; immutable */
-    _Atomic uint32_t note;   /* futex word for sleeping: 1 = woken */
-    M *link;                 /* idle list: sched.lock */
-    M *_Atomic alllink;      /* allm list: immutable once published */
+    Ctx g0ctx;                /* g0's saved sp while a G runs: written in the switch */
+    G *curg;                  /* running G or NULL on g0: written in the switch (1) */
+    P *p;                     /* held P: owner, or a waker handing one over
+                                 while the M sleeps (sched.lock) */
+    _Atomic int in_switch;    /* (1) */
+    void *gc_handle;          /* from GC_get_my_stackbottom; immutable */
+    char *g0_top;             /* base of the thread's own stack; immutable */
+    _Atomic uint32_t note;    /* futex word for sleeping: 1 = woken */
+    M *link;                  /* idle list: sched.lock */
+    M *_Atomic alllink;       /* allm list: immutable once published */
     void (*after_fn)(void *); /* run on g0 once the G left: owner only */
     void *after_arg;
-    bool spinning;           /* counted in nmspinning: owner only */
-    P *oldp;                 /* the P it had when it entered a blocking call */
-    char *g0_lo;             /* lowest address of g0's stack; immutable */
-    size_t g0_size;          /* for the sanitizers' switch hooks; immutable */
-    void *g0_asan_fake;      /* ASan's saved fake stack of g0: owner only */
-    void *g0_tsan_fiber;     /* TSan's fiber for g0; immutable */
+    bool spinning;       /* counted in nmspinning: owner only */
+    P *oldp;             /* the P it had when it entered a blocking call */
+    char *g0_lo;         /* lowest address of g0's stack; immutable */
+    size_t g0_size;      /* for the sanitizers' switch hooks; immutable */
+    void *g0_asan_fake;  /* ASan's saved fake stack of g0: owner only */
+    void *g0_tsan_fiber; /* TSan's fiber for g0; immutable */
     int id;
 };
 
@@ -109,10 +109,10 @@ static struct {
     M *midle;                   /* sched.lock */
     _Atomic int nmspinning;
     _Atomic int gomaxprocs;
-    int nm;                     /* Ms created: sched.lock */
-    G *gfree;                   /* sched.lock */
-    int ngfree_stacks;          /* Gs on gfree that still hold a stack: sched.lock */
-    P *allp[MAXPROCS];          /* entries written once under sched.lock */
+    int nm;            /* Ms created: sched.lock */
+    G *gfree;          /* sched.lock */
+    int ngfree_stacks; /* Gs on gfree that still hold a stack: sched.lock */
+    P *allp[MAXPROCS]; /* entries written once under sched.lock */
     Runtime *rt;
 } sched = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -127,13 +127,13 @@ static size_t allgcap; /* allg_lock */
 
 static _Atomic int64_t goidgen;
 static _Atomic int64_t ngoroutines;
-static _Atomic int nwakers;  /* (4) */
-static _Atomic int nexternal; /* outside sources that may start or wake Gs */
-static _Atomic int nsyscall;  /* Gs inside blocking calls: they will wake */
-static _Atomic int sysmon_idle; /* the monitor is in a long sleep (5) */
-static _Atomic int64_t sysmon_woken; /* when a blocking call last woke it */
+static _Atomic int nwakers;            /* (4) */
+static _Atomic int nexternal;          /* outside sources that may start or wake Gs */
+static _Atomic int nsyscall;           /* Gs inside blocking calls: they will wake */
+static _Atomic int sysmon_idle;        /* the monitor is in a long sleep (5) */
+static _Atomic int64_t sysmon_woken;   /* when a blocking call last woke it */
 static void (*deadlock_handler)(void); /* set once at start-up (the REPL) */
-static _Atomic int ntimers;  /* (4) */
+static _Atomic int ntimers;            /* (4) */
 
 static __thread M *tls_m;
 
@@ -206,7 +206,10 @@ int64_t sched_nanotime(void)
 #define STORE_RELEASE(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELEASE)
 #define LOAD_ACQUIRE(field) __atomic_load_n(&(field), __ATOMIC_ACQUIRE)
 
-static void cpu_relax(void) { __asm__ volatile("pause"); }
+static void cpu_relax(void)
+{
+    __asm__ volatile("pause");
+}
 
 /* ---- notes: one sleeping M, one waker ---------------------------------- */
 
@@ -275,7 +278,10 @@ static void enter_switch(M *m)
     }
 }
 
-static void leave_switch(M *m) { atomic_store(&m->in_switch, 0); }
+static void leave_switch(M *m)
+{
+    atomic_store(&m->in_switch, 0);
+}
 
 /* ---- run queues --------------------------------------------------------- */
 
@@ -519,7 +525,10 @@ static void resetspinning(M *m)
 
 /* ---- the scheduling loop (g0) ----------------------------------------- */
 
-static int nprocs_active(void) { return atomic_load(&sched.gomaxprocs); }
+static int nprocs_active(void)
+{
+    return atomic_load(&sched.gomaxprocs);
+}
 
 /* sched.lock held, P released. */
 static void check_deadlock_locked(void)
@@ -903,7 +912,10 @@ void sched_gosched(void)
     switch_to_g0(g);
 }
 
-int64_t sched_num_goroutine(void) { return atomic_load(&ngoroutines); }
+int64_t sched_num_goroutine(void)
+{
+    return atomic_load(&ngoroutines);
+}
 
 void sched_enter_blocking(void)
 {
@@ -994,7 +1006,10 @@ void sched_exit_blocking(void)
     switch_to_g0(g);
 }
 
-void sched_external(int delta) { atomic_fetch_add(&nexternal, delta); }
+void sched_external(int delta)
+{
+    atomic_fetch_add(&nexternal, delta);
+}
 
 int sched_gomaxprocs(int n)
 {
@@ -1053,7 +1068,7 @@ int sched_gomaxprocs(int n)
 
 /* ---- timers (the monitor thread runs them) ---------------------------- */
 
-static Timer **theap;        /* timer_lock */
+static Timer **theap;          /* timer_lock */
 static int theap_n, theap_cap; /* timer_lock */
 
 static void theap_swap(int i, int j)
@@ -1144,7 +1159,10 @@ static void sleep_ready(void *arg, int64_t now)
     sched_ready(arg);
 }
 
-static void sleep_after(void *arg) { timer_start(arg); }
+static void sleep_after(void *arg)
+{
+    timer_start(arg);
+}
 
 void sched_sleep(int64_t ns)
 {
@@ -1395,7 +1413,10 @@ static int main_native(Thread *t, Value *args, int nargs, Value *rets)
     rt_exit(t->rt, main_rc);
 }
 
-int sched_run_main_loop(void) { schedule(&m0); }
+int sched_run_main_loop(void)
+{
+    schedule(&m0);
+}
 
 int sched_run_main(Thread *t, ObjProto *main)
 {
@@ -1406,7 +1427,10 @@ int sched_run_main(Thread *t, ObjProto *main)
     return sched_run_main_loop();
 }
 
-void sched_set_deadlock_handler(void (*fn)(void)) { deadlock_handler = fn; }
+void sched_set_deadlock_handler(void (*fn)(void))
+{
+    deadlock_handler = fn;
+}
 
 _Noreturn void sched_deadlock(void)
 {
@@ -1432,8 +1456,8 @@ void sched_dump(FILE *out)
         if (st == G_IDLE || st == G_DEAD)
             continue;
         const char *what = st == G_WAITING && g->waitreason ? g->waitreason
-                           : st == G_RUNNABLE                ? "runnable"
-                                                             : "running";
+                           : st == G_RUNNABLE               ? "runnable"
+                                                            : "running";
         fprintf(out, "\ngoroutine %lld [%s]:\n", (long long)g->id, what);
         /* Another thread may be changing a running goroutine's frames:
          * only parked ones, and our own, are read. */

@@ -69,22 +69,22 @@ typedef enum {
  * in the channel's wait queue, guarded by that channel's lock. */
 typedef struct Sudog {
     G *g;
-    Value elem;             /* the value to send, or the value received */
-    bool success;           /* false: woken by close */
-    bool is_select;         /* the G may be claimed only through selectdone */
-    int case_index;         /* which select case this is */
+    Value elem;     /* the value to send, or the value received */
+    bool success;   /* false: woken by close */
+    bool is_select; /* the G may be claimed only through selectdone */
+    int case_index; /* which select case this is */
     struct ObjChan *c;
     struct Sudog *next, *prev;
 } Sudog;
 
 struct G {
-    Ctx ctx;                /* saved sp while not running; written only
-                               inside a switch (see "The collector") */
-    Stack *stack;           /* owned; NULL for none (never for user Gs) */
-    _Atomic int status;     /* GStatus; changed by the owner or the waker */
-    int64_t id;             /* 1 for main; never reused while alive */
-    Thread *vm;             /* the interpreter state; reused with the G */
-    Value fn;               /* the call the G starts with */
+    Ctx ctx;            /* saved sp while not running; written only
+                           inside a switch (see "The collector") */
+    Stack *stack;       /* owned; NULL for none (never for user Gs) */
+    _Atomic int status; /* GStatus; changed by the owner or the waker */
+    int64_t id;         /* 1 for main; never reused while alive */
+    Thread *vm;         /* the interpreter state; reused with the G */
+    Value fn;           /* the call the G starts with */
     Value *args;
     int nargs;
     G *schedlink;           /* run queue / free list link: guarded by the

@@ -61,23 +61,59 @@ typedef uint64_t Value;
 #define unlikely(x) (x)
 #endif
 
-static inline bool v_is_nil(Value v) { return v == V_NIL; }
-static inline bool v_is_bool(Value v) { return (v | 0x08) == V_TRUE; }
-static inline bool v_is_ptr(Value v) { return (v & 7) == 0 && v != 0; }
+static inline bool v_is_nil(Value v)
+{
+    return v == V_NIL;
+}
+static inline bool v_is_bool(Value v)
+{
+    return (v | 0x08) == V_TRUE;
+}
+static inline bool v_is_ptr(Value v)
+{
+    return (v & 7) == 0 && v != 0;
+}
 /* Inline (small) int only; use v_is_anyint for boxed ones too. */
-static inline bool v_is_int(Value v) { return (v & 1) != 0; }
-static inline bool v_is_flonum(Value v) { return (v & 3) == 2; }
+static inline bool v_is_int(Value v)
+{
+    return (v & 1) != 0;
+}
+static inline bool v_is_flonum(Value v)
+{
+    return (v & 3) == 2;
+}
 
-static inline Value v_bool(bool b) { return b ? V_TRUE : V_FALSE; }
-static inline bool v_truthy_bool(Value v) { return v == V_TRUE; }
+static inline Value v_bool(bool b)
+{
+    return b ? V_TRUE : V_FALSE;
+}
+static inline bool v_truthy_bool(Value v)
+{
+    return v == V_TRUE;
+}
 
-static inline int64_t v_int(Value v) { return (int64_t)v >> 1; }
+static inline int64_t v_int(Value v)
+{
+    return (int64_t)v >> 1;
+}
 /* Caller guarantees V_INT_MIN <= i <= V_INT_MAX. */
-static inline Value v_int_small(int64_t i) { return ((uint64_t)i << 1) | 1; }
-static inline bool v_int_fits(int64_t i) { return i >= V_INT_MIN && i <= V_INT_MAX; }
+static inline Value v_int_small(int64_t i)
+{
+    return ((uint64_t)i << 1) | 1;
+}
+static inline bool v_int_fits(int64_t i)
+{
+    return i >= V_INT_MIN && i <= V_INT_MAX;
+}
 
-static inline uint64_t v_rotl3(uint64_t x) { return (x << 3) | (x >> 61); }
-static inline uint64_t v_rotr3(uint64_t x) { return (x >> 3) | (x << 61); }
+static inline uint64_t v_rotl3(uint64_t x)
+{
+    return (x << 3) | (x >> 61);
+}
+static inline uint64_t v_rotr3(uint64_t x)
+{
+    return (x >> 3) | (x << 61);
+}
 
 /* Try to encode d inline; returns false when it must be boxed. */
 static inline bool v_flonum_try(double d, Value *out)
@@ -107,7 +143,13 @@ static inline double v_flonum(Value v)
     return d;
 }
 
-static inline void *v_ptr(Value v) { return (void *)(uintptr_t)v; }
-static inline Value v_from_ptr(const void *p) { return (Value)(uintptr_t)p; }
+static inline void *v_ptr(Value v)
+{
+    return (void *)(uintptr_t)v;
+}
+static inline Value v_from_ptr(const void *p)
+{
+    return (Value)(uintptr_t)p;
+}
 
 #endif

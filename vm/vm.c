@@ -44,8 +44,8 @@
 #include "arith.h"
 #include "buf.h"
 #include "chan.h"
-#include "sched.h"
 #include "opcodes.h"
+#include "sched.h"
 
 const char *const err_formats[E__COUNT] = {
 #define ERR(name, msg) msg,
@@ -483,7 +483,7 @@ void thread_reset(Thread *t)
     }
     t->top = 0;
     t->nframes = 0;
-    __atomic_store_n(&t->preempt, 0, __ATOMIC_RELAXED); /* the monitor writes it too */
+    __atomic_store_n(&t->preempt, 0, __ATOMIC_RELAXED);   /* the monitor writes it too */
     __atomic_store_n(&t->interrupt, 0, __ATOMIC_RELAXED); /* the REPL's SIGINT handler writes it */
     t->panic = NULL;
     sync_panic(t);
@@ -1143,7 +1143,8 @@ static COLD bool rangeprep(Thread *t, Value *ra)
         if (view->store && view->len > view->store->cap)
             view->len = view->store->cap;
         ra[0] = v_from_ptr(view);
-    } else if (!(v == V_NIL || v_is_obj(v, OBJ_CHAN) || v_is_anyint(v) || v_is_str(v) || v_is_obj(v, OBJ_MAP))) {
+    } else if (!(v == V_NIL || v_is_obj(v, OBJ_CHAN) || v_is_anyint(v) || v_is_str(v) ||
+                 v_is_obj(v, OBJ_MAP))) {
         Buf b;
         buf_init(&b);
         vm_repr(&b, v);
@@ -1943,7 +1944,8 @@ static int execute(Thread *t)
         {
             int n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)A_ + 1));
             Value fn = RA;
-            if (unlikely(!v_is_obj(fn, OBJ_CLOSURE) && !v_is_obj(fn, OBJ_NATIVE) && !v_is_obj(fn, OBJ_BOUND))) {
+            if (unlikely(!v_is_obj(fn, OBJ_CLOSURE) && !v_is_obj(fn, OBJ_NATIVE) &&
+                         !v_is_obj(fn, OBJ_BOUND))) {
                 VM_SAVEPC();
                 not_callable(t, fn);
                 VM_THROW();

@@ -37,20 +37,20 @@ typedef struct Runtime {
      * scripts may lose updates, never tear). Growth and the name table are
      * guarded by globals_lock; reads of `globals` take no lock. */
     pthread_mutex_t globals_lock;
-    ListStore *globals;      /* slot values; cap = slots allocated */
-    ObjMap *global_names;    /* name -> int slot index; globals_lock */
-    ObjList *global_order;   /* slot -> name (for messages); globals_lock */
-    ObjMap *universe;        /* predeclared names (builtins, modules) ->
-                                value; read-only after start-up */
-    ObjList *args;           /* os.Args; read-only after start-up */
+    ListStore *globals;       /* slot values; cap = slots allocated */
+    ObjMap *global_names;     /* name -> int slot index; globals_lock */
+    ObjList *global_order;    /* slot -> name (for messages); globals_lock */
+    ObjMap *universe;         /* predeclared names (builtins, modules) ->
+                                 value; read-only after start-up */
+    ObjList *args;            /* os.Args; read-only after start-up */
     pthread_mutex_t out_lock; /* serialises whole writes to stdout */
-    int exit_code;           /* set by os.Exit before exiting */
-    int64_t next_goid;       /* last goroutine id handed out; atomic add */
+    int exit_code;            /* set by os.Exit before exiting */
+    int64_t next_goid;        /* last goroutine id handed out; atomic add */
     /* Called by vm_safepoint when a goroutine is asked to yield (the
      * scheduler's preemption). Set once at start-up, before any goroutine
      * runs; read without a lock. NULL: just clear the flag. */
     void (*on_safepoint)(struct Thread *t);
-    bool trace;              /* CSPTRACE=1 in a CSP_TRACE build; read-only */
+    bool trace; /* CSPTRACE=1 in a CSP_TRACE build; read-only */
 } Runtime;
 
 /* One call frame. Offsets, not pointers: the value stack may move. */
@@ -118,8 +118,8 @@ typedef struct Thread {
      * the scheduler for goroutine stacks; NULL: unchecked). vm_call panics
      * "stack overflow" when it would come within VM_C_STACK_MARGIN of it. */
     char *c_stack_limit;
-    int c_depth;          /* nested vm_call depth (C stack use) */
-    int64_t id;           /* goroutine id: 1 for main */
+    int c_depth; /* nested vm_call depth (C stack use) */
+    int64_t id;  /* goroutine id: 1 for main */
     Value rets[NATIVE_MAX_RETS];
     void *sched; /* the scheduler's goroutine record (runtime issue) */
 } Thread;
@@ -134,21 +134,25 @@ typedef struct Thread {
 #define PREEMPT_REQUESTED(t) __atomic_load_n(&(t)->preempt, __ATOMIC_RELAXED)
 
 /* Limits, each for a reason: */
-#define VM_MAX_FRAMES 100000 /* deep enough for real recursion, bounded so
-                                runaway recursion is a panic, not OOM */
-#define VM_MAX_C_DEPTH 200   /* nested native->csp calls; each costs C stack */
-#define VM_MAX_STACK (1 << 24) /* value-stack slots (128 MiB): a few frames
-                                  of 255 registers cannot reach VM_MAX_FRAMES */
-#define VM_PANIC_FRAMES 1000 /* extra frames allowed while panicking, so
-                                defers still run after a stack overflow */
-#define VM_PANIC_C_DEPTH 8   /* the same for nested vm_calls */
+#define VM_MAX_FRAMES                                                                                        \
+    100000                 /* deep enough for real recursion, bounded so                                     \
+                              runaway recursion is a panic, not OOM */
+#define VM_MAX_C_DEPTH 200 /* nested native->csp calls; each costs C stack */
+#define VM_MAX_STACK                                                                                         \
+    (1 << 24) /* value-stack slots (128 MiB): a few frames                                                   \
+                 of 255 registers cannot reach VM_MAX_FRAMES */
+#define VM_PANIC_FRAMES                                                                                      \
+    1000                   /* extra frames allowed while panicking, so                                       \
+                              defers still run after a stack overflow */
+#define VM_PANIC_C_DEPTH 8 /* the same for nested vm_calls */
 #if defined(__SANITIZE_ADDRESS__)
 #define VM_C_STACK_MARGIN (96 * 1024) /* ASan's redzones make frames several times larger */
 #else
-#define VM_C_STACK_MARGIN (16 * 1024) /* a native plus one interpreter loop
-                                         fit in this much C stack */
+#define VM_C_STACK_MARGIN                                                                                    \
+    (16 * 1024) /* a native plus one interpreter loop                                                        \
+                   fit in this much C stack */
 #endif
-#define VM_TRACE_FRAMES 100  /* frames kept in a traceback, as Go prints */
+#define VM_TRACE_FRAMES 100 /* frames kept in a traceback, as Go prints */
 
 Runtime *rt_new(void);
 /* Register a predeclared name (builtin or module). Start-up only. */
@@ -172,7 +176,7 @@ int vm_call(Thread *t, Value fn, const Value *args, int nargs);
 
 /* Record a panic. All return -1 so natives can `return vm_panic...`. */
 int vm_panic(Thread *t, Value v);
-int vm_panicf(Thread *t, ErrCode code, ...);          /* runtime error value */
+int vm_panicf(Thread *t, ErrCode code, ...); /* runtime error value */
 int vm_panic_msg(Thread *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Type-check helpers for natives: panic E_ARG_TYPE and return false. */
 bool vm_check_arg(Thread *t, const char *fname, Value *args, int i, ObjKind kind);

@@ -1,9 +1,9 @@
 /* Tests of the native context switch and the stack pool (vm/ctx.h). */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <math.h>
 #include <stdio.h>

@@ -6,16 +6,16 @@
  * plain thread of its own; each test's body runs as a goroutine (so it can
  * start goroutines, block and be woken, as scripts do), records its first
  * failed check, and the cmocka thread reports it. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <gc/gc.h>
-#include <stdatomic.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -32,15 +32,21 @@ static char failure[256];
     do {                                                                                                     \
         if (!(cond)) {                                                                                       \
             if (!failure[0])                                                                                 \
-                snprintf(failure, sizeof failure, "line %d: %.200s", __LINE__, #cond);                 \
+                snprintf(failure, sizeof failure, "line %d: %.200s", __LINE__, #cond);                       \
             return;                                                                                          \
         }                                                                                                    \
     } while (0)
 #define CHECK_EQ(a, b) CHECK((int64_t)(a) == (int64_t)(b))
 
-static Thread *cur(void) { return sched_getg()->vm; }
+static Thread *cur(void)
+{
+    return sched_getg()->vm;
+}
 
-static Value native(const char *name, NativeFn fn) { return v_from_ptr(native_new(name, fn, 0, -1)); }
+static Value native(const char *name, NativeFn fn)
+{
+    return v_from_ptr(native_new(name, fn, 0, -1));
+}
 
 /* ---- goroutine bodies (natives: args are Values) ---- */
 
@@ -208,7 +214,10 @@ static void body_select_blocks_then_one_case(void)
     CHECK(b->recvq.first == NULL);
 }
 
-static void fire_count(void *arg, int64_t now) { atomic_fetch_add((_Atomic int *)arg, 1); }
+static void fire_count(void *arg, int64_t now)
+{
+    atomic_fetch_add((_Atomic int *)arg, 1);
+}
 
 /* Test that sleeping parks for at least the time asked, that timers fire
  * once, and that a stopped timer does not fire. */
@@ -316,15 +325,42 @@ static void run_body(void (*fn)(void))
         fail_msg("%s", failure);
 }
 
-static void test_sched_many_goroutines(void **state) { run_body(body_sched_many_goroutines); }
-static void test_chan_unbuffered_pingpong(void **state) { run_body(body_chan_unbuffered_pingpong); }
-static void test_chan_buffered_fifo_close(void **state) { run_body(body_chan_buffered_fifo_close); }
-static void test_chan_closed_panics(void **state) { run_body(body_chan_closed_panics); }
-static void test_select_ready_default_fair(void **state) { run_body(body_select_ready_default_fair); }
-static void test_select_blocks_then_one_case(void **state) { run_body(body_select_blocks_then_one_case); }
-static void test_timers(void **state) { run_body(body_timers); }
-static void test_gomaxprocs_resize(void **state) { run_body(body_gomaxprocs_resize); }
-static void test_blocking_handoff(void **state) { run_body(body_blocking_handoff); }
+static void test_sched_many_goroutines(void **state)
+{
+    run_body(body_sched_many_goroutines);
+}
+static void test_chan_unbuffered_pingpong(void **state)
+{
+    run_body(body_chan_unbuffered_pingpong);
+}
+static void test_chan_buffered_fifo_close(void **state)
+{
+    run_body(body_chan_buffered_fifo_close);
+}
+static void test_chan_closed_panics(void **state)
+{
+    run_body(body_chan_closed_panics);
+}
+static void test_select_ready_default_fair(void **state)
+{
+    run_body(body_select_ready_default_fair);
+}
+static void test_select_blocks_then_one_case(void **state)
+{
+    run_body(body_select_blocks_then_one_case);
+}
+static void test_timers(void **state)
+{
+    run_body(body_timers);
+}
+static void test_gomaxprocs_resize(void **state)
+{
+    run_body(body_gomaxprocs_resize);
+}
+static void test_blocking_handoff(void **state)
+{
+    run_body(body_blocking_handoff);
+}
 
 static void *cmocka_thread(void *arg)
 {

@@ -1,0 +1,50 @@
+/* libFuzzer target: the lexer, parser and compiler on arbitrary bytes.
+ *
+ *   CC=clang cmake -B build-fuzz -DCSP_FUZZ=ON && cmake --build build-fuzz -j2
+ *   build-fuzz/fuzz_compile -dict=tests/fuzz/csp.dict -max_total_time=60 \
+ *       /tmp/corpus tests/scripts examples
+ *
+ * Any input must give a tree and bytecode or diagnostics, never a crash, a
+ * sanitizer report or a hang. A program that compiles is also disassembled,
+ * which walks every instruction and constant the compiler produced. */
+#include <gc/gc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lang/compile.h"
+#include "lang/parse.h"
+#include "stdlib/stdlib.h"
+
+static FILE *sink;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    GC_set_markers_count(1);
+    GC_INIT();
+    sink = fopen("/dev/null", "w");
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static char *args[] = {"fuzz.csp", NULL};
+    /* A fresh runtime per input: globals declared by one input must not
+     * change how the next one compiles. */
+    Runtime *rt = rt_new();
+    stdlib_init(rt, 1, args);
+    char *src = GC_MALLOC_ATOMIC(size + 1);
+    memcpy(src, data, size);
+    src[size] = 0;
+    Diag d;
+    diag_init(&d, "fuzz.csp", src, size, sink);
+    Node *file = parse_program(src, size, &d);
+    if (file && !d.nerrors) {
+        ObjProto *p = cg_compile(rt, file, &d, "fuzz.csp", false);
+        if (p && !d.nerrors)
+            disasm_proto(sink, p);
+    }
+    return 0;
+}

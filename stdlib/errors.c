@@ -4,9 +4,8 @@
  * has .Error(). Go's errors.Is compares by identity (two errors.New("x")
  * are different errors), and so do we; a sentinel such as io.EOF is one
  * shared value, so `err == io.EOF` and errors.Is(err, io.EOF) both work.
- * Wrapping (fmt.Errorf's %w) keeps only the text for now: ObjError has no
- * slot for the wrapped error, so Unwrap returns nil and Is does not look
- * through wraps.
+ * fmt.Errorf's %w keeps the wrapped error (ObjError.wrapped): Unwrap
+ * returns it and Is follows the chain.
  */
 #include "stdlib.h"
 
@@ -19,14 +18,28 @@ int errors_n_new(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
+static Value unwrap(Value err)
+{
+    return v_is_obj(err, OBJ_ERROR) ? ((ObjError *)v_ptr(err))->wrapped : V_NIL;
+}
+
 int errors_n_is(Thread *t, Value *args, int nargs, Value *rets)
 {
-    rets[0] = v_bool(v_equal(args[0], args[1]));
+    /* The chain is finite (each wrap is made after what it wraps) but a
+     * bound costs nothing and keeps a corrupted one from looping. */
+    Value e = args[0];
+    for (int i = 0; i < 10000 && e != V_NIL; i++, e = unwrap(e)) {
+        if (v_equal(e, args[1])) {
+            rets[0] = V_TRUE;
+            return 1;
+        }
+    }
+    rets[0] = v_bool(args[0] == V_NIL && args[1] == V_NIL);
     return 1;
 }
 
 int errors_n_unwrap(Thread *t, Value *args, int nargs, Value *rets)
 {
-    rets[0] = V_NIL;
+    rets[0] = unwrap(args[0]);
     return 1;
 }

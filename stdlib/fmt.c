@@ -657,6 +657,7 @@ typedef struct Fmt {
     int wid, prec;
     bool wrap_errs;                  /* fmt.Errorf: %w is allowed (once) */
     bool wrapped;                    /* a %w was used */
+    Value wrapped_err;               /* ... and the error it wrapped */
     int depth;                       /* containers being printed ... */
     const void *path[FMT_MAX_DEPTH]; /* ... and which, to spot cycles */
 } Fmt;
@@ -1369,6 +1370,7 @@ static void print_arg(Fmt *f, Value v, int verb)
             return;
         }
         f->wrapped = true;
+        f->wrapped_err = v;
         verb = 'v';
     }
     if (v_is_nil(v)) {
@@ -1732,15 +1734,19 @@ int fmt_n_println(Thread *t, Value *args, int nargs, Value *rets)
 
 /* Printf's engine on args[fi] (the format) and the operands after it;
  * false after a panic. */
-static bool format_arg(Thread *t, const char *fname, Value *args, int fi, int nargs, Buf *b, bool wrap_errs)
+/* wrapped: where %w's error goes (NULL: %w is not allowed). */
+static bool format_arg(Thread *t, const char *fname, Value *args, int fi, int nargs, Buf *b, Value *wrapped)
 {
     ObjString *fs;
     if (!vm_check_str(t, fname, args, fi, &fs))
         return false;
     Fmt f;
     fmt_init(&f, b, t);
-    f.wrap_errs = wrap_errs;
+    f.wrap_errs = wrapped != NULL;
+    f.wrapped_err = V_NIL;
     do_printf(&f, fs->data, fs->len, args + fi + 1, nargs - fi - 1);
+    if (wrapped)
+        *wrapped = f.wrapped_err;
     return !f.failed;
 }
 
@@ -1748,7 +1754,7 @@ int fmt_n_printf(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    if (!format_arg(t, "fmt.Printf", args, 0, nargs, &b, false))
+    if (!format_arg(t, "fmt.Printf", args, 0, nargs, &b, NULL))
         return -1;
     rt_write_out(t->rt, b.data, b.len);
     return 0;
@@ -1758,7 +1764,7 @@ int fmt_n_sprintf(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    if (!format_arg(t, "fmt.Sprintf", args, 0, nargs, &b, false))
+    if (!format_arg(t, "fmt.Sprintf", args, 0, nargs, &b, NULL))
         return -1;
     rets[0] = v_from_ptr(buf_to_str(&b));
     return 1;
@@ -1792,9 +1798,12 @@ int fmt_n_errorf(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    if (!format_arg(t, "fmt.Errorf", args, 0, nargs, &b, true))
+    Value wrapped;
+    if (!format_arg(t, "fmt.Errorf", args, 0, nargs, &b, &wrapped))
         return -1;
-    rets[0] = v_from_ptr(error_new(buf_to_str(&b), false));
+    ObjError *e = error_new(buf_to_str(&b), false);
+    e->wrapped = wrapped;
+    rets[0] = v_from_ptr(e);
     return 1;
 }
 
@@ -1836,7 +1845,7 @@ int fmt_n_fprintf(Thread *t, Value *args, int nargs, Value *rets)
     Buf b;
     buf_init(&b);
     Value w = args[0];
-    if (!format_arg(t, "fmt.Fprintf", args, 1, nargs, &b, false))
+    if (!format_arg(t, "fmt.Fprintf", args, 1, nargs, &b, NULL))
         return -1;
     return fwrite_to(t, "fmt.Fprintf", w, &b);
 }

@@ -291,6 +291,7 @@ typedef struct ObjError {
     ObjString *msg;
     uint32_t runtime; /* 1 for runtime errors ("runtime error: ...") */
     uint32_t pad;
+    Value wrapped; /* the error fmt.Errorf's %w wrapped, else nil; immutable */
 } ObjError;
 
 ObjError *error_new(ObjString *msg, bool runtime);

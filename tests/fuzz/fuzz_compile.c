@@ -17,24 +17,26 @@
 #include "stdlib/stdlib.h"
 
 static FILE *sink;
+/* One runtime for every input, as a process has (a Runtime is never
+ * freed): the compiler's checks of top-level names are per file, so
+ * globals left by one input do not change how the next one compiles. */
+static Runtime *rt;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+    static char *args[] = {"fuzz.csp", NULL};
     GC_set_markers_count(1);
     GC_INIT();
     sink = fopen("/dev/null", "w");
+    rt = rt_new();
+    stdlib_init(rt, 1, args);
     return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char *args[] = {"fuzz.csp", NULL};
-    /* A fresh runtime per input: globals declared by one input must not
-     * change how the next one compiles. */
-    Runtime *rt = rt_new();
-    stdlib_init(rt, 1, args);
     char *src = GC_MALLOC_ATOMIC(size + 1);
     memcpy(src, data, size);
     src[size] = 0;

@@ -99,6 +99,10 @@ int main(int argc, char **argv)
     /* A pre-sized heap: the default tiny heap collects every few thousand
      * allocations and triples allocation cost (RUNTIME-NOTES.md). */
     GC_expand_hp(160 << 20);
+    /* The collector's own warnings ("Repeated allocation of very large
+     * block") mean nothing to a script's user; real exhaustion still ends
+     * in csp's "fatal error: out of memory". */
+    GC_set_warn_proc(GC_ignore_warn_proc);
 
     const char *script = NULL, *code = NULL;
     bool disasm = false, from_stdin = false;

@@ -1,9 +1,11 @@
 /* Tests of the native context switch and the stack pool (vm/ctx.h). */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka.h needs the four above first: its own block, so sorting keeps it */
+
+#include <cmocka.h>
 
 #include <math.h>
 #include <stdio.h>

@@ -6,11 +6,13 @@
  * plain thread of its own; each test's body runs as a goroutine (so it can
  * start goroutines, block and be woken, as scripts do), records its first
  * failed check, and the cmocka thread reports it. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka.h needs the four above first: its own block, so sorting keeps it */
+
+#include <cmocka.h>
 
 #include <gc/gc.h>
 #include <pthread.h>

@@ -1278,6 +1278,20 @@ static COLD int not_chan(Thread *t, const char *op, Value v)
     return vm_panicf(t, E_NOT_CHAN, op, b.data, v_type_name(v));
 }
 
+/* The channel a send, receive or select case works on: NULL for nil (which
+ * blocks forever); anything else panics. */
+static inline bool chan_operand(Thread *t, Value v, const char *op, ObjChan **out)
+{
+    if (v == V_NIL) {
+        *out = NULL;
+        return true;
+    }
+    if (unlikely(!v_is_obj(v, OBJ_CHAN)))
+        return not_chan(t, op, v), false;
+    *out = v_chan(v);
+    return true;
+}
+
 static COLD int not_callable(Thread *t, Value fn)
 {
     if (fn == V_NIL)
@@ -2146,26 +2160,22 @@ static int execute(Thread *t)
         VM_CASE(SEND)
         {
             VM_SAVEPC();
-            Value c = RA;
-            if (unlikely(c != V_NIL && !v_is_obj(c, OBJ_CHAN))) {
-                not_chan(t, "send to", c);
+            ObjChan *c;
+            if (unlikely(!chan_operand(t, RA, "send to", &c)))
                 VM_THROW();
-            }
-            if (unlikely(chan_send(t, c == V_NIL ? NULL : v_chan(c), RB) < 0))
+            if (unlikely(chan_send(t, c, RB) < 0))
                 VM_THROW();
             VM_NEXT();
         }
         VM_CASE(RECV)
         {
             VM_SAVEPC();
-            Value c = RB;
-            if (unlikely(c != V_NIL && !v_is_obj(c, OBJ_CHAN))) {
-                not_chan(t, "receive from", c);
+            ObjChan *c;
+            if (unlikely(!chan_operand(t, RB, "receive from", &c)))
                 VM_THROW();
-            }
             Value v;
             bool ok;
-            chan_recv(t, c == V_NIL ? NULL : v_chan(c), &v, &ok);
+            chan_recv(t, c, &v, &ok);
             RA = v;
             if (C_ == 2)
                 base[A_ + 1] = v_bool(ok);
@@ -2179,12 +2189,9 @@ static int execute(Thread *t)
             SelCase *cases = n <= 8 ? stack_cases : xmalloc(sizeof(SelCase) * (size_t)n);
             for (int i = 0; i < n; i++) {
                 uint32_t ex = pc[i];
-                Value c = base[INS_Bx(ex)];
-                if (unlikely(c != V_NIL && !v_is_obj(c, OBJ_CHAN))) {
-                    not_chan(t, INS_A(ex) ? "send to" : "receive from", c);
+                if (unlikely(!chan_operand(t, base[INS_Bx(ex)], INS_A(ex) ? "send to" : "receive from",
+                                           &cases[i].c)))
                     VM_THROW();
-                }
-                cases[i].c = c == V_NIL ? NULL : v_chan(c);
                 cases[i].send = INS_A(ex) != 0;
                 cases[i].v = cases[i].send ? base[INS_Bx(ex) + 1] : V_NIL;
             }

@@ -964,6 +964,7 @@ _Noreturn void repl_run(Runtime *r, const char *version)
     setup_signals();
     sched_init(rt, 0);
     sched_set_deadlock_handler(on_deadlock);
+    sched_set_panics_survive(true);
     repl_fn = native_new("repl", repl_main, 1, 1);
     fprintf(stdout, "csp %s: :help for help, Ctrl-D to leave\n", version);
     fflush(stdout);

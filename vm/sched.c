@@ -133,6 +133,7 @@ static _Atomic int nsyscall;           /* Gs inside blocking calls: they will wa
 static _Atomic int sysmon_idle;        /* the monitor is in a long sleep (5) */
 static _Atomic int64_t sysmon_woken;   /* when a blocking call last woke it */
 static void (*deadlock_handler)(void); /* set once at start-up (the REPL) */
+static bool goroutine_panics_survive;  /* set once at start-up (the REPL) */
 static _Atomic int ntimers;            /* (4) */
 
 static __thread M *tls_m;
@@ -765,7 +766,9 @@ static void g_entry(void *arg)
     int n = vm_call(t, g->fn, g->args, g->nargs);
     if (n < 0 && t->panicking) {
         vm_print_panic(t);
-        rt_exit(t->rt, 2);
+        if (!goroutine_panics_survive)
+            rt_exit(t->rt, 2);
+        vm_clear_panic(t); /* the REPL: this goroutine ends, the session goes on */
     }
     atomic_fetch_sub(&ngoroutines, 1);
     atomic_store(&g->status, G_DEAD);
@@ -1430,6 +1433,11 @@ int sched_run_main(Thread *t, ObjProto *main)
 void sched_set_deadlock_handler(void (*fn)(void))
 {
     deadlock_handler = fn;
+}
+
+void sched_set_panics_survive(bool on)
+{
+    goroutine_panics_survive = on;
 }
 
 _Noreturn void sched_deadlock(void)

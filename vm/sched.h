@@ -193,5 +193,8 @@ void sched_dump(FILE *out);
  * (on the scheduler thread that found it, holding no lock) instead of
  * exiting; fn must start a goroutine (sched_go) to carry on with. */
 void sched_set_deadlock_handler(void (*fn)(void));
+/* The REPL: an unrecovered panic in a goroutine prints its traceback and
+ * ends only that goroutine, instead of the process. */
+void sched_set_panics_survive(bool on);
 
 #endif

@@ -175,6 +175,17 @@ def run_session(csp, home):
         check(re.search(r"^9$", out, re.M), "after the panic: %r" % out)
         print("ok: a panic prints and the session goes on")
 
+        # A panic in a goroutine started at the prompt ends that goroutine
+        # only: its traceback prints and the session goes on.
+        s.send('go func() { panic("boom in a goroutine") }()\r')
+        s.expect(r"panic: boom in a goroutine", what="the goroutine's panic")
+        s.expect(r"goroutine \d+ \[running\]", what="the goroutine's traceback")
+        s.expect(r"<stdin>:1", what="the end of the goroutine's traceback")
+        s.expect(r">>> ", what="the prompt redrawn after the goroutine's output")
+        out = s.line("x + 4")
+        check(re.search(r"^10$", out, re.M), "after a goroutine's panic: %r" % out)
+        print("ok: a goroutine's panic prints and the session goes on")
+
         # A compile error prints as file:line:col and the session goes on.
         out = s.line("nosuchname + 1")
         check("<stdin>:1:1: error: undefined: nosuchname" in out, "compile error: %r" % out)

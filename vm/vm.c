@@ -1119,7 +1119,7 @@ static COLD bool unpack(Thread *t, size_t dst, Value v, size_t *top)
     if (n > st->cap)
         n = st->cap;
     if (!ensure_stack(t, dst + n + VM_STACK_SLACK))
-        return vm_panicf(t, E_STACK_OVERFLOW), false;
+        return vm_panicf(t, n >= VM_MAX_STACK / 2 ? E_SPREAD_TOO_LONG : E_STACK_OVERFLOW, (long long)n), false;
     memcpy(t->stack + dst, st->items, n * sizeof(Value));
     *top = dst + n;
     return true;

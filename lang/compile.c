@@ -372,22 +372,29 @@ static const char *describe(const Node *n)
     return b.data;
 }
 
+/* The arithmetic operators, listed once: the token, its compound
+ * assignment token, its register opcode and its constant-operand opcode
+ * (OP__COUNT: none). */
+#define ARITH_OPS(X)                                                                                         \
+    X(TK_PLUS, TK_PLUSEQ, OP_ADD, OP_ADDK)                                                                   \
+    X(TK_MINUS, TK_MINUSEQ, OP_SUB, OP_SUBK)                                                                 \
+    X(TK_STAR, TK_STAREQ, OP_MUL, OP_MULK)                                                                   \
+    X(TK_SLASH, TK_SLASHEQ, OP_DIV, OP_DIVK)                                                                 \
+    X(TK_PERCENT, TK_PERCENTEQ, OP_MOD, OP_MODK)                                                             \
+    X(TK_AMP, TK_AMPEQ, OP_BAND, OP__COUNT)                                                                  \
+    X(TK_PIPE, TK_PIPEEQ, OP_BOR, OP__COUNT)                                                                 \
+    X(TK_CARET, TK_CARETEQ, OP_BXOR, OP__COUNT)                                                              \
+    X(TK_ANDNOT, TK_ANDNOTEQ, OP_BANDNOT, OP__COUNT)                                                         \
+    X(TK_SHL, TK_SHLEQ, OP_SHL, OP__COUNT)                                                                   \
+    X(TK_SHR, TK_SHREQ, OP_SHR, OP__COUNT)
+
 static bool is_arith_op(int op)
 {
-    switch (op) {
-    case TK_PLUS:
-    case TK_MINUS:
-    case TK_STAR:
-    case TK_SLASH:
-    case TK_PERCENT:
-    case TK_AMP:
-    case TK_PIPE:
-    case TK_CARET:
-    case TK_SHL:
-    case TK_SHR:
-    case TK_ANDNOT:
+#define X(tok, assign, rop, kop)                                                                             \
+    if (op == tok)                                                                                           \
         return true;
-    }
+    ARITH_OPS(X)
+#undef X
     return false;
 }
 
@@ -845,17 +852,6 @@ static bool is_expr_kind(NodeKind k)
 static bool is_binary_op(int op)
 {
     switch (op) {
-    case TK_PLUS:
-    case TK_MINUS:
-    case TK_STAR:
-    case TK_SLASH:
-    case TK_PERCENT:
-    case TK_AMP:
-    case TK_PIPE:
-    case TK_CARET:
-    case TK_SHL:
-    case TK_SHR:
-    case TK_ANDNOT:
     case TK_ANDAND:
     case TK_OROR:
     case TK_EQ:
@@ -866,24 +862,8 @@ static bool is_binary_op(int op)
     case TK_GE:
         return true;
     }
-    return false;
+    return is_arith_op(op);
 }
-
-/* The arithmetic operators, listed once: the token, its compound
- * assignment token, its register opcode and its constant-operand opcode
- * (OP__COUNT: none). */
-#define ARITH_OPS(X)                                                                                         \
-    X(TK_PLUS, TK_PLUSEQ, OP_ADD, OP_ADDK)                                                                   \
-    X(TK_MINUS, TK_MINUSEQ, OP_SUB, OP_SUBK)                                                                 \
-    X(TK_STAR, TK_STAREQ, OP_MUL, OP_MULK)                                                                   \
-    X(TK_SLASH, TK_SLASHEQ, OP_DIV, OP_DIVK)                                                                 \
-    X(TK_PERCENT, TK_PERCENTEQ, OP_MOD, OP_MODK)                                                             \
-    X(TK_AMP, TK_AMPEQ, OP_BAND, OP__COUNT)                                                                  \
-    X(TK_PIPE, TK_PIPEEQ, OP_BOR, OP__COUNT)                                                                 \
-    X(TK_CARET, TK_CARETEQ, OP_BXOR, OP__COUNT)                                                              \
-    X(TK_ANDNOT, TK_ANDNOTEQ, OP_BANDNOT, OP__COUNT)                                                         \
-    X(TK_SHL, TK_SHLEQ, OP_SHL, OP__COUNT)                                                                   \
-    X(TK_SHR, TK_SHREQ, OP_SHR, OP__COUNT)
 
 /* The binary operator of a compound assignment, or 0. */
 static int compound_op(int op)

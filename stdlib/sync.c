@@ -277,7 +277,7 @@ static int new_rwmutex(Thread *t, Value *a, int n, Value *r)
 /* ---- WaitGroup ----------------------------------------------------------- */
 
 typedef struct CspWG {
-    _Atomic int64_t count;
+    _Atomic int64_t count; /* Add/Done: atomic; the 0 transition takes ql */
     Lock ql;
     GQueue q; /* ql */
 } CspWG;
@@ -342,7 +342,7 @@ static int new_waitgroup(Thread *t, Value *a, int n, Value *r)
 /* ---- Once ---------------------------------------------------------------- */
 
 typedef struct CspOnce {
-    _Atomic int done;
+    _Atomic int done; /* set once f has run; the slow path holds mu */
     CspMutex mu;
 } CspOnce;
 
@@ -490,7 +490,7 @@ static int new_cond(Thread *t, Value *a, int n, Value *r)
 /* ---- Atomic -------------------------------------------------------------- */
 
 typedef struct CspAtomic {
-    _Atomic Value v;
+    _Atomic Value v; /* the value: every method is an atomic op or CAS loop */
 } CspAtomic;
 
 static int at_load(Thread *t, Value *a, int n, Value *r)

@@ -96,7 +96,9 @@ struct G {
     _Atomic int selectdone; /* a select's cases race to set it 0 -> 1 */
     M *m;                   /* the M running it (owner: that M) */
     Sudog sd;               /* for a single channel wait (not select) */
-    int64_t wait_since;     /* when it started waiting on a sync.Mutex */
+    int64_t wait_since;     /* when it started waiting on a sync.Mutex: written
+                               by the G, read by an unlocker, both under that
+                               mutex's queue lock */
     void *asan_fake;        /* ASan's saved fake stack while suspended */
     void *tsan_fiber;       /* TSan's fiber for this G (sanitizer builds) */
 };

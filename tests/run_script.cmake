@@ -16,6 +16,9 @@
 #              (substring match per line, each search starting after the
 #              previous match); absent: stderr is not checked
 #   NAME.code  the expected exit status (absent: 0)
+#   NAME.repeat  a number: run it that many times (for a race that shows
+#              in some runs only); the first run with the wrong status, or
+#              the last, is checked
 # and, for output that is not the same on every run:
 #   NAME.unordered  present (its content is ignored): stdout is compared
 #                   with NAME.out as a sorted list of lines, for goroutines
@@ -65,14 +68,35 @@ if(EXISTS "${base}.in")
   set(input "${base}.in")
 endif()
 
-execute_process(
-  COMMAND "${CSP}" "${name}.csp" ${args}
-  WORKING_DIRECTORY "${dir}"
-  INPUT_FILE "${input}"
-  OUTPUT_VARIABLE out
-  ERROR_VARIABLE err
-  RESULT_VARIABLE code
-  TIMEOUT ${TIMEOUT})
+set(want_code 0)
+if(EXISTS "${base}.code")
+  file(STRINGS "${base}.code" want_code LIMIT_COUNT 1)
+  string(STRIP "${want_code}" want_code)
+endif()
+set(repeat 1)
+if(EXISTS "${base}.repeat")
+  file(STRINGS "${base}.repeat" repeat LIMIT_COUNT 1)
+  string(STRIP "${repeat}" repeat)
+endif()
+
+# A race shows in some runs only: the first run with a wrong status (or the
+# last run) is the one checked below.
+foreach(run RANGE 1 ${repeat})
+  execute_process(
+    COMMAND "${CSP}" "${name}.csp" ${args}
+    WORKING_DIRECTORY "${dir}"
+    INPUT_FILE "${input}"
+    OUTPUT_VARIABLE out
+    ERROR_VARIABLE err
+    RESULT_VARIABLE code
+    TIMEOUT ${TIMEOUT})
+  if(NOT "${code}" STREQUAL "${want_code}")
+    if(repeat GREATER 1)
+      set(err "(run ${run} of ${repeat})\n${err}")
+    endif()
+    break()
+  endif()
+endforeach()
 
 file(MAKE_DIRECTORY script-out)
 file(WRITE "script-out/${name}.out" "${out}")
@@ -81,11 +105,6 @@ file(WRITE "script-out/${name}.err" "${err}")
 set(want_out "")
 if(EXISTS "${base}.out")
   file(READ "${base}.out" want_out)
-endif()
-set(want_code 0)
-if(EXISTS "${base}.code")
-  file(STRINGS "${base}.code" want_code LIMIT_COUNT 1)
-  string(STRIP "${want_code}" want_code)
 endif()
 
 # What stdout is compared as: masked, then sorted if unordered.

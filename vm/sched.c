@@ -29,7 +29,9 @@
  *      leaves the heap (ntimers) and drops it only after the G it woke is on
  *      a run queue, under sched.lock: the checker, holding sched.lock, never
  *      sees "no timers, no wakers, empty queues" while a wake-up is in
- *      flight.
+ *      flight. A checker that did skip because of a waker (the G it woke
+ *      ran and parked again first) leaves the check to that waker: the
+ *      last one to drop nwakers (or nexternal) checks, under sched.lock.
  */
 #include "sched.h"
 
@@ -835,6 +837,9 @@ static G *galloc(void)
 
 G *sched_go(Thread *parent, Value fn, const Value *args, int nargs)
 {
+#ifdef CSP_FUZZ
+    __atomic_add_fetch(&csp_fuzz_steps, CSP_FUZZ_GO_COST, __ATOMIC_RELAXED);
+#endif
     G *g = galloc();
     thread_reset(g->vm);
     g->vm->c_stack_limit = g->stack->lo; /* native re-entry stops short of it */
@@ -1011,7 +1016,12 @@ void sched_exit_blocking(void)
 
 void sched_external(int delta)
 {
-    atomic_fetch_add(&nexternal, delta);
+    /* The last outside source to let go checks for a deadlock that an M
+     * skipped while it held on. */
+    pthread_mutex_lock(&sched.lock);
+    if (atomic_fetch_add(&nexternal, delta) + delta == 0 && delta < 0)
+        check_deadlock_locked();
+    pthread_mutex_unlock(&sched.lock);
 }
 
 int sched_gomaxprocs(int n)
@@ -1123,6 +1133,16 @@ static void theap_remove(int i)
 
 void timer_start(Timer *t)
 {
+#ifdef CSP_FUZZ
+    /* Fuzzed programs run in milliseconds: no timer waits longer than
+     * CSP_FUZZ_TIMER_NS, so a sleep or ticker cannot outlast the budget. */
+    enum { CSP_FUZZ_TIMER_NS = 2000000 };
+    int64_t now = sched_nanotime();
+    if (t->when > now + CSP_FUZZ_TIMER_NS)
+        t->when = now + CSP_FUZZ_TIMER_NS;
+    if (t->period > CSP_FUZZ_TIMER_NS)
+        t->period = CSP_FUZZ_TIMER_NS;
+#endif
     pthread_mutex_lock(&timer_lock);
     if (theap_n == theap_cap) {
         theap_cap = theap_cap ? theap_cap * 2 : 64;
@@ -1209,7 +1229,13 @@ static int64_t run_timers(void)
         }
         pthread_mutex_unlock(&timer_lock);
         t->fn(t->arg, now);
-        atomic_fetch_sub(&nwakers, 1);
+        /* (4): the G it woke may already have run and parked again, and
+         * the M that saw it park skipped the check because of us: the
+         * last waker out checks for it. */
+        pthread_mutex_lock(&sched.lock);
+        if (atomic_fetch_sub(&nwakers, 1) == 1)
+            check_deadlock_locked();
+        pthread_mutex_unlock(&sched.lock);
     }
 }
 

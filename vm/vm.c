@@ -502,8 +502,19 @@ static int take_interrupt(Thread *t)
     return vm_panic_msg(t, "interrupted");
 }
 
+#ifdef CSP_FUZZ
+int64_t csp_fuzz_budget = INT64_MAX;
+int64_t csp_fuzz_steps;
+#endif
+
 int vm_safepoint(Thread *t)
 {
+#ifdef CSP_FUZZ
+    if (__atomic_load_n(&csp_fuzz_steps, __ATOMIC_RELAXED) > csp_fuzz_budget) {
+        fprintf(stderr, "fuzz: instruction budget spent\n");
+        rt_exit(t->rt, 0);
+    }
+#endif
     __atomic_store_n(&t->preempt, 0, __ATOMIC_RELAXED);
     if (take_interrupt(t) < 0)
         return -1;
@@ -1119,7 +1130,8 @@ static COLD bool unpack(Thread *t, size_t dst, Value v, size_t *top)
     if (n > st->cap)
         n = st->cap;
     if (!ensure_stack(t, dst + n + VM_STACK_SLACK))
-        return vm_panicf(t, n >= VM_MAX_STACK / 2 ? E_SPREAD_TOO_LONG : E_STACK_OVERFLOW, (long long)n), false;
+        return vm_panicf(t, n >= VM_MAX_STACK / 2 ? E_SPREAD_TOO_LONG : E_STACK_OVERFLOW, (long long)n),
+               false;
     memcpy(t->stack + dst, st->items, n * sizeof(Value));
     *top = dst + n;
     return true;

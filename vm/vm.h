@@ -131,7 +131,20 @@ typedef struct Thread {
 #define SHARED_LOAD(w) __atomic_load_n(&(w), __ATOMIC_RELAXED)
 #define SHARED_STORE(w, v) __atomic_store_n(&(w), (v), __ATOMIC_RELAXED)
 /* The safepoint check: the monitor thread sets Thread.preempt. */
+#ifndef CSP_FUZZ
 #define PREEMPT_REQUESTED(t) __atomic_load_n(&(t)->preempt, __ATOMIC_RELAXED)
+#else
+/* Fuzz builds (tests/fuzz/fuzz_exec.c) give a program an instruction
+ * budget: every safepoint (backward jump, call) spends one step, a new
+ * goroutine CSP_FUZZ_GO_COST, and a safepoint past the budget ends the
+ * program (vm_safepoint). Both counters are process-wide relaxed atomics. */
+extern int64_t csp_fuzz_budget; /* set once by the harness before running */
+extern int64_t csp_fuzz_steps;  /* spent so far, by every goroutine */
+#define CSP_FUZZ_GO_COST 500
+#define PREEMPT_REQUESTED(t)                                                                                 \
+    (__atomic_add_fetch(&csp_fuzz_steps, 1, __ATOMIC_RELAXED) > csp_fuzz_budget ||                           \
+     __atomic_load_n(&(t)->preempt, __ATOMIC_RELAXED))
+#endif
 
 /* Limits, each for a reason: */
 #define VM_MAX_FRAMES                                                                                        \

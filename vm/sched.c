@@ -146,7 +146,7 @@ static __thread M *tls_m;
  * as one thread). Both hooks are no-ops in ordinary builds. The headers are
  * not installed with gcc's runtimes on Debian, so the few entry points are
  * declared here. */
-#if defined(__SANITIZE_ADDRESS__)
+#if CSP_ASAN
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
 void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old, size_t *size_old);
 #define ASAN_START(save, lo, size) __sanitizer_start_switch_fiber((save), (lo), (size))
@@ -155,7 +155,7 @@ void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_
 #define ASAN_START(save, lo, size) ((void)(save), (void)(lo), (void)(size))
 #define ASAN_FINISH(fake) ((void)(fake))
 #endif
-#if defined(__SANITIZE_THREAD__)
+#if CSP_TSAN
 void *__tsan_get_current_fiber(void);
 void *__tsan_create_fiber(unsigned flags);
 void __tsan_switch_to_fiber(void *fiber, unsigned flags);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "object.h"
+#include "sanitize.h"
 
 typedef enum {
 #define ERR(name, msg) E_##name,
@@ -158,7 +159,7 @@ extern int64_t csp_fuzz_steps;  /* spent so far, by every goroutine */
     1000                   /* extra frames allowed while panicking, so                                       \
                               defers still run after a stack overflow */
 #define VM_PANIC_C_DEPTH 8 /* the same for nested vm_calls */
-#if defined(__SANITIZE_ADDRESS__)
+#if CSP_ASAN
 #define VM_C_STACK_MARGIN (96 * 1024) /* ASan's redzones make frames several times larger */
 #else
 #define VM_C_STACK_MARGIN                                                                                    \

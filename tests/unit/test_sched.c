@@ -65,7 +65,7 @@ static int add_and_signal(Thread *t, Value *a, int n, Value *r)
  * global queue, idle procs steal) and each is counted exactly once. */
 static void body_sched_many_goroutines(void)
 {
-#if defined(__SANITIZE_THREAD__)
+#if CSP_TSAN
     enum { N = 4000 }; /* TSan counts each goroutine's fiber against its 8128-thread limit */
 #else
     enum { N = 20000 };

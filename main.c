@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "lang/compile.h"
-#include "lang/parse.h"
 #include "repl.h"
 #include "stdlib/stdlib.h"
 #include "vm/sched.h"
@@ -75,34 +74,9 @@ static char *read_file(const char *path, size_t *len)
     return s;
 }
 
-/* Parse and compile; NULL after reporting errors. */
-static ObjProto *compile_source(Runtime *rt, const char *name, const char *src, size_t len)
-{
-    Diag d;
-    diag_init(&d, name, src, len, stderr);
-    Node *file = parse_program(src, len, &d);
-    if (!file || d.nerrors)
-        return NULL;
-    ObjProto *p = cg_compile(rt, file, &d, name, false);
-    if (!p || d.nerrors)
-        return NULL;
-    return p;
-}
-
 int main(int argc, char **argv)
 {
-    /* One marker thread: with two, the mark stack overflows while many
-     * goroutine stacks are pushed as roots (RUNTIME-NOTES.md). */
-    GC_set_markers_count(1);
-    GC_INIT();
-    GC_allow_register_threads();
-    /* A pre-sized heap: the default tiny heap collects every few thousand
-     * allocations and triples allocation cost (RUNTIME-NOTES.md). */
-    GC_expand_hp(160 << 20);
-    /* The collector's own warnings ("Repeated allocation of very large
-     * block") mean nothing to a script's user; real exhaustion still ends
-     * in csp's "fatal error: out of memory". */
-    GC_set_warn_proc(GC_ignore_warn_proc);
+    rt_gc_init(160 << 20);
 
     const char *script = NULL, *code = NULL;
     bool disasm = false, from_stdin = false;
@@ -190,7 +164,7 @@ int main(int argc, char **argv)
 
     Runtime *rt = rt_new();
     stdlib_init(rt, script_argc, script_argv);
-    ObjProto *main_proto = compile_source(rt, name, src, len);
+    ObjProto *main_proto = compile_source(rt, name, src, len, stderr, false);
     if (!main_proto)
         return 1;
     if (disasm) {

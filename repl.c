@@ -605,13 +605,8 @@ static void print_panic(Thread *t)
  * longer the prompt's (another took over while the line ran). */
 static bool run_statement(Thread *t, int64_t gen, const Buf *src)
 {
-    Diag d;
-    diag_init(&d, REPL_FILE, src->data, src->len, stderr);
-    Node *file = parse_program(src->data, src->len, &d);
-    if (!file || d.nerrors)
-        return true;
-    ObjProto *p = cg_compile(rt, file, &d, REPL_FILE, true);
-    if (!p || d.nerrors)
+    ObjProto *p = compile_source(rt, REPL_FILE, src->data, src->len, stderr, true);
+    if (!p)
         return true;
     if (p->nupvals != 0)
         csp_fatal("repl: a top-level chunk with upvalues");

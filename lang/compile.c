@@ -47,6 +47,7 @@
 #include "../vm/buf.h"
 #include "../vm/opcodes.h"
 #include "grammar.h"
+#include "parse.h"
 
 /* Limits, each for a reason:
  *   MAX_NEST: tree depth the compiler recurses through. Past it, an error
@@ -3657,4 +3658,16 @@ ObjProto *cg_compile(Runtime *rt, Node *file, Diag *d, const char *filename, boo
     c->maxnest = 2 * MAX_NEST;
     ObjProto *p = gen_main(c, file);
     return d->nerrors > nerr ? NULL : p;
+}
+
+ObjProto *compile_source(Runtime *rt, const char *name, const char *src, size_t len, FILE *diag_out,
+                         bool repl)
+{
+    Diag d;
+    diag_init(&d, name, src, len, diag_out);
+    Node *file = parse_program(src, len, &d);
+    if (!file || d.nerrors)
+        return NULL;
+    ObjProto *p = cg_compile(rt, file, &d, name, repl);
+    return p && !d.nerrors ? p : NULL;
 }

@@ -29,6 +29,12 @@
  * so their value is returned (the REPL prints it). */
 ObjProto *cg_compile(Runtime *rt, Node *file, Diag *d, const char *filename, bool repl);
 
+/* Source text to a main chunk: parse, then compile, with diagnostics
+ * written to diag_out. Returns NULL after reporting errors. The one path
+ * from text to bytecode for the command line, the REPL and the fuzzers. */
+ObjProto *compile_source(Runtime *rt, const char *name, const char *src, size_t len, FILE *diag_out,
+                         bool repl);
+
 /* Print the bytecode of p and its nested protos (csp --disasm). */
 void disasm_proto(FILE *out, ObjProto *p);
 

@@ -63,79 +63,99 @@
 
 /* ---- types -------------------------------------------------------------- */
 
-/* Kinds index the tables below; unsigned ones have min 0. */
+/* The integer kinds, listed once: kind, C type and Slot field, libffi
+ * type, the csp int range it accepts (csp ints are int64, so uint64 takes
+ * the non-negative ones), and the ffi_arg member libffi widens a result of
+ * that kind into (s signed, u unsigned). */
+#define FFI_INT_KINDS(X)                                                                                     \
+    X(I8, int8_t, i8, sint8, INT8_MIN, INT8_MAX, s)                                                          \
+    X(I16, int16_t, i16, sint16, INT16_MIN, INT16_MAX, s)                                                    \
+    X(I32, int32_t, i32, sint32, INT32_MIN, INT32_MAX, s)                                                    \
+    X(I64, int64_t, i64, sint64, INT64_MIN, INT64_MAX, s)                                                    \
+    X(U8, uint8_t, u8, uint8, 0, UINT8_MAX, u)                                                               \
+    X(U16, uint16_t, u16, uint16, 0, UINT16_MAX, u)                                                          \
+    X(U32, uint32_t, u32, uint32, 0, UINT32_MAX, u)                                                          \
+    X(U64, uint64_t, u64, uint64, 0, INT64_MAX, u)
+
+/* Kinds index the tables below; the integer ones come last. */
+/* clang-format off: it misreads the X-macro expansions as calls. */
 typedef enum {
     K_VOID,
-    K_I8,
-    K_I16,
-    K_I32,
-    K_I64,
-    K_U8,
-    K_U16,
-    K_U32,
-    K_U64,
     K_FLOAT,
     K_DOUBLE,
     K_POINTER,
     K_STRING,
+#define X(k, ct, field, ft, lo, hi, ret) K_##k,
+    FFI_INT_KINDS(X)
+#undef X
 } Kind;
+#define K__COUNT (K_U64 + 1) /* U64 is the last integer kind */
+/* clang-format on */
 
 _Static_assert(sizeof(int) == 4, "C int is 32 bits");
 _Static_assert(sizeof(long) == 4 || sizeof(long) == 8, "C long is 32 or 64 bits");
 _Static_assert(sizeof(size_t) == 4 || sizeof(size_t) == 8, "size_t is 32 or 64 bits");
 
-/* The script's type names, as LANGUAGE.md lists them. */
+/* The script's type names, as LANGUAGE.md lists them: TYPE(name, kind). */
+#define FFI_TYPE_NAMES(TYPE)                                                                                 \
+    TYPE(void, K_VOID)                                                                                       \
+    TYPE(int8, K_I8)                                                                                         \
+    TYPE(int16, K_I16)                                                                                       \
+    TYPE(int32, K_I32)                                                                                       \
+    TYPE(int64, K_I64)                                                                                       \
+    TYPE(uint8, K_U8)                                                                                        \
+    TYPE(uint16, K_U16)                                                                                      \
+    TYPE(uint32, K_U32)                                                                                      \
+    TYPE(uint64, K_U64)                                                                                      \
+    TYPE(int, K_I32)                                                                                         \
+    TYPE(uint, K_U32)                                                                                        \
+    TYPE(long, sizeof(long) == 8 ? K_I64 : K_I32)                                                            \
+    TYPE(size_t, sizeof(size_t) == 8 ? K_U64 : K_U32)                                                        \
+    TYPE(float, K_FLOAT)                                                                                     \
+    TYPE(double, K_DOUBLE)                                                                                   \
+    TYPE(pointer, K_POINTER)                                                                                 \
+    TYPE(string, K_STRING)
+
 static const struct {
     const char *name;
     Kind kind;
 } type_names[] = {
-    {"void", K_VOID},
-    {"int8", K_I8},
-    {"int16", K_I16},
-    {"int32", K_I32},
-    {"int64", K_I64},
-    {"uint8", K_U8},
-    {"uint16", K_U16},
-    {"uint32", K_U32},
-    {"uint64", K_U64},
-    {"int", K_I32},
-    {"uint", K_U32},
-    {"long", sizeof(long) == 8 ? K_I64 : K_I32},
-    {"size_t", sizeof(size_t) == 8 ? K_U64 : K_U32},
-    {"float", K_FLOAT},
-    {"double", K_DOUBLE},
-    {"pointer", K_POINTER},
-    {"string", K_STRING},
+#define TYPE(name, kind) {#name, kind},
+    FFI_TYPE_NAMES(TYPE)
+#undef TYPE
 };
 #define NTYPES ((int)(sizeof type_names / sizeof type_names[0]))
-#define TYPE_LIST                                                                                            \
-    "void int8 int16 int32 int64 uint8 uint16 uint32 uint64 int uint long size_t float double pointer "      \
-    "string"
+/* "void int8 ... string", for the bad-type message. */
+#define TYPE(name, kind) " " #name
+static const char type_list[] = FFI_TYPE_NAMES(TYPE);
+#undef TYPE
 
-static ffi_type *const kind_ffi[K_STRING + 1] = {
-    [K_VOID] = &ffi_type_void,      [K_I8] = &ffi_type_sint8,      [K_I16] = &ffi_type_sint16,
-    [K_I32] = &ffi_type_sint32,     [K_I64] = &ffi_type_sint64,    [K_U8] = &ffi_type_uint8,
-    [K_U16] = &ffi_type_uint16,     [K_U32] = &ffi_type_uint32,    [K_U64] = &ffi_type_uint64,
-    [K_FLOAT] = &ffi_type_float,    [K_DOUBLE] = &ffi_type_double, [K_POINTER] = &ffi_type_pointer,
-    [K_STRING] = &ffi_type_pointer,
+/* clang-format off: it misreads the X-macro expansion as a call. */
+static ffi_type *const kind_ffi[K__COUNT] = {[K_VOID] = &ffi_type_void,
+                                             [K_FLOAT] = &ffi_type_float,
+                                             [K_DOUBLE] = &ffi_type_double,
+                                             [K_POINTER] = &ffi_type_pointer,
+                                             [K_STRING] = &ffi_type_pointer,
+#define X(k, ct, field, ft, lo, hi, ret) [K_##k] = &ffi_type_##ft,
+                                             FFI_INT_KINDS(X)
+#undef X
 };
+/* clang-format on */
 
-/* The int range each integer kind accepts (csp ints are int64, so uint64
- * takes the non-negative ones). */
-static const int64_t kind_min[K_STRING + 1] = {
-    [K_I8] = INT8_MIN,
-    [K_I16] = INT16_MIN,
-    [K_I32] = INT32_MIN,
-    [K_I64] = INT64_MIN,
+static const int64_t kind_min[K__COUNT] = {
+#define X(k, ct, field, ft, lo, hi, ret) [K_##k] = lo,
+    FFI_INT_KINDS(X)
+#undef X
 };
-static const int64_t kind_max[K_STRING + 1] = {
-    [K_I8] = INT8_MAX,  [K_I16] = INT16_MAX,  [K_I32] = INT32_MAX,  [K_I64] = INT64_MAX,
-    [K_U8] = UINT8_MAX, [K_U16] = UINT16_MAX, [K_U32] = UINT32_MAX, [K_U64] = INT64_MAX,
+static const int64_t kind_max[K__COUNT] = {
+#define X(k, ct, field, ft, lo, hi, ret) [K_##k] = hi,
+    FFI_INT_KINDS(X)
+#undef X
 };
 
 static bool kind_is_int(Kind k)
 {
-    return k >= K_I8 && k <= K_U64;
+    return k >= K_I8;
 }
 
 /* ---- objects ------------------------------------------------------------ */
@@ -328,29 +348,13 @@ static bool to_c(Thread *t, const FfiFunc *f, int i, Value v, Slot *out, size_t 
             return false;
         }
         switch (k) {
-        case K_I8:
-            out->i8 = (int8_t)x;
-            break;
-        case K_I16:
-            out->i16 = (int16_t)x;
-            break;
-        case K_I32:
-            out->i32 = (int32_t)x;
-            break;
-        case K_I64:
-            out->i64 = x;
-            break;
-        case K_U8:
-            out->u8 = (uint8_t)x;
-            break;
-        case K_U16:
-            out->u16 = (uint16_t)x;
-            break;
-        case K_U32:
-            out->u32 = (uint32_t)x;
-            break;
+#define X(kk, ct, field, ft, lo, hi, ret)                                                                    \
+    case K_##kk:                                                                                             \
+        out->field = (ct)x;                                                                                  \
+        break;
+            FFI_INT_KINDS(X)
+#undef X
         default:
-            out->u64 = (uint64_t)x;
             break;
         }
         return true;
@@ -474,10 +478,8 @@ static int func_call(Thread *t, Value *args, int nargs, Value *rets)
         float f;
         double d;
         void *p;
-        int64_t i64;
-        uint64_t u64;
     } r;
-    r.u64 = 0;
+    memset(&r, 0, sizeof r);
     FfiCall call = {f, &r, avalues};
     if (atomic_load_explicit(&f->slow, memory_order_relaxed) >= FFI_SLOW_TIMES) {
         sched_blocking_call(do_ffi_call, &call);
@@ -502,30 +504,12 @@ static int func_call(Thread *t, Value *args, int nargs, Value *rets)
     case K_VOID:
         n = 0;
         break;
-    case K_I8:
-        rets[0] = v_int_small((int8_t)r.s);
+#define X(k, ct, field, ft, lo, hi, ret)                                                                     \
+    case K_##k: /* uint64 wraps past MaxInt, as csp ints do */                                               \
+        rets[0] = v_make_int((int64_t)(ct)r.ret);                                                            \
         break;
-    case K_I16:
-        rets[0] = v_int_small((int16_t)r.s);
-        break;
-    case K_I32:
-        rets[0] = v_int_small((int32_t)r.s);
-        break;
-    case K_I64:
-        rets[0] = v_make_int(r.i64);
-        break;
-    case K_U8:
-        rets[0] = v_int_small((uint8_t)r.u);
-        break;
-    case K_U16:
-        rets[0] = v_int_small((uint16_t)r.u);
-        break;
-    case K_U32:
-        rets[0] = v_int_small((uint32_t)r.u);
-        break;
-    case K_U64: /* wraps past MaxInt, as csp ints do */
-        rets[0] = v_make_int((int64_t)r.u64);
-        break;
+        FFI_INT_KINDS(X)
+#undef X
     case K_FLOAT:
         rets[0] = v_make_float(r.f);
         break;
@@ -572,7 +556,7 @@ static bool parse_type(Thread *t, const char *fname, Value v, int which, FfiType
             return true;
         }
     }
-    vm_panicf(t, E_FFI_BAD_TYPE, fname, s->data, TYPE_LIST);
+    vm_panicf(t, E_FFI_BAD_TYPE, fname, s->data, type_list + 1);
     return false;
 }
 

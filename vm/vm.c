@@ -348,6 +348,24 @@ static ListStore *store_new(size_t cap)
     return s;
 }
 
+void rt_gc_init(size_t heap_bytes)
+{
+    /* One marker thread: with two, the mark stack overflows while many
+     * goroutine stacks are pushed as roots (RUNTIME-NOTES.md). */
+    GC_set_markers_count(1);
+    GC_INIT();
+    /* The scheduler registers each M it starts. */
+    GC_allow_register_threads();
+    /* A pre-sized heap: the default tiny heap collects every few thousand
+     * allocations and triples allocation cost (RUNTIME-NOTES.md). */
+    if (heap_bytes)
+        GC_expand_hp(heap_bytes);
+    /* The collector's own warnings ("Repeated allocation of very large
+     * block") mean nothing to a script's user; real exhaustion still ends
+     * in csp's "fatal error: out of memory". */
+    GC_set_warn_proc(GC_ignore_warn_proc);
+}
+
 Runtime *rt_new(void)
 {
     /* Uncollectable: every Thread points here, but so may threads the

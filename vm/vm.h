@@ -168,6 +168,9 @@ extern int64_t csp_fuzz_steps;  /* spent so far, by every goroutine */
 #endif
 #define VM_TRACE_FRAMES 100 /* frames kept in a traceback, as Go prints */
 
+/* Start the collector as the runtime needs it; call first, once per
+ * process. heap_bytes > 0 pre-sizes the heap. */
+void rt_gc_init(size_t heap_bytes);
 Runtime *rt_new(void);
 /* Register a predeclared name (builtin or module). Start-up only. */
 void rt_define(Runtime *rt, const char *name, Value v);

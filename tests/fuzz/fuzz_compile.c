@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "lang/compile.h"
-#include "lang/parse.h"
 #include "stdlib/stdlib.h"
 
 static FILE *sink;
@@ -27,8 +26,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     static char *args[] = {"fuzz.csp", NULL};
-    GC_set_markers_count(1);
-    GC_INIT();
+    rt_gc_init(0);
     sink = fopen("/dev/null", "w");
     rt = rt_new();
     stdlib_init(rt, 1, args);
@@ -40,13 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *src = GC_MALLOC_ATOMIC(size + 1);
     memcpy(src, data, size);
     src[size] = 0;
-    Diag d;
-    diag_init(&d, "fuzz.csp", src, size, sink);
-    Node *file = parse_program(src, size, &d);
-    if (file && !d.nerrors) {
-        ObjProto *p = cg_compile(rt, file, &d, "fuzz.csp", false);
-        if (p && !d.nerrors)
-            disasm_proto(sink, p);
-    }
+    ObjProto *p = compile_source(rt, "fuzz.csp", src, size, sink, false);
+    if (p)
+        disasm_proto(sink, p);
     return 0;
 }

@@ -49,7 +49,6 @@
 #include <unistd.h>
 
 #include "lang/compile.h"
-#include "lang/parse.h"
 #include "stdlib/stdlib.h"
 #include "vm/sched.h"
 #include "vm/vm.h"
@@ -141,11 +140,8 @@ static _Noreturn void run_child(const uint8_t *data, size_t size)
     dup2(errfd, 2);
     csp_fuzz_budget = budget;
 
-    GC_set_markers_count(1);
-    GC_INIT();
-    GC_allow_register_threads();
+    rt_gc_init(0);
     GC_set_max_heap_size((size_t)heap_mb << 20);
-    GC_set_warn_proc(GC_ignore_warn_proc);
 
     char *src = GC_MALLOC_ATOMIC(size + 1);
     memcpy(src, data, size);
@@ -155,13 +151,8 @@ static _Noreturn void run_child(const uint8_t *data, size_t size)
     stdlib_init(rt, 1, args);
     sandbox(rt);
 
-    Diag d;
-    diag_init(&d, "fuzz.csp", src, size, stderr);
-    Node *file = parse_program(src, size, &d);
-    if (!file || d.nerrors)
-        _exit(1);
-    ObjProto *p = cg_compile(rt, file, &d, "fuzz.csp", false);
-    if (!p || d.nerrors)
+    ObjProto *p = compile_source(rt, "fuzz.csp", src, size, stderr, false);
+    if (!p)
         _exit(1);
     sched_init(rt, 0);
     _exit(sched_run_main(thread_new(rt), p));

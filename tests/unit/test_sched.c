@@ -397,9 +397,7 @@ static void *cmocka_thread(void *arg)
 
 int main(void)
 {
-    GC_set_markers_count(1);
-    GC_INIT();
-    GC_allow_register_threads();
+    rt_gc_init(0);
     rt = rt_new();
     sched_init(rt, 2);
     sched_external(+1); /* the cmocka thread starts every body */

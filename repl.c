@@ -321,19 +321,26 @@ typedef struct {
 static Names fixed_names, global_names;
 static uint32_t globals_seen = UINT32_MAX;
 
-static void names_add(Names *ns, const char *s)
+/* Append s (not copied); false when out of memory. */
+static bool names_push(Names *ns, char *s)
 {
     if (ns->n == ns->cap) {
-        size_t cap = ns->cap ? ns->cap * 2 : 256;
+        size_t cap = ns->cap ? ns->cap * 2 : 64;
         char **v = realloc(ns->v, cap * sizeof *v);
         if (!v)
-            return;
+            return false;
         ns->v = v;
         ns->cap = cap;
     }
+    ns->v[ns->n++] = s;
+    return true;
+}
+
+static void names_add(Names *ns, const char *s)
+{
     char *d = strdup(s);
-    if (d)
-        ns->v[ns->n++] = d;
+    if (d && !names_push(ns, d))
+        free(d);
 }
 
 static void names_clear(Names *ns)
@@ -400,15 +407,8 @@ static void collect(const Names *ns, const char *word, size_t wlen, bool dotted,
         const char *s = ns->v[i];
         if (strncmp(s, word, wlen) != 0 || (strchr(s, '.') != NULL) != dotted)
             continue;
-        if (out->n == out->cap) {
-            size_t cap = out->cap ? out->cap * 2 : 64;
-            char **v = realloc(out->v, cap * sizeof *v);
-            if (!v)
-                return;
-            out->v = v;
-            out->cap = cap;
-        }
-        out->v[out->n++] = (char *)s; /* borrowed */
+        if (!names_push(out, (char *)s)) /* borrowed */
+            return;
     }
 }
 

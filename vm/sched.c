@@ -457,6 +457,19 @@ static M *midleget_locked(void)
 
 static void *mstart(void *arg);
 
+/* A detached OS thread running fn(arg) (Ms and the monitor live as long
+ * as the process). */
+static bool start_thread(void *(*fn)(void *), void *arg)
+{
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    bool ok = pthread_create(&th, &attr, fn, arg) == 0;
+    pthread_attr_destroy(&attr);
+    return ok;
+}
+
 /* sched.lock held, which this releases: a new OS thread running p. */
 static void newm_locked(P *p, bool spinning)
 {
@@ -468,13 +481,8 @@ static void newm_locked(P *p, bool spinning)
     m->p = p;
     m->spinning = spinning;
     pthread_mutex_unlock(&sched.lock);
-    pthread_t th;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &attr, mstart, m) != 0)
+    if (!start_thread(mstart, m))
         csp_fatal("runtime: failed to create new OS thread (have %d already)", sched.nm);
-    pthread_attr_destroy(&attr);
 }
 
 /* Start an M (idle or new) on an idle P, spinning. */
@@ -1421,13 +1429,8 @@ void sched_init(Runtime *rt, int nprocs)
     atomic_store(&sched.gomaxprocs, nprocs);
     pthread_mutex_unlock(&sched.lock);
 
-    pthread_t th;
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &attr, sysmon, NULL) != 0)
+    if (!start_thread(sysmon, NULL))
         csp_fatal("runtime: cannot start the monitor thread");
-    pthread_attr_destroy(&attr);
 }
 
 static ObjProto *main_proto;

@@ -192,8 +192,9 @@ void sched_deadlock_report(FILE *out);
  * (and of the caller): Go's goroutine dump, for the REPL's :goroutines. */
 void sched_dump(FILE *out);
 /* The REPL: when every goroutine is asleep, print the report and call fn
- * (on the scheduler thread that found it, holding no lock) instead of
- * exiting; fn must start a goroutine (sched_go) to carry on with. */
+ * instead of exiting, on the thread that found it (an M going idle, or the
+ * monitor after the timer wake-up it was waiting for), holding no lock; fn
+ * must start a goroutine (sched_go) to carry on with. */
 void sched_set_deadlock_handler(void (*fn)(void));
 /* The REPL: an unrecovered panic in a goroutine prints its traceback and
  * ends only that goroutine, instead of the process. */

@@ -90,6 +90,12 @@ class Session:
         m = self.expect(r"(.*?)\n(?:>>>|\.\.\.) ", what="the prompt after %r" % text)
         return m.group(1)
 
+    def line_shows(self, text, pattern, what):
+        """Type a line; one line of its output must match pattern (a regular
+        expression for the whole line)."""
+        out = self.line(text)
+        check(re.search("^" + pattern + "$", out, re.M), "%s: %r" % (what, out))
+
     def wait_exit(self, timeout=EXPECT_TIMEOUT):
         end = time.monotonic() + timeout
         while time.monotonic() < end:
@@ -122,8 +128,7 @@ def run_session(csp, home):
         # Definitions persist; statements print nothing, expressions their value.
         out = s.line("x := 6")
         check(out.strip() == "x := 6", "a statement printed something: %r" % out)
-        out = s.line("x * 7")
-        check(re.search(r"^42$", out, re.M), "x * 7 did not print 42: %r" % out)
+        s.line_shows("x * 7", r"42", "x * 7 did not print 42")
         print("ok: definitions persist, x * 7 prints 42")
 
         # A statement over several lines ("... " while a block is open).
@@ -133,18 +138,15 @@ def run_session(csp, home):
         s.expect(r"\n\.\.\. ", what="the continuation prompt")
         s.send("}\r")
         s.expect(r"\n>>> ", what="the prompt after the block")
-        out = s.line("add(x, 1)")
-        check(re.search(r"^7$", out, re.M), "add(x, 1): %r" % out)
+        s.line_shows("add(x, 1)", r"7", "add(x, 1)")
         s.line('func three() { return "a", 2, [3] }')
-        out = s.line("three()")
-        check(re.search(r"^a 2 \[3\]$", out, re.M), "several values: %r" % out)
+        s.line_shows("three()", r"a 2 \[3\]", "several values")
         print("ok: multi-line statements, several values")
 
         # A goroutine started at the prompt sends; a later line receives.
         s.line("ch := chan()")
         s.line("go func() { ch <- x * 100 }()")
-        out = s.line("<-ch")
-        check(re.search(r"^600$", out, re.M), "<-ch: %r" % out)
+        s.line_shows("<-ch", r"600", "<-ch")
         print("ok: a goroutine's send is received by a later line")
 
         # Ctrl-C stops a running loop; the session goes on.
@@ -153,8 +155,7 @@ def run_session(csp, home):
         s.send("\x03")
         s.expect(r"panic: interrupted", what="the interrupted panic")
         s.expect(r"\n>>> ", what="the prompt after Ctrl-C")
-        out = s.line("x + 1")
-        check(re.search(r"^7$", out, re.M), "after Ctrl-C: %r" % out)
+        s.line_shows("x + 1", r"7", "after Ctrl-C")
         print("ok: Ctrl-C interrupts for {}")
 
         # A deadlock at the prompt prints the report; the session goes on.
@@ -162,8 +163,7 @@ def run_session(csp, home):
         s.expect(r"all goroutines are asleep - deadlock!", what="the deadlock report")
         s.expect(r"goroutine \d+ \[chan receive\]", what="the blocked goroutine in the report")
         s.expect(r"\n>>> ", what="the prompt after the deadlock")
-        out = s.line("x + 2")
-        check(re.search(r"^8$", out, re.M), "after the deadlock: %r" % out)
+        s.line_shows("x + 2", r"8", "after the deadlock")
         print("ok: a deadlock prints the report and the session goes on")
 
         # A panic prints with its traceback; the session goes on.
@@ -171,8 +171,7 @@ def run_session(csp, home):
         s.expect(r"panic: runtime error: index out of range \[5\] with length 2", what="the panic")
         s.expect(r"goroutine \d+ \[running\]", what="the traceback")
         s.expect(r"\n>>> ", what="the prompt after the panic")
-        out = s.line("x + 3")
-        check(re.search(r"^9$", out, re.M), "after the panic: %r" % out)
+        s.line_shows("x + 3", r"9", "after the panic")
         print("ok: a panic prints and the session goes on")
 
         # A panic in a goroutine started at the prompt ends that goroutine
@@ -182,8 +181,7 @@ def run_session(csp, home):
         s.expect(r"goroutine \d+ \[running\]", what="the goroutine's traceback")
         s.expect(r"<stdin>:1", what="the end of the goroutine's traceback")
         s.expect(r">>> ", what="the prompt redrawn after the goroutine's output")
-        out = s.line("x + 4")
-        check(re.search(r"^10$", out, re.M), "after a goroutine's panic: %r" % out)
+        s.line_shows("x + 4", r"10", "after a goroutine's panic")
         print("ok: a goroutine's panic prints and the session goes on")
 
         # A compile error prints as file:line:col and the session goes on.
@@ -199,8 +197,7 @@ def run_session(csp, home):
         s.send("\x03")
         s.expect(r"interrupted: goroutine \d+ stays blocked \[chan receive\]", what="the hand-over note")
         s.expect(r"\n>>> ", what="the prompt after Ctrl-C on a parked line")
-        out = s.line("x + 4")
-        check(re.search(r"^10$", out, re.M), "after Ctrl-C on a parked line: %r" % out)
+        s.line_shows("x + 4", r"10", "after Ctrl-C on a parked line")
         print("ok: Ctrl-C on a blocked line gives the prompt back")
 
         # Output from a goroutine while a line is being typed: the prompt and
@@ -218,20 +215,17 @@ def run_session(csp, home):
         s.expect(r"garbage", what="the echo")
         s.send("\x03")
         s.expect(r"\^C\n>>> ", what="the prompt after Ctrl-C at the prompt")
-        out = s.line("x")
-        check(re.search(r"^6$", out, re.M), "after Ctrl-C at the prompt: %r" % out)
+        s.line_shows("x", r"6", "after Ctrl-C at the prompt")
         print("ok: Ctrl-C at the prompt clears the line")
 
         # Tab completes module members and globals.
         s.send("strings.ToUp\t")
         s.expect(r"strings\.ToUpper", what="the completed member")
-        out = s.line('("go")')
-        check(re.search(r"^GO$", out, re.M), "completed call: %r" % out)
+        s.line_shows('("go")', r"GO", "completed call")
         s.line("longglobalname := 99")
         s.send("longglob\t")
         s.expect(r"longglobalname", what="the completed global")
-        out = s.line("")
-        check(re.search(r"^99$", out, re.M), "completed global: %r" % out)
+        s.line_shows("", r"99", "completed global")
         print("ok: tab completion")
 
         # Meta-commands.

@@ -20,43 +20,32 @@
 #include <string.h>
 
 #include "stdlib/stdlib.h"
+#include "values.h"
 
 /* ---- the C side: one function per type ---------------------------------- */
 
 #define EXPORT __attribute__((used, visibility("default")))
 
-EXPORT int8_t ffit_i8(int8_t x)
-{
-    return (int8_t)(x + 1);
-}
-EXPORT int16_t ffit_i16(int16_t x)
-{
-    return (int16_t)(x + 1);
-}
-EXPORT int32_t ffit_i32(int32_t x)
-{
-    return x + 1;
-}
-EXPORT int64_t ffit_i64(int64_t x)
-{
-    return (int64_t)((uint64_t)x + 1);
-}
-EXPORT uint8_t ffit_u8(uint8_t x)
-{
-    return (uint8_t)(x + 1);
-}
-EXPORT uint16_t ffit_u16(uint16_t x)
-{
-    return (uint16_t)(x + 1);
-}
-EXPORT uint32_t ffit_u32(uint32_t x)
-{
-    return x + 1;
-}
-EXPORT uint64_t ffit_u64(uint64_t x)
-{
-    return x + 1;
-}
+/* Per integer type: ffit_<k> returns x + 1 (wrapping), ffit_id_<k> returns
+ * x, so the exact bits of each argument come back. */
+#define INT_FNS(k, type)                                                                                     \
+    EXPORT type ffit_##k(type x)                                                                             \
+    {                                                                                                        \
+        return (type)((uint64_t)x + 1);                                                                      \
+    }                                                                                                        \
+    EXPORT type ffit_id_##k(type x)                                                                          \
+    {                                                                                                        \
+        return x;                                                                                            \
+    }
+INT_FNS(i8, int8_t)
+INT_FNS(i16, int16_t)
+INT_FNS(i32, int32_t)
+INT_FNS(i64, int64_t)
+INT_FNS(u8, uint8_t)
+INT_FNS(u16, uint16_t)
+INT_FNS(u32, uint32_t)
+INT_FNS(u64, uint64_t)
+
 EXPORT int ffit_int(int x)
 {
     return -x;
@@ -80,39 +69,6 @@ EXPORT float ffit_float(float x)
 EXPORT double ffit_double(double x)
 {
     return x * 0.5;
-}
-/* The identity, so the exact bits of each argument come back. */
-EXPORT int8_t ffit_id_i8(int8_t x)
-{
-    return x;
-}
-EXPORT int16_t ffit_id_i16(int16_t x)
-{
-    return x;
-}
-EXPORT int32_t ffit_id_i32(int32_t x)
-{
-    return x;
-}
-EXPORT int64_t ffit_id_i64(int64_t x)
-{
-    return x;
-}
-EXPORT uint8_t ffit_id_u8(uint8_t x)
-{
-    return x;
-}
-EXPORT uint16_t ffit_id_u16(uint16_t x)
-{
-    return x;
-}
-EXPORT uint32_t ffit_id_u32(uint32_t x)
-{
-    return x;
-}
-EXPORT uint64_t ffit_id_u64(uint64_t x)
-{
-    return x;
 }
 
 static int void_calls;
@@ -170,35 +126,6 @@ EXPORT double ffit_mix(int8_t a, uint16_t b, int32_t c, int64_t d, float e, doub
 static Runtime *rt;
 static Thread *th;
 static Value libc; /* ffi.Open("") */
-
-static Value S(const char *s)
-{
-    return v_from_ptr(str_cstr(s));
-}
-static Value I(int64_t i)
-{
-    return v_make_int(i);
-}
-static Value F(double d)
-{
-    return v_make_float(d);
-}
-
-static const char *V(Value v)
-{
-    Buf b;
-    buf_init(&b);
-    fmt_value(&b, v);
-    return b.data;
-}
-
-static Value module_fn(const char *mod, const char *name)
-{
-    Value m, f;
-    assert_true(map_get_cstr(rt->universe, mod, &m));
-    assert_true(map_get_cstr(((ObjModule *)v_ptr(m))->members, name, &f));
-    return f;
-}
 
 static int nrets;
 
@@ -278,7 +205,7 @@ static int setup(void **state)
     char *argv[] = {"test_ffi", NULL};
     stdlib_init(rt, 1, argv);
     th = thread_new(rt);
-    libc = callv(module_fn("ffi", "Open"), 1, (Value[]){S("")});
+    libc = callv(universe_member(rt, "ffi", "Open"), 1, (Value[]){S("")});
     assert_int_equal(nrets, 1);
     assert_string_equal(v_type_name(libc), "ffi.Lib");
     return 0;
@@ -515,11 +442,11 @@ static void test_ffi_declaration_errors(void **state)
     METHOD(libc, "Func", v_from_ptr(str_new("a\0b", 3)), S("int"), types(""));
     expect_panic(
         "runtime error: ffi.Lib.Func: argument 1 must be a symbol name, not a string with a NUL byte");
-    callv(module_fn("ffi", "Open"), 1, (Value[]){S("libffit_missing.so")});
+    callv(universe_member(rt, "ffi", "Open"), 1, (Value[]){S("libffit_missing.so")});
     expect_panic(
         "ffi: cannot open \"libffit_missing.so\": libffit_missing.so: cannot open shared object file: No "
         "such file or directory");
-    callv(module_fn("ffi", "Open"), 1, (Value[]){I(3)});
+    callv(universe_member(rt, "ffi", "Open"), 1, (Value[]){I(3)});
     expect_panic("runtime error: ffi.Open: argument 1 must be string, not int");
 }
 
@@ -543,7 +470,7 @@ static void test_ffi_variadic(void **state)
 /* Close: later calls and lookups panic; the program goes on. */
 static void test_ffi_close(void **state)
 {
-    Value lib = callv(module_fn("ffi", "Open"), 1, (Value[]){S("libm.so.6")});
+    Value lib = callv(universe_member(rt, "ffi", "Open"), 1, (Value[]){S("libm.so.6")});
     expect_ok();
     Value cos_ = METHOD(lib, "Func", S("cos"), S("double"), types("double"));
     expect_ok();

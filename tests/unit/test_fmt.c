@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "stdlib/stdlib.h"
+#include "values.h"
 
 static Runtime *rt;
 static Thread *th;
@@ -34,32 +35,9 @@ static int setup(void **state)
 
 /* ---- value builders ---------------------------------------------------- */
 
-static Value S(const char *s)
-{
-    return v_from_ptr(str_cstr(s));
-}
-static Value I(int64_t i)
-{
-    return v_make_int(i);
-}
-static Value F(double d)
-{
-    return v_make_float(d);
-}
 #define NIL V_NIL
 #define TRUE V_TRUE
 #define FALSE V_FALSE
-
-static Value L(int n, ...)
-{
-    ObjList *l = list_new(0, (size_t)n);
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        list_append(l, va_arg(ap, Value));
-    va_end(ap);
-    return v_from_ptr(l);
-}
 
 /* M(n, k1, v1, k2, v2, ...): a map in that insertion order. */
 static Value M(int n, ...)
@@ -81,28 +59,7 @@ static Value E(const char *msg)
     return v_from_ptr(error_new(str_cstr(msg), false));
 }
 
-/* A member of a module or a builtin, as a script sees it. */
-static Value member(const char *mod, const char *name)
-{
-    Value m, f;
-    if (!mod) {
-        assert_true(map_get_cstr(rt->universe, name, &f));
-        return f;
-    }
-    assert_true(map_get_cstr(rt->universe, mod, &m));
-    assert_true(map_get_cstr(((ObjModule *)v_ptr(m))->members, name, &f));
-    return f;
-}
-
 /* ---- formatting helpers ------------------------------------------------ */
-
-static const char *V(Value v)
-{
-    Buf b;
-    buf_init(&b);
-    fmt_value(&b, v);
-    return b.data;
-}
 
 static const char *FL(double d)
 {
@@ -249,12 +206,12 @@ static void test_fmt_value_errors(void **state)
  * name and braces, and modules by name. */
 static void test_fmt_value_funcs_and_objects(void **state)
 {
-    const char *s = V(member("strings", "Split"));
+    const char *s = V(universe_member(rt, "strings", "Split"));
     assert_true(strncmp(s, "0x", 2) == 0 && strlen(s) > 3);
-    PF("func", "%T", 1, member("strings", "Split"));
-    const char *bad = sprintf_values("%s", 1, (Value[]){member(NULL, "len")});
+    PF("func", "%T", 1, universe_member(rt, "strings", "Split"));
+    const char *bad = sprintf_values("%s", 1, (Value[]){universe_member(rt, NULL, "len")});
     assert_true(strncmp(bad, "%!s(func=0x", 11) == 0);
-    Value sb = member("strings", "Builder");
+    Value sb = universe_member(rt, "strings", "Builder");
     Value rets[NATIVE_MAX_RETS];
     assert_int_equal(((ObjNative *)v_ptr(sb))->fn(th, NULL, 0, rets), 1);
     assert_string_equal(V(rets[0]), "strings.Builder{}");
@@ -266,7 +223,7 @@ static void test_fmt_value_funcs_and_objects(void **state)
     assert_int_equal(ws->fn(th, (Value[]){sb_obj, S("hi")}, 2, rets), 2);
     PF("hi|\"hi\"|   hi|strings.Builder{}", "%v|%q|%5s|%d", 4, sb_obj, sb_obj, sb_obj, sb_obj);
     assert_string_equal(print_values(true, 2, sb_obj, I(1)), "hi 1\n");
-    assert_string_equal(V(member(NULL, "fmt")), "<module fmt>");
+    assert_string_equal(V(universe_member(rt, NULL, "fmt")), "<module fmt>");
 }
 
 /* Test that a list or map containing itself prints [...] where it recurs,
@@ -485,7 +442,7 @@ static void test_fmt_printf_star_and_index(void **state)
  * non-error) is a bad verb. */
 static void test_fmt_errorf(void **state)
 {
-    Value errorf = member("fmt", "Errorf");
+    Value errorf = universe_member(rt, "fmt", "Errorf");
     Value args[] = {S("read %s: %w"), S("x.txt"), E("boom")};
     Value rets[NATIVE_MAX_RETS];
     assert_int_equal(((ObjNative *)v_ptr(errorf))->fn(th, args, 3, rets), 1);
@@ -503,16 +460,16 @@ static void test_fmt_module_sprintf(void **state)
 {
     Value rets[NATIVE_MAX_RETS];
     Value args[] = {S("%s=%d"), S("n"), I(3)};
-    assert_int_equal(((ObjNative *)v_ptr(member("fmt", "Sprintf")))->fn(th, args, 3, rets), 1);
+    assert_int_equal(((ObjNative *)v_ptr(universe_member(rt, "fmt", "Sprintf")))->fn(th, args, 3, rets), 1);
     assert_string_equal(v_str(rets[0])->data, "n=3");
     Value args2[] = {I(1), I(2), S("x")};
-    assert_int_equal(((ObjNative *)v_ptr(member("fmt", "Sprint")))->fn(th, args2, 3, rets), 1);
+    assert_int_equal(((ObjNative *)v_ptr(universe_member(rt, "fmt", "Sprint")))->fn(th, args2, 3, rets), 1);
     assert_string_equal(v_str(rets[0])->data, "1 2x");
-    assert_int_equal(((ObjNative *)v_ptr(member("fmt", "Sprintln")))->fn(th, args2, 3, rets), 1);
+    assert_int_equal(((ObjNative *)v_ptr(universe_member(rt, "fmt", "Sprintln")))->fn(th, args2, 3, rets), 1);
     assert_string_equal(v_str(rets[0])->data, "1 2 x\n");
     /* A non-string format is a panic with a clear message. */
     Value bad[] = {I(1)};
-    assert_int_equal(((ObjNative *)v_ptr(member("fmt", "Sprintf")))->fn(th, bad, 1, rets), -1);
+    assert_int_equal(((ObjNative *)v_ptr(universe_member(rt, "fmt", "Sprintf")))->fn(th, bad, 1, rets), -1);
     assert_string_equal(V(th->panic_val), "runtime error: fmt.Sprintf: argument 1 must be string, not int");
     vm_clear_panic(th);
 }

@@ -13,21 +13,13 @@
 
 #include <cmocka.h>
 
+#include "values.h"
 #include "vm/object.h"
 
 static int setup(void **state)
 {
     GC_INIT();
     return 0;
-}
-
-static Value I(int64_t i)
-{
-    return v_make_int(i);
-}
-static Value S(const char *s)
-{
-    return v_cstr(s);
 }
 
 static int64_t get_int(ObjMap *m, Value k)

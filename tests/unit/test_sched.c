@@ -342,55 +342,32 @@ static void run_body(void (*fn)(void))
         fail_msg("%s", failure);
 }
 
-static void test_sched_many_goroutines(void **state)
-{
-    run_body(body_sched_many_goroutines);
-}
-static void test_chan_unbuffered_pingpong(void **state)
-{
-    run_body(body_chan_unbuffered_pingpong);
-}
-static void test_chan_buffered_fifo_close(void **state)
-{
-    run_body(body_chan_buffered_fifo_close);
-}
-static void test_chan_closed_panics(void **state)
-{
-    run_body(body_chan_closed_panics);
-}
-static void test_select_ready_default_fair(void **state)
-{
-    run_body(body_select_ready_default_fair);
-}
-static void test_select_blocks_then_one_case(void **state)
-{
-    run_body(body_select_blocks_then_one_case);
-}
-static void test_timers(void **state)
-{
-    run_body(body_timers);
-}
-static void test_gomaxprocs_resize(void **state)
-{
-    run_body(body_gomaxprocs_resize);
-}
-static void test_blocking_handoff(void **state)
-{
-    run_body(body_blocking_handoff);
-}
+/* Each body_NAME runs as the goroutine of test_NAME, in this order. */
+#define SCHED_TESTS(X)                                                                                       \
+    X(sched_many_goroutines)                                                                                 \
+    X(chan_unbuffered_pingpong)                                                                              \
+    X(chan_buffered_fifo_close)                                                                              \
+    X(chan_closed_panics)                                                                                    \
+    X(select_ready_default_fair)                                                                             \
+    X(select_blocks_then_one_case)                                                                           \
+    X(timers)                                                                                                \
+    X(gomaxprocs_resize)                                                                                     \
+    X(blocking_handoff)
+
+#define X(name)                                                                                              \
+    static void test_##name(void **state)                                                                    \
+    {                                                                                                        \
+        run_body(body_##name);                                                                               \
+    }
+SCHED_TESTS(X)
+#undef X
 
 static void *cmocka_thread(void *arg)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sched_many_goroutines),
-        cmocka_unit_test(test_chan_unbuffered_pingpong),
-        cmocka_unit_test(test_chan_buffered_fifo_close),
-        cmocka_unit_test(test_chan_closed_panics),
-        cmocka_unit_test(test_select_ready_default_fair),
-        cmocka_unit_test(test_select_blocks_then_one_case),
-        cmocka_unit_test(test_timers),
-        cmocka_unit_test(test_gomaxprocs_resize),
-        cmocka_unit_test(test_blocking_handoff),
+#define X(name) cmocka_unit_test(test_##name),
+        SCHED_TESTS(X)
+#undef X
     };
     rt_exit(rt, cmocka_run_group_tests_name("sched", tests, NULL, NULL));
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "stdlib/stdlib.h"
+#include "values.h"
 
 static Runtime *rt;
 static Thread *th;
@@ -34,44 +35,12 @@ static int setup(void **state)
 
 /* ---- values ------------------------------------------------------------- */
 
-static Value S(const char *s)
-{
-    return v_from_ptr(str_cstr(s));
-}
-static Value I(int64_t i)
-{
-    return v_make_int(i);
-}
-static Value F(double d)
-{
-    return v_make_float(d);
-}
-
-static Value L(int n, ...)
-{
-    ObjList *l = list_new(0, (size_t)n);
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++)
-        list_append(l, va_arg(ap, Value));
-    va_end(ap);
-    return v_from_ptr(l);
-}
-
 /* %q of v: strings quoted, so "" and " " are visible in lists. */
 static const char *Q(Value v)
 {
     Buf b;
     buf_init(&b);
     fmt_format(th, &b, "%q", 2, &v, 1);
-    return b.data;
-}
-
-static const char *V(Value v)
-{
-    Buf b;
-    buf_init(&b);
-    fmt_value(&b, v);
     return b.data;
 }
 
@@ -85,14 +54,7 @@ static int nrets;
  * unless expect_panic() comes next. */
 static Value callv(const char *mod, const char *name, int n, Value *args)
 {
-    Value m, f;
-    if (mod) {
-        assert_true(map_get_cstr(rt->universe, mod, &m));
-        assert_true(map_get_cstr(((ObjModule *)v_ptr(m))->members, name, &f));
-    } else {
-        assert_true(map_get_cstr(rt->universe, name, &f));
-    }
-    ObjNative *nf = v_ptr(f);
+    ObjNative *nf = v_ptr(universe_member(rt, mod, name));
     assert_true(n >= nf->min_args && (nf->max_args < 0 || n <= nf->max_args));
     nrets = nf->fn(th, args, n, rets);
     return nrets > 0 ? rets[0] : V_NIL;

@@ -318,6 +318,8 @@ typedef struct {
     char **v;
     size_t n, cap;
 } Names;
+/* Only the goroutine holding the prompt reads and refreshes these, and one
+ * holds it at a time (the generation in repl_state). */
 static Names fixed_names, global_names;
 static uint32_t globals_seen = UINT32_MAX;
 

@@ -64,11 +64,13 @@ typedef struct {
     uint8_t counters[]; /* the child's edge counters at exit */
 } Shared;
 
+/* Set once, before any fork or thread; read by whichever of the child's
+ * threads reaches _exit. */
 static Shared *shared;
 static uint8_t *counters;
 static size_t ncounters;
 static int errfd = -1; /* memfd: the child's stderr, shown on a crash */
-static bool in_child;
+static bool in_child;  /* set in the child before its runtime starts threads */
 static int64_t budget = 2000000, heap_mb = 256, rss_mb = 1024, wall_s = 20;
 
 void __real__exit(int code) __attribute__((noreturn));

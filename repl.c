@@ -74,6 +74,7 @@
 #include "lang/parse.h"
 #include "stdlib/stdlib.h"
 #include "vm/buf.h"
+#include "vm/out.h"
 #include "vm/sched.h"
 
 #define REPL_FILE "<stdin>" /* file name in messages and tracebacks */
@@ -185,6 +186,12 @@ static ssize_t tty_write(void *cookie, const char *buf, size_t n)
         at_bol = buf[n - 1] == '\n';
     pthread_mutex_unlock(&term_lock);
     return (ssize_t)n;
+}
+
+/* The runtime's stdout (vm/out.h) when it is the terminal. */
+static void tty_out_sink(const char *s, size_t n)
+{
+    tty_write((void *)(intptr_t)1, s, n);
 }
 
 static FILE *wrap_tty(int fd, int mode)
@@ -496,12 +503,20 @@ static unsigned char complete(EditLine *e, int ch)
 
 enum { LINE_OK, LINE_EOF, LINE_INTERRUPT };
 
-/* Read one line (malloc'd, no newline) as a blocking call. */
-static char *read_line(const char *prompt, int *status)
+typedef struct ReadLine {
+    const char *prompt;
+    int status;
+    char *line;
+} ReadLine;
+
+/* The blocking part of read_line: no collector, no csp code. */
+static void do_read_line(void *arg)
 {
+    ReadLine *rl = arg;
+    const char *prompt = rl->prompt;
+    int *status = &rl->status;
     char *line = NULL;
     *status = LINE_EOF;
-    sched_enter_blocking(); /* from here to exit: no collector, no csp code */
     pthread_mutex_lock(&term_lock);
     drain(wake_pipe[0]);
     atomic_store(&prompt_interrupt, 0);
@@ -542,8 +557,16 @@ static char *read_line(const char *prompt, int *status)
         if (hist_path)
             history(hist, &ev, H_SAVE, hist_path);
     }
-    sched_exit_blocking();
-    return line;
+    rl->line = line;
+}
+
+/* Read one line (malloc'd, no newline) as a C call (sched_syscall). */
+static char *read_line(const char *prompt, int *status)
+{
+    ReadLine rl = {prompt, LINE_EOF, NULL};
+    sched_syscall(do_read_line, &rl);
+    *status = rl.status;
+    return rl.line;
 }
 
 enum { READ_OK, READ_META, READ_EOF, READ_STALE };
@@ -865,6 +888,7 @@ static void setup_terminal(void)
         FILE *f = wrap_tty(1, _IOLBF);
         if (f)
             stdout = f;
+        out_set_sink(tty_out_sink);
     }
     if (isatty(2)) {
         fflush(stderr);

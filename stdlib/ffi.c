@@ -17,10 +17,11 @@
  * A call converts every argument to C first (type and range checks, each a
  * panic naming the function and the argument), copies string arguments
  * into NUL-terminated C memory (C may write to them; csp strings are
- * immutable), then makes the call inside sched_enter_blocking() /
- * sched_exit_blocking(): any C function may block, and the runtime hands
- * this thread's P to another thread when it does. Nothing between the two
- * touches a csp object or the collector; the results are built after.
+ * immutable), then makes the call through sched_syscall(): the C function
+ * runs on the OS thread's own stack (not the goroutine's small one), and
+ * as it may block, the runtime hands this thread's P to another thread
+ * when it does. Nothing inside touches a csp object or the collector; the
+ * results are built after.
  *
  * ffi.Pointer is an opaque C address (a native object printing as 0x...);
  * NULL is nil both ways. A pointer carries no type or lifetime: reading
@@ -34,11 +35,12 @@
  * the library loaded (an atomic count of calls in flight), and the last
  * call out unloads it.
  *
- * C stack: a goroutine runs on a small C stack (vm/ctx.h STACK_SIZE) with
- * no guard page, and C functions called here run on it. A call is refused
- * ("stack overflow" panic) when less than FFI_C_STACK_NEED is left; a C
- * function that itself needs more than is left is beyond what csp can
- * check.
+ * C stack: C functions run on the OS thread's stack, as Go runs cgo calls
+ * on g0: the system's size (ulimit -s for the main thread, the pthread
+ * default for others) with a guard page, so deep C recursion (regcomp on a
+ * nested pattern) has room, and an overflow is a fault that the runtime
+ * reports ("unexpected signal during C call"), never a corrupted
+ * goroutine stack.
  */
 #include <dlfcn.h>
 #include <ffi.h>
@@ -58,8 +60,6 @@
 /* String arguments up to this many bytes in total are copied to the C
  * stack; more go to malloc. */
 #define FFI_STR_STACK 512
-/* Room the called C function gets on the goroutine's C stack at least. */
-#define FFI_C_STACK_NEED STACK_RESERVE
 
 /* ---- types -------------------------------------------------------------- */
 
@@ -271,6 +271,24 @@ static void lib_release(FfiLib *lib)
         lib_unload(lib);
 }
 
+/* dlopen reads files and runs constructors: it may block. dlerror's text
+ * is per OS thread, so it is copied out in the same call. */
+typedef struct OpenCall {
+    const char *path;
+    void *handle;
+    char why[256];
+} OpenCall;
+
+static void do_open(void *arg)
+{
+    OpenCall *oc = arg;
+    oc->handle = dlopen(oc->path, RTLD_NOW | RTLD_LOCAL);
+    if (!oc->handle) {
+        const char *e = dlerror();
+        strncpy(oc->why, e ? e : "unknown error", sizeof oc->why - 1);
+    }
+}
+
 /* ffi.Open(path): dlopen. "" or nil (or no argument) opens the program
  * itself, so the C library's functions are reachable. */
 int ffi_n_open(Thread *t, Value *args, int nargs, Value *rets)
@@ -286,17 +304,10 @@ int ffi_n_open(Thread *t, Value *args, int nargs, Value *rets)
         if (s->len == 0)
             path = NULL;
     }
-    /* dlopen reads files and runs constructors: it may block. dlerror's
-     * text is per OS thread, and the goroutine may resume on another one
-     * after the call, so it is copied out inside. */
-    char why[256] = "";
-    sched_enter_blocking();
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        const char *e = dlerror();
-        strncpy(why, e ? e : "unknown error", sizeof why - 1);
-    }
-    sched_exit_blocking();
+    OpenCall oc = {path, NULL, ""};
+    sched_syscall(do_open, &oc);
+    void *h = oc.handle;
+    const char *why = oc.why;
     if (!h)
         return vm_panicf(t, E_FFI_OPEN, path ? path : "", why);
     FfiLib *lib = gc_alloc(sizeof *lib);
@@ -460,11 +471,6 @@ static int func_call(Thread *t, Value *args, int nargs, Value *rets)
             p += s->len + 1;
         }
     }
-    if (t->c_stack_limit && (char *)__builtin_frame_address(0) - t->c_stack_limit < FFI_C_STACK_NEED) {
-        if (block != small)
-            free(block);
-        return vm_panicf(t, E_STACK_OVERFLOW);
-    }
     if (!lib_acquire(f->lib)) {
         if (block != small)
             free(block);
@@ -486,9 +492,7 @@ static int func_call(Thread *t, Value *args, int nargs, Value *rets)
     } else {
         int64_t t0 = sched_nanotime();
         GC_word gc0 = GC_get_gc_no();
-        sched_enter_blocking();
-        do_ffi_call(&call);
-        sched_exit_blocking();
+        sched_syscall(do_ffi_call, &call);
         /* A collection during the call may have cut it short (EINTR):
          * protect every later call at once. */
         if (GC_get_gc_no() != gc0)
@@ -674,6 +678,11 @@ static int lib_func_variadic(Thread *t, Value *args, int nargs, Value *rets)
     return make_func(t, args, nargs, rets, true);
 }
 
+static void do_unload(void *lib)
+{
+    lib_unload(lib);
+}
+
 static int lib_close(Thread *t, Value *args, int nargs, Value *rets)
 {
     FfiLib *lib = payload_of(args[0], &lib_class);
@@ -683,9 +692,7 @@ static int lib_close(Thread *t, Value *args, int nargs, Value *rets)
     if (atomic_load(&lib->inflight) == 0) {
         /* dlclose runs destructors and takes the loader's lock, which a
          * dlopen elsewhere may hold while it reads from disk. */
-        sched_enter_blocking();
-        lib_unload(lib);
-        sched_exit_blocking();
+        sched_syscall(do_unload, lib);
     }
     rets[0] = V_NIL;
     return 1;

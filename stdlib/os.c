@@ -7,11 +7,11 @@
  *
  * Blocking: every system call that can block (open, read, write, close,
  * unlink) sits in one of the small functions under "blocking calls" below,
- * each inside sched_enter_blocking()/sched_exit_blocking(): if the call
- * lasts, the runtime gives this thread's P to another thread, so the other
- * goroutines keep running (Go's entersyscall). Inside, nothing allocates
- * from the collector or touches a csp object other than a buffer allocated
- * before (the kernel fills it; it holds no pointers).
+ * each run through sched_syscall(): if the call lasts, the runtime gives
+ * this thread's P to another thread, so the other goroutines keep running
+ * (Go's entersyscall). Inside, nothing allocates from the collector or
+ * touches a csp object other than a buffer allocated before (the kernel
+ * fills it; it holds no pointers).
  *
  * os.Stdin keeps a read buffer. Locking: OsFile.lock guards buf, start,
  * end and eof; it is held across the read(2) that refills the buffer, so
@@ -43,78 +43,118 @@
 /* blocking calls                                                          */
 /* ====================================================================== */
 
-/* Each keeps errno as the call left it: leaving the bracket may make
- * system calls of its own. */
+/* Each runs its system call through sched_syscall (on the OS thread's own
+ * stack, the P handed off if it lasts) and returns errno as the call left
+ * it: going back to the goroutine may make system calls of its own. */
+typedef struct Sys {
+    int fd, flags, mode;
+    const char *path;
+    char *p;
+    size_t n;
+    ssize_t r;
+    int err;
+    sem_t *sem;
+} Sys;
+
+static void sys_read(void *arg)
+{
+    Sys *c = arg;
+    do
+        c->r = read(c->fd, c->p, c->n);
+    while (c->r < 0 && errno == EINTR);
+    c->err = errno;
+}
 
 /* p must be allocated already (not from inside): see the header. */
 static ssize_t blocking_read(int fd, void *p, size_t n)
 {
-    ssize_t r;
-    sched_enter_blocking();
-    do
-        r = read(fd, p, n);
-    while (r < 0 && errno == EINTR);
-    int err = errno;
-    sched_exit_blocking();
-    errno = err;
-    return r;
+    Sys c = {.fd = fd, .p = p, .n = n};
+    sched_syscall(sys_read, &c);
+    errno = c.err;
+    return c.r;
+}
+
+static void sys_write(void *arg)
+{
+    Sys *c = arg;
+    c->err = 0;
+    while (c->n > 0) {
+        ssize_t w = write(c->fd, c->p, c->n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            c->err = errno;
+            break;
+        }
+        c->p += w;
+        c->n -= (size_t)w;
+    }
 }
 
 /* Write all of p; returns 0 or an errno. */
 static int blocking_write(int fd, const char *p, size_t n)
 {
-    int err = 0;
-    sched_enter_blocking();
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            err = errno;
-            break;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    sched_exit_blocking();
-    return err;
+    Sys c = {.fd = fd, .p = (char *)p, .n = n};
+    sched_syscall(sys_write, &c);
+    return c.err;
+}
+
+static void sys_open(void *arg)
+{
+    Sys *c = arg;
+    do
+        c->r = open(c->path, c->flags | O_CLOEXEC, c->mode);
+    while (c->r < 0 && errno == EINTR);
+    c->err = errno;
 }
 
 static int blocking_open(const char *path, int flags, int mode)
 {
-    int fd;
-    sched_enter_blocking();
-    do
-        fd = open(path, flags | O_CLOEXEC, mode);
-    while (fd < 0 && errno == EINTR);
-    int err = errno;
-    sched_exit_blocking();
-    errno = err;
-    return fd;
+    Sys c = {.path = path, .flags = flags, .mode = mode};
+    sched_syscall(sys_open, &c);
+    errno = c.err;
+    return (int)c.r;
 }
 
 /* close can wait for data to reach a slow file system (NFS). */
+static void sys_close(void *arg)
+{
+    Sys *c = arg;
+    c->r = close(c->fd);
+    c->err = errno;
+}
+
 static int blocking_close(int fd)
 {
-    sched_enter_blocking();
-    int r = close(fd);
-    int err = errno;
-    sched_exit_blocking();
-    errno = err;
-    return r;
+    Sys c = {.fd = fd};
+    sched_syscall(sys_close, &c);
+    errno = c.err;
+    return (int)c.r;
 }
 
 /* os.Remove: unlink, or rmdir for a directory. */
+static void sys_remove(void *arg)
+{
+    Sys *c = arg;
+    c->r = unlink(c->path);
+    if (c->r != 0 && (errno == EISDIR || errno == EPERM))
+        c->r = rmdir(c->path);
+    c->err = errno;
+}
+
 static int blocking_remove(const char *path)
 {
-    sched_enter_blocking();
-    int r = unlink(path);
-    if (r != 0 && (errno == EISDIR || errno == EPERM))
-        r = rmdir(path);
-    int err = errno;
-    sched_exit_blocking();
-    errno = err;
-    return r;
+    Sys c = {.path = path};
+    sched_syscall(sys_remove, &c);
+    errno = c.err;
+    return (int)c.r;
+}
+
+static void sys_sem_wait(void *arg)
+{
+    Sys *c = arg;
+    while (sem_wait(c->sem) != 0 && errno == EINTR)
+        ;
 }
 
 /* Take a semaphore used as a lock. Uncontended: no system call. Else the
@@ -123,10 +163,8 @@ static void blocking_sem_wait(sem_t *s)
 {
     if (sem_trywait(s) == 0)
         return;
-    sched_enter_blocking();
-    while (sem_wait(s) != 0 && errno == EINTR)
-        ;
-    sched_exit_blocking();
+    Sys c = {.sem = s};
+    sched_syscall(sys_sem_wait, &c);
 }
 
 /* ====================================================================== */

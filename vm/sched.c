@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "../stdlib/stdlib.h"
+#include "out.h"
 
 #define MAXPROCS 256                  /* Ps are allocated up to this; GOMAXPROCS caps here */
 #define RUNQ_SIZE 256                 /* as Go: big enough to batch, small enough to steal */
@@ -58,7 +59,7 @@
 #define RETAKE_NS 20000               /* a blocking call keeps its P for 20 us, as Go's sysmon */
 #define SYSMON_WAKE_NS 1000000        /* blocking calls wake a sleeping monitor at most every 1 ms */
 
-/* P_SYSCALL: its M is inside a blocking call (sched_enter_blocking); the
+/* P_SYSCALL: its M is inside a blocking call (sched_syscall); the
  * monitor may take it (CAS to P_IDLE) and hand it to another M, and the M
  * coming back races for it with a CAS to P_RUNNING (5). */
 typedef enum { P_IDLE, P_RUNNING, P_SYSCALL, P_DEAD } PStatus;
@@ -98,6 +99,11 @@ struct M {
     char *g0_lo;         /* lowest address of g0's stack; immutable */
     size_t g0_size;      /* for the sanitizers' switch hooks; immutable */
     void *g0_asan_fake;  /* ASan's saved fake stack of g0: owner only */
+    G *resume;           /* a G to run next on this M without the queues (it
+                            came back from a C call and this M kept a P):
+                            owner only */
+    G *ccall_g;          /* the G whose C call runs on g0 now: owner only,
+                            read by this thread's fault handler */
     void *g0_tsan_fiber; /* TSan's fiber for g0; immutable */
     int id;
 };
@@ -688,7 +694,11 @@ static void execute(M *m, G *g)
 static _Noreturn void schedule(M *m)
 {
     for (;;) {
-        G *g = findrunnable(m);
+        G *g = m->resume;
+        if (g)
+            m->resume = NULL;
+        else
+            g = findrunnable(m);
         execute(m, g);
         if (m->after_fn) {
             void (*fn)(void *) = m->after_fn;
@@ -775,9 +785,12 @@ static void g_entry(void *arg)
     Thread *t = g->vm;
     int n = vm_call(t, g->fn, g->args, g->nargs);
     if (n < 0 && t->panicking) {
+        if (!goroutine_panics_survive) {
+            rt_exit_begin();
+            vm_print_panic(t);
+            rt_exit_end(2);
+        }
         vm_print_panic(t);
-        if (!goroutine_panics_survive)
-            rt_exit(t->rt, 2);
         vm_clear_panic(t); /* the REPL: this goroutine ends, the session goes on */
     }
     atomic_fetch_sub(&ngoroutines, 1);
@@ -933,11 +946,23 @@ int64_t sched_num_goroutine(void)
     return atomic_load(&ngoroutines);
 }
 
-void sched_enter_blocking(void)
+/* ---- C calls on g0 (sched_syscall) ------------------------------------
+ * The G switches to g0 as if it parked, with an after action (ccall_on_g0)
+ * that marks the P as in a blocking call, makes the call on g0's stack,
+ * takes a P back and resumes the G on this same M through m->resume. While
+ * the G is G_SYSCALL with no M, the collector scans its stack from its
+ * saved sp like any suspended G's, and this M's stack from g0's bottom. */
+
+typedef struct CCall {
+    void (*fn)(void *);
+    void *arg;
+    bool gc_blocked; /* run under GC_do_blocking */
+    G *g;
+} CCall;
+
+/* m holds a P: mark it as in a blocking call (5). */
+static void enter_blocking(M *m)
 {
-    M *m = getm();
-    if (!m || !m->curg || !m->p)
-        return;
     P *p = m->p;
     atomic_fetch_add(&nsyscall, 1);
     atomic_store_explicit(&p->syscall_when, sched_nanotime(), memory_order_relaxed);
@@ -958,51 +983,18 @@ void sched_enter_blocking(void)
     }
 }
 
-typedef struct BlockingCall {
-    void (*fn)(void *);
-    void *arg;
-} BlockingCall;
-
-static void *blocking_trampoline(void *arg)
+/* Back from the call: take the old P if the monitor left it, else any idle
+ * P. Returns false when there is none (nsyscall is then still counted: the
+ * caller queues the G first). */
+static bool exit_blocking(M *m)
 {
-    BlockingCall *bc = arg;
-    bc->fn(bc->arg);
-    return NULL;
-}
-
-void sched_blocking_call(void (*fn)(void *), void *arg)
-{
-    BlockingCall bc = {fn, arg};
-    sched_enter_blocking();
-    /* Marked blocked, the thread is not signalled by the collector's
-     * stop-the-world (its stack is scanned from here), so the C call is
-     * not interrupted with EINTR. No switch happens inside. */
-    GC_do_blocking(blocking_trampoline, &bc);
-    sched_exit_blocking();
-}
-
-/* On g0, after a G coming back from a blocking call found no P. */
-static void exit_blocking_after(void *arg)
-{
-    pthread_mutex_lock(&sched.lock);
-    globrunqput_locked(arg);
-    atomic_fetch_sub(&nsyscall, 1); /* after the queue has it: (4) */
-    pthread_mutex_unlock(&sched.lock);
-    wakep();
-}
-
-void sched_exit_blocking(void)
-{
-    M *m = getm();
-    if (!m || !m->curg || !m->oldp)
-        return;
     P *p = m->oldp;
     m->oldp = NULL;
     int st = P_SYSCALL;
     if (atomic_compare_exchange_strong(&p->status, &st, P_RUNNING)) { /* fast path: ours again */
         m->p = p;
         atomic_fetch_sub(&nsyscall, 1);
-        return;
+        return true;
     }
     pthread_mutex_lock(&sched.lock);
     P *np = pidleget_locked();
@@ -1010,16 +1002,82 @@ void sched_exit_blocking(void)
         STORE_RELEASE(np->m, m);
         m->p = np;
         atomic_fetch_sub(&nsyscall, 1);
-        pthread_mutex_unlock(&sched.lock);
-        return;
     }
     pthread_mutex_unlock(&sched.lock);
-    /* No P to run on: queue ourselves and let this M go idle. */
-    G *g = m->curg;
+    return np != NULL;
+}
+
+static void *blocking_trampoline(void *arg)
+{
+    CCall *c = arg;
+    c->fn(c->arg);
+    return NULL;
+}
+
+/* On g0, after the G left (its status is G_SYSCALL). */
+static void ccall_on_g0(void *arg)
+{
+    CCall *c = arg; /* on the G's stack, which stays put until it resumes */
+    G *g = c->g;
+    M *m = getm();
+    enter_blocking(m);
+    m->ccall_g = g;
+    if (c->gc_blocked)
+        /* Marked blocked, the thread is not signalled by the collector's
+         * stop-the-world (its stack is scanned from here). */
+        GC_do_blocking(blocking_trampoline, c);
+    else
+        c->fn(c->arg);
+    m->ccall_g = NULL;
+    if (exit_blocking(m)) {
+        m->resume = g;
+        return;
+    }
+    /* No P to run on: queue the G and let this M go idle. */
     atomic_store(&g->status, G_RUNNABLE);
-    m->after_fn = exit_blocking_after;
-    m->after_arg = g;
+    pthread_mutex_lock(&sched.lock);
+    globrunqput_locked(g);
+    atomic_fetch_sub(&nsyscall, 1); /* after the queue has it: (4) */
+    pthread_mutex_unlock(&sched.lock);
+    wakep();
+}
+
+static void ccall(void (*fn)(void *), void *arg, bool gc_blocked)
+{
+    G *g = sched_getg();
+    M *m = g ? getm() : NULL;
+    if (!m || !m->p) {
+        /* Off a goroutine (or on the REPL's reader thread): nothing to
+         * hand off, and this stack is the thread's own. */
+        if (gc_blocked) {
+            CCall c = {fn, arg, true, NULL};
+            GC_do_blocking(blocking_trampoline, &c);
+        } else {
+            fn(arg);
+        }
+        return;
+    }
+    CCall c = {fn, arg, gc_blocked, g};
+    atomic_store(&g->status, G_SYSCALL);
+    m->after_fn = ccall_on_g0;
+    m->after_arg = &c;
     switch_to_g0(g);
+}
+
+void sched_syscall(void (*fn)(void *), void *arg)
+{
+    ccall(fn, arg, false);
+}
+
+void sched_blocking_call(void (*fn)(void *), void *arg)
+{
+    ccall(fn, arg, true);
+}
+
+G *sched_ccall_g(void)
+{
+    M *m = tls_m;
+    return m ? m->ccall_g : NULL;
 }
 
 void sched_external(int delta)
@@ -1385,6 +1443,7 @@ static void preempted(Thread *t)
 void sched_init(Runtime *rt, int nprocs)
 {
     sched.rt = rt;
+    out_init();
     rt->on_safepoint = preempted;
     if (nprocs <= 0) {
         const char *env = getenv("CSPMAXPROCS");
@@ -1436,12 +1495,40 @@ void sched_init(Runtime *rt, int nprocs)
 static ObjProto *main_proto;
 static int main_rc;
 
+/* Whether a goroutine other than self is panicking and still able to get
+ * on: running its deferred calls, or about to report. One parked for good
+ * in a deferred call will never report. */
+static bool panic_in_progress(G *self)
+{
+    size_t n = atomic_load_explicit(&allglen, memory_order_acquire); /* (3) */
+    G **gs = atomic_load_explicit(&allgs, memory_order_acquire);
+    for (size_t i = 0; i < n; i++) {
+        G *g = gs[i];
+        int st = atomic_load(&g->status);
+        if (g != self && st != G_IDLE && st != G_DEAD && st != G_WAITING &&
+            __atomic_load_n(&g->vm->panicking, __ATOMIC_RELAXED))
+            return true;
+    }
+    return false;
+}
+
 static int main_native(Thread *t, Value *args, int nargs, Value *rets)
 {
     (void)args;
     (void)nargs;
     (void)rets;
     main_rc = vm_run_main(t, main_proto);
+    if (main_rc == 2) {
+        rt_exit_begin();
+        vm_print_panic(t);
+        rt_exit_end(2);
+    }
+    /* Go's runtime.main: a goroutine's panic in progress (its deferred
+     * calls may have let main finish, a wg.Done() for one) is reported
+     * before the program exits: it exits 2 with the report, not 0. Wait
+     * while one can still get on; it ends the process itself. */
+    while (__atomic_load_n(&t->rt->npanicking, __ATOMIC_SEQ_CST) > 0 && panic_in_progress(sched_getg()))
+        sched_sleep(100 * 1000);
     rt_exit(t->rt, main_rc);
 }
 
@@ -1471,9 +1558,10 @@ void sched_set_panics_survive(bool on)
 
 _Noreturn void sched_deadlock(void)
 {
-    rt_flush(sched.rt);
+    rt_exit_begin();
+    out_flush_final();
     sched_deadlock_report(stderr);
-    _exit(2);
+    rt_exit_end(2);
 }
 
 void sched_deadlock_report(FILE *out)
@@ -1494,10 +1582,12 @@ void sched_dump(FILE *out)
             continue;
         const char *what = st == G_WAITING && g->waitreason ? g->waitreason
                            : st == G_RUNNABLE               ? "runnable"
+                           : st == G_SYSCALL                ? "syscall"
                                                             : "running";
         fprintf(out, "\ngoroutine %lld [%s]:\n", (long long)g->id, what);
         /* Another thread may be changing a running goroutine's frames:
-         * only parked ones, and our own, are read. */
+         * only those of goroutines not running csp code (parked, queued,
+         * or in a C call), and our own, are read. */
         if (st != G_RUNNING || g == self)
             vm_traceback(g->vm, out);
         else

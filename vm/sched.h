@@ -62,6 +62,8 @@ typedef enum {
     G_RUNNABLE, /* in a run queue */
     G_RUNNING,  /* on an M */
     G_WAITING,  /* parked: someone will sched_ready it */
+    G_SYSCALL,  /* in a C call (sched_syscall) on its M's own stack: its
+                   own stack is suspended, its frames do not change */
     G_DEAD,     /* finished, not yet on the free list */
 } GStatus;
 
@@ -134,26 +136,31 @@ void sched_ready(G *g);
  * and let others run. */
 void sched_gosched(void);
 
-/* Around any call that may block in the kernel or in C (file and stdin
- * reads, ffi calls), as Go's entersyscall/exitsyscall:
+/* C calls, as Go's cgocall and entersyscall/exitsyscall: every call into
+ * C code that may block (file and stdin reads, writes, ffi calls) or that
+ * may need a deep stack (any ffi call) goes through one of these:
  *
- *     sched_enter_blocking();
- *     n = read(fd, buf, len);      // touch no csp object, take no csp lock
- *     sched_exit_blocking();
+ *     sched_syscall(do_read, &args);   // do_read(&args) runs on g0
  *
- * Entering is a few atomic stores. If the call lasts more than ~20 us, the
- * monitor thread hands this M's P to another M, so the other goroutines
- * keep running; on exit the goroutine takes its P back if it is still free,
- * else any idle P, else it queues itself and its M goes idle. Between the
- * two calls the goroutine must not run csp code, allocate from the
- * collector, or switch goroutines. Calls from outside a goroutine are
- * no-ops. */
-void sched_enter_blocking(void);
-void sched_exit_blocking(void);
-/* fn(arg) as a blocking call that the collector leaves alone: it does not
- * stop (signal) the thread meanwhile, so a long C call is not cut short
- * with EINTR by a collection. fn must not touch csp objects at all. */
+ * fn(arg) runs on the current M's own thread stack (g0), which has the
+ * system's size and a guard page, never on the goroutine's small stack.
+ * Meanwhile the goroutine is G_SYSCALL, and its P is marked as in a
+ * blocking call: if the call lasts more than ~20 us, the monitor thread
+ * hands the P to another M, so the other goroutines keep running; when fn
+ * returns the goroutine takes its P back if it is still free, else any idle
+ * P, else it is queued and its M goes idle. fn must not run csp code,
+ * allocate from the collector or touch a csp object other than buffers
+ * allocated before (it may read csp strings and write into buffers the
+ * caller holds). Switching costs two context switches (~20-40 ns). Called
+ * off a goroutine (g0, a thread of its own), fn(arg) is simply called. */
+void sched_syscall(void (*fn)(void *), void *arg);
+/* The same, and the collector leaves the thread alone meanwhile: it does
+ * not stop (signal) it, so a long C call is not cut short with EINTR by a
+ * collection. fn must not touch csp objects at all. */
 void sched_blocking_call(void (*fn)(void *), void *arg);
+/* The goroutine whose C call (sched_syscall) this thread is running, or
+ * NULL: async-signal-safe, for the fault handler. */
+G *sched_ccall_g(void);
 
 /* An outside thread that may start or wake goroutines (a test harness,
  * the REPL's reader) holds the scheduler with +1 and lets go with -1: while

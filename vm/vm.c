@@ -36,6 +36,7 @@
 
 #include <gc/gc.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +46,7 @@
 #include "buf.h"
 #include "chan.h"
 #include "opcodes.h"
+#include "out.h"
 #include "sched.h"
 
 const char *const err_formats[E__COUNT] = {
@@ -83,17 +85,15 @@ static void *xmalloc(size_t n)
 
 _Noreturn void csp_fatal(const char *fmt, ...)
 {
-    /* No out_lock here: the caller may hold it. stdio's own lock keeps
-     * this from interleaving with a write in progress. */
-    fflush(stdout);
+    rt_exit_begin();
+    out_flush_final();
     va_list ap;
     va_start(ap, fmt);
     fputs("fatal error: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    fflush(stderr);
-    _exit(2);
+    rt_exit_end(2);
 }
 
 static int frame_line(const Frame *fr)
@@ -134,7 +134,10 @@ static ObjList *capture_trace(Thread *t)
 static void sync_panic(Thread *t)
 {
     Panic *p = t->panic;
+    bool was = t->panicking;
     t->panicking = p && !p->recovered;
+    if (t->panicking != was)
+        __atomic_add_fetch(&t->rt->npanicking, t->panicking ? 1 : -1, __ATOMIC_SEQ_CST);
     t->recovered = p && p->recovered;
     t->panic_val = p ? p->val : V_NIL;
     t->panic_trace = p ? p->trace : NULL;
@@ -327,14 +330,14 @@ void vm_traceback(Thread *t, FILE *out)
 
 _Noreturn void vm_fatal_error(Thread *t, const char *msg)
 {
-    rt_flush(t->rt);
+    rt_exit_begin();
+    out_flush_final();
     Buf b;
     buf_init(&b);
     buf_printf(&b, "fatal error: %s\n\ngoroutine %lld [running]:\n", msg, (long long)t->id);
     format_frames(&b, t->nframes ? capture_trace(t) : NULL);
     fwrite(b.data, 1, b.len, stderr);
-    fflush(stderr);
-    _exit(2);
+    rt_exit_end(2);
 }
 
 /* ====================================================================== */
@@ -374,7 +377,6 @@ Runtime *rt_new(void)
     if (!rt)
         csp_fatal("out of memory");
     pthread_mutex_init(&rt->globals_lock, NULL);
-    pthread_mutex_init(&rt->out_lock, NULL);
     rt->globals = store_new(64);
     rt->global_names = map_new(64);
     rt->global_order = list_new(0, 64);
@@ -442,35 +444,71 @@ void module_add_fn(ObjModule *m, const char *name, NativeFn fn, int min_args, in
     module_add(m, name, v_from_ptr(native_new(full, fn, min_args, max_args)));
 }
 
-/* A write to stdout may block (a full pipe, a slow terminal): it is a
- * blocking call, so the other goroutines keep running. The lock is taken
- * and released inside, on one OS thread. */
+/* A write to stdout that cannot just go to the buffer may block (a full
+ * pipe, a slow terminal): it is a C call, so the other goroutines keep
+ * running. */
+typedef struct OutWrite {
+    const char *s;
+    size_t n;
+} OutWrite;
+
+static void out_write_call(void *arg)
+{
+    OutWrite *w = arg;
+    out_write(w->s, w->n);
+}
+
+static void out_flush_call(void *arg)
+{
+    (void)arg;
+    out_flush();
+}
+
 void rt_write_out(Runtime *rt, const char *s, size_t n)
 {
-    sched_enter_blocking();
-    pthread_mutex_lock(&rt->out_lock);
-    fwrite(s, 1, n, stdout);
-    pthread_mutex_unlock(&rt->out_lock);
-    sched_exit_blocking();
+    (void)rt;
+    if (out_try_write(s, n))
+        return;
+    OutWrite w = {s, n};
+    sched_syscall(out_write_call, &w);
 }
 
 void rt_flush(Runtime *rt)
 {
-    sched_enter_blocking();
-    pthread_mutex_lock(&rt->out_lock);
-    fflush(stdout);
-    pthread_mutex_unlock(&rt->out_lock);
-    sched_exit_blocking();
+    (void)rt;
+    sched_syscall(out_flush_call, NULL);
+}
+
+/* The process exits once. The first thread to start exiting (os.Exit,
+ * main's return, an unrecovered panic, a fatal error, a deadlock, a fatal
+ * signal) writes its report and ends the process; any other thread that
+ * tries meanwhile waits for that end, so two reports never mix and the
+ * exit status is the first one's. */
+static _Atomic int exiting;
+
+void rt_exit_begin(void)
+{
+    int zero = 0;
+    if (atomic_compare_exchange_strong(&exiting, &zero, 1))
+        return;
+    for (;;)
+        pause();
+}
+
+_Noreturn void rt_exit_end(int code)
+{
+    out_flush_final();
+    fflush(stderr);
+    /* _exit: other OS threads may be inside the collector or stdio;
+     * atexit handlers racing them help nobody. */
+    _exit(code);
 }
 
 _Noreturn void rt_exit(Runtime *rt, int code)
 {
-    rt_flush(rt);
-    fflush(stderr);
-    rt->exit_code = code;
-    /* _exit: other OS threads may be inside the collector or stdio;
-     * atexit handlers racing them help nobody. */
-    _exit(code);
+    (void)rt;
+    rt_exit_begin();
+    rt_exit_end(code);
 }
 
 Thread *thread_new(Runtime *rt)
@@ -2412,16 +2450,12 @@ on_panic:
 int vm_run_main(Thread *t, ObjProto *main)
 {
     ObjClosure *cl = make_closure(main, NULL, NULL);
-    if (vm_call(t, v_from_ptr(cl), NULL, 0) < 0) {
-        vm_print_panic(t);
+    if (vm_call(t, v_from_ptr(cl), NULL, 0) < 0)
         return 2;
-    }
     int slot = rt_global_slot(t->rt, str_cstr("main"));
     const ListStore *g = __atomic_load_n(&t->rt->globals, __ATOMIC_ACQUIRE);
     Value m = (size_t)slot < g->cap ? g->items[slot] : V_NIL;
-    if (v_is_obj(m, OBJ_CLOSURE) && vm_call(t, m, NULL, 0) < 0) {
-        vm_print_panic(t);
+    if (v_is_obj(m, OBJ_CLOSURE) && vm_call(t, m, NULL, 0) < 0)
         return 2;
-    }
     return 0;
 }

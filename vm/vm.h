@@ -44,8 +44,9 @@ typedef struct Runtime {
     ObjMap *universe;         /* predeclared names (builtins, modules) ->
                                  value; read-only after start-up */
     ObjList *args;            /* os.Args; read-only after start-up */
-    pthread_mutex_t out_lock; /* serialises whole writes to stdout */
-    int exit_code;            /* set by os.Exit before exiting */
+    int npanicking;           /* goroutines panicking and not (yet)
+                                 recovered: atomic; main waits for them to
+                                 settle before the program exits */
     int64_t next_goid;        /* last goroutine id handed out; atomic add */
     /* Called by vm_safepoint when a goroutine is asked to yield (the
      * scheduler's preemption). Set once at start-up, before any goroutine
@@ -183,7 +184,8 @@ void module_add_fn(ObjModule *m, const char *name, NativeFn fn, int min_args, in
 Thread *thread_new(Runtime *rt);
 
 /* Run a main chunk (top-level code, then main() if defined). Returns the
- * process exit code: 0, or 2 after an unrecovered panic (already printed). */
+ * process exit code: 0, or 2 after an unrecovered panic, which stays
+ * recorded in t for the caller to print (vm_print_panic). */
 int vm_run_main(Thread *t, ObjProto *main);
 
 /* Call fn with args from C. Returns the number of results (in t->rets,
@@ -224,13 +226,22 @@ _Noreturn void csp_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 
  * prints the message and t's traceback on stderr and exits 2. */
 _Noreturn void vm_fatal_error(Thread *t, const char *msg);
 
-/* Thread-safe whole write to stdout. */
+/* Thread-safe whole write to stdout (vm/out.h: buffered unless stdout is
+ * a terminal, visible within a few ms). */
 void rt_write_out(Runtime *rt, const char *s, size_t n);
-/* Flush stdout (under out_lock): before anything goes to stderr. */
+/* Write out what stdout holds: before anything goes to stderr. */
 void rt_flush(Runtime *rt);
-/* Flush and end the process with `code` (os.Exit, an unrecovered panic in
- * a goroutine). Other OS threads are not waited for. */
+/* Flush and end the process with `code` (os.Exit, main's return, an
+ * unrecovered panic in a goroutine). Other OS threads are not waited for.
+ * Only the first thread to exit gets through (rt_exit_begin). */
 _Noreturn void rt_exit(Runtime *rt, int code);
+/* The two halves of rt_exit, for exits that print a report in between
+ * (panics, fatal errors, deadlocks, fatal signals): begin returns in the
+ * first thread to call it and never in any other, so only one report is
+ * printed and the exit status is its; end flushes stdout and stderr and
+ * ends the process. */
+void rt_exit_begin(void);
+_Noreturn void rt_exit_end(int code);
 
 /* Make a finished goroutine's Thread ready for reuse: no frames, no panic,
  * the stack cleared (or shrunk back when it had grown large). */

@@ -261,14 +261,18 @@ static _Atomic int stop_counting;
 /* The most the counter advanced while one blocking call was inside C. */
 static _Atomic int64_t max_advance;
 
+static void sleep_200ms(void *arg)
+{
+    int64_t before = atomic_load(&ticks);
+    usleep(200000);
+    *(int64_t *)arg = atomic_load(&ticks) - before; /* before taking a P back */
+}
+
 /* args: chan done. Blocks 200 ms in C, handed off, then signals. */
 static int block_in_c(Thread *t, Value *a, int n, Value *r)
 {
-    sched_enter_blocking();
-    int64_t before = atomic_load(&ticks);
-    usleep(200000);
-    int64_t advance = atomic_load(&ticks) - before; /* before taking a P back */
-    sched_exit_blocking();
+    int64_t advance = 0;
+    sched_syscall(sleep_200ms, &advance);
     int64_t seen = atomic_load(&max_advance);
     while (advance > seen && !atomic_compare_exchange_weak(&max_advance, &seen, advance))
         ;
@@ -319,6 +323,40 @@ static void body_blocking_handoff(void)
     CHECK(advance >= 10);
 }
 
+typedef struct WhereCalled {
+    G *g;        /* sched_getg() inside the call */
+    G *ccall_g;  /* sched_ccall_g() inside the call */
+    char *frame; /* an address on the stack the call ran on */
+} WhereCalled;
+
+static void note_where(void *arg)
+{
+    WhereCalled *w = arg;
+    w->g = sched_getg();
+    w->ccall_g = sched_ccall_g();
+    w->frame = __builtin_frame_address(0);
+}
+
+/* Test that a C call (sched_syscall, sched_blocking_call) runs on the OS
+ * thread's own stack, not the goroutine's, with the goroutine recorded as
+ * the one in the call, and that the goroutine goes on afterwards. */
+static void body_syscall_on_thread_stack(void)
+{
+    G *g = sched_getg();
+    for (int gc_blocked = 0; gc_blocked < 2; gc_blocked++) {
+        WhereCalled w = {0};
+        if (gc_blocked)
+            sched_blocking_call(note_where, &w);
+        else
+            sched_syscall(note_where, &w);
+        CHECK(w.g == NULL);
+        CHECK(w.ccall_g == g);
+        CHECK(w.frame < g->stack->lo || w.frame >= g->stack->hi);
+        CHECK(sched_getg() == g);
+        CHECK(sched_ccall_g() == NULL);
+    }
+}
+
 /* ---- the harness ---- */
 
 static sem_t body_done;
@@ -352,7 +390,8 @@ static void run_body(void (*fn)(void))
     X(select_blocks_then_one_case)                                                                           \
     X(timers)                                                                                                \
     X(gomaxprocs_resize)                                                                                     \
-    X(blocking_handoff)
+    X(blocking_handoff)                                                                                      \
+    X(syscall_on_thread_stack)
 
 #define X(name)                                                                                              \
     static void test_##name(void **state)                                                                    \

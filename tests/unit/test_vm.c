@@ -836,10 +836,12 @@ static ObjProto *tb_main;
 static void run_tb_main(Fx *fx, int *rc)
 {
     *rc = vm_run_main(fx->t, tb_main);
+    if (*rc == 2)
+        vm_print_panic(fx->t);
 }
 
-/* Test that an unrecovered panic makes vm_run_main return 2 and print
- * Go's panic message and traceback on stderr. */
+/* Test that an unrecovered panic makes vm_run_main return 2, and that
+ * vm_print_panic prints Go's panic message and traceback on stderr. */
 static void test_vm_uncaught_panic_traceback(void **state)
 {
     Fx *fx = *state;

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "vm.h"
+
 #if !defined(__x86_64__)
 #error "csp's context switch is written for x86-64 (SysV) only"
 #endif
@@ -38,14 +40,21 @@ void ctx_make(Ctx *c, void *top, void (*entry)(void *), void *arg)
  * fine. Free stacks are "warm" (pages still mapped, LIFO, reused first) or
  * "cold" (pages given back by stack_scavenge).
  */
-#define ARENA_SIZE ((size_t)4 << 30) /* 4 GiB of address space: 16384 stacks */
-#define POOL_KEEP_WARM 1024          /* warm stacks the scavenger leaves alone */
+/* Arenas grow: the first reserves 16 MiB of address space (64 stacks), each
+ * next one twice the last, up to 4 GiB (16384 stacks). A small program
+ * reserves little, so it runs under an address-space limit (ulimit -v, a
+ * container's cap); a million goroutines still take only ~70 mappings. When
+ * the kernel refuses an arena, smaller ones are tried, down to one stack. */
+#define ARENA_MIN ((size_t)16 << 20)
+#define ARENA_MAX ((size_t)4 << 30)
+#define POOL_KEEP_WARM 1024 /* warm stacks the scavenger leaves alone */
 
 static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *arena_cur, *arena_end; /* arena_lock */
-static Stack *warm, *cold;          /* arena_lock */
-static size_t nwarm;                /* arena_lock */
-static size_t warm_low;             /* arena_lock: fewest warm since the last scavenge */
+static char *arena_cur, *arena_end;   /* arena_lock */
+static size_t arena_next = ARENA_MIN; /* arena_lock: the next arena's size */
+static Stack *warm, *cold;            /* arena_lock */
+static size_t nwarm;                  /* arena_lock */
+static size_t warm_low;               /* arena_lock: fewest warm since the last scavenge */
 
 Stack *stack_get(void)
 {
@@ -64,17 +73,22 @@ Stack *stack_get(void)
         return s;
     }
     if (arena_cur == arena_end) {
-        void *a = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0);
+        size_t size = arena_next;
+        void *a;
+        while ((a = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+                         0)) == MAP_FAILED &&
+               size > STACK_SIZE)
+            size /= 2;
         if (a == MAP_FAILED) {
             pthread_mutex_unlock(&arena_lock);
-            fprintf(stderr, "fatal error: out of address space for goroutine stacks\n");
-            exit(2);
+            csp_fatal("out of address space for goroutine stacks");
         }
         /* Huge pages would turn each stack's one touched page into 2 MiB. */
-        madvise(a, ARENA_SIZE, MADV_NOHUGEPAGE);
+        madvise(a, size, MADV_NOHUGEPAGE);
         arena_cur = a;
-        arena_end = arena_cur + ARENA_SIZE;
+        arena_end = arena_cur + size;
+        if (size == arena_next && arena_next < ARENA_MAX)
+            arena_next *= 2;
     }
     char *lo = arena_cur;
     arena_cur += STACK_SIZE;
@@ -82,10 +96,8 @@ Stack *stack_get(void)
     /* The Stack record lives in ordinary malloc memory: it is not a GC
      * object and holds no collectable pointers. */
     s = malloc(sizeof *s);
-    if (!s) {
-        fprintf(stderr, "fatal error: out of memory\n");
-        exit(2);
-    }
+    if (!s)
+        csp_fatal("out of memory");
     s->lo = lo;
     s->hi = lo + STACK_SIZE;
     s->next_free = NULL;

@@ -49,6 +49,7 @@
 
 #include "../stdlib/stdlib.h"
 #include "out.h"
+#include "signal.h"
 
 #define MAXPROCS 256                  /* Ps are allocated up to this; GOMAXPROCS caps here */
 #define RUNQ_SIZE 256                 /* as Go: big enough to batch, small enough to steal */
@@ -94,17 +95,18 @@ struct M {
     M *_Atomic alllink;       /* allm list: immutable once published */
     void (*after_fn)(void *); /* run on g0 once the G left: owner only */
     void *after_arg;
-    bool spinning;       /* counted in nmspinning: owner only */
-    P *oldp;             /* the P it had when it entered a blocking call */
-    char *g0_lo;         /* lowest address of g0's stack; immutable */
-    size_t g0_size;      /* for the sanitizers' switch hooks; immutable */
-    void *g0_asan_fake;  /* ASan's saved fake stack of g0: owner only */
-    G *resume;           /* a G to run next on this M without the queues (it
-                            came back from a C call and this M kept a P):
-                            owner only */
-    G *ccall_g;          /* the G whose C call runs on g0 now: owner only,
-                            read by this thread's fault handler */
-    void *g0_tsan_fiber; /* TSan's fiber for g0; immutable */
+    bool spinning;         /* counted in nmspinning: owner only */
+    P *oldp;               /* the P it had when it entered a blocking call */
+    char *g0_lo;           /* lowest address of g0's stack; immutable */
+    size_t g0_size;        /* for the sanitizers' switch hooks; immutable */
+    void *g0_asan_fake;    /* ASan's saved fake stack of g0: owner only */
+    G *resume;             /* a G to run next on this M without the queues (it
+                              came back from a C call and this M kept a P):
+                              owner only */
+    G *ccall_g;            /* the G whose C call runs on g0 now: owner only,
+                              read by this thread's fault handler */
+    bool ccall_gc_blocked; /* that call runs under GC_do_blocking: as ccall_g */
+    void *g0_tsan_fiber;   /* TSan's fiber for g0; immutable */
     int id;
 };
 
@@ -737,6 +739,7 @@ static void m_init_g0(M *m)
     m->g0_lo = lo;
     m->g0_size = size;
     m->g0_tsan_fiber = TSAN_CURRENT_FIBER();
+    signal_thread_init();
 }
 
 static void *mstart(void *arg)
@@ -785,11 +788,8 @@ static void g_entry(void *arg)
     Thread *t = g->vm;
     int n = vm_call(t, g->fn, g->args, g->nargs);
     if (n < 0 && t->panicking) {
-        if (!goroutine_panics_survive) {
-            rt_exit_begin();
-            vm_print_panic(t);
-            rt_exit_end(2);
-        }
+        if (!goroutine_panics_survive)
+            vm_die_of_panic(t);
         vm_print_panic(t);
         vm_clear_panic(t); /* the REPL: this goroutine ends, the session goes on */
     }
@@ -1022,6 +1022,7 @@ static void ccall_on_g0(void *arg)
     M *m = getm();
     enter_blocking(m);
     m->ccall_g = g;
+    m->ccall_gc_blocked = c->gc_blocked;
     if (c->gc_blocked)
         /* Marked blocked, the thread is not signalled by the collector's
          * stop-the-world (its stack is scanned from here). */
@@ -1074,9 +1075,11 @@ void sched_blocking_call(void (*fn)(void *), void *arg)
     ccall(fn, arg, true);
 }
 
-G *sched_ccall_g(void)
+G *sched_ccall_g(bool *gc_blocked)
 {
     M *m = tls_m;
+    if (gc_blocked)
+        *gc_blocked = m && m->ccall_gc_blocked;
     return m ? m->ccall_g : NULL;
 }
 
@@ -1444,6 +1447,7 @@ void sched_init(Runtime *rt, int nprocs)
 {
     sched.rt = rt;
     out_init();
+    signal_init();
     rt->on_safepoint = preempted;
     if (nprocs <= 0) {
         const char *env = getenv("CSPMAXPROCS");
@@ -1518,11 +1522,8 @@ static int main_native(Thread *t, Value *args, int nargs, Value *rets)
     (void)nargs;
     (void)rets;
     main_rc = vm_run_main(t, main_proto);
-    if (main_rc == 2) {
-        rt_exit_begin();
-        vm_print_panic(t);
-        rt_exit_end(2);
-    }
+    if (main_rc == 2)
+        vm_die_of_panic(t);
     /* Go's runtime.main: a goroutine's panic in progress (its deferred
      * calls may have let main finish, a wg.Done() for one) is reported
      * before the program exits: it exits 2 with the report, not 0. Wait

@@ -159,8 +159,9 @@ void sched_syscall(void (*fn)(void *), void *arg);
  * collection. fn must not touch csp objects at all. */
 void sched_blocking_call(void (*fn)(void *), void *arg);
 /* The goroutine whose C call (sched_syscall) this thread is running, or
- * NULL: async-signal-safe, for the fault handler. */
-G *sched_ccall_g(void);
+ * NULL; *gc_blocked (if not NULL) tells whether that call runs under
+ * GC_do_blocking. Async-signal-safe, for the fault handler. */
+G *sched_ccall_g(bool *gc_blocked);
 
 /* An outside thread that may start or wake goroutines (a test harness,
  * the REPL's reader) holds the scheduler with +1 and lets go with -1: while

@@ -320,6 +320,19 @@ void vm_print_panic(Thread *t)
     fflush(stderr);
 }
 
+_Noreturn void vm_die_of_panic(Thread *t)
+{
+    /* Formatted before the exit gate: once through it, nothing may wait
+     * for the scheduler (the threads that lost the gate keep their Ps). */
+    Buf b;
+    buf_init(&b);
+    vm_format_panic(t, &b);
+    rt_exit_begin();
+    out_flush_final();
+    fwrite(b.data, 1, b.len, stderr);
+    rt_exit_end(2);
+}
+
 void vm_traceback(Thread *t, FILE *out)
 {
     Buf b;

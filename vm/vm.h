@@ -38,16 +38,16 @@ typedef struct Runtime {
      * scripts may lose updates, never tear). Growth and the name table are
      * guarded by globals_lock; reads of `globals` take no lock. */
     pthread_mutex_t globals_lock;
-    ListStore *globals;       /* slot values; cap = slots allocated */
-    ObjMap *global_names;     /* name -> int slot index; globals_lock */
-    ObjList *global_order;    /* slot -> name (for messages); globals_lock */
-    ObjMap *universe;         /* predeclared names (builtins, modules) ->
-                                 value; read-only after start-up */
-    ObjList *args;            /* os.Args; read-only after start-up */
-    int npanicking;           /* goroutines panicking and not (yet)
-                                 recovered: atomic; main waits for them to
-                                 settle before the program exits */
-    int64_t next_goid;        /* last goroutine id handed out; atomic add */
+    ListStore *globals;    /* slot values; cap = slots allocated */
+    ObjMap *global_names;  /* name -> int slot index; globals_lock */
+    ObjList *global_order; /* slot -> name (for messages); globals_lock */
+    ObjMap *universe;      /* predeclared names (builtins, modules) ->
+                              value; read-only after start-up */
+    ObjList *args;         /* os.Args; read-only after start-up */
+    int npanicking;        /* goroutines panicking and not (yet)
+                              recovered: atomic; main waits for them to
+                              settle before the program exits */
+    int64_t next_goid;     /* last goroutine id handed out; atomic add */
     /* Called by vm_safepoint when a goroutine is asked to yield (the
      * scheduler's preemption). Set once at start-up, before any goroutine
      * runs; read without a lock. NULL: just clear the flag. */
@@ -208,6 +208,9 @@ Value vm_recover(Thread *t);
 
 /* Print "panic: ..." and the traceback of t to stderr. */
 void vm_print_panic(Thread *t);
+/* An unrecovered panic ends the program: t's panic and traceback on
+ * stderr (only the first thread to exit reports), exit 2. */
+_Noreturn void vm_die_of_panic(Thread *t);
 /* The same text, into a buffer (tests, the REPL). */
 struct Buf;
 void vm_format_panic(Thread *t, struct Buf *b);

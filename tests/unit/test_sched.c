@@ -325,7 +325,7 @@ static void body_blocking_handoff(void)
 
 typedef struct WhereCalled {
     G *g;        /* sched_getg() inside the call */
-    G *ccall_g;  /* sched_ccall_g() inside the call */
+    G *ccall_g;  /* sched_ccall_g(NULL) inside the call */
     char *frame; /* an address on the stack the call ran on */
 } WhereCalled;
 
@@ -333,7 +333,7 @@ static void note_where(void *arg)
 {
     WhereCalled *w = arg;
     w->g = sched_getg();
-    w->ccall_g = sched_ccall_g();
+    w->ccall_g = sched_ccall_g(NULL);
     w->frame = __builtin_frame_address(0);
 }
 
@@ -353,7 +353,7 @@ static void body_syscall_on_thread_stack(void)
         CHECK(w.ccall_g == g);
         CHECK(w.frame < g->stack->lo || w.frame >= g->stack->hi);
         CHECK(sched_getg() == g);
-        CHECK(sched_ccall_g() == NULL);
+        CHECK(sched_ccall_g(NULL) == NULL);
     }
 }
 

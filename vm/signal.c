@@ -1,0 +1,205 @@
+/* signal.c — the runtime's signal handling (design in signal.h). */
+#include "signal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gc/gc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "out.h"
+#include "sched.h"
+#include "vm.h"
+
+/* Signals that end the program after stdout is flushed (SIGQUIT: after a
+ * goroutine dump). */
+#define TERM_SIGNALS(X) X(SIGINT) X(SIGTERM) X(SIGHUP) X(SIGQUIT)
+
+/* Faults, with Go's description of each. */
+#define FAULT_SIGNALS(X)                                                                                     \
+    X(SIGSEGV, "SIGSEGV", "segmentation violation")                                                          \
+    X(SIGBUS, "SIGBUS", "bus error")                                                                         \
+    X(SIGFPE, "SIGFPE", "floating-point exception")                                                          \
+    X(SIGILL, "SIGILL", "illegal instruction")
+
+/* Room for a fault report on the alternate stack: formatting the
+ * traceback (stdio, the collector's allocator) with margin. */
+#define ALT_STACK_SIZE (128 * 1024)
+/* A fault report that has not ended the process after this many seconds
+ * (a lock held by the thread that faulted) ends by SIGALRM instead. */
+#define FAULT_REPORT_SECS 5
+
+static int sig_pipe[2] = {-1, -1};       /* handler -> signal thread */
+static struct sigaction old_fault[NSIG]; /* written once at start-up */
+
+/* ---- terminating signals ---------------------------------------------- */
+
+static void on_term_signal(int sig)
+{
+    int e = errno;
+    unsigned char b = (unsigned char)sig;
+    ssize_t w = write(sig_pipe[1], &b, 1);
+    (void)w; /* a full pipe: a signal is already on its way */
+    errno = e;
+}
+
+static _Noreturn void die_of(int sig)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    _exit(128 + sig); /* not reached: the default action ends the process */
+}
+
+static void *signal_thread(void *arg)
+{
+    (void)arg;
+    /* Registered: the goroutine dump reads (and formats into) collector
+     * memory. */
+    struct GC_stack_base sb;
+    if (GC_get_stack_base(&sb) == GC_SUCCESS)
+        GC_register_my_thread(&sb);
+    for (;;) {
+        unsigned char b;
+        ssize_t r = read(sig_pipe[0], &b, 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r != 1)
+            return NULL;
+        int sig = b;
+        rt_exit_begin();
+        out_flush_final();
+        if (sig == SIGQUIT) {
+            fputs("SIGQUIT: quit\n", stderr);
+            sched_dump(stderr);
+            rt_exit_end(2);
+        }
+        fflush(stderr);
+        die_of(sig);
+    }
+}
+
+/* ---- faults ------------------------------------------------------------ */
+
+typedef struct Fault {
+    int sig;
+    siginfo_t *info;
+    void *pc;
+    G *g;      /* the goroutine to show, or NULL */
+    bool in_c; /* inside C code called from csp */
+} Fault;
+
+static void *report_fault(void *arg)
+{
+    Fault *f = arg;
+    const char *name = "signal", *what = "unknown";
+    switch (f->sig) {
+#define X(s, n, w)                                                                                           \
+    case s:                                                                                                  \
+        name = n;                                                                                            \
+        what = w;                                                                                            \
+        break;
+        FAULT_SIGNALS(X)
+#undef X
+    }
+    rt_exit_begin();
+    alarm(FAULT_REPORT_SECS);
+    GC_disable(); /* no collection from this stack, whatever it is */
+    out_flush_final();
+    fprintf(stderr,
+            "fatal error: unexpected signal during %s\n[signal %s: %s code=%#x addr=0x%lx pc=0x%lx]\n",
+            f->in_c ? "C call" : "runtime execution", name, what, (unsigned)f->info->si_code,
+            (unsigned long)(uintptr_t)f->info->si_addr, (unsigned long)(uintptr_t)f->pc);
+    if (f->g) {
+        fprintf(stderr, "\ngoroutine %lld [%s]:\n", (long long)f->g->id, f->in_c ? "syscall" : "running");
+        vm_traceback(f->g->vm, stderr);
+    }
+    rt_exit_end(2);
+}
+
+static void on_fault(int sig, siginfo_t *info, void *uctx)
+{
+    bool gc_blocked = false;
+    G *g = sched_ccall_g(&gc_blocked);
+    if (!g) {
+        /* Not in C code: a sanitizer's handler, if there was one, says
+         * more about a fault of csp's own than we can. */
+        const struct sigaction *o = &old_fault[sig];
+        if ((o->sa_flags & SA_SIGINFO) && o->sa_sigaction) {
+            o->sa_sigaction(sig, info, uctx);
+            return;
+        }
+        if (!(o->sa_flags & SA_SIGINFO) && o->sa_handler != SIG_DFL && o->sa_handler != SIG_IGN) {
+            o->sa_handler(sig);
+            return;
+        }
+    }
+    Fault f = {sig, info, NULL, g ? g : sched_getg(), g != NULL};
+#ifdef REG_RIP
+    f.pc = (void *)(uintptr_t)((ucontext_t *)uctx)->uc_mcontext.gregs[REG_RIP];
+#endif
+    if (gc_blocked)
+        GC_call_with_gc_active(report_fault, &f); /* the collector's view of this thread */
+    else
+        report_fault(&f);
+}
+
+/* ---- start-up ----------------------------------------------------------- */
+
+void signal_thread_init(void)
+{
+    stack_t ss;
+    memset(&ss, 0, sizeof ss);
+    ss.ss_sp = malloc(ALT_STACK_SIZE);
+    if (!ss.ss_sp)
+        return; /* a fault will then be the plain signal */
+    ss.ss_size = ALT_STACK_SIZE;
+    sigaltstack(&ss, NULL);
+}
+
+void signal_init(void)
+{
+    if (pipe2(sig_pipe, O_CLOEXEC) != 0)
+        return;
+    pthread_t th;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    bool started = pthread_create(&th, &attr, signal_thread, NULL) == 0;
+    pthread_attr_destroy(&attr);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = on_term_signal;
+#define X(s)                                                                                                 \
+    {                                                                                                        \
+        struct sigaction cur;                                                                                \
+        if (started && sigaction(s, NULL, &cur) == 0 && !(cur.sa_flags & SA_SIGINFO) &&                      \
+            cur.sa_handler == SIG_DFL)                                                                       \
+            sigaction(s, &sa, NULL);                                                                         \
+    }
+    TERM_SIGNALS(X)
+#undef X
+
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sa.sa_sigaction = on_fault;
+#define X(s, n, w) sigaction(s, &sa, &old_fault[s]);
+    FAULT_SIGNALS(X)
+#undef X
+}

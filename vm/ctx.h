@@ -7,8 +7,9 @@
  * same and returns into it: about as cheap as a function call. Everything
  * else (caller-saved registers) is saved by the compiler around the call.
  *
- * Stacks are carved from large MAP_NORESERVE arenas, one mapping per arena,
- * never one per stack: the kernel's vm.max_map_count (65530) would otherwise
+ * Stacks are carved from MAP_NORESERVE arenas (growing from 16 MiB to
+ * 4 GiB, so a small program reserves little address space), one mapping
+ * per arena, never one per stack: the kernel's vm.max_map_count (65530) would otherwise
  * cap a program near 32000 goroutines. There is no guard page; overflow is
  * prevented by checks (stack_remaining()).
  */
@@ -35,17 +36,16 @@ void ctx_make(Ctx *c, void *top, void (*entry)(void *), void *arg);
 /* Each goroutine's C stack. 256 KiB of address space, of which only the
  * touched pages cost memory (a parked goroutine touches one 4 KiB page):
  * the interpreter keeps csp frames on the heap, so C stack use comes from
- * native re-entry (vm_call, bounded by Thread.c_stack_limit), C code called
- * through ffi, the compiler when the REPL runs it on a goroutine (it checks
+ * native re-entry (vm_call, bounded by Thread.c_stack_limit), the compiler
+ * when the REPL runs it on a goroutine (it checks
  * sched_stack_left), and the collector, which clears up to 16 KiB below
  * the stack pointer and may run a collection on this stack
  * (RUNTIME-NOTES.md: stacks need >= 32 KiB). Not more: stacks 1 MiB apart
  * put each one's touched page in its own 2 MiB page-table region, one page
- * table page per goroutine, which doubled the cost of 100,000 parked ones. */
+ * table page per goroutine, which doubled the cost of 100,000 parked ones.
+ * C code that csp did not write (ffi, the C library's blocking calls) runs
+ * on the OS thread's own stack instead (sched_syscall). */
 #define STACK_SIZE (256 * 1024)
-/* Below this much room, native re-entry and recursive C code report
- * "stack overflow" instead of going on. */
-#define STACK_RESERVE (64 * 1024)
 
 typedef struct Stack {
     char *lo; /* lowest address */

@@ -134,10 +134,11 @@ static ObjList *capture_trace(Thread *t)
 static void sync_panic(Thread *t)
 {
     Panic *p = t->panic;
-    bool was = t->panicking;
-    t->panicking = p && !p->recovered;
-    if (t->panicking != was)
-        __atomic_add_fetch(&t->rt->npanicking, t->panicking ? 1 : -1, __ATOMIC_SEQ_CST);
+    bool was = t->panicking, now = p && !p->recovered;
+    /* Atomic: main reads other goroutines' flags before it exits. */
+    __atomic_store_n(&t->panicking, now, __ATOMIC_RELAXED);
+    if (now != was)
+        __atomic_add_fetch(&t->rt->npanicking, now ? 1 : -1, __ATOMIC_SEQ_CST);
     t->recovered = p && p->recovered;
     t->panic_val = p ? p->val : V_NIL;
     t->panic_trace = p ? p->trace : NULL;

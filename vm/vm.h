@@ -107,7 +107,9 @@ typedef struct Thread {
      * stores of a lock-free int, so a signal handler may write it. */
     volatile int interrupt;
     /* Panic state. `panic` is the chain of panics in flight, newest first;
-     * panicking/recovered/panic_val/panic_trace mirror its newest entry. */
+     * panicking/recovered/panic_val/panic_trace mirror its newest entry.
+     * panicking is written atomically: main reads it in other goroutines'
+     * Threads before the program exits. */
     bool panicking;
     bool recovered;
     Value panic_val;

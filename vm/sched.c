@@ -59,6 +59,7 @@
 #define SCAVENGE_NS 1000000000        /* the monitor returns idle stack pages every second */
 #define RETAKE_NS 20000               /* a blocking call keeps its P for 20 us, as Go's sysmon */
 #define SYSMON_WAKE_NS 1000000        /* blocking calls wake a sleeping monitor at most every 1 ms */
+#define MAIN_PANIC_WAIT_NS 1000000000 /* main's return waits this long for another goroutine's panic */
 
 /* P_SYSCALL: its M is inside a blocking call (sched_syscall); the
  * monitor may take it (CAS to P_IDLE) and hand it to another M, and the M
@@ -869,6 +870,8 @@ G *sched_go(Thread *parent, Value fn, const Value *args, int nargs)
     g->args = NULL;
     if (nargs) {
         g->args = GC_MALLOC(sizeof(Value) * (size_t)nargs);
+        if (!g->args)
+            csp_fatal("out of memory");
         memcpy(g->args, args, sizeof(Value) * (size_t)nargs);
     }
     g->id = atomic_fetch_add(&goidgen, 1) + 1;
@@ -1108,6 +1111,8 @@ int sched_gomaxprocs(int n)
             P *p = sched.allp[i];
             if (!p) {
                 p = GC_MALLOC_UNCOLLECTABLE(sizeof *p);
+                if (!p)
+                    csp_fatal("out of memory");
                 p->id = i;
                 p->status = P_DEAD;
                 sched.allp[i] = p;
@@ -1481,6 +1486,8 @@ void sched_init(Runtime *rt, int nprocs)
     pthread_mutex_lock(&sched.lock);
     for (int i = 0; i < nprocs; i++) {
         P *p = GC_MALLOC_UNCOLLECTABLE(sizeof *p);
+        if (!p)
+            csp_fatal("out of memory");
         p->id = i;
         sched.allp[i] = p;
         if (i > 0)
@@ -1527,8 +1534,12 @@ static int main_native(Thread *t, Value *args, int nargs, Value *rets)
     /* Go's runtime.main: a goroutine's panic in progress (its deferred
      * calls may have let main finish, a wg.Done() for one) is reported
      * before the program exits: it exits 2 with the report, not 0. Wait
-     * while one can still get on; it ends the process itself. */
-    while (__atomic_load_n(&t->rt->npanicking, __ATOMIC_SEQ_CST) > 0 && panic_in_progress(sched_getg()))
+     * while one can still get on (it ends the process itself), but not for
+     * ever: deferred calls that never finish do not keep the program alive
+     * after main returns, as in Go. */
+    int64_t until = sched_nanotime() + MAIN_PANIC_WAIT_NS;
+    while (__atomic_load_n(&t->rt->npanicking, __ATOMIC_SEQ_CST) > 0 && panic_in_progress(sched_getg()) &&
+           sched_nanotime() < until)
         sched_sleep(100 * 1000);
     rt_exit(t->rt, main_rc);
 }

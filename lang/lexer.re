@@ -87,6 +87,8 @@ typedef struct Lexer {
     bool open_raw;     /* the input ended inside a raw string */
 } Lexer;
 
+/* Start scanning src. A leading byte order mark is skipped, and so is a
+ * "#!" first line (a script run as a command), keeping line numbers. */
 void lex_init(Lexer *lx, const char *src, size_t len, Diag *d);
 /* Scan the next token into *t and return its code. After LEX_EOF it keeps
  * returning LEX_EOF. */
@@ -607,6 +609,14 @@ void lex_init(Lexer *lx, const char *src, size_t len, Diag *d)
     lx->lim = buf + len;
     if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
         lx->cur = lx->line_start = buf + 3; /* a leading byte order mark is not text */
+    else if (len >= 2 && buf[0] == '#' && buf[1] == '!') {
+        /* A "#!" first line names the interpreter for a script run as a
+         * command (`./s.csp`); it is not source. Only at byte 0, where the
+         * kernel looks. The scan resumes at its newline, which is counted
+         * as usual, so later lines keep their numbers. */
+        const unsigned char *nl = memchr(buf, '\n', len);
+        lx->cur = nl ? nl : lx->lim;
+    }
     lx->line = 1;
     lx->d = d;
 }

@@ -512,6 +512,12 @@ void rt_exit_begin(void)
 _Noreturn void rt_exit_end(int code)
 {
     out_flush_final();
+    /* What C code called through ffi printed with stdio (printf): _exit
+     * would drop it. Only if no other thread is in the middle of it. */
+    if (ftrylockfile(stdout) == 0) {
+        fflush_unlocked(stdout);
+        funlockfile(stdout);
+    }
     fflush(stderr);
     /* _exit: other OS threads may be inside the collector or stdio;
      * atexit handlers racing them help nobody. */

@@ -20,6 +20,7 @@
 #include "lang/compile.h"
 #include "repl.h"
 #include "stdlib/stdlib.h"
+#include "vm/disasm.h"
 #include "vm/sched.h"
 #include "vm/vm.h"
 

@@ -35,7 +35,4 @@ ObjProto *cg_compile(Runtime *rt, Node *file, Diag *d, const char *filename, boo
 ObjProto *compile_source(Runtime *rt, const char *name, const char *src, size_t len, FILE *diag_out,
                          bool repl);
 
-/* Print the bytecode of p and its nested protos (csp --disasm). */
-void disasm_proto(FILE *out, ObjProto *p);
-
 #endif

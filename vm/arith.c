@@ -12,8 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../stdlib/stdlib.h"
-
 /* ====================================================================== */
 /* messages                                                               */
 /* ====================================================================== */
@@ -111,7 +109,7 @@ void vm_repr(Buf *b, Value v)
         return;
     }
     size_t start = b->len;
-    fmt_value(b, v);
+    vm_format_value(b, v);
     if (b->len - start > REPR_MAX) {
         b->len = start + REPR_MAX;
         b->data[b->len] = 0;

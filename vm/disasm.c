@@ -12,7 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lang/compile.h"
+#include "disasm.h"
+
 #include "opcodes.h"
 
 static void print_string(FILE *out, const ObjString *s)

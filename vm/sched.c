@@ -47,7 +47,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../stdlib/stdlib.h"
 #include "out.h"
 #include "signal.h"
 

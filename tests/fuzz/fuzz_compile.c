@@ -14,6 +14,7 @@
 
 #include "lang/compile.h"
 #include "stdlib/stdlib.h"
+#include "vm/disasm.h"
 
 static FILE *sink;
 /* One runtime for every input, as a process has (a Runtime is never

@@ -20,6 +20,7 @@
 #include "lang/ast.h"
 #include "lang/compile.h"
 #include "lang/diag.h"
+#include "vm/disasm.h"
 #include "vm/opcodes.h"
 #include "vm/vm.h"
 

@@ -11,7 +11,6 @@
  * deadlock, n from os.Exit(n).
  */
 #include <errno.h>
-#include <gc/gc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "repl.h"
 #include "stdlib/stdlib.h"
 #include "vm/disasm.h"
+#include "vm/mem.h"
 #include "vm/sched.h"
 #include "vm/vm.h"
 
@@ -39,17 +39,18 @@ static const char usage[] =
     "\n"
     "environment: CSPMAXPROCS=n sets how many OS threads run csp code at once\n";
 
-/* Read a whole stream into a GC'd NUL-terminated buffer. */
+/* Read a whole stream into a GC'd NUL-terminated buffer. A stream larger
+ * than the heap can hold ends in "fatal error: out of memory". */
 static char *read_stream(FILE *f, size_t *len)
 {
     size_t cap = 1 << 16, n = 0;
-    char *buf = GC_MALLOC_ATOMIC(cap);
+    char *buf = mem_alloc_atomic(cap);
     for (;;) {
         if (n + 1 >= cap) {
-            char *nb = GC_MALLOC_ATOMIC(cap * 2);
+            cap = mem_grow(cap, n + 2, 0, 1);
+            char *nb = mem_alloc_atomic(cap);
             memcpy(nb, buf, n);
             buf = nb;
-            cap *= 2;
         }
         size_t got = fread(buf + n, 1, cap - n - 1, f);
         if (got == 0)

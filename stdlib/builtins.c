@@ -12,10 +12,7 @@
 #include <string.h>
 
 #include "../vm/chan.h"
-
-/* Elements make([]T, n) will allocate at most: far beyond any heap we run
- * in, small enough that n * sizeof(Value) cannot overflow. */
-#define MAKE_MAX_LEN ((int64_t)1 << 36)
+#include "../vm/mem.h"
 
 /* A short text of v for error messages: strings quoted, long ones cut. */
 static const char *repr(Value v)
@@ -174,9 +171,13 @@ static int bi_copy(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-/* A length or capacity: an int (or an integral float), 0..MAKE_MAX_LEN,
- * else the panic `code`. */
-static bool size_arg(Thread *t, Value v, int64_t *out, ErrCode code, const char *fname)
+/* A length or capacity: an int (or an integral float), not negative, and
+ * small enough that that many values fit in the largest block there can be
+ * (mem.h's MEM_MAX, where Go's makeslice and makechan draw the line), else
+ * the panic `code`. A size below the line that the heap cannot hold is
+ * "out of memory" later, as in Go. `bounded` false: any size (a map's
+ * hint, which map_new ignores when no map could be that big). */
+static bool size_arg(Thread *t, Value v, int64_t *out, ErrCode code, const char *fname, bool bounded)
 {
     if (v_is_anyint(v)) {
         *out = v_anyint(v);
@@ -186,7 +187,7 @@ static bool size_arg(Thread *t, Value v, int64_t *out, ErrCode code, const char 
         vm_panicf(t, E_BUILTIN_ARG, repr(v), v_type_name(v), fname);
         return false;
     }
-    if (*out < 0 || *out > MAKE_MAX_LEN) {
+    if (*out < 0 || (bounded && !mem_fits((size_t)*out, sizeof(Value), 0))) {
         vm_panicf(t, code);
         return false;
     }
@@ -201,7 +202,7 @@ static bool size_arg(Thread *t, Value v, int64_t *out, ErrCode code, const char 
 static int bi_chan(Thread *t, Value *args, int nargs, Value *rets)
 {
     int64_t cap = 0;
-    if (nargs > 0 && !size_arg(t, args[0], &cap, E_MAKECHAN_SIZE, "chan"))
+    if (nargs > 0 && !size_arg(t, args[0], &cap, E_MAKECHAN_SIZE, "chan", true))
         return -1;
     rets[0] = v_from_ptr(chan_new((size_t)cap));
     return 1;
@@ -545,12 +546,13 @@ static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
     const char *s = ty->data;
     size_t n = ty->len;
     bool is_chan = n >= 4 && memcmp(s, "chan", 4) == 0;
+    bool is_map = n >= 3 && memcmp(s, "map", 3) == 0;
     int64_t len = 0, cap = -1;
-    if (nargs > 1 && !size_arg(t, args[1], &len, is_chan ? E_MAKECHAN_SIZE : E_MAKE_LEN, "make"))
+    if (nargs > 1 && !size_arg(t, args[1], &len, is_chan ? E_MAKECHAN_SIZE : E_MAKE_LEN, "make", !is_map))
         return -1;
-    if (nargs > 2 && !size_arg(t, args[2], &cap, E_MAKE_CAP, "make"))
+    if (nargs > 2 && !size_arg(t, args[2], &cap, E_MAKE_CAP, "make", true))
         return -1;
-    if (n >= 3 && memcmp(s, "map", 3) == 0) {
+    if (is_map) {
         rets[0] = v_from_ptr(map_new((size_t)len));
         return 1;
     }

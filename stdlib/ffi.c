@@ -51,6 +51,7 @@
 #include <string.h>
 
 #include "../vm/ctx.h"
+#include "../vm/mem.h"
 #include "../vm/sched.h"
 #include "stdlib.h"
 
@@ -204,14 +205,6 @@ static void *payload_of(Value v, const ObjClass *cls)
     return ((ObjObject *)v_ptr(v))->payload;
 }
 
-static void *gc_alloc(size_t n)
-{
-    void *p = GC_MALLOC(n);
-    if (!p)
-        csp_fatal("out of memory (ffi: %zu bytes)", n);
-    return p;
-}
-
 /* ---- ffi.Pointer -------------------------------------------------------- */
 
 static Value pointer_new(void *p)
@@ -310,12 +303,10 @@ int ffi_n_open(Thread *t, Value *args, int nargs, Value *rets)
     const char *why = oc.why;
     if (!h)
         return vm_panicf(t, E_FFI_OPEN, path ? path : "", why);
-    FfiLib *lib = gc_alloc(sizeof *lib);
+    FfiLib *lib = mem_alloc(sizeof *lib);
     lib->handle = h;
     size_t plen = path ? strlen(path) : 0;
-    char *pcopy = GC_MALLOC_ATOMIC(plen + 1);
-    if (!pcopy)
-        csp_fatal("out of memory (ffi)");
+    char *pcopy = mem_alloc_atomic(plen + 1);
     memcpy(pcopy, path ? path : "", plen + 1);
     lib->path = pcopy;
     atomic_init(&lib->inflight, 0);
@@ -413,7 +404,7 @@ static bool to_c(Thread *t, const FfiFunc *f, int i, Value v, Slot *out, size_t 
             return false;
         }
         out->s = s;
-        *strbytes += s->len + 1;
+        *strbytes = mem_add(*strbytes, mem_add(s->len, 1));
         return true;
     }
     default: /* void: refused by Func */
@@ -458,9 +449,7 @@ static int func_call(Thread *t, Value *args, int nargs, Value *rets)
     char small[FFI_STR_STACK];
     char *block = NULL;
     if (strbytes) {
-        block = strbytes <= sizeof small ? small : malloc(strbytes);
-        if (!block)
-            csp_fatal("out of memory (ffi: %zu bytes of string arguments)", strbytes);
+        block = strbytes <= sizeof small ? small : mem_malloc(strbytes);
         char *p = block;
         for (int i = 0; i < nargs; i++) {
             if (f->args[i].kind != K_STRING)
@@ -602,9 +591,7 @@ static int make_func(Thread *t, Value *args, int nargs, Value *rets, bool variad
         return -1;
     if (memchr(sym->data, 0, sym->len))
         return vm_panicf(t, E_ARG_TYPE, mname, 1, "a symbol name", "a string with a NUL byte");
-    char *cname = GC_MALLOC_ATOMIC(sym->len + 3);
-    if (!cname)
-        csp_fatal("out of memory (ffi)");
+    char *cname = mem_alloc_atomic(mem_add(sym->len, 3));
     memcpy(cname, "C.", 2);
     memcpy(cname + 2, sym->data, sym->len + 1);
 
@@ -636,13 +623,13 @@ static int make_func(Thread *t, Value *args, int nargs, Value *rets, bool variad
     if (!addr)
         return vm_panicf(t, E_FFI_NO_SYMBOL, sym->data, lib->path);
 
-    FfiFunc *f = gc_alloc(sizeof *f + (size_t)n * sizeof(FfiType));
+    FfiFunc *f = mem_alloc(sizeof *f + (size_t)n * sizeof(FfiType));
     f->fn = (void (*)(void))addr;
     f->lib = lib;
     f->name = cname;
     f->nargs = n;
     f->ret = ret;
-    f->atypes = gc_alloc((size_t)(n > 0 ? n : 1) * sizeof(ffi_type *));
+    f->atypes = mem_alloc((size_t)(n > 0 ? n : 1) * sizeof(ffi_type *));
     for (int i = 0; i < n; i++) {
         f->args[i] = types[i];
         f->atypes[i] = kind_ffi[types[i].kind];
@@ -659,7 +646,7 @@ static int make_func(Thread *t, Value *args, int nargs, Value *rets, bool variad
     ObjNative *nf = native_new(cname, func_call, n + 1, n + 1);
     nf->h.flags = NATIVE_METHOD; /* counts include the receiver */
     nf->data = self;
-    ObjBound *b = gc_alloc(sizeof *b);
+    ObjBound *b = mem_alloc(sizeof *b);
     b->h.kind = OBJ_BOUND;
     b->h.flags = 0;
     b->recv = self;

@@ -31,8 +31,8 @@
  */
 #include "stdlib.h"
 
+#include "../vm/mem.h"
 #include <float.h>
-#include <gc/gc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -631,7 +631,7 @@ void fmt_ftoa(Buf *b, double v, int fmtc, int prec, int bitsize)
         return;
     }
     size_t need = (size_t)digits + 16;
-    char *tmp = need <= sizeof small ? small : GC_MALLOC_ATOMIC(need);
+    char *tmp = need <= sizeof small ? small : mem_alloc_atomic(need);
     snprintf(tmp, need, "%.*e", digits - 1, a);
     dg.d = tmp; /* digits_from_e compacts the text in place */
     digits_from_e(tmp, &dg);
@@ -733,7 +733,7 @@ static void fmt_integer(Fmt *f, uint64_t u, int base, bool is_signed, int verb, 
         /* 3 extra bytes for a sign and "0x". */
         size_t width = 3 + (size_t)f->wid + (size_t)f->prec + 68;
         if (width > size) {
-            buf = GC_MALLOC_ATOMIC(width);
+            buf = mem_alloc_atomic(width);
             size = width;
         }
     }

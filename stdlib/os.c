@@ -25,7 +25,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gc/gc.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
@@ -34,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../vm/mem.h"
 #include "../vm/sched.h"
 
 /* First read buffer of a file; it doubles for longer lines. */
@@ -215,7 +215,7 @@ static OsFile *file_of(Value v)
 
 static Value file_new(int fd, const char *name)
 {
-    OsFile *f = GC_MALLOC(sizeof *f);
+    OsFile *f = mem_alloc(sizeof *f);
     f->fd = fd;
     f->name = name;
     sem_init(&f->lock, 0, 1);
@@ -307,12 +307,8 @@ static int file_read_line(Thread *t, Value *args, int nargs, Value *rets)
             f->start = 0;
         }
         if (f->end == f->cap) {
-            size_t ncap = f->cap ? f->cap * 2 : OS_READ_CHUNK;
-            char *nb = GC_MALLOC_ATOMIC(ncap);
-            if (!nb) {
-                sem_post(&f->lock);
-                csp_fatal("out of memory (reading a line of %zu bytes)", f->cap);
-            }
+            size_t ncap = mem_grow(f->cap, f->cap + 1, OS_READ_CHUNK, 1);
+            char *nb = mem_alloc_atomic(ncap);
             if (f->end)
                 memcpy(nb, f->buf, f->end);
             f->buf = nb;

@@ -12,8 +12,8 @@
  */
 #include "stdlib.h"
 
+#include "../vm/mem.h"
 #include <errno.h>
-#include <gc/gc.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,7 +250,7 @@ NumStatus strconv_parse_float(const char *s, size_t n, int bits, double *out)
         return NUM_SYNTAX;
     /* strtod wants a NUL-terminated text without underscores. */
     char small[64];
-    char *tmp = n < sizeof small ? small : GC_MALLOC_ATOMIC(n + 1);
+    char *tmp = n < sizeof small ? small : mem_alloc_atomic(mem_add(n, 1));
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (s[i] != '_')

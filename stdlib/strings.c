@@ -19,10 +19,11 @@
  */
 #include "stdlib.h"
 
-#include <gc/gc.h>
 #include <locale.h>
 #include <string.h>
 #include <wctype.h>
+
+#include "../vm/mem.h"
 
 /* ====================================================================== */
 /* helpers                                                                 */
@@ -447,7 +448,7 @@ int strings_n_join(Thread *t, Value *args, int nargs, Value *rets)
     /* Snapshot the elements: a racing append must not change what we
      * measured between the two passes. */
     size_t n = l->len;
-    Value *items = GC_MALLOC(n * sizeof(Value) + 1);
+    Value *items = mem_alloc(mem_size(n, sizeof(Value), 1));
     size_t total = 0;
     for (size_t i = 0; i < n; i++) {
         if (!list_get(l, (int64_t)i, &items[i])) {
@@ -456,14 +457,14 @@ int strings_n_join(Thread *t, Value *args, int nargs, Value *rets)
         }
         if (!v_is_str(items[i]))
             return vm_panicf(t, E_JOIN_ELEM, (int)i, v_type_name(items[i]));
-        total += v_str(items[i])->len;
+        total = mem_add(total, v_str(items[i])->len);
     }
     if (n == 1) {
         rets[0] = items[0];
         return 1;
     }
     if (n > 1)
-        total += sep->len * (n - 1);
+        total = mem_size(n - 1, sep->len, total);
     ObjString *out = str_alloc(total);
     char *p = out->data;
     for (size_t i = 0; i < n; i++) {
@@ -506,10 +507,13 @@ int strings_n_repeat(Thread *t, Value *args, int nargs, Value *rets)
     INT_ARG(1, "strings.Repeat", count);
     if (count < 0)
         return vm_panicf(t, E_NEG_REPEAT);
-    /* Beyond 2^40 bytes the allocation can only fail: say so as Go does
-     * for an overflowing length, rather than dying of out-of-memory. */
-    if (s->len != 0 && (uint64_t)count > ((uint64_t)1 << 40) / s->len)
+    /* Go's two checks: a length past MaxInt overflows; one past the
+     * largest block (Go's Builder.Grow asking make for it) is out of range.
+     * A length below both that the heap cannot hold is out of memory. */
+    if (s->len != 0 && (uint64_t)count > (uint64_t)INT64_MAX / s->len)
         return vm_panicf(t, E_REPEAT_OVERFLOW);
+    if (!mem_fits((size_t)count, s->len, 0))
+        return vm_panicf(t, E_MAKE_LEN);
     size_t total = s->len * (size_t)count;
     ObjString *out = str_alloc(total);
     if (total) {
@@ -537,7 +541,7 @@ static Value replace(ObjString *s, ObjString *old, ObjString *new, int64_t n, Va
         n = m;
     Buf b;
     buf_init(&b);
-    buf_reserve(&b, s->len + (size_t)n * new->len);
+    buf_reserve(&b, mem_size((size_t)n, new->len, s->len));
     size_t start = 0;
     for (int64_t i = 0; i < n; i++) {
         size_t j = start;
@@ -765,13 +769,8 @@ static BuilderStore *builder_reserve(Builder *sb, size_t extra, size_t *len)
     size_t cap = st ? st->cap : 0;
     if (extra <= cap - *len)
         return st;
-    size_t want = *len + extra;
-    size_t ncap = cap * 2 > want ? cap * 2 : want;
-    if (ncap < BUILDER_MIN_CAP)
-        ncap = BUILDER_MIN_CAP;
-    BuilderStore *nst = GC_MALLOC_ATOMIC(sizeof *nst + ncap);
-    if (!nst)
-        csp_fatal("out of memory (strings.Builder of %zu bytes)", ncap);
+    size_t ncap = mem_grow(cap, mem_add(*len, extra), BUILDER_MIN_CAP, 1);
+    BuilderStore *nst = mem_alloc_atomic(mem_add(sizeof *nst, ncap));
     nst->cap = ncap;
     if (*len)
         memcpy(nst->data, st->data, *len);
@@ -800,7 +799,7 @@ bool strings_builder_write(Value w, const char *s, size_t n)
 
 Value strings_builder_new(void)
 {
-    Builder *sb = GC_MALLOC(sizeof *sb);
+    Builder *sb = mem_alloc(sizeof *sb);
     sb->store = NULL;
     sb->len = 0;
     return v_from_ptr(object_new(&builder_class, sb));
@@ -903,7 +902,7 @@ static int sb_grow(Thread *t, Value *args, int nargs, Value *rets)
         return -1;
     if (n < 0)
         return vm_panicf(t, E_NEG_GROW);
-    if ((uint64_t)n > ((uint64_t)1 << 40))
+    if (!mem_fits((size_t)n, 1, 0))
         return vm_panicf(t, E_MAKE_LEN); /* Go's make([]byte, n) would say so */
     size_t len;
     BuilderStore *st = builder_reserve(sb, (size_t)n, &len);

@@ -13,11 +13,11 @@
  * waiter has waited over 1 ms: then ownership is handed to it directly
  * (starvation mode, as Go's sync.Mutex).
  */
-#include <gc/gc.h>
 #include <stdatomic.h>
 
 #include "../vm/chan.h"
 #include "../vm/lock.h"
+#include "../vm/mem.h"
 #include "../vm/sched.h"
 #include "stdlib.h"
 
@@ -171,7 +171,7 @@ static const ObjClass mutex_class = {"sync.Mutex", mutex_methods, NULL};
 
 static int new_mutex(Thread *t, Value *a, int n, Value *r)
 {
-    r[0] = v_from_ptr(object_new(&mutex_class, GC_MALLOC(sizeof(CspMutex))));
+    r[0] = v_from_ptr(object_new(&mutex_class, mem_alloc(sizeof(CspMutex))));
     return 1;
 }
 
@@ -270,7 +270,7 @@ static const ObjClass rw_class = {"sync.RWMutex", rw_methods, NULL};
 
 static int new_rwmutex(Thread *t, Value *a, int n, Value *r)
 {
-    r[0] = v_from_ptr(object_new(&rw_class, GC_MALLOC(sizeof(CspRW))));
+    r[0] = v_from_ptr(object_new(&rw_class, mem_alloc(sizeof(CspRW))));
     return 1;
 }
 
@@ -335,7 +335,7 @@ static const ObjClass wg_class = {"sync.WaitGroup", wg_methods, NULL};
 
 static int new_waitgroup(Thread *t, Value *a, int n, Value *r)
 {
-    r[0] = v_from_ptr(object_new(&wg_class, GC_MALLOC(sizeof(CspWG))));
+    r[0] = v_from_ptr(object_new(&wg_class, mem_alloc(sizeof(CspWG))));
     return 1;
 }
 
@@ -367,7 +367,7 @@ static const ObjClass once_class = {"sync.Once", once_methods, NULL};
 
 static int new_once(Thread *t, Value *a, int n, Value *r)
 {
-    r[0] = v_from_ptr(object_new(&once_class, GC_MALLOC(sizeof(CspOnce))));
+    r[0] = v_from_ptr(object_new(&once_class, mem_alloc(sizeof(CspOnce))));
     return 1;
 }
 
@@ -407,7 +407,7 @@ static int cond_wait(Thread *t, Value *a, int n, Value *r)
     if ((int32_t)(ticket - c->notify) < 0) {
         lock_release(&c->ql); /* signalled before we got here */
     } else {
-        CondWaiter *w = GC_MALLOC(sizeof *w);
+        CondWaiter *w = mem_alloc(sizeof *w);
         w->g = sched_getg();
         w->ticket = ticket;
         if (c->tail)
@@ -481,7 +481,7 @@ static int new_cond(Thread *t, Value *a, int n, Value *r)
     if (!v_is_obj(L, OBJ_OBJECT) ||
         (((ObjObject *)v_ptr(L))->cls != &mutex_class && ((ObjObject *)v_ptr(L))->cls != &rw_class))
         return vm_panicf(t, E_ARG_TYPE, "sync.Cond", 1, "a sync.Mutex or sync.RWMutex", v_type_name(L));
-    CspCond *c = GC_MALLOC(sizeof *c);
+    CspCond *c = mem_alloc(sizeof *c);
     c->L = L;
     r[0] = v_from_ptr(object_new(&cond_class, c));
     return 1;
@@ -560,7 +560,7 @@ static const ObjClass atomic_class = {"sync.Atomic", atomic_methods, NULL};
 
 static int new_atomic(Thread *t, Value *a, int n, Value *r)
 {
-    CspAtomic *x = GC_MALLOC(sizeof *x);
+    CspAtomic *x = mem_alloc(sizeof *x);
     atomic_store(&x->v, n > 0 ? a[0] : v_int_small(0));
     r[0] = v_from_ptr(object_new(&atomic_class, x));
     return 1;

@@ -1,25 +1,26 @@
 #include "buf.h"
 
-#include <gc/gc.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "mem.h"
 
 void buf_init(Buf *b)
 {
     b->cap = 64;
     b->len = 0;
-    b->data = GC_MALLOC_ATOMIC(b->cap);
+    b->data = mem_alloc_atomic(b->cap);
     b->data[0] = 0;
 }
 
 void buf_reserve(Buf *b, size_t extra)
 {
-    if (b->len + extra + 1 <= b->cap)
+    /* Room for extra bytes and the NUL, compared without adding, so a
+     * huge extra cannot wrap the sum around. */
+    if (extra < b->cap - b->len)
         return;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + extra + 1)
-        cap *= 2;
-    char *d = GC_MALLOC_ATOMIC(cap);
+    size_t cap = mem_grow(b->cap, mem_add(mem_add(b->len, extra), 1), 64, 1);
+    char *d = mem_alloc_atomic(cap);
     if (b->len)
         memcpy(d, b->data, b->len);
     d[b->len] = 0;

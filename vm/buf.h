@@ -10,7 +10,7 @@
 #include "object.h"
 
 typedef struct Buf {
-    char *data; /* GC_MALLOC_ATOMIC'd; NUL-terminated */
+    char *data; /* mem_alloc_atomic'd; NUL-terminated */
     size_t len, cap;
 } Buf;
 

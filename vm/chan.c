@@ -10,16 +10,17 @@
  */
 #include "chan.h"
 
-#include <gc/gc.h>
 #include <stdlib.h>
+
+#include "mem.h"
 
 ObjChan *chan_new(size_t cap)
 {
-    ObjChan *c = GC_MALLOC(sizeof *c);
+    ObjChan *c = mem_alloc(sizeof *c);
     c->h.kind = OBJ_CHAN;
     c->cap = cap;
     if (cap)
-        c->buf = GC_MALLOC(sizeof(Value) * cap);
+        c->buf = mem_alloc(mem_size(cap, sizeof(Value), 0));
     return c;
 }
 
@@ -318,8 +319,8 @@ int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bo
     *ok = false;
     int stack_order[16];
     ObjChan *stack_locks[16];
-    int *order = n <= 16 ? stack_order : GC_MALLOC_ATOMIC(sizeof(int) * (size_t)n);
-    ObjChan **locks = n <= 16 ? stack_locks : GC_MALLOC(sizeof(ObjChan *) * (size_t)n);
+    int *order = n <= 16 ? stack_order : mem_alloc_atomic(mem_size((size_t)n, sizeof(int), 0));
+    ObjChan **locks = n <= 16 ? stack_locks : mem_alloc(mem_size((size_t)n, sizeof(ObjChan *), 0));
 
     /* A random permutation of the cases: uniform choice among ready ones. */
     for (int i = 0; i < n; i++) {
@@ -391,7 +392,7 @@ int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bo
 
     /* Block on every case at once. */
     G *g = sched_getg();
-    Sudog *sds = GC_MALLOC(sizeof(Sudog) * (size_t)n);
+    Sudog *sds = mem_alloc(mem_size((size_t)n, sizeof(Sudog), 0));
     atomic_store(&g->selectdone, 0);
     g->param = NULL;
     for (int i = 0; i < n; i++) {

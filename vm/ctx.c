@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "mem.h"
 #include "vm.h"
 
 #if !defined(__x86_64__)
@@ -95,9 +96,7 @@ Stack *stack_get(void)
     pthread_mutex_unlock(&arena_lock);
     /* The Stack record lives in ordinary malloc memory: it is not a GC
      * object and holds no collectable pointers. */
-    s = malloc(sizeof *s);
-    if (!s)
-        csp_fatal("out of memory");
+    s = mem_malloc(sizeof *s);
     s->lo = lo;
     s->hi = lo + STACK_SIZE;
     s->next_free = NULL;

@@ -42,11 +42,12 @@
  */
 #include "object.h"
 
-#include <gc/gc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "mem.h"
 
 /* A rebuild makes room for MAP_GROWTH times the live entries (CPython's
  * rate). With power-of-two indexes this quadruples a full store: half the
@@ -226,23 +227,19 @@ static bool key_eq_slow(Value a, Value b)
 
 /* ---- stores ------------------------------------------------------------ */
 
-static _Noreturn void out_of_memory(void)
-{
-    fputs("fatal error: out of memory\n", stderr);
-    exit(2);
-}
-
 static inline uint32_t cap_for(uint32_t slots)
 {
     return (uint32_t)(((uint64_t)slots * 2) / 3);
 }
 
+/* A store with room for `want` entries; out of memory past the largest
+ * store there can be. */
 static MapStore *store_new(size_t want)
 {
     uint32_t slots = MAP_MIN_SLOTS;
     while (cap_for(slots) < want) {
         if (slots >= MAP_MAX_SLOTS)
-            out_of_memory();
+            mem_out_of_memory();
         slots *= 2;
     }
     uint32_t cap = cap_for(slots);
@@ -251,15 +248,11 @@ static MapStore *store_new(size_t want)
     MapStore *st;
     int32_t *index;
     if (ibytes <= MAP_INDEX_SPLIT) {
-        st = GC_MALLOC(ebytes + ibytes);
-        if (!st)
-            out_of_memory();
+        st = mem_alloc(ebytes + ibytes);
         index = (int32_t *)((char *)st + ebytes);
     } else {
-        st = GC_MALLOC(ebytes);
-        index = GC_MALLOC_ATOMIC(ibytes);
-        if (!st || !index)
-            out_of_memory();
+        st = mem_alloc(ebytes);
+        index = mem_alloc_atomic(ibytes);
     }
     memset(index, 0xff, ibytes); /* every slot -1: empty */
     st->cap = cap;
@@ -271,19 +264,16 @@ static MapStore *store_new(size_t want)
 
 ObjMap *map_new(size_t hint)
 {
-    ObjMap *m = GC_MALLOC(sizeof *m);
-    if (!m)
-        out_of_memory();
+    ObjMap *m = mem_alloc(sizeof *m);
     m->h.kind = OBJ_MAP;
     m->h.flags = 0;
     m->len = 0;
     m->writing = 0;
     m->store = NULL;
-    if (hint) {
-        if (hint > cap_for(MAP_MAX_SLOTS))
-            hint = cap_for(MAP_MAX_SLOTS);
+    /* A hint beyond the largest store is ignored, as Go's makemap ignores
+     * one it could not allocate: the map grows as it fills instead. */
+    if (hint && hint <= cap_for(MAP_MAX_SLOTS))
         m->store = store_new(hint);
-    }
     return m;
 }
 
@@ -373,7 +363,11 @@ static MapStore *rebuild(ObjMap *m, MapStore *old)
     uint32_t live = m->len;
     if (old && live > old->used)
         live = old->used; /* cannot happen with exclusive writers; be safe */
-    MapStore *st = store_new((size_t)live * MAP_GROWTH + 1);
+    /* Near the largest store, grow to it rather than past it. */
+    size_t want = (size_t)live * MAP_GROWTH + 1;
+    if (want > cap_for(MAP_MAX_SLOTS) && live < cap_for(MAP_MAX_SLOTS))
+        want = cap_for(MAP_MAX_SLOTS);
+    MapStore *st = store_new(want);
     if (old) {
         uint32_t n = 0, used = old->used < old->cap ? old->used : old->cap;
         for (uint32_t j = 0; j < used && n < st->cap; j++) {

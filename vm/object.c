@@ -2,14 +2,15 @@
  * and the value-level operations (type names, equality). The map, with the
  * map-key rules and v_hash, lives in map.c.
  *
- * Allocation: every object comes from the Boehm collector. Objects without
- * pointers (string bytes, boxed numbers) use GC_MALLOC_ATOMIC so the
- * collector never scans them. GC_MALLOC memory arrives zeroed, and the zero
- * word is nil, so fresh lists and cells need no initialisation.
+ * Allocation: every object comes from the Boehm collector through mem.h,
+ * which stops the process with "fatal error: out of memory" rather than
+ * return NULL. Objects without pointers (string bytes, boxed numbers) use
+ * mem_alloc_atomic so the collector never scans them. mem_alloc memory
+ * arrives zeroed, and the zero word is nil, so fresh lists and cells need
+ * no initialisation.
  */
 #include "object.h"
 
-#include <gc/gc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -17,30 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The collector returns NULL only when the heap cannot grow. There is no
- * sensible recovery inside an allocator, and dereferencing NULL would be a
- * crash, so stop with Go's wording. */
-static _Noreturn void out_of_memory(void)
-{
-    fputs("fatal error: out of memory\n", stderr);
-    exit(2);
-}
-
-static void *alloc(size_t n)
-{
-    void *p = GC_MALLOC(n);
-    if (unlikely(!p))
-        out_of_memory();
-    return p;
-}
-
-static void *alloc_atomic(size_t n)
-{
-    void *p = GC_MALLOC_ATOMIC(n);
-    if (unlikely(!p))
-        out_of_memory();
-    return p;
-}
+#include "mem.h"
 
 /* ====================================================================== */
 /* numbers                                                                */
@@ -50,7 +28,7 @@ Value v_make_int(int64_t i)
 {
     if (likely(v_int_fits(i)))
         return v_int_small(i);
-    ObjBoxInt *b = alloc_atomic(sizeof *b);
+    ObjBoxInt *b = mem_alloc_atomic(sizeof *b);
     b->h.kind = OBJ_BOXINT;
     b->h.flags = 0;
     b->i = i;
@@ -62,7 +40,7 @@ Value v_make_float(double d)
     Value v;
     if (likely(v_flonum_try(d, &v)))
         return v;
-    ObjBoxFloat *b = alloc_atomic(sizeof *b);
+    ObjBoxFloat *b = mem_alloc_atomic(sizeof *b);
     b->h.kind = OBJ_BOXFLOAT;
     b->h.flags = 0;
     b->d = d;
@@ -164,9 +142,7 @@ uint32_t str_hash(ObjString *s)
 
 ObjString *str_alloc(size_t len)
 {
-    if (unlikely(len > ((size_t)1 << 48)))
-        out_of_memory();
-    ObjString *s = alloc_atomic(sizeof(ObjString) + len + 1);
+    ObjString *s = mem_alloc_atomic(mem_size(len, 1, sizeof(ObjString) + 1));
     s->h.kind = OBJ_STRING;
     s->h.flags = 0;
     s->hash = 0;
@@ -191,7 +167,7 @@ ObjString *str_cstr(const char *p)
 
 ObjString *str_concat(const ObjString *a, const ObjString *b)
 {
-    ObjString *s = str_alloc(a->len + b->len);
+    ObjString *s = str_alloc(mem_add(a->len, b->len));
     memcpy(s->data, a->data, a->len);
     memcpy(s->data + a->len, b->data, b->len);
     return s;
@@ -245,9 +221,7 @@ bool str_eq(const ObjString *a, const ObjString *b)
 
 static ListStore *store_new(size_t cap)
 {
-    if (unlikely(cap > ((size_t)1 << 40)))
-        out_of_memory();
-    ListStore *st = alloc(sizeof(ListStore) + cap * sizeof(Value));
+    ListStore *st = mem_alloc(mem_size(cap, sizeof(Value), sizeof(ListStore)));
     st->cap = cap;
     return st;
 }
@@ -260,12 +234,12 @@ ObjList *list_new(size_t len, size_t cap)
     if (cap <= LIST_INLINE_MAX) {
         /* Header, store header and items in one block; the store pointer
          * is interior, which the collector recognises. */
-        l = alloc(sizeof(ObjList) + sizeof(ListStore) + cap * sizeof(Value));
+        l = mem_alloc(sizeof(ObjList) + sizeof(ListStore) + cap * sizeof(Value));
         ListStore *st = (ListStore *)(l + 1);
         st->cap = cap;
         l->store = st;
     } else {
-        l = alloc(sizeof(ObjList));
+        l = mem_alloc(sizeof(ObjList));
         l->store = store_new(cap);
     }
     l->h.kind = OBJ_LIST;
@@ -289,12 +263,7 @@ ObjList *list_from(const Value *items, size_t n)
  * can load is consistent with its own cap. */
 static ListStore *list_grow(ObjList *l, ListStore *old, size_t len, size_t need)
 {
-    size_t cap = old->cap * 2;
-    if (cap < LIST_MIN_GROW)
-        cap = LIST_MIN_GROW;
-    if (cap < need)
-        cap = need;
-    ListStore *st = store_new(cap);
+    ListStore *st = store_new(mem_grow(old->cap, need, LIST_MIN_GROW, sizeof(Value)));
     size_t n = len < old->cap ? len : old->cap;
     memcpy(st->items, old->items, n * sizeof(Value));
     __atomic_store_n(&l->store, st, __ATOMIC_RELEASE);
@@ -358,7 +327,7 @@ ObjList *list_slice(ObjList *l, size_t lo, size_t hi)
 
 ObjCell *cell_new(Value v)
 {
-    ObjCell *c = alloc(sizeof *c);
+    ObjCell *c = mem_alloc(sizeof *c);
     c->h.kind = OBJ_CELL;
     c->h.flags = 0;
     c->v = v;
@@ -367,7 +336,7 @@ ObjCell *cell_new(Value v)
 
 ObjNative *native_new(const char *name, NativeFn fn, int min_args, int max_args)
 {
-    ObjNative *n = alloc(sizeof *n);
+    ObjNative *n = mem_alloc(sizeof *n);
     n->h.kind = OBJ_NATIVE;
     n->h.flags = 0;
     n->fn = fn;
@@ -380,7 +349,7 @@ ObjNative *native_new(const char *name, NativeFn fn, int min_args, int max_args)
 
 ObjError *error_new(ObjString *msg, bool runtime)
 {
-    ObjError *e = alloc(sizeof *e);
+    ObjError *e = mem_alloc(sizeof *e);
     e->h.kind = OBJ_ERROR;
     e->h.flags = 0;
     e->msg = msg ? msg : str_alloc(0);
@@ -416,7 +385,7 @@ Value v_error(const char *fmt, ...)
 
 ObjObject *object_new(const ObjClass *cls, void *payload)
 {
-    ObjObject *o = alloc(sizeof *o);
+    ObjObject *o = mem_alloc(sizeof *o);
     o->h.kind = OBJ_OBJECT;
     o->h.flags = 0;
     o->cls = cls;
@@ -498,7 +467,7 @@ static ClassTable *class_table_new(const ObjClass *cls)
     uint32_t size = 4; /* load factor <= 1/2: probes stay short */
     while (size < n * 2)
         size *= 2;
-    ClassTable *t = alloc(sizeof(ClassTable) + size * sizeof(MethodSlot));
+    ClassTable *t = mem_alloc(sizeof(ClassTable) + size * sizeof(MethodSlot));
     t->cls = cls;
     t->mask = size - 1;
     for (const MethodDef *d = cls->methods; d && d->name; d++) {
@@ -516,7 +485,7 @@ static ClassTable *class_table_new(const ObjClass *cls)
         /* Traceback name "sync.Mutex.Lock". */
         const char *cname = cls->name ? cls->name : "object";
         size_t clen = strlen(cname);
-        char *full = alloc_atomic(clen + 1 + len + 1);
+        char *full = mem_alloc_atomic(clen + 1 + len + 1);
         memcpy(full, cname, clen);
         full[clen] = '.';
         memcpy(full + clen + 1, d->name, len + 1);
@@ -538,7 +507,7 @@ static ClassTable *class_add(const ObjClass *cls)
         uint32_t size = old ? old->mask + 1 : 16;
         while ((count + 1) * 2 > size)
             size *= 2;
-        ClassIndex *ci = alloc(sizeof(ClassIndex) + size * sizeof(ClassTable *));
+        ClassIndex *ci = mem_alloc(sizeof(ClassIndex) + size * sizeof(ClassTable *));
         ci->mask = size - 1;
         ci->count = 0;
         for (uint32_t i = 0; old && i <= old->mask; i++)

@@ -2,8 +2,9 @@
  * numbers, errors, modules and native objects.
  *
  * Every heap object starts with an Obj header and is allocated by the Boehm
- * collector (GC_MALLOC, or GC_MALLOC_ATOMIC when it holds no pointers). There
- * is no free: unreachable objects are collected.
+ * collector through mem.h (mem_alloc, or mem_alloc_atomic when it holds no
+ * pointers), which never returns NULL. There is no free: unreachable
+ * objects are collected.
  *
  * Concurrency contract (rule 3 of the core): a script may use one list or map
  * from several OS threads without a lock. That is a bug in the script, but it

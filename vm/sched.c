@@ -47,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mem.h"
 #include "out.h"
 #include "signal.h"
 
@@ -481,9 +482,8 @@ static bool start_thread(void *(*fn)(void *), void *arg)
 /* sched.lock held, which this releases: a new OS thread running p. */
 static void newm_locked(P *p, bool spinning)
 {
-    M *m = calloc(1, sizeof *m);
-    if (!m)
-        csp_fatal("out of memory creating a thread");
+    M *m = mem_malloc(sizeof *m);
+    memset(m, 0, sizeof *m);
     m->id = sched.nm++;
     STORE_RELEASE(p->m, m);
     m->p = p;
@@ -813,9 +813,7 @@ static void allg_add(G *g)
         size_t cap = allgcap ? allgcap * 2 : 1024;
         /* Plain malloc: G records are uncollectable, so the array need not
          * be scanned; old arrays are kept (3). */
-        G **ngs = malloc(cap * sizeof *ngs);
-        if (!ngs)
-            csp_fatal("out of memory");
+        G **ngs = mem_malloc(mem_size(cap, sizeof *ngs, 0));
         if (n)
             memcpy(ngs, gs, n * sizeof *ngs);
         atomic_store_explicit(&allgs, ngs, memory_order_release);
@@ -845,9 +843,7 @@ static G *galloc(void)
     }
     /* Uncollectable: G records are roots (they point at the Thread and the
      * start call) and are recycled, never freed. */
-    g = GC_MALLOC_UNCOLLECTABLE(sizeof *g);
-    if (!g)
-        csp_fatal("out of memory");
+    g = mem_alloc_uncollectable(sizeof *g);
     g->stack = stack_get();
     g->tsan_fiber = TSAN_NEW_FIBER();
     g->vm = thread_new(sched.rt);
@@ -868,9 +864,7 @@ G *sched_go(Thread *parent, Value fn, const Value *args, int nargs)
     g->nargs = nargs;
     g->args = NULL;
     if (nargs) {
-        g->args = GC_MALLOC(sizeof(Value) * (size_t)nargs);
-        if (!g->args)
-            csp_fatal("out of memory");
+        g->args = mem_alloc(mem_size((size_t)nargs, sizeof(Value), 0));
         memcpy(g->args, args, sizeof(Value) * (size_t)nargs);
     }
     g->id = atomic_fetch_add(&goidgen, 1) + 1;
@@ -1109,9 +1103,7 @@ int sched_gomaxprocs(int n)
         for (int i = old; i < n; i++) {
             P *p = sched.allp[i];
             if (!p) {
-                p = GC_MALLOC_UNCOLLECTABLE(sizeof *p);
-                if (!p)
-                    csp_fatal("out of memory");
+                p = mem_alloc_uncollectable(sizeof *p);
                 p->id = i;
                 p->status = P_DEAD;
                 sched.allp[i] = p;
@@ -1484,9 +1476,7 @@ void sched_init(Runtime *rt, int nprocs)
 
     pthread_mutex_lock(&sched.lock);
     for (int i = 0; i < nprocs; i++) {
-        P *p = GC_MALLOC_UNCOLLECTABLE(sizeof *p);
-        if (!p)
-            csp_fatal("out of memory");
+        P *p = mem_alloc_uncollectable(sizeof *p);
         p->id = i;
         sched.allp[i] = p;
         if (i > 0)

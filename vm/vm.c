@@ -44,6 +44,7 @@
 #include "arith.h"
 #include "buf.h"
 #include "chan.h"
+#include "mem.h"
 #include "opcodes.h"
 #include "out.h"
 #include "sched.h"
@@ -69,14 +70,6 @@ static const char *const kind_names[OBJ__COUNT] = {
  * them all at every collection. */
 #define VM_STACK_INIT 64
 #define VM_FRAMES_INIT 4
-
-static void *xmalloc(size_t n)
-{
-    void *p = GC_MALLOC(n);
-    if (unlikely(!p))
-        csp_fatal("out of memory");
-    return p;
-}
 
 /* ====================================================================== */
 /* messages and panics                                                    */
@@ -147,7 +140,7 @@ int vm_panic(Thread *t, Value v)
 {
     if (v == V_NIL) /* Go 1.21: panic(nil) becomes a runtime error */
         v = v_from_ptr(error_new(str_cstr("panic called with nil argument"), true));
-    Panic *p = xmalloc(sizeof *p);
+    Panic *p = mem_alloc(sizeof *p);
     p->val = v;
     p->trace = capture_trace(t);
     p->link = t->panic;
@@ -359,7 +352,7 @@ _Noreturn void vm_fatal_error(Thread *t, const char *msg)
 
 static ListStore *store_new(size_t cap)
 {
-    ListStore *s = xmalloc(sizeof(ListStore) + cap * sizeof(Value));
+    ListStore *s = mem_alloc(sizeof(ListStore) + cap * sizeof(Value));
     s->cap = cap;
     return s;
 }
@@ -380,15 +373,15 @@ void rt_gc_init(size_t heap_bytes)
      * block") mean nothing to a script's user; real exhaustion still ends
      * in csp's "fatal error: out of memory". */
     GC_set_warn_proc(GC_ignore_warn_proc);
+    /* Even an allocation that skips mem.h stops as "out of memory". */
+    mem_install_oom_handler();
 }
 
 Runtime *rt_new(void)
 {
     /* Uncollectable: every Thread points here, but so may threads the
      * collector does not know yet; one per process costs nothing. */
-    Runtime *rt = GC_MALLOC_UNCOLLECTABLE(sizeof *rt);
-    if (!rt)
-        csp_fatal("out of memory");
+    Runtime *rt = mem_alloc_uncollectable(sizeof *rt);
     pthread_mutex_init(&rt->globals_lock, NULL);
     rt->globals = store_new(64);
     rt->global_names = map_new(64);
@@ -432,7 +425,7 @@ int rt_global_slot(Runtime *rt, ObjString *name)
 
 ObjModule *module_new(const char *name)
 {
-    ObjModule *m = xmalloc(sizeof *m);
+    ObjModule *m = mem_alloc(sizeof *m);
     m->h.kind = OBJ_MODULE;
     m->name = name;
     m->members = map_new(16);
@@ -448,9 +441,7 @@ void module_add_fn(ObjModule *m, const char *name, NativeFn fn, int min_args, in
 {
     /* Tracebacks show "fmt.Println", so the native carries the full name. */
     size_t a = strlen(m->name), b = strlen(name);
-    char *full = GC_MALLOC_ATOMIC(a + b + 2);
-    if (!full)
-        csp_fatal("out of memory");
+    char *full = mem_alloc_atomic(a + b + 2);
     memcpy(full, m->name, a);
     full[a] = '.';
     memcpy(full + a + 1, name, b + 1);
@@ -497,13 +488,13 @@ void rt_flush(Runtime *rt)
  * signal) writes its report and ends the process; any other thread that
  * tries meanwhile waits for that end, so two reports never mix and the
  * exit status is the first one's. */
-static _Atomic int exiting;
+static _Atomic unsigned long exiting; /* the exiting thread's pthread_t, 0 before */
 
 void rt_exit_begin(void)
 {
-    int zero = 0;
-    if (atomic_compare_exchange_strong(&exiting, &zero, 1))
-        return;
+    unsigned long none = 0, self = (unsigned long)pthread_self();
+    if (atomic_compare_exchange_strong(&exiting, &none, self) || none == self)
+        return; /* first, or the exiting thread itself (out of memory while reporting) */
     for (;;)
         pause();
 }
@@ -547,12 +538,12 @@ _Noreturn void rt_exit(Runtime *rt, int code)
 
 Thread *thread_new(Runtime *rt)
 {
-    Thread *t = xmalloc(sizeof *t);
+    Thread *t = mem_alloc(sizeof *t);
     t->rt = rt;
     t->stack_cap = VM_STACK_INIT;
-    t->stack = xmalloc(t->stack_cap * sizeof(Value));
+    t->stack = mem_alloc(t->stack_cap * sizeof(Value));
     t->frames_cap = VM_FRAMES_INIT;
-    t->frames = xmalloc((size_t)t->frames_cap * sizeof(Frame));
+    t->frames = mem_alloc((size_t)t->frames_cap * sizeof(Frame));
     t->recover_frame = -1;
     t->id = __atomic_add_fetch(&rt->next_goid, 1, __ATOMIC_RELAXED);
     return t;
@@ -562,14 +553,14 @@ void thread_reset(Thread *t)
 {
     if (t->stack_cap > VM_STACK_INIT * 16) {
         t->stack_cap = VM_STACK_INIT;
-        t->stack = xmalloc(t->stack_cap * sizeof(Value));
+        t->stack = mem_alloc(t->stack_cap * sizeof(Value));
     } else {
         /* Let the collector have what the last goroutine left behind. */
         memset(t->stack, 0, t->stack_cap * sizeof(Value));
     }
     if (t->frames_cap > VM_FRAMES_INIT * 64) {
         t->frames_cap = VM_FRAMES_INIT;
-        t->frames = xmalloc((size_t)t->frames_cap * sizeof(Frame));
+        t->frames = mem_alloc((size_t)t->frames_cap * sizeof(Frame));
     }
     t->top = 0;
     t->nframes = 0;
@@ -630,7 +621,7 @@ static __attribute__((noinline)) bool grow_stack(Thread *t, size_t need)
         cap = need + need / 4;
     if (cap > VM_MAX_STACK)
         cap = VM_MAX_STACK;
-    Value *s = xmalloc(cap * sizeof(Value));
+    Value *s = mem_alloc(cap * sizeof(Value));
     memcpy(s, t->stack, t->stack_cap * sizeof(Value));
     t->stack = s;
     t->stack_cap = cap;
@@ -654,7 +645,7 @@ static __attribute__((noinline)) bool grow_frames(Thread *t)
     int cap = t->frames_cap * 2;
     if (cap > VM_MAX_FRAMES + VM_PANIC_FRAMES)
         cap = VM_MAX_FRAMES + VM_PANIC_FRAMES;
-    Frame *fs = xmalloc((size_t)cap * sizeof(Frame));
+    Frame *fs = mem_alloc((size_t)cap * sizeof(Frame));
     memcpy(fs, t->frames, (size_t)t->nframes * sizeof(Frame));
     t->frames = fs;
     t->frames_cap = cap;
@@ -930,7 +921,7 @@ static __attribute__((noinline)) bool unwind_frame(Thread *t)
 
 static __attribute__((noinline)) bool push_defer(Thread *t, Frame *f, const Value *fa, int nargs)
 {
-    Defer *d = xmalloc(sizeof(Defer) + (size_t)nargs * sizeof(Value));
+    Defer *d = mem_alloc(sizeof(Defer) + (size_t)nargs * sizeof(Value));
     d->fn = fa[0];
     d->nargs = nargs;
     memcpy(d->args, fa + 1, (size_t)nargs * sizeof(Value));
@@ -1122,7 +1113,7 @@ static bool is_error_name(ObjString *name)
 
 static ObjBound *bound_new(Value recv, Value fn)
 {
-    ObjBound *b = xmalloc(sizeof *b);
+    ObjBound *b = mem_alloc(sizeof *b);
     b->h.kind = OBJ_BOUND;
     b->recv = recv;
     b->fn = fn;
@@ -1238,7 +1229,7 @@ static COLD bool rangeprep(Thread *t, Value *ra)
     Value v = ra[0];
     if (v_is_obj(v, OBJ_LIST)) {
         ObjList *l = v_list(v);
-        ObjList *view = xmalloc(sizeof *view);
+        ObjList *view = mem_alloc(sizeof *view);
         view->h.kind = OBJ_LIST;
         view->store = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
         view->len = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
@@ -1342,7 +1333,7 @@ static COLD int range_step(Thread *t, Value *ra, int nvars)
 
 static ObjClosure *make_closure(ObjProto *p, const ObjClosure *parent, const Value *base)
 {
-    ObjClosure *c = xmalloc(sizeof(ObjClosure) + (size_t)p->nupvals * sizeof(ObjCell *));
+    ObjClosure *c = mem_alloc(sizeof(ObjClosure) + (size_t)p->nupvals * sizeof(ObjCell *));
     c->h.kind = OBJ_CLOSURE;
     c->proto = p;
     c->nupvals = p->nupvals;
@@ -2288,7 +2279,7 @@ static int execute(Thread *t)
             VM_SAVEPC();
             int n = C_;
             SelCase stack_cases[8];
-            SelCase *cases = n <= 8 ? stack_cases : xmalloc(sizeof(SelCase) * (size_t)n);
+            SelCase *cases = n <= 8 ? stack_cases : mem_alloc(sizeof(SelCase) * (size_t)n);
             for (int i = 0; i < n; i++) {
                 uint32_t ex = pc[i];
                 if (unlikely(!chan_operand(t, base[INS_Bx(ex)], INS_A(ex) ? "send to" : "receive from",

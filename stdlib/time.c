@@ -4,7 +4,9 @@
  * Durations are ints in nanoseconds. Timers run on the monitor thread
  * (sched.h): a timer's callback never blocks, so a channel timer does a
  * non-blocking send on a channel of capacity 1 (a tick nobody reads is
- * dropped, as Go's tickers do).
+ * dropped, as Go's tickers do). A duration too long for an int64 deadline
+ * means "never" (sched.h, TIMER_NEVER): time.After(math.MaxInt64) never
+ * fires.
  */
 #include <gc/gc.h>
 #include <time.h>
@@ -134,10 +136,12 @@ static int f_since(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-/* A channel timer: Timer and Ticker objects, and After/Tick. */
+/* A channel timer: Timer and Ticker objects, and After/Tick. The timer's
+ * when and period change only through timer_reset (sched.h's locking). */
 typedef struct ChanTimer {
     Timer tm;
     ObjChan *c;
+    bool ticker; /* set at creation: Reset keeps it periodic */
 } ChanTimer;
 
 static void chan_timer_fire(void *arg, int64_t now)
@@ -150,11 +154,12 @@ static ChanTimer *chan_timer_new(int64_t d, int64_t period)
 {
     ChanTimer *ct = GC_MALLOC(sizeof *ct);
     ct->c = chan_new(1);
-    ct->tm.when = sched_nanotime() + (d > 0 ? d : 0);
+    ct->ticker = period > 0;
+    ct->tm.when = timer_when(d);
     ct->tm.period = period;
     ct->tm.fn = chan_timer_fire;
     ct->tm.arg = ct;
-    ct->tm.idx = -1;
+    ct->tm.idx = TIMER_IDLE;
     return ct;
 }
 
@@ -203,15 +208,9 @@ static int ct_reset(Thread *t, Value *a, int n, Value *r)
     if (!vm_check_int(t, "Reset", a, 1, &d))
         return -1;
     ChanTimer *ct = ((ObjObject *)v_ptr(a[0]))->payload;
-    bool was = timer_stop(&ct->tm);
-    ct->tm.when = sched_nanotime() + (d > 0 ? d : 0);
-    if (ct->tm.period > 0) {
-        if (d <= 0)
-            return vm_panic_msg(t, "non-positive interval for Ticker.Reset");
-        ct->tm.period = d;
-    }
-    timer_start(&ct->tm);
-    r[0] = v_bool(was);
+    if (ct->ticker && d <= 0) /* as Go: before touching the ticker */
+        return vm_panic_msg(t, "non-positive interval for Ticker.Reset");
+    r[0] = v_bool(timer_reset(&ct->tm, timer_when(d), ct->ticker ? d : 0));
     return 1;
 }
 

@@ -245,7 +245,8 @@ static int f_newticker(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-/* time.Duration(x): durations are ints (nanoseconds); a float truncates. */
+/* time.Duration(x): durations are ints (nanoseconds); a float truncates,
+ * and one out of int range (or NaN) panics as int(x) does. */
 static int f_duration(Thread *t, Value *a, int n, Value *r)
 {
     double d;
@@ -255,6 +256,13 @@ static int f_duration(Thread *t, Value *a, int n, Value *r)
     }
     if (!vm_check_num(t, "time.Duration", a, 0, &d))
         return -1;
+    /* Out of range would be undefined behaviour in C. */
+    if (!(d > -9223372036854777856.0 && d < 9223372036854775808.0)) {
+        Buf b;
+        buf_init(&b);
+        fmt_value(&b, a[0]);
+        return vm_panicf(t, E_CONVERT, b.data, "float", "time.Duration");
+    }
     r[0] = v_make_int((int64_t)d);
     return 1;
 }

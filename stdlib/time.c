@@ -4,7 +4,9 @@
  * Durations are ints in nanoseconds. Timers run on the monitor thread
  * (sched.h): a timer's callback never blocks, so a channel timer does a
  * non-blocking send on a channel of capacity 1 (a tick nobody reads is
- * dropped, as Go's tickers do).
+ * dropped, as Go's tickers do). A duration too long for an int64 deadline
+ * means "never" (sched.h, TIMER_NEVER): time.After(math.MaxInt64) never
+ * fires.
  */
 #include <gc/gc.h>
 #include <time.h>
@@ -12,6 +14,7 @@
 
 #include "../vm/buf.h"
 #include "../vm/chan.h"
+#include "../vm/mem.h"
 #include "../vm/sched.h"
 #include "stdlib.h"
 
@@ -37,7 +40,7 @@ static Value time_value(int64_t mono)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    CspTime *ct = GC_MALLOC_ATOMIC(sizeof *ct);
+    CspTime *ct = mem_alloc_atomic(sizeof *ct);
     ct->wall = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
     ct->mono = mono;
     return v_from_ptr(object_new(&time_class, ct));
@@ -134,10 +137,12 @@ static int f_since(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-/* A channel timer: Timer and Ticker objects, and After/Tick. */
+/* A channel timer: Timer and Ticker objects, and After/Tick. The timer's
+ * when and period change only through timer_reset (sched.h's locking). */
 typedef struct ChanTimer {
     Timer tm;
     ObjChan *c;
+    bool ticker; /* set at creation: Reset keeps it periodic */
 } ChanTimer;
 
 static void chan_timer_fire(void *arg, int64_t now)
@@ -148,13 +153,14 @@ static void chan_timer_fire(void *arg, int64_t now)
 
 static ChanTimer *chan_timer_new(int64_t d, int64_t period)
 {
-    ChanTimer *ct = GC_MALLOC(sizeof *ct);
+    ChanTimer *ct = mem_alloc(sizeof *ct);
     ct->c = chan_new(1);
-    ct->tm.when = sched_nanotime() + (d > 0 ? d : 0);
+    ct->ticker = period > 0;
+    ct->tm.when = timer_when(d);
     ct->tm.period = period;
     ct->tm.fn = chan_timer_fire;
     ct->tm.arg = ct;
-    ct->tm.idx = -1;
+    ct->tm.idx = TIMER_IDLE;
     return ct;
 }
 
@@ -203,15 +209,9 @@ static int ct_reset(Thread *t, Value *a, int n, Value *r)
     if (!vm_check_int(t, "Reset", a, 1, &d))
         return -1;
     ChanTimer *ct = ((ObjObject *)v_ptr(a[0]))->payload;
-    bool was = timer_stop(&ct->tm);
-    ct->tm.when = sched_nanotime() + (d > 0 ? d : 0);
-    if (ct->tm.period > 0) {
-        if (d <= 0)
-            return vm_panic_msg(t, "non-positive interval for Ticker.Reset");
-        ct->tm.period = d;
-    }
-    timer_start(&ct->tm);
-    r[0] = v_bool(was);
+    if (ct->ticker && d <= 0) /* as Go: before touching the ticker */
+        return vm_panic_msg(t, "non-positive interval for Ticker.Reset");
+    r[0] = v_bool(timer_reset(&ct->tm, timer_when(d), ct->ticker ? d : 0));
     return 1;
 }
 
@@ -246,7 +246,8 @@ static int f_newticker(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-/* time.Duration(x): durations are ints (nanoseconds); a float truncates. */
+/* time.Duration(x): durations are ints (nanoseconds); a float truncates,
+ * and one out of int range (or NaN) panics as int(x) does. */
 static int f_duration(Thread *t, Value *a, int n, Value *r)
 {
     double d;
@@ -256,6 +257,13 @@ static int f_duration(Thread *t, Value *a, int n, Value *r)
     }
     if (!vm_check_num(t, "time.Duration", a, 0, &d))
         return -1;
+    /* Out of range would be undefined behaviour in C. */
+    if (!(d > -9223372036854777856.0 && d < 9223372036854775808.0)) {
+        Buf b;
+        buf_init(&b);
+        fmt_value(&b, a[0]);
+        return vm_panicf(t, E_CONVERT, b.data, "float", "time.Duration");
+    }
     r[0] = v_make_int((int64_t)d);
     return 1;
 }

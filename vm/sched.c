@@ -38,6 +38,7 @@
 #include <errno.h>
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1144,10 +1145,35 @@ int sched_gomaxprocs(int n)
     return old;
 }
 
-/* ---- timers (the monitor thread runs them) ---------------------------- */
+/* ---- timers (the monitor thread runs them) ----------------------------
+ * Pending timers with a finite deadline sit in a binary min-heap on `when`,
+ * under timer_lock; ntimers counts them (4). A timer at TIMER_NEVER stays
+ * out of the heap (idx TIMER_PENDING_NEVER), so only the heap's timers can
+ * wake anyone. Every `now + d` and `when + period` saturates there: an
+ * overflow would put the deadline in the past and fire the timer at once,
+ * or, for a ticker, again and again without end. */
+
+/* A ticker that has fallen behind (its next tick already due) re-arms at
+ * least this far ahead: about the kernel's default timer slack, the
+ * shortest sleep the monitor gets anyway. Without a floor, a 1 ns ticker
+ * would be due again before each pass ends and keep the monitor on a CPU
+ * (and every preemption late). */
+#define TIMER_MIN_REARM_NS 50000
 
 static Timer **theap;          /* timer_lock */
 static int theap_n, theap_cap; /* timer_lock */
+
+/* a + b for b >= 0, TIMER_NEVER when the sum does not fit. */
+static int64_t add_sat(int64_t a, int64_t b)
+{
+    int64_t r;
+    return __builtin_add_overflow(a, b, &r) ? TIMER_NEVER : r;
+}
+
+int64_t timer_when(int64_t d)
+{
+    return add_sat(sched_nanotime(), d > 0 ? d : 0);
+}
 
 static void theap_swap(int i, int j)
 {
@@ -1184,19 +1210,24 @@ static void theap_down(int i)
     }
 }
 
-static void theap_remove(int i)
+/* timer_lock held; t is in the heap. Leaves it TIMER_IDLE. */
+static void theap_remove(Timer *t)
 {
-    int last = --theap_n;
-    theap[i]->idx = -1;
+    int i = t->idx, last = --theap_n;
+    if (i < 0 || i > last || theap[i] != t)
+        csp_fatal("timer: heap entry %d does not hold its timer", i);
+    t->idx = TIMER_IDLE;
     if (i != last) {
         theap[i] = theap[last];
         theap[i]->idx = i;
         theap_down(i);
         theap_up(i);
     }
+    atomic_fetch_sub(&ntimers, 1);
 }
 
-void timer_start(Timer *t)
+/* timer_lock held; t is idle. Makes it pending at t->when. */
+static void timer_add_locked(Timer *t)
 {
 #ifdef CSP_FUZZ
     /* Fuzzed programs run in milliseconds: no timer waits longer than
@@ -1208,12 +1239,17 @@ void timer_start(Timer *t)
     if (t->period > CSP_FUZZ_TIMER_NS)
         t->period = CSP_FUZZ_TIMER_NS;
 #endif
-    pthread_mutex_lock(&timer_lock);
+    if (t->when == TIMER_NEVER) {
+        t->idx = TIMER_PENDING_NEVER;
+        return;
+    }
     if (theap_n == theap_cap) {
+        if (theap_cap > INT_MAX / 2) /* Timer.idx is an int */
+            mem_out_of_memory();
         theap_cap = theap_cap ? theap_cap * 2 : 64;
         /* Uncollectable: the heap is how pending timers (and the channels
          * and goroutines they point at) stay alive. */
-        Timer **nh = GC_MALLOC_UNCOLLECTABLE(sizeof(Timer *) * (size_t)theap_cap);
+        Timer **nh = mem_alloc_uncollectable(mem_size((size_t)theap_cap, sizeof(Timer *), 0));
         if (theap_n)
             memcpy(nh, theap, sizeof(Timer *) * (size_t)theap_n);
         if (theap)
@@ -1226,17 +1262,44 @@ void timer_start(Timer *t)
     atomic_fetch_add(&ntimers, 1);
     if (t->idx == 0)
         pthread_cond_signal(&sysmon_cond);
+}
+
+/* timer_lock held. Returns whether t was pending; leaves it idle. */
+static bool timer_del_locked(Timer *t)
+{
+    if (t->idx == TIMER_IDLE)
+        return false;
+    if (t->idx == TIMER_PENDING_NEVER)
+        t->idx = TIMER_IDLE;
+    else
+        theap_remove(t);
+    return true;
+}
+
+void timer_start(Timer *t)
+{
+    pthread_mutex_lock(&timer_lock);
+    if (t->idx != TIMER_IDLE)
+        csp_fatal("timer_start: the timer is already pending");
+    timer_add_locked(t);
     pthread_mutex_unlock(&timer_lock);
 }
 
 bool timer_stop(Timer *t)
 {
     pthread_mutex_lock(&timer_lock);
-    bool pending = t->idx >= 0;
-    if (pending) {
-        theap_remove(t->idx);
-        atomic_fetch_sub(&ntimers, 1);
-    }
+    bool pending = timer_del_locked(t);
+    pthread_mutex_unlock(&timer_lock);
+    return pending;
+}
+
+bool timer_reset(Timer *t, int64_t when, int64_t period)
+{
+    pthread_mutex_lock(&timer_lock);
+    bool pending = timer_del_locked(t);
+    t->when = when;
+    t->period = period;
+    timer_add_locked(t);
     pthread_mutex_unlock(&timer_lock);
     return pending;
 }
@@ -1259,38 +1322,41 @@ void sched_sleep(int64_t ns)
         sched_gosched();
         return;
     }
-    Timer *t = GC_MALLOC(sizeof *t);
-    t->when = sched_nanotime() + ns;
+    Timer *t = mem_alloc(sizeof *t);
+    t->when = timer_when(ns);
     t->period = 0;
     t->fn = sleep_ready;
     t->arg = g;
-    t->idx = -1;
+    t->idx = TIMER_IDLE;
     /* Start the timer only once we are parked (after the switch): it could
      * fire at once and ready a G that is still running. */
     sched_park("sleep", sleep_after, t);
 }
 
-/* Run the timers that are due; returns the next deadline (or INT64_MAX). */
+/* Run the timers due at the start of the call; returns the next deadline
+ * (or TIMER_NEVER). A ticker re-armed here lands after that moment, so
+ * each pass runs each timer at most once and always ends. */
 static int64_t run_timers(void)
 {
+    int64_t now = sched_nanotime();
     for (;;) {
         pthread_mutex_lock(&timer_lock);
-        int64_t now = sched_nanotime();
         if (theap_n == 0 || theap[0]->when > now) {
-            int64_t next = theap_n ? theap[0]->when : INT64_MAX;
+            int64_t next = theap_n ? theap[0]->when : TIMER_NEVER;
             pthread_mutex_unlock(&timer_lock);
             return next;
         }
         Timer *t = theap[0];
         atomic_fetch_add(&nwakers, 1); /* (4): before it leaves the heap */
         if (t->period > 0) {
-            t->when += t->period;
-            if (t->when < now)
-                t->when = now + t->period;
-            theap_down(0);
+            int64_t next = add_sat(t->when, t->period);
+            if (next <= now) /* behind: skip the missed ticks, as Go does */
+                next = add_sat(now, t->period > TIMER_MIN_REARM_NS ? t->period : TIMER_MIN_REARM_NS);
+            theap_remove(t);
+            t->when = next;
+            timer_add_locked(t); /* TIMER_NEVER leaves the heap for good */
         } else {
-            theap_remove(0);
-            atomic_fetch_sub(&ntimers, 1);
+            theap_remove(t);
         }
         pthread_mutex_unlock(&timer_lock);
         t->fn(t->arg, now);
@@ -1411,16 +1477,18 @@ static void *sysmon(void *arg)
             if (any_syscall())
                 until = now;
         }
-        if (theap_n == 0 || theap[0]->when > sched_nanotime()) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            int64_t wait = until - sched_nanotime();
-            if (wait > 0) {
-                int64_t ns = ts.tv_nsec + wait % 1000000000;
-                ts.tv_sec += wait / 1000000000 + ns / 1000000000;
-                ts.tv_nsec = ns % 1000000000;
-                pthread_cond_timedwait(&sysmon_cond, &timer_lock, &ts);
-            }
+        /* A timer started since run_timers looked signalled while we
+         * were not waiting yet: its deadline bounds the wait too. */
+        if (theap_n && theap[0]->when < until)
+            until = theap[0]->when;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t wait = until - sched_nanotime();
+        if (wait > 0) {
+            int64_t ns = ts.tv_nsec + wait % 1000000000;
+            ts.tv_sec += wait / 1000000000 + ns / 1000000000;
+            ts.tv_nsec = ns % 1000000000;
+            pthread_cond_timedwait(&sysmon_cond, &timer_lock, &ts);
         }
         atomic_store(&sysmon_idle, 0);
         pthread_mutex_unlock(&timer_lock);

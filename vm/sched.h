@@ -178,19 +178,45 @@ int64_t sched_nanotime(void);
 /* ---- timers ----
  * A timer fires once at `when` (and again every `period` if > 0) by calling
  * fn(arg, now) on the monitor thread, which must not block; fn typically
- * readies a G or does a non-blocking channel send. */
+ * readies a G or does a non-blocking channel send.
+ *
+ * Deadlines saturate: a `when` (or a later `when + period`) past INT64_MAX
+ * is TIMER_NEVER, a timer that never fires (time.Sleep(math.MaxInt64)).
+ * Such a timer is pending (timer_stop returns true) but is not in the
+ * monitor's heap, so it neither keeps its channel alive nor counts as
+ * something that may wake a goroutine: a program left waiting only on
+ * "never" is reported as deadlocked. A far but finite deadline (1<<62 ns,
+ * 146 years) counts, and the program sleeps, as Go's does.
+ *
+ * Locking: the owner fills in every field and sets idx to TIMER_IDLE
+ * before the first timer_start; from then on `when`, `period` and `idx`
+ * belong to timer_lock, and the owner changes when and period only
+ * through timer_reset. fn and arg never change. */
 typedef struct Timer {
     int64_t when;
     int64_t period;
     void (*fn)(void *arg, int64_t now);
     void *arg;
-    int idx; /* position in the heap, -1 when not pending: timer_lock */
+    int idx; /* position in the heap, or TIMER_IDLE, or TIMER_PENDING_NEVER */
 } Timer;
 
+#define TIMER_NEVER INT64_MAX
+#define TIMER_IDLE (-1)          /* not pending */
+#define TIMER_PENDING_NEVER (-2) /* pending at TIMER_NEVER, outside the heap */
+
+/* The deadline d nanoseconds from now: now for d <= 0, saturating at
+ * TIMER_NEVER. */
+int64_t timer_when(int64_t d);
+/* Make an idle timer pending (a pending one is a fatal error). */
 void timer_start(Timer *t);
 /* Returns whether the timer was pending (and is now stopped). */
 bool timer_stop(Timer *t);
-/* Park the current G for ns nanoseconds. */
+/* Stop the timer if pending, set when and period, and start it, as one
+ * step under timer_lock: concurrent resets and stops each see the timer
+ * whole. Returns whether it was pending. */
+bool timer_reset(Timer *t, int64_t when, int64_t period);
+/* Park the current G for ns nanoseconds (forever for a deadline that
+ * saturates: see TIMER_NEVER). */
 void sched_sleep(int64_t ns);
 
 /* Report the deadlock: every goroutine's state and stack, exit 2. */

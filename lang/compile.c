@@ -1303,14 +1303,30 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
         res_block_list(c, &n->list);
         scope_close(c, mark);
         break;
-    case N_IF:
-        mark = scope_open(c);
-        res_stmt(c, n->init, NULL);
-        res_expr(c, n->a, n);
-        res_body(c, n->body, n);
-        res_stmt(c, n->els, NULL);
+    case N_IF: {
+        /* An else-if ladder is walked with a loop, not one recursion per
+         * clause: ten thousand clauses are not nesting to the user. Each
+         * clause's scope still lies inside the previous one's (Go: an
+         * else branch sees the init variables of the ifs before it), so
+         * they are all closed at the end. */
+        mark = c->nscope;
+        int opened = 0;
+        Node *s = n;
+        for (;;) {
+            scope_open(c);
+            opened++;
+            res_stmt(c, s->init, NULL);
+            res_expr(c, s->a, s);
+            res_body(c, s->body, s);
+            if (!s->els || s->els->kind != N_IF || s->els->label)
+                break;
+            s = s->els;
+        }
+        res_stmt(c, s->els, NULL);
         scope_close(c, mark);
+        c->depth -= opened - 1;
         break;
+    }
     case N_FOR:
         mark = scope_open(c);
         res_stmt(c, n->init, NULL);
@@ -2957,39 +2973,55 @@ static void brk_push(FuncState *fs, Breakable *b, int kind, const char *label)
     fs->brk = b;
 }
 
+/* An if statement with all its else-if clauses, in one loop (a ladder of
+ * thousands of clauses must not recurse once per clause):
+ *       init1; cond1 or JMP next1; body1; JMP end
+ *   next1: init2; cond2 or JMP next2; body2; JMP end
+ *   ...
+ *   nextN: else-body
+ *   end: */
 static void if_stmt(FuncState *fs, Node *n)
 {
-    int top = fs->freereg;
-    stmt(fs, n->init, NULL);
-    Value k = const_eval(fs->c, n->a);
-    if (v_is_bool(k)) {
-        /* `if debug {` with a const debug: only the branch that runs */
-        set_line(fs, n);
-        block(fs, k == V_TRUE ? n->body : n->els);
-        free_to(fs, top);
-        return;
-    }
-    /* `if c { break }` / `if c { continue }`: the condition's own jump
-     * goes to the loop's target (Lua does the same) */
-    Node *only = n->body && n->body->kind == N_BLOCK && n->body->list.n == 1 ? n->body->list.items[0] : NULL;
-    if (!n->els && only && (only->kind == N_BREAK || only->kind == N_CONTINUE)) {
-        int *list = branch_list(fs, only);
-        if (list) {
-            jump_concat(fs, list, cond_jump(fs, n->a, true));
-            free_to(fs, top);
-            return;
+    int top = fs->freereg, ends = NO_JUMP;
+    for (Node *s = n; s;) {
+        set_line(fs, s);
+        stmt(fs, s->init, NULL);
+        Value k = const_eval(fs->c, s->a);
+        Node *els = s->els;
+        Node *next = els && els->kind == N_IF && !els->label ? els : NULL;
+        if (v_is_bool(k)) {
+            /* `if debug {` with a const debug: only the branch that runs */
+            set_line(fs, s);
+            if (k == V_TRUE) {
+                block(fs, s->body);
+                break;
+            }
+            if (!next)
+                block(fs, els);
+            s = next;
+            continue;
         }
-    }
-    int f = cond_jump(fs, n->a, false);
-    block(fs, n->body);
-    if (n->els) {
-        int j = emit_jump(fs);
+        /* `if c { break }` / `if c { continue }`: the condition's own jump
+         * goes to the loop's target (Lua does the same) */
+        Node *only =
+            s->body && s->body->kind == N_BLOCK && s->body->list.n == 1 ? s->body->list.items[0] : NULL;
+        if (!els && only && (only->kind == N_BREAK || only->kind == N_CONTINUE)) {
+            int *list = branch_list(fs, only);
+            if (list) {
+                jump_concat(fs, list, cond_jump(fs, s->a, true));
+                break;
+            }
+        }
+        int f = cond_jump(fs, s->a, false);
+        block(fs, s->body);
+        if (els)
+            jump_concat(fs, &ends, emit_jump(fs));
         jump_here(fs, f);
-        block(fs, n->els);
-        jump_here(fs, j);
-    } else {
-        jump_here(fs, f);
+        if (!next)
+            block(fs, els);
+        s = next;
     }
+    jump_here(fs, ends);
     free_to(fs, top);
 }
 

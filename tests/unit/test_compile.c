@@ -1524,6 +1524,18 @@ static void test_compile_long_chain(void **state)
     assert_int_equal(f->code[last], MK_AsBx(OP_LOADI, 2, -20000));
 }
 
+/* Test that a flat else-if ladder of 10,000 clauses compiles (it is a
+ * loop to the user, not nesting), one test and one return per clause. */
+static void test_compile_else_if_ladder(void **state)
+{
+    Node *chain = blk(ret(num(-1), NULL), NULL);
+    for (int i = 9999; i >= 0; i--)
+        chain = if_(bin(TK_EQ, id("x"), num(i)), blk(ret(num(i), NULL), NULL), chain);
+    ObjProto *f = func_f(blk(chain, NULL), "x", NULL);
+    assert_non_null(f);
+    assert_int_equal(count_op(f, OP_RETURN), 10000 + 2);
+}
+
 /* Test that malformed trees (missing children, wrong kinds) give errors,
  * never a crash. */
 static void test_compile_malformed_trees(void **state)
@@ -1617,6 +1629,7 @@ int main(void)
         cmocka_unit_test(test_compile_error_too_many_registers),
         cmocka_unit_test(test_compile_error_deep_nesting),
         cmocka_unit_test(test_compile_long_chain),
+        cmocka_unit_test(test_compile_else_if_ladder),
         cmocka_unit_test(test_compile_malformed_trees),
         cmocka_unit_test(test_compile_disasm),
     };

@@ -704,6 +704,29 @@ static void test_parse_crash_inputs(void **state)
 }
 
 /* Test the REPL's question: does the text need more lines? */
+/* Test that an else-if ladder of 100,000 clauses parses into the chain of
+ * IF nodes: the grammar keeps a ladder flat on its stack. */
+static void test_parse_else_if_ladder(void **state)
+{
+    (void)state;
+    int n = 100000;
+    char *src = malloc((size_t)n * 40 + 64);
+    char *p = src + sprintf(src, "if x == 0 {\n}");
+    for (int i = 1; i < n; i++)
+        p += sprintf(p, " else if x == %d {\n}", i);
+    strcpy(p, " else {\n\ty()\n}\n");
+    Result r = parse(src);
+    assert_int_equal(r.nerrors, 0);
+    Node *s = r.file->list.items[0];
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(s->kind, N_IF);
+        assert_int_equal(s->a->b->ival, i);
+        s = s->els;
+    }
+    assert_int_equal(s->kind, N_BLOCK);
+    free(src);
+}
+
 /* The whole report, message line, source line and caret, for src. */
 static char *diag_text(const char *src)
 {
@@ -845,6 +868,7 @@ int main(void)
         cmocka_unit_test(test_parse_positions),
         cmocka_unit_test(test_parse_crash_inputs),
         cmocka_unit_test(test_parse_incomplete),
+        cmocka_unit_test(test_parse_else_if_ladder),
         cmocka_unit_test(test_parse_diag_escapes_line),
         cmocka_unit_test(test_parse_diag_cuts_long_line),
     };

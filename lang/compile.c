@@ -591,6 +591,38 @@ static void fold_global_const(Compiler *c, Var *v)
     v->cstate = 2;
 }
 
+/* The value of a long operator chain sp[0] (see arith_spine), folded left
+ * to right in a loop. A run of string concatenations is gathered in one
+ * buffer: keeping each prefix as its own string (as folding node by node
+ * does) would cost the square of the result's length, gigabytes for a
+ * generated `"a" + "a" + ...` of a few hundred kilobytes. */
+static Value fold_spine(Compiler *c, Node **sp, int len)
+{
+    Value acc = const_eval(c, sp[len - 1]->a);
+    Buf run;
+    bool inrun = false;
+    for (int i = len - 1; i >= 0 && acc != V_UNDEF; i--) {
+        Value b = const_eval(c, sp[i]->b);
+        if (sp[i]->op == TK_PLUS && v_is_str(b) && b != V_UNDEF && (inrun || v_is_str(acc))) {
+            if (!inrun) {
+                buf_init(&run);
+                buf_add(&run, v_str(acc)->data, v_str(acc)->len);
+                inrun = true;
+            }
+            if (run.len + v_str(b)->len > MAX_FOLD_STR)
+                return V_UNDEF;
+            buf_add(&run, v_str(b)->data, v_str(b)->len);
+            continue;
+        }
+        if (inrun) {
+            acc = v_from_ptr(buf_to_str(&run));
+            inrun = false;
+        }
+        acc = fold_binary(sp[i]->op, acc, b);
+    }
+    return inrun ? v_from_ptr(buf_to_str(&run)) : acc;
+}
+
 /* The value of n if it is a compile-time constant, else V_UNDEF. Only
  * called on resolved subtrees (it reads pass 1's bindings). Memoised, so
  * compiling a long chain of operators stays linear. */
@@ -605,8 +637,11 @@ static Value const_eval(Compiler *c, Node *n)
         !pm_get(&c->memo, n->a, &m)) {
         Node **sp;
         int len = arith_spine(n, &sp);
-        for (int i = len - 1; len > SPINE_MIN && i > 0; i--)
-            const_eval(c, sp[i]); /* memoised: each finds its left operand done */
+        if (len > SPINE_MIN) {
+            Value v = fold_spine(c, sp, len);
+            pm_put(&c->memo, n, v);
+            return v;
+        }
     }
     if (!enter(c, n))
         return V_UNDEF;
@@ -2176,6 +2211,25 @@ static void logic_to(FuncState *fs, Node *n, int dst)
     free_to(fs, top);
 }
 
+/* The string constants added by sp[*i], sp[*i - 1], ... (while they are
+ * `+ "string constant"`), after `first` if given, joined into one constant
+ * of at most MAX_FOLD_STR bytes (or one term, if that is longer); *i moves
+ * past them. */
+static Value str_run(FuncState *fs, Node **sp, int *i, ObjString *first)
+{
+    Buf run;
+    buf_init(&run);
+    if (first)
+        buf_add(&run, first->data, first->len);
+    for (; *i >= 0 && sp[*i]->op == TK_PLUS; --*i) {
+        Value k = const_eval(fs->c, sp[*i]->b);
+        if (!v_is_str(k) || k == V_UNDEF || (run.len && run.len + v_str(k)->len > MAX_FOLD_STR))
+            break;
+        buf_add(&run, v_str(k)->data, v_str(k)->len);
+    }
+    return v_from_ptr(buf_to_str(&run));
+}
+
 static void binary_to(FuncState *fs, Node *n, int dst)
 {
     int top = fs->freereg, ra, rb;
@@ -2217,12 +2271,34 @@ static void binary_to(FuncState *fs, Node *n, int dst)
         Node **sp;
         int len = arith_spine(n, &sp);
         if (len > SPINE_MIN) {
-            /* a long chain: accumulate left to right in one register */
+            /* A long chain: accumulate left to right in one register. Once
+             * the accumulator is a string (it starts as a string constant),
+             * each run of string constants is added as one constant, so a
+             * chain too long to fold whole still costs a few concatenations
+             * at run time, not one per term. (Only then: `1 + "a" + "b"`
+             * must panic naming "a".) */
             int t = fs->islocal[dst] ? alloc_reg(fs) : dst;
-            expr_to(fs, sp[len - 1]->a, t);
-            for (int i = len - 1; i >= 0; i--) {
+            int i = len - 1;
+            Value k0 = const_eval(fs->c, sp[i]->a);
+            bool isstr = v_is_str(k0) && k0 != V_UNDEF;
+            if (isstr)
+                load_const(fs, str_run(fs, sp, &i, v_str(k0)), t);
+            else
+                expr_to(fs, sp[i]->a, t);
+            while (i >= 0) {
                 set_line(fs, sp[i]);
+                Value kb = const_eval(fs->c, sp[i]->b);
+                if (isstr && sp[i]->op == TK_PLUS && v_is_str(kb) && kb != V_UNDEF) {
+                    int r = alloc_reg(fs);
+                    load_const(fs, str_run(fs, sp, &i, NULL), r);
+                    emit_abc(fs, OP_ADD, t, t, r);
+                    free_to(fs, r);
+                    continue;
+                }
+                /* a `+` of a string constant that did not panic made a string */
+                isstr = sp[i]->op == TK_PLUS && (isstr || (v_is_str(kb) && kb != V_UNDEF));
                 arith_rr(fs, t, sp[i]->op, t, sp[i]->b);
+                i--;
             }
             if (t != dst)
                 emit_abc(fs, OP_MOVE, dst, t, 0);

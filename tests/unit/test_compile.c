@@ -1524,6 +1524,29 @@ static void test_compile_long_chain(void **state)
     assert_int_equal(f->code[last], MK_AsBx(OP_LOADI, 2, -20000));
 }
 
+/* Test that folding a long chain of string constants costs memory in
+ * proportion to the result, not its square: 20,000 terms fold into one
+ * constant; 100,000 (past the longest folded string) compile into a few
+ * additions of long constants, allocating far less than a gigabyte. */
+static void test_compile_string_chain_linear(void **state)
+{
+    Node *e = str("ab");
+    for (int i = 1; i < 20000; i++)
+        e = bin(TK_PLUS, e, str("ab"));
+    ObjProto *f = func_f(blk(ret(e, NULL), NULL), NULL);
+    assert_ops(f, "LOADK RETURN RETURN");
+    assert_int_equal(v_str(f->k[f->code[0] >> 16])->len, 40000);
+
+    e = str("ab");
+    for (int i = 1; i < 100000; i++)
+        e = bin(TK_PLUS, e, str("ab"));
+    size_t before = GC_get_total_bytes();
+    f = func_f(blk(ret(e, NULL), NULL), NULL);
+    assert_true(GC_get_total_bytes() - before < 64u << 20);
+    assert_int_equal(count_op(f, OP_ADD), 3); /* 200,000 bytes in 64 KiB runs */
+    assert_int_equal(count_op(f, OP_ADDK), 0);
+}
+
 /* Test that a flat else-if ladder of 10,000 clauses compiles (it is a
  * loop to the user, not nesting), one test and one return per clause. */
 static void test_compile_else_if_ladder(void **state)
@@ -1630,6 +1653,7 @@ int main(void)
         cmocka_unit_test(test_compile_error_deep_nesting),
         cmocka_unit_test(test_compile_long_chain),
         cmocka_unit_test(test_compile_else_if_ladder),
+        cmocka_unit_test(test_compile_string_chain_linear),
         cmocka_unit_test(test_compile_malformed_trees),
         cmocka_unit_test(test_compile_disasm),
     };

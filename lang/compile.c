@@ -50,6 +50,17 @@
 #include "parse.h"
 
 /* Limits, each for a reason:
+ *   MAX_LOCALS: local variables live in registers, and the instruction
+ *     format's 8-bit register operands give a function 256 of them.
+ *     Locals may take the first 200, so expressions always have registers
+ *     left for their temporaries (Lua makes the same choice). Spilling
+ *     locals to memory would mean a second way to address every variable
+ *     in every instruction; widening the operands, a new instruction
+ *     format. A function with more locals is an error naming the limit.
+ *   MULTI_MAX: an assignment of more values, a call with more arguments
+ *     or a return of more results goes through a list instead of one
+ *     register per value (UNPACK spreads it back where values must be
+ *     consecutive registers), so none of them has a limit.
  *   MAX_NEST: tree depth the compiler recurses through. Past it, an error
  *     instead of a C stack overflow (fuzzers nest brackets ten thousand
  *     deep); long operator chains are walked with loops, not counted.
@@ -58,6 +69,8 @@
  *   LIST_BATCH, MAP_BATCH: elements per NEWLIST/APPENDN and pairs in the
  *     NEWMAP itself; they bound the registers a long literal needs.
  *   MAX_FOLD_STR: the longest string constant folding builds. */
+#define MAX_LOCALS 200
+#define MULTI_MAX 64
 #define MAX_NEST 400
 #define COMPILE_STACK_RESERVE (96 * 1024) /* headroom kept below the deepest nesting */
 #define MAX_KFIELD 256
@@ -68,6 +81,39 @@
 #define IMM_MIN (-SC_BIAS) /* sB/sC immediates: 8 bits, excess 127 */
 #define IMM_MAX (255 - SC_BIAS)
 #define NO_JUMP (-1)
+
+/* The messages for limits, listed once. Each names the limit; those of
+ * code generation also name the function. */
+#define CG_LIMITS(X)                                                                                         \
+    X(LIM_LOCALS, "too many local variables (limit is %d) in function %s", MAX_LOCALS)                       \
+    X(LIM_REGS, "expression needs too many registers (limit is %d) in function %s", MAXREGS)                 \
+    X(LIM_CONSTS, "too many constants (limit is %d) in function %s", MAX_KBX + 1)                            \
+    X(LIM_FIELDS, "too many distinct field names (limit is %d) in function %s", MAX_KFIELD)                  \
+    X(LIM_UPVALS, "too many captured variables (limit is %d) in function %s", 256)                           \
+    X(LIM_PROTOS, "too many function literals (limit is %d) in function %s", MAX_KBX + 1)                    \
+    X(LIM_JUMP, "function too large: jump too long (limit is %d instructions) in function %s", SJ_BIAS - 1)  \
+    X(LIM_PARAMS, "too many parameters (limit is %d)", MAX_LOCALS)                                           \
+    X(LIM_CASES, "too many cases in select (limit is %d)", 255)                                              \
+    X(LIM_GLOBALS, "too many global variables (limit is %d)", MAX_KBX + 1)                                   \
+    X(LIM_NEST, "program too complex: nesting too deep (limit is %d levels)", MAX_NEST)
+
+typedef enum {
+#define X(name, fmt, n) name,
+    CG_LIMITS(X)
+#undef X
+} Limit;
+
+static const char *const limit_fmt[] = {
+#define X(name, fmt, n) fmt,
+    CG_LIMITS(X)
+#undef X
+};
+
+static const int limit_n[] = {
+#define X(name, fmt, n) n,
+    CG_LIMITS(X)
+#undef X
+};
 
 /* ===================================================================== */
 /* Tables: pointer map and name table                                     */
@@ -300,7 +346,7 @@ static bool enter(Compiler *c, const Node *n)
     /* The REPL compiles on a goroutine's small C stack: stop short of it. */
     if (c->nest >= c->maxnest || ((c->nest & 7) == 0 && sched_stack_left() < COMPILE_STACK_RESERVE)) {
         if (!c->toodeep)
-            err(c, n, "program too complex (nesting too deep)");
+            err(c, n, limit_fmt[LIM_NEST], limit_n[LIM_NEST]);
         c->toodeep = true;
         return false;
     }
@@ -793,7 +839,7 @@ static Var *declare_global(Compiler *c, Node *at, const char *name, bool strict,
     } else {
         v->slot = rt_global_slot(c->rt, str_cstr(name));
         if (v->slot < 0 || v->slot > MAX_KBX) {
-            err(c, at, "too many global variables");
+            err(c, at, limit_fmt[LIM_GLOBALS], limit_n[LIM_GLOBALS]);
             v->slot = 0;
         }
     }
@@ -1451,8 +1497,8 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
             res_body(c, cm->body, cm);
             scope_close(c, mark);
         }
-        if (ncases > 255)
-            err(c, n, "too many cases in select");
+        if (ncases > limit_n[LIM_CASES])
+            err(c, n, limit_fmt[LIM_CASES], limit_n[LIM_CASES]);
         c->loops = loop.prev;
         break;
     }
@@ -1525,8 +1571,8 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
     c->fn = fr;
     c->loops = NULL;
     int mark = scope_open(c);
-    if (fi->params.n > MAXREGS - 1)
-        err(c, at, "too many parameters");
+    if (fi->params.n > MAX_LOCALS)
+        err(c, at, limit_fmt[LIM_PARAMS], limit_n[LIM_PARAMS]);
     if (fi->variadic && fi->params.n == 0)
         err(c, at, "can only use ... with final parameter in list");
     for (int i = 0; i < fi->params.n; i++) {
@@ -1658,11 +1704,12 @@ typedef struct FuncState {
     int nupvals, capupvals;
     int freereg, maxregs;
     int line;
+    const Node *at; /* the construct being compiled, where limit errors point */
     Breakable *brk;
     uint64_t cellparams;
     int nparams;
     bool variadic;
-    bool full_regs, full_k, full_code; /* limit errors reported once */
+    bool limited; /* a limit error was reported: report no more */
     /* Constant operands of loop conditions, loaded once before the loop
      * (see for_stmt): expr_any finds them here. */
     Node *pin_node[8];
@@ -1671,15 +1718,47 @@ typedef struct FuncState {
     uint8_t islocal[MAXREGS + 1]; /* register holds a live local */
 } FuncState;
 
-static void fs_error(FuncState *fs, bool *once, const char *msg)
+/* A limit of the instruction format was hit: report it at the construct
+ * being compiled (at `at` if given), once per function (the first is the
+ * one to fix; the rest follow from it). */
+static void limit_error(FuncState *fs, Limit lim, const Node *at)
 {
-    if (*once)
+    if (fs->limited)
         return;
-    *once = true;
+    fs->limited = true;
+    if (!at)
+        at = fs->at;
+    Node pos = {0};
+    pos.line = fs->line;
+    pos.col = 1;
+    if (at && at->line > 0) {
+        pos.line = at->line;
+        pos.col = at->col;
+    }
+    err(fs->c, &pos, limit_fmt[lim], limit_n[lim], fs->name);
+}
+
+/* A broken invariant of this file. Reported as an error (never a crash),
+ * unless an error was reported before: then it is a consequence of that
+ * one (a declaration that failed, a register that was not given). */
+static void internal(FuncState *fs, const char *what)
+{
+    if (fs->c->d->nerrors > 0)
+        return;
     Node at = {0};
     at.line = fs->line;
-    at.col = 1;
-    err(fs->c, &at, "%s", msg);
+    at.col = fs->at && fs->at->line == fs->line ? fs->at->col : 1;
+    err(fs->c, &at, "internal compiler error: %s", what);
+}
+
+/* An operand that does not fit its field, though no limit error was
+ * reported: a missing check in this file. Better an error than wrong code. */
+static void check_operands(FuncState *fs, int a, int b, int c, int bmax)
+{
+    if (((a & ~0xFF) || b < 0 || b > bmax || (c & ~0xFF)) && !fs->limited && fs->c->d->nerrors == 0) {
+        fs->limited = true;
+        internal(fs, "operand out of range");
+    }
 }
 
 static int emit(FuncState *fs, uint32_t ins)
@@ -1705,18 +1784,22 @@ static int emit(FuncState *fs, uint32_t ins)
  * only keep a bad operand (after an error) from corrupting the opcode. */
 static int emit_abc(FuncState *fs, OpCode op, int a, int b, int c)
 {
+    check_operands(fs, a, b, c, 0xFF);
     return emit(fs, MK_ABC(op, a & 0xFF, b & 0xFF, c & 0xFF));
 }
 
 static int emit_abx(FuncState *fs, OpCode op, int a, int bx)
 {
+    check_operands(fs, a, bx, 0, 0xFFFF);
     return emit(fs, MK_ABx(op, a & 0xFF, bx & 0xFFFF));
 }
 
 static void set_line(FuncState *fs, const Node *n)
 {
-    if (n && n->line > 0)
+    if (n && n->line > 0) {
         fs->line = n->line;
+        fs->at = n;
+    }
 }
 
 /* ---- registers ---- */
@@ -1725,7 +1808,7 @@ static int alloc_regs(FuncState *fs, int n)
 {
     int r = fs->freereg;
     if (r + n > MAXREGS) {
-        fs_error(fs, &fs->full_regs, "function too complex (too many registers)");
+        limit_error(fs, LIM_REGS, NULL);
         return MAXREGS - n > 0 ? MAXREGS - n : 0;
     }
     fs->freereg += n;
@@ -1752,10 +1835,10 @@ static void free_to(FuncState *fs, int top)
 /* v lives in reg from now on (to the end of its block). */
 static void mark_local(FuncState *fs, Var *v, int reg)
 {
-    if (reg < 0 || reg >= MAXREGS) {
-        fs_error(fs, &fs->full_regs, "function too complex (too many registers)");
+    if (reg >= MAX_LOCALS)
+        limit_error(fs, LIM_LOCALS, v->decl);
+    if (reg < 0 || reg >= MAXREGS)
         reg = MAXREGS - 1;
-    }
     v->reg = reg;
     fs->islocal[reg] = 1;
     if (reg >= fs->freereg) {
@@ -1848,7 +1931,7 @@ static int add_k(FuncState *fs, Value v)
         j = (j + 1) & mask;
     }
     if (fs->nk > MAX_KBX) {
-        fs_error(fs, &fs->full_k, "function too complex (too many constants)");
+        limit_error(fs, LIM_CONSTS, NULL);
         return 0;
     }
     if (fs->nk == fs->capk) {
@@ -1875,7 +1958,7 @@ static int field_k(FuncState *fs, const char *name)
 {
     int k = str_k(fs, name ? name : "");
     if (k > 255) {
-        fs_error(fs, &fs->full_k, "function too complex (too many distinct field names)");
+        limit_error(fs, LIM_FIELDS, NULL);
         return 0;
     }
     return k;
@@ -1922,7 +2005,7 @@ static void jump_set(FuncState *fs, int pc, int dest)
 {
     int off = dest - (pc + 1);
     if (off < -SJ_BIAS + 1 || off >= SJ_BIAS) {
-        fs_error(fs, &fs->full_code, "function too large (jump out of range)");
+        limit_error(fs, LIM_JUMP, NULL);
         off = 0;
     }
     fs->code[pc] = MK_sJ(OP_JMP, off);
@@ -1988,14 +2071,6 @@ static int cond_op(FuncState *fs, OpCode op, int a, int b, int c)
 /* Code generation: variables                                              */
 /* ===================================================================== */
 
-static void internal(FuncState *fs, const char *what)
-{
-    Node at = {0};
-    at.line = fs->line;
-    at.col = 1;
-    err(fs->c, &at, "internal compiler error: %s", what);
-}
-
 /* Index of v (a local of an enclosing function) among fs's upvalues,
  * adding it, and the chain through the functions in between, if new. */
 static int upval_index(FuncState *fs, Var *v)
@@ -2021,7 +2096,7 @@ static int upval_index(FuncState *fs, Var *v)
         d.idx = (uint8_t)upval_index(p, v);
     }
     if (fs->nupvals >= 256) {
-        fs_error(fs, &fs->full_regs, "function too complex (too many captured variables)");
+        limit_error(fs, LIM_UPVALS, NULL);
         return 0;
     }
     if (fs->nupvals == fs->capupvals) {
@@ -2333,6 +2408,35 @@ static int build_reg(FuncState *fs, int dst)
     return alloc_reg(fs);
 }
 
+/* R[l] = a new list of the values of items[0..n-1], in order: NEWLIST of
+ * the first batch, APPENDN of each next one, every batch right above the
+ * list, so a list of any length needs LIST_BATCH + 1 registers. l must be
+ * the topmost register allocated. */
+static void list_build(FuncState *fs, Node **items, int n, int l)
+{
+    if (n == 0)
+        emit_abc(fs, OP_NEWLIST, l, l + 1, 0);
+    for (int i = 0; i < n; i += LIST_BATCH) {
+        int nb = n - i < LIST_BATCH ? n - i : LIST_BATCH;
+        for (int j = 0; j < nb; j++)
+            expr_to(fs, items[i + j], alloc_reg(fs));
+        if (i == 0)
+            emit_abc(fs, OP_NEWLIST, l, l + 1, nb);
+        else
+            emit_abc(fs, OP_APPENDN, l, nb, 0);
+        free_to(fs, l + 1);
+    }
+}
+
+/* dst = R[l][i], for a list the compiler built. */
+static void load_item(FuncState *fs, int l, int i, int dst)
+{
+    int r = alloc_reg(fs);
+    load_const(fs, v_make_int(i), r);
+    emit_abc(fs, OP_GETINDEX, dst, l, r);
+    free_to(fs, r);
+}
+
 static void list_to(FuncState *fs, Node *n, int dst)
 {
     int top = fs->freereg, cnt = n->list.n;
@@ -2344,19 +2448,8 @@ static void list_to(FuncState *fs, Node *n, int dst)
         free_to(fs, top);
         return;
     }
-    /* Longer: NEWLIST the first batch, APPENDN the rest; every batch sits
-     * right above the list. */
     int l = build_reg(fs, dst);
-    for (int i = 0; i < cnt; i += LIST_BATCH) {
-        int nb = cnt - i < LIST_BATCH ? cnt - i : LIST_BATCH;
-        for (int j = 0; j < nb; j++)
-            expr_to(fs, n->list.items[i + j], alloc_reg(fs));
-        if (i == 0)
-            emit_abc(fs, OP_NEWLIST, l, l + 1, nb);
-        else
-            emit_abc(fs, OP_APPENDN, l, nb, 0);
-        free_to(fs, l + 1);
-    }
+    list_build(fs, n->list.items, cnt, l);
     if (l != dst)
         emit_abc(fs, OP_MOVE, dst, l, 0);
     free_to(fs, top);
@@ -2429,6 +2522,7 @@ static void expr_to(FuncState *fs, Node *n, int dst)
     if (!enter(c, n))
         return;
     int saveline = fs->line;
+    const Node *saveat = fs->at;
     set_line(fs, n);
     int top = fs->freereg, ra, rb;
     Value k = const_eval(c, n);
@@ -2493,6 +2587,7 @@ static void expr_to(FuncState *fs, Node *n, int dst)
 out:
     free_to(fs, top);
     fs->line = saveline;
+    fs->at = saveat;
     leave(c);
 }
 
@@ -2533,6 +2628,22 @@ static void call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         /* f(g(x)): every result of g is an argument of f */
         int r = alloc_reg(fs);
         call_top(fs, n->list.items[0], r, -1, OP_CALL);
+        b = 0;
+    } else if (nargs > MULTI_MAX) {
+        /* Many arguments: into a list, then spread back onto the stack
+         * (a spread argument's elements appended to the list first). */
+        int l = alloc_reg(fs);
+        list_build(fs, n->list.items, n->spread ? nargs - 1 : nargs, l);
+        if (n->spread) {
+            int r = alloc_reg(fs);
+            expr_to(fs, n->list.items[nargs - 1], r);
+            set_line(fs, n->list.items[nargs - 1]);
+            emit_abc(fs, OP_UNPACK, r, r, 0);
+            emit_abc(fs, OP_APPENDN, l, 0, 0);
+            free_to(fs, l + 1);
+        }
+        set_line(fs, n);
+        emit_abc(fs, OP_UNPACK, l, l, 0);
         b = 0;
     } else {
         for (int i = 0; i < nargs; i++) {
@@ -2655,6 +2766,7 @@ static int cond_jump(FuncState *fs, Node *n, bool when)
     if (!enter(c, n))
         return NO_JUMP;
     int saveline = fs->line;
+    const Node *saveat = fs->at;
     set_line(fs, n);
     int j = NO_JUMP;
     Value k = const_eval(c, n);
@@ -2701,6 +2813,7 @@ static int cond_jump(FuncState *fs, Node *n, bool when)
     }
 out:
     fs->line = saveline;
+    fs->at = saveat;
     leave(c);
     return j;
 }
@@ -2796,6 +2909,108 @@ static void lv_load(FuncState *fs, LValue *lv, int dst)
     }
 }
 
+static void zero_to(FuncState *fs, TypeRef t, int dst);
+
+/* All results of `call` into a new list R[l] (l the topmost register),
+ * which must then hold `want` of them: else the panic a call with that
+ * many results wanted gives (the VM's message, the count formatted at run
+ * time). */
+static void call_results(FuncState *fs, Node *call, int l, int want)
+{
+    emit_abc(fs, OP_NEWLIST, l, l + 1, 0);
+    call_top(fs, call, alloc_reg(fs), -1, OP_CALL);
+    emit_abc(fs, OP_APPENDN, l, 0, 0);
+    free_to(fs, l + 1);
+    Runtime *rt = fs->c->rt;
+    Value panic, fmt, sprintf;
+    if (!rt || !rt->universe || !map_get_cstr(rt->universe, "panic", &panic) ||
+        !map_get_cstr(rt->universe, "fmt", &fmt) || !v_is_obj(fmt, OBJ_MODULE) ||
+        !((ObjModule *)v_obj(fmt))->members ||
+        !map_get_cstr(((ObjModule *)v_obj(fmt))->members, "Sprintf", &sprintf))
+        return; /* no check: a missing value's index panics */
+    int t = alloc_regs(fs, 6);
+    emit_abc(fs, OP_LEN, t + 5, l, 0);
+    load_const(fs, v_make_int(want), t + 3);
+    int ok = cond_op(fs, OP_EQ, t + 5, t + 3, 1);
+    load_const(fs, panic, t);
+    load_const(fs, sprintf, t + 1);
+    load_const(fs, v_from_ptr(str_cstr(err_formats[E_TOO_FEW_VALUES])), t + 2);
+    load_const(fs, v_from_ptr(str_printf("%s()", describe(call->a))), t + 4);
+    emit_abc(fs, OP_CALL, t + 1, 5, 2);
+    emit_abc(fs, OP_CALL, t, 2, 1);
+    jump_here(fs, ok);
+    free_to(fs, t);
+}
+
+/* An assignment or declaration of more values than MULTI_MAX, or too
+ * many to keep one register each: Go's two phases through lists. First
+ * the operands of the targets (m and k of m[k]) go into one list, then the
+ * values into another (all a call's results, or the zero value of a
+ * `var` with no values, made as each target is stored); then each target
+ * in turn is stored its value. A declaration here declares no local (those
+ * take one register each). */
+static void assign_many(FuncState *fs, Node *n, bool decl)
+{
+    Compiler *c = fs->c;
+    int top = fs->freereg, nl = n->list.n, nr = n->list2.n;
+    Node **ops = GC_MALLOC((size_t)(2 * nl + 1) * sizeof *ops);
+    int *opat = GC_MALLOC_ATOMIC((size_t)(nl + 1) * sizeof *opat);
+    int nops = 0;
+    for (int i = 0; i < nl; i++) {
+        Node *t = n->list.items[i];
+        opat[i] = nops;
+        if (!decl && t && t->kind == N_INDEX) {
+            ops[nops++] = t->a;
+            ops[nops++] = t->b;
+        } else if (!decl && t && t->kind == N_FIELD) {
+            ops[nops++] = t->a;
+        }
+    }
+    int lo = -1, lv = -1;
+    if (nops) {
+        lo = alloc_reg(fs);
+        list_build(fs, ops, nops, lo);
+    }
+    if (nr == nl) {
+        lv = alloc_reg(fs);
+        list_build(fs, n->list2.items, nr, lv);
+    } else if (nr == 1) {
+        lv = alloc_reg(fs);
+        call_results(fs, n->list2.items[0], lv, nl);
+    }
+    set_line(fs, n);
+    for (int i = 0; i < nl; i++) {
+        Node *t = n->list.items[i];
+        int mark = fs->freereg;
+        Var *v = t && t->kind == N_IDENT ? node_var(c, t) : NULL;
+        if (!t ||
+            (t->kind == N_IDENT && (!v || v->kind == VK_BLANK || v->kind == VK_BAD || v->cval != V_UNDEF)))
+            continue; /* `_`, a folded constant, or reported by pass 1 */
+        Var *pl = plain_local(fs, t);
+        int r = pl ? pl->reg : alloc_reg(fs);
+        if (lv >= 0)
+            load_item(fs, lv, i, r);
+        else
+            zero_to(fs, n->type, r);
+        if (t->kind == N_IDENT) {
+            if (!pl)
+                var_store(fs, v, r);
+        } else if (t->kind == N_INDEX || t->kind == N_FIELD) {
+            int o = alloc_reg(fs);
+            load_item(fs, lo, opat[i], o);
+            if (t->kind == N_FIELD) {
+                emit_abc(fs, OP_SETFIELD, o, field_k(fs, t->name), r);
+            } else {
+                int k = alloc_reg(fs);
+                load_item(fs, lo, opat[i] + 1, k);
+                emit_abc(fs, OP_SETINDEX, o, k, r);
+            }
+        }
+        free_to(fs, mark);
+    }
+    free_to(fs, top);
+}
+
 static void assign_stmt(FuncState *fs, Node *n)
 {
     int top = fs->freereg, nl = n->list.n, nr = n->list2.n;
@@ -2814,17 +3029,16 @@ static void assign_stmt(FuncState *fs, Node *n)
         free_to(fs, top);
         return;
     }
-    if (nl > 255 || (nr != nl && nr != 1))
+    if (nr != nl && nr != 1)
+        return; /* reported by pass 1 */
+    if (nl > MULTI_MAX || top + 3 * nl > MAX_LOCALS) {
+        assign_many(fs, n, false);
         return;
+    }
     LValue *lvs = GC_MALLOC(nl * sizeof *lvs);
     for (int i = 0; i < nl; i++)
         lvs[i] = lvalue(fs, n->list.items[i], n);
     int base = fs->freereg;
-    if (base + nl > MAXREGS) {
-        fs_error(fs, &fs->full_regs, "function too complex (too many registers)");
-        free_to(fs, top);
-        return;
-    }
     if (nr == nl) {
         for (int i = 0; i < nr; i++)
             expr_to(fs, n->list2.items[i], alloc_reg(fs));
@@ -2955,8 +3169,6 @@ static void decl_stmt(FuncState *fs, Node *n)
 {
     Compiler *c = fs->c;
     int nl = n->list.n, nr = n->list2.n;
-    if (nl > 255)
-        return; /* too many registers anyway; nothing sane to emit */
     if (n->kind == N_CONST) {
         /* folded constants need no code; global ones were stored first */
         bool any = false;
@@ -2969,8 +3181,24 @@ static void decl_stmt(FuncState *fs, Node *n)
             return;
     }
     int base = fs->freereg;
-    if (base + nl > MAXREGS) {
-        fs_error(fs, &fs->full_regs, "function too complex (too many registers)");
+    if (nr != 0 && nr != nl && (nr != 1 || n->kind == N_CONST))
+        return; /* reported by pass 1 */
+    /* New locals take a register each, from base on; a declaration of
+     * none (globals, redeclared variables) may go through lists. */
+    bool newlocal = false;
+    for (int i = 0; i < nl; i++) {
+        Node *id = n->list.items[i];
+        Var *v = node_var(c, id);
+        if (v && v->kind == VK_LOCAL && v->decl == id && v->cval == V_UNDEF) {
+            newlocal = true;
+            if (base + i >= MAX_LOCALS) {
+                limit_error(fs, LIM_LOCALS, id);
+                return;
+            }
+        }
+    }
+    if (!newlocal && (nl > MULTI_MAX || base + 2 * nl > MAX_LOCALS)) {
+        assign_many(fs, n, true);
         return;
     }
     if (nr == 0) {
@@ -3392,14 +3620,19 @@ static void return_stmt(FuncState *fs, Node *n)
         int r = expr_any(fs, n->list.items[0]);
         set_line(fs, n);
         emit_abc(fs, OP_RETURN, r, 2, 0);
-    } else if (nv < 255) {
+    } else if (nv <= MULTI_MAX) {
         int base = fs->freereg;
         for (int i = 0; i < nv; i++)
             expr_to(fs, n->list.items[i], alloc_reg(fs));
         set_line(fs, n);
         emit_abc(fs, OP_RETURN, base, nv + 1, 0);
     } else {
-        fs_error(fs, &fs->full_regs, "function too complex (too many registers)");
+        /* many results: through a list, spread back onto the stack */
+        int l = alloc_reg(fs);
+        list_build(fs, n->list.items, nv, l);
+        set_line(fs, n);
+        emit_abc(fs, OP_UNPACK, l, l, 0);
+        emit_abc(fs, OP_RETURN, l, 0, 0);
     }
     free_to(fs, top);
 }
@@ -3457,6 +3690,7 @@ static void stmt(FuncState *fs, Node *n, const char *label)
     if (!enter(c, n))
         return;
     int saveline = fs->line;
+    const Node *saveat = fs->at;
     set_line(fs, n);
     int top = fs->freereg;
     const char *lab = label ? label : n->label;
@@ -3535,6 +3769,7 @@ static void stmt(FuncState *fs, Node *n, const char *label)
     if (!declares)
         free_to(fs, top);
     fs->line = saveline;
+    fs->at = saveat;
     leave(c);
 }
 
@@ -3657,7 +3892,7 @@ static int func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, b
     end_with_return(f, fi->end_line);
     ObjProto *p = fs_close(f, line);
     if (fs->nprotos > MAX_KBX) {
-        fs_error(fs, &fs->full_k, "function too complex (too many function literals)");
+        limit_error(fs, LIM_PROTOS, NULL);
         return 0;
     }
     if (fs->nprotos == fs->capprotos) {

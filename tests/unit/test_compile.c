@@ -1482,17 +1482,29 @@ static void test_compile_error_several(void **state)
     assert_non_null(strstr(errs, "undefined: b"));
 }
 
-/* Test that a function needing more than 255 registers is an error, not a
- * crash or a wrong encoding. */
+/* Test that a function with more locals than registers allow is an error
+ * naming the limit at the first local past it, and that an expression
+ * needing more registers than there are is one too, not a crash, a wrong
+ * encoding or an internal error. */
 static void test_compile_error_too_many_registers(void **state)
 {
     Node *body = blk(NULL);
     for (int i = 0; i < 300; i++) {
         char *name = GC_MALLOC_ATOMIC(16);
         snprintf(name, 16, "v%d", i);
+        L = i + 2;
         nl_push(&body->list, def(name, num(i)));
     }
-    fails(file(funcdecl("f", body, NULL), NULL), "function too complex (too many registers)");
+    L = 1;
+    nl_push(&body->list, expr_s(call(id("println"), id("v0"), id("v299"), NULL)));
+    fails(file(funcdecl("f", body, NULL), NULL), "too many local variables (limit is 200) in function main.f");
+    assert_string_equal(errs, "t.csp:202:1: error: too many local variables (limit is 200) in function main.f\n");
+
+    Node *e = num(1);
+    for (int i = 0; i < 150; i++)
+        e = call(id("f"), num(1), e, NULL);
+    fails(file(funcdecl("f", blk(expr_s(e), NULL), "a", "b", NULL), NULL),
+          "expression needs too many registers (limit is 255) in function main.f");
 }
 
 /* Test that absurdly deep nesting is an error, not a stack overflow. */

@@ -464,6 +464,27 @@ static int arith_spine(Node *n, Node ***out)
     return len;
 }
 
+static bool is_logic_op(int op)
+{
+    return op == TK_ANDAND || op == TK_OROR;
+}
+
+/* The left spine of a chain of one logical operator, `a && b && c`, as
+ * arith_spine: generated conditions chain thousands of tests, which is
+ * not nesting to the user. */
+static int logic_spine(Node *n, Node ***out)
+{
+    int len = 0;
+    for (Node *x = n; x && x->kind == N_BINARY && x->op == n->op; x = x->a)
+        len++;
+    Node **sp = GC_MALLOC((size_t)(len + 1) * sizeof *sp);
+    int i = 0;
+    for (Node *x = n; i < len; x = x->a)
+        sp[i++] = x;
+    *out = sp;
+    return len;
+}
+
 /* ===================================================================== */
 /* Constant folding                                                       */
 /* ===================================================================== */
@@ -637,7 +658,8 @@ static void fold_global_const(Compiler *c, Var *v)
     v->cstate = 2;
 }
 
-/* The value of a long operator chain sp[0] (see arith_spine), folded left
+/* The value of a long operator chain sp[0] (see arith_spine and
+ * logic_spine), folded left
  * to right in a loop. A run of string concatenations is gathered in one
  * buffer: keeping each prefix as its own string (as folding node by node
  * does) would cost the square of the result's length, gigabytes for a
@@ -679,10 +701,10 @@ static Value const_eval(Compiler *c, Node *n)
     uint64_t m;
     if (pm_get(&c->memo, n, &m))
         return (Value)m;
-    if (n->kind == N_BINARY && is_arith_op(n->op) && n->a && n->a->kind == N_BINARY &&
+    if (n->kind == N_BINARY && (is_arith_op(n->op) || is_logic_op(n->op)) && n->a && n->a->kind == N_BINARY &&
         !pm_get(&c->memo, n->a, &m)) {
         Node **sp;
-        int len = arith_spine(n, &sp);
+        int len = is_logic_op(n->op) ? logic_spine(n, &sp) : arith_spine(n, &sp);
         if (len > SPINE_MIN) {
             Value v = fold_spine(c, sp, len);
             pm_put(&c->memo, n, v);
@@ -1035,9 +1057,9 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         res_expr(c, n->a, n);
         break;
     case N_BINARY:
-        if (is_arith_op(n->op)) {
+        if (is_arith_op(n->op) || is_logic_op(n->op)) {
             Node **sp;
-            int len = arith_spine(n, &sp);
+            int len = is_logic_op(n->op) ? logic_spine(n, &sp) : arith_spine(n, &sp);
             res_expr(c, sp[len - 1]->a, sp[len - 1]);
             for (int i = len - 1; i >= 0; i--)
                 res_expr(c, sp[i]->b, sp[i]);
@@ -2270,17 +2292,24 @@ static void arith_rr(FuncState *fs, int dst, int tok, int ra, Node *b)
     free_to(fs, top);
 }
 
-/* a && b, a || b as a value: short-circuit into one register. */
+/* a && b, a || b as a value: short-circuit into one register. A chain
+ * `a && b && c` is walked in a loop: the first operand that decides the
+ * value jumps to the end. */
 static void logic_to(FuncState *fs, Node *n, int dst)
 {
     int top = fs->freereg;
     /* writing dst before b is read would clobber a local that b reads */
     int t = fs->islocal[dst] ? alloc_reg(fs) : dst;
-    expr_to(fs, n->a, t);
-    emit_abc(fs, OP_TEST, t, 0, n->op == TK_OROR);
-    int j = emit_jump(fs);
-    expr_to(fs, n->b, t);
-    jump_here(fs, j);
+    Node **sp;
+    int len = logic_spine(n, &sp), ends = NO_JUMP;
+    expr_to(fs, sp[len - 1]->a, t);
+    for (int i = len - 1; i >= 0; i--) {
+        set_line(fs, sp[i]);
+        emit_abc(fs, OP_TEST, t, 0, n->op == TK_OROR);
+        jump_concat(fs, &ends, emit_jump(fs));
+        expr_to(fs, sp[i]->b, t);
+    }
+    jump_here(fs, ends);
     if (t != dst)
         emit_abc(fs, OP_MOVE, dst, t, 0);
     free_to(fs, top);
@@ -2783,16 +2812,24 @@ static int cond_jump(FuncState *fs, Node *n, bool when)
         switch (n->op) {
         case TK_ANDAND:
         case TK_OROR: {
-            /* the operator's own short-circuit value: false for &&, true for || */
+            /* The operator's own short-circuit value: false for &&, true
+             * for ||. A chain is one loop over its operands: when its
+             * value is `when` as soon as one operand is, each jumps out;
+             * else every operand but the last skips the rest when it
+             * decides, and the last one jumps. */
             bool sc = n->op == TK_OROR;
-            if (when == sc) {
-                j = cond_jump(fs, n->a, when);
-                jump_concat(fs, &j, cond_jump(fs, n->b, when));
-            } else {
-                int skip = cond_jump(fs, n->a, sc);
-                j = cond_jump(fs, n->b, when);
-                jump_here(fs, skip);
+            Node **sp;
+            int len = logic_spine(n, &sp), skip = NO_JUMP;
+            for (int i = len; i >= 0; i--) {
+                Node *x = i == len ? sp[len - 1]->a : sp[i]->b;
+                if (when == sc)
+                    jump_concat(fs, &j, cond_jump(fs, x, when));
+                else if (i > 0)
+                    jump_concat(fs, &skip, cond_jump(fs, x, sc));
+                else
+                    j = cond_jump(fs, x, when);
             }
+            jump_here(fs, skip);
             goto out;
         }
         case TK_EQ:

@@ -1497,14 +1497,93 @@ static void test_compile_error_too_many_registers(void **state)
     }
     L = 1;
     nl_push(&body->list, expr_s(call(id("println"), id("v0"), id("v299"), NULL)));
-    fails(file(funcdecl("f", body, NULL), NULL), "too many local variables (limit is 200) in function main.f");
-    assert_string_equal(errs, "t.csp:202:1: error: too many local variables (limit is 200) in function main.f\n");
+    fails(file(funcdecl("f", body, NULL), NULL),
+          "too many local variables (limit is 200) in function main.f");
+    assert_string_equal(errs,
+                        "t.csp:202:1: error: too many local variables (limit is 200) in function main.f\n");
 
     Node *e = num(1);
     for (int i = 0; i < 150; i++)
         e = call(id("f"), num(1), e, NULL);
     fails(file(funcdecl("f", blk(expr_s(e), NULL), "a", "b", NULL), NULL),
           "expression needs too many registers (limit is 255) in function main.f");
+}
+
+static const char *name_n(const char *prefix, int i)
+{
+    char *s = GC_MALLOC_ATOMIC(24);
+    snprintf(s, 24, "%s%d", prefix, i);
+    return s;
+}
+
+/* Test that every limit of the instruction format is an error that names
+ * the limit, at the construct that passes it, never a crash, wrong code or
+ * an internal error: parameters, select cases, distinct field names,
+ * constants, function literals and captured variables per function, and
+ * globals per runtime. */
+static void test_compile_error_limits(void **state)
+{
+    Node *f = funcdecl("f", blk(NULL), NULL);
+    for (int i = 0; i < 201; i++)
+        nl_push(&f->func->params, id(name_n("p", i)));
+    fails(file(f, NULL), "t.csp:1:1: error: too many parameters (limit is 200)");
+
+    Node *sel = select_(NULL);
+    for (int i = 0; i < 256; i++)
+        nl_push(&sel->list, comm_recv(id("c"), false, NULL, NULL, blk(NULL)));
+    fails(file(funcdecl("f", blk(sel, NULL), "c", NULL), NULL),
+          "t.csp:1:1: error: too many cases in select (limit is 255)");
+
+    Node *body = blk(NULL);
+    for (int i = 0; i < 300; i++) {
+        L = i + 1;
+        nl_push(&body->list, set(fld(id("m"), name_n("f", i)), num(1)));
+    }
+    fails(file(funcdecl("f", body, "m", NULL), NULL),
+          "t.csp:257:1: error: too many distinct field names (limit is 256) in function main.f");
+
+    body = blk(NULL);
+    for (int i = 0; i < 70000; i++) {
+        L = i + 1;
+        nl_push(&body->list, set(id("x"), flt(i + 0.5)));
+    }
+    fails(file(funcdecl("f", body, "x", NULL), NULL),
+          "t.csp:65537:1: error: too many constants (limit is 65536) in function main.f");
+
+    body = blk(NULL);
+    for (int i = 0; i < 65537; i++) {
+        L = i + 1;
+        nl_push(&body->list, expr_s(fn(blk(NULL), NULL)));
+    }
+    fails(file(funcdecl("f", body, NULL), NULL),
+          "t.csp:65537:1: error: too many function literals (limit is 65536) in function main.f");
+
+    /* the innermost of three functions uses 150 locals of each outer one */
+    L = 1;
+    Node *sum = num(0);
+    Node *outer = blk(NULL), *middle = blk(NULL);
+    for (int i = 0; i < 150; i++) {
+        nl_push(&outer->list, def(name_n("x", i), num(i)));
+        nl_push(&middle->list, def(name_n("y", i), num(i)));
+        sum = bin(TK_PLUS, bin(TK_PLUS, sum, id(name_n("x", i))), id(name_n("y", i)));
+    }
+    L = 2;
+    nl_push(&middle->list, expr_s(fn(blk(expr_s(call(id("println"), sum, NULL)), NULL), NULL)));
+    nl_push(&outer->list, expr_s(fn(middle, NULL)));
+    fails(file(funcdecl("f", outer, NULL), NULL),
+          "t.csp:1:1: error: too many captured variables (limit is 256) in function main.f.func1.1");
+    L = 1;
+
+    Runtime *saved = rt;
+    rt = rt_new();
+    Node *top = file(NULL);
+    for (int i = 0; i < 65540; i++) {
+        L = i + 1;
+        nl_push(&top->list, def(name_n("g", i), num(i)));
+    }
+    L = 1;
+    fails(top, "t.csp:65537:1: error: too many global variables (limit is 65536)");
+    rt = saved;
 }
 
 /* Test that absurdly deep nesting is an error, not a stack overflow. */
@@ -1662,6 +1741,7 @@ int main(void)
         cmocka_unit_test(test_compile_error_assign),
         cmocka_unit_test(test_compile_error_several),
         cmocka_unit_test(test_compile_error_too_many_registers),
+        cmocka_unit_test(test_compile_error_limits),
         cmocka_unit_test(test_compile_error_deep_nesting),
         cmocka_unit_test(test_compile_long_chain),
         cmocka_unit_test(test_compile_else_if_ladder),

@@ -296,6 +296,7 @@ typedef struct Compiler {
     RLoop *loops;
     int nest, maxnest;
     bool toodeep;
+    int nerr0; /* errors in the Diag before this compilation */
     Var blank, bad;
 } Compiler;
 
@@ -659,11 +660,11 @@ static void fold_global_const(Compiler *c, Var *v)
 }
 
 /* The value of a long operator chain sp[0] (see arith_spine and
- * logic_spine), folded left
- * to right in a loop. A run of string concatenations is gathered in one
- * buffer: keeping each prefix as its own string (as folding node by node
- * does) would cost the square of the result's length, gigabytes for a
- * generated `"a" + "a" + ...` of a few hundred kilobytes. */
+ * logic_spine), folded left to right in a loop. A run of string
+ * concatenations is gathered in one buffer: keeping each prefix as its own
+ * string (as folding node by node does) would cost the square of the
+ * result's length, gigabytes for a generated `"a" + "a" + ...` of a few
+ * hundred kilobytes. */
 static Value fold_spine(Compiler *c, Node **sp, int len)
 {
     Value acc = const_eval(c, sp[len - 1]->a);
@@ -1765,7 +1766,7 @@ static void limit_error(FuncState *fs, Limit lim, const Node *at)
  * one (a declaration that failed, a register that was not given). */
 static void internal(FuncState *fs, const char *what)
 {
-    if (fs->c->d->nerrors > 0)
+    if (fs->c->d->nerrors > fs->c->nerr0)
         return;
     Node at = {0};
     at.line = fs->line;
@@ -1777,7 +1778,8 @@ static void internal(FuncState *fs, const char *what)
  * reported: a missing check in this file. Better an error than wrong code. */
 static void check_operands(FuncState *fs, int a, int b, int c, int bmax)
 {
-    if (((a & ~0xFF) || b < 0 || b > bmax || (c & ~0xFF)) && !fs->limited && fs->c->d->nerrors == 0) {
+    if (((a & ~0xFF) || b < 0 || b > bmax || (c & ~0xFF)) && !fs->limited &&
+        fs->c->d->nerrors == fs->c->nerr0) {
         fs->limited = true;
         internal(fs, "operand out of range");
     }
@@ -4017,6 +4019,7 @@ ObjProto *cg_compile(Runtime *rt, Node *file, Diag *d, const char *filename, boo
     Compiler *c = GC_MALLOC(sizeof *c);
     c->rt = rt;
     c->d = d;
+    c->nerr0 = nerr;
     c->file = filename ? filename : (d->file ? d->file : "?");
     c->repl = repl;
     c->blank.kind = VK_BLANK;

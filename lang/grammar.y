@@ -707,7 +707,9 @@ static const char *tok_desc(int code, Token t, char *buf, size_t cap)
     case 0: return "EOF";
     case TK_SEMI: return t.len == 1 && t.text[0] == ';' ? "semicolon" : t.text;
     case TK_COMMA: return "comma";
-    case TK_IDENT: snprintf(buf, cap, "name %.*s", t.len > 40 ? 40 : t.len, t.text); return buf;
+    case TK_IDENT:
+        snprintf(buf, cap, "name %.*s%s", t.len > 40 ? 40 : t.len, t.text, t.len > 40 ? "..." : "");
+        return buf;
     case TK_INT:
     case TK_FLOAT:
     case TK_STRING: {
@@ -717,7 +719,11 @@ static const char *tok_desc(int code, Token t, char *buf, size_t cap)
         snprintf(buf, cap, "literal %.*s%s", n, t.text, n < t.len ? "..." : "");
         return buf;
     }
-    case TK_XTYPE: snprintf(buf, cap, "type %s", t.str); return buf;
+    case TK_XTYPE: {
+        int n = (int)strlen(t.str);
+        snprintf(buf, cap, "type %.*s%s", n > 40 ? 40 : n, t.str, n > 40 ? "..." : "");
+        return buf;
+    }
     case TK_LBRACE_LIT: return "{";
     case TK_RBRACE_LIT: return "}";
     default:

@@ -805,6 +805,17 @@ static void test_parse_diag_cuts_long_line(void **state)
     free(t);
     free(src);
 
+    /* a token quoted in a message is cut too */
+    src = malloc(100016);
+    strcpy(src, "x := 1 ");
+    memset(src + 7, 'a', 100000);
+    strcpy(src + 100007, "\n");
+    Result r = parse(src);
+    assert_string_equal(r.errors,
+                        "1:8: syntax error: unexpected name aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa... "
+                        "at end of statement\n");
+    free(src);
+
     Diag d;
     char *text = NULL;
     size_t tlen = 0;

@@ -86,7 +86,7 @@
  * code generation also name the function. */
 #define CG_LIMITS(X)                                                                                         \
     X(LIM_LOCALS, "too many local variables (limit is %d) in function %s", MAX_LOCALS)                       \
-    X(LIM_REGS, "expression needs too many registers (limit is %d) in function %s", MAXREGS)                 \
+    X(LIM_REGS, "expression or statement needs too many registers (limit is %d) in function %s", MAXREGS)    \
     X(LIM_CONSTS, "too many constants (limit is %d) in function %s", MAX_KBX + 1)                            \
     X(LIM_FIELDS, "too many distinct field names (limit is %d) in function %s", MAX_KFIELD)                  \
     X(LIM_UPVALS, "too many captured variables (limit is %d) in function %s", 256)                           \

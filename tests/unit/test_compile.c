@@ -1506,7 +1506,7 @@ static void test_compile_error_too_many_registers(void **state)
     for (int i = 0; i < 150; i++)
         e = call(id("f"), num(1), e, NULL);
     fails(file(funcdecl("f", blk(expr_s(e), NULL), "a", "b", NULL), NULL),
-          "expression needs too many registers (limit is 255) in function main.f");
+          "expression or statement needs too many registers (limit is 255) in function main.f");
 }
 
 static const char *name_n(const char *prefix, int i)

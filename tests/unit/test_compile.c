@@ -1574,6 +1574,18 @@ static void test_compile_error_limits(void **state)
           "t.csp:1:1: error: too many captured variables (limit is 256) in function main.f.func1.1");
     L = 1;
 
+    /* a jump over more than 2^23 instructions: a call of 60 arguments,
+     * 62 instructions, 140,000 times (one shared statement node) */
+    Node *c = call(id("g"), NULL);
+    for (int i = 0; i < 60; i++)
+        nl_push(&c->list, id("x"));
+    Node *s = expr_s(c), *then = blk(NULL);
+    for (int i = 0; i < 140000; i++)
+        nl_push(&then->list, s);
+    fails(file(funcdecl("f", blk(if_(id("x"), then, NULL), NULL), "g", "x", NULL), NULL),
+          "t.csp:1:1: error: function too large: jump too long (limit is 8388607 instructions) in function "
+          "main.f");
+
     Runtime *saved = rt;
     rt = rt_new();
     Node *top = file(NULL);
@@ -1592,7 +1604,7 @@ static void test_compile_error_deep_nesting(void **state)
     Node *e = num(1);
     for (int i = 0; i < 100000; i++)
         e = un(TK_MINUS, e);
-    fails(file(def("x", e), NULL), "nesting too deep");
+    fails(file(def("x", e), NULL), "program too complex: nesting too deep (limit is 400 levels)");
     Node *s = blk(NULL);
     for (int i = 0; i < 100000; i++)
         s = blk(s, NULL);

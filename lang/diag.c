@@ -128,6 +128,8 @@ static void show_line(Diag *d, int line, int col)
     const unsigned char *e = memchr(p, '\n', (size_t)(end - p));
     if (!e)
         e = end;
+    if (e > p && e[-1] == '\r')
+        e--; /* a CRLF line's end is not part of what it shows */
     /* the caret's byte, moved back to the start of the character it is in */
     size_t off = col > 1 ? (size_t)(col - 1) : 0;
     const unsigned char *at = off < (size_t)(e - p) ? p + off : e;

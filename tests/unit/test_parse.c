@@ -771,6 +771,12 @@ static void test_parse_diag_escapes_line(void **state)
     assert_string_equal(text, "t.csp:1:4: error: here\n    ab\xc3\xa9"
                               "cd\n      ^\n");
     free(text);
+    /* a CRLF line shows without its CR */
+    t = diag_text("x := 1\r\ny := 2 b\r\n");
+    assert_string_equal(t, "t.csp:2:8: error: syntax error: unexpected name b at end of statement\n"
+                           "    y := 2 b\n"
+                           "           ^\n");
+    free(t);
     /* an invalid byte and a carriage return, in the message too */
     f = open_memstream(&text, &tlen);
     diag_init(&d, "t.csp", "a\xff\rb", 4, f);

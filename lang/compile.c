@@ -68,7 +68,13 @@
  *     SETFIELD and BINDM; each function puts its field names first in K.
  *   LIST_BATCH, MAP_BATCH: elements per NEWLIST/APPENDN and pairs in the
  *     NEWMAP itself; they bound the registers a long literal needs.
- *   MAX_FOLD_STR: the longest string constant folding builds. */
+ *   MAX_FOLD_STR: the longest string constant folding builds.
+ *   K_DIRECT, K_CHUNKS, K_CHUNK: LOADK's 16-bit Bx reaches 65536
+ *     constants. A function may have more (a script's table of a hundred
+ *     thousand literals): K[0..K_DIRECT) are loaded directly, and each
+ *     further constant sits in a list of K_CHUNK, one of the K_CHUNKS
+ *     lists in K[K_DIRECT..65535], loaded as LOADK + LOADI + GETINDEX
+ *     (K_CHUNK keeps the index within LOADI's immediate). */
 #define MAX_LOCALS 200
 #define MULTI_MAX 64
 #define MAX_NEST 400
@@ -77,8 +83,12 @@
 #define LIST_BATCH 50
 #define MAP_BATCH 25
 #define MAX_FOLD_STR 65536
-#define MAX_KBX 65535      /* 16-bit Bx: constants, protos, globals */
-#define IMM_MIN (-SC_BIAS) /* sB/sC immediates: 8 bits, excess 127 */
+#define MAX_KBX 65535 /* 16-bit Bx: constants, protos, globals */
+#define K_CHUNKS 64
+#define K_CHUNK 32768
+#define K_DIRECT (MAX_KBX + 1 - K_CHUNKS)
+#define K_MAX (MAX_KBX + 1 + K_CHUNKS * K_CHUNK) /* constants per function, all told */
+#define IMM_MIN (-SC_BIAS)                       /* sB/sC immediates: 8 bits, excess 127 */
 #define IMM_MAX (255 - SC_BIAS)
 #define NO_JUMP (-1)
 
@@ -87,7 +97,7 @@
 #define CG_LIMITS(X)                                                                                         \
     X(LIM_LOCALS, "too many local variables (limit is %d) in function %s", MAX_LOCALS)                       \
     X(LIM_REGS, "expression or statement needs too many registers (limit is %d) in function %s", MAXREGS)    \
-    X(LIM_CONSTS, "too many constants (limit is %d) in function %s", MAX_KBX + 1)                            \
+    X(LIM_CONSTS, "too many constants (limit is %d) in function %s", K_MAX - K_CHUNKS)                       \
     X(LIM_FIELDS, "too many distinct field names (limit is %d) in function %s", MAX_KFIELD)                  \
     X(LIM_UPVALS, "too many captured variables (limit is %d) in function %s", 256)                           \
     X(LIM_PROTOS, "too many function literals (limit is %d) in function %s", MAX_KBX + 1)                    \
@@ -1935,6 +1945,10 @@ static void k_rehash(FuncState *fs)
     fs->khash = GC_MALLOC_ATOMIC(fs->khcap * sizeof *fs->khash);
     memset(fs->khash, 0, fs->khcap * sizeof *fs->khash);
     for (int i = 0; i < fs->nk; i++) {
+        if (i == K_DIRECT)
+            i = MAX_KBX + 1; /* the chunk lists' slots: not constants yet */
+        if (i >= fs->nk)
+            break;
         size_t j = k_hash(fs->k[i]) & (size_t)(fs->khcap - 1);
         while (fs->khash[j])
             j = (j + 1) & (size_t)(fs->khcap - 1);
@@ -1954,26 +1968,37 @@ static int add_k(FuncState *fs, Value v)
             return i;
         j = (j + 1) & mask;
     }
-    if (fs->nk > MAX_KBX) {
+    if (fs->nk >= K_MAX) {
         limit_error(fs, LIM_CONSTS, NULL);
         return 0;
     }
-    if (fs->nk == fs->capk) {
-        int cap = fs->capk ? fs->capk * 2 : 16;
-        Value *k = GC_MALLOC(cap * sizeof *k);
-        if (fs->nk)
-            memcpy(k, fs->k, fs->nk * sizeof *k);
-        fs->k = k;
-        fs->capk = cap;
+    for (;;) {
+        if (fs->nk == fs->capk) {
+            int cap = fs->capk ? fs->capk * 2 : 16;
+            Value *k = GC_MALLOC(cap * sizeof *k);
+            if (fs->nk)
+                memcpy(k, fs->k, fs->nk * sizeof *k);
+            fs->k = k;
+            fs->capk = cap;
+        }
+        if (fs->nk < K_DIRECT || fs->nk > MAX_KBX)
+            break;
+        fs->k[fs->nk++] = V_NIL; /* a chunk list's slot, filled by fs_close */
     }
     fs->k[fs->nk] = v;
     fs->khash[j] = fs->nk + 1;
     return fs->nk++;
 }
 
+/* K index of a string for a 16-bit operand (a method name). */
 static int str_k(FuncState *fs, const char *s)
 {
-    return add_k(fs, v_from_ptr(str_cstr(s)));
+    int k = add_k(fs, v_from_ptr(str_cstr(s)));
+    if (k >= K_DIRECT) {
+        limit_error(fs, LIM_CONSTS, NULL);
+        return 0;
+    }
+    return k;
 }
 
 /* K index of a field name for an 8-bit operand. The function's field names
@@ -1999,6 +2024,21 @@ static bool int_imm(Value v, int *out)
     return true;
 }
 
+/* dst = K[k], from its chunk list if k is past the directly loaded ones. */
+static void load_k(FuncState *fs, int k, int dst)
+{
+    if (k < K_DIRECT) {
+        emit_abx(fs, OP_LOADK, dst, k);
+        return;
+    }
+    k -= MAX_KBX + 1;
+    emit_abx(fs, OP_LOADK, dst, K_DIRECT + k / K_CHUNK);
+    int t = alloc_reg(fs);
+    emit(fs, MK_AsBx(OP_LOADI, t & 0xFF, k % K_CHUNK));
+    emit_abc(fs, OP_GETINDEX, dst, dst, t);
+    free_to(fs, t);
+}
+
 static void load_const(FuncState *fs, Value v, int dst)
 {
     if (v == V_NIL)
@@ -2008,7 +2048,7 @@ static void load_const(FuncState *fs, Value v, int dst)
     else if (v_is_int(v) && v_int(v) >= -SBX_BIAS && v_int(v) <= 65535 - SBX_BIAS)
         emit(fs, MK_AsBx(OP_LOADI, dst & 0xFF, (int)v_int(v)));
     else
-        emit_abx(fs, OP_LOADK, dst, add_k(fs, v));
+        load_k(fs, add_k(fs, v), dst);
 }
 
 /* ---- jumps ---- */
@@ -3867,10 +3907,15 @@ static ObjProto *fs_close(FuncState *fs, int line)
         memcpy(p->code, fs->code, fs->ncode * sizeof *p->code);
         memcpy(p->lines, fs->lines, fs->ncode * sizeof *p->lines);
     }
-    p->nk = fs->nk;
-    p->k = GC_MALLOC((fs->nk + 1) * sizeof *p->k);
-    if (fs->nk)
-        memcpy(p->k, fs->k, fs->nk * sizeof *p->k);
+    /* constants past K_DIRECT's slots go into their chunk lists */
+    for (int i = MAX_KBX + 1, c = 0; i < fs->nk; i += K_CHUNK, c++) {
+        int n = fs->nk - i < K_CHUNK ? fs->nk - i : K_CHUNK;
+        fs->k[K_DIRECT + c] = v_from_ptr(list_from(fs->k + i, (size_t)n));
+    }
+    p->nk = fs->nk < MAX_KBX + 1 ? fs->nk : MAX_KBX + 1;
+    p->k = GC_MALLOC((p->nk + 1) * sizeof *p->k);
+    if (p->nk)
+        memcpy(p->k, fs->k, p->nk * sizeof *p->k);
     p->nprotos = fs->nprotos;
     p->protos = GC_MALLOC((fs->nprotos + 1) * sizeof *p->protos);
     if (fs->nprotos)

@@ -50,6 +50,17 @@
 #include "parse.h"
 
 /* Limits, each for a reason:
+ *   MAX_LOCALS: local variables live in registers, and the instruction
+ *     format's 8-bit register operands give a function 256 of them.
+ *     Locals may take the first 200, so expressions always have registers
+ *     left for their temporaries (Lua makes the same choice). Spilling
+ *     locals to memory would mean a second way to address every variable
+ *     in every instruction; widening the operands, a new instruction
+ *     format. A function with more locals is an error naming the limit.
+ *   MULTI_MAX: an assignment of more values, a call with more arguments
+ *     or a return of more results goes through a list instead of one
+ *     register per value (UNPACK spreads it back where values must be
+ *     consecutive registers), so none of them has a limit.
  *   MAX_NEST: tree depth the compiler recurses through. Past it, an error
  *     instead of a C stack overflow (fuzzers nest brackets ten thousand
  *     deep); long operator chains are walked with loops, not counted.
@@ -57,17 +68,62 @@
  *     SETFIELD and BINDM; each function puts its field names first in K.
  *   LIST_BATCH, MAP_BATCH: elements per NEWLIST/APPENDN and pairs in the
  *     NEWMAP itself; they bound the registers a long literal needs.
- *   MAX_FOLD_STR: the longest string constant folding builds. */
+ *   MAX_FOLD_STR: the longest string constant folding builds.
+ *   K_DIRECT, K_CHUNKS, K_CHUNK: LOADK's 16-bit Bx reaches 65536
+ *     constants. A function may have more (a script's table of a hundred
+ *     thousand literals): K[0..K_DIRECT) are loaded directly, and each
+ *     further constant sits in a list of K_CHUNK, one of the K_CHUNKS
+ *     lists in K[K_DIRECT..65535], loaded as LOADK + LOADI + GETINDEX
+ *     (K_CHUNK keeps the index within LOADI's immediate). */
+#define MAX_LOCALS 200
+#define MULTI_MAX 64
 #define MAX_NEST 400
 #define COMPILE_STACK_RESERVE (96 * 1024) /* headroom kept below the deepest nesting */
 #define MAX_KFIELD 256
 #define LIST_BATCH 50
 #define MAP_BATCH 25
 #define MAX_FOLD_STR 65536
-#define MAX_KBX 65535      /* 16-bit Bx: constants, protos, globals */
-#define IMM_MIN (-SC_BIAS) /* sB/sC immediates: 8 bits, excess 127 */
+#define MAX_KBX 65535 /* 16-bit Bx: constants, protos, globals */
+#define K_CHUNKS 64
+#define K_CHUNK 32768
+#define K_DIRECT (MAX_KBX + 1 - K_CHUNKS)
+#define K_MAX (MAX_KBX + 1 + K_CHUNKS * K_CHUNK) /* constants per function, all told */
+#define IMM_MIN (-SC_BIAS)                       /* sB/sC immediates: 8 bits, excess 127 */
 #define IMM_MAX (255 - SC_BIAS)
 #define NO_JUMP (-1)
+
+/* The messages for limits, listed once. Each names the limit; those of
+ * code generation also name the function. */
+#define CG_LIMITS(X)                                                                                         \
+    X(LIM_LOCALS, "too many local variables (limit is %d) in function %s", MAX_LOCALS)                       \
+    X(LIM_REGS, "expression or statement needs too many registers (limit is %d) in function %s", MAXREGS)    \
+    X(LIM_CONSTS, "too many constants (limit is %d) in function %s", K_MAX - K_CHUNKS)                       \
+    X(LIM_FIELDS, "too many distinct field names (limit is %d) in function %s", MAX_KFIELD)                  \
+    X(LIM_UPVALS, "too many captured variables (limit is %d) in function %s", 256)                           \
+    X(LIM_PROTOS, "too many function literals (limit is %d) in function %s", MAX_KBX + 1)                    \
+    X(LIM_JUMP, "function too large: jump too long (limit is %d instructions) in function %s", SJ_BIAS - 1)  \
+    X(LIM_PARAMS, "too many parameters (limit is %d)", MAX_LOCALS)                                           \
+    X(LIM_CASES, "too many cases in select (limit is %d)", 255)                                              \
+    X(LIM_GLOBALS, "too many global variables (limit is %d)", MAX_KBX + 1)                                   \
+    X(LIM_NEST, "program too complex: nesting too deep (limit is %d levels)", MAX_NEST)
+
+typedef enum {
+#define X(name, fmt, n) name,
+    CG_LIMITS(X)
+#undef X
+} Limit;
+
+static const char *const limit_fmt[] = {
+#define X(name, fmt, n) fmt,
+    CG_LIMITS(X)
+#undef X
+};
+
+static const int limit_n[] = {
+#define X(name, fmt, n) n,
+    CG_LIMITS(X)
+#undef X
+};
 
 /* ===================================================================== */
 /* Tables: pointer map and name table                                     */
@@ -250,6 +306,7 @@ typedef struct Compiler {
     RLoop *loops;
     int nest, maxnest;
     bool toodeep;
+    int nerr0; /* errors in the Diag before this compilation */
     Var blank, bad;
 } Compiler;
 
@@ -300,7 +357,7 @@ static bool enter(Compiler *c, const Node *n)
     /* The REPL compiles on a goroutine's small C stack: stop short of it. */
     if (c->nest >= c->maxnest || ((c->nest & 7) == 0 && sched_stack_left() < COMPILE_STACK_RESERVE)) {
         if (!c->toodeep)
-            err(c, n, "program too complex (nesting too deep)");
+            err(c, n, limit_fmt[LIM_NEST], limit_n[LIM_NEST]);
         c->toodeep = true;
         return false;
     }
@@ -409,6 +466,27 @@ static int arith_spine(Node *n, Node ***out)
 {
     int len = 0;
     for (Node *x = n; x && x->kind == N_BINARY && is_arith_op(x->op); x = x->a)
+        len++;
+    Node **sp = GC_MALLOC((size_t)(len + 1) * sizeof *sp);
+    int i = 0;
+    for (Node *x = n; i < len; x = x->a)
+        sp[i++] = x;
+    *out = sp;
+    return len;
+}
+
+static bool is_logic_op(int op)
+{
+    return op == TK_ANDAND || op == TK_OROR;
+}
+
+/* The left spine of a chain of one logical operator, `a && b && c`, as
+ * arith_spine: generated conditions chain thousands of tests, which is
+ * not nesting to the user. */
+static int logic_spine(Node *n, Node ***out)
+{
+    int len = 0;
+    for (Node *x = n; x && x->kind == N_BINARY && x->op == n->op; x = x->a)
         len++;
     Node **sp = GC_MALLOC((size_t)(len + 1) * sizeof *sp);
     int i = 0;
@@ -591,6 +669,39 @@ static void fold_global_const(Compiler *c, Var *v)
     v->cstate = 2;
 }
 
+/* The value of a long operator chain sp[0] (see arith_spine and
+ * logic_spine), folded left to right in a loop. A run of string
+ * concatenations is gathered in one buffer: keeping each prefix as its own
+ * string (as folding node by node does) would cost the square of the
+ * result's length, gigabytes for a generated `"a" + "a" + ...` of a few
+ * hundred kilobytes. */
+static Value fold_spine(Compiler *c, Node **sp, int len)
+{
+    Value acc = const_eval(c, sp[len - 1]->a);
+    Buf run;
+    bool inrun = false;
+    for (int i = len - 1; i >= 0 && acc != V_UNDEF; i--) {
+        Value b = const_eval(c, sp[i]->b);
+        if (sp[i]->op == TK_PLUS && v_is_str(b) && b != V_UNDEF && (inrun || v_is_str(acc))) {
+            if (!inrun) {
+                buf_init(&run);
+                buf_add(&run, v_str(acc)->data, v_str(acc)->len);
+                inrun = true;
+            }
+            if (run.len + v_str(b)->len > MAX_FOLD_STR)
+                return V_UNDEF;
+            buf_add(&run, v_str(b)->data, v_str(b)->len);
+            continue;
+        }
+        if (inrun) {
+            acc = v_from_ptr(buf_to_str(&run));
+            inrun = false;
+        }
+        acc = fold_binary(sp[i]->op, acc, b);
+    }
+    return inrun ? v_from_ptr(buf_to_str(&run)) : acc;
+}
+
 /* The value of n if it is a compile-time constant, else V_UNDEF. Only
  * called on resolved subtrees (it reads pass 1's bindings). Memoised, so
  * compiling a long chain of operators stays linear. */
@@ -601,12 +712,15 @@ static Value const_eval(Compiler *c, Node *n)
     uint64_t m;
     if (pm_get(&c->memo, n, &m))
         return (Value)m;
-    if (n->kind == N_BINARY && is_arith_op(n->op) && n->a && n->a->kind == N_BINARY &&
+    if (n->kind == N_BINARY && (is_arith_op(n->op) || is_logic_op(n->op)) && n->a && n->a->kind == N_BINARY &&
         !pm_get(&c->memo, n->a, &m)) {
         Node **sp;
-        int len = arith_spine(n, &sp);
-        for (int i = len - 1; len > SPINE_MIN && i > 0; i--)
-            const_eval(c, sp[i]); /* memoised: each finds its left operand done */
+        int len = is_logic_op(n->op) ? logic_spine(n, &sp) : arith_spine(n, &sp);
+        if (len > SPINE_MIN) {
+            Value v = fold_spine(c, sp, len);
+            pm_put(&c->memo, n, v);
+            return v;
+        }
     }
     if (!enter(c, n))
         return V_UNDEF;
@@ -758,7 +872,7 @@ static Var *declare_global(Compiler *c, Node *at, const char *name, bool strict,
     } else {
         v->slot = rt_global_slot(c->rt, str_cstr(name));
         if (v->slot < 0 || v->slot > MAX_KBX) {
-            err(c, at, "too many global variables");
+            err(c, at, limit_fmt[LIM_GLOBALS], limit_n[LIM_GLOBALS]);
             v->slot = 0;
         }
     }
@@ -954,9 +1068,9 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         res_expr(c, n->a, n);
         break;
     case N_BINARY:
-        if (is_arith_op(n->op)) {
+        if (is_arith_op(n->op) || is_logic_op(n->op)) {
             Node **sp;
-            int len = arith_spine(n, &sp);
+            int len = is_logic_op(n->op) ? logic_spine(n, &sp) : arith_spine(n, &sp);
             res_expr(c, sp[len - 1]->a, sp[len - 1]);
             for (int i = len - 1; i >= 0; i--)
                 res_expr(c, sp[i]->b, sp[i]);
@@ -1303,14 +1417,30 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
         res_block_list(c, &n->list);
         scope_close(c, mark);
         break;
-    case N_IF:
-        mark = scope_open(c);
-        res_stmt(c, n->init, NULL);
-        res_expr(c, n->a, n);
-        res_body(c, n->body, n);
-        res_stmt(c, n->els, NULL);
+    case N_IF: {
+        /* An else-if ladder is walked with a loop, not one recursion per
+         * clause: ten thousand clauses are not nesting to the user. Each
+         * clause's scope still lies inside the previous one's (Go: an
+         * else branch sees the init variables of the ifs before it), so
+         * they are all closed at the end. */
+        mark = c->nscope;
+        int opened = 0;
+        Node *s = n;
+        for (;;) {
+            scope_open(c);
+            opened++;
+            res_stmt(c, s->init, NULL);
+            res_expr(c, s->a, s);
+            res_body(c, s->body, s);
+            if (!s->els || s->els->kind != N_IF || s->els->label)
+                break;
+            s = s->els;
+        }
+        res_stmt(c, s->els, NULL);
         scope_close(c, mark);
+        c->depth -= opened - 1;
         break;
+    }
     case N_FOR:
         mark = scope_open(c);
         res_stmt(c, n->init, NULL);
@@ -1400,8 +1530,8 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
             res_body(c, cm->body, cm);
             scope_close(c, mark);
         }
-        if (ncases > 255)
-            err(c, n, "too many cases in select");
+        if (ncases > limit_n[LIM_CASES])
+            err(c, n, limit_fmt[LIM_CASES], limit_n[LIM_CASES]);
         c->loops = loop.prev;
         break;
     }
@@ -1474,8 +1604,8 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
     c->fn = fr;
     c->loops = NULL;
     int mark = scope_open(c);
-    if (fi->params.n > MAXREGS - 1)
-        err(c, at, "too many parameters");
+    if (fi->params.n > MAX_LOCALS)
+        err(c, at, limit_fmt[LIM_PARAMS], limit_n[LIM_PARAMS]);
     if (fi->variadic && fi->params.n == 0)
         err(c, at, "can only use ... with final parameter in list");
     for (int i = 0; i < fi->params.n; i++) {
@@ -1607,11 +1737,12 @@ typedef struct FuncState {
     int nupvals, capupvals;
     int freereg, maxregs;
     int line;
+    const Node *at; /* the construct being compiled, where limit errors point */
     Breakable *brk;
     uint64_t cellparams;
     int nparams;
     bool variadic;
-    bool full_regs, full_k, full_code; /* limit errors reported once */
+    bool limited; /* a limit error was reported: report no more */
     /* Constant operands of loop conditions, loaded once before the loop
      * (see for_stmt): expr_any finds them here. */
     Node *pin_node[8];
@@ -1620,15 +1751,48 @@ typedef struct FuncState {
     uint8_t islocal[MAXREGS + 1]; /* register holds a live local */
 } FuncState;
 
-static void fs_error(FuncState *fs, bool *once, const char *msg)
+/* A limit of the instruction format was hit: report it at the construct
+ * being compiled (at `at` if given), once per function (the first is the
+ * one to fix; the rest follow from it). */
+static void limit_error(FuncState *fs, Limit lim, const Node *at)
 {
-    if (*once)
+    if (fs->limited)
         return;
-    *once = true;
+    fs->limited = true;
+    if (!at)
+        at = fs->at;
+    Node pos = {0};
+    pos.line = fs->line;
+    pos.col = 1;
+    if (at && at->line > 0) {
+        pos.line = at->line;
+        pos.col = at->col;
+    }
+    err(fs->c, &pos, limit_fmt[lim], limit_n[lim], fs->name);
+}
+
+/* A broken invariant of this file. Reported as an error (never a crash),
+ * unless an error was reported before: then it is a consequence of that
+ * one (a declaration that failed, a register that was not given). */
+static void internal(FuncState *fs, const char *what)
+{
+    if (fs->c->d->nerrors > fs->c->nerr0)
+        return;
     Node at = {0};
     at.line = fs->line;
-    at.col = 1;
-    err(fs->c, &at, "%s", msg);
+    at.col = fs->at && fs->at->line == fs->line ? fs->at->col : 1;
+    err(fs->c, &at, "internal compiler error: %s", what);
+}
+
+/* An operand that does not fit its field, though no limit error was
+ * reported: a missing check in this file. Better an error than wrong code. */
+static void check_operands(FuncState *fs, int a, int b, int c, int bmax)
+{
+    if (((a & ~0xFF) || b < 0 || b > bmax || (c & ~0xFF)) && !fs->limited &&
+        fs->c->d->nerrors == fs->c->nerr0) {
+        fs->limited = true;
+        internal(fs, "operand out of range");
+    }
 }
 
 static int emit(FuncState *fs, uint32_t ins)
@@ -1654,18 +1818,22 @@ static int emit(FuncState *fs, uint32_t ins)
  * only keep a bad operand (after an error) from corrupting the opcode. */
 static int emit_abc(FuncState *fs, OpCode op, int a, int b, int c)
 {
+    check_operands(fs, a, b, c, 0xFF);
     return emit(fs, MK_ABC(op, a & 0xFF, b & 0xFF, c & 0xFF));
 }
 
 static int emit_abx(FuncState *fs, OpCode op, int a, int bx)
 {
+    check_operands(fs, a, bx, 0, 0xFFFF);
     return emit(fs, MK_ABx(op, a & 0xFF, bx & 0xFFFF));
 }
 
 static void set_line(FuncState *fs, const Node *n)
 {
-    if (n && n->line > 0)
+    if (n && n->line > 0) {
         fs->line = n->line;
+        fs->at = n;
+    }
 }
 
 /* ---- registers ---- */
@@ -1674,7 +1842,7 @@ static int alloc_regs(FuncState *fs, int n)
 {
     int r = fs->freereg;
     if (r + n > MAXREGS) {
-        fs_error(fs, &fs->full_regs, "function too complex (too many registers)");
+        limit_error(fs, LIM_REGS, NULL);
         return MAXREGS - n > 0 ? MAXREGS - n : 0;
     }
     fs->freereg += n;
@@ -1701,10 +1869,10 @@ static void free_to(FuncState *fs, int top)
 /* v lives in reg from now on (to the end of its block). */
 static void mark_local(FuncState *fs, Var *v, int reg)
 {
-    if (reg < 0 || reg >= MAXREGS) {
-        fs_error(fs, &fs->full_regs, "function too complex (too many registers)");
+    if (reg >= MAX_LOCALS)
+        limit_error(fs, LIM_LOCALS, v->decl);
+    if (reg < 0 || reg >= MAXREGS)
         reg = MAXREGS - 1;
-    }
     v->reg = reg;
     fs->islocal[reg] = 1;
     if (reg >= fs->freereg) {
@@ -1777,6 +1945,10 @@ static void k_rehash(FuncState *fs)
     fs->khash = GC_MALLOC_ATOMIC(fs->khcap * sizeof *fs->khash);
     memset(fs->khash, 0, fs->khcap * sizeof *fs->khash);
     for (int i = 0; i < fs->nk; i++) {
+        if (i == K_DIRECT)
+            i = MAX_KBX + 1; /* the chunk lists' slots: not constants yet */
+        if (i >= fs->nk)
+            break;
         size_t j = k_hash(fs->k[i]) & (size_t)(fs->khcap - 1);
         while (fs->khash[j])
             j = (j + 1) & (size_t)(fs->khcap - 1);
@@ -1796,26 +1968,37 @@ static int add_k(FuncState *fs, Value v)
             return i;
         j = (j + 1) & mask;
     }
-    if (fs->nk > MAX_KBX) {
-        fs_error(fs, &fs->full_k, "function too complex (too many constants)");
+    if (fs->nk >= K_MAX) {
+        limit_error(fs, LIM_CONSTS, NULL);
         return 0;
     }
-    if (fs->nk == fs->capk) {
-        int cap = fs->capk ? fs->capk * 2 : 16;
-        Value *k = GC_MALLOC(cap * sizeof *k);
-        if (fs->nk)
-            memcpy(k, fs->k, fs->nk * sizeof *k);
-        fs->k = k;
-        fs->capk = cap;
+    for (;;) {
+        if (fs->nk == fs->capk) {
+            int cap = fs->capk ? fs->capk * 2 : 16;
+            Value *k = GC_MALLOC(cap * sizeof *k);
+            if (fs->nk)
+                memcpy(k, fs->k, fs->nk * sizeof *k);
+            fs->k = k;
+            fs->capk = cap;
+        }
+        if (fs->nk < K_DIRECT || fs->nk > MAX_KBX)
+            break;
+        fs->k[fs->nk++] = V_NIL; /* a chunk list's slot, filled by fs_close */
     }
     fs->k[fs->nk] = v;
     fs->khash[j] = fs->nk + 1;
     return fs->nk++;
 }
 
+/* K index of a string for a 16-bit operand (a method name). */
 static int str_k(FuncState *fs, const char *s)
 {
-    return add_k(fs, v_from_ptr(str_cstr(s)));
+    int k = add_k(fs, v_from_ptr(str_cstr(s)));
+    if (k >= K_DIRECT) {
+        limit_error(fs, LIM_CONSTS, NULL);
+        return 0;
+    }
+    return k;
 }
 
 /* K index of a field name for an 8-bit operand. The function's field names
@@ -1824,7 +2007,7 @@ static int field_k(FuncState *fs, const char *name)
 {
     int k = str_k(fs, name ? name : "");
     if (k > 255) {
-        fs_error(fs, &fs->full_k, "function too complex (too many distinct field names)");
+        limit_error(fs, LIM_FIELDS, NULL);
         return 0;
     }
     return k;
@@ -1841,6 +2024,21 @@ static bool int_imm(Value v, int *out)
     return true;
 }
 
+/* dst = K[k], from its chunk list if k is past the directly loaded ones. */
+static void load_k(FuncState *fs, int k, int dst)
+{
+    if (k < K_DIRECT) {
+        emit_abx(fs, OP_LOADK, dst, k);
+        return;
+    }
+    k -= MAX_KBX + 1;
+    emit_abx(fs, OP_LOADK, dst, K_DIRECT + k / K_CHUNK);
+    int t = alloc_reg(fs);
+    emit(fs, MK_AsBx(OP_LOADI, t & 0xFF, k % K_CHUNK));
+    emit_abc(fs, OP_GETINDEX, dst, dst, t);
+    free_to(fs, t);
+}
+
 static void load_const(FuncState *fs, Value v, int dst)
 {
     if (v == V_NIL)
@@ -1850,7 +2048,7 @@ static void load_const(FuncState *fs, Value v, int dst)
     else if (v_is_int(v) && v_int(v) >= -SBX_BIAS && v_int(v) <= 65535 - SBX_BIAS)
         emit(fs, MK_AsBx(OP_LOADI, dst & 0xFF, (int)v_int(v)));
     else
-        emit_abx(fs, OP_LOADK, dst, add_k(fs, v));
+        load_k(fs, add_k(fs, v), dst);
 }
 
 /* ---- jumps ---- */
@@ -1871,7 +2069,7 @@ static void jump_set(FuncState *fs, int pc, int dest)
 {
     int off = dest - (pc + 1);
     if (off < -SJ_BIAS + 1 || off >= SJ_BIAS) {
-        fs_error(fs, &fs->full_code, "function too large (jump out of range)");
+        limit_error(fs, LIM_JUMP, NULL);
         off = 0;
     }
     fs->code[pc] = MK_sJ(OP_JMP, off);
@@ -1937,14 +2135,6 @@ static int cond_op(FuncState *fs, OpCode op, int a, int b, int c)
 /* Code generation: variables                                              */
 /* ===================================================================== */
 
-static void internal(FuncState *fs, const char *what)
-{
-    Node at = {0};
-    at.line = fs->line;
-    at.col = 1;
-    err(fs->c, &at, "internal compiler error: %s", what);
-}
-
 /* Index of v (a local of an enclosing function) among fs's upvalues,
  * adding it, and the chain through the functions in between, if new. */
 static int upval_index(FuncState *fs, Var *v)
@@ -1970,7 +2160,7 @@ static int upval_index(FuncState *fs, Var *v)
         d.idx = (uint8_t)upval_index(p, v);
     }
     if (fs->nupvals >= 256) {
-        fs_error(fs, &fs->full_regs, "function too complex (too many captured variables)");
+        limit_error(fs, LIM_UPVALS, NULL);
         return 0;
     }
     if (fs->nupvals == fs->capupvals) {
@@ -2144,20 +2334,46 @@ static void arith_rr(FuncState *fs, int dst, int tok, int ra, Node *b)
     free_to(fs, top);
 }
 
-/* a && b, a || b as a value: short-circuit into one register. */
+/* a && b, a || b as a value: short-circuit into one register. A chain
+ * `a && b && c` is walked in a loop: the first operand that decides the
+ * value jumps to the end. */
 static void logic_to(FuncState *fs, Node *n, int dst)
 {
     int top = fs->freereg;
     /* writing dst before b is read would clobber a local that b reads */
     int t = fs->islocal[dst] ? alloc_reg(fs) : dst;
-    expr_to(fs, n->a, t);
-    emit_abc(fs, OP_TEST, t, 0, n->op == TK_OROR);
-    int j = emit_jump(fs);
-    expr_to(fs, n->b, t);
-    jump_here(fs, j);
+    Node **sp;
+    int len = logic_spine(n, &sp), ends = NO_JUMP;
+    expr_to(fs, sp[len - 1]->a, t);
+    for (int i = len - 1; i >= 0; i--) {
+        set_line(fs, sp[i]);
+        emit_abc(fs, OP_TEST, t, 0, n->op == TK_OROR);
+        jump_concat(fs, &ends, emit_jump(fs));
+        expr_to(fs, sp[i]->b, t);
+    }
+    jump_here(fs, ends);
     if (t != dst)
         emit_abc(fs, OP_MOVE, dst, t, 0);
     free_to(fs, top);
+}
+
+/* The string constants added by sp[*i], sp[*i - 1], ... (while they are
+ * `+ "string constant"`), after `first` if given, joined into one constant
+ * of at most MAX_FOLD_STR bytes (or one term, if that is longer); *i moves
+ * past them. */
+static Value str_run(FuncState *fs, Node **sp, int *i, ObjString *first)
+{
+    Buf run;
+    buf_init(&run);
+    if (first)
+        buf_add(&run, first->data, first->len);
+    for (; *i >= 0 && sp[*i]->op == TK_PLUS; --*i) {
+        Value k = const_eval(fs->c, sp[*i]->b);
+        if (!v_is_str(k) || k == V_UNDEF || (run.len && run.len + v_str(k)->len > MAX_FOLD_STR))
+            break;
+        buf_add(&run, v_str(k)->data, v_str(k)->len);
+    }
+    return v_from_ptr(buf_to_str(&run));
 }
 
 static void binary_to(FuncState *fs, Node *n, int dst)
@@ -2201,12 +2417,34 @@ static void binary_to(FuncState *fs, Node *n, int dst)
         Node **sp;
         int len = arith_spine(n, &sp);
         if (len > SPINE_MIN) {
-            /* a long chain: accumulate left to right in one register */
+            /* A long chain: accumulate left to right in one register. Once
+             * the accumulator is a string (it starts as a string constant),
+             * each run of string constants is added as one constant, so a
+             * chain too long to fold whole still costs a few concatenations
+             * at run time, not one per term. (Only then: `1 + "a" + "b"`
+             * must panic naming "a".) */
             int t = fs->islocal[dst] ? alloc_reg(fs) : dst;
-            expr_to(fs, sp[len - 1]->a, t);
-            for (int i = len - 1; i >= 0; i--) {
+            int i = len - 1;
+            Value k0 = const_eval(fs->c, sp[i]->a);
+            bool isstr = v_is_str(k0) && k0 != V_UNDEF;
+            if (isstr)
+                load_const(fs, str_run(fs, sp, &i, v_str(k0)), t);
+            else
+                expr_to(fs, sp[i]->a, t);
+            while (i >= 0) {
                 set_line(fs, sp[i]);
+                Value kb = const_eval(fs->c, sp[i]->b);
+                if (isstr && sp[i]->op == TK_PLUS && v_is_str(kb) && kb != V_UNDEF) {
+                    int r = alloc_reg(fs);
+                    load_const(fs, str_run(fs, sp, &i, NULL), r);
+                    emit_abc(fs, OP_ADD, t, t, r);
+                    free_to(fs, r);
+                    continue;
+                }
+                /* a `+` of a string constant that did not panic made a string */
+                isstr = sp[i]->op == TK_PLUS && (isstr || (v_is_str(kb) && kb != V_UNDEF));
                 arith_rr(fs, t, sp[i]->op, t, sp[i]->b);
+                i--;
             }
             if (t != dst)
                 emit_abc(fs, OP_MOVE, dst, t, 0);
@@ -2241,6 +2479,35 @@ static int build_reg(FuncState *fs, int dst)
     return alloc_reg(fs);
 }
 
+/* R[l] = a new list of the values of items[0..n-1], in order: NEWLIST of
+ * the first batch, APPENDN of each next one, every batch right above the
+ * list, so a list of any length needs LIST_BATCH + 1 registers. l must be
+ * the topmost register allocated. */
+static void list_build(FuncState *fs, Node **items, int n, int l)
+{
+    if (n == 0)
+        emit_abc(fs, OP_NEWLIST, l, l + 1, 0);
+    for (int i = 0; i < n; i += LIST_BATCH) {
+        int nb = n - i < LIST_BATCH ? n - i : LIST_BATCH;
+        for (int j = 0; j < nb; j++)
+            expr_to(fs, items[i + j], alloc_reg(fs));
+        if (i == 0)
+            emit_abc(fs, OP_NEWLIST, l, l + 1, nb);
+        else
+            emit_abc(fs, OP_APPENDN, l, nb, 0);
+        free_to(fs, l + 1);
+    }
+}
+
+/* dst = R[l][i], for a list the compiler built. */
+static void load_item(FuncState *fs, int l, int i, int dst)
+{
+    int r = alloc_reg(fs);
+    load_const(fs, v_make_int(i), r);
+    emit_abc(fs, OP_GETINDEX, dst, l, r);
+    free_to(fs, r);
+}
+
 static void list_to(FuncState *fs, Node *n, int dst)
 {
     int top = fs->freereg, cnt = n->list.n;
@@ -2252,19 +2519,8 @@ static void list_to(FuncState *fs, Node *n, int dst)
         free_to(fs, top);
         return;
     }
-    /* Longer: NEWLIST the first batch, APPENDN the rest; every batch sits
-     * right above the list. */
     int l = build_reg(fs, dst);
-    for (int i = 0; i < cnt; i += LIST_BATCH) {
-        int nb = cnt - i < LIST_BATCH ? cnt - i : LIST_BATCH;
-        for (int j = 0; j < nb; j++)
-            expr_to(fs, n->list.items[i + j], alloc_reg(fs));
-        if (i == 0)
-            emit_abc(fs, OP_NEWLIST, l, l + 1, nb);
-        else
-            emit_abc(fs, OP_APPENDN, l, nb, 0);
-        free_to(fs, l + 1);
-    }
+    list_build(fs, n->list.items, cnt, l);
     if (l != dst)
         emit_abc(fs, OP_MOVE, dst, l, 0);
     free_to(fs, top);
@@ -2337,6 +2593,7 @@ static void expr_to(FuncState *fs, Node *n, int dst)
     if (!enter(c, n))
         return;
     int saveline = fs->line;
+    const Node *saveat = fs->at;
     set_line(fs, n);
     int top = fs->freereg, ra, rb;
     Value k = const_eval(c, n);
@@ -2401,6 +2658,7 @@ static void expr_to(FuncState *fs, Node *n, int dst)
 out:
     free_to(fs, top);
     fs->line = saveline;
+    fs->at = saveat;
     leave(c);
 }
 
@@ -2441,6 +2699,22 @@ static void call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         /* f(g(x)): every result of g is an argument of f */
         int r = alloc_reg(fs);
         call_top(fs, n->list.items[0], r, -1, OP_CALL);
+        b = 0;
+    } else if (nargs > MULTI_MAX) {
+        /* Many arguments: into a list, then spread back onto the stack
+         * (a spread argument's elements appended to the list first). */
+        int l = alloc_reg(fs);
+        list_build(fs, n->list.items, n->spread ? nargs - 1 : nargs, l);
+        if (n->spread) {
+            int r = alloc_reg(fs);
+            expr_to(fs, n->list.items[nargs - 1], r);
+            set_line(fs, n->list.items[nargs - 1]);
+            emit_abc(fs, OP_UNPACK, r, r, 0);
+            emit_abc(fs, OP_APPENDN, l, 0, 0);
+            free_to(fs, l + 1);
+        }
+        set_line(fs, n);
+        emit_abc(fs, OP_UNPACK, l, l, 0);
         b = 0;
     } else {
         for (int i = 0; i < nargs; i++) {
@@ -2563,6 +2837,7 @@ static int cond_jump(FuncState *fs, Node *n, bool when)
     if (!enter(c, n))
         return NO_JUMP;
     int saveline = fs->line;
+    const Node *saveat = fs->at;
     set_line(fs, n);
     int j = NO_JUMP;
     Value k = const_eval(c, n);
@@ -2579,16 +2854,24 @@ static int cond_jump(FuncState *fs, Node *n, bool when)
         switch (n->op) {
         case TK_ANDAND:
         case TK_OROR: {
-            /* the operator's own short-circuit value: false for &&, true for || */
+            /* The operator's own short-circuit value: false for &&, true
+             * for ||. A chain is one loop over its operands: when its
+             * value is `when` as soon as one operand is, each jumps out;
+             * else every operand but the last skips the rest when it
+             * decides, and the last one jumps. */
             bool sc = n->op == TK_OROR;
-            if (when == sc) {
-                j = cond_jump(fs, n->a, when);
-                jump_concat(fs, &j, cond_jump(fs, n->b, when));
-            } else {
-                int skip = cond_jump(fs, n->a, sc);
-                j = cond_jump(fs, n->b, when);
-                jump_here(fs, skip);
+            Node **sp;
+            int len = logic_spine(n, &sp), skip = NO_JUMP;
+            for (int i = len; i >= 0; i--) {
+                Node *x = i == len ? sp[len - 1]->a : sp[i]->b;
+                if (when == sc)
+                    jump_concat(fs, &j, cond_jump(fs, x, when));
+                else if (i > 0)
+                    jump_concat(fs, &skip, cond_jump(fs, x, sc));
+                else
+                    j = cond_jump(fs, x, when);
             }
+            jump_here(fs, skip);
             goto out;
         }
         case TK_EQ:
@@ -2609,6 +2892,7 @@ static int cond_jump(FuncState *fs, Node *n, bool when)
     }
 out:
     fs->line = saveline;
+    fs->at = saveat;
     leave(c);
     return j;
 }
@@ -2704,6 +2988,108 @@ static void lv_load(FuncState *fs, LValue *lv, int dst)
     }
 }
 
+static void zero_to(FuncState *fs, TypeRef t, int dst);
+
+/* All results of `call` into a new list R[l] (l the topmost register),
+ * which must then hold `want` of them: else the panic a call with that
+ * many results wanted gives (the VM's message, the count formatted at run
+ * time). */
+static void call_results(FuncState *fs, Node *call, int l, int want)
+{
+    emit_abc(fs, OP_NEWLIST, l, l + 1, 0);
+    call_top(fs, call, alloc_reg(fs), -1, OP_CALL);
+    emit_abc(fs, OP_APPENDN, l, 0, 0);
+    free_to(fs, l + 1);
+    Runtime *rt = fs->c->rt;
+    Value panic, fmt, sprintf;
+    if (!rt || !rt->universe || !map_get_cstr(rt->universe, "panic", &panic) ||
+        !map_get_cstr(rt->universe, "fmt", &fmt) || !v_is_obj(fmt, OBJ_MODULE) ||
+        !((ObjModule *)v_obj(fmt))->members ||
+        !map_get_cstr(((ObjModule *)v_obj(fmt))->members, "Sprintf", &sprintf))
+        return; /* no check: a missing value's index panics */
+    int t = alloc_regs(fs, 6);
+    emit_abc(fs, OP_LEN, t + 5, l, 0);
+    load_const(fs, v_make_int(want), t + 3);
+    int ok = cond_op(fs, OP_EQ, t + 5, t + 3, 1);
+    load_const(fs, panic, t);
+    load_const(fs, sprintf, t + 1);
+    load_const(fs, v_from_ptr(str_cstr(err_formats[E_TOO_FEW_VALUES])), t + 2);
+    load_const(fs, v_from_ptr(str_printf("%s()", describe(call->a))), t + 4);
+    emit_abc(fs, OP_CALL, t + 1, 5, 2);
+    emit_abc(fs, OP_CALL, t, 2, 1);
+    jump_here(fs, ok);
+    free_to(fs, t);
+}
+
+/* An assignment or declaration of more values than MULTI_MAX, or too
+ * many to keep one register each: Go's two phases through lists. First
+ * the operands of the targets (m and k of m[k]) go into one list, then the
+ * values into another (all a call's results, or the zero value of a
+ * `var` with no values, made as each target is stored); then each target
+ * in turn is stored its value. A declaration here declares no local (those
+ * take one register each). */
+static void assign_many(FuncState *fs, Node *n, bool decl)
+{
+    Compiler *c = fs->c;
+    int top = fs->freereg, nl = n->list.n, nr = n->list2.n;
+    Node **ops = GC_MALLOC((size_t)(2 * nl + 1) * sizeof *ops);
+    int *opat = GC_MALLOC_ATOMIC((size_t)(nl + 1) * sizeof *opat);
+    int nops = 0;
+    for (int i = 0; i < nl; i++) {
+        Node *t = n->list.items[i];
+        opat[i] = nops;
+        if (!decl && t && t->kind == N_INDEX) {
+            ops[nops++] = t->a;
+            ops[nops++] = t->b;
+        } else if (!decl && t && t->kind == N_FIELD) {
+            ops[nops++] = t->a;
+        }
+    }
+    int lo = -1, lv = -1;
+    if (nops) {
+        lo = alloc_reg(fs);
+        list_build(fs, ops, nops, lo);
+    }
+    if (nr == nl) {
+        lv = alloc_reg(fs);
+        list_build(fs, n->list2.items, nr, lv);
+    } else if (nr == 1) {
+        lv = alloc_reg(fs);
+        call_results(fs, n->list2.items[0], lv, nl);
+    }
+    set_line(fs, n);
+    for (int i = 0; i < nl; i++) {
+        Node *t = n->list.items[i];
+        int mark = fs->freereg;
+        Var *v = t && t->kind == N_IDENT ? node_var(c, t) : NULL;
+        if (!t ||
+            (t->kind == N_IDENT && (!v || v->kind == VK_BLANK || v->kind == VK_BAD || v->cval != V_UNDEF)))
+            continue; /* `_`, a folded constant, or reported by pass 1 */
+        Var *pl = plain_local(fs, t);
+        int r = pl ? pl->reg : alloc_reg(fs);
+        if (lv >= 0)
+            load_item(fs, lv, i, r);
+        else
+            zero_to(fs, n->type, r);
+        if (t->kind == N_IDENT) {
+            if (!pl)
+                var_store(fs, v, r);
+        } else if (t->kind == N_INDEX || t->kind == N_FIELD) {
+            int o = alloc_reg(fs);
+            load_item(fs, lo, opat[i], o);
+            if (t->kind == N_FIELD) {
+                emit_abc(fs, OP_SETFIELD, o, field_k(fs, t->name), r);
+            } else {
+                int k = alloc_reg(fs);
+                load_item(fs, lo, opat[i] + 1, k);
+                emit_abc(fs, OP_SETINDEX, o, k, r);
+            }
+        }
+        free_to(fs, mark);
+    }
+    free_to(fs, top);
+}
+
 static void assign_stmt(FuncState *fs, Node *n)
 {
     int top = fs->freereg, nl = n->list.n, nr = n->list2.n;
@@ -2722,17 +3108,16 @@ static void assign_stmt(FuncState *fs, Node *n)
         free_to(fs, top);
         return;
     }
-    if (nl > 255 || (nr != nl && nr != 1))
+    if (nr != nl && nr != 1)
+        return; /* reported by pass 1 */
+    if (nl > MULTI_MAX || top + 3 * nl > MAX_LOCALS) {
+        assign_many(fs, n, false);
         return;
+    }
     LValue *lvs = GC_MALLOC(nl * sizeof *lvs);
     for (int i = 0; i < nl; i++)
         lvs[i] = lvalue(fs, n->list.items[i], n);
     int base = fs->freereg;
-    if (base + nl > MAXREGS) {
-        fs_error(fs, &fs->full_regs, "function too complex (too many registers)");
-        free_to(fs, top);
-        return;
-    }
     if (nr == nl) {
         for (int i = 0; i < nr; i++)
             expr_to(fs, n->list2.items[i], alloc_reg(fs));
@@ -2863,8 +3248,6 @@ static void decl_stmt(FuncState *fs, Node *n)
 {
     Compiler *c = fs->c;
     int nl = n->list.n, nr = n->list2.n;
-    if (nl > 255)
-        return; /* too many registers anyway; nothing sane to emit */
     if (n->kind == N_CONST) {
         /* folded constants need no code; global ones were stored first */
         bool any = false;
@@ -2877,8 +3260,24 @@ static void decl_stmt(FuncState *fs, Node *n)
             return;
     }
     int base = fs->freereg;
-    if (base + nl > MAXREGS) {
-        fs_error(fs, &fs->full_regs, "function too complex (too many registers)");
+    if (nr != 0 && nr != nl && (nr != 1 || n->kind == N_CONST))
+        return; /* reported by pass 1 */
+    /* New locals take a register each, from base on; a declaration of
+     * none (globals, redeclared variables) may go through lists. */
+    bool newlocal = false;
+    for (int i = 0; i < nl; i++) {
+        Node *id = n->list.items[i];
+        Var *v = node_var(c, id);
+        if (v && v->kind == VK_LOCAL && v->decl == id && v->cval == V_UNDEF) {
+            newlocal = true;
+            if (base + i >= MAX_LOCALS) {
+                limit_error(fs, LIM_LOCALS, id);
+                return;
+            }
+        }
+    }
+    if (!newlocal && (nl > MULTI_MAX || base + 2 * nl > MAX_LOCALS)) {
+        assign_many(fs, n, true);
         return;
     }
     if (nr == 0) {
@@ -2957,39 +3356,55 @@ static void brk_push(FuncState *fs, Breakable *b, int kind, const char *label)
     fs->brk = b;
 }
 
+/* An if statement with all its else-if clauses, in one loop (a ladder of
+ * thousands of clauses must not recurse once per clause):
+ *       init1; cond1 or JMP next1; body1; JMP end
+ *   next1: init2; cond2 or JMP next2; body2; JMP end
+ *   ...
+ *   nextN: else-body
+ *   end: */
 static void if_stmt(FuncState *fs, Node *n)
 {
-    int top = fs->freereg;
-    stmt(fs, n->init, NULL);
-    Value k = const_eval(fs->c, n->a);
-    if (v_is_bool(k)) {
-        /* `if debug {` with a const debug: only the branch that runs */
-        set_line(fs, n);
-        block(fs, k == V_TRUE ? n->body : n->els);
-        free_to(fs, top);
-        return;
-    }
-    /* `if c { break }` / `if c { continue }`: the condition's own jump
-     * goes to the loop's target (Lua does the same) */
-    Node *only = n->body && n->body->kind == N_BLOCK && n->body->list.n == 1 ? n->body->list.items[0] : NULL;
-    if (!n->els && only && (only->kind == N_BREAK || only->kind == N_CONTINUE)) {
-        int *list = branch_list(fs, only);
-        if (list) {
-            jump_concat(fs, list, cond_jump(fs, n->a, true));
-            free_to(fs, top);
-            return;
+    int top = fs->freereg, ends = NO_JUMP;
+    for (Node *s = n; s;) {
+        set_line(fs, s);
+        stmt(fs, s->init, NULL);
+        Value k = const_eval(fs->c, s->a);
+        Node *els = s->els;
+        Node *next = els && els->kind == N_IF && !els->label ? els : NULL;
+        if (v_is_bool(k)) {
+            /* `if debug {` with a const debug: only the branch that runs */
+            set_line(fs, s);
+            if (k == V_TRUE) {
+                block(fs, s->body);
+                break;
+            }
+            if (!next)
+                block(fs, els);
+            s = next;
+            continue;
         }
-    }
-    int f = cond_jump(fs, n->a, false);
-    block(fs, n->body);
-    if (n->els) {
-        int j = emit_jump(fs);
+        /* `if c { break }` / `if c { continue }`: the condition's own jump
+         * goes to the loop's target (Lua does the same) */
+        Node *only =
+            s->body && s->body->kind == N_BLOCK && s->body->list.n == 1 ? s->body->list.items[0] : NULL;
+        if (!els && only && (only->kind == N_BREAK || only->kind == N_CONTINUE)) {
+            int *list = branch_list(fs, only);
+            if (list) {
+                jump_concat(fs, list, cond_jump(fs, s->a, true));
+                break;
+            }
+        }
+        int f = cond_jump(fs, s->a, false);
+        block(fs, s->body);
+        if (els)
+            jump_concat(fs, &ends, emit_jump(fs));
         jump_here(fs, f);
-        block(fs, n->els);
-        jump_here(fs, j);
-    } else {
-        jump_here(fs, f);
+        if (!next)
+            block(fs, els);
+        s = next;
     }
+    jump_here(fs, ends);
     free_to(fs, top);
 }
 
@@ -3284,14 +3699,19 @@ static void return_stmt(FuncState *fs, Node *n)
         int r = expr_any(fs, n->list.items[0]);
         set_line(fs, n);
         emit_abc(fs, OP_RETURN, r, 2, 0);
-    } else if (nv < 255) {
+    } else if (nv <= MULTI_MAX) {
         int base = fs->freereg;
         for (int i = 0; i < nv; i++)
             expr_to(fs, n->list.items[i], alloc_reg(fs));
         set_line(fs, n);
         emit_abc(fs, OP_RETURN, base, nv + 1, 0);
     } else {
-        fs_error(fs, &fs->full_regs, "function too complex (too many registers)");
+        /* many results: through a list, spread back onto the stack */
+        int l = alloc_reg(fs);
+        list_build(fs, n->list.items, nv, l);
+        set_line(fs, n);
+        emit_abc(fs, OP_UNPACK, l, l, 0);
+        emit_abc(fs, OP_RETURN, l, 0, 0);
     }
     free_to(fs, top);
 }
@@ -3349,6 +3769,7 @@ static void stmt(FuncState *fs, Node *n, const char *label)
     if (!enter(c, n))
         return;
     int saveline = fs->line;
+    const Node *saveat = fs->at;
     set_line(fs, n);
     int top = fs->freereg;
     const char *lab = label ? label : n->label;
@@ -3427,6 +3848,7 @@ static void stmt(FuncState *fs, Node *n, const char *label)
     if (!declares)
         free_to(fs, top);
     fs->line = saveline;
+    fs->at = saveat;
     leave(c);
 }
 
@@ -3485,10 +3907,15 @@ static ObjProto *fs_close(FuncState *fs, int line)
         memcpy(p->code, fs->code, fs->ncode * sizeof *p->code);
         memcpy(p->lines, fs->lines, fs->ncode * sizeof *p->lines);
     }
-    p->nk = fs->nk;
-    p->k = GC_MALLOC((fs->nk + 1) * sizeof *p->k);
-    if (fs->nk)
-        memcpy(p->k, fs->k, fs->nk * sizeof *p->k);
+    /* constants past K_DIRECT's slots go into their chunk lists */
+    for (int i = MAX_KBX + 1, c = 0; i < fs->nk; i += K_CHUNK, c++) {
+        int n = fs->nk - i < K_CHUNK ? fs->nk - i : K_CHUNK;
+        fs->k[K_DIRECT + c] = v_from_ptr(list_from(fs->k + i, (size_t)n));
+    }
+    p->nk = fs->nk < MAX_KBX + 1 ? fs->nk : MAX_KBX + 1;
+    p->k = GC_MALLOC((p->nk + 1) * sizeof *p->k);
+    if (p->nk)
+        memcpy(p->k, fs->k, p->nk * sizeof *p->k);
     p->nprotos = fs->nprotos;
     p->protos = GC_MALLOC((fs->nprotos + 1) * sizeof *p->protos);
     if (fs->nprotos)
@@ -3549,7 +3976,7 @@ static int func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, b
     end_with_return(f, fi->end_line);
     ObjProto *p = fs_close(f, line);
     if (fs->nprotos > MAX_KBX) {
-        fs_error(fs, &fs->full_k, "function too complex (too many function literals)");
+        limit_error(fs, LIM_PROTOS, NULL);
         return 0;
     }
     if (fs->nprotos == fs->capprotos) {
@@ -3637,6 +4064,7 @@ ObjProto *cg_compile(Runtime *rt, Node *file, Diag *d, const char *filename, boo
     Compiler *c = GC_MALLOC(sizeof *c);
     c->rt = rt;
     c->d = d;
+    c->nerr0 = nerr;
     c->file = filename ? filename : (d->file ? d->file : "?");
     c->repl = repl;
     c->blank.kind = VK_BLANK;

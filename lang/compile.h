@@ -14,7 +14,8 @@
  *     (builtins and modules), which scripts may shadow; `mod.Member` on an
  *     unshadowed module compiles to a constant.
  * Errors (undefined names, misuse of break/continue, := with no new
- * variable, assignment to a non-lvalue, too many registers) go to the Diag;
+ * variable, assignment to a non-lvalue, a limit of the instruction format
+ * such as 200 locals per function, each naming its limit) go to the Diag;
  * compilation goes on to report more.
  */
 #ifndef CSP_COMPILE_H

@@ -8,6 +8,11 @@
  *       y := x + 1
  *            ^
  *
+ * The shown line and the message never pass a script's bytes to the
+ * terminal as they are: control characters, invalid UTF-8 and bidi
+ * overrides print as escapes (\x1b, \u202e), and a long line is cut to
+ * about 140 columns around the caret, with "..." marks.
+ *
  * After DIAG_MAX_ERRORS the rest are dropped and "too many errors" is
  * printed once. A Diag belongs to one compilation (one thread).
  */

@@ -113,6 +113,12 @@ typedef struct Params {
     Node *misplaced; /* a `...` parameter that is not the last */
 } Params;
 
+/* An if statement's clauses so far: the first IF node and the one whose
+ * else the next clause goes to. */
+typedef struct IfChain {
+    Node *first, *last;
+} IfChain;
+
 static void report_syntax_error(void *parser, int major, Token tok, ParseCtx *ctx);
 
 static char *str_n(const char *s, size_t n)
@@ -701,7 +707,9 @@ static const char *tok_desc(int code, Token t, char *buf, size_t cap)
     case 0: return "EOF";
     case TK_SEMI: return t.len == 1 && t.text[0] == ';' ? "semicolon" : t.text;
     case TK_COMMA: return "comma";
-    case TK_IDENT: snprintf(buf, cap, "name %.*s", t.len > 40 ? 40 : t.len, t.text); return buf;
+    case TK_IDENT:
+        snprintf(buf, cap, "name %.*s%s", t.len > 40 ? 40 : t.len, t.text, t.len > 40 ? "..." : "");
+        return buf;
     case TK_INT:
     case TK_FLOAT:
     case TK_STRING: {
@@ -711,7 +719,11 @@ static const char *tok_desc(int code, Token t, char *buf, size_t cap)
         snprintf(buf, cap, "literal %.*s%s", n, t.text, n < t.len ? "..." : "");
         return buf;
     }
-    case TK_XTYPE: snprintf(buf, cap, "type %s", t.str); return buf;
+    case TK_XTYPE: {
+        int n = (int)strlen(t.str);
+        snprintf(buf, cap, "type %.*s%s", n > 40 ? 40 : n, t.str, n > 40 ? "..." : "");
+        return buf;
+    }
     case TK_LBRACE_LIT: return "{";
     case TK_RBRACE_LIT: return "}";
     default:
@@ -968,13 +980,17 @@ identlist(A) ::= identlist(A) COMMA IDENT(N). { nl_push(&A, name_node(N)); }
 
 /* ----------------------------------------------------------- control flow */
 
-ifstmt(A) ::= IF(T) expr(C) block(B) elsepart(E).
-    { A = mk(N_IF, T); A->a = C; A->body = B; A->els = E; }
-ifstmt(A) ::= IF(T) simple(I) SEMI expr(C) block(B) elsepart(E).
-    { A = mk(N_IF, T); A->init = I; A->a = C; A->body = B; A->els = E; }
-elsepart(A) ::= . { A = NULL; }
-elsepart(A) ::= ELSE ifstmt(S). { A = S; }
-elsepart(A) ::= ELSE block(B). { A = B; }
+/* An else-if ladder is a loop for the user, so it is parsed as one: the
+ * chain is left-recursive (the parser's stack stays flat however many
+ * clauses there are) and each clause is hung on the previous one's else. */
+%type ifchain {IfChain}
+ifstmt(A) ::= ifchain(C). { A = C.first; }
+ifstmt(A) ::= ifchain(C) ELSE block(B). { A = C.first; C.last->els = B; }
+ifchain(A) ::= ifclause(S). { A.first = A.last = S; }
+ifchain(A) ::= ifchain(A) ELSE ifclause(S). { A.last->els = S; A.last = S; }
+ifclause(A) ::= IF(T) expr(C) block(B). { A = mk(N_IF, T); A->a = C; A->body = B; }
+ifclause(A) ::= IF(T) simple(I) SEMI expr(C) block(B).
+    { A = mk(N_IF, T); A->init = I; A->a = C; A->body = B; }
 
 forstmt(A) ::= FOR(T) block(B). { A = for_loop(T, NULL, NULL, NULL, B); }
 forstmt(A) ::= FOR(T) expr(C) block(B). { A = for_loop(T, NULL, C, NULL, B); }

@@ -169,7 +169,7 @@ static void drop(Parser *P, int n)
 static bool push(Parser *P, int kind, const Token *at)
 {
     if (P->depth >= PARSE_MAX_NEST) {
-        diag_error(P->d, at->line, at->col, "too deeply nested");
+        diag_error(P->d, at->line, at->col, "too deeply nested (limit is %d open brackets)", PARSE_MAX_NEST);
         P->stop = true;
         return false;
     }
@@ -538,7 +538,8 @@ static void feed(Parser *P, Token t)
     P->prev2 = P->prev;
     P->prev = t.code;
     if (P->ctx.overflow) {
-        diag_error(P->d, t.line, t.col, "too deeply nested");
+        diag_error(P->d, t.line, t.col, "too deeply nested (limit is %d parser stack entries)",
+                   PARSE_MAX_STACK);
         P->stop = true;
     }
 }

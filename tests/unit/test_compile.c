@@ -1483,17 +1483,136 @@ static void test_compile_error_several(void **state)
     assert_non_null(strstr(errs, "undefined: b"));
 }
 
-/* Test that a function needing more than 255 registers is an error, not a
- * crash or a wrong encoding. */
+/* Test that a function with more locals than registers allow is an error
+ * naming the limit at the first local past it, and that an expression
+ * needing more registers than there are is one too, not a crash, a wrong
+ * encoding or an internal error. */
 static void test_compile_error_too_many_registers(void **state)
 {
     Node *body = blk(NULL);
     for (int i = 0; i < 300; i++) {
         char *name = GC_MALLOC_ATOMIC(16);
         snprintf(name, 16, "v%d", i);
+        L = i + 2;
         nl_push(&body->list, def(name, num(i)));
     }
-    fails(file(funcdecl("f", body, NULL), NULL), "function too complex (too many registers)");
+    L = 1;
+    nl_push(&body->list, expr_s(call(id("println"), id("v0"), id("v299"), NULL)));
+    fails(file(funcdecl("f", body, NULL), NULL),
+          "too many local variables (limit is 200) in function main.f");
+    assert_string_equal(errs,
+                        "t.csp:202:1: error: too many local variables (limit is 200) in function main.f\n");
+
+    Node *e = num(1);
+    for (int i = 0; i < 150; i++)
+        e = call(id("f"), num(1), e, NULL);
+    fails(file(funcdecl("f", blk(expr_s(e), NULL), "a", "b", NULL), NULL),
+          "expression or statement needs too many registers (limit is 255) in function main.f");
+}
+
+static const char *name_n(const char *prefix, int i)
+{
+    char *s = GC_MALLOC_ATOMIC(24);
+    snprintf(s, 24, "%s%d", prefix, i);
+    return s;
+}
+
+/* Test that every limit of the instruction format is an error that names
+ * the limit, at the construct that passes it, never a crash, wrong code or
+ * an internal error: parameters, select cases, distinct field names,
+ * function literals, captured variables and jump lengths per function,
+ * and globals per runtime. (Constants have a limit too, at over two
+ * million per function: too costly to reach here.) */
+static void test_compile_error_limits(void **state)
+{
+    Node *f = funcdecl("f", blk(NULL), NULL);
+    for (int i = 0; i < 201; i++)
+        nl_push(&f->func->params, id(name_n("p", i)));
+    fails(file(f, NULL), "t.csp:1:1: error: too many parameters (limit is 200)");
+
+    Node *sel = select_(NULL);
+    for (int i = 0; i < 256; i++)
+        nl_push(&sel->list, comm_recv(id("c"), false, NULL, NULL, blk(NULL)));
+    fails(file(funcdecl("f", blk(sel, NULL), "c", NULL), NULL),
+          "t.csp:1:1: error: too many cases in select (limit is 255)");
+
+    Node *body = blk(NULL);
+    for (int i = 0; i < 300; i++) {
+        L = i + 1;
+        nl_push(&body->list, set(fld(id("m"), name_n("f", i)), num(1)));
+    }
+    fails(file(funcdecl("f", body, "m", NULL), NULL),
+          "t.csp:257:1: error: too many distinct field names (limit is 256) in function main.f");
+
+    body = blk(NULL);
+    for (int i = 0; i < 65537; i++) {
+        L = i + 1;
+        nl_push(&body->list, expr_s(fn(blk(NULL), NULL)));
+    }
+    fails(file(funcdecl("f", body, NULL), NULL),
+          "t.csp:65537:1: error: too many function literals (limit is 65536) in function main.f");
+
+    /* the innermost of three functions uses 150 locals of each outer one */
+    L = 1;
+    Node *sum = num(0);
+    Node *outer = blk(NULL), *middle = blk(NULL);
+    for (int i = 0; i < 150; i++) {
+        nl_push(&outer->list, def(name_n("x", i), num(i)));
+        nl_push(&middle->list, def(name_n("y", i), num(i)));
+        sum = bin(TK_PLUS, bin(TK_PLUS, sum, id(name_n("x", i))), id(name_n("y", i)));
+    }
+    L = 2;
+    nl_push(&middle->list, expr_s(fn(blk(expr_s(call(id("println"), sum, NULL)), NULL), NULL)));
+    nl_push(&outer->list, expr_s(fn(middle, NULL)));
+    fails(file(funcdecl("f", outer, NULL), NULL),
+          "t.csp:1:1: error: too many captured variables (limit is 256) in function main.f.func1.1");
+    L = 1;
+
+    /* a jump over more than 2^23 instructions: a call of 60 arguments,
+     * 62 instructions, 140,000 times (one shared statement node) */
+    Node *c = call(id("g"), NULL);
+    for (int i = 0; i < 60; i++)
+        nl_push(&c->list, id("x"));
+    Node *s = expr_s(c), *then = blk(NULL);
+    for (int i = 0; i < 140000; i++)
+        nl_push(&then->list, s);
+    fails(file(funcdecl("f", blk(if_(id("x"), then, NULL), NULL), "g", "x", NULL), NULL),
+          "t.csp:1:1: error: function too large: jump too long (limit is 8388607 instructions) in function "
+          "main.f");
+
+    Runtime *saved = rt;
+    rt = rt_new();
+    Node *top = file(NULL);
+    for (int i = 0; i < 65540; i++) {
+        L = i + 1;
+        nl_push(&top->list, def(name_n("g", i), num(i)));
+    }
+    L = 1;
+    fails(top, "t.csp:65537:1: error: too many global variables (limit is 65536)");
+    rt = saved;
+}
+
+/* Test that a function with more constants than LOADK reaches (100,000
+ * distinct floats in a list literal) compiles, and that each constant
+ * loads right, those in K and those in its chunk lists. */
+static void test_compile_many_constants(void **state)
+{
+    Node *xs = list(NULL);
+    for (int i = 0; i < 100000; i++)
+        nl_push(&xs->list, flt(i + 0.5));
+    ObjProto *f = func_f(blk(ret(idx(xs, id("i")), NULL), NULL), "i", NULL);
+    assert_non_null(f);
+    ObjClosure *c = GC_MALLOC(sizeof(ObjClosure) + sizeof(ObjCell *) * (size_t)f->nupvals);
+    c->h.kind = OBJ_CLOSURE;
+    c->proto = f;
+    Thread *t = thread_new(rt);
+    static const int probe[] = {0, 1, 65471, 65472, 65535, 65536, 98239, 98240, 99999};
+    for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++) {
+        Value arg = v_make_int(probe[i]);
+        assert_int_equal(vm_call(t, v_from_ptr(c), &arg, 1), 1);
+        assert_true(v_is_anyfloat(t->rets[0]));
+        assert_true(v_anyfloat(t->rets[0]) == probe[i] + 0.5);
+    }
 }
 
 /* Test that absurdly deep nesting is an error, not a stack overflow. */
@@ -1502,7 +1621,7 @@ static void test_compile_error_deep_nesting(void **state)
     Node *e = num(1);
     for (int i = 0; i < 100000; i++)
         e = un(TK_MINUS, e);
-    fails(file(def("x", e), NULL), "nesting too deep");
+    fails(file(def("x", e), NULL), "program too complex: nesting too deep (limit is 400 levels)");
     Node *s = blk(NULL);
     for (int i = 0; i < 100000; i++)
         s = blk(s, NULL);
@@ -1523,6 +1642,41 @@ static void test_compile_long_chain(void **state)
     assert_true(f->maxregs <= 4);
     int last = f->ncode - 2;
     assert_int_equal(f->code[last], MK_AsBx(OP_LOADI, 2, -20000));
+}
+
+/* Test that folding a long chain of string constants costs memory in
+ * proportion to the result, not its square: 20,000 terms fold into one
+ * constant; 100,000 (past the longest folded string) compile into a few
+ * additions of long constants, allocating far less than a gigabyte. */
+static void test_compile_string_chain_linear(void **state)
+{
+    Node *e = str("ab");
+    for (int i = 1; i < 20000; i++)
+        e = bin(TK_PLUS, e, str("ab"));
+    ObjProto *f = func_f(blk(ret(e, NULL), NULL), NULL);
+    assert_ops(f, "LOADK RETURN RETURN");
+    assert_int_equal(v_str(f->k[f->code[0] >> 16])->len, 40000);
+
+    e = str("ab");
+    for (int i = 1; i < 100000; i++)
+        e = bin(TK_PLUS, e, str("ab"));
+    size_t before = GC_get_total_bytes();
+    f = func_f(blk(ret(e, NULL), NULL), NULL);
+    assert_true(GC_get_total_bytes() - before < 64u << 20);
+    assert_int_equal(count_op(f, OP_ADD), 3); /* 200,000 bytes in 64 KiB runs */
+    assert_int_equal(count_op(f, OP_ADDK), 0);
+}
+
+/* Test that a flat else-if ladder of 10,000 clauses compiles (it is a
+ * loop to the user, not nesting), one test and one return per clause. */
+static void test_compile_else_if_ladder(void **state)
+{
+    Node *chain = blk(ret(num(-1), NULL), NULL);
+    for (int i = 9999; i >= 0; i--)
+        chain = if_(bin(TK_EQ, id("x"), num(i)), blk(ret(num(i), NULL), NULL), chain);
+    ObjProto *f = func_f(blk(chain, NULL), "x", NULL);
+    assert_non_null(f);
+    assert_int_equal(count_op(f, OP_RETURN), 10000 + 2);
 }
 
 /* Test that malformed trees (missing children, wrong kinds) give errors,
@@ -1616,8 +1770,12 @@ int main(void)
         cmocka_unit_test(test_compile_error_assign),
         cmocka_unit_test(test_compile_error_several),
         cmocka_unit_test(test_compile_error_too_many_registers),
+        cmocka_unit_test(test_compile_error_limits),
+        cmocka_unit_test(test_compile_many_constants),
         cmocka_unit_test(test_compile_error_deep_nesting),
         cmocka_unit_test(test_compile_long_chain),
+        cmocka_unit_test(test_compile_else_if_ladder),
+        cmocka_unit_test(test_compile_string_chain_linear),
         cmocka_unit_test(test_compile_malformed_trees),
         cmocka_unit_test(test_compile_disasm),
     };

@@ -672,7 +672,7 @@ static void test_parse_crash_inputs(void **state)
         s[5 + n] = 0;
         r = parse(s);
         assert_null(r.file);
-        assert_string_equal(r.errors, "1:10006: too deeply nested\n");
+        assert_string_equal(r.errors, "1:10006: too deeply nested (limit is 10000 open brackets)\n");
     }
     /* Deep chains without brackets hit the parser's own limit. */
     size_t n = 200000;
@@ -704,6 +704,139 @@ static void test_parse_crash_inputs(void **state)
 }
 
 /* Test the REPL's question: does the text need more lines? */
+/* Test that an else-if ladder of 100,000 clauses parses into the chain of
+ * IF nodes: the grammar keeps a ladder flat on its stack. */
+static void test_parse_else_if_ladder(void **state)
+{
+    (void)state;
+    int n = 100000;
+    char *src = malloc((size_t)n * 40 + 64);
+    char *p = src + sprintf(src, "if x == 0 {\n}");
+    for (int i = 1; i < n; i++)
+        p += sprintf(p, " else if x == %d {\n}", i);
+    strcpy(p, " else {\n\ty()\n}\n");
+    Result r = parse(src);
+    assert_int_equal(r.nerrors, 0);
+    Node *s = r.file->list.items[0];
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(s->kind, N_IF);
+        assert_int_equal(s->a->b->ival, i);
+        s = s->els;
+    }
+    assert_int_equal(s->kind, N_BLOCK);
+    free(src);
+}
+
+/* The whole report, message line, source line and caret, for src. */
+static char *diag_text(const char *src)
+{
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *f = open_memstream(&text, &tlen);
+    Diag d;
+    diag_init(&d, "t.csp", src, strlen(src), f);
+    parse_program(src, strlen(src), &d);
+    fclose(f);
+    return text;
+}
+
+/* Test that a source line shown under an error prints control bytes, C1
+ * controls, invalid UTF-8 and bidi overrides as escapes, and that the
+ * caret still sits under the bad token (tabs stay tabs). */
+static void test_parse_diag_escapes_line(void **state)
+{
+    (void)state;
+    char *t = diag_text("x := \"\x1b[2J\" +\t\"\xe2\x80\xae\" b\n");
+    assert_string_equal(t, "t.csp:1:21: error: syntax error: unexpected name b at end of statement\n"
+                           "    x := \"\\x1b[2J\" +\t\"\\u202e\" b\n"
+                           "                    \t         ^\n");
+    free(t);
+    t = diag_text("x := 1 `\x1b[31m`\n");
+    assert_string_equal(t,
+                        "t.csp:1:8: error: syntax error: unexpected literal `\\x1b[31m` at end of statement\n"
+                        "    x := 1 `\\x1b[31m`\n"
+                        "           ^\n");
+    free(t);
+    /* a caret in the middle of a multi-byte character goes to its start */
+    Diag d;
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *f = open_memstream(&text, &tlen);
+    diag_init(&d, "t.csp",
+              "ab\xc3\xa9"
+              "cd",
+              6, f);
+    diag_error(&d, 1, 4, "here");
+    fclose(f);
+    assert_string_equal(text, "t.csp:1:4: error: here\n    ab\xc3\xa9"
+                              "cd\n      ^\n");
+    free(text);
+    /* a CRLF line shows without its CR */
+    t = diag_text("x := 1\r\ny := 2 b\r\n");
+    assert_string_equal(t, "t.csp:2:8: error: syntax error: unexpected name b at end of statement\n"
+                           "    y := 2 b\n"
+                           "           ^\n");
+    free(t);
+    /* an invalid byte and a carriage return, in the message too */
+    f = open_memstream(&text, &tlen);
+    diag_init(&d, "t.csp", "a\xff\rb", 4, f);
+    diag_error(&d, 1, 4, "at \x1b");
+    fclose(f);
+    assert_string_equal(text, "t.csp:1:4: error: at \\x1b\n    a\\xff\\x0db\n             ^\n");
+    free(text);
+}
+
+/* Test that an error on a very long line shows about a hundred and forty
+ * columns around the caret, with "..." where the line was cut, and that
+ * a long message is cut too. */
+static void test_parse_diag_cuts_long_line(void **state)
+{
+    (void)state;
+    size_t n = 1 << 20;
+    char *src = malloc(n + 16);
+    memcpy(src, "x := ", 5);
+    for (size_t i = 5; i < n; i += 2)
+        memcpy(src + i, "1+", 2);
+    size_t mid = n / 2 + 1; /* on a '+' */
+    src[mid] = '?';
+    strcpy(src + n, "1\n");
+    char *t = diag_text(src);
+    assert_true(strlen(t) < 400);
+    assert_non_null(strstr(t, "error: invalid character U+003F '?'"));
+    char *line = strchr(t, '\n') + 1;
+    assert_memory_equal(line, "    ...", 7);
+    char *caret = strchr(line, '\n') + 1;
+    assert_int_equal(strchr(caret, '^') - caret, strchr(line, '?') - line);
+    assert_memory_equal(strchr(line, '\n') - 3, "...", 3);
+    free(t);
+    free(src);
+
+    /* a token quoted in a message is cut too */
+    src = malloc(100016);
+    strcpy(src, "x := 1 ");
+    memset(src + 7, 'a', 100000);
+    strcpy(src + 100007, "\n");
+    Result r = parse(src);
+    assert_string_equal(r.errors,
+                        "1:8: syntax error: unexpected name aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa... "
+                        "at end of statement\n");
+    free(src);
+
+    Diag d;
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *f = open_memstream(&text, &tlen);
+    diag_init(&d, "t.csp", "", 0, f);
+    char big[5000];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    diag_error(&d, 1, 1, "undefined: %s", big);
+    fclose(f);
+    assert_true(strlen(text) < 400);
+    assert_non_null(strstr(text, "aaa...\n"));
+    free(text);
+}
+
 static void test_parse_incomplete(void **state)
 {
     assert_true(parse_is_incomplete("func f() {", 10));
@@ -752,6 +885,9 @@ int main(void)
         cmocka_unit_test(test_parse_positions),
         cmocka_unit_test(test_parse_crash_inputs),
         cmocka_unit_test(test_parse_incomplete),
+        cmocka_unit_test(test_parse_else_if_ladder),
+        cmocka_unit_test(test_parse_diag_escapes_line),
+        cmocka_unit_test(test_parse_diag_cuts_long_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

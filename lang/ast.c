@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../vm/mem.h"
 #include "grammar.h"
 
 const char *const node_kind_names[N__COUNT] = {
@@ -26,7 +27,7 @@ const char *const node_kind_names[N__COUNT] = {
 
 Node *ast_new(NodeKind kind, int line, int col)
 {
-    Node *n = GC_MALLOC(sizeof *n);
+    Node *n = mem_alloc(sizeof *n);
     n->kind = kind;
     n->line = line;
     n->col = col;
@@ -36,8 +37,8 @@ Node *ast_new(NodeKind kind, int line, int col)
 void nl_push(NodeList *l, Node *n)
 {
     if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 4;
-        Node **items = GC_MALLOC((size_t)cap * sizeof *items);
+        int cap = mem_grow_int(l->cap, 4);
+        Node **items = mem_alloc((size_t)cap * sizeof *items);
         if (l->n)
             memcpy(items, l->items, (size_t)l->n * sizeof *items);
         l->items = items;

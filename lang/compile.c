@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "../vm/buf.h"
+#include "../vm/mem.h"
 #include "../vm/opcodes.h"
 #include "grammar.h"
 #include "parse.h"
@@ -153,8 +154,8 @@ static void pm_grow(PtrMap *m)
     PtrMap old = *m;
     m->cap = old.cap ? old.cap * 2 : 64;
     m->n = 0;
-    m->keys = GC_MALLOC(m->cap * sizeof *m->keys);
-    m->vals = GC_MALLOC(m->cap * sizeof *m->vals);
+    m->keys = mem_alloc(m->cap * sizeof *m->keys);
+    m->vals = mem_alloc(m->cap * sizeof *m->vals);
     for (size_t i = 0; i < old.cap; i++)
         if (old.keys[i])
             pm_put(m, old.keys[i], old.vals[i]);
@@ -218,7 +219,7 @@ static struct Var **nt_slot(NameTab *t, const char *name)
         NameTab old = *t;
         t->cap = old.cap ? old.cap * 2 : 64;
         t->n = 0;
-        t->ents = GC_MALLOC(t->cap * sizeof *t->ents);
+        t->ents = mem_alloc(t->cap * sizeof *t->ents);
         for (size_t i = 0; i < old.cap; i++)
             if (old.ents[i].name) {
                 size_t j = old.ents[i].hash & (t->cap - 1);
@@ -324,7 +325,7 @@ static void err(Compiler *c, const Node *at, const char *fmt, ...)
 static char *gc_strdup(const char *s)
 {
     size_t n = strlen(s);
-    char *p = GC_MALLOC_ATOMIC(n + 1);
+    char *p = mem_alloc_atomic(n + 1);
     memcpy(p, s, n + 1);
     return p;
 }
@@ -467,7 +468,7 @@ static int arith_spine(Node *n, Node ***out)
     int len = 0;
     for (Node *x = n; x && x->kind == N_BINARY && is_arith_op(x->op); x = x->a)
         len++;
-    Node **sp = GC_MALLOC((size_t)(len + 1) * sizeof *sp);
+    Node **sp = mem_alloc((size_t)(len + 1) * sizeof *sp);
     int i = 0;
     for (Node *x = n; i < len; x = x->a)
         sp[i++] = x;
@@ -488,7 +489,7 @@ static int logic_spine(Node *n, Node ***out)
     int len = 0;
     for (Node *x = n; x && x->kind == N_BINARY && x->op == n->op; x = x->a)
         len++;
-    Node **sp = GC_MALLOC((size_t)(len + 1) * sizeof *sp);
+    Node **sp = mem_alloc((size_t)(len + 1) * sizeof *sp);
     int i = 0;
     for (Node *x = n; i < len; x = x->a)
         sp[i++] = x;
@@ -811,7 +812,7 @@ static void scope_close(Compiler *c, int mark)
 
 static Var *new_var(Compiler *c, VarKind kind, const char *name, Node *decl)
 {
-    Var *v = GC_MALLOC(sizeof *v);
+    Var *v = mem_alloc(sizeof *v);
     v->kind = kind;
     v->name = name;
     v->owner = c->fn;
@@ -830,8 +831,8 @@ static void bind(Compiler *c, Var *v)
     v->shadow = *slot;
     *slot = v;
     if (c->nscope == c->capscope) {
-        int cap = c->capscope ? c->capscope * 2 : 64;
-        Var **s = GC_MALLOC(cap * sizeof *s);
+        int cap = mem_grow_int(c->capscope, 64);
+        Var **s = mem_alloc(cap * sizeof *s);
         if (c->nscope)
             memcpy(s, c->scope, c->nscope * sizeof *s);
         c->scope = s;
@@ -943,7 +944,7 @@ static void note_field(Compiler *c, const char *name)
     if (f->nfields >= MAX_KFIELD)
         return;
     if (!f->fields)
-        f->fields = GC_MALLOC(MAX_KFIELD * sizeof *f->fields);
+        f->fields = mem_alloc(MAX_KFIELD * sizeof *f->fields);
     f->fields[f->nfields++] = name;
 }
 
@@ -1596,7 +1597,7 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
         err(c, at, "malformed function");
         return;
     }
-    FuncRes *fr = GC_MALLOC(sizeof *fr);
+    FuncRes *fr = mem_alloc(sizeof *fr);
     fr->parent = c->fn;
     pm_put(&c->nodes, fi, (uint64_t)(uintptr_t)fr);
     FuncRes *savefn = c->fn;
@@ -1644,7 +1645,7 @@ static Node *unlabel(Node *s)
  * fold the top-level consts, then resolve everything in order. */
 static void res_file(Compiler *c, Node *file)
 {
-    FuncRes *mainres = GC_MALLOC(sizeof *mainres);
+    FuncRes *mainres = mem_alloc(sizeof *mainres);
     c->mainres = c->fn = mainres;
     pm_put(&c->nodes, file, (uint64_t)(uintptr_t)mainres);
     NodeList *top = &file->list;
@@ -1798,9 +1799,9 @@ static void check_operands(FuncState *fs, int a, int b, int c, int bmax)
 static int emit(FuncState *fs, uint32_t ins)
 {
     if (fs->ncode == fs->capcode) {
-        int cap = fs->capcode ? fs->capcode * 2 : 64;
-        uint32_t *code = GC_MALLOC_ATOMIC(cap * sizeof *code);
-        int32_t *lines = GC_MALLOC_ATOMIC(cap * sizeof *lines);
+        int cap = mem_grow_int(fs->capcode, 64);
+        uint32_t *code = mem_alloc_atomic(cap * sizeof *code);
+        int32_t *lines = mem_alloc_atomic(cap * sizeof *lines);
         if (fs->ncode) {
             memcpy(code, fs->code, fs->ncode * sizeof *code);
             memcpy(lines, fs->lines, fs->ncode * sizeof *lines);
@@ -1941,8 +1942,8 @@ static bool k_same(Value a, Value b)
 
 static void k_rehash(FuncState *fs)
 {
-    fs->khcap = fs->khcap ? fs->khcap * 2 : 64;
-    fs->khash = GC_MALLOC_ATOMIC(fs->khcap * sizeof *fs->khash);
+    fs->khcap = mem_grow_int(fs->khcap, 64);
+    fs->khash = mem_alloc_atomic(fs->khcap * sizeof *fs->khash);
     memset(fs->khash, 0, fs->khcap * sizeof *fs->khash);
     for (int i = 0; i < fs->nk; i++) {
         if (i == K_DIRECT)
@@ -1974,8 +1975,8 @@ static int add_k(FuncState *fs, Value v)
     }
     for (;;) {
         if (fs->nk == fs->capk) {
-            int cap = fs->capk ? fs->capk * 2 : 16;
-            Value *k = GC_MALLOC(cap * sizeof *k);
+            int cap = mem_grow_int(fs->capk, 16);
+            Value *k = mem_alloc(cap * sizeof *k);
             if (fs->nk)
                 memcpy(k, fs->k, fs->nk * sizeof *k);
             fs->k = k;
@@ -2164,9 +2165,9 @@ static int upval_index(FuncState *fs, Var *v)
         return 0;
     }
     if (fs->nupvals == fs->capupvals) {
-        int cap = fs->capupvals ? fs->capupvals * 2 : 8;
-        UpvalDesc *u = GC_MALLOC_ATOMIC(cap * sizeof *u);
-        Var **vs = GC_MALLOC(cap * sizeof *vs);
+        int cap = mem_grow_int(fs->capupvals, 8);
+        UpvalDesc *u = mem_alloc_atomic(cap * sizeof *u);
+        Var **vs = mem_alloc(cap * sizeof *vs);
         if (fs->nupvals) {
             memcpy(u, fs->upvals, fs->nupvals * sizeof *u);
             memcpy(vs, fs->upvars, fs->nupvals * sizeof *vs);
@@ -3032,8 +3033,8 @@ static void assign_many(FuncState *fs, Node *n, bool decl)
 {
     Compiler *c = fs->c;
     int top = fs->freereg, nl = n->list.n, nr = n->list2.n;
-    Node **ops = GC_MALLOC((size_t)(2 * nl + 1) * sizeof *ops);
-    int *opat = GC_MALLOC_ATOMIC((size_t)(nl + 1) * sizeof *opat);
+    Node **ops = mem_alloc((size_t)(2 * nl + 1) * sizeof *ops);
+    int *opat = mem_alloc_atomic((size_t)(nl + 1) * sizeof *opat);
     int nops = 0;
     for (int i = 0; i < nl; i++) {
         Node *t = n->list.items[i];
@@ -3114,7 +3115,7 @@ static void assign_stmt(FuncState *fs, Node *n)
         assign_many(fs, n, false);
         return;
     }
-    LValue *lvs = GC_MALLOC(nl * sizeof *lvs);
+    LValue *lvs = mem_alloc(nl * sizeof *lvs);
     for (int i = 0; i < nl; i++)
         lvs[i] = lvalue(fs, n->list.items[i], n);
     int base = fs->freereg;
@@ -3562,7 +3563,7 @@ static void switch_stmt(FuncState *fs, Node *n, const char *label)
     Breakable b;
     brk_push(fs, &b, BK_SWITCH, label);
     int ncl = n->list.n, def = -1;
-    int *to = GC_MALLOC_ATOMIC((ncl + 1) * sizeof *to);
+    int *to = mem_alloc_atomic((ncl + 1) * sizeof *to);
     for (int i = 0; i < ncl; i++) {
         Node *cl = n->list.items[i];
         to[i] = NO_JUMP;
@@ -3610,8 +3611,8 @@ static void select_stmt(FuncState *fs, Node *n, const char *label)
     set_line(fs, n);
     int a = alloc_regs(fs, 3);
     int nc = n->list.n, ncases = 0, def = -1;
-    int *chan = GC_MALLOC_ATOMIC((nc + 1) * sizeof *chan);
-    int *caseno = GC_MALLOC_ATOMIC((nc + 1) * sizeof *caseno);
+    int *chan = mem_alloc_atomic((nc + 1) * sizeof *chan);
+    int *caseno = mem_alloc_atomic((nc + 1) * sizeof *caseno);
     for (int i = 0; i < nc; i++) {
         Node *cm = n->list.items[i];
         caseno[i] = -1;
@@ -3644,7 +3645,7 @@ static void select_stmt(FuncState *fs, Node *n, const char *label)
     brk_push(fs, &b, BK_SELECT, label);
     /* Dispatch. Without a default the last case needs no test. */
     int fall = def;
-    int *to = GC_MALLOC_ATOMIC((nc + 1) * sizeof *to);
+    int *to = mem_alloc_atomic((nc + 1) * sizeof *to);
     for (int i = 0; i < nc; i++) {
         to[i] = NO_JUMP;
         if (caseno[i] < 0)
@@ -3898,11 +3899,11 @@ static void thread_jumps(FuncState *fs)
 static ObjProto *fs_close(FuncState *fs, int line)
 {
     thread_jumps(fs);
-    ObjProto *p = GC_MALLOC(sizeof *p);
+    ObjProto *p = mem_alloc(sizeof *p);
     p->h.kind = OBJ_PROTO;
     p->ncode = fs->ncode;
-    p->code = GC_MALLOC_ATOMIC((fs->ncode + 1) * sizeof *p->code);
-    p->lines = GC_MALLOC_ATOMIC((fs->ncode + 1) * sizeof *p->lines);
+    p->code = mem_alloc_atomic((fs->ncode + 1) * sizeof *p->code);
+    p->lines = mem_alloc_atomic((fs->ncode + 1) * sizeof *p->lines);
     if (fs->ncode) {
         memcpy(p->code, fs->code, fs->ncode * sizeof *p->code);
         memcpy(p->lines, fs->lines, fs->ncode * sizeof *p->lines);
@@ -3913,15 +3914,15 @@ static ObjProto *fs_close(FuncState *fs, int line)
         fs->k[K_DIRECT + c] = v_from_ptr(list_from(fs->k + i, (size_t)n));
     }
     p->nk = fs->nk < MAX_KBX + 1 ? fs->nk : MAX_KBX + 1;
-    p->k = GC_MALLOC((p->nk + 1) * sizeof *p->k);
+    p->k = mem_alloc((p->nk + 1) * sizeof *p->k);
     if (p->nk)
         memcpy(p->k, fs->k, p->nk * sizeof *p->k);
     p->nprotos = fs->nprotos;
-    p->protos = GC_MALLOC((fs->nprotos + 1) * sizeof *p->protos);
+    p->protos = mem_alloc((fs->nprotos + 1) * sizeof *p->protos);
     if (fs->nprotos)
         memcpy(p->protos, fs->protos, fs->nprotos * sizeof *p->protos);
     p->nupvals = fs->nupvals;
-    p->upvals = GC_MALLOC_ATOMIC((fs->nupvals + 1) * sizeof *p->upvals);
+    p->upvals = mem_alloc_atomic((fs->nupvals + 1) * sizeof *p->upvals);
     if (fs->nupvals)
         memcpy(p->upvals, fs->upvals, fs->nupvals * sizeof *p->upvals);
     p->nparams = (uint8_t)fs->nparams;
@@ -3950,7 +3951,7 @@ static int func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, b
         internal(fs, "function not resolved");
         return 0;
     }
-    FuncState *f = GC_MALLOC(sizeof *f); /* big: keep it off the C stack */
+    FuncState *f = mem_alloc(sizeof *f); /* big: keep it off the C stack */
     fs_open(f, c, fs, (FuncRes *)(uintptr_t)w, name, line);
     f->is_lit = is_lit;
     f->nparams = fi->params.n < MAXREGS ? fi->params.n : MAXREGS - 1;
@@ -3980,8 +3981,8 @@ static int func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, b
         return 0;
     }
     if (fs->nprotos == fs->capprotos) {
-        int cap = fs->capprotos ? fs->capprotos * 2 : 8;
-        ObjProto **ps = GC_MALLOC(cap * sizeof *ps);
+        int cap = mem_grow_int(fs->capprotos, 8);
+        ObjProto **ps = mem_alloc(cap * sizeof *ps);
         if (fs->nprotos)
             memcpy(ps, fs->protos, fs->nprotos * sizeof *ps);
         fs->protos = ps;
@@ -3993,7 +3994,7 @@ static int func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, b
 
 static ObjProto *gen_main(Compiler *c, Node *file)
 {
-    FuncState *fs = GC_MALLOC(sizeof *fs);
+    FuncState *fs = mem_alloc(sizeof *fs);
     fs_open(fs, c, NULL, c->mainres, "main", 1);
     NodeList *top = &file->list;
     /* Hoisting: every top-level func and folded const is in its global
@@ -4061,7 +4062,7 @@ ObjProto *cg_compile(Runtime *rt, Node *file, Diag *d, const char *filename, boo
         diag_error(d, 1, 1, "internal compiler error: not a file");
         return NULL;
     }
-    Compiler *c = GC_MALLOC(sizeof *c);
+    Compiler *c = mem_alloc(sizeof *c);
     c->rt = rt;
     c->d = d;
     c->nerr0 = nerr;

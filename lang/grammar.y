@@ -72,6 +72,7 @@
 #include <string.h>
 
 #include "grammar.h"
+#include "vm/mem.h"
 #include "lexer.h"
 
 /* lemon grows its stack with malloc/realloc and frees it with free. The
@@ -123,7 +124,7 @@ static void report_syntax_error(void *parser, int major, Token tok, ParseCtx *ct
 
 static char *str_n(const char *s, size_t n)
 {
-    char *p = GC_MALLOC_ATOMIC(n + 1);
+    char *p = mem_alloc_atomic(n + 1);
     memcpy(p, s, n);
     p[n] = 0;
     return p;
@@ -132,7 +133,7 @@ static char *str_n(const char *s, size_t n)
 static const char *cat3(const char *a, const char *b, const char *c)
 {
     size_t na = strlen(a), nb = strlen(b), nc = strlen(c);
-    char *p = GC_MALLOC_ATOMIC(na + nb + nc + 1);
+    char *p = mem_alloc_atomic(na + nb + nc + 1);
     memcpy(p, a, na);
     memcpy(p + na, b, nb);
     memcpy(p + na + nb, c, nc + 1);
@@ -418,7 +419,7 @@ static Node *funclit(ParseCtx *ctx, Token at, const char *name, Params ps, Node 
     if (ps.misplaced)
         diag_error(ctx->d, ps.misplaced->line, ps.misplaced->col,
                    "can only use ... with final parameter in list");
-    FuncInfo *f = GC_MALLOC(sizeof *f);
+    FuncInfo *f = mem_alloc(sizeof *f);
     f->params = ps.list;
     f->variadic = ps.variadic;
     f->body = body;
@@ -638,7 +639,7 @@ static Node *subst_iota(ParseCtx *ctx, const Node *e, int64_t iota, int depth)
         diag_error(ctx->d, e->line, e->col, "constant expression too deeply nested");
         return NULL;
     }
-    Node *n = GC_MALLOC(sizeof *n);
+    Node *n = mem_alloc(sizeof *n);
     *n = *e;
     if (e->kind == N_IDENT && strcmp(e->name, "iota") == 0) {
         n->kind = N_INT;
@@ -789,7 +790,7 @@ static YYACTIONTYPE *stack_before(yyParser *p, ParseCtx *ctx, int *n)
     int lo = ctx->snap_top - ctx->snap_n + 1;
     bool whole = ctx->snap_n > 0 && lo <= now - 2;
     int len = whole ? ctx->snap_top + 1 : now + 1;
-    YYACTIONTYPE *s = GC_MALLOC_ATOMIC((size_t)len * sizeof *s);
+    YYACTIONTYPE *s = mem_alloc_atomic((size_t)len * sizeof *s);
     for (int i = 0; i < len; i++)
         s[i] = whole && i >= lo ? ctx->snap[i - lo] : p->yystack[i].stateno;
     *n = len;

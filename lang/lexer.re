@@ -45,6 +45,7 @@
 
 #include "lang/ast.h"
 #include "lang/diag.h"
+#include "vm/mem.h"
 
 /* Brackets open at once. Real programs stay far below; scripts that
  * stress the parser (5000 nested parentheses must work) stay below too,
@@ -238,7 +239,7 @@ static void put(Bytes *b, const void *s, size_t n)
         size_t cap = b->cap ? b->cap * 2 : 32;
         while (cap < b->n + n + 1)
             cap *= 2;
-        char *p = GC_MALLOC_ATOMIC(cap);
+        char *p = mem_alloc_atomic(cap);
         if (b->n)
             memcpy(p, b->p, b->n);
         b->p = p;
@@ -375,7 +376,7 @@ static void int_value(Lexer *lx, Token *t)
 static void float_value(Lexer *lx, Token *t)
 {
     size_t n = (size_t)(lx->cur - lx->tok);
-    char *s = GC_MALLOC_ATOMIC(n + 1), *q = s;
+    char *s = mem_alloc_atomic(n + 1), *q = s;
     for (size_t i = 0; i < n; i++)
         if (lx->tok[i] != '_')
             *q++ = (char)lx->tok[i];
@@ -601,7 +602,7 @@ static bool skip_comment(Lexer *lx)
 void lex_init(Lexer *lx, const char *src, size_t len, Diag *d)
 {
     memset(lx, 0, sizeof *lx);
-    unsigned char *buf = GC_MALLOC_ATOMIC(len + 1);
+    unsigned char *buf = mem_alloc_atomic(len + 1);
     if (len)
         memcpy(buf, src, len);
     buf[len] = 0; /* the sentinel re2c's `$` rule relies on */

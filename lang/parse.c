@@ -47,6 +47,7 @@
 #include <gc/gc.h>
 #include <string.h>
 
+#include "../vm/mem.h"
 #include "grammar.h"
 #include "lexer.h"
 
@@ -130,8 +131,8 @@ static Token *peek(Parser *P, int i)
                 memmove(P->q, P->q + P->qhead, (size_t)P->qlen * sizeof *P->q);
                 P->qhead = 0;
             } else {
-                int cap = P->qcap ? P->qcap * 2 : 64;
-                Token *q = GC_MALLOC((size_t)cap * sizeof *q);
+                int cap = mem_grow_int(P->qcap, 64);
+                Token *q = mem_alloc((size_t)cap * sizeof *q);
                 if (P->qlen)
                     memcpy(q, P->q, (size_t)P->qlen * sizeof *q);
                 P->q = q;
@@ -174,8 +175,8 @@ static bool push(Parser *P, int kind, const Token *at)
         return false;
     }
     if (P->depth == P->cap) {
-        int cap = P->cap ? P->cap * 2 : 64;
-        unsigned char *s = GC_MALLOC_ATOMIC((size_t)cap);
+        int cap = mem_grow_int(P->cap, 64);
+        unsigned char *s = mem_alloc_atomic((size_t)cap);
         if (P->depth)
             memcpy(s, P->stack, (size_t)P->depth);
         P->stack = s;
@@ -361,7 +362,7 @@ static void text_add(Text *b, const char *s, size_t n)
         size_t cap = b->cap ? b->cap * 2 : 32;
         while (cap < b->n + n + 1)
             cap *= 2;
-        char *p = GC_MALLOC_ATOMIC(cap);
+        char *p = mem_alloc_atomic(cap);
         if (b->n)
             memcpy(p, b->p, b->n);
         b->p = p;
@@ -670,7 +671,7 @@ Node *parse_program(const char *src, size_t len, Diag *d)
     /* Errors are counted from here; an earlier error at the same position
      * (the Diag drops repeats) must not hide this parse's first one. */
     d->last_line = d->last_col = 0;
-    Parser *P = GC_MALLOC(sizeof *P);
+    Parser *P = mem_alloc(sizeof *P);
     lex_init(&P->lx, src ? src : "", src ? len : 0, d);
     P->d = d;
     P->ctx.d = d;

@@ -28,6 +28,7 @@
 #define CSP_MEM_H
 
 #include <gc/gc.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -84,6 +85,16 @@ static inline size_t mem_grow(size_t cap, size_t need, size_t min, size_t size)
     if (n < min)
         n = min;
     return n <= most ? n : most;
+}
+
+/* The next capacity of a table indexed by int (the compiler's and
+ * parser's arrays): doubled, or min at first; out of memory rather than
+ * an int overflow. */
+static inline int mem_grow_int(int cap, int min)
+{
+    if (unlikely(cap > INT_MAX / 2))
+        mem_out_of_memory();
+    return cap ? cap * 2 : min;
 }
 
 static inline void *mem_alloc(size_t n)

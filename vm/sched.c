@@ -780,6 +780,14 @@ static void g_entry(void *arg)
             rt_exit(t->rt, 2);
         vm_clear_panic(t); /* the REPL: this goroutine ends, the session goes on */
     }
+    sched_end_goroutine();
+}
+
+_Noreturn void sched_end_goroutine(void)
+{
+    G *g = sched_getg();
+    if (!g)
+        csp_fatal("sched_end_goroutine: not on a goroutine");
     atomic_fetch_sub(&ngoroutines, 1);
     atomic_store(&g->status, G_DEAD);
     g->fn = V_NIL;
@@ -787,7 +795,7 @@ static void g_entry(void *arg)
     M *m = getm();
     m->after_fn = gfput_after;
     m->after_arg = g;
-    switch_to_g0(g);
+    switch_to_g0(g); /* the stack is left as it is; its next G starts afresh */
     csp_fatal("g_entry: dead goroutine resumed");
 }
 

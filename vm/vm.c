@@ -325,6 +325,13 @@ void vm_traceback(Thread *t, FILE *out)
     fwrite(b.data, 1, b.len, out);
 }
 
+static void (*fatal_error_handler)(Thread *t); /* set once at start-up (the REPL) */
+
+void vm_set_fatal_error_handler(void (*fn)(Thread *t))
+{
+    fatal_error_handler = fn;
+}
+
 _Noreturn void vm_fatal_error(Thread *t, const char *msg)
 {
     rt_flush(t->rt);
@@ -334,6 +341,8 @@ _Noreturn void vm_fatal_error(Thread *t, const char *msg)
     format_frames(&b, t->nframes ? capture_trace(t) : NULL);
     fwrite(b.data, 1, b.len, stderr);
     fflush(stderr);
+    if (fatal_error_handler)
+        fatal_error_handler(t); /* returns only when it cannot help */
     _exit(2);
 }
 

@@ -223,6 +223,10 @@ _Noreturn void csp_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 
  * writes", "fatal error: sync: unlock of unlocked mutex"): not recoverable;
  * prints the message and t's traceback on stderr and exits 2. */
 _Noreturn void vm_fatal_error(Thread *t, const char *msg);
+/* The REPL: after the report, vm_fatal_error calls fn(t) instead of
+ * exiting; fn ends t's goroutine (sched_end_goroutine), or returns and the
+ * process exits 2 as usual. */
+void vm_set_fatal_error_handler(void (*fn)(Thread *t));
 
 /* Thread-safe whole write to stdout. */
 void rt_write_out(Runtime *rt, const char *s, size_t n);

@@ -695,6 +695,7 @@ static char *read_line(const char *prompt, int *status)
     errno = 0;
     const char *s = el_gets(el, &n);
     int err = errno;
+    flush_echo(); /* the line's echo, held back while keys came */
     paste_marks(false);
     editing = false;
     at_bol = true;

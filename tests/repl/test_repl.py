@@ -32,14 +32,14 @@ class Failure(Exception):
 
 
 class Session:
-    def __init__(self, csp, home):
+    def __init__(self, csp, home, term="xterm"):
         self.raw = b""
         self.pos = 0  # index into clean(): what has been matched already
         pid, fd = pty.fork()
         if pid == 0:  # the child: the pty is its controlling terminal
             try:
                 fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
-                env = dict(os.environ, HOME=home, TERM="xterm")
+                env = dict(os.environ, HOME=home, TERM=term)
                 os.execve(csp, [csp], env)
             finally:
                 os._exit(127)
@@ -360,6 +360,26 @@ def run_session(csp, home):
         s.kill()
 
 
+def run_dumb(csp, home):
+    # A terminal without cursor movement (TERM=dumb): a line typed ahead in
+    # one go shows as soon as it is read, not when it has finished running.
+    s = Session(csp, home, term="dumb")
+    try:
+        s.expect(r">>> ", what="the first prompt")
+        s.paste("time.Sleep(3 * time.Second)\r")
+        s.expect(r"time\.Sleep\(3 \* time\.Second\)\n", timeout=2, what="the line's echo while it runs")
+        s.expect(r">>> ", what="the prompt after the line")
+        s.send("\x04")
+        code = s.wait_exit()
+        check(code == 0, "Ctrl-D: exit status %d" % code)
+        print("ok: TERM=dumb echoes a line before running it")
+    except Failure:
+        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % transcript(s))
+        raise
+    finally:
+        s.kill()
+
+
 def run_piped(csp):
     # Standard input not a terminal: csp reads the script from it.
     r = subprocess.run([csp], input=b"println(1)\n", capture_output=True, timeout=EXPECT_TIMEOUT)
@@ -379,6 +399,7 @@ def main():
         run_piped(csp)
         with tempfile.TemporaryDirectory() as home:
             run_session(csp, home)
+            run_dumb(csp, home)
     except (Failure, subprocess.TimeoutExpired) as e:
         print("FAIL: %s" % e)
         sys.exit(1)

@@ -324,7 +324,16 @@ static void redraw(EditLine *e)
 
 static unsigned char in_buf[4096];
 static size_t in_pos, in_len;
-static bool pasting; /* between the paste markers */
+static bool pasting;   /* between the paste markers */
+static int in_sigints; /* nsigint when in_buf was last emptied for a Ctrl-C */
+
+/* Ctrl-C makes the terminal drop the keys not yet read; keys already in
+ * in_buf (the rest of a paste) go too. */
+static void drop_input(void)
+{
+    in_pos = in_len = 0;
+    pasting = false;
+}
 
 /* Read more bytes into in_buf (at most `max`): >0 bytes added, 0 at end
  * of input, -1 on error. */
@@ -392,9 +401,7 @@ static int term_getc(EditLine *e, wchar_t *wc)
 {
     for (;;) {
         if (atomic_exchange(&prompt_interrupt, 0)) {
-            /* The terminal drops the keys not yet read; so do we. */
-            in_pos = in_len = 0;
-            pasting = false;
+            drop_input();
             errno = EINTR; /* el_gets returns NULL with count -1 */
             return -1;
         }
@@ -681,6 +688,11 @@ static char *read_line(const char *prompt, int *status)
     pthread_mutex_lock(&term_lock);
     drain(wake_pipe[0]);
     atomic_store(&prompt_interrupt, 0);
+    int sigs = atomic_load(&nsigint);
+    if (sigs != in_sigints) { /* a Ctrl-C while the last line ran */
+        in_sigints = sigs;
+        drop_input();
+    }
     prompt_text = prompt;
     if (!at_bol)
         term_write(tty_out, "\n", 1); /* output without a final newline */

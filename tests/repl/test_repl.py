@@ -297,6 +297,14 @@ def run_session(csp, home):
         check("strings" not in out and "append" not in out, "a paste listed names: %r" % out)
         s.line_shows("pv", r'"a\\tb"', "a tab pasted in a string")
         s.line_shows("pf(3)", r"4", "a pasted function")
+        # Ctrl-C while a pasted line runs drops the rest of the paste.
+        s.send("\x1b[200~for {}\rdropped := 1\r\x1b[201~")
+        s.expect(r"for \{\}\n", what="the pasted loop's echo")
+        time.sleep(0.5)
+        s.send("\x03")
+        s.expect(r"panic: interrupted", what="the interrupted pasted loop")
+        s.expect(r"\n>>> ", what="the prompt after Ctrl-C in a paste")
+        s.line_shows("dropped", r"<stdin>:1:1: error: undefined: dropped", "the rest of an interrupted paste")
         print("ok: Tab indents, bracketed paste")
 
         # A long line takes time linear in its length, typed (or pasted

@@ -5,15 +5,21 @@
  *   sched_go before the scheduler loop takes over the main thread. It reads
  *   a statement, compiles it in REPL mode (globals may be redeclared; a final
  *   expression's values are the chunk's results), runs it with vm_call and
- *   prints the results with fmt_println, so Stringers print as %v does.
+ *   prints the results as %v does (Stringers through String()), except that
+ *   a string shows quoted, as %q does.
  *   Reading a line is a blocking call handed off like any other
- *   (sched_enter_blocking): goroutines started at the prompt keep running
+ *   (sched_syscall): goroutines started at the prompt keep running
  *   while it waits, and the scheduler does not call that a deadlock.
  *
  *   When the prompt's goroutine can never continue — a deadlock at the
  *   prompt (sched_set_deadlock_handler), or Ctrl-C while it is parked on a
  *   channel or lock — a new prompt goroutine takes over and the old one is
- *   left where it is. Globals live in the Runtime, so definitions survive.
+ *   left where it is. A fatal error (vm_set_fatal_error_handler: "sync:
+ *   unlock of unlocked mutex", "concurrent map writes") prints its report
+ *   and ends the goroutine that hit it; if that was the prompt's, a new one
+ *   takes over the same way. Globals live in the Runtime, so definitions
+ *   survive. A line that does not compile defines nothing: the names its
+ *   compilation declared are taken back.
  *   `repl_state` makes the hand-over exact: it holds the live generation
  *   times two, plus one while that generation runs a line. A goroutine
  *   starts and ends its line by compare-and-swap; taking over is a CAS from
@@ -35,7 +41,15 @@
  * The terminal
  *   libedit's native API, with our own read function (EL_GETCFN) that
  *   waits in poll() on the terminal and on a wake-up pipe. libedit draws on
- *   its own FILE (a dup of the terminal), never through stdout/stderr.
+ *   its own FILE (to a dup of the terminal), never through stdout/stderr;
+ *   what it draws is held back while more keys are already waiting, so a
+ *   paste is echoed in a few writes rather than one per byte. Nothing done
+ *   per key may cost time in proportion to the line (a long pasted line
+ *   would take quadratic time): the cursor's row is worked out only when a
+ *   writer must erase the line, and completion looks back from the cursor.
+ *   Bracketed paste is on while the prompt is up: pasted text arrives
+ *   between ESC[200~ and ESC[201~ and is read a buffer at a time, and a Tab
+ *   in it (or after nothing but blanks) inserts a tab instead of completing.
  *   stdout and stderr, when they are the terminal, are replaced by
  *   fopencookie streams whose writer takes `term_lock`. The reader holds
  *   term_lock while libedit works and drops it only while it waits in
@@ -43,7 +57,8 @@
  *   redraw. A write that finds the prompt on screen first erases the edit
  *   area and puts the terminal back in cooked mode (so a process that exits
  *   now leaves the terminal sane), then writes, then wakes the reader,
- *   which redraws the prompt and the half-typed line below the output.
+ *   which redraws the prompt and the half-typed line below the output
+ *   (bracketed paste is off meanwhile, as cooked mode is).
  *   Writes that bypass stdio (os.Stderr's direct writes, C code through
  *   ffi) are not seen and may still overwrite the line until the next
  *   redraw.
@@ -69,6 +84,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "lang/compile.h"
 #include "lang/parse.h"
@@ -90,9 +106,9 @@ static const char help_text[] = "Type Go statements and expressions; an expressi
                                 "  :goroutines   list the goroutines with their state and stack\n"
                                 "  :quit         leave (or Ctrl-D)\n"
                                 "\n"
-                                "Keys: Tab completes names and module members (fmt.Pr<Tab>), Up/Down and\n"
-                                "Ctrl-R search the history (~/" HISTORY_FILE "), Ctrl-C interrupts the\n"
-                                "running line or clears the one being typed.\n";
+                                "Keys: Tab completes names and module members (fmt.Pr<Tab>) and indents\n"
+                                "after blanks, Up/Down and Ctrl-R search the history (~/" HISTORY_FILE "),\n"
+                                "Ctrl-C interrupts the running line or clears the one being typed.\n";
 
 static Runtime *rt;
 static ObjNative *repl_fn; /* the prompt goroutine's body; a root (static) */
@@ -101,25 +117,27 @@ static ObjNative *repl_fn; /* the prompt goroutine's body; a root (static) */
 static _Atomic int64_t repl_state;
 /* The Thread running a line at the prompt, for the SIGINT handler. */
 static _Atomic(Thread *) line_thread;
+/* The live generation's goroutine (NULL while a new one starts). */
+static _Atomic(Thread *) prompt_thread;
 
 /* ---- the terminal ------------------------------------------------------ */
 
 static EditLine *el;
 static History *hist;
 static char *hist_path;  /* malloc'd; NULL: no history file */
-static FILE *el_out;     /* libedit's output: a dup of the terminal */
-static int tty_out = -1; /* the same descriptor, for our own writes */
+static FILE *el_out;     /* libedit's output: to tty_out through echo_buf */
+static int tty_out = -1; /* a dup of the terminal, for libedit and us */
 
 static pthread_mutex_t term_lock = PTHREAD_MUTEX_INITIALIZER;
 /* All term_lock: */
 static bool editing;       /* el_gets has the prompt on screen */
 static bool cleared;       /* a write erased it; the reader redraws */
 static bool at_bol = true; /* the terminal's cursor is at a line start */
-static int edit_row;       /* rows of the edit area above the cursor */
 static const char *prompt_text = ">>> ";
 static bool have_tios;
 static bool ansi; /* the terminal takes ANSI cursor movement (not "dumb") */
 static struct termios cooked_tios, raw_tios;
+static bool tios_stale; /* raw_tios is to be read again */
 
 /* Set by signal handlers (lock-free atomics are async-signal-safe). */
 static _Atomic int prompt_interrupt, resized;
@@ -141,6 +159,7 @@ static void drain(int fd)
     }
 }
 
+/* The raw write; on the terminal, through term_write. */
 static void write_all(int fd, const char *s, size_t n)
 {
     while (n > 0) {
@@ -155,16 +174,109 @@ static void write_all(int fd, const char *s, size_t n)
     }
 }
 
+/* libedit's output (el_out) collects here and reaches the terminal when
+ * the reader is about to wait for a key: libedit flushes after every key it
+ * echoes, and a write per byte of a pasted line costs more than the rest
+ * of the editing. term_lock held for all of these. */
+static char echo_buf[16384];
+static size_t echo_len;
+
+static void flush_echo(void)
+{
+    size_t n = echo_len;
+    echo_len = 0;
+    write_all(tty_out, echo_buf, n);
+}
+
+/* The writer of el_out. */
+static ssize_t echo_write(void *cookie, const char *buf, size_t n)
+{
+    (void)cookie;
+    if (echo_len + n > sizeof echo_buf)
+        flush_echo();
+    if (n > sizeof echo_buf)
+        write_all(tty_out, buf, n);
+    else {
+        memcpy(echo_buf + echo_len, buf, n);
+        echo_len += n;
+    }
+    return (ssize_t)n;
+}
+
+/* term_lock held. Our own writes to the terminal: after libedit's. */
+static void term_write(int fd, const char *s, size_t n)
+{
+    flush_echo();
+    write_all(fd, s, n);
+}
+
+/* term_lock held, libedit idle (the reader waits in poll, or it is
+ * libedit calling us). Rows of the edit area above the cursor, so that a
+ * line that wraps is erased whole. Worked out only when something is to be
+ * erased, from libedit's wide-character buffer: doing it at every key (and
+ * through el_line, which converts the whole line to UTF-8 each time) made
+ * typing or pasting a long line quadratic. Columns as libedit draws them:
+ * a tab to the next multiple of 8, a control character as ^X. */
+static int cursor_row(void)
+{
+    int cols = 0;
+    if (!el || el_get(el, EL_GETTC, "co", &cols) != 0 || cols <= 0)
+        cols = 80;
+    const LineInfoW *li = el_wline(el);
+    int row = 0, col = (int)strlen(prompt_text);
+    for (const wchar_t *p = li->buffer; p < li->cursor; p++) {
+        bool ctl = *p < 0x20 || *p == 0x7f;
+        int w = *p == '\t' ? 8 - col % 8 : ctl ? 2 : wcwidth(*p);
+        if (w < 0)
+            w = 1;
+        if (*p == '\t' && col + w > cols)
+            w = cols - col;                /* a tab stops at the right edge */
+        else if (!ctl && col + w > cols) { /* a wide character wraps whole */
+            row++;
+            col = 0;
+        }
+        col += w;
+        row += col / cols; /* ^X may straddle the edge */
+        col %= cols;
+    }
+    return row;
+}
+
 /* term_lock held. Take the prompt and the line being edited off the
  * screen, leaving the cursor at the start of the row the prompt was on. */
 static void erase_edit_area(int fd)
 {
     char seq[32];
+    int edit_row = ansi ? cursor_row() : 0;
     int k = !ansi          ? snprintf(seq, sizeof seq, "\n") /* leave the line; redraw below */
             : edit_row > 0 ? snprintf(seq, sizeof seq, "\r\033[%dA\033[J", edit_row)
                            : snprintf(seq, sizeof seq, "\r\033[J");
-    write_all(fd, seq, (size_t)k);
+    term_write(fd, seq, (size_t)k);
     at_bol = true;
+}
+
+/* term_lock held. The terminal as the editor wants it (raw, pasted text
+ * marked) or as anything else does (cooked, unmarked: what a process that
+ * exits now must leave behind). */
+static void paste_marks(bool on)
+{
+    if (ansi)
+        term_write(tty_out, on ? "\033[?2004h" : "\033[?2004l", 8);
+}
+
+static void editor_mode(bool on)
+{
+    if (have_tios)
+        tcsetattr(0, TCSANOW, on ? &raw_tios : &cooked_tios);
+    paste_marks(on);
+}
+
+/* The process is exiting (os.Exit in a goroutine, a signal) maybe with
+ * the prompt on screen: leave the terminal as the shell expects it. No
+ * term_lock: the reader may hold it in the editor, and this is the end. */
+static void restore_terminal_at_exit(void)
+{
+    editor_mode(false);
 }
 
 /* The writer of the stdout/stderr cookie streams. Any thread. */
@@ -175,13 +287,12 @@ static ssize_t tty_write(void *cookie, const char *buf, size_t n)
     if (editing && !cleared) {
         /* The prompt is on screen: make room, and hand the terminal back in
          * cooked mode until the reader redraws (an exit now keeps it sane). */
-        if (have_tios)
-            tcsetattr(0, TCSANOW, &cooked_tios);
+        editor_mode(false);
         erase_edit_area(fd);
         cleared = true;
         poke(wake_pipe[1]);
     }
-    write_all(fd, buf, n);
+    term_write(fd, buf, n);
     if (n)
         at_bol = buf[n - 1] == '\n';
     pthread_mutex_unlock(&term_lock);
@@ -203,47 +314,100 @@ static FILE *wrap_tty(int fd, int mode)
     return f;
 }
 
-static size_t utf8_width(const char *s, const char *end)
-{
-    size_t n = 0;
-    for (; s < end; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
-/* term_lock held. Remember where the cursor is, so a writer can erase the
- * whole edit area of a line that wraps. */
-static void note_edit_row(EditLine *e)
-{
-    const LineInfo *li = el_line(e);
-    int cols = 0;
-    if (el_get(e, EL_GETTC, "co", &cols) != 0 || cols <= 0)
-        cols = 80;
-    size_t w = strlen(prompt_text) + utf8_width(li->buffer, li->cursor);
-    edit_row = (int)(w / (size_t)cols);
-}
-
 /* term_lock held. Put the prompt and the line back after output. */
 static void redraw(EditLine *e)
 {
-    if (have_tios)
-        tcsetattr(0, TCSANOW, &raw_tios);
+    editor_mode(true);
     if (!at_bol)
-        write_all(tty_out, "\n", 1);
+        term_write(tty_out, "\n", 1);
     at_bol = true;
     cleared = false;
     el_set(e, EL_REFRESH);
 }
 
-/* One byte from the terminal; 1, 0 at end of input, -1 on error. */
-static int read_byte(unsigned char *b)
+/* ---- keys -------------------------------------------------------------
+ * Bytes from the terminal go through in_buf. Typed keys are read one byte
+ * at a time, so that what the user types ahead for a line's own reads
+ * (os.Stdin) stays in the terminal; inside a bracketed paste (the terminal
+ * marks pasted text with ESC[200~ ... ESC[201~) they are read as they
+ * come, a buffer at a time, and the text is taken as typed text that is
+ * not a command: Tab inserts a tab. All under term_lock. */
+#define PASTE_START "\033[200~"
+#define PASTE_END "\033[201~"
+#define PASTE_MARK_LEN 6
+#define ESC_WAIT_MS 50 /* the rest of a split escape sequence */
+
+static unsigned char in_buf[4096];
+static size_t in_pos, in_len;
+static bool pasting;   /* between the paste markers */
+static int in_sigints; /* nsigint when in_buf was last emptied for a Ctrl-C */
+
+/* Ctrl-C makes the terminal drop the keys not yet read; keys already in
+ * in_buf (the rest of a paste) go too. */
+static void drop_input(void)
 {
+    in_pos = in_len = 0;
+    pasting = false;
+}
+
+/* Read more bytes into in_buf (at most `max`): >0 bytes added, 0 at end
+ * of input, -1 on error. */
+static int fill_input(size_t max)
+{
+    if (in_pos == in_len)
+        in_pos = in_len = 0;
+    else if (in_pos > 0 && in_len + max > sizeof in_buf) {
+        memmove(in_buf, in_buf + in_pos, in_len - in_pos);
+        in_len -= in_pos;
+        in_pos = 0;
+    }
+    if (max > sizeof in_buf - in_len)
+        max = sizeof in_buf - in_len;
     for (;;) {
-        ssize_t r = read(0, b, 1);
+        ssize_t r = read(0, in_buf + in_len, max);
+        if (r > 0)
+            in_len += (size_t)r;
         if (r >= 0)
             return (int)r;
         if (errno != EINTR)
             return -1;
+    }
+}
+
+/* The next byte, waiting for it if need be; 1, 0 at end of input, -1 on
+ * error. */
+static int next_byte(unsigned char *b)
+{
+    if (in_pos == in_len) {
+        int n = fill_input(pasting ? sizeof in_buf : 1);
+        if (n <= 0)
+            return n;
+    }
+    *b = in_buf[in_pos++];
+    return 1;
+}
+
+/* After an ESC: if a paste marker follows, take it and switch `pasting`.
+ * The marker's bytes may arrive a little apart; a lone ESC (the Meta
+ * prefix) or another key's sequence is left for libedit. */
+static bool take_paste_mark(void)
+{
+    for (;;) {
+        size_t have = in_len - in_pos;
+        size_t cmp = have < PASTE_MARK_LEN - 1 ? have : PASTE_MARK_LEN - 1;
+        const char *rest = (const char *)in_buf + in_pos;
+        bool start = memcmp(rest, PASTE_START + 1, cmp) == 0;
+        bool end = memcmp(rest, PASTE_END + 1, cmp) == 0;
+        if (!start && !end)
+            return false;
+        if (have >= PASTE_MARK_LEN - 1) {
+            in_pos += PASTE_MARK_LEN - 1;
+            pasting = start;
+            return true;
+        }
+        struct pollfd pfd = {.fd = 0, .events = POLLIN};
+        if (poll(&pfd, 1, ESC_WAIT_MS) <= 0 || fill_input(PASTE_MARK_LEN - 1 - have) <= 0)
+            return false;
     }
 }
 
@@ -252,6 +416,7 @@ static int term_getc(EditLine *e, wchar_t *wc)
 {
     for (;;) {
         if (atomic_exchange(&prompt_interrupt, 0)) {
+            drop_input();
             errno = EINTR; /* el_gets returns NULL with count -1 */
             return -1;
         }
@@ -260,33 +425,45 @@ static int term_getc(EditLine *e, wchar_t *wc)
                 erase_edit_area(tty_out);
             el_resize(e);
             cleared = true;
+            tios_stale = true;
         }
         if (cleared)
             redraw(e);
-        if (have_tios)
+        if (have_tios && tios_stale)
             tcgetattr(0, &raw_tios); /* the editor's mode, to restore in redraw */
-        note_edit_row(e);
-        pthread_mutex_unlock(&term_lock);
-        struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = wake_pipe[0], .events = POLLIN}};
-        int r = poll(fds, 2, -1);
-        int err = errno;
-        pthread_mutex_lock(&term_lock);
-        if (r < 0) {
-            if (err == EINTR || err == EAGAIN)
+        tios_stale = false;
+        if (in_pos == in_len) {
+            /* A key already waiting (typing ahead, a paste): take it at
+             * once, and show the echo only when the keys stop coming. */
+            struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = wake_pipe[0], .events = POLLIN}};
+            int r = poll(fds, 2, 0);
+            int err = errno;
+            if (r == 0) {
+                flush_echo();
+                pthread_mutex_unlock(&term_lock);
+                r = poll(fds, 2, -1);
+                err = errno;
+                pthread_mutex_lock(&term_lock);
+            }
+            if (r < 0) {
+                if (err == EINTR || err == EAGAIN)
+                    continue;
+                errno = err;
+                return -1;
+            }
+            if (fds[1].revents)
+                drain(wake_pipe[0]);
+            if (!fds[0].revents)
                 continue;
-            errno = err;
-            return -1;
+            if (cleared)
+                redraw(e); /* before the key echoes */
         }
-        if (fds[1].revents)
-            drain(wake_pipe[0]);
-        if (!fds[0].revents)
-            continue;
-        if (cleared)
-            redraw(e); /* before the key echoes */
         unsigned char b;
-        int n = read_byte(&b);
+        int n = next_byte(&b);
         if (n <= 0)
             return n;
+        if (b == 0x1b && take_paste_mark())
+            continue;
         if (b < 0x80) {
             *wc = b;
             return 1;
@@ -299,7 +476,10 @@ static int term_getc(EditLine *e, wchar_t *wc)
         }
         uint32_t cp = b & (0x3Fu >> more);
         for (int i = 0; i < more; i++) {
-            if (read_byte(&b) <= 0 || (b & 0xC0) != 0x80) {
+            int k = next_byte(&b);
+            if (k <= 0 || (b & 0xC0) != 0x80) {
+                if (k > 0)
+                    in_pos--; /* not ours: the next key's */
                 *wc = 0xFFFD;
                 return 1;
             }
@@ -450,17 +630,28 @@ static void list_matches(EditLine *e, char **m, size_t n)
 static unsigned char complete(EditLine *e, int ch)
 {
     (void)ch;
-    const LineInfo *li = el_line(e);
-    const char *end = li->cursor, *start = end;
-    while (start > li->buffer && (isalnum((unsigned char)start[-1]) || start[-1] == '_' || start[-1] == '.'))
+    /* The buffer is read as wide characters, backwards from the cursor:
+     * converting the whole line (el_line) for each Tab would be slow on a
+     * long one. */
+    const LineInfoW *li = el_wline(e);
+    const wchar_t *end = li->cursor, *start = end;
+    while (start > li->buffer && start[-1] < 0x80 &&
+           (isalnum((unsigned char)start[-1]) || start[-1] == '_' || start[-1] == '.'))
         start--;
+    const wchar_t *blank = start;
+    while (blank > li->buffer && (blank[-1] == ' ' || blank[-1] == '\t'))
+        blank--;
+    /* Pasted code, or indentation: a tab, not a list of every name. */
+    if (pasting || (start == end && blank == li->buffer))
+        return el_winsertstr(e, L"\t") == 0 ? CC_REFRESH : CC_ERROR;
     size_t wlen = (size_t)(end - start);
     if (wlen && isdigit((unsigned char)*start))
         return CC_ERROR;
     char word[256];
     if (wlen >= sizeof word)
         return CC_ERROR;
-    memcpy(word, start, wlen);
+    for (size_t i = 0; i < wlen; i++)
+        word[i] = (char)start[i];
     word[wlen] = 0;
     bool dotted = memchr(word, '.', wlen) != NULL;
     Names m = {0};
@@ -520,18 +711,27 @@ static void do_read_line(void *arg)
     pthread_mutex_lock(&term_lock);
     drain(wake_pipe[0]);
     atomic_store(&prompt_interrupt, 0);
+    int sigs = atomic_load(&nsigint);
+    if (sigs != in_sigints) { /* a Ctrl-C while the last line ran */
+        in_sigints = sigs;
+        drop_input();
+    }
     prompt_text = prompt;
     if (!at_bol)
-        write_all(tty_out, "\n", 1); /* output without a final newline */
+        term_write(tty_out, "\n", 1); /* output without a final newline */
     editing = true;
     cleared = false;
     /* Raw mode before the prompt shows: libedit would set it only at its
      * first read, after drawing, and keys typed in between would echo. */
     el_set(el, EL_PREP_TERM, 1);
+    tios_stale = true;
+    paste_marks(true);
     int n = 0;
     errno = 0;
     const char *s = el_gets(el, &n);
     int err = errno;
+    flush_echo(); /* the line's echo, held back while keys came */
+    paste_marks(false);
     editing = false;
     at_bol = true;
     if (s && n > 0) {
@@ -545,10 +745,10 @@ static void do_read_line(void *arg)
             *status = LINE_OK;
         }
     } else if (n < 0 && err == EINTR) {
-        write_all(tty_out, "^C\n", 3);
+        term_write(tty_out, "^C\n", 3);
         *status = LINE_INTERRUPT;
     } else {
-        write_all(tty_out, "\n", 1); /* Ctrl-D: the shell's prompt on a new line */
+        term_write(tty_out, "\n", 1); /* Ctrl-D: the shell's prompt on a new line */
     }
     pthread_mutex_unlock(&term_lock);
     if (line && line[strspn(line, " \t")]) {
@@ -626,13 +826,58 @@ static void print_panic(Thread *t)
     vm_clear_panic(t);
 }
 
+/* A line that does not compile defines nothing. Compiling gives each new
+ * global its slot (and its name) in the Runtime at once, so after an error
+ * the names the line declared are taken back, and their slots given out
+ * again: nothing ran that could have stored to them. */
+static size_t globals_count(void)
+{
+    pthread_mutex_lock(&rt->globals_lock);
+    size_t n = rt->global_order->len;
+    pthread_mutex_unlock(&rt->globals_lock);
+    return n;
+}
+
+static void forget_globals_since(size_t n)
+{
+    pthread_mutex_lock(&rt->globals_lock);
+    ObjList *order = rt->global_order;
+    for (size_t i = n; i < order->len; i++)
+        map_delete(rt->global_names, order->store->items[i]);
+    if (order->len > n)
+        order->len = n;
+    pthread_mutex_unlock(&rt->globals_lock);
+}
+
+/* An expression's values as the prompt shows them: a string quoted (Go's
+ * %q), so that "1" and 1 look different and blanks show; anything else as
+ * %v, which prints strings inside lists and maps unquoted, as Go's
+ * fmt.Println([]any{"a", 1}) does. -1 after a String() method panicked. */
+static int format_results(Thread *t, Buf *b, const Value *vals, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (i)
+            buf_addc(b, ' ');
+        if (v_is_str(vals[i])) {
+            ObjString *str = v_str(vals[i]);
+            fmt_quote(b, str->data, str->len, false);
+        } else if (fmt_print(t, b, &vals[i], 1) < 0)
+            return -1;
+    }
+    buf_addc(b, '\n');
+    return 0;
+}
+
 /* Compile and run one statement. Returns false when this goroutine is no
  * longer the prompt's (another took over while the line ran). */
 static bool run_statement(Thread *t, int64_t gen, const Buf *src)
 {
+    size_t nglobals = globals_count();
     ObjProto *p = compile_source(rt, REPL_FILE, src->data, src->len, stderr, true);
-    if (!p)
+    if (!p) {
+        forget_globals_since(nglobals);
         return true;
+    }
     if (p->nupvals != 0)
         csp_fatal("repl: a top-level chunk with upvalues");
     /* A top-level chunk captures nothing: its closure is just the proto. */
@@ -679,7 +924,7 @@ static bool run_statement(Thread *t, int64_t gen, const Buf *src)
         return true; /* a statement, a call with no results, nil */
     Buf b;
     buf_init(&b);
-    if (fmt_println(t, &b, vals, n) < 0) {
+    if (format_results(t, &b, vals, n) < 0) {
         print_panic(t);
         return true;
     }
@@ -731,6 +976,7 @@ static int repl_main(Thread *t, Value *args, int nargs, Value *rets)
     (void)nargs;
     (void)rets;
     int64_t gen = v_int(args[0]);
+    atomic_store(&prompt_thread, t);
     for (;;) {
         Buf src;
         switch (read_statement(gen, &src)) {
@@ -763,6 +1009,7 @@ static bool take_over(int64_t s, const char *note)
     if (!atomic_compare_exchange_strong(&repl_state, &s, next))
         return false;
     atomic_store(&line_thread, NULL);
+    atomic_store(&prompt_thread, NULL);
     if (note)
         fputs(note, stderr); /* the cookie stream: ordered with the session's output */
     start_prompt(next / 2);
@@ -779,6 +1026,18 @@ static void on_deadlock(void)
         snprintf(note, sizeof note, "(goroutine %lld stays blocked; the session goes on)\n",
                  (long long)t->id);
     take_over(atomic_load(&repl_state), note);
+}
+
+/* vm_set_fatal_error_handler: the report is printed. A fatal error ends
+ * the goroutine that hit it and not the session; when that is the prompt's,
+ * a new prompt takes over, as after a deadlock. */
+static void on_fatal_error(Thread *t)
+{
+    if (!sched_getg())
+        return; /* not csp code on a goroutine: exit */
+    if (t == atomic_load(&prompt_thread))
+        take_over(atomic_load(&repl_state), NULL);
+    sched_end_goroutine();
 }
 
 /* ---- Ctrl-C ------------------------------------------------------------ */
@@ -879,7 +1138,8 @@ static void setup_terminal(void)
     if (dupfd < 0)
         dupfd = fcntl(1, F_DUPFD_CLOEXEC, 3);
     tty_out = dupfd;
-    el_out = fdopen(dupfd, "w");
+    cookie_io_functions_t io = {.write = echo_write};
+    el_out = fopencookie(NULL, "w", io);
     if (!el_out)
         el_out = stdout;
     /* Route the runtime's output through the terminal lock (see the top). */
@@ -921,7 +1181,8 @@ static void setup_history(void)
 
 static void setup_editor(void)
 {
-    el = el_init("csp", stdin, el_out, el_out);
+    /* The descriptors tell libedit it has a terminal; el_out is not a file. */
+    el = el_init_fd("csp", stdin, el_out, el_out, 0, tty_out, tty_out);
     if (!el) {
         fprintf(stderr, "csp: cannot start the line editor\n");
         exit(1);
@@ -986,6 +1247,8 @@ _Noreturn void repl_run(Runtime *r, const char *version)
     sched_init(rt, 0);
     sched_set_deadlock_handler(on_deadlock);
     sched_set_panics_survive(true);
+    rt_set_exit_hook(restore_terminal_at_exit);
+    vm_set_fatal_error_handler(on_fatal_error);
     repl_fn = native_new("repl", repl_main, 1, 1);
     fprintf(stdout, "csp %s: :help for help, Ctrl-D to leave\n", version);
     fflush(stdout);

@@ -794,6 +794,14 @@ static void g_entry(void *arg)
         vm_print_panic(t);
         vm_clear_panic(t); /* the REPL: this goroutine ends, the session goes on */
     }
+    sched_end_goroutine();
+}
+
+_Noreturn void sched_end_goroutine(void)
+{
+    G *g = sched_getg();
+    if (!g)
+        csp_fatal("sched_end_goroutine: not on a goroutine");
     atomic_fetch_sub(&ngoroutines, 1);
     atomic_store(&g->status, G_DEAD);
     g->fn = V_NIL;
@@ -801,7 +809,7 @@ static void g_entry(void *arg)
     M *m = getm();
     m->after_fn = gfput_after;
     m->after_arg = g;
-    switch_to_g0(g);
+    switch_to_g0(g); /* the stack is left as it is; its next G starts afresh */
     csp_fatal("g_entry: dead goroutine resumed");
 }
 

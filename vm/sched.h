@@ -233,5 +233,9 @@ void sched_set_deadlock_handler(void (*fn)(void));
 /* The REPL: an unrecovered panic in a goroutine prints its traceback and
  * ends only that goroutine, instead of the process. */
 void sched_set_panics_survive(bool on);
+/* End the running goroutine now, from any depth of C calls (the REPL,
+ * after a fatal error): nothing left on its stack runs again, deferred
+ * calls included, and locks it holds stay held. */
+_Noreturn void sched_end_goroutine(void);
 
 #endif

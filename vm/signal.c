@@ -82,7 +82,7 @@ static void *signal_thread(void *arg)
             return NULL;
         int sig = b;
         rt_exit_begin();
-        out_flush_final();
+        rt_exit_cleanup();
         if (sig == SIGQUIT) {
             fputs("SIGQUIT: quit\n", stderr);
             sched_dump(stderr);

@@ -334,14 +334,30 @@ void vm_traceback(Thread *t, FILE *out)
     fwrite(b.data, 1, b.len, out);
 }
 
+static void (*fatal_error_handler)(Thread *t); /* set once at start-up (the REPL) */
+
+void vm_set_fatal_error_handler(void (*fn)(Thread *t))
+{
+    fatal_error_handler = fn;
+}
+
 _Noreturn void vm_fatal_error(Thread *t, const char *msg)
 {
-    rt_exit_begin();
-    out_flush_final();
     Buf b;
     buf_init(&b);
     buf_printf(&b, "fatal error: %s\n\ngoroutine %lld [running]:\n", msg, (long long)t->id);
     format_frames(&b, t->nframes ? capture_trace(t) : NULL);
+    if (fatal_error_handler) {
+        /* The REPL: the report, then the handler ends only this goroutine.
+         * Not through the exit gate: the session goes on, and a later exit
+         * must still get through. */
+        rt_flush(t->rt);
+        fwrite(b.data, 1, b.len, stderr);
+        fflush(stderr);
+        fatal_error_handler(t); /* returns only when it cannot help */
+    }
+    rt_exit_begin();
+    out_flush_final();
     fwrite(b.data, 1, b.len, stderr);
     rt_exit_end(2);
 }
@@ -499,9 +515,23 @@ void rt_exit_begin(void)
         pause();
 }
 
-_Noreturn void rt_exit_end(int code)
+static void (*exit_hook)(void); /* set once at start-up (the REPL) */
+
+void rt_set_exit_hook(void (*fn)(void))
+{
+    exit_hook = fn;
+}
+
+void rt_exit_cleanup(void)
 {
     out_flush_final();
+    if (exit_hook)
+        exit_hook();
+}
+
+_Noreturn void rt_exit_end(int code)
+{
+    rt_exit_cleanup();
     /* What C code called through ffi printed with stdio (printf): _exit
      * would drop it. Only if no other thread is in the middle of it. */
     if (ftrylockfile(stdout) == 0) {

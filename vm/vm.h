@@ -230,6 +230,10 @@ _Noreturn void csp_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 
  * writes", "fatal error: sync: unlock of unlocked mutex"): not recoverable;
  * prints the message and t's traceback on stderr and exits 2. */
 _Noreturn void vm_fatal_error(Thread *t, const char *msg);
+/* The REPL: after the report, vm_fatal_error calls fn(t) instead of
+ * exiting; fn ends t's goroutine (sched_end_goroutine), or returns and the
+ * process exits 2 as usual. */
+void vm_set_fatal_error_handler(void (*fn)(Thread *t));
 
 /* How a value prints (fmt's %v), for panic reports and operand messages.
  * The formatter lives in stdlib/fmt.c, above vm/: stdlib_init installs it
@@ -253,6 +257,10 @@ _Noreturn void rt_exit(Runtime *rt, int code);
  * ends the process. */
 void rt_exit_begin(void);
 _Noreturn void rt_exit_end(int code);
+/* What every way out does last: flush stdout, then run the exit hook (the
+ * REPL puts the terminal back in cooked mode), once past the gate. */
+void rt_exit_cleanup(void);
+void rt_set_exit_hook(void (*fn)(void));
 
 /* Make a finished goroutine's Thread ready for reuse: no frames, no panic,
  * the stack cleared (or shrunk back when it had grown large). */

@@ -32,14 +32,14 @@ class Failure(Exception):
 
 
 class Session:
-    def __init__(self, csp, home):
+    def __init__(self, csp, home, term="xterm"):
         self.raw = b""
         self.pos = 0  # index into clean(): what has been matched already
         pid, fd = pty.fork()
         if pid == 0:  # the child: the pty is its controlling terminal
             try:
                 fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
-                env = dict(os.environ, HOME=home, TERM="xterm")
+                env = dict(os.environ, HOME=home, TERM=term)
                 os.execve(csp, [csp], env)
             finally:
                 os._exit(127)
@@ -84,6 +84,29 @@ class Session:
     def send(self, s):
         os.write(self.fd, s.encode() if isinstance(s, str) else s)
 
+    def paste(self, text, timeout=EXPECT_TIMEOUT):
+        """Write a lot at once while reading the echo, as a terminal does (a
+        blocking write could wait for csp while csp waits for its echo to be
+        read)."""
+        data = text.encode()
+        flags = fcntl.fcntl(self.fd, fcntl.F_GETFL)
+        fcntl.fcntl(self.fd, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+        end = time.monotonic() + timeout
+        try:
+            while data:
+                if time.monotonic() > end:
+                    raise Failure("pasting took over %d s" % timeout)
+                r, w, _ = select.select([self.fd], [self.fd], [], 0.2)
+                if r:
+                    self._read(0)
+                if w:
+                    try:
+                        data = data[os.write(self.fd, data[:4096]):]
+                    except BlockingIOError:
+                        pass
+        finally:
+            fcntl.fcntl(self.fd, fcntl.F_SETFL, flags)
+
     def line(self, text):
         """Type a line and wait for the next prompt; returns what came between."""
         self.send(text + "\r")
@@ -115,6 +138,12 @@ class Session:
                 pass
 
 
+def transcript(s):
+    """The session's text for a failure report, long runs of one character
+    (a long line's echo) shortened."""
+    return re.sub(r"(.)\1{99,}", lambda m: "%s[... %d in all]" % (m.group(1) * 10, len(m.group(0))), s.clean())
+
+
 def check(cond, msg):
     if not cond:
         raise Failure(msg)
@@ -140,7 +169,7 @@ def run_session(csp, home):
         s.expect(r"\n>>> ", what="the prompt after the block")
         s.line_shows("add(x, 1)", r"7", "add(x, 1)")
         s.line('func three() { return "a", 2, [3] }')
-        s.line_shows("three()", r"a 2 \[3\]", "several values")
+        s.line_shows("three()", r'"a" 2 \[3\]', "several values")
         print("ok: multi-line statements, several values")
 
         # A goroutine started at the prompt sends; a later line receives.
@@ -218,10 +247,78 @@ def run_session(csp, home):
         s.line_shows("x", r"6", "after Ctrl-C at the prompt")
         print("ok: Ctrl-C at the prompt clears the line")
 
+        # A fatal error at the prompt prints as Go prints it and ends that
+        # line only; in a goroutine started at the prompt, that goroutine.
+        s.send("mu := sync.Mutex(); mu.Unlock()\r")
+        s.expect(r"fatal error: sync: unlock of unlocked mutex\n", what="the fatal error")
+        s.expect(r"goroutine \d+ \[running\]:\nsync\.Mutex\.Unlock", what="the fatal error's traceback")
+        s.expect(r"\n>>> ", what="the prompt after a fatal error")
+        s.line_shows("x + 5", r"11", "after a fatal error")
+        s.send("var rw sync.RWMutex; rw.RUnlock()\r")
+        s.expect(r"fatal error: sync: RUnlock of unlocked RWMutex\n", what="the RWMutex fatal error")
+        s.expect(r"\n>>> ", what="the prompt after the RWMutex fatal error")
+        s.send("go func() { time.Sleep(200 * time.Millisecond); mu.Unlock() }()\r")
+        s.expect(r"fatal error: sync: unlock of unlocked mutex\n", what="the goroutine's fatal error")
+        s.expect(r"goroutine \d+ \[running\]:.*<stdin>:1\n", what="the goroutine's traceback")
+        s.expect(r">>> ", what="the prompt redrawn after the goroutine's fatal error")
+        s.line_shows("x + 6", r"12", "after a goroutine's fatal error")
+        print("ok: a fatal error prints and the session goes on")
+
+        # A line that does not compile defines nothing, not even the names
+        # declared before its error.
+        s.line("y := undefined_name")
+        s.line_shows("println(y)", r"<stdin>:1:9: error: undefined: y", "a name from a failed line")
+        s.line("a1 := 1; b1 := nosuch")
+        s.line_shows("a1", r"<stdin>:1:1: error: undefined: a1", "a name before the error")
+        s.line("func fbad() { return nosuch }")
+        s.line_shows("fbad()", r"<stdin>:1:1: error: undefined: fbad", "a func from a failed line")
+        print("ok: a line that fails to compile defines nothing")
+
+        # Strings show quoted (so "1" and 1 differ), but as %v inside lists.
+        s.line_shows('"hel" + "lo"', r'"hello"', "a string's value")
+        s.line_shows('"1" + "\\t"', r'"1\\t"', "a string with a tab")
+        s.line_shows('["a", 1]', r"\[a 1\]", "strings in a list")
+        print("ok: strings show quoted")
+
+        # Tab after nothing but blanks indents instead of listing every name.
+        s.send("func tabbed() {\r")
+        s.expect(r"\n\.\.\. ", what="the continuation prompt")
+        s.send("\treturn 5\r")
+        out = s.expect(r"(.*?)\n\.\.\. ", what="the continuation prompt after a tab").group(1)
+        check("strings" not in out, "Tab at the start of a line listed names: %r" % out)
+        s.send("}\r")
+        s.expect(r"\n>>> ", what="the prompt after the block")
+        s.line_shows("tabbed()", r"5", "a function typed with tabs")
+        # Bracketed paste: pasted text, tabs included, is typed text, and its
+        # lines are taken as typed lines.
+        s.send("\x1b[200~" + 'pv := "a\tb"\rfunc pf(n) {\r\tif n > 0 {\r\t\treturn n + 1\r\t}\r\treturn 0\r}\r'
+               + "\x1b[201~")
+        out = s.expect(r"(.*?)\}\n>>> ", what="the prompt after a paste").group(1)
+        check("strings" not in out and "append" not in out, "a paste listed names: %r" % out)
+        s.line_shows("pv", r'"a\\tb"', "a tab pasted in a string")
+        s.line_shows("pf(3)", r"4", "a pasted function")
+        # Ctrl-C while a pasted line runs drops the rest of the paste.
+        s.send("\x1b[200~for {}\rdropped := 1\r\x1b[201~")
+        s.expect(r"for \{\}\n", what="the pasted loop's echo")
+        time.sleep(0.5)
+        s.send("\x03")
+        s.expect(r"panic: interrupted", what="the interrupted pasted loop")
+        s.expect(r"\n>>> ", what="the prompt after Ctrl-C in a paste")
+        s.line_shows("dropped", r"<stdin>:1:1: error: undefined: dropped", "the rest of an interrupted paste")
+        print("ok: Tab indents, bracketed paste")
+
+        # A long line takes time linear in its length, typed (or pasted
+        # without the marks) and pasted.
+        for marks in (("", ""), ("\x1b[200~", "\x1b[201~")):
+            n = 200000
+            s.paste(marks[0] + 'len("' + "a" * n + '")' + marks[1] + "\r", timeout=60)
+            s.expect(r"\n%d\n>>> " % n, timeout=60, what="the length of a long line")
+        print("ok: a 200 KB line")
+
         # Tab completes module members and globals.
         s.send("strings.ToUp\t")
         s.expect(r"strings\.ToUpper", what="the completed member")
-        s.line_shows('("go")', r"GO", "completed call")
+        s.line_shows('("go")', r'"GO"', "completed call")
         s.line("longglobalname := 99")
         s.send("longglob\t")
         s.expect(r"longglobalname", what="the completed global")
@@ -247,7 +344,7 @@ def run_session(csp, home):
             check(b"x\\040*\\0407" in f.read(), "the history lacks a line typed")
         print("ok: history saved")
     except Failure:
-        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % s.clean())
+        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % transcript(s))
         raise
     finally:
         s.kill()
@@ -265,7 +362,48 @@ def run_session(csp, home):
         check(code == 0, ":quit: exit status %d" % code)
         print("ok: history reloaded, :quit exits 0")
     except Failure:
-        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % s.clean())
+        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % transcript(s))
+        raise
+    finally:
+        s.kill()
+
+
+def run_dumb(csp, home):
+    # A terminal without cursor movement (TERM=dumb): a line typed ahead in
+    # one go shows as soon as it is read, not when it has finished running.
+    s = Session(csp, home, term="dumb")
+    try:
+        s.expect(r">>> ", what="the first prompt")
+        s.paste("time.Sleep(3 * time.Second)\r")
+        s.expect(r"time\.Sleep\(3 \* time\.Second\)\n", timeout=2, what="the line's echo while it runs")
+        s.expect(r">>> ", what="the prompt after the line")
+        s.send("\x04")
+        code = s.wait_exit()
+        check(code == 0, "Ctrl-D: exit status %d" % code)
+        print("ok: TERM=dumb echoes a line before running it")
+    except Failure:
+        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % transcript(s))
+        raise
+    finally:
+        s.kill()
+
+
+def run_exit_from_goroutine(csp, home):
+    # os.Exit in a goroutine while the prompt is on screen: the exit status
+    # is its, and the terminal is left cooked, echoing, without bracketed
+    # paste, as the shell expects it.
+    s = Session(csp, home)
+    try:
+        s.expect(r">>> ", what="the first prompt")
+        s.line("go func() { time.Sleep(300 * time.Millisecond); os.Exit(3) }()")
+        code = s.wait_exit()
+        check(code == 3, "os.Exit(3) from a goroutine: exit status %d" % code)
+        lflag = termios.tcgetattr(s.fd)[3]
+        check(lflag & termios.ICANON and lflag & termios.ECHO, "the terminal is cooked again after os.Exit")
+        check(s.raw.rfind(b"\x1b[?2004l") > s.raw.rfind(b"\x1b[?2004h"), "bracketed paste is off after os.Exit")
+        print("ok: os.Exit in a goroutine leaves the terminal sane")
+    except Failure:
+        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % transcript(s))
         raise
     finally:
         s.kill()
@@ -290,6 +428,8 @@ def main():
         run_piped(csp)
         with tempfile.TemporaryDirectory() as home:
             run_session(csp, home)
+            run_dumb(csp, home)
+            run_exit_from_goroutine(csp, home)
     except (Failure, subprocess.TimeoutExpired) as e:
         print("FAIL: %s" % e)
         sys.exit(1)

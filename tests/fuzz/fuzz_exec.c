@@ -133,7 +133,7 @@ static void sandbox(Runtime *rt)
     }
 }
 
-/* The child: what main.c does for a script, then _exit. */
+/* The child: what cli/main.c does for a script, then _exit. */
 static _Noreturn void run_child(const uint8_t *data, size_t size)
 {
     int devnull = open("/dev/null", O_RDWR);

@@ -83,8 +83,10 @@ static void print_value(FILE *out, Value v)
         fprintf(out, "<module %s>", ((ObjModule *)v_obj(v))->name ? ((ObjModule *)v_obj(v))->name : "?");
     else if (v_is_obj(v, OBJ_PROTO))
         fprintf(out, "<proto %s>", ((ObjProto *)v_obj(v))->name ? ((ObjProto *)v_obj(v))->name->data : "?");
+    else if (v_is_obj(v, OBJ_LIST))
+        fprintf(out, "<list of %zu>", ((ObjList *)v_obj(v))->len);
     else if (v_is_ptr(v))
-        fprintf(out, "<object kind %u>", (unsigned)v_obj(v)->kind);
+        fprintf(out, "<%s>", obj_kind_name(v_obj(v)->kind));
     else
         fprintf(out, "<value 0x%" PRIx64 ">", (uint64_t)v);
 }

@@ -552,6 +552,11 @@ static const char *const kind_names[OBJ__COUNT] = {
 #undef X
 };
 
+const char *obj_kind_name(ObjKind k)
+{
+    return (unsigned)k < OBJ__COUNT ? kind_names[k] : "object";
+}
+
 const char *v_type_name(Value v)
 {
     if (v_is_int(v))
@@ -569,7 +574,7 @@ const char *v_type_name(Value v)
         const ObjClass *cls = ((ObjObject *)o)->cls;
         return cls && cls->name ? cls->name : "object";
     }
-    return o->kind < OBJ__COUNT ? kind_names[o->kind] : "object";
+    return obj_kind_name(o->kind);
 }
 
 /* Exact int/float equality: the float must be integral, inside int64, and

@@ -338,6 +338,8 @@ typedef struct ObjModule {
 /* type(v): "nil" "bool" "int" "float" "string" "list" "map" "func" "chan",
  * "error", or the class name. */
 const char *v_type_name(Value v);
+/* The name of an object kind ("list", "map"...), from OBJ_KINDS. */
+const char *obj_kind_name(ObjKind k);
 /* == as the language defines it: numbers by value across int/float,
  * strings and bools by value, everything else by identity. */
 bool v_equal(Value a, Value b);

@@ -55,12 +55,6 @@ const char *const err_formats[E__COUNT] = {
 #undef ERR
 };
 
-static const char *const kind_names[OBJ__COUNT] = {
-#define X(name, str) str,
-    OBJ_KINDS(X)
-#undef X
-};
-
 /* Value-stack slots every frame keeps free above its registers: a native's
  * results (at most NATIVE_MAX_RETS) land at R[A..] and may pass maxregs. */
 #define VM_STACK_SLACK (NATIVE_MAX_RETS + 2)
@@ -186,8 +180,7 @@ bool vm_check_arg(Thread *t, const char *fname, Value *args, int i, ObjKind kind
 {
     if (v_is_obj(args[i], kind))
         return true;
-    vm_panicf(t, E_ARG_TYPE, fname, i + 1, (unsigned)kind < OBJ__COUNT ? kind_names[kind] : "object",
-              v_type_name(args[i]));
+    vm_panicf(t, E_ARG_TYPE, fname, i + 1, obj_kind_name(kind), v_type_name(args[i]));
     return false;
 }
 

@@ -60,8 +60,9 @@ def test_signals(d):
     p = script(
         d,
         "printer.csp",
-        'done := chan()\n'
-        'go func() { <-done }()\n'
+        'done, started := chan(), chan()\n'
+        'go func() { started <- true; <-done }()\n'
+        '<-started\n'
         'for i := 0; ; i++ {\n'
         '\tfmt.Println("line", i, "of a program that prints until it is stopped")\n'
         '\tif i == 2000 { fmt.Println("ready") }\n'

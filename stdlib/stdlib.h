@@ -12,6 +12,7 @@
 #define CSP_STDLIB_H
 
 #include "../vm/buf.h"
+#include "../vm/utf8.h"
 #include "../vm/vm.h"
 
 void stdlib_init(Runtime *rt, int argc, char **argv);
@@ -52,15 +53,6 @@ void fmt_ftoa(Buf *b, double v, int fmt, int prec, int bitsize);
 /* strconv.Quote (QuoteToASCII when ascii_only) and strconv.QuoteRune. */
 void fmt_quote(Buf *b, const char *s, size_t n, bool ascii_only);
 void fmt_quote_rune(Buf *b, int64_t r, bool ascii_only);
-
-/* UTF-8, as Go's unicode/utf8: an invalid byte decodes as U+FFFD, width 1. */
-#define UTF8_ERROR 0xFFFD
-int utf8_decode(const char *s, size_t n, int32_t *r); /* bytes used; 0 iff n == 0 */
-int utf8_encode(char *out, int64_t r);                /* 1..4 bytes; invalid -> U+FFFD */
-bool utf8_valid_rune(int64_t r);
-size_t utf8_count(const char *s, size_t n);
-bool unicode_is_space(int32_t r); /* unicode.IsSpace */
-bool unicode_is_print(int32_t r); /* unicode.IsPrint (approximate above Latin-1) */
 
 /* An error value (not a panic) with the message of an errors.def entry. */
 Value stdlib_error(ErrCode code, ...);

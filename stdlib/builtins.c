@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "../vm/chan.h"
+#include "../vm/format.h"
 #include "../vm/mem.h"
+#include "../vm/utf8.h"
 
 /* A short text of v for error messages: strings quoted, long ones cut. */
 static const char *repr(Value v)
@@ -20,9 +22,9 @@ static const char *repr(Value v)
     Buf b;
     buf_init(&b);
     if (v_is_str(v))
-        fmt_quote(&b, v_str(v)->data, v_str(v)->len > 40 ? 40 : v_str(v)->len, false);
+        format_quote(&b, v_str(v)->data, v_str(v)->len > 40 ? 40 : v_str(v)->len, false);
     else
-        fmt_value(&b, v);
+        format_value(&b, v);
     if (b.len > 48) {
         b.len = 45;
         while (b.len > 0 && (b.data[b.len] & 0xC0) == 0x80)
@@ -266,7 +268,7 @@ static int bi_str(Thread *t, Value *args, int nargs, Value *rets)
         rets[0] = v_from_ptr(buf_to_str(&b));
         return 1;
     }
-    rets[0] = v_from_ptr(fmt_sprint(args[0]));
+    rets[0] = v_from_ptr(format_value_str(args[0]));
     return 1;
 }
 
@@ -360,7 +362,7 @@ static bool to_int(Thread *t, Value v, const char *to, int64_t *out)
         if (st != NUM_OK) {
             Buf q;
             buf_init(&q);
-            fmt_quote(&q, s->data, s->len, false);
+            format_quote(&q, s->data, s->len, false);
             vm_panicf(t, st == NUM_RANGE ? E_STRCONV_RANGE : E_STRCONV_SYNTAX, "Atoi", q.data);
             return false;
         }
@@ -415,7 +417,7 @@ static int bi_float(Thread *t, Value *args, int nargs, Value *rets)
         if (st != NUM_OK) {
             Buf q;
             buf_init(&q);
-            fmt_quote(&q, s->data, s->len, false);
+            format_quote(&q, s->data, s->len, false);
             return vm_panicf(t, st == NUM_RANGE ? E_STRCONV_RANGE : E_STRCONV_SYNTAX, "ParseFloat", q.data);
         }
         rets[0] = v_make_float(d);

@@ -1,679 +1,63 @@
-/* fmt.c — Go's fmt for csp values, and the number and quoting engines under
- * it (strconv's FormatFloat and Quote, which strconv.c reuses).
+/* fmt.c — the fmt module: Print, Println, Printf's verbs, flags and
+ * widths, Sprint*, Errorf and Fprint*.
+ *
+ * How each value prints as %v is vm/format.c's (so a panic, str() and
+ * Println agree); this file adds what Printf's verbs and flags change. Its
+ * leaf printer (print_leaf) gets every value format_print does not walk
+ * itself, and hands plain %v back to format_leaf.
  *
  * The Printf engine is a port of Go's fmt (print.go and format.go, go1.19):
  * the same flag parsing, padding rules and error notation (%!d(string=hi),
  * %!d(MISSING), %!(EXTRA int=3), %!(BADWIDTH), %!v(BADINDEX)), so a pasted
  * Go program prints what Go prints. Where csp's values differ from Go's:
- *   - type names in that notation and in %T are csp's type() names
- *     ("float", "list", "map", "error"), and %T of nil is "nil";
- *   - maps print in insertion order (LANGUAGE.md), not sorted;
- *   - %#v prints csp literal syntax: ["a", 1], {"k": 2}, errors.New("x");
- *   - a list or map that contains itself prints [...] / map[...] where it
- *     recurs, and nesting deeper than FMT_MAX_DEPTH prints the same, so
- *     formatting never recurses without bound;
- *   - a native object prints through its class's String() method when it
- *     has one (Go's Stringer; the printer must be given the thread), else
- *     as its class name and braces: sync.Mutex{}.
+ * type names in that notation and in %T are csp's type() names ("float",
+ * "list", "map", "error"), and %T of nil is "nil".
  *
- * Floats: Go prints the shortest decimal that reads back as the same
- * double (the closest such if several). We ask C for correctly rounded
- * digits ("%.*e") and strtod whether they read back: 15 digits first (at
- * most one decimal that short can, so trailing zeros stripped give the
- * shortest), then 16 (or its neighbour toward the value), then 17, which
- * always do; see digits_shortest. The digits are then laid out as Go's
- * strconv does (formatDigits, fmtE, fmtF). Fixed precisions (%.2f, %.3e,
- * %.4g) take correctly rounded digits from C too; Go's are also exact, so
- * the two agree. A million random doubles and floats print as Go's.
- *
- * No mutable global state (one lazily made constant string): every
- * function is safe on any thread.
+ * No mutable global state: every function is safe on any thread.
  */
 #include "stdlib.h"
 
+#include "../vm/format.h"
 #include "../vm/mem.h"
-#include <float.h>
-#include <math.h>
+#include "../vm/utf8.h"
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-/* Containers nested deeper than this print as [...]: deep enough for any
- * real data, shallow enough that the recursion's C stack (a few hundred
- * bytes a level) stays far from a goroutine's stack limit. */
-#define FMT_MAX_DEPTH 64
 
 /* Go's fmt rejects widths and precisions above this (tooLarge): they are
  * typos, and would make us allocate gigabytes of padding. */
 #define FMT_MAX_NUM 1000000
 
-static const char ldigits[] = "0123456789abcdefx";
-static const char udigits[] = "0123456789ABCDEFX";
-
-/* ====================================================================== */
-/* UTF-8                                                                   */
-/* ====================================================================== */
-
-int utf8_decode(const char *sp, size_t n, int32_t *r)
-{
-    const unsigned char *s = (const unsigned char *)sp;
-    if (n == 0) {
-        *r = UTF8_ERROR;
-        return 0;
-    }
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *r = (int32_t)c;
-        return 1;
-    }
-    int32_t v;
-    if (c < 0xC2 || c > 0xF4)
-        goto bad;
-    if (c < 0xE0) {
-        if (n < 2 || (s[1] & 0xC0) != 0x80)
-            goto bad;
-        *r = (int32_t)(((c & 0x1F) << 6) | (s[1] & 0x3F));
-        return 2;
-    }
-    if (c < 0xF0) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            goto bad;
-        v = (int32_t)(((c & 0x0F) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu));
-        if (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))
-            goto bad;
-        *r = v;
-        return 3;
-    }
-    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-        goto bad;
-    v = (int32_t)(((c & 0x07) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu));
-    if (v < 0x10000 || v > 0x10FFFF)
-        goto bad;
-    *r = v;
-    return 4;
-bad:
-    *r = UTF8_ERROR;
-    return 1;
-}
-
-bool utf8_valid_rune(int64_t r)
-{
-    return (r >= 0 && r < 0xD800) || (r > 0xDFFF && r <= 0x10FFFF);
-}
-
-int utf8_encode(char *out, int64_t r)
-{
-    if (!utf8_valid_rune(r))
-        r = UTF8_ERROR;
-    if (r < 0x80) {
-        out[0] = (char)r;
-        return 1;
-    }
-    if (r < 0x800) {
-        out[0] = (char)(0xC0 | (r >> 6));
-        out[1] = (char)(0x80 | (r & 0x3F));
-        return 2;
-    }
-    if (r < 0x10000) {
-        out[0] = (char)(0xE0 | (r >> 12));
-        out[1] = (char)(0x80 | ((r >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (r & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (r >> 18));
-    out[1] = (char)(0x80 | ((r >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((r >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (r & 0x3F));
-    return 4;
-}
-
-size_t utf8_count(const char *s, size_t n)
-{
-    size_t count = 0;
-    for (size_t i = 0; i < n;) {
-        if ((unsigned char)s[i] < 0x80) {
-            i++;
-        } else {
-            int32_t r;
-            i += (size_t)utf8_decode(s + i, n - i, &r);
-        }
-        count++;
-    }
-    return count;
-}
-
-/* ====================================================================== */
-/* strconv: quoting                                                        */
-/* ====================================================================== */
-
-bool unicode_is_space(int32_t r)
-{
-    switch (r) {
-    case '\t':
-    case '\n':
-    case '\v':
-    case '\f':
-    case '\r':
-    case ' ':
-    case 0x85:
-    case 0xA0:
-    case 0x1680:
-    case 0x2028:
-    case 0x2029:
-    case 0x202F:
-    case 0x205F:
-    case 0x3000:
-        return true;
-    }
-    return r >= 0x2000 && r <= 0x200A;
-}
-
-/* Go's unicode.IsPrint is letters, marks, numbers, punctuation, symbols and
- * the ASCII space. Without Unicode's tables we call everything printable
- * except the classes Go excludes that scripts actually meet: controls,
- * spaces other than ' ', format characters (soft hyphen, zero-width and
- * direction marks, BOM), surrogates, private use and non-characters.
- * Unassigned code points count as printable (Go escapes them). */
-bool unicode_is_print(int32_t r)
-{
-    if (r < 0x100) {
-        if (r >= 0x20 && r <= 0x7E)
-            return true;
-        return r >= 0xA1 && r != 0xAD;
-    }
-    static const int32_t notprint[][2] = {
-        {0x0600, 0x0605},   {0x061C, 0x061C},    {0x06DD, 0x06DD},   {0x070F, 0x070F},   {0x08E2, 0x08E2},
-        {0x1680, 0x1680},   {0x180E, 0x180E},    {0x2000, 0x200F},   {0x2028, 0x202F},   {0x205F, 0x206F},
-        {0x3000, 0x3000},   {0xD7FC, 0xF8FF},    {0xFDD0, 0xFDEF},   {0xFEFF, 0xFEFF},   {0xFFF0, 0xFFFB},
-        {0xFFFE, 0xFFFF},   {0x110BD, 0x110BD},  {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3},
-        {0x1D173, 0x1D17A}, {0xE0000, 0x10FFFF},
-    };
-    for (size_t i = 0; i < sizeof notprint / sizeof notprint[0]; i++) {
-        if (r < notprint[i][0])
-            return (r & 0xFFFE) != 0xFFFE;
-        if (r <= notprint[i][1])
-            return false;
-    }
-    return false;
-}
-
-static void add_hex(Buf *b, const char *prefix, uint32_t v, int ndigits)
-{
-    buf_adds(b, prefix);
-    for (int s = (ndigits - 1) * 4; s >= 0; s -= 4)
-        buf_addc(b, ldigits[(v >> s) & 0xF]);
-}
-
-/* strconv.appendEscapedRune */
-static void escape_rune(Buf *b, int32_t r, char quote, bool ascii_only)
-{
-    if (r == quote || r == '\\') {
-        buf_addc(b, '\\');
-        buf_addc(b, (char)r);
-        return;
-    }
-    if (ascii_only ? (r < 0x80 && unicode_is_print(r)) : unicode_is_print(r)) {
-        char tmp[4];
-        buf_add(b, tmp, (size_t)utf8_encode(tmp, r));
-        return;
-    }
-    switch (r) {
-    case '\a':
-        buf_adds(b, "\\a");
-        return;
-    case '\b':
-        buf_adds(b, "\\b");
-        return;
-    case '\f':
-        buf_adds(b, "\\f");
-        return;
-    case '\n':
-        buf_adds(b, "\\n");
-        return;
-    case '\r':
-        buf_adds(b, "\\r");
-        return;
-    case '\t':
-        buf_adds(b, "\\t");
-        return;
-    case '\v':
-        buf_adds(b, "\\v");
-        return;
-    }
-    if (r < ' ' || r == 0x7F)
-        add_hex(b, "\\x", (uint32_t)r, 2);
-    else if (!utf8_valid_rune(r))
-        add_hex(b, "\\u", 0xFFFD, 4);
-    else if (r < 0x10000)
-        add_hex(b, "\\u", (uint32_t)r, 4);
-    else
-        add_hex(b, "\\U", (uint32_t)r, 8);
-}
-
-void fmt_quote(Buf *b, const char *s, size_t n, bool ascii_only)
-{
-    buf_reserve(b, n + 2);
-    buf_addc(b, '"');
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-            buf_addc(b, (char)c); /* the common case, without decoding */
-            i++;
-            continue;
-        }
-        int32_t r;
-        int w = utf8_decode(s + i, n - i, &r);
-        if (w == 1 && r == UTF8_ERROR) {
-            add_hex(b, "\\x", c, 2);
-            i++;
-            continue;
-        }
-        escape_rune(b, r, '"', ascii_only);
-        i += (size_t)w;
-    }
-    buf_addc(b, '"');
-}
-
-void fmt_quote_rune(Buf *b, int64_t r, bool ascii_only)
-{
-    if (!utf8_valid_rune(r))
-        r = UTF8_ERROR;
-    buf_addc(b, '\'');
-    escape_rune(b, (int32_t)r, '\'', ascii_only);
-    buf_addc(b, '\'');
-}
-
-/* strconv.CanBackquote */
-static bool can_backquote(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        int32_t r;
-        int w = utf8_decode(s + i, n - i, &r);
-        i += (size_t)w;
-        if (w > 1) {
-            if (r == 0xFEFF)
-                return false;
-            continue;
-        }
-        if (r == UTF8_ERROR)
-            return false;
-        if ((r < ' ' && r != '\t') || r == '`' || r == 0x7F)
-            return false;
-    }
-    return true;
-}
-
-/* ====================================================================== */
-/* strconv: floats                                                         */
-/* ====================================================================== */
-
-/* Decimal digits of |v|: d[0..nd) with the decimal point after dp of them
- * (Go's decimalSlice); no trailing zeros; zero has nd = dp = 0. */
-typedef struct Digits {
-    char *d;
-    int nd, dp;
-} Digits;
-
-/* Parse C's "%.*e" text ("1.2345e+06") of a non-negative finite number. */
-static void digits_from_e(const char *s, Digits *dg)
-{
-    int nd = 0;
-    for (; *s && *s != 'e'; s++)
-        if (*s != '.')
-            dg->d[nd++] = *s;
-    int exp = *s ? atoi(s + 1) : 0;
-    while (nd > 0 && dg->d[nd - 1] == '0')
-        nd--;
-    dg->nd = nd;
-    dg->dp = nd ? exp + 1 : 0;
-}
-
-static bool round_trips(const char *s, double a, bool bits32)
-{
-    return bits32 ? strtof(s, NULL) == (float)a : strtod(s, NULL) == a;
-}
-
-/* The decimal one unit above or below (dir) the last digit of C's "%.*e"
- * text s, as "<digits>e<exp>" in out; false if it would lose a digit. */
-static bool neighbour(const char *s, int dir, char *out, size_t size)
-{
-    uint64_t mant = 0;
-    int nd = 0;
-    for (; *s && *s != 'e'; s++)
-        if (*s != '.')
-            mant = mant * 10 + (uint64_t)(*s - '0'), nd++;
-    int exp = atoi(s + 1) - (nd - 1);
-    if (dir < 0 && mant <= 1)
-        return false;
-    snprintf(out, size, "%llue%d", (unsigned long long)(mant + (uint64_t)(int64_t)dir), exp);
-    return true;
-}
-
-/* The digits of a double, shortest first: a normal double's rounding
- * interval (one ulp wide) is narrower than the spacing of 15-digit
- * decimals, so at most one decimal of 15 or fewer digits reads back as it;
- * a normal float's is narrower than the spacing of 6-digit decimals.
- * Denormals have fewer bits, so for them every length is searched. */
-#define SHORT_BASE_P64 14 /* "%.14e": 15 significant digits */
-#define SHORT_BASE_P32 5
-
-/* Is there a decimal of p+1 significant digits that reads back as a? If
- * so, the closest such is left in out as "%.*e" text. That is the
- * correctly rounded one if it reads back, else its neighbour on the other
- * side of a, or none. */
-static bool shortest_at(double a, bool bits32, int p, char *out, size_t size)
-{
-    snprintf(out, size, "%.*e", p, a);
-    if (round_trips(out, a, bits32))
-        return true;
-    char alt[48];
-    int dir = strtod(out, NULL) < a ? 1 : -1;
-    if (!neighbour(out, dir, alt, sizeof alt) || !round_trips(alt, a, bits32))
-        return false;
-    /* Re-render alt ("<digits>e<exp>") in %e form for digits_from_e. */
-    char *e = strchr(alt, 'e');
-    int nd = (int)(e - alt);
-    int exp = atoi(e + 1) + nd - 1;
-    snprintf(out, size, "%c%s%.*se%+d", alt[0], nd > 1 ? "." : "", nd - 1, alt + 1, exp);
-    return true;
-}
-
-/* Shortest digits that read back as a (as a float when bits32), Go's
- * choice: the shortest and, of those, the closest to a. Up to the base
- * length the candidate is unique (above), so if one of that length reads
- * back, its trailing zeros stripped give the shortest; beyond it, each
- * length is tried in turn, and 17 (9) digits always read back. */
-static void digits_shortest(double a, bool bits32, Digits *dg)
-{
-    char tmp[48];
-    if (a == 0) {
-        dg->nd = dg->dp = 0;
-        return;
-    }
-    int p = bits32 ? SHORT_BASE_P32 : SHORT_BASE_P64;
-    if (bits32 ? (float)a < FLT_MIN : a < DBL_MIN)
-        p = 0;
-    int maxp = bits32 ? 8 : 16;
-    while (p < maxp && !shortest_at(a, bits32, p, tmp, sizeof tmp))
-        p++;
-    if (p == maxp)
-        snprintf(tmp, sizeof tmp, "%.*e", p, a);
-    digits_from_e(tmp, dg);
-}
-
-/* strconv's fmtE: d.ddddde±dd with prec digits after the point. */
-static void fmt_e(Buf *b, bool neg, const Digits *dg, int prec, char fmtc)
-{
-    if (neg)
-        buf_addc(b, '-');
-    buf_addc(b, dg->nd ? dg->d[0] : '0');
-    if (prec > 0) {
-        buf_addc(b, '.');
-        int i = 1;
-        int m = dg->nd < prec + 1 ? dg->nd : prec + 1;
-        if (i < m) {
-            buf_add(b, dg->d + i, (size_t)(m - i));
-            i = m;
-        }
-        for (; i <= prec; i++)
-            buf_addc(b, '0');
-    }
-    buf_addc(b, fmtc);
-    int exp = dg->nd ? dg->dp - 1 : 0;
-    buf_addc(b, exp < 0 ? '-' : '+');
-    if (exp < 0)
-        exp = -exp;
-    if (exp < 10)
-        buf_printf(b, "0%d", exp);
-    else
-        buf_printf(b, "%d", exp);
-}
-
-/* strconv's fmtF: ddd.ddd with prec digits after the point. */
-static void fmt_f(Buf *b, bool neg, const Digits *dg, int prec)
-{
-    if (neg)
-        buf_addc(b, '-');
-    if (dg->dp > 0) {
-        int m = dg->nd < dg->dp ? dg->nd : dg->dp;
-        buf_add(b, dg->d, (size_t)m);
-        for (; m < dg->dp; m++)
-            buf_addc(b, '0');
-    } else {
-        buf_addc(b, '0');
-    }
-    if (prec > 0) {
-        buf_addc(b, '.');
-        buf_reserve(b, (size_t)prec);
-        for (int i = 0; i < prec; i++) {
-            int j = dg->dp + i;
-            buf_addc(b, j >= 0 && j < dg->nd ? dg->d[j] : '0');
-        }
-    }
-}
-
-/* strconv's formatDigits for %e %f %g once the digits are known. */
-static void format_digits(Buf *b, bool shortest, bool neg, const Digits *dg, int prec, int fmtc)
-{
-    switch (fmtc) {
-    case 'e':
-    case 'E':
-        fmt_e(b, neg, dg, prec, (char)fmtc);
-        return;
-    case 'f':
-        fmt_f(b, neg, dg, prec);
-        return;
-    case 'g':
-    case 'G': {
-        int eprec = prec;
-        if (eprec > dg->nd && dg->nd >= dg->dp)
-            eprec = dg->nd;
-        /* %e is used if the exponent from the conversion is less than -4
-         * or greater than or equal to the precision; for the shortest
-         * form, Go decides with precision 6 (so 1e+06 but 100000). */
-        if (shortest)
-            eprec = 6;
-        int exp = dg->dp - 1;
-        if (exp < -4 || exp >= eprec) {
-            if (prec > dg->nd)
-                prec = dg->nd;
-            fmt_e(b, neg, dg, prec - 1, (char)(fmtc + 'e' - 'g'));
-            return;
-        }
-        if (prec > dg->dp)
-            prec = dg->nd;
-        fmt_f(b, neg, dg, prec - dg->dp > 0 ? prec - dg->dp : 0);
-        return;
-    }
-    }
-    buf_addc(b, '%');
-    buf_addc(b, (char)fmtc);
-}
-
-/* strconv's fmtB: mantissa "p" exponent, both decimal. */
-static void fmt_b(Buf *b, bool neg, uint64_t mant, int exp, int mantbits)
-{
-    buf_printf(b, "%s%llup%s%d", neg ? "-" : "", (unsigned long long)mant, exp - mantbits >= 0 ? "+" : "",
-               exp - mantbits);
-}
-
-/* strconv's fmtX: hexadecimal mantissa and binary exponent, %x / %X. */
-static void fmt_x(Buf *b, int prec, int fmtc, bool neg, uint64_t mant, int exp, int mantbits)
-{
-    if (mant == 0)
-        exp = 0;
-    /* Shift digits so leading 1 (if any) is at bit 1<<60. */
-    mant <<= 60 - mantbits;
-    while (mant != 0 && (mant & (1ULL << 60)) == 0) {
-        mant <<= 1;
-        exp--;
-    }
-    /* Round if requested. */
-    if (prec >= 0 && prec < 15) {
-        unsigned shift = (unsigned)prec * 4;
-        uint64_t extra = (mant << shift) & ((1ULL << 60) - 1);
-        mant >>= 60 - shift;
-        if ((extra | (mant & 1)) > (1ULL << 59))
-            mant++;
-        mant <<= 60 - shift;
-        if (mant & (1ULL << 61)) {
-            /* Wrapped around. */
-            mant >>= 1;
-            exp++;
-        }
-    }
-    const char *hex = fmtc == 'X' ? udigits : ldigits;
-    if (neg)
-        buf_addc(b, '-');
-    buf_addc(b, '0');
-    buf_addc(b, (char)fmtc);
-    buf_addc(b, (char)('0' + ((mant >> 60) & 1)));
-    mant <<= 4; /* remove leading 0 or 1 */
-    if (prec < 0 && mant != 0) {
-        buf_addc(b, '.');
-        while (mant != 0) {
-            buf_addc(b, hex[(mant >> 60) & 15]);
-            mant <<= 4;
-        }
-    } else if (prec > 0) {
-        buf_addc(b, '.');
-        for (int i = 0; i < prec; i++) {
-            buf_addc(b, hex[(mant >> 60) & 15]);
-            mant <<= 4;
-        }
-    }
-    buf_addc(b, fmtc == 'X' ? 'P' : 'p');
-    buf_addc(b, exp < 0 ? '-' : '+');
-    if (exp < 0)
-        exp = -exp;
-    buf_printf(b, "%02d", exp);
-}
-
-void fmt_ftoa(Buf *b, double v, int fmtc, int prec, int bitsize)
-{
-    int mantbits = 52, expbits = 11, bias = -1023;
-    uint64_t bits;
-    if (bitsize == 32) {
-        float f = (float)v;
-        uint32_t b32;
-        memcpy(&b32, &f, sizeof b32);
-        bits = b32;
-        mantbits = 23, expbits = 8, bias = -127;
-        v = (double)f;
-    } else {
-        memcpy(&bits, &v, sizeof bits);
-    }
-    bool neg = (bits >> (expbits + mantbits)) != 0;
-    int exp = (int)(bits >> mantbits) & ((1 << expbits) - 1);
-    uint64_t mant = bits & ((1ULL << mantbits) - 1);
-    if (exp == (1 << expbits) - 1) {
-        buf_adds(b, mant ? "NaN" : neg ? "-Inf" : "+Inf");
-        return;
-    }
-    if (exp == 0)
-        exp++; /* denormal */
-    else
-        mant |= 1ULL << mantbits;
-    exp += bias;
-    if (fmtc == 'b') {
-        fmt_b(b, neg, mant, exp, mantbits);
-        return;
-    }
-    if (fmtc == 'x' || fmtc == 'X') {
-        fmt_x(b, prec, fmtc, neg, mant, exp, mantbits);
-        return;
-    }
-
-    double a = fabs(v);
-    char small[48];
-    Digits dg = {small, 0, 0};
-    if (prec < 0) {
-        digits_shortest(a, bitsize == 32, &dg);
-        switch (fmtc) {
-        case 'e':
-        case 'E':
-            prec = dg.nd - 1 > 0 ? dg.nd - 1 : 0;
-            break;
-        case 'f':
-            prec = dg.nd - dg.dp > 0 ? dg.nd - dg.dp : 0;
-            break;
-        case 'g':
-        case 'G':
-            prec = dg.nd;
-            break;
-        }
-        format_digits(b, true, neg, &dg, prec, fmtc);
-        return;
-    }
-    if (prec > FMT_MAX_NUM)
-        prec = FMT_MAX_NUM;
-    int digits;
-    switch (fmtc) {
-    case 'f':
-        /* C's %f is exact, like Go's; only the sign of zero needs care,
-         * and C prints "-0.00" just as Go does. */
-        buf_reserve(b, (size_t)prec + 330);
-        b->len += (size_t)snprintf(b->data + b->len, (size_t)prec + 330, "%.*f", prec, v);
-        return;
-    case 'e':
-    case 'E':
-        digits = prec + 1;
-        break;
-    case 'g':
-    case 'G':
-        if (prec == 0)
-            prec = 1;
-        digits = prec;
-        break;
-    default:
-        buf_addc(b, '%');
-        buf_addc(b, (char)fmtc);
-        return;
-    }
-    size_t need = (size_t)digits + 16;
-    char *tmp = need <= sizeof small ? small : mem_alloc_atomic(need);
-    snprintf(tmp, need, "%.*e", digits - 1, a);
-    dg.d = tmp; /* digits_from_e compacts the text in place */
-    digits_from_e(tmp, &dg);
-    format_digits(b, false, neg, &dg, prec, fmtc);
-}
-
-void fmt_float(Buf *b, double d)
-{
-    fmt_ftoa(b, d, 'g', -1, 64);
-}
-
 /* ====================================================================== */
 /* The printer state (Go's pp and fmt)                                     */
 /* ====================================================================== */
 
+/* Printf's state: the value printer's, and the flags of the verb being
+ * printed. */
 typedef struct Fmt {
-    Buf *b;
-    Thread *t;   /* for String methods of native objects; NULL: none */
-    bool failed; /* a String method panicked (recorded in t) */
+    Printer p; /* first: print_leaf gets &f->p back */
     bool wid_present, prec_present;
     bool minus, plus, sharp, space, zero;
-    bool plus_v, sharp_v; /* %+v, %#v */
     int wid, prec;
-    bool wrap_errs;                  /* fmt.Errorf: %w is allowed (once) */
-    bool wrapped;                    /* a %w was used */
-    Value wrapped_err;               /* ... and the error it wrapped */
-    int depth;                       /* containers being printed ... */
-    const void *path[FMT_MAX_DEPTH]; /* ... and which, to spot cycles */
+    bool wrap_errs;    /* fmt.Errorf: %w is allowed (once) */
+    bool wrapped;      /* a %w was used */
+    Value wrapped_err; /* ... and the error it wrapped */
 } Fmt;
+
+static void print_leaf(Printer *p, Value v, int verb);
 
 static void fmt_init(Fmt *f, Buf *b, Thread *t)
 {
     memset(f, 0, sizeof *f);
-    f->b = b;
-    f->t = t;
+    format_init(&f->p, b, t);
+    f->p.leaf = print_leaf;
 }
 
 static void clear_flags(Fmt *f)
 {
     f->wid_present = f->prec_present = false;
     f->minus = f->plus = f->sharp = f->space = f->zero = false;
-    f->plus_v = f->sharp_v = false;
+    f->p.plus_v = f->p.sharp_v = false;
     f->wid = f->prec = 0;
 }
 
@@ -681,25 +65,25 @@ static void write_padding(Fmt *f, int n)
 {
     if (n <= 0)
         return;
-    buf_reserve(f->b, (size_t)n);
-    memset(f->b->data + f->b->len, f->zero ? '0' : ' ', (size_t)n);
-    f->b->len += (size_t)n;
-    f->b->data[f->b->len] = 0;
+    buf_reserve(f->p.b, (size_t)n);
+    memset(f->p.b->data + f->p.b->len, f->zero ? '0' : ' ', (size_t)n);
+    f->p.b->len += (size_t)n;
+    f->p.b->data[f->p.b->len] = 0;
 }
 
 /* Append s padded to the width (counted in runes), on the left unless '-'. */
 static void pad(Fmt *f, const char *s, size_t n)
 {
     if (!f->wid_present || f->wid == 0) {
-        buf_add(f->b, s, n);
+        buf_add(f->p.b, s, n);
         return;
     }
     int width = f->wid - (int)utf8_count(s, n);
     if (!f->minus) {
         write_padding(f, width);
-        buf_add(f->b, s, n);
+        buf_add(f->p.b, s, n);
     } else {
-        buf_add(f->b, s, n);
+        buf_add(f->p.b, s, n);
         write_padding(f, width);
     }
 }
@@ -852,7 +236,7 @@ static void fmt_qc(Fmt *f, uint64_t c)
 {
     Buf b;
     buf_init(&b);
-    fmt_quote_rune(&b, c > 0x10FFFF ? UTF8_ERROR : (int64_t)c, f->plus);
+    format_quote_rune(&b, c > 0x10FFFF ? UTF8_ERROR : (int64_t)c, f->plus);
     pad(f, b.data, b.len);
 }
 
@@ -896,7 +280,7 @@ static void fmt_sx(Fmt *f, const char *s, size_t n, const char *digits)
     }
     if (f->wid_present && (size_t)f->wid > width && !f->minus)
         write_padding(f, f->wid - (int)width);
-    Buf *b = f->b;
+    Buf *b = f->p.b;
     buf_reserve(b, width);
     if (f->sharp) {
         buf_addc(b, '0');
@@ -934,12 +318,12 @@ static void fmt_q(Fmt *f, const char *s, size_t n)
     }
     Buf b;
     buf_init(&b);
-    if (f->sharp && can_backquote(s, n)) {
+    if (f->sharp && format_can_backquote(s, n)) {
         buf_addc(&b, '`');
         buf_add(&b, s, n);
         buf_addc(&b, '`');
     } else {
-        fmt_quote(&b, s, n, f->plus);
+        format_quote(&b, s, n, f->plus);
     }
     pad(f, b.data, b.len);
 }
@@ -952,7 +336,7 @@ static void fmt_float_text(Fmt *f, double v, int verb, int prec)
     Buf nb;
     buf_init(&nb);
     buf_addc(&nb, '+'); /* room for a sign */
-    fmt_ftoa(&nb, v, verb, prec, 64);
+    format_ftoa(&nb, v, verb, prec, 64);
     char *num = nb.data;
     size_t n = nb.len;
     if (num[1] == '-' || num[1] == '+') {
@@ -1012,9 +396,9 @@ static void fmt_float_text(Fmt *f, double v, int verb, int prec)
     if (f->plus || num[0] != '+') {
         /* Zero padding goes after the sign. */
         if (f->zero && f->wid_present && f->wid > (int)n) {
-            buf_addc(f->b, num[0]);
+            buf_addc(f->p.b, num[0]);
             write_padding(f, f->wid - (int)n);
-            buf_add(f->b, num + 1, n - 1);
+            buf_add(f->p.b, num + 1, n - 1);
             return;
         }
         pad(f, num, n);
@@ -1025,33 +409,31 @@ static void fmt_float_text(Fmt *f, double v, int verb, int prec)
 
 /* ---- values ------------------------------------------------------------- */
 
-static void print_value(Fmt *f, Value v, int verb);
-
 /* %!verb(type=value) */
 static void bad_verb(Fmt *f, Value v, int verb)
 {
     char tmp[4];
-    buf_adds(f->b, "%!");
-    buf_add(f->b, tmp, (size_t)utf8_encode(tmp, verb));
-    buf_addc(f->b, '(');
+    buf_adds(f->p.b, "%!");
+    buf_add(f->p.b, tmp, (size_t)utf8_encode(tmp, verb));
+    buf_addc(f->p.b, '(');
     if (v_is_nil(v)) {
-        buf_adds(f->b, "<nil>");
+        buf_adds(f->p.b, "<nil>");
     } else {
-        buf_adds(f->b, v_type_name(v));
-        buf_addc(f->b, '=');
-        bool sharp_v = f->sharp_v, plus_v = f->plus_v;
-        f->sharp_v = f->plus_v = false;
-        print_value(f, v, 'v');
-        f->sharp_v = sharp_v, f->plus_v = plus_v;
+        buf_adds(f->p.b, v_type_name(v));
+        buf_addc(f->p.b, '=');
+        bool sharp_v = f->p.sharp_v, plus_v = f->p.plus_v;
+        f->p.sharp_v = f->p.plus_v = false;
+        format_print(&f->p, v, 'v');
+        f->p.sharp_v = sharp_v, f->p.plus_v = plus_v;
     }
-    buf_addc(f->b, ')');
+    buf_addc(f->p.b, ')');
 }
 
 static void fmt_0x64(Fmt *f, uint64_t u, bool leading0x)
 {
     bool sharp = f->sharp;
     f->sharp = leading0x;
-    fmt_integer(f, u, 16, false, 'v', ldigits);
+    fmt_integer(f, u, 16, false, 'v', format_ldigits);
     f->sharp = sharp;
 }
 
@@ -1060,20 +442,20 @@ static void fmt_int(Fmt *f, Value v, uint64_t u, bool is_signed, int verb)
     switch (verb) {
     case 'v':
     case 'd':
-        fmt_integer(f, u, 10, is_signed, verb, ldigits);
+        fmt_integer(f, u, 10, is_signed, verb, format_ldigits);
         break;
     case 'b':
-        fmt_integer(f, u, 2, is_signed, verb, ldigits);
+        fmt_integer(f, u, 2, is_signed, verb, format_ldigits);
         break;
     case 'o':
     case 'O':
-        fmt_integer(f, u, 8, is_signed, verb, ldigits);
+        fmt_integer(f, u, 8, is_signed, verb, format_ldigits);
         break;
     case 'x':
-        fmt_integer(f, u, 16, is_signed, verb, ldigits);
+        fmt_integer(f, u, 16, is_signed, verb, format_ldigits);
         break;
     case 'X':
-        fmt_integer(f, u, 16, is_signed, verb, udigits);
+        fmt_integer(f, u, 16, is_signed, verb, format_udigits);
         break;
     case 'c':
         fmt_c(f, u);
@@ -1119,7 +501,7 @@ static void fmt_string(Fmt *f, Value v, const char *s, size_t n, int verb)
 {
     switch (verb) {
     case 'v':
-        if (f->sharp_v)
+        if (f->p.sharp_v)
             fmt_q(f, s, n);
         else
             fmt_s(f, s, n);
@@ -1128,10 +510,10 @@ static void fmt_string(Fmt *f, Value v, const char *s, size_t n, int verb)
         fmt_s(f, s, n);
         break;
     case 'x':
-        fmt_sx(f, s, n, ldigits);
+        fmt_sx(f, s, n, format_ldigits);
         break;
     case 'X':
-        fmt_sx(f, s, n, udigits);
+        fmt_sx(f, s, n, format_udigits);
         break;
     case 'q':
         fmt_q(f, s, n);
@@ -1169,12 +551,12 @@ static void fmt_pointer(Fmt *f, Value v, int verb)
     uint64_t u = (uint64_t)(uintptr_t)v_ptr(v);
     switch (verb) {
     case 'v':
-        if (f->sharp_v) {
-            buf_addc(f->b, '(');
-            buf_adds(f->b, v_type_name(v));
-            buf_adds(f->b, ")(");
+        if (f->p.sharp_v) {
+            buf_addc(f->p.b, '(');
+            buf_adds(f->p.b, v_type_name(v));
+            buf_adds(f->p.b, ")(");
             fmt_0x64(f, u, true);
-            buf_addc(f->b, ')');
+            buf_addc(f->p.b, ')');
         } else {
             fmt_0x64(f, u, !f->sharp);
         }
@@ -1194,99 +576,48 @@ static void fmt_pointer(Fmt *f, Value v, int verb)
     }
 }
 
-/* Enter a container: false (after printing the marker) when it is already
- * being printed further out, or nesting is too deep. */
-static bool enter(Fmt *f, const void *p, const char *marker)
+/* A value whose text no flag changes but the width (an object without a
+ * String() method, a module): format_leaf's text, padded. */
+static void pad_leaf(Fmt *f, Value v)
 {
-    bool cycle = f->depth >= FMT_MAX_DEPTH;
-    for (int i = 0; i < f->depth && !cycle; i++)
-        cycle = f->path[i] == p;
-    if (cycle) {
-        buf_adds(f->b, marker);
-        return false;
-    }
-    f->path[f->depth++] = p;
-    return true;
-}
-
-static void print_list(Fmt *f, ObjList *l, int verb)
-{
-    if (!enter(f, l, "[...]"))
-        return;
-    buf_addc(f->b, '[');
-    /* Re-read the storage every step: printing may race with a writer,
-     * and list_get bounds-checks against the storage it loads. */
-    for (size_t i = 0;; i++) {
-        Value e;
-        if (!list_get(l, (int64_t)i, &e))
-            break;
-        if (i > 0)
-            buf_adds(f->b, f->sharp_v ? ", " : " ");
-        print_value(f, e, verb);
-    }
-    buf_addc(f->b, ']');
-    f->depth--;
-}
-
-static void print_map(Fmt *f, ObjMap *m, int verb)
-{
-    if (!enter(f, m, f->sharp_v ? "{...}" : "map[...]"))
-        return;
-    buf_adds(f->b, f->sharp_v ? "{" : "map[");
-    size_t cursor = 0;
-    Value k, val;
-    for (bool first = true; map_next(m, &cursor, &k, &val); first = false) {
-        if (!first)
-            buf_adds(f->b, f->sharp_v ? ", " : " ");
-        print_value(f, k, verb);
-        buf_adds(f->b, f->sharp_v ? ": " : ":");
-        print_value(f, val, verb);
-    }
-    buf_addc(f->b, f->sharp_v ? '}' : ']');
-    f->depth--;
-}
-
-/* A native object: its String() if its class has one (Go's Stringer, for
- * the verbs that take strings), else its class name and braces. */
-static void print_object(Fmt *f, Value v, int verb)
-{
-    static ObjString *string_name; /* "String", made on first use */
-    bool stringish = verb == 'v' || verb == 's' || verb == 'x' || verb == 'X' || verb == 'q';
-    if (f->t && !f->failed && stringish && !f->sharp_v) {
-        ObjString *name = __atomic_load_n(&string_name, __ATOMIC_ACQUIRE);
-        if (!name) {
-            /* Racing first uses each store an equal string: harmless. */
-            name = str_cstr("String");
-            __atomic_store_n(&string_name, name, __ATOMIC_RELEASE);
-        }
-        ObjNative *m = class_method(((ObjObject *)v_ptr(v))->cls, name);
-        if (m) {
-            Value self = v;
-            Value rets[NATIVE_MAX_RETS];
-            int n = m->fn(f->t, &self, 1, rets);
-            if (n < 0) {
-                f->failed = true; /* the panic stays recorded in t */
-                return;
-            }
-            if (n >= 1 && v_is_str(rets[0])) {
-                fmt_string(f, rets[0], v_str(rets[0])->data, v_str(rets[0])->len, verb);
-                return;
-            }
-        }
-    }
     Buf b;
     buf_init(&b);
-    buf_adds(&b, v_type_name(v));
-    buf_adds(&b, "{}");
+    Printer p;
+    format_init(&p, &b, NULL); /* no thread: String() is not called */
+    p.sharp_v = f->p.sharp_v;
+    format_leaf(&p, v);
     pad(f, b.data, b.len);
 }
 
-static void print_value(Fmt *f, Value v, int verb)
+/* A native object: its String() for the verbs that take strings (Go's
+ * Stringer), else its class name and braces. */
+static void print_object(Fmt *f, Value v, int verb)
 {
-    if (v_is_nil(v)) {
-        /* Go prints a nil inside a container as <nil> whatever the verb;
-         * print_arg handles a nil operand. */
-        buf_adds(f->b, f->sharp_v ? "nil" : "<nil>");
+    bool stringish = verb == 'v' || verb == 's' || verb == 'x' || verb == 'X' || verb == 'q';
+    ObjString *s;
+    if (stringish && format_stringer(&f->p, v, &s)) {
+        fmt_string(f, v_from_ptr(s), s->data, s->len, verb);
+        return;
+    }
+    if (!f->p.failed)
+        pad_leaf(f, v);
+}
+
+/* Is this plain %v: no flag, width or precision? (The '#' and '+' of %v
+ * are the printer's sharp_v and plus_v, which format_leaf follows.) */
+static bool plain_v(const Fmt *f, int verb)
+{
+    return verb == 'v' && !f->wid_present && !f->prec_present && !f->minus && !f->plus && !f->sharp &&
+           !f->space && !f->zero;
+}
+
+/* Printf's leaf printer (Printer.leaf): v, neither nil nor a list nor a
+ * map, with the verb and the flags. */
+static void print_leaf(Printer *p, Value v, int verb)
+{
+    Fmt *f = (Fmt *)p; /* p is f->p, Fmt's first member */
+    if (plain_v(f, verb)) {
+        format_leaf(p, v);
         return;
     }
     if (v_is_int(v)) {
@@ -1305,7 +636,7 @@ static void print_value(Fmt *f, Value v, int verb)
         return;
     }
     if (!v_is_ptr(v)) {
-        pad_str(f, "<undefined>");
+        pad_leaf(f, v);
         return;
     }
     switch ((ObjKind)v_obj(v)->kind) {
@@ -1320,23 +651,14 @@ static void print_value(Fmt *f, Value v, int verb)
         return;
     case OBJ_ERROR: {
         ObjString *msg = ((ObjError *)v_ptr(v))->msg;
-        if (f->sharp_v) {
-            buf_adds(f->b, "errors.New(");
-            fmt_quote(f->b, msg->data, msg->len, false);
-            buf_addc(f->b, ')');
-        } else if (verb == 'v' || verb == 's' || verb == 'x' || verb == 'X' || verb == 'q') {
+        if (f->p.sharp_v)
+            format_leaf(p, v); /* errors.New("..."), never padded */
+        else if (verb == 'v' || verb == 's' || verb == 'x' || verb == 'X' || verb == 'q')
             fmt_string(f, v, msg->data, msg->len, verb);
-        } else {
+        else
             bad_verb(f, v, verb);
-        }
         return;
     }
-    case OBJ_LIST:
-        print_list(f, v_list(v), verb);
-        return;
-    case OBJ_MAP:
-        print_map(f, v_map(v), verb);
-        return;
     case OBJ_CLOSURE:
     case OBJ_NATIVE:
     case OBJ_BOUND:
@@ -1346,15 +668,11 @@ static void print_value(Fmt *f, Value v, int verb)
     case OBJ_OBJECT:
         print_object(f, v, verb);
         return;
-    case OBJ_MODULE: {
-        Buf b;
-        buf_init(&b);
-        buf_printf(&b, "<module %s>", ((ObjModule *)v_ptr(v))->name);
-        pad(f, b.data, b.len);
+    case OBJ_MODULE:
+        pad_leaf(f, v);
         return;
-    }
     default:
-        buf_printf(f->b, "<%s>", v_type_name(v));
+        format_leaf(p, v); /* never padded */
         return;
     }
 }
@@ -1391,7 +709,7 @@ static void print_arg(Fmt *f, Value v, int verb)
         fmt_pointer(f, v, 'p');
         return;
     }
-    print_value(f, v, verb);
+    format_print(&f->p, v, verb);
 }
 
 /* ====================================================================== */
@@ -1411,7 +729,7 @@ int fmt_print(Thread *t, Buf *b, const Value *args, int nargs)
         print_arg(&f, args[i], 'v');
         prev_string = is_string;
     }
-    return f.failed ? -1 : 0;
+    return f.p.failed ? -1 : 0;
 }
 
 int fmt_println(Thread *t, Buf *b, const Value *args, int nargs)
@@ -1424,44 +742,7 @@ int fmt_println(Thread *t, Buf *b, const Value *args, int nargs)
         print_arg(&f, args[i], 'v');
     }
     buf_addc(b, '\n');
-    return f.failed ? -1 : 0;
-}
-
-void fmt_value(Buf *b, Value v)
-{
-    Fmt f;
-    fmt_init(&f, b, NULL);
-    print_arg(&f, v, 'v');
-}
-
-/* Decimal text of i, written backwards ending at end; returns its start.
- * str(i) is hot (map keys built from ints), so this skips printf. */
-char *fmt_itoa(char *end, int64_t i)
-{
-    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-    char *p = end;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (i < 0)
-        *--p = '-';
-    return p;
-}
-
-ObjString *fmt_sprint(Value v)
-{
-    if (v_is_str(v))
-        return v_str(v);
-    if (v_is_anyint(v)) {
-        char tmp[24];
-        char *p = fmt_itoa(tmp + sizeof tmp, v_anyint(v));
-        return str_new(p, (size_t)(tmp + sizeof tmp - p));
-    }
-    Buf b;
-    buf_init(&b);
-    fmt_value(&b, v);
-    return buf_to_str(&b);
+    return f.p.failed ? -1 : 0;
 }
 
 /* parsenum: a decimal number at s[*i..end); false if none (or too big). */
@@ -1546,7 +827,7 @@ static bool int_from_arg(ArgState *as, const Value *args, int nargs, int *out)
 
 static void do_printf(Fmt *f, const char *s, size_t end, const Value *args, int nargs)
 {
-    Buf *b = f->b;
+    Buf *b = f->p.b;
     ArgState as = {0, false, true};
     bool after_index = false; /* the previous item was an index like [3] */
     size_t i = 0;
@@ -1581,9 +862,9 @@ static void do_printf(Fmt *f, const char *s, size_t end, const Value *args, int 
                  * or index. */
                 if (c >= 'a' && c <= 'z' && as.argnum < nargs) {
                     if (c == 'v') {
-                        f->sharp_v = f->sharp;
+                        f->p.sharp_v = f->sharp;
                         f->sharp = false;
-                        f->plus_v = f->plus;
+                        f->p.plus_v = f->plus;
                         f->plus = false;
                     }
                     print_arg(f, args[as.argnum++], c);
@@ -1669,9 +950,9 @@ static void do_printf(Fmt *f, const char *s, size_t end, const Value *args, int 
             buf_adds(b, "(MISSING)");
         } else {
             if (verb == 'v') {
-                f->sharp_v = f->sharp;
+                f->p.sharp_v = f->sharp;
                 f->sharp = false;
-                f->plus_v = f->plus;
+                f->p.plus_v = f->plus;
                 f->plus = false;
             }
             print_arg(f, args[as.argnum++], verb);
@@ -1702,7 +983,7 @@ int fmt_format(Thread *t, Buf *b, const char *fmt, size_t fmtlen, const Value *a
     Fmt f;
     fmt_init(&f, b, t);
     do_printf(&f, fmt, fmtlen, args, nargs);
-    return f.failed ? -1 : 0;
+    return f.p.failed ? -1 : 0;
 }
 
 /* ====================================================================== */
@@ -1747,7 +1028,7 @@ static bool format_arg(Thread *t, const char *fname, Value *args, int fi, int na
     do_printf(&f, fs->data, fs->len, args + fi + 1, nargs - fi - 1);
     if (wrapped)
         *wrapped = f.wrapped_err;
-    return !f.failed;
+    return !f.p.failed;
 }
 
 int fmt_n_printf(Thread *t, Value *args, int nargs, Value *rets)
@@ -1773,7 +1054,7 @@ int fmt_n_sprintf(Thread *t, Value *args, int nargs, Value *rets)
 int fmt_n_sprint(Thread *t, Value *args, int nargs, Value *rets)
 {
     if (nargs == 1 && !v_is_obj(args[0], OBJ_OBJECT)) {
-        rets[0] = v_from_ptr(fmt_sprint(args[0]));
+        rets[0] = v_from_ptr(format_value_str(args[0]));
         return 1;
     }
     Buf b;

@@ -225,7 +225,6 @@ void stdlib_init(Runtime *rt, int argc, char **argv)
         module_new("time"), module_new("io"),      module_new("ffi"),
     };
 
-    vm_set_value_formatter(fmt_value);
     strings_init();
     builtins_init(rt);
 

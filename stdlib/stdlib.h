@@ -4,9 +4,8 @@
  * module (fmt, strings, strconv, math, os, errors, time, runtime, sync) in
  * Runtime.universe, once at start-up, before any script runs.
  *
- * Formatting follows Go's fmt: %v of a list is [1 2 3], of a map
- * map[a:1 b:2] (insertion order), floats shortest round-trip (%g-like with
- * Go's exponent thresholds), nil as <nil>, errors as their message.
+ * How values print (%v, float text, quoting) is vm/format.h's; fmt.c adds
+ * Printf's verbs and flags on top.
  */
 #ifndef CSP_STDLIB_H
 #define CSP_STDLIB_H
@@ -16,12 +15,6 @@
 
 void stdlib_init(Runtime *rt, int argc, char **argv);
 
-/* Append v formatted as %v (top-level strings as-is). */
-void fmt_value(Buf *b, Value v);
-/* fmt.Sprint of one value. */
-ObjString *fmt_sprint(Value v);
-/* Shortest round-trip float text, Go style ("0.1", "1e+21", "3"). */
-void fmt_float(Buf *b, double d);
 /* fmt.Sprintf's engine: returns -1 after a panic (bad args never panic in
  * Go's Sprintf; they print %!d(string=x) and so on; only a native object's
  * String() method, called through t, can panic). */
@@ -43,25 +36,6 @@ int stdlib_zero_value(Thread *t, const char *type, size_t len, Value *out);
  * one panicked (the panic is recorded in t), else 0. */
 int fmt_print(Thread *t, Buf *b, const Value *args, int nargs);
 int fmt_println(Thread *t, Buf *b, const Value *args, int nargs);
-/* Decimal text of i, written backwards ending at end (24 bytes suffice);
- * returns where it starts. */
-char *fmt_itoa(char *end, int64_t i);
-/* strconv.AppendFloat: fmt 'e' 'E' 'f' 'g' 'G' 'b' 'x' 'X'; prec < 0 for
- * the shortest round-trip digits; bitsize 32 or 64. */
-void fmt_ftoa(Buf *b, double v, int fmt, int prec, int bitsize);
-/* strconv.Quote (QuoteToASCII when ascii_only) and strconv.QuoteRune. */
-void fmt_quote(Buf *b, const char *s, size_t n, bool ascii_only);
-void fmt_quote_rune(Buf *b, int64_t r, bool ascii_only);
-
-/* UTF-8, as Go's unicode/utf8: an invalid byte decodes as U+FFFD, width 1. */
-#define UTF8_ERROR 0xFFFD
-int utf8_decode(const char *s, size_t n, int32_t *r); /* bytes used; 0 iff n == 0 */
-int utf8_encode(char *out, int64_t r);                /* 1..4 bytes; invalid -> U+FFFD */
-bool utf8_valid_rune(int64_t r);
-size_t utf8_count(const char *s, size_t n);
-bool unicode_is_space(int32_t r); /* unicode.IsSpace */
-bool unicode_is_print(int32_t r); /* unicode.IsPrint (approximate above Latin-1) */
-
 /* An error value (not a panic) with the message of an errors.def entry. */
 Value stdlib_error(ErrCode code, ...);
 /* Writers for fmt.Fprint*: append to a strings.Builder (false: w is not

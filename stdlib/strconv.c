@@ -12,7 +12,9 @@
  */
 #include "stdlib.h"
 
+#include "../vm/format.h"
 #include "../vm/mem.h"
+#include "../vm/utf8.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -269,7 +271,7 @@ static Value num_error(const char *fn, const char *s, size_t n, NumStatus st)
 {
     Buf q;
     buf_init(&q);
-    fmt_quote(&q, s, n, false);
+    format_quote(&q, s, n, false);
     return stdlib_error(st == NUM_RANGE ? E_STRCONV_RANGE : E_STRCONV_SYNTAX, fn, q.data);
 }
 
@@ -277,7 +279,7 @@ static Value arg_error(ErrCode code, const char *fn, ObjString *s, int64_t arg)
 {
     Buf q;
     buf_init(&q);
-    fmt_quote(&q, s->data, s->len, false);
+    format_quote(&q, s->data, s->len, false);
     return stdlib_error(code, fn, q.data, (int)arg);
 }
 
@@ -287,7 +289,7 @@ int strconv_n_itoa(Thread *t, Value *args, int nargs, Value *rets)
     if (!vm_check_int(t, "strconv.Itoa", args, 0, &i))
         return -1;
     char tmp[24];
-    char *p = fmt_itoa(tmp + sizeof tmp, i);
+    char *p = format_itoa(tmp + sizeof tmp, i);
     rets[0] = v_from_ptr(str_new(p, (size_t)(tmp + sizeof tmp - p)));
     return 1;
 }
@@ -464,7 +466,7 @@ int strconv_n_format_float(Thread *t, Value *args, int nargs, Value *rets)
         prec = 1000000;
     Buf b;
     buf_init(&b);
-    fmt_ftoa(&b, f, fmtc, prec < 0 ? -1 : (int)prec, (int)bits);
+    format_ftoa(&b, f, fmtc, prec < 0 ? -1 : (int)prec, (int)bits);
     rets[0] = v_from_ptr(buf_to_str(&b));
     return 1;
 }
@@ -476,7 +478,7 @@ int strconv_n_quote(Thread *t, Value *args, int nargs, Value *rets)
         return -1;
     Buf b;
     buf_init(&b);
-    fmt_quote(&b, s->data, s->len, false);
+    format_quote(&b, s->data, s->len, false);
     rets[0] = v_from_ptr(buf_to_str(&b));
     return 1;
 }
@@ -488,7 +490,7 @@ int strconv_n_quote_to_ascii(Thread *t, Value *args, int nargs, Value *rets)
         return -1;
     Buf b;
     buf_init(&b);
-    fmt_quote(&b, s->data, s->len, true);
+    format_quote(&b, s->data, s->len, true);
     rets[0] = v_from_ptr(buf_to_str(&b));
     return 1;
 }
@@ -500,7 +502,7 @@ int strconv_n_quote_rune(Thread *t, Value *args, int nargs, Value *rets)
         return -1;
     Buf b;
     buf_init(&b);
-    fmt_quote_rune(&b, r, false);
+    format_quote_rune(&b, r, false);
     rets[0] = v_from_ptr(buf_to_str(&b));
     return 1;
 }

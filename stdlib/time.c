@@ -14,6 +14,7 @@
 
 #include "../vm/buf.h"
 #include "../vm/chan.h"
+#include "../vm/format.h"
 #include "../vm/mem.h"
 #include "../vm/sched.h"
 #include "stdlib.h"
@@ -261,7 +262,7 @@ static int f_duration(Thread *t, Value *a, int n, Value *r)
     if (!(d > -9223372036854777856.0 && d < 9223372036854775808.0)) {
         Buf b;
         buf_init(&b);
-        fmt_value(&b, a[0]);
+        format_value(&b, a[0]);
         return vm_panicf(t, E_CONVERT, b.data, "float", "time.Duration");
     }
     r[0] = v_make_int((int64_t)d);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "format.h"
+
 /* ====================================================================== */
 /* messages                                                               */
 /* ====================================================================== */
@@ -109,7 +111,7 @@ void vm_repr(Buf *b, Value v)
         return;
     }
     size_t start = b->len;
-    vm_format_value(b, v);
+    format_value(b, v);
     if (b->len - start > REPR_MAX) {
         b->len = start + REPR_MAX;
         b->data[b->len] = 0;

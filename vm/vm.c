@@ -44,6 +44,7 @@
 #include "arith.h"
 #include "buf.h"
 #include "chan.h"
+#include "format.h"
 #include "mem.h"
 #include "opcodes.h"
 #include "out.h"
@@ -283,7 +284,7 @@ static void format_chain(Buf *b, Panic *p)
         buf_addc(b, '\t');
     }
     buf_adds(b, "panic: ");
-    vm_format_value(b, p->val);
+    format_value(b, p->val);
     if (p->recovered)
         buf_adds(b, " [recovered]");
     buf_addc(b, '\n');
@@ -535,21 +536,6 @@ _Noreturn void rt_exit_end(int code)
     /* _exit: other OS threads may be inside the collector or stdio;
      * atexit handlers racing them help nobody. */
     _exit(code);
-}
-
-static void (*value_formatter)(Buf *b, Value v); /* set once at start-up */
-
-void vm_set_value_formatter(void (*fn)(Buf *b, Value v))
-{
-    value_formatter = fn;
-}
-
-void vm_format_value(Buf *b, Value v)
-{
-    if (value_formatter)
-        value_formatter(b, v);
-    else
-        buf_adds(b, v_type_name(v));
 }
 
 _Noreturn void rt_exit(Runtime *rt, int code)

@@ -235,12 +235,6 @@ _Noreturn void vm_fatal_error(Thread *t, const char *msg);
  * process exits 2 as usual. */
 void vm_set_fatal_error_handler(void (*fn)(Thread *t));
 
-/* How a value prints (fmt's %v), for panic reports and operand messages.
- * The formatter lives in stdlib/fmt.c, above vm/: stdlib_init installs it
- * (until then values print as their type). */
-void vm_set_value_formatter(void (*fn)(struct Buf *b, Value v));
-void vm_format_value(struct Buf *b, Value v);
-
 /* Thread-safe whole write to stdout (vm/out.h: buffered unless stdout is
  * a terminal, visible within a few ms). */
 void rt_write_out(Runtime *rt, const char *s, size_t n);

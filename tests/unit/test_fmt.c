@@ -1,6 +1,7 @@
-/* test_fmt.c — fmt: %v of every kind of value, float text, the Printf
- * engine (verbs, flags, widths, argument errors), Print's spacing, Errorf,
- * and strconv's FormatFloat and Quote underneath.
+/* test_fmt.c — fmt: the Printf engine (verbs, flags, widths, argument
+ * errors), Print's spacing, Errorf, and values printed through the module
+ * (String() methods, called on a thread). How each value prints as %v, and
+ * the float and quoting engines, are vm/format.c's: test_format.c.
  *
  * Expected texts are Go's (go1.19 printed each of them), except where
  * LANGUAGE.md decides otherwise, which is noted: type names are csp's
@@ -39,35 +40,7 @@ static int setup(void **state)
 #define TRUE V_TRUE
 #define FALSE V_FALSE
 
-/* M(n, k1, v1, k2, v2, ...): a map in that insertion order. */
-static Value M(int n, ...)
-{
-    ObjMap *m = map_new(0);
-    va_list ap;
-    va_start(ap, n);
-    for (int i = 0; i < n; i++) {
-        Value k = va_arg(ap, Value);
-        Value v = va_arg(ap, Value);
-        map_set(m, k, v);
-    }
-    va_end(ap);
-    return v_from_ptr(m);
-}
-
-static Value E(const char *msg)
-{
-    return v_from_ptr(error_new(str_cstr(msg), false));
-}
-
 /* ---- formatting helpers ------------------------------------------------ */
-
-static const char *FL(double d)
-{
-    Buf b;
-    buf_init(&b);
-    fmt_float(&b, d);
-    return b.data;
-}
 
 static const char *sprintf_values(const char *fmt, int n, Value *args)
 {
@@ -101,102 +74,14 @@ static const char *print_values(bool ln, int n, ...)
     return b.data;
 }
 
-static const char *ftoa(double d, int fmt, int prec, int bits)
-{
-    Buf b;
-    buf_init(&b);
-    fmt_ftoa(&b, d, fmt, prec, bits);
-    return b.data;
-}
-
-static const char *quote(const char *s, size_t n, bool ascii)
-{
-    Buf b;
-    buf_init(&b);
-    fmt_quote(&b, s, n, ascii);
-    return b.data;
-}
-
 /* ====================================================================== */
-/* %v                                                                      */
+/* Values through the module                                               */
 /* ====================================================================== */
 
-/* Test that nil, bools, ints (boxed ones too) and strings print as Go's %v. */
-static void test_fmt_value_scalars(void **state)
+/* Test that an error's message takes string verbs and widths, and that
+ * other verbs are bad ones. */
+static void test_fmt_printf_errors(void **state)
 {
-    assert_string_equal(V(NIL), "<nil>");
-    assert_string_equal(V(TRUE), "true");
-    assert_string_equal(V(FALSE), "false");
-    assert_string_equal(V(I(0)), "0");
-    assert_string_equal(V(I(-42)), "-42");
-    assert_string_equal(V(I(INT64_MAX)), "9223372036854775807");
-    assert_string_equal(V(I(INT64_MIN)), "-9223372036854775808");
-    assert_string_equal(V(S("hi there")), "hi there");
-    assert_string_equal(V(S("")), "");
-    assert_string_equal(V(F(2.5)), "2.5");
-}
-
-/* Test that floats print as the shortest text that reads back, laid out
- * as Go's %v: exponent form below 1e-4 and from 1e21 on. */
-static void test_fmt_value_floats(void **state)
-{
-    assert_string_equal(FL(0.1), "0.1");
-    assert_string_equal(FL(3.0), "3");
-    assert_string_equal(FL(2.5), "2.5");
-    assert_string_equal(FL(-2.5), "-2.5");
-    assert_string_equal(FL(0.0), "0");
-    assert_string_equal(FL(-0.0), "-0");
-    assert_string_equal(FL(1e21), "1e+21");
-    assert_string_equal(FL(1e20), "1e+20");
-    assert_string_equal(FL(100000000000000000000.0), "1e+20");
-    assert_string_equal(FL(123456789.0), "1.23456789e+08");
-    assert_string_equal(FL(100000.0), "100000");
-    assert_string_equal(FL(1e6), "1e+06");
-    assert_string_equal(FL(1e-7), "1e-07");
-    assert_string_equal(FL(1e-5), "1e-05");
-    assert_string_equal(FL(0.0001), "0.0001");
-    assert_string_equal(FL(0.000123), "0.000123");
-    assert_string_equal(FL(1.0 / 3), "0.3333333333333333");
-    assert_string_equal(FL(0.1 + 0.2), "0.30000000000000004");
-    assert_string_equal(FL(5e-324), "5e-324");
-    assert_string_equal(FL(1.7976931348623157e308), "1.7976931348623157e+308");
-    assert_string_equal(FL(NAN), "NaN");
-    assert_string_equal(FL(INFINITY), "+Inf");
-    assert_string_equal(FL(-INFINITY), "-Inf");
-    /* The shortest text here is not the correctly rounded 16-digit one
-     * (6.3108872417680944e-30 has 17): Go finds the 16-digit neighbour. */
-    assert_string_equal(FL(strtod("6.310887241768095e-30", NULL)), "6.310887241768095e-30");
-    assert_string_equal(FL(strtod("6.455624695217272e+119", NULL)), "6.455624695217272e+119");
-}
-
-/* Test that lists print as [a b c], strings inside unquoted, nested. */
-static void test_fmt_value_lists(void **state)
-{
-    assert_string_equal(V(L(0)), "[]");
-    assert_string_equal(V(L(3, I(1), I(2), I(3))), "[1 2 3]");
-    assert_string_equal(V(L(2, S("a"), S("b"))), "[a b]");
-    assert_string_equal(V(L(5, I(1), S("a"), NIL, TRUE, F(2.5))), "[1 a <nil> true 2.5]");
-    assert_string_equal(V(L(2, L(2, I(1), I(2)), L(1, I(3)))), "[[1 2] [3]]");
-    assert_string_equal(V(L(1, M(1, S("a"), I(1)))), "[map[a:1]]");
-}
-
-/* Test that maps print as map[k:v ...] in insertion order (LANGUAGE.md;
- * Go would sort the keys). */
-static void test_fmt_value_maps(void **state)
-{
-    assert_string_equal(V(M(0)), "map[]");
-    assert_string_equal(V(M(2, S("a"), I(1), S("b"), I(2))), "map[a:1 b:2]");
-    assert_string_equal(V(M(2, S("b"), I(2), S("a"), I(1))), "map[b:2 a:1]");
-    assert_string_equal(V(M(2, I(1), S("x"), TRUE, NIL)), "map[1:x true:<nil>]");
-    assert_string_equal(V(M(1, S("k"), L(2, I(1), I(2)))), "map[k:[1 2]]");
-    assert_string_equal(V(M(1, S("m"), M(1, S("n"), F(0.5)))), "map[m:map[n:0.5]]");
-}
-
-/* Test that errors print as their message, alone and inside containers. */
-static void test_fmt_value_errors(void **state)
-{
-    assert_string_equal(V(E("boom")), "boom");
-    assert_string_equal(V(L(2, E("a"), E("b"))), "[a b]");
     PF("%!d(error=boom)", "%d", 1, E("boom"));
     PF("\"boom\"", "%q", 1, E("boom"));
     PF("  boom", "%6v", 1, E("boom"));
@@ -224,29 +109,6 @@ static void test_fmt_value_funcs_and_objects(void **state)
     PF("hi|\"hi\"|   hi|strings.Builder{}", "%v|%q|%5s|%d", 4, sb_obj, sb_obj, sb_obj, sb_obj);
     assert_string_equal(print_values(true, 2, sb_obj, I(1)), "hi 1\n");
     assert_string_equal(V(universe_member(rt, NULL, "fmt")), "<module fmt>");
-}
-
-/* Test that a list or map containing itself prints [...] where it recurs,
- * and that very deep nesting stops at a marker instead of recursing on. */
-static void test_fmt_value_cycles(void **state)
-{
-    Value l = L(1, I(1));
-    list_append(v_list(l), l);
-    assert_string_equal(V(l), "[1 [...]]");
-    Value m = M(1, S("a"), I(1));
-    map_set(v_map(m), S("self"), m);
-    assert_string_equal(V(m), "map[a:1 self:map[...]]");
-    Value two = L(0);
-    list_append(v_list(two), two);
-    list_append(v_list(two), two);
-    assert_string_equal(V(two), "[[...] [...]]");
-
-    Value deep = L(0);
-    for (int i = 0; i < 1000; i++)
-        deep = L(1, deep);
-    const char *s = V(deep);
-    assert_non_null(strstr(s, "[...]"));
-    assert_true(strlen(s) < 200);
 }
 
 /* ====================================================================== */
@@ -504,73 +366,11 @@ static void test_fmt_println(void **state)
     assert_string_equal(print_values(true, 4, NIL, TRUE, F(1.0), L(2, I(1), S("s"))), "<nil> true 1 [1 s]\n");
 }
 
-/* Test that fmt_sprint (str()) returns a string operand itself. */
-static void test_fmt_sprint_identity(void **state)
-{
-    Value s = S("same");
-    assert_ptr_equal(fmt_sprint(s), v_ptr(s));
-    assert_string_equal(fmt_sprint(I(-17))->data, "-17");
-    assert_string_equal(fmt_sprint(I(INT64_MIN))->data, "-9223372036854775808");
-    assert_string_equal(fmt_sprint(M(1, S("a"), I(1)))->data, "map[a:1]");
-}
-
-/* ====================================================================== */
-/* strconv underneath                                                      */
-/* ====================================================================== */
-
-/* Test that FormatFloat's formats, precisions and bit sizes match Go's. */
-static void test_fmt_ftoa_formats(void **state)
-{
-    assert_string_equal(ftoa(1234.5678, 'e', -1, 64), "1.2345678e+03");
-    assert_string_equal(ftoa(1234.5678, 'f', -1, 64), "1234.5678");
-    assert_string_equal(ftoa(1234.5678, 'g', 4, 64), "1235");
-    assert_string_equal(ftoa(1234.5678, 'G', 2, 64), "1.2E+03");
-    assert_string_equal(ftoa(1234.5678, 'f', 2, 64), "1234.57");
-    assert_string_equal(ftoa(0.000012345, 'g', -1, 64), "1.2345e-05");
-    assert_string_equal(ftoa(1e21, 'f', -1, 64), "1000000000000000000000");
-    assert_string_equal(ftoa(1e-7, 'f', -1, 64), "0.0000001");
-    assert_string_equal(ftoa(2.5, 'f', 0, 64), "2");
-    assert_string_equal(ftoa(0.1, 'g', -1, 32), "0.1");
-    assert_string_equal(ftoa(0.1, 'g', 17, 64), "0.10000000000000001");
-    assert_string_equal(ftoa(1.0 / 3, 'e', 20, 64), "3.33333333333333314830e-01");
-    assert_string_equal(ftoa(1.0, 'x', -1, 64), "0x1p+00");
-    assert_string_equal(ftoa(-0.0, 'g', -1, 64), "-0");
-    assert_string_equal(ftoa(0.0, 'e', 2, 64), "0.00e+00");
-    assert_string_equal(ftoa(1.0, 'b', -1, 64), "4503599627370496p-52");
-    assert_string_equal(ftoa(1e-320, 'g', -1, 32), "0");
-    assert_string_equal(ftoa(3.4e38, 'g', -1, 32), "3.4e+38");
-    assert_string_equal(ftoa(INFINITY, 'f', 2, 64), "+Inf");
-    assert_string_equal(ftoa(1.5, 'z', -1, 64), "%z");
-}
-
-/* Test that strconv.Quote escapes as Go's: \u for non-printables, \x for
- * bytes that are not UTF-8. */
-static void test_fmt_quote(void **state)
-{
-    assert_string_equal(quote("hello", 5, false), "\"hello\"");
-    assert_string_equal(quote("a\"b\\c", 5, false), "\"a\\\"b\\\\c\"");
-    assert_string_equal(quote("\a\b\f\n\r\t\v", 7, false), "\"\\a\\b\\f\\n\\r\\t\\v\"");
-    assert_string_equal(quote("\x00\x1b\x7f", 3, false), "\"\\x00\\x1b\\x7f\"");
-    assert_string_equal(quote("héllo 日本", strlen("héllo 日本"), false), "\"héllo 日本\"");
-    assert_string_equal(quote("é", strlen("é"), true), "\"\\u00e9\"");
-    assert_string_equal(quote("\xf0\x9f\x98\x80", 4, true), "\"\\U0001f600\"");
-    assert_string_equal(quote("\xff", 1, false), "\"\\xff\"");
-    assert_string_equal(quote("\xc2\xa0", 2, false), "\"\\u00a0\"");
-    assert_string_equal(quote("\xe2\x80\x8b", 3, false), "\"\\u200b\"");
-    assert_string_equal(quote("\xef\xbb\xbf", 3, false), "\"\\ufeff\"");
-    assert_string_equal(quote("\xed\xa0\x80", 3, false), "\"\\xed\\xa0\\x80\"");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fmt_value_scalars),
-        cmocka_unit_test(test_fmt_value_floats),
-        cmocka_unit_test(test_fmt_value_lists),
-        cmocka_unit_test(test_fmt_value_maps),
-        cmocka_unit_test(test_fmt_value_errors),
+        cmocka_unit_test(test_fmt_printf_errors),
         cmocka_unit_test(test_fmt_value_funcs_and_objects),
-        cmocka_unit_test(test_fmt_value_cycles),
         cmocka_unit_test(test_fmt_printf_ints),
         cmocka_unit_test(test_fmt_printf_floats),
         cmocka_unit_test(test_fmt_printf_strings),
@@ -583,9 +383,6 @@ int main(void)
         cmocka_unit_test(test_fmt_module_sprintf),
         cmocka_unit_test(test_fmt_sprint_spacing),
         cmocka_unit_test(test_fmt_println),
-        cmocka_unit_test(test_fmt_sprint_identity),
-        cmocka_unit_test(test_fmt_ftoa_formats),
-        cmocka_unit_test(test_fmt_quote),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -139,7 +139,6 @@ static int setup(void **state)
 {
     Fx *fx = GC_MALLOC_UNCOLLECTABLE(sizeof *fx);
     fx->rt = rt_new();
-    vm_set_value_formatter(fmt_value); /* what stdlib_init does */
     fx->t = thread_new(fx->rt);
     fx->recover_fn = v_from_ptr(native_new("recover", n_recover, 0, 0));
     fx->panic_fn = v_from_ptr(native_new("panic", n_panic, 1, 1));

@@ -2,7 +2,9 @@
  * after cmocka.h and stdlib/stdlib.h (it asserts with cmocka).
  *
  *   S("text")  I(42)  F(1.5)  L(n, v1, ..., vn)   build values
- *   V(v)                                          v as fmt's %v prints it
+ *   M(n, k1, v1, ..., kn, vn)                     a map, in that insertion order
+ *   E("message")                                  an error
+ *   V(v)                                          v as %v prints it (vm/format.h)
  *   universe_member(rt, "mod", "Name")            a module member, or a
  *                                                 builtin when mod is NULL
  */
@@ -12,6 +14,7 @@
 #include <stdarg.h>
 
 #include "stdlib/stdlib.h"
+#include "vm/format.h"
 
 static inline Value S(const char *s)
 {
@@ -37,11 +40,30 @@ static inline Value L(int n, ...)
     return v_from_ptr(l);
 }
 
+static inline Value M(int n, ...)
+{
+    ObjMap *m = map_new(0);
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++) {
+        Value k = va_arg(ap, Value);
+        Value v = va_arg(ap, Value);
+        map_set(m, k, v);
+    }
+    va_end(ap);
+    return v_from_ptr(m);
+}
+
+static inline Value E(const char *msg)
+{
+    return v_from_ptr(error_new(str_cstr(msg), false));
+}
+
 static inline const char *V(Value v)
 {
     Buf b;
     buf_init(&b);
-    fmt_value(&b, v);
+    format_value(&b, v);
     return b.data;
 }
 

@@ -90,6 +90,7 @@
 #include "lang/parse.h"
 #include "stdlib/stdlib.h"
 #include "vm/buf.h"
+#include "vm/format.h"
 #include "vm/out.h"
 #include "vm/sched.h"
 
@@ -860,7 +861,7 @@ static int format_results(Thread *t, Buf *b, const Value *vals, int n)
             buf_addc(b, ' ');
         if (v_is_str(vals[i])) {
             ObjString *str = v_str(vals[i]);
-            fmt_quote(b, str->data, str->len, false);
+            format_quote(b, str->data, str->len, false);
         } else if (fmt_print(t, b, &vals[i], 1) < 0)
             return -1;
     }

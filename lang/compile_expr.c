@@ -72,7 +72,7 @@ void cg_arith_rr(FuncState *fs, int dst, int tok, int ra, Node *b)
         return;
     }
     OpCode kop = arithk_op(tok);
-    if (kop != OP__COUNT && kb != V_UNDEF && (cg_v_isnum(kb) || (tok == TK_PLUS && v_is_str(kb)))) {
+    if (kop != OP__COUNT && kb != V_UNDEF && (cg_is_number(kb) || (tok == TK_PLUS && v_is_str(kb)))) {
         int k = cg_add_k(fs, kb);
         if (k <= 255) {
             cg_emit_abc(fs, kop, dst, ra, k);

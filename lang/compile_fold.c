@@ -12,132 +12,65 @@
 #include <math.h>
 #include <string.h>
 
+#include "../vm/arith.h"
 #include "../vm/buf.h"
 #include "grammar.h"
 
-bool cg_v_isnum(Value v)
+bool cg_is_number(Value v)
 {
     return v_is_anyint(v) || v_is_anyfloat(v);
 }
-static double v_num(Value v)
-{
-    return v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v);
-}
-
-static int str_cmp(ObjString *a, ObjString *b)
-{
-    size_t n = a->len < b->len ? a->len : b->len;
-    int r = memcmp(a->data, b->data, n);
-    return r ? r : (a->len < b->len ? -1 : a->len > b->len);
-}
-
-static Value fold_compare(int op, int cmp)
-{
-    switch (op) {
-    case TK_EQ:
-        return v_bool(cmp == 0);
-    case TK_NE:
-        return v_bool(cmp != 0);
-    case TK_LT:
-        return v_bool(cmp < 0);
-    case TK_LE:
-        return v_bool(cmp <= 0);
-    case TK_GT:
-        return v_bool(cmp > 0);
-    case TK_GE:
-        return v_bool(cmp >= 0);
-    }
-    return V_UNDEF;
-}
-
-/* Fold a binary operation on constants as the VM would compute it, or
- * return V_UNDEF to leave it to run time (division by zero, a negative
- * shift: those must panic when executed, not when compiled). */
+/* Fold a binary operation on constants, or return V_UNDEF to leave it to
+ * run time. The arithmetic is vm/arith.c's, the very functions the VM
+ * calls, so a folded operator gives what the instruction would; whatever
+ * would panic there (an int divided by zero, a negative shift, operands of
+ * the wrong types) is not folded, so it still panics when executed, with
+ * its message, and not when compiled. */
 static Value fold_binary(int op, Value a, Value b)
 {
     if (a == V_UNDEF || b == V_UNDEF)
         return V_UNDEF;
-    if (v_is_anyint(a) && v_is_anyint(b)) {
-        int64_t x = v_anyint(a), y = v_anyint(b);
-        uint64_t ux = (uint64_t)x, uy = (uint64_t)y;
-        switch (op) {
-        case TK_PLUS:
-            return v_make_int((int64_t)(ux + uy));
-        case TK_MINUS:
-            return v_make_int((int64_t)(ux - uy));
-        case TK_STAR:
-            return v_make_int((int64_t)(ux * uy));
-        case TK_SLASH:
-            if (y == 0)
-                return V_UNDEF;
-            return v_make_int(y == -1 ? (int64_t)(0 - ux) : x / y);
-        case TK_PERCENT:
-            if (y == 0)
-                return V_UNDEF;
-            return v_make_int(y == -1 ? 0 : x % y);
-        case TK_AMP:
-            return v_make_int(x & y);
-        case TK_PIPE:
-            return v_make_int(x | y);
-        case TK_CARET:
-            return v_make_int(x ^ y);
-        case TK_ANDNOT:
-            return v_make_int(x & ~y);
-        case TK_SHL:
-            if (y < 0)
-                return V_UNDEF;
-            return v_make_int(y >= 64 ? 0 : (int64_t)(ux << y));
-        case TK_SHR:
-            if (y < 0)
-                return V_UNDEF;
-            return v_make_int(y >= 64 ? (x < 0 ? -1 : 0) : x >> y);
-        case TK_EQ:
-        case TK_NE:
-        case TK_LT:
-        case TK_LE:
-        case TK_GT:
-        case TK_GE:
-            return fold_compare(op, x < y ? -1 : x > y);
-        }
-        return V_UNDEF;
+    Value r;
+    if (cg_is_arith_op(op)) {
+        OpCode rop = cg_arith_op(op);
+        /* A float division by zero has a value (an infinity or NaN), but
+         * Go rejects a constant division by zero: leave it as written. */
+        if ((rop == OP_DIV || rop == OP_MOD) &&
+            (v_is_anyint(b) ? v_anyint(b) == 0 : v_is_anyfloat(b) && v_anyfloat(b) == 0))
+            return V_UNDEF;
+        if (rop == OP_ADD && v_is_str(a) && v_is_str(b) && v_str(a)->len + v_str(b)->len > MAX_FOLD_STR)
+            return V_UNDEF;
+        return arith_eval_binop(rop, a, b, &r) == ARITH_OK ? r : V_UNDEF;
     }
-    if (cg_v_isnum(a) && cg_v_isnum(b)) {
-        double x = v_num(a), y = v_num(b);
-        switch (op) {
-        case TK_PLUS:
-            return v_make_float(x + y);
-        case TK_MINUS:
-            return v_make_float(x - y);
-        case TK_STAR:
-            return v_make_float(x * y);
-        case TK_SLASH:
-            return y == 0 ? V_UNDEF : v_make_float(x / y);
-        case TK_PERCENT:
-            return y == 0 ? V_UNDEF : v_make_float(fmod(x, y));
-        }
-        return V_UNDEF; /* comparisons mixing int and float: the VM's rules */
+    /* Comparisons fold between operands of one kind only: two ints, two
+     * strings, two bools for == and !=. Folding more would be sound (the
+     * rules are the VM's), but it would take the VM's mixed comparisons,
+     * fast paths included, out of every program that writes them with
+     * literals, tests included. */
+    bool ints = v_is_anyint(a) && v_is_anyint(b), strs = v_is_str(a) && v_is_str(b);
+    bool bools = v_is_bool(a) && v_is_bool(b);
+    int res;
+    switch (op) {
+    case TK_LT:
+    case TK_LE:
+    case TK_GT:
+    case TK_GE: {
+        CmpOp cmp = op == TK_LT ? CMP_LT : op == TK_LE ? CMP_LE : op == TK_GT ? CMP_GT : CMP_GE;
+        if (!ints && !strs)
+            return V_UNDEF;
+        return arith_eval_compare(cmp, a, b, &res) == ARITH_OK ? v_bool(res) : V_UNDEF;
     }
-    if (v_is_str(a) && v_is_str(b)) {
-        ObjString *x = v_str(a), *y = v_str(b);
-        if (op == TK_PLUS) {
-            if (x->len + y->len > MAX_FOLD_STR)
-                return V_UNDEF;
-            return v_from_ptr(str_concat(x, y));
-        }
-        return fold_compare(op, str_cmp(x, y));
-    }
-    if (v_is_bool(a) && v_is_bool(b)) {
-        bool x = a == V_TRUE, y = b == V_TRUE;
-        switch (op) {
-        case TK_ANDAND:
-            return v_bool(x && y);
-        case TK_OROR:
-            return v_bool(x || y);
-        case TK_EQ:
-            return v_bool(x == y);
-        case TK_NE:
-            return v_bool(x != y);
-        }
+    case TK_EQ:
+    case TK_NE:
+        /* == never panics; v_equal is the VM's. */
+        if (!ints && !strs && !bools)
+            return V_UNDEF;
+        return v_bool(v_equal(a, b) == (op == TK_EQ));
+    case TK_ANDAND:
+    case TK_OROR:
+        if (!bools)
+            return V_UNDEF;
+        return v_bool(op == TK_ANDAND ? a == V_TRUE && b == V_TRUE : a == V_TRUE || b == V_TRUE);
     }
     return V_UNDEF;
 }
@@ -146,25 +79,16 @@ static Value fold_unary(int op, Value a)
 {
     if (a == V_UNDEF)
         return V_UNDEF;
+    Value r;
     switch (op) {
+    case TK_PLUS: /* compiles to nothing; folded for numbers only */
+        return cg_is_number(a) ? a : V_UNDEF;
     case TK_MINUS:
-        if (v_is_anyint(a))
-            return v_make_int((int64_t)(0 - (uint64_t)v_anyint(a)));
-        if (v_is_anyfloat(a))
-            return v_make_float(-v_anyfloat(a));
-        break;
-    case TK_PLUS:
-        if (cg_v_isnum(a))
-            return a;
-        break;
+        return arith_eval_unop(OP_UNM, a, &r) == ARITH_OK ? r : V_UNDEF;
     case TK_CARET:
-        if (v_is_anyint(a))
-            return v_make_int(~v_anyint(a));
-        break;
+        return arith_eval_unop(OP_BNOT, a, &r) == ARITH_OK ? r : V_UNDEF;
     case TK_NOT:
-        if (v_is_bool(a))
-            return v_bool(a != V_TRUE);
-        break;
+        return arith_eval_unop(OP_NOT, a, &r) == ARITH_OK ? r : V_UNDEF;
     }
     return V_UNDEF;
 }
@@ -295,5 +219,5 @@ Value cg_const_eval(Compiler *c, Node *n)
 /* A constant that arithmetic and comparisons may use as an operand. */
 bool cg_is_foldable(Value v)
 {
-    return v != V_UNDEF && (cg_v_isnum(v) || v_is_str(v) || v_is_bool(v) || v == V_NIL);
+    return v != V_UNDEF && (cg_is_number(v) || v_is_str(v) || v_is_bool(v) || v == V_NIL);
 }

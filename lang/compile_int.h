@@ -299,7 +299,7 @@ int cg_logic_spine(Node *n, Node ***out);
 int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool is_lit);
 
 /* compile_fold.c: the compile-time value of an expression, or V_UNDEF. */
-bool cg_v_isnum(Value v);
+bool cg_is_number(Value v);
 void cg_fold_global_const(Compiler *c, Var *v);
 Value cg_const_eval(Compiler *c, Node *n);
 bool cg_is_foldable(Value v);

@@ -9,17 +9,16 @@
  */
 #include "compile_int.h"
 
-#include <math.h>
-#include <string.h>
-
 #include "../vm/arith.h"
 #include "../vm/buf.h"
 #include "grammar.h"
 
+/* An int or a float, small or boxed. */
 bool cg_is_number(Value v)
 {
     return v_is_anyint(v) || v_is_anyfloat(v);
 }
+
 /* Fold a binary operation on constants, or return V_UNDEF to leave it to
  * run time. The arithmetic is vm/arith.c's, the very functions the VM
  * calls, so a folded operator gives what the instruction would; whatever

@@ -23,6 +23,7 @@
 #include "grammar.h"
 #include "parse.h"
 
+/* CG_LIMITS (compile_int.h) expanded: each limit's message and number. */
 const char *const limit_fmt[] = {
 #define X(name, fmt, n) fmt,
     CG_LIMITS(X)

@@ -255,6 +255,28 @@ bool cg_is_arith_op(int op)
     return false;
 }
 
+/* The register opcode of an arithmetic operator token. */
+OpCode cg_arith_op(int t)
+{
+#define X(tok, assign, rop, kop)                                                                             \
+    if (t == tok)                                                                                            \
+        return rop;
+    ARITH_OPS(X)
+#undef X
+    return OP_ADD;
+}
+
+/* The binary operator of a compound assignment, or 0. */
+int cg_compound_op(int op)
+{
+#define X(tok, assign, rop, kop)                                                                             \
+    if (op == assign)                                                                                        \
+        return tok;
+    ARITH_OPS(X)
+#undef X
+    return 0;
+}
+
 /* The left spine of an arithmetic chain `a + b - c * ...` parsed left-deep:
  * spine[0] is n, spine[i+1] is spine[i]->a. Generated code writes chains
  * of thousands of terms, and walking them by recursion would hit the

@@ -36,7 +36,7 @@ void cg_limit_error(FuncState *fs, Limit lim, const Node *at)
     cg_err(fs->c, &pos, limit_fmt[lim], limit_n[lim], fs->name);
 }
 
-/* A broken invariant of this file. Reported as an error (never a crash),
+/* A broken invariant of the compiler. Reported as an error (never a crash),
  * unless an error was reported before: then it is a consequence of that
  * one (a declaration that failed, a register that was not given). */
 void cg_internal(FuncState *fs, const char *what)
@@ -50,7 +50,7 @@ void cg_internal(FuncState *fs, const char *what)
 }
 
 /* An operand that does not fit its field, though no limit error was
- * reported: a missing check in this file. Better an error than wrong code. */
+ * reported: a missing check in the compiler. Better an error than wrong code. */
 static void check_operands(FuncState *fs, int a, int b, int c, int bmax)
 {
     if (((a & ~0xFF) || b < 0 || b > bmax || (c & ~0xFF)) && !fs->limited &&

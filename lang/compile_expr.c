@@ -40,16 +40,6 @@ static int expr_hint(FuncState *fs, Node *n, int dst)
     return dst;
 }
 
-OpCode cg_arith_op(int t)
-{
-#define X(tok, assign, rop, kop)                                                                             \
-    if (t == tok)                                                                                            \
-        return rop;
-    ARITH_OPS(X)
-#undef X
-    return OP_ADD;
-}
-
 static OpCode arithk_op(int t)
 {
 #define X(tok, assign, rop, kop)                                                                             \

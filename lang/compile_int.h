@@ -279,52 +279,75 @@ typedef struct FuncState {
 
 #define SPINE_MIN 16 /* chains longer than this are walked iteratively */
 
-/* compile.c: tables, messages, recursion guards, operator chains. */
+/* ===================================================================== */
+/* What each file offers the others                                      */
+/* ===================================================================== */
+
+/* compile.c: tables, messages, recursion guards, operators, functions. */
 void cg_pm_put(PtrMap *m, const void *k, uint64_t v);
 bool cg_pm_get(const PtrMap *m, const void *k, uint64_t *v);
+/* The slot for name: the innermost Var bound to it, or NULL to fill in. */
 struct Var **cg_nt_slot(NameTab *t, const char *name);
+/* A compile error at a node (or line 0 with NULL), to the Diag. */
 void cg_err(Compiler *c, const Node *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 char *cg_gc_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The Var pass 1 bound to an IDENT, FIELD or FUNCDECL node, or NULL. */
 Var *cg_node_var(Compiler *c, const Node *n);
 bool cg_is_blank(const char *s);
+/* Around every recursion on the tree: cg_enter says false (after reporting
+ * LIM_NEST once) when the nesting or the C stack is too deep. */
 bool cg_enter(Compiler *c, const Node *n);
 void cg_leave(Compiler *c);
+/* Short source-like text of an expression, for messages. */
 const char *cg_describe(const Node *n);
-bool cg_is_arith_op(int op);
+/* ARITH_OPS read three ways: is tok one, its register opcode, and the
+ * operator of a compound assignment token (0 if it is none). */
+bool cg_is_arith_op(int tok);
+OpCode cg_arith_op(int tok);
+int cg_compound_op(int tok);
+bool cg_is_logic_op(int tok);
+/* The left spine of a chain of arithmetic (or of one logical) operator,
+ * for walking long chains with a loop; returns its length. */
 int cg_arith_spine(Node *n, Node ***out);
-bool cg_is_logic_op(int op);
 int cg_logic_spine(Node *n, Node ***out);
-
 /* Compile a function into a proto nested in fs; returns its index there. */
 int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool is_lit);
 
 /* compile_fold.c: the compile-time value of an expression, or V_UNDEF. */
-bool cg_is_number(Value v);
-void cg_fold_global_const(Compiler *c, Var *v);
 Value cg_const_eval(Compiler *c, Node *n);
+/* Fold a top-level const's expression into v->cval, on first use. */
+void cg_fold_global_const(Compiler *c, Var *v);
+/* A constant arithmetic and comparisons take as an operand. */
 bool cg_is_foldable(Value v);
+bool cg_is_number(Value v);
 
-/* compile_resolve.c: pass 1, run by cg_res_file over the whole file. */
-bool cg_is_expr_kind(NodeKind k);
-int cg_compound_op(int op);
-Node *cg_unlabel(Node *s);
+/* compile_resolve.c: pass 1 over the whole file (hoisting included). */
 void cg_res_file(Compiler *c, Node *file);
+bool cg_is_expr_kind(NodeKind k);
+/* The statement a label is attached to (s itself if it has none). */
+Node *cg_unlabel(Node *s);
 
-/* compile_emit.c: instructions, registers, constants, jumps, variables. */
+/* compile_emit.c: errors of code generation. */
 void cg_limit_error(FuncState *fs, Limit lim, const Node *at);
 void cg_internal(FuncState *fs, const char *what);
+/* Instructions, at the line cg_set_line last set; they return their pc. */
 int cg_emit_abc(FuncState *fs, OpCode op, int a, int b, int c);
 int cg_emit_abx(FuncState *fs, OpCode op, int a, int bx);
 void cg_set_line(FuncState *fs, const Node *n);
+/* Registers: n new temporaries at freereg (the first returned), release
+ * down to top, and a local's register from its declaration on. */
 int cg_alloc_regs(FuncState *fs, int n);
 int cg_alloc_reg(FuncState *fs);
 void cg_free_to(FuncState *fs, int top);
 void cg_mark_local(FuncState *fs, Var *v, int reg);
+/* Constants: K indexes (a field name's fits an 8-bit operand, a string's a
+ * 16-bit one), sB/sC immediates, and loading any constant into dst. */
 int cg_add_k(FuncState *fs, Value v);
 int cg_str_k(FuncState *fs, const char *s);
 int cg_field_k(FuncState *fs, const char *name);
 bool cg_int_imm(Value v, int *out);
 void cg_load_const(FuncState *fs, Value v, int dst);
+/* Jumps and jump lists (NO_JUMP is the empty list). */
 int cg_emit_jump(FuncState *fs);
 void cg_jump_set(FuncState *fs, int pc, int dest);
 void cg_jump_concat(FuncState *fs, int *l1, int l2);
@@ -332,23 +355,25 @@ void cg_jump_patch(FuncState *fs, int list, int dest);
 void cg_jump_here(FuncState *fs, int list);
 bool cg_is_test(OpCode op);
 int cg_cond_op(FuncState *fs, OpCode op, int a, int b, int c);
+/* A variable read into dst, written from src, or declared in reg, wherever
+ * it lives; cg_plain_local: the Var of n when it is a plain local of fs. */
 void cg_var_load(FuncState *fs, Var *v, int dst);
 void cg_var_store(FuncState *fs, Var *v, int src);
 void cg_var_declare(FuncState *fs, Var *v, int reg);
 Var *cg_plain_local(FuncState *fs, Node *n);
 
 /* compile_expr.c: expressions into registers, conditions into jumps. */
+void cg_expr_to(FuncState *fs, Node *n, int dst);
 int cg_expr_any(FuncState *fs, Node *n);
-OpCode cg_arith_op(int t);
 void cg_arith_rr(FuncState *fs, int dst, int tok, int ra, Node *b);
 void cg_list_build(FuncState *fs, Node **items, int n, int l);
 void cg_load_item(FuncState *fs, int l, int i, int dst);
+/* A call, which may give several values (a call of len gives one). */
 bool cg_is_multi_call(FuncState *fs, Node *n);
-void cg_expr_to(FuncState *fs, Node *n, int dst);
 void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op);
 void cg_multi_to(FuncState *fs, Node *rhs, int base, int n);
-int cg_eq_jump(FuncState *fs, int ra, Node *e, bool when);
 int cg_cond_jump(FuncState *fs, Node *n, bool when);
+int cg_eq_jump(FuncState *fs, int ra, Node *e, bool when);
 
 /* compile_stmt.c: one statement (blocks included). */
 void cg_stmt(FuncState *fs, Node *n, const char *label);

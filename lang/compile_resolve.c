@@ -205,17 +205,6 @@ static bool is_binary_op(int op)
     return cg_is_arith_op(op);
 }
 
-/* The binary operator of a compound assignment, or 0. */
-int cg_compound_op(int op)
-{
-#define X(tok, assign, rop, kop)                                                                             \
-    if (op == assign)                                                                                        \
-        return tok;
-    ARITH_OPS(X)
-#undef X
-    return 0;
-}
-
 static void res_field(Compiler *c, Node *n)
 {
     if (!n->name) {

@@ -29,19 +29,22 @@ typedef enum { ARITH_OK, ARITH_DIV_ZERO, ARITH_NEG_SHIFT, ARITH_BAD_OPERANDS, AR
 /* a op b, op one of OP_ADD .. OP_SHR (the K and I forms map to these).
  * Returns V_UNDEF after recording a panic. */
 Value arith_binop(Thread *t, OpCode op, Value a, Value b);
-/* arith_binop's rules without a thread: *out = a op b when ARITH_OK. */
+/* arith_binop's rules without a thread: *out = a op b when ARITH_OK
+ * (untouched otherwise). */
 ArithStatus arith_eval_binop(OpCode op, Value a, Value b, Value *out);
 
 /* op a, op one of OP_UNM, OP_BNOT, OP_NOT. V_UNDEF after a panic. */
 Value arith_unop(Thread *t, OpCode op, Value a);
-/* arith_unop's rules without a thread: *out = op a when ARITH_OK. */
+/* arith_unop's rules without a thread: *out = op a when ARITH_OK
+ * (untouched otherwise). */
 ArithStatus arith_eval_unop(OpCode op, Value a, Value *out);
 
 /* Ordered comparison a cmp b on numbers (int/float, NaN compares false) or
  * strings (bytes, then length). Returns 1 or 0, or -1 after a panic. */
 typedef enum { CMP_LT, CMP_LE, CMP_GT, CMP_GE } CmpOp;
 int arith_compare(Thread *t, CmpOp cmp, Value a, Value b);
-/* arith_compare's rules without a thread: *out = 1 or 0 when ARITH_OK. */
+/* arith_compare's rules without a thread: *out = 1 or 0 when ARITH_OK
+ * (untouched otherwise). */
 ArithStatus arith_eval_compare(CmpOp cmp, Value a, Value b, int *out);
 
 /* Panic E_NOT_BOOL for a condition that is not a bool. Returns -1. */

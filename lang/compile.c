@@ -127,6 +127,10 @@ struct Var **cg_nt_slot(NameTab *t, const char *name)
     return &t->ents[i].var;
 }
 
+/* ===================================================================== */
+/* Messages, recursion guards, operators and their chains                 */
+/* ===================================================================== */
+
 void cg_err(Compiler *c, const Node *at, const char *fmt, ...)
 {
     char buf[512];

@@ -191,107 +191,156 @@ static OpCode base_op(OpCode op)
 
 /* Both ints: 64-bit two's complement, computed in uint64_t where C would
  * call signed overflow undefined. */
-static Value int_binop(Thread *t, OpCode op, int64_t x, int64_t y)
+static ArithStatus int_binop(OpCode op, int64_t x, int64_t y, Value *out)
 {
     uint64_t ux = (uint64_t)x, uy = (uint64_t)y;
     switch (op) {
     case OP_ADD:
-        return v_make_int((int64_t)(ux + uy));
+        *out = v_make_int((int64_t)(ux + uy));
+        return ARITH_OK;
     case OP_SUB:
-        return v_make_int((int64_t)(ux - uy));
+        *out = v_make_int((int64_t)(ux - uy));
+        return ARITH_OK;
     case OP_MUL:
-        return v_make_int((int64_t)(ux * uy));
+        *out = v_make_int((int64_t)(ux * uy));
+        return ARITH_OK;
     case OP_DIV:
         if (y == 0)
-            break;
+            return ARITH_DIV_ZERO;
         if (y == -1) /* INT64_MIN / -1 traps in C; Go wraps */
-            return v_make_int((int64_t)(0 - ux));
-        return v_make_int(x / y);
+            *out = v_make_int((int64_t)(0 - ux));
+        else
+            *out = v_make_int(x / y);
+        return ARITH_OK;
     case OP_MOD:
         if (y == 0)
-            break;
-        if (y == -1) /* INT64_MIN % -1 traps in C too */
-            return v_int_small(0);
-        return v_make_int(x % y);
+            return ARITH_DIV_ZERO;
+        /* INT64_MIN % -1 traps in C too */
+        *out = y == -1 ? v_int_small(0) : v_make_int(x % y);
+        return ARITH_OK;
     case OP_BAND:
-        return v_make_int(x & y);
+        *out = v_make_int(x & y);
+        return ARITH_OK;
     case OP_BOR:
-        return v_make_int(x | y);
+        *out = v_make_int(x | y);
+        return ARITH_OK;
     case OP_BXOR:
-        return v_make_int(x ^ y);
+        *out = v_make_int(x ^ y);
+        return ARITH_OK;
     case OP_BANDNOT:
-        return v_make_int(x & ~y);
+        *out = v_make_int(x & ~y);
+        return ARITH_OK;
     case OP_SHL:
-        if (y < 0) {
-            vm_panicf(t, E_NEG_SHIFT);
-            return V_UNDEF;
-        }
-        return v_make_int(y >= 64 ? 0 : (int64_t)(ux << y));
+        if (y < 0)
+            return ARITH_NEG_SHIFT;
+        *out = v_make_int(y >= 64 ? 0 : (int64_t)(ux << y));
+        return ARITH_OK;
     case OP_SHR:
-        if (y < 0) {
-            vm_panicf(t, E_NEG_SHIFT);
-            return V_UNDEF;
-        }
+        if (y < 0)
+            return ARITH_NEG_SHIFT;
         /* >> of a negative int64 is arithmetic in GCC and Clang. */
-        return v_make_int(y >= 64 ? (x < 0 ? -1 : 0) : x >> y);
+        *out = v_make_int(y >= 64 ? (x < 0 ? -1 : 0) : x >> y);
+        return ARITH_OK;
     default:
-        return V_UNDEF;
+        return ARITH_BAD_OPERANDS;
     }
-    vm_panicf(t, E_DIV_ZERO);
-    return V_UNDEF;
 }
 
-Value arith_binop(Thread *t, OpCode op, Value a, Value b)
+ArithStatus arith_eval_binop(OpCode op, Value a, Value b, Value *out)
 {
-    const char *sym = arith_op_symbol(op);
     op = base_op(op);
     if (v_is_anyint(a) && v_is_anyint(b))
-        return int_binop(t, op, v_anyint(a), v_anyint(b));
+        return int_binop(op, v_anyint(a), v_anyint(b), out);
     if (is_number(a) && is_number(b)) {
         double x = to_double(a), y = to_double(b);
         switch (op) {
         case OP_ADD:
-            return v_make_float(x + y);
+            *out = v_make_float(x + y);
+            return ARITH_OK;
         case OP_SUB:
-            return v_make_float(x - y);
+            *out = v_make_float(x - y);
+            return ARITH_OK;
         case OP_MUL:
-            return v_make_float(x * y);
+            *out = v_make_float(x * y);
+            return ARITH_OK;
         case OP_DIV:
-            return v_make_float(x / y);
+            *out = v_make_float(x / y);
+            return ARITH_OK;
         case OP_MOD:
-            return v_make_float(fmod(x, y));
+            *out = v_make_float(fmod(x, y));
+            return ARITH_OK;
         default:
             /* Bitwise operators and shifts are for ints only. */
-            return bad_operands(t, sym, a, b);
+            return ARITH_BAD_OPERANDS;
         }
     }
-    if (op == OP_ADD && v_is_str(a) && v_is_str(b))
-        return v_from_ptr(str_concat(v_str(a), v_str(b)));
-    return bad_operands(t, sym, a, b);
+    if (op == OP_ADD && v_is_str(a) && v_is_str(b)) {
+        *out = v_from_ptr(str_concat(v_str(a), v_str(b)));
+        return ARITH_OK;
+    }
+    return ARITH_BAD_OPERANDS;
+}
+
+Value arith_binop(Thread *t, OpCode op, Value a, Value b)
+{
+    Value r;
+    switch (arith_eval_binop(op, a, b, &r)) {
+    case ARITH_OK:
+        return r;
+    case ARITH_DIV_ZERO:
+        vm_panicf(t, E_DIV_ZERO);
+        return V_UNDEF;
+    case ARITH_NEG_SHIFT:
+        vm_panicf(t, E_NEG_SHIFT);
+        return V_UNDEF;
+    default:
+        return bad_operands(t, arith_op_symbol(op), a, b);
+    }
+}
+
+ArithStatus arith_eval_unop(OpCode op, Value a, Value *out)
+{
+    switch (op) {
+    case OP_UNM:
+        if (v_is_anyint(a)) {
+            *out = v_make_int((int64_t)(0 - (uint64_t)v_anyint(a)));
+            return ARITH_OK;
+        }
+        if (v_is_anyfloat(a)) {
+            *out = v_make_float(-v_anyfloat(a));
+            return ARITH_OK;
+        }
+        break;
+    case OP_BNOT:
+        if (v_is_anyint(a)) {
+            *out = v_make_int(~v_anyint(a));
+            return ARITH_OK;
+        }
+        break;
+    case OP_NOT:
+        if (v_is_bool(a)) {
+            *out = v_bool(a != V_TRUE);
+            return ARITH_OK;
+        }
+        return ARITH_NOT_BOOL;
+    default:
+        break;
+    }
+    return ARITH_BAD_OPERANDS;
 }
 
 Value arith_unop(Thread *t, OpCode op, Value a)
 {
-    switch (op) {
-    case OP_UNM:
-        if (v_is_anyint(a))
-            return v_make_int((int64_t)(0 - (uint64_t)v_anyint(a)));
-        if (v_is_anyfloat(a))
-            return v_make_float(-v_anyfloat(a));
-        break;
-    case OP_BNOT:
-        if (v_is_anyint(a))
-            return v_make_int(~v_anyint(a));
-        break;
-    case OP_NOT:
-        if (v_is_bool(a))
-            return v_bool(a != V_TRUE);
+    Value r;
+    switch (arith_eval_unop(op, a, &r)) {
+    case ARITH_OK:
+        return r;
+    case ARITH_NOT_BOOL:
         arith_not_bool(t, a);
         return V_UNDEF;
     default:
-        break;
+        return bad_operand(t, arith_op_symbol(op), a);
     }
-    return bad_operand(t, arith_op_symbol(op), a);
 }
 
 /* ====================================================================== */
@@ -321,9 +370,8 @@ static int str_cmp(const ObjString *a, const ObjString *b)
     return a->len < b->len ? -1 : a->len > b->len ? 1 : 0;
 }
 
-int arith_compare(Thread *t, CmpOp cmp, Value a, Value b)
+ArithStatus arith_eval_compare(CmpOp cmp, Value a, Value b, int *out)
 {
-    static const char *const syms[] = {"<", "<=", ">", ">="};
     int c;
     bool unordered = false;
     if (v_is_anyint(a) && v_is_anyint(b)) {
@@ -340,19 +388,36 @@ int arith_compare(Thread *t, CmpOp cmp, Value a, Value b)
     } else if (v_is_str(a) && v_is_str(b)) {
         c = str_cmp(v_str(a), v_str(b));
     } else {
+        return ARITH_BAD_OPERANDS;
+    }
+    if (unordered) {
+        *out = 0; /* every ordered comparison with NaN is false */
+        return ARITH_OK;
+    }
+    switch (cmp) {
+    case CMP_LT:
+        *out = c < 0;
+        break;
+    case CMP_LE:
+        *out = c <= 0;
+        break;
+    case CMP_GT:
+        *out = c > 0;
+        break;
+    default:
+        *out = c >= 0;
+        break;
+    }
+    return ARITH_OK;
+}
+
+int arith_compare(Thread *t, CmpOp cmp, Value a, Value b)
+{
+    static const char *const syms[] = {"<", "<=", ">", ">="};
+    int r;
+    if (arith_eval_compare(cmp, a, b, &r) != ARITH_OK) {
         bad_operands(t, syms[cmp], a, b);
         return -1;
     }
-    if (unordered)
-        return 0; /* every ordered comparison with NaN is false */
-    switch (cmp) {
-    case CMP_LT:
-        return c < 0;
-    case CMP_LE:
-        return c <= 0;
-    case CMP_GT:
-        return c > 0;
-    default:
-        return c >= 0;
-    }
+    return r;
 }

@@ -1,0 +1,638 @@
+/* compile_expr.c — code generation for expressions and conditions.
+ *
+ * expr_to computes an expression into a given register: operators (with
+ * constant and immediate operands where the instruction set has them),
+ * literals, calls and their results, indexing, selectors and function
+ * literals. cond_jump compiles a condition to jump code.
+ */
+#include "compile_int.h"
+
+#include <string.h>
+
+#include "../vm/buf.h"
+#include "grammar.h"
+
+/* A register holding n: a plain local's own, or a new temporary. */
+int cg_expr_any(FuncState *fs, Node *n)
+{
+    Var *v = cg_plain_local(fs, n);
+    if (v)
+        return v->reg;
+    for (int i = fs->npins - 1; i >= 0; i--)
+        if (fs->pin_node[i] == n)
+            return fs->pin_reg[i];
+    int r = cg_alloc_reg(fs);
+    cg_expr_to(fs, n, r);
+    return r;
+}
+
+/* Like cg_expr_any, but computes into dst when dst is scratch (not a live
+ * local), saving a register: for the first operand of an instruction
+ * whose result goes to dst. */
+static int expr_hint(FuncState *fs, Node *n, int dst)
+{
+    Var *v = cg_plain_local(fs, n);
+    if (v)
+        return v->reg;
+    if (fs->islocal[dst])
+        return cg_expr_any(fs, n);
+    cg_expr_to(fs, n, dst);
+    return dst;
+}
+
+static OpCode arithk_op(int t)
+{
+#define X(tok, assign, rop, kop)                                                                             \
+    if (t == tok)                                                                                            \
+        return kop;
+    ARITH_OPS(X)
+#undef X
+    return OP__COUNT;
+}
+
+/* dst = R[ra] tok b, with the immediate and K forms when b is a constant. */
+void cg_arith_rr(FuncState *fs, int dst, int tok, int ra, Node *b)
+{
+    int top = fs->freereg;
+    Value kb = cg_const_eval(fs->c, b);
+    int imm;
+    if ((tok == TK_PLUS || tok == TK_MINUS) && v_is_int(kb) && kb != V_UNDEF &&
+        cg_int_imm(tok == TK_MINUS ? v_make_int(-v_int(kb)) : kb, &imm)) {
+        cg_emit_abc(fs, OP_ADDI, dst, ra, imm + SC_BIAS);
+        return;
+    }
+    OpCode kop = arithk_op(tok);
+    if (kop != OP__COUNT && kb != V_UNDEF && (cg_is_number(kb) || (tok == TK_PLUS && v_is_str(kb)))) {
+        int k = cg_add_k(fs, kb);
+        if (k <= 255) {
+            cg_emit_abc(fs, kop, dst, ra, k);
+            return;
+        }
+    }
+    int rb = dst != ra ? expr_hint(fs, b, dst) : cg_expr_any(fs, b);
+    cg_emit_abc(fs, cg_arith_op(tok), dst, ra, rb);
+    cg_free_to(fs, top);
+}
+
+/* a && b, a || b as a value: short-circuit into one register. A chain
+ * `a && b && c` is walked in a loop: the first operand that decides the
+ * value jumps to the end. */
+static void logic_to(FuncState *fs, Node *n, int dst)
+{
+    int top = fs->freereg;
+    /* writing dst before b is read would clobber a local that b reads */
+    int t = fs->islocal[dst] ? cg_alloc_reg(fs) : dst;
+    Node **sp;
+    int len = cg_logic_spine(n, &sp), ends = NO_JUMP;
+    cg_expr_to(fs, sp[len - 1]->a, t);
+    for (int i = len - 1; i >= 0; i--) {
+        cg_set_line(fs, sp[i]);
+        cg_emit_abc(fs, OP_TEST, t, 0, n->op == TK_OROR);
+        cg_jump_concat(fs, &ends, cg_emit_jump(fs));
+        cg_expr_to(fs, sp[i]->b, t);
+    }
+    cg_jump_here(fs, ends);
+    if (t != dst)
+        cg_emit_abc(fs, OP_MOVE, dst, t, 0);
+    cg_free_to(fs, top);
+}
+
+/* The string constants added by sp[*i], sp[*i - 1], ... (while they are
+ * `+ "string constant"`), after `first` if given, joined into one constant
+ * of at most MAX_FOLD_STR bytes (or one term, if that is longer); *i moves
+ * past them. */
+static Value str_run(FuncState *fs, Node **sp, int *i, ObjString *first)
+{
+    Buf run;
+    buf_init(&run);
+    if (first)
+        buf_add(&run, first->data, first->len);
+    for (; *i >= 0 && sp[*i]->op == TK_PLUS; --*i) {
+        Value k = cg_const_eval(fs->c, sp[*i]->b);
+        if (!v_is_str(k) || k == V_UNDEF || (run.len && run.len + v_str(k)->len > MAX_FOLD_STR))
+            break;
+        buf_add(&run, v_str(k)->data, v_str(k)->len);
+    }
+    return v_from_ptr(buf_to_str(&run));
+}
+
+static void binary_to(FuncState *fs, Node *n, int dst)
+{
+    int top = fs->freereg, ra, rb;
+    switch (n->op) {
+    case TK_ANDAND:
+    case TK_OROR:
+        logic_to(fs, n, dst);
+        return;
+    case TK_EQ:
+    case TK_NE:
+    case TK_LT:
+    case TK_LE:
+    case TK_GT:
+    case TK_GE:
+        ra = expr_hint(fs, n->a, dst);
+        rb = ra != dst ? expr_hint(fs, n->b, dst) : cg_expr_any(fs, n->b);
+        switch (n->op) {
+        case TK_EQ:
+            cg_emit_abc(fs, OP_SEQ, dst, ra, rb);
+            break;
+        case TK_NE:
+            cg_emit_abc(fs, OP_SNE, dst, ra, rb);
+            break;
+        case TK_LT:
+            cg_emit_abc(fs, OP_SLT, dst, ra, rb);
+            break;
+        case TK_LE:
+            cg_emit_abc(fs, OP_SLE, dst, ra, rb);
+            break;
+        case TK_GT:
+            cg_emit_abc(fs, OP_SLT, dst, rb, ra);
+            break;
+        default:
+            cg_emit_abc(fs, OP_SLE, dst, rb, ra);
+            break;
+        }
+        break;
+    default: {
+        Node **sp;
+        int len = cg_arith_spine(n, &sp);
+        if (len > SPINE_MIN) {
+            /* A long chain: accumulate left to right in one register. Once
+             * the accumulator is a string (it starts as a string constant),
+             * each run of string constants is added as one constant, so a
+             * chain too long to fold whole still costs a few concatenations
+             * at run time, not one per term. (Only then: `1 + "a" + "b"`
+             * must panic naming "a".) */
+            int t = fs->islocal[dst] ? cg_alloc_reg(fs) : dst;
+            int i = len - 1;
+            Value k0 = cg_const_eval(fs->c, sp[i]->a);
+            bool isstr = v_is_str(k0) && k0 != V_UNDEF;
+            if (isstr)
+                cg_load_const(fs, str_run(fs, sp, &i, v_str(k0)), t);
+            else
+                cg_expr_to(fs, sp[i]->a, t);
+            while (i >= 0) {
+                cg_set_line(fs, sp[i]);
+                Value kb = cg_const_eval(fs->c, sp[i]->b);
+                if (isstr && sp[i]->op == TK_PLUS && v_is_str(kb) && kb != V_UNDEF) {
+                    int r = cg_alloc_reg(fs);
+                    cg_load_const(fs, str_run(fs, sp, &i, NULL), r);
+                    cg_emit_abc(fs, OP_ADD, t, t, r);
+                    cg_free_to(fs, r);
+                    continue;
+                }
+                /* a `+` of a string constant that did not panic made a string */
+                isstr = sp[i]->op == TK_PLUS && (isstr || (v_is_str(kb) && kb != V_UNDEF));
+                cg_arith_rr(fs, t, sp[i]->op, t, sp[i]->b);
+                i--;
+            }
+            if (t != dst)
+                cg_emit_abc(fs, OP_MOVE, dst, t, 0);
+            break;
+        }
+        ra = expr_hint(fs, n->a, dst);
+        cg_arith_rr(fs, dst, n->op, ra, n->b);
+        break;
+    }
+    }
+    cg_free_to(fs, top);
+}
+
+static void unary_to(FuncState *fs, Node *n, int dst)
+{
+    int top = fs->freereg;
+    if (n->op == TK_PLUS) {
+        cg_expr_to(fs, n->a, dst);
+        return;
+    }
+    int ra = expr_hint(fs, n->a, dst);
+    cg_emit_abc(fs, n->op == TK_MINUS ? OP_UNM : n->op == TK_NOT ? OP_NOT : OP_BNOT, dst, ra, 0);
+    cg_free_to(fs, top);
+}
+
+/* The register to build a list or map in: dst itself when it is the
+ * topmost scratch register (the elements go right above it). */
+static int build_reg(FuncState *fs, int dst)
+{
+    if (dst == fs->freereg - 1 && !fs->islocal[dst])
+        return dst;
+    return cg_alloc_reg(fs);
+}
+
+/* R[l] = a new list of the values of items[0..n-1], in order: NEWLIST of
+ * the first batch, APPENDN of each next one, every batch right above the
+ * list, so a list of any length needs LIST_BATCH + 1 registers. l must be
+ * the topmost register allocated. */
+void cg_list_build(FuncState *fs, Node **items, int n, int l)
+{
+    if (n == 0)
+        cg_emit_abc(fs, OP_NEWLIST, l, l + 1, 0);
+    for (int i = 0; i < n; i += LIST_BATCH) {
+        int nb = n - i < LIST_BATCH ? n - i : LIST_BATCH;
+        for (int j = 0; j < nb; j++)
+            cg_expr_to(fs, items[i + j], cg_alloc_reg(fs));
+        if (i == 0)
+            cg_emit_abc(fs, OP_NEWLIST, l, l + 1, nb);
+        else
+            cg_emit_abc(fs, OP_APPENDN, l, nb, 0);
+        cg_free_to(fs, l + 1);
+    }
+}
+
+/* dst = R[l][i], for a list the compiler built. */
+void cg_load_item(FuncState *fs, int l, int i, int dst)
+{
+    int r = cg_alloc_reg(fs);
+    cg_load_const(fs, v_make_int(i), r);
+    cg_emit_abc(fs, OP_GETINDEX, dst, l, r);
+    cg_free_to(fs, r);
+}
+
+static void list_to(FuncState *fs, Node *n, int dst)
+{
+    int top = fs->freereg, cnt = n->list.n;
+    if (cnt <= LIST_BATCH) {
+        int base = fs->freereg;
+        for (int i = 0; i < cnt; i++)
+            cg_expr_to(fs, n->list.items[i], cg_alloc_reg(fs));
+        cg_emit_abc(fs, OP_NEWLIST, dst, cnt ? base : dst, cnt);
+        cg_free_to(fs, top);
+        return;
+    }
+    int l = build_reg(fs, dst);
+    cg_list_build(fs, n->list.items, cnt, l);
+    if (l != dst)
+        cg_emit_abc(fs, OP_MOVE, dst, l, 0);
+    cg_free_to(fs, top);
+}
+
+static void map_to(FuncState *fs, Node *n, int dst)
+{
+    int top = fs->freereg, pairs = n->list.n / 2;
+    int first = pairs < MAP_BATCH ? pairs : MAP_BATCH;
+    int m = pairs > MAP_BATCH ? build_reg(fs, dst) : dst;
+    int base = fs->freereg;
+    for (int i = 0; i < 2 * first; i++)
+        cg_expr_to(fs, n->list.items[i], cg_alloc_reg(fs));
+    cg_emit_abc(fs, OP_NEWMAP, m, first ? base : m, first);
+    cg_free_to(fs, base);
+    for (int i = first; i < pairs; i++) {
+        int rk = cg_expr_any(fs, n->list.items[2 * i]);
+        int rv = cg_expr_any(fs, n->list.items[2 * i + 1]);
+        cg_emit_abc(fs, OP_MAPSET, m, rk, rv);
+        cg_free_to(fs, base);
+    }
+    if (m != dst)
+        cg_emit_abc(fs, OP_MOVE, dst, m, 0);
+    cg_free_to(fs, top);
+}
+
+/* Name of the next function literal of fs, as Go names closures. */
+static const char *lit_name(FuncState *fs)
+{
+    fs->nlits++;
+    if (fs->is_lit)
+        return cg_gc_sprintf("%s.%d", fs->name, fs->nlits);
+    return cg_gc_sprintf("%s.func%d", fs->name, fs->nlits);
+}
+
+/* A call whose results can all be passed on: not one LEN compiles to. */
+static bool is_len_call(FuncState *fs, Node *n)
+{
+    if (!n || n->kind != N_CALL || n->list.n != 1 || n->spread || !n->a || n->a->kind != N_IDENT)
+        return false;
+    Var *v = cg_node_var(fs->c, n->a);
+    return v && v->kind == VK_UNIVERSE && v->name && strcmp(v->name, "len") == 0;
+}
+
+bool cg_is_multi_call(FuncState *fs, Node *n)
+{
+    return n && n->kind == N_CALL && !is_len_call(fs, n);
+}
+
+static void call_to(FuncState *fs, Node *n, int dst)
+{
+    if (dst == fs->freereg - 1 && !fs->islocal[dst]) {
+        cg_call_top(fs, n, dst, 1, OP_CALL);
+        return;
+    }
+    int top = fs->freereg;
+    int base = cg_alloc_reg(fs);
+    cg_call_top(fs, n, base, 1, OP_CALL);
+    cg_emit_abc(fs, OP_MOVE, dst, base, 0);
+    cg_free_to(fs, top);
+}
+
+void cg_expr_to(FuncState *fs, Node *n, int dst)
+{
+    if (!n) {
+        cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0);
+        return;
+    }
+    Compiler *c = fs->c;
+    if (!cg_enter(c, n))
+        return;
+    int saveline = fs->line;
+    const Node *saveat = fs->at;
+    cg_set_line(fs, n);
+    int top = fs->freereg, ra, rb;
+    Value k = cg_const_eval(c, n);
+    if (k != V_UNDEF) {
+        cg_load_const(fs, k, dst);
+        goto out;
+    }
+    switch (n->kind) {
+    case N_IDENT:
+        cg_var_load(fs, cg_node_var(c, n), dst);
+        break;
+    case N_LIST:
+        list_to(fs, n, dst);
+        break;
+    case N_MAP:
+        map_to(fs, n, dst);
+        break;
+    case N_FUNC:
+        cg_emit_abx(fs, OP_CLOSURE, dst, cg_func_proto(fs, n->func, lit_name(fs), n->line, true));
+        break;
+    case N_UNARY:
+        unary_to(fs, n, dst);
+        break;
+    case N_BINARY:
+        binary_to(fs, n, dst);
+        break;
+    case N_CALL:
+        call_to(fs, n, dst);
+        break;
+    case N_INDEX:
+        ra = expr_hint(fs, n->a, dst);
+        rb = ra != dst ? expr_hint(fs, n->b, dst) : cg_expr_any(fs, n->b);
+        cg_emit_abc(fs, OP_GETINDEX, dst, ra, rb);
+        break;
+    case N_SLICE: {
+        ra = expr_hint(fs, n->a, dst);
+        int lo = cg_alloc_regs(fs, 2);
+        cg_expr_to(fs, n->b, lo);
+        cg_expr_to(fs, n->c, lo + 1);
+        cg_emit_abc(fs, OP_SLICE, dst, ra, lo);
+        break;
+    }
+    case N_FIELD: {
+        Var *v = cg_node_var(c, n);
+        if (v) { /* a module member: cg_const_eval loaded it above already */
+            cg_var_load(fs, v, dst);
+            break;
+        }
+        ra = expr_hint(fs, n->a, dst);
+        cg_emit_abc(fs, OP_GETFIELD, dst, ra, cg_field_k(fs, n->name));
+        break;
+    }
+    case N_RECV:
+        /* the channel never shares dst: RECV may block and be retried */
+        ra = cg_expr_any(fs, n->a);
+        cg_emit_abc(fs, OP_RECV, dst, ra, 1);
+        break;
+    default:
+        cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0);
+        break;
+    }
+out:
+    cg_free_to(fs, top);
+    fs->line = saveline;
+    fs->at = saveat;
+    cg_leave(c);
+}
+
+/* A call with its callee at R[base] (the topmost allocated register) and
+ * its arguments above. nres results (-1: all, setting top) land at
+ * R[base..]. op is CALL, or DEFER/GO (the call is not made here). On
+ * return freereg is base + 1. */
+void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
+{
+    Compiler *c = fs->c;
+    Node *f = n->a;
+    int nargs = n->list.n;
+    cg_set_line(fs, n);
+    if (op == OP_CALL && is_len_call(fs, n)) {
+        int rb = cg_expr_any(fs, n->list.items[0]);
+        cg_set_line(fs, n);
+        cg_emit_abc(fs, OP_LEN, base, rb, 0);
+        cg_free_to(fs, base + 1);
+        if (nres > 1)
+            cg_err(c, n, "assignment mismatch: %d variables but len returns 1 value", nres);
+        return;
+    }
+    bool method = f && f->kind == N_FIELD && !cg_node_var(c, f);
+    if (method && op == OP_CALL) {
+        cg_expr_to(fs, f->a, base);
+    } else if (method) {
+        /* defer/go x.M(...): bind the method now, call it later. The
+         * receiver is never R[base] itself (no A == B for BINDM). */
+        int t = cg_expr_any(fs, f->a);
+        cg_set_line(fs, n);
+        cg_emit_abc(fs, OP_BINDM, base, t, cg_field_k(fs, f->name));
+        cg_free_to(fs, base + 1);
+    } else {
+        cg_expr_to(fs, f, base);
+    }
+    int b;
+    if (nargs == 1 && !n->spread && cg_is_multi_call(fs, n->list.items[0])) {
+        /* f(g(x)): every result of g is an argument of f */
+        int r = cg_alloc_reg(fs);
+        cg_call_top(fs, n->list.items[0], r, -1, OP_CALL);
+        b = 0;
+    } else if (nargs > MULTI_MAX) {
+        /* Many arguments: into a list, then spread back onto the stack
+         * (a spread argument's elements appended to the list first). */
+        int l = cg_alloc_reg(fs);
+        cg_list_build(fs, n->list.items, n->spread ? nargs - 1 : nargs, l);
+        if (n->spread) {
+            int r = cg_alloc_reg(fs);
+            cg_expr_to(fs, n->list.items[nargs - 1], r);
+            cg_set_line(fs, n->list.items[nargs - 1]);
+            cg_emit_abc(fs, OP_UNPACK, r, r, 0);
+            cg_emit_abc(fs, OP_APPENDN, l, 0, 0);
+            cg_free_to(fs, l + 1);
+        }
+        cg_set_line(fs, n);
+        cg_emit_abc(fs, OP_UNPACK, l, l, 0);
+        b = 0;
+    } else {
+        for (int i = 0; i < nargs; i++) {
+            Node *a = n->list.items[i];
+            int r = cg_alloc_reg(fs);
+            if (i == nargs - 1 && n->spread) {
+                Var *v = cg_plain_local(fs, a);
+                int src = v ? v->reg : r;
+                if (!v)
+                    cg_expr_to(fs, a, r);
+                cg_set_line(fs, a);
+                cg_emit_abc(fs, OP_UNPACK, r, src, 0);
+            } else {
+                cg_expr_to(fs, a, r);
+            }
+        }
+        b = n->spread ? 0 : nargs + 1;
+    }
+    cg_set_line(fs, n);
+    if (method && op == OP_CALL) {
+        cg_emit_abc(fs, OP_CALLM, base, b, nres + 1);
+        cg_emit_abx(fs, OP_EXTRA, 0, cg_str_k(fs, f->name ? f->name : ""));
+    } else {
+        cg_emit_abc(fs, op, base, b, op == OP_CALL ? nres + 1 : 0);
+    }
+    cg_free_to(fs, base + 1);
+}
+
+/* Several values into R[base..base+n-1] from one right-hand side: a call,
+ * m[k] (value, present) or <-ch (value, ok). freereg must be base. */
+void cg_multi_to(FuncState *fs, Node *rhs, int base, int n)
+{
+    if (cg_is_multi_call(fs, rhs)) {
+        cg_alloc_reg(fs);
+        cg_call_top(fs, rhs, base, n, OP_CALL);
+        cg_alloc_regs(fs, n - 1);
+        return;
+    }
+    cg_alloc_regs(fs, n);
+    int top = fs->freereg;
+    cg_set_line(fs, rhs);
+    if (rhs && rhs->kind == N_INDEX && n == 2) {
+        int ra = cg_expr_any(fs, rhs->a);
+        int rb = cg_expr_any(fs, rhs->b);
+        cg_emit_abc(fs, OP_GETINDEX2, base, ra, rb);
+    } else if (rhs && rhs->kind == N_RECV && n == 2) {
+        int ra = cg_expr_any(fs, rhs->a);
+        cg_emit_abc(fs, OP_RECV, base, ra, 2);
+    } else {
+        cg_emit_abc(fs, OP_LOADNIL, base, n - 1, 0); /* reported by pass 1 */
+    }
+    cg_free_to(fs, top);
+}
+
+/* ===================================================================== */
+/* Code generation: conditions                                             */
+/* ===================================================================== */
+
+/* Jump when R[ra] == e is `when`. */
+int cg_eq_jump(FuncState *fs, int ra, Node *e, bool when)
+{
+    int top = fs->freereg, imm, j;
+    Value k = cg_const_eval(fs->c, e);
+    if (cg_int_imm(k, &imm)) {
+        j = cg_cond_op(fs, OP_EQI, ra, imm + SC_BIAS, when);
+    } else if (k != V_UNDEF && cg_add_k(fs, k) <= 255) {
+        j = cg_cond_op(fs, OP_EQK, ra, cg_add_k(fs, k), when);
+    } else {
+        int rb = cg_expr_any(fs, e);
+        j = cg_cond_op(fs, OP_EQ, ra, rb, when);
+    }
+    cg_free_to(fs, top);
+    return j;
+}
+
+/* Jump when (a op b) is `when`. a > b is b < a and a >= b is b <= a
+ * (exact, NaN included); `when` goes in C, so !(a < b) stays a LT. */
+static int compare_jump(FuncState *fs, int op, Node *a, Node *b, bool when)
+{
+    int top = fs->freereg, imm, j;
+    Value ka = cg_const_eval(fs->c, a), kb = cg_const_eval(fs->c, b);
+    if (op == TK_EQ || op == TK_NE) {
+        bool w = op == TK_EQ ? when : !when;
+        if (ka != V_UNDEF && kb == V_UNDEF)
+            j = cg_eq_jump(fs, cg_expr_any(fs, b), a, w);
+        else
+            j = cg_eq_jump(fs, cg_expr_any(fs, a), b, w);
+        cg_free_to(fs, top);
+        return j;
+    }
+    /* op with the constant on the right; mirrored when it is on the left */
+    static const OpCode right[] = {OP_LTI, OP_LEI, OP_GTI, OP_GEI};
+    static const OpCode left[] = {OP_GTI, OP_GEI, OP_LTI, OP_LEI};
+    int idx = op == TK_LT ? 0 : op == TK_LE ? 1 : op == TK_GT ? 2 : 3;
+    if (cg_int_imm(kb, &imm)) {
+        j = cg_cond_op(fs, right[idx], cg_expr_any(fs, a), imm + SC_BIAS, when);
+    } else if (cg_int_imm(ka, &imm) && kb == V_UNDEF) {
+        j = cg_cond_op(fs, left[idx], cg_expr_any(fs, b), imm + SC_BIAS, when);
+    } else {
+        int ra = cg_expr_any(fs, a);
+        int rb = cg_expr_any(fs, b);
+        if (idx >= 2) {
+            int t = ra;
+            ra = rb;
+            rb = t;
+        }
+        j = cg_cond_op(fs, idx == 0 || idx == 2 ? OP_LT : OP_LE, ra, rb, when);
+    }
+    cg_free_to(fs, top);
+    return j;
+}
+
+/* Emit code that jumps when n's truth is `when` and falls through
+ * otherwise; returns the list of those jumps. */
+int cg_cond_jump(FuncState *fs, Node *n, bool when)
+{
+    if (!n)
+        return NO_JUMP;
+    Compiler *c = fs->c;
+    if (!cg_enter(c, n))
+        return NO_JUMP;
+    int saveline = fs->line;
+    const Node *saveat = fs->at;
+    cg_set_line(fs, n);
+    int j = NO_JUMP;
+    Value k = cg_const_eval(c, n);
+    if (v_is_bool(k)) {
+        if ((k == V_TRUE) == when)
+            j = cg_emit_jump(fs);
+        goto out;
+    }
+    if (n->kind == N_UNARY && n->op == TK_NOT) {
+        j = cg_cond_jump(fs, n->a, !when);
+        goto out;
+    }
+    if (n->kind == N_BINARY) {
+        switch (n->op) {
+        case TK_ANDAND:
+        case TK_OROR: {
+            /* The operator's own short-circuit value: false for &&, true
+             * for ||. A chain is one loop over its operands: when its
+             * value is `when` as soon as one operand is, each jumps out;
+             * else every operand but the last skips the rest when it
+             * decides, and the last one jumps. */
+            bool sc = n->op == TK_OROR;
+            Node **sp;
+            int len = cg_logic_spine(n, &sp), skip = NO_JUMP;
+            for (int i = len; i >= 0; i--) {
+                Node *x = i == len ? sp[len - 1]->a : sp[i]->b;
+                if (when == sc)
+                    cg_jump_concat(fs, &j, cg_cond_jump(fs, x, when));
+                else if (i > 0)
+                    cg_jump_concat(fs, &skip, cg_cond_jump(fs, x, sc));
+                else
+                    j = cg_cond_jump(fs, x, when);
+            }
+            cg_jump_here(fs, skip);
+            goto out;
+        }
+        case TK_EQ:
+        case TK_NE:
+        case TK_LT:
+        case TK_LE:
+        case TK_GT:
+        case TK_GE:
+            j = compare_jump(fs, n->op, n->a, n->b, when);
+            goto out;
+        }
+    }
+    {
+        int top = fs->freereg;
+        int r = cg_expr_any(fs, n);
+        j = cg_cond_op(fs, OP_TEST, r, 0, when);
+        cg_free_to(fs, top);
+    }
+out:
+    fs->line = saveline;
+    fs->at = saveat;
+    cg_leave(c);
+    return j;
+}

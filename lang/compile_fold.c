@@ -1,0 +1,222 @@
+/* compile_fold.c — constant folding (cg_).
+ *
+ * Owns const_eval: the value of an expression when it is known at compile
+ * time (literals, constants, universe values, and operators on them), or
+ * V_UNDEF. Pass 1 folds constant declarations with it; code generation
+ * asks it before compiling an operator, and loads the answer instead.
+ * Results are memoised in Compiler.memo, and long operator chains are
+ * folded with a loop, so folding stays linear in the size of the tree.
+ */
+#include "compile_int.h"
+
+#include "../vm/arith.h"
+#include "../vm/buf.h"
+#include "grammar.h"
+
+/* An int or a float, small or boxed. */
+bool cg_is_number(Value v)
+{
+    return v_is_anyint(v) || v_is_anyfloat(v);
+}
+
+/* Fold a binary operation on constants, or return V_UNDEF to leave it to
+ * run time. The arithmetic is vm/arith.c's, the very functions the VM
+ * calls, so a folded operator gives what the instruction would; whatever
+ * would panic there (an int divided by zero, a negative shift, operands of
+ * the wrong types) is not folded, so it still panics when executed, with
+ * its message, and not when compiled. */
+static Value fold_binary(int op, Value a, Value b)
+{
+    if (a == V_UNDEF || b == V_UNDEF)
+        return V_UNDEF;
+    Value r;
+    if (cg_is_arith_op(op)) {
+        OpCode rop = cg_arith_op(op);
+        /* A float division by zero has a value (an infinity or NaN), but
+         * Go rejects a constant division by zero: leave it as written. */
+        if ((rop == OP_DIV || rop == OP_MOD) &&
+            (v_is_anyint(b) ? v_anyint(b) == 0 : v_is_anyfloat(b) && v_anyfloat(b) == 0))
+            return V_UNDEF;
+        if (rop == OP_ADD && v_is_str(a) && v_is_str(b) && v_str(a)->len + v_str(b)->len > MAX_FOLD_STR)
+            return V_UNDEF;
+        return arith_eval_binop(rop, a, b, &r) == ARITH_OK ? r : V_UNDEF;
+    }
+    /* Comparisons fold between operands of one kind only: two ints, two
+     * strings, two bools for == and !=. Folding more would be sound (the
+     * rules are the VM's), but it would take the VM's mixed comparisons,
+     * fast paths included, out of every program that writes them with
+     * literals, tests included. */
+    bool ints = v_is_anyint(a) && v_is_anyint(b), strs = v_is_str(a) && v_is_str(b);
+    bool bools = v_is_bool(a) && v_is_bool(b);
+    int res;
+    switch (op) {
+    case TK_LT:
+    case TK_LE:
+    case TK_GT:
+    case TK_GE: {
+        CmpOp cmp = op == TK_LT ? CMP_LT : op == TK_LE ? CMP_LE : op == TK_GT ? CMP_GT : CMP_GE;
+        if (!ints && !strs)
+            return V_UNDEF;
+        return arith_eval_compare(cmp, a, b, &res) == ARITH_OK ? v_bool(res) : V_UNDEF;
+    }
+    case TK_EQ:
+    case TK_NE:
+        /* == never panics; v_equal is the VM's. */
+        if (!ints && !strs && !bools)
+            return V_UNDEF;
+        return v_bool(v_equal(a, b) == (op == TK_EQ));
+    case TK_ANDAND:
+    case TK_OROR:
+        if (!bools)
+            return V_UNDEF;
+        return v_bool(op == TK_ANDAND ? a == V_TRUE && b == V_TRUE : a == V_TRUE || b == V_TRUE);
+    }
+    return V_UNDEF;
+}
+
+static Value fold_unary(int op, Value a)
+{
+    if (a == V_UNDEF)
+        return V_UNDEF;
+    Value r;
+    switch (op) {
+    case TK_PLUS: /* compiles to nothing; folded for numbers only */
+        return cg_is_number(a) ? a : V_UNDEF;
+    case TK_MINUS:
+        return arith_eval_unop(OP_UNM, a, &r) == ARITH_OK ? r : V_UNDEF;
+    case TK_CARET:
+        return arith_eval_unop(OP_BNOT, a, &r) == ARITH_OK ? r : V_UNDEF;
+    case TK_NOT:
+        return arith_eval_unop(OP_NOT, a, &r) == ARITH_OK ? r : V_UNDEF;
+    }
+    return V_UNDEF;
+}
+
+/* Fold a top-level const on first use, so consts may be used before they
+ * are declared (as in Go); a cycle just leaves them unfolded. */
+void cg_fold_global_const(Compiler *c, Var *v)
+{
+    if (v->cstate != 0)
+        return;
+    v->cstate = 1;
+    Value r = cg_const_eval(c, v->cexpr);
+    if (v->cstate == 1)
+        v->cval = r;
+    v->cstate = 2;
+}
+
+/* The value of a long operator chain sp[0] (see cg_arith_spine and
+ * cg_logic_spine), folded left to right in a loop. A run of string
+ * concatenations is gathered in one buffer: keeping each prefix as its own
+ * string (as folding node by node does) would cost the square of the
+ * result's length, gigabytes for a generated `"a" + "a" + ...` of a few
+ * hundred kilobytes. */
+static Value fold_spine(Compiler *c, Node **sp, int len)
+{
+    Value acc = cg_const_eval(c, sp[len - 1]->a);
+    Buf run;
+    bool inrun = false;
+    for (int i = len - 1; i >= 0 && acc != V_UNDEF; i--) {
+        Value b = cg_const_eval(c, sp[i]->b);
+        if (sp[i]->op == TK_PLUS && v_is_str(b) && b != V_UNDEF && (inrun || v_is_str(acc))) {
+            if (!inrun) {
+                buf_init(&run);
+                buf_add(&run, v_str(acc)->data, v_str(acc)->len);
+                inrun = true;
+            }
+            if (run.len + v_str(b)->len > MAX_FOLD_STR)
+                return V_UNDEF;
+            buf_add(&run, v_str(b)->data, v_str(b)->len);
+            continue;
+        }
+        if (inrun) {
+            acc = v_from_ptr(buf_to_str(&run));
+            inrun = false;
+        }
+        acc = fold_binary(sp[i]->op, acc, b);
+    }
+    return inrun ? v_from_ptr(buf_to_str(&run)) : acc;
+}
+
+/* The value of n if it is a compile-time constant, else V_UNDEF. Only
+ * called on resolved subtrees (it reads pass 1's bindings). Memoised, so
+ * compiling a long chain of operators stays linear. */
+Value cg_const_eval(Compiler *c, Node *n)
+{
+    if (!n)
+        return V_UNDEF;
+    uint64_t m;
+    if (cg_pm_get(&c->memo, n, &m))
+        return (Value)m;
+    if (n->kind == N_BINARY && (cg_is_arith_op(n->op) || cg_is_logic_op(n->op)) && n->a &&
+        n->a->kind == N_BINARY && !cg_pm_get(&c->memo, n->a, &m)) {
+        Node **sp;
+        int len = cg_is_logic_op(n->op) ? cg_logic_spine(n, &sp) : cg_arith_spine(n, &sp);
+        if (len > SPINE_MIN) {
+            Value v = fold_spine(c, sp, len);
+            cg_pm_put(&c->memo, n, v);
+            return v;
+        }
+    }
+    if (!cg_enter(c, n))
+        return V_UNDEF;
+    Value v = V_UNDEF;
+    bool memo = true;
+    switch (n->kind) {
+    case N_NIL:
+        v = V_NIL;
+        break;
+    case N_TRUE:
+        v = V_TRUE;
+        break;
+    case N_FALSE:
+        v = V_FALSE;
+        break;
+    case N_INT:
+        v = v_make_int(n->ival);
+        break;
+    case N_FLOAT:
+        v = v_make_float(n->fval);
+        break;
+    case N_STRING:
+        v = v_from_ptr(str_new(n->str ? n->str : "", n->str ? n->len : 0));
+        break;
+    case N_TYPEEXPR:
+        v = v_from_ptr(str_cstr(n->name ? n->name : ""));
+        break;
+    case N_IDENT:
+    case N_FIELD: {
+        Var *var = cg_node_var(c, n);
+        if (var && (n->kind == N_IDENT || var->kind == VK_UNIVERSE)) {
+            if (var->cexpr && var->cstate == 0)
+                cg_fold_global_const(c, var);
+            if (var->cstate == 1) {
+                memo = false; /* a cycle: do not memoise a half answer */
+                break;
+            }
+            v = var->cval;
+        }
+        break;
+    }
+    case N_UNARY:
+        v = fold_unary(n->op, cg_const_eval(c, n->a));
+        break;
+    case N_BINARY: {
+        Value a = cg_const_eval(c, n->a);
+        v = a == V_UNDEF ? V_UNDEF : fold_binary(n->op, a, cg_const_eval(c, n->b));
+        break;
+    }
+    default:
+        break;
+    }
+    cg_leave(c);
+    if (memo)
+        cg_pm_put(&c->memo, n, v);
+    return v;
+}
+
+/* A constant that arithmetic and comparisons may use as an operand. */
+bool cg_is_foldable(Value v)
+{
+    return v != V_UNDEF && (cg_is_number(v) || v_is_str(v) || v_is_bool(v) || v == V_NIL);
+}

@@ -1,0 +1,381 @@
+/* compile_int.h — what the compiler's files share (cg_, internal).
+ *
+ * The compiler is split as Lua's is: this header holds the shared state
+ * (Compiler for the whole file, Var for a name, FuncRes for pass 1's view
+ * of a function, FuncState for a function being generated), the limits
+ * and their messages, and the functions one file offers the others;
+ * compile.c's opening comment lists which file owns what. Helpers only
+ * one file uses stay static there. The public API is compile.h.
+ *
+ * Two passes over a file:
+ *
+ *   1. Resolution (res_*). One walk over the whole tree with Go's block
+ *      scopes binds every identifier to a Var: a local of some function, a
+ *      global slot, a folded constant, or a universe value (builtins and
+ *      modules). It marks the locals that nested function literals capture
+ *      (they will live in cells), and the locals written after their
+ *      declaration, and it reports every scope error (undefined names, :=
+ *      without a new variable, misplaced break/continue, bad assignment
+ *      targets...). Capture has to be known before any code for the
+ *      variable is emitted: a captured variable's register holds a Cell from
+ *      its declaration on, and code already emitted as plain MOVEs could not
+ *      be patched. Top-level names are declared before anything else is
+ *      resolved (hoisting), and top-level constants folded, so a function
+ *      may use any global wherever it is declared.
+ *   2. Code generation (the rest). One FuncState per function, a register
+ *      machine in Lua 5.4's style. It never looks a name up again: it asks
+ *      the pass-1 map what each IDENT node refers to, so the two passes can
+ *      not disagree about scopes. It runs only when pass 1 found no error.
+ *
+ * Registers. Parameters are R[0..nparams-1]. Locals take the next free
+ * register at their declaration (the register their initial value was
+ * computed into, so a declaration costs no MOVE) and keep it to the end of
+ * their block. Temporaries live at `freereg` and above and are released
+ * by the construct that allocated them. cg_expr_to(n, dst) computes n into dst;
+ * when dst is a local's register it writes dst only after every operand has
+ * been read (`x = a && x` must not clobber x early), which `islocal` tells it.
+ * Single-result instructions may name the same register as destination and
+ * operand (`ADD r r k`), as in Lua, and UNPACK may unpack a list into the
+ * register holding it; instructions with several results or that can block
+ * (GETINDEX2, RECV, SELECT, RANGE) never overlap inputs and outputs.
+ *
+ * Conditions compile to jump code (a compare instruction and its JMP);
+ * a JMP list is threaded through the JMPs' own offsets, as in Lua.
+ */
+#ifndef CSP_COMPILE_INT_H
+#define CSP_COMPILE_INT_H
+
+#include "../vm/opcodes.h"
+#include "../vm/vm.h"
+#include "ast.h"
+#include "compile.h"
+#include "diag.h"
+
+/* Limits, each for a reason:
+ *   MAX_LOCALS: local variables live in registers, and the instruction
+ *     format's 8-bit register operands give a function 256 of them.
+ *     Locals may take the first 200, so expressions always have registers
+ *     left for their temporaries (Lua makes the same choice). Spilling
+ *     locals to memory would mean a second way to address every variable
+ *     in every instruction; widening the operands, a new instruction
+ *     format. A function with more locals is an error naming the limit.
+ *   MULTI_MAX: an assignment of more values, a call with more arguments
+ *     or a return of more results goes through a list instead of one
+ *     register per value (UNPACK spreads it back where values must be
+ *     consecutive registers), so none of them has a limit.
+ *   MAX_NEST: tree depth the compiler recurses through. Past it, an error
+ *     instead of a C stack overflow (fuzzers nest brackets ten thousand
+ *     deep); long operator chains are walked with loops, not counted.
+ *   MAX_KFIELD: field names reachable by the 8-bit K operand of GETFIELD,
+ *     SETFIELD and BINDM; each function puts its field names first in K.
+ *   LIST_BATCH, MAP_BATCH: elements per NEWLIST/APPENDN and pairs in the
+ *     NEWMAP itself; they bound the registers a long literal needs.
+ *   MAX_FOLD_STR: the longest string constant folding builds.
+ *   K_DIRECT, K_CHUNKS, K_CHUNK: LOADK's 16-bit Bx reaches 65536
+ *     constants. A function may have more (a script's table of a hundred
+ *     thousand literals): K[0..K_DIRECT) are loaded directly, and each
+ *     further constant sits in a list of K_CHUNK, one of the K_CHUNKS
+ *     lists in K[K_DIRECT..65535], loaded as LOADK + LOADI + GETINDEX
+ *     (K_CHUNK keeps the index within LOADI's immediate). */
+#define MAX_LOCALS 200
+#define MULTI_MAX 64
+#define MAX_NEST 400
+#define COMPILE_STACK_RESERVE (96 * 1024) /* headroom kept below the deepest nesting */
+#define MAX_KFIELD 256
+#define LIST_BATCH 50
+#define MAP_BATCH 25
+#define MAX_FOLD_STR 65536
+#define MAX_KBX 65535 /* 16-bit Bx: constants, protos, globals */
+#define K_CHUNKS 64
+#define K_CHUNK 32768
+#define K_DIRECT (MAX_KBX + 1 - K_CHUNKS)
+#define K_MAX (MAX_KBX + 1 + K_CHUNKS * K_CHUNK) /* constants per function, all told */
+#define IMM_MIN (-SC_BIAS)                       /* sB/sC immediates: 8 bits, excess 127 */
+#define IMM_MAX (255 - SC_BIAS)
+#define NO_JUMP (-1)
+
+/* The messages for limits, listed once. Each names the limit; those of
+ * code generation also name the function. */
+#define CG_LIMITS(X)                                                                                         \
+    X(LIM_LOCALS, "too many local variables (limit is %d) in function %s", MAX_LOCALS)                       \
+    X(LIM_REGS, "expression or statement needs too many registers (limit is %d) in function %s", MAXREGS)    \
+    X(LIM_CONSTS, "too many constants (limit is %d) in function %s", K_MAX - K_CHUNKS)                       \
+    X(LIM_FIELDS, "too many distinct field names (limit is %d) in function %s", MAX_KFIELD)                  \
+    X(LIM_UPVALS, "too many captured variables (limit is %d) in function %s", 256)                           \
+    X(LIM_PROTOS, "too many function literals (limit is %d) in function %s", MAX_KBX + 1)                    \
+    X(LIM_JUMP, "function too large: jump too long (limit is %d instructions) in function %s", SJ_BIAS - 1)  \
+    X(LIM_PARAMS, "too many parameters (limit is %d)", MAX_LOCALS)                                           \
+    X(LIM_CASES, "too many cases in select (limit is %d)", 255)                                              \
+    X(LIM_GLOBALS, "too many global variables (limit is %d)", MAX_KBX + 1)                                   \
+    X(LIM_NEST, "program too complex: nesting too deep (limit is %d levels)", MAX_NEST)
+
+typedef enum {
+#define X(name, fmt, n) name,
+    CG_LIMITS(X)
+#undef X
+} Limit;
+
+/* Indexed by Limit: the message and the number it names. */
+extern const char *const limit_fmt[];
+extern const int limit_n[];
+
+/* ===================================================================== */
+/* Tables: pointer map and name table                                     */
+/* ===================================================================== */
+
+/* Node (or FuncInfo) -> word. Used for what pass 1 learned about a node:
+ * its Var, its FuncRes, or its folded constant value. */
+typedef struct PtrMap {
+    const void **keys;
+    uint64_t *vals;
+    size_t cap, n;
+} PtrMap;
+
+struct Var;
+
+/* Name -> the innermost Var bound to it (pass 1 only). An entry is never
+ * removed: leaving a scope puts back the binding the Var shadowed. */
+typedef struct NameEnt {
+    const char *name;
+    uint32_t hash;
+    struct Var *var;
+} NameEnt;
+
+typedef struct NameTab {
+    NameEnt *ents;
+    size_t cap, n;
+} NameTab;
+
+/* ===================================================================== */
+/* Variables, functions, the compiler state                               */
+/* ===================================================================== */
+
+typedef enum {
+    VK_LOCAL,    /* a register of its owner function (or a cell in it) */
+    VK_GLOBAL,   /* a slot of Runtime.globals */
+    VK_UNIVERSE, /* a predeclared value (builtin, module, module member) */
+    VK_BLANK,    /* `_` */
+    VK_BAD,      /* an undefined name, already reported */
+} VarKind;
+
+typedef struct FuncRes FuncRes;
+
+typedef struct Var {
+    VarKind kind;
+    const char *name;
+    FuncRes *owner;     /* function whose scope declared it */
+    Node *decl;         /* the IDENT (or FUNCDECL) that declared it */
+    bool captured;      /* used by a function literal nested in owner */
+    bool assigned;      /* written after its declaration */
+    bool readonly;      /* a constant (folded or not) or a universe name */
+    int reg;            /* VK_LOCAL: set by code generation; -1 before */
+    int slot;           /* VK_GLOBAL */
+    Value cval;         /* the value, when it is a compile-time constant (a
+                           folded const, a universe value); V_UNDEF otherwise */
+    Node *cexpr;        /* a top-level const's expression, folded on demand */
+    int cstate;         /* 0 not folded yet, 1 folding (cycle guard), 2 done */
+    struct Var *shadow; /* pass 1: the binding this one hides */
+    int depth;          /* pass 1: scope depth of the declaration */
+} Var;
+
+/* What pass 1 learned about one function. */
+struct FuncRes {
+    FuncRes *parent;
+    const char **fields; /* distinct field names, first MAX_KFIELD only */
+    int nfields;
+};
+
+/* Pass 1's record of an enclosing breakable statement. */
+typedef struct RLoop {
+    struct RLoop *prev;
+    int kind; /* BK_* */
+    const char *label;
+} RLoop;
+
+enum { BK_LOOP, BK_SWITCH, BK_SELECT };
+
+typedef struct Compiler {
+    Runtime *rt;
+    Diag *d;
+    const char *file;
+    bool repl;
+    PtrMap nodes; /* IDENT, FIELD, FUNCDECL node -> Var; FuncInfo or FILE -> FuncRes */
+    PtrMap memo;  /* expression node -> folded constant Value (or V_UNDEF) */
+    NameTab names;
+    NameTab predecl; /* universe and REPL-global Vars, one per name */
+    Var **scope;     /* declarations in scope, innermost last */
+    int nscope, capscope;
+    int depth; /* scope depth; 0 is the file scope */
+    FuncRes *fn;
+    FuncRes *mainres;
+    RLoop *loops;
+    int nest, maxnest;
+    bool toodeep;
+    int nerr0; /* errors in the Diag before this compilation */
+    Var blank, bad;
+} Compiler;
+
+/* ===================================================================== */
+/* Code generation: the state of one function                            */
+/* ===================================================================== */
+
+typedef struct Breakable {
+    struct Breakable *prev;
+    int kind; /* BK_* */
+    const char *label;
+    int breaks, conts; /* jump lists */
+} Breakable;
+
+typedef struct FuncState {
+    struct FuncState *parent;
+    Compiler *c;
+    FuncRes *res;
+    const char *name;
+    bool is_lit; /* a function literal: its own literals are name.1, name.2 */
+    int nlits;
+    uint32_t *code;
+    int32_t *lines;
+    int ncode, capcode;
+    Value *k;
+    int nk, capk;
+    int *khash; /* open addressing over k: index+1, 0 empty */
+    int khcap;
+    ObjProto **protos;
+    int nprotos, capprotos;
+    UpvalDesc *upvals;
+    Var **upvars;
+    int nupvals, capupvals;
+    int freereg, maxregs;
+    int line;
+    const Node *at; /* the construct being compiled, where limit errors point */
+    Breakable *brk;
+    uint64_t cellparams;
+    int nparams;
+    bool variadic;
+    bool limited; /* a limit error was reported: report no more */
+    /* Constant operands of loop conditions, loaded once before the loop
+     * (see for_stmt): expr_any finds them here. */
+    Node *pin_node[8];
+    int pin_reg[8];
+    int npins;
+    uint8_t islocal[MAXREGS + 1]; /* register holds a live local */
+} FuncState;
+
+/* The arithmetic operators, listed once: the token, its compound
+ * assignment token, its register opcode and its constant-operand opcode
+ * (OP__COUNT: none). */
+#define ARITH_OPS(X)                                                                                         \
+    X(TK_PLUS, TK_PLUSEQ, OP_ADD, OP_ADDK)                                                                   \
+    X(TK_MINUS, TK_MINUSEQ, OP_SUB, OP_SUBK)                                                                 \
+    X(TK_STAR, TK_STAREQ, OP_MUL, OP_MULK)                                                                   \
+    X(TK_SLASH, TK_SLASHEQ, OP_DIV, OP_DIVK)                                                                 \
+    X(TK_PERCENT, TK_PERCENTEQ, OP_MOD, OP_MODK)                                                             \
+    X(TK_AMP, TK_AMPEQ, OP_BAND, OP__COUNT)                                                                  \
+    X(TK_PIPE, TK_PIPEEQ, OP_BOR, OP__COUNT)                                                                 \
+    X(TK_CARET, TK_CARETEQ, OP_BXOR, OP__COUNT)                                                              \
+    X(TK_ANDNOT, TK_ANDNOTEQ, OP_BANDNOT, OP__COUNT)                                                         \
+    X(TK_SHL, TK_SHLEQ, OP_SHL, OP__COUNT)                                                                   \
+    X(TK_SHR, TK_SHREQ, OP_SHR, OP__COUNT)
+
+#define SPINE_MIN 16 /* chains longer than this are walked iteratively */
+
+/* ===================================================================== */
+/* What each file offers the others                                      */
+/* ===================================================================== */
+
+/* compile.c: tables, messages, recursion guards, operators, functions. */
+void cg_pm_put(PtrMap *m, const void *k, uint64_t v);
+bool cg_pm_get(const PtrMap *m, const void *k, uint64_t *v);
+/* The slot for name: the innermost Var bound to it, or NULL to fill in. */
+struct Var **cg_nt_slot(NameTab *t, const char *name);
+/* A compile error at a node (or line 0 with NULL), to the Diag. */
+void cg_err(Compiler *c, const Node *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+char *cg_gc_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The Var pass 1 bound to an IDENT, FIELD or FUNCDECL node, or NULL. */
+Var *cg_node_var(Compiler *c, const Node *n);
+bool cg_is_blank(const char *s);
+/* Around every recursion on the tree: cg_enter says false (after reporting
+ * LIM_NEST once) when the nesting or the C stack is too deep. */
+bool cg_enter(Compiler *c, const Node *n);
+void cg_leave(Compiler *c);
+/* Short source-like text of an expression, for messages. */
+const char *cg_describe(const Node *n);
+/* ARITH_OPS read three ways: is tok one, its register opcode, and the
+ * operator of a compound assignment token (0 if it is none). */
+bool cg_is_arith_op(int tok);
+OpCode cg_arith_op(int tok);
+int cg_compound_op(int tok);
+bool cg_is_logic_op(int tok);
+/* The left spine of a chain of arithmetic (or of one logical) operator,
+ * for walking long chains with a loop; returns its length. */
+int cg_arith_spine(Node *n, Node ***out);
+int cg_logic_spine(Node *n, Node ***out);
+/* Compile a function into a proto nested in fs; returns its index there. */
+int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool is_lit);
+
+/* compile_fold.c: the compile-time value of an expression, or V_UNDEF. */
+Value cg_const_eval(Compiler *c, Node *n);
+/* Fold a top-level const's expression into v->cval, on first use. */
+void cg_fold_global_const(Compiler *c, Var *v);
+/* A constant arithmetic and comparisons take as an operand. */
+bool cg_is_foldable(Value v);
+bool cg_is_number(Value v);
+
+/* compile_resolve.c: pass 1 over the whole file (hoisting included). */
+void cg_res_file(Compiler *c, Node *file);
+bool cg_is_expr_kind(NodeKind k);
+/* The statement a label is attached to (s itself if it has none). */
+Node *cg_unlabel(Node *s);
+
+/* compile_emit.c: errors of code generation. */
+void cg_limit_error(FuncState *fs, Limit lim, const Node *at);
+void cg_internal(FuncState *fs, const char *what);
+/* Instructions, at the line cg_set_line last set; they return their pc. */
+int cg_emit_abc(FuncState *fs, OpCode op, int a, int b, int c);
+int cg_emit_abx(FuncState *fs, OpCode op, int a, int bx);
+void cg_set_line(FuncState *fs, const Node *n);
+/* Registers: n new temporaries at freereg (the first returned), release
+ * down to top, and a local's register from its declaration on. */
+int cg_alloc_regs(FuncState *fs, int n);
+int cg_alloc_reg(FuncState *fs);
+void cg_free_to(FuncState *fs, int top);
+void cg_mark_local(FuncState *fs, Var *v, int reg);
+/* Constants: K indexes (a field name's fits an 8-bit operand, a string's a
+ * 16-bit one), sB/sC immediates, and loading any constant into dst. */
+int cg_add_k(FuncState *fs, Value v);
+int cg_str_k(FuncState *fs, const char *s);
+int cg_field_k(FuncState *fs, const char *name);
+bool cg_int_imm(Value v, int *out);
+void cg_load_const(FuncState *fs, Value v, int dst);
+/* Jumps and jump lists (NO_JUMP is the empty list). */
+int cg_emit_jump(FuncState *fs);
+void cg_jump_set(FuncState *fs, int pc, int dest);
+void cg_jump_concat(FuncState *fs, int *l1, int l2);
+void cg_jump_patch(FuncState *fs, int list, int dest);
+void cg_jump_here(FuncState *fs, int list);
+bool cg_is_test(OpCode op);
+int cg_cond_op(FuncState *fs, OpCode op, int a, int b, int c);
+/* A variable read into dst, written from src, or declared in reg, wherever
+ * it lives; cg_plain_local: the Var of n when it is a plain local of fs. */
+void cg_var_load(FuncState *fs, Var *v, int dst);
+void cg_var_store(FuncState *fs, Var *v, int src);
+void cg_var_declare(FuncState *fs, Var *v, int reg);
+Var *cg_plain_local(FuncState *fs, Node *n);
+
+/* compile_expr.c: expressions into registers, conditions into jumps. */
+void cg_expr_to(FuncState *fs, Node *n, int dst);
+int cg_expr_any(FuncState *fs, Node *n);
+void cg_arith_rr(FuncState *fs, int dst, int tok, int ra, Node *b);
+void cg_list_build(FuncState *fs, Node **items, int n, int l);
+void cg_load_item(FuncState *fs, int l, int i, int dst);
+/* A call, which may give several values (a call of len gives one). */
+bool cg_is_multi_call(FuncState *fs, Node *n);
+void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op);
+void cg_multi_to(FuncState *fs, Node *rhs, int base, int n);
+int cg_cond_jump(FuncState *fs, Node *n, bool when);
+int cg_eq_jump(FuncState *fs, int ra, Node *e, bool when);
+
+/* compile_stmt.c: one statement (blocks included). */
+void cg_stmt(FuncState *fs, Node *n, const char *label);
+
+#endif

@@ -1,0 +1,923 @@
+/* compile_resolve.c — pass 1: resolution (res_*).
+ *
+ * Owns the scope stack and name tables of the Compiler: it binds every
+ * identifier to its Var (recorded in Compiler.nodes), gives each function
+ * its FuncRes (field names for the K table), marks captured and assigned
+ * locals, declares the file's top-level names before anything else is
+ * resolved (hoisting, res_file), and reports every scope error. Code
+ * generation only reads what it recorded.
+ */
+#include "compile_int.h"
+
+#include <string.h>
+
+#include "../vm/mem.h"
+#include "grammar.h"
+
+static bool at_file_scope(Compiler *c)
+{
+    return c->fn == c->mainres && c->depth == 0;
+}
+
+static int scope_open(Compiler *c)
+{
+    c->depth++;
+    return c->nscope;
+}
+
+static void scope_close(Compiler *c, int mark)
+{
+    while (c->nscope > mark) {
+        Var *v = c->scope[--c->nscope];
+        *cg_nt_slot(&c->names, v->name) = v->shadow;
+    }
+    c->depth--;
+}
+
+static Var *new_var(Compiler *c, VarKind kind, const char *name, Node *decl)
+{
+    Var *v = mem_alloc(sizeof *v);
+    v->kind = kind;
+    v->name = name;
+    v->owner = c->fn;
+    v->decl = decl;
+    v->reg = -1;
+    v->slot = -1;
+    v->cval = V_UNDEF;
+    v->depth = c->depth;
+    return v;
+}
+
+/* Bind v in the current scope. */
+static void bind(Compiler *c, Var *v)
+{
+    Var **slot = cg_nt_slot(&c->names, v->name);
+    v->shadow = *slot;
+    *slot = v;
+    if (c->nscope == c->capscope) {
+        int cap = mem_grow_int(c->capscope, 64);
+        Var **s = mem_alloc(cap * sizeof *s);
+        if (c->nscope)
+            memcpy(s, c->scope, c->nscope * sizeof *s);
+        c->scope = s;
+        c->capscope = cap;
+    }
+    c->scope[c->nscope++] = v;
+}
+
+/* The Var `name` names in the innermost scope only, or NULL. */
+static Var *lookup_here(Compiler *c, const char *name)
+{
+    Var *v = *cg_nt_slot(&c->names, name);
+    return v && v->depth == c->depth && v->owner == c->fn ? v : NULL;
+}
+
+static Var *declare_local(Compiler *c, Node *id)
+{
+    Var *v = new_var(c, VK_LOCAL, id->name, id);
+    bind(c, v);
+    cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)v);
+    return v;
+}
+
+/* Declare a top-level name. `strict`: var, const and func may not
+ * redeclare (outside the REPL); := may, when it also declares a new one. */
+static Var *declare_global(Compiler *c, Node *at, const char *name, bool strict, bool *isnew)
+{
+    Var *old = lookup_here(c, name);
+    if (isnew)
+        *isnew = !old;
+    if (old && strict && !c->repl)
+        cg_err(c, at, "%s redeclared in this block", name);
+    if (old && !(c->repl && strict))
+        return old;
+    Var *v = new_var(c, VK_GLOBAL, name, at);
+    if (old) {
+        v->slot = old->slot; /* REPL redefinition: same slot, new meaning */
+    } else {
+        v->slot = rt_global_slot(c->rt, str_cstr(name));
+        if (v->slot < 0 || v->slot > MAX_KBX) {
+            cg_err(c, at, limit_fmt[LIM_GLOBALS], limit_n[LIM_GLOBALS]);
+            v->slot = 0;
+        }
+    }
+    bind(c, v);
+    return v;
+}
+
+static Var *predeclared(Compiler *c, const char *name, VarKind kind, Value val, int slot)
+{
+    Var **s = cg_nt_slot(&c->predecl, name);
+    if (!*s) {
+        Var *v = new_var(c, kind, name, NULL);
+        v->cval = val;
+        v->slot = slot;
+        v->readonly = kind == VK_UNIVERSE;
+        v->owner = NULL;
+        *s = v;
+    }
+    return *s;
+}
+
+/* Resolve a name that is read (or written: `write`). */
+static Var *resolve_name(Compiler *c, Node *id, bool write)
+{
+    const char *name = id->name;
+    if (!name) {
+        cg_err(c, id, "missing name");
+        return &c->bad;
+    }
+    if (cg_is_blank(name)) {
+        if (!write)
+            cg_err(c, id, "cannot use _ as value");
+        return write ? &c->blank : &c->bad;
+    }
+    Var *v = *cg_nt_slot(&c->names, name);
+    if (v) {
+        if (v->kind == VK_LOCAL && v->owner != c->fn)
+            v->captured = true;
+        return v;
+    }
+    Value val;
+    Runtime *rt = c->rt;
+    if (rt && rt->global_names) {
+        pthread_mutex_lock(&rt->globals_lock);
+        bool found = map_get_cstr(rt->global_names, name, &val);
+        pthread_mutex_unlock(&rt->globals_lock);
+        if (found && v_is_anyint(val))
+            return predeclared(c, name, VK_GLOBAL, V_UNDEF, (int)v_anyint(val));
+    }
+    if (rt && rt->universe && map_get_cstr(rt->universe, name, &val))
+        return predeclared(c, name, VK_UNIVERSE, val, -1);
+    if (strcmp(name, "nil") == 0)
+        return predeclared(c, name, VK_UNIVERSE, V_NIL, -1);
+    if (strcmp(name, "true") == 0)
+        return predeclared(c, name, VK_UNIVERSE, V_TRUE, -1);
+    if (strcmp(name, "false") == 0)
+        return predeclared(c, name, VK_UNIVERSE, V_FALSE, -1);
+    cg_err(c, id, "undefined: %s", name);
+    return &c->bad;
+}
+
+static void note_field(Compiler *c, const char *name)
+{
+    FuncRes *f = c->fn;
+    for (int i = 0; i < f->nfields; i++)
+        if (strcmp(f->fields[i], name) == 0)
+            return;
+    if (f->nfields >= MAX_KFIELD)
+        return;
+    if (!f->fields)
+        f->fields = mem_alloc(MAX_KFIELD * sizeof *f->fields);
+    f->fields[f->nfields++] = name;
+}
+
+/* The universe module that `id` names, if it is one and not shadowed. */
+static ObjModule *universe_module(Compiler *c, Var *v)
+{
+    if (v && v->kind == VK_UNIVERSE && v_is_obj(v->cval, OBJ_MODULE))
+        return (ObjModule *)v_obj(v->cval);
+    return NULL;
+}
+
+static void res_expr(Compiler *c, Node *n, const Node *parent);
+static void res_stmt(Compiler *c, Node *n, const char *label);
+static void res_func(Compiler *c, FuncInfo *fi, Node *at);
+
+bool cg_is_expr_kind(NodeKind k)
+{
+    return k <= N_TYPEEXPR;
+}
+
+static bool is_binary_op(int op)
+{
+    switch (op) {
+    case TK_ANDAND:
+    case TK_OROR:
+    case TK_EQ:
+    case TK_NE:
+    case TK_LT:
+    case TK_LE:
+    case TK_GT:
+    case TK_GE:
+        return true;
+    }
+    return cg_is_arith_op(op);
+}
+
+static void res_field(Compiler *c, Node *n)
+{
+    if (!n->name) {
+        cg_err(c, n, "missing field name");
+        return;
+    }
+    Node *a = n->a;
+    if (a && a->kind == N_IDENT) {
+        Var *v = resolve_name(c, a, false);
+        cg_pm_put(&c->nodes, a, (uint64_t)(uintptr_t)v);
+        ObjModule *mod = universe_module(c, v);
+        if (mod) {
+            Value mv;
+            if (!mod->members || !map_get_cstr(mod->members, n->name, &mv)) {
+                cg_err(c, n, "undefined: %s.%s", a->name, n->name);
+                cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)&c->bad);
+                return;
+            }
+            Var *m = new_var(c, VK_UNIVERSE, n->name, NULL);
+            m->owner = NULL;
+            m->cval = mv;
+            m->readonly = true;
+            cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)m);
+            return;
+        }
+    } else {
+        res_expr(c, a, n);
+    }
+    note_field(c, n->name);
+}
+
+static void res_list(Compiler *c, NodeList *l, const Node *parent)
+{
+    for (int i = 0; i < l->n; i++)
+        res_expr(c, l->items[i], parent);
+}
+
+static void res_expr(Compiler *c, Node *n, const Node *parent)
+{
+    if (!n) {
+        cg_err(c, parent, "missing expression");
+        return;
+    }
+    if (!cg_enter(c, n))
+        return;
+    switch (n->kind) {
+    case N_NIL:
+    case N_TRUE:
+    case N_FALSE:
+    case N_INT:
+    case N_FLOAT:
+    case N_TYPEEXPR:
+        break;
+    case N_STRING:
+        if (!n->str && n->len)
+            cg_err(c, n, "malformed string literal");
+        break;
+    case N_IDENT:
+        cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)resolve_name(c, n, false));
+        break;
+    case N_LIST:
+        res_list(c, &n->list, n);
+        break;
+    case N_MAP:
+        if (n->list.n % 2)
+            cg_err(c, n, "missing value in map literal");
+        res_list(c, &n->list, n);
+        break;
+    case N_FUNC:
+        res_func(c, n->func, n);
+        break;
+    case N_UNARY:
+        if (n->op != TK_MINUS && n->op != TK_PLUS && n->op != TK_NOT && n->op != TK_CARET)
+            cg_err(c, n, "invalid unary operator");
+        res_expr(c, n->a, n);
+        break;
+    case N_BINARY:
+        if (cg_is_arith_op(n->op) || cg_is_logic_op(n->op)) {
+            Node **sp;
+            int len = cg_is_logic_op(n->op) ? cg_logic_spine(n, &sp) : cg_arith_spine(n, &sp);
+            res_expr(c, sp[len - 1]->a, sp[len - 1]);
+            for (int i = len - 1; i >= 0; i--)
+                res_expr(c, sp[i]->b, sp[i]);
+            break;
+        }
+        if (!is_binary_op(n->op))
+            cg_err(c, n, "invalid binary operator");
+        res_expr(c, n->a, n);
+        res_expr(c, n->b, n);
+        break;
+    case N_CALL:
+        res_expr(c, n->a, n);
+        res_list(c, &n->list, n);
+        if (n->spread && n->list.n == 0)
+            cg_err(c, n, "invalid use of ... in call with no arguments");
+        break;
+    case N_INDEX:
+        res_expr(c, n->a, n);
+        res_expr(c, n->b, n);
+        break;
+    case N_SLICE:
+        res_expr(c, n->a, n);
+        if (n->b)
+            res_expr(c, n->b, n);
+        if (n->c)
+            res_expr(c, n->c, n);
+        break;
+    case N_FIELD:
+        res_field(c, n);
+        break;
+    case N_RECV:
+        res_expr(c, n->a, n);
+        break;
+    default:
+        cg_err(c, n, "statement used as an expression");
+        break;
+    }
+    cg_leave(c);
+}
+
+/* An assignment target. `compound`: it is also read (x += 1). */
+static void res_lvalue(Compiler *c, Node *n, bool compound, const Node *parent)
+{
+    if (!n) {
+        cg_err(c, parent, "missing assignment target");
+        return;
+    }
+    if (!cg_enter(c, n))
+        return;
+    switch (n->kind) {
+    case N_IDENT: {
+        if (compound && cg_is_blank(n->name)) {
+            cg_err(c, n, "cannot use _ as value");
+            break;
+        }
+        Var *v = resolve_name(c, n, true);
+        cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)v);
+        if (v->readonly)
+            cg_err(c, n, "cannot assign to %s (neither addressable nor a map index expression)", n->name);
+        v->assigned = true;
+        break;
+    }
+    case N_INDEX:
+        res_expr(c, n->a, n);
+        res_expr(c, n->b, n);
+        break;
+    case N_FIELD:
+        res_field(c, n);
+        if (cg_node_var(c, n))
+            cg_err(c, n, "cannot assign to %s (neither addressable nor a map index expression)",
+                   cg_describe(n));
+        break;
+    default:
+        if (cg_is_expr_kind(n->kind))
+            res_expr(c, n, parent);
+        cg_err(c, n, "cannot assign to %s (neither addressable nor a map index expression)", cg_describe(n));
+        break;
+    }
+    cg_leave(c);
+}
+
+/* How many values a lone right-hand side gives to nl targets: CALL any
+ * number, m[k] and <-ch one or two. */
+static bool multi_ok(const Node *rhs, int nl)
+{
+    if (!rhs)
+        return false;
+    if (rhs->kind == N_CALL)
+        return true;
+    return (rhs->kind == N_INDEX || rhs->kind == N_RECV) && nl == 2;
+}
+
+static void check_counts(Compiler *c, Node *n, int nl, int nr)
+{
+    if (nl == nr || (nr == 1 && nl > 1 && multi_ok(n->list2.items[0], nl)))
+        return;
+    if (nr == 1 && n->list2.items[0] && n->list2.items[0]->kind != N_CALL)
+        cg_err(c, n, "assignment mismatch: %d variables but 1 value", nl);
+    else
+        cg_err(c, n, "assignment mismatch: %d variable%s but %d value%s", nl, nl == 1 ? "" : "s", nr,
+               nr == 1 ? "" : "s");
+}
+
+/* A type in `var x T` whose zero value comes from a module (sync.Mutex). */
+static void res_type(Compiler *c, Node *at, TypeRef t)
+{
+    const char *dot = t ? strchr(t, '.') : NULL;
+    if (!dot)
+        return;
+    char pkg[64];
+    size_t n = (size_t)(dot - t);
+    if (n >= sizeof pkg) {
+        cg_err(c, at, "undefined: %s", t);
+        return;
+    }
+    memcpy(pkg, t, n);
+    pkg[n] = 0;
+    Value mv;
+    if (c->rt && c->rt->universe && map_get_cstr(c->rt->universe, pkg, &mv) && v_is_obj(mv, OBJ_MODULE)) {
+        ObjModule *m = (ObjModule *)v_obj(mv);
+        if (m->members && map_get_cstr(m->members, dot + 1, &mv))
+            return;
+    }
+    cg_err(c, at, "undefined: %s", t);
+}
+
+static void res_define(Compiler *c, Node *n)
+{
+    int nl = n->list.n, nr = n->list2.n;
+    res_list(c, &n->list2, n);
+    check_counts(c, n, nl, nr);
+    bool anynew = false, file = at_file_scope(c);
+    for (int i = 0; i < nl; i++) {
+        Node *id = n->list.items[i];
+        if (!id || id->kind != N_IDENT || !id->name) {
+            cg_err(c, id ? id : n, "non-name %s on left side of :=", cg_describe(id));
+            continue;
+        }
+        if (cg_is_blank(id->name)) {
+            cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)&c->blank);
+            continue;
+        }
+        bool repeated = false;
+        for (int j = 0; j < i; j++) {
+            Node *o = n->list.items[j];
+            if (o && o->kind == N_IDENT && o->name && strcmp(o->name, id->name) == 0)
+                repeated = true;
+        }
+        if (repeated) {
+            cg_err(c, id, "%s repeated on left side of :=", id->name);
+            continue;
+        }
+        if (file) {
+            /* declared before anything was resolved (hoisting) */
+            Var *v = cg_node_var(c, id);
+            if (!v) {
+                bool isnew;
+                v = declare_global(c, id, id->name, false, &isnew);
+                cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)v);
+            }
+            if (v->decl == id)
+                anynew = true;
+            else if (v->readonly)
+                cg_err(c, id, "cannot assign to %s (neither addressable nor a map index expression)",
+                       id->name);
+            continue;
+        }
+        Var *v = lookup_here(c, id->name);
+        if (v) {
+            if (v->readonly)
+                cg_err(c, id, "cannot assign to %s (neither addressable nor a map index expression)",
+                       id->name);
+            v->assigned = true;
+            cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)v);
+        } else {
+            declare_local(c, id);
+            anynew = true;
+        }
+    }
+    if (!anynew && !(file && c->repl))
+        cg_err(c, n, "no new variables on left side of :=");
+}
+
+static void res_var(Compiler *c, Node *n, bool isconst)
+{
+    int nl = n->list.n, nr = n->list2.n;
+    bool file = at_file_scope(c);
+    if (!(file && isconst))
+        res_list(c, &n->list2, n); /* a file-level const's: resolved early */
+    if (isconst && nr != nl) {
+        if (nr < nl)
+            cg_err(c, n, "missing init expr for const declaration");
+        else
+            cg_err(c, n, "extra init expr");
+    } else if (!isconst && nr)
+        check_counts(c, n, nl, nr);
+    if (!isconst && !nr)
+        res_type(c, n, n->type);
+    for (int i = 0; i < nl; i++) {
+        Node *id = n->list.items[i];
+        if (!id || id->kind != N_IDENT || !id->name) {
+            cg_err(c, id ? id : n, "non-name %s in declaration", cg_describe(id));
+            continue;
+        }
+        if (cg_is_blank(id->name)) {
+            cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)&c->blank);
+            continue;
+        }
+        if (file) {
+            if (!cg_node_var(c, id)) {
+                Var *v = declare_global(c, id, id->name, true, NULL);
+                cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)v);
+            }
+            continue;
+        }
+        if (lookup_here(c, id->name))
+            cg_err(c, id, "%s redeclared in this block", id->name);
+        Var *v = declare_local(c, id);
+        if (isconst) {
+            v->readonly = true;
+            if (i < nr)
+                v->cval = cg_const_eval(c, n->list2.items[i]);
+            if (!cg_is_foldable(v->cval))
+                v->cval = V_UNDEF; /* not a constant: a read-only variable */
+        }
+    }
+}
+
+static void res_block_list(Compiler *c, NodeList *l)
+{
+    for (int i = 0; i < l->n; i++)
+        res_stmt(c, l->items[i], NULL);
+}
+
+static void res_body(Compiler *c, Node *body, const Node *parent)
+{
+    if (!body)
+        return; /* an empty body */
+    res_stmt(c, body, NULL);
+}
+
+static void loop_push(Compiler *c, RLoop *l, int kind, const char *label)
+{
+    l->prev = c->loops;
+    l->kind = kind;
+    l->label = label;
+    c->loops = l;
+}
+
+static void res_branch(Compiler *c, Node *n)
+{
+    bool isbreak = n->kind == N_BREAK;
+    RLoop *l = c->loops;
+    if (n->name) {
+        while (l && !(l->label && strcmp(l->label, n->name) == 0))
+            l = l->prev;
+        if (!l || (!isbreak && l->kind != BK_LOOP))
+            cg_err(c, n, "invalid %s label %s", isbreak ? "break" : "continue", n->name);
+        return;
+    }
+    if (!isbreak)
+        while (l && l->kind != BK_LOOP)
+            l = l->prev;
+    if (!l)
+        cg_err(c, n, isbreak ? "break is not in a loop, switch, or select" : "continue is not in a loop");
+}
+
+/* Bind the variables of a range loop or a select receive (`:=`), or
+ * resolve them as assignment targets (`=`). */
+static void res_targets(Compiler *c, Node **ts, int nt, bool define, const Node *at)
+{
+    for (int i = 0; i < nt; i++) {
+        Node *t = ts[i];
+        if (!t)
+            continue;
+        if (!define) {
+            res_lvalue(c, t, false, at);
+            continue;
+        }
+        if (t->kind != N_IDENT || !t->name) {
+            cg_err(c, t, "non-name %s on left side of :=", cg_describe(t));
+            continue;
+        }
+        if (cg_is_blank(t->name)) {
+            cg_pm_put(&c->nodes, t, (uint64_t)(uintptr_t)&c->blank);
+            continue;
+        }
+        if (lookup_here(c, t->name)) {
+            cg_err(c, t, "%s repeated on left side of :=", t->name);
+            continue;
+        }
+        declare_local(c, t);
+    }
+}
+
+static void res_stmt(Compiler *c, Node *n, const char *label)
+{
+    if (!n)
+        return;
+    if (!cg_enter(c, n))
+        return;
+    const char *lab = label ? label : n->label;
+    RLoop loop;
+    int mark;
+    switch (n->kind) {
+    case N_EXPRSTMT:
+        res_expr(c, n->a, n);
+        break;
+    case N_ASSIGN: {
+        int nl = n->list.n, nr = n->list2.n;
+        bool compound = n->op != TK_ASSIGN;
+        if (compound && !cg_compound_op(n->op)) {
+            cg_err(c, n, "invalid assignment operator");
+            break;
+        }
+        if (compound && (nl != 1 || nr != 1)) {
+            cg_err(c, n, "assignment operation requires single-valued expressions");
+            break;
+        }
+        res_list(c, &n->list2, n);
+        for (int i = 0; i < nl; i++)
+            res_lvalue(c, n->list.items[i], compound, n);
+        if (!compound)
+            check_counts(c, n, nl, nr);
+        break;
+    }
+    case N_DEFINE:
+        res_define(c, n);
+        break;
+    case N_VAR:
+        res_var(c, n, false);
+        break;
+    case N_CONST:
+        res_var(c, n, true);
+        break;
+    case N_INCDEC:
+        if (n->op != TK_INC && n->op != TK_DEC)
+            cg_err(c, n, "invalid increment operator");
+        res_lvalue(c, n->a, true, n);
+        break;
+    case N_SEND:
+        res_expr(c, n->a, n);
+        res_expr(c, n->b, n);
+        break;
+    case N_BLOCK:
+        mark = scope_open(c);
+        res_block_list(c, &n->list);
+        scope_close(c, mark);
+        break;
+    case N_IF: {
+        /* An else-if ladder is walked with a loop, not one recursion per
+         * clause: ten thousand clauses are not nesting to the user. Each
+         * clause's scope still lies inside the previous one's (Go: an
+         * else branch sees the init variables of the ifs before it), so
+         * they are all closed at the end. */
+        mark = c->nscope;
+        int opened = 0;
+        Node *s = n;
+        for (;;) {
+            scope_open(c);
+            opened++;
+            res_stmt(c, s->init, NULL);
+            res_expr(c, s->a, s);
+            res_body(c, s->body, s);
+            if (!s->els || s->els->kind != N_IF || s->els->label)
+                break;
+            s = s->els;
+        }
+        res_stmt(c, s->els, NULL);
+        scope_close(c, mark);
+        c->depth -= opened - 1;
+        break;
+    }
+    case N_FOR:
+        mark = scope_open(c);
+        res_stmt(c, n->init, NULL);
+        if (n->a)
+            res_expr(c, n->a, n);
+        if (n->post && n->post->kind == N_DEFINE)
+            cg_err(c, n->post, "cannot declare in post statement of for loop");
+        else
+            res_stmt(c, n->post, NULL);
+        loop_push(c, &loop, BK_LOOP, lab);
+        res_body(c, n->body, n);
+        c->loops = loop.prev;
+        scope_close(c, mark);
+        break;
+    case N_RANGE: {
+        res_expr(c, n->a, n);
+        mark = scope_open(c);
+        Node *ts[2] = {n->key, n->val};
+        res_targets(c, ts, 2, n->define, n);
+        loop_push(c, &loop, BK_LOOP, lab);
+        res_body(c, n->body, n);
+        c->loops = loop.prev;
+        scope_close(c, mark);
+        break;
+    }
+    case N_SWITCH: {
+        mark = scope_open(c);
+        res_stmt(c, n->init, NULL);
+        if (n->a)
+            res_expr(c, n->a, n);
+        loop_push(c, &loop, BK_SWITCH, lab);
+        bool hasdef = false;
+        for (int i = 0; i < n->list.n; i++) {
+            Node *cl = n->list.items[i];
+            if (!cl || cl->kind != N_CASE) {
+                cg_err(c, cl ? cl : n, "expected case or default");
+                continue;
+            }
+            if (cl->list.n == 0) {
+                if (hasdef)
+                    cg_err(c, cl, "multiple defaults in switch");
+                hasdef = true;
+            }
+            res_list(c, &cl->list, cl);
+            int m2 = scope_open(c);
+            res_body(c, cl->body, cl);
+            scope_close(c, m2);
+        }
+        c->loops = loop.prev;
+        scope_close(c, mark);
+        break;
+    }
+    case N_SELECT: {
+        loop_push(c, &loop, BK_SELECT, lab);
+        bool hasdef = false;
+        int ncases = 0;
+        for (int i = 0; i < n->list.n; i++) {
+            Node *cm = n->list.items[i];
+            if (!cm || cm->kind != N_COMM) {
+                cg_err(c, cm ? cm : n, "expected case or default");
+                continue;
+            }
+            mark = scope_open(c);
+            switch (cm->op) {
+            case COMM_SEND:
+                res_expr(c, cm->a, cm);
+                res_expr(c, cm->b, cm);
+                ncases++;
+                break;
+            case COMM_RECV:
+                res_expr(c, cm->a, cm);
+                if (cm->list.n > 2)
+                    cg_err(c, cm, "assignment mismatch: %d variables but <-ch returns 2 values", cm->list.n);
+                else
+                    res_targets(c, cm->list.items, cm->list.n, cm->define, cm);
+                ncases++;
+                break;
+            case COMM_DEFAULT:
+                if (hasdef)
+                    cg_err(c, cm, "multiple defaults in select");
+                hasdef = true;
+                break;
+            default:
+                cg_err(c, cm, "malformed select case");
+                break;
+            }
+            res_body(c, cm->body, cm);
+            scope_close(c, mark);
+        }
+        if (ncases > limit_n[LIM_CASES])
+            cg_err(c, n, limit_fmt[LIM_CASES], limit_n[LIM_CASES]);
+        c->loops = loop.prev;
+        break;
+    }
+    case N_CASE:
+    case N_COMM:
+        cg_err(c, n, "case outside switch or select");
+        break;
+    case N_RETURN:
+        res_list(c, &n->list, n);
+        break;
+    case N_BREAK:
+    case N_CONTINUE:
+        res_branch(c, n);
+        break;
+    case N_GO:
+    case N_DEFER:
+        if (!n->a || n->a->kind != N_CALL) {
+            cg_err(c, n, "expression in %s must be function call", n->kind == N_GO ? "go" : "defer");
+            if (n->a && cg_is_expr_kind(n->a->kind))
+                res_expr(c, n->a, n);
+            break;
+        }
+        res_expr(c, n->a, n);
+        break;
+    case N_LABELED:
+        if (!n->body)
+            break;
+        res_stmt(c, n->body, n->name);
+        break;
+    case N_FUNCDECL:
+        if (!n->name || !n->func) {
+            cg_err(c, n, "malformed function declaration");
+            break;
+        }
+        if (!at_file_scope(c)) {
+            /* not Go, but harmless: a local bound before its body, so the
+             * function can call itself */
+            if (lookup_here(c, n->name))
+                cg_err(c, n, "%s redeclared in this block", n->name);
+            Var *v = new_var(c, VK_LOCAL, n->name, n);
+            bind(c, v);
+            cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)v);
+        } else if (!cg_node_var(c, n)) {
+            Var *v = declare_global(c, n, n->name, true, NULL);
+            cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)v);
+        }
+        res_func(c, n->func, n);
+        break;
+    case N_FILE:
+        cg_err(c, n, "unexpected file node");
+        break;
+    default:
+        res_expr(c, n, n); /* a bare expression */
+        break;
+    }
+    cg_leave(c);
+}
+
+static void res_func(Compiler *c, FuncInfo *fi, Node *at)
+{
+    if (!fi) {
+        cg_err(c, at, "malformed function");
+        return;
+    }
+    FuncRes *fr = mem_alloc(sizeof *fr);
+    fr->parent = c->fn;
+    cg_pm_put(&c->nodes, fi, (uint64_t)(uintptr_t)fr);
+    FuncRes *savefn = c->fn;
+    RLoop *saveloops = c->loops;
+    c->fn = fr;
+    c->loops = NULL;
+    int mark = scope_open(c);
+    if (fi->params.n > MAX_LOCALS)
+        cg_err(c, at, limit_fmt[LIM_PARAMS], limit_n[LIM_PARAMS]);
+    if (fi->variadic && fi->params.n == 0)
+        cg_err(c, at, "can only use ... with final parameter in list");
+    for (int i = 0; i < fi->params.n; i++) {
+        Node *p = fi->params.items[i];
+        if (!p || p->kind != N_IDENT || !p->name) {
+            cg_err(c, p ? p : at, "malformed parameter");
+            continue;
+        }
+        if (cg_is_blank(p->name))
+            continue;
+        if (lookup_here(c, p->name)) {
+            cg_err(c, p, "duplicate argument %s", p->name);
+            continue;
+        }
+        declare_local(c, p);
+    }
+    /* The body's top-level declarations share the parameters' scope (Go:
+     * `x := 1` in the body cannot redeclare a parameter x). */
+    if (fi->body && fi->body->kind == N_BLOCK)
+        res_block_list(c, &fi->body->list);
+    else if (fi->body)
+        res_stmt(c, fi->body, NULL);
+    scope_close(c, mark);
+    c->fn = savefn;
+    c->loops = saveloops;
+}
+
+Node *cg_unlabel(Node *s)
+{
+    for (int i = 0; s && s->kind == N_LABELED && i < MAX_NEST; i++)
+        s = s->body;
+    return s;
+}
+
+/* Pass 1 over a file: declare every top-level name (hoisting), resolve and
+ * fold the top-level consts, then resolve everything in order. */
+void cg_res_file(Compiler *c, Node *file)
+{
+    FuncRes *mainres = mem_alloc(sizeof *mainres);
+    c->mainres = c->fn = mainres;
+    cg_pm_put(&c->nodes, file, (uint64_t)(uintptr_t)mainres);
+    NodeList *top = &file->list;
+    for (int i = 0; i < top->n; i++) {
+        Node *s = cg_unlabel(top->items[i]);
+        if (!s)
+            continue;
+        switch (s->kind) {
+        case N_FUNCDECL:
+            if (s->name && s->func)
+                cg_pm_put(&c->nodes, s, (uint64_t)(uintptr_t)declare_global(c, s, s->name, true, NULL));
+            break;
+        case N_VAR:
+        case N_CONST:
+            for (int j = 0; j < s->list.n; j++) {
+                Node *id = s->list.items[j];
+                if (!id || id->kind != N_IDENT || !id->name || cg_is_blank(id->name))
+                    continue;
+                Var *v = declare_global(c, id, id->name, true, NULL);
+                cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)v);
+                if (s->kind == N_CONST) {
+                    v->readonly = true;
+                    v->cexpr = j < s->list2.n ? s->list2.items[j] : NULL;
+                    v->cstate = v->cexpr ? 0 : 2;
+                }
+            }
+            break;
+        case N_DEFINE:
+            for (int j = 0; j < s->list.n; j++) {
+                Node *id = s->list.items[j];
+                if (!id || id->kind != N_IDENT || !id->name || cg_is_blank(id->name))
+                    continue;
+                bool isnew;
+                Var *v = declare_global(c, id, id->name, false, &isnew);
+                if (isnew)
+                    v->decl = id;
+                cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)v);
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    /* Consts: resolve every value first, then fold (in any order). */
+    for (int i = 0; i < top->n; i++) {
+        Node *s = cg_unlabel(top->items[i]);
+        if (s && s->kind == N_CONST)
+            res_list(c, &s->list2, s);
+    }
+    for (int i = 0; i < c->nscope; i++) {
+        Var *v = c->scope[i];
+        if (v->cexpr)
+            cg_fold_global_const(c, v);
+        if (!cg_is_foldable(v->cval))
+            v->cval = V_UNDEF;
+    }
+    for (int i = 0; i < top->n; i++)
+        res_stmt(c, top->items[i], NULL);
+}

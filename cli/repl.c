@@ -397,8 +397,8 @@ static bool take_paste_mark(void)
         size_t have = in_len - in_pos;
         size_t cmp = have < PASTE_MARK_LEN - 1 ? have : PASTE_MARK_LEN - 1;
         const char *rest = (const char *)in_buf + in_pos;
-        bool start = memcmp(rest, PASTE_START + 1, cmp) == 0;
-        bool end = memcmp(rest, PASTE_END + 1, cmp) == 0;
+        bool start = memcmp(rest, &PASTE_START[1], cmp) == 0;
+        bool end = memcmp(rest, &PASTE_END[1], cmp) == 0;
         if (!start && !end)
             return false;
         if (have >= PASTE_MARK_LEN - 1) {

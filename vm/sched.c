@@ -1367,6 +1367,9 @@ static int64_t run_timers(void)
             theap_remove(t);
         }
         pthread_mutex_unlock(&timer_lock);
+#ifdef CSP_FUZZ
+        __atomic_add_fetch(&csp_fuzz_steps, CSP_FUZZ_TIMER_COST, __ATOMIC_RELAXED);
+#endif
         t->fn(t->arg, now);
         /* (4): the G it woke may already have run and parked again, and
          * the M that saw it park skipped the check because of us: the

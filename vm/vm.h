@@ -140,11 +140,15 @@ typedef struct Thread {
 #else
 /* Fuzz builds (tests/fuzz/fuzz_exec.c) give a program an instruction
  * budget: every safepoint (backward jump, call) spends one step, a new
- * goroutine CSP_FUZZ_GO_COST, and a safepoint past the budget ends the
- * program (vm_safepoint). Both counters are process-wide relaxed atomics. */
+ * goroutine CSP_FUZZ_GO_COST, a timer that fires (a sleep, a tick)
+ * CSP_FUZZ_TIMER_COST, and a safepoint past the budget ends the program
+ * (vm_safepoint). Without the timer cost a loop that sleeps would run for
+ * ever on a few steps per 2 ms. Both counters are process-wide relaxed
+ * atomics. */
 extern int64_t csp_fuzz_budget; /* set once by the harness before running */
 extern int64_t csp_fuzz_steps;  /* spent so far, by every goroutine */
 #define CSP_FUZZ_GO_COST 500
+#define CSP_FUZZ_TIMER_COST 1000
 #define PREEMPT_REQUESTED(t)                                                                                 \
     (__atomic_add_fetch(&csp_fuzz_steps, 1, __ATOMIC_RELAXED) > csp_fuzz_budget ||                           \
      __atomic_load_n(&(t)->preempt, __ATOMIC_RELAXED))

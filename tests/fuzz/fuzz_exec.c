@@ -14,7 +14,8 @@
  *
  * Bounds, so every input ends:
  *   - an instruction budget: every safepoint (backward jump, call) spends
- *     one step and every `go` CSP_FUZZ_GO_COST (vm.h); past the budget the
+ *     one step, every `go` CSP_FUZZ_GO_COST and every timer that fires
+ *     CSP_FUZZ_TIMER_COST (vm.h); past the budget the
  *     program exits (CSP_FUZZ_BUDGET, default 2,000,000);
  *   - a memory cap: the collector's heap is capped (CSP_FUZZ_HEAP_MB,
  *     default 256), past which allocation fails as "out of memory"; the

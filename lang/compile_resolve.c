@@ -242,6 +242,17 @@ static void res_list(Compiler *c, NodeList *l, const Node *parent)
         res_expr(c, l->items[i], parent);
 }
 
+/* A type written in the script: every module type it names must exist
+ * (`var mu sync.Mutx` is undefined). */
+static void res_type(Compiler *c, Node *at, TypeRef t)
+{
+    if (!t)
+        return;
+    const char *bad = types_undefined(types_parse(t, strlen(t)));
+    if (bad)
+        cg_err(c, at, "undefined: %s", bad);
+}
+
 static void res_expr(Compiler *c, Node *n, const Node *parent)
 {
     if (!n) {
@@ -256,7 +267,9 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
     case N_FALSE:
     case N_INT:
     case N_FLOAT:
+        break;
     case N_TYPEEXPR:
+        res_type(c, n, n->name);
         break;
     case N_STRING:
         if (!n->str && n->len)
@@ -386,29 +399,6 @@ static void check_counts(Compiler *c, Node *n, int nl, int nr)
     else
         cg_err(c, n, "assignment mismatch: %d variable%s but %d value%s", nl, nl == 1 ? "" : "s", nr,
                nr == 1 ? "" : "s");
-}
-
-/* A type in `var x T` whose zero value comes from a module (sync.Mutex). */
-static void res_type(Compiler *c, Node *at, TypeRef t)
-{
-    const char *dot = t ? strchr(t, '.') : NULL;
-    if (!dot)
-        return;
-    char pkg[64];
-    size_t n = (size_t)(dot - t);
-    if (n >= sizeof pkg) {
-        cg_err(c, at, "undefined: %s", t);
-        return;
-    }
-    memcpy(pkg, t, n);
-    pkg[n] = 0;
-    Value mv;
-    if (c->rt && c->rt->universe && map_get_cstr(c->rt->universe, pkg, &mv) && v_is_obj(mv, OBJ_MODULE)) {
-        ObjModule *m = (ObjModule *)v_obj(mv);
-        if (m->members && map_get_cstr(m->members, dot + 1, &mv))
-            return;
-    }
-    cg_err(c, at, "undefined: %s", t);
 }
 
 static void res_define(Compiler *c, Node *n)

@@ -293,10 +293,16 @@ static void zero_to(FuncState *fs, TypeRef t, int dst)
     }
     int top = fs->freereg;
     int base = dst == fs->freereg - 1 && !fs->islocal[dst] ? dst : cg_alloc_reg(fs);
-    cg_alloc_reg(fs);
-    cg_load_const(fs, types_zero_native(), base);
-    cg_load_const(fs, v_from_ptr(ty), base + 1);
-    cg_emit_abc(fs, OP_CALL, base, 2, 2);
+    if (ty->kind == TYPE_OBJECT) {
+        /* the module's constructor itself, so a traceback shows only it */
+        cg_load_const(fs, ty->ctor, base);
+        cg_emit_abc(fs, OP_CALL, base, 1, 2);
+    } else {
+        cg_alloc_reg(fs);
+        cg_load_const(fs, types_zero_native(), base);
+        cg_load_const(fs, v_from_ptr(ty), base + 1);
+        cg_emit_abc(fs, OP_CALL, base, 2, 2);
+    }
     if (base != dst)
         cg_emit_abc(fs, OP_MOVE, dst, base, 0);
     cg_free_to(fs, top);

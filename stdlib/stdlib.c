@@ -233,6 +233,10 @@ static const struct {
     {"sync", "Once", "sync.Once", TYPE_OBJECT},
     {"sync", "Atomic", "sync.Atomic", TYPE_OBJECT},
     {"strings", "Builder", "strings.Builder", TYPE_OBJECT},
+    /* sync.Cond's constructor needs the mutex: `var c sync.Cond` panics
+     * asking for it (Go's zero Cond has a nil L, which no script can set
+     * here yet). */
+    {"sync", "Cond", "sync.Cond", TYPE_OBJECT},
 };
 
 static void register_module_types(Runtime *rt)

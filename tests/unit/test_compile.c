@@ -1130,11 +1130,14 @@ static void test_compile_var_zero_values(void **state)
                              var_("x", "float64", NULL), var_("mu", "sync.Mutex", NULL),
                              var_("p", "[]", NULL), var_("q", NULL, num(7)), NULL),
                          NULL);
-    assert_ops(f, "LOADI LOADK LOADBOOL LOADK LOADK LOADK CALL LOADNIL LOADI RETURN");
-    /* the mutex: types.h's zero native called with the type's descriptor */
-    assert_int_equal(f->code[6], MK_ABC(OP_CALL, 4, 2, 2));
-    assert_true(v_is_obj(f->k[INS_Bx(f->code[5])], OBJ_TYPE));
+    assert_ops(f, "LOADI LOADK LOADBOOL LOADK LOADK CALL LOADNIL LOADI RETURN");
+    assert_int_equal(f->code[5], MK_ABC(OP_CALL, 4, 1, 2)); /* the mutex: sync.Mutex() */
     assert_true(v_is_anyfloat(f->k[INS_Bx(f->code[3])]));
+    /* an array: types.h's zero native called with the type's descriptor */
+    f = func_f(blk(var_("a", "[2]sync.Mutex", NULL), NULL), NULL);
+    assert_ops(f, "LOADK LOADK CALL RETURN");
+    assert_int_equal(f->code[2], MK_ABC(OP_CALL, 0, 2, 2));
+    assert_true(v_is_obj(f->k[INS_Bx(f->code[1])], OBJ_TYPE));
 }
 
 /* Test that a type used as a value is its descriptor, a constant. */

@@ -382,22 +382,23 @@ static int bi_int(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-/* Sized conversions wrap, as Go's do at run time. */
-#define SIZED(fname, goname, ctype)                                                                          \
+/* Sized conversions read the value as int() does, then wrap as Go's do at
+ * run time (vm/types.h owns the widths' arithmetic). */
+#define SIZED(fname, goname, bits, is_unsigned)                                                              \
     static int fname(Thread *t, Value *args, int nargs, Value *rets)                                         \
     {                                                                                                        \
         int64_t i;                                                                                           \
         if (!to_int(t, args[0], goname, &i))                                                                 \
             return -1;                                                                                       \
-        rets[0] = v_int_small((ctype)i);                                                                     \
+        rets[0] = v_int_small(types_wrap_int(bits, is_unsigned, i));                                         \
         return 1;                                                                                            \
     }
-SIZED(bi_int32, "int32", int32_t)
-SIZED(bi_int16, "int16", int16_t)
-SIZED(bi_int8, "int8", int8_t)
-SIZED(bi_uint32, "uint32", uint32_t)
-SIZED(bi_uint16, "uint16", uint16_t)
-SIZED(bi_uint8, "uint8", uint8_t)
+SIZED(bi_int32, "int32", 32, false)
+SIZED(bi_int16, "int16", 16, false)
+SIZED(bi_int8, "int8", 8, false)
+SIZED(bi_uint32, "uint32", 32, true)
+SIZED(bi_uint16, "uint16", 16, true)
+SIZED(bi_uint8, "uint8", 8, true)
 #undef SIZED
 
 static int bi_float(Thread *t, Value *args, int nargs, Value *rets)

@@ -255,16 +255,15 @@ Value types_zero_native(void)
 
 /* ---- conversions ------------------------------------------------------ */
 
-/* Go's run-time wrapping of an integer to a sized type. */
-static int64_t wrap(const ObjType *ty, int64_t i)
+int64_t types_wrap_int(int bits, bool is_unsigned, int64_t i)
 {
-    switch (ty->bits) {
+    switch (bits) {
     case 8:
-        return ty->is_unsigned ? (int64_t)(uint8_t)i : (int64_t)(int8_t)i;
+        return is_unsigned ? (int64_t)(uint8_t)i : (int64_t)(int8_t)i;
     case 16:
-        return ty->is_unsigned ? (int64_t)(uint16_t)i : (int64_t)(int16_t)i;
+        return is_unsigned ? (int64_t)(uint16_t)i : (int64_t)(int16_t)i;
     case 32:
-        return ty->is_unsigned ? (int64_t)(uint32_t)i : (int64_t)(int32_t)i;
+        return is_unsigned ? (int64_t)(uint32_t)i : (int64_t)(int32_t)i;
     default:
         return i;
     }
@@ -314,7 +313,7 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
         break;
     case TYPE_INT:
         if (v_is_anyint(v)) {
-            *out = v_make_int(wrap(ty, v_anyint(v)));
+            *out = v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
             return 0;
         }
         break;

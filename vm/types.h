@@ -90,6 +90,9 @@ Value types_zero_native(void);
 /* T(v) for a composite T ([]byte(s), []rune(s), a list to a slice type, a
  * map to a map type...). Returns -1 after a panic, else 0. */
 int types_convert(struct Thread *t, const ObjType *ty, Value v, Value *out);
+/* Go's run-time wrapping of an integer converted to a sized type
+ * (uint8(300) is 44, int8(200) is -56); bits 64 leaves it as it is. */
+int64_t types_wrap_int(int bits, bool is_unsigned, int64_t i);
 /* A native of two arguments, a type and a value: the compiler calls it for
  * a conversion whose type is not a name ([]byte(s)). */
 Value types_convert_native(void);

@@ -216,22 +216,44 @@ int types_zero(Thread *t, const ObjType *ty, Value *out)
         *out = r > 0 ? t->rets[0] : V_NIL;
         return 0;
     }
-    /* TYPE_ARRAY: N zero values of the element, each its own. A length
-     * written as a name is not known here: the array stays nil. */
+    /* TYPE_ARRAY: N zero values of the element, each its own. Arrays of
+     * arrays nest in a line ([2][3]T), so they are built level by level
+     * instead of recursively: a type nested thousands of arrays deep must
+     * not overflow a goroutine's small stack. A length written as a name
+     * is not known here: that array stays nil. */
     if (ty->len < 0) {
         *out = V_NIL;
         return 0;
     }
     if (!mem_fits((size_t)ty->len, sizeof(Value), 0))
         return vm_panicf(t, E_MAKE_LEN);
-    ObjList *l = list_new((size_t)ty->len, (size_t)ty->len);
-    for (int64_t i = 0; i < ty->len; i++) {
-        Value z;
-        if (types_zero(t, ty->elem, &z) < 0)
-            return -1;
-        list_set(l, i, z);
+    ObjList *root = list_new((size_t)ty->len, (size_t)ty->len);
+    ObjList *level = list_new(0, 1); /* the arrays of type a, to be filled */
+    list_append(level, v_from_ptr(root));
+    for (const ObjType *a = ty; a->kind == TYPE_ARRAY; a = a->elem) {
+        const ObjType *e = a->elem;
+        bool nested = e->kind == TYPE_ARRAY && e->len >= 0;
+        if (nested && !mem_fits((size_t)e->len, sizeof(Value), 0))
+            return vm_panicf(t, E_MAKE_LEN);
+        ObjList *next = list_new(0, 0);
+        for (size_t i = 0; i < level->len; i++) {
+            Value lv, z = V_NIL;
+            list_get(level, (int64_t)i, &lv);
+            for (int64_t k = 0; k < a->len; k++) {
+                if (nested) {
+                    z = v_from_ptr(list_new((size_t)e->len, (size_t)e->len));
+                    list_append(next, z);
+                } else if (e->kind != TYPE_ARRAY && types_zero(t, e, &z) < 0) {
+                    return -1;
+                }
+                list_set(v_list(lv), k, z);
+            }
+        }
+        if (!nested)
+            break;
+        level = next;
     }
-    *out = v_from_ptr(l);
+    *out = v_from_ptr(root);
     return 0;
 }
 

@@ -81,13 +81,13 @@ static size_t closing(const char *s, size_t n)
     return n;
 }
 
-static ObjType *type_new(TypeKind kind, const char *text, size_t n)
+static ObjType *type_new(TypeKind kind, const char *name)
 {
     ObjType *t = mem_alloc(sizeof *t);
     t->h.kind = OBJ_TYPE;
     t->h.flags = 0;
     t->kind = kind;
-    t->name = str_new(text, n)->data;
+    t->name = name;
     t->len = -1;
     t->ctor = V_UNDEF;
     t->zero = V_NIL;
@@ -120,70 +120,93 @@ static void set_zero(ObjType *t)
     }
 }
 
-/* The parser's depth caps bound the nesting of a type's text, and so this
- * recursion. */
-static ObjType *parse(const char *s, size_t n)
+/* How deep map keys may nest (map[map[...]...]...) before a key is left
+ * UNKNOWN: keys are the only recursion here, and a text given to make() at
+ * run time is bounded by nothing else. */
+enum { MAX_KEY_DEPTH = 64 };
+
+/* The descriptor of s[0..n), which is NUL-terminated at s[n] when it ends
+ * the text (then every level's name shares it instead of a copy: a type
+ * nested thousands deep costs linear memory). The element chain ([]*[3]T)
+ * is built by a loop, so the depth of nesting costs no C stack. */
+static ObjType *parse(const char *s, size_t n, bool at_end, int keydepth)
 {
-    while (n && (*s == ' ' || *s == '\t'))
-        s++, n--;
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    ObjType *t;
-    if (starts(s, n, "[]")) {
-        t = type_new(TYPE_SLICE, s, n);
-        t->elem = parse(s + 2, n - 2);
-    } else if (n && s[0] == '[') {
-        size_t close = closing(s, n);
-        t = type_new(TYPE_ARRAY, s, n);
-        int64_t len = 0;
-        for (size_t i = 1; i < close && len >= 0; i++)
-            len = s[i] >= '0' && s[i] <= '9' && len < INT64_MAX / 10 - 9 ? len * 10 + (s[i] - '0') : -1;
-        t->len = close > 1 ? len : -1;
-        t->elem = parse(s + close + (close < n), n - close - (close < n));
-    } else if (starts(s, n, "map[")) {
-        size_t close = 3 + closing(s + 3, n - 3);
-        t = type_new(TYPE_MAP, s, n);
-        t->key = parse(s + 4, close > 4 ? close - 4 : 0);
-        t->elem = parse(s + close + (close < n), n - close - (close < n));
-    } else if (starts(s, n, "chan<-") || starts(s, n, "<-chan")) {
-        t = type_new(TYPE_CHAN, s, n);
-        t->elem = parse(s + 6, n - 6);
-    } else if (starts(s, n, "chan ") || is_word(s, n, "chan")) {
-        t = type_new(TYPE_CHAN, s, n);
-        t->elem = parse(s + 4, n - 4);
-    } else if (n && s[0] == '*') {
-        t = type_new(TYPE_POINTER, s, n);
-        t->elem = parse(s + 1, n - 1);
-    } else if (starts(s, n, "func")) {
-        t = type_new(TYPE_FUNC, s, n);
-    } else if (starts(s, n, "interface")) {
-        t = type_new(TYPE_INTERFACE, s, n);
-    } else if (starts(s, n, "struct")) {
-        t = type_new(TYPE_STRUCT, s, n);
-    } else {
-        t = type_new(TYPE_UNKNOWN, s, n);
-        for (size_t i = 0; i < sizeof basic / sizeof basic[0]; i++) {
-            if (is_word(s, n, basic[i].name)) {
-                t->kind = basic[i].kind;
-                t->bits = basic[i].bits;
-                t->is_unsigned = basic[i].is_unsigned;
+    ObjType *root = NULL, **link = &root;
+    for (;;) {
+        while (n && (*s == ' ' || *s == '\t'))
+            s++, n--;
+        bool trimmed = false;
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--, trimmed = true;
+        const char *name = at_end && !trimmed ? s : str_new(s, n)->data;
+        ObjType *t;
+        size_t skip = 0; /* the element's text starts at s + skip; 0: none */
+        if (starts(s, n, "[]")) {
+            t = type_new(TYPE_SLICE, name);
+            skip = 2;
+        } else if (n && s[0] == '[') {
+            size_t close = closing(s, n);
+            t = type_new(TYPE_ARRAY, name);
+            int64_t len = 0;
+            for (size_t i = 1; i < close && len >= 0; i++)
+                len = s[i] >= '0' && s[i] <= '9' && len < INT64_MAX / 10 - 9 ? len * 10 + (s[i] - '0') : -1;
+            t->len = close > 1 ? len : -1;
+            skip = close + (close < n);
+        } else if (starts(s, n, "map[")) {
+            size_t close = 3 + closing(s + 3, n - 3);
+            t = type_new(TYPE_MAP, name);
+            size_t kn = close > 4 ? close - 4 : 0;
+            t->key = keydepth < MAX_KEY_DEPTH ? parse(s + 4, kn, false, keydepth + 1)
+                                              : type_new(TYPE_UNKNOWN, str_new(s + 4, kn)->data);
+            skip = close + (close < n);
+        } else if (starts(s, n, "chan<-") || starts(s, n, "<-chan")) {
+            t = type_new(TYPE_CHAN, name);
+            skip = 6;
+        } else if (starts(s, n, "chan ") || is_word(s, n, "chan")) {
+            t = type_new(TYPE_CHAN, name);
+            skip = 4;
+        } else if (n && s[0] == '*') {
+            t = type_new(TYPE_POINTER, name);
+            skip = 1;
+        } else if (starts(s, n, "func")) {
+            t = type_new(TYPE_FUNC, name);
+        } else if (starts(s, n, "interface")) {
+            t = type_new(TYPE_INTERFACE, name);
+        } else if (starts(s, n, "struct")) {
+            t = type_new(TYPE_STRUCT, name);
+        } else {
+            t = type_new(TYPE_UNKNOWN, name);
+            for (size_t i = 0; i < sizeof basic / sizeof basic[0]; i++) {
+                if (is_word(s, n, basic[i].name)) {
+                    t->kind = basic[i].kind;
+                    t->bits = basic[i].bits;
+                    t->is_unsigned = basic[i].is_unsigned;
+                }
+            }
+            for (int i = 0; t->kind == TYPE_UNKNOWN && i < nregistry; i++) {
+                if (is_word(s, n, registry[i].name)) {
+                    t->kind = registry[i].kind;
+                    t->bits = 64; /* time.Duration is an int64 */
+                    t->ctor = registry[i].ctor;
+                }
             }
         }
-        for (int i = 0; t->kind == TYPE_UNKNOWN && i < nregistry; i++) {
-            if (is_word(s, n, registry[i].name)) {
-                t->kind = registry[i].kind;
-                t->bits = 64; /* time.Duration is an int64 */
-                t->ctor = registry[i].ctor;
-            }
-        }
+        set_zero(t);
+        *link = t;
+        if (!skip)
+            return root;
+        link = &t->elem;
+        s += skip;
+        n = skip <= n ? n - skip : 0;
+        at_end = at_end && !trimmed;
     }
-    set_zero(t);
-    return t;
 }
 
 ObjType *types_parse(const char *text, size_t n)
 {
-    return parse(text ? text : "", text ? n : 0);
+    if (!text)
+        text = "", n = 0;
+    return parse(str_new(text, n)->data, n, true, 0);
 }
 
 const char *types_undefined(const ObjType *t)

@@ -273,7 +273,10 @@ static TypeRef array_lengths(Compiler *c, Node *at, TypeRef t)
                 changed = true;
                 continue;
             }
-            if (v != &c->bad) /* a variable, or not a length */
+            /* A variable, or not a length, is an error; a global of an
+             * earlier REPL line may be a constant nobody recorded, so
+             * that array stays nil. */
+            if (v != &c->bad && !(v->kind == VK_GLOBAL && !v->decl))
                 cg_err(c, at, "invalid array length %s", id->name);
         }
         buf_addc(&b, *p++);

@@ -290,12 +290,23 @@ static int zero_fn(Thread *t, Value *args, int nargs, Value *rets)
     return types_zero(t, v_ptr(args[0]), &rets[0]) < 0 ? -1 : 1;
 }
 
+/* One native per function, shared by every runtime; two compilers racing
+ * to make it first both get the one that won. */
+static Value shared_native(ObjNative **slot, const char *name, NativeFn f, int lo, int hi)
+{
+    ObjNative *fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (!fn) {
+        ObjNative *mine = native_new(name, f, lo, hi), *none = NULL;
+        fn = __atomic_compare_exchange_n(slot, &none, mine, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ? mine
+                                                                                                       : none;
+    }
+    return v_from_ptr(fn);
+}
+
 Value types_zero_native(void)
 {
-    static ObjNative *fn; /* made once; every runtime shares it */
-    if (!fn)
-        fn = native_new("zero", zero_fn, 1, 1);
-    return v_from_ptr(fn);
+    static ObjNative *fn;
+    return shared_native(&fn, "zero", zero_fn, 1, 1);
 }
 
 /* ---- conversions ------------------------------------------------------ */
@@ -397,8 +408,6 @@ static int convert_fn(Thread *t, Value *args, int nargs, Value *rets)
 
 Value types_convert_native(void)
 {
-    static ObjNative *fn; /* made once; every runtime shares it */
-    if (!fn)
-        fn = native_new("conversion", convert_fn, 2, 2);
-    return v_from_ptr(fn);
+    static ObjNative *fn;
+    return shared_native(&fn, "conversion", convert_fn, 2, 2);
 }

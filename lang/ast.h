@@ -53,7 +53,9 @@ void nl_push(NodeList *l, Node *n);
  *     every function type is just "func"
  *   NULL when no type was written.
  * Only a text that starts with a letter and contains a dot names a module
- * member: "[]sync.Mutex" and "*sync.Mutex" are a slice and a pointer. */
+ * member: "[]sync.Mutex" and "*sync.Mutex" are a slice and a pointer.
+ * What a type means (its zero value, what make and new build, conversions)
+ * is vm/types.h's: the compiler turns this text into a descriptor. */
 typedef const char *TypeRef;
 
 #define AST_KINDS(X)                                                                                         \

@@ -406,6 +406,24 @@ out:
  * its arguments above. nres results (-1: all, setting top) land at
  * R[base..]. op is CALL, or DEFER/GO (the call is not made here). On
  * return freereg is base + 1. */
+/* T(x) for a type T that is not a name ([]byte(s), map[string]int(m)):
+ * a call of types.h's conversion with the type's descriptor and x. */
+static void conversion_call(FuncState *fs, Node *n, int base, int nres, OpCode op)
+{
+    Node *f = n->a;
+    if (n->list.n != 1 || n->spread) {
+        cg_err(fs->c, n, "%s argument%s in conversion to %s", n->list.n ? "too many" : "missing",
+               n->list.n ? "s" : "", f->name ? f->name : "?");
+        return;
+    }
+    cg_load_const(fs, types_convert_native(), base);
+    cg_expr_to(fs, f, cg_alloc_reg(fs));
+    cg_expr_to(fs, n->list.items[0], cg_alloc_reg(fs));
+    cg_set_line(fs, n);
+    cg_emit_abc(fs, op, base, 3, op == OP_CALL ? nres + 1 : 0);
+    cg_free_to(fs, base + 1);
+}
+
 void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
 {
     Compiler *c = fs->c;
@@ -419,6 +437,10 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         cg_free_to(fs, base + 1);
         if (nres > 1)
             cg_err(c, n, "assignment mismatch: %d variables but len returns 1 value", nres);
+        return;
+    }
+    if (f && f->kind == N_TYPEEXPR) {
+        conversion_call(fs, n, base, nres, op);
         return;
     }
     bool method = f && f->kind == N_FIELD && !cg_node_var(c, f);

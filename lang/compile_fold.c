@@ -182,7 +182,8 @@ Value cg_const_eval(Compiler *c, Node *n)
         v = v_from_ptr(str_new(n->str ? n->str : "", n->str ? n->len : 0));
         break;
     case N_TYPEEXPR:
-        v = v_from_ptr(str_cstr(n->name ? n->name : ""));
+        /* make([]T, n), new(T), []byte(s): the type's descriptor */
+        v = v_from_ptr(types_parse(n->name, n->name ? strlen(n->name) : 0));
         break;
     case N_IDENT:
     case N_FIELD: {

@@ -46,6 +46,7 @@
 #define CSP_COMPILE_INT_H
 
 #include "../vm/opcodes.h"
+#include "../vm/types.h"
 #include "../vm/vm.h"
 #include "ast.h"
 #include "compile.h"

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "../vm/buf.h"
 #include "../vm/mem.h"
 #include "grammar.h"
 
@@ -242,6 +243,61 @@ static void res_list(Compiler *c, NodeList *l, const Node *parent)
         res_expr(c, l->items[i], parent);
 }
 
+/* An array length written as a name (`const N = 3; var a [N]int`): the
+ * type's text gets the constant's value, so the array's length is known
+ * where its zero value is made. `map[K]V`'s brackets hold a key type, not
+ * a length. Returns t itself when nothing is replaced. */
+static TypeRef array_lengths(Compiler *c, Node *at, TypeRef t)
+{
+    if (!strchr(t, '['))
+        return t;
+    Buf b;
+    buf_init(&b);
+    bool changed = false;
+    for (const char *p = t; *p;) {
+        const char *s = p + 1, *e = s;
+        if (*p == '[' && !(p - t >= 3 && memcmp(p - 3, "map", 3) == 0)) {
+            while ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z') || *e == '_' ||
+                   (e > s && *e >= '0' && *e <= '9'))
+                e++;
+        }
+        if (e > s && *e == ']') {
+            Node *id = ast_new(N_IDENT, at->line, at->col);
+            id->name = cg_gc_sprintf("%.*s", (int)(e - s), s);
+            Var *v = resolve_name(c, id, false);
+            cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)v);
+            Value k = cg_const_eval(c, id);
+            if (v_is_anyint(k) && v_anyint(k) >= 0) {
+                buf_printf(&b, "[%lld", (long long)v_anyint(k));
+                p = e;
+                changed = true;
+                continue;
+            }
+            /* A variable, or not a length, is an error; a global of an
+             * earlier REPL line may be a constant nobody recorded, so
+             * that array stays nil. */
+            if (v != &c->bad && !(v->kind == VK_GLOBAL && !v->decl))
+                cg_err(c, at, "invalid array length %s", id->name);
+        }
+        buf_addc(&b, *p++);
+    }
+    return changed ? b.data : t;
+}
+
+/* A type written in the script: every module type it names must exist
+ * (`var mu sync.Mutx` is undefined), and array lengths written as names
+ * become numbers (array_lengths). Returns the type's text to keep. */
+static TypeRef res_type(Compiler *c, Node *at, TypeRef t)
+{
+    if (!t)
+        return t;
+    t = array_lengths(c, at, t);
+    const char *bad = types_undefined(types_parse(t, strlen(t)));
+    if (bad)
+        cg_err(c, at, "undefined: %s", bad);
+    return t;
+}
+
 static void res_expr(Compiler *c, Node *n, const Node *parent)
 {
     if (!n) {
@@ -256,7 +312,9 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
     case N_FALSE:
     case N_INT:
     case N_FLOAT:
+        break;
     case N_TYPEEXPR:
+        n->name = n->type = res_type(c, n, n->name);
         break;
     case N_STRING:
         if (!n->str && n->len)
@@ -388,29 +446,6 @@ static void check_counts(Compiler *c, Node *n, int nl, int nr)
                nr == 1 ? "" : "s");
 }
 
-/* A type in `var x T` whose zero value comes from a module (sync.Mutex). */
-static void res_type(Compiler *c, Node *at, TypeRef t)
-{
-    const char *dot = t ? strchr(t, '.') : NULL;
-    if (!dot)
-        return;
-    char pkg[64];
-    size_t n = (size_t)(dot - t);
-    if (n >= sizeof pkg) {
-        cg_err(c, at, "undefined: %s", t);
-        return;
-    }
-    memcpy(pkg, t, n);
-    pkg[n] = 0;
-    Value mv;
-    if (c->rt && c->rt->universe && map_get_cstr(c->rt->universe, pkg, &mv) && v_is_obj(mv, OBJ_MODULE)) {
-        ObjModule *m = (ObjModule *)v_obj(mv);
-        if (m->members && map_get_cstr(m->members, dot + 1, &mv))
-            return;
-    }
-    cg_err(c, at, "undefined: %s", t);
-}
-
 static void res_define(Compiler *c, Node *n)
 {
     int nl = n->list.n, nr = n->list2.n;
@@ -482,7 +517,7 @@ static void res_var(Compiler *c, Node *n, bool isconst)
     } else if (!isconst && nr)
         check_counts(c, n, nl, nr);
     if (!isconst && !nr)
-        res_type(c, n, n->type);
+        n->type = res_type(c, n, n->type);
     for (int i = 0; i < nl; i++) {
         Node *id = n->list.items[i];
         if (!id || id->kind != N_IDENT || !id->name) {

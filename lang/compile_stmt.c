@@ -277,80 +277,35 @@ static void compound_stmt(FuncState *fs, Node *lhs, int tok, Node *rhs, int imm)
 /* Code generation: declarations                                           */
 /* ===================================================================== */
 
-static bool type_is(TypeRef t, const char *const *names)
-{
-    for (; *names; names++)
-        if (strcmp(t, *names) == 0)
-            return true;
-    return false;
-}
-
-/* The zero value of a `var x T` into dst. */
+/* The zero value of a `var x T` into dst: a constant when one value
+ * serves every variable of T, else a fresh one that types_zero makes at
+ * run time (an array, a sync.Mutex). */
 static void zero_to(FuncState *fs, TypeRef t, int dst)
 {
-    static const char *const ints[] = {"int",    "int8",   "int16",  "int32",   "int64", "uint", "uint8",
-                                       "uint16", "uint32", "uint64", "uintptr", "byte",  "rune", NULL};
-    static const char *const floats[] = {"float32", "float64", NULL};
-    if (!t || !*t) {
+    ObjType *ty = t ? types_parse(t, strlen(t)) : NULL;
+    if (!ty || ty->zero == V_NIL) {
         cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0);
-    } else if (type_is(t, ints)) {
-        cg_load_const(fs, v_make_int(0), dst);
-    } else if (type_is(t, floats)) {
-        cg_load_const(fs, v_make_float(0.0), dst);
-    } else if (strcmp(t, "string") == 0) {
-        cg_load_const(fs, v_from_ptr(str_new("", 0)), dst);
-    } else if (strcmp(t, "bool") == 0) {
-        cg_load_const(fs, V_FALSE, dst);
-    } else if (t[0] == '[' && t[1] >= '0' && t[1] <= '9') {
-        /* [N]T, Go's array: a list of N zero values of T, from make("[]T", N) */
-        char *end;
-        long long n = strtoll(t + 1, &end, 10);
-        Runtime *rt = fs->c->rt;
-        Value mk;
-        if (*end != ']' || n < 0 || !rt || !rt->universe || !map_get_cstr(rt->universe, "make", &mk)) {
-            cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0);
-            return;
-        }
-        int top = fs->freereg;
-        int base = cg_alloc_reg(fs);
-        cg_alloc_reg(fs);
-        cg_alloc_reg(fs);
-        cg_load_const(fs, mk, base);
-        cg_load_const(fs, v_from_ptr(str_printf("[]%s", end + 1)), base + 1);
-        cg_load_const(fs, v_make_int(n), base + 2);
-        cg_emit_abc(fs, OP_CALL, base, 3, 2);
-        cg_emit_abc(fs, OP_MOVE, dst, base, 0);
-        cg_free_to(fs, top);
-    } else if (strchr(t, '.')) {
-        /* sync.Mutex and friends: call the module's constructor */
-        const char *dot = strchr(t, '.');
-        char pkg[64];
-        size_t n = (size_t)(dot - t);
-        Value mv = V_UNDEF;
-        Runtime *rt = fs->c->rt;
-        if (n < sizeof pkg) {
-            memcpy(pkg, t, n);
-            pkg[n] = 0;
-            Value m;
-            if (rt && rt->universe && map_get_cstr(rt->universe, pkg, &m) && v_is_obj(m, OBJ_MODULE) &&
-                ((ObjModule *)v_obj(m))->members)
-                if (!map_get_cstr(((ObjModule *)v_obj(m))->members, dot + 1, &mv))
-                    mv = V_UNDEF;
-        }
-        if (mv == V_UNDEF) {
-            cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0); /* reported by pass 1 */
-            return;
-        }
-        int top = fs->freereg;
-        int base = dst == fs->freereg - 1 && !fs->islocal[dst] ? dst : cg_alloc_reg(fs);
-        cg_load_const(fs, mv, base);
-        cg_emit_abc(fs, OP_CALL, base, 1, 2);
-        if (base != dst)
-            cg_emit_abc(fs, OP_MOVE, dst, base, 0);
-        cg_free_to(fs, top);
-    } else {
-        cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0); /* slices, maps, funcs, ... */
+        return;
     }
+    if (ty->zero != V_UNDEF) {
+        cg_load_const(fs, ty->zero, dst);
+        return;
+    }
+    int top = fs->freereg;
+    int base = dst == fs->freereg - 1 && !fs->islocal[dst] ? dst : cg_alloc_reg(fs);
+    if (ty->kind == TYPE_OBJECT) {
+        /* the module's constructor itself, so a traceback shows only it */
+        cg_load_const(fs, ty->ctor, base);
+        cg_emit_abc(fs, OP_CALL, base, 1, 2);
+    } else {
+        cg_alloc_reg(fs);
+        cg_load_const(fs, types_zero_native(), base);
+        cg_load_const(fs, v_from_ptr(ty), base + 1);
+        cg_emit_abc(fs, OP_CALL, base, 2, 2);
+    }
+    if (base != dst)
+        cg_emit_abc(fs, OP_MOVE, dst, base, 0);
+    cg_free_to(fs, top);
 }
 
 /* DEFINE, VAR, CONST: values into fresh consecutive registers, which new

@@ -14,6 +14,7 @@
 #include "../vm/chan.h"
 #include "../vm/format.h"
 #include "../vm/mem.h"
+#include "../vm/types.h"
 #include "../vm/utf8.h"
 
 /* A short text of v for error messages: strings quoted, long ones cut. */
@@ -381,22 +382,23 @@ static int bi_int(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-/* Sized conversions wrap, as Go's do at run time. */
-#define SIZED(fname, goname, ctype)                                                                          \
+/* Sized conversions read the value as int() does, then wrap as Go's do at
+ * run time (vm/types.h owns the widths' arithmetic). */
+#define SIZED(fname, goname, bits, is_unsigned)                                                              \
     static int fname(Thread *t, Value *args, int nargs, Value *rets)                                         \
     {                                                                                                        \
         int64_t i;                                                                                           \
         if (!to_int(t, args[0], goname, &i))                                                                 \
             return -1;                                                                                       \
-        rets[0] = v_int_small((ctype)i);                                                                     \
+        rets[0] = v_int_small(types_wrap_int(bits, is_unsigned, i));                                         \
         return 1;                                                                                            \
     }
-SIZED(bi_int32, "int32", int32_t)
-SIZED(bi_int16, "int16", int16_t)
-SIZED(bi_int8, "int8", int8_t)
-SIZED(bi_uint32, "uint32", uint32_t)
-SIZED(bi_uint16, "uint16", uint16_t)
-SIZED(bi_uint8, "uint8", uint8_t)
+SIZED(bi_int32, "int32", 32, false)
+SIZED(bi_int16, "int16", 16, false)
+SIZED(bi_int8, "int8", 8, false)
+SIZED(bi_uint32, "uint32", 32, true)
+SIZED(bi_uint16, "uint16", 16, true)
+SIZED(bi_uint8, "uint8", 8, true)
 #undef SIZED
 
 static int bi_float(Thread *t, Value *args, int nargs, Value *rets)
@@ -481,118 +483,65 @@ static int bi_max(Thread *t, Value *args, int nargs, Value *rets)
 /* make, new and zero values                                               */
 /* ====================================================================== */
 
-static bool is_word(const char *s, size_t n, const char *w)
+/* make's and new's first argument: a type's descriptor (what the compiler
+ * passes for make([]int, n)), or its text (make("[]int", n) written as a
+ * string), read by the same parser. NULL: neither. */
+static const ObjType *type_arg(Value v)
 {
-    return strlen(w) == n && memcmp(s, w, n) == 0;
-}
-
-int stdlib_zero_value(Thread *t, const char *type, size_t n, Value *out)
-{
-    while (n && (type[0] == ' ' || type[0] == '\t'))
-        type++, n--;
-    while (n && (type[n - 1] == ' ' || type[n - 1] == '\t'))
-        n--;
-    static const char *const ints[] = {"int",     "int8",  "int16",  "int32",        "int64",
-                                       "uint",    "uint8", "uint16", "uint32",       "uint64",
-                                       "uintptr", "byte",  "rune",   "time.Duration"};
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-        if (is_word(type, n, ints[i])) {
-            *out = v_int_small(0);
-            return 0;
-        }
-    }
-    if (is_word(type, n, "float64") || is_word(type, n, "float32")) {
-        *out = v_make_float(0.0);
-        return 0;
-    }
-    if (is_word(type, n, "string")) {
-        *out = v_cstr("");
-        return 0;
-    }
-    if (is_word(type, n, "bool")) {
-        *out = V_FALSE;
-        return 0;
-    }
-    *out = V_NIL;
-    /* pkg.Type: the module's constructor makes a ready value. */
-    const char *dot = memchr(type, '.', n);
-    if (dot && dot > type && (type[0] | 32) >= 'a' && (type[0] | 32) <= 'z') {
-        char mod[64], member[64];
-        size_t ml = (size_t)(dot - type), tl = n - ml - 1;
-        if (ml >= sizeof mod || tl >= sizeof member)
-            return 0;
-        memcpy(mod, type, ml);
-        mod[ml] = 0;
-        memcpy(member, dot + 1, tl);
-        member[tl] = 0;
-        Value m, ctor;
-        if (!map_get_cstr(t->rt->universe, mod, &m) || !v_is_obj(m, OBJ_MODULE))
-            return 0;
-        if (!map_get_cstr(((ObjModule *)v_ptr(m))->members, member, &ctor) || !v_is_obj(ctor, OBJ_NATIVE))
-            return 0;
-        int r = vm_call(t, ctor, NULL, 0);
-        if (r < 0)
-            return -1;
-        *out = r > 0 ? t->rets[0] : V_NIL;
-    }
-    /* Everything else ([]T, map[K]V, chan T, *T, func, error, any,
-     * interface{}) is nil. */
-    return 0;
+    if (v_is_obj(v, OBJ_TYPE))
+        return v_ptr(v);
+    if (v_is_str(v))
+        return types_parse(v_str(v)->data, v_str(v)->len);
+    return NULL;
 }
 
 static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
 {
-    if (!v_is_str(args[0]))
-        return vm_panicf(t, E_MAKE_TYPE, repr(args[0]));
-    ObjString *ty = v_str(args[0]);
-    const char *s = ty->data;
-    size_t n = ty->len;
-    bool is_chan = n >= 4 && memcmp(s, "chan", 4) == 0;
-    bool is_map = n >= 3 && memcmp(s, "map", 3) == 0;
+    const ObjType *ty = type_arg(args[0]);
+    TypeKind k = ty ? ty->kind : TYPE_UNKNOWN;
+    if (k != TYPE_MAP && k != TYPE_SLICE && k != TYPE_CHAN)
+        return vm_panicf(t, E_MAKE_TYPE, v_is_obj(args[0], OBJ_TYPE) ? ty->name : repr(args[0]));
     int64_t len = 0, cap = -1;
-    if (nargs > 1 && !size_arg(t, args[1], &len, is_chan ? E_MAKECHAN_SIZE : E_MAKE_LEN, "make", !is_map))
+    if (nargs > 1 &&
+        !size_arg(t, args[1], &len, k == TYPE_CHAN ? E_MAKECHAN_SIZE : E_MAKE_LEN, "make", k != TYPE_MAP))
         return -1;
     if (nargs > 2 && !size_arg(t, args[2], &cap, E_MAKE_CAP, "make", true))
         return -1;
-    if (is_map) {
+    if (k == TYPE_MAP) {
         rets[0] = v_from_ptr(map_new((size_t)len));
         return 1;
     }
-    if (n >= 2 && memcmp(s, "[]", 2) == 0) {
-        if (cap >= 0 && cap < len)
-            return vm_panicf(t, E_MAKE_CAP);
-        if (cap < len)
-            cap = len;
-        ObjList *l = list_new((size_t)len, (size_t)cap);
-        Value zero;
-        /* One zero value serves every element unless it is an object
-         * (make([]sync.Mutex, n) needs n mutexes). */
-        if (stdlib_zero_value(t, s + 2, n - 2, &zero) < 0)
-            return -1;
-        bool each = v_is_obj(zero, OBJ_OBJECT) || v_is_obj(zero, OBJ_LIST) || v_is_obj(zero, OBJ_MAP);
-        for (int64_t i = 0; i < len; i++) {
-            if (i > 0 && each && stdlib_zero_value(t, s + 2, n - 2, &zero) < 0)
-                return -1;
-            if (zero != V_NIL)
-                list_set(l, i, zero);
-        }
-        rets[0] = v_from_ptr(l);
-        return 1;
-    }
-    if (is_chan) {
+    if (k == TYPE_CHAN) {
         rets[0] = v_from_ptr(chan_new((size_t)len)); /* make(chan T, n): capacity n */
         return 1;
     }
-    return vm_panicf(t, E_MAKE_TYPE, repr(args[0]));
+    if (cap >= 0 && cap < len)
+        return vm_panicf(t, E_MAKE_CAP);
+    if (cap < len)
+        cap = len;
+    ObjList *l = list_new((size_t)len, (size_t)cap);
+    /* The elements are the element type's zero values; a nil zero is what
+     * list_new left there already. */
+    if (ty->elem->zero != V_NIL) {
+        for (int64_t i = 0; i < len; i++) {
+            Value zero;
+            if (types_zero(t, ty->elem, &zero) < 0)
+                return -1;
+            list_set(l, i, zero);
+        }
+    }
+    rets[0] = v_from_ptr(l);
+    return 1;
 }
 
-/* new(T): csp has no pointers, so new gives T's ready zero value; that is
- * what Go programs do with it (wg := new(sync.WaitGroup)). */
+/* new(T): csp has no pointers yet, so new gives T's ready zero value; that
+ * is what Go programs do with it (wg := new(sync.WaitGroup)). */
 static int bi_new(Thread *t, Value *args, int nargs, Value *rets)
 {
-    if (!v_is_str(args[0]))
+    const ObjType *ty = type_arg(args[0]);
+    if (!ty)
         return vm_panicf(t, E_BUILTIN_ARG, repr(args[0]), v_type_name(args[0]), "new");
-    if (stdlib_zero_value(t, v_str(args[0])->data, v_str(args[0])->len, &rets[0]) < 0)
+    if (types_zero(t, ty, &rets[0]) < 0)
         return -1;
     return 1;
 }

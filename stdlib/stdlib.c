@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../vm/types.h"
+
 /* FN(module, GoName, c_function, min_args, max_args)   max -1: variadic */
 #define STDLIB_FUNCS(FN)                                                                                     \
     /* fmt */                                                                                                \
@@ -215,6 +217,40 @@ Value stdlib_error(ErrCode code, ...)
     return v_from_ptr(error_new(buf_to_str(&b), runtime));
 }
 
+/* The module types a script can name (`var d time.Duration`, `var mu
+ * sync.Mutex`, `[]sync.WaitGroup`): an int, or a native object that the
+ * module's function of the same name makes, ready to use. */
+static const struct {
+    const char *module, *name, *qualified;
+    TypeKind kind;
+} module_types[] = {
+    {"time", "Duration", "time.Duration", TYPE_INT},
+    {"time", "Timer", "time.Timer", TYPE_OBJECT},
+    {"time", "Ticker", "time.Ticker", TYPE_OBJECT},
+    {"sync", "Mutex", "sync.Mutex", TYPE_OBJECT},
+    {"sync", "RWMutex", "sync.RWMutex", TYPE_OBJECT},
+    {"sync", "WaitGroup", "sync.WaitGroup", TYPE_OBJECT},
+    {"sync", "Once", "sync.Once", TYPE_OBJECT},
+    {"sync", "Atomic", "sync.Atomic", TYPE_OBJECT},
+    {"strings", "Builder", "strings.Builder", TYPE_OBJECT},
+    /* sync.Cond's constructor needs the mutex: `var c sync.Cond` panics
+     * asking for it (Go's zero Cond has a nil L, which no script can set
+     * here yet). */
+    {"sync", "Cond", "sync.Cond", TYPE_OBJECT},
+};
+
+static void register_module_types(Runtime *rt)
+{
+    for (size_t i = 0; i < sizeof module_types / sizeof module_types[0]; i++) {
+        Value m, ctor = V_UNDEF;
+        if (module_types[i].kind == TYPE_OBJECT &&
+            !(map_get_cstr(rt->universe, module_types[i].module, &m) && v_is_obj(m, OBJ_MODULE) &&
+              map_get_cstr(((ObjModule *)v_ptr(m))->members, module_types[i].name, &ctor)))
+            continue; /* a module left out of this build */
+        types_register(module_types[i].qualified, module_types[i].kind, ctor);
+    }
+}
+
 void stdlib_init(Runtime *rt, int argc, char **argv)
 {
     struct {
@@ -255,4 +291,5 @@ void stdlib_init(Runtime *rt, int argc, char **argv)
     rt_define(rt, "time", v_from_ptr(m.time));
     rt_define(rt, "io", v_from_ptr(m.io));
     rt_define(rt, "ffi", v_from_ptr(m.ffi));
+    register_module_types(rt);
 }

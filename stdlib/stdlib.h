@@ -20,15 +20,6 @@ void stdlib_init(Runtime *rt, int argc, char **argv);
  * String() method, called through t, can panic). */
 int fmt_format(Thread *t, Buf *b, const char *fmt, size_t fmtlen, const Value *args, int nargs);
 
-/* ---- make(), new() and zero values ------------------------------------ */
-
-/* The zero value of a type written as Go source text: "int" "float64"
- * "string" "bool" ... give 0, 0.0, "", false; "[]T", "map[K]V", "chan T",
- * "*T", "func...", "error", "any" give nil; a qualified name "pkg.Type"
- * calls the module's constructor pkg.Type() (so "sync.WaitGroup" and
- * "strings.Builder" give ready objects). Returns -1 after a panic. */
-int stdlib_zero_value(Thread *t, const char *type, size_t len, Value *out);
-
 /* ---- shared by the stdlib's files -------------------------------------- */
 
 /* fmt.Print / fmt.Println of several operands into b. A native object's

@@ -43,7 +43,8 @@
     X(ERROR, "error")                                                                                        \
     X(MODULE, "module")                                                                                      \
     X(CHAN, "chan")                                                                                          \
-    X(OBJECT, "object")
+    X(OBJECT, "object")                                                                                      \
+    X(TYPE, "type") /* a type's descriptor (types.h) */
 
 typedef enum {
 #define X(name, str) OBJ_##name,

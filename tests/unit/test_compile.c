@@ -22,6 +22,7 @@
 #include "lang/diag.h"
 #include "vm/disasm.h"
 #include "vm/opcodes.h"
+#include "vm/types.h"
 #include "vm/vm.h"
 
 /* ---- tree builders ---------------------------------------------------- */
@@ -448,6 +449,7 @@ static int setup(void **state)
     ObjModule *sync = module_new("sync");
     module_add(sync, "Mutex", native("sync.Mutex"));
     rt_define(rt, "sync", v_from_ptr(sync));
+    types_register("sync.Mutex", TYPE_OBJECT, native("sync.Mutex"));
     ObjModule *time = module_new("time");
     module_add(time, "Second", v_make_int(1000000000));
     module_add(time, "Millisecond", v_make_int(1000000));
@@ -1129,16 +1131,35 @@ static void test_compile_var_zero_values(void **state)
                              var_("p", "[]", NULL), var_("q", NULL, num(7)), NULL),
                          NULL);
     assert_ops(f, "LOADI LOADK LOADBOOL LOADK LOADK CALL LOADNIL LOADI RETURN");
-    assert_int_equal(f->code[5], MK_ABC(OP_CALL, 4, 1, 2));
+    assert_int_equal(f->code[5], MK_ABC(OP_CALL, 4, 1, 2)); /* the mutex: sync.Mutex() */
     assert_true(v_is_anyfloat(f->k[INS_Bx(f->code[3])]));
+    /* an array: types.h's zero native called with the type's descriptor */
+    f = func_f(blk(var_("a", "[2]sync.Mutex", NULL), NULL), NULL);
+    assert_ops(f, "LOADK LOADK CALL RETURN");
+    assert_int_equal(f->code[2], MK_ABC(OP_CALL, 0, 2, 2));
+    assert_true(v_is_obj(f->k[INS_Bx(f->code[1])], OBJ_TYPE));
 }
 
-/* Test that a type used as a value is its name as a string constant. */
+/* Test that a type used as a value is its descriptor, a constant. */
 static void test_compile_typeexpr(void **state)
 {
     ObjProto *f = func_f(blk(def("m", call(id("make"), typeexpr("map[string]int"), NULL)), NULL), NULL);
     assert_ops(f, "LOADK LOADK CALL RETURN");
-    assert_string_equal(v_str(f->k[INS_Bx(f->code[1])])->data, "map[string]int");
+    ObjType *ty = v_ptr(f->k[INS_Bx(f->code[1])]);
+    assert_int_equal(ty->h.kind, OBJ_TYPE);
+    assert_int_equal(ty->kind, TYPE_MAP);
+    assert_string_equal(ty->name, "map[string]int");
+    assert_int_equal(ty->key->kind, TYPE_STRING);
+    assert_int_equal(ty->elem->kind, TYPE_INT);
+}
+
+/* Test that an undefined module type is reported where it is written,
+ * inside composite types too, and that T(x) takes one argument. */
+static void test_compile_type_errors(void **state)
+{
+    fails(file(var_("p", "*sync.Mutx", NULL), NULL), "undefined: sync.Mutx");
+    fails(file(var_("m", "map[string]time.Duraton", NULL), NULL), "undefined: time.Duraton");
+    fails(file(expr_s(call(typeexpr("[]byte"), NULL)), NULL), "missing argument in conversion to []byte");
 }
 
 /* ---- globals, hoisting, the REPL -------------------------------------------- */
@@ -1751,6 +1772,7 @@ int main(void)
         cmocka_unit_test(test_compile_compound),
         cmocka_unit_test(test_compile_var_zero_values),
         cmocka_unit_test(test_compile_typeexpr),
+        cmocka_unit_test(test_compile_type_errors),
         cmocka_unit_test(test_compile_hoisting),
         cmocka_unit_test(test_compile_repl),
         cmocka_unit_test(test_compile_captured_local),

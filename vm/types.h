@@ -1,0 +1,106 @@
+/* types.h — what a type written in a script means: its descriptor.
+ *
+ * A type as the parser spells it ("int", "[]sync.Mutex", "map[string]int",
+ * "[3][2]float64", "*T", "chan int", "time.Duration") becomes one ObjType,
+ * once, when the compiler meets it; the compiler puts it in the constant
+ * pool. Everything that needs to know what a type means asks its ObjType:
+ *   - the zero value of `var x T`, of make([]T, n)'s elements and of
+ *     new(T) (types_zero);
+ *   - what make(T, ...) builds (the kind);
+ *   - what the conversion T(x) does for a composite T (types_convert:
+ *     []byte(s), []rune(s); a conversion to a basic type is its built-in
+ *     function, int32(x) and so on).
+ * So "what does this type syntax mean" has this one owner; natives that
+ * still receive a type as a string parse it with types_parse too.
+ *
+ * Module types (time.Duration, sync.Mutex, strings.Builder...) are named
+ * in a registry that the modules fill at start-up (stdlib_init), before
+ * any script is compiled: a name maps to a kind (time.Duration is an int)
+ * or, for a native object, to its module's constructor, which makes the
+ * ready zero value. The registry is process-wide and read-only once scripts
+ * run; registering a name again replaces its entry (each Runtime's start-up
+ * registers the same names).
+ *
+ * Descriptors never change after they are made, so any thread may read
+ * one.
+ */
+#ifndef CSP_TYPES_H
+#define CSP_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "object.h"
+
+struct Thread;
+
+/* Kinds of types; the X-macro gives the enum. */
+#define TYPE_KINDS(X)                                                                                        \
+    X(BOOL)                                                                                                  \
+    X(INT)   /* every integer type; bits and is_unsigned say which */                                        \
+    X(FLOAT) /* float32, float64 */                                                                          \
+    X(STRING)                                                                                                \
+    X(SLICE)   /* []elem */                                                                                  \
+    X(ARRAY)   /* [len]elem */                                                                               \
+    X(MAP)     /* map[key]elem */                                                                            \
+    X(CHAN)    /* chan elem, chan<- elem, <-chan elem */                                                     \
+    X(POINTER) /* *elem */                                                                                   \
+    X(FUNC)                                                                                                  \
+    X(INTERFACE) /* any, error, interface{...} */                                                            \
+    X(STRUCT)    /* struct{...}: no fields are known yet, so its zero is nil */                              \
+    X(OBJECT)    /* a module's native object type: sync.Mutex */                                             \
+    X(UNKNOWN)   /* a name nobody defined: the compiler reports it */
+
+typedef enum {
+#define X(name) TYPE_##name,
+    TYPE_KINDS(X)
+#undef X
+        TYPE__COUNT
+} TypeKind;
+
+typedef struct ObjType {
+    Obj h;
+    TypeKind kind;
+    uint8_t bits;         /* INT: 8 16 32 64; FLOAT: 32 64 */
+    bool is_unsigned;     /* INT */
+    const char *name;     /* Go's spelling: "[]int", "time.Duration" */
+    struct ObjType *elem; /* SLICE ARRAY MAP CHAN POINTER: the element */
+    struct ObjType *key;  /* MAP */
+    int64_t len;          /* ARRAY; -1 when the length is a name */
+    Value ctor;           /* OBJECT: the constructor of a ready value */
+    Value zero;           /* the zero value when one value serves every
+                             use (immutable), else V_UNDEF */
+} ObjType;
+
+/* The descriptor of a type written as the parser spells it (see ast.h,
+ * TypeRef), n bytes. Never NULL: a name nobody defined is an UNKNOWN
+ * type (types_undefined finds it). */
+ObjType *types_parse(const char *text, size_t n);
+/* The first name in t (or its parts) that is UNKNOWN, or NULL. */
+const char *types_undefined(const ObjType *t);
+
+/* T's zero value into *out: a fresh one for arrays and module objects
+ * (each `var mu sync.Mutex` is its own mutex). Returns -1 after a panic
+ * (a module constructor's), else 0. */
+int types_zero(struct Thread *t, const ObjType *ty, Value *out);
+/* A native taking one type and returning its zero value: what the
+ * compiler calls for `var x T` when the zero is not a constant. */
+Value types_zero_native(void);
+/* T(v) for a composite T ([]byte(s), []rune(s), a list to a slice type, a
+ * map to a map type...). Returns -1 after a panic, else 0. */
+int types_convert(struct Thread *t, const ObjType *ty, Value v, Value *out);
+/* Go's run-time wrapping of an integer converted to a sized type
+ * (uint8(300) is 44, int8(200) is -56); bits 64 leaves it as it is. */
+int64_t types_wrap_int(int bits, bool is_unsigned, int64_t i);
+/* A native of two arguments, a type and a value: the compiler calls it for
+ * a conversion whose type is not a name ([]byte(s)). */
+Value types_convert_native(void);
+
+/* ---- the registry of module types ------------------------------------- */
+
+/* "time.Duration" is an INT of 64 bits, "sync.Mutex" an OBJECT that ctor
+ * (a function of no arguments) makes. */
+void types_register(const char *qualified, TypeKind kind, Value ctor);
+
+#endif

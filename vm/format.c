@@ -70,19 +70,131 @@ static void print_list(Printer *p, ObjList *l, int verb)
     p->depth--;
 }
 
+/* A map entry to print, and where it stood in insertion order. */
+typedef struct SortEntry {
+    Value key, val;
+    size_t pos;
+} SortEntry;
+
+/* The rank of a key's kind in Go's order of mixed keys (fmtsort orders a
+ * map[any]any's keys by type first: nil, bool, float64, int, string). csp
+ * stores 2.0 as the key 2, so it cannot tell a float key from an int one;
+ * ints and floats share one rank and compare by value, which is Go's order
+ * for a map whose keys are all ints or all floats. */
+enum { RANK_NIL, RANK_BOOL, RANK_NUMBER, RANK_STRING, RANK_OTHER };
+
+static int key_rank(Value k)
+{
+    if (v_is_nil(k))
+        return RANK_NIL;
+    if (v_is_bool(k))
+        return RANK_BOOL;
+    if (v_is_anyint(k) || v_is_anyfloat(k))
+        return RANK_NUMBER;
+    if (v_is_str(k))
+        return RANK_STRING;
+    return RANK_OTHER;
+}
+
+/* -1, 0, 1 as i is below, equal to or above d (not NaN), exactly: no
+ * rounding of i to a double. */
+static int cmp_int_float(int64_t i, double d)
+{
+    if (d >= 9223372036854775808.0)
+        return -1;
+    if (d < -9223372036854775808.0)
+        return 1;
+    double fl = floor(d);
+    int64_t fi = (int64_t)fl;
+    if (i != fi)
+        return i < fi ? -1 : 1;
+    return fl == d ? 0 : -1;
+}
+
+/* Go's fmtsort order of two numbers: NaN first, then by value. */
+static int cmp_number(Value a, Value b)
+{
+    if (v_is_anyint(a) && v_is_anyint(b)) {
+        int64_t x = v_anyint(a), y = v_anyint(b);
+        return (x > y) - (x < y);
+    }
+    if (v_is_anyint(a) || v_is_anyint(b)) {
+        bool a_int = v_is_anyint(a);
+        double d = v_anyfloat(a_int ? b : a);
+        if (isnan(d))
+            return a_int ? 1 : -1;
+        int c = cmp_int_float(v_anyint(a_int ? a : b), d);
+        return a_int ? c : -c;
+    }
+    double x = v_anyfloat(a), y = v_anyfloat(b);
+    if (isnan(x) || isnan(y))
+        return isnan(y) - isnan(x);
+    return (x > y) - (x < y);
+}
+
+static int cmp_key(Value a, Value b)
+{
+    int ra = key_rank(a), rb = key_rank(b);
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    switch (ra) {
+    case RANK_BOOL:
+        return (a == V_TRUE) - (b == V_TRUE);
+    case RANK_NUMBER:
+        return cmp_number(a, b);
+    case RANK_STRING: {
+        ObjString *x = v_str(a), *y = v_str(b);
+        size_t n = x->len < y->len ? x->len : y->len;
+        int c = memcmp(x->data, y->data, n);
+        if (c)
+            return c < 0 ? -1 : 1;
+        return (x->len > y->len) - (x->len < y->len);
+    }
+    default:
+        return 0;
+    }
+}
+
+/* Equal keys (NaNs) keep their insertion order, as Go's stable sort does. */
+static int cmp_entry(const void *pa, const void *pb)
+{
+    const SortEntry *a = pa, *b = pb;
+    int c = cmp_key(a->key, b->key);
+    if (c)
+        return c;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
 static void print_map(Printer *p, ObjMap *m, int verb)
 {
     if (!enter(p, m, p->sharp_v ? "{...}" : "map[...]"))
         return;
-    buf_adds(p->b, p->sharp_v ? "{" : "map[");
+    /* Snapshot the entries, then sort them by key as Go's fmt does. The
+     * snapshot lives in collected memory, so the keys and values stay
+     * alive even if a racing writer deletes them meanwhile; it grows as
+     * needed, since a writer may also add entries while we copy. */
+    size_t n = 0, cap = m->len ? m->len : 1;
+    SortEntry *es = mem_alloc(mem_size(cap, sizeof *es, 0));
     size_t cursor = 0;
     Value k, val;
-    for (bool first = true; map_next(m, &cursor, &k, &val); first = false) {
-        if (!first)
+    while (map_next(m, &cursor, &k, &val)) {
+        if (n == cap) {
+            size_t ncap = mem_grow(cap, n + 1, 8, sizeof *es);
+            SortEntry *bigger = mem_alloc(mem_size(ncap, sizeof *es, 0));
+            memcpy(bigger, es, n * sizeof *es);
+            es = bigger, cap = ncap;
+        }
+        es[n] = (SortEntry){k, val, n};
+        n++;
+    }
+    qsort(es, n, sizeof *es, cmp_entry);
+    buf_adds(p->b, p->sharp_v ? "{" : "map[");
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
             buf_adds(p->b, p->sharp_v ? ", " : " ");
-        format_print(p, k, verb);
+        format_print(p, es[i].key, verb);
         buf_adds(p->b, p->sharp_v ? ": " : ":");
-        format_print(p, val, verb);
+        format_print(p, es[i].val, verb);
     }
     buf_addc(p->b, p->sharp_v ? '}' : ']');
     p->depth--;

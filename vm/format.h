@@ -15,7 +15,10 @@
  *     reads back as the same double, %g-like with Go's exponent thresholds
  *     (100000 but 1e+06, 1e-05 but 0.0001), +Inf, -Inf, NaN; a bool as
  *     true / false; a string as its bytes; an error as its message;
- *   - a list is [1 2 3], a map map[a:1 b:2] in insertion order;
+ *   - a list is [1 2 3], a map map[a:1 b:2] with its keys sorted as Go's
+ *     fmt sorts them (internal/fmtsort): nil, false, true, numbers by
+ *     value with NaN first, strings bytewise; ints and floats sort
+ *     together, as csp keeps no separate float64 and int key types;
  *   - a function or channel is its address, 0xc000012345;
  *   - a native object prints through its class's String() method when it
  *     has one and the printer was given a thread to call it on (Go's

@@ -192,14 +192,21 @@ static void test_format_value_lists(void **state)
     assert_string_equal(V(L(1, M(1, S("a"), I(1)))), "[map[a:1]]");
 }
 
-/* Test that maps print as map[k:v ...] in insertion order (LANGUAGE.md;
- * Go would sort the keys). */
+/* Test that maps print as map[k:v ...] with their keys sorted as Go's fmt
+ * sorts them, whatever the insertion order: nil, bools, numbers (NaN
+ * first), strings. */
 static void test_format_value_maps(void **state)
 {
     assert_string_equal(V(M(0)), "map[]");
     assert_string_equal(V(M(2, S("a"), I(1), S("b"), I(2))), "map[a:1 b:2]");
-    assert_string_equal(V(M(2, S("b"), I(2), S("a"), I(1))), "map[b:2 a:1]");
-    assert_string_equal(V(M(2, I(1), S("x"), TRUE, NIL)), "map[1:x true:<nil>]");
+    assert_string_equal(V(M(2, S("b"), I(2), S("a"), I(1))), "map[a:1 b:2]");
+    assert_string_equal(V(M(2, I(1), S("x"), TRUE, NIL)), "map[true:<nil> 1:x]");
+    assert_string_equal(V(M(4, S("b"), I(1), S("ab"), I(2), S("a"), I(3), S(""), I(4))),
+                        "map[:4 a:3 ab:2 b:1]");
+    assert_string_equal(V(M(5, I(10), I(1), F(-0.5), I(2), I(-3), I(3), F(NAN), I(4), F(2.5), I(5))),
+                        "map[NaN:4 -3:3 -0.5:2 2.5:5 10:1]");
+    assert_string_equal(V(M(4, S("s"), I(1), I(1), I(2), TRUE, I(3), FALSE, I(4))),
+                        "map[false:4 true:3 1:2 s:1]");
     assert_string_equal(V(M(1, S("k"), L(2, I(1), I(2)))), "map[k:[1 2]]");
     assert_string_equal(V(M(1, S("m"), M(1, S("n"), F(0.5)))), "map[m:map[n:0.5]]");
 }

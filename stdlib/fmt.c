@@ -9,9 +9,12 @@
  * The Printf engine is a port of Go's fmt (print.go and format.go, go1.19):
  * the same flag parsing, padding rules and error notation (%!d(string=hi),
  * %!d(MISSING), %!(EXTRA int=3), %!(BADWIDTH), %!v(BADINDEX)), so a pasted
- * Go program prints what Go prints. Where csp's values differ from Go's:
- * type names in that notation and in %T are csp's type() names ("float",
- * "list", "map", "error"), and %T of nil is "nil".
+ * Go program prints what Go prints. Type names, in that notation and in
+ * %T, are Go's where a csp value has one Go type: int, float64, string,
+ * bool, <nil>. A list, map, func or chan does not record its element or
+ * parameter types ([]int and [1, "a"] are the same value), so Go's name
+ * for it is unknown, and its csp type() name ("list", "map", "func",
+ * "chan", "error") stands in.
  *
  * No mutable global state: every function is safe on any thread.
  */
@@ -410,6 +413,15 @@ static void fmt_float_text(Fmt *f, double v, int verb, int prec)
 /* ---- values ------------------------------------------------------------- */
 
 /* %!verb(type=value) */
+/* The type name of v (not nil) in %T and in the %!d(float64=2.5) notation:
+ * Go's where csp's value has one Go type, else csp's type() name. */
+static const char *type_name(Value v)
+{
+    if (v_is_anyfloat(v))
+        return "float64";
+    return v_type_name(v);
+}
+
 static void bad_verb(Fmt *f, Value v, int verb)
 {
     char tmp[4];
@@ -419,7 +431,7 @@ static void bad_verb(Fmt *f, Value v, int verb)
     if (v_is_nil(v)) {
         buf_adds(f->p.b, "<nil>");
     } else {
-        buf_adds(f->p.b, v_type_name(v));
+        buf_adds(f->p.b, type_name(v));
         buf_addc(f->p.b, '=');
         bool sharp_v = f->p.sharp_v, plus_v = f->p.plus_v;
         f->p.sharp_v = f->p.plus_v = false;
@@ -693,7 +705,7 @@ static void print_arg(Fmt *f, Value v, int verb)
     }
     if (v_is_nil(v)) {
         if (verb == 'T')
-            fmt_s(f, "nil", 3); /* type(nil), as LANGUAGE.md defines %T */
+            fmt_s(f, "<nil>", 5); /* Go's %T of a nil interface */
         else if (verb == 'v')
             pad_str(f, "<nil>");
         else
@@ -701,7 +713,7 @@ static void print_arg(Fmt *f, Value v, int verb)
         return;
     }
     if (verb == 'T') {
-        const char *tn = v_type_name(v);
+        const char *tn = type_name(v);
         fmt_s(f, tn, strlen(tn));
         return;
     }
@@ -969,7 +981,7 @@ static void do_printf(Fmt *f, const char *s, size_t end, const Value *args, int 
             if (v_is_nil(args[k])) {
                 buf_adds(b, "<nil>");
             } else {
-                buf_adds(b, v_type_name(args[k]));
+                buf_adds(b, type_name(args[k]));
                 buf_addc(b, '=');
                 print_arg(f, args[k], 'v');
             }

@@ -4,8 +4,9 @@
  * the float and quoting engines, are vm/format.c's: test_format.c.
  *
  * Expected texts are Go's (go1.19 printed each of them), except where
- * LANGUAGE.md decides otherwise, which is noted: type names are csp's
- * (%T and %!d(float=...)), maps keep insertion order, %T of nil is "nil".
+ * csp lacks Go's information, which is noted: a list, map, func or
+ * error has no Go type name (its elements' types are not recorded), so
+ * %T and %!d(list=...) give csp's type() name for it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -181,8 +182,8 @@ static void test_fmt_printf_floats(void **state)
     PF("-Inf", "%.2f", 1, F(-INFINITY));
     PF("  3.1", "%5.2v", 1, F(3.14159));
     PF("1e+21", "%v", 1, F(1e21));
-    PF("%!d(float=2.5)", "%d", 1, F(2.5));
-    PF("%!s(float=0.1)", "%s", 1, F(0.1));
+    PF("%!d(float64=2.5)", "%d", 1, F(2.5));
+    PF("%!s(float64=0.1)", "%s", 1, F(0.1));
     PF("1.274224081", "%.9f", 1, F(1.2742240813));
     PF("99.50%", "%.2f%%", 1, F(99.5));
 }
@@ -233,8 +234,9 @@ static void test_fmt_printf_runes(void **state)
     PF("U+000041", "%.6U", 1, I(65));
 }
 
-/* Test that bools and nil print as Go's, and %T gives csp's type names
- * (%T of nil is "nil", as type(nil)). */
+/* Test that bools and nil print as Go's, and %T gives Go's type names for
+ * the values that have one (int float64 string bool <nil>) and csp's
+ * type() name for the others. */
 static void test_fmt_printf_bools_nil_types(void **state)
 {
     PF("true", "%t", 1, TRUE);
@@ -243,16 +245,17 @@ static void test_fmt_printf_bools_nil_types(void **state)
     PF("<nil>", "%v", 1, NIL);
     PF("%!s(<nil>)", "%s", 1, NIL);
     PF("%!d(<nil>)", "%d", 1, NIL);
-    PF("int float string bool list map nil error", "%T %T %T %T %T %T %T %T", 8, I(1), F(2.5), S("s"), TRUE,
-       L(0), M(0), NIL, E("x"));
+    PF("int float64 string bool list map <nil> error", "%T %T %T %T %T %T %T %T", 8, I(1), F(2.5), S("s"),
+       TRUE, L(0), M(0), NIL, E("x"));
     PF("  int", "%5T", 1, I(1));
+    PF("float64|<nil>  ", "%T|%-7T", 2, F(-0.0), NIL); /* -0.0 is a boxed float */
 }
 
 /* Test that a verb applied to a list or map applies to each element. */
 static void test_fmt_printf_lists_maps(void **state)
 {
     Value mixed = L(5, I(1), S("a"), NIL, TRUE, F(2.5));
-    PF("[1 %!d(string=a) <nil> %!d(bool=true) %!d(float=2.5)]", "%d", 1, mixed);
+    PF("[1 %!d(string=a) <nil> %!d(bool=true) %!d(float64=2.5)]", "%d", 1, mixed);
     PF("[\"a\" \"b\"]", "%q", 1, L(2, S("a"), S("b")));
     PF("[    1     2]", "%5d", 1, L(2, I(1), I(2)));
     PF("[a b]", "%x", 1, L(2, I(10), I(11)));

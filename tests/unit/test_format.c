@@ -289,6 +289,9 @@ static void test_format_value_sharp(void **state)
     assert_string_equal(SHARP(L(6, S("a"), I(1), NIL, E("x"), F(2.5), TRUE)),
                         "[\"a\", 1, nil, errors.New(\"x\"), 2.5, true]");
     assert_string_equal(SHARP(M(2, S("k"), I(2), S("q\"s"), L(0))), "{\"k\": 2, \"q\\\"s\": []}");
+    /* sorted by key, as %v */
+    assert_string_equal(SHARP(M(3, S("b"), I(1), NIL, I(2), S("a"), M(2, I(2), TRUE, I(1), FALSE))),
+                        "{nil: 2, \"a\": {1: false, 2: true}, \"b\": 1}");
     Value fn = v_from_ptr(native_new("f", pt_string, 0, 0));
     char want[64];
     snprintf(want, sizeof want, "(func)(0x%llx)", (unsigned long long)(uintptr_t)v_ptr(fn));

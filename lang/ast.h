@@ -18,8 +18,7 @@
  *   - a const spec without values gets the previous spec's expressions
  *     (and type) with `iota` replaced by the spec's index, so every CONST
  *     has its values in list2;
- *   - result types and result names are dropped (a bare `return` in a
- *     function with named results returns nothing);
+ *   - unnamed result types are dropped (FuncInfo counts them);
  *   - `chan()` / `chan(n)` are CALLs of IDENT "chan"; conversions are CALLs
  *     (`float64(x)`: callee IDENT; `[]byte(s)`: callee TYPEEXPR).
  * The tree's depth is bounded only by the parser's limits (10000 open
@@ -139,6 +138,9 @@ extern const char *const node_kind_names[N__COUNT];
 typedef struct FuncInfo {
     NodeList params;  /* IDENT nodes ("_" allowed; unnamed ones are "_") */
     bool variadic;    /* the last param is `xs...` */
+    int nresults;     /* results declared (named or not) */
+    NodeList results; /* named results: IDENT nodes ("_" allowed) with their
+                       * type in ->type; empty when the results are unnamed */
     Node *body;       /* BLOCK */
     const char *name; /* declared name, or NULL for a literal */
     int end_line;     /* the line of the body's closing `}` */

@@ -457,6 +457,25 @@ int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool 
     return fs->nprotos++;
 }
 
+/* Go's init functions run after the top-level variables are set and
+ * before main, in source order; like Go's, they are named main.init.0,
+ * main.init.1 ... in stack traces. */
+static void call_inits(FuncState *fs, NodeList *top)
+{
+    int k = 0;
+    for (int i = 0; i < top->n; i++) {
+        Node *s = cg_unlabel(top->items[i]);
+        if (!cg_is_init(s))
+            continue;
+        cg_set_line(fs, s);
+        int r = cg_alloc_reg(fs);
+        cg_emit_abx(fs, OP_CLOSURE, r,
+                    cg_func_proto(fs, s->func, cg_gc_sprintf("main.init.%d", k++), s->line, false));
+        cg_emit_abc(fs, OP_CALL, r, 1, 1);
+        cg_free_to(fs, r);
+    }
+}
+
 static ObjProto *gen_main(Compiler *c, Node *file)
 {
     FuncState *fs = mem_alloc(sizeof *fs);
@@ -491,14 +510,18 @@ static ObjProto *gen_main(Compiler *c, Node *file)
         }
     }
     int last = top->n - 1;
+    bool printlast = c->repl && last >= 0 && top->items[last] && top->items[last]->kind == N_EXPRSTMT &&
+                     top->items[last]->a;
     for (int i = 0; i < top->n; i++) {
         Node *s = top->items[i];
         if (!s)
             continue;
+        if (i == last && printlast)
+            call_inits(fs, top);
         Node *u = cg_unlabel(s);
         if (u && u->kind == N_FUNCDECL)
             continue;
-        if (c->repl && i == last && s->kind == N_EXPRSTMT && s->a) {
+        if (i == last && printlast) {
             /* the REPL prints the value of a final expression */
             cg_set_line(fs, s);
             int base = cg_alloc_reg(fs);
@@ -514,6 +537,8 @@ static ObjProto *gen_main(Compiler *c, Node *file)
         }
         cg_stmt(fs, s, NULL);
     }
+    if (!printlast)
+        call_inits(fs, top);
     end_with_return(fs, 0);
     ObjProto *p = fs_close(fs, 1);
     p->is_main = 1;

@@ -327,6 +327,9 @@ void cg_res_file(Compiler *c, Node *file);
 bool cg_is_expr_kind(NodeKind k);
 /* The statement a label is attached to (s itself if it has none). */
 Node *cg_unlabel(Node *s);
+/* Whether s is a `func init()` declaration (at the top level, Go's init
+ * functions: they bind no name and run before main). */
+bool cg_is_init(const Node *s);
 
 /* compile_emit.c: errors of code generation. */
 void cg_limit_error(FuncState *fs, Limit lim, const Node *at);

@@ -826,6 +826,11 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
             Var *v = new_var(c, VK_LOCAL, n->name, n);
             bind(c, v);
             cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)v);
+        } else if (cg_is_init(n)) {
+            /* Go's init functions bind no name: they only run, before
+             * main (gen_main calls them) */
+            if (n->func->params.n || n->func->nresults)
+                cg_err(c, n, "func init must have no arguments and no return values");
         } else if (!cg_node_var(c, n)) {
             Var *v = declare_global(c, n, n->name, true, NULL);
             cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)v);
@@ -885,6 +890,11 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
     c->loops = saveloops;
 }
 
+bool cg_is_init(const Node *s)
+{
+    return s && s->kind == N_FUNCDECL && s->func && s->name && !strcmp(s->name, "init");
+}
+
 Node *cg_unlabel(Node *s)
 {
     for (int i = 0; s && s->kind == N_LABELED && i < MAX_NEST; i++)
@@ -906,7 +916,7 @@ void cg_res_file(Compiler *c, Node *file)
             continue;
         switch (s->kind) {
         case N_FUNCDECL:
-            if (s->name && s->func)
+            if (s->name && s->func && !cg_is_init(s))
                 cg_pm_put(&c->nodes, s, (uint64_t)(uintptr_t)declare_global(c, s, s->name, true, NULL));
             break;
         case N_VAR:

@@ -105,6 +105,8 @@ typedef const char *TypeRef;
     X(RETURN)   /* list */                                                     \
     X(BREAK)    /* name: label or NULL */                                      \
     X(CONTINUE) /* name: label or NULL */                                      \
+    X(FALLTHROUGH) /* ival: 1 when it ends a case clause that has a next one \
+                    * (pass 1 sets it; elsewhere it is an error) */         \
     X(GO)       /* a: a CALL node */                                           \
     X(DEFER)    /* a: a CALL node */                                           \
     X(LABELED)  /* name, body: the statement (an empty BLOCK for a label   \

@@ -327,6 +327,8 @@ void cg_res_file(Compiler *c, Node *file);
 bool cg_is_expr_kind(NodeKind k);
 /* The statement a label is attached to (s itself if it has none). */
 Node *cg_unlabel(Node *s);
+/* The `fallthrough` ending a switch clause's body, or NULL. */
+Node *cg_clause_fallthrough(const Node *cl);
 /* Whether s is a `func init()` declaration (at the top level, Go's init
  * functions: they bind no name and run before main). */
 bool cg_is_init(const Node *s);

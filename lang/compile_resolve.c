@@ -737,6 +737,12 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
                 hasdef = true;
             }
             res_list(c, &cl->list, cl);
+            /* fallthrough may only end a clause, and not the last one */
+            Node *ft = cg_clause_fallthrough(cl);
+            if (ft && i == n->list.n - 1)
+                cg_err(c, ft, "cannot fallthrough final case in switch");
+            else if (ft)
+                ft->ival = 1;
             int m2 = scope_open(c);
             res_body(c, cl->body, cl);
             scope_close(c, m2);
@@ -797,6 +803,10 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
     case N_BREAK:
     case N_CONTINUE:
         res_branch(c, n);
+        break;
+    case N_FALLTHROUGH:
+        if (!n->ival)
+            cg_err(c, n, "fallthrough statement out of place");
         break;
     case N_GO:
     case N_DEFER:
@@ -888,6 +898,13 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
     scope_close(c, mark);
     c->fn = savefn;
     c->loops = saveloops;
+}
+
+Node *cg_clause_fallthrough(const Node *cl)
+{
+    const NodeList *l = cl->body && cl->body->kind == N_BLOCK ? &cl->body->list : NULL;
+    Node *s = l && l->n ? l->items[l->n - 1] : NULL;
+    return s && s->kind == N_FALLTHROUGH ? s : NULL;
 }
 
 bool cg_is_init(const Node *s)

@@ -654,7 +654,8 @@ static void switch_stmt(FuncState *fs, Node *n, const char *label)
             continue;
         cg_jump_here(fs, i == def ? nomatch : to[i]);
         block(fs, cl->body);
-        if (i != last)
+        /* a fallthrough runs on into the next body, which follows */
+        if (i != last && !cg_clause_fallthrough(cl))
             cg_jump_concat(fs, &ends, cg_emit_jump(fs));
     }
     if (def < 0)

@@ -968,6 +968,7 @@ stmt(A) ::= BREAK(T). { A = branch(T, N_BREAK, NULL); }
 stmt(A) ::= BREAK(T) IDENT(L). { A = branch(T, N_BREAK, &L); }
 stmt(A) ::= CONTINUE(T). { A = branch(T, N_CONTINUE, NULL); }
 stmt(A) ::= CONTINUE(T) IDENT(L). { A = branch(T, N_CONTINUE, &L); }
+stmt(A) ::= FALLTHROUGH(T). { A = branch(T, N_FALLTHROUGH, NULL); }
 stmt(A) ::= GO(T) expr(E). { A = go_defer(ctx, T, N_GO, E); }
 stmt(A) ::= DEFER(T) expr(E). { A = go_defer(ctx, T, N_DEFER, E); }
 stmt(A) ::= IDENT(L) COLON stmt(S). { A = labeled(L, S); }

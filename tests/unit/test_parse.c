@@ -374,6 +374,8 @@ static void test_parse_labels(void **state)
                                  "body:(BLOCK (BREAK outer)))))))");
     assert_tree("L: switch {}", "(LABELED L body:(SWITCH label=L))");
     assert_tree("for { continue; continue L }", "(FOR body:(BLOCK (CONTINUE) (CONTINUE L)))");
+    assert_tree("switch {\ncase true:\n\tfallthrough\ndefault:\n}",
+                "(SWITCH (CASE (TRUE) body:(BLOCK (FALLTHROUGH))) (CASE default body:(BLOCK)))");
     assert_tree("{ L: }", "(BLOCK (LABELED L body:(BLOCK)))");
 }
 
@@ -557,8 +559,6 @@ static void test_parse_unsupported(void **state)
                   "1:1: type declaration is not supported\n");
     assert_errors("func (t *T) m() int {\n\treturn 1\n}\nx := 1",
                   "1:1: method declaration is not supported\n");
-    assert_errors("switch {\ncase true:\n\tfallthrough\ndefault:\n}",
-                  "3:2: \"fallthrough\" is not supported\n");
     assert_errors("goto L", "1:1: \"goto\" is not supported\n");
     assert_errors("var x struct{ a int }", "1:7: struct type is not supported\n");
     assert_errors("var x interface{ M() }", "1:7: non-empty interface is not supported\n");

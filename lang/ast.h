@@ -138,14 +138,16 @@ extern const char *const node_kind_names[N__COUNT];
 
 /* A function literal or declaration. */
 typedef struct FuncInfo {
-    NodeList params;  /* IDENT nodes ("_" allowed; unnamed ones are "_") */
-    bool variadic;    /* the last param is `xs...` */
-    int nresults;     /* results declared (named or not) */
-    NodeList results; /* named results: IDENT nodes ("_" allowed) with their
-                       * type in ->type; empty when the results are unnamed */
-    Node *body;       /* BLOCK */
-    const char *name; /* declared name, or NULL for a literal */
-    int end_line;     /* the line of the body's closing `}` */
+    NodeList params;       /* IDENT nodes ("_" allowed; unnamed ones are "_") */
+    bool variadic;         /* the last param is `xs...` */
+    int nresults;          /* results declared (named or not) */
+    NodeList results;      /* named results: IDENT nodes ("_" allowed) with their
+                            * type in ->type; empty when the results are unnamed */
+    bool results_declared; /* the compiler made them the body's first
+                            * declarations (and results their IDENTs) */
+    Node *body;            /* BLOCK */
+    const char *name;      /* declared name, or NULL for a literal */
+    int end_line;          /* the line of the body's closing `}` */
 } FuncInfo;
 
 struct Node {

@@ -434,13 +434,32 @@ int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool 
                 cg_emit_abc(f, OP_NEWCELL, i, i, 0);
         }
     }
+    if (fi->results_declared && fi->results.n <= MAX_LOCALS) {
+        f->nnamed = fi->results.n;
+        f->named = mem_alloc(f->nnamed * sizeof *f->named);
+        for (int i = 0; i < f->nnamed; i++)
+            f->named[i] = cg_node_var(c, fi->results.items[i]);
+    }
     if (fi->body && fi->body->kind == N_BLOCK)
         for (int i = 0; i < fi->body->list.n; i++)
             cg_stmt(f, fi->body->list.items[i], NULL);
     else
         cg_stmt(f, fi->body, NULL);
-    end_with_return(f, fi->end_line);
+    if (f->nnamed) {
+        f->line = fi->end_line > 0 ? fi->end_line : f->line;
+        cg_return_named(f);
+    } else {
+        end_with_return(f, fi->end_line);
+    }
     ObjProto *p = fs_close(f, line);
+    if (f->nnamed && !fs->c->d->nerrors) {
+        /* the VM returns what deferred calls left in these registers */
+        for (int i = 0; i < f->nnamed; i++)
+            if (!f->named[i] || f->named[i]->kind != VK_LOCAL || f->named[i]->reg != f->named[0]->reg + i)
+                cg_internal(f, "named results not in consecutive registers");
+        p->nnamed = (uint8_t)f->nnamed;
+        p->named_reg = (uint8_t)f->named[0]->reg;
+    }
     if (fs->nprotos > MAX_KBX) {
         cg_limit_error(fs, LIM_PROTOS, NULL);
         return 0;

@@ -253,6 +253,9 @@ typedef struct FuncState {
     uint64_t cellparams;
     int nparams;
     bool variadic;
+    Var **named; /* the named results' variables (nnamed of them), which
+                  * every return sets and returns */
+    int nnamed;
     bool limited; /* a limit error was reported: report no more */
     /* Constant operands of loop conditions, loaded once before the loop
      * (see for_stmt): expr_any finds them here. */
@@ -327,6 +330,8 @@ void cg_res_file(Compiler *c, Node *file);
 bool cg_is_expr_kind(NodeKind k);
 /* The statement a label is attached to (s itself if it has none). */
 Node *cg_unlabel(Node *s);
+/* compile_stmt.c: a return of a function's named results as they are. */
+void cg_return_named(FuncState *fs);
 /* The `fallthrough` ending a switch clause's body, or NULL. */
 Node *cg_clause_fallthrough(const Node *cl);
 /* Whether s is a `func init()` declaration (at the top level, Go's init

@@ -857,6 +857,33 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
     cg_leave(c);
 }
 
+/* Named results are variables of the body, set to their type's zero value
+ * before it runs: they become `var n T` declarations opening the body,
+ * which code generation then compiles first, so they take the registers
+ * right after the parameters, in order (the VM reads them there when
+ * deferred calls ran: see ObjProto.nnamed). A blank result gets a name no
+ * program can write (Go's own choice, ~r0), so it has its register too. */
+static void declare_results(FuncInfo *fi)
+{
+    if (!fi->results.n || fi->results_declared || !fi->body || fi->body->kind != N_BLOCK)
+        return;
+    fi->results_declared = true;
+    NodeList l = {0};
+    for (int i = 0; i < fi->results.n; i++) {
+        Node *r = fi->results.items[i];
+        Node *id = ast_new(N_IDENT, r->line, r->col);
+        id->name = r->name && !cg_is_blank(r->name) ? r->name : cg_gc_sprintf("~r%d", i);
+        fi->results.items[i] = id;
+        Node *var = ast_new(N_VAR, r->line, r->col);
+        var->type = r->type;
+        nl_push(&var->list, id);
+        nl_push(&l, var);
+    }
+    for (int i = 0; i < fi->body->list.n; i++)
+        nl_push(&l, fi->body->list.items[i]);
+    fi->body->list = l;
+}
+
 static void res_func(Compiler *c, FuncInfo *fi, Node *at)
 {
     if (!fi) {
@@ -889,6 +916,7 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
         }
         declare_local(c, p);
     }
+    declare_results(fi);
     /* The body's top-level declarations share the parameters' scope (Go:
      * `x := 1` in the body cannot redeclare a parameter x). */
     if (fi->body && fi->body->kind == N_BLOCK)

@@ -14,7 +14,7 @@
  *     FLOAT literal is folded into the literal (so -9223372036854775808 is
  *     an INT); rune literals are INTs;
  *   - `var (...)` / `const (...)` groups are spliced into the enclosing
- *     list as separate VAR/CONST nodes; `package` and `import` leave none;
+ *     list as separate VAR/CONST/IMPORT nodes; `package` leaves none;
  *   - a const spec without values gets the previous spec's expressions
  *     (and type) with `iota` replaced by the spec's index, so every CONST
  *     has its values in list2;
@@ -112,6 +112,8 @@ typedef const char *TypeRef;
     X(LABELED)  /* name, body: the statement (an empty BLOCK for a label   \
                    at the end of a block) */                                  \
     X(FUNCDECL) /* name, func (func->name is the name too) */                  \
+    X(IMPORT)   /* str, len: the path; name: the name it binds ("." "_" or \
+                 * a name), NULL when none was written */                 \
     X(FILE)     /* list: top-level statements and declarations */
 
 enum { COMM_SEND = 1, COMM_RECV = 2, COMM_DEFAULT = 3 };

@@ -850,6 +850,8 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
     case N_FILE:
         cg_err(c, n, "unexpected file node");
         break;
+    case N_IMPORT:
+        break; /* bound before anything else (cg_res_file) */
     default:
         res_expr(c, n, n); /* a bare expression */
         break;
@@ -947,6 +949,47 @@ Node *cg_unlabel(Node *s)
     return s;
 }
 
+/* Bind `name` at the top level to a module or module member. */
+static void bind_imported(Compiler *c, Node *at, const char *name, Value val)
+{
+    if (lookup_here(c, name)) {
+        cg_err(c, at, "%s redeclared in this block", name);
+        return;
+    }
+    Var *v = new_var(c, VK_UNIVERSE, name, at);
+    v->cval = val;
+    v->readonly = true;
+    bind(c, v);
+}
+
+/* An import names a module csp has by its path's last element ("math/rand"
+ * is module rand). Every module is visible by its own name anyway (scripts
+ * need no imports); `import s "strings"` also binds s, `import . "strings"`
+ * binds each member by its name, and `import _ "x"` binds nothing. */
+static void res_import(Compiler *c, Node *s)
+{
+    const char *path = s->str ? s->str : "";
+    const char *slash = strrchr(path, '/');
+    const char *last = slash ? slash + 1 : path;
+    Value mv;
+    if (strlen(path) != s->len || !*last || !c->rt || !c->rt->universe ||
+        !map_get_cstr(c->rt->universe, last, &mv) || !v_is_obj(mv, OBJ_MODULE)) {
+        cg_err(c, s, "package \"%s\" is not available in csp", path);
+        return;
+    }
+    if (!s->name || cg_is_blank(s->name))
+        return;
+    if (strcmp(s->name, ".") != 0) {
+        bind_imported(c, s, s->name, mv);
+        return;
+    }
+    ObjModule *mod = (ObjModule *)v_obj(mv);
+    Value k, v;
+    for (size_t cur = 0; mod->members && map_next(mod->members, &cur, &k, &v);)
+        if (v_is_obj(k, OBJ_STRING))
+            bind_imported(c, s, ((ObjString *)v_obj(k))->data, v);
+}
+
 /* Pass 1 over a file: declare every top-level name (hoisting), resolve and
  * fold the top-level consts, then resolve everything in order. */
 void cg_res_file(Compiler *c, Node *file)
@@ -960,6 +1003,9 @@ void cg_res_file(Compiler *c, Node *file)
         if (!s)
             continue;
         switch (s->kind) {
+        case N_IMPORT:
+            res_import(c, s);
+            break;
         case N_FUNCDECL:
             if (s->name && s->func && !cg_is_init(s))
                 cg_pm_put(&c->nodes, s, (uint64_t)(uintptr_t)declare_global(c, s, s->name, true, NULL));
@@ -1003,6 +1049,8 @@ void cg_res_file(Compiler *c, Node *file)
     }
     for (int i = 0; i < c->nscope; i++) {
         Var *v = c->scope[i];
+        if (v->kind == VK_UNIVERSE)
+            continue; /* an imported name: a module or its member */
         if (v->cexpr)
             cg_fold_global_const(c, v);
         if (!cg_is_foldable(v->cval))

@@ -247,6 +247,15 @@ static Node *string_lit(Token t)
     return n;
 }
 
+static Node *import_spec(Token path, const char *name)
+{
+    Node *n = mk(N_IMPORT, path);
+    n->str = path.str ? path.str : "";
+    n->len = path.slen;
+    n->name = name;
+    return n;
+}
+
 static Node *binary(Node *a, int op, Node *b)
 {
     Node *n = mk_at(N_BINARY, a);
@@ -930,16 +939,19 @@ toplist(A) ::= toplist(A) SEMI topstmt(S). { add_stmt(&A, S); }
 
 topstmt(A) ::= stmt(S). { A = S; }
 topstmt(A) ::= funcdecl(F). { A = F; }
-topstmt(A) ::= IMPORT importspec. { A = NULL; }
-topstmt(A) ::= IMPORT LPAREN importspecs RPAREN. { A = NULL; }
+topstmt(A) ::= IMPORT importspec(S). { A = S; }
+topstmt(A) ::= IMPORT(T) LPAREN importspecs(L) RPAREN. { A = group(T, L); }
 
-importspec ::= STRING.
-importspec ::= IDENT STRING.
-importspec ::= DOT STRING.
-importspecs ::= importspec_opt.
-importspecs ::= importspecs SEMI importspec_opt.
-importspec_opt ::= .
-importspec_opt ::= importspec.
+%type importspec {Node *}
+%type importspecs {NodeList}
+%type importspec_opt {Node *}
+importspec(A) ::= STRING(T). { A = import_spec(T, NULL); }
+importspec(A) ::= IDENT(N) STRING(T). { A = import_spec(T, text(N)); }
+importspec(A) ::= DOT STRING(T). { A = import_spec(T, "."); }
+importspecs(A) ::= importspec_opt(S). { A = (NodeList){0}; if (S) nl_push(&A, S); }
+importspecs(A) ::= importspecs(A) SEMI importspec_opt(S). { if (S) nl_push(&A, S); }
+importspec_opt(A) ::= . { A = NULL; }
+importspec_opt(A) ::= importspec(S). { A = S; }
 
 funcdecl(A) ::= FUNC(T) IDENT(N) LPAREN params(P) RPAREN result_opt(R) block(B).
     { A = funclit(ctx, T, text(N), P, R, B); }

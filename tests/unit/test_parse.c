@@ -541,14 +541,18 @@ static void test_parse_braces(void **state)
 
 /* ---------------------------------------------------------------- headers */
 
-/* Test that package and imports are accepted and dropped. */
+/* Test that package is accepted and dropped, and that each import spec is
+ * an IMPORT node with the name it binds. */
 static void test_parse_package_import(void **state)
 {
-    assert_tree(
-        "package main\n\nimport \"fmt\"\nimport (\n\t\"sync\"\n\tstr \"strconv\"\n\t_ \"os\"\n)\n\nx := 1",
-        "(DEFINE (IDENT x) = (INT 1))");
+    assert_tree("package main\n\nimport \"fmt\"\nimport (\n\t\"sync\"\n\tstr \"strconv\"\n\t_ \"os\"\n\t. "
+                "\"math\"\n)\n\nx := 1",
+                "(IMPORT \"fmt\"); (IMPORT \"sync\"); (IMPORT str \"strconv\"); (IMPORT _ \"os\"); (IMPORT . "
+                "\"math\"); "
+                "(DEFINE (IDENT x) = (INT 1))");
     assert_tree("// comment\npackage main", "");
-    assert_tree("import (\"a\"; \"b\")", "");
+    assert_tree("import (\"a\"; \"b\")", "(IMPORT \"a\"); (IMPORT \"b\")");
+    assert_tree("import ()", "");
     assert_errors("x := 1\npackage main", "2:1: syntax error: unexpected keyword package\n");
 }
 

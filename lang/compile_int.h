@@ -182,6 +182,7 @@ typedef struct Var {
 /* What pass 1 learned about one function. */
 struct FuncRes {
     FuncRes *parent;
+    NodeList *results;   /* the named results' IDENTs, or NULL */
     const char **fields; /* distinct field names, first MAX_KFIELD only */
     int nfields;
 };

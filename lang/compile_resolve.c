@@ -88,6 +88,8 @@ static Var *declare_global(Compiler *c, Node *at, const char *name, bool strict,
     Var *old = lookup_here(c, name);
     if (isnew)
         *isnew = !old;
+    if (!strcmp(name, "init") && !c->repl)
+        cg_err(c, at, "cannot declare init - must be func");
     if (old && strict && !c->repl)
         cg_err(c, at, "%s redeclared in this block", name);
     if (old && !(c->repl && strict))
@@ -184,6 +186,7 @@ static ObjModule *universe_module(Compiler *c, Var *v)
 static void res_expr(Compiler *c, Node *n, const Node *parent);
 static void res_stmt(Compiler *c, Node *n, const char *label);
 static void res_func(Compiler *c, FuncInfo *fi, Node *at);
+static void check_results_visible(Compiler *c, Node *ret);
 
 bool cg_is_expr_kind(NodeKind k)
 {
@@ -799,6 +802,8 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
         break;
     case N_RETURN:
         res_list(c, &n->list, n);
+        if (n->list.n == 0 && c->fn->results)
+            check_results_visible(c, n);
         break;
     case N_BREAK:
     case N_CONTINUE:
@@ -886,6 +891,21 @@ static void declare_results(FuncInfo *fi)
     fi->body->list = l;
 }
 
+/* A bare return returns the named results: Go rejects one where a
+ * nested declaration hides a result, as the reader would be misled. */
+static void check_results_visible(Compiler *c, Node *ret)
+{
+    NodeList *l = c->fn->results;
+    for (int i = 0; i < l->n; i++) {
+        Node *id = l->items[i];
+        Var *v = cg_node_var(c, id);
+        if (v && *cg_nt_slot(&c->names, id->name) != v) {
+            cg_err(c, ret, "result parameter %s not in scope at return", id->name);
+            return;
+        }
+    }
+}
+
 static void res_func(Compiler *c, FuncInfo *fi, Node *at)
 {
     if (!fi) {
@@ -919,6 +939,8 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
         declare_local(c, p);
     }
     declare_results(fi);
+    if (fi->results_declared)
+        fr->results = &fi->results;
     /* The body's top-level declarations share the parameters' scope (Go:
      * `x := 1` in the body cannot redeclare a parameter x). */
     if (fi->body && fi->body->kind == N_BLOCK)

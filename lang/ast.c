@@ -246,6 +246,14 @@ static void dump_node(Dump *D, const Node *n, int indent)
         put(D, " ");
         put_quoted(D, n->str ? n->str : "", n->len);
         break;
+    case N_IMPORT:
+        if (n->name) {
+            put(D, " ");
+            put(D, n->name);
+        }
+        put(D, " ");
+        put_quoted(D, n->str ? n->str : "", n->len);
+        break;
     case N_IDENT:
     case N_BREAK:
     case N_CONTINUE:

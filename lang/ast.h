@@ -14,12 +14,11 @@
  *     FLOAT literal is folded into the literal (so -9223372036854775808 is
  *     an INT); rune literals are INTs;
  *   - `var (...)` / `const (...)` groups are spliced into the enclosing
- *     list as separate VAR/CONST nodes; `package` and `import` leave none;
+ *     list as separate VAR/CONST/IMPORT nodes; `package` leaves none;
  *   - a const spec without values gets the previous spec's expressions
  *     (and type) with `iota` replaced by the spec's index, so every CONST
  *     has its values in list2;
- *   - result types and result names are dropped (a bare `return` in a
- *     function with named results returns nothing);
+ *   - unnamed result types are dropped (FuncInfo counts them);
  *   - `chan()` / `chan(n)` are CALLs of IDENT "chan"; conversions are CALLs
  *     (`float64(x)`: callee IDENT; `[]byte(s)`: callee TYPEEXPR).
  * The tree's depth is bounded only by the parser's limits (10000 open
@@ -106,11 +105,15 @@ typedef const char *TypeRef;
     X(RETURN)   /* list */                                                     \
     X(BREAK)    /* name: label or NULL */                                      \
     X(CONTINUE) /* name: label or NULL */                                      \
+    X(FALLTHROUGH) /* ival: 1 when it ends a case clause that has a next one \
+                    * (pass 1 sets it; elsewhere it is an error) */         \
     X(GO)       /* a: a CALL node */                                           \
     X(DEFER)    /* a: a CALL node */                                           \
     X(LABELED)  /* name, body: the statement (an empty BLOCK for a label   \
                    at the end of a block) */                                  \
     X(FUNCDECL) /* name, func (func->name is the name too) */                  \
+    X(IMPORT)   /* str, len: the path; name: the name it binds ("." "_" or \
+                 * a name), NULL when none was written */                 \
     X(FILE)     /* list: top-level statements and declarations */
 
 enum { COMM_SEND = 1, COMM_RECV = 2, COMM_DEFAULT = 3 };
@@ -137,11 +140,16 @@ extern const char *const node_kind_names[N__COUNT];
 
 /* A function literal or declaration. */
 typedef struct FuncInfo {
-    NodeList params;  /* IDENT nodes ("_" allowed; unnamed ones are "_") */
-    bool variadic;    /* the last param is `xs...` */
-    Node *body;       /* BLOCK */
-    const char *name; /* declared name, or NULL for a literal */
-    int end_line;     /* the line of the body's closing `}` */
+    NodeList params;       /* IDENT nodes ("_" allowed; unnamed ones are "_") */
+    bool variadic;         /* the last param is `xs...` */
+    int nresults;          /* results declared (named or not) */
+    NodeList results;      /* named results: IDENT nodes ("_" allowed) with their
+                            * type in ->type; empty when the results are unnamed */
+    bool results_declared; /* the compiler made them the body's first
+                            * declarations (and results their IDENTs) */
+    Node *body;            /* BLOCK */
+    const char *name;      /* declared name, or NULL for a literal */
+    int end_line;          /* the line of the body's closing `}` */
 } FuncInfo;
 
 struct Node {

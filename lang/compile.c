@@ -434,13 +434,32 @@ int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool 
                 cg_emit_abc(f, OP_NEWCELL, i, i, 0);
         }
     }
+    if (fi->results_declared && fi->results.n <= MAX_LOCALS) {
+        f->nnamed = fi->results.n;
+        f->named = mem_alloc(f->nnamed * sizeof *f->named);
+        for (int i = 0; i < f->nnamed; i++)
+            f->named[i] = cg_node_var(c, fi->results.items[i]);
+    }
     if (fi->body && fi->body->kind == N_BLOCK)
         for (int i = 0; i < fi->body->list.n; i++)
             cg_stmt(f, fi->body->list.items[i], NULL);
     else
         cg_stmt(f, fi->body, NULL);
-    end_with_return(f, fi->end_line);
+    if (f->nnamed) {
+        f->line = fi->end_line > 0 ? fi->end_line : f->line;
+        cg_return_named(f);
+    } else {
+        end_with_return(f, fi->end_line);
+    }
     ObjProto *p = fs_close(f, line);
+    if (f->nnamed && !fs->c->d->nerrors) {
+        /* the VM returns what deferred calls left in these registers */
+        for (int i = 0; i < f->nnamed; i++)
+            if (!f->named[i] || f->named[i]->kind != VK_LOCAL || f->named[i]->reg != f->named[0]->reg + i)
+                cg_internal(f, "named results not in consecutive registers");
+        p->nnamed = (uint8_t)f->nnamed;
+        p->named_reg = (uint8_t)f->named[0]->reg;
+    }
     if (fs->nprotos > MAX_KBX) {
         cg_limit_error(fs, LIM_PROTOS, NULL);
         return 0;
@@ -455,6 +474,25 @@ int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool 
     }
     fs->protos[fs->nprotos] = p;
     return fs->nprotos++;
+}
+
+/* Go's init functions run after the top-level variables are set and
+ * before main, in source order; like Go's, they are named main.init.0,
+ * main.init.1 ... in stack traces. */
+static void call_inits(FuncState *fs, NodeList *top)
+{
+    int k = 0;
+    for (int i = 0; i < top->n; i++) {
+        Node *s = cg_unlabel(top->items[i]);
+        if (!cg_is_init(s))
+            continue;
+        cg_set_line(fs, s);
+        int r = cg_alloc_reg(fs);
+        cg_emit_abx(fs, OP_CLOSURE, r,
+                    cg_func_proto(fs, s->func, cg_gc_sprintf("main.init.%d", k++), s->line, false));
+        cg_emit_abc(fs, OP_CALL, r, 1, 1);
+        cg_free_to(fs, r);
+    }
 }
 
 static ObjProto *gen_main(Compiler *c, Node *file)
@@ -491,14 +529,18 @@ static ObjProto *gen_main(Compiler *c, Node *file)
         }
     }
     int last = top->n - 1;
+    bool printlast = c->repl && last >= 0 && top->items[last] && top->items[last]->kind == N_EXPRSTMT &&
+                     top->items[last]->a;
     for (int i = 0; i < top->n; i++) {
         Node *s = top->items[i];
         if (!s)
             continue;
+        if (i == last && printlast)
+            call_inits(fs, top);
         Node *u = cg_unlabel(s);
         if (u && u->kind == N_FUNCDECL)
             continue;
-        if (c->repl && i == last && s->kind == N_EXPRSTMT && s->a) {
+        if (i == last && printlast) {
             /* the REPL prints the value of a final expression */
             cg_set_line(fs, s);
             int base = cg_alloc_reg(fs);
@@ -514,6 +556,8 @@ static ObjProto *gen_main(Compiler *c, Node *file)
         }
         cg_stmt(fs, s, NULL);
     }
+    if (!printlast)
+        call_inits(fs, top);
     end_with_return(fs, 0);
     ObjProto *p = fs_close(fs, 1);
     p->is_main = 1;

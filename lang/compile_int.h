@@ -182,6 +182,7 @@ typedef struct Var {
 /* What pass 1 learned about one function. */
 struct FuncRes {
     FuncRes *parent;
+    NodeList *results;   /* the named results' IDENTs, or NULL */
     const char **fields; /* distinct field names, first MAX_KFIELD only */
     int nfields;
 };
@@ -253,6 +254,9 @@ typedef struct FuncState {
     uint64_t cellparams;
     int nparams;
     bool variadic;
+    Var **named; /* the named results' variables (nnamed of them), which
+                  * every return sets and returns */
+    int nnamed;
     bool limited; /* a limit error was reported: report no more */
     /* Constant operands of loop conditions, loaded once before the loop
      * (see for_stmt): expr_any finds them here. */
@@ -327,6 +331,13 @@ void cg_res_file(Compiler *c, Node *file);
 bool cg_is_expr_kind(NodeKind k);
 /* The statement a label is attached to (s itself if it has none). */
 Node *cg_unlabel(Node *s);
+/* compile_stmt.c: a return of a function's named results as they are. */
+void cg_return_named(FuncState *fs);
+/* The `fallthrough` ending a switch clause's body, or NULL. */
+Node *cg_clause_fallthrough(const Node *cl);
+/* Whether s is a `func init()` declaration (at the top level, Go's init
+ * functions: they bind no name and run before main). */
+bool cg_is_init(const Node *s);
 
 /* compile_emit.c: errors of code generation. */
 void cg_limit_error(FuncState *fs, Limit lim, const Node *at);

@@ -88,6 +88,8 @@ static Var *declare_global(Compiler *c, Node *at, const char *name, bool strict,
     Var *old = lookup_here(c, name);
     if (isnew)
         *isnew = !old;
+    if (!strcmp(name, "init") && !c->repl)
+        cg_err(c, at, "cannot declare init - must be func");
     if (old && strict && !c->repl)
         cg_err(c, at, "%s redeclared in this block", name);
     if (old && !(c->repl && strict))
@@ -184,6 +186,7 @@ static ObjModule *universe_module(Compiler *c, Var *v)
 static void res_expr(Compiler *c, Node *n, const Node *parent);
 static void res_stmt(Compiler *c, Node *n, const char *label);
 static void res_func(Compiler *c, FuncInfo *fi, Node *at);
+static void check_results_visible(Compiler *c, Node *ret);
 
 bool cg_is_expr_kind(NodeKind k)
 {
@@ -737,6 +740,12 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
                 hasdef = true;
             }
             res_list(c, &cl->list, cl);
+            /* fallthrough may only end a clause, and not the last one */
+            Node *ft = cg_clause_fallthrough(cl);
+            if (ft && i == n->list.n - 1)
+                cg_err(c, ft, "cannot fallthrough final case in switch");
+            else if (ft)
+                ft->ival = 1;
             int m2 = scope_open(c);
             res_body(c, cl->body, cl);
             scope_close(c, m2);
@@ -793,10 +802,16 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
         break;
     case N_RETURN:
         res_list(c, &n->list, n);
+        if (n->list.n == 0 && c->fn->results)
+            check_results_visible(c, n);
         break;
     case N_BREAK:
     case N_CONTINUE:
         res_branch(c, n);
+        break;
+    case N_FALLTHROUGH:
+        if (!n->ival)
+            cg_err(c, n, "fallthrough statement out of place");
         break;
     case N_GO:
     case N_DEFER:
@@ -826,6 +841,11 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
             Var *v = new_var(c, VK_LOCAL, n->name, n);
             bind(c, v);
             cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)v);
+        } else if (cg_is_init(n)) {
+            /* Go's init functions bind no name: they only run, before
+             * main (gen_main calls them) */
+            if (n->func->params.n || n->func->nresults)
+                cg_err(c, n, "func init must have no arguments and no return values");
         } else if (!cg_node_var(c, n)) {
             Var *v = declare_global(c, n, n->name, true, NULL);
             cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)v);
@@ -835,11 +855,55 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
     case N_FILE:
         cg_err(c, n, "unexpected file node");
         break;
+    case N_IMPORT:
+        break; /* bound before anything else (cg_res_file) */
     default:
         res_expr(c, n, n); /* a bare expression */
         break;
     }
     cg_leave(c);
+}
+
+/* Named results are variables of the body, set to their type's zero value
+ * before it runs: they become `var n T` declarations opening the body,
+ * which code generation then compiles first, so they take the registers
+ * right after the parameters, in order (the VM reads them there when
+ * deferred calls ran: see ObjProto.nnamed). A blank result gets a name no
+ * program can write (Go's own choice, ~r0), so it has its register too. */
+static void declare_results(FuncInfo *fi)
+{
+    if (!fi->results.n || fi->results_declared || !fi->body || fi->body->kind != N_BLOCK)
+        return;
+    fi->results_declared = true;
+    NodeList l = {0};
+    for (int i = 0; i < fi->results.n; i++) {
+        Node *r = fi->results.items[i];
+        Node *id = ast_new(N_IDENT, r->line, r->col);
+        id->name = r->name && !cg_is_blank(r->name) ? r->name : cg_gc_sprintf("~r%d", i);
+        fi->results.items[i] = id;
+        Node *var = ast_new(N_VAR, r->line, r->col);
+        var->type = r->type;
+        nl_push(&var->list, id);
+        nl_push(&l, var);
+    }
+    for (int i = 0; i < fi->body->list.n; i++)
+        nl_push(&l, fi->body->list.items[i]);
+    fi->body->list = l;
+}
+
+/* A bare return returns the named results: Go rejects one where a
+ * nested declaration hides a result, as the reader would be misled. */
+static void check_results_visible(Compiler *c, Node *ret)
+{
+    NodeList *l = c->fn->results;
+    for (int i = 0; i < l->n; i++) {
+        Node *id = l->items[i];
+        Var *v = cg_node_var(c, id);
+        if (v && *cg_nt_slot(&c->names, id->name) != v) {
+            cg_err(c, ret, "result parameter %s not in scope at return", id->name);
+            return;
+        }
+    }
 }
 
 static void res_func(Compiler *c, FuncInfo *fi, Node *at)
@@ -874,6 +938,9 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
         }
         declare_local(c, p);
     }
+    declare_results(fi);
+    if (fi->results_declared)
+        fr->results = &fi->results;
     /* The body's top-level declarations share the parameters' scope (Go:
      * `x := 1` in the body cannot redeclare a parameter x). */
     if (fi->body && fi->body->kind == N_BLOCK)
@@ -885,11 +952,64 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
     c->loops = saveloops;
 }
 
+Node *cg_clause_fallthrough(const Node *cl)
+{
+    const NodeList *l = cl->body && cl->body->kind == N_BLOCK ? &cl->body->list : NULL;
+    Node *s = l && l->n ? l->items[l->n - 1] : NULL;
+    return s && s->kind == N_FALLTHROUGH ? s : NULL;
+}
+
+bool cg_is_init(const Node *s)
+{
+    return s && s->kind == N_FUNCDECL && s->func && s->name && !strcmp(s->name, "init");
+}
+
 Node *cg_unlabel(Node *s)
 {
     for (int i = 0; s && s->kind == N_LABELED && i < MAX_NEST; i++)
         s = s->body;
     return s;
+}
+
+/* Bind `name` at the top level to a module or module member. */
+static void bind_imported(Compiler *c, Node *at, const char *name, Value val)
+{
+    if (lookup_here(c, name)) {
+        cg_err(c, at, "%s redeclared in this block", name);
+        return;
+    }
+    Var *v = new_var(c, VK_UNIVERSE, name, at);
+    v->cval = val;
+    v->readonly = true;
+    bind(c, v);
+}
+
+/* An import names a module csp has by its path's last element ("math/rand"
+ * is module rand). Every module is visible by its own name anyway (scripts
+ * need no imports); `import s "strings"` also binds s, `import . "strings"`
+ * binds each member by its name, and `import _ "x"` binds nothing. */
+static void res_import(Compiler *c, Node *s)
+{
+    const char *path = s->str ? s->str : "";
+    const char *slash = strrchr(path, '/');
+    const char *last = slash ? slash + 1 : path;
+    Value mv;
+    if (strlen(path) != s->len || !*last || !c->rt || !c->rt->universe ||
+        !map_get_cstr(c->rt->universe, last, &mv) || !v_is_obj(mv, OBJ_MODULE)) {
+        cg_err(c, s, "package \"%s\" is not available in csp", path);
+        return;
+    }
+    if (!s->name || cg_is_blank(s->name))
+        return;
+    if (strcmp(s->name, ".") != 0) {
+        bind_imported(c, s, s->name, mv);
+        return;
+    }
+    ObjModule *mod = (ObjModule *)v_obj(mv);
+    Value k, v;
+    for (size_t cur = 0; mod->members && map_next(mod->members, &cur, &k, &v);)
+        if (v_is_obj(k, OBJ_STRING))
+            bind_imported(c, s, ((ObjString *)v_obj(k))->data, v);
 }
 
 /* Pass 1 over a file: declare every top-level name (hoisting), resolve and
@@ -905,8 +1025,11 @@ void cg_res_file(Compiler *c, Node *file)
         if (!s)
             continue;
         switch (s->kind) {
+        case N_IMPORT:
+            res_import(c, s);
+            break;
         case N_FUNCDECL:
-            if (s->name && s->func)
+            if (s->name && s->func && !cg_is_init(s))
                 cg_pm_put(&c->nodes, s, (uint64_t)(uintptr_t)declare_global(c, s, s->name, true, NULL));
             break;
         case N_VAR:
@@ -948,6 +1071,8 @@ void cg_res_file(Compiler *c, Node *file)
     }
     for (int i = 0; i < c->nscope; i++) {
         Var *v = c->scope[i];
+        if (v->kind == VK_UNIVERSE)
+            continue; /* an imported name: a module or its member */
         if (v->cexpr)
             cg_fold_global_const(c, v);
         if (!cg_is_foldable(v->cval))

@@ -654,7 +654,8 @@ static void switch_stmt(FuncState *fs, Node *n, const char *label)
             continue;
         cg_jump_here(fs, i == def ? nomatch : to[i]);
         block(fs, cl->body);
-        if (i != last)
+        /* a fallthrough runs on into the next body, which follows */
+        if (i != last && !cg_clause_fallthrough(cl))
             cg_jump_concat(fs, &ends, cg_emit_jump(fs));
     }
     if (def < 0)
@@ -748,10 +749,48 @@ static void select_stmt(FuncState *fs, Node *n, const char *label)
     cg_free_to(fs, top);
 }
 
+void cg_return_named(FuncState *fs)
+{
+    int base = fs->freereg;
+    for (int i = 0; i < fs->nnamed; i++)
+        cg_var_load(fs, fs->named[i], cg_alloc_reg(fs));
+    cg_emit_abc(fs, OP_RETURN, base, fs->nnamed + 1, 0);
+    cg_free_to(fs, base);
+}
+
+/* `return x, y` with named results: Go assigns x, y to them, then returns
+ * them (deferred calls may still change them: the VM reads them last). */
+static void return_to_named(FuncState *fs, Node *n)
+{
+    int nv = n->list.n, nr = fs->nnamed, base = fs->freereg;
+    if (nv == 1 && nr != 1 && cg_is_multi_call(fs, n->list.items[0])) {
+        cg_alloc_reg(fs);
+        cg_call_top(fs, n->list.items[0], base, nr, OP_CALL);
+        cg_alloc_regs(fs, nr - 1);
+    } else if (nv != nr) {
+        cg_err(fs->c, n, "%s return values", nv < nr ? "not enough" : "too many");
+        return;
+    } else {
+        for (int i = 0; i < nv; i++)
+            cg_expr_to(fs, n->list.items[i], cg_alloc_reg(fs));
+    }
+    cg_set_line(fs, n);
+    for (int i = 0; i < nr; i++)
+        cg_var_store(fs, fs->named[i], base + i);
+    cg_emit_abc(fs, OP_RETURN, base, nr + 1, 0);
+    cg_free_to(fs, base);
+}
+
 static void return_stmt(FuncState *fs, Node *n)
 {
     int top = fs->freereg, nv = n->list.n;
-    if (nv == 0) {
+    if (fs->nnamed) {
+        cg_set_line(fs, n);
+        if (nv == 0)
+            cg_return_named(fs);
+        else
+            return_to_named(fs, n);
+    } else if (nv == 0) {
         cg_emit_abc(fs, OP_RETURN, 0, 1, 0);
     } else if (nv == 1 && cg_is_multi_call(fs, n->list.items[0])) {
         /* return f(x): all of f's results */

@@ -114,6 +114,14 @@ typedef struct Params {
     Node *misplaced; /* a `...` parameter that is not the last */
 } Params;
 
+/* A function's results as written: IDENT nodes carrying their type in
+ * ->type, with a NULL name when unnamed. Go allows all named or none, and
+ * `(a, b int)` names a and b (results_named sorts that out). */
+typedef struct Results {
+    NodeList list;
+    int named;
+} Results;
+
 /* An if statement's clauses so far: the first IF node and the one whose
  * else the next clause goes to. */
 typedef struct IfChain {
@@ -236,6 +244,15 @@ static Node *string_lit(Token t)
     Node *n = mk(N_STRING, t);
     n->str = t.str ? t.str : "";
     n->len = t.slen;
+    return n;
+}
+
+static Node *import_spec(Token path, const char *name)
+{
+    Node *n = mk(N_IMPORT, path);
+    n->str = path.str ? path.str : "";
+    n->len = path.slen;
+    n->name = name;
     return n;
 }
 
@@ -414,14 +431,51 @@ static void elems_add(Elems *e, Node *k, Node *v)
     nl_push(&e->list, v);
 }
 
-static Node *funclit(ParseCtx *ctx, Token at, const char *name, Params ps, Node *body)
+static bool is_plain_name(const char *t)
 {
+    if (!t || !*t)
+        return false;
+    for (; *t; t++)
+        if (!(*t == '_' || (*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || (*t >= '0' && *t <= '9') ||
+              (unsigned char)*t >= 0x80))
+            return false;
+    return true;
+}
+
+/* Named results: in `(a, b int, err error)` the type-less a takes b's
+ * type; a result list naming some results but not all is an error. */
+static void results_named(ParseCtx *ctx, Results *rs)
+{
+    if (!rs->named)
+        return;
+    const char *next = NULL;
+    for (int i = rs->list.n - 1; i >= 0; i--) {
+        Node *r = rs->list.items[i];
+        if (r->name) {
+            next = r->type;
+        } else if (next && is_plain_name(r->type)) {
+            r->name = r->type;
+            r->type = next;
+        } else {
+            diag_error(ctx->d, r->line, r->col, "syntax error: mixed named and unnamed parameters");
+            rs->named = 0;
+            return;
+        }
+    }
+}
+
+static Node *funclit(ParseCtx *ctx, Token at, const char *name, Params ps, Results rs, Node *body)
+{
+    results_named(ctx, &rs);
     if (ps.misplaced)
         diag_error(ctx->d, ps.misplaced->line, ps.misplaced->col,
                    "can only use ... with final parameter in list");
     FuncInfo *f = mem_alloc(sizeof *f);
     f->params = ps.list;
     f->variadic = ps.variadic;
+    f->nresults = rs.list.n;
+    if (rs.named)
+        f->results = rs.list;
     f->body = body;
     f->name = name;
     f->end_line = (int)body->ival;
@@ -443,6 +497,14 @@ static Param param(Token name, bool variadic)
 {
     Param p = {name_node(name), variadic};
     return p;
+}
+
+/* A result written as a type alone (its position: where the parser is). */
+static Node *anon_result(ParseCtx *ctx, const char *type)
+{
+    Node *n = ast_new(N_IDENT, ctx->cur.line, ctx->cur.col);
+    n->type = type;
+    return n;
 }
 
 /* An unnamed parameter (`func(int)`, in function types): named `_`. */
@@ -877,19 +939,22 @@ toplist(A) ::= toplist(A) SEMI topstmt(S). { add_stmt(&A, S); }
 
 topstmt(A) ::= stmt(S). { A = S; }
 topstmt(A) ::= funcdecl(F). { A = F; }
-topstmt(A) ::= IMPORT importspec. { A = NULL; }
-topstmt(A) ::= IMPORT LPAREN importspecs RPAREN. { A = NULL; }
+topstmt(A) ::= IMPORT importspec(S). { A = S; }
+topstmt(A) ::= IMPORT(T) LPAREN importspecs(L) RPAREN. { A = group(T, L); }
 
-importspec ::= STRING.
-importspec ::= IDENT STRING.
-importspec ::= DOT STRING.
-importspecs ::= importspec_opt.
-importspecs ::= importspecs SEMI importspec_opt.
-importspec_opt ::= .
-importspec_opt ::= importspec.
+%type importspec {Node *}
+%type importspecs {NodeList}
+%type importspec_opt {Node *}
+importspec(A) ::= STRING(T). { A = import_spec(T, NULL); }
+importspec(A) ::= IDENT(N) STRING(T). { A = import_spec(T, text(N)); }
+importspec(A) ::= DOT STRING(T). { A = import_spec(T, "."); }
+importspecs(A) ::= importspec_opt(S). { A = (NodeList){0}; if (S) nl_push(&A, S); }
+importspecs(A) ::= importspecs(A) SEMI importspec_opt(S). { if (S) nl_push(&A, S); }
+importspec_opt(A) ::= . { A = NULL; }
+importspec_opt(A) ::= importspec(S). { A = S; }
 
-funcdecl(A) ::= FUNC(T) IDENT(N) LPAREN params(P) RPAREN result_opt block(B).
-    { A = funclit(ctx, T, text(N), P, B); }
+funcdecl(A) ::= FUNC(T) IDENT(N) LPAREN params(P) RPAREN result_opt(R) block(B).
+    { A = funclit(ctx, T, text(N), P, R, B); }
 
 /* ============================================================== statements */
 
@@ -915,6 +980,7 @@ stmt(A) ::= BREAK(T). { A = branch(T, N_BREAK, NULL); }
 stmt(A) ::= BREAK(T) IDENT(L). { A = branch(T, N_BREAK, &L); }
 stmt(A) ::= CONTINUE(T). { A = branch(T, N_CONTINUE, NULL); }
 stmt(A) ::= CONTINUE(T) IDENT(L). { A = branch(T, N_CONTINUE, &L); }
+stmt(A) ::= FALLTHROUGH(T). { A = branch(T, N_FALLTHROUGH, NULL); }
 stmt(A) ::= GO(T) expr(E). { A = go_defer(ctx, T, N_GO, E); }
 stmt(A) ::= DEFER(T) expr(E). { A = go_defer(ctx, T, N_DEFER, E); }
 stmt(A) ::= IDENT(L) COLON stmt(S). { A = labeled(L, S); }
@@ -1104,7 +1170,7 @@ elems(A) ::= expr(K) COLON expr(V). { A = elems1(K, V); }
 elems(A) ::= elems(A) COMMA expr(V). { elems_add(&A, NULL, V); }
 elems(A) ::= elems(A) COMMA expr(K) COLON expr(V). { elems_add(&A, K, V); }
 
-funclit(A) ::= FUNC(T) LPAREN params(P) RPAREN result_opt block(B). { A = funclit(ctx, T, NULL, P, B); }
+funclit(A) ::= FUNC(T) LPAREN params(P) RPAREN result_opt(R) block(B). { A = funclit(ctx, T, NULL, P, R, B); }
 
 %type params {Params}
 params(A) ::= . { memset(&A, 0, sizeof A); }
@@ -1122,13 +1188,16 @@ param(A) ::= IDENT(N) DOT IDENT. { A = anon_param(N, false); }
 param(A) ::= ELLIPSIS(T) type. { A = anon_param(T, true); }
 param(A) ::= anontype(T). { Token at = {0}; at.line = ctx->cur.line; at.col = ctx->cur.col; (void)T; A = anon_param(at, false); }
 
-result_opt ::= .
-result_opt ::= type.
-result_opt ::= LPAREN resultlist comma_opt RPAREN.
-resultlist ::= result.
-resultlist ::= resultlist COMMA result.
-result ::= type.
-result ::= IDENT type.
+%type result_opt {Results}
+%type resultlist {Results}
+result_opt(A) ::= . { memset(&A, 0, sizeof A); }
+result_opt(A) ::= type(T). { memset(&A, 0, sizeof A); nl_push(&A.list, anon_result(ctx, T)); }
+result_opt(A) ::= LPAREN resultlist(L) comma_opt RPAREN. { A = L; }
+resultlist(A) ::= result(R). { memset(&A, 0, sizeof A); nl_push(&A.list, R); A.named = R->name != NULL; }
+resultlist(A) ::= resultlist(A) COMMA result(R). { nl_push(&A.list, R); A.named |= R->name != NULL; }
+%type result {Node *}
+result(A) ::= type(T). { A = anon_result(ctx, T); }
+result(A) ::= IDENT(N) type(T). { A = name_node(N); A->type = T; }
 
 /* =================================================================== types */
 

@@ -26,7 +26,7 @@
  *        text (the grammar has no other way to tell `make(m)` from
  *        `make(map[string]int)`, or `[]int{1}` from an index);
  *      - reports what csp does not support (`type` declarations, methods,
- *        `goto`, `fallthrough`, non-empty `struct`/`interface`) once, with
+ *        `goto`, non-empty `struct`/`interface`) once, with
  *        its position, and skips the declaration or statement;
  *      - limits nesting: more than PARSE_MAX_NEST (lexer.h) open brackets
  *        is "too deeply nested" and stops the parse.
@@ -603,9 +603,9 @@ static void step(Parser *P)
     int c = f->code;
 
     /* Constructs csp leaves out: say so once, skip them whole. */
-    if (c == TK_GOTO || c == TK_FALLTHROUGH) {
+    if (c == TK_GOTO) {
         Token t = take(P);
-        unsupported(P, &t, c == TK_GOTO ? "\"goto\"" : "\"fallthrough\"");
+        unsupported(P, &t, "\"goto\"");
         return;
     }
     if (at_statement_start(P)) {

@@ -257,6 +257,12 @@ typedef struct ObjProto {
     /* Bitmask over params: bit i set = param i is captured by a closure and
      * must be wrapped in a Cell on entry (params >= 64: see cellparams). */
     uint64_t cellparams;
+    /* Named results: nnamed variables in R[named_reg...] (each a Cell when
+     * captured). Go returns them as the deferred calls leave them, so a
+     * frame that ran defers returns these rather than its RETURN's
+     * operands (a recovered frame too, instead of nils). */
+    uint8_t nnamed;
+    uint8_t named_reg;
     ObjString *name; /* "main.fib", "main.func1", "main" */
     ObjString *file;
     int line;

@@ -2421,9 +2421,14 @@ native_results : {
     /* ---- returning: ret_n results at R[ret_a] (none and nil-filled when
      * ret_nil: a recovered frame). Runs the frame's defers first. */
 do_return : {
+    const ObjProto *rp = cl->proto;
+    bool named = rp->nnamed && (f->defers || ret_nil);
     if (f->defers) {
         VM_SAVEPC();
         size_t end = f->base + (size_t)ret_a + (size_t)(ret_nil ? 0 : ret_n);
+        size_t nend = f->base + (size_t)rp->named_reg + rp->nnamed;
+        if (end < nend)
+            end = nend;
         if (t->top < end)
             t->top = end;
         if (!run_defers(t)) {
@@ -2434,6 +2439,15 @@ do_return : {
     }
     int n = ret_nil ? 0 : ret_n;
     Value *src = base + ret_a;
+    if (named) {
+        /* the named results as the deferred calls left them */
+        src = base + rp->named_reg;
+        n = rp->nnamed;
+        ret_nil = false;
+        for (int i = 0; i < n; i++)
+            if (v_is_obj(src[i], OBJ_CELL))
+                src[i] = SHARED_LOAD(((ObjCell *)v_ptr(src[i]))->v);
+    }
     if (f->c_entry) {
         int kept = n < NATIVE_MAX_RETS ? n : NATIVE_MAX_RETS;
         memcpy(t->rets, src, (size_t)kept * sizeof(Value));

@@ -683,6 +683,9 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
         if (next_jmp && (pc + 1 >= p->ncode || INS_OP(p->code[pc + 1]) != OP_JMP))
             BAD("%s: pc %d: test not followed by JMP", p->name->data, pc);
     }
+    if (p->nnamed && p->named_reg + p->nnamed > p->maxregs)
+        BAD("%s: named results R[%d..%d] past maxregs %d", p->name->data, p->named_reg,
+            p->named_reg + p->nnamed - 1, p->maxregs);
     for (int i = 0; i < p->nprotos; i++) {
         const ObjProto *q = p->protos[i];
         for (int u = 0; u < q->nupvals; u++) {
@@ -1211,6 +1214,35 @@ static void test_compile_captured_local(void **state)
     assert_int_equal(g->nupvals, 1);
     assert_int_equal(g->upvals[0].from_parent_reg, 1);
     assert_int_equal(g->upvals[0].idx, 1);
+}
+
+/* Test that named results take the registers after the parameters, in
+ * order (the VM reads them there after deferred calls), that a blank one
+ * has its register too, and that a bare return returns them. */
+static void test_compile_named_results(void **state)
+{
+    (void)state;
+    Node *d = mk(N_FUNCDECL);
+    d->name = "f";
+    FuncInfo *fi = GC_MALLOC(sizeof *fi);
+    nl_push(&fi->params, id("a"));
+    const char *names[] = {"n", "_", "s"}, *types[] = {"int", "error", "string"};
+    for (int i = 0; i < 3; i++) {
+        Node *r = id(names[i]);
+        r->type = types[i];
+        nl_push(&fi->results, r);
+    }
+    fi->nresults = 3;
+    fi->body = blk(ret(NULL), NULL);
+    fi->end_line = L;
+    d->func = fi;
+    ObjProto *m = ok(file(d, NULL));
+    ObjProto *f = proto_named(m, "main.f");
+    assert_non_null(f);
+    assert_int_equal(f->nparams, 1);
+    assert_int_equal(f->nnamed, 3);
+    assert_int_equal(f->named_reg, 1);
+    assert_ops(f, "LOADI LOADNIL LOADK MOVE MOVE MOVE RETURN MOVE MOVE MOVE RETURN");
 }
 
 /* Test that a captured parameter is marked in cellparams, and a closure two
@@ -1777,6 +1809,7 @@ int main(void)
         cmocka_unit_test(test_compile_repl),
         cmocka_unit_test(test_compile_captured_local),
         cmocka_unit_test(test_compile_captured_param_nested),
+        cmocka_unit_test(test_compile_named_results),
         cmocka_unit_test(test_compile_loop_var_fresh_cell),
         cmocka_unit_test(test_compile_main_locals_captured),
         cmocka_unit_test(test_compile_range),

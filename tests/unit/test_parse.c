@@ -374,6 +374,8 @@ static void test_parse_labels(void **state)
                                  "body:(BLOCK (BREAK outer)))))))");
     assert_tree("L: switch {}", "(LABELED L body:(SWITCH label=L))");
     assert_tree("for { continue; continue L }", "(FOR body:(BLOCK (CONTINUE) (CONTINUE L)))");
+    assert_tree("switch {\ncase true:\n\tfallthrough\ndefault:\n}",
+                "(SWITCH (CASE (TRUE) body:(BLOCK (FALLTHROUGH))) (CASE default body:(BLOCK)))");
     assert_tree("{ L: }", "(BLOCK (LABELED L body:(BLOCK)))");
 }
 
@@ -539,14 +541,18 @@ static void test_parse_braces(void **state)
 
 /* ---------------------------------------------------------------- headers */
 
-/* Test that package and imports are accepted and dropped. */
+/* Test that package is accepted and dropped, and that each import spec is
+ * an IMPORT node with the name it binds. */
 static void test_parse_package_import(void **state)
 {
-    assert_tree(
-        "package main\n\nimport \"fmt\"\nimport (\n\t\"sync\"\n\tstr \"strconv\"\n\t_ \"os\"\n)\n\nx := 1",
-        "(DEFINE (IDENT x) = (INT 1))");
+    assert_tree("package main\n\nimport \"fmt\"\nimport (\n\t\"sync\"\n\tstr \"strconv\"\n\t_ \"os\"\n\t. "
+                "\"math\"\n)\n\nx := 1",
+                "(IMPORT \"fmt\"); (IMPORT \"sync\"); (IMPORT str \"strconv\"); (IMPORT _ \"os\"); (IMPORT . "
+                "\"math\"); "
+                "(DEFINE (IDENT x) = (INT 1))");
     assert_tree("// comment\npackage main", "");
-    assert_tree("import (\"a\"; \"b\")", "");
+    assert_tree("import (\"a\"; \"b\")", "(IMPORT \"a\"); (IMPORT \"b\")");
+    assert_tree("import ()", "");
     assert_errors("x := 1\npackage main", "2:1: syntax error: unexpected keyword package\n");
 }
 
@@ -557,8 +563,6 @@ static void test_parse_unsupported(void **state)
                   "1:1: type declaration is not supported\n");
     assert_errors("func (t *T) m() int {\n\treturn 1\n}\nx := 1",
                   "1:1: method declaration is not supported\n");
-    assert_errors("switch {\ncase true:\n\tfallthrough\ndefault:\n}",
-                  "3:2: \"fallthrough\" is not supported\n");
     assert_errors("goto L", "1:1: \"goto\" is not supported\n");
     assert_errors("var x struct{ a int }", "1:7: struct type is not supported\n");
     assert_errors("var x interface{ M() }", "1:7: non-empty interface is not supported\n");

@@ -2193,7 +2193,17 @@ static int execute(Thread *t)
             Value o = RB;
             if (likely(v_is_obj(o, OBJ_MAP))) {
                 Value v;
-                RA = map_get(v_map(o), KC, &v) ? v : V_NIL;
+                if (map_get(v_map(o), KC, &v)) {
+                    RA = v;
+                    VM_NEXT();
+                }
+                /* m.name is m["name"]: a miss gives the element's zero */
+                RA = v_map(o)->zero;
+                if (unlikely(v_is_obj(RA, OBJ_TYPE))) {
+                    VM_SAVEPC();
+                    ca = A_;
+                    goto fresh_zero;
+                }
                 VM_NEXT();
             }
             VM_PROTECT(Value, v, getfield(t, o, k_name(KC)), v == V_UNDEF);
@@ -2337,9 +2347,10 @@ static int execute(Thread *t)
 #endif
     }
 
-    /* ---- a receive from a closed channel left R[ca] the descriptor of
-     * its element type, whose zero must be made fresh (chan.h): making
-     * it may call a constructor, which may move the stack. */
+    /* ---- a receive from a closed channel (or m.name on a map missing
+     * name) left R[ca] the descriptor of its element type, whose zero must
+     * be made fresh (chan.h): making it may call a constructor, which may
+     * move the stack. */
 fresh_zero : {
     Value z;
     int r = types_zero_of(t, base[ca], &z);

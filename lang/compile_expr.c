@@ -274,7 +274,15 @@ static void map_to(FuncState *fs, Node *n, int dst)
     int base = fs->freereg;
     for (int i = 0; i < 2 * first; i++)
         cg_expr_to(fs, n->list.items[i], cg_alloc_reg(fs));
-    cg_emit_abc(fs, OP_NEWMAP, m, first ? base : m, first);
+    /* A typed literal whose missing keys read as a non-nil zero
+     * (map[string]int{}) passes its type after the pairs. */
+    ObjType *ty = n->type ? types_parse(n->type, strlen(n->type)) : NULL;
+    int typed = 0;
+    if (types_elem_zero(ty) != V_NIL) {
+        cg_load_const(fs, v_from_ptr(ty), cg_alloc_reg(fs));
+        typed = NEWMAP_TYPED;
+    }
+    cg_emit_abc(fs, OP_NEWMAP, m, first || typed ? base : m, first | typed);
     cg_free_to(fs, base);
     for (int i = first; i < pairs; i++) {
         int rk = cg_expr_any(fs, n->list.items[2 * i]);

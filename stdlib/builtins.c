@@ -508,11 +508,15 @@ static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
     if (nargs > 2 && !size_arg(t, args[2], &cap, E_MAKE_CAP, "make", true))
         return -1;
     if (k == TYPE_MAP) {
-        rets[0] = v_from_ptr(map_new((size_t)len));
+        ObjMap *m = map_new((size_t)len);
+        m->zero = types_elem_zero(ty); /* what a missing key reads as */
+        rets[0] = v_from_ptr(m);
         return 1;
     }
     if (k == TYPE_CHAN) {
-        rets[0] = v_from_ptr(chan_new((size_t)len)); /* make(chan T, n): capacity n */
+        ObjChan *c = chan_new((size_t)len); /* make(chan T, n): capacity n */
+        c->zero = types_elem_zero(ty);      /* what a receive after close gives */
+        rets[0] = v_from_ptr(c);
         return 1;
     }
     if (cap >= 0 && cap < len)

@@ -19,6 +19,7 @@ ObjChan *chan_new(size_t cap)
     ObjChan *c = mem_alloc(sizeof *c);
     c->h.kind = OBJ_CHAN;
     c->cap = cap;
+    c->zero = V_NIL;
     if (cap)
         c->buf = mem_alloc(mem_size(cap, sizeof(Value), 0));
     return c;
@@ -207,15 +208,16 @@ int chan_recv(Thread *t, ObjChan *c, Value *v, bool *ok)
     }
     if (c->closed) {
         lock_release(&c->lock);
-        *v = V_NIL;
+        *v = c->zero;
         *ok = false;
-        return 0;
+        return v_is_obj(c->zero, OBJ_TYPE);
     }
     s = wait_on(c, &c->recvq, V_NIL, "chan receive");
+    bool sent = s->success;
     *v = s->elem;
-    *ok = s->success;
+    *ok = sent;
     s->elem = V_NIL;
-    return 0;
+    return sent ? 0 : v_is_obj(c->zero, OBJ_TYPE);
 }
 
 bool chan_try_send(ObjChan *c, Value v)
@@ -240,7 +242,7 @@ int chan_close(Thread *t, ObjChan *c)
     /* Collect every waiter under the lock, wake them after it. */
     Sudog *wake = NULL, *s;
     while ((s = dequeue(&c->recvq))) {
-        s->elem = V_NIL;
+        s->elem = c->zero; /* what a receive on a closed channel gives */
         s->success = false;
         s->next = wake;
         wake = s;
@@ -380,6 +382,7 @@ int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bo
                 return i;
             }
             if (c->closed) {
+                *v = c->zero;
                 sel_unlock(&l);
                 return i;
             }

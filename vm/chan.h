@@ -30,12 +30,18 @@ typedef struct ObjChan {
     size_t sendx, recvx; /* lock */
     Value *buf;          /* immutable pointer; slots under lock */
     WaitQ recvq, sendq;  /* lock */
+    Value zero;          /* what a receive on the closed channel gives, as
+                            ObjMap.zero; set once, before sharing */
 } ObjChan;
 
 ObjChan *chan_new(size_t cap);
 
 /* Each returns 0, or -1 after recording a panic in t. A nil channel (c ==
- * NULL) blocks forever. */
+ * NULL) blocks forever. A receive that finds the channel closed (ok false)
+ * gives c->zero as it is: when that is a type's descriptor (an element
+ * whose zero must be fresh each time), chan_recv returns 1 and the caller
+ * makes the value with types_zero_of, since making it may run script
+ * code. */
 int chan_send(Thread *t, ObjChan *c, Value v);
 int chan_recv(Thread *t, ObjChan *c, Value *v, bool *ok);
 int chan_close(Thread *t, ObjChan *c);
@@ -51,7 +57,8 @@ typedef struct SelCase {
 } SelCase;
 
 /* Returns the chosen case, -1 for default, or -2 after a panic. For a
- * receive, *v and *ok get the value and whether it came from a send. */
+ * receive, *v and *ok get the value and whether it came from a send (a
+ * closed channel's zero as chan_recv gives it, descriptor included). */
 int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bool *ok);
 
 static inline ObjChan *v_chan(Value v)

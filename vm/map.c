@@ -270,6 +270,7 @@ ObjMap *map_new(size_t hint)
     m->len = 0;
     m->writing = 0;
     m->store = NULL;
+    m->zero = V_NIL;
     /* A hint beyond the largest store is ignored, as Go's makemap ignores
      * one it could not allocate: the map grows as it fills instead. */
     if (hint && hint <= cap_for(MAP_MAX_SLOTS))

@@ -186,6 +186,11 @@ typedef struct ObjMap {
     uint32_t len;     /* live entries; unlocked (racy scripts may lose updates) */
     uint32_t writing; /* nonzero while a writer is inside; atomic exchange */
     MapStore *store;  /* unlocked; replaced on growth, NULL when empty */
+    /* What a read of a missing key gives: the element type's zero (0 for
+     * map[string]int), V_NIL for an untyped map, or the element's ObjType
+     * when each read needs a fresh zero (see types_elem_zero). Set once,
+     * right after map_new, before the map is shared. */
+    Value zero;
 } ObjMap;
 
 ObjMap *map_new(size_t hint);

@@ -24,6 +24,11 @@ extern const OpFormat op_formats[OP__COUNT];
 #define SJ_BIAS (1 << 23)
 #define SC_BIAS 127
 
+/* NEWMAP's C is the number of pairs, plus this bit for a typed literal
+ * (map[string]int{...}) whose element zero is not nil: its type's
+ * descriptor then follows the pairs, so a missing key reads as that zero. */
+#define NEWMAP_TYPED 0x80
+
 #define INS_OP(i) ((OpCode)((i)&0xFF))
 #define INS_A(i) (((i) >> 8) & 0xFF)
 #define INS_B(i) (((i) >> 16) & 0xFF)

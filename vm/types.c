@@ -280,6 +280,22 @@ int types_zero(Thread *t, const ObjType *ty, Value *out)
     return 0;
 }
 
+Value types_elem_zero(const ObjType *container)
+{
+    if (!container || (container->kind != TYPE_MAP && container->kind != TYPE_CHAN) || !container->elem)
+        return V_NIL;
+    const ObjType *e = container->elem;
+    return e->zero != V_UNDEF ? e->zero : v_from_ptr(e);
+}
+
+int types_zero_of(Thread *t, Value zero, Value *out)
+{
+    if (v_is_obj(zero, OBJ_TYPE))
+        return types_zero(t, v_ptr(zero), out);
+    *out = zero;
+    return 0;
+}
+
 static int zero_fn(Thread *t, Value *args, int nargs, Value *rets)
 {
     (void)nargs;

@@ -84,6 +84,16 @@ const char *types_undefined(const ObjType *t);
  * (each `var mu sync.Mutex` is its own mutex). Returns -1 after a panic
  * (a module constructor's), else 0. */
 int types_zero(struct Thread *t, const ObjType *ty, Value *out);
+/* The zero a typed container keeps for a missing key or a receive on its
+ * closed self (ObjMap.zero, ObjChan.zero): the element type's zero when
+ * one value serves every use, else the element's descriptor, so that each
+ * read gets a fresh zero, as each of Go's reads gets a copy (a map of
+ * [3]int gives a new [0 0 0], a map of sync.Mutex a new unlocked mutex).
+ * V_NIL for an untyped container (container NULL or not a map or chan). */
+Value types_elem_zero(const ObjType *container);
+/* What such a kept zero gives on one read: itself, or a fresh zero of the
+ * type it holds. Returns -1 after a panic, else 0. */
+int types_zero_of(struct Thread *t, Value zero, Value *out);
 /* A native taking one type and returning its zero value: what the
  * compiler calls for `var x T` when the zero is not a constant. */
 Value types_zero_native(void);

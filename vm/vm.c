@@ -49,6 +49,7 @@
 #include "opcodes.h"
 #include "out.h"
 #include "sched.h"
+#include "types.h"
 
 const char *const err_formats[E__COUNT] = {
 #define ERR(name, msg) msg,
@@ -965,12 +966,17 @@ static COLD int bad_key(Thread *t, Value key)
     return vm_panicf(t, E_BAD_MAP_KEY, v_type_name(key));
 }
 
-static COLD Value map_read_miss(Thread *t, Value key)
+/* m[key] for a key m does not hold (m NULL: a nil map): the element
+ * type's zero. */
+static COLD Value map_read_miss(Thread *t, const ObjMap *m, Value key)
 {
     /* Go panics on a lookup with an unhashable key, as on a store. */
     if (!map_key_ok(key))
         return bad_key(t, key), V_UNDEF;
-    return V_NIL;
+    if (!m)
+        return V_NIL;
+    Value z;
+    return types_zero_of(t, m->zero, &z) < 0 ? V_UNDEF : z;
 }
 
 /* obj[key] for everything the loop's inline paths did not handle. */
@@ -989,7 +995,7 @@ static COLD Value index_slow(Thread *t, Value obj, Value key)
         Value out;
         if (map_get(v_map(obj), key, &out))
             return out;
-        return map_read_miss(t, key);
+        return map_read_miss(t, v_map(obj), key);
     }
     if (v_is_str(obj)) {
         ObjString *s = v_str(obj);
@@ -1004,7 +1010,7 @@ static COLD Value index_slow(Thread *t, Value obj, Value key)
         /* An untyped nil: a nil slice to an int index, a nil map else. */
         if (v_is_anyint(key))
             return index_range(t, v_anyint(key), 0), V_UNDEF;
-        return map_read_miss(t, key);
+        return map_read_miss(t, NULL, key);
     }
     return vm_panicf(t, E_NOT_INDEXABLE, v_type_name(obj)), V_UNDEF;
 }
@@ -1016,9 +1022,10 @@ static COLD bool index2(Thread *t, Value obj, Value key, Value *out, Value *ok)
             *ok = V_TRUE;
             return true;
         }
-        if (!map_key_ok(key))
-            return bad_key(t, key), false;
-        *out = V_NIL;
+        Value z = map_read_miss(t, obj == V_NIL ? NULL : v_map(obj), key);
+        if (z == V_UNDEF)
+            return false;
+        *out = z;
         *ok = V_FALSE;
         return true;
     }
@@ -1362,9 +1369,12 @@ static ObjClosure *make_closure(ObjProto *p, const ObjClosure *parent, const Val
     return c;
 }
 
-static COLD bool new_map(Thread *t, Value *dst, const Value *kv, int npairs)
+static COLD bool new_map(Thread *t, Value *dst, const Value *kv, int c)
 {
+    int npairs = c & ~NEWMAP_TYPED;
     ObjMap *m = map_new((size_t)npairs);
+    if (c & NEWMAP_TYPED)
+        m->zero = types_elem_zero(v_ptr(kv[2 * npairs]));
     for (int i = 0; i < npairs; i++)
         if (!map_store(t, m, kv[2 * i], kv[2 * i + 1]))
             return false;
@@ -2130,13 +2140,17 @@ static int execute(Thread *t)
                         RA = v;
                         VM_NEXT();
                     }
-                    if (likely(v_is_int(key) || v_is_str(key))) {
-                        RA = V_NIL;
+                    /* a miss: the element's zero, unless it must be
+                     * made fresh (index_slow does that) */
+                    Value z = v_map(o)->zero;
+                    if (likely((v_is_int(key) || v_is_str(key)) && !v_is_obj(z, OBJ_TYPE))) {
+                        RA = z;
                         VM_NEXT();
                     }
                 }
             }
             VM_PROTECT(Value, v, index_slow(t, o, key), v == V_UNDEF);
+            VM_RELOAD(); /* a fresh zero's constructor may move the stack */
             RA = v;
             VM_NEXT();
         }
@@ -2144,6 +2158,7 @@ static int execute(Thread *t)
         {
             Value v, ok;
             VM_PROTECT(bool, good, index2(t, RB, RC, &v, &ok), !good);
+            VM_RELOAD();
             base[A_] = v;
             base[A_ + 1] = ok;
             VM_NEXT();
@@ -2178,7 +2193,17 @@ static int execute(Thread *t)
             Value o = RB;
             if (likely(v_is_obj(o, OBJ_MAP))) {
                 Value v;
-                RA = map_get(v_map(o), KC, &v) ? v : V_NIL;
+                if (map_get(v_map(o), KC, &v)) {
+                    RA = v;
+                    VM_NEXT();
+                }
+                /* m.name is m["name"]: a miss gives the element's zero */
+                RA = v_map(o)->zero;
+                if (unlikely(v_is_obj(RA, OBJ_TYPE))) {
+                    VM_SAVEPC();
+                    ca = A_;
+                    goto fresh_zero;
+                }
                 VM_NEXT();
             }
             VM_PROTECT(Value, v, getfield(t, o, k_name(KC)), v == V_UNDEF);
@@ -2277,10 +2302,14 @@ static int execute(Thread *t)
                 VM_THROW();
             Value v;
             bool ok;
-            chan_recv(t, c, &v, &ok);
+            int fresh = chan_recv(t, c, &v, &ok);
             RA = v;
             if (C_ == 2)
                 base[A_ + 1] = v_bool(ok);
+            if (unlikely(fresh > 0)) {
+                ca = A_;
+                goto fresh_zero;
+            }
             VM_NEXT();
         }
         VM_CASE(SELECT)
@@ -2306,6 +2335,10 @@ static int execute(Thread *t)
             RA = v_int_small(chosen);
             base[A_ + 1] = v;
             base[A_ + 2] = v_bool(ok);
+            if (unlikely(!ok && v_is_obj(v, OBJ_TYPE))) {
+                ca = A_ + 1;
+                goto fresh_zero;
+            }
             VM_NEXT();
         }
 #ifndef VM_COMPUTED_GOTO
@@ -2313,6 +2346,20 @@ static int execute(Thread *t)
         csp_fatal("vm: bad opcode %u", INS_OP(ins));
 #endif
     }
+
+    /* ---- a receive from a closed channel (or m.name on a map missing
+     * name) left R[ca] the descriptor of its element type, whose zero must
+     * be made fresh (chan.h): making it may call a constructor, which may
+     * move the stack. */
+fresh_zero : {
+    Value z;
+    int r = types_zero_of(t, base[ca], &z);
+    VM_RELOAD();
+    if (unlikely(r < 0))
+        VM_THROW();
+    base[ca] = z;
+    VM_NEXT();
+}
 
     /* ---- the call path: R[ca] is the callee, cnargs arguments above it,
      * cwant results wanted (-1: all); pc is saved. */

@@ -628,11 +628,14 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
         case OP_APPENDN:
             REGS(a, b + 1);
             break;
-        case OP_NEWMAP:
+        case OP_NEWMAP: {
+            /* the pairs, then the map's type when NEWMAP_TYPED is set */
+            int pairs = c & ~NEWMAP_TYPED, typed = (c & NEWMAP_TYPED) != 0;
             REG(a);
-            if (c)
-                REGS(b, 2 * c);
+            if (pairs || typed)
+                REGS(b, 2 * pairs + typed);
             break;
+        }
         case OP_GETINDEX2:
             REGS(a, 2);
             REG(b);
@@ -1440,6 +1443,39 @@ static void test_compile_long_literals(void **state)
     assert_true(f->maxregs < 60);
 }
 
+/* Test that a typed map literal whose element zero is not nil passes its
+ * type to NEWMAP after the pairs (long ones too), and that one whose zero
+ * is nil compiles as an untyped literal. */
+static void test_compile_typed_map_literal(void **state)
+{
+    Node *one = mk(N_MAP);
+    one->type = "map[int]int";
+    nl_push(&one->list, num(1));
+    nl_push(&one->list, num(2));
+    Node *empty = mk(N_MAP);
+    empty->type = "map[string]bool";
+    Node *slices = mk(N_MAP);
+    slices->type = "map[string][]int";
+    Node *big = mk(N_MAP);
+    big->type = "map[int]float64";
+    for (int i = 0; i < 30; i++) {
+        nl_push(&big->list, num(i));
+        nl_push(&big->list, num(i));
+    }
+    ObjProto *f = func_f(blk(def("a", one), def("b", empty), def("c", slices), def("d", big), NULL), NULL);
+    assert_int_equal(count_op(f, OP_NEWMAP), 4);
+    uint32_t ins[4];
+    for (int i = 0, pc = -1; i < 4; i++) {
+        pc = find_op(f, OP_NEWMAP, pc + 1);
+        ins[i] = f->code[pc];
+    }
+    assert_int_equal(INS_C(ins[0]), 1 | NEWMAP_TYPED);
+    assert_int_equal(INS_C(ins[1]), NEWMAP_TYPED);
+    assert_int_equal(INS_C(ins[2]), 0);
+    assert_int_equal(INS_C(ins[3]), 25 | NEWMAP_TYPED); /* 25 pairs per NEWMAP */
+    assert_int_equal(count_op(f, OP_MAPSET), 5);
+}
+
 /* Test that every instruction carries the line of its statement. */
 static void test_compile_line_info(void **state)
 {
@@ -1819,6 +1855,7 @@ int main(void)
         cmocka_unit_test(test_compile_select),
         cmocka_unit_test(test_compile_send_recv),
         cmocka_unit_test(test_compile_long_literals),
+        cmocka_unit_test(test_compile_typed_map_literal),
         cmocka_unit_test(test_compile_line_info),
         cmocka_unit_test(test_compile_error_scopes),
         cmocka_unit_test(test_compile_error_branches),

@@ -8,6 +8,7 @@ run), generously, so a loaded 2-core machine passes and a hang fails instead
 of blocking the suite. Prints what it checked; exits 1 with the session
 transcript on the first failure.
 """
+import contextlib
 import fcntl
 import os
 import pty
@@ -138,6 +139,20 @@ class Session:
                 pass
 
 
+@contextlib.contextmanager
+def session(csp, home, term="xterm"):
+    """A Session that is killed at the end, with its transcript on stderr
+    when a check fails."""
+    s = Session(csp, home, term)
+    try:
+        yield s
+    except Failure:
+        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % transcript(s))
+        raise
+    finally:
+        s.kill()
+
+
 def transcript(s):
     """The session's text for a failure report, long runs of one character
     (a long line's echo) shortened."""
@@ -150,8 +165,7 @@ def check(cond, msg):
 
 
 def run_session(csp, home):
-    s = Session(csp, home)
-    try:
+    with session(csp, home) as s:
         s.expect(r">>> ", what="the first prompt")
 
         # Definitions persist; statements print nothing, expressions their value.
@@ -343,15 +357,9 @@ def run_session(csp, home):
         with open(hist, "rb") as f:
             check(b"x\\040*\\0407" in f.read(), "the history lacks a line typed")
         print("ok: history saved")
-    except Failure:
-        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % transcript(s))
-        raise
-    finally:
-        s.kill()
 
     # :quit exits 0 too, and the history comes back (Up arrow).
-    s = Session(csp, home)
-    try:
+    with session(csp, home) as s:
         s.expect(r">>> ", what="the first prompt")
         s.send("\x1b[A\x1b[A\x1b[A")
         s.expect(r">>> longglobalname", what="a line from the history")
@@ -361,18 +369,12 @@ def run_session(csp, home):
         code = s.wait_exit()
         check(code == 0, ":quit: exit status %d" % code)
         print("ok: history reloaded, :quit exits 0")
-    except Failure:
-        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % transcript(s))
-        raise
-    finally:
-        s.kill()
 
 
 def run_dumb(csp, home):
     # A terminal without cursor movement (TERM=dumb): a line typed ahead in
     # one go shows as soon as it is read, not when it has finished running.
-    s = Session(csp, home, term="dumb")
-    try:
+    with session(csp, home, term="dumb") as s:
         s.expect(r">>> ", what="the first prompt")
         s.paste("time.Sleep(3 * time.Second)\r")
         s.expect(r"time\.Sleep\(3 \* time\.Second\)\n", timeout=2, what="the line's echo while it runs")
@@ -381,19 +383,13 @@ def run_dumb(csp, home):
         code = s.wait_exit()
         check(code == 0, "Ctrl-D: exit status %d" % code)
         print("ok: TERM=dumb echoes a line before running it")
-    except Failure:
-        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % transcript(s))
-        raise
-    finally:
-        s.kill()
 
 
 def run_exit_from_goroutine(csp, home):
     # os.Exit in a goroutine while the prompt is on screen: the exit status
     # is its, and the terminal is left cooked, echoing, without bracketed
     # paste, as the shell expects it.
-    s = Session(csp, home)
-    try:
+    with session(csp, home) as s:
         s.expect(r">>> ", what="the first prompt")
         s.line("go func() { time.Sleep(300 * time.Millisecond); os.Exit(3) }()")
         code = s.wait_exit()
@@ -402,11 +398,6 @@ def run_exit_from_goroutine(csp, home):
         check(lflag & termios.ICANON and lflag & termios.ECHO, "the terminal is cooked again after os.Exit")
         check(s.raw.rfind(b"\x1b[?2004l") > s.raw.rfind(b"\x1b[?2004h"), "bracketed paste is off after os.Exit")
         print("ok: os.Exit in a goroutine leaves the terminal sane")
-    except Failure:
-        sys.stderr.write("---- transcript ----\n%s\n---- end ----\n" % transcript(s))
-        raise
-    finally:
-        s.kill()
 
 
 def run_piped(csp):

@@ -1639,7 +1639,6 @@ void sched_set_panics_survive(bool on)
 _Noreturn void sched_deadlock(void)
 {
     rt_exit_begin();
-    out_flush_final();
     sched_deadlock_report(stderr);
     rt_exit_end(2);
 }

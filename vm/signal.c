@@ -14,7 +14,6 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "out.h"
 #include "sched.h"
 #include "vm.h"
 
@@ -119,7 +118,6 @@ static void *report_fault(void *arg)
     rt_exit_begin();
     alarm(FAULT_REPORT_SECS);
     GC_disable(); /* no collection from this stack, whatever it is */
-    out_flush_final();
     fprintf(stderr,
             "fatal error: unexpected signal during %s\n[signal %s: %s code=%#x addr=0x%lx pc=0x%lx]\n",
             f->in_c ? "C call" : "runtime execution", name, what, (unsigned)f->info->si_code,

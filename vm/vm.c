@@ -74,7 +74,6 @@ const char *const err_formats[E__COUNT] = {
 _Noreturn void csp_fatal(const char *fmt, ...)
 {
     rt_exit_begin();
-    out_flush_final();
     va_list ap;
     va_start(ap, fmt);
     fputs("fatal error: ", stderr);
@@ -316,7 +315,6 @@ _Noreturn void vm_die_of_panic(Thread *t)
     buf_init(&b);
     vm_format_panic(t, &b);
     rt_exit_begin();
-    out_flush_final();
     fwrite(b.data, 1, b.len, stderr);
     rt_exit_end(2);
 }
@@ -352,7 +350,6 @@ _Noreturn void vm_fatal_error(Thread *t, const char *msg)
         fatal_error_handler(t); /* returns only when it cannot help */
     }
     rt_exit_begin();
-    out_flush_final();
     fwrite(b.data, 1, b.len, stderr);
     rt_exit_end(2);
 }
@@ -504,8 +501,12 @@ static _Atomic unsigned long exiting; /* the exiting thread's pthread_t, 0 befor
 void rt_exit_begin(void)
 {
     unsigned long none = 0, self = (unsigned long)pthread_self();
-    if (atomic_compare_exchange_strong(&exiting, &none, self) || none == self)
-        return; /* first, or the exiting thread itself (out of memory while reporting) */
+    if (atomic_compare_exchange_strong(&exiting, &none, self) || none == self) {
+        /* First, or the exiting thread itself (out of memory while
+         * reporting): what was printed goes out before the report. */
+        out_flush_final();
+        return;
+    }
     for (;;)
         pause();
 }

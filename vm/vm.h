@@ -250,9 +250,9 @@ void rt_flush(Runtime *rt);
 _Noreturn void rt_exit(Runtime *rt, int code);
 /* The two halves of rt_exit, for exits that print a report in between
  * (panics, fatal errors, deadlocks, fatal signals): begin returns in the
- * first thread to call it and never in any other, so only one report is
- * printed and the exit status is its; end flushes stdout and stderr and
- * ends the process. */
+ * first thread to call it, with stdout flushed, and never in any other, so
+ * only one report is printed and the exit status is its; end flushes
+ * stdout and stderr and ends the process. */
 void rt_exit_begin(void);
 _Noreturn void rt_exit_end(int code);
 /* What every way out does last: flush stdout, then run the exit hook (the

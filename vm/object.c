@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "types.h"
 
 /* ====================================================================== */
 /* numbers                                                                */
@@ -619,4 +620,56 @@ bool v_equal(Value a, Value b)
     if (v_is_str(a) && v_is_str(b))
         return str_eq(v_str(a), v_str(b));
     return false;
+}
+
+/* ---- value copies ---------------------------------------------------- */
+
+static Value clone_value(Value v);
+
+static ObjStruct *struct_clone(const ObjStruct *s)
+{
+    int n = s->type->nfields;
+    ObjStruct *c = mem_alloc(mem_size((size_t)n, sizeof(Value), sizeof(ObjStruct)));
+    c->h = s->h;
+    c->type = s->type;
+    for (int i = 0; i < n; i++)
+        c->f[i] = clone_value(s->f[i]);
+    return c;
+}
+
+static ObjArray *array_clone(const ObjArray *a)
+{
+    size_t n = a->st.cap;
+    ObjArray *c = mem_alloc(mem_size(n, sizeof(Value), sizeof(ObjArray)));
+    c->h = a->h;
+    c->type = a->type;
+    c->st.cap = n;
+    for (size_t i = 0; i < n; i++)
+        c->st.items[i] = clone_value(a->st.items[i]);
+    return c;
+}
+
+/* A struct's field or an array's element: structs and arrays inside are
+ * owned by their container, so they are cloned with it; a slice inside is
+ * shared (Go copies the header, whose array both copies then share). */
+static Value clone_value(Value v)
+{
+    if (!v_is_ptr(v))
+        return v;
+    switch (v_obj(v)->kind) {
+    case OBJ_STRUCT:
+        return v_from_ptr(struct_clone(v_ptr(v)));
+    case OBJ_ARRAY:
+        return v_from_ptr(array_clone(v_ptr(v)));
+    case OBJ_LIST:
+        v_obj(v)->flags |= LIST_SHARED;
+        return v;
+    default:
+        return v;
+    }
+}
+
+Value v_copy(Value v)
+{
+    return clone_value(v);
 }

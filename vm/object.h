@@ -44,7 +44,10 @@
     X(MODULE, "module")                                                                                      \
     X(CHAN, "chan")                                                                                          \
     X(OBJECT, "object")                                                                                      \
-    X(TYPE, "type") /* a type's descriptor (types.h) */
+    X(TYPE, "type")     /* a type's descriptor (types.h) */                                                  \
+    X(STRUCT, "struct") /* a struct value (ObjStruct) */                                                     \
+    X(ARRAY, "array")   /* an array value [N]T (ObjArray) */                                                 \
+    X(SLOT, "slot")     /* the target of a pointer to a slot that is not an object (ObjSlot) */
 
 typedef enum {
 #define X(name, str) OBJ_##name,
@@ -139,6 +142,11 @@ typedef struct ListStore {
     Value items[];
 } ListStore;
 
+/* ObjList's Obj.flags: set once a second place may hold this header (see
+ * v_copy); never cleared. An append may change a header in place only
+ * while it is clear. */
+#define LIST_SHARED 1u
+
 typedef struct ObjList {
     Obj h;
     size_t len;       /* unlocked; racy scripts may lose updates. Readers
@@ -158,6 +166,49 @@ static inline ObjList *v_list(Value v)
 {
     return (ObjList *)v_ptr(v);
 }
+
+/* ---- structs, arrays and pointer targets ----------------------------- */
+
+struct ObjType;
+
+/* A struct value: one allocation of 16 + 8N bytes. Field i is f[i], in the
+ * order of type->fields (types.h). A field whose type is a struct or an
+ * array holds its own ObjStruct/ObjArray, owned by this struct.
+ *
+ * Structs and arrays are values: every ObjStruct/ObjArray is owned by one
+ * place (a variable, field, element, map entry, channel slot or interface
+ * value). Reading a place to store its value elsewhere copies it
+ * (v_copy), so no two places ever share one; a pointer (value.h) is the
+ * only way to reach one object from two places. */
+typedef struct ObjStruct {
+    Obj h;
+    struct ObjType *type;
+    Value f[];
+} ObjStruct;
+
+/* An array value [N]T: its N items inline, in a ListStore (st.cap == N), so
+ * that slicing the array (arr[:]) makes a slice over this very storage. */
+typedef struct ObjArray {
+    Obj h;
+    struct ObjType *type;
+    ListStore st;
+} ObjArray;
+
+/* The target of a pointer to a slot that is not itself an object: `&xs[i]`
+ * of an int element, `&s.n` of an int field. slot points into the storage
+ * (an interior pointer, which keeps that storage alive). */
+typedef struct ObjSlot {
+    Obj h;
+    Value *slot;
+} ObjSlot;
+
+/* What a read of a place gives when its value is stored elsewhere (an
+ * assignment's right side, an argument, a returned or sent value...):
+ * structs and arrays are cloned (deeply, through fields and elements that
+ * are structs or arrays), a slice header is marked shared (so an in-place
+ * append never changes a header another place can see), anything else is
+ * itself. */
+Value v_copy(Value v);
 
 /* ---- maps ------------------------------------------------------------- */
 

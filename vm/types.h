@@ -59,6 +59,25 @@ typedef enum {
         TYPE__COUNT
 } TypeKind;
 
+/* A field of a struct type: ObjStruct.f[i] is fields[i]. An embedded field
+ * (`sync.Mutex`, `Point`) is named by its type's name and promotes its
+ * fields and methods. tag is the field's tag text (`json:"name"`), or
+ * NULL. */
+typedef struct StructField {
+    const char *name;
+    struct ObjType *type;
+    bool embedded;
+    const char *tag;
+} StructField;
+
+/* A method of a named type: fn is its closure, taking the receiver as its
+ * first argument; ptr_recv says the receiver is declared *T. */
+typedef struct TypeMethod {
+    ObjString *name;
+    Value fn;
+    bool ptr_recv;
+} TypeMethod;
+
 typedef struct ObjType {
     Obj h;
     TypeKind kind;
@@ -71,6 +90,18 @@ typedef struct ObjType {
     Value ctor;           /* OBJECT: the constructor of a ready value */
     Value zero;           /* the zero value when one value serves every
                              use (immutable), else V_UNDEF */
+    /* STRUCT: its fields, in order (promotion through embedded fields is
+     * resolved when the type is declared). */
+    int nfields;
+    StructField *fields;
+    /* A type the script declared (`type Point struct{...}`): its Go name
+     * ("main.Point", also in name), the type it is defined as, and its
+     * methods. Methods are added while the declaring code is compiled and
+     * run, before any value of the type can call them. */
+    bool named;
+    struct ObjType *underlying;
+    int nmethods;
+    TypeMethod *methods;
 } ObjType;
 
 /* The descriptor of a type written as the parser spells it (see ast.h,

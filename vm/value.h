@@ -7,8 +7,10 @@
  * The low bits carry the tag (low-bit tagging, with flonums as in Ruby):
  *
  *   63                                              3  2  1  0
- *   pppppppppppppppppppppppppppppppppppppppppppppppp  0  0  0   heap object pointer
+ *   pppppppppppppppppppppppppppppppppppppppppppppp  0  0  0  0   heap object pointer
  *                                                               (raw, 16-aligned, never 0)
+ *   pppppppppppppppppppppppppppppppppppppppppppppp  1  0  0  0   a pointer (Go's *T) to the
+ *                                                               heap object p (see below)
  *   0000000000000000000000000000000000000000000000000000000000  nil (the word 0)
  *   iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii  1  int, 63-bit two's
  *                                                               complement: v = i<<1 | 1
@@ -18,6 +20,13 @@
  *   0 ... 0000 0100 false (0x04)    0 ... 0000 1100 true (0x0C)
  *   0 ... 0001 0100 V_UNDEF (0x14): internal marker (empty/deleted map slot,
  *                                   missing argument); never seen by a script.
+ *
+ * A Go pointer is its target object's address with bit 3 set, so taking an
+ * address never allocates when the target is already an object. The
+ * target is an ObjStruct or ObjArray (the storage itself), an ObjCell (a
+ * variable whose address was taken) or an ObjSlot (any other slot: an int
+ * element or field); object.h says what reading and writing through each
+ * means. The collector sees the tagged word as an interior pointer.
  *
  * Heap pointers are raw, so the Boehm collector, which scans stacks and
  * objects conservatively, sees every reference. An int outside 63 bits and a
@@ -71,7 +80,20 @@ static inline bool v_is_bool(Value v)
 }
 static inline bool v_is_ptr(Value v)
 {
-    return (v & 7) == 0 && v != 0;
+    return (v & 15) == 0 && v != 0;
+}
+/* A Go pointer (*T) to a heap object; nil pointers are V_NIL. */
+static inline bool v_is_ref(Value v)
+{
+    return (v & 15) == 8;
+}
+static inline Value v_ref(const void *target)
+{
+    return (Value)(uintptr_t)target | 8;
+}
+static inline void *v_ref_target(Value v)
+{
+    return (void *)(uintptr_t)(v & ~(Value)15);
 }
 /* Inline (small) int only; use v_is_anyint for boxed ones too. */
 static inline bool v_is_int(Value v)

@@ -78,6 +78,8 @@ typedef const char *TypeRef;
     X(SLICE)   /* a[b:c], b and/or c may be NULL */                            \
     X(FIELD)   /* a.name */                                                    \
     X(RECV)    /* <-a */                                                       \
+    X(TYPEASSERT) /* a.(type): the type's text in type; "type" for the guard \
+                     of a type switch (x.(type)) */                           \
     X(TYPEEXPR) /* a type used as a value (make(map[string]int), new(T),     \
                    []byte(s)): its TypeRef text in both name and type */      \
     /* statements */                                                           \
@@ -96,7 +98,10 @@ typedef const char *TypeRef;
     X(FOR)      /* init, a: cond, post (each may be NULL), body, label */      \
     X(RANGE)    /* key, val: IDENT or lvalue or NULL; define: := vs =; a: the \
                    ranged expression; body; label */                          \
-    X(SWITCH)   /* init, a: tag (may be NULL), list: CASE nodes, label */      \
+    X(SWITCH)   /* init, a: tag (may be NULL), list: CASE nodes, label. A type \
+                   switch has a TYPEASSERT guard as its tag, name the variable \
+                   its cases bind (NULL when none), and its cases' list holds  \
+                   TYPEEXPR (or NIL) nodes */                                 \
     X(CASE)     /* list: case expressions (empty: default); body: BLOCK */   \
     X(SELECT)   /* list: COMM nodes, label */                                  \
     X(COMM)     /* a select case. op: COMM_SEND (a <- b), COMM_RECV (a: the  \

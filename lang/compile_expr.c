@@ -365,6 +365,14 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
     case N_UNARY:
         unary_to(fs, n, dst);
         break;
+    case N_TYPEASSERT: {
+        ra = expr_hint(fs, n->a, dst);
+        int rt = cg_alloc_reg(fs);
+        cg_load_type(fs, n->type, rt);
+        cg_set_line(fs, n);
+        cg_emit_abc(fs, OP_TYPEASSERT, dst, ra, rt);
+        break;
+    }
     case N_BINARY:
         binary_to(fs, n, dst);
         break;
@@ -533,6 +541,12 @@ void cg_multi_to(FuncState *fs, Node *rhs, int base, int n)
     } else if (rhs && rhs->kind == N_RECV && n == 2) {
         int ra = cg_expr_any(fs, rhs->a);
         cg_emit_abc(fs, OP_RECV, base, ra, 2);
+    } else if (rhs && rhs->kind == N_TYPEASSERT && n == 2) {
+        int ra = cg_expr_any(fs, rhs->a);
+        int rt = cg_alloc_reg(fs);
+        cg_load_type(fs, rhs->type, rt);
+        cg_set_line(fs, rhs);
+        cg_emit_abc(fs, OP_TYPEASSERT2, base, ra, rt);
     } else {
         cg_emit_abc(fs, OP_LOADNIL, base, n - 1, 0); /* reported by pass 1 */
     }
@@ -665,4 +679,38 @@ out:
     fs->at = saveat;
     cg_leave(c);
     return j;
+}
+
+/* ===================================================================== */
+/* Type assertions and type switches                                       */
+/* ===================================================================== */
+
+bool cg_is_type_switch(const Node *sw)
+{
+    return sw->a && sw->a->kind == N_TYPEASSERT && sw->a->type && strcmp(sw->a->type, "type") == 0;
+}
+
+const char *cg_type_text(const Node *e)
+{
+    switch (e->kind) {
+    case N_IDENT:
+        return e->name;
+    case N_TYPEEXPR:
+        return e->type;
+    case N_FIELD:
+        if (e->a && e->a->kind == N_IDENT)
+            return str_printf("%s.%s", e->a->name, e->name)->data;
+        return NULL;
+    case N_UNARY: {
+        const char *inner = e->op == TK_STAR && e->a ? cg_type_text(e->a) : NULL;
+        return inner ? str_printf("*%s", inner)->data : NULL;
+    }
+    default:
+        return NULL;
+    }
+}
+
+void cg_load_type(FuncState *fs, const char *text, int dst)
+{
+    cg_load_const(fs, v_from_ptr(types_parse(text, text ? strlen(text) : 0)), dst);
 }

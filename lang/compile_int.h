@@ -359,6 +359,13 @@ int cg_str_k(FuncState *fs, const char *s);
 int cg_field_k(FuncState *fs, const char *name);
 bool cg_int_imm(Value v, int *out);
 void cg_load_const(FuncState *fs, Value v, int dst);
+/* Type switches and assertions (compile_expr.c). A SWITCH whose tag is
+ * the guard x.(type); the text of a type written as an expression (a
+ * case of a type switch: `int`, `sync.Mutex`, `*Point`, `[]int`), or NULL
+ * if e is not a type; the descriptor of a type's text into R[dst]. */
+bool cg_is_type_switch(const Node *sw);
+const char *cg_type_text(const Node *e);
+void cg_load_type(FuncState *fs, const char *text, int dst);
 /* Jumps and jump lists (NO_JUMP is the empty list). */
 int cg_emit_jump(FuncState *fs);
 void cg_jump_set(FuncState *fs, int pc, int dest);

@@ -301,6 +301,23 @@ static TypeRef res_type(Compiler *c, Node *at, TypeRef t)
     return t;
 }
 
+/* A type switch's case: each entry a type (its text into the node's type,
+ * where pass 2 finds it) or nil. */
+static void res_type_cases(Compiler *c, Node *cl)
+{
+    for (int j = 0; j < cl->list.n; j++) {
+        Node *e = cl->list.items[j];
+        if (!e || e->kind == N_NIL)
+            continue;
+        const char *text = cg_type_text(e);
+        if (!text) {
+            cg_err(c, e, "%s is not a type", cg_describe(e));
+            continue;
+        }
+        e->type = res_type(c, e, text);
+    }
+}
+
 static void res_expr(Compiler *c, Node *n, const Node *parent)
 {
     if (!n) {
@@ -336,6 +353,15 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         break;
     case N_FUNC:
         res_func(c, n->func, n);
+        break;
+    case N_TYPEASSERT:
+        if (!n->type || !n->a)
+            cg_err(c, n, "malformed type assertion");
+        else if (strcmp(n->type, "type") == 0)
+            cg_err(c, n, "use of .(type) outside type switch");
+        else
+            n->type = res_type(c, n, n->type);
+        res_expr(c, n->a, n);
         break;
     case N_UNARY:
         if (n->op != TK_MINUS && n->op != TK_PLUS && n->op != TK_NOT && n->op != TK_CARET)
@@ -435,7 +461,7 @@ static bool multi_ok(const Node *rhs, int nl)
         return false;
     if (rhs->kind == N_CALL)
         return true;
-    return (rhs->kind == N_INDEX || rhs->kind == N_RECV) && nl == 2;
+    return (rhs->kind == N_INDEX || rhs->kind == N_RECV || rhs->kind == N_TYPEASSERT) && nl == 2;
 }
 
 static void check_counts(Compiler *c, Node *n, int nl, int nr)
@@ -724,7 +750,12 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
     case N_SWITCH: {
         mark = scope_open(c);
         res_stmt(c, n->init, NULL);
-        if (n->a)
+        bool typesw = cg_is_type_switch(n);
+        if (typesw && !n->a->a)
+            cg_err(c, n, "malformed type switch");
+        else if (typesw)
+            res_expr(c, n->a->a, n->a);
+        else if (n->a)
             res_expr(c, n->a, n);
         loop_push(c, &loop, BK_SWITCH, lab);
         bool hasdef = false;
@@ -739,14 +770,25 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
                     cg_err(c, cl, "multiple defaults in switch");
                 hasdef = true;
             }
-            res_list(c, &cl->list, cl);
+            if (typesw)
+                res_type_cases(c, cl);
+            else
+                res_list(c, &cl->list, cl);
             /* fallthrough may only end a clause, and not the last one */
             Node *ft = cg_clause_fallthrough(cl);
-            if (ft && i == n->list.n - 1)
+            if (ft && typesw)
+                cg_err(c, ft, "cannot fallthrough in type switch");
+            else if (ft && i == n->list.n - 1)
                 cg_err(c, ft, "cannot fallthrough final case in switch");
             else if (ft)
                 ft->ival = 1;
             int m2 = scope_open(c);
+            if (typesw && n->name) {
+                /* each clause binds its own variable: the guard's value */
+                cl->key = ast_new(N_IDENT, cl->line, cl->col);
+                cl->key->name = n->name;
+                res_targets(c, &cl->key, 1, true, cl);
+            }
             res_body(c, cl->body, cl);
             scope_close(c, m2);
         }

@@ -617,12 +617,31 @@ static void range_stmt(FuncState *fs, Node *n, const char *label)
 
 /* switch: the tag once, then the tests of every case in order, each
  * jumping to its body; the bodies follow in source order. */
+/* One case of a type switch: jump when R[tag]'s type is e's (or, for
+ * nil, when R[tag] is nil). */
+static int type_case_jump(FuncState *fs, int tag, Node *e)
+{
+    int top = fs->freereg;
+    int j;
+    if (e->kind == N_NIL) {
+        j = cg_eq_jump(fs, tag, e, true);
+    } else {
+        int r = cg_alloc_reg(fs);
+        cg_load_type(fs, e->type, r);
+        cg_emit_abc(fs, OP_TYPEIS, r, tag, r);
+        j = cg_cond_op(fs, OP_TEST, r, 0, true);
+    }
+    cg_free_to(fs, top);
+    return j;
+}
+
 static void switch_stmt(FuncState *fs, Node *n, const char *label)
 {
     int top = fs->freereg;
     cg_stmt(fs, n->init, NULL);
     cg_set_line(fs, n);
-    int tag = n->a ? cg_expr_any(fs, n->a) : -1;
+    bool typesw = cg_is_type_switch(n);
+    int tag = typesw ? cg_expr_any(fs, n->a->a) : n->a ? cg_expr_any(fs, n->a) : -1;
     Breakable b;
     brk_push(fs, &b, BK_SWITCH, label);
     int ncl = n->list.n, def = -1;
@@ -640,7 +659,10 @@ static void switch_stmt(FuncState *fs, Node *n, const char *label)
         for (int j = 0; j < cl->list.n; j++) {
             Node *e = cl->list.items[j];
             cg_set_line(fs, e);
-            cg_jump_concat(fs, &to[i], tag >= 0 ? cg_eq_jump(fs, tag, e, true) : cg_cond_jump(fs, e, true));
+            cg_jump_concat(fs, &to[i],
+                           typesw     ? type_case_jump(fs, tag, e)
+                           : tag >= 0 ? cg_eq_jump(fs, tag, e, true)
+                                      : cg_cond_jump(fs, e, true));
         }
     }
     int nomatch = cg_emit_jump(fs);
@@ -653,7 +675,11 @@ static void switch_stmt(FuncState *fs, Node *n, const char *label)
         if (!cl || cl->kind != N_CASE)
             continue;
         cg_jump_here(fs, i == def ? nomatch : to[i]);
+        int btop = fs->freereg;
+        if (cl->key)
+            take_values(fs, &cl->key, 1, true, tag);
         block(fs, cl->body);
+        cg_free_to(fs, btop);
         /* a fallthrough runs on into the next body, which follows */
         if (i != last && !cg_clause_fallthrough(cl))
             cg_jump_concat(fs, &ends, cg_emit_jump(fs));

@@ -319,6 +319,37 @@ static Node *field(Node *x, Token name)
     return n;
 }
 
+/* x.(T); x.(type), the guard of a type switch, has the type text "type"
+ * (only a switch header may hold one: the compiler says so elsewhere). */
+static Node *type_assert(Node *x, Token t)
+{
+    Node *n = mk_at(N_TYPEASSERT, x);
+    n->a = x;
+    n->type = t.str;
+    return n;
+}
+
+static bool is_guard(const Node *n)
+{
+    return n->kind == N_TYPEASSERT && strcmp(n->type, "type") == 0;
+}
+
+/* `switch [init;] x := v.(type) {`: a SWITCH whose tag is the guard and
+ * whose name is the variable each case binds. */
+static Node *type_switch_head(ParseCtx *ctx, Node *init, NodeList names, Node *guard)
+{
+    Node *sw = ast_new(N_SWITCH, 0, 0);
+    sw->init = init;
+    if (names.n != 1 || names.items[0]->kind != N_IDENT || !is_guard(guard)) {
+        Node *at = names.n ? names.items[0] : guard;
+        diag_error(ctx->d, at->line, at->col, "a switch header's := must be x := v.(type)");
+        return sw;
+    }
+    sw->a = guard;
+    sw->name = names.items[0]->name;
+    return sw;
+}
+
 static Node *typeexpr(Token t)
 {
     Node *n = mk(N_TYPEEXPR, t);
@@ -1073,6 +1104,9 @@ switchhead(A) ::= . { A = ast_new(N_SWITCH, 0, 0); }
 switchhead(A) ::= expr(X). { A = ast_new(N_SWITCH, 0, 0); A->a = X; }
 switchhead(A) ::= simple(I) SEMI. { A = ast_new(N_SWITCH, 0, 0); A->init = I; }
 switchhead(A) ::= simple(I) SEMI expr(X). { A = ast_new(N_SWITCH, 0, 0); A->init = I; A->a = X; }
+/* A type switch that binds its guard: `switch x := v.(type) {`. */
+switchhead(A) ::= exprlist(L) DEFINE expr(X). { A = type_switch_head(ctx, NULL, L, X); }
+switchhead(A) ::= simple(I) SEMI exprlist(L) DEFINE expr(X). { A = type_switch_head(ctx, I, L, X); }
 
 %type caseclauses {NodeList}
 caseclauses(A) ::= . { A = (NodeList){0}; }
@@ -1141,6 +1175,7 @@ postfix(A) ::= postfix(F) LPAREN callargs(L) RPAREN. { A = call(F, L); }
 postfix(A) ::= postfix(X) LBRACK expr(I) RBRACK. { A = index_expr(X, I); }
 postfix(A) ::= postfix(X) LBRACK expr_opt(L) COLON expr_opt(H) RBRACK. { A = slice_expr(X, L, H); }
 postfix(A) ::= postfix(X) DOT IDENT(N). { A = field(X, N); }
+postfix(A) ::= postfix(X) DOT LPAREN XTYPE(T) RPAREN. { A = type_assert(X, T); }
 
 %type callargs {CallArgs}
 callargs(A) ::= exprlist(L) comma_opt. { A.list = L; A.spread = false; }

@@ -650,6 +650,8 @@ static void step(Parser *P)
     if (t.code == TK_IDENT && P->prev != TK_DOT && peek_code(P, 0) == TK_LPAREN &&
         ((t.len == 4 && memcmp(t.text, "make", 4) == 0) || (t.len == 3 && memcmp(t.text, "new", 3) == 0)))
         P->type_arg = 2; /* after the `(`, which comes next */
+    if (t.code == TK_DOT && peek_code(P, 0) == TK_LPAREN)
+        P->type_arg = 2; /* x.(T): the type after the `(` */
 
     int level = block_level(P);
     P->ctx.closer = closer(P);

@@ -45,6 +45,7 @@
 #include "buf.h"
 #include "chan.h"
 #include "format.h"
+#include "iface.h"
 #include "mem.h"
 #include "opcodes.h"
 #include "out.h"
@@ -2244,6 +2245,29 @@ static int execute(Thread *t)
             }
             VM_PROTECT(Value, v, len_op(t, o), v == V_UNDEF);
             RA = v;
+            VM_NEXT();
+        }
+
+        /* ---- interfaces ---- */
+        VM_CASE(TYPEASSERT)
+        {
+            Value v;
+            VM_PROTECT(int, r, iface_assert(t, v_ptr(RC), RB, &v), r < 0);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(TYPEASSERT2)
+        {
+            Value v;
+            bool ok;
+            VM_PROTECT(int, r, iface_assert2(t, v_ptr(RC), RB, &v, &ok), r < 0);
+            base[A_ + 1] = v_bool(ok);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(TYPEIS)
+        {
+            RA = v_bool(iface_has(v_ptr(RC), RB));
             VM_NEXT();
         }
 

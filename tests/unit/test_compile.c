@@ -550,6 +550,8 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
         case OP_MAPSET:
         case OP_GETINDEX:
         case OP_SETINDEX:
+        case OP_TYPEASSERT:
+        case OP_TYPEIS:
             REG(a);
             REG(b);
             REG(c);
@@ -637,6 +639,7 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
             break;
         }
         case OP_GETINDEX2:
+        case OP_TYPEASSERT2:
             REGS(a, 2);
             REG(b);
             REG(c);

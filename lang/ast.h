@@ -74,7 +74,8 @@ typedef const char *TypeRef;
     X(UNARY)   /* op (TK_MINUS TK_NOT TK_CARET TK_PLUS), a */                  \
     X(BINARY)  /* op (a Token: TK_PLUS ... TK_ANDAND TK_OROR), a, b */         \
     X(CALL)    /* a: callee; list: args; spread: last arg is `x...` */         \
-    X(INDEX)   /* a[b] */                                                      \
+    X(INDEX)   /* a[b]; list: empty, or b and the rest of a generic          \
+                  function's type arguments (Map[int, string]) */             \
     X(SLICE)   /* a[b:c], b and/or c may be NULL */                            \
     X(FIELD)   /* a.name */                                                    \
     X(RECV)    /* <-a */                                                       \
@@ -154,6 +155,7 @@ typedef struct FuncInfo {
                             * declarations (and results their IDENTs) */
     Node *body;            /* BLOCK */
     const char *name;      /* declared name, or NULL for a literal */
+    NodeList tparams;      /* a generic function's type parameters (IDENTs) */
     int end_line;          /* the line of the body's closing `}` */
 } FuncInfo;
 

@@ -408,6 +408,71 @@ static void end_with_return(FuncState *fs, int line)
 }
 
 /* Compile a function; returns its index among fs's nested protos. */
+/* How the type of parameter p names the type parameter tp: INFER's path
+ * (0 p is a T, 1 a []T or ...T, 2 a map[T]V, 3 a map[K]T, 4 a *T, 5 a
+ * chan T), or -1 when it does not say what T is. */
+static int infer_path(const Node *p, bool variadic, const char *tp)
+{
+    if (!p->type)
+        return -1;
+    const ObjType *ty = types_parse(p->type, strlen(p->type));
+    const ObjType *e = ty->elem;
+#define IS_T(x) ((x) && (x)->kind == TYPE_UNKNOWN && strcmp((x)->name, tp) == 0)
+    if (IS_T(ty))
+        return variadic ? 1 : 0;
+    if (variadic)
+        return -1;
+    switch (ty->kind) {
+    case TYPE_SLICE:
+    case TYPE_ARRAY:
+        return IS_T(e) ? 1 : -1;
+    case TYPE_MAP:
+        return IS_T(ty->key) ? 2 : IS_T(e) ? 3 : -1;
+    case TYPE_POINTER:
+        return IS_T(e) ? 4 : -1;
+    case TYPE_CHAN:
+        return IS_T(e) ? 5 : -1;
+    default:
+        return -1;
+    }
+#undef IS_T
+}
+
+/* A generic function's prologue: each type parameter is a local holding
+ * its type argument's descriptor, from the hidden list R[0] when the
+ * caller instantiated the function, else inferred from the first argument
+ * whose parameter type says (nil, meaning any type, if none does). */
+static void type_params(FuncState *f, FuncInfo *fi)
+{
+    Compiler *c = f->c;
+    int n = fi->tparams.n;
+    int base = cg_alloc_regs(f, n);
+    cg_emit_abc(f, OP_TPARAMS, base, 0, n);
+    for (int i = 0; i < n; i++) {
+        Var *v = cg_node_var(c, fi->tparams.items[i]);
+        for (int j = 0; j < fi->params.n && j + 1 < f->nparams; j++) {
+            int path = infer_path(fi->params.items[j], fi->variadic && j == fi->params.n - 1,
+                                  fi->tparams.items[i]->name);
+            if (path < 0)
+                continue;
+            /* a captured parameter is in a cell by now */
+            Var *pv = cg_node_var(c, fi->params.items[j]);
+            int src = j + 1;
+            if (pv && pv->kind == VK_LOCAL && pv->captured) {
+                src = cg_alloc_reg(f);
+                cg_emit_abc(f, OP_GETCELL, src, j + 1, 0);
+            }
+            cg_emit_abc(f, OP_INFER, base + i, src, path);
+            cg_free_to(f, base + n);
+        }
+        if (!v || v->kind != VK_LOCAL)
+            continue;
+        cg_mark_local(f, v, base + i);
+        if (v->captured)
+            cg_emit_abc(f, OP_NEWCELL, base + i, base + i, 0);
+    }
+}
+
 int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool is_lit)
 {
     Compiler *c = fs->c;
@@ -419,11 +484,14 @@ int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool 
     FuncState *f = mem_alloc(sizeof *f); /* big: keep it off the C stack */
     fs_open(f, c, fs, (FuncRes *)(uintptr_t)w, name, line);
     f->is_lit = is_lit;
-    f->nparams = fi->params.n < MAXREGS ? fi->params.n : MAXREGS - 1;
+    /* A generic function's first parameter is hidden: the list of its
+     * type arguments, or nil when the caller gave none. */
+    int hidden = fi->tparams.n > 0;
+    f->nparams = fi->params.n + hidden < MAXREGS ? fi->params.n + hidden : MAXREGS - 1;
     f->variadic = fi->variadic;
     cg_alloc_regs(f, f->nparams);
-    for (int i = 0; i < f->nparams; i++) {
-        Var *v = cg_node_var(c, fi->params.items[i]);
+    for (int i = hidden; i < f->nparams; i++) {
+        Var *v = cg_node_var(c, fi->params.items[i - hidden]);
         if (!v || v->kind != VK_LOCAL)
             continue;
         cg_mark_local(f, v, i);
@@ -434,6 +502,8 @@ int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool 
                 cg_emit_abc(f, OP_NEWCELL, i, i, 0);
         }
     }
+    if (hidden)
+        type_params(f, fi);
     if (fi->results_declared && fi->results.n <= MAX_LOCALS) {
         f->nnamed = fi->results.n;
         f->named = mem_alloc(f->nnamed * sizeof *f->named);

@@ -365,10 +365,13 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
     case N_UNARY:
         unary_to(fs, n, dst);
         break;
+    case N_TYPEEXPR:
+        cg_load_type(fs, n, n->type, dst);
+        break;
     case N_TYPEASSERT: {
         ra = expr_hint(fs, n->a, dst);
         int rt = cg_alloc_reg(fs);
-        cg_load_type(fs, n->type, rt);
+        cg_load_type(fs, n, n->type, rt);
         cg_set_line(fs, n);
         cg_emit_abc(fs, OP_TYPEASSERT, dst, ra, rt);
         break;
@@ -380,6 +383,14 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
         call_to(fs, n, dst);
         break;
     case N_INDEX:
+        if (cg_is_instantiation(fs, n)) {
+            /* a generic function bound to its type arguments */
+            ra = cg_expr_any(fs, n->a);
+            rb = cg_alloc_reg(fs);
+            cg_type_args(fs, n, rb);
+            cg_emit_abc(fs, OP_INSTANTIATE, dst, ra, rb);
+            break;
+        }
         ra = expr_hint(fs, n->a, dst);
         rb = ra != dst ? expr_hint(fs, n->b, dst) : cg_expr_any(fs, n->b);
         cg_emit_abc(fs, OP_GETINDEX, dst, ra, rb);
@@ -455,11 +466,14 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
             cg_err(c, n, "assignment mismatch: %d variables but len returns 1 value", nres);
         return;
     }
-    if (f && f->kind == N_TYPEEXPR) {
+    Var *fv = f && f->kind == N_IDENT ? cg_node_var(c, f) : NULL;
+    if (f && (f->kind == N_TYPEEXPR || (fv && fv->tparam))) {
+        /* []byte(s), or T(x) where T is a type parameter */
         conversion_call(fs, n, base, nres, op);
         return;
     }
     bool method = f && f->kind == N_FIELD && !cg_node_var(c, f);
+    int hidden = 0;
     if (method && op == OP_CALL) {
         cg_expr_to(fs, f->a, base);
     } else if (method) {
@@ -469,8 +483,19 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         cg_set_line(fs, n);
         cg_emit_abc(fs, OP_BINDM, base, t, cg_field_k(fs, f->name));
         cg_free_to(fs, base + 1);
+    } else if (cg_is_instantiation(fs, f)) {
+        /* Map[int, string](...): the function, its type arguments first */
+        cg_expr_to(fs, f->a, base);
+        cg_type_args(fs, f, cg_alloc_reg(fs));
+        hidden = 1;
     } else {
         cg_expr_to(fs, f, base);
+        if (f && f->kind == N_IDENT && cg_is_generic_var(cg_node_var(c, f))) {
+            /* a generic function's first parameter is its type arguments:
+             * none given, it infers them from its arguments */
+            cg_emit_abc(fs, OP_LOADNIL, cg_alloc_reg(fs), 0, 0);
+            hidden = 1;
+        }
     }
     int b;
     if (nargs == 1 && !n->spread && cg_is_multi_call(fs, n->list.items[0])) {
@@ -509,7 +534,7 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
                 cg_expr_to(fs, a, r);
             }
         }
-        b = n->spread ? 0 : nargs + 1;
+        b = n->spread ? 0 : nargs + 1 + hidden;
     }
     cg_set_line(fs, n);
     if (method && op == OP_CALL) {
@@ -544,7 +569,7 @@ void cg_multi_to(FuncState *fs, Node *rhs, int base, int n)
     } else if (rhs && rhs->kind == N_TYPEASSERT && n == 2) {
         int ra = cg_expr_any(fs, rhs->a);
         int rt = cg_alloc_reg(fs);
-        cg_load_type(fs, rhs->type, rt);
+        cg_load_type(fs, rhs, rhs->type, rt);
         cg_set_line(fs, rhs);
         cg_emit_abc(fs, OP_TYPEASSERT2, base, ra, rt);
     } else {
@@ -710,7 +735,54 @@ const char *cg_type_text(const Node *e)
     }
 }
 
-void cg_load_type(FuncState *fs, const char *text, int dst)
+void cg_load_type(FuncState *fs, const Node *at, const char *text, int dst)
 {
-    cg_load_const(fs, v_from_ptr(types_parse(text, text ? strlen(text) : 0)), dst);
+    ObjType *ty = types_parse(text, text ? strlen(text) : 0);
+    uint64_t w;
+    if (!at || !cg_pm_get(&fs->c->tmentions, at, &w)) {
+        cg_load_const(fs, v_from_ptr(ty), dst);
+        return;
+    }
+    /* The type names type parameters: T alone is its value; anything
+     * else (`[]T`, `map[K]V`) is built from a template when it runs. */
+    NodeList *ids = (NodeList *)(uintptr_t)w;
+    if (ids->n == 1 && text && strcmp(text, ids->items[0]->name) == 0) {
+        cg_expr_to(fs, ids->items[0], dst);
+        return;
+    }
+    int top = fs->freereg;
+    int base = cg_alloc_reg(fs);
+    ObjList *tmpl = list_new(0, (size_t)ids->n + 1);
+    list_append(tmpl, v_from_ptr(ty));
+    for (int i = 0; i < ids->n; i++)
+        list_append(tmpl, v_cstr(ids->items[i]->name));
+    cg_load_const(fs, v_from_ptr(tmpl), base);
+    for (int i = 0; i < ids->n; i++)
+        cg_expr_to(fs, ids->items[i], cg_alloc_reg(fs));
+    cg_emit_abc(fs, OP_TYPESUBST, dst, base, ids->n);
+    cg_free_to(fs, top);
+}
+
+bool cg_is_generic_var(const Var *v)
+{
+    return v && v->decl && v->decl->kind == N_FUNCDECL && v->decl->func && v->decl->func->tparams.n > 0;
+}
+
+bool cg_is_instantiation(FuncState *fs, const Node *n)
+{
+    return n && n->kind == N_INDEX && n->a && n->a->kind == N_IDENT &&
+           cg_is_generic_var(cg_node_var(fs->c, n->a));
+}
+
+void cg_type_args(FuncState *fs, const Node *inst, int dst)
+{
+    int top = fs->freereg;
+    int n = inst->list.n ? inst->list.n : 1;
+    int base = fs->freereg;
+    for (int i = 0; i < n; i++) {
+        const Node *e = inst->list.n ? inst->list.items[i] : inst->b;
+        cg_load_type(fs, e, e ? e->type : NULL, cg_alloc_reg(fs));
+    }
+    cg_emit_abc(fs, OP_NEWLIST, dst, base, n);
+    cg_free_to(fs, top);
 }

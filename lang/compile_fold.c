@@ -181,10 +181,14 @@ Value cg_const_eval(Compiler *c, Node *n)
     case N_STRING:
         v = v_from_ptr(str_new(n->str ? n->str : "", n->str ? n->len : 0));
         break;
-    case N_TYPEEXPR:
-        /* make([]T, n), new(T), []byte(s): the type's descriptor */
-        v = v_from_ptr(types_parse(n->name, n->name ? strlen(n->name) : 0));
+    case N_TYPEEXPR: {
+        /* make([]T, n), new(T), []byte(s): the type's descriptor (built
+         * when the code runs if it names a type parameter) */
+        uint64_t w;
+        if (!cg_pm_get(&c->tmentions, n, &w))
+            v = v_from_ptr(types_parse(n->name, n->name ? strlen(n->name) : 0));
         break;
+    }
     case N_IDENT:
     case N_FIELD: {
         Var *var = cg_node_var(c, n);

@@ -175,6 +175,8 @@ typedef struct Var {
                            folded const, a universe value); V_UNDEF otherwise */
     Node *cexpr;        /* a top-level const's expression, folded on demand */
     int cstate;         /* 0 not folded yet, 1 folding (cycle guard), 2 done */
+    bool tparam;        /* a generic function's type parameter: a local
+                           holding its type argument's descriptor */
     struct Var *shadow; /* pass 1: the binding this one hides */
     int depth;          /* pass 1: scope depth of the declaration */
 } Var;
@@ -203,6 +205,11 @@ typedef struct Compiler {
     bool repl;
     PtrMap nodes; /* IDENT, FIELD, FUNCDECL node -> Var; FuncInfo or FILE -> FuncRes */
     PtrMap memo;  /* expression node -> folded constant Value (or V_UNDEF) */
+    /* A node whose type text names type parameters of an enclosing generic
+     * function (`var z T`, make([]T, n), x.(T)) -> a NodeList of IDENTs,
+     * one per distinct parameter named, resolved like any use of it: the
+     * type is built when the code runs, from their values. */
+    PtrMap tmentions;
     NameTab names;
     NameTab predecl; /* universe and REPL-global Vars, one per name */
     Var **scope;     /* declarations in scope, innermost last */
@@ -365,7 +372,13 @@ void cg_load_const(FuncState *fs, Value v, int dst);
  * if e is not a type; the descriptor of a type's text into R[dst]. */
 bool cg_is_type_switch(const Node *sw);
 const char *cg_type_text(const Node *e);
-void cg_load_type(FuncState *fs, const char *text, int dst);
+void cg_load_type(FuncState *fs, const Node *at, const char *text, int dst);
+/* Generic functions (compile_expr.c). Is v a generic function's name? Is
+ * n (an INDEX) the instantiation of one with type arguments? */
+bool cg_is_generic_var(const Var *v);
+bool cg_is_instantiation(FuncState *fs, const Node *n);
+/* R[dst] = the list of descriptors of an instantiation's type arguments. */
+void cg_type_args(FuncState *fs, const Node *inst, int dst);
 /* Jumps and jump lists (NO_JUMP is the empty list). */
 int cg_emit_jump(FuncState *fs);
 void cg_jump_set(FuncState *fs, int pc, int dest);

@@ -290,10 +290,45 @@ static TypeRef array_lengths(Compiler *c, Node *at, TypeRef t)
 /* A type written in the script: every module type it names must exist
  * (`var mu sync.Mutx` is undefined), and array lengths written as names
  * become numbers (array_lengths). Returns the type's text to keep. */
+/* Record the type parameters that the type text t (written at `at`)
+ * names, as IDENTs resolved here, so that code generation can build the
+ * type from their values (see Compiler.tmentions). */
+static void note_tparams(Compiler *c, Node *at, TypeRef t)
+{
+    NodeList *ids = NULL;
+    for (const char *s = t; *s;) {
+        if (!(*s == '_' || ((*s | 32) >= 'a' && (*s | 32) <= 'z'))) {
+            s++;
+            continue;
+        }
+        const char *e = s;
+        while (*e == '_' || ((*e | 32) >= 'a' && (*e | 32) <= 'z') || (*e >= '0' && *e <= '9'))
+            e++;
+        bool qualified = (s > t && s[-1] == '.') || *e == '.';
+        char *name = cg_gc_sprintf("%.*s", (int)(e - s), s);
+        Var *v = qualified ? NULL : *cg_nt_slot(&c->names, name);
+        bool seen = false;
+        for (int i = 0; ids && i < ids->n; i++)
+            seen |= strcmp(ids->items[i]->name, name) == 0;
+        if (v && v->tparam && !seen) {
+            if (!ids)
+                ids = mem_alloc(sizeof *ids);
+            Node *id = ast_new(N_IDENT, at->line, at->col);
+            id->name = name;
+            cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)resolve_name(c, id, false));
+            nl_push(ids, id);
+        }
+        s = e;
+    }
+    if (ids)
+        cg_pm_put(&c->tmentions, at, (uint64_t)(uintptr_t)ids);
+}
+
 static TypeRef res_type(Compiler *c, Node *at, TypeRef t)
 {
     if (!t)
         return t;
+    note_tparams(c, at, t);
     t = array_lengths(c, at, t);
     const char *bad = types_undefined(types_parse(t, strlen(t)));
     if (bad)
@@ -340,9 +375,14 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         if (!n->str && n->len)
             cg_err(c, n, "malformed string literal");
         break;
-    case N_IDENT:
-        cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)resolve_name(c, n, false));
+    case N_IDENT: {
+        Var *v = resolve_name(c, n, false);
+        cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)v);
+        if (cg_is_generic_var(v) &&
+            !(parent && (parent->kind == N_CALL || parent->kind == N_INDEX) && parent->a == n))
+            cg_err(c, n, "cannot use generic function %s without instantiation", n->name);
         break;
+    }
     case N_LIST:
         res_list(c, &n->list, n);
         break;
@@ -390,6 +430,22 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         break;
     case N_INDEX:
         res_expr(c, n->a, n);
+        if (n->a && n->a->kind == N_IDENT && cg_is_generic_var(cg_node_var(c, n->a))) {
+            /* Map[int, string]: the indices are type arguments */
+            NodeList *args = n->list.n ? &n->list : NULL;
+            int nargs = args ? args->n : 1;
+            for (int i = 0; i < nargs; i++) {
+                Node *e = args ? args->items[i] : n->b;
+                const char *text = e ? cg_type_text(e) : NULL;
+                if (!text)
+                    cg_err(c, e ? e : n, "%s is not a type", cg_describe(e));
+                else
+                    e->type = res_type(c, e, text);
+            }
+            break;
+        }
+        if (n->list.n)
+            cg_err(c, n, "unexpected comma; expecting ]");
         res_expr(c, n->b, n);
         break;
     case N_SLICE:
@@ -980,6 +1036,20 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
         }
         declare_local(c, p);
     }
+    for (int i = 0; i < fi->tparams.n; i++) {
+        Node *p = fi->tparams.items[i];
+        if (!p || p->kind != N_IDENT || !p->name || cg_is_blank(p->name))
+            continue;
+        if (lookup_here(c, p->name)) {
+            cg_err(c, p, "%s redeclared", p->name);
+            continue;
+        }
+        declare_local(c, p)->tparam = true;
+    }
+    /* a parameter's type may name a type parameter: inference reads it */
+    for (int i = 0; fi->tparams.n && i < fi->params.n; i++)
+        if (fi->params.items[i] && fi->params.items[i]->type)
+            fi->params.items[i]->type = res_type(c, fi->params.items[i], fi->params.items[i]->type);
     declare_results(fi);
     if (fi->results_declared)
         fr->results = &fi->results;

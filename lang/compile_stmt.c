@@ -99,7 +99,7 @@ static void lv_load(FuncState *fs, LValue *lv, int dst)
     }
 }
 
-static void zero_to(FuncState *fs, TypeRef t, int dst);
+static void zero_to(FuncState *fs, const Node *at, TypeRef t, int dst);
 
 /* All results of `call` into a new list R[l] (l the topmost register),
  * which must then hold `want` of them: else the panic a call with that
@@ -181,7 +181,7 @@ static void assign_many(FuncState *fs, Node *n, bool decl)
         if (lv >= 0)
             cg_load_item(fs, lv, i, r);
         else
-            zero_to(fs, n->type, r);
+            zero_to(fs, n, n->type, r);
         if (t->kind == N_IDENT) {
             if (!pl)
                 cg_var_store(fs, v, r);
@@ -280,8 +280,22 @@ static void compound_stmt(FuncState *fs, Node *lhs, int tok, Node *rhs, int imm)
 /* The zero value of a `var x T` into dst: a constant when one value
  * serves every variable of T, else a fresh one that types_zero makes at
  * run time (an array, a sync.Mutex). */
-static void zero_to(FuncState *fs, TypeRef t, int dst)
+static void zero_to(FuncState *fs, const Node *at, TypeRef t, int dst)
 {
+    uint64_t w;
+    if (t && cg_pm_get(&fs->c->tmentions, at, &w)) {
+        /* `var z T` in a generic function: T's zero, known when it runs */
+        int top = fs->freereg;
+        int base = dst == fs->freereg - 1 && !fs->islocal[dst] ? dst : cg_alloc_reg(fs);
+        cg_alloc_reg(fs);
+        cg_load_const(fs, types_zero_native(), base);
+        cg_load_type(fs, at, t, base + 1);
+        cg_emit_abc(fs, OP_CALL, base, 2, 2);
+        if (base != dst)
+            cg_emit_abc(fs, OP_MOVE, dst, base, 0);
+        cg_free_to(fs, top);
+        return;
+    }
     ObjType *ty = t ? types_parse(t, strlen(t)) : NULL;
     if (!ty || ty->zero == V_NIL) {
         cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0);
@@ -348,7 +362,7 @@ static void decl_stmt(FuncState *fs, Node *n)
     }
     if (nr == 0) {
         for (int i = 0; i < nl; i++)
-            zero_to(fs, n->type, cg_alloc_reg(fs));
+            zero_to(fs, n, n->type, cg_alloc_reg(fs));
     } else if (nr == nl) {
         for (int i = 0; i < nr; i++)
             cg_expr_to(fs, n->list2.items[i], cg_alloc_reg(fs));
@@ -627,7 +641,7 @@ static int type_case_jump(FuncState *fs, int tag, Node *e)
         j = cg_eq_jump(fs, tag, e, true);
     } else {
         int r = cg_alloc_reg(fs);
-        cg_load_type(fs, e->type, r);
+        cg_load_type(fs, e, e->type, r);
         cg_emit_abc(fs, OP_TYPEIS, r, tag, r);
         j = cg_cond_op(fs, OP_TEST, r, 0, true);
     }

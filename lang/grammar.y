@@ -43,8 +43,11 @@
  * parser's stack is never empty when an error must be recovered from;
  * ILLEGAL stands for input the driver has already reported (it matches no
  * rule, so the parser recovers without a second message); XTYPE is a type
- * the driver scanned in expression position. */
-%token START ILLEGAL XTYPE
+ * the driver scanned in expression position; TPARAMS is a generic
+ * function's type parameter list, which the driver turned into one token
+ * holding the parameters' names, comma-separated ("K,V"); TILDE (~) only
+ * appears inside such lists and constraints. */
+%token START ILLEGAL XTYPE TPARAMS TILDE
        SEMI COMMA COLON DOT ELLIPSIS
        LPAREN RPAREN LBRACK RBRACK LBRACE RBRACE LBRACE_LIT RBRACE_LIT
        ASSIGN DEFINE PLUSEQ MINUSEQ STAREQ SLASHEQ PERCENTEQ AMPEQ PIPEEQ
@@ -501,6 +504,11 @@ static Node *funclit(ParseCtx *ctx, Token at, const char *name, Params ps, Resul
     if (ps.misplaced)
         diag_error(ctx->d, ps.misplaced->line, ps.misplaced->col,
                    "can only use ... with final parameter in list");
+    /* `a, b int`: a name without a type takes the next one's, as Go's
+     * parameter groups do */
+    for (int i = ps.list.n - 2; i >= 0; i--)
+        if (!ps.list.items[i]->type)
+            ps.list.items[i]->type = ps.list.items[i + 1]->type;
     FuncInfo *f = mem_alloc(sizeof *f);
     f->params = ps.list;
     f->variadic = ps.variadic;
@@ -514,6 +522,25 @@ static Node *funclit(ParseCtx *ctx, Token at, const char *name, Params ps, Resul
     n->func = f;
     n->name = name;
     return n;
+}
+
+/* The names of a TPARAMS token ("K,V") as IDENT nodes at its position. */
+static NodeList tparams(Token t)
+{
+    NodeList l = {0};
+    const char *s = t.str;
+    while (s && *s) {
+        const char *e = strchr(s, ',');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        Node *id = mk(N_IDENT, t);
+        char *name = mem_alloc_atomic(n + 1);
+        memcpy(name, s, n);
+        name[n] = 0;
+        id->name = name;
+        nl_push(&l, id);
+        s = e ? e + 1 : s + n;
+    }
+    return l;
 }
 
 static void params_add(Params *ps, Param p)
@@ -986,6 +1013,8 @@ importspec_opt(A) ::= importspec(S). { A = S; }
 
 funcdecl(A) ::= FUNC(T) IDENT(N) LPAREN params(P) RPAREN result_opt(R) block(B).
     { A = funclit(ctx, T, text(N), P, R, B); }
+funcdecl(A) ::= FUNC(T) IDENT(N) TPARAMS(TP) LPAREN params(P) RPAREN result_opt(R) block(B).
+    { A = funclit(ctx, T, text(N), P, R, B); A->func->tparams = tparams(TP); }
 
 /* ============================================================== statements */
 
@@ -1173,6 +1202,9 @@ postfix(A) ::= operand(O). { A = O; }
 postfix(A) ::= postfix(F) LPAREN RPAREN. { CallArgs none = {{0}, false}; A = call(F, none); }
 postfix(A) ::= postfix(F) LPAREN callargs(L) RPAREN. { A = call(F, L); }
 postfix(A) ::= postfix(X) LBRACK expr(I) RBRACK. { A = index_expr(X, I); }
+/* Only a generic function's instantiation has several: Map[int, string]. */
+postfix(A) ::= postfix(X) LBRACK expr(I) COMMA exprlist(L) comma_opt RBRACK.
+    { A = index_expr(X, I); nl_push(&A->list, I); for (int i = 0; i < L.n; i++) nl_push(&A->list, L.items[i]); }
 postfix(A) ::= postfix(X) LBRACK expr_opt(L) COLON expr_opt(H) RBRACK. { A = slice_expr(X, L, H); }
 postfix(A) ::= postfix(X) DOT IDENT(N). { A = field(X, N); }
 postfix(A) ::= postfix(X) DOT LPAREN XTYPE(T) RPAREN. { A = type_assert(X, T); }
@@ -1216,9 +1248,9 @@ paramlist(A) ::= paramlist(A) COMMA param(P). { params_add(&A, P); }
 
 %type param {Param}
 param(A) ::= IDENT(N). { A = param(N, false); }
-param(A) ::= IDENT(N) type. { A = param(N, false); }
+param(A) ::= IDENT(N) type(T). { A = param(N, false); A.name->type = T; }
 param(A) ::= IDENT(N) ELLIPSIS. { A = param(N, true); }
-param(A) ::= IDENT(N) ELLIPSIS type. { A = param(N, true); }
+param(A) ::= IDENT(N) ELLIPSIS type(T). { A = param(N, true); A.name->type = T; }
 param(A) ::= IDENT(N) DOT IDENT. { A = anon_param(N, false); }
 param(A) ::= ELLIPSIS(T) type. { A = anon_param(T, true); }
 param(A) ::= anontype(T). { Token at = {0}; at.line = ctx->cur.line; at.col = ctx->cur.col; (void)T; A = anon_param(at, false); }

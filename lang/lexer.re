@@ -705,6 +705,7 @@ int lex_next(Lexer *lx, Token *t)
             "%"     { code = TK_PERCENT; goto done; }
             "&"     { code = TK_AMP; goto done; }
             "|"     { code = TK_PIPE; goto done; }
+            "~"     { code = TK_TILDE; goto done; }
             "^"     { code = TK_CARET; goto done; }
             "<<"    { code = TK_SHL; goto done; }
             ">>"    { code = TK_SHR; goto done; }

@@ -513,6 +513,61 @@ static bool try_type(Parser *P, bool arg)
     return true;
 }
 
+/* A generic function's type parameters: at the queue's front is the `[`
+ * after `func Name`. Turn the whole bracket into one TPARAMS token holding
+ * the parameters' names ("K,V": the first name of each comma-separated
+ * group, `[T, U any]` and `[K comparable, V int | float64]` alike); the
+ * constraints matter to a type checker, and csp checks when it runs. */
+static bool try_tparams(Parser *P)
+{
+    Text names = {0};
+    int depth = 0;
+    bool want = true; /* the next name starts a group */
+    for (int j = 0; j < SCAN_MAX_TOKENS; j++) {
+        Token *t = peek(P, j);
+        switch (t->code) {
+        case TK_LBRACK:
+        case TK_LPAREN:
+        case TK_LBRACE:
+            depth++;
+            break;
+        case TK_RBRACK:
+        case TK_RPAREN:
+        case TK_RBRACE:
+            if (--depth == 0) {
+                if (t->code != TK_RBRACK || names.n == 0)
+                    return false;
+                Token tp = *peek(P, 0);
+                tp.code = TK_TPARAMS;
+                tp.str = names.p;
+                tp.slen = names.n;
+                drop(P, j);
+                P->q[P->qhead] = tp;
+                return true;
+            }
+            break;
+        case TK_COMMA:
+            want = depth == 1;
+            break;
+        case TK_IDENT:
+            if (want && depth == 1) {
+                if (names.n)
+                    text_str(&names, ",");
+                text_tok(&names, t);
+            }
+            want = false;
+            break;
+        case LEX_EOF:
+        case TK_SEMI:
+            return false;
+        default:
+            want = false;
+            break;
+        }
+    }
+    return false;
+}
+
 /* Is the queue's front `func (recv) Name(`, a method declaration? */
 static bool is_method(Parser *P)
 {
@@ -650,6 +705,8 @@ static void step(Parser *P)
     if (t.code == TK_IDENT && P->prev != TK_DOT && peek_code(P, 0) == TK_LPAREN &&
         ((t.len == 4 && memcmp(t.text, "make", 4) == 0) || (t.len == 3 && memcmp(t.text, "new", 3) == 0)))
         P->type_arg = 2; /* after the `(`, which comes next */
+    if (t.code == TK_IDENT && P->prev == TK_FUNC && peek_code(P, 0) == TK_LBRACK)
+        try_tparams(P);
     if (t.code == TK_DOT && peek_code(P, 0) == TK_LPAREN)
         P->type_arg = 2; /* x.(T): the type after the `(` */
 

@@ -157,3 +157,130 @@ int iface_assert2(Thread *t, const ObjType *ty, Value v, Value *out, bool *ok)
     }
     return types_zero(t, ty, out);
 }
+
+/* ---- generic functions ------------------------------------------------ */
+
+/* Descriptors of the types a plain value has, made once. Racing threads
+ * may each make one; any of them will do, as descriptors never change. */
+static ObjType *basic_type(const char *name, ObjType **cache)
+{
+    ObjType *t = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+    if (!t) {
+        t = types_parse(name, strlen(name));
+        __atomic_store_n(cache, t, __ATOMIC_RELEASE);
+    }
+    return t;
+}
+
+static ObjType *deref_type(Value v);
+
+ObjType *iface_typeof(Value v)
+{
+    static ObjType *t_int, *t_float, *t_string, *t_bool, *t_ptr, *t_slice;
+    if (v == V_NIL)
+        return NULL;
+    if (v_is_anyint(v))
+        return basic_type("int", &t_int);
+    if (v_is_anyfloat(v))
+        return basic_type("float64", &t_float);
+    if (v_is_bool(v))
+        return basic_type("bool", &t_bool);
+    if (v_is_ref(v)) {
+        ObjType *e = deref_type(v);
+        return e ? types_derive(basic_type("*T", &t_ptr), e, NULL) : NULL;
+    }
+    if (!v_is_ptr(v))
+        return NULL;
+    switch (v_obj(v)->kind) {
+    case OBJ_STRING:
+        return basic_type("string", &t_string);
+    case OBJ_STRUCT:
+        return ((ObjStruct *)v_ptr(v))->type;
+    case OBJ_ARRAY:
+        return ((ObjArray *)v_ptr(v))->type;
+    case OBJ_LIST: {
+        ObjType *e = iface_infer(v, 1);
+        return e ? types_derive(basic_type("[]T", &t_slice), e, NULL) : NULL;
+    }
+    case OBJ_OBJECT:
+        return types_parse(v_type_name(v), strlen(v_type_name(v)));
+    default:
+        return NULL;
+    }
+}
+
+/* The type of what pointer v points to. */
+static ObjType *deref_type(Value v)
+{
+    Obj *o = v_ref_target(v);
+    switch (o->kind) {
+    case OBJ_STRUCT:
+        return ((ObjStruct *)o)->type;
+    case OBJ_ARRAY:
+        return ((ObjArray *)o)->type;
+    case OBJ_CELL:
+        return iface_typeof(((ObjCell *)o)->v);
+    case OBJ_SLOT:
+        return iface_typeof(*((ObjSlot *)o)->slot);
+    default:
+        return NULL;
+    }
+}
+
+ObjType *iface_infer(Value v, int path)
+{
+    Value item;
+    switch (path) {
+    case 0:
+        return iface_typeof(v);
+    case 1:
+        if (v_is_obj(v, OBJ_ARRAY))
+            return ((ObjArray *)v_ptr(v))->type->elem;
+        if (v_is_obj(v, OBJ_LIST) && list_get(v_list(v), 0, &item))
+            return iface_typeof(item);
+        return NULL;
+    case 2:
+    case 3: {
+        size_t cur = 0;
+        Value key, val;
+        if (v_is_obj(v, OBJ_MAP) && map_next(v_map(v), &cur, &key, &val))
+            return iface_typeof(path == 2 ? key : val);
+        return NULL;
+    }
+    case 4:
+        return v_is_ref(v) ? deref_type(v) : NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* tmpl with the UNKNOWN names in names[] replaced by the types in args[]
+ * (nil: any type). Only the spine that holds a parameter is copied. */
+static ObjType *subst(ObjType *tmpl, ObjList *names, const Value *args, int n, int depth)
+{
+    if (!tmpl || depth > 64)
+        return tmpl;
+    if (tmpl->kind == TYPE_UNKNOWN) {
+        for (int i = 0; i < n; i++) {
+            Value nm;
+            if (list_get(names, i + 1, &nm) && v_is_str(nm) && strcmp(v_str(nm)->data, tmpl->name) == 0) {
+                static ObjType *t_any;
+                return v_is_obj(args[i], OBJ_TYPE) ? v_ptr(args[i]) : basic_type("any", &t_any);
+            }
+        }
+        return tmpl;
+    }
+    ObjType *e = subst(tmpl->elem, names, args, n, depth + 1);
+    ObjType *k = subst(tmpl->key, names, args, n, depth + 1);
+    if (e == tmpl->elem && k == tmpl->key)
+        return tmpl;
+    return types_derive(tmpl, e, k);
+}
+
+Value iface_subst(Value tmpl, const Value *args, int n)
+{
+    Value t0;
+    if (!v_is_obj(tmpl, OBJ_LIST) || !list_get(v_list(tmpl), 0, &t0) || !v_is_obj(t0, OBJ_TYPE))
+        return V_NIL;
+    return v_from_ptr(subst(v_ptr(t0), v_list(tmpl), args, n, 0));
+}

@@ -35,4 +35,20 @@ int iface_assert(struct Thread *t, const ObjType *ty, Value v, Value *out);
  * Returns -1 only when making that zero value panicked. */
 int iface_assert2(struct Thread *t, const ObjType *ty, Value v, Value *out, bool *ok);
 
+/* Generic functions run for every type argument, dynamically: a type
+ * parameter is a local holding its argument's descriptor, given by the
+ * caller (Map[int, string](...)) or inferred from the arguments when the
+ * function starts. */
+
+/* The type of a value as far as the value tells: int, float64, string,
+ * bool, a struct's or array's declared type, a pointer to one, []E from a
+ * slice's first element, a module object's type; NULL when unknown. */
+ObjType *iface_typeof(Value v);
+/* Inference from one argument (INFER's path): its type (0), its elements'
+ * (1), its map keys' (2) or values' (3), its pointer target's (4). */
+ObjType *iface_infer(Value v, int path);
+/* The type list tmpl[0] with the parameters named tmpl[1..n] replaced by
+ * the descriptors args[0..n-1] (nil: any). */
+Value iface_subst(Value tmpl, const Value *args, int n);
+
 #endif

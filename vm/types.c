@@ -427,3 +427,39 @@ Value types_convert_native(void)
     static ObjNative *fn;
     return shared_native(&fn, "conversion", convert_fn, 2, 2);
 }
+
+/* ---- derived types ---------------------------------------------------- */
+
+ObjType *types_derive(const ObjType *like, ObjType *elem, ObjType *key)
+{
+    ObjType *t = type_new(like->kind, like->name);
+    *t = *like;
+    t->elem = elem;
+    t->key = key;
+    const char *e = elem ? elem->name : "";
+    switch (like->kind) {
+    case TYPE_SLICE:
+        t->name = str_printf("[]%s", e)->data;
+        break;
+    case TYPE_ARRAY:
+        t->name = str_printf("[%lld]%s", (long long)like->len, e)->data;
+        break;
+    case TYPE_MAP:
+        t->name = str_printf("map[%s]%s", key ? key->name : "", e)->data;
+        break;
+    case TYPE_POINTER:
+        t->name = str_printf("*%s", e)->data;
+        break;
+    case TYPE_CHAN: {
+        const char *pre = strncmp(like->name, "chan<-", 6) == 0   ? "chan<- "
+                          : strncmp(like->name, "<-chan", 6) == 0 ? "<-chan "
+                                                                  : "chan ";
+        t->name = str_printf("%s%s", pre, e)->data;
+        break;
+    }
+    default:
+        break;
+    }
+    set_zero(t);
+    return t;
+}

@@ -138,6 +138,11 @@ int64_t types_wrap_int(int bits, bool is_unsigned, int64_t i);
  * a conversion whose type is not a name ([]byte(s)). */
 Value types_convert_native(void);
 
+/* A copy of `like` (a slice, array, map, chan or pointer type) whose
+ * element and key are elem and key, named as Go spells it: what []T
+ * becomes once T is known. */
+ObjType *types_derive(const ObjType *like, ObjType *elem, ObjType *key);
+
 /* ---- the registry of module types ------------------------------------- */
 
 /* "time.Duration" is an INT of 64 bits, "sync.Mutex" an OBJECT that ctor

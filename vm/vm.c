@@ -2271,6 +2271,37 @@ static int execute(Thread *t)
             VM_NEXT();
         }
 
+        /* ---- generic functions ---- */
+        VM_CASE(TPARAMS)
+        {
+            Value l = RB;
+            for (int i = 0; i < C_; i++) {
+                Value ty = V_NIL;
+                if (v_is_obj(l, OBJ_LIST))
+                    list_get(v_list(l), i, &ty);
+                base[A_ + i] = ty;
+            }
+            VM_NEXT();
+        }
+        VM_CASE(INFER)
+        {
+            if (RA == V_NIL) {
+                ObjType *ty = iface_infer(RB, C_);
+                RA = ty ? v_from_ptr(ty) : V_NIL;
+            }
+            VM_NEXT();
+        }
+        VM_CASE(TYPESUBST)
+        {
+            RA = iface_subst(RB, &base[B_ + 1], C_);
+            VM_NEXT();
+        }
+        VM_CASE(INSTANTIATE)
+        {
+            RA = v_from_ptr(bound_new(RC, RB));
+            VM_NEXT();
+        }
+
         /* ---- range loops ---- */
         VM_CASE(RANGEPREP)
         {

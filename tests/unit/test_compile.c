@@ -552,6 +552,7 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
         case OP_SETINDEX:
         case OP_TYPEASSERT:
         case OP_TYPEIS:
+        case OP_INSTANTIATE:
             REG(a);
             REG(b);
             REG(c);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "types.h"
 
 /* ====================================================================== */
 /* messages                                                               */
@@ -246,9 +247,47 @@ static ArithStatus int_binop(OpCode op, int64_t x, int64_t y, Value *out)
     }
 }
 
+/* The named type of an operation on a value of a script's named type
+ * (ObjNamed): both operands' if both have one (then it must be the same
+ * type), else the one that has it; a shift's is its left operand's. NULL
+ * with *bad set when the types differ. */
+static ObjType *named_result(OpCode op, Value a, Value b, bool *bad)
+{
+    ObjType *ta = v_is_obj(a, OBJ_NAMED) ? ((ObjNamed *)v_ptr(a))->type : NULL;
+    ObjType *tb = v_is_obj(b, OBJ_NAMED) ? ((ObjNamed *)v_ptr(b))->type : NULL;
+    *bad = ta && tb && ta != tb;
+    if (op == OP_SHL || op == OP_SHR)
+        return ta;
+    return ta ? ta : tb;
+}
+
+/* A result of the named type ty: a sized integer type wraps, as the
+ * underlying type would. */
+static Value named_wrap(ObjType *ty, Value v)
+{
+    if (ty->kind == TYPE_INT && ty->bits < 64 && v_is_anyint(v))
+        v = v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
+    return named_new(ty, v);
+}
+
+static ArithStatus named_binop(OpCode op, Value a, Value b, Value *out)
+{
+    bool bad;
+    ObjType *ty = named_result(op, a, b, &bad);
+    if (bad)
+        return ARITH_BAD_OPERANDS;
+    Value r;
+    ArithStatus st = arith_eval_binop(op, v_unnamed(a), v_unnamed(b), &r);
+    if (st == ARITH_OK)
+        *out = ty ? named_wrap(ty, r) : r;
+    return st;
+}
+
 ArithStatus arith_eval_binop(OpCode op, Value a, Value b, Value *out)
 {
     op = base_op(op);
+    if (unlikely(v_is_obj(a, OBJ_NAMED) || v_is_obj(b, OBJ_NAMED)))
+        return named_binop(op, a, b, out);
     if (v_is_anyint(a) && v_is_anyint(b))
         return int_binop(op, v_anyint(a), v_anyint(b), out);
     if (is_number(a) && is_number(b)) {
@@ -300,6 +339,13 @@ Value arith_binop(Thread *t, OpCode op, Value a, Value b)
 
 ArithStatus arith_eval_unop(OpCode op, Value a, Value *out)
 {
+    if (unlikely(v_is_obj(a, OBJ_NAMED))) {
+        Value r;
+        ArithStatus st = arith_eval_unop(op, v_unnamed(a), &r);
+        if (st == ARITH_OK)
+            *out = named_wrap(((ObjNamed *)v_ptr(a))->type, r);
+        return st;
+    }
     switch (op) {
     case OP_UNM:
         if (v_is_anyint(a)) {
@@ -374,6 +420,11 @@ ArithStatus arith_eval_compare(CmpOp cmp, Value a, Value b, int *out)
 {
     int c;
     bool unordered = false;
+    if (unlikely(v_is_obj(a, OBJ_NAMED) || v_is_obj(b, OBJ_NAMED))) {
+        bool bad;
+        named_result(OP_ADD, a, b, &bad);
+        return bad ? ARITH_BAD_OPERANDS : arith_eval_compare(cmp, v_unnamed(a), v_unnamed(b), out);
+    }
     if (v_is_anyint(a) && v_is_anyint(b)) {
         int64_t x = v_anyint(a), y = v_anyint(b);
         c = x < y ? -1 : x > y;

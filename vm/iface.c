@@ -24,6 +24,8 @@ static const ObjType *declared_type(Value v, bool *is_ptr)
         return ((ObjStruct *)v_ptr(v))->type;
     if (v_is_obj(v, OBJ_ARRAY))
         return ((ObjArray *)v_ptr(v))->type;
+    if (v_is_obj(v, OBJ_NAMED))
+        return ((ObjNamed *)v_ptr(v))->type;
     return NULL;
 }
 
@@ -78,6 +80,13 @@ bool iface_has(const ObjType *ty, Value v)
         return false;
     bool ptr;
     const ObjType *dt = declared_type(v, &ptr);
+    /* A declared type other than a struct (type Celsius float64) is its
+     * own type: its values carry it (ObjNamed), and a plain float64 is
+     * not a Celsius, nor a Celsius a float64. */
+    if (ty->named && ty->kind != TYPE_STRUCT && ty->kind != TYPE_INTERFACE)
+        return !ptr && dt && same_type(dt, ty);
+    if (v_is_obj(v, OBJ_NAMED) && ty->kind != TYPE_INTERFACE)
+        return false;
     switch (ty->kind) {
     case TYPE_INTERFACE:
         return iface_missing(ty, v) == NULL;
@@ -194,6 +203,8 @@ ObjType *iface_typeof(Value v)
     switch (v_obj(v)->kind) {
     case OBJ_STRING:
         return basic_type("string", &t_string);
+    case OBJ_NAMED:
+        return ((ObjNamed *)v_ptr(v))->type;
     case OBJ_STRUCT:
         return ((ObjStruct *)v_ptr(v))->type;
     case OBJ_ARRAY:

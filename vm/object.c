@@ -607,6 +607,26 @@ static inline bool is_num(Value v)
     return v_is_int(v) || v_is_flonum(v) || v_is_obj(v, OBJ_BOXINT) || v_is_obj(v, OBJ_BOXFLOAT);
 }
 
+Value named_new(struct ObjType *type, Value v)
+{
+    ObjNamed *n = mem_alloc(sizeof *n);
+    n->h.kind = OBJ_NAMED;
+    n->type = type;
+    n->v = v_unnamed(v);
+    return v_from_ptr(n);
+}
+
+/* Values of two different named types are never equal (Go does not even
+ * compile the comparison); a named value equals a plain one of the same
+ * value (an untyped constant, in Go). */
+static bool named_eq(Value a, Value b)
+{
+    if (v_is_obj(a, OBJ_NAMED) && v_is_obj(b, OBJ_NAMED) &&
+        ((ObjNamed *)v_ptr(a))->type != ((ObjNamed *)v_ptr(b))->type)
+        return false;
+    return v_equal(v_unnamed(a), v_unnamed(b));
+}
+
 bool v_equal(Value a, Value b)
 {
     if (a == b)
@@ -619,6 +639,8 @@ bool v_equal(Value a, Value b)
         return num_eq(a, b);
     if (v_is_str(a) && v_is_str(b))
         return str_eq(v_str(a), v_str(b));
+    if (v_is_obj(a, OBJ_NAMED) || v_is_obj(b, OBJ_NAMED))
+        return named_eq(a, b);
     return false;
 }
 

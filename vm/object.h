@@ -47,7 +47,8 @@
     X(TYPE, "type")     /* a type's descriptor (types.h) */                                                  \
     X(STRUCT, "struct") /* a struct value (ObjStruct) */                                                     \
     X(ARRAY, "array")   /* an array value [N]T (ObjArray) */                                                 \
-    X(SLOT, "slot")     /* the target of a pointer to a slot that is not an object (ObjSlot) */
+    X(SLOT, "slot")     /* the target of a pointer to a slot that is not an object (ObjSlot) */              \
+    X(NAMED, "named")   /* a number, string, bool or func of a script's named type (ObjNamed) */
 
 typedef enum {
 #define X(name, str) OBJ_##name,
@@ -201,6 +202,26 @@ typedef struct ObjSlot {
     Obj h;
     Value *slot;
 } ObjSlot;
+
+/* A value of a named type the script declared whose underlying type is a
+ * number, a string, a bool or a func (`type Celsius float64`, `type
+ * Weekday int`): the plain value and the type, so that the type's methods
+ * (String) and %T can be found from the value, as Go's interfaces find
+ * them. Arithmetic and comparison see through it (vm/arith.c) and keep the
+ * type: Celsius(100) * 9 / 5 is a Celsius. Immutable. Structs, arrays,
+ * slices and maps of named types carry their type themselves. */
+typedef struct ObjNamed {
+    Obj h;
+    struct ObjType *type;
+    Value v; /* never itself an ObjNamed */
+} ObjNamed;
+
+Value named_new(struct ObjType *type, Value v);
+/* v without its named type (v itself when it has none). */
+static inline Value v_unnamed(Value v)
+{
+    return v_is_obj(v, OBJ_NAMED) ? ((ObjNamed *)v_ptr(v))->v : v;
+}
 
 /* What a read of a place gives when its value is stored elsewhere (an
  * assignment's right side, an argument, a returned or sent value...):

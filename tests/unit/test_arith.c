@@ -14,6 +14,8 @@
 #include <math.h>
 
 #include "vm/arith.h"
+#include "vm/mem.h"
+#include "vm/types.h"
 
 static int setup(void **state)
 {
@@ -121,6 +123,51 @@ static void test_arith_compare_rules(void **state)
     assert_int_equal(compare(CMP_LE, v_from_ptr(str_cstr("b")), v_from_ptr(str_cstr("abc"))), 0);
 }
 
+/* A named type as a `type` declaration makes it: its underlying type's
+ * descriptor, named and marked as declared. */
+static ObjType *named_type(const char *name, const char *underlying)
+{
+    ObjType *t = mem_alloc(sizeof *t);
+    *t = *types_parse(underlying, strlen(underlying));
+    t->name = name;
+    t->named = true;
+    return t;
+}
+
+/* Test that arithmetic and comparison see through a value of a named type
+ * and keep the type (a sized one wraps as its underlying type does), and
+ * that two different named types do not mix. */
+static void test_arith_named(void **state)
+{
+    (void)state;
+    ObjType *cel = named_type("main.Celsius", "float64");
+    ObjType *small = named_type("main.Small", "int8");
+    ObjType *day = named_type("main.Weekday", "int");
+    Value c = named_new(cel, v_make_float(100));
+    Value r = V_UNDEF;
+    assert_int_equal(arith_eval_binop(OP_MUL, c, v_make_int(9), &r), ARITH_OK);
+    assert_true(v_is_obj(r, OBJ_NAMED));
+    assert_ptr_equal(((ObjNamed *)v_ptr(r))->type, cel);
+    assert_true(v_anyfloat(v_unnamed(r)) == 900.0);
+    assert_int_equal(
+        arith_eval_binop(OP_ADD, named_new(small, v_make_int(100)), named_new(small, v_make_int(100)), &r),
+        ARITH_OK);
+    assert_int_equal(v_anyint(v_unnamed(r)), -56);
+    assert_int_equal(arith_eval_unop(OP_UNM, named_new(day, v_make_int(3)), &r), ARITH_OK);
+    assert_int_equal(v_anyint(v_unnamed(r)), -3);
+    assert_ptr_equal(((ObjNamed *)v_ptr(r))->type, day);
+    assert_int_equal(
+        arith_eval_binop(OP_ADD, named_new(day, v_make_int(1)), named_new(small, v_make_int(1)), &r),
+        ARITH_BAD_OPERANDS);
+    assert_int_equal(compare(CMP_LT, named_new(day, v_make_int(1)), v_make_int(2)), 1);
+    assert_true(v_equal(named_new(day, v_make_int(2)), v_make_int(2)));
+    assert_true(v_equal(named_new(day, v_make_int(2)), named_new(day, v_make_int(2))));
+    assert_false(v_equal(named_new(day, v_make_int(2)), named_new(small, v_make_int(2))));
+    ObjType *color = named_type("main.Color", "string");
+    assert_int_equal(arith_eval_binop(OP_ADD, named_new(color, v_cstr("re")), v_cstr("d"), &r), ARITH_OK);
+    assert_string_equal(v_str(v_unnamed(r))->data, "red");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_arith_failures),
         cmocka_unit_test(test_arith_float_and_string),
         cmocka_unit_test(test_arith_compare_rules),
+        cmocka_unit_test(test_arith_named),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -211,12 +211,30 @@ static void test_iface_infer_and_subst(void **state)
     assert_string_equal(((ObjType *)v_ptr(iface_subst(v_from_ptr(tmpl), none, 2)))->name, "map[any][]any");
 }
 
+/* Test that a value of a declared non-struct type is of that type only:
+ * a Celsius is not a float64 and a float64 is not a Celsius, and its
+ * methods make it satisfy an interface. */
+static void test_iface_named_values(void **state)
+{
+    (void)state;
+    ObjType *cel = struct_type("main.Celsius", 1, "String");
+    cel->kind = TYPE_FLOAT;
+    cel->bits = 64;
+    Value c = named_new(cel, v_make_float(36.6));
+    assert_true(iface_has(cel, c));
+    assert_false(iface_has(P("float64"), c));
+    assert_false(iface_has(cel, v_make_float(36.6)));
+    assert_true(iface_has(iface_type("fmt.Stringer", 1, "String"), c));
+    assert_true(iface_has(P("any"), c));
+    assert_ptr_equal(iface_typeof(c), cel);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_iface_basic_types),     cmocka_unit_test(test_iface_method_sets),
         cmocka_unit_test(test_iface_error),           cmocka_unit_test(test_iface_assert_panics),
-        cmocka_unit_test(test_iface_infer_and_subst),
+        cmocka_unit_test(test_iface_infer_and_subst), cmocka_unit_test(test_iface_named_values),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

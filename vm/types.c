@@ -427,3 +427,147 @@ Value types_convert_native(void)
     static ObjNative *fn;
     return shared_native(&fn, "conversion", convert_fn, 2, 2);
 }
+
+/* ---- stores into typed places ----------------------------------------- */
+
+const char *const types_store_places[STORE__COUNT] = {
+#define X(name, text) text,
+    STORE_PLACES(X)
+#undef X
+};
+
+bool types_store_checks(const ObjType *ty)
+{
+    return ty && (ty->kind == TYPE_BOOL || ty->kind == TYPE_INT || ty->kind == TYPE_FLOAT ||
+                  ty->kind == TYPE_STRING);
+}
+
+/* A float as a float of ty's width: float32 keeps float32's precision. */
+static Value fit_float(const ObjType *ty, double d)
+{
+    return v_make_float(ty->bits == 32 ? (double)(float)d : d);
+}
+
+/* Whether the int i is a value of the integer type ty. A uint64 or uint
+ * takes every int: csp holds its top half as negative ints (and folds
+ * 1<<63 to one), so no constant can be told to overflow it. */
+static bool int_fits(const ObjType *ty, int64_t i)
+{
+    if (ty->bits >= 64)
+        return true;
+    return types_wrap_int(ty->bits, ty->is_unsigned, i) == i;
+}
+
+/* How a store of a constant fails: 0 it fits (*out set), else why. */
+enum { FIT_OK, FIT_KIND, FIT_OVERFLOWS, FIT_TRUNCATED };
+
+static int fit_const(const ObjType *ty, Value v, Value *out)
+{
+    *out = v;
+    switch (ty->kind) {
+    case TYPE_INT:
+        if (v_is_anyint(v)) {
+            if (!int_fits(ty, v_anyint(v)))
+                return FIT_OVERFLOWS;
+            return FIT_OK;
+        }
+        if (v_is_anyfloat(v)) {
+            /* 2.0 is an int constant; 2.5 is not (truncated) */
+            double d = v_anyfloat(v);
+            if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+                return FIT_OVERFLOWS; /* NaN too: out of every range */
+            int64_t i = (int64_t)d;
+            if ((double)i != d)
+                return FIT_TRUNCATED;
+            if (!int_fits(ty, i))
+                return FIT_OVERFLOWS;
+            *out = v_make_int(i);
+            return FIT_OK;
+        }
+        return FIT_KIND;
+    case TYPE_FLOAT:
+        if (v_is_anyint(v) || v_is_anyfloat(v)) {
+            *out = fit_float(ty, v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v));
+            return FIT_OK;
+        }
+        return FIT_KIND;
+    case TYPE_STRING:
+        return v_is_str(v) ? FIT_OK : FIT_KIND;
+    case TYPE_BOOL:
+        return v_is_bool(v) ? FIT_OK : FIT_KIND;
+    default:
+        return FIT_OK;
+    }
+}
+
+bool types_store_const(const ObjType *ty, Value v, Value *out)
+{
+    return !types_store_checks(ty) || fit_const(ty, v, out) == FIT_OK;
+}
+
+/* The Go name of a value's type, for messages: csp's ints are Go's int
+ * and its floats float64. */
+static const char *go_type_name(Value v)
+{
+    if (v_is_anyint(v))
+        return "int";
+    if (v_is_anyfloat(v))
+        return "float64";
+    return v_type_name(v);
+}
+
+/* Go's description of an untyped constant: "untyped int constant". */
+static const char *const_desc(Value v)
+{
+    if (v_is_anyint(v))
+        return "untyped int constant";
+    if (v_is_anyfloat(v))
+        return "untyped float constant";
+    if (v_is_str(v))
+        return "untyped string constant";
+    if (v_is_bool(v))
+        return "untyped bool constant";
+    return "constant";
+}
+
+int types_store_at(Thread *t, const ObjType *ty, Value v, Value *out, bool constant, const char *where)
+{
+    *out = v;
+    if (!types_store_checks(ty))
+        return 0;
+    int why = FIT_KIND;
+    if (constant) {
+        why = fit_const(ty, v, out);
+    } else if (ty->kind == TYPE_INT && v_is_anyint(v)) {
+        *out = ty->bits >= 64 ? v : v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
+        return 0;
+    } else if (ty->kind == TYPE_FLOAT && (v_is_anyint(v) || v_is_anyfloat(v))) {
+        *out = fit_float(ty, v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v));
+        return 0;
+    } else if ((ty->kind == TYPE_STRING && v_is_str(v)) || (ty->kind == TYPE_BOOL && v_is_bool(v))) {
+        return 0;
+    }
+    if (why == FIT_OK)
+        return 0;
+    if (!where)
+        where = "assignment";
+    if (v == V_NIL)
+        return vm_panicf(t, E_STORE_NIL, ty->name, where);
+    Buf b, d;
+    buf_init(&b);
+    vm_repr(&b, v);
+    buf_init(&d);
+    if (constant)
+        buf_adds(&d, const_desc(v));
+    else
+        buf_printf(&d, "value of type %s", go_type_name(v));
+    return vm_panicf(t, E_STORE_KIND, b.data, d.data, ty->name, where,
+                     why == FIT_OVERFLOWS   ? " (overflows)"
+                     : why == FIT_TRUNCATED ? " (truncated)"
+                                            : "");
+}
+
+int types_store(Thread *t, const ObjType *ty, Value v, Value *out)
+{
+    return types_store_at(t, ty, v, out, false, NULL);
+}

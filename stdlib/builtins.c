@@ -137,6 +137,7 @@ static int bi_delete(Thread *t, Value *args, int nargs, Value *rets)
         return vm_panicf(t, E_BUILTIN_ARG, repr(m), v_type_name(m), "delete");
     switch (map_delete(v_map(m), args[1])) {
     case MAP_OK:
+    case MAP_NIL:
         return 0;
     case MAP_BADKEY:
         return vm_panicf(t, E_BAD_MAP_KEY, v_type_name(args[1]));

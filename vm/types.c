@@ -114,10 +114,35 @@ static void set_zero(ObjType *t)
     case TYPE_OBJECT:
         t->zero = V_UNDEF; /* a fresh value each time */
         break;
+    case TYPE_MAP:
+        t->zero = V_NIL; /* until nil_maps makes its nil map */
+        break;
     default:
         t->zero = V_NIL;
         break;
     }
+}
+
+/* A map type's zero is a nil map reading its element's zero, which the
+ * element's descriptor must have first: the chain root -> elem -> ... is
+ * walked from its end (by a loop: it may be thousands deep). */
+static ObjType *nil_maps(ObjType *root)
+{
+    size_t n = 0;
+    for (ObjType *t = root; t; t = t->elem)
+        n += t->kind == TYPE_MAP;
+    if (!n)
+        return root;
+    ObjType **maps = mem_alloc(n * sizeof *maps);
+    size_t i = 0;
+    for (ObjType *t = root; t; t = t->elem)
+        if (t->kind == TYPE_MAP)
+            maps[i++] = t;
+    while (i > 0) {
+        ObjType *m = maps[--i];
+        m->zero = v_from_ptr(map_new_nil(types_elem_zero(m)));
+    }
+    return root;
 }
 
 /* How deep map keys may nest (map[map[...]...]...) before a key is left
@@ -194,7 +219,7 @@ static ObjType *parse(const char *s, size_t n, bool at_end, int keydepth)
         set_zero(t);
         *link = t;
         if (!skip)
-            return root;
+            return nil_maps(root);
         link = &t->elem;
         s += skip;
         n = skip <= n ? n - skip : 0;
@@ -372,6 +397,8 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
             return 0;
         break;
     case TYPE_MAP:
+        if (v == V_NIL)
+            *out = ty->zero; /* map[string]int(nil) reads zeros */
         if (v == V_NIL || v_is_obj(v, OBJ_MAP))
             return 0;
         break;

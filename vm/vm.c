@@ -1045,6 +1045,8 @@ static COLD bool map_store(Thread *t, ObjMap *m, Value key, Value val)
         return true;
     case MAP_BADKEY:
         return bad_key(t, key), false;
+    case MAP_NIL:
+        return vm_panicf(t, E_NIL_MAP_WRITE), false;
     default:
         vm_fatal_error(t, "concurrent map writes");
     }
@@ -2198,7 +2200,10 @@ static int execute(Thread *t)
                 VM_SAVEPC();
                 if (s == MAP_CONCURRENT)
                     vm_fatal_error(t, "concurrent map writes");
-                bad_key(t, key);
+                if (s == MAP_NIL)
+                    vm_panicf(t, E_NIL_MAP_WRITE);
+                else
+                    bad_key(t, key);
                 VM_THROW();
             }
             VM_PROTECT(bool, ok, setindex_slow(t, o, key, RC), !ok);

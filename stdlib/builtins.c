@@ -147,6 +147,47 @@ static int bi_delete(Thread *t, Value *args, int nargs, Value *rets)
     return 0;
 }
 
+/* The zero value of the type of e, an element of a slice clear is
+ * zeroing: a struct's or array's zero of its own type, else the zero of
+ * its kind (0, 0.0, "", false; nil for the rest). */
+static int zero_like(Thread *t, Value e, Value *out)
+{
+    if (v_is_obj(e, OBJ_STRUCT))
+        return types_zero(t, ((ObjStruct *)v_ptr(e))->type, out);
+    if (v_is_obj(e, OBJ_ARRAY))
+        return types_zero(t, ((ObjArray *)v_ptr(e))->type, out);
+    *out = v_is_anyint(e)     ? v_int_small(0)
+           : v_is_anyfloat(e) ? v_make_float(0.0)
+           : v_is_str(e)      ? v_from_ptr(str_new("", 0))
+           : v_is_bool(e)     ? V_FALSE
+                              : V_NIL;
+    return 0;
+}
+
+/* clear(m) deletes every entry; clear(s) sets every element of s to its
+ * zero value, in place (its length stays). */
+static int bi_clear(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Value v = args[0];
+    if (v_is_nil(v))
+        return 0;
+    if (v_is_obj(v, OBJ_MAP)) {
+        if (map_clear(v_map(v)) == MAP_CONCURRENT)
+            vm_fatal_error(t, "concurrent map writes");
+        return 0;
+    }
+    if (!v_is_obj(v, OBJ_LIST))
+        return vm_panicf(t, E_BUILTIN_ARG, repr(v), v_type_name(v), "clear");
+    ObjList *l = v_list(v);
+    Value e, zero;
+    for (size_t i = 0; i < list_len(l) && list_get(l, (int64_t)i, &e); i++) {
+        if (zero_like(t, e, &zero) < 0)
+            return -1;
+        list_set(l, (int64_t)i, zero);
+    }
+    return 0;
+}
+
 static int bi_copy(Thread *t, Value *args, int nargs, Value *rets)
 {
     Value dst = args[0], src = args[1];

@@ -578,6 +578,20 @@ MapStatus map_delete(ObjMap *m, Value key)
     return MAP_OK;
 }
 
+MapStatus map_clear(ObjMap *m)
+{
+    if (map_is_nil(m))
+        return MAP_OK;
+    if (__atomic_exchange_n(&m->writing, 1, __ATOMIC_ACQUIRE))
+        return MAP_CONCURRENT;
+    /* A reader that loaded the old store finishes with it; a range loop
+     * loads the store at each step, so it ends here. */
+    __atomic_store_n(&m->store, NULL, __ATOMIC_RELEASE);
+    m->len = 0;
+    __atomic_store_n(&m->writing, 0, __ATOMIC_RELEASE);
+    return MAP_OK;
+}
+
 /* The cursor is an entry number in the current store. Deleting during
  * iteration only leaves tombstones, so positions hold; a rebuild keeps
  * positions when there are no tombstones (pure growth), so inserting during

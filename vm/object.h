@@ -264,6 +264,8 @@ bool map_get(ObjMap *m, Value key, Value *out);
 typedef enum { MAP_OK, MAP_BADKEY, MAP_CONCURRENT, MAP_NIL } MapStatus;
 MapStatus map_set(ObjMap *m, Value key, Value val);
 MapStatus map_delete(ObjMap *m, Value key);
+/* Go's clear(m): every entry deleted (a nil map: nothing). */
+MapStatus map_clear(ObjMap *m);
 bool map_get_cstr(ObjMap *m, const char *key, Value *out);
 /* Iteration: *cursor starts at 0; returns false at the end. Sees entries
  * added during iteration; skips deleted ones. */

@@ -2,6 +2,7 @@
  * conversions, and the registry of module types. See types.h. */
 #include "types.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "arith.h"
@@ -366,6 +367,37 @@ int64_t types_wrap_int(int bits, bool is_unsigned, int64_t i)
     }
 }
 
+/* The amd64 instructions Go's conversions use: out of range, each gives
+ * its "integer indefinite", the most negative value. */
+static int64_t cvt64(double d)
+{
+    return d >= -9223372036854775808.0 && d < 9223372036854775808.0 ? (int64_t)d : INT64_MIN;
+}
+
+static int64_t cvt32(double d)
+{
+    return d > -2147483649.0 && d < 2147483648.0 ? (int64_t)(int32_t)d : INT32_MIN;
+}
+
+int64_t types_float_to_int(double d, int bits, bool is_unsigned)
+{
+    if (bits >= 64 && is_unsigned && d >= 9223372036854775808.0)
+        return (int64_t)((uint64_t)cvt64(d - 9223372036854775808.0) | (UINT64_C(1) << 63));
+    if (bits >= 64 || (bits == 32 && is_unsigned))
+        return types_wrap_int(bits, is_unsigned, cvt64(d));
+    return types_wrap_int(bits, is_unsigned, cvt32(d));
+}
+
+double types_float32(double d)
+{
+    /* Past FLT_MAX a C conversion is undefined: round as IEEE does, to
+     * FLT_MAX below the midpoint to 2^128 and to an infinity from it. */
+    double a = d < 0 ? -d : d;
+    if (a > 3.4028234663852886e38 && a == a)
+        return a >= 3.4028235677973366e38 ? copysign(HUGE_VAL, d) : copysign(3.4028234663852886e38, d);
+    return (double)(float)d;
+}
+
 static bool is_func(Value v)
 {
     return v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND);
@@ -415,10 +447,15 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
             *out = v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
             return 0;
         }
+        if (v_is_anyfloat(v)) {
+            *out = v_make_int(types_float_to_int(v_anyfloat(v), ty->bits, ty->is_unsigned));
+            return 0;
+        }
         break;
     case TYPE_FLOAT:
         if (v_is_anyint(v) || v_is_anyfloat(v)) {
-            *out = v_make_float(v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v));
+            double d = v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v);
+            *out = v_make_float(ty->bits == 32 ? types_float32(d) : d);
             return 0;
         }
         break;
@@ -472,7 +509,7 @@ bool types_store_checks(const ObjType *ty)
 /* A float as a float of ty's width: float32 keeps float32's precision. */
 static Value fit_float(const ObjType *ty, double d)
 {
-    return v_make_float(ty->bits == 32 ? (double)(float)d : d);
+    return v_make_float(ty->bits == 32 ? types_float32(d) : d);
 }
 
 /* Whether the int i is a value of the integer type ty. A uint64 or uint

@@ -134,6 +134,14 @@ int types_convert(struct Thread *t, const ObjType *ty, Value v, Value *out);
 /* Go's run-time wrapping of an integer converted to a sized type
  * (uint8(300) is 44, int8(200) is -56); bits 64 leaves it as it is. */
 int64_t types_wrap_int(int bits, bool is_unsigned, int64_t i);
+/* Go's run-time conversion of a float to an integer type, as Go on amd64
+ * gives it: truncated toward zero; out of range (NaN and infinities too),
+ * int and int64 give -9223372036854775808, int32 -2147483648, and the
+ * narrower types that wrapped to their width (int8(1e10) is 0); uint64
+ * and uint convert values past 2^63 too (csp keeps their 64 bits). */
+int64_t types_float_to_int(double d, int bits, bool is_unsigned);
+/* d rounded to float32's precision (past float32's range: an infinity). */
+double types_float32(double d);
 /* A native of two arguments, a type and a value: the compiler calls it for
  * a conversion whose type is not a name ([]byte(s)). */
 Value types_convert_native(void);

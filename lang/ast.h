@@ -2,10 +2,10 @@
  *
  * Nodes are allocated by the collector (GC_MALLOC) and never freed by hand.
  * Every node carries the line and column (1-based, columns in bytes) of its
- * first token, for error messages. Type annotations that Go programs carry
- * (`func f(a int) int`, `var n int`) are parsed and dropped, except that a
- * `var` declaration without a value keeps its type's name to make the zero
- * value (TypeRef below).
+ * first token, for error messages. The types that declarations write
+ * (`var n int`, `const c float64 = 3`, `func f(a int) float64`) are kept as
+ * their text (TypeRef below): they give zero values, and the compiler
+ * converts what is stored into a variable of a basic type.
  *
  * What the parser normalizes away (so the compiler never sees it):
  *   - `nil` `true` `false` are NIL/TRUE/FALSE nodes, never IDENTs;
@@ -146,11 +146,14 @@ extern const char *const node_kind_names[N__COUNT];
 
 /* A function literal or declaration. */
 typedef struct FuncInfo {
-    NodeList params;       /* IDENT nodes ("_" allowed; unnamed ones are "_") */
+    NodeList params;       /* IDENT nodes ("_" allowed; unnamed ones are "_"),
+                            * with their type in ->type when written */
     bool variadic;         /* the last param is `xs...` */
     int nresults;          /* results declared (named or not) */
     NodeList results;      /* named results: IDENT nodes ("_" allowed) with their
                             * type in ->type; empty when the results are unnamed */
+    TypeRef *result_types; /* each result's type as written (nresults of
+                            * them), NULL where none was */
     bool results_declared; /* the compiler made them the body's first
                             * declarations (and results their IDENTs) */
     Node *body;            /* BLOCK */

@@ -10,6 +10,7 @@
  *                      constants, jumps, variable access;
  *   compile_expr.c     expressions and conditions;
  *   compile_stmt.c     assignments, declarations and statements;
+ *   compile_types.c    stores into variables of a declared basic type;
  *   compile.c          this file.
  */
 #include "compile_int.h"
@@ -504,6 +505,8 @@ int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool 
     }
     if (hidden)
         type_params(f, fi);
+    cg_fit_params(f, fi);
+    cg_result_types(f, fi);
     if (fi->results_declared && fi->results.n <= MAX_LOCALS) {
         f->nnamed = fi->results.n;
         f->named = mem_alloc(f->nnamed * sizeof *f->named);

@@ -100,6 +100,10 @@ void cg_fold_global_const(Compiler *c, Var *v)
         return;
     v->cstate = 1;
     Value r = cg_const_eval(c, v->cexpr);
+    /* `const x float64 = 3` is 3.0; one that does not fit its type is
+     * left to its declaration's store, which panics */
+    if (v->type && cg_is_foldable(r) && !types_store_const(v->type, r, &r))
+        r = V_UNDEF;
     if (v->cstate == 1)
         v->cval = r;
     v->cstate = 2;

@@ -179,6 +179,10 @@ typedef struct Var {
                            holding its type argument's descriptor */
     struct Var *shadow; /* pass 1: the binding this one hides */
     int depth;          /* pass 1: scope depth of the declaration */
+
+    /* Its declared type when stores into it convert (a basic type:
+     * compile_types.c), else NULL. */
+    const ObjType *type;
 } Var;
 
 /* What pass 1 learned about one function. */
@@ -265,6 +269,11 @@ typedef struct FuncState {
                   * every return sets and returns */
     int nnamed;
     bool limited; /* a limit error was reported: report no more */
+
+    /* The results' declared types (nrtypes of them), NULL when none
+     * converts (compile_types.c). */
+    const ObjType **rtypes;
+    int nrtypes;
     /* Constant operands of loop conditions, loaded once before the loop
      * (see for_stmt): expr_any finds them here. */
     Node *pin_node[8];
@@ -406,6 +415,25 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op);
 void cg_multi_to(FuncState *fs, Node *rhs, int base, int n);
 int cg_cond_jump(FuncState *fs, Node *n, bool when);
 int cg_eq_jump(FuncState *fs, int ra, Node *e, bool when);
+
+/* compile_types.c: stores into places of a declared basic type. place
+ * is a StorePlace (vm/types.h), for the message of a failed store.
+ *   cg_store_type: the type that stores into a place declared t convert
+ *     to, or NULL when they need nothing (untyped, composite, unknown);
+ *   cg_expr_fit: n into dst, fit for ty (a constant converted here);
+ *   cg_fit_reg: R[reg], computed from n (NULL: unknown), made fit in place;
+ *   cg_fit_any: the same for a register that may be a local's: returns
+ *     the register holding the fitted value (src, or a new temporary);
+ *   cg_fit_compound: R[reg] = v tok rhs (rhs NULL: ++/--) made fit for v;
+ *   cg_fit_params: the conversions of the parameters on entry;
+ *   cg_result_types: fs->rtypes from the function's declared results. */
+const ObjType *cg_store_type(TypeRef t);
+void cg_expr_fit(FuncState *fs, Node *n, int dst, const ObjType *ty, int place);
+void cg_fit_reg(FuncState *fs, int reg, Node *n, const ObjType *ty, int place);
+int cg_fit_any(FuncState *fs, int src, Node *n, const ObjType *ty, int place);
+void cg_fit_compound(FuncState *fs, int reg, Var *v, int tok, Node *rhs);
+void cg_fit_params(FuncState *fs, FuncInfo *fi);
+void cg_result_types(FuncState *fs, FuncInfo *fi);
 
 /* compile_stmt.c: one statement (blocks included). */
 void cg_stmt(FuncState *fs, Node *n, const char *label);

@@ -531,6 +531,27 @@ static void check_counts(Compiler *c, Node *n, int nl, int nr)
                nr == 1 ? "" : "s");
 }
 
+/* A declared variable's type, which stores into it convert to
+ * (compile_types.c). A typed constant's value is converted to it here; one
+ * that does not fit (`const b byte = 300`) is left to run time, where its
+ * declaration's store panics with Go's message. */
+static void set_type(Var *v, TypeRef t)
+{
+    v->type = cg_store_type(t);
+    if (v->type && v->cval != V_UNDEF && !types_store_const(v->type, v->cval, &v->cval))
+        v->cval = V_UNDEF;
+}
+
+/* `f := float64(x)`: the variable has the type converted to, as in Go;
+ * other defined variables stay untyped. */
+static TypeRef conversion_type(Compiler *c, Node *e)
+{
+    if (!e || e->kind != N_CALL || !e->a || e->a->kind != N_IDENT || e->list.n != 1)
+        return NULL;
+    Var *f = cg_node_var(c, e->a);
+    return f && f->kind == VK_UNIVERSE ? e->a->name : NULL;
+}
+
 static void res_define(Compiler *c, Node *n)
 {
     int nl = n->list.n, nr = n->list2.n;
@@ -565,9 +586,11 @@ static void res_define(Compiler *c, Node *n)
                 v = declare_global(c, id, id->name, false, &isnew);
                 cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)v);
             }
-            if (v->decl == id)
+            if (v->decl == id) {
                 anynew = true;
-            else if (v->readonly)
+                if (nl == nr)
+                    set_type(v, conversion_type(c, n->list2.items[i]));
+            } else if (v->readonly)
                 cg_err(c, id, "cannot assign to %s (neither addressable nor a map index expression)",
                        id->name);
             continue;
@@ -580,7 +603,9 @@ static void res_define(Compiler *c, Node *n)
             v->assigned = true;
             cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)v);
         } else {
-            declare_local(c, id);
+            Var *nv = declare_local(c, id);
+            if (nl == nr)
+                set_type(nv, conversion_type(c, n->list2.items[i]));
             anynew = true;
         }
     }
@@ -618,6 +643,8 @@ static void res_var(Compiler *c, Node *n, bool isconst)
                 Var *v = declare_global(c, id, id->name, true, NULL);
                 cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)v);
             }
+            if (!isconst)
+                set_type(cg_node_var(c, id), n->type);
             continue;
         }
         if (lookup_here(c, id->name))
@@ -630,6 +657,7 @@ static void res_var(Compiler *c, Node *n, bool isconst)
             if (!cg_is_foldable(v->cval))
                 v->cval = V_UNDEF; /* not a constant: a read-only variable */
         }
+        set_type(v, n->type);
     }
 }
 
@@ -1034,7 +1062,7 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
             cg_err(c, p, "duplicate argument %s", p->name);
             continue;
         }
-        declare_local(c, p);
+        declare_local(c, p)->type = cg_store_type(p->type);
     }
     for (int i = 0; i < fi->tparams.n; i++) {
         Node *p = fi->tparams.items[i];
@@ -1157,6 +1185,7 @@ void cg_res_file(Compiler *c, Node *file)
                     v->cexpr = j < s->list2.n ? s->list2.items[j] : NULL;
                     v->cstate = v->cexpr ? 0 : 2;
                 }
+                v->type = cg_store_type(s->type); /* a const's folds to it */
             }
             break;
         case N_DEFINE:

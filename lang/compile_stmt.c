@@ -65,10 +65,13 @@ static LValue lvalue(FuncState *fs, Node *n, Node *cg_stmt)
     return lv;
 }
 
-static void lv_store(FuncState *fs, LValue *lv, int src)
+/* from: the expression whose value src holds, when known (NULL: not). */
+static void lv_store(FuncState *fs, LValue *lv, int src, Node *from)
 {
     switch (lv->kind) {
     case LV_VAR:
+        if (lv->var && lv->var->type)
+            src = cg_fit_any(fs, src, from, lv->var->type, STORE_ASSIGN);
         cg_var_store(fs, lv->var, src);
         break;
     case LV_INDEX:
@@ -182,6 +185,9 @@ static void assign_many(FuncState *fs, Node *n, bool decl)
             cg_load_item(fs, lv, i, r);
         else
             zero_to(fs, n, n->type, r);
+        if (t->kind == N_IDENT && lv >= 0)
+            cg_fit_reg(fs, r, nr == nl ? n->list2.items[i] : NULL, v->type,
+                       decl && n->kind != N_DEFINE ? STORE_DECL : STORE_ASSIGN);
         if (t->kind == N_IDENT) {
             if (!pl)
                 cg_var_store(fs, v, r);
@@ -208,13 +214,13 @@ static void assign_stmt(FuncState *fs, Node *n)
         Node *lhs = n->list.items[0], *rhs = n->list2.items[0];
         Var *v = cg_plain_local(fs, lhs);
         if (v) {
-            cg_expr_to(fs, rhs, v->reg); /* straight into the local */
+            cg_expr_fit(fs, rhs, v->reg, v->type, STORE_ASSIGN); /* straight into the local */
         } else {
             LValue lv = lvalue(fs, lhs, NULL);
             if (lv.kind == LV_VAR && lv.var && lv.var->kind == VK_BLANK)
                 cg_expr_any(fs, rhs); /* _ = e: evaluated, discarded */
             else
-                lv_store(fs, &lv, cg_expr_any(fs, rhs));
+                lv_store(fs, &lv, cg_expr_any(fs, rhs), rhs);
         }
         cg_free_to(fs, top);
         return;
@@ -237,7 +243,7 @@ static void assign_stmt(FuncState *fs, Node *n)
     }
     cg_set_line(fs, n);
     for (int i = 0; i < nl; i++)
-        lv_store(fs, &lvs[i], base + i);
+        lv_store(fs, &lvs[i], base + i, nr == nl ? n->list2.items[i] : NULL);
     cg_free_to(fs, top);
 }
 
@@ -268,8 +274,12 @@ static void compound_stmt(FuncState *fs, Node *lhs, int tok, Node *rhs, int imm)
             cg_emit_abc(fs, OP_NILZERO, t, 0, 1);
         cg_emit_abc(fs, OP_ADDI, t, t, imm + SC_BIAS); /* x++ / x-- */
     }
-    if (!v)
-        lv_store(fs, &lv, t);
+    /* a typed variable's new value fits it (then it is stored as it is) */
+    cg_fit_compound(fs, t, v ? v : lv.kind == LV_VAR ? lv.var : NULL, tok, rhs);
+    if (!v && lv.kind == LV_VAR)
+        cg_var_store(fs, lv.var, t);
+    else if (!v)
+        lv_store(fs, &lv, t, NULL);
     cg_free_to(fs, top);
 }
 
@@ -322,6 +332,13 @@ static void zero_to(FuncState *fs, const Node *at, TypeRef t, int dst)
     cg_free_to(fs, top);
 }
 
+/* The type a declaration's store into id converts to (NULL: none). */
+static const ObjType *decl_type(Compiler *c, Node *id)
+{
+    Var *v = cg_node_var(c, id);
+    return v && v->cval == V_UNDEF ? v->type : NULL;
+}
+
 /* DEFINE, VAR, CONST: values into fresh consecutive registers, which new
  * locals then keep; existing variables and globals are stored to. */
 static void decl_stmt(FuncState *fs, Node *n)
@@ -360,14 +377,17 @@ static void decl_stmt(FuncState *fs, Node *n)
         assign_many(fs, n, true);
         return;
     }
+    int place = n->kind == N_DEFINE ? STORE_ASSIGN : STORE_DECL;
     if (nr == 0) {
         for (int i = 0; i < nl; i++)
             zero_to(fs, n, n->type, cg_alloc_reg(fs));
     } else if (nr == nl) {
         for (int i = 0; i < nr; i++)
-            cg_expr_to(fs, n->list2.items[i], cg_alloc_reg(fs));
+            cg_expr_fit(fs, n->list2.items[i], cg_alloc_reg(fs), decl_type(c, n->list.items[i]), place);
     } else if (nr == 1 && n->kind != N_CONST) {
         cg_multi_to(fs, n->list2.items[0], base, nl);
+        for (int i = 0; i < nl; i++)
+            cg_fit_reg(fs, base + i, NULL, decl_type(c, n->list.items[i]), place);
     } else {
         return; /* reported by pass 1 */
     }
@@ -593,7 +613,7 @@ static void take_values(FuncState *fs, Node **ts, int nt, bool define, int src)
         } else if (!(t->kind == N_IDENT && v && v->kind == VK_BLANK)) {
             int top = fs->freereg;
             LValue lv = lvalue(fs, t, NULL);
-            lv_store(fs, &lv, src + i);
+            lv_store(fs, &lv, src + i, NULL);
             cg_free_to(fs, top);
         }
     }
@@ -812,9 +832,13 @@ static void return_to_named(FuncState *fs, Node *n)
         return;
     } else {
         for (int i = 0; i < nv; i++)
-            cg_expr_to(fs, n->list.items[i], cg_alloc_reg(fs));
+            cg_expr_fit(fs, n->list.items[i], cg_alloc_reg(fs), fs->named[i] ? fs->named[i]->type : NULL,
+                        STORE_RETURN);
     }
     cg_set_line(fs, n);
+    if (nv != nr)
+        for (int i = 0; i < nr; i++)
+            cg_fit_reg(fs, base + i, NULL, fs->named[i] ? fs->named[i]->type : NULL, STORE_RETURN);
     for (int i = 0; i < nr; i++)
         cg_var_store(fs, fs->named[i], base + i);
     cg_emit_abc(fs, OP_RETURN, base, nr + 1, 0);
@@ -832,6 +856,16 @@ static void return_stmt(FuncState *fs, Node *n)
             return_to_named(fs, n);
     } else if (nv == 0) {
         cg_emit_abc(fs, OP_RETURN, 0, 1, 0);
+    } else if (nv == 1 && cg_is_multi_call(fs, n->list.items[0]) && fs->nrtypes >= 1 &&
+               fs->nrtypes <= MULTI_MAX) {
+        /* return f(x) into typed results: as many as declared, each fit */
+        int base = cg_alloc_reg(fs);
+        cg_call_top(fs, n->list.items[0], base, fs->nrtypes, OP_CALL);
+        cg_alloc_regs(fs, fs->nrtypes - 1);
+        cg_set_line(fs, n);
+        for (int i = 0; i < fs->nrtypes; i++)
+            cg_fit_reg(fs, base + i, NULL, fs->rtypes[i], STORE_RETURN);
+        cg_emit_abc(fs, OP_RETURN, base, fs->nrtypes + 1, 0);
     } else if (nv == 1 && cg_is_multi_call(fs, n->list.items[0])) {
         /* return f(x): all of f's results */
         int base = cg_alloc_reg(fs);
@@ -839,13 +873,16 @@ static void return_stmt(FuncState *fs, Node *n)
         cg_set_line(fs, n);
         cg_emit_abc(fs, OP_RETURN, base, 0, 0);
     } else if (nv == 1) {
-        int r = cg_expr_any(fs, n->list.items[0]);
+        Node *e = n->list.items[0];
+        int r = cg_expr_any(fs, e);
         cg_set_line(fs, n);
+        r = cg_fit_any(fs, r, e, fs->nrtypes ? fs->rtypes[0] : NULL, STORE_RETURN);
         cg_emit_abc(fs, OP_RETURN, r, 2, 0);
     } else if (nv <= MULTI_MAX) {
         int base = fs->freereg;
         for (int i = 0; i < nv; i++)
-            cg_expr_to(fs, n->list.items[i], cg_alloc_reg(fs));
+            cg_expr_fit(fs, n->list.items[i], cg_alloc_reg(fs), i < fs->nrtypes ? fs->rtypes[i] : NULL,
+                        STORE_RETURN);
         cg_set_line(fs, n);
         cg_emit_abc(fs, OP_RETURN, base, nv + 1, 0);
     } else {

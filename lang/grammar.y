@@ -498,6 +498,29 @@ static void results_named(ParseCtx *ctx, Results *rs)
     }
 }
 
+/* `func f(a, b float64)`: a parameter written without a type takes the
+ * type of the next one that has one, as in Go. */
+static void params_typed(Params *ps)
+{
+    const char *next = NULL;
+    for (int i = ps->list.n - 1; i >= 0; i--) {
+        Node *p = ps->list.items[i];
+        if (p->type)
+            next = p->type;
+        else
+            p->type = next;
+    }
+}
+
+/* Each result's type as written (NULL where none is known). */
+static TypeRef *result_types(const Results *rs)
+{
+    TypeRef *ts = mem_alloc((size_t)(rs->list.n + 1) * sizeof *ts);
+    for (int i = 0; i < rs->list.n; i++)
+        ts[i] = rs->list.items[i]->type;
+    return ts;
+}
+
 static Node *funclit(ParseCtx *ctx, Token at, const char *name, Params ps, Results rs, Node *body)
 {
     results_named(ctx, &rs);
@@ -510,6 +533,8 @@ static Node *funclit(ParseCtx *ctx, Token at, const char *name, Params ps, Resul
         if (!ps.list.items[i]->type)
             ps.list.items[i]->type = ps.list.items[i + 1]->type;
     FuncInfo *f = mem_alloc(sizeof *f);
+    params_typed(&ps);
+    f->result_types = result_types(&rs);
     f->params = ps.list;
     f->variadic = ps.variadic;
     f->nresults = rs.list.n;

@@ -137,11 +137,53 @@ static int bi_delete(Thread *t, Value *args, int nargs, Value *rets)
         return vm_panicf(t, E_BUILTIN_ARG, repr(m), v_type_name(m), "delete");
     switch (map_delete(v_map(m), args[1])) {
     case MAP_OK:
+    case MAP_NIL:
         return 0;
     case MAP_BADKEY:
         return vm_panicf(t, E_BAD_MAP_KEY, v_type_name(args[1]));
     case MAP_CONCURRENT:
         vm_fatal_error(t, "concurrent map writes");
+    }
+    return 0;
+}
+
+/* The zero value of the type of e, an element of a slice clear is
+ * zeroing: a struct's or array's zero of its own type, else the zero of
+ * its kind (0, 0.0, "", false; nil for the rest). */
+static int zero_like(Thread *t, Value e, Value *out)
+{
+    if (v_is_obj(e, OBJ_STRUCT))
+        return types_zero(t, ((ObjStruct *)v_ptr(e))->type, out);
+    if (v_is_obj(e, OBJ_ARRAY))
+        return types_zero(t, ((ObjArray *)v_ptr(e))->type, out);
+    *out = v_is_anyint(e)     ? v_int_small(0)
+           : v_is_anyfloat(e) ? v_make_float(0.0)
+           : v_is_str(e)      ? v_from_ptr(str_new("", 0))
+           : v_is_bool(e)     ? V_FALSE
+                              : V_NIL;
+    return 0;
+}
+
+/* clear(m) deletes every entry; clear(s) sets every element of s to its
+ * zero value, in place (its length stays). */
+static int bi_clear(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Value v = args[0];
+    if (v_is_nil(v))
+        return 0;
+    if (v_is_obj(v, OBJ_MAP)) {
+        if (map_clear(v_map(v)) == MAP_CONCURRENT)
+            vm_fatal_error(t, "concurrent map writes");
+        return 0;
+    }
+    if (!v_is_obj(v, OBJ_LIST))
+        return vm_panicf(t, E_BUILTIN_ARG, repr(v), v_type_name(v), "clear");
+    ObjList *l = v_list(v);
+    Value e, zero;
+    for (size_t i = 0; i < list_len(l) && list_get(l, (int64_t)i, &e); i++) {
+        if (zero_like(t, e, &zero) < 0)
+            return -1;
+        list_set(l, (int64_t)i, zero);
     }
     return 0;
 }
@@ -339,22 +381,18 @@ static int bi_string(Thread *t, Value *args, int nargs, Value *rets)
     return vm_panicf(t, E_CONVERT, repr(v), v_type_name(v), "string");
 }
 
-/* int(v): ints as they are, floats truncated toward zero, strings parsed
- * as strconv.Atoi does. */
-static bool to_int(Thread *t, Value v, const char *to, int64_t *out)
+/* int(v) and the sized conversions: ints as they are (then wrapped to the
+ * width), floats truncated toward zero as Go's conversions do on amd64
+ * (types_float_to_int: out of range gives the most negative value),
+ * strings parsed as strconv.Atoi does. */
+static bool to_int(Thread *t, Value v, const char *to, int bits, bool is_unsigned, int64_t *out)
 {
     if (v_is_anyint(v)) {
-        *out = v_anyint(v);
+        *out = types_wrap_int(bits, is_unsigned, v_anyint(v));
         return true;
     }
     if (v_is_anyfloat(v)) {
-        double d = v_anyfloat(v);
-        /* Out of range (or NaN) would be undefined behaviour in C. */
-        if (!(d > -9223372036854777856.0 && d < 9223372036854775808.0)) {
-            vm_panicf(t, E_CONVERT, repr(v), "float", to);
-            return false;
-        }
-        *out = (int64_t)d;
+        *out = types_float_to_int(v_anyfloat(v), bits, is_unsigned);
         return true;
     }
     if (v_is_str(v)) {
@@ -367,6 +405,7 @@ static bool to_int(Thread *t, Value v, const char *to, int64_t *out)
             vm_panicf(t, st == NUM_RANGE ? E_STRCONV_RANGE : E_STRCONV_SYNTAX, "Atoi", q.data);
             return false;
         }
+        *out = types_wrap_int(bits, is_unsigned, *out);
         return true;
     }
     vm_panicf(t, E_CONVERT, repr(v), v_type_name(v), to);
@@ -376,7 +415,7 @@ static bool to_int(Thread *t, Value v, const char *to, int64_t *out)
 static int bi_int(Thread *t, Value *args, int nargs, Value *rets)
 {
     int64_t i;
-    if (!to_int(t, args[0], "int", &i))
+    if (!to_int(t, args[0], "int", 64, false, &i))
         return -1;
     rets[0] = v_is_anyint(args[0]) ? args[0] : v_make_int(i);
     return 1;
@@ -388,11 +427,12 @@ static int bi_int(Thread *t, Value *args, int nargs, Value *rets)
     static int fname(Thread *t, Value *args, int nargs, Value *rets)                                         \
     {                                                                                                        \
         int64_t i;                                                                                           \
-        if (!to_int(t, args[0], goname, &i))                                                                 \
+        if (!to_int(t, args[0], goname, bits, is_unsigned, &i))                                              \
             return -1;                                                                                       \
-        rets[0] = v_int_small(types_wrap_int(bits, is_unsigned, i));                                         \
+        rets[0] = v_make_int(i);                                                                             \
         return 1;                                                                                            \
     }
+SIZED(bi_uint64, "uint64", 64, true)
 SIZED(bi_int32, "int32", 32, false)
 SIZED(bi_int16, "int16", 16, false)
 SIZED(bi_int8, "int8", 8, false)
@@ -400,6 +440,17 @@ SIZED(bi_uint32, "uint32", 32, true)
 SIZED(bi_uint16, "uint16", 16, true)
 SIZED(bi_uint8, "uint8", 8, true)
 #undef SIZED
+
+static int bi_float(Thread *t, Value *args, int nargs, Value *rets);
+
+/* float32(v): float(v) rounded to float32's precision. */
+static int bi_float32(Thread *t, Value *args, int nargs, Value *rets)
+{
+    if (bi_float(t, args, nargs, rets) < 0)
+        return -1;
+    rets[0] = v_make_float(types_float32(v_anyfloat(rets[0])));
+    return 1;
+}
 
 static int bi_float(Thread *t, Value *args, int nargs, Value *rets)
 {

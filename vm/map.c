@@ -507,8 +507,18 @@ static MapStatus set_slow(ObjMap *m, MapStore *st, Value key, Value val)
     return MAP_OK;
 }
 
+ObjMap *map_new_nil(Value zero)
+{
+    ObjMap *m = map_new(0);
+    m->h.flags = MAP_NILMAP;
+    m->zero = zero;
+    return m;
+}
+
 MapStatus map_set(ObjMap *m, Value key, Value val)
 {
+    if (unlikely(map_is_nil(m)))
+        return MAP_NIL;
     if (__atomic_exchange_n(&m->writing, 1, __ATOMIC_ACQUIRE))
         return MAP_CONCURRENT;
     MapStore *st = m->store;
@@ -538,6 +548,8 @@ MapStatus map_set(ObjMap *m, Value key, Value val)
 
 MapStatus map_delete(ObjMap *m, Value key)
 {
+    if (unlikely(map_is_nil(m)))
+        return map_key_ok(key) ? MAP_OK : MAP_BADKEY; /* Go's delete on a nil map: nothing */
     Value nk;
     uint64_t h;
     int kind = key_prep(key, &nk, &h);
@@ -562,6 +574,20 @@ MapStatus map_delete(ObjMap *m, Value key)
             m->len--;
         }
     }
+    __atomic_store_n(&m->writing, 0, __ATOMIC_RELEASE);
+    return MAP_OK;
+}
+
+MapStatus map_clear(ObjMap *m)
+{
+    if (map_is_nil(m))
+        return MAP_OK;
+    if (__atomic_exchange_n(&m->writing, 1, __ATOMIC_ACQUIRE))
+        return MAP_CONCURRENT;
+    /* A reader that loaded the old store finishes with it; a range loop
+     * loads the store at each step, so it ends here. */
+    __atomic_store_n(&m->store, NULL, __ATOMIC_RELEASE);
+    m->len = 0;
     __atomic_store_n(&m->writing, 0, __ATOMIC_RELEASE);
     return MAP_OK;
 }

@@ -635,6 +635,11 @@ bool v_equal(Value a, Value b)
         return !(v_is_obj(a, OBJ_BOXFLOAT) && isnan(((ObjBoxFloat *)v_ptr(a))->d));
     if (v_is_int(a) && v_is_int(b))
         return false;
+    /* a nil map of a known type is nil */
+    if (a == V_NIL || b == V_NIL) {
+        Value o = a == V_NIL ? b : a;
+        return v_is_obj(o, OBJ_MAP) && map_is_nil(v_map(o));
+    }
     if (is_num(a) && is_num(b))
         return num_eq(a, b);
     if (v_is_str(a) && v_is_str(b))

@@ -265,13 +265,28 @@ typedef struct ObjMap {
     Value zero;
 } ObjMap;
 
+/* ObjMap's Obj.flags: a nil map of a known type (`var m map[string]int`).
+ * It reads as empty (missing keys give its zero), `m == nil` is true, a
+ * write panics `assignment to entry in nil map` (map_set returns MAP_NIL)
+ * and delete and clear do nothing, so one such map per type is shared by
+ * every nil variable of that type. */
+#define MAP_NILMAP 1u
+
 ObjMap *map_new(size_t hint);
+/* A nil map whose missing keys read as zero (see MAP_NILMAP). */
+ObjMap *map_new_nil(Value zero);
+static inline bool map_is_nil(const ObjMap *m)
+{
+    return (m->h.flags & MAP_NILMAP) != 0;
+}
 /* Lookups return false when absent. Keys that cannot be map keys (list,
  * map, func, ...) make map_set return MAP_BADKEY; map_get just misses. */
 bool map_get(ObjMap *m, Value key, Value *out);
-typedef enum { MAP_OK, MAP_BADKEY, MAP_CONCURRENT } MapStatus;
+typedef enum { MAP_OK, MAP_BADKEY, MAP_CONCURRENT, MAP_NIL } MapStatus;
 MapStatus map_set(ObjMap *m, Value key, Value val);
 MapStatus map_delete(ObjMap *m, Value key);
+/* Go's clear(m): every entry deleted (a nil map: nothing). */
+MapStatus map_clear(ObjMap *m);
 bool map_get_cstr(ObjMap *m, const char *key, Value *out);
 /* Iteration: *cursor starts at 0; returns false at the end. Sees entries
  * added during iteration; skips deleted ones. */

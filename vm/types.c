@@ -2,6 +2,7 @@
  * conversions, and the registry of module types. See types.h. */
 #include "types.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "arith.h"
@@ -114,10 +115,35 @@ static void set_zero(ObjType *t)
     case TYPE_OBJECT:
         t->zero = V_UNDEF; /* a fresh value each time */
         break;
+    case TYPE_MAP:
+        t->zero = V_NIL; /* until nil_maps makes its nil map */
+        break;
     default:
         t->zero = V_NIL;
         break;
     }
+}
+
+/* A map type's zero is a nil map reading its element's zero, which the
+ * element's descriptor must have first: the chain root -> elem -> ... is
+ * walked from its end (by a loop: it may be thousands deep). */
+static ObjType *nil_maps(ObjType *root)
+{
+    size_t n = 0;
+    for (ObjType *t = root; t; t = t->elem)
+        n += t->kind == TYPE_MAP;
+    if (!n)
+        return root;
+    ObjType **maps = mem_alloc(n * sizeof *maps);
+    size_t i = 0;
+    for (ObjType *t = root; t; t = t->elem)
+        if (t->kind == TYPE_MAP)
+            maps[i++] = t;
+    while (i > 0) {
+        ObjType *m = maps[--i];
+        m->zero = v_from_ptr(map_new_nil(types_elem_zero(m)));
+    }
+    return root;
 }
 
 /* How deep map keys may nest (map[map[...]...]...) before a key is left
@@ -194,7 +220,7 @@ static ObjType *parse(const char *s, size_t n, bool at_end, int keydepth)
         set_zero(t);
         *link = t;
         if (!skip)
-            return root;
+            return nil_maps(root);
         link = &t->elem;
         s += skip;
         n = skip <= n ? n - skip : 0;
@@ -341,6 +367,37 @@ int64_t types_wrap_int(int bits, bool is_unsigned, int64_t i)
     }
 }
 
+/* The amd64 instructions Go's conversions use: out of range, each gives
+ * its "integer indefinite", the most negative value. */
+static int64_t cvt64(double d)
+{
+    return d >= -9223372036854775808.0 && d < 9223372036854775808.0 ? (int64_t)d : INT64_MIN;
+}
+
+static int64_t cvt32(double d)
+{
+    return d > -2147483649.0 && d < 2147483648.0 ? (int64_t)(int32_t)d : INT32_MIN;
+}
+
+int64_t types_float_to_int(double d, int bits, bool is_unsigned)
+{
+    if (bits >= 64 && is_unsigned && d >= 9223372036854775808.0)
+        return (int64_t)((uint64_t)cvt64(d - 9223372036854775808.0) | (UINT64_C(1) << 63));
+    if (bits >= 64 || (bits == 32 && is_unsigned))
+        return types_wrap_int(bits, is_unsigned, cvt64(d));
+    return types_wrap_int(bits, is_unsigned, cvt32(d));
+}
+
+double types_float32(double d)
+{
+    /* Past FLT_MAX a C conversion is undefined: round as IEEE does, to
+     * FLT_MAX below the midpoint to 2^128 and to an infinity from it. */
+    double a = d < 0 ? -d : d;
+    if (a > 3.4028234663852886e38 && a == a)
+        return a >= 3.4028235677973366e38 ? copysign(HUGE_VAL, d) : copysign(3.4028234663852886e38, d);
+    return (double)(float)d;
+}
+
 static bool is_func(Value v)
 {
     return v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND);
@@ -372,6 +429,8 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
             return 0;
         break;
     case TYPE_MAP:
+        if (v == V_NIL)
+            *out = ty->zero; /* map[string]int(nil) reads zeros */
         if (v == V_NIL || v_is_obj(v, OBJ_MAP))
             return 0;
         break;
@@ -388,10 +447,15 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
             *out = v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
             return 0;
         }
+        if (v_is_anyfloat(v)) {
+            *out = v_make_int(types_float_to_int(v_anyfloat(v), ty->bits, ty->is_unsigned));
+            return 0;
+        }
         break;
     case TYPE_FLOAT:
         if (v_is_anyint(v) || v_is_anyfloat(v)) {
-            *out = v_make_float(v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v));
+            double d = v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v);
+            *out = v_make_float(ty->bits == 32 ? types_float32(d) : d);
             return 0;
         }
         break;
@@ -462,4 +526,148 @@ ObjType *types_derive(const ObjType *like, ObjType *elem, ObjType *key)
     }
     set_zero(t);
     return t;
+}
+
+/* ---- stores into typed places ----------------------------------------- */
+
+const char *const types_store_places[STORE__COUNT] = {
+#define X(name, text) text,
+    STORE_PLACES(X)
+#undef X
+};
+
+bool types_store_checks(const ObjType *ty)
+{
+    return ty && (ty->kind == TYPE_BOOL || ty->kind == TYPE_INT || ty->kind == TYPE_FLOAT ||
+                  ty->kind == TYPE_STRING);
+}
+
+/* A float as a float of ty's width: float32 keeps float32's precision. */
+static Value fit_float(const ObjType *ty, double d)
+{
+    return v_make_float(ty->bits == 32 ? types_float32(d) : d);
+}
+
+/* Whether the int i is a value of the integer type ty. A uint64 or uint
+ * takes every int: csp holds its top half as negative ints (and folds
+ * 1<<63 to one), so no constant can be told to overflow it. */
+static bool int_fits(const ObjType *ty, int64_t i)
+{
+    if (ty->bits >= 64)
+        return true;
+    return types_wrap_int(ty->bits, ty->is_unsigned, i) == i;
+}
+
+/* How a store of a constant fails: 0 it fits (*out set), else why. */
+enum { FIT_OK, FIT_KIND, FIT_OVERFLOWS, FIT_TRUNCATED };
+
+static int fit_const(const ObjType *ty, Value v, Value *out)
+{
+    *out = v;
+    switch (ty->kind) {
+    case TYPE_INT:
+        if (v_is_anyint(v)) {
+            if (!int_fits(ty, v_anyint(v)))
+                return FIT_OVERFLOWS;
+            return FIT_OK;
+        }
+        if (v_is_anyfloat(v)) {
+            /* 2.0 is an int constant; 2.5 is not (truncated) */
+            double d = v_anyfloat(v);
+            if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+                return FIT_OVERFLOWS; /* NaN too: out of every range */
+            int64_t i = (int64_t)d;
+            if ((double)i != d)
+                return FIT_TRUNCATED;
+            if (!int_fits(ty, i))
+                return FIT_OVERFLOWS;
+            *out = v_make_int(i);
+            return FIT_OK;
+        }
+        return FIT_KIND;
+    case TYPE_FLOAT:
+        if (v_is_anyint(v) || v_is_anyfloat(v)) {
+            *out = fit_float(ty, v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v));
+            return FIT_OK;
+        }
+        return FIT_KIND;
+    case TYPE_STRING:
+        return v_is_str(v) ? FIT_OK : FIT_KIND;
+    case TYPE_BOOL:
+        return v_is_bool(v) ? FIT_OK : FIT_KIND;
+    default:
+        return FIT_OK;
+    }
+}
+
+bool types_store_const(const ObjType *ty, Value v, Value *out)
+{
+    return !types_store_checks(ty) || fit_const(ty, v, out) == FIT_OK;
+}
+
+/* The Go name of a value's type, for messages: csp's ints are Go's int
+ * and its floats float64. */
+static const char *go_type_name(Value v)
+{
+    if (v_is_anyint(v))
+        return "int";
+    if (v_is_anyfloat(v))
+        return "float64";
+    return v_type_name(v);
+}
+
+/* Go's description of an untyped constant: "untyped int constant". */
+static const char *const_desc(Value v)
+{
+    if (v_is_anyint(v))
+        return "untyped int constant";
+    if (v_is_anyfloat(v))
+        return "untyped float constant";
+    if (v_is_str(v))
+        return "untyped string constant";
+    if (v_is_bool(v))
+        return "untyped bool constant";
+    return "constant";
+}
+
+int types_store_at(Thread *t, const ObjType *ty, Value v, Value *out, bool constant, const char *where)
+{
+    *out = v;
+    if (!types_store_checks(ty))
+        return 0;
+    int why = FIT_KIND;
+    if (constant) {
+        why = fit_const(ty, v, out);
+    } else if (ty->kind == TYPE_INT && v_is_anyint(v)) {
+        *out = ty->bits >= 64 ? v : v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
+        return 0;
+    } else if (ty->kind == TYPE_FLOAT && (v_is_anyint(v) || v_is_anyfloat(v))) {
+        *out = fit_float(ty, v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v));
+        return 0;
+    } else if ((ty->kind == TYPE_STRING && v_is_str(v)) || (ty->kind == TYPE_BOOL && v_is_bool(v))) {
+        return 0;
+    }
+    if (why == FIT_OK)
+        return 0;
+    if (!where)
+        where = "assignment";
+    if (v == V_NIL)
+        return vm_panicf(t, E_STORE_NIL, ty->name, where);
+    Buf b, d;
+    buf_init(&b);
+    vm_repr(&b, v);
+    buf_init(&d);
+    if (constant)
+        buf_adds(&d, const_desc(v));
+    else
+        buf_printf(&d, "value of type %s", go_type_name(v));
+    return vm_panicf(t, E_STORE_KIND, b.data, d.data, ty->name, where,
+                     why == FIT_OVERFLOWS   ? " (overflows)"
+                     : why == FIT_TRUNCATED ? " (truncated)"
+                                            : "");
+}
+
+int types_store(Thread *t, const ObjType *ty, Value v, Value *out)
+{
+    return types_store_at(t, ty, v, out, false, NULL);
 }

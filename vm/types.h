@@ -134,6 +134,14 @@ int types_convert(struct Thread *t, const ObjType *ty, Value v, Value *out);
 /* Go's run-time wrapping of an integer converted to a sized type
  * (uint8(300) is 44, int8(200) is -56); bits 64 leaves it as it is. */
 int64_t types_wrap_int(int bits, bool is_unsigned, int64_t i);
+/* Go's run-time conversion of a float to an integer type, as Go on amd64
+ * gives it: truncated toward zero; out of range (NaN and infinities too),
+ * int and int64 give -9223372036854775808, int32 -2147483648, and the
+ * narrower types that wrapped to their width (int8(1e10) is 0); uint64
+ * and uint convert values past 2^63 too (csp keeps their 64 bits). */
+int64_t types_float_to_int(double d, int bits, bool is_unsigned);
+/* d rounded to float32's precision (past float32's range: an infinity). */
+double types_float32(double d);
 /* A native of two arguments, a type and a value: the compiler calls it for
  * a conversion whose type is not a name ([]byte(s)). */
 Value types_convert_native(void);
@@ -142,6 +150,52 @@ Value types_convert_native(void);
  * element and key are elem and key, named as Go spells it: what []T
  * becomes once T is known. */
 ObjType *types_derive(const ObjType *like, ObjType *elem, ObjType *key);
+/* ---- stores into typed places ----------------------------------------- */
+
+/* v made fit for storing into a place declared of type ty (a variable,
+ * parameter, result, field or element), as Go's assignability makes it:
+ * an int stored where a float32/float64 is declared becomes a float (a
+ * float32 is rounded to float32's precision); a sized integer type wraps
+ * to its width (a uint8 holding 255 plus one is 0); a value of the wrong
+ * kind panics with Go's wording (`cannot use "x" (value of type string) as
+ * int value in assignment`). Interfaces, `any`, composite and unknown types
+ * take any value as it is. uint64 and uint keep their 64 bits in csp's
+ * signed int, so a value past 2^63-1 reads as negative. Returns -1 after a
+ * panic, else 0. */
+int types_store(struct Thread *t, const ObjType *ty, Value v, Value *out);
+/* The places a compiled store names in its panic (CONV's EXTRA word), as
+ * Go's compiler does: STORE_PLACES(X) gives the codes and their texts; an
+ * argument's text is followed by the function's name. STORE_CONST is
+ * or'ed in when the stored value is a constant. */
+#define STORE_PLACES(X)                                                                                      \
+    X(ASSIGN, "assignment")                                                                                  \
+    X(DECL, "variable declaration")                                                                          \
+    X(RETURN, "return statement")                                                                            \
+    X(ARG, "argument to")
+typedef enum {
+#define X(name, text) STORE_##name,
+    STORE_PLACES(X)
+#undef X
+        STORE__COUNT
+} StorePlace;
+#define STORE_CONST 0x80
+extern const char *const types_store_places[STORE__COUNT];
+/* The same, naming the place in the panic as Go's compiler does ("in
+ * variable declaration", "in return statement", "in argument to f": where
+ * is the text after "in "); constant says v is an untyped constant of the
+ * source, which Go describes as such ("5 (untyped int constant)") and
+ * checks more strictly: it must be representable in ty, so 300 overflows a
+ * byte and 2.5 is truncated in an int, while 2.0 fits an int. */
+int types_store_at(struct Thread *t, const ObjType *ty, Value v, Value *out, bool constant,
+                   const char *where);
+/* What the compiler does with a constant stored into a place of type ty:
+ * true with the converted constant in *out when it fits; false when the
+ * store must panic (it then compiles to a run-time store with the constant
+ * flag, which panics with Go's message when it runs). */
+bool types_store_const(const ObjType *ty, Value v, Value *out);
+/* Whether a store into a place of type ty can change a value at all: true
+ * for the basic types (bool, the numbers, string), false for the rest. */
+bool types_store_checks(const ObjType *ty);
 
 /* ---- the registry of module types ------------------------------------- */
 

@@ -1046,6 +1046,8 @@ static COLD bool map_store(Thread *t, ObjMap *m, Value key, Value val)
         return true;
     case MAP_BADKEY:
         return bad_key(t, key), false;
+    case MAP_NIL:
+        return vm_panicf(t, E_NIL_MAP_WRITE), false;
     default:
         vm_fatal_error(t, "concurrent map writes");
     }
@@ -1194,6 +1196,21 @@ static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi)
     if (v_is_str(obj))
         return v_from_ptr(str_new(v_str(obj)->data + lo, (size_t)(hi - lo)));
     return v_from_ptr(list_slice(v_list(obj), (size_t)lo, (size_t)hi));
+}
+
+/* CONV's slow path: types_store, naming the place (an argument's with
+ * its function's name, as Go's "argument to f"). */
+static COLD int conv_op(Thread *t, const ObjProto *p, const ObjType *ty, unsigned place, Value *slot)
+{
+    unsigned code = place & ~(unsigned)STORE_CONST;
+    const char *where = types_store_places[code < STORE__COUNT ? code : STORE_ASSIGN];
+    if (code == STORE_ARG) {
+        const char *name = p->name ? p->name->data : "function";
+        if (strncmp(name, "main.", 5) == 0)
+            name += 5;
+        where = str_printf("%s %s", where, name)->data;
+    }
+    return types_store_at(t, ty, *slot, slot, (place & STORE_CONST) != 0, where);
 }
 
 static COLD Value len_op(Thread *t, Value v)
@@ -2184,7 +2201,10 @@ static int execute(Thread *t)
                 VM_SAVEPC();
                 if (s == MAP_CONCURRENT)
                     vm_fatal_error(t, "concurrent map writes");
-                bad_key(t, key);
+                if (s == MAP_NIL)
+                    vm_panicf(t, E_NIL_MAP_WRITE);
+                else
+                    bad_key(t, key);
                 VM_THROW();
             }
             VM_PROTECT(bool, ok, setindex_slow(t, o, key, RC), !ok);
@@ -2234,6 +2254,25 @@ static int execute(Thread *t)
                 else if (v_is_str(like))
                     RA = v_from_ptr(str_new("", 0));
             }
+            VM_NEXT();
+        }
+        VM_CASE(CONV)
+        {
+            /* The common stores inline: an int or a float into a float64,
+             * an int into an int. */
+            const ObjType *ty = v_ptr(k[INS_Bx(ins)]);
+            Value v = RA;
+            pc++; /* the EXTRA word */
+            if (ty->kind == TYPE_FLOAT && ty->bits == 64 && (v_is_flonum(v) || v_is_int(v))) {
+                if (v_is_int(v))
+                    RA = v_make_float((double)v_int(v));
+                VM_NEXT();
+            }
+            if (ty->kind == TYPE_INT && ty->bits == 64 && v_is_int(v))
+                VM_NEXT();
+            VM_SAVEPC();
+            if (conv_op(t, cl->proto, ty, INS_A(pc[-1]), &RA) < 0)
+                VM_THROW();
             VM_NEXT();
         }
         VM_CASE(LEN)

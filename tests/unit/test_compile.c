@@ -461,7 +461,7 @@ static int setup(void **state)
 /* The invariants the VM relies on, checked on every proto the tests
  * compile: register operands below maxregs, constant, proto and upvalue
  * indices in range, jumps inside the code, each test followed by its JMP,
- * CALLM and SELECT followed by their EXTRA words, outputs of GETINDEX2 and
+ * CALLM, SELECT and CONV followed by their EXTRA words, outputs of GETINDEX2 and
  * RECV not overlapping their inputs, code ending in RETURN. Returns NULL or
  * what is wrong. */
 static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
@@ -620,6 +620,17 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
             REG(a);
             if (b)
                 REGS(a, b);
+            break;
+        case OP_CONV:
+            REG(a);
+            KIDX(bx);
+            if (!v_is_obj(p->k[bx], OBJ_TYPE))
+                BAD("%s: pc %d: CONV of a constant that is not a type", p->name->data, pc);
+            if (pc + 1 >= p->ncode || INS_OP(p->code[pc + 1]) != OP_EXTRA)
+                BAD("%s: pc %d: CONV without EXTRA", p->name->data, pc);
+            if ((INS_A(p->code[pc + 1]) & ~STORE_CONST) >= STORE__COUNT)
+                BAD("%s: pc %d: CONV names no place", p->name->data, pc);
+            pc++;
             break;
         case OP_EXTRA:
             BAD("%s: pc %d: stray EXTRA", p->name->data, pc);

@@ -522,6 +522,32 @@ static void test_map_concurrent_flag(void **state)
     assert_int_equal(m->writing, 0);
 }
 
+/* Test that map_clear empties a map that stays usable, ends a range over
+ * it, reports a writer inside, and leaves a nil map alone. */
+static void test_map_clear(void **state)
+{
+    ObjMap *m = map_new(0);
+    for (int i = 0; i < 100; i++)
+        map_set(m, I(i), I(i));
+    size_t cur = 0;
+    Value k, v;
+    assert_true(map_next(m, &cur, &k, &v));
+    assert_int_equal(map_clear(m), MAP_OK);
+    assert_false(map_next(m, &cur, &k, &v));
+    assert_int_equal(m->len, 0);
+    assert_false(map_get(m, I(5), &v));
+    assert_int_equal(map_set(m, I(7), I(8)), MAP_OK);
+    assert_int_equal(get_int(m, I(7)), 8);
+    m->writing = 1;
+    assert_int_equal(map_clear(m), MAP_CONCURRENT);
+    m->writing = 0;
+    assert_int_equal(m->len, 1);
+    ObjMap *nil = map_new_nil(I(0));
+    assert_int_equal(map_clear(nil), MAP_OK);
+    assert_int_equal(map_set(nil, I(1), I(1)), MAP_NIL);
+    assert_int_equal(nil->len, 0);
+}
+
 /* Test that v_hash matches v_equal across value kinds and spreads ints. */
 static void test_map_v_hash(void **state)
 {
@@ -688,6 +714,7 @@ int main(void)
         cmocka_unit_test(test_map_iterate_while_inserting),
         cmocka_unit_test(test_map_tombstone_churn),
         cmocka_unit_test(test_map_concurrent_flag),
+        cmocka_unit_test(test_map_clear),
         cmocka_unit_test(test_map_v_hash),
     };
     /* Threaded tests, separate so they can be run alone. */

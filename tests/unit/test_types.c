@@ -113,11 +113,18 @@ static void test_types_zero(void **state)
     assert_true(v_is_anyfloat(Z("float64")));
     assert_int_equal(v_str(Z("string"))->len, 0);
     assert_true(Z("bool") == V_FALSE);
-    const char *nils[] = {"[]sync.Mutex", "*sync.Mutex", "map[string]time.Duration",
-                          "chan int",     "func",        "error",
-                          "any",          "[N]int"};
+    const char *nils[] = {"[]sync.Mutex", "*sync.Mutex", "chan int", "func", "error", "any", "[N]int"};
     for (size_t i = 0; i < sizeof nils / sizeof nils[0]; i++)
         assert_true(Z(nils[i]) == V_NIL);
+    /* a map's zero is a nil map reading its element's zero, equal to nil */
+    Value m = Z("map[string]time.Duration"), e;
+    assert_true(v_is_obj(m, OBJ_MAP) && map_is_nil(v_map(m)) && v_equal(m, V_NIL));
+    assert_false(map_get(v_map(m), v_cstr("k"), &e));
+    assert_true(v_map(m)->zero == v_int_small(0));
+    assert_int_equal(map_set(v_map(m), v_cstr("k"), v_int_small(1)), MAP_NIL);
+    assert_int_equal(map_delete(v_map(m), v_cstr("k")), MAP_OK);
+    Value mm = Z("map[int]map[int]bool");
+    assert_true(map_is_nil(v_map(v_map(mm)->zero)) && v_map(v_map(mm)->zero)->zero == V_FALSE);
     ctor_calls = 0;
     Value a = Z("[2][3]sync.Mutex"), b = Z("[2][3]sync.Mutex");
     assert_int_equal(ctor_calls, 12);
@@ -154,7 +161,7 @@ static void test_types_convert(void **state)
     assert_int_equal(types_convert(th, P("int8"), v_make_int(200), &out), 0);
     assert_int_equal(v_int(out), -56);
     assert_int_equal(types_convert(th, P("map[string]int"), V_NIL, &out), 0);
-    assert_true(out == V_NIL);
+    assert_true(v_is_obj(out, OBJ_MAP) && map_is_nil(v_map(out)));
     assert_int_equal(types_convert(th, P("[]int"), v_make_int(1), &out), -1);
     vm_clear_panic(th);
 }

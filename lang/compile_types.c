@@ -1,0 +1,277 @@
+/* compile_types.c — stores into variables of a declared basic type (cg_).
+ *
+ * A variable, parameter or result declared with a basic type (`var total
+ * float64`, `func f(b byte)`, `func g() float64`) holds values of that
+ * type: what is stored into it goes through CONV, which makes an int a
+ * float where a float is declared, wraps a sized int to its width and
+ * panics on a value of the wrong kind (vm/types.h: types_store). Only the
+ * basic types convert; interfaces, composites and names the compiler does
+ * not know take any value as it is, so untyped code compiles exactly as it
+ * did.
+ *
+ * Most stores need no CONV: a constant is converted here, at compile time
+ * (`var f float64 = 3` loads 3.0); and a value whose kind is known (a
+ * float literal, a float64 variable, `float64(x)`, `a * b` of float64s, an
+ * int expression into an int) is stored as it is. static_kind is that
+ * knowledge: it trusts a typed variable to hold its type, which holds
+ * because every store into one goes through here.
+ *
+ * Parameters of an int, string or bool type are not checked on entry:
+ * their values are right whenever the caller's are (Go would have
+ * rejected the call otherwise), and a check would cost every call of such
+ * a function. Float and sized-int parameters convert on entry, as the
+ * value changes.
+ */
+#include "compile_int.h"
+
+#include <string.h>
+
+#include "../vm/mem.h"
+#include "grammar.h"
+
+/* How deep static_kind looks into an expression: the kinds of long
+ * operator chains are left unknown rather than walked. */
+enum { KIND_DEPTH = 16 };
+
+const ObjType *cg_store_type(TypeRef t)
+{
+    if (!t)
+        return NULL;
+    ObjType *ty = types_parse(t, strlen(t));
+    return types_store_checks(ty) ? ty : NULL;
+}
+
+/* The kind of value an arithmetic operator gives, from its operands'
+ * kinds (TYPE_UNKNOWN when it is not known). A float operand makes the
+ * result a float (or the operator panics); the bitwise operators give ints
+ * (or panic). */
+static TypeKind arith_kind(int tok, TypeKind a, TypeKind b)
+{
+    switch (tok) {
+    case TK_AMP:
+    case TK_PIPE:
+    case TK_CARET:
+    case TK_ANDNOT:
+    case TK_SHL:
+    case TK_SHR:
+        return TYPE_INT;
+    case TK_PLUS:
+        if (a == TYPE_STRING && b == TYPE_STRING)
+            return TYPE_STRING;
+        break;
+    default:
+        break;
+    }
+    if (a == TYPE_FLOAT || b == TYPE_FLOAT)
+        return TYPE_FLOAT;
+    if (a == TYPE_INT && b == TYPE_INT)
+        return TYPE_INT;
+    return TYPE_UNKNOWN;
+}
+
+/* A call of a predeclared conversion or len/cap: the kind it gives. */
+static TypeKind call_kind(FuncState *fs, Node *n)
+{
+    Node *f = n->a;
+    Var *v = f && f->kind == N_IDENT ? cg_node_var(fs->c, f) : NULL;
+    if (!v || v->kind != VK_UNIVERSE || !f->name)
+        return TYPE_UNKNOWN;
+    if (!strcmp(f->name, "len") || !strcmp(f->name, "cap"))
+        return TYPE_INT;
+    if (!strcmp(f->name, "float"))
+        return TYPE_FLOAT;
+    const ObjType *ty = cg_store_type(f->name);
+    return ty ? ty->kind : TYPE_UNKNOWN;
+}
+
+static TypeKind static_kind(FuncState *fs, Node *n, int depth)
+{
+    if (!n || depth > KIND_DEPTH)
+        return TYPE_UNKNOWN;
+    Value k = cg_const_eval(fs->c, n);
+    if (k != V_UNDEF) {
+        if (v_is_anyint(k))
+            return TYPE_INT;
+        if (v_is_anyfloat(k))
+            return TYPE_FLOAT;
+        if (v_is_str(k))
+            return TYPE_STRING;
+        if (v_is_bool(k))
+            return TYPE_BOOL;
+        return TYPE_UNKNOWN;
+    }
+    switch (n->kind) {
+    case N_IDENT: {
+        Var *v = cg_node_var(fs->c, n);
+        return v && v->type ? v->type->kind : TYPE_UNKNOWN;
+    }
+    case N_BINARY:
+        switch (n->op) {
+        case TK_EQ:
+        case TK_NE:
+        case TK_LT:
+        case TK_LE:
+        case TK_GT:
+        case TK_GE:
+        case TK_ANDAND:
+        case TK_OROR:
+            return TYPE_BOOL;
+        default:
+            return arith_kind(n->op, static_kind(fs, n->a, depth + 1), static_kind(fs, n->b, depth + 1));
+        }
+    case N_UNARY:
+        if (n->op == TK_NOT)
+            return TYPE_BOOL;
+        if (n->op == TK_CARET)
+            return TYPE_INT;
+        return static_kind(fs, n->a, depth + 1);
+    case N_CALL:
+        return call_kind(fs, n);
+    default:
+        return TYPE_UNKNOWN;
+    }
+}
+
+/* Whether a value of kind k is stored into a place of type ty as it is:
+ * the kind is ty's and ty is as wide as csp's ints and floats. */
+static bool fits_as_is(const ObjType *ty, TypeKind k)
+{
+    if (k != ty->kind)
+        return false;
+    return (k != TYPE_INT && k != TYPE_FLOAT) || ty->bits == 64;
+}
+
+/* Whether storing n into a place of type ty needs code: a constant that
+ * converts at compile time needs a load of the converted constant (*conv
+ * set to it), one that cannot panics at run time; other values need CONV
+ * unless their kind is known to fit. */
+static bool needs_fit(FuncState *fs, Node *n, const ObjType *ty, Value *conv)
+{
+    *conv = V_UNDEF;
+    if (!ty)
+        return false;
+    Value k = n ? cg_const_eval(fs->c, n) : V_UNDEF;
+    if (k != V_UNDEF && cg_is_foldable(k)) {
+        Value out;
+        if (types_store_const(ty, k, &out)) {
+            if (out == k)
+                return false;
+            *conv = out;
+        }
+        return true;
+    }
+    return !fits_as_is(ty, static_kind(fs, n, 0));
+}
+
+static void emit_conv(FuncState *fs, int reg, Node *n, const ObjType *ty, int place)
+{
+    int kx = cg_add_k(fs, v_from_ptr(ty));
+    if (kx >= K_DIRECT)
+        return; /* past 65,000 constants: stored unconverted */
+    Value k = n ? cg_const_eval(fs->c, n) : V_UNDEF;
+    if (k != V_UNDEF && cg_is_foldable(k))
+        place |= STORE_CONST;
+    cg_emit_abx(fs, OP_CONV, reg, kx);
+    cg_emit_abx(fs, OP_EXTRA, place, 0);
+}
+
+void cg_fit_reg(FuncState *fs, int reg, Node *n, const ObjType *ty, int place)
+{
+    Value conv;
+    if (!needs_fit(fs, n, ty, &conv))
+        return;
+    if (conv != V_UNDEF)
+        cg_load_const(fs, conv, reg);
+    else
+        emit_conv(fs, reg, n, ty, place);
+}
+
+void cg_expr_fit(FuncState *fs, Node *n, int dst, const ObjType *ty, int place)
+{
+    Value conv;
+    if (!needs_fit(fs, n, ty, &conv)) {
+        cg_expr_to(fs, n, dst);
+        return;
+    }
+    if (conv != V_UNDEF) {
+        cg_load_const(fs, conv, dst);
+        return;
+    }
+    cg_expr_to(fs, n, dst);
+    emit_conv(fs, dst, n, ty, place);
+}
+
+/* Whether r is a temporary the caller just computed into: the topmost
+ * register, neither a local nor a loop's pinned constant. */
+static bool is_scratch(FuncState *fs, int r)
+{
+    if (r != fs->freereg - 1 || fs->islocal[r])
+        return false;
+    for (int i = 0; i < fs->npins; i++)
+        if (fs->pin_reg[i] == r)
+            return false;
+    return true;
+}
+
+int cg_fit_any(FuncState *fs, int src, Node *n, const ObjType *ty, int place)
+{
+    Value conv;
+    if (!needs_fit(fs, n, ty, &conv))
+        return src;
+    int r = is_scratch(fs, src) ? src : cg_alloc_reg(fs);
+    if (conv != V_UNDEF) {
+        cg_load_const(fs, conv, r);
+        return r;
+    }
+    if (r != src)
+        cg_emit_abc(fs, OP_MOVE, r, src, 0);
+    emit_conv(fs, r, n, ty, place);
+    return r;
+}
+
+void cg_fit_compound(FuncState *fs, int reg, Var *v, int tok, Node *rhs)
+{
+    if (!v || !v->type)
+        return;
+    TypeKind b = rhs ? static_kind(fs, rhs, 0) : TYPE_INT;
+    if (!fits_as_is(v->type, arith_kind(tok, v->type->kind, b)))
+        emit_conv(fs, reg, NULL, v->type, STORE_ASSIGN);
+}
+
+/* Parameters of a float or sized-int type convert what the caller passed
+ * (see the opening comment). A captured parameter is already in its cell
+ * when the body starts (ObjProto.cellparams), so it converts through it. */
+void cg_fit_params(FuncState *fs, FuncInfo *fi)
+{
+    /* a generic function's hidden first parameter has no declared type */
+    int hidden = fi->tparams.n > 0;
+    for (int i = hidden; i < fs->nparams; i++) {
+        Var *v = cg_node_var(fs->c, fi->params.items[i - hidden]);
+        const ObjType *ty = v && v->kind == VK_LOCAL ? v->type : NULL;
+        if (!ty || (ty->kind != TYPE_FLOAT && !(ty->kind == TYPE_INT && ty->bits < 64)))
+            continue;
+        if (!v->captured) {
+            emit_conv(fs, i, NULL, ty, STORE_ARG);
+            continue;
+        }
+        int t = cg_alloc_reg(fs);
+        cg_emit_abc(fs, OP_GETCELL, t, i, 0);
+        emit_conv(fs, t, NULL, ty, STORE_ARG);
+        cg_emit_abc(fs, OP_SETCELL, i, t, 0);
+        cg_free_to(fs, t);
+    }
+}
+
+void cg_result_types(FuncState *fs, FuncInfo *fi)
+{
+    if (!fi->result_types || fi->nresults <= 0)
+        return;
+    const ObjType **ts = mem_alloc((size_t)fi->nresults * sizeof *ts);
+    bool any = false;
+    for (int i = 0; i < fi->nresults; i++)
+        any |= (ts[i] = cg_store_type(fi->result_types[i])) != NULL;
+    if (any) {
+        fs->rtypes = ts;
+        fs->nrtypes = fi->nresults;
+    }
+}

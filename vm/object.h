@@ -399,7 +399,8 @@ typedef struct ObjModule {
 /* ---- general ---------------------------------------------------------- */
 
 /* type(v): "nil" "bool" "int" "float" "string" "list" "map" "func" "chan",
- * "error", or the class name. */
+ * "error", the class name, or for a script's struct, array or pointer its
+ * Go type's name ("main.Point", "[3]int", "*main.Point"). */
 const char *v_type_name(Value v);
 /* The name of an object kind ("list", "map"...), from OBJ_KINDS. */
 const char *obj_kind_name(ObjKind k);

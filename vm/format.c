@@ -248,7 +248,8 @@ static void kind_name(Buf *b, Value v)
         if (v_is_obj(fn, OBJ_NATIVE))
             native_func_name(b, v_ptr(fn), 1);
         else if (v_is_obj(fn, OBJ_CLOSURE))
-            func_name(b, ((ObjClosure *)v_ptr(fn))->proto->nparams - 1, ((ObjClosure *)v_ptr(fn))->proto->variadic);
+            func_name(b, ((ObjClosure *)v_ptr(fn))->proto->nparams - 1,
+                      ((ObjClosure *)v_ptr(fn))->proto->variadic);
         else
             buf_adds(b, "func()");
         return;
@@ -258,7 +259,9 @@ static void kind_name(Buf *b, Value v)
          * error is one of the runtime's own types, named by the interface
          * they all implement. */
         const ObjError *e = (ObjError *)o;
-        buf_adds(b, e->runtime ? "runtime.Error" : e->wrapped != V_NIL ? "*fmt.wrapError" : "*errors.errorString");
+        buf_adds(b, e->runtime            ? "runtime.Error"
+                    : e->wrapped != V_NIL ? "*fmt.wrapError"
+                                          : "*errors.errorString");
         return;
     }
     default:
@@ -410,7 +413,8 @@ static void drop_panic(Thread *t, Panic *before)
 
 static bool is_stack_overflow(Value v)
 {
-    return v_is_obj(v, OBJ_ERROR) && strcmp(((ObjError *)v_ptr(v))->msg->data, err_formats[E_STACK_OVERFLOW]) == 0;
+    return v_is_obj(v, OBJ_ERROR) &&
+           strcmp(((ObjError *)v_ptr(v))->msg->data, err_formats[E_STACK_OVERFLOW]) == 0;
 }
 
 typedef enum { CALL_OK, CALL_PANICKED, CALL_FAILED } CallResult;
@@ -564,7 +568,8 @@ static bool get_array_item(const void *c, size_t i, Value *out)
 }
 
 /* [1 2 3], or T{1, 2, 3} for %#v (tname: Go's name of the type). */
-static void print_items(Printer *p, const void *c, GetItem *get, const ObjType *elem, const char *tname, int verb)
+static void print_items(Printer *p, const void *c, GetItem *get, const ObjType *elem, const char *tname,
+                        int verb)
 {
     if (is_bytes(elem, verb)) {
         Buf bytes;
@@ -919,7 +924,8 @@ static bool print_error_struct(Printer *p, const ObjError *e, int verb)
     if (e->wrapped != V_NIL) {
         /* fmt.wrapError{msg string; err error}: err is a pointer inside */
         Value w = e->wrapped;
-        buf_printf(p->b, " 0x%llx", (unsigned long long)(uintptr_t)(v_is_ref(w) ? v_ref_target(w) : v_ptr(w)));
+        buf_printf(p->b, " 0x%llx",
+                   (unsigned long long)(uintptr_t)(v_is_ref(w) ? v_ref_target(w) : v_ptr(w)));
     }
     buf_addc(p->b, '}');
     return true;

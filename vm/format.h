@@ -98,16 +98,16 @@ struct Printer {
     /* A String() method panicked (the panic is recorded in t): the text
      * is to be dropped. */
     bool failed;
-    bool sharp_v;                       /* %#v: Go's syntax */
-    bool plus_v;                        /* %+v: struct field names */
+    bool sharp_v; /* %#v: Go's syntax */
+    bool plus_v;  /* %+v: struct field names */
     /* No Error()/String() calls: while printing a bad verb's operand or a
      * method's panic (Go's erroring and panicking), and inside an
      * unexported field (Go's fmt cannot call methods there). */
     bool no_methods;
     PrintLeafFn *leaf;                  /* Printf's verbs and flags; NULL: format_leaf */
     int depth;                          /* containers being printed ... */
-    int top; /* ... of which this many are around the operand being printed
-                (Go's printArg restarts at depth 0 for a bad verb's operand) */
+    int top;                            /* ... of which this many are around the operand being printed
+                                           (Go's printArg restarts at depth 0 for a bad verb's operand) */
     const void *path[FORMAT_MAX_DEPTH]; /* ... and which, to spot cycles */
 };
 

@@ -717,8 +717,25 @@ static void print_arg(Fmt *f, Value v, int verb)
 /* Print, Println, Printf                                                  */
 /* ====================================================================== */
 
+/* Operands this many or fewer are copied to the C stack, more to the heap. */
+#define OWN_ARGS_SMALL 8
+
+/* The operands, copied out of the caller's register window: a String()
+ * method that runs while they print may grow the value stack, which moves
+ * that window (object.h, NativeFn). */
+static const Value *own_args(Thread *t, const Value *args, int nargs, Value *small)
+{
+    if (!t || nargs <= 0)
+        return args;
+    Value *copy = nargs <= OWN_ARGS_SMALL ? small : mem_alloc(mem_size((size_t)nargs, sizeof(Value), 0));
+    memcpy(copy, args, (size_t)nargs * sizeof(Value));
+    return copy;
+}
+
 int fmt_print(Thread *t, Buf *b, const Value *args, int nargs)
 {
+    Value small[OWN_ARGS_SMALL];
+    args = own_args(t, args, nargs, small);
     Fmt f;
     fmt_init(&f, b, t);
     bool prev_string = false;
@@ -735,6 +752,8 @@ int fmt_print(Thread *t, Buf *b, const Value *args, int nargs)
 
 int fmt_println(Thread *t, Buf *b, const Value *args, int nargs)
 {
+    Value small[OWN_ARGS_SMALL];
+    args = own_args(t, args, nargs, small);
     Fmt f;
     fmt_init(&f, b, t);
     for (int i = 0; i < nargs; i++) {
@@ -981,6 +1000,8 @@ static void do_printf(Fmt *f, const char *s, size_t end, const Value *args, int 
 
 int fmt_format(Thread *t, Buf *b, const char *fmt, size_t fmtlen, const Value *args, int nargs)
 {
+    Value small[OWN_ARGS_SMALL];
+    args = own_args(t, args, nargs, small);
     Fmt f;
     fmt_init(&f, b, t);
     do_printf(&f, fmt, fmtlen, args, nargs);
@@ -1022,11 +1043,13 @@ static bool format_arg(Thread *t, const char *fname, Value *args, int fi, int na
     ObjString *fs;
     if (!vm_check_str(t, fname, args, fi, &fs))
         return false;
+    Value small[OWN_ARGS_SMALL];
+    const Value *ops = own_args(t, args + fi + 1, nargs - fi - 1, small);
     Fmt f;
     fmt_init(&f, b, t);
     f.wrap_errs = wrapped != NULL;
     f.wrapped_err = V_NIL;
-    do_printf(&f, fs->data, fs->len, args + fi + 1, nargs - fi - 1);
+    do_printf(&f, fs->data, fs->len, ops, nargs - fi - 1);
     if (wrapped)
         *wrapped = f.wrapped_err;
     return !f.p.failed;
@@ -1054,7 +1077,7 @@ int fmt_n_sprintf(Thread *t, Value *args, int nargs, Value *rets)
 
 int fmt_n_sprint(Thread *t, Value *args, int nargs, Value *rets)
 {
-    if (nargs == 1 && !v_is_obj(args[0], OBJ_OBJECT)) {
+    if (nargs == 1 && !format_may_call(args[0])) {
         rets[0] = v_from_ptr(format_value_str(args[0]));
         return 1;
     }

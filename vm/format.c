@@ -134,22 +134,16 @@ void format_type(Buf *b, const ObjType *ty)
     type_name(b, ty, 0);
 }
 
-/* csp's lists and maps record no Go type yet: typed ones will answer
- * here, and everything that prints or names them follows. */
-static const ObjType *list_type(const ObjList *l)
+/* The Go type a list records: none yet (typed slices will answer here,
+ * and everything that prints or names them follows). */
+static const ObjType *list_go_type(const ObjList *l)
 {
     (void)l;
     return NULL;
 }
 
-static const ObjType *map_type(const ObjMap *m)
-{
-    (void)m;
-    return NULL;
-}
-
 /* Go's nil slice: a header with no storage. */
-static bool list_is_nil(const ObjList *l)
+static bool list_nil_header(const ObjList *l)
 {
     return __atomic_load_n(&l->store, __ATOMIC_RELAXED) == NULL;
 }
@@ -164,9 +158,9 @@ const ObjType *format_value_type(Value v)
     case OBJ_ARRAY:
         return ((ObjArray *)v_ptr(v))->type;
     case OBJ_LIST:
-        return list_type(v_list(v));
+        return list_go_type(v_list(v));
     case OBJ_MAP:
-        return map_type(v_map(v));
+        return v_map(v)->type;
     default:
         return NULL;
     }
@@ -610,12 +604,12 @@ static const char *sharp_name(Buf *b, const ObjType *ty, const char *untyped)
  * is in (a field's), else []interface {}. */
 static void print_list(Printer *p, ObjList *l, int verb, const ObjType *ty)
 {
-    const ObjType *own = list_type(l);
+    const ObjType *own = list_go_type(l);
     if (own || !ty || ty->kind != TYPE_SLICE)
         ty = own;
     Buf name;
     const char *tname = p->sharp_v ? sharp_name(&name, ty, "[]interface {}") : NULL;
-    if (p->sharp_v && list_is_nil(l)) {
+    if (p->sharp_v && list_nil_header(l)) {
         buf_adds(p->b, tname);
         buf_adds(p->b, "(nil)");
         return;
@@ -792,7 +786,7 @@ static int cmp_entry(const void *pa, const void *pb)
 
 static void print_map(Printer *p, ObjMap *m, int verb, const ObjType *ty)
 {
-    const ObjType *own = map_type(m);
+    const ObjType *own = m->type;
     if (own || !ty || ty->kind != TYPE_MAP)
         ty = own;
     if (!enter(p, m, "map[...]"))
@@ -1069,6 +1063,24 @@ void format_leaf(Printer *p, Value v)
     default:
         buf_printf(b, "<%s>", v_type_name(v));
         return;
+    }
+}
+
+bool format_may_call(Value v)
+{
+    if (v_is_ref(v))
+        return true;
+    if (!v_is_ptr(v))
+        return false;
+    switch (v_obj(v)->kind) {
+    case OBJ_OBJECT:
+    case OBJ_STRUCT:
+    case OBJ_ARRAY:
+    case OBJ_LIST:
+    case OBJ_MAP:
+        return true;
+    default:
+        return false;
     }
 }
 

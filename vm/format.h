@@ -147,6 +147,11 @@ const char *format_type_name(Value v);
  * map's; NULL for csp's untyped values and for scalars. */
 const struct ObjType *format_value_type(Value v);
 
+/* Whether printing v may call a method, so that it needs a thread to
+ * print as fmt does: a native object, a struct, an array, a pointer, or a
+ * list or map that may hold one. */
+bool format_may_call(Value v);
+
 /* Append v as %v, with no thread, so String() methods are not called. */
 void format_value(Buf *b, Value v);
 /* format_value as a string; a string is itself, without copying. */

@@ -237,6 +237,9 @@ typedef struct ObjMap {
     uint32_t len;     /* live entries; unlocked (racy scripts may lose updates) */
     uint32_t writing; /* nonzero while a writer is inside; atomic exchange */
     MapStore *store;  /* unlocked; replaced on growth, NULL when empty */
+    /* The map's type (map[string]int) when the script wrote one, for fmt's
+     * %T and %#v; NULL for an untyped map. Set with zero, before sharing. */
+    const struct ObjType *type;
     /* What a read of a missing key gives: the element type's zero (0 for
      * map[string]int), V_NIL for an untyped map, or the element's ObjType
      * when each read needs a fresh zero (see types_elem_zero). Set once,

@@ -751,6 +751,8 @@ static int cmp_number(Value a, Value b)
     return (x > y) - (x < y);
 }
 
+static int cmp_other(Value a, Value b);
+
 static int cmp_key(Value a, Value b)
 {
     int ra = key_rank(a), rb = key_rank(b);
@@ -769,6 +771,44 @@ static int cmp_key(Value a, Value b)
             return c < 0 ? -1 : 1;
         return (x->len > y->len) - (x->len < y->len);
     }
+    default:
+        return cmp_other(a, b);
+    }
+}
+
+/* Go's fmtsort for the other keys: structs field by field and arrays
+ * element by element (of one type; keys are values, so this recursion
+ * is as deep as the type's nesting), pointers and channels by address;
+ * anything else keeps its insertion order. */
+static int cmp_other(Value a, Value b)
+{
+    if (v_is_ref(a) && v_is_ref(b))
+        return (a > b) - (a < b);
+    if (!v_is_ptr(a) || !v_is_ptr(b) || v_obj(a)->kind != v_obj(b)->kind)
+        return 0;
+    switch (v_obj(a)->kind) {
+    case OBJ_STRUCT: {
+        const ObjStruct *x = v_ptr(a), *y = v_ptr(b);
+        if (x->type != y->type || !x->type)
+            return 0;
+        for (int i = 0; i < x->type->nfields; i++) {
+            int c = cmp_key(x->f[i], y->f[i]);
+            if (c)
+                return c;
+        }
+        return 0;
+    }
+    case OBJ_ARRAY: {
+        const ObjArray *x = v_ptr(a), *y = v_ptr(b);
+        for (size_t i = 0; i < x->st.cap && i < y->st.cap; i++) {
+            int c = cmp_key(x->st.items[i], y->st.items[i]);
+            if (c)
+                return c;
+        }
+        return 0;
+    }
+    case OBJ_CHAN:
+        return (a > b) - (a < b);
     default:
         return 0;
     }
@@ -886,11 +926,21 @@ static void print_ref(Printer *p, Value v, int verb)
 }
 
 /* A number in a place of a sized type: %#v prints unsigned ints in hex
- * (0x1), as Go's. False: print it as usual. */
-static bool print_typed_number(Printer *p, Value v, const ObjType *ty)
+ * (0x1), and %v a float32 as its own shortest digits (0.1, not the
+ * 0.10000000149011612 of the double that holds it), as Go's. False: print
+ * it as usual. */
+static bool print_typed_number(Printer *p, Value v, int verb, const ObjType *ty)
 {
     if (p->sharp_v && ty->kind == TYPE_INT && ty->is_unsigned && v_is_anyint(v)) {
         buf_printf(p->b, "0x%llx", (unsigned long long)v_anyint(v));
+        return true;
+    }
+    if (verb == 'v' && ty->kind == TYPE_FLOAT && ty->bits == 32 && v_is_anyfloat(v)) {
+        /* The double nearest those digits prints as them, flags and all. */
+        Buf d;
+        buf_init(&d);
+        format_ftoa(&d, v_anyfloat(v), 'g', -1, 32);
+        print_leaf(p, v_make_float(strtod(d.data, NULL)), verb);
         return true;
     }
     return false;
@@ -961,7 +1011,7 @@ static void print_value(Printer *p, Value v, int verb, const ObjType *ty)
             break;
         }
     }
-    if (ty && print_typed_number(p, v, ty))
+    if (ty && print_typed_number(p, v, verb, ty))
         return;
     print_leaf(p, v, verb);
 }

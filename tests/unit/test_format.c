@@ -590,6 +590,16 @@ static void test_format_struct_verbs(void **state)
     assert_string_equal(SHARP(ST(struct_type("main.Empty", 0))), "main.Empty{}");
 }
 
+/* Test that sized fields print as Go's: %#v of a uint8 in hex, a float32
+ * by its own shortest digits. */
+static void test_format_sized_fields(void **state)
+{
+    ObjType *sized = struct_type("main.S", 3, "U", TY("uint8"), "F", TY("float32"), "D", TY("float64"));
+    Value s = ST(sized, I(200), F((double)0.1f), F(0.1));
+    assert_string_equal(V(s), "{200 0.1 0.1}");
+    assert_string_equal(SHARP(s), "main.S{U:0xc8, F:0.1, D:0.1}");
+}
+
 /* Test that an embedded field is named by its type's name without the
  * package (%+v {Mutex:{} n:1}), that a native object inside prints {},
  * and that an anonymous struct's %#v spells its type as Go does. */
@@ -882,6 +892,7 @@ int main(void)
         cmocka_unit_test(test_format_can_backquote),
         cmocka_unit_test(test_format_struct_verbs),
         cmocka_unit_test(test_format_struct_embedded_anonymous),
+        cmocka_unit_test(test_format_sized_fields),
         cmocka_unit_test(test_format_arrays),
         cmocka_unit_test(test_format_pointers),
         cmocka_unit_test(test_format_type_names),

@@ -303,8 +303,8 @@ static int bi_type(Thread *t, Value *args, int nargs, Value *rets)
 
 static int bi_str(Thread *t, Value *args, int nargs, Value *rets)
 {
-    if (v_is_obj(args[0], OBJ_OBJECT)) {
-        Buf b; /* an object's String() needs the thread */
+    if (format_may_call(args[0])) {
+        Buf b; /* a String() method needs the thread */
         buf_init(&b);
         if (fmt_print(t, &b, args, 1) < 0)
             return -1;
@@ -561,6 +561,7 @@ static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
     if (k == TYPE_MAP) {
         ObjMap *m = map_new((size_t)len);
         m->zero = types_elem_zero(ty); /* what a missing key reads as */
+        m->type = ty;
         rets[0] = v_from_ptr(m);
         return 1;
     }

@@ -10,11 +10,9 @@
  * the same flag parsing, padding rules and error notation (%!d(string=hi),
  * %!d(MISSING), %!(EXTRA int=3), %!(BADWIDTH), %!v(BADINDEX)), so a pasted
  * Go program prints what Go prints. Type names, in that notation and in
- * %T, are Go's where a csp value has one Go type: int, float64, string,
- * bool, <nil>. A list, map, func or chan does not record its element or
- * parameter types ([]int and [1, "a"] are the same value), so Go's name
- * for it is unknown, and its csp type() name ("list", "map", "func",
- * "chan", "error") stands in.
+ * %T, are Go's, as vm/format.c names them (format_type_of): int, float64,
+ * main.Point, *main.Point, []int for a typed slice, []interface {} for an
+ * untyped list.
  *
  * No mutable global state: every function is safe on any thread.
  */
@@ -412,16 +410,8 @@ static void fmt_float_text(Fmt *f, double v, int verb, int prec)
 
 /* ---- values ------------------------------------------------------------- */
 
-/* %!verb(type=value) */
-/* The type name of v (not nil) in %T and in the %!d(float64=2.5) notation:
- * Go's where csp's value has one Go type, else csp's type() name. */
-static const char *type_name(Value v)
-{
-    if (v_is_anyfloat(v))
-        return "float64";
-    return v_type_name(v);
-}
-
+/* %!verb(type=value): the value as plain %v, calling no method (Go's
+ * erroring). */
 static void bad_verb(Fmt *f, Value v, int verb)
 {
     char tmp[4];
@@ -431,12 +421,18 @@ static void bad_verb(Fmt *f, Value v, int verb)
     if (v_is_nil(v)) {
         buf_adds(f->p.b, "<nil>");
     } else {
-        buf_adds(f->p.b, type_name(v));
+        format_type_of(f->p.b, v);
         buf_addc(f->p.b, '=');
-        bool sharp_v = f->p.sharp_v, plus_v = f->p.plus_v;
+        /* Printed as an operand of its own, as Go's printArg does: a
+         * pointer inside a struct prints here as &{...}. */
+        bool sharp_v = f->p.sharp_v, plus_v = f->p.plus_v, no_methods = f->p.no_methods;
+        int top = f->p.top;
         f->p.sharp_v = f->p.plus_v = false;
+        f->p.no_methods = true;
+        f->p.top = f->p.depth;
         format_print(&f->p, v, 'v');
-        f->p.sharp_v = sharp_v, f->p.plus_v = plus_v;
+        f->p.sharp_v = sharp_v, f->p.plus_v = plus_v, f->p.no_methods = no_methods;
+        f->p.top = top;
     }
     buf_addc(f->p.b, ')');
 }
@@ -537,6 +533,8 @@ static void fmt_string(Fmt *f, Value v, const char *s, size_t n, int verb)
 
 static bool is_reference(Value v)
 {
+    if (v_is_ref(v))
+        return true;
     if (!v_is_ptr(v))
         return false;
     switch (v_obj(v)->kind) {
@@ -553,19 +551,20 @@ static bool is_reference(Value v)
     }
 }
 
-/* Funcs, chans (and %p of anything by reference): the address, as Go. */
+/* Pointers, funcs, chans (and %p of anything by reference): the address,
+ * as Go. */
 static void fmt_pointer(Fmt *f, Value v, int verb)
 {
     if (!is_reference(v)) {
         bad_verb(f, v, verb);
         return;
     }
-    uint64_t u = (uint64_t)(uintptr_t)v_ptr(v);
+    uint64_t u = (uint64_t)(uintptr_t)(v_is_ref(v) ? v_ref_target(v) : v_ptr(v));
     switch (verb) {
     case 'v':
         if (f->p.sharp_v) {
             buf_addc(f->p.b, '(');
-            buf_adds(f->p.b, v_type_name(v));
+            format_type_of(f->p.b, v);
             buf_adds(f->p.b, ")(");
             fmt_0x64(f, u, true);
             buf_addc(f->p.b, ')');
@@ -601,20 +600,6 @@ static void pad_leaf(Fmt *f, Value v)
     pad(f, b.data, b.len);
 }
 
-/* A native object: its String() for the verbs that take strings (Go's
- * Stringer), else its class name and braces. */
-static void print_object(Fmt *f, Value v, int verb)
-{
-    bool stringish = verb == 'v' || verb == 's' || verb == 'x' || verb == 'X' || verb == 'q';
-    ObjString *s;
-    if (stringish && format_stringer(&f->p, v, &s)) {
-        fmt_string(f, v_from_ptr(s), s->data, s->len, verb);
-        return;
-    }
-    if (!f->p.failed)
-        pad_leaf(f, v);
-}
-
 /* Is this plain %v: no flag, width or precision? (The '#' and '+' of %v
  * are the printer's sharp_v and plus_v, which format_leaf follows.) */
 static bool plain_v(const Fmt *f, int verb)
@@ -623,8 +608,8 @@ static bool plain_v(const Fmt *f, int verb)
            !f->space && !f->zero;
 }
 
-/* Printf's leaf printer (Printer.leaf): v, neither nil nor a list nor a
- * map, with the verb and the flags. */
+/* Printf's leaf printer (Printer.leaf): what format_print does not walk
+ * (see format_leaf), with the verb and the flags. */
 static void print_leaf(Printer *p, Value v, int verb)
 {
     Fmt *f = (Fmt *)p; /* p is f->p, Fmt's first member */
@@ -645,6 +630,10 @@ static void print_leaf(Printer *p, Value v, int verb)
             pad_str(f, v == V_TRUE ? "true" : "false");
         else
             bad_verb(f, v, verb);
+        return;
+    }
+    if (v_is_ref(v)) {
+        fmt_pointer(f, v, verb);
         return;
     }
     if (!v_is_ptr(v)) {
@@ -677,9 +666,7 @@ static void print_leaf(Printer *p, Value v, int verb)
     case OBJ_CHAN:
         fmt_pointer(f, v, verb);
         return;
-    case OBJ_OBJECT:
-        print_object(f, v, verb);
-        return;
+    case OBJ_OBJECT: /* one without a String() method (format_print calls it) */
     case OBJ_MODULE:
         pad_leaf(f, v);
         return;
@@ -713,8 +700,10 @@ static void print_arg(Fmt *f, Value v, int verb)
         return;
     }
     if (verb == 'T') {
-        const char *tn = type_name(v);
-        fmt_s(f, tn, strlen(tn));
+        Buf tb;
+        buf_init(&tb);
+        format_type_of(&tb, v);
+        fmt_s(f, tb.data, tb.len);
         return;
     }
     if (verb == 'p') {
@@ -728,8 +717,25 @@ static void print_arg(Fmt *f, Value v, int verb)
 /* Print, Println, Printf                                                  */
 /* ====================================================================== */
 
+/* Operands this many or fewer are copied to the C stack, more to the heap. */
+#define OWN_ARGS_SMALL 8
+
+/* The operands, copied out of the caller's register window: a String()
+ * method that runs while they print may grow the value stack, which moves
+ * that window (object.h, NativeFn). */
+static const Value *own_args(Thread *t, const Value *args, int nargs, Value *small)
+{
+    if (!t || nargs <= 0)
+        return args;
+    Value *copy = nargs <= OWN_ARGS_SMALL ? small : mem_alloc(mem_size((size_t)nargs, sizeof(Value), 0));
+    memcpy(copy, args, (size_t)nargs * sizeof(Value));
+    return copy;
+}
+
 int fmt_print(Thread *t, Buf *b, const Value *args, int nargs)
 {
+    Value small[OWN_ARGS_SMALL];
+    args = own_args(t, args, nargs, small);
     Fmt f;
     fmt_init(&f, b, t);
     bool prev_string = false;
@@ -746,6 +752,8 @@ int fmt_print(Thread *t, Buf *b, const Value *args, int nargs)
 
 int fmt_println(Thread *t, Buf *b, const Value *args, int nargs)
 {
+    Value small[OWN_ARGS_SMALL];
+    args = own_args(t, args, nargs, small);
     Fmt f;
     fmt_init(&f, b, t);
     for (int i = 0; i < nargs; i++) {
@@ -981,7 +989,7 @@ static void do_printf(Fmt *f, const char *s, size_t end, const Value *args, int 
             if (v_is_nil(args[k])) {
                 buf_adds(b, "<nil>");
             } else {
-                buf_adds(b, type_name(args[k]));
+                format_type_of(b, args[k]);
                 buf_addc(b, '=');
                 print_arg(f, args[k], 'v');
             }
@@ -992,6 +1000,8 @@ static void do_printf(Fmt *f, const char *s, size_t end, const Value *args, int 
 
 int fmt_format(Thread *t, Buf *b, const char *fmt, size_t fmtlen, const Value *args, int nargs)
 {
+    Value small[OWN_ARGS_SMALL];
+    args = own_args(t, args, nargs, small);
     Fmt f;
     fmt_init(&f, b, t);
     do_printf(&f, fmt, fmtlen, args, nargs);
@@ -1033,11 +1043,13 @@ static bool format_arg(Thread *t, const char *fname, Value *args, int fi, int na
     ObjString *fs;
     if (!vm_check_str(t, fname, args, fi, &fs))
         return false;
+    Value small[OWN_ARGS_SMALL];
+    const Value *ops = own_args(t, args + fi + 1, nargs - fi - 1, small);
     Fmt f;
     fmt_init(&f, b, t);
     f.wrap_errs = wrapped != NULL;
     f.wrapped_err = V_NIL;
-    do_printf(&f, fs->data, fs->len, args + fi + 1, nargs - fi - 1);
+    do_printf(&f, fs->data, fs->len, ops, nargs - fi - 1);
     if (wrapped)
         *wrapped = f.wrapped_err;
     return !f.p.failed;
@@ -1065,7 +1077,7 @@ int fmt_n_sprintf(Thread *t, Value *args, int nargs, Value *rets)
 
 int fmt_n_sprint(Thread *t, Value *args, int nargs, Value *rets)
 {
-    if (nargs == 1 && !v_is_obj(args[0], OBJ_OBJECT)) {
+    if (nargs == 1 && !format_may_call(args[0])) {
         rets[0] = v_from_ptr(format_value_str(args[0]));
         return 1;
     }

@@ -20,10 +20,285 @@
 #include <string.h>
 
 #include "mem.h"
+#include "types.h"
 #include "utf8.h"
+#include "vm.h"
 
 const char format_ldigits[] = "0123456789abcdefx";
 const char format_udigits[] = "0123456789ABCDEFX";
+
+/* ====================================================================== */
+/* Go type names                                                          */
+/* ====================================================================== */
+
+/* Types nest deeper than this only in a fuzzer's text: the rest prints
+ * as "...", so naming a type never recurses without bound. */
+#define TYPE_NAME_MAX_DEPTH 64
+
+static void type_name(Buf *b, const ObjType *ty, int depth);
+
+/* Go's spelling of a predeclared or interface type written another way:
+ * byte is uint8, rune int32, any and interface{} are interface {}. */
+static void basic_name(Buf *b, const char *name)
+{
+    static const char *const alias[][2] = {
+        {"byte", "uint8"},
+        {"rune", "int32"},
+        {"any", "interface {}"},
+        {"interface{}", "interface {}"},
+    };
+    for (size_t i = 0; i < sizeof alias / sizeof alias[0]; i++) {
+        if (strcmp(name, alias[i][0]) == 0) {
+            buf_adds(b, alias[i][1]);
+            return;
+        }
+    }
+    buf_adds(b, name);
+}
+
+/* struct { a int; B string "tag" } */
+static void struct_name(Buf *b, const ObjType *ty, int depth)
+{
+    if (ty->nfields == 0) {
+        buf_adds(b, "struct {}");
+        return;
+    }
+    buf_adds(b, "struct { ");
+    for (int i = 0; i < ty->nfields; i++) {
+        const StructField *f = &ty->fields[i];
+        if (i > 0)
+            buf_adds(b, "; ");
+        if (!f->embedded) {
+            buf_adds(b, f->name);
+            buf_addc(b, ' ');
+        }
+        type_name(b, f->type, depth + 1);
+        if (f->tag) {
+            buf_addc(b, ' ');
+            format_quote(b, f->tag, strlen(f->tag), false);
+        }
+    }
+    buf_adds(b, " }");
+}
+
+static void type_name(Buf *b, const ObjType *ty, int depth)
+{
+    /* Element chains ([]*[3]T) are walked by this loop, so only map keys
+     * and struct fields recurse. */
+    for (; ty; ty = ty->elem, depth++) {
+        if (depth > TYPE_NAME_MAX_DEPTH) {
+            buf_adds(b, "...");
+            return;
+        }
+        if (ty->named) {
+            buf_adds(b, ty->name);
+            return;
+        }
+        switch (ty->kind) {
+        case TYPE_SLICE:
+            buf_adds(b, "[]");
+            break;
+        case TYPE_ARRAY:
+            if (ty->len < 0) {
+                buf_adds(b, ty->name); /* a length given by a name */
+                return;
+            }
+            buf_printf(b, "[%lld]", (long long)ty->len);
+            break;
+        case TYPE_POINTER:
+            buf_addc(b, '*');
+            break;
+        case TYPE_CHAN:
+            buf_adds(b, strncmp(ty->name, "chan<-", 6) == 0   ? "chan<- "
+                        : strncmp(ty->name, "<-chan", 6) == 0 ? "<-chan "
+                                                              : "chan ");
+            break;
+        case TYPE_MAP:
+            buf_adds(b, "map[");
+            type_name(b, ty->key, depth + 1);
+            buf_addc(b, ']');
+            break;
+        case TYPE_STRUCT:
+            struct_name(b, ty, depth);
+            return;
+        default:
+            basic_name(b, ty->name);
+            return;
+        }
+    }
+    buf_adds(b, "interface {}"); /* an element nobody wrote: `chan` */
+}
+
+void format_type(Buf *b, const ObjType *ty)
+{
+    type_name(b, ty, 0);
+}
+
+/* The Go type a list records: none yet (typed slices will answer here,
+ * and everything that prints or names them follows). */
+static const ObjType *list_go_type(const ObjList *l)
+{
+    (void)l;
+    return NULL;
+}
+
+/* Go's nil slice: a header with no storage. */
+static bool list_nil_header(const ObjList *l)
+{
+    return __atomic_load_n(&l->store, __ATOMIC_RELAXED) == NULL;
+}
+
+const ObjType *format_value_type(Value v)
+{
+    if (!v_is_ptr(v))
+        return NULL;
+    switch (v_obj(v)->kind) {
+    case OBJ_STRUCT:
+        return ((ObjStruct *)v_ptr(v))->type;
+    case OBJ_ARRAY:
+        return ((ObjArray *)v_ptr(v))->type;
+    case OBJ_LIST:
+        return list_go_type(v_list(v));
+    case OBJ_MAP:
+        return v_map(v)->type;
+    default:
+        return NULL;
+    }
+}
+
+/* func(interface {}, ...interface {}): a csp function records how many
+ * parameters it takes, not their types or its results'. */
+static void func_name(Buf *b, int nparams, bool variadic)
+{
+    buf_adds(b, "func(");
+    for (int i = 0; i < nparams; i++) {
+        if (i > 0)
+            buf_adds(b, ", ");
+        if (variadic && i == nparams - 1)
+            buf_adds(b, "...");
+        buf_adds(b, "interface {}");
+    }
+    buf_addc(b, ')');
+}
+
+static void native_func_name(Buf *b, const ObjNative *n, int skip)
+{
+    if (n->max_args < 0)
+        func_name(b, n->min_args - skip + 1 > 0 ? n->min_args - skip + 1 : 1, true);
+    else
+        func_name(b, n->max_args - skip > 0 ? n->max_args - skip : 0, false);
+}
+
+/* %T of a value that is neither nil nor a pointer. */
+static void kind_name(Buf *b, Value v)
+{
+    if (v_is_anyint(v)) {
+        buf_adds(b, "int");
+        return;
+    }
+    if (v_is_anyfloat(v)) {
+        buf_adds(b, "float64");
+        return;
+    }
+    if (v_is_bool(v)) {
+        buf_adds(b, "bool");
+        return;
+    }
+    const ObjType *ty = format_value_type(v);
+    if (ty) {
+        format_type(b, ty);
+        return;
+    }
+    if (!v_is_ptr(v)) {
+        buf_adds(b, v_type_name(v));
+        return;
+    }
+    Obj *o = v_obj(v);
+    switch ((ObjKind)o->kind) {
+    case OBJ_STRING:
+        buf_adds(b, "string");
+        return;
+    case OBJ_LIST:
+        buf_adds(b, "[]interface {}");
+        return;
+    case OBJ_MAP:
+        buf_adds(b, "map[interface {}]interface {}");
+        return;
+    case OBJ_CHAN:
+        buf_adds(b, "chan interface {}");
+        return;
+    case OBJ_CLOSURE: {
+        const ObjProto *pr = ((ObjClosure *)o)->proto;
+        func_name(b, pr->nparams, pr->variadic);
+        return;
+    }
+    case OBJ_NATIVE: {
+        const ObjNative *n = (ObjNative *)o;
+        native_func_name(b, n, (n->h.flags & NATIVE_METHOD) ? 1 : 0);
+        return;
+    }
+    case OBJ_BOUND: {
+        Value fn = ((ObjBound *)o)->fn;
+        if (v_is_obj(fn, OBJ_NATIVE))
+            native_func_name(b, v_ptr(fn), 1);
+        else if (v_is_obj(fn, OBJ_CLOSURE))
+            func_name(b, ((ObjClosure *)v_ptr(fn))->proto->nparams - 1,
+                      ((ObjClosure *)v_ptr(fn))->proto->variadic);
+        else
+            buf_adds(b, "func()");
+        return;
+    }
+    case OBJ_ERROR: {
+        /* The types of Go's errors.New and fmt.Errorf's %w; a run-time
+         * error is one of the runtime's own types, named by the interface
+         * they all implement. */
+        const ObjError *e = (ObjError *)o;
+        buf_adds(b, e->runtime            ? "runtime.Error"
+                    : e->wrapped != V_NIL ? "*fmt.wrapError"
+                                          : "*errors.errorString");
+        return;
+    }
+    default:
+        buf_adds(b, v_type_name(v));
+        return;
+    }
+}
+
+void format_type_of(Buf *b, Value v)
+{
+    /* A pointer to a variable that holds a pointer...: a loop, bounded,
+     * since a variable may hold a pointer to itself. */
+    for (int depth = 0; v_is_ref(v); depth++) {
+        if (depth > TYPE_NAME_MAX_DEPTH) {
+            buf_adds(b, "...");
+            return;
+        }
+        buf_addc(b, '*');
+        Obj *o = v_ref_target(v);
+        if (o->kind == OBJ_CELL)
+            v = SHARED_LOAD(((ObjCell *)o)->v);
+        else if (o->kind == OBJ_SLOT)
+            v = SHARED_LOAD(*((ObjSlot *)o)->slot);
+        else
+            v = v_from_ptr(o);
+        if (v_is_nil(v)) {
+            buf_adds(b, "interface {}"); /* what the variable holds is all we know */
+            return;
+        }
+    }
+    if (v_is_nil(v))
+        buf_adds(b, "<nil>");
+    else
+        kind_name(b, v);
+}
+
+const char *format_type_name(Value v)
+{
+    Buf b;
+    buf_init(&b);
+    format_type_of(&b, v);
+    return buf_to_str(&b)->data;
+}
 
 /* ====================================================================== */
 /* Values                                                                 */
@@ -51,24 +326,368 @@ static bool enter(Printer *p, const void *c, const char *marker)
     return true;
 }
 
-static void print_list(Printer *p, ObjList *l, int verb)
+static void print_value(Printer *p, Value v, int verb, const ObjType *ty);
+static bool stringish(int verb);
+
+/* Is the value being printed the operand itself, not inside anything? */
+static bool at_top(const Printer *p)
 {
+    return p->depth == p->top;
+}
+
+/* A leaf value (a number, a string...) for verb, through Printf's printer
+ * when there is one. */
+static void print_leaf(Printer *p, Value v, int verb)
+{
+    if (p->leaf)
+        p->leaf(p, v, verb);
+    else
+        format_leaf(p, v);
+}
+
+/* ---- Error() and String() ----------------------------------------------- */
+
+/* The method `name` of a script's type, V_UNDEF if it has none. */
+static Value type_method(const ObjType *ty, const char *name, bool *ptr_recv)
+{
+    for (int i = 0; i < ty->nmethods; i++) {
+        const TypeMethod *m = &ty->methods[i];
+        if (m->name && strcmp(m->name->data, name) == 0) {
+            *ptr_recv = m->ptr_recv;
+            return m->fn;
+        }
+    }
+    return V_UNDEF;
+}
+
+/* The method `name` in v's method set and the receiver to call it with:
+ * a value of type T has T's value-receiver methods, called on a copy of
+ * it; a *T has them all (Go's method sets). */
+static bool method_of(Value v, const char *name, Value *fn, Value *recv)
+{
+    Value target = v;
+    if (v_is_ref(v))
+        target = v_from_ptr(v_ref_target(v));
+    const ObjType *ty;
+    if (v_is_obj(target, OBJ_STRUCT))
+        ty = ((ObjStruct *)v_ptr(target))->type;
+    else if (v_is_obj(target, OBJ_ARRAY))
+        ty = ((ObjArray *)v_ptr(target))->type;
+    else
+        return false;
+    if (!ty || ty->nmethods == 0)
+        return false;
+    bool ptr_recv = false;
+    Value m = type_method(ty, name, &ptr_recv);
+    if (m == V_UNDEF || (ptr_recv && !v_is_ref(v)))
+        return false;
+    *fn = m;
+    *recv = ptr_recv ? v : v_copy(target);
+    return true;
+}
+
+/* Take the panic that a method's call left on t off its chain, so that
+ * the panic `before` (one whose deferred call is printing, or none) is in
+ * flight again, with the Thread's summary fields as vm.c keeps them. */
+static void drop_panic(Thread *t, Panic *before)
+{
+    if (!before || before->recovered) {
+        /* Not panicking before the call: undo the count of panicking
+         * goroutines that the method's panic added. */
+        vm_clear_panic(t);
+        if (!before)
+            return;
+    }
+    /* Panicking before (or recovered): that state is back unchanged. */
+    t->panic = before;
+    t->recovered = before->recovered;
+    t->panic_val = before->val;
+    t->panic_trace = before->trace;
+}
+
+static bool is_stack_overflow(Value v)
+{
+    return v_is_obj(v, OBJ_ERROR) &&
+           strcmp(((ObjError *)v_ptr(v))->msg->data, err_formats[E_STACK_OVERFLOW]) == 0;
+}
+
+typedef enum { CALL_OK, CALL_PANICKED, CALL_FAILED } CallResult;
+
+/* fn(recv): its result in *out; or the value it panicked with, caught as
+ * Go's fmt catches it (catchPanic); or CALL_FAILED, when the panic must go
+ * on: a stack overflow, which is what a String() that prints its own
+ * receiver with %v ends in (Go's goroutine stack overflows), and which must
+ * reach the script rather than print ever deeper PANIC= texts. */
+static CallResult call_method(Printer *p, Value fn, Value recv, Value *out)
+{
+    Thread *t = p->t;
+    Panic *before = t->panic;
+    int n = vm_call(t, fn, &recv, 1);
+    if (n >= 0) {
+        *out = n > 0 ? t->rets[0] : V_NIL;
+        return CALL_OK;
+    }
+    Value pv = t->panic_val;
+    if (t->panic == before || is_stack_overflow(pv)) {
+        p->failed = true;
+        return CALL_FAILED;
+    }
+    drop_panic(t, before);
+    *out = pv;
+    return CALL_PANICKED;
+}
+
+/* Go's catchPanic text: %!v(PANIC=String method: boom). The panic value
+ * prints as plain %v, calling no method, whatever the flags. */
+static void print_method_panic(Printer *p, int verb, const char *method, Value pv)
+{
+    char tmp[4];
+    buf_adds(p->b, "%!");
+    buf_add(p->b, tmp, (size_t)utf8_encode(tmp, verb));
+    buf_printf(p->b, "(PANIC=%s method: ", method);
+    format_value(p->b, pv);
+    buf_addc(p->b, ')');
+}
+
+/* Go's handleMethods: print v through its GoString() (%#v), Error() or
+ * String() method (%v %s %x %X %q) if it has one. True when v is printed
+ * (or the printing failed). */
+static bool handle_methods(Printer *p, Value v, int verb)
+{
+    if (!p->t || p->failed || p->no_methods)
+        return false;
+    const char *which;
+    Value fn, recv;
+    if (p->sharp_v) {
+        which = "GoString";
+        if (!method_of(v, which, &fn, &recv))
+            return false;
+    } else {
+        if (!stringish(verb))
+            return false;
+        if (v_is_obj(v, OBJ_OBJECT)) {
+            ObjString *s;
+            if (format_stringer(p, v, &s))
+                print_leaf(p, v_from_ptr(s), verb);
+            return p->failed || s != NULL;
+        }
+        which = "Error";
+        if (!method_of(v, which, &fn, &recv)) {
+            which = "String";
+            if (!method_of(v, which, &fn, &recv))
+                return false;
+        }
+    }
+    Value out;
+    switch (call_method(p, fn, recv, &out)) {
+    case CALL_FAILED:
+        return true;
+    case CALL_PANICKED:
+        print_method_panic(p, verb, which, out);
+        return true;
+    case CALL_OK:
+        break;
+    }
+    bool saved = p->no_methods;
+    p->no_methods = true; /* a method that returns no string: its result as it is */
+    if (p->sharp_v && v_is_str(out))
+        buf_add(p->b, v_str(out)->data, v_str(out)->len);
+    else if (v_is_str(out))
+        print_leaf(p, out, verb);
+    else
+        print_value(p, out, verb, NULL);
+    p->no_methods = saved;
+    return true;
+}
+
+bool format_stringer(Printer *p, Value v, ObjString **out)
+{
+    static ObjString *string_name; /* "String", made on first use */
+    *out = NULL;
+    if (!p->t || p->failed || p->sharp_v || !v_is_obj(v, OBJ_OBJECT))
+        return false;
+    ObjString *name = __atomic_load_n(&string_name, __ATOMIC_ACQUIRE);
+    if (!name) {
+        /* Racing first uses each store an equal string: harmless. */
+        name = str_cstr("String");
+        __atomic_store_n(&string_name, name, __ATOMIC_RELEASE);
+    }
+    ObjNative *m = class_method(((ObjObject *)v_ptr(v))->cls, name);
+    if (!m)
+        return false;
+    Value self = v;
+    Value rets[NATIVE_MAX_RETS];
+    int n = m->fn(p->t, &self, 1, rets);
+    if (n < 0) {
+        p->failed = true; /* the panic stays recorded in t */
+        return false;
+    }
+    if (n < 1 || !v_is_str(rets[0]))
+        return false;
+    *out = v_str(rets[0]);
+    return true;
+}
+
+/* ---- composites ------------------------------------------------------------ */
+
+/* The text of each composite's parts, as %v and as %#v. */
+static const char *sep(const Printer *p)
+{
+    return p->sharp_v ? ", " : " ";
+}
+
+/* Go prints a byte slice or array as text for %s %q %x %X. */
+static bool is_bytes(const ObjType *elem, int verb)
+{
+    return elem && elem->kind == TYPE_INT && elem->bits == 8 && elem->is_unsigned && !elem->named &&
+           (verb == 's' || verb == 'q' || verb == 'x' || verb == 'X');
+}
+
+/* items[0..n), re-reading through get so that a racing writer can only
+ * make it stop early (see print_list). */
+typedef bool GetItem(const void *c, size_t i, Value *out);
+
+static bool get_list_item(const void *c, size_t i, Value *out)
+{
+    return list_get((ObjList *)c, (int64_t)i, out);
+}
+
+static bool get_array_item(const void *c, size_t i, Value *out)
+{
+    const ObjArray *a = c;
+    if (i >= a->st.cap)
+        return false;
+    *out = a->st.items[i];
+    return true;
+}
+
+/* [1 2 3], or T{1, 2, 3} for %#v (tname: Go's name of the type). */
+static void print_items(Printer *p, const void *c, GetItem *get, const ObjType *elem, const char *tname,
+                        int verb)
+{
+    if (is_bytes(elem, verb)) {
+        Buf bytes;
+        buf_init(&bytes);
+        Value e;
+        for (size_t i = 0; get(c, i, &e); i++)
+            buf_addc(&bytes, (char)(v_is_anyint(e) ? v_anyint(e) : 0));
+        print_leaf(p, v_from_ptr(buf_to_str(&bytes)), verb);
+        return;
+    }
+    if (p->sharp_v) {
+        buf_adds(p->b, tname);
+        buf_addc(p->b, '{');
+    } else {
+        buf_addc(p->b, '[');
+    }
+    Value e;
+    for (size_t i = 0; get(c, i, &e); i++) {
+        if (i > 0)
+            buf_adds(p->b, sep(p));
+        print_value(p, e, verb, elem);
+    }
+    buf_addc(p->b, p->sharp_v ? '}' : ']');
+}
+
+/* Go's name of a value's type for %#v, as a C string in b's memory. */
+static const char *sharp_name(Buf *b, const ObjType *ty, const char *untyped)
+{
+    buf_init(b);
+    if (ty)
+        format_type(b, ty);
+    else
+        buf_adds(b, untyped);
+    return b->data;
+}
+
+/* A slice: its own type if it records one, else the type of the place it
+ * is in (a field's), else []interface {}. */
+static void print_list(Printer *p, ObjList *l, int verb, const ObjType *ty)
+{
+    const ObjType *own = list_go_type(l);
+    if (own || !ty || ty->kind != TYPE_SLICE)
+        ty = own;
+    Buf name;
+    const char *tname = p->sharp_v ? sharp_name(&name, ty, "[]interface {}") : NULL;
+    if (p->sharp_v && list_nil_header(l)) {
+        buf_adds(p->b, tname);
+        buf_adds(p->b, "(nil)");
+        return;
+    }
     if (!enter(p, l, "[...]"))
         return;
-    buf_addc(p->b, '[');
     /* Re-read the storage every step: printing may race with a writer,
      * and list_get bounds-checks against the storage it loads. */
-    for (size_t i = 0;; i++) {
-        Value e;
-        if (!list_get(l, (int64_t)i, &e))
-            break;
-        if (i > 0)
-            buf_adds(p->b, p->sharp_v ? ", " : " ");
-        format_print(p, e, verb);
-    }
-    buf_addc(p->b, ']');
+    print_items(p, l, get_list_item, ty ? ty->elem : NULL, tname, verb);
     p->depth--;
 }
+
+static void print_array(Printer *p, ObjArray *a, int verb)
+{
+    if (!enter(p, a, "[...]"))
+        return;
+    Buf name;
+    const char *tname = p->sharp_v ? sharp_name(&name, a->type, "[0]interface {}") : NULL;
+    print_items(p, a, get_array_item, a->type ? a->type->elem : NULL, tname, verb);
+    p->depth--;
+}
+
+/* A field's name as Go prints it: an embedded field (sync.Mutex, *Point)
+ * is named by its type's name without the package (Mutex, Point). */
+static const char *field_name(const StructField *f)
+{
+    const char *n = f->name ? f->name : "";
+    if (f->embedded) {
+        const char *dot = strrchr(n, '.');
+        if (dot)
+            n = dot + 1;
+        while (*n == '*')
+            n++;
+    }
+    return n;
+}
+
+/* Go's fmt reaches no method through an unexported field (reflect's
+ * CanInterface is false there), and neither does csp's. */
+static bool exported(const char *name)
+{
+    return name[0] >= 'A' && name[0] <= 'Z';
+}
+
+/* {1 2}, {X:1 Y:2} for %+v, main.Point{X:1, Y:2} for %#v. */
+static void print_struct(Printer *p, ObjStruct *s, int verb)
+{
+    const ObjType *ty = s->type;
+    if (p->sharp_v) {
+        if (ty)
+            format_type(p->b, ty);
+        else
+            buf_adds(p->b, "struct {}");
+    }
+    if (!enter(p, s, "{...}"))
+        return;
+    buf_addc(p->b, '{');
+    int n = ty ? ty->nfields : 0;
+    for (int i = 0; i < n; i++) {
+        const StructField *f = &ty->fields[i];
+        const char *name = field_name(f);
+        if (i > 0)
+            buf_adds(p->b, sep(p));
+        if ((p->plus_v || p->sharp_v) && name[0]) {
+            buf_adds(p->b, name);
+            buf_addc(p->b, ':');
+        }
+        bool saved = p->no_methods;
+        if (!exported(name))
+            p->no_methods = true;
+        print_value(p, SHARED_LOAD(s->f[i]), verb, f->type);
+        p->no_methods = saved;
+    }
+    buf_addc(p->b, '}');
+    p->depth--;
+}
+
+/* ---- maps ---------------------------------------------------------------- */
 
 /* A map entry to print, and where it stood in insertion order. */
 typedef struct SortEntry {
@@ -132,6 +751,8 @@ static int cmp_number(Value a, Value b)
     return (x > y) - (x < y);
 }
 
+static int cmp_other(Value a, Value b);
+
 static int cmp_key(Value a, Value b)
 {
     int ra = key_rank(a), rb = key_rank(b);
@@ -151,6 +772,44 @@ static int cmp_key(Value a, Value b)
         return (x->len > y->len) - (x->len < y->len);
     }
     default:
+        return cmp_other(a, b);
+    }
+}
+
+/* Go's fmtsort for the other keys: structs field by field and arrays
+ * element by element (of one type; keys are values, so this recursion
+ * is as deep as the type's nesting), pointers and channels by address;
+ * anything else keeps its insertion order. */
+static int cmp_other(Value a, Value b)
+{
+    if (v_is_ref(a) && v_is_ref(b))
+        return (a > b) - (a < b);
+    if (!v_is_ptr(a) || !v_is_ptr(b) || v_obj(a)->kind != v_obj(b)->kind)
+        return 0;
+    switch (v_obj(a)->kind) {
+    case OBJ_STRUCT: {
+        const ObjStruct *x = v_ptr(a), *y = v_ptr(b);
+        if (x->type != y->type || !x->type)
+            return 0;
+        for (int i = 0; i < x->type->nfields; i++) {
+            int c = cmp_key(x->f[i], y->f[i]);
+            if (c)
+                return c;
+        }
+        return 0;
+    }
+    case OBJ_ARRAY: {
+        const ObjArray *x = v_ptr(a), *y = v_ptr(b);
+        for (size_t i = 0; i < x->st.cap && i < y->st.cap; i++) {
+            int c = cmp_key(x->st.items[i], y->st.items[i]);
+            if (c)
+                return c;
+        }
+        return 0;
+    }
+    case OBJ_CHAN:
+        return (a > b) - (a < b);
+    default:
         return 0;
     }
 }
@@ -165,9 +824,12 @@ static int cmp_entry(const void *pa, const void *pb)
     return (a->pos > b->pos) - (a->pos < b->pos);
 }
 
-static void print_map(Printer *p, ObjMap *m, int verb)
+static void print_map(Printer *p, ObjMap *m, int verb, const ObjType *ty)
 {
-    if (!enter(p, m, p->sharp_v ? "{...}" : "map[...]"))
+    const ObjType *own = m->type;
+    if (own || !ty || ty->kind != TYPE_MAP)
+        ty = own;
+    if (!enter(p, m, "map[...]"))
         return;
     /* Snapshot the entries, then sort them by key as Go's fmt does. The
      * snapshot lives in collected memory, so the keys and values stay
@@ -188,65 +850,181 @@ static void print_map(Printer *p, ObjMap *m, int verb)
         n++;
     }
     qsort(es, n, sizeof *es, cmp_entry);
-    buf_adds(p->b, p->sharp_v ? "{" : "map[");
+    if (p->sharp_v) {
+        if (ty)
+            format_type(p->b, ty);
+        else
+            buf_adds(p->b, "map[interface {}]interface {}");
+        buf_addc(p->b, '{');
+    } else {
+        buf_adds(p->b, "map[");
+    }
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
-            buf_adds(p->b, p->sharp_v ? ", " : " ");
-        format_print(p, es[i].key, verb);
-        buf_adds(p->b, p->sharp_v ? ": " : ":");
-        format_print(p, es[i].val, verb);
+            buf_adds(p->b, sep(p));
+        print_value(p, es[i].key, verb, ty ? ty->key : NULL);
+        buf_addc(p->b, ':');
+        print_value(p, es[i].val, verb, ty ? ty->elem : NULL);
     }
     buf_addc(p->b, p->sharp_v ? '}' : ']');
     p->depth--;
 }
 
-void format_print(Printer *p, Value v, int verb)
+/* nil in a place of type ty (NULL: an interface): [] for a slice, map[]
+ * for a map, <nil> for the rest; %#v names the type, as Go does:
+ * []string(nil), (*main.Point)(nil), interface {}(nil). The operand
+ * itself, an untyped nil, is <nil> (Go's printArg). */
+static void print_nil(Printer *p, const ObjType *ty)
 {
-    if (v_is_nil(v)) {
-        /* Go prints a nil inside a container as <nil> whatever the verb;
-         * Printf decides for a nil operand itself. */
-        buf_adds(p->b, p->sharp_v ? "nil" : "<nil>");
+    TypeKind k = ty ? ty->kind : TYPE_INTERFACE;
+    if (!p->sharp_v) {
+        buf_adds(p->b, k == TYPE_SLICE ? "[]" : k == TYPE_MAP ? "map[]" : "<nil>");
         return;
     }
-    if (v_is_obj(v, OBJ_LIST)) {
-        print_list(p, v_list(v), verb);
+    if (at_top(p) && !ty) {
+        buf_adds(p->b, "<nil>");
         return;
     }
-    if (v_is_obj(v, OBJ_MAP)) {
-        print_map(p, v_map(v), verb);
-        return;
-    }
-    if (p->leaf)
-        p->leaf(p, v, verb);
+    bool parens = k == TYPE_POINTER || k == TYPE_FUNC || k == TYPE_CHAN;
+    if (parens)
+        buf_addc(p->b, '(');
+    if (ty)
+        format_type(p->b, ty);
     else
-        format_leaf(p, v);
+        buf_adds(p->b, "interface {}");
+    buf_adds(p->b, parens ? ")(nil)" : "(nil)");
 }
 
-bool format_stringer(Printer *p, Value v, ObjString **out)
+/* A pointer: as the operand itself, &{...} when it points to a struct or
+ * array (or to a variable holding a slice or map); anywhere else, and to
+ * anything else, its address, as Go's printValue. */
+static void print_ref(Printer *p, Value v, int verb)
 {
-    static ObjString *string_name; /* "String", made on first use */
-    if (!p->t || p->failed || p->sharp_v || !v_is_obj(v, OBJ_OBJECT))
-        return false;
-    ObjString *name = __atomic_load_n(&string_name, __ATOMIC_ACQUIRE);
-    if (!name) {
-        /* Racing first uses each store an equal string: harmless. */
-        name = str_cstr("String");
-        __atomic_store_n(&string_name, name, __ATOMIC_RELEASE);
+    Obj *o = v_ref_target(v);
+    if (at_top(p)) {
+        Value held = V_NIL;
+        if (o->kind == OBJ_CELL)
+            held = SHARED_LOAD(((ObjCell *)o)->v);
+        else if (o->kind == OBJ_SLOT)
+            held = SHARED_LOAD(*((ObjSlot *)o)->slot);
+        if (o->kind == OBJ_STRUCT || o->kind == OBJ_ARRAY || v_is_obj(held, OBJ_LIST) ||
+            v_is_obj(held, OBJ_MAP)) {
+            buf_addc(p->b, '&');
+            /* Go's depth + 1: pointers inside print as addresses. */
+            if (o->kind == OBJ_STRUCT)
+                print_struct(p, (ObjStruct *)o, verb);
+            else if (o->kind == OBJ_ARRAY)
+                print_array(p, (ObjArray *)o, verb);
+            else if (enter(p, o, "[...]")) {
+                print_value(p, held, verb, NULL);
+                p->depth--;
+            }
+            return;
+        }
     }
-    ObjNative *m = class_method(((ObjObject *)v_ptr(v))->cls, name);
-    if (!m)
-        return false;
-    Value self = v;
-    Value rets[NATIVE_MAX_RETS];
-    int n = m->fn(p->t, &self, 1, rets);
-    if (n < 0) {
-        p->failed = true; /* the panic stays recorded in t */
-        return false;
+    print_leaf(p, v, verb);
+}
+
+/* A number in a place of a sized type: %#v prints unsigned ints in hex
+ * (0x1), and %v a float32 as its own shortest digits (0.1, not the
+ * 0.10000000149011612 of the double that holds it), as Go's. False: print
+ * it as usual. */
+static bool print_typed_number(Printer *p, Value v, int verb, const ObjType *ty)
+{
+    if (p->sharp_v && ty->kind == TYPE_INT && ty->is_unsigned && v_is_anyint(v)) {
+        buf_printf(p->b, "0x%llx", (unsigned long long)v_anyint(v));
+        return true;
     }
-    if (n < 1 || !v_is_str(rets[0]))
+    if (verb == 'v' && ty->kind == TYPE_FLOAT && ty->bits == 32 && v_is_anyfloat(v)) {
+        /* The double nearest those digits prints as them, flags and all. */
+        Buf d;
+        buf_init(&d);
+        format_ftoa(&d, v_anyfloat(v), 'g', -1, 32);
+        print_leaf(p, v_make_float(strtod(d.data, NULL)), verb);
+        return true;
+    }
+    return false;
+}
+
+static bool stringish(int verb)
+{
+    return verb == 'v' || verb == 's' || verb == 'x' || verb == 'X' || verb == 'q';
+}
+
+/* An error whose Error() is not called (another verb, Go's erroring, an
+ * unexported field): what Go prints for the pointer to a struct that
+ * errors.New and fmt.Errorf make: &{boom} as the operand, its address
+ * inside anything. A run-time error prints its message. */
+static bool print_error_struct(Printer *p, const ObjError *e, int verb)
+{
+    if (e->runtime || p->sharp_v || (!p->no_methods && stringish(verb)))
         return false;
-    *out = v_str(rets[0]);
+    if (!at_top(p)) {
+        buf_printf(p->b, "0x%llx", (unsigned long long)(uintptr_t)e);
+        return true;
+    }
+    buf_adds(p->b, "&{");
+    print_leaf(p, v_from_ptr(e->msg), verb);
+    if (e->wrapped != V_NIL) {
+        /* fmt.wrapError{msg string; err error}: err is a pointer inside */
+        Value w = e->wrapped;
+        buf_printf(p->b, " 0x%llx",
+                   (unsigned long long)(uintptr_t)(v_is_ref(w) ? v_ref_target(w) : v_ptr(w)));
+    }
+    buf_addc(p->b, '}');
     return true;
+}
+
+/* Go's printValue: v in a place of type ty (NULL: an interface, or
+ * unknown). */
+static void print_value(Printer *p, Value v, int verb, const ObjType *ty)
+{
+    if (v_is_nil(v)) {
+        print_nil(p, ty);
+        return;
+    }
+    if (handle_methods(p, v, verb))
+        return;
+    if (v_is_ref(v)) {
+        print_ref(p, v, verb);
+        return;
+    }
+    if (v_is_ptr(v)) {
+        switch (v_obj(v)->kind) {
+        case OBJ_LIST:
+            print_list(p, v_list(v), verb, ty);
+            return;
+        case OBJ_MAP:
+            print_map(p, v_map(v), verb, ty);
+            return;
+        case OBJ_STRUCT:
+            print_struct(p, v_ptr(v), verb);
+            return;
+        case OBJ_ARRAY:
+            print_array(p, v_ptr(v), verb);
+            return;
+        case OBJ_ERROR:
+            if (print_error_struct(p, v_ptr(v), verb))
+                return;
+            break;
+        default:
+            break;
+        }
+    }
+    if (ty && print_typed_number(p, v, verb, ty))
+        return;
+    print_leaf(p, v, verb);
+}
+
+void format_print(Printer *p, Value v, int verb)
+{
+    print_value(p, v, verb, NULL);
+}
+
+/* The address a pointer, function or channel prints as. */
+static unsigned long long address_of(Value v)
+{
+    return (unsigned long long)(uintptr_t)(v_is_ref(v) ? v_ref_target(v) : v_ptr(v));
 }
 
 void format_leaf(Printer *p, Value v)
@@ -266,6 +1044,16 @@ void format_leaf(Printer *p, Value v)
         buf_adds(b, v == V_TRUE ? "true" : "false");
         return;
     }
+    if (v_is_ref(v)) {
+        if (p->sharp_v) {
+            buf_addc(b, '(');
+            format_type_of(b, v);
+            buf_printf(b, ")(0x%llx)", address_of(v));
+        } else {
+            buf_printf(b, "0x%llx", address_of(v));
+        }
+        return;
+    }
     if (!v_is_ptr(v)) {
         buf_adds(b, "<undefined>");
         return;
@@ -281,42 +1069,68 @@ void format_leaf(Printer *p, Value v)
         format_float(b, ((ObjBoxFloat *)v_ptr(v))->d);
         return;
     case OBJ_ERROR: {
-        ObjString *msg = ((ObjError *)v_ptr(v))->msg;
-        if (p->sharp_v) {
-            buf_adds(b, "errors.New(");
-            format_quote(b, msg->data, msg->len, false);
-            buf_addc(b, ')');
+        const ObjError *e = v_ptr(v);
+        if (!p->sharp_v) {
+            buf_add(b, e->msg->data, e->msg->len);
+        } else if (e->wrapped != V_NIL) {
+            /* Go's &fmt.wrapError{msg:"...", err:(*errors.errorString)(0xc...)} */
+            buf_adds(b, "&fmt.wrapError{msg:");
+            format_quote(b, e->msg->data, e->msg->len, false);
+            buf_adds(b, ", err:(");
+            format_type_of(b, e->wrapped);
+            buf_printf(b, ")(0x%llx)}", address_of(e->wrapped));
         } else {
-            buf_add(b, msg->data, msg->len);
+            buf_adds(b, e->runtime ? "runtime.Error(" : "&errors.errorString{s:");
+            format_quote(b, e->msg->data, e->msg->len, false);
+            buf_addc(b, e->runtime ? ')' : '}');
         }
         return;
     }
     case OBJ_CLOSURE:
     case OBJ_NATIVE:
     case OBJ_BOUND:
-    case OBJ_CHAN: {
+    case OBJ_CHAN:
         /* The address, as Go prints a func or a chan. */
-        unsigned long long u = (unsigned long long)(uintptr_t)v_ptr(v);
+        if (p->sharp_v) {
+            buf_addc(b, '(');
+            format_type_of(b, v);
+            buf_printf(b, ")(0x%llx)", address_of(v));
+        } else {
+            buf_printf(b, "0x%llx", address_of(v));
+        }
+        return;
+    case OBJ_OBJECT:
+        /* A native object's Go fields are not csp values: {} (String()
+         * methods are format_print's). */
         if (p->sharp_v)
-            buf_printf(b, "(%s)(0x%llx)", v_type_name(v), u);
-        else
-            buf_printf(b, "0x%llx", u);
-        return;
-    }
-    case OBJ_OBJECT: {
-        ObjString *s;
-        if (format_stringer(p, v, &s))
-            buf_add(b, s->data, s->len);
-        else if (!p->failed)
             buf_printf(b, "%s{}", v_type_name(v));
+        else
+            buf_adds(b, "{}");
         return;
-    }
     case OBJ_MODULE:
         buf_printf(b, "<module %s>", ((ObjModule *)v_ptr(v))->name);
         return;
     default:
         buf_printf(b, "<%s>", v_type_name(v));
         return;
+    }
+}
+
+bool format_may_call(Value v)
+{
+    if (v_is_ref(v))
+        return true;
+    if (!v_is_ptr(v))
+        return false;
+    switch (v_obj(v)->kind) {
+    case OBJ_OBJECT:
+    case OBJ_STRUCT:
+    case OBJ_ARRAY:
+    case OBJ_LIST:
+    case OBJ_MAP:
+        return true;
+    default:
+        return false;
     }
 }
 

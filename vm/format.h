@@ -18,16 +18,41 @@
  *   - a list is [1 2 3], a map map[a:1 b:2] with its keys sorted as Go's
  *     fmt sorts them (internal/fmtsort): nil, false, true, numbers by
  *     value with NaN first, strings bytewise; ints and floats sort
- *     together, as csp keeps no separate float64 and int key types;
- *   - a function or channel is its address, 0xc000012345;
- *   - a native object prints through its class's String() method when it
- *     has one and the printer was given a thread to call it on (Go's
- *     Stringer), else as its class name and braces: sync.Mutex{};
+ *     together, as csp keeps no separate float64 and int key types; a nil
+ *     slice is [] and a nil map map[];
+ *   - a struct is {1 2 []}, an array [1 2 3]; a pointer to a struct,
+ *     array, slice or map is &{1 2} as the operand itself, but its address
+ *     (0xc000012345) inside anything else, as Go prints nested pointers
+ *     (which also keeps a cycle through pointers from recursing); any
+ *     other pointer, a function or a channel is its address;
+ *   - a value whose type has an Error() or String() method prints through
+ *     it (Error first, as Go's handleMethods), for %v %s %x %X %q, when the
+ *     printer was given a thread to call it on: a script's type (a pointer
+ *     receiver only for a pointer, Go's method sets) or a native class
+ *     with a String() method; not inside an unexported field, where Go's
+ *     fmt cannot reach the method either. A panic in the method prints as
+ *     Go's %!v(PANIC=String method: boom); a stack overflow (a String
+ *     that prints its own receiver with %v) stays a panic;
+ *   - a native object without a String() method is {} (its Go fields are
+ *     not csp values);
  *   - a list or map that contains itself prints [...] / map[...] where it
  *     recurs, and so does nesting deeper than FORMAT_MAX_DEPTH, so
  *     printing never recurses without bound.
- * %#v prints csp literal syntax instead: ["a", 1], {"k": 2}, nil,
- * errors.New("x"), (func)(0xc000012345), and never calls String().
+ * %+v adds field names: {X:1 Y:2}. %#v is Go's syntax, with Go's type
+ * names: main.Point{X:1, Y:2, Tags:[]string(nil)}, []int{1, 2},
+ * map[string]int{"a":1}, [3]int{1, 2, 3}, &main.Point{...}; csp's untyped
+ * lists and maps are []interface {}{1, "a"} and
+ * map[interface {}]interface {}{"k":1}, a nil among them interface
+ * {}(nil); an error is &errors.errorString{s:"x"}; %#v never calls
+ * String() or Error().
+ *
+ * Type names (%T, %#v, type() of a script's type) are Go's
+ * (reflect.Type.String()): int, float64, []int, map[string]int,
+ * main.Point, *main.Point, [3]int, struct { a int }, interface {}. A
+ * value knows its Go type when it carries a descriptor (a struct, an
+ * array, a typed slice or map); csp's untyped values get the name of
+ * their dynamic kind: []interface {} for a list, func(interface {}) for a
+ * function of one parameter, chan interface {} for a channel.
  *
  * No mutable global state (one lazily made constant string): every
  * function is safe on any thread. A Printer lives on one thread's stack.
@@ -73,27 +98,59 @@ struct Printer {
     /* A String() method panicked (the panic is recorded in t): the text
      * is to be dropped. */
     bool failed;
-    bool sharp_v;                       /* %#v: csp literal syntax */
-    bool plus_v;                        /* %+v (Go's field names): csp's values print as %v */
+    bool sharp_v; /* %#v: Go's syntax */
+    bool plus_v;  /* %+v: struct field names */
+    /* No Error()/String() calls: while printing a bad verb's operand or a
+     * method's panic (Go's erroring and panicking), and inside an
+     * unexported field (Go's fmt cannot call methods there). */
+    bool no_methods;
     PrintLeafFn *leaf;                  /* Printf's verbs and flags; NULL: format_leaf */
     int depth;                          /* containers being printed ... */
+    int top;                            /* ... of which this many are around the operand being printed
+                                           (Go's printArg restarts at depth 0 for a bad verb's operand) */
     const void *path[FORMAT_MAX_DEPTH]; /* ... and which, to spot cycles */
 };
 
 /* A printer of %v into b; t as in Printer (NULL: no String() calls). */
 void format_init(Printer *p, Buf *b, struct Thread *t);
-/* Print v for verb: nil inside a container, lists and maps here (their
- * elements with the same verb), any other value through p->leaf. With no
- * leaf printer the verb must be 'v'. */
+/* Print v for verb: its Error() or String() method if it has one (see
+ * above), nil inside a container, lists, maps, structs, arrays and
+ * pointers here (their elements with the same verb), any other value
+ * through p->leaf. With no leaf printer the verb must be 'v'. Go's printArg
+ * and printValue in one: whether v is the operand itself or inside
+ * something is p->depth == 0. */
 void format_print(Printer *p, Value v, int verb);
-/* The %v (or %#v, as p->sharp_v says) of a value that is neither nil nor a
- * list nor a map. */
+/* The %v (or %#v, as p->sharp_v says) of a value that format_print does
+ * not walk: a number, string, bool, error, function, channel, native
+ * object or module, or a pointer printed as its address. */
 void format_leaf(Printer *p, Value v);
-/* Go's Stringer: if v is a native object whose class has a String()
- * method, p has a thread to call it on, nothing failed yet and the verb
- * family is not %#v, the string it returns, in *out. A panic in String()
- * sets p->failed; false then, as for any other reason not to use it. */
+/* Go's Stringer for a native object: if v is one whose class has a
+ * String() method, p has a thread to call it on, nothing failed yet and
+ * the verb family is not %#v, the string it returns, in *out. A panic in
+ * String() sets p->failed; false then, as for any other reason not to use
+ * it. */
 bool format_stringer(Printer *p, Value v, ObjString **out);
+
+/* ---- Go type names ----------------------------------------------------- */
+
+struct ObjType;
+
+/* Go's name of a type (reflect.Type.String()): []interface {} for []any,
+ * uint8 for byte, main.Point, struct { a int; B string }. */
+void format_type(Buf *b, const struct ObjType *ty);
+/* %T of v: Go's name of its type, where v records one (see above); nil
+ * is <nil>. */
+void format_type_of(Buf *b, Value v);
+/* The same as a string, for type() and messages. */
+const char *format_type_name(Value v);
+/* The type a value records: a struct's, an array's, a typed slice's or
+ * map's; NULL for csp's untyped values and for scalars. */
+const struct ObjType *format_value_type(Value v);
+
+/* Whether printing v may call a method, so that it needs a thread to
+ * print as fmt does: a native object, a struct, an array, a pointer, or a
+ * list or map that may hold one. */
+bool format_may_call(Value v);
 
 /* Append v as %v, with no thread, so String() methods are not called. */
 void format_value(Buf *b, Value v);

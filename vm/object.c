@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "mem.h"
 #include "types.h"
 
@@ -568,9 +569,13 @@ const char *v_type_name(Value v)
         return "nil";
     if (v_is_bool(v))
         return "bool";
+    if (v_is_ref(v))
+        return format_type_name(v); /* "*main.Point" */
     if (!v_is_ptr(v))
         return "undefined"; /* V_UNDEF: internal, never shown to a script */
     Obj *o = v_obj(v);
+    if (o->kind == OBJ_STRUCT || o->kind == OBJ_ARRAY)
+        return format_type_name(v); /* Go's name: "main.Point", "[3]int" */
     if (o->kind == OBJ_OBJECT) {
         const ObjClass *cls = ((ObjObject *)o)->cls;
         return cls && cls->name ? cls->name : "object";

@@ -258,6 +258,9 @@ typedef struct ObjMap {
     uint32_t len;     /* live entries; unlocked (racy scripts may lose updates) */
     uint32_t writing; /* nonzero while a writer is inside; atomic exchange */
     MapStore *store;  /* unlocked; replaced on growth, NULL when empty */
+    /* The map's type (map[string]int) when the script wrote one, for fmt's
+     * %T and %#v; NULL for an untyped map. Set with zero, before sharing. */
+    const struct ObjType *type;
     /* What a read of a missing key gives: the element type's zero (0 for
      * map[string]int), V_NIL for an untyped map, or the element's ObjType
      * when each read needs a fresh zero (see types_elem_zero). Set once,
@@ -435,7 +438,8 @@ typedef struct ObjModule {
 /* ---- general ---------------------------------------------------------- */
 
 /* type(v): "nil" "bool" "int" "float" "string" "list" "map" "func" "chan",
- * "error", or the class name. */
+ * "error", the class name, or for a script's struct, array or pointer its
+ * Go type's name ("main.Point", "[3]int", "*main.Point"). */
 const char *v_type_name(Value v);
 /* The name of an object kind ("list", "map"...), from OBJ_KINDS. */
 const char *obj_kind_name(ObjKind k);

@@ -1392,8 +1392,10 @@ static COLD bool new_map(Thread *t, Value *dst, const Value *kv, int c)
 {
     int npairs = c & ~NEWMAP_TYPED;
     ObjMap *m = map_new((size_t)npairs);
-    if (c & NEWMAP_TYPED)
+    if (c & NEWMAP_TYPED) {
         m->zero = types_elem_zero(v_ptr(kv[2 * npairs]));
+        m->type = v_ptr(kv[2 * npairs]);
+    }
     for (int i = 0; i < npairs; i++)
         if (!map_store(t, m, kv[2 * i], kv[2 * i + 1]))
             return false;

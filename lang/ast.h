@@ -10,7 +10,8 @@
  * What the parser normalizes away (so the compiler never sees it):
  *   - `nil` `true` `false` are NIL/TRUE/FALSE nodes, never IDENTs;
  *   - parentheses leave no node; `&x` is just x (what Go programs take the
- *     address of is a reference here already); `-` applied to an INT or
+ *     address of is a reference here already), except `&T{...}`, a
+ *     COMPOSITE with op TK_AMP; `-` applied to an INT or
  *     FLOAT literal is folded into the literal (so -9223372036854775808 is
  *     an INT); rune literals are INTs;
  *   - `var (...)` / `const (...)` groups are spliced into the enclosing
@@ -19,6 +20,9 @@
  *     (and type) with `iota` replaced by the spec's index, so every CONST
  *     has its values in list2;
  *   - unnamed result types are dropped (FuncInfo counts them);
+ *   - struct types are spelled as Go prints them, `struct { X int; Y int }`
+ *     (a tag as a quoted string after its field's type), interface types
+ *     `interface { M() int }`;
  *   - `chan()` / `chan(n)` are CALLs of IDENT "chan"; conversions are CALLs
  *     (`float64(x)`: callee IDENT; `[]byte(s)`: callee TYPEEXPR).
  * The tree's depth is bounded only by the parser's limits (10000 open
@@ -80,6 +84,12 @@ typedef const char *TypeRef;
     X(RECV)    /* <-a */                                                       \
     X(TYPEEXPR) /* a type used as a value (make(map[string]int), new(T),     \
                    []byte(s)): its TypeRef text in both name and type */      \
+    X(COMPOSITE) /* a literal of a type written as a name or a struct type   \
+                   (`Point{1, 2}`, `Point{X: 1}`, `struct{ a int }{1}`, an   \
+                   elided `{1, 2}` in `[]Point{...}`): type; list: the       \
+                   elements, keys and values interleaved when ival is 1      \
+                   (keyed); op: TK_AMP for `&T{...}` (and an elided element \
+                   of `[]*T{...}`) */                                        \
     /* statements */                                                           \
     X(EXPRSTMT) /* a */                                                        \
     X(ASSIGN)   /* list = list2; op: TK_ASSIGN or a compound TK_PLUSEQ ... */  \
@@ -111,7 +121,10 @@ typedef const char *TypeRef;
     X(DEFER)    /* a: a CALL node */                                           \
     X(LABELED)  /* name, body: the statement (an empty BLOCK for a label   \
                    at the end of a block) */                                  \
-    X(FUNCDECL) /* name, func (func->name is the name too) */                  \
+    X(FUNCDECL) /* name, func (func->name is the name too); a method has     \
+                   func->recv */                                              \
+    X(TYPEDECL) /* name, type: `type name T` (op TK_ASSIGN: `type name = T`, \
+                   an alias) */                                               \
     X(IMPORT)   /* str, len: the path; name: the name it binds ("." "_" or \
                  * a name), NULL when none was written */                 \
     X(FILE)     /* list: top-level statements and declarations */
@@ -149,6 +162,8 @@ typedef struct FuncInfo {
                             * declarations (and results their IDENTs) */
     Node *body;            /* BLOCK */
     const char *name;      /* declared name, or NULL for a literal */
+    Node *recv;            /* a method's receiver: an IDENT ("_" when unnamed)
+                            * whose type is "T" or "*T" */
     int end_line;          /* the line of the body's closing `}` */
 } FuncInfo;
 

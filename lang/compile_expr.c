@@ -276,7 +276,7 @@ static void map_to(FuncState *fs, Node *n, int dst)
         cg_expr_to(fs, n->list.items[i], cg_alloc_reg(fs));
     /* A typed literal whose missing keys read as a non-nil zero
      * (map[string]int{}) passes its type after the pairs. */
-    ObjType *ty = n->type ? types_parse(n->type, strlen(n->type)) : NULL;
+    ObjType *ty = cg_node_type(fs->c, n);
     int typed = 0;
     if (types_elem_zero(ty) != V_NIL) {
         cg_load_const(fs, v_from_ptr(ty), cg_alloc_reg(fs));
@@ -292,6 +292,80 @@ static void map_to(FuncState *fs, Node *n, int dst)
     }
     if (m != dst)
         cg_emit_abc(fs, OP_MOVE, dst, m, 0);
+    cg_free_to(fs, top);
+}
+
+/* A method expression, `Point.Dist` or `(*Counter).Inc`: the method's
+ * function, which takes the receiver as its first argument. Returns false
+ * when n is not one. */
+static bool method_expr(FuncState *fs, Node *n, int dst)
+{
+    Node *a = n->a;
+    if (a && a->kind == N_UNARY && a->op == TK_STAR)
+        a = a->a;
+    ObjType *t = cg_type_name(fs->c, a);
+    if (!t)
+        return false;
+    Value fn = types_method(t, str_cstr(n->name), NULL);
+    if (fn == V_UNDEF) {
+        cg_err(fs->c, n, "%s.%s undefined (type %s has no method %s)", a->name, n->name, t->name, n->name);
+        return true;
+    }
+    cg_load_const(fs, fn, dst);
+    return true;
+}
+
+/* A field of a literal: its value into R[s]'s slot i. */
+static void slot_store(FuncState *fs, int s, int i, Node *v)
+{
+    int top = fs->freereg;
+    int r = cg_expr_any(fs, v);
+    cg_set_line(fs, v);
+    cg_emit_abc(fs, OP_SETSLOT, s, i, r);
+    cg_free_to(fs, top);
+}
+
+void cg_composite_to(FuncState *fs, Node *n, int dst)
+{
+    Compiler *c = fs->c;
+    ObjType *t = cg_node_type(c, n);
+    int top = fs->freereg;
+    if (!t || t->kind != TYPE_STRUCT) {
+        /* a named slice or map type's literal: as its underlying type's;
+         * a module object (`sync.WaitGroup{}`): its zero value */
+        Node copy = *n;
+        copy.kind = t && t->kind == TYPE_MAP ? N_MAP : N_LIST;
+        copy.op = 0;
+        copy.type = t && t->underlying ? t->underlying->name : NULL;
+        if (t && t->kind == TYPE_OBJECT) {
+            cg_load_const(fs, t->ctor, dst);
+            cg_emit_abc(fs, OP_CALL, dst, 1, 2);
+        } else if (copy.kind == N_MAP) {
+            map_to(fs, &copy, dst);
+        } else {
+            list_to(fs, &copy, dst);
+        }
+        return;
+    }
+    /* the struct is built in a scratch register: dst may be a local that
+     * an element reads (`p = Point{p.Y, p.X}`) */
+    int s = fs->islocal[dst] || dst != fs->freereg - 1 ? cg_alloc_reg(fs) : dst;
+    cg_emit_abx(fs, OP_NEWSTRUCT, s, cg_add_k(fs, v_from_ptr(t)));
+    if (n->ival) {
+        for (int i = 0; i + 1 < n->list.n; i += 2) {
+            Node *k = n->list.items[i];
+            int slot = k && k->kind == N_IDENT ? types_field_index(t, k->name, strlen(k->name)) : -1;
+            if (slot >= 0 && slot < 256)
+                slot_store(fs, s, slot, n->list.items[i + 1]);
+        }
+    } else {
+        for (int i = 0; i < n->list.n && i < 256; i++)
+            slot_store(fs, s, i, n->list.items[i]);
+    }
+    if (n->op == TK_AMP)
+        cg_emit_abc(fs, OP_REFOBJ, s, s, 0);
+    if (s != dst)
+        cg_emit_abc(fs, OP_MOVE, dst, s, 0);
     cg_free_to(fs, top);
 }
 
@@ -390,10 +464,16 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
             cg_var_load(fs, v, dst);
             break;
         }
+        if (method_expr(fs, n, dst))
+            break;
         ra = expr_hint(fs, n->a, dst);
-        cg_emit_abc(fs, OP_GETFIELD, dst, ra, cg_field_k(fs, n->name));
+        int pc = cg_emit_abc(fs, OP_GETFIELD, dst, ra, cg_field_k(fs, n->name));
+        cg_ic_prefill(fs, pc, cg_struct_of(cg_static_type(c, n->a)), n->name);
         break;
     }
+    case N_COMPOSITE:
+        cg_composite_to(fs, n, dst);
+        break;
     case N_RECV:
         /* the channel never shares dst: RECV may block and be retried */
         ra = cg_expr_any(fs, n->a);
@@ -451,7 +531,24 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         conversion_call(fs, n, base, nres, op);
         return;
     }
-    bool method = f && f->kind == N_FIELD && !cg_node_var(c, f);
+    ObjType *conv = cg_type_name(c, f);
+    if (conv) {
+        /* T(x) for a declared type T: x as T's underlying type */
+        if (nargs != 1 || n->spread) {
+            cg_err(c, n, "%s argument%s in conversion to %s", nargs ? "too many" : "missing",
+                   nargs ? "s" : "", f->name);
+            return;
+        }
+        cg_load_const(fs, types_convert_native(), base);
+        cg_load_const(fs, v_from_ptr(conv->underlying ? conv->underlying : conv), cg_alloc_reg(fs));
+        cg_expr_to(fs, n->list.items[0], cg_alloc_reg(fs));
+        cg_set_line(fs, n);
+        cg_emit_abc(fs, op, base, 3, op == OP_CALL ? nres + 1 : 0);
+        cg_free_to(fs, base + 1);
+        return;
+    }
+    bool method = f && f->kind == N_FIELD && !cg_node_var(c, f) && !cg_type_name(c, f->a) &&
+                  !(f->a && f->a->kind == N_UNARY && f->a->op == TK_STAR && cg_type_name(c, f->a->a));
     if (method && op == OP_CALL) {
         cg_expr_to(fs, f->a, base);
     } else if (method) {
@@ -505,8 +602,12 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
     }
     cg_set_line(fs, n);
     if (method && op == OP_CALL) {
-        cg_emit_abc(fs, OP_CALLM, base, b, nres + 1);
+        /* a struct's method takes its receiver as its first argument: the
+         * VM moves the arguments up one register to make room */
+        cg_alloc_reg(fs);
+        int pc = cg_emit_abc(fs, OP_CALLM, base, b, nres + 1);
         cg_emit_abx(fs, OP_EXTRA, 0, cg_str_k(fs, f->name ? f->name : ""));
+        cg_ic_prefill(fs, pc, cg_struct_of(cg_static_type(c, f->a)), f->name);
     } else {
         cg_emit_abc(fs, op, base, b, op == OP_CALL ? nres + 1 : 0);
     }

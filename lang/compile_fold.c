@@ -183,7 +183,7 @@ Value cg_const_eval(Compiler *c, Node *n)
         break;
     case N_TYPEEXPR:
         /* make([]T, n), new(T), []byte(s): the type's descriptor */
-        v = v_from_ptr(types_parse(n->name, n->name ? strlen(n->name) : 0));
+        v = v_from_ptr(cg_node_type(c, n) ? cg_node_type(c, n) : types_parse("", 0));
         break;
     case N_IDENT:
     case N_FIELD: {

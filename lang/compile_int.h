@@ -175,6 +175,12 @@ typedef struct Var {
                            folded const, a universe value); V_UNDEF otherwise */
     Node *cexpr;        /* a top-level const's expression, folded on demand */
     int cstate;         /* 0 not folded yet, 1 folding (cycle guard), 2 done */
+    ObjType *tdecl;     /* a type name: its descriptor (kind VK_UNIVERSE,
+                           cval the descriptor too); NULL otherwise */
+    ObjType *sty;       /* what pass 1 knows of the variable's type (its
+                           declared type, or its initial value's), or NULL:
+                           a hint for field and method caches, which the VM
+                           checks on every use */
     struct Var *shadow; /* pass 1: the binding this one hides */
     int depth;          /* pass 1: scope depth of the declaration */
 } Var;
@@ -203,6 +209,8 @@ typedef struct Compiler {
     bool repl;
     PtrMap nodes; /* IDENT, FIELD, FUNCDECL node -> Var; FuncInfo or FILE -> FuncRes */
     PtrMap memo;  /* expression node -> folded constant Value (or V_UNDEF) */
+    PtrMap types; /* a node carrying a type (VAR, TYPEEXPR, COMPOSITE, a
+                     typed LIST or MAP, a parameter) -> its ObjType */
     NameTab names;
     NameTab predecl; /* universe and REPL-global Vars, one per name */
     Var **scope;     /* declarations in scope, innermost last */
@@ -264,6 +272,11 @@ typedef struct FuncState {
     int pin_reg[8];
     int npins;
     uint8_t islocal[MAXREGS + 1]; /* register holds a live local */
+    /* Inline caches the compiler fills (a field of a struct type it
+     * knows): pc and cache word, put in ObjProto.ic when it closes. */
+    int *icpc;
+    uint64_t *icword;
+    int nic, capic;
 } FuncState;
 
 /* The arithmetic operators, listed once: the token, its compound
@@ -331,6 +344,17 @@ void cg_res_file(Compiler *c, Node *file);
 bool cg_is_expr_kind(NodeKind k);
 /* The statement a label is attached to (s itself if it has none). */
 Node *cg_unlabel(Node *s);
+/* compile_resolve.c: types. The descriptor of the type a node carries
+ * (pass 1 resolved the script's type names in it), or NULL when it has
+ * none; what is known of an expression's type, or NULL; the struct type
+ * of a struct value or of a pointer to one, or NULL. */
+ObjType *cg_node_type(Compiler *c, const Node *n);
+ObjType *cg_static_type(Compiler *c, Node *n);
+ObjType *cg_struct_of(ObjType *t);
+/* The type a name denotes where n is (an IDENT naming a declared type), or
+ * NULL. */
+ObjType *cg_type_name(Compiler *c, const Node *n);
+
 /* compile_stmt.c: a return of a function's named results as they are. */
 void cg_return_named(FuncState *fs);
 /* The `fallthrough` ending a switch clause's body, or NULL. */
@@ -385,6 +409,11 @@ bool cg_is_multi_call(FuncState *fs, Node *n);
 void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op);
 void cg_multi_to(FuncState *fs, Node *rhs, int base, int n);
 int cg_cond_jump(FuncState *fs, Node *n, bool when);
+/* The inline cache of the instruction at pc, known at compile time: the
+ * selection of `name` on struct type t (see ObjProto.ic). */
+void cg_ic_prefill(FuncState *fs, int pc, ObjType *t, const char *name);
+/* A struct literal (COMPOSITE) into dst. */
+void cg_composite_to(FuncState *fs, Node *n, int dst);
 int cg_eq_jump(FuncState *fs, int ra, Node *e, bool when);
 
 /* compile_stmt.c: one statement (blocks included). */

@@ -17,7 +17,9 @@ typedef enum { LV_NONE, LV_VAR, LV_INDEX, LV_FIELD } LvKind;
 typedef struct LValue {
     LvKind kind;
     Var *var;
-    int obj, key; /* LV_INDEX: registers; LV_FIELD: obj register, key K */
+    int obj, key;   /* LV_INDEX: registers; LV_FIELD: obj register, key K */
+    ObjType *st;    /* LV_FIELD: the struct type the object is known to be */
+    const char *fn; /* LV_FIELD: the field's name */
 } LValue;
 
 /* Evaluate the operands of an assignment target (Go's first phase). With
@@ -26,7 +28,7 @@ typedef struct LValue {
  * with the old i). */
 static LValue lvalue(FuncState *fs, Node *n, Node *cg_stmt)
 {
-    LValue lv = {LV_NONE, NULL, 0, 0};
+    LValue lv = {LV_NONE, NULL, 0, 0, NULL, NULL};
     if (!n)
         return lv;
     switch (n->kind) {
@@ -51,6 +53,8 @@ static LValue lvalue(FuncState *fs, Node *n, Node *cg_stmt)
             lv.obj = cg_expr_any(fs, n->a);
         if (n->kind == N_FIELD) {
             lv.key = cg_field_k(fs, n->name);
+            lv.st = cg_struct_of(cg_static_type(fs->c, n->a));
+            lv.fn = n->name;
         } else if (pin) {
             lv.key = cg_alloc_reg(fs);
             cg_expr_to(fs, n->b, lv.key);
@@ -75,7 +79,7 @@ static void lv_store(FuncState *fs, LValue *lv, int src)
         cg_emit_abc(fs, OP_SETINDEX, lv->obj, lv->key, src);
         break;
     case LV_FIELD:
-        cg_emit_abc(fs, OP_SETFIELD, lv->obj, lv->key, src);
+        cg_ic_prefill(fs, cg_emit_abc(fs, OP_SETFIELD, lv->obj, lv->key, src), lv->st, lv->fn);
         break;
     default:
         break;
@@ -92,14 +96,14 @@ static void lv_load(FuncState *fs, LValue *lv, int dst)
         cg_emit_abc(fs, OP_GETINDEX, dst, lv->obj, lv->key);
         break;
     case LV_FIELD:
-        cg_emit_abc(fs, OP_GETFIELD, dst, lv->obj, lv->key);
+        cg_ic_prefill(fs, cg_emit_abc(fs, OP_GETFIELD, dst, lv->obj, lv->key), lv->st, lv->fn);
         break;
     default:
         break;
     }
 }
 
-static void zero_to(FuncState *fs, TypeRef t, int dst);
+static void zero_to(FuncState *fs, Node *decl, int dst);
 
 /* All results of `call` into a new list R[l] (l the topmost register),
  * which must then hold `want` of them: else the panic a call with that
@@ -181,7 +185,7 @@ static void assign_many(FuncState *fs, Node *n, bool decl)
         if (lv >= 0)
             cg_load_item(fs, lv, i, r);
         else
-            zero_to(fs, n->type, r);
+            zero_to(fs, n, r);
         if (t->kind == N_IDENT) {
             if (!pl)
                 cg_var_store(fs, v, r);
@@ -256,7 +260,7 @@ static void compound_stmt(FuncState *fs, Node *lhs, int tok, Node *rhs, int imm)
     }
     /* A map entry that is missing reads as nil; Go's `m[k]++` and
      * `m[k] += v` start from the zero value instead. */
-    bool entry = !v && (lv.kind == LV_INDEX || lv.kind == LV_FIELD);
+    bool entry = !v && (lv.kind == LV_INDEX || (lv.kind == LV_FIELD && !lv.st));
     if (rhs && entry) {
         int rb = cg_expr_any(fs, rhs);
         cg_emit_abc(fs, OP_NILZERO, t, rb, 0);
@@ -280,9 +284,13 @@ static void compound_stmt(FuncState *fs, Node *lhs, int tok, Node *rhs, int imm)
 /* The zero value of a `var x T` into dst: a constant when one value
  * serves every variable of T, else a fresh one that types_zero makes at
  * run time (an array, a sync.Mutex). */
-static void zero_to(FuncState *fs, TypeRef t, int dst)
+static void zero_to(FuncState *fs, Node *decl, int dst)
 {
-    ObjType *ty = t ? types_parse(t, strlen(t)) : NULL;
+    ObjType *ty = cg_node_type(fs->c, decl);
+    if (ty && ty->kind == TYPE_STRUCT) {
+        cg_emit_abx(fs, OP_NEWSTRUCT, dst, cg_add_k(fs, v_from_ptr(ty)));
+        return;
+    }
     if (!ty || ty->zero == V_NIL) {
         cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0);
         return;
@@ -348,7 +356,7 @@ static void decl_stmt(FuncState *fs, Node *n)
     }
     if (nr == 0) {
         for (int i = 0; i < nl; i++)
-            zero_to(fs, n->type, cg_alloc_reg(fs));
+            zero_to(fs, n, cg_alloc_reg(fs));
     } else if (nr == nl) {
         for (int i = 0; i < nr; i++)
             cg_expr_to(fs, n->list2.items[i], cg_alloc_reg(fs));

@@ -547,6 +547,8 @@ static int bi_new(Thread *t, Value *args, int nargs, Value *rets)
         return vm_panicf(t, E_BUILTIN_ARG, repr(args[0]), v_type_name(args[0]), "new");
     if (types_zero(t, ty, &rets[0]) < 0)
         return -1;
+    if (v_is_obj(rets[0], OBJ_STRUCT)) /* new(Point): a pointer to a zero Point */
+        rets[0] = v_ref(v_ptr(rets[0]));
     return 1;
 }
 

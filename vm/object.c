@@ -607,6 +607,22 @@ static inline bool is_num(Value v)
     return v_is_int(v) || v_is_flonum(v) || v_is_obj(v, OBJ_BOXINT) || v_is_obj(v, OBJ_BOXFLOAT);
 }
 
+/* Go's struct ==: the same type, and field by field equal. Fields nest
+ * only as deep as struct types do (a type cannot contain itself). An
+ * anonymous struct type is parsed where it is written, so two of its
+ * descriptors may stand for one type: they are told apart by spelling. */
+static bool struct_equal(const ObjStruct *a, const ObjStruct *b)
+{
+    /* struct types written alike without a name are one type in Go */
+    if (a->type != b->type && (a->type->named || b->type->named || a->type->nfields != b->type->nfields ||
+                               strcmp(a->type->name, b->type->name) != 0))
+        return false;
+    for (int i = 0; i < a->type->nfields; i++)
+        if (!v_equal(a->f[i], b->f[i]))
+            return false;
+    return true;
+}
+
 bool v_equal(Value a, Value b)
 {
     if (a == b)
@@ -619,6 +635,8 @@ bool v_equal(Value a, Value b)
         return num_eq(a, b);
     if (v_is_str(a) && v_is_str(b))
         return str_eq(v_str(a), v_str(b));
+    if (v_is_obj(a, OBJ_STRUCT) && v_is_obj(b, OBJ_STRUCT))
+        return struct_equal(v_ptr(a), v_ptr(b));
     return false;
 }
 

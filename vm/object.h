@@ -322,6 +322,9 @@ typedef struct ObjProto {
     ObjString *name; /* "main.fib", "main.func1", "main" */
     ObjString *file;
     int line;
+    /* Inline caches, one word per instruction (NULL when the function has
+     * no GETFIELD SETFIELD CALLM or BINDM): see types.h, IC_*. */
+    uint64_t *ic;
 } ObjProto;
 
 typedef struct ObjCell {

@@ -1084,9 +1084,141 @@ static Value module_member(ObjModule *m, ObjString *name)
 
 static ObjBound *bound_new(Value recv, Value fn);
 
+/* ---- structs: fields and methods by name, through the inline caches --- */
+
+/* The struct a selector applies to: v itself or, for a pointer, what it
+ * points to (through a variable's cell or a slot holding one); NULL when
+ * v is neither. */
+static ObjStruct *struct_of(Value v)
+{
+    if ((v & 7) != 0 || v == 0)
+        return NULL;
+    Obj *o = v_ref_target(v);
+    if (o->kind == OBJ_STRUCT)
+        return (ObjStruct *)o;
+    if (!v_is_ref(v))
+        return NULL;
+    Value in = o->kind == OBJ_CELL ? ((ObjCell *)o)->v : o->kind == OBJ_SLOT ? *((ObjSlot *)o)->slot : V_NIL;
+    return v_is_obj(in, OBJ_STRUCT) ? v_ptr(in) : NULL;
+}
+
+/* The cache word of the running instruction, NULL for a function built
+ * without caches. */
+static inline uint64_t *ic_at(const ObjClosure *cl, const uint32_t *ins)
+{
+    const ObjProto *p = cl->proto;
+    return p->ic ? &p->ic[ins - p->code] : NULL;
+}
+
+static COLD int no_selection(Thread *t, const ObjStruct *s, ObjString *name)
+{
+    return vm_panicf(t, E_NO_FIELD, s->type->name, name->data);
+}
+
+/* Resolve s.name and remember it in *ic; the selection, or NULL after a
+ * panic. */
+static COLD const Selection *select_name(Thread *t, ObjStruct *s, ObjString *name, uint64_t *ic)
+{
+    int i = types_selection(s->type, name, v_from_ptr(s));
+    if (i < 0)
+        return no_selection(t, s, name), NULL;
+    const Selection *sel = &__atomic_load_n(&s->type->sels, __ATOMIC_ACQUIRE)[i];
+    if (ic) {
+        uint64_t w =
+            sel->kind == SEL_FIELD && sel->depth == 1
+                ? ic_word(s->type, sel->path[0], IC_DIRECT | (types_converts(sel->type) ? IC_CONVERT : 0))
+                : ic_word(s->type, i, 0);
+        __atomic_store_n(ic, w, __ATOMIC_RELAXED);
+    }
+    return sel;
+}
+
+/* The selection an IC word names for s (which has the word's type). */
+static inline const Selection *ic_selection(const ObjStruct *s, uint64_t w)
+{
+    return &__atomic_load_n(&s->type->sels, __ATOMIC_ACQUIRE)[IC_INDEX(w)];
+}
+
+/* Follow the first n steps of sel's path from s: the struct holding the
+ * last step's field. A nil embedded pointer on the way panics. */
+static ObjStruct *sel_walk(Thread *t, ObjStruct *s, const Selection *sel, int n)
+{
+    for (int k = 0; k < n; k++) {
+        ObjStruct *next = struct_of(s->f[sel->path[k] & 0xffff]);
+        if (!next)
+            return vm_panicf(t, E_NIL_DEREF), NULL;
+        s = next;
+    }
+    return s;
+}
+
+/* A method's receiver: a pointer to the struct for a *T receiver, else a
+ * copy of it (a value receiver gets its own). */
+static inline Value method_recv(ObjStruct *o, bool ptr_recv)
+{
+    return ptr_recv ? v_ref(o) : v_copy(v_from_ptr(o));
+}
+
+/* A store into a field of type ft: what Go's typed field holds. Floats
+ * take ints as floats and sized ints wrap (types_store, once the
+ * typed-numbers rules are there, is the one place for this). */
+static Value field_value(const ObjType *ft, Value v)
+{
+    if (ft->kind == TYPE_FLOAT && v_is_anyint(v))
+        return v_make_float((double)v_anyint(v));
+    if (ft->kind == TYPE_INT && v_is_anyint(v))
+        return v_make_int(types_wrap_int(ft->bits, ft->is_unsigned, v_anyint(v)));
+    return v;
+}
+
+/* s.name read through a cache miss (or a promoted field, or a method used
+ * as a value). */
+static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t *ic)
+{
+    uint64_t w = ic ? *ic : 0;
+    const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
+                                                                                : select_name(t, s, name, ic);
+    if (!sel)
+        return V_UNDEF;
+    if (sel->kind == SEL_FIELD) {
+        ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
+        return o ? o->f[sel->path[sel->depth - 1] & 0xffff] : V_UNDEF;
+    }
+    ObjStruct *o = sel_walk(t, s, sel, sel->kind == SEL_NATIVE ? sel->depth - 1 : sel->depth);
+    if (!o)
+        return V_UNDEF;
+    if (sel->kind == SEL_NATIVE) {
+        Value obj = o->f[sel->path[sel->depth - 1] & 0xffff];
+        if (v_is_ref(obj))
+            obj = v_from_ptr(v_ref_target(obj));
+        return v_from_ptr(bound_new(obj, sel->fn));
+    }
+    return v_from_ptr(bound_new(method_recv(o, sel->ptr_recv), sel->fn));
+}
+
+static COLD bool struct_set(Thread *t, ObjStruct *s, ObjString *name, Value val, uint64_t *ic)
+{
+    uint64_t w = ic ? *ic : 0;
+    const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
+                                                                                : select_name(t, s, name, ic);
+    if (!sel)
+        return false;
+    if (sel->kind != SEL_FIELD)
+        return vm_panic_msg(t, "runtime error: cannot assign to method %s of %s", name->data, s->type->name),
+               false;
+    ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
+    if (!o)
+        return false;
+    o->f[sel->path[sel->depth - 1] & 0xffff] = field_value(sel->type, val);
+    return true;
+}
+
 static COLD Value getfield(Thread *t, Value obj, ObjString *name)
 {
     Value v;
+    ObjStruct *st = struct_of(obj);
+    if (st)
+        return struct_get(t, st, name, NULL);
     if (v_is_obj(obj, OBJ_MAP))
         return map_get(v_map(obj), v_from_ptr(name), &v) ? v : V_NIL;
     if (v_is_obj(obj, OBJ_MODULE)) {
@@ -1110,6 +1242,9 @@ static COLD Value getfield(Thread *t, Value obj, ObjString *name)
 
 static COLD bool setfield(Thread *t, Value obj, ObjString *name, Value val)
 {
+    ObjStruct *st = struct_of(obj);
+    if (st)
+        return struct_set(t, st, name, val, NULL);
     if (v_is_obj(obj, OBJ_MAP))
         return map_store(t, v_map(obj), v_from_ptr(name), val);
     if (obj == V_NIL)
@@ -1140,6 +1275,9 @@ static ObjBound *bound_new(Value recv, Value fn)
 /* obj.name as a value (`f := obj.Method`, `defer obj.Method()`). */
 static COLD Value bindm(Thread *t, Value obj, ObjString *name)
 {
+    ObjStruct *st = struct_of(obj);
+    if (st)
+        return struct_get(t, st, name, NULL);
     if (v_is_obj(obj, OBJ_OBJECT)) {
         ObjObject *o = v_ptr(obj);
         ObjNative *m = class_method(o->cls, name);
@@ -1981,6 +2119,60 @@ static int execute(Thread *t)
             if (unlikely(PREEMPT_REQUESTED(t)) && vm_safepoint(t) < 0)
                 VM_THROW();
             Value recv = base[ca];
+            ObjStruct *st = struct_of(recv);
+            if (st) {
+                /* a struct's method (or a field holding a function) by the
+                 * cache: no name is looked at once it is filled */
+                uint64_t *ic = ic_at(cl, pc - 2);
+                uint64_t w = ic ? *ic : 0;
+                const Selection *sel;
+                if (likely(IC_TYPE(w) == (uintptr_t)st->type && !(w & IC_DIRECT))) {
+                    sel = ic_selection(st, w);
+                } else if (IC_TYPE(w) == (uintptr_t)st->type) {
+                    base[ca] = st->f[IC_INDEX(w)];
+                    goto do_call;
+                } else {
+                    sel = select_name(t, st, name, ic);
+                    if (!sel)
+                        VM_THROW();
+                }
+                if (sel->kind == SEL_FIELD) {
+                    Value fv = struct_get(t, st, name, NULL);
+                    if (fv == V_UNDEF)
+                        VM_THROW();
+                    base[ca] = fv;
+                    goto do_call;
+                }
+                ObjStruct *o =
+                    sel->depth == 0
+                        ? st
+                        : sel_walk(t, st, sel, sel->kind == SEL_NATIVE ? sel->depth - 1 : sel->depth);
+                if (!o)
+                    VM_THROW();
+                if (sel->kind == SEL_NATIVE) {
+                    Value obj = o->f[sel->path[sel->depth - 1] & 0xffff];
+                    base[ca] = v_is_ref(obj) ? v_from_ptr(v_ref_target(obj)) : obj;
+                    nf = v_ptr(sel->fn);
+                    nargs_at = base + ca;
+                    cnargs++;
+                    goto call_native;
+                }
+                if (unlikely(!B_)) {
+                    /* arguments up to top: make room for the receiver */
+                    size_t end = f->base + (size_t)ca + 2 + (size_t)cnargs;
+                    if (!ensure_stack(t, end + VM_STACK_SLACK)) {
+                        vm_panicf(t, E_STACK_OVERFLOW);
+                        VM_THROW();
+                    }
+                    base = t->stack + f->base;
+                }
+                for (int i = cnargs; i > 0; i--)
+                    base[ca + 1 + i] = base[ca + i];
+                base[ca + 1] = sel->ptr_recv ? v_ref(o) : v_copy(v_from_ptr(o));
+                base[ca] = sel->fn;
+                cnargs++;
+                goto do_call;
+            }
             if (v_is_obj(recv, OBJ_OBJECT)) {
                 ObjObject *o = v_ptr(recv);
                 nf = class_method(o->cls, name);
@@ -2192,6 +2384,19 @@ static int execute(Thread *t)
         VM_CASE(GETFIELD)
         {
             Value o = RB;
+            if (likely((o & 7) == 0 && o != 0) && ((Obj *)v_ref_target(o))->kind == OBJ_STRUCT) {
+                /* a struct's field by the cached slot: no name is looked at */
+                ObjStruct *s = v_ref_target(o);
+                uint64_t *ic = ic_at(cl, pc - 1);
+                uint64_t w = ic ? *ic : 0;
+                if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT))) {
+                    RA = s->f[IC_INDEX(w)];
+                    VM_NEXT();
+                }
+                VM_PROTECT(Value, v, struct_get(t, s, k_name(KC), ic), v == V_UNDEF);
+                RA = v;
+                VM_NEXT();
+            }
             if (likely(v_is_obj(o, OBJ_MAP))) {
                 Value v;
                 if (map_get(v_map(o), KC, &v)) {
@@ -2213,7 +2418,57 @@ static int execute(Thread *t)
         }
         VM_CASE(SETFIELD)
         {
+            Value o = RA;
+            if (likely((o & 7) == 0 && o != 0) && ((Obj *)v_ref_target(o))->kind == OBJ_STRUCT) {
+                ObjStruct *s = v_ref_target(o);
+                uint64_t *ic = ic_at(cl, pc - 1);
+                uint64_t w = ic ? *ic : 0;
+                Value v = RC;
+                /* a typed field converts what is not already its kind */
+                if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT) &&
+                           (!(w & IC_CONVERT) || v_is_flonum(v)))) {
+                    s->f[IC_INDEX(w)] = v;
+                    VM_NEXT();
+                }
+                VM_PROTECT(bool, ok, struct_set(t, s, k_name(k[B_]), v, ic), !ok);
+                VM_NEXT();
+            }
             VM_PROTECT(bool, ok, setfield(t, RA, k_name(k[B_]), RC), !ok);
+            VM_NEXT();
+        }
+        VM_CASE(NEWSTRUCT)
+        {
+            const ObjType *ty = v_ptr(k[INS_Bx(ins)]);
+            int n = ty->nfields;
+            ObjStruct *s = mem_alloc(mem_size((size_t)n, sizeof(Value), sizeof(ObjStruct)));
+            s->h.kind = OBJ_STRUCT;
+            s->h.flags = 0;
+            s->type = (ObjType *)ty;
+            for (int i = 0; i < n; i++) {
+                const ObjType *ft = ty->fields[i].type;
+                if (likely(ft->zero != V_UNDEF)) {
+                    s->f[i] = ft->zero;
+                } else {
+                    VM_SAVEPC();
+                    if (types_zero(t, ft, &s->f[i]) < 0)
+                        VM_THROW();
+                    VM_RELOAD();
+                }
+            }
+            RA = v_from_ptr(s);
+            VM_NEXT();
+        }
+        VM_CASE(SETSLOT)
+        {
+            ObjStruct *s = struct_of(RA);
+            if (likely(s && B_ < s->type->nfields))
+                s->f[B_] = field_value(s->type->fields[B_].type, RC);
+            VM_NEXT();
+        }
+        VM_CASE(REFOBJ)
+        {
+            Value v = RB;
+            RA = v_is_obj(v, OBJ_STRUCT) || v_is_obj(v, OBJ_ARRAY) ? v_ref(v_ptr(v)) : v;
             VM_NEXT();
         }
         VM_CASE(SLICE)

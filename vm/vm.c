@@ -1102,14 +1102,6 @@ static ObjStruct *struct_of(Value v)
     return v_is_obj(in, OBJ_STRUCT) ? v_ptr(in) : NULL;
 }
 
-/* The cache word of the running instruction, NULL for a function built
- * without caches. */
-static inline uint64_t *ic_at(const ObjClosure *cl, const uint32_t *ins)
-{
-    const ObjProto *p = cl->proto;
-    return p->ic ? &p->ic[ins - p->code] : NULL;
-}
-
 static COLD int no_selection(Thread *t, const ObjStruct *s, ObjString *name)
 {
     return vm_panicf(t, E_NO_FIELD, s->type->name, name->data);
@@ -1645,7 +1637,13 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
 /* Reload what a call out may have moved: the frame array and the stack. */
 #define VM_RELOAD() (f = &t->frames[t->nframes - 1], base = t->stack + f->base)
 /* Switch the loop to the top frame (after a call or a return). */
-#define VM_ENTER() (VM_RELOAD(), cl = f->cl, k = cl->proto->k, pc = f->pc)
+#define VM_ENTER() (VM_RELOAD(), cl = f->cl, k = cl->proto->k, icoff = IC_OFF(cl->proto), pc = f->pc)
+/* The inline cache of the instruction at ip (ObjProto.ic[ip - code]),
+ * reached from one offset kept with k: ic is 8 bytes an instruction, code
+ * 4, so the entry sits at icoff + 2 * ip. Only functions with an ic run
+ * the instructions that use it (the compiler gives them one). */
+#define IC_OFF(p) ((uintptr_t)(p)->ic - 2 * (uintptr_t)(p)->code)
+#define IC_AT(ip) ((uint64_t *)(icoff + 2 * (uintptr_t)(ip)))
 /* The next word is a JMP: take it when cond == C, else step over it. A
  * backward jump is a safepoint. */
 #define VM_CONDJUMP(cond)                                                                                    \
@@ -1670,6 +1668,14 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
 #define RB base[INS_B(ins)]
 #define RC base[INS_C(ins)]
 #define KC k[INS_C(ins)]
+
+/* A float result: inline as a flonum when it fits (the float loops'
+ * common case, with no call), else boxed by v_make_float. */
+static inline Value vm_float(double d)
+{
+    Value v;
+    return likely(v_flonum_try(d, &v)) ? v : v_make_float(d);
+}
 
 /* Both operands small ints: the tagged words add as (a + b - 1) and
  * subtract as (a - b + 1); multiply one untagged by the other's tag-less
@@ -1701,7 +1707,7 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
         } else if (v_is_flonum(x_) && v_is_flonum(y_)) {                                                     \
             double fx_ = v_flonum(x_), fy_ = v_flonum(y_);                                                   \
             double fr_ = OPNAME == OP_ADD ? fx_ + fy_ : OPNAME == OP_SUB ? fx_ - fy_ : fx_ * fy_;            \
-            RA = v_make_float(fr_);                                                                          \
+            RA = vm_float(fr_);                                                                              \
             VM_NEXT();                                                                                       \
         }                                                                                                    \
         VM_PROTECT(Value, v_, arith_binop(t, OPNAME, x_, y_), v_ == V_UNDEF);                                \
@@ -1720,7 +1726,7 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
             VM_NEXT();                                                                                       \
         }                                                                                                    \
         if (v_is_flonum(x_) && v_is_flonum(y_) && OPNAME == OP_DIV) {                                        \
-            RA = v_make_float(v_flonum(x_) / v_flonum(y_));                                                  \
+            RA = vm_float(v_flonum(x_) / v_flonum(y_));                                                      \
             VM_NEXT();                                                                                       \
         }                                                                                                    \
         VM_PROTECT(Value, v_, arith_binop(t, OPNAME, x_, y_), v_ == V_UNDEF);                                \
@@ -1761,6 +1767,7 @@ static int execute(Thread *t)
     Frame *f;
     ObjClosure *cl;
     const Value *k;
+    uintptr_t icoff;
     Value *base;
     const uint32_t *pc;
     uint32_t ins;
@@ -2123,8 +2130,8 @@ static int execute(Thread *t)
             if (st) {
                 /* a struct's method (or a field holding a function) by the
                  * cache: no name is looked at once it is filled */
-                uint64_t *ic = ic_at(cl, pc - 2);
-                uint64_t w = ic ? *ic : 0;
+                uint64_t *ic = IC_AT(pc - 2);
+                uint64_t w = *ic;
                 const Selection *sel;
                 if (likely(IC_TYPE(w) == (uintptr_t)st->type && !(w & IC_DIRECT))) {
                     sel = ic_selection(st, w);
@@ -2239,6 +2246,7 @@ static int execute(Thread *t)
                 f--;
                 cl = f->cl;
                 k = cl->proto->k;
+                icoff = IC_OFF(cl->proto);
                 base = t->stack + f->base;
                 pc = f->pc;
                 VM_NEXT();
@@ -2387,8 +2395,8 @@ static int execute(Thread *t)
             if (likely((o & 7) == 0 && o != 0) && ((Obj *)v_ref_target(o))->kind == OBJ_STRUCT) {
                 /* a struct's field by the cached slot: no name is looked at */
                 ObjStruct *s = v_ref_target(o);
-                uint64_t *ic = ic_at(cl, pc - 1);
-                uint64_t w = ic ? *ic : 0;
+                uint64_t *ic = IC_AT(pc - 1);
+                uint64_t w = *ic;
                 if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT))) {
                     RA = s->f[IC_INDEX(w)];
                     VM_NEXT();
@@ -2421,8 +2429,8 @@ static int execute(Thread *t)
             Value o = RA;
             if (likely((o & 7) == 0 && o != 0) && ((Obj *)v_ref_target(o))->kind == OBJ_STRUCT) {
                 ObjStruct *s = v_ref_target(o);
-                uint64_t *ic = ic_at(cl, pc - 1);
-                uint64_t w = ic ? *ic : 0;
+                uint64_t *ic = IC_AT(pc - 1);
+                uint64_t w = *ic;
                 Value v = RC;
                 /* a typed field converts what is not already its kind */
                 if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT) &&
@@ -2643,6 +2651,7 @@ do_call : {
             f->c_entry = 0;
             cl = ncl;
             k = p->k;
+            icoff = IC_OFF(p);
             base = nb;
             pc = p->code;
             VM_NEXT();

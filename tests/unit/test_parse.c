@@ -423,7 +423,8 @@ static void test_parse_go_types(void **state)
     assert_tree("var x any", "(VAR type=any (IDENT x))");
     assert_tree("var x <-chan []int", "(VAR type=<-chan []int (IDENT x))");
     assert_tree("var sb strings.Builder", "(VAR type=strings.Builder (IDENT sb))");
-    assert_tree("worker(&wg)", "(EXPRSTMT (CALL (IDENT worker) (IDENT wg)))");
+    assert_tree("worker(&wg)", "(EXPRSTMT (CALL (IDENT worker) (UNARY & (IDENT wg))))");
+    assert_tree("*p = *q + 1", "(ASSIGN = (UNARY * (IDENT p)) = (BINARY + (UNARY * (IDENT q)) (INT 1)))");
     assert_tree("x := float64(n)", "(DEFINE (IDENT x) = (CALL (IDENT float64) (IDENT n)))");
     assert_tree("x := []byte(s)", "(DEFINE (IDENT x) = (CALL (TYPEEXPR type=[]byte) (IDENT s)))");
 }

@@ -9,9 +9,7 @@
  *
  * What the parser normalizes away (so the compiler never sees it):
  *   - `nil` `true` `false` are NIL/TRUE/FALSE nodes, never IDENTs;
- *   - parentheses leave no node; `&x` is just x (what Go programs take the
- *     address of is a reference here already), except `&T{...}`, a
- *     COMPOSITE with op TK_AMP; `-` applied to an INT or
+ *   - parentheses leave no node; `-` applied to an INT or
  *     FLOAT literal is folded into the literal (so -9223372036854775808 is
  *     an INT); rune literals are INTs;
  *   - `var (...)` / `const (...)` groups are spliced into the enclosing
@@ -75,11 +73,13 @@ typedef const char *TypeRef;
                   "map[K]V" (or "struct{}" for `struct{}{}`) when typed; op:  \
                   TK_LBRACE_LIT for an untyped `{...}` */                     \
     X(FUNC)    /* func: a function literal */                                  \
-    X(UNARY)   /* op (TK_MINUS TK_NOT TK_CARET TK_PLUS), a */                  \
+    X(UNARY)   /* op (TK_MINUS TK_NOT TK_CARET TK_PLUS, TK_AMP for &a,       \
+                  TK_STAR for *a), a */                                       \
     X(BINARY)  /* op (a Token: TK_PLUS ... TK_ANDAND TK_OROR), a, b */         \
     X(CALL)    /* a: callee; list: args; spread: last arg is `x...` */         \
     X(INDEX)   /* a[b] */                                                      \
-    X(SLICE)   /* a[b:c], b and/or c may be NULL */                            \
+    X(SLICE)   /* a[b:c], b and/or c may be NULL; a[b:c:post] (3-index)      \
+                  when post is set */                                         \
     X(FIELD)   /* a.name */                                                    \
     X(RECV)    /* <-a */                                                       \
     X(TYPEEXPR) /* a type used as a value (make(map[string]int), new(T),     \
@@ -88,8 +88,8 @@ typedef const char *TypeRef;
                    (`Point{1, 2}`, `Point{X: 1}`, `struct{ a int }{1}`, an   \
                    elided `{1, 2}` in `[]Point{...}`): type; list: the       \
                    elements, keys and values interleaved when ival is 1      \
-                   (keyed); op: TK_AMP for `&T{...}` (and an elided element \
-                   of `[]*T{...}`) */                                        \
+                   (keyed); op: TK_AMP for an elided element of a `[]*T{...}` \
+                   literal, which is &T{...} */                              \
     /* statements */                                                           \
     X(EXPRSTMT) /* a */                                                        \
     X(ASSIGN)   /* list = list2; op: TK_ASSIGN or a compound TK_PLUSEQ ... */  \
@@ -136,7 +136,7 @@ enum { COMM_SEND = 1, COMM_RECV = 2, COMM_DEFAULT = 3 };
  *   binary: TK_PLUS TK_MINUS TK_STAR TK_SLASH TK_PERCENT TK_AMP TK_PIPE
  *           TK_CARET TK_SHL TK_SHR TK_ANDNOT TK_ANDAND TK_OROR TK_EQ TK_NE
  *           TK_LT TK_LE TK_GT TK_GE
- *   unary:  TK_MINUS TK_PLUS TK_NOT TK_CARET (bitwise complement)
+ *   unary:  TK_MINUS TK_PLUS TK_NOT TK_CARET (bitwise complement) TK_AMP TK_STAR
  *   assign: TK_ASSIGN TK_PLUSEQ TK_MINUSEQ TK_STAREQ TK_SLASHEQ TK_PERCENTEQ
  *           TK_AMPEQ TK_PIPEEQ TK_CARETEQ TK_SHLEQ TK_SHREQ TK_ANDNOTEQ
  *   incdec: TK_INC TK_DEC

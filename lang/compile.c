@@ -400,7 +400,7 @@ static ObjProto *fs_close(FuncState *fs, int line)
     /* inline caches for the instructions that select by name */
     for (int pc = 0; pc < fs->ncode && !p->ic; pc++) {
         OpCode op = INS_OP(fs->code[pc]);
-        if (op == OP_GETFIELD || op == OP_SETFIELD || op == OP_CALLM || op == OP_BINDM)
+        if (op == OP_GETFIELD || op == OP_SETFIELD || op == OP_CALLM || op == OP_BINDM || op == OP_REFFIELD)
             p->ic = mem_alloc_atomic((size_t)(fs->ncode + 1) * sizeof *p->ic);
     }
     if (p->ic) {

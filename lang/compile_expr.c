@@ -198,11 +198,49 @@ static void binary_to(FuncState *fs, Node *n, int dst)
     cg_free_to(fs, top);
 }
 
+/* dst = &x for the operand x of `&`. */
+static void addr_to(FuncState *fs, Node *x, int dst)
+{
+    int top = fs->freereg;
+    if (x && x->kind == N_IDENT) {
+        cg_var_ref(fs, cg_node_var(fs->c, x), dst);
+    } else if (x && x->kind == N_INDEX) {
+        int ra = cg_expr_any(fs, x->a);
+        int rb = cg_expr_any(fs, x->b);
+        cg_set_line(fs, x);
+        cg_emit_abc(fs, OP_REFINDEX, dst, ra, rb);
+    } else if (x && x->kind == N_UNARY && x->op == TK_STAR) {
+        cg_expr_to(fs, x->a, dst); /* &*p is p */
+    } else if (x && x->kind == N_FIELD && !cg_node_var(fs->c, x)) {
+        /* &s.f: the field's own slot (or its struct/array object) */
+        int ra = cg_expr_any(fs, x->a);
+        cg_set_line(fs, x);
+        int pc = cg_emit_abc(fs, OP_REFFIELD, dst, ra, cg_field_k(fs, x->name));
+        cg_ic_prefill(fs, pc, cg_struct_of(cg_static_type(fs->c, x->a)), x->name);
+    } else {
+        /* a composite literal (or a field: a struct-typed field is its own
+         * object, so a pointer to the value read is a pointer to it) */
+        int r = expr_hint(fs, x, dst);
+        cg_emit_abc(fs, OP_REF, dst, r, 0);
+    }
+    cg_free_to(fs, top);
+}
+
 static void unary_to(FuncState *fs, Node *n, int dst)
 {
     int top = fs->freereg;
     if (n->op == TK_PLUS) {
         cg_expr_to(fs, n->a, dst);
+        return;
+    }
+    if (n->op == TK_AMP) {
+        addr_to(fs, n->a, dst);
+        return;
+    }
+    if (n->op == TK_STAR) {
+        int ra = expr_hint(fs, n->a, dst);
+        cg_emit_abc(fs, OP_DEREF, dst, ra, 0);
+        cg_free_to(fs, top);
         return;
     }
     int ra = expr_hint(fs, n->a, dst);
@@ -223,14 +261,18 @@ static int build_reg(FuncState *fs, int dst)
  * the first batch, APPENDN of each next one, every batch right above the
  * list, so a list of any length needs LIST_BATCH + 1 registers. l must be
  * the topmost register allocated. */
-void cg_list_build(FuncState *fs, Node **items, int n, int l)
+void cg_list_build(FuncState *fs, Node **items, int n, int l, bool values)
 {
     if (n == 0)
         cg_emit_abc(fs, OP_NEWLIST, l, l + 1, 0);
     for (int i = 0; i < n; i += LIST_BATCH) {
         int nb = n - i < LIST_BATCH ? n - i : LIST_BATCH;
-        for (int j = 0; j < nb; j++)
-            cg_expr_to(fs, items[i + j], cg_alloc_reg(fs));
+        for (int j = 0; j < nb; j++) {
+            if (values)
+                cg_value_to(fs, items[i + j], cg_alloc_reg(fs));
+            else
+                cg_expr_to(fs, items[i + j], cg_alloc_reg(fs));
+        }
         if (i == 0)
             cg_emit_abc(fs, OP_NEWLIST, l, l + 1, nb);
         else
@@ -254,13 +296,13 @@ static void list_to(FuncState *fs, Node *n, int dst)
     if (cnt <= LIST_BATCH) {
         int base = fs->freereg;
         for (int i = 0; i < cnt; i++)
-            cg_expr_to(fs, n->list.items[i], cg_alloc_reg(fs));
+            cg_value_to(fs, n->list.items[i], cg_alloc_reg(fs));
         cg_emit_abc(fs, OP_NEWLIST, dst, cnt ? base : dst, cnt);
         cg_free_to(fs, top);
         return;
     }
     int l = build_reg(fs, dst);
-    cg_list_build(fs, n->list.items, cnt, l);
+    cg_list_build(fs, n->list.items, cnt, l, true);
     if (l != dst)
         cg_emit_abc(fs, OP_MOVE, dst, l, 0);
     cg_free_to(fs, top);
@@ -273,7 +315,7 @@ static void map_to(FuncState *fs, Node *n, int dst)
     int m = pairs > MAP_BATCH ? build_reg(fs, dst) : dst;
     int base = fs->freereg;
     for (int i = 0; i < 2 * first; i++)
-        cg_expr_to(fs, n->list.items[i], cg_alloc_reg(fs));
+        cg_value_to(fs, n->list.items[i], cg_alloc_reg(fs));
     /* A typed literal whose missing keys read as a non-nil zero
      * (map[string]int{}) passes its type after the pairs. */
     ObjType *ty = cg_node_type(fs->c, n);
@@ -285,8 +327,8 @@ static void map_to(FuncState *fs, Node *n, int dst)
     cg_emit_abc(fs, OP_NEWMAP, m, first || typed ? base : m, first | typed);
     cg_free_to(fs, base);
     for (int i = first; i < pairs; i++) {
-        int rk = cg_expr_any(fs, n->list.items[2 * i]);
-        int rv = cg_expr_any(fs, n->list.items[2 * i + 1]);
+        int rk = cg_value_any(fs, n->list.items[2 * i]);
+        int rv = cg_value_any(fs, n->list.items[2 * i + 1]);
         cg_emit_abc(fs, OP_MAPSET, m, rk, rv);
         cg_free_to(fs, base);
     }
@@ -362,8 +404,8 @@ void cg_composite_to(FuncState *fs, Node *n, int dst)
         for (int i = 0; i < n->list.n && i < 256; i++)
             slot_store(fs, s, i, n->list.items[i]);
     }
-    if (n->op == TK_AMP)
-        cg_emit_abc(fs, OP_REFOBJ, s, s, 0);
+    if (n->op == TK_AMP) /* an elided &T{...} in a []*T literal */
+        cg_emit_abc(fs, OP_REF, s, s, 0);
     if (s != dst)
         cg_emit_abc(fs, OP_MOVE, dst, s, 0);
     cg_free_to(fs, top);
@@ -403,6 +445,50 @@ static void call_to(FuncState *fs, Node *n, int dst)
     cg_call_top(fs, n, base, 1, OP_CALL);
     cg_emit_abc(fs, OP_MOVE, dst, base, 0);
     cg_free_to(fs, top);
+}
+
+bool cg_is_place(FuncState *fs, const Node *n)
+{
+    if (!n)
+        return false;
+    switch (n->kind) {
+    case N_IDENT: {
+        Var *v = cg_node_var(fs->c, n);
+        return v && (v->kind == VK_LOCAL || v->kind == VK_GLOBAL) && v->cval == V_UNDEF;
+    }
+    case N_INDEX:
+        return true;
+    case N_FIELD:
+        return !cg_node_var(fs->c, n); /* not a module member */
+    case N_UNARY:
+        return n->op == TK_STAR;
+    default:
+        return false;
+    }
+}
+
+void cg_value_to(FuncState *fs, Node *n, int dst)
+{
+    if (!cg_is_place(fs, n)) {
+        cg_expr_to(fs, n, dst);
+        return;
+    }
+    Var *v = cg_plain_local(fs, n);
+    if (v) {
+        cg_emit_abc(fs, OP_MOVEC, dst, v->reg, 0);
+        return;
+    }
+    cg_expr_to(fs, n, dst);
+    cg_emit_abc(fs, OP_MOVEC, dst, dst, 0);
+}
+
+int cg_value_any(FuncState *fs, Node *n)
+{
+    if (!cg_is_place(fs, n))
+        return cg_expr_any(fs, n);
+    int r = cg_alloc_reg(fs);
+    cg_value_to(fs, n, r);
+    return r;
 }
 
 void cg_expr_to(FuncState *fs, Node *n, int dst)
@@ -452,9 +538,14 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
         break;
     case N_SLICE: {
         ra = expr_hint(fs, n->a, dst);
-        int lo = cg_alloc_regs(fs, 2);
+        int lo = cg_alloc_regs(fs, 3);
         cg_expr_to(fs, n->b, lo);
         cg_expr_to(fs, n->c, lo + 1);
+        if (n->post)
+            cg_expr_to(fs, n->post, lo + 2);
+        else
+            cg_emit_abc(fs, OP_LOADNIL, lo + 2, 0, 0);
+        cg_set_line(fs, n);
         cg_emit_abc(fs, OP_SLICE, dst, ra, lo);
         break;
     }
@@ -561,6 +652,13 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
     } else {
         cg_expr_to(fs, f, base);
     }
+    /* Arguments are values the callee may keep (copied when places),
+     * except for built-ins and module functions, which never keep or
+     * change them; append keeps the values it appends. */
+    Var *fv = f && (f->kind == N_IDENT || f->kind == N_FIELD) ? cg_node_var(c, f) : NULL;
+    bool builtin = fv && fv->kind == VK_UNIVERSE;
+    bool keeps = builtin && fv->name && strcmp(fv->name, "panic") == 0;
+    bool keeps_rest = builtin && fv->name && strcmp(fv->name, "append") == 0;
     int b;
     if (nargs == 1 && !n->spread && cg_is_multi_call(fs, n->list.items[0])) {
         /* f(g(x)): every result of g is an argument of f */
@@ -571,7 +669,7 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         /* Many arguments: into a list, then spread back onto the stack
          * (a spread argument's elements appended to the list first). */
         int l = cg_alloc_reg(fs);
-        cg_list_build(fs, n->list.items, n->spread ? nargs - 1 : nargs, l);
+        cg_list_build(fs, n->list.items, n->spread ? nargs - 1 : nargs, l, !builtin);
         if (n->spread) {
             int r = cg_alloc_reg(fs);
             cg_expr_to(fs, n->list.items[nargs - 1], r);
@@ -594,6 +692,8 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
                     cg_expr_to(fs, a, r);
                 cg_set_line(fs, a);
                 cg_emit_abc(fs, OP_UNPACK, r, src, 0);
+            } else if (!builtin || keeps || (keeps_rest && i > 0)) {
+                cg_value_to(fs, a, r);
             } else {
                 cg_expr_to(fs, a, r);
             }

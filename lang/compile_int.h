@@ -169,6 +169,10 @@ typedef struct Var {
     bool captured;      /* used by a function literal nested in owner */
     bool assigned;      /* written after its declaration */
     bool readonly;      /* a constant (folded or not) or a universe name */
+    bool addressed;     /* its address is taken (&x): it lives in a cell
+                           (captured is set too), and storing a struct or
+                           array into it copies into the object pointers
+                           to it see */
     int reg;            /* VK_LOCAL: set by code generation; -1 before */
     int slot;           /* VK_GLOBAL */
     Value cval;         /* the value, when it is a compile-time constant (a
@@ -396,13 +400,22 @@ int cg_cond_op(FuncState *fs, OpCode op, int a, int b, int c);
 void cg_var_load(FuncState *fs, Var *v, int dst);
 void cg_var_store(FuncState *fs, Var *v, int src);
 void cg_var_declare(FuncState *fs, Var *v, int reg);
+void cg_var_ref(FuncState *fs, Var *v, int dst);
 Var *cg_plain_local(FuncState *fs, Node *n);
 
 /* compile_expr.c: expressions into registers, conditions into jumps. */
 void cg_expr_to(FuncState *fs, Node *n, int dst);
 int cg_expr_any(FuncState *fs, Node *n);
 void cg_arith_rr(FuncState *fs, int dst, int tok, int ra, Node *b);
-void cg_list_build(FuncState *fs, Node **items, int n, int l);
+void cg_list_build(FuncState *fs, Node **items, int n, int l, bool values);
+/* The value rule: an expression that is a place (a variable, an element,
+ * a field, *p) used as a value stored elsewhere (assigned, passed,
+ * returned, sent, put in a literal) is copied (MOVEC: structs and arrays
+ * cloned, a slice header marked shared); any other expression is already
+ * a fresh value. */
+bool cg_is_place(FuncState *fs, const Node *n);
+void cg_value_to(FuncState *fs, Node *n, int dst);
+int cg_value_any(FuncState *fs, Node *n);
 void cg_load_item(FuncState *fs, int l, int i, int dst);
 /* A call, which may give several values (a call of len gives one). */
 bool cg_is_multi_call(FuncState *fs, Node *n);

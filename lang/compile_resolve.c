@@ -615,6 +615,23 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
             n->op != TK_AMP && n->op != TK_STAR)
             cg_err(c, n, "invalid unary operator");
         res_expr(c, n->a, n);
+        if ((n->op == TK_AMP || n->op == TK_STAR) && n->a &&
+            (n->a->kind == N_INT || n->a->kind == N_FLOAT || n->a->kind == N_STRING || n->a->kind == N_NIL ||
+             n->a->kind == N_TRUE || n->a->kind == N_FALSE || (n->op == TK_AMP && n->a->kind == N_BINARY))) {
+            /* Go's compile errors: no address of a value, no constant
+             * dereferenced */
+            cg_err(c, n, "invalid operation: cannot %s %s", n->op == TK_AMP ? "take address of" : "indirect",
+                   cg_describe(n->a));
+        } else if (n->op == TK_AMP && n->a && n->a->kind == N_IDENT) {
+            /* &x: x lives in a cell, as a captured variable does */
+            Var *v = cg_node_var(c, n->a);
+            if (v && v->kind == VK_LOCAL) {
+                v->captured = true;
+                v->addressed = true;
+            } else if (v && v->readonly) {
+                cg_err(c, n, "invalid operation: cannot take address of %s", n->a->name);
+            }
+        }
         break;
     case N_BINARY:
         if (cg_is_arith_op(n->op) || cg_is_logic_op(n->op)) {
@@ -691,6 +708,14 @@ static void res_lvalue(Compiler *c, Node *n, bool compound, const Node *parent)
         if (cg_node_var(c, n))
             cg_err(c, n, "cannot assign to %s (neither addressable nor a map index expression)",
                    cg_describe(n));
+        break;
+    case N_UNARY:
+        if (n->op == TK_STAR) { /* *p = v */
+            res_expr(c, n->a, n);
+            break;
+        }
+        res_expr(c, n, parent);
+        cg_err(c, n, "cannot assign to %s (neither addressable nor a map index expression)", cg_describe(n));
         break;
     default:
         if (cg_is_expr_kind(n->kind))

@@ -305,12 +305,13 @@ static Node *index_expr(Node *x, Node *i)
     return n;
 }
 
-static Node *slice_expr(Node *x, Node *lo, Node *hi)
+static Node *slice_expr(Node *x, Node *lo, Node *hi, Node *max)
 {
     Node *n = mk_at(N_SLICE, x);
     n->a = x;
     n->b = lo;
     n->c = hi;
+    n->post = max;
     return n;
 }
 
@@ -1223,16 +1224,17 @@ unary(A) ::= PLUS(T) unary(U). { A = unary(T, TK_PLUS, U); }
 unary(A) ::= NOT(T) unary(U). { A = unary(T, TK_NOT, U); }
 unary(A) ::= CARET(T) unary(U). { A = unary(T, TK_CARET, U); }
 unary(A) ::= ARROW(T) unary(U). { A = unary(T, TK_ARROW, U); }
-/* `&x`: values that Go takes the address of (sync objects, composite
- * literals) are already references here, so the operator is dropped,
- * except before a struct literal, which then makes a pointer. */
-unary(A) ::= AMP unary(U). { A = U; if (U->kind == N_COMPOSITE) U->op = TK_AMP; }
+/* `&x` takes an address, `*p` dereferences (a pointer type `*T` is parsed
+ * by the type rules, where no expression can start). */
+unary(A) ::= AMP(T) unary(U). { A = unary(T, TK_AMP, U); }
+unary(A) ::= STAR(T) unary(U). { A = unary(T, TK_STAR, U); }
 
 postfix(A) ::= operand(O). { A = O; }
 postfix(A) ::= postfix(F) LPAREN RPAREN. { CallArgs none = {{0}, false}; A = call(F, none); }
 postfix(A) ::= postfix(F) LPAREN callargs(L) RPAREN. { A = call(F, L); }
 postfix(A) ::= postfix(X) LBRACK expr(I) RBRACK. { A = index_expr(X, I); }
-postfix(A) ::= postfix(X) LBRACK expr_opt(L) COLON expr_opt(H) RBRACK. { A = slice_expr(X, L, H); }
+postfix(A) ::= postfix(X) LBRACK expr_opt(L) COLON expr_opt(H) RBRACK. { A = slice_expr(X, L, H, NULL); }
+postfix(A) ::= postfix(X) LBRACK expr_opt(L) COLON expr(H) COLON expr(M) RBRACK. { A = slice_expr(X, L, H, M); }
 postfix(A) ::= postfix(X) DOT IDENT(N). { A = field(X, N); }
 
 %type callargs {CallArgs}

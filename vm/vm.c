@@ -992,6 +992,15 @@ static COLD Value index_slow(Thread *t, Value obj, Value key)
             return index_range(t, v_anyint(key), l->len), V_UNDEF;
         return out;
     }
+    if (v_is_obj(obj, OBJ_ARRAY)) {
+        ObjArray *a = v_ptr(obj);
+        if (!v_is_anyint(key))
+            return index_not_int(t, "array", key), V_UNDEF;
+        int64_t i = v_anyint(key);
+        if ((uint64_t)i >= a->st.cap)
+            return index_range(t, i, (size_t)a->st.cap), V_UNDEF;
+        return __atomic_load_n(&a->st.items[i], __ATOMIC_RELAXED);
+    }
     if (v_is_obj(obj, OBJ_MAP)) {
         Value out;
         if (map_get(v_map(obj), key, &out))
@@ -1058,6 +1067,16 @@ static COLD bool setindex_slow(Thread *t, Value obj, Value key, Value val)
             return index_not_int(t, "list", key), false;
         if (!list_set(l, v_anyint(key), val))
             return index_range(t, v_anyint(key), l->len), false;
+        return true;
+    }
+    if (v_is_obj(obj, OBJ_ARRAY)) {
+        ObjArray *a = v_ptr(obj);
+        if (!v_is_anyint(key))
+            return index_not_int(t, "array", key), false;
+        int64_t i = v_anyint(key);
+        if ((uint64_t)i >= a->st.cap)
+            return index_range(t, i, (size_t)a->st.cap), false;
+        __atomic_store_n(&a->st.items[i], val, __ATOMIC_RELAXED);
         return true;
     }
     if (v_is_obj(obj, OBJ_MAP))
@@ -1205,6 +1224,32 @@ static COLD bool struct_set(Thread *t, ObjStruct *s, ObjString *name, Value val,
     return true;
 }
 
+/* &s.name: a pointer to the field's struct or array object (taking its
+ * address never allocates), else to its slot (an ObjSlot into s). */
+static COLD Value struct_ref(Thread *t, ObjStruct *s, ObjString *name, uint64_t *ic)
+{
+    uint64_t w = *ic;
+    const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
+                                                                                : select_name(t, s, name, ic);
+    if (!sel)
+        return V_UNDEF;
+    if (sel->kind != SEL_FIELD)
+        return vm_panic_msg(t, "runtime error: cannot take the address of method %s of %s", name->data,
+                            s->type->name),
+               V_UNDEF;
+    ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
+    if (!o)
+        return V_UNDEF;
+    Value *slot = &o->f[sel->path[sel->depth - 1] & 0xffff];
+    if (v_is_obj(*slot, OBJ_STRUCT) || v_is_obj(*slot, OBJ_ARRAY))
+        return v_ref(v_ptr(*slot));
+    ObjSlot *sl = mem_alloc(sizeof *sl);
+    sl->h.kind = OBJ_SLOT;
+    sl->h.flags = 0;
+    sl->slot = slot;
+    return v_ref(sl);
+}
+
 static COLD Value getfield(Thread *t, Value obj, ObjString *name)
 {
     Value v;
@@ -1295,34 +1340,224 @@ static bool slice_bound(Value v, int64_t dflt, int64_t *out)
     return true;
 }
 
-static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi)
+/* obj[lo:hi] and obj[lo:hi:max] (vmax V_UNDEF: the 2-index form), with
+ * Go's bounds: a slice's hi may reach its capacity; a string's its
+ * length. */
+static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi, Value vmax)
 {
-    size_t len;
+    size_t len, cap;
     const char *what;
+    ObjList *l = NULL;
     if (v_is_obj(obj, OBJ_LIST)) {
-        len = v_list(obj)->len;
+        l = v_list(obj);
+        len = __atomic_load_n(&l->len, __ATOMIC_RELAXED);
+        cap = l->cap;
         what = "list";
+    } else if (v_is_obj(obj, OBJ_ARRAY)) {
+        len = cap = ((ObjArray *)v_ptr(obj))->st.cap;
+        what = "array";
     } else if (v_is_str(obj)) {
-        len = v_str(obj)->len;
+        if (vmax != V_UNDEF)
+            return vm_panicf(t, E_SLICE3_STRING), V_UNDEF;
+        len = cap = v_str(obj)->len;
         what = "string";
     } else if (obj == V_NIL) {
-        len = 0;
+        len = cap = 0;
         what = "list";
     } else {
         return vm_panicf(t, E_NOT_SLICEABLE, v_type_name(obj)), V_UNDEF;
     }
-    int64_t lo, hi;
+    int64_t lo, hi, max = (int64_t)cap;
     if (!slice_bound(vlo, 0, &lo))
         return index_not_int(t, what, vlo), V_UNDEF;
     if (!slice_bound(vhi, (int64_t)len, &hi))
         return index_not_int(t, what, vhi), V_UNDEF;
-    if (lo < 0 || hi < lo || (uint64_t)hi > len)
-        return vm_panicf(t, E_SLICE_RANGE, (long long)lo, (long long)hi, (long long)len), V_UNDEF;
+    if (vmax != V_UNDEF) {
+        if (!slice_bound(vmax, (int64_t)cap, &max))
+            return index_not_int(t, what, vmax), V_UNDEF;
+        if (max < 0 || (uint64_t)max > cap)
+            return vm_panicf(t, E_SLICE3_MAX, (long long)max, (long long)cap), V_UNDEF;
+        if (hi < 0 || hi > max)
+            return vm_panicf(t, E_SLICE3_HI, (long long)hi, (long long)max), V_UNDEF;
+        if (lo < 0 || lo > hi)
+            return vm_panicf(t, E_SLICE3_LO, (long long)lo, (long long)hi), V_UNDEF;
+    } else {
+        size_t limit = v_is_str(obj) ? len : cap;
+        if (hi < 0 || (uint64_t)hi > limit)
+            return vm_panicf(t, E_SLICE_HI, (long long)hi, v_is_str(obj) ? "length" : "capacity",
+                             (long long)limit),
+                   V_UNDEF;
+        if (lo < 0)
+            return vm_panicf(t, E_SLICE_NEG, (long long)lo), V_UNDEF;
+        if (lo > hi)
+            return vm_panicf(t, E_SLICE_LO, (long long)lo, (long long)hi), V_UNDEF;
+    }
     if (obj == V_NIL)
         return V_NIL;
     if (v_is_str(obj))
         return v_from_ptr(str_new(v_str(obj)->data + lo, (size_t)(hi - lo)));
-    return v_from_ptr(list_slice(v_list(obj), (size_t)lo, (size_t)hi));
+    if (l) {
+        /* the header was read once above; a racing append may have
+         * changed it since, and list_view_of keeps within the store */
+        ObjList *r = list_slice(l, (size_t)lo, (size_t)hi);
+        if (vmax != V_UNDEF && r->store && (size_t)max - (size_t)lo < r->cap)
+            r->cap = (uint32_t)((size_t)max - (size_t)lo);
+        return v_from_ptr(r);
+    }
+    ObjArray *a = v_ptr(obj);
+    return v_from_ptr(list_view(&a->st, (size_t)lo, (size_t)hi, (size_t)max, NULL));
+}
+
+/* append(R[A], vals...) for `P = append(P, vals...)`: a header only this
+ * place holds (not LIST_SHARED) grows in place, which costs no allocation
+ * while the capacity lasts; any other gets a new header. */
+static COLD bool append_op(Thread *t, Value *slot, const Value *vals, size_t n)
+{
+    Value xs = *slot;
+    if (v_is_obj(xs, OBJ_LIST) && !(v_obj(xs)->flags & LIST_SHARED)) {
+        ObjList *l = v_list(xs);
+        if (n > 1)
+            list_reserve(l, l->len + n);
+        for (size_t i = 0; i < n; i++)
+            list_append(l, vals[i]);
+        return true;
+    }
+    if (xs != V_NIL && !v_is_obj(xs, OBJ_LIST))
+        return vm_panicf(t, E_APPEND_NOT_LIST, v_type_name(xs)), false;
+    if (n == 0)
+        return true;
+    *slot = v_from_ptr(list_appended(xs == V_NIL ? NULL : v_list(xs), vals, n));
+    return true;
+}
+
+/* ---- pointers ---------------------------------------------------------
+ * A pointer is its target's address with bit 3 set (value.h); a struct or
+ * array is its own target, any other value lives in a cell or a slot. */
+
+static inline bool is_aggregate(Value v)
+{
+    return v_is_obj(v, OBJ_STRUCT) || v_is_obj(v, OBJ_ARRAY);
+}
+
+/* &cell's variable: the struct or array it holds, else the cell. */
+static Value ref_cell(ObjCell *c)
+{
+    Value v = SHARED_LOAD(c->v);
+    /* a module's object (sync.Mutex) is a reference already: &mu is mu */
+    if (v_is_obj(v, OBJ_OBJECT))
+        return v;
+    return is_aggregate(v) ? v_ref(v_ptr(v)) : v_ref(c);
+}
+
+/* &slot (an element, a global): the struct or array there, else a slot
+ * object pointing at it. */
+static Value ref_at(Value *slot)
+{
+    Value v = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    if (v_is_obj(v, OBJ_OBJECT))
+        return v; /* a module's object is a reference already */
+    return is_aggregate(v) ? v_ref(v_ptr(v)) : v_ref(slot_new(slot));
+}
+
+/* A store to a variable whose address is taken: when it holds a struct
+ * or array that pointers may target, and v is one of the same type, v's
+ * contents are copied into it (so `p := &s; s = T{...}` is seen through
+ * p). False: store v itself. */
+static COLD bool store_into(Value *slot, Value v)
+{
+    Value old = SHARED_LOAD(*slot);
+    if (!is_aggregate(old) || !is_aggregate(v) || v_obj(old)->kind != v_obj(v)->kind)
+        return false;
+    if (v_obj(old)->kind == OBJ_ARRAY) {
+        ObjArray *dst = v_ptr(old), *src = v_ptr(v);
+        if (dst->st.cap != src->st.cap)
+            return false;
+        for (size_t i = 0; i < dst->st.cap; i++)
+            __atomic_store_n(&dst->st.items[i], src->st.items[i], __ATOMIC_RELAXED);
+        return true;
+    }
+    ObjStruct *dst = v_ptr(old), *src = v_ptr(v);
+    if (dst->type != src->type)
+        return false;
+    for (int i = 0; i < dst->type->nfields; i++)
+        __atomic_store_n(&dst->f[i], src->f[i], __ATOMIC_RELAXED);
+    return true;
+}
+
+static COLD Value ref_index(Thread *t, Value obj, Value key)
+{
+    Value *slot = NULL;
+    if (v_is_obj(obj, OBJ_LIST) || v_is_obj(obj, OBJ_ARRAY)) {
+        bool list = v_is_obj(obj, OBJ_LIST);
+        if (!v_is_anyint(key))
+            return index_not_int(t, list ? "list" : "array", key), V_UNDEF;
+        int64_t i = v_anyint(key);
+        if (list) {
+            slot = list_slot(v_list(obj), i);
+            if (!slot)
+                return index_range(t, i, v_list(obj)->len), V_UNDEF;
+        } else {
+            ObjArray *a = v_ptr(obj);
+            if ((uint64_t)i >= a->st.cap)
+                return index_range(t, i, a->st.cap), V_UNDEF;
+            slot = &a->st.items[i];
+        }
+        return ref_at(slot);
+    }
+    if (obj == V_NIL && v_is_anyint(key))
+        return index_range(t, v_anyint(key), 0), V_UNDEF;
+    return vm_panicf(t, E_NOT_ADDRESSABLE, v_type_name(obj)), V_UNDEF;
+}
+
+static COLD int not_pointer(Thread *t, Value p)
+{
+    if (p == V_NIL)
+        return vm_panicf(t, E_NIL_DEREF);
+    Buf b;
+    buf_init(&b);
+    vm_repr(&b, p);
+    return vm_panicf(t, E_NOT_POINTER, b.data, v_type_name(p));
+}
+
+static COLD Value deref(Thread *t, Value p)
+{
+    if (!v_is_ref(p))
+        return not_pointer(t, p), V_UNDEF;
+    Value *slot = ref_slot(p);
+    return slot ? __atomic_load_n(slot, __ATOMIC_RELAXED) : v_from_ptr(v_ref_target(p));
+}
+
+static COLD bool set_deref(Thread *t, Value p, Value v)
+{
+    if (!v_is_ref(p))
+        return not_pointer(t, p), false;
+    Value *slot = ref_slot(p);
+    if (slot) {
+        __atomic_store_n(slot, v, __ATOMIC_RELAXED);
+        return true;
+    }
+    /* A struct or array target: v's contents are copied into it (v is a
+     * copy already, or a temporary no one else holds). */
+    Obj *o = v_ref_target(p);
+    if (o->kind == OBJ_ARRAY && v_is_obj(v, OBJ_ARRAY)) {
+        ObjArray *dst = (ObjArray *)o, *src = v_ptr(v);
+        if (dst->st.cap == src->st.cap) {
+            for (size_t i = 0; i < dst->st.cap; i++)
+                __atomic_store_n(&dst->st.items[i], src->st.items[i], __ATOMIC_RELAXED);
+            return true;
+        }
+    } else if (o->kind == OBJ_STRUCT && v_is_obj(v, OBJ_STRUCT)) {
+        ObjStruct *dst = (ObjStruct *)o, *src = v_ptr(v);
+        if (dst->type == src->type) {
+            for (int i = 0; i < dst->type->nfields; i++)
+                __atomic_store_n(&dst->f[i], src->f[i], __ATOMIC_RELAXED);
+            return true;
+        }
+    }
+    Buf b;
+    buf_init(&b);
+    vm_repr(&b, v);
+    return vm_panicf(t, E_DEREF_STORE, b.data, v_type_name(v), v_type_name(v_from_ptr(o))), false;
 }
 
 static COLD Value len_op(Thread *t, Value v)
@@ -1331,6 +1566,8 @@ static COLD Value len_op(Thread *t, Value v)
         return v_make_int((int64_t)v_str(v)->len);
     if (v_is_obj(v, OBJ_LIST))
         return v_make_int((int64_t)v_list(v)->len);
+    if (v_is_obj(v, OBJ_ARRAY))
+        return v_make_int((int64_t)((ObjArray *)v_ptr(v))->st.cap);
     if (v_is_obj(v, OBJ_MAP))
         return v_make_int((int64_t)v_map(v)->len);
     if (v == V_NIL)
@@ -1354,13 +1591,15 @@ static COLD bool unpack(Thread *t, size_t dst, Value v, size_t *top)
     }
     ObjList *l = v_list(v);
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-    size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
-    if (n > st->cap)
-        n = st->cap;
+    size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE), off = l->off;
+    size_t room = st && off < st->cap ? st->cap - off : 0;
+    if (n > room)
+        n = room;
     if (!ensure_stack(t, dst + n + VM_STACK_SLACK))
         return vm_panicf(t, n >= VM_MAX_STACK / 2 ? E_SPREAD_TOO_LONG : E_STACK_OVERFLOW, (long long)n),
                false;
-    memcpy(t->stack + dst, st->items, n * sizeof(Value));
+    if (n)
+        memcpy(t->stack + dst, st->items + off, n * sizeof(Value));
     *top = dst + n;
     return true;
 }
@@ -1376,13 +1615,11 @@ static COLD bool rangeprep(Thread *t, Value *ra)
     Value v = ra[0];
     if (v_is_obj(v, OBJ_LIST)) {
         ObjList *l = v_list(v);
-        ObjList *view = mem_alloc(sizeof *view);
-        view->h.kind = OBJ_LIST;
-        view->store = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-        view->len = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
-        if (view->store && view->len > view->store->cap)
-            view->len = view->store->cap;
-        ra[0] = v_from_ptr(view);
+        ra[0] = v_from_ptr(list_slice(l, 0, __atomic_load_n(&l->len, __ATOMIC_ACQUIRE)));
+    } else if (v_is_obj(v, OBJ_ARRAY)) {
+        /* Go ranges over a copy of an array: later writes are not seen */
+        ObjArray *a = v_ptr(v_copy(v));
+        ra[0] = v_from_ptr(list_view(&a->st, 0, a->st.cap, a->st.cap, a->type));
     } else if (!(v == V_NIL || v_is_obj(v, OBJ_CHAN) || v_is_anyint(v) || v_is_str(v) ||
                  v_is_obj(v, OBJ_MAP))) {
         Buf b;
@@ -1433,12 +1670,12 @@ static COLD int range_step(Thread *t, Value *ra, int nvars)
     Value v = ra[0];
     int64_t i = v_int(ra[1]);
     if (v_is_obj(v, OBJ_LIST)) {
-        ObjList *l = v_list(v);
-        if ((uint64_t)i >= l->len || !l->store || (uint64_t)i >= l->store->cap)
+        Value *slot = list_slot(v_list(v), i);
+        if (!slot)
             return 0;
         ra[2] = v_int_small(i);
         if (nvars > 1)
-            ra[3] = __atomic_load_n(&l->store->items[i], __ATOMIC_RELAXED);
+            ra[3] = v_copy(__atomic_load_n(slot, __ATOMIC_RELAXED));
         ra[1] = v_int_small(i + 1);
         return 1;
     }
@@ -1455,8 +1692,8 @@ static COLD int range_step(Thread *t, Value *ra, int nvars)
         if (!map_next(v_map(v), &cur, &key, &val))
             return 0;
         ra[1] = v_make_int((int64_t)cur);
-        ra[2] = key;
-        ra[3] = val;
+        ra[2] = v_copy(key);
+        ra[3] = v_copy(val);
         return 1;
     }
     if (v_is_str(v)) {
@@ -1789,6 +2026,12 @@ static int execute(Thread *t)
             RA = RB;
             VM_NEXT();
         }
+        VM_CASE(MOVEC)
+        {
+            Value v = RB;
+            RA = likely(!v_copy_needed(v)) ? v : v_copy(v);
+            VM_NEXT();
+        }
         VM_CASE(LOADK)
         {
             RA = k[INS_Bx(ins)];
@@ -1840,7 +2083,10 @@ static int execute(Thread *t)
         }
         VM_CASE(SETCELL)
         {
-            SHARED_STORE(((ObjCell *)v_ptr(RA))->v, RB);
+            ObjCell *c = v_ptr(RA);
+            if (unlikely(C_) && store_into(&c->v, RB))
+                VM_NEXT();
+            SHARED_STORE(c->v, RB);
             VM_NEXT();
         }
         VM_CASE(GETUPVAL)
@@ -1850,6 +2096,8 @@ static int execute(Thread *t)
         }
         VM_CASE(SETUPVAL)
         {
+            if (unlikely(C_) && store_into(&cl->upvals[B_]->v, RA))
+                VM_NEXT();
             SHARED_STORE(cl->upvals[B_]->v, RA);
             VM_NEXT();
         }
@@ -2234,6 +2482,12 @@ static int execute(Thread *t)
             ret_n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ret_a));
             ret_nil = false;
             int want = f->nwant;
+            if (unlikely(C_)) {
+                Value *src = base + ret_a;
+                for (int i = 0; i < ret_n; i++)
+                    if (v_copy_needed(src[i]))
+                        src[i] = v_copy(src[i]);
+            }
             if (likely(!f->defers && !f->c_entry && (want == ret_n || want == 0))) {
                 /* The common cases (as many results as wanted, or a call
                  * statement that keeps none): copy them down over the
@@ -2328,11 +2582,19 @@ static int execute(Thread *t)
                 uint32_t kind = v_obj(o)->kind;
                 if (kind == OBJ_LIST && likely(v_is_int(key))) {
                     ObjList *l = v_list(o);
-                    int64_t i = v_int(key);
+                    uint64_t i = (uint64_t)v_int(key);
                     size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
                     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-                    if (likely((uint64_t)i < n && (uint64_t)i < st->cap)) {
-                        RA = __atomic_load_n(&st->items[i], __ATOMIC_RELAXED);
+                    /* a nil slice's len is 0, so st is not read then */
+                    if (likely(i < n && i + l->off < st->cap)) {
+                        RA = __atomic_load_n(&st->items[i + l->off], __ATOMIC_RELAXED);
+                        VM_NEXT();
+                    }
+                } else if (kind == OBJ_ARRAY && likely(v_is_int(key))) {
+                    ObjArray *a = v_ptr(o);
+                    uint64_t i = (uint64_t)v_int(key);
+                    if (likely(i < a->st.cap)) {
+                        RA = __atomic_load_n(&a->st.items[i], __ATOMIC_RELAXED);
                         VM_NEXT();
                     }
                 } else if (kind == OBJ_MAP) {
@@ -2369,11 +2631,11 @@ static int execute(Thread *t)
             Value o = RA, key = RB;
             if (likely(v_is_obj(o, OBJ_LIST) && v_is_int(key))) {
                 ObjList *l = v_list(o);
-                int64_t i = v_int(key);
+                uint64_t i = (uint64_t)v_int(key);
                 size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
                 ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-                if (likely((uint64_t)i < n && (uint64_t)i < st->cap)) {
-                    __atomic_store_n(&st->items[i], RC, __ATOMIC_RELAXED);
+                if (likely(i < n && i + l->off < st->cap)) {
+                    __atomic_store_n(&st->items[i + l->off], RC, __ATOMIC_RELAXED);
                     VM_NEXT();
                 }
             } else if (likely(v_is_obj(o, OBJ_MAP))) {
@@ -2473,16 +2735,33 @@ static int execute(Thread *t)
                 s->f[B_] = field_value(s->type->fields[B_].type, RC);
             VM_NEXT();
         }
-        VM_CASE(REFOBJ)
+        VM_CASE(REFFIELD)
         {
-            Value v = RB;
-            RA = v_is_obj(v, OBJ_STRUCT) || v_is_obj(v, OBJ_ARRAY) ? v_ref(v_ptr(v)) : v;
+            ObjStruct *st = struct_of(RB);
+            if (unlikely(!st)) {
+                VM_SAVEPC();
+                if (RB == V_NIL)
+                    vm_panicf(t, E_NIL_DEREF);
+                else
+                    no_field(t, RB, k_name(KC));
+                VM_THROW();
+            }
+            VM_PROTECT(Value, v, struct_ref(t, st, k_name(KC), IC_AT(pc - 1)), v == V_UNDEF);
+            RA = v;
             VM_NEXT();
         }
         VM_CASE(SLICE)
         {
-            VM_PROTECT(Value, v, slice_op(t, RB, RC, base[C_ + 1]), v == V_UNDEF);
+            Value max = base[C_ + 2]; /* nil: the 2-index form (Go's 3-index form needs max) */
+            VM_PROTECT(Value, v, slice_op(t, RB, RC, base[C_ + 1], max == V_NIL ? V_UNDEF : max),
+                       v == V_UNDEF);
             RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(APPEND)
+        {
+            size_t n = C_ ? (size_t)C_ : (size_t)(t->top - (f->base + (size_t)B_));
+            VM_PROTECT(bool, ok, append_op(t, &RA, &RB, n), !ok);
             VM_NEXT();
         }
         VM_CASE(NILZERO)
@@ -2507,6 +2786,44 @@ static int execute(Thread *t)
             }
             VM_PROTECT(Value, v, len_op(t, o), v == V_UNDEF);
             RA = v;
+            VM_NEXT();
+        }
+
+        /* ---- pointers ---- */
+        VM_CASE(REF)
+        {
+            Value v = RB;
+            if (C_ == 0)
+                RA = is_aggregate(v) ? v_ref(v_ptr(v)) : v_is_obj(v, OBJ_OBJECT) ? v : v_ref(cell_new(v));
+            else
+                RA = ref_cell(C_ == 1 ? (ObjCell *)v_ptr(v) : cl->upvals[B_]);
+            VM_NEXT();
+        }
+        VM_CASE(REFGLOBAL)
+        {
+            /* Globals are declared before the code that uses them runs, so
+             * their storage does not move under a script's pointers
+             * (only the REPL adds globals later). */
+            ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
+            unsigned i = INS_Bx(ins);
+            RA = likely(i < g->cap) ? ref_at(&g->items[i]) : V_NIL;
+            VM_NEXT();
+        }
+        VM_CASE(REFINDEX)
+        {
+            VM_PROTECT(Value, v, ref_index(t, RB, RC), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(DEREF)
+        {
+            VM_PROTECT(Value, v, deref(t, RB), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(SETDEREF)
+        {
+            VM_PROTECT(bool, ok, set_deref(t, RA, RB), !ok);
             VM_NEXT();
         }
 

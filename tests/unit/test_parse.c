@@ -423,7 +423,8 @@ static void test_parse_go_types(void **state)
     assert_tree("var x any", "(VAR type=any (IDENT x))");
     assert_tree("var x <-chan []int", "(VAR type=<-chan []int (IDENT x))");
     assert_tree("var sb strings.Builder", "(VAR type=strings.Builder (IDENT sb))");
-    assert_tree("worker(&wg)", "(EXPRSTMT (CALL (IDENT worker) (IDENT wg)))");
+    assert_tree("worker(&wg)", "(EXPRSTMT (CALL (IDENT worker) (UNARY & (IDENT wg))))");
+    assert_tree("*p = *q + 1", "(ASSIGN = (UNARY * (IDENT p)) = (BINARY + (UNARY * (IDENT q)) (INT 1)))");
     assert_tree("x := float64(n)", "(DEFINE (IDENT x) = (CALL (IDENT float64) (IDENT n)))");
     assert_tree("x := []byte(s)", "(DEFINE (IDENT x) = (CALL (TYPEEXPR type=[]byte) (IDENT s)))");
 }
@@ -591,7 +592,7 @@ static void test_parse_methods_literals(void **state)
     assert_tree("func (Point) Zero() Point { return Point{} }",
                 "(FUNCDECL method Zero (_) (BLOCK (RETURN (COMPOSITE type=Point))))");
     assert_tree("p := Point{X: 1}", "(DEFINE (IDENT p) = (COMPOSITE keyed type=Point (IDENT X) (INT 1)))");
-    assert_tree("p := &Point{1, 2}", "(DEFINE (IDENT p) = (COMPOSITE & type=Point (INT 1) (INT 2)))");
+    assert_tree("p := &Point{1, 2}", "(DEFINE (IDENT p) = (UNARY & (COMPOSITE type=Point (INT 1) (INT 2))))");
     assert_tree("w := sync.WaitGroup{}", "(DEFINE (IDENT w) = (COMPOSITE type=sync.WaitGroup))");
     assert_tree("ps := []*Point{{1, 2}}",
                 "(DEFINE (IDENT ps) = (LIST type=[]*Point (COMPOSITE & type=Point (INT 1) (INT 2))))");

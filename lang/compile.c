@@ -539,14 +539,25 @@ static ObjProto *gen_main(Compiler *c, Node *file)
         if (!s)
             continue;
         cg_set_line(fs, s);
+        if (s->kind == N_TYPEDECL && c->repl) {
+            /* the REPL's later lines find a type in its global */
+            Var *tv = cg_node_var(c, s);
+            if (tv && tv->slot >= 0 && tv->cval != V_UNDEF) {
+                int r = cg_alloc_reg(fs);
+                cg_load_const(fs, tv->cval, r);
+                cg_emit_abx(fs, OP_SETGLOBAL, r, tv->slot);
+                cg_free_to(fs, r);
+            }
+            continue;
+        }
         if (s->kind == N_FUNCDECL && s->func && s->func->recv) {
             /* a method: compiled into the closure its type's method table
              * holds (pass 1 made it) */
-            Var *tv = cg_node_var(c, s);
-            const char *rt = s->func->recv->type ? s->func->recv->type : "";
-            Value fn = tv && tv->tdecl ? types_method(tv->tdecl, str_cstr(s->name), NULL) : V_UNDEF;
-            if (!v_is_obj(fn, OBJ_CLOSURE))
+            uint64_t w;
+            if (!cg_pm_get(&c->types, s->func, &w))
                 continue;
+            Value fn = v_from_ptr((ObjClosure *)(uintptr_t)w);
+            const char *rt = s->func->recv->type ? s->func->recv->type : "";
             const char *name = *rt == '*' ? cg_gc_sprintf("main.(*%s).%s", rt + 1, s->name)
                                           : cg_gc_sprintf("main.%s.%s", rt, s->name);
             int idx = cg_func_proto(fs, s->func, name, s->line, false);

@@ -214,7 +214,8 @@ typedef struct Compiler {
     PtrMap nodes; /* IDENT, FIELD, FUNCDECL node -> Var; FuncInfo or FILE -> FuncRes */
     PtrMap memo;  /* expression node -> folded constant Value (or V_UNDEF) */
     PtrMap types; /* a node carrying a type (VAR, TYPEEXPR, COMPOSITE, a
-                     typed LIST or MAP, a parameter) -> its ObjType */
+                     typed LIST or MAP, a parameter) -> its ObjType; a
+                     method's FuncInfo -> the ObjClosure its type holds */
     NameTab names;
     NameTab predecl; /* universe and REPL-global Vars, one per name */
     Var **scope;     /* declarations in scope, innermost last */

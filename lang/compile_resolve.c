@@ -296,6 +296,23 @@ static void define_type(Compiler *c, Var *v);
 
 /* types_parse's lookup: the type a plain name denotes in the current
  * scope (defining it first if its declaration is still pending). */
+/* A type an earlier REPL line declared: its global holds the descriptor. */
+static ObjType *repl_type(Compiler *c, const char *name)
+{
+    Value slot, v;
+    Runtime *rt = c->rt;
+    if (!c->repl || !rt || !rt->global_names)
+        return NULL;
+    pthread_mutex_lock(&rt->globals_lock);
+    bool found = map_get_cstr(rt->global_names, name, &slot);
+    pthread_mutex_unlock(&rt->globals_lock);
+    if (!found || !v_is_int(slot))
+        return NULL;
+    ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
+    v = (size_t)v_int(slot) < g->cap ? g->items[v_int(slot)] : V_NIL;
+    return v_is_obj(v, OBJ_TYPE) && ((ObjType *)v_ptr(v))->named ? v_ptr(v) : NULL;
+}
+
 static ObjType *type_lookup(void *ctx, const char *name, size_t n)
 {
     Compiler *c = ctx;
@@ -305,8 +322,10 @@ static ObjType *type_lookup(void *ctx, const char *name, size_t n)
     memcpy(buf, name, n);
     buf[n] = 0;
     Var *v = *cg_nt_slot(&c->names, buf);
+    if (!v && c->repl)
+        return repl_type(c, buf);
     if (!v || !v->decl || v->decl->kind != N_TYPEDECL)
-        return NULL;
+        return v && v->kind == VK_GLOBAL && !v->decl ? repl_type(c, buf) : NULL;
     if (v->cstate == 0)
         define_type(c, v);
     return v->tdecl;
@@ -345,6 +364,8 @@ ObjType *cg_type_name(Compiler *c, const Node *n)
     if (!n || n->kind != N_IDENT)
         return NULL;
     Var *v = cg_node_var(c, n);
+    if (v && v->kind == VK_GLOBAL && !v->decl)
+        return repl_type(c, n->name);
     return v && v->tdecl && v->decl && v->decl->kind == N_TYPEDECL ? v->tdecl : NULL;
 }
 
@@ -456,6 +477,8 @@ static Var *declare_type(Compiler *c, Node *n)
         v->tdecl = types_new_named(cg_gc_sprintf("main.%s", n->name));
         v->cval = v_from_ptr(v->tdecl);
     }
+    if (c->repl && at_file_scope(c)) /* later lines find it there: repl_type */
+        v->slot = rt_global_slot(c->rt, str_cstr(n->name));
     bind(c, v);
     cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)v);
     return v;
@@ -500,6 +523,8 @@ static void declare_method(Compiler *c, Node *s)
     Var *v = *cg_nt_slot(&c->names, tn);
     ObjType *t =
         v && v->tdecl && v->decl && v->decl->kind == N_TYPEDECL && v->decl->op != TK_ASSIGN ? v->tdecl : NULL;
+    if (!t && (!v || (v->kind == VK_GLOBAL && !v->decl)))
+        t = repl_type(c, tn);
     if (!t) {
         cg_err(c, recv, "undefined: %s", tn);
         return;
@@ -522,7 +547,7 @@ static void declare_method(Compiler *c, Node *s)
     cl->proto = NULL; /* gen_main compiles it */
     cl->nupvals = 0;
     types_add_method(t, name, v_from_ptr(cl), ptr);
-    cg_pm_put(&c->nodes, s, (uint64_t)(uintptr_t)v);
+    cg_pm_put(&c->types, s->func, (uint64_t)(uintptr_t)cl); /* gen_main compiles it into cl */
 }
 
 /* A literal of a named or struct type: the type, its elements, and (for

@@ -427,8 +427,21 @@ bool types_recursive(const ObjType *t)
     return (t->kind == TYPE_STRUCT || t->kind == TYPE_ARRAY) && reaches(t, t, 0);
 }
 
+/* A method whose declaration never compiled (a REPL line with an error
+ * elsewhere) has a closure without code: it does not count. */
+static bool method_ready(const TypeMethod *m)
+{
+    return !v_is_obj(m->fn, OBJ_CLOSURE) || ((ObjClosure *)v_ptr(m->fn))->proto;
+}
+
 void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv)
 {
+    for (int i = 0; i < t->nmethods; i++) {
+        if (str_eq(t->methods[i].name, name) && !method_ready(&t->methods[i])) {
+            t->methods[i] = (TypeMethod){name, fn, ptr_recv};
+            return;
+        }
+    }
     TypeMethod *ms = mem_alloc((size_t)(t->nmethods + 1) * sizeof *ms);
     if (t->nmethods)
         memcpy(ms, t->methods, (size_t)t->nmethods * sizeof *ms);
@@ -440,7 +453,7 @@ void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv)
 static int method_index(const ObjType *t, ObjString *name)
 {
     for (int i = 0; i < t->nmethods; i++)
-        if (t->methods[i].name == name || str_eq(t->methods[i].name, name))
+        if ((t->methods[i].name == name || str_eq(t->methods[i].name, name)) && method_ready(&t->methods[i]))
             return i;
     return -1;
 }

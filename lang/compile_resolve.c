@@ -534,8 +534,16 @@ static void declare_method(Compiler *c, Node *s)
         return;
     }
     ObjString *name = str_cstr(s->name);
-    if (types_method(t, name, NULL) != V_UNDEF) {
-        cg_err(c, s, "method %s.%s already declared", tn, s->name);
+    for (int i = 0; i < t->nmethods; i++) {
+        if (!str_eq(t->methods[i].name, name))
+            continue;
+        if (types_method_ready(&t->methods[i]) || !c->repl) {
+            cg_err(c, s, "method %s.%s already declared", tn, s->name);
+            return;
+        }
+        /* a REPL line that failed left it without code: this one gives it */
+        t->methods[i].ptr_recv = ptr;
+        cg_pm_put(&c->types, s->func, (uint64_t)(uintptr_t)v_ptr(t->methods[i].fn));
         return;
     }
     if (types_field_index(t, s->name, strlen(s->name)) >= 0) {

@@ -427,21 +427,16 @@ bool types_recursive(const ObjType *t)
     return (t->kind == TYPE_STRUCT || t->kind == TYPE_ARRAY) && reaches(t, t, 0);
 }
 
-/* A method whose declaration never compiled (a REPL line with an error
- * elsewhere) has a closure without code: it does not count. */
-static bool method_ready(const TypeMethod *m)
+/* A method's closure gets its code once its declaration compiles; one
+ * whose REPL line failed has none (the VM panics if it is called, and a
+ * later declaration of the method compiles into the same closure). */
+bool types_method_ready(const TypeMethod *m)
 {
     return !v_is_obj(m->fn, OBJ_CLOSURE) || ((ObjClosure *)v_ptr(m->fn))->proto;
 }
 
 void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv)
 {
-    for (int i = 0; i < t->nmethods; i++) {
-        if (str_eq(t->methods[i].name, name) && !method_ready(&t->methods[i])) {
-            t->methods[i] = (TypeMethod){name, fn, ptr_recv};
-            return;
-        }
-    }
     TypeMethod *ms = mem_alloc((size_t)(t->nmethods + 1) * sizeof *ms);
     if (t->nmethods)
         memcpy(ms, t->methods, (size_t)t->nmethods * sizeof *ms);
@@ -453,7 +448,7 @@ void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv)
 static int method_index(const ObjType *t, ObjString *name)
 {
     for (int i = 0; i < t->nmethods; i++)
-        if ((t->methods[i].name == name || str_eq(t->methods[i].name, name)) && method_ready(&t->methods[i]))
+        if (t->methods[i].name == name || str_eq(t->methods[i].name, name))
             return i;
     return -1;
 }
@@ -463,7 +458,7 @@ Value types_method(const ObjType *t, ObjString *name, bool *ptr_recv)
     if (t && t->kind == TYPE_POINTER && !t->named && t->elem)
         t = t->elem;
     int i = t ? method_index(t, name) : -1;
-    if (i < 0)
+    if (i < 0 || !types_method_ready(&t->methods[i]))
         return V_UNDEF;
     if (ptr_recv)
         *ptr_recv = t->methods[i].ptr_recv;

@@ -135,6 +135,8 @@ void types_define(ObjType *named, ObjType *under);
 bool types_recursive(const ObjType *t);
 /* Add a method to a declared type (before any value of it can call it). */
 void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv);
+/* Whether a method's closure has its code (see types.c). */
+bool types_method_ready(const TypeMethod *m);
 /* The method called name of t (or of the type t points to), V_UNDEF if
  * none; *ptr_recv (if not NULL) says whether its receiver is a pointer. */
 Value types_method(const ObjType *t, ObjString *name, bool *ptr_recv);

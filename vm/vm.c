@@ -1121,6 +1121,12 @@ static ObjStruct *struct_of(Value v)
     return v_is_obj(in, OBJ_STRUCT) ? v_ptr(in) : NULL;
 }
 
+/* A method whose declaration did not compile (a REPL line with an error). */
+static COLD int no_code(Thread *t, const ObjStruct *s, ObjString *name)
+{
+    return vm_panic_msg(t, "runtime error: method %s of %s did not compile", name->data, s->type->name);
+}
+
 static COLD int no_selection(Thread *t, const ObjStruct *s, ObjString *name)
 {
     return vm_panicf(t, E_NO_FIELD, s->type->name, name->data);
@@ -1204,6 +1210,8 @@ static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
             obj = v_from_ptr(v_ref_target(obj));
         return v_from_ptr(bound_new(obj, sel->fn));
     }
+    if (!((ObjClosure *)v_ptr(sel->fn))->proto)
+        return no_code(t, s, name), V_UNDEF;
     return v_from_ptr(bound_new(method_recv(o, sel->ptr_recv), sel->fn));
 }
 
@@ -2420,6 +2428,10 @@ static int execute(Thread *t)
                         VM_THROW();
                     }
                     base = t->stack + f->base;
+                }
+                if (unlikely(!((ObjClosure *)v_ptr(sel->fn))->proto)) {
+                    no_code(t, st, name);
+                    VM_THROW();
                 }
                 for (int i = cnargs; i > 0; i--)
                     base[ca + 1 + i] = base[ca + i];

@@ -254,6 +254,10 @@ static void dump_node(Dump *D, const Node *n, int indent)
         put(D, " ");
         put_quoted(D, n->str ? n->str : "", n->len);
         break;
+    case N_TYPEDECL:
+        if (n->op == TK_ASSIGN)
+            put(D, " alias");
+        /* fall through */
     case N_IDENT:
     case N_BREAK:
     case N_CONTINUE:
@@ -286,8 +290,16 @@ static void dump_node(Dump *D, const Node *n, int indent)
         if (!n->list.n)
             put(D, " default");
         break;
+    case N_COMPOSITE:
+        if (n->op == TK_AMP)
+            put(D, " &");
+        if (n->ival)
+            put(D, " keyed");
+        break;
     case N_FUNC:
     case N_FUNCDECL:
+        if (n->kind == N_FUNCDECL && n->func && n->func->recv)
+            put(D, " method");
         if (n->kind == N_FUNCDECL && n->name) {
             put(D, " ");
             put(D, n->name);

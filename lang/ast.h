@@ -9,8 +9,7 @@
  *
  * What the parser normalizes away (so the compiler never sees it):
  *   - `nil` `true` `false` are NIL/TRUE/FALSE nodes, never IDENTs;
- *   - parentheses leave no node; `&x` is just x (what Go programs take the
- *     address of is a reference here already); `-` applied to an INT or
+ *   - parentheses leave no node; `-` applied to an INT or
  *     FLOAT literal is folded into the literal (so -9223372036854775808 is
  *     an INT); rune literals are INTs;
  *   - `var (...)` / `const (...)` groups are spliced into the enclosing
@@ -19,6 +18,9 @@
  *     (and type) with `iota` replaced by the spec's index, so every CONST
  *     has its values in list2;
  *   - unnamed result types are dropped (FuncInfo counts them);
+ *   - struct types are spelled as Go prints them, `struct { X int; Y int }`
+ *     (a tag as a quoted string after its field's type), interface types
+ *     `interface { M() int }`;
  *   - `chan()` / `chan(n)` are CALLs of IDENT "chan"; conversions are CALLs
  *     (`float64(x)`: callee IDENT; `[]byte(s)`: callee TYPEEXPR).
  * The tree's depth is bounded only by the parser's limits (10000 open
@@ -71,18 +73,26 @@ typedef const char *TypeRef;
                   "map[K]V" (or "struct{}" for `struct{}{}`) when typed; op:  \
                   TK_LBRACE_LIT for an untyped `{...}` */                     \
     X(FUNC)    /* func: a function literal */                                  \
-    X(UNARY)   /* op (TK_MINUS TK_NOT TK_CARET TK_PLUS), a */                  \
+    X(UNARY)   /* op (TK_MINUS TK_NOT TK_CARET TK_PLUS, TK_AMP for &a,       \
+                  TK_STAR for *a), a */                                       \
     X(BINARY)  /* op (a Token: TK_PLUS ... TK_ANDAND TK_OROR), a, b */         \
     X(CALL)    /* a: callee; list: args; spread: last arg is `x...` */         \
     X(INDEX)   /* a[b]; list: empty, or b and the rest of a generic          \
                   function's type arguments (Map[int, string]) */             \
-    X(SLICE)   /* a[b:c], b and/or c may be NULL */                            \
+    X(SLICE)   /* a[b:c], b and/or c may be NULL; a[b:c:post] (3-index)      \
+                  when post is set */                                         \
     X(FIELD)   /* a.name */                                                    \
     X(RECV)    /* <-a */                                                       \
     X(TYPEASSERT) /* a.(type): the type's text in type; "type" for the guard \
                      of a type switch (x.(type)) */                           \
     X(TYPEEXPR) /* a type used as a value (make(map[string]int), new(T),     \
                    []byte(s)): its TypeRef text in both name and type */      \
+    X(COMPOSITE) /* a literal of a type written as a name or a struct type   \
+                   (`Point{1, 2}`, `Point{X: 1}`, `struct{ a int }{1}`, an   \
+                   elided `{1, 2}` in `[]Point{...}`): type; list: the       \
+                   elements, keys and values interleaved when ival is 1      \
+                   (keyed); op: TK_AMP for an elided element of a `[]*T{...}` \
+                   literal, which is &T{...} */                              \
     /* statements */                                                           \
     X(EXPRSTMT) /* a */                                                        \
     X(ASSIGN)   /* list = list2; op: TK_ASSIGN or a compound TK_PLUSEQ ... */  \
@@ -117,7 +127,10 @@ typedef const char *TypeRef;
     X(DEFER)    /* a: a CALL node */                                           \
     X(LABELED)  /* name, body: the statement (an empty BLOCK for a label   \
                    at the end of a block) */                                  \
-    X(FUNCDECL) /* name, func (func->name is the name too) */                  \
+    X(FUNCDECL) /* name, func (func->name is the name too); a method has     \
+                   func->recv */                                              \
+    X(TYPEDECL) /* name, type: `type name T` (op TK_ASSIGN: `type name = T`, \
+                   an alias) */                                               \
     X(IMPORT)   /* str, len: the path; name: the name it binds ("." "_" or \
                  * a name), NULL when none was written */                 \
     X(FILE)     /* list: top-level statements and declarations */
@@ -129,7 +142,7 @@ enum { COMM_SEND = 1, COMM_RECV = 2, COMM_DEFAULT = 3 };
  *   binary: TK_PLUS TK_MINUS TK_STAR TK_SLASH TK_PERCENT TK_AMP TK_PIPE
  *           TK_CARET TK_SHL TK_SHR TK_ANDNOT TK_ANDAND TK_OROR TK_EQ TK_NE
  *           TK_LT TK_LE TK_GT TK_GE
- *   unary:  TK_MINUS TK_PLUS TK_NOT TK_CARET (bitwise complement)
+ *   unary:  TK_MINUS TK_PLUS TK_NOT TK_CARET (bitwise complement) TK_AMP TK_STAR
  *   assign: TK_ASSIGN TK_PLUSEQ TK_MINUSEQ TK_STAREQ TK_SLASHEQ TK_PERCENTEQ
  *           TK_AMPEQ TK_PIPEEQ TK_CARETEQ TK_SHLEQ TK_SHREQ TK_ANDNOTEQ
  *   incdec: TK_INC TK_DEC
@@ -159,6 +172,8 @@ typedef struct FuncInfo {
     Node *body;            /* BLOCK */
     const char *name;      /* declared name, or NULL for a literal */
     NodeList tparams;      /* a generic function's type parameters (IDENTs) */
+    Node *recv;            /* a method's receiver: an IDENT ("_" when unnamed)
+                            * whose type is "T" or "*T" */
     int end_line;          /* the line of the body's closing `}` */
 } FuncInfo;
 

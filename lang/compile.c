@@ -398,7 +398,39 @@ static ObjProto *fs_close(FuncState *fs, int line)
     p->name = str_cstr(fs->name);
     p->file = str_cstr(fs->c->file);
     p->line = line;
+    /* inline caches for the instructions that select by name */
+    for (int pc = 0; pc < fs->ncode && !p->ic; pc++) {
+        OpCode op = INS_OP(fs->code[pc]);
+        if (op == OP_GETFIELD || op == OP_SETFIELD || op == OP_CALLM || op == OP_BINDM || op == OP_REFFIELD)
+            p->ic = mem_alloc_atomic((size_t)(fs->ncode + 1) * sizeof *p->ic);
+    }
+    if (p->ic) {
+        memset(p->ic, 0, (size_t)(fs->ncode + 1) * sizeof *p->ic);
+        for (int i = 0; i < fs->nic; i++)
+            p->ic[fs->icpc[i]] = fs->icword[i];
+    }
     return p;
+}
+
+void cg_ic_prefill(FuncState *fs, int pc, ObjType *t, const char *name)
+{
+    uint64_t w = t && name ? types_ic_word(t, str_cstr(name), V_UNDEF) : 0;
+    if (!w)
+        return;
+    if (fs->nic == fs->capic) {
+        int cap = mem_grow_int(fs->capic, 16);
+        int *pcs = mem_alloc_atomic((size_t)cap * sizeof *pcs);
+        uint64_t *ws = mem_alloc_atomic((size_t)cap * sizeof *ws);
+        if (fs->nic) {
+            memcpy(pcs, fs->icpc, (size_t)fs->nic * sizeof *pcs);
+            memcpy(ws, fs->icword, (size_t)fs->nic * sizeof *ws);
+        }
+        fs->icpc = pcs;
+        fs->icword = ws;
+        fs->capic = cap;
+    }
+    fs->icpc[fs->nic] = pc;
+    fs->icword[fs->nic++] = w;
 }
 
 static void end_with_return(FuncState *fs, int line)
@@ -580,6 +612,32 @@ static ObjProto *gen_main(Compiler *c, Node *file)
         if (!s)
             continue;
         cg_set_line(fs, s);
+        if (s->kind == N_TYPEDECL && c->repl) {
+            /* the REPL's later lines find a type in its global */
+            Var *tv = cg_node_var(c, s);
+            if (tv && tv->slot >= 0 && tv->cval != V_UNDEF) {
+                int r = cg_alloc_reg(fs);
+                cg_load_const(fs, tv->cval, r);
+                cg_emit_abx(fs, OP_SETGLOBAL, r, tv->slot);
+                cg_free_to(fs, r);
+            }
+            continue;
+        }
+        if (s->kind == N_FUNCDECL && s->func && s->func->recv) {
+            /* a method: compiled into the closure its type's method table
+             * holds (pass 1 made it) */
+            uint64_t w;
+            if (!cg_pm_get(&c->types, s->func, &w))
+                continue;
+            Value fn = v_from_ptr((ObjClosure *)(uintptr_t)w);
+            const char *rt = s->func->recv->type ? s->func->recv->type : "";
+            const char *name = *rt == '*' ? cg_gc_sprintf("main.(*%s).%s", rt + 1, s->name)
+                                          : cg_gc_sprintf("main.%s.%s", rt, s->name);
+            int idx = cg_func_proto(fs, s->func, name, s->line, false);
+            if (idx < fs->nprotos)
+                ((ObjClosure *)v_obj(fn))->proto = fs->protos[idx];
+            continue;
+        }
         if (s->kind == N_FUNCDECL && s->func) {
             Var *v = cg_node_var(c, s);
             if (!v || v->kind != VK_GLOBAL)

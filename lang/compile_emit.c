@@ -486,16 +486,42 @@ void cg_var_store(FuncState *fs, Var *v, int src)
         break;
     case VK_LOCAL:
         if (v->owner != fs->res)
-            cg_emit_abc(fs, OP_SETUPVAL, src, upval_index(fs, v), 0);
+            cg_emit_abc(fs, OP_SETUPVAL, src, upval_index(fs, v), v->addressed);
         else if (v->reg < 0)
             cg_internal(fs, "local assigned before its declaration");
         else if (v->captured)
-            cg_emit_abc(fs, OP_SETCELL, v->reg, src, 0);
+            cg_emit_abc(fs, OP_SETCELL, v->reg, src, v->addressed);
         else if (v->reg != src)
             cg_emit_abc(fs, OP_MOVE, v->reg, src, 0);
         break;
     default:
         break; /* `_` */
+    }
+}
+
+/* dst = &v: a pointer to the variable (a local whose address is taken
+ * lives in a cell, as a captured one does). */
+void cg_var_ref(FuncState *fs, Var *v, int dst)
+{
+    if (!v || v->cval != V_UNDEF) {
+        cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0);
+        return;
+    }
+    switch (v->kind) {
+    case VK_GLOBAL:
+        cg_emit_abx(fs, OP_REFGLOBAL, dst, v->slot);
+        break;
+    case VK_LOCAL:
+        if (v->owner != fs->res)
+            cg_emit_abc(fs, OP_REF, dst, upval_index(fs, v), 2);
+        else if (v->reg < 0 || !v->captured)
+            cg_internal(fs, "address of a variable that is not in a cell");
+        else
+            cg_emit_abc(fs, OP_REF, dst, v->reg, 1);
+        break;
+    default:
+        cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0);
+        break;
     }
 }
 

@@ -198,11 +198,49 @@ static void binary_to(FuncState *fs, Node *n, int dst)
     cg_free_to(fs, top);
 }
 
+/* dst = &x for the operand x of `&`. */
+static void addr_to(FuncState *fs, Node *x, int dst)
+{
+    int top = fs->freereg;
+    if (x && x->kind == N_IDENT) {
+        cg_var_ref(fs, cg_node_var(fs->c, x), dst);
+    } else if (x && x->kind == N_INDEX) {
+        int ra = cg_expr_any(fs, x->a);
+        int rb = cg_expr_any(fs, x->b);
+        cg_set_line(fs, x);
+        cg_emit_abc(fs, OP_REFINDEX, dst, ra, rb);
+    } else if (x && x->kind == N_UNARY && x->op == TK_STAR) {
+        cg_expr_to(fs, x->a, dst); /* &*p is p */
+    } else if (x && x->kind == N_FIELD && !cg_node_var(fs->c, x)) {
+        /* &s.f: the field's own slot (or its struct/array object) */
+        int ra = cg_expr_any(fs, x->a);
+        cg_set_line(fs, x);
+        int pc = cg_emit_abc(fs, OP_REFFIELD, dst, ra, cg_field_k(fs, x->name));
+        cg_ic_prefill(fs, pc, cg_struct_of(cg_static_type(fs->c, x->a)), x->name);
+    } else {
+        /* a composite literal (or a field: a struct-typed field is its own
+         * object, so a pointer to the value read is a pointer to it) */
+        int r = expr_hint(fs, x, dst);
+        cg_emit_abc(fs, OP_REF, dst, r, 0);
+    }
+    cg_free_to(fs, top);
+}
+
 static void unary_to(FuncState *fs, Node *n, int dst)
 {
     int top = fs->freereg;
     if (n->op == TK_PLUS) {
         cg_expr_to(fs, n->a, dst);
+        return;
+    }
+    if (n->op == TK_AMP) {
+        addr_to(fs, n->a, dst);
+        return;
+    }
+    if (n->op == TK_STAR) {
+        int ra = expr_hint(fs, n->a, dst);
+        cg_emit_abc(fs, OP_DEREF, dst, ra, 0);
+        cg_free_to(fs, top);
         return;
     }
     int ra = expr_hint(fs, n->a, dst);
@@ -223,14 +261,18 @@ static int build_reg(FuncState *fs, int dst)
  * the first batch, APPENDN of each next one, every batch right above the
  * list, so a list of any length needs LIST_BATCH + 1 registers. l must be
  * the topmost register allocated. */
-void cg_list_build(FuncState *fs, Node **items, int n, int l)
+void cg_list_build(FuncState *fs, Node **items, int n, int l, bool values)
 {
     if (n == 0)
         cg_emit_abc(fs, OP_NEWLIST, l, l + 1, 0);
     for (int i = 0; i < n; i += LIST_BATCH) {
         int nb = n - i < LIST_BATCH ? n - i : LIST_BATCH;
-        for (int j = 0; j < nb; j++)
-            cg_expr_to(fs, items[i + j], cg_alloc_reg(fs));
+        for (int j = 0; j < nb; j++) {
+            if (values)
+                cg_value_to(fs, items[i + j], cg_alloc_reg(fs));
+            else
+                cg_expr_to(fs, items[i + j], cg_alloc_reg(fs));
+        }
         if (i == 0)
             cg_emit_abc(fs, OP_NEWLIST, l, l + 1, nb);
         else
@@ -254,13 +296,13 @@ static void list_to(FuncState *fs, Node *n, int dst)
     if (cnt <= LIST_BATCH) {
         int base = fs->freereg;
         for (int i = 0; i < cnt; i++)
-            cg_expr_to(fs, n->list.items[i], cg_alloc_reg(fs));
+            cg_value_to(fs, n->list.items[i], cg_alloc_reg(fs));
         cg_emit_abc(fs, OP_NEWLIST, dst, cnt ? base : dst, cnt);
         cg_free_to(fs, top);
         return;
     }
     int l = build_reg(fs, dst);
-    cg_list_build(fs, n->list.items, cnt, l);
+    cg_list_build(fs, n->list.items, cnt, l, true);
     if (l != dst)
         cg_emit_abc(fs, OP_MOVE, dst, l, 0);
     cg_free_to(fs, top);
@@ -273,10 +315,10 @@ static void map_to(FuncState *fs, Node *n, int dst)
     int m = pairs > MAP_BATCH ? build_reg(fs, dst) : dst;
     int base = fs->freereg;
     for (int i = 0; i < 2 * first; i++)
-        cg_expr_to(fs, n->list.items[i], cg_alloc_reg(fs));
+        cg_value_to(fs, n->list.items[i], cg_alloc_reg(fs));
     /* A typed literal whose missing keys read as a non-nil zero
      * (map[string]int{}) passes its type after the pairs. */
-    ObjType *ty = n->type ? types_parse(n->type, strlen(n->type)) : NULL;
+    ObjType *ty = cg_node_type(fs->c, n);
     int typed = 0;
     if (types_elem_zero(ty) != V_NIL) {
         cg_load_const(fs, v_from_ptr(ty), cg_alloc_reg(fs));
@@ -285,13 +327,87 @@ static void map_to(FuncState *fs, Node *n, int dst)
     cg_emit_abc(fs, OP_NEWMAP, m, first || typed ? base : m, first | typed);
     cg_free_to(fs, base);
     for (int i = first; i < pairs; i++) {
-        int rk = cg_expr_any(fs, n->list.items[2 * i]);
-        int rv = cg_expr_any(fs, n->list.items[2 * i + 1]);
+        int rk = cg_value_any(fs, n->list.items[2 * i]);
+        int rv = cg_value_any(fs, n->list.items[2 * i + 1]);
         cg_emit_abc(fs, OP_MAPSET, m, rk, rv);
         cg_free_to(fs, base);
     }
     if (m != dst)
         cg_emit_abc(fs, OP_MOVE, dst, m, 0);
+    cg_free_to(fs, top);
+}
+
+/* A method expression, `Point.Dist` or `(*Counter).Inc`: the method's
+ * function, which takes the receiver as its first argument. Returns false
+ * when n is not one. */
+static bool method_expr(FuncState *fs, Node *n, int dst)
+{
+    Node *a = n->a;
+    if (a && a->kind == N_UNARY && a->op == TK_STAR)
+        a = a->a;
+    ObjType *t = cg_type_name(fs->c, a);
+    if (!t)
+        return false;
+    Value fn = types_method(t, str_cstr(n->name), NULL);
+    if (fn == V_UNDEF) {
+        cg_err(fs->c, n, "%s.%s undefined (type %s has no method %s)", a->name, n->name, t->name, n->name);
+        return true;
+    }
+    cg_load_const(fs, fn, dst);
+    return true;
+}
+
+/* A field of a literal: its value into R[s]'s slot i. */
+static void slot_store(FuncState *fs, int s, int i, Node *v)
+{
+    int top = fs->freereg;
+    int r = cg_expr_any(fs, v);
+    cg_set_line(fs, v);
+    cg_emit_abc(fs, OP_SETSLOT, s, i, r);
+    cg_free_to(fs, top);
+}
+
+void cg_composite_to(FuncState *fs, Node *n, int dst)
+{
+    Compiler *c = fs->c;
+    ObjType *t = cg_node_type(c, n);
+    int top = fs->freereg;
+    if (!t || t->kind != TYPE_STRUCT) {
+        /* a named slice or map type's literal: as its underlying type's;
+         * a module object (`sync.WaitGroup{}`): its zero value */
+        Node copy = *n;
+        copy.kind = t && t->kind == TYPE_MAP ? N_MAP : N_LIST;
+        copy.op = 0;
+        copy.type = t && t->underlying ? t->underlying->name : NULL;
+        if (t && t->kind == TYPE_OBJECT) {
+            cg_load_const(fs, t->ctor, dst);
+            cg_emit_abc(fs, OP_CALL, dst, 1, 2);
+        } else if (copy.kind == N_MAP) {
+            map_to(fs, &copy, dst);
+        } else {
+            list_to(fs, &copy, dst);
+        }
+        return;
+    }
+    /* the struct is built in a scratch register: dst may be a local that
+     * an element reads (`p = Point{p.Y, p.X}`) */
+    int s = fs->islocal[dst] || dst != fs->freereg - 1 ? cg_alloc_reg(fs) : dst;
+    cg_emit_abx(fs, OP_NEWSTRUCT, s, cg_add_k(fs, v_from_ptr(t)));
+    if (n->ival) {
+        for (int i = 0; i + 1 < n->list.n; i += 2) {
+            Node *k = n->list.items[i];
+            int slot = k && k->kind == N_IDENT ? types_field_index(t, k->name, strlen(k->name)) : -1;
+            if (slot >= 0 && slot < 256)
+                slot_store(fs, s, slot, n->list.items[i + 1]);
+        }
+    } else {
+        for (int i = 0; i < n->list.n && i < 256; i++)
+            slot_store(fs, s, i, n->list.items[i]);
+    }
+    if (n->op == TK_AMP) /* an elided &T{...} in a []*T literal */
+        cg_emit_abc(fs, OP_REF, s, s, 0);
+    if (s != dst)
+        cg_emit_abc(fs, OP_MOVE, dst, s, 0);
     cg_free_to(fs, top);
 }
 
@@ -329,6 +445,50 @@ static void call_to(FuncState *fs, Node *n, int dst)
     cg_call_top(fs, n, base, 1, OP_CALL);
     cg_emit_abc(fs, OP_MOVE, dst, base, 0);
     cg_free_to(fs, top);
+}
+
+bool cg_is_place(FuncState *fs, const Node *n)
+{
+    if (!n)
+        return false;
+    switch (n->kind) {
+    case N_IDENT: {
+        Var *v = cg_node_var(fs->c, n);
+        return v && (v->kind == VK_LOCAL || v->kind == VK_GLOBAL) && v->cval == V_UNDEF;
+    }
+    case N_INDEX:
+        return true;
+    case N_FIELD:
+        return !cg_node_var(fs->c, n); /* not a module member */
+    case N_UNARY:
+        return n->op == TK_STAR;
+    default:
+        return false;
+    }
+}
+
+void cg_value_to(FuncState *fs, Node *n, int dst)
+{
+    if (!cg_is_place(fs, n)) {
+        cg_expr_to(fs, n, dst);
+        return;
+    }
+    Var *v = cg_plain_local(fs, n);
+    if (v) {
+        cg_emit_abc(fs, OP_MOVEC, dst, v->reg, 0);
+        return;
+    }
+    cg_expr_to(fs, n, dst);
+    cg_emit_abc(fs, OP_MOVEC, dst, dst, 0);
+}
+
+int cg_value_any(FuncState *fs, Node *n)
+{
+    if (!cg_is_place(fs, n))
+        return cg_expr_any(fs, n);
+    int r = cg_alloc_reg(fs);
+    cg_value_to(fs, n, r);
+    return r;
 }
 
 void cg_expr_to(FuncState *fs, Node *n, int dst)
@@ -397,9 +557,14 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
         break;
     case N_SLICE: {
         ra = expr_hint(fs, n->a, dst);
-        int lo = cg_alloc_regs(fs, 2);
+        int lo = cg_alloc_regs(fs, 3);
         cg_expr_to(fs, n->b, lo);
         cg_expr_to(fs, n->c, lo + 1);
+        if (n->post)
+            cg_expr_to(fs, n->post, lo + 2);
+        else
+            cg_emit_abc(fs, OP_LOADNIL, lo + 2, 0, 0);
+        cg_set_line(fs, n);
         cg_emit_abc(fs, OP_SLICE, dst, ra, lo);
         break;
     }
@@ -409,10 +574,16 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
             cg_var_load(fs, v, dst);
             break;
         }
+        if (method_expr(fs, n, dst))
+            break;
         ra = expr_hint(fs, n->a, dst);
-        cg_emit_abc(fs, OP_GETFIELD, dst, ra, cg_field_k(fs, n->name));
+        int pc = cg_emit_abc(fs, OP_GETFIELD, dst, ra, cg_field_k(fs, n->name));
+        cg_ic_prefill(fs, pc, cg_struct_of(cg_static_type(c, n->a)), n->name);
         break;
     }
+    case N_COMPOSITE:
+        cg_composite_to(fs, n, dst);
+        break;
     case N_RECV:
         /* the channel never shares dst: RECV may block and be retried */
         ra = cg_expr_any(fs, n->a);
@@ -466,13 +637,30 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
             cg_err(c, n, "assignment mismatch: %d variables but len returns 1 value", nres);
         return;
     }
-    Var *fv = f && f->kind == N_IDENT ? cg_node_var(c, f) : NULL;
-    if (f && (f->kind == N_TYPEEXPR || (fv && fv->tparam))) {
+    Var *tv = f && f->kind == N_IDENT ? cg_node_var(c, f) : NULL;
+    if (f && (f->kind == N_TYPEEXPR || (tv && tv->tparam))) {
         /* []byte(s), or T(x) where T is a type parameter */
         conversion_call(fs, n, base, nres, op);
         return;
     }
-    bool method = f && f->kind == N_FIELD && !cg_node_var(c, f);
+    ObjType *conv = cg_type_name(c, f);
+    if (conv) {
+        /* T(x) for a declared type T: x as T's underlying type */
+        if (nargs != 1 || n->spread) {
+            cg_err(c, n, "%s argument%s in conversion to %s", nargs ? "too many" : "missing",
+                   nargs ? "s" : "", f->name);
+            return;
+        }
+        cg_load_const(fs, types_convert_native(), base);
+        cg_load_const(fs, v_from_ptr(conv->underlying ? conv->underlying : conv), cg_alloc_reg(fs));
+        cg_expr_to(fs, n->list.items[0], cg_alloc_reg(fs));
+        cg_set_line(fs, n);
+        cg_emit_abc(fs, op, base, 3, op == OP_CALL ? nres + 1 : 0);
+        cg_free_to(fs, base + 1);
+        return;
+    }
+    bool method = f && f->kind == N_FIELD && !cg_node_var(c, f) && !cg_type_name(c, f->a) &&
+                  !(f->a && f->a->kind == N_UNARY && f->a->op == TK_STAR && cg_type_name(c, f->a->a));
     int hidden = 0;
     if (method && op == OP_CALL) {
         cg_expr_to(fs, f->a, base);
@@ -497,6 +685,13 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
             hidden = 1;
         }
     }
+    /* Arguments are values the callee may keep (copied when places),
+     * except for built-ins and module functions, which never keep or
+     * change them; append keeps the values it appends. */
+    Var *fv = f && (f->kind == N_IDENT || f->kind == N_FIELD) ? cg_node_var(c, f) : NULL;
+    bool builtin = fv && fv->kind == VK_UNIVERSE;
+    bool keeps = builtin && fv->name && strcmp(fv->name, "panic") == 0;
+    bool keeps_rest = builtin && fv->name && strcmp(fv->name, "append") == 0;
     int b;
     if (nargs == 1 && !n->spread && cg_is_multi_call(fs, n->list.items[0])) {
         /* f(g(x)): every result of g is an argument of f */
@@ -507,7 +702,7 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         /* Many arguments: into a list, then spread back onto the stack
          * (a spread argument's elements appended to the list first). */
         int l = cg_alloc_reg(fs);
-        cg_list_build(fs, n->list.items, n->spread ? nargs - 1 : nargs, l);
+        cg_list_build(fs, n->list.items, n->spread ? nargs - 1 : nargs, l, !builtin);
         if (n->spread) {
             int r = cg_alloc_reg(fs);
             cg_expr_to(fs, n->list.items[nargs - 1], r);
@@ -530,6 +725,8 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
                     cg_expr_to(fs, a, r);
                 cg_set_line(fs, a);
                 cg_emit_abc(fs, OP_UNPACK, r, src, 0);
+            } else if (!builtin || keeps || (keeps_rest && i > 0)) {
+                cg_value_to(fs, a, r);
             } else {
                 cg_expr_to(fs, a, r);
             }
@@ -538,8 +735,12 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
     }
     cg_set_line(fs, n);
     if (method && op == OP_CALL) {
-        cg_emit_abc(fs, OP_CALLM, base, b, nres + 1);
+        /* a struct's method takes its receiver as its first argument: the
+         * VM moves the arguments up one register to make room */
+        cg_alloc_reg(fs);
+        int pc = cg_emit_abc(fs, OP_CALLM, base, b, nres + 1);
         cg_emit_abx(fs, OP_EXTRA, 0, cg_str_k(fs, f->name ? f->name : ""));
+        cg_ic_prefill(fs, pc, cg_struct_of(cg_static_type(c, f->a)), f->name);
     } else {
         cg_emit_abc(fs, op, base, b, op == OP_CALL ? nres + 1 : 0);
     }
@@ -737,7 +938,9 @@ const char *cg_type_text(const Node *e)
 
 void cg_load_type(FuncState *fs, const Node *at, const char *text, int dst)
 {
-    ObjType *ty = types_parse(text, text ? strlen(text) : 0);
+    ObjType *ty = at && at->type == text ? cg_node_type(fs->c, at) : NULL;
+    if (!ty)
+        ty = types_parse(text, text ? strlen(text) : 0);
     uint64_t w;
     if (!at || !cg_pm_get(&fs->c->tmentions, at, &w)) {
         cg_load_const(fs, v_from_ptr(ty), dst);

@@ -190,7 +190,7 @@ Value cg_const_eval(Compiler *c, Node *n)
          * when the code runs if it names a type parameter) */
         uint64_t w;
         if (!cg_pm_get(&c->tmentions, n, &w))
-            v = v_from_ptr(types_parse(n->name, n->name ? strlen(n->name) : 0));
+            v = v_from_ptr(cg_node_type(c, n) ? cg_node_type(c, n) : types_parse("", 0));
         break;
     }
     case N_IDENT:

@@ -169,6 +169,10 @@ typedef struct Var {
     bool captured;      /* used by a function literal nested in owner */
     bool assigned;      /* written after its declaration */
     bool readonly;      /* a constant (folded or not) or a universe name */
+    bool addressed;     /* its address is taken (&x): it lives in a cell
+                           (captured is set too), and storing a struct or
+                           array into it copies into the object pointers
+                           to it see */
     int reg;            /* VK_LOCAL: set by code generation; -1 before */
     int slot;           /* VK_GLOBAL */
     Value cval;         /* the value, when it is a compile-time constant (a
@@ -177,6 +181,12 @@ typedef struct Var {
     int cstate;         /* 0 not folded yet, 1 folding (cycle guard), 2 done */
     bool tparam;        /* a generic function's type parameter: a local
                            holding its type argument's descriptor */
+    ObjType *tdecl;     /* a type name: its descriptor (kind VK_UNIVERSE,
+                           cval the descriptor too); NULL otherwise */
+    ObjType *sty;       /* what pass 1 knows of the variable's type (its
+                           declared type, or its initial value's), or NULL:
+                           a hint for field and method caches, which the VM
+                           checks on every use */
     struct Var *shadow; /* pass 1: the binding this one hides */
     int depth;          /* pass 1: scope depth of the declaration */
 
@@ -214,6 +224,9 @@ typedef struct Compiler {
      * one per distinct parameter named, resolved like any use of it: the
      * type is built when the code runs, from their values. */
     PtrMap tmentions;
+    PtrMap types; /* a node carrying a type (VAR, TYPEEXPR, COMPOSITE, a
+                     typed LIST or MAP, a parameter) -> its ObjType; a
+                     method's FuncInfo -> the ObjClosure its type holds */
     NameTab names;
     NameTab predecl; /* universe and REPL-global Vars, one per name */
     Var **scope;     /* declarations in scope, innermost last */
@@ -280,6 +293,11 @@ typedef struct FuncState {
     int pin_reg[8];
     int npins;
     uint8_t islocal[MAXREGS + 1]; /* register holds a live local */
+    /* Inline caches the compiler fills (a field of a struct type it
+     * knows): pc and cache word, put in ObjProto.ic when it closes. */
+    int *icpc;
+    uint64_t *icword;
+    int nic, capic;
 } FuncState;
 
 /* The arithmetic operators, listed once: the token, its compound
@@ -347,6 +365,17 @@ void cg_res_file(Compiler *c, Node *file);
 bool cg_is_expr_kind(NodeKind k);
 /* The statement a label is attached to (s itself if it has none). */
 Node *cg_unlabel(Node *s);
+/* compile_resolve.c: types. The descriptor of the type a node carries
+ * (pass 1 resolved the script's type names in it), or NULL when it has
+ * none; what is known of an expression's type, or NULL; the struct type
+ * of a struct value or of a pointer to one, or NULL. */
+ObjType *cg_node_type(Compiler *c, const Node *n);
+ObjType *cg_static_type(Compiler *c, Node *n);
+ObjType *cg_struct_of(ObjType *t);
+/* The type a name denotes where n is (an IDENT naming a declared type), or
+ * NULL. */
+ObjType *cg_type_name(Compiler *c, const Node *n);
+
 /* compile_stmt.c: a return of a function's named results as they are. */
 void cg_return_named(FuncState *fs);
 /* The `fallthrough` ending a switch clause's body, or NULL. */
@@ -401,19 +430,33 @@ int cg_cond_op(FuncState *fs, OpCode op, int a, int b, int c);
 void cg_var_load(FuncState *fs, Var *v, int dst);
 void cg_var_store(FuncState *fs, Var *v, int src);
 void cg_var_declare(FuncState *fs, Var *v, int reg);
+void cg_var_ref(FuncState *fs, Var *v, int dst);
 Var *cg_plain_local(FuncState *fs, Node *n);
 
 /* compile_expr.c: expressions into registers, conditions into jumps. */
 void cg_expr_to(FuncState *fs, Node *n, int dst);
 int cg_expr_any(FuncState *fs, Node *n);
 void cg_arith_rr(FuncState *fs, int dst, int tok, int ra, Node *b);
-void cg_list_build(FuncState *fs, Node **items, int n, int l);
+void cg_list_build(FuncState *fs, Node **items, int n, int l, bool values);
+/* The value rule: an expression that is a place (a variable, an element,
+ * a field, *p) used as a value stored elsewhere (assigned, passed,
+ * returned, sent, put in a literal) is copied (MOVEC: structs and arrays
+ * cloned, a slice header marked shared); any other expression is already
+ * a fresh value. */
+bool cg_is_place(FuncState *fs, const Node *n);
+void cg_value_to(FuncState *fs, Node *n, int dst);
+int cg_value_any(FuncState *fs, Node *n);
 void cg_load_item(FuncState *fs, int l, int i, int dst);
 /* A call, which may give several values (a call of len gives one). */
 bool cg_is_multi_call(FuncState *fs, Node *n);
 void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op);
 void cg_multi_to(FuncState *fs, Node *rhs, int base, int n);
 int cg_cond_jump(FuncState *fs, Node *n, bool when);
+/* The inline cache of the instruction at pc, known at compile time: the
+ * selection of `name` on struct type t (see ObjProto.ic). */
+void cg_ic_prefill(FuncState *fs, int pc, ObjType *t, const char *name);
+/* A struct literal (COMPOSITE) into dst. */
+void cg_composite_to(FuncState *fs, Node *n, int dst);
 int cg_eq_jump(FuncState *fs, int ra, Node *e, bool when);
 
 /* compile_types.c: stores into places of a declared basic type. place

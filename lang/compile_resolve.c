@@ -187,10 +187,11 @@ static void res_expr(Compiler *c, Node *n, const Node *parent);
 static void res_stmt(Compiler *c, Node *n, const char *label);
 static void res_func(Compiler *c, FuncInfo *fi, Node *at);
 static void check_results_visible(Compiler *c, Node *ret);
+static void check_selector(Compiler *c, Node *n, ObjType *t);
 
 bool cg_is_expr_kind(NodeKind k)
 {
-    return k <= N_TYPEEXPR;
+    return k <= N_COMPOSITE;
 }
 
 static bool is_binary_op(int op)
@@ -238,6 +239,8 @@ static void res_field(Compiler *c, Node *n)
         res_expr(c, a, n);
     }
     note_field(c, n->name);
+    if (!cg_type_name(c, a))
+        check_selector(c, n, cg_struct_of(cg_static_type(c, a)));
 }
 
 static void res_list(Compiler *c, NodeList *l, const Node *parent)
@@ -287,9 +290,47 @@ static TypeRef array_lengths(Compiler *c, Node *at, TypeRef t)
     return changed ? b.data : t;
 }
 
-/* A type written in the script: every module type it names must exist
- * (`var mu sync.Mutx` is undefined), and array lengths written as names
- * become numbers (array_lengths). Returns the type's text to keep. */
+/* ---- types declared by the script ------------------------------------ */
+
+static void define_type(Compiler *c, Var *v);
+
+/* types_parse's lookup: the type a plain name denotes in the current
+ * scope (defining it first if its declaration is still pending). */
+/* A type an earlier REPL line declared: its global holds the descriptor. */
+static ObjType *repl_type(Compiler *c, const char *name)
+{
+    Value slot, v;
+    Runtime *rt = c->rt;
+    if (!c->repl || !rt || !rt->global_names)
+        return NULL;
+    pthread_mutex_lock(&rt->globals_lock);
+    bool found = map_get_cstr(rt->global_names, name, &slot);
+    pthread_mutex_unlock(&rt->globals_lock);
+    if (!found || !v_is_int(slot))
+        return NULL;
+    ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
+    v = (size_t)v_int(slot) < g->cap ? g->items[v_int(slot)] : V_NIL;
+    return v_is_obj(v, OBJ_TYPE) && ((ObjType *)v_ptr(v))->named ? v_ptr(v) : NULL;
+}
+
+static ObjType *type_lookup(void *ctx, const char *name, size_t n)
+{
+    Compiler *c = ctx;
+    char buf[128];
+    if (n >= sizeof buf)
+        return NULL;
+    memcpy(buf, name, n);
+    buf[n] = 0;
+    Var *v = *cg_nt_slot(&c->names, buf);
+    if (!v && c->repl)
+        return repl_type(c, buf);
+    if (!v || !v->decl || v->decl->kind != N_TYPEDECL)
+        return v && v->kind == VK_GLOBAL && !v->decl ? repl_type(c, buf) : NULL;
+    if (v->cstate == 0)
+        define_type(c, v);
+    return v->tdecl;
+}
+
 /* Record the type parameters that the type text t (written at `at`)
  * names, as IDENTs resolved here, so that code generation can build the
  * type from their values (see Compiler.tmentions). */
@@ -324,15 +365,22 @@ static void note_tparams(Compiler *c, Node *at, TypeRef t)
         cg_pm_put(&c->tmentions, at, (uint64_t)(uintptr_t)ids);
 }
 
+/* A type written in the script: every module type it names must exist
+ * (`var mu sync.Mutx` is undefined), and array lengths written as names
+ * become numbers (array_lengths). The descriptor, with the script's own
+ * types resolved where `at` is, is kept for code generation
+ * (cg_node_type). Returns the type's text to keep. */
 static TypeRef res_type(Compiler *c, Node *at, TypeRef t)
 {
     if (!t)
         return t;
     note_tparams(c, at, t);
     t = array_lengths(c, at, t);
-    const char *bad = types_undefined(types_parse(t, strlen(t)));
+    ObjType *ty = types_parse_with(t, strlen(t), type_lookup, c);
+    const char *bad = types_undefined(ty);
     if (bad)
         cg_err(c, at, "undefined: %s", bad);
+    cg_pm_put(&c->types, at, (uint64_t)(uintptr_t)ty);
     return t;
 }
 
@@ -351,6 +399,257 @@ static void res_type_cases(Compiler *c, Node *cl)
         }
         e->type = res_type(c, e, text);
     }
+}
+
+ObjType *cg_node_type(Compiler *c, const Node *n)
+{
+    uint64_t w;
+    if (!n || !n->type)
+        return NULL;
+    if (cg_pm_get(&c->types, n, &w))
+        return (ObjType *)(uintptr_t)w;
+    return types_parse(n->type, strlen(n->type));
+}
+
+ObjType *cg_type_name(Compiler *c, const Node *n)
+{
+    if (!n || n->kind != N_IDENT)
+        return NULL;
+    Var *v = cg_node_var(c, n);
+    if (v && v->kind == VK_GLOBAL && !v->decl)
+        return repl_type(c, n->name);
+    return v && v->tdecl && v->decl && v->decl->kind == N_TYPEDECL ? v->tdecl : NULL;
+}
+
+ObjType *cg_struct_of(ObjType *t)
+{
+    if (t && t->kind == TYPE_POINTER && t->elem)
+        t = t->elem;
+    return t && t->kind == TYPE_STRUCT ? t : NULL;
+}
+
+static bool is_call_of(Compiler *c, const Node *n, const char *builtin)
+{
+    if (!n || n->kind != N_CALL || !n->a || n->a->kind != N_IDENT)
+        return false;
+    Var *v = cg_node_var(c, n->a);
+    return v && v->kind == VK_UNIVERSE && v->name && strcmp(v->name, builtin) == 0;
+}
+
+ObjType *cg_static_type(Compiler *c, Node *n)
+{
+    for (int depth = 0; n && depth < 16; depth++) {
+        switch (n->kind) {
+        case N_IDENT: {
+            Var *v = cg_node_var(c, n);
+            return v && !v->tdecl ? v->sty : NULL;
+        }
+        case N_COMPOSITE:
+        case N_TYPEEXPR:
+            return cg_node_type(c, n);
+        case N_CALL:
+            if (is_call_of(c, n, "new") && n->list.n == 1 && n->list.items[0] &&
+                n->list.items[0]->kind == N_TYPEEXPR)
+                return cg_node_type(c, n->list.items[0]);
+            return NULL;
+        case N_INDEX: {
+            ObjType *t = cg_static_type(c, n->a);
+            if (t && (t->kind == TYPE_SLICE || t->kind == TYPE_ARRAY || t->kind == TYPE_MAP))
+                return t->elem;
+            return NULL;
+        }
+        case N_FIELD: {
+            ObjType *t = cg_struct_of(cg_static_type(c, n->a));
+            if (!t || !n->name)
+                return NULL;
+            Selection sel;
+            types_select(t, str_cstr(n->name), V_UNDEF, &sel);
+            return sel.kind == SEL_FIELD ? (ObjType *)sel.type : NULL;
+        }
+        case N_UNARY:
+            if (n->op != TK_AMP && n->op != TK_STAR)
+                return NULL;
+            n = n->a; /* pointers and what they point to select alike */
+            continue;
+        default:
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+/* A declared type's name as Go's messages spell it in its own package. */
+static const char *local_name(const ObjType *t)
+{
+    return t->name && !strncmp(t->name, "main.", 5) ? t->name + 5 : t->name;
+}
+
+/* Whether a struct type embeds a module object anywhere (whose methods
+ * only a value can tell: see types_select). */
+static bool embeds_object(const ObjType *t, int depth)
+{
+    for (int i = 0; t && depth < SEL_MAX_DEPTH && i < t->nfields; i++) {
+        const ObjType *ft = t->fields[i].type;
+        if (!t->fields[i].embedded)
+            continue;
+        if (ft->kind == TYPE_POINTER && ft->elem)
+            ft = ft->elem;
+        if (ft->kind == TYPE_OBJECT || (ft->kind == TYPE_STRUCT && embeds_object(ft, depth + 1)))
+            return true;
+    }
+    return false;
+}
+
+/* Check x.name where x's type is known to be struct type t: Go's error
+ * for a field or method it does not have. */
+static void check_selector(Compiler *c, Node *n, ObjType *t)
+{
+    if (!t || embeds_object(t, 0) || !n->name)
+        return;
+    Selection sel;
+    types_select(t, str_cstr(n->name), V_UNDEF, &sel);
+    if (sel.kind == SEL_NONE)
+        cg_err(c, n, "%s undefined (type %s has no field or method %s)", cg_describe(n), local_name(t),
+               n->name);
+    else if (sel.kind == SEL_AMBIGUOUS)
+        cg_err(c, n, "ambiguous selector %s", cg_describe(n));
+}
+
+/* The Var of a type declaration, bound in the current scope; its
+ * descriptor is made by define_type. */
+static Var *declare_type(Compiler *c, Node *n)
+{
+    Var *old = lookup_here(c, n->name);
+    if (old && !(c->repl && at_file_scope(c)))
+        cg_err(c, n, "%s redeclared in this block", n->name);
+    Var *v = new_var(c, VK_UNIVERSE, n->name, n);
+    v->readonly = true;
+    v->owner = c->fn;
+    if (n->op != TK_ASSIGN) {
+        v->tdecl = types_new_named(cg_gc_sprintf("main.%s", n->name));
+        v->cval = v_from_ptr(v->tdecl);
+    }
+    if (c->repl && at_file_scope(c)) /* later lines find it there: repl_type */
+        v->slot = rt_global_slot(c->rt, str_cstr(n->name));
+    bind(c, v);
+    cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)v);
+    return v;
+}
+
+/* Give a declared type its definition (once): a named type takes on its
+ * definition's underlying type; an alias is its definition. */
+static void define_type(Compiler *c, Var *v)
+{
+    if (v->cstate)
+        return;
+    v->cstate = 1;
+    Node *n = v->decl;
+    if (!cg_enter(c, n))
+        return;
+    n->type = res_type(c, n, n->type);
+    ObjType *def = cg_node_type(c, n);
+    if (n->op == TK_ASSIGN) {
+        v->tdecl = def;
+        v->cval = v_from_ptr(def);
+    } else if (def && def->named && def->kind == TYPE_UNKNOWN) {
+        /* a declared type whose own definition is still being made */
+        cg_err(c, n, "invalid recursive type %s", n->name);
+    } else if (def) {
+        types_define(v->tdecl, def);
+        if (def == v->tdecl || types_recursive(v->tdecl))
+            cg_err(c, n, "invalid recursive type %s", n->name);
+    }
+    v->cstate = 2;
+    cg_leave(c);
+}
+
+/* A method declaration: its receiver's type gets the method (a closure
+ * whose code gen_main compiles into it), before any body is resolved. */
+static void declare_method(Compiler *c, Node *s)
+{
+    Node *recv = s->func->recv;
+    const char *tn = recv->type ? recv->type : "";
+    bool ptr = *tn == '*';
+    if (ptr)
+        tn++;
+    Var *v = *cg_nt_slot(&c->names, tn);
+    ObjType *t =
+        v && v->tdecl && v->decl && v->decl->kind == N_TYPEDECL && v->decl->op != TK_ASSIGN ? v->tdecl : NULL;
+    if (!t && (!v || (v->kind == VK_GLOBAL && !v->decl)))
+        t = repl_type(c, tn);
+    if (!t) {
+        cg_err(c, recv, "undefined: %s", tn);
+        return;
+    }
+    if (t->kind == TYPE_POINTER || t->kind == TYPE_INTERFACE) {
+        cg_err(c, recv, "invalid receiver type %s (pointer or interface type)", tn);
+        return;
+    }
+    ObjString *name = str_cstr(s->name);
+    for (int i = 0; i < t->nmethods; i++) {
+        if (!str_eq(t->methods[i].name, name))
+            continue;
+        if (types_method_ready(&t->methods[i]) || !c->repl) {
+            cg_err(c, s, "method %s.%s already declared", tn, s->name);
+            return;
+        }
+        /* a REPL line that failed left it without code: this one gives it */
+        t->methods[i].ptr_recv = ptr;
+        cg_pm_put(&c->types, s->func, (uint64_t)(uintptr_t)v_ptr(t->methods[i].fn));
+        return;
+    }
+    if (types_field_index(t, s->name, strlen(s->name)) >= 0) {
+        cg_err(c, s, "field and method with the same name %s", s->name);
+        return;
+    }
+    ObjClosure *cl = mem_alloc(sizeof *cl);
+    cl->h.kind = OBJ_CLOSURE;
+    cl->proto = NULL; /* gen_main compiles it */
+    cl->nupvals = 0;
+    types_add_method(t, name, v_from_ptr(cl), ptr);
+    cg_pm_put(&c->types, s->func, (uint64_t)(uintptr_t)cl); /* gen_main compiles it into cl */
+}
+
+/* A literal of a named or struct type: the type, its elements, and (for
+ * a struct) the field names of its keys. */
+static void res_composite(Compiler *c, Node *n)
+{
+    n->type = res_type(c, n, n->type);
+    ObjType *t = cg_node_type(c, n);
+    bool isstruct = t && t->kind == TYPE_STRUCT;
+    if (t && !isstruct && t->kind != TYPE_SLICE && t->kind != TYPE_ARRAY && t->kind != TYPE_MAP &&
+        t->kind != TYPE_OBJECT)
+        cg_err(c, n, "invalid composite literal type %s", n->type);
+    if (t && t->kind == TYPE_OBJECT && n->list.n)
+        cg_err(c, n, "too many values in %s{...}", n->type);
+    if (!n->ival) {
+        res_list(c, &n->list, n);
+        if (isstruct && n->list.n && n->list.n != t->nfields)
+            cg_err(c, n, "too %s values in struct literal of type %s",
+                   n->list.n < t->nfields ? "few" : "many", n->type);
+        return;
+    }
+    for (int i = 0; i + 1 < n->list.n; i += 2) {
+        Node *k = n->list.items[i];
+        if (isstruct) {
+            if (!k || k->kind != N_IDENT) {
+                cg_err(c, k ? k : n, "invalid field name %s in struct literal", cg_describe(k));
+            } else if (types_field_index(t, k->name, strlen(k->name)) < 0) {
+                cg_err(c, k, "unknown field %s in struct literal of type %s", k->name, n->type);
+            } else {
+                for (int j = 0; j < i; j += 2) {
+                    Node *o = n->list.items[j];
+                    if (o && o->kind == N_IDENT && !strcmp(o->name, k->name))
+                        cg_err(c, k, "duplicate field name %s in struct literal", k->name);
+                }
+            }
+        } else {
+            res_expr(c, k, n);
+        }
+        res_expr(c, n->list.items[i + 1], n);
+    }
+    if (n->list.n % 2)
+        cg_err(c, n, "missing value in literal");
 }
 
 static void res_expr(Compiler *c, Node *n, const Node *parent)
@@ -384,9 +683,16 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         break;
     }
     case N_LIST:
+        if (n->type)
+            n->type = res_type(c, n, n->type);
         res_list(c, &n->list, n);
         break;
+    case N_COMPOSITE:
+        res_composite(c, n);
+        break;
     case N_MAP:
+        if (n->type)
+            n->type = res_type(c, n, n->type);
         if (n->list.n % 2)
             cg_err(c, n, "missing value in map literal");
         res_list(c, &n->list, n);
@@ -404,9 +710,27 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         res_expr(c, n->a, n);
         break;
     case N_UNARY:
-        if (n->op != TK_MINUS && n->op != TK_PLUS && n->op != TK_NOT && n->op != TK_CARET)
+        if (n->op != TK_MINUS && n->op != TK_PLUS && n->op != TK_NOT && n->op != TK_CARET &&
+            n->op != TK_AMP && n->op != TK_STAR)
             cg_err(c, n, "invalid unary operator");
         res_expr(c, n->a, n);
+        if ((n->op == TK_AMP || n->op == TK_STAR) && n->a &&
+            (n->a->kind == N_INT || n->a->kind == N_FLOAT || n->a->kind == N_STRING || n->a->kind == N_NIL ||
+             n->a->kind == N_TRUE || n->a->kind == N_FALSE || (n->op == TK_AMP && n->a->kind == N_BINARY))) {
+            /* Go's compile errors: no address of a value, no constant
+             * dereferenced */
+            cg_err(c, n, "invalid operation: cannot %s %s", n->op == TK_AMP ? "take address of" : "indirect",
+                   cg_describe(n->a));
+        } else if (n->op == TK_AMP && n->a && n->a->kind == N_IDENT) {
+            /* &x: x lives in a cell, as a captured variable does */
+            Var *v = cg_node_var(c, n->a);
+            if (v && v->kind == VK_LOCAL) {
+                v->captured = true;
+                v->addressed = true;
+            } else if (v && v->readonly) {
+                cg_err(c, n, "invalid operation: cannot take address of %s", n->a->name);
+            }
+        }
         break;
     case N_BINARY:
         if (cg_is_arith_op(n->op) || cg_is_logic_op(n->op)) {
@@ -499,6 +823,14 @@ static void res_lvalue(Compiler *c, Node *n, bool compound, const Node *parent)
         if (cg_node_var(c, n))
             cg_err(c, n, "cannot assign to %s (neither addressable nor a map index expression)",
                    cg_describe(n));
+        break;
+    case N_UNARY:
+        if (n->op == TK_STAR) { /* *p = v */
+            res_expr(c, n->a, n);
+            break;
+        }
+        res_expr(c, n, parent);
+        cg_err(c, n, "cannot assign to %s (neither addressable nor a map index expression)", cg_describe(n));
         break;
     default:
         if (cg_is_expr_kind(n->kind))
@@ -606,6 +938,7 @@ static void res_define(Compiler *c, Node *n)
             Var *nv = declare_local(c, id);
             if (nl == nr)
                 set_type(nv, conversion_type(c, n->list2.items[i]));
+            nv->sty = nl == nr ? cg_static_type(c, n->list2.items[i]) : NULL;
             anynew = true;
         }
     }
@@ -626,7 +959,7 @@ static void res_var(Compiler *c, Node *n, bool isconst)
             cg_err(c, n, "extra init expr");
     } else if (!isconst && nr)
         check_counts(c, n, nl, nr);
-    if (!isconst && !nr)
+    if (!isconst)
         n->type = res_type(c, n, n->type);
     for (int i = 0; i < nl; i++) {
         Node *id = n->list.items[i];
@@ -650,6 +983,9 @@ static void res_var(Compiler *c, Node *n, bool isconst)
         if (lookup_here(c, id->name))
             cg_err(c, id, "%s redeclared in this block", id->name);
         Var *v = declare_local(c, id);
+        v->sty = !isconst && n->type ? cg_node_type(c, n)
+                 : i < nr            ? cg_static_type(c, n->list2.items[i])
+                                     : NULL;
         if (isconst) {
             v->readonly = true;
             if (i < nr)
@@ -825,6 +1161,14 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
         mark = scope_open(c);
         Node *ts[2] = {n->key, n->val};
         res_targets(c, ts, 2, n->define, n);
+        if (n->define && n->val && n->val->kind == N_IDENT) {
+            /* `for _, b := range bodies`: b is an element */
+            ObjType *rt = cg_static_type(c, n->a);
+            Var *v = cg_node_var(c, n->val);
+            if (v && v->kind == VK_LOCAL && rt &&
+                (rt->kind == TYPE_SLICE || rt->kind == TYPE_ARRAY || rt->kind == TYPE_MAP))
+                v->sty = rt->elem;
+        }
         loop_push(c, &loop, BK_LOOP, lab);
         res_body(c, n->body, n);
         c->loops = loop.prev;
@@ -954,9 +1298,23 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
             break;
         res_stmt(c, n->body, n->name);
         break;
+    case N_TYPEDECL:
+        if (!n->name)
+            break;
+        if (!at_file_scope(c) || !cg_node_var(c, n)) {
+            /* a local type: in scope from its own definition on */
+            define_type(c, declare_type(c, n));
+        }
+        break;
     case N_FUNCDECL:
         if (!n->name || !n->func) {
             cg_err(c, n, "malformed function declaration");
+            break;
+        }
+        if (n->func->recv) {
+            if (!at_file_scope(c))
+                cg_err(c, n, "method declaration not at top level");
+            res_func(c, n->func, n);
             break;
         }
         if (!at_file_scope(c)) {
@@ -1050,20 +1408,7 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
         cg_err(c, at, limit_fmt[LIM_PARAMS], limit_n[LIM_PARAMS]);
     if (fi->variadic && fi->params.n == 0)
         cg_err(c, at, "can only use ... with final parameter in list");
-    for (int i = 0; i < fi->params.n; i++) {
-        Node *p = fi->params.items[i];
-        if (!p || p->kind != N_IDENT || !p->name) {
-            cg_err(c, p ? p : at, "malformed parameter");
-            continue;
-        }
-        if (cg_is_blank(p->name))
-            continue;
-        if (lookup_here(c, p->name)) {
-            cg_err(c, p, "duplicate argument %s", p->name);
-            continue;
-        }
-        declare_local(c, p)->type = cg_store_type(p->type);
-    }
+    /* Type parameters first: the parameters' types may name them. */
     for (int i = 0; i < fi->tparams.n; i++) {
         Node *p = fi->tparams.items[i];
         if (!p || p->kind != N_IDENT || !p->name || cg_is_blank(p->name))
@@ -1074,10 +1419,24 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
         }
         declare_local(c, p)->tparam = true;
     }
-    /* a parameter's type may name a type parameter: inference reads it */
-    for (int i = 0; fi->tparams.n && i < fi->params.n; i++)
-        if (fi->params.items[i] && fi->params.items[i]->type)
-            fi->params.items[i]->type = res_type(c, fi->params.items[i], fi->params.items[i]->type);
+    for (int i = 0; i < fi->params.n; i++) {
+        Node *p = fi->params.items[i];
+        if (!p || p->kind != N_IDENT || !p->name) {
+            cg_err(c, p ? p : at, "malformed parameter");
+            continue;
+        }
+        if (p->type)
+            p->type = res_type(c, p, p->type);
+        if (cg_is_blank(p->name))
+            continue;
+        if (lookup_here(c, p->name)) {
+            cg_err(c, p, "duplicate argument %s", p->name);
+            continue;
+        }
+        Var *pv = declare_local(c, p);
+        pv->type = cg_store_type(p->type);
+        pv->sty = cg_node_type(c, p);
+    }
     declare_results(fi);
     if (fi->results_declared)
         fr->results = &fi->results;
@@ -1169,8 +1528,12 @@ void cg_res_file(Compiler *c, Node *file)
             res_import(c, s);
             break;
         case N_FUNCDECL:
-            if (s->name && s->func && !cg_is_init(s))
+            if (s->name && s->func && !s->func->recv && !cg_is_init(s))
                 cg_pm_put(&c->nodes, s, (uint64_t)(uintptr_t)declare_global(c, s, s->name, true, NULL));
+            break;
+        case N_TYPEDECL:
+            if (s->name)
+                declare_type(c, s);
             break;
         case N_VAR:
         case N_CONST:
@@ -1203,6 +1566,18 @@ void cg_res_file(Compiler *c, Node *file)
         default:
             break;
         }
+    }
+    /* Types: defined in any order (each defines the ones it needs
+     * first), then their methods, before any body is resolved. */
+    for (int i = 0; i < top->n; i++) {
+        Node *s = cg_unlabel(top->items[i]);
+        if (s && s->kind == N_TYPEDECL && cg_node_var(c, s))
+            define_type(c, cg_node_var(c, s));
+    }
+    for (int i = 0; i < top->n; i++) {
+        Node *s = cg_unlabel(top->items[i]);
+        if (s && s->kind == N_FUNCDECL && s->name && s->func && s->func->recv)
+            declare_method(c, s);
     }
     /* Consts: resolve every value first, then fold (in any order). */
     for (int i = 0; i < top->n; i++) {

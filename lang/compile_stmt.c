@@ -12,12 +12,15 @@
 #include "../vm/mem.h"
 #include "grammar.h"
 
-typedef enum { LV_NONE, LV_VAR, LV_INDEX, LV_FIELD } LvKind;
+typedef enum { LV_NONE, LV_VAR, LV_INDEX, LV_FIELD, LV_DEREF } LvKind;
 
 typedef struct LValue {
     LvKind kind;
     Var *var;
-    int obj, key; /* LV_INDEX: registers; LV_FIELD: obj register, key K */
+    int obj, key;   /* LV_INDEX: registers; LV_FIELD: obj register, key K;
+                       LV_DEREF: obj is the pointer's register */
+    ObjType *st;    /* LV_FIELD: the struct type the object is known to be */
+    const char *fn; /* LV_FIELD: the field's name */
 } LValue;
 
 /* Evaluate the operands of an assignment target (Go's first phase). With
@@ -26,7 +29,7 @@ typedef struct LValue {
  * with the old i). */
 static LValue lvalue(FuncState *fs, Node *n, Node *cg_stmt)
 {
-    LValue lv = {LV_NONE, NULL, 0, 0};
+    LValue lv = {LV_NONE, NULL, 0, 0, NULL, NULL};
     if (!n)
         return lv;
     switch (n->kind) {
@@ -51,6 +54,8 @@ static LValue lvalue(FuncState *fs, Node *n, Node *cg_stmt)
             lv.obj = cg_expr_any(fs, n->a);
         if (n->kind == N_FIELD) {
             lv.key = cg_field_k(fs, n->name);
+            lv.st = cg_struct_of(cg_static_type(fs->c, n->a));
+            lv.fn = n->name;
         } else if (pin) {
             lv.key = cg_alloc_reg(fs);
             cg_expr_to(fs, n->b, lv.key);
@@ -59,6 +64,13 @@ static LValue lvalue(FuncState *fs, Node *n, Node *cg_stmt)
         }
         break;
     }
+    case N_UNARY:
+        if (n->op == TK_STAR) {
+            lv.kind = LV_DEREF;
+            lv.obj = cg_alloc_reg(fs); /* a later target may assign p */
+            cg_expr_to(fs, n->a, lv.obj);
+        }
+        break;
     default:
         break;
     }
@@ -78,7 +90,10 @@ static void lv_store(FuncState *fs, LValue *lv, int src, Node *from)
         cg_emit_abc(fs, OP_SETINDEX, lv->obj, lv->key, src);
         break;
     case LV_FIELD:
-        cg_emit_abc(fs, OP_SETFIELD, lv->obj, lv->key, src);
+        cg_ic_prefill(fs, cg_emit_abc(fs, OP_SETFIELD, lv->obj, lv->key, src), lv->st, lv->fn);
+        break;
+    case LV_DEREF:
+        cg_emit_abc(fs, OP_SETDEREF, lv->obj, src, 0);
         break;
     default:
         break;
@@ -95,14 +110,17 @@ static void lv_load(FuncState *fs, LValue *lv, int dst)
         cg_emit_abc(fs, OP_GETINDEX, dst, lv->obj, lv->key);
         break;
     case LV_FIELD:
-        cg_emit_abc(fs, OP_GETFIELD, dst, lv->obj, lv->key);
+        cg_ic_prefill(fs, cg_emit_abc(fs, OP_GETFIELD, dst, lv->obj, lv->key), lv->st, lv->fn);
+        break;
+    case LV_DEREF:
+        cg_emit_abc(fs, OP_DEREF, dst, lv->obj, 0);
         break;
     default:
         break;
     }
 }
 
-static void zero_to(FuncState *fs, const Node *at, TypeRef t, int dst);
+static void zero_to(FuncState *fs, Node *decl, int dst);
 
 /* All results of `call` into a new list R[l] (l the topmost register),
  * which must then hold `want` of them: else the panic a call with that
@@ -162,11 +180,11 @@ static void assign_many(FuncState *fs, Node *n, bool decl)
     int lo = -1, lv = -1;
     if (nops) {
         lo = cg_alloc_reg(fs);
-        cg_list_build(fs, ops, nops, lo);
+        cg_list_build(fs, ops, nops, lo, false);
     }
     if (nr == nl) {
         lv = cg_alloc_reg(fs);
-        cg_list_build(fs, n->list2.items, nr, lv);
+        cg_list_build(fs, n->list2.items, nr, lv, true);
     } else if (nr == 1) {
         lv = cg_alloc_reg(fs);
         call_results(fs, n->list2.items[0], lv, nl);
@@ -184,7 +202,7 @@ static void assign_many(FuncState *fs, Node *n, bool decl)
         if (lv >= 0)
             cg_load_item(fs, lv, i, r);
         else
-            zero_to(fs, n, n->type, r);
+            zero_to(fs, n, r);
         if (t->kind == N_IDENT && lv >= 0)
             cg_fit_reg(fs, r, nr == nl ? n->list2.items[i] : NULL, v->type,
                        decl && n->kind != N_DEFINE ? STORE_DECL : STORE_ASSIGN);
@@ -207,20 +225,96 @@ static void assign_many(FuncState *fs, Node *n, bool decl)
     cg_free_to(fs, top);
 }
 
+/* Whether a and b denote the same place, evaluated without side effects:
+ * a variable, or a field or index chain over one whose indexes are
+ * variables or constants. */
+static bool same_place(FuncState *fs, const Node *a, const Node *b, int depth)
+{
+    if (!a || !b || a->kind != b->kind || depth > 16)
+        return false;
+    switch (a->kind) {
+    case N_IDENT: {
+        Var *va = cg_node_var(fs->c, a);
+        return va && va == cg_node_var(fs->c, b) && (va->kind == VK_LOCAL || va->kind == VK_GLOBAL);
+    }
+    case N_FIELD:
+        return a->name && b->name && strcmp(a->name, b->name) == 0 && !cg_node_var(fs->c, a) &&
+               same_place(fs, a->a, b->a, depth + 1);
+    case N_INDEX: {
+        if (!same_place(fs, a->a, b->a, depth + 1))
+            return false;
+        Value ka = cg_const_eval(fs->c, a->b), kb = cg_const_eval(fs->c, b->b);
+        if (ka != V_UNDEF || kb != V_UNDEF)
+            return ka != V_UNDEF && kb != V_UNDEF && v_equal(ka, kb);
+        return same_place(fs, a->b, b->b, depth + 1) && a->b->kind == N_IDENT;
+    }
+    default:
+        return false;
+    }
+}
+
+/* P = append(P, vs...) with the same place P on both sides: the APPEND
+ * instruction, which grows P's own header in place when no other place
+ * holds it (see object.h's LIST_SHARED), so a loop of appends allocates
+ * only when the capacity runs out. False when n is not of that form. */
+static bool append_in_place(FuncState *fs, Node *lhs, Node *rhs)
+{
+    if (!rhs || rhs->kind != N_CALL || !rhs->a || rhs->a->kind != N_IDENT || rhs->list.n < 2)
+        return false;
+    Var *f = cg_node_var(fs->c, rhs->a);
+    if (!f || f->kind != VK_UNIVERSE || !f->name || strcmp(f->name, "append") != 0)
+        return false;
+    if (!same_place(fs, lhs, rhs->list.items[0], 0))
+        return false;
+    int top = fs->freereg, nv = rhs->list.n - 1;
+    if (nv > MULTI_MAX)
+        return false;
+    Var *v = cg_plain_local(fs, lhs);
+    LValue lv = {LV_NONE, NULL, 0, 0, NULL, NULL};
+    int p;
+    if (v) {
+        p = v->reg;
+    } else {
+        lv = lvalue(fs, lhs, NULL);
+        p = cg_alloc_reg(fs);
+        lv_load(fs, &lv, p);
+    }
+    int base = fs->freereg;
+    for (int i = 1; i <= nv; i++) {
+        Node *a = rhs->list.items[i];
+        int r = cg_alloc_reg(fs);
+        if (i == nv && rhs->spread) {
+            cg_expr_to(fs, a, r);
+            cg_set_line(fs, a);
+            cg_emit_abc(fs, OP_UNPACK, r, r, 0);
+        } else {
+            cg_value_to(fs, a, r);
+        }
+    }
+    cg_set_line(fs, rhs);
+    cg_emit_abc(fs, OP_APPEND, p, base, rhs->spread ? 0 : nv);
+    if (!v)
+        lv_store(fs, &lv, p, NULL);
+    cg_free_to(fs, top);
+    return true;
+}
+
 static void assign_stmt(FuncState *fs, Node *n)
 {
     int top = fs->freereg, nl = n->list.n, nr = n->list2.n;
     if (nl == 1 && nr == 1) {
         Node *lhs = n->list.items[0], *rhs = n->list2.items[0];
         Var *v = cg_plain_local(fs, lhs);
-        if (v) {
+        if (append_in_place(fs, lhs, rhs)) {
+            /* done */
+        } else if (v) {
             cg_expr_fit(fs, rhs, v->reg, v->type, STORE_ASSIGN); /* straight into the local */
         } else {
             LValue lv = lvalue(fs, lhs, NULL);
             if (lv.kind == LV_VAR && lv.var && lv.var->kind == VK_BLANK)
                 cg_expr_any(fs, rhs); /* _ = e: evaluated, discarded */
             else
-                lv_store(fs, &lv, cg_expr_any(fs, rhs), rhs);
+                lv_store(fs, &lv, cg_value_any(fs, rhs), rhs);
         }
         cg_free_to(fs, top);
         return;
@@ -237,7 +331,7 @@ static void assign_stmt(FuncState *fs, Node *n)
     int base = fs->freereg;
     if (nr == nl) {
         for (int i = 0; i < nr; i++)
-            cg_expr_to(fs, n->list2.items[i], cg_alloc_reg(fs));
+            cg_value_to(fs, n->list2.items[i], cg_alloc_reg(fs));
     } else {
         cg_multi_to(fs, n->list2.items[0], base, nl);
     }
@@ -262,7 +356,7 @@ static void compound_stmt(FuncState *fs, Node *lhs, int tok, Node *rhs, int imm)
     }
     /* A map entry that is missing reads as nil; Go's `m[k]++` and
      * `m[k] += v` start from the zero value instead. */
-    bool entry = !v && (lv.kind == LV_INDEX || lv.kind == LV_FIELD);
+    bool entry = !v && (lv.kind == LV_INDEX || (lv.kind == LV_FIELD && !lv.st));
     if (rhs && entry) {
         int rb = cg_expr_any(fs, rhs);
         cg_emit_abc(fs, OP_NILZERO, t, rb, 0);
@@ -290,23 +384,27 @@ static void compound_stmt(FuncState *fs, Node *lhs, int tok, Node *rhs, int imm)
 /* The zero value of a `var x T` into dst: a constant when one value
  * serves every variable of T, else a fresh one that types_zero makes at
  * run time (an array, a sync.Mutex). */
-static void zero_to(FuncState *fs, const Node *at, TypeRef t, int dst)
+static void zero_to(FuncState *fs, Node *decl, int dst)
 {
     uint64_t w;
-    if (t && cg_pm_get(&fs->c->tmentions, at, &w)) {
+    if (decl->type && cg_pm_get(&fs->c->tmentions, decl, &w)) {
         /* `var z T` in a generic function: T's zero, known when it runs */
         int top = fs->freereg;
         int base = dst == fs->freereg - 1 && !fs->islocal[dst] ? dst : cg_alloc_reg(fs);
         cg_alloc_reg(fs);
         cg_load_const(fs, types_zero_native(), base);
-        cg_load_type(fs, at, t, base + 1);
+        cg_load_type(fs, decl, decl->type, base + 1);
         cg_emit_abc(fs, OP_CALL, base, 2, 2);
         if (base != dst)
             cg_emit_abc(fs, OP_MOVE, dst, base, 0);
         cg_free_to(fs, top);
         return;
     }
-    ObjType *ty = t ? types_parse(t, strlen(t)) : NULL;
+    ObjType *ty = cg_node_type(fs->c, decl);
+    if (ty && ty->kind == TYPE_STRUCT) {
+        cg_emit_abx(fs, OP_NEWSTRUCT, dst, cg_add_k(fs, v_from_ptr(ty)));
+        return;
+    }
     if (!ty || ty->zero == V_NIL) {
         cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0);
         return;
@@ -380,7 +478,7 @@ static void decl_stmt(FuncState *fs, Node *n)
     int place = n->kind == N_DEFINE ? STORE_ASSIGN : STORE_DECL;
     if (nr == 0) {
         for (int i = 0; i < nl; i++)
-            zero_to(fs, n, n->type, cg_alloc_reg(fs));
+            zero_to(fs, n, cg_alloc_reg(fs));
     } else if (nr == nl) {
         for (int i = 0; i < nr; i++)
             cg_expr_fit(fs, n->list2.items[i], cg_alloc_reg(fs), decl_type(c, n->list.items[i]), place);
@@ -873,11 +971,13 @@ static void return_stmt(FuncState *fs, Node *n)
         cg_set_line(fs, n);
         cg_emit_abc(fs, OP_RETURN, base, 0, 0);
     } else if (nv == 1) {
+        /* a place returned is copied by RETURN itself (C=1): no MOVEC
+         * in `return n` */
         Node *e = n->list.items[0];
         int r = cg_expr_any(fs, e);
         cg_set_line(fs, n);
-        r = cg_fit_any(fs, r, e, fs->nrtypes ? fs->rtypes[0] : NULL, STORE_RETURN);
-        cg_emit_abc(fs, OP_RETURN, r, 2, 0);
+        int fit = cg_fit_any(fs, r, e, fs->nrtypes ? fs->rtypes[0] : NULL, STORE_RETURN);
+        cg_emit_abc(fs, OP_RETURN, fit, 2, fit == r && cg_is_place(fs, e));
     } else if (nv <= MULTI_MAX) {
         int base = fs->freereg;
         for (int i = 0; i < nv; i++)
@@ -888,7 +988,7 @@ static void return_stmt(FuncState *fs, Node *n)
     } else {
         /* many results: through a list, spread back onto the stack */
         int l = cg_alloc_reg(fs);
-        cg_list_build(fs, n->list.items, nv, l);
+        cg_list_build(fs, n->list.items, nv, l, true);
         cg_set_line(fs, n);
         cg_emit_abc(fs, OP_UNPACK, l, l, 0);
         cg_emit_abc(fs, OP_RETURN, l, 0, 0);
@@ -975,7 +1075,7 @@ void cg_stmt(FuncState *fs, Node *n, const char *label)
         break;
     case N_SEND: {
         int ch = cg_expr_any(fs, n->a);
-        int v = cg_expr_any(fs, n->b);
+        int v = cg_value_any(fs, n->b);
         cg_set_line(fs, n);
         cg_emit_abc(fs, OP_SEND, ch, v, 0);
         break;

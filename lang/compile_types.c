@@ -190,14 +190,14 @@ void cg_expr_fit(FuncState *fs, Node *n, int dst, const ObjType *ty, int place)
 {
     Value conv;
     if (!needs_fit(fs, n, ty, &conv)) {
-        cg_expr_to(fs, n, dst);
+        cg_value_to(fs, n, dst);
         return;
     }
     if (conv != V_UNDEF) {
         cg_load_const(fs, conv, dst);
         return;
     }
-    cg_expr_to(fs, n, dst);
+    cg_value_to(fs, n, dst);
     emit_conv(fs, dst, n, ty, place);
 }
 

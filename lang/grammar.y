@@ -43,11 +43,14 @@
  * parser's stack is never empty when an error must be recovered from;
  * ILLEGAL stands for input the driver has already reported (it matches no
  * rule, so the parser recovers without a second message); XTYPE is a type
- * the driver scanned in expression position; TPARAMS is a generic
- * function's type parameter list, which the driver turned into one token
- * holding the parameters' names, comma-separated ("K,V"); TILDE (~) only
- * appears inside such lists and constraints. */
-%token START ILLEGAL XTYPE TPARAMS TILDE
+ * the driver scanned in expression position (and every struct or
+ * interface type, whose text it spells). TYPE is the word `type` opening
+ * a declaration, METHOD the `func` of a method declaration (the driver
+ * tells them from `type(x)` and from a function literal). TPARAMS is a
+ * generic function's type parameter list, which the driver turned into
+ * one token holding the parameters' names, comma-separated ("K,V"); TILDE
+ * (~) only appears inside such lists and constraints. */
+%token START ILLEGAL XTYPE TYPE METHOD TPARAMS TILDE
        SEMI COMMA COLON DOT ELLIPSIS
        LPAREN RPAREN LBRACK RBRACK LBRACE RBRACE LBRACE_LIT RBRACE_LIT
        ASSIGN DEFINE PLUSEQ MINUSEQ STAREQ SLASHEQ PERCENTEQ AMPEQ PIPEEQ
@@ -305,12 +308,13 @@ static Node *index_expr(Node *x, Node *i)
     return n;
 }
 
-static Node *slice_expr(Node *x, Node *lo, Node *hi)
+static Node *slice_expr(Node *x, Node *lo, Node *hi, Node *max)
 {
     Node *n = mk_at(N_SLICE, x);
     n->a = x;
     n->b = lo;
     n->c = hi;
+    n->post = max;
     return n;
 }
 
@@ -382,7 +386,38 @@ static const char *elem_type(const char *t)
     return NULL;
 }
 
-static bool is_map_type(const char *t) { return t && (strncmp(t, "map[", 4) == 0 || strcmp(t, "struct{}") == 0); }
+static bool is_map_type(const char *t) { return t && strncmp(t, "map[", 4) == 0; }
+
+/* A type whose literal the compiler sorts out: a name (`Point`,
+ * `pkg.T`: a struct, or a named slice or map), a struct type, or a pointer
+ * to one of those (an elided `{...}` of a `[]*Point` literal is &Point{...}). */
+static bool is_named_type(const char *t)
+{
+    if (!t)
+        return false;
+    if (*t == '*')
+        t++;
+    return strncmp(t, "struct", 6) == 0 || (*t != '[' && strncmp(t, "map[", 4) != 0 && strncmp(t, "chan", 4) != 0 &&
+                                             strncmp(t, "func", 4) != 0 && strncmp(t, "interface", 9) != 0 && *t);
+}
+
+/* A literal of a named or struct type: its elements as written, keys and
+ * values interleaved when keyed (the keys of a struct literal are field
+ * names, which only the compiler can check). */
+static Node *named_composite(ParseCtx *ctx, Node *n, const char *type, int keyed, int plain)
+{
+    if (keyed && plain)
+        diag_error(ctx->d, n->line, n->col, "mixture of field:value and value elements in struct literal");
+    n->kind = N_COMPOSITE;
+    n->ival = keyed > 0;
+    n->op = 0;
+    if (*type == '*') {
+        n->op = TK_AMP;
+        type++;
+    }
+    n->type = type;
+    return n;
+}
 
 /* A composite literal from its elements: a MAP when keyed, a LIST when not;
  * `{}` is an empty map unless its type says list. Untyped brace literals
@@ -392,6 +427,11 @@ static void give_type(ParseCtx *ctx, Node *lit, const char *type);
 
 static Node *composite(ParseCtx *ctx, Token open, const char *type, Elems e)
 {
+    if (is_named_type(type)) {
+        Node *n = mk(N_COMPOSITE, open);
+        n->list = e.list;
+        return named_composite(ctx, n, type, e.keyed, e.plain);
+    }
     bool map = type ? is_map_type(type) : (e.keyed > 0 || e.plain == 0);
     if (e.keyed && e.plain) {
         diag_error(ctx->d, open.line, open.col, map ? "missing key in map literal"
@@ -428,6 +468,11 @@ static void give_type(ParseCtx *ctx, Node *lit, const char *type)
         Node *x = lit->list.items[i];
         if (!x || (x->kind != N_LIST && x->kind != N_MAP) || x->op != TK_LBRACE_LIT)
             continue;
+        if (is_named_type(et)) {
+            bool keyed = x->kind == N_MAP && x->list.n > 0;
+            named_composite(ctx, x, et, keyed, 0);
+            continue;
+        }
         if (!elem_is_map && x->kind == N_MAP && x->list.n == 0)
             x->kind = N_LIST; /* `{}` where a list is expected */
         else if (elem_is_map && x->kind == N_LIST) {
@@ -498,8 +543,8 @@ static void results_named(ParseCtx *ctx, Results *rs)
     }
 }
 
-/* `func f(a, b float64)`: a parameter written without a type takes the
- * type of the next one that has one, as in Go. */
+/* `(a, b float64)`: a type-less name takes the next parameter's type,
+ * when some parameter has one (else the names are types: `func(int)`). */
 static void params_typed(Params *ps)
 {
     const char *next = NULL;
@@ -507,7 +552,7 @@ static void params_typed(Params *ps)
         Node *p = ps->list.items[i];
         if (p->type)
             next = p->type;
-        else
+        else if (next && p->name && strcmp(p->name, "_") != 0)
             p->type = next;
     }
 }
@@ -524,16 +569,11 @@ static TypeRef *result_types(const Results *rs)
 static Node *funclit(ParseCtx *ctx, Token at, const char *name, Params ps, Results rs, Node *body)
 {
     results_named(ctx, &rs);
+    params_typed(&ps);
     if (ps.misplaced)
         diag_error(ctx->d, ps.misplaced->line, ps.misplaced->col,
                    "can only use ... with final parameter in list");
-    /* `a, b int`: a name without a type takes the next one's, as Go's
-     * parameter groups do */
-    for (int i = ps.list.n - 2; i >= 0; i--)
-        if (!ps.list.items[i]->type)
-            ps.list.items[i]->type = ps.list.items[i + 1]->type;
     FuncInfo *f = mem_alloc(sizeof *f);
-    params_typed(&ps);
     f->result_types = result_types(&rs);
     f->params = ps.list;
     f->variadic = ps.variadic;
@@ -566,6 +606,19 @@ static NodeList tparams(Token t)
         s = e ? e + 1 : s + n;
     }
     return l;
+}
+
+/* A method is a function whose first parameter is its receiver. */
+static Node *method(ParseCtx *ctx, Token at, const char *name, Node *recv, Params ps, Results rs, Node *body)
+{
+    Node *n = funclit(ctx, at, name, ps, rs, body);
+    NodeList l = {0};
+    nl_push(&l, recv);
+    for (int i = 0; i < n->func->params.n; i++)
+        nl_push(&l, n->func->params.items[i]);
+    n->func->params = l;
+    n->func->recv = recv;
+    return n;
 }
 
 static void params_add(Params *ps, Param p)
@@ -1040,6 +1093,25 @@ funcdecl(A) ::= FUNC(T) IDENT(N) LPAREN params(P) RPAREN result_opt(R) block(B).
     { A = funclit(ctx, T, text(N), P, R, B); }
 funcdecl(A) ::= FUNC(T) IDENT(N) TPARAMS(TP) LPAREN params(P) RPAREN result_opt(R) block(B).
     { A = funclit(ctx, T, text(N), P, R, B); A->func->tparams = tparams(TP); }
+funcdecl(A) ::= METHOD(T) LPAREN receiver(V) RPAREN IDENT(N) LPAREN params(P) RPAREN result_opt(R) block(B).
+    { A = method(ctx, T, text(N), V, P, R, B); }
+
+/* A method's receiver: `p Point`, `c *Counter`, or the type alone. */
+%type receiver {Node *}
+receiver(A) ::= IDENT(N) type(T). { A = name_node(N); A->type = T; }
+receiver(A) ::= type(T). { A = ast_new(N_IDENT, ctx->cur.line, ctx->cur.col); A->name = "_"; A->type = T; }
+
+/* ------------------------------------------------------- type declarations */
+
+typedecl(A) ::= TYPE typespec(S). { A = S; }
+typedecl(A) ::= TYPE(T) LPAREN typespecs(L) RPAREN. { A = group(T, L); }
+typespec(A) ::= IDENT(N) type(T). { A = mk(N_TYPEDECL, N); A->name = text(N); A->type = T; }
+typespec(A) ::= IDENT(N) ASSIGN type(T). { A = mk(N_TYPEDECL, N); A->name = text(N); A->type = T; A->op = TK_ASSIGN; }
+%type typespecs {NodeList}
+typespecs(A) ::= typespec_opt(S). { A = (NodeList){0}; add_stmt(&A, S); }
+typespecs(A) ::= typespecs(A) SEMI typespec_opt(S). { add_stmt(&A, S); }
+typespec_opt(A) ::= . { A = NULL; }
+typespec_opt(A) ::= typespec(S). { A = S; }
 
 /* ============================================================== statements */
 
@@ -1054,6 +1126,7 @@ stmt(A) ::= error. { A = NULL; }
 stmt(A) ::= simple(S). { A = S; }
 stmt(A) ::= vardecl(D). { A = D; }
 stmt(A) ::= constdecl(D). { A = D; }
+stmt(A) ::= typedecl(D). { A = D; }
 stmt(A) ::= block(B). { A = B; }
 stmt(A) ::= ifstmt(S). { A = S; }
 stmt(A) ::= forstmt(S). { A = S; }
@@ -1219,9 +1292,10 @@ unary(A) ::= PLUS(T) unary(U). { A = unary(T, TK_PLUS, U); }
 unary(A) ::= NOT(T) unary(U). { A = unary(T, TK_NOT, U); }
 unary(A) ::= CARET(T) unary(U). { A = unary(T, TK_CARET, U); }
 unary(A) ::= ARROW(T) unary(U). { A = unary(T, TK_ARROW, U); }
-/* `&x`: values that Go takes the address of (sync objects, composite
- * literals) are already references here, so the operator is dropped. */
-unary(A) ::= AMP unary(U). { A = U; }
+/* `&x` takes an address, `*p` dereferences (a pointer type `*T` is parsed
+ * by the type rules, where no expression can start). */
+unary(A) ::= AMP(T) unary(U). { A = unary(T, TK_AMP, U); }
+unary(A) ::= STAR(T) unary(U). { A = unary(T, TK_STAR, U); }
 
 postfix(A) ::= operand(O). { A = O; }
 postfix(A) ::= postfix(F) LPAREN RPAREN. { CallArgs none = {{0}, false}; A = call(F, none); }
@@ -1230,7 +1304,8 @@ postfix(A) ::= postfix(X) LBRACK expr(I) RBRACK. { A = index_expr(X, I); }
 /* Only a generic function's instantiation has several: Map[int, string]. */
 postfix(A) ::= postfix(X) LBRACK expr(I) COMMA exprlist(L) comma_opt RBRACK.
     { A = index_expr(X, I); nl_push(&A->list, I); for (int i = 0; i < L.n; i++) nl_push(&A->list, L.items[i]); }
-postfix(A) ::= postfix(X) LBRACK expr_opt(L) COLON expr_opt(H) RBRACK. { A = slice_expr(X, L, H); }
+postfix(A) ::= postfix(X) LBRACK expr_opt(L) COLON expr_opt(H) RBRACK. { A = slice_expr(X, L, H, NULL); }
+postfix(A) ::= postfix(X) LBRACK expr_opt(L) COLON expr(H) COLON expr(M) RBRACK. { A = slice_expr(X, L, H, M); }
 postfix(A) ::= postfix(X) DOT IDENT(N). { A = field(X, N); }
 postfix(A) ::= postfix(X) DOT LPAREN XTYPE(T) RPAREN. { A = type_assert(X, T); }
 

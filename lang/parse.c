@@ -25,9 +25,18 @@
  *        to `make` or `new`) into one TK_XTYPE token with its normalized
  *        text (the grammar has no other way to tell `make(m)` from
  *        `make(map[string]int)`, or `[]int{1}` from an index);
- *      - reports what csp does not support (`type` declarations, methods,
- *        `goto`, non-empty `struct`/`interface`) once, with
- *        its position, and skips the declaration or statement;
+ *      - tells `type` opening a declaration (TK_TYPE) from csp's type()
+ *        built-in, and the `func` of a method declaration (TK_METHOD) from
+ *        a function literal's;
+ *      - spells every struct and interface type as one TK_XTYPE token
+ *        (`struct { X int; Y int }`), and a type name before a composite
+ *        literal's `{` (`Point{`, `sync.WaitGroup{`) too. Whether a `{`
+ *        after a name opens a literal or a block is Go's rule: a block
+ *        where an if/for/switch/select header or a func signature awaits
+ *        its body at that bracket depth (so `if p == (T{}) {` needs its
+ *        parentheses, as in Go), a literal elsewhere;
+ *      - reports what csp does not support (`goto`) once, with its
+ *        position, and skips the statement;
  *      - limits nesting: more than PARSE_MAX_NEST (lexer.h) open brackets
  *        is "too deeply nested" and stops the parse.
  *
@@ -71,8 +80,15 @@ typedef struct Parser {
     int prev, prev2;      /* the last two token codes fed to the parser */
     unsigned char *stack; /* open brackets (BR_*) */
     int depth, cap;
-    int type_arg;   /* 1: the next token starts make's/new's first
-                       argument (2 while its `(` is still to come) */
+    int type_arg; /* 1: the next token starts make's/new's first
+                     argument (2 while its `(` is still to come) */
+    /* Open headers: an if/for/switch/select clause or a func signature
+     * whose block has not begun, each at the bracket depth it began at.
+     * A `{` at that depth opens its block, so `T {` there is no literal
+     * (Go's rule: `if p == (Point{}) {` needs the parentheses). */
+    int *hdr;
+    unsigned char *hdr_func; /* the header is a func signature */
+    int nhdr, caphdr;
     bool skipping;  /* recovering: skipping the rest of a statement */
     int skip_depth; /* ... until back at this bracket depth */
     bool stop;      /* give up: too deeply nested */
@@ -399,6 +415,129 @@ static int skip_parens(Parser *P, int i)
     return -1;
 }
 
+static int scan_type(Parser *P, int i, Text *out, int depth);
+
+/* A struct tag as Go's %q spells it (the text of a struct type holds it
+ * so). */
+static void text_quoted(Text *out, const Token *t)
+{
+    text_str(out, "\"");
+    for (size_t k = 0; t->str && k < t->slen; k++) {
+        char c = t->str[k];
+        if (c == '"' || c == '\\')
+            text_add(out, "\\", 1), text_add(out, &c, 1);
+        else if (c == '\n')
+            text_str(out, "\\n");
+        else if (c == '\t')
+            text_str(out, "\\t");
+        else
+            text_add(out, &c, 1);
+    }
+    text_str(out, "\"");
+}
+
+/* The fields of a struct type from token i (just past its `{`), spelled
+ * as Go prints the type: `struct { X int; Y int; sync.Mutex; T int "tag" }`.
+ * Returns the index after its `}`, or -1. */
+static int scan_struct(Parser *P, int i, Text *out, int depth)
+{
+    text_str(out, "struct {");
+    int nfields = 0;
+    for (;;) {
+        if (i > SCAN_MAX_TOKENS)
+            return -1;
+        int c = peek_code(P, i);
+        if (c == TK_SEMI) {
+            i++;
+            continue;
+        }
+        if (c == TK_RBRACE)
+            break;
+        /* the names of one declaration (`X, Y float64`), or none: embedded */
+        int names[64], nnames = 0;
+        int c1 = peek_code(P, i + 1);
+        bool embedded =
+            c == TK_STAR ||
+            (c == TK_IDENT && (c1 == TK_SEMI || c1 == TK_RBRACE || c1 == TK_STRING || c1 == TK_DOT));
+        if (!embedded) {
+            while (peek_code(P, i) == TK_IDENT && nnames < 64) {
+                names[nnames++] = i++;
+                if (peek_code(P, i) != TK_COMMA)
+                    break;
+                i++;
+            }
+            if (!nnames)
+                return -1;
+        }
+        Text ty = {0};
+        int end = scan_type(P, i, &ty, depth + 1);
+        if (end < 0)
+            return -1;
+        i = end;
+        Text tag = {0};
+        if (peek_code(P, i) == TK_STRING) {
+            text_str(&tag, " ");
+            text_quoted(&tag, peek(P, i));
+            i++;
+        }
+        for (int k = 0; k < (embedded ? 1 : nnames); k++) {
+            text_str(out, nfields++ ? "; " : " ");
+            if (!embedded) {
+                text_tok(out, peek(P, names[k]));
+                text_str(out, " ");
+            }
+            text_str(out, ty.p ? ty.p : "");
+            text_str(out, tag.p ? tag.p : "");
+        }
+        c = peek_code(P, i);
+        if (c != TK_SEMI && c != TK_RBRACE)
+            return -1;
+    }
+    text_str(out, nfields ? " }" : "}");
+    return i + 1;
+}
+
+static bool word_like(int c)
+{
+    return c == TK_IDENT || (c >= TK_BREAK && c <= TK_VAR) || c == TK_INT;
+}
+
+/* An interface type's methods and embedded interfaces from token i (just
+ * past its `{`), as `interface { Area() float64; fmt.Stringer }`; each
+ * method's signature is its tokens, spaced as Go prints them. */
+static int scan_interface(Parser *P, int i, Text *out)
+{
+    text_str(out, "interface {");
+    int nelems = 0, depth = 0, prev = TK_SEMI;
+    for (;; i++) {
+        if (i > SCAN_MAX_TOKENS)
+            return -1;
+        Token *t = peek(P, i);
+        int c = t->code;
+        if (c == LEX_EOF)
+            return -1;
+        if (depth == 0 && c == TK_RBRACE)
+            break;
+        if (c == TK_LPAREN || c == TK_LBRACK || c == TK_LBRACE)
+            depth++;
+        else if (c == TK_RPAREN || c == TK_RBRACK || c == TK_RBRACE)
+            depth--;
+        if (depth == 0 && c == TK_SEMI) {
+            prev = TK_SEMI;
+            continue;
+        }
+        if (prev == TK_SEMI)
+            text_str(out, nelems++ ? "; " : " ");
+        else if ((word_like(prev) && word_like(c)) || prev == TK_COMMA ||
+                 (prev == TK_RPAREN && c != TK_RPAREN && c != TK_COMMA))
+            text_str(out, " ");
+        text_tok(out, t);
+        prev = c;
+    }
+    text_str(out, " }");
+    return i + 1;
+}
+
 /* Scan a Go type starting at token i, appending its normalized text to
  * out. Returns the index just after it, or -1 if the tokens there are not
  * a type (nothing is consumed either way). */
@@ -475,11 +614,17 @@ static int scan_type(Parser *P, int i, Text *out, int depth)
         return k;
     }
     case TK_INTERFACE:
-    case TK_STRUCT:
-        if (peek_code(P, i + 1) != TK_LBRACE || peek_code(P, i + 2) != TK_RBRACE)
+        if (peek_code(P, i + 1) != TK_LBRACE)
             return -1;
-        text_str(out, t->code == TK_INTERFACE ? "interface{}" : "struct{}");
-        return i + 3;
+        if (peek_code(P, i + 2) == TK_RBRACE) {
+            text_str(out, "interface{}");
+            return i + 3;
+        }
+        return scan_interface(P, i + 2, out);
+    case TK_STRUCT:
+        if (peek_code(P, i + 1) != TK_LBRACE)
+            return -1;
+        return scan_struct(P, i + 2, out, depth);
     case TK_LPAREN: {
         int k = scan_type(P, i + 1, out, depth + 1);
         if (k < 0 || peek_code(P, k) != TK_RPAREN)
@@ -651,6 +796,76 @@ static void unsupported(Parser *P, const Token *t, const char *what)
     P->type_arg = 0;
 }
 
+/* ------------------------------------------------------------- headers */
+
+static void hdr_push(Parser *P, bool func)
+{
+    if (P->nhdr == P->caphdr) {
+        int cap = mem_grow_int(P->caphdr, 16);
+        int *h = mem_alloc_atomic((size_t)cap * sizeof *h);
+        unsigned char *f = mem_alloc_atomic((size_t)cap);
+        if (P->nhdr) {
+            memcpy(h, P->hdr, (size_t)P->nhdr * sizeof *h);
+            memcpy(f, P->hdr_func, (size_t)P->nhdr);
+        }
+        P->hdr = h;
+        P->hdr_func = f;
+        P->caphdr = cap;
+    }
+    P->hdr[P->nhdr] = P->depth;
+    P->hdr_func[P->nhdr++] = func;
+}
+
+/* Keep the header stack in step with token c, about to be fed at the
+ * current bracket depth. */
+static void hdr_track(Parser *P, int c)
+{
+    while (P->nhdr && P->hdr[P->nhdr - 1] > P->depth)
+        P->nhdr--; /* its bracket closed without a block: a func type */
+    bool here = P->nhdr && P->hdr[P->nhdr - 1] == P->depth;
+    switch (c) {
+    case TK_IF:
+    case TK_FOR:
+    case TK_SWITCH:
+    case TK_SELECT:
+        hdr_push(P, false);
+        break;
+    case TK_FUNC:
+    case TK_METHOD:
+        hdr_push(P, true);
+        break;
+    case TK_LBRACE:
+        if (here)
+            P->nhdr--;
+        break;
+    case TK_SEMI:
+    case TK_COMMA:
+    case TK_ASSIGN:
+    case TK_DEFINE:
+        /* a func type ends there (`var f func() int; ...`, a parameter) */
+        if (here && P->hdr_func[P->nhdr - 1])
+            P->nhdr--;
+        break;
+    default:
+        break;
+    }
+}
+
+/* Does the `{` after the name at the queue's front (`Point{`, `pkg.T{`)
+ * open a composite literal? Not where it may open a header's block. */
+static int literal_type_name(Parser *P)
+{
+    if (P->prev == TK_DOT || P->prev == TK_TYPE || P->prev == TK_METHOD || P->prev == TK_FUNC)
+        return 0;
+    if (P->nhdr && P->hdr[P->nhdr - 1] == P->depth)
+        return 0;
+    if (peek_code(P, 1) == TK_LBRACE)
+        return 1;
+    if (peek_code(P, 1) == TK_DOT && peek_code(P, 2) == TK_IDENT && peek_code(P, 3) == TK_LBRACE)
+        return 3;
+    return 0;
+}
+
 /* Classify the token at the queue's front and feed it. */
 static void step(Parser *P)
 {
@@ -664,17 +879,18 @@ static void step(Parser *P)
         return;
     }
     if (at_statement_start(P)) {
+        /* `type` opens a declaration where a name or a group follows; else
+         * it is csp's type() built-in. */
         if (c == TK_IDENT && f->len == 4 && memcmp(f->text, "type", 4) == 0 &&
             (peek_code(P, 1) == TK_IDENT ||
-             (peek_code(P, 1) == TK_LPAREN && peek_code(P, 2) == TK_IDENT && peek_code(P, 3) == TK_IDENT))) {
-            Token t = take(P);
-            unsupported(P, &t, "type declaration");
-            return;
-        }
-        if (c == TK_FUNC && is_method(P)) {
-            Token t = take(P);
-            unsupported(P, &t, "method declaration");
-            return;
+             (peek_code(P, 1) == TK_LPAREN &&
+              (peek_code(P, 2) == TK_RPAREN || peek_code(P, 2) == TK_SEMI ||
+               (peek_code(P, 2) == TK_IDENT && peek_code(P, 3) != TK_RPAREN && peek_code(P, 3) != TK_COMMA &&
+                peek_code(P, 3) != TK_DOT && peek_code(P, 3) != TK_LPAREN &&
+                peek_code(P, 3) != TK_LBRACK))))) {
+            peek(P, 0)->code = c = TK_TYPE; /* (peeking may move the queue: no f) */
+        } else if (c == TK_FUNC && is_method(P)) {
+            peek(P, 0)->code = c = TK_METHOD;
         }
     }
 
@@ -692,11 +908,27 @@ static void step(Parser *P)
         if (try_type(P, false))
             c = TK_XTYPE;
     }
-    if ((c == TK_STRUCT || c == TK_INTERFACE) &&
-        (peek_code(P, 1) != TK_LBRACE || peek_code(P, 2) != TK_RBRACE)) {
-        Token t = take(P);
-        unsupported(P, &t, c == TK_STRUCT ? "struct type" : "non-empty interface");
-        return;
+    if (c == TK_STRUCT || c == TK_INTERFACE) {
+        /* every struct and interface type, wherever it is: one XTYPE */
+        if (try_type(P, false))
+            c = TK_XTYPE;
+    } else if (c == TK_IDENT) {
+        int n = literal_type_name(P);
+        if (n) {
+            /* `Point{...}`, `sync.WaitGroup{}`: the name is the literal's type */
+            Token t = *peek(P, 0);
+            Text text = {0};
+            for (int i = 0; i < n; i++)
+                text_tok(&text, peek(P, i));
+            t.code = TK_XTYPE;
+            t.str = text.p;
+            t.slen = text.n;
+            t.text = text.p;
+            t.len = (int)text.n;
+            drop(P, n - 1);
+            P->q[P->qhead] = t;
+            c = TK_XTYPE;
+        }
     }
 
     Token t = take(P);
@@ -712,7 +944,12 @@ static void step(Parser *P)
 
     int level = block_level(P);
     P->ctx.closer = closer(P);
-    track(P, &t, t.code == TK_LBRACE && brace_is_literal(P));
+    /* a func signature's `{` opens its body, even after `interface{}` */
+    bool sig = P->nhdr && P->hdr[P->nhdr - 1] == P->depth && P->hdr_func[P->nhdr - 1];
+    bool lit = t.code == TK_LBRACE && !sig && brace_is_literal(P);
+    if (!lit)
+        hdr_track(P, t.code);
+    track(P, &t, lit);
     if (P->stop)
         return;
     feed(P, t);

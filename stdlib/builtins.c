@@ -66,10 +66,10 @@ static int bi_println(Thread *t, Value *args, int nargs, Value *rets)
 /* A list's length, never past the storage a racing writer left. */
 static size_t list_len(ObjList *l)
 {
-    ListStore *st = l->store;
-    size_t n = l->len;
-    size_t cap = st ? st->cap : 0;
-    return n < cap ? n : cap;
+    ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+    size_t n = l->len, off = l->off;
+    size_t room = st && off < st->cap ? st->cap - off : 0;
+    return n < room ? n : room;
 }
 
 static int bi_len(Thread *t, Value *args, int nargs, Value *rets)
@@ -82,6 +82,8 @@ static int bi_len(Thread *t, Value *args, int nargs, Value *rets)
         n = (int64_t)v_str(v)->len;
     else if (v_is_obj(v, OBJ_LIST))
         n = (int64_t)list_len(v_list(v));
+    else if (v_is_obj(v, OBJ_ARRAY))
+        n = (int64_t)((ObjArray *)v_ptr(v))->st.cap;
     else if (v_is_obj(v, OBJ_MAP))
         n = v_map(v)->len;
     else if (v_is_obj(v, OBJ_CHAN))
@@ -99,8 +101,9 @@ static int bi_cap(Thread *t, Value *args, int nargs, Value *rets)
     if (v_is_nil(v)) {
         n = 0;
     } else if (v_is_obj(v, OBJ_LIST)) {
-        ListStore *st = v_list(v)->store;
-        n = st ? (int64_t)st->cap : 0;
+        n = (int64_t)v_list(v)->cap;
+    } else if (v_is_obj(v, OBJ_ARRAY)) {
+        n = (int64_t)((ObjArray *)v_ptr(v))->st.cap;
     } else if (v_is_obj(v, OBJ_CHAN)) {
         n = (int64_t)v_chan(v)->cap;
     } else {
@@ -112,19 +115,18 @@ static int bi_cap(Thread *t, Value *args, int nargs, Value *rets)
 
 static int bi_append(Thread *t, Value *args, int nargs, Value *rets)
 {
+    /* Go's append: a new header, on xs's array while its capacity lasts
+     * (xs's own length unchanged), else on a grown copy. With nothing to
+     * append it is xs itself, now held by a second place. */
     Value xs = args[0];
-    if (v_is_nil(xs)) {
-        rets[0] = nargs > 1 ? v_from_ptr(list_from(args + 1, (size_t)nargs - 1)) : V_NIL;
+    if (!v_is_nil(xs) && !v_is_obj(xs, OBJ_LIST))
+        return vm_panicf(t, E_APPEND_NOT_LIST, v_type_name(xs));
+    if (nargs == 1) {
+        rets[0] = v_copy(xs);
         return 1;
     }
-    if (!v_is_obj(xs, OBJ_LIST))
-        return vm_panicf(t, E_APPEND_NOT_LIST, v_type_name(xs));
-    ObjList *l = v_list(xs);
-    if (nargs > 2)
-        list_reserve(l, l->len + (size_t)nargs - 1);
-    for (int i = 1; i < nargs; i++)
-        list_append(l, args[i]);
-    rets[0] = xs;
+    ObjList *l = v_is_nil(xs) ? NULL : v_list(xs);
+    rets[0] = v_from_ptr(list_appended(l, args + 1, (size_t)nargs - 1));
     return 1;
 }
 
@@ -205,9 +207,14 @@ static int bi_copy(Thread *t, Value *args, int nargs, Value *rets)
         size_t sn = v_is_nil(src) ? 0 : list_len(v_list(src));
         n = sn < dn ? sn : dn;
         if (n && dst != src) {
-            Value e;
-            for (size_t i = 0; i < n && list_get(v_list(src), (int64_t)i, &e); i++)
-                list_set(v_list(dst), (int64_t)i, e);
+            /* Overlapping slices of one array copy as memmove does: read
+             * everything first (Go's copy is a memmove). */
+            Value *tmp = mem_alloc(n * sizeof(Value));
+            size_t got = 0;
+            while (got < n && list_get(v_list(src), (int64_t)got, &tmp[got]))
+                got++;
+            for (size_t i = 0; i < got; i++)
+                list_set(v_list(dst), (int64_t)i, v_copy(tmp[i]));
         }
     } else {
         return vm_panicf(t, E_BUILTIN_ARG, repr(src), v_type_name(src), "copy");
@@ -575,7 +582,10 @@ static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
         return vm_panicf(t, E_MAKE_CAP);
     if (cap < len)
         cap = len;
+    if ((uint64_t)cap > LIST_MAX_CAP)
+        mem_out_of_memory(); /* under Go's limit (size_arg), past csp's heap */
     ObjList *l = list_new((size_t)len, (size_t)cap);
+    l->type = ty;
     /* The elements are the element type's zero values; a nil zero is what
      * list_new left there already. */
     if (ty->elem->zero != V_NIL) {
@@ -590,15 +600,22 @@ static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-/* new(T): csp has no pointers yet, so new gives T's ready zero value; that
- * is what Go programs do with it (wg := new(sync.WaitGroup)). */
+/* new(T): a pointer to a new zero T. A module's object (new(sync.WaitGroup))
+ * is already a reference, which its methods take: new gives it as is. */
 static int bi_new(Thread *t, Value *args, int nargs, Value *rets)
 {
     const ObjType *ty = type_arg(args[0]);
     if (!ty)
         return vm_panicf(t, E_BUILTIN_ARG, repr(args[0]), v_type_name(args[0]), "new");
-    if (types_zero(t, ty, &rets[0]) < 0)
+    Value z;
+    if (types_zero(t, ty, &z) < 0)
         return -1;
+    if (v_is_obj(z, OBJ_OBJECT) || ty->kind == TYPE_OBJECT)
+        rets[0] = z;
+    else if (v_is_obj(z, OBJ_STRUCT) || v_is_obj(z, OBJ_ARRAY))
+        rets[0] = v_ref(v_ptr(z));
+    else
+        rets[0] = v_ref(cell_new(z));
     return 1;
 }
 

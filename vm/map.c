@@ -48,6 +48,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "types.h"
 
 /* A rebuild makes room for MAP_GROWTH times the live entries (CPython's
  * rate). With power-of-two indexes this quadruples a full store: half the
@@ -147,6 +148,35 @@ static int float_prep(double d, Value key, Value *nk, uint64_t *h)
     return K_GEN;
 }
 
+static inline int key_prep(Value key, Value *nk, uint64_t *h);
+
+/* A struct key: equal structs (same type, equal fields: v_equal) hash
+ * alike, so the hash mixes its fields' hashes. A field that is no valid
+ * key itself (a slice) makes the struct no valid key, as Go's map rejects
+ * such a type. */
+static int struct_prep(Value key, Value *nk, uint64_t *h)
+{
+    const ObjStruct *s = v_ptr(key);
+    uint64_t acc = mix64((uint64_t)s->type->nfields); /* the type: see struct_equal */
+    for (int i = 0; i < s->type->nfields; i++) {
+        Value fk, f = s->f[i];
+        uint64_t fh;
+        int k;
+        if (v_is_obj(f, OBJ_STRUCT))
+            k = struct_prep(f, &fk, &fh);
+        else if (v_is_ref(f) || f == V_NIL)
+            k = K_WORD, fh = mix64(f); /* pointers compare as words */
+        else
+            k = key_prep(f, &fk, &fh);
+        if (k == K_BAD)
+            return K_BAD;
+        acc = mix64(acc ^ fh);
+    }
+    *nk = key;
+    *h = acc;
+    return K_GEN;
+}
+
 /* Normalise key into *nk and hash it into *h; returns its K_ kind. */
 static inline int key_prep(Value key, Value *nk, uint64_t *h)
 {
@@ -174,6 +204,8 @@ static inline int key_prep(Value key, Value *nk, uint64_t *h)
         }
         if (o->kind == OBJ_BOXFLOAT)
             return float_prep(((ObjBoxFloat *)o)->d, key, nk, h);
+        if (o->kind == OBJ_STRUCT)
+            return struct_prep(key, nk, h);
         return K_BAD;
     }
     if (v_is_flonum(key))
@@ -193,6 +225,11 @@ bool map_key_ok(Value key)
     if (!v_is_ptr(key))
         return false;
     uint32_t k = v_obj(key)->kind;
+    if (k == OBJ_STRUCT) {
+        Value nk;
+        uint64_t h;
+        return struct_prep(key, &nk, &h) != K_BAD;
+    }
     return k == OBJ_STRING || k == OBJ_BOXINT || k == OBJ_BOXFLOAT;
 }
 
@@ -220,6 +257,8 @@ static bool key_eq_slow(Value a, Value b)
         return ((ObjBoxInt *)oa)->i == ((ObjBoxInt *)ob)->i;
     case OBJ_BOXFLOAT:
         return ((ObjBoxFloat *)oa)->d == ((ObjBoxFloat *)ob)->d;
+    case OBJ_STRUCT:
+        return v_equal(a, b);
     default:
         return false;
     }
@@ -502,8 +541,8 @@ static MapStatus set_slow(ObjMap *m, MapStore *st, Value key, Value val)
     }
     if (ix >= 0)
         __atomic_store_n(&st->entries[ix].val, val, __ATOMIC_RELAXED);
-    else
-        insert_new(m, st, nk, h, val, slot);
+    else /* a struct key is the map's own copy: the caller's may change */
+        insert_new(m, st, v_is_obj(nk, OBJ_STRUCT) ? v_copy(nk) : nk, h, val, slot);
     return MAP_OK;
 }
 

@@ -218,14 +218,20 @@ bool str_eq(const ObjString *a, const ObjString *b)
  * inside the header's block. */
 #define LIST_INLINE_MAX 16
 
-/* Growth doubles; 4 is the smallest store worth allocating for an append. */
-#define LIST_MIN_GROW 4
-
 static ListStore *store_new(size_t cap)
 {
+    if (unlikely(cap > LIST_MAX_CAP))
+        mem_out_of_memory();
     ListStore *st = mem_alloc(mem_size(cap, sizeof(Value), sizeof(ListStore)));
     st->cap = cap;
     return st;
+}
+
+static ObjList *header_new(void)
+{
+    ObjList *l = mem_alloc(sizeof(ObjList));
+    l->h.kind = OBJ_LIST;
+    return l;
 }
 
 ObjList *list_new(size_t len, size_t cap)
@@ -240,13 +246,13 @@ ObjList *list_new(size_t len, size_t cap)
         ListStore *st = (ListStore *)(l + 1);
         st->cap = cap;
         l->store = st;
+        l->h.kind = OBJ_LIST;
     } else {
-        l = mem_alloc(sizeof(ObjList));
+        l = header_new();
         l->store = store_new(cap);
     }
-    l->h.kind = OBJ_LIST;
-    l->h.flags = 0;
     l->len = len;
+    l->cap = (uint32_t)cap;
     return l;
 }
 
@@ -258,16 +264,77 @@ ObjList *list_from(const Value *items, size_t n)
     return l;
 }
 
-/* Replace l's store by one of at least `need` slots, copying what `old`
- * holds. The new store is filled before it is published (release), so a
- * reader that sees it sees the items. Called by the (single, in a correct
- * script) writer; racing writers may lose updates but every store a reader
- * can load is consistent with its own cap. */
+ObjList *list_nil(const ObjType *ty)
+{
+    ObjList *l = header_new();
+    l->type = ty;
+    return l;
+}
+
+ObjList *list_view(ListStore *st, size_t lo, size_t hi, size_t max, const ObjType *ty)
+{
+    ObjList *l = header_new();
+    l->store = st;
+    l->off = (uint32_t)lo;
+    l->len = hi - lo;
+    l->cap = (uint32_t)(max - lo);
+    l->type = ty;
+    return l;
+}
+
+/* Go's malloc size classes up to 32 KiB (runtime/sizeclasses.go); growslice
+ * rounds a new backing array up to one of them, which is what makes cap()
+ * of a grown slice 6 rather than 5 after appending to a cap-3 slice. */
+static const uint16_t size_classes[] = {
+    8,     16,    24,    32,    48,    64,    80,    96,    112,   128,   144,   160,   176,   192,
+    208,   224,   240,   256,   288,   320,   352,   384,   416,   448,   480,   512,   576,   640,
+    704,   768,   896,   1024,  1152,  1280,  1408,  1536,  1792,  2048,  2304,  2688,  3072,  3200,
+    3456,  4096,  4864,  5376,  6144,  6528,  6784,  6912,  8192,  9472,  9728,  10240, 10880, 12288,
+    13568, 14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768,
+};
+
+size_t list_grow_cap(size_t cap, size_t need)
+{
+    /* growslice: double small slices; past 256 grow by about 1.25x,
+     * easing from 2x. */
+    size_t n = cap;
+    if (need > 2 * cap) {
+        n = need;
+    } else if (cap < 256) {
+        n = 2 * cap;
+    } else {
+        while (n < need)
+            n += (n + 3 * 256) / 4;
+    }
+    if (n > LIST_MAX_CAP)
+        n = need;
+    size_t bytes = mem_size(n, sizeof(Value), 0);
+    if (bytes <= 32768) {
+        size_t i = 0;
+        while (size_classes[i] < bytes)
+            i++;
+        bytes = size_classes[i];
+    } else {
+        bytes = (bytes + 8191) & ~(size_t)8191; /* whole 8 KiB pages */
+    }
+    n = bytes / sizeof(Value);
+    return n > LIST_MAX_CAP && need <= LIST_MAX_CAP ? LIST_MAX_CAP : n;
+}
+
+/* Give l a new store of at least `need` slots (Go's growth), holding its
+ * len current items at offset 0. The new store is filled before it is
+ * published (release), so a reader that sees it sees the items. */
 static ListStore *list_grow(ObjList *l, ListStore *old, size_t len, size_t need)
 {
-    ListStore *st = store_new(mem_grow(old->cap, need, LIST_MIN_GROW, sizeof(Value)));
-    size_t n = len < old->cap ? len : old->cap;
-    memcpy(st->items, old->items, n * sizeof(Value));
+    size_t cap = list_grow_cap(l->cap, need);
+    ListStore *st = store_new(cap);
+    size_t off = l->off;
+    if (old && off < old->cap) {
+        size_t n = len < old->cap - off ? len : old->cap - off;
+        memcpy(st->items, old->items + off, n * sizeof(Value));
+    }
+    l->off = 0;
+    l->cap = (uint32_t)cap;
     __atomic_store_n(&l->store, st, __ATOMIC_RELEASE);
     return st;
 }
@@ -276,51 +343,97 @@ void list_append(ObjList *l, Value v)
 {
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
     size_t n = __atomic_load_n(&l->len, __ATOMIC_RELAXED);
-    if (unlikely(n >= st->cap))
+    size_t at = l->off + n;
+    if (unlikely(n >= l->cap || !st || at >= st->cap)) {
         st = list_grow(l, st, n, n + 1);
-    __atomic_store_n(&st->items[n], v, __ATOMIC_RELAXED);
+        at = n;
+    }
+    __atomic_store_n(&st->items[at], v, __ATOMIC_RELAXED);
     /* Release: a reader that sees the new length sees the item. */
     __atomic_store_n(&l->len, n + 1, __ATOMIC_RELEASE);
+}
+
+ObjList *list_appended(ObjList *l, const Value *vals, size_t n)
+{
+    ObjList *r = header_new();
+    if (l) {
+        r->store = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+        r->off = l->off;
+        r->cap = l->cap;
+        r->len = __atomic_load_n(&l->len, __ATOMIC_RELAXED);
+        r->type = l->type;
+        /* a racy header: keep the view inside the store it names */
+        size_t room = r->store && r->off < r->store->cap ? r->store->cap - r->off : 0;
+        if (r->cap > room)
+            r->cap = (uint32_t)room;
+        if (r->len > r->cap)
+            r->len = r->cap;
+    }
+    if (n > LIST_MAX_CAP - r->len)
+        mem_out_of_memory();
+    if (r->len + n > r->cap)
+        list_grow(r, r->store, r->len, r->len + n);
+    ListStore *st = r->store;
+    for (size_t i = 0; i < n; i++)
+        __atomic_store_n(&st->items[r->off + r->len + i], vals[i], __ATOMIC_RELAXED);
+    r->len += n;
+    return r;
 }
 
 void list_reserve(ObjList *l, size_t cap)
 {
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-    if (cap > st->cap)
+    if (cap > l->cap || !st || l->off + cap > st->cap)
         list_grow(l, st, __atomic_load_n(&l->len, __ATOMIC_RELAXED), cap);
 }
 
-bool list_get(ObjList *l, int64_t i, Value *out)
+Value *list_slot(ObjList *l, int64_t i)
 {
     size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
     /* The unsigned compare also rejects negative i. */
-    if (unlikely((uint64_t)i >= n || (uint64_t)i >= st->cap))
+    if (unlikely((uint64_t)i >= n || !st))
+        return NULL;
+    uint64_t at = (uint64_t)i + l->off;
+    if (unlikely(at >= st->cap))
+        return NULL;
+    return &st->items[at];
+}
+
+bool list_get(ObjList *l, int64_t i, Value *out)
+{
+    Value *p = list_slot(l, i);
+    if (!p)
         return false;
-    *out = __atomic_load_n(&st->items[i], __ATOMIC_RELAXED);
+    *out = __atomic_load_n(p, __ATOMIC_RELAXED);
     return true;
 }
 
 bool list_set(ObjList *l, int64_t i, Value v)
 {
-    size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
-    ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-    if (unlikely((uint64_t)i >= n || (uint64_t)i >= st->cap))
+    Value *p = list_slot(l, i);
+    if (!p)
         return false;
-    __atomic_store_n(&st->items[i], v, __ATOMIC_RELAXED);
+    __atomic_store_n(p, v, __ATOMIC_RELAXED);
     return true;
 }
 
 ObjList *list_slice(ObjList *l, size_t lo, size_t hi)
 {
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+    size_t off = l->off, cap = l->cap;
+    if (!st)
+        return list_nil(l->type);
     /* The caller checked against len, but a racing writer may have swapped
-     * the store since: clamp to this store so the copy stays inside it. */
-    if (hi > st->cap)
-        hi = st->cap;
+     * the store since: clamp to this store so the view stays inside it. */
+    size_t room = off < st->cap ? st->cap - off : 0;
+    if (cap > room)
+        cap = room;
+    if (hi > cap)
+        hi = cap;
     if (lo > hi)
         lo = hi;
-    return list_from(st->items + lo, hi - lo);
+    return list_view(st, off + lo, off + hi, off + cap, l->type);
 }
 
 /* ====================================================================== */
@@ -580,6 +693,8 @@ const char *v_type_name(Value v)
         const ObjClass *cls = ((ObjObject *)o)->cls;
         return cls && cls->name ? cls->name : "object";
     }
+    if (o->kind == OBJ_ARRAY && ((ObjArray *)o)->type)
+        return ((ObjArray *)o)->type->name;
     return obj_kind_name(o->kind);
 }
 
@@ -632,6 +747,22 @@ static bool named_eq(Value a, Value b)
     return v_equal(v_unnamed(a), v_unnamed(b));
 }
 
+/* Go's struct ==: the same type, and field by field equal. Fields nest
+ * only as deep as struct types do (a type cannot contain itself). An
+ * anonymous struct type is parsed where it is written, so two of its
+ * descriptors may stand for one type: they are told apart by spelling. */
+static bool struct_equal(const ObjStruct *a, const ObjStruct *b)
+{
+    /* struct types written alike without a name are one type in Go */
+    if (a->type != b->type && (a->type->named || b->type->named || a->type->nfields != b->type->nfields ||
+                               strcmp(a->type->name, b->type->name) != 0))
+        return false;
+    for (int i = 0; i < a->type->nfields; i++)
+        if (!v_equal(a->f[i], b->f[i]))
+            return false;
+    return true;
+}
+
 bool v_equal(Value a, Value b)
 {
     if (a == b)
@@ -640,15 +771,32 @@ bool v_equal(Value a, Value b)
         return !(v_is_obj(a, OBJ_BOXFLOAT) && isnan(((ObjBoxFloat *)v_ptr(a))->d));
     if (v_is_int(a) && v_is_int(b))
         return false;
-    /* a nil map of a known type is nil */
     if (a == V_NIL || b == V_NIL) {
+        /* a nil map of a known type, or a nil slice header, is nil */
         Value o = a == V_NIL ? b : a;
-        return v_is_obj(o, OBJ_MAP) && map_is_nil(v_map(o));
+        return (v_is_obj(o, OBJ_MAP) && map_is_nil(v_map(o))) || list_is_nil(o);
     }
     if (is_num(a) && is_num(b))
         return num_eq(a, b);
     if (v_is_str(a) && v_is_str(b))
         return str_eq(v_str(a), v_str(b));
+    if (v_is_obj(a, OBJ_STRUCT) && v_is_obj(b, OBJ_STRUCT))
+        return struct_equal(v_ptr(a), v_ptr(b));
+    if (v_is_obj(a, OBJ_ARRAY) && v_is_obj(b, OBJ_ARRAY)) {
+        /* element by element, as Go compares arrays */
+        const ObjArray *x = v_ptr(a), *y = v_ptr(b);
+        if (x->st.cap != y->st.cap)
+            return false;
+        for (size_t i = 0; i < x->st.cap; i++)
+            if (!v_equal(x->st.items[i], y->st.items[i]))
+                return false;
+        return true;
+    }
+    if (v_is_ref(a) && v_is_ref(b)) {
+        /* two ObjSlots of one slot are one pointer */
+        Value *sa = ref_slot(a), *sb = ref_slot(b);
+        return sa && sa == sb;
+    }
     if (v_is_obj(a, OBJ_NAMED) || v_is_obj(b, OBJ_NAMED))
         return named_eq(a, b);
     return false;
@@ -694,11 +842,41 @@ static Value clone_value(Value v)
     case OBJ_ARRAY:
         return v_from_ptr(array_clone(v_ptr(v)));
     case OBJ_LIST:
-        v_obj(v)->flags |= LIST_SHARED;
+        /* Written once: a header passed around a hot loop is not a store
+         * per pass (nor a cache line bouncing between threads). */
+        if (!(v_obj(v)->flags & LIST_SHARED))
+            __atomic_fetch_or(&v_obj(v)->flags, LIST_SHARED, __ATOMIC_RELAXED);
         return v;
     default:
         return v;
     }
+}
+
+ObjArray *array_new(const ObjType *ty, size_t n)
+{
+    ObjArray *a = mem_alloc(mem_size(n, sizeof(Value), sizeof(ObjArray)));
+    a->h.kind = OBJ_ARRAY;
+    a->type = (ObjType *)ty;
+    a->st.cap = n;
+    return a;
+}
+
+ObjSlot *slot_new(Value *slot)
+{
+    ObjSlot *s = mem_alloc(sizeof *s);
+    s->h.kind = OBJ_SLOT;
+    s->slot = slot;
+    return s;
+}
+
+Value *ref_slot(Value p)
+{
+    Obj *o = v_ref_target(p);
+    if (o->kind == OBJ_CELL)
+        return &((ObjCell *)o)->v;
+    if (o->kind == OBJ_SLOT)
+        return ((ObjSlot *)o)->slot;
+    return NULL;
 }
 
 Value v_copy(Value v)

@@ -136,8 +136,11 @@ static inline Value v_cstr(const char *s)
     return v_from_ptr(str_cstr(s));
 }
 
-/* ---- lists ------------------------------------------------------------ */
+/* ---- lists (Go's slices) ----------------------------------------------- */
 
+/* The backing array of one or more slices: cap slots, never resized (a
+ * growing append makes a new store). An ObjArray's items are a ListStore
+ * too, inline in the array. */
 typedef struct ListStore {
     size_t cap; /* number of slots in items; never changes */
     Value items[];
@@ -148,24 +151,79 @@ typedef struct ListStore {
  * while it is clear. */
 #define LIST_SHARED 1u
 
+/* The most elements one slice can have: its off and cap are 32-bit (so a
+ * header stays 40 bytes: a 2-element list and its store still fit one
+ * 64-byte block). make() beyond it panics as Go does past its own limit. */
+#define LIST_MAX_CAP ((size_t)UINT32_MAX)
+
+/* A slice header: the elements store->items[off .. off+len), with room to
+ * append up to off+cap. Sub-slices (xs[a:b]) are new headers on the same
+ * store, so writes through one are seen through the other, as in Go.
+ *
+ * A nil slice of a known type (`var s []int`) is a header whose store is
+ * NULL (len and cap 0); `s == nil` is true for it (list_is_nil).
+ *
+ * Concurrency: the fields are unlocked; racing writers may lose updates
+ * and a racing reader may see a mix of two headers' fields. Every element
+ * access therefore loads the store pointer once and bounds-checks
+ * off + i < store->cap against that very store (list_slot), so a torn
+ * header can give a stale value or an index panic, never a read outside
+ * a store. */
 typedef struct ObjList {
     Obj h;
-    size_t len;       /* unlocked; racy scripts may lose updates. Readers
-                         also check against store->cap */
-    ListStore *store; /* unlocked; replaced (never shrunk) on growth */
+    size_t len;                 /* len(s); never more than cap */
+    ListStore *store;           /* NULL: a nil slice */
+    uint32_t off;               /* index in store of element 0 */
+    uint32_t cap;               /* cap(s): off + cap <= store->cap */
+    const struct ObjType *type; /* the slice type ([]int) when the script
+                                 * wrote one, else NULL (untyped lists) */
 } ObjList;
 
 ObjList *list_new(size_t len, size_t cap); /* len items, all nil */
 ObjList *list_from(const Value *items, size_t n);
+/* A nil slice header of type ty (may be NULL). */
+ObjList *list_nil(const struct ObjType *ty);
+/* A header over items [lo, hi) of store st, with capacity max - lo (the
+ * caller checked lo <= hi <= max <= st->cap). */
+ObjList *list_view(ListStore *st, size_t lo, size_t hi, size_t max, const struct ObjType *ty);
+/* Append to l's own header, in place (natives building a fresh list, and
+ * the in-place `s = append(s, v)`); grows as Go's append does. */
 void list_append(ObjList *l, Value v);
 void list_reserve(ObjList *l, size_t cap);
+/* Go's append(l, vals...) as a new header (l NULL: a nil slice): on l's
+ * store when its capacity allows (writing past l's length, as Go does),
+ * else on a grown copy. l itself is not changed. */
+ObjList *list_appended(ObjList *l, const Value *vals, size_t n);
+/* The capacity Go's append gives a slice of capacity cap that must hold
+ * need elements (growslice's rule, rounded up to Go's allocation size
+ * classes for 8-byte elements, so cap() prints what Go prints). */
+size_t list_grow_cap(size_t cap, size_t need);
 /* Bounds-checked read/write; return false when i is out of range. */
 bool list_get(ObjList *l, int64_t i, Value *out);
 bool list_set(ObjList *l, int64_t i, Value v);
-ObjList *list_slice(ObjList *l, size_t lo, size_t hi); /* new list; caller checked bounds */
+/* The slot of element i, or NULL when i is out of range (see above). */
+Value *list_slot(ObjList *l, int64_t i);
+/* l[lo:hi] (a new header on l's store; caller checked bounds). */
+ObjList *list_slice(ObjList *l, size_t lo, size_t hi);
 static inline ObjList *v_list(Value v)
 {
     return (ObjList *)v_ptr(v);
+}
+/* Whether v_copy(v) may be other than v: a struct, an array, or a slice
+ * header not yet marked shared. Inline, for the copying opcodes' fast
+ * path. */
+static inline bool v_copy_needed(Value v)
+{
+    if (!v_is_ptr(v))
+        return false;
+    const Obj *o = (const Obj *)v_ptr(v);
+    return o->kind == OBJ_STRUCT || o->kind == OBJ_ARRAY ||
+           (o->kind == OBJ_LIST && !(o->flags & LIST_SHARED));
+}
+/* Whether v is a nil slice header (v itself may be anything). */
+static inline bool list_is_nil(Value v)
+{
+    return v_is_obj(v, OBJ_LIST) && __atomic_load_n(&v_list(v)->store, __ATOMIC_RELAXED) == NULL;
 }
 
 /* ---- structs, arrays and pointer targets ----------------------------- */
@@ -222,6 +280,14 @@ static inline Value v_unnamed(Value v)
 {
     return v_is_obj(v, OBJ_NAMED) ? ((ObjNamed *)v_ptr(v))->v : v;
 }
+/* A fresh array of type ty with n items, all nil (the caller fills them). */
+ObjArray *array_new(const struct ObjType *ty, size_t n);
+/* A pointer's target as the slot it reads and writes, for a CELL or SLOT
+ * target (NULL for a STRUCT or ARRAY target, whose pointer reads give the
+ * object itself). */
+Value *ref_slot(Value p);
+/* A new ObjSlot whose slot is `slot` (inside an object it keeps alive). */
+ObjSlot *slot_new(Value *slot);
 
 /* What a read of a place gives when its value is stored elsewhere (an
  * assignment's right side, an argument, a returned or sent value...):
@@ -361,6 +427,9 @@ typedef struct ObjProto {
     ObjString *name; /* "main.fib", "main.func1", "main" */
     ObjString *file;
     int line;
+    /* Inline caches, one word per instruction (NULL when the function has
+     * no GETFIELD SETFIELD CALLM or BINDM): see types.h, IC_*. */
+    uint64_t *ic;
 } ObjProto;
 
 typedef struct ObjCell {

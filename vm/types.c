@@ -7,6 +7,7 @@
 
 #include "arith.h"
 #include "buf.h"
+#include "lock.h"
 #include "mem.h"
 #include "utf8.h"
 #include "vm.h"
@@ -113,6 +114,7 @@ static void set_zero(ObjType *t)
         break;
     case TYPE_ARRAY:
     case TYPE_OBJECT:
+    case TYPE_STRUCT:
         t->zero = V_UNDEF; /* a fresh value each time */
         break;
     case TYPE_MAP:
@@ -155,7 +157,15 @@ enum { MAX_KEY_DEPTH = 64 };
  * the text (then every level's name shares it instead of a copy: a type
  * nested thousands deep costs linear memory). The element chain ([]*[3]T)
  * is built by a loop, so the depth of nesting costs no C stack. */
-static ObjType *parse(const char *s, size_t n, bool at_end, int keydepth)
+typedef struct Parse {
+    TypeLookup lookup;
+    void *ctx;
+} Parse;
+
+static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int keydepth);
+static void parse_fields(const Parse *P, ObjType *t, const char *s, size_t n, int depth);
+
+static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int keydepth)
 {
     ObjType *root = NULL, **link = &root;
     for (;;) {
@@ -182,7 +192,7 @@ static ObjType *parse(const char *s, size_t n, bool at_end, int keydepth)
             size_t close = 3 + closing(s + 3, n - 3);
             t = type_new(TYPE_MAP, name);
             size_t kn = close > 4 ? close - 4 : 0;
-            t->key = keydepth < MAX_KEY_DEPTH ? parse(s + 4, kn, false, keydepth + 1)
+            t->key = keydepth < MAX_KEY_DEPTH ? parse(P, s + 4, kn, false, keydepth + 1)
                                               : type_new(TYPE_UNKNOWN, str_new(s + 4, kn)->data);
             skip = close + (close < n);
         } else if (starts(s, n, "chan<-") || starts(s, n, "<-chan")) {
@@ -200,6 +210,9 @@ static ObjType *parse(const char *s, size_t n, bool at_end, int keydepth)
             t = type_new(TYPE_INTERFACE, name);
         } else if (starts(s, n, "struct")) {
             t = type_new(TYPE_STRUCT, name);
+            /* a struct's field types nest like map keys: bounded the same */
+            if (keydepth < MAX_KEY_DEPTH)
+                parse_fields(P, t, s + 6, n - 6, keydepth + 1);
         } else {
             t = type_new(TYPE_UNKNOWN, name);
             for (size_t i = 0; i < sizeof basic / sizeof basic[0]; i++) {
@@ -216,6 +229,12 @@ static ObjType *parse(const char *s, size_t n, bool at_end, int keydepth)
                     t->ctor = registry[i].ctor;
                 }
             }
+            ObjType *named = t->kind == TYPE_UNKNOWN && P->lookup ? P->lookup(P->ctx, s, n) : NULL;
+            if (named) {
+                /* a declared type is one descriptor, shared by every use */
+                *link = named;
+                return root;
+            }
         }
         set_zero(t);
         *link = t;
@@ -230,9 +249,389 @@ static ObjType *parse(const char *s, size_t n, bool at_end, int keydepth)
 
 ObjType *types_parse(const char *text, size_t n)
 {
+    return types_parse_with(text, n, NULL, NULL);
+}
+
+ObjType *types_parse_with(const char *text, size_t n, TypeLookup lookup, void *ctx)
+{
     if (!text)
         text = "", n = 0;
-    return parse(str_new(text, n)->data, n, true, 0);
+    Parse P = {lookup, ctx};
+    return parse(&P, str_new(text, n)->data, n, true, 0);
+}
+
+/* ---- struct types ----------------------------------------------------- */
+
+/* The end of the field starting at s[i]: the next `;` or closing `}` not
+ * inside brackets, braces or a quoted tag. */
+static size_t field_end(const char *s, size_t n, size_t i)
+{
+    int depth = 0;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c == '"') {
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\')
+                    i++;
+        } else if (c == '[' || c == '{' || c == '(') {
+            depth++;
+        } else if (c == ']' || c == ')') {
+            depth--;
+        } else if (c == '}') {
+            if (depth-- == 0)
+                return i;
+        } else if (c == ';' && depth == 0) {
+            return i;
+        }
+    }
+    return n;
+}
+
+/* A Go-quoted tag's text, unquoted (the escapes Go's %q makes). */
+static const char *unquote_tag(const char *s, size_t n)
+{
+    Buf b;
+    buf_init(&b);
+    for (size_t i = 1; i + 1 < n; i++) {
+        char c = s[i];
+        if (c == '\\' && i + 2 < n) {
+            c = s[++i];
+            c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
+        }
+        buf_addc(&b, c);
+    }
+    buf_addc(&b, 0);
+    return b.data;
+}
+
+/* The fields of `{ X int; Y int "tag"; sync.Mutex }` (s is past "struct"). */
+static void parse_fields(const Parse *P, ObjType *t, const char *s, size_t n, int depth)
+{
+    size_t i = 0;
+    while (i < n && s[i] != '{')
+        i++;
+    i++;
+    int cap = 0;
+    for (;;) {
+        while (i < n && (s[i] == ' ' || s[i] == ';'))
+            i++;
+        if (i >= n || s[i] == '}')
+            break;
+        size_t end = field_end(s, n, i);
+        size_t e = end;
+        while (e > i && s[e - 1] == ' ')
+            e--;
+        /* a tag: the quoted string at the field's end, outside brackets */
+        const char *tag = NULL;
+        size_t q = i;
+        int d = 0;
+        for (; q < e; q++) {
+            if (s[q] == '[' || s[q] == '{' || s[q] == '(')
+                d++;
+            else if (s[q] == ']' || s[q] == '}' || s[q] == ')')
+                d--;
+            else if (s[q] == '"' && d == 0)
+                break;
+        }
+        if (q < e) {
+            tag = unquote_tag(s + q, e - q);
+            e = q;
+            while (e > i && s[e - 1] == ' ')
+                e--;
+        }
+        /* `name type`, or an embedded `T` `*T` `pkg.T` (no space) */
+        size_t sp = i;
+        d = 0;
+        while (sp < e && !(s[sp] == ' ' && d == 0)) {
+            if (s[sp] == '[' || s[sp] == '{' || s[sp] == '(')
+                d++;
+            else if (s[sp] == ']' || s[sp] == '}' || s[sp] == ')')
+                d--;
+            sp++;
+        }
+        StructField fd = {0};
+        fd.tag = tag;
+        if (sp < e) {
+            fd.name = str_new(s + i, sp - i)->data;
+            fd.type = parse(P, s + sp + 1, e - sp - 1, false, depth);
+        } else {
+            fd.embedded = true;
+            fd.type = parse(P, s + i, e - i, false, depth);
+            const char *nm = s + i;
+            size_t nl = e - i;
+            if (nl && *nm == '*')
+                nm++, nl--;
+            const char *dot = memchr(nm, '.', nl);
+            if (dot)
+                nl -= (size_t)(dot + 1 - nm), nm = dot + 1;
+            fd.name = str_new(nm, nl)->data;
+        }
+        if (t->nfields == cap) {
+            cap = mem_grow_int(cap, 4);
+            StructField *fs = mem_alloc((size_t)cap * sizeof *fs);
+            if (t->nfields)
+                memcpy(fs, t->fields, (size_t)t->nfields * sizeof *fs);
+            t->fields = fs;
+        }
+        t->fields[t->nfields++] = fd;
+        i = end;
+    }
+}
+
+bool types_converts(const ObjType *t)
+{
+    return t->kind == TYPE_FLOAT || (t->kind == TYPE_INT && t->bits < 64);
+}
+
+uint64_t types_ic_word(ObjType *t, ObjString *name, Value sample)
+{
+    int i = types_selection(t, name, sample);
+    if (i < 0)
+        return 0;
+    const Selection *s = &__atomic_load_n(&t->sels, __ATOMIC_ACQUIRE)[i];
+    if (s->kind == SEL_FIELD && s->depth == 1)
+        return ic_word(t, s->path[0], IC_DIRECT | (types_converts(s->type) ? IC_CONVERT : 0));
+    return ic_word(t, i, 0);
+}
+
+int types_field_index(const ObjType *t, const char *name, size_t n)
+{
+    for (int i = 0; t && i < t->nfields; i++)
+        if (strlen(t->fields[i].name) == n && memcmp(t->fields[i].name, name, n) == 0)
+            return i;
+    return -1;
+}
+
+ObjType *types_new_named(const char *qualified)
+{
+    ObjType *t = type_new(TYPE_UNKNOWN, qualified);
+    t->named = true;
+    t->zero = V_NIL;
+    return t;
+}
+
+void types_define(ObjType *named, ObjType *under)
+{
+    if (under == named)
+        return;
+    /* a defined type's underlying type is its definition's underlying one */
+    ObjType *u = under->named && under->underlying ? under->underlying : under;
+    named->kind = under->kind;
+    named->bits = under->bits;
+    named->is_unsigned = under->is_unsigned;
+    named->elem = under->elem;
+    named->key = under->key;
+    named->len = under->len;
+    named->ctor = under->ctor;
+    named->zero = under->zero;
+    named->nfields = under->nfields;
+    named->fields = under->fields;
+    named->underlying = u;
+}
+
+/* A struct or array type reaching itself through fields and elements that
+ * are held by value. The walk is bounded: declared types nest only as deep
+ * as their declarations do, and a depth past 64 counts as recursive. */
+static bool reaches(const ObjType *from, const ObjType *target, int depth)
+{
+    if (depth > 64)
+        return true;
+    if (from->kind == TYPE_ARRAY)
+        return from->elem && (from->elem == target || reaches(from->elem, target, depth + 1));
+    if (from->kind != TYPE_STRUCT)
+        return false;
+    for (int i = 0; i < from->nfields; i++) {
+        const ObjType *ft = from->fields[i].type;
+        if (ft == target || reaches(ft, target, depth + 1))
+            return true;
+    }
+    return false;
+}
+
+bool types_recursive(const ObjType *t)
+{
+    return (t->kind == TYPE_STRUCT || t->kind == TYPE_ARRAY) && reaches(t, t, 0);
+}
+
+/* A method's closure gets its code once its declaration compiles; one
+ * whose REPL line failed has none (the VM panics if it is called, and a
+ * later declaration of the method compiles into the same closure). */
+bool types_method_ready(const TypeMethod *m)
+{
+    return !v_is_obj(m->fn, OBJ_CLOSURE) || ((ObjClosure *)v_ptr(m->fn))->proto;
+}
+
+void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv)
+{
+    TypeMethod *ms = mem_alloc((size_t)(t->nmethods + 1) * sizeof *ms);
+    if (t->nmethods)
+        memcpy(ms, t->methods, (size_t)t->nmethods * sizeof *ms);
+    ms[t->nmethods] = (TypeMethod){name, fn, ptr_recv};
+    t->methods = ms;
+    t->nmethods++;
+}
+
+static int method_index(const ObjType *t, ObjString *name)
+{
+    for (int i = 0; i < t->nmethods; i++)
+        if (t->methods[i].name == name || str_eq(t->methods[i].name, name))
+            return i;
+    return -1;
+}
+
+Value types_method(const ObjType *t, ObjString *name, bool *ptr_recv)
+{
+    if (t && t->kind == TYPE_POINTER && !t->named && t->elem)
+        t = t->elem;
+    int i = t ? method_index(t, name) : -1;
+    if (i < 0 || !types_method_ready(&t->methods[i]))
+        return V_UNDEF;
+    if (ptr_recv)
+        *ptr_recv = t->methods[i].ptr_recv;
+    return t->methods[i].fn;
+}
+
+/* ---- selectors --------------------------------------------------------- */
+
+/* The struct behind an embedded field's value: the value itself, or what
+ * an embedded pointer points to; NULL if neither. */
+static Value embedded_value(Value v)
+{
+    if (v_is_ref(v)) {
+        Obj *o = v_ref_target(v);
+        return o->kind == OBJ_STRUCT || o->kind == OBJ_OBJECT ? v_from_ptr(o) : V_UNDEF;
+    }
+    return v_is_ptr(v) ? v : V_UNDEF;
+}
+
+/* One candidate of the breadth-first walk over embedded fields. */
+typedef struct Cand {
+    const ObjType *t;
+    Value sample; /* a value of t, or V_UNDEF */
+    int depth;
+    int path[SEL_MAX_DEPTH];
+} Cand;
+
+void types_select(const ObjType *t, ObjString *name, Value sample, Selection *out)
+{
+    memset(out, 0, sizeof *out);
+    out->name = name;
+    out->fn = V_UNDEF;
+    /* Go's rule, level by level: the first depth where the name is found
+     * decides; found twice there, it is ambiguous. The walk visits at most
+     * a few hundred embedded fields (MAX_CANDS) before giving up. */
+    enum { MAX_CANDS = 256 };
+    Cand *level = mem_alloc(MAX_CANDS * sizeof *level), *next = mem_alloc(MAX_CANDS * sizeof *next);
+    int nlevel = 1, found = 0;
+    level[0] = (Cand){t, sample, 0, {0}};
+    for (int depth = 0; nlevel && depth < SEL_MAX_DEPTH; depth++) {
+        int nnext = 0;
+        for (int c = 0; c < nlevel; c++) {
+            Cand *cd = &level[c];
+            const ObjType *ct = cd->t;
+            int mi = method_index(ct, name);
+            if (mi >= 0) {
+                if (found++ == 0) {
+                    out->kind = SEL_METHOD;
+                    out->depth = cd->depth;
+                    memcpy(out->path, cd->path, sizeof out->path);
+                    out->fn = ct->methods[mi].fn;
+                    out->ptr_recv = ct->methods[mi].ptr_recv;
+                }
+                continue;
+            }
+            if (ct->kind == TYPE_OBJECT) {
+                /* a module object's methods: ask the value's class */
+                Value ov = cd->sample;
+                if (ov != V_UNDEF && v_is_obj(ov, OBJ_OBJECT)) {
+                    ObjObject *o = v_ptr(ov);
+                    ObjNative *m = o->cls ? class_method(o->cls, name) : NULL;
+                    if (m && found++ == 0) {
+                        out->kind = SEL_NATIVE;
+                        out->depth = cd->depth;
+                        memcpy(out->path, cd->path, sizeof out->path);
+                        out->fn = v_from_ptr(m);
+                    }
+                }
+                continue;
+            }
+            if (ct->kind != TYPE_STRUCT)
+                continue;
+            const ObjStruct *sv =
+                cd->sample != V_UNDEF && v_is_obj(cd->sample, OBJ_STRUCT) ? v_ptr(cd->sample) : NULL;
+            if (sv && sv->type->nfields != ct->nfields)
+                sv = NULL;
+            for (int i = 0; i < ct->nfields; i++) {
+                const StructField *fd = &ct->fields[i];
+                if (depth > 0 || true) {
+                    if (strlen(fd->name) == name->len && memcmp(fd->name, name->data, name->len) == 0) {
+                        if (found++ == 0) {
+                            out->kind = SEL_FIELD;
+                            out->depth = cd->depth + 1;
+                            memcpy(out->path, cd->path, sizeof out->path);
+                            out->path[cd->depth] = i;
+                            out->type = fd->type;
+                        }
+                        continue;
+                    }
+                }
+                if (!fd->embedded || cd->depth + 1 >= SEL_MAX_DEPTH || nnext == MAX_CANDS)
+                    continue;
+                const ObjType *et = fd->type;
+                bool ptr = et->kind == TYPE_POINTER && !et->named && et->elem;
+                Cand *nc = &next[nnext++];
+                nc->t = ptr ? et->elem : et;
+                nc->depth = cd->depth + 1;
+                memcpy(nc->path, cd->path, sizeof nc->path);
+                nc->path[cd->depth] = i | (ptr ? SEL_DEREF : 0);
+                nc->sample = sv ? embedded_value(sv->f[i]) : V_UNDEF;
+            }
+        }
+        if (found) {
+            if (found > 1)
+                out->kind = SEL_AMBIGUOUS;
+            return;
+        }
+        Cand *tmp = level;
+        level = next;
+        next = tmp;
+        nlevel = nnext;
+    }
+}
+
+/* Appends to a type's selections take this lock; readers never do. */
+static Lock sel_lock;
+
+int types_selection(ObjType *t, ObjString *name, Value sample)
+{
+    int n = __atomic_load_n(&t->nsels, __ATOMIC_ACQUIRE);
+    Selection *ss = __atomic_load_n(&t->sels, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
+        if (ss[i].name == name || str_eq(ss[i].name, name))
+            return i;
+    Selection sel;
+    types_select(t, name, sample, &sel);
+    if (sel.kind == SEL_NONE || sel.kind == SEL_AMBIGUOUS)
+        return -1;
+    lock_acquire(&sel_lock);
+    n = t->nsels;
+    ss = t->sels;
+    int found = -1;
+    for (int i = 0; i < n && found < 0; i++)
+        if (str_eq(ss[i].name, name))
+            found = i;
+    if (found < 0 && n < 0xffff) {
+        /* copy on growth: a reader holding the old array still reads it */
+        Selection *grown = mem_alloc((size_t)(n + 1) * sizeof *grown);
+        if (n)
+            memcpy(grown, ss, (size_t)n * sizeof *grown);
+        grown[n] = sel;
+        __atomic_store_n(&t->sels, grown, __ATOMIC_RELEASE);
+        __atomic_store_n(&t->nsels, n + 1, __ATOMIC_RELEASE);
+        found = n;
+    }
+    lock_release(&sel_lock);
+    return found;
 }
 
 const char *types_undefined(const ObjType *t)
@@ -263,6 +662,25 @@ int types_zero(Thread *t, const ObjType *ty, Value *out)
         if (r < 0)
             return -1;
         *out = r > 0 ? t->rets[0] : V_NIL;
+        return 0;
+    }
+    if (ty->kind == TYPE_STRUCT) {
+        /* Every field its own zero: nested structs and arrays are made
+         * here (their types cannot contain themselves: types_recursive),
+         * each sync.Mutex by its module. */
+        int n = ty->nfields;
+        ObjStruct *s = mem_alloc(mem_size((size_t)n, sizeof(Value), sizeof(ObjStruct)));
+        s->h.kind = OBJ_STRUCT;
+        s->h.flags = 0;
+        s->type = (ObjType *)ty;
+        for (int i = 0; i < n; i++) {
+            const ObjType *ft = ty->fields[i].type;
+            if (ft->zero != V_UNDEF)
+                s->f[i] = ft->zero;
+            else if (types_zero(t, ft, &s->f[i]) < 0)
+                return -1;
+        }
+        *out = v_from_ptr(s);
         return 0;
     }
     /* TYPE_ARRAY: N zero values of the element, each its own. Arrays of

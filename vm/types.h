@@ -48,7 +48,7 @@ struct Thread;
     X(POINTER) /* *elem */                                                                                   \
     X(FUNC)                                                                                                  \
     X(INTERFACE) /* any, error, interface{...} */                                                            \
-    X(STRUCT)    /* struct{...}: no fields are known yet, so its zero is nil */                              \
+    X(STRUCT)    /* struct{...}: nfields fields, its zero a fresh ObjStruct */                               \
     X(OBJECT)    /* a module's native object type: sync.Mutex */                                             \
     X(UNKNOWN)   /* a name nobody defined: the compiler reports it */
 
@@ -102,12 +102,92 @@ typedef struct ObjType {
     struct ObjType *underlying;
     int nmethods;
     TypeMethod *methods;
+    /* The selections (types_select) made on this type so far, for the
+     * VM's inline caches: a cache holds the type and an index here.
+     * Appended under a lock, never changed once published. */
+    struct Selection *sels;
+    int nsels;
 } ObjType;
 
 /* The descriptor of a type written as the parser spells it (see ast.h,
  * TypeRef), n bytes. Never NULL: a name nobody defined is an UNKNOWN
  * type (types_undefined finds it). */
 ObjType *types_parse(const char *text, size_t n);
+/* The same, asking lookup for each plain name that is not predeclared (a
+ * type the script declared): it returns that type's descriptor, or NULL.
+ * A struct type's text is Go's spelling, `struct { X int; Y int "tag" }`
+ * (fields separated by "; ", a tag as a Go-quoted string), and its
+ * fields' types are parsed with the same lookup. */
+typedef ObjType *(*TypeLookup)(void *ctx, const char *name, size_t n);
+ObjType *types_parse_with(const char *text, size_t n, TypeLookup lookup, void *ctx);
+
+/* ---- declared types ---------------------------------------------------- */
+
+/* A type the script declares (`type Point struct{...}`), named qualified
+ * ("main.Point"), still without its definition: other types may refer to
+ * it first (`type Node struct { next *Node }`). */
+ObjType *types_new_named(const char *qualified);
+/* Give a declared type its definition: it takes on under's kind, fields,
+ * elements and zero, keeping its name and methods. */
+void types_define(ObjType *named, ObjType *under);
+/* Whether a struct or array type contains itself other than through a
+ * pointer, slice, map, chan or func (Go's "invalid recursive type"). */
+bool types_recursive(const ObjType *t);
+/* Add a method to a declared type (before any value of it can call it). */
+void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv);
+/* Whether a method's closure has its code (see types.c). */
+bool types_method_ready(const TypeMethod *m);
+/* The method called name of t (or of the type t points to), V_UNDEF if
+ * none; *ptr_recv (if not NULL) says whether its receiver is a pointer. */
+Value types_method(const ObjType *t, ObjString *name, bool *ptr_recv);
+
+/* What x.name selects on a value of struct type t: a field (direct or
+ * promoted through embedded fields) or a method (the type's own, or one
+ * promoted from an embedded field, a module object's native ones
+ * included). Go's rule: the shallowest depth wins, two at one depth are
+ * ambiguous. path[0..depth) are the slots to follow from x to the field
+ * (SEL_FIELD) or to the receiver of the method (SEL_METHOD, SEL_NATIVE);
+ * a slot with SEL_DEREF set is an embedded pointer to follow. */
+enum { SEL_NONE, SEL_FIELD, SEL_METHOD, SEL_NATIVE, SEL_AMBIGUOUS };
+#define SEL_MAX_DEPTH 8
+#define SEL_DEREF 0x10000
+typedef struct Selection {
+    int kind;
+    int depth;
+    int path[SEL_MAX_DEPTH];
+    ObjString *name;
+    const ObjType *type; /* SEL_FIELD: the field's type */
+    Value fn;            /* SEL_METHOD: the closure; SEL_NATIVE: the native */
+    bool ptr_recv;       /* SEL_METHOD: its receiver is *T */
+} Selection;
+/* Resolve t.name into *out (kind SEL_NONE when nothing matches). A
+ * module object's methods are known only from a value: `sample`, when not
+ * V_UNDEF, is a value of type t whose embedded objects are asked. */
+void types_select(const ObjType *t, ObjString *name, Value sample, Selection *out);
+/* The selection of t.name kept on t, its index in t->sels (appended on
+ * first use), or -1 when t has no such field or method. */
+int types_selection(ObjType *t, ObjString *name, Value sample);
+/* An inline cache word (ObjProto.ic[pc]) for a field or method selected
+ * by name on a struct: 0 when empty, else the struct type's address (16-
+ * aligned, below 2^48) with flags in its low bits and an index in its top
+ * 16: the field's slot (IC_DIRECT) or the selection's (t->sels). One word,
+ * so a goroutine reading it while another fills it sees all or nothing. */
+#define IC_DIRECT 1u  /* a field of the struct itself: the index is its slot */
+#define IC_CONVERT 2u /* the field has a basic type: a store may convert */
+#define IC_TYPE(w) ((uintptr_t)((w)&0x0000fffffffffff0ull))
+#define IC_INDEX(w) ((int)((w) >> 48))
+static inline uint64_t ic_word(const ObjType *t, int index, unsigned flags)
+{
+    return (uint64_t)(uintptr_t)t | flags | (uint64_t)index << 48;
+}
+/* The cache word for t.name (appending the selection to t), 0 when t has
+ * no such field or method. */
+uint64_t types_ic_word(ObjType *t, ObjString *name, Value sample);
+/* Whether a store into a field of type t converts (types_store). */
+bool types_converts(const ObjType *t);
+
+/* A struct type's fields by name at depth 0: its index, or -1. */
+int types_field_index(const ObjType *t, const char *name, size_t n);
 /* The first name in t (or its parts) that is UNKNOWN, or NULL. */
 const char *types_undefined(const ObjType *t);
 

@@ -993,6 +993,15 @@ static COLD Value index_slow(Thread *t, Value obj, Value key)
             return index_range(t, v_anyint(key), l->len), V_UNDEF;
         return out;
     }
+    if (v_is_obj(obj, OBJ_ARRAY)) {
+        ObjArray *a = v_ptr(obj);
+        if (!v_is_anyint(key))
+            return index_not_int(t, "array", key), V_UNDEF;
+        int64_t i = v_anyint(key);
+        if ((uint64_t)i >= a->st.cap)
+            return index_range(t, i, (size_t)a->st.cap), V_UNDEF;
+        return __atomic_load_n(&a->st.items[i], __ATOMIC_RELAXED);
+    }
     if (v_is_obj(obj, OBJ_MAP)) {
         Value out;
         if (map_get(v_map(obj), key, &out))
@@ -1063,6 +1072,16 @@ static COLD bool setindex_slow(Thread *t, Value obj, Value key, Value val)
             return index_range(t, v_anyint(key), l->len), false;
         return true;
     }
+    if (v_is_obj(obj, OBJ_ARRAY)) {
+        ObjArray *a = v_ptr(obj);
+        if (!v_is_anyint(key))
+            return index_not_int(t, "array", key), false;
+        int64_t i = v_anyint(key);
+        if ((uint64_t)i >= a->st.cap)
+            return index_range(t, i, (size_t)a->st.cap), false;
+        __atomic_store_n(&a->st.items[i], val, __ATOMIC_RELAXED);
+        return true;
+    }
     if (v_is_obj(obj, OBJ_MAP))
         return map_store(t, v_map(obj), key, val);
     if (obj == V_NIL)
@@ -1087,9 +1106,167 @@ static Value module_member(ObjModule *m, ObjString *name)
 
 static ObjBound *bound_new(Value recv, Value fn);
 
+/* ---- structs: fields and methods by name, through the inline caches --- */
+
+/* The struct a selector applies to: v itself or, for a pointer, what it
+ * points to (through a variable's cell or a slot holding one); NULL when
+ * v is neither. */
+static ObjStruct *struct_of(Value v)
+{
+    if ((v & 7) != 0 || v == 0)
+        return NULL;
+    Obj *o = v_ref_target(v);
+    if (o->kind == OBJ_STRUCT)
+        return (ObjStruct *)o;
+    if (!v_is_ref(v))
+        return NULL;
+    Value in = o->kind == OBJ_CELL ? ((ObjCell *)o)->v : o->kind == OBJ_SLOT ? *((ObjSlot *)o)->slot : V_NIL;
+    return v_is_obj(in, OBJ_STRUCT) ? v_ptr(in) : NULL;
+}
+
+/* A method whose declaration did not compile (a REPL line with an error). */
+static COLD int no_code(Thread *t, const ObjStruct *s, ObjString *name)
+{
+    return vm_panic_msg(t, "runtime error: method %s of %s did not compile", name->data, s->type->name);
+}
+
+static COLD int no_selection(Thread *t, const ObjStruct *s, ObjString *name)
+{
+    return vm_panicf(t, E_NO_FIELD, s->type->name, name->data);
+}
+
+/* Resolve s.name and remember it in *ic; the selection, or NULL after a
+ * panic. */
+static COLD const Selection *select_name(Thread *t, ObjStruct *s, ObjString *name, uint64_t *ic)
+{
+    int i = types_selection(s->type, name, v_from_ptr(s));
+    if (i < 0)
+        return no_selection(t, s, name), NULL;
+    const Selection *sel = &__atomic_load_n(&s->type->sels, __ATOMIC_ACQUIRE)[i];
+    if (ic) {
+        uint64_t w =
+            sel->kind == SEL_FIELD && sel->depth == 1
+                ? ic_word(s->type, sel->path[0], IC_DIRECT | (types_converts(sel->type) ? IC_CONVERT : 0))
+                : ic_word(s->type, i, 0);
+        __atomic_store_n(ic, w, __ATOMIC_RELAXED);
+    }
+    return sel;
+}
+
+/* The selection an IC word names for s (which has the word's type). */
+static inline const Selection *ic_selection(const ObjStruct *s, uint64_t w)
+{
+    return &__atomic_load_n(&s->type->sels, __ATOMIC_ACQUIRE)[IC_INDEX(w)];
+}
+
+/* Follow the first n steps of sel's path from s: the struct holding the
+ * last step's field. A nil embedded pointer on the way panics. */
+static ObjStruct *sel_walk(Thread *t, ObjStruct *s, const Selection *sel, int n)
+{
+    for (int k = 0; k < n; k++) {
+        ObjStruct *next = struct_of(s->f[sel->path[k] & 0xffff]);
+        if (!next)
+            return vm_panicf(t, E_NIL_DEREF), NULL;
+        s = next;
+    }
+    return s;
+}
+
+/* A method's receiver: a pointer to the struct for a *T receiver, else a
+ * copy of it (a value receiver gets its own). */
+static inline Value method_recv(ObjStruct *o, bool ptr_recv)
+{
+    return ptr_recv ? v_ref(o) : v_copy(v_from_ptr(o));
+}
+
+/* A store into a field of type ft: what Go's typed field holds. Floats
+ * take ints as floats and sized ints wrap (types_store, once the
+ * typed-numbers rules are there, is the one place for this). */
+static Value field_value(const ObjType *ft, Value v)
+{
+    if (ft->kind == TYPE_FLOAT && v_is_anyint(v))
+        return v_make_float((double)v_anyint(v));
+    if (ft->kind == TYPE_INT && v_is_anyint(v))
+        return v_make_int(types_wrap_int(ft->bits, ft->is_unsigned, v_anyint(v)));
+    return v;
+}
+
+/* s.name read through a cache miss (or a promoted field, or a method used
+ * as a value). */
+static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t *ic)
+{
+    uint64_t w = ic ? *ic : 0;
+    const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
+                                                                                : select_name(t, s, name, ic);
+    if (!sel)
+        return V_UNDEF;
+    if (sel->kind == SEL_FIELD) {
+        ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
+        return o ? o->f[sel->path[sel->depth - 1] & 0xffff] : V_UNDEF;
+    }
+    ObjStruct *o = sel_walk(t, s, sel, sel->kind == SEL_NATIVE ? sel->depth - 1 : sel->depth);
+    if (!o)
+        return V_UNDEF;
+    if (sel->kind == SEL_NATIVE) {
+        Value obj = o->f[sel->path[sel->depth - 1] & 0xffff];
+        if (v_is_ref(obj))
+            obj = v_from_ptr(v_ref_target(obj));
+        return v_from_ptr(bound_new(obj, sel->fn));
+    }
+    if (!((ObjClosure *)v_ptr(sel->fn))->proto)
+        return no_code(t, s, name), V_UNDEF;
+    return v_from_ptr(bound_new(method_recv(o, sel->ptr_recv), sel->fn));
+}
+
+static COLD bool struct_set(Thread *t, ObjStruct *s, ObjString *name, Value val, uint64_t *ic)
+{
+    uint64_t w = ic ? *ic : 0;
+    const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
+                                                                                : select_name(t, s, name, ic);
+    if (!sel)
+        return false;
+    if (sel->kind != SEL_FIELD)
+        return vm_panic_msg(t, "runtime error: cannot assign to method %s of %s", name->data, s->type->name),
+               false;
+    ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
+    if (!o)
+        return false;
+    o->f[sel->path[sel->depth - 1] & 0xffff] = field_value(sel->type, val);
+    return true;
+}
+
+/* &s.name: a pointer to the field's struct or array object (taking its
+ * address never allocates), else to its slot (an ObjSlot into s). */
+static COLD Value struct_ref(Thread *t, ObjStruct *s, ObjString *name, uint64_t *ic)
+{
+    uint64_t w = *ic;
+    const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
+                                                                                : select_name(t, s, name, ic);
+    if (!sel)
+        return V_UNDEF;
+    if (sel->kind != SEL_FIELD)
+        return vm_panic_msg(t, "runtime error: cannot take the address of method %s of %s", name->data,
+                            s->type->name),
+               V_UNDEF;
+    ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
+    if (!o)
+        return V_UNDEF;
+    Value *slot = &o->f[sel->path[sel->depth - 1] & 0xffff];
+    if (v_is_obj(*slot, OBJ_STRUCT) || v_is_obj(*slot, OBJ_ARRAY))
+        return v_ref(v_ptr(*slot));
+    ObjSlot *sl = mem_alloc(sizeof *sl);
+    sl->h.kind = OBJ_SLOT;
+    sl->h.flags = 0;
+    sl->slot = slot;
+    return v_ref(sl);
+}
+
 static COLD Value getfield(Thread *t, Value obj, ObjString *name)
 {
     Value v;
+    ObjStruct *st = struct_of(obj);
+    if (st)
+        return struct_get(t, st, name, NULL);
     if (v_is_obj(obj, OBJ_MAP))
         return map_get(v_map(obj), v_from_ptr(name), &v) ? v : V_NIL;
     if (v_is_obj(obj, OBJ_MODULE)) {
@@ -1113,6 +1290,9 @@ static COLD Value getfield(Thread *t, Value obj, ObjString *name)
 
 static COLD bool setfield(Thread *t, Value obj, ObjString *name, Value val)
 {
+    ObjStruct *st = struct_of(obj);
+    if (st)
+        return struct_set(t, st, name, val, NULL);
     if (v_is_obj(obj, OBJ_MAP))
         return map_store(t, v_map(obj), v_from_ptr(name), val);
     if (obj == V_NIL)
@@ -1143,6 +1323,9 @@ static ObjBound *bound_new(Value recv, Value fn)
 /* obj.name as a value (`f := obj.Method`, `defer obj.Method()`). */
 static COLD Value bindm(Thread *t, Value obj, ObjString *name)
 {
+    ObjStruct *st = struct_of(obj);
+    if (st)
+        return struct_get(t, st, name, NULL);
     if (v_is_obj(obj, OBJ_OBJECT)) {
         ObjObject *o = v_ptr(obj);
         ObjNative *m = class_method(o->cls, name);
@@ -1168,34 +1351,224 @@ static bool slice_bound(Value v, int64_t dflt, int64_t *out)
     return true;
 }
 
-static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi)
+/* obj[lo:hi] and obj[lo:hi:max] (vmax V_UNDEF: the 2-index form), with
+ * Go's bounds: a slice's hi may reach its capacity; a string's its
+ * length. */
+static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi, Value vmax)
 {
-    size_t len;
+    size_t len, cap;
     const char *what;
+    ObjList *l = NULL;
     if (v_is_obj(obj, OBJ_LIST)) {
-        len = v_list(obj)->len;
+        l = v_list(obj);
+        len = __atomic_load_n(&l->len, __ATOMIC_RELAXED);
+        cap = l->cap;
         what = "list";
+    } else if (v_is_obj(obj, OBJ_ARRAY)) {
+        len = cap = ((ObjArray *)v_ptr(obj))->st.cap;
+        what = "array";
     } else if (v_is_str(obj)) {
-        len = v_str(obj)->len;
+        if (vmax != V_UNDEF)
+            return vm_panicf(t, E_SLICE3_STRING), V_UNDEF;
+        len = cap = v_str(obj)->len;
         what = "string";
     } else if (obj == V_NIL) {
-        len = 0;
+        len = cap = 0;
         what = "list";
     } else {
         return vm_panicf(t, E_NOT_SLICEABLE, v_type_name(obj)), V_UNDEF;
     }
-    int64_t lo, hi;
+    int64_t lo, hi, max = (int64_t)cap;
     if (!slice_bound(vlo, 0, &lo))
         return index_not_int(t, what, vlo), V_UNDEF;
     if (!slice_bound(vhi, (int64_t)len, &hi))
         return index_not_int(t, what, vhi), V_UNDEF;
-    if (lo < 0 || hi < lo || (uint64_t)hi > len)
-        return vm_panicf(t, E_SLICE_RANGE, (long long)lo, (long long)hi, (long long)len), V_UNDEF;
+    if (vmax != V_UNDEF) {
+        if (!slice_bound(vmax, (int64_t)cap, &max))
+            return index_not_int(t, what, vmax), V_UNDEF;
+        if (max < 0 || (uint64_t)max > cap)
+            return vm_panicf(t, E_SLICE3_MAX, (long long)max, (long long)cap), V_UNDEF;
+        if (hi < 0 || hi > max)
+            return vm_panicf(t, E_SLICE3_HI, (long long)hi, (long long)max), V_UNDEF;
+        if (lo < 0 || lo > hi)
+            return vm_panicf(t, E_SLICE3_LO, (long long)lo, (long long)hi), V_UNDEF;
+    } else {
+        size_t limit = v_is_str(obj) ? len : cap;
+        if (hi < 0 || (uint64_t)hi > limit)
+            return vm_panicf(t, E_SLICE_HI, (long long)hi, v_is_str(obj) ? "length" : "capacity",
+                             (long long)limit),
+                   V_UNDEF;
+        if (lo < 0)
+            return vm_panicf(t, E_SLICE_NEG, (long long)lo), V_UNDEF;
+        if (lo > hi)
+            return vm_panicf(t, E_SLICE_LO, (long long)lo, (long long)hi), V_UNDEF;
+    }
     if (obj == V_NIL)
         return V_NIL;
     if (v_is_str(obj))
         return v_from_ptr(str_new(v_str(obj)->data + lo, (size_t)(hi - lo)));
-    return v_from_ptr(list_slice(v_list(obj), (size_t)lo, (size_t)hi));
+    if (l) {
+        /* the header was read once above; a racing append may have
+         * changed it since, and list_view_of keeps within the store */
+        ObjList *r = list_slice(l, (size_t)lo, (size_t)hi);
+        if (vmax != V_UNDEF && r->store && (size_t)max - (size_t)lo < r->cap)
+            r->cap = (uint32_t)((size_t)max - (size_t)lo);
+        return v_from_ptr(r);
+    }
+    ObjArray *a = v_ptr(obj);
+    return v_from_ptr(list_view(&a->st, (size_t)lo, (size_t)hi, (size_t)max, NULL));
+}
+
+/* append(R[A], vals...) for `P = append(P, vals...)`: a header only this
+ * place holds (not LIST_SHARED) grows in place, which costs no allocation
+ * while the capacity lasts; any other gets a new header. */
+static COLD bool append_op(Thread *t, Value *slot, const Value *vals, size_t n)
+{
+    Value xs = *slot;
+    if (v_is_obj(xs, OBJ_LIST) && !(v_obj(xs)->flags & LIST_SHARED)) {
+        ObjList *l = v_list(xs);
+        if (n > 1)
+            list_reserve(l, l->len + n);
+        for (size_t i = 0; i < n; i++)
+            list_append(l, vals[i]);
+        return true;
+    }
+    if (xs != V_NIL && !v_is_obj(xs, OBJ_LIST))
+        return vm_panicf(t, E_APPEND_NOT_LIST, v_type_name(xs)), false;
+    if (n == 0)
+        return true;
+    *slot = v_from_ptr(list_appended(xs == V_NIL ? NULL : v_list(xs), vals, n));
+    return true;
+}
+
+/* ---- pointers ---------------------------------------------------------
+ * A pointer is its target's address with bit 3 set (value.h); a struct or
+ * array is its own target, any other value lives in a cell or a slot. */
+
+static inline bool is_aggregate(Value v)
+{
+    return v_is_obj(v, OBJ_STRUCT) || v_is_obj(v, OBJ_ARRAY);
+}
+
+/* &cell's variable: the struct or array it holds, else the cell. */
+static Value ref_cell(ObjCell *c)
+{
+    Value v = SHARED_LOAD(c->v);
+    /* a module's object (sync.Mutex) is a reference already: &mu is mu */
+    if (v_is_obj(v, OBJ_OBJECT))
+        return v;
+    return is_aggregate(v) ? v_ref(v_ptr(v)) : v_ref(c);
+}
+
+/* &slot (an element, a global): the struct or array there, else a slot
+ * object pointing at it. */
+static Value ref_at(Value *slot)
+{
+    Value v = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    if (v_is_obj(v, OBJ_OBJECT))
+        return v; /* a module's object is a reference already */
+    return is_aggregate(v) ? v_ref(v_ptr(v)) : v_ref(slot_new(slot));
+}
+
+/* A store to a variable whose address is taken: when it holds a struct
+ * or array that pointers may target, and v is one of the same type, v's
+ * contents are copied into it (so `p := &s; s = T{...}` is seen through
+ * p). False: store v itself. */
+static COLD bool store_into(Value *slot, Value v)
+{
+    Value old = SHARED_LOAD(*slot);
+    if (!is_aggregate(old) || !is_aggregate(v) || v_obj(old)->kind != v_obj(v)->kind)
+        return false;
+    if (v_obj(old)->kind == OBJ_ARRAY) {
+        ObjArray *dst = v_ptr(old), *src = v_ptr(v);
+        if (dst->st.cap != src->st.cap)
+            return false;
+        for (size_t i = 0; i < dst->st.cap; i++)
+            __atomic_store_n(&dst->st.items[i], src->st.items[i], __ATOMIC_RELAXED);
+        return true;
+    }
+    ObjStruct *dst = v_ptr(old), *src = v_ptr(v);
+    if (dst->type != src->type)
+        return false;
+    for (int i = 0; i < dst->type->nfields; i++)
+        __atomic_store_n(&dst->f[i], src->f[i], __ATOMIC_RELAXED);
+    return true;
+}
+
+static COLD Value ref_index(Thread *t, Value obj, Value key)
+{
+    Value *slot = NULL;
+    if (v_is_obj(obj, OBJ_LIST) || v_is_obj(obj, OBJ_ARRAY)) {
+        bool list = v_is_obj(obj, OBJ_LIST);
+        if (!v_is_anyint(key))
+            return index_not_int(t, list ? "list" : "array", key), V_UNDEF;
+        int64_t i = v_anyint(key);
+        if (list) {
+            slot = list_slot(v_list(obj), i);
+            if (!slot)
+                return index_range(t, i, v_list(obj)->len), V_UNDEF;
+        } else {
+            ObjArray *a = v_ptr(obj);
+            if ((uint64_t)i >= a->st.cap)
+                return index_range(t, i, a->st.cap), V_UNDEF;
+            slot = &a->st.items[i];
+        }
+        return ref_at(slot);
+    }
+    if (obj == V_NIL && v_is_anyint(key))
+        return index_range(t, v_anyint(key), 0), V_UNDEF;
+    return vm_panicf(t, E_NOT_ADDRESSABLE, v_type_name(obj)), V_UNDEF;
+}
+
+static COLD int not_pointer(Thread *t, Value p)
+{
+    if (p == V_NIL)
+        return vm_panicf(t, E_NIL_DEREF);
+    Buf b;
+    buf_init(&b);
+    vm_repr(&b, p);
+    return vm_panicf(t, E_NOT_POINTER, b.data, v_type_name(p));
+}
+
+static COLD Value deref(Thread *t, Value p)
+{
+    if (!v_is_ref(p))
+        return not_pointer(t, p), V_UNDEF;
+    Value *slot = ref_slot(p);
+    return slot ? __atomic_load_n(slot, __ATOMIC_RELAXED) : v_from_ptr(v_ref_target(p));
+}
+
+static COLD bool set_deref(Thread *t, Value p, Value v)
+{
+    if (!v_is_ref(p))
+        return not_pointer(t, p), false;
+    Value *slot = ref_slot(p);
+    if (slot) {
+        __atomic_store_n(slot, v, __ATOMIC_RELAXED);
+        return true;
+    }
+    /* A struct or array target: v's contents are copied into it (v is a
+     * copy already, or a temporary no one else holds). */
+    Obj *o = v_ref_target(p);
+    if (o->kind == OBJ_ARRAY && v_is_obj(v, OBJ_ARRAY)) {
+        ObjArray *dst = (ObjArray *)o, *src = v_ptr(v);
+        if (dst->st.cap == src->st.cap) {
+            for (size_t i = 0; i < dst->st.cap; i++)
+                __atomic_store_n(&dst->st.items[i], src->st.items[i], __ATOMIC_RELAXED);
+            return true;
+        }
+    } else if (o->kind == OBJ_STRUCT && v_is_obj(v, OBJ_STRUCT)) {
+        ObjStruct *dst = (ObjStruct *)o, *src = v_ptr(v);
+        if (dst->type == src->type) {
+            for (int i = 0; i < dst->type->nfields; i++)
+                __atomic_store_n(&dst->f[i], src->f[i], __ATOMIC_RELAXED);
+            return true;
+        }
+    }
+    Buf b;
+    buf_init(&b);
+    vm_repr(&b, v);
+    return vm_panicf(t, E_DEREF_STORE, b.data, v_type_name(v), v_type_name(v_from_ptr(o))), false;
 }
 
 /* CONV's slow path: types_store, naming the place (an argument's with
@@ -1219,6 +1592,8 @@ static COLD Value len_op(Thread *t, Value v)
         return v_make_int((int64_t)v_str(v)->len);
     if (v_is_obj(v, OBJ_LIST))
         return v_make_int((int64_t)v_list(v)->len);
+    if (v_is_obj(v, OBJ_ARRAY))
+        return v_make_int((int64_t)((ObjArray *)v_ptr(v))->st.cap);
     if (v_is_obj(v, OBJ_MAP))
         return v_make_int((int64_t)v_map(v)->len);
     if (v == V_NIL)
@@ -1242,13 +1617,15 @@ static COLD bool unpack(Thread *t, size_t dst, Value v, size_t *top)
     }
     ObjList *l = v_list(v);
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-    size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
-    if (n > st->cap)
-        n = st->cap;
+    size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE), off = l->off;
+    size_t room = st && off < st->cap ? st->cap - off : 0;
+    if (n > room)
+        n = room;
     if (!ensure_stack(t, dst + n + VM_STACK_SLACK))
         return vm_panicf(t, n >= VM_MAX_STACK / 2 ? E_SPREAD_TOO_LONG : E_STACK_OVERFLOW, (long long)n),
                false;
-    memcpy(t->stack + dst, st->items, n * sizeof(Value));
+    if (n)
+        memcpy(t->stack + dst, st->items + off, n * sizeof(Value));
     *top = dst + n;
     return true;
 }
@@ -1264,13 +1641,11 @@ static COLD bool rangeprep(Thread *t, Value *ra)
     Value v = ra[0];
     if (v_is_obj(v, OBJ_LIST)) {
         ObjList *l = v_list(v);
-        ObjList *view = mem_alloc(sizeof *view);
-        view->h.kind = OBJ_LIST;
-        view->store = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-        view->len = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
-        if (view->store && view->len > view->store->cap)
-            view->len = view->store->cap;
-        ra[0] = v_from_ptr(view);
+        ra[0] = v_from_ptr(list_slice(l, 0, __atomic_load_n(&l->len, __ATOMIC_ACQUIRE)));
+    } else if (v_is_obj(v, OBJ_ARRAY)) {
+        /* Go ranges over a copy of an array: later writes are not seen */
+        ObjArray *a = v_ptr(v_copy(v));
+        ra[0] = v_from_ptr(list_view(&a->st, 0, a->st.cap, a->st.cap, a->type));
     } else if (!(v == V_NIL || v_is_obj(v, OBJ_CHAN) || v_is_anyint(v) || v_is_str(v) ||
                  v_is_obj(v, OBJ_MAP))) {
         Buf b;
@@ -1321,12 +1696,12 @@ static COLD int range_step(Thread *t, Value *ra, int nvars)
     Value v = ra[0];
     int64_t i = v_int(ra[1]);
     if (v_is_obj(v, OBJ_LIST)) {
-        ObjList *l = v_list(v);
-        if ((uint64_t)i >= l->len || !l->store || (uint64_t)i >= l->store->cap)
+        Value *slot = list_slot(v_list(v), i);
+        if (!slot)
             return 0;
         ra[2] = v_int_small(i);
         if (nvars > 1)
-            ra[3] = __atomic_load_n(&l->store->items[i], __ATOMIC_RELAXED);
+            ra[3] = v_copy(__atomic_load_n(slot, __ATOMIC_RELAXED));
         ra[1] = v_int_small(i + 1);
         return 1;
     }
@@ -1343,8 +1718,8 @@ static COLD int range_step(Thread *t, Value *ra, int nvars)
         if (!map_next(v_map(v), &cur, &key, &val))
             return 0;
         ra[1] = v_make_int((int64_t)cur);
-        ra[2] = key;
-        ra[3] = val;
+        ra[2] = v_copy(key);
+        ra[3] = v_copy(val);
         return 1;
     }
     if (v_is_str(v)) {
@@ -1527,7 +1902,13 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
 /* Reload what a call out may have moved: the frame array and the stack. */
 #define VM_RELOAD() (f = &t->frames[t->nframes - 1], base = t->stack + f->base)
 /* Switch the loop to the top frame (after a call or a return). */
-#define VM_ENTER() (VM_RELOAD(), cl = f->cl, k = cl->proto->k, pc = f->pc)
+#define VM_ENTER() (VM_RELOAD(), cl = f->cl, k = cl->proto->k, icoff = IC_OFF(cl->proto), pc = f->pc)
+/* The inline cache of the instruction at ip (ObjProto.ic[ip - code]),
+ * reached from one offset kept with k: ic is 8 bytes an instruction, code
+ * 4, so the entry sits at icoff + 2 * ip. Only functions with an ic run
+ * the instructions that use it (the compiler gives them one). */
+#define IC_OFF(p) ((uintptr_t)(p)->ic - 2 * (uintptr_t)(p)->code)
+#define IC_AT(ip) ((uint64_t *)(icoff + 2 * (uintptr_t)(ip)))
 /* The next word is a JMP: take it when cond == C, else step over it. A
  * backward jump is a safepoint. */
 #define VM_CONDJUMP(cond)                                                                                    \
@@ -1552,6 +1933,14 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
 #define RB base[INS_B(ins)]
 #define RC base[INS_C(ins)]
 #define KC k[INS_C(ins)]
+
+/* A float result: inline as a flonum when it fits (the float loops'
+ * common case, with no call), else boxed by v_make_float. */
+static inline Value vm_float(double d)
+{
+    Value v;
+    return likely(v_flonum_try(d, &v)) ? v : v_make_float(d);
+}
 
 /* Both operands small ints: the tagged words add as (a + b - 1) and
  * subtract as (a - b + 1); multiply one untagged by the other's tag-less
@@ -1583,7 +1972,7 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
         } else if (v_is_flonum(x_) && v_is_flonum(y_)) {                                                     \
             double fx_ = v_flonum(x_), fy_ = v_flonum(y_);                                                   \
             double fr_ = OPNAME == OP_ADD ? fx_ + fy_ : OPNAME == OP_SUB ? fx_ - fy_ : fx_ * fy_;            \
-            RA = v_make_float(fr_);                                                                          \
+            RA = vm_float(fr_);                                                                              \
             VM_NEXT();                                                                                       \
         }                                                                                                    \
         VM_PROTECT(Value, v_, arith_binop(t, OPNAME, x_, y_), v_ == V_UNDEF);                                \
@@ -1602,7 +1991,7 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
             VM_NEXT();                                                                                       \
         }                                                                                                    \
         if (v_is_flonum(x_) && v_is_flonum(y_) && OPNAME == OP_DIV) {                                        \
-            RA = v_make_float(v_flonum(x_) / v_flonum(y_));                                                  \
+            RA = vm_float(v_flonum(x_) / v_flonum(y_));                                                      \
             VM_NEXT();                                                                                       \
         }                                                                                                    \
         VM_PROTECT(Value, v_, arith_binop(t, OPNAME, x_, y_), v_ == V_UNDEF);                                \
@@ -1643,6 +2032,7 @@ static int execute(Thread *t)
     Frame *f;
     ObjClosure *cl;
     const Value *k;
+    uintptr_t icoff;
     Value *base;
     const uint32_t *pc;
     uint32_t ins;
@@ -1662,6 +2052,12 @@ static int execute(Thread *t)
         VM_CASE(MOVE)
         {
             RA = RB;
+            VM_NEXT();
+        }
+        VM_CASE(MOVEC)
+        {
+            Value v = RB;
+            RA = likely(!v_copy_needed(v)) ? v : v_copy(v);
             VM_NEXT();
         }
         VM_CASE(LOADK)
@@ -1715,7 +2111,10 @@ static int execute(Thread *t)
         }
         VM_CASE(SETCELL)
         {
-            SHARED_STORE(((ObjCell *)v_ptr(RA))->v, RB);
+            ObjCell *c = v_ptr(RA);
+            if (unlikely(C_) && store_into(&c->v, RB))
+                VM_NEXT();
+            SHARED_STORE(c->v, RB);
             VM_NEXT();
         }
         VM_CASE(GETUPVAL)
@@ -1725,6 +2124,8 @@ static int execute(Thread *t)
         }
         VM_CASE(SETUPVAL)
         {
+            if (unlikely(C_) && store_into(&cl->upvals[B_]->v, RA))
+                VM_NEXT();
             SHARED_STORE(cl->upvals[B_]->v, RA);
             VM_NEXT();
         }
@@ -2001,6 +2402,64 @@ static int execute(Thread *t)
             if (unlikely(PREEMPT_REQUESTED(t)) && vm_safepoint(t) < 0)
                 VM_THROW();
             Value recv = base[ca];
+            ObjStruct *st = struct_of(recv);
+            if (st) {
+                /* a struct's method (or a field holding a function) by the
+                 * cache: no name is looked at once it is filled */
+                uint64_t *ic = IC_AT(pc - 2);
+                uint64_t w = *ic;
+                const Selection *sel;
+                if (likely(IC_TYPE(w) == (uintptr_t)st->type && !(w & IC_DIRECT))) {
+                    sel = ic_selection(st, w);
+                } else if (IC_TYPE(w) == (uintptr_t)st->type) {
+                    base[ca] = st->f[IC_INDEX(w)];
+                    goto do_call;
+                } else {
+                    sel = select_name(t, st, name, ic);
+                    if (!sel)
+                        VM_THROW();
+                }
+                if (sel->kind == SEL_FIELD) {
+                    Value fv = struct_get(t, st, name, NULL);
+                    if (fv == V_UNDEF)
+                        VM_THROW();
+                    base[ca] = fv;
+                    goto do_call;
+                }
+                ObjStruct *o =
+                    sel->depth == 0
+                        ? st
+                        : sel_walk(t, st, sel, sel->kind == SEL_NATIVE ? sel->depth - 1 : sel->depth);
+                if (!o)
+                    VM_THROW();
+                if (sel->kind == SEL_NATIVE) {
+                    Value obj = o->f[sel->path[sel->depth - 1] & 0xffff];
+                    base[ca] = v_is_ref(obj) ? v_from_ptr(v_ref_target(obj)) : obj;
+                    nf = v_ptr(sel->fn);
+                    nargs_at = base + ca;
+                    cnargs++;
+                    goto call_native;
+                }
+                if (unlikely(!B_)) {
+                    /* arguments up to top: make room for the receiver */
+                    size_t end = f->base + (size_t)ca + 2 + (size_t)cnargs;
+                    if (!ensure_stack(t, end + VM_STACK_SLACK)) {
+                        vm_panicf(t, E_STACK_OVERFLOW);
+                        VM_THROW();
+                    }
+                    base = t->stack + f->base;
+                }
+                if (unlikely(!((ObjClosure *)v_ptr(sel->fn))->proto)) {
+                    no_code(t, st, name);
+                    VM_THROW();
+                }
+                for (int i = cnargs; i > 0; i--)
+                    base[ca + 1 + i] = base[ca + i];
+                base[ca + 1] = sel->ptr_recv ? v_ref(o) : v_copy(v_from_ptr(o));
+                base[ca] = sel->fn;
+                cnargs++;
+                goto do_call;
+            }
             if (v_is_obj(recv, OBJ_OBJECT)) {
                 ObjObject *o = v_ptr(recv);
                 nf = class_method(o->cls, name);
@@ -2055,6 +2514,12 @@ static int execute(Thread *t)
             ret_n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ret_a));
             ret_nil = false;
             int want = f->nwant;
+            if (unlikely(C_)) {
+                Value *src = base + ret_a;
+                for (int i = 0; i < ret_n; i++)
+                    if (v_copy_needed(src[i]))
+                        src[i] = v_copy(src[i]);
+            }
             if (likely(!f->defers && !f->c_entry && (want == ret_n || want == 0))) {
                 /* The common cases (as many results as wanted, or a call
                  * statement that keeps none): copy them down over the
@@ -2067,6 +2532,7 @@ static int execute(Thread *t)
                 f--;
                 cl = f->cl;
                 k = cl->proto->k;
+                icoff = IC_OFF(cl->proto);
                 base = t->stack + f->base;
                 pc = f->pc;
                 VM_NEXT();
@@ -2148,11 +2614,19 @@ static int execute(Thread *t)
                 uint32_t kind = v_obj(o)->kind;
                 if (kind == OBJ_LIST && likely(v_is_int(key))) {
                     ObjList *l = v_list(o);
-                    int64_t i = v_int(key);
+                    uint64_t i = (uint64_t)v_int(key);
                     size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
                     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-                    if (likely((uint64_t)i < n && (uint64_t)i < st->cap)) {
-                        RA = __atomic_load_n(&st->items[i], __ATOMIC_RELAXED);
+                    /* a nil slice's len is 0, so st is not read then */
+                    if (likely(i < n && i + l->off < st->cap)) {
+                        RA = __atomic_load_n(&st->items[i + l->off], __ATOMIC_RELAXED);
+                        VM_NEXT();
+                    }
+                } else if (kind == OBJ_ARRAY && likely(v_is_int(key))) {
+                    ObjArray *a = v_ptr(o);
+                    uint64_t i = (uint64_t)v_int(key);
+                    if (likely(i < a->st.cap)) {
+                        RA = __atomic_load_n(&a->st.items[i], __ATOMIC_RELAXED);
                         VM_NEXT();
                     }
                 } else if (kind == OBJ_MAP) {
@@ -2189,11 +2663,11 @@ static int execute(Thread *t)
             Value o = RA, key = RB;
             if (likely(v_is_obj(o, OBJ_LIST) && v_is_int(key))) {
                 ObjList *l = v_list(o);
-                int64_t i = v_int(key);
+                uint64_t i = (uint64_t)v_int(key);
                 size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
                 ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-                if (likely((uint64_t)i < n && (uint64_t)i < st->cap)) {
-                    __atomic_store_n(&st->items[i], RC, __ATOMIC_RELAXED);
+                if (likely(i < n && i + l->off < st->cap)) {
+                    __atomic_store_n(&st->items[i + l->off], RC, __ATOMIC_RELAXED);
                     VM_NEXT();
                 }
             } else if (likely(v_is_obj(o, OBJ_MAP))) {
@@ -2215,6 +2689,19 @@ static int execute(Thread *t)
         VM_CASE(GETFIELD)
         {
             Value o = RB;
+            if (likely((o & 7) == 0 && o != 0) && ((Obj *)v_ref_target(o))->kind == OBJ_STRUCT) {
+                /* a struct's field by the cached slot: no name is looked at */
+                ObjStruct *s = v_ref_target(o);
+                uint64_t *ic = IC_AT(pc - 1);
+                uint64_t w = *ic;
+                if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT))) {
+                    RA = s->f[IC_INDEX(w)];
+                    VM_NEXT();
+                }
+                VM_PROTECT(Value, v, struct_get(t, s, k_name(KC), ic), v == V_UNDEF);
+                RA = v;
+                VM_NEXT();
+            }
             if (likely(v_is_obj(o, OBJ_MAP))) {
                 Value v;
                 if (map_get(v_map(o), KC, &v)) {
@@ -2236,13 +2723,80 @@ static int execute(Thread *t)
         }
         VM_CASE(SETFIELD)
         {
+            Value o = RA;
+            if (likely((o & 7) == 0 && o != 0) && ((Obj *)v_ref_target(o))->kind == OBJ_STRUCT) {
+                ObjStruct *s = v_ref_target(o);
+                uint64_t *ic = IC_AT(pc - 1);
+                uint64_t w = *ic;
+                Value v = RC;
+                /* a typed field converts what is not already its kind */
+                if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT) &&
+                           (!(w & IC_CONVERT) || v_is_flonum(v)))) {
+                    s->f[IC_INDEX(w)] = v;
+                    VM_NEXT();
+                }
+                VM_PROTECT(bool, ok, struct_set(t, s, k_name(k[B_]), v, ic), !ok);
+                VM_NEXT();
+            }
             VM_PROTECT(bool, ok, setfield(t, RA, k_name(k[B_]), RC), !ok);
+            VM_NEXT();
+        }
+        VM_CASE(NEWSTRUCT)
+        {
+            const ObjType *ty = v_ptr(k[INS_Bx(ins)]);
+            int n = ty->nfields;
+            ObjStruct *s = mem_alloc(mem_size((size_t)n, sizeof(Value), sizeof(ObjStruct)));
+            s->h.kind = OBJ_STRUCT;
+            s->h.flags = 0;
+            s->type = (ObjType *)ty;
+            for (int i = 0; i < n; i++) {
+                const ObjType *ft = ty->fields[i].type;
+                if (likely(ft->zero != V_UNDEF)) {
+                    s->f[i] = ft->zero;
+                } else {
+                    VM_SAVEPC();
+                    if (types_zero(t, ft, &s->f[i]) < 0)
+                        VM_THROW();
+                    VM_RELOAD();
+                }
+            }
+            RA = v_from_ptr(s);
+            VM_NEXT();
+        }
+        VM_CASE(SETSLOT)
+        {
+            ObjStruct *s = struct_of(RA);
+            if (likely(s && B_ < s->type->nfields))
+                s->f[B_] = field_value(s->type->fields[B_].type, RC);
+            VM_NEXT();
+        }
+        VM_CASE(REFFIELD)
+        {
+            ObjStruct *st = struct_of(RB);
+            if (unlikely(!st)) {
+                VM_SAVEPC();
+                if (RB == V_NIL)
+                    vm_panicf(t, E_NIL_DEREF);
+                else
+                    no_field(t, RB, k_name(KC));
+                VM_THROW();
+            }
+            VM_PROTECT(Value, v, struct_ref(t, st, k_name(KC), IC_AT(pc - 1)), v == V_UNDEF);
+            RA = v;
             VM_NEXT();
         }
         VM_CASE(SLICE)
         {
-            VM_PROTECT(Value, v, slice_op(t, RB, RC, base[C_ + 1]), v == V_UNDEF);
+            Value max = base[C_ + 2]; /* nil: the 2-index form (Go's 3-index form needs max) */
+            VM_PROTECT(Value, v, slice_op(t, RB, RC, base[C_ + 1], max == V_NIL ? V_UNDEF : max),
+                       v == V_UNDEF);
             RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(APPEND)
+        {
+            size_t n = C_ ? (size_t)C_ : (size_t)(t->top - (f->base + (size_t)B_));
+            VM_PROTECT(bool, ok, append_op(t, &RA, &RB, n), !ok);
             VM_NEXT();
         }
         VM_CASE(NILZERO)
@@ -2340,6 +2894,44 @@ static int execute(Thread *t)
         VM_CASE(INSTANTIATE)
         {
             RA = v_from_ptr(bound_new(RC, RB));
+            VM_NEXT();
+        }
+
+        /* ---- pointers ---- */
+        VM_CASE(REF)
+        {
+            Value v = RB;
+            if (C_ == 0)
+                RA = is_aggregate(v) ? v_ref(v_ptr(v)) : v_is_obj(v, OBJ_OBJECT) ? v : v_ref(cell_new(v));
+            else
+                RA = ref_cell(C_ == 1 ? (ObjCell *)v_ptr(v) : cl->upvals[B_]);
+            VM_NEXT();
+        }
+        VM_CASE(REFGLOBAL)
+        {
+            /* Globals are declared before the code that uses them runs, so
+             * their storage does not move under a script's pointers
+             * (only the REPL adds globals later). */
+            ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
+            unsigned i = INS_Bx(ins);
+            RA = likely(i < g->cap) ? ref_at(&g->items[i]) : V_NIL;
+            VM_NEXT();
+        }
+        VM_CASE(REFINDEX)
+        {
+            VM_PROTECT(Value, v, ref_index(t, RB, RC), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(DEREF)
+        {
+            VM_PROTECT(Value, v, deref(t, RB), v == V_UNDEF);
+            RA = v;
+            VM_NEXT();
+        }
+        VM_CASE(SETDEREF)
+        {
+            VM_PROTECT(bool, ok, set_deref(t, RA, RB), !ok);
             VM_NEXT();
         }
 
@@ -2484,6 +3076,7 @@ do_call : {
             f->c_entry = 0;
             cl = ncl;
             k = p->k;
+            icoff = IC_OFF(p);
             base = nb;
             pc = p->code;
             VM_NEXT();

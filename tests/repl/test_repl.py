@@ -186,6 +186,14 @@ def run_session(csp, home):
         s.line_shows("three()", r'"a" 2 \[3\]', "several values")
         print("ok: multi-line statements, several values")
 
+        # A type declared on one line, its method on the next, both used later.
+        s.line("type P struct { X, Y int }")
+        s.line("func (p *P) Add(d int) { p.X += d }")
+        s.line("p := P{1, 2}")
+        s.line("p.Add(10)")
+        s.line_shows("p.X + p.Y", r"13", "a struct and its method across lines")
+        print("ok: types and methods persist across lines")
+
         # A goroutine started at the prompt sends; a later line receives.
         s.line("ch := chan()")
         s.line("go func() { ch <- x * 100 }()")

@@ -495,9 +495,12 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
             BAD("%s: pc %d: bad opcode", p->name->data, pc);
         switch (op) {
         case OP_MOVE:
+        case OP_MOVEC:
         case OP_NEWCELL:
         case OP_GETCELL:
         case OP_SETCELL:
+        case OP_DEREF:
+        case OP_SETDEREF:
         case OP_UNM:
         case OP_NOT:
         case OP_BNOT:
@@ -516,7 +519,23 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
         case OP_LOADBOOL:
         case OP_GETGLOBAL:
         case OP_SETGLOBAL:
+        case OP_REFGLOBAL:
             REG(a);
+            break;
+        case OP_REF:
+            REG(a);
+            if (c != 2) /* C=2: B is an upvalue */
+                REG(b);
+            break;
+        case OP_REFINDEX:
+            REG(a);
+            REG(b);
+            REG(c);
+            break;
+        case OP_APPEND:
+            REG(a);
+            if (c)
+                REGS(b, c);
             break;
         case OP_LOADNIL:
             REGS(a, b + 1);
@@ -666,7 +685,7 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
         case OP_SLICE:
             REG(a);
             REG(b);
-            REGS(c, 2);
+            REGS(c, 3);
             break;
         case OP_RANGEPREP:
             REGS(a, 4);
@@ -853,7 +872,7 @@ static void test_compile_locals_no_move(void **state)
         func_f(blk(def("x", bin(TK_PLUS, id("a"), id("b"))), ret(id("x"), NULL), NULL), "a", "b", NULL);
     assert_ops(f, "ADD RETURN RETURN");
     assert_int_equal(f->code[0], MK_ABC(OP_ADD, 2, 0, 1));
-    assert_int_equal(f->code[1], MK_ABC(OP_RETURN, 2, 2, 0));
+    assert_int_equal(f->code[1], MK_ABC(OP_RETURN, 2, 2, 1)); /* C=1: a variable returned is copied */
     assert_int_equal(f->nparams, 2);
     assert_int_equal(f->maxregs, 3);
 }
@@ -1040,7 +1059,7 @@ static void test_compile_call_all_results(void **state)
     assert_int_equal(m->code[7], MK_ABC(OP_CALL, 0, 0, 1));
     assert_true(v_is_obj(m->k[INS_Bx(m->code[2])], OBJ_NATIVE));
     ObjProto *d = proto_named(m, "main.divmod");
-    assert_ops(d, "MOVE MOVE RETURN RETURN");
+    assert_ops(d, "MOVEC MOVEC RETURN RETURN");
     assert_int_equal(d->code[2], MK_ABC(OP_RETURN, 2, 3, 0));
 }
 
@@ -1072,7 +1091,7 @@ static void test_compile_len(void **state)
     assert_ops(f, "LEN RETURN");
     assert_int_equal(f->code[0], MK_ABC(OP_LEN, 1, 0, 0));
     f = func_f(blk(def("n", call(id("len"), id("xs"), NULL)), NULL), "xs", "len", NULL);
-    assert_ops(f, "MOVE MOVE CALL RETURN");
+    assert_ops(f, "MOVE MOVEC CALL RETURN");
 }
 
 /* Test that defer x.M() binds the method now, and go func(){}() starts a
@@ -1083,7 +1102,7 @@ static void test_compile_defer_go(void **state)
                              wrap(N_GO, call(fn(blk(NULL), NULL), NULL)),
                              wrap(N_DEFER, call(id("g"), id("mu"), NULL)), NULL),
                          "mu", "g", NULL);
-    assert_ops(f, "BINDM DEFER CLOSURE GO MOVE MOVE DEFER RETURN");
+    assert_ops(f, "BINDM DEFER CLOSURE GO MOVE MOVEC DEFER RETURN");
     assert_int_equal(f->code[0], MK_ABC(OP_BINDM, 2, 0, 0)); /* mu read in place */
     assert_int_equal(f->code[1], MK_ABC(OP_DEFER, 2, 1, 0));
     assert_int_equal(f->code[3], MK_ABC(OP_GO, 2, 1, 0));
@@ -1097,9 +1116,9 @@ static void test_compile_defer_go(void **state)
 static void test_compile_swap(void **state)
 {
     ObjProto *f = func_f(blk(setn(id("a"), id("b"), NULL, id("b"), id("a"), NULL), NULL), "a", "b", NULL);
-    assert_ops(f, "MOVE MOVE MOVE MOVE RETURN");
-    assert_int_equal(f->code[0], MK_ABC(OP_MOVE, 2, 1, 0));
-    assert_int_equal(f->code[1], MK_ABC(OP_MOVE, 3, 0, 0));
+    assert_ops(f, "MOVEC MOVEC MOVE MOVE RETURN");
+    assert_int_equal(f->code[0], MK_ABC(OP_MOVEC, 2, 1, 0));
+    assert_int_equal(f->code[1], MK_ABC(OP_MOVEC, 3, 0, 0));
     assert_int_equal(f->code[2], MK_ABC(OP_MOVE, 0, 2, 0));
     assert_int_equal(f->code[3], MK_ABC(OP_MOVE, 1, 3, 0));
 }
@@ -1292,12 +1311,10 @@ static void test_compile_loop_var_fresh_cell(void **state)
                              NULL),
                          "fs", NULL);
     assert_ops(
-        f,
-        "LOADI NEWCELL JMP LOADK MOVE CLOSURE CALL MOVE GETCELL NEWCELL GETCELL ADDI SETCELL GETCELL LTI JMP "
-        "RETURN");
-    assert_int_equal(f->code[8], MK_ABC(OP_GETCELL, 2, 1, 0));
-    assert_int_equal(f->code[9], MK_ABC(OP_NEWCELL, 1, 2, 0));
-    assert_int_equal(jump_target(f, 15), 3);
+        f, "LOADI NEWCELL JMP CLOSURE APPEND GETCELL NEWCELL GETCELL ADDI SETCELL GETCELL LTI JMP RETURN");
+    assert_int_equal(f->code[5], MK_ABC(OP_GETCELL, 2, 1, 0));
+    assert_int_equal(f->code[6], MK_ABC(OP_NEWCELL, 1, 2, 0));
+    assert_int_equal(jump_target(f, 12), 3);
 }
 
 /* Test that a func literal captures a main-chunk local as an upvalue, and
@@ -1411,15 +1428,15 @@ static void test_compile_select(void **state)
     ObjProto *f = func_f(blk(s, NULL), "a", "b", "g", NULL);
     assert_ops(f,
                "MOVE LOADI LOADK LOADI CALL SELECT EXTRA EXTRA EXTRA EQI JMP EQI JMP EQI JMP RETURN JMP MOVE "
-               "MOVE CALL JMP JMP JMP RETURN");
+               "MOVEC CALL JMP JMP JMP RETURN");
     assert_int_equal(f->code[5], MK_ABC(OP_SELECT, 3, 1, 3));
     assert_int_equal(f->code[6], MK_ABx(OP_EXTRA, 0, 0)); /* receive from a, in place */
     assert_int_equal(f->code[7], MK_ABx(OP_EXTRA, 1, 6)); /* send: channel R[6], value R[7] */
     assert_int_equal(f->code[8], MK_ABx(OP_EXTRA, 0, 8));
     assert_int_equal(f->code[9], MK_ABC(OP_EQI, 3, 0 + SC_BIAS, 1));
     assert_int_equal(jump_target(f, 10), 17);
-    assert_int_equal(f->code[18], MK_ABC(OP_MOVE, 7, 4, 0)); /* v is R[a+1] */
-    assert_int_equal(jump_target(f, 14), 23);                /* the break case: straight out */
+    assert_int_equal(f->code[18], MK_ABC(OP_MOVEC, 7, 4, 0)); /* v is R[a+1] */
+    assert_int_equal(jump_target(f, 14), 23);                 /* the break case: straight out */
     assert_int_equal(jump_target(f, 21), 23);
 }
 

@@ -423,7 +423,8 @@ static void test_parse_go_types(void **state)
     assert_tree("var x any", "(VAR type=any (IDENT x))");
     assert_tree("var x <-chan []int", "(VAR type=<-chan []int (IDENT x))");
     assert_tree("var sb strings.Builder", "(VAR type=strings.Builder (IDENT sb))");
-    assert_tree("worker(&wg)", "(EXPRSTMT (CALL (IDENT worker) (IDENT wg)))");
+    assert_tree("worker(&wg)", "(EXPRSTMT (CALL (IDENT worker) (UNARY & (IDENT wg))))");
+    assert_tree("*p = *q + 1", "(ASSIGN = (UNARY * (IDENT p)) = (BINARY + (UNARY * (IDENT q)) (INT 1)))");
     assert_tree("x := float64(n)", "(DEFINE (IDENT x) = (CALL (IDENT float64) (IDENT n)))");
     assert_tree("x := []byte(s)", "(DEFINE (IDENT x) = (CALL (TYPEEXPR type=[]byte) (IDENT s)))");
 }
@@ -440,7 +441,7 @@ static void test_parse_make_new(void **state)
     assert_tree("c := make([]chan int, 4)",
                 "(DEFINE (IDENT c) = (CALL (IDENT make) (TYPEEXPR type=[]chan int) (INT 4)))");
     assert_tree("c := make(chan struct{})",
-                "(DEFINE (IDENT c) = (CALL (IDENT make) (TYPEEXPR type=chan struct{})))");
+                "(DEFINE (IDENT c) = (CALL (IDENT make) (TYPEEXPR type=chan struct {})))");
     assert_tree("p := new(sync.Mutex)", "(DEFINE (IDENT p) = (CALL (IDENT new) (TYPEEXPR type=sync.Mutex)))");
     Node *t = expr_of("m := make(map[string]int)")->list.items[0];
     assert_int_equal(t->kind, N_TYPEEXPR);
@@ -512,7 +513,7 @@ static void test_parse_composite_literals(void **state)
     assert_tree("x := map[string][]int{\"a\": {1}}",
                 "(DEFINE (IDENT x) = (MAP type=map[string][]int (STRING \"a\") (LIST type=[]int (INT 1))))");
     assert_tree("x := []int{}", "(DEFINE (IDENT x) = (LIST type=[]int))");
-    assert_tree("done <- struct{}{}", "(SEND (IDENT done) (MAP type=struct{}))");
+    assert_tree("done <- struct{}{}", "(SEND (IDENT done) (COMPOSITE type=struct {}))");
     assert_tree("return {\"a\": 1}", "(RETURN (MAP (STRING \"a\") (INT 1)))");
     assert_tree("f({}, [{}])", "(EXPRSTMT (CALL (IDENT f) (MAP) (LIST (MAP))))");
     assert_errors("x := map[string]int{1, 2}", "1:6: missing key in map literal\n");
@@ -559,15 +560,48 @@ static void test_parse_package_import(void **state)
 /* Test that Go constructs csp leaves out are named, once each. */
 static void test_parse_unsupported(void **state)
 {
-    assert_errors("type Node struct{ left, right *Node }\nx := 1",
-                  "1:1: type declaration is not supported\n");
-    assert_errors("func (t *T) m() int {\n\treturn 1\n}\nx := 1",
-                  "1:1: method declaration is not supported\n");
     assert_errors("goto L", "1:1: \"goto\" is not supported\n");
-    assert_errors("var x struct{ a int }", "1:7: struct type is not supported\n");
-    assert_errors("var x interface{ M() }", "1:7: non-empty interface is not supported\n");
     /* `type(v)` is still the built-in. */
     assert_tree("type(v)", "(EXPRSTMT (CALL (IDENT type) (IDENT v)))");
+}
+
+/* Test that type declarations keep their type spelled as Go prints it:
+ * struct fields one per "; ", embedded ones by type, tags quoted. */
+static void test_parse_type_decls(void **state)
+{
+    assert_tree("type Node struct{ left, right *Node }",
+                "(TYPEDECL Node type=struct { left *Node; right *Node })");
+    assert_tree(
+        "type P struct {\n\tX, Y float64\n\tTags []string\n\tsync.Mutex\n\t*Inner\n\tn int `json:\"n\"`\n}",
+        "(TYPEDECL P type=struct { X float64; Y float64; Tags []string; sync.Mutex; *Inner; n int "
+        "\"json:\\\"n\\\"\" })");
+    assert_tree("type (\n\tC float64\n\tA = C\n)", "(TYPEDECL C type=float64); (TYPEDECL alias A type=C)");
+    assert_tree("type S interface {\n\tArea() float64\n\tfmt.Stringer\n}",
+                "(TYPEDECL S type=interface { Area() float64; fmt.Stringer })");
+    assert_tree("var x struct{ a int }", "(VAR type=struct { a int } (IDENT x))");
+    assert_tree("func f() {\n\ttype T []int\n}", "(FUNCDECL f () (BLOCK (TYPEDECL T type=[]int)))");
+}
+
+/* Test that a method is a function whose first parameter is its
+ * receiver, and that a name before `{` opens a literal except where a
+ * header awaits its block (Go's rule). */
+static void test_parse_methods_literals(void **state)
+{
+    assert_tree("func (c *Counter) Inc(n int) { c.n += n }",
+                "(FUNCDECL method Inc (c n) (BLOCK (ASSIGN += (FIELD .n (IDENT c)) = (IDENT n))))");
+    assert_tree("func (Point) Zero() Point { return Point{} }",
+                "(FUNCDECL method Zero (_) (BLOCK (RETURN (COMPOSITE type=Point))))");
+    assert_tree("p := Point{X: 1}", "(DEFINE (IDENT p) = (COMPOSITE keyed type=Point (IDENT X) (INT 1)))");
+    assert_tree("p := &Point{1, 2}", "(DEFINE (IDENT p) = (UNARY & (COMPOSITE type=Point (INT 1) (INT 2))))");
+    assert_tree("w := sync.WaitGroup{}", "(DEFINE (IDENT w) = (COMPOSITE type=sync.WaitGroup))");
+    assert_tree("ps := []*Point{{1, 2}}",
+                "(DEFINE (IDENT ps) = (LIST type=[]*Point (COMPOSITE & type=Point (INT 1) (INT 2))))");
+    assert_tree("if p == q {\n}", "(IF cond:(BINARY == (IDENT p) (IDENT q)) body:(BLOCK))");
+    assert_tree("for _, p := range ps {\n}",
+                "(RANGE := key:(IDENT _) val:(IDENT p) x:(IDENT ps) body:(BLOCK))");
+    assert_tree("if p == (Point{}) {\n}",
+                "(IF cond:(BINARY == (IDENT p) (COMPOSITE type=Point)) body:(BLOCK))");
+    assert_tree("func f() interface{} { return nil }", "(FUNCDECL f () (BLOCK (RETURN (NIL))))");
 }
 
 /* ----------------------------------------------------------------- errors */
@@ -888,6 +922,8 @@ int main(void)
         cmocka_unit_test(test_parse_multiple_errors),
         cmocka_unit_test(test_parse_positions),
         cmocka_unit_test(test_parse_crash_inputs),
+        cmocka_unit_test(test_parse_type_decls),
+        cmocka_unit_test(test_parse_methods_literals),
         cmocka_unit_test(test_parse_incomplete),
         cmocka_unit_test(test_parse_else_if_ladder),
         cmocka_unit_test(test_parse_diag_escapes_line),

@@ -201,6 +201,8 @@ struct FuncRes {
     NodeList *results;   /* the named results' IDENTs, or NULL */
     const char **fields; /* distinct field names, first MAX_KFIELD only */
     int nfields;
+    const ObjType **rtypes; /* each result's type when returns convert to it
+                               (a basic or declared type), else NULL */
 };
 
 /* Pass 1's record of an enclosing breakable statement. */
@@ -471,6 +473,7 @@ int cg_eq_jump(FuncState *fs, int ra, Node *e, bool when);
  *   cg_fit_params: the conversions of the parameters on entry;
  *   cg_result_types: fs->rtypes from the function's declared results. */
 const ObjType *cg_store_type(TypeRef t);
+const ObjType *cg_store_type_of(const ObjType *t);
 void cg_expr_fit(FuncState *fs, Node *n, int dst, const ObjType *ty, int place);
 void cg_fit_reg(FuncState *fs, int reg, Node *n, const ObjType *ty, int place);
 int cg_fit_any(FuncState *fs, int src, Node *n, const ObjType *ty, int place);

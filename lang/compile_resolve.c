@@ -867,9 +867,14 @@ static void check_counts(Compiler *c, Node *n, int nl, int nr)
  * (compile_types.c). A typed constant's value is converted to it here; one
  * that does not fit (`const b byte = 300`) is left to run time, where its
  * declaration's store panics with Go's message. */
-static void set_type(Var *v, TypeRef t)
+static const ObjType *store_type(Compiler *c, TypeRef t)
 {
-    v->type = cg_store_type(t);
+    return t ? cg_store_type_of(types_parse_with(t, strlen(t), type_lookup, c)) : NULL;
+}
+
+static void set_type(Compiler *c, Var *v, TypeRef t)
+{
+    v->type = store_type(c, t);
     if (v->type && v->cval != V_UNDEF && !types_store_const(v->type, v->cval, &v->cval))
         v->cval = V_UNDEF;
 }
@@ -921,7 +926,7 @@ static void res_define(Compiler *c, Node *n)
             if (v->decl == id) {
                 anynew = true;
                 if (nl == nr)
-                    set_type(v, conversion_type(c, n->list2.items[i]));
+                    set_type(c, v, conversion_type(c, n->list2.items[i]));
             } else if (v->readonly)
                 cg_err(c, id, "cannot assign to %s (neither addressable nor a map index expression)",
                        id->name);
@@ -937,7 +942,7 @@ static void res_define(Compiler *c, Node *n)
         } else {
             Var *nv = declare_local(c, id);
             if (nl == nr)
-                set_type(nv, conversion_type(c, n->list2.items[i]));
+                set_type(c, nv, conversion_type(c, n->list2.items[i]));
             nv->sty = nl == nr ? cg_static_type(c, n->list2.items[i]) : NULL;
             anynew = true;
         }
@@ -977,7 +982,7 @@ static void res_var(Compiler *c, Node *n, bool isconst)
                 cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)v);
             }
             if (!isconst)
-                set_type(cg_node_var(c, id), n->type);
+                set_type(c, cg_node_var(c, id), n->type);
             continue;
         }
         if (lookup_here(c, id->name))
@@ -993,7 +998,7 @@ static void res_var(Compiler *c, Node *n, bool isconst)
             if (!cg_is_foldable(v->cval))
                 v->cval = V_UNDEF; /* not a constant: a read-only variable */
         }
-        set_type(v, n->type);
+        set_type(c, v, n->type);
     }
 }
 
@@ -1434,10 +1439,16 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
             continue;
         }
         Var *pv = declare_local(c, p);
-        pv->type = cg_store_type(p->type);
+        pv->type = cg_store_type_of(cg_node_type(c, p));
         pv->sty = cg_node_type(c, p);
     }
     declare_results(fi);
+    if (fi->result_types && fi->nresults > 0) {
+        /* what `return` converts each result to (compile_types.c) */
+        fr->rtypes = mem_alloc((size_t)fi->nresults * sizeof *fr->rtypes);
+        for (int i = 0; i < fi->nresults; i++)
+            fr->rtypes[i] = store_type(c, fi->result_types[i]);
+    }
     if (fi->results_declared)
         fr->results = &fi->results;
     /* The body's top-level declarations share the parameters' scope (Go:
@@ -1548,7 +1559,7 @@ void cg_res_file(Compiler *c, Node *file)
                     v->cexpr = j < s->list2.n ? s->list2.items[j] : NULL;
                     v->cstate = v->cexpr ? 0 : 2;
                 }
-                v->type = cg_store_type(s->type); /* a const's folds to it */
+                v->type = store_type(c, s->type); /* a const's folds to it */
             }
             break;
         case N_DEFINE:

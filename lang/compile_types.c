@@ -35,10 +35,12 @@ enum { KIND_DEPTH = 16 };
 
 const ObjType *cg_store_type(TypeRef t)
 {
-    if (!t)
-        return NULL;
-    ObjType *ty = types_parse(t, strlen(t));
-    return types_store_checks(ty) ? ty : NULL;
+    return t ? cg_store_type_of(types_parse(t, strlen(t))) : NULL;
+}
+
+const ObjType *cg_store_type_of(const ObjType *t)
+{
+    return types_store_checks(t) || types_boxed(t) ? t : NULL;
 }
 
 /* The kind of value an arithmetic operator gives, from its operands'
@@ -136,7 +138,9 @@ static TypeKind static_kind(FuncState *fs, Node *n, int depth)
  * the kind is ty's and ty is as wide as csp's ints and floats. */
 static bool fits_as_is(const ObjType *ty, TypeKind k)
 {
-    if (k != ty->kind)
+    /* a declared type's values carry it: CONV gives them it (and leaves
+     * one that has it alone) */
+    if (k != ty->kind || types_boxed(ty))
         return false;
     return (k != TYPE_INT && k != TYPE_FLOAT) || ty->bits == 64;
 }
@@ -269,7 +273,8 @@ void cg_result_types(FuncState *fs, FuncInfo *fi)
     const ObjType **ts = mem_alloc((size_t)fi->nresults * sizeof *ts);
     bool any = false;
     for (int i = 0; i < fi->nresults; i++)
-        any |= (ts[i] = cg_store_type(fi->result_types[i])) != NULL;
+        any |= (ts[i] = fs->res && fs->res->rtypes ? fs->res->rtypes[i] : cg_store_type(fi->result_types[i])) !=
+               NULL;
     if (any) {
         fs->rtypes = ts;
         fs->nrtypes = fi->nresults;

@@ -368,7 +368,7 @@ static int string_of_list(Thread *t, ObjList *l, Value *rets)
 
 static int bi_string(Thread *t, Value *args, int nargs, Value *rets)
 {
-    Value v = args[0];
+    Value v = v_unnamed(args[0]); /* string(c) of a declared string type */
     if (v_is_str(v)) {
         rets[0] = v;
         return 1;
@@ -394,6 +394,7 @@ static int bi_string(Thread *t, Value *args, int nargs, Value *rets)
  * strings parsed as strconv.Atoi does. */
 static bool to_int(Thread *t, Value v, const char *to, int bits, bool is_unsigned, int64_t *out)
 {
+    v = v_unnamed(v); /* int(d) of a declared integer type */
     if (v_is_anyint(v)) {
         *out = types_wrap_int(bits, is_unsigned, v_anyint(v));
         return true;
@@ -424,7 +425,7 @@ static int bi_int(Thread *t, Value *args, int nargs, Value *rets)
     int64_t i;
     if (!to_int(t, args[0], "int", 64, false, &i))
         return -1;
-    rets[0] = v_is_anyint(args[0]) ? args[0] : v_make_int(i);
+    rets[0] = v_is_anyint(args[0]) ? args[0] : v_make_int(i); /* a Weekday is not anyint: made anew */
     return 1;
 }
 
@@ -461,7 +462,7 @@ static int bi_float32(Thread *t, Value *args, int nargs, Value *rets)
 
 static int bi_float(Thread *t, Value *args, int nargs, Value *rets)
 {
-    Value v = args[0];
+    Value v = v_unnamed(args[0]);
     if (v_is_anyfloat(v)) {
         rets[0] = v;
         return 1;

@@ -3,6 +3,7 @@
 #include "types.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "arith.h"
@@ -424,6 +425,8 @@ void types_define(ObjType *named, ObjType *under)
     named->len = under->len;
     named->ctor = under->ctor;
     named->zero = under->zero;
+    if (types_boxed(named) && named->kind != TYPE_FUNC)
+        named->zero = named_new(named, under->zero); /* a Weekday's zero is a Weekday */
     named->nfields = under->nfields;
     named->fields = under->fields;
     named->underlying = u;
@@ -821,8 +824,31 @@ static bool is_func(Value v)
     return v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND);
 }
 
+bool types_boxed(const ObjType *ty)
+{
+    return ty && ty->named &&
+           (ty->kind == TYPE_BOOL || ty->kind == TYPE_INT || ty->kind == TYPE_FLOAT || ty->kind == TYPE_STRING ||
+            ty->kind == TYPE_FUNC);
+}
+
+/* The basic type under a boxed declared type (type B A, type A int: int). */
+static const ObjType *box_under(const ObjType *ty)
+{
+    return ty->underlying ? ty->underlying : ty;
+}
+
 int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
 {
+    if (types_boxed(ty)) {
+        /* Celsius(x): x as the underlying type, carrying Celsius */
+        Value plain;
+        if (types_convert(t, box_under(ty), v_unnamed(v), &plain) < 0)
+            return -1;
+        *out = named_new((ObjType *)ty, plain);
+        return 0;
+    }
+    if (ty->kind != TYPE_INTERFACE)
+        v = v_unnamed(v); /* float64(c): the value without its declared type */
     *out = v;
     const ObjType *e = ty->elem;
     switch (ty->kind) {
@@ -1020,6 +1046,16 @@ static int fit_const(const ObjType *ty, Value v, Value *out)
 
 bool types_store_const(const ObjType *ty, Value v, Value *out)
 {
+    if (types_boxed(ty)) {
+        /* const Sunday Weekday = 0: a Weekday constant */
+        Value plain;
+        if (v_is_obj(v, OBJ_NAMED) || ty->kind == TYPE_FUNC)
+            return v_is_obj(v, OBJ_NAMED) && ((ObjNamed *)v_ptr(v))->type == ty && (*out = v, true);
+        if (!types_store_const(box_under(ty), v, &plain))
+            return false;
+        *out = named_new((ObjType *)ty, plain);
+        return true;
+    }
     return !types_store_checks(ty) || fit_const(ty, v, out) == FIT_OK;
 }
 
@@ -1048,8 +1084,48 @@ static const char *const_desc(Value v)
     return "constant";
 }
 
+/* The panic of a store that does not fit: Go's compile-time message. */
+static int store_panic(Thread *t, const ObjType *ty, Value v, bool constant, const char *where, int why)
+{
+    if (!where)
+        where = "assignment";
+    if (v == V_NIL)
+        return vm_panicf(t, E_STORE_NIL, ty->name, where);
+    Buf b, d;
+    buf_init(&b);
+    vm_repr(&b, v);
+    buf_init(&d);
+    if (constant)
+        buf_adds(&d, const_desc(v));
+    else
+        buf_printf(&d, "value of type %s", go_type_name(v));
+    return vm_panicf(t, E_STORE_KIND, b.data, d.data, ty->name, where,
+                     why == FIT_OVERFLOWS   ? " (overflows)"
+                     : why == FIT_TRUNCATED ? " (truncated)"
+                                            : "");
+}
+
 int types_store_at(Thread *t, const ObjType *ty, Value v, Value *out, bool constant, const char *where)
 {
+    if (types_boxed(ty)) {
+        /* A plain value (an untyped constant, in Go) fits the underlying
+         * type and takes on the declared one; a value of another declared
+         * type is the wrong kind. */
+        Value plain;
+        *out = v;
+        if (v_is_obj(v, OBJ_NAMED) && ((ObjNamed *)v_ptr(v))->type == ty)
+            return 0;
+        if (v_is_obj(v, OBJ_NAMED) || (ty->kind == TYPE_FUNC && v != V_NIL && !is_func(v)))
+            return store_panic(t, ty, v, constant, where, FIT_KIND);
+        if (ty->kind == TYPE_FUNC && v == V_NIL) {
+            *out = V_NIL;
+            return 0;
+        }
+        if (types_store_at(t, box_under(ty), v, &plain, constant, where) < 0)
+            return -1;
+        *out = named_new((ObjType *)ty, plain);
+        return 0;
+    }
     *out = v;
     if (!types_store_checks(ty))
         return 0;
@@ -1067,22 +1143,7 @@ int types_store_at(Thread *t, const ObjType *ty, Value v, Value *out, bool const
     }
     if (why == FIT_OK)
         return 0;
-    if (!where)
-        where = "assignment";
-    if (v == V_NIL)
-        return vm_panicf(t, E_STORE_NIL, ty->name, where);
-    Buf b, d;
-    buf_init(&b);
-    vm_repr(&b, v);
-    buf_init(&d);
-    if (constant)
-        buf_adds(&d, const_desc(v));
-    else
-        buf_printf(&d, "value of type %s", go_type_name(v));
-    return vm_panicf(t, E_STORE_KIND, b.data, d.data, ty->name, where,
-                     why == FIT_OVERFLOWS   ? " (overflows)"
-                     : why == FIT_TRUNCATED ? " (truncated)"
-                                            : "");
+    return store_panic(t, ty, v, constant, where, why);
 }
 
 int types_store(Thread *t, const ObjType *ty, Value v, Value *out)

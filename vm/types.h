@@ -226,6 +226,11 @@ double types_float32(double d);
  * a conversion whose type is not a name ([]byte(s)). */
 Value types_convert_native(void);
 
+/* Whether values of ty carry it (ObjNamed): a declared type whose
+ * underlying type is a bool, number, string or func. Conversions and
+ * typed stores give such values; arithmetic keeps the type. */
+bool types_boxed(const ObjType *ty);
+
 /* A copy of `like` (a slice, array, map, chan or pointer type) whose
  * element and key are elem and key, named as Go spells it: what []T
  * becomes once T is known. */

@@ -1111,6 +1111,31 @@ static ObjBound *bound_new(Value recv, Value fn);
 /* The struct a selector applies to: v itself or, for a pointer, what it
  * points to (through a variable's cell or a slot holding one); NULL when
  * v is neither. */
+/* The declared type a value of a non-struct declared type carries: a
+ * Weekday's (ObjNamed), a named slice's, map's or array's; NULL if none. */
+static const ObjType *declared_type_of(Value v)
+{
+    if (!v_is_ptr(v))
+        return NULL;
+    const ObjType *ty = NULL;
+    switch (v_obj(v)->kind) {
+    case OBJ_NAMED:
+        return ((ObjNamed *)v_ptr(v))->type;
+    case OBJ_LIST:
+        ty = v_list(v)->type;
+        break;
+    case OBJ_MAP:
+        ty = v_map(v)->type;
+        break;
+    case OBJ_ARRAY:
+        ty = ((ObjArray *)v_ptr(v))->type;
+        break;
+    default:
+        break;
+    }
+    return ty && ty->named ? ty : NULL;
+}
+
 static ObjStruct *struct_of(Value v)
 {
     if ((v & 7) != 0 || v == 0)
@@ -2460,6 +2485,39 @@ static int execute(Thread *t)
                 cnargs++;
                 goto do_call;
             }
+            {
+                /* A method of a declared type that is not a struct (a
+                 * Weekday, a named slice or map), on a value or on a
+                 * pointer to a variable holding one. */
+                Value self = recv;
+                if (v_is_ref(recv)) {
+                    Value *sl = ref_slot(recv);
+                    self = sl ? *sl : v_from_ptr(v_ref_target(recv));
+                }
+                const ObjType *nt = declared_type_of(self);
+                bool ptr_recv = false;
+                Value mfn = nt ? types_method(nt, name, &ptr_recv) : V_UNDEF;
+                if (mfn != V_UNDEF) {
+                    if (unlikely(!B_)) {
+                        size_t end = f->base + (size_t)ca + 2 + (size_t)cnargs;
+                        if (!ensure_stack(t, end + VM_STACK_SLACK)) {
+                            vm_panicf(t, E_STACK_OVERFLOW);
+                            VM_THROW();
+                        }
+                        base = t->stack + f->base;
+                    }
+                    for (int i = cnargs; i > 0; i--)
+                        base[ca + 1 + i] = base[ca + i];
+                    /* a pointer receiver needs the variable: the compiler
+                     * passes &x for those it knows; else a copy's */
+                    base[ca + 1] = !ptr_recv         ? v_copy(self)
+                                   : v_is_ref(recv) ? recv
+                                                     : v_ref(cell_new(v_copy(self)));
+                    base[ca] = mfn;
+                    cnargs++;
+                    goto do_call;
+                }
+            }
             if (v_is_obj(recv, OBJ_OBJECT)) {
                 ObjObject *o = v_ptr(recv);
                 nf = class_method(o->cls, name);
@@ -2819,12 +2877,12 @@ static int execute(Thread *t)
             const ObjType *ty = v_ptr(k[INS_Bx(ins)]);
             Value v = RA;
             pc++; /* the EXTRA word */
-            if (ty->kind == TYPE_FLOAT && ty->bits == 64 && (v_is_flonum(v) || v_is_int(v))) {
+            if (ty->kind == TYPE_FLOAT && ty->bits == 64 && !ty->named && (v_is_flonum(v) || v_is_int(v))) {
                 if (v_is_int(v))
                     RA = v_make_float((double)v_int(v));
                 VM_NEXT();
             }
-            if (ty->kind == TYPE_INT && ty->bits == 64 && v_is_int(v))
+            if (ty->kind == TYPE_INT && ty->bits == 64 && !ty->named && v_is_int(v))
                 VM_NEXT();
             VM_SAVEPC();
             if (conv_op(t, cl->proto, ty, INS_A(pc[-1]), &RA) < 0)

@@ -360,30 +360,74 @@ static Value type_method(const ObjType *ty, const char *name, bool *ptr_recv)
     return V_UNDEF;
 }
 
-/* The method `name` in v's method set and the receiver to call it with:
- * a value of type T has T's value-receiver methods, called on a copy of
- * it; a *T has them all (Go's method sets). */
+/* Method promotion is searched this deep and this wide at most (Go's
+ * selectors allow any depth; real types embed a few levels). */
+#define PROMOTE_MAX_DEPTH 8
+#define PROMOTE_MAX_WIDTH 32
+
+/* A struct or array whose methods are searched, and whether its address
+ * can be taken (it was reached through a pointer): only then are its
+ * pointer-receiver methods in the method set. */
+typedef struct Holder {
+    Value obj;
+    bool addressable;
+} Holder;
+
+static const ObjType *holder_type(Value obj)
+{
+    return v_is_obj(obj, OBJ_STRUCT) ? ((ObjStruct *)v_ptr(obj))->type : ((ObjArray *)v_ptr(obj))->type;
+}
+
+/* The method `name` in v's method set and the receiver to call it with,
+ * as Go's method sets say: a value of type T has T's value-receiver
+ * methods, called on a copy of it; a *T has them all; and a struct has
+ * the methods promoted from its embedded fields (breadth first: the
+ * shallowest wins, two at one depth are ambiguous, so neither is used). */
 static bool method_of(Value v, const char *name, Value *fn, Value *recv)
 {
-    Value target = v;
-    if (v_is_ref(v))
-        target = v_from_ptr(v_ref_target(v));
-    const ObjType *ty;
-    if (v_is_obj(target, OBJ_STRUCT))
-        ty = ((ObjStruct *)v_ptr(target))->type;
-    else if (v_is_obj(target, OBJ_ARRAY))
-        ty = ((ObjArray *)v_ptr(target))->type;
-    else
+    Holder level[PROMOTE_MAX_WIDTH], next[PROMOTE_MAX_WIDTH];
+    bool addressable = v_is_ref(v);
+    Value target = addressable ? v_from_ptr(v_ref_target(v)) : v;
+    if (!v_is_obj(target, OBJ_STRUCT) && !v_is_obj(target, OBJ_ARRAY))
         return false;
-    if (!ty || ty->nmethods == 0)
-        return false;
-    bool ptr_recv = false;
-    Value m = type_method(ty, name, &ptr_recv);
-    if (m == V_UNDEF || (ptr_recv && !v_is_ref(v)))
-        return false;
-    *fn = m;
-    *recv = ptr_recv ? v : v_copy(target);
-    return true;
+    int n = 0;
+    level[n++] = (Holder){target, addressable};
+    for (int depth = 0; n > 0 && depth < PROMOTE_MAX_DEPTH; depth++) {
+        int found = 0, nn = 0;
+        for (int i = 0; i < n; i++) {
+            const ObjType *ty = holder_type(level[i].obj);
+            if (!ty)
+                continue;
+            bool ptr_recv = false;
+            Value m = ty->nmethods ? type_method(ty, name, &ptr_recv) : V_UNDEF;
+            if (m != V_UNDEF) {
+                if (ptr_recv && !level[i].addressable)
+                    continue; /* not in the method set of a value */
+                if (found++ == 0) {
+                    *fn = m;
+                    *recv = ptr_recv ? v_ref(v_ptr(level[i].obj)) : v_copy(level[i].obj);
+                }
+                continue;
+            }
+            if (!v_is_obj(level[i].obj, OBJ_STRUCT))
+                continue;
+            const ObjStruct *s = v_ptr(level[i].obj);
+            for (int j = 0; j < ty->nfields && nn < PROMOTE_MAX_WIDTH; j++) {
+                if (!ty->fields[j].embedded)
+                    continue;
+                Value fv = SHARED_LOAD(s->f[j]);
+                if (v_is_ref(fv) && ((Obj *)v_ref_target(fv))->kind == OBJ_STRUCT)
+                    next[nn++] = (Holder){v_from_ptr(v_ref_target(fv)), true};
+                else if (v_is_obj(fv, OBJ_STRUCT))
+                    next[nn++] = (Holder){fv, level[i].addressable};
+            }
+        }
+        if (found)
+            return found == 1;
+        memcpy(level, next, (size_t)nn * sizeof *next);
+        n = nn;
+    }
+    return false;
 }
 
 /* Take the panic that a method's call left on t off its chain, so that

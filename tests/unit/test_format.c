@@ -835,6 +835,41 @@ static void test_format_methods(void **state)
     assert_string_equal(METHODS(ST(outer, v, v), 'v', false), "{P(2) {1 2}}");
 }
 
+/* Test that methods promoted from embedded fields print the outer value
+ * as Go's method sets say: a value-receiver String of an embedded struct
+ * prints the outer value; a pointer-receiver one only a pointer to it
+ * (or through an embedded pointer); two at one depth are ambiguous, so
+ * neither prints it; the outer type's own method wins over a promoted one. */
+static void test_format_promoted_methods(void **state)
+{
+    ObjType *vt = struct_type("main.V", 2, "X", TY("int"), "Y", TY("int"));
+    add_method(vt, "String", point_string, false);
+    ObjType *room = struct_type("main.Room", 2, "^V", vt, "Name", TY("string"));
+    Value r = ST(room, ST(vt, I(1), I(2)), S("r"));
+    assert_string_equal(METHODS(r, 'v', false), "P(2)");
+    assert_string_equal(METHODS(REF(r), 'v', false), "P(2)");
+
+    ObjType *pt = struct_type("main.PV", 2, "X", TY("int"), "Y", TY("int"));
+    add_method(pt, "String", point_string, true);
+    ObjType *holder = struct_type("main.H", 1, "^PV", pt);
+    Value h = ST(holder, ST(pt, I(1), I(3)));
+    assert_string_equal(METHODS(h, 'v', false), "{{1 3}}");
+    assert_string_equal(METHODS(REF(h), 'v', false), "*P(3)");
+    ObjType *pptr = TY("*main.PV");
+    pptr->elem = pt;
+    ObjType *via_ptr = struct_type("main.HP", 1, "^*PV", pptr);
+    assert_string_equal(METHODS(ST(via_ptr, REF(ST(pt, I(1), I(4)))), 'v', false), "*P(4)");
+
+    ObjType *both = struct_type("main.Both", 2, "^V", vt, "^PV", pptr);
+    /* Ambiguous: the fields print, each through its own method. */
+    assert_string_equal(METHODS(ST(both, ST(vt, I(1), I(5)), REF(ST(pt, I(1), I(6)))), 'v', false),
+                        "{P(5) *P(6)}");
+
+    ObjType *own = struct_type("main.Own", 1, "^V", vt);
+    add_method(own, "String", go_string, false);
+    assert_string_equal(METHODS(ST(own, ST(vt, I(1), I(2))), 'v', false), "P{...}");
+}
+
 /* Test that a panic in String() prints Go's %!v(PANIC=String method: ...)
  * and leaves no panic behind, also while an older panic is in flight (a
  * deferred call printing), which stays in flight; and that a stack
@@ -897,6 +932,7 @@ int main(void)
         cmocka_unit_test(test_format_pointers),
         cmocka_unit_test(test_format_type_names),
         cmocka_unit_test(test_format_methods),
+        cmocka_unit_test(test_format_promoted_methods),
         cmocka_unit_test(test_format_method_panics),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

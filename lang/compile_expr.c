@@ -278,7 +278,7 @@ static void map_to(FuncState *fs, Node *n, int dst)
      * (map[string]int{}) passes its type after the pairs. */
     ObjType *ty = n->type ? types_parse(n->type, strlen(n->type)) : NULL;
     int typed = 0;
-    if (types_elem_zero(ty) != V_NIL) {
+    if (ty) { /* every typed literal: the map keeps its type for fmt's %T */
         cg_load_const(fs, v_from_ptr(ty), cg_alloc_reg(fs));
         typed = NEWMAP_TYPED;
     }

@@ -365,61 +365,70 @@ static Value type_method(const ObjType *ty, const char *name, bool *ptr_recv)
 #define PROMOTE_MAX_DEPTH 8
 #define PROMOTE_MAX_WIDTH 32
 
-/* A struct or array whose methods are searched, and whether its address
- * can be taken (it was reached through a pointer): only then are its
- * pointer-receiver methods in the method set. */
+/* A value whose methods are searched, and a pointer to it when its
+ * address can be taken (it was reached through a pointer), else V_UNDEF:
+ * only then are its pointer-receiver methods in the method set. */
 typedef struct Holder {
     Value obj;
-    bool addressable;
+    Value ptr;
 } Holder;
 
-static const ObjType *holder_type(Value obj)
+/* What pointer v points to, as a value. */
+static Value deref(Value v)
 {
-    return v_is_obj(obj, OBJ_STRUCT) ? ((ObjStruct *)v_ptr(obj))->type : ((ObjArray *)v_ptr(obj))->type;
+    Obj *o = v_ref_target(v);
+    if (o->kind == OBJ_CELL)
+        return SHARED_LOAD(((ObjCell *)o)->v);
+    if (o->kind == OBJ_SLOT)
+        return SHARED_LOAD(*((ObjSlot *)o)->slot);
+    return v_from_ptr(o);
 }
 
 /* The method `name` in v's method set and the receiver to call it with,
  * as Go's method sets say: a value of type T has T's value-receiver
  * methods, called on a copy of it; a *T has them all; and a struct has
  * the methods promoted from its embedded fields (breadth first: the
- * shallowest wins, two at one depth are ambiguous, so neither is used). */
+ * shallowest wins, two at one depth are ambiguous, so neither is used).
+ * Any value that records a named type has methods: a struct, an array, a
+ * typed slice or map. */
 static bool method_of(Value v, const char *name, Value *fn, Value *recv)
 {
     Holder level[PROMOTE_MAX_WIDTH], next[PROMOTE_MAX_WIDTH];
-    bool addressable = v_is_ref(v);
-    Value target = addressable ? v_from_ptr(v_ref_target(v)) : v;
-    if (!v_is_obj(target, OBJ_STRUCT) && !v_is_obj(target, OBJ_ARRAY))
+    Holder top = {v_is_ref(v) ? deref(v) : v, v_is_ref(v) ? v : V_UNDEF};
+    const ObjType *ty = format_value_type(top.obj);
+    if (!ty || (ty->nmethods == 0 && ty->kind != TYPE_STRUCT))
         return false;
     int n = 0;
-    level[n++] = (Holder){target, addressable};
+    level[n++] = top;
     for (int depth = 0; n > 0 && depth < PROMOTE_MAX_DEPTH; depth++) {
         int found = 0, nn = 0;
         for (int i = 0; i < n; i++) {
-            const ObjType *ty = holder_type(level[i].obj);
+            const Holder *h = &level[i];
+            ty = format_value_type(h->obj);
             if (!ty)
                 continue;
             bool ptr_recv = false;
             Value m = ty->nmethods ? type_method(ty, name, &ptr_recv) : V_UNDEF;
             if (m != V_UNDEF) {
-                if (ptr_recv && !level[i].addressable)
+                if (ptr_recv && h->ptr == V_UNDEF)
                     continue; /* not in the method set of a value */
                 if (found++ == 0) {
                     *fn = m;
-                    *recv = ptr_recv ? v_ref(v_ptr(level[i].obj)) : v_copy(level[i].obj);
+                    *recv = ptr_recv ? h->ptr : v_copy(h->obj);
                 }
                 continue;
             }
-            if (!v_is_obj(level[i].obj, OBJ_STRUCT))
+            if (!v_is_obj(h->obj, OBJ_STRUCT))
                 continue;
-            const ObjStruct *s = v_ptr(level[i].obj);
+            const ObjStruct *s = v_ptr(h->obj);
             for (int j = 0; j < ty->nfields && nn < PROMOTE_MAX_WIDTH; j++) {
                 if (!ty->fields[j].embedded)
                     continue;
                 Value fv = SHARED_LOAD(s->f[j]);
                 if (v_is_ref(fv) && ((Obj *)v_ref_target(fv))->kind == OBJ_STRUCT)
-                    next[nn++] = (Holder){v_from_ptr(v_ref_target(fv)), true};
+                    next[nn++] = (Holder){v_from_ptr(v_ref_target(fv)), fv};
                 else if (v_is_obj(fv, OBJ_STRUCT))
-                    next[nn++] = (Holder){fv, level[i].addressable};
+                    next[nn++] = (Holder){fv, h->ptr == V_UNDEF ? V_UNDEF : v_ref(v_ptr(fv))};
             }
         }
         if (found)

@@ -870,6 +870,40 @@ static void test_format_promoted_methods(void **state)
     assert_string_equal(METHODS(ST(own, ST(vt, I(1), I(2))), 'v', false), "P{...}");
 }
 
+static int count_string(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    Value m = v_is_ref(args[0]) ? ((ObjCell *)v_ref_target(args[0]))->v : args[0];
+    rets[0] = v_from_ptr(str_printf("%s%u keys", v_is_ref(args[0]) ? "*" : "", v_map(m)->len));
+    return 1;
+}
+
+/* Test that a value of a named map type prints through its String()
+ * method, a pointer-receiver one only through a pointer to the variable
+ * holding it, and that %T names the type. */
+static void test_format_named_map_methods(void **state)
+{
+    ObjType *set = TY("map[string]bool");
+    set->named = true;
+    set->name = "main.Set";
+    add_method(set, "String", count_string, false);
+    Value m = M(2, S("a"), TRUE, S("b"), TRUE);
+    v_map(m)->type = set;
+    assert_string_equal(METHODS(m, 'v', false), "2 keys");
+    assert_string_equal(TYPE_OF(m), "main.Set");
+    assert_string_equal(SHARP(m), "main.Set{\"a\":true, \"b\":true}");
+
+    ObjType *pset = TY("map[string]bool");
+    pset->named = true;
+    pset->name = "main.PSet";
+    add_method(pset, "String", count_string, true);
+    Value pm = M(1, S("a"), TRUE);
+    v_map(pm)->type = pset;
+    assert_string_equal(METHODS(pm, 'v', false), "map[a:true]");
+    assert_string_equal(METHODS(REF_CELL(pm), 'v', false), "*1 keys");
+    assert_string_equal(TYPE_OF(REF_CELL(pm)), "*main.PSet");
+}
+
 /* Test that a panic in String() prints Go's %!v(PANIC=String method: ...)
  * and leaves no panic behind, also while an older panic is in flight (a
  * deferred call printing), which stays in flight; and that a stack
@@ -933,6 +967,7 @@ int main(void)
         cmocka_unit_test(test_format_type_names),
         cmocka_unit_test(test_format_methods),
         cmocka_unit_test(test_format_promoted_methods),
+        cmocka_unit_test(test_format_named_map_methods),
         cmocka_unit_test(test_format_method_panics),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -384,20 +384,12 @@ static Value deref(Value v)
     return v_from_ptr(o);
 }
 
-/* The method `name` in v's method set and the receiver to call it with,
- * as Go's method sets say: a value of type T has T's value-receiver
- * methods, called on a copy of it; a *T has them all; and a struct has
- * the methods promoted from its embedded fields (breadth first: the
- * shallowest wins, two at one depth are ambiguous, so neither is used).
- * Any value that records a named type has methods: a struct, an array, a
- * typed slice or map. */
-static bool method_of(Value v, const char *name, Value *fn, Value *recv)
+/* method_of's search, breadth first from top through embedded fields;
+ * out of line, as most printed values have no type to search. */
+static __attribute__((noinline)) bool search_methods(Holder top, const char *name, Value *fn, Value *recv)
 {
     Holder level[PROMOTE_MAX_WIDTH], next[PROMOTE_MAX_WIDTH];
-    Holder top = {v_is_ref(v) ? deref(v) : v, v_is_ref(v) ? v : V_UNDEF};
-    const ObjType *ty = format_value_type(top.obj);
-    if (!ty || (ty->nmethods == 0 && ty->kind != TYPE_STRUCT))
-        return false;
+    const ObjType *ty;
     int n = 0;
     level[n++] = top;
     for (int depth = 0; n > 0 && depth < PROMOTE_MAX_DEPTH; depth++) {
@@ -437,6 +429,22 @@ static bool method_of(Value v, const char *name, Value *fn, Value *recv)
         n = nn;
     }
     return false;
+}
+
+/* The method `name` in v's method set and the receiver to call it with,
+ * as Go's method sets say: a value of type T has T's value-receiver
+ * methods, called on a copy of it; a *T has them all; and a struct has
+ * the methods promoted from its embedded fields (breadth first: the
+ * shallowest wins, two at one depth are ambiguous, so neither is used).
+ * Any value that records a named type has methods: a struct, an array, a
+ * typed slice or map. */
+static bool method_of(Value v, const char *name, Value *fn, Value *recv)
+{
+    Holder top = {v_is_ref(v) ? deref(v) : v, v_is_ref(v) ? v : V_UNDEF};
+    const ObjType *ty = format_value_type(top.obj);
+    if (!ty || (ty->nmethods == 0 && ty->kind != TYPE_STRUCT))
+        return false;
+    return search_methods(top, name, fn, recv);
 }
 
 /* Take the panic that a method's call left on t off its chain, so that
@@ -507,8 +515,8 @@ static void print_method_panic(Printer *p, int verb, const char *method, Value p
  * (or the printing failed). */
 static bool handle_methods(Printer *p, Value v, int verb)
 {
-    if (!p->t || p->failed || p->no_methods)
-        return false;
+    if (!p->t || p->failed || p->no_methods || !(v_is_ptr(v) || v_is_ref(v)))
+        return false; /* numbers and bools have no methods */
     const char *which;
     Value fn, recv;
     if (p->sharp_v) {

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chan.h"
 #include "mem.h"
 #include "types.h"
 #include "utf8.h"
@@ -161,6 +162,8 @@ const ObjType *format_value_type(Value v)
         return list_go_type(v_list(v));
     case OBJ_MAP:
         return v_map(v)->type;
+    case OBJ_CHAN:
+        return ((ObjChan *)v_ptr(v))->type;
     default:
         return NULL;
     }

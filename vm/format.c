@@ -70,7 +70,7 @@ static void struct_name(Buf *b, const ObjType *ty, int depth)
         if (i > 0)
             buf_adds(b, "; ");
         if (!f->embedded) {
-            buf_adds(b, f->name);
+            buf_adds(b, f->name ? f->name : "_");
             buf_addc(b, ' ');
         }
         type_name(b, f->type, depth + 1);
@@ -267,6 +267,18 @@ static void kind_name(Buf *b, Value v)
     }
 }
 
+/* What pointer v points to, as a value: the struct or array itself, or
+ * what the variable or slot holds. */
+static Value deref(Value v)
+{
+    Obj *o = v_ref_target(v);
+    if (o->kind == OBJ_CELL)
+        return SHARED_LOAD(((ObjCell *)o)->v);
+    if (o->kind == OBJ_SLOT)
+        return SHARED_LOAD(*((ObjSlot *)o)->slot);
+    return v_from_ptr(o);
+}
+
 void format_type_of(Buf *b, Value v)
 {
     /* A pointer to a variable that holds a pointer...: a loop, bounded,
@@ -277,13 +289,7 @@ void format_type_of(Buf *b, Value v)
             return;
         }
         buf_addc(b, '*');
-        Obj *o = v_ref_target(v);
-        if (o->kind == OBJ_CELL)
-            v = SHARED_LOAD(((ObjCell *)o)->v);
-        else if (o->kind == OBJ_SLOT)
-            v = SHARED_LOAD(*((ObjSlot *)o)->slot);
-        else
-            v = v_from_ptr(o);
+        v = deref(v);
         if (v_is_nil(v)) {
             buf_adds(b, "interface {}"); /* what the variable holds is all we know */
             return;
@@ -375,17 +381,6 @@ typedef struct Holder {
     Value obj;
     Value ptr;
 } Holder;
-
-/* What pointer v points to, as a value. */
-static Value deref(Value v)
-{
-    Obj *o = v_ref_target(v);
-    if (o->kind == OBJ_CELL)
-        return SHARED_LOAD(((ObjCell *)o)->v);
-    if (o->kind == OBJ_SLOT)
-        return SHARED_LOAD(*((ObjSlot *)o)->slot);
-    return v_from_ptr(o);
-}
 
 /* method_of's search, breadth first from top through embedded fields;
  * out of line, as most printed values have no type to search. */
@@ -964,22 +959,18 @@ static void print_nil(Printer *p, const ObjType *ty)
  * anything else, its address, as Go's printValue. */
 static void print_ref(Printer *p, Value v, int verb)
 {
-    Obj *o = v_ref_target(v);
     if (at_top(p)) {
-        Value held = V_NIL;
-        if (o->kind == OBJ_CELL)
-            held = SHARED_LOAD(((ObjCell *)o)->v);
-        else if (o->kind == OBJ_SLOT)
-            held = SHARED_LOAD(*((ObjSlot *)o)->slot);
-        if (o->kind == OBJ_STRUCT || o->kind == OBJ_ARRAY || v_is_obj(held, OBJ_LIST) ||
+        Value held = deref(v);
+        if (v_is_obj(held, OBJ_STRUCT) || v_is_obj(held, OBJ_ARRAY) || v_is_obj(held, OBJ_LIST) ||
             v_is_obj(held, OBJ_MAP)) {
+            /* &{...}, and inside it Go's depth + 1: pointers print as
+             * addresses. */
             buf_addc(p->b, '&');
-            /* Go's depth + 1: pointers inside print as addresses. */
-            if (o->kind == OBJ_STRUCT)
-                print_struct(p, (ObjStruct *)o, verb);
-            else if (o->kind == OBJ_ARRAY)
-                print_array(p, (ObjArray *)o, verb);
-            else if (enter(p, o, "[...]")) {
+            if (v_is_obj(held, OBJ_STRUCT))
+                print_struct(p, v_ptr(held), verb);
+            else if (v_is_obj(held, OBJ_ARRAY))
+                print_array(p, v_ptr(held), verb);
+            else if (enter(p, v_ref_target(v), "[...]")) {
                 print_value(p, held, verb, NULL);
                 p->depth--;
             }

@@ -1171,6 +1171,12 @@ void format_leaf(Printer *p, Value v)
     }
 }
 
+bool format_has_method(Value v, const char *name)
+{
+    Value fn, recv;
+    return method_of(v, name, &fn, &recv);
+}
+
 bool format_may_call(Value v)
 {
     if (v_is_ref(v))

@@ -147,6 +147,9 @@ const char *format_type_name(Value v);
  * map's; NULL for csp's untyped values and for scalars. */
 const struct ObjType *format_value_type(Value v);
 
+/* Whether v's method set has the method `name` (Error, String): a
+ * script's type's own or promoted method, as format_print would call. */
+bool format_has_method(Value v, const char *name);
 /* Whether printing v may call a method, so that it needs a thread to
  * print as fmt does: a native object, a struct, an array, a pointer, or a
  * list or map that may hold one. */

@@ -43,8 +43,8 @@
  * map[string]int{"a":1}, [3]int{1, 2, 3}, &main.Point{...}; csp's untyped
  * lists and maps are []interface {}{1, "a"} and
  * map[interface {}]interface {}{"k":1}, a nil among them interface
- * {}(nil); an error is &errors.errorString{s:"x"}; %#v never calls
- * String() or Error().
+ * {}(nil); an error is &errors.errorString{s:"x"}; %#v calls a
+ * GoString() method (Go's GoStringer), never String() or Error().
  *
  * Type names (%T, %#v, type() of a script's type) are Go's
  * (reflect.Type.String()): int, float64, []int, map[string]int,

@@ -320,7 +320,7 @@ static void map_to(FuncState *fs, Node *n, int dst)
      * (map[string]int{}) passes its type after the pairs. */
     ObjType *ty = cg_node_type(fs->c, n);
     int typed = 0;
-    if (types_elem_zero(ty) != V_NIL) {
+    if (ty) { /* every typed literal: the map keeps its type for fmt's %T */
         cg_load_const(fs, v_from_ptr(ty), cg_alloc_reg(fs));
         typed = NEWMAP_TYPED;
     }

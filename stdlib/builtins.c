@@ -576,6 +576,7 @@ static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
     if (k == TYPE_CHAN) {
         ObjChan *c = chan_new((size_t)len); /* make(chan T, n): capacity n */
         c->zero = types_elem_zero(ty);      /* what a receive after close gives */
+        c->type = ty;
         rets[0] = v_from_ptr(c);
         return 1;
     }

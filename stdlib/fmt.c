@@ -680,9 +680,10 @@ static void print_leaf(Printer *p, Value v, int verb)
 static void print_arg(Fmt *f, Value v, int verb)
 {
     if (verb == 'w') {
-        /* %w: fmt.Errorf's wrapped error, printed as %v; anything else
-         * (Sprintf, a non-error, a second %w) is a bad verb, as in Go. */
-        if (!f->wrap_errs || f->wrapped || !v_is_obj(v, OBJ_ERROR)) {
+        /* %w: fmt.Errorf's wrapped error (an error value, or a value
+         * with an Error() method), printed as %v; anything else (Sprintf,
+         * a non-error, a second %w) is a bad verb, as in Go. */
+        if (!f->wrap_errs || f->wrapped || !(v_is_obj(v, OBJ_ERROR) || format_has_method(v, "Error"))) {
             bad_verb(f, v, verb);
             return;
         }

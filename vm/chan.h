@@ -32,6 +32,9 @@ typedef struct ObjChan {
     WaitQ recvq, sendq;  /* lock */
     Value zero;          /* what a receive on the closed channel gives, as
                             ObjMap.zero; set once, before sharing */
+    /* chan int when made by make(), for fmt's %T; NULL for chan(). Set
+     * with zero. */
+    const struct ObjType *type;
 } ObjChan;
 
 ObjChan *chan_new(size_t cap);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chan.h"
 #include "mem.h"
 #include "types.h"
 #include "utf8.h"
@@ -69,7 +70,7 @@ static void struct_name(Buf *b, const ObjType *ty, int depth)
         if (i > 0)
             buf_adds(b, "; ");
         if (!f->embedded) {
-            buf_adds(b, f->name);
+            buf_adds(b, f->name ? f->name : "_");
             buf_addc(b, ' ');
         }
         type_name(b, f->type, depth + 1);
@@ -161,6 +162,8 @@ const ObjType *format_value_type(Value v)
         return list_go_type(v_list(v));
     case OBJ_MAP:
         return v_map(v)->type;
+    case OBJ_CHAN:
+        return ((ObjChan *)v_ptr(v))->type;
     default:
         return NULL;
     }
@@ -264,6 +267,18 @@ static void kind_name(Buf *b, Value v)
     }
 }
 
+/* What pointer v points to, as a value: the struct or array itself, or
+ * what the variable or slot holds. */
+static Value deref(Value v)
+{
+    Obj *o = v_ref_target(v);
+    if (o->kind == OBJ_CELL)
+        return SHARED_LOAD(((ObjCell *)o)->v);
+    if (o->kind == OBJ_SLOT)
+        return SHARED_LOAD(*((ObjSlot *)o)->slot);
+    return v_from_ptr(o);
+}
+
 void format_type_of(Buf *b, Value v)
 {
     /* A pointer to a variable that holds a pointer...: a loop, bounded,
@@ -274,13 +289,7 @@ void format_type_of(Buf *b, Value v)
             return;
         }
         buf_addc(b, '*');
-        Obj *o = v_ref_target(v);
-        if (o->kind == OBJ_CELL)
-            v = SHARED_LOAD(((ObjCell *)o)->v);
-        else if (o->kind == OBJ_SLOT)
-            v = SHARED_LOAD(*((ObjSlot *)o)->slot);
-        else
-            v = v_from_ptr(o);
+        v = deref(v);
         if (v_is_nil(v)) {
             buf_adds(b, "interface {}"); /* what the variable holds is all we know */
             return;
@@ -360,30 +369,80 @@ static Value type_method(const ObjType *ty, const char *name, bool *ptr_recv)
     return V_UNDEF;
 }
 
-/* The method `name` in v's method set and the receiver to call it with:
- * a value of type T has T's value-receiver methods, called on a copy of
- * it; a *T has them all (Go's method sets). */
+/* Method promotion is searched this deep and this wide at most (Go's
+ * selectors allow any depth; real types embed a few levels). */
+#define PROMOTE_MAX_DEPTH 8
+#define PROMOTE_MAX_WIDTH 32
+
+/* A value whose methods are searched, and a pointer to it when its
+ * address can be taken (it was reached through a pointer), else V_UNDEF:
+ * only then are its pointer-receiver methods in the method set. */
+typedef struct Holder {
+    Value obj;
+    Value ptr;
+} Holder;
+
+/* method_of's search, breadth first from top through embedded fields;
+ * out of line, as most printed values have no type to search. */
+static __attribute__((noinline)) bool search_methods(Holder top, const char *name, Value *fn, Value *recv)
+{
+    Holder level[PROMOTE_MAX_WIDTH], next[PROMOTE_MAX_WIDTH];
+    const ObjType *ty;
+    int n = 0;
+    level[n++] = top;
+    for (int depth = 0; n > 0 && depth < PROMOTE_MAX_DEPTH; depth++) {
+        int found = 0, nn = 0;
+        for (int i = 0; i < n; i++) {
+            const Holder *h = &level[i];
+            ty = format_value_type(h->obj);
+            if (!ty)
+                continue;
+            bool ptr_recv = false;
+            Value m = ty->nmethods ? type_method(ty, name, &ptr_recv) : V_UNDEF;
+            if (m != V_UNDEF) {
+                if (ptr_recv && h->ptr == V_UNDEF)
+                    continue; /* not in the method set of a value */
+                if (found++ == 0) {
+                    *fn = m;
+                    *recv = ptr_recv ? h->ptr : v_copy(h->obj);
+                }
+                continue;
+            }
+            if (!v_is_obj(h->obj, OBJ_STRUCT))
+                continue;
+            const ObjStruct *s = v_ptr(h->obj);
+            for (int j = 0; j < ty->nfields && nn < PROMOTE_MAX_WIDTH; j++) {
+                if (!ty->fields[j].embedded)
+                    continue;
+                Value fv = SHARED_LOAD(s->f[j]);
+                if (v_is_ref(fv) && ((Obj *)v_ref_target(fv))->kind == OBJ_STRUCT)
+                    next[nn++] = (Holder){v_from_ptr(v_ref_target(fv)), fv};
+                else if (v_is_obj(fv, OBJ_STRUCT))
+                    next[nn++] = (Holder){fv, h->ptr == V_UNDEF ? V_UNDEF : v_ref(v_ptr(fv))};
+            }
+        }
+        if (found)
+            return found == 1;
+        memcpy(level, next, (size_t)nn * sizeof *next);
+        n = nn;
+    }
+    return false;
+}
+
+/* The method `name` in v's method set and the receiver to call it with,
+ * as Go's method sets say: a value of type T has T's value-receiver
+ * methods, called on a copy of it; a *T has them all; and a struct has
+ * the methods promoted from its embedded fields (breadth first: the
+ * shallowest wins, two at one depth are ambiguous, so neither is used).
+ * Any value that records a named type has methods: a struct, an array, a
+ * typed slice or map. */
 static bool method_of(Value v, const char *name, Value *fn, Value *recv)
 {
-    Value target = v;
-    if (v_is_ref(v))
-        target = v_from_ptr(v_ref_target(v));
-    const ObjType *ty;
-    if (v_is_obj(target, OBJ_STRUCT))
-        ty = ((ObjStruct *)v_ptr(target))->type;
-    else if (v_is_obj(target, OBJ_ARRAY))
-        ty = ((ObjArray *)v_ptr(target))->type;
-    else
+    Holder top = {v_is_ref(v) ? deref(v) : v, v_is_ref(v) ? v : V_UNDEF};
+    const ObjType *ty = format_value_type(top.obj);
+    if (!ty || (ty->nmethods == 0 && ty->kind != TYPE_STRUCT))
         return false;
-    if (!ty || ty->nmethods == 0)
-        return false;
-    bool ptr_recv = false;
-    Value m = type_method(ty, name, &ptr_recv);
-    if (m == V_UNDEF || (ptr_recv && !v_is_ref(v)))
-        return false;
-    *fn = m;
-    *recv = ptr_recv ? v : v_copy(target);
-    return true;
+    return search_methods(top, name, fn, recv);
 }
 
 /* Take the panic that a method's call left on t off its chain, so that
@@ -454,8 +513,8 @@ static void print_method_panic(Printer *p, int verb, const char *method, Value p
  * (or the printing failed). */
 static bool handle_methods(Printer *p, Value v, int verb)
 {
-    if (!p->t || p->failed || p->no_methods)
-        return false;
+    if (!p->t || p->failed || p->no_methods || !(v_is_ptr(v) || v_is_ref(v)))
+        return false; /* numbers and bools have no methods */
     const char *which;
     Value fn, recv;
     if (p->sharp_v) {
@@ -900,22 +959,18 @@ static void print_nil(Printer *p, const ObjType *ty)
  * anything else, its address, as Go's printValue. */
 static void print_ref(Printer *p, Value v, int verb)
 {
-    Obj *o = v_ref_target(v);
     if (at_top(p)) {
-        Value held = V_NIL;
-        if (o->kind == OBJ_CELL)
-            held = SHARED_LOAD(((ObjCell *)o)->v);
-        else if (o->kind == OBJ_SLOT)
-            held = SHARED_LOAD(*((ObjSlot *)o)->slot);
-        if (o->kind == OBJ_STRUCT || o->kind == OBJ_ARRAY || v_is_obj(held, OBJ_LIST) ||
+        Value held = deref(v);
+        if (v_is_obj(held, OBJ_STRUCT) || v_is_obj(held, OBJ_ARRAY) || v_is_obj(held, OBJ_LIST) ||
             v_is_obj(held, OBJ_MAP)) {
+            /* &{...}, and inside it Go's depth + 1: pointers print as
+             * addresses. */
             buf_addc(p->b, '&');
-            /* Go's depth + 1: pointers inside print as addresses. */
-            if (o->kind == OBJ_STRUCT)
-                print_struct(p, (ObjStruct *)o, verb);
-            else if (o->kind == OBJ_ARRAY)
-                print_array(p, (ObjArray *)o, verb);
-            else if (enter(p, o, "[...]")) {
+            if (v_is_obj(held, OBJ_STRUCT))
+                print_struct(p, v_ptr(held), verb);
+            else if (v_is_obj(held, OBJ_ARRAY))
+                print_array(p, v_ptr(held), verb);
+            else if (enter(p, v_ref_target(v), "[...]")) {
                 print_value(p, held, verb, NULL);
                 p->depth--;
             }
@@ -1114,6 +1169,12 @@ void format_leaf(Printer *p, Value v)
         buf_printf(b, "<%s>", v_type_name(v));
         return;
     }
+}
+
+bool format_has_method(Value v, const char *name)
+{
+    Value fn, recv;
+    return method_of(v, name, &fn, &recv);
 }
 
 bool format_may_call(Value v)

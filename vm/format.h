@@ -43,8 +43,8 @@
  * map[string]int{"a":1}, [3]int{1, 2, 3}, &main.Point{...}; csp's untyped
  * lists and maps are []interface {}{1, "a"} and
  * map[interface {}]interface {}{"k":1}, a nil among them interface
- * {}(nil); an error is &errors.errorString{s:"x"}; %#v never calls
- * String() or Error().
+ * {}(nil); an error is &errors.errorString{s:"x"}; %#v calls a
+ * GoString() method (Go's GoStringer), never String() or Error().
  *
  * Type names (%T, %#v, type() of a script's type) are Go's
  * (reflect.Type.String()): int, float64, []int, map[string]int,
@@ -147,6 +147,9 @@ const char *format_type_name(Value v);
  * map's; NULL for csp's untyped values and for scalars. */
 const struct ObjType *format_value_type(Value v);
 
+/* Whether v's method set has the method `name` (Error, String): a
+ * script's type's own or promoted method, as format_print would call. */
+bool format_has_method(Value v, const char *name);
 /* Whether printing v may call a method, so that it needs a thread to
  * print as fmt does: a native object, a struct, an array, a pointer, or a
  * list or map that may hold one. */

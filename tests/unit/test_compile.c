@@ -1475,9 +1475,9 @@ static void test_compile_long_literals(void **state)
     assert_true(f->maxregs < 60);
 }
 
-/* Test that a typed map literal whose element zero is not nil passes its
- * type to NEWMAP after the pairs (long ones too), and that one whose zero
- * is nil compiles as an untyped literal. */
+/* Test that a typed map literal passes its type to NEWMAP after the pairs
+ * (long ones too), also one whose element zero is nil (the map keeps its
+ * type for fmt). */
 static void test_compile_typed_map_literal(void **state)
 {
     Node *one = mk(N_MAP);
@@ -1503,7 +1503,7 @@ static void test_compile_typed_map_literal(void **state)
     }
     assert_int_equal(INS_C(ins[0]), 1 | NEWMAP_TYPED);
     assert_int_equal(INS_C(ins[1]), NEWMAP_TYPED);
-    assert_int_equal(INS_C(ins[2]), 0);
+    assert_int_equal(INS_C(ins[2]), NEWMAP_TYPED);
     assert_int_equal(INS_C(ins[3]), 25 | NEWMAP_TYPED); /* 25 pairs per NEWMAP */
     assert_int_equal(count_op(f, OP_MAPSET), 5);
 }

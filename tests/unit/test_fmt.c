@@ -21,6 +21,8 @@
 
 #include "stdlib/stdlib.h"
 #include "values.h"
+#include "vm/mem.h"
+#include "vm/types.h"
 
 static Runtime *rt;
 static Thread *th;
@@ -305,6 +307,43 @@ static void test_fmt_printf_star_and_index(void **state)
     PF("    5", "%[2]*[1]d", 2, I(5), I(5));
 }
 
+static int code_error(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    rets[0] = v_from_ptr(str_printf("code %lld", (long long)v_anyint(((ObjStruct *)v_ptr(args[0]))->f[0])));
+    return 1;
+}
+
+/* Test that fmt.Errorf wraps a value of a script's type with an Error()
+ * method as it wraps an error value, printing it through Error(). */
+static void test_fmt_errorf_script_error(void **state)
+{
+    ObjType *ty = types_parse("main.CodeErr", 12);
+    ty->kind = TYPE_STRUCT;
+    ty->named = true;
+    ty->nfields = 1;
+    ty->fields = mem_alloc(sizeof *ty->fields);
+    ty->fields[0] = (StructField){"Code", types_parse("int", 3), false, NULL};
+    ty->nmethods = 1;
+    ty->methods = mem_alloc(sizeof *ty->methods);
+    ty->methods[0] =
+        (TypeMethod){str_cstr("Error"), v_from_ptr(native_new("Error", code_error, 1, 1)), false};
+    ObjStruct *s = mem_alloc(sizeof *s + sizeof(Value));
+    s->h.kind = OBJ_STRUCT;
+    s->type = ty;
+    s->f[0] = I(7);
+    Value e = v_from_ptr(s);
+
+    Value errorf = universe_member(rt, "fmt", "Errorf");
+    Value args[] = {S("ctx: %w"), e};
+    Value rets[NATIVE_MAX_RETS];
+    assert_int_equal(((ObjNative *)v_ptr(errorf))->fn(th, args, 2, rets), 1);
+    ObjError *wrapped = v_ptr(rets[0]);
+    assert_string_equal(wrapped->msg->data, "ctx: code 7");
+    assert_true(wrapped->wrapped == e);
+    PF("code 7|{7}", "%v|%d", 2, e, e);
+}
+
 /* Test that fmt.Errorf formats %w as %v, and that %w elsewhere (or of a
  * non-error) is a bad verb. */
 static void test_fmt_errorf(void **state)
@@ -385,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_fmt_printf_bad_args),
         cmocka_unit_test(test_fmt_printf_star_and_index),
         cmocka_unit_test(test_fmt_errorf),
+        cmocka_unit_test(test_fmt_errorf_script_error),
         cmocka_unit_test(test_fmt_module_sprintf),
         cmocka_unit_test(test_fmt_sprint_spacing),
         cmocka_unit_test(test_fmt_println),

@@ -835,6 +835,75 @@ static void test_format_methods(void **state)
     assert_string_equal(METHODS(ST(outer, v, v), 'v', false), "{P(2) {1 2}}");
 }
 
+/* Test that methods promoted from embedded fields print the outer value
+ * as Go's method sets say: a value-receiver String of an embedded struct
+ * prints the outer value; a pointer-receiver one only a pointer to it
+ * (or through an embedded pointer); two at one depth are ambiguous, so
+ * neither prints it; the outer type's own method wins over a promoted one. */
+static void test_format_promoted_methods(void **state)
+{
+    ObjType *vt = struct_type("main.V", 2, "X", TY("int"), "Y", TY("int"));
+    add_method(vt, "String", point_string, false);
+    ObjType *room = struct_type("main.Room", 2, "^V", vt, "Name", TY("string"));
+    Value r = ST(room, ST(vt, I(1), I(2)), S("r"));
+    assert_string_equal(METHODS(r, 'v', false), "P(2)");
+    assert_string_equal(METHODS(REF(r), 'v', false), "P(2)");
+
+    ObjType *pt = struct_type("main.PV", 2, "X", TY("int"), "Y", TY("int"));
+    add_method(pt, "String", point_string, true);
+    ObjType *holder = struct_type("main.H", 1, "^PV", pt);
+    Value h = ST(holder, ST(pt, I(1), I(3)));
+    assert_string_equal(METHODS(h, 'v', false), "{{1 3}}");
+    assert_string_equal(METHODS(REF(h), 'v', false), "*P(3)");
+    ObjType *pptr = TY("*main.PV");
+    pptr->elem = pt;
+    ObjType *via_ptr = struct_type("main.HP", 1, "^*PV", pptr);
+    assert_string_equal(METHODS(ST(via_ptr, REF(ST(pt, I(1), I(4)))), 'v', false), "*P(4)");
+
+    ObjType *both = struct_type("main.Both", 2, "^V", vt, "^PV", pptr);
+    /* Ambiguous: the fields print, each through its own method. */
+    assert_string_equal(METHODS(ST(both, ST(vt, I(1), I(5)), REF(ST(pt, I(1), I(6)))), 'v', false),
+                        "{P(5) *P(6)}");
+
+    ObjType *own = struct_type("main.Own", 1, "^V", vt);
+    add_method(own, "String", go_string, false);
+    assert_string_equal(METHODS(ST(own, ST(vt, I(1), I(2))), 'v', false), "P{...}");
+}
+
+static int count_string(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    Value m = v_is_ref(args[0]) ? ((ObjCell *)v_ref_target(args[0]))->v : args[0];
+    rets[0] = v_from_ptr(str_printf("%s%u keys", v_is_ref(args[0]) ? "*" : "", v_map(m)->len));
+    return 1;
+}
+
+/* Test that a value of a named map type prints through its String()
+ * method, a pointer-receiver one only through a pointer to the variable
+ * holding it, and that %T names the type. */
+static void test_format_named_map_methods(void **state)
+{
+    ObjType *set = TY("map[string]bool");
+    set->named = true;
+    set->name = "main.Set";
+    add_method(set, "String", count_string, false);
+    Value m = M(2, S("a"), TRUE, S("b"), TRUE);
+    v_map(m)->type = set;
+    assert_string_equal(METHODS(m, 'v', false), "2 keys");
+    assert_string_equal(TYPE_OF(m), "main.Set");
+    assert_string_equal(SHARP(m), "main.Set{\"a\":true, \"b\":true}");
+
+    ObjType *pset = TY("map[string]bool");
+    pset->named = true;
+    pset->name = "main.PSet";
+    add_method(pset, "String", count_string, true);
+    Value pm = M(1, S("a"), TRUE);
+    v_map(pm)->type = pset;
+    assert_string_equal(METHODS(pm, 'v', false), "map[a:true]");
+    assert_string_equal(METHODS(REF_CELL(pm), 'v', false), "*1 keys");
+    assert_string_equal(TYPE_OF(REF_CELL(pm)), "*main.PSet");
+}
+
 /* Test that a panic in String() prints Go's %!v(PANIC=String method: ...)
  * and leaves no panic behind, also while an older panic is in flight (a
  * deferred call printing), which stays in flight; and that a stack
@@ -897,6 +966,8 @@ int main(void)
         cmocka_unit_test(test_format_pointers),
         cmocka_unit_test(test_format_type_names),
         cmocka_unit_test(test_format_methods),
+        cmocka_unit_test(test_format_promoted_methods),
+        cmocka_unit_test(test_format_named_map_methods),
         cmocka_unit_test(test_format_method_panics),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -315,7 +315,7 @@ static bool is_len_call(FuncState *fs, Node *n)
 
 bool cg_is_multi_call(FuncState *fs, Node *n)
 {
-    return n && n->kind == N_CALL && !is_len_call(fs, n);
+    return n && n->kind == N_CALL && !is_len_call(fs, n) && !cg_is_conversion_op(fs, n);
 }
 
 static void call_to(FuncState *fs, Node *n, int dst)
@@ -364,9 +364,11 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
         break;
     case N_UNARY:
         unary_to(fs, n, dst);
+        cg_fit_op(fs, n, dst);
         break;
     case N_BINARY:
         binary_to(fs, n, dst);
+        cg_fit_op(fs, n, dst);
         break;
     case N_CALL:
         call_to(fs, n, dst);
@@ -451,6 +453,8 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         conversion_call(fs, n, base, nres, op);
         return;
     }
+    if (op == OP_CALL && nres == 1 && cg_conversion_to(fs, n, base))
+        return;
     bool method = f && f->kind == N_FIELD && !cg_node_var(c, f);
     if (method && op == OP_CALL) {
         cg_expr_to(fs, f->a, base);

@@ -460,14 +460,12 @@ static void set_type(Var *v, TypeRef t)
         v->cval = V_UNDEF;
 }
 
-/* `f := float64(x)`: the variable has the type converted to, as in Go;
- * other defined variables stay untyped. */
-static TypeRef conversion_type(Compiler *c, Node *e)
+/* `f := float64(x)`, `y := b + 1` with b a byte: the variable has the
+ * value's type when it is known (compile_types.c), as in Go; one defined
+ * from an untyped constant or an untyped value stays untyped. */
+static void set_value_type(Compiler *c, Var *v, Node *e)
 {
-    if (!e || e->kind != N_CALL || !e->a || e->a->kind != N_IDENT || e->list.n != 1)
-        return NULL;
-    Var *f = cg_node_var(c, e->a);
-    return f && f->kind == VK_UNIVERSE ? e->a->name : NULL;
+    v->type = cg_static_type(c, e);
 }
 
 static void res_define(Compiler *c, Node *n)
@@ -507,7 +505,7 @@ static void res_define(Compiler *c, Node *n)
             if (v->decl == id) {
                 anynew = true;
                 if (nl == nr)
-                    set_type(v, conversion_type(c, n->list2.items[i]));
+                    set_value_type(c, v, n->list2.items[i]);
             } else if (v->readonly)
                 cg_err(c, id, "cannot assign to %s (neither addressable nor a map index expression)",
                        id->name);
@@ -523,7 +521,7 @@ static void res_define(Compiler *c, Node *n)
         } else {
             Var *nv = declare_local(c, id);
             if (nl == nr)
-                set_type(nv, conversion_type(c, n->list2.items[i]));
+                set_value_type(c, nv, n->list2.items[i]);
             anynew = true;
         }
     }

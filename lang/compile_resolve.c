@@ -574,6 +574,8 @@ static void res_var(Compiler *c, Node *n, bool isconst)
                 v->cval = V_UNDEF; /* not a constant: a read-only variable */
         }
         set_type(v, n->type);
+        if (isconst && !n->type && i < nr)
+            v->type = cg_static_type(c, n->list2.items[i]); /* const b = uint8(200) */
     }
 }
 

@@ -101,7 +101,7 @@ static const ObjType *static_type(Compiler *c, Node *n, int depth)
     switch (n->kind) {
     case N_IDENT: {
         Var *v = cg_node_var(c, n);
-        return v && v->cval == V_UNDEF ? v->type : NULL;
+        return v ? v->type : NULL;
     }
     case N_CALL: {
         Var *v = n->a && n->a->kind == N_IDENT && n->list.n == 1 && !n->spread ? cg_node_var(c, n->a) : NULL;

@@ -80,6 +80,9 @@ static TypeKind call_kind(Compiler *c, Node *n)
         return TYPE_INT;
     if (!strcmp(f->name, "float"))
         return TYPE_FLOAT;
+    if (!strcmp(f->name, "make") && n->list.n && n->list.items[0]->kind == N_TYPEEXPR &&
+        n->list.items[0]->name && !strncmp(n->list.items[0]->name, "map[", 4))
+        return TYPE_MAP;
     const ObjType *ty = cg_store_type(f->name);
     return ty ? ty->kind : TYPE_UNKNOWN;
 }
@@ -104,9 +107,15 @@ static const ObjType *static_type(Compiler *c, Node *n, int depth)
         return v ? v->type : NULL;
     }
     case N_CALL: {
-        Var *v = n->a && n->a->kind == N_IDENT && n->list.n == 1 && !n->spread ? cg_node_var(c, n->a) : NULL;
-        return v && v->kind == VK_UNIVERSE ? cg_store_type(n->a->name) : NULL;
+        Var *v = n->a && n->a->kind == N_IDENT && n->list.n >= 1 && !n->spread ? cg_node_var(c, n->a) : NULL;
+        if (!v || v->kind != VK_UNIVERSE)
+            return NULL;
+        if (!strcmp(n->a->name, "make") && n->list.items[0]->kind == N_TYPEEXPR)
+            return cg_store_type(n->list.items[0]->name); /* make(map[K]V) */
+        return n->list.n == 1 ? cg_store_type(n->a->name) : NULL;
     }
+    case N_MAP:
+        return cg_store_type(n->type); /* map[K]V{...}; untyped {...} has none */
     case N_UNARY:
         return n->op == TK_MINUS || n->op == TK_PLUS || n->op == TK_CARET ? static_type(c, n->a, depth + 1)
                                                                           : NULL;
@@ -179,6 +188,8 @@ static TypeKind static_kind(FuncState *fs, Node *n, int depth)
         return static_kind(fs, n->a, depth + 1);
     case N_CALL:
         return call_kind(c, n);
+    case N_MAP:
+        return TYPE_MAP;
     default:
         return TYPE_UNKNOWN;
     }

@@ -122,6 +122,32 @@ static Var *predeclared(Compiler *c, const char *name, VarKind kind, Value val, 
     return *s;
 }
 
+/* A global of an earlier REPL line keeps the type it was declared with
+ * (Runtime.global_types): the REPL records its globals' types after each
+ * line is resolved, and finds them here. */
+static const ObjType *repl_type(Runtime *rt, const char *name)
+{
+    Value t;
+    pthread_mutex_lock(&rt->globals_lock);
+    bool found = rt->global_types && map_get_cstr(rt->global_types, name, &t);
+    pthread_mutex_unlock(&rt->globals_lock);
+    return found && v_is_obj(t, OBJ_TYPE) ? v_ptr(t) : NULL;
+}
+
+static void repl_record_types(Compiler *c)
+{
+    Runtime *rt = c->rt;
+    if (!c->repl || !rt || !rt->global_types)
+        return;
+    pthread_mutex_lock(&rt->globals_lock);
+    for (int i = 0; i < c->nscope; i++) {
+        Var *v = c->scope[i];
+        if (v->kind == VK_GLOBAL && v->name)
+            map_set(rt->global_types, v_cstr(v->name), v->type ? v_from_ptr(v->type) : V_NIL);
+    }
+    pthread_mutex_unlock(&rt->globals_lock);
+}
+
 /* Resolve a name that is read (or written: `write`). */
 static Var *resolve_name(Compiler *c, Node *id, bool write)
 {
@@ -147,8 +173,11 @@ static Var *resolve_name(Compiler *c, Node *id, bool write)
         pthread_mutex_lock(&rt->globals_lock);
         bool found = map_get_cstr(rt->global_names, name, &val);
         pthread_mutex_unlock(&rt->globals_lock);
-        if (found && v_is_anyint(val))
-            return predeclared(c, name, VK_GLOBAL, V_UNDEF, (int)v_anyint(val));
+        if (found && v_is_anyint(val)) {
+            Var *g = predeclared(c, name, VK_GLOBAL, V_UNDEF, (int)v_anyint(val));
+            g->type = repl_type(rt, name);
+            return g;
+        }
     }
     if (rt && rt->universe && map_get_cstr(rt->universe, name, &val))
         return predeclared(c, name, VK_UNIVERSE, val, -1);
@@ -1109,4 +1138,5 @@ void cg_res_file(Compiler *c, Node *file)
     }
     for (int i = 0; i < top->n; i++)
         res_stmt(c, top->items[i], NULL);
+    repl_record_types(c);
 }

@@ -394,6 +394,7 @@ Runtime *rt_new(void)
     rt->globals = store_new(64);
     rt->global_names = map_new(64);
     rt->global_order = list_new(0, 64);
+    rt->global_types = map_new(0);
     rt->universe = map_new(64);
     rt->args = list_new(0, 0);
 #ifdef CSP_TRACE

@@ -69,10 +69,27 @@ static TypeKind arith_kind(int tok, TypeKind a, TypeKind b)
     return TYPE_UNKNOWN;
 }
 
-/* A call of a predeclared conversion or len/cap: the kind it gives. */
+/* The declared type of the first result of a call of a top-level func
+ * that nothing assigns (so the call runs that func), or NULL. A REPL line
+ * may be called after a later line redefines the func: not there. */
+static const ObjType *func_result_type(Compiler *c, Node *n)
+{
+    Node *f = n->a;
+    Var *v = f && f->kind == N_IDENT && !c->repl ? cg_node_var(c, f) : NULL;
+    if (!v || v->kind != VK_GLOBAL || v->assigned || !v->decl || v->decl->kind != N_FUNCDECL)
+        return NULL;
+    const FuncInfo *fi = v->decl->func;
+    return fi && fi->nresults >= 1 && fi->result_types ? cg_store_type(fi->result_types[0]) : NULL;
+}
+
+/* A call of a predeclared conversion or len/cap, or of a func whose
+ * result is declared: the kind it gives. */
 static TypeKind call_kind(Compiler *c, Node *n)
 {
     Node *f = n->a;
+    const ObjType *rt = func_result_type(c, n);
+    if (rt)
+        return rt->kind;
     Var *v = f && f->kind == N_IDENT ? cg_node_var(c, f) : NULL;
     if (!v || v->kind != VK_UNIVERSE || !f->name)
         return TYPE_UNKNOWN;
@@ -107,6 +124,9 @@ static const ObjType *static_type(Compiler *c, Node *n, int depth)
         return v ? v->type : NULL;
     }
     case N_CALL: {
+        const ObjType *rt = func_result_type(c, n);
+        if (rt)
+            return rt;
         Var *v = n->a && n->a->kind == N_IDENT && n->list.n >= 1 && !n->spread ? cg_node_var(c, n->a) : NULL;
         if (!v || v->kind != VK_UNIVERSE)
             return NULL;

@@ -1247,14 +1247,15 @@ static ObjProto *ok_src(const char *src)
  * not known to fit: a typed function like spectralnorm's A has one CONV
  * (float64 of an int expression) and no call; constants convert when
  * compiled (3 into a float64 is the constant 3.0); float arithmetic into a
- * float64 and untyped code have none; an unknown value into an int and a
- * byte's ++ have one each. */
+ * float64, untyped code and a typed fib have none; an unknown value into
+ * an int and a byte's ++ have one each. */
 static void test_compile_typed_stores(void **state)
 {
     ObjProto *p = ok_src("func A(i, j int) float64 { return 1.0 / float64((i+j)*(i+j+1)/2+i+1) }\n"
                          "func f() { var x float64 = 3; x += 1; var s float64; s = x * 2; println(s) }\n"
                          "func g(a) { var n int; n = a; var b byte = 1; b++; println(n, b) }\n"
-                         "func h(a, b) { x := a + b; x = 3.5; println(x) }\n");
+                         "func h(a, b) { x := a + b; x = 3.5; println(x) }\n"
+                         "func fib(n int) int { if n < 2 { return n }; return fib(n-1) + fib(n-2) }\n");
     ObjProto *a = proto_named(p, "main.A"), *f = proto_named(p, "main.f");
     assert_int_equal(count_op(a, OP_CONV), 1);
     assert_int_equal(count_op(a, OP_CALL), 0);
@@ -1265,6 +1266,8 @@ static void test_compile_typed_stores(void **state)
     assert_true(three);
     assert_int_equal(count_op(proto_named(p, "main.g"), OP_CONV), 2);
     assert_int_equal(count_op(proto_named(p, "main.h"), OP_CONV), 0);
+    /* a typed recursive func: its own results are known to be ints */
+    assert_int_equal(count_op(proto_named(p, "main.fib"), OP_CONV), 0);
 }
 
 /* Test that named results take the registers after the parameters, in

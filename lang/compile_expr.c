@@ -431,7 +431,7 @@ static bool is_len_call(FuncState *fs, Node *n)
 
 bool cg_is_multi_call(FuncState *fs, Node *n)
 {
-    return n && n->kind == N_CALL && !is_len_call(fs, n);
+    return n && n->kind == N_CALL && !is_len_call(fs, n) && !cg_is_conversion_op(fs, n);
 }
 
 static void call_to(FuncState *fs, Node *n, int dst)
@@ -524,6 +524,7 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
         break;
     case N_UNARY:
         unary_to(fs, n, dst);
+        cg_fit_op(fs, n, dst);
         break;
     case N_TYPEEXPR:
         cg_load_type(fs, n, n->type, dst);
@@ -538,6 +539,7 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
     }
     case N_BINARY:
         binary_to(fs, n, dst);
+        cg_fit_op(fs, n, dst);
         break;
     case N_CALL:
         call_to(fs, n, dst);
@@ -645,20 +647,24 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
     }
     ObjType *conv = cg_type_name(c, f);
     if (conv) {
-        /* T(x) for a declared type T: x as T's underlying type */
+        /* T(x) for a declared type T: x converted to T's underlying type,
+         * and carrying T when its values do (types_boxed) */
         if (nargs != 1 || n->spread) {
             cg_err(c, n, "%s argument%s in conversion to %s", nargs ? "too many" : "missing",
                    nargs ? "s" : "", f->name);
             return;
         }
         cg_load_const(fs, types_convert_native(), base);
-        cg_load_const(fs, v_from_ptr(conv->underlying ? conv->underlying : conv), cg_alloc_reg(fs));
+        cg_load_const(fs, v_from_ptr(types_boxed(conv) || !conv->underlying ? conv : conv->underlying),
+                      cg_alloc_reg(fs));
         cg_expr_to(fs, n->list.items[0], cg_alloc_reg(fs));
         cg_set_line(fs, n);
         cg_emit_abc(fs, op, base, 3, op == OP_CALL ? nres + 1 : 0);
         cg_free_to(fs, base + 1);
         return;
     }
+    if (op == OP_CALL && nres == 1 && cg_conversion_to(fs, n, base))
+        return;
     bool method = f && f->kind == N_FIELD && !cg_node_var(c, f) && !cg_type_name(c, f->a) &&
                   !(f->a && f->a->kind == N_UNARY && f->a->op == TK_STAR && cg_type_name(c, f->a->a));
     int hidden = 0;

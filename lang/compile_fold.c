@@ -92,6 +92,27 @@ static Value fold_unary(int op, Value a)
     return V_UNDEF;
 }
 
+/* A conversion of a constant number to a numeric type (float64(3) is
+ * 3.0, uint8(300) is 44, int(2.5) is 2): what the conversion gives when
+ * it runs, so `const third = float64(1) / 3` is a float constant. */
+static Value fold_conversion(Compiler *c, Node *n)
+{
+    if (n->list.n != 1 || n->spread || !n->a || n->a->kind != N_IDENT)
+        return V_UNDEF;
+    Var *f = cg_node_var(c, n->a);
+    const ObjType *ty = f && f->kind == VK_UNIVERSE ? cg_store_type(n->a->name) : NULL;
+    if (!ty || (ty->kind != TYPE_INT && ty->kind != TYPE_FLOAT))
+        return V_UNDEF;
+    Value x = cg_const_eval(c, n->list.items[0]), out;
+    if (!cg_is_number(x))
+        return V_UNDEF;
+    if (ty->kind == TYPE_FLOAT)
+        return types_store_const(ty, x, &out) ? out : V_UNDEF;
+    int64_t i = v_is_anyint(x) ? types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(x))
+                               : types_float_to_int(v_anyfloat(x), ty->bits, ty->is_unsigned);
+    return v_make_int(i);
+}
+
 /* Fold a top-level const on first use, so consts may be used before they
  * are declared (as in Go); a cycle just leaves them unfolded. */
 void cg_fold_global_const(Compiler *c, Var *v)
@@ -104,6 +125,8 @@ void cg_fold_global_const(Compiler *c, Var *v)
      * left to its declaration's store, which panics */
     if (v->type && cg_is_foldable(r) && !types_store_const(v->type, r, &r))
         r = V_UNDEF;
+    if (!v->type)
+        v->type = cg_basic_type(c, v->cexpr); /* const b = uint8(200) is a byte */
     if (v->cstate == 1)
         v->cval = r;
     v->cstate = 2;
@@ -207,6 +230,9 @@ Value cg_const_eval(Compiler *c, Node *n)
         }
         break;
     }
+    case N_CALL:
+        v = fold_conversion(c, n);
+        break;
     case N_UNARY:
         v = fold_unary(n->op, cg_const_eval(c, n->a));
         break;

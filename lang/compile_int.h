@@ -480,6 +480,17 @@ int cg_fit_any(FuncState *fs, int src, Node *n, const ObjType *ty, int place);
 void cg_fit_compound(FuncState *fs, int reg, Var *v, int tok, Node *rhs);
 void cg_fit_params(FuncState *fs, FuncInfo *fi);
 void cg_result_types(FuncState *fs, FuncInfo *fi);
+/* A conversion call float64(x), int(x)... that compiles to CONV (x's kind
+ * is known to suit it): cg_conversion_to compiles it into R[base] (as
+ * cg_call_top would, freereg base + 1) and says true, else does nothing. */
+bool cg_is_conversion_op(FuncState *fs, Node *n);
+bool cg_conversion_to(FuncState *fs, Node *n, int base);
+/* The declared basic type of what n computes when it is known (a typed
+ * variable, T(x), an operator on such operands), else NULL; cg_fit_op:
+ * the result of operator n in R[dst] wrapped (sized ints) or rounded
+ * (float32) to that type, as Go's arithmetic on those types is. */
+const ObjType *cg_basic_type(Compiler *c, Node *n);
+void cg_fit_op(FuncState *fs, Node *n, int dst);
 
 /* compile_stmt.c: one statement (blocks included). */
 void cg_stmt(FuncState *fs, Node *n, const char *label);

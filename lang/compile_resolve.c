@@ -122,6 +122,32 @@ static Var *predeclared(Compiler *c, const char *name, VarKind kind, Value val, 
     return *s;
 }
 
+/* A global of an earlier REPL line keeps the type it was declared with
+ * (Runtime.global_types): the REPL records its globals' types after each
+ * line is resolved, and finds them here. */
+static const ObjType *repl_global_type(Runtime *rt, const char *name)
+{
+    Value t;
+    pthread_mutex_lock(&rt->globals_lock);
+    bool found = rt->global_types && map_get_cstr(rt->global_types, name, &t);
+    pthread_mutex_unlock(&rt->globals_lock);
+    return found && v_is_obj(t, OBJ_TYPE) ? v_ptr(t) : NULL;
+}
+
+static void repl_record_types(Compiler *c)
+{
+    Runtime *rt = c->rt;
+    if (!c->repl || !rt || !rt->global_types)
+        return;
+    pthread_mutex_lock(&rt->globals_lock);
+    for (int i = 0; i < c->nscope; i++) {
+        Var *v = c->scope[i];
+        if (v->kind == VK_GLOBAL && v->name)
+            map_set(rt->global_types, v_cstr(v->name), v->type ? v_from_ptr(v->type) : V_NIL);
+    }
+    pthread_mutex_unlock(&rt->globals_lock);
+}
+
 /* Resolve a name that is read (or written: `write`). */
 static Var *resolve_name(Compiler *c, Node *id, bool write)
 {
@@ -147,8 +173,11 @@ static Var *resolve_name(Compiler *c, Node *id, bool write)
         pthread_mutex_lock(&rt->globals_lock);
         bool found = map_get_cstr(rt->global_names, name, &val);
         pthread_mutex_unlock(&rt->globals_lock);
-        if (found && v_is_anyint(val))
-            return predeclared(c, name, VK_GLOBAL, V_UNDEF, (int)v_anyint(val));
+        if (found && v_is_anyint(val)) {
+            Var *g = predeclared(c, name, VK_GLOBAL, V_UNDEF, (int)v_anyint(val));
+            g->type = repl_global_type(rt, name);
+            return g;
+        }
     }
     if (rt && rt->universe && map_get_cstr(rt->universe, name, &val))
         return predeclared(c, name, VK_UNIVERSE, val, -1);
@@ -294,8 +323,6 @@ static TypeRef array_lengths(Compiler *c, Node *at, TypeRef t)
 
 static void define_type(Compiler *c, Var *v);
 
-/* types_parse's lookup: the type a plain name denotes in the current
- * scope (defining it first if its declaration is still pending). */
 /* A type an earlier REPL line declared: its global holds the descriptor. */
 static ObjType *repl_type(Compiler *c, const char *name)
 {
@@ -313,6 +340,8 @@ static ObjType *repl_type(Compiler *c, const char *name)
     return v_is_obj(v, OBJ_TYPE) && ((ObjType *)v_ptr(v))->named ? v_ptr(v) : NULL;
 }
 
+/* types_parse's lookup: the type a plain name denotes in the current
+ * scope (defining it first if its declaration is still pending). */
 static ObjType *type_lookup(void *ctx, const char *name, size_t n)
 {
     Compiler *c = ctx;
@@ -879,14 +908,12 @@ static void set_type(Compiler *c, Var *v, TypeRef t)
         v->cval = V_UNDEF;
 }
 
-/* `f := float64(x)`: the variable has the type converted to, as in Go;
- * other defined variables stay untyped. */
-static TypeRef conversion_type(Compiler *c, Node *e)
+/* `f := float64(x)`, `y := b + 1` with b a byte: the variable has the
+ * value's type when it is known (compile_types.c), as in Go; one defined
+ * from an untyped constant or an untyped value stays untyped. */
+static void set_value_type(Compiler *c, Var *v, Node *e)
 {
-    if (!e || e->kind != N_CALL || !e->a || e->a->kind != N_IDENT || e->list.n != 1)
-        return NULL;
-    Var *f = cg_node_var(c, e->a);
-    return f && f->kind == VK_UNIVERSE ? e->a->name : NULL;
+    v->type = cg_basic_type(c, e);
 }
 
 static void res_define(Compiler *c, Node *n)
@@ -926,7 +953,7 @@ static void res_define(Compiler *c, Node *n)
             if (v->decl == id) {
                 anynew = true;
                 if (nl == nr)
-                    set_type(c, v, conversion_type(c, n->list2.items[i]));
+                    set_value_type(c, v, n->list2.items[i]);
             } else if (v->readonly)
                 cg_err(c, id, "cannot assign to %s (neither addressable nor a map index expression)",
                        id->name);
@@ -942,7 +969,7 @@ static void res_define(Compiler *c, Node *n)
         } else {
             Var *nv = declare_local(c, id);
             if (nl == nr)
-                set_type(c, nv, conversion_type(c, n->list2.items[i]));
+                set_value_type(c, nv, n->list2.items[i]);
             nv->sty = nl == nr ? cg_static_type(c, n->list2.items[i]) : NULL;
             anynew = true;
         }
@@ -999,6 +1026,8 @@ static void res_var(Compiler *c, Node *n, bool isconst)
                 v->cval = V_UNDEF; /* not a constant: a read-only variable */
         }
         set_type(c, v, n->type);
+        if (isconst && !n->type && i < nr)
+            v->type = cg_basic_type(c, n->list2.items[i]); /* const b = uint8(200) */
     }
 }
 
@@ -1607,4 +1636,5 @@ void cg_res_file(Compiler *c, Node *file)
     }
     for (int i = 0; i < top->n; i++)
         res_stmt(c, top->items[i], NULL);
+    repl_record_types(c);
 }

@@ -311,9 +311,13 @@ static void assign_stmt(FuncState *fs, Node *n)
             cg_expr_fit(fs, rhs, v->reg, v->type, STORE_ASSIGN); /* straight into the local */
         } else {
             LValue lv = lvalue(fs, lhs, NULL);
-            if (lv.kind == LV_VAR && lv.var && lv.var->kind == VK_BLANK)
+            if (lv.kind == LV_VAR && lv.var && lv.var->kind == VK_BLANK) {
                 cg_expr_any(fs, rhs); /* _ = e: evaluated, discarded */
-            else
+            } else if (lv.kind == LV_VAR && lv.var && lv.var->type) {
+                int r = cg_alloc_reg(fs); /* a typed global or captured variable */
+                cg_expr_fit(fs, rhs, r, lv.var->type, STORE_ASSIGN);
+                cg_var_store(fs, lv.var, r);
+            } else
                 lv_store(fs, &lv, cg_value_any(fs, rhs), rhs);
         }
         cg_free_to(fs, top);

@@ -71,26 +71,107 @@ static TypeKind arith_kind(int tok, TypeKind a, TypeKind b)
     return TYPE_UNKNOWN;
 }
 
-/* A call of a predeclared conversion or len/cap: the kind it gives. */
-static TypeKind call_kind(FuncState *fs, Node *n)
+/* The declared type of the first result of a call of a top-level func
+ * that nothing assigns (so the call runs that func), or NULL. A REPL line
+ * may be called after a later line redefines the func: not there. */
+static const ObjType *func_result_type(Compiler *c, Node *n)
 {
     Node *f = n->a;
-    Var *v = f && f->kind == N_IDENT ? cg_node_var(fs->c, f) : NULL;
+    Var *v = f && f->kind == N_IDENT && !c->repl ? cg_node_var(c, f) : NULL;
+    if (!v || v->kind != VK_GLOBAL || v->assigned || !v->decl || v->decl->kind != N_FUNCDECL)
+        return NULL;
+    const FuncInfo *fi = v->decl->func;
+    return fi && fi->nresults >= 1 && fi->result_types ? cg_store_type(fi->result_types[0]) : NULL;
+}
+
+/* A call of a predeclared conversion or len/cap, or of a func whose
+ * result is declared: the kind it gives. */
+static TypeKind call_kind(Compiler *c, Node *n)
+{
+    Node *f = n->a;
+    const ObjType *rt = func_result_type(c, n);
+    if (rt)
+        return rt->kind;
+    Var *v = f && f->kind == N_IDENT ? cg_node_var(c, f) : NULL;
     if (!v || v->kind != VK_UNIVERSE || !f->name)
         return TYPE_UNKNOWN;
     if (!strcmp(f->name, "len") || !strcmp(f->name, "cap"))
         return TYPE_INT;
     if (!strcmp(f->name, "float"))
         return TYPE_FLOAT;
+    if (!strcmp(f->name, "make") && n->list.n && n->list.items[0]->kind == N_TYPEEXPR &&
+        n->list.items[0]->name && !strncmp(n->list.items[0]->name, "map[", 4))
+        return TYPE_MAP;
     const ObjType *ty = cg_store_type(f->name);
     return ty ? ty->kind : TYPE_UNKNOWN;
+}
+
+static bool is_untyped_const(Compiler *c, Node *n)
+{
+    Value k = cg_const_eval(c, n);
+    return k != V_UNDEF && cg_is_number(k);
+}
+
+/* The declared type of what n computes, when it is one of the basic types
+ * stores convert to: a typed variable, a conversion T(x), and an operator
+ * on operands of one such type (an untyped constant takes the other's
+ * type, as in Go: b + 1 is a byte when b is). NULL when not known. */
+static const ObjType *static_type(Compiler *c, Node *n, int depth)
+{
+    if (!n || depth > KIND_DEPTH)
+        return NULL;
+    switch (n->kind) {
+    case N_IDENT: {
+        Var *v = cg_node_var(c, n);
+        return v ? v->type : NULL;
+    }
+    case N_CALL: {
+        const ObjType *rt = func_result_type(c, n);
+        if (rt)
+            return rt;
+        Var *v = n->a && n->a->kind == N_IDENT && n->list.n >= 1 && !n->spread ? cg_node_var(c, n->a) : NULL;
+        if (!v || v->kind != VK_UNIVERSE)
+            return NULL;
+        if (!strcmp(n->a->name, "make") && n->list.items[0]->kind == N_TYPEEXPR)
+            return cg_store_type(n->list.items[0]->name); /* make(map[K]V) */
+        return n->list.n == 1 ? cg_store_type(n->a->name) : NULL;
+    }
+    case N_MAP:
+        return cg_store_type(n->type); /* map[K]V{...}; untyped {...} has none */
+    case N_UNARY:
+        return n->op == TK_MINUS || n->op == TK_PLUS || n->op == TK_CARET ? static_type(c, n->a, depth + 1)
+                                                                          : NULL;
+    case N_BINARY: {
+        if (!cg_is_arith_op(n->op))
+            return NULL;
+        const ObjType *a = static_type(c, n->a, depth + 1);
+        if (n->op == TK_SHL || n->op == TK_SHR)
+            return a; /* a shift has its left operand's type */
+        const ObjType *b = static_type(c, n->b, depth + 1);
+        if (a && b)
+            return a->kind == b->kind && a->bits == b->bits && a->is_unsigned == b->is_unsigned ? a : NULL;
+        if (a && is_untyped_const(c, n->b))
+            return a;
+        if (b && is_untyped_const(c, n->a))
+            return b;
+        return NULL;
+    }
+    default:
+        return NULL;
+    }
+}
+
+const ObjType *cg_basic_type(Compiler *c, Node *n)
+{
+    return static_type(c, n, 0);
 }
 
 static TypeKind static_kind(FuncState *fs, Node *n, int depth)
 {
     if (!n || depth > KIND_DEPTH)
         return TYPE_UNKNOWN;
-    Value k = cg_const_eval(fs->c, n);
+    Compiler *c = fs->c;
+    Value k = cg_const_eval(c, n);
     if (k != V_UNDEF) {
         if (v_is_anyint(k))
             return TYPE_INT;
@@ -104,7 +185,7 @@ static TypeKind static_kind(FuncState *fs, Node *n, int depth)
     }
     switch (n->kind) {
     case N_IDENT: {
-        Var *v = cg_node_var(fs->c, n);
+        Var *v = cg_node_var(c, n);
         return v && v->type ? v->type->kind : TYPE_UNKNOWN;
     }
     case N_BINARY:
@@ -128,7 +209,9 @@ static TypeKind static_kind(FuncState *fs, Node *n, int depth)
             return TYPE_INT;
         return static_kind(fs, n->a, depth + 1);
     case N_CALL:
-        return call_kind(fs, n);
+        return call_kind(c, n);
+    case N_MAP:
+        return TYPE_MAP;
     default:
         return TYPE_UNKNOWN;
     }
@@ -167,11 +250,18 @@ static bool needs_fit(FuncState *fs, Node *n, const ObjType *ty, Value *conv)
     return !fits_as_is(ty, static_kind(fs, n, 0));
 }
 
+/* Past 65,000 constants a type's index does not fit CONV: a store is
+ * then left unconverted, and a conversion stays a call. */
+static bool conv_k_fits(FuncState *fs, const ObjType *ty)
+{
+    return cg_add_k(fs, v_from_ptr(ty)) < K_DIRECT;
+}
+
 static void emit_conv(FuncState *fs, int reg, Node *n, const ObjType *ty, int place)
 {
     int kx = cg_add_k(fs, v_from_ptr(ty));
     if (kx >= K_DIRECT)
-        return; /* past 65,000 constants: stored unconverted */
+        return;
     Value k = n ? cg_const_eval(fs->c, n) : V_UNDEF;
     if (k != V_UNDEF && cg_is_foldable(k))
         place |= STORE_CONST;
@@ -279,4 +369,65 @@ void cg_result_types(FuncState *fs, FuncInfo *fi)
         fs->rtypes = ts;
         fs->nrtypes = fi->nresults;
     }
+}
+
+/* float64(x), int(x), byte(x)... of an x whose kind is known to suit the
+ * conversion (an int or float into a float type, an int into an integer
+ * type): what a store of x into that type does, so CONV does it instead of
+ * a call. A float into an integer type truncates, which a store does not:
+ * that stays a call. */
+static const ObjType *conversion_op(FuncState *fs, Node *n)
+{
+    if (!n || n->kind != N_CALL || n->list.n != 1 || n->spread || !n->a || n->a->kind != N_IDENT)
+        return NULL;
+    Var *v = cg_node_var(fs->c, n->a);
+    const ObjType *ty = v && v->kind == VK_UNIVERSE ? cg_store_type(n->a->name) : NULL;
+    if (!ty || (ty->kind != TYPE_INT && ty->kind != TYPE_FLOAT))
+        return NULL;
+    TypeKind k = static_kind(fs, n->list.items[0], 0);
+    if (k == TYPE_INT || (k == TYPE_FLOAT && ty->kind == TYPE_FLOAT))
+        return ty;
+    return NULL;
+}
+
+bool cg_is_conversion_op(FuncState *fs, Node *n)
+{
+    return conversion_op(fs, n) != NULL;
+}
+
+bool cg_conversion_to(FuncState *fs, Node *n, int base)
+{
+    const ObjType *ty = conversion_op(fs, n);
+    if (!ty || !conv_k_fits(fs, ty))
+        return false;
+    Node *x = n->list.items[0];
+    Value k = cg_const_eval(fs->c, x);
+    if (cg_is_number(k)) {
+        /* a constant converts here; a sized int wraps (uint8(300) is 44) */
+        if (ty->kind == TYPE_INT)
+            k = v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(k)));
+        else
+            types_store_const(ty, k, &k); /* an int or float into a float type always fits */
+        cg_load_const(fs, k, base);
+    } else {
+        cg_expr_to(fs, x, base);
+        cg_set_line(fs, n);
+        emit_conv(fs, base, NULL, ty, STORE_ASSIGN);
+    }
+    cg_free_to(fs, base + 1);
+    return true;
+}
+
+/* Whether values of type ty change when an operator's result is made to
+ * fit it: the sized ints wrap, float32 rounds. */
+static bool narrow(const ObjType *ty)
+{
+    return ty && ((ty->kind == TYPE_INT && ty->bits < 64) || (ty->kind == TYPE_FLOAT && ty->bits == 32));
+}
+
+void cg_fit_op(FuncState *fs, Node *n, int dst)
+{
+    const ObjType *ty = static_type(fs->c, n, 0);
+    if (narrow(ty) && cg_const_eval(fs->c, n) == V_UNDEF)
+        emit_conv(fs, dst, NULL, ty, STORE_ASSIGN);
 }

@@ -15,6 +15,7 @@
 #include "disasm.h"
 
 #include "opcodes.h"
+#include "types.h"
 
 static void print_string(FILE *out, const ObjString *s)
 {
@@ -85,6 +86,8 @@ static void print_value(FILE *out, Value v)
         fprintf(out, "<proto %s>", ((ObjProto *)v_obj(v))->name ? ((ObjProto *)v_obj(v))->name->data : "?");
     else if (v_is_obj(v, OBJ_LIST))
         fprintf(out, "<list of %zu>", ((ObjList *)v_obj(v))->len);
+    else if (v_is_obj(v, OBJ_TYPE))
+        fprintf(out, "<type %s>", ((ObjType *)v_obj(v))->name ? ((ObjType *)v_obj(v))->name : "?");
     else if (v_is_ptr(v))
         fprintf(out, "<%s>", obj_kind_name(v_obj(v)->kind));
     else
@@ -180,8 +183,16 @@ static void print_ins(FILE *out, const ObjProto *p, int pc)
     case OP_JMP:
         fprintf(out, "; to %d", pc + 1 + INS_sJ(ins));
         break;
+    case OP_CONV:
+        fputs("; ", out);
+        print_k(out, p, (int)INS_Bx(ins));
+        break;
     case OP_EXTRA:
-        if (prev == OP_CALLM) {
+        if (prev == OP_CONV) {
+            unsigned place = (unsigned)a & ~(unsigned)STORE_CONST;
+            fprintf(out, "; %s%s", place < STORE__COUNT ? types_store_places[place] : "?",
+                    a & STORE_CONST ? ", a constant" : "");
+        } else if (prev == OP_CALLM) {
             fputs("; method ", out);
             print_k(out, p, (int)INS_Bx(ins));
         } else if (a == 1) {

@@ -983,7 +983,7 @@ const char *const types_store_places[STORE__COUNT] = {
 bool types_store_checks(const ObjType *ty)
 {
     return ty && (ty->kind == TYPE_BOOL || ty->kind == TYPE_INT || ty->kind == TYPE_FLOAT ||
-                  ty->kind == TYPE_STRING);
+                  ty->kind == TYPE_STRING || (ty->kind == TYPE_MAP && v_is_obj(ty->zero, OBJ_MAP)));
 }
 
 /* A float as a float of ty's width: float32 keeps float32's precision. */
@@ -1039,6 +1039,10 @@ static int fit_const(const ObjType *ty, Value v, Value *out)
         return v_is_str(v) ? FIT_OK : FIT_KIND;
     case TYPE_BOOL:
         return v_is_bool(v) ? FIT_OK : FIT_KIND;
+    case TYPE_MAP:
+        if (v == V_NIL)
+            *out = ty->zero;
+        return FIT_OK;
     default:
         return FIT_OK;
     }
@@ -1129,6 +1133,11 @@ int types_store_at(Thread *t, const ObjType *ty, Value v, Value *out, bool const
     *out = v;
     if (!types_store_checks(ty))
         return 0;
+    if (ty->kind == TYPE_MAP) {
+        if (v == V_NIL)
+            *out = ty->zero; /* nil stored as a map of this type: its nil map */
+        return 0;
+    }
     int why = FIT_KIND;
     if (constant) {
         why = fit_const(ty, v, out);

@@ -243,8 +243,9 @@ ObjType *types_derive(const ObjType *like, ObjType *elem, ObjType *key);
  * float32 is rounded to float32's precision); a sized integer type wraps
  * to its width (a uint8 holding 255 plus one is 0); a value of the wrong
  * kind panics with Go's wording (`cannot use "x" (value of type string) as
- * int value in assignment`). Interfaces, `any`, composite and unknown types
- * take any value as it is. uint64 and uint keep their 64 bits in csp's
+ * int value in assignment`); nil stored into a map type is that type's nil
+ * map. Interfaces, `any`, other composite and unknown types take any value
+ * as it is. uint64 and uint keep their 64 bits in csp's
  * signed int, so a value past 2^63-1 reads as negative. Returns -1 after a
  * panic, else 0. */
 int types_store(struct Thread *t, const ObjType *ty, Value v, Value *out);
@@ -279,7 +280,9 @@ int types_store_at(struct Thread *t, const ObjType *ty, Value v, Value *out, boo
  * flag, which panics with Go's message when it runs). */
 bool types_store_const(const ObjType *ty, Value v, Value *out);
 /* Whether a store into a place of type ty can change a value at all: true
- * for the basic types (bool, the numbers, string), false for the rest. */
+ * for the basic types (bool, the numbers, string) and for map types (nil
+ * stored there becomes the type's nil map, which reads zeros), false for
+ * the rest. */
 bool types_store_checks(const ObjType *ty);
 
 /* ---- the registry of module types ------------------------------------- */

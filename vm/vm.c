@@ -395,6 +395,7 @@ Runtime *rt_new(void)
     rt->globals = store_new(64);
     rt->global_names = map_new(64);
     rt->global_order = list_new(0, 64);
+    rt->global_types = map_new(0);
     rt->universe = map_new(64);
     rt->args = list_new(0, 0);
 #ifdef CSP_TRACE
@@ -2873,7 +2874,7 @@ static int execute(Thread *t)
         VM_CASE(CONV)
         {
             /* The common stores inline: an int or a float into a float64,
-             * an int into an int. */
+             * an int into an int, a map into a map. */
             const ObjType *ty = v_ptr(k[INS_Bx(ins)]);
             Value v = RA;
             pc++; /* the EXTRA word */
@@ -2882,7 +2883,8 @@ static int execute(Thread *t)
                     RA = v_make_float((double)v_int(v));
                 VM_NEXT();
             }
-            if (ty->kind == TYPE_INT && ty->bits == 64 && !ty->named && v_is_int(v))
+            if ((ty->kind == TYPE_INT && ty->bits == 64 && !ty->named && v_is_int(v)) ||
+                (ty->kind == TYPE_MAP && v != V_NIL))
                 VM_NEXT();
             VM_SAVEPC();
             if (conv_op(t, cl->proto, ty, INS_A(pc[-1]), &RA) < 0)

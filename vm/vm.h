@@ -41,6 +41,8 @@ typedef struct Runtime {
     ListStore *globals;    /* slot values; cap = slots allocated */
     ObjMap *global_names;  /* name -> int slot index; globals_lock */
     ObjList *global_order; /* slot -> name (for messages); globals_lock */
+    ObjMap *global_types;  /* name -> the ObjType a global was declared
+                              with, for the REPL's later lines; globals_lock */
     ObjMap *universe;      /* predeclared names (builtins, modules) ->
                               value; read-only after start-up */
     ObjList *args;         /* os.Args; read-only after start-up */

@@ -193,6 +193,14 @@ def run_session(csp, home):
         s.line("p.Add(10)")
         s.line_shows("p.X + p.Y", r"13", "a struct and its method across lines")
         print("ok: types and methods persist across lines")
+        # A global keeps its declared type on later lines: stores convert.
+        s.line("var total float64")
+        s.line("total = 1")
+        s.line_shows("total / 4", r"0\.25", "a float64 global assigned 1 on a later line")
+        s.line("var small byte = 255")
+        s.line("small++")
+        s.line_shows("small", r"0", "a byte global incremented on a later line")
+        print("ok: globals keep their declared types across lines")
 
         # A goroutine started at the prompt sends; a later line receives.
         s.line("ch := chan()")

@@ -20,6 +20,7 @@
 #include "lang/ast.h"
 #include "lang/compile.h"
 #include "lang/diag.h"
+#include "lang/parse.h"
 #include "vm/disasm.h"
 #include "vm/opcodes.h"
 #include "vm/types.h"
@@ -443,6 +444,7 @@ static int setup(void **state)
     rt_define(rt, "println", native("println"));
     rt_define(rt, "append", native("append"));
     rt_define(rt, "make", native("make"));
+    rt_define(rt, "float64", native("float64"));
     ObjModule *fmt = module_new("fmt");
     module_add(fmt, "Println", native("fmt.Println"));
     rt_define(rt, "fmt", v_from_ptr(fmt));
@@ -1253,6 +1255,44 @@ static void test_compile_captured_local(void **state)
     assert_int_equal(g->upvals[0].idx, 1);
 }
 
+/* Source text parsed and compiled, expecting success. */
+static ObjProto *ok_src(const char *src)
+{
+    Diag d;
+    diag_init(&d, "t.csp", src, strlen(src), stderr);
+    Node *f = parse_program(src, strlen(src), &d);
+    assert_non_null(f);
+    assert_int_equal(d.nerrors, 0);
+    return ok(f);
+}
+
+/* Test that stores into typed variables convert only where the value is
+ * not known to fit: a typed function like spectralnorm's A has one CONV
+ * (float64 of an int expression) and no call; constants convert when
+ * compiled (3 into a float64 is the constant 3.0); float arithmetic into a
+ * float64, untyped code and a typed fib have none; an unknown value into
+ * an int and a byte's ++ have one each. */
+static void test_compile_typed_stores(void **state)
+{
+    ObjProto *p = ok_src("func A(i, j int) float64 { return 1.0 / float64((i+j)*(i+j+1)/2+i+1) }\n"
+                         "func f() { var x float64 = 3; x += 1; var s float64; s = x * 2; println(s) }\n"
+                         "func g(a) { var n int; n = a; var b byte = 1; b++; println(n, b) }\n"
+                         "func h(a, b) { x := a + b; x = 3.5; println(x) }\n"
+                         "func fib(n int) int { if n < 2 { return n }; return fib(n-1) + fib(n-2) }\n");
+    ObjProto *a = proto_named(p, "main.A"), *f = proto_named(p, "main.f");
+    assert_int_equal(count_op(a, OP_CONV), 1);
+    assert_int_equal(count_op(a, OP_CALL), 0);
+    assert_int_equal(count_op(f, OP_CONV), 0);
+    bool three = false;
+    for (int i = 0; i < f->nk; i++)
+        three |= v_is_anyfloat(f->k[i]) && v_anyfloat(f->k[i]) == 3.0;
+    assert_true(three);
+    assert_int_equal(count_op(proto_named(p, "main.g"), OP_CONV), 2);
+    assert_int_equal(count_op(proto_named(p, "main.h"), OP_CONV), 0);
+    /* a typed recursive func: its own results are known to be ints */
+    assert_int_equal(count_op(proto_named(p, "main.fib"), OP_CONV), 0);
+}
+
 /* Test that named results take the registers after the parameters, in
  * order (the VM reads them there after deferred calls), that a blank one
  * has its register too, and that a bare return returns them. */
@@ -1878,6 +1918,7 @@ int main(void)
         cmocka_unit_test(test_compile_captured_local),
         cmocka_unit_test(test_compile_captured_param_nested),
         cmocka_unit_test(test_compile_named_results),
+        cmocka_unit_test(test_compile_typed_stores),
         cmocka_unit_test(test_compile_loop_var_fresh_cell),
         cmocka_unit_test(test_compile_main_locals_captured),
         cmocka_unit_test(test_compile_range),

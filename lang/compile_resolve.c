@@ -328,6 +328,9 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         break;
     case N_LIST:
         res_list(c, &n->list, n);
+        for (int i = 0; i < n->list2.n; i++) /* index keys; NULL: none */
+            if (n->list2.items[i])
+                res_expr(c, n->list2.items[i], n);
         break;
     case N_MAP:
         if (n->list.n % 2)

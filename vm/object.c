@@ -806,8 +806,8 @@ static Value clone_value(Value v)
     case OBJ_LIST:
         /* Written once: a header passed around a hot loop is not a store
          * per pass (nor a cache line bouncing between threads). */
-        if (!(v_obj(v)->flags & LIST_SHARED))
-            __atomic_fetch_or(&v_obj(v)->flags, LIST_SHARED, __ATOMIC_RELAXED);
+        if (!(v_obj(v)->flags & LIST_SHARED)) /* the only flag of a list: a plain store */
+            __atomic_store_n(&v_obj(v)->flags, LIST_SHARED, __ATOMIC_RELAXED);
         return v;
     default:
         return v;

@@ -980,9 +980,19 @@ static COLD Value map_read_miss(Thread *t, const ObjMap *m, Value key)
     return types_zero_of(t, m->zero, &z) < 0 ? V_UNDEF : z;
 }
 
+/* Go indexes, slices, ranges and takes len of a pointer to an array as of
+ * the array itself. */
+static inline Value through_array_ref(Value v)
+{
+    if (v_is_ref(v) && ((Obj *)v_ref_target(v))->kind == OBJ_ARRAY)
+        return v_from_ptr(v_ref_target(v));
+    return v;
+}
+
 /* obj[key] for everything the loop's inline paths did not handle. */
 static COLD Value index_slow(Thread *t, Value obj, Value key)
 {
+    obj = through_array_ref(obj);
     if (v_is_obj(obj, OBJ_LIST)) {
         ObjList *l = v_list(obj);
         if (!v_is_anyint(key))
@@ -1061,6 +1071,7 @@ static COLD bool map_store(Thread *t, ObjMap *m, Value key, Value val)
 
 static COLD bool setindex_slow(Thread *t, Value obj, Value key, Value val)
 {
+    obj = through_array_ref(obj);
     if (v_is_obj(obj, OBJ_LIST)) {
         ObjList *l = v_list(obj);
         if (!v_is_anyint(key))
@@ -1189,6 +1200,7 @@ static bool slice_bound(Value v, int64_t dflt, int64_t *out)
  * length. */
 static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi, Value vmax)
 {
+    obj = through_array_ref(obj);
     size_t len, cap;
     const char *what;
     ObjList *l = NULL;
@@ -1330,6 +1342,7 @@ static COLD bool store_into(Value *slot, Value v)
 
 static COLD Value ref_index(Thread *t, Value obj, Value key)
 {
+    obj = through_array_ref(obj);
     Value *slot = NULL;
     if (v_is_obj(obj, OBJ_LIST) || v_is_obj(obj, OBJ_ARRAY)) {
         bool list = v_is_obj(obj, OBJ_LIST);
@@ -1406,6 +1419,7 @@ static COLD bool set_deref(Thread *t, Value p, Value v)
 
 static COLD Value len_op(Thread *t, Value v)
 {
+    v = through_array_ref(v);
     if (v_is_str(v))
         return v_make_int((int64_t)v_str(v)->len);
     if (v_is_obj(v, OBJ_LIST))
@@ -1457,6 +1471,13 @@ static COLD bool unpack(Thread *t, size_t dst, Value v, size_t *top)
 static COLD bool rangeprep(Thread *t, Value *ra)
 {
     Value v = ra[0];
+    if (v_is_ref(v) && ((Obj *)v_ref_target(v))->kind == OBJ_ARRAY) {
+        /* over a pointer to an array: the array itself, not a copy */
+        ObjArray *a = v_ref_target(v);
+        ra[0] = v_from_ptr(list_view(&a->st, 0, a->st.cap, a->st.cap, a->type));
+        ra[1] = v_int_small(0);
+        return true;
+    }
     if (v_is_obj(v, OBJ_LIST)) {
         ObjList *l = v_list(v);
         ra[0] = v_from_ptr(list_slice(l, 0, __atomic_load_n(&l->len, __ATOMIC_ACQUIRE)));
@@ -2251,18 +2272,20 @@ static int execute(Thread *t)
             no_field(t, recv, name);
             VM_THROW();
         }
+        VM_CASE(RETURNC)
+        {
+            Value v = RA;
+            if (unlikely(v_copy_needed(v)))
+                RA = v_copy(v);
+            goto return_op;
+        }
         VM_CASE(RETURN)
         {
+        return_op:
             ret_a = A_;
             ret_n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ret_a));
             ret_nil = false;
             int want = f->nwant;
-            if (unlikely(C_)) {
-                Value *src = base + ret_a;
-                for (int i = 0; i < ret_n; i++)
-                    if (v_copy_needed(src[i]))
-                        src[i] = v_copy(src[i]);
-            }
             if (likely(!f->defers && !f->c_entry && (want == ret_n || want == 0))) {
                 /* The common cases (as many results as wanted, or a call
                  * statement that keeps none): copy them down over the

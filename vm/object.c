@@ -266,7 +266,7 @@ ObjList *list_from(const Value *items, size_t n)
 ObjList *list_nil(const ObjType *ty)
 {
     ObjList *l = header_new();
-    l->type = ty;
+    list_set_type(l, ty);
     return l;
 }
 
@@ -277,8 +277,53 @@ ObjList *list_view(ListStore *st, size_t lo, size_t hi, size_t max, const ObjTyp
     l->off = (uint32_t)lo;
     l->len = hi - lo;
     l->cap = (uint32_t)(max - lo);
-    l->type = ty;
+    list_set_type(l, ty);
     return l;
+}
+
+/* The slice types lists record: tid i is types[i - 1]. Chunks of the table
+ * are published once and never move, so list_type reads without a lock;
+ * adding a type (once per descriptor: ObjType.list_id caches its number)
+ * takes the lock. The table keeps its types alive. Past TID_CHUNKS *
+ * TID_CHUNK types (a script that makes types at run time without end),
+ * slices of new types stay untyped. */
+enum { TID_CHUNK = 1024, TID_CHUNKS = 1024 };
+static const ObjType **tid_chunks[TID_CHUNKS];
+static uint32_t tid_count;
+static pthread_mutex_t tid_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const ObjType *list_type(const ObjList *l)
+{
+    uint32_t id = __atomic_load_n(&l->tid, __ATOMIC_RELAXED);
+    if (!id--)
+        return NULL;
+    const ObjType **chunk = __atomic_load_n(&tid_chunks[id / TID_CHUNK], __ATOMIC_ACQUIRE);
+    return chunk ? __atomic_load_n(&chunk[id % TID_CHUNK], __ATOMIC_ACQUIRE) : NULL;
+}
+
+void list_set_type(ObjList *l, const ObjType *ty)
+{
+    if (!ty) {
+        l->tid = 0;
+        return;
+    }
+    uint32_t id = __atomic_load_n(&ty->list_id, __ATOMIC_ACQUIRE);
+    if (!id) {
+        pthread_mutex_lock(&tid_lock);
+        id = ty->list_id;
+        if (!id && tid_count < (uint32_t)TID_CHUNK * TID_CHUNKS) {
+            uint32_t i = tid_count;
+            if (!tid_chunks[i / TID_CHUNK])
+                __atomic_store_n(&tid_chunks[i / TID_CHUNK],
+                                 mem_alloc_uncollectable(TID_CHUNK * sizeof(const ObjType *)), __ATOMIC_RELEASE);
+            __atomic_store_n(&tid_chunks[i / TID_CHUNK][i % TID_CHUNK], ty, __ATOMIC_RELEASE);
+            tid_count = i + 1;
+            id = i + 1;
+            __atomic_store_n(&((ObjType *)ty)->list_id, id, __ATOMIC_RELEASE);
+        }
+        pthread_mutex_unlock(&tid_lock);
+    }
+    l->tid = id;
 }
 
 /* Go's malloc size classes up to 32 KiB (runtime/sizeclasses.go); growslice
@@ -360,7 +405,7 @@ ObjList *list_appended(ObjList *l, const Value *vals, size_t n)
         r->off = l->off;
         r->cap = l->cap;
         r->len = __atomic_load_n(&l->len, __ATOMIC_RELAXED);
-        r->type = l->type;
+        r->tid = l->tid;
         /* a racy header: keep the view inside the store it names */
         size_t room = r->store && r->off < r->store->cap ? r->store->cap - r->off : 0;
         if (r->cap > room)
@@ -422,7 +467,7 @@ ObjList *list_slice(ObjList *l, size_t lo, size_t hi)
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
     size_t off = l->off, cap = l->cap;
     if (!st)
-        return list_nil(l->type);
+        return list_nil(list_type(l));
     /* The caller checked against len, but a racing writer may have swapped
      * the store since: clamp to this store so the view stays inside it. */
     size_t room = off < st->cap ? st->cap - off : 0;
@@ -432,7 +477,9 @@ ObjList *list_slice(ObjList *l, size_t lo, size_t hi)
         hi = cap;
     if (lo > hi)
         lo = hi;
-    return list_view(st, off + lo, off + hi, off + cap, l->type);
+    ObjList *r = list_view(st, off + lo, off + hi, off + cap, NULL);
+    r->tid = l->tid;
+    return r;
 }
 
 /* ====================================================================== */

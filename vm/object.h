@@ -150,9 +150,11 @@ typedef struct ListStore {
  * while it is clear. */
 #define LIST_SHARED 1u
 
-/* The most elements one slice can have: its off and cap are 32-bit (so a
- * header stays 40 bytes: a 2-element list and its store still fit one
- * 64-byte block). make() beyond it panics as Go does past its own limit. */
+/* The most elements one slice can have: its off, len and cap are 32-bit,
+ * so a header is 32 bytes and a 2-element list with its store fits one
+ * 64-byte block of the collector (which adds a byte to every request: 40
+ * bytes of header would make that block 80). make() past it is out of
+ * memory. */
 #define LIST_MAX_CAP ((size_t)UINT32_MAX)
 
 /* A slice header: the elements store->items[off .. off+len), with room to
@@ -162,6 +164,10 @@ typedef struct ListStore {
  * A nil slice of a known type (`var s []int`) is a header whose store is
  * NULL (len and cap 0); `s == nil` is true for it (list_is_nil).
  *
+ * The slice's type ([]float64), when the script wrote one, is kept as a
+ * small number (tid; 0: untyped) that list_type turns back into its
+ * descriptor: a pointer would not fit the 32 bytes.
+ *
  * Concurrency: the fields are unlocked; racing writers may lose updates
  * and a racing reader may see a mix of two headers' fields. Every element
  * access therefore loads the store pointer once and bounds-checks
@@ -170,13 +176,17 @@ typedef struct ListStore {
  * a store. */
 typedef struct ObjList {
     Obj h;
-    size_t len;                 /* len(s); never more than cap */
-    ListStore *store;           /* NULL: a nil slice */
-    uint32_t off;               /* index in store of element 0 */
-    uint32_t cap;               /* cap(s): off + cap <= store->cap */
-    const struct ObjType *type; /* the slice type ([]int) when the script
-                                 * wrote one, else NULL (untyped lists) */
+    ListStore *store; /* NULL: a nil slice */
+    uint32_t off;     /* index in store of element 0 */
+    uint32_t len;     /* len(s); never more than cap */
+    uint32_t cap;     /* cap(s): off + cap <= store->cap */
+    uint32_t tid;     /* the slice's type (list_type), 0 when untyped */
 } ObjList;
+
+/* The type of a typed slice ([]int), or NULL (an untyped list literal).
+ * list_set_type records it (ty NULL: none). */
+const struct ObjType *list_type(const ObjList *l);
+void list_set_type(ObjList *l, const struct ObjType *ty);
 
 ObjList *list_new(size_t len, size_t cap); /* len items, all nil */
 ObjList *list_from(const Value *items, size_t n);

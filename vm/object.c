@@ -315,7 +315,8 @@ void list_set_type(ObjList *l, const ObjType *ty)
             uint32_t i = tid_count;
             if (!tid_chunks[i / TID_CHUNK])
                 __atomic_store_n(&tid_chunks[i / TID_CHUNK],
-                                 mem_alloc_uncollectable(TID_CHUNK * sizeof(const ObjType *)), __ATOMIC_RELEASE);
+                                 mem_alloc_uncollectable(TID_CHUNK * sizeof(const ObjType *)),
+                                 __ATOMIC_RELEASE);
             __atomic_store_n(&tid_chunks[i / TID_CHUNK][i % TID_CHUNK], ty, __ATOMIC_RELEASE);
             tid_count = i + 1;
             id = i + 1;
@@ -785,10 +786,10 @@ bool v_equal(Value a, Value b)
         /* One word, so the same value, except a NaN box compared with
          * itself: NaN != NaN. */
         return !(v_is_obj(a, OBJ_BOXFLOAT) && isnan(((ObjBoxFloat *)v_ptr(a))->d));
-    if (v_is_int(a) && v_is_int(b))
-        return false;
     if (a == V_NIL || b == V_NIL) /* a nil slice header is nil */
         return list_is_nil(a == V_NIL ? b : a);
+    if (v_is_int(a) && v_is_int(b))
+        return false;
     if (is_num(a) && is_num(b))
         return num_eq(a, b);
     if (v_is_str(a) && v_is_str(b))

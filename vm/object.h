@@ -218,17 +218,6 @@ static inline ObjList *v_list(Value v)
 {
     return (ObjList *)v_ptr(v);
 }
-/* Whether v_copy(v) may be other than v: a struct, an array, or a slice
- * header not yet marked shared. Inline, for the copying opcodes' fast
- * path. */
-static inline bool v_copy_needed(Value v)
-{
-    if (!v_is_ptr(v))
-        return false;
-    const Obj *o = (const Obj *)v_ptr(v);
-    return o->kind == OBJ_STRUCT || o->kind == OBJ_ARRAY ||
-           (o->kind == OBJ_LIST && !(o->flags & LIST_SHARED));
-}
 /* Whether v is a nil slice header (v itself may be anything). */
 static inline bool list_is_nil(Value v)
 {
@@ -286,6 +275,22 @@ ObjSlot *slot_new(Value *slot);
  * append never changes a header another place can see), anything else is
  * itself. */
 Value v_copy(Value v);
+
+/* v_copy with its common cases inline, for the copying opcodes: a value
+ * that is no object, and a slice header (marked shared in place; the
+ * only flag a list has, so a plain store). */
+static inline Value v_copy_fast(Value v)
+{
+    if (!v_is_ptr(v))
+        return v;
+    Obj *o = (Obj *)v_ptr(v);
+    if (o->kind == OBJ_LIST) {
+        if (unlikely(!(o->flags & LIST_SHARED)))
+            __atomic_store_n(&o->flags, LIST_SHARED, __ATOMIC_RELAXED);
+        return v;
+    }
+    return o->kind == OBJ_STRUCT || o->kind == OBJ_ARRAY ? v_copy(v) : v;
+}
 
 /* ---- maps ------------------------------------------------------------- */
 

@@ -1878,8 +1878,7 @@ static int execute(Thread *t)
         }
         VM_CASE(MOVEC)
         {
-            Value v = RB;
-            RA = likely(!v_copy_needed(v)) ? v : v_copy(v);
+            RA = v_copy_fast(RB);
             VM_NEXT();
         }
         VM_CASE(LOADK)
@@ -2274,9 +2273,7 @@ static int execute(Thread *t)
         }
         VM_CASE(RETURNC)
         {
-            Value v = RA;
-            if (unlikely(v_copy_needed(v)))
-                RA = v_copy(v);
+            RA = v_copy_fast(RA);
             goto return_op;
         }
         VM_CASE(RETURN)
@@ -2485,6 +2482,19 @@ static int execute(Thread *t)
         }
         VM_CASE(APPEND)
         {
+            Value xs = RA;
+            if (likely(C_ == 1 && v_is_obj(xs, OBJ_LIST) && !(v_obj(xs)->flags & LIST_SHARED))) {
+                /* one value, room left: the loop `xs = append(xs, v)` */
+                ObjList *l = v_list(xs);
+                ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+                uint32_t n = l->len;
+                uint64_t at = (uint64_t)l->off + n;
+                if (likely(n < l->cap && st && at < st->cap)) {
+                    __atomic_store_n(&st->items[at], RB, __ATOMIC_RELAXED);
+                    __atomic_store_n(&l->len, n + 1, __ATOMIC_RELEASE);
+                    VM_NEXT();
+                }
+            }
             size_t n = C_ ? (size_t)C_ : (size_t)(t->top - (f->base + (size_t)B_));
             VM_PROTECT(bool, ok, append_op(t, &RA, &RB, n), !ok);
             VM_NEXT();
@@ -2569,6 +2579,19 @@ static int execute(Thread *t)
                 more = i < v_int(v);
                 if (more) {
                     ra[2] = ra[1];
+                    ra[1] = v_int_small(i + 1);
+                }
+            } else if (v_is_obj(v, OBJ_LIST)) {
+                /* a list (rangeprep's own header, on the store it had) */
+                ObjList *l = v_list(v);
+                ListStore *st = l->store;
+                uint64_t at = (uint64_t)l->off + (uint64_t)i;
+                more = (uint64_t)i < l->len && st && at < st->cap;
+                if (more) {
+                    ra[2] = ra[1];
+                    if (C_ > 1) {
+                        ra[3] = v_copy_fast(__atomic_load_n(&st->items[at], __ATOMIC_RELAXED));
+                    }
                     ra[1] = v_int_small(i + 1);
                 }
             } else {

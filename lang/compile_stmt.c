@@ -783,7 +783,7 @@ static void select_stmt(FuncState *fs, Node *n, const char *label)
             /* the value to send must sit right after the channel */
             chan[i] = cg_alloc_reg(fs);
             cg_expr_to(fs, cm->a, chan[i]);
-            cg_expr_to(fs, cm->b, cg_alloc_reg(fs));
+            cg_value_to(fs, cm->b, cg_alloc_reg(fs)); /* a value sent: copied */
         } else {
             chan[i] = cg_expr_any(fs, cm->a);
         }

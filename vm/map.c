@@ -150,17 +150,36 @@ static int float_prep(double d, Value key, Value *nk, uint64_t *h)
 static inline int key_prep(Value key, Value *nk, uint64_t *h);
 
 /* An array key: hashed element by element (each must be a valid key),
- * compared with v_equal. Arrays nested in arrays recurse, as deep as the
- * array type is written. */
+ * compared with v_equal. Arrays inside arrays are walked with a work list,
+ * not by recursion: a key nested thousands of levels deep must not take
+ * as many frames of a goroutine's small stack. */
 static int array_prep(const ObjArray *a, Value key, Value *nk, uint64_t *h)
 {
-    uint64_t acc = 0x9e3779b97f4a7c15ULL ^ a->st.cap;
-    for (size_t i = 0; i < a->st.cap; i++) {
-        Value e;
-        uint64_t eh;
-        if (key_prep(a->st.items[i], &e, &eh) == K_BAD)
-            return K_BAD;
-        acc = mix64(acc ^ eh);
+    const ObjArray *small[16], **work = small;
+    size_t nwork = 0, capwork = 16;
+    uint64_t acc = 0x9e3779b97f4a7c15ULL;
+    work[nwork++] = a;
+    while (nwork) {
+        a = work[--nwork];
+        acc = mix64(acc ^ a->st.cap);
+        for (size_t i = 0; i < a->st.cap; i++) {
+            Value e = a->st.items[i], ne;
+            uint64_t eh;
+            if (v_is_obj(e, OBJ_ARRAY)) {
+                if (nwork == capwork) {
+                    size_t ncap = mem_grow(capwork, capwork + 1, 16, sizeof *work);
+                    const ObjArray **nw = mem_alloc(ncap * sizeof *nw);
+                    memcpy(nw, work, nwork * sizeof *work);
+                    work = nw;
+                    capwork = ncap;
+                }
+                work[nwork++] = v_ptr(e);
+                continue;
+            }
+            if (key_prep(e, &ne, &eh) == K_BAD)
+                return K_BAD;
+            acc = mix64(acc ^ eh);
+        }
     }
     *nk = key;
     *h = acc;

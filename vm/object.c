@@ -780,6 +780,42 @@ static inline bool is_num(Value v)
     return v_is_int(v) || v_is_flonum(v) || v_is_obj(v, OBJ_BOXINT) || v_is_obj(v, OBJ_BOXFLOAT);
 }
 
+/* Arrays element by element, as Go compares them; arrays inside are
+ * compared through a work list rather than by recursion (see v_copy). */
+static bool array_equal(const ObjArray *x, const ObjArray *y)
+{
+    const ObjArray *small[32], **work = small;
+    size_t nwork = 0, capwork = 16; /* pairs */
+    work[nwork * 2] = x;
+    work[nwork * 2 + 1] = y;
+    nwork++;
+    while (nwork) {
+        nwork--;
+        x = work[nwork * 2];
+        y = work[nwork * 2 + 1];
+        if (x->st.cap != y->st.cap)
+            return false;
+        for (size_t i = 0; i < x->st.cap; i++) {
+            Value p = x->st.items[i], q = y->st.items[i];
+            if (v_is_obj(p, OBJ_ARRAY) && v_is_obj(q, OBJ_ARRAY)) {
+                if (nwork == capwork) {
+                    size_t ncap = mem_grow(capwork, capwork + 1, 16, 2 * sizeof *work);
+                    const ObjArray **nw = mem_alloc(ncap * 2 * sizeof *nw);
+                    memcpy(nw, work, nwork * 2 * sizeof *work);
+                    work = nw;
+                    capwork = ncap;
+                }
+                work[nwork * 2] = v_ptr(p);
+                work[nwork * 2 + 1] = v_ptr(q);
+                nwork++;
+            } else if (!v_equal(p, q)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 bool v_equal(Value a, Value b)
 {
     if (a == b)
@@ -794,16 +830,8 @@ bool v_equal(Value a, Value b)
         return num_eq(a, b);
     if (v_is_str(a) && v_is_str(b))
         return str_eq(v_str(a), v_str(b));
-    if (v_is_obj(a, OBJ_ARRAY) && v_is_obj(b, OBJ_ARRAY)) {
-        /* element by element, as Go compares arrays */
-        const ObjArray *x = v_ptr(a), *y = v_ptr(b);
-        if (x->st.cap != y->st.cap)
-            return false;
-        for (size_t i = 0; i < x->st.cap; i++)
-            if (!v_equal(x->st.items[i], y->st.items[i]))
-                return false;
-        return true;
-    }
+    if (v_is_obj(a, OBJ_ARRAY) && v_is_obj(b, OBJ_ARRAY))
+        return array_equal(v_ptr(a), v_ptr(b));
     if (v_is_ref(a) && v_is_ref(b)) {
         /* two ObjSlots of one slot are one pointer */
         Value *sa = ref_slot(a), *sb = ref_slot(b);
@@ -814,52 +842,88 @@ bool v_equal(Value a, Value b)
 
 /* ---- value copies ---------------------------------------------------- */
 
-static Value clone_value(Value v);
-
-static ObjStruct *struct_clone(const ObjStruct *s)
+/* The slots of a struct's fields or an array's elements. */
+static Value *agg_items(Obj *o, size_t *n)
 {
-    int n = s->type->nfields;
-    ObjStruct *c = mem_alloc(mem_size((size_t)n, sizeof(Value), sizeof(ObjStruct)));
-    c->h = s->h;
-    c->type = s->type;
-    for (int i = 0; i < n; i++)
-        c->f[i] = clone_value(s->f[i]);
-    return c;
+    if (o->kind == OBJ_STRUCT) {
+        ObjStruct *st = (ObjStruct *)o;
+        *n = st->type ? (size_t)st->type->nfields : 0;
+        return st->f;
+    }
+    ObjArray *a = (ObjArray *)o;
+    *n = a->st.cap;
+    return a->st.items;
 }
 
-static ObjArray *array_clone(const ObjArray *a)
+/* A copy of the struct or array o, its items as they are. */
+static Obj *shallow_clone(Obj *o)
 {
-    size_t n = a->st.cap;
-    ObjArray *c = mem_alloc(mem_size(n, sizeof(Value), sizeof(ObjArray)));
-    c->h = a->h;
-    c->type = a->type;
-    c->st.cap = n;
+    size_t n;
+    Value *items = agg_items(o, &n);
+    size_t head = o->kind == OBJ_STRUCT ? sizeof(ObjStruct) : sizeof(ObjArray);
+    Obj *c = mem_alloc(mem_size(n, sizeof(Value), head));
+    memcpy(c, o, head);
+    size_t m;
+    Value *to = agg_items(c, &m);
     for (size_t i = 0; i < n; i++)
-        c->st.items[i] = clone_value(a->st.items[i]);
+        to[i] = __atomic_load_n(&items[i], __ATOMIC_RELAXED);
     return c;
 }
 
-/* A struct's field or an array's element: structs and arrays inside are
- * owned by their container, so they are cloned with it; a slice inside is
- * shared (Go copies the header, whose array both copies then share). */
-static Value clone_value(Value v)
+/* A slice header now held by a second place. Written once: a header
+ * passed around a hot loop is not a store per pass (nor a cache line
+ * bouncing between threads); the only flag of a list, so a plain store. */
+static void mark_shared(Obj *o)
+{
+    if (!(o->flags & LIST_SHARED))
+        __atomic_store_n(&o->flags, LIST_SHARED, __ATOMIC_RELAXED);
+}
+
+/* Structs and arrays inside a struct or array are owned by it, so they are
+ * cloned with it; a slice inside is shared (Go copies the header, whose
+ * array both copies then share). The clone is made level by level with a
+ * work list, not by recursion: a value nested thousands of levels deep
+ * ([1][1]...[1]int) must not take as many frames of a goroutine's small
+ * stack. */
+Value v_copy(Value v)
 {
     if (!v_is_ptr(v))
         return v;
-    switch (v_obj(v)->kind) {
-    case OBJ_STRUCT:
-        return v_from_ptr(struct_clone(v_ptr(v)));
-    case OBJ_ARRAY:
-        return v_from_ptr(array_clone(v_ptr(v)));
-    case OBJ_LIST:
-        /* Written once: a header passed around a hot loop is not a store
-         * per pass (nor a cache line bouncing between threads). */
-        if (!(v_obj(v)->flags & LIST_SHARED)) /* the only flag of a list: a plain store */
-            __atomic_store_n(&v_obj(v)->flags, LIST_SHARED, __ATOMIC_RELAXED);
-        return v;
-    default:
+    Obj *o = v_obj(v);
+    if (o->kind == OBJ_LIST) {
+        mark_shared(o);
         return v;
     }
+    if (o->kind != OBJ_STRUCT && o->kind != OBJ_ARRAY)
+        return v;
+    Obj *small[16], **work = small;
+    size_t nwork = 0, capwork = 16;
+    Obj *root = shallow_clone(o);
+    work[nwork++] = root;
+    while (nwork) {
+        size_t n;
+        Value *items = agg_items(work[--nwork], &n);
+        for (size_t i = 0; i < n; i++) {
+            if (!v_is_ptr(items[i]))
+                continue;
+            Obj *e = v_obj(items[i]);
+            if (e->kind == OBJ_LIST) {
+                mark_shared(e);
+            } else if (e->kind == OBJ_STRUCT || e->kind == OBJ_ARRAY) {
+                Obj *c = shallow_clone(e);
+                items[i] = v_from_ptr(c);
+                if (nwork == capwork) {
+                    size_t ncap = mem_grow(capwork, capwork + 1, 16, sizeof *work);
+                    Obj **nw = mem_alloc(ncap * sizeof *nw);
+                    memcpy(nw, work, nwork * sizeof *work);
+                    work = nw;
+                    capwork = ncap;
+                }
+                work[nwork++] = c;
+            }
+        }
+    }
+    return v_from_ptr(root);
 }
 
 ObjArray *array_new(const ObjType *ty, size_t n)
@@ -887,9 +951,4 @@ Value *ref_slot(Value p)
     if (o->kind == OBJ_SLOT)
         return ((ObjSlot *)o)->slot;
     return NULL;
-}
-
-Value v_copy(Value v)
-{
-    return clone_value(v);
 }

@@ -384,6 +384,19 @@ static void list_to(FuncState *fs, Node *n, int dst)
         indexed_literal_to(fs, n, ty, dst);
         return;
     }
+    if (ty && ty->kind == TYPE_SLICE) {
+        /* []T{...}: the list, then its type recorded (fmt's %T, and
+         * conversions of what is stored into it) */
+        int r = build_reg(fs, dst);
+        list_to(fs, &(Node){.kind = N_LIST, .line = n->line, .col = n->col, .list = n->list}, r);
+        int kx = cg_add_k(fs, v_from_ptr(ty));
+        if (kx < K_DIRECT) /* else (a function of 65000 constants) untyped */
+            cg_emit_abx(fs, OP_TYPELIST, r, kx);
+        if (r != dst)
+            cg_emit_abc(fs, OP_MOVE, dst, r, 0);
+        cg_free_to(fs, top);
+        return;
+    }
     if (cnt <= LIST_BATCH) {
         int base = fs->freereg;
         for (int i = 0; i < cnt; i++)

@@ -371,6 +371,7 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
                 i += e->bits == 8 ? 1 : (size_t)utf8_decode(s->data + i, s->len - i, &r);
                 list_append(l, v_int_small(r));
             }
+            list_set_type(l, ty);
             *out = v_from_ptr(l);
             return 0;
         }

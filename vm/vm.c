@@ -2345,6 +2345,11 @@ static int execute(Thread *t)
             RA = v_from_ptr(list_from(&RB, C_));
             VM_NEXT();
         }
+        VM_CASE(TYPELIST)
+        {
+            list_set_type(v_list(RA), v_ptr(k[INS_Bx(ins)]));
+            VM_NEXT();
+        }
         VM_CASE(APPENDN)
         {
             Value l = RA;

@@ -512,6 +512,7 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
             REG(b);
             break;
         case OP_LOADK:
+        case OP_TYPELIST:
             REG(a);
             KIDX(bx);
             break;

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "vm/object.h"
+#include "vm/types.h"
 
 static int setup(void **state)
 {
@@ -374,6 +375,24 @@ static void test_object_list_go_growth(void **state)
     assert_int_equal(c->len, 4);
 }
 
+/* Test that a slice header keeps its type through list_set_type and
+ * list_type, one number per descriptor, and sub-slices keep it. */
+static void test_object_list_type(void **state)
+{
+    ObjType *f64 = types_parse("[]float64", 9), *str = types_parse("[]string", 8);
+    ObjList *a = list_new(2, 2), *b = list_new(0, 4), *c = list_nil(str);
+    assert_null(list_type(a));
+    list_set_type(a, f64);
+    list_set_type(b, f64);
+    assert_ptr_equal(list_type(a), f64);
+    assert_int_equal(a->tid, b->tid);
+    assert_ptr_equal(list_type(c), str);
+    assert_true(list_is_nil(v_from_ptr(c)) && !list_is_nil(v_from_ptr(b)));
+    assert_ptr_equal(list_type(list_slice(a, 1, 2)), f64);
+    list_set_type(a, NULL);
+    assert_null(list_type(a));
+}
+
 /* Test that v_copy clones an array (nested arrays too) and marks a slice
  * header shared, leaving other values as they are. */
 static void test_object_v_copy(void **state)
@@ -718,6 +737,7 @@ int main(void)
         cmocka_unit_test(test_object_list_from_slice),
         cmocka_unit_test(test_object_list_go_growth),
         cmocka_unit_test(test_object_v_copy),
+        cmocka_unit_test(test_object_list_type),
         cmocka_unit_test(test_object_cell_native_error),
         cmocka_unit_test(test_object_class_method),
         cmocka_unit_test(test_object_class_method_many),

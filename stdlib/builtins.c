@@ -587,7 +587,7 @@ static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
     if ((uint64_t)cap > LIST_MAX_CAP)
         mem_out_of_memory(); /* under Go's limit (size_arg), past csp's heap */
     ObjList *l = list_new((size_t)len, (size_t)cap);
-    l->type = ty;
+    list_set_type(l, ty);
     /* The elements are the element type's zero values; a nil zero is what
      * list_new left there already. */
     if (ty->elem->zero != V_NIL) {

@@ -982,9 +982,19 @@ static COLD Value map_read_miss(Thread *t, const ObjMap *m, Value key)
     return types_zero_of(t, m->zero, &z) < 0 ? V_UNDEF : z;
 }
 
+/* Go indexes, slices, ranges and takes len of a pointer to an array as of
+ * the array itself. */
+static inline Value through_array_ref(Value v)
+{
+    if (v_is_ref(v) && ((Obj *)v_ref_target(v))->kind == OBJ_ARRAY)
+        return v_from_ptr(v_ref_target(v));
+    return v;
+}
+
 /* obj[key] for everything the loop's inline paths did not handle. */
 static COLD Value index_slow(Thread *t, Value obj, Value key)
 {
+    obj = through_array_ref(obj);
     if (v_is_obj(obj, OBJ_LIST)) {
         ObjList *l = v_list(obj);
         if (!v_is_anyint(key))
@@ -1065,6 +1075,7 @@ static COLD bool map_store(Thread *t, ObjMap *m, Value key, Value val)
 
 static COLD bool setindex_slow(Thread *t, Value obj, Value key, Value val)
 {
+    obj = through_array_ref(obj);
     if (v_is_obj(obj, OBJ_LIST)) {
         ObjList *l = v_list(obj);
         if (!v_is_anyint(key))
@@ -1123,7 +1134,7 @@ static const ObjType *declared_type_of(Value v)
     case OBJ_NAMED:
         return ((ObjNamed *)v_ptr(v))->type;
     case OBJ_LIST:
-        ty = v_list(v)->type;
+        ty = list_type(v_list(v));
         break;
     case OBJ_MAP:
         ty = v_map(v)->type;
@@ -1382,6 +1393,7 @@ static bool slice_bound(Value v, int64_t dflt, int64_t *out)
  * length. */
 static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi, Value vmax)
 {
+    obj = through_array_ref(obj);
     size_t len, cap;
     const char *what;
     ObjList *l = NULL;
@@ -1523,6 +1535,7 @@ static COLD bool store_into(Value *slot, Value v)
 
 static COLD Value ref_index(Thread *t, Value obj, Value key)
 {
+    obj = through_array_ref(obj);
     Value *slot = NULL;
     if (v_is_obj(obj, OBJ_LIST) || v_is_obj(obj, OBJ_ARRAY)) {
         bool list = v_is_obj(obj, OBJ_LIST);
@@ -1614,6 +1627,7 @@ static COLD int conv_op(Thread *t, const ObjProto *p, const ObjType *ty, unsigne
 
 static COLD Value len_op(Thread *t, Value v)
 {
+    v = through_array_ref(v);
     if (v_is_str(v))
         return v_make_int((int64_t)v_str(v)->len);
     if (v_is_obj(v, OBJ_LIST))
@@ -1665,6 +1679,13 @@ static COLD bool unpack(Thread *t, size_t dst, Value v, size_t *top)
 static COLD bool rangeprep(Thread *t, Value *ra)
 {
     Value v = ra[0];
+    if (v_is_ref(v) && ((Obj *)v_ref_target(v))->kind == OBJ_ARRAY) {
+        /* over a pointer to an array: the array itself, not a copy */
+        ObjArray *a = v_ref_target(v);
+        ra[0] = v_from_ptr(list_view(&a->st, 0, a->st.cap, a->st.cap, a->type));
+        ra[1] = v_int_small(0);
+        return true;
+    }
     if (v_is_obj(v, OBJ_LIST)) {
         ObjList *l = v_list(v);
         ra[0] = v_from_ptr(list_slice(l, 0, __atomic_load_n(&l->len, __ATOMIC_ACQUIRE)));
@@ -2082,8 +2103,7 @@ static int execute(Thread *t)
         }
         VM_CASE(MOVEC)
         {
-            Value v = RB;
-            RA = likely(!v_copy_needed(v)) ? v : v_copy(v);
+            RA = v_copy_fast(RB);
             VM_NEXT();
         }
         VM_CASE(LOADK)
@@ -2567,18 +2587,18 @@ static int execute(Thread *t)
             no_field(t, recv, name);
             VM_THROW();
         }
+        VM_CASE(RETURNC)
+        {
+            RA = v_copy_fast(RA);
+            goto return_op;
+        }
         VM_CASE(RETURN)
         {
+        return_op:
             ret_a = A_;
             ret_n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ret_a));
             ret_nil = false;
             int want = f->nwant;
-            if (unlikely(C_)) {
-                Value *src = base + ret_a;
-                for (int i = 0; i < ret_n; i++)
-                    if (v_copy_needed(src[i]))
-                        src[i] = v_copy(src[i]);
-            }
             if (likely(!f->defers && !f->c_entry && (want == ret_n || want == 0))) {
                 /* The common cases (as many results as wanted, or a call
                  * statement that keeps none): copy them down over the
@@ -2640,6 +2660,11 @@ static int execute(Thread *t)
         VM_CASE(NEWLIST)
         {
             RA = v_from_ptr(list_from(&RB, C_));
+            VM_NEXT();
+        }
+        VM_CASE(TYPELIST)
+        {
+            list_set_type(v_list(RA), v_ptr(k[INS_Bx(ins)]));
             VM_NEXT();
         }
         VM_CASE(APPENDN)
@@ -2854,6 +2879,19 @@ static int execute(Thread *t)
         }
         VM_CASE(APPEND)
         {
+            Value xs = RA;
+            if (likely(C_ == 1 && v_is_obj(xs, OBJ_LIST) && !(v_obj(xs)->flags & LIST_SHARED))) {
+                /* one value, room left: the loop `xs = append(xs, v)` */
+                ObjList *l = v_list(xs);
+                ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+                uint32_t n = l->len;
+                uint64_t at = (uint64_t)l->off + n;
+                if (likely(n < l->cap && st && at < st->cap)) {
+                    __atomic_store_n(&st->items[at], RB, __ATOMIC_RELAXED);
+                    __atomic_store_n(&l->len, n + 1, __ATOMIC_RELEASE);
+                    VM_NEXT();
+                }
+            }
             size_t n = C_ ? (size_t)C_ : (size_t)(t->top - (f->base + (size_t)B_));
             VM_PROTECT(bool, ok, append_op(t, &RA, &RB, n), !ok);
             VM_NEXT();
@@ -3012,6 +3050,19 @@ static int execute(Thread *t)
                 more = i < v_int(v);
                 if (more) {
                     ra[2] = ra[1];
+                    ra[1] = v_int_small(i + 1);
+                }
+            } else if (v_is_obj(v, OBJ_LIST)) {
+                /* a list (rangeprep's own header, on the store it had) */
+                ObjList *l = v_list(v);
+                ListStore *st = l->store;
+                uint64_t at = (uint64_t)l->off + (uint64_t)i;
+                more = (uint64_t)i < l->len && st && at < st->cap;
+                if (more) {
+                    ra[2] = ra[1];
+                    if (C_ > 1) {
+                        ra[3] = v_copy_fast(__atomic_load_n(&st->items[at], __ATOMIC_RELAXED));
+                    }
                     ra[1] = v_int_small(i + 1);
                 }
             } else {

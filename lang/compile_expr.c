@@ -765,7 +765,9 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
             return;
         }
         cg_load_const(fs, types_convert_native(), base);
-        cg_load_const(fs, v_from_ptr(types_boxed(conv) || !conv->underlying ? conv : conv->underlying),
+        cg_load_const(fs,
+                      v_from_ptr(types_boxed(conv) || conv->kind == TYPE_SLICE || !conv->underlying ? conv
+                                                                                                   : conv->underlying),
                       cg_alloc_reg(fs));
         cg_expr_to(fs, n->list.items[0], cg_alloc_reg(fs));
         cg_set_line(fs, n);

@@ -186,7 +186,7 @@ static TypeKind static_kind(FuncState *fs, Node *n, int depth)
     switch (n->kind) {
     case N_IDENT: {
         Var *v = cg_node_var(c, n);
-        return v && v->type ? v->type->kind : TYPE_UNKNOWN;
+        return v && v->type && !types_boxed(v->type) ? v->type->kind : TYPE_UNKNOWN;
     }
     case N_BINARY:
         switch (n->op) {

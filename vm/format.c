@@ -164,6 +164,8 @@ const ObjType *format_value_type(Value v)
         return v_map(v)->type;
     case OBJ_CHAN:
         return ((ObjChan *)v_ptr(v))->type;
+    case OBJ_NAMED:
+        return ((ObjNamed *)v_ptr(v))->type;
     default:
         return NULL;
     }
@@ -1040,6 +1042,11 @@ static void print_value(Printer *p, Value v, int verb, const ObjType *ty)
     }
     if (handle_methods(p, v, verb))
         return;
+    if (v_is_obj(v, OBJ_NAMED)) {
+        /* a Weekday without a String method prints as its int */
+        print_value(p, v_unnamed(v), verb, ty);
+        return;
+    }
     if (v_is_ref(v)) {
         print_ref(p, v, verb);
         return;

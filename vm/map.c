@@ -245,6 +245,16 @@ static inline int key_prep(Value key, Value *nk, uint64_t *h)
             return struct_prep(key, nk, h);
         if (o->kind == OBJ_ARRAY)
             return array_prep((const ObjArray *)o, key, nk, h);
+        if (o->kind == OBJ_NAMED) {
+            /* a Weekday key: hashed as its int, kept with its type, and
+             * compared with v_equal (a Weekday and an int are one key, as
+             * Go's constants are) */
+            Value plain;
+            if (key_prep(((ObjNamed *)o)->v, &plain, h) == K_BAD)
+                return K_BAD;
+            *nk = key;
+            return K_GEN;
+        }
         return K_BAD;
     }
     if (v_is_ref(key)) {
@@ -304,6 +314,7 @@ static bool key_eq_slow(Value a, Value b)
         return ((ObjBoxInt *)oa)->i == ((ObjBoxInt *)ob)->i;
     case OBJ_BOXFLOAT:
         return ((ObjBoxFloat *)oa)->d == ((ObjBoxFloat *)ob)->d;
+    case OBJ_NAMED:
     case OBJ_STRUCT:
     case OBJ_ARRAY:
         return v_equal(a, b);

@@ -857,6 +857,19 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
         *out = named_new((ObjType *)ty, plain);
         return 0;
     }
+    if (ty->named && ty->kind == TYPE_SLICE && ty->underlying) {
+        /* Path(b): the same elements, a header of the declared type */
+        Value plain;
+        if (types_convert(t, ty->underlying, v_unnamed(v), &plain) < 0)
+            return -1;
+        if (v_is_obj(plain, OBJ_LIST)) {
+            ObjList *l = v_list(plain);
+            ListStore *st = l->store;
+            plain = v_from_ptr(st ? list_view(st, l->off, l->off + l->len, l->off + l->cap, ty) : list_nil(ty));
+        }
+        *out = plain;
+        return 0;
+    }
     if (ty->kind != TYPE_INTERFACE)
         v = v_unnamed(v); /* float64(c): the value without its declared type */
     *out = v;

@@ -994,7 +994,9 @@ static inline Value through_array_ref(Value v)
 /* obj[key] for everything the loop's inline paths did not handle. */
 static COLD Value index_slow(Thread *t, Value obj, Value key)
 {
-    obj = through_array_ref(obj);
+    obj = through_array_ref(v_unnamed(obj));
+    if (!v_is_obj(obj, OBJ_MAP))
+        key = v_unnamed(key); /* a Weekday indexes as its int */
     if (v_is_obj(obj, OBJ_LIST)) {
         ObjList *l = v_list(obj);
         if (!v_is_anyint(key))
@@ -1076,6 +1078,8 @@ static COLD bool map_store(Thread *t, ObjMap *m, Value key, Value val)
 static COLD bool setindex_slow(Thread *t, Value obj, Value key, Value val)
 {
     obj = through_array_ref(obj);
+    if (!v_is_obj(obj, OBJ_MAP))
+        key = v_unnamed(key);
     if (v_is_obj(obj, OBJ_LIST)) {
         ObjList *l = v_list(obj);
         if (!v_is_anyint(key))
@@ -1393,7 +1397,10 @@ static bool slice_bound(Value v, int64_t dflt, int64_t *out)
  * length. */
 static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi, Value vmax)
 {
-    obj = through_array_ref(obj);
+    obj = through_array_ref(v_unnamed(obj));
+    vlo = v_unnamed(vlo);
+    vhi = v_unnamed(vhi);
+    vmax = v_unnamed(vmax);
     size_t len, cap;
     const char *what;
     ObjList *l = NULL;
@@ -1627,7 +1634,7 @@ static COLD int conv_op(Thread *t, const ObjProto *p, const ObjType *ty, unsigne
 
 static COLD Value len_op(Thread *t, Value v)
 {
-    v = through_array_ref(v);
+    v = through_array_ref(v_unnamed(v));
     if (v_is_str(v))
         return v_make_int((int64_t)v_str(v)->len);
     if (v_is_obj(v, OBJ_LIST))
@@ -1678,7 +1685,7 @@ static COLD bool unpack(Thread *t, size_t dst, Value v, size_t *top)
 
 static COLD bool rangeprep(Thread *t, Value *ra)
 {
-    Value v = ra[0];
+    Value v = ra[0] = v_unnamed(ra[0]); /* a named string ranges as its string */
     if (v_is_ref(v) && ((Obj *)v_ref_target(v))->kind == OBJ_ARRAY) {
         /* over a pointer to an array: the array itself, not a copy */
         ObjArray *a = v_ref_target(v);

@@ -142,13 +142,15 @@ static void set_zero(ObjType *t)
 static ObjType *nil_maps(ObjType *root)
 {
     size_t n = 0;
-    for (ObjType *t = root; t; t = t->elem)
+    /* a declared type ends the chain: its zero was made when it was
+     * declared, and it may contain itself (type M map[string]M) */
+    for (ObjType *t = root; t && !t->named; t = t->elem)
         n += t->kind == TYPE_MAP;
     if (!n)
         return root;
     ObjType **maps = mem_alloc(n * sizeof *maps);
     size_t i = 0;
-    for (ObjType *t = root; t; t = t->elem)
+    for (ObjType *t = root; t && !t->named; t = t->elem)
         if (t->kind == TYPE_MAP)
             maps[i++] = t;
     while (i > 0) {
@@ -648,7 +650,9 @@ int types_selection(ObjType *t, ObjString *name, Value sample)
 
 const char *types_undefined(const ObjType *t)
 {
-    for (; t; t = t->elem) {
+    /* A declared type ends the walk: its own declaration was checked, and
+     * it may contain itself (type T []T, type N *N). */
+    for (; t && !t->named; t = t->elem) {
         /* A plain name that is not predeclared (a type parameter, a
          * script's own type) is not checked yet: its zero is nil. A
          * qualified name must be a module's type. */

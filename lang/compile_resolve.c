@@ -1013,7 +1013,7 @@ static void res_var(Compiler *c, Node *n, bool isconst)
                 Var *v = declare_global(c, id, id->name, true, NULL);
                 cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)v);
             }
-            if (!isconst)
+            if (!isconst || n->type) /* a typed const: now that declared types resolve */
                 set_type(c, cg_node_var(c, id), n->type);
             continue;
         }

@@ -258,6 +258,24 @@ static int build_reg(FuncState *fs, int dst)
     return cg_alloc_reg(fs);
 }
 
+/* e's value into dst as an element of a literal whose elements have type
+ * ety (NULL: any; else converted, as a []float64's 1 is 1.0). */
+static void elem_to(FuncState *fs, Node *e, int dst, const ObjType *ety, int place)
+{
+    if (ety)
+        cg_expr_fit(fs, e, dst, ety, place);
+    else
+        cg_value_to(fs, e, dst);
+}
+
+/* The element type that a typed literal's elements convert to, or NULL. */
+static const ObjType *fit_type(const ObjType *c, bool key)
+{
+    if (!c)
+        return NULL;
+    return cg_store_type_of(key ? c->key : c->elem);
+}
+
 /* R[l] = a new list of the values of items[0..n-1], in order: NEWLIST of
  * the first batch, APPENDN of each next one, every batch right above the
  * list, so a list of any length needs LIST_BATCH + 1 registers. l must be
@@ -385,7 +403,8 @@ static void indexed_literal_to(FuncState *fs, Node *n, ObjType *ty, int dst)
 static void list_to(FuncState *fs, Node *n, int dst)
 {
     int top = fs->freereg, cnt = n->list.n;
-    ObjType *ty = n->type && n->type[0] == '[' ? types_parse(n->type, strlen(n->type)) : NULL;
+    ObjType *ty = n->type && n->type[0] == '[' ? cg_node_type(fs->c, n) : NULL;
+    const ObjType *ety = fit_type(ty, false);
     if (ty && (ty->kind == TYPE_ARRAY || n->list2.n)) {
         indexed_literal_to(fs, n, ty, dst);
         return;
@@ -394,7 +413,16 @@ static void list_to(FuncState *fs, Node *n, int dst)
         /* []T{...}: the list, then its type recorded (fmt's %T, and
          * conversions of what is stored into it) */
         int r = build_reg(fs, dst);
-        list_to(fs, &(Node){.kind = N_LIST, .line = n->line, .col = n->col, .list = n->list}, r);
+        if (ety && cnt <= LIST_BATCH) {
+            /* []float64{1, 2}: each element as the element type */
+            int base = fs->freereg;
+            for (int i = 0; i < cnt; i++)
+                elem_to(fs, n->list.items[i], cg_alloc_reg(fs), ety, STORE_SLICE_LIT);
+            cg_emit_abc(fs, OP_NEWLIST, r, cnt ? base : r, cnt);
+            cg_free_to(fs, r + 1);
+        } else {
+            list_to(fs, &(Node){.kind = N_LIST, .line = n->line, .col = n->col, .list = n->list}, r);
+        }
         int kx = cg_add_k(fs, v_from_ptr(ty));
         if (kx < K_DIRECT) /* else (a function of 65000 constants) untyped */
             cg_emit_abx(fs, OP_TYPELIST, r, kx);
@@ -424,11 +452,12 @@ static void map_to(FuncState *fs, Node *n, int dst)
     int first = pairs < MAP_BATCH ? pairs : MAP_BATCH;
     int m = pairs > MAP_BATCH ? build_reg(fs, dst) : dst;
     int base = fs->freereg;
+    ObjType *ty = cg_node_type(fs->c, n);
+    const ObjType *kty = fit_type(ty, true), *vty = fit_type(ty, false);
     for (int i = 0; i < 2 * first; i++)
-        cg_value_to(fs, n->list.items[i], cg_alloc_reg(fs));
+        elem_to(fs, n->list.items[i], cg_alloc_reg(fs), i % 2 ? vty : kty, STORE_MAP_LIT);
     /* A typed literal whose missing keys read as a non-nil zero
      * (map[string]int{}) passes its type after the pairs. */
-    ObjType *ty = cg_node_type(fs->c, n);
     int typed = 0;
     if (ty) { /* every typed literal: the map keeps its type for fmt's %T */
         cg_load_const(fs, v_from_ptr(ty), cg_alloc_reg(fs));
@@ -437,8 +466,9 @@ static void map_to(FuncState *fs, Node *n, int dst)
     cg_emit_abc(fs, OP_NEWMAP, m, first || typed ? base : m, first | typed);
     cg_free_to(fs, base);
     for (int i = first; i < pairs; i++) {
-        int rk = cg_value_any(fs, n->list.items[2 * i]);
-        int rv = cg_value_any(fs, n->list.items[2 * i + 1]);
+        int rk = cg_alloc_reg(fs), rv = cg_alloc_reg(fs);
+        elem_to(fs, n->list.items[2 * i], rk, kty, STORE_MAP_LIT);
+        elem_to(fs, n->list.items[2 * i + 1], rv, vty, STORE_MAP_LIT);
         cg_emit_abc(fs, OP_MAPSET, m, rk, rv);
         cg_free_to(fs, base);
     }
@@ -766,8 +796,9 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         }
         cg_load_const(fs, types_convert_native(), base);
         cg_load_const(fs,
-                      v_from_ptr(types_boxed(conv) || conv->kind == TYPE_SLICE || !conv->underlying ? conv
-                                                                                                   : conv->underlying),
+                      v_from_ptr(types_boxed(conv) || conv->kind == TYPE_SLICE || !conv->underlying
+                                     ? conv
+                                     : conv->underlying),
                       cg_alloc_reg(fs));
         cg_expr_to(fs, n->list.items[0], cg_alloc_reg(fs));
         cg_set_line(fs, n);

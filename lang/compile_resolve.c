@@ -1600,7 +1600,8 @@ void cg_res_file(Compiler *c, Node *file)
                     v->cexpr = j < s->list2.n ? s->list2.items[j] : NULL;
                     v->cstate = v->cexpr ? 0 : 2;
                 }
-                v->type = cg_store_type(s->type); /* a const's folds to it (declared types: when it is resolved) */
+                v->type =
+                    cg_store_type(s->type); /* a const's folds to it (declared types: when it is resolved) */
             }
             break;
         case N_DEFINE:

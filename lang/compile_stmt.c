@@ -983,8 +983,8 @@ static void return_stmt(FuncState *fs, Node *n)
         int r = cg_expr_any(fs, x);
         cg_set_line(fs, n);
         int fit = cg_fit_any(fs, r, x, fs->nrtypes ? fs->rtypes[0] : NULL, STORE_RETURN);
-        cg_emit_abc(fs, fit == r && cg_is_place(fs, x) && !cg_plain_local(fs, x) ? OP_RETURNC : OP_RETURN, fit, 2,
-                    0);
+        cg_emit_abc(fs, fit == r && cg_is_place(fs, x) && !cg_plain_local(fs, x) ? OP_RETURNC : OP_RETURN,
+                    fit, 2, 0);
     } else if (nv <= MULTI_MAX) {
         int base = fs->freereg;
         for (int i = 0; i < nv; i++)

@@ -363,8 +363,8 @@ void cg_result_types(FuncState *fs, FuncInfo *fi)
     const ObjType **ts = mem_alloc((size_t)fi->nresults * sizeof *ts);
     bool any = false;
     for (int i = 0; i < fi->nresults; i++)
-        any |= (ts[i] = fs->res && fs->res->rtypes ? fs->res->rtypes[i] : cg_store_type(fi->result_types[i])) !=
-               NULL;
+        any |= (ts[i] = fs->res && fs->res->rtypes ? fs->res->rtypes[i]
+                                                   : cg_store_type(fi->result_types[i])) != NULL;
     if (any) {
         fs->rtypes = ts;
         fs->nrtypes = fi->nresults;

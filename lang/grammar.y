@@ -391,6 +391,19 @@ static const char *elem_type(const char *t)
 
 static bool is_map_type(const char *t) { return t && strncmp(t, "map[", 4) == 0; }
 
+/* The key type of a map type's text ("P" of "map[P]int"), or NULL. */
+static const char *key_type(const char *t)
+{
+    const char *e = is_map_type(t) ? elem_type(t) : NULL;
+    if (!e || e - t < 5)
+        return NULL;
+    size_t n = (size_t)(e - 1 - (t + 4));
+    char *k = mem_alloc_atomic(n + 1);
+    memcpy(k, t + 4, n);
+    k[n] = 0;
+    return k;
+}
+
 /* A type whose literal the compiler sorts out: a name (`Point`,
  * `pkg.T`: a struct, or a named slice or map), a struct type, or a pointer
  * to one of those (an elided `{...}` of a `[]*Point` literal is &Point{...}). */
@@ -470,16 +483,20 @@ static void give_type(ParseCtx *ctx, Node *lit, const char *type)
     const char *et = elem_type(type);
     if (!et || !*et)
         return;
-    bool elem_is_map = is_map_type(et);
+    const char *kt = lit->kind == N_MAP ? key_type(type) : NULL;
     for (int i = 0; i < lit->list.n; i++) {
-        if (lit->kind == N_MAP && i % 2 == 0)
-            continue; /* keys keep their own form */
+        /* an elided key type too: map[Point]string{{1, 2}: "a"} */
+        bool key = lit->kind == N_MAP && i % 2 == 0;
+        if (key && !kt)
+            continue;
+        const char *at = key ? kt : et;
+        bool elem_is_map = is_map_type(at);
         Node *x = lit->list.items[i];
         if (!x || (x->kind != N_LIST && x->kind != N_MAP) || x->op != TK_LBRACE_LIT)
             continue;
-        if (is_named_type(et)) {
+        if (is_named_type(at)) {
             bool keyed = x->kind == N_MAP && x->list.n > 0;
-            named_composite(ctx, x, et, keyed, 0);
+            named_composite(ctx, x, at, keyed, 0);
             continue;
         }
         if (!elem_is_map && x->kind == N_MAP && x->list.n == 0)
@@ -491,7 +508,7 @@ static void give_type(ParseCtx *ctx, Node *lit, const char *type)
             diag_error(ctx->d, x->line, x->col, "keyed elements are not supported in list literals");
             continue;
         }
-        give_type(ctx, x, et);
+        give_type(ctx, x, at);
     }
 }
 

@@ -135,12 +135,11 @@ void format_type(Buf *b, const ObjType *ty)
     type_name(b, ty, 0);
 }
 
-/* The Go type a list records: none yet (typed slices will answer here,
- * and everything that prints or names them follows). */
+/* The Go type a list records: its slice type ([]int), NULL for an
+ * untyped list. */
 static const ObjType *list_go_type(const ObjList *l)
 {
-    (void)l;
-    return NULL;
+    return list_type(l);
 }
 
 /* Go's nil slice: a header with no storage. */
@@ -890,6 +889,14 @@ static void print_map(Printer *p, ObjMap *m, int verb, const ObjType *ty)
     const ObjType *own = m->type;
     if (own || !ty || ty->kind != TYPE_MAP)
         ty = own;
+    if (p->sharp_v && map_is_nil(m)) { /* var m map[string]int */
+        if (ty)
+            format_type(p->b, ty);
+        else
+            buf_adds(p->b, "map[interface {}]interface {}");
+        buf_adds(p->b, "(nil)");
+        return;
+    }
     if (!enter(p, m, "map[...]"))
         return;
     /* Snapshot the entries, then sort them by key as Go's fmt does. The
@@ -1043,8 +1050,10 @@ static void print_value(Printer *p, Value v, int verb, const ObjType *ty)
     if (handle_methods(p, v, verb))
         return;
     if (v_is_obj(v, OBJ_NAMED)) {
-        /* a Weekday without a String method prints as its int */
-        print_value(p, v_unnamed(v), verb, ty);
+        /* A value of a named type with no method to print it: its
+         * underlying value, as that type's (a uint8 in hex for %#v). */
+        const ObjNamed *nv = v_ptr(v);
+        print_value(p, nv->v, verb, nv->type);
         return;
     }
     if (v_is_ref(v)) {

@@ -295,7 +295,7 @@ static pthread_mutex_t tid_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const ObjType *list_type(const ObjList *l)
 {
-    uint32_t id = __atomic_load_n(&l->tid, __ATOMIC_RELAXED);
+    uint32_t id = __atomic_load_n(&l->tid, __ATOMIC_RELAXED) & ~LIST_TID_FITS;
     if (!id--)
         return NULL;
     const ObjType **chunk = __atomic_load_n(&tid_chunks[id / TID_CHUNK], __ATOMIC_ACQUIRE);
@@ -325,7 +325,7 @@ void list_set_type(ObjList *l, const ObjType *ty)
         }
         pthread_mutex_unlock(&tid_lock);
     }
-    l->tid = id;
+    l->tid = id && types_elem_fits(ty) ? id | LIST_TID_FITS : id;
 }
 
 /* Go's malloc size classes up to 32 KiB (runtime/sizeclasses.go); growslice

@@ -187,6 +187,14 @@ typedef struct ObjList {
 /* The type of a typed slice ([]int), or NULL (an untyped list literal).
  * list_set_type records it (ty NULL: none). */
 const struct ObjType *list_type(const ObjList *l);
+/* ObjList.tid's top bit: a value stored into the slice converts to its
+ * element type first (types_elem_fits: []float64, []byte, []Celsius), so
+ * the VM's fast paths step aside for such slices. */
+#define LIST_TID_FITS 0x80000000u
+static inline bool list_fits(const ObjList *l)
+{
+    return (l->tid & LIST_TID_FITS) != 0;
+}
 void list_set_type(ObjList *l, const struct ObjType *ty);
 
 ObjList *list_new(size_t len, size_t cap); /* len items, all nil */

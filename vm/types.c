@@ -155,7 +155,9 @@ static ObjType *nil_maps(ObjType *root)
             maps[i++] = t;
     while (i > 0) {
         ObjType *m = maps[--i];
-        m->zero = v_from_ptr(map_new_nil(types_elem_zero(m)));
+        ObjMap *nil_map = map_new_nil(types_elem_zero(m));
+        nil_map->type = m; /* for fmt: map[string]int(nil) */
+        m->zero = v_from_ptr(nil_map);
     }
     return root;
 }
@@ -175,7 +177,37 @@ typedef struct Parse {
 } Parse;
 
 static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int keydepth);
+static ObjType *instance(const Parse *P, const char *s, size_t n, int depth);
 static void parse_fields(const Parse *P, ObjType *t, const char *s, size_t n, int depth);
+
+/* Name[args] (s[0..n), ending in ']'): the instance of the generic type
+ * the lookup finds for Name, or an UNKNOWN type when there is none. */
+static ObjType *instance(const Parse *P, const char *s, size_t n, int depth)
+{
+    size_t b = (size_t)((const char *)memchr(s, '[', n) - s);
+    ObjType *g = P->lookup(P->ctx, s, b);
+    ObjType *args[16];
+    int nargs = 0;
+    size_t i = b + 1, start = i;
+    int level = 0;
+    for (; i < n - 1 && nargs < 16; i++) {
+        if (s[i] == '[' || s[i] == '(' || s[i] == '{')
+            level++;
+        else if (s[i] == ']' || s[i] == ')' || s[i] == '}')
+            level--;
+        else if (s[i] == ',' && level == 0) {
+            args[nargs++] = parse(P, s + start, i - start, false, depth);
+            start = i + 1;
+        }
+    }
+    if (nargs < 16 && start < n - 1)
+        args[nargs++] = parse(P, s + start, n - 1 - start, false, depth);
+    if (!g || g->ntparams != nargs) {
+        ObjType *t = type_new(TYPE_UNKNOWN, str_new(s, n)->data);
+        return t;
+    }
+    return types_instantiate(g, nargs, args);
+}
 
 static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int keydepth)
 {
@@ -225,6 +257,10 @@ static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int 
             /* a struct's field types nest like map keys: bounded the same */
             if (keydepth < MAX_KEY_DEPTH)
                 parse_fields(P, t, s + 6, n - 6, keydepth + 1);
+        } else if (n && s[n - 1] == ']' && memchr(s, '[', n) && P->lookup && keydepth < MAX_KEY_DEPTH) {
+            /* Stack[int], Pair[string,int]: a generic type's instance */
+            *link = instance(P, s, n, keydepth + 1);
+            return root;
         } else {
             t = type_new(TYPE_UNKNOWN, name);
             for (size_t i = 0; i < sizeof basic / sizeof basic[0]; i++) {
@@ -408,6 +444,8 @@ uint64_t types_ic_word(ObjType *t, ObjString *name, Value sample)
 
 int types_field_index(const ObjType *t, const char *name, size_t n)
 {
+    if (t && t->generic)
+        t = t->generic; /* an instance selects as its generic type */
     for (int i = 0; t && i < t->nfields; i++)
         if (strlen(t->fields[i].name) == n && memcmp(t->fields[i].name, name, n) == 0)
             return i;
@@ -495,6 +533,8 @@ static int method_index(const ObjType *t, ObjString *name)
 
 Value types_method(const ObjType *t, ObjString *name, bool *ptr_recv)
 {
+    if (t && t->generic)
+        t = t->generic; /* an instance selects as its generic type */
     if (t && t->kind == TYPE_POINTER && !t->named && t->elem)
         t = t->elem;
     int i = t ? method_index(t, name) : -1;
@@ -528,6 +568,8 @@ typedef struct Cand {
 
 void types_select(const ObjType *t, ObjString *name, Value sample, Selection *out)
 {
+    if (t && t->generic)
+        t = t->generic; /* an instance selects as its generic type */
     memset(out, 0, sizeof *out);
     out->name = name;
     out->fn = V_UNDEF;
@@ -618,6 +660,8 @@ static Lock sel_lock;
 
 int types_selection(ObjType *t, ObjString *name, Value sample)
 {
+    if (t && t->generic)
+        t = t->generic; /* an instance selects as its generic type */
     int n = __atomic_load_n(&t->nsels, __ATOMIC_ACQUIRE);
     Selection *ss = __atomic_load_n(&t->sels, __ATOMIC_ACQUIRE);
     for (int i = 0; i < n; i++)
@@ -841,8 +885,8 @@ static bool is_func(Value v)
 bool types_boxed(const ObjType *ty)
 {
     return ty && ty->named &&
-           (ty->kind == TYPE_BOOL || ty->kind == TYPE_INT || ty->kind == TYPE_FLOAT || ty->kind == TYPE_STRING ||
-            ty->kind == TYPE_FUNC);
+           (ty->kind == TYPE_BOOL || ty->kind == TYPE_INT || ty->kind == TYPE_FLOAT ||
+            ty->kind == TYPE_STRING || ty->kind == TYPE_FUNC);
 }
 
 /* The basic type under a boxed declared type (type B A, type A int: int). */
@@ -869,7 +913,8 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
         if (v_is_obj(plain, OBJ_LIST)) {
             ObjList *l = v_list(plain);
             ListStore *st = l->store;
-            plain = v_from_ptr(st ? list_view(st, l->off, l->off + l->len, l->off + l->cap, ty) : list_nil(ty));
+            plain =
+                v_from_ptr(st ? list_view(st, l->off, l->off + l->len, l->off + l->cap, ty) : list_nil(ty));
         }
         *out = plain;
         return 0;
@@ -1190,4 +1235,94 @@ int types_store_at(Thread *t, const ObjType *ty, Value v, Value *out, bool const
 int types_store(Thread *t, const ObjType *ty, Value v, Value *out)
 {
     return types_store_at(t, ty, v, out, false, NULL);
+}
+
+/* ---- generic types ---------------------------------------------------- */
+
+static ObjType *subst(ObjType *t, int n, const char *const *names, ObjType *const *args, int depth)
+{
+    if (!t || depth > 64 || t->named)
+        return t;
+    if (t->kind == TYPE_UNKNOWN) {
+        for (int i = 0; i < n; i++)
+            if (strcmp(t->name, names[i]) == 0)
+                return args[i] ? args[i] : types_parse("any", 3);
+        return t;
+    }
+    ObjType *e = subst(t->elem, n, names, args, depth + 1);
+    ObjType *k = subst(t->key, n, names, args, depth + 1);
+    if (e == t->elem && k == t->key)
+        return t;
+    return types_derive(t, e, k);
+}
+
+ObjType *types_subst(ObjType *tmpl, int n, const char *const *names, ObjType *const *args)
+{
+    return subst(tmpl, n, names, args, 0);
+}
+
+static Lock inst_lock;
+
+ObjType *types_instantiate(ObjType *g, int n, ObjType *const *args)
+{
+    if (!g || g->ntparams != n || g->kind == TYPE_UNKNOWN)
+        return g;
+    for (int i = 0; i < n; i++)
+        if (!args[i] || args[i]->kind == TYPE_UNKNOWN)
+            return g;
+    lock_acquire(&inst_lock);
+    for (int i = 0; i < g->ninsts; i++) {
+        ObjType *in = g->insts[i];
+        bool same = true;
+        for (int j = 0; j < n && same; j++)
+            same = in->targs[j] == args[j] || strcmp(in->targs[j]->name, args[j]->name) == 0;
+        if (same) {
+            lock_release(&inst_lock);
+            return in;
+        }
+    }
+    ObjType *in = mem_alloc(sizeof *in);
+    *in = *g;
+    Buf b;
+    buf_init(&b);
+    buf_printf(&b, "%s[", g->name);
+    for (int j = 0; j < n; j++)
+        buf_printf(&b, "%s%s", j ? "," : "", args[j]->name);
+    buf_addc(&b, ']');
+    in->name = buf_to_str(&b)->data;
+    in->generic = g;
+    in->ntparams = 0;
+    in->tparams = NULL;
+    in->insts = NULL;
+    in->ninsts = 0;
+    in->sels = NULL;
+    in->nsels = 0;
+    in->methods = NULL;
+    in->nmethods = 0;
+    in->ntargs = n;
+    in->targs = mem_alloc((size_t)n * sizeof *in->targs);
+    memcpy(in->targs, args, (size_t)n * sizeof *args);
+    in->elem = subst(g->elem, n, g->tparams, args, 0);
+    in->key = subst(g->key, n, g->tparams, args, 0);
+    if (g->nfields) {
+        in->fields = mem_alloc((size_t)g->nfields * sizeof *in->fields);
+        for (int i = 0; i < g->nfields; i++) {
+            in->fields[i] = g->fields[i];
+            in->fields[i].type = subst(g->fields[i].type, n, g->tparams, args, 0);
+        }
+    }
+    ObjType **insts = mem_alloc((size_t)(g->ninsts + 1) * sizeof *insts);
+    if (g->ninsts)
+        memcpy(insts, g->insts, (size_t)g->ninsts * sizeof *insts);
+    insts[g->ninsts] = in;
+    g->insts = insts;
+    g->ninsts++;
+    lock_release(&inst_lock);
+    return in;
+}
+
+bool types_elem_fits(const ObjType *c)
+{
+    const ObjType *e = c ? c->elem : NULL;
+    return e && (types_boxed(e) || e->kind == TYPE_FLOAT || (e->kind == TYPE_INT && e->bits < 64));
 }

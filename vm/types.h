@@ -109,6 +109,19 @@ typedef struct ObjType {
      * Appended under a lock, never changed once published. */
     struct Selection *sels;
     int nsels;
+    /* Generic types (`type Stack[T any] struct{...}`): the generic type
+     * has its parameters' names; an instance (Stack[int], made once per
+     * distinct argument list by types_instantiate) has its generic type,
+     * whose fields and methods it selects by, and its arguments, from
+     * which its field types were made. Set before the descriptor is
+     * shared; instances are added under a lock. */
+    int ntparams;
+    const char **tparams;
+    struct ObjType *generic;
+    int ntargs;
+    struct ObjType **targs;
+    struct ObjType **insts;
+    int ninsts;
 } ObjType;
 
 /* The descriptor of a type written as the parser spells it (see ast.h,
@@ -228,6 +241,21 @@ double types_float32(double d);
  * a conversion whose type is not a name ([]byte(s)). */
 Value types_convert_native(void);
 
+/* tmpl with the type parameters named names[0..n-1] (UNKNOWN types of
+ * those names) replaced by args[0..n-1] (NULL: any); only the part of the
+ * descriptor that holds a parameter is copied. */
+ObjType *types_subst(ObjType *tmpl, int n, const char *const *names, ObjType *const *args);
+/* The instance of generic type g for the n type arguments args: made
+ * once per distinct list, with g's field types substituted. g itself when
+ * an argument is not known (a type parameter: code inside generic code
+ * works with the generic type) or g is not generic. */
+ObjType *types_instantiate(ObjType *g, int n, ObjType *const *args);
+
+/* Whether a value stored into an element of container type c (a slice,
+ * array or map type) converts to the element type: a float, a sized int,
+ * or a declared type whose values carry it. */
+bool types_elem_fits(const ObjType *c);
+
 /* Whether values of ty carry it (ObjNamed): a declared type whose
  * underlying type is a bool, number, string or func. Conversions and
  * typed stores give such values; arithmetic keeps the type. */
@@ -259,7 +287,9 @@ int types_store(struct Thread *t, const ObjType *ty, Value v, Value *out);
     X(ASSIGN, "assignment")                                                                                  \
     X(DECL, "variable declaration")                                                                          \
     X(RETURN, "return statement")                                                                            \
-    X(ARG, "argument to")
+    X(ARG, "argument to")                                                                                    \
+    X(SLICE_LIT, "slice literal")                                                                            \
+    X(MAP_LIT, "map literal")
 typedef enum {
 #define X(name, text) STORE_##name,
     STORE_PLACES(X)

@@ -1075,11 +1075,24 @@ static COLD bool map_store(Thread *t, ObjMap *m, Value key, Value val)
     }
 }
 
+/* val fit for an element of a container of type c (a []float64 gets 1.0
+ * for 1): false after a panic. */
+static COLD bool fit_elem(Thread *t, const ObjType *c, Value *val)
+{
+    return !types_elem_fits(c) || types_store(t, c->elem, *val, val) >= 0;
+}
+
 static COLD bool setindex_slow(Thread *t, Value obj, Value key, Value val)
 {
     obj = through_array_ref(obj);
     if (!v_is_obj(obj, OBJ_MAP))
         key = v_unnamed(key);
+    const ObjType *c = v_is_obj(obj, OBJ_LIST)    ? list_type(v_list(obj))
+                       : v_is_obj(obj, OBJ_ARRAY) ? ((ObjArray *)v_ptr(obj))->type
+                       : v_is_obj(obj, OBJ_MAP)   ? v_map(obj)->type
+                                                  : NULL;
+    if (c && !fit_elem(t, c, &val))
+        return false;
     if (v_is_obj(obj, OBJ_LIST)) {
         ObjList *l = v_list(obj);
         if (!v_is_anyint(key))
@@ -1470,6 +1483,14 @@ static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi, Value vma
 static COLD bool append_op(Thread *t, Value *slot, const Value *vals, size_t n)
 {
     Value xs = *slot;
+    if (v_is_obj(xs, OBJ_LIST) && list_fits(v_list(xs))) {
+        /* append to a []float64: each value as a float64 (vals are the
+         * caller's copies, so they are converted where they are) */
+        const ObjType *c = list_type(v_list(xs));
+        for (size_t i = 0; i < n; i++)
+            if (!fit_elem(t, c, (Value *)&vals[i]))
+                return false;
+    }
     if (v_is_obj(xs, OBJ_LIST) && !(v_obj(xs)->flags & LIST_SHARED)) {
         ObjList *l = v_list(xs);
         if (n > 1)
@@ -2538,9 +2559,9 @@ static int execute(Thread *t)
                         base[ca + 1 + i] = base[ca + i];
                     /* a pointer receiver needs the variable: the compiler
                      * passes &x for those it knows; else a copy's */
-                    base[ca + 1] = !ptr_recv         ? v_copy(self)
+                    base[ca + 1] = !ptr_recv        ? v_copy(self)
                                    : v_is_ref(recv) ? recv
-                                                     : v_ref(cell_new(v_copy(self)));
+                                                    : v_ref(cell_new(v_copy(self)));
                     base[ca] = mfn;
                     cnargs++;
                     goto do_call;
@@ -2757,11 +2778,11 @@ static int execute(Thread *t)
                 uint64_t i = (uint64_t)v_int(key);
                 size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
                 ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-                if (likely(i < n && i + l->off < st->cap)) {
+                if (likely(i < n && i + l->off < st->cap && !list_fits(l))) {
                     __atomic_store_n(&st->items[i + l->off], RC, __ATOMIC_RELAXED);
                     VM_NEXT();
                 }
-            } else if (likely(v_is_obj(o, OBJ_MAP))) {
+            } else if (likely(v_is_obj(o, OBJ_MAP) && !(v_map(o)->type && types_elem_fits(v_map(o)->type)))) {
                 MapStatus s = map_set(v_map(o), key, RC);
                 if (likely(s == MAP_OK))
                     VM_NEXT();
@@ -2887,7 +2908,8 @@ static int execute(Thread *t)
         VM_CASE(APPEND)
         {
             Value xs = RA;
-            if (likely(C_ == 1 && v_is_obj(xs, OBJ_LIST) && !(v_obj(xs)->flags & LIST_SHARED))) {
+            if (likely(C_ == 1 && v_is_obj(xs, OBJ_LIST) && !(v_obj(xs)->flags & LIST_SHARED) &&
+                       !list_fits(v_list(xs)))) {
                 /* one value, room left: the loop `xs = append(xs, v)` */
                 ObjList *l = v_list(xs);
                 ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);

@@ -174,6 +174,8 @@ typedef struct FuncInfo {
     Node *body;            /* BLOCK */
     const char *name;      /* declared name, or NULL for a literal */
     NodeList tparams;      /* a generic function's type parameters (IDENTs) */
+    bool recv_tparams;     /* ... named by its receiver (`func (s *Stack[T])`):
+                            * their values come from the receiver's type */
     Node *recv;            /* a method's receiver: an IDENT ("_" when unnamed)
                             * whose type is "T" or "*T" */
     int end_line;          /* the line of the body's closing `}` */

@@ -480,20 +480,22 @@ static void type_params(FuncState *f, FuncInfo *fi)
     Compiler *c = f->c;
     int n = fi->tparams.n;
     int base = cg_alloc_regs(f, n);
-    cg_emit_abc(f, OP_TPARAMS, base, 0, n);
+    /* a method of a generic type: from its receiver's type (Stack[int]) */
+    cg_emit_abc(f, fi->recv_tparams ? OP_RTPARAMS : OP_TPARAMS, base, 0, n);
     for (int i = 0; i < n; i++) {
         Var *v = cg_node_var(c, fi->tparams.items[i]);
-        for (int j = 0; j < fi->params.n && j + 1 < f->nparams; j++) {
+        int hid = fi->recv_tparams ? 0 : 1; /* the register of params[0] */
+        for (int j = 0; j < fi->params.n && j + hid < f->nparams; j++) {
             int path = infer_path(fi->params.items[j], fi->variadic && j == fi->params.n - 1,
                                   fi->tparams.items[i]->name);
             if (path < 0)
                 continue;
             /* a captured parameter is in a cell by now */
             Var *pv = cg_node_var(c, fi->params.items[j]);
-            int src = j + 1;
+            int src = j + hid;
             if (pv && pv->kind == VK_LOCAL && pv->captured) {
                 src = cg_alloc_reg(f);
-                cg_emit_abc(f, OP_GETCELL, src, j + 1, 0);
+                cg_emit_abc(f, OP_GETCELL, src, j + hid, 0);
             }
             cg_emit_abc(f, OP_INFER, base + i, src, path);
             cg_free_to(f, base + n);
@@ -519,7 +521,7 @@ int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool 
     f->is_lit = is_lit;
     /* A generic function's first parameter is hidden: the list of its
      * type arguments, or nil when the caller gave none. */
-    int hidden = fi->tparams.n > 0;
+    int hidden = fi->tparams.n > 0 && !fi->recv_tparams;
     f->nparams = fi->params.n + hidden < MAXREGS ? fi->params.n + hidden : MAXREGS - 1;
     f->variadic = fi->variadic;
     cg_alloc_regs(f, f->nparams);
@@ -535,7 +537,7 @@ int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool 
                 cg_emit_abc(f, OP_NEWCELL, i, i, 0);
         }
     }
-    if (hidden)
+    if (fi->tparams.n)
         type_params(f, fi);
     cg_fit_params(f, fi);
     cg_result_types(f, fi);

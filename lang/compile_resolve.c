@@ -291,7 +291,10 @@ static TypeRef array_lengths(Compiler *c, Node *at, TypeRef t)
     bool changed = false;
     for (const char *p = t; *p;) {
         const char *s = p + 1, *e = s;
-        if (*p == '[' && !(p - t >= 3 && memcmp(p - 3, "map", 3) == 0)) {
+        /* not map[K]'s bracket, nor a generic type's arguments (Stack[N]) */
+        bool after_name = p > t && (((p[-1] | 32) >= 'a' && (p[-1] | 32) <= 'z') || p[-1] == '_' ||
+                                    (p[-1] >= '0' && p[-1] <= '9'));
+        if (*p == '[' && !after_name && !(p - t >= 3 && memcmp(p - 3, "map", 3) == 0)) {
             while ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z') || *e == '_' ||
                    (e > s && *e >= '0' && *e <= '9'))
                 e++;
@@ -575,6 +578,14 @@ static void define_type(Compiler *c, Var *v)
     Node *n = v->decl;
     if (!cg_enter(c, n))
         return;
+    if (n->list.n && v->tdecl) {
+        /* a generic type: its parameters' names, for its instances */
+        const char **names = mem_alloc((size_t)n->list.n * sizeof *names);
+        for (int i = 0; i < n->list.n; i++)
+            names[i] = n->list.items[i]->name;
+        v->tdecl->tparams = names;
+        v->tdecl->ntparams = n->list.n;
+    }
     n->type = res_type(c, n, n->type);
     ObjType *def = cg_node_type(c, n);
     if (n->op == TK_ASSIGN) {
@@ -601,6 +612,8 @@ static void declare_method(Compiler *c, Node *s)
     bool ptr = *tn == '*';
     if (ptr)
         tn++;
+    if (strchr(tn, '[')) /* Stack[T]: the generic type */
+        tn = cg_gc_sprintf("%.*s", (int)(strchr(tn, '[') - tn), tn);
     Var *v = *cg_nt_slot(&c->names, tn);
     ObjType *t =
         v && v->tdecl && v->decl && v->decl->kind == N_TYPEDECL && v->decl->op != TK_ASSIGN ? v->tdecl : NULL;

@@ -641,6 +641,18 @@ static Node *method(ParseCtx *ctx, Token at, const char *name, Node *recv, Param
         nl_push(&l, n->func->params.items[i]);
     n->func->params = l;
     n->func->recv = recv;
+    /* (s *Stack[T]): a method of a generic type has its type's parameters */
+    const char *b = recv->type ? strchr(recv->type, '[') : NULL;
+    if (b && recv->type[strlen(recv->type) - 1] == ']') {
+        Token t = at;
+        size_t n2 = strlen(b + 1) - 1;
+        char *names = mem_alloc_atomic(n2 + 1);
+        memcpy(names, b + 1, n2);
+        names[n2] = 0;
+        t.str = names;
+        n->func->tparams = tparams(t);
+        n->func->recv_tparams = true;
+    }
     return n;
 }
 
@@ -1129,6 +1141,8 @@ receiver(A) ::= type(T). { A = ast_new(N_IDENT, ctx->cur.line, ctx->cur.col); A-
 typedecl(A) ::= TYPE typespec(S). { A = S; }
 typedecl(A) ::= TYPE(T) LPAREN typespecs(L) RPAREN. { A = group(T, L); }
 typespec(A) ::= IDENT(N) type(T). { A = mk(N_TYPEDECL, N); A->name = text(N); A->type = T; }
+/* A generic type: its parameters' names in list. */
+typespec(A) ::= IDENT(N) TPARAMS(TP) type(T). { A = mk(N_TYPEDECL, N); A->name = text(N); A->type = T; A->list = tparams(TP); }
 typespec(A) ::= IDENT(N) ASSIGN type(T). { A = mk(N_TYPEDECL, N); A->name = text(N); A->type = T; A->op = TK_ASSIGN; }
 %type typespecs {NodeList}
 typespecs(A) ::= typespec_opt(S). { A = (NodeList){0}; add_stmt(&A, S); }

@@ -80,8 +80,12 @@ typedef struct Parser {
     int prev, prev2;      /* the last two token codes fed to the parser */
     unsigned char *stack; /* open brackets (BR_*) */
     int depth, cap;
-    int type_arg; /* 1: the next token starts make's/new's first
-                     argument (2 while its `(` is still to come) */
+    int sig_depth;  /* the bracket depth inside a function signature's
+                       parentheses (0: not in one), where `*Name[T]` is a
+                       generic type's instance */
+    bool after_sig; /* the signature just closed: a result type follows */
+    int type_arg;   /* 1: the next token starts make's/new's first
+                       argument (2 while its `(` is still to come) */
     /* Open headers: an if/for/switch/select clause or a func signature
      * whose block has not begun, each at the bracket depth it began at.
      * A `{` at that depth opens its block, so `T {` there is no literal
@@ -538,6 +542,33 @@ static int scan_interface(Parser *P, int i, Text *out)
     return i + 1;
 }
 
+static int scan_type(Parser *P, int i, Text *out, int depth);
+
+/* `[T1, T2]` at token i, types only: "[T1,T2]" into out; the index after
+ * the `]`, or -1 (nothing appended) when it is not a list of types. */
+static int scan_type_args(Parser *P, int i, Text *out, int depth)
+{
+    Text t = {0};
+    text_str(&t, "[");
+    int k = i + 1;
+    for (int n = 0;; n++) {
+        if (n)
+            text_str(&t, ",");
+        k = scan_type(P, k, &t, depth);
+        if (k < 0)
+            return -1;
+        int c = peek_code(P, k);
+        if (c == TK_RBRACK)
+            break;
+        if (c != TK_COMMA)
+            return -1;
+        k++;
+    }
+    text_str(&t, "]");
+    text_add(out, t.p, t.n);
+    return k + 1;
+}
+
 /* Scan a Go type starting at token i, appending its normalized text to
  * out. Returns the index just after it, or -1 if the tokens there are not
  * a type (nothing is consumed either way). */
@@ -547,14 +578,26 @@ static int scan_type(Parser *P, int i, Text *out, int depth)
         return -1;
     Token *t = peek(P, i);
     switch (t->code) {
-    case TK_IDENT:
+    case TK_IDENT: {
         text_tok(out, t);
+        int k = i + 1;
         if (peek_code(P, i + 1) == TK_DOT && peek_code(P, i + 2) == TK_IDENT) {
             text_str(out, ".");
             text_tok(out, peek(P, i + 2));
-            return i + 3;
+            k = i + 3;
         }
-        return i + 1;
+        if (peek_code(P, k) == TK_LBRACK) {
+            /* Name[T1, T2]: a generic type's instance, when what the
+             * brackets hold are types */
+            Text args = {0};
+            int e = scan_type_args(P, k, &args, depth + 1);
+            if (e > 0) {
+                text_add(out, args.p, args.n);
+                return e;
+            }
+        }
+        return k;
+    }
     case TK_LBRACK: {
         int c = peek_code(P, i + 1);
         if (c == TK_RBRACK) {
@@ -663,13 +706,18 @@ static bool try_type(Parser *P, bool arg)
  * the parameters' names ("K,V": the first name of each comma-separated
  * group, `[T, U any]` and `[K comparable, V int | float64]` alike); the
  * constraints matter to a type checker, and csp checks when it runs. */
-static bool try_tparams(Parser *P)
+static bool try_tparams(Parser *P, bool need_constraint)
 {
     Text names = {0};
     int depth = 0;
     bool want = true; /* the next name starts a group */
+    int group = 0;    /* tokens in the current group */
+    bool constrained = false;
     for (int j = 0; j < SCAN_MAX_TOKENS; j++) {
         Token *t = peek(P, j);
+        /* count each group's tokens: a name alone (`[N]`) is no list */
+        if (depth >= 1 && !(depth == 1 && (t->code == TK_COMMA || t->code == TK_RBRACK)))
+            group++;
         switch (t->code) {
         case TK_LBRACK:
         case TK_LPAREN:
@@ -680,7 +728,8 @@ static bool try_tparams(Parser *P)
         case TK_RPAREN:
         case TK_RBRACE:
             if (--depth == 0) {
-                if (t->code != TK_RBRACK || names.n == 0)
+                constrained |= group >= 2;
+                if (t->code != TK_RBRACK || names.n == 0 || (need_constraint && !constrained))
                     return false;
                 Token tp = *peek(P, 0);
                 tp.code = TK_TPARAMS;
@@ -693,6 +742,10 @@ static bool try_tparams(Parser *P)
             break;
         case TK_COMMA:
             want = depth == 1;
+            if (want) {
+                constrained |= group >= 2;
+                group = 0;
+            }
             break;
         case TK_IDENT:
             if (want && depth == 1) {
@@ -866,6 +919,33 @@ static int literal_type_name(Parser *P)
     return 0;
 }
 
+/* `Name[T1, T2]` at the queue's front where it can only be a generic
+ * type's instance: after a name (`s Stack[int]`: two names in a row are
+ * never an expression), after `[]`, after `*` in a function's signature or
+ * result, or as a composite literal's type (`List[int]{}`, outside a
+ * statement header). Then it becomes one XTYPE token. */
+static bool generic_instance(Parser *P)
+{
+    bool type_context = P->prev == TK_IDENT || (P->prev == TK_RBRACK && P->prev2 == TK_LBRACK) ||
+                        (P->prev == TK_STAR && ((P->sig_depth && P->sig_depth == P->depth) || P->after_sig));
+    Text text = {0};
+    int end = scan_type(P, 0, &text, 0);
+    if (end < 4 || !memchr(text.p, '[', text.n))
+        return false;
+    bool literal = peek_code(P, end) == TK_LBRACE && !(P->nhdr && P->hdr[P->nhdr - 1] == P->depth);
+    if (!type_context && !literal)
+        return false;
+    Token t = *peek(P, 0);
+    t.code = TK_XTYPE;
+    t.str = text.p;
+    t.slen = text.n;
+    t.text = text.p;
+    t.len = (int)text.n;
+    drop(P, end - 1);
+    P->q[P->qhead] = t;
+    return true;
+}
+
 /* Classify the token at the queue's front and feed it. */
 static void step(Parser *P)
 {
@@ -912,6 +992,8 @@ static void step(Parser *P)
         /* every struct and interface type, wherever it is: one XTYPE */
         if (try_type(P, false))
             c = TK_XTYPE;
+    } else if (c == TK_IDENT && peek_code(P, 1) == TK_LBRACK && generic_instance(P)) {
+        c = TK_XTYPE;
     } else if (c == TK_IDENT) {
         int n = literal_type_name(P);
         if (n) {
@@ -938,7 +1020,9 @@ static void step(Parser *P)
         ((t.len == 4 && memcmp(t.text, "make", 4) == 0) || (t.len == 3 && memcmp(t.text, "new", 3) == 0)))
         P->type_arg = 2; /* after the `(`, which comes next */
     if (t.code == TK_IDENT && P->prev == TK_FUNC && peek_code(P, 0) == TK_LBRACK)
-        try_tparams(P);
+        try_tparams(P, false);
+    if (t.code == TK_IDENT && P->prev == TK_TYPE && peek_code(P, 0) == TK_LBRACK)
+        try_tparams(P, true); /* `type A [N]int` is an array: a constraint tells */
     if (t.code == TK_DOT && peek_code(P, 0) == TK_LPAREN)
         P->type_arg = 2; /* x.(T): the type after the `(` */
 
@@ -949,7 +1033,20 @@ static void step(Parser *P)
     bool lit = t.code == TK_LBRACE && !sig && brace_is_literal(P);
     if (!lit)
         hdr_track(P, t.code);
+    /* a function's parameters (or receiver): `*Name[T]` there is a type */
+    bool params =
+        t.code == TK_LPAREN && (P->prev == TK_METHOD || P->prev == TK_TPARAMS ||
+                                (P->prev == TK_IDENT && (P->prev2 == TK_FUNC || P->prev2 == TK_RPAREN)));
+    if (t.code == TK_LBRACE || t.code == TK_SEMI)
+        P->after_sig = false;
     track(P, &t, lit);
+    if (params) {
+        P->sig_depth = P->depth;
+        P->after_sig = false;
+    } else if (P->sig_depth && P->depth < P->sig_depth) {
+        P->sig_depth = 0;
+        P->after_sig = true; /* its results may follow */
+    }
     if (P->stop)
         return;
     feed(P, t);

@@ -444,8 +444,6 @@ uint64_t types_ic_word(ObjType *t, ObjString *name, Value sample)
 
 int types_field_index(const ObjType *t, const char *name, size_t n)
 {
-    if (t && t->generic)
-        t = t->generic; /* an instance selects as its generic type */
     for (int i = 0; t && i < t->nfields; i++)
         if (strlen(t->fields[i].name) == n && memcmp(t->fields[i].name, name, n) == 0)
             return i;
@@ -525,6 +523,8 @@ void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv)
 
 static int method_index(const ObjType *t, ObjString *name)
 {
+    if (t && t->generic)
+        t = t->generic; /* an instance has its generic type's methods */
     for (int i = 0; i < t->nmethods; i++)
         if (t->methods[i].name == name || str_eq(t->methods[i].name, name))
             return i;
@@ -568,8 +568,6 @@ typedef struct Cand {
 
 void types_select(const ObjType *t, ObjString *name, Value sample, Selection *out)
 {
-    if (t && t->generic)
-        t = t->generic; /* an instance selects as its generic type */
     memset(out, 0, sizeof *out);
     out->name = name;
     out->fn = V_UNDEF;
@@ -586,13 +584,14 @@ void types_select(const ObjType *t, ObjString *name, Value sample, Selection *ou
             Cand *cd = &level[c];
             const ObjType *ct = cd->t;
             int mi = method_index(ct, name);
+            const ObjType *mt = ct->generic ? ct->generic : ct; /* whose table mi indexes */
             if (mi >= 0) {
                 if (found++ == 0) {
                     out->kind = SEL_METHOD;
                     out->depth = cd->depth;
                     memcpy(out->path, cd->path, sizeof out->path);
-                    out->fn = ct->methods[mi].fn;
-                    out->ptr_recv = ct->methods[mi].ptr_recv;
+                    out->fn = mt->methods[mi].fn;
+                    out->ptr_recv = mt->methods[mi].ptr_recv;
                 }
                 continue;
             }
@@ -660,8 +659,6 @@ static Lock sel_lock;
 
 int types_selection(ObjType *t, ObjString *name, Value sample)
 {
-    if (t && t->generic)
-        t = t->generic; /* an instance selects as its generic type */
     int n = __atomic_load_n(&t->nsels, __ATOMIC_ACQUIRE);
     Selection *ss = __atomic_load_n(&t->sels, __ATOMIC_ACQUIRE);
     for (int i = 0; i < n; i++)

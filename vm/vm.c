@@ -3005,6 +3005,19 @@ static int execute(Thread *t)
             }
             VM_NEXT();
         }
+        VM_CASE(RTPARAMS)
+        {
+            Value r = RB;
+            if (v_is_ref(r))
+                r = v_from_ptr(v_ref_target(r));
+            const ObjType *rt = v_is_obj(r, OBJ_STRUCT) ? ((ObjStruct *)v_ptr(r))->type
+                                : v_is_obj(r, OBJ_LIST) ? list_type(v_list(r))
+                                : v_is_obj(r, OBJ_MAP)  ? v_map(r)->type
+                                                        : NULL;
+            for (int i = 0; i < C_; i++)
+                base[A_ + i] = rt && i < rt->ntargs ? v_from_ptr(rt->targs[i]) : V_NIL;
+            VM_NEXT();
+        }
         VM_CASE(INFER)
         {
             if (RA == V_NIL) {

@@ -400,10 +400,18 @@ static void indexed_literal_to(FuncState *fs, Node *n, ObjType *ty, int dst)
     cg_free_to(fs, top);
 }
 
+static void list_to_typed(FuncState *fs, Node *n, int dst, ObjType *ty);
+
 static void list_to(FuncState *fs, Node *n, int dst)
 {
+    list_to_typed(fs, n, dst, n->type && n->type[0] == '[' ? cg_node_type(fs->c, n) : NULL);
+}
+
+/* A list literal of type ty (a slice or array type, named or not; NULL:
+ * untyped) into dst. */
+static void list_to_typed(FuncState *fs, Node *n, int dst, ObjType *ty)
+{
     int top = fs->freereg, cnt = n->list.n;
-    ObjType *ty = n->type && n->type[0] == '[' ? cg_node_type(fs->c, n) : NULL;
     const ObjType *ety = fit_type(ty, false);
     if (ty && (ty->kind == TYPE_ARRAY || n->list2.n)) {
         indexed_literal_to(fs, n, ty, dst);
@@ -446,13 +454,20 @@ static void list_to(FuncState *fs, Node *n, int dst)
     cg_free_to(fs, top);
 }
 
+static void map_to_typed(FuncState *fs, Node *n, int dst, ObjType *ty);
+
 static void map_to(FuncState *fs, Node *n, int dst)
+{
+    map_to_typed(fs, n, dst, cg_node_type(fs->c, n));
+}
+
+/* A map literal of type ty (named or not; NULL: untyped) into dst. */
+static void map_to_typed(FuncState *fs, Node *n, int dst, ObjType *ty)
 {
     int top = fs->freereg, pairs = n->list.n / 2;
     int first = pairs < MAP_BATCH ? pairs : MAP_BATCH;
     int m = pairs > MAP_BATCH ? build_reg(fs, dst) : dst;
     int base = fs->freereg;
-    ObjType *ty = cg_node_type(fs->c, n);
     const ObjType *kty = fit_type(ty, true), *vty = fit_type(ty, false);
     for (int i = 0; i < 2 * first; i++)
         elem_to(fs, n->list.items[i], cg_alloc_reg(fs), i % 2 ? vty : kty, STORE_MAP_LIT);
@@ -523,9 +538,9 @@ void cg_composite_to(FuncState *fs, Node *n, int dst)
             cg_load_const(fs, t->ctor, dst);
             cg_emit_abc(fs, OP_CALL, dst, 1, 2);
         } else if (copy.kind == N_MAP) {
-            map_to(fs, &copy, dst);
+            map_to_typed(fs, &copy, dst, t); /* the map keeps its named type */
         } else {
-            list_to(fs, &copy, dst);
+            list_to_typed(fs, &copy, dst, t);
         }
         return;
     }

@@ -40,7 +40,7 @@ const ObjType *cg_store_type(TypeRef t)
 
 const ObjType *cg_store_type_of(const ObjType *t)
 {
-    return types_store_checks(t) || types_boxed(t) ? t : NULL;
+    return types_store_checks(t) || types_boxed(t) || types_named_container(t) ? t : NULL;
 }
 
 /* The kind of value an arithmetic operator gives, from its operands'
@@ -223,7 +223,7 @@ static bool fits_as_is(const ObjType *ty, TypeKind k)
 {
     /* a declared type's values carry it: CONV gives them it (and leaves
      * one that has it alone) */
-    if (k != ty->kind || types_boxed(ty))
+    if (k != ty->kind || types_boxed(ty) || types_named_container(ty))
         return false;
     return (k != TYPE_INT && k != TYPE_FLOAT) || ty->bits == 64;
 }

@@ -1183,8 +1183,36 @@ static int store_panic(Thread *t, const ObjType *ty, Value v, bool constant, con
                                             : "");
 }
 
+bool types_named_container(const ObjType *ty)
+{
+    return ty && ty->named && (ty->kind == TYPE_SLICE || ty->kind == TYPE_MAP);
+}
+
+/* v (a slice or map) as a value of the declared type ty: a slice gets a
+ * header of that type over the same elements; a map of no declared type
+ * takes it on (a map is one object, so the type it shows is the last one
+ * it was declared with). */
+static Value as_named_container(const ObjType *ty, Value v)
+{
+    if (ty->kind == TYPE_SLICE && v_is_obj(v, OBJ_LIST) && list_type(v_list(v)) != ty) {
+        ObjList *l = v_list(v);
+        return v_from_ptr(l->store ? list_view(l->store, l->off, l->off + l->len, l->off + l->cap, ty)
+                                   : list_nil(ty));
+    }
+    if (ty->kind == TYPE_MAP && v_is_obj(v, OBJ_MAP)) {
+        ObjMap *m = v_map(v);
+        if (!m->type || !m->type->named)
+            m->type = ty;
+    }
+    return v;
+}
+
 int types_store_at(Thread *t, const ObjType *ty, Value v, Value *out, bool constant, const char *where)
 {
+    if (types_named_container(ty)) {
+        *out = as_named_container(ty, v);
+        return 0;
+    }
     if (types_boxed(ty)) {
         /* A plain value (an untyped constant, in Go) fits the underlying
          * type and takes on the declared one; a value of another declared

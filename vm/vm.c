@@ -2951,7 +2951,7 @@ static int execute(Thread *t)
                 VM_NEXT();
             }
             if ((ty->kind == TYPE_INT && ty->bits == 64 && !ty->named && v_is_int(v)) ||
-                (ty->kind == TYPE_MAP && v != V_NIL))
+                (ty->kind == TYPE_MAP && !ty->named && v != V_NIL))
                 VM_NEXT();
             VM_SAVEPC();
             if (conv_op(t, cl->proto, ty, INS_A(pc[-1]), &RA) < 0)

@@ -90,6 +90,15 @@ static void lv_store(FuncState *fs, LValue *lv, int src, Node *from)
         cg_emit_abc(fs, OP_SETINDEX, lv->obj, lv->key, src);
         break;
     case LV_FIELD:
+        if (lv->st && lv->fn) {
+            /* a field of a known struct type: a constant converts here
+             * (p.X = 1e9 into an int field is 1000000000) */
+            Selection sel;
+            types_select(lv->st, str_cstr(lv->fn), V_UNDEF, &sel);
+            const ObjType *ft = sel.kind == SEL_FIELD ? cg_store_type_of(sel.type) : NULL;
+            if (ft)
+                src = cg_fit_any(fs, src, from, ft, STORE_ASSIGN);
+        }
         cg_ic_prefill(fs, cg_emit_abc(fs, OP_SETFIELD, lv->obj, lv->key, src), lv->st, lv->fn);
         break;
     case LV_DEREF:

@@ -588,14 +588,15 @@ static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
         mem_out_of_memory(); /* under Go's limit (size_arg), past csp's heap */
     ObjList *l = list_new((size_t)len, (size_t)cap);
     list_set_type(l, ty);
-    /* The elements are the element type's zero values; a nil zero is what
-     * list_new left there already. */
-    if (ty->elem->zero != V_NIL) {
-        for (int64_t i = 0; i < len; i++) {
+    /* The elements, up to the capacity (a later s[:cap] sees them), are
+     * the element type's zero values; a nil zero is what list_new left
+     * there already. */
+    if (ty->elem->zero != V_NIL && l->store) {
+        for (int64_t i = 0; i < cap; i++) {
             Value zero;
             if (types_zero(t, ty->elem, &zero) < 0)
                 return -1;
-            list_set(l, i, zero);
+            l->store->items[l->off + i] = zero;
         }
     }
     rets[0] = v_from_ptr(l);

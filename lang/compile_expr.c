@@ -826,7 +826,10 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
     bool method = f && f->kind == N_FIELD && !cg_node_var(c, f) && !cg_type_name(c, f->a) &&
                   !(f->a && f->a->kind == N_UNARY && f->a->op == TK_STAR && cg_type_name(c, f->a->a));
     int hidden = 0;
-    if (method && op == OP_CALL) {
+    if (method && op == OP_CALL && cg_recv_by_ref(c, f)) {
+        Node amp = {.kind = N_UNARY, .op = TK_AMP, .a = f->a, .line = f->line, .col = f->col};
+        cg_expr_to(fs, &amp, base); /* c.Write(...) with Write on *ByteCounter: &c */
+    } else if (method && op == OP_CALL) {
         cg_expr_to(fs, f->a, base);
     } else if (method) {
         /* defer/go x.M(...): bind the method now, call it later. The

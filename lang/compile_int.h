@@ -373,6 +373,9 @@ Node *cg_unlabel(Node *s);
  * of a struct value or of a pointer to one, or NULL. */
 ObjType *cg_node_type(Compiler *c, const Node *n);
 ObjType *cg_static_type(Compiler *c, Node *n);
+/* x.M where x is a local of a declared non-struct type and M has a
+ * pointer receiver: the call passes &x (pass 1 puts x in a cell). */
+bool cg_recv_by_ref(Compiler *c, const Node *sel);
 ObjType *cg_struct_of(ObjType *t);
 /* The type a name denotes where n is (an IDENT naming a declared type), or
  * NULL. */

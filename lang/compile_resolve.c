@@ -270,6 +270,30 @@ static void res_field(Compiler *c, Node *n)
     note_field(c, n->name);
     if (!cg_type_name(c, a))
         check_selector(c, n, cg_struct_of(cg_static_type(c, a)));
+    if (cg_recv_by_ref(c, n)) {
+        /* x.M() with M on *T, x a variable of a declared non-struct type:
+         * the call takes &x, so x lives in a cell (as for &x) */
+        Var *v = cg_node_var(c, a);
+        v->captured = true;
+        v->addressed = true;
+    }
+}
+
+bool cg_recv_by_ref(Compiler *c, const Node *sel)
+{
+    const Node *a = sel->a;
+    Var *v = a && a->kind == N_IDENT ? cg_node_var(c, a) : NULL;
+    if (!v || v->kind != VK_LOCAL || !sel->name)
+        return false;
+    const ObjType *t = v->sty ? v->sty : v->type;
+    if (!t || !t->named || t->kind == TYPE_STRUCT || t->kind == TYPE_POINTER)
+        return false;
+    /* by name, whether its code is compiled yet or not (pass 1 runs
+     * before the methods' bodies are) */
+    for (int i = 0; i < t->nmethods; i++)
+        if (strcmp(t->methods[i].name->data, sel->name) == 0)
+            return t->methods[i].ptr_recv;
+    return false;
 }
 
 static void res_list(Compiler *c, NodeList *l, const Node *parent)

@@ -192,7 +192,7 @@ static int bi_clear(Thread *t, Value *args, int nargs, Value *rets)
 
 static int bi_copy(Thread *t, Value *args, int nargs, Value *rets)
 {
-    Value dst = args[0], src = args[1];
+    Value dst = args[0], src = v_unnamed(args[1]); /* copy(b, s) of a declared string type */
     if (!v_is_obj(dst, OBJ_LIST) && !v_is_nil(dst))
         return vm_panicf(t, E_BUILTIN_ARG, repr(dst), v_type_name(dst), "copy");
     size_t dn = v_is_nil(dst) ? 0 : list_len(v_list(dst));

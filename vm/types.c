@@ -474,6 +474,8 @@ void types_define(ObjType *named, ObjType *under)
     named->zero = under->zero;
     if (types_boxed(named) && named->kind != TYPE_FUNC)
         named->zero = named_new(named, under->zero); /* a Weekday's zero is a Weekday */
+    if (named->kind == TYPE_SLICE)
+        set_zero(named); /* a nil slice of the declared type, for its methods */
     named->nfields = under->nfields;
     named->fields = under->fields;
     named->underlying = u;

@@ -570,6 +570,7 @@ static int fit_const(const ObjType *ty, Value v, Value *out)
 
 bool types_store_const(const ObjType *ty, Value v, Value *out)
 {
+    *out = v;
     return !types_store_checks(ty) || fit_const(ty, v, out) == FIT_OK;
 }
 

@@ -79,17 +79,27 @@ static TypeKind arith_kind(int tok, TypeKind a, TypeKind b)
     return TYPE_UNKNOWN;
 }
 
-/* The declared type of the first result of a call of a top-level func
- * that nothing assigns (so the call runs that func), or NULL. A REPL line
+/* The declared type of result i of a call of a top-level func that
+ * nothing assigns (so the call runs that func), or NULL. A REPL line
  * may be called after a later line redefines the func: not there. */
-static const ObjType *func_result_type(Compiler *c, Node *n)
+static const ObjType *result_type(Compiler *c, Node *n, int i)
 {
-    Node *f = n->a;
+    Node *f = n && n->kind == N_CALL ? n->a : NULL;
     Var *v = f && f->kind == N_IDENT && !c->repl ? cg_node_var(c, f) : NULL;
     if (!v || v->kind != VK_GLOBAL || v->assigned || !v->decl || v->decl->kind != N_FUNCDECL)
         return NULL;
     const FuncInfo *fi = v->decl->func;
-    return fi && fi->nresults >= 1 && fi->result_types ? cg_store_type(fi->result_types[0]) : NULL;
+    return fi && fi->nresults > i && fi->result_types ? cg_store_type(fi->result_types[i]) : NULL;
+}
+
+static const ObjType *func_result_type(Compiler *c, Node *n)
+{
+    return result_type(c, n, 0);
+}
+
+const ObjType *cg_call_result_type(Compiler *c, Node *call, int i)
+{
+    return result_type(c, call, i);
 }
 
 /* A call of a predeclared conversion or len/cap, or of a func whose

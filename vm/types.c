@@ -616,6 +616,8 @@ int types_store_at(Thread *t, const ObjType *ty, Value v, Value *out, bool const
         *out = ty->bits >= 64 ? v : v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
         return 0;
     } else if (ty->kind == TYPE_FLOAT && (v_is_anyint(v) || v_is_anyfloat(v))) {
+        if (ty->bits == 64 && v_is_anyfloat(v))
+            return 0; /* a boxed float (1e300, NaN) as it is */
         *out = fit_float(ty, v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v));
         return 0;
     } else if ((ty->kind == TYPE_STRING && v_is_str(v)) || (ty->kind == TYPE_BOOL && v_is_bool(v))) {

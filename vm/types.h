@@ -89,7 +89,8 @@ typedef struct ObjType {
     int64_t len;          /* ARRAY; -1 when the length is a name */
     Value ctor;           /* OBJECT: the constructor of a ready value */
     Value zero;           /* the zero value when one value serves every
-                             use (immutable), else V_UNDEF */
+                             use (immutable: a map type's is its nil map,
+                             object.h's MAP_NILMAP), else V_UNDEF */
     /* STRUCT: its fields, in order (promotion through embedded fields is
      * resolved when the type is declared). */
     int nfields;

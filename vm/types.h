@@ -9,7 +9,10 @@
  *   - what make(T, ...) builds (the kind);
  *   - what the conversion T(x) does for a composite T (types_convert:
  *     []byte(s), []rune(s); a conversion to a basic type is its built-in
- *     function, int32(x) and so on).
+ *     function, int32(x) and so on);
+ *   - what a store into a place declared T does to the value (types_store:
+ *     an int into a float64 becomes a float, a byte wraps, a string into
+ *     an int panics), which the compiler's CONV instruction calls.
  * So "what does this type syntax mean" has this one owner; natives that
  * still receive a type as a string parse it with types_parse too.
  *

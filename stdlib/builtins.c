@@ -138,6 +138,7 @@ static int bi_delete(Thread *t, Value *args, int nargs, Value *rets)
     switch (map_delete(v_map(m), args[1])) {
     case MAP_OK:
     case MAP_NIL:
+    case MAP_BADVALUE:
         return 0;
     case MAP_BADKEY:
         return vm_panicf(t, E_BAD_MAP_KEY, v_type_name(args[1]));
@@ -560,7 +561,7 @@ static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
         return -1;
     if (k == TYPE_MAP) {
         ObjMap *m = map_new((size_t)len);
-        m->zero = types_elem_zero(ty); /* what a missing key reads as */
+        types_map_init(m, ty); /* what a missing key reads as, what a store converts to */
         rets[0] = v_from_ptr(m);
         return 1;
     }

@@ -181,6 +181,12 @@ typedef enum {
 } StorePlace;
 #define STORE_CONST 0x80
 extern const char *const types_store_places[STORE__COUNT];
+/* The conversion types_store makes, without a panic: false when v is of
+ * the wrong kind for ty (*out is then v). */
+bool types_fit(const ObjType *ty, Value v, Value *out);
+/* Make a new map one of type mapty (map[K]V): its missing keys read V's
+ * zero (ObjMap.zero) and its stored values convert to V (ObjMap.vtype). */
+void types_map_init(ObjMap *m, const ObjType *mapty);
 /* The same, naming the place in the panic as Go's compiler does ("in
  * variable declaration", "in return statement", "in argument to f": where
  * is the text after "in "); constant says v is an untyped constant of the

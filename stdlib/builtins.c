@@ -566,8 +566,9 @@ static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
         return 1;
     }
     if (k == TYPE_CHAN) {
-        ObjChan *c = chan_new((size_t)len); /* make(chan T, n): capacity n */
-        c->zero = types_elem_zero(ty);      /* what a receive after close gives */
+        ObjChan *c = chan_new((size_t)len);                        /* make(chan T, n): capacity n */
+        c->zero = types_elem_zero(ty);                             /* what a receive after close gives */
+        c->vtype = types_store_checks(ty->elem) ? ty->elem : NULL; /* what a send converts to */
         rets[0] = v_from_ptr(c);
         return 1;
     }

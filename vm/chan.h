@@ -32,6 +32,10 @@ typedef struct ObjChan {
     WaitQ recvq, sendq;  /* lock */
     Value zero;          /* what a receive on the closed channel gives, as
                             ObjMap.zero; set once, before sharing */
+    /* A typed channel's element type when a send converts the value to it
+     * (types_store: an int sent on a chan float64 is a float), else NULL;
+     * set with zero. */
+    const struct ObjType *vtype;
 } ObjChan;
 
 ObjChan *chan_new(size_t cap);

@@ -172,7 +172,8 @@ int types_store(struct Thread *t, const ObjType *ty, Value v, Value *out);
     X(ASSIGN, "assignment")                                                                                  \
     X(DECL, "variable declaration")                                                                          \
     X(RETURN, "return statement")                                                                            \
-    X(ARG, "argument to")
+    X(ARG, "argument to")                                                                                    \
+    X(SEND, "send")
 typedef enum {
 #define X(name, text) STORE_##name,
     STORE_PLACES(X)

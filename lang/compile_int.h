@@ -493,6 +493,10 @@ bool cg_conversion_to(FuncState *fs, Node *n, int base);
  * the result of operator n in R[dst] wrapped (sized ints) or rounded
  * (float32) to that type, as Go's arithmetic on those types is. */
 const ObjType *cg_basic_type(Compiler *c, Node *n);
+/* The declared type of result i of call, a call of a top-level func that
+ * nothing assigns, else NULL (`q, r := divmod(a, b)` gives q and r
+ * divmod's result types). */
+const ObjType *cg_call_result_type(Compiler *c, Node *call, int i);
 void cg_fit_op(FuncState *fs, Node *n, int dst);
 
 /* compile_stmt.c: one statement (blocks included). */

@@ -950,12 +950,16 @@ static void set_type(Compiler *c, Var *v, TypeRef t)
         v->cval = V_UNDEF;
 }
 
-/* `f := float64(x)`, `y := b + 1` with b a byte: the variable has the
- * value's type when it is known (compile_types.c), as in Go; one defined
- * from an untyped constant or an untyped value stays untyped. */
-static void set_value_type(Compiler *c, Var *v, Node *e)
+/* `f := float64(x)`, `y := b + 1` with b a byte, `q, r := divmod(a, b)`:
+ * variable i of a := has its value's type when it is known
+ * (compile_types.c), as in Go; one defined from an untyped constant or an
+ * untyped value stays untyped. */
+static void set_value_type(Compiler *c, Var *v, Node *n, int i)
 {
-    v->type = cg_basic_type(c, e);
+    if (n->list.n == n->list2.n)
+        v->type = cg_basic_type(c, n->list2.items[i]);
+    else if (n->list2.n == 1)
+        v->type = cg_call_result_type(c, n->list2.items[0], i); /* a, b := f() */
 }
 
 static void res_define(Compiler *c, Node *n)
@@ -994,8 +998,7 @@ static void res_define(Compiler *c, Node *n)
             }
             if (v->decl == id) {
                 anynew = true;
-                if (nl == nr)
-                    set_value_type(c, v, n->list2.items[i]);
+                set_value_type(c, v, n, i);
             } else if (v->readonly)
                 cg_err(c, id, "cannot assign to %s (neither addressable nor a map index expression)",
                        id->name);
@@ -1010,8 +1013,7 @@ static void res_define(Compiler *c, Node *n)
             cg_pm_put(&c->nodes, id, (uint64_t)(uintptr_t)v);
         } else {
             Var *nv = declare_local(c, id);
-            if (nl == nr)
-                set_value_type(c, nv, n->list2.items[i]);
+            set_value_type(c, nv, n, i);
             nv->sty = nl == nr ? cg_static_type(c, n->list2.items[i]) : NULL;
             anynew = true;
         }

@@ -326,8 +326,9 @@ static void assign_stmt(FuncState *fs, Node *n)
                 int r = cg_alloc_reg(fs); /* a typed global or captured variable */
                 cg_expr_fit(fs, rhs, r, lv.var->type, STORE_ASSIGN);
                 cg_var_store(fs, lv.var, r);
-            } else
+            } else {
                 lv_store(fs, &lv, cg_value_any(fs, rhs), rhs);
+            }
         }
         cg_free_to(fs, top);
         return;
@@ -975,7 +976,7 @@ static void return_stmt(FuncState *fs, Node *n)
         cg_alloc_regs(fs, fs->nrtypes - 1);
         cg_set_line(fs, n);
         for (int i = 0; i < fs->nrtypes; i++)
-            cg_fit_reg(fs, base + i, NULL, fs->rtypes[i], STORE_RETURN);
+            cg_fit_reg(fs, base + i, fs->nrtypes == 1 ? n->list.items[0] : NULL, fs->rtypes[i], STORE_RETURN);
         cg_emit_abc(fs, OP_RETURN, base, fs->nrtypes + 1, 0);
     } else if (nv == 1 && cg_is_multi_call(fs, n->list.items[0])) {
         /* return f(x): all of f's results */

@@ -1,23 +1,33 @@
-/* compile_types.c — stores into variables of a declared basic type (cg_).
+/* compile_types.c — numbers follow declared types (cg_).
  *
  * A variable, parameter or result declared with a basic type (`var total
  * float64`, `func f(b byte)`, `func g() float64`) holds values of that
  * type: what is stored into it goes through CONV, which makes an int a
  * float where a float is declared, wraps a sized int to its width and
- * panics on a value of the wrong kind (vm/types.h: types_store). Only the
- * basic types convert; interfaces, composites and names the compiler does
- * not know take any value as it is, so untyped code compiles exactly as it
- * did.
+ * panics on a value of the wrong kind (vm/types.h: types_store). A map
+ * type converts too: nil stored there becomes that type's nil map, which
+ * reads zeros. Other types (interfaces, slices, structs, names the
+ * compiler does not know) take any value as it is, so untyped code
+ * compiles exactly as it did.
  *
  * Most stores need no CONV: a constant is converted here, at compile time
  * (`var f float64 = 3` loads 3.0); and a value whose kind is known (a
  * float literal, a float64 variable, `float64(x)`, `a * b` of float64s, an
- * int expression into an int) is stored as it is. static_kind is that
- * knowledge: it trusts a typed variable to hold its type, which holds
- * because every store into one goes through here.
+ * int expression into an int, a call of a func declared to return int) is
+ * stored as it is. static_kind is that knowledge: it trusts a typed
+ * variable to hold its type, which holds because every store into one
+ * goes through here.
  *
- * Parameters of an int, string or bool type are not checked on entry:
- * their values are right whenever the caller's are (Go would have
+ * static_type knows more: the exact type of an expression where Go's
+ * rules give one (a typed variable, T(x), an operator on operands of one
+ * type, an untyped constant taking the other operand's). It gives `x := e`
+ * e's type, and makes each operator on sized ints and float32 wrap or
+ * round its result, as Go's arithmetic on those types does (cg_fit_op):
+ * `b + b` of two bytes is a byte. float64(x) and int(x) of an x whose kind
+ * suits compile to a CONV instead of a call (cg_conversion_to).
+ *
+ * Parameters of an int, string, bool or map type are not checked on
+ * entry: their values are right whenever the caller's are (Go would have
  * rejected the call otherwise), and a check would cost every call of such
  * a function. Float and sized-int parameters convert on entry, as the
  * value changes.
@@ -71,17 +81,27 @@ static TypeKind arith_kind(int tok, TypeKind a, TypeKind b)
     return TYPE_UNKNOWN;
 }
 
-/* The declared type of the first result of a call of a top-level func
- * that nothing assigns (so the call runs that func), or NULL. A REPL line
+/* The declared type of result i of a call of a top-level func that
+ * nothing assigns (so the call runs that func), or NULL. A REPL line
  * may be called after a later line redefines the func: not there. */
-static const ObjType *func_result_type(Compiler *c, Node *n)
+static const ObjType *result_type(Compiler *c, Node *n, int i)
 {
-    Node *f = n->a;
+    Node *f = n && n->kind == N_CALL ? n->a : NULL;
     Var *v = f && f->kind == N_IDENT && !c->repl ? cg_node_var(c, f) : NULL;
     if (!v || v->kind != VK_GLOBAL || v->assigned || !v->decl || v->decl->kind != N_FUNCDECL)
         return NULL;
     const FuncInfo *fi = v->decl->func;
-    return fi && fi->nresults >= 1 && fi->result_types ? cg_store_type(fi->result_types[0]) : NULL;
+    return fi && fi->nresults > i && fi->result_types ? cg_store_type(fi->result_types[i]) : NULL;
+}
+
+static const ObjType *func_result_type(Compiler *c, Node *n)
+{
+    return result_type(c, n, 0);
+}
+
+const ObjType *cg_call_result_type(Compiler *c, Node *call, int i)
+{
+    return result_type(c, call, i);
 }
 
 /* A call of a predeclared conversion or len/cap, or of a func whose

@@ -140,6 +140,7 @@ static int bi_delete(Thread *t, Value *args, int nargs, Value *rets)
     switch (map_delete(v_map(m), args[1])) {
     case MAP_OK:
     case MAP_NIL:
+    case MAP_BADVALUE:
         return 0;
     case MAP_BADKEY:
         return vm_panicf(t, E_BAD_MAP_KEY, v_type_name(args[1]));
@@ -568,14 +569,15 @@ static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
         return -1;
     if (k == TYPE_MAP) {
         ObjMap *m = map_new((size_t)len);
-        m->zero = types_elem_zero(ty); /* what a missing key reads as */
+        types_map_init(m, ty); /* what a missing key reads as, what a store converts to */
         m->type = ty;
         rets[0] = v_from_ptr(m);
         return 1;
     }
     if (k == TYPE_CHAN) {
-        ObjChan *c = chan_new((size_t)len); /* make(chan T, n): capacity n */
-        c->zero = types_elem_zero(ty);      /* what a receive after close gives */
+        ObjChan *c = chan_new((size_t)len);                        /* make(chan T, n): capacity n */
+        c->zero = types_elem_zero(ty);                             /* what a receive after close gives */
+        c->vtype = types_store_checks(ty->elem) ? ty->elem : NULL; /* what a send converts to */
         c->type = ty;
         rets[0] = v_from_ptr(c);
         return 1;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "mem.h"
+#include "types.h"
 
 ObjChan *chan_new(size_t cap)
 {
@@ -137,10 +138,22 @@ static Sudog *wait_on(ObjChan *c, WaitQ *q, Value elem, const char *reason)
     return s;
 }
 
+/* A value sent on c converted to c's element type (ObjChan.vtype); an int
+ * on a chan int, the common case, as it is. Returns -1 after a panic. */
+static inline int send_value(Thread *t, const ObjChan *c, Value *v)
+{
+    const ObjType *ty = c->vtype;
+    if (!ty || (ty->kind == TYPE_INT && ty->bits == 64 && v_is_int(*v)))
+        return 0;
+    return types_store_at(t, ty, *v, v, false, types_store_places[STORE_SEND]);
+}
+
 int chan_send(Thread *t, ObjChan *c, Value v)
 {
     if (!c)
         block_forever("chan send (nil chan)");
+    if (send_value(t, c, &v) < 0)
+        return -1;
     lock_acquire(&c->lock);
     if (c->closed) {
         lock_release(&c->lock);
@@ -319,6 +332,9 @@ int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bo
 {
     *v = V_NIL;
     *ok = false;
+    for (int i = 0; i < n; i++) /* a typed channel's value to send, converted */
+        if (cases[i].send && cases[i].c && send_value(t, cases[i].c, &cases[i].v) < 0)
+            return -2;
     int stack_order[16];
     ObjChan *stack_locks[16];
     int *order = n <= 16 ? stack_order : mem_alloc_atomic(mem_size((size_t)n, sizeof(int), 0));

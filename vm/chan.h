@@ -35,6 +35,10 @@ typedef struct ObjChan {
     /* chan int when made by make(), for fmt's %T; NULL for chan(). Set
      * with zero. */
     const struct ObjType *type;
+    /* A typed channel's element type when a send converts the value to it
+     * (types_store: an int sent on a chan float64 is a float), else NULL;
+     * set with zero. */
+    const struct ObjType *vtype;
 } ObjChan;
 
 ObjChan *chan_new(size_t cap);

@@ -369,6 +369,7 @@ ObjMap *map_new(size_t hint)
     m->writing = 0;
     m->store = NULL;
     m->zero = V_NIL;
+    m->vtype = NULL;
     /* A hint beyond the largest store is ignored, as Go's makemap ignores
      * one it could not allocate: the map grows as it fills instead. */
     if (hint && hint <= cap_for(MAP_MAX_SLOTS))
@@ -618,8 +619,12 @@ ObjMap *map_new_nil(Value zero)
 
 MapStatus map_set(ObjMap *m, Value key, Value val)
 {
-    if (unlikely(map_is_nil(m)))
-        return MAP_NIL;
+    if (unlikely(m->h.flags & (MAP_NILMAP | MAP_TYPED))) {
+        if (map_is_nil(m))
+            return MAP_NIL;
+        if (!types_fit(m->vtype, val, &val))
+            return MAP_BADVALUE;
+    }
     if (__atomic_exchange_n(&m->writing, 1, __ATOMIC_ACQUIRE))
         return MAP_CONCURRENT;
     MapStore *st = m->store;

@@ -355,6 +355,11 @@ typedef struct ObjMap {
      * when each read needs a fresh zero (see types_elem_zero). Set once,
      * right after map_new, before the map is shared. */
     Value zero;
+    /* The value type a typed map's values are converted to when stored
+     * (map[string]float64: an int becomes a float; see types_fit), or
+     * NULL: any value as it is. Set with zero (types_map_init), with the
+     * MAP_TYPED flag. */
+    const struct ObjType *vtype;
 } ObjMap;
 
 /* ObjMap's Obj.flags: a nil map of a known type (`var m map[string]int`).
@@ -363,6 +368,8 @@ typedef struct ObjMap {
  * and delete and clear do nothing, so one such map per type is shared by
  * every nil variable of that type. */
 #define MAP_NILMAP 1u
+/* ObjMap's Obj.flags: vtype is set (so map_set tests one word for both). */
+#define MAP_TYPED 2u
 
 ObjMap *map_new(size_t hint);
 /* A nil map whose missing keys read as zero (see MAP_NILMAP). */
@@ -374,7 +381,9 @@ static inline bool map_is_nil(const ObjMap *m)
 /* Lookups return false when absent. Keys that cannot be map keys (list,
  * map, func, ...) make map_set return MAP_BADKEY; map_get just misses. */
 bool map_get(ObjMap *m, Value key, Value *out);
-typedef enum { MAP_OK, MAP_BADKEY, MAP_CONCURRENT, MAP_NIL } MapStatus;
+/* MAP_BADVALUE: a value of the wrong kind for the map's vtype; nothing
+ * was stored (types_store gives the panic). */
+typedef enum { MAP_OK, MAP_BADKEY, MAP_CONCURRENT, MAP_NIL, MAP_BADVALUE } MapStatus;
 MapStatus map_set(ObjMap *m, Value key, Value val);
 MapStatus map_delete(ObjMap *m, Value key);
 /* Go's clear(m): every entry deleted (a nil map: nothing). */

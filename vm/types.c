@@ -1136,6 +1136,7 @@ bool types_store_const(const ObjType *ty, Value v, Value *out)
         *out = named_new((ObjType *)ty, plain);
         return true;
     }
+    *out = v;
     return !types_store_checks(ty) || fit_const(ty, v, out) == FIT_OK;
 }
 
@@ -1209,6 +1210,45 @@ static Value as_named_container(const ObjType *ty, Value v)
     return v;
 }
 
+bool types_fit(const ObjType *ty, Value v, Value *out)
+{
+    *out = v;
+    switch (ty && types_store_checks(ty) ? ty->kind : TYPE_UNKNOWN) {
+    case TYPE_INT:
+        if (!v_is_anyint(v))
+            return false;
+        if (ty->bits < 64)
+            *out = v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
+        return true;
+    case TYPE_FLOAT:
+        if (ty->bits == 64 && v_is_anyfloat(v))
+            return true; /* a boxed float (1e300, NaN) as it is */
+        if (!v_is_anyint(v) && !v_is_anyfloat(v))
+            return false;
+        *out = fit_float(ty, v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v));
+        return true;
+    case TYPE_STRING:
+        return v_is_str(v);
+    case TYPE_BOOL:
+        return v_is_bool(v);
+    case TYPE_MAP:
+        if (v == V_NIL)
+            *out = ty->zero; /* nil stored as a map of this type: its nil map */
+        return true;
+    default:
+        return true;
+    }
+}
+
+void types_map_init(ObjMap *m, const ObjType *mapty)
+{
+    m->zero = types_elem_zero(mapty);
+    const ObjType *e = mapty && mapty->kind == TYPE_MAP ? mapty->elem : NULL;
+    m->vtype = types_store_checks(e) ? e : NULL;
+    if (m->vtype)
+        m->h.flags |= MAP_TYPED;
+}
+
 int types_store_at(Thread *t, const ObjType *ty, Value v, Value *out, bool constant, const char *where)
 {
     if (types_named_container(ty)) {
@@ -1237,23 +1277,11 @@ int types_store_at(Thread *t, const ObjType *ty, Value v, Value *out, bool const
     *out = v;
     if (!types_store_checks(ty))
         return 0;
-    if (ty->kind == TYPE_MAP) {
-        if (v == V_NIL)
-            *out = ty->zero; /* nil stored as a map of this type: its nil map */
-        return 0;
-    }
     int why = FIT_KIND;
-    if (constant) {
+    if (constant)
         why = fit_const(ty, v, out);
-    } else if (ty->kind == TYPE_INT && v_is_anyint(v)) {
-        *out = ty->bits >= 64 ? v : v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
+    else if (types_fit(ty, v, out))
         return 0;
-    } else if (ty->kind == TYPE_FLOAT && (v_is_anyint(v) || v_is_anyfloat(v))) {
-        *out = fit_float(ty, v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v));
-        return 0;
-    } else if ((ty->kind == TYPE_STRING && v_is_str(v)) || (ty->kind == TYPE_BOOL && v_is_bool(v))) {
-        return 0;
-    }
     if (why == FIT_OK)
         return 0;
     return store_panic(t, ty, v, constant, where, why);

@@ -9,7 +9,10 @@
  *   - what make(T, ...) builds (the kind);
  *   - what the conversion T(x) does for a composite T (types_convert:
  *     []byte(s), []rune(s); a conversion to a basic type is its built-in
- *     function, int32(x) and so on).
+ *     function, int32(x) and so on);
+ *   - what a store into a place declared T does to the value (types_store:
+ *     an int into a float64 becomes a float, a byte wraps, a string into
+ *     an int panics), which the compiler's CONV instruction calls.
  * So "what does this type syntax mean" has this one owner; natives that
  * still receive a type as a string parse it with types_parse too.
  *
@@ -89,7 +92,8 @@ typedef struct ObjType {
     int64_t len;          /* ARRAY; -1 when the length is a name */
     Value ctor;           /* OBJECT: the constructor of a ready value */
     Value zero;           /* the zero value when one value serves every
-                             use (immutable), else V_UNDEF */
+                             use (immutable: a map type's is its nil map,
+                             object.h's MAP_NILMAP), else V_UNDEF */
     uint32_t list_id;     /* SLICE: its number in slice headers (object.c's
                              list_set_type sets it once), 0 until then */
     /* STRUCT: its fields, in order (promotion through embedded fields is
@@ -291,6 +295,7 @@ int types_store(struct Thread *t, const ObjType *ty, Value v, Value *out);
     X(DECL, "variable declaration")                                                                          \
     X(RETURN, "return statement")                                                                            \
     X(ARG, "argument to")                                                                                    \
+    X(SEND, "send")                                                                                          \
     X(SLICE_LIT, "slice literal")                                                                            \
     X(MAP_LIT, "map literal")
 typedef enum {
@@ -301,6 +306,12 @@ typedef enum {
 } StorePlace;
 #define STORE_CONST 0x80
 extern const char *const types_store_places[STORE__COUNT];
+/* The conversion types_store makes, without a panic: false when v is of
+ * the wrong kind for ty (*out is then v). */
+bool types_fit(const ObjType *ty, Value v, Value *out);
+/* Make a new map one of type mapty (map[K]V): its missing keys read V's
+ * zero (ObjMap.zero) and its stored values convert to V (ObjMap.vtype). */
+void types_map_init(ObjMap *m, const ObjType *mapty);
 /* The same, naming the place in the panic as Go's compiler does ("in
  * variable declaration", "in return statement", "in argument to f": where
  * is the text after "in "); constant says v is an untyped constant of the

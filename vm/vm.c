@@ -1070,6 +1070,10 @@ static COLD bool map_store(Thread *t, ObjMap *m, Value key, Value val)
         return bad_key(t, key), false;
     case MAP_NIL:
         return vm_panicf(t, E_NIL_MAP_WRITE), false;
+    case MAP_BADVALUE: {
+        Value out; /* the wrong kind for the map's values: its panic */
+        return types_store(t, m->vtype, val, &out), false;
+    }
     default:
         vm_fatal_error(t, "concurrent map writes");
     }
@@ -1843,7 +1847,7 @@ static COLD bool new_map(Thread *t, Value *dst, const Value *kv, int c)
     int npairs = c & ~NEWMAP_TYPED;
     ObjMap *m = map_new((size_t)npairs);
     if (c & NEWMAP_TYPED) {
-        m->zero = types_elem_zero(v_ptr(kv[2 * npairs]));
+        types_map_init(m, v_ptr(kv[2 * npairs]));
         m->type = v_ptr(kv[2 * npairs]);
     }
     for (int i = 0; i < npairs; i++)
@@ -2789,10 +2793,9 @@ static int execute(Thread *t)
                 VM_SAVEPC();
                 if (s == MAP_CONCURRENT)
                     vm_fatal_error(t, "concurrent map writes");
-                if (s == MAP_NIL)
-                    vm_panicf(t, E_NIL_MAP_WRITE);
-                else
-                    bad_key(t, key);
+                /* nothing was stored: map_store stores or gives s's panic */
+                if (map_store(t, v_map(o), key, RC))
+                    VM_NEXT();
                 VM_THROW();
             }
             VM_PROTECT(bool, ok, setindex_slow(t, o, key, RC), !ok);

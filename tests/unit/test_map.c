@@ -15,6 +15,7 @@
 
 #include "values.h"
 #include "vm/object.h"
+#include "vm/types.h"
 
 static int setup(void **state)
 {
@@ -548,6 +549,26 @@ static void test_map_clear(void **state)
     assert_int_equal(nil->len, 0);
 }
 
+/* Test that a typed map converts the values stored (an int into a
+ * map[string]float64 is a float, a map[int]uint8 wraps) and refuses one of
+ * the wrong kind, storing nothing. */
+static void test_map_typed_values(void **state)
+{
+    ObjMap *m = map_new(0);
+    types_map_init(m, types_parse("map[string]float64", strlen("map[string]float64")));
+    assert_int_equal(map_set(m, S("a"), I(3)), MAP_OK);
+    Value v;
+    assert_true(map_get(m, S("a"), &v) && v_is_anyfloat(v) && v_anyfloat(v) == 3.0);
+    assert_int_equal(map_set(m, S("b"), S("x")), MAP_BADVALUE);
+    assert_false(map_get(m, S("b"), &v));
+    assert_int_equal(m->len, 1);
+    ObjMap *w = map_new(0);
+    types_map_init(w, types_parse("map[int]uint8", strlen("map[int]uint8")));
+    assert_int_equal(map_set(w, I(1), I(256 + 7)), MAP_OK);
+    assert_int_equal(get_int(w, I(1)), 7);
+    assert_true(w->zero == I(0));
+}
+
 /* Test that v_hash matches v_equal across value kinds and spreads ints. */
 static void test_map_v_hash(void **state)
 {
@@ -715,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_map_tombstone_churn),
         cmocka_unit_test(test_map_concurrent_flag),
         cmocka_unit_test(test_map_clear),
+        cmocka_unit_test(test_map_typed_values),
         cmocka_unit_test(test_map_v_hash),
     };
     /* Threaded tests, separate so they can be run alone. */

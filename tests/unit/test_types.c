@@ -2,6 +2,7 @@
  * to, the zero values, conversions of composite types, and the registry of
  * module types (filled here by hand, as stdlib_init fills it). */
 #include <gc/gc.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,14 @@ static int fake_ctor(Thread *t, Value *args, int nargs, Value *rets)
     ctor_calls++;
     rets[0] = v_from_ptr(list_new(0, 0));
     return 1;
+}
+
+/* The message of the panic recorded on th, which is then cleared. */
+static void expect_panic(const char *msg)
+{
+    assert_true(v_is_obj(th->panic_val, OBJ_ERROR));
+    assert_string_equal(((ObjError *)v_ptr(th->panic_val))->msg->data, msg);
+    vm_clear_panic(th);
 }
 
 static int setup(void **state)
@@ -170,12 +179,67 @@ static void test_types_convert(void **state)
     vm_clear_panic(th);
 }
 
+/* ---- stores into typed places ----------------------------------------- */
+
+/* Test what a store into a place of a basic type does: an int into a float
+ * becomes a float (float32 rounded), sized ints wrap, a wrong kind or nil
+ * panics with Go's wording naming the place, a map type's nil is its nil
+ * map, and composite types take anything. */
+static void test_types_store(void **state)
+{
+    Value out;
+    assert_int_equal(types_store(th, P("float64"), v_make_int(3), &out), 0);
+    assert_true(v_is_anyfloat(out) && v_anyfloat(out) == 3.0);
+    assert_int_equal(types_store(th, P("float32"), v_make_float(0.1), &out), 0);
+    assert_true(v_anyfloat(out) == (double)0.1f);
+    assert_int_equal(types_store(th, P("byte"), v_make_int(256), &out), 0);
+    assert_true(out == v_int_small(0));
+    assert_int_equal(types_store(th, P("int8"), v_make_int(128), &out), 0);
+    assert_true(out == v_int_small(-128));
+    assert_int_equal(types_store(th, P("int"), v_make_float(2.5), &out), -1);
+    expect_panic("cannot use 2.5 (value of type float64) as int value in assignment");
+    assert_int_equal(types_store_at(th, P("string"), v_make_int(5), &out, true, "variable declaration"), -1);
+    expect_panic("cannot use 5 (untyped int constant) as string value in variable declaration");
+    assert_int_equal(types_store_at(th, P("byte"), v_make_int(300), &out, true, "assignment"), -1);
+    expect_panic("cannot use 300 (untyped int constant) as byte value in assignment (overflows)");
+    assert_int_equal(types_store_at(th, P("int"), v_make_float(2.5), &out, true, "return statement"), -1);
+    expect_panic("cannot use 2.5 (untyped float constant) as int value in return statement (truncated)");
+    assert_int_equal(types_store(th, P("bool"), V_NIL, &out), -1);
+    expect_panic("cannot use nil as bool value in assignment");
+    assert_int_equal(types_store(th, P("map[string]int"), V_NIL, &out), 0);
+    assert_true(v_is_obj(out, OBJ_MAP) && map_is_nil(v_map(out)));
+    Value l = v_from_ptr(list_new(0, 0));
+    assert_int_equal(types_store(th, P("[]int"), l, &out), 0);
+    assert_true(out == l);
+    assert_int_equal(types_store(th, P("any"), V_TRUE, &out), 0);
+    assert_true(out == V_TRUE);
+    /* constants, when compiled: 2.0 fits an int, 300 no byte */
+    assert_true(types_store_const(P("int"), v_make_float(2.0), &out) && out == v_int_small(2));
+    assert_false(types_store_const(P("byte"), v_make_int(300), &out));
+    assert_true(types_store_const(P("float64"), v_make_int(1), &out) && v_anyfloat(out) == 1.0);
+}
+
+/* Test Go's amd64 results for floats out of an integer type's range. */
+static void test_types_float_to_int(void **state)
+{
+    assert_true(types_float_to_int(-3.9, 64, false) == -3);
+    assert_true(types_float_to_int(1e19, 64, false) == INT64_MIN);
+    assert_true(types_float_to_int(NAN, 64, false) == INT64_MIN);
+    assert_true(types_float_to_int(1e10, 32, false) == INT32_MIN);
+    assert_true(types_float_to_int(1e10, 8, false) == 0);
+    assert_true(types_float_to_int(1e10, 32, true) == 1410065408);
+    assert_true((uint64_t)types_float_to_int(1e19, 64, true) == 10000000000000000000ULL);
+    assert_true((uint64_t)types_float_to_int(1e20, 64, true) == 9223372036854775808ULL);
+    assert_true(types_float32(1e300) == INFINITY && types_float32(-1e300) == -INFINITY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_types_basic),         cmocka_unit_test(test_types_composite),
         cmocka_unit_test(test_types_undefined),     cmocka_unit_test(test_types_zero),
         cmocka_unit_test(test_types_zero_too_long), cmocka_unit_test(test_types_convert),
+        cmocka_unit_test(test_types_store),         cmocka_unit_test(test_types_float_to_int),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

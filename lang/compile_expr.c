@@ -488,8 +488,8 @@ bool cg_is_place(FuncState *fs, const Node *n)
     }
     case N_INDEX:
         return true;
-    case N_FIELD:
-        return !cg_node_var(fs->c, n); /* not a module member */
+    case N_FIELD: /* module members too: os.Args is a slice others hold */
+        return true;
     case N_UNARY:
         return n->op == TK_STAR;
     default:

@@ -72,9 +72,17 @@ static size_t list_len(ObjList *l)
     return n < room ? n : room;
 }
 
+/* len and cap of a pointer to an array are the array's, as in Go. */
+static Value deref_array(Value v)
+{
+    if (v_is_ref(v) && ((Obj *)v_ref_target(v))->kind == OBJ_ARRAY)
+        return v_from_ptr(v_ref_target(v));
+    return v;
+}
+
 static int bi_len(Thread *t, Value *args, int nargs, Value *rets)
 {
-    Value v = args[0];
+    Value v = deref_array(args[0]);
     int64_t n;
     if (v_is_nil(v))
         n = 0;
@@ -96,7 +104,7 @@ static int bi_len(Thread *t, Value *args, int nargs, Value *rets)
 
 static int bi_cap(Thread *t, Value *args, int nargs, Value *rets)
 {
-    Value v = args[0];
+    Value v = deref_array(args[0]);
     int64_t n;
     if (v_is_nil(v)) {
         n = 0;

@@ -134,6 +134,9 @@ static int bi_append(Thread *t, Value *args, int nargs, Value *rets)
         return 1;
     }
     ObjList *l = v_is_nil(xs) ? NULL : v_list(xs);
+    /* the values are stored into the slice: structs and arrays copied */
+    for (int i = 1; i < nargs; i++)
+        args[i] = v_copy_fast(args[i]);
     rets[0] = v_from_ptr(list_appended(l, args + 1, (size_t)nargs - 1));
     return 1;
 }

@@ -368,8 +368,12 @@ size_t list_grow_cap(size_t cap, size_t need)
 
 /* Give l a new store of at least `need` slots (Go's growth), holding its
  * len current items at offset 0. The new store is filled before it is
- * published (release), so a reader that sees it sees the items. */
-static ListStore *list_grow(ObjList *l, ListStore *old, size_t len, size_t need)
+ * published (release), so a reader that sees it sees the items. `go`: a
+ * script's append, which copies the elements into the new array as Go
+ * does (a struct or array element becomes the new array's own: the old
+ * array may still be another slice's); natives building a list of their
+ * own move the items as they are. */
+static ListStore *list_grow(ObjList *l, ListStore *old, size_t len, size_t need, bool go)
 {
     size_t cap = list_grow_cap(l->cap, need);
     ListStore *st = store_new(cap);
@@ -377,6 +381,8 @@ static ListStore *list_grow(ObjList *l, ListStore *old, size_t len, size_t need)
     if (old && off < old->cap) {
         size_t n = len < old->cap - off ? len : old->cap - off;
         memcpy(st->items, old->items + off, n * sizeof(Value));
+        for (size_t i = 0; go && i < n; i++)
+            st->items[i] = v_copy_fast(st->items[i]);
     }
     l->off = 0;
     l->cap = (uint32_t)cap;
@@ -390,7 +396,7 @@ void list_append(ObjList *l, Value v)
     size_t n = __atomic_load_n(&l->len, __ATOMIC_RELAXED);
     size_t at = l->off + n;
     if (unlikely(n >= l->cap || !st || at >= st->cap)) {
-        st = list_grow(l, st, n, n + 1);
+        st = list_grow(l, st, n, n + 1, false);
         at = n;
     }
     __atomic_store_n(&st->items[at], v, __ATOMIC_RELAXED);
@@ -417,7 +423,7 @@ ObjList *list_appended(ObjList *l, const Value *vals, size_t n)
     if (n > LIST_MAX_CAP - r->len)
         mem_out_of_memory();
     if (r->len + n > r->cap)
-        list_grow(r, r->store, r->len, r->len + n);
+        list_grow(r, r->store, r->len, r->len + n, true);
     ListStore *st = r->store;
     for (size_t i = 0; i < n; i++)
         __atomic_store_n(&st->items[r->off + r->len + i], vals[i], __ATOMIC_RELAXED);
@@ -425,11 +431,27 @@ ObjList *list_appended(ObjList *l, const Value *vals, size_t n)
     return r;
 }
 
+void list_append_values(ObjList *l, const Value *vals, size_t n)
+{
+    ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+    size_t len = __atomic_load_n(&l->len, __ATOMIC_RELAXED);
+    if (n > LIST_MAX_CAP - len)
+        mem_out_of_memory();
+    size_t off = l->off;
+    if (len + n > l->cap || !st || off + len + n > st->cap) {
+        st = list_grow(l, st, len, len + n, true); /* a store of at least len + n */
+        off = 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        __atomic_store_n(&st->items[off + len + i], vals[i], __ATOMIC_RELAXED);
+    __atomic_store_n(&l->len, (uint32_t)(len + n), __ATOMIC_RELEASE);
+}
+
 void list_reserve(ObjList *l, size_t cap)
 {
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
     if (cap > l->cap || !st || l->off + cap > st->cap)
-        list_grow(l, st, __atomic_load_n(&l->len, __ATOMIC_RELAXED), cap);
+        list_grow(l, st, __atomic_load_n(&l->len, __ATOMIC_RELAXED), cap, false);
 }
 
 Value *list_slot(ObjList *l, int64_t i)

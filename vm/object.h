@@ -195,10 +195,14 @@ ObjList *list_nil(const struct ObjType *ty);
 /* A header over items [lo, hi) of store st, with capacity max - lo (the
  * caller checked lo <= hi <= max <= st->cap). */
 ObjList *list_view(ListStore *st, size_t lo, size_t hi, size_t max, const struct ObjType *ty);
-/* Append to l's own header, in place (natives building a fresh list, and
- * the in-place `s = append(s, v)`); grows as Go's append does. */
+/* Append to l's own header, in place, for natives building a fresh list:
+ * grows as Go's append does, moving the items as they are. */
 void list_append(ObjList *l, Value v);
 void list_reserve(ObjList *l, size_t cap);
+/* Go's append(l, vals...) in place, on a header no other place holds (the
+ * in-place `s = append(s, v)`): grows as Go's append does, copying struct
+ * and array elements into the new array. */
+void list_append_values(ObjList *l, const Value *vals, size_t n);
 /* Go's append(l, vals...) as a new header (l NULL: a nil slice): on l's
  * store when its capacity allows (writing past l's length, as Go does),
  * else on a grown copy. l itself is not changed. */

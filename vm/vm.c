@@ -1271,11 +1271,7 @@ static COLD bool append_op(Thread *t, Value *slot, const Value *vals, size_t n)
 {
     Value xs = *slot;
     if (v_is_obj(xs, OBJ_LIST) && !(v_obj(xs)->flags & LIST_SHARED)) {
-        ObjList *l = v_list(xs);
-        if (n > 1)
-            list_reserve(l, l->len + n);
-        for (size_t i = 0; i < n; i++)
-            list_append(l, vals[i]);
+        list_append_values(v_list(xs), vals, n);
         return true;
     }
     if (xs != V_NIL && !v_is_obj(xs, OBJ_LIST))
@@ -2501,6 +2497,11 @@ static int execute(Thread *t)
                 }
             }
             size_t n = C_ ? (size_t)C_ : (size_t)(t->top - (f->base + (size_t)B_));
+            if (!C_) { /* spread values, not copied by the compiler */
+                Value *vals = &RB;
+                for (size_t i = 0; i < n; i++)
+                    vals[i] = v_copy_fast(vals[i]);
+            }
             VM_PROTECT(bool, ok, append_op(t, &RA, &RB, n), !ok);
             VM_NEXT();
         }

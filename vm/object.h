@@ -188,6 +188,13 @@ typedef struct ObjList {
 const struct ObjType *list_type(const ObjList *l);
 void list_set_type(ObjList *l, const struct ObjType *ty);
 
+/* A field of a header another thread may be changing (racy scripts):
+ * relaxed atomics, plain loads and stores on x86, so that a racy script is
+ * no data race inside the runtime (TSan). A header only its maker sees
+ * yet is written plainly. */
+#define LIST_GET(l, field) __atomic_load_n(&(l)->field, __ATOMIC_RELAXED)
+#define LIST_PUT(l, field, v) __atomic_store_n(&(l)->field, (v), __ATOMIC_RELAXED)
+
 ObjList *list_new(size_t len, size_t cap); /* len items, all nil */
 ObjList *list_from(const Value *items, size_t n);
 /* A nil slice header of type ty (may be NULL). */
@@ -289,7 +296,7 @@ static inline Value v_copy_fast(Value v)
         return v;
     Obj *o = (Obj *)v_ptr(v);
     if (o->kind == OBJ_LIST) {
-        if (unlikely(!(o->flags & LIST_SHARED)))
+        if (unlikely(!(__atomic_load_n(&o->flags, __ATOMIC_RELAXED) & LIST_SHARED)))
             __atomic_store_n(&o->flags, LIST_SHARED, __ATOMIC_RELAXED);
         return v;
     }

@@ -1899,6 +1899,14 @@ static int execute(Thread *t)
             RA = likely(i < g->cap) ? SHARED_LOAD(g->items[i]) : V_NIL;
             VM_NEXT();
         }
+        VM_CASE(SETGLOBALC)
+        {
+            ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
+            unsigned i = INS_Bx(ins);
+            if (likely(i < g->cap) && !store_into(&g->items[i], RA))
+                SHARED_STORE(g->items[i], RA);
+            VM_NEXT();
+        }
         VM_CASE(SETGLOBAL)
         {
             ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);

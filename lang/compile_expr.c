@@ -508,6 +508,14 @@ void cg_value_to(FuncState *fs, Node *n, int dst)
         cg_emit_abc(fs, OP_MOVEC, dst, v->reg, 0);
         return;
     }
+    if (n->kind == N_INDEX) {
+        /* the element read and its copy in one instruction */
+        const Node *save = fs->copy_index;
+        fs->copy_index = n;
+        cg_expr_to(fs, n, dst);
+        fs->copy_index = save;
+        return;
+    }
     cg_expr_to(fs, n, dst);
     cg_emit_abc(fs, OP_MOVEC, dst, dst, 0);
 }
@@ -564,7 +572,7 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
     case N_INDEX:
         ra = expr_hint(fs, n->a, dst);
         rb = ra != dst ? expr_hint(fs, n->b, dst) : cg_expr_any(fs, n->b);
-        cg_emit_abc(fs, OP_GETINDEX, dst, ra, rb);
+        cg_emit_abc(fs, fs->copy_index == n ? OP_GETINDEXC : OP_GETINDEX, dst, ra, rb);
         break;
     case N_SLICE: {
         ra = expr_hint(fs, n->a, dst);

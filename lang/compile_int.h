@@ -268,6 +268,8 @@ typedef struct FuncState {
     int pin_reg[8];
     int npins;
     uint8_t islocal[MAXREGS + 1]; /* register holds a live local */
+    const Node *copy_index;       /* the INDEX node cg_value_to is reading:
+                                     GETINDEXC instead of GETINDEX */
 } FuncState;
 
 /* The arithmetic operators, listed once: the token, its compound

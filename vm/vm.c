@@ -1831,6 +1831,53 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
 
 #define EQUAL(x, y) (BOTH_INT((x), (y)) ? (x) == (y) : v_equal((x), (y)))
 
+/* GETINDEX, and GETINDEXC with KEEP v_copy_fast: an element read to be
+ * stored elsewhere is copied in the same dispatch. */
+#define AS_IS(v) (v)
+#define GETINDEX_BODY(KEEP)                                                                                  \
+    do {                                                                                                     \
+        Value o = RB, key = RC;                                                                              \
+        if (likely(v_is_ptr(o))) {                                                                           \
+            uint32_t kind = v_obj(o)->kind;                                                                  \
+            if (kind == OBJ_LIST && likely(v_is_int(key))) {                                                 \
+                ObjList *l = v_list(o);                                                                      \
+                uint64_t i = (uint64_t)v_int(key);                                                           \
+                size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);                                       \
+                ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);                                \
+                uint64_t at = i + LIST_GET(l, off);                                                          \
+                /* a nil slice's len is 0, so st is not read then */                                         \
+                if (likely(i < n && at < st->cap)) {                                                         \
+                    RA = KEEP(__atomic_load_n(&st->items[at], __ATOMIC_RELAXED));                            \
+                    VM_NEXT();                                                                               \
+                }                                                                                            \
+            } else if (kind == OBJ_ARRAY && likely(v_is_int(key))) {                                         \
+                ObjArray *a = v_ptr(o);                                                                      \
+                uint64_t i = (uint64_t)v_int(key);                                                           \
+                if (likely(i < a->st.cap)) {                                                                 \
+                    RA = KEEP(__atomic_load_n(&a->st.items[i], __ATOMIC_RELAXED));                           \
+                    VM_NEXT();                                                                               \
+                }                                                                                            \
+            } else if (kind == OBJ_MAP) {                                                                    \
+                Value v;                                                                                     \
+                if (map_get(v_map(o), key, &v)) {                                                            \
+                    RA = KEEP(v);                                                                            \
+                    VM_NEXT();                                                                               \
+                }                                                                                            \
+                /* a miss: the element's zero, unless it must be                                             \
+                 * made fresh (index_slow does that) */                                                      \
+                Value z = v_map(o)->zero;                                                                    \
+                if (likely((v_is_int(key) || v_is_str(key)) && !v_is_obj(z, OBJ_TYPE))) {                    \
+                    RA = z;                                                                                  \
+                    VM_NEXT();                                                                               \
+                }                                                                                            \
+            }                                                                                                \
+        }                                                                                                    \
+        VM_PROTECT(Value, v, index_slow(t, o, key), v == V_UNDEF);                                           \
+        VM_RELOAD(); /* a fresh zero's constructor may move the stack */                                     \
+        RA = KEEP(v);                                                                                        \
+        VM_NEXT();                                                                                           \
+    } while (0)
+
 static int execute(Thread *t)
 {
 #ifdef VM_COMPUTED_GOTO
@@ -2373,46 +2420,11 @@ static int execute(Thread *t)
         }
         VM_CASE(GETINDEX)
         {
-            Value o = RB, key = RC;
-            if (likely(v_is_ptr(o))) {
-                uint32_t kind = v_obj(o)->kind;
-                if (kind == OBJ_LIST && likely(v_is_int(key))) {
-                    ObjList *l = v_list(o);
-                    uint64_t i = (uint64_t)v_int(key);
-                    size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
-                    ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-                    uint64_t at = i + LIST_GET(l, off);
-                    /* a nil slice's len is 0, so st is not read then */
-                    if (likely(i < n && at < st->cap)) {
-                        RA = __atomic_load_n(&st->items[at], __ATOMIC_RELAXED);
-                        VM_NEXT();
-                    }
-                } else if (kind == OBJ_ARRAY && likely(v_is_int(key))) {
-                    ObjArray *a = v_ptr(o);
-                    uint64_t i = (uint64_t)v_int(key);
-                    if (likely(i < a->st.cap)) {
-                        RA = __atomic_load_n(&a->st.items[i], __ATOMIC_RELAXED);
-                        VM_NEXT();
-                    }
-                } else if (kind == OBJ_MAP) {
-                    Value v;
-                    if (map_get(v_map(o), key, &v)) {
-                        RA = v;
-                        VM_NEXT();
-                    }
-                    /* a miss: the element's zero, unless it must be
-                     * made fresh (index_slow does that) */
-                    Value z = v_map(o)->zero;
-                    if (likely((v_is_int(key) || v_is_str(key)) && !v_is_obj(z, OBJ_TYPE))) {
-                        RA = z;
-                        VM_NEXT();
-                    }
-                }
-            }
-            VM_PROTECT(Value, v, index_slow(t, o, key), v == V_UNDEF);
-            VM_RELOAD(); /* a fresh zero's constructor may move the stack */
-            RA = v;
-            VM_NEXT();
+            GETINDEX_BODY(AS_IS);
+        }
+        VM_CASE(GETINDEXC)
+        {
+            GETINDEX_BODY(v_copy_fast);
         }
         VM_CASE(GETINDEX2)
         {

@@ -530,6 +530,7 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
                 REG(b);
             break;
         case OP_REFINDEX:
+        case OP_GETINDEXC:
             REG(a);
             REG(b);
             REG(c);

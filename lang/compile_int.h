@@ -300,6 +300,8 @@ typedef struct FuncState {
     int *icpc;
     uint64_t *icword;
     int nic, capic;
+    const Node *copy_index;       /* the INDEX node cg_value_to is reading:
+                                     GETINDEXC instead of GETINDEX */
 } FuncState;
 
 /* The arithmetic operators, listed once: the token, its compound

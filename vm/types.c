@@ -1213,6 +1213,16 @@ static Value as_named_container(const ObjType *ty, Value v)
 bool types_fit(const ObjType *ty, Value v, Value *out)
 {
     *out = v;
+    if (types_boxed(ty)) {
+        /* a Count: one already, or a plain value made one */
+        if (v_is_obj(v, OBJ_NAMED))
+            return ((ObjNamed *)v_ptr(v))->type == ty;
+        Value plain;
+        if (ty->kind == TYPE_FUNC || !types_fit(box_under(ty), v, &plain))
+            return ty->kind == TYPE_FUNC && (v == V_NIL || is_func(v));
+        *out = named_new((ObjType *)ty, plain);
+        return true;
+    }
     switch (ty && types_store_checks(ty) ? ty->kind : TYPE_UNKNOWN) {
     case TYPE_INT:
         if (!v_is_anyint(v))

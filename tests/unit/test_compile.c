@@ -522,6 +522,7 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
         case OP_LOADBOOL:
         case OP_GETGLOBAL:
         case OP_SETGLOBAL:
+        case OP_SETGLOBALC:
         case OP_REFGLOBAL:
             REG(a);
             break;
@@ -531,6 +532,7 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
                 REG(b);
             break;
         case OP_REFINDEX:
+        case OP_GETINDEXC:
             REG(a);
             REG(b);
             REG(c);

@@ -559,6 +559,7 @@ int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool 
         end_with_return(f, fi->end_line);
     }
     ObjProto *p = fs_close(f, line);
+    p->generic = hidden; /* its callers pass the type arguments first */
     if (f->nnamed && !fs->c->d->nerrors) {
         /* the VM returns what deferred calls left in these registers */
         for (int i = 0; i < f->nnamed; i++)

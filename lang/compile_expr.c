@@ -853,7 +853,7 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         hidden = 1;
     } else {
         cg_expr_to(fs, f, base);
-        if (f && f->kind == N_IDENT && cg_is_generic_var(cg_node_var(c, f))) {
+        if (f && f->kind == N_IDENT && cg_is_generic_var(c, cg_node_var(c, f))) {
             /* a generic function's first parameter is its type arguments:
              * none given, it infers them from its arguments */
             cg_emit_abc(fs, OP_LOADNIL, cg_alloc_reg(fs), 0, 0);
@@ -1142,15 +1142,22 @@ void cg_load_type(FuncState *fs, const Node *at, const char *text, int dst)
     cg_free_to(fs, top);
 }
 
-bool cg_is_generic_var(const Var *v)
+bool cg_is_generic_var(Compiler *c, const Var *v)
 {
-    return v && v->decl && v->decl->kind == N_FUNCDECL && v->decl->func && v->decl->func->tparams.n > 0;
+    if (v && v->kind == VK_GLOBAL && !v->decl && c->rt) {
+        /* a function an earlier REPL line declared: its proto says */
+        ListStore *g = __atomic_load_n(&c->rt->globals, __ATOMIC_ACQUIRE);
+        Value f = g && v->slot >= 0 && (size_t)v->slot < g->cap ? g->items[v->slot] : V_NIL;
+        return v_is_obj(f, OBJ_CLOSURE) && ((ObjClosure *)v_ptr(f))->proto->generic;
+    }
+    return v && v->decl && v->decl->kind == N_FUNCDECL && v->decl->func && v->decl->func->tparams.n > 0 &&
+           !v->decl->func->recv_tparams;
 }
 
 bool cg_is_instantiation(FuncState *fs, const Node *n)
 {
     return n && n->kind == N_INDEX && n->a && n->a->kind == N_IDENT &&
-           cg_is_generic_var(cg_node_var(fs->c, n->a));
+           cg_is_generic_var(fs->c, cg_node_var(fs->c, n->a));
 }
 
 void cg_type_args(FuncState *fs, const Node *inst, int dst)

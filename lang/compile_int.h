@@ -420,7 +420,7 @@ const char *cg_type_text(const Node *e);
 void cg_load_type(FuncState *fs, const Node *at, const char *text, int dst);
 /* Generic functions (compile_expr.c). Is v a generic function's name? Is
  * n (an INDEX) the instantiation of one with type arguments? */
-bool cg_is_generic_var(const Var *v);
+bool cg_is_generic_var(Compiler *c, const Var *v);
 bool cg_is_instantiation(FuncState *fs, const Node *n);
 /* R[dst] = the list of descriptors of an instantiation's type arguments. */
 void cg_type_args(FuncState *fs, const Node *inst, int dst);

@@ -743,7 +743,7 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
     case N_IDENT: {
         Var *v = resolve_name(c, n, false);
         cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)v);
-        if (cg_is_generic_var(v) &&
+        if (cg_is_generic_var(c, v) &&
             !(parent && (parent->kind == N_CALL || parent->kind == N_INDEX) && parent->a == n))
             cg_err(c, n, "cannot use generic function %s without instantiation", n->name);
         break;
@@ -825,7 +825,7 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         break;
     case N_INDEX:
         res_expr(c, n->a, n);
-        if (n->a && n->a->kind == N_IDENT && cg_is_generic_var(cg_node_var(c, n->a))) {
+        if (n->a && n->a->kind == N_IDENT && cg_is_generic_var(c, cg_node_var(c, n->a))) {
             /* Map[int, string]: the indices are type arguments */
             NodeList *args = n->list.n ? &n->list : NULL;
             int nargs = args ? args->n : 1;

@@ -458,6 +458,7 @@ typedef struct ObjProto {
     uint8_t variadic;
     uint8_t maxregs;
     uint8_t is_main; /* the top-level chunk of a script or REPL line */
+    uint8_t generic; /* a generic function: R[0] is its type arguments */
     /* Bitmask over params: bit i set = param i is captured by a closure and
      * must be wrapped in a Cell on entry (params >= 64: see cellparams). */
     uint64_t cellparams;

@@ -193,6 +193,15 @@ def run_session(csp, home):
         s.line("p.Add(10)")
         s.line_shows("p.X + p.Y", r"13", "a struct and its method across lines")
         print("ok: types and methods persist across lines")
+
+        # A generic function and an interface declared on earlier lines.
+        s.line("func Max[T int | float64](a, b T) T { if a > b { return a }; return b }")
+        s.line_shows("Max(3, 7)", r"7", "a generic function called on a later line")
+        s.line("type Shape interface { Area() int }")
+        s.line("func (p P) Area() int { return p.X * p.Y }")
+        s.line("var sh Shape = P{3, 4}")
+        s.line_shows('switch v := sh.(type) { case P: println("P", v.Area()) }', r"P 12", "a type switch")
+        print("ok: generics and interfaces across lines")
         # A global keeps its declared type on later lines: stores convert.
         s.line("var total float64")
         s.line("total = 1")

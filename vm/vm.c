@@ -1882,13 +1882,12 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
 /* Reload what a call out may have moved: the frame array and the stack. */
 #define VM_RELOAD() (f = &t->frames[t->nframes - 1], base = t->stack + f->base)
 /* Switch the loop to the top frame (after a call or a return). */
-#define VM_ENTER() (VM_RELOAD(), cl = f->cl, k = cl->proto->k, icoff = IC_OFF(cl->proto), pc = f->pc)
-/* The inline cache of the instruction at ip (ObjProto.ic[ip - code]),
- * reached from one offset kept with k: ic is 8 bytes an instruction, code
- * 4, so the entry sits at icoff + 2 * ip. Only functions with an ic run
- * the instructions that use it (the compiler gives them one). */
-#define IC_OFF(p) ((uintptr_t)(p)->ic - 2 * (uintptr_t)(p)->code)
-#define IC_AT(ip) ((uint64_t *)(icoff + 2 * (uintptr_t)(ip)))
+#define VM_ENTER() (VM_RELOAD(), cl = f->cl, k = cl->proto->k, pc = f->pc)
+/* The inline cache of the instruction at ip: ObjProto.ic[ip - code],
+ * reached as ic_bias + 2 * ip (ic is 8 bytes an instruction, code 4).
+ * Only functions with an ic run the instructions that use it (the
+ * compiler gives them one). */
+#define IC_AT(ip) ((uint64_t *)(cl->proto->ic_bias + 2 * (uintptr_t)(ip)))
 /* The next word is a JMP: take it when cond == C, else step over it. A
  * backward jump is a safepoint. */
 #define VM_CONDJUMP(cond)                                                                                    \
@@ -1914,12 +1913,16 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
 #define RC base[INS_C(ins)]
 #define KC k[INS_C(ins)]
 
-/* A float result: inline as a flonum when it fits (the float loops'
- * common case, with no call), else boxed by v_make_float. */
-static inline Value vm_float(double d)
+/* v_flonum for the arithmetic fast paths: the same decoding, with 0.0's
+ * own pattern selected without a branch (zeros come and go in float
+ * loops, and a mispredicted branch costs more than the select). */
+static inline double vm_flonum(Value v)
 {
-    Value v;
-    return likely(v_flonum_try(d, &v)) ? v : v_make_float(d);
+    uint64_t bits = v_rotr3((v & ~(uint64_t)3) | (2 - (v >> 63)));
+    bits = v == V_FLONUM_ZERO ? 0 : bits;
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
 }
 
 /* Both operands small ints: the tagged words add as (a + b - 1) and
@@ -1950,9 +1953,10 @@ static inline Value vm_float(double d)
                 }                                                                                            \
             }                                                                                                \
         } else if (v_is_flonum(x_) && v_is_flonum(y_)) {                                                     \
-            double fx_ = v_flonum(x_), fy_ = v_flonum(y_);                                                   \
+            double fx_ = vm_flonum(x_), fy_ = vm_flonum(y_);                                                 \
             double fr_ = OPNAME == OP_ADD ? fx_ + fy_ : OPNAME == OP_SUB ? fx_ - fy_ : fx_ * fy_;            \
-            RA = vm_float(fr_);                                                                              \
+            fres = fr_;                                                                                      \
+            goto float_result;                                                                               \
             VM_NEXT();                                                                                       \
         }                                                                                                    \
         VM_PROTECT(Value, v_, arith_binop(t, OPNAME, x_, y_), v_ == V_UNDEF);                                \
@@ -1971,7 +1975,8 @@ static inline Value vm_float(double d)
             VM_NEXT();                                                                                       \
         }                                                                                                    \
         if (v_is_flonum(x_) && v_is_flonum(y_) && OPNAME == OP_DIV) {                                        \
-            RA = vm_float(v_flonum(x_) / v_flonum(y_));                                                      \
+            fres = vm_flonum(x_) / vm_flonum(y_);                                                            \
+            goto float_result;                                                                               \
             VM_NEXT();                                                                                       \
         }                                                                                                    \
         VM_PROTECT(Value, v_, arith_binop(t, OPNAME, x_, y_), v_ == V_UNDEF);                                \
@@ -1988,7 +1993,7 @@ static inline Value vm_float(double d)
         if (likely(BOTH_INT(ox_, oy_))) {                                                                    \
             res = (int64_t)ox_ intop(int64_t) oy_;                                                           \
         } else if (v_is_flonum(ox_) && v_is_flonum(oy_)) {                                                   \
-            res = v_flonum(ox_) intop v_flonum(oy_);                                                         \
+            res = vm_flonum(ox_) intop vm_flonum(oy_);                                                       \
         } else {                                                                                             \
             VM_SAVEPC();                                                                                     \
             res = arith_compare(t, cmp, ox_, oy_);                                                           \
@@ -2012,7 +2017,6 @@ static int execute(Thread *t)
     Frame *f;
     ObjClosure *cl;
     const Value *k;
-    uintptr_t icoff;
     Value *base;
     const uint32_t *pc;
     uint32_t ins;
@@ -2020,6 +2024,7 @@ static int execute(Thread *t)
     /* Shared by the call and return paths (jumped to from several
      * instructions). */
     int ca, cnargs, cwant;
+    double fres; /* a float operation's result, for float_result */
     int ret_a, ret_n;
     bool ret_nil;
     const ObjNative *nf;
@@ -2512,7 +2517,6 @@ static int execute(Thread *t)
                 f--;
                 cl = f->cl;
                 k = cl->proto->k;
-                icoff = IC_OFF(cl->proto);
                 base = t->stack + f->base;
                 pc = f->pc;
                 VM_NEXT();
@@ -2954,6 +2958,15 @@ fresh_zero : {
     VM_NEXT();
 }
 
+    /* ---- a float operation's result: a flonum made inline (with no
+     * call, the float loops' common case), else boxed. Shared by the
+     * arithmetic instructions, so their int paths stay small. */
+float_result : {
+    Value fv;
+    RA = likely(v_flonum_try(fres, &fv)) ? fv : v_make_float(fres);
+    VM_NEXT();
+}
+
     /* ---- the call path: R[ca] is the callee, cnargs arguments above it,
      * cwant results wanted (-1: all); pc is saved. */
 do_call : {
@@ -2980,7 +2993,6 @@ do_call : {
             f->c_entry = 0;
             cl = ncl;
             k = p->k;
-            icoff = IC_OFF(p);
             base = nb;
             pc = p->code;
             VM_NEXT();

@@ -631,7 +631,10 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
             return;
         }
         cg_load_const(fs, types_convert_native(), base);
-        cg_load_const(fs, v_from_ptr(conv->underlying ? conv->underlying : conv), cg_alloc_reg(fs));
+        /* a struct converts to the named type itself, others as their
+         * underlying type (named non-struct values carry no type here) */
+        ObjType *to = conv->kind == TYPE_STRUCT || !conv->underlying ? conv : conv->underlying;
+        cg_load_const(fs, v_from_ptr(to), cg_alloc_reg(fs));
         cg_expr_to(fs, n->list.items[0], cg_alloc_reg(fs));
         cg_set_line(fs, n);
         cg_emit_abc(fs, op, base, 3, op == OP_CALL ? nres + 1 : 0);

@@ -764,6 +764,19 @@ static bool is_func(Value v)
     return v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND);
 }
 
+/* Struct types one converts to the other: the same field names, in order,
+ * of the same types (Go ignores tags here). */
+static bool same_fields(const ObjType *a, const ObjType *b)
+{
+    if (a->nfields != b->nfields)
+        return false;
+    for (int i = 0; i < a->nfields; i++)
+        if (strcmp(a->fields[i].name, b->fields[i].name) != 0 ||
+            a->fields[i].type->kind != b->fields[i].type->kind)
+            return false;
+    return true;
+}
+
 int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
 {
     *out = v;
@@ -821,8 +834,17 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
         if (v == V_TRUE || v == V_FALSE)
             return 0;
         break;
+    case TYPE_STRUCT:
+        if (v_is_obj(v, OBJ_STRUCT) && same_fields(((ObjStruct *)v_ptr(v))->type, ty)) {
+            /* a copy that has the type converted to */
+            ObjStruct *c = v_ptr(v_copy(v));
+            c->type = (ObjType *)ty;
+            *out = v_from_ptr(c);
+            return 0;
+        }
+        break;
     default:
-        return 0; /* interfaces, pointers, structs, unknown names: as is */
+        return 0; /* interfaces, pointers, unknown names: as is */
     }
     Buf b;
     buf_init(&b);

@@ -1145,7 +1145,7 @@ static COLD const Selection *select_name(Thread *t, ObjStruct *s, ObjString *nam
             sel->kind == SEL_FIELD && sel->depth == 1
                 ? ic_word(s->type, sel->path[0], IC_DIRECT | (types_converts(sel->type) ? IC_CONVERT : 0))
                 : ic_word(s->type, i, 0);
-        __atomic_store_n(ic, w, __ATOMIC_RELAXED);
+        __atomic_store_n(ic, w, __ATOMIC_RELEASE); /* after the selection it names */
     }
     return sel;
 }

@@ -226,12 +226,89 @@ ObjType *types_parse(const char *text, size_t n)
     return types_parse_with(text, n, NULL, NULL);
 }
 
+/* Whether t (not a declared type itself) is spelled with a declared one. */
+static bool names_declared(const ObjType *t, int depth)
+{
+    if (!t || depth > MAX_KEY_DEPTH)
+        return false;
+    if (t->named)
+        return true;
+    if (names_declared(t->elem, depth + 1) || names_declared(t->key, depth + 1))
+        return true;
+    for (int i = 0; i < t->nfields; i++)
+        if (names_declared(t->fields[i].type, depth + 1))
+            return true;
+    return false;
+}
+
+/* Go's name of a composite type built from declared ones, which Go spells
+ * qualified: "[]main.Point", "map[string]*main.Node", "struct { p
+ * main.Point }". Declared types keep their own names. */
+static void requalify(ObjType *t, int depth)
+{
+    if (!t || t->named || depth > MAX_KEY_DEPTH || !names_declared(t, depth))
+        return;
+    requalify(t->elem, depth + 1);
+    requalify(t->key, depth + 1);
+    for (int i = 0; i < t->nfields; i++)
+        requalify(t->fields[i].type, depth + 1);
+    Buf b;
+    buf_init(&b);
+    switch (t->kind) {
+    case TYPE_SLICE:
+        buf_printf(&b, "[]%s", t->elem->name);
+        break;
+    case TYPE_ARRAY:
+        buf_printf(&b, "[%lld]%s", (long long)t->len, t->elem->name);
+        break;
+    case TYPE_POINTER:
+        buf_printf(&b, "*%s", t->elem->name);
+        break;
+    case TYPE_MAP:
+        buf_printf(&b, "map[%s]%s", t->key->name, t->elem->name);
+        break;
+    case TYPE_CHAN:
+        buf_printf(&b, "%s%s",
+                   !strncmp(t->name, "chan<-", 6)   ? "chan<- "
+                   : !strncmp(t->name, "<-chan", 6) ? "<-chan "
+                                                    : "chan ",
+                   t->elem->name);
+        break;
+    case TYPE_STRUCT:
+        buf_printf(&b, "struct {");
+        for (int i = 0; i < t->nfields; i++) {
+            const StructField *f = &t->fields[i];
+            buf_printf(&b, "%s", i ? "; " : " ");
+            if (!f->embedded)
+                buf_printf(&b, "%s ", f->name);
+            buf_printf(&b, "%s", f->type->name);
+            if (f->tag) {
+                buf_add(&b, " \"", 2);
+                for (const char *c = f->tag; *c; c++) {
+                    if (*c == '"' || *c == '\\')
+                        buf_addc(&b, '\\');
+                    buf_addc(&b, *c);
+                }
+                buf_addc(&b, '"');
+            }
+        }
+        buf_printf(&b, t->nfields ? " }" : "}");
+        break;
+    default:
+        return;
+    }
+    t->name = b.data;
+}
+
 ObjType *types_parse_with(const char *text, size_t n, TypeLookup lookup, void *ctx)
 {
     if (!text)
         text = "", n = 0;
     Parse P = {lookup, ctx};
-    return parse(&P, str_new(text, n)->data, n, true, 0);
+    ObjType *t = parse(&P, str_new(text, n)->data, n, true, 0);
+    if (lookup)
+        requalify(t, 0);
+    return t;
 }
 
 /* ---- struct types ----------------------------------------------------- */

@@ -68,7 +68,9 @@ typedef const char *TypeRef;
     X(IDENT)   /* name */                                                      \
     X(LIST)    /* list: items; type: "[]T"/"[N]T" when written typed        \
                   (`[]int{1}`, elided inner `{1}` too), else NULL; op:        \
-                  TK_LBRACE_LIT when written `{a, b}` without a type */       \
+                  TK_LBRACE_LIT when written `{a, b}` without a type; list2:  \
+                  each item's index key (NULL: none) when any has one         \
+                  (`[...]int{1, 5: 2}`), else empty */                        \
     X(MAP)     /* list: keys and values interleaved k0 v0 k1 v1 ...; type:    \
                   "map[K]V" (or "struct{}" for `struct{}{}`) when typed; op:  \
                   TK_LBRACE_LIT for an untyped `{...}` */                     \

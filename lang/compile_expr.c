@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../vm/buf.h"
+#include "../vm/mem.h"
 #include "grammar.h"
 
 /* A register holding n: a plain local's own, or a new temporary. */
@@ -290,9 +291,118 @@ void cg_load_item(FuncState *fs, int l, int i, int dst)
     cg_free_to(fs, r);
 }
 
+/* The index of each element of an array or slice literal (keys are
+ * constant ints; a plain element follows the one before it) into idx;
+ * returns the length the literal needs (the largest index + 1), or -1
+ * after reporting an error. */
+static int64_t literal_indexes(FuncState *fs, Node *n, int64_t *idx)
+{
+    int64_t next = 0, len = 0;
+    for (int i = 0; i < n->list.n; i++) {
+        Node *key = i < n->list2.n ? n->list2.items[i] : NULL;
+        if (key) {
+            Value k = cg_const_eval(fs->c, key);
+            if (!v_is_int(k) || k == V_UNDEF || v_int(k) < 0) {
+                cg_err(fs->c, key, "index %s must be non-negative integer constant", cg_describe(key));
+                return -1;
+            }
+            next = v_int(k);
+        }
+        for (int j = 0; j < i; j++)
+            if (idx[j] == next) {
+                cg_err(fs->c, key ? key : n->list.items[i], "duplicate index %lld in array or slice literal",
+                       (long long)next);
+                return -1;
+            }
+        idx[i] = next++;
+        if (next > len)
+            len = next;
+    }
+    return len;
+}
+
+/* dst = the zero value of ty, made at run time (a fresh array). */
+static void zero_call(FuncState *fs, ObjType *ty, int dst)
+{
+    int top = fs->freereg;
+    int base = cg_alloc_regs(fs, 2);
+    cg_load_const(fs, types_zero_native(), base);
+    cg_load_const(fs, v_from_ptr(ty), base + 1);
+    cg_emit_abc(fs, OP_CALL, base, 2, 2);
+    cg_emit_abc(fs, OP_MOVE, dst, base, 0);
+    cg_free_to(fs, top);
+}
+
+/* An array literal ([3]int{1, 2}, [...]string{2: "c"}) or a keyed slice
+ * literal ([]int{5: 1}): its zero value (for a slice, make of the length
+ * the keys need), then each element stored at its index. */
+static void indexed_literal_to(FuncState *fs, Node *n, ObjType *ty, int dst)
+{
+    int top = fs->freereg, cnt = n->list.n;
+    int64_t *idx = cnt ? mem_alloc_atomic((size_t)cnt * sizeof *idx) : NULL;
+    int64_t len = literal_indexes(fs, n, idx);
+    if (len < 0)
+        return;
+    const char *et = strchr(n->type, ']') + 1;
+    bool array = ty->kind == TYPE_ARRAY;
+    if (array && ty->len < 0) { /* [...]T: as long as its elements need */
+        const char *text = cg_gc_sprintf("[%lld]%s", (long long)len, et);
+        ty = types_parse(text, strlen(text));
+    }
+    if (array && len > ty->len) {
+        cg_err(fs->c, n, "array index %lld out of bounds [0:%lld]", (long long)len - 1, (long long)ty->len);
+        return;
+    }
+    int l = cg_alloc_reg(fs); /* never dst: an element may read the variable dst is */
+    if (array) {
+        zero_call(fs, ty, l);
+    } else {
+        int base = cg_alloc_regs(fs, 3);
+        Value make;
+        Runtime *rt = fs->c->rt;
+        if (!rt || !rt->universe || !map_get_cstr(rt->universe, "make", &make))
+            make = V_NIL;
+        cg_load_const(fs, make, base);
+        cg_load_const(fs, v_from_ptr(ty), base + 1);
+        cg_load_const(fs, v_make_int(len), base + 2);
+        cg_emit_abc(fs, OP_CALL, base, 3, 2);
+        cg_emit_abc(fs, OP_MOVE, l, base, 0);
+        cg_free_to(fs, l + 1);
+    }
+    for (int i = 0; i < cnt; i++) {
+        int k = cg_alloc_reg(fs);
+        cg_load_const(fs, v_make_int(idx[i]), k);
+        int v = cg_alloc_reg(fs);
+        cg_value_to(fs, n->list.items[i], v);
+        cg_set_line(fs, n->list.items[i]);
+        cg_emit_abc(fs, OP_SETINDEX, l, k, v);
+        cg_free_to(fs, l + 1);
+    }
+    cg_emit_abc(fs, OP_MOVE, dst, l, 0);
+    cg_free_to(fs, top);
+}
+
 static void list_to(FuncState *fs, Node *n, int dst)
 {
     int top = fs->freereg, cnt = n->list.n;
+    ObjType *ty = n->type && n->type[0] == '[' ? types_parse(n->type, strlen(n->type)) : NULL;
+    if (ty && (ty->kind == TYPE_ARRAY || n->list2.n)) {
+        indexed_literal_to(fs, n, ty, dst);
+        return;
+    }
+    if (ty && ty->kind == TYPE_SLICE) {
+        /* []T{...}: the list, then its type recorded (fmt's %T, and
+         * conversions of what is stored into it) */
+        int r = build_reg(fs, dst);
+        list_to(fs, &(Node){.kind = N_LIST, .line = n->line, .col = n->col, .list = n->list}, r);
+        int kx = cg_add_k(fs, v_from_ptr(ty));
+        if (kx < K_DIRECT) /* else (a function of 65000 constants) untyped */
+            cg_emit_abx(fs, OP_TYPELIST, r, kx);
+        if (r != dst)
+            cg_emit_abc(fs, OP_MOVE, dst, r, 0);
+        cg_free_to(fs, top);
+        return;
+    }
     if (cnt <= LIST_BATCH) {
         int base = fs->freereg;
         for (int i = 0; i < cnt; i++)
@@ -458,8 +568,8 @@ bool cg_is_place(FuncState *fs, const Node *n)
     }
     case N_INDEX:
         return true;
-    case N_FIELD:
-        return !cg_node_var(fs->c, n); /* not a module member */
+    case N_FIELD: /* module members too: os.Args is a slice others hold */
+        return true;
     case N_UNARY:
         return n->op == TK_STAR;
     default:
@@ -734,6 +844,7 @@ void cg_multi_to(FuncState *fs, Node *rhs, int base, int n)
         int ra = cg_expr_any(fs, rhs->a);
         int rb = cg_expr_any(fs, rhs->b);
         cg_emit_abc(fs, OP_GETINDEX2, base, ra, rb);
+        cg_emit_abc(fs, OP_MOVEC, base, base, 0); /* v, ok := m[k]: v is an element read */
     } else if (rhs && rhs->kind == N_RECV && n == 2) {
         int ra = cg_expr_any(fs, rhs->a);
         cg_emit_abc(fs, OP_RECV, base, ra, 2);

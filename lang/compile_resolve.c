@@ -629,6 +629,9 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         if (n->type)
             n->type = res_type(c, n, n->type);
         res_list(c, &n->list, n);
+        for (int i = 0; i < n->list2.n; i++) /* index keys; NULL: none */
+            if (n->list2.items[i])
+                res_expr(c, n->list2.items[i], n);
         break;
     case N_COMPOSITE:
         res_composite(c, n);
@@ -696,6 +699,8 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
             res_expr(c, n->b, n);
         if (n->c)
             res_expr(c, n->c, n);
+        if (n->post) /* a 3-index slice's max */
+            res_expr(c, n->post, n);
         break;
     case N_FIELD:
         res_field(c, n);
@@ -965,6 +970,13 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
     switch (n->kind) {
     case N_EXPRSTMT:
         res_expr(c, n->a, n);
+        if (n->a && n->a->kind == N_CALL && n->a->a && n->a->a->kind == N_IDENT) {
+            /* Go's error for a bare append, whose result is the slice to
+             * use: it changes nothing a script can see */
+            Var *f = cg_node_var(c, n->a->a);
+            if (f && f->kind == VK_UNIVERSE && f->name && strcmp(f->name, "append") == 0)
+                cg_err(c, n->a, "%s (value of type list) is not used", cg_describe(n->a));
+        }
         break;
     case N_ASSIGN: {
         int nl = n->list.n, nr = n->list2.n;

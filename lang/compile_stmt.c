@@ -791,7 +791,7 @@ static void select_stmt(FuncState *fs, Node *n, const char *label)
             /* the value to send must sit right after the channel */
             chan[i] = cg_alloc_reg(fs);
             cg_expr_to(fs, cm->a, chan[i]);
-            cg_expr_to(fs, cm->b, cg_alloc_reg(fs));
+            cg_value_to(fs, cm->b, cg_alloc_reg(fs)); /* a value sent: copied */
         } else {
             chan[i] = cg_expr_any(fs, cm->a);
         }
@@ -897,11 +897,14 @@ static void return_stmt(FuncState *fs, Node *n)
         cg_set_line(fs, n);
         cg_emit_abc(fs, OP_RETURN, base, 0, 0);
     } else if (nv == 1) {
-        /* a place returned is copied by RETURN itself (C=1): no MOVEC
-         * in `return n` */
-        int r = cg_expr_any(fs, n->list.items[0]);
+        /* A place returned is copied by RETURNC. Not a
+         * plain local of this function: every value stored into one was
+         * copied (or fresh), so the local owns its struct, array or slice
+         * header alone, and it dies with the frame. */
+        Node *x = n->list.items[0];
+        int r = cg_expr_any(fs, x);
         cg_set_line(fs, n);
-        cg_emit_abc(fs, OP_RETURN, r, 2, cg_is_place(fs, n->list.items[0]));
+        cg_emit_abc(fs, cg_is_place(fs, x) && !cg_plain_local(fs, x) ? OP_RETURNC : OP_RETURN, r, 2, 0);
     } else if (nv <= MULTI_MAX) {
         int base = fs->freereg;
         for (int i = 0; i < nv; i++)

@@ -100,10 +100,13 @@ typedef struct CallArgs {
 } CallArgs;
 
 /* Elements of a composite literal: values, or keys and values interleaved
- * once one element is keyed. */
+ * once one element is keyed; also the values alone and each one's key
+ * (NULL when it has none), for array and slice literals, where keyed and
+ * plain elements mix. */
 typedef struct Elems {
     NodeList list;
     int keyed, plain;
+    NodeList vals, keys;
 } Elems;
 
 typedef struct Param {
@@ -399,16 +402,22 @@ static Node *composite(ParseCtx *ctx, Token open, const char *type, Elems e)
         return named_composite(ctx, n, type, e.keyed, e.plain);
     }
     bool map = type ? is_map_type(type) : (e.keyed > 0 || e.plain == 0);
-    if (e.keyed && e.plain) {
+    /* an array or slice literal: keyed (index: value) and plain elements mix */
+    bool indexed = type && !map && type[0] == '[';
+    if (e.keyed && e.plain && !indexed) {
         diag_error(ctx->d, open.line, open.col, map ? "missing key in map literal"
                                                     : "mixture of keyed and unkeyed elements in literal");
     } else if (type && map && e.plain) {
         diag_error(ctx->d, open.line, open.col, "missing key in map literal");
-    } else if (type && !map && e.keyed) {
+    } else if (type && !map && e.keyed && !indexed) {
         diag_error(ctx->d, open.line, open.col, "keyed elements are not supported in list literals");
     }
     Node *n = mk(map ? N_MAP : N_LIST, open);
     n->list = e.list;
+    if (indexed && e.keyed) {
+        n->list = e.vals;
+        n->list2 = e.keys;
+    }
     if (type)
         give_type(ctx, n, type);
     else
@@ -452,19 +461,6 @@ static void give_type(ParseCtx *ctx, Node *lit, const char *type)
     }
 }
 
-static Elems elems1(Node *k, Node *v)
-{
-    Elems e = {{0}, 0, 0};
-    if (k) {
-        nl_push(&e.list, k);
-        e.keyed = 1;
-    } else {
-        e.plain = 1;
-    }
-    nl_push(&e.list, v);
-    return e;
-}
-
 static void elems_add(Elems *e, Node *k, Node *v)
 {
     if (k) {
@@ -474,6 +470,16 @@ static void elems_add(Elems *e, Node *k, Node *v)
         e->plain++;
     }
     nl_push(&e->list, v);
+    nl_push(&e->vals, v);
+    nl_push(&e->keys, k);
+}
+
+static Elems elems1(Node *k, Node *v)
+{
+    Elems e;
+    memset(&e, 0, sizeof e);
+    elems_add(&e, k, v);
+    return e;
 }
 
 static bool is_plain_name(const char *t)
@@ -1254,9 +1260,9 @@ operand(A) ::= funclit(F). { A = F; }
 operand(A) ::= XTYPE(T). { A = typeexpr(T); }
 operand(A) ::= LBRACK(T) RBRACK. { A = mk(N_LIST, T); }
 operand(A) ::= LBRACK(T) exprlist(L) comma_opt RBRACK. { A = mk(N_LIST, T); A->list = L; }
-operand(A) ::= LBRACE_LIT(T) RBRACE_LIT. { Elems e = {{0}, 0, 0}; A = composite(ctx, T, NULL, e); }
+operand(A) ::= LBRACE_LIT(T) RBRACE_LIT. { Elems e; memset(&e, 0, sizeof e); A = composite(ctx, T, NULL, e); }
 operand(A) ::= LBRACE_LIT(T) elems(E) comma_opt RBRACE_LIT. { A = composite(ctx, T, NULL, E); }
-operand(A) ::= XTYPE(T) LBRACE_LIT RBRACE_LIT. { Elems e = {{0}, 0, 0}; A = composite(ctx, T, T.str, e); }
+operand(A) ::= XTYPE(T) LBRACE_LIT RBRACE_LIT. { Elems e; memset(&e, 0, sizeof e); A = composite(ctx, T, T.str, e); }
 operand(A) ::= XTYPE(T) LBRACE_LIT elems(E) comma_opt RBRACE_LIT. { A = composite(ctx, T, T.str, E); }
 
 %type elems {Elems}

@@ -72,9 +72,17 @@ static size_t list_len(ObjList *l)
     return n < room ? n : room;
 }
 
+/* len and cap of a pointer to an array are the array's, as in Go. */
+static Value deref_array(Value v)
+{
+    if (v_is_ref(v) && ((Obj *)v_ref_target(v))->kind == OBJ_ARRAY)
+        return v_from_ptr(v_ref_target(v));
+    return v;
+}
+
 static int bi_len(Thread *t, Value *args, int nargs, Value *rets)
 {
-    Value v = args[0];
+    Value v = deref_array(args[0]);
     int64_t n;
     if (v_is_nil(v))
         n = 0;
@@ -96,7 +104,7 @@ static int bi_len(Thread *t, Value *args, int nargs, Value *rets)
 
 static int bi_cap(Thread *t, Value *args, int nargs, Value *rets)
 {
-    Value v = args[0];
+    Value v = deref_array(args[0]);
     int64_t n;
     if (v_is_nil(v)) {
         n = 0;
@@ -533,7 +541,7 @@ static int bi_make(Thread *t, Value *args, int nargs, Value *rets)
     if ((uint64_t)cap > LIST_MAX_CAP)
         mem_out_of_memory(); /* under Go's limit (size_arg), past csp's heap */
     ObjList *l = list_new((size_t)len, (size_t)cap);
-    l->type = ty;
+    list_set_type(l, ty);
     /* The elements are the element type's zero values; a nil zero is what
      * list_new left there already. */
     if (ty->elem->zero != V_NIL) {

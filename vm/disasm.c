@@ -84,7 +84,7 @@ static void print_value(FILE *out, Value v)
     else if (v_is_obj(v, OBJ_PROTO))
         fprintf(out, "<proto %s>", ((ObjProto *)v_obj(v))->name ? ((ObjProto *)v_obj(v))->name->data : "?");
     else if (v_is_obj(v, OBJ_LIST))
-        fprintf(out, "<list of %zu>", ((ObjList *)v_obj(v))->len);
+        fprintf(out, "<list of %zu>", (size_t)((ObjList *)v_obj(v))->len);
     else if (v_is_ptr(v))
         fprintf(out, "<%s>", obj_kind_name(v_obj(v)->kind));
     else

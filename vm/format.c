@@ -212,6 +212,11 @@ void format_print(Printer *p, Value v, int verb)
         print_list(p, v_list(v), verb);
         return;
     }
+    if (v_is_obj(v, OBJ_ARRAY)) { /* an array prints as its elements do */
+        ObjArray *a = v_ptr(v);
+        print_list(p, list_view(&a->st, 0, a->st.cap, a->st.cap, a->type), verb);
+        return;
+    }
     if (v_is_obj(v, OBJ_MAP)) {
         print_map(p, v_map(v), verb);
         return;

@@ -177,6 +177,43 @@ static int struct_prep(Value key, Value *nk, uint64_t *h)
     return K_GEN;
 }
 
+/* An array key: hashed element by element (each must be a valid key),
+ * compared with v_equal. Arrays inside arrays are walked with a work list,
+ * not by recursion: a key nested thousands of levels deep must not take
+ * as many frames of a goroutine's small stack. */
+static int array_prep(const ObjArray *a, Value key, Value *nk, uint64_t *h)
+{
+    const ObjArray *small[16], **work = small;
+    size_t nwork = 0, capwork = 16;
+    uint64_t acc = 0x9e3779b97f4a7c15ULL;
+    work[nwork++] = a;
+    while (nwork) {
+        a = work[--nwork];
+        acc = mix64(acc ^ a->st.cap);
+        for (size_t i = 0; i < a->st.cap; i++) {
+            Value e = a->st.items[i], ne;
+            uint64_t eh;
+            if (v_is_obj(e, OBJ_ARRAY)) {
+                if (nwork == capwork) {
+                    size_t ncap = mem_grow(capwork, capwork + 1, 16, sizeof *work);
+                    const ObjArray **nw = mem_alloc(ncap * sizeof *nw);
+                    memcpy(nw, work, nwork * sizeof *work);
+                    work = nw;
+                    capwork = ncap;
+                }
+                work[nwork++] = v_ptr(e);
+                continue;
+            }
+            if (key_prep(e, &ne, &eh) == K_BAD)
+                return K_BAD;
+            acc = mix64(acc ^ eh);
+        }
+    }
+    *nk = key;
+    *h = acc;
+    return K_GEN;
+}
+
 /* Normalise key into *nk and hash it into *h; returns its K_ kind. */
 static inline int key_prep(Value key, Value *nk, uint64_t *h)
 {
@@ -206,7 +243,21 @@ static inline int key_prep(Value key, Value *nk, uint64_t *h)
             return float_prep(((ObjBoxFloat *)o)->d, key, nk, h);
         if (o->kind == OBJ_STRUCT)
             return struct_prep(key, nk, h);
+        if (o->kind == OBJ_ARRAY)
+            return array_prep((const ObjArray *)o, key, nk, h);
         return K_BAD;
+    }
+    if (v_is_ref(key)) {
+        /* A pointer: its target's address; two slot objects made for one
+         * slot (&xs[1] taken twice) are one key. */
+        Value *slot = ref_slot(key);
+        *nk = key;
+        if (slot && ((Obj *)v_ref_target(key))->kind == OBJ_SLOT) {
+            *h = mix64((uint64_t)(uintptr_t)slot);
+            return K_GEN;
+        }
+        *h = mix64(key);
+        return K_WORD;
     }
     if (v_is_flonum(key))
         return float_prep(v_flonum(key), key, nk, h);
@@ -222,15 +273,9 @@ bool map_key_ok(Value key)
 {
     if (v_is_int(key) || v_is_flonum(key) || key == V_NIL || v_is_bool(key))
         return true;
-    if (!v_is_ptr(key))
-        return false;
-    uint32_t k = v_obj(key)->kind;
-    if (k == OBJ_STRUCT) {
-        Value nk;
-        uint64_t h;
-        return struct_prep(key, &nk, &h) != K_BAD;
-    }
-    return k == OBJ_STRING || k == OBJ_BOXINT || k == OBJ_BOXFLOAT;
+    Value nk;
+    uint64_t h;
+    return key_prep(key, &nk, &h) != K_BAD;
 }
 
 uint64_t v_hash(Value key)
@@ -245,6 +290,8 @@ uint64_t v_hash(Value key)
 /* Deep compare of two normalised keys whose words differ. */
 static bool key_eq_slow(Value a, Value b)
 {
+    if (v_is_ref(a) || v_is_ref(b))
+        return v_equal(a, b);
     if (!v_is_ptr(a) || !v_is_ptr(b))
         return false;
     Obj *oa = v_obj(a), *ob = v_obj(b);
@@ -258,6 +305,7 @@ static bool key_eq_slow(Value a, Value b)
     case OBJ_BOXFLOAT:
         return ((ObjBoxFloat *)oa)->d == ((ObjBoxFloat *)ob)->d;
     case OBJ_STRUCT:
+    case OBJ_ARRAY:
         return v_equal(a, b);
     default:
         return false;
@@ -504,6 +552,9 @@ static void insert_new(ObjMap *m, MapStore *st, Value nk, uint64_t h, Value val,
     } else if (slot == UINT32_MAX) {
         slot = find_empty(st, h);
     }
+    if (unlikely(v_is_obj(nk, OBJ_ARRAY) || v_is_obj(nk, OBJ_STRUCT)))
+        nk = v_copy(nk); /* the map owns its key: a later change to the
+                            variable it came from must not move it */
     MapEntry *e = &st->entries[n];
     e->hash = h;
     e->val = val;

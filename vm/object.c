@@ -266,7 +266,7 @@ ObjList *list_from(const Value *items, size_t n)
 ObjList *list_nil(const ObjType *ty)
 {
     ObjList *l = header_new();
-    l->type = ty;
+    list_set_type(l, ty);
     return l;
 }
 
@@ -277,8 +277,54 @@ ObjList *list_view(ListStore *st, size_t lo, size_t hi, size_t max, const ObjTyp
     l->off = (uint32_t)lo;
     l->len = hi - lo;
     l->cap = (uint32_t)(max - lo);
-    l->type = ty;
+    list_set_type(l, ty);
     return l;
+}
+
+/* The slice types lists record: tid i is types[i - 1]. Chunks of the table
+ * are published once and never move, so list_type reads without a lock;
+ * adding a type (once per descriptor: ObjType.list_id caches its number)
+ * takes the lock. The table keeps its types alive. Past TID_CHUNKS *
+ * TID_CHUNK types (a script that makes types at run time without end),
+ * slices of new types stay untyped. */
+enum { TID_CHUNK = 1024, TID_CHUNKS = 1024 };
+static const ObjType **tid_chunks[TID_CHUNKS];
+static uint32_t tid_count;
+static pthread_mutex_t tid_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const ObjType *list_type(const ObjList *l)
+{
+    uint32_t id = __atomic_load_n(&l->tid, __ATOMIC_RELAXED);
+    if (!id--)
+        return NULL;
+    const ObjType **chunk = __atomic_load_n(&tid_chunks[id / TID_CHUNK], __ATOMIC_ACQUIRE);
+    return chunk ? __atomic_load_n(&chunk[id % TID_CHUNK], __ATOMIC_ACQUIRE) : NULL;
+}
+
+void list_set_type(ObjList *l, const ObjType *ty)
+{
+    if (!ty) {
+        l->tid = 0;
+        return;
+    }
+    uint32_t id = __atomic_load_n(&ty->list_id, __ATOMIC_ACQUIRE);
+    if (!id) {
+        pthread_mutex_lock(&tid_lock);
+        id = ty->list_id;
+        if (!id && tid_count < (uint32_t)TID_CHUNK * TID_CHUNKS) {
+            uint32_t i = tid_count;
+            if (!tid_chunks[i / TID_CHUNK])
+                __atomic_store_n(&tid_chunks[i / TID_CHUNK],
+                                 mem_alloc_uncollectable(TID_CHUNK * sizeof(const ObjType *)),
+                                 __ATOMIC_RELEASE);
+            __atomic_store_n(&tid_chunks[i / TID_CHUNK][i % TID_CHUNK], ty, __ATOMIC_RELEASE);
+            tid_count = i + 1;
+            id = i + 1;
+            __atomic_store_n(&((ObjType *)ty)->list_id, id, __ATOMIC_RELEASE);
+        }
+        pthread_mutex_unlock(&tid_lock);
+    }
+    l->tid = id;
 }
 
 /* Go's malloc size classes up to 32 KiB (runtime/sizeclasses.go); growslice
@@ -360,7 +406,7 @@ ObjList *list_appended(ObjList *l, const Value *vals, size_t n)
         r->off = l->off;
         r->cap = l->cap;
         r->len = __atomic_load_n(&l->len, __ATOMIC_RELAXED);
-        r->type = l->type;
+        r->tid = l->tid;
         /* a racy header: keep the view inside the store it names */
         size_t room = r->store && r->off < r->store->cap ? r->store->cap - r->off : 0;
         if (r->cap > room)
@@ -422,7 +468,7 @@ ObjList *list_slice(ObjList *l, size_t lo, size_t hi)
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
     size_t off = l->off, cap = l->cap;
     if (!st)
-        return list_nil(l->type);
+        return list_nil(list_type(l));
     /* The caller checked against len, but a racing writer may have swapped
      * the store since: clamp to this store so the view stays inside it. */
     size_t room = off < st->cap ? st->cap - off : 0;
@@ -432,7 +478,9 @@ ObjList *list_slice(ObjList *l, size_t lo, size_t hi)
         hi = cap;
     if (lo > hi)
         lo = hi;
-    return list_view(st, off + lo, off + hi, off + cap, l->type);
+    ObjList *r = list_view(st, off + lo, off + hi, off + cap, NULL);
+    r->tid = l->tid;
+    return r;
 }
 
 /* ====================================================================== */
@@ -748,32 +796,60 @@ static bool struct_equal(const ObjStruct *a, const ObjStruct *b)
     return true;
 }
 
+/* Arrays element by element, as Go compares them; arrays inside are
+ * compared through a work list rather than by recursion (see v_copy). */
+static bool array_equal(const ObjArray *x, const ObjArray *y)
+{
+    const ObjArray *small[32], **work = small;
+    size_t nwork = 0, capwork = 16; /* pairs */
+    work[nwork * 2] = x;
+    work[nwork * 2 + 1] = y;
+    nwork++;
+    while (nwork) {
+        nwork--;
+        x = work[nwork * 2];
+        y = work[nwork * 2 + 1];
+        if (x->st.cap != y->st.cap)
+            return false;
+        for (size_t i = 0; i < x->st.cap; i++) {
+            Value p = x->st.items[i], q = y->st.items[i];
+            if (v_is_obj(p, OBJ_ARRAY) && v_is_obj(q, OBJ_ARRAY)) {
+                if (nwork == capwork) {
+                    size_t ncap = mem_grow(capwork, capwork + 1, 16, 2 * sizeof *work);
+                    const ObjArray **nw = mem_alloc(ncap * 2 * sizeof *nw);
+                    memcpy(nw, work, nwork * 2 * sizeof *work);
+                    work = nw;
+                    capwork = ncap;
+                }
+                work[nwork * 2] = v_ptr(p);
+                work[nwork * 2 + 1] = v_ptr(q);
+                nwork++;
+            } else if (!v_equal(p, q)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 bool v_equal(Value a, Value b)
 {
     if (a == b)
         /* One word, so the same value, except a NaN box compared with
          * itself: NaN != NaN. */
         return !(v_is_obj(a, OBJ_BOXFLOAT) && isnan(((ObjBoxFloat *)v_ptr(a))->d));
-    if (v_is_int(a) && v_is_int(b))
-        return false;
     if (a == V_NIL || b == V_NIL) /* a nil slice header is nil */
         return list_is_nil(a == V_NIL ? b : a);
+    if (v_is_int(a) && v_is_int(b))
+        return false;
     if (is_num(a) && is_num(b))
         return num_eq(a, b);
     if (v_is_str(a) && v_is_str(b))
         return str_eq(v_str(a), v_str(b));
     if (v_is_obj(a, OBJ_STRUCT) && v_is_obj(b, OBJ_STRUCT))
         return struct_equal(v_ptr(a), v_ptr(b));
-    if (v_is_obj(a, OBJ_ARRAY) && v_is_obj(b, OBJ_ARRAY)) {
-        /* element by element, as Go compares arrays */
-        const ObjArray *x = v_ptr(a), *y = v_ptr(b);
-        if (x->st.cap != y->st.cap)
-            return false;
-        for (size_t i = 0; i < x->st.cap; i++)
-            if (!v_equal(x->st.items[i], y->st.items[i]))
-                return false;
-        return true;
-    }
+    if (v_is_obj(a, OBJ_ARRAY) && v_is_obj(b, OBJ_ARRAY))
+        return array_equal(v_ptr(a), v_ptr(b));
     if (v_is_ref(a) && v_is_ref(b)) {
         /* two ObjSlots of one slot are one pointer */
         Value *sa = ref_slot(a), *sb = ref_slot(b);
@@ -784,52 +860,88 @@ bool v_equal(Value a, Value b)
 
 /* ---- value copies ---------------------------------------------------- */
 
-static Value clone_value(Value v);
-
-static ObjStruct *struct_clone(const ObjStruct *s)
+/* The slots of a struct's fields or an array's elements. */
+static Value *agg_items(Obj *o, size_t *n)
 {
-    int n = s->type->nfields;
-    ObjStruct *c = mem_alloc(mem_size((size_t)n, sizeof(Value), sizeof(ObjStruct)));
-    c->h = s->h;
-    c->type = s->type;
-    for (int i = 0; i < n; i++)
-        c->f[i] = clone_value(s->f[i]);
-    return c;
+    if (o->kind == OBJ_STRUCT) {
+        ObjStruct *st = (ObjStruct *)o;
+        *n = st->type ? (size_t)st->type->nfields : 0;
+        return st->f;
+    }
+    ObjArray *a = (ObjArray *)o;
+    *n = a->st.cap;
+    return a->st.items;
 }
 
-static ObjArray *array_clone(const ObjArray *a)
+/* A copy of the struct or array o, its items as they are. */
+static Obj *shallow_clone(Obj *o)
 {
-    size_t n = a->st.cap;
-    ObjArray *c = mem_alloc(mem_size(n, sizeof(Value), sizeof(ObjArray)));
-    c->h = a->h;
-    c->type = a->type;
-    c->st.cap = n;
+    size_t n;
+    Value *items = agg_items(o, &n);
+    size_t head = o->kind == OBJ_STRUCT ? sizeof(ObjStruct) : sizeof(ObjArray);
+    Obj *c = mem_alloc(mem_size(n, sizeof(Value), head));
+    memcpy(c, o, head);
+    size_t m;
+    Value *to = agg_items(c, &m);
     for (size_t i = 0; i < n; i++)
-        c->st.items[i] = clone_value(a->st.items[i]);
+        to[i] = __atomic_load_n(&items[i], __ATOMIC_RELAXED);
     return c;
 }
 
-/* A struct's field or an array's element: structs and arrays inside are
- * owned by their container, so they are cloned with it; a slice inside is
- * shared (Go copies the header, whose array both copies then share). */
-static Value clone_value(Value v)
+/* A slice header now held by a second place. Written once: a header
+ * passed around a hot loop is not a store per pass (nor a cache line
+ * bouncing between threads); the only flag of a list, so a plain store. */
+static void mark_shared(Obj *o)
+{
+    if (!(o->flags & LIST_SHARED))
+        __atomic_store_n(&o->flags, LIST_SHARED, __ATOMIC_RELAXED);
+}
+
+/* Structs and arrays inside a struct or array are owned by it, so they are
+ * cloned with it; a slice inside is shared (Go copies the header, whose
+ * array both copies then share). The clone is made level by level with a
+ * work list, not by recursion: a value nested thousands of levels deep
+ * ([1][1]...[1]int) must not take as many frames of a goroutine's small
+ * stack. */
+Value v_copy(Value v)
 {
     if (!v_is_ptr(v))
         return v;
-    switch (v_obj(v)->kind) {
-    case OBJ_STRUCT:
-        return v_from_ptr(struct_clone(v_ptr(v)));
-    case OBJ_ARRAY:
-        return v_from_ptr(array_clone(v_ptr(v)));
-    case OBJ_LIST:
-        /* Written once: a header passed around a hot loop is not a store
-         * per pass (nor a cache line bouncing between threads). */
-        if (!(v_obj(v)->flags & LIST_SHARED))
-            __atomic_fetch_or(&v_obj(v)->flags, LIST_SHARED, __ATOMIC_RELAXED);
-        return v;
-    default:
+    Obj *o = v_obj(v);
+    if (o->kind == OBJ_LIST) {
+        mark_shared(o);
         return v;
     }
+    if (o->kind != OBJ_STRUCT && o->kind != OBJ_ARRAY)
+        return v;
+    Obj *small[16], **work = small;
+    size_t nwork = 0, capwork = 16;
+    Obj *root = shallow_clone(o);
+    work[nwork++] = root;
+    while (nwork) {
+        size_t n;
+        Value *items = agg_items(work[--nwork], &n);
+        for (size_t i = 0; i < n; i++) {
+            if (!v_is_ptr(items[i]))
+                continue;
+            Obj *e = v_obj(items[i]);
+            if (e->kind == OBJ_LIST) {
+                mark_shared(e);
+            } else if (e->kind == OBJ_STRUCT || e->kind == OBJ_ARRAY) {
+                Obj *c = shallow_clone(e);
+                items[i] = v_from_ptr(c);
+                if (nwork == capwork) {
+                    size_t ncap = mem_grow(capwork, capwork + 1, 16, sizeof *work);
+                    Obj **nw = mem_alloc(ncap * sizeof *nw);
+                    memcpy(nw, work, nwork * sizeof *work);
+                    work = nw;
+                    capwork = ncap;
+                }
+                work[nwork++] = c;
+            }
+        }
+    }
+    return v_from_ptr(root);
 }
 
 ObjArray *array_new(const ObjType *ty, size_t n)
@@ -857,9 +969,4 @@ Value *ref_slot(Value p)
     if (o->kind == OBJ_SLOT)
         return ((ObjSlot *)o)->slot;
     return NULL;
-}
-
-Value v_copy(Value v)
-{
-    return clone_value(v);
 }

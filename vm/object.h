@@ -150,9 +150,11 @@ typedef struct ListStore {
  * while it is clear. */
 #define LIST_SHARED 1u
 
-/* The most elements one slice can have: its off and cap are 32-bit (so a
- * header stays 40 bytes: a 2-element list and its store still fit one
- * 64-byte block). make() beyond it panics as Go does past its own limit. */
+/* The most elements one slice can have: its off, len and cap are 32-bit,
+ * so a header is 32 bytes and a 2-element list with its store fits one
+ * 64-byte block of the collector (which adds a byte to every request: 40
+ * bytes of header would make that block 80). make() past it is out of
+ * memory. */
 #define LIST_MAX_CAP ((size_t)UINT32_MAX)
 
 /* A slice header: the elements store->items[off .. off+len), with room to
@@ -162,6 +164,10 @@ typedef struct ListStore {
  * A nil slice of a known type (`var s []int`) is a header whose store is
  * NULL (len and cap 0); `s == nil` is true for it (list_is_nil).
  *
+ * The slice's type ([]float64), when the script wrote one, is kept as a
+ * small number (tid; 0: untyped) that list_type turns back into its
+ * descriptor: a pointer would not fit the 32 bytes.
+ *
  * Concurrency: the fields are unlocked; racing writers may lose updates
  * and a racing reader may see a mix of two headers' fields. Every element
  * access therefore loads the store pointer once and bounds-checks
@@ -170,13 +176,17 @@ typedef struct ListStore {
  * a store. */
 typedef struct ObjList {
     Obj h;
-    size_t len;                 /* len(s); never more than cap */
-    ListStore *store;           /* NULL: a nil slice */
-    uint32_t off;               /* index in store of element 0 */
-    uint32_t cap;               /* cap(s): off + cap <= store->cap */
-    const struct ObjType *type; /* the slice type ([]int) when the script
-                                 * wrote one, else NULL (untyped lists) */
+    ListStore *store; /* NULL: a nil slice */
+    uint32_t off;     /* index in store of element 0 */
+    uint32_t len;     /* len(s); never more than cap */
+    uint32_t cap;     /* cap(s): off + cap <= store->cap */
+    uint32_t tid;     /* the slice's type (list_type), 0 when untyped */
 } ObjList;
+
+/* The type of a typed slice ([]int), or NULL (an untyped list literal).
+ * list_set_type records it (ty NULL: none). */
+const struct ObjType *list_type(const ObjList *l);
+void list_set_type(ObjList *l, const struct ObjType *ty);
 
 ObjList *list_new(size_t len, size_t cap); /* len items, all nil */
 ObjList *list_from(const Value *items, size_t n);
@@ -207,17 +217,6 @@ ObjList *list_slice(ObjList *l, size_t lo, size_t hi);
 static inline ObjList *v_list(Value v)
 {
     return (ObjList *)v_ptr(v);
-}
-/* Whether v_copy(v) may be other than v: a struct, an array, or a slice
- * header not yet marked shared. Inline, for the copying opcodes' fast
- * path. */
-static inline bool v_copy_needed(Value v)
-{
-    if (!v_is_ptr(v))
-        return false;
-    const Obj *o = (const Obj *)v_ptr(v);
-    return o->kind == OBJ_STRUCT || o->kind == OBJ_ARRAY ||
-           (o->kind == OBJ_LIST && !(o->flags & LIST_SHARED));
 }
 /* Whether v is a nil slice header (v itself may be anything). */
 static inline bool list_is_nil(Value v)
@@ -276,6 +275,22 @@ ObjSlot *slot_new(Value *slot);
  * append never changes a header another place can see), anything else is
  * itself. */
 Value v_copy(Value v);
+
+/* v_copy with its common cases inline, for the copying opcodes: a value
+ * that is no object, and a slice header (marked shared in place; the
+ * only flag a list has, so a plain store). */
+static inline Value v_copy_fast(Value v)
+{
+    if (!v_is_ptr(v))
+        return v;
+    Obj *o = (Obj *)v_ptr(v);
+    if (o->kind == OBJ_LIST) {
+        if (unlikely(!(o->flags & LIST_SHARED)))
+            __atomic_store_n(&o->flags, LIST_SHARED, __ATOMIC_RELAXED);
+        return v;
+    }
+    return o->kind == OBJ_STRUCT || o->kind == OBJ_ARRAY ? v_copy(v) : v;
+}
 
 /* ---- maps ------------------------------------------------------------- */
 

@@ -111,6 +111,15 @@ static void set_zero(ObjType *t)
     case TYPE_STRING:
         t->zero = v_from_ptr(str_new("", 0));
         break;
+    case TYPE_SLICE: {
+        /* A nil slice that knows its type (prints [], appends): one
+         * header serves every variable, marked shared so that an append
+         * never changes it in place. */
+        ObjList *l = list_nil(t);
+        l->h.flags = LIST_SHARED;
+        t->zero = v_from_ptr(l);
+        break;
+    }
     case TYPE_ARRAY:
     case TYPE_OBJECT:
     case TYPE_STRUCT:
@@ -745,10 +754,10 @@ int types_zero(Thread *t, const ObjType *ty, Value *out)
     }
     if (!mem_fits((size_t)ty->len, sizeof(Value), 0))
         return vm_panicf(t, E_MAKE_LEN);
-    ObjList *root = list_new((size_t)ty->len, (size_t)ty->len);
+    ObjArray *root = array_new(ty, (size_t)ty->len);
     ObjList *level = list_new(0, 1); /* the arrays of type a, to be filled */
     list_append(level, v_from_ptr(root));
-    for (const ObjType *a = ty; a->kind == TYPE_ARRAY; a = a->elem) {
+    for (const ObjType *a = ty; a->kind == TYPE_ARRAY && a->elem; a = a->elem) {
         const ObjType *e = a->elem;
         bool nested = e->kind == TYPE_ARRAY && e->len >= 0;
         if (nested && !mem_fits((size_t)e->len, sizeof(Value), 0))
@@ -757,14 +766,15 @@ int types_zero(Thread *t, const ObjType *ty, Value *out)
         for (size_t i = 0; i < level->len; i++) {
             Value lv, z = V_NIL;
             list_get(level, (int64_t)i, &lv);
+            ObjArray *arr = v_ptr(lv);
             for (int64_t k = 0; k < a->len; k++) {
                 if (nested) {
-                    z = v_from_ptr(list_new((size_t)e->len, (size_t)e->len));
+                    z = v_from_ptr(array_new(e, (size_t)e->len));
                     list_append(next, z);
                 } else if (e->kind != TYPE_ARRAY && types_zero(t, e, &z) < 0) {
                     return -1;
                 }
-                list_set(v_list(lv), k, z);
+                arr->st.items[k] = z;
             }
         }
         if (!nested)
@@ -869,15 +879,20 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
                 i += e->bits == 8 ? 1 : (size_t)utf8_decode(s->data + i, s->len - i, &r);
                 list_append(l, v_int_small(r));
             }
+            list_set_type(l, ty);
             *out = v_from_ptr(l);
             return 0;
         }
-        if (v == V_NIL || v_is_obj(v, OBJ_LIST))
+        if (v == V_NIL || v_is_obj(v, OBJ_LIST)) {
+            *out = v_copy(v); /* the same slice, now held by two places */
             return 0;
+        }
         break;
     case TYPE_ARRAY:
-        if (v_is_obj(v, OBJ_LIST))
+        if (v_is_obj(v, OBJ_LIST) || v_is_obj(v, OBJ_ARRAY)) {
+            *out = v_copy(v);
             return 0;
+        }
         break;
     case TYPE_MAP:
         if (v == V_NIL || v_is_obj(v, OBJ_MAP))

@@ -90,6 +90,8 @@ typedef struct ObjType {
     Value ctor;           /* OBJECT: the constructor of a ready value */
     Value zero;           /* the zero value when one value serves every
                              use (immutable), else V_UNDEF */
+    uint32_t list_id;     /* SLICE: its number in slice headers (object.c's
+                             list_set_type sets it once), 0 until then */
     /* STRUCT: its fields, in order (promotion through embedded fields is
      * resolved when the type is declared). */
     int nfields;

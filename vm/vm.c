@@ -980,9 +980,19 @@ static COLD Value map_read_miss(Thread *t, const ObjMap *m, Value key)
     return types_zero_of(t, m->zero, &z) < 0 ? V_UNDEF : z;
 }
 
+/* Go indexes, slices, ranges and takes len of a pointer to an array as of
+ * the array itself. */
+static inline Value through_array_ref(Value v)
+{
+    if (v_is_ref(v) && ((Obj *)v_ref_target(v))->kind == OBJ_ARRAY)
+        return v_from_ptr(v_ref_target(v));
+    return v;
+}
+
 /* obj[key] for everything the loop's inline paths did not handle. */
 static COLD Value index_slow(Thread *t, Value obj, Value key)
 {
+    obj = through_array_ref(obj);
     if (v_is_obj(obj, OBJ_LIST)) {
         ObjList *l = v_list(obj);
         if (!v_is_anyint(key))
@@ -1061,6 +1071,7 @@ static COLD bool map_store(Thread *t, ObjMap *m, Value key, Value val)
 
 static COLD bool setindex_slow(Thread *t, Value obj, Value key, Value val)
 {
+    obj = through_array_ref(obj);
     if (v_is_obj(obj, OBJ_LIST)) {
         ObjList *l = v_list(obj);
         if (!v_is_anyint(key))
@@ -1353,6 +1364,7 @@ static bool slice_bound(Value v, int64_t dflt, int64_t *out)
  * length. */
 static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi, Value vmax)
 {
+    obj = through_array_ref(obj);
     size_t len, cap;
     const char *what;
     ObjList *l = NULL;
@@ -1494,6 +1506,7 @@ static COLD bool store_into(Value *slot, Value v)
 
 static COLD Value ref_index(Thread *t, Value obj, Value key)
 {
+    obj = through_array_ref(obj);
     Value *slot = NULL;
     if (v_is_obj(obj, OBJ_LIST) || v_is_obj(obj, OBJ_ARRAY)) {
         bool list = v_is_obj(obj, OBJ_LIST);
@@ -1570,6 +1583,7 @@ static COLD bool set_deref(Thread *t, Value p, Value v)
 
 static COLD Value len_op(Thread *t, Value v)
 {
+    v = through_array_ref(v);
     if (v_is_str(v))
         return v_make_int((int64_t)v_str(v)->len);
     if (v_is_obj(v, OBJ_LIST))
@@ -1621,6 +1635,13 @@ static COLD bool unpack(Thread *t, size_t dst, Value v, size_t *top)
 static COLD bool rangeprep(Thread *t, Value *ra)
 {
     Value v = ra[0];
+    if (v_is_ref(v) && ((Obj *)v_ref_target(v))->kind == OBJ_ARRAY) {
+        /* over a pointer to an array: the array itself, not a copy */
+        ObjArray *a = v_ref_target(v);
+        ra[0] = v_from_ptr(list_view(&a->st, 0, a->st.cap, a->st.cap, a->type));
+        ra[1] = v_int_small(0);
+        return true;
+    }
     if (v_is_obj(v, OBJ_LIST)) {
         ObjList *l = v_list(v);
         ra[0] = v_from_ptr(list_slice(l, 0, __atomic_load_n(&l->len, __ATOMIC_ACQUIRE)));
@@ -2041,8 +2062,7 @@ static int execute(Thread *t)
         }
         VM_CASE(MOVEC)
         {
-            Value v = RB;
-            RA = likely(!v_copy_needed(v)) ? v : v_copy(v);
+            RA = v_copy_fast(RB);
             VM_NEXT();
         }
         VM_CASE(LOADK)
@@ -2493,18 +2513,18 @@ static int execute(Thread *t)
             no_field(t, recv, name);
             VM_THROW();
         }
+        VM_CASE(RETURNC)
+        {
+            RA = v_copy_fast(RA);
+            goto return_op;
+        }
         VM_CASE(RETURN)
         {
+        return_op:
             ret_a = A_;
             ret_n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ret_a));
             ret_nil = false;
             int want = f->nwant;
-            if (unlikely(C_)) {
-                Value *src = base + ret_a;
-                for (int i = 0; i < ret_n; i++)
-                    if (v_copy_needed(src[i]))
-                        src[i] = v_copy(src[i]);
-            }
             if (likely(!f->defers && !f->c_entry && (want == ret_n || want == 0))) {
                 /* The common cases (as many results as wanted, or a call
                  * statement that keeps none): copy them down over the
@@ -2565,6 +2585,11 @@ static int execute(Thread *t)
         VM_CASE(NEWLIST)
         {
             RA = v_from_ptr(list_from(&RB, C_));
+            VM_NEXT();
+        }
+        VM_CASE(TYPELIST)
+        {
+            list_set_type(v_list(RA), v_ptr(k[INS_Bx(ins)]));
             VM_NEXT();
         }
         VM_CASE(APPENDN)
@@ -2776,6 +2801,19 @@ static int execute(Thread *t)
         }
         VM_CASE(APPEND)
         {
+            Value xs = RA;
+            if (likely(C_ == 1 && v_is_obj(xs, OBJ_LIST) && !(v_obj(xs)->flags & LIST_SHARED))) {
+                /* one value, room left: the loop `xs = append(xs, v)` */
+                ObjList *l = v_list(xs);
+                ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+                uint32_t n = l->len;
+                uint64_t at = (uint64_t)l->off + n;
+                if (likely(n < l->cap && st && at < st->cap)) {
+                    __atomic_store_n(&st->items[at], RB, __ATOMIC_RELAXED);
+                    __atomic_store_n(&l->len, n + 1, __ATOMIC_RELEASE);
+                    VM_NEXT();
+                }
+            }
             size_t n = C_ ? (size_t)C_ : (size_t)(t->top - (f->base + (size_t)B_));
             VM_PROTECT(bool, ok, append_op(t, &RA, &RB, n), !ok);
             VM_NEXT();
@@ -2860,6 +2898,19 @@ static int execute(Thread *t)
                 more = i < v_int(v);
                 if (more) {
                     ra[2] = ra[1];
+                    ra[1] = v_int_small(i + 1);
+                }
+            } else if (v_is_obj(v, OBJ_LIST)) {
+                /* a list (rangeprep's own header, on the store it had) */
+                ObjList *l = v_list(v);
+                ListStore *st = l->store;
+                uint64_t at = (uint64_t)l->off + (uint64_t)i;
+                more = (uint64_t)i < l->len && st && at < st->cap;
+                if (more) {
+                    ra[2] = ra[1];
+                    if (C_ > 1) {
+                        ra[3] = v_copy_fast(__atomic_load_n(&st->items[at], __ATOMIC_RELAXED));
+                    }
                     ra[1] = v_int_small(i + 1);
                 }
             } else {

@@ -512,6 +512,7 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
             REG(b);
             break;
         case OP_LOADK:
+        case OP_TYPELIST:
             REG(a);
             KIDX(bx);
             break;
@@ -628,6 +629,7 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
             }
             break;
         case OP_RETURN:
+        case OP_RETURNC:
             if (b > 1)
                 REGS(a, b - 1);
             break;
@@ -857,7 +859,7 @@ static void test_compile_locals_no_move(void **state)
         func_f(blk(def("x", bin(TK_PLUS, id("a"), id("b"))), ret(id("x"), NULL), NULL), "a", "b", NULL);
     assert_ops(f, "ADD RETURN RETURN");
     assert_int_equal(f->code[0], MK_ABC(OP_ADD, 2, 0, 1));
-    assert_int_equal(f->code[1], MK_ABC(OP_RETURN, 2, 2, 1)); /* C=1: a variable returned is copied */
+    assert_int_equal(f->code[1], MK_ABC(OP_RETURN, 2, 2, 0)); /* a local returned is not copied */
     assert_int_equal(f->nparams, 2);
     assert_int_equal(f->maxregs, 3);
 }
@@ -1124,10 +1126,10 @@ static void test_compile_multi_value(void **state)
                              defn(id("v"), id("ok"), NULL, idx(id("m"), id("a")), NULL),
                              defn(id("w"), id("ok2"), NULL, recv(id("ch")), NULL), NULL),
                          "g", "m", "ch", NULL);
-    assert_ops(f, "MOVE CALL GETINDEX2 RECV RETURN");
+    assert_ops(f, "MOVE CALL GETINDEX2 MOVEC RECV RETURN"); /* v copied: an element read */
     assert_int_equal(f->code[1], MK_ABC(OP_CALL, 3, 1, 3));
     assert_int_equal(f->code[2], MK_ABC(OP_GETINDEX2, 5, 1, 3));
-    assert_int_equal(f->code[3], MK_ABC(OP_RECV, 7, 2, 2));
+    assert_int_equal(f->code[4], MK_ABC(OP_RECV, 7, 2, 2));
 }
 
 /* Test compound assignment on locals, indexes and fields: operands once,
@@ -1155,7 +1157,8 @@ static void test_compile_var_zero_values(void **state)
                              var_("x", "float64", NULL), var_("mu", "sync.Mutex", NULL),
                              var_("p", "[]", NULL), var_("q", NULL, num(7)), NULL),
                          NULL);
-    assert_ops(f, "LOADI LOADK LOADBOOL LOADK LOADK CALL LOADNIL LOADI RETURN");
+    assert_ops(f, "LOADI LOADK LOADBOOL LOADK LOADK CALL LOADK LOADI RETURN");
+    assert_true(list_is_nil(f->k[INS_Bx(f->code[6])]));     /* a nil slice that knows its type */
     assert_int_equal(f->code[5], MK_ABC(OP_CALL, 4, 1, 2)); /* the mutex: sync.Mutex() */
     assert_true(v_is_anyfloat(f->k[INS_Bx(f->code[3])]));
     /* an array: types.h's zero native called with the type's descriptor */
@@ -1200,7 +1203,7 @@ static void test_compile_hoisting(void **state)
     assert_string_equal(m->name->data, "main");
     assert_string_equal(m->file->data, "t.csp");
     ObjProto *f = proto_named(m, "main.f");
-    assert_ops(f, "GETGLOBAL RETURN RETURN");
+    assert_ops(f, "GETGLOBAL RETURNC RETURN");
     /* f reads y's slot, which the main chunk writes */
     assert_int_equal(INS_Bx(f->code[0]), INS_Bx(m->code[6]));
 }
@@ -1229,7 +1232,7 @@ static void test_compile_captured_local(void **state)
     ObjProto *f = func_f(blk(def("x", num(1)), def("g", fn(blk(incdec(TK_INC, id("x")), NULL), NULL)),
                              ret(id("x"), NULL), NULL),
                          "p", NULL);
-    assert_ops(f, "LOADI NEWCELL CLOSURE GETCELL RETURN RETURN");
+    assert_ops(f, "LOADI NEWCELL CLOSURE GETCELL RETURNC RETURN");
     assert_int_equal(f->code[1], MK_ABC(OP_NEWCELL, 1, 1, 0));
     ObjProto *g = proto_named(f, "main.f.func1");
     assert_ops(g, "GETUPVAL ADDI SETUPVAL RETURN");
@@ -1472,7 +1475,7 @@ static void test_compile_typed_map_literal(void **state)
     Node *empty = mk(N_MAP);
     empty->type = "map[string]bool";
     Node *slices = mk(N_MAP);
-    slices->type = "map[string][]int";
+    slices->type = "map[string]chan int"; /* a nil zero ([]int's is a typed nil slice) */
     Node *big = mk(N_MAP);
     big->type = "map[int]float64";
     for (int i = 0; i < 30; i++) {

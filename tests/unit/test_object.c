@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "vm/object.h"
+#include "vm/types.h"
 
 static int setup(void **state)
 {
@@ -345,6 +346,75 @@ static void test_object_list_from_slice(void **state)
     assert_int_equal(list_from(NULL, 0)->len, 0);
 }
 
+/* Test that list_grow_cap gives the capacities Go's append gives an []int
+ * (doubling, size classes, then about 1.25x), and list_appended makes a
+ * new header that writes in place while the capacity lasts. */
+static void test_object_list_go_growth(void **state)
+{
+    /* caps Go 1.19 prints for 600 single appends to a nil []int */
+    const size_t go_caps[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 848};
+    size_t cap = 0;
+    for (size_t i = 0; i < sizeof go_caps / sizeof go_caps[0]; i++) {
+        cap = list_grow_cap(cap, cap + 1);
+        assert_int_equal(cap, go_caps[i]);
+    }
+    assert_int_equal(list_grow_cap(0, 5), 6);  /* append(nil, 1, 2, 3, 4, 5) */
+    assert_int_equal(list_grow_cap(6, 8), 12); /* then three more */
+    ObjList *a = list_new(3, 10);
+    Value four = v_make_int(4), five = v_make_int(5), v;
+    ObjList *b = list_appended(a, &four, 1);
+    ObjList *c = list_appended(a, &five, 1);
+    assert_int_equal(a->len, 3);
+    assert_ptr_equal(b->store, a->store);
+    assert_true(list_get(b, 3, &v) && v == five); /* c wrote the slot b sees */
+    ObjList *full = list_new(2, 2);
+    ObjList *grown = list_appended(full, &four, 1);
+    assert_true(grown->store != full->store);
+    assert_int_equal(grown->cap, 4);
+    assert_int_equal(list_appended(NULL, &four, 1)->cap, 1); /* append(nil, 4) */
+    assert_int_equal(c->len, 4);
+}
+
+/* Test that a slice header keeps its type through list_set_type and
+ * list_type, one number per descriptor, and sub-slices keep it. */
+static void test_object_list_type(void **state)
+{
+    ObjType *f64 = types_parse("[]float64", 9), *str = types_parse("[]string", 8);
+    ObjList *a = list_new(2, 2), *b = list_new(0, 4), *c = list_nil(str);
+    assert_null(list_type(a));
+    list_set_type(a, f64);
+    list_set_type(b, f64);
+    assert_ptr_equal(list_type(a), f64);
+    assert_int_equal(a->tid, b->tid);
+    assert_ptr_equal(list_type(c), str);
+    assert_true(list_is_nil(v_from_ptr(c)) && !list_is_nil(v_from_ptr(b)));
+    assert_ptr_equal(list_type(list_slice(a, 1, 2)), f64);
+    list_set_type(a, NULL);
+    assert_null(list_type(a));
+}
+
+/* Test that v_copy clones an array (nested arrays too) and marks a slice
+ * header shared, leaving other values as they are. */
+static void test_object_v_copy(void **state)
+{
+    ObjArray *inner = array_new(NULL, 2);
+    inner->st.items[0] = v_make_int(1);
+    ObjArray *outer = array_new(NULL, 2);
+    outer->st.items[0] = v_from_ptr(inner);
+    ObjList *l = list_new(1, 1);
+    outer->st.items[1] = v_from_ptr(l);
+    Value c = v_copy(v_from_ptr(outer));
+    assert_true(c != v_from_ptr(outer));
+    ObjArray *co = v_ptr(c);
+    assert_true(co->st.items[0] != v_from_ptr(inner)); /* cloned with it */
+    assert_true(v_equal(c, v_from_ptr(outer)));
+    assert_true(co->st.items[1] == v_from_ptr(l)); /* the slice is shared */
+    assert_true(l->h.flags & LIST_SHARED);
+    assert_true(v_copy(v_make_int(7)) == v_make_int(7));
+    ((ObjArray *)v_ptr(co->st.items[0]))->st.items[0] = v_make_int(9);
+    assert_false(v_equal(c, v_from_ptr(outer)));
+}
+
 /* ---- cells, natives, errors, objects ------------------------------------ */
 
 static int dummy_native(struct Thread *t, Value *args, int nargs, Value *rets)
@@ -665,6 +735,9 @@ int main(void)
         cmocka_unit_test(test_object_list_new_get_set),
         cmocka_unit_test(test_object_list_append_growth),
         cmocka_unit_test(test_object_list_from_slice),
+        cmocka_unit_test(test_object_list_go_growth),
+        cmocka_unit_test(test_object_v_copy),
+        cmocka_unit_test(test_object_list_type),
         cmocka_unit_test(test_object_cell_native_error),
         cmocka_unit_test(test_object_class_method),
         cmocka_unit_test(test_object_class_method_many),

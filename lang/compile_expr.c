@@ -347,7 +347,9 @@ static void indexed_literal_to(FuncState *fs, Node *n, ObjType *ty, int dst)
     bool array = ty->kind == TYPE_ARRAY;
     if (array && ty->len < 0) { /* [...]T: as long as its elements need */
         const char *text = cg_gc_sprintf("[%lld]%s", (long long)len, et);
+        ObjType *elem = ty->elem; /* resolved where it is written (cg_node_type) */
         ty = types_parse(text, strlen(text));
+        ty->elem = elem;
     }
     if (array && len > ty->len) {
         cg_err(fs->c, n, "array index %lld out of bounds [0:%lld]", (long long)len - 1, (long long)ty->len);
@@ -385,7 +387,7 @@ static void indexed_literal_to(FuncState *fs, Node *n, ObjType *ty, int dst)
 static void list_to(FuncState *fs, Node *n, int dst)
 {
     int top = fs->freereg, cnt = n->list.n;
-    ObjType *ty = n->type && n->type[0] == '[' ? types_parse(n->type, strlen(n->type)) : NULL;
+    ObjType *ty = n->type && n->type[0] == '[' ? cg_node_type(fs->c, n) : NULL;
     if (ty && (ty->kind == TYPE_ARRAY || n->list2.n)) {
         indexed_literal_to(fs, n, ty, dst);
         return;

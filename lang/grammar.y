@@ -392,6 +392,11 @@ static Node *named_composite(ParseCtx *ctx, Node *n, const char *type, int keyed
  * `{}` is an empty map unless its type says list. Untyped brace literals
  * are marked (op = TK_LBRACE_LIT) so an enclosing typed literal can give
  * them their elided type. */
+/* Set a literal's type and pass the element (and key) type down to
+ * elements whose type was elided (Go's `[]Point{{1, 2}}`,
+ * `map[Point]string{{1, 2}: "a"}`). Each elided literal is visited once,
+ * by its nearest typed ancestor, and the recursion follows literal
+ * nesting, which the driver bounds. */
 static void give_type(ParseCtx *ctx, Node *lit, const char *type);
 
 static Node *composite(ParseCtx *ctx, Token open, const char *type, Elems e)
@@ -425,39 +430,56 @@ static Node *composite(ParseCtx *ctx, Token open, const char *type, Elems e)
     return n;
 }
 
-/* Set a literal's type and pass the element type down to elements whose
- * type was elided (Go's `[]Point{{1, 2}}`). Each elided literal is visited
- * once, by its nearest typed ancestor, and the recursion follows literal
- * nesting, which the driver bounds. */
+/* The key type of a map type's text, for elided key literals
+ * (`map[Point]int{{1, 2}: 3}`); NULL if none. */
+static const char *key_type(const char *t)
+{
+    if (!t || strncmp(t, "map[", 4) != 0)
+        return NULL;
+    int depth = 0;
+    for (const char *p = t + 3; *p; p++) {
+        if (*p == '[')
+            depth++;
+        else if (*p == ']' && --depth == 0)
+            return str_n(t + 4, (size_t)(p - t - 4));
+    }
+    return NULL;
+}
+
+/* An untyped `{...}` element or key of a literal, given its elided type. */
+static void give_elided(ParseCtx *ctx, Node *x, const char *et)
+{
+    if (is_named_type(et)) {
+        bool keyed = x->kind == N_MAP && x->list.n > 0;
+        named_composite(ctx, x, et, keyed, 0);
+        return;
+    }
+    bool elem_is_map = is_map_type(et);
+    if (!elem_is_map && x->kind == N_MAP && x->list.n == 0) {
+        x->kind = N_LIST; /* `{}` where a list is expected */
+    } else if (elem_is_map && x->kind == N_LIST) {
+        diag_error(ctx->d, x->line, x->col, "missing key in map literal");
+        return;
+    } else if (!elem_is_map && x->kind == N_MAP) {
+        diag_error(ctx->d, x->line, x->col, "keyed elements are not supported in list literals");
+        return;
+    }
+    give_type(ctx, x, et);
+}
+
 static void give_type(ParseCtx *ctx, Node *lit, const char *type)
 {
     lit->type = type;
     lit->op = 0;
     const char *et = elem_type(type);
-    if (!et || !*et)
-        return;
-    bool elem_is_map = is_map_type(et);
+    const char *kt = lit->kind == N_MAP ? key_type(type) : NULL;
     for (int i = 0; i < lit->list.n; i++) {
-        if (lit->kind == N_MAP && i % 2 == 0)
-            continue; /* keys keep their own form */
         Node *x = lit->list.items[i];
         if (!x || (x->kind != N_LIST && x->kind != N_MAP) || x->op != TK_LBRACE_LIT)
             continue;
-        if (is_named_type(et)) {
-            bool keyed = x->kind == N_MAP && x->list.n > 0;
-            named_composite(ctx, x, et, keyed, 0);
-            continue;
-        }
-        if (!elem_is_map && x->kind == N_MAP && x->list.n == 0)
-            x->kind = N_LIST; /* `{}` where a list is expected */
-        else if (elem_is_map && x->kind == N_LIST) {
-            diag_error(ctx->d, x->line, x->col, "missing key in map literal");
-            continue;
-        } else if (!elem_is_map && x->kind == N_MAP) {
-            diag_error(ctx->d, x->line, x->col, "keyed elements are not supported in list literals");
-            continue;
-        }
-        give_type(ctx, x, et);
+        const char *t = lit->kind == N_MAP && i % 2 == 0 ? kt : et;
+        if (t && *t)
+            give_elided(ctx, x, t);
     }
 }
 

@@ -537,8 +537,8 @@ static void results_named(ParseCtx *ctx, Results *rs)
     }
 }
 
-/* `(a, b float64)`: a type-less name takes the next parameter's type,
- * when some parameter has one (else the names are types: `func(int)`). */
+/* `func f(a, b float64)`: a parameter written without a type takes the
+ * type of the next one that has one, as in Go. */
 static void params_typed(Params *ps)
 {
     const char *next = NULL;
@@ -546,7 +546,7 @@ static void params_typed(Params *ps)
         Node *p = ps->list.items[i];
         if (p->type)
             next = p->type;
-        else if (next && p->name && strcmp(p->name, "_") != 0)
+        else
             p->type = next;
     }
 }
@@ -554,11 +554,11 @@ static void params_typed(Params *ps)
 static Node *funclit(ParseCtx *ctx, Token at, const char *name, Params ps, Results rs, Node *body)
 {
     results_named(ctx, &rs);
-    params_typed(&ps);
     if (ps.misplaced)
         diag_error(ctx->d, ps.misplaced->line, ps.misplaced->col,
                    "can only use ... with final parameter in list");
     FuncInfo *f = mem_alloc(sizeof *f);
+    params_typed(&ps);
     f->params = ps.list;
     f->variadic = ps.variadic;
     f->nresults = rs.list.n;

@@ -1976,8 +1976,9 @@ static inline double vm_flonum(Value v)
         } else if (v_is_flonum(x_) && v_is_flonum(y_)) {                                                     \
             double fx_ = vm_flonum(x_), fy_ = vm_flonum(y_);                                                 \
             double fr_ = OPNAME == OP_ADD ? fx_ + fy_ : OPNAME == OP_SUB ? fx_ - fy_ : fx_ * fy_;            \
-            fres = fr_;                                                                                      \
-            goto float_result;                                                                               \
+            Value fv_;                                                                                       \
+            RA = likely(v_flonum_try(fr_, &fv_)) ? fv_ : v_make_float(fr_);                                  \
+            VM_NEXT();                                                                                       \
             VM_NEXT();                                                                                       \
         }                                                                                                    \
         VM_PROTECT(Value, v_, arith_binop(t, OPNAME, x_, y_), v_ == V_UNDEF);                                \
@@ -2045,7 +2046,7 @@ static int execute(Thread *t)
     /* Shared by the call and return paths (jumped to from several
      * instructions). */
     int ca, cnargs, cwant;
-    double fres; /* a float operation's result, for float_result */
+    double fres; /* a float division's result, for float_result */
     int ret_a, ret_n;
     bool ret_nil;
     const ObjNative *nf;
@@ -3009,9 +3010,8 @@ fresh_zero : {
     VM_NEXT();
 }
 
-    /* ---- a float operation's result: a flonum made inline (with no
-     * call, the float loops' common case), else boxed. Shared by the
-     * arithmetic instructions, so their int paths stay small. */
+    /* ---- a float division's result: a flonum made inline (with no call,
+     * the float loops' common case), else boxed. */
 float_result : {
     Value fv;
     RA = likely(v_flonum_try(fres, &fv)) ? fv : v_make_float(fres);

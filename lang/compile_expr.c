@@ -469,13 +469,20 @@ static bool method_expr(FuncState *fs, Node *n, int dst)
     return true;
 }
 
-/* A field of a literal: its value into R[s]'s slot i. */
-static void slot_store(FuncState *fs, int s, int i, Node *v)
+/* A field of a literal: its value into R[s]'s slot i (of struct type t).
+ * SETSLOT's 8-bit B reaches the first 256 fields; a field past them is
+ * stored by name, through the instruction's cache. */
+static void slot_store(FuncState *fs, int s, ObjType *t, int i, Node *v)
 {
     int top = fs->freereg;
-    int r = cg_expr_any(fs, v);
+    int r = cg_alloc_reg(fs);
+    cg_value_to(fs, v, r); /* a place is copied: the field owns its struct */
     cg_set_line(fs, v);
-    cg_emit_abc(fs, OP_SETSLOT, s, i, r);
+    if (i < 256)
+        cg_emit_abc(fs, OP_SETSLOT, s, i, r);
+    else
+        cg_ic_prefill(fs, cg_emit_abc(fs, OP_SETFIELD, s, cg_field_k(fs, t->fields[i].name), r), t,
+                      t->fields[i].name);
     cg_free_to(fs, top);
 }
 
@@ -509,12 +516,12 @@ void cg_composite_to(FuncState *fs, Node *n, int dst)
         for (int i = 0; i + 1 < n->list.n; i += 2) {
             Node *k = n->list.items[i];
             int slot = k && k->kind == N_IDENT ? types_field_index(t, k->name, strlen(k->name)) : -1;
-            if (slot >= 0 && slot < 256)
-                slot_store(fs, s, slot, n->list.items[i + 1]);
+            if (slot >= 0)
+                slot_store(fs, s, t, slot, n->list.items[i + 1]);
         }
     } else {
-        for (int i = 0; i < n->list.n && i < 256; i++)
-            slot_store(fs, s, i, n->list.items[i]);
+        for (int i = 0; i < n->list.n && i < t->nfields; i++)
+            slot_store(fs, s, t, i, n->list.items[i]);
     }
     if (n->op == TK_AMP) /* an elided &T{...} in a []*T literal */
         cg_emit_abc(fs, OP_REF, s, s, 0);

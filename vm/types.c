@@ -700,7 +700,7 @@ const char *types_undefined(const ObjType *t)
         /* A plain name that is not predeclared (a type parameter, a
          * script's own type) is not checked yet: its zero is nil. A
          * qualified name must be a module's type. */
-        if (t->kind == TYPE_UNKNOWN && strchr(t->name, '.'))
+        if (t->kind == TYPE_UNKNOWN && strchr(t->name, '.') && !t->named) /* (a declared type being made) */
             return t->name;
         const char *k = t->key ? types_undefined(t->key) : NULL;
         if (k)

@@ -623,17 +623,17 @@ void types_select(const ObjType *t, ObjString *name, Value sample, Selection *ou
                 sv = NULL;
             for (int i = 0; i < ct->nfields; i++) {
                 const StructField *fd = &ct->fields[i];
-                if (depth > 0 || true) {
-                    if (strlen(fd->name) == name->len && memcmp(fd->name, name->data, name->len) == 0) {
-                        if (found++ == 0) {
-                            out->kind = SEL_FIELD;
-                            out->depth = cd->depth + 1;
-                            memcpy(out->path, cd->path, sizeof out->path);
-                            out->path[cd->depth] = i;
-                            out->type = fd->type;
-                        }
-                        continue;
+                /* a field of a struct at this level is at this level too,
+                 * as its type's methods are (its path is one slot longer) */
+                if (strlen(fd->name) == name->len && memcmp(fd->name, name->data, name->len) == 0) {
+                    if (found++ == 0) {
+                        out->kind = SEL_FIELD;
+                        out->depth = cd->depth + 1;
+                        memcpy(out->path, cd->path, sizeof out->path);
+                        out->path[cd->depth] = i;
+                        out->type = fd->type;
                     }
+                    continue;
                 }
                 if (!fd->embedded || cd->depth + 1 >= SEL_MAX_DEPTH || nnext == MAX_CANDS)
                     continue;

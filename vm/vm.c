@@ -1135,7 +1135,7 @@ static ObjStruct *struct_of(Value v)
 /* A method whose declaration did not compile (a REPL line with an error). */
 static COLD int no_code(Thread *t, const ObjStruct *s, ObjString *name)
 {
-    return vm_panic_msg(t, "runtime error: method %s of %s did not compile", name->data, s->type->name);
+    return vm_panicf(t, E_METHOD_NO_CODE, name->data, s->type->name);
 }
 
 static COLD int no_selection(Thread *t, const ObjStruct *s, ObjString *name)
@@ -1234,8 +1234,7 @@ static COLD bool struct_set(Thread *t, ObjStruct *s, ObjString *name, Value val,
     if (!sel)
         return false;
     if (sel->kind != SEL_FIELD)
-        return vm_panic_msg(t, "runtime error: cannot assign to method %s of %s", name->data, s->type->name),
-               false;
+        return vm_panicf(t, E_ASSIGN_METHOD, name->data, s->type->name), false;
     ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
     if (!o)
         return false;
@@ -1253,9 +1252,7 @@ static COLD Value struct_ref(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
     if (!sel)
         return V_UNDEF;
     if (sel->kind != SEL_FIELD)
-        return vm_panic_msg(t, "runtime error: cannot take the address of method %s of %s", name->data,
-                            s->type->name),
-               V_UNDEF;
+        return vm_panicf(t, E_ADDR_METHOD, name->data, s->type->name), V_UNDEF;
     ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
     if (!o)
         return V_UNDEF;

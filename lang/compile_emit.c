@@ -482,7 +482,7 @@ void cg_var_store(FuncState *fs, Var *v, int src)
         return;
     switch (v->kind) {
     case VK_GLOBAL:
-        cg_emit_abx(fs, OP_SETGLOBAL, src, v->slot);
+        cg_emit_abx(fs, v->addressed ? OP_SETGLOBALC : OP_SETGLOBAL, src, v->slot);
         break;
     case VK_LOCAL:
         if (v->owner != fs->res)

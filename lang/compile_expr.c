@@ -776,11 +776,11 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
     }
     /* Arguments are values the callee may keep (copied when places),
      * except for built-ins and module functions, which never keep or
-     * change them; append keeps the values it appends. */
+     * change them (append copies what it appends itself, spread values
+     * included); panic keeps its value. */
     Var *fv = f && (f->kind == N_IDENT || f->kind == N_FIELD) ? cg_node_var(c, f) : NULL;
     bool builtin = fv && fv->kind == VK_UNIVERSE;
     bool keeps = builtin && fv->name && strcmp(fv->name, "panic") == 0;
-    bool keeps_rest = builtin && fv->name && strcmp(fv->name, "append") == 0;
     int b;
     if (nargs == 1 && !n->spread && cg_is_multi_call(fs, n->list.items[0])) {
         /* f(g(x)): every result of g is an argument of f */
@@ -791,7 +791,7 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         /* Many arguments: into a list, then spread back onto the stack
          * (a spread argument's elements appended to the list first). */
         int l = cg_alloc_reg(fs);
-        cg_list_build(fs, n->list.items, n->spread ? nargs - 1 : nargs, l, !builtin);
+        cg_list_build(fs, n->list.items, n->spread ? nargs - 1 : nargs, l, !builtin || keeps);
         if (n->spread) {
             int r = cg_alloc_reg(fs);
             cg_expr_to(fs, n->list.items[nargs - 1], r);
@@ -814,7 +814,7 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
                     cg_expr_to(fs, a, r);
                 cg_set_line(fs, a);
                 cg_emit_abc(fs, OP_UNPACK, r, src, 0);
-            } else if (!builtin || keeps || (keeps_rest && i > 0)) {
+            } else if (!builtin || keeps) {
                 cg_value_to(fs, a, r);
             } else {
                 cg_expr_to(fs, a, r);

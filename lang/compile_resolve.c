@@ -664,6 +664,8 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
             if (v && v->kind == VK_LOCAL) {
                 v->captured = true;
                 v->addressed = true;
+            } else if (v && v->kind == VK_GLOBAL) {
+                v->addressed = true;
             } else if (v && v->readonly) {
                 cg_err(c, n, "invalid operation: cannot take address of %s", n->a->name);
             }

@@ -67,7 +67,7 @@ static int bi_println(Thread *t, Value *args, int nargs, Value *rets)
 static size_t list_len(ObjList *l)
 {
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-    size_t n = l->len, off = l->off;
+    size_t n = LIST_GET(l, len), off = LIST_GET(l, off);
     size_t room = st && off < st->cap ? st->cap - off : 0;
     return n < room ? n : room;
 }
@@ -109,7 +109,7 @@ static int bi_cap(Thread *t, Value *args, int nargs, Value *rets)
     if (v_is_nil(v)) {
         n = 0;
     } else if (v_is_obj(v, OBJ_LIST)) {
-        n = (int64_t)v_list(v)->cap;
+        n = (int64_t)LIST_GET(v_list(v), cap);
     } else if (v_is_obj(v, OBJ_ARRAY)) {
         n = (int64_t)((ObjArray *)v_ptr(v))->st.cap;
     } else if (v_is_obj(v, OBJ_CHAN)) {
@@ -134,6 +134,9 @@ static int bi_append(Thread *t, Value *args, int nargs, Value *rets)
         return 1;
     }
     ObjList *l = v_is_nil(xs) ? NULL : v_list(xs);
+    /* the values are stored into the slice: structs and arrays copied */
+    for (int i = 1; i < nargs; i++)
+        args[i] = v_copy_fast(args[i]);
     rets[0] = v_from_ptr(list_appended(l, args + 1, (size_t)nargs - 1));
     return 1;
 }

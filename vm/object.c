@@ -368,18 +368,24 @@ size_t list_grow_cap(size_t cap, size_t need)
 
 /* Give l a new store of at least `need` slots (Go's growth), holding its
  * len current items at offset 0. The new store is filled before it is
- * published (release), so a reader that sees it sees the items. */
-static ListStore *list_grow(ObjList *l, ListStore *old, size_t len, size_t need)
+ * published (release), so a reader that sees it sees the items. `go`: a
+ * script's append, which copies the elements into the new array as Go
+ * does (a struct or array element becomes the new array's own: the old
+ * array may still be another slice's); natives building a list of their
+ * own move the items as they are. */
+static ListStore *list_grow(ObjList *l, ListStore *old, size_t len, size_t need, bool go)
 {
-    size_t cap = list_grow_cap(l->cap, need);
+    size_t cap = list_grow_cap(LIST_GET(l, cap), need);
     ListStore *st = store_new(cap);
-    size_t off = l->off;
+    size_t off = LIST_GET(l, off);
     if (old && off < old->cap) {
         size_t n = len < old->cap - off ? len : old->cap - off;
         memcpy(st->items, old->items + off, n * sizeof(Value));
+        for (size_t i = 0; go && i < n; i++)
+            st->items[i] = v_copy_fast(st->items[i]);
     }
-    l->off = 0;
-    l->cap = (uint32_t)cap;
+    LIST_PUT(l, off, 0);
+    LIST_PUT(l, cap, (uint32_t)cap);
     __atomic_store_n(&l->store, st, __ATOMIC_RELEASE);
     return st;
 }
@@ -388,9 +394,9 @@ void list_append(ObjList *l, Value v)
 {
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
     size_t n = __atomic_load_n(&l->len, __ATOMIC_RELAXED);
-    size_t at = l->off + n;
-    if (unlikely(n >= l->cap || !st || at >= st->cap)) {
-        st = list_grow(l, st, n, n + 1);
+    size_t at = LIST_GET(l, off) + n;
+    if (unlikely(n >= LIST_GET(l, cap) || !st || at >= st->cap)) {
+        st = list_grow(l, st, n, n + 1, false);
         at = n;
     }
     __atomic_store_n(&st->items[at], v, __ATOMIC_RELAXED);
@@ -403,10 +409,10 @@ ObjList *list_appended(ObjList *l, const Value *vals, size_t n)
     ObjList *r = header_new();
     if (l) {
         r->store = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-        r->off = l->off;
-        r->cap = l->cap;
+        r->off = LIST_GET(l, off);
+        r->cap = LIST_GET(l, cap);
         r->len = __atomic_load_n(&l->len, __ATOMIC_RELAXED);
-        r->tid = l->tid;
+        r->tid = LIST_GET(l, tid);
         /* a racy header: keep the view inside the store it names */
         size_t room = r->store && r->off < r->store->cap ? r->store->cap - r->off : 0;
         if (r->cap > room)
@@ -417,7 +423,7 @@ ObjList *list_appended(ObjList *l, const Value *vals, size_t n)
     if (n > LIST_MAX_CAP - r->len)
         mem_out_of_memory();
     if (r->len + n > r->cap)
-        list_grow(r, r->store, r->len, r->len + n);
+        list_grow(r, r->store, r->len, r->len + n, true);
     ListStore *st = r->store;
     for (size_t i = 0; i < n; i++)
         __atomic_store_n(&st->items[r->off + r->len + i], vals[i], __ATOMIC_RELAXED);
@@ -425,11 +431,27 @@ ObjList *list_appended(ObjList *l, const Value *vals, size_t n)
     return r;
 }
 
+void list_append_values(ObjList *l, const Value *vals, size_t n)
+{
+    ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+    size_t len = __atomic_load_n(&l->len, __ATOMIC_RELAXED);
+    if (n > LIST_MAX_CAP - len)
+        mem_out_of_memory();
+    size_t off = LIST_GET(l, off);
+    if (len + n > LIST_GET(l, cap) || !st || off + len + n > st->cap) {
+        st = list_grow(l, st, len, len + n, true); /* a store of at least len + n */
+        off = 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        __atomic_store_n(&st->items[off + len + i], vals[i], __ATOMIC_RELAXED);
+    __atomic_store_n(&l->len, (uint32_t)(len + n), __ATOMIC_RELEASE);
+}
+
 void list_reserve(ObjList *l, size_t cap)
 {
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-    if (cap > l->cap || !st || l->off + cap > st->cap)
-        list_grow(l, st, __atomic_load_n(&l->len, __ATOMIC_RELAXED), cap);
+    if (cap > LIST_GET(l, cap) || !st || LIST_GET(l, off) + cap > st->cap)
+        list_grow(l, st, __atomic_load_n(&l->len, __ATOMIC_RELAXED), cap, false);
 }
 
 Value *list_slot(ObjList *l, int64_t i)
@@ -439,7 +461,7 @@ Value *list_slot(ObjList *l, int64_t i)
     /* The unsigned compare also rejects negative i. */
     if (unlikely((uint64_t)i >= n || !st))
         return NULL;
-    uint64_t at = (uint64_t)i + l->off;
+    uint64_t at = (uint64_t)i + LIST_GET(l, off);
     if (unlikely(at >= st->cap))
         return NULL;
     return &st->items[at];
@@ -466,7 +488,7 @@ bool list_set(ObjList *l, int64_t i, Value v)
 ObjList *list_slice(ObjList *l, size_t lo, size_t hi)
 {
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-    size_t off = l->off, cap = l->cap;
+    size_t off = LIST_GET(l, off), cap = LIST_GET(l, cap);
     if (!st)
         return list_nil(list_type(l));
     /* The caller checked against len, but a racing writer may have swapped
@@ -479,7 +501,7 @@ ObjList *list_slice(ObjList *l, size_t lo, size_t hi)
     if (lo > hi)
         lo = hi;
     ObjList *r = list_view(st, off + lo, off + hi, off + cap, NULL);
-    r->tid = l->tid;
+    r->tid = LIST_GET(l, tid);
     return r;
 }
 
@@ -893,7 +915,7 @@ static Obj *shallow_clone(Obj *o)
  * bouncing between threads); the only flag of a list, so a plain store. */
 static void mark_shared(Obj *o)
 {
-    if (!(o->flags & LIST_SHARED))
+    if (!(__atomic_load_n(&o->flags, __ATOMIC_RELAXED) & LIST_SHARED))
         __atomic_store_n(&o->flags, LIST_SHARED, __ATOMIC_RELAXED);
 }
 

@@ -188,6 +188,13 @@ typedef struct ObjList {
 const struct ObjType *list_type(const ObjList *l);
 void list_set_type(ObjList *l, const struct ObjType *ty);
 
+/* A field of a header another thread may be changing (racy scripts):
+ * relaxed atomics, plain loads and stores on x86, so that a racy script is
+ * no data race inside the runtime (TSan). A header only its maker sees
+ * yet is written plainly. */
+#define LIST_GET(l, field) __atomic_load_n(&(l)->field, __ATOMIC_RELAXED)
+#define LIST_PUT(l, field, v) __atomic_store_n(&(l)->field, (v), __ATOMIC_RELAXED)
+
 ObjList *list_new(size_t len, size_t cap); /* len items, all nil */
 ObjList *list_from(const Value *items, size_t n);
 /* A nil slice header of type ty (may be NULL). */
@@ -195,10 +202,14 @@ ObjList *list_nil(const struct ObjType *ty);
 /* A header over items [lo, hi) of store st, with capacity max - lo (the
  * caller checked lo <= hi <= max <= st->cap). */
 ObjList *list_view(ListStore *st, size_t lo, size_t hi, size_t max, const struct ObjType *ty);
-/* Append to l's own header, in place (natives building a fresh list, and
- * the in-place `s = append(s, v)`); grows as Go's append does. */
+/* Append to l's own header, in place, for natives building a fresh list:
+ * grows as Go's append does, moving the items as they are. */
 void list_append(ObjList *l, Value v);
 void list_reserve(ObjList *l, size_t cap);
+/* Go's append(l, vals...) in place, on a header no other place holds (the
+ * in-place `s = append(s, v)`): grows as Go's append does, copying struct
+ * and array elements into the new array. */
+void list_append_values(ObjList *l, const Value *vals, size_t n);
 /* Go's append(l, vals...) as a new header (l NULL: a nil slice): on l's
  * store when its capacity allows (writing past l's length, as Go does),
  * else on a grown copy. l itself is not changed. */
@@ -285,7 +296,7 @@ static inline Value v_copy_fast(Value v)
         return v;
     Obj *o = (Obj *)v_ptr(v);
     if (o->kind == OBJ_LIST) {
-        if (unlikely(!(o->flags & LIST_SHARED)))
+        if (unlikely(!(__atomic_load_n(&o->flags, __ATOMIC_RELAXED) & LIST_SHARED)))
             __atomic_store_n(&o->flags, LIST_SHARED, __ATOMIC_RELAXED);
         return v;
     }

@@ -999,7 +999,7 @@ static COLD Value index_slow(Thread *t, Value obj, Value key)
             return index_not_int(t, "list", key), V_UNDEF;
         Value out;
         if (!list_get(l, v_anyint(key), &out))
-            return index_range(t, v_anyint(key), l->len), V_UNDEF;
+            return index_range(t, v_anyint(key), LIST_GET(l, len)), V_UNDEF;
         return out;
     }
     if (v_is_obj(obj, OBJ_ARRAY)) {
@@ -1077,7 +1077,7 @@ static COLD bool setindex_slow(Thread *t, Value obj, Value key, Value val)
         if (!v_is_anyint(key))
             return index_not_int(t, "list", key), false;
         if (!list_set(l, v_anyint(key), val))
-            return index_range(t, v_anyint(key), l->len), false;
+            return index_range(t, v_anyint(key), LIST_GET(l, len)), false;
         return true;
     }
     if (v_is_obj(obj, OBJ_ARRAY)) {
@@ -1368,7 +1368,7 @@ static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi, Value vma
     if (v_is_obj(obj, OBJ_LIST)) {
         l = v_list(obj);
         len = __atomic_load_n(&l->len, __ATOMIC_RELAXED);
-        cap = l->cap;
+        cap = LIST_GET(l, cap);
         what = "list";
     } else if (v_is_obj(obj, OBJ_ARRAY)) {
         len = cap = ((ObjArray *)v_ptr(obj))->st.cap;
@@ -1415,7 +1415,7 @@ static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi, Value vma
         return v_from_ptr(str_new(v_str(obj)->data + lo, (size_t)(hi - lo)));
     if (l) {
         /* the header was read once above; a racing append may have
-         * changed it since, and list_view_of keeps within the store */
+         * changed it since, and list_slice keeps within the store */
         ObjList *r = list_slice(l, (size_t)lo, (size_t)hi);
         if (vmax != V_UNDEF && r->store && (size_t)max - (size_t)lo < r->cap)
             r->cap = (uint32_t)((size_t)max - (size_t)lo);
@@ -1431,12 +1431,8 @@ static COLD Value slice_op(Thread *t, Value obj, Value vlo, Value vhi, Value vma
 static COLD bool append_op(Thread *t, Value *slot, const Value *vals, size_t n)
 {
     Value xs = *slot;
-    if (v_is_obj(xs, OBJ_LIST) && !(v_obj(xs)->flags & LIST_SHARED)) {
-        ObjList *l = v_list(xs);
-        if (n > 1)
-            list_reserve(l, l->len + n);
-        for (size_t i = 0; i < n; i++)
-            list_append(l, vals[i]);
+    if (v_is_obj(xs, OBJ_LIST) && !(LIST_GET(v_obj(xs), flags) & LIST_SHARED)) {
+        list_append_values(v_list(xs), vals, n);
         return true;
     }
     if (xs != V_NIL && !v_is_obj(xs, OBJ_LIST))
@@ -1476,29 +1472,36 @@ static Value ref_at(Value *slot)
     return is_aggregate(v) ? v_ref(v_ptr(v)) : v_ref(slot_new(slot));
 }
 
+/* Copy the contents of v (a copy already, or a temporary no one else
+ * holds) into the struct or array dst, which pointers may target: false
+ * when v is not a value of dst's type. */
+static bool copy_into(Obj *dst, Value v)
+{
+    if (!is_aggregate(v) || v_obj(v)->kind != dst->kind)
+        return false;
+    if (dst->kind == OBJ_ARRAY) {
+        ObjArray *d = (ObjArray *)dst, *src = v_ptr(v);
+        if (d->st.cap != src->st.cap)
+            return false;
+        for (size_t i = 0; i < d->st.cap; i++)
+            __atomic_store_n(&d->st.items[i], src->st.items[i], __ATOMIC_RELAXED);
+        return true;
+    }
+    ObjStruct *d = (ObjStruct *)dst, *src = v_ptr(v);
+    if (d->type != src->type)
+        return false;
+    for (int i = 0; i < d->type->nfields; i++)
+        __atomic_store_n(&d->f[i], src->f[i], __ATOMIC_RELAXED);
+    return true;
+}
+
 /* A store to a variable whose address is taken: when it holds a struct
- * or array that pointers may target, and v is one of the same type, v's
- * contents are copied into it (so `p := &s; s = T{...}` is seen through
- * p). False: store v itself. */
+ * or array, v's contents go into that object (so `p := &s; s = T{...}` is
+ * seen through p). False: store v itself. */
 static COLD bool store_into(Value *slot, Value v)
 {
     Value old = SHARED_LOAD(*slot);
-    if (!is_aggregate(old) || !is_aggregate(v) || v_obj(old)->kind != v_obj(v)->kind)
-        return false;
-    if (v_obj(old)->kind == OBJ_ARRAY) {
-        ObjArray *dst = v_ptr(old), *src = v_ptr(v);
-        if (dst->st.cap != src->st.cap)
-            return false;
-        for (size_t i = 0; i < dst->st.cap; i++)
-            __atomic_store_n(&dst->st.items[i], src->st.items[i], __ATOMIC_RELAXED);
-        return true;
-    }
-    ObjStruct *dst = v_ptr(old), *src = v_ptr(v);
-    if (dst->type != src->type)
-        return false;
-    for (int i = 0; i < dst->type->nfields; i++)
-        __atomic_store_n(&dst->f[i], src->f[i], __ATOMIC_RELAXED);
-    return true;
+    return is_aggregate(old) && copy_into(v_obj(old), v);
 }
 
 static COLD Value ref_index(Thread *t, Value obj, Value key)
@@ -1554,24 +1557,10 @@ static COLD bool set_deref(Thread *t, Value p, Value v)
         __atomic_store_n(slot, v, __ATOMIC_RELAXED);
         return true;
     }
-    /* A struct or array target: v's contents are copied into it (v is a
-     * copy already, or a temporary no one else holds). */
+    /* a struct or array target: v's contents go into it */
     Obj *o = v_ref_target(p);
-    if (o->kind == OBJ_ARRAY && v_is_obj(v, OBJ_ARRAY)) {
-        ObjArray *dst = (ObjArray *)o, *src = v_ptr(v);
-        if (dst->st.cap == src->st.cap) {
-            for (size_t i = 0; i < dst->st.cap; i++)
-                __atomic_store_n(&dst->st.items[i], src->st.items[i], __ATOMIC_RELAXED);
-            return true;
-        }
-    } else if (o->kind == OBJ_STRUCT && v_is_obj(v, OBJ_STRUCT)) {
-        ObjStruct *dst = (ObjStruct *)o, *src = v_ptr(v);
-        if (dst->type == src->type) {
-            for (int i = 0; i < dst->type->nfields; i++)
-                __atomic_store_n(&dst->f[i], src->f[i], __ATOMIC_RELAXED);
-            return true;
-        }
-    }
+    if (copy_into(o, v))
+        return true;
     Buf b;
     buf_init(&b);
     vm_repr(&b, v);
@@ -1584,7 +1573,7 @@ static COLD Value len_op(Thread *t, Value v)
     if (v_is_str(v))
         return v_make_int((int64_t)v_str(v)->len);
     if (v_is_obj(v, OBJ_LIST))
-        return v_make_int((int64_t)v_list(v)->len);
+        return v_make_int((int64_t)LIST_GET(v_list(v), len));
     if (v_is_obj(v, OBJ_ARRAY))
         return v_make_int((int64_t)((ObjArray *)v_ptr(v))->st.cap);
     if (v_is_obj(v, OBJ_MAP))
@@ -1610,7 +1599,7 @@ static COLD bool unpack(Thread *t, size_t dst, Value v, size_t *top)
     }
     ObjList *l = v_list(v);
     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-    size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE), off = l->off;
+    size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE), off = LIST_GET(l, off);
     size_t room = st && off < st->cap ? st->cap - off : 0;
     if (n > room)
         n = room;
@@ -2090,6 +2079,14 @@ static int execute(Thread *t)
             const ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
             unsigned i = INS_Bx(ins);
             RA = likely(i < g->cap) ? SHARED_LOAD(g->items[i]) : V_NIL;
+            VM_NEXT();
+        }
+        VM_CASE(SETGLOBALC)
+        {
+            ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
+            unsigned i = INS_Bx(ins);
+            if (likely(i < g->cap) && !store_into(&g->items[i], RA))
+                SHARED_STORE(g->items[i], RA);
             VM_NEXT();
         }
         VM_CASE(SETGLOBAL)
@@ -2624,9 +2621,10 @@ static int execute(Thread *t)
                     uint64_t i = (uint64_t)v_int(key);
                     size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
                     ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+                    uint64_t at = i + LIST_GET(l, off);
                     /* a nil slice's len is 0, so st is not read then */
-                    if (likely(i < n && i + l->off < st->cap)) {
-                        RA = __atomic_load_n(&st->items[i + l->off], __ATOMIC_RELAXED);
+                    if (likely(i < n && at < st->cap)) {
+                        RA = __atomic_load_n(&st->items[at], __ATOMIC_RELAXED);
                         VM_NEXT();
                     }
                 } else if (kind == OBJ_ARRAY && likely(v_is_int(key))) {
@@ -2673,8 +2671,9 @@ static int execute(Thread *t)
                 uint64_t i = (uint64_t)v_int(key);
                 size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
                 ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-                if (likely(i < n && i + l->off < st->cap)) {
-                    __atomic_store_n(&st->items[i + l->off], RC, __ATOMIC_RELAXED);
+                uint64_t at = i + LIST_GET(l, off);
+                if (likely(i < n && at < st->cap)) {
+                    __atomic_store_n(&st->items[at], RC, __ATOMIC_RELAXED);
                     VM_NEXT();
                 }
             } else if (likely(v_is_obj(o, OBJ_MAP))) {
@@ -2800,19 +2799,24 @@ static int execute(Thread *t)
         VM_CASE(APPEND)
         {
             Value xs = RA;
-            if (likely(C_ == 1 && v_is_obj(xs, OBJ_LIST) && !(v_obj(xs)->flags & LIST_SHARED))) {
+            if (likely(C_ == 1 && v_is_obj(xs, OBJ_LIST) && !(LIST_GET(v_obj(xs), flags) & LIST_SHARED))) {
                 /* one value, room left: the loop `xs = append(xs, v)` */
                 ObjList *l = v_list(xs);
                 ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-                uint32_t n = l->len;
-                uint64_t at = (uint64_t)l->off + n;
-                if (likely(n < l->cap && st && at < st->cap)) {
+                uint32_t n = LIST_GET(l, len);
+                uint64_t at = (uint64_t)LIST_GET(l, off) + n;
+                if (likely(n < LIST_GET(l, cap) && st && at < st->cap)) {
                     __atomic_store_n(&st->items[at], RB, __ATOMIC_RELAXED);
                     __atomic_store_n(&l->len, n + 1, __ATOMIC_RELEASE);
                     VM_NEXT();
                 }
             }
             size_t n = C_ ? (size_t)C_ : (size_t)(t->top - (f->base + (size_t)B_));
+            if (!C_) { /* spread values, not copied by the compiler */
+                Value *vals = &RB;
+                for (size_t i = 0; i < n; i++)
+                    vals[i] = v_copy_fast(vals[i]);
+            }
             VM_PROTECT(bool, ok, append_op(t, &RA, &RB, n), !ok);
             VM_NEXT();
         }
@@ -2833,7 +2837,7 @@ static int execute(Thread *t)
         {
             Value o = RB;
             if (likely(v_is_obj(o, OBJ_LIST))) {
-                RA = v_make_int((int64_t)v_list(o)->len);
+                RA = v_make_int((int64_t)LIST_GET(v_list(o), len));
                 VM_NEXT();
             }
             VM_PROTECT(Value, v, len_op(t, o), v == V_UNDEF);

@@ -520,6 +520,7 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
         case OP_LOADBOOL:
         case OP_GETGLOBAL:
         case OP_SETGLOBAL:
+        case OP_SETGLOBALC:
         case OP_REFGLOBAL:
             REG(a);
             break;

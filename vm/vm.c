@@ -1210,7 +1210,7 @@ static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
         return V_UNDEF;
     if (sel->kind == SEL_FIELD) {
         ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
-        return o ? o->f[sel->path[sel->depth - 1] & 0xffff] : V_UNDEF;
+        return o ? __atomic_load_n(&o->f[sel->path[sel->depth - 1] & 0xffff], __ATOMIC_RELAXED) : V_UNDEF;
     }
     ObjStruct *o = sel_walk(t, s, sel, sel->kind == SEL_NATIVE ? sel->depth - 1 : sel->depth);
     if (!o)
@@ -1238,7 +1238,8 @@ static COLD bool struct_set(Thread *t, ObjStruct *s, ObjString *name, Value val,
     ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
     if (!o)
         return false;
-    o->f[sel->path[sel->depth - 1] & 0xffff] = field_value(sel->type, val);
+    __atomic_store_n(&o->f[sel->path[sel->depth - 1] & 0xffff], field_value(sel->type, val),
+                     __ATOMIC_RELAXED);
     return true;
 }
 
@@ -2698,7 +2699,9 @@ static int execute(Thread *t)
                 uint64_t *ic = IC_AT(pc - 1);
                 uint64_t w = *ic;
                 if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT))) {
-                    RA = s->f[IC_INDEX(w)];
+                    /* relaxed: goroutines racing on a field read some
+                     * whole value, and the runtime itself has no data race */
+                    RA = __atomic_load_n(&s->f[IC_INDEX(w)], __ATOMIC_RELAXED);
                     VM_NEXT();
                 }
                 VM_PROTECT(Value, v, struct_get(t, s, k_name(KC), ic), v == V_UNDEF);
@@ -2735,7 +2738,7 @@ static int execute(Thread *t)
                 /* a typed field converts what is not already its kind */
                 if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT) &&
                            (!(w & IC_CONVERT) || v_is_flonum(v)))) {
-                    s->f[IC_INDEX(w)] = v;
+                    __atomic_store_n(&s->f[IC_INDEX(w)], v, __ATOMIC_RELAXED);
                     VM_NEXT();
                 }
                 VM_PROTECT(bool, ok, struct_set(t, s, k_name(k[B_]), v, ic), !ok);

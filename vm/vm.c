@@ -1116,6 +1116,10 @@ static ObjBound *bound_new(Value recv, Value fn);
 
 /* ---- structs: fields and methods by name, through the inline caches --- */
 
+/* A cache word, as another goroutine may be filling it: acquire, so the
+ * selection it names is seen filled (a plain load on x86). */
+#define IC_LOAD(ic) __atomic_load_n((ic), __ATOMIC_ACQUIRE)
+
 /* The struct a selector applies to: v itself or, for a pointer, what it
  * points to (through a variable's cell or a slot holding one); NULL when
  * v is neither. */
@@ -1203,7 +1207,7 @@ static Value field_value(const ObjType *ft, Value v)
  * as a value). */
 static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t *ic)
 {
-    uint64_t w = ic ? *ic : 0;
+    uint64_t w = ic ? IC_LOAD(ic) : 0;
     const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
                                                                                 : select_name(t, s, name, ic);
     if (!sel)
@@ -1228,7 +1232,7 @@ static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
 
 static COLD bool struct_set(Thread *t, ObjStruct *s, ObjString *name, Value val, uint64_t *ic)
 {
-    uint64_t w = ic ? *ic : 0;
+    uint64_t w = ic ? IC_LOAD(ic) : 0;
     const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
                                                                                 : select_name(t, s, name, ic);
     if (!sel)
@@ -1247,7 +1251,7 @@ static COLD bool struct_set(Thread *t, ObjStruct *s, ObjString *name, Value val,
  * address never allocates), else to its slot (an ObjSlot into s). */
 static COLD Value struct_ref(Thread *t, ObjStruct *s, ObjString *name, uint64_t *ic)
 {
-    uint64_t w = *ic;
+    uint64_t w = IC_LOAD(ic);
     const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
                                                                                 : select_name(t, s, name, ic);
     if (!sel)
@@ -2408,7 +2412,7 @@ static int execute(Thread *t)
                 /* a struct's method (or a field holding a function) by the
                  * cache: no name is looked at once it is filled */
                 uint64_t *ic = IC_AT(pc - 2);
-                uint64_t w = *ic;
+                uint64_t w = IC_LOAD(ic);
                 const Selection *sel;
                 if (likely(IC_TYPE(w) == (uintptr_t)st->type && !(w & IC_DIRECT))) {
                     sel = ic_selection(st, w);
@@ -2697,7 +2701,7 @@ static int execute(Thread *t)
                 /* a struct's field by the cached slot: no name is looked at */
                 ObjStruct *s = v_ref_target(o);
                 uint64_t *ic = IC_AT(pc - 1);
-                uint64_t w = *ic;
+                uint64_t w = IC_LOAD(ic);
                 if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT))) {
                     /* relaxed: goroutines racing on a field read some
                      * whole value, and the runtime itself has no data race */
@@ -2733,7 +2737,7 @@ static int execute(Thread *t)
             if (likely((o & 7) == 0 && o != 0) && ((Obj *)v_ref_target(o))->kind == OBJ_STRUCT) {
                 ObjStruct *s = v_ref_target(o);
                 uint64_t *ic = IC_AT(pc - 1);
-                uint64_t w = *ic;
+                uint64_t w = IC_LOAD(ic);
                 Value v = RC;
                 /* a typed field converts what is not already its kind */
                 if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT) &&

@@ -523,18 +523,24 @@ bool types_method_ready(const TypeMethod *m)
 
 void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv)
 {
-    TypeMethod *ms = mem_alloc((size_t)(t->nmethods + 1) * sizeof *ms);
-    if (t->nmethods)
-        memcpy(ms, t->methods, (size_t)t->nmethods * sizeof *ms);
-    ms[t->nmethods] = (TypeMethod){name, fn, ptr_recv};
-    t->methods = ms;
-    t->nmethods++;
+    /* A REPL line may add a method while goroutines of earlier lines look
+     * methods up: a new array, published before the count that covers it
+     * (method_index reads them in the other order). */
+    int n = t->nmethods;
+    TypeMethod *ms = mem_alloc((size_t)(n + 1) * sizeof *ms);
+    if (n)
+        memcpy(ms, t->methods, (size_t)n * sizeof *ms);
+    ms[n] = (TypeMethod){name, fn, ptr_recv};
+    __atomic_store_n(&t->methods, ms, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->nmethods, n + 1, __ATOMIC_RELEASE);
 }
 
 static int method_index(const ObjType *t, ObjString *name)
 {
-    for (int i = 0; i < t->nmethods; i++)
-        if (t->methods[i].name == name || str_eq(t->methods[i].name, name))
+    int n = __atomic_load_n(&t->nmethods, __ATOMIC_ACQUIRE);
+    const TypeMethod *ms = __atomic_load_n(&t->methods, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
+        if (ms[i].name == name || str_eq(ms[i].name, name))
             return i;
     return -1;
 }

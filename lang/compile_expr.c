@@ -760,6 +760,32 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         cg_free_to(fs, base + 1);
         return;
     }
+    Selection nsel;
+    if (f && f->kind == N_FIELD && !cg_node_var(c, f) && !n->spread &&
+        !(nargs == 1 && cg_is_multi_call(fs, n->list.items[0])) && nargs < MULTI_MAX &&
+        cg_named_method(c, f->a, f->name, &nsel)) {
+        /* a method of a named non-struct type, bound at compile time: the
+         * method's function, the receiver (&x for a *T receiver, *x for a
+         * T one through a pointer), the arguments */
+        ObjType *st = cg_static_type(c, f->a);
+        bool isptr = st && st->kind == TYPE_POINTER;
+        cg_load_const(fs, nsel.fn, base);
+        int r = cg_alloc_reg(fs);
+        if (nsel.ptr_recv && !isptr) {
+            addr_to(fs, f->a, r);
+        } else if (!nsel.ptr_recv && isptr) {
+            cg_expr_to(fs, f->a, r);
+            cg_emit_abc(fs, OP_DEREF, r, r, 0);
+        } else {
+            cg_value_to(fs, f->a, r);
+        }
+        for (int i = 0; i < nargs; i++)
+            cg_value_to(fs, n->list.items[i], cg_alloc_reg(fs));
+        cg_set_line(fs, n);
+        cg_emit_abc(fs, op, base, nargs + 2, op == OP_CALL ? nres + 1 : 0);
+        cg_free_to(fs, base + 1);
+        return;
+    }
     bool method = f && f->kind == N_FIELD && !cg_node_var(c, f) && !cg_type_name(c, f->a) &&
                   !(f->a && f->a->kind == N_UNARY && f->a->op == TK_STAR && cg_type_name(c, f->a->a));
     if (method && op == OP_CALL) {

@@ -408,6 +408,7 @@ static ObjProto *fs_close(FuncState *fs, int line)
         memset(p->ic, 0, (size_t)(fs->ncode + 1) * sizeof *p->ic);
         for (int i = 0; i < fs->nic; i++)
             p->ic[fs->icpc[i]] = fs->icword[i];
+        p->ic_bias = (uintptr_t)p->ic - 2 * (uintptr_t)p->code;
     }
     return p;
 }

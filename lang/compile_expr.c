@@ -365,7 +365,9 @@ static void indexed_literal_to(FuncState *fs, Node *n, ObjType *ty, int dst)
     bool array = ty->kind == TYPE_ARRAY;
     if (array && ty->len < 0) { /* [...]T: as long as its elements need */
         const char *text = cg_gc_sprintf("[%lld]%s", (long long)len, et);
+        ObjType *elem = ty->elem; /* resolved where it is written (cg_node_type) */
         ty = types_parse(text, strlen(text));
+        ty->elem = elem;
     }
     if (array && len > ty->len) {
         cg_err(fs->c, n, "array index %lld out of bounds [0:%lld]", (long long)len - 1, (long long)ty->len);
@@ -512,13 +514,20 @@ static bool method_expr(FuncState *fs, Node *n, int dst)
     return true;
 }
 
-/* A field of a literal: its value into R[s]'s slot i. */
-static void slot_store(FuncState *fs, int s, int i, Node *v)
+/* A field of a literal: its value into R[s]'s slot i (of struct type t).
+ * SETSLOT's 8-bit B reaches the first 256 fields; a field past them is
+ * stored by name, through the instruction's cache. */
+static void slot_store(FuncState *fs, int s, ObjType *t, int i, Node *v)
 {
     int top = fs->freereg;
-    int r = cg_expr_any(fs, v);
+    int r = cg_alloc_reg(fs);
+    cg_value_to(fs, v, r); /* a place is copied: the field owns its struct */
     cg_set_line(fs, v);
-    cg_emit_abc(fs, OP_SETSLOT, s, i, r);
+    if (i < 256)
+        cg_emit_abc(fs, OP_SETSLOT, s, i, r);
+    else
+        cg_ic_prefill(fs, cg_emit_abc(fs, OP_SETFIELD, s, cg_field_k(fs, t->fields[i].name), r), t,
+                      t->fields[i].name);
     cg_free_to(fs, top);
 }
 
@@ -552,12 +561,12 @@ void cg_composite_to(FuncState *fs, Node *n, int dst)
         for (int i = 0; i + 1 < n->list.n; i += 2) {
             Node *k = n->list.items[i];
             int slot = k && k->kind == N_IDENT ? types_field_index(t, k->name, strlen(k->name)) : -1;
-            if (slot >= 0 && slot < 256)
-                slot_store(fs, s, slot, n->list.items[i + 1]);
+            if (slot >= 0)
+                slot_store(fs, s, t, slot, n->list.items[i + 1]);
         }
     } else {
-        for (int i = 0; i < n->list.n && i < 256; i++)
-            slot_store(fs, s, i, n->list.items[i]);
+        for (int i = 0; i < n->list.n && i < t->nfields; i++)
+            slot_store(fs, s, t, i, n->list.items[i]);
     }
     if (n->op == TK_AMP) /* an elided &T{...} in a []*T literal */
         cg_emit_abc(fs, OP_REF, s, s, 0);
@@ -818,11 +827,13 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
             return;
         }
         cg_load_const(fs, types_convert_native(), base);
-        cg_load_const(fs,
-                      v_from_ptr(types_boxed(conv) || conv->kind == TYPE_SLICE || !conv->underlying
-                                     ? conv
-                                     : conv->underlying),
-                      cg_alloc_reg(fs));
+        /* a struct, a declared slice type and a declared type whose
+         * values carry it (types_boxed) convert to the type itself;
+         * others as their underlying type */
+        ObjType *to = types_boxed(conv) || conv->kind == TYPE_SLICE || conv->kind == TYPE_STRUCT || !conv->underlying
+                          ? conv
+                          : conv->underlying;
+        cg_load_const(fs, v_from_ptr(to), cg_alloc_reg(fs));
         cg_expr_to(fs, n->list.items[0], cg_alloc_reg(fs));
         cg_set_line(fs, n);
         cg_emit_abc(fs, op, base, 3, op == OP_CALL ? nres + 1 : 0);
@@ -831,6 +842,32 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
     }
     if (op == OP_CALL && nres == 1 && cg_conversion_to(fs, n, base))
         return;
+    Selection nsel;
+    if (f && f->kind == N_FIELD && !cg_node_var(c, f) && !n->spread &&
+        !(nargs == 1 && cg_is_multi_call(fs, n->list.items[0])) && nargs < MULTI_MAX &&
+        cg_named_method(c, f->a, f->name, &nsel)) {
+        /* a method of a named non-struct type, bound at compile time: the
+         * method's function, the receiver (&x for a *T receiver, *x for a
+         * T one through a pointer), the arguments */
+        ObjType *st = cg_static_type(c, f->a);
+        bool isptr = st && st->kind == TYPE_POINTER;
+        cg_load_const(fs, nsel.fn, base);
+        int r = cg_alloc_reg(fs);
+        if (nsel.ptr_recv && !isptr) {
+            addr_to(fs, f->a, r);
+        } else if (!nsel.ptr_recv && isptr) {
+            cg_expr_to(fs, f->a, r);
+            cg_emit_abc(fs, OP_DEREF, r, r, 0);
+        } else {
+            cg_value_to(fs, f->a, r);
+        }
+        for (int i = 0; i < nargs; i++)
+            cg_value_to(fs, n->list.items[i], cg_alloc_reg(fs));
+        cg_set_line(fs, n);
+        cg_emit_abc(fs, op, base, nargs + 2, op == OP_CALL ? nres + 1 : 0);
+        cg_free_to(fs, base + 1);
+        return;
+    }
     bool method = f && f->kind == N_FIELD && !cg_node_var(c, f) && !cg_type_name(c, f->a) &&
                   !(f->a && f->a->kind == N_UNARY && f->a->op == TK_STAR && cg_type_name(c, f->a->a));
     int hidden = 0;

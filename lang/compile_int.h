@@ -382,6 +382,10 @@ ObjType *cg_struct_of(ObjType *t);
 /* The type a name denotes where n is (an IDENT naming a declared type), or
  * NULL. */
 ObjType *cg_type_name(Compiler *c, const Node *n);
+/* x.name where x's static type is a declared non-struct type with that
+ * method (its values carry no type, so the call is bound here): the
+ * method's selection into *sel. */
+bool cg_named_method(Compiler *c, Node *x, const char *name, Selection *sel);
 
 /* compile_stmt.c: a return of a function's named results as they are. */
 void cg_return_named(FuncState *fs);

@@ -492,6 +492,19 @@ static bool is_call_of(Compiler *c, const Node *n, const char *builtin)
     return v && v->kind == VK_UNIVERSE && v->name && strcmp(v->name, builtin) == 0;
 }
 
+/* The descriptor of *T, one per T (kept in c->types under T's address). */
+static ObjType *pointer_to(Compiler *c, ObjType *t)
+{
+    uint64_t w;
+    if (cg_pm_get(&c->types, t, &w))
+        return (ObjType *)(uintptr_t)w;
+    ObjType *p = types_parse("*", 1);
+    p->elem = t;
+    p->name = cg_gc_sprintf("*%s", t->name);
+    cg_pm_put(&c->types, t, (uint64_t)(uintptr_t)p);
+    return p;
+}
+
 ObjType *cg_static_type(Compiler *c, Node *n)
 {
     for (int depth = 0; n && depth < 16; depth++) {
@@ -507,7 +520,7 @@ ObjType *cg_static_type(Compiler *c, Node *n)
             if (is_call_of(c, n, "new") && n->list.n == 1 && n->list.items[0] &&
                 n->list.items[0]->kind == N_TYPEEXPR)
                 return cg_node_type(c, n->list.items[0]);
-            return NULL;
+            return cg_type_name(c, n->a); /* T(x) is a T */
         case N_INDEX: {
             ObjType *t = cg_static_type(c, n->a);
             if (t && (t->kind == TYPE_SLICE || t->kind == TYPE_ARRAY || t->kind == TYPE_MAP))
@@ -522,11 +535,16 @@ ObjType *cg_static_type(Compiler *c, Node *n)
             types_select(t, str_cstr(n->name), V_UNDEF, &sel);
             return sel.kind == SEL_FIELD ? (ObjType *)sel.type : NULL;
         }
-        case N_UNARY:
+        case N_UNARY: {
             if (n->op != TK_AMP && n->op != TK_STAR)
                 return NULL;
-            n = n->a; /* pointers and what they point to select alike */
-            continue;
+            ObjType *t = cg_static_type(c, n->a);
+            if (!t)
+                return NULL;
+            if (n->op == TK_STAR)
+                return t->kind == TYPE_POINTER && t->elem ? t->elem : t;
+            return pointer_to(c, t);
+        }
         default:
             return NULL;
         }
@@ -538,6 +556,17 @@ ObjType *cg_static_type(Compiler *c, Node *n)
 static const char *local_name(const ObjType *t)
 {
     return t->name && !strncmp(t->name, "main.", 5) ? t->name + 5 : t->name;
+}
+
+bool cg_named_method(Compiler *c, Node *x, const char *name, Selection *sel)
+{
+    ObjType *t = cg_static_type(c, x);
+    if (t && t->kind == TYPE_POINTER && !t->named && t->elem)
+        t = t->elem;
+    if (!t || !t->named || !name || t->kind == TYPE_STRUCT || t->kind == TYPE_INTERFACE || !t->nmethods)
+        return false;
+    types_select(t, str_cstr(name), V_UNDEF, sel);
+    return sel->kind == SEL_METHOD && sel->depth == 0;
 }
 
 /* Whether a struct type embeds a module object anywhere (whose methods
@@ -817,12 +846,26 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         res_expr(c, n->a, n);
         res_expr(c, n->b, n);
         break;
-    case N_CALL:
+    case N_CALL: {
         res_expr(c, n->a, n);
         res_list(c, &n->list, n);
+        Selection sel;
+        Node *f = n->a;
+        if (f && f->kind == N_FIELD && f->a && f->a->kind == N_IDENT &&
+            cg_named_method(c, f->a, f->name, &sel) && sel.ptr_recv) {
+            /* x.M() with M on *T of a named non-struct T: Go's &x, so x
+             * lives in a cell, as for an explicit &x */
+            Var *v = cg_node_var(c, f->a);
+            ObjType *st = cg_static_type(c, f->a);
+            if (v && v->kind == VK_LOCAL && st && st->kind != TYPE_POINTER) {
+                v->captured = true;
+                v->addressed = true;
+            }
+        }
         if (n->spread && n->list.n == 0)
             cg_err(c, n, "invalid use of ... in call with no arguments");
         break;
+    }
     case N_INDEX:
         res_expr(c, n->a, n);
         if (n->a && n->a->kind == N_IDENT && cg_is_generic_var(c, cg_node_var(c, n->a))) {

@@ -391,19 +391,6 @@ static const char *elem_type(const char *t)
 
 static bool is_map_type(const char *t) { return t && strncmp(t, "map[", 4) == 0; }
 
-/* The key type of a map type's text ("P" of "map[P]int"), or NULL. */
-static const char *key_type(const char *t)
-{
-    const char *e = is_map_type(t) ? elem_type(t) : NULL;
-    if (!e || e - t < 5)
-        return NULL;
-    size_t n = (size_t)(e - 1 - (t + 4));
-    char *k = mem_alloc_atomic(n + 1);
-    memcpy(k, t + 4, n);
-    k[n] = 0;
-    return k;
-}
-
 /* A type whose literal the compiler sorts out: a name (`Point`,
  * `pkg.T`: a struct, or a named slice or map), a struct type, or a pointer
  * to one of those (an elided `{...}` of a `[]*Point` literal is &Point{...}). */
@@ -439,6 +426,11 @@ static Node *named_composite(ParseCtx *ctx, Node *n, const char *type, int keyed
  * `{}` is an empty map unless its type says list. Untyped brace literals
  * are marked (op = TK_LBRACE_LIT) so an enclosing typed literal can give
  * them their elided type. */
+/* Set a literal's type and pass the element (and key) type down to
+ * elements whose type was elided (Go's `[]Point{{1, 2}}`,
+ * `map[Point]string{{1, 2}: "a"}`). Each elided literal is visited once,
+ * by its nearest typed ancestor, and the recursion follows literal
+ * nesting, which the driver bounds. */
 static void give_type(ParseCtx *ctx, Node *lit, const char *type);
 
 static Node *composite(ParseCtx *ctx, Token open, const char *type, Elems e)
@@ -472,43 +464,56 @@ static Node *composite(ParseCtx *ctx, Token open, const char *type, Elems e)
     return n;
 }
 
-/* Set a literal's type and pass the element type down to elements whose
- * type was elided (Go's `[]Point{{1, 2}}`). Each elided literal is visited
- * once, by its nearest typed ancestor, and the recursion follows literal
- * nesting, which the driver bounds. */
+/* The key type of a map type's text, for elided key literals
+ * (`map[Point]int{{1, 2}: 3}`); NULL if none. */
+static const char *key_type(const char *t)
+{
+    if (!t || strncmp(t, "map[", 4) != 0)
+        return NULL;
+    int depth = 0;
+    for (const char *p = t + 3; *p; p++) {
+        if (*p == '[')
+            depth++;
+        else if (*p == ']' && --depth == 0)
+            return str_n(t + 4, (size_t)(p - t - 4));
+    }
+    return NULL;
+}
+
+/* An untyped `{...}` element or key of a literal, given its elided type. */
+static void give_elided(ParseCtx *ctx, Node *x, const char *et)
+{
+    if (is_named_type(et)) {
+        bool keyed = x->kind == N_MAP && x->list.n > 0;
+        named_composite(ctx, x, et, keyed, 0);
+        return;
+    }
+    bool elem_is_map = is_map_type(et);
+    if (!elem_is_map && x->kind == N_MAP && x->list.n == 0) {
+        x->kind = N_LIST; /* `{}` where a list is expected */
+    } else if (elem_is_map && x->kind == N_LIST) {
+        diag_error(ctx->d, x->line, x->col, "missing key in map literal");
+        return;
+    } else if (!elem_is_map && x->kind == N_MAP) {
+        diag_error(ctx->d, x->line, x->col, "keyed elements are not supported in list literals");
+        return;
+    }
+    give_type(ctx, x, et);
+}
+
 static void give_type(ParseCtx *ctx, Node *lit, const char *type)
 {
     lit->type = type;
     lit->op = 0;
     const char *et = elem_type(type);
-    if (!et || !*et)
-        return;
     const char *kt = lit->kind == N_MAP ? key_type(type) : NULL;
     for (int i = 0; i < lit->list.n; i++) {
-        /* an elided key type too: map[Point]string{{1, 2}: "a"} */
-        bool key = lit->kind == N_MAP && i % 2 == 0;
-        if (key && !kt)
-            continue;
-        const char *at = key ? kt : et;
-        bool elem_is_map = is_map_type(at);
         Node *x = lit->list.items[i];
         if (!x || (x->kind != N_LIST && x->kind != N_MAP) || x->op != TK_LBRACE_LIT)
             continue;
-        if (is_named_type(at)) {
-            bool keyed = x->kind == N_MAP && x->list.n > 0;
-            named_composite(ctx, x, at, keyed, 0);
-            continue;
-        }
-        if (!elem_is_map && x->kind == N_MAP && x->list.n == 0)
-            x->kind = N_LIST; /* `{}` where a list is expected */
-        else if (elem_is_map && x->kind == N_LIST) {
-            diag_error(ctx->d, x->line, x->col, "missing key in map literal");
-            continue;
-        } else if (!elem_is_map && x->kind == N_MAP) {
-            diag_error(ctx->d, x->line, x->col, "keyed elements are not supported in list literals");
-            continue;
-        }
-        give_type(ctx, x, at);
+        const char *t = lit->kind == N_MAP && i % 2 == 0 ? kt : et;
+        if (t && *t)
+            give_elided(ctx, x, t);
     }
 }
 
@@ -566,8 +571,8 @@ static void results_named(ParseCtx *ctx, Results *rs)
     }
 }
 
-/* `(a, b float64)`: a type-less name takes the next parameter's type,
- * when some parameter has one (else the names are types: `func(int)`). */
+/* `func f(a, b float64)`: a parameter written without a type takes the
+ * type of the next one that has one, as in Go. */
 static void params_typed(Params *ps)
 {
     const char *next = NULL;
@@ -575,7 +580,7 @@ static void params_typed(Params *ps)
         Node *p = ps->list.items[i];
         if (p->type)
             next = p->type;
-        else if (next && p->name && strcmp(p->name, "_") != 0)
+        else
             p->type = next;
     }
 }
@@ -592,12 +597,12 @@ static TypeRef *result_types(const Results *rs)
 static Node *funclit(ParseCtx *ctx, Token at, const char *name, Params ps, Results rs, Node *body)
 {
     results_named(ctx, &rs);
-    params_typed(&ps);
     if (ps.misplaced)
         diag_error(ctx->d, ps.misplaced->line, ps.misplaced->col,
                    "can only use ... with final parameter in list");
     FuncInfo *f = mem_alloc(sizeof *f);
     f->result_types = result_types(&rs);
+    params_typed(&ps);
     f->params = ps.list;
     f->variadic = ps.variadic;
     f->nresults = rs.list.n;

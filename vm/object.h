@@ -474,6 +474,7 @@ typedef struct ObjProto {
     /* Inline caches, one word per instruction (NULL when the function has
      * no GETFIELD SETFIELD CALLM or BINDM): see types.h, IC_*. */
     uint64_t *ic;
+    uintptr_t ic_bias; /* (uintptr_t)ic - 2 * (uintptr_t)code: see vm.c */
 } ObjProto;
 
 typedef struct ObjCell {

@@ -300,12 +300,89 @@ ObjType *types_parse(const char *text, size_t n)
     return types_parse_with(text, n, NULL, NULL);
 }
 
+/* Whether t (not a declared type itself) is spelled with a declared one. */
+static bool names_declared(const ObjType *t, int depth)
+{
+    if (!t || depth > MAX_KEY_DEPTH)
+        return false;
+    if (t->named)
+        return true;
+    if (names_declared(t->elem, depth + 1) || names_declared(t->key, depth + 1))
+        return true;
+    for (int i = 0; i < t->nfields; i++)
+        if (names_declared(t->fields[i].type, depth + 1))
+            return true;
+    return false;
+}
+
+/* Go's name of a composite type built from declared ones, which Go spells
+ * qualified: "[]main.Point", "map[string]*main.Node", "struct { p
+ * main.Point }". Declared types keep their own names. */
+static void requalify(ObjType *t, int depth)
+{
+    if (!t || t->named || depth > MAX_KEY_DEPTH || !names_declared(t, depth))
+        return;
+    requalify(t->elem, depth + 1);
+    requalify(t->key, depth + 1);
+    for (int i = 0; i < t->nfields; i++)
+        requalify(t->fields[i].type, depth + 1);
+    Buf b;
+    buf_init(&b);
+    switch (t->kind) {
+    case TYPE_SLICE:
+        buf_printf(&b, "[]%s", t->elem->name);
+        break;
+    case TYPE_ARRAY:
+        buf_printf(&b, "[%lld]%s", (long long)t->len, t->elem->name);
+        break;
+    case TYPE_POINTER:
+        buf_printf(&b, "*%s", t->elem->name);
+        break;
+    case TYPE_MAP:
+        buf_printf(&b, "map[%s]%s", t->key->name, t->elem->name);
+        break;
+    case TYPE_CHAN:
+        buf_printf(&b, "%s%s",
+                   !strncmp(t->name, "chan<-", 6)   ? "chan<- "
+                   : !strncmp(t->name, "<-chan", 6) ? "<-chan "
+                                                    : "chan ",
+                   t->elem->name);
+        break;
+    case TYPE_STRUCT:
+        buf_printf(&b, "struct {");
+        for (int i = 0; i < t->nfields; i++) {
+            const StructField *f = &t->fields[i];
+            buf_printf(&b, "%s", i ? "; " : " ");
+            if (!f->embedded)
+                buf_printf(&b, "%s ", f->name);
+            buf_printf(&b, "%s", f->type->name);
+            if (f->tag) {
+                buf_add(&b, " \"", 2);
+                for (const char *c = f->tag; *c; c++) {
+                    if (*c == '"' || *c == '\\')
+                        buf_addc(&b, '\\');
+                    buf_addc(&b, *c);
+                }
+                buf_addc(&b, '"');
+            }
+        }
+        buf_printf(&b, t->nfields ? " }" : "}");
+        break;
+    default:
+        return;
+    }
+    t->name = b.data;
+}
+
 ObjType *types_parse_with(const char *text, size_t n, TypeLookup lookup, void *ctx)
 {
     if (!text)
         text = "", n = 0;
     Parse P = {lookup, ctx};
-    return parse(&P, str_new(text, n)->data, n, true, 0);
+    ObjType *t = parse(&P, str_new(text, n)->data, n, true, 0);
+    if (lookup)
+        requalify(t, 0);
+    return t;
 }
 
 /* ---- struct types ----------------------------------------------------- */
@@ -515,20 +592,26 @@ bool types_method_ready(const TypeMethod *m)
 
 void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv)
 {
-    TypeMethod *ms = mem_alloc((size_t)(t->nmethods + 1) * sizeof *ms);
-    if (t->nmethods)
-        memcpy(ms, t->methods, (size_t)t->nmethods * sizeof *ms);
-    ms[t->nmethods] = (TypeMethod){name, fn, ptr_recv};
-    t->methods = ms;
-    t->nmethods++;
+    /* A REPL line may add a method while goroutines of earlier lines look
+     * methods up: a new array, published before the count that covers it
+     * (method_index reads them in the other order). */
+    int n = t->nmethods;
+    TypeMethod *ms = mem_alloc((size_t)(n + 1) * sizeof *ms);
+    if (n)
+        memcpy(ms, t->methods, (size_t)n * sizeof *ms);
+    ms[n] = (TypeMethod){name, fn, ptr_recv};
+    __atomic_store_n(&t->methods, ms, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->nmethods, n + 1, __ATOMIC_RELEASE);
 }
 
 static int method_index(const ObjType *t, ObjString *name)
 {
     if (t && t->generic)
         t = t->generic; /* an instance has its generic type's methods */
-    for (int i = 0; i < t->nmethods; i++)
-        if (t->methods[i].name == name || str_eq(t->methods[i].name, name))
+    int n = __atomic_load_n(&t->nmethods, __ATOMIC_ACQUIRE);
+    const TypeMethod *ms = __atomic_load_n(&t->methods, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
+        if (ms[i].name == name || str_eq(ms[i].name, name))
             return i;
     return -1;
 }
@@ -620,17 +703,17 @@ void types_select(const ObjType *t, ObjString *name, Value sample, Selection *ou
                 sv = NULL;
             for (int i = 0; i < ct->nfields; i++) {
                 const StructField *fd = &ct->fields[i];
-                if (depth > 0 || true) {
-                    if (strlen(fd->name) == name->len && memcmp(fd->name, name->data, name->len) == 0) {
-                        if (found++ == 0) {
-                            out->kind = SEL_FIELD;
-                            out->depth = cd->depth + 1;
-                            memcpy(out->path, cd->path, sizeof out->path);
-                            out->path[cd->depth] = i;
-                            out->type = fd->type;
-                        }
-                        continue;
+                /* a field of a struct at this level is at this level too,
+                 * as its type's methods are (its path is one slot longer) */
+                if (strlen(fd->name) == name->len && memcmp(fd->name, name->data, name->len) == 0) {
+                    if (found++ == 0) {
+                        out->kind = SEL_FIELD;
+                        out->depth = cd->depth + 1;
+                        memcpy(out->path, cd->path, sizeof out->path);
+                        out->path[cd->depth] = i;
+                        out->type = fd->type;
                     }
+                    continue;
                 }
                 if (!fd->embedded || cd->depth + 1 >= SEL_MAX_DEPTH || nnext == MAX_CANDS)
                     continue;
@@ -699,7 +782,7 @@ const char *types_undefined(const ObjType *t)
         /* A plain name that is not predeclared (a type parameter, a
          * script's own type) is not checked yet: its zero is nil. A
          * qualified name must be a module's type. */
-        if (t->kind == TYPE_UNKNOWN && strchr(t->name, '.'))
+        if (t->kind == TYPE_UNKNOWN && strchr(t->name, '.') && !t->named) /* (a declared type being made) */
             return t->name;
         const char *k = t->key ? types_undefined(t->key) : NULL;
         if (k)
@@ -894,6 +977,19 @@ static const ObjType *box_under(const ObjType *ty)
     return ty->underlying ? ty->underlying : ty;
 }
 
+/* Struct types one converts to the other: the same field names, in order,
+ * of the same types (Go ignores tags here). */
+static bool same_fields(const ObjType *a, const ObjType *b)
+{
+    if (a->nfields != b->nfields)
+        return false;
+    for (int i = 0; i < a->nfields; i++)
+        if (strcmp(a->fields[i].name, b->fields[i].name) != 0 ||
+            a->fields[i].type->kind != b->fields[i].type->kind)
+            return false;
+    return true;
+}
+
 int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
 {
     if (types_boxed(ty)) {
@@ -987,8 +1083,17 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
         if (v == V_TRUE || v == V_FALSE)
             return 0;
         break;
+    case TYPE_STRUCT:
+        if (v_is_obj(v, OBJ_STRUCT) && same_fields(((ObjStruct *)v_ptr(v))->type, ty)) {
+            /* a copy that has the type converted to */
+            ObjStruct *c = v_ptr(v_copy(v));
+            c->type = (ObjType *)ty;
+            *out = v_from_ptr(c);
+            return 0;
+        }
+        break;
     default:
-        return 0; /* interfaces, pointers, structs, unknown names: as is */
+        return 0; /* interfaces, pointers, unknown names: as is */
     }
     Buf b;
     buf_init(&b);

@@ -24,8 +24,19 @@
  * run; registering a name again replaces its entry (each Runtime's start-up
  * registers the same names).
  *
+ * Types the script declares (`type Point struct{...}`) are descriptors
+ * too, made by the compiler when it meets the declaration (types_new_named,
+ * then types_define once the definition is resolved; a declared name in a
+ * type's text is resolved by the compiler's lookup, types_parse_with). A
+ * struct type lists its fields; what `x.name` selects on it (a field,
+ * promoted through embedded fields, or a method) is worked out once per
+ * type and name (types_selection) and kept on the type, so the VM's
+ * inline caches name a selection by a small index.
+ *
  * Descriptors never change after they are made, so any thread may read
- * one.
+ * one; the exceptions are append-only and published with release stores:
+ * a declared type's methods (a REPL line may add one) and its list of
+ * selections.
  */
 #ifndef CSP_TYPES_H
 #define CSP_TYPES_H

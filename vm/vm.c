@@ -1141,6 +1141,10 @@ static ObjBound *bound_new(Value recv, Value fn);
 
 /* ---- structs: fields and methods by name, through the inline caches --- */
 
+/* A cache word, as another goroutine may be filling it: acquire, so the
+ * selection it names is seen filled (a plain load on x86). */
+#define IC_LOAD(ic) __atomic_load_n((ic), __ATOMIC_ACQUIRE)
+
 /* The struct a selector applies to: v itself or, for a pointer, what it
  * points to (through a variable's cell or a slot holding one); NULL when
  * v is neither. */
@@ -1185,7 +1189,7 @@ static ObjStruct *struct_of(Value v)
 /* A method whose declaration did not compile (a REPL line with an error). */
 static COLD int no_code(Thread *t, const ObjStruct *s, ObjString *name)
 {
-    return vm_panic_msg(t, "runtime error: method %s of %s did not compile", name->data, s->type->name);
+    return vm_panicf(t, E_METHOD_NO_CODE, name->data, s->type->name);
 }
 
 static COLD int no_selection(Thread *t, const ObjStruct *s, ObjString *name)
@@ -1206,7 +1210,7 @@ static COLD const Selection *select_name(Thread *t, ObjStruct *s, ObjString *nam
             sel->kind == SEL_FIELD && sel->depth == 1
                 ? ic_word(s->type, sel->path[0], IC_DIRECT | (types_converts(sel->type) ? IC_CONVERT : 0))
                 : ic_word(s->type, i, 0);
-        __atomic_store_n(ic, w, __ATOMIC_RELAXED);
+        __atomic_store_n(ic, w, __ATOMIC_RELEASE); /* after the selection it names */
     }
     return sel;
 }
@@ -1253,14 +1257,14 @@ static Value field_value(const ObjType *ft, Value v)
  * as a value). */
 static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t *ic)
 {
-    uint64_t w = ic ? *ic : 0;
+    uint64_t w = ic ? IC_LOAD(ic) : 0;
     const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
                                                                                 : select_name(t, s, name, ic);
     if (!sel)
         return V_UNDEF;
     if (sel->kind == SEL_FIELD) {
         ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
-        return o ? o->f[sel->path[sel->depth - 1] & 0xffff] : V_UNDEF;
+        return o ? __atomic_load_n(&o->f[sel->path[sel->depth - 1] & 0xffff], __ATOMIC_RELAXED) : V_UNDEF;
     }
     ObjStruct *o = sel_walk(t, s, sel, sel->kind == SEL_NATIVE ? sel->depth - 1 : sel->depth);
     if (!o)
@@ -1278,18 +1282,18 @@ static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
 
 static COLD bool struct_set(Thread *t, ObjStruct *s, ObjString *name, Value val, uint64_t *ic)
 {
-    uint64_t w = ic ? *ic : 0;
+    uint64_t w = ic ? IC_LOAD(ic) : 0;
     const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
                                                                                 : select_name(t, s, name, ic);
     if (!sel)
         return false;
     if (sel->kind != SEL_FIELD)
-        return vm_panic_msg(t, "runtime error: cannot assign to method %s of %s", name->data, s->type->name),
-               false;
+        return vm_panicf(t, E_ASSIGN_METHOD, name->data, s->type->name), false;
     ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
     if (!o)
         return false;
-    o->f[sel->path[sel->depth - 1] & 0xffff] = field_value(sel->type, val);
+    __atomic_store_n(&o->f[sel->path[sel->depth - 1] & 0xffff], field_value(sel->type, val),
+                     __ATOMIC_RELAXED);
     return true;
 }
 
@@ -1297,15 +1301,13 @@ static COLD bool struct_set(Thread *t, ObjStruct *s, ObjString *name, Value val,
  * address never allocates), else to its slot (an ObjSlot into s). */
 static COLD Value struct_ref(Thread *t, ObjStruct *s, ObjString *name, uint64_t *ic)
 {
-    uint64_t w = *ic;
+    uint64_t w = IC_LOAD(ic);
     const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
                                                                                 : select_name(t, s, name, ic);
     if (!sel)
         return V_UNDEF;
     if (sel->kind != SEL_FIELD)
-        return vm_panic_msg(t, "runtime error: cannot take the address of method %s of %s", name->data,
-                            s->type->name),
-               V_UNDEF;
+        return vm_panicf(t, E_ADDR_METHOD, name->data, s->type->name), V_UNDEF;
     ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
     if (!o)
         return V_UNDEF;
@@ -1970,13 +1972,12 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
 /* Reload what a call out may have moved: the frame array and the stack. */
 #define VM_RELOAD() (f = &t->frames[t->nframes - 1], base = t->stack + f->base)
 /* Switch the loop to the top frame (after a call or a return). */
-#define VM_ENTER() (VM_RELOAD(), cl = f->cl, k = cl->proto->k, icoff = IC_OFF(cl->proto), pc = f->pc)
-/* The inline cache of the instruction at ip (ObjProto.ic[ip - code]),
- * reached from one offset kept with k: ic is 8 bytes an instruction, code
- * 4, so the entry sits at icoff + 2 * ip. Only functions with an ic run
- * the instructions that use it (the compiler gives them one). */
-#define IC_OFF(p) ((uintptr_t)(p)->ic - 2 * (uintptr_t)(p)->code)
-#define IC_AT(ip) ((uint64_t *)(icoff + 2 * (uintptr_t)(ip)))
+#define VM_ENTER() (VM_RELOAD(), cl = f->cl, k = cl->proto->k, pc = f->pc)
+/* The inline cache of the instruction at ip: ObjProto.ic[ip - code],
+ * reached as ic_bias + 2 * ip (ic is 8 bytes an instruction, code 4).
+ * Only functions with an ic run the instructions that use it (the
+ * compiler gives them one). */
+#define IC_AT(ip) ((uint64_t *)(cl->proto->ic_bias + 2 * (uintptr_t)(ip)))
 /* The next word is a JMP: take it when cond == C, else step over it. A
  * backward jump is a safepoint. */
 #define VM_CONDJUMP(cond)                                                                                    \
@@ -2002,12 +2003,16 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
 #define RC base[INS_C(ins)]
 #define KC k[INS_C(ins)]
 
-/* A float result: inline as a flonum when it fits (the float loops'
- * common case, with no call), else boxed by v_make_float. */
-static inline Value vm_float(double d)
+/* v_flonum for the arithmetic fast paths: the same decoding, with 0.0's
+ * own pattern selected without a branch (zeros come and go in float
+ * loops, and a mispredicted branch costs more than the select). */
+static inline double vm_flonum(Value v)
 {
-    Value v;
-    return likely(v_flonum_try(d, &v)) ? v : v_make_float(d);
+    uint64_t bits = v_rotr3((v & ~(uint64_t)3) | (2 - (v >> 63)));
+    bits = v == V_FLONUM_ZERO ? 0 : bits;
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
 }
 
 /* Both operands small ints: the tagged words add as (a + b - 1) and
@@ -2038,9 +2043,11 @@ static inline Value vm_float(double d)
                 }                                                                                            \
             }                                                                                                \
         } else if (v_is_flonum(x_) && v_is_flonum(y_)) {                                                     \
-            double fx_ = v_flonum(x_), fy_ = v_flonum(y_);                                                   \
+            double fx_ = vm_flonum(x_), fy_ = vm_flonum(y_);                                                 \
             double fr_ = OPNAME == OP_ADD ? fx_ + fy_ : OPNAME == OP_SUB ? fx_ - fy_ : fx_ * fy_;            \
-            RA = vm_float(fr_);                                                                              \
+            Value fv_;                                                                                       \
+            RA = likely(v_flonum_try(fr_, &fv_)) ? fv_ : v_make_float(fr_);                                  \
+            VM_NEXT();                                                                                       \
             VM_NEXT();                                                                                       \
         }                                                                                                    \
         VM_PROTECT(Value, v_, arith_binop(t, OPNAME, x_, y_), v_ == V_UNDEF);                                \
@@ -2059,7 +2066,8 @@ static inline Value vm_float(double d)
             VM_NEXT();                                                                                       \
         }                                                                                                    \
         if (v_is_flonum(x_) && v_is_flonum(y_) && OPNAME == OP_DIV) {                                        \
-            RA = vm_float(v_flonum(x_) / v_flonum(y_));                                                      \
+            fres = vm_flonum(x_) / vm_flonum(y_);                                                            \
+            goto float_result;                                                                               \
             VM_NEXT();                                                                                       \
         }                                                                                                    \
         VM_PROTECT(Value, v_, arith_binop(t, OPNAME, x_, y_), v_ == V_UNDEF);                                \
@@ -2076,7 +2084,7 @@ static inline Value vm_float(double d)
         if (likely(BOTH_INT(ox_, oy_))) {                                                                    \
             res = (int64_t)ox_ intop(int64_t) oy_;                                                           \
         } else if (v_is_flonum(ox_) && v_is_flonum(oy_)) {                                                   \
-            res = v_flonum(ox_) intop v_flonum(oy_);                                                         \
+            res = vm_flonum(ox_) intop vm_flonum(oy_);                                                       \
         } else {                                                                                             \
             VM_SAVEPC();                                                                                     \
             res = arith_compare(t, cmp, ox_, oy_);                                                           \
@@ -2147,7 +2155,6 @@ static int execute(Thread *t)
     Frame *f;
     ObjClosure *cl;
     const Value *k;
-    uintptr_t icoff;
     Value *base;
     const uint32_t *pc;
     uint32_t ins;
@@ -2155,6 +2162,7 @@ static int execute(Thread *t)
     /* Shared by the call and return paths (jumped to from several
      * instructions). */
     int ca, cnargs, cwant;
+    double fres; /* a float division's result, for float_result */
     int ret_a, ret_n;
     bool ret_nil;
     const ObjNative *nf;
@@ -2529,7 +2537,7 @@ static int execute(Thread *t)
                 /* a struct's method (or a field holding a function) by the
                  * cache: no name is looked at once it is filled */
                 uint64_t *ic = IC_AT(pc - 2);
-                uint64_t w = *ic;
+                uint64_t w = IC_LOAD(ic);
                 const Selection *sel;
                 if (likely(IC_TYPE(w) == (uintptr_t)st->type && !(w & IC_DIRECT))) {
                     sel = ic_selection(st, w);
@@ -2687,7 +2695,6 @@ static int execute(Thread *t)
                 f--;
                 cl = f->cl;
                 k = cl->proto->k;
-                icoff = IC_OFF(cl->proto);
                 base = t->stack + f->base;
                 pc = f->pc;
                 VM_NEXT();
@@ -2819,9 +2826,11 @@ static int execute(Thread *t)
                 /* a struct's field by the cached slot: no name is looked at */
                 ObjStruct *s = v_ref_target(o);
                 uint64_t *ic = IC_AT(pc - 1);
-                uint64_t w = *ic;
+                uint64_t w = IC_LOAD(ic);
                 if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT))) {
-                    RA = s->f[IC_INDEX(w)];
+                    /* relaxed: goroutines racing on a field read some
+                     * whole value, and the runtime itself has no data race */
+                    RA = __atomic_load_n(&s->f[IC_INDEX(w)], __ATOMIC_RELAXED);
                     VM_NEXT();
                 }
                 VM_PROTECT(Value, v, struct_get(t, s, k_name(KC), ic), v == V_UNDEF);
@@ -2853,12 +2862,12 @@ static int execute(Thread *t)
             if (likely((o & 7) == 0 && o != 0) && ((Obj *)v_ref_target(o))->kind == OBJ_STRUCT) {
                 ObjStruct *s = v_ref_target(o);
                 uint64_t *ic = IC_AT(pc - 1);
-                uint64_t w = *ic;
+                uint64_t w = IC_LOAD(ic);
                 Value v = RC;
                 /* a typed field converts what is not already its kind */
                 if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT) &&
                            (!(w & IC_CONVERT) || v_is_flonum(v)))) {
-                    s->f[IC_INDEX(w)] = v;
+                    __atomic_store_n(&s->f[IC_INDEX(w)], v, __ATOMIC_RELAXED);
                     VM_NEXT();
                 }
                 VM_PROTECT(bool, ok, struct_set(t, s, k_name(k[B_]), v, ic), !ok);
@@ -3222,6 +3231,14 @@ fresh_zero : {
     VM_NEXT();
 }
 
+    /* ---- a float division's result: a flonum made inline (with no call,
+     * the float loops' common case), else boxed. */
+float_result : {
+    Value fv;
+    RA = likely(v_flonum_try(fres, &fv)) ? fv : v_make_float(fres);
+    VM_NEXT();
+}
+
     /* ---- the call path: R[ca] is the callee, cnargs arguments above it,
      * cwant results wanted (-1: all); pc is saved. */
 do_call : {
@@ -3248,7 +3265,6 @@ do_call : {
             f->c_entry = 0;
             cl = ncl;
             k = p->k;
-            icoff = IC_OFF(p);
             base = nb;
             pc = p->code;
             VM_NEXT();

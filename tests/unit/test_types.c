@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -233,6 +234,128 @@ static void test_types_float_to_int(void **state)
     assert_true(types_float32(1e300) == INFINITY && types_float32(-1e300) == -INFINITY);
 }
 
+/* ---- declared types and structs ---------------------------------------- */
+
+/* Declared types by name, for types_parse_with. */
+static ObjType *declared[4];
+static const char *declared_names[4] = {"Point", "Inner", "Outer", "Node"};
+
+static ObjType *lookup(void *ctx, const char *name, size_t n)
+{
+    (void)ctx;
+    for (int i = 0; i < 4; i++)
+        if (strlen(declared_names[i]) == n && memcmp(declared_names[i], name, n) == 0)
+            return declared[i];
+    return NULL;
+}
+
+static ObjType *PW(const char *text)
+{
+    return types_parse_with(text, strlen(text), lookup, NULL);
+}
+
+static void declare_all(void)
+{
+    for (int i = 0; i < 4; i++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "main.%s", declared_names[i]);
+        declared[i] = types_new_named(str_cstr(buf)->data);
+    }
+    types_define(declared[0], PW("struct { X float64; Y float64 }"));
+    types_define(declared[1], PW("struct { Z int \"json:\\\"z\\\"\" }"));
+    types_define(declared[2], PW("struct { Inner; *Point; sync.Mutex; name string }"));
+    types_define(declared[3], PW("struct { next *Node; val int }"));
+}
+
+/* Test that a struct type's text gives its fields in order: grouped names,
+ * embedded fields named by their type, tags unquoted, and declared types
+ * as the one descriptor the lookup gives. */
+static void test_types_struct_fields(void **state)
+{
+    declare_all();
+    ObjType *o = declared[2];
+    assert_int_equal(o->kind, TYPE_STRUCT);
+    assert_string_equal(o->name, "main.Outer");
+    assert_int_equal(o->nfields, 4);
+    assert_string_equal(o->fields[0].name, "Inner");
+    assert_true(o->fields[0].embedded);
+    assert_ptr_equal(o->fields[0].type, declared[1]);
+    assert_string_equal(o->fields[1].name, "Point");
+    assert_int_equal(o->fields[1].type->kind, TYPE_POINTER);
+    assert_ptr_equal(o->fields[1].type->elem, declared[0]);
+    assert_string_equal(o->fields[2].name, "Mutex");
+    assert_int_equal(o->fields[2].type->kind, TYPE_OBJECT);
+    assert_false(o->fields[3].embedded);
+    assert_string_equal(declared[1]->fields[0].tag, "json:\"z\"");
+    /* composites of declared types are named as Go's %T names them */
+    assert_string_equal(PW("[]*Point")->name, "[]*main.Point");
+    assert_string_equal(PW("map[string]Node")->name, "map[string]main.Node");
+    assert_string_equal(PW("struct { p Point }")->name, "struct { p main.Point }");
+    assert_false(types_recursive(declared[3])); /* through a pointer */
+    ObjType *loop = types_new_named("main.Loop");
+    declared[3] = loop;
+    types_define(loop, PW("struct { a [2]Node }"));
+    assert_true(types_recursive(loop));
+}
+
+/* Test that selectors follow Go's rules: the shallowest depth wins, through
+ * embedded structs and pointers, and two at one depth are ambiguous. */
+static void test_types_select(void **state)
+{
+    declare_all();
+    Selection sel;
+    types_select(declared[2], str_cstr("Z"), V_UNDEF, &sel);
+    assert_int_equal(sel.kind, SEL_FIELD);
+    assert_int_equal(sel.depth, 2);
+    assert_int_equal(sel.path[0], 0);
+    assert_int_equal(sel.path[1], 0);
+    types_select(declared[2], str_cstr("Y"), V_UNDEF, &sel);
+    assert_int_equal(sel.kind, SEL_FIELD);
+    assert_int_equal(sel.path[0], 1 | SEL_DEREF);
+    assert_int_equal(sel.path[1], 1);
+    types_select(declared[2], str_cstr("name"), V_UNDEF, &sel);
+    assert_int_equal(sel.depth, 1);
+    types_select(declared[2], str_cstr("nope"), V_UNDEF, &sel);
+    assert_int_equal(sel.kind, SEL_NONE);
+    ObjType *amb = types_new_named("main.Amb");
+    types_define(amb, PW("struct { Point; P2 }"));
+    ObjType *p2 = types_new_named("main.P2");
+    types_define(p2, PW("struct { X int }"));
+    amb->fields[1].type = p2;
+    types_select(amb, str_cstr("X"), V_UNDEF, &sel);
+    assert_int_equal(sel.kind, SEL_AMBIGUOUS);
+    /* a method of the type itself, and one promoted from an embedded one */
+    types_add_method(declared[1], str_cstr("M"), v_from_ptr(native_new("M", fake_ctor, 0, 0)), true);
+    types_select(declared[2], str_cstr("M"), V_UNDEF, &sel);
+    assert_int_equal(sel.kind, SEL_METHOD);
+    assert_int_equal(sel.depth, 1);
+    assert_true(sel.ptr_recv);
+    bool ptr = false;
+    assert_true(types_method(declared[1], str_cstr("M"), &ptr) != V_UNDEF);
+    assert_true(ptr);
+    assert_true(types_method(declared[0], str_cstr("M"), NULL) == V_UNDEF);
+}
+
+/* Test that a struct's zero value gives each field its own zero: a fresh
+ * module object, a nested struct, nil pointers. */
+static void test_types_struct_zero(void **state)
+{
+    declare_all();
+    Value a, b;
+    ctor_calls = 0;
+    assert_int_equal(types_zero(th, declared[2], &a), 0);
+    assert_int_equal(types_zero(th, declared[2], &b), 0);
+    assert_int_equal(ctor_calls, 2);
+    ObjStruct *sa = v_ptr(a), *sb = v_ptr(b);
+    assert_int_equal(sa->h.kind, OBJ_STRUCT);
+    assert_ptr_equal(sa->type, declared[2]);
+    assert_true(v_is_obj(sa->f[0], OBJ_STRUCT));
+    assert_true(sa->f[0] != sb->f[0]);
+    assert_true(sa->f[1] == V_NIL);
+    assert_true(sa->f[2] != sb->f[2]);
+    assert_true(v_equal(sa->f[0], sb->f[0])); /* == field by field */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +363,8 @@ int main(void)
         cmocka_unit_test(test_types_undefined),     cmocka_unit_test(test_types_zero),
         cmocka_unit_test(test_types_zero_too_long), cmocka_unit_test(test_types_convert),
         cmocka_unit_test(test_types_store),         cmocka_unit_test(test_types_float_to_int),
+        cmocka_unit_test(test_types_struct_fields), cmocka_unit_test(test_types_select),
+        cmocka_unit_test(test_types_struct_zero),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -2385,6 +2385,11 @@ static int execute(Thread *t)
                 RA = x ^ (V_TRUE ^ V_FALSE);
                 VM_NEXT();
             }
+            if (v_is_obj(x, OBJ_NAMED)) { /* !b of a declared bool type: its type kept */
+                VM_PROTECT(Value, r, arith_unop(t, OP_NOT, x), r == V_UNDEF);
+                RA = r;
+                VM_NEXT();
+            }
             VM_SAVEPC();
             arith_not_bool(t, x);
             VM_THROW();
@@ -2490,7 +2495,7 @@ static int execute(Thread *t)
         VM_CASE(TEST)
         {
             Value x = RA;
-            if (unlikely(!v_is_bool(x))) {
+            if (unlikely(!v_is_bool(x)) && !v_is_bool(x = v_unnamed(x))) { /* a declared bool type's value */
                 VM_SAVEPC();
                 arith_not_bool(t, x);
                 VM_THROW();

@@ -90,9 +90,10 @@ static void lv_store(FuncState *fs, LValue *lv, int src, Node *from)
         cg_emit_abc(fs, OP_SETINDEX, lv->obj, lv->key, src);
         break;
     case LV_FIELD:
-        if (lv->st && lv->fn) {
-            /* a field of a known struct type: a constant converts here
-             * (p.X = 1e9 into an int field is 1000000000) */
+        if (lv->st && lv->fn && from && cg_is_foldable(cg_const_eval(fs->c, from))) {
+            /* a constant into a field of a known struct type converts
+             * here (p.X = 1e9 into an int field is 1000000000); other
+             * values SETFIELD converts by the field's type */
             Selection sel;
             types_select(lv->st, str_cstr(lv->fn), V_UNDEF, &sel);
             const ObjType *ft = sel.kind == SEL_FIELD ? cg_store_type_of(sel.type) : NULL;

@@ -1093,8 +1093,7 @@ static COLD bool setindex_slow(Thread *t, Value obj, Value key, Value val)
         key = v_unnamed(key);
     const ObjType *c = v_is_obj(obj, OBJ_LIST)    ? list_type(v_list(obj))
                        : v_is_obj(obj, OBJ_ARRAY) ? ((ObjArray *)v_ptr(obj))->type
-                       : v_is_obj(obj, OBJ_MAP)   ? v_map(obj)->type
-                                                  : NULL;
+                                                  : NULL; /* a map's store converts (map_set) */
     if (c && !fit_elem(t, c, &val))
         return false;
     if (v_is_obj(obj, OBJ_LIST)) {
@@ -2809,7 +2808,7 @@ static int execute(Thread *t)
                     __atomic_store_n(&st->items[at], RC, __ATOMIC_RELAXED);
                     VM_NEXT();
                 }
-            } else if (likely(v_is_obj(o, OBJ_MAP) && !(v_map(o)->type && types_elem_fits(v_map(o)->type)))) {
+            } else if (likely(v_is_obj(o, OBJ_MAP))) { /* map_set converts a typed map's values */
                 MapStatus s = map_set(v_map(o), key, RC);
                 if (likely(s == MAP_OK))
                     VM_NEXT();

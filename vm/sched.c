@@ -1665,12 +1665,15 @@ void sched_dump(FILE *out)
                                                             : "running";
         fprintf(out, "\ngoroutine %lld [%s]:\n", (long long)g->id, what);
         /* Another thread may be changing a running goroutine's frames:
-         * only those of goroutines not running csp code (parked, queued,
-         * or in a C call), and our own, are read. */
-        if (st != G_RUNNING || g == self)
+         * only those of goroutines not running csp code (parked or
+         * queued), and our own, are read. One in a C call returns to its
+         * frames whenever the call ends, on its own thread: its frames
+         * are not read either. */
+        if ((st != G_RUNNING && st != G_SYSCALL) || g == self)
             vm_traceback(g->vm, out);
         else
-            fputs("\t(running on another thread)\n", out);
+            fputs(st == G_SYSCALL ? "\t(in a C call on another thread)\n" : "\t(running on another thread)\n",
+                  out);
     }
     fflush(out);
 }

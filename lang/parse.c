@@ -679,6 +679,19 @@ static int scan_type(Parser *P, int i, Text *out, int depth)
     }
 }
 
+/* The queue's first `end` tokens become one XTYPE token spelled text. */
+static void to_xtype(Parser *P, const Text *text, int end)
+{
+    Token t = *peek(P, 0);
+    t.code = TK_XTYPE;
+    t.str = text->p;
+    t.slen = text->n;
+    t.text = text->p;
+    t.len = (int)text->n;
+    drop(P, end - 1);
+    P->q[P->qhead] = t;
+}
+
 /* Try to turn the type at the front of the queue into one XTYPE token.
  * With `arg`, only if the type is a whole argument (followed by `,` or `)`),
  * as make's and new's first argument is. */
@@ -690,14 +703,7 @@ static bool try_type(Parser *P, bool arg)
         return false;
     if (arg && peek_code(P, end) != TK_COMMA && peek_code(P, end) != TK_RPAREN)
         return false;
-    Token t = *peek(P, 0);
-    t.code = TK_XTYPE;
-    t.str = text.p;
-    t.slen = text.n;
-    t.text = text.p;
-    t.len = (int)text.n;
-    drop(P, end - 1);
-    P->q[P->qhead] = t;
+    to_xtype(P, &text, end);
     return true;
 }
 
@@ -935,14 +941,7 @@ static bool generic_instance(Parser *P)
     bool literal = peek_code(P, end) == TK_LBRACE && !(P->nhdr && P->hdr[P->nhdr - 1] == P->depth);
     if (!type_context && !literal)
         return false;
-    Token t = *peek(P, 0);
-    t.code = TK_XTYPE;
-    t.str = text.p;
-    t.slen = text.n;
-    t.text = text.p;
-    t.len = (int)text.n;
-    drop(P, end - 1);
-    P->q[P->qhead] = t;
+    to_xtype(P, &text, end);
     return true;
 }
 

@@ -265,33 +265,20 @@ ObjType *iface_infer(Value v, int path)
     }
 }
 
-/* tmpl with the UNKNOWN names in names[] replaced by the types in args[]
- * (nil: any type). Only the spine that holds a parameter is copied. */
-static ObjType *subst(ObjType *tmpl, ObjList *names, const Value *args, int n, int depth)
-{
-    if (!tmpl || depth > 64)
-        return tmpl;
-    if (tmpl->kind == TYPE_UNKNOWN) {
-        for (int i = 0; i < n; i++) {
-            Value nm;
-            if (list_get(names, i + 1, &nm) && v_is_str(nm) && strcmp(v_str(nm)->data, tmpl->name) == 0) {
-                static ObjType *t_any;
-                return v_is_obj(args[i], OBJ_TYPE) ? v_ptr(args[i]) : basic_type("any", &t_any);
-            }
-        }
-        return tmpl;
-    }
-    ObjType *e = subst(tmpl->elem, names, args, n, depth + 1);
-    ObjType *k = subst(tmpl->key, names, args, n, depth + 1);
-    if (e == tmpl->elem && k == tmpl->key)
-        return tmpl;
-    return types_derive(tmpl, e, k);
-}
-
 Value iface_subst(Value tmpl, const Value *args, int n)
 {
     Value t0;
     if (!v_is_obj(tmpl, OBJ_LIST) || !list_get(v_list(tmpl), 0, &t0) || !v_is_obj(t0, OBJ_TYPE))
         return V_NIL;
-    return v_from_ptr(subst(v_ptr(t0), v_list(tmpl), args, n, 0));
+    const char *names[16];
+    ObjType *types[16];
+    if (n > 16)
+        n = 16;
+    for (int i = 0; i < n; i++) {
+        Value nm = V_NIL;
+        list_get(v_list(tmpl), i + 1, &nm);
+        names[i] = v_is_str(nm) ? v_str(nm)->data : "";
+        types[i] = v_is_obj(args[i], OBJ_TYPE) ? v_ptr(args[i]) : NULL;
+    }
+    return v_from_ptr(types_subst(v_ptr(t0), n, names, types));
 }

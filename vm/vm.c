@@ -1279,20 +1279,34 @@ static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
     return v_from_ptr(bound_new(method_recv(o, sel->ptr_recv), sel->fn));
 }
 
-static COLD bool struct_set(Thread *t, ObjStruct *s, ObjString *name, Value val, uint64_t *ic)
+/* The slot of field s.name (through embedded fields, by the cache ic when
+ * it holds s's type) and its selection; NULL after a panic, method_err's
+ * when the name is a method (which has no slot to store into or point
+ * at). */
+static COLD Value *field_slot(Thread *t, ObjStruct *s, ObjString *name, uint64_t *ic, ErrCode method_err,
+                              const Selection **selp)
 {
     uint64_t w = ic ? IC_LOAD(ic) : 0;
     const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
                                                                                 : select_name(t, s, name, ic);
     if (!sel)
-        return false;
+        return NULL;
     if (sel->kind != SEL_FIELD)
-        return vm_panicf(t, E_ASSIGN_METHOD, name->data, s->type->name), false;
+        return vm_panicf(t, method_err, name->data, s->type->name), NULL;
     ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
     if (!o)
+        return NULL;
+    *selp = sel;
+    return &o->f[sel->path[sel->depth - 1] & 0xffff];
+}
+
+static COLD bool struct_set(Thread *t, ObjStruct *s, ObjString *name, Value val, uint64_t *ic)
+{
+    const Selection *sel;
+    Value *slot = field_slot(t, s, name, ic, E_ASSIGN_METHOD, &sel);
+    if (!slot)
         return false;
-    __atomic_store_n(&o->f[sel->path[sel->depth - 1] & 0xffff], field_value(sel->type, val),
-                     __ATOMIC_RELAXED);
+    __atomic_store_n(slot, field_value(sel->type, val), __ATOMIC_RELAXED);
     return true;
 }
 
@@ -1300,17 +1314,10 @@ static COLD bool struct_set(Thread *t, ObjStruct *s, ObjString *name, Value val,
  * address never allocates), else to its slot (an ObjSlot into s). */
 static COLD Value struct_ref(Thread *t, ObjStruct *s, ObjString *name, uint64_t *ic)
 {
-    uint64_t w = IC_LOAD(ic);
-    const Selection *sel = IC_TYPE(w) == (uintptr_t)s->type && !(w & IC_DIRECT) ? ic_selection(s, w)
-                                                                                : select_name(t, s, name, ic);
-    if (!sel)
+    const Selection *sel;
+    Value *slot = field_slot(t, s, name, ic, E_ADDR_METHOD, &sel);
+    if (!slot)
         return V_UNDEF;
-    if (sel->kind != SEL_FIELD)
-        return vm_panicf(t, E_ADDR_METHOD, name->data, s->type->name), V_UNDEF;
-    ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
-    if (!o)
-        return V_UNDEF;
-    Value *slot = &o->f[sel->path[sel->depth - 1] & 0xffff];
     if (v_is_obj(*slot, OBJ_STRUCT) || v_is_obj(*slot, OBJ_ARRAY))
         return v_ref(v_ptr(*slot));
     ObjSlot *sl = mem_alloc(sizeof *sl);

@@ -160,7 +160,7 @@ const ObjType *format_value_type(Value v)
     case OBJ_LIST:
         return list_go_type(v_list(v));
     case OBJ_MAP:
-        return v_map(v)->type;
+        return map_type(v_map(v));
     case OBJ_CHAN:
         return ((ObjChan *)v_ptr(v))->type;
     case OBJ_NAMED:
@@ -360,14 +360,8 @@ static void print_leaf(Printer *p, Value v, int verb)
 /* The method `name` of a script's type, V_UNDEF if it has none. */
 static Value type_method(const ObjType *ty, const char *name, bool *ptr_recv)
 {
-    for (int i = 0; i < ty->nmethods; i++) {
-        const TypeMethod *m = &ty->methods[i];
-        if (m->name && strcmp(m->name->data, name) == 0) {
-            *ptr_recv = m->ptr_recv;
-            return m->fn;
-        }
-    }
-    return V_UNDEF;
+    /* types_method: also a generic type's instance's (Stack[int]) */
+    return types_method(ty, str_cstr(name), ptr_recv);
 }
 
 /* Method promotion is searched this deep and this wide at most (Go's
@@ -399,7 +393,7 @@ static __attribute__((noinline)) bool search_methods(Holder top, const char *nam
             if (!ty)
                 continue;
             bool ptr_recv = false;
-            Value m = ty->nmethods ? type_method(ty, name, &ptr_recv) : V_UNDEF;
+            Value m = ty->nmethods || ty->generic ? type_method(ty, name, &ptr_recv) : V_UNDEF;
             if (m != V_UNDEF) {
                 if (ptr_recv && h->ptr == V_UNDEF)
                     continue; /* not in the method set of a value */
@@ -886,7 +880,7 @@ static int cmp_entry(const void *pa, const void *pb)
 
 static void print_map(Printer *p, ObjMap *m, int verb, const ObjType *ty)
 {
-    const ObjType *own = m->type;
+    const ObjType *own = map_type(m);
     if (own || !ty || ty->kind != TYPE_MAP)
         ty = own;
     if (p->sharp_v && map_is_nil(m)) { /* var m map[string]int */

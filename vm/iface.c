@@ -4,43 +4,32 @@
 #include <string.h>
 
 #include "chan.h"
+#include "format.h"
 #include "vm.h"
 
-/* The declared type a value carries, if any, and whether the value is a
- * pointer to it (which widens its method set). */
+/* The declared type a value carries, if any (format_value_type's answer,
+ * through a pointer to a struct or array), and whether the value is such
+ * a pointer (which widens its method set). */
 static const ObjType *declared_type(Value v, bool *is_ptr)
 {
     *is_ptr = false;
     if (v_is_ref(v)) {
         Obj *o = v_ref_target(v);
+        if (o->kind != OBJ_STRUCT && o->kind != OBJ_ARRAY)
+            return NULL;
         *is_ptr = true;
-        if (o->kind == OBJ_STRUCT)
-            return ((ObjStruct *)o)->type;
-        if (o->kind == OBJ_ARRAY)
-            return ((ObjArray *)o)->type;
-        return NULL;
+        v = v_from_ptr(o);
     }
-    if (v_is_obj(v, OBJ_STRUCT))
-        return ((ObjStruct *)v_ptr(v))->type;
-    if (v_is_obj(v, OBJ_ARRAY))
-        return ((ObjArray *)v_ptr(v))->type;
-    if (v_is_obj(v, OBJ_NAMED))
-        return ((ObjNamed *)v_ptr(v))->type;
-    return NULL;
+    const ObjType *ty = format_value_type(v);
+    return ty && (ty->named || ty->kind == TYPE_STRUCT || ty->kind == TYPE_ARRAY) ? ty : NULL;
 }
 
 /* A method of ty by name, in the method set of a value (ptr false) or of
  * a pointer to one (ptr true). */
-static bool has_method(const ObjType *ty, const char *name, bool ptr)
+static bool has_method(const ObjType *ty, ObjString *name, bool ptr)
 {
-    if (!ty)
-        return false;
-    for (int i = 0; i < ty->nmethods; i++) {
-        const TypeMethod *m = &ty->methods[i];
-        if (strcmp(m->name->data, name) == 0)
-            return ptr || !m->ptr_recv;
-    }
-    return false;
+    bool ptr_recv = false;
+    return ty && types_method(ty, name, &ptr_recv) != V_UNDEF && (ptr || !ptr_recv);
 }
 
 static bool same_type(const ObjType *a, const ObjType *b)
@@ -55,7 +44,11 @@ const char *iface_missing(const ObjType *ty, Value v)
     bool ptr;
     const ObjType *dt = declared_type(v, &ptr);
     if (strcmp(ty->name, "error") == 0) {
-        if (v_is_obj(v, OBJ_ERROR) || has_method(dt, "Error", ptr))
+        static ObjString *error_name;
+        ObjString *en = __atomic_load_n(&error_name, __ATOMIC_ACQUIRE);
+        if (!en) /* racing threads may each make one: any will do */
+            __atomic_store_n(&error_name, en = str_cstr("Error"), __ATOMIC_RELEASE);
+        if (v_is_obj(v, OBJ_ERROR) || has_method(dt, en, ptr))
             return NULL;
         return "Error";
     }
@@ -68,7 +61,7 @@ const char *iface_missing(const ObjType *ty, Value v)
         if (v_is_obj(v, OBJ_OBJECT) &&
             class_method(((ObjObject *)v_ptr(v))->cls, ty->methods[i].name) != NULL)
             continue;
-        if (!has_method(dt, name, ptr))
+        if (!has_method(dt, ty->methods[i].name, ptr))
             return name;
     }
     return NULL;
@@ -124,24 +117,6 @@ bool iface_has(const ObjType *ty, Value v)
     }
 }
 
-/* Go's names for the dynamic type in a message. */
-static const char *dyn_name(Value v)
-{
-    bool ptr;
-    const ObjType *dt = declared_type(v, &ptr);
-    if (dt)
-        return ptr ? str_printf("*%s", dt->name)->data : dt->name;
-    if (v_is_anyfloat(v))
-        return "float64";
-    if (v_is_obj(v, OBJ_LIST))
-        return "[]interface {}";
-    if (v_is_obj(v, OBJ_MAP))
-        return "map[interface {}]interface {}";
-    if (v_is_obj(v, OBJ_ERROR))
-        return "*errors.errorString";
-    return v_type_name(v);
-}
-
 int iface_assert(Thread *t, const ObjType *ty, Value v, Value *out)
 {
     if (iface_has(ty, v)) {
@@ -153,8 +128,8 @@ int iface_assert(Thread *t, const ObjType *ty, Value v, Value *out)
         return vm_panicf(t, E_IFACE_NIL, want);
     const char *missing = iface_missing(ty, v);
     if (missing)
-        return vm_panicf(t, E_IFACE_MISSING, dyn_name(v), want, missing);
-    return vm_panicf(t, E_IFACE_CONV, dyn_name(v), want);
+        return vm_panicf(t, E_IFACE_MISSING, format_type_name(v), want, missing);
+    return vm_panicf(t, E_IFACE_CONV, format_type_name(v), want);
 }
 
 int iface_assert2(Thread *t, const ObjType *ty, Value v, Value *out, bool *ok)

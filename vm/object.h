@@ -359,7 +359,10 @@ typedef struct ObjMap {
     uint32_t writing; /* nonzero while a writer is inside; atomic exchange */
     MapStore *store;  /* unlocked; replaced on growth, NULL when empty */
     /* The map's type (map[string]int) when the script wrote one, for fmt's
-     * %T and %#v; NULL for an untyped map. Set with zero, before sharing. */
+     * %T and %#v and a declared map type's methods; NULL for an untyped
+     * map. Set with zero, before sharing; afterwards only a store into a
+     * variable of a declared map type (Counts) changes it, by an atomic
+     * release store that map_type's acquire load reads. */
     const struct ObjType *type;
     /* What a read of a missing key gives: the element type's zero (0 for
      * map[string]int), V_NIL for an untyped map, or the element's ObjType
@@ -381,6 +384,12 @@ typedef struct ObjMap {
 #define MAP_NILMAP 1u
 /* ObjMap's Obj.flags: vtype is set (so map_set tests one word for both). */
 #define MAP_TYPED 2u
+
+/* ObjMap.type, read as another thread may be setting it (see there). */
+static inline const struct ObjType *map_type(const ObjMap *m)
+{
+    return __atomic_load_n(&m->type, __ATOMIC_ACQUIRE);
+}
 
 ObjMap *map_new(size_t hint);
 /* A nil map whose missing keys read as zero (see MAP_NILMAP). */

@@ -1309,8 +1309,9 @@ static Value as_named_container(const ObjType *ty, Value v)
     }
     if (ty->kind == TYPE_MAP && v_is_obj(v, OBJ_MAP)) {
         ObjMap *m = v_map(v);
-        if (!m->type || !m->type->named)
-            m->type = ty;
+        const ObjType *old = map_type(m);
+        if (!old || !old->named)
+            __atomic_store_n(&m->type, ty, __ATOMIC_RELEASE);
     }
     return v;
 }
@@ -1494,5 +1495,5 @@ ObjType *types_instantiate(ObjType *g, int n, ObjType *const *args)
 bool types_elem_fits(const ObjType *c)
 {
     const ObjType *e = c ? c->elem : NULL;
-    return e && (types_boxed(e) || e->kind == TYPE_FLOAT || (e->kind == TYPE_INT && e->bits < 64));
+    return e && (types_boxed(e) || types_converts(e));
 }

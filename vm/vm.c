@@ -1147,29 +1147,13 @@ static ObjBound *bound_new(Value recv, Value fn);
 /* The struct a selector applies to: v itself or, for a pointer, what it
  * points to (through a variable's cell or a slot holding one); NULL when
  * v is neither. */
-/* The declared type a value of a non-struct declared type carries: a
- * Weekday's (ObjNamed), a named slice's, map's or array's; NULL if none. */
+/* The declared type a value of a non-struct declared type carries (a
+ * Weekday's, a named slice's, map's or array's: format_value_type, the
+ * one owner of "the type a value records"), NULL if none. */
 static const ObjType *declared_type_of(Value v)
 {
-    if (!v_is_ptr(v))
-        return NULL;
-    const ObjType *ty = NULL;
-    switch (v_obj(v)->kind) {
-    case OBJ_NAMED:
-        return ((ObjNamed *)v_ptr(v))->type;
-    case OBJ_LIST:
-        ty = list_type(v_list(v));
-        break;
-    case OBJ_MAP:
-        ty = v_map(v)->type;
-        break;
-    case OBJ_ARRAY:
-        ty = ((ObjArray *)v_ptr(v))->type;
-        break;
-    default:
-        break;
-    }
-    return ty && ty->named ? ty : NULL;
+    const ObjType *ty = format_value_type(v);
+    return ty && ty->named && ty->kind != TYPE_STRUCT ? ty : NULL;
 }
 
 static ObjStruct *struct_of(Value v)
@@ -2601,6 +2585,23 @@ static int execute(Thread *t)
                 cnargs++;
                 goto do_call;
             }
+            if (v_is_obj(recv, OBJ_OBJECT)) {
+                ObjObject *o = v_ptr(recv);
+                nf = class_method(o->cls, name);
+                if (likely(nf != NULL)) {
+                    /* The receiver is the native's first argument. */
+                    nargs_at = base + ca;
+                    cnargs++;
+                    goto call_native;
+                }
+                Value fv = o->cls && o->cls->get_field ? o->cls->get_field(recv, name) : V_UNDEF;
+                if (fv == V_UNDEF) {
+                    no_field(t, recv, name);
+                    VM_THROW();
+                }
+                base[ca] = fv;
+                goto do_call;
+            }
             {
                 /* A method of a declared type that is not a struct (a
                  * Weekday, a named slice or map), on a value or on a
@@ -2633,23 +2634,6 @@ static int execute(Thread *t)
                     cnargs++;
                     goto do_call;
                 }
-            }
-            if (v_is_obj(recv, OBJ_OBJECT)) {
-                ObjObject *o = v_ptr(recv);
-                nf = class_method(o->cls, name);
-                if (likely(nf != NULL)) {
-                    /* The receiver is the native's first argument. */
-                    nargs_at = base + ca;
-                    cnargs++;
-                    goto call_native;
-                }
-                Value fv = o->cls && o->cls->get_field ? o->cls->get_field(recv, name) : V_UNDEF;
-                if (fv == V_UNDEF) {
-                    no_field(t, recv, name);
-                    VM_THROW();
-                }
-                base[ca] = fv;
-                goto do_call;
             }
             if (v_is_obj(recv, OBJ_MAP)) {
                 Value fv;
@@ -2889,24 +2873,13 @@ static int execute(Thread *t)
         }
         VM_CASE(NEWSTRUCT)
         {
-            const ObjType *ty = v_ptr(k[INS_Bx(ins)]);
-            int n = ty->nfields;
-            ObjStruct *s = mem_alloc(mem_size((size_t)n, sizeof(Value), sizeof(ObjStruct)));
-            s->h.kind = OBJ_STRUCT;
-            s->h.flags = 0;
-            s->type = (ObjType *)ty;
-            for (int i = 0; i < n; i++) {
-                const ObjType *ft = ty->fields[i].type;
-                if (likely(ft->zero != V_UNDEF)) {
-                    s->f[i] = ft->zero;
-                } else {
-                    VM_SAVEPC();
-                    if (types_zero(t, ft, &s->f[i]) < 0)
-                        VM_THROW();
-                    VM_RELOAD();
-                }
-            }
-            RA = v_from_ptr(s);
+            /* every field its own zero (types_zero, the one owner) */
+            Value v;
+            VM_SAVEPC();
+            if (types_zero(t, v_ptr(k[INS_Bx(ins)]), &v) < 0)
+                VM_THROW();
+            VM_RELOAD(); /* a module's constructor (sync.Mutex) may have run */
+            RA = v;
             VM_NEXT();
         }
         VM_CASE(SETSLOT)
@@ -3051,7 +3024,7 @@ static int execute(Thread *t)
                 r = v_from_ptr(v_ref_target(r));
             const ObjType *rt = v_is_obj(r, OBJ_STRUCT) ? ((ObjStruct *)v_ptr(r))->type
                                 : v_is_obj(r, OBJ_LIST) ? list_type(v_list(r))
-                                : v_is_obj(r, OBJ_MAP)  ? v_map(r)->type
+                                : v_is_obj(r, OBJ_MAP)  ? map_type(v_map(r))
                                                         : NULL;
             for (int i = 0; i < C_; i++)
                 base[A_ + i] = rt && i < rt->ntargs ? v_from_ptr(rt->targs[i]) : V_NIL;

@@ -868,6 +868,20 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         cg_free_to(fs, base + 1);
         return;
     }
+    Var *uv = f && f->kind == N_FIELD ? cg_node_var(c, f) : NULL;
+    if (uv && uv->kind == VK_UNIVERSE && v_is_obj(uv->cval, OBJ_NATIVE) &&
+        ((ObjNative *)v_ptr(uv->cval))->unary && op == OP_CALL && nargs == 1 && !n->spread &&
+        (nres == 0 || nres == 1) && !cg_is_multi_call(fs, n->list.items[0])) {
+        /* math.Sqrt(x): a pure function of one float, called in place */
+        int kc = cg_add_k(fs, uv->cval);
+        if (kc <= 255) {
+            int rb = cg_expr_any(fs, n->list.items[0]);
+            cg_set_line(fs, n);
+            cg_emit_abc(fs, OP_CALLF, base, rb, kc);
+            cg_free_to(fs, base + 1);
+            return;
+        }
+    }
     bool method = f && f->kind == N_FIELD && !cg_node_var(c, f) && !cg_type_name(c, f->a) &&
                   !(f->a && f->a->kind == N_UNARY && f->a->op == TK_STAR && cg_type_name(c, f->a->a));
     int hidden = 0;

@@ -63,6 +63,15 @@
 MATH_FUNCS1(X)
 #undef X
 
+void math_module_add(ObjModule *m)
+{
+    /* Each is also a pure function of one float64, which CALLF calls
+     * without a frame (math.Sqrt in a hot loop). */
+#define X(cname, goname, cfn) module_add_fn(m, #goname, math_n_##cname, 1, 1)->unary = cfn;
+    MATH_FUNCS1(X)
+#undef X
+}
+
 static double go_pow(double x, double y)
 {
     return pow(x, y);

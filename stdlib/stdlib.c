@@ -85,38 +85,16 @@
     FN(strconv, QuoteRune, strconv_n_quote_rune, 1, 1)                                                       \
     FN(strconv, QuoteToASCII, strconv_n_quote_to_ascii, 1, 1)                                                \
     FN(strconv, Unquote, strconv_n_unquote, 1, 1)                                                            \
-    /* math (the one-argument functions are math.c's MATH_FUNCS1) */                                         \
-    FN(math, Abs, math_n_abs, 1, 1)                                                                          \
-    FN(math, Acos, math_n_acos, 1, 1)                                                                        \
-    FN(math, Acosh, math_n_acosh, 1, 1)                                                                      \
-    FN(math, Asin, math_n_asin, 1, 1)                                                                        \
-    FN(math, Asinh, math_n_asinh, 1, 1)                                                                      \
-    FN(math, Atan, math_n_atan, 1, 1)                                                                        \
+    /* math (math.c adds the one-argument functions itself) */                                               \
     FN(math, Atan2, math_n_atan2, 2, 2)                                                                      \
-    FN(math, Atanh, math_n_atanh, 1, 1)                                                                      \
-    FN(math, Cbrt, math_n_cbrt, 1, 1)                                                                        \
-    FN(math, Ceil, math_n_ceil, 1, 1)                                                                        \
     FN(math, Copysign, math_n_copysign, 2, 2)                                                                \
-    FN(math, Cos, math_n_cos, 1, 1)                                                                          \
-    FN(math, Cosh, math_n_cosh, 1, 1)                                                                        \
     FN(math, Dim, math_n_dim, 2, 2)                                                                          \
-    FN(math, Erf, math_n_erf, 1, 1)                                                                          \
-    FN(math, Erfc, math_n_erfc, 1, 1)                                                                        \
-    FN(math, Exp, math_n_exp, 1, 1)                                                                          \
-    FN(math, Exp2, math_n_exp2, 1, 1)                                                                        \
-    FN(math, Expm1, math_n_expm1, 1, 1)                                                                      \
     FN(math, Float64bits, math_n_float64bits, 1, 1)                                                          \
     FN(math, Float64frombits, math_n_float64frombits, 1, 1)                                                  \
-    FN(math, Floor, math_n_floor, 1, 1)                                                                      \
-    FN(math, Gamma, math_n_gamma, 1, 1)                                                                      \
     FN(math, Hypot, math_n_hypot, 2, 2)                                                                      \
     FN(math, Inf, math_n_inf, 1, 1)                                                                          \
     FN(math, IsInf, math_n_is_inf, 2, 2)                                                                     \
     FN(math, IsNaN, math_n_is_nan, 1, 1)                                                                     \
-    FN(math, Log, math_n_log, 1, 1)                                                                          \
-    FN(math, Log10, math_n_log10, 1, 1)                                                                      \
-    FN(math, Log1p, math_n_log1p, 1, 1)                                                                      \
-    FN(math, Log2, math_n_log2, 1, 1)                                                                        \
     FN(math, Max, math_n_max, 2, 2)                                                                          \
     FN(math, Min, math_n_min, 2, 2)                                                                          \
     FN(math, Mod, math_n_mod, 2, 2)                                                                          \
@@ -124,15 +102,7 @@
     FN(math, NaN, math_n_nan, 0, 0)                                                                          \
     FN(math, Pow, math_n_pow, 2, 2)                                                                          \
     FN(math, Remainder, math_n_remainder, 2, 2)                                                              \
-    FN(math, Round, math_n_round, 1, 1)                                                                      \
-    FN(math, RoundToEven, math_n_round_to_even, 1, 1)                                                        \
     FN(math, Signbit, math_n_signbit, 1, 1)                                                                  \
-    FN(math, Sin, math_n_sin, 1, 1)                                                                          \
-    FN(math, Sinh, math_n_sinh, 1, 1)                                                                        \
-    FN(math, Sqrt, math_n_sqrt, 1, 1)                                                                        \
-    FN(math, Tan, math_n_tan, 1, 1)                                                                          \
-    FN(math, Tanh, math_n_tanh, 1, 1)                                                                        \
-    FN(math, Trunc, math_n_trunc, 1, 1)                                                                      \
     /* os (Args, Stdin, Stdout, Stderr: os_init) */                                                          \
     FN(os, Exit, os_n_exit, 1, 1)                                                                            \
     FN(os, Getenv, os_n_getenv, 1, 1)                                                                        \
@@ -274,6 +244,7 @@ void stdlib_init(Runtime *rt, int argc, char **argv)
     STDLIB_FLOATS(FLOAT)
 #undef FLOAT
 
+    math_module_add(m.math);
     os_init(m.os, m.io, rt, argc, argv);
 
     /* time's functions, and the runtime and sync modules, belong to the

@@ -14,6 +14,8 @@
 #include "../vm/vm.h"
 
 void stdlib_init(Runtime *rt, int argc, char **argv);
+/* math's one-argument functions (math.Sqrt ...), added to its module. */
+void math_module_add(ObjModule *m);
 
 /* fmt.Sprintf's engine: returns -1 after a panic (bad args never panic in
  * Go's Sprintf; they print %!d(string=x) and so on; only a native object's

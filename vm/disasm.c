@@ -171,6 +171,7 @@ static void print_ins(FILE *out, const ObjProto *p, int pc)
     case OP_DIVK:
     case OP_MODK:
     case OP_GETFIELD:
+    case OP_CALLF:
     case OP_BINDM:
         fputs("; ", out);
         print_k(out, p, c);

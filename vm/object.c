@@ -529,6 +529,7 @@ ObjNative *native_new(const char *name, NativeFn fn, int min_args, int max_args)
     n->min_args = (int16_t)min_args;
     n->max_args = (int16_t)max_args;
     n->data = V_NIL;
+    n->unary = NULL;
     return n;
 }
 

@@ -437,6 +437,9 @@ typedef struct ObjNative {
     int16_t min_args; /* argument count checks done by the VM before the call */
     int16_t max_args; /* -1: variadic */
     Value data;       /* bound data for the native (e.g. an ffi function) */
+    /* Set when the native is a pure function of one float64 (math.Sqrt):
+     * the compiler calls it with CALLF, which runs it without a frame. */
+    double (*unary)(double);
 } ObjNative;
 
 ObjNative *native_new(const char *name, NativeFn fn, int min_args, int max_args);

@@ -142,8 +142,10 @@ static inline bool v_flonum_try(double d, Value *out)
 {
     uint64_t bits;
     memcpy(&bits, &d, sizeof bits);
-    unsigned top = (unsigned)(bits >> 60) & 7;
-    if ((top == 3 || top == 4) && bits != 0x3000000000000000ULL) {
+    /* b62 b61 b60 is 011 or 100, and the magnitude is not the excluded
+     * 0x3000000000000000 (whose pattern +0.0 takes): with the sign
+     * shifted out, one unsigned range test. (-1.7e-77 is boxed too.) */
+    if ((bits << 1) - 0x6000000000000001ULL < 0x3FFFFFFFFFFFFFFFULL) {
         *out = (v_rotl3(bits) & ~(uint64_t)3) | 2;
         return true;
     }

@@ -447,7 +447,7 @@ void module_add(ObjModule *m, const char *name, Value v)
     map_set(m->members, v_cstr(name), v);
 }
 
-void module_add_fn(ObjModule *m, const char *name, NativeFn fn, int min_args, int max_args)
+ObjNative *module_add_fn(ObjModule *m, const char *name, NativeFn fn, int min_args, int max_args)
 {
     /* Tracebacks show "fmt.Println", so the native carries the full name. */
     size_t a = strlen(m->name), b = strlen(name);
@@ -455,7 +455,9 @@ void module_add_fn(ObjModule *m, const char *name, NativeFn fn, int min_args, in
     memcpy(full, m->name, a);
     full[a] = '.';
     memcpy(full + a + 1, name, b + 1);
-    module_add(m, name, v_from_ptr(native_new(full, fn, min_args, max_args)));
+    ObjNative *n = native_new(full, fn, min_args, max_args);
+    module_add(m, name, v_from_ptr(n));
+    return n;
 }
 
 /* A write to stdout that cannot just go to the buffer may block (a full
@@ -2516,6 +2518,24 @@ static int execute(Thread *t)
                 VM_THROW();
             goto do_call;
         }
+        VM_CASE(CALLF)
+        {
+            /* math.Sqrt(x) and its kind: the C function on the float, with
+             * no frame; an int converts and anything else panics as the
+             * native itself would */
+            const ObjNative *n = v_ptr(KC);
+            Value x = RB;
+            double d;
+            if (likely(v_is_flonum(x))) {
+                d = vm_flonum(x);
+            } else {
+                VM_SAVEPC();
+                if (!vm_check_num(t, n->name, &base[B_], 0, &d))
+                    VM_THROW();
+            }
+            fres = n->unary(d);
+            goto float_result;
+        }
         VM_CASE(CALLM)
         {
             ObjString *name = k_name(k[INS_Bx(*pc)]);
@@ -3071,6 +3091,23 @@ static int execute(Thread *t)
         }
         VM_CASE(REFINDEX)
         {
+            Value o = RB, key = RC;
+            if (likely(v_is_obj(o, OBJ_LIST) && v_is_int(key))) {
+                /* &xs[i] of a struct element: a pointer to the struct
+                 * itself, made with no call (the slice-of-structs loop) */
+                ObjList *l = v_list(o);
+                uint64_t i = (uint64_t)v_int(key);
+                size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
+                ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+                uint64_t at = i + LIST_GET(l, off);
+                if (likely(i < n && at < st->cap)) {
+                    Value e = __atomic_load_n(&st->items[at], __ATOMIC_RELAXED);
+                    if (likely(v_is_obj(e, OBJ_STRUCT))) {
+                        RA = v_ref(v_ptr(e));
+                        VM_NEXT();
+                    }
+                }
+            }
             VM_PROTECT(Value, v, ref_index(t, RB, RC), v == V_UNDEF);
             RA = v;
             VM_NEXT();

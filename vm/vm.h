@@ -187,7 +187,7 @@ void rt_define(Runtime *rt, const char *name, Value v);
 int rt_global_slot(Runtime *rt, ObjString *name);
 ObjModule *module_new(const char *name);
 void module_add(ObjModule *m, const char *name, Value v);
-void module_add_fn(ObjModule *m, const char *name, NativeFn fn, int min_args, int max_args);
+ObjNative *module_add_fn(ObjModule *m, const char *name, NativeFn fn, int min_args, int max_args);
 
 Thread *thread_new(Runtime *rt);
 

@@ -158,8 +158,9 @@ extern int64_t csp_fuzz_steps;  /* spent so far, by every goroutine */
 
 /* Limits, each for a reason: */
 #define VM_MAX_FRAMES                                                                                        \
-    100000                 /* deep enough for real recursion, bounded so                                     \
-                              runaway recursion is a panic, not OOM */
+    1000000                /* deep enough for real recursion (Go's stacks                                    \
+                              grow to 1 GB), bounded so runaway recursion                                    \
+                              is a panic, not OOM */
 #define VM_MAX_C_DEPTH 200 /* nested native->csp calls; each costs C stack */
 #define VM_MAX_STACK                                                                                         \
     (1 << 24) /* value-stack slots (128 MiB): a few frames                                                   \

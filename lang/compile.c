@@ -393,6 +393,7 @@ static ObjProto *fs_close(FuncState *fs, int line)
         memcpy(p->upvals, fs->upvals, fs->nupvals * sizeof *p->upvals);
     p->nparams = (uint8_t)fs->nparams;
     p->variadic = fs->variadic;
+    p->vtype = fs->vtype;
     p->maxregs = (uint8_t)(fs->maxregs < fs->nparams ? fs->nparams : fs->maxregs);
     p->cellparams = fs->cellparams;
     p->name = str_cstr(fs->name);
@@ -525,6 +526,12 @@ int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool 
     int hidden = fi->tparams.n > 0 && !fi->recv_tparams;
     f->nparams = fi->params.n + hidden < MAXREGS ? fi->params.n + hidden : MAXREGS - 1;
     f->variadic = fi->variadic;
+    if (fi->variadic && !hidden && fi->params.n > 0) {
+        /* xs ...T with T a type of the script (not a type parameter) */
+        Var *v = cg_node_var(c, fi->params.items[fi->params.n - 1]);
+        if (v && v->sty && v->sty->kind == TYPE_SLICE && v->sty->elem && v->sty->elem->kind != TYPE_UNKNOWN)
+            f->vtype = v->sty;
+    }
     cg_alloc_regs(f, f->nparams);
     for (int i = hidden; i < f->nparams; i++) {
         Var *v = cg_node_var(c, fi->params.items[i - hidden]);

@@ -830,9 +830,10 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         /* a struct, a declared slice type and a declared type whose
          * values carry it (types_boxed) convert to the type itself;
          * others as their underlying type */
-        ObjType *to = types_boxed(conv) || conv->kind == TYPE_SLICE || conv->kind == TYPE_STRUCT || !conv->underlying
-                          ? conv
-                          : conv->underlying;
+        ObjType *to =
+            types_boxed(conv) || conv->kind == TYPE_SLICE || conv->kind == TYPE_STRUCT || !conv->underlying
+                ? conv
+                : conv->underlying;
         cg_load_const(fs, v_from_ptr(to), cg_alloc_reg(fs));
         cg_expr_to(fs, n->list.items[0], cg_alloc_reg(fs));
         cg_set_line(fs, n);
@@ -885,15 +886,30 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
     bool method = f && f->kind == N_FIELD && !cg_node_var(c, f) && !cg_type_name(c, f->a) &&
                   !(f->a && f->a->kind == N_UNARY && f->a->op == TK_STAR && cg_type_name(c, f->a->a));
     int hidden = 0;
-    if (method && op == OP_CALL && cg_recv_by_ref(c, f)) {
-        Node amp = {.kind = N_UNARY, .op = TK_AMP, .a = f->a, .line = f->line, .col = f->col};
-        cg_expr_to(fs, &amp, base); /* c.Write(...) with Write on *ByteCounter: &c */
-    } else if (method && op == OP_CALL) {
-        cg_expr_to(fs, f->a, base);
+    /* f(a, xs...): the slice xs is the last argument as it is, and CALLSP
+     * decides at the call whether the callee takes it whole (a variadic
+     * function of the script, as Go passes it) or its elements */
+    bool spread_sp = n->spread && op == OP_CALL && nargs <= MULTI_MAX;
+    bool by_ref = method && op == OP_CALL && cg_recv_by_ref(c, f);
+    if (method && op == OP_CALL && !spread_sp) {
+        if (by_ref) {
+            Node amp = {.kind = N_UNARY, .op = TK_AMP, .a = f->a, .line = f->line, .col = f->col};
+            cg_expr_to(fs, &amp, base); /* c.Write(...) with Write on *ByteCounter: &c */
+        } else {
+            cg_expr_to(fs, f->a, base);
+        }
     } else if (method) {
-        /* defer/go x.M(...): bind the method now, call it later. The
+        /* defer/go x.M(...), and x.M(a, xs...): bind the method now (to
+         * &x where a call would take it), call the bound method. The
          * receiver is never R[base] itself (no A == B for BINDM). */
-        int t = cg_expr_any(fs, f->a);
+        int t;
+        if (by_ref) {
+            Node amp = {.kind = N_UNARY, .op = TK_AMP, .a = f->a, .line = f->line, .col = f->col};
+            t = cg_alloc_reg(fs);
+            cg_expr_to(fs, &amp, t);
+        } else {
+            t = cg_expr_any(fs, f->a);
+        }
         cg_set_line(fs, n);
         cg_emit_abc(fs, OP_BINDM, base, t, cg_field_k(fs, f->name));
         cg_free_to(fs, base + 1);
@@ -944,7 +960,9 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         for (int i = 0; i < nargs; i++) {
             Node *a = n->list.items[i];
             int r = cg_alloc_reg(fs);
-            if (i == nargs - 1 && n->spread) {
+            if (i == nargs - 1 && spread_sp) {
+                cg_value_to(fs, a, r);
+            } else if (i == nargs - 1 && n->spread) {
                 Var *v = cg_plain_local(fs, a);
                 int src = v ? v->reg : r;
                 if (!v)
@@ -957,10 +975,12 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
                 cg_expr_to(fs, a, r);
             }
         }
-        b = n->spread ? 0 : nargs + 1 + hidden;
+        b = n->spread && !spread_sp ? 0 : nargs + 1 + hidden;
     }
     cg_set_line(fs, n);
-    if (method && op == OP_CALL) {
+    if (spread_sp) {
+        cg_emit_abc(fs, OP_CALLSP, base, b, nres + 1);
+    } else if (method && op == OP_CALL) {
         /* a struct's method takes its receiver as its first argument: the
          * VM moves the arguments up one register to make room */
         cg_alloc_reg(fs);

@@ -280,8 +280,9 @@ typedef struct FuncState {
     uint64_t cellparams;
     int nparams;
     bool variadic;
-    Var **named; /* the named results' variables (nnamed of them), which
-                  * every return sets and returns */
+    const ObjType *vtype; /* xs ...T with T declared: []T (ObjProto.vtype) */
+    Var **named;          /* the named results' variables (nnamed of them), which
+                           * every return sets and returns */
     int nnamed;
     bool limited; /* a limit error was reported: report no more */
 
@@ -300,8 +301,8 @@ typedef struct FuncState {
     int *icpc;
     uint64_t *icword;
     int nic, capic;
-    const Node *copy_index;       /* the INDEX node cg_value_to is reading:
-                                     GETINDEXC instead of GETINDEX */
+    const Node *copy_index; /* the INDEX node cg_value_to is reading:
+                               GETINDEXC instead of GETINDEX */
 } FuncState;
 
 /* The arithmetic operators, listed once: the token, its compound

@@ -1564,8 +1564,11 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
             continue;
         }
         Var *pv = declare_local(c, p);
-        pv->type = cg_store_type_of(cg_node_type(c, p));
-        pv->sty = cg_node_type(c, p);
+        ObjType *pt = cg_node_type(c, p);
+        if (pt && fi->variadic && i == fi->params.n - 1)
+            pt = types_derive(types_parse("[]int", 5), pt, NULL); /* xs ...T is a []T */
+        pv->type = cg_store_type_of(pt);
+        pv->sty = pt;
     }
     declare_results(fi);
     if (fi->result_types && fi->nresults > 0) {

@@ -468,6 +468,10 @@ typedef struct ObjProto {
     int nupvals;
     uint8_t nparams; /* includes the variadic list parameter */
     uint8_t variadic;
+    /* A variadic function's []T when its parameter is xs ...T with T
+     * declared: the arguments packed into xs convert to T and the list is
+     * typed []T, as Go makes it. NULL: packed as they are. */
+    const struct ObjType *vtype;
     uint8_t maxregs;
     uint8_t is_main; /* the top-level chunk of a script or REPL line */
     uint8_t generic; /* a generic function: R[0] is its type arguments */

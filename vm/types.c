@@ -1125,6 +1125,13 @@ ObjType *types_derive(const ObjType *like, ObjType *elem, ObjType *key)
     *t = *like;
     t->elem = elem;
     t->key = key;
+    /* a new type: like's number in slice headers and its caches are not
+     * this one's */
+    t->list_id = 0;
+    t->sels = NULL;
+    t->nsels = 0;
+    t->insts = NULL;
+    t->ninsts = 0;
     const char *e = elem ? elem->name : "";
     switch (like->kind) {
     case TYPE_SLICE:

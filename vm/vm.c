@@ -686,6 +686,8 @@ static const char *proto_name(const ObjProto *p)
     return p->name ? p->name->data : "function";
 }
 
+static int conv_op(Thread *t, const ObjProto *p, const ObjType *ty, unsigned place, Value *slot);
+
 /* Set up and push the frame of closure `cl` whose arguments sit at
  * stack[nbase..nbase+nargs): check the count, pack a variadic tail into a
  * list, wrap captured parameters in cells, nil the other registers. The
@@ -695,6 +697,8 @@ static __attribute__((noinline)) bool enter_frame(Thread *t, ObjClosure *cl, siz
                                                   int nwant, bool c_entry)
 {
     ObjProto *p = cl->proto;
+    bool as_is = t->spread_as_is;
+    t->spread_as_is = false;
     int fixed = p->variadic ? p->nparams - 1 : p->nparams;
     if (!p->variadic && nargs != p->nparams)
         return vm_panicf(t, E_ARG_COUNT, proto_name(p), p->nparams, nargs), false;
@@ -708,8 +712,18 @@ static __attribute__((noinline)) bool enter_frame(Thread *t, ObjClosure *cl, siz
             return vm_panicf(t, E_STACK_OVERFLOW), false;
     }
     Value *r = t->stack + nbase;
-    if (p->variadic) {
-        r[fixed] = v_from_ptr(list_from(r + fixed, (size_t)(nargs - fixed)));
+    if (p->variadic && !as_is) {
+        /* the arguments past the fixed ones, as Go makes xs ...T: nil when
+         * there are none, else a []T of them converted to T */
+        size_t n = (size_t)(nargs - fixed);
+        if (p->vtype && types_elem_fits(p->vtype))
+            for (size_t i = 0; i < n; i++)
+                if (conv_op(t, p, p->vtype->elem, STORE_ARG, &r[fixed + i]) < 0)
+                    return false;
+        ObjList *l = n ? list_from(r + fixed, n) : list_nil(p->vtype);
+        if (n && p->vtype)
+            list_set_type(l, p->vtype);
+        r[fixed] = v_from_ptr(l);
         nargs = fixed + 1;
     }
     for (int i = 0; i < p->nparams && i < 64; i++)
@@ -1685,6 +1699,24 @@ static COLD bool unpack(Thread *t, size_t dst, Value v, size_t *top)
     return true;
 }
 
+/* f(a, xs...) where f is a variadic function of the script (directly or as
+ * a method value) taking exactly these arguments: its variadic parameter
+ * is the slice xs itself, as in Go, so the callee sees and may change the
+ * caller's elements. */
+static bool spread_as_is(Value fn, int nargs, Value last)
+{
+    if (last != V_NIL && !v_is_obj(last, OBJ_LIST))
+        return false;
+    if (v_is_obj(fn, OBJ_BOUND)) {
+        fn = ((ObjBound *)v_ptr(fn))->fn;
+        nargs++;
+    }
+    if (!v_is_obj(fn, OBJ_CLOSURE))
+        return false;
+    const ObjProto *p = ((ObjClosure *)v_ptr(fn))->proto;
+    return p->variadic && nargs == p->nparams;
+}
+
 /* ---- range loops ------------------------------------------------------
  * R[A] the iterated value, R[A+1] the cursor (an int), R[A+2] key, R[A+3]
  * value. A list is ranged over its length at the start, as Go does: the
@@ -2516,6 +2548,26 @@ static int execute(Thread *t)
             VM_SAVEPC();
             if (unlikely(PREEMPT_REQUESTED(t)) && vm_safepoint(t) < 0)
                 VM_THROW();
+            goto do_call;
+        }
+        VM_CASE(CALLSP)
+        {
+            ca = A_;
+            cnargs = B_ - 1;
+            cwant = C_ - 1;
+            VM_SAVEPC();
+            if (unlikely(PREEMPT_REQUESTED(t)) && vm_safepoint(t) < 0)
+                VM_THROW();
+            if (spread_as_is(base[ca], cnargs, base[ca + cnargs])) {
+                t->spread_as_is = true;
+            } else {
+                /* a native or a non-variadic callee: the elements */
+                size_t top;
+                VM_PROTECT(bool, ok,
+                           unpack(t, f->base + (size_t)ca + (size_t)cnargs, base[ca + cnargs], &top), !ok);
+                base = t->stack + f->base;
+                cnargs = (int)(top - (f->base + (size_t)ca + 1));
+            }
             goto do_call;
         }
         VM_CASE(CALLF)

@@ -125,7 +125,12 @@ typedef struct Thread {
      * "stack overflow" when it would come within VM_C_STACK_MARGIN of it. */
     char *c_stack_limit;
     int c_depth; /* nested vm_call depth (C stack use) */
-    int64_t id;  /* goroutine id: 1 for main */
+    /* Set by CALLSP just before it calls a variadic function with f(a,
+     * xs...), read and cleared by the frame set-up: the last argument is
+     * the variadic slice itself, passed as Go passes it (not packed into
+     * a new list). Only this goroutine's thread touches it. */
+    bool spread_as_is;
+    int64_t id; /* goroutine id: 1 for main */
     Value rets[NATIVE_MAX_RETS];
     void *sched; /* the scheduler's goroutine record (runtime issue) */
 } Thread;

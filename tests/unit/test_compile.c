@@ -1081,13 +1081,15 @@ static void test_compile_method_call(void **state)
     assert_int_equal(f->code[5], MK_ABC(OP_CALLM, 1, 1, 2));
 }
 
-/* Test that f(xs...) unpacks the list and calls with B=0. */
+/* Test that f(1, xs...) passes the list itself as the last argument (a
+ * value read of xs) and calls with CALLSP, which decides at run time
+ * whether the callee takes the list or its elements. */
 static void test_compile_spread(void **state)
 {
     ObjProto *f = func_f(blk(expr_s(spread(call(id("g"), num(1), id("xs"), NULL))), NULL), "g", "xs", NULL);
-    assert_ops(f, "MOVE LOADI UNPACK CALL RETURN");
-    assert_int_equal(f->code[2], MK_ABC(OP_UNPACK, 4, 1, 0));
-    assert_int_equal(f->code[3], MK_ABC(OP_CALL, 2, 0, 1));
+    assert_ops(f, "MOVE LOADI MOVEC CALLSP RETURN");
+    assert_int_equal(f->code[2], MK_ABC(OP_MOVEC, 4, 1, 0));
+    assert_int_equal(f->code[3], MK_ABC(OP_CALLSP, 2, 3, 1));
 }
 
 /* Test that len(x) is the LEN instruction, unless len is shadowed. */

@@ -15,10 +15,14 @@ static const ObjType *declared_type(Value v, bool *is_ptr)
     *is_ptr = false;
     if (v_is_ref(v)) {
         Obj *o = v_ref_target(v);
-        if (o->kind != OBJ_STRUCT && o->kind != OBJ_ARRAY)
+        /* a pointer to a variable of a declared type (&t, t a T int) */
+        Value in = o->kind == OBJ_CELL   ? ((ObjCell *)o)->v
+                   : o->kind == OBJ_SLOT ? *((ObjSlot *)o)->slot
+                                         : V_UNDEF;
+        if (o->kind != OBJ_STRUCT && o->kind != OBJ_ARRAY && !v_is_obj(in, OBJ_NAMED))
             return NULL;
         *is_ptr = true;
-        v = v_from_ptr(o);
+        v = in != V_UNDEF ? in : v_from_ptr(o);
     }
     const ObjType *ty = format_value_type(v);
     return ty && (ty->named || ty->kind == TYPE_STRUCT || ty->kind == TYPE_ARRAY) ? ty : NULL;
@@ -26,8 +30,26 @@ static const ObjType *declared_type(Value v, bool *is_ptr)
 
 /* A method of ty by name, in the method set of a value (ptr false) or of
  * a pointer to one (ptr true). */
-static bool has_method(const ObjType *ty, ObjString *name, bool ptr)
+static bool has_method(const ObjType *ty, ObjString *name, bool ptr, Value sample)
 {
+    if (ty && ty->kind == TYPE_STRUCT) {
+        /* promoted methods too: one reached through an embedded pointer
+         * or interface is in the struct value's method set, one with a
+         * pointer receiver reached through embedded values only in the
+         * pointer's */
+        int i = types_selection((ObjType *)ty, name, sample);
+        if (i < 0)
+            return false;
+        const Selection *sel = &__atomic_load_n(&ty->sels, __ATOMIC_ACQUIRE)[i];
+        if (sel->kind == SEL_IFACE || sel->kind == SEL_NATIVE)
+            return true;
+        if (sel->kind != SEL_METHOD)
+            return false;
+        bool via_ptr = ptr;
+        for (int k = 0; k < sel->depth; k++)
+            via_ptr = via_ptr || (sel->path[k] & SEL_DEREF);
+        return via_ptr || !sel->ptr_recv;
+    }
     bool ptr_recv = false;
     return ty && types_method(ty, name, &ptr_recv) != V_UNDEF && (ptr || !ptr_recv);
 }
@@ -48,20 +70,22 @@ const char *iface_missing(const ObjType *ty, Value v)
         ObjString *en = __atomic_load_n(&error_name, __ATOMIC_ACQUIRE);
         if (!en) /* racing threads may each make one: any will do */
             __atomic_store_n(&error_name, en = str_cstr("Error"), __ATOMIC_RELEASE);
-        if (v_is_obj(v, OBJ_ERROR) || has_method(dt, en, ptr))
+        if (v_is_obj(v, OBJ_ERROR) || has_method(dt, en, ptr, v))
             return NULL;
         return "Error";
     }
-    for (int i = 0; i < ty->nmethods; i++) {
-        const char *name = ty->methods[i].name->data;
+    ObjString *need[TYPES_IFACE_MAX];
+    int n = types_iface_methods(ty, need, TYPES_IFACE_MAX);
+    Value sample = v_is_ref(v) ? v_from_ptr(v_ref_target(v)) : v;
+    for (int i = 0; i < n; i++) {
+        const char *name = need[i]->data;
         /* error values have Error; native objects answer for their own
          * methods (a sync.Mutex has Lock and Unlock) */
         if (strcmp(name, "Error") == 0 && v_is_obj(v, OBJ_ERROR))
             continue;
-        if (v_is_obj(v, OBJ_OBJECT) &&
-            class_method(((ObjObject *)v_ptr(v))->cls, ty->methods[i].name) != NULL)
+        if (v_is_obj(v, OBJ_OBJECT) && class_method(((ObjObject *)v_ptr(v))->cls, need[i]) != NULL)
             continue;
-        if (!has_method(dt, ty->methods[i].name, ptr))
+        if (!has_method(dt, need[i], ptr, sample))
             return name;
     }
     return NULL;

@@ -2,6 +2,7 @@
  * conversions, and the registry of module types. See types.h. */
 #include "types.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -179,6 +180,8 @@ typedef struct Parse {
 static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int keydepth);
 static ObjType *instance(const Parse *P, const char *s, size_t n, int depth);
 static void parse_fields(const Parse *P, ObjType *t, const char *s, size_t n, int depth);
+static void parse_iface(const Parse *P, ObjType *t, const char *s, size_t n, int depth);
+static int method_index(const ObjType *t, ObjString *name);
 
 /* Name[args] (s[0..n), ending in ']'): the instance of the generic type
  * the lookup finds for Name, or an UNKNOWN type when there is none. */
@@ -252,6 +255,8 @@ static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int 
             t = type_new(TYPE_FUNC, name);
         } else if (starts(s, n, "interface")) {
             t = type_new(TYPE_INTERFACE, name);
+            if (keydepth < MAX_KEY_DEPTH)
+                parse_iface(P, t, s + 9, n - 9, keydepth + 1);
         } else if (starts(s, n, "struct")) {
             t = type_new(TYPE_STRUCT, name);
             /* a struct's field types nest like map keys: bounded the same */
@@ -503,6 +508,101 @@ static void parse_fields(const Parse *P, ObjType *t, const char *s, size_t n, in
     }
 }
 
+/* An embedded type (a struct's field, an interface's element) appended to
+ * t's fields. */
+static void add_field(ObjType *t, StructField fd, int *cap)
+{
+    if (t->nfields == *cap) {
+        *cap = mem_grow_int(*cap, 4);
+        StructField *fs = mem_alloc((size_t)*cap * sizeof *fs);
+        if (t->nfields)
+            memcpy(fs, t->fields, (size_t)t->nfields * sizeof *fs);
+        t->fields = fs;
+    }
+    t->fields[t->nfields++] = fd;
+}
+
+/* An interface's elements, `{ Area() float64; fmt.Stringer; Shape }`: a
+ * method (a name and its signature) is one of its methods; an embedded
+ * interface is kept as an embedded field, since a declared one may not be
+ * defined yet (`type A interface { B }` before B's declaration), and its
+ * methods are read when they are asked for (types_iface_methods). The
+ * elements of a constraint's type set (`~int | ~string`) require no
+ * method. */
+static void parse_iface(const Parse *P, ObjType *t, const char *s, size_t n, int depth)
+{
+    size_t i = 0;
+    while (i < n && s[i] != '{')
+        i++;
+    i++;
+    int cap = 0;
+    for (;;) {
+        while (i < n && (s[i] == ' ' || s[i] == ';'))
+            i++;
+        if (i >= n || s[i] == '}')
+            break;
+        size_t end = field_end(s, n, i), e = end, w = i;
+        while (e > i && s[e - 1] == ' ')
+            e--;
+        while (w < e && (isalnum((unsigned char)s[w]) || s[w] == '_' || s[w] == '.'))
+            w++;
+        if (w > i && w < e && s[w] == '(' && !memchr(s + i, '.', w - i)) {
+            ObjString *mname = str_new(s + i, w - i);
+            if (method_index(t, mname) < 0)
+                types_add_method(t, mname, V_NIL, false);
+        } else if (w == e && w > i) {
+            StructField fd = {0};
+            fd.embedded = true;
+            fd.name = str_new(s + i, e - i)->data;
+            fd.type = parse(P, s + i, e - i, false, depth);
+            if (fd.type->kind == TYPE_INTERFACE || (fd.type->named && fd.type->kind == TYPE_UNKNOWN))
+                add_field(t, fd, &cap);
+        }
+        i = end;
+    }
+}
+
+/* The methods an interface requires, walking embedded interfaces up to a
+ * bounded depth (a declaration embedding itself is Go's error, not a
+ * loop here). */
+static int iface_collect(const ObjType *t, ObjString **out, int n, int max, int depth)
+{
+    if (!t || t->kind != TYPE_INTERFACE || depth > 16)
+        return n;
+    if (strcmp(t->name, "error") == 0 && n < max && !t->nmethods)
+        out[n++] = str_cstr("Error");
+    int nm = __atomic_load_n(&t->nmethods, __ATOMIC_ACQUIRE);
+    const TypeMethod *ms = __atomic_load_n(&t->methods, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < nm && n < max; i++) {
+        bool dup = false;
+        for (int j = 0; j < n && !dup; j++)
+            dup = str_eq(out[j], ms[i].name);
+        if (!dup)
+            out[n++] = ms[i].name;
+    }
+    if (strcmp(t->name, "fmt.Stringer") == 0 && n < max && !nm)
+        out[n++] = str_cstr("String");
+    for (int i = 0; i < t->nfields; i++)
+        if (t->fields[i].embedded)
+            n = iface_collect(t->fields[i].type, out, n, max, depth + 1);
+    return n;
+}
+
+int types_iface_methods(const ObjType *t, ObjString **out, int max)
+{
+    return iface_collect(t, out, 0, max, 0);
+}
+
+bool types_iface_has(const ObjType *t, ObjString *name)
+{
+    ObjString *ms[TYPES_IFACE_MAX];
+    int n = types_iface_methods(t, ms, TYPES_IFACE_MAX);
+    for (int i = 0; i < n; i++)
+        if (str_eq(ms[i], name))
+            return true;
+    return false;
+}
+
 bool types_converts(const ObjType *t)
 {
     return t->kind == TYPE_FLOAT || (t->kind == TYPE_INT && t->bits < 64);
@@ -556,6 +656,10 @@ void types_define(ObjType *named, ObjType *under)
     named->nfields = under->nfields;
     named->fields = under->fields;
     named->underlying = u;
+    if (named->kind == TYPE_INTERFACE) { /* an interface's methods are its definition's */
+        named->methods = under->methods;
+        named->nmethods = under->nmethods;
+    }
 }
 
 /* A struct or array type reaching itself through fields and elements that
@@ -668,6 +772,16 @@ void types_select(const ObjType *t, ObjString *name, Value sample, Selection *ou
         for (int c = 0; c < nlevel; c++) {
             Cand *cd = &level[c];
             const ObjType *ct = cd->t;
+            if (ct->kind == TYPE_INTERFACE) {
+                /* an embedded interface: its value's method, found when
+                 * the call runs */
+                if (cd->depth > 0 && types_iface_has(ct, name) && found++ == 0) {
+                    out->kind = SEL_IFACE;
+                    out->depth = cd->depth;
+                    memcpy(out->path, cd->path, sizeof out->path);
+                }
+                continue;
+            }
             int mi = method_index(ct, name);
             const ObjType *mt = ct->generic ? ct->generic : ct; /* whose table mi indexes */
             if (mi >= 0) {
@@ -677,6 +791,7 @@ void types_select(const ObjType *t, ObjString *name, Value sample, Selection *ou
                     memcpy(out->path, cd->path, sizeof out->path);
                     out->fn = mt->methods[mi].fn;
                     out->ptr_recv = mt->methods[mi].ptr_recv;
+                    out->field_recv = cd->depth > 0 && ct->kind != TYPE_STRUCT;
                 }
                 continue;
             }
@@ -1041,6 +1156,8 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
     case TYPE_ARRAY:
         if (v_is_obj(v, OBJ_LIST) || v_is_obj(v, OBJ_ARRAY)) {
             *out = v_copy(v);
+            if (ty->named && v_is_obj(*out, OBJ_ARRAY)) /* the copy is a value of the declared type */
+                ((ObjArray *)v_ptr(*out))->type = (ObjType *)ty;
             return 0;
         }
         break;

@@ -857,7 +857,8 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
          * values carry it (types_boxed) convert to the type itself;
          * others as their underlying type */
         ObjType *to = types_boxed(conv) || conv->kind == TYPE_SLICE || conv->kind == TYPE_STRUCT ||
-                              conv->kind == TYPE_ARRAY || conv->kind == TYPE_CHAN || !conv->underlying
+                              conv->kind == TYPE_ARRAY || conv->kind == TYPE_CHAN || conv->kind == TYPE_MAP ||
+                              !conv->underlying
                           ? conv
                           : conv->underlying;
         cg_load_const(fs, v_from_ptr(to), cg_alloc_reg(fs));

@@ -707,6 +707,20 @@ static bool try_type(Parser *P, bool arg)
     return true;
 }
 
+/* A func type in a type switch's case list (`case func(int) bool:`,
+ * `case int, func():`): the type at the front of the queue, followed by
+ * the clause's `:` or the list's `,`, becomes one XTYPE token. A function
+ * literal there would go on with its body's `{`. */
+static bool try_case_type(Parser *P)
+{
+    Text text = {0};
+    int end = scan_type(P, 0, &text, 0);
+    if (end <= 0 || (peek_code(P, end) != TK_COLON && peek_code(P, end) != TK_COMMA))
+        return false;
+    to_xtype(P, &text, end);
+    return true;
+}
+
 /* A generic function's type parameters: at the queue's front is the `[`
  * after `func Name`. Turn the whole bracket into one TPARAMS token holding
  * the parameters' names ("K,V": the first name of each comma-separated
@@ -987,7 +1001,9 @@ static void step(Parser *P)
         if (try_type(P, false))
             c = TK_XTYPE;
     }
-    if (c == TK_STRUCT || c == TK_INTERFACE) {
+    if (c == TK_FUNC && (P->prev == TK_CASE || P->prev == TK_COMMA) && try_case_type(P)) {
+        c = TK_XTYPE; /* `case func(int) string:` in a type switch */
+    } else if (c == TK_STRUCT || c == TK_INTERFACE) {
         /* every struct and interface type, wherever it is: one XTYPE */
         if (try_type(P, false))
             c = TK_XTYPE;

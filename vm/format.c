@@ -162,7 +162,7 @@ const ObjType *format_value_type(Value v)
     case OBJ_MAP:
         return map_type(v_map(v));
     case OBJ_CHAN:
-        return ((ObjChan *)v_ptr(v))->type;
+        return __atomic_load_n(&((ObjChan *)v_ptr(v))->type, __ATOMIC_ACQUIRE); /* see types_convert */
     case OBJ_NAMED:
         return ((ObjNamed *)v_ptr(v))->type;
     default:

@@ -91,6 +91,56 @@ const char *iface_missing(const ObjType *ty, Value v)
     return NULL;
 }
 
+/* Whether a and b are one type, structurally, for an unnamed composite
+ * type in a case or assertion against a value that knows its type (a
+ * typed slice, map, chan): []byte is []uint8, any is interface{}. Lenient
+ * where csp does not know (a func's signature, an unresolved name). */
+static bool identical(const ObjType *a, const ObjType *b, int depth)
+{
+    if (a == b || !a || !b || depth > 16 || a->kind == TYPE_UNKNOWN || b->kind == TYPE_UNKNOWN)
+        return true;
+    if (a->kind != b->kind || a->named != b->named)
+        return false;
+    if (a->named)
+        return strcmp(a->name, b->name) == 0;
+    switch (a->kind) {
+    case TYPE_INT:
+    case TYPE_FLOAT:
+        return a->bits == b->bits && a->is_unsigned == b->is_unsigned;
+    case TYPE_ARRAY:
+        if (a->len != b->len)
+            return false;
+        /* fall through */
+    case TYPE_SLICE:
+    case TYPE_CHAN:
+    case TYPE_POINTER:
+        return identical(a->elem, b->elem, depth + 1);
+    case TYPE_MAP:
+        return identical(a->key, b->key, depth + 1) && identical(a->elem, b->elem, depth + 1);
+    case TYPE_STRUCT:
+        if (a->nfields != b->nfields)
+            return false;
+        for (int i = 0; i < a->nfields; i++)
+            if (strcmp(a->fields[i].name, b->fields[i].name) != 0 ||
+                !identical(a->fields[i].type, b->fields[i].type, depth + 1))
+                return false;
+        return true;
+    case TYPE_INTERFACE: {
+        ObjString *ma[TYPES_IFACE_MAX], *mb[TYPES_IFACE_MAX];
+        int na = types_iface_methods(a, ma, TYPES_IFACE_MAX),
+            nb = types_iface_methods(b, mb, TYPES_IFACE_MAX);
+        if (na != nb)
+            return false;
+        for (int i = 0; i < na; i++)
+            if (!types_iface_has(b, ma[i]))
+                return false;
+        return true;
+    }
+    default:
+        return true;
+    }
+}
+
 bool iface_has(const ObjType *ty, Value v)
 {
     if (v == V_NIL)
@@ -104,6 +154,10 @@ bool iface_has(const ObjType *ty, Value v)
         return !ptr && dt && same_type(dt, ty);
     if (v_is_obj(v, OBJ_NAMED) && ty->kind != TYPE_INTERFACE)
         return false;
+    /* nor is a value of a declared chan, map or slice type one of the
+     * type literal (a Chan is not a chan int) */
+    if (!ty->named && !ptr && dt && dt->named && ty->kind != TYPE_INTERFACE && ty->kind != TYPE_POINTER)
+        return false;
     switch (ty->kind) {
     case TYPE_INTERFACE:
         return iface_missing(ty, v) == NULL;
@@ -116,11 +170,11 @@ bool iface_has(const ObjType *ty, Value v)
     case TYPE_STRING:
         return v_is_str(v);
     case TYPE_SLICE:
-        return v_is_obj(v, OBJ_LIST);
+        return v_is_obj(v, OBJ_LIST) && identical(format_value_type(v), ty, 0);
     case TYPE_MAP:
-        return v_is_obj(v, OBJ_MAP);
+        return v_is_obj(v, OBJ_MAP) && identical(format_value_type(v), ty, 0);
     case TYPE_CHAN:
-        return v_is_obj(v, OBJ_CHAN);
+        return v_is_obj(v, OBJ_CHAN) && identical(format_value_type(v), ty, 0);
     case TYPE_FUNC:
         return v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND);
     case TYPE_POINTER:

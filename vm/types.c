@@ -9,6 +9,8 @@
 
 #include "arith.h"
 #include "buf.h"
+#include "chan.h"
+#include "format.h"
 #include "lock.h"
 #include "mem.h"
 #include "utf8.h"
@@ -653,6 +655,12 @@ void types_define(ObjType *named, ObjType *under)
         named->zero = named_new(named, under->zero); /* a Weekday's zero is a Weekday */
     if (named->kind == TYPE_SLICE)
         set_zero(named); /* a nil slice of the declared type, for its methods */
+    if (named->kind == TYPE_MAP && v_is_obj(under->zero, OBJ_MAP)) {
+        /* a nil map of the declared type, for its methods and %T */
+        ObjMap *nil_map = map_new_nil(((ObjMap *)v_ptr(under->zero))->zero);
+        nil_map->type = named;
+        named->zero = v_from_ptr(nil_map);
+    }
     named->nfields = under->nfields;
     named->fields = under->fields;
     named->underlying = u;
@@ -1105,6 +1113,42 @@ static bool same_fields(const ObjType *a, const ObjType *b)
     return true;
 }
 
+/* Go's conversion of a rune, a []byte or a []rune to a string (a
+ * declared string type's conversion comes here; string() is a built-in):
+ * false when v is none of them. */
+static Value as_named_container(const ObjType *ty, Value v);
+
+static bool string_of(Value v, Value *out)
+{
+    char enc[4];
+    if (v_is_anyint(v)) {
+        *out = v_from_ptr(str_new(enc, (size_t)utf8_encode(enc, v_anyint(v))));
+        return true;
+    }
+    if (v == V_NIL) { /* a nil []byte: Go's compiler lets no other nil here */
+        *out = v_from_ptr(str_new("", 0));
+        return true;
+    }
+    if (!v_is_obj(v, OBJ_LIST))
+        return false;
+    ObjList *l = v_list(v);
+    const ObjType *lt = format_value_type(v);
+    bool bytes = !lt || !lt->elem || lt->elem->bits == 8;
+    Buf b;
+    buf_init(&b);
+    Value e;
+    for (size_t i = 0; list_get(l, (int64_t)i, &e); i++) {
+        if (!v_is_anyint(e))
+            return false;
+        if (bytes)
+            buf_addc(&b, (char)v_anyint(e));
+        else
+            buf_add(&b, enc, (size_t)utf8_encode(enc, v_anyint(e)));
+    }
+    *out = v_from_ptr(buf_to_str(&b));
+    return true;
+}
+
 int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
 {
     if (types_boxed(ty)) {
@@ -1163,11 +1207,19 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
         break;
     case TYPE_MAP:
         if (v == V_NIL)
-            *out = ty->zero; /* map[string]int(nil) reads zeros */
+            *out = ty->zero;                   /* map[string]int(nil) reads zeros */
+        if (ty->named && v_is_obj(v, OBJ_MAP)) /* Counts(m): as a store into a Counts does */
+            *out = as_named_container(ty, v);
         if (v == V_NIL || v_is_obj(v, OBJ_MAP))
             return 0;
         break;
     case TYPE_CHAN:
+        if (v_is_obj(v, OBJ_CHAN) && ty->named) {
+            /* Chan(c): the channel is shared, so it takes the declared
+             * type on, as a map stored into a declared map type does
+             * (ObjChan.type) */
+            __atomic_store_n(&((ObjChan *)v_ptr(v))->type, ty, __ATOMIC_RELEASE);
+        }
         if (v == V_NIL || v_is_obj(v, OBJ_CHAN))
             return 0;
         break;
@@ -1194,6 +1246,8 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
         break;
     case TYPE_STRING:
         if (v_is_str(v))
+            return 0;
+        if (string_of(v, out)) /* String('a'), String(bytes) */
             return 0;
         break;
     case TYPE_BOOL:

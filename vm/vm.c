@@ -805,6 +805,9 @@ static int call_from_c(Thread *t, size_t s, int nargs)
         nargs++;
     } else if (fn == V_NIL) {
         return vm_panicf(t, E_NIL_DEREF);
+    } else if (v_is_obj(fn, OBJ_NAMED) && v_unnamed(fn) != V_NIL) {
+        t->stack[s] = v_unnamed(fn); /* a value of a declared func type */
+        return call_from_c(t, s, nargs);
     } else {
         Buf b;
         buf_init(&b);
@@ -2853,6 +2856,8 @@ static int execute(Thread *t)
         {
             int n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)A_ + 1));
             Value fn = RA;
+            if (v_is_obj(fn, OBJ_NAMED))
+                fn = v_unnamed(fn); /* a value of a declared func type */
             if (unlikely(!v_is_obj(fn, OBJ_CLOSURE) && !v_is_obj(fn, OBJ_NATIVE) &&
                          !v_is_obj(fn, OBJ_BOUND))) {
                 VM_SAVEPC();
@@ -3433,6 +3438,10 @@ do_call : {
         base[ca + 1] = bd->recv;
         base[ca] = bd->fn;
         cnargs++;
+        goto do_call;
+    }
+    if (v_is_obj(fn, OBJ_NAMED) && v_unnamed(fn) != V_NIL) {
+        base[ca] = v_unnamed(fn); /* a value of a declared func type */
         goto do_call;
     }
     not_callable(t, fn);

@@ -239,6 +239,27 @@ static bool is_binary_op(int op)
     return cg_is_arith_op(op);
 }
 
+static const char *local_name(const ObjType *t);
+
+/* m[k].M where m is a map and M has a pointer receiver: Go's error, since
+ * a map's element is not addressable (the call would change a copy). */
+static void check_map_elem_recv(Compiler *c, Node *n)
+{
+    Node *a = n->a;
+    ObjType *mt = a && a->kind == N_INDEX ? cg_static_type(c, a->a) : NULL;
+    ObjType *et = mt && mt->kind == TYPE_MAP ? mt->elem : NULL;
+    if (!et || !et->named || !n->name)
+        return;
+    Selection sel;
+    types_select(et, str_cstr(n->name), V_UNDEF, &sel);
+    if (sel.kind != SEL_METHOD || !sel.ptr_recv)
+        return;
+    for (int i = 0; i < sel.depth; i++)
+        if (sel.path[i] & SEL_DEREF)
+            return; /* reached through an embedded pointer: no copy */
+    cg_err(c, n, "cannot call pointer method %s on %s", n->name, local_name(et));
+}
+
 /* A method expression whose method is found only when it is called: an
  * interface's (`Shape.Area`, `(Shape).Area`) or one a struct promotes
  * from an embedded field (`U.Sum`). n becomes the function literal
@@ -324,6 +345,7 @@ static void res_field(Compiler *c, Node *n)
         return;
     }
     note_field(c, n->name);
+    check_map_elem_recv(c, n);
     if (!cg_type_name(c, a))
         check_selector(c, n, cg_struct_of(cg_static_type(c, a)));
     if (cg_recv_by_ref(c, n)) {
@@ -591,10 +613,17 @@ ObjType *cg_static_type(Compiler *c, Node *n)
         case N_COMPOSITE:
         case N_TYPEEXPR:
             return cg_node_type(c, n);
+        case N_MAP:
+        case N_LIST:
+            return n->type ? cg_node_type(c, n) : NULL; /* map[string]T{...} */
         case N_CALL:
             if (is_call_of(c, n, "new") && n->list.n == 1 && n->list.items[0] &&
                 n->list.items[0]->kind == N_TYPEEXPR)
                 return cg_node_type(c, n->list.items[0]);
+            if (is_call_of(c, n, "make") && n->list.n >= 1 && n->list.items[0]->kind == N_TYPEEXPR) {
+                ObjType *mt = cg_node_type(c, n->list.items[0]); /* make(map[string]T) */
+                return mt && mt->kind == TYPE_MAP ? mt : NULL;
+            }
             if (n->a && n->a->kind == N_UNARY && n->a->op == TK_STAR && cg_type_name(c, n->a->a))
                 return pointer_to(c, cg_type_name(c, n->a->a)); /* (*T)(x) is a *T */
             if (n->a && n->a->kind == N_FIELD)

@@ -414,6 +414,10 @@ static __attribute__((noinline)) bool search_methods(Holder top, const char *nam
                     next[nn++] = (Holder){v_from_ptr(v_ref_target(fv)), fv};
                 else if (v_is_obj(fv, OBJ_STRUCT))
                     next[nn++] = (Holder){fv, h->ptr == V_UNDEF ? V_UNDEF : v_ref(v_ptr(fv))};
+                else if (fv != V_NIL && ty->fields[j].type->kind == TYPE_INTERFACE &&
+                         types_iface_has(ty->fields[j].type, str_cstr(name)))
+                    /* an embedded interface's method: its value's */
+                    next[nn++] = (Holder){v_is_ref(fv) ? deref(fv) : fv, v_is_ref(fv) ? fv : V_UNDEF};
             }
         }
         if (found)

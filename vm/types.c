@@ -564,6 +564,16 @@ static void parse_iface(const Parse *P, ObjType *t, const char *s, size_t n, int
     }
 }
 
+/* The interfaces that are no script's declaration, and their methods:
+ * error, and the modules' interface types (stdlib registers their names). */
+static const struct {
+    const char *name;
+    const char *methods[3];
+} predeclared_ifaces[] = {
+    {"error", {"Error"}},    {"fmt.Stringer", {"String"}}, {"io.Writer", {"Write"}},
+    {"io.Reader", {"Read"}}, {"io.Closer", {"Close"}},
+};
+
 /* The methods an interface requires, walking embedded interfaces up to a
  * bounded depth (a declaration embedding itself is Go's error, not a
  * loop here). */
@@ -571,8 +581,12 @@ static int iface_collect(const ObjType *t, ObjString **out, int n, int max, int 
 {
     if (!t || t->kind != TYPE_INTERFACE || depth > 16)
         return n;
-    if (strcmp(t->name, "error") == 0 && n < max && !t->nmethods)
-        out[n++] = str_cstr("Error");
+    for (size_t i = 0; i < sizeof predeclared_ifaces / sizeof predeclared_ifaces[0]; i++) {
+        if (strcmp(t->name, predeclared_ifaces[i].name) != 0)
+            continue;
+        for (int k = 0; k < 3 && predeclared_ifaces[i].methods[k] && n < max; k++)
+            out[n++] = str_cstr(predeclared_ifaces[i].methods[k]);
+    }
     int nm = __atomic_load_n(&t->nmethods, __ATOMIC_ACQUIRE);
     const TypeMethod *ms = __atomic_load_n(&t->methods, __ATOMIC_ACQUIRE);
     for (int i = 0; i < nm && n < max; i++) {
@@ -582,8 +596,6 @@ static int iface_collect(const ObjType *t, ObjString **out, int n, int max, int 
         if (!dup)
             out[n++] = ms[i].name;
     }
-    if (strcmp(t->name, "fmt.Stringer") == 0 && n < max && !nm)
-        out[n++] = str_cstr("String");
     for (int i = 0; i < t->nfields; i++)
         if (t->fields[i].embedded)
             n = iface_collect(t->fields[i].type, out, n, max, depth + 1);

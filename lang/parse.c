@@ -713,10 +713,33 @@ static bool try_type(Parser *P, bool arg)
  * literal there would go on with its body's `{`. */
 static bool try_case_type(Parser *P)
 {
-    Text text = {0};
-    int end = scan_type(P, 0, &text, 0);
+    if (peek_code(P, 1) != TK_LPAREN)
+        return false;
+    /* the parameters, whose count the type keeps in its text (a function
+     * value knows how many it takes); brackets of any kind nest in them */
+    int k = 2, depth = 1;
+    for (; depth > 0 && k < SCAN_MAX_TOKENS; k++) {
+        int c = peek_code(P, k);
+        if (c == LEX_EOF)
+            return false;
+        depth += c == TK_LPAREN || c == TK_LBRACK || c == TK_LBRACE;
+        depth -= c == TK_RPAREN || c == TK_RBRACK || c == TK_RBRACE;
+    }
+    int end = k, c = peek_code(P, k);
+    Text ignored = {0};
+    if (c != TK_COLON && c != TK_COMMA) /* a result type */
+        end = c == TK_LPAREN ? skip_parens(P, k) : scan_type(P, k, &ignored, 1);
     if (end <= 0 || (peek_code(P, end) != TK_COLON && peek_code(P, end) != TK_COMMA))
         return false;
+    Text text = {0};
+    for (int i = 0, prev = 0; i < end; i++) {
+        int t = peek_code(P, i);
+        if ((word_like(prev) && word_like(t)) || prev == TK_COMMA ||
+            (prev == TK_RPAREN && t != TK_RPAREN && t != TK_COMMA))
+            text_str(&text, " ");
+        text_tok(&text, peek(P, i));
+        prev = t;
+    }
     to_xtype(P, &text, end);
     return true;
 }

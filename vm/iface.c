@@ -141,6 +141,41 @@ static bool identical(const ObjType *a, const ObjType *b, int depth)
     }
 }
 
+/* Whether function v takes the parameters func type ty names: csp knows
+ * a function's parameter count (and whether the last is variadic), not
+ * their types. A func type written without its parameters' text ("func")
+ * matches any function, as does a native. */
+static bool same_arity(const ObjType *ty, Value v)
+{
+    const char *p = strchr(ty->name, '(');
+    if (!p || v_is_obj(v, OBJ_NATIVE))
+        return true;
+    int n = 0, depth = 0;
+    bool empty = true, variadic = false;
+    for (p++; *p && depth >= 0; p++) {
+        if (*p == '(' || *p == '[' || *p == '{')
+            depth++;
+        else if (*p == ')' || *p == ']' || *p == '}')
+            depth--;
+        else if (depth == 0 && *p == ',')
+            n++;
+        else if (depth == 0 && *p == '.' && p[1] == '.' && p[2] == '.')
+            variadic = true;
+        if (depth >= 0 && *p != ' ')
+            empty = false;
+    }
+    n = empty ? 0 : n + 1;
+    int shift = 0;
+    if (v_is_obj(v, OBJ_BOUND)) {
+        v = ((ObjBound *)v_ptr(v))->fn; /* its receiver is bound */
+        shift = 1;
+    }
+    if (!v_is_obj(v, OBJ_CLOSURE))
+        return true;
+    const ObjProto *pr = ((ObjClosure *)v_ptr(v))->proto;
+    return !pr || (pr->nparams - shift == n && (bool)pr->variadic == variadic);
+}
+
 bool iface_has(const ObjType *ty, Value v)
 {
     if (v == V_NIL)
@@ -176,7 +211,8 @@ bool iface_has(const ObjType *ty, Value v)
     case TYPE_CHAN:
         return v_is_obj(v, OBJ_CHAN) && identical(format_value_type(v), ty, 0);
     case TYPE_FUNC:
-        return v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND);
+        return (v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND)) &&
+               same_arity(ty, v);
     case TYPE_POINTER:
         if (!v_is_ref(v))
             return false;

@@ -574,13 +574,22 @@ static const struct {
     {"io.Reader", {"Read"}}, {"io.Closer", {"Close"}},
 };
 
-/* The methods an interface requires, walking embedded interfaces up to a
- * bounded depth (a declaration embedding itself is Go's error, not a
- * loop here). */
-static int iface_collect(const ObjType *t, ObjString **out, int n, int max, int depth)
+/* The methods an interface requires, walking embedded interfaces once
+ * each, at most 64 of them (a declaration embedding itself is Go's error,
+ * not a loop here). */
+typedef struct IfaceSeen {
+    const ObjType *t[64];
+    int n;
+} IfaceSeen;
+
+static int iface_collect(const ObjType *t, ObjString **out, int n, int max, IfaceSeen *seen)
 {
-    if (!t || t->kind != TYPE_INTERFACE || depth > 16)
+    if (!t || t->kind != TYPE_INTERFACE || seen->n == 64)
         return n;
+    for (int i = 0; i < seen->n; i++)
+        if (seen->t[i] == t)
+            return n; /* embedded twice, or (Go's error) in itself */
+    seen->t[seen->n++] = t;
     for (size_t i = 0; i < sizeof predeclared_ifaces / sizeof predeclared_ifaces[0]; i++) {
         if (strcmp(t->name, predeclared_ifaces[i].name) != 0)
             continue;
@@ -598,13 +607,15 @@ static int iface_collect(const ObjType *t, ObjString **out, int n, int max, int 
     }
     for (int i = 0; i < t->nfields; i++)
         if (t->fields[i].embedded)
-            n = iface_collect(t->fields[i].type, out, n, max, depth + 1);
+            n = iface_collect(t->fields[i].type, out, n, max, seen);
     return n;
 }
 
 int types_iface_methods(const ObjType *t, ObjString **out, int max)
 {
-    return iface_collect(t, out, 0, max, 0);
+    IfaceSeen seen;
+    seen.n = 0;
+    return iface_collect(t, out, 0, max, &seen);
 }
 
 bool types_iface_has(const ObjType *t, ObjString *name)
@@ -691,8 +702,8 @@ static bool reaches(const ObjType *from, const ObjType *target, int depth)
         return true;
     if (from->kind == TYPE_ARRAY)
         return from->elem && (from->elem == target || reaches(from->elem, target, depth + 1));
-    if (from->kind != TYPE_STRUCT)
-        return false;
+    if (from->kind != TYPE_STRUCT && from->kind != TYPE_INTERFACE)
+        return false; /* (an interface's fields are its embedded interfaces) */
     for (int i = 0; i < from->nfields; i++) {
         const ObjType *ft = from->fields[i].type;
         if (ft == target || reaches(ft, target, depth + 1))
@@ -703,7 +714,7 @@ static bool reaches(const ObjType *from, const ObjType *target, int depth)
 
 bool types_recursive(const ObjType *t)
 {
-    return (t->kind == TYPE_STRUCT || t->kind == TYPE_ARRAY) && reaches(t, t, 0);
+    return (t->kind == TYPE_STRUCT || t->kind == TYPE_ARRAY || t->kind == TYPE_INTERFACE) && reaches(t, t, 0);
 }
 
 /* A method's closure gets its code once its declaration compiles; one

@@ -161,7 +161,8 @@ ObjType *types_new_named(const char *qualified);
  * elements and zero, keeping its name and methods. */
 void types_define(ObjType *named, ObjType *under);
 /* Whether a struct or array type contains itself other than through a
- * pointer, slice, map, chan or func (Go's "invalid recursive type"). */
+ * pointer, slice, map, chan or func, or an interface embeds itself (Go's
+ * "invalid recursive type"). */
 bool types_recursive(const ObjType *t);
 /* Add a method to a declared type (before any value of it can call it). */
 void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv);

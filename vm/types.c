@@ -1192,6 +1192,8 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
             ListStore *st = l->store;
             plain =
                 v_from_ptr(st ? list_view(st, l->off, l->off + l->len, l->off + l->cap, ty) : list_nil(ty));
+        } else if (plain == V_NIL && v_is_obj(ty->zero, OBJ_LIST)) {
+            plain = ty->zero; /* Path(nil): the nil slice `var p Path` holds */
         }
         *out = plain;
         return 0;
@@ -1435,6 +1437,10 @@ bool types_store_const(const ObjType *ty, Value v, Value *out)
         *out = named_new((ObjType *)ty, plain);
         return true;
     }
+    if (types_named_container(ty) && ty->kind == TYPE_SLICE) {
+        *out = as_named_container(ty, v); /* p = nil: the declared type's nil slice */
+        return true;
+    }
     *out = v;
     return !types_store_checks(ty) || fit_const(ty, v, out) == FIT_OK;
 }
@@ -1496,6 +1502,8 @@ bool types_named_container(const ObjType *ty)
  * it was declared with). */
 static Value as_named_container(const ObjType *ty, Value v)
 {
+    if (ty->kind == TYPE_SLICE && v == V_NIL && v_is_obj(ty->zero, OBJ_LIST))
+        return ty->zero; /* p = nil: the nil slice `var p Path` holds */
     if (ty->kind == TYPE_SLICE && v_is_obj(v, OBJ_LIST) && list_type(v_list(v)) != ty) {
         ObjList *l = v_list(v);
         return v_from_ptr(l->store ? list_view(l->store, l->off, l->off + l->len, l->off + l->cap, ty)

@@ -1278,10 +1278,10 @@ static COLD Value field_recv(Thread *t, ObjStruct *s, const Selection *sel)
         Value p = *slot;
         if (sel->ptr_recv)
             return p; /* nil too: a pointer method runs with a nil receiver */
-        Value *in = v_is_ref(p) ? ref_slot(p) : NULL;
-        if (!in)
+        if (!v_is_ref(p))
             return vm_panicf(t, E_NIL_DEREF), V_UNDEF;
-        return v_copy(*in);
+        Value *in = ref_slot(p); /* NULL: p points at an array itself */
+        return v_copy(in ? *in : v_from_ptr(v_ref_target(p)));
     }
     if (!sel->ptr_recv)
         return v_copy(*slot);
@@ -1393,8 +1393,6 @@ static COLD Value struct_ref(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
     sl->slot = slot;
     return v_ref(sl);
 }
-
-static ObjBound *bound_new(Value recv, Value fn);
 
 /* x.M as a value for x of a declared type that is not a struct (a
  * Weekday, a named slice; or a pointer to a variable of one), as CALLM
@@ -2637,6 +2635,7 @@ static int execute(Thread *t)
             VM_SAVEPC();
             if (unlikely(PREEMPT_REQUESTED(t)) && vm_safepoint(t) < 0)
                 VM_THROW();
+            int iface_hops = 0;
         callm_recv:;
             Value recv = base[ca];
             ObjStruct *st = struct_of(recv);
@@ -2664,7 +2663,14 @@ static int execute(Thread *t)
                     goto do_call;
                 }
                 if (sel->kind == SEL_IFACE) {
-                    /* the embedded interface's value is the receiver */
+                    /* the embedded interface's value is the receiver; one
+                     * that leads back to itself (p.I = p) recurses in Go
+                     * until the stack overflows, so a bounded number of
+                     * such steps is one here */
+                    if (++iface_hops > VM_MAX_FRAMES) {
+                        vm_panicf(t, E_STACK_OVERFLOW);
+                        VM_THROW();
+                    }
                     Value iv = iface_embedded(t, st, sel);
                     if (iv == V_UNDEF)
                         VM_THROW();

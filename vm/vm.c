@@ -1324,9 +1324,21 @@ static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
         ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
         return o ? __atomic_load_n(&o->f[sel->path[sel->depth - 1] & 0xffff], __ATOMIC_RELAXED) : V_UNDEF;
     }
-    if (sel->kind == SEL_IFACE) {
+    for (int hops = 0; sel->kind == SEL_IFACE; hops++) {
+        /* the embedded interface's value's method, followed here rather
+         * than by recursion: one may lead back to its struct (p.I = p) */
         Value iv = iface_embedded(t, s, sel);
-        return iv == V_UNDEF ? V_UNDEF : bindm(t, iv, name);
+        ObjStruct *in = iv == V_UNDEF ? NULL : struct_of(iv);
+        if (!in)
+            return iv == V_UNDEF ? V_UNDEF : bindm(t, iv, name);
+        if (hops == VM_MAX_FRAMES)
+            return vm_panicf(t, E_STACK_OVERFLOW), V_UNDEF;
+        s = in;
+        sel = select_name(t, s, name, NULL);
+        if (!sel)
+            return V_UNDEF;
+        if (sel->kind != SEL_IFACE)
+            return struct_get(t, s, name, NULL);
     }
     ObjStruct *o = sel_walk(t, s, sel, sel->kind == SEL_NATIVE ? sel->depth - 1 : sel->depth);
     if (!o)

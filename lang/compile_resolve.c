@@ -590,16 +590,24 @@ static ObjType *method_result(Compiler *c, Node *f)
     ObjType *t = cg_struct_of(cg_static_type(c, f->a));
     if (!t || !f->name)
         return NULL;
-    Selection sel;
-    types_select(t, str_cstr(f->name), V_UNDEF, &sel);
+    /* the selection kept on the type: chains x.A().B().C() ask again */
+    int i = types_selection(t, str_cstr(f->name), V_UNDEF);
+    if (i < 0)
+        return NULL;
+    const Selection *sel = &__atomic_load_n(&t->sels, __ATOMIC_ACQUIRE)[i];
     uint64_t w;
-    if (sel.kind != SEL_METHOD || !v_is_obj(sel.fn, OBJ_CLOSURE) || !cg_pm_get(&c->types, v_ptr(sel.fn), &w))
+    if (sel->kind != SEL_METHOD || !v_is_obj(sel->fn, OBJ_CLOSURE) ||
+        !cg_pm_get(&c->types, v_ptr(sel->fn), &w))
         return NULL;
     const FuncInfo *fi = (const FuncInfo *)(uintptr_t)w;
     if (fi->nresults < 1 || !fi->result_types || !fi->result_types[0])
         return NULL;
+    if (cg_pm_get(&c->types, fi->result_types, &w)) /* parsed once per method */
+        return (ObjType *)(uintptr_t)w;
     const char *rt = fi->result_types[0];
-    return types_parse_with(rt, strlen(rt), type_lookup, c);
+    ObjType *ty = types_parse_with(rt, strlen(rt), type_lookup, c);
+    cg_pm_put(&c->types, fi->result_types, (uint64_t)(uintptr_t)ty);
+    return ty;
 }
 
 ObjType *cg_static_type(Compiler *c, Node *n)

@@ -841,6 +841,9 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         !n->spread) {
         /* (*T)(x): a pointer converts as it is */
         cg_value_to(fs, n->list.items[0], base);
+        cg_free_to(fs, base + 1);
+        if (nres > 1)
+            cg_err(c, n, "assignment mismatch: %d variables but 1 value", nres);
         return;
     }
     ObjType *conv = cg_type_name(c, f);

@@ -494,6 +494,25 @@ static void map_to_typed(FuncState *fs, Node *n, int dst, ObjType *ty)
     cg_free_to(fs, top);
 }
 
+/* x.name (a method value, or a method bound by defer or go) where x's
+ * static type is *T and name a pointer method of T: the cache of the
+ * instruction at pc names T's method with IC_STATIC, so that a nil x
+ * binds it with a nil receiver (the VM's nil_method), as Go does. */
+static void nil_recv_prefill(FuncState *fs, int pc, Node *x, const char *name)
+{
+    ObjType *t = cg_static_type(fs->c, x);
+    if (!name || !t || t->kind != TYPE_POINTER || t->named || !t->elem || !t->elem->named)
+        return;
+    Selection sel;
+    types_select(t->elem, str_cstr(name), V_UNDEF, &sel);
+    if (sel.kind != SEL_METHOD || sel.depth != 0 || !sel.ptr_recv)
+        return;
+    if (!fs->nic || fs->icpc[fs->nic - 1] != pc)
+        cg_ic_prefill(fs, pc, t->elem, name);
+    if (fs->nic && fs->icpc[fs->nic - 1] == pc)
+        fs->icword[fs->nic - 1] |= IC_STATIC;
+}
+
 /* A method expression, `Point.Dist` or `(*Counter).Inc`: the method's
  * function, which takes the receiver as its first argument. Returns false
  * when n is not one. */
@@ -753,6 +772,7 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
         ra = expr_hint(fs, n->a, dst);
         int pc = cg_emit_abc(fs, OP_GETFIELD, dst, ra, cg_field_k(fs, n->name));
         cg_ic_prefill(fs, pc, cg_struct_of(cg_static_type(c, n->a)), n->name);
+        nil_recv_prefill(fs, pc, n->a, n->name);
         break;
     }
     case N_COMPOSITE:
@@ -817,6 +837,15 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         conversion_call(fs, n, base, nres, op);
         return;
     }
+    if (op == OP_CALL && f && f->kind == N_UNARY && f->op == TK_STAR && cg_type_name(c, f->a) && nargs == 1 &&
+        !n->spread) {
+        /* (*T)(x): a pointer converts as it is */
+        cg_value_to(fs, n->list.items[0], base);
+        cg_free_to(fs, base + 1);
+        if (nres > 1)
+            cg_err(c, n, "assignment mismatch: %d variables but 1 value", nres);
+        return;
+    }
     ObjType *conv = cg_type_name(c, f);
     if (conv) {
         /* T(x) for a declared type T: x converted to T's underlying type,
@@ -830,10 +859,11 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         /* a struct, a declared slice type and a declared type whose
          * values carry it (types_boxed) convert to the type itself;
          * others as their underlying type */
-        ObjType *to =
-            types_boxed(conv) || conv->kind == TYPE_SLICE || conv->kind == TYPE_STRUCT || !conv->underlying
-                ? conv
-                : conv->underlying;
+        ObjType *to = types_boxed(conv) || conv->kind == TYPE_SLICE || conv->kind == TYPE_STRUCT ||
+                              conv->kind == TYPE_ARRAY || conv->kind == TYPE_CHAN || conv->kind == TYPE_MAP ||
+                              !conv->underlying
+                          ? conv
+                          : conv->underlying;
         cg_load_const(fs, v_from_ptr(to), cg_alloc_reg(fs));
         cg_expr_to(fs, n->list.items[0], cg_alloc_reg(fs));
         cg_set_line(fs, n);
@@ -911,7 +941,7 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
             t = cg_expr_any(fs, f->a);
         }
         cg_set_line(fs, n);
-        cg_emit_abc(fs, OP_BINDM, base, t, cg_field_k(fs, f->name));
+        nil_recv_prefill(fs, cg_emit_abc(fs, OP_BINDM, base, t, cg_field_k(fs, f->name)), f->a, f->name);
         cg_free_to(fs, base + 1);
     } else if (cg_is_instantiation(fs, f)) {
         /* Map[int, string](...): the function, its type arguments first */
@@ -986,7 +1016,10 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         cg_alloc_reg(fs);
         int pc = cg_emit_abc(fs, OP_CALLM, base, b, nres + 1);
         cg_emit_abx(fs, OP_EXTRA, 0, cg_str_k(fs, f->name ? f->name : ""));
+        int nic = fs->nic;
         cg_ic_prefill(fs, pc, cg_struct_of(cg_static_type(c, f->a)), f->name);
+        if (fs->nic > nic)
+            fs->icword[nic] |= IC_STATIC; /* a nil receiver is a nil *T: see nil_method */
     } else {
         cg_emit_abc(fs, op, base, b, op == OP_CALL ? nres + 1 : 0);
     }

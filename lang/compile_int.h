@@ -228,7 +228,9 @@ typedef struct Compiler {
     PtrMap tmentions;
     PtrMap types; /* a node carrying a type (VAR, TYPEEXPR, COMPOSITE, a
                      typed LIST or MAP, a parameter) -> its ObjType; a
-                     method's FuncInfo -> the ObjClosure its type holds */
+                     method's FuncInfo -> the ObjClosure its type holds,
+                     and that closure -> the FuncInfo, whose result_types
+                     -> its first result's ObjType (method_result) */
     NameTab names;
     NameTab predecl; /* universe and REPL-global Vars, one per name */
     Var **scope;     /* declarations in scope, innermost last */

@@ -239,6 +239,79 @@ static bool is_binary_op(int op)
     return cg_is_arith_op(op);
 }
 
+static const char *local_name(const ObjType *t);
+
+/* m[k].M where m is a map and M has a pointer receiver: Go's error, since
+ * a map's element is not addressable (the call would change a copy). */
+static void check_map_elem_recv(Compiler *c, Node *n)
+{
+    Node *a = n->a;
+    ObjType *mt = a && a->kind == N_INDEX ? cg_static_type(c, a->a) : NULL;
+    ObjType *et = mt && mt->kind == TYPE_MAP ? mt->elem : NULL;
+    if (!et || !et->named || !n->name)
+        return;
+    Selection sel;
+    types_select(et, str_cstr(n->name), V_UNDEF, &sel);
+    if (sel.kind != SEL_METHOD || !sel.ptr_recv)
+        return;
+    for (int i = 0; i < sel.depth; i++)
+        if (sel.path[i] & SEL_DEREF)
+            return; /* reached through an embedded pointer: no copy */
+    cg_err(c, n, "cannot call pointer method %s on %s", n->name, local_name(et));
+}
+
+/* A method expression whose method is found only when it is called: an
+ * interface's (`Shape.Area`, `(Shape).Area`) or one a struct promotes
+ * from an embedded field (`U.Sum`). n becomes the function literal
+ * `func(recv, args...) { return recv.name(args...) }`, which the caller
+ * resolves; returns false (n unchanged) for any other selector. */
+static bool method_thunk(Compiler *c, Node *n)
+{
+    Node *a = n->a;
+    if (a && a->kind == N_UNARY && a->op == TK_STAR)
+        a = a->a;
+    ObjType *t = a && a->kind == N_TYPEEXPR ? cg_node_type(c, a) : cg_type_name(c, a);
+    if (!t)
+        return false;
+    ObjString *name = str_cstr(n->name);
+    if (t->kind == TYPE_INTERFACE) {
+        if (!types_iface_has(t, name))
+            return false;
+    } else {
+        if (t->kind != TYPE_STRUCT || types_method(t, name, NULL) != V_UNDEF)
+            return false;
+        Selection sel;
+        types_select(t, name, V_UNDEF, &sel);
+        if (sel.kind != SEL_METHOD && sel.kind != SEL_IFACE)
+            return false;
+    }
+    FuncInfo *fi = mem_alloc(sizeof *fi);
+    Node *recv = ast_new(N_IDENT, n->line, n->col), *args = ast_new(N_IDENT, n->line, n->col);
+    recv->name = "recv";
+    args->name = "args";
+    nl_push(&fi->params, recv);
+    nl_push(&fi->params, args);
+    fi->variadic = true;
+    Node *call = ast_new(N_CALL, n->line, n->col), *sel = ast_new(N_FIELD, n->line, n->col);
+    sel->a = ast_new(N_IDENT, n->line, n->col);
+    sel->a->name = "recv";
+    sel->name = n->name;
+    call->a = sel;
+    nl_push(&call->list, ast_new(N_IDENT, n->line, n->col));
+    call->list.items[0]->name = "args";
+    call->spread = true;
+    Node *ret = ast_new(N_RETURN, n->line, n->col);
+    nl_push(&ret->list, call);
+    fi->body = ast_new(N_BLOCK, n->line, n->col);
+    fi->body->ival = n->line;
+    nl_push(&fi->body->list, ret);
+    fi->end_line = n->line;
+    n->kind = N_FUNC;
+    n->func = fi;
+    n->a = NULL;
+    return true;
+}
+
 static void res_field(Compiler *c, Node *n)
 {
     if (!n->name) {
@@ -267,7 +340,12 @@ static void res_field(Compiler *c, Node *n)
     } else {
         res_expr(c, a, n);
     }
+    if (method_thunk(c, n)) {
+        res_func(c, n->func, n);
+        return;
+    }
     note_field(c, n->name);
+    check_map_elem_recv(c, n);
     if (!cg_type_name(c, a))
         check_selector(c, n, cg_struct_of(cg_static_type(c, a)));
     if (cg_recv_by_ref(c, n)) {
@@ -505,6 +583,33 @@ static ObjType *pointer_to(Compiler *c, ObjType *t)
     return p;
 }
 
+/* The declared type of the first result of x.M(...), x of a known struct
+ * type (or a pointer to one) whose method M declares it, else NULL. */
+static ObjType *method_result(Compiler *c, Node *f)
+{
+    ObjType *t = cg_struct_of(cg_static_type(c, f->a));
+    if (!t || !f->name)
+        return NULL;
+    /* the selection kept on the type: chains x.A().B().C() ask again */
+    int i = types_selection(t, str_cstr(f->name), V_UNDEF);
+    if (i < 0)
+        return NULL;
+    const Selection *sel = &__atomic_load_n(&t->sels, __ATOMIC_ACQUIRE)[i];
+    uint64_t w;
+    if (sel->kind != SEL_METHOD || !v_is_obj(sel->fn, OBJ_CLOSURE) ||
+        !cg_pm_get(&c->types, v_ptr(sel->fn), &w))
+        return NULL;
+    const FuncInfo *fi = (const FuncInfo *)(uintptr_t)w;
+    if (fi->nresults < 1 || !fi->result_types || !fi->result_types[0])
+        return NULL;
+    if (cg_pm_get(&c->types, fi->result_types, &w)) /* parsed once per method */
+        return (ObjType *)(uintptr_t)w;
+    const char *rt = fi->result_types[0];
+    ObjType *ty = types_parse_with(rt, strlen(rt), type_lookup, c);
+    cg_pm_put(&c->types, fi->result_types, (uint64_t)(uintptr_t)ty);
+    return ty;
+}
+
 ObjType *cg_static_type(Compiler *c, Node *n)
 {
     for (int depth = 0; n && depth < 16; depth++) {
@@ -516,10 +621,21 @@ ObjType *cg_static_type(Compiler *c, Node *n)
         case N_COMPOSITE:
         case N_TYPEEXPR:
             return cg_node_type(c, n);
+        case N_MAP:
+        case N_LIST:
+            return n->type ? cg_node_type(c, n) : NULL; /* map[string]T{...} */
         case N_CALL:
             if (is_call_of(c, n, "new") && n->list.n == 1 && n->list.items[0] &&
                 n->list.items[0]->kind == N_TYPEEXPR)
                 return cg_node_type(c, n->list.items[0]);
+            if (is_call_of(c, n, "make") && n->list.n >= 1 && n->list.items[0]->kind == N_TYPEEXPR) {
+                ObjType *mt = cg_node_type(c, n->list.items[0]); /* make(map[string]T) */
+                return mt && mt->kind == TYPE_MAP ? mt : NULL;
+            }
+            if (n->a && n->a->kind == N_UNARY && n->a->op == TK_STAR && cg_type_name(c, n->a->a))
+                return pointer_to(c, cg_type_name(c, n->a->a)); /* (*T)(x) is a *T */
+            if (n->a && n->a->kind == N_FIELD)
+                return method_result(c, n->a);
             return cg_type_name(c, n->a); /* T(x) is a T */
         case N_INDEX: {
             ObjType *t = cg_static_type(c, n->a);
@@ -703,6 +819,7 @@ static void declare_method(Compiler *c, Node *s)
     cl->nupvals = 0;
     types_add_method(t, name, v_from_ptr(cl), ptr);
     cg_pm_put(&c->types, s->func, (uint64_t)(uintptr_t)cl); /* gen_main compiles it into cl */
+    cg_pm_put(&c->types, cl, (uint64_t)(uintptr_t)s->func); /* its results' types: method_result */
 }
 
 /* A literal of a named or struct type: the type, its elements, and (for

@@ -707,6 +707,43 @@ static bool try_type(Parser *P, bool arg)
     return true;
 }
 
+/* A func type in a type switch's case list (`case func(int) bool:`,
+ * `case int, func():`): the type at the front of the queue, followed by
+ * the clause's `:` or the list's `,`, becomes one XTYPE token. A function
+ * literal there would go on with its body's `{`. */
+static bool try_case_type(Parser *P)
+{
+    if (peek_code(P, 1) != TK_LPAREN)
+        return false;
+    /* the parameters, whose count the type keeps in its text (a function
+     * value knows how many it takes); brackets of any kind nest in them */
+    int k = 2, depth = 1;
+    for (; depth > 0 && k < SCAN_MAX_TOKENS; k++) {
+        int c = peek_code(P, k);
+        if (c == LEX_EOF)
+            return false;
+        depth += c == TK_LPAREN || c == TK_LBRACK || c == TK_LBRACE;
+        depth -= c == TK_RPAREN || c == TK_RBRACK || c == TK_RBRACE;
+    }
+    int end = k, c = peek_code(P, k);
+    Text ignored = {0};
+    if (c != TK_COLON && c != TK_COMMA) /* a result type */
+        end = c == TK_LPAREN ? skip_parens(P, k) : scan_type(P, k, &ignored, 1);
+    if (end <= 0 || (peek_code(P, end) != TK_COLON && peek_code(P, end) != TK_COMMA))
+        return false;
+    Text text = {0};
+    for (int i = 0, prev = 0; i < end; i++) {
+        int t = peek_code(P, i);
+        if ((word_like(prev) && word_like(t)) || prev == TK_COMMA ||
+            (prev == TK_RPAREN && t != TK_RPAREN && t != TK_COMMA))
+            text_str(&text, " ");
+        text_tok(&text, peek(P, i));
+        prev = t;
+    }
+    to_xtype(P, &text, end);
+    return true;
+}
+
 /* A generic function's type parameters: at the queue's front is the `[`
  * after `func Name`. Turn the whole bracket into one TPARAMS token holding
  * the parameters' names ("K,V": the first name of each comma-separated
@@ -987,7 +1024,9 @@ static void step(Parser *P)
         if (try_type(P, false))
             c = TK_XTYPE;
     }
-    if (c == TK_STRUCT || c == TK_INTERFACE) {
+    if (c == TK_FUNC && (P->prev == TK_CASE || P->prev == TK_COMMA) && try_case_type(P)) {
+        c = TK_XTYPE; /* `case func(int) string:` in a type switch */
+    } else if (c == TK_STRUCT || c == TK_INTERFACE) {
         /* every struct and interface type, wherever it is: one XTYPE */
         if (try_type(P, false))
             c = TK_XTYPE;

@@ -207,6 +207,11 @@ static const struct {
      * asking for it (Go's zero Cond has a nil L, which no script can set
      * here yet). */
     {"sync", "Cond", "sync.Cond", TYPE_OBJECT},
+    /* interfaces: their methods are listed with error's (types.c) */
+    {"fmt", "Stringer", "fmt.Stringer", TYPE_INTERFACE},
+    {"io", "Writer", "io.Writer", TYPE_INTERFACE},
+    {"io", "Reader", "io.Reader", TYPE_INTERFACE},
+    {"io", "Closer", "io.Closer", TYPE_INTERFACE},
 };
 
 static void register_module_types(Runtime *rt)

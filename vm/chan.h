@@ -33,7 +33,9 @@ typedef struct ObjChan {
     Value zero;          /* what a receive on the closed channel gives, as
                             ObjMap.zero; set once, before sharing */
     /* chan int when made by make(), for fmt's %T; NULL for chan(). Set
-     * with zero. */
+     * with zero; afterwards only a conversion to a declared chan type
+     * (Chan(c)) changes it, by an atomic release store that readers load
+     * with acquire. */
     const struct ObjType *type;
     /* A typed channel's element type when a send converts the value to it
      * (types_store: an int sent on a chan float64 is a float), else NULL;

@@ -162,7 +162,7 @@ const ObjType *format_value_type(Value v)
     case OBJ_MAP:
         return map_type(v_map(v));
     case OBJ_CHAN:
-        return ((ObjChan *)v_ptr(v))->type;
+        return __atomic_load_n(&((ObjChan *)v_ptr(v))->type, __ATOMIC_ACQUIRE); /* see types_convert */
     case OBJ_NAMED:
         return ((ObjNamed *)v_ptr(v))->type;
     default:
@@ -377,6 +377,28 @@ typedef struct Holder {
     Value ptr;
 } Holder;
 
+static int error_message(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t;
+    (void)nargs;
+    rets[0] = v_from_ptr(((ObjError *)v_ptr(args[0]))->msg);
+    return 1;
+}
+
+/* An error value's Error method as a function of its receiver, made once
+ * (racing threads may each make one: any will do). */
+static Value error_method(void)
+{
+    static ObjNative *cache;
+    ObjNative *m = __atomic_load_n(&cache, __ATOMIC_ACQUIRE);
+    if (!m) {
+        m = native_new("error.Error", error_message, 1, 1);
+        m->h.flags = NATIVE_METHOD;
+        __atomic_store_n(&cache, m, __ATOMIC_RELEASE);
+    }
+    return v_from_ptr(m);
+}
+
 /* method_of's search, breadth first from top through embedded fields;
  * out of line, as most printed values have no type to search. */
 static __attribute__((noinline)) bool search_methods(Holder top, const char *name, Value *fn, Value *recv)
@@ -390,8 +412,14 @@ static __attribute__((noinline)) bool search_methods(Holder top, const char *nam
         for (int i = 0; i < n; i++) {
             const Holder *h = &level[i];
             ty = format_value_type(h->obj);
-            if (!ty)
+            if (!ty) {
+                /* an error value in an embedded error interface */
+                if (v_is_obj(h->obj, OBJ_ERROR) && strcmp(name, "Error") == 0 && found++ == 0) {
+                    *fn = error_method();
+                    *recv = h->obj;
+                }
                 continue;
+            }
             bool ptr_recv = false;
             Value m = ty->nmethods || ty->generic ? type_method(ty, name, &ptr_recv) : V_UNDEF;
             if (m != V_UNDEF) {
@@ -414,6 +442,10 @@ static __attribute__((noinline)) bool search_methods(Holder top, const char *nam
                     next[nn++] = (Holder){v_from_ptr(v_ref_target(fv)), fv};
                 else if (v_is_obj(fv, OBJ_STRUCT))
                     next[nn++] = (Holder){fv, h->ptr == V_UNDEF ? V_UNDEF : v_ref(v_ptr(fv))};
+                else if (fv != V_NIL && ty->fields[j].type->kind == TYPE_INTERFACE &&
+                         types_iface_has(ty->fields[j].type, str_cstr(name)))
+                    /* an embedded interface's method: its value's */
+                    next[nn++] = (Holder){v_is_ref(fv) ? deref(fv) : fv, v_is_ref(fv) ? fv : V_UNDEF};
             }
         }
         if (found)

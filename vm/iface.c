@@ -15,10 +15,14 @@ static const ObjType *declared_type(Value v, bool *is_ptr)
     *is_ptr = false;
     if (v_is_ref(v)) {
         Obj *o = v_ref_target(v);
-        if (o->kind != OBJ_STRUCT && o->kind != OBJ_ARRAY)
+        /* a pointer to a variable of a declared type (&t, t a T int) */
+        Value in = o->kind == OBJ_CELL   ? ((ObjCell *)o)->v
+                   : o->kind == OBJ_SLOT ? *((ObjSlot *)o)->slot
+                                         : V_UNDEF;
+        if (o->kind != OBJ_STRUCT && o->kind != OBJ_ARRAY && !v_is_obj(in, OBJ_NAMED))
             return NULL;
         *is_ptr = true;
-        v = v_from_ptr(o);
+        v = in != V_UNDEF ? in : v_from_ptr(o);
     }
     const ObjType *ty = format_value_type(v);
     return ty && (ty->named || ty->kind == TYPE_STRUCT || ty->kind == TYPE_ARRAY) ? ty : NULL;
@@ -26,8 +30,26 @@ static const ObjType *declared_type(Value v, bool *is_ptr)
 
 /* A method of ty by name, in the method set of a value (ptr false) or of
  * a pointer to one (ptr true). */
-static bool has_method(const ObjType *ty, ObjString *name, bool ptr)
+static bool has_method(const ObjType *ty, ObjString *name, bool ptr, Value sample)
 {
+    if (ty && ty->kind == TYPE_STRUCT) {
+        /* promoted methods too: one reached through an embedded pointer
+         * or interface is in the struct value's method set, one with a
+         * pointer receiver reached through embedded values only in the
+         * pointer's */
+        int i = types_selection((ObjType *)ty, name, sample);
+        if (i < 0)
+            return false;
+        const Selection *sel = &__atomic_load_n(&ty->sels, __ATOMIC_ACQUIRE)[i];
+        if (sel->kind == SEL_IFACE || sel->kind == SEL_NATIVE)
+            return true;
+        if (sel->kind != SEL_METHOD)
+            return false;
+        bool via_ptr = ptr;
+        for (int k = 0; k < sel->depth; k++)
+            via_ptr = via_ptr || (sel->path[k] & SEL_DEREF);
+        return via_ptr || !sel->ptr_recv;
+    }
     bool ptr_recv = false;
     return ty && types_method(ty, name, &ptr_recv) != V_UNDEF && (ptr || !ptr_recv);
 }
@@ -48,23 +70,110 @@ const char *iface_missing(const ObjType *ty, Value v)
         ObjString *en = __atomic_load_n(&error_name, __ATOMIC_ACQUIRE);
         if (!en) /* racing threads may each make one: any will do */
             __atomic_store_n(&error_name, en = str_cstr("Error"), __ATOMIC_RELEASE);
-        if (v_is_obj(v, OBJ_ERROR) || has_method(dt, en, ptr))
+        if (v_is_obj(v, OBJ_ERROR) || has_method(dt, en, ptr, v))
             return NULL;
         return "Error";
     }
-    for (int i = 0; i < ty->nmethods; i++) {
-        const char *name = ty->methods[i].name->data;
+    ObjString *need[TYPES_IFACE_MAX];
+    int n = types_iface_methods(ty, need, TYPES_IFACE_MAX);
+    Value sample = v_is_ref(v) ? v_from_ptr(v_ref_target(v)) : v;
+    for (int i = 0; i < n; i++) {
+        const char *name = need[i]->data;
         /* error values have Error; native objects answer for their own
          * methods (a sync.Mutex has Lock and Unlock) */
         if (strcmp(name, "Error") == 0 && v_is_obj(v, OBJ_ERROR))
             continue;
-        if (v_is_obj(v, OBJ_OBJECT) &&
-            class_method(((ObjObject *)v_ptr(v))->cls, ty->methods[i].name) != NULL)
+        if (v_is_obj(v, OBJ_OBJECT) && class_method(((ObjObject *)v_ptr(v))->cls, need[i]) != NULL)
             continue;
-        if (!has_method(dt, ty->methods[i].name, ptr))
+        if (!has_method(dt, need[i], ptr, sample))
             return name;
     }
     return NULL;
+}
+
+/* Whether a and b are one type, structurally, for an unnamed composite
+ * type in a case or assertion against a value that knows its type (a
+ * typed slice, map, chan): []byte is []uint8, any is interface{}. Lenient
+ * where csp does not know (a func's signature, an unresolved name). */
+static bool identical(const ObjType *a, const ObjType *b, int depth)
+{
+    if (a == b || !a || !b || depth > 16 || a->kind == TYPE_UNKNOWN || b->kind == TYPE_UNKNOWN)
+        return true;
+    if (a->kind != b->kind || a->named != b->named)
+        return false;
+    if (a->named)
+        return strcmp(a->name, b->name) == 0;
+    switch (a->kind) {
+    case TYPE_INT:
+    case TYPE_FLOAT:
+        return a->bits == b->bits && a->is_unsigned == b->is_unsigned;
+    case TYPE_ARRAY:
+        if (a->len != b->len)
+            return false;
+        /* fall through */
+    case TYPE_SLICE:
+    case TYPE_CHAN:
+    case TYPE_POINTER:
+        return identical(a->elem, b->elem, depth + 1);
+    case TYPE_MAP:
+        return identical(a->key, b->key, depth + 1) && identical(a->elem, b->elem, depth + 1);
+    case TYPE_STRUCT:
+        if (a->nfields != b->nfields)
+            return false;
+        for (int i = 0; i < a->nfields; i++)
+            if (strcmp(a->fields[i].name, b->fields[i].name) != 0 ||
+                !identical(a->fields[i].type, b->fields[i].type, depth + 1))
+                return false;
+        return true;
+    case TYPE_INTERFACE: {
+        ObjString *ma[TYPES_IFACE_MAX], *mb[TYPES_IFACE_MAX];
+        int na = types_iface_methods(a, ma, TYPES_IFACE_MAX),
+            nb = types_iface_methods(b, mb, TYPES_IFACE_MAX);
+        if (na != nb)
+            return false;
+        for (int i = 0; i < na; i++)
+            if (!types_iface_has(b, ma[i]))
+                return false;
+        return true;
+    }
+    default:
+        return true;
+    }
+}
+
+/* Whether function v takes the parameters func type ty names: csp knows
+ * a function's parameter count (and whether the last is variadic), not
+ * their types. A func type written without its parameters' text ("func")
+ * matches any function, as does a native. */
+static bool same_arity(const ObjType *ty, Value v)
+{
+    const char *p = strchr(ty->name, '(');
+    if (!p || v_is_obj(v, OBJ_NATIVE))
+        return true;
+    int n = 0, depth = 0;
+    bool empty = true, variadic = false;
+    for (p++; *p && depth >= 0; p++) {
+        if (*p == '(' || *p == '[' || *p == '{')
+            depth++;
+        else if (*p == ')' || *p == ']' || *p == '}')
+            depth--;
+        else if (depth == 0 && *p == ',')
+            n++;
+        else if (depth == 0 && *p == '.' && p[1] == '.' && p[2] == '.')
+            variadic = true;
+        if (depth >= 0 && *p != ' ')
+            empty = false;
+    }
+    n = empty ? 0 : n + 1;
+    int shift = 0;
+    if (v_is_obj(v, OBJ_BOUND)) {
+        v = ((ObjBound *)v_ptr(v))->fn; /* its receiver is bound */
+        shift = 1;
+    }
+    if (!v_is_obj(v, OBJ_CLOSURE))
+        return true;
+    const ObjProto *pr = ((ObjClosure *)v_ptr(v))->proto;
+    return !pr || (pr->nparams - shift == n && (bool)pr->variadic == variadic);
 }
 
 bool iface_has(const ObjType *ty, Value v)
@@ -80,6 +189,10 @@ bool iface_has(const ObjType *ty, Value v)
         return !ptr && dt && same_type(dt, ty);
     if (v_is_obj(v, OBJ_NAMED) && ty->kind != TYPE_INTERFACE)
         return false;
+    /* nor is a value of a declared chan, map or slice type one of the
+     * type literal (a Chan is not a chan int) */
+    if (!ty->named && !ptr && dt && dt->named && ty->kind != TYPE_INTERFACE && ty->kind != TYPE_POINTER)
+        return false;
     switch (ty->kind) {
     case TYPE_INTERFACE:
         return iface_missing(ty, v) == NULL;
@@ -92,13 +205,14 @@ bool iface_has(const ObjType *ty, Value v)
     case TYPE_STRING:
         return v_is_str(v);
     case TYPE_SLICE:
-        return v_is_obj(v, OBJ_LIST);
+        return v_is_obj(v, OBJ_LIST) && identical(format_value_type(v), ty, 0);
     case TYPE_MAP:
-        return v_is_obj(v, OBJ_MAP);
+        return v_is_obj(v, OBJ_MAP) && identical(format_value_type(v), ty, 0);
     case TYPE_CHAN:
-        return v_is_obj(v, OBJ_CHAN);
+        return v_is_obj(v, OBJ_CHAN) && identical(format_value_type(v), ty, 0);
     case TYPE_FUNC:
-        return v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND);
+        return (v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND)) &&
+               same_arity(ty, v);
     case TYPE_POINTER:
         if (!v_is_ref(v))
             return false;

@@ -2,12 +2,15 @@
  * conversions, and the registry of module types. See types.h. */
 #include "types.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "arith.h"
 #include "buf.h"
+#include "chan.h"
+#include "format.h"
 #include "lock.h"
 #include "mem.h"
 #include "utf8.h"
@@ -179,6 +182,8 @@ typedef struct Parse {
 static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int keydepth);
 static ObjType *instance(const Parse *P, const char *s, size_t n, int depth);
 static void parse_fields(const Parse *P, ObjType *t, const char *s, size_t n, int depth);
+static void parse_iface(const Parse *P, ObjType *t, const char *s, size_t n, int depth);
+static int method_index(const ObjType *t, ObjString *name);
 
 /* Name[args] (s[0..n), ending in ']'): the instance of the generic type
  * the lookup finds for Name, or an UNKNOWN type when there is none. */
@@ -252,6 +257,8 @@ static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int 
             t = type_new(TYPE_FUNC, name);
         } else if (starts(s, n, "interface")) {
             t = type_new(TYPE_INTERFACE, name);
+            if (keydepth < MAX_KEY_DEPTH)
+                parse_iface(P, t, s + 9, n - 9, keydepth + 1);
         } else if (starts(s, n, "struct")) {
             t = type_new(TYPE_STRUCT, name);
             /* a struct's field types nest like map keys: bounded the same */
@@ -503,6 +510,124 @@ static void parse_fields(const Parse *P, ObjType *t, const char *s, size_t n, in
     }
 }
 
+/* An embedded type (a struct's field, an interface's element) appended to
+ * t's fields. */
+static void add_field(ObjType *t, StructField fd, int *cap)
+{
+    if (t->nfields == *cap) {
+        *cap = mem_grow_int(*cap, 4);
+        StructField *fs = mem_alloc((size_t)*cap * sizeof *fs);
+        if (t->nfields)
+            memcpy(fs, t->fields, (size_t)t->nfields * sizeof *fs);
+        t->fields = fs;
+    }
+    t->fields[t->nfields++] = fd;
+}
+
+/* An interface's elements, `{ Area() float64; fmt.Stringer; Shape }`: a
+ * method (a name and its signature) is one of its methods; an embedded
+ * interface is kept as an embedded field, since a declared one may not be
+ * defined yet (`type A interface { B }` before B's declaration), and its
+ * methods are read when they are asked for (types_iface_methods). The
+ * elements of a constraint's type set (`~int | ~string`) require no
+ * method. */
+static void parse_iface(const Parse *P, ObjType *t, const char *s, size_t n, int depth)
+{
+    size_t i = 0;
+    while (i < n && s[i] != '{')
+        i++;
+    i++;
+    int cap = 0;
+    for (;;) {
+        while (i < n && (s[i] == ' ' || s[i] == ';'))
+            i++;
+        if (i >= n || s[i] == '}')
+            break;
+        size_t end = field_end(s, n, i), e = end, w = i;
+        while (e > i && s[e - 1] == ' ')
+            e--;
+        while (w < e && (isalnum((unsigned char)s[w]) || s[w] == '_' || s[w] == '.'))
+            w++;
+        if (w > i && w < e && s[w] == '(' && !memchr(s + i, '.', w - i)) {
+            ObjString *mname = str_new(s + i, w - i);
+            if (method_index(t, mname) < 0)
+                types_add_method(t, mname, V_NIL, false);
+        } else if (w == e && w > i) {
+            StructField fd = {0};
+            fd.embedded = true;
+            fd.name = str_new(s + i, e - i)->data;
+            fd.type = parse(P, s + i, e - i, false, depth);
+            if (fd.type->kind == TYPE_INTERFACE || (fd.type->named && fd.type->kind == TYPE_UNKNOWN))
+                add_field(t, fd, &cap);
+        }
+        i = end;
+    }
+}
+
+/* The interfaces that are no script's declaration, and their methods:
+ * error, and the modules' interface types (stdlib registers their names). */
+static const struct {
+    const char *name;
+    const char *methods[3];
+} predeclared_ifaces[] = {
+    {"error", {"Error"}},    {"fmt.Stringer", {"String"}}, {"io.Writer", {"Write"}},
+    {"io.Reader", {"Read"}}, {"io.Closer", {"Close"}},
+};
+
+/* The methods an interface requires, walking embedded interfaces once
+ * each, at most 64 of them (a declaration embedding itself is Go's error,
+ * not a loop here). */
+typedef struct IfaceSeen {
+    const ObjType *t[64];
+    int n;
+} IfaceSeen;
+
+static int iface_collect(const ObjType *t, ObjString **out, int n, int max, IfaceSeen *seen)
+{
+    if (!t || t->kind != TYPE_INTERFACE || seen->n == 64)
+        return n;
+    for (int i = 0; i < seen->n; i++)
+        if (seen->t[i] == t)
+            return n; /* embedded twice, or (Go's error) in itself */
+    seen->t[seen->n++] = t;
+    for (size_t i = 0; i < sizeof predeclared_ifaces / sizeof predeclared_ifaces[0]; i++) {
+        if (strcmp(t->name, predeclared_ifaces[i].name) != 0)
+            continue;
+        for (int k = 0; k < 3 && predeclared_ifaces[i].methods[k] && n < max; k++)
+            out[n++] = str_cstr(predeclared_ifaces[i].methods[k]);
+    }
+    int nm = __atomic_load_n(&t->nmethods, __ATOMIC_ACQUIRE);
+    const TypeMethod *ms = __atomic_load_n(&t->methods, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < nm && n < max; i++) {
+        bool dup = false;
+        for (int j = 0; j < n && !dup; j++)
+            dup = str_eq(out[j], ms[i].name);
+        if (!dup)
+            out[n++] = ms[i].name;
+    }
+    for (int i = 0; i < t->nfields; i++)
+        if (t->fields[i].embedded)
+            n = iface_collect(t->fields[i].type, out, n, max, seen);
+    return n;
+}
+
+int types_iface_methods(const ObjType *t, ObjString **out, int max)
+{
+    IfaceSeen seen;
+    seen.n = 0;
+    return iface_collect(t, out, 0, max, &seen);
+}
+
+bool types_iface_has(const ObjType *t, ObjString *name)
+{
+    ObjString *ms[TYPES_IFACE_MAX];
+    int n = types_iface_methods(t, ms, TYPES_IFACE_MAX);
+    for (int i = 0; i < n; i++)
+        if (str_eq(ms[i], name))
+            return true;
+    return false;
+}
+
 bool types_converts(const ObjType *t)
 {
     return t->kind == TYPE_FLOAT || (t->kind == TYPE_INT && t->bits < 64);
@@ -553,9 +678,19 @@ void types_define(ObjType *named, ObjType *under)
         named->zero = named_new(named, under->zero); /* a Weekday's zero is a Weekday */
     if (named->kind == TYPE_SLICE)
         set_zero(named); /* a nil slice of the declared type, for its methods */
+    if (named->kind == TYPE_MAP && v_is_obj(under->zero, OBJ_MAP)) {
+        /* a nil map of the declared type, for its methods and %T */
+        ObjMap *nil_map = map_new_nil(((ObjMap *)v_ptr(under->zero))->zero);
+        nil_map->type = named;
+        named->zero = v_from_ptr(nil_map);
+    }
     named->nfields = under->nfields;
     named->fields = under->fields;
     named->underlying = u;
+    if (named->kind == TYPE_INTERFACE) { /* an interface's methods are its definition's */
+        named->methods = under->methods;
+        named->nmethods = under->nmethods;
+    }
 }
 
 /* A struct or array type reaching itself through fields and elements that
@@ -567,8 +702,8 @@ static bool reaches(const ObjType *from, const ObjType *target, int depth)
         return true;
     if (from->kind == TYPE_ARRAY)
         return from->elem && (from->elem == target || reaches(from->elem, target, depth + 1));
-    if (from->kind != TYPE_STRUCT)
-        return false;
+    if (from->kind != TYPE_STRUCT && from->kind != TYPE_INTERFACE)
+        return false; /* (an interface's fields are its embedded interfaces) */
     for (int i = 0; i < from->nfields; i++) {
         const ObjType *ft = from->fields[i].type;
         if (ft == target || reaches(ft, target, depth + 1))
@@ -579,7 +714,7 @@ static bool reaches(const ObjType *from, const ObjType *target, int depth)
 
 bool types_recursive(const ObjType *t)
 {
-    return (t->kind == TYPE_STRUCT || t->kind == TYPE_ARRAY) && reaches(t, t, 0);
+    return (t->kind == TYPE_STRUCT || t->kind == TYPE_ARRAY || t->kind == TYPE_INTERFACE) && reaches(t, t, 0);
 }
 
 /* A method's closure gets its code once its declaration compiles; one
@@ -668,6 +803,16 @@ void types_select(const ObjType *t, ObjString *name, Value sample, Selection *ou
         for (int c = 0; c < nlevel; c++) {
             Cand *cd = &level[c];
             const ObjType *ct = cd->t;
+            if (ct->kind == TYPE_INTERFACE) {
+                /* an embedded interface: its value's method, found when
+                 * the call runs */
+                if (cd->depth > 0 && types_iface_has(ct, name) && found++ == 0) {
+                    out->kind = SEL_IFACE;
+                    out->depth = cd->depth;
+                    memcpy(out->path, cd->path, sizeof out->path);
+                }
+                continue;
+            }
             int mi = method_index(ct, name);
             const ObjType *mt = ct->generic ? ct->generic : ct; /* whose table mi indexes */
             if (mi >= 0) {
@@ -677,6 +822,7 @@ void types_select(const ObjType *t, ObjString *name, Value sample, Selection *ou
                     memcpy(out->path, cd->path, sizeof out->path);
                     out->fn = mt->methods[mi].fn;
                     out->ptr_recv = mt->methods[mi].ptr_recv;
+                    out->field_recv = cd->depth > 0 && ct->kind != TYPE_STRUCT;
                 }
                 continue;
             }
@@ -990,6 +1136,42 @@ static bool same_fields(const ObjType *a, const ObjType *b)
     return true;
 }
 
+/* Go's conversion of a rune, a []byte or a []rune to a string (a
+ * declared string type's conversion comes here; string() is a built-in):
+ * false when v is none of them. */
+static Value as_named_container(const ObjType *ty, Value v);
+
+static bool string_of(Value v, Value *out)
+{
+    char enc[4];
+    if (v_is_anyint(v)) {
+        *out = v_from_ptr(str_new(enc, (size_t)utf8_encode(enc, v_anyint(v))));
+        return true;
+    }
+    if (v == V_NIL) { /* a nil []byte: Go's compiler lets no other nil here */
+        *out = v_from_ptr(str_new("", 0));
+        return true;
+    }
+    if (!v_is_obj(v, OBJ_LIST))
+        return false;
+    ObjList *l = v_list(v);
+    const ObjType *lt = format_value_type(v);
+    bool bytes = !lt || !lt->elem || lt->elem->bits == 8;
+    Buf b;
+    buf_init(&b);
+    Value e;
+    for (size_t i = 0; list_get(l, (int64_t)i, &e); i++) {
+        if (!v_is_anyint(e))
+            return false;
+        if (bytes)
+            buf_addc(&b, (char)v_anyint(e));
+        else
+            buf_add(&b, enc, (size_t)utf8_encode(enc, v_anyint(e)));
+    }
+    *out = v_from_ptr(buf_to_str(&b));
+    return true;
+}
+
 int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
 {
     if (types_boxed(ty)) {
@@ -1010,6 +1192,8 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
             ListStore *st = l->store;
             plain =
                 v_from_ptr(st ? list_view(st, l->off, l->off + l->len, l->off + l->cap, ty) : list_nil(ty));
+        } else if (plain == V_NIL && v_is_obj(ty->zero, OBJ_LIST)) {
+            plain = ty->zero; /* Path(nil): the nil slice `var p Path` holds */
         }
         *out = plain;
         return 0;
@@ -1041,16 +1225,26 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
     case TYPE_ARRAY:
         if (v_is_obj(v, OBJ_LIST) || v_is_obj(v, OBJ_ARRAY)) {
             *out = v_copy(v);
+            if (ty->named && v_is_obj(*out, OBJ_ARRAY)) /* the copy is a value of the declared type */
+                ((ObjArray *)v_ptr(*out))->type = (ObjType *)ty;
             return 0;
         }
         break;
     case TYPE_MAP:
         if (v == V_NIL)
-            *out = ty->zero; /* map[string]int(nil) reads zeros */
+            *out = ty->zero;                   /* map[string]int(nil) reads zeros */
+        if (ty->named && v_is_obj(v, OBJ_MAP)) /* Counts(m): as a store into a Counts does */
+            *out = as_named_container(ty, v);
         if (v == V_NIL || v_is_obj(v, OBJ_MAP))
             return 0;
         break;
     case TYPE_CHAN:
+        if (v_is_obj(v, OBJ_CHAN) && ty->named) {
+            /* Chan(c): the channel is shared, so it takes the declared
+             * type on, as a map stored into a declared map type does
+             * (ObjChan.type) */
+            __atomic_store_n(&((ObjChan *)v_ptr(v))->type, ty, __ATOMIC_RELEASE);
+        }
         if (v == V_NIL || v_is_obj(v, OBJ_CHAN))
             return 0;
         break;
@@ -1077,6 +1271,8 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
         break;
     case TYPE_STRING:
         if (v_is_str(v))
+            return 0;
+        if (string_of(v, out)) /* String('a'), String(bytes) */
             return 0;
         break;
     case TYPE_BOOL:
@@ -1248,6 +1444,10 @@ bool types_store_const(const ObjType *ty, Value v, Value *out)
         *out = named_new((ObjType *)ty, plain);
         return true;
     }
+    if (types_named_container(ty) && ty->kind == TYPE_SLICE) {
+        *out = as_named_container(ty, v); /* p = nil: the declared type's nil slice */
+        return true;
+    }
     *out = v;
     return !types_store_checks(ty) || fit_const(ty, v, out) == FIT_OK;
 }
@@ -1309,6 +1509,8 @@ bool types_named_container(const ObjType *ty)
  * it was declared with). */
 static Value as_named_container(const ObjType *ty, Value v)
 {
+    if (ty->kind == TYPE_SLICE && v == V_NIL && v_is_obj(ty->zero, OBJ_LIST))
+        return ty->zero; /* p = nil: the nil slice `var p Path` holds */
     if (ty->kind == TYPE_SLICE && v_is_obj(v, OBJ_LIST) && list_type(v_list(v)) != ty) {
         ObjList *l = v_list(v);
         return v_from_ptr(l->store ? list_view(l->store, l->off, l->off + l->len, l->off + l->cap, ty)

@@ -161,7 +161,8 @@ ObjType *types_new_named(const char *qualified);
  * elements and zero, keeping its name and methods. */
 void types_define(ObjType *named, ObjType *under);
 /* Whether a struct or array type contains itself other than through a
- * pointer, slice, map, chan or func (Go's "invalid recursive type"). */
+ * pointer, slice, map, chan or func, or an interface embeds itself (Go's
+ * "invalid recursive type"). */
 bool types_recursive(const ObjType *t);
 /* Add a method to a declared type (before any value of it can call it). */
 void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv);
@@ -176,9 +177,10 @@ Value types_method(const ObjType *t, ObjString *name, bool *ptr_recv);
  * promoted from an embedded field, a module object's native ones
  * included). Go's rule: the shallowest depth wins, two at one depth are
  * ambiguous. path[0..depth) are the slots to follow from x to the field
- * (SEL_FIELD) or to the receiver of the method (SEL_METHOD, SEL_NATIVE);
+ * (SEL_FIELD) or to the receiver of the method (SEL_METHOD, SEL_NATIVE;
+ * SEL_IFACE: an embedded interface, whose value's method it is);
  * a slot with SEL_DEREF set is an embedded pointer to follow. */
-enum { SEL_NONE, SEL_FIELD, SEL_METHOD, SEL_NATIVE, SEL_AMBIGUOUS };
+enum { SEL_NONE, SEL_FIELD, SEL_METHOD, SEL_NATIVE, SEL_AMBIGUOUS, SEL_IFACE };
 #define SEL_MAX_DEPTH 8
 #define SEL_DEREF 0x10000
 typedef struct Selection {
@@ -189,6 +191,9 @@ typedef struct Selection {
     const ObjType *type; /* SEL_FIELD: the field's type */
     Value fn;            /* SEL_METHOD: the closure; SEL_NATIVE: the native */
     bool ptr_recv;       /* SEL_METHOD: its receiver is *T */
+    bool field_recv;     /* SEL_METHOD: the receiver is an embedded field of
+                            a declared non-struct type (struct { T }, T
+                            int): the field's value, or a pointer to it */
 } Selection;
 /* Resolve t.name into *out (kind SEL_NONE when nothing matches). A
  * module object's methods are known only from a value: `sample`, when not
@@ -204,6 +209,10 @@ int types_selection(ObjType *t, ObjString *name, Value sample);
  * so a goroutine reading it while another fills it sees all or nothing. */
 #define IC_DIRECT 1u  /* a field of the struct itself: the index is its slot */
 #define IC_CONVERT 2u /* the field has a basic type: a store may convert */
+#define IC_STATIC                                                                                            \
+    4u /* a method call's: the compiler filled it from the                                                   \
+          receiver's static type (T or *T), so a nil                                                         \
+          receiver is a nil *T, whose pointer method runs */
 #define IC_TYPE(w) ((uintptr_t)((w)&0x0000fffffffffff0ull))
 #define IC_INDEX(w) ((int)((w) >> 48))
 static inline uint64_t ic_word(const ObjType *t, int index, unsigned flags)
@@ -213,6 +222,13 @@ static inline uint64_t ic_word(const ObjType *t, int index, unsigned flags)
 /* The cache word for t.name (appending the selection to t), 0 when t has
  * no such field or method. */
 uint64_t types_ic_word(ObjType *t, ObjString *name, Value sample);
+/* The names of the methods interface t requires (its embedded interfaces'
+ * included) into out[0..max), their count; and whether name is one.
+ * TYPES_IFACE_MAX bounds what a caller needs room for: more methods than
+ * that in one interface are not checked. */
+#define TYPES_IFACE_MAX 64
+int types_iface_methods(const ObjType *t, ObjString **out, int max);
+bool types_iface_has(const ObjType *t, ObjString *name);
 /* Whether a store into a field of type t converts (types_store). */
 bool types_converts(const ObjType *t);
 

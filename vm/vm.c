@@ -821,6 +821,9 @@ static int call_from_c(Thread *t, size_t s, int nargs)
         nargs++;
     } else if (fn == V_NIL) {
         return vm_panicf(t, E_NIL_DEREF);
+    } else if (v_is_obj(fn, OBJ_NAMED) && v_unnamed(fn) != V_NIL) {
+        t->stack[s] = v_unnamed(fn); /* a value of a declared func type */
+        return call_from_c(t, s, nargs);
     } else {
         Buf b;
         buf_init(&b);
@@ -1154,6 +1157,15 @@ static Value module_member(ObjModule *m, ObjString *name)
 
 static ObjBound *bound_new(Value recv, Value fn);
 
+/* A pointer to a copy of v, for a pointer method called on a value that
+ * is not a variable: an array is pointed at itself, as &a is, so that the
+ * method indexes through the pointer; anything else through a cell. */
+static Value ptr_to_copy(Value v)
+{
+    Value c = v_copy(v);
+    return v_is_obj(c, OBJ_ARRAY) ? v_ref(v_ptr(c)) : v_ref(cell_new(c));
+}
+
 /* ---- structs: fields and methods by name, through the inline caches --- */
 
 /* A cache word, as another goroutine may be filling it: acquire, so the
@@ -1209,6 +1221,9 @@ static COLD const Selection *select_name(Thread *t, ObjStruct *s, ObjString *nam
             sel->kind == SEL_FIELD && sel->depth == 1
                 ? ic_word(s->type, sel->path[0], IC_DIRECT | (types_converts(sel->type) ? IC_CONVERT : 0))
                 : ic_word(s->type, i, 0);
+        uint64_t old = IC_LOAD(ic);
+        if ((old & IC_STATIC) && IC_TYPE(old) == (uintptr_t)s->type)
+            w |= IC_STATIC;                        /* still the receiver's static type */
         __atomic_store_n(ic, w, __ATOMIC_RELEASE); /* after the selection it names */
     }
     return sel;
@@ -1231,6 +1246,66 @@ static ObjStruct *sel_walk(Thread *t, ObjStruct *s, const Selection *sel, int n)
         s = next;
     }
     return s;
+}
+
+/* The method a call on a nil receiver runs, by the call's cache word: a
+ * pointer method of the receiver's static type (IC_STATIC), V_UNDEF when
+ * there is none (the call then panics as a nil dereference). */
+static COLD Value nil_method(uint64_t w)
+{
+    if (!(w & IC_STATIC) || (w & IC_DIRECT))
+        return V_UNDEF;
+    const ObjType *ty = (const ObjType *)IC_TYPE(w);
+    const Selection *sel = &__atomic_load_n(&ty->sels, __ATOMIC_ACQUIRE)[IC_INDEX(w)];
+    if (sel->kind != SEL_METHOD || sel->depth != 0 || !sel->ptr_recv || !v_is_obj(sel->fn, OBJ_CLOSURE) ||
+        !((ObjClosure *)v_ptr(sel->fn))->proto)
+        return V_UNDEF;
+    return sel->fn;
+}
+
+/* The value of the embedded interface a SEL_IFACE selection names in s,
+ * whose method the selection calls; a nil one panics as Go's nil
+ * dereference does. V_UNDEF after a panic. */
+static Value iface_embedded(Thread *t, ObjStruct *s, const Selection *sel)
+{
+    ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
+    if (!o)
+        return V_UNDEF;
+    Value v = __atomic_load_n(&o->f[sel->path[sel->depth - 1] & 0xffff], __ATOMIC_RELAXED);
+    if (v == V_NIL)
+        return vm_panicf(t, E_NIL_DEREF), V_UNDEF;
+    return v;
+}
+
+static COLD Value bindm(Thread *t, Value obj, ObjString *name);
+
+/* The receiver of a method promoted from an embedded field of a declared
+ * non-struct type (Selection.field_recv): for a value receiver the
+ * field's value (what an embedded *T points to), for a pointer receiver
+ * a pointer to the field (an embedded *T: the pointer it holds). V_UNDEF
+ * after a panic (a nil embedded pointer). */
+static COLD Value field_recv(Thread *t, ObjStruct *s, const Selection *sel)
+{
+    ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
+    if (!o)
+        return V_UNDEF;
+    Value *slot = &o->f[sel->path[sel->depth - 1] & 0xffff];
+    if (sel->path[sel->depth - 1] & SEL_DEREF) {
+        Value p = *slot;
+        if (sel->ptr_recv)
+            return p; /* nil too: a pointer method runs with a nil receiver */
+        if (!v_is_ref(p))
+            return vm_panicf(t, E_NIL_DEREF), V_UNDEF;
+        Value *in = ref_slot(p); /* NULL: p points at an array itself */
+        return v_copy(in ? *in : v_from_ptr(v_ref_target(p)));
+    }
+    if (!sel->ptr_recv)
+        return v_copy(*slot);
+    ObjSlot *sl = mem_alloc(sizeof *sl);
+    sl->h.kind = OBJ_SLOT;
+    sl->h.flags = 0;
+    sl->slot = slot;
+    return v_ref(sl);
 }
 
 /* A method's receiver: a pointer to the struct for a *T receiver, else a
@@ -1265,6 +1340,22 @@ static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
         ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
         return o ? __atomic_load_n(&o->f[sel->path[sel->depth - 1] & 0xffff], __ATOMIC_RELAXED) : V_UNDEF;
     }
+    for (int hops = 0; sel->kind == SEL_IFACE; hops++) {
+        /* the embedded interface's value's method, followed here rather
+         * than by recursion: one may lead back to its struct (p.I = p) */
+        Value iv = iface_embedded(t, s, sel);
+        ObjStruct *in = iv == V_UNDEF ? NULL : struct_of(iv);
+        if (!in)
+            return iv == V_UNDEF ? V_UNDEF : bindm(t, iv, name);
+        if (hops == VM_MAX_FRAMES)
+            return vm_panicf(t, E_STACK_OVERFLOW), V_UNDEF;
+        s = in;
+        sel = select_name(t, s, name, NULL);
+        if (!sel)
+            return V_UNDEF;
+        if (sel->kind != SEL_IFACE)
+            return struct_get(t, s, name, NULL);
+    }
     ObjStruct *o = sel_walk(t, s, sel, sel->kind == SEL_NATIVE ? sel->depth - 1 : sel->depth);
     if (!o)
         return V_UNDEF;
@@ -1276,6 +1367,10 @@ static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
     }
     if (!((ObjClosure *)v_ptr(sel->fn))->proto)
         return no_code(t, s, name), V_UNDEF;
+    if (sel->field_recv) {
+        Value r = field_recv(t, s, sel);
+        return r == V_UNDEF ? V_UNDEF : v_from_ptr(bound_new(r, sel->fn));
+    }
     return v_from_ptr(bound_new(method_recv(o, sel->ptr_recv), sel->fn));
 }
 
@@ -1327,6 +1422,26 @@ static COLD Value struct_ref(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
     return v_ref(sl);
 }
 
+/* x.M as a value for x of a declared type that is not a struct (a
+ * Weekday, a named slice; or a pointer to a variable of one), as CALLM
+ * calls it: the receiver bound is a copy, or the pointer for a *T one.
+ * V_UNDEF when the type has no such method. */
+static COLD Value declared_method_value(Value obj, ObjString *name)
+{
+    Value self = obj;
+    if (v_is_ref(obj)) {
+        Value *sl = ref_slot(obj);
+        self = sl ? *sl : v_from_ptr(v_ref_target(obj));
+    }
+    const ObjType *nt = declared_type_of(self);
+    bool ptr_recv = false;
+    Value mfn = nt ? types_method(nt, name, &ptr_recv) : V_UNDEF;
+    if (mfn == V_UNDEF)
+        return V_UNDEF;
+    Value recv = !ptr_recv ? v_copy(self) : v_is_ref(obj) ? obj : ptr_to_copy(self);
+    return v_from_ptr(bound_new(recv, mfn));
+}
+
 static COLD Value getfield(Thread *t, Value obj, ObjString *name)
 {
     Value v;
@@ -1351,6 +1466,9 @@ static COLD Value getfield(Thread *t, Value obj, ObjString *name)
         if (m)
             return v_from_ptr(bound_new(obj, v_from_ptr(m)));
     }
+    v = declared_method_value(obj, name);
+    if (v != V_UNDEF)
+        return v;
     return no_field(t, obj, name), V_UNDEF;
 }
 
@@ -2002,6 +2120,9 @@ static void trace_ins(Thread *t, const ObjClosure *cl, const uint32_t *ip, const
  * Only functions with an ic run the instructions that use it (the
  * compiler gives them one). */
 #define IC_AT(ip) ((uint64_t *)(cl->proto->ic_bias + 2 * (uintptr_t)(ip)))
+/* The cache word of the instruction at ip, 0 for code without caches (a
+ * proto not made by the compiler). */
+#define IC_WORD_AT(ip) (cl->proto->ic ? IC_LOAD(IC_AT(ip)) : 0)
 /* The next word is a JMP: take it when cond == C, else step over it. A
  * backward jump is a safepoint. */
 #define VM_CONDJUMP(cond)                                                                                    \
@@ -2598,6 +2719,8 @@ static int execute(Thread *t)
             VM_SAVEPC();
             if (unlikely(PREEMPT_REQUESTED(t)) && vm_safepoint(t) < 0)
                 VM_THROW();
+            int iface_hops = 0;
+        callm_recv:;
             Value recv = base[ca];
             ObjStruct *st = struct_of(recv);
             if (st) {
@@ -2623,8 +2746,26 @@ static int execute(Thread *t)
                     base[ca] = fv;
                     goto do_call;
                 }
+                if (sel->kind == SEL_IFACE) {
+                    /* the embedded interface's value is the receiver; one
+                     * that leads back to itself (p.I = p) recurses in Go
+                     * until the stack overflows, so a bounded number of
+                     * such steps is one here */
+                    if (++iface_hops > VM_MAX_FRAMES) {
+                        vm_panicf(t, E_STACK_OVERFLOW);
+                        VM_THROW();
+                    }
+                    Value iv = iface_embedded(t, st, sel);
+                    if (iv == V_UNDEF)
+                        VM_THROW();
+                    base[ca] = iv;
+                    goto callm_recv;
+                }
+                Value frecv = V_UNDEF;
+                if (unlikely(sel->field_recv) && (frecv = field_recv(t, st, sel)) == V_UNDEF)
+                    VM_THROW();
                 ObjStruct *o =
-                    sel->depth == 0
+                    sel->depth == 0 || frecv != V_UNDEF
                         ? st
                         : sel_walk(t, st, sel, sel->kind == SEL_NATIVE ? sel->depth - 1 : sel->depth);
                 if (!o)
@@ -2652,7 +2793,7 @@ static int execute(Thread *t)
                 }
                 for (int i = cnargs; i > 0; i--)
                     base[ca + 1 + i] = base[ca + i];
-                base[ca + 1] = sel->ptr_recv ? v_ref(o) : v_copy(v_from_ptr(o));
+                base[ca + 1] = frecv != V_UNDEF ? frecv : sel->ptr_recv ? v_ref(o) : v_copy(v_from_ptr(o));
                 base[ca] = sel->fn;
                 cnargs++;
                 goto do_call;
@@ -2699,9 +2840,28 @@ static int execute(Thread *t)
                         base[ca + 1 + i] = base[ca + i];
                     /* a pointer receiver needs the variable: the compiler
                      * passes &x for those it knows; else a copy's */
-                    base[ca + 1] = !ptr_recv        ? v_copy(self)
-                                   : v_is_ref(recv) ? recv
-                                                    : v_ref(cell_new(v_copy(self)));
+                    base[ca + 1] = !ptr_recv ? v_copy(self) : v_is_ref(recv) ? recv : ptr_to_copy(self);
+                    base[ca] = mfn;
+                    cnargs++;
+                    goto do_call;
+                }
+            }
+            if (recv == V_NIL) {
+                /* x.M() with x a nil *T (its static type filled the
+                 * cache): M runs with a nil receiver when it takes *T */
+                Value mfn = nil_method(IC_WORD_AT(pc - 2));
+                if (mfn != V_UNDEF) {
+                    if (unlikely(!B_)) {
+                        size_t end = f->base + (size_t)ca + 2 + (size_t)cnargs;
+                        if (!ensure_stack(t, end + VM_STACK_SLACK)) {
+                            vm_panicf(t, E_STACK_OVERFLOW);
+                            VM_THROW();
+                        }
+                        base = t->stack + f->base;
+                    }
+                    for (int i = cnargs; i > 0; i--)
+                        base[ca + 1 + i] = base[ca + i];
+                    base[ca + 1] = V_NIL;
                     base[ca] = mfn;
                     cnargs++;
                     goto do_call;
@@ -2786,6 +2946,8 @@ static int execute(Thread *t)
         {
             int n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)A_ + 1));
             Value fn = RA;
+            if (v_is_obj(fn, OBJ_NAMED))
+                fn = v_unnamed(fn); /* a value of a declared func type */
             if (unlikely(!v_is_obj(fn, OBJ_CLOSURE) && !v_is_obj(fn, OBJ_NATIVE) &&
                          !v_is_obj(fn, OBJ_BOUND))) {
                 VM_SAVEPC();
@@ -2797,6 +2959,10 @@ static int execute(Thread *t)
         }
         VM_CASE(BINDM)
         {
+            if (RB == V_NIL && nil_method(IC_WORD_AT(pc - 1)) != V_UNDEF) {
+                RA = v_from_ptr(bound_new(V_NIL, nil_method(IC_WORD_AT(pc - 1))));
+                VM_NEXT();
+            }
             VM_PROTECT(Value, v, bindm(t, RB, k_name(KC)), v == V_UNDEF);
             RA = v;
             VM_NEXT();
@@ -2917,6 +3083,10 @@ static int execute(Thread *t)
                     ca = A_;
                     goto fresh_zero;
                 }
+                VM_NEXT();
+            }
+            if (o == V_NIL && nil_method(IC_WORD_AT(pc - 1)) != V_UNDEF) {
+                RA = v_from_ptr(bound_new(V_NIL, nil_method(IC_WORD_AT(pc - 1))));
                 VM_NEXT();
             }
             VM_PROTECT(Value, v, getfield(t, o, k_name(KC)), v == V_UNDEF);
@@ -3375,6 +3545,10 @@ do_call : {
         base[ca + 1] = bd->recv;
         base[ca] = bd->fn;
         cnargs++;
+        goto do_call;
+    }
+    if (v_is_obj(fn, OBJ_NAMED) && v_unnamed(fn) != V_NIL) {
+        base[ca] = v_unnamed(fn); /* a value of a declared func type */
         goto do_call;
     }
     not_callable(t, fn);

@@ -920,26 +920,15 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
      * decides at the call whether the callee takes it whole (a variadic
      * function of the script, as Go passes it) or its elements */
     bool spread_sp = n->spread && op == OP_CALL && nargs <= MULTI_MAX;
-    bool by_ref = method && op == OP_CALL && cg_recv_by_ref(c, f);
-    if (method && op == OP_CALL && !spread_sp) {
-        if (by_ref) {
-            Node amp = {.kind = N_UNARY, .op = TK_AMP, .a = f->a, .line = f->line, .col = f->col};
-            cg_expr_to(fs, &amp, base); /* c.Write(...) with Write on *ByteCounter: &c */
-        } else {
-            cg_expr_to(fs, f->a, base);
-        }
+    if (method && op == OP_CALL && cg_recv_by_ref(c, f)) {
+        Node amp = {.kind = N_UNARY, .op = TK_AMP, .a = f->a, .line = f->line, .col = f->col};
+        cg_expr_to(fs, &amp, base); /* c.Write(...) with Write on *ByteCounter: &c */
+    } else if (method && op == OP_CALL) {
+        cg_expr_to(fs, f->a, base);
     } else if (method) {
-        /* defer/go x.M(...), and x.M(a, xs...): bind the method now (to
-         * &x where a call would take it), call the bound method. The
+        /* defer/go x.M(...): bind the method now, call it later. The
          * receiver is never R[base] itself (no A == B for BINDM). */
-        int t;
-        if (by_ref) {
-            Node amp = {.kind = N_UNARY, .op = TK_AMP, .a = f->a, .line = f->line, .col = f->col};
-            t = cg_alloc_reg(fs);
-            cg_expr_to(fs, &amp, t);
-        } else {
-            t = cg_expr_any(fs, f->a);
-        }
+        int t = cg_expr_any(fs, f->a);
         cg_set_line(fs, n);
         nil_recv_prefill(fs, cg_emit_abc(fs, OP_BINDM, base, t, cg_field_k(fs, f->name)), f->a, f->name);
         cg_free_to(fs, base + 1);
@@ -1008,14 +997,15 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         b = n->spread && !spread_sp ? 0 : nargs + 1 + hidden;
     }
     cg_set_line(fs, n);
-    if (spread_sp) {
+    if (spread_sp && !(method && op == OP_CALL)) {
         cg_emit_abc(fs, OP_CALLSP, base, b, nres + 1);
     } else if (method && op == OP_CALL) {
         /* a struct's method takes its receiver as its first argument: the
          * VM moves the arguments up one register to make room */
         cg_alloc_reg(fs);
         int pc = cg_emit_abc(fs, OP_CALLM, base, b, nres + 1);
-        cg_emit_abx(fs, OP_EXTRA, 0, cg_str_k(fs, f->name ? f->name : ""));
+        /* EXTRA's A: the last argument is spread (x.M(a, xs...)) */
+        cg_emit_abx(fs, OP_EXTRA, spread_sp, cg_str_k(fs, f->name ? f->name : ""));
         int nic = fs->nic;
         cg_ic_prefill(fs, pc, cg_struct_of(cg_static_type(c, f->a)), f->name);
         if (fs->nic > nic)

@@ -1817,22 +1817,27 @@ static COLD bool unpack(Thread *t, size_t dst, Value v, size_t *top)
     return true;
 }
 
-/* f(a, xs...) where f is a variadic function of the script (directly or as
- * a method value) taking exactly these arguments: its variadic parameter
- * is the slice xs itself, as in Go, so the callee sees and may change the
- * caller's elements. */
-static bool spread_as_is(Value fn, int nargs, Value last)
+/* f(a, xs...): the callee at stack[at] has nargs arguments above it, the
+ * last a slice to spread. A variadic function of the script taking exactly
+ * these arguments gets the slice itself as its variadic parameter, as in
+ * Go (so it sees and may change the caller's elements): the frame set-up
+ * reads t->spread_as_is. Any other callee gets the elements in its place;
+ * *nargs counts them. False after a panic (not a slice). */
+static bool spread_call(Thread *t, size_t at, int *nargs)
 {
-    if (last != V_NIL && !v_is_obj(last, OBJ_LIST))
-        return false;
-    if (v_is_obj(fn, OBJ_BOUND)) {
-        fn = ((ObjBound *)v_ptr(fn))->fn;
-        nargs++;
+    Value fn = t->stack[at], last = t->stack[at + (size_t)*nargs];
+    if (v_is_obj(fn, OBJ_CLOSURE) && (last == V_NIL || v_is_obj(last, OBJ_LIST))) {
+        const ObjProto *p = ((ObjClosure *)v_ptr(fn))->proto;
+        if (p->variadic && *nargs == p->nparams) {
+            t->spread_as_is = true;
+            return true;
+        }
     }
-    if (!v_is_obj(fn, OBJ_CLOSURE))
+    size_t top;
+    if (!unpack(t, at + (size_t)*nargs, last, &top))
         return false;
-    const ObjProto *p = ((ObjClosure *)v_ptr(fn))->proto;
-    return p->variadic && nargs == p->nparams;
+    *nargs = (int)(top - at - 1);
+    return true;
 }
 
 /* ---- range loops ------------------------------------------------------
@@ -2307,6 +2312,9 @@ static int execute(Thread *t)
     /* Shared by the call and return paths (jumped to from several
      * instructions). */
     int ca, cnargs, cwant;
+    /* The call being made spreads its last argument (f(a, xs...)): do_call
+     * or call_native hands it over (spread_call) once the callee is known. */
+    bool spread_last = false;
     double fres; /* a float division's result, for float_result */
     int ret_a, ret_n;
     bool ret_nil;
@@ -2679,16 +2687,7 @@ static int execute(Thread *t)
             VM_SAVEPC();
             if (unlikely(PREEMPT_REQUESTED(t)) && vm_safepoint(t) < 0)
                 VM_THROW();
-            if (spread_as_is(base[ca], cnargs, base[ca + cnargs])) {
-                t->spread_as_is = true;
-            } else {
-                /* a native or a non-variadic callee: the elements */
-                size_t top;
-                VM_PROTECT(bool, ok,
-                           unpack(t, f->base + (size_t)ca + (size_t)cnargs, base[ca + cnargs], &top), !ok);
-                base = t->stack + f->base;
-                cnargs = (int)(top - (f->base + (size_t)ca + 1));
-            }
+            spread_last = true;
             goto do_call;
         }
         VM_CASE(CALLF)
@@ -2712,7 +2711,8 @@ static int execute(Thread *t)
         VM_CASE(CALLM)
         {
             ObjString *name = k_name(k[INS_Bx(*pc)]);
-            pc++; /* the EXTRA word */
+            spread_last = INS_A(*pc) != 0; /* x.M(a, xs...) */
+            pc++;                          /* the EXTRA word */
             ca = A_;
             cnargs = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ca + 1));
             cwant = C_ - 1;
@@ -3485,6 +3485,14 @@ float_result : {
     /* ---- the call path: R[ca] is the callee, cnargs arguments above it,
      * cwant results wanted (-1: all); pc is saved. */
 do_call : {
+    if (unlikely(spread_last) && !v_is_obj(base[ca], OBJ_BOUND)) {
+        /* (a bound method's receiver goes in first: decided after) */
+        spread_last = false;
+        bool ok = spread_call(t, f->base + (size_t)ca, &cnargs);
+        base = t->stack + f->base;
+        if (!ok)
+            VM_THROW();
+    }
     Value fn = base[ca];
     if (likely(v_is_obj(fn, OBJ_CLOSURE))) {
         ObjClosure *ncl = v_ptr(fn);
@@ -3557,6 +3565,17 @@ do_call : {
 
     /* ---- a native: nf, its cnargs arguments at nargs_at ---- */
 call_native : {
+    if (unlikely(spread_last)) {
+        /* a native takes the elements */
+        size_t first = (size_t)(nargs_at - t->stack), top;
+        spread_last = false;
+        bool ok = cnargs > 0 && unpack(t, first + (size_t)cnargs - 1, nargs_at[cnargs - 1], &top);
+        base = t->stack + f->base;
+        nargs_at = t->stack + first;
+        if (!ok)
+            VM_THROW();
+        cnargs = (int)(top - first);
+    }
     if (unlikely(!native_argc_ok(t, nf, cnargs)))
         VM_THROW();
     f->native = nf;
@@ -3648,6 +3667,7 @@ do_return : {
 
     /* ---- a panic is recorded and the top frame's pc saved: unwind. */
 on_panic:
+    spread_last = false;
     for (;;) {
         if (unwind_frame(t)) {
             VM_ENTER();

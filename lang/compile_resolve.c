@@ -847,6 +847,14 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         res_expr(c, n->b, n);
         break;
     case N_CALL: {
+        if (n->a && n->a->kind == N_IDENT && n->a->name && strcmp(n->a->name, "any") == 0 &&
+            !*cg_nt_slot(&c->names, "any")) {
+            /* any(x): a conversion to the empty interface, as
+             * interface{}(x) is (x as it is: `switch any(v).(type)` in
+             * generic code) */
+            n->a->kind = N_TYPEEXPR;
+            n->a->type = "any";
+        }
         res_expr(c, n->a, n);
         res_list(c, &n->list, n);
         Selection sel;

@@ -420,6 +420,7 @@ static int skip_parens(Parser *P, int i)
 }
 
 static int scan_type(Parser *P, int i, Text *out, int depth);
+static int scan_type_args(Parser *P, int i, Text *out, int depth);
 
 /* A struct tag as Go's %q spells it (the text of a struct type holds it
  * so). */
@@ -438,6 +439,17 @@ static void text_quoted(Text *out, const Token *t)
             text_add(out, &c, 1);
     }
     text_str(out, "\"");
+}
+
+/* Is the field at token i an embedded generic type's instance (`Base[T]`
+ * alone, ending the field), rather than a field named Base of an array
+ * type (`Base [N]T`)? */
+static bool embedded_instance(Parser *P, int i)
+{
+    Text args = {0};
+    int e = scan_type_args(P, i + 1, &args, 1);
+    int c = e > 0 ? peek_code(P, e) : -1;
+    return c == TK_SEMI || c == TK_RBRACE || c == TK_STRING;
 }
 
 /* The fields of a struct type from token i (just past its `{`), spelled
@@ -462,7 +474,8 @@ static int scan_struct(Parser *P, int i, Text *out, int depth)
         int c1 = peek_code(P, i + 1);
         bool embedded =
             c == TK_STAR ||
-            (c == TK_IDENT && (c1 == TK_SEMI || c1 == TK_RBRACE || c1 == TK_STRING || c1 == TK_DOT));
+            (c == TK_IDENT && (c1 == TK_SEMI || c1 == TK_RBRACE || c1 == TK_STRING || c1 == TK_DOT)) ||
+            (c == TK_IDENT && c1 == TK_LBRACK && embedded_instance(P, i));
         if (!embedded) {
             while (peek_code(P, i) == TK_IDENT && nnames < 64) {
                 names[nnames++] = i++;
@@ -707,6 +720,19 @@ static bool try_type(Parser *P, bool arg)
     return true;
 }
 
+/* `func(T) bool` at the queue's front as a type argument (`Id[func(int)
+ * bool]`, after the `[` or a `,`): a func type that ends at the bracket's
+ * `,` or `]` is no function literal. Then it becomes one XTYPE token. */
+static bool try_func_type_arg(Parser *P)
+{
+    Text text = {0};
+    int end = scan_type(P, 0, &text, 0);
+    if (end <= 0 || (peek_code(P, end) != TK_COMMA && peek_code(P, end) != TK_RBRACK))
+        return false;
+    to_xtype(P, &text, end);
+    return true;
+}
+
 /* A generic function's type parameters: at the queue's front is the `[`
  * after `func Name`. Turn the whole bracket into one TPARAMS token holding
  * the parameters' names ("K,V": the first name of each comma-separated
@@ -928,12 +954,15 @@ static int literal_type_name(Parser *P)
 /* `Name[T1, T2]` at the queue's front where it can only be a generic
  * type's instance: after a name (`s Stack[int]`: two names in a row are
  * never an expression), after `[]`, after `*` in a function's signature or
- * result, or as a composite literal's type (`List[int]{}`, outside a
- * statement header). Then it becomes one XTYPE token. */
+ * result, as the result right after the parameters' `)` (`() Stack[T]`),
+ * or as a composite literal's type (`List[int]{}`, outside a statement
+ * header). Then it becomes one XTYPE token. */
 static bool generic_instance(Parser *P)
 {
-    bool type_context = P->prev == TK_IDENT || (P->prev == TK_RBRACK && P->prev2 == TK_LBRACK) ||
-                        (P->prev == TK_STAR && ((P->sig_depth && P->sig_depth == P->depth) || P->after_sig));
+    bool type_context =
+        P->prev == TK_IDENT || (P->prev == TK_RBRACK && P->prev2 == TK_LBRACK) ||
+        (P->prev == TK_STAR && ((P->sig_depth && P->sig_depth == P->depth) || P->after_sig)) ||
+        (P->prev == TK_RPAREN && P->after_sig);
     Text text = {0};
     int end = scan_type(P, 0, &text, 0);
     if (end < 4 || !memchr(text.p, '[', text.n))
@@ -986,6 +1015,9 @@ static void step(Parser *P)
                 (c == TK_CHAN && peek_code(P, 1) != TK_LPAREN && P->prev != TK_ARROW))) {
         if (try_type(P, false))
             c = TK_XTYPE;
+    } else if (c == TK_FUNC && top(P) == BR_BRACK && (P->prev == TK_LBRACK || P->prev == TK_COMMA) &&
+               try_func_type_arg(P)) {
+        c = TK_XTYPE;
     }
     if (c == TK_STRUCT || c == TK_INTERFACE) {
         /* every struct and interface type, wherever it is: one XTYPE */

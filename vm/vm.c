@@ -2745,6 +2745,12 @@ static int execute(Thread *t)
             list_set_type(v_list(RA), v_ptr(k[INS_Bx(ins)]));
             VM_NEXT();
         }
+        VM_CASE(TYPELISTR)
+        {
+            if (v_is_obj(RB, OBJ_TYPE))
+                list_set_type(v_list(RA), v_ptr(RB));
+            VM_NEXT();
+        }
         VM_CASE(APPENDN)
         {
             Value l = RA;

@@ -296,6 +296,16 @@ bool cg_recv_by_ref(Compiler *c, const Node *sel)
     return false;
 }
 
+/* Whether n is an instance of a generic type written as an index
+ * expression (`Vec[int]`, `Pair[K, V]` as a conversion's callee). */
+static bool generic_type_instance(Compiler *c, const Node *n)
+{
+    if (!n || n->kind != N_INDEX || !n->a || n->a->kind != N_IDENT || !n->a->name)
+        return false;
+    Var *v = *cg_nt_slot(&c->names, n->a->name);
+    return v && v->tdecl && v->decl && v->decl->kind == N_TYPEDECL && v->decl->list.n > 0 && cg_type_text(n);
+}
+
 static void res_list(Compiler *c, NodeList *l, const Node *parent)
 {
     for (int i = 0; i < l->n; i++)
@@ -854,6 +864,11 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
              * generic code) */
             n->a->kind = N_TYPEEXPR;
             n->a->type = "any";
+        }
+        if (generic_type_instance(c, n->a)) {
+            /* Vec[int](xs): a conversion to the instance, as []int(xs) is */
+            n->a->name = n->a->type = cg_type_text(n->a);
+            n->a->kind = N_TYPEEXPR;
         }
         res_expr(c, n->a, n);
         res_list(c, &n->list, n);

@@ -1064,9 +1064,10 @@ static void step(Parser *P)
     bool lit = t.code == TK_LBRACE && !sig && brace_is_literal(P);
     if (!lit)
         hdr_track(P, t.code);
-    /* a function's parameters (or receiver): `*Name[T]` there is a type */
+    /* a function's parameters (or receiver), a func type's or literal's
+     * too: `*Name[T]` there is a type, and `Name[T]` right after their `)` */
     bool params =
-        t.code == TK_LPAREN && (P->prev == TK_METHOD || P->prev == TK_TPARAMS ||
+        t.code == TK_LPAREN && (P->prev == TK_METHOD || P->prev == TK_TPARAMS || P->prev == TK_FUNC ||
                                 (P->prev == TK_IDENT && (P->prev2 == TK_FUNC || P->prev2 == TK_RPAREN)));
     if (t.code == TK_LBRACE || t.code == TK_SEMI)
         P->after_sig = false;

@@ -288,6 +288,8 @@ bool cg_recv_by_ref(Compiler *c, const Node *sel)
     const ObjType *t = v->sty ? v->sty : v->type;
     if (!t || !t->named || t->kind == TYPE_STRUCT || t->kind == TYPE_POINTER)
         return false;
+    if (t->generic) /* Stack[int]: the methods are its generic type's */
+        t = t->generic;
     /* by name, whether its code is compiled yet or not (pass 1 runs
      * before the methods' bodies are) */
     for (int i = 0; i < t->nmethods; i++)
@@ -573,7 +575,8 @@ bool cg_named_method(Compiler *c, Node *x, const char *name, Selection *sel)
     ObjType *t = cg_static_type(c, x);
     if (t && t->kind == TYPE_POINTER && !t->named && t->elem)
         t = t->elem;
-    if (!t || !t->named || !name || t->kind == TYPE_STRUCT || t->kind == TYPE_INTERFACE || !t->nmethods)
+    if (!t || !t->named || !name || t->kind == TYPE_STRUCT || t->kind == TYPE_INTERFACE ||
+        !(t->generic ? t->generic : t)->nmethods) /* an instance has its generic type's */
         return false;
     types_select(t, str_cstr(name), V_UNDEF, sel);
     return sel->kind == SEL_METHOD && sel->depth == 0;

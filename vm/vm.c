@@ -3026,8 +3026,12 @@ static int execute(Thread *t)
         VM_CASE(RTPARAMS)
         {
             Value r = RB;
-            if (v_is_ref(r))
-                r = v_from_ptr(v_ref_target(r));
+            if (v_is_ref(r)) { /* a pointer to a variable or slot: the value there */
+                Obj *o = v_ref_target(r);
+                r = o->kind == OBJ_CELL   ? ((ObjCell *)o)->v
+                    : o->kind == OBJ_SLOT ? *((ObjSlot *)o)->slot
+                                          : v_from_ptr(o);
+            }
             const ObjType *rt = v_is_obj(r, OBJ_STRUCT) ? ((ObjStruct *)v_ptr(r))->type
                                 : v_is_obj(r, OBJ_LIST) ? list_type(v_list(r))
                                 : v_is_obj(r, OBJ_MAP)  ? map_type(v_map(r))

@@ -433,6 +433,21 @@ static void note_tparams(Compiler *c, Node *at, TypeRef t)
         cg_pm_put(&c->tmentions, at, (uint64_t)(uintptr_t)ids);
 }
 
+static const char *local_name(const ObjType *t);
+
+/* The generic type that t names without type arguments (`var s Stack`
+ * for `type Stack[T any]`), itself or as an element or key, or NULL. */
+static const ObjType *uninstantiated(const ObjType *t)
+{
+    for (int depth = 0; t && depth < 64; depth++, t = t->elem) {
+        if (t->key && t->key->named && t->key->ntparams > 0)
+            return t->key;
+        if (t->named)
+            return t->ntparams > 0 ? t : NULL;
+    }
+    return NULL;
+}
+
 /* A type written in the script: every module type it names must exist
  * (`var mu sync.Mutx` is undefined), and array lengths written as names
  * become numbers (array_lengths). The descriptor, with the script's own
@@ -446,8 +461,11 @@ static TypeRef res_type(Compiler *c, Node *at, TypeRef t)
     t = array_lengths(c, at, t);
     ObjType *ty = types_parse_with(t, strlen(t), type_lookup, c);
     const char *bad = types_undefined(ty);
+    const ObjType *gen = uninstantiated(ty);
     if (bad)
         cg_err(c, at, "undefined: %s", bad);
+    else if (gen)
+        cg_err(c, at, "cannot use generic type %s without instantiation", local_name(gen));
     cg_pm_put(&c->types, at, (uint64_t)(uintptr_t)ty);
     return t;
 }

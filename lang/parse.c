@@ -953,14 +953,17 @@ static int literal_type_name(Parser *P)
 
 /* `Name[T1, T2]` at the queue's front where it can only be a generic
  * type's instance: after a name (`s Stack[int]`: two names in a row are
- * never an expression), after `[]`, after `*` in a function's signature or
+ * never an expression), after `]` (`[]T`, `[N]T`, `map[K]V`: an operand
+ * never follows one), after `chan`, `...` or `map[`, after `*` in a
+ * function's signature or
  * result, as the result right after the parameters' `)` (`() Stack[T]`),
  * or as a composite literal's type (`List[int]{}`, outside a statement
  * header). Then it becomes one XTYPE token. */
 static bool generic_instance(Parser *P)
 {
     bool type_context =
-        P->prev == TK_IDENT || (P->prev == TK_RBRACK && P->prev2 == TK_LBRACK) ||
+        P->prev == TK_IDENT || P->prev == TK_RBRACK || P->prev == TK_CHAN || P->prev == TK_ELLIPSIS ||
+        (P->prev == TK_LBRACK && P->prev2 == TK_MAP) ||
         (P->prev == TK_STAR && ((P->sig_depth && P->sig_depth == P->depth) || P->after_sig)) ||
         (P->prev == TK_RPAREN && P->after_sig);
     Text text = {0};

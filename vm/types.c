@@ -261,7 +261,7 @@ static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int 
         } else if (n && s[n - 1] == ']' && memchr(s, '[', n) && P->lookup && keydepth < MAX_KEY_DEPTH) {
             /* Stack[int], Pair[string,int]: a generic type's instance */
             *link = instance(P, s, n, keydepth + 1);
-            return root;
+            return nil_maps(root); /* map[string]Box[int]: its nil map */
         } else {
             t = type_new(TYPE_UNKNOWN, name);
             for (size_t i = 0; i < sizeof basic / sizeof basic[0]; i++) {
@@ -280,9 +280,10 @@ static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int 
             }
             ObjType *named = t->kind == TYPE_UNKNOWN && P->lookup ? P->lookup(P->ctx, s, n) : NULL;
             if (named) {
-                /* a declared type is one descriptor, shared by every use */
+                /* a declared type is one descriptor, shared by every use;
+                 * a map of it (map[string]Point) still needs its nil map */
                 *link = named;
-                return root;
+                return nil_maps(root);
             }
         }
         set_zero(t);

@@ -720,19 +720,6 @@ static bool try_type(Parser *P, bool arg)
     return true;
 }
 
-/* `func(T) bool` at the queue's front as a type argument (`Id[func(int)
- * bool]`, after the `[` or a `,`): a func type that ends at the bracket's
- * `,` or `]` is no function literal. Then it becomes one XTYPE token. */
-static bool try_func_type_arg(Parser *P)
-{
-    Text text = {0};
-    int end = scan_type(P, 0, &text, 0);
-    if (end <= 0 || (peek_code(P, end) != TK_COMMA && peek_code(P, end) != TK_RBRACK))
-        return false;
-    to_xtype(P, &text, end);
-    return true;
-}
-
 /* A generic function's type parameters: at the queue's front is the `[`
  * after `func Name`. Turn the whole bracket into one TPARAMS token holding
  * the parameters' names ("K,V": the first name of each comma-separated
@@ -949,6 +936,19 @@ static int literal_type_name(Parser *P)
     if (peek_code(P, 1) == TK_DOT && peek_code(P, 2) == TK_IDENT && peek_code(P, 3) == TK_LBRACE)
         return 3;
     return 0;
+}
+
+/* `func(T) bool` at the queue's front as a type argument (`Id[func(int)
+ * bool]`, after the `[` or a `,`): a func type that ends at the bracket's
+ * `,` or `]` is no function literal. Then it becomes one XTYPE token. */
+static bool try_func_type_arg(Parser *P)
+{
+    Text text = {0};
+    int end = scan_type(P, 0, &text, 0);
+    if (end <= 0 || (peek_code(P, end) != TK_COMMA && peek_code(P, end) != TK_RBRACK))
+        return false;
+    to_xtype(P, &text, end);
+    return true;
 }
 
 /* `Name[T1, T2]` at the queue's front where it can only be a generic

@@ -179,7 +179,6 @@ typedef struct Parse {
 static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int keydepth);
 static ObjType *instance(const Parse *P, const char *s, size_t n, int depth);
 static void parse_fields(const Parse *P, ObjType *t, const char *s, size_t n, int depth);
-static void define_instances(ObjType *g);
 
 /* Name[args] (s[0..n), ending in ']'): the instance of the generic type
  * the lookup finds for Name, or an UNKNOWN type when there is none. */
@@ -539,6 +538,8 @@ ObjType *types_new_named(const char *qualified)
     t->zero = V_NIL;
     return t;
 }
+
+static void define_instances(ObjType *g);
 
 void types_define(ObjType *named, ObjType *under)
 {

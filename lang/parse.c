@@ -84,8 +84,13 @@ typedef struct Parser {
                        parentheses (0: not in one), where `*Name[T]` is a
                        generic type's instance */
     bool after_sig; /* the signature just closed: a result type follows */
-    int type_arg;   /* 1: the next token starts make's/new's first
-                       argument (2 while its `(` is still to come) */
+    /* A var declaration's names (`var a, b`, a spec of `var (...)`): 1
+     * where a name is expected, 2 just after one, where the type may
+     * start; 0 elsewhere. var_group: the bracket depth inside `var (`. */
+    int var_names;
+    int var_group;
+    int type_arg; /* 1: the next token starts make's/new's first
+                     argument (2 while its `(` is still to come) */
     /* Open headers: an if/for/switch/select clause or a func signature
      * whose block has not begun, each at the bracket depth it began at.
      * A `{` at that depth opens its block, so `T {` there is no literal
@@ -938,6 +943,58 @@ static int literal_type_name(Parser *P)
     return 0;
 }
 
+/* Keep var_names in step with token c, about to be fed at the current
+ * bracket depth. */
+static void var_track(Parser *P, int c)
+{
+    if (c == TK_VAR) {
+        P->var_names = 1;
+        return;
+    }
+    if (c == TK_LPAREN && P->prev == TK_VAR) {
+        P->var_group = P->depth + 1;
+        return;
+    }
+    if (P->var_group && P->depth < P->var_group)
+        P->var_group = 0;
+    if (c == TK_SEMI && P->var_group && P->depth == P->var_group)
+        P->var_names = 1; /* the group's next spec */
+    else if (c == TK_IDENT && P->var_names == 1)
+        P->var_names = 2;
+    else if (c == TK_COMMA && P->var_names == 2)
+        P->var_names = 1;
+    else
+        P->var_names = 0;
+}
+
+/* The type of a var declaration at the queue's front (`var t *Tree[int]`,
+ * `var m map[string][]*Box[T]`) when it names a generic type's instance,
+ * which the grammar alone would read as an index (`*Tree` indexed): the
+ * whole type becomes one XTYPE token. Other types are left to the
+ * grammar. */
+static bool word_char(char c)
+{
+    return c == '_' || ((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool try_var_type(Parser *P)
+{
+    Text text = {0};
+    int end = scan_type(P, 0, &text, 0);
+    if (end <= 0)
+        return false;
+    /* a name's `[`: Tree[int], not []T, [3]T or map[K]V */
+    bool instance = false;
+    for (size_t i = 1; i < text.n && !instance; i++)
+        instance =
+            text.p[i] == '[' && word_char(text.p[i - 1]) &&
+            !(i >= 3 && memcmp(text.p + i - 3, "map", 3) == 0 && (i == 3 || !word_char(text.p[i - 4])));
+    if (!instance)
+        return false;
+    to_xtype(P, &text, end);
+    return true;
+}
+
 /* `func(T) bool` at the queue's front as a type argument (`Id[func(int)
  * bool]`, after the `[` or a `,`): a func type that ends at the bracket's
  * `,` or `]` is no function literal. Then it becomes one XTYPE token. */
@@ -1022,6 +1079,8 @@ static void step(Parser *P)
                try_func_type_arg(P)) {
         c = TK_XTYPE;
     }
+    if (P->var_names == 2 && c != TK_IDENT && type_start(c) && try_var_type(P))
+        c = TK_XTYPE; /* `var t *Tree[int]` */
     if (c == TK_STRUCT || c == TK_INTERFACE) {
         /* every struct and interface type, wherever it is: one XTYPE */
         if (try_type(P, false))
@@ -1067,6 +1126,7 @@ static void step(Parser *P)
     bool lit = t.code == TK_LBRACE && !sig && brace_is_literal(P);
     if (!lit)
         hdr_track(P, t.code);
+    var_track(P, t.code);
     /* a function's parameters (or receiver), a func type's or literal's
      * too: `*Name[T]` there is a type, and `Name[T]` right after their `)` */
     bool params =

@@ -84,13 +84,13 @@ typedef struct Parser {
                        parentheses (0: not in one), where `*Name[T]` is a
                        generic type's instance */
     bool after_sig; /* the signature just closed: a result type follows */
+    int type_arg;   /* 1: the next token starts make's/new's first
+                       argument (2 while its `(` is still to come) */
     /* A var declaration's names (`var a, b`, a spec of `var (...)`): 1
      * where a name is expected, 2 just after one, where the type may
      * start; 0 elsewhere. var_group: the bracket depth inside `var (`. */
     int var_names;
     int var_group;
-    int type_arg; /* 1: the next token starts make's/new's first
-                     argument (2 while its `(` is still to come) */
     /* Open headers: an if/for/switch/select clause or a func signature
      * whose block has not begun, each at the bracket depth it began at.
      * A `{` at that depth opens its block, so `T {` there is no literal
@@ -967,16 +967,16 @@ static void var_track(Parser *P, int c)
         P->var_names = 0;
 }
 
-/* The type of a var declaration at the queue's front (`var t *Tree[int]`,
- * `var m map[string][]*Box[T]`) when it names a generic type's instance,
- * which the grammar alone would read as an index (`*Tree` indexed): the
- * whole type becomes one XTYPE token. Other types are left to the
- * grammar. */
 static bool word_char(char c)
 {
     return c == '_' || ((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9');
 }
 
+/* The type of a var declaration at the queue's front (`var t *Tree[int]`,
+ * `var m map[string][]*Box[T]`) when it names a generic type's instance,
+ * which the grammar alone would read as an index (`*Tree` indexed): the
+ * whole type becomes one XTYPE token. Other types are left to the
+ * grammar. */
 static bool try_var_type(Parser *P)
 {
     Text text = {0};
@@ -1012,10 +1012,10 @@ static bool try_func_type_arg(Parser *P)
  * type's instance: after a name (`s Stack[int]`: two names in a row are
  * never an expression), after `]` (`[]T`, `[N]T`, `map[K]V`: an operand
  * never follows one), after `chan`, `...` or `map[`, after `*` in a
- * function's signature or
- * result, as the result right after the parameters' `)` (`() Stack[T]`),
- * or as a composite literal's type (`List[int]{}`, outside a statement
- * header). Then it becomes one XTYPE token. */
+ * function's signature or result, as the result right after the
+ * parameters' `)` (`() Stack[T]`), or as a composite literal's type
+ * (`List[int]{}`, outside a statement header). Then it becomes one XTYPE
+ * token. */
 static bool generic_instance(Parser *P)
 {
     bool type_context =

@@ -88,9 +88,13 @@ typedef struct Parser {
                        argument (2 while its `(` is still to come) */
     /* A var declaration's names (`var a, b`, a spec of `var (...)`): 1
      * where a name is expected, 2 just after one, where the type may
-     * start; 0 elsewhere. var_group: the bracket depth inside `var (`. */
+     * start, 3 after a type alias's `=` (`type A = B[int]`), where it
+     * does; 0 elsewhere. var_group: the bracket depth inside `var (` or
+     * `type (`; type_decl: the declaration is a type's (`type A B[int]`,
+     * `type P[T any] *Box[T]` too). */
     int var_names;
     int var_group;
+    bool type_decl;
     /* Open headers: an if/for/switch/select clause or a func signature
      * whose block has not begun, each at the bracket depth it began at.
      * A `{` at that depth opens its block, so `T {` there is no literal
@@ -947,11 +951,12 @@ static int literal_type_name(Parser *P)
  * bracket depth. */
 static void var_track(Parser *P, int c)
 {
-    if (c == TK_VAR) {
+    if (c == TK_VAR || c == TK_TYPE) {
         P->var_names = 1;
+        P->type_decl = c == TK_TYPE;
         return;
     }
-    if (c == TK_LPAREN && P->prev == TK_VAR) {
+    if (c == TK_LPAREN && (P->prev == TK_VAR || P->prev == TK_TYPE)) {
         P->var_group = P->depth + 1;
         return;
     }
@@ -961,8 +966,12 @@ static void var_track(Parser *P, int c)
         P->var_names = 1; /* the group's next spec */
     else if (c == TK_IDENT && P->var_names == 1)
         P->var_names = 2;
-    else if (c == TK_COMMA && P->var_names == 2)
+    else if (c == TK_COMMA && P->var_names == 2 && !P->type_decl)
         P->var_names = 1;
+    else if (c == TK_ASSIGN && P->var_names == 2 && P->type_decl)
+        P->var_names = 3;
+    else if (c == TK_TPARAMS && P->var_names == 2 && P->type_decl)
+        P->var_names = 2; /* the type follows a generic type's parameters */
     else
         P->var_names = 0;
 }
@@ -972,8 +981,9 @@ static bool word_char(char c)
     return c == '_' || ((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9');
 }
 
-/* The type of a var declaration at the queue's front (`var t *Tree[int]`,
- * `var m map[string][]*Box[T]`) when it names a generic type's instance,
+/* The type of a var or type declaration at the queue's front (`var t
+ * *Tree[int]`, `var m map[string][]*Box[T]`, `type A = Box[int]`) when it
+ * names a generic type's instance,
  * which the grammar alone would read as an index (`*Tree` indexed): the
  * whole type becomes one XTYPE token. Other types are left to the
  * grammar. */
@@ -1079,8 +1089,8 @@ static void step(Parser *P)
                try_func_type_arg(P)) {
         c = TK_XTYPE;
     }
-    if (P->var_names == 2 && c != TK_IDENT && type_start(c) && try_var_type(P))
-        c = TK_XTYPE; /* `var t *Tree[int]` */
+    if (((P->var_names == 2 && c != TK_IDENT) || P->var_names == 3) && type_start(c) && try_var_type(P))
+        c = TK_XTYPE; /* `var t *Tree[int]`, `type A = Box[int]` */
     if (c == TK_STRUCT || c == TK_INTERFACE) {
         /* every struct and interface type, wherever it is: one XTYPE */
         if (try_type(P, false))
@@ -1116,6 +1126,9 @@ static void step(Parser *P)
         try_tparams(P, false);
     if (t.code == TK_IDENT && P->prev == TK_TYPE && peek_code(P, 0) == TK_LBRACK)
         try_tparams(P, true); /* `type A [N]int` is an array: a constraint tells */
+    else if (t.code == TK_IDENT && P->type_decl && P->var_group && P->var_names == 1 &&
+             peek_code(P, 0) == TK_LBRACK)
+        try_tparams(P, true); /* the same in a `type (...)` group */
     if (t.code == TK_DOT && peek_code(P, 0) == TK_LPAREN)
         P->type_arg = 2; /* x.(T): the type after the `(` */
 

@@ -1583,6 +1583,7 @@ static void fill_instance(ObjType *in, ObjType *g)
     int n = in->ntargs;
     in->elem = subst(g->elem, n, g->tparams, in->targs, 0);
     in->key = subst(g->key, n, g->tparams, in->targs, 0);
+    in->underlying = subst(g->underlying, n, g->tparams, in->targs, 0);
     if (g->nfields) {
         StructField *fields = mem_alloc((size_t)g->nfields * sizeof *fields);
         for (int i = 0; i < g->nfields; i++) {

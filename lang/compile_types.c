@@ -50,10 +50,6 @@ const ObjType *cg_store_type(TypeRef t)
 
 const ObjType *cg_store_type_of(const ObjType *t)
 {
-    /* a type written with type parameters (Vec[T]) is known only when
-     * the generic code runs: stores into it are left as they are */
-    if (t && types_open(t))
-        return NULL;
     return types_store_checks(t) || types_boxed(t) || types_named_container(t) ? t : NULL;
 }
 

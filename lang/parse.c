@@ -1072,6 +1072,10 @@ static void step(Parser *P)
         }
     }
 
+    /* a declaration's type naming an instance: `var t *Tree[int]` */
+    if (((P->var_names == 2 && c != TK_IDENT) || P->var_names == 3) && type_start(c) && try_var_type(P))
+        c = TK_XTYPE;
+
     /* Types in expression position become one XTYPE token. */
     bool arg = P->type_arg == 1;
     if (P->type_arg)
@@ -1089,8 +1093,6 @@ static void step(Parser *P)
                try_func_type_arg(P)) {
         c = TK_XTYPE;
     }
-    if (((P->var_names == 2 && c != TK_IDENT) || P->var_names == 3) && type_start(c) && try_var_type(P))
-        c = TK_XTYPE; /* `var t *Tree[int]`, `type A = Box[int]` */
     if (c == TK_STRUCT || c == TK_INTERFACE) {
         /* every struct and interface type, wherever it is: one XTYPE */
         if (try_type(P, false))

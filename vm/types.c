@@ -1308,7 +1308,9 @@ static int store_panic(Thread *t, const ObjType *ty, Value v, bool constant, con
 
 bool types_named_container(const ObjType *ty)
 {
-    return ty && ty->named && (ty->kind == TYPE_SLICE || ty->kind == TYPE_MAP);
+    /* not one written with type parameters (Vec[T]): what it is is known
+     * only when the generic code runs */
+    return ty && ty->named && (ty->kind == TYPE_SLICE || ty->kind == TYPE_MAP) && !types_open(ty);
 }
 
 /* v (a slice or map) as a value of the declared type ty: a slice gets a

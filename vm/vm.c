@@ -3048,6 +3048,24 @@ static int execute(Thread *t)
             }
             VM_NEXT();
         }
+        VM_CASE(INFERT)
+        {
+            if (RA == V_NIL) {
+                Value l = k[INS_Bx(ins)], tmpl = V_NIL, name = V_NIL, src = V_NIL, variadic = V_NIL;
+                if (v_is_obj(l, OBJ_LIST)) {
+                    list_get(v_list(l), 0, &tmpl);
+                    list_get(v_list(l), 1, &name);
+                    list_get(v_list(l), 2, &src);
+                    list_get(v_list(l), 3, &variadic);
+                }
+                ObjType *ty =
+                    v_is_obj(tmpl, OBJ_TYPE) && v_is_str(name) && v_is_int(src)
+                        ? iface_unify(v_ptr(tmpl), v_str(name)->data, base[v_int(src)], variadic == V_TRUE)
+                        : NULL;
+                RA = ty ? v_from_ptr(ty) : V_NIL;
+            }
+            VM_NEXT();
+        }
         VM_CASE(TYPESUBST)
         {
             RA = iface_subst(RB, &base[B_ + 1], C_);

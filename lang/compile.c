@@ -490,7 +490,9 @@ static void type_params(FuncState *f, FuncInfo *fi)
             bool variadic = fi->variadic && j == fi->params.n - 1;
             int path = infer_path(fi->params.items[j], variadic, fi->tparams.items[i]->name);
             ObjType *tmpl = path < 0 ? cg_node_type(c, fi->params.items[j]) : NULL;
-            if (path < 0 && !(tmpl && types_open(tmpl) && f->nk < K_DIRECT))
+            /* (a method's come from its receiver: RTPARAMS) */
+            if (path < 0 &&
+                !(!fi->recv_tparams && types_mentions(tmpl, fi->tparams.items[i]->name) && f->nk < K_DIRECT))
                 continue;
             /* a captured parameter is in a cell by now */
             Var *pv = cg_node_var(c, fi->params.items[j]);

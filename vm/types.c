@@ -1538,27 +1538,33 @@ ObjType *types_subst(ObjType *tmpl, int n, const char *const *names, ObjType *co
     return subst(tmpl, n, names, args, 0);
 }
 
-static bool is_open(const ObjType *t, int depth)
+/* Whether t is written with the type parameter named tp (NULL: any). */
+static bool mentions(const ObjType *t, const char *tp, int depth)
 {
     if (!t || depth > 64)
         return false;
     if (t->named) {
         for (int i = 0; t->generic && i < t->ntargs; i++)
-            if (is_open(t->targs[i], depth + 1))
+            if (mentions(t->targs[i], tp, depth + 1))
                 return true;
         return false;
     }
     if (t->kind == TYPE_UNKNOWN)
-        return true;
+        return !tp || strcmp(t->name, tp) == 0;
     for (int i = 0; t->kind == TYPE_STRUCT && i < t->nfields; i++)
-        if (is_open(t->fields[i].type, depth + 1))
+        if (mentions(t->fields[i].type, tp, depth + 1))
             return true;
-    return is_open(t->elem, depth + 1) || is_open(t->key, depth + 1);
+    return mentions(t->elem, tp, depth + 1) || mentions(t->key, tp, depth + 1);
 }
 
 bool types_open(const ObjType *t)
 {
-    return is_open(t, 0);
+    return mentions(t, NULL, 0);
+}
+
+bool types_mentions(const ObjType *t, const char *tp)
+{
+    return mentions(t, tp, 0);
 }
 
 /* Instance in of generic type g (its name, arguments and list entry set)

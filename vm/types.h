@@ -263,6 +263,9 @@ ObjType *types_subst(ObjType *tmpl, int n, const char *const *names, ObjType *co
 /* Whether t is written with type parameters ([]T, List[T]): what it is
  * is known only when the generic code runs. */
 bool types_open(const ObjType *t);
+/* Whether t is written with the type parameter named tp (`*List[T]` for
+ * T): an argument's type then tells what tp is (iface_unify). */
+bool types_mentions(const ObjType *t, const char *tp);
 /* The instance of generic type g for the n type arguments args: made
  * once per distinct list, with g's field types substituted. An argument
  * may be written with type parameters (List[T] in generic code, or in

@@ -531,6 +531,8 @@ static bool method_expr(FuncState *fs, Node *n, int dst)
     Node *a = n->a;
     if (a && a->kind == N_UNARY && a->op == TK_STAR)
         a = a->a;
+    if (a && a->kind == N_INDEX && a->a && a->a->kind == N_IDENT && cg_type_text(a))
+        a = a->a; /* Box[int].Get: the generic type's method serves its instances */
     ObjType *t = cg_type_name(fs->c, a);
     if (!t)
         return false;

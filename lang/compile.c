@@ -488,9 +488,12 @@ static void type_params(FuncState *f, FuncInfo *fi)
         Var *v = cg_node_var(c, fi->tparams.items[i]);
         int hid = fi->recv_tparams ? 0 : 1; /* the register of params[0] */
         for (int j = 0; j < fi->params.n && j + hid < f->nparams; j++) {
-            int path = infer_path(fi->params.items[j], fi->variadic && j == fi->params.n - 1,
-                                  fi->tparams.items[i]->name);
-            if (path < 0)
+            bool variadic = fi->variadic && j == fi->params.n - 1;
+            int path = infer_path(fi->params.items[j], variadic, fi->tparams.items[i]->name);
+            ObjType *tmpl = path < 0 ? cg_node_type(c, fi->params.items[j]) : NULL;
+            /* (a method's come from its receiver: RTPARAMS) */
+            if (path < 0 &&
+                !(!fi->recv_tparams && types_mentions(tmpl, fi->tparams.items[i]->name) && f->nk < K_DIRECT))
                 continue;
             /* a captured parameter is in a cell by now */
             Var *pv = cg_node_var(c, fi->params.items[j]);
@@ -499,7 +502,18 @@ static void type_params(FuncState *f, FuncInfo *fi)
                 src = cg_alloc_reg(f);
                 cg_emit_abc(f, OP_GETCELL, src, j + hid, 0);
             }
-            cg_emit_abc(f, OP_INFER, base + i, src, path);
+            if (path >= 0) {
+                cg_emit_abc(f, OP_INFER, base + i, src, path);
+            } else {
+                /* `l *List[T]`, `ps []Pair[K, V]`: matched against the
+                 * argument's type when the call starts (iface_unify) */
+                ObjList *how = list_new(0, 4);
+                list_append(how, v_from_ptr(tmpl));
+                list_append(how, v_cstr(fi->tparams.items[i]->name));
+                list_append(how, v_int_small(src));
+                list_append(how, v_bool(variadic));
+                cg_emit_abx(f, OP_INFERT, base + i, cg_add_k(f, v_from_ptr(how)));
+            }
             cg_free_to(f, base + n);
         }
         if (!v || v->kind != VK_LOCAL)

@@ -319,7 +319,10 @@ static int64_t literal_indexes(FuncState *fs, Node *n, int64_t *idx)
     for (int i = 0; i < n->list.n; i++) {
         Node *key = i < n->list2.n ? n->list2.items[i] : NULL;
         if (key) {
+            /* a constant of a declared integer type (`north direction`) too */
             Value k = cg_const_eval(fs->c, key);
+            if (k != V_UNDEF)
+                k = v_unnamed(k);
             if (!v_is_int(k) || k == V_UNDEF || v_int(k) < 0) {
                 cg_err(fs->c, key, "index %s must be non-negative integer constant", cg_describe(key));
                 return -1;
@@ -337,6 +340,27 @@ static int64_t literal_indexes(FuncState *fs, Node *n, int64_t *idx)
             len = next;
     }
     return len;
+}
+
+/* Whether literal n's type names type parameters of the generic function
+ * it is in (`Stack[T]{}`, `[]T{...}`, `map[K]V{}`): its descriptor is then
+ * made when the code runs (cg_load_type), so that the value has the
+ * instance for the current type arguments (Stack[int]), not the type
+ * written with parameters. */
+static bool generic_literal(FuncState *fs, const Node *n)
+{
+    uint64_t w;
+    return n && n->type && cg_pm_get(&fs->c->tmentions, n, &w);
+}
+
+/* R[dst] = the descriptor of literal n's type: a constant, or made when
+ * the code runs (generic_literal). */
+static void literal_type_to(FuncState *fs, const Node *n, ObjType *ty, int dst)
+{
+    if (generic_literal(fs, n))
+        cg_load_type(fs, n, n->type, dst);
+    else
+        cg_load_const(fs, v_from_ptr(ty), dst);
 }
 
 /* dst = the zero value of ty, made at run time (a fresh array). */
@@ -433,9 +457,14 @@ static void list_to_typed(FuncState *fs, Node *n, int dst, ObjType *ty)
         } else {
             list_to(fs, &(Node){.kind = N_LIST, .line = n->line, .col = n->col, .list = n->list}, r);
         }
-        int kx = cg_add_k(fs, v_from_ptr(ty));
-        if (kx < K_DIRECT) /* else (a function of 65000 constants) untyped */
+        int kx = generic_literal(fs, n) ? K_DIRECT : cg_add_k(fs, v_from_ptr(ty));
+        if (kx < K_DIRECT) { /* else (a function of 65000 constants) untyped */
             cg_emit_abx(fs, OP_TYPELIST, r, kx);
+        } else if (generic_literal(fs, n)) {
+            int rt = cg_alloc_reg(fs);
+            literal_type_to(fs, n, ty, rt);
+            cg_emit_abc(fs, OP_TYPELISTR, r, rt, 0);
+        }
         if (r != dst)
             cg_emit_abc(fs, OP_MOVE, dst, r, 0);
         cg_free_to(fs, top);
@@ -477,7 +506,7 @@ static void map_to_typed(FuncState *fs, Node *n, int dst, ObjType *ty)
      * (map[string]int{}) passes its type after the pairs. */
     int typed = 0;
     if (ty) { /* every typed literal: the map keeps its type for fmt's %T */
-        cg_load_const(fs, v_from_ptr(ty), cg_alloc_reg(fs));
+        literal_type_to(fs, n, ty, cg_alloc_reg(fs));
         typed = NEWMAP_TYPED;
     }
     cg_emit_abc(fs, OP_NEWMAP, m, first || typed ? base : m, first | typed);
@@ -521,6 +550,8 @@ static bool method_expr(FuncState *fs, Node *n, int dst)
     Node *a = n->a;
     if (a && a->kind == N_UNARY && a->op == TK_STAR)
         a = a->a;
+    if (a && a->kind == N_INDEX && a->a && a->a->kind == N_IDENT && cg_type_text(a))
+        a = a->a; /* Box[int].Get: the generic type's method serves its instances */
     ObjType *t = cg_type_name(fs->c, a);
     if (!t)
         return false;
@@ -562,20 +593,34 @@ void cg_composite_to(FuncState *fs, Node *n, int dst)
         copy.kind = t && t->kind == TYPE_MAP ? N_MAP : N_LIST;
         copy.op = 0;
         copy.type = t && t->underlying ? t->underlying->name : NULL;
+        /* Set[T]{} in generic code: n itself, whose type is made when
+         * it runs (literal_type_to) */
+        Node *lit = generic_literal(fs, n) ? n : &copy;
         if (t && t->kind == TYPE_OBJECT) {
             cg_load_const(fs, t->ctor, dst);
             cg_emit_abc(fs, OP_CALL, dst, 1, 2);
         } else if (copy.kind == N_MAP) {
-            map_to_typed(fs, &copy, dst, t); /* the map keeps its named type */
+            map_to_typed(fs, lit, dst, t); /* the map keeps its named type */
         } else {
-            list_to_typed(fs, &copy, dst, t);
+            list_to_typed(fs, lit, dst, t);
         }
         return;
     }
     /* the struct is built in a scratch register: dst may be a local that
      * an element reads (`p = Point{p.Y, p.X}`) */
     int s = fs->islocal[dst] || dst != fs->freereg - 1 ? cg_alloc_reg(fs) : dst;
-    cg_emit_abx(fs, OP_NEWSTRUCT, s, cg_add_k(fs, v_from_ptr(t)));
+    if (generic_literal(fs, n)) {
+        /* Pair[K, V]{k, v}: the instance's zero, made when it runs; its
+         * fields have the slots of t's */
+        int base = cg_alloc_regs(fs, 2);
+        cg_load_const(fs, types_zero_native(), base);
+        literal_type_to(fs, n, t, base + 1);
+        cg_emit_abc(fs, OP_CALL, base, 2, 2);
+        cg_emit_abc(fs, OP_MOVE, s, base, 0);
+        cg_free_to(fs, base);
+    } else {
+        cg_emit_abx(fs, OP_NEWSTRUCT, s, cg_add_k(fs, v_from_ptr(t)));
+    }
     if (n->ival) {
         for (int i = 0; i + 1 < n->list.n; i += 2) {
             Node *k = n->list.items[i];
@@ -1186,6 +1231,29 @@ bool cg_is_type_switch(const Node *sw)
     return sw->a && sw->a->kind == N_TYPEASSERT && sw->a->type && strcmp(sw->a->type, "type") == 0;
 }
 
+/* A generic type's instance parsed as an index expression (`Pred[int]`,
+ * `Pair[int, string]` as a type argument): "Pred[int]", or NULL when a
+ * part is not a type. */
+static const char *instance_text(const Node *e)
+{
+    const char *name = e->a && e->a->kind == N_IDENT ? e->a->name : NULL;
+    if (!name)
+        return NULL;
+    Buf b;
+    buf_init(&b);
+    buf_printf(&b, "%s[", name);
+    int n = e->list.n ? e->list.n : 1;
+    for (int i = 0; i < n; i++) {
+        const Node *arg = e->list.n ? e->list.items[i] : e->b;
+        const char *text = arg ? cg_type_text(arg) : NULL;
+        if (!text)
+            return NULL;
+        buf_printf(&b, "%s%s", i ? "," : "", text);
+    }
+    buf_addc(&b, ']');
+    return buf_to_str(&b)->data;
+}
+
 const char *cg_type_text(const Node *e)
 {
     switch (e->kind) {
@@ -1201,6 +1269,8 @@ const char *cg_type_text(const Node *e)
         const char *inner = e->op == TK_STAR && e->a ? cg_type_text(e->a) : NULL;
         return inner ? str_printf("*%s", inner)->data : NULL;
     }
+    case N_INDEX:
+        return instance_text(e);
     default:
         return NULL;
     }

@@ -366,12 +366,24 @@ bool cg_recv_by_ref(Compiler *c, const Node *sel)
     const ObjType *t = v->sty ? v->sty : v->type;
     if (!t || !t->named || t->kind == TYPE_STRUCT || t->kind == TYPE_POINTER)
         return false;
+    if (t->generic) /* Stack[int]: the methods are its generic type's */
+        t = t->generic;
     /* by name, whether its code is compiled yet or not (pass 1 runs
      * before the methods' bodies are) */
     for (int i = 0; i < t->nmethods; i++)
         if (strcmp(t->methods[i].name->data, sel->name) == 0)
             return t->methods[i].ptr_recv;
     return false;
+}
+
+/* Whether n is an instance of a generic type written as an index
+ * expression (`Vec[int]`, `Pair[K, V]` as a conversion's callee). */
+static bool generic_type_instance(Compiler *c, const Node *n)
+{
+    if (!n || n->kind != N_INDEX || !n->a || n->a->kind != N_IDENT || !n->a->name)
+        return false;
+    Var *v = *cg_nt_slot(&c->names, n->a->name);
+    return v && v->tdecl && v->decl && v->decl->kind == N_TYPEDECL && v->decl->list.n > 0 && cg_type_text(n);
 }
 
 static void res_list(Compiler *c, NodeList *l, const Node *parent)
@@ -499,6 +511,21 @@ static void note_tparams(Compiler *c, Node *at, TypeRef t)
         cg_pm_put(&c->tmentions, at, (uint64_t)(uintptr_t)ids);
 }
 
+static const char *local_name(const ObjType *t);
+
+/* The generic type that t names without type arguments (`var s Stack`
+ * for `type Stack[T any]`), itself or as an element or key, or NULL. */
+static const ObjType *uninstantiated(const ObjType *t)
+{
+    for (int depth = 0; t && depth < 64; depth++, t = t->elem) {
+        if (t->key && t->key->named && t->key->ntparams > 0)
+            return t->key;
+        if (t->named)
+            return t->ntparams > 0 ? t : NULL;
+    }
+    return NULL;
+}
+
 /* A type written in the script: every module type it names must exist
  * (`var mu sync.Mutx` is undefined), and array lengths written as names
  * become numbers (array_lengths). The descriptor, with the script's own
@@ -512,8 +539,11 @@ static TypeRef res_type(Compiler *c, Node *at, TypeRef t)
     t = array_lengths(c, at, t);
     ObjType *ty = types_parse_with(t, strlen(t), type_lookup, c);
     const char *bad = types_undefined(ty);
+    const ObjType *gen = uninstantiated(ty);
     if (bad)
         cg_err(c, at, "undefined: %s", bad);
+    else if (gen)
+        cg_err(c, at, "cannot use generic type %s without instantiation", local_name(gen));
     cg_pm_put(&c->types, at, (uint64_t)(uintptr_t)ty);
     return t;
 }
@@ -679,7 +709,8 @@ bool cg_named_method(Compiler *c, Node *x, const char *name, Selection *sel)
     ObjType *t = cg_static_type(c, x);
     if (t && t->kind == TYPE_POINTER && !t->named && t->elem)
         t = t->elem;
-    if (!t || !t->named || !name || t->kind == TYPE_STRUCT || t->kind == TYPE_INTERFACE || !t->nmethods)
+    if (!t || !t->named || !name || t->kind == TYPE_STRUCT || t->kind == TYPE_INTERFACE ||
+        !(t->generic ? t->generic : t)->nmethods) /* an instance has its generic type's */
         return false;
     types_select(t, str_cstr(name), V_UNDEF, sel);
     return sel->kind == SEL_METHOD && sel->depth == 0;
@@ -964,6 +995,19 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         res_expr(c, n->b, n);
         break;
     case N_CALL: {
+        if (n->a && n->a->kind == N_IDENT && n->a->name && strcmp(n->a->name, "any") == 0 &&
+            !*cg_nt_slot(&c->names, "any")) {
+            /* any(x): a conversion to the empty interface, as
+             * interface{}(x) is (x as it is: `switch any(v).(type)` in
+             * generic code) */
+            n->a->kind = N_TYPEEXPR;
+            n->a->type = "any";
+        }
+        if (generic_type_instance(c, n->a)) {
+            /* Vec[int](xs): a conversion to the instance, as []int(xs) is */
+            n->a->name = n->a->type = cg_type_text(n->a);
+            n->a->kind = N_TYPEEXPR;
+        }
         res_expr(c, n->a, n);
         res_list(c, &n->list, n);
         Selection sel;

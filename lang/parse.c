@@ -86,6 +86,15 @@ typedef struct Parser {
     bool after_sig; /* the signature just closed: a result type follows */
     int type_arg;   /* 1: the next token starts make's/new's first
                        argument (2 while its `(` is still to come) */
+    /* A var declaration's names (`var a, b`, a spec of `var (...)`): 1
+     * where a name is expected, 2 just after one, where the type may
+     * start, 3 after a type alias's `=` (`type A = B[int]`), where it
+     * does; 0 elsewhere. var_group: the bracket depth inside `var (` or
+     * `type (`; type_decl: the declaration is a type's (`type A B[int]`,
+     * `type P[T any] *Box[T]` too). */
+    int var_names;
+    int var_group;
+    bool type_decl;
     /* Open headers: an if/for/switch/select clause or a func signature
      * whose block has not begun, each at the bracket depth it began at.
      * A `{` at that depth opens its block, so `T {` there is no literal
@@ -420,6 +429,7 @@ static int skip_parens(Parser *P, int i)
 }
 
 static int scan_type(Parser *P, int i, Text *out, int depth);
+static int scan_type_args(Parser *P, int i, Text *out, int depth);
 
 /* A struct tag as Go's %q spells it (the text of a struct type holds it
  * so). */
@@ -438,6 +448,17 @@ static void text_quoted(Text *out, const Token *t)
             text_add(out, &c, 1);
     }
     text_str(out, "\"");
+}
+
+/* Is the field at token i an embedded generic type's instance (`Base[T]`
+ * alone, ending the field), rather than a field named Base of an array
+ * type (`Base [N]T`)? */
+static bool embedded_instance(Parser *P, int i)
+{
+    Text args = {0};
+    int e = scan_type_args(P, i + 1, &args, 1);
+    int c = e > 0 ? peek_code(P, e) : -1;
+    return c == TK_SEMI || c == TK_RBRACE || c == TK_STRING;
 }
 
 /* The fields of a struct type from token i (just past its `{`), spelled
@@ -462,7 +483,8 @@ static int scan_struct(Parser *P, int i, Text *out, int depth)
         int c1 = peek_code(P, i + 1);
         bool embedded =
             c == TK_STAR ||
-            (c == TK_IDENT && (c1 == TK_SEMI || c1 == TK_RBRACE || c1 == TK_STRING || c1 == TK_DOT));
+            (c == TK_IDENT && (c1 == TK_SEMI || c1 == TK_RBRACE || c1 == TK_STRING || c1 == TK_DOT)) ||
+            (c == TK_IDENT && c1 == TK_LBRACK && embedded_instance(P, i));
         if (!embedded) {
             while (peek_code(P, i) == TK_IDENT && nnames < 64) {
                 names[nnames++] = i++;
@@ -962,15 +984,92 @@ static int literal_type_name(Parser *P)
     return 0;
 }
 
+/* Keep var_names in step with token c, about to be fed at the current
+ * bracket depth. */
+static void var_track(Parser *P, int c)
+{
+    if (c == TK_VAR || c == TK_TYPE) {
+        P->var_names = 1;
+        P->type_decl = c == TK_TYPE;
+        return;
+    }
+    if (c == TK_LPAREN && (P->prev == TK_VAR || P->prev == TK_TYPE)) {
+        P->var_group = P->depth + 1;
+        return;
+    }
+    if (P->var_group && P->depth < P->var_group)
+        P->var_group = 0;
+    if (c == TK_SEMI && P->var_group && P->depth == P->var_group)
+        P->var_names = 1; /* the group's next spec */
+    else if (c == TK_IDENT && P->var_names == 1)
+        P->var_names = 2;
+    else if (c == TK_COMMA && P->var_names == 2 && !P->type_decl)
+        P->var_names = 1;
+    else if (c == TK_ASSIGN && P->var_names == 2 && P->type_decl)
+        P->var_names = 3;
+    else if (c == TK_TPARAMS && P->var_names == 2 && P->type_decl)
+        P->var_names = 2; /* the type follows a generic type's parameters */
+    else
+        P->var_names = 0;
+}
+
+static bool word_char(char c)
+{
+    return c == '_' || ((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* The type of a var or type declaration at the queue's front (`var t
+ * *Tree[int]`, `var m map[string][]*Box[T]`, `type A = Box[int]`) when it
+ * names a generic type's instance,
+ * which the grammar alone would read as an index (`*Tree` indexed): the
+ * whole type becomes one XTYPE token. Other types are left to the
+ * grammar. */
+static bool try_var_type(Parser *P)
+{
+    Text text = {0};
+    int end = scan_type(P, 0, &text, 0);
+    if (end <= 0)
+        return false;
+    /* a name's `[`: Tree[int], not []T, [3]T or map[K]V */
+    bool instance = false;
+    for (size_t i = 1; i < text.n && !instance; i++)
+        instance =
+            text.p[i] == '[' && word_char(text.p[i - 1]) &&
+            !(i >= 3 && memcmp(text.p + i - 3, "map", 3) == 0 && (i == 3 || !word_char(text.p[i - 4])));
+    if (!instance)
+        return false;
+    to_xtype(P, &text, end);
+    return true;
+}
+
+/* `func(T) bool` at the queue's front as a type argument (`Id[func(int)
+ * bool]`, after the `[` or a `,`): a func type that ends at the bracket's
+ * `,` or `]` is no function literal. Then it becomes one XTYPE token. */
+static bool try_func_type_arg(Parser *P)
+{
+    Text text = {0};
+    int end = scan_type(P, 0, &text, 0);
+    if (end <= 0 || (peek_code(P, end) != TK_COMMA && peek_code(P, end) != TK_RBRACK))
+        return false;
+    to_xtype(P, &text, end);
+    return true;
+}
+
 /* `Name[T1, T2]` at the queue's front where it can only be a generic
  * type's instance: after a name (`s Stack[int]`: two names in a row are
- * never an expression), after `[]`, after `*` in a function's signature or
- * result, or as a composite literal's type (`List[int]{}`, outside a
- * statement header). Then it becomes one XTYPE token. */
+ * never an expression), after `]` (`[]T`, `[N]T`, `map[K]V`: an operand
+ * never follows one), after `chan`, `...` or `map[`, after `*` in a
+ * function's signature or result, as the result right after the
+ * parameters' `)` (`() Stack[T]`), or as a composite literal's type
+ * (`List[int]{}`, outside a statement header). Then it becomes one XTYPE
+ * token. */
 static bool generic_instance(Parser *P)
 {
-    bool type_context = P->prev == TK_IDENT || (P->prev == TK_RBRACK && P->prev2 == TK_LBRACK) ||
-                        (P->prev == TK_STAR && ((P->sig_depth && P->sig_depth == P->depth) || P->after_sig));
+    bool type_context =
+        P->prev == TK_IDENT || P->prev == TK_RBRACK || P->prev == TK_CHAN || P->prev == TK_ELLIPSIS ||
+        (P->prev == TK_LBRACK && P->prev2 == TK_MAP) ||
+        (P->prev == TK_STAR && ((P->sig_depth && P->sig_depth == P->depth) || P->after_sig)) ||
+        (P->prev == TK_RPAREN && P->after_sig);
     Text text = {0};
     int end = scan_type(P, 0, &text, 0);
     if (end < 4 || !memchr(text.p, '[', text.n))
@@ -1010,6 +1109,10 @@ static void step(Parser *P)
         }
     }
 
+    /* a declaration's type naming an instance: `var t *Tree[int]` */
+    if (((P->var_names == 2 && c != TK_IDENT) || P->var_names == 3) && type_start(c) && try_var_type(P))
+        c = TK_XTYPE;
+
     /* Types in expression position become one XTYPE token. */
     bool arg = P->type_arg == 1;
     if (P->type_arg)
@@ -1023,6 +1126,9 @@ static void step(Parser *P)
                 (c == TK_CHAN && peek_code(P, 1) != TK_LPAREN && P->prev != TK_ARROW))) {
         if (try_type(P, false))
             c = TK_XTYPE;
+    } else if (c == TK_FUNC && top(P) == BR_BRACK && (P->prev == TK_LBRACK || P->prev == TK_COMMA) &&
+               try_func_type_arg(P)) {
+        c = TK_XTYPE;
     }
     if (c == TK_FUNC && (P->prev == TK_CASE || P->prev == TK_COMMA) && try_case_type(P)) {
         c = TK_XTYPE; /* `case func(int) string:` in a type switch */
@@ -1061,6 +1167,9 @@ static void step(Parser *P)
         try_tparams(P, false);
     if (t.code == TK_IDENT && P->prev == TK_TYPE && peek_code(P, 0) == TK_LBRACK)
         try_tparams(P, true); /* `type A [N]int` is an array: a constraint tells */
+    else if (t.code == TK_IDENT && P->type_decl && P->var_group && P->var_names == 1 &&
+             peek_code(P, 0) == TK_LBRACK)
+        try_tparams(P, true); /* the same in a `type (...)` group */
     if (t.code == TK_DOT && peek_code(P, 0) == TK_LPAREN)
         P->type_arg = 2; /* x.(T): the type after the `(` */
 
@@ -1071,9 +1180,11 @@ static void step(Parser *P)
     bool lit = t.code == TK_LBRACE && !sig && brace_is_literal(P);
     if (!lit)
         hdr_track(P, t.code);
-    /* a function's parameters (or receiver): `*Name[T]` there is a type */
+    var_track(P, t.code);
+    /* a function's parameters (or receiver), a func type's or literal's
+     * too: `*Name[T]` there is a type, and `Name[T]` right after their `)` */
     bool params =
-        t.code == TK_LPAREN && (P->prev == TK_METHOD || P->prev == TK_TPARAMS ||
+        t.code == TK_LPAREN && (P->prev == TK_METHOD || P->prev == TK_TPARAMS || P->prev == TK_FUNC ||
                                 (P->prev == TK_IDENT && (P->prev2 == TK_FUNC || P->prev2 == TK_RPAREN)));
     if (t.code == TK_LBRACE || t.code == TK_SEMI)
         P->after_sig = false;

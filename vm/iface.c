@@ -349,9 +349,71 @@ ObjType *iface_infer(Value v, int path)
     }
     case 4:
         return v_is_ref(v) ? deref_type(v) : NULL;
+    case 5: { /* a channel's elements: a typed channel's element type */
+        const ObjType *ct = v_is_obj(v, OBJ_CHAN) ? ((ObjChan *)v_ptr(v))->type : NULL;
+        return ct ? ct->elem : NULL;
+    }
     default:
         return NULL;
     }
+}
+
+/* The type of v as its container records it (a typed slice, map or
+ * channel), else as far as the value tells. */
+static const ObjType *recorded_type(Value v)
+{
+    const ObjType *t = NULL;
+    if (v_is_obj(v, OBJ_LIST))
+        t = list_type(v_list(v));
+    else if (v_is_obj(v, OBJ_MAP))
+        t = map_type(v_map(v));
+    else if (v_is_obj(v, OBJ_CHAN))
+        t = ((ObjChan *)v_ptr(v))->type;
+    return t ? t : iface_typeof(v);
+}
+
+/* Match template tmpl against type t: what t has where tmpl has the type
+ * parameter `name`. */
+static ObjType *unify(const ObjType *tmpl, const ObjType *t, const char *name, int depth)
+{
+    if (!tmpl || !t || depth > 64)
+        return NULL;
+    if (tmpl->kind == TYPE_UNKNOWN && !tmpl->named)
+        return strcmp(tmpl->name, name) == 0 ? (ObjType *)t : NULL;
+    if (tmpl->named) {
+        /* List[T] against List[int]: argument by argument */
+        if (!tmpl->generic || t->generic != tmpl->generic)
+            return NULL;
+        for (int i = 0; i < tmpl->ntargs && i < t->ntargs; i++) {
+            ObjType *r = unify(tmpl->targs[i], t->targs[i], name, depth + 1);
+            if (r)
+                return r;
+        }
+        return NULL;
+    }
+    if (tmpl->kind != t->kind)
+        return NULL;
+    if (tmpl->kind == TYPE_STRUCT) {
+        for (int i = 0; i < tmpl->nfields && i < t->nfields; i++) {
+            ObjType *r = unify(tmpl->fields[i].type, t->fields[i].type, name, depth + 1);
+            if (r)
+                return r;
+        }
+        return NULL;
+    }
+    ObjType *r = unify(tmpl->elem, t->elem, name, depth + 1);
+    return r ? r : unify(tmpl->key, t->key, name, depth + 1);
+}
+
+ObjType *iface_unify(const ObjType *tmpl, const char *name, Value v, bool variadic)
+{
+    if (variadic) {
+        Value first;
+        if (!v_is_obj(v, OBJ_LIST) || !list_get(v_list(v), 0, &first))
+            return NULL;
+        v = first;
+    }
+    return unify(tmpl, recorded_type(v), name, 0);
 }
 
 Value iface_subst(Value tmpl, const Value *args, int n)

@@ -45,8 +45,16 @@ int iface_assert2(struct Thread *t, const ObjType *ty, Value v, Value *out, bool
  * slice's first element, a module object's type; NULL when unknown. */
 ObjType *iface_typeof(Value v);
 /* Inference from one argument (INFER's path): its type (0), its elements'
- * (1), its map keys' (2) or values' (3), its pointer target's (4). */
+ * (1), its map keys' (2) or values' (3), its pointer target's (4), a typed
+ * channel's elements' (5). */
 ObjType *iface_infer(Value v, int path);
+/* Inference from one argument v whose parameter's type tmpl is written
+ * with the type parameter `name` (`l *List[T]`, `ps []Pair[K, V]`, `c
+ * <-chan T`): what v's type has where tmpl has the parameter, or NULL when
+ * v does not tell. With variadic, v is the list of the arguments a
+ * `...X` parameter collected, and its first element is matched against
+ * X. */
+ObjType *iface_unify(const ObjType *tmpl, const char *name, Value v, bool variadic);
 /* The type list tmpl[0] with the parameters named tmpl[1..n] replaced by
  * the descriptors args[0..n-1] (nil: any). */
 Value iface_subst(Value tmpl, const Value *args, int n);

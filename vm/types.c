@@ -267,7 +267,7 @@ static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int 
         } else if (n && s[n - 1] == ']' && memchr(s, '[', n) && P->lookup && keydepth < MAX_KEY_DEPTH) {
             /* Stack[int], Pair[string,int]: a generic type's instance */
             *link = instance(P, s, n, keydepth + 1);
-            return root;
+            return nil_maps(root); /* map[string]Box[int]: its nil map */
         } else {
             t = type_new(TYPE_UNKNOWN, name);
             for (size_t i = 0; i < sizeof basic / sizeof basic[0]; i++) {
@@ -286,9 +286,10 @@ static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int 
             }
             ObjType *named = t->kind == TYPE_UNKNOWN && P->lookup ? P->lookup(P->ctx, s, n) : NULL;
             if (named) {
-                /* a declared type is one descriptor, shared by every use */
+                /* a declared type is one descriptor, shared by every use;
+                 * a map of it (map[string]Point) still needs its nil map */
                 *link = named;
-                return root;
+                return nil_maps(root);
             }
         }
         set_zero(t);
@@ -493,6 +494,9 @@ static void parse_fields(const Parse *P, ObjType *t, const char *s, size_t n, in
             size_t nl = e - i;
             if (nl && *nm == '*')
                 nm++, nl--;
+            const char *br = memchr(nm, '[', nl); /* Base[T] is named Base */
+            if (br)
+                nl = (size_t)(br - nm);
             const char *dot = memchr(nm, '.', nl);
             if (dot)
                 nl -= (size_t)(dot + 1 - nm), nm = dot + 1;
@@ -660,6 +664,8 @@ ObjType *types_new_named(const char *qualified)
     return t;
 }
 
+static void define_instances(ObjType *g);
+
 void types_define(ObjType *named, ObjType *under)
 {
     if (under == named)
@@ -691,6 +697,7 @@ void types_define(ObjType *named, ObjType *under)
         named->methods = under->methods;
         named->nmethods = under->nmethods;
     }
+    define_instances(named);
 }
 
 /* A struct or array type reaching itself through fields and elements that
@@ -1353,6 +1360,11 @@ ObjType *types_derive(const ObjType *like, ObjType *elem, ObjType *key)
         break;
     }
     set_zero(t);
+    if (t->kind == TYPE_MAP) { /* its nil map, as nil_maps gives a parsed one */
+        ObjMap *nil_map = map_new_nil(types_elem_zero(t));
+        nil_map->type = t;
+        t->zero = v_from_ptr(nil_map);
+    }
     return t;
 }
 
@@ -1500,7 +1512,9 @@ static int store_panic(Thread *t, const ObjType *ty, Value v, bool constant, con
 
 bool types_named_container(const ObjType *ty)
 {
-    return ty && ty->named && (ty->kind == TYPE_SLICE || ty->kind == TYPE_MAP);
+    /* not one written with type parameters (Vec[T]): what it is is known
+     * only when the generic code runs */
+    return ty && ty->named && (ty->kind == TYPE_SLICE || ty->kind == TYPE_MAP) && !types_open(ty);
 }
 
 /* v (a slice or map) as a value of the declared type ty: a slice gets a
@@ -1619,16 +1633,105 @@ int types_store(Thread *t, const ObjType *ty, Value v, Value *out)
 
 /* ---- generic types ---------------------------------------------------- */
 
+/* Instantiation is recursive: List[int]'s field `next *List[T]` is
+ * List[int] itself, and Graph[N, E]'s fields instantiate its parameters'
+ * own generic types. An instance is published in its generic type's list
+ * (which is read without a lock: generic code instantiates each time it
+ * runs) only once it is complete. The thread that makes one holds
+ * inst_lock through all of that (inst_held counts its nesting, so it takes
+ * the lock once) and keeps the instances it is still filling in on its
+ * pending stack, where a field that refers back finds them.
+ * INST_MAX_DEPTH bounds instantiations that grow forever (`next *T[[]X]`
+ * in T[X]): past it, the generic type itself stands for the instance. */
+#define INST_MAX_DEPTH 32
+static Lock inst_lock;
+static __thread int inst_held;
+static __thread ObjType *pending[INST_MAX_DEPTH];
+static __thread int npending;
+
+static ObjType *subst(ObjType *t, int n, const char *const *names, ObjType *const *args, int depth);
+
+/* A struct type's text as Go spells it, from its fields. */
+static const char *struct_name(const ObjType *t)
+{
+    Buf b;
+    buf_init(&b);
+    buf_printf(&b, "struct {");
+    for (int i = 0; i < t->nfields; i++) {
+        const StructField *f = &t->fields[i];
+        buf_printf(&b, "%s", i ? "; " : " ");
+        if (!f->embedded)
+            buf_printf(&b, "%s ", f->name);
+        buf_printf(&b, "%s", f->type ? f->type->name : "");
+        if (f->tag) {
+            buf_printf(&b, " \"");
+            for (const char *c = f->tag; *c; c++) /* quoted as the parser spells it */
+                buf_printf(&b, "%s%c", *c == '"' || *c == '\\' || *c == '\n' || *c == '\t' ? "\\" : "",
+                           *c == '\n'   ? 'n'
+                           : *c == '\t' ? 't'
+                                        : *c);
+            buf_addc(&b, '"');
+        }
+    }
+    buf_printf(&b, t->nfields ? " }" : "}");
+    return buf_to_str(&b)->data;
+}
+
+/* A struct type written with type parameters (`struct { a T; b T }`):
+ * its fields' types substituted, t itself when none changes. */
+static ObjType *subst_fields(ObjType *t, int n, const char *const *names, ObjType *const *args, int depth)
+{
+    StructField *fields = NULL;
+    for (int i = 0; i < t->nfields; i++) {
+        ObjType *ft = subst(t->fields[i].type, n, names, args, depth + 1);
+        if (ft == t->fields[i].type)
+            continue;
+        if (!fields) {
+            fields = mem_alloc((size_t)t->nfields * sizeof *fields);
+            memcpy(fields, t->fields, (size_t)t->nfields * sizeof *fields);
+        }
+        fields[i].type = ft;
+    }
+    if (!fields)
+        return t;
+    ObjType *s = type_new(t->kind, t->name);
+    *s = *t;
+    s->fields = fields;
+    s->sels = NULL;
+    s->nsels = 0;
+    s->name = struct_name(s);
+    return s;
+}
+
+/* An instance written with type parameters (List[T] in List's own fields
+ * or in generic code): the instance for their values; t itself when it
+ * names none. */
+static ObjType *subst_targs(ObjType *t, int n, const char *const *names, ObjType *const *args, int depth)
+{
+    ObjType *targs[16];
+    bool changed = false;
+    int nt = t->ntargs < 16 ? t->ntargs : 16;
+    for (int i = 0; i < nt; i++) {
+        targs[i] = subst(t->targs[i], n, names, args, depth + 1);
+        changed |= targs[i] != t->targs[i];
+    }
+    return changed ? types_instantiate(t->generic, nt, targs) : t;
+}
+
 static ObjType *subst(ObjType *t, int n, const char *const *names, ObjType *const *args, int depth)
 {
-    if (!t || depth > 64 || t->named)
+    if (!t || depth > 64)
         return t;
+    if (t->named)
+        return t->generic && t->ntargs ? subst_targs(t, n, names, args, depth) : t;
     if (t->kind == TYPE_UNKNOWN) {
         for (int i = 0; i < n; i++)
             if (strcmp(t->name, names[i]) == 0)
                 return args[i] ? args[i] : types_parse("any", 3);
         return t;
     }
+    if (t->kind == TYPE_STRUCT)
+        return subst_fields(t, n, names, args, depth);
     ObjType *e = subst(t->elem, n, names, args, depth + 1);
     ObjType *k = subst(t->key, n, names, args, depth + 1);
     if (e == t->elem && k == t->key)
@@ -1641,35 +1744,43 @@ ObjType *types_subst(ObjType *tmpl, int n, const char *const *names, ObjType *co
     return subst(tmpl, n, names, args, 0);
 }
 
-static Lock inst_lock;
-
-ObjType *types_instantiate(ObjType *g, int n, ObjType *const *args)
+/* Whether t is written with the type parameter named tp (NULL: any). */
+static bool mentions(const ObjType *t, const char *tp, int depth)
 {
-    if (!g || g->ntparams != n || g->kind == TYPE_UNKNOWN)
-        return g;
-    for (int i = 0; i < n; i++)
-        if (!args[i] || args[i]->kind == TYPE_UNKNOWN)
-            return g;
-    lock_acquire(&inst_lock);
-    for (int i = 0; i < g->ninsts; i++) {
-        ObjType *in = g->insts[i];
-        bool same = true;
-        for (int j = 0; j < n && same; j++)
-            same = in->targs[j] == args[j] || strcmp(in->targs[j]->name, args[j]->name) == 0;
-        if (same) {
-            lock_release(&inst_lock);
-            return in;
-        }
+    if (!t || depth > 64)
+        return false;
+    if (t->named) {
+        for (int i = 0; t->generic && i < t->ntargs; i++)
+            if (mentions(t->targs[i], tp, depth + 1))
+                return true;
+        return false;
     }
-    ObjType *in = mem_alloc(sizeof *in);
+    if (t->kind == TYPE_UNKNOWN)
+        return !tp || strcmp(t->name, tp) == 0;
+    for (int i = 0; t->kind == TYPE_STRUCT && i < t->nfields; i++)
+        if (mentions(t->fields[i].type, tp, depth + 1))
+            return true;
+    return mentions(t->elem, tp, depth + 1) || mentions(t->key, tp, depth + 1);
+}
+
+bool types_open(const ObjType *t)
+{
+    return mentions(t, NULL, 0);
+}
+
+bool types_mentions(const ObjType *t, const char *tp)
+{
+    return mentions(t, tp, 0);
+}
+
+/* Instance in of generic type g (its name, arguments and list entry set)
+ * takes on g's definition with the arguments substituted; again when g is
+ * defined after its instance was made (`next *List[T]` in List). */
+static void fill_instance(ObjType *in, ObjType *g)
+{
+    ObjType keep = *in;
     *in = *g;
-    Buf b;
-    buf_init(&b);
-    buf_printf(&b, "%s[", g->name);
-    for (int j = 0; j < n; j++)
-        buf_printf(&b, "%s%s", j ? "," : "", args[j]->name);
-    buf_addc(&b, ']');
-    in->name = buf_to_str(&b)->data;
+    in->name = keep.name;
     in->generic = g;
     in->ntparams = 0;
     in->tparams = NULL;
@@ -1679,26 +1790,134 @@ ObjType *types_instantiate(ObjType *g, int n, ObjType *const *args)
     in->nsels = 0;
     in->methods = NULL;
     in->nmethods = 0;
-    in->ntargs = n;
-    in->targs = mem_alloc((size_t)n * sizeof *in->targs);
-    memcpy(in->targs, args, (size_t)n * sizeof *args);
-    in->elem = subst(g->elem, n, g->tparams, args, 0);
-    in->key = subst(g->key, n, g->tparams, args, 0);
+    in->ntargs = keep.ntargs;
+    in->targs = keep.targs;
+    if (g->kind == TYPE_UNKNOWN)
+        return;
+    int n = in->ntargs;
+    in->elem = subst(g->elem, n, g->tparams, in->targs, 0);
+    in->key = subst(g->key, n, g->tparams, in->targs, 0);
+    in->underlying = subst(g->underlying, n, g->tparams, in->targs, 0);
     if (g->nfields) {
-        in->fields = mem_alloc((size_t)g->nfields * sizeof *in->fields);
+        StructField *fields = mem_alloc((size_t)g->nfields * sizeof *fields);
         for (int i = 0; i < g->nfields; i++) {
-            in->fields[i] = g->fields[i];
-            in->fields[i].type = subst(g->fields[i].type, n, g->tparams, args, 0);
+            fields[i] = g->fields[i];
+            fields[i].type = subst(g->fields[i].type, n, g->tparams, in->targs, 0);
         }
+        in->fields = fields;
     }
+    /* its zero is its own, as a declared type's is (types_define) */
+    in->list_id = 0;
+    if (types_boxed(in) && in->kind != TYPE_FUNC) {
+        in->zero = named_new(in, g->underlying ? g->underlying->zero : V_NIL);
+    } else if (in->kind == TYPE_SLICE) {
+        set_zero(in);
+    } else if (in->kind == TYPE_MAP) {
+        ObjMap *nil_map = map_new_nil(types_elem_zero(in));
+        nil_map->type = in;
+        in->zero = v_from_ptr(nil_map);
+    }
+}
+
+static bool same_targs(const ObjType *in, int n, ObjType *const *args)
+{
+    for (int j = 0; j < n; j++)
+        if (in->targs[j] != args[j] && strcmp(in->targs[j]->name, args[j]->name) != 0)
+            return false;
+    return true;
+}
+
+/* g's instance for args among those published, without the lock. */
+static ObjType *find_instance(ObjType *g, int n, ObjType *const *args)
+{
+    int cnt = __atomic_load_n(&g->ninsts, __ATOMIC_ACQUIRE);
+    ObjType **insts = __atomic_load_n(&g->insts, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < cnt; i++)
+        if (same_targs(insts[i], n, args))
+            return insts[i];
+    return NULL;
+}
+
+/* Add in to g's instances: a new list (readers may be walking the old
+ * one), stored before the count that makes its last entry visible. */
+static void publish_instance(ObjType *g, ObjType *in)
+{
     ObjType **insts = mem_alloc((size_t)(g->ninsts + 1) * sizeof *insts);
     if (g->ninsts)
         memcpy(insts, g->insts, (size_t)g->ninsts * sizeof *insts);
     insts[g->ninsts] = in;
-    g->insts = insts;
-    g->ninsts++;
-    lock_release(&inst_lock);
+    __atomic_store_n(&g->insts, insts, __ATOMIC_RELEASE);
+    __atomic_store_n(&g->ninsts, g->ninsts + 1, __ATOMIC_RELEASE);
+}
+
+static void inst_lock_enter(void)
+{
+    if (inst_held++ == 0)
+        lock_acquire(&inst_lock);
+}
+
+static void inst_lock_leave(void)
+{
+    if (--inst_held == 0)
+        lock_release(&inst_lock);
+}
+
+ObjType *types_instantiate(ObjType *g, int n, ObjType *const *args)
+{
+    if (!g || g->ntparams != n || n > 16)
+        return g;
+    for (int i = 0; i < n; i++)
+        if (!args[i])
+            return g;
+    /* one this thread is making: List[int]'s field `next *List[int]` */
+    for (int i = npending - 1; i >= 0; i--)
+        if (pending[i]->generic == g && same_targs(pending[i], n, args))
+            return pending[i];
+    ObjType *in = find_instance(g, n, args);
+    if (in || npending >= INST_MAX_DEPTH)
+        return in ? in : g;
+    inst_lock_enter();
+    in = find_instance(g, n, args); /* another thread may have made it */
+    if (!in) {
+        in = type_new(g->kind, NULL);
+        Buf b;
+        buf_init(&b);
+        buf_printf(&b, "%s[", g->name);
+        for (int j = 0; j < n; j++)
+            buf_printf(&b, "%s%s", j ? "," : "", args[j]->name);
+        buf_addc(&b, ']');
+        in->name = buf_to_str(&b)->data;
+        in->generic = g;
+        in->ntargs = n;
+        in->targs = mem_alloc((size_t)n * sizeof *in->targs);
+        memcpy(in->targs, args, (size_t)n * sizeof *args);
+        if (g->kind == TYPE_UNKNOWN) {
+            /* g's own fields name it (`next *List[T]`): define_instances
+             * fills it in once g is defined */
+            fill_instance(in, g);
+            publish_instance(g, in);
+        } else {
+            pending[npending++] = in;
+            fill_instance(in, g);
+            npending--;
+            publish_instance(g, in);
+        }
+    }
+    inst_lock_leave();
     return in;
+}
+
+/* g was just defined: the instances made while its definition was being
+ * read (those its own fields name) take it on. */
+static void define_instances(ObjType *g)
+{
+    if (!g->ninsts)
+        return;
+    inst_lock_enter();
+    for (int i = 0; i < g->ninsts; i++)
+        if (g->insts[i]->kind == TYPE_UNKNOWN)
+            fill_instance(g->insts[i], g);
+    inst_lock_leave();
 }
 
 bool types_elem_fits(const ObjType *c)

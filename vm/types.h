@@ -276,10 +276,18 @@ Value types_convert_native(void);
  * those names) replaced by args[0..n-1] (NULL: any); only the part of the
  * descriptor that holds a parameter is copied. */
 ObjType *types_subst(ObjType *tmpl, int n, const char *const *names, ObjType *const *args);
+/* Whether t is written with type parameters ([]T, List[T]): what it is
+ * is known only when the generic code runs. */
+bool types_open(const ObjType *t);
+/* Whether t is written with the type parameter named tp (`*List[T]` for
+ * T): an argument's type then tells what tp is (iface_unify). */
+bool types_mentions(const ObjType *t, const char *tp);
 /* The instance of generic type g for the n type arguments args: made
- * once per distinct list, with g's field types substituted. g itself when
- * an argument is not known (a type parameter: code inside generic code
- * works with the generic type) or g is not generic. */
+ * once per distinct list, with g's field types substituted. An argument
+ * may be written with type parameters (List[T] in generic code, or in
+ * List's own fields): that instance is a template, which types_subst
+ * turns into the instance for the parameters' values. g itself when g is
+ * not generic. */
 ObjType *types_instantiate(ObjType *g, int n, ObjType *const *args);
 
 /* Whether a value stored into an element of container type c (a slice,

@@ -2983,6 +2983,12 @@ static int execute(Thread *t)
             list_set_type(v_list(RA), v_ptr(k[INS_Bx(ins)]));
             VM_NEXT();
         }
+        VM_CASE(TYPELISTR)
+        {
+            if (v_is_obj(RB, OBJ_TYPE))
+                list_set_type(v_list(RA), v_ptr(RB));
+            VM_NEXT();
+        }
         VM_CASE(APPENDN)
         {
             Value l = RA;
@@ -3262,8 +3268,12 @@ static int execute(Thread *t)
         VM_CASE(RTPARAMS)
         {
             Value r = RB;
-            if (v_is_ref(r))
-                r = v_from_ptr(v_ref_target(r));
+            if (v_is_ref(r)) { /* a pointer to a variable or slot: the value there */
+                Obj *o = v_ref_target(r);
+                r = o->kind == OBJ_CELL   ? ((ObjCell *)o)->v
+                    : o->kind == OBJ_SLOT ? *((ObjSlot *)o)->slot
+                                          : v_from_ptr(o);
+            }
             const ObjType *rt = v_is_obj(r, OBJ_STRUCT) ? ((ObjStruct *)v_ptr(r))->type
                                 : v_is_obj(r, OBJ_LIST) ? list_type(v_list(r))
                                 : v_is_obj(r, OBJ_MAP)  ? map_type(v_map(r))
@@ -3276,6 +3286,24 @@ static int execute(Thread *t)
         {
             if (RA == V_NIL) {
                 ObjType *ty = iface_infer(RB, C_);
+                RA = ty ? v_from_ptr(ty) : V_NIL;
+            }
+            VM_NEXT();
+        }
+        VM_CASE(INFERT)
+        {
+            if (RA == V_NIL) {
+                Value l = k[INS_Bx(ins)], tmpl = V_NIL, name = V_NIL, src = V_NIL, variadic = V_NIL;
+                if (v_is_obj(l, OBJ_LIST)) {
+                    list_get(v_list(l), 0, &tmpl);
+                    list_get(v_list(l), 1, &name);
+                    list_get(v_list(l), 2, &src);
+                    list_get(v_list(l), 3, &variadic);
+                }
+                ObjType *ty =
+                    v_is_obj(tmpl, OBJ_TYPE) && v_is_str(name) && v_is_int(src)
+                        ? iface_unify(v_ptr(tmpl), v_str(name)->data, base[v_int(src)], variadic == V_TRUE)
+                        : NULL;
                 RA = ty ? v_from_ptr(ty) : V_NIL;
             }
             VM_NEXT();

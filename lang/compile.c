@@ -207,6 +207,9 @@ static void describe_to(Buf *b, const Node *n, int depth)
     case N_FLOAT:
         buf_printf(b, "%g", n->fval);
         break;
+    case N_IMAG:
+        buf_printf(b, "%s", n->str ? n->str : "0i");
+        break;
     case N_STRING:
         buf_printf(b, "\"%.*s\"", n->len > 20 ? 20 : (int)n->len, n->str ? n->str : "");
         break;

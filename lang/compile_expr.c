@@ -595,7 +595,10 @@ static bool is_len_call(FuncState *fs, Node *n)
 
 bool cg_is_multi_call(FuncState *fs, Node *n)
 {
-    return n && n->kind == N_CALL && !is_len_call(fs, n) && !cg_is_conversion_op(fs, n);
+    /* a call that folds to a constant (float64(1 << 80), complex(1, 2))
+     * gives one value */
+    return n && n->kind == N_CALL && !is_len_call(fs, n) && !cg_is_conversion_op(fs, n) &&
+           cg_const_eval(fs->c, n) == V_UNDEF;
 }
 
 static void call_to(FuncState *fs, Node *n, int dst)
@@ -681,6 +684,8 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
         cg_load_const(fs, k, dst);
         goto out;
     }
+    if (!cg_exact_check(c, n))
+        goto out; /* an untyped constant that overflows int: reported */
     switch (n->kind) {
     case N_IDENT:
         cg_var_load(fs, cg_node_var(c, n), dst);

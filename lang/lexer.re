@@ -77,6 +77,8 @@ typedef struct Token {
         double fval;  /* FLOAT */
     };
     bool big;         /* INT: the literal is exactly 2^63, valid only negated */
+    bool imag;        /* FLOAT: an imaginary literal (`2.5i`); fval is its
+                         imaginary part */
 } Token;
 
 typedef struct Lexer {
@@ -390,6 +392,28 @@ static void float_value(Lexer *lx, Token *t)
     }
 }
 
+/* An imaginary literal (`1i`, `2.5i`, `0x1p-2i`, `0b101i`): its
+ * imaginary part, the literal without its `i`. Go reads a decimal
+ * integer part with a leading 0 (`0123i`) as decimal, not octal. */
+static void imag_value(Lexer *lx, Token *t)
+{
+    const unsigned char *s = lx->tok;
+    size_t n = (size_t)(lx->cur - lx->tok) - 1;
+    t->imag = true;
+    if (n >= 2 && s[0] == '0' && ((s[1] | 0x20) == 'b' || (s[1] | 0x20) == 'o')) {
+        unsigned base = (s[1] | 0x20) == 'b' ? 2 : 8;
+        double v = 0;
+        for (size_t i = 2; i < n; i++)
+            if (s[i] != '_')
+                v = v * base + (s[i] - '0');
+        t->fval = v;
+        return;
+    }
+    lx->cur--; /* float_value reads tok..cur: leave the `i` out */
+    float_value(lx, t);
+    lx->cur++;
+}
+
 /* A number-like run the regexes did not accept as a whole: say why, in
  * Go's words where it has them. */
 static void bad_number(Lexer *lx)
@@ -692,6 +716,14 @@ int lex_next(Lexer *lx, Token *t)
           | decimals exponent
           | "." decimals exponent?
           | "0" [xX] hexmant [pP] [+-]? decimals { code = TK_FLOAT; float_value(lx, t); goto done; }
+            ( "0" [xX] "_"? hexdigits
+            | "0" [bB] "_"? [01] ("_"? [01])*
+            | "0" [oO] "_"? oct ("_"? oct)*
+            | decimals
+            | decimals "." decimals? exponent?
+            | decimals exponent
+            | "." decimals exponent?
+            | "0" [xX] hexmant [pP] [+-]? decimals ) "i" { code = TK_FLOAT; imag_value(lx, t); goto done; }
             dec [0-9a-zA-Z_]*       { bad_number(lx); code = TK_INT; goto done; }
 
             "\""    { scan_string(lx, t); code = TK_STRING; goto done; }

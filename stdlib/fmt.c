@@ -505,6 +505,24 @@ static void fmt_float_verb(Fmt *f, Value v, double d, int verb)
     }
 }
 
+/* Go's fmtComplex: each part as the float verb prints it (width and
+ * precision apply to each), the imaginary part with its sign. */
+static void fmt_complex(Fmt *f, Value v, int verb)
+{
+    if (!strchr("vbgGxXfFeE", verb)) {
+        bad_verb(f, v, verb);
+        return;
+    }
+    const ObjComplex *c = v_complex(v);
+    bool plus = f->plus;
+    buf_addc(f->p.b, '(');
+    fmt_float_verb(f, v, c->re, verb);
+    f->plus = true;
+    fmt_float_verb(f, v, c->im, verb);
+    buf_adds(f->p.b, "i)");
+    f->plus = plus;
+}
+
 static void fmt_string(Fmt *f, Value v, const char *s, size_t n, int verb)
 {
     switch (verb) {
@@ -649,6 +667,9 @@ static void print_leaf(Printer *p, Value v, int verb)
         return;
     case OBJ_BOXFLOAT:
         fmt_float_verb(f, v, ((ObjBoxFloat *)v_ptr(v))->d, verb);
+        return;
+    case OBJ_COMPLEX:
+        fmt_complex(f, v, verb);
         return;
     case OBJ_ERROR: {
         ObjString *msg = ((ObjError *)v_ptr(v))->msg;

@@ -49,6 +49,26 @@ Value v_make_float(double d)
     return v_from_ptr(b);
 }
 
+static Value complex_new(double re, double im, uint32_t flags)
+{
+    ObjComplex *c = mem_alloc_atomic(sizeof *c);
+    c->h.kind = OBJ_COMPLEX;
+    c->h.flags = flags;
+    c->re = re;
+    c->im = im;
+    return v_from_ptr(c);
+}
+
+Value v_make_complex(double re, double im)
+{
+    return complex_new(re, im, 0);
+}
+
+Value v_make_complex64(double re, double im)
+{
+    return complex_new(types_float32(re), types_float32(im), COMPLEX_64);
+}
+
 /* ====================================================================== */
 /* strings                                                                */
 /* ====================================================================== */
@@ -763,6 +783,8 @@ const char *v_type_name(Value v)
         const ObjClass *cls = ((ObjObject *)o)->cls;
         return cls && cls->name ? cls->name : "object";
     }
+    if (o->kind == OBJ_COMPLEX && (o->flags & COMPLEX_64))
+        return "complex64";
     if (o->kind == OBJ_ARRAY && ((ObjArray *)o)->type)
         return ((ObjArray *)o)->type->name;
     return obj_kind_name(o->kind);
@@ -897,6 +919,8 @@ bool v_equal(Value a, Value b)
     }
     if (v_is_obj(a, OBJ_NAMED) || v_is_obj(b, OBJ_NAMED))
         return named_eq(a, b);
+    if (v_is_complex(a) && v_is_complex(b))
+        return v_complex(a)->re == v_complex(b)->re && v_complex(a)->im == v_complex(b)->im;
     return false;
 }
 

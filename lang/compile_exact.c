@@ -604,6 +604,14 @@ static const char *default_type_name(ExactKind k)
     return k == EX_INT ? "int" : k == EX_RUNE ? "rune" : k == EX_FLOAT ? "float64" : "complex128";
 }
 
+Value cg_exact_rune_arg(Compiler *c, Node *n)
+{
+    const Exact *x = cg_exact(c, n);
+    if (!x || x->kind != EX_RUNE || !mpz_fits_sint_p(mpq_numref(x->re)))
+        return V_UNDEF;
+    return named_new(types_parse("int32", 5), v_make_int(mpz_get_si(mpq_numref(x->re))));
+}
+
 bool cg_exact_check(Compiler *c, Node *n)
 {
     const Exact *x = cg_exact(c, n);

@@ -801,6 +801,15 @@ static void conversion_call(FuncState *fs, Node *n, int base, int nres, OpCode o
     cg_free_to(fs, base + 1);
 }
 
+/* Whether f names a function of the fmt module, which prints its
+ * arguments as the Go values they are. */
+static bool is_fmt_call(Compiler *c, const Node *f)
+{
+    Var *m = f->kind == N_FIELD && f->a ? cg_node_var(c, f->a) : NULL;
+    return m && m->kind == VK_UNIVERSE && v_is_obj(m->cval, OBJ_MODULE) &&
+           strcmp(((ObjModule *)v_ptr(m->cval))->name, "fmt") == 0;
+}
+
 void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
 {
     Compiler *c = fs->c;
@@ -944,6 +953,8 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
                 cg_emit_abc(fs, OP_UNPACK, r, src, 0);
             } else if (!builtin || keeps) {
                 cg_value_to(fs, a, r);
+            } else if (is_fmt_call(c, f) && cg_exact_rune_arg(c, a) != V_UNDEF) {
+                cg_load_const(fs, cg_exact_rune_arg(c, a), r);
             } else {
                 cg_expr_to(fs, a, r);
             }

@@ -386,6 +386,10 @@ const Exact *cg_exact(Compiler *c, Node *n);
 int cg_exact_compare(Compiler *c, Node *n);
 Value cg_exact_default(const Exact *x);
 bool cg_exact_check(Compiler *c, Node *n);
+/* A rune constant ('x', 'a' + 1) passed to fmt's functions, whose
+ * parameters are Go's interfaces: the int32 value Go passes (%T says
+ * int32), V_UNDEF for any other argument. */
+Value cg_exact_rune_arg(Compiler *c, Node *n);
 int cg_exact_to_type(Compiler *c, Node *n, const ObjType *ty, Value *out, const char *where);
 
 /* compile_resolve.c: pass 1 over the whole file (hoisting included). */

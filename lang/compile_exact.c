@@ -30,6 +30,7 @@
 
 #include "compile_int.h"
 
+#include "../vm/arith.h"
 #include "../vm/buf.h"
 #include "grammar.h"
 
@@ -575,11 +576,25 @@ static void ex_text(Buf *b, const mpq_t q, bool integral)
 
 /* "Huge (untyped int constant 1267650600228229401496703205376)"; a literal
  * is not repeated: "1000 (untyped int constant)". */
+static void describe_expr(Buf *b, const Node *n, int depth)
+{
+    if (n->kind == N_BINARY && cg_is_arith_op(n->op) && depth < 4) {
+        describe_expr(b, n->a, depth + 1);
+        buf_printf(b, " %s ", arith_op_symbol(cg_arith_op(n->op)));
+        describe_expr(b, n->b, depth + 1);
+    } else if ((n->kind == N_INT || n->kind == N_FLOAT) && n->str) {
+        buf_adds(b, n->str); /* as written: 1e300, not 1e+300 */
+    } else {
+        buf_adds(b, cg_describe(n));
+    }
+}
+
 static const char *ex_describe(const Node *n, const Exact *x)
 {
     Buf b;
     buf_init(&b);
-    buf_printf(&b, "%s (untyped %s constant", cg_describe(n), kind_names[x->kind]);
+    describe_expr(&b, n, 0);
+    buf_printf(&b, " (untyped %s constant", kind_names[x->kind]);
     if (n->kind != N_INT && n->kind != N_FLOAT && n->kind != N_IMAG) {
         buf_addc(&b, ' ');
         if (x->kind == EX_COMPLEX) {

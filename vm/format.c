@@ -841,6 +841,11 @@ static int cmp_other(Value a, Value b)
     if (!v_is_ptr(a) || !v_is_ptr(b) || v_obj(a)->kind != v_obj(b)->kind)
         return 0;
     switch (v_obj(a)->kind) {
+    case OBJ_COMPLEX: {
+        /* by real part, then imaginary part (each as a float, NaN first) */
+        int c = cmp_number(v_make_float(v_complex(a)->re), v_make_float(v_complex(b)->re));
+        return c ? c : cmp_number(v_make_float(v_complex(a)->im), v_make_float(v_complex(b)->im));
+    }
     case OBJ_STRUCT: {
         const ObjStruct *x = v_ptr(a), *y = v_ptr(b);
         if (x->type != y->type || !x->type)

@@ -894,9 +894,10 @@ static bool array_equal(const ObjArray *x, const ObjArray *y)
 bool v_equal(Value a, Value b)
 {
     if (a == b)
-        /* One word, so the same value, except a NaN box compared with
-         * itself: NaN != NaN. */
-        return !(v_is_obj(a, OBJ_BOXFLOAT) && isnan(((ObjBoxFloat *)v_ptr(a))->d));
+        /* One word, so the same value, except a NaN box (or a complex
+         * with a NaN part) compared with itself: NaN != NaN. */
+        return !(v_is_obj(a, OBJ_BOXFLOAT) && isnan(((ObjBoxFloat *)v_ptr(a))->d)) &&
+               !(v_is_complex(a) && (isnan(v_complex(a)->re) || isnan(v_complex(a)->im)));
     if (v_is_int(a) && v_is_int(b))
         return false;
     if (a == V_NIL || b == V_NIL) {

@@ -636,23 +636,6 @@ bool cg_exact_check(Compiler *c, Node *n)
     return false;
 }
 
-/* Whether x fits a sized integer type: [-2^(bits-1), 2^(bits-1)) signed,
- * [0, 2^bits) unsigned. */
-static bool int_in_range(mpz_srcptr z, int bits, bool is_unsigned)
-{
-    mpz_t lo, hi;
-    mpz_init(lo);
-    mpz_init(hi);
-    if (is_unsigned) {
-        mpz_set_ui(lo, 0);
-        mpz_ui_pow_ui(hi, 2, (unsigned long)bits);
-    } else {
-        mpz_ui_pow_ui(hi, 2, (unsigned long)bits - 1);
-        mpz_neg(lo, hi);
-    }
-    return mpz_cmp(z, lo) >= 0 && mpz_cmp(z, hi) < 0;
-}
-
 int cg_exact_to_type(Compiler *c, Node *n, const ObjType *ty, Value *out, const char *where)
 {
     const Exact *x = cg_exact(c, n);
@@ -663,28 +646,28 @@ int cg_exact_to_type(Compiler *c, Node *n, const ObjType *ty, Value *out, const 
     Value plain;
     double re, im;
     switch (base->kind) {
-    case TYPE_INT:
+    case TYPE_INT: {
         /* an integral value of any untyped kind: 1.0 and 1+0i are ints */
         if (!ex_is_integral(x))
             return 0; /* truncated: the store's own check says so */
-        if (!int_in_range(mpq_numref(x->re), base->bits, base->is_unsigned)) {
-            /* one that fits an int is left to the store, which says so
-             * when it runs (as it did before constants were exact) */
-            if (mpz_fits_slong_p(mpq_numref(x->re)))
-                return 0;
+        mpz_srcptr z = mpq_numref(x->re);
+        if (mpz_fits_slong_p(z)) {
+            /* within int64: the store's rules (vm/types.c) say whether it
+             * fits the type */
+            plain = v_make_int(mpz_get_si(z));
+            break;
+        }
+        /* past int64: only a uint64 (or uint) takes it, below 2^64, and
+         * keeps its 64 bits in csp's signed int */
+        if (!base->is_unsigned || base->bits != 64 || mpz_sgn(z) < 0 || mpz_sizeinbase(z, 2) > 64)
             goto overflows;
-        }
-        if (base->is_unsigned && base->bits == 64 && !mpz_fits_slong_p(mpq_numref(x->re))) {
-            /* uint64 keeps its 64 bits in csp's signed int */
-            mpz_t t;
-            mpz_init(t);
-            mpz_ui_pow_ui(t, 2, 64);
-            mpz_sub(t, mpq_numref(x->re), t);
-            plain = v_make_int(mpz_get_si(t));
-        } else {
-            plain = v_make_int(mpz_get_si(mpq_numref(x->re)));
-        }
+        mpz_t t;
+        mpz_init(t);
+        mpz_ui_pow_ui(t, 2, 64);
+        mpz_sub(t, z, t); /* in [-2^63, 0): the same 64 bits */
+        plain = v_make_int(mpz_get_si(t));
         break;
+    }
     case TYPE_FLOAT:
         if (mpq_sgn(x->im) != 0)
             return 0;
@@ -702,7 +685,11 @@ int cg_exact_to_type(Compiler *c, Node *n, const ObjType *ty, Value *out, const 
     default:
         return 0;
     }
-    return types_store_const(ty, plain, out) ? 1 : 0;
+    Value fit;
+    if (!types_store_const(ty, plain, &fit))
+        return 0; /* *out untouched: the caller goes on as before */
+    *out = fit;
+    return 1;
 overflows:
     if (where)
         cg_err(c, n, "cannot use %s as %s value in %s (overflows)", ex_describe(n, x), tname, where);

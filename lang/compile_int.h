@@ -376,9 +376,11 @@ bool cg_is_number(Value v);
  *   cg_exact_check: false, after reporting Go's "overflows" error, when n
  *     is such a constant that does not fit its default type;
  *   cg_exact_to_type: n's exact value converted to the basic type ty into
- *     *out (1); 0 when n is no exact constant or ty is not a number type
- *     (the caller goes on as before); -1 after reporting that it overflows
- *     ty, "in where" (a store) or in a conversion (where NULL). */
+ *     *out (1); 0, *out untouched, when n is no exact constant, ty is not
+ *     a number type, or the value is within int64 or float64 but does not
+ *     fit ty (the caller goes on as before: vm/types.c's store rules say
+ *     so); -1 after reporting that it is past every value of ty, "in
+ *     where" (a store) or in a conversion (where NULL). */
 typedef struct Exact Exact;
 const Exact *cg_exact(Compiler *c, Node *n);
 /* A comparison of two such constants (n a BINARY): 1 or 0, -1 when n is

@@ -43,11 +43,19 @@ struct Exact {
     mpq_t re, im; /* im is 0 unless kind is EX_COMPLEX */
 };
 
-/* Bounds on what is computed exactly: a value of more bits, or a shift
- * or exponent past these, is left to run time (Go itself rejects such
- * constants). They keep a hostile `1 << 1e9` from exhausting memory. */
-#define EXACT_MAX_BITS 20000
-#define EXACT_MAX_EXP 4000
+/* Bounds on what is computed exactly. An integer constant has at most
+ * Go's 512 bits (past them, Go's "constant shift overflow"); a fraction's
+ * numerator and denominator at most EXACT_MAX_BITS, and a literal's
+ * exponent EXACT_MAX_EXP (1e-4000 * 1e-4000 is fine, as in Go). They keep
+ * a hostile `1 << 1e9` from exhausting memory. */
+#define EXACT_INT_BITS 512
+#define EXACT_MAX_BITS 70000
+#define EXACT_MAX_EXP 10000
+#define EXACT_MAX_SHIFT 10000
+
+/* What ex_binary gives when the result is past those bounds: cg_exact
+ * reports Go's "constant multiplication overflow" at the operator. */
+static Exact ex_overflow;
 
 #define EXACT_BUSY ((uint64_t)1) /* memo mark: being computed (a cycle) */
 
@@ -83,6 +91,8 @@ static Exact *ex_new(ExactKind kind)
 
 static bool ex_too_big(const Exact *x)
 {
+    if (x->kind <= EX_RUNE)
+        return mpz_sizeinbase(mpq_numref(x->re), 2) > EXACT_INT_BITS;
     return mpz_sizeinbase(mpq_numref(x->re), 2) + mpz_sizeinbase(mpq_denref(x->re), 2) > EXACT_MAX_BITS ||
            mpz_sizeinbase(mpq_numref(x->im), 2) + mpz_sizeinbase(mpq_denref(x->im), 2) > EXACT_MAX_BITS;
 }
@@ -180,7 +190,7 @@ static bool float_text(mpq_t q, const char *s, size_t n)
     if (mpz_set_str(m, mant.data, hex ? 16 : 10) != 0)
         return false;
     long pw = hex ? e - 4 * frac : e - frac; /* of 2 or of 10 */
-    if ((hex && labs(pw) > EXACT_MAX_BITS) || (!hex && labs(pw) > EXACT_MAX_EXP))
+    if ((hex && labs(pw) > 4 * EXACT_MAX_EXP) || (!hex && labs(pw) > EXACT_MAX_EXP))
         return false;
     if (hex)
         mpz_ui_pow_ui(p, 2, (unsigned long)labs(pw));
@@ -344,8 +354,10 @@ static Exact *ex_binary(int op, const Exact *a, const Exact *b)
          * and the result is an integer constant. */
         if (!ex_is_integral(a) || !ex_is_integral(b) || b->kind == EX_COMPLEX)
             return NULL;
-        if (mpz_sgn(mpq_numref(b->re)) < 0 || mpz_cmp_ui(mpq_numref(b->re), EXACT_MAX_BITS) > 0)
-            return NULL;
+        if (mpz_sgn(mpq_numref(b->re)) < 0)
+            return NULL; /* a negative count panics when it runs */
+        if (mpz_cmp_ui(mpq_numref(b->re), EXACT_MAX_SHIFT) > 0)
+            return &ex_overflow;
         unsigned long s = mpz_get_ui(mpq_numref(b->re));
         r->kind = a->kind == EX_RUNE ? EX_RUNE : EX_INT;
         if (op == TK_SHL)
@@ -357,7 +369,7 @@ static Exact *ex_binary(int op, const Exact *a, const Exact *b)
     default:
         return NULL;
     }
-    return ex_too_big(r) ? NULL : r;
+    return ex_too_big(r) ? &ex_overflow : r;
 }
 
 static Exact *ex_unary(int op, const Exact *a)
@@ -460,6 +472,19 @@ const Exact *cg_exact(Compiler *c, Node *n)
     cg_pm_put(&c->exact, n, EXACT_BUSY); /* a constant defined by itself */
     Exact *x = ex_eval(c, n);
     cg_leave(c);
+    if (x == &ex_overflow) {
+        static const struct {
+            int tok;
+            const char *what;
+        } ops[] = {{TK_PLUS, "addition"},  {TK_MINUS, "subtraction"}, {TK_STAR, "multiplication"},
+                   {TK_SLASH, "division"}, {TK_SHL, "shift"},         {TK_SHR, "shift"}};
+        const char *what = "operation";
+        for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+            if (ops[i].tok == n->op)
+                what = ops[i].what;
+        cg_err(c, n, "constant %s overflow", what);
+        x = NULL;
+    }
     cg_pm_put(&c->exact, n, (uint64_t)(uintptr_t)x);
     return x;
 }

@@ -652,6 +652,16 @@ Value cg_exact_rune_arg(Compiler *c, Node *n)
     return named_new(types_parse("int32", 5), v_make_int(mpz_get_si(mpq_numref(x->re))));
 }
 
+bool cg_exact_check_in(Compiler *c, Node *n, const char *where)
+{
+    const Exact *x = cg_exact(c, n);
+    if (!x || cg_exact_default(x) != V_UNDEF)
+        return true;
+    cg_err(c, n, "cannot use %s as %s value in %s (overflows)", ex_describe(n, x), default_type_name(x->kind),
+           where);
+    return false;
+}
+
 bool cg_exact_check(Compiler *c, Node *n)
 {
     const Exact *x = cg_exact(c, n);

@@ -944,7 +944,12 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         for (int i = 0; i < nargs; i++) {
             Node *a = n->list.items[i];
             int r = cg_alloc_reg(fs);
-            if (i == nargs - 1 && n->spread) {
+            const Exact *xa = cg_exact(c, a);
+            if (xa && cg_exact_default(xa) == V_UNDEF) {
+                /* an untyped constant past int */
+                cg_exact_check_in(c, a, cg_gc_sprintf("argument to %s", cg_describe(f)));
+                cg_emit_abc(fs, OP_LOADNIL, r, 0, 0);
+            } else if (i == nargs - 1 && n->spread) {
                 Var *v = cg_plain_local(fs, a);
                 int src = v ? v->reg : r;
                 if (!v)

@@ -388,6 +388,10 @@ const Exact *cg_exact(Compiler *c, Node *n);
 int cg_exact_compare(Compiler *c, Node *n);
 Value cg_exact_default(const Exact *x);
 bool cg_exact_check(Compiler *c, Node *n);
+/* The same where n is stored or passed ("assignment", "argument to
+ * fmt.Println"), in Go's words for that: "cannot use Huge (untyped int
+ * constant ...) as int value in assignment (overflows)". */
+bool cg_exact_check_in(Compiler *c, Node *n, const char *where);
 /* A rune constant ('x', 'a' + 1) passed to fmt's functions, whose
  * parameters are Go's interfaces: the int32 value Go passes (%T says
  * int32), V_UNDEF for any other argument. */

@@ -311,6 +311,10 @@ void cg_fit_reg(FuncState *fs, int reg, Node *n, const ObjType *ty, int place)
 void cg_expr_fit(FuncState *fs, Node *n, int dst, const ObjType *ty, int place)
 {
     Value conv;
+    if (!ty && n && !cg_exact_check_in(fs->c, n, types_store_places[(place & ~STORE_CONST) % STORE__COUNT])) {
+        cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0); /* an untyped constant past int: reported */
+        return;
+    }
     if (!needs_fit(fs, n, ty, &conv, place)) {
         cg_value_to(fs, n, dst);
         return;

@@ -922,6 +922,13 @@ bool v_equal(Value a, Value b)
         return named_eq(a, b);
     if (v_is_complex(a) && v_is_complex(b))
         return v_complex(a)->re == v_complex(b)->re && v_complex(a)->im == v_complex(b)->im;
+    if ((v_is_complex(a) && is_num(b)) || (is_num(a) && v_is_complex(b))) {
+        /* c == 0: the number is the complex with that real part, as
+         * Go's constant operand is */
+        const ObjComplex *c = v_complex(v_is_complex(a) ? a : b);
+        Value n = v_is_complex(a) ? b : a;
+        return c->im == 0 && c->re == (v_is_anyint(n) ? (double)v_anyint(n) : v_anyfloat(n));
+    }
     return false;
 }
 

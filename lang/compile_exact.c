@@ -462,6 +462,27 @@ const Exact *cg_exact(Compiler *c, Node *n)
     if (!n)
         return NULL;
     pthread_once(&gmp_once, gmp_setup);
+    /* Most names are variables: said at once, without a memo entry (a
+     * constant's own expression is memoised). */
+    if (n->kind == N_IDENT || n->kind == N_FIELD) {
+        Var *v = cg_node_var(c, n);
+        if (!v || !v->readonly)
+            return NULL;
+    }
+    /* Only these kinds can be constants: the rest need no memo entry. */
+    switch (n->kind) {
+    case N_INT:
+    case N_FLOAT:
+    case N_IMAG:
+    case N_IDENT:
+    case N_FIELD:
+    case N_UNARY:
+    case N_BINARY:
+    case N_CALL:
+        break;
+    default:
+        return NULL;
+    }
     uint64_t m;
     if (cg_pm_get(&c->exact, n, &m))
         return m == EXACT_BUSY ? NULL : (const Exact *)(uintptr_t)m;

@@ -7,6 +7,8 @@
  * Results are memoised in Compiler.memo, and long operator chains are
  * folded with a loop, so folding stays linear in the size of the tree.
  */
+#include <math.h>
+
 #include "compile_int.h"
 
 #include "../vm/arith.h"
@@ -186,6 +188,10 @@ static bool exact_kind(const Node *n)
     switch (n->kind) {
     case N_INT:
     case N_FLOAT:
+        /* a literal alone is its value already (ival, or fval, which
+         * strtod rounded correctly), except -0.0: a constant has no
+         * negative zero */
+        return n->kind == N_FLOAT && n->fval == 0 && signbit(n->fval);
     case N_IMAG:
     case N_IDENT:
     case N_FIELD:

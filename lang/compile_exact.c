@@ -52,6 +52,7 @@ struct Exact {
 #define EXACT_MAX_BITS 70000
 #define EXACT_MAX_EXP 10000
 #define EXACT_MAX_SHIFT 10000
+#define EXACT_MAX_LIT 10000 /* characters of a number literal, as in Go */
 
 /* What ex_binary gives when the result is past those bounds: cg_exact
  * reports Go's "constant multiplication overflow" at the operator. */
@@ -210,6 +211,8 @@ static bool float_text(mpq_t q, const char *s, size_t n)
 static Exact *ex_literal(const Node *n)
 {
     const char *s = n->str;
+    if (s && strlen(s) > EXACT_MAX_LIT)
+        return &ex_overflow; /* Go's "excessively long constant" */
     bool neg = s && s[0] == '-';
     if (s && neg)
         s++;
@@ -503,7 +506,10 @@ const Exact *cg_exact(Compiler *c, Node *n)
         for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
             if (ops[i].tok == n->op)
                 what = ops[i].what;
-        cg_err(c, n, "constant %s overflow", what);
+        if (n->kind == N_INT || n->kind == N_FLOAT || n->kind == N_IMAG)
+            cg_err(c, n, "excessively long constant: %.10s... (%zu chars)", n->str, strlen(n->str));
+        else
+            cg_err(c, n, "constant %s overflow", what);
         x = NULL;
     }
     cg_pm_put(&c->exact, n, (uint64_t)(uintptr_t)x);
@@ -630,6 +636,11 @@ static void describe_expr(Buf *b, const Node *n, int depth)
         describe_expr(b, n->b, depth + 1);
     } else if ((n->kind == N_INT || n->kind == N_FLOAT) && n->str) {
         buf_adds(b, n->str); /* as written: 1e300, not 1e+300 */
+        if (b->len > 60) {
+            b->len = 60;
+            b->data[b->len] = 0;
+            buf_adds(b, "...");
+        }
     } else {
         buf_adds(b, cg_describe(n));
     }
@@ -637,24 +648,29 @@ static void describe_expr(Buf *b, const Node *n, int depth)
 
 static const char *ex_describe(const Node *n, const Exact *x)
 {
-    Buf b;
+    Buf b, val;
     buf_init(&b);
+    buf_init(&val);
     describe_expr(&b, n, 0);
+    if (x->kind == EX_COMPLEX) {
+        buf_addc(&val, '(');
+        ex_text(&val, x->re, false);
+        buf_adds(&val, mpq_sgn(x->im) < 0 ? " - " : " + ");
+        mpq_t im;
+        mpq_init(im);
+        mpq_abs(im, x->im);
+        ex_text(&val, im, false);
+        buf_adds(&val, "i)");
+    } else {
+        ex_text(&val, x->re, x->kind <= EX_RUNE);
+    }
+    /* Go leaves out a value that reads as the expression does (1000) */
+    bool lit = (n->kind == N_INT || n->kind == N_FLOAT) && n->str;
+    bool same = strcmp(lit ? n->str : b.data, val.data) == 0;
     buf_printf(&b, " (untyped %s constant", kind_names[x->kind]);
-    if (n->kind != N_INT && n->kind != N_FLOAT && n->kind != N_IMAG) {
+    if (!same) {
         buf_addc(&b, ' ');
-        if (x->kind == EX_COMPLEX) {
-            buf_addc(&b, '(');
-            ex_text(&b, x->re, false);
-            buf_adds(&b, mpq_sgn(x->im) < 0 ? " - " : " + ");
-            mpq_t im;
-            mpq_init(im);
-            mpq_abs(im, x->im);
-            ex_text(&b, im, false);
-            buf_adds(&b, "i)");
-        } else {
-            ex_text(&b, x->re, x->kind <= EX_RUNE);
-        }
+        buf_adds(&b, val.data);
     }
     buf_addc(&b, ')');
     return b.data;

@@ -189,9 +189,11 @@ static bool exact_kind(const Node *n)
     case N_INT:
     case N_FLOAT:
         /* a literal alone is its value already (ival, or fval, which
-         * strtod rounded correctly), except -0.0: a constant has no
-         * negative zero */
-        return n->kind == N_FLOAT && n->fval == 0 && signbit(n->fval);
+         * strtod rounded correctly), except -0.0 (a constant has no
+         * negative zero) and one past int64 or float64 */
+        if (n->kind == N_INT)
+            return n->str && strlen(n->str) >= 16;
+        return (n->fval == 0 && signbit(n->fval)) || isinf(n->fval);
     case N_IMAG:
     case N_IDENT:
     case N_FIELD:

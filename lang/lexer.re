@@ -76,7 +76,6 @@ typedef struct Token {
         int64_t ival; /* INT (rune literals too) */
         double fval;  /* FLOAT */
     };
-    bool big;         /* INT: the literal is exactly 2^63, valid only negated */
     bool imag;        /* FLOAT: an imaginary literal (`2.5i`); fval is its
                          imaginary part */
 } Token;
@@ -324,24 +323,14 @@ static uint32_t simple_escape(unsigned c)
     }
 }
 
-/* A short printable form of a literal for messages (huge literals are cut). */
-static const char *shorten(const unsigned char *s, size_t n, char *out, size_t cap)
-{
-    if (n + 1 <= cap) {
-        memcpy(out, s, n);
-        out[n] = 0;
-    } else {
-        memcpy(out, s, cap - 4);
-        memcpy(out + cap - 4, "...", 4);
-    }
-    return out;
-}
-
 /* ---------------------------------------------------------------- numbers */
 
 /* The value of a well-formed integer literal (the regexes checked the
- * digits and separators). Literals past 2^63 are an error; exactly 2^63 is
- * flagged `big`, since `-9223372036854775808` is a valid int. */
+ * digits and separators). A literal past int64 is a valid untyped
+ * constant (`1<<64 - 1` may be written 18446744073709551615): its value
+ * is read exactly from its text where it is used (compile_exact.c), which
+ * reports one that does not fit there; ival is then meaningless (2^63's
+ * is INT64_MIN, what the literal is once negated). */
 static void int_value(Lexer *lx, Token *t)
 {
     const unsigned char *s = lx->tok, *e = lx->cur;
@@ -365,13 +354,8 @@ static void int_value(Lexer *lx, Token *t)
             over = true;
         v = v * base + d;
     }
-    if (over || v > (uint64_t)INT64_MAX + 1) {
-        char buf[48];
-        lex_error(lx, lx->tok, "constant %s overflows int",
-                  shorten(lx->tok, (size_t)(lx->cur - lx->tok), buf, sizeof buf));
+    if (over)
         v = 0;
-    }
-    t->big = v == (uint64_t)INT64_MAX + 1;
     t->ival = (int64_t)v; /* 2^63 wraps to INT64_MIN: the value once negated */
 }
 
@@ -384,12 +368,10 @@ static void float_value(Lexer *lx, Token *t)
             *q++ = (char)lx->tok[i];
     *q = 0;
     errno = 0;
+    /* Past float64 (1e400) it is an infinity here, and a valid untyped
+     * constant whose exact value is read from its text where it is used
+     * (compile_exact.c), as for an integer past int64. */
     t->fval = strtod(s, NULL);
-    if (errno == ERANGE && (t->fval > 1 || t->fval < -1)) {
-        char buf[48];
-        lex_error(lx, lx->tok, "constant %s overflows float64", shorten(lx->tok, n, buf, sizeof buf));
-        t->fval = 0;
-    }
 }
 
 /* An imaginary literal (`1i`, `2.5i`, `0x1p-2i`, `0b101i`): its

@@ -20,7 +20,6 @@
  * pointers), so results are never freed by hand; each node's result is
  * memoised in Compiler.exact.
  */
-#include <gc/gc.h>
 #include <gmp.h>
 #include <math.h>
 #include <pthread.h>
@@ -32,6 +31,7 @@
 
 #include "../vm/arith.h"
 #include "../vm/buf.h"
+#include "../vm/mem.h"
 #include "grammar.h"
 
 /* Go's untyped kinds, in the order in which an operation's result takes
@@ -60,14 +60,17 @@ static Exact ex_overflow;
 
 #define EXACT_BUSY ((uint64_t)1) /* memo mark: being computed (a cycle) */
 
+/* Through mem.h, so running out of memory is csp's fatal error, not
+ * GMP's abort. */
 static void *gmp_alloc(size_t n)
 {
-    return GC_MALLOC_ATOMIC(n);
+    return mem_alloc_atomic(n);
 }
 static void *gmp_realloc(void *p, size_t old, size_t n)
 {
-    (void)old;
-    return GC_REALLOC(p, n);
+    void *q = mem_alloc_atomic(n);
+    memcpy(q, p, old < n ? old : n);
+    return q;
 }
 static void gmp_free(void *p, size_t n)
 {
@@ -83,7 +86,7 @@ static void gmp_setup(void)
 
 static Exact *ex_new(ExactKind kind)
 {
-    Exact *x = GC_MALLOC(sizeof *x);
+    Exact *x = mem_alloc(sizeof *x);
     x->kind = kind;
     mpq_init(x->re);
     mpq_init(x->im);
@@ -108,7 +111,7 @@ static bool ex_is_integral(const Exact *x)
 /* *q = the digits s[0..n) (underscores skipped) in base, as an integer. */
 static bool digits_to(mpz_t z, const char *s, size_t n, int base)
 {
-    char *d = GC_MALLOC_ATOMIC(n + 1);
+    char *d = mem_alloc_atomic(n + 1);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (s[i] != '_')

@@ -23,7 +23,6 @@
  * actions share with the driver, and the lemon entry points. It is the one
  * place these are declared; lexer.c, grammar.c and parse.c include it.
  */
-#include <errno.h>
 #include <gc/gc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -367,7 +366,6 @@ static void float_value(Lexer *lx, Token *t)
         if (lx->tok[i] != '_')
             *q++ = (char)lx->tok[i];
     *q = 0;
-    errno = 0;
     /* Past float64 (1e400) it is an infinity here, and a valid untyped
      * constant whose exact value is read from its text where it is used
      * (compile_exact.c), as for an integer past int64. */

@@ -711,13 +711,11 @@ bool cg_exact_check(Compiler *c, Node *n)
     return false;
 }
 
-int cg_exact_to_type(Compiler *c, Node *n, const ObjType *ty, Value *out, const char *where)
+/* x as a value of ty: 1 with *out set, 0 when the caller is to go on as
+ * before, -1 when x is past every value of ty. */
+static int to_type(const Exact *x, const ObjType *ty, Value *out)
 {
-    const Exact *x = cg_exact(c, n);
-    if (!x || !ty)
-        return 0;
     const ObjType *base = ty->named && ty->underlying ? ty->underlying : ty;
-    const char *tname = ty->name ? ty->name : "?";
     Value plain;
     double re, im;
     switch (base->kind) {
@@ -766,9 +764,41 @@ int cg_exact_to_type(Compiler *c, Node *n, const ObjType *ty, Value *out, const 
     *out = fit;
     return 1;
 overflows:
+    return -1;
+}
+
+int cg_exact_to_type(Compiler *c, Node *n, const ObjType *ty, Value *out, const char *where)
+{
+    const Exact *x = cg_exact(c, n);
+    if (!x || !ty)
+        return 0;
+    int r = to_type(x, ty, out);
+    if (r >= 0)
+        return r;
+    const char *tname = ty->name ? ty->name : "?";
     if (where)
         cg_err(c, n, "cannot use %s as %s value in %s (overflows)", ex_describe(n, x), tname, where);
     else
         cg_err(c, n, "cannot convert %s to type %s", ex_describe(n, x), tname);
     return -1;
+}
+
+void cg_exact_operands(Compiler *c, Node *n)
+{
+    if (n->kind != N_BINARY || n->op == TK_SHL || n->op == TK_SHR)
+        return;
+    for (int i = 0; i < 2; i++) {
+        Node *k = i ? n->b : n->a, *other = i ? n->a : n->b;
+        const Exact *x = k ? cg_exact(c, k) : NULL;
+        if (!x || !other || cg_exact_default(x) != V_UNDEF)
+            continue;
+        const ObjType *ty = cg_basic_type(c, other);
+        if (!ty)
+            ty = cg_static_type(c, other);
+        /* (not known, as for f := 2.0, which is untyped in csp: the
+         * constant's default type, and its error, stand) */
+        Value v;
+        if (ty && to_type(x, ty, &v) == 1)
+            cg_pm_put(&c->memo, k, v); /* what cg_const_eval(k) gives from now on */
+    }
 }

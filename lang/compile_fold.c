@@ -292,6 +292,7 @@ Value cg_const_eval(Compiler *c, Node *n)
         v = fold_unary(n->op, cg_const_eval(c, n->a));
         break;
     case N_BINARY: {
+        cg_exact_operands(c, n);
         Value a = cg_const_eval(c, n->a);
         v = a == V_UNDEF ? V_UNDEF : fold_binary(n->op, a, cg_const_eval(c, n->b));
         break;

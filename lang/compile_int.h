@@ -396,6 +396,12 @@ bool cg_exact_check_in(Compiler *c, Node *n, const char *where);
  * parameters are Go's interfaces: the int32 value Go passes (%T says
  * int32), V_UNDEF for any other argument. */
 Value cg_exact_rune_arg(Compiler *c, Node *n);
+/* A binary operator with an operand that is such a constant past its
+ * default type and another whose basic type is known and holds it (`h ==
+ * 1<<63` with h a uint64, `float64(n) * (1 << 80)`): the constant takes
+ * that type, as Go converts it, and cg_const_eval gives that from then
+ * on. */
+void cg_exact_operands(Compiler *c, Node *n);
 int cg_exact_to_type(Compiler *c, Node *n, const ObjType *ty, Value *out, const char *where);
 
 /* compile_resolve.c: pass 1 over the whole file (hoisting included). */

@@ -6,6 +6,8 @@
  * is described in compile_int.h):
  *   compile_resolve.c  pass 1: scopes, names, captures, hoisting;
  *   compile_fold.c     constants: folding through vm/arith.c's rules;
+ *   compile_exact.c    untyped constants, exactly (GMP), and Go's errors
+ *                      for one that does not fit where it is used;
  *   compile_emit.c     code generation's base: emission, registers,
  *                      constants, jumps, variable access;
  *   compile_expr.c     expressions and conditions;

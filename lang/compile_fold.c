@@ -2,8 +2,10 @@
  *
  * Owns const_eval: the value of an expression when it is known at compile
  * time (literals, constants, universe values, and operators on them), or
- * V_UNDEF. Pass 1 folds constant declarations with it; code generation
- * asks it before compiling an operator, and loads the answer instead.
+ * V_UNDEF. An untyped constant expression's value is compile_exact.c's
+ * (exact, rounded once); typed ones fold here with the VM's rules. Pass 1
+ * folds constant declarations with it; code generation asks it before
+ * compiling an operator, and loads the answer instead.
  * Results are memoised in Compiler.memo, and long operator chains are
  * folded with a loop, so folding stays linear in the size of the tree.
  */

@@ -4,7 +4,8 @@
  * sign of the dividend; an int divided by zero panics; floats are IEEE
  * (x / 0.0 is an infinity); shifts by a negative count panic and by 64 or
  * more give 0 (or -1 for >> of a negative). A dynamic language adds one
- * rule: an operation with an int and a float is done in floats.
+ * rule: an operation with an int and a float is done in floats (and one
+ * with a complex number and a number, in complex numbers).
  */
 #include "arith.h"
 

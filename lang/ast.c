@@ -242,6 +242,9 @@ static void dump_node(Dump *D, const Node *n, int indent)
     case N_FLOAT:
         putf(D, " %.17g", n->fval);
         break;
+    case N_IMAG:
+        putf(D, " %.17gi", n->fval);
+        break;
     case N_STRING:
         put(D, " ");
         put_quoted(D, n->str ? n->str : "", n->len);

@@ -62,8 +62,11 @@ typedef const char *TypeRef;
 #define AST_KINDS(X)                                                                                         \
     /* expressions */                                                                                        \
     X(NIL) X(TRUE) X(FALSE)                                                    \
-    X(INT)     /* ival */                                                      \
-    X(FLOAT)   /* fval */                                                      \
+    X(INT)     /* ival; str: the literal's text (a `-` prepended when       \
+                  negated), which constant folding reads exactly */          \
+    X(FLOAT)   /* fval; str: the literal's text, as for INT */                \
+    X(IMAG)    /* an imaginary literal `2.5i`: fval its imaginary part; str  \
+                  its text, as for INT */                                     \
     X(STRING)  /* str, len (escapes decoded) */                                \
     X(IDENT)   /* name */                                                      \
     X(LIST)    /* list: items; type: "[]T"/"[N]T" when written typed        \

@@ -6,6 +6,8 @@
  * is described in compile_int.h):
  *   compile_resolve.c  pass 1: scopes, names, captures, hoisting;
  *   compile_fold.c     constants: folding through vm/arith.c's rules;
+ *   compile_exact.c    untyped constants, exactly (GMP), and Go's errors
+ *                      for one that does not fit where it is used;
  *   compile_emit.c     code generation's base: emission, registers,
  *                      constants, jumps, variable access;
  *   compile_expr.c     expressions and conditions;
@@ -206,6 +208,9 @@ static void describe_to(Buf *b, const Node *n, int depth)
         break;
     case N_FLOAT:
         buf_printf(b, "%g", n->fval);
+        break;
+    case N_IMAG:
+        buf_printf(b, "%s", n->str ? n->str : "0i");
         break;
     case N_STRING:
         buf_printf(b, "\"%.*s\"", n->len > 20 ? 20 : (int)n->len, n->str ? n->str : "");

@@ -659,7 +659,10 @@ static bool is_len_call(FuncState *fs, Node *n)
 
 bool cg_is_multi_call(FuncState *fs, Node *n)
 {
-    return n && n->kind == N_CALL && !is_len_call(fs, n) && !cg_is_conversion_op(fs, n);
+    /* a call that folds to a constant (float64(1 << 80), complex(1, 2))
+     * gives one value */
+    return n && n->kind == N_CALL && !is_len_call(fs, n) && !cg_is_conversion_op(fs, n) &&
+           cg_const_eval(fs->c, n) == V_UNDEF;
 }
 
 static void call_to(FuncState *fs, Node *n, int dst)
@@ -745,6 +748,8 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
         cg_load_const(fs, k, dst);
         goto out;
     }
+    if (!cg_exact_check(c, n))
+        goto out; /* an untyped constant that overflows int: reported */
     switch (n->kind) {
     case N_IDENT:
         cg_var_load(fs, cg_node_var(c, n), dst);
@@ -859,6 +864,15 @@ static void conversion_call(FuncState *fs, Node *n, int base, int nres, OpCode o
     cg_set_line(fs, n);
     cg_emit_abc(fs, op, base, 3, op == OP_CALL ? nres + 1 : 0);
     cg_free_to(fs, base + 1);
+}
+
+/* Whether f names a function of the fmt module, which prints its
+ * arguments as the Go values they are. */
+static bool is_fmt_call(Compiler *c, const Node *f)
+{
+    Var *m = f->kind == N_FIELD && f->a ? cg_node_var(c, f->a) : NULL;
+    return m && m->kind == VK_UNIVERSE && v_is_obj(m->cval, OBJ_MODULE) &&
+           strcmp(((ObjModule *)v_ptr(m->cval))->name, "fmt") == 0;
 }
 
 void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
@@ -1024,7 +1038,12 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         for (int i = 0; i < nargs; i++) {
             Node *a = n->list.items[i];
             int r = cg_alloc_reg(fs);
-            if (i == nargs - 1 && spread_sp) {
+            const Exact *xa = cg_exact(c, a);
+            if (xa && cg_exact_default(xa) == V_UNDEF) {
+                /* an untyped constant past int */
+                cg_exact_check_in(c, a, cg_gc_sprintf("argument to %s", cg_describe(f)));
+                cg_emit_abc(fs, OP_LOADNIL, r, 0, 0);
+            } else if (i == nargs - 1 && spread_sp) {
                 cg_value_to(fs, a, r);
             } else if (i == nargs - 1 && n->spread) {
                 Var *v = cg_plain_local(fs, a);
@@ -1035,6 +1054,8 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
                 cg_emit_abc(fs, OP_UNPACK, r, src, 0);
             } else if (!builtin || keeps) {
                 cg_value_to(fs, a, r);
+            } else if (is_fmt_call(c, f) && cg_exact_rune_arg(c, a) != V_UNDEF) {
+                cg_load_const(fs, cg_exact_rune_arg(c, a), r);
             } else {
                 cg_expr_to(fs, a, r);
             }

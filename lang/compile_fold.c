@@ -2,11 +2,15 @@
  *
  * Owns const_eval: the value of an expression when it is known at compile
  * time (literals, constants, universe values, and operators on them), or
- * V_UNDEF. Pass 1 folds constant declarations with it; code generation
- * asks it before compiling an operator, and loads the answer instead.
+ * V_UNDEF. An untyped constant expression's value is compile_exact.c's
+ * (exact, rounded once); typed ones fold here with the VM's rules. Pass 1
+ * folds constant declarations with it; code generation asks it before
+ * compiling an operator, and loads the answer instead.
  * Results are memoised in Compiler.memo, and long operator chains are
  * folded with a loop, so folding stays linear in the size of the tree.
  */
+#include <math.h>
+
 #include "compile_int.h"
 
 #include "../vm/arith.h"
@@ -101,9 +105,21 @@ static Value fold_conversion(Compiler *c, Node *n)
         return V_UNDEF;
     Var *f = cg_node_var(c, n->a);
     const ObjType *ty = f && f->kind == VK_UNIVERSE ? cg_store_type(n->a->name) : NULL;
-    if (!ty || (ty->kind != TYPE_INT && ty->kind != TYPE_FLOAT))
+    if (!ty || (ty->kind != TYPE_INT && ty->kind != TYPE_FLOAT && ty->kind != TYPE_COMPLEX))
         return V_UNDEF;
-    Value x = cg_const_eval(c, n->list.items[0]), out;
+    Value out;
+    /* an untyped constant converts exactly: float64(1 << 80) */
+    switch (cg_exact_to_type(c, n->list.items[0], ty, &out, NULL)) {
+    case 1:
+        return out;
+    case -1:
+        return V_UNDEF;
+    default:
+        break;
+    }
+    Value x = cg_const_eval(c, n->list.items[0]);
+    if (ty->kind == TYPE_COMPLEX)
+        return (cg_is_number(x) || v_is_complex(x)) && types_fit_complex(ty, x, &out) ? out : V_UNDEF;
     if (!cg_is_number(x))
         return V_UNDEF;
     if (ty->kind == TYPE_FLOAT)
@@ -121,11 +137,14 @@ void cg_fold_global_const(Compiler *c, Var *v)
         return;
     v->cstate = 1;
     Value r = cg_const_eval(c, v->cexpr);
+    /* `const YB ByteSize = 1 << 80`: the untyped value converts exactly */
+    if (v->type && cg_exact_to_type(c, v->cexpr, v->type, &r, "constant declaration") < 0)
+        r = V_UNDEF;
     /* `const x float64 = 3` is 3.0; one that does not fit its type is
      * left to its declaration's store, which panics */
     if (v->type && cg_is_foldable(r) && !types_store_const(v->type, r, &r))
         r = V_UNDEF;
-    if (!v->type)
+    if (!v->type && !(v->uexpr && cg_exact(c, v->uexpr)))
         v->type = cg_basic_type(c, v->cexpr); /* const b = uint8(200) is a byte */
     if (v->cstate == 1)
         v->cval = r;
@@ -165,6 +184,31 @@ static Value fold_spine(Compiler *c, Node **sp, int len)
     return inrun ? v_from_ptr(buf_to_str(&run)) : acc;
 }
 
+/* The kinds of node an untyped constant can be. */
+static bool exact_kind(const Node *n)
+{
+    switch (n->kind) {
+    case N_INT:
+    case N_FLOAT:
+        /* a literal alone is its value already (ival, or fval, which
+         * strtod rounded correctly), except -0.0 (a constant has no
+         * negative zero) and one past int64 or float64 */
+        if (n->kind == N_INT)
+            return n->str && strlen(n->str) >= 16;
+        return (n->fval == 0 && signbit(n->fval)) || isinf(n->fval);
+    case N_IMAG:
+    case N_IDENT:
+    case N_FIELD:
+    case N_UNARY:
+    case N_CALL:
+        return true;
+    case N_BINARY:
+        return cg_is_arith_op(n->op);
+    default:
+        return false;
+    }
+}
+
 /* The value of n if it is a compile-time constant, else V_UNDEF. Only
  * called on resolved subtrees (it reads pass 1's bindings). Memoised, so
  * compiling a long chain of operators stays linear. */
@@ -189,6 +233,19 @@ Value cg_const_eval(Compiler *c, Node *n)
         return V_UNDEF;
     Value v = V_UNDEF;
     bool memo = true;
+    /* An untyped constant is computed exactly, and rounded once, to its
+     * default type; one that does not fit that is no value here (its use
+     * reports it: cg_exact_check). */
+    const Exact *x = exact_kind(n) ? cg_exact(c, n) : NULL;
+    if (x) {
+        v = cg_exact_default(x);
+        goto done;
+    }
+    int cmp = n->kind == N_BINARY ? cg_exact_compare(c, n) : -1;
+    if (cmp >= 0) {
+        v = v_bool(cmp);
+        goto done;
+    }
     switch (n->kind) {
     case N_NIL:
         v = V_NIL;
@@ -237,13 +294,18 @@ Value cg_const_eval(Compiler *c, Node *n)
         v = fold_unary(n->op, cg_const_eval(c, n->a));
         break;
     case N_BINARY: {
+        cg_exact_operands(c, n);
         Value a = cg_const_eval(c, n->a);
         v = a == V_UNDEF ? V_UNDEF : fold_binary(n->op, a, cg_const_eval(c, n->b));
         break;
     }
+    case N_IMAG:
+        v = v_make_complex(0, n->fval);
+        break;
     default:
         break;
     }
+done:
     cg_leave(c);
     if (memo)
         cg_pm_put(&c->memo, n, v);
@@ -253,5 +315,5 @@ Value cg_const_eval(Compiler *c, Node *n)
 /* A constant that arithmetic and comparisons may use as an operand. */
 bool cg_is_foldable(Value v)
 {
-    return v != V_UNDEF && (cg_is_number(v) || v_is_str(v) || v_is_bool(v) || v == V_NIL);
+    return v != V_UNDEF && (cg_is_number(v) || v_is_complex(v) || v_is_str(v) || v_is_bool(v) || v == V_NIL);
 }

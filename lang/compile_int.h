@@ -187,6 +187,9 @@ typedef struct Var {
                            declared type, or its initial value's), or NULL:
                            a hint for field and method caches, which the VM
                            checks on every use */
+    Node *uexpr;        /* a constant declared without a type: its
+                           expression, which compile_exact.c computes
+                           exactly */
     struct Var *shadow; /* pass 1: the binding this one hides */
     int depth;          /* pass 1: scope depth of the declaration */
 
@@ -221,6 +224,7 @@ typedef struct Compiler {
     bool repl;
     PtrMap nodes; /* IDENT, FIELD, FUNCDECL node -> Var; FuncInfo or FILE -> FuncRes */
     PtrMap memo;  /* expression node -> folded constant Value (or V_UNDEF) */
+    PtrMap exact; /* expression node -> its exact value (compile_exact.c) */
     /* A node whose type text names type parameters of an enclosing generic
      * function (`var z T`, make([]T, n), x.(T)) -> a NodeList of IDENTs,
      * one per distinct parameter named, resolved like any use of it: the
@@ -366,6 +370,42 @@ void cg_fold_global_const(Compiler *c, Var *v);
 /* A constant arithmetic and comparisons take as an operand. */
 bool cg_is_foldable(Value v);
 bool cg_is_number(Value v);
+
+/* compile_exact.c: untyped constants, exactly.
+ *   cg_exact: the exact value of n when it is an untyped numeric constant
+ *     expression (`1 << 100`, `1e300 * 1e300`, `1 + 2i`), else NULL;
+ *   cg_exact_default: that value as its default type (int, float64,
+ *     complex128), V_UNDEF when it does not fit;
+ *   cg_exact_check: false, after reporting Go's "overflows" error, when n
+ *     is such a constant that does not fit its default type;
+ *   cg_exact_to_type: n's exact value converted to the basic type ty into
+ *     *out (1); 0, *out untouched, when n is no exact constant, ty is not
+ *     a number type, or the value is within int64 or float64 but does not
+ *     fit ty (the caller goes on as before: vm/types.c's store rules say
+ *     so); -1 after reporting that it is past every value of ty, "in
+ *     where" (a store) or in a conversion (where NULL). */
+typedef struct Exact Exact;
+const Exact *cg_exact(Compiler *c, Node *n);
+/* A comparison of two such constants (n a BINARY): 1 or 0, -1 when n is
+ * none. */
+int cg_exact_compare(Compiler *c, Node *n);
+Value cg_exact_default(const Exact *x);
+bool cg_exact_check(Compiler *c, Node *n);
+/* The same where n is stored or passed ("assignment", "argument to
+ * fmt.Println"), in Go's words for that: "cannot use Huge (untyped int
+ * constant ...) as int value in assignment (overflows)". */
+bool cg_exact_check_in(Compiler *c, Node *n, const char *where);
+/* A rune constant ('x', 'a' + 1) passed to fmt's functions, whose
+ * parameters are Go's interfaces: the int32 value Go passes (%T says
+ * int32), V_UNDEF for any other argument. */
+Value cg_exact_rune_arg(Compiler *c, Node *n);
+/* A binary operator with an operand that is such a constant past its
+ * default type and another whose basic type is known and holds it (`h ==
+ * 1<<63` with h a uint64, `float64(n) * (1 << 80)`): the constant takes
+ * that type, as Go converts it, and cg_const_eval gives that from then
+ * on. */
+void cg_exact_operands(Compiler *c, Node *n);
+int cg_exact_to_type(Compiler *c, Node *n, const ObjType *ty, Value *out, const char *where);
 
 /* compile_resolve.c: pass 1 over the whole file (hoisting included). */
 void cg_res_file(Compiler *c, Node *file);

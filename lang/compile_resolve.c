@@ -909,6 +909,7 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
     case N_FALSE:
     case N_INT:
     case N_FLOAT:
+    case N_IMAG:
         break;
     case N_TYPEEXPR:
         n->name = n->type = res_type(c, n, n->name);
@@ -961,8 +962,9 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
             cg_err(c, n, "invalid unary operator");
         res_expr(c, n->a, n);
         if ((n->op == TK_AMP || n->op == TK_STAR) && n->a &&
-            (n->a->kind == N_INT || n->a->kind == N_FLOAT || n->a->kind == N_STRING || n->a->kind == N_NIL ||
-             n->a->kind == N_TRUE || n->a->kind == N_FALSE || (n->op == TK_AMP && n->a->kind == N_BINARY))) {
+            (n->a->kind == N_INT || n->a->kind == N_FLOAT || n->a->kind == N_IMAG || n->a->kind == N_STRING ||
+             n->a->kind == N_NIL || n->a->kind == N_TRUE || n->a->kind == N_FALSE ||
+             (n->op == TK_AMP && n->a->kind == N_BINARY))) {
             /* Go's compile errors: no address of a value, no constant
              * dereferenced */
             cg_err(c, n, "invalid operation: cannot %s %s", n->op == TK_AMP ? "take address of" : "indirect",
@@ -1270,13 +1272,19 @@ static void res_var(Compiler *c, Node *n, bool isconst)
                                      : NULL;
         if (isconst) {
             v->readonly = true;
+            if (i < nr && !n->type)
+                v->uexpr = n->list2.items[i]; /* untyped: computed exactly */
             if (i < nr)
                 v->cval = cg_const_eval(c, n->list2.items[i]);
             if (!cg_is_foldable(v->cval))
                 v->cval = V_UNDEF; /* not a constant: a read-only variable */
         }
         set_type(c, v, n->type);
-        if (isconst && !n->type && i < nr)
+        Value xv;
+        if (isconst && n->type && i < nr && v->type &&
+            cg_exact_to_type(c, n->list2.items[i], v->type, &xv, "constant declaration") == 1)
+            v->cval = xv; /* const f float64 = 1 << 80 */
+        if (isconst && !n->type && i < nr && !cg_exact(c, n->list2.items[i]))
             v->type = cg_basic_type(c, n->list2.items[i]); /* const b = uint8(200) */
     }
 }
@@ -1847,6 +1855,8 @@ void cg_res_file(Compiler *c, Node *file)
                     v->readonly = true;
                     v->cexpr = j < s->list2.n ? s->list2.items[j] : NULL;
                     v->cstate = v->cexpr ? 0 : 2;
+                    if (!s->type)
+                        v->uexpr = v->cexpr; /* untyped: computed exactly */
                 }
                 v->type =
                     cg_store_type(s->type); /* a const's folds to it (declared types: when it is resolved) */

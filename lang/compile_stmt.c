@@ -463,7 +463,9 @@ static void decl_stmt(FuncState *fs, Node *n)
         bool any = false;
         for (int i = 0; i < nl; i++) {
             Var *v = cg_node_var(c, n->list.items[i]);
-            if (v && v->cval == V_UNDEF && v->kind != VK_BLANK)
+            /* an untyped constant past int (1 << 100) is no value
+             * until used: its uses convert it (compile_exact.c) */
+            if (v && v->cval == V_UNDEF && v->kind != VK_BLANK && !(v->uexpr && cg_exact(c, v->uexpr)))
                 any = true;
         }
         if (!any)

@@ -252,11 +252,19 @@ static bool fits_as_is(const ObjType *ty, TypeKind k)
  * converts at compile time needs a load of the converted constant (*conv
  * set to it), one that cannot panics at run time; other values need CONV
  * unless their kind is known to fit. */
-static bool needs_fit(FuncState *fs, Node *n, const ObjType *ty, Value *conv)
+static bool needs_fit(FuncState *fs, Node *n, const ObjType *ty, Value *conv, int place)
 {
     *conv = V_UNDEF;
     if (!ty)
         return false;
+    /* an untyped constant converts exactly: var f float64 = 1 << 80 */
+    const char *where = types_store_places[(place & ~STORE_CONST) % STORE__COUNT];
+    int exact = n ? cg_exact_to_type(fs->c, n, ty, conv, where) : 0;
+    if (exact != 0) {
+        if (exact < 0)
+            *conv = V_NIL; /* reported */
+        return true;
+    }
     Value k = n ? cg_const_eval(fs->c, n) : V_UNDEF;
     if (k != V_UNDEF && cg_is_foldable(k)) {
         Value out;
@@ -292,7 +300,7 @@ static void emit_conv(FuncState *fs, int reg, Node *n, const ObjType *ty, int pl
 void cg_fit_reg(FuncState *fs, int reg, Node *n, const ObjType *ty, int place)
 {
     Value conv;
-    if (!needs_fit(fs, n, ty, &conv))
+    if (!needs_fit(fs, n, ty, &conv, place))
         return;
     if (conv != V_UNDEF)
         cg_load_const(fs, conv, reg);
@@ -303,7 +311,11 @@ void cg_fit_reg(FuncState *fs, int reg, Node *n, const ObjType *ty, int place)
 void cg_expr_fit(FuncState *fs, Node *n, int dst, const ObjType *ty, int place)
 {
     Value conv;
-    if (!needs_fit(fs, n, ty, &conv)) {
+    if (!ty && n && !cg_exact_check_in(fs->c, n, types_store_places[(place & ~STORE_CONST) % STORE__COUNT])) {
+        cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0); /* an untyped constant past int: reported */
+        return;
+    }
+    if (!needs_fit(fs, n, ty, &conv, place)) {
         cg_value_to(fs, n, dst);
         return;
     }
@@ -330,7 +342,7 @@ static bool is_scratch(FuncState *fs, int r)
 int cg_fit_any(FuncState *fs, int src, Node *n, const ObjType *ty, int place)
 {
     Value conv;
-    if (!needs_fit(fs, n, ty, &conv))
+    if (!needs_fit(fs, n, ty, &conv, place))
         return src;
     int r = is_scratch(fs, src) ? src : cg_alloc_reg(fs);
     if (conv != V_UNDEF) {

@@ -234,17 +234,29 @@ static Node *name_node(Token t)
     return n;
 }
 
+/* A number literal's source text, kept on its node: constant folding reads
+ * it exactly (0.1 is one tenth, not the nearest double). */
+static const char *lit_text(Token t)
+{
+    char *s = mem_alloc_atomic((size_t)t.len + 1);
+    memcpy(s, t.text, (size_t)t.len);
+    s[t.len] = 0;
+    return s;
+}
+
 static Node *int_lit(Token t)
 {
     Node *n = mk(N_INT, t);
     n->ival = t.ival;
+    n->str = lit_text(t);
     return n;
 }
 
 static Node *float_lit(Token t)
 {
-    Node *n = mk(N_FLOAT, t);
+    Node *n = mk(t.imag ? N_IMAG : N_FLOAT, t);
     n->fval = t.fval;
+    n->str = lit_text(t);
     return n;
 }
 
@@ -278,7 +290,14 @@ static Node *binary(Node *a, int op, Node *b)
  * -9223372036854775808 is the int it denotes. */
 static Node *unary(Token t, int op, Node *a)
 {
-    if (op == TK_MINUS && (a->kind == N_INT || a->kind == N_FLOAT)) {
+    if (op == TK_MINUS && (a->kind == N_INT || a->kind == N_FLOAT || a->kind == N_IMAG)) {
+        if (a->str) {
+            size_t len = strlen(a->str);
+            char *s = mem_alloc_atomic(len + 2);
+            s[0] = '-';
+            memcpy(s + 1, a->str, len + 1);
+            a->str = s;
+        }
         if (a->kind == N_INT)
             a->ival = (int64_t)(0 - (uint64_t)a->ival);
         else

@@ -23,7 +23,6 @@
  * actions share with the driver, and the lemon entry points. It is the one
  * place these are declared; lexer.c, grammar.c and parse.c include it.
  */
-#include <errno.h>
 #include <gc/gc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,7 +75,8 @@ typedef struct Token {
         int64_t ival; /* INT (rune literals too) */
         double fval;  /* FLOAT */
     };
-    bool big;         /* INT: the literal is exactly 2^63, valid only negated */
+    bool imag;        /* FLOAT: an imaginary literal (`2.5i`); fval is its
+                         imaginary part */
 } Token;
 
 typedef struct Lexer {
@@ -322,24 +322,14 @@ static uint32_t simple_escape(unsigned c)
     }
 }
 
-/* A short printable form of a literal for messages (huge literals are cut). */
-static const char *shorten(const unsigned char *s, size_t n, char *out, size_t cap)
-{
-    if (n + 1 <= cap) {
-        memcpy(out, s, n);
-        out[n] = 0;
-    } else {
-        memcpy(out, s, cap - 4);
-        memcpy(out + cap - 4, "...", 4);
-    }
-    return out;
-}
-
 /* ---------------------------------------------------------------- numbers */
 
 /* The value of a well-formed integer literal (the regexes checked the
- * digits and separators). Literals past 2^63 are an error; exactly 2^63 is
- * flagged `big`, since `-9223372036854775808` is a valid int. */
+ * digits and separators). A literal past int64 is a valid untyped
+ * constant (`1<<64 - 1` may be written 18446744073709551615): its value
+ * is read exactly from its text where it is used (compile_exact.c), which
+ * reports one that does not fit there; ival is then meaningless (2^63's
+ * is INT64_MIN, what the literal is once negated). */
 static void int_value(Lexer *lx, Token *t)
 {
     const unsigned char *s = lx->tok, *e = lx->cur;
@@ -363,13 +353,8 @@ static void int_value(Lexer *lx, Token *t)
             over = true;
         v = v * base + d;
     }
-    if (over || v > (uint64_t)INT64_MAX + 1) {
-        char buf[48];
-        lex_error(lx, lx->tok, "constant %s overflows int",
-                  shorten(lx->tok, (size_t)(lx->cur - lx->tok), buf, sizeof buf));
+    if (over)
         v = 0;
-    }
-    t->big = v == (uint64_t)INT64_MAX + 1;
     t->ival = (int64_t)v; /* 2^63 wraps to INT64_MIN: the value once negated */
 }
 
@@ -381,13 +366,32 @@ static void float_value(Lexer *lx, Token *t)
         if (lx->tok[i] != '_')
             *q++ = (char)lx->tok[i];
     *q = 0;
-    errno = 0;
+    /* Past float64 (1e400) it is an infinity here, and a valid untyped
+     * constant whose exact value is read from its text where it is used
+     * (compile_exact.c), as for an integer past int64. */
     t->fval = strtod(s, NULL);
-    if (errno == ERANGE && (t->fval > 1 || t->fval < -1)) {
-        char buf[48];
-        lex_error(lx, lx->tok, "constant %s overflows float64", shorten(lx->tok, n, buf, sizeof buf));
-        t->fval = 0;
+}
+
+/* An imaginary literal (`1i`, `2.5i`, `0x1p-2i`, `0b101i`): its
+ * imaginary part, the literal without its `i`. Go reads a decimal
+ * integer part with a leading 0 (`0123i`) as decimal, not octal. */
+static void imag_value(Lexer *lx, Token *t)
+{
+    const unsigned char *s = lx->tok;
+    size_t n = (size_t)(lx->cur - lx->tok) - 1;
+    t->imag = true;
+    if (n >= 2 && s[0] == '0' && ((s[1] | 0x20) == 'b' || (s[1] | 0x20) == 'o')) {
+        unsigned base = (s[1] | 0x20) == 'b' ? 2 : 8;
+        double v = 0;
+        for (size_t i = 2; i < n; i++)
+            if (s[i] != '_')
+                v = v * base + (s[i] - '0');
+        t->fval = v;
+        return;
     }
+    lx->cur--; /* float_value reads tok..cur: leave the `i` out */
+    float_value(lx, t);
+    lx->cur++;
 }
 
 /* A number-like run the regexes did not accept as a whole: say why, in
@@ -692,6 +696,14 @@ int lex_next(Lexer *lx, Token *t)
           | decimals exponent
           | "." decimals exponent?
           | "0" [xX] hexmant [pP] [+-]? decimals { code = TK_FLOAT; float_value(lx, t); goto done; }
+            ( "0" [xX] "_"? hexdigits
+            | "0" [bB] "_"? [01] ("_"? [01])*
+            | "0" [oO] "_"? oct ("_"? oct)*
+            | decimals
+            | decimals "." decimals? exponent?
+            | decimals exponent
+            | "." decimals exponent?
+            | "0" [xX] hexmant [pP] [+-]? decimals ) "i" { code = TK_FLOAT; imag_value(lx, t); goto done; }
             dec [0-9a-zA-Z_]*       { bad_number(lx); code = TK_INT; goto done; }
 
             "\""    { scan_string(lx, t); code = TK_STRING; goto done; }

@@ -1158,8 +1158,6 @@ static void step(Parser *P)
     }
 
     Token t = take(P);
-    if (t.code == TK_INT && t.big && !(P->prev == TK_MINUS && !ends_operand(P->prev2)))
-        diag_error(P->d, t.line, t.col, "constant %.*s overflows int", t.len > 40 ? 40 : t.len, t.text);
     if (t.code == TK_IDENT && P->prev != TK_DOT && peek_code(P, 0) == TK_LPAREN &&
         ((t.len == 4 && memcmp(t.text, "make", 4) == 0) || (t.len == 3 && memcmp(t.text, "new", 3) == 0)))
         P->type_arg = 2; /* after the `(`, which comes next */

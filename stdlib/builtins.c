@@ -499,6 +499,67 @@ static int bi_float(Thread *t, Value *args, int nargs, Value *rets)
     return vm_panicf(t, E_CONVERT, repr(v), v_type_name(v), "float");
 }
 
+/* complex(re, im): two numbers make a complex128. */
+static int bi_complex(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    double part[2];
+    for (int i = 0; i < 2; i++) {
+        Value v = v_unnamed(args[i]);
+        if (!v_is_anyint(v) && !v_is_anyfloat(v))
+            return vm_panicf(t, E_BUILTIN_ARG, repr(args[i]), v_type_name(args[i]), "complex");
+        part[i] = v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v);
+    }
+    rets[0] = v_make_complex(part[0], part[1]);
+    return 1;
+}
+
+/* real(c), imag(c): a part of a complex; a plain number is a complex
+ * whose imaginary part is 0, as Go's constants are. */
+static int complex_part(Thread *t, Value v, bool re, Value *out)
+{
+    Value u = v_unnamed(v);
+    if (v_is_complex(u))
+        *out = v_make_float(re ? v_complex(u)->re : v_complex(u)->im);
+    else if (v_is_anyint(u) || v_is_anyfloat(u))
+        *out = v_make_float(re ? (v_is_anyint(u) ? (double)v_anyint(u) : v_anyfloat(u)) : 0.0);
+    else
+        return vm_panicf(t, E_BUILTIN_ARG, repr(v), v_type_name(v), re ? "real" : "imag");
+    return 1;
+}
+
+static int bi_real(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    return complex_part(t, args[0], true, rets);
+}
+
+static int bi_imag(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    return complex_part(t, args[0], false, rets);
+}
+
+/* complex128(v), complex64(v): a number or complex as that type. */
+static int to_complex(Thread *t, Value v, const char *to, Value *out)
+{
+    if (!types_fit_complex(types_parse(to, strlen(to)), v_unnamed(v), out))
+        return vm_panicf(t, E_CONVERT, repr(v), v_type_name(v), to);
+    return 1;
+}
+
+static int bi_complex128(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    return to_complex(t, args[0], "complex128", rets);
+}
+
+static int bi_complex64(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    return to_complex(t, args[0], "complex64", rets);
+}
+
 /* min/max (Go 1.21): numbers (an int and a float compare as numbers; a
  * NaN wins) or strings; the result is the operand itself. */
 static int min_max(Thread *t, Value *args, int nargs, Value *rets, bool want_max)

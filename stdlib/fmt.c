@@ -43,6 +43,7 @@ typedef struct Fmt {
     bool wrap_errs;    /* fmt.Errorf: %w is allowed (once) */
     bool wrapped;      /* a %w was used */
     Value wrapped_err; /* ... and the error it wrapped */
+    int float_bits;    /* 32 while a complex64's parts print, else 0 */
 } Fmt;
 
 static void print_leaf(Printer *p, Value v, int verb);
@@ -337,7 +338,7 @@ static void fmt_float_text(Fmt *f, double v, int verb, int prec)
     Buf nb;
     buf_init(&nb);
     buf_addc(&nb, '+'); /* room for a sign */
-    format_ftoa(&nb, v, verb, prec, 64);
+    format_ftoa(&nb, v, verb, prec, f->float_bits ? f->float_bits : 64);
     char *num = nb.data;
     size_t n = nb.len;
     if (num[1] == '-' || num[1] == '+') {
@@ -505,6 +506,26 @@ static void fmt_float_verb(Fmt *f, Value v, double d, int verb)
     }
 }
 
+/* Go's fmtComplex: each part as the float verb prints it (width and
+ * precision apply to each), the imaginary part with its sign. */
+static void fmt_complex(Fmt *f, Value v, int verb)
+{
+    if (!strchr("vbgGxXfFeE", verb)) {
+        bad_verb(f, v, verb);
+        return;
+    }
+    const ObjComplex *c = v_complex(v);
+    bool plus = f->plus;
+    f->float_bits = (c->h.flags & COMPLEX_64) ? 32 : 0; /* a complex64's parts are float32s */
+    buf_addc(f->p.b, '(');
+    fmt_float_verb(f, v, c->re, verb);
+    f->plus = true;
+    fmt_float_verb(f, v, c->im, verb);
+    buf_adds(f->p.b, "i)");
+    f->plus = plus;
+    f->float_bits = 0;
+}
+
 static void fmt_string(Fmt *f, Value v, const char *s, size_t n, int verb)
 {
     switch (verb) {
@@ -649,6 +670,9 @@ static void print_leaf(Printer *p, Value v, int verb)
         return;
     case OBJ_BOXFLOAT:
         fmt_float_verb(f, v, ((ObjBoxFloat *)v_ptr(v))->d, verb);
+        return;
+    case OBJ_COMPLEX:
+        fmt_complex(f, v, verb);
         return;
     case OBJ_ERROR: {
         ObjString *msg = ((ObjError *)v_ptr(v))->msg;

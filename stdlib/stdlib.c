@@ -174,6 +174,8 @@ void os_init(ObjModule *os, ObjModule *io, Runtime *rt, int argc, char **argv);
 void time_module_add(ObjModule *m);
 void runtime_module_init(Runtime *rt);
 void sync_module_init(Runtime *rt);
+/* math/cmplx (stdlib/cmplx.c). */
+void cmplx_module_init(Runtime *rt);
 
 Value stdlib_error(ErrCode code, ...)
 {
@@ -257,6 +259,7 @@ void stdlib_init(Runtime *rt, int argc, char **argv)
     time_module_add(m.time);
     runtime_module_init(rt);
     sync_module_init(rt);
+    cmplx_module_init(rt);
 
     rt_define(rt, "fmt", v_from_ptr(m.fmt));
     rt_define(rt, "strings", v_from_ptr(m.strings));

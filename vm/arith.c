@@ -4,7 +4,8 @@
  * sign of the dividend; an int divided by zero panics; floats are IEEE
  * (x / 0.0 is an infinity); shifts by a negative count panic and by 64 or
  * more give 0 (or -1 for >> of a negative). A dynamic language adds one
- * rule: an operation with an int and a float is done in floats.
+ * rule: an operation with an int and a float is done in floats (and one
+ * with a complex number and a number, in complex numbers).
  */
 #include "arith.h"
 
@@ -283,6 +284,83 @@ static ArithStatus named_binop(OpCode op, Value a, Value b, Value *out)
     return st;
 }
 
+/* Go's complex division (runtime.complex128div): Smith's algorithm, with
+ * C99's corrections to infinities and zeros where it gives NaN/NaN. */
+static void complex_div(double a, double b, double c, double d, double *re, double *im)
+{
+    double e, f;
+    if (fabs(c) >= fabs(d)) {
+        double ratio = d / c, denom = c + ratio * d;
+        e = (a + b * ratio) / denom;
+        f = (b - a * ratio) / denom;
+    } else {
+        double ratio = c / d, denom = d + ratio * c;
+        e = (a * ratio + b) / denom;
+        f = (b * ratio - a) / denom;
+    }
+    if (isnan(e) && isnan(f)) {
+        if (c == 0 && d == 0 && (!isnan(a) || !isnan(b))) {
+            e = copysign(INFINITY, c) * a;
+            f = copysign(INFINITY, c) * b;
+        } else if ((isinf(a) || isinf(b)) && isfinite(c) && isfinite(d)) {
+            a = copysign(isinf(a) ? 1 : 0, a);
+            b = copysign(isinf(b) ? 1 : 0, b);
+            e = INFINITY * (a * c + b * d);
+            f = INFINITY * (b * c - a * d);
+        } else if ((isinf(c) || isinf(d)) && isfinite(a) && isfinite(b)) {
+            c = copysign(isinf(c) ? 1 : 0, c);
+            d = copysign(isinf(d) ? 1 : 0, d);
+            e = 0 * (a * c + b * d);
+            f = 0 * (b * c - a * d);
+        }
+    }
+    *re = e;
+    *im = f;
+}
+
+/* A complex operand's parts (an int or float is its real part); *is64
+ * stays true only while every complex operand is a complex64. */
+static void complex_parts(Value v, double *re, double *im, bool *is64)
+{
+    if (v_is_complex(v)) {
+        *re = v_complex(v)->re;
+        *im = v_complex(v)->im;
+        *is64 = *is64 && (v_obj(v)->flags & COMPLEX_64);
+    } else {
+        *re = to_double(v);
+        *im = 0;
+    }
+}
+
+/* An operation with a complex operand (the other a complex or a number):
+ * Go's complex arithmetic. Only + - * / exist; dividing by zero gives
+ * infinities and NaNs, never a panic. */
+static ArithStatus complex_binop(OpCode op, Value a, Value b, Value *out)
+{
+    double x, y, u, w, re, im;
+    bool is64 = true;
+    complex_parts(a, &x, &y, &is64);
+    complex_parts(b, &u, &w, &is64);
+    switch (op) {
+    case OP_ADD:
+        re = x + u, im = y + w;
+        break;
+    case OP_SUB:
+        re = x - u, im = y - w;
+        break;
+    case OP_MUL:
+        re = x * u - y * w, im = x * w + y * u;
+        break;
+    case OP_DIV:
+        complex_div(x, y, u, w, &re, &im);
+        break;
+    default:
+        return ARITH_BAD_OPERANDS;
+    }
+    *out = is64 ? v_make_complex64(re, im) : v_make_complex(re, im);
+    return ARITH_OK;
+}
+
 ArithStatus arith_eval_binop(OpCode op, Value a, Value b, Value *out)
 {
     op = base_op(op);
@@ -313,6 +391,9 @@ ArithStatus arith_eval_binop(OpCode op, Value a, Value b, Value *out)
             return ARITH_BAD_OPERANDS;
         }
     }
+    if ((v_is_complex(a) || v_is_complex(b)) && (v_is_complex(a) || is_number(a)) &&
+        (v_is_complex(b) || is_number(b)))
+        return complex_binop(op, a, b, out);
     if (op == OP_ADD && v_is_str(a) && v_is_str(b)) {
         *out = v_from_ptr(str_concat(v_str(a), v_str(b)));
         return ARITH_OK;
@@ -354,6 +435,12 @@ ArithStatus arith_eval_unop(OpCode op, Value a, Value *out)
         }
         if (v_is_anyfloat(a)) {
             *out = v_make_float(-v_anyfloat(a));
+            return ARITH_OK;
+        }
+        if (v_is_complex(a)) {
+            const ObjComplex *c = v_complex(a);
+            *out =
+                (c->h.flags & COMPLEX_64) ? v_make_complex64(-c->re, -c->im) : v_make_complex(-c->re, -c->im);
             return ARITH_OK;
         }
         break;

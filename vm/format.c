@@ -873,6 +873,11 @@ static int cmp_other(Value a, Value b)
     if (!v_is_ptr(a) || !v_is_ptr(b) || v_obj(a)->kind != v_obj(b)->kind)
         return 0;
     switch (v_obj(a)->kind) {
+    case OBJ_COMPLEX: {
+        /* by real part, then imaginary part (each as a float, NaN first) */
+        int c = cmp_number(v_make_float(v_complex(a)->re), v_make_float(v_complex(b)->re));
+        return c ? c : cmp_number(v_make_float(v_complex(a)->im), v_make_float(v_complex(b)->im));
+    }
     case OBJ_STRUCT: {
         const ObjStruct *x = v_ptr(a), *y = v_ptr(b);
         if (x->type != y->type || !x->type)
@@ -1165,6 +1170,23 @@ void format_leaf(Printer *p, Value v)
     case OBJ_BOXFLOAT:
         format_float(b, ((ObjBoxFloat *)v_ptr(v))->d);
         return;
+    case OBJ_COMPLEX: {
+        /* Go's (1+2i): the imaginary part always has its sign; a
+         * complex64's parts print as float32s do */
+        const ObjComplex *c = v_complex(v);
+        int bits = (c->h.flags & COMPLEX_64) ? 32 : 64;
+        buf_addc(b, '(');
+        format_ftoa(b, c->re, 'g', -1, bits);
+        size_t at = b->len;
+        format_ftoa(b, c->im, 'g', -1, bits);
+        if (b->data[at] != '+' && b->data[at] != '-') {
+            buf_addc(b, ' ');
+            memmove(b->data + at + 1, b->data + at, b->len - at - 1);
+            b->data[at] = '+';
+        }
+        buf_adds(b, "i)");
+        return;
+    }
     case OBJ_ERROR: {
         const ObjError *e = v_ptr(v);
         if (!p->sharp_v) {

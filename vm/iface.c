@@ -202,6 +202,8 @@ bool iface_has(const ObjType *ty, Value v)
         return v_is_anyint(v);
     case TYPE_FLOAT:
         return v_is_anyfloat(v);
+    case TYPE_COMPLEX:
+        return v_is_complex(v) && ((v_obj(v)->flags & COMPLEX_64) != 0) == (ty->bits == 64);
     case TYPE_STRING:
         return v_is_str(v);
     case TYPE_SLICE:

@@ -241,6 +241,15 @@ static inline int key_prep(Value key, Value *nk, uint64_t *h)
         }
         if (o->kind == OBJ_BOXFLOAT)
             return float_prep(((ObjBoxFloat *)o)->d, key, nk, h);
+        if (o->kind == OBJ_COMPLEX) {
+            /* equal parts, one key (+0 and -0 too); a NaN part, no key */
+            const ObjComplex *c = (const ObjComplex *)o;
+            if (isnan(c->re) || isnan(c->im))
+                return float_prep(NAN, key, nk, h);
+            *h = hash_float(c->re + 0.0) ^ (hash_float(c->im + 0.0) * 31);
+            *nk = key;
+            return K_GEN;
+        }
         if (o->kind == OBJ_STRUCT)
             return struct_prep(key, nk, h);
         if (o->kind == OBJ_ARRAY)
@@ -314,6 +323,7 @@ static bool key_eq_slow(Value a, Value b)
         return ((ObjBoxInt *)oa)->i == ((ObjBoxInt *)ob)->i;
     case OBJ_BOXFLOAT:
         return ((ObjBoxFloat *)oa)->d == ((ObjBoxFloat *)ob)->d;
+    case OBJ_COMPLEX:
     case OBJ_NAMED:
     case OBJ_STRUCT:
     case OBJ_ARRAY:

@@ -49,6 +49,26 @@ Value v_make_float(double d)
     return v_from_ptr(b);
 }
 
+static Value complex_new(double re, double im, uint32_t flags)
+{
+    ObjComplex *c = mem_alloc_atomic(sizeof *c);
+    c->h.kind = OBJ_COMPLEX;
+    c->h.flags = flags;
+    c->re = re;
+    c->im = im;
+    return v_from_ptr(c);
+}
+
+Value v_make_complex(double re, double im)
+{
+    return complex_new(re, im, 0);
+}
+
+Value v_make_complex64(double re, double im)
+{
+    return complex_new(types_float32(re), types_float32(im), COMPLEX_64);
+}
+
 /* ====================================================================== */
 /* strings                                                                */
 /* ====================================================================== */
@@ -764,6 +784,8 @@ const char *v_type_name(Value v)
         const ObjClass *cls = ((ObjObject *)o)->cls;
         return cls && cls->name ? cls->name : "object";
     }
+    if (o->kind == OBJ_COMPLEX && (o->flags & COMPLEX_64))
+        return "complex64";
     if (o->kind == OBJ_ARRAY && ((ObjArray *)o)->type)
         return ((ObjArray *)o)->type->name;
     return obj_kind_name(o->kind);
@@ -873,9 +895,10 @@ static bool array_equal(const ObjArray *x, const ObjArray *y)
 bool v_equal(Value a, Value b)
 {
     if (a == b)
-        /* One word, so the same value, except a NaN box compared with
-         * itself: NaN != NaN. */
-        return !(v_is_obj(a, OBJ_BOXFLOAT) && isnan(((ObjBoxFloat *)v_ptr(a))->d));
+        /* One word, so the same value, except a NaN box (or a complex
+         * with a NaN part) compared with itself: NaN != NaN. */
+        return !(v_is_obj(a, OBJ_BOXFLOAT) && isnan(((ObjBoxFloat *)v_ptr(a))->d)) &&
+               !(v_is_complex(a) && (isnan(v_complex(a)->re) || isnan(v_complex(a)->im)));
     if (v_is_int(a) && v_is_int(b))
         return false;
     if (a == V_NIL || b == V_NIL) {
@@ -898,6 +921,15 @@ bool v_equal(Value a, Value b)
     }
     if (v_is_obj(a, OBJ_NAMED) || v_is_obj(b, OBJ_NAMED))
         return named_eq(a, b);
+    if (v_is_complex(a) && v_is_complex(b))
+        return v_complex(a)->re == v_complex(b)->re && v_complex(a)->im == v_complex(b)->im;
+    if ((v_is_complex(a) && is_num(b)) || (is_num(a) && v_is_complex(b))) {
+        /* c == 0: the number is the complex with that real part, as
+         * Go's constant operand is */
+        const ObjComplex *c = v_complex(v_is_complex(a) ? a : b);
+        Value n = v_is_complex(a) ? b : a;
+        return c->im == 0 && c->re == (v_is_anyint(n) ? (double)v_anyint(n) : v_anyfloat(n));
+    }
     return false;
 }
 

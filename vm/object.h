@@ -48,7 +48,8 @@
     X(STRUCT, "struct") /* a struct value (ObjStruct) */                                                     \
     X(ARRAY, "array")   /* an array value [N]T (ObjArray) */                                                 \
     X(SLOT, "slot")     /* the target of a pointer to a slot that is not an object (ObjSlot) */              \
-    X(NAMED, "named")   /* a number, string, bool or func of a script's named type (ObjNamed) */
+    X(NAMED, "named")   /* a number, string, bool or func of a script's named type (ObjNamed) */ \
+    X(COMPLEX, "complex128") /* a complex number (ObjComplex) */
 
 typedef enum {
 #define X(name, str) OBJ_##name,
@@ -100,6 +101,26 @@ static inline int64_t v_anyint(Value v)
 static inline double v_anyfloat(Value v)
 {
     return v_is_flonum(v) ? v_flonum(v) : ((ObjBoxFloat *)v_ptr(v))->d;
+}
+
+/* A complex number: Go's complex128, or its complex64 (flags
+ * COMPLEX_64: each part already rounded to float32, printed as such).
+ * Immutable, so a value stays one word that any thread may share. */
+typedef struct ObjComplex {
+    Obj h;
+    double re, im;
+} ObjComplex;
+#define COMPLEX_64 1u
+Value v_make_complex(double re, double im);
+/* The same value as a complex64: each part rounded to float32. */
+Value v_make_complex64(double re, double im);
+static inline bool v_is_complex(Value v)
+{
+    return v_is_obj(v, OBJ_COMPLEX);
+}
+static inline const ObjComplex *v_complex(Value v)
+{
+    return (const ObjComplex *)v_ptr(v);
 }
 
 /* ---- strings ---------------------------------------------------------- */

@@ -113,6 +113,9 @@ static void set_zero(ObjType *t)
     case TYPE_FLOAT:
         t->zero = v_make_float(0.0);
         break;
+    case TYPE_COMPLEX:
+        t->zero = t->bits == 64 ? v_make_complex64(0, 0) : v_make_complex(0, 0);
+        break;
     case TYPE_STRING:
         t->zero = v_from_ptr(str_new("", 0));
         break;
@@ -276,6 +279,10 @@ static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int 
                     t->bits = basic[i].bits;
                     t->is_unsigned = basic[i].is_unsigned;
                 }
+            }
+            if (is_word(s, n, "complex64") || is_word(s, n, "complex128")) {
+                t->kind = TYPE_COMPLEX;
+                t->bits = n == 9 ? 64 : 128;
             }
             for (int i = 0; t->kind == TYPE_UNKNOWN && i < nregistry; i++) {
                 if (is_word(s, n, registry[i].name)) {
@@ -634,7 +641,7 @@ bool types_iface_has(const ObjType *t, ObjString *name)
 
 bool types_converts(const ObjType *t)
 {
-    return t->kind == TYPE_FLOAT || (t->kind == TYPE_INT && t->bits < 64);
+    return t->kind == TYPE_FLOAT || t->kind == TYPE_COMPLEX || (t->kind == TYPE_INT && t->bits < 64);
 }
 
 uint64_t types_ic_word(ObjType *t, ObjString *name, Value sample)
@@ -1121,7 +1128,7 @@ bool types_boxed(const ObjType *ty)
 {
     return ty && ty->named &&
            (ty->kind == TYPE_BOOL || ty->kind == TYPE_INT || ty->kind == TYPE_FLOAT ||
-            ty->kind == TYPE_STRING || ty->kind == TYPE_FUNC);
+            ty->kind == TYPE_COMPLEX || ty->kind == TYPE_STRING || ty->kind == TYPE_FUNC);
 }
 
 /* The basic type under a boxed declared type (type B A, type A int: int). */
@@ -1276,6 +1283,10 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
             return 0;
         }
         break;
+    case TYPE_COMPLEX:
+        if (types_fit_complex(ty, v, out))
+            return 0;
+        break;
     case TYPE_STRING:
         if (v_is_str(v))
             return 0;
@@ -1379,13 +1390,35 @@ const char *const types_store_places[STORE__COUNT] = {
 bool types_store_checks(const ObjType *ty)
 {
     return ty && (ty->kind == TYPE_BOOL || ty->kind == TYPE_INT || ty->kind == TYPE_FLOAT ||
-                  ty->kind == TYPE_STRING || (ty->kind == TYPE_MAP && v_is_obj(ty->zero, OBJ_MAP)));
+                  ty->kind == TYPE_COMPLEX || ty->kind == TYPE_STRING ||
+                  (ty->kind == TYPE_MAP && v_is_obj(ty->zero, OBJ_MAP)));
 }
 
 /* A float as a float of ty's width: float32 keeps float32's precision. */
 static Value fit_float(const ObjType *ty, double d)
 {
     return v_make_float(ty->bits == 32 ? types_float32(d) : d);
+}
+
+bool types_fit_complex(const ObjType *ty, Value v, Value *out)
+{
+    double re, im = 0;
+    if (v_is_complex(v)) {
+        if ((ty->bits == 64) == ((v_obj(v)->flags & COMPLEX_64) != 0)) {
+            *out = v; /* already of the width */
+            return true;
+        }
+        re = v_complex(v)->re;
+        im = v_complex(v)->im;
+    } else if (v_is_anyint(v)) {
+        re = (double)v_anyint(v);
+    } else if (v_is_anyfloat(v)) {
+        re = v_anyfloat(v);
+    } else {
+        return false;
+    }
+    *out = ty->bits == 64 ? v_make_complex64(re, im) : v_make_complex(re, im);
+    return true;
 }
 
 /* Whether the int i is a value of the integer type ty. A uint64 or uint
@@ -1431,6 +1464,8 @@ static int fit_const(const ObjType *ty, Value v, Value *out)
             return FIT_OK;
         }
         return FIT_KIND;
+    case TYPE_COMPLEX:
+        return types_fit_complex(ty, v, out) ? FIT_OK : FIT_KIND;
     case TYPE_STRING:
         return v_is_str(v) ? FIT_OK : FIT_KIND;
     case TYPE_BOOL:
@@ -1566,6 +1601,8 @@ bool types_fit(const ObjType *ty, Value v, Value *out)
             return false;
         *out = fit_float(ty, v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v));
         return true;
+    case TYPE_COMPLEX:
+        return types_fit_complex(ty, v, out);
     case TYPE_STRING:
         return v_is_str(v);
     case TYPE_BOOL:

@@ -54,6 +54,7 @@ struct Thread;
     X(BOOL)                                                                                                  \
     X(INT)   /* every integer type; bits and is_unsigned say which */                                        \
     X(FLOAT) /* float32, float64 */                                                                          \
+    X(COMPLEX) /* complex64, complex128 (bits 64, 128) */                                                    \
     X(STRING)                                                                                                \
     X(SLICE)   /* []elem */                                                                                  \
     X(ARRAY)   /* [len]elem */                                                                               \
@@ -95,7 +96,7 @@ typedef struct TypeMethod {
 typedef struct ObjType {
     Obj h;
     TypeKind kind;
-    uint8_t bits;         /* INT: 8 16 32 64; FLOAT: 32 64 */
+    uint8_t bits;         /* INT: 8 16 32 64; FLOAT: 32 64; COMPLEX: 64 128 */
     bool is_unsigned;     /* INT */
     const char *name;     /* Go's spelling: "[]int", "time.Duration" */
     struct ObjType *elem; /* SLICE ARRAY MAP CHAN POINTER: the element */
@@ -266,6 +267,9 @@ int64_t types_wrap_int(int bits, bool is_unsigned, int64_t i);
  * narrower types that wrapped to their width (int8(1e10) is 0); uint64
  * and uint convert values past 2^63 too (csp keeps their 64 bits). */
 int64_t types_float_to_int(double d, int bits, bool is_unsigned);
+/* v (a complex, an int or a float) as a value of the complex type ty
+ * (complex64 rounds each part to float32); false for any other value. */
+bool types_fit_complex(const ObjType *ty, Value v, Value *out);
 /* d rounded to float32's precision (past float32's range: an infinity). */
 double types_float32(double d);
 /* A native of two arguments, a type and a value: the compiler calls it for

@@ -515,7 +515,7 @@ static bool get_slow(const MapStore *st, Value key, Value *out)
     }
     if (ix < 0)
         return false;
-    *out = __atomic_load_n(&st->entries[ix].val, __ATOMIC_RELAXED);
+    *out = __atomic_load_n(&st->entries[ix].val, __ATOMIC_ACQUIRE);
     return true;
 }
 
@@ -535,7 +535,7 @@ bool map_get(ObjMap *m, Value key, Value *out)
     }
     if (ix < 0)
         return false;
-    *out = __atomic_load_n(&st->entries[ix].val, __ATOMIC_RELAXED);
+    *out = __atomic_load_n(&st->entries[ix].val, __ATOMIC_ACQUIRE);
     return true;
 }
 
@@ -555,7 +555,7 @@ bool map_get_cstr(ObjMap *m, const char *key, Value *out)
             const MapEntry *e = &st->entries[ix];
             Value k = __atomic_load_n(&e->key, __ATOMIC_RELAXED);
             if (e->hash == h && v_is_str(k) && v_str(k)->len == len && bytes_eq(v_str(k)->data, key, len)) {
-                *out = __atomic_load_n(&e->val, __ATOMIC_RELAXED);
+                *out = __atomic_load_n(&e->val, __ATOMIC_ACQUIRE);
                 return true;
             }
         }
@@ -613,7 +613,7 @@ static MapStatus set_slow(ObjMap *m, MapStore *st, Value key, Value val)
         return MAP_BADKEY;
     }
     if (ix >= 0)
-        __atomic_store_n(&st->entries[ix].val, val, __ATOMIC_RELAXED);
+        __atomic_store_n(&st->entries[ix].val, val, __ATOMIC_RELEASE);
     else /* a struct key is the map's own copy: the caller's may change */
         insert_new(m, st, v_is_obj(nk, OBJ_STRUCT) ? v_copy(nk) : nk, h, val, slot);
     return MAP_OK;
@@ -645,14 +645,14 @@ MapStatus map_set(ObjMap *m, Value key, Value val)
         uint64_t h = hash_int(v_int(key));
         ix = st ? probe(st, key, h, K_WORD, &slot) : -1;
         if (ix >= 0)
-            __atomic_store_n(&st->entries[ix].val, val, __ATOMIC_RELAXED);
+            __atomic_store_n(&st->entries[ix].val, val, __ATOMIC_RELEASE);
         else
             insert_new(m, st, key, h, val, slot);
     } else if (v_is_str(key)) {
         uint64_t h = shash(v_str(key));
         ix = st ? probe(st, key, h, K_STR, &slot) : -1;
         if (ix >= 0)
-            __atomic_store_n(&st->entries[ix].val, val, __ATOMIC_RELAXED);
+            __atomic_store_n(&st->entries[ix].val, val, __ATOMIC_RELEASE);
         else
             insert_new(m, st, key, h, val, slot);
     } else {
@@ -686,7 +686,7 @@ MapStatus map_delete(ObjMap *m, Value key)
             /* The index slot keeps naming the entry: the tombstone holds
              * the probe chain together until the next rebuild. */
             __atomic_store_n(&e->key, V_UNDEF, __ATOMIC_RELEASE);
-            __atomic_store_n(&e->val, V_NIL, __ATOMIC_RELAXED);
+            __atomic_store_n(&e->val, V_NIL, __ATOMIC_RELEASE);
             m->len--;
         }
     }
@@ -728,7 +728,7 @@ bool map_next(ObjMap *m, size_t *cursor, Value *key, Value *val)
         if (k == V_UNDEF)
             continue;
         *key = k;
-        *val = __atomic_load_n(&e->val, __ATOMIC_RELAXED);
+        *val = __atomic_load_n(&e->val, __ATOMIC_ACQUIRE);
         *cursor = i + 1;
         return true;
     }

@@ -420,7 +420,7 @@ void list_append(ObjList *l, Value v)
         st = list_grow(l, st, n, n + 1, false);
         at = n;
     }
-    __atomic_store_n(&st->items[at], v, __ATOMIC_RELAXED);
+    __atomic_store_n(&st->items[at], v, __ATOMIC_RELEASE);
     /* Release: a reader that sees the new length sees the item. */
     __atomic_store_n(&l->len, n + 1, __ATOMIC_RELEASE);
 }
@@ -447,7 +447,7 @@ ObjList *list_appended(ObjList *l, const Value *vals, size_t n)
         list_grow(r, r->store, r->len, r->len + n, true);
     ListStore *st = r->store;
     for (size_t i = 0; i < n; i++)
-        __atomic_store_n(&st->items[r->off + r->len + i], vals[i], __ATOMIC_RELAXED);
+        __atomic_store_n(&st->items[r->off + r->len + i], vals[i], __ATOMIC_RELEASE);
     r->len += n;
     return r;
 }
@@ -464,7 +464,7 @@ void list_append_values(ObjList *l, const Value *vals, size_t n)
         off = 0;
     }
     for (size_t i = 0; i < n; i++)
-        __atomic_store_n(&st->items[off + len + i], vals[i], __ATOMIC_RELAXED);
+        __atomic_store_n(&st->items[off + len + i], vals[i], __ATOMIC_RELEASE);
     __atomic_store_n(&l->len, (uint32_t)(len + n), __ATOMIC_RELEASE);
 }
 
@@ -493,7 +493,7 @@ bool list_get(ObjList *l, int64_t i, Value *out)
     Value *p = list_slot(l, i);
     if (!p)
         return false;
-    *out = __atomic_load_n(p, __ATOMIC_RELAXED);
+    *out = __atomic_load_n(p, __ATOMIC_ACQUIRE);
     return true;
 }
 
@@ -502,7 +502,7 @@ bool list_set(ObjList *l, int64_t i, Value v)
     Value *p = list_slot(l, i);
     if (!p)
         return false;
-    __atomic_store_n(p, v, __ATOMIC_RELAXED);
+    __atomic_store_n(p, v, __ATOMIC_RELEASE);
     return true;
 }
 
@@ -959,7 +959,7 @@ static Obj *shallow_clone(Obj *o)
     size_t m;
     Value *to = agg_items(c, &m);
     for (size_t i = 0; i < n; i++)
-        to[i] = __atomic_load_n(&items[i], __ATOMIC_RELAXED);
+        to[i] = __atomic_load_n(&items[i], __ATOMIC_ACQUIRE);
     return c;
 }
 

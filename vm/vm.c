@@ -1032,7 +1032,7 @@ static COLD Value index_slow(Thread *t, Value obj, Value key)
         int64_t i = v_anyint(key);
         if ((uint64_t)i >= a->st.cap)
             return index_range(t, i, (size_t)a->st.cap), V_UNDEF;
-        return __atomic_load_n(&a->st.items[i], __ATOMIC_RELAXED);
+        return __atomic_load_n(&a->st.items[i], __ATOMIC_ACQUIRE);
     }
     if (v_is_obj(obj, OBJ_MAP)) {
         Value out;
@@ -1130,7 +1130,7 @@ static COLD bool setindex_slow(Thread *t, Value obj, Value key, Value val)
         int64_t i = v_anyint(key);
         if ((uint64_t)i >= a->st.cap)
             return index_range(t, i, (size_t)a->st.cap), false;
-        __atomic_store_n(&a->st.items[i], val, __ATOMIC_RELAXED);
+        __atomic_store_n(&a->st.items[i], val, __ATOMIC_RELEASE);
         return true;
     }
     if (v_is_obj(obj, OBJ_MAP))
@@ -1271,7 +1271,7 @@ static Value iface_embedded(Thread *t, ObjStruct *s, const Selection *sel)
     ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
     if (!o)
         return V_UNDEF;
-    Value v = __atomic_load_n(&o->f[sel->path[sel->depth - 1] & 0xffff], __ATOMIC_RELAXED);
+    Value v = __atomic_load_n(&o->f[sel->path[sel->depth - 1] & 0xffff], __ATOMIC_ACQUIRE);
     if (v == V_NIL)
         return vm_panicf(t, E_NIL_DEREF), V_UNDEF;
     return v;
@@ -1338,7 +1338,7 @@ static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
         return V_UNDEF;
     if (sel->kind == SEL_FIELD) {
         ObjStruct *o = sel_walk(t, s, sel, sel->depth - 1);
-        return o ? __atomic_load_n(&o->f[sel->path[sel->depth - 1] & 0xffff], __ATOMIC_RELAXED) : V_UNDEF;
+        return o ? __atomic_load_n(&o->f[sel->path[sel->depth - 1] & 0xffff], __ATOMIC_ACQUIRE) : V_UNDEF;
     }
     for (int hops = 0; sel->kind == SEL_IFACE; hops++) {
         /* the embedded interface's value's method, followed here rather
@@ -1401,7 +1401,7 @@ static COLD bool struct_set(Thread *t, ObjStruct *s, ObjString *name, Value val,
     Value *slot = field_slot(t, s, name, ic, E_ASSIGN_METHOD, &sel);
     if (!slot)
         return false;
-    __atomic_store_n(slot, field_value(sel->type, val), __ATOMIC_RELAXED);
+    __atomic_store_n(slot, field_value(sel->type, val), __ATOMIC_RELEASE);
     return true;
 }
 
@@ -1656,7 +1656,7 @@ static Value ref_cell(ObjCell *c)
  * object pointing at it. */
 static Value ref_at(Value *slot)
 {
-    Value v = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    Value v = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
     if (v_is_obj(v, OBJ_OBJECT))
         return v; /* a module's object is a reference already */
     return is_aggregate(v) ? v_ref(v_ptr(v)) : v_ref(slot_new(slot));
@@ -1674,14 +1674,14 @@ static bool copy_into(Obj *dst, Value v)
         if (d->st.cap != src->st.cap)
             return false;
         for (size_t i = 0; i < d->st.cap; i++)
-            __atomic_store_n(&d->st.items[i], src->st.items[i], __ATOMIC_RELAXED);
+            __atomic_store_n(&d->st.items[i], src->st.items[i], __ATOMIC_RELEASE);
         return true;
     }
     ObjStruct *d = (ObjStruct *)dst, *src = v_ptr(v);
     if (d->type != src->type)
         return false;
     for (int i = 0; i < d->type->nfields; i++)
-        __atomic_store_n(&d->f[i], src->f[i], __ATOMIC_RELAXED);
+        __atomic_store_n(&d->f[i], src->f[i], __ATOMIC_RELEASE);
     return true;
 }
 
@@ -1735,7 +1735,7 @@ static COLD Value deref(Thread *t, Value p)
     if (!v_is_ref(p))
         return not_pointer(t, p), V_UNDEF;
     Value *slot = ref_slot(p);
-    return slot ? __atomic_load_n(slot, __ATOMIC_RELAXED) : v_from_ptr(v_ref_target(p));
+    return slot ? __atomic_load_n(slot, __ATOMIC_ACQUIRE) : v_from_ptr(v_ref_target(p));
 }
 
 static COLD bool set_deref(Thread *t, Value p, Value v)
@@ -1744,7 +1744,7 @@ static COLD bool set_deref(Thread *t, Value p, Value v)
         return not_pointer(t, p), false;
     Value *slot = ref_slot(p);
     if (slot) {
-        __atomic_store_n(slot, v, __ATOMIC_RELAXED);
+        __atomic_store_n(slot, v, __ATOMIC_RELEASE);
         return true;
     }
     /* a struct or array target: v's contents go into it */
@@ -1918,7 +1918,7 @@ static COLD int range_step(Thread *t, Value *ra, int nvars)
             return 0;
         ra[2] = v_int_small(i);
         if (nvars > 1)
-            ra[3] = v_copy(__atomic_load_n(slot, __ATOMIC_RELAXED));
+            ra[3] = v_copy(__atomic_load_n(slot, __ATOMIC_ACQUIRE));
         ra[1] = v_int_small(i + 1);
         return 1;
     }
@@ -2261,14 +2261,14 @@ static inline double vm_flonum(Value v)
                 uint64_t at = i + LIST_GET(l, off);                                                          \
                 /* a nil slice's len is 0, so st is not read then */                                         \
                 if (likely(i < n && at < st->cap)) {                                                         \
-                    RA = KEEP(__atomic_load_n(&st->items[at], __ATOMIC_RELAXED));                            \
+                    RA = KEEP(__atomic_load_n(&st->items[at], __ATOMIC_ACQUIRE));                            \
                     VM_NEXT();                                                                               \
                 }                                                                                            \
             } else if (kind == OBJ_ARRAY && likely(v_is_int(key))) {                                         \
                 ObjArray *a = v_ptr(o);                                                                      \
                 uint64_t i = (uint64_t)v_int(key);                                                           \
                 if (likely(i < a->st.cap)) {                                                                 \
-                    RA = KEEP(__atomic_load_n(&a->st.items[i], __ATOMIC_RELAXED));                           \
+                    RA = KEEP(__atomic_load_n(&a->st.items[i], __ATOMIC_ACQUIRE));                           \
                     VM_NEXT();                                                                               \
                 }                                                                                            \
             } else if (kind == OBJ_MAP) {                                                                    \
@@ -3040,7 +3040,7 @@ static int execute(Thread *t)
                 ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
                 uint64_t at = i + LIST_GET(l, off);
                 if (likely(i < n && at < st->cap && !list_fits(l))) {
-                    __atomic_store_n(&st->items[at], RC, __ATOMIC_RELAXED);
+                    __atomic_store_n(&st->items[at], RC, __ATOMIC_RELEASE);
                     VM_NEXT();
                 }
             } else if (likely(v_is_obj(o, OBJ_MAP))) { /* map_set converts a typed map's values */
@@ -3067,9 +3067,10 @@ static int execute(Thread *t)
                 uint64_t *ic = IC_AT(pc - 1);
                 uint64_t w = IC_LOAD(ic);
                 if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT))) {
-                    /* relaxed: goroutines racing on a field read some
-                     * whole value, and the runtime itself has no data race */
-                    RA = __atomic_load_n(&s->f[IC_INDEX(w)], __ATOMIC_RELAXED);
+                    /* an atomic load: goroutines racing on a field read
+                     * some whole value, and what another goroutine built
+                     * and stored there (acquire) is seen whole */
+                    RA = __atomic_load_n(&s->f[IC_INDEX(w)], __ATOMIC_ACQUIRE);
                     VM_NEXT();
                 }
                 VM_PROTECT(Value, v, struct_get(t, s, k_name(KC), ic), v == V_UNDEF);
@@ -3110,7 +3111,7 @@ static int execute(Thread *t)
                 /* a typed field converts what is not already its kind */
                 if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT) &&
                            (!(w & IC_CONVERT) || v_is_flonum(v)))) {
-                    __atomic_store_n(&s->f[IC_INDEX(w)], v, __ATOMIC_RELAXED);
+                    __atomic_store_n(&s->f[IC_INDEX(w)], v, __ATOMIC_RELEASE);
                     VM_NEXT();
                 }
                 VM_PROTECT(bool, ok, struct_set(t, s, k_name(k[B_]), v, ic), !ok);
@@ -3171,7 +3172,7 @@ static int execute(Thread *t)
                 uint32_t n = LIST_GET(l, len);
                 uint64_t at = (uint64_t)LIST_GET(l, off) + n;
                 if (likely(n < LIST_GET(l, cap) && st && at < st->cap)) {
-                    __atomic_store_n(&st->items[at], RB, __ATOMIC_RELAXED);
+                    __atomic_store_n(&st->items[at], RB, __ATOMIC_RELEASE);
                     __atomic_store_n(&l->len, n + 1, __ATOMIC_RELEASE);
                     VM_NEXT();
                 }
@@ -3351,7 +3352,7 @@ static int execute(Thread *t)
                 ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
                 uint64_t at = i + LIST_GET(l, off);
                 if (likely(i < n && at < st->cap)) {
-                    Value e = __atomic_load_n(&st->items[at], __ATOMIC_RELAXED);
+                    Value e = __atomic_load_n(&st->items[at], __ATOMIC_ACQUIRE);
                     if (likely(v_is_obj(e, OBJ_STRUCT))) {
                         RA = v_ref(v_ptr(e));
                         VM_NEXT();
@@ -3402,7 +3403,7 @@ static int execute(Thread *t)
                 if (more) {
                     ra[2] = ra[1];
                     if (C_ > 1) {
-                        ra[3] = v_copy_fast(__atomic_load_n(&st->items[at], __ATOMIC_RELAXED));
+                        ra[3] = v_copy_fast(__atomic_load_n(&st->items[at], __ATOMIC_ACQUIRE));
                     }
                     ra[1] = v_int_small(i + 1);
                 }

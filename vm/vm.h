@@ -137,10 +137,13 @@ typedef struct Thread {
 
 /* A word that goroutines on several OS threads may read and write without
  * a lock (globals, captured variables): racy scripts may lose updates, but
- * each access is one whole word. Relaxed atomics say so to the compiler and
- * to TSan, and cost nothing on x86 (plain moves). */
-#define SHARED_LOAD(w) __atomic_load_n(&(w), __ATOMIC_RELAXED)
-#define SHARED_STORE(w, v) __atomic_store_n(&(w), (v), __ATOMIC_RELAXED)
+ * each access is one whole word. The store releases and the load acquires,
+ * so an object made and then published through the word is seen whole by
+ * the goroutine that reads it (its kind, its fields); both are plain moves
+ * on x86. Fields, elements and map values are read and written the same
+ * way. */
+#define SHARED_LOAD(w) __atomic_load_n(&(w), __ATOMIC_ACQUIRE)
+#define SHARED_STORE(w, v) __atomic_store_n(&(w), (v), __ATOMIC_RELEASE)
 /* The safepoint check: the monitor thread sets Thread.preempt. */
 #ifndef CSP_FUZZ
 #define PREEMPT_REQUESTED(t) __atomic_load_n(&(t)->preempt, __ATOMIC_RELAXED)

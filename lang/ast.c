@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../vm/mem.h"
+#include "diag.h"
 #include "grammar.h"
 
 const char *const node_kind_names[N__COUNT] = {
@@ -368,4 +369,136 @@ void ast_dump(const Node *n, int indent, void (*out)(const char *s, void *ctx), 
     dump(&D, n, indent < 0 ? 0 : indent, NULL);
     if (D.multiline)
         out("\n", ctx);
+}
+
+/* ---- elided types of nested composite literals --------------------- */
+
+static char *ast_strn(const char *s, size_t n)
+{
+    char *r = mem_alloc_atomic(n + 1);
+    memcpy(r, s, n);
+    r[n] = 0;
+    return r;
+}
+
+void ast_give_type(Diag *d, Node *lit, const char *type);
+
+/* The element type of a list or map type's text, for the elided types of
+ * nested composite literals (`[][]int{{1}, {2}}`); NULL if unknown. */
+const char *ast_elem_type(const char *t)
+{
+    if (!t)
+        return NULL;
+    if (t[0] == '[') {
+        const char *e = strchr(t, ']');
+        return e ? e + 1 : NULL;
+    }
+    if (strncmp(t, "map[", 4) == 0) {
+        int depth = 0;
+        for (const char *p = t + 3; *p; p++) {
+            if (*p == '[')
+                depth++;
+            else if (*p == ']' && --depth == 0)
+                return p + 1;
+        }
+    }
+    return NULL;
+}
+
+bool ast_is_map_type(const char *t)
+{
+    return t && strncmp(t, "map[", 4) == 0;
+}
+
+/* A type whose literal the compiler sorts out: a name (`Point`,
+ * `pkg.T`: a struct, or a named slice or map), a struct type, or a pointer
+ * to one of those (an elided `{...}` of a `[]*Point` literal is &Point{...}). */
+bool ast_is_named_type(const char *t)
+{
+    if (!t)
+        return false;
+    if (*t == '*')
+        t++;
+    return strncmp(t, "struct", 6) == 0 ||
+           (*t != '[' && strncmp(t, "map[", 4) != 0 && strncmp(t, "chan", 4) != 0 &&
+            strncmp(t, "func", 4) != 0 && strncmp(t, "interface", 9) != 0 && *t);
+}
+
+/* A literal of a named or struct type: its elements as written, keys and
+ * values interleaved when keyed (the keys of a struct literal are field
+ * names, which only the compiler can check). */
+Node *ast_named_composite(Diag *d, Node *n, const char *type, int keyed, int plain)
+{
+    if (keyed && plain)
+        diag_error(d, n->line, n->col, "mixture of field:value and value elements in struct literal");
+    n->kind = N_COMPOSITE;
+    n->ival = keyed > 0;
+    n->op = 0;
+    if (*type == '*') {
+        n->op = TK_AMP;
+        type++;
+    }
+    n->type = type;
+    return n;
+}
+
+/* The key type of a map type's text, for elided key literals
+ * (`map[Point]int{{1, 2}: 3}`); NULL if none. */
+static const char *key_type(const char *t)
+{
+    if (!t || strncmp(t, "map[", 4) != 0)
+        return NULL;
+    int depth = 0;
+    for (const char *p = t + 3; *p; p++) {
+        if (*p == '[')
+            depth++;
+        else if (*p == ']' && --depth == 0)
+            return ast_strn(t + 4, (size_t)(p - t - 4));
+    }
+    return NULL;
+}
+
+/* An untyped `{...}` element or key of a literal, given its elided type. */
+static void give_elided(Diag *d, Node *x, const char *et)
+{
+    if (ast_is_named_type(et)) {
+        bool keyed = x->kind == N_MAP && x->list.n > 0;
+        ast_named_composite(d, x, et, keyed, 0);
+        return;
+    }
+    bool elem_is_map = ast_is_map_type(et);
+    if (!elem_is_map && x->kind == N_MAP && x->list.n == 0) {
+        x->kind = N_LIST; /* `{}` where a list is expected */
+    } else if (elem_is_map && x->kind == N_LIST) {
+        diag_error(d, x->line, x->col, "missing key in map literal");
+        return;
+    } else if (!elem_is_map && x->kind == N_MAP) {
+        diag_error(d, x->line, x->col, "keyed elements are not supported in list literals");
+        return;
+    }
+    ast_give_type(d, x, et);
+}
+
+void ast_give_type(Diag *d, Node *lit, const char *type)
+{
+    lit->type = type;
+    lit->op = 0;
+    ast_give_elem_types(d, lit, type);
+}
+
+void ast_give_elem_types(Diag *d, Node *lit, const char *type)
+{
+    const char *et = ast_elem_type(type);
+    /* keys and values interleave in a map literal, and in a keyed literal
+     * of a declared type (N_COMPOSITE with ival set) */
+    bool keyed = lit->kind == N_MAP || (lit->kind == N_COMPOSITE && lit->ival);
+    const char *kt = keyed ? key_type(type) : NULL;
+    for (int i = 0; i < lit->list.n; i++) {
+        Node *x = lit->list.items[i];
+        if (!x || (x->kind != N_LIST && x->kind != N_MAP) || x->op != TK_LBRACE_LIT)
+            continue;
+        const char *t = keyed && i % 2 == 0 ? kt : et;
+        if (t && *t)
+            give_elided(d, x, t);
+    }
 }

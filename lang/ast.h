@@ -205,6 +205,30 @@ struct Node {
 
 Node *ast_new(NodeKind kind, int line, int col);
 
+/* Composite literals' elided types, which the parser gives from a typed
+ * literal's text and the compiler from a declared type's definition
+ * (`type Bs []B` then `Bs{{1}, {2}}`). */
+struct Diag;
+/* The element type of a list or map type's text (`[]T`, `[N]T`,
+ * `map[K]T`), or NULL. */
+const char *ast_elem_type(const char *t);
+bool ast_is_map_type(const char *t);
+/* A type whose literal the compiler sorts out: a name, a struct type, or
+ * a pointer to one of those. */
+bool ast_is_named_type(const char *t);
+/* n becomes a literal of the named or struct type `type` (N_COMPOSITE;
+ * a `*T` type makes it &T{...}); keyed/plain count its element kinds. */
+Node *ast_named_composite(struct Diag *d, Node *n, const char *type, int keyed, int plain);
+/* Set lit's type and pass the element (and key) type down to elements
+ * whose type was elided (Go's `[]Point{{1, 2}}`, `map[Point]string{{1,
+ * 2}: "a"}`). Each elided literal is visited once, by its nearest typed
+ * ancestor; the recursion follows literal nesting, which the driver
+ * bounds. */
+void ast_give_type(struct Diag *d, Node *lit, const char *type);
+/* The same for lit's elements only, from `type`'s text (lit keeps its own
+ * type). */
+void ast_give_elem_types(struct Diag *d, Node *lit, const char *type);
+
 /* Print a tree (for debugging and the parser's unit tests). */
 void ast_dump(const Node *n, int indent, void (*out)(const char *s, void *ctx), void *ctx);
 

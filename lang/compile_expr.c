@@ -593,6 +593,16 @@ void cg_composite_to(FuncState *fs, Node *n, int dst)
         copy.kind = t && t->kind == TYPE_MAP ? N_MAP : N_LIST;
         copy.op = 0;
         copy.type = t && t->underlying ? t->underlying->name : NULL;
+        if (copy.kind == N_LIST && n->ival) {
+            /* Arr{2: x, 0: y}: the keys and values, interleaved here, as
+             * an indexed list literal has them (values, and keys beside) */
+            memset(&copy.list, 0, sizeof copy.list);
+            memset(&copy.list2, 0, sizeof copy.list2);
+            for (int i = 0; i + 1 < n->list.n; i += 2) {
+                nl_push(&copy.list2, n->list.items[i]);
+                nl_push(&copy.list, n->list.items[i + 1]);
+            }
+        }
         /* Set[T]{} in generic code: n itself, whose type is made when
          * it runs (literal_type_to) */
         Node *lit = generic_literal(fs, n) ? n : &copy;

@@ -865,6 +865,14 @@ static void res_composite(Compiler *c, Node *n)
         cg_err(c, n, "invalid composite literal type %s", n->type);
     if (t && t->kind == TYPE_OBJECT && n->list.n)
         cg_err(c, n, "too many values in %s{...}", n->type);
+    if (t && t->named && (t->kind == TYPE_SLICE || t->kind == TYPE_ARRAY || t->kind == TYPE_MAP) && n->type &&
+        !strchr(n->type, '[')) {
+        /* Bs{{1}, {2}} with `type Bs []B`: the elements' elided types come
+         * from the definition's text */
+        Var *v = *cg_nt_slot(&c->names, n->type);
+        if (v && v->decl && v->decl->kind == N_TYPEDECL && v->tdecl == t && v->decl->type)
+            ast_give_elem_types(c->d, n, v->decl->type);
+    }
     if (!n->ival) {
         res_list(c, &n->list, n);
         if (isstruct && n->list.n && n->list.n != t->nfields)

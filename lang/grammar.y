@@ -386,80 +386,19 @@ static Node *typeexpr(Token t)
     return n;
 }
 
-/* The element type of a list or map type's text, for the elided types of
- * nested composite literals (`[][]int{{1}, {2}}`); NULL if unknown. */
-static const char *elem_type(const char *t)
-{
-    if (!t)
-        return NULL;
-    if (t[0] == '[') {
-        const char *e = strchr(t, ']');
-        return e ? e + 1 : NULL;
-    }
-    if (strncmp(t, "map[", 4) == 0) {
-        int depth = 0;
-        for (const char *p = t + 3; *p; p++) {
-            if (*p == '[')
-                depth++;
-            else if (*p == ']' && --depth == 0)
-                return p + 1;
-        }
-    }
-    return NULL;
-}
-
-static bool is_map_type(const char *t) { return t && strncmp(t, "map[", 4) == 0; }
-
-/* A type whose literal the compiler sorts out: a name (`Point`,
- * `pkg.T`: a struct, or a named slice or map), a struct type, or a pointer
- * to one of those (an elided `{...}` of a `[]*Point` literal is &Point{...}). */
-static bool is_named_type(const char *t)
-{
-    if (!t)
-        return false;
-    if (*t == '*')
-        t++;
-    return strncmp(t, "struct", 6) == 0 || (*t != '[' && strncmp(t, "map[", 4) != 0 && strncmp(t, "chan", 4) != 0 &&
-                                             strncmp(t, "func", 4) != 0 && strncmp(t, "interface", 9) != 0 && *t);
-}
-
-/* A literal of a named or struct type: its elements as written, keys and
- * values interleaved when keyed (the keys of a struct literal are field
- * names, which only the compiler can check). */
-static Node *named_composite(ParseCtx *ctx, Node *n, const char *type, int keyed, int plain)
-{
-    if (keyed && plain)
-        diag_error(ctx->d, n->line, n->col, "mixture of field:value and value elements in struct literal");
-    n->kind = N_COMPOSITE;
-    n->ival = keyed > 0;
-    n->op = 0;
-    if (*type == '*') {
-        n->op = TK_AMP;
-        type++;
-    }
-    n->type = type;
-    return n;
-}
-
 /* A composite literal from its elements: a MAP when keyed, a LIST when not;
  * `{}` is an empty map unless its type says list. Untyped brace literals
  * are marked (op = TK_LBRACE_LIT) so an enclosing typed literal can give
  * them their elided type. */
-/* Set a literal's type and pass the element (and key) type down to
- * elements whose type was elided (Go's `[]Point{{1, 2}}`,
- * `map[Point]string{{1, 2}: "a"}`). Each elided literal is visited once,
- * by its nearest typed ancestor, and the recursion follows literal
- * nesting, which the driver bounds. */
-static void give_type(ParseCtx *ctx, Node *lit, const char *type);
 
 static Node *composite(ParseCtx *ctx, Token open, const char *type, Elems e)
 {
-    if (is_named_type(type)) {
+    if (ast_is_named_type(type)) {
         Node *n = mk(N_COMPOSITE, open);
         n->list = e.list;
-        return named_composite(ctx, n, type, e.keyed, e.plain);
+        return ast_named_composite(ctx->d, n, type, e.keyed, e.plain);
     }
-    bool map = type ? is_map_type(type) : (e.keyed > 0 || e.plain == 0);
+    bool map = type ? ast_is_map_type(type) : (e.keyed > 0 || e.plain == 0);
     /* an array or slice literal: keyed (index: value) and plain elements mix */
     bool indexed = type && !map && type[0] == '[';
     if (e.keyed && e.plain && !indexed) {
@@ -477,63 +416,10 @@ static Node *composite(ParseCtx *ctx, Token open, const char *type, Elems e)
         n->list2 = e.keys;
     }
     if (type)
-        give_type(ctx, n, type);
+        ast_give_type(ctx->d, n, type);
     else
         n->op = TK_LBRACE_LIT;
     return n;
-}
-
-/* The key type of a map type's text, for elided key literals
- * (`map[Point]int{{1, 2}: 3}`); NULL if none. */
-static const char *key_type(const char *t)
-{
-    if (!t || strncmp(t, "map[", 4) != 0)
-        return NULL;
-    int depth = 0;
-    for (const char *p = t + 3; *p; p++) {
-        if (*p == '[')
-            depth++;
-        else if (*p == ']' && --depth == 0)
-            return str_n(t + 4, (size_t)(p - t - 4));
-    }
-    return NULL;
-}
-
-/* An untyped `{...}` element or key of a literal, given its elided type. */
-static void give_elided(ParseCtx *ctx, Node *x, const char *et)
-{
-    if (is_named_type(et)) {
-        bool keyed = x->kind == N_MAP && x->list.n > 0;
-        named_composite(ctx, x, et, keyed, 0);
-        return;
-    }
-    bool elem_is_map = is_map_type(et);
-    if (!elem_is_map && x->kind == N_MAP && x->list.n == 0) {
-        x->kind = N_LIST; /* `{}` where a list is expected */
-    } else if (elem_is_map && x->kind == N_LIST) {
-        diag_error(ctx->d, x->line, x->col, "missing key in map literal");
-        return;
-    } else if (!elem_is_map && x->kind == N_MAP) {
-        diag_error(ctx->d, x->line, x->col, "keyed elements are not supported in list literals");
-        return;
-    }
-    give_type(ctx, x, et);
-}
-
-static void give_type(ParseCtx *ctx, Node *lit, const char *type)
-{
-    lit->type = type;
-    lit->op = 0;
-    const char *et = elem_type(type);
-    const char *kt = lit->kind == N_MAP ? key_type(type) : NULL;
-    for (int i = 0; i < lit->list.n; i++) {
-        Node *x = lit->list.items[i];
-        if (!x || (x->kind != N_LIST && x->kind != N_MAP) || x->op != TK_LBRACE_LIT)
-            continue;
-        const char *t = lit->kind == N_MAP && i % 2 == 0 ? kt : et;
-        if (t && *t)
-            give_elided(ctx, x, t);
-    }
 }
 
 static void elems_add(Elems *e, Node *k, Node *v)

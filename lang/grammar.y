@@ -238,6 +238,7 @@ static Node *int_lit(Token t)
 {
     Node *n = mk(N_INT, t);
     n->ival = t.ival;
+    n->big = t.big;
     return n;
 }
 
@@ -280,7 +281,7 @@ static Node *unary(Token t, int op, Node *a)
 {
     if (op == TK_MINUS && (a->kind == N_INT || a->kind == N_FLOAT)) {
         if (a->kind == N_INT)
-            a->ival = (int64_t)(0 - (uint64_t)a->ival);
+            a->ival = (int64_t)(0 - (uint64_t)a->ival), a->big = false;
         else
             a->fval = -a->fval;
         a->line = t.line;

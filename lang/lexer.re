@@ -76,7 +76,7 @@ typedef struct Token {
         int64_t ival; /* INT (rune literals too) */
         double fval;  /* FLOAT */
     };
-    bool big;         /* INT: the literal is exactly 2^63, valid only negated */
+    bool big;         /* INT: the literal is past 2^63-1: ival holds its 64 bits */
 } Token;
 
 typedef struct Lexer {
@@ -338,8 +338,9 @@ static const char *shorten(const unsigned char *s, size_t n, char *out, size_t c
 /* ---------------------------------------------------------------- numbers */
 
 /* The value of a well-formed integer literal (the regexes checked the
- * digits and separators). Literals past 2^63 are an error; exactly 2^63 is
- * flagged `big`, since `-9223372036854775808` is a valid int. */
+ * digits and separators). Literals past 2^64-1 are an error; those past
+ * 2^63-1 are flagged `big`: they are uint64 constants, or, exactly 2^63
+ * negated, the smallest int (`-9223372036854775808`). */
 static void int_value(Lexer *lx, Token *t)
 {
     const unsigned char *s = lx->tok, *e = lx->cur;
@@ -363,14 +364,14 @@ static void int_value(Lexer *lx, Token *t)
             over = true;
         v = v * base + d;
     }
-    if (over || v > (uint64_t)INT64_MAX + 1) {
+    if (over) {
         char buf[48];
         lex_error(lx, lx->tok, "constant %s overflows int",
                   shorten(lx->tok, (size_t)(lx->cur - lx->tok), buf, sizeof buf));
         v = 0;
     }
-    t->big = v == (uint64_t)INT64_MAX + 1;
-    t->ival = (int64_t)v; /* 2^63 wraps to INT64_MIN: the value once negated */
+    t->big = v > (uint64_t)INT64_MAX;
+    t->ival = (int64_t)v; /* the 64 bits; 2^63 is INT64_MIN, the value once negated */
 }
 
 static void float_value(Lexer *lx, Token *t)

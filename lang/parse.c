@@ -1013,7 +1013,9 @@ static void step(Parser *P)
     }
 
     Token t = take(P);
-    if (t.code == TK_INT && t.big && !(P->prev == TK_MINUS && !ends_operand(P->prev2)))
+    /* a literal past 2^63-1 is a uint64 constant; negated, only 2^63 is
+     * an int (the smallest) */
+    if (t.code == TK_INT && t.big && t.ival != INT64_MIN && P->prev == TK_MINUS && !ends_operand(P->prev2))
         diag_error(P->d, t.line, t.col, "constant %.*s overflows int", t.len > 40 ? 40 : t.len, t.text);
     if (t.code == TK_IDENT && P->prev != TK_DOT && peek_code(P, 0) == TK_LPAREN &&
         ((t.len == 4 && memcmp(t.text, "make", 4) == 0) || (t.len == 3 && memcmp(t.text, "new", 3) == 0)))

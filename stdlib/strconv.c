@@ -358,9 +358,7 @@ int strconv_n_parse_uint(Thread *t, Value *args, int nargs, Value *rets)
         return 2;
     uint64_t v;
     NumStatus st = strconv_parse_uint(s->data, s->len, (int)base, (int)bits, &v);
-    /* csp ints are signed 64-bit: values above MaxInt64 wrap, as Go's
-     * int64(u) would. */
-    rets[0] = v_make_int((int64_t)v);
+    rets[0] = v_make_uint(v);
     rets[1] = st == NUM_OK ? V_NIL : num_error("ParseUint", s->data, s->len, st);
     return 2;
 }

@@ -247,7 +247,7 @@ static void test_parse_string_literals(void **state)
 static void test_parse_literal_errors(void **state)
 {
     assert_errors("x := 99999999999999999999", "1:6: constant 99999999999999999999 overflows int\n");
-    assert_errors("x := 9223372036854775808", "1:6: constant 9223372036854775808 overflows int\n");
+    assert_errors("x := -9223372036854775809", "1:7: constant 9223372036854775809 overflows int\n");
     assert_errors("x := 1e400", "1:6: constant 1e400 overflows float64\n");
     assert_errors("x := \"\\q\"", "1:7: invalid escape sequence\n");
     assert_errors("x := \"\\uD800\"", "1:7: escape is invalid Unicode code point U+D800\n");

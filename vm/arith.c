@@ -304,8 +304,10 @@ static ObjType *named_result(OpCode op, Value a, Value b, bool *bad)
  * underlying type would. */
 static Value named_wrap(ObjType *ty, Value v)
 {
-    if (ty->kind == TYPE_INT && v_is_anyint(v))
+    if (types_is_u64(ty) && v_is_anyint(v)) /* a uint64 below zero wraps too */
         v = types_int_value(ty, v_anyint(v));
+    if (ty->kind == TYPE_INT && ty->bits < 64 && v_is_anyint(v))
+        v = v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
     return named_new(ty, v);
 }
 

@@ -2965,7 +2965,8 @@ static int execute(Thread *t)
             /* (a uint64 below zero is made the uint64 it wraps to) */
             if ((ty->kind == TYPE_INT && ty->bits == 64 && !ty->named && v_is_int(v) &&
                  (!ty->is_unsigned || (int64_t)v >= 0)) ||
-                (ty->kind == TYPE_MAP && !ty->named && v != V_NIL))
+                (ty->kind == TYPE_MAP && !ty->named && v != V_NIL) ||
+                (types_is_u64(ty) && !ty->named && v_is_bigu(v)))
                 VM_NEXT();
             VM_SAVEPC();
             if (conv_op(t, cl->proto, ty, INS_A(pc[-1]), &RA) < 0)

@@ -4,7 +4,9 @@
  * sign of the dividend; an int divided by zero panics; floats are IEEE
  * (x / 0.0 is an infinity); shifts by a negative count panic and by 64 or
  * more give 0 (or -1 for >> of a negative). A dynamic language adds one
- * rule: an operation with an int and a float is done in floats.
+ * rule: an operation with an int and a float is done in floats. An int
+ * that is a uint64 past 2^63-1 (v_is_bigu) makes the operation uint64's:
+ * / % >> and comparisons are unsigned, and the result is a uint64.
  */
 #include "arith.h"
 

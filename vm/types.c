@@ -1182,8 +1182,9 @@ static Value fit_float(const ObjType *ty, double d)
 }
 
 /* Whether the int i is a value of the integer type ty. A uint64 or uint
- * takes every int: csp holds its top half as negative ints (and folds
- * 1<<63 to one), so no constant can be told to overflow it. */
+ * takes every int: csp folds constants in 64-bit ints, which wrap (1<<63
+ * folds to a negative int), so no constant can be told to overflow it; a
+ * store makes it the uint64 it is (types_int_value). */
 static bool int_fits(const ObjType *ty, int64_t i)
 {
     if (ty->bits >= 64)

@@ -405,6 +405,10 @@ typedef struct ObjMap {
 #define MAP_NILMAP 1u
 /* ObjMap's Obj.flags: vtype is set (so map_set tests one word for both). */
 #define MAP_TYPED 2u
+/* ObjMap's Obj.flags: the key type is uint64 (or uint, uintptr): a key
+ * below zero, a constant csp's int arithmetic wrapped (1<<63 + 1), is
+ * stored as the uint64 it is, so the map prints its keys as Go does. */
+#define MAP_UKEY 4u
 
 /* ObjMap.type, read as another thread may be setting it (see there). */
 static inline const struct ObjType *map_type(const ObjMap *m)

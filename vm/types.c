@@ -1374,6 +1374,8 @@ void types_map_init(ObjMap *m, const ObjType *mapty)
     m->vtype = types_store_checks(e) ? e : NULL;
     if (m->vtype)
         m->h.flags |= MAP_TYPED;
+    if (mapty && mapty->kind == TYPE_MAP && types_is_u64(mapty->key))
+        m->h.flags |= MAP_UKEY;
 }
 
 int types_store_at(Thread *t, const ObjType *ty, Value v, Value *out, bool constant, const char *where)

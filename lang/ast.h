@@ -194,6 +194,7 @@ struct Node {
     const char *label; /* for FOR RANGE SWITCH SELECT: the label on them */
     TypeRef type;
     int64_t ival;
+    bool big; /* INT: a literal past 2^63-1, a uint64 constant (ival its bits) */
     double fval;
     const char *str;
     size_t len;

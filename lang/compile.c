@@ -204,7 +204,10 @@ static void describe_to(Buf *b, const Node *n, int depth)
         buf_adds(b, n->name ? n->name : "?");
         break;
     case N_INT:
-        buf_printf(b, "%lld", (long long)n->ival);
+        if (n->big) /* a uint64 constant past 2^63-1 */
+            buf_printf(b, "%llu", (unsigned long long)n->ival);
+        else
+            buf_printf(b, "%lld", (long long)n->ival);
         break;
     case N_FLOAT:
         buf_printf(b, "%g", n->fval);

@@ -195,8 +195,8 @@ static bool k_same(Value a, Value b)
         ObjString *s = (ObjString *)x, *t = (ObjString *)y;
         return s->len == t->len && memcmp(s->data, t->data, s->len) == 0;
     }
-    case OBJ_BOXINT:
-        return ((ObjBoxInt *)x)->i == ((ObjBoxInt *)y)->i;
+    case OBJ_BOXINT: /* a uint64 past 2^63-1 is not the int of its bits */
+        return ((ObjBoxInt *)x)->i == ((ObjBoxInt *)y)->i && x->flags == y->flags;
     case OBJ_BOXFLOAT:
         return memcmp(&((ObjBoxFloat *)x)->d, &((ObjBoxFloat *)y)->d, sizeof(double)) == 0;
     default:

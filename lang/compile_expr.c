@@ -120,6 +120,7 @@ static Value str_run(FuncState *fs, Node **sp, int *i, ObjString *first)
 static void binary_to(FuncState *fs, Node *n, int dst)
 {
     int top = fs->freereg, ra, rb;
+    cg_u64_operands(fs->c, n);
     switch (n->op) {
     case TK_ANDAND:
     case TK_OROR:
@@ -1236,6 +1237,7 @@ int cg_cond_jump(FuncState *fs, Node *n, bool when)
         case TK_LE:
         case TK_GT:
         case TK_GE:
+            cg_u64_operands(c, n);
             j = compare_jump(fs, n->op, n->a, n->b, when);
             goto out;
         }

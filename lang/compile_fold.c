@@ -124,9 +124,8 @@ static Value fold_conversion(Compiler *c, Node *n)
         return V_UNDEF;
     if (ty->kind == TYPE_FLOAT)
         return types_store_const(ty, x, &out) ? out : V_UNDEF;
-    int64_t i = v_is_anyint(x) ? types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(x))
-                               : types_float_to_int(v_anyfloat(x), ty->bits, ty->is_unsigned);
-    return v_make_int(i);
+    int64_t i = v_is_anyint(x) ? v_anyint(x) : types_float_to_int(v_anyfloat(x), ty->bits, ty->is_unsigned);
+    return types_int_value(ty, i);
 }
 
 /* Fold a top-level const on first use, so consts may be used before they
@@ -207,6 +206,15 @@ static bool exact_kind(const Node *n)
     default:
         return false;
     }
+/* v, the folded value of operator n, as Go has it: the operators of
+ * uint64 wrap to a uint64 (^uint64(0) is 18446744073709551615, not -1).
+ * Arithmetic on a uint64 past 2^63-1 is uint64's already (vm/arith.c);
+ * this is for the results that go below zero. */
+static Value as_uint64(Compiler *c, Node *n, Value v)
+{
+    if (v_is_anyint(v) && v_anyint(v) < 0 && !v_is_bigu(v) && types_is_u64(cg_basic_type(c, n)))
+        return v_make_uint((uint64_t)v_anyint(v));
+    return v;
 }
 
 /* The value of n if it is a compile-time constant, else V_UNDEF. Only
@@ -257,7 +265,7 @@ Value cg_const_eval(Compiler *c, Node *n)
         v = V_FALSE;
         break;
     case N_INT:
-        v = v_make_int(n->ival);
+        v = n->big ? v_make_uint((uint64_t)n->ival) : v_make_int(n->ival);
         break;
     case N_FLOAT:
         v = v_make_float(n->fval);
@@ -291,12 +299,12 @@ Value cg_const_eval(Compiler *c, Node *n)
         v = fold_conversion(c, n);
         break;
     case N_UNARY:
-        v = fold_unary(n->op, cg_const_eval(c, n->a));
+        v = as_uint64(c, n, fold_unary(n->op, cg_const_eval(c, n->a)));
         break;
     case N_BINARY: {
         cg_exact_operands(c, n);
         Value a = cg_const_eval(c, n->a);
-        v = a == V_UNDEF ? V_UNDEF : fold_binary(n->op, a, cg_const_eval(c, n->b));
+        v = a == V_UNDEF ? V_UNDEF : as_uint64(c, n, fold_binary(n->op, a, cg_const_eval(c, n->b)));
         break;
     }
     case N_IMAG:

@@ -542,6 +542,11 @@ bool cg_conversion_to(FuncState *fs, Node *n, int base);
  * the result of operator n in R[dst] wrapped (sized ints) or rounded
  * (float32) to that type, as Go's arithmetic on those types is. */
 const ObjType *cg_basic_type(Compiler *c, Node *n);
+/* For a binary operator n with a uint64 operand: its other operand, when
+ * an untyped constant that csp's int arithmetic folded below zero (1<<63
+ * + 5 wraps), is made the uint64 Go's exact constant is (9223372036854775813),
+ * so `k < 1<<63+5` compares as Go does. Call before compiling n. */
+void cg_u64_operands(Compiler *c, Node *n);
 /* The declared type of result i of call, a call of a top-level func that
  * nothing assigns, else NULL (`q, r := divmod(a, b)` gives q and r
  * divmod's result types). */

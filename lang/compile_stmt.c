@@ -630,6 +630,7 @@ static void pin_bound(FuncState *fs, Node *cond)
         return;
     if (cond->op != TK_LT && cond->op != TK_LE && cond->op != TK_GT && cond->op != TK_GE)
         return;
+    cg_u64_operands(fs->c, cond);
     Value ka = cg_const_eval(fs->c, cond->a), kb = cg_const_eval(fs->c, cond->b);
     if ((ka == V_UNDEF) == (kb == V_UNDEF))
         return; /* no constant side, or nothing to compare at run time */

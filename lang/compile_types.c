@@ -30,7 +30,8 @@
  * entry: their values are right whenever the caller's are (Go would have
  * rejected the call otherwise), and a check would cost every call of such
  * a function. Float and sized-int parameters convert on entry, as the
- * value changes.
+ * value changes (a uint64 one too: an untyped expression the caller
+ * computed as an int, `f(x | 1<<63)`, becomes the uint64 it is).
  */
 #include "compile_int.h"
 
@@ -132,6 +133,16 @@ static bool is_untyped_const(Compiler *c, Node *n)
     return k != V_UNDEF && cg_is_number(k);
 }
 
+/* Whether n takes the other operand's type, as an untyped constant does:
+ * a constant, or a shift of one by a count that is not (`1<<n` in
+ * `x | 1<<n` is of x's type). */
+static bool untyped_operand(Compiler *c, Node *n)
+{
+    if (is_untyped_const(c, n))
+        return true;
+    return n->kind == N_BINARY && (n->op == TK_SHL || n->op == TK_SHR) && is_untyped_const(c, n->a);
+}
+
 /* The declared type of what n computes, when it is one of the basic types
  * stores convert to: a typed variable, a conversion T(x), and an operator
  * on operands of one such type (an untyped constant takes the other's
@@ -170,9 +181,9 @@ static const ObjType *static_type(Compiler *c, Node *n, int depth)
         const ObjType *b = static_type(c, n->b, depth + 1);
         if (a && b)
             return a->kind == b->kind && a->bits == b->bits && a->is_unsigned == b->is_unsigned ? a : NULL;
-        if (a && is_untyped_const(c, n->b))
+        if (a && untyped_operand(c, n->b))
             return a;
-        if (b && is_untyped_const(c, n->a))
+        if (b && untyped_operand(c, n->a))
             return b;
         return NULL;
     }
@@ -184,6 +195,19 @@ static const ObjType *static_type(Compiler *c, Node *n, int depth)
 const ObjType *cg_basic_type(Compiler *c, Node *n)
 {
     return static_type(c, n, 0);
+}
+
+void cg_u64_operands(Compiler *c, Node *n)
+{
+    if (!n || n->kind != N_BINARY || n->op == TK_ANDAND || n->op == TK_OROR || n->op == TK_SHL ||
+        n->op == TK_SHR)
+        return;
+    for (int i = 0; i < 2; i++) {
+        Node *k = i ? n->a : n->b, *other = i ? n->b : n->a;
+        Value v = cg_const_eval(c, k);
+        if (v_is_anyint(v) && v_anyint(v) < 0 && !v_is_bigu(v) && types_is_u64(static_type(c, other, 0)))
+            cg_pm_put(&c->memo, k, v_make_uint((uint64_t)v_anyint(v)));
+    }
 }
 
 static TypeKind static_kind(FuncState *fs, Node *n, int depth)
@@ -245,7 +269,7 @@ static bool fits_as_is(const ObjType *ty, TypeKind k)
      * one that has it alone) */
     if (k != ty->kind || types_boxed(ty) || types_named_container(ty))
         return false;
-    return (k != TYPE_INT && k != TYPE_FLOAT) || ty->bits == 64;
+    return (k != TYPE_INT && k != TYPE_FLOAT) || (ty->bits == 64 && !types_is_u64(ty));
 }
 
 /* Whether storing n into a place of type ty needs code: a constant that
@@ -275,6 +299,9 @@ static bool needs_fit(FuncState *fs, Node *n, const ObjType *ty, Value *conv, in
         }
         return true;
     }
+    /* a uint64 into a uint64 needs nothing: every store made it one */
+    if (types_is_u64(ty) && !ty->named && static_type(fs->c, n, 0) == ty)
+        return false;
     return !fits_as_is(ty, static_kind(fs, n, 0));
 }
 
@@ -374,7 +401,7 @@ void cg_fit_params(FuncState *fs, FuncInfo *fi)
     for (int i = hidden; i < fs->nparams; i++) {
         Var *v = cg_node_var(fs->c, fi->params.items[i - hidden]);
         const ObjType *ty = v && v->kind == VK_LOCAL ? v->type : NULL;
-        if (!ty || (ty->kind != TYPE_FLOAT && !(ty->kind == TYPE_INT && ty->bits < 64)))
+        if (!ty || (ty->kind != TYPE_FLOAT && !(ty->kind == TYPE_INT && ty->bits < 64) && !types_is_u64(ty)))
             continue;
         if (!v->captured) {
             emit_conv(fs, i, NULL, ty, STORE_ARG);
@@ -437,7 +464,7 @@ bool cg_conversion_to(FuncState *fs, Node *n, int base)
     if (cg_is_number(k)) {
         /* a constant converts here; a sized int wraps (uint8(300) is 44) */
         if (ty->kind == TYPE_INT)
-            k = v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(k)));
+            k = types_int_value(ty, v_anyint(k));
         else
             types_store_const(ty, k, &k); /* an int or float into a float type always fits */
         cg_load_const(fs, k, base);
@@ -451,10 +478,12 @@ bool cg_conversion_to(FuncState *fs, Node *n, int base)
 }
 
 /* Whether values of type ty change when an operator's result is made to
- * fit it: the sized ints wrap, float32 rounds. */
+ * fit it: the sized ints wrap, float32 rounds, and a uint64 below zero
+ * (1 - 2 computed as ints) becomes the uint64 it wraps to. */
 static bool narrow(const ObjType *ty)
 {
-    return ty && ((ty->kind == TYPE_INT && ty->bits < 64) || (ty->kind == TYPE_FLOAT && ty->bits == 32));
+    return ty && ((ty->kind == TYPE_INT && ty->bits < 64) || (ty->kind == TYPE_FLOAT && ty->bits == 32) ||
+                  types_is_u64(ty));
 }
 
 void cg_fit_op(FuncState *fs, Node *n, int dst)

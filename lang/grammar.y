@@ -249,6 +249,7 @@ static Node *int_lit(Token t)
     Node *n = mk(N_INT, t);
     n->ival = t.ival;
     n->str = lit_text(t);
+    n->big = t.big;
     return n;
 }
 
@@ -299,7 +300,7 @@ static Node *unary(Token t, int op, Node *a)
             a->str = s;
         }
         if (a->kind == N_INT)
-            a->ival = (int64_t)(0 - (uint64_t)a->ival);
+            a->ival = (int64_t)(0 - (uint64_t)a->ival), a->big = false;
         else
             a->fval = -a->fval;
         a->line = t.line;

@@ -77,6 +77,7 @@ typedef struct Token {
     };
     bool imag;        /* FLOAT: an imaginary literal (`2.5i`); fval is its
                          imaginary part */
+    bool big;         /* INT: the literal is past 2^63-1: ival holds its 64 bits */
 } Token;
 
 typedef struct Lexer {
@@ -329,7 +330,8 @@ static uint32_t simple_escape(unsigned c)
  * constant (`1<<64 - 1` may be written 18446744073709551615): its value
  * is read exactly from its text where it is used (compile_exact.c), which
  * reports one that does not fit there; ival is then meaningless (2^63's
- * is INT64_MIN, what the literal is once negated). */
+ * is INT64_MIN, what the literal is once negated). One past 2^63-1 that
+ * fits 64 bits is flagged `big`, with its 64 bits in ival. */
 static void int_value(Lexer *lx, Token *t)
 {
     const unsigned char *s = lx->tok, *e = lx->cur;
@@ -355,7 +357,8 @@ static void int_value(Lexer *lx, Token *t)
     }
     if (over)
         v = 0;
-    t->ival = (int64_t)v; /* 2^63 wraps to INT64_MIN: the value once negated */
+    t->big = !over && v > (uint64_t)INT64_MAX;
+    t->ival = (int64_t)v; /* the 64 bits; 2^63 is INT64_MIN, the value once negated */
 }
 
 static void float_value(Lexer *lx, Token *t)

@@ -437,7 +437,8 @@ static int bi_int(Thread *t, Value *args, int nargs, Value *rets)
     int64_t i;
     if (!to_int(t, args[0], "int", 64, false, &i))
         return -1;
-    rets[0] = v_is_anyint(args[0]) ? args[0] : v_make_int(i); /* a Weekday is not anyint: made anew */
+    /* a Weekday is not anyint, nor is a uint64 past 2^63-1 an int: made anew */
+    rets[0] = v_is_anyint(args[0]) && !v_is_bigu(args[0]) ? args[0] : v_make_int(i);
     return 1;
 }
 
@@ -449,7 +450,7 @@ static int bi_int(Thread *t, Value *args, int nargs, Value *rets)
         int64_t i;                                                                                           \
         if (!to_int(t, args[0], goname, bits, is_unsigned, &i))                                              \
             return -1;                                                                                       \
-        rets[0] = v_make_int(i);                                                                             \
+        rets[0] = (bits) == 64 && (is_unsigned) ? v_make_uint((uint64_t)i) : v_make_int(i);                  \
         return 1;                                                                                            \
     }
 SIZED(bi_uint64, "uint64", 64, true)
@@ -480,7 +481,7 @@ static int bi_float(Thread *t, Value *args, int nargs, Value *rets)
         return 1;
     }
     if (v_is_anyint(v)) {
-        rets[0] = v_make_float((double)v_anyint(v));
+        rets[0] = v_make_float(v_anyint_double(v));
         return 1;
     }
     if (v_is_str(v)) {

@@ -666,7 +666,7 @@ static void print_leaf(Printer *p, Value v, int verb)
         fmt_string(f, v, v_str(v)->data, v_str(v)->len, verb);
         return;
     case OBJ_BOXINT:
-        fmt_int(f, v, (uint64_t)((ObjBoxInt *)v_ptr(v))->i, true, verb);
+        fmt_int(f, v, (uint64_t)((ObjBoxInt *)v_ptr(v))->i, !v_is_bigu(v), verb);
         return;
     case OBJ_BOXFLOAT:
         fmt_float_verb(f, v, ((ObjBoxFloat *)v_ptr(v))->d, verb);

@@ -76,6 +76,7 @@
     FN(strconv, FormatBool, strconv_n_format_bool, 1, 1)                                                     \
     FN(strconv, FormatFloat, strconv_n_format_float, 4, 4)                                                   \
     FN(strconv, FormatInt, strconv_n_format_int, 2, 2)                                                       \
+    FN(strconv, FormatUint, strconv_n_format_uint, 2, 2)                                                     \
     FN(strconv, Itoa, strconv_n_itoa, 1, 1)                                                                  \
     FN(strconv, ParseBool, strconv_n_parse_bool, 1, 1)                                                       \
     FN(strconv, ParseFloat, strconv_n_parse_float, 1, 2)                                                     \

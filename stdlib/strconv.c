@@ -358,9 +358,7 @@ int strconv_n_parse_uint(Thread *t, Value *args, int nargs, Value *rets)
         return 2;
     uint64_t v;
     NumStatus st = strconv_parse_uint(s->data, s->len, (int)base, (int)bits, &v);
-    /* csp ints are signed 64-bit: values above MaxInt64 wrap, as Go's
-     * int64(u) would. */
-    rets[0] = v_make_int((int64_t)v);
+    rets[0] = v_make_uint(v);
     rets[1] = st == NUM_OK ? V_NIL : num_error("ParseUint", s->data, s->len, st);
     return 2;
 }
@@ -412,6 +410,20 @@ int strconv_n_format_bool(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
+/* The digits of u in base (2..36), after a '-' when neg. */
+static Value format_digits(uint64_t u, bool neg, int64_t base)
+{
+    char buf[72];
+    size_t p = sizeof buf;
+    do {
+        buf[--p] = "0123456789abcdefghijklmnopqrstuvwxyz"[u % (uint64_t)base];
+        u /= (uint64_t)base;
+    } while (u);
+    if (neg)
+        buf[--p] = '-';
+    return v_from_ptr(str_new(buf + p, sizeof buf - p));
+}
+
 int strconv_n_format_int(Thread *t, Value *args, int nargs, Value *rets)
 {
     int64_t i, base;
@@ -420,16 +432,22 @@ int strconv_n_format_int(Thread *t, Value *args, int nargs, Value *rets)
         return -1;
     if (base < 2 || base > 36)
         return vm_panicf(t, E_STRCONV_FORMAT_BASE);
-    char buf[72];
-    size_t p = sizeof buf;
-    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-    do {
-        buf[--p] = "0123456789abcdefghijklmnopqrstuvwxyz"[u % (uint64_t)base];
-        u /= (uint64_t)base;
-    } while (u);
-    if (i < 0)
-        buf[--p] = '-';
-    rets[0] = v_from_ptr(str_new(buf + p, sizeof buf - p));
+    rets[0] = format_digits(i < 0 ? 0 - (uint64_t)i : (uint64_t)i, i < 0, base);
+    return 1;
+}
+
+/* FormatUint(u, base): u's 64 bits as the unsigned number (a uint64 past
+ * 2^63-1 is one; a negative int, which Go would not pass, is read as the
+ * uint64 it converts to). */
+int strconv_n_format_uint(Thread *t, Value *args, int nargs, Value *rets)
+{
+    int64_t i, base;
+    if (!vm_check_int(t, "strconv.FormatUint", args, 0, &i) ||
+        !vm_check_int(t, "strconv.FormatUint", args, 1, &base))
+        return -1;
+    if (base < 2 || base > 36)
+        return vm_panicf(t, E_STRCONV_FORMAT_BASE);
+    rets[0] = format_digits((uint64_t)i, false, base);
     return 1;
 }
 

@@ -5,7 +5,9 @@
  * (x / 0.0 is an infinity); shifts by a negative count panic and by 64 or
  * more give 0 (or -1 for >> of a negative). A dynamic language adds one
  * rule: an operation with an int and a float is done in floats (and one
- * with a complex number and a number, in complex numbers).
+ * with a complex number and a number, in complex numbers). An int that is
+ * a uint64 past 2^63-1 (v_is_bigu) makes the operation uint64's: / % >>
+ * and comparisons are unsigned, and the result is a uint64.
  */
 #include "arith.h"
 
@@ -168,7 +170,7 @@ static inline bool is_number(Value v)
 
 static inline double to_double(Value v)
 {
-    return v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v);
+    return v_is_anyint(v) ? v_anyint_double(v) : v_anyfloat(v);
 }
 
 /* Base operator of a K/I form. */
@@ -248,6 +250,45 @@ static ArithStatus int_binop(OpCode op, int64_t x, int64_t y, Value *out)
     }
 }
 
+/* Ints of which one is a uint64 past 2^63-1 (v_is_bigu): the operation
+ * is uint64's (Go's operands have one type), its result a uint64. A
+ * shift's count is a count: a huge one shifts everything out. */
+static ArithStatus uint_binop(OpCode op, Value a, Value b, Value *out)
+{
+    uint64_t x = (uint64_t)v_anyint(a), y = (uint64_t)v_anyint(b);
+    if (op == OP_SHL || op == OP_SHR) {
+        if (!v_is_bigu(b) && (int64_t)y < 0)
+            return ARITH_NEG_SHIFT;
+        if (!v_is_bigu(a)) /* a signed value shifted by a huge count */
+            return int_binop(op, (int64_t)x, 64, out);
+        *out = v_make_uint(y >= 64 ? 0 : op == OP_SHL ? x << y : x >> y);
+        return ARITH_OK;
+    }
+    switch (op) {
+    case OP_DIV:
+    case OP_MOD:
+        if (y == 0)
+            return ARITH_DIV_ZERO;
+        *out = v_make_uint(op == OP_DIV ? x / y : x % y);
+        return ARITH_OK;
+    case OP_ADD:
+    case OP_SUB:
+    case OP_MUL:
+    case OP_BAND:
+    case OP_BOR:
+    case OP_BXOR:
+    case OP_BANDNOT: {
+        Value r;
+        ArithStatus st = int_binop(op, (int64_t)x, (int64_t)y, &r);
+        if (st == ARITH_OK)
+            *out = v_make_uint((uint64_t)v_anyint(r));
+        return st;
+    }
+    default:
+        return ARITH_BAD_OPERANDS;
+    }
+}
+
 /* The named type of an operation on a value of a script's named type
  * (ObjNamed): both operands' if both have one (then it must be the same
  * type), else the one that has it; a shift's is its left operand's. NULL
@@ -266,6 +307,8 @@ static ObjType *named_result(OpCode op, Value a, Value b, bool *bad)
  * underlying type would. */
 static Value named_wrap(ObjType *ty, Value v)
 {
+    if (types_is_u64(ty) && v_is_anyint(v)) /* a uint64 below zero wraps too */
+        v = types_int_value(ty, v_anyint(v));
     if (ty->kind == TYPE_INT && ty->bits < 64 && v_is_anyint(v))
         v = v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
     return named_new(ty, v);
@@ -366,8 +409,11 @@ ArithStatus arith_eval_binop(OpCode op, Value a, Value b, Value *out)
     op = base_op(op);
     if (unlikely(v_is_obj(a, OBJ_NAMED) || v_is_obj(b, OBJ_NAMED)))
         return named_binop(op, a, b, out);
-    if (v_is_anyint(a) && v_is_anyint(b))
+    if (v_is_anyint(a) && v_is_anyint(b)) {
+        if (unlikely(v_is_bigu(a) || v_is_bigu(b)))
+            return uint_binop(op, a, b, out);
         return int_binop(op, v_anyint(a), v_anyint(b), out);
+    }
     if (is_number(a) && is_number(b)) {
         double x = to_double(a), y = to_double(b);
         switch (op) {
@@ -429,6 +475,10 @@ ArithStatus arith_eval_unop(OpCode op, Value a, Value *out)
     }
     switch (op) {
     case OP_UNM:
+        if (v_is_bigu(a)) {
+            *out = v_make_uint(0 - (uint64_t)v_anyint(a));
+            return ARITH_OK;
+        }
         if (v_is_anyint(a)) {
             *out = v_make_int((int64_t)(0 - (uint64_t)v_anyint(a)));
             return ARITH_OK;
@@ -445,6 +495,10 @@ ArithStatus arith_eval_unop(OpCode op, Value a, Value *out)
         }
         break;
     case OP_BNOT:
+        if (v_is_bigu(a)) {
+            *out = v_make_uint(~(uint64_t)v_anyint(a));
+            return ARITH_OK;
+        }
         if (v_is_anyint(a)) {
             *out = v_make_int(~v_anyint(a));
             return ARITH_OK;
@@ -482,15 +536,16 @@ Value arith_unop(Thread *t, OpCode op, Value a)
 
 /* Three-way compare of an int with a double, exactly (converting a large
  * int to double would round). NaN: *unordered set. */
-static int cmp_int_float(int64_t i, double d, bool *unordered)
+static int cmp_int_float(Value iv, double d, bool *unordered)
 {
+    int64_t i = v_anyint(iv);
     if (isnan(d)) {
         *unordered = true;
         return 0;
     }
     /* long double has a 64-bit mantissa on x86-64, so (long double)i is
      * exact; elsewhere this still orders everything but huge near-ties. */
-    long double li = (long double)i, ld = (long double)d;
+    long double li = v_is_bigu(iv) ? (long double)(uint64_t)i : (long double)i, ld = (long double)d;
     return li < ld ? -1 : li > ld ? 1 : 0;
 }
 
@@ -514,11 +569,17 @@ ArithStatus arith_eval_compare(CmpOp cmp, Value a, Value b, int *out)
     }
     if (v_is_anyint(a) && v_is_anyint(b)) {
         int64_t x = v_anyint(a), y = v_anyint(b);
-        c = x < y ? -1 : x > y;
+        bool ua = v_is_bigu(a), ub = v_is_bigu(b);
+        if (unlikely(ua != ub)) /* a uint64 past 2^63-1 is above every int64 */
+            c = ua ? 1 : -1;
+        else if (unlikely(ua))
+            c = (uint64_t)x < (uint64_t)y ? -1 : (uint64_t)x > (uint64_t)y;
+        else
+            c = x < y ? -1 : x > y;
     } else if (v_is_anyint(a) && v_is_anyfloat(b)) {
-        c = cmp_int_float(v_anyint(a), v_anyfloat(b), &unordered);
+        c = cmp_int_float(a, v_anyfloat(b), &unordered);
     } else if (v_is_anyfloat(a) && v_is_anyint(b)) {
-        c = -cmp_int_float(v_anyint(b), v_anyfloat(a), &unordered);
+        c = -cmp_int_float(b, v_anyfloat(a), &unordered);
     } else if (v_is_anyfloat(a) && v_is_anyfloat(b)) {
         double x = v_anyfloat(a), y = v_anyfloat(b);
         unordered = isnan(x) || isnan(y);

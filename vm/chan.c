@@ -143,7 +143,8 @@ static Sudog *wait_on(ObjChan *c, WaitQ *q, Value elem, const char *reason)
 static inline int send_value(Thread *t, const ObjChan *c, Value *v)
 {
     const ObjType *ty = c->vtype;
-    if (!ty || (ty->kind == TYPE_INT && ty->bits == 64 && v_is_int(*v)))
+    if (!ty ||
+        (ty->kind == TYPE_INT && ty->bits == 64 && v_is_int(*v) && (!ty->is_unsigned || (int64_t)*v >= 0)))
         return 0;
     return types_store_at(t, ty, *v, v, false, types_store_places[STORE_SEND]);
 }

@@ -1134,7 +1134,7 @@ void format_leaf(Printer *p, Value v)
     Buf *b = p->b;
     if (v_is_anyint(v)) {
         char tmp[24];
-        char *s = format_itoa(tmp + sizeof tmp, v_anyint(v));
+        char *s = format_int_text(tmp + sizeof tmp, v);
         buf_add(b, s, (size_t)(tmp + sizeof tmp - s));
         return;
     }
@@ -1272,7 +1272,7 @@ ObjString *format_value_str(Value v)
         return v_str(v);
     if (v_is_anyint(v)) {
         char tmp[24];
-        char *s = format_itoa(tmp + sizeof tmp, v_anyint(v));
+        char *s = format_int_text(tmp + sizeof tmp, v);
         return str_new(s, (size_t)(tmp + sizeof tmp - s));
     }
     Buf b;
@@ -1396,6 +1396,21 @@ bool format_can_backquote(const char *s, size_t n)
 
 /* Decimal text of i, written backwards ending at end; returns its start.
  * str(i) is hot (map keys built from ints), so this skips printf. */
+char *format_utoa(char *end, uint64_t u)
+{
+    char *p = end;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    return p;
+}
+
+char *format_int_text(char *end, Value v)
+{
+    return v_is_bigu(v) ? format_utoa(end, (uint64_t)v_anyint(v)) : format_itoa(end, v_anyint(v));
+}
+
 char *format_itoa(char *end, int64_t i)
 {
     uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;

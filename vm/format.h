@@ -165,6 +165,10 @@ ObjString *format_value_str(Value v);
 /* Decimal text of i, written backwards ending at end (24 bytes suffice);
  * returns where it starts. */
 char *format_itoa(char *end, int64_t i);
+/* The same for the uint64 u, and for the int v (v_is_anyint): a uint64
+ * past 2^63-1 (v_is_bigu) prints as the unsigned number it is. */
+char *format_utoa(char *end, uint64_t u);
+char *format_int_text(char *end, Value v);
 /* strconv.AppendFloat: fmt 'e' 'E' 'f' 'g' 'G' 'b' 'x' 'X'; prec < 0 for
  * the shortest round-trip digits; bitsize 32 or 64. */
 void format_ftoa(Buf *b, double v, int fmt, int prec, int bitsize);

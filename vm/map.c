@@ -629,11 +629,13 @@ ObjMap *map_new_nil(Value zero)
 
 MapStatus map_set(ObjMap *m, Value key, Value val)
 {
-    if (unlikely(m->h.flags & (MAP_NILMAP | MAP_TYPED))) {
+    if (unlikely(m->h.flags & (MAP_NILMAP | MAP_TYPED | MAP_UKEY))) {
         if (map_is_nil(m))
             return MAP_NIL;
-        if (!types_fit(m->vtype, val, &val))
+        if (m->vtype && !types_fit(m->vtype, val, &val))
             return MAP_BADVALUE;
+        if ((m->h.flags & MAP_UKEY) && v_is_anyint(key) && v_anyint(key) < 0 && !v_is_bigu(key))
+            key = v_make_uint((uint64_t)v_anyint(key));
     }
     if (__atomic_exchange_n(&m->writing, 1, __ATOMIC_ACQUIRE))
         return MAP_CONCURRENT;

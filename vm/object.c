@@ -37,6 +37,17 @@ Value v_make_int(int64_t i)
     return v_from_ptr(b);
 }
 
+Value v_make_uint(uint64_t u)
+{
+    if (u <= (uint64_t)INT64_MAX)
+        return v_make_int((int64_t)u);
+    ObjBoxInt *b = mem_alloc_atomic(sizeof *b);
+    b->h.kind = OBJ_BOXINT;
+    b->h.flags = BOXINT_UNSIGNED;
+    b->i = (int64_t)u;
+    return v_from_ptr(b);
+}
+
 Value v_make_float(double d)
 {
     Value v;

@@ -79,6 +79,14 @@ typedef struct ObjBoxInt {
     int64_t i;
 } ObjBoxInt;
 
+/* ObjBoxInt.h.flags: the box holds a uint64 (or uint, uintptr) past
+ * 2^63-1, its 64 bits in i. Only such values carry the flag: a smaller
+ * uint64 is the same number as an int, so it is an int. The flag makes
+ * the slow paths of arithmetic, comparison, conversion and printing treat
+ * the value as the unsigned number it is; the fast paths never see it,
+ * since it is boxed. */
+#define BOXINT_UNSIGNED 1u
+
 typedef struct ObjBoxFloat {
     Obj h;
     double d;
@@ -86,6 +94,9 @@ typedef struct ObjBoxFloat {
 
 Value v_make_int(int64_t i);  /* inline when it fits in 63 bits, else boxed */
 Value v_make_float(double d); /* flonum when it can, else boxed */
+/* The uint64 u: an int when it is at most 2^63-1, else a box flagged
+ * BOXINT_UNSIGNED. */
+Value v_make_uint(uint64_t u);
 static inline bool v_is_anyint(Value v)
 {
     return v_is_int(v) || v_is_obj(v, OBJ_BOXINT);
@@ -97,6 +108,16 @@ static inline bool v_is_anyfloat(Value v)
 static inline int64_t v_anyint(Value v)
 {
     return v_is_int(v) ? v_int(v) : ((ObjBoxInt *)v_ptr(v))->i;
+}
+/* Whether v is a uint64 past 2^63-1 (v_anyint gives its bits). */
+static inline bool v_is_bigu(Value v)
+{
+    return v_is_obj(v, OBJ_BOXINT) && (((ObjBoxInt *)v_ptr(v))->h.flags & BOXINT_UNSIGNED);
+}
+/* An int (of any kind, v_is_anyint) as the nearest double. */
+static inline double v_anyint_double(Value v)
+{
+    return v_is_bigu(v) ? (double)(uint64_t)v_anyint(v) : (double)v_anyint(v);
 }
 static inline double v_anyfloat(Value v)
 {
@@ -405,6 +426,10 @@ typedef struct ObjMap {
 #define MAP_NILMAP 1u
 /* ObjMap's Obj.flags: vtype is set (so map_set tests one word for both). */
 #define MAP_TYPED 2u
+/* ObjMap's Obj.flags: the key type is uint64 (or uint, uintptr): a key
+ * below zero, a constant csp's int arithmetic wrapped (1<<63 + 1), is
+ * stored as the uint64 it is, so the map prints its keys as Go does. */
+#define MAP_UKEY 4u
 
 /* ObjMap.type, read as another thread may be setting it (see there). */
 static inline const struct ObjType *map_type(const ObjMap *m)

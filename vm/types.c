@@ -641,7 +641,9 @@ bool types_iface_has(const ObjType *t, ObjString *name)
 
 bool types_converts(const ObjType *t)
 {
-    return t->kind == TYPE_FLOAT || t->kind == TYPE_COMPLEX || (t->kind == TYPE_INT && t->bits < 64);
+    /* a uint64 too: an int below zero stored there becomes the uint64 */
+    return t->kind == TYPE_FLOAT || t->kind == TYPE_COMPLEX || (t->kind == TYPE_INT && t->bits < 64) ||
+           types_is_u64(t);
 }
 
 uint64_t types_ic_word(ObjType *t, ObjString *name, Value sample)
@@ -1088,6 +1090,13 @@ int64_t types_wrap_int(int bits, bool is_unsigned, int64_t i)
     }
 }
 
+Value types_int_value(const ObjType *ty, int64_t i)
+{
+    if (types_is_u64(ty))
+        return v_make_uint((uint64_t)i);
+    return v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, i));
+}
+
 /* The amd64 instructions Go's conversions use: out of range, each gives
  * its "integer indefinite", the most negative value. */
 static int64_t cvt64(double d)
@@ -1268,17 +1277,17 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
         break;
     case TYPE_INT:
         if (v_is_anyint(v)) {
-            *out = v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
+            *out = types_int_value(ty, v_anyint(v));
             return 0;
         }
         if (v_is_anyfloat(v)) {
-            *out = v_make_int(types_float_to_int(v_anyfloat(v), ty->bits, ty->is_unsigned));
+            *out = types_int_value(ty, types_float_to_int(v_anyfloat(v), ty->bits, ty->is_unsigned));
             return 0;
         }
         break;
     case TYPE_FLOAT:
         if (v_is_anyint(v) || v_is_anyfloat(v)) {
-            double d = v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v);
+            double d = v_is_anyint(v) ? v_anyint_double(v) : v_anyfloat(v);
             *out = v_make_float(ty->bits == 32 ? types_float32(d) : d);
             return 0;
         }
@@ -1422,8 +1431,9 @@ bool types_fit_complex(const ObjType *ty, Value v, Value *out)
 }
 
 /* Whether the int i is a value of the integer type ty. A uint64 or uint
- * takes every int: csp holds its top half as negative ints (and folds
- * 1<<63 to one), so no constant can be told to overflow it. */
+ * takes every int: csp folds constants in 64-bit ints, which wrap (1<<63
+ * folds to a negative int), so no constant can be told to overflow it; a
+ * store makes it the uint64 it is (types_int_value). */
 static bool int_fits(const ObjType *ty, int64_t i)
 {
     if (ty->bits >= 64)
@@ -1442,6 +1452,8 @@ static int fit_const(const ObjType *ty, Value v, Value *out)
         if (v_is_anyint(v)) {
             if (!int_fits(ty, v_anyint(v)))
                 return FIT_OVERFLOWS;
+            if (ty->bits == 64) /* a uint64 constant past 2^63-1 is one */
+                *out = types_int_value(ty, v_anyint(v));
             return FIT_OK;
         }
         if (v_is_anyfloat(v)) {
@@ -1460,7 +1472,7 @@ static int fit_const(const ObjType *ty, Value v, Value *out)
         return FIT_KIND;
     case TYPE_FLOAT:
         if (v_is_anyint(v) || v_is_anyfloat(v)) {
-            *out = fit_float(ty, v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v));
+            *out = fit_float(ty, v_is_anyint(v) ? v_anyint_double(v) : v_anyfloat(v));
             return FIT_OK;
         }
         return FIT_KIND;
@@ -1591,15 +1603,15 @@ bool types_fit(const ObjType *ty, Value v, Value *out)
     case TYPE_INT:
         if (!v_is_anyint(v))
             return false;
-        if (ty->bits < 64)
-            *out = v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
+        if (ty->bits < 64 || types_is_u64(ty) || v_is_bigu(v))
+            *out = types_int_value(ty, v_anyint(v));
         return true;
     case TYPE_FLOAT:
         if (ty->bits == 64 && v_is_anyfloat(v))
             return true; /* a boxed float (1e300, NaN) as it is */
         if (!v_is_anyint(v) && !v_is_anyfloat(v))
             return false;
-        *out = fit_float(ty, v_is_anyint(v) ? (double)v_anyint(v) : v_anyfloat(v));
+        *out = fit_float(ty, v_is_anyint(v) ? v_anyint_double(v) : v_anyfloat(v));
         return true;
     case TYPE_COMPLEX:
         return types_fit_complex(ty, v, out);
@@ -1623,6 +1635,8 @@ void types_map_init(ObjMap *m, const ObjType *mapty)
     m->vtype = types_store_checks(e) ? e : NULL;
     if (m->vtype)
         m->h.flags |= MAP_TYPED;
+    if (mapty && mapty->kind == TYPE_MAP && types_is_u64(mapty->key))
+        m->h.flags |= MAP_UKEY;
 }
 
 int types_store_at(Thread *t, const ObjType *ty, Value v, Value *out, bool constant, const char *where)

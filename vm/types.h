@@ -261,6 +261,16 @@ int types_convert(struct Thread *t, const ObjType *ty, Value v, Value *out);
 /* Go's run-time wrapping of an integer converted to a sized type
  * (uint8(300) is 44, int8(200) is -56); bits 64 leaves it as it is. */
 int64_t types_wrap_int(int bits, bool is_unsigned, int64_t i);
+/* The integer i (its 64 bits) as a value of the integer type ty: wrapped
+ * to ty's width, and a uint64, uint or uintptr past 2^63-1 made the
+ * unsigned number it is (v_make_uint), so that it divides, compares and
+ * prints as one. */
+Value types_int_value(const ObjType *ty, int64_t i);
+/* Whether ty is uint64, uint or uintptr (or a type declared with one). */
+static inline bool types_is_u64(const ObjType *ty)
+{
+    return ty && ty->kind == TYPE_INT && ty->bits == 64 && ty->is_unsigned;
+}
 /* Go's run-time conversion of a float to an integer type, as Go on amd64
  * gives it: truncated toward zero; out of range (NaN and infinities too),
  * int and int64 give -9223372036854775808, int32 -2147483648, and the

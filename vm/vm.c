@@ -199,7 +199,7 @@ bool vm_check_int(Thread *t, const char *fname, Value *args, int i, int64_t *out
 bool vm_check_num(Thread *t, const char *fname, Value *args, int i, double *out)
 {
     if (v_is_anyint(args[i])) {
-        *out = (double)v_anyint(args[i]);
+        *out = v_anyint_double(args[i]);
         return true;
     }
     if (v_is_anyfloat(args[i])) {
@@ -1321,9 +1321,9 @@ static inline Value method_recv(ObjStruct *o, bool ptr_recv)
 static Value field_value(const ObjType *ft, Value v)
 {
     if (ft->kind == TYPE_FLOAT && v_is_anyint(v))
-        return v_make_float((double)v_anyint(v));
+        return v_make_float(v_anyint_double(v));
     if (ft->kind == TYPE_INT && v_is_anyint(v))
-        return v_make_int(types_wrap_int(ft->bits, ft->is_unsigned, v_anyint(v)));
+        return types_int_value(ft, v_anyint(v));
     return v;
 }
 
@@ -3211,8 +3211,11 @@ static int execute(Thread *t)
                     RA = v_make_float((double)v_int(v));
                 VM_NEXT();
             }
-            if ((ty->kind == TYPE_INT && ty->bits == 64 && !ty->named && v_is_int(v)) ||
-                (ty->kind == TYPE_MAP && !ty->named && v != V_NIL))
+            /* (a uint64 below zero is made the uint64 it wraps to) */
+            if ((ty->kind == TYPE_INT && ty->bits == 64 && !ty->named && v_is_int(v) &&
+                 (!ty->is_unsigned || (int64_t)v >= 0)) ||
+                (ty->kind == TYPE_MAP && !ty->named && v != V_NIL) ||
+                (types_is_u64(ty) && !ty->named && v_is_bigu(v)))
                 VM_NEXT();
             VM_SAVEPC();
             if (conv_op(t, cl->proto, ty, INS_A(pc[-1]), &RA) < 0)

@@ -206,6 +206,8 @@ static bool exact_kind(const Node *n)
     default:
         return false;
     }
+}
+
 /* v, the folded value of operator n, as Go has it: the operators of
  * uint64 wrap to a uint64 (^uint64(0) is 18446744073709551615, not -1).
  * Arithmetic on a uint64 past 2^63-1 is uint64's already (vm/arith.c);

@@ -939,8 +939,10 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
                 cg_emit_abc(fs, OP_UNPACK, r, src, 0);
             } else if (!builtin || keeps) {
                 cg_value_to(fs, a, r);
+                cg_fit_reg(fs, r, a, cg_param_type(c, n, i), STORE_ARG);
             } else {
                 cg_expr_to(fs, a, r);
+                cg_fit_reg(fs, r, a, cg_param_type(c, n, i), STORE_ARG);
             }
         }
         b = n->spread ? 0 : nargs + 1 + hidden;

@@ -440,6 +440,23 @@ static TypeRef res_type(Compiler *c, Node *at, TypeRef t)
     return t;
 }
 
+/* The variable a type switch's clause of one type binds has that type
+ * (the value comes out of the interface as it: compile_stmt.c), so a
+ * byte's arithmetic wraps and a float32 prints as one; in other clauses it
+ * is the interface value. */
+static void type_case_var(Compiler *c, Node *cl)
+{
+    Node *e = cl->list.n == 1 ? cl->list.items[0] : NULL;
+    Var *v = cg_node_var(c, cl->key);
+    uint64_t generic;
+    if (!e || e->kind == N_NIL || !e->type || !v || v->kind != VK_LOCAL ||
+        cg_pm_get(&c->tmentions, e, &generic))
+        return;
+    ObjType *t = cg_node_type(c, e);
+    v->sty = t;
+    v->type = cg_store_type_of(t);
+}
+
 /* A type switch's case: each entry a type (its text into the node's type,
  * where pass 2 finds it) or nil. */
 static void res_type_cases(Compiler *c, Node *cl)
@@ -1346,6 +1363,7 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
                 cl->key = ast_new(N_IDENT, cl->line, cl->col);
                 cl->key->name = n->name;
                 res_targets(c, &cl->key, 1, true, cl);
+                type_case_var(c, cl);
             }
             res_body(c, cl->body, cl);
             scope_close(c, m2);

@@ -36,12 +36,21 @@
 
 #include <string.h>
 
+#include "../vm/iface.h"
 #include "../vm/mem.h"
 #include "grammar.h"
 
 /* How deep static_kind looks into an expression: the kinds of long
  * operator chains are left unknown rather than walked. */
 enum { KIND_DEPTH = 16 };
+
+/* Whether t is an interface type: a store into a place of it boxes a
+ * value whose static type an interface keeps (iface_boxes) instead of
+ * converting it. */
+static bool is_iface(const ObjType *t)
+{
+    return t && t->kind == TYPE_INTERFACE;
+}
 
 const ObjType *cg_store_type(TypeRef t)
 {
@@ -50,7 +59,7 @@ const ObjType *cg_store_type(TypeRef t)
 
 const ObjType *cg_store_type_of(const ObjType *t)
 {
-    return types_store_checks(t) || types_boxed(t) || types_named_container(t) ? t : NULL;
+    return types_store_checks(t) || types_boxed(t) || types_named_container(t) || is_iface(t) ? t : NULL;
 }
 
 /* The kind of value an arithmetic operator gives, from its operands'
@@ -237,6 +246,76 @@ static TypeKind static_kind(FuncState *fs, Node *n, int depth)
     }
 }
 
+/* ---- values into interfaces --------------------------------------------
+ *
+ * An interface keeps the static type of what is stored into it (iface.h):
+ * this is where a value whose type its word does not tell (a sized int, a
+ * float32, the nil of a pointer, chan, func, map or slice type) is boxed,
+ * at every store into a place of interface type: a variable, parameter
+ * (through cg_param_type), result, element, map value or field declared
+ * any, error or an interface, and fmt's arguments. A plain int or float64
+ * is stored as it is (an interface holds those unboxed), and code that
+ * stores nothing into interfaces never boxes. */
+
+/* The static type n's value keeps in an interface, or NULL when it needs
+ * no box (or is not known). */
+static const ObjType *box_type(Compiler *c, Node *n)
+{
+    if (!n || n->kind == N_NIL)
+        return NULL;
+    const ObjType *t = cg_basic_type(c, n);
+    if (t)
+        return iface_boxes(t) ? t : NULL;
+    t = cg_static_type(c, n);
+    return t && t->kind != TYPE_INT && t->kind != TYPE_FLOAT && iface_boxes(t) ? t : NULL;
+}
+
+/* R[reg], computed from n, boxed for a place of interface type: a
+ * constant's box is a constant. */
+static void emit_box(FuncState *fs, int reg, Node *n, const ObjType *bt)
+{
+    Value k = cg_const_eval(fs->c, n);
+    if (k != V_UNDEF && cg_is_number(k)) {
+        Value fit;
+        if (types_store_const(bt, k, &fit)) {
+            cg_load_const(fs, iface_box(bt, fit), reg);
+            return;
+        }
+    }
+    int kx = cg_add_k(fs, v_from_ptr(bt));
+    if (kx < K_DIRECT)
+        cg_emit_abx(fs, OP_BOX, reg, kx);
+}
+
+const ObjType *cg_param_type(Compiler *c, Node *call, int i)
+{
+    static ObjType *any;
+    Node *f = call && call->kind == N_CALL ? call->a : NULL;
+    if (f && f->kind == N_INDEX)
+        f = f->a; /* a generic function's instance, Map[int](...) */
+    Var *v = f && (f->kind == N_IDENT || f->kind == N_FIELD) ? cg_node_var(c, f) : NULL;
+    if (!v)
+        return NULL;
+    if (v->kind == VK_UNIVERSE) {
+        if (!v_is_obj(v->cval, OBJ_NATIVE) || !(v_obj(v->cval)->flags & NATIVE_ANY_ARGS))
+            return NULL;
+        if (!any)
+            any = types_parse("any", 3); /* the compiler runs on one thread */
+        return any;
+    }
+    if (c->repl || v->kind != VK_GLOBAL || v->assigned || !v->decl || v->decl->kind != N_FUNCDECL)
+        return NULL;
+    const FuncInfo *fi = v->decl->func;
+    int np = fi ? fi->params.n : 0;
+    if (np == 0 || (i >= np && !fi->variadic))
+        return NULL;
+    Node *p = fi->params.items[i < np ? i : np - 1];
+    ObjType *t = p ? cg_node_type(c, p) : NULL;
+    if (t && fi->variadic && i >= np - 1 && t->kind == TYPE_SLICE)
+        t = t->elem; /* xs ...any: each argument is an any */
+    return is_iface(t) ? t : NULL;
+}
+
 /* Whether a value of kind k is stored into a place of type ty as it is:
  * the kind is ty's and ty is as wide as csp's ints and floats. */
 static bool fits_as_is(const ObjType *ty, TypeKind k)
@@ -292,6 +371,12 @@ static void emit_conv(FuncState *fs, int reg, Node *n, const ObjType *ty, int pl
 void cg_fit_reg(FuncState *fs, int reg, Node *n, const ObjType *ty, int place)
 {
     Value conv;
+    if (is_iface(ty)) {
+        const ObjType *bt = box_type(fs->c, n);
+        if (bt)
+            emit_box(fs, reg, n, bt);
+        return;
+    }
     if (!needs_fit(fs, n, ty, &conv))
         return;
     if (conv != V_UNDEF)
@@ -303,6 +388,11 @@ void cg_fit_reg(FuncState *fs, int reg, Node *n, const ObjType *ty, int place)
 void cg_expr_fit(FuncState *fs, Node *n, int dst, const ObjType *ty, int place)
 {
     Value conv;
+    if (is_iface(ty)) {
+        cg_value_to(fs, n, dst);
+        cg_fit_reg(fs, dst, n, ty, place);
+        return;
+    }
     if (!needs_fit(fs, n, ty, &conv)) {
         cg_value_to(fs, n, dst);
         return;
@@ -330,6 +420,15 @@ static bool is_scratch(FuncState *fs, int r)
 int cg_fit_any(FuncState *fs, int src, Node *n, const ObjType *ty, int place)
 {
     Value conv;
+    if (is_iface(ty)) {
+        if (!box_type(fs->c, n))
+            return src;
+        int r = is_scratch(fs, src) ? src : cg_alloc_reg(fs);
+        if (r != src)
+            cg_emit_abc(fs, OP_MOVE, r, src, 0);
+        cg_fit_reg(fs, r, n, ty, place);
+        return r;
+    }
     if (!needs_fit(fs, n, ty, &conv))
         return src;
     int r = is_scratch(fs, src) ? src : cg_alloc_reg(fs);
@@ -345,7 +444,7 @@ int cg_fit_any(FuncState *fs, int src, Node *n, const ObjType *ty, int place)
 
 void cg_fit_compound(FuncState *fs, int reg, Var *v, int tok, Node *rhs)
 {
-    if (!v || !v->type)
+    if (!v || !v->type || is_iface(v->type))
         return;
     TypeKind b = rhs ? static_kind(fs, rhs, 0) : TYPE_INT;
     if (!fits_as_is(v->type, arith_kind(tok, v->type->kind, b)))

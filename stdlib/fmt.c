@@ -337,7 +337,7 @@ static void fmt_float_text(Fmt *f, double v, int verb, int prec)
     Buf nb;
     buf_init(&nb);
     buf_addc(&nb, '+'); /* room for a sign */
-    format_ftoa(&nb, v, verb, prec, 64);
+    format_ftoa(&nb, v, verb, prec, f->p.float_bits == 32 ? 32 : 64);
     char *num = nb.data;
     size_t n = nb.len;
     if (num[1] == '-' || num[1] == '+') {

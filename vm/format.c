@@ -984,24 +984,35 @@ static void print_ref(Printer *p, Value v, int verb)
 }
 
 /* A number in a place of a sized type: %#v prints unsigned ints in hex
- * (0x1), and %v a float32 as its own shortest digits (0.1, not the
- * 0.10000000149011612 of the double that holds it), as Go's. False: print
- * it as usual. */
+ * (0x1), and a float32 prints as float32 (Printer.float_bits), as Go's.
+ * False: print it as usual. */
 static bool print_typed_number(Printer *p, Value v, int verb, const ObjType *ty)
 {
     if (p->sharp_v && ty->kind == TYPE_INT && ty->is_unsigned && v_is_anyint(v)) {
         buf_printf(p->b, "0x%llx", (unsigned long long)v_anyint(v));
         return true;
     }
-    if (verb == 'v' && ty->kind == TYPE_FLOAT && ty->bits == 32 && v_is_anyfloat(v)) {
-        /* The double nearest those digits prints as them, flags and all. */
-        Buf d;
-        buf_init(&d);
-        format_ftoa(&d, v_anyfloat(v), 'g', -1, 32);
-        print_leaf(p, v_make_float(strtod(d.data, NULL)), verb);
+    if (ty->kind == TYPE_FLOAT && ty->bits == 32 && v_is_anyfloat(v)) {
+        int bits = p->float_bits;
+        p->float_bits = 32;
+        print_leaf(p, v, verb);
+        p->float_bits = bits;
         return true;
     }
     return false;
+}
+
+/* The %v of a float being printed (format_float), as a float32 when it is
+ * one: the double nearest float32's shortest digits prints as them. */
+static void leaf_float(Printer *p, double d)
+{
+    if (p->float_bits == 32) {
+        Buf digits;
+        buf_init(&digits);
+        format_ftoa(&digits, d, 'g', -1, 32);
+        d = strtod(digits.data, NULL);
+    }
+    format_float(p->b, d);
 }
 
 static bool stringish(int verb)
@@ -1102,7 +1113,7 @@ void format_leaf(Printer *p, Value v)
         return;
     }
     if (v_is_flonum(v)) {
-        format_float(b, v_flonum(v));
+        leaf_float(p, v_flonum(v));
         return;
     }
     if (v_is_bool(v)) {
@@ -1131,7 +1142,7 @@ void format_leaf(Printer *p, Value v)
             buf_add(b, v_str(v)->data, v_str(v)->len);
         return;
     case OBJ_BOXFLOAT:
-        format_float(b, ((ObjBoxFloat *)v_ptr(v))->d);
+        leaf_float(p, ((ObjBoxFloat *)v_ptr(v))->d);
         return;
     case OBJ_ERROR: {
         const ObjError *e = v_ptr(v);

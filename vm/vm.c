@@ -2612,8 +2612,19 @@ static int execute(Thread *t)
                     self = sl ? *sl : v_from_ptr(v_ref_target(recv));
                 }
                 const ObjType *nt = declared_type_of(self);
+                bool nil_recv = false;
+                if (unlikely(!nt && iface_is_box(recv))) {
+                    /* a nil *T in an interface: *T's methods, called
+                     * with the nil receiver, as Go calls them */
+                    nt = ((ObjNamed *)v_ptr(recv))->type;
+                    nil_recv = nt->kind == TYPE_POINTER;
+                }
                 bool ptr_recv = false;
                 Value mfn = nt ? types_method(nt, name, &ptr_recv) : V_UNDEF;
+                if (unlikely(nil_recv) && mfn != V_UNDEF && !ptr_recv) {
+                    vm_panicf(t, E_NIL_DEREF);
+                    VM_THROW();
+                }
                 if (mfn != V_UNDEF) {
                     if (unlikely(!B_)) {
                         size_t end = f->base + (size_t)ca + 2 + (size_t)cnargs;
@@ -2627,7 +2638,8 @@ static int execute(Thread *t)
                         base[ca + 1 + i] = base[ca + i];
                     /* a pointer receiver needs the variable: the compiler
                      * passes &x for those it knows; else a copy's */
-                    base[ca + 1] = !ptr_recv        ? v_copy(self)
+                    base[ca + 1] = nil_recv         ? V_NIL
+                                   : !ptr_recv      ? v_copy(self)
                                    : v_is_ref(recv) ? recv
                                                     : v_ref(cell_new(v_copy(self)));
                     base[ca] = mfn;
@@ -3002,6 +3014,11 @@ static int execute(Thread *t)
         VM_CASE(TYPEIS)
         {
             RA = v_bool(iface_has(v_ptr(RC), RB));
+            VM_NEXT();
+        }
+        VM_CASE(BOX)
+        {
+            RA = iface_box(v_ptr(k[INS_Bx(ins)]), RA);
             VM_NEXT();
         }
 

@@ -522,6 +522,8 @@ static void slot_store(FuncState *fs, int s, ObjType *t, int i, Node *v)
     int top = fs->freereg;
     int r = cg_alloc_reg(fs);
     cg_value_to(fs, v, r); /* a place is copied: the field owns its struct */
+    if (t->fields[i].type && t->fields[i].type->kind == TYPE_INTERFACE)
+        cg_fit_reg(fs, r, v, t->fields[i].type, STORE_ASSIGN); /* boxed as an interface holds it */
     cg_set_line(fs, v);
     if (i < 256)
         cg_emit_abc(fs, OP_SETSLOT, s, i, r);
@@ -830,9 +832,10 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         /* a struct, a declared slice type and a declared type whose
          * values carry it (types_boxed) convert to the type itself;
          * others as their underlying type */
-        ObjType *to = types_boxed(conv) || conv->kind == TYPE_SLICE || conv->kind == TYPE_STRUCT || !conv->underlying
-                          ? conv
-                          : conv->underlying;
+        ObjType *to =
+            types_boxed(conv) || conv->kind == TYPE_SLICE || conv->kind == TYPE_STRUCT || !conv->underlying
+                ? conv
+                : conv->underlying;
         cg_load_const(fs, v_from_ptr(to), cg_alloc_reg(fs));
         cg_expr_to(fs, n->list.items[0], cg_alloc_reg(fs));
         cg_set_line(fs, n);

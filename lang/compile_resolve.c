@@ -537,7 +537,10 @@ ObjType *cg_static_type(Compiler *c, Node *n)
             if (is_call_of(c, n, "new") && n->list.n == 1 && n->list.items[0] &&
                 n->list.items[0]->kind == N_TYPEEXPR)
                 return cg_node_type(c, n->list.items[0]);
-            return cg_type_name(c, n->a); /* T(x) is a T */
+            if (is_call_of(c, n, "make") && n->list.n >= 1 && n->list.items[0] &&
+                n->list.items[0]->kind == N_TYPEEXPR)
+                return cg_node_type(c, n->list.items[0]); /* make(T, ...) is a T */
+            return cg_type_name(c, n->a);                 /* T(x) is a T */
         case N_INDEX: {
             ObjType *t = cg_static_type(c, n->a);
             if (t && (t->kind == TYPE_SLICE || t->kind == TYPE_ARRAY || t->kind == TYPE_MAP))
@@ -720,6 +723,7 @@ static void declare_method(Compiler *c, Node *s)
     cl->nupvals = 0;
     types_add_method(t, name, v_from_ptr(cl), ptr);
     cg_pm_put(&c->types, s->func, (uint64_t)(uintptr_t)cl); /* gen_main compiles it into cl */
+    cg_pm_put(&c->types, cl, (uint64_t)(uintptr_t)s->func); /* its parameters' types: cg_param_type */
 }
 
 /* A literal of a named or struct type: the type, its elements, and (for

@@ -1124,6 +1124,9 @@ void cg_stmt(FuncState *fs, Node *n, const char *label)
     case N_SEND: {
         int ch = cg_expr_any(fs, n->a);
         int v = cg_value_any(fs, n->b);
+        const ObjType *ct = cg_static_type(fs->c, n->a);
+        if (ct && ct->kind == TYPE_CHAN && ct->elem && ct->elem->kind == TYPE_INTERFACE)
+            v = cg_fit_any(fs, v, n->b, ct->elem, STORE_SEND); /* boxed as an interface holds it */
         cg_set_line(fs, n);
         cg_emit_abc(fs, OP_SEND, ch, v, 0);
         break;

@@ -167,6 +167,13 @@ static const ObjType *static_type(Compiler *c, Node *n, int depth)
     }
     case N_MAP:
         return cg_store_type(n->type); /* map[K]V{...}; untyped {...} has none */
+    case N_INDEX:
+    case N_FIELD: {
+        /* an element of a typed slice, array or map, a struct's field:
+         * stores into them convert, so they hold their type's values */
+        const ObjType *t = cg_static_type(c, n);
+        return t && !t->named && (t->kind == TYPE_INT || t->kind == TYPE_FLOAT) ? t : NULL;
+    }
     case N_UNARY:
         return n->op == TK_MINUS || n->op == TK_PLUS || n->op == TK_CARET ? static_type(c, n->a, depth + 1)
                                                                           : NULL;
@@ -287,25 +294,25 @@ static void emit_box(FuncState *fs, int reg, Node *n, const ObjType *bt)
         cg_emit_abx(fs, OP_BOX, reg, kx);
 }
 
-const ObjType *cg_param_type(Compiler *c, Node *call, int i)
+/* x.M(...) where x's struct type (or pointer to one) is known: M's
+ * declaration, which pass 1 recorded under its closure. */
+static const FuncInfo *method_decl(Compiler *c, Node *f)
 {
-    static ObjType *any;
-    Node *f = call && call->kind == N_CALL ? call->a : NULL;
-    if (f && f->kind == N_INDEX)
-        f = f->a; /* a generic function's instance, Map[int](...) */
-    Var *v = f && (f->kind == N_IDENT || f->kind == N_FIELD) ? cg_node_var(c, f) : NULL;
-    if (!v)
+    ObjType *st = f && f->kind == N_FIELD && f->name ? cg_struct_of(cg_static_type(c, f->a)) : NULL;
+
+    if (!st)
         return NULL;
-    if (v->kind == VK_UNIVERSE) {
-        if (!v_is_obj(v->cval, OBJ_NATIVE) || !(v_obj(v->cval)->flags & NATIVE_ANY_ARGS))
-            return NULL;
-        if (!any)
-            any = types_parse("any", 3); /* the compiler runs on one thread */
-        return any;
-    }
-    if (c->repl || v->kind != VK_GLOBAL || v->assigned || !v->decl || v->decl->kind != N_FUNCDECL)
+    Selection sel;
+    types_select(st, str_cstr(f->name), V_UNDEF, &sel);
+    uint64_t w;
+    if (sel.kind != SEL_METHOD || !v_is_ptr(sel.fn) || !cg_pm_get(&c->types, v_ptr(sel.fn), &w))
         return NULL;
-    const FuncInfo *fi = v->decl->func;
+    return (const FuncInfo *)(uintptr_t)w;
+}
+
+/* Parameter i of a function declared fi when its type is an interface. */
+static const ObjType *func_param_type(Compiler *c, const FuncInfo *fi, int i)
+{
     int np = fi ? fi->params.n : 0;
     if (np == 0 || (i >= np && !fi->variadic))
         return NULL;
@@ -314,6 +321,30 @@ const ObjType *cg_param_type(Compiler *c, Node *call, int i)
     if (t && fi->variadic && i >= np - 1 && t->kind == TYPE_SLICE)
         t = t->elem; /* xs ...any: each argument is an any */
     return is_iface(t) ? t : NULL;
+}
+
+const ObjType *cg_param_type(Compiler *c, Node *call, int i)
+{
+    static ObjType *any;
+    Node *f = call && call->kind == N_CALL ? call->a : NULL;
+    if (f && f->kind == N_INDEX)
+        f = f->a; /* a generic function's instance, Map[int](...) */
+    Var *v = f && (f->kind == N_IDENT || f->kind == N_FIELD) ? cg_node_var(c, f) : NULL;
+    if (!v) {
+        const FuncInfo *m = method_decl(c, f);
+        return m ? func_param_type(c, m, i + 1) : NULL; /* params[0] is its receiver */
+    }
+    if (v->kind == VK_UNIVERSE) {
+        if (!v_is_obj(v->cval, OBJ_NATIVE) || !(v_obj(v->cval)->flags & NATIVE_ANY_ARGS))
+            return NULL;
+        if (!any)
+            any = types_parse("any", 3); /* the compiler runs on one thread */
+        return any;
+    }
+    const FuncInfo *fi = NULL;
+    if (!c->repl && v->kind == VK_GLOBAL && !v->assigned && v->decl && v->decl->kind == N_FUNCDECL)
+        fi = v->decl->func;
+    return fi ? func_param_type(c, fi, i) : NULL;
 }
 
 /* Whether a value of kind k is stored into a place of type ty as it is:

@@ -532,6 +532,8 @@ ObjType *cg_static_type(Compiler *c, Node *n)
         }
         case N_COMPOSITE:
         case N_TYPEEXPR:
+        case N_LIST: /* []float32{...}; an untyped list has no type */
+        case N_MAP:
             return cg_node_type(c, n);
         case N_CALL:
             if (is_call_of(c, n, "new") && n->list.n == 1 && n->list.items[0] &&

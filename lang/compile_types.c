@@ -248,6 +248,11 @@ static TypeKind static_kind(FuncState *fs, Node *n, int depth)
         return call_kind(c, n);
     case N_MAP:
         return TYPE_MAP;
+    case N_INDEX:
+    case N_FIELD: {
+        const ObjType *t = static_type(c, n, depth);
+        return t ? t->kind : TYPE_UNKNOWN;
+    }
     default:
         return TYPE_UNKNOWN;
     }

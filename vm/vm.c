@@ -1150,6 +1150,32 @@ static ObjBound *bound_new(Value recv, Value fn);
 /* The declared type a value of a non-struct declared type carries (a
  * Weekday's, a named slice's, map's or array's: format_value_type, the
  * one owner of "the type a value records"), NULL if none. */
+/* CALLM's last resort, x.M(...) where nothing else found M: on a nil *T
+ * in an interface (a box, iface.h), *T's method M, called with the nil
+ * receiver as Go calls it (a value method panics as a nil dereference);
+ * else the panic of a missing field or method. The callee is
+ * t->stack[at], its nargs arguments after it, which move up one for the
+ * receiver. Returns the new argument count, or -1 after a panic. */
+static COLD int callm_last(Thread *t, size_t at, int nargs, ObjString *name)
+{
+    Value recv = t->stack[at];
+    const ObjType *bt = iface_is_box(recv) ? ((ObjNamed *)v_ptr(recv))->type : NULL;
+    bool ptr_recv = false;
+    Value mfn = bt && bt->kind == TYPE_POINTER ? types_method(bt, name, &ptr_recv) : V_UNDEF;
+    if (mfn == V_UNDEF)
+        return no_field(t, recv, name);
+    if (!ptr_recv)
+        return vm_panicf(t, E_NIL_DEREF);
+    if (!ensure_stack(t, at + 2 + (size_t)nargs + VM_STACK_SLACK))
+        return vm_panicf(t, E_STACK_OVERFLOW);
+    Value *s = t->stack + at;
+    for (int i = nargs; i > 0; i--)
+        s[1 + i] = s[i];
+    s[1] = V_NIL;
+    s[0] = mfn;
+    return nargs + 1;
+}
+
 static const ObjType *declared_type_of(Value v)
 {
     const ObjType *ty = format_value_type(v);
@@ -2612,19 +2638,8 @@ static int execute(Thread *t)
                     self = sl ? *sl : v_from_ptr(v_ref_target(recv));
                 }
                 const ObjType *nt = declared_type_of(self);
-                bool nil_recv = false;
-                if (unlikely(!nt && iface_is_box(recv))) {
-                    /* a nil *T in an interface: *T's methods, called
-                     * with the nil receiver, as Go calls them */
-                    nt = ((ObjNamed *)v_ptr(recv))->type;
-                    nil_recv = nt->kind == TYPE_POINTER;
-                }
                 bool ptr_recv = false;
                 Value mfn = nt ? types_method(nt, name, &ptr_recv) : V_UNDEF;
-                if (unlikely(nil_recv) && mfn != V_UNDEF && !ptr_recv) {
-                    vm_panicf(t, E_NIL_DEREF);
-                    VM_THROW();
-                }
                 if (mfn != V_UNDEF) {
                     if (unlikely(!B_)) {
                         size_t end = f->base + (size_t)ca + 2 + (size_t)cnargs;
@@ -2638,8 +2653,7 @@ static int execute(Thread *t)
                         base[ca + 1 + i] = base[ca + i];
                     /* a pointer receiver needs the variable: the compiler
                      * passes &x for those it knows; else a copy's */
-                    base[ca + 1] = nil_recv         ? V_NIL
-                                   : !ptr_recv      ? v_copy(self)
+                    base[ca + 1] = !ptr_recv        ? v_copy(self)
                                    : v_is_ref(recv) ? recv
                                                     : v_ref(cell_new(v_copy(self)));
                     base[ca] = mfn;
@@ -2675,8 +2689,16 @@ static int execute(Thread *t)
                 no_field(t, recv, name);
                 VM_THROW();
             }
-            no_field(t, recv, name);
-            VM_THROW();
+            {
+                /* a nil *T in an interface calls *T's method; else the
+                 * panic of a missing field */
+                int n = callm_last(t, f->base + (size_t)ca, cnargs, name);
+                base = t->stack + f->base;
+                if (n < 0)
+                    VM_THROW();
+                cnargs = n;
+                goto do_call;
+            }
         }
         VM_CASE(RETURNC)
         {

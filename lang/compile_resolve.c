@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../vm/buf.h"
+#include "../vm/iface.h"
 #include "../vm/mem.h"
 #include "grammar.h"
 
@@ -438,6 +439,26 @@ static TypeRef res_type(Compiler *c, Node *at, TypeRef t)
         cg_err(c, at, "undefined: %s", bad);
     cg_pm_put(&c->types, at, (uint64_t)(uintptr_t)ty);
     return t;
+}
+
+/* `for k, v := range xs` over a typed container whose keys or elements
+ * are of a sized integer type or float32: k and v have that type, as in
+ * Go (their arithmetic wraps or rounds, an interface keeps the type);
+ * elements hold their type's values, as stores into them convert. */
+static void range_var_types(Compiler *c, Node *n)
+{
+    ObjType *rt = cg_static_type(c, n->a);
+    if (!rt || (rt->kind != TYPE_SLICE && rt->kind != TYPE_ARRAY && rt->kind != TYPE_MAP))
+        return;
+    Node *ts[2] = {n->key, n->val};
+    ObjType *tys[2] = {rt->kind == TYPE_MAP ? rt->key : NULL, rt->elem};
+    for (int i = 0; i < 2; i++) {
+        Var *v = ts[i] && ts[i]->kind == N_IDENT ? cg_node_var(c, ts[i]) : NULL;
+        ObjType *t = tys[i];
+        if (v && v->kind == VK_LOCAL && !v->type && t && (t->kind == TYPE_INT || t->kind == TYPE_FLOAT) &&
+            iface_boxes(t))
+            v->type = t;
+    }
 }
 
 /* The variable a type switch's clause of one type binds has that type
@@ -1322,6 +1343,8 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
                 (rt->kind == TYPE_SLICE || rt->kind == TYPE_ARRAY || rt->kind == TYPE_MAP))
                 v->sty = rt->elem;
         }
+        if (n->define)
+            range_var_types(c, n);
         loop_push(c, &loop, BK_LOOP, lab);
         res_body(c, n->body, n);
         c->loops = loop.prev;

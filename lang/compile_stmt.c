@@ -314,6 +314,7 @@ static bool append_in_place(FuncState *fs, Node *lhs, Node *rhs)
             cg_emit_abc(fs, OP_UNPACK, r, r, 0);
         } else {
             cg_value_to(fs, a, r);
+            cg_fit_reg(fs, r, a, cg_param_type(fs->c, rhs, i), STORE_ARG); /* into a []any: boxed */
         }
     }
     cg_set_line(fs, rhs);

@@ -339,12 +339,18 @@ const ObjType *cg_param_type(Compiler *c, Node *call, int i)
         const FuncInfo *m = method_decl(c, f);
         return m ? func_param_type(c, m, i + 1) : NULL; /* params[0] is its receiver */
     }
+    if (v->kind == VK_UNIVERSE && i > 0 && v->name && strcmp(v->name, "append") == 0) {
+        /* append(xs, v...) to a []any: each v is an element */
+        const ObjType *st = cg_static_type(c, call->list.items[0]);
+        return st && st->kind == TYPE_SLICE && is_iface(st->elem) ? st->elem : NULL;
+    }
     if (v->kind == VK_UNIVERSE) {
         if (!v_is_obj(v->cval, OBJ_NATIVE) || !(v_obj(v->cval)->flags & NATIVE_ANY_ARGS))
             return NULL;
-        if (!any)
-            any = types_parse("any", 3); /* the compiler runs on one thread */
-        return any;
+        ObjType *t = __atomic_load_n(&any, __ATOMIC_ACQUIRE);
+        if (!t) /* racing compilers may each make one: any will do */
+            __atomic_store_n(&any, t = types_parse("any", 3), __ATOMIC_RELEASE);
+        return t;
     }
     const FuncInfo *fi = NULL;
     if (!c->repl && v->kind == VK_GLOBAL && !v->assigned && v->decl && v->decl->kind == N_FUNCDECL)

@@ -1104,6 +1104,9 @@ static void res_define(Compiler *c, Node *n)
             Var *nv = declare_local(c, id);
             set_value_type(c, nv, n, i);
             nv->sty = nl == nr ? cg_static_type(c, n->list2.items[i]) : NULL;
+            Node *fl = nl == nr ? n->list2.items[i] : NULL;
+            if (fl && fl->kind == N_FUNC && fl->func) /* f := func(x any) {...}: cg_param_type */
+                cg_pm_put(&c->types, nv, (uint64_t)(uintptr_t)fl->func);
             anynew = true;
         }
     }

@@ -353,8 +353,11 @@ const ObjType *cg_param_type(Compiler *c, Node *call, int i)
         return t;
     }
     const FuncInfo *fi = NULL;
+    uint64_t w;
     if (!c->repl && v->kind == VK_GLOBAL && !v->assigned && v->decl && v->decl->kind == N_FUNCDECL)
         fi = v->decl->func;
+    else if (v->kind == VK_LOCAL && !v->assigned && cg_pm_get(&c->types, v, &w))
+        fi = (const FuncInfo *)(uintptr_t)w; /* f := func(x any) {...} */
     return fi ? func_param_type(c, fi, i) : NULL;
 }
 

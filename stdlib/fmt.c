@@ -19,6 +19,7 @@
 #include "stdlib.h"
 
 #include "../vm/format.h"
+#include "../vm/iface.h"
 #include "../vm/mem.h"
 #include "../vm/utf8.h"
 #include <stddef.h>
@@ -555,11 +556,13 @@ static bool is_reference(Value v)
  * as Go. */
 static void fmt_pointer(Fmt *f, Value v, int verb)
 {
-    if (!is_reference(v)) {
+    /* a typed nil in an interface (vm/iface.h) is the address 0 */
+    bool typed_nil = iface_is_box(v) && iface_unbox(v) == V_NIL;
+    if (!typed_nil && !is_reference(v)) {
         bad_verb(f, v, verb);
         return;
     }
-    uint64_t u = (uint64_t)(uintptr_t)(v_is_ref(v) ? v_ref_target(v) : v_ptr(v));
+    uint64_t u = typed_nil ? 0 : (uint64_t)(uintptr_t)(v_is_ref(v) ? v_ref_target(v) : v_ptr(v));
     switch (verb) {
     case 'v':
         if (f->p.sharp_v) {

@@ -1058,6 +1058,13 @@ static void print_value(Printer *p, Value v, int verb, const ObjType *ty)
         /* A value of a named type with no method to print it: its
          * underlying value, as that type's (a uint8 in hex for %#v). */
         const ObjNamed *nv = v_ptr(v);
+        TypeKind k = nv->type->kind;
+        if (nv->v == V_NIL && (k == TYPE_POINTER || k == TYPE_CHAN || k == TYPE_FUNC) && verb &&
+            strchr("bodxX", verb)) {
+            /* a typed nil pointer's address as a number, as Go's */
+            print_leaf(p, v_make_int(0), verb);
+            return;
+        }
         print_value(p, nv->v, verb, nv->type);
         return;
     }

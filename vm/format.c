@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "chan.h"
+#include "iface.h"
 #include "mem.h"
 #include "types.h"
 #include "utf8.h"
@@ -433,6 +434,13 @@ static __attribute__((noinline)) bool search_methods(Holder top, const char *nam
  * typed slice or map. */
 static bool method_of(Value v, const char *name, Value *fn, Value *recv)
 {
+    if (iface_is_box(v)) {
+        /* a nil *T in an interface: *T's method, with the nil receiver */
+        const ObjType *bt = ((ObjNamed *)v_ptr(v))->type;
+        *fn = bt->kind == TYPE_POINTER ? types_method(bt, str_cstr(name), NULL) : V_UNDEF;
+        *recv = V_NIL;
+        return *fn != V_UNDEF;
+    }
     Holder top = {v_is_ref(v) ? deref(v) : v, v_is_ref(v) ? v : V_UNDEF};
     const ObjType *ty = format_value_type(top.obj);
     if (!ty || (ty->nmethods == 0 && ty->kind != TYPE_STRUCT))
@@ -537,7 +545,10 @@ static bool handle_methods(Printer *p, Value v, int verb)
     case CALL_FAILED:
         return true;
     case CALL_PANICKED:
-        print_method_panic(p, verb, which, out);
+        if (iface_is_box(v)) /* Go's catchPanic: a nil receiver prints <nil> */
+            buf_adds(p->b, "<nil>");
+        else
+            print_method_panic(p, verb, which, out);
         return true;
     case CALL_OK:
         break;

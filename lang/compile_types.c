@@ -6,9 +6,10 @@
  * float where a float is declared, wraps a sized int to its width and
  * panics on a value of the wrong kind (vm/types.h: types_store). A map
  * type converts too: nil stored there becomes that type's nil map, which
- * reads zeros. Other types (interfaces, slices, structs, names the
- * compiler does not know) take any value as it is, so untyped code
- * compiles exactly as it did.
+ * reads zeros. A place of interface type boxes a value whose static type
+ * an interface must keep (see "values into interfaces" below). Other types
+ * (slices, structs, names the compiler does not know) take any value as
+ * it is, so untyped code compiles exactly as it did.
  *
  * Most stores need no CONV: a constant is converted here, at compile time
  * (`var f float64 = 3` loads 3.0); and a value whose kind is known (a
@@ -304,7 +305,6 @@ static void emit_box(FuncState *fs, int reg, Node *n, const ObjType *bt)
 static const FuncInfo *method_decl(Compiler *c, Node *f)
 {
     ObjType *st = f && f->kind == N_FIELD && f->name ? cg_struct_of(cg_static_type(c, f->a)) : NULL;
-
     if (!st)
         return NULL;
     Selection sel;

@@ -3040,6 +3040,8 @@ static int execute(Thread *t)
         }
         VM_CASE(BOX)
         {
+            if (likely(v_is_ref(RA))) /* a pointer tells its type by its target */
+                VM_NEXT();
             RA = iface_box(v_ptr(k[INS_Bx(ins)]), RA);
             VM_NEXT();
         }

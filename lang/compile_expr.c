@@ -832,10 +832,9 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         /* a struct, a declared slice type and a declared type whose
          * values carry it (types_boxed) convert to the type itself;
          * others as their underlying type */
-        ObjType *to =
-            types_boxed(conv) || conv->kind == TYPE_SLICE || conv->kind == TYPE_STRUCT || !conv->underlying
-                ? conv
-                : conv->underlying;
+        ObjType *to = types_boxed(conv) || conv->kind == TYPE_SLICE || conv->kind == TYPE_STRUCT || !conv->underlying
+                          ? conv
+                          : conv->underlying;
         cg_load_const(fs, v_from_ptr(to), cg_alloc_reg(fs));
         cg_expr_to(fs, n->list.items[0], cg_alloc_reg(fs));
         cg_set_line(fs, n);

@@ -1144,12 +1144,6 @@ static ObjBound *bound_new(Value recv, Value fn);
  * selection it names is seen filled (a plain load on x86). */
 #define IC_LOAD(ic) __atomic_load_n((ic), __ATOMIC_ACQUIRE)
 
-/* The struct a selector applies to: v itself or, for a pointer, what it
- * points to (through a variable's cell or a slot holding one); NULL when
- * v is neither. */
-/* The declared type a value of a non-struct declared type carries (a
- * Weekday's, a named slice's, map's or array's: format_value_type, the
- * one owner of "the type a value records"), NULL if none. */
 /* CALLM's last resort, x.M(...) where nothing else found M: on a nil *T
  * in an interface (a box, iface.h), *T's method M, called with the nil
  * receiver as Go calls it (a value method panics as a nil dereference);
@@ -1176,6 +1170,12 @@ static COLD int callm_last(Thread *t, size_t at, int nargs, ObjString *name)
     return nargs + 1;
 }
 
+/* The struct a selector applies to: v itself or, for a pointer, what it
+ * points to (through a variable's cell or a slot holding one); NULL when
+ * v is neither. */
+/* The declared type a value of a non-struct declared type carries (a
+ * Weekday's, a named slice's, map's or array's: format_value_type, the
+ * one owner of "the type a value records"), NULL if none. */
 static const ObjType *declared_type_of(Value v)
 {
     const ObjType *ty = format_value_type(v);

@@ -573,6 +573,8 @@ static void slot_store(FuncState *fs, int s, ObjType *t, int i, Node *v)
     int top = fs->freereg;
     int r = cg_alloc_reg(fs);
     cg_value_to(fs, v, r); /* a place is copied: the field owns its struct */
+    if (t->fields[i].type && t->fields[i].type->kind == TYPE_INTERFACE)
+        cg_fit_reg(fs, r, v, t->fields[i].type, STORE_ASSIGN); /* boxed as an interface holds it */
     cg_set_line(fs, v);
     if (i < 256)
         cg_emit_abc(fs, OP_SETSLOT, s, i, r);
@@ -1065,10 +1067,12 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
                 cg_emit_abc(fs, OP_UNPACK, r, src, 0);
             } else if (!builtin || keeps) {
                 cg_value_to(fs, a, r);
+                cg_fit_reg(fs, r, a, cg_param_type(c, n, i), STORE_ARG);
             } else if (is_fmt_call(c, f) && cg_exact_rune_arg(c, a) != V_UNDEF) {
                 cg_load_const(fs, cg_exact_rune_arg(c, a), r);
             } else {
                 cg_expr_to(fs, a, r);
+                cg_fit_reg(fs, r, a, cg_param_type(c, n, i), STORE_ARG);
             }
         }
         b = n->spread && !spread_sp ? 0 : nargs + 1 + hidden;

@@ -552,6 +552,11 @@ void cg_u64_operands(Compiler *c, Node *n);
  * divmod's result types). */
 const ObjType *cg_call_result_type(Compiler *c, Node *call, int i);
 void cg_fit_op(FuncState *fs, Node *n, int dst);
+/* The declared type of parameter i of what call calls, when it is an
+ * interface (a top-level func's parameter declared any, error or an
+ * interface; each argument of fmt's functions): an argument stored there
+ * is boxed as cg_fit_reg boxes it. NULL otherwise. */
+const ObjType *cg_param_type(Compiler *c, Node *call, int i);
 
 /* compile_stmt.c: one statement (blocks included). */
 void cg_stmt(FuncState *fs, Node *n, const char *label);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../vm/buf.h"
+#include "../vm/iface.h"
 #include "../vm/mem.h"
 #include "grammar.h"
 
@@ -548,6 +549,43 @@ static TypeRef res_type(Compiler *c, Node *at, TypeRef t)
     return t;
 }
 
+/* `for k, v := range xs` over a typed container whose keys or elements
+ * are of a sized integer type or float32: k and v have that type, as in
+ * Go (their arithmetic wraps or rounds, an interface keeps the type);
+ * elements hold their type's values, as stores into them convert. */
+static void range_var_types(Compiler *c, Node *n)
+{
+    ObjType *rt = cg_static_type(c, n->a);
+    if (!rt || (rt->kind != TYPE_SLICE && rt->kind != TYPE_ARRAY && rt->kind != TYPE_MAP))
+        return;
+    Node *ts[2] = {n->key, n->val};
+    ObjType *tys[2] = {rt->kind == TYPE_MAP ? rt->key : NULL, rt->elem};
+    for (int i = 0; i < 2; i++) {
+        Var *v = ts[i] && ts[i]->kind == N_IDENT ? cg_node_var(c, ts[i]) : NULL;
+        ObjType *t = tys[i];
+        if (v && v->kind == VK_LOCAL && !v->type && t && (t->kind == TYPE_INT || t->kind == TYPE_FLOAT) &&
+            iface_boxes(t))
+            v->type = t;
+    }
+}
+
+/* The variable a type switch's clause of one type binds has that type
+ * (the value comes out of the interface as it: compile_stmt.c), so a
+ * byte's arithmetic wraps and a float32 prints as one; in other clauses it
+ * is the interface value. */
+static void type_case_var(Compiler *c, Node *cl)
+{
+    Node *e = cl->list.n == 1 ? cl->list.items[0] : NULL;
+    Var *v = cg_node_var(c, cl->key);
+    uint64_t generic;
+    if (!e || e->kind == N_NIL || !e->type || !v || v->kind != VK_LOCAL ||
+        cg_pm_get(&c->tmentions, e, &generic))
+        return;
+    ObjType *t = cg_node_type(c, e);
+    v->sty = t;
+    v->type = cg_store_type_of(t);
+}
+
 /* A type switch's case: each entry a type (its text into the node's type,
  * where pass 2 finds it) or nil. */
 static void res_type_cases(Compiler *c, Node *cl)
@@ -650,6 +688,8 @@ ObjType *cg_static_type(Compiler *c, Node *n)
         }
         case N_COMPOSITE:
         case N_TYPEEXPR:
+        case N_LIST: /* []float32{...}; an untyped list has no type */
+        case N_MAP:
             return cg_node_type(c, n);
         case N_MAP:
         case N_LIST:
@@ -658,10 +698,9 @@ ObjType *cg_static_type(Compiler *c, Node *n)
             if (is_call_of(c, n, "new") && n->list.n == 1 && n->list.items[0] &&
                 n->list.items[0]->kind == N_TYPEEXPR)
                 return cg_node_type(c, n->list.items[0]);
-            if (is_call_of(c, n, "make") && n->list.n >= 1 && n->list.items[0]->kind == N_TYPEEXPR) {
-                ObjType *mt = cg_node_type(c, n->list.items[0]); /* make(map[string]T) */
-                return mt && mt->kind == TYPE_MAP ? mt : NULL;
-            }
+            if (is_call_of(c, n, "make") && n->list.n >= 1 && n->list.items[0] &&
+                n->list.items[0]->kind == N_TYPEEXPR)
+                return cg_node_type(c, n->list.items[0]); /* make(T, ...) is a T */
             if (n->a && n->a->kind == N_UNARY && n->a->op == TK_STAR && cg_type_name(c, n->a->a))
                 return pointer_to(c, cg_type_name(c, n->a->a)); /* (*T)(x) is a *T */
             if (n->a && n->a->kind == N_FIELD)
@@ -850,7 +889,8 @@ static void declare_method(Compiler *c, Node *s)
     cl->nupvals = 0;
     types_add_method(t, name, v_from_ptr(cl), ptr);
     cg_pm_put(&c->types, s->func, (uint64_t)(uintptr_t)cl); /* gen_main compiles it into cl */
-    cg_pm_put(&c->types, cl, (uint64_t)(uintptr_t)s->func); /* its results' types: method_result */
+    /* its parameters' and results' types: cg_param_type, method_result */
+    cg_pm_put(&c->types, cl, (uint64_t)(uintptr_t)s->func);
 }
 
 /* A literal of a named or struct type: the type, its elements, and (for
@@ -1231,6 +1271,9 @@ static void res_define(Compiler *c, Node *n)
             Var *nv = declare_local(c, id);
             set_value_type(c, nv, n, i);
             nv->sty = nl == nr ? cg_static_type(c, n->list2.items[i]) : NULL;
+            Node *fl = nl == nr ? n->list2.items[i] : NULL;
+            if (fl && fl->kind == N_FUNC && fl->func) /* f := func(x any) {...}: cg_param_type */
+                cg_pm_put(&c->types, nv, (uint64_t)(uintptr_t)fl->func);
             anynew = true;
         }
     }
@@ -1476,6 +1519,8 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
                 (rt->kind == TYPE_SLICE || rt->kind == TYPE_ARRAY || rt->kind == TYPE_MAP))
                 v->sty = rt->elem;
         }
+        if (n->define)
+            range_var_types(c, n);
         loop_push(c, &loop, BK_LOOP, lab);
         res_body(c, n->body, n);
         c->loops = loop.prev;
@@ -1523,6 +1568,7 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
                 cl->key = ast_new(N_IDENT, cl->line, cl->col);
                 cl->key->name = n->name;
                 res_targets(c, &cl->key, 1, true, cl);
+                type_case_var(c, cl);
             }
             res_body(c, cl->body, cl);
             scope_close(c, m2);

@@ -21,7 +21,17 @@ typedef struct LValue {
                        LV_DEREF: obj is the pointer's register */
     ObjType *st;    /* LV_FIELD: the struct type the object is known to be */
     const char *fn; /* LV_FIELD: the field's name */
+    /* LV_INDEX, LV_FIELD: the element's or field's type when it is known
+     * to be an interface (a stored value is boxed for it), else NULL */
+    const ObjType *ity;
 } LValue;
+
+/* The type of element or field n when it is known to be an interface. */
+static const ObjType *iface_place(Compiler *c, Node *n)
+{
+    const ObjType *t = cg_static_type(c, n);
+    return t && t->kind == TYPE_INTERFACE ? t : NULL;
+}
 
 /* Evaluate the operands of an assignment target (Go's first phase). With
  * `pin`, a plain local used as an operand is copied, because an earlier
@@ -29,7 +39,7 @@ typedef struct LValue {
  * with the old i). */
 static LValue lvalue(FuncState *fs, Node *n, Node *cg_stmt)
 {
-    LValue lv = {LV_NONE, NULL, 0, 0, NULL, NULL};
+    LValue lv = {LV_NONE, NULL, 0, 0, NULL, NULL, NULL};
     if (!n)
         return lv;
     switch (n->kind) {
@@ -47,6 +57,7 @@ static LValue lvalue(FuncState *fs, Node *n, Node *cg_stmt)
                     pin = true;
             }
         lv.kind = n->kind == N_INDEX ? LV_INDEX : LV_FIELD;
+        lv.ity = iface_place(fs->c, n);
         lv.obj = pin ? cg_alloc_reg(fs) : -1;
         if (pin)
             cg_expr_to(fs, n->a, lv.obj);
@@ -87,6 +98,8 @@ static void lv_store(FuncState *fs, LValue *lv, int src, Node *from)
         cg_var_store(fs, lv->var, src);
         break;
     case LV_INDEX:
+        if (lv->ity)
+            src = cg_fit_any(fs, src, from, lv->ity, STORE_ASSIGN);
         cg_emit_abc(fs, OP_SETINDEX, lv->obj, lv->key, src);
         break;
     case LV_FIELD:
@@ -100,6 +113,8 @@ static void lv_store(FuncState *fs, LValue *lv, int src, Node *from)
             if (ft)
                 src = cg_fit_any(fs, src, from, ft, STORE_ASSIGN);
         }
+        if (lv->ity)
+            src = cg_fit_any(fs, src, from, lv->ity, STORE_ASSIGN);
         cg_ic_prefill(fs, cg_emit_abc(fs, OP_SETFIELD, lv->obj, lv->key, src), lv->st, lv->fn);
         break;
     case LV_DEREF:
@@ -280,7 +295,7 @@ static bool append_in_place(FuncState *fs, Node *lhs, Node *rhs)
     if (nv > MULTI_MAX)
         return false;
     Var *v = cg_plain_local(fs, lhs);
-    LValue lv = {LV_NONE, NULL, 0, 0, NULL, NULL};
+    LValue lv = {LV_NONE, NULL, 0, 0, NULL, NULL, NULL};
     int p;
     if (v) {
         p = v->reg;
@@ -299,6 +314,7 @@ static bool append_in_place(FuncState *fs, Node *lhs, Node *rhs)
             cg_emit_abc(fs, OP_UNPACK, r, r, 0);
         } else {
             cg_value_to(fs, a, r);
+            cg_fit_reg(fs, r, a, cg_param_type(fs->c, rhs, i), STORE_ARG); /* into a []any: boxed */
         }
     }
     cg_set_line(fs, rhs);
@@ -785,6 +801,21 @@ static int type_case_jump(FuncState *fs, int tag, Node *e)
     return j;
 }
 
+/* The value a type switch's clause binds: in a clause of one type, the
+ * value as that type (a type assertion: a sized number or typed nil comes
+ * out of its box, iface.h); in the others, the interface value itself. */
+static int type_case_value(FuncState *fs, Node *cl, int tag)
+{
+    Node *e = cl->list.n == 1 ? cl->list.items[0] : NULL;
+    if (!e || e->kind == N_NIL)
+        return tag;
+    int r = cg_alloc_reg(fs);
+    cg_set_line(fs, e);
+    cg_load_type(fs, e, e->type, r);
+    cg_emit_abc(fs, OP_TYPEASSERT, r, tag, r);
+    return r;
+}
+
 static void switch_stmt(FuncState *fs, Node *n, const char *label)
 {
     int top = fs->freereg;
@@ -827,7 +858,7 @@ static void switch_stmt(FuncState *fs, Node *n, const char *label)
         cg_jump_here(fs, i == def ? nomatch : to[i]);
         int btop = fs->freereg;
         if (cl->key)
-            take_values(fs, &cl->key, 1, true, tag);
+            take_values(fs, &cl->key, 1, true, type_case_value(fs, cl, tag));
         block(fs, cl->body);
         cg_free_to(fs, btop);
         /* a fallthrough runs on into the next body, which follows */
@@ -1097,6 +1128,9 @@ void cg_stmt(FuncState *fs, Node *n, const char *label)
     case N_SEND: {
         int ch = cg_expr_any(fs, n->a);
         int v = cg_value_any(fs, n->b);
+        const ObjType *ct = cg_static_type(fs->c, n->a);
+        if (ct && ct->kind == TYPE_CHAN && ct->elem && ct->elem->kind == TYPE_INTERFACE)
+            v = cg_fit_any(fs, v, n->b, ct->elem, STORE_SEND); /* boxed as an interface holds it */
         cg_set_line(fs, n);
         cg_emit_abc(fs, OP_SEND, ch, v, 0);
         break;

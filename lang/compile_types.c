@@ -6,9 +6,10 @@
  * float where a float is declared, wraps a sized int to its width and
  * panics on a value of the wrong kind (vm/types.h: types_store). A map
  * type converts too: nil stored there becomes that type's nil map, which
- * reads zeros. Other types (interfaces, slices, structs, names the
- * compiler does not know) take any value as it is, so untyped code
- * compiles exactly as it did.
+ * reads zeros. A place of interface type boxes a value whose static type
+ * an interface must keep (see "values into interfaces" below). Other types
+ * (slices, structs, names the compiler does not know) take any value as
+ * it is, so untyped code compiles exactly as it did.
  *
  * Most stores need no CONV: a constant is converted here, at compile time
  * (`var f float64 = 3` loads 3.0); and a value whose kind is known (a
@@ -37,12 +38,21 @@
 
 #include <string.h>
 
+#include "../vm/iface.h"
 #include "../vm/mem.h"
 #include "grammar.h"
 
 /* How deep static_kind looks into an expression: the kinds of long
  * operator chains are left unknown rather than walked. */
 enum { KIND_DEPTH = 16 };
+
+/* Whether t is an interface type: a store into a place of it boxes a
+ * value whose static type an interface keeps (iface_boxes) instead of
+ * converting it. */
+static bool is_iface(const ObjType *t)
+{
+    return t && t->kind == TYPE_INTERFACE;
+}
 
 const ObjType *cg_store_type(TypeRef t)
 {
@@ -51,7 +61,7 @@ const ObjType *cg_store_type(TypeRef t)
 
 const ObjType *cg_store_type_of(const ObjType *t)
 {
-    return types_store_checks(t) || types_boxed(t) || types_named_container(t) ? t : NULL;
+    return types_store_checks(t) || types_boxed(t) || types_named_container(t) || is_iface(t) ? t : NULL;
 }
 
 /* The kind of value an arithmetic operator gives, from its operands'
@@ -169,6 +179,13 @@ static const ObjType *static_type(Compiler *c, Node *n, int depth)
     }
     case N_MAP:
         return cg_store_type(n->type); /* map[K]V{...}; untyped {...} has none */
+    case N_INDEX:
+    case N_FIELD: {
+        /* an element of a typed slice, array or map, a struct's field:
+         * stores into them convert, so they hold their type's values */
+        const ObjType *t = cg_static_type(c, n);
+        return t && !t->named && (t->kind == TYPE_INT || t->kind == TYPE_FLOAT) ? t : NULL;
+    }
     case N_UNARY:
         return n->op == TK_MINUS || n->op == TK_PLUS || n->op == TK_CARET ? static_type(c, n->a, depth + 1)
                                                                           : NULL;
@@ -256,9 +273,116 @@ static TypeKind static_kind(FuncState *fs, Node *n, int depth)
         return call_kind(c, n);
     case N_MAP:
         return TYPE_MAP;
+    case N_INDEX:
+    case N_FIELD: {
+        const ObjType *t = static_type(c, n, depth);
+        return t ? t->kind : TYPE_UNKNOWN;
+    }
     default:
         return TYPE_UNKNOWN;
     }
+}
+
+/* ---- values into interfaces --------------------------------------------
+ *
+ * An interface keeps the static type of what is stored into it (iface.h):
+ * this is where a value whose type its word does not tell (a sized int, a
+ * float32, the nil of a pointer, chan, func, map or slice type) is boxed,
+ * at every store into a place of interface type: a variable, parameter
+ * (through cg_param_type), result, element, map value or field declared
+ * any, error or an interface, and fmt's arguments. A plain int or float64
+ * is stored as it is (an interface holds those unboxed), and code that
+ * stores nothing into interfaces never boxes. */
+
+/* The static type n's value keeps in an interface, or NULL when it needs
+ * no box (or is not known). */
+static const ObjType *box_type(Compiler *c, Node *n)
+{
+    if (!n || n->kind == N_NIL)
+        return NULL;
+    const ObjType *t = cg_basic_type(c, n);
+    if (t)
+        return iface_boxes(t) ? t : NULL;
+    t = cg_static_type(c, n);
+    return t && t->kind != TYPE_INT && t->kind != TYPE_FLOAT && iface_boxes(t) ? t : NULL;
+}
+
+/* R[reg], computed from n, boxed for a place of interface type: a
+ * constant's box is a constant. */
+static void emit_box(FuncState *fs, int reg, Node *n, const ObjType *bt)
+{
+    Value k = cg_const_eval(fs->c, n);
+    if (k != V_UNDEF && cg_is_number(k)) {
+        Value fit;
+        if (types_store_const(bt, k, &fit)) {
+            cg_load_const(fs, iface_box(bt, fit), reg);
+            return;
+        }
+    }
+    int kx = cg_add_k(fs, v_from_ptr(bt));
+    if (kx < K_DIRECT)
+        cg_emit_abx(fs, OP_BOX, reg, kx);
+}
+
+/* x.M(...) where x's struct type (or pointer to one) is known: M's
+ * declaration, which pass 1 recorded under its closure. */
+static const FuncInfo *method_decl(Compiler *c, Node *f)
+{
+    ObjType *st = f && f->kind == N_FIELD && f->name ? cg_struct_of(cg_static_type(c, f->a)) : NULL;
+    if (!st)
+        return NULL;
+    Selection sel;
+    types_select(st, str_cstr(f->name), V_UNDEF, &sel);
+    uint64_t w;
+    if (sel.kind != SEL_METHOD || !v_is_ptr(sel.fn) || !cg_pm_get(&c->types, v_ptr(sel.fn), &w))
+        return NULL;
+    return (const FuncInfo *)(uintptr_t)w;
+}
+
+/* Parameter i of a function declared fi when its type is an interface. */
+static const ObjType *func_param_type(Compiler *c, const FuncInfo *fi, int i)
+{
+    int np = fi ? fi->params.n : 0;
+    if (np == 0 || (i >= np && !fi->variadic))
+        return NULL;
+    Node *p = fi->params.items[i < np ? i : np - 1];
+    ObjType *t = p ? cg_node_type(c, p) : NULL;
+    if (t && fi->variadic && i >= np - 1 && t->kind == TYPE_SLICE)
+        t = t->elem; /* xs ...any: each argument is an any */
+    return is_iface(t) ? t : NULL;
+}
+
+const ObjType *cg_param_type(Compiler *c, Node *call, int i)
+{
+    static ObjType *any;
+    Node *f = call && call->kind == N_CALL ? call->a : NULL;
+    if (f && f->kind == N_INDEX)
+        f = f->a; /* a generic function's instance, Map[int](...) */
+    Var *v = f && (f->kind == N_IDENT || f->kind == N_FIELD) ? cg_node_var(c, f) : NULL;
+    if (!v) {
+        const FuncInfo *m = method_decl(c, f);
+        return m ? func_param_type(c, m, i + 1) : NULL; /* params[0] is its receiver */
+    }
+    if (v->kind == VK_UNIVERSE && i > 0 && v->name && strcmp(v->name, "append") == 0) {
+        /* append(xs, v...) to a []any: each v is an element */
+        const ObjType *st = cg_static_type(c, call->list.items[0]);
+        return st && st->kind == TYPE_SLICE && is_iface(st->elem) ? st->elem : NULL;
+    }
+    if (v->kind == VK_UNIVERSE) {
+        if (!v_is_obj(v->cval, OBJ_NATIVE) || !(v_obj(v->cval)->flags & NATIVE_ANY_ARGS))
+            return NULL;
+        ObjType *t = __atomic_load_n(&any, __ATOMIC_ACQUIRE);
+        if (!t) /* racing compilers may each make one: any will do */
+            __atomic_store_n(&any, t = types_parse("any", 3), __ATOMIC_RELEASE);
+        return t;
+    }
+    const FuncInfo *fi = NULL;
+    uint64_t w;
+    if (!c->repl && v->kind == VK_GLOBAL && !v->assigned && v->decl && v->decl->kind == N_FUNCDECL)
+        fi = v->decl->func;
+    else if (v->kind == VK_LOCAL && !v->assigned && cg_pm_get(&c->types, v, &w))
+        fi = (const FuncInfo *)(uintptr_t)w; /* f := func(x any) {...} */
+    return fi ? func_param_type(c, fi, i) : NULL;
 }
 
 /* Whether a value of kind k is stored into a place of type ty as it is:
@@ -327,6 +451,12 @@ static void emit_conv(FuncState *fs, int reg, Node *n, const ObjType *ty, int pl
 void cg_fit_reg(FuncState *fs, int reg, Node *n, const ObjType *ty, int place)
 {
     Value conv;
+    if (is_iface(ty)) {
+        const ObjType *bt = box_type(fs->c, n);
+        if (bt)
+            emit_box(fs, reg, n, bt);
+        return;
+    }
     if (!needs_fit(fs, n, ty, &conv, place))
         return;
     if (conv != V_UNDEF)
@@ -340,6 +470,11 @@ void cg_expr_fit(FuncState *fs, Node *n, int dst, const ObjType *ty, int place)
     Value conv;
     if (!ty && n && !cg_exact_check_in(fs->c, n, types_store_places[(place & ~STORE_CONST) % STORE__COUNT])) {
         cg_emit_abc(fs, OP_LOADNIL, dst, 0, 0); /* an untyped constant past int: reported */
+        return;
+    }
+    if (is_iface(ty)) {
+        cg_value_to(fs, n, dst);
+        cg_fit_reg(fs, dst, n, ty, place);
         return;
     }
     if (!needs_fit(fs, n, ty, &conv, place)) {
@@ -369,6 +504,15 @@ static bool is_scratch(FuncState *fs, int r)
 int cg_fit_any(FuncState *fs, int src, Node *n, const ObjType *ty, int place)
 {
     Value conv;
+    if (is_iface(ty)) {
+        if (!box_type(fs->c, n))
+            return src;
+        int r = is_scratch(fs, src) ? src : cg_alloc_reg(fs);
+        if (r != src)
+            cg_emit_abc(fs, OP_MOVE, r, src, 0);
+        cg_fit_reg(fs, r, n, ty, place);
+        return r;
+    }
     if (!needs_fit(fs, n, ty, &conv, place))
         return src;
     int r = is_scratch(fs, src) ? src : cg_alloc_reg(fs);
@@ -384,7 +528,7 @@ int cg_fit_any(FuncState *fs, int src, Node *n, const ObjType *ty, int place)
 
 void cg_fit_compound(FuncState *fs, int reg, Var *v, int tok, Node *rhs)
 {
-    if (!v || !v->type)
+    if (!v || !v->type || is_iface(v->type))
         return;
     TypeKind b = rhs ? static_kind(fs, rhs, 0) : TYPE_INT;
     if (!fits_as_is(v->type, arith_kind(tok, v->type->kind, b)))

@@ -19,6 +19,7 @@
 #include "stdlib.h"
 
 #include "../vm/format.h"
+#include "../vm/iface.h"
 #include "../vm/mem.h"
 #include "../vm/utf8.h"
 #include <stddef.h>
@@ -43,7 +44,6 @@ typedef struct Fmt {
     bool wrap_errs;    /* fmt.Errorf: %w is allowed (once) */
     bool wrapped;      /* a %w was used */
     Value wrapped_err; /* ... and the error it wrapped */
-    int float_bits;    /* 32 while a complex64's parts print, else 0 */
 } Fmt;
 
 static void print_leaf(Printer *p, Value v, int verb);
@@ -338,7 +338,7 @@ static void fmt_float_text(Fmt *f, double v, int verb, int prec)
     Buf nb;
     buf_init(&nb);
     buf_addc(&nb, '+'); /* room for a sign */
-    format_ftoa(&nb, v, verb, prec, f->float_bits ? f->float_bits : 64);
+    format_ftoa(&nb, v, verb, prec, f->p.float_bits == 32 ? 32 : 64);
     char *num = nb.data;
     size_t n = nb.len;
     if (num[1] == '-' || num[1] == '+') {
@@ -516,14 +516,16 @@ static void fmt_complex(Fmt *f, Value v, int verb)
     }
     const ObjComplex *c = v_complex(v);
     bool plus = f->plus;
-    f->float_bits = (c->h.flags & COMPLEX_64) ? 32 : 0; /* a complex64's parts are float32s */
+    int bits = f->p.float_bits;
+    if (c->h.flags & COMPLEX_64)
+        f->p.float_bits = 32; /* a complex64's parts are float32s */
     buf_addc(f->p.b, '(');
     fmt_float_verb(f, v, c->re, verb);
     f->plus = true;
     fmt_float_verb(f, v, c->im, verb);
     buf_adds(f->p.b, "i)");
     f->plus = plus;
-    f->float_bits = 0;
+    f->p.float_bits = bits;
 }
 
 static void fmt_string(Fmt *f, Value v, const char *s, size_t n, int verb)
@@ -576,11 +578,13 @@ static bool is_reference(Value v)
  * as Go. */
 static void fmt_pointer(Fmt *f, Value v, int verb)
 {
-    if (!is_reference(v)) {
+    /* a typed nil in an interface (vm/iface.h) is the address 0 */
+    bool typed_nil = iface_is_box(v) && iface_unbox(v) == V_NIL;
+    if (!typed_nil && !is_reference(v)) {
         bad_verb(f, v, verb);
         return;
     }
-    uint64_t u = (uint64_t)(uintptr_t)(v_is_ref(v) ? v_ref_target(v) : v_ptr(v));
+    uint64_t u = typed_nil ? 0 : (uint64_t)(uintptr_t)(v_is_ref(v) ? v_ref_target(v) : v_ptr(v));
     switch (verb) {
     case 'v':
         if (f->p.sharp_v) {

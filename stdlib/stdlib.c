@@ -178,6 +178,18 @@ void sync_module_init(Runtime *rt);
 /* math/cmplx (stdlib/cmplx.c). */
 void cmplx_module_init(Runtime *rt);
 
+/* fmt's functions take ...any (Fprint's writer is an interface too): the
+ * compiler boxes their arguments as interfaces hold them (vm/iface.h), so
+ * %T and %v see a uint8 or a float32 as Go's fmt does. */
+static void any_args(ObjModule *m)
+{
+    size_t cur = 0;
+    Value k, v;
+    while (map_next(m->members, &cur, &k, &v))
+        if (v_is_obj(v, OBJ_NATIVE))
+            v_obj(v)->flags |= NATIVE_ANY_ARGS;
+}
+
 Value stdlib_error(ErrCode code, ...)
 {
     Buf b;
@@ -245,6 +257,7 @@ void stdlib_init(Runtime *rt, int argc, char **argv)
 #define FN(mod, name, fn, lo, hi) module_add_fn(m.mod, #name, fn, lo, hi);
     STDLIB_FUNCS(FN)
 #undef FN
+    any_args(m.fmt);
 #define INT(mod, name, v) module_add(m.mod, #name, v_make_int((int64_t)(v)));
     STDLIB_INTS(INT)
 #undef INT

@@ -303,14 +303,16 @@ static ObjType *named_result(OpCode op, Value a, Value b, bool *bad)
     return ta ? ta : tb;
 }
 
-/* A result of the named type ty: a sized integer type wraps, as the
- * underlying type would. */
+/* A result of the named type ty: a sized integer type wraps, and a
+ * float32 one rounds, as the underlying type would. */
 static Value named_wrap(ObjType *ty, Value v)
 {
     if (types_is_u64(ty) && v_is_anyint(v)) /* a uint64 below zero wraps too */
         v = types_int_value(ty, v_anyint(v));
     if (ty->kind == TYPE_INT && ty->bits < 64 && v_is_anyint(v))
         v = v_make_int(types_wrap_int(ty->bits, ty->is_unsigned, v_anyint(v)));
+    else if (ty->kind == TYPE_FLOAT && ty->bits == 32 && v_is_anyfloat(v))
+        v = v_make_float(types_float32(v_anyfloat(v)));
     return named_new(ty, v);
 }
 

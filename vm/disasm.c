@@ -185,6 +185,7 @@ static void print_ins(FILE *out, const ObjProto *p, int pc)
         fprintf(out, "; to %d", pc + 1 + INS_sJ(ins));
         break;
     case OP_CONV:
+    case OP_BOX:
         fputs("; ", out);
         print_k(out, p, (int)INS_Bx(ins));
         break;

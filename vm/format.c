@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "chan.h"
+#include "iface.h"
 #include "mem.h"
 #include "types.h"
 #include "utf8.h"
@@ -465,6 +466,13 @@ static __attribute__((noinline)) bool search_methods(Holder top, const char *nam
  * typed slice or map. */
 static bool method_of(Value v, const char *name, Value *fn, Value *recv)
 {
+    if (iface_is_box(v)) {
+        /* a nil *T in an interface: *T's method, with the nil receiver */
+        const ObjType *bt = ((ObjNamed *)v_ptr(v))->type;
+        *fn = bt->kind == TYPE_POINTER ? types_method(bt, str_cstr(name), NULL) : V_UNDEF;
+        *recv = V_NIL;
+        return *fn != V_UNDEF;
+    }
     Holder top = {v_is_ref(v) ? deref(v) : v, v_is_ref(v) ? v : V_UNDEF};
     const ObjType *ty = format_value_type(top.obj);
     if (!ty || (ty->nmethods == 0 && ty->kind != TYPE_STRUCT))
@@ -569,7 +577,10 @@ static bool handle_methods(Printer *p, Value v, int verb)
     case CALL_FAILED:
         return true;
     case CALL_PANICKED:
-        print_method_panic(p, verb, which, out);
+        if (iface_is_box(v)) /* Go's catchPanic: a nil receiver prints <nil> */
+            buf_adds(p->b, "<nil>");
+        else
+            print_method_panic(p, verb, which, out);
         return true;
     case CALL_OK:
         break;
@@ -1021,24 +1032,35 @@ static void print_ref(Printer *p, Value v, int verb)
 }
 
 /* A number in a place of a sized type: %#v prints unsigned ints in hex
- * (0x1), and %v a float32 as its own shortest digits (0.1, not the
- * 0.10000000149011612 of the double that holds it), as Go's. False: print
- * it as usual. */
+ * (0x1), and a float32 prints as float32 (Printer.float_bits), as Go's.
+ * False: print it as usual. */
 static bool print_typed_number(Printer *p, Value v, int verb, const ObjType *ty)
 {
     if (p->sharp_v && ty->kind == TYPE_INT && ty->is_unsigned && v_is_anyint(v)) {
         buf_printf(p->b, "0x%llx", (unsigned long long)v_anyint(v));
         return true;
     }
-    if (verb == 'v' && ty->kind == TYPE_FLOAT && ty->bits == 32 && v_is_anyfloat(v)) {
-        /* The double nearest those digits prints as them, flags and all. */
-        Buf d;
-        buf_init(&d);
-        format_ftoa(&d, v_anyfloat(v), 'g', -1, 32);
-        print_leaf(p, v_make_float(strtod(d.data, NULL)), verb);
+    if (ty->kind == TYPE_FLOAT && ty->bits == 32 && v_is_anyfloat(v)) {
+        int bits = p->float_bits;
+        p->float_bits = 32;
+        print_leaf(p, v, verb);
+        p->float_bits = bits;
         return true;
     }
     return false;
+}
+
+/* The %v of a float being printed (format_float), as a float32 when it is
+ * one: the double nearest float32's shortest digits prints as them. */
+static void leaf_float(Printer *p, double d)
+{
+    if (p->float_bits == 32) {
+        Buf digits;
+        buf_init(&digits);
+        format_ftoa(&digits, d, 'g', -1, 32);
+        d = strtod(digits.data, NULL);
+    }
+    format_float(p->b, d);
 }
 
 static bool stringish(int verb)
@@ -1084,6 +1106,13 @@ static void print_value(Printer *p, Value v, int verb, const ObjType *ty)
         /* A value of a named type with no method to print it: its
          * underlying value, as that type's (a uint8 in hex for %#v). */
         const ObjNamed *nv = v_ptr(v);
+        TypeKind k = nv->type->kind;
+        if (nv->v == V_NIL && (k == TYPE_POINTER || k == TYPE_CHAN || k == TYPE_FUNC) && verb &&
+            strchr("bodxX", verb)) {
+            /* a typed nil pointer's address as a number, as Go's */
+            print_leaf(p, v_make_int(0), verb);
+            return;
+        }
         print_value(p, nv->v, verb, nv->type);
         return;
     }
@@ -1139,7 +1168,7 @@ void format_leaf(Printer *p, Value v)
         return;
     }
     if (v_is_flonum(v)) {
-        format_float(b, v_flonum(v));
+        leaf_float(p, v_flonum(v));
         return;
     }
     if (v_is_bool(v)) {
@@ -1168,7 +1197,7 @@ void format_leaf(Printer *p, Value v)
             buf_add(b, v_str(v)->data, v_str(v)->len);
         return;
     case OBJ_BOXFLOAT:
-        format_float(b, ((ObjBoxFloat *)v_ptr(v))->d);
+        leaf_float(p, ((ObjBoxFloat *)v_ptr(v))->d);
         return;
     case OBJ_COMPLEX: {
         /* Go's (1+2i): the imaginary part always has its sign; a

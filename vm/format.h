@@ -109,6 +109,10 @@ struct Printer {
     int top;                            /* ... of which this many are around the operand being printed
                                            (Go's printArg restarts at depth 0 for a bad verb's operand) */
     const void *path[FORMAT_MAX_DEPTH]; /* ... and which, to spot cycles */
+    /* 32 while printing a float32 (a float32 variable, element or field, or
+     * one in an interface): its shortest digits are float32's, as Go's
+     * (0.1, not the 0.10000000149011612 of the double that holds it). */
+    int float_bits;
 };
 
 /* A printer of %v into b; t as in Printer (NULL: no String() calls). */

@@ -13,6 +13,14 @@
 static const ObjType *declared_type(Value v, bool *is_ptr)
 {
     *is_ptr = false;
+    if (iface_is_box(v)) {
+        /* a nil *T in an interface has *T's methods; the built-in types
+         * other boxes hold have none */
+        const ObjType *bt = ((ObjNamed *)v_ptr(v))->type;
+        const ObjType *e = bt->kind == TYPE_POINTER ? bt->elem : NULL;
+        *is_ptr = e != NULL;
+        return e && (e->named || e->kind == TYPE_STRUCT || e->kind == TYPE_ARRAY) ? e : NULL;
+    }
     if (v_is_ref(v)) {
         Obj *o = v_ref_target(v);
         /* a pointer to a variable of a declared type (&t, t a T int) */
@@ -57,6 +65,63 @@ static bool has_method(const ObjType *ty, ObjString *name, bool ptr, Value sampl
 static bool same_type(const ObjType *a, const ObjType *b)
 {
     return a == b || (a && b && a->kind == b->kind && strcmp(a->name, b->name) == 0);
+}
+
+/* Go's name of a predeclared type: byte and rune are aliases. */
+static const char *canonical_name(const char *name)
+{
+    return strcmp(name, "byte") == 0 ? "uint8" : strcmp(name, "rune") == 0 ? "int32" : name;
+}
+
+bool iface_same_basic(const ObjType *a, const ObjType *b)
+{
+    if (a == b)
+        return true;
+    if (!a || !b || a->kind != b->kind || a->named || b->named)
+        return false;
+    if (a->kind != TYPE_INT && a->kind != TYPE_FLOAT)
+        return same_type(a, b);
+    return strcmp(canonical_name(a->name), canonical_name(b->name)) == 0;
+}
+
+bool iface_boxes(const ObjType *ty)
+{
+    if (!ty || ty->named)
+        return false;
+    switch (ty->kind) {
+    case TYPE_INT:
+        /* int is what a plain integer is; a module's type (time.Duration)
+         * is left as it is */
+        return strcmp(ty->name, "int") != 0 && !strchr(ty->name, '.');
+    case TYPE_FLOAT:
+        return ty->bits == 32;
+    case TYPE_POINTER:
+    case TYPE_CHAN:
+    case TYPE_FUNC:
+    case TYPE_MAP:
+    case TYPE_SLICE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+Value iface_box(const ObjType *ty, Value v)
+{
+    if (v_is_obj(v, OBJ_NAMED))
+        return v; /* boxed already, or of a declared type */
+    switch (ty->kind) {
+    case TYPE_INT:
+        return v_is_anyint(v) ? named_new((ObjType *)ty, v) : v;
+    case TYPE_FLOAT:
+        return v_is_anyfloat(v) ? named_new((ObjType *)ty, v) : v;
+    default:
+        /* a nil slice or map is a typed value (a header, a nil map) but
+         * compares equal to nil: in an interface it must not */
+        return v == V_NIL || list_is_nil(v) || (v_is_obj(v, OBJ_MAP) && map_is_nil(v_map(v)))
+                   ? named_new((ObjType *)ty, v)
+                   : v;
+    }
 }
 
 const char *iface_missing(const ObjType *ty, Value v)
@@ -187,6 +252,8 @@ bool iface_has(const ObjType *ty, Value v)
      * not a Celsius, nor a Celsius a float64. */
     if (ty->named && ty->kind != TYPE_STRUCT && ty->kind != TYPE_INTERFACE)
         return !ptr && dt && same_type(dt, ty);
+    if (iface_is_box(v) && ty->kind != TYPE_INTERFACE)
+        return !ty->named && iface_same_basic(((ObjNamed *)v_ptr(v))->type, ty);
     if (v_is_obj(v, OBJ_NAMED) && ty->kind != TYPE_INTERFACE)
         return false;
     /* nor is a value of a declared chan, map or slice type one of the
@@ -198,10 +265,10 @@ bool iface_has(const ObjType *ty, Value v)
         return iface_missing(ty, v) == NULL;
     case TYPE_BOOL:
         return v_is_bool(v);
-    case TYPE_INT:
-        return v_is_anyint(v);
-    case TYPE_FLOAT:
-        return v_is_anyfloat(v);
+    case TYPE_INT: /* a plain int is an int: a sized one is boxed */
+        return v_is_anyint(v) && !iface_boxes(ty);
+    case TYPE_FLOAT: /* and a plain float a float64 */
+        return v_is_anyfloat(v) && !iface_boxes(ty);
     case TYPE_COMPLEX:
         return v_is_complex(v) && ((v_obj(v)->flags & COMPLEX_64) != 0) == (ty->bits == 64);
     case TYPE_STRING:
@@ -236,7 +303,7 @@ bool iface_has(const ObjType *ty, Value v)
 int iface_assert(Thread *t, const ObjType *ty, Value v, Value *out)
 {
     if (iface_has(ty, v)) {
-        *out = v;
+        *out = ty->kind == TYPE_INTERFACE ? v : iface_unbox(v);
         return 0;
     }
     const char *want = ty->kind == TYPE_INTERFACE && strcmp(ty->name, "any") == 0 ? "interface {}" : ty->name;
@@ -252,7 +319,7 @@ int iface_assert2(Thread *t, const ObjType *ty, Value v, Value *out, bool *ok)
 {
     *ok = iface_has(ty, v);
     if (*ok) {
-        *out = v;
+        *out = ty->kind == TYPE_INTERFACE ? v : iface_unbox(v);
         return 0;
     }
     return types_zero(t, ty, out);

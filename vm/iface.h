@@ -9,9 +9,20 @@
  * pointer-receiver ones, so `var s Shape = Square{}` needs Area declared on
  * Square, not on *Square.
  *
- * csp does not keep an integer's declared width in the value, so any
- * integer asserts as any integer type (the first case of a type switch
- * that names one wins), and likewise float32/float64.
+ * Most values tell their type by themselves. Three kinds do not, and keep
+ * their static type only while they are in an interface: an integer of a
+ * sized type (int8..int64, uint..uint64, uintptr: csp's ints are one kind
+ * at run time), a float32, and the nil of a pointer, chan, func, map or
+ * slice type (a nil *T in an `error` is not a nil error). The compiler
+ * boxes such a value where it flows into a place of interface type (an
+ * argument, variable, result, element or field declared `any`, `error` or
+ * an interface; fmt's arguments), and only there: an ObjNamed whose type
+ * is the built-in one (not a declared type, whose values always carry
+ * it). Assertions, type switches, %T and == then see the type Go sees,
+ * and the plain value comes out again when a type assertion or a type
+ * switch's one-type case takes it out of the interface. A plain int in an
+ * interface is an int, a plain float a float64, as untyped constants are
+ * in Go.
  */
 #ifndef CSP_IFACE_H
 #define CSP_IFACE_H
@@ -34,6 +45,29 @@ int iface_assert(struct Thread *t, const ObjType *ty, Value v, Value *out);
 /* v, ok := v.(ty): on a mismatch *out is ty's zero value and *ok false.
  * Returns -1 only when making that zero value panicked. */
 int iface_assert2(struct Thread *t, const ObjType *ty, Value v, Value *out, bool *ok);
+
+/* Whether a value of static type ty keeps ty in an interface by a box
+ * (see above): a sized integer type, float32, or a pointer, chan, func,
+ * map or slice type (whose nil is boxed). Declared types are not: their
+ * values carry their type already. */
+bool iface_boxes(const ObjType *ty);
+/* v, of static type ty, as an interface holds it: boxed when iface_boxes
+ * says so and v needs it (a number of a sized type, a nil of a composite
+ * type), else v itself. */
+Value iface_box(const ObjType *ty, Value v);
+/* Whether v is such a box: an ObjNamed of a type nobody declared. */
+static inline bool iface_is_box(Value v)
+{
+    return v_is_obj(v, OBJ_NAMED) && !((ObjNamed *)v_ptr(v))->type->named;
+}
+/* v out of its box (v itself when it is none). */
+static inline Value iface_unbox(Value v)
+{
+    return iface_is_box(v) ? ((ObjNamed *)v_ptr(v))->v : v;
+}
+/* Whether a and b are one type as Go tells built-in types apart (byte is
+ * uint8, rune int32; int is not int64). */
+bool iface_same_basic(const ObjType *a, const ObjType *b);
 
 /* Generic functions run for every type argument, dynamically: a type
  * parameter is a local holding its argument's descriptor, given by the

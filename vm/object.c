@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "iface.h"
 #include "mem.h"
 #include "types.h"
 
@@ -845,7 +846,12 @@ Value named_new(struct ObjType *type, Value v)
  * value (an untyped constant, in Go). */
 static bool named_eq(Value a, Value b)
 {
-    if (v_is_obj(a, OBJ_NAMED) && v_is_obj(b, OBJ_NAMED) &&
+    /* two values boxed in interfaces (iface.h) are of one type when their
+     * built-in types are one, wherever each was boxed */
+    if (iface_is_box(a) && iface_is_box(b) &&
+        !iface_same_basic(((ObjNamed *)v_ptr(a))->type, ((ObjNamed *)v_ptr(b))->type))
+        return false;
+    if (v_is_obj(a, OBJ_NAMED) && v_is_obj(b, OBJ_NAMED) && !(iface_is_box(a) && iface_is_box(b)) &&
         ((ObjNamed *)v_ptr(a))->type != ((ObjNamed *)v_ptr(b))->type)
         return false;
     return v_equal(v_unnamed(a), v_unnamed(b));

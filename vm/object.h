@@ -493,6 +493,9 @@ ObjNative *native_new(const char *name, NativeFn fn, int min_args, int max_args)
  * receiver and min_args/max_args count it (MethodDef's plus one), so the VM
  * checks a method call like any native call; subtract one for messages. */
 #define NATIVE_METHOD 1u
+/* Obj.flags of a native whose arguments are Go's ...any (fmt's): the
+ * compiler boxes them as an interface holds them (vm/iface.h). */
+#define NATIVE_ANY_ARGS 2u
 
 typedef struct UpvalDesc {
     uint8_t from_parent_reg; /* 1: the parent's register idx holds the Cell;

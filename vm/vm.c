@@ -1172,6 +1172,32 @@ static Value ptr_to_copy(Value v)
  * selection it names is seen filled (a plain load on x86). */
 #define IC_LOAD(ic) __atomic_load_n((ic), __ATOMIC_ACQUIRE)
 
+/* CALLM's last resort, x.M(...) where nothing else found M: on a nil *T
+ * in an interface (a box, iface.h), *T's method M, called with the nil
+ * receiver as Go calls it (a value method panics as a nil dereference);
+ * else the panic of a missing field or method. The callee is
+ * t->stack[at], its nargs arguments after it, which move up one for the
+ * receiver. Returns the new argument count, or -1 after a panic. */
+static COLD int callm_last(Thread *t, size_t at, int nargs, ObjString *name)
+{
+    Value recv = t->stack[at];
+    const ObjType *bt = iface_is_box(recv) ? ((ObjNamed *)v_ptr(recv))->type : NULL;
+    bool ptr_recv = false;
+    Value mfn = bt && bt->kind == TYPE_POINTER ? types_method(bt, name, &ptr_recv) : V_UNDEF;
+    if (mfn == V_UNDEF)
+        return no_field(t, recv, name);
+    if (!ptr_recv)
+        return vm_panicf(t, E_NIL_DEREF);
+    if (!ensure_stack(t, at + 2 + (size_t)nargs + VM_STACK_SLACK))
+        return vm_panicf(t, E_STACK_OVERFLOW);
+    Value *s = t->stack + at;
+    for (int i = nargs; i > 0; i--)
+        s[1 + i] = s[i];
+    s[1] = V_NIL;
+    s[0] = mfn;
+    return nargs + 1;
+}
+
 /* The struct a selector applies to: v itself or, for a pointer, what it
  * points to (through a variable's cell or a slot holding one); NULL when
  * v is neither. */
@@ -2895,8 +2921,16 @@ static int execute(Thread *t)
                 no_field(t, recv, name);
                 VM_THROW();
             }
-            no_field(t, recv, name);
-            VM_THROW();
+            {
+                /* a nil *T in an interface calls *T's method; else the
+                 * panic of a missing field */
+                int n = callm_last(t, f->base + (size_t)ca, cnargs, name);
+                base = t->stack + f->base;
+                if (n < 0)
+                    VM_THROW();
+                cnargs = n;
+                goto do_call;
+            }
         }
         VM_CASE(RETURNC)
         {
@@ -3254,6 +3288,13 @@ static int execute(Thread *t)
         VM_CASE(TYPEIS)
         {
             RA = v_bool(iface_has(v_ptr(RC), RB));
+            VM_NEXT();
+        }
+        VM_CASE(BOX)
+        {
+            if (likely(v_is_ref(RA))) /* a pointer tells its type by its target */
+                VM_NEXT();
+            RA = iface_box(v_ptr(k[INS_Bx(ins)]), RA);
             VM_NEXT();
         }
 

@@ -96,7 +96,8 @@ static void test_iface_basic_types(void **state)
 {
     (void)state;
     assert_true(iface_has(P("int"), v_make_int(3)));
-    assert_true(iface_has(P("int64"), v_make_int(3)));
+    assert_false(iface_has(P("int64"), v_make_int(3))); /* a plain int is an int */
+    assert_false(iface_has(P("float32"), v_make_float(3.5)));
     assert_false(iface_has(P("int"), v_make_float(3.5)));
     assert_true(iface_has(P("float64"), v_make_float(3.5)));
     assert_true(iface_has(P("string"), v_cstr("s")));
@@ -107,6 +108,44 @@ static void test_iface_basic_types(void **state)
     assert_true(iface_has(P("any"), v_make_int(0)));
     assert_false(iface_has(P("any"), V_NIL));
     assert_false(iface_has(P("int"), V_NIL));
+}
+
+/* Test that a value boxed with its static type (a sized number, a
+ * float32, a typed nil) is that type in an interface and nothing else,
+ * comes out unboxed, and that a typed nil is not nil. */
+static void test_iface_boxes(void **state)
+{
+    (void)state;
+    assert_true(iface_boxes(P("int32")));
+    assert_true(iface_boxes(P("float32")));
+    assert_true(iface_boxes(P("*int")));
+    assert_false(iface_boxes(P("int")));
+    assert_false(iface_boxes(P("float64")));
+    assert_false(iface_boxes(P("string")));
+    Value i32 = iface_box(P("int32"), v_make_int(5));
+    assert_true(iface_is_box(i32));
+    assert_true(iface_has(P("int32"), i32));
+    assert_true(iface_has(P("rune"), i32));
+    assert_false(iface_has(P("int"), i32));
+    assert_false(iface_has(P("int64"), i32));
+    assert_true(iface_has(P("any"), i32));
+    Value out = V_NIL;
+    assert_int_equal(iface_assert(NULL, P("int32"), i32, &out), 0);
+    assert_true(out == v_make_int(5));
+    Value b = iface_box(P("byte"), v_make_int(7));
+    assert_true(iface_has(P("uint8"), b));
+    assert_true(v_equal(b, iface_box(P("uint8"), v_make_int(7))));
+    assert_false(v_equal(b, iface_box(P("int8"), v_make_int(7))));
+    Value p = iface_box(P("*int"), V_NIL);
+    assert_true(p != V_NIL);
+    assert_false(v_equal(p, V_NIL));
+    assert_true(iface_has(P("*int"), p));
+    assert_false(iface_has(P("*string"), p));
+    assert_int_equal(iface_assert(NULL, P("*int"), p, &out), 0);
+    assert_true(out == V_NIL);
+    /* a value that needs no box is itself */
+    assert_true(iface_box(P("*int"), v_make_int(1)) == v_make_int(1));
+    assert_true(iface_box(P("int32"), i32) == i32);
 }
 
 /* Test Go's method sets: a value has the value-receiver methods, a pointer
@@ -232,9 +271,10 @@ static void test_iface_named_values(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_iface_basic_types),     cmocka_unit_test(test_iface_method_sets),
-        cmocka_unit_test(test_iface_error),           cmocka_unit_test(test_iface_assert_panics),
-        cmocka_unit_test(test_iface_infer_and_subst), cmocka_unit_test(test_iface_named_values),
+        cmocka_unit_test(test_iface_basic_types),   cmocka_unit_test(test_iface_boxes),
+        cmocka_unit_test(test_iface_method_sets),   cmocka_unit_test(test_iface_error),
+        cmocka_unit_test(test_iface_assert_panics), cmocka_unit_test(test_iface_infer_and_subst),
+        cmocka_unit_test(test_iface_named_values),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -730,15 +730,11 @@ static int to_type(const Exact *x, const ObjType *ty, Value *out)
             plain = v_make_int(mpz_get_si(z));
             break;
         }
-        /* past int64: only a uint64 (or uint) takes it, below 2^64, and
-         * keeps its 64 bits in csp's signed int */
+        /* past int64: only a uint64 (or uint) takes it, below 2^64: the
+         * unsigned int (v_make_uint) */
         if (!base->is_unsigned || base->bits != 64 || mpz_sgn(z) < 0 || mpz_sizeinbase(z, 2) > 64)
             goto overflows;
-        mpz_t t;
-        mpz_init(t);
-        mpz_ui_pow_ui(t, 2, 64);
-        mpz_sub(t, z, t); /* in [-2^63, 0): the same 64 bits */
-        plain = v_make_int(mpz_get_si(t));
+        plain = v_make_uint((uint64_t)mpz_get_ui(z));
         break;
     }
     case TYPE_FLOAT:
@@ -783,22 +779,36 @@ int cg_exact_to_type(Compiler *c, Node *n, const ObjType *ty, Value *out, const 
     return -1;
 }
 
+void cg_exact_as(Compiler *c, Node *k, const ObjType *ty)
+{
+    const Exact *x = k ? cg_exact(c, k) : NULL;
+    /* (ty not known, as for f := 2.0, which is untyped in csp: the
+     * constant's default type, and its error, stand) */
+    Value v;
+    if (x && ty && cg_exact_default(x) == V_UNDEF && to_type(x, ty, &v) == 1)
+        cg_pm_put(&c->memo, k, v); /* what cg_const_eval(k) gives from now on */
+}
+
+const ObjType *cg_exact_type_of(Compiler *c, Node *other)
+{
+    const ObjType *ty = other ? cg_basic_type(c, other) : NULL;
+    return ty ? ty : other ? cg_static_type(c, other) : NULL;
+}
+
+void cg_exact_map_key(Compiler *c, Node *n)
+{
+    const ObjType *t = n->b && cg_exact(c, n->b) ? cg_static_type(c, n->a) : NULL;
+    if (t && t->kind == TYPE_MAP)
+        cg_exact_as(c, n->b, t->key);
+}
+
 void cg_exact_operands(Compiler *c, Node *n)
 {
     if (n->kind != N_BINARY || n->op == TK_SHL || n->op == TK_SHR)
         return;
     for (int i = 0; i < 2; i++) {
         Node *k = i ? n->b : n->a, *other = i ? n->a : n->b;
-        const Exact *x = k ? cg_exact(c, k) : NULL;
-        if (!x || !other || cg_exact_default(x) != V_UNDEF)
-            continue;
-        const ObjType *ty = cg_basic_type(c, other);
-        if (!ty)
-            ty = cg_static_type(c, other);
-        /* (not known, as for f := 2.0, which is untyped in csp: the
-         * constant's default type, and its error, stand) */
-        Value v;
-        if (ty && to_type(x, ty, &v) == 1)
-            cg_pm_put(&c->memo, k, v); /* what cg_const_eval(k) gives from now on */
+        if (k && other && cg_exact(c, k))
+            cg_exact_as(c, k, cg_exact_type_of(c, other));
     }
 }

@@ -572,6 +572,7 @@ static void slot_store(FuncState *fs, int s, ObjType *t, int i, Node *v)
 {
     int top = fs->freereg;
     int r = cg_alloc_reg(fs);
+    cg_exact_as(fs->c, v, t->fields[i].type); /* a uint64 field's 1<<63 */
     cg_value_to(fs, v, r); /* a place is copied: the field owns its struct */
     if (t->fields[i].type && t->fields[i].type->kind == TYPE_INTERFACE)
         cg_fit_reg(fs, r, v, t->fields[i].type, STORE_ASSIGN); /* boxed as an interface holds it */
@@ -807,6 +808,7 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
             cg_emit_abc(fs, OP_INSTANTIATE, dst, ra, rb);
             break;
         }
+        cg_exact_map_key(fs->c, n); /* m[1<<63] of a map[uint64]V */
         ra = expr_hint(fs, n->a, dst);
         rb = ra != dst ? expr_hint(fs, n->b, dst) : cg_expr_any(fs, n->b);
         cg_emit_abc(fs, fs->copy_index == n ? OP_GETINDEXC : OP_GETINDEX, dst, ra, rb);
@@ -1052,7 +1054,9 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
             Node *a = n->list.items[i];
             int r = cg_alloc_reg(fs);
             const Exact *xa = cg_exact(c, a);
-            if (xa && cg_exact_default(xa) == V_UNDEF) {
+            if (xa)
+                cg_exact_as(c, a, cg_param_decl_type(c, n, i)); /* f(1<<63) with f(x uint64) */
+            if (xa && cg_const_eval(c, a) == V_UNDEF && cg_exact_default(xa) == V_UNDEF) {
                 /* an untyped constant past int */
                 cg_exact_check_in(c, a, cg_gc_sprintf("argument to %s", cg_describe(f)));
                 cg_emit_abc(fs, OP_LOADNIL, r, 0, 0);

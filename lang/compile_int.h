@@ -405,6 +405,14 @@ Value cg_exact_rune_arg(Compiler *c, Node *n);
  * that type, as Go converts it, and cg_const_eval gives that from then
  * on. */
 void cg_exact_operands(Compiler *c, Node *n);
+/* The same for k stored or combined where the type ty is known (x op= k
+ * with x a uint64, m[k] of a map[uint64]V): k takes ty when it holds k. */
+void cg_exact_as(Compiler *c, Node *k, const ObjType *ty);
+/* A constant key of an index into a map gets the map's key type (m[1<<63]
+ * of a map[uint64]V is the uint64, not an overflowing int). */
+void cg_exact_map_key(Compiler *c, Node *n);
+/* The basic or static type of an expression, as those two use it. */
+const ObjType *cg_exact_type_of(Compiler *c, Node *other);
 int cg_exact_to_type(Compiler *c, Node *n, const ObjType *ty, Value *out, const char *where);
 
 /* compile_resolve.c: pass 1 over the whole file (hoisting included). */
@@ -557,6 +565,8 @@ void cg_fit_op(FuncState *fs, Node *n, int dst);
  * interface; each argument of fmt's functions): an argument stored there
  * is boxed as cg_fit_reg boxes it. NULL otherwise. */
 const ObjType *cg_param_type(Compiler *c, Node *call, int i);
+/* The declared type of that parameter whatever its kind (NULL: unknown). */
+const ObjType *cg_param_decl_type(Compiler *c, Node *call, int i);
 
 /* compile_stmt.c: one statement (blocks included). */
 void cg_stmt(FuncState *fs, Node *n, const char *label);

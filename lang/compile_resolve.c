@@ -688,12 +688,10 @@ ObjType *cg_static_type(Compiler *c, Node *n)
         }
         case N_COMPOSITE:
         case N_TYPEEXPR:
-        case N_LIST: /* []float32{...}; an untyped list has no type */
-        case N_MAP:
             return cg_node_type(c, n);
         case N_MAP:
-        case N_LIST:
-            return n->type ? cg_node_type(c, n) : NULL; /* map[string]T{...} */
+        case N_LIST: /* []float32{...}, map[string]T{...}; an untyped one has no type */
+            return n->type ? cg_node_type(c, n) : NULL;
         case N_CALL:
             if (is_call_of(c, n, "new") && n->list.n == 1 && n->list.items[0] &&
                 n->list.items[0]->kind == N_TYPEEXPR)

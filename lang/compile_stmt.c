@@ -67,7 +67,7 @@ static LValue lvalue(FuncState *fs, Node *n, Node *cg_stmt)
             lv.key = cg_field_k(fs, n->name);
             lv.st = cg_struct_of(cg_static_type(fs->c, n->a));
             lv.fn = n->name;
-        } else if (pin) {
+        } else if (cg_exact_map_key(fs->c, n), pin) {
             lv.key = cg_alloc_reg(fs);
             cg_expr_to(fs, n->b, lv.key);
         } else {
@@ -375,6 +375,8 @@ static void assign_stmt(FuncState *fs, Node *n)
 static void compound_stmt(FuncState *fs, Node *lhs, int tok, Node *rhs, int imm)
 {
     int top = fs->freereg;
+    if (rhs && tok != TK_SHL && tok != TK_SHR)
+        cg_exact_as(fs->c, rhs, cg_exact_type_of(fs->c, lhs)); /* h ^= 0xcbf29ce484222325 */
     Var *v = cg_plain_local(fs, lhs);
     LValue lv;
     int t;

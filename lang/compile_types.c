@@ -294,6 +294,21 @@ static TypeKind static_kind(FuncState *fs, Node *n, int depth)
  * is stored as it is (an interface holds those unboxed), and code that
  * stores nothing into interfaces never boxes. */
 
+/* Whether t is written with a type parameter of generic code (map[K]V,
+ * Stack[T]): a name the compiler cannot know, so the value's own type,
+ * made when the code runs, is the one an interface keeps. */
+static bool names_tparam(const ObjType *t, int depth)
+{
+    if (!t || depth > 8)
+        return false;
+    if (t->kind == TYPE_UNKNOWN)
+        return true;
+    for (int i = 0; i < t->ntargs; i++)
+        if (names_tparam(t->targs[i], depth + 1))
+            return true;
+    return !t->named && (names_tparam(t->elem, depth + 1) || names_tparam(t->key, depth + 1));
+}
+
 /* The static type n's value keeps in an interface, or NULL when it needs
  * no box (or is not known). */
 static const ObjType *box_type(Compiler *c, Node *n)
@@ -302,9 +317,9 @@ static const ObjType *box_type(Compiler *c, Node *n)
         return NULL;
     const ObjType *t = cg_basic_type(c, n);
     if (t)
-        return iface_boxes(t) ? t : NULL;
+        return iface_boxes(t) && !names_tparam(t, 0) ? t : NULL;
     t = cg_static_type(c, n);
-    return t && t->kind != TYPE_INT && t->kind != TYPE_FLOAT && iface_boxes(t) ? t : NULL;
+    return t && t->kind != TYPE_INT && t->kind != TYPE_FLOAT && iface_boxes(t) && !names_tparam(t, 0) ? t : NULL;
 }
 
 /* R[reg], computed from n, boxed for a place of interface type: a
@@ -340,7 +355,7 @@ static const FuncInfo *method_decl(Compiler *c, Node *f)
 }
 
 /* Parameter i of a function declared fi when its type is an interface. */
-static const ObjType *func_param_type(Compiler *c, const FuncInfo *fi, int i)
+static const ObjType *func_param_type(Compiler *c, const FuncInfo *fi, int i, bool any_kind)
 {
     int np = fi ? fi->params.n : 0;
     if (np == 0 || (i >= np && !fi->variadic))
@@ -349,10 +364,10 @@ static const ObjType *func_param_type(Compiler *c, const FuncInfo *fi, int i)
     ObjType *t = p ? cg_node_type(c, p) : NULL;
     if (t && fi->variadic && i >= np - 1 && t->kind == TYPE_SLICE)
         t = t->elem; /* xs ...any: each argument is an any */
-    return is_iface(t) ? t : NULL;
+    return any_kind || is_iface(t) ? t : NULL;
 }
 
-const ObjType *cg_param_type(Compiler *c, Node *call, int i)
+static const ObjType *param_type(Compiler *c, Node *call, int i, bool any_kind)
 {
     static ObjType *any;
     Node *f = call && call->kind == N_CALL ? call->a : NULL;
@@ -361,7 +376,7 @@ const ObjType *cg_param_type(Compiler *c, Node *call, int i)
     Var *v = f && (f->kind == N_IDENT || f->kind == N_FIELD) ? cg_node_var(c, f) : NULL;
     if (!v) {
         const FuncInfo *m = method_decl(c, f);
-        return m ? func_param_type(c, m, i + 1) : NULL; /* params[0] is its receiver */
+        return m ? func_param_type(c, m, i + 1, any_kind) : NULL; /* params[0] is its receiver */
     }
     if (v->kind == VK_UNIVERSE && i > 0 && v->name && strcmp(v->name, "append") == 0) {
         /* append(xs, v...) to a []any: each v is an element */
@@ -382,7 +397,17 @@ const ObjType *cg_param_type(Compiler *c, Node *call, int i)
         fi = v->decl->func;
     else if (v->kind == VK_LOCAL && !v->assigned && cg_pm_get(&c->types, v, &w))
         fi = (const FuncInfo *)(uintptr_t)w; /* f := func(x any) {...} */
-    return fi ? func_param_type(c, fi, i) : NULL;
+    return fi ? func_param_type(c, fi, i, any_kind) : NULL;
+}
+
+const ObjType *cg_param_type(Compiler *c, Node *call, int i)
+{
+    return param_type(c, call, i, false);
+}
+
+const ObjType *cg_param_decl_type(Compiler *c, Node *call, int i)
+{
+    return param_type(c, call, i, true);
 }
 
 /* Whether a value of kind k is stored into a place of type ty as it is:

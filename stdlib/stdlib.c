@@ -56,6 +56,7 @@
     FN(strings, LastIndex, strings_n_last_index, 2, 2)                                                       \
     FN(strings, LastIndexAny, strings_n_last_index_any, 2, 2)                                                \
     FN(strings, LastIndexByte, strings_n_last_index_byte, 2, 2)                                              \
+    FN(strings, Map, strings_n_map, 2, 2)                                                                    \
     FN(strings, Repeat, strings_n_repeat, 2, 2)                                                              \
     FN(strings, Replace, strings_n_replace, 4, 4)                                                            \
     FN(strings, ReplaceAll, strings_n_replace_all, 3, 3)                                                     \
@@ -105,6 +106,8 @@
     FN(math, Exp, math_n_exp, 1, 1)                                                                          \
     FN(math, Exp2, math_n_exp2, 1, 1)                                                                        \
     FN(math, Expm1, math_n_expm1, 1, 1)                                                                      \
+    FN(math, Float32bits, math_n_float32bits, 1, 1)                                                          \
+    FN(math, Float32frombits, math_n_float32frombits, 1, 1)                                                  \
     FN(math, Float64bits, math_n_float64bits, 1, 1)                                                          \
     FN(math, Float64frombits, math_n_float64frombits, 1, 1)                                                  \
     FN(math, Floor, math_n_floor, 1, 1)                                                                      \

@@ -117,8 +117,85 @@ static Value str_run(FuncState *fs, Node **sp, int *i, ObjString *first)
     return v_from_ptr(buf_to_str(&run));
 }
 
+/* Whether n is known at compile time to compute an int (of any size, or
+ * a declared integer type): a variable, parameter, field or element
+ * declared so, a call returning one, and operators on such operands and
+ * integer constants. */
+static bool known_int(Compiler *c, Node *n, int depth)
+{
+    if (!n || depth > 16)
+        return false;
+    const ObjType *ty = cg_basic_type(c, n);
+    if (!ty)
+        ty = cg_static_type(c, n);
+    if (ty)
+        return ty->kind == TYPE_INT;
+    if (n->kind == N_CALL && n->a && n->a->kind == N_IDENT && n->a->name &&
+        (!strcmp(n->a->name, "len") || !strcmp(n->a->name, "cap"))) {
+        Var *v = cg_node_var(c, n->a);
+        return v && v->kind == VK_UNIVERSE;
+    }
+    if (n->kind == N_UNARY && (n->op == TK_MINUS || n->op == TK_PLUS || n->op == TK_CARET))
+        return known_int(c, n->a, depth + 1);
+    if (n->kind != N_BINARY || !cg_is_arith_op(n->op))
+        return false;
+    if (n->op == TK_SHL || n->op == TK_SHR)
+        return known_int(c, n->a, depth + 1);
+    Value ka = cg_const_eval(c, n->a), kb = cg_const_eval(c, n->b);
+    bool ia = known_int(c, n->a, depth + 1), ib = known_int(c, n->b, depth + 1);
+    return (ia && (ib || (kb != V_UNDEF && cg_is_number(kb)))) || (ib && ka != V_UNDEF && cg_is_number(ka));
+}
+
+/* Go converts an untyped constant operand to the other operand's type:
+ * with n an int, n/1e3 is an int division (1e3 is the int 1000). So a
+ * float constant k with an integral value, beside an operand known to be
+ * an int, is loaded as that int; *out is then the int and true is said. */
+static bool int_const_beside(FuncState *fs, Node *k, Node *other, Value *out)
+{
+    Value v = cg_const_eval(fs->c, k);
+    if (v == V_UNDEF || !v_is_anyfloat(v))
+        return false;
+    double d = v_anyfloat(v);
+    if (d != d || d < -9223372036854775808.0 || d >= 9223372036854775808.0 || d != (double)(int64_t)d)
+        return false;
+    if (!known_int(fs->c, other, 0))
+        return false;
+    *out = v_make_int((int64_t)d);
+    return true;
+}
+
+/* An arithmetic operator with an integral float constant on either side
+ * of an int (int_const_beside) into dst; false (nothing emitted) when n is
+ * not one. */
+static bool arith_int_const_to(FuncState *fs, Node *n, int dst)
+{
+    Value k;
+    if (!cg_is_arith_op(n->op) || n->op == TK_SHL || n->op == TK_SHR)
+        return false;
+    int top = fs->freereg;
+    if (int_const_beside(fs, n->b, n->a, &k)) {
+        int ra = expr_hint(fs, n->a, dst);
+        int rb = cg_alloc_reg(fs);
+        cg_load_const(fs, k, rb);
+        cg_set_line(fs, n);
+        cg_emit_abc(fs, cg_arith_op(n->op), dst, ra, rb);
+    } else if (int_const_beside(fs, n->a, n->b, &k)) {
+        int ra = fs->islocal[dst] ? cg_alloc_reg(fs) : dst;
+        cg_load_const(fs, k, ra);
+        int rb = cg_expr_any(fs, n->b);
+        cg_set_line(fs, n);
+        cg_emit_abc(fs, cg_arith_op(n->op), dst, ra, rb);
+    } else {
+        return false;
+    }
+    cg_free_to(fs, top);
+    return true;
+}
+
 static void binary_to(FuncState *fs, Node *n, int dst)
 {
+    if (arith_int_const_to(fs, n, dst))
+        return;
     int top = fs->freereg, ra, rb;
     switch (n->op) {
     case TK_ANDAND:

@@ -276,6 +276,112 @@ static void format_frames(Buf *b, ObjList *tr)
     }
 }
 
+/* A float as Go's runtime prints one (printfloat): +d.dddddde+ddd. */
+static void print_runtime_float(Buf *b, double v)
+{
+    if (v != v) {
+        buf_adds(b, "NaN");
+        return;
+    }
+    if (v + v == v && v != 0) {
+        buf_adds(b, v > 0 ? "+Inf" : "-Inf");
+        return;
+    }
+    enum { N = 7 }; /* digits printed */
+    char out[N + 7];
+    out[0] = '+';
+    int e = 0;
+    if (v == 0) {
+        if (1 / v < 0)
+            out[0] = '-';
+    } else {
+        if (v < 0) {
+            v = -v;
+            out[0] = '-';
+        }
+        while (v >= 10) {
+            e++;
+            v /= 10;
+        }
+        while (v < 1) {
+            e--;
+            v *= 10;
+        }
+        double h = 5.0;
+        for (int i = 0; i < N; i++)
+            h /= 10;
+        v += h;
+        if (v >= 10) {
+            e++;
+            v /= 10;
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        int s = (int)v;
+        out[i + 2] = (char)(s + '0');
+        v -= s;
+        v *= 10;
+    }
+    out[1] = out[2];
+    out[2] = '.';
+    out[N + 2] = 'e';
+    out[N + 3] = '+';
+    if (e < 0) {
+        e = -e;
+        out[N + 3] = '-';
+    }
+    out[N + 4] = (char)(e / 100 + '0');
+    out[N + 5] = (char)(e / 10 % 10 + '0');
+    out[N + 6] = (char)(e % 10 + '0');
+    buf_add(b, out, sizeof out);
+}
+
+/* A panic value as Go's printpanicval prints it: a float in the runtime's
+ * own format, and a value of a declared type with a number, string or
+ * bool underneath as main.T(v) (a string in quotes). Anything else
+ * prints as %v without methods. */
+static void print_panic_val(Buf *b, Value v)
+{
+    Value plain = v_unnamed(v);
+    bool named = plain != v;
+    bool basic = v_is_anyint(plain) || v_is_anyfloat(plain) || v_is_str(plain) || v_is_bool(plain);
+    if (named && basic) {
+        format_type(b, ((ObjNamed *)v_ptr(v))->type);
+        buf_addc(b, '(');
+    }
+    if (named && basic && v_is_str(plain)) {
+        buf_addc(b, '"');
+        buf_add(b, v_str(plain)->data, v_str(plain)->len);
+        buf_addc(b, '"');
+    } else if (v_is_anyfloat(plain)) {
+        print_runtime_float(b, v_anyfloat(plain));
+    } else {
+        format_value(b, plain);
+    }
+    if (named && basic)
+        buf_addc(b, ')');
+}
+
+/* Go's preprintpanics: before the report, each panic value with an
+ * Error() or String() method becomes the string it returns (Error()
+ * first). Done on the dying goroutine, which can still run code; a method
+ * that panics leaves its value as it was. */
+static void preprint_panics(Thread *t)
+{
+    for (Panic *p = t->panic; p; p = p->link) {
+        Value v = p->val;
+        if (v_is_obj(v, OBJ_ERROR) || (!format_has_method(v, "Error") && !format_has_method(v, "String")))
+            continue;
+        Buf b;
+        buf_init(&b);
+        Printer pr;
+        format_init(&pr, &b, t);
+        format_print(&pr, v, 'v');
+        if (!pr.failed)
+            p->val = v_from_ptr(buf_to_str(&b));
+    }
+}
+
 static void format_chain(Buf *b, Panic *p)
 {
     if (!p)
@@ -285,7 +391,7 @@ static void format_chain(Buf *b, Panic *p)
         buf_addc(b, '\t');
     }
     buf_adds(b, "panic: ");
-    format_value(b, p->val);
+    print_panic_val(b, p->val);
     if (p->recovered)
         buf_adds(b, " [recovered]");
     buf_addc(b, '\n');
@@ -293,6 +399,7 @@ static void format_chain(Buf *b, Panic *p)
 
 void vm_format_panic(Thread *t, Buf *b)
 {
+    preprint_panics(t);
     format_chain(b, t->panic);
     buf_printf(b, "\ngoroutine %lld [running]:\n", (long long)t->id);
     format_frames(b, t->panic ? t->panic->trace : NULL);

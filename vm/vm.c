@@ -1076,7 +1076,23 @@ static COLD int index_not_int(Thread *t, const char *what, Value key)
 
 static COLD int bad_key(Thread *t, Value key)
 {
-    return vm_panicf(t, E_BAD_MAP_KEY, v_type_name(key));
+    /* Go's name of a key's type where it records one: []int, main.T */
+    return vm_panicf(t, E_BAD_MAP_KEY, format_value_type(key) ? format_type_name(key) : v_type_name(key));
+}
+
+/* v_equal, or -1 after Go's panic on two values of one uncomparable type
+ * (v_uncomparable_pair). */
+static COLD int equal_or_panic(Thread *t, Value a, Value b)
+{
+    const ObjType *ty = v_uncomparable_pair(a, b);
+    if (unlikely(ty != NULL)) {
+        Buf nb;
+        buf_init(&nb);
+        format_type(&nb, ty);
+        buf_addc(&nb, '\0');
+        return vm_panicf(t, E_UNCOMPARABLE, nb.data);
+    }
+    return v_equal(a, b);
 }
 
 /* m[key] for a key m does not hold (m NULL: a nil map): the element
@@ -2312,6 +2328,19 @@ static inline double vm_flonum(Value v)
     } while (0)
 
 #define EQUAL(x, y) (BOTH_INT((x), (y)) ? (x) == (y) : v_equal((x), (y)))
+/* EQUAL of two registers, which may hold values Go's == panics on. */
+#define EQUAL_CHECKED(res, x, y)                                                                             \
+    do {                                                                                                     \
+        Value ex_ = (x), ey_ = (y);                                                                          \
+        if (likely(BOTH_INT(ex_, ey_))) {                                                                    \
+            res = ex_ == ey_;                                                                                \
+        } else {                                                                                             \
+            VM_SAVEPC();                                                                                     \
+            res = equal_or_panic(t, ex_, ey_);                                                               \
+            if (unlikely(res < 0))                                                                           \
+                VM_THROW();                                                                                  \
+        }                                                                                                    \
+    } while (0)
 
 /* GETINDEX, and GETINDEXC with KEEP v_copy_fast: an element read to be
  * stored elsewhere is copied in the same dispatch. */
@@ -2627,12 +2656,16 @@ static int execute(Thread *t)
         /* ---- comparisons producing values ---- */
         VM_CASE(SEQ)
         {
-            RA = v_bool(EQUAL(RB, RC));
+            int res;
+            EQUAL_CHECKED(res, RB, RC);
+            RA = v_bool(res);
             VM_NEXT();
         }
         VM_CASE(SNE)
         {
-            RA = v_bool(!EQUAL(RB, RC));
+            int res;
+            EQUAL_CHECKED(res, RB, RC);
+            RA = v_bool(!res);
             VM_NEXT();
         }
         VM_CASE(SLT)
@@ -2653,7 +2686,9 @@ static int execute(Thread *t)
         /* ---- compare and branch ---- */
         VM_CASE(EQ)
         {
-            VM_CONDJUMP(EQUAL(RA, RB));
+            int res;
+            EQUAL_CHECKED(res, RA, RB);
+            VM_CONDJUMP(res);
             VM_NEXT();
         }
         VM_CASE(LT)

@@ -304,6 +304,10 @@ typedef struct FuncState {
     int nic, capic;
     const Node *copy_index;       /* the INDEX node cg_value_to is reading:
                                      GETINDEXC instead of GETINDEX */
+    /* The labels goto statements name (compile_stmt.c): each one's pc once
+     * compiled (-1 before) and the forward gotos waiting for it. */
+    struct GotoLabel *glabels;
+    int nglabels, capglabels;
 } FuncState;
 
 /* The arithmetic operators, listed once: the token, its compound
@@ -365,6 +369,11 @@ void cg_fold_global_const(Compiler *c, Var *v);
 /* A constant arithmetic and comparisons take as an operand. */
 bool cg_is_foldable(Value v);
 bool cg_is_number(Value v);
+
+/* compile_goto.c: Go's rules for the gotos and labels of one function
+ * body (pass 1): undefined or repeated labels, jumps into blocks and
+ * forward over variable declarations are errors. */
+void cg_check_gotos(Compiler *c, Node *body);
 
 /* compile_resolve.c: pass 1 over the whole file (hoisting included). */
 void cg_res_file(Compiler *c, Node *file);

@@ -1526,6 +1526,8 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
     case N_CONTINUE:
         res_branch(c, n);
         break;
+    case N_GOTO: /* cg_check_gotos, once the whole body is seen */
+        break;
     case N_FALLTHROUGH:
         if (!n->ival)
             cg_err(c, n, "fallthrough statement out of place");
@@ -1699,6 +1701,7 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
         res_block_list(c, &fi->body->list);
     else if (fi->body)
         res_stmt(c, fi->body, NULL);
+    cg_check_gotos(c, fi->body);
     scope_close(c, mark);
     c->fn = savefn;
     c->loops = saveloops;
@@ -1850,5 +1853,6 @@ void cg_res_file(Compiler *c, Node *file)
     }
     for (int i = 0; i < top->n; i++)
         res_stmt(c, top->items[i], NULL);
+    cg_check_gotos(c, file);
     repl_record_types(c);
 }

@@ -1180,6 +1180,7 @@ stmt(A) ::= BREAK(T). { A = branch(T, N_BREAK, NULL); }
 stmt(A) ::= BREAK(T) IDENT(L). { A = branch(T, N_BREAK, &L); }
 stmt(A) ::= CONTINUE(T). { A = branch(T, N_CONTINUE, NULL); }
 stmt(A) ::= CONTINUE(T) IDENT(L). { A = branch(T, N_CONTINUE, &L); }
+stmt(A) ::= GOTO IDENT(L). { A = branch(L, N_GOTO, &L); }
 stmt(A) ::= FALLTHROUGH(T). { A = branch(T, N_FALLTHROUGH, NULL); }
 stmt(A) ::= GO(T) expr(E). { A = go_defer(ctx, T, N_GO, E); }
 stmt(A) ::= DEFER(T) expr(E). { A = go_defer(ctx, T, N_DEFER, E); }

@@ -35,8 +35,6 @@
  *        where an if/for/switch/select header or a func signature awaits
  *        its body at that bracket depth (so `if p == (T{}) {` needs its
  *        parentheses, as in Go), a literal elsewhere;
- *      - reports what csp does not support (`goto`) once, with its
- *        position, and skips the statement;
  *      - limits nesting: more than PARSE_MAX_NEST (lexer.h) open brackets
  *        is "too deeply nested" and stops the parse.
  *
@@ -877,21 +875,6 @@ static void skip(Parser *P, Token t)
         CspParseErrorsOn(P->lemon);
 }
 
-/* Report an unsupported construct at t, make the parser recover as from a
- * syntax error (without a second message), and skip the statement. */
-static void unsupported(Parser *P, const Token *t, const char *what)
-{
-    diag_error(P->d, t->line, t->col, "%s is not supported", what);
-    int level = block_level(P);
-    Token bad = *t;
-    bad.code = TK_ILLEGAL;
-    feed(P, bad);
-    P->ctx.error = false;
-    P->skipping = true;
-    P->skip_depth = level;
-    P->type_arg = 0;
-}
-
 /* ------------------------------------------------------------- headers */
 
 static void hdr_push(Parser *P, bool func)
@@ -988,12 +971,6 @@ static void step(Parser *P)
     Token *f = peek(P, 0);
     int c = f->code;
 
-    /* Constructs csp leaves out: say so once, skip them whole. */
-    if (c == TK_GOTO) {
-        Token t = take(P);
-        unsupported(P, &t, "\"goto\"");
-        return;
-    }
     if (at_statement_start(P)) {
         /* `type` opens a declaration where a name or a group follows; else
          * it is csp's type() built-in. */

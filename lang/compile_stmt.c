@@ -713,9 +713,34 @@ static void bind_value(FuncState *fs, Var *v, int src)
     cg_emit_abc(fs, v->captured ? OP_NEWCELL : OP_MOVE, r, src, 0);
 }
 
+/* `for i, x[i] = range ...`: both targets' operands are evaluated before
+ * either is assigned, as in any assignment of two (Go's order), so x[i]
+ * indexes with the i of before this iteration. */
+static void assign_pair(FuncState *fs, Node **ts, int src)
+{
+    int top = fs->freereg;
+    Node stmt; /* the targets as an assignment's, for lvalue's pinning */
+    memset(&stmt, 0, sizeof stmt);
+    stmt.list.n = stmt.list.cap = 2;
+    stmt.list.items = ts;
+    LValue lv[2];
+    for (int i = 0; i < 2; i++) {
+        Var *v = cg_node_var(fs->c, ts[i]);
+        bool blank = ts[i]->kind == N_IDENT && v && v->kind == VK_BLANK;
+        lv[i] = blank ? (LValue){LV_NONE, NULL, 0, 0, NULL, NULL} : lvalue(fs, ts[i], &stmt);
+    }
+    for (int i = 0; i < 2; i++)
+        lv_store(fs, &lv[i], src + i, NULL);
+    cg_free_to(fs, top);
+}
+
 /* Assign (=) or bind (:=) the targets ts[0..nt-1] from R[src...]. */
 static void take_values(FuncState *fs, Node **ts, int nt, bool define, int src)
 {
+    if (!define && nt == 2 && ts[0] && ts[1]) {
+        assign_pair(fs, ts, src);
+        return;
+    }
     for (int i = 0; i < nt; i++) {
         Node *t = ts[i];
         if (!t)

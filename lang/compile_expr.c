@@ -893,6 +893,16 @@ static void conversion_call(FuncState *fs, Node *n, int base, int nres, OpCode o
     cg_free_to(fs, base + 1);
 }
 
+/* Whether n names a predeclared number, string or bool type (int,
+ * float64...), not shadowed: (*int)(p) converts a pointer as it is. */
+static bool is_basic_type_name(Compiler *c, const Node *n)
+{
+    if (!n || n->kind != N_IDENT || !n->name)
+        return false;
+    Var *v = cg_node_var(c, n);
+    return v && v->kind == VK_UNIVERSE && cg_store_type(n->name) != NULL;
+}
+
 void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
 {
     Compiler *c = fs->c;
@@ -914,8 +924,8 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         conversion_call(fs, n, base, nres, op);
         return;
     }
-    if (op == OP_CALL && f && f->kind == N_UNARY && f->op == TK_STAR && cg_type_name(c, f->a) && nargs == 1 &&
-        !n->spread) {
+    if (op == OP_CALL && f && f->kind == N_UNARY && f->op == TK_STAR &&
+        (cg_type_name(c, f->a) || is_basic_type_name(c, f->a)) && nargs == 1 && !n->spread) {
         /* (*T)(x): a pointer converts as it is */
         cg_value_to(fs, n->list.items[0], base);
         cg_free_to(fs, base + 1);

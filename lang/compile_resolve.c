@@ -187,6 +187,14 @@ static Var *resolve_name(Compiler *c, Node *id, bool write)
         return predeclared(c, name, VK_UNIVERSE, V_TRUE, -1);
     if (strcmp(name, "false") == 0)
         return predeclared(c, name, VK_UNIVERSE, V_FALSE, -1);
+    if (!write && (strcmp(name, "any") == 0 || strcmp(name, "error") == 0)) {
+        /* a predeclared interface type where a value is read: the callee
+         * of a conversion, any(nil), error(e); the node becomes the type,
+         * as interface{} there is */
+        id->kind = N_TYPEEXPR;
+        id->type = name;
+        return predeclared(c, name, VK_UNIVERSE, V_UNDEF, -1);
+    }
     cg_err(c, id, "undefined: %s", name);
     return &c->bad;
 }

@@ -708,8 +708,9 @@ static bool try_type(Parser *P, bool arg)
 /* A func type in a type switch's case list (`case func(int) bool:`,
  * `case int, func():`): the type at the front of the queue, followed by
  * the clause's `:` or the list's `,`, becomes one XTYPE token. A function
- * literal there would go on with its body's `{`. */
-static bool try_case_type(Parser *P)
+ * literal there would go on with its body's `{`. With in_parens, the type
+ * is the one of a conversion, `(func())(nil)`, followed by its `)`. */
+static bool try_case_type(Parser *P, bool in_parens)
 {
     if (peek_code(P, 1) != TK_LPAREN)
         return false;
@@ -724,10 +725,11 @@ static bool try_case_type(Parser *P)
         depth -= c == TK_RPAREN || c == TK_RBRACK || c == TK_RBRACE;
     }
     int end = k, c = peek_code(P, k);
+    int close1 = in_parens ? TK_RPAREN : TK_COLON, close2 = in_parens ? TK_RPAREN : TK_COMMA;
     Text ignored = {0};
-    if (c != TK_COLON && c != TK_COMMA) /* a result type */
+    if (c != close1 && c != close2) /* a result type */
         end = c == TK_LPAREN ? skip_parens(P, k) : scan_type(P, k, &ignored, 1);
-    if (end <= 0 || (peek_code(P, end) != TK_COLON && peek_code(P, end) != TK_COMMA))
+    if (end <= 0 || (peek_code(P, end) != close1 && peek_code(P, end) != close2))
         return false;
     Text text = {0};
     for (int i = 0, prev = 0; i < end; i++) {
@@ -1001,8 +1003,10 @@ static void step(Parser *P)
         if (try_type(P, false))
             c = TK_XTYPE;
     }
-    if (c == TK_FUNC && (P->prev == TK_CASE || P->prev == TK_COMMA) && try_case_type(P)) {
+    if (c == TK_FUNC && (P->prev == TK_CASE || P->prev == TK_COMMA) && try_case_type(P, false)) {
         c = TK_XTYPE; /* `case func(int) string:` in a type switch */
+    } else if (c == TK_FUNC && P->prev == TK_LPAREN && try_case_type(P, true)) {
+        c = TK_XTYPE; /* `(func())(nil)`: a conversion to a func type */
     } else if (c == TK_STRUCT || c == TK_INTERFACE) {
         /* every struct and interface type, wherever it is: one XTYPE */
         if (try_type(P, false))

@@ -567,6 +567,53 @@ static int scan_type_args(Parser *P, int i, Text *out, int depth)
     return k + 1;
 }
 
+/* `[len(a)]T`, `[2*N]T`: an array type whose length is a constant
+ * expression of numbers, names, len/cap calls, parentheses and arithmetic
+ * operators, spelled into the type's text as written (pass 1 evaluates
+ * it: compile_resolve.c's array_lengths). -1 when the brackets hold
+ * anything else. */
+static int scan_length_expr(Parser *P, int i, Text *out, int depth)
+{
+    Text len = {0};
+    int k = i + 1, parens = 0;
+    for (; k < i + 64; k++) {
+        int c = peek_code(P, k);
+        if (c == TK_RBRACK && parens == 0)
+            break;
+        if (c == TK_LPAREN) {
+            parens++;
+        } else if (c == TK_RPAREN) {
+            if (--parens < 0)
+                return -1;
+        } else if (c != TK_INT && c != TK_IDENT && c != TK_PLUS && c != TK_MINUS && c != TK_STAR &&
+                   c != TK_SLASH && c != TK_PERCENT && c != TK_SHL && c != TK_SHR) {
+            return -1;
+        }
+        text_tok(&len, peek(P, k));
+    }
+    if (k == i + 1 || peek_code(P, k) != TK_RBRACK)
+        return -1;
+    Text t = {0};
+    text_str(&t, "[");
+    text_add(&t, len.p, len.n);
+    text_str(&t, "]");
+    int end = scan_type(P, k + 1, &t, depth + 1);
+    if (end < 0)
+        return -1;
+    text_add(out, t.p, t.n);
+    return end;
+}
+
+/* Whether the queue opens a composite literal of an array type whose
+ * length is an expression, `[len(a) - 1]int{...}` (a csp list literal
+ * `[a - 1]` has no type after its `]`). */
+static bool length_literal(Parser *P)
+{
+    Text t = {0};
+    int end = scan_length_expr(P, 0, &t, 0);
+    return end > 0 && peek_code(P, end) == TK_LBRACE;
+}
+
 /* Scan a Go type starting at token i, appending its normalized text to
  * out. Returns the index just after it, or -1 if the tokens there are not
  * a type (nothing is consumed either way). */
@@ -608,7 +655,7 @@ static int scan_type(Parser *P, int i, Text *out, int depth)
             text_str(out, "]");
             return scan_type(P, i + 3, out, depth + 1);
         }
-        return -1;
+        return scan_length_expr(P, i, out, depth);
     }
     case TK_MAP: {
         if (peek_code(P, i + 1) != TK_LBRACK)
@@ -997,7 +1044,8 @@ static void step(Parser *P)
         if (type_start(c) && try_type(P, true))
             c = TK_XTYPE;
     } else if (operand_position(P) &&
-               ((c == TK_LBRACK && (peek_code(P, 1) == TK_RBRACK || peek_code(P, 2) == TK_RBRACK)) ||
+               ((c == TK_LBRACK &&
+                 (peek_code(P, 1) == TK_RBRACK || peek_code(P, 2) == TK_RBRACK || length_literal(P))) ||
                 c == TK_MAP || c == TK_STRUCT || c == TK_INTERFACE ||
                 (c == TK_CHAN && peek_code(P, 1) != TK_LPAREN && P->prev != TK_ARROW))) {
         if (try_type(P, false))

@@ -596,16 +596,23 @@ static void nil_recv_prefill(FuncState *fs, int pc, Node *x, const char *name)
 static bool method_expr(FuncState *fs, Node *n, int dst)
 {
     Node *a = n->a;
-    if (a && a->kind == N_UNARY && a->op == TK_STAR)
+    bool through_ptr = a && a->kind == N_UNARY && a->op == TK_STAR;
+    if (through_ptr)
         a = a->a;
     ObjType *t = cg_type_name(fs->c, a);
     if (!t)
         return false;
-    Value fn = types_method(t, str_cstr(n->name), NULL);
+    bool ptr_recv = false;
+    Value fn = types_method(t, str_cstr(n->name), &ptr_recv);
     if (fn == V_UNDEF) {
         cg_err(fs->c, n, "%s.%s undefined (type %s has no method %s)", a->name, n->name, t->name, n->name);
         return true;
     }
+    /* (*T).M of a T method: M gets the value the pointer points to (a
+     * struct's or array's pointer reads as the object, so those need
+     * nothing) */
+    if (through_ptr && !ptr_recv && t->kind != TYPE_STRUCT && t->kind != TYPE_ARRAY)
+        fn = vm_method_through_pointer(fn);
     cg_load_const(fs, fn, dst);
     return true;
 }

@@ -1611,6 +1611,41 @@ static ObjBound *bound_new(Value recv, Value fn)
     return b;
 }
 
+/* (*T).M's function for a method M with a T receiver (vm_method_through_
+ * pointer): args[0] is M, args[1] the pointer, whose target is the
+ * receiver M is called with. */
+static int call_through_pointer(Thread *t, Value *args, int nargs, Value *rets)
+{
+    if (nargs < 2)
+        return vm_panicf(t, E_ARG_COUNT, "method expression", 1, 0);
+    Value fn = args[0], p = args[1];
+    if (p == V_NIL)
+        return vm_panicf(t, E_NIL_DEREF);
+    Value *slot = v_is_ref(p) ? ref_slot(p) : NULL;
+    Value small[8], *call = nargs - 1 <= 8 ? small : mem_alloc((size_t)(nargs - 1) * sizeof *call);
+    memcpy(call, args + 1, (size_t)(nargs - 1) * sizeof *call);
+    if (slot)
+        call[0] = *slot; /* a struct or array target: the pointer reads as it */
+    int n = vm_call(t, fn, call, nargs - 1);
+    if (n < 0)
+        return -1;
+    if (n > NATIVE_MAX_RETS)
+        n = NATIVE_MAX_RETS;
+    memcpy(rets, t->rets, (size_t)n * sizeof *rets);
+    return n;
+}
+
+Value vm_method_through_pointer(Value fn)
+{
+    static ObjNative *through; /* made on first use; racing makers make equal ones */
+    ObjNative *nf = __atomic_load_n(&through, __ATOMIC_ACQUIRE);
+    if (!nf) {
+        nf = native_new("method", call_through_pointer, 1, -1);
+        __atomic_store_n(&through, nf, __ATOMIC_RELEASE);
+    }
+    return v_from_ptr(bound_new(fn, v_from_ptr(nf)));
+}
+
 /* obj.name as a value (`f := obj.Method`, `defer obj.Method()`). */
 static COLD Value bindm(Thread *t, Value obj, ObjString *name)
 {

@@ -211,6 +211,10 @@ bool vm_check_int(Thread *t, const char *fname, Value *args, int i, int64_t *out
 bool vm_check_num(Thread *t, const char *fname, Value *args, int i, double *out);
 bool vm_check_str(Thread *t, const char *fname, Value *args, int i, ObjString **out);
 
+/* (*T).M for a method M whose receiver is a T: a function taking the
+ * pointer first and calling fn (M) with the value it points to. */
+Value vm_method_through_pointer(Value fn);
+
 /* The recover() builtin's semantics live in the VM. */
 Value vm_recover(Thread *t);
 

@@ -268,6 +268,17 @@ static void check_map_elem_recv(Compiler *c, Node *n)
     cg_err(c, n, "cannot call pointer method %s on %s", n->name, local_name(et));
 }
 
+/* Whether t declares a method called name itself, its code compiled yet
+ * or not (pass 1 runs before the methods' bodies are): such a method
+ * expression is bound where it is compiled, and works on a nil *T. */
+static bool own_method(const ObjType *t, const char *name)
+{
+    for (int i = 0; i < t->nmethods; i++)
+        if (strcmp(t->methods[i].name->data, name) == 0)
+            return true;
+    return false;
+}
+
 /* A method expression whose method is found only when it is called: an
  * interface's (`Shape.Area`, `(Shape).Area`) or one a struct promotes
  * from an embedded field (`U.Sum`). n becomes the function literal
@@ -286,7 +297,7 @@ static bool method_thunk(Compiler *c, Node *n)
         if (!types_iface_has(t, name))
             return false;
     } else {
-        if (t->kind != TYPE_STRUCT || types_method(t, name, NULL) != V_UNDEF)
+        if (t->kind != TYPE_STRUCT || types_method(t, name, NULL) != V_UNDEF || own_method(t, n->name))
             return false;
         Selection sel;
         types_select(t, name, V_UNDEF, &sel);

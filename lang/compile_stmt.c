@@ -3,7 +3,8 @@
  * Assignments (targets evaluated before values are stored, as Go orders
  * them; several values; compound operators), declarations (var, const,
  * := and the zero values of types) and statements: blocks, if, for and
- * range loops, switch, select, go, defer, return, break and continue.
+ * range loops, switch, select, go, defer, return, break, continue and
+ * goto.
  */
 #include "compile_int.h"
 

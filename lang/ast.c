@@ -265,6 +265,7 @@ static void dump_node(Dump *D, const Node *n, int indent)
     case N_IDENT:
     case N_BREAK:
     case N_CONTINUE:
+    case N_GOTO:
     case N_LABELED:
         if (n->name) {
             put(D, " ");

@@ -126,6 +126,7 @@ typedef const char *TypeRef;
     X(RETURN)   /* list */                                                     \
     X(BREAK)    /* name: label or NULL */                                      \
     X(CONTINUE) /* name: label or NULL */                                      \
+    X(GOTO)     /* name: the label (the node is at the label's name) */       \
     X(FALLTHROUGH) /* ival: 1 when it ends a case clause that has a next one \
                     * (pass 1 sets it; elsewhere it is an error) */         \
     X(GO)       /* a: a CALL node */                                           \

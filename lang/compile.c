@@ -5,6 +5,7 @@
  * The compiler's files, in the order a file goes through them (the design
  * is described in compile_int.h):
  *   compile_resolve.c  pass 1: scopes, names, captures, hoisting;
+ *   compile_goto.c     pass 1: Go's rules for goto and labels;
  *   compile_fold.c     constants: folding through vm/arith.c's rules;
  *   compile_exact.c    untyped constants, exactly (GMP), and Go's errors
  *                      for one that does not fit where it is used;

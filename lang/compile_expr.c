@@ -117,8 +117,85 @@ static Value str_run(FuncState *fs, Node **sp, int *i, ObjString *first)
     return v_from_ptr(buf_to_str(&run));
 }
 
+/* Whether n is known at compile time to compute an int (of any size, or
+ * a declared integer type): a variable, parameter, field or element
+ * declared so, a call returning one, and operators on such operands and
+ * integer constants. */
+static bool known_int(Compiler *c, Node *n, int depth)
+{
+    if (!n || depth > 16)
+        return false;
+    const ObjType *ty = cg_basic_type(c, n);
+    if (!ty)
+        ty = cg_static_type(c, n);
+    if (ty)
+        return ty->kind == TYPE_INT;
+    if (n->kind == N_CALL && n->a && n->a->kind == N_IDENT && n->a->name &&
+        (!strcmp(n->a->name, "len") || !strcmp(n->a->name, "cap"))) {
+        Var *v = cg_node_var(c, n->a);
+        return v && v->kind == VK_UNIVERSE;
+    }
+    if (n->kind == N_UNARY && (n->op == TK_MINUS || n->op == TK_PLUS || n->op == TK_CARET))
+        return known_int(c, n->a, depth + 1);
+    if (n->kind != N_BINARY || !cg_is_arith_op(n->op))
+        return false;
+    if (n->op == TK_SHL || n->op == TK_SHR)
+        return known_int(c, n->a, depth + 1);
+    Value ka = cg_const_eval(c, n->a), kb = cg_const_eval(c, n->b);
+    bool ia = known_int(c, n->a, depth + 1), ib = known_int(c, n->b, depth + 1);
+    return (ia && (ib || (kb != V_UNDEF && cg_is_number(kb)))) || (ib && ka != V_UNDEF && cg_is_number(ka));
+}
+
+/* Go converts an untyped constant operand to the other operand's type:
+ * with n an int, n/1e3 is an int division (1e3 is the int 1000). So a
+ * float constant k with an integral value, beside an operand known to be
+ * an int, is loaded as that int; *out is then the int and true is said. */
+static bool int_const_beside(FuncState *fs, Node *k, Node *other, Value *out)
+{
+    Value v = cg_const_eval(fs->c, k);
+    if (v == V_UNDEF || !v_is_anyfloat(v))
+        return false;
+    double d = v_anyfloat(v);
+    if (d != d || d < -9223372036854775808.0 || d >= 9223372036854775808.0 || d != (double)(int64_t)d)
+        return false;
+    if (!known_int(fs->c, other, 0))
+        return false;
+    *out = v_make_int((int64_t)d);
+    return true;
+}
+
+/* An arithmetic operator with an integral float constant on either side
+ * of an int (int_const_beside) into dst; false (nothing emitted) when n is
+ * not one. */
+static bool arith_int_const_to(FuncState *fs, Node *n, int dst)
+{
+    Value k;
+    if (!cg_is_arith_op(n->op) || n->op == TK_SHL || n->op == TK_SHR)
+        return false;
+    int top = fs->freereg;
+    if (int_const_beside(fs, n->b, n->a, &k)) {
+        int ra = expr_hint(fs, n->a, dst);
+        int rb = cg_alloc_reg(fs);
+        cg_load_const(fs, k, rb);
+        cg_set_line(fs, n);
+        cg_emit_abc(fs, cg_arith_op(n->op), dst, ra, rb);
+    } else if (int_const_beside(fs, n->a, n->b, &k)) {
+        int ra = fs->islocal[dst] ? cg_alloc_reg(fs) : dst;
+        cg_load_const(fs, k, ra);
+        int rb = cg_expr_any(fs, n->b);
+        cg_set_line(fs, n);
+        cg_emit_abc(fs, cg_arith_op(n->op), dst, ra, rb);
+    } else {
+        return false;
+    }
+    cg_free_to(fs, top);
+    return true;
+}
+
 static void binary_to(FuncState *fs, Node *n, int dst)
 {
+    if (arith_int_const_to(fs, n, dst))
+        return;
     int top = fs->freereg, ra, rb;
     cg_u64_operands(fs->c, n);
     switch (n->op) {
@@ -549,18 +626,25 @@ static void nil_recv_prefill(FuncState *fs, int pc, Node *x, const char *name)
 static bool method_expr(FuncState *fs, Node *n, int dst)
 {
     Node *a = n->a;
-    if (a && a->kind == N_UNARY && a->op == TK_STAR)
+    bool through_ptr = a && a->kind == N_UNARY && a->op == TK_STAR;
+    if (through_ptr)
         a = a->a;
     if (a && a->kind == N_INDEX && a->a && a->a->kind == N_IDENT && cg_type_text(a))
         a = a->a; /* Box[int].Get: the generic type's method serves its instances */
     ObjType *t = cg_type_name(fs->c, a);
     if (!t)
         return false;
-    Value fn = types_method(t, str_cstr(n->name), NULL);
+    bool ptr_recv = false;
+    Value fn = types_method(t, str_cstr(n->name), &ptr_recv);
     if (fn == V_UNDEF) {
         cg_err(fs->c, n, "%s.%s undefined (type %s has no method %s)", a->name, n->name, t->name, n->name);
         return true;
     }
+    /* (*T).M of a T method: M gets the value the pointer points to (a
+     * struct's or array's pointer reads as the object, so those need
+     * nothing) */
+    if (through_ptr && !ptr_recv && t->kind != TYPE_STRUCT && t->kind != TYPE_ARRAY)
+        fn = vm_method_through_pointer(fn);
     cg_load_const(fs, fn, dst);
     return true;
 }
@@ -890,6 +974,16 @@ static bool is_fmt_call(Compiler *c, const Node *f)
            strcmp(((ObjModule *)v_ptr(m->cval))->name, "fmt") == 0;
 }
 
+/* Whether n names a predeclared number, string or bool type (int,
+ * float64...), not shadowed: (*int)(p) converts a pointer as it is. */
+static bool is_basic_type_name(Compiler *c, const Node *n)
+{
+    if (!n || n->kind != N_IDENT || !n->name)
+        return false;
+    Var *v = cg_node_var(c, n);
+    return v && v->kind == VK_UNIVERSE && cg_store_type(n->name) != NULL;
+}
+
 void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
 {
     Compiler *c = fs->c;
@@ -911,8 +1005,8 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         conversion_call(fs, n, base, nres, op);
         return;
     }
-    if (op == OP_CALL && f && f->kind == N_UNARY && f->op == TK_STAR && cg_type_name(c, f->a) && nargs == 1 &&
-        !n->spread) {
+    if (op == OP_CALL && f && f->kind == N_UNARY && f->op == TK_STAR &&
+        (cg_type_name(c, f->a) || is_basic_type_name(c, f->a)) && nargs == 1 && !n->spread) {
         /* (*T)(x): a pointer converts as it is */
         cg_value_to(fs, n->list.items[0], base);
         cg_free_to(fs, base + 1);

@@ -307,8 +307,12 @@ typedef struct FuncState {
     int *icpc;
     uint64_t *icword;
     int nic, capic;
-    const Node *copy_index; /* the INDEX node cg_value_to is reading:
-                               GETINDEXC instead of GETINDEX */
+    const Node *copy_index;       /* the INDEX node cg_value_to is reading:
+                                     GETINDEXC instead of GETINDEX */
+    /* The labels goto statements name (compile_stmt.c): each one's pc once
+     * compiled (-1 before) and the forward gotos waiting for it. */
+    struct GotoLabel *glabels;
+    int nglabels, capglabels;
 } FuncState;
 
 /* The arithmetic operators, listed once: the token, its compound
@@ -414,6 +418,11 @@ void cg_exact_map_key(Compiler *c, Node *n);
 /* The basic or static type of an expression, as those two use it. */
 const ObjType *cg_exact_type_of(Compiler *c, Node *other);
 int cg_exact_to_type(Compiler *c, Node *n, const ObjType *ty, Value *out, const char *where);
+
+/* compile_goto.c: Go's rules for the gotos and labels of one function
+ * body (pass 1): undefined or repeated labels, jumps into blocks and
+ * forward over variable declarations are errors. */
+void cg_check_gotos(Compiler *c, Node *body);
 
 /* compile_resolve.c: pass 1 over the whole file (hoisting included). */
 void cg_res_file(Compiler *c, Node *file);

@@ -188,6 +188,14 @@ static Var *resolve_name(Compiler *c, Node *id, bool write)
         return predeclared(c, name, VK_UNIVERSE, V_TRUE, -1);
     if (strcmp(name, "false") == 0)
         return predeclared(c, name, VK_UNIVERSE, V_FALSE, -1);
+    if (!write && (strcmp(name, "any") == 0 || strcmp(name, "error") == 0)) {
+        /* a predeclared interface type where a value is read: the callee
+         * of a conversion, any(nil), error(e); the node becomes the type,
+         * as interface{} there is */
+        id->kind = N_TYPEEXPR;
+        id->type = name;
+        return predeclared(c, name, VK_UNIVERSE, V_UNDEF, -1);
+    }
     cg_err(c, id, "undefined: %s", name);
     return &c->bad;
 }
@@ -261,6 +269,17 @@ static void check_map_elem_recv(Compiler *c, Node *n)
     cg_err(c, n, "cannot call pointer method %s on %s", n->name, local_name(et));
 }
 
+/* Whether t declares a method called name itself, its code compiled yet
+ * or not (pass 1 runs before the methods' bodies are): such a method
+ * expression is bound where it is compiled, and works on a nil *T. */
+static bool own_method(const ObjType *t, const char *name)
+{
+    for (int i = 0; i < t->nmethods; i++)
+        if (strcmp(t->methods[i].name->data, name) == 0)
+            return true;
+    return false;
+}
+
 /* A method expression whose method is found only when it is called: an
  * interface's (`Shape.Area`, `(Shape).Area`) or one a struct promotes
  * from an embedded field (`U.Sum`). n becomes the function literal
@@ -279,7 +298,7 @@ static bool method_thunk(Compiler *c, Node *n)
         if (!types_iface_has(t, name))
             return false;
     } else {
-        if (t->kind != TYPE_STRUCT || types_method(t, name, NULL) != V_UNDEF)
+        if (t->kind != TYPE_STRUCT || types_method(t, name, NULL) != V_UNDEF || own_method(t, n->name))
             return false;
         Selection sel;
         types_select(t, name, V_UNDEF, &sel);
@@ -393,6 +412,154 @@ static void res_list(Compiler *c, NodeList *l, const Node *parent)
         res_expr(c, l->items[i], parent);
 }
 
+/* A constant array length written as an expression (`[len(a)]T`,
+ * `[(2*N)]T`: parse.c and the grammar spell it so), evaluated over its
+ * text: numbers, constant names, len/cap of an array variable (its type's
+ * length), parentheses and + - * / % << >>. *ok goes false on anything
+ * else. */
+typedef struct LenExpr {
+    Compiler *c;
+    Node *at;
+    const char *p, *end;
+    bool ok;
+} LenExpr;
+
+static int64_t len_sum(LenExpr *e, int depth);
+
+static bool len_name(LenExpr *e, const char **s, size_t *n)
+{
+    const char *p = e->p;
+    while (p < e->end &&
+           (((*p | 32) >= 'a' && (*p | 32) <= 'z') || *p == '_' || (p > e->p && *p >= '0' && *p <= '9')))
+        p++;
+    *s = e->p;
+    *n = (size_t)(p - e->p);
+    e->p = p;
+    return *n > 0;
+}
+
+static int64_t len_operand(LenExpr *e, int depth)
+{
+    if (e->p >= e->end || depth > 32) {
+        e->ok = false;
+        return 0;
+    }
+    if (*e->p == '(') {
+        e->p++;
+        int64_t v = len_sum(e, depth + 1);
+        if (e->p < e->end && *e->p == ')')
+            e->p++;
+        else
+            e->ok = false;
+        return v;
+    }
+    if (*e->p >= '0' && *e->p <= '9') {
+        int64_t v = 0;
+        while (e->p < e->end && *e->p >= '0' && *e->p <= '9' && v < ((int64_t)1 << 40))
+            v = v * 10 + (*e->p++ - '0');
+        return v;
+    }
+    const char *s;
+    size_t n;
+    if (!len_name(e, &s, &n)) {
+        e->ok = false;
+        return 0;
+    }
+    bool call = e->p < e->end && *e->p == '(';
+    if (call) {
+        /* len(a) or cap(a) of an array variable: its type's length */
+        const char *as;
+        size_t an;
+        e->p++;
+        if ((n != 3 || (memcmp(s, "len", 3) != 0 && memcmp(s, "cap", 3) != 0)) || !len_name(e, &as, &an) ||
+            e->p >= e->end || *e->p != ')') {
+            e->ok = false;
+            return 0;
+        }
+        e->p++;
+        s = as;
+        n = an;
+    }
+    Node *id = ast_new(N_IDENT, e->at->line, e->at->col);
+    id->name = cg_gc_sprintf("%.*s", (int)n, s);
+    Var *v = resolve_name(e->c, id, false);
+    cg_pm_put(&e->c->nodes, id, (uint64_t)(uintptr_t)v);
+    if (call) {
+        ObjType *t = cg_static_type(e->c, id);
+        if (t && t->kind == TYPE_POINTER)
+            t = t->elem;
+        if (t && t->kind == TYPE_ARRAY && t->len >= 0)
+            return t->len;
+        e->ok = false;
+        return 0;
+    }
+    Value k = cg_const_eval(e->c, id);
+    if (!v_is_anyint(k)) {
+        e->ok = false;
+        return 0;
+    }
+    return v_anyint(k);
+}
+
+static int64_t len_product(LenExpr *e, int depth)
+{
+    int64_t v = len_operand(e, depth);
+    while (e->ok && e->p < e->end) {
+        char op = *e->p;
+        bool shift = e->p + 1 < e->end && (op == '<' || op == '>') && e->p[1] == op;
+        if (op != '*' && op != '/' && op != '%' && !shift)
+            break;
+        e->p += shift ? 2 : 1;
+        int64_t w = len_operand(e, depth);
+        if ((op == '/' || op == '%') && w == 0)
+            e->ok = false;
+        else if (shift && (w < 0 || w > 40))
+            e->ok = false;
+        else
+            v = op == '*' ? v * w : op == '/' ? v / w : op == '%' ? v % w : op == '<' ? v << w : v >> w;
+    }
+    return v;
+}
+
+static int64_t len_sum(LenExpr *e, int depth)
+{
+    int64_t v = len_product(e, depth);
+    while (e->ok && e->p < e->end && (*e->p == '+' || *e->p == '-')) {
+        char op = *e->p++;
+        int64_t w = len_product(e, depth);
+        v = op == '+' ? v + w : v - w;
+    }
+    return v;
+}
+
+/* The length in t's brackets from s (just past the `[`) when they hold
+ * an expression (not a lone number or name): *end is then its `]`. */
+static bool length_expr(Compiler *c, Node *at, const char *s, const char **end, int64_t *out)
+{
+    const char *e = s;
+    int parens = 0;
+    bool expr = false;
+    for (; *e && (*e != ']' || parens); e++) {
+        if (*e == '[' || *e == '{' || *e == ' ')
+            return false;
+        parens += *e == '(';
+        parens -= *e == ')';
+        expr |=
+            !(((*e | 32) >= 'a' && (*e | 32) <= 'z') || *e == '_' || (*e >= '0' && *e <= '9') || *e == '.');
+    }
+    if (*e != ']' || !expr)
+        return false;
+    LenExpr le = {c, at, s, e, true};
+    int64_t v = len_sum(&le, 0);
+    if (!le.ok || le.p != e || v < 0) {
+        cg_err(c, at, "invalid array length %.*s", (int)(e - s), s);
+        v = 0;
+    }
+    *end = e;
+    *out = v;
+    return true;
+}
+
 /* An array length written as a name (`const N = 3; var a [N]int`): the
  * type's text gets the constant's value, so the array's length is known
  * where its zero value is made. `map[K]V`'s brackets hold a key type, not
@@ -409,6 +576,15 @@ static TypeRef array_lengths(Compiler *c, Node *at, TypeRef t)
         /* not map[K]'s bracket, nor a generic type's arguments (Stack[N]) */
         bool after_name = p > t && (((p[-1] | 32) >= 'a' && (p[-1] | 32) <= 'z') || p[-1] == '_' ||
                                     (p[-1] >= '0' && p[-1] <= '9'));
+        int64_t elen;
+        const char *eend;
+        if (*p == '[' && !after_name && !(p - t >= 3 && memcmp(p - 3, "map", 3) == 0) &&
+            length_expr(c, at, s, &eend, &elen)) {
+            buf_printf(&b, "[%lld", (long long)elen);
+            p = eend;
+            changed = true;
+            continue;
+        }
         if (*p == '[' && !after_name && !(p - t >= 3 && memcmp(p - 3, "map", 3) == 0)) {
             while ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z') || *e == '_' ||
                    (e > s && *e >= '0' && *e <= '9'))
@@ -678,6 +854,14 @@ static ObjType *method_result(Compiler *c, Node *f)
     return ty;
 }
 
+/* The type of an array literal written [...]T{...} without index keys:
+ * as many elements as it lists. */
+static ObjType *sized_array_type(const Node *n)
+{
+    const char *t = cg_gc_sprintf("[%d]%s", n->list.n, n->type + 5);
+    return types_parse(t, strlen(t));
+}
+
 ObjType *cg_static_type(Compiler *c, Node *n)
 {
     for (int depth = 0; n && depth < 16; depth++) {
@@ -689,9 +873,12 @@ ObjType *cg_static_type(Compiler *c, Node *n)
         case N_COMPOSITE:
         case N_TYPEEXPR:
             return cg_node_type(c, n);
+        case N_LIST:
+            if (n->type && strncmp(n->type, "[...]", 5) == 0 && n->list2.n == 0)
+                return sized_array_type(n); /* [...]T{a, b, c} is a [3]T */
+            /* fall through */
         case N_MAP:
-        case N_LIST: /* []float32{...}, map[string]T{...}; an untyped one has no type */
-            return n->type ? cg_node_type(c, n) : NULL;
+            return n->type ? cg_node_type(c, n) : NULL; /* map[string]T{...} */
         case N_CALL:
             if (is_call_of(c, n, "new") && n->list.n == 1 && n->list.items[0] &&
                 n->list.items[0]->kind == N_TYPEEXPR)
@@ -1630,6 +1817,8 @@ static void res_stmt(Compiler *c, Node *n, const char *label)
     case N_CONTINUE:
         res_branch(c, n);
         break;
+    case N_GOTO: /* cg_check_gotos, once the whole body is seen */
+        break;
     case N_FALLTHROUGH:
         if (!n->ival)
             cg_err(c, n, "fallthrough statement out of place");
@@ -1806,6 +1995,7 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
         res_block_list(c, &fi->body->list);
     else if (fi->body)
         res_stmt(c, fi->body, NULL);
+    cg_check_gotos(c, fi->body);
     scope_close(c, mark);
     c->fn = savefn;
     c->loops = saveloops;
@@ -1959,5 +2149,6 @@ void cg_res_file(Compiler *c, Node *file)
     }
     for (int i = 0; i < top->n; i++)
         res_stmt(c, top->items[i], NULL);
+    cg_check_gotos(c, file);
     repl_record_types(c);
 }

@@ -3,7 +3,8 @@
  * Assignments (targets evaluated before values are stored, as Go orders
  * them; several values; compound operators), declarations (var, const,
  * := and the zero values of types) and statements: blocks, if, for and
- * range loops, switch, select, go, defer, return, break and continue.
+ * range loops, switch, select, go, defer, return, break, continue and
+ * goto.
  */
 #include "compile_int.h"
 
@@ -734,9 +735,34 @@ static void bind_value(FuncState *fs, Var *v, int src)
     cg_emit_abc(fs, v->captured ? OP_NEWCELL : OP_MOVE, r, src, 0);
 }
 
+/* `for i, x[i] = range ...`: both targets' operands are evaluated before
+ * either is assigned, as in any assignment of two (Go's order), so x[i]
+ * indexes with the i of before this iteration. */
+static void assign_pair(FuncState *fs, Node **ts, int src)
+{
+    int top = fs->freereg;
+    Node stmt; /* the targets as an assignment's, for lvalue's pinning */
+    memset(&stmt, 0, sizeof stmt);
+    stmt.list.n = stmt.list.cap = 2;
+    stmt.list.items = ts;
+    LValue lv[2];
+    for (int i = 0; i < 2; i++) {
+        Var *v = cg_node_var(fs->c, ts[i]);
+        bool blank = ts[i]->kind == N_IDENT && v && v->kind == VK_BLANK;
+        lv[i] = blank ? (LValue){.kind = LV_NONE} : lvalue(fs, ts[i], &stmt);
+    }
+    for (int i = 0; i < 2; i++)
+        lv_store(fs, &lv[i], src + i, NULL);
+    cg_free_to(fs, top);
+}
+
 /* Assign (=) or bind (:=) the targets ts[0..nt-1] from R[src...]. */
 static void take_values(FuncState *fs, Node **ts, int nt, bool define, int src)
 {
+    if (!define && nt == 2 && ts[0] && ts[1]) {
+        assign_pair(fs, ts, src);
+        return;
+    }
     for (int i = 0; i < nt; i++) {
         Node *t = ts[i];
         if (!t)
@@ -1050,6 +1076,56 @@ static void return_stmt(FuncState *fs, Node *n)
     cg_free_to(fs, top);
 }
 
+/* A label goto statements name: where it is, once compiled. */
+typedef struct GotoLabel {
+    const char *name;
+    int pc;      /* -1 until the labeled statement is compiled */
+    int pending; /* jump list of the gotos compiled before it */
+} GotoLabel;
+
+static GotoLabel *goto_label(FuncState *fs, const char *name)
+{
+    for (int i = 0; i < fs->nglabels; i++)
+        if (strcmp(fs->glabels[i].name, name) == 0)
+            return &fs->glabels[i];
+    if (fs->nglabels == fs->capglabels) {
+        int ncap = mem_grow_int(fs->capglabels, 4);
+        GotoLabel *nl = mem_alloc((size_t)ncap * sizeof *nl);
+        if (fs->nglabels)
+            memcpy(nl, fs->glabels, (size_t)fs->nglabels * sizeof *nl);
+        fs->glabels = nl;
+        fs->capglabels = ncap;
+    }
+    GotoLabel *l = &fs->glabels[fs->nglabels++];
+    l->name = name;
+    l->pc = -1;
+    l->pending = NO_JUMP;
+    return l;
+}
+
+/* A label's statement starts here: the gotos waiting for it land here,
+ * later ones jump back here. Pass 1 made sure each label is unique and
+ * that no goto skips a declaration or enters a block, so a jump only
+ * moves the pc: the registers of the locals in scope at the label hold
+ * what they held. */
+static void label_here(FuncState *fs, const char *name)
+{
+    GotoLabel *l = goto_label(fs, name);
+    l->pc = fs->ncode;
+    cg_jump_here(fs, l->pending);
+    l->pending = NO_JUMP;
+}
+
+static void goto_stmt(FuncState *fs, Node *n)
+{
+    GotoLabel *l = goto_label(fs, n->name);
+    int j = cg_emit_jump(fs);
+    if (l->pc >= 0)
+        cg_jump_patch(fs, j, l->pc);
+    else
+        cg_jump_concat(fs, &l->pending, j);
+}
+
 static void branch_stmt(FuncState *fs, Node *n)
 {
     int *list = branch_list(fs, n);
@@ -1167,7 +1243,11 @@ void cg_stmt(FuncState *fs, Node *n, const char *label)
         if (n->a && n->a->kind == N_CALL)
             cg_call_top(fs, n->a, cg_alloc_reg(fs), 0, n->kind == N_GO ? OP_GO : OP_DEFER);
         break;
+    case N_GOTO:
+        goto_stmt(fs, n);
+        break;
     case N_LABELED:
+        label_here(fs, n->name);
         cg_stmt(fs, n->body, n->name);
         declares = true; /* a labeled declaration keeps its registers */
         break;

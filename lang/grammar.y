@@ -827,18 +827,50 @@ static void const_specs(ParseCtx *ctx, NodeList specs)
     }
 }
 
-/* The text of an array type: the length when it is a literal or a name. */
-static const char *array_type(const Node *len, const char *elem)
+/* A constant length expression spelled for an array type's text, which
+ * pass 1 evaluates (compile_resolve.c: array_lengths): numbers, names,
+ * len(x) and cap(x), and + - * / % << >> on them, each operation in
+ * parentheses. NULL for anything else. */
+static const char *length_text(const Node *n, int depth)
 {
     char num[32];
-    const char *l = "?";
-    if (len->kind == N_INT) {
-        snprintf(num, sizeof num, "%lld", (long long)len->ival);
-        l = num;
-    } else if (len->kind == N_IDENT) {
-        l = len->name;
+    if (!n || depth > 32)
+        return NULL;
+    switch (n->kind) {
+    case N_INT:
+        snprintf(num, sizeof num, "%lld", (long long)n->ival);
+        return cat3(num, "", "");
+    case N_IDENT:
+        return n->name;
+    case N_CALL:
+        if (n->a && n->a->kind == N_IDENT && n->a->name && n->list.n == 1 && n->list.items[0] &&
+            n->list.items[0]->kind == N_IDENT &&
+            (strcmp(n->a->name, "len") == 0 || strcmp(n->a->name, "cap") == 0))
+            return cat3(n->a->name, "(", cat3(n->list.items[0]->name, ")", ""));
+        return NULL;
+    case N_BINARY: {
+        const char *op = n->op == TK_PLUS      ? "+"
+                         : n->op == TK_MINUS   ? "-"
+                         : n->op == TK_STAR    ? "*"
+                         : n->op == TK_SLASH   ? "/"
+                         : n->op == TK_PERCENT ? "%"
+                         : n->op == TK_SHL     ? "<<"
+                         : n->op == TK_SHR     ? ">>"
+                                               : NULL;
+        const char *a = length_text(n->a, depth + 1), *b = length_text(n->b, depth + 1);
+        return op && a && b ? cat3("(", a, cat3(op, b, ")")) : NULL;
     }
-    return cat3("[", l, cat3("]", elem, ""));
+    default:
+        return NULL;
+    }
+}
+
+/* The text of an array type: the length when it is a literal, a name or
+ * a constant expression length_text spells. */
+static const char *array_type(const Node *len, const char *elem)
+{
+    const char *l = length_text(len, 0);
+    return cat3("[", l ? l : "?", cat3("]", elem, ""));
 }
 }
 
@@ -1086,6 +1118,7 @@ stmt(A) ::= BREAK(T). { A = branch(T, N_BREAK, NULL); }
 stmt(A) ::= BREAK(T) IDENT(L). { A = branch(T, N_BREAK, &L); }
 stmt(A) ::= CONTINUE(T). { A = branch(T, N_CONTINUE, NULL); }
 stmt(A) ::= CONTINUE(T) IDENT(L). { A = branch(T, N_CONTINUE, &L); }
+stmt(A) ::= GOTO IDENT(L). { A = branch(L, N_GOTO, &L); }
 stmt(A) ::= FALLTHROUGH(T). { A = branch(T, N_FALLTHROUGH, NULL); }
 stmt(A) ::= GO(T) expr(E). { A = go_defer(ctx, T, N_GO, E); }
 stmt(A) ::= DEFER(T) expr(E). { A = go_defer(ctx, T, N_DEFER, E); }

@@ -35,8 +35,6 @@
  *        where an if/for/switch/select header or a func signature awaits
  *        its body at that bracket depth (so `if p == (T{}) {` needs its
  *        parentheses, as in Go), a literal elsewhere;
- *      - reports what csp does not support (`goto`) once, with its
- *        position, and skips the statement;
  *      - limits nesting: more than PARSE_MAX_NEST (lexer.h) open brackets
  *        is "too deeply nested" and stops the parse.
  *
@@ -591,6 +589,53 @@ static int scan_type_args(Parser *P, int i, Text *out, int depth)
     return k + 1;
 }
 
+/* `[len(a)]T`, `[2*N]T`: an array type whose length is a constant
+ * expression of numbers, names, len/cap calls, parentheses and arithmetic
+ * operators, spelled into the type's text as written (pass 1 evaluates
+ * it: compile_resolve.c's array_lengths). -1 when the brackets hold
+ * anything else. */
+static int scan_length_expr(Parser *P, int i, Text *out, int depth)
+{
+    Text len = {0};
+    int k = i + 1, parens = 0;
+    for (; k < i + 64; k++) {
+        int c = peek_code(P, k);
+        if (c == TK_RBRACK && parens == 0)
+            break;
+        if (c == TK_LPAREN) {
+            parens++;
+        } else if (c == TK_RPAREN) {
+            if (--parens < 0)
+                return -1;
+        } else if (c != TK_INT && c != TK_IDENT && c != TK_PLUS && c != TK_MINUS && c != TK_STAR &&
+                   c != TK_SLASH && c != TK_PERCENT && c != TK_SHL && c != TK_SHR) {
+            return -1;
+        }
+        text_tok(&len, peek(P, k));
+    }
+    if (k == i + 1 || peek_code(P, k) != TK_RBRACK)
+        return -1;
+    Text t = {0};
+    text_str(&t, "[");
+    text_add(&t, len.p, len.n);
+    text_str(&t, "]");
+    int end = scan_type(P, k + 1, &t, depth + 1);
+    if (end < 0)
+        return -1;
+    text_add(out, t.p, t.n);
+    return end;
+}
+
+/* Whether the queue opens a composite literal of an array type whose
+ * length is an expression, `[len(a) - 1]int{...}` (a csp list literal
+ * `[a - 1]` has no type after its `]`). */
+static bool length_literal(Parser *P)
+{
+    Text t = {0};
+    int end = scan_length_expr(P, 0, &t, 0);
+    return end > 0 && peek_code(P, end) == TK_LBRACE;
+}
+
 /* Scan a Go type starting at token i, appending its normalized text to
  * out. Returns the index just after it, or -1 if the tokens there are not
  * a type (nothing is consumed either way). */
@@ -632,7 +677,7 @@ static int scan_type(Parser *P, int i, Text *out, int depth)
             text_str(out, "]");
             return scan_type(P, i + 3, out, depth + 1);
         }
-        return -1;
+        return scan_length_expr(P, i, out, depth);
     }
     case TK_MAP: {
         if (peek_code(P, i + 1) != TK_LBRACK)
@@ -732,8 +777,9 @@ static bool try_type(Parser *P, bool arg)
 /* A func type in a type switch's case list (`case func(int) bool:`,
  * `case int, func():`): the type at the front of the queue, followed by
  * the clause's `:` or the list's `,`, becomes one XTYPE token. A function
- * literal there would go on with its body's `{`. */
-static bool try_case_type(Parser *P)
+ * literal there would go on with its body's `{`. With in_parens, the type
+ * is the one of a conversion, `(func())(nil)`, followed by its `)`. */
+static bool try_case_type(Parser *P, bool in_parens)
 {
     if (peek_code(P, 1) != TK_LPAREN)
         return false;
@@ -748,10 +794,11 @@ static bool try_case_type(Parser *P)
         depth -= c == TK_RPAREN || c == TK_RBRACK || c == TK_RBRACE;
     }
     int end = k, c = peek_code(P, k);
+    int close1 = in_parens ? TK_RPAREN : TK_COLON, close2 = in_parens ? TK_RPAREN : TK_COMMA;
     Text ignored = {0};
-    if (c != TK_COLON && c != TK_COMMA) /* a result type */
+    if (c != close1 && c != close2) /* a result type */
         end = c == TK_LPAREN ? skip_parens(P, k) : scan_type(P, k, &ignored, 1);
-    if (end <= 0 || (peek_code(P, end) != TK_COLON && peek_code(P, end) != TK_COMMA))
+    if (end <= 0 || (peek_code(P, end) != close1 && peek_code(P, end) != close2))
         return false;
     Text text = {0};
     for (int i = 0, prev = 0; i < end; i++) {
@@ -897,21 +944,6 @@ static void skip(Parser *P, Token t)
         recover(P, &t, level);
     else
         CspParseErrorsOn(P->lemon);
-}
-
-/* Report an unsupported construct at t, make the parser recover as from a
- * syntax error (without a second message), and skip the statement. */
-static void unsupported(Parser *P, const Token *t, const char *what)
-{
-    diag_error(P->d, t->line, t->col, "%s is not supported", what);
-    int level = block_level(P);
-    Token bad = *t;
-    bad.code = TK_ILLEGAL;
-    feed(P, bad);
-    P->ctx.error = false;
-    P->skipping = true;
-    P->skip_depth = level;
-    P->type_arg = 0;
 }
 
 /* ------------------------------------------------------------- headers */
@@ -1087,12 +1119,6 @@ static void step(Parser *P)
     Token *f = peek(P, 0);
     int c = f->code;
 
-    /* Constructs csp leaves out: say so once, skip them whole. */
-    if (c == TK_GOTO) {
-        Token t = take(P);
-        unsupported(P, &t, "\"goto\"");
-        return;
-    }
     if (at_statement_start(P)) {
         /* `type` opens a declaration where a name or a group follows; else
          * it is csp's type() built-in. */
@@ -1121,7 +1147,8 @@ static void step(Parser *P)
         if (type_start(c) && try_type(P, true))
             c = TK_XTYPE;
     } else if (operand_position(P) &&
-               ((c == TK_LBRACK && (peek_code(P, 1) == TK_RBRACK || peek_code(P, 2) == TK_RBRACK)) ||
+               ((c == TK_LBRACK &&
+                 (peek_code(P, 1) == TK_RBRACK || peek_code(P, 2) == TK_RBRACK || length_literal(P))) ||
                 c == TK_MAP || c == TK_STRUCT || c == TK_INTERFACE ||
                 (c == TK_CHAN && peek_code(P, 1) != TK_LPAREN && P->prev != TK_ARROW))) {
         if (try_type(P, false))
@@ -1130,8 +1157,10 @@ static void step(Parser *P)
                try_func_type_arg(P)) {
         c = TK_XTYPE;
     }
-    if (c == TK_FUNC && (P->prev == TK_CASE || P->prev == TK_COMMA) && try_case_type(P)) {
+    if (c == TK_FUNC && (P->prev == TK_CASE || P->prev == TK_COMMA) && try_case_type(P, false)) {
         c = TK_XTYPE; /* `case func(int) string:` in a type switch */
+    } else if (c == TK_FUNC && P->prev == TK_LPAREN && try_case_type(P, true)) {
+        c = TK_XTYPE; /* `(func())(nil)`: a conversion to a func type */
     } else if (c == TK_STRUCT || c == TK_INTERFACE) {
         /* every struct and interface type, wherever it is: one XTYPE */
         if (try_type(P, false))

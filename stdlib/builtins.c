@@ -353,7 +353,13 @@ static int string_of_list(Thread *t, ObjList *l, Value *rets)
             as_bytes = false;
         buf_addc(&bytes, (char)c);
     }
-    if (as_bytes) {
+    /* A list that knows it is a []byte keeps its bytes as they are, valid
+     * UTF-8 or not, as Go's string([]byte) does; a []rune encodes. */
+    const ObjType *lt = format_value_type(v_from_ptr(l));
+    bool typed = as_bytes && lt && lt->kind == TYPE_SLICE && lt->elem && lt->elem->kind == TYPE_INT;
+    if (typed && lt->elem->bits != 8)
+        as_bytes = false;
+    if (as_bytes && !typed) {
         for (size_t i = 0; i < bytes.len;) {
             int32_t r;
             int w = utf8_decode(bytes.data + i, bytes.len - i, &r);

@@ -198,6 +198,28 @@ int math_n_float64bits(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
+int math_n_float32bits(Thread *t, Value *args, int nargs, Value *rets)
+{
+    NUM_ARG(0, "math.Float32bits", x);
+    float f = (float)x;
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    rets[0] = v_make_int((int64_t)bits);
+    return 1;
+}
+
+int math_n_float32frombits(Thread *t, Value *args, int nargs, Value *rets)
+{
+    int64_t bits;
+    if (!vm_check_int(t, "math.Float32frombits", args, 0, &bits))
+        return -1;
+    uint32_t b32 = (uint32_t)bits;
+    float f;
+    memcpy(&f, &b32, sizeof f);
+    rets[0] = v_make_float((double)f);
+    return 1;
+}
+
 int math_n_float64frombits(Thread *t, Value *args, int nargs, Value *rets)
 {
     int64_t bits;

@@ -56,6 +56,7 @@
     FN(strings, LastIndex, strings_n_last_index, 2, 2)                                                       \
     FN(strings, LastIndexAny, strings_n_last_index_any, 2, 2)                                                \
     FN(strings, LastIndexByte, strings_n_last_index_byte, 2, 2)                                              \
+    FN(strings, Map, strings_n_map, 2, 2)                                                                    \
     FN(strings, Repeat, strings_n_repeat, 2, 2)                                                              \
     FN(strings, Replace, strings_n_replace, 4, 4)                                                            \
     FN(strings, ReplaceAll, strings_n_replace_all, 3, 3)                                                     \
@@ -90,6 +91,8 @@
     FN(math, Atan2, math_n_atan2, 2, 2)                                                                      \
     FN(math, Copysign, math_n_copysign, 2, 2)                                                                \
     FN(math, Dim, math_n_dim, 2, 2)                                                                          \
+    FN(math, Float32bits, math_n_float32bits, 1, 1)                                                          \
+    FN(math, Float32frombits, math_n_float32frombits, 1, 1)                                                  \
     FN(math, Float64bits, math_n_float64bits, 1, 1)                                                          \
     FN(math, Float64frombits, math_n_float64frombits, 1, 1)                                                  \
     FN(math, Hypot, math_n_hypot, 2, 2)                                                                      \

@@ -610,6 +610,35 @@ static Value map_runes(ObjString *s, Value orig, int32_t (*fn)(int32_t))
     return v_from_ptr(buf_to_str(&b));
 }
 
+/* strings.Map: each rune of s through a csp function; a negative result
+ * drops the rune, as Go's. The callback may move the value stack, so the
+ * arguments are copied out first. */
+int strings_n_map(Thread *t, Value *args, int nargs, Value *rets)
+{
+    STR_ARG(1, "strings.Map", s);
+    Value fn = args[0];
+    Buf b;
+    buf_init(&b);
+    buf_reserve(&b, s->len + 4);
+    for (size_t i = 0; i < s->len;) {
+        int32_t r;
+        int w = utf8_decode(s->data + i, s->len - i, &r);
+        i += (size_t)w;
+        Value arg = v_make_int(r);
+        if (vm_call(t, fn, &arg, 1) < 0)
+            return -1;
+        int64_t m;
+        if (!vm_check_int(t, "strings.Map", t->rets, 0, &m))
+            return -1;
+        if (m < 0)
+            continue;
+        char enc[4];
+        buf_add(&b, enc, (size_t)utf8_encode(enc, (int32_t)m));
+    }
+    rets[0] = v_from_ptr(buf_to_str(&b));
+    return 1;
+}
+
 int strings_n_to_upper(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.ToUpper", s);

@@ -157,6 +157,8 @@ static inline int key_prep(Value key, Value *nk, uint64_t *h);
 static int struct_prep(Value key, Value *nk, uint64_t *h)
 {
     const ObjStruct *s = v_ptr(key);
+    if (!types_comparable(s->type)) /* a field of a slice type, even nil */
+        return K_BAD;
     uint64_t acc = mix64((uint64_t)s->type->nfields); /* the type: see struct_equal */
     for (int i = 0; i < s->type->nfields; i++) {
         Value fk, f = s->f[i];
@@ -186,6 +188,8 @@ static int array_prep(const ObjArray *a, Value key, Value *nk, uint64_t *h)
     const ObjArray *small[16], **work = small;
     size_t nwork = 0, capwork = 16;
     uint64_t acc = 0x9e3779b97f4a7c15ULL;
+    if (!types_comparable(a->type))
+        return K_BAD;
     work[nwork++] = a;
     while (nwork) {
         a = work[--nwork];

@@ -950,6 +950,19 @@ bool v_equal(Value a, Value b)
     return false;
 }
 
+const ObjType *v_uncomparable_pair(Value a, Value b)
+{
+    if (!v_is_ptr(a) || !v_is_ptr(b) || v_obj(a)->kind != v_obj(b)->kind || v_obj(a)->kind == OBJ_STRING)
+        return NULL;
+    const ObjType *ta = format_value_type(a), *tb = format_value_type(b);
+    if (!ta || !tb || types_comparable(ta))
+        return NULL;
+    /* struct types written alike without a name are one type (struct_equal) */
+    if (ta != tb && (ta->named || tb->named || strcmp(ta->name, tb->name) != 0))
+        return NULL;
+    return ta;
+}
+
 /* ---- value copies ---------------------------------------------------- */
 
 /* The slots of a struct's fields or an array's elements. */

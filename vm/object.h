@@ -625,6 +625,11 @@ const char *obj_kind_name(ObjKind k);
 /* == as the language defines it: numbers by value across int/float,
  * strings and bools by value, everything else by identity. */
 bool v_equal(Value a, Value b);
+/* The type of a and b when both are values of one type Go's == panics on
+ * (a typed slice, map or declared func, a struct or array holding one):
+ * such values reach == only through interfaces. NULL otherwise, csp's
+ * untyped lists and maps included (they compare by identity). */
+const struct ObjType *v_uncomparable_pair(Value a, Value b);
 /* Hash consistent with v_equal for valid map keys. */
 uint64_t v_hash(Value key);
 

@@ -1140,6 +1140,29 @@ bool types_boxed(const ObjType *ty)
             ty->kind == TYPE_COMPLEX || ty->kind == TYPE_STRING || ty->kind == TYPE_FUNC);
 }
 
+bool types_comparable(const ObjType *ty)
+{
+    if (!ty)
+        return true;
+    switch (ty->kind) {
+    case TYPE_SLICE:
+    case TYPE_MAP:
+    case TYPE_FUNC:
+        return false;
+    case TYPE_ARRAY:
+        return types_comparable(ty->elem);
+    case TYPE_STRUCT:
+        /* a struct cannot hold itself but through a pointer, slice or map,
+         * none of which is walked: this ends */
+        for (int i = 0; i < ty->nfields; i++)
+            if (!types_comparable(ty->fields[i].type))
+                return false;
+        return true;
+    default:
+        return true;
+    }
+}
+
 /* The basic type under a boxed declared type (type B A, type A int: int). */
 static const ObjType *box_under(const ObjType *ty)
 {

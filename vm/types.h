@@ -313,6 +313,9 @@ bool types_elem_fits(const ObjType *c);
  * underlying type is a bool, number, string or func. Conversions and
  * typed stores give such values; arithmetic keeps the type. */
 bool types_boxed(const ObjType *ty);
+/* Whether Go defines == on values of ty: not for slices, maps and funcs,
+ * nor for structs and arrays holding one. NULL (unknown) is comparable. */
+bool types_comparable(const ObjType *ty);
 /* Whether ty is a declared slice or map type (type Names []string): a
  * value stored into a variable of it takes it on, for its methods. */
 bool types_named_container(const ObjType *ty);

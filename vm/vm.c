@@ -276,6 +276,112 @@ static void format_frames(Buf *b, ObjList *tr)
     }
 }
 
+/* A float as Go's runtime prints one (printfloat): +d.dddddde+ddd. */
+static void print_runtime_float(Buf *b, double v)
+{
+    if (v != v) {
+        buf_adds(b, "NaN");
+        return;
+    }
+    if (v + v == v && v != 0) {
+        buf_adds(b, v > 0 ? "+Inf" : "-Inf");
+        return;
+    }
+    enum { N = 7 }; /* digits printed */
+    char out[N + 7];
+    out[0] = '+';
+    int e = 0;
+    if (v == 0) {
+        if (1 / v < 0)
+            out[0] = '-';
+    } else {
+        if (v < 0) {
+            v = -v;
+            out[0] = '-';
+        }
+        while (v >= 10) {
+            e++;
+            v /= 10;
+        }
+        while (v < 1) {
+            e--;
+            v *= 10;
+        }
+        double h = 5.0;
+        for (int i = 0; i < N; i++)
+            h /= 10;
+        v += h;
+        if (v >= 10) {
+            e++;
+            v /= 10;
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        int s = (int)v;
+        out[i + 2] = (char)(s + '0');
+        v -= s;
+        v *= 10;
+    }
+    out[1] = out[2];
+    out[2] = '.';
+    out[N + 2] = 'e';
+    out[N + 3] = '+';
+    if (e < 0) {
+        e = -e;
+        out[N + 3] = '-';
+    }
+    out[N + 4] = (char)(e / 100 + '0');
+    out[N + 5] = (char)(e / 10 % 10 + '0');
+    out[N + 6] = (char)(e % 10 + '0');
+    buf_add(b, out, sizeof out);
+}
+
+/* A panic value as Go's printpanicval prints it: a float in the runtime's
+ * own format, and a value of a declared type with a number, string or
+ * bool underneath as main.T(v) (a string in quotes). Anything else
+ * prints as %v without methods. */
+static void print_panic_val(Buf *b, Value v)
+{
+    Value plain = v_unnamed(v);
+    bool named = plain != v;
+    bool basic = v_is_anyint(plain) || v_is_anyfloat(plain) || v_is_str(plain) || v_is_bool(plain);
+    if (named && basic) {
+        format_type(b, ((ObjNamed *)v_ptr(v))->type);
+        buf_addc(b, '(');
+    }
+    if (named && basic && v_is_str(plain)) {
+        buf_addc(b, '"');
+        buf_add(b, v_str(plain)->data, v_str(plain)->len);
+        buf_addc(b, '"');
+    } else if (v_is_anyfloat(plain)) {
+        print_runtime_float(b, v_anyfloat(plain));
+    } else {
+        format_value(b, plain);
+    }
+    if (named && basic)
+        buf_addc(b, ')');
+}
+
+/* Go's preprintpanics: before the report, each panic value with an
+ * Error() or String() method becomes the string it returns (Error()
+ * first). Done on the dying goroutine, which can still run code; a method
+ * that panics leaves its value as it was. */
+static void preprint_panics(Thread *t)
+{
+    for (Panic *p = t->panic; p; p = p->link) {
+        Value v = p->val;
+        if (v_is_obj(v, OBJ_ERROR) || (!format_has_method(v, "Error") && !format_has_method(v, "String")))
+            continue;
+        Buf b;
+        buf_init(&b);
+        Printer pr;
+        format_init(&pr, &b, t);
+        format_print(&pr, v, 'v');
+        if (!pr.failed)
+            p->val = v_from_ptr(buf_to_str(&b));
+    }
+}
+
 static void format_chain(Buf *b, Panic *p)
 {
     if (!p)
@@ -285,7 +391,7 @@ static void format_chain(Buf *b, Panic *p)
         buf_addc(b, '\t');
     }
     buf_adds(b, "panic: ");
-    format_value(b, p->val);
+    print_panic_val(b, p->val);
     if (p->recovered)
         buf_adds(b, " [recovered]");
     buf_addc(b, '\n');
@@ -293,6 +399,7 @@ static void format_chain(Buf *b, Panic *p)
 
 void vm_format_panic(Thread *t, Buf *b)
 {
+    preprint_panics(t);
     format_chain(b, t->panic);
     buf_printf(b, "\ngoroutine %lld [running]:\n", (long long)t->id);
     format_frames(b, t->panic ? t->panic->trace : NULL);
@@ -985,7 +1092,23 @@ static COLD int index_not_int(Thread *t, const char *what, Value key)
 
 static COLD int bad_key(Thread *t, Value key)
 {
-    return vm_panicf(t, E_BAD_MAP_KEY, v_type_name(key));
+    /* Go's name of a key's type where it records one: []int, main.T */
+    return vm_panicf(t, E_BAD_MAP_KEY, format_value_type(key) ? format_type_name(key) : v_type_name(key));
+}
+
+/* v_equal, or -1 after Go's panic on two values of one uncomparable type
+ * (v_uncomparable_pair). */
+static COLD int equal_or_panic(Thread *t, Value a, Value b)
+{
+    const ObjType *ty = v_uncomparable_pair(a, b);
+    if (unlikely(ty != NULL)) {
+        Buf nb;
+        buf_init(&nb);
+        format_type(&nb, ty);
+        buf_addc(&nb, '\0');
+        return vm_panicf(t, E_UNCOMPARABLE, nb.data);
+    }
+    return v_equal(a, b);
 }
 
 /* m[key] for a key m does not hold (m NULL: a nil map): the element
@@ -1528,6 +1651,41 @@ static ObjBound *bound_new(Value recv, Value fn)
     b->recv = recv;
     b->fn = fn;
     return b;
+}
+
+/* (*T).M's function for a method M with a T receiver (vm_method_through_
+ * pointer): args[0] is M, args[1] the pointer, whose target is the
+ * receiver M is called with. */
+static int call_through_pointer(Thread *t, Value *args, int nargs, Value *rets)
+{
+    if (nargs < 2)
+        return vm_panicf(t, E_ARG_COUNT, "method expression", 1, 0);
+    Value fn = args[0], p = args[1];
+    if (p == V_NIL)
+        return vm_panicf(t, E_NIL_DEREF);
+    Value *slot = v_is_ref(p) ? ref_slot(p) : NULL;
+    Value small[8], *call = nargs - 1 <= 8 ? small : mem_alloc((size_t)(nargs - 1) * sizeof *call);
+    memcpy(call, args + 1, (size_t)(nargs - 1) * sizeof *call);
+    if (slot)
+        call[0] = *slot; /* a struct or array target: the pointer reads as it */
+    int n = vm_call(t, fn, call, nargs - 1);
+    if (n < 0)
+        return -1;
+    if (n > NATIVE_MAX_RETS)
+        n = NATIVE_MAX_RETS;
+    memcpy(rets, t->rets, (size_t)n * sizeof *rets);
+    return n;
+}
+
+Value vm_method_through_pointer(Value fn)
+{
+    static ObjNative *through; /* made on first use; racing makers make equal ones */
+    ObjNative *nf = __atomic_load_n(&through, __ATOMIC_ACQUIRE);
+    if (!nf) {
+        nf = native_new("method", call_through_pointer, 1, -1);
+        __atomic_store_n(&through, nf, __ATOMIC_RELEASE);
+    }
+    return v_from_ptr(bound_new(fn, v_from_ptr(nf)));
 }
 
 /* obj.name as a value (`f := obj.Method`, `defer obj.Method()`). */
@@ -2270,6 +2428,19 @@ static inline double vm_flonum(Value v)
     } while (0)
 
 #define EQUAL(x, y) (BOTH_INT((x), (y)) ? (x) == (y) : v_equal((x), (y)))
+/* EQUAL of two registers, which may hold values Go's == panics on. */
+#define EQUAL_CHECKED(res, x, y)                                                                             \
+    do {                                                                                                     \
+        Value ex_ = (x), ey_ = (y);                                                                          \
+        if (likely(BOTH_INT(ex_, ey_))) {                                                                    \
+            res = ex_ == ey_;                                                                                \
+        } else {                                                                                             \
+            VM_SAVEPC();                                                                                     \
+            res = equal_or_panic(t, ex_, ey_);                                                               \
+            if (unlikely(res < 0))                                                                           \
+                VM_THROW();                                                                                  \
+        }                                                                                                    \
+    } while (0)
 
 /* GETINDEX, and GETINDEXC with KEEP v_copy_fast: an element read to be
  * stored elsewhere is copied in the same dispatch. */
@@ -2588,12 +2759,16 @@ static int execute(Thread *t)
         /* ---- comparisons producing values ---- */
         VM_CASE(SEQ)
         {
-            RA = v_bool(EQUAL(RB, RC));
+            int res;
+            EQUAL_CHECKED(res, RB, RC);
+            RA = v_bool(res);
             VM_NEXT();
         }
         VM_CASE(SNE)
         {
-            RA = v_bool(!EQUAL(RB, RC));
+            int res;
+            EQUAL_CHECKED(res, RB, RC);
+            RA = v_bool(!res);
             VM_NEXT();
         }
         VM_CASE(SLT)
@@ -2614,7 +2789,9 @@ static int execute(Thread *t)
         /* ---- compare and branch ---- */
         VM_CASE(EQ)
         {
-            VM_CONDJUMP(EQUAL(RA, RB));
+            int res;
+            EQUAL_CHECKED(res, RA, RB);
+            VM_CONDJUMP(res);
             VM_NEXT();
         }
         VM_CASE(LT)

@@ -180,9 +180,12 @@ extern int64_t csp_fuzz_steps;  /* spent so far, by every goroutine */
 #if CSP_ASAN
 #define VM_C_STACK_MARGIN (96 * 1024) /* ASan's redzones make frames several times larger */
 #else
-#define VM_C_STACK_MARGIN                                                                                    \
-    (16 * 1024) /* a native plus one interpreter loop                                                        \
-                   fit in this much C stack */
+/* A native (fmt calling String()), one interpreter loop and the
+ * collector's slow allocation path, which clears up to 16 KiB below the
+ * stack pointer and may run a collection there, fit in this much C stack
+ * (16 KiB overflowed a goroutine's stack when a collection came at the
+ * deepest call). */
+#define VM_C_STACK_MARGIN (64 * 1024)
 #endif
 #define VM_TRACE_FRAMES 100 /* frames kept in a traceback, as Go prints */
 
@@ -219,6 +222,10 @@ bool vm_check_arg(Thread *t, const char *fname, Value *args, int i, ObjKind kind
 bool vm_check_int(Thread *t, const char *fname, Value *args, int i, int64_t *out);
 bool vm_check_num(Thread *t, const char *fname, Value *args, int i, double *out);
 bool vm_check_str(Thread *t, const char *fname, Value *args, int i, ObjString **out);
+
+/* (*T).M for a method M whose receiver is a T: a function taking the
+ * pointer first and calling fn (M) with the value it points to. */
+Value vm_method_through_pointer(Value fn);
 
 /* The recover() builtin's semantics live in the VM. */
 Value vm_recover(Thread *t);

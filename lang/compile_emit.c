@@ -373,6 +373,7 @@ bool cg_is_test(OpCode op)
 {
     switch (op) {
     case OP_EQ:
+    case OP_EQIF:
     case OP_LT:
     case OP_LE:
     case OP_EQK:

@@ -211,6 +211,15 @@ static void binary_to(FuncState *fs, Node *n, int dst)
     case TK_GE:
         ra = expr_hint(fs, n->a, dst);
         rb = ra != dst ? expr_hint(fs, n->b, dst) : cg_expr_any(fs, n->b);
+        const ObjType *ity = n->op == TK_EQ || n->op == TK_NE ? cg_iface_compare(fs->c, n->a, n->b) : NULL;
+        if (ity) {
+            ra = cg_fit_any(fs, ra, n->a, ity, STORE_ASSIGN);
+            rb = cg_fit_any(fs, rb, n->b, ity, STORE_ASSIGN);
+            cg_emit_abc(fs, OP_SEQIF, dst, ra, rb);
+            if (n->op == TK_NE)
+                cg_emit_abc(fs, OP_NOT, dst, dst, 0);
+            break;
+        }
         switch (n->op) {
         case TK_EQ:
             cg_emit_abc(fs, OP_SEQ, dst, ra, rb);
@@ -1233,11 +1242,16 @@ void cg_multi_to(FuncState *fs, Node *rhs, int base, int n)
 /* ===================================================================== */
 
 /* Jump when R[ra] == e is `when`. */
-int cg_eq_jump(FuncState *fs, int ra, Node *e, bool when)
+int cg_eq_jump(FuncState *fs, int ra, Node *an, Node *e, bool when)
 {
     int top = fs->freereg, imm, j;
     Value k = cg_const_eval(fs->c, e);
-    if (cg_int_imm(k, &imm)) {
+    const ObjType *ity = cg_iface_compare(fs->c, an, e);
+    if (ity) {
+        ra = cg_fit_any(fs, ra, an, ity, STORE_ASSIGN);
+        int rb = cg_fit_any(fs, cg_expr_any(fs, e), e, ity, STORE_ASSIGN);
+        j = cg_cond_op(fs, OP_EQIF, ra, rb, when);
+    } else if (cg_int_imm(k, &imm)) {
         j = cg_cond_op(fs, OP_EQI, ra, imm + SC_BIAS, when);
     } else if (k != V_UNDEF && cg_add_k(fs, k) <= 255) {
         j = cg_cond_op(fs, OP_EQK, ra, cg_add_k(fs, k), when);
@@ -1258,9 +1272,9 @@ static int compare_jump(FuncState *fs, int op, Node *a, Node *b, bool when)
     if (op == TK_EQ || op == TK_NE) {
         bool w = op == TK_EQ ? when : !when;
         if (ka != V_UNDEF && kb == V_UNDEF)
-            j = cg_eq_jump(fs, cg_expr_any(fs, b), a, w);
+            j = cg_eq_jump(fs, cg_expr_any(fs, b), b, a, w);
         else
-            j = cg_eq_jump(fs, cg_expr_any(fs, a), b, w);
+            j = cg_eq_jump(fs, cg_expr_any(fs, a), a, b, w);
         cg_free_to(fs, top);
         return j;
     }

@@ -219,6 +219,21 @@ static Value as_uint64(Compiler *c, Node *n, Value v)
     return v;
 }
 
+/* v, the folded value of operator n, rounded to n's type when that is
+ * float32 or complex64: Go rounds a typed constant after each operation,
+ * so float32(1<<30) + 1 - 1<<30 is 0, as the same sums at run time. */
+static Value as_typed(Compiler *c, Node *n, Value v)
+{
+    v = as_uint64(c, n, v);
+    const ObjType *ty = v != V_UNDEF ? cg_basic_type(c, n) : NULL;
+    Value out;
+    if (ty && ty->bits == 32 && ty->kind == TYPE_FLOAT && cg_is_number(v))
+        return types_store_const(ty, v, &out) ? out : v;
+    if (ty && ty->bits == 64 && ty->kind == TYPE_COMPLEX && (cg_is_number(v) || v_is_complex(v)))
+        return types_fit_complex(ty, v, &out) ? out : v;
+    return v;
+}
+
 /* The value of n if it is a compile-time constant, else V_UNDEF. Only
  * called on resolved subtrees (it reads pass 1's bindings). Memoised, so
  * compiling a long chain of operators stays linear. */
@@ -301,12 +316,14 @@ Value cg_const_eval(Compiler *c, Node *n)
         v = fold_conversion(c, n);
         break;
     case N_UNARY:
-        v = as_uint64(c, n, fold_unary(n->op, cg_const_eval(c, n->a)));
+        v = as_typed(c, n, fold_unary(n->op, cg_const_eval(c, n->a)));
         break;
     case N_BINARY: {
         cg_exact_operands(c, n);
+        if ((n->op == TK_EQ || n->op == TK_NE) && cg_iface_compare(c, n->a, n->b))
+            break; /* (*int)(nil) == any(nil) is false: compared when it runs */
         Value a = cg_const_eval(c, n->a);
-        v = a == V_UNDEF ? V_UNDEF : as_uint64(c, n, fold_binary(n->op, a, cg_const_eval(c, n->b)));
+        v = a == V_UNDEF ? V_UNDEF : as_typed(c, n, fold_binary(n->op, a, cg_const_eval(c, n->b)));
         break;
     }
     case N_IMAG:

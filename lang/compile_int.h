@@ -528,7 +528,8 @@ int cg_cond_jump(FuncState *fs, Node *n, bool when);
 void cg_ic_prefill(FuncState *fs, int pc, ObjType *t, const char *name);
 /* A struct literal (COMPOSITE) into dst. */
 void cg_composite_to(FuncState *fs, Node *n, int dst);
-int cg_eq_jump(FuncState *fs, int ra, Node *e, bool when);
+/* Jump when R[ra] (the value of an, NULL when not known) == e is when. */
+int cg_eq_jump(FuncState *fs, int ra, Node *an, Node *e, bool when);
 
 /* compile_types.c: stores into places of a declared basic type. place
  * is a StorePlace (vm/types.h), for the message of a failed store.
@@ -546,6 +547,7 @@ const ObjType *cg_store_type_of(const ObjType *t);
 void cg_expr_fit(FuncState *fs, Node *n, int dst, const ObjType *ty, int place);
 void cg_fit_reg(FuncState *fs, int reg, Node *n, const ObjType *ty, int place);
 int cg_fit_any(FuncState *fs, int src, Node *n, const ObjType *ty, int place);
+const ObjType *cg_iface_compare(Compiler *c, Node *a, Node *b);
 void cg_fit_compound(FuncState *fs, int reg, Var *v, int tok, Node *rhs);
 void cg_fit_params(FuncState *fs, FuncInfo *fi);
 void cg_result_types(FuncState *fs, FuncInfo *fi);

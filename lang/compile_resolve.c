@@ -888,8 +888,14 @@ ObjType *cg_static_type(Compiler *c, Node *n)
                 return cg_node_type(c, n->list.items[0]); /* make(T, ...) is a T */
             if (n->a && n->a->kind == N_UNARY && n->a->op == TK_STAR && cg_type_name(c, n->a->a))
                 return pointer_to(c, cg_type_name(c, n->a->a)); /* (*T)(x) is a *T */
+            if (n->a && n->a->kind == N_UNARY && n->a->op == TK_STAR && n->a->a && n->a->a->kind == N_IDENT &&
+                cg_node_var(c, n->a->a) && cg_node_var(c, n->a->a)->kind == VK_UNIVERSE &&
+                cg_store_type(n->a->a->name))
+                return pointer_to(c, (ObjType *)cg_store_type(n->a->a->name)); /* (*int)(nil) */
             if (n->a && n->a->kind == N_FIELD)
                 return method_result(c, n->a);
+            if (n->a && n->a->kind == N_TYPEEXPR)
+                return cg_node_type(c, n->a); /* interface{}(x), []byte(s) */
             return cg_type_name(c, n->a); /* T(x) is a T */
         case N_INDEX: {
             ObjType *t = cg_static_type(c, n->a);
@@ -1498,6 +1504,8 @@ static void res_var(Compiler *c, Node *n, bool isconst)
             }
             if (!isconst || n->type) /* a typed const: now that declared types resolve */
                 set_type(c, cg_node_var(c, id), n->type);
+            if (!isconst && !n->type && nl == nr)
+                cg_node_var(c, id)->type = cg_basic_type(c, n->list2.items[i]); /* var f = float32(x) */
             continue;
         }
         if (lookup_here(c, id->name))
@@ -1522,6 +1530,8 @@ static void res_var(Compiler *c, Node *n, bool isconst)
             v->cval = xv; /* const f float64 = 1 << 80 */
         if (isconst && !n->type && i < nr && !cg_exact(c, n->list2.items[i]))
             v->type = cg_basic_type(c, n->list2.items[i]); /* const b = uint8(200) */
+        else if (!isconst && !n->type && nl == nr)
+            v->type = cg_basic_type(c, n->list2.items[i]); /* var f = float32(x) */
     }
 }
 

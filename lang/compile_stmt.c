@@ -818,7 +818,7 @@ static int type_case_jump(FuncState *fs, int tag, Node *e)
     int top = fs->freereg;
     int j;
     if (e->kind == N_NIL) {
-        j = cg_eq_jump(fs, tag, e, true);
+        j = cg_eq_jump(fs, tag, NULL, e, true);
     } else {
         int r = cg_alloc_reg(fs);
         cg_load_type(fs, e, e->type, r);
@@ -870,7 +870,7 @@ static void switch_stmt(FuncState *fs, Node *n, const char *label)
             cg_set_line(fs, e);
             cg_jump_concat(fs, &to[i],
                            typesw     ? type_case_jump(fs, tag, e)
-                           : tag >= 0 ? cg_eq_jump(fs, tag, e, true)
+                           : tag >= 0 ? cg_eq_jump(fs, tag, n->a, e, true)
                                       : cg_cond_jump(fs, e, true));
         }
     }

@@ -309,6 +309,18 @@ static bool names_tparam(const ObjType *t, int depth)
     return !t->named && (names_tparam(t->elem, depth + 1) || names_tparam(t->key, depth + 1));
 }
 
+/* == and != with an operand of interface type (other than nil, whose
+ * comparison asks whether the interface holds nothing): the interface
+ * type the other operand is boxed for, as Go converts it, so that the
+ * dynamic types are compared too (OP_EQIF); NULL for any other ==. */
+const ObjType *cg_iface_compare(Compiler *c, Node *a, Node *b)
+{
+    if (!a || !b || a->kind == N_NIL || b->kind == N_NIL)
+        return NULL;
+    const ObjType *ta = cg_static_type(c, a), *tb = cg_static_type(c, b);
+    return is_iface(ta) ? ta : is_iface(tb) ? tb : NULL;
+}
+
 /* The static type n's value keeps in an interface, or NULL when it needs
  * no box (or is not known). */
 static const ObjType *box_type(Compiler *c, Node *n)

@@ -857,6 +857,18 @@ static bool named_eq(Value a, Value b)
     return v_equal(v_unnamed(a), v_unnamed(b));
 }
 
+bool v_iface_equal(Value a, Value b)
+{
+    if (v_is_obj(a, OBJ_NAMED) != v_is_obj(b, OBJ_NAMED))
+        return false;
+    Value ua = v_unnamed(a), ub = v_unnamed(b);
+    if (is_num(ua) && is_num(ub) && v_is_anyint(ua) != v_is_anyint(ub))
+        return false;
+    if (v_is_complex(ua) != v_is_complex(ub) && a != V_NIL && b != V_NIL)
+        return false;
+    return v_equal(a, b);
+}
+
 /* Go's struct ==: the same type, and field by field equal. Fields nest
  * only as deep as struct types do (a type cannot contain itself). An
  * anonymous struct type is parsed where it is written, so two of its

@@ -625,6 +625,12 @@ const char *obj_kind_name(ObjKind k);
 /* == as the language defines it: numbers by value across int/float,
  * strings and bools by value, everything else by identity. */
 bool v_equal(Value a, Value b);
+/* Go's == where an operand is an interface: the other operand was boxed as
+ * an interface keeps it, and values of different dynamic types are
+ * unequal (any(1.0) == 1 and any(int32(5)) == 5 are false), where v_equal
+ * lets an int equal a float and a named value equal a plain one (for
+ * operands whose types the compiler has already made one). */
+bool v_iface_equal(Value a, Value b);
 /* The type of a and b when both are values of one type Go's == panics on
  * (a typed slice, map or declared func, a struct or array holding one):
  * such values reach == only through interfaces. NULL otherwise, csp's

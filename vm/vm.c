@@ -1111,6 +1111,14 @@ static COLD int equal_or_panic(Thread *t, Value a, Value b)
     return v_equal(a, b);
 }
 
+/* The same for == with an interface operand (v_iface_equal). */
+static COLD int iface_equal_or_panic(Thread *t, Value a, Value b)
+{
+    if (unlikely(v_uncomparable_pair(a, b) != NULL))
+        return equal_or_panic(t, a, b);
+    return v_iface_equal(a, b);
+}
+
 /* m[key] for a key m does not hold (m NULL: a nil map): the element
  * type's zero. */
 static COLD Value map_read_miss(Thread *t, const ObjMap *m, Value key)
@@ -2764,6 +2772,15 @@ static int execute(Thread *t)
             RA = v_bool(res);
             VM_NEXT();
         }
+        VM_CASE(SEQIF)
+        {
+            VM_SAVEPC();
+            int res = iface_equal_or_panic(t, RB, RC);
+            if (unlikely(res < 0))
+                VM_THROW();
+            RA = v_bool(res);
+            VM_NEXT();
+        }
         VM_CASE(SNE)
         {
             int res;
@@ -2805,6 +2822,15 @@ static int execute(Thread *t)
         {
             int res;
             ORDER(res, CMP_LE, RA, RB, <=);
+            VM_CONDJUMP(res);
+            VM_NEXT();
+        }
+        VM_CASE(EQIF)
+        {
+            VM_SAVEPC();
+            int res = iface_equal_or_panic(t, RA, RB);
+            if (unlikely(res < 0))
+                VM_THROW();
             VM_CONDJUMP(res);
             VM_NEXT();
         }

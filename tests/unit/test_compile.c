@@ -568,6 +568,7 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
         case OP_SHL:
         case OP_SHR:
         case OP_SEQ:
+        case OP_SEQIF:
         case OP_SNE:
         case OP_SLT:
         case OP_SLE:
@@ -593,6 +594,7 @@ static const char *verify_proto(const ObjProto *p, char *msg, size_t cap)
             KIDX(c);
             break;
         case OP_EQ:
+        case OP_EQIF:
         case OP_LT:
         case OP_LE:
             REG(a);

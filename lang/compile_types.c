@@ -331,7 +331,9 @@ static const ObjType *box_type(Compiler *c, Node *n)
     if (t)
         return iface_boxes(t) && !names_tparam(t, 0) ? t : NULL;
     t = cg_static_type(c, n);
-    return t && t->kind != TYPE_INT && t->kind != TYPE_FLOAT && iface_boxes(t) && !names_tparam(t, 0) ? t : NULL;
+    if (!t || t->kind == TYPE_INT || t->kind == TYPE_FLOAT)
+        return NULL;
+    return iface_boxes(t) && !names_tparam(t, 0) ? t : NULL;
 }
 
 /* R[reg], computed from n, boxed for a place of interface type: a

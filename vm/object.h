@@ -44,11 +44,11 @@
     X(MODULE, "module")                                                                                      \
     X(CHAN, "chan")                                                                                          \
     X(OBJECT, "object")                                                                                      \
-    X(TYPE, "type")     /* a type's descriptor (types.h) */                                                  \
-    X(STRUCT, "struct") /* a struct value (ObjStruct) */                                                     \
-    X(ARRAY, "array")   /* an array value [N]T (ObjArray) */                                                 \
-    X(SLOT, "slot")     /* the target of a pointer to a slot that is not an object (ObjSlot) */              \
-    X(NAMED, "named")   /* a number, string, bool or func of a script's named type (ObjNamed) */ \
+    X(TYPE, "type")          /* a type's descriptor (types.h) */                                             \
+    X(STRUCT, "struct")      /* a struct value (ObjStruct) */                                                \
+    X(ARRAY, "array")        /* an array value [N]T (ObjArray) */                                            \
+    X(SLOT, "slot")          /* the target of a pointer to a slot that is not an object (ObjSlot) */         \
+    X(NAMED, "named")        /* a number, string, bool or func of a script's named type (ObjNamed) */        \
     X(COMPLEX, "complex128") /* a complex number (ObjComplex) */
 
 typedef enum {

@@ -52,8 +52,8 @@ struct Thread;
 /* Kinds of types; the X-macro gives the enum. */
 #define TYPE_KINDS(X)                                                                                        \
     X(BOOL)                                                                                                  \
-    X(INT)   /* every integer type; bits and is_unsigned say which */                                        \
-    X(FLOAT) /* float32, float64 */                                                                          \
+    X(INT)     /* every integer type; bits and is_unsigned say which */                                      \
+    X(FLOAT)   /* float32, float64 */                                                                        \
     X(COMPLEX) /* complex64, complex128 (bits 64, 128) */                                                    \
     X(STRING)                                                                                                \
     X(SLICE)   /* []elem */                                                                                  \

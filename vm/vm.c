@@ -1096,6 +1096,26 @@ static COLD int bad_key(Thread *t, Value key)
     return vm_panicf(t, E_BAD_MAP_KEY, format_value_type(key) ? format_type_name(key) : v_type_name(key));
 }
 
+/* Make room for a method's receiver before the cnargs arguments at
+ * base[ca + 1...]: they move up one slot (base[ca + 1] is the receiver's,
+ * filled by the caller). A call that passes its arguments up to the top
+ * of the stack (room false) may first need the stack grown, which moves
+ * it: *base is then re-read. False after raising "stack overflow". */
+static bool make_receiver_room(Thread *t, const Frame *f, Value **base, int ca, int cnargs, bool room)
+{
+    if (unlikely(!room)) {
+        size_t end = f->base + (size_t)ca + 2 + (size_t)cnargs;
+        if (!ensure_stack(t, end + VM_STACK_SLACK)) {
+            vm_panicf(t, E_STACK_OVERFLOW);
+            return false;
+        }
+        *base = t->stack + f->base;
+    }
+    for (int i = cnargs; i > 0; i--)
+        (*base)[ca + 1 + i] = (*base)[ca + i];
+    return true;
+}
+
 /* v_equal, or -1 after Go's panic on two values of one uncomparable type
  * (v_uncomparable_pair). */
 static COLD int equal_or_panic(Thread *t, Value a, Value b)
@@ -3007,21 +3027,12 @@ static int execute(Thread *t)
                     cnargs++;
                     goto call_native;
                 }
-                if (unlikely(!B_)) {
-                    /* arguments up to top: make room for the receiver */
-                    size_t end = f->base + (size_t)ca + 2 + (size_t)cnargs;
-                    if (!ensure_stack(t, end + VM_STACK_SLACK)) {
-                        vm_panicf(t, E_STACK_OVERFLOW);
-                        VM_THROW();
-                    }
-                    base = t->stack + f->base;
-                }
                 if (unlikely(!((ObjClosure *)v_ptr(sel->fn))->proto)) {
                     no_code(t, st, name);
                     VM_THROW();
                 }
-                for (int i = cnargs; i > 0; i--)
-                    base[ca + 1 + i] = base[ca + i];
+                if (!make_receiver_room(t, f, &base, ca, cnargs, B_))
+                    VM_THROW();
                 base[ca + 1] = frecv != V_UNDEF ? frecv : sel->ptr_recv ? v_ref(o) : v_copy(v_from_ptr(o));
                 base[ca] = sel->fn;
                 cnargs++;
@@ -3057,16 +3068,8 @@ static int execute(Thread *t)
                 bool ptr_recv = false;
                 Value mfn = nt ? types_method(nt, name, &ptr_recv) : V_UNDEF;
                 if (mfn != V_UNDEF) {
-                    if (unlikely(!B_)) {
-                        size_t end = f->base + (size_t)ca + 2 + (size_t)cnargs;
-                        if (!ensure_stack(t, end + VM_STACK_SLACK)) {
-                            vm_panicf(t, E_STACK_OVERFLOW);
-                            VM_THROW();
-                        }
-                        base = t->stack + f->base;
-                    }
-                    for (int i = cnargs; i > 0; i--)
-                        base[ca + 1 + i] = base[ca + i];
+                    if (!make_receiver_room(t, f, &base, ca, cnargs, B_))
+                        VM_THROW();
                     /* a pointer receiver needs the variable: the compiler
                      * passes &x for those it knows; else a copy's */
                     base[ca + 1] = !ptr_recv ? v_copy(self) : v_is_ref(recv) ? recv : ptr_to_copy(self);
@@ -3080,16 +3083,8 @@ static int execute(Thread *t)
                  * cache): M runs with a nil receiver when it takes *T */
                 Value mfn = nil_method(IC_WORD_AT(pc - 2));
                 if (mfn != V_UNDEF) {
-                    if (unlikely(!B_)) {
-                        size_t end = f->base + (size_t)ca + 2 + (size_t)cnargs;
-                        if (!ensure_stack(t, end + VM_STACK_SLACK)) {
-                            vm_panicf(t, E_STACK_OVERFLOW);
-                            VM_THROW();
-                        }
-                        base = t->stack + f->base;
-                    }
-                    for (int i = cnargs; i > 0; i--)
-                        base[ca + 1 + i] = base[ca + i];
+                    if (!make_receiver_room(t, f, &base, ca, cnargs, B_))
+                        VM_THROW();
                     base[ca + 1] = V_NIL;
                     base[ca] = mfn;
                     cnargs++;

@@ -177,14 +177,14 @@ extern int64_t csp_fuzz_steps;  /* spent so far, by every goroutine */
     1000                   /* extra frames allowed while panicking, so                                       \
                               defers still run after a stack overflow */
 #define VM_PANIC_C_DEPTH 8 /* the same for nested vm_calls */
-#if CSP_ASAN
-#define VM_C_STACK_MARGIN (96 * 1024) /* ASan's redzones make frames several times larger */
-#else
 /* A native (fmt calling String()), one interpreter loop and the
  * collector's slow allocation path, which clears up to 16 KiB below the
- * stack pointer and may run a collection there, fit in this much C stack
+ * stack pointer and may run a collection there, fit in this C stack margin
  * (16 KiB overflowed a goroutine's stack when a collection came at the
- * deepest call). */
+ * deepest call); ASan's redzones make frames several times larger. */
+#if CSP_ASAN
+#define VM_C_STACK_MARGIN (96 * 1024)
+#else
 #define VM_C_STACK_MARGIN (64 * 1024)
 #endif
 #define VM_TRACE_FRAMES 100 /* frames kept in a traceback, as Go prints */

@@ -124,8 +124,8 @@ static Var *predeclared(Compiler *c, const char *name, VarKind kind, Value val, 
 }
 
 /* A global of an earlier REPL line keeps the type it was declared with
- * (Runtime.global_types): the REPL records its globals' types after each
- * line is resolved, and finds them here. */
+ * (Runtime.global_types): the REPL records its globals' static types after
+ * each line is resolved, and finds them here. */
 static const ObjType *repl_global_type(Runtime *rt, const char *name)
 {
     Value t;
@@ -144,7 +144,10 @@ static void repl_record_types(Compiler *c)
     for (int i = 0; i < c->nscope; i++) {
         Var *v = c->scope[i];
         if (v->kind == VK_GLOBAL && v->name)
-            map_set(rt->global_types, v_cstr(v->name), v->type ? v_from_ptr(v->type) : V_NIL);
+            map_set(rt->global_types, v_cstr(v->name),
+                    v->sty    ? v_from_ptr(v->sty)
+                    : v->type ? v_from_ptr(v->type)
+                              : V_NIL);
     }
     pthread_mutex_unlock(&rt->globals_lock);
 }
@@ -176,7 +179,9 @@ static Var *resolve_name(Compiler *c, Node *id, bool write)
         pthread_mutex_unlock(&rt->globals_lock);
         if (found && v_is_anyint(val)) {
             Var *g = predeclared(c, name, VK_GLOBAL, V_UNDEF, (int)v_anyint(val));
-            g->type = repl_global_type(rt, name);
+            /* its static type, as recorded: the store type follows from it */
+            g->sty = (ObjType *)repl_global_type(rt, name);
+            g->type = g->sty ? cg_store_type_of(g->sty) : NULL;
             return g;
         }
     }
@@ -1446,6 +1451,7 @@ static void res_define(Compiler *c, Node *n)
             if (v->decl == id) {
                 anynew = true;
                 set_value_type(c, v, n, i);
+                v->sty = nl == nr ? cg_static_type(c, n->list2.items[i]) : NULL;
             } else if (v->readonly)
                 cg_err(c, id, "cannot assign to %s (neither addressable nor a map index expression)",
                        id->name);
@@ -1506,6 +1512,10 @@ static void res_var(Compiler *c, Node *n, bool isconst)
                 set_type(c, cg_node_var(c, id), n->type);
             if (!isconst && !n->type && nl == nr)
                 cg_node_var(c, id)->type = cg_basic_type(c, n->list2.items[i]); /* var f = float32(x) */
+            if (!isconst)
+                cg_node_var(c, id)->sty = n->type    ? cg_node_type(c, n)
+                                          : nl == nr ? cg_static_type(c, n->list2.items[i])
+                                                     : NULL;
             continue;
         }
         if (lookup_here(c, id->name))

@@ -764,12 +764,22 @@ static bool is_len_call(FuncState *fs, Node *n)
     return v && v->kind == VK_UNIVERSE && v->name && strcmp(v->name, "len") == 0;
 }
 
+/* A conversion to a declared or written-out type: Chan(nil), []int(x),
+ * (*T)(p). */
+static bool is_type_conversion(FuncState *fs, Node *n)
+{
+    Node *f = n->a;
+    if (f && f->kind == N_UNARY && f->op == TK_STAR)
+        f = f->a;
+    return f && (f->kind == N_TYPEEXPR || cg_type_name(fs->c, f));
+}
+
 bool cg_is_multi_call(FuncState *fs, Node *n)
 {
     /* a call that folds to a constant (float64(1 << 80), complex(1, 2))
-     * gives one value */
+     * gives one value, as a conversion does */
     return n && n->kind == N_CALL && !is_len_call(fs, n) && !cg_is_conversion_op(fs, n) &&
-           cg_const_eval(fs->c, n) == V_UNDEF;
+           !is_type_conversion(fs, n) && cg_const_eval(fs->c, n) == V_UNDEF;
 }
 
 static void call_to(FuncState *fs, Node *n, int dst)

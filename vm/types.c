@@ -1263,6 +1263,10 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
             *out = v_from_ptr(l);
             return 0;
         }
+        if (v == V_NIL && v_is_obj(ty->zero, OBJ_LIST)) {
+            *out = ty->zero; /* []int(nil): the nil slice `var s []int` holds */
+            return 0;
+        }
         if (v == V_NIL || v_is_obj(v, OBJ_LIST)) {
             *out = v_copy(v); /* the same slice, now held by two places */
             return 0;

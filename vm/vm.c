@@ -1314,10 +1314,10 @@ static COLD int callm_last(Thread *t, size_t at, int nargs, ObjString *name)
     Value recv = t->stack[at];
     const ObjType *bt = iface_is_box(recv) ? ((ObjNamed *)v_ptr(recv))->type : NULL;
     bool ptr_recv = false;
-    Value mfn = bt && bt->kind == TYPE_POINTER ? types_method(bt, name, &ptr_recv) : V_UNDEF;
+    Value mfn = bt && (bt->kind == TYPE_POINTER || bt->named) ? types_method(bt, name, &ptr_recv) : V_UNDEF;
     if (mfn == V_UNDEF)
         return no_field(t, recv, name);
-    if (!ptr_recv)
+    if (!ptr_recv && bt->kind == TYPE_POINTER)
         return vm_panicf(t, E_NIL_DEREF);
     if (!ensure_stack(t, at + 2 + (size_t)nargs + VM_STACK_SLACK))
         return vm_panicf(t, E_STACK_OVERFLOW);

@@ -1093,6 +1093,7 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         /* math.Sqrt(x): a pure function of one float, called in place */
         int kc = cg_add_k(fs, uv->cval);
         if (kc <= 255) {
+            cg_exact_as(c, n->list.items[0], cg_param_decl_type(c, n, 0)); /* math.Sqrt(1 << 70) */
             int rb = cg_expr_any(fs, n->list.items[0]);
             cg_set_line(fs, n);
             cg_emit_abc(fs, OP_CALLF, base, rb, kc);

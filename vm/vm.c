@@ -1535,7 +1535,8 @@ static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
         if (sel->kind != SEL_IFACE)
             return struct_get(t, s, name, NULL);
     }
-    ObjStruct *o = sel_walk(t, s, sel, sel->kind == SEL_NATIVE ? sel->depth - 1 : sel->depth);
+    /* (a native's object and a field receiver are the last field itself) */
+    ObjStruct *o = sel_walk(t, s, sel, sel->kind == SEL_NATIVE || sel->field_recv ? sel->depth - 1 : sel->depth);
     if (!o)
         return V_UNDEF;
     if (sel->kind == SEL_NATIVE) {

@@ -840,8 +840,9 @@ void types_select(const ObjType *t, ObjString *name, Value sample, Selection *ou
                     out->ptr_recv = mt->methods[mi].ptr_recv;
                     /* a *T method through an embedded *T gets the
                      * pointer as it is: a nil one is no dereference */
-                    out->field_recv = cd->depth > 0 && (ct->kind != TYPE_STRUCT ||
-                                                        (out->ptr_recv && (cd->path[cd->depth - 1] & SEL_DEREF)));
+                    out->field_recv =
+                        cd->depth > 0 &&
+                        (ct->kind != TYPE_STRUCT || (out->ptr_recv && (cd->path[cd->depth - 1] & SEL_DEREF)));
                 }
                 continue;
             }

@@ -1536,7 +1536,8 @@ static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
             return struct_get(t, s, name, NULL);
     }
     /* (a native's object and a field receiver are the last field itself) */
-    ObjStruct *o = sel_walk(t, s, sel, sel->kind == SEL_NATIVE || sel->field_recv ? sel->depth - 1 : sel->depth);
+    ObjStruct *o =
+        sel_walk(t, s, sel, sel->kind == SEL_NATIVE || sel->field_recv ? sel->depth - 1 : sel->depth);
     if (!o)
         return V_UNDEF;
     if (sel->kind == SEL_NATIVE) {

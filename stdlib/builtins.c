@@ -39,183 +39,24 @@ static const char *repr(Value v)
 /* output                                                                  */
 /* ====================================================================== */
 
-/* print and println are Go's built-ins, not fmt's: they write to standard
- * error, in the Go runtime's own formats (runtime/print.go), which a Go
- * program's output shows when it uses them. Floats always print in
- * exponent form with seven digits (+1.500000e+000); a pointer, channel,
- * map or func prints as its address (0x0 when nil); a slice as
- * [len/cap] and its array's address; an error (an interface in Go) as the
- * pair (type address, data address). The addresses are this process's
- * and cannot match a Go binary's. */
-
-static void print_hex(Buf *b, uint64_t u)
-{
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = "0123456789abcdef"[u & 15];
-        u >>= 4;
-    } while (u);
-    buf_adds(b, "0x");
-    while (n > 0)
-        buf_addc(b, tmp[--n]);
-}
-
-/* runtime.printfloat, step for step, so that its rounding is Go's: the
- * number is scaled into [1, 10) by repeated multiplication or division,
- * rounded at the seventh digit and its digits taken one at a time. */
-static void print_float(Buf *b, double v)
-{
-    enum { N = 7 }; /* digits printed */
-    if (v != v) {
-        buf_adds(b, "NaN");
-        return;
-    }
-    if (v + v == v && v > 0) {
-        buf_adds(b, "+Inf");
-        return;
-    }
-    if (v + v == v && v < 0) {
-        buf_adds(b, "-Inf");
-        return;
-    }
-    char out[N + 7];
-    out[0] = '+';
-    int e = 0;
-    if (v == 0) {
-        if (signbit(v))
-            out[0] = '-';
-    } else {
-        if (v < 0) {
-            v = -v;
-            out[0] = '-';
-        }
-        while (v >= 10) {
-            e++;
-            v /= 10;
-        }
-        while (v < 1) {
-            e--;
-            v *= 10;
-        }
-        double h = 5.0;
-        for (int i = 0; i < N; i++)
-            h /= 10;
-        v += h;
-        if (v >= 10) {
-            e++;
-            v /= 10;
-        }
-    }
-    for (int i = 0; i < N; i++) {
-        int s = (int)v;
-        out[i + 2] = (char)(s + '0');
-        v -= s;
-        v *= 10;
-    }
-    out[1] = out[2];
-    out[2] = '.';
-    out[N + 2] = 'e';
-    out[N + 3] = '+';
-    if (e < 0) {
-        e = -e;
-        out[N + 3] = '-';
-    }
-    out[N + 4] = (char)(e / 100 + '0');
-    out[N + 5] = (char)(e / 10 % 10 + '0');
-    out[N + 6] = (char)(e % 10 + '0');
-    buf_add(b, out, sizeof out);
-}
-
-/* One operand of print/println; -1 (a panic raised) for a value Go's
- * print does not take: a struct or an array (a compile error in Go). */
-static int print_value(Thread *t, Buf *b, Value v)
-{
-    v = v_unnamed(v);
-    if (v_is_nil(v)) {
-        buf_adds(b, "0x0");
-    } else if (v_is_bool(v)) {
-        buf_adds(b, v == V_TRUE ? "true" : "false");
-    } else if (v_is_anyint(v)) {
-        char tmp[24];
-        if (v_is_bigu(v))
-            snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)(uint64_t)v_anyint(v));
-        else
-            snprintf(tmp, sizeof tmp, "%lld", (long long)v_anyint(v));
-        buf_adds(b, tmp);
-    } else if (v_is_anyfloat(v)) {
-        print_float(b, v_anyfloat(v));
-    } else if (v_is_ref(v)) {
-        print_hex(b, (uint64_t)(uintptr_t)v_ref_target(v));
-    } else {
-        Obj *o = v_obj(v);
-        switch ((ObjKind)o->kind) {
-        case OBJ_STRING:
-            buf_add(b, v_str(v)->data, v_str(v)->len);
-            return 0;
-        case OBJ_COMPLEX:
-            buf_addc(b, '(');
-            print_float(b, v_complex(v)->re);
-            print_float(b, v_complex(v)->im);
-            buf_adds(b, "i)");
-            return 0;
-        case OBJ_LIST: {
-            ObjList *l = v_list(v);
-            ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-            char tmp[48];
-            snprintf(tmp, sizeof tmp, "[%u/%u]", LIST_GET(l, len), LIST_GET(l, cap));
-            buf_adds(b, tmp);
-            print_hex(b, st ? (uint64_t)(uintptr_t)&st->items[LIST_GET(l, off)] : 0);
-            return 0;
-        }
-        case OBJ_MAP:
-            print_hex(b, map_is_nil((ObjMap *)o) ? 0 : (uint64_t)(uintptr_t)o);
-            return 0;
-        case OBJ_CHAN:
-        case OBJ_CLOSURE:
-        case OBJ_NATIVE:
-        case OBJ_BOUND:
-            print_hex(b, (uint64_t)(uintptr_t)o);
-            return 0;
-        case OBJ_ERROR:
-            /* an interface: its kind name's address stands for the type */
-            buf_addc(b, '(');
-            print_hex(b, (uint64_t)(uintptr_t)v_type_name(v));
-            buf_addc(b, ',');
-            print_hex(b, (uint64_t)(uintptr_t)o);
-            buf_addc(b, ')');
-            return 0;
-        default:
-            return vm_panicf(t, E_PRINT_OPERAND, format_type_name(v));
-        }
-    }
-    return 0;
-}
-
-static int print_values(Thread *t, Value *args, int nargs, bool ln)
+static int bi_print(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    for (int i = 0; i < nargs; i++) {
-        if (ln && i > 0)
-            buf_addc(&b, ' ');
-        if (print_value(t, &b, args[i]) < 0)
-            return -1;
-    }
-    if (ln)
-        buf_addc(&b, '\n');
-    rt_write_err(t->rt, b.data, b.len); /* one write per call */
+    if (fmt_print(t, &b, args, nargs) < 0)
+        return -1;
+    rt_write_out(t->rt, b.data, b.len); /* one write per call */
     return 0;
-}
-
-static int bi_print(Thread *t, Value *args, int nargs, Value *rets)
-{
-    return print_values(t, args, nargs, false);
 }
 
 static int bi_println(Thread *t, Value *args, int nargs, Value *rets)
 {
-    return print_values(t, args, nargs, true);
+    Buf b;
+    buf_init(&b);
+    if (fmt_println(t, &b, args, nargs) < 0)
+        return -1;
+    rt_write_out(t->rt, b.data, b.len);
+    return 0;
 }
 
 /* ====================================================================== */

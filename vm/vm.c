@@ -34,7 +34,6 @@
  */
 #include "vm.h"
 
-#include <errno.h>
 #include <gc/gc.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -595,27 +594,6 @@ void rt_write_out(Runtime *rt, const char *s, size_t n)
         return;
     OutWrite w = {s, n};
     sched_syscall(out_write_call, &w);
-}
-
-static void err_write_call(void *arg)
-{
-    OutWrite *w = arg;
-    while (w->n > 0) {
-        ssize_t r = write(2, w->s, w->n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return; /* stderr gone: nowhere left to report it */
-        w->s += r;
-        w->n -= (size_t)r;
-    }
-}
-
-void rt_write_err(Runtime *rt, const char *s, size_t n)
-{
-    rt_flush(rt);
-    OutWrite w = {s, n};
-    sched_syscall(err_write_call, &w);
 }
 
 void rt_flush(Runtime *rt)

@@ -260,9 +260,6 @@ void vm_set_fatal_error_handler(void (*fn)(Thread *t));
 /* Thread-safe whole write to stdout (vm/out.h: buffered unless stdout is
  * a terminal, visible within a few ms). */
 void rt_write_out(Runtime *rt, const char *s, size_t n);
-/* Thread-safe whole write to stderr, after what stdout holds (so the two
- * keep the order a terminal shows); blocks as a C call. */
-void rt_write_err(Runtime *rt, const char *s, size_t n);
 /* Write out what stdout holds: before anything goes to stderr. */
 void rt_flush(Runtime *rt);
 /* Flush and end the process with `code` (os.Exit, main's return, an

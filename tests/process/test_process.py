@@ -176,7 +176,7 @@ def test_address_space_limit(d):
     p = script(
         d,
         "limited.csp",
-        'fmt.Println("hello")\n'
+        'println("hello")\n'
         'var wg sync.WaitGroup\n'
         'sum := sync.Atomic(0)\n'
         'for i := range 500 {\n'
@@ -184,10 +184,10 @@ def test_address_space_limit(d):
         '\tgo func() { defer wg.Done(); time.Sleep(time.Millisecond); sum.Add(i) }()\n'
         '}\n'
         'wg.Wait()\n'
-        'fmt.Println(sum.Load())\n'
+        'println(sum.Load())\n'
         'xs := []\n'
         'for i := range 1000000 { xs = append(xs, i) }\n'
-        'fmt.Println(len(xs))\n',
+        'println(len(xs))\n',
     )
 
     def limit():

@@ -200,7 +200,7 @@ def run_session(csp, home):
         s.line("type Shape interface { Area() int }")
         s.line("func (p P) Area() int { return p.X * p.Y }")
         s.line("var sh Shape = P{3, 4}")
-        s.line_shows('switch v := sh.(type) { case P: fmt.Println("P", v.Area()) }', r"P 12", "a type switch")
+        s.line_shows('switch v := sh.(type) { case P: println("P", v.Area()) }', r"P 12", "a type switch")
         print("ok: generics and interfaces across lines")
         # A global keeps its declared type on later lines: stores convert.
         s.line("var total float64")
@@ -270,7 +270,7 @@ def run_session(csp, home):
 
         # Output from a goroutine while a line is being typed: the prompt and
         # the half-typed line are drawn again below it.
-        s.line('go func() { time.Sleep(500 * time.Millisecond); fmt.Println("async-out") }()')
+        s.line('go func() { time.Sleep(500 * time.Millisecond); println("async-out") }()')
         s.send("x +")
         s.expect(r"async-out\n>>> x \+", what="the redrawn line after async output")
         s.send(" 5\r")
@@ -306,7 +306,7 @@ def run_session(csp, home):
         # A line that does not compile defines nothing, not even the names
         # declared before its error.
         s.line("y := undefined_name")
-        s.line_shows("fmt.Println(y)", r"<stdin>:1:13: error: undefined: y", "a name from a failed line")
+        s.line_shows("println(y)", r"<stdin>:1:9: error: undefined: y", "a name from a failed line")
         s.line("a1 := 1; b1 := nosuch")
         s.line_shows("a1", r"<stdin>:1:1: error: undefined: a1", "a name before the error")
         s.line("func fbad() { return nosuch }")
@@ -427,9 +427,9 @@ def run_exit_from_goroutine(csp, home):
 
 def run_piped(csp):
     # Standard input not a terminal: csp reads the script from it.
-    r = subprocess.run([csp], input=b"fmt.Println(1)\n", capture_output=True, timeout=EXPECT_TIMEOUT)
-    check(r.returncode == 0 and r.stdout == b"1\n", "echo 'fmt.Println(1)' | csp: %r" % (r,))
-    r = subprocess.run([csp], input=b"x := 6\nfunc main() { fmt.Println(x * 7) }\n", capture_output=True,
+    r = subprocess.run([csp], input=b"println(1)\n", capture_output=True, timeout=EXPECT_TIMEOUT)
+    check(r.returncode == 0 and r.stdout == b"1\n", "echo 'println(1)' | csp: %r" % (r,))
+    r = subprocess.run([csp], input=b"x := 6\nfunc main() { println(x * 7) }\n", capture_output=True,
                        timeout=EXPECT_TIMEOUT)
     check(r.returncode == 0 and r.stdout == b"42\n", "a piped script with main: %r" % (r,))
     print("ok: a piped script runs")

@@ -764,12 +764,22 @@ static bool is_len_call(FuncState *fs, Node *n)
     return v && v->kind == VK_UNIVERSE && v->name && strcmp(v->name, "len") == 0;
 }
 
+/* A conversion to a declared or written-out type: Chan(nil), []int(x),
+ * (*T)(p). */
+static bool is_type_conversion(FuncState *fs, Node *n)
+{
+    Node *f = n->a;
+    if (f && f->kind == N_UNARY && f->op == TK_STAR)
+        f = f->a;
+    return f && (f->kind == N_TYPEEXPR || cg_type_name(fs->c, f));
+}
+
 bool cg_is_multi_call(FuncState *fs, Node *n)
 {
     /* a call that folds to a constant (float64(1 << 80), complex(1, 2))
-     * gives one value */
+     * gives one value, as a conversion does */
     return n && n->kind == N_CALL && !is_len_call(fs, n) && !cg_is_conversion_op(fs, n) &&
-           cg_const_eval(fs->c, n) == V_UNDEF;
+           !is_type_conversion(fs, n) && cg_const_eval(fs->c, n) == V_UNDEF;
 }
 
 static void call_to(FuncState *fs, Node *n, int dst)
@@ -993,6 +1003,19 @@ static bool is_basic_type_name(Compiler *c, const Node *n)
     return v && v->kind == VK_UNIVERSE && cg_store_type(n->name) != NULL;
 }
 
+/* Whether argument i of a call, a, is a number constant that converts
+ * to its parameter's declared (non-interface) type as Go's untyped
+ * constants do; *fit is the converted constant. One that does not fit is
+ * left to the run-time checks. */
+static bool const_arg(Compiler *c, Node *call, int i, Node *a, Value *fit)
+{
+    const ObjType *ty = cg_param_decl_type(c, call, i);
+    if (!ty || ty->kind == TYPE_INTERFACE)
+        return false;
+    Value k = cg_const_eval(c, a);
+    return k != V_UNDEF && cg_is_number(k) && types_store_const(ty, k, fit) && *fit != k;
+}
+
 void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
 {
     Compiler *c = fs->c;
@@ -1002,7 +1025,11 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
     if (op == OP_CALL && is_len_call(fs, n)) {
         int rb = cg_expr_any(fs, n->list.items[0]);
         cg_set_line(fs, n);
-        cg_emit_abc(fs, OP_LEN, base, rb, 0);
+        const ObjType *pt = cg_static_type(c, n->list.items[0]);
+        if (pt && pt->kind == TYPE_POINTER && pt->elem && pt->elem->kind == TYPE_ARRAY && pt->elem->len >= 0)
+            cg_load_const(fs, v_make_int(pt->elem->len), base); /* len(p), p a *[N]T: N, nil too */
+        else
+            cg_emit_abc(fs, OP_LEN, base, rb, 0);
         cg_free_to(fs, base + 1);
         if (nres > 1)
             cg_err(c, n, "assignment mismatch: %d variables but len returns 1 value", nres);
@@ -1083,6 +1110,7 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         /* math.Sqrt(x): a pure function of one float, called in place */
         int kc = cg_add_k(fs, uv->cval);
         if (kc <= 255) {
+            cg_exact_as(c, n->list.items[0], cg_param_decl_type(c, n, 0)); /* math.Sqrt(1 << 70) */
             int rb = cg_expr_any(fs, n->list.items[0]);
             cg_set_line(fs, n);
             cg_emit_abc(fs, OP_CALLF, base, rb, kc);
@@ -1156,6 +1184,7 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         for (int i = 0; i < nargs; i++) {
             Node *a = n->list.items[i];
             int r = cg_alloc_reg(fs);
+            Value fit;
             const Exact *xa = cg_exact(c, a);
             if (xa)
                 cg_exact_as(c, a, cg_param_decl_type(c, n, i)); /* f(1<<63) with f(x uint64) */
@@ -1172,6 +1201,8 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
                     cg_expr_to(fs, a, r);
                 cg_set_line(fs, a);
                 cg_emit_abc(fs, OP_UNPACK, r, src, 0);
+            } else if (const_arg(c, n, i, a, &fit)) {
+                cg_load_const(fs, fit, r); /* time.Sleep(1e7): the int64 10000000 */
             } else if (!builtin || keeps) {
                 cg_value_to(fs, a, r);
                 cg_fit_reg(fs, r, a, cg_param_type(c, n, i), STORE_ARG);

@@ -789,6 +789,16 @@ static void range_stmt(FuncState *fs, Node *n, const char *label)
     int a = cg_alloc_regs(fs, 4);
     cg_expr_to(fs, n->a, a);
     cg_set_line(fs, n);
+    const ObjType *pt = cg_static_type(fs->c, n->a);
+    if (pt && pt->kind == TYPE_POINTER && pt->elem && pt->elem->kind == TYPE_ARRAY && pt->elem->len >= 0) {
+        /* over a *[N]T: the keys alone are 0..N-1 without a look at the
+         * array, so a nil pointer ranges N times, as in Go; the values
+         * need the array, so a nil one panics before the first */
+        if (n->val)
+            cg_emit_abc(fs, OP_DEREF, a + 2, a, 0);
+        else
+            cg_load_const(fs, v_make_int((int64_t)pt->elem->len), a);
+    }
     cg_emit_abc(fs, OP_RANGEPREP, a, 0, 0);
     int jprep = cg_emit_jump(fs);
     Breakable b;

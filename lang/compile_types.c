@@ -381,6 +381,24 @@ static const ObjType *func_param_type(Compiler *c, const FuncInfo *fi, int i, bo
     return any_kind || is_iface(t) ? t : NULL;
 }
 
+/* The type of a native's parameter i, from the Go declaration its
+ * registration gives (ObjNative.params: "uint64, int"), or NULL. */
+static const ObjType *native_param_type(const ObjNative *fn, int i)
+{
+    const char *p = fn->params;
+    for (; p && i > 0; i--) {
+        p = strchr(p, ',');
+        if (p)
+            p++;
+    }
+    if (!p)
+        return NULL;
+    while (*p == ' ')
+        p++;
+    size_t n = strcspn(p, ",");
+    return n ? types_parse(p, n) : NULL;
+}
+
 static const ObjType *param_type(Compiler *c, Node *call, int i, bool any_kind)
 {
     static ObjType *any;
@@ -396,6 +414,10 @@ static const ObjType *param_type(Compiler *c, Node *call, int i, bool any_kind)
         /* append(xs, v...) to a []any: each v is an element */
         const ObjType *st = cg_static_type(c, call->list.items[0]);
         return st && st->kind == TYPE_SLICE && is_iface(st->elem) ? st->elem : NULL;
+    }
+    if (v->kind == VK_UNIVERSE && v_is_obj(v->cval, OBJ_NATIVE) && ((ObjNative *)v_ptr(v->cval))->params) {
+        const ObjType *t = native_param_type(v_ptr(v->cval), i);
+        return any_kind || is_iface(t) ? t : NULL;
     }
     if (v->kind == VK_UNIVERSE) {
         if (!v_is_obj(v->cval, OBJ_NATIVE) || !(v_obj(v->cval)->flags & NATIVE_ANY_ARGS))

@@ -67,7 +67,12 @@ void math_module_add(ObjModule *m)
 {
     /* Each is also a pure function of one float64, which CALLF calls
      * without a frame (math.Sqrt in a hot loop). */
-#define X(cname, goname, cfn) module_add_fn(m, #goname, math_n_##cname, 1, 1)->unary = cfn;
+#define X(cname, goname, cfn)                                                                                \
+    {                                                                                                        \
+        ObjNative *n = module_add_fn(m, #goname, math_n_##cname, 1, 1);                                      \
+        n->unary = cfn;                                                                                      \
+        n->params = "float64";                                                                               \
+    }
     MATH_FUNCS1(X)
 #undef X
 }

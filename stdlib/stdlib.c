@@ -21,8 +21,12 @@
 
 #include "../vm/types.h"
 
-/* FN(module, GoName, c_function, min_args, max_args)   max -1: variadic */
-#define STDLIB_FUNCS(FN)                                                                                     \
+/* FN(module, GoName, c_function, min_args, max_args)   max -1: variadic
+ * FNT(module, GoName, c_function, min_args, max_args, "param types"): the
+ * same, with the Go types of the parameters (ObjNative.params), for
+ * functions an untyped constant argument must take the type of: a uint64
+ * (1 << 63 fits), a float64 (1 << 70 converts). */
+#define STDLIB_FUNCS(FN, FNT)                                                                                \
     /* fmt */                                                                                                \
     FN(fmt, Print, fmt_n_print, 0, -1)                                                                       \
     FN(fmt, Println, fmt_n_println, 0, -1)                                                                   \
@@ -75,9 +79,9 @@
     /* strconv */                                                                                            \
     FN(strconv, Atoi, strconv_n_atoi, 1, 1)                                                                  \
     FN(strconv, FormatBool, strconv_n_format_bool, 1, 1)                                                     \
-    FN(strconv, FormatFloat, strconv_n_format_float, 4, 4)                                                   \
-    FN(strconv, FormatInt, strconv_n_format_int, 2, 2)                                                       \
-    FN(strconv, FormatUint, strconv_n_format_uint, 2, 2)                                                     \
+    FNT(strconv, FormatFloat, strconv_n_format_float, 4, 4, "float64, byte, int, int")                       \
+    FNT(strconv, FormatInt, strconv_n_format_int, 2, 2, "int64, int")                                        \
+    FNT(strconv, FormatUint, strconv_n_format_uint, 2, 2, "uint64, int")                                     \
     FN(strconv, Itoa, strconv_n_itoa, 1, 1)                                                                  \
     FN(strconv, ParseBool, strconv_n_parse_bool, 1, 1)                                                       \
     FN(strconv, ParseFloat, strconv_n_parse_float, 1, 2)                                                     \
@@ -88,25 +92,25 @@
     FN(strconv, QuoteToASCII, strconv_n_quote_to_ascii, 1, 1)                                                \
     FN(strconv, Unquote, strconv_n_unquote, 1, 1)                                                            \
     /* math (math.c adds the one-argument functions itself) */                                               \
-    FN(math, Atan2, math_n_atan2, 2, 2)                                                                      \
-    FN(math, Copysign, math_n_copysign, 2, 2)                                                                \
-    FN(math, Dim, math_n_dim, 2, 2)                                                                          \
-    FN(math, Float32bits, math_n_float32bits, 1, 1)                                                          \
-    FN(math, Float32frombits, math_n_float32frombits, 1, 1)                                                  \
-    FN(math, Float64bits, math_n_float64bits, 1, 1)                                                          \
-    FN(math, Float64frombits, math_n_float64frombits, 1, 1)                                                  \
-    FN(math, Hypot, math_n_hypot, 2, 2)                                                                      \
-    FN(math, Inf, math_n_inf, 1, 1)                                                                          \
-    FN(math, IsInf, math_n_is_inf, 2, 2)                                                                     \
-    FN(math, IsNaN, math_n_is_nan, 1, 1)                                                                     \
-    FN(math, Max, math_n_max, 2, 2)                                                                          \
-    FN(math, Min, math_n_min, 2, 2)                                                                          \
-    FN(math, Mod, math_n_mod, 2, 2)                                                                          \
-    FN(math, Modf, math_n_modf, 1, 1)                                                                        \
+    FNT(math, Atan2, math_n_atan2, 2, 2, "float64, float64")                                                 \
+    FNT(math, Copysign, math_n_copysign, 2, 2, "float64, float64")                                           \
+    FNT(math, Dim, math_n_dim, 2, 2, "float64, float64")                                                     \
+    FNT(math, Float32bits, math_n_float32bits, 1, 1, "float32")                                              \
+    FNT(math, Float32frombits, math_n_float32frombits, 1, 1, "uint32")                                       \
+    FNT(math, Float64bits, math_n_float64bits, 1, 1, "float64")                                              \
+    FNT(math, Float64frombits, math_n_float64frombits, 1, 1, "uint64")                                       \
+    FNT(math, Hypot, math_n_hypot, 2, 2, "float64, float64")                                                 \
+    FNT(math, Inf, math_n_inf, 1, 1, "int")                                                                  \
+    FNT(math, IsInf, math_n_is_inf, 2, 2, "float64, int")                                                    \
+    FNT(math, IsNaN, math_n_is_nan, 1, 1, "float64")                                                         \
+    FNT(math, Max, math_n_max, 2, 2, "float64, float64")                                                     \
+    FNT(math, Min, math_n_min, 2, 2, "float64, float64")                                                     \
+    FNT(math, Mod, math_n_mod, 2, 2, "float64, float64")                                                     \
+    FNT(math, Modf, math_n_modf, 1, 1, "float64")                                                            \
     FN(math, NaN, math_n_nan, 0, 0)                                                                          \
-    FN(math, Pow, math_n_pow, 2, 2)                                                                          \
-    FN(math, Remainder, math_n_remainder, 2, 2)                                                              \
-    FN(math, Signbit, math_n_signbit, 1, 1)                                                                  \
+    FNT(math, Pow, math_n_pow, 2, 2, "float64, float64")                                                     \
+    FNT(math, Remainder, math_n_remainder, 2, 2, "float64, float64")                                         \
+    FNT(math, Signbit, math_n_signbit, 1, 1, "float64")                                                      \
     /* os (Args, Stdin, Stdout, Stderr: os_init) */                                                          \
     FN(os, Exit, os_n_exit, 1, 1)                                                                            \
     FN(os, Getenv, os_n_getenv, 1, 1)                                                                        \
@@ -167,7 +171,9 @@
     FLOAT(math, SmallestNonzeroFloat32, 1.401298464324817070923729583289916131280e-45)
 
 #define FN(mod, name, fn, lo, hi) int fn(Thread *t, Value *args, int nargs, Value *rets);
-STDLIB_FUNCS(FN)
+#define FNT(mod, name, fn, lo, hi, params) FN(mod, name, fn, lo, hi)
+STDLIB_FUNCS(FN, FNT)
+#undef FNT
 #undef FN
 
 /* Defined by builtins.c, strings.c and os.c. */
@@ -258,7 +264,9 @@ void stdlib_init(Runtime *rt, int argc, char **argv)
     builtins_init(rt);
 
 #define FN(mod, name, fn, lo, hi) module_add_fn(m.mod, #name, fn, lo, hi);
-    STDLIB_FUNCS(FN)
+#define FNT(mod, name, fn, lo, hi, types) module_add_fn(m.mod, #name, fn, lo, hi)->params = types;
+    STDLIB_FUNCS(FN, FNT)
+#undef FNT
 #undef FN
     any_args(m.fmt);
 #define INT(mod, name, v) module_add(m.mod, #name, v_make_int((int64_t)(v)));

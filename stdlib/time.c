@@ -272,13 +272,14 @@ static int f_duration(Thread *t, Value *a, int n, Value *r)
 void time_module_add(ObjModule *m)
 {
     module_add_fn(m, "Duration", f_duration, 1, 1);
-    module_add_fn(m, "Sleep", f_sleep, 1, 1);
+    /* a Duration is an int64: time.Sleep(1e7) sleeps 10000000 ns */
+    module_add_fn(m, "Sleep", f_sleep, 1, 1)->params = "int64";
     module_add_fn(m, "Now", f_now, 0, 0);
     module_add_fn(m, "Since", f_since, 1, 1);
-    module_add_fn(m, "After", f_after, 1, 1);
-    module_add_fn(m, "Tick", f_tick, 1, 1);
-    module_add_fn(m, "NewTimer", f_newtimer, 1, 1);
-    module_add_fn(m, "NewTicker", f_newticker, 1, 1);
+    module_add_fn(m, "After", f_after, 1, 1)->params = "int64";
+    module_add_fn(m, "Tick", f_tick, 1, 1)->params = "int64";
+    module_add_fn(m, "NewTimer", f_newtimer, 1, 1)->params = "int64";
+    module_add_fn(m, "NewTicker", f_newticker, 1, 1)->params = "int64";
     module_add_fn(m, "Timer", f_newtimer, 0, 1);
     module_add_fn(m, "Ticker", f_newticker, 0, 1);
 }

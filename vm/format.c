@@ -467,9 +467,10 @@ static __attribute__((noinline)) bool search_methods(Holder top, const char *nam
 static bool method_of(Value v, const char *name, Value *fn, Value *recv)
 {
     if (iface_is_box(v)) {
-        /* a nil *T in an interface: *T's method, with the nil receiver */
+        /* a nil *T in an interface: *T's method, with the nil receiver;
+         * the nil of a declared chan type: its type's */
         const ObjType *bt = ((ObjNamed *)v_ptr(v))->type;
-        *fn = bt->kind == TYPE_POINTER ? types_method(bt, str_cstr(name), NULL) : V_UNDEF;
+        *fn = bt->kind == TYPE_POINTER || bt->named ? types_method(bt, str_cstr(name), NULL) : V_UNDEF;
         *recv = V_NIL;
         return *fn != V_UNDEF;
     }

@@ -15,8 +15,10 @@ static const ObjType *declared_type(Value v, bool *is_ptr)
     *is_ptr = false;
     if (iface_is_box(v)) {
         /* a nil *T in an interface has *T's methods; the built-in types
-         * other boxes hold have none */
+         * other boxes hold have none; a declared type's nil has its own */
         const ObjType *bt = ((ObjNamed *)v_ptr(v))->type;
+        if (bt->named)
+            return bt;
         const ObjType *e = bt->kind == TYPE_POINTER ? bt->elem : NULL;
         *is_ptr = e != NULL;
         return e && (e->named || e->kind == TYPE_STRUCT || e->kind == TYPE_ARRAY) ? e : NULL;
@@ -86,7 +88,9 @@ bool iface_same_basic(const ObjType *a, const ObjType *b)
 
 bool iface_boxes(const ObjType *ty)
 {
-    if (!ty || ty->named)
+    if (ty && ty->named)
+        return ty->kind == TYPE_CHAN || ty->kind == TYPE_POINTER || ty->kind == TYPE_FUNC;
+    if (!ty)
         return false;
     switch (ty->kind) {
     case TYPE_INT:

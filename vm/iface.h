@@ -48,17 +48,21 @@ int iface_assert2(struct Thread *t, const ObjType *ty, Value v, Value *out, bool
 
 /* Whether a value of static type ty keeps ty in an interface by a box
  * (see above): a sized integer type, float32, or a pointer, chan, func,
- * map or slice type (whose nil is boxed). Declared types are not: their
- * values carry their type already. */
+ * map or slice type (whose nil is boxed). Declared types are not, as
+ * their values carry their type already, but for the nil of a declared
+ * chan, pointer or func type. */
 bool iface_boxes(const ObjType *ty);
 /* v, of static type ty, as an interface holds it: boxed when iface_boxes
  * says so and v needs it (a number of a sized type, a nil of a composite
  * type), else v itself. */
 Value iface_box(const ObjType *ty, Value v);
-/* Whether v is such a box: an ObjNamed of a type nobody declared. */
+/* Whether v is such a box: an ObjNamed of a type nobody declared, or the
+ * nil of a declared chan or pointer type (`type Chan chan int`), whose
+ * nil cannot carry its type by itself. (A declared number, string, bool or
+ * func type's values are ObjNamed wherever they are: types_boxed.) */
 static inline bool iface_is_box(Value v)
 {
-    return v_is_obj(v, OBJ_NAMED) && !((ObjNamed *)v_ptr(v))->type->named;
+    return v_is_obj(v, OBJ_NAMED) && !types_boxed(((ObjNamed *)v_ptr(v))->type);
 }
 /* v out of its box (v itself when it is none). */
 static inline Value iface_unbox(Value v)

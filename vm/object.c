@@ -562,6 +562,7 @@ ObjNative *native_new(const char *name, NativeFn fn, int min_args, int max_args)
     n->max_args = (int16_t)max_args;
     n->data = V_NIL;
     n->unary = NULL;
+    n->params = NULL;
     return n;
 }
 

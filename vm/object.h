@@ -486,6 +486,12 @@ typedef struct ObjNative {
     /* Set when the native is a pure function of one float64 (math.Sqrt):
      * the compiler calls it with CALLF, which runs it without a frame. */
     double (*unary)(double);
+    /* The Go types of its parameters, as Go's declaration spells them,
+     * comma-separated ("uint64", "float64, float64"), or NULL when not
+     * declared. The compiler gives an untyped constant argument its
+     * parameter's type, as Go does: math.Float64frombits(1 << 63) passes
+     * a uint64, math.Sqrt(1 << 70) a float64. */
+    const char *params;
 } ObjNative;
 
 ObjNative *native_new(const char *name, NativeFn fn, int min_args, int max_args);

@@ -838,7 +838,11 @@ void types_select(const ObjType *t, ObjString *name, Value sample, Selection *ou
                     memcpy(out->path, cd->path, sizeof out->path);
                     out->fn = mt->methods[mi].fn;
                     out->ptr_recv = mt->methods[mi].ptr_recv;
-                    out->field_recv = cd->depth > 0 && ct->kind != TYPE_STRUCT;
+                    /* a *T method through an embedded *T gets the
+                     * pointer as it is: a nil one is no dereference */
+                    out->field_recv =
+                        cd->depth > 0 &&
+                        (ct->kind != TYPE_STRUCT || (out->ptr_recv && (cd->path[cd->depth - 1] & SEL_DEREF)));
                 }
                 continue;
             }
@@ -1261,6 +1265,10 @@ int types_convert(Thread *t, const ObjType *ty, Value v, Value *out)
             }
             list_set_type(l, ty);
             *out = v_from_ptr(l);
+            return 0;
+        }
+        if (v == V_NIL && v_is_obj(ty->zero, OBJ_LIST)) {
+            *out = ty->zero; /* []int(nil): the nil slice `var s []int` holds */
             return 0;
         }
         if (v == V_NIL || v_is_obj(v, OBJ_LIST)) {

@@ -194,7 +194,9 @@ typedef struct Selection {
     bool ptr_recv;       /* SEL_METHOD: its receiver is *T */
     bool field_recv;     /* SEL_METHOD: the receiver is an embedded field of
                             a declared non-struct type (struct { T }, T
-                            int): the field's value, or a pointer to it */
+                            int): the field's value, or a pointer to it;
+                            or an embedded *T whose method takes a *T: the
+                            pointer it holds, nil too */
 } Selection;
 /* Resolve t.name into *out (kind SEL_NONE when nothing matches). A
  * module object's methods are known only from a value: `sample`, when not

@@ -1334,10 +1334,10 @@ static COLD int callm_last(Thread *t, size_t at, int nargs, ObjString *name)
     Value recv = t->stack[at];
     const ObjType *bt = iface_is_box(recv) ? ((ObjNamed *)v_ptr(recv))->type : NULL;
     bool ptr_recv = false;
-    Value mfn = bt && bt->kind == TYPE_POINTER ? types_method(bt, name, &ptr_recv) : V_UNDEF;
+    Value mfn = bt && (bt->kind == TYPE_POINTER || bt->named) ? types_method(bt, name, &ptr_recv) : V_UNDEF;
     if (mfn == V_UNDEF)
         return no_field(t, recv, name);
-    if (!ptr_recv)
+    if (!ptr_recv && bt->kind == TYPE_POINTER)
         return vm_panicf(t, E_NIL_DEREF);
     if (!ensure_stack(t, at + 2 + (size_t)nargs + VM_STACK_SLACK))
         return vm_panicf(t, E_STACK_OVERFLOW);
@@ -1533,7 +1533,9 @@ static COLD Value struct_get(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
         if (sel->kind != SEL_IFACE)
             return struct_get(t, s, name, NULL);
     }
-    ObjStruct *o = sel_walk(t, s, sel, sel->kind == SEL_NATIVE ? sel->depth - 1 : sel->depth);
+    /* (a native's object and a field receiver are the last field itself) */
+    ObjStruct *o =
+        sel_walk(t, s, sel, sel->kind == SEL_NATIVE || sel->field_recv ? sel->depth - 1 : sel->depth);
     if (!o)
         return V_UNDEF;
     if (sel->kind == SEL_NATIVE) {

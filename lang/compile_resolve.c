@@ -1038,6 +1038,38 @@ static void define_type(Compiler *c, Var *v)
     cg_leave(c);
 }
 
+/* A method's signature as interfaces compare it (types_sig), NULL for a
+ * method of a generic type, whose signature names its type parameters. */
+static const char *method_sig(const FuncInfo *fi)
+{
+    if (fi->recv_tparams || fi->tparams.n || (fi->recv && fi->recv->type && strchr(fi->recv->type, '[')))
+        return NULL;
+    Buf b;
+    buf_init(&b);
+    buf_addc(&b, '(');
+    int first = fi->recv ? 1 : 0; /* the receiver is the closure's first parameter */
+    for (int i = first; i < fi->params.n; i++) {
+        const Node *p = fi->params.items[i];
+        if (!p || !p->type)
+            return NULL;
+        if (i > first)
+            buf_add(&b, ", ", 2);
+        if (fi->variadic && i == fi->params.n - 1)
+            buf_add(&b, "...", 3);
+        buf_add(&b, p->type, strlen(p->type));
+    }
+    buf_add(&b, ") (", 3);
+    for (int i = 0; i < fi->nresults; i++) {
+        if (!fi->result_types || !fi->result_types[i])
+            return NULL;
+        if (i)
+            buf_add(&b, ", ", 2);
+        buf_add(&b, fi->result_types[i], strlen(fi->result_types[i]));
+    }
+    buf_addc(&b, ')');
+    return types_sig(b.data, b.len);
+}
+
 /* A method declaration: its receiver's type gets the method (a closure
  * whose code gen_main compiles into it), before any body is resolved. */
 static void declare_method(Compiler *c, Node *s)
@@ -1083,7 +1115,7 @@ static void declare_method(Compiler *c, Node *s)
     cl->h.kind = OBJ_CLOSURE;
     cl->proto = NULL; /* gen_main compiles it */
     cl->nupvals = 0;
-    types_add_method(t, name, v_from_ptr(cl), ptr);
+    types_add_method(t, name, v_from_ptr(cl), ptr, method_sig(s->func));
     cg_pm_put(&c->types, s->func, (uint64_t)(uintptr_t)cl); /* gen_main compiles it into cl */
     /* its parameters' and results' types: cg_param_type, method_result */
     cg_pm_put(&c->types, cl, (uint64_t)(uintptr_t)s->func);

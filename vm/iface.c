@@ -39,9 +39,10 @@ static const ObjType *declared_type(Value v, bool *is_ptr)
 }
 
 /* A method of ty by name, in the method set of a value (ptr false) or of
- * a pointer to one (ptr true). */
-static bool has_method(const ObjType *ty, ObjString *name, bool ptr, Value sample)
+ * a pointer to one (ptr true); *sig is its signature (NULL: not known). */
+static bool has_method(const ObjType *ty, ObjString *name, bool ptr, Value sample, const char **sig)
 {
+    *sig = NULL;
     if (ty && ty->kind == TYPE_STRUCT) {
         /* promoted methods too: one reached through an embedded pointer
          * or interface is in the struct value's method set, one with a
@@ -55,13 +56,17 @@ static bool has_method(const ObjType *ty, ObjString *name, bool ptr, Value sampl
             return true;
         if (sel->kind != SEL_METHOD)
             return false;
+        *sig = sel->sig;
         bool via_ptr = ptr;
         for (int k = 0; k < sel->depth; k++)
             via_ptr = via_ptr || (sel->path[k] & SEL_DEREF);
         return via_ptr || !sel->ptr_recv;
     }
     bool ptr_recv = false;
-    return ty && types_method(ty, name, &ptr_recv) != V_UNDEF && (ptr || !ptr_recv);
+    if (!ty || types_method(ty, name, &ptr_recv) == V_UNDEF || (!ptr && ptr_recv))
+        return false;
+    *sig = types_method_sig(ty, name);
+    return true;
 }
 
 static bool same_type(const ObjType *a, const ObjType *b)
@@ -139,7 +144,8 @@ const char *iface_missing(const ObjType *ty, Value v)
         ObjString *en = __atomic_load_n(&error_name, __ATOMIC_ACQUIRE);
         if (!en) /* racing threads may each make one: any will do */
             __atomic_store_n(&error_name, en = str_cstr("Error"), __ATOMIC_RELEASE);
-        if (v_is_obj(v, OBJ_ERROR) || has_method(dt, en, ptr, v))
+        const char *sig;
+        if (v_is_obj(v, OBJ_ERROR) || has_method(dt, en, ptr, v, &sig))
             return NULL;
         return "Error";
     }
@@ -154,7 +160,9 @@ const char *iface_missing(const ObjType *ty, Value v)
             continue;
         if (v_is_obj(v, OBJ_OBJECT) && class_method(((ObjObject *)v_ptr(v))->cls, need[i]) != NULL)
             continue;
-        if (!has_method(dt, need[i], ptr, sample))
+        const char *sig;
+        if (!has_method(dt, need[i], ptr, sample, &sig) ||
+            !types_sig_match(types_iface_sig(ty, need[i]), sig))
             return name;
     }
     return NULL;

@@ -562,7 +562,7 @@ static void parse_iface(const Parse *P, ObjType *t, const char *s, size_t n, int
         if (w > i && w < e && s[w] == '(' && !memchr(s + i, '.', w - i)) {
             ObjString *mname = str_new(s + i, w - i);
             if (method_index(t, mname) < 0)
-                types_add_method(t, mname, V_NIL, false);
+                types_add_method(t, mname, V_NIL, false, types_sig(s + w, e - w));
         } else if (w == e && w > i) {
             StructField fd = {0};
             fd.embedded = true;
@@ -627,6 +627,303 @@ int types_iface_methods(const ObjType *t, ObjString **out, int max)
     IfaceSeen seen;
     seen.n = 0;
     return iface_collect(t, out, 0, max, &seen);
+}
+
+static const char *iface_sig_in(const ObjType *t, ObjString *name, IfaceSeen *seen)
+{
+    if (!t || t->kind != TYPE_INTERFACE || seen->n == 64)
+        return NULL;
+    for (int i = 0; i < seen->n; i++)
+        if (seen->t[i] == t)
+            return NULL;
+    seen->t[seen->n++] = t;
+    int i = method_index(t, name);
+    if (i >= 0)
+        return __atomic_load_n(&t->methods, __ATOMIC_ACQUIRE)[i].sig;
+    for (int f = 0; f < t->nfields; f++) {
+        const char *sig = t->fields[f].embedded ? iface_sig_in(t->fields[f].type, name, seen) : NULL;
+        if (sig)
+            return sig;
+    }
+    return NULL;
+}
+
+const char *types_iface_sig(const ObjType *t, ObjString *name)
+{
+    IfaceSeen seen;
+    seen.n = 0;
+    return iface_sig_in(t, name, &seen);
+}
+
+/* ---- method signatures ------------------------------------------------ */
+
+static bool ident_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_';
+}
+
+/* The end of the element of a parameter list that starts at s[i]: the
+ * next comma or closing parenthesis outside brackets. */
+static size_t list_elem_end(const char *s, size_t n, size_t i)
+{
+    int depth = 0;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c == '(' || c == '[' || c == '{')
+            depth++;
+        else if ((c == ')' || c == ']' || c == '}') && depth-- == 0)
+            return i;
+        else if (c == ',' && depth == 0)
+            return i;
+    }
+    return n;
+}
+
+/* Whether the word s[0..n) is a keyword that begins a type (map, chan,
+ * func; with structs, struct and interface, whose fields may name
+ * anything). */
+static bool type_keyword(const char *s, size_t n, bool structs)
+{
+    return (n == 3 && !memcmp(s, "map", 3)) || (n == 4 && !memcmp(s, "chan", 4)) ||
+           (n == 4 && !memcmp(s, "func", 4)) ||
+           (structs && ((n == 6 && !memcmp(s, "struct", 6)) || (n == 9 && !memcmp(s, "interface", 9))));
+}
+
+/* Type text s[0..n) canonically onto b: one space only between two
+ * identifier characters, byte and rune as uint8 and int32, interface{}
+ * (however spaced) as any. */
+static void canon_type(Buf *b, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (s[i] == ' ' || s[i] == '\t') {
+            while (i < n && (s[i] == ' ' || s[i] == '\t'))
+                i++;
+            if (i < n && b->len && ident_char(b->data[b->len - 1]) && ident_char(s[i]))
+                buf_addc(b, ' ');
+            continue;
+        }
+        if (ident_char(s[i])) {
+            size_t j = i;
+            while (j < n && ident_char(s[j]))
+                j++;
+            size_t k = j;
+            while (k < n && s[k] == ' ')
+                k++;
+            bool qualified = (i > 0 && s[i - 1] == '.') || (j < n && s[j] == '.');
+            if (!qualified && j - i == 4 && !memcmp(s + i, "byte", 4)) {
+                buf_add(b, "uint8", 5);
+            } else if (!qualified && j - i == 4 && !memcmp(s + i, "rune", 4)) {
+                buf_add(b, "int32", 5);
+            } else if (j - i == 9 && !memcmp(s + i, "interface", 9) && k < n && s[k] == '{') {
+                size_t m = k + 1;
+                while (m < n && s[m] == ' ')
+                    m++;
+                if (m < n && s[m] == '}') {
+                    buf_add(b, "any", 3);
+                    i = m + 1;
+                    continue;
+                }
+                buf_add(b, s + i, j - i);
+            } else {
+                buf_add(b, s + i, j - i);
+            }
+            i = j;
+            continue;
+        }
+        buf_addc(b, s[i++]);
+    }
+}
+
+/* A parameter list's text s[0..n) (inside its parentheses) as its types,
+ * canonical, comma-separated, onto b. In Go a list's parameters are all
+ * named or none is: when one element is `name type`, an element that is a
+ * name alone takes the type of the next that has one. */
+static bool canon_params(Buf *b, const char *s, size_t n)
+{
+    size_t starts[64], ends[64], tstart[64];
+    int count = 0;
+    bool named = false;
+    for (size_t i = 0; i < n;) {
+        while (i < n && s[i] == ' ')
+            i++;
+        if (i >= n)
+            break;
+        size_t e = list_elem_end(s, n, i), t = e;
+        if (count == 64)
+            return false;
+        size_t w = i;
+        while (w < e && ident_char(s[w]))
+            w++;
+        size_t after = w;
+        while (after < e && s[after] == ' ')
+            after++;
+        /* `name type`: an identifier, a space, then a type (not a
+         * qualified name, not a keyword that begins a type) */
+        if (w > i && after > w && after < e && !type_keyword(s + i, w - i, true)) {
+            named = true;
+            t = after;
+        }
+        starts[count] = i;
+        ends[count] = e;
+        tstart[count] = t;
+        count++;
+        i = e < n ? e + 1 : e;
+    }
+    const char *next = NULL;
+    size_t next_n = 0;
+    size_t tb[64], tn[64];
+    for (int k = count - 1; k >= 0; k--) {
+        size_t e = ends[k];
+        while (e > starts[k] && s[e - 1] == ' ')
+            e--;
+        if (named && tstart[k] == ends[k]) {
+            if (!next)
+                return false; /* a name with no type after it */
+            tb[k] = (size_t)(next - s);
+            tn[k] = next_n;
+            continue;
+        }
+        size_t ts = named ? tstart[k] : starts[k];
+        next = s + ts;
+        next_n = e - ts;
+        tb[k] = ts;
+        tn[k] = next_n;
+    }
+    for (int k = 0; k < count; k++) {
+        if (k)
+            buf_addc(b, ',');
+        canon_type(b, s + tb[k], tn[k]);
+    }
+    return true;
+}
+
+const char *types_sig(const char *text, size_t n)
+{
+    size_t i = 0;
+    while (i < n && text[i] == ' ')
+        i++;
+    if (i >= n || text[i] != '(')
+        return NULL;
+    size_t pe = list_elem_end(text, n, i + 1);
+    while (pe < n && text[pe] == ',') /* list_elem_end stops at commas */
+        pe = list_elem_end(text, n, pe + 1);
+    if (pe >= n)
+        return NULL;
+    Buf b;
+    buf_init(&b);
+    if (!canon_params(&b, text + i + 1, pe - i - 1))
+        return NULL;
+    buf_addc(&b, '|');
+    size_t r = pe + 1;
+    while (r < n && text[r] == ' ')
+        r++;
+    size_t re = n;
+    while (re > r && text[re - 1] == ' ')
+        re--;
+    if (r < re && text[r] == '(') {
+        size_t q = list_elem_end(text, re, r + 1);
+        while (q < re && text[q] == ',')
+            q = list_elem_end(text, re, q + 1);
+        if (!canon_params(&b, text + r + 1, q - r - 1))
+            return NULL;
+    } else if (r < re) {
+        canon_type(&b, text + r, re - r);
+    }
+    buf_addc(&b, '\0');
+    return b.data;
+}
+
+/* Go's predeclared types, which no declaration in a script can alias. */
+static bool predeclared_name(const char *s, size_t n)
+{
+    static const char *const names[] = {"bool",      "string",     "int",     "int8",    "int16",
+                                        "int32",     "int64",      "uint",    "uint8",   "uint16",
+                                        "uint32",    "uint64",     "uintptr", "float32", "float64",
+                                        "complex64", "complex128", "error",   "any"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == n && !memcmp(names[i], s, n))
+            return true;
+    return false;
+}
+
+/* Whether type text s[0..n) (canonical) names nothing but predeclared
+ * types, so that two such texts are one type exactly when they are
+ * equal. */
+static bool closed_type(const char *s, size_t n)
+{
+    if (n == 4 && !memcmp(s, "func", 4))
+        return false; /* a func type whose signature was not kept */
+    for (size_t i = 0; i < n;) {
+        if (!ident_char(s[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && ident_char(s[j]))
+            j++;
+        bool digits = true;
+        for (size_t k = i; k < j; k++)
+            digits = digits && isdigit((unsigned char)s[k]);
+        if (!digits && !type_keyword(s + i, j - i, false) && !predeclared_name(s + i, j - i))
+            return false;
+        i = j;
+    }
+    return true;
+}
+
+/* Whether two canonical types can be one: equal, or one of them names a
+ * declared type (which may stand for the other). */
+static bool sig_type_match(const char *a, size_t an, const char *b, size_t bn)
+{
+    if (an == bn && !memcmp(a, b, an))
+        return true;
+    return !closed_type(a, an) || !closed_type(b, bn);
+}
+
+/* The canonical list s (up to '|' or its end) split at its top-level
+ * commas: the count, with each element's start and length in out. */
+static int sig_split(const char *s, const char **start, size_t *len, int max)
+{
+    int n = 0;
+    if (!*s || *s == '|')
+        return 0;
+    for (;;) {
+        size_t e = list_elem_end(s, strlen(s), 0);
+        size_t bar = strcspn(s, "|");
+        if (e > bar)
+            e = bar;
+        if (n == max)
+            return -1;
+        start[n] = s;
+        len[n++] = e;
+        if (s[e] != ',')
+            return n;
+        s += e + 1;
+    }
+}
+
+bool types_sig_match(const char *want, const char *have)
+{
+    if (!want || !have || !strcmp(want, have))
+        return true;
+    const char *ws[64], *hs[64];
+    size_t wl[64], hl[64];
+    const char *wr = strchr(want, '|'), *hr = strchr(have, '|');
+    if (!wr || !hr)
+        return true;
+    for (int part = 0; part < 2; part++) {
+        int nw = sig_split(part ? wr + 1 : want, ws, wl, 64);
+        int nh = sig_split(part ? hr + 1 : have, hs, hl, 64);
+        if (nw < 0 || nh < 0)
+            continue; /* too long to check */
+        if (nw != nh)
+            return false;
+        for (int i = 0; i < nw; i++)
+            if (!sig_type_match(ws[i], wl[i], hs[i], hl[i]))
+                return false;
+    }
+    return true;
 }
 
 bool types_iface_has(const ObjType *t, ObjString *name)
@@ -741,7 +1038,7 @@ bool types_method_ready(const TypeMethod *m)
     return !v_is_obj(m->fn, OBJ_CLOSURE) || ((ObjClosure *)v_ptr(m->fn))->proto;
 }
 
-void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv)
+void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv, const char *sig)
 {
     /* A REPL line may add a method while goroutines of earlier lines look
      * methods up: a new array, published before the count that covers it
@@ -750,7 +1047,7 @@ void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv)
     TypeMethod *ms = mem_alloc((size_t)(n + 1) * sizeof *ms);
     if (n)
         memcpy(ms, t->methods, (size_t)n * sizeof *ms);
-    ms[n] = (TypeMethod){name, fn, ptr_recv};
+    ms[n] = (TypeMethod){name, fn, ptr_recv, sig};
     __atomic_store_n(&t->methods, ms, __ATOMIC_RELEASE);
     __atomic_store_n(&t->nmethods, n + 1, __ATOMIC_RELEASE);
 }
@@ -779,6 +1076,16 @@ Value types_method(const ObjType *t, ObjString *name, bool *ptr_recv)
     if (ptr_recv)
         *ptr_recv = t->methods[i].ptr_recv;
     return t->methods[i].fn;
+}
+
+const char *types_method_sig(const ObjType *t, ObjString *name)
+{
+    if (t && t->generic)
+        t = t->generic;
+    if (t && t->kind == TYPE_POINTER && !t->named && t->elem)
+        t = t->elem;
+    int i = t ? method_index(t, name) : -1;
+    return i < 0 ? NULL : __atomic_load_n(&t->methods, __ATOMIC_ACQUIRE)[i].sig;
 }
 
 /* ---- selectors --------------------------------------------------------- */
@@ -837,6 +1144,7 @@ void types_select(const ObjType *t, ObjString *name, Value sample, Selection *ou
                     out->depth = cd->depth;
                     memcpy(out->path, cd->path, sizeof out->path);
                     out->fn = mt->methods[mi].fn;
+                    out->sig = mt->methods[mi].sig;
                     out->ptr_recv = mt->methods[mi].ptr_recv;
                     /* a *T method through an embedded *T gets the
                      * pointer as it is: a nil one is no dereference */

@@ -86,11 +86,14 @@ typedef struct StructField {
 } StructField;
 
 /* A method of a named type: fn is its closure, taking the receiver as its
- * first argument; ptr_recv says the receiver is declared *T. */
+ * first argument; ptr_recv says the receiver is declared *T; sig is its
+ * signature (types_sig), NULL when not known. An interface's methods have
+ * fn V_NIL and the signature the interface requires. */
 typedef struct TypeMethod {
     ObjString *name;
     Value fn;
     bool ptr_recv;
+    const char *sig;
 } TypeMethod;
 
 typedef struct ObjType {
@@ -165,13 +168,28 @@ void types_define(ObjType *named, ObjType *under);
  * pointer, slice, map, chan or func, or an interface embeds itself (Go's
  * "invalid recursive type"). */
 bool types_recursive(const ObjType *t);
-/* Add a method to a declared type (before any value of it can call it). */
-void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv);
+/* Add a method to a declared type (before any value of it can call it);
+ * sig is its signature (types_sig) or NULL. */
+void types_add_method(ObjType *t, ObjString *name, Value fn, bool ptr_recv, const char *sig);
+/* A method signature, "(a, b int, s ...string) (int8, error)" as written
+ * after the method's name, in a canonical form that two spellings of one
+ * signature share: parameter names and spacing dropped, byte and rune as
+ * uint8 and int32, interface{} as any. NULL when the text is no
+ * signature. */
+const char *types_sig(const char *text, size_t n);
+/* Whether a method of signature have can serve where an interface asks
+ * for want (each from types_sig; NULL matches anything): the same number
+ * of parameters and results, and no position where the two types surely
+ * differ. A declared type's name is not resolved here (it may be an alias
+ * or not defined yet), so a position naming one matches. */
+bool types_sig_match(const char *want, const char *have);
 /* Whether a method's closure has its code (see types.c). */
 bool types_method_ready(const TypeMethod *m);
 /* The method called name of t (or of the type t points to), V_UNDEF if
  * none; *ptr_recv (if not NULL) says whether its receiver is a pointer. */
 Value types_method(const ObjType *t, ObjString *name, bool *ptr_recv);
+/* The signature of that method (types_sig), NULL when not known. */
+const char *types_method_sig(const ObjType *t, ObjString *name);
 
 /* What x.name selects on a value of struct type t: a field (direct or
  * promoted through embedded fields) or a method (the type's own, or one
@@ -191,6 +209,7 @@ typedef struct Selection {
     ObjString *name;
     const ObjType *type; /* SEL_FIELD: the field's type */
     Value fn;            /* SEL_METHOD: the closure; SEL_NATIVE: the native */
+    const char *sig;     /* SEL_METHOD: its signature (types_sig), or NULL */
     bool ptr_recv;       /* SEL_METHOD: its receiver is *T */
     bool field_recv;     /* SEL_METHOD: the receiver is an embedded field of
                             a declared non-struct type (struct { T }, T
@@ -231,6 +250,9 @@ uint64_t types_ic_word(ObjType *t, ObjString *name, Value sample);
  * that in one interface are not checked. */
 #define TYPES_IFACE_MAX 64
 int types_iface_methods(const ObjType *t, ObjString **out, int max);
+/* The signature interface t asks of its method name (types_sig), NULL
+ * when it has none or it is not known. */
+const char *types_iface_sig(const ObjType *t, ObjString *name);
 bool types_iface_has(const ObjType *t, ObjString *name);
 /* Whether a store into a field of type t converts (types_store). */
 bool types_converts(const ObjType *t);

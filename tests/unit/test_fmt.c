@@ -327,7 +327,7 @@ static void test_fmt_errorf_script_error(void **state)
     ty->nmethods = 1;
     ty->methods = mem_alloc(sizeof *ty->methods);
     ty->methods[0] =
-        (TypeMethod){str_cstr("Error"), v_from_ptr(native_new("Error", code_error, 1, 1)), false};
+        (TypeMethod){str_cstr("Error"), v_from_ptr(native_new("Error", code_error, 1, 1)), false, NULL};
     ObjStruct *s = mem_alloc(sizeof *s + sizeof(Value));
     s->h.kind = OBJ_STRUCT;
     s->type = ty;

@@ -472,7 +472,7 @@ static void add_method(ObjType *t, const char *name, NativeFn fn, bool ptr_recv)
     TypeMethod *ms = mem_alloc(mem_size((size_t)t->nmethods + 1, sizeof *ms, 0));
     if (t->nmethods)
         memcpy(ms, t->methods, (size_t)t->nmethods * sizeof *ms);
-    ms[t->nmethods] = (TypeMethod){str_cstr(name), v_from_ptr(native_new(name, fn, 1, 1)), ptr_recv};
+    ms[t->nmethods] = (TypeMethod){str_cstr(name), v_from_ptr(native_new(name, fn, 1, 1)), ptr_recv, NULL};
     t->methods = ms;
     t->nmethods++;
 }

@@ -325,7 +325,7 @@ static void test_types_select(void **state)
     types_select(amb, str_cstr("X"), V_UNDEF, &sel);
     assert_int_equal(sel.kind, SEL_AMBIGUOUS);
     /* a method of the type itself, and one promoted from an embedded one */
-    types_add_method(declared[1], str_cstr("M"), v_from_ptr(native_new("M", fake_ctor, 0, 0)), true);
+    types_add_method(declared[1], str_cstr("M"), v_from_ptr(native_new("M", fake_ctor, 0, 0)), true, NULL);
     types_select(declared[2], str_cstr("M"), V_UNDEF, &sel);
     assert_int_equal(sel.kind, SEL_METHOD);
     assert_int_equal(sel.depth, 1);

@@ -367,7 +367,13 @@ ObjType *iface_typeof(Value v)
         return ((ObjStruct *)v_ptr(v))->type;
     case OBJ_ARRAY:
         return ((ObjArray *)v_ptr(v))->type;
+    case OBJ_MAP:
+        return (ObjType *)map_type(v_map(v));
+    case OBJ_CHAN:
+        return (ObjType *)__atomic_load_n(&((ObjChan *)v_ptr(v))->type, __ATOMIC_ACQUIRE);
     case OBJ_LIST: {
+        if (list_type(v_list(v)))
+            return (ObjType *)list_type(v_list(v));
         ObjType *e = iface_infer(v, 1);
         return e ? types_derive(basic_type("[]T", &t_slice), e, NULL) : NULL;
     }
@@ -402,16 +408,25 @@ ObjType *iface_infer(Value v, int path)
     switch (path) {
     case 0:
         return iface_typeof(v);
-    case 1:
+    case 1: {
         if (v_is_obj(v, OBJ_ARRAY))
             return ((ObjArray *)v_ptr(v))->type->elem;
+        /* a typed slice says, empty or not ([]string{} gives string, so
+         * a zero T is "") */
+        const ObjType *lt = v_is_obj(v, OBJ_LIST) ? list_type(v_list(v)) : NULL;
+        if (lt && lt->elem && lt->kind == TYPE_SLICE)
+            return lt->elem;
         if (v_is_obj(v, OBJ_LIST) && list_get(v_list(v), 0, &item))
             return iface_typeof(item);
         return NULL;
+    }
     case 2:
     case 3: {
         size_t cur = 0;
         Value key, val;
+        const ObjType *mt = v_is_obj(v, OBJ_MAP) ? map_type(v_map(v)) : NULL;
+        if (mt && mt->kind == TYPE_MAP && mt->key && mt->elem)
+            return path == 2 ? mt->key : mt->elem;
         if (v_is_obj(v, OBJ_MAP) && map_next(v_map(v), &cur, &key, &val))
             return iface_typeof(path == 2 ? key : val);
         return NULL;

@@ -1091,6 +1091,23 @@ static void res_composite(Compiler *c, Node *n)
     n->type = res_type(c, n, n->type);
     ObjType *t = cg_node_type(c, n);
     bool isstruct = t && t->kind == TYPE_STRUCT;
+    /* U{Value_: d} with U a type parameter whose constraint's core type is
+     * a struct: the fields are U's type argument's, found by name when
+     * the code runs (cg_composite_to) */
+    Var *tv = t && t->kind == TYPE_UNKNOWN ? *cg_nt_slot(&c->names, n->type) : NULL;
+    bool tparam = tv && tv->tparam;
+    if (tparam) {
+        for (int i = 0; i < n->list.n; i++) {
+            Node *k = n->ival && i % 2 == 0 ? n->list.items[i] : NULL;
+            if (n->ival && i % 2 == 0 && (!k || k->kind != N_IDENT))
+                cg_err(c, k ? k : n, "invalid field name %s in struct literal", cg_describe(k));
+            else if (!k)
+                res_expr(c, n->list.items[i], n);
+        }
+        if (n->ival && n->list.n % 2)
+            cg_err(c, n, "missing value in literal");
+        return;
+    }
     if (t && !isstruct && t->kind != TYPE_SLICE && t->kind != TYPE_ARRAY && t->kind != TYPE_MAP &&
         t->kind != TYPE_OBJECT)
         cg_err(c, n, "invalid composite literal type %s", n->type);

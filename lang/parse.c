@@ -867,8 +867,13 @@ static bool try_tparams(Parser *P, bool need_constraint)
             }
             want = false;
             break;
-        case LEX_EOF:
         case TK_SEMI:
+            /* an interface constraint written inline separates its
+             * elements with `;` or new lines: `[T interface{ ~int; M() }]` */
+            if (depth <= 1)
+                return false;
+            break;
+        case LEX_EOF:
             return false;
         default:
             want = false;

@@ -1957,6 +1957,49 @@ static void check_results_visible(Compiler *c, Node *ret)
     }
 }
 
+/* A function's Go type (`func(int, ...string) (bool, error)`), which its
+ * values carry for fmt's %T and for inferring type arguments from them
+ * (Map(xs, func(x int) string {...}) makes U string). Kept in c->types
+ * under the address of fi->tparams (fi itself keys a method's closure);
+ * none for a method, a generic function, or a literal whose signature
+ * names type parameters (its type depends on the instance). */
+static void func_type(Compiler *c, FuncInfo *fi)
+{
+    if (fi->recv || fi->tparams.n || (fi->nresults && !fi->result_types))
+        return;
+    /* `func(int) string {...}`: parameters written as types alone */
+    bool named = false;
+    for (int i = 0; i < fi->params.n; i++)
+        named |= fi->params.items[i]->type != NULL;
+    Buf b;
+    buf_init(&b);
+    buf_printf(&b, "func(");
+    for (int i = 0; i < fi->params.n; i++) {
+        const Node *p = fi->params.items[i];
+        const char *t = p->type ? p->type : p->str ? p->str : named ? NULL : p->name;
+        if (!t)
+            return;
+        buf_printf(&b, "%s%s%s", i ? ", " : "", fi->variadic && i == fi->params.n - 1 ? "..." : "", t);
+    }
+    buf_printf(&b, ")");
+    for (int i = 0; i < fi->nresults; i++) {
+        if (!fi->result_types[i])
+            return;
+        buf_printf(&b, "%s%s", i ? ", " : fi->nresults > 1 ? " (" : " ", fi->result_types[i]);
+    }
+    if (fi->nresults > 1)
+        buf_printf(&b, ")");
+    ObjType *ty = types_parse_with(b.data, b.len, type_lookup, c);
+    if (!types_open(ty))
+        cg_pm_put(&c->types, &fi->tparams, (uint64_t)(uintptr_t)ty);
+}
+
+ObjType *cg_func_type(Compiler *c, FuncInfo *fi)
+{
+    uint64_t w;
+    return fi && cg_pm_get(&c->types, &fi->tparams, &w) ? (ObjType *)(uintptr_t)w : NULL;
+}
+
 static void res_func(Compiler *c, FuncInfo *fi, Node *at)
 {
     if (!fi) {
@@ -2016,6 +2059,7 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
     }
     if (fi->results_declared)
         fr->results = &fi->results;
+    func_type(c, fi);
     /* The body's top-level declarations share the parameters' scope (Go:
      * `x := 1` in the body cannot redeclare a parameter x). */
     if (fi->body && fi->body->kind == N_BLOCK)

@@ -234,6 +234,10 @@ static void kind_name(Buf *b, Value v)
         return;
     case OBJ_CLOSURE: {
         const ObjProto *pr = ((ObjClosure *)o)->proto;
+        if (pr->type) {
+            format_type(b, pr->type);
+            return;
+        }
         func_name(b, pr->nparams, pr->variadic);
         return;
     }

@@ -201,6 +201,15 @@ static bool identical(const ObjType *a, const ObjType *b, int depth)
                 return false;
         return true;
     }
+    case TYPE_FUNC:
+        if (!a->sig || !b->sig) /* written as "func" alone: any function */
+            return true;
+        if (a->nin != b->nin || a->nout != b->nout || a->variadic != b->variadic)
+            return false;
+        for (int i = 0; i < a->nin + a->nout; i++)
+            if (!identical(a->sig[i], b->sig[i], depth + 1))
+                return false;
+        return true;
     default:
         return true;
     }
@@ -280,6 +289,8 @@ bool iface_has(const ObjType *ty, Value v)
     case TYPE_CHAN:
         return v_is_obj(v, OBJ_CHAN) && identical(format_value_type(v), ty, 0);
     case TYPE_FUNC:
+        if (v_is_obj(v, OBJ_CLOSURE) && ((ObjClosure *)v_ptr(v))->proto->type) /* its type is known */
+            return identical(((ObjClosure *)v_ptr(v))->proto->type, ty, 0);
         return (v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND)) &&
                same_arity(ty, v);
     case TYPE_POINTER:
@@ -369,6 +380,8 @@ ObjType *iface_typeof(Value v)
         return ((ObjArray *)v_ptr(v))->type;
     case OBJ_MAP:
         return (ObjType *)map_type(v_map(v));
+    case OBJ_CLOSURE:
+        return (ObjType *)((ObjClosure *)v_ptr(v))->proto->type;
     case OBJ_CHAN:
         return (ObjType *)__atomic_load_n(&((ObjChan *)v_ptr(v))->type, __ATOMIC_ACQUIRE);
     case OBJ_LIST: {
@@ -475,8 +488,22 @@ static ObjType *unify(const ObjType *tmpl, const ObjType *t, const char *name, i
         }
         return NULL;
     }
+    if (t->named && t->underlying && t->kind == TYPE_FUNC)
+        t = t->underlying; /* a declared func type against func(T) U */
     if (tmpl->kind != t->kind)
         return NULL;
+    if (tmpl->kind == TYPE_FUNC) {
+        /* func(T) U against func(int) string: parameter by parameter,
+         * then result by result */
+        if (!tmpl->sig || !t->sig || tmpl->nin != t->nin || tmpl->nout != t->nout)
+            return NULL;
+        for (int i = 0; i < tmpl->nin + tmpl->nout; i++) {
+            ObjType *r = unify(tmpl->sig[i], t->sig[i], name, depth + 1);
+            if (r)
+                return r;
+        }
+        return NULL;
+    }
     if (tmpl->kind == TYPE_STRUCT) {
         for (int i = 0; i < tmpl->nfields && i < t->nfields; i++) {
             ObjType *r = unify(tmpl->fields[i].type, t->fields[i].type, name, depth + 1);

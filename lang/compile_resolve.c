@@ -1961,11 +1961,13 @@ static void check_results_visible(Compiler *c, Node *ret)
  * values carry for fmt's %T and for inferring type arguments from them
  * (Map(xs, func(x int) string {...}) makes U string). Kept in c->types
  * under the address of fi->tparams (fi itself keys a method's closure);
- * none for a method, a generic function, or a literal whose signature
- * names type parameters (its type depends on the instance). */
+ * none for a method, or a literal whose signature names type parameters
+ * of the function it is in (its type depends on the instance). A generic
+ * function's is written with its own, which its instantiations
+ * substitute (ObjProto.tnames). */
 static void func_type(Compiler *c, FuncInfo *fi)
 {
-    if (fi->recv || fi->tparams.n || (fi->nresults && !fi->result_types))
+    if (fi->recv || fi->recv_tparams || (fi->nresults && !fi->result_types))
         return;
     /* `func(int) string {...}`: parameters written as types alone */
     bool named = false;
@@ -1990,7 +1992,7 @@ static void func_type(Compiler *c, FuncInfo *fi)
     if (fi->nresults > 1)
         buf_printf(&b, ")");
     ObjType *ty = types_parse_with(b.data, b.len, type_lookup, c);
-    if (!types_open(ty))
+    if (fi->tparams.n || !types_open(ty))
         cg_pm_put(&c->types, &fi->tparams, (uint64_t)(uintptr_t)ty);
 }
 

@@ -289,7 +289,8 @@ bool iface_has(const ObjType *ty, Value v)
     case TYPE_CHAN:
         return v_is_obj(v, OBJ_CHAN) && identical(format_value_type(v), ty, 0);
     case TYPE_FUNC:
-        if (v_is_obj(v, OBJ_CLOSURE) && ((ObjClosure *)v_ptr(v))->proto->type) /* its type is known */
+        if (v_is_obj(v, OBJ_CLOSURE) && ((ObjClosure *)v_ptr(v))->proto->type &&
+            !((ObjClosure *)v_ptr(v))->proto->generic) /* its type is known */
             return identical(((ObjClosure *)v_ptr(v))->proto->type, ty, 0);
         return (v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND)) &&
                same_arity(ty, v);
@@ -352,6 +353,25 @@ static ObjType *basic_type(const char *name, ObjType **cache)
 
 static ObjType *deref_type(Value v);
 
+/* The type of a generic function bound to its type arguments
+ * (NewPair[int, string] is a func(int, string) main.Pair[int,string]), or
+ * NULL for any other bound function. */
+static ObjType *instance_func_type(const ObjBound *b)
+{
+    const ObjProto *pr = v_is_obj(b->fn, OBJ_CLOSURE) ? ((ObjClosure *)v_ptr(b->fn))->proto : NULL;
+    if (!pr || !pr->generic || !pr->type || !v_is_obj(b->recv, OBJ_LIST))
+        return NULL;
+    ObjType *args[16];
+    int n = pr->ntnames < 16 ? pr->ntnames : 16;
+    for (int i = 0; i < n; i++) {
+        Value a = V_NIL;
+        list_get(v_list(b->recv), i, &a);
+        args[i] = v_is_obj(a, OBJ_TYPE) ? v_ptr(a) : NULL;
+    }
+    ObjType *t = types_subst((ObjType *)pr->type, n, pr->tnames, args);
+    return types_open(t) ? NULL : t;
+}
+
 ObjType *iface_typeof(Value v)
 {
     static ObjType *t_int, *t_float, *t_string, *t_bool, *t_ptr, *t_slice;
@@ -380,8 +400,12 @@ ObjType *iface_typeof(Value v)
         return ((ObjArray *)v_ptr(v))->type;
     case OBJ_MAP:
         return (ObjType *)map_type(v_map(v));
-    case OBJ_CLOSURE:
-        return (ObjType *)((ObjClosure *)v_ptr(v))->proto->type;
+    case OBJ_CLOSURE: {
+        const ObjProto *pr = ((ObjClosure *)v_ptr(v))->proto;
+        return pr->generic ? NULL : (ObjType *)pr->type;
+    }
+    case OBJ_BOUND:
+        return instance_func_type((ObjBound *)v_ptr(v));
     case OBJ_CHAN:
         return (ObjType *)__atomic_load_n(&((ObjChan *)v_ptr(v))->type, __ATOMIC_ACQUIRE);
     case OBJ_LIST: {

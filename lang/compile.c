@@ -591,6 +591,13 @@ int cg_func_proto(FuncState *fs, FuncInfo *fi, const char *name, int line, bool 
     }
     ObjProto *p = fs_close(f, line);
     p->generic = hidden; /* its callers pass the type arguments first */
+    p->type = cg_func_type(c, fi);
+    if (hidden && p->type) {
+        p->ntnames = fi->tparams.n;
+        p->tnames = mem_alloc((size_t)p->ntnames * sizeof *p->tnames);
+        for (int i = 0; i < p->ntnames; i++)
+            p->tnames[i] = fi->tparams.items[i]->name;
+    }
     if (f->nnamed && !fs->c->d->nerrors) {
         /* the VM returns what deferred calls left in these registers */
         for (int i = 0; i < f->nnamed; i++)

@@ -678,11 +678,47 @@ static void slot_store(FuncState *fs, int s, ObjType *t, int i, Node *v)
     cg_free_to(fs, top);
 }
 
+/* U{Value_: d} or U{d} in generic code, U a type parameter whose
+ * constraint's core type is a struct: the zero value of U's type argument,
+ * made when the code runs, then each field set by name (keyed) or by
+ * position, converted to the field's type as any struct literal's. */
+static void tparam_literal_to(FuncState *fs, Node *n, int dst)
+{
+    int top = fs->freereg;
+    int s = cg_alloc_reg(fs);
+    int base = cg_alloc_regs(fs, 2);
+    cg_load_const(fs, types_zero_native(), base);
+    literal_type_to(fs, n, NULL, base + 1);
+    cg_set_line(fs, n);
+    cg_emit_abc(fs, OP_CALL, base, 2, 2);
+    cg_emit_abc(fs, OP_MOVE, s, base, 0);
+    cg_free_to(fs, base);
+    int step = n->ival ? 2 : 1;
+    for (int i = 0; i < n->list.n; i += step) {
+        Node *k = n->ival ? n->list.items[i] : NULL;
+        Node *v = n->list.items[i + (n->ival ? 1 : 0)];
+        int r = cg_alloc_reg(fs);
+        cg_value_to(fs, v, r);
+        cg_set_line(fs, v);
+        if (k)
+            cg_emit_abc(fs, OP_SETFIELD, s, cg_field_k(fs, k->name), r);
+        else if (i < 256)
+            cg_emit_abc(fs, OP_SETSLOT, s, i, r);
+        cg_free_to(fs, s + 1);
+    }
+    cg_emit_abc(fs, OP_MOVE, dst, s, 0);
+    cg_free_to(fs, top);
+}
+
 void cg_composite_to(FuncState *fs, Node *n, int dst)
 {
     Compiler *c = fs->c;
     ObjType *t = cg_node_type(c, n);
     int top = fs->freereg;
+    if (t && t->kind == TYPE_UNKNOWN && generic_literal(fs, n)) {
+        tparam_literal_to(fs, n, dst);
+        return;
+    }
     if (!t || t->kind != TYPE_STRUCT) {
         /* a named slice or map type's literal: as its underlying type's;
          * a module object (`sync.WaitGroup{}`): its zero value */

@@ -435,6 +435,10 @@ Node *cg_unlabel(Node *s);
  * of a struct value or of a pointer to one, or NULL. */
 ObjType *cg_node_type(Compiler *c, const Node *n);
 ObjType *cg_static_type(Compiler *c, Node *n);
+/* A function's Go type, which its values carry (ObjProto.type), or NULL
+ * (a method, a generic function, a literal written with type
+ * parameters). */
+ObjType *cg_func_type(Compiler *c, FuncInfo *fi);
 /* x.M where x is a local of a declared non-struct type and M has a
  * pointer receiver: the call passes &x (pass 1 puts x in a cell). */
 bool cg_recv_by_ref(Compiler *c, const Node *sel);

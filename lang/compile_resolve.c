@@ -1128,6 +1128,23 @@ static void res_composite(Compiler *c, Node *n)
     n->type = res_type(c, n, n->type);
     ObjType *t = cg_node_type(c, n);
     bool isstruct = t && t->kind == TYPE_STRUCT;
+    /* U{Value_: d} with U a type parameter whose constraint's core type is
+     * a struct: the fields are U's type argument's, found by name when
+     * the code runs (cg_composite_to) */
+    Var *tv = t && t->kind == TYPE_UNKNOWN ? *cg_nt_slot(&c->names, n->type) : NULL;
+    bool tparam = tv && tv->tparam;
+    if (tparam) {
+        for (int i = 0; i < n->list.n; i++) {
+            Node *k = n->ival && i % 2 == 0 ? n->list.items[i] : NULL;
+            if (n->ival && i % 2 == 0 && (!k || k->kind != N_IDENT))
+                cg_err(c, k ? k : n, "invalid field name %s in struct literal", cg_describe(k));
+            else if (!k)
+                res_expr(c, n->list.items[i], n);
+        }
+        if (n->ival && n->list.n % 2)
+            cg_err(c, n, "missing value in literal");
+        return;
+    }
     if (t && !isstruct && t->kind != TYPE_SLICE && t->kind != TYPE_ARRAY && t->kind != TYPE_MAP &&
         t->kind != TYPE_OBJECT)
         cg_err(c, n, "invalid composite literal type %s", n->type);
@@ -1982,6 +1999,51 @@ static void check_results_visible(Compiler *c, Node *ret)
     }
 }
 
+/* A function's Go type (`func(int, ...string) (bool, error)`), which its
+ * values carry for fmt's %T and for inferring type arguments from them
+ * (Map(xs, func(x int) string {...}) makes U string). Kept in c->types
+ * under the address of fi->tparams (fi itself keys a method's closure);
+ * none for a method, or a literal whose signature names type parameters
+ * of the function it is in (its type depends on the instance). A generic
+ * function's is written with its own, which its instantiations
+ * substitute (ObjProto.tnames). */
+static void func_type(Compiler *c, FuncInfo *fi)
+{
+    if (fi->recv || fi->recv_tparams || (fi->nresults && !fi->result_types))
+        return;
+    /* `func(int) string {...}`: parameters written as types alone */
+    bool named = false;
+    for (int i = 0; i < fi->params.n; i++)
+        named |= fi->params.items[i]->type != NULL;
+    Buf b;
+    buf_init(&b);
+    buf_printf(&b, "func(");
+    for (int i = 0; i < fi->params.n; i++) {
+        const Node *p = fi->params.items[i];
+        const char *t = p->type ? p->type : p->str ? p->str : named ? NULL : p->name;
+        if (!t)
+            return;
+        buf_printf(&b, "%s%s%s", i ? ", " : "", fi->variadic && i == fi->params.n - 1 ? "..." : "", t);
+    }
+    buf_printf(&b, ")");
+    for (int i = 0; i < fi->nresults; i++) {
+        if (!fi->result_types[i])
+            return;
+        buf_printf(&b, "%s%s", i ? ", " : fi->nresults > 1 ? " (" : " ", fi->result_types[i]);
+    }
+    if (fi->nresults > 1)
+        buf_printf(&b, ")");
+    ObjType *ty = types_parse_with(b.data, b.len, type_lookup, c);
+    if (fi->tparams.n || !types_open(ty))
+        cg_pm_put(&c->types, &fi->tparams, (uint64_t)(uintptr_t)ty);
+}
+
+ObjType *cg_func_type(Compiler *c, FuncInfo *fi)
+{
+    uint64_t w;
+    return fi && cg_pm_get(&c->types, &fi->tparams, &w) ? (ObjType *)(uintptr_t)w : NULL;
+}
+
 static void res_func(Compiler *c, FuncInfo *fi, Node *at)
 {
     if (!fi) {
@@ -2041,6 +2103,7 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
     }
     if (fi->results_declared)
         fr->results = &fi->results;
+    func_type(c, fi);
     /* The body's top-level declarations share the parameters' scope (Go:
      * `x := 1` in the body cannot redeclare a parameter x). */
     if (fi->body && fi->body->kind == N_BLOCK)

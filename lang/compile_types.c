@@ -61,6 +61,10 @@ const ObjType *cg_store_type(TypeRef t)
 
 const ObjType *cg_store_type_of(const ObjType *t)
 {
+    /* Gen[T] in generic code: the instance is only known when the code
+     * runs, and the value stored already has it (Gen[int]) */
+    if (t && t->named && t->generic && types_open(t))
+        return NULL;
     return types_store_checks(t) || types_boxed(t) || types_named_container(t) || is_iface(t) ? t : NULL;
 }
 

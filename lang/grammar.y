@@ -589,12 +589,46 @@ static Node *anon_result(ParseCtx *ctx, const char *type)
     return n;
 }
 
-/* An unnamed parameter (`func(int)`, in function types): named `_`. */
-static Param anon_param(Token at, bool variadic)
+/* An unnamed parameter (`func(int)`, in function types): named `_`, its
+ * type's text in ->str (for the func type's text: func_type_text). */
+static Param anon_param(Token at, bool variadic, const char *type)
 {
     Param p = {mk(N_IDENT, at), variadic};
     p.name->name = "_";
+    p.name->str = type;
     return p;
+}
+
+/* Go's spelling of a func type, `func(int, ...string) (bool, error)`:
+ * parameter and result names dropped, a group's type (`a, b int`) given
+ * to each. Parameters written as names alone are types (`func(int,
+ * string)`) unless some parameter has a name and a type. */
+static const char *func_type_text(ParseCtx *ctx, Params ps, Results rs)
+{
+    bool named = false;
+    for (int i = 0; i < ps.list.n; i++)
+        named |= ps.list.items[i]->type != NULL;
+    const char **types = mem_alloc((size_t)(ps.list.n + 1) * sizeof *types);
+    const char *next = "interface {}";
+    for (int i = ps.list.n - 1; i >= 0; i--) {
+        Node *p = ps.list.items[i];
+        if (p->str)
+            types[i] = p->str;
+        else if (!named)
+            types[i] = p->name;
+        else
+            types[i] = p->type ? (next = p->type) : next;
+    }
+    const char *s = "func(";
+    for (int i = 0; i < ps.list.n; i++)
+        s = cat3(s, i ? ", " : "", cat3(ps.variadic && i == ps.list.n - 1 ? "..." : "", types[i], ""));
+    s = cat3(s, ")", "");
+    results_named(ctx, &rs);
+    if (rs.list.n == 1 && !rs.named)
+        return cat3(s, " ", rs.list.items[0]->type);
+    for (int i = 0; i < rs.list.n; i++)
+        s = cat3(s, i ? ", " : " (", rs.list.items[i]->type ? rs.list.items[i]->type : "interface {}");
+    return rs.list.n ? cat3(s, ")", "") : s;
 }
 
 static Node *define(ParseCtx *ctx, NodeList lhs, NodeList rhs)
@@ -1332,9 +1366,9 @@ param(A) ::= IDENT(N). { A = param(N, false); }
 param(A) ::= IDENT(N) type(T). { A = param(N, false); A.name->type = T; }
 param(A) ::= IDENT(N) ELLIPSIS. { A = param(N, true); }
 param(A) ::= IDENT(N) ELLIPSIS type(T). { A = param(N, true); A.name->type = T; }
-param(A) ::= IDENT(N) DOT IDENT. { A = anon_param(N, false); }
-param(A) ::= ELLIPSIS(T) type. { A = anon_param(T, true); }
-param(A) ::= anontype(T). { Token at = {0}; at.line = ctx->cur.line; at.col = ctx->cur.col; (void)T; A = anon_param(at, false); }
+param(A) ::= IDENT(N) DOT IDENT(M). { A = anon_param(N, false, cat3(text(N), ".", text(M))); }
+param(A) ::= ELLIPSIS(T) type(U). { A = anon_param(T, true, U); }
+param(A) ::= anontype(T). { Token at = {0}; at.line = ctx->cur.line; at.col = ctx->cur.col; A = anon_param(at, false, T); }
 
 %type result_opt {Results}
 %type resultlist {Results}
@@ -1369,7 +1403,7 @@ anontype2(A) ::= MAP LBRACK type(K) RBRACK type(V). { A = cat3("map[", K, cat3("
 anontype2(A) ::= CHAN elemtype(T). { A = cat3("chan ", T, ""); }
 anontype2(A) ::= CHAN ARROW type(T). { A = cat3("chan<- ", T, ""); }
 anontype2(A) ::= STAR type(T). { A = cat3("*", T, ""); }
-anontype2(A) ::= FUNC LPAREN params RPAREN result_opt. { A = "func"; }
+anontype2(A) ::= FUNC LPAREN params(P) RPAREN result_opt(R). { A = func_type_text(ctx, P, R); }
 anontype2(A) ::= INTERFACE LBRACE RBRACE. { A = "interface{}"; }
 anontype2(A) ::= STRUCT LBRACE RBRACE. { A = "struct{}"; }
 

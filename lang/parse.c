@@ -636,6 +636,70 @@ static bool length_literal(Parser *P)
     return end > 0 && peek_code(P, end) == TK_LBRACE;
 }
 
+/* A signature's parameter (or result) list at token i, its `(`: the
+ * types, comma-separated, into out (`a, b int, rest ...string` gives
+ * "int, int, ...string"), their number into *count. Names alone are types
+ * unless some entry has a name and a type. Returns the index after the
+ * `)`, or -1. */
+static int scan_sig(Parser *P, int i, Text *out, int *count, int depth)
+{
+    enum { MAX_ENTRIES = 64 };
+    Text types[MAX_ENTRIES];
+    bool bare[MAX_ENTRIES]; /* a name alone: a type, or a group's name */
+    int n = 0, k = i + 1;
+    bool named = false;
+    while (peek_code(P, k) != TK_RPAREN) {
+        if (n == MAX_ENTRIES || depth > TYPE_MAX_DEPTH)
+            return -1;
+        Text t = {0};
+        int c = peek_code(P, k), c1 = peek_code(P, k + 1);
+        bare[n] = false;
+        if (c == TK_IDENT && (c1 == TK_COMMA || c1 == TK_RPAREN)) {
+            text_tok(&t, peek(P, k));
+            bare[n] = true;
+            k++;
+        } else {
+            int e = scan_type(P, k, &t, depth + 1); /* a type alone (T, pkg.T, List[int]) */
+            int ce = e > 0 ? peek_code(P, e) : 0;
+            if (e < 0 || (ce != TK_COMMA && ce != TK_RPAREN)) {
+                /* a name and its type, maybe variadic */
+                t.n = 0;
+                int start = k;
+                if (c == TK_IDENT)
+                    start++, named = true;
+                if (peek_code(P, start) == TK_ELLIPSIS) {
+                    text_str(&t, "...");
+                    start++;
+                }
+                e = scan_type(P, start, &t, depth + 1);
+                if (e < 0)
+                    return -1;
+            }
+            k = e;
+        }
+        types[n++] = t;
+        if (peek_code(P, k) == TK_COMMA)
+            k++;
+        else if (peek_code(P, k) != TK_RPAREN)
+            return -1;
+    }
+    /* `a, b int`: each name of a group takes the type after it */
+    Text *next = NULL;
+    for (int j = n - 1; named && j >= 0; j--) {
+        if (!bare[j])
+            next = &types[j];
+        else if (next)
+            types[j] = *next;
+    }
+    for (int j = 0; j < n; j++) {
+        if (j)
+            text_str(out, ", ");
+        text_add(out, types[j].p, types[j].n);
+    }
+    *count = n;
+    return k + 1;
+}
+
 /* Scan a Go type starting at token i, appending its normalized text to
  * out. Returns the index just after it, or -1 if the tokens there are not
  * a type (nothing is consumed either way). */
@@ -705,21 +769,37 @@ static int scan_type(Parser *P, int i, Text *out, int depth)
         text_str(out, "*");
         return scan_type(P, i + 1, out, depth + 1);
     case TK_FUNC: {
-        /* Function types are all "func": their zero value is nil whatever
-         * the signature. */
+        /* func(int, ...string) (bool, error): Go's spelling, names
+         * dropped (the signature is matched in type inference and
+         * printed by %T) */
         if (peek_code(P, i + 1) != TK_LPAREN)
             return -1;
-        int k = skip_parens(P, i + 1);
+        Text params = {0}, results = {0};
+        int n = 0;
+        int k = scan_sig(P, i + 1, &params, &n, depth + 1);
         if (k < 0)
             return -1;
-        text_str(out, "func");
+        text_str(out, "func(");
+        text_add(out, params.p, params.n);
+        text_str(out, ")");
         int c = peek_code(P, k);
-        if (c == TK_LPAREN)
-            return skip_parens(P, k);
+        if (c == TK_LPAREN) {
+            int r = scan_sig(P, k, &results, &n, depth + 1);
+            if (r < 0)
+                return -1;
+            text_str(out, n == 1 ? " " : n ? " (" : "");
+            text_add(out, results.p, results.n);
+            text_str(out, n > 1 ? ")" : "");
+            return r;
+        }
         if (type_start(c)) {
-            Text ignored = {0};
-            int r = scan_type(P, k, &ignored, depth + 1);
-            return r < 0 ? k : r;
+            Text result = {0};
+            int r = scan_type(P, k, &result, depth + 1);
+            if (r < 0)
+                return k;
+            text_str(out, " ");
+            text_add(out, result.p, result.n);
+            return r;
         }
         return k;
     }
@@ -801,6 +881,11 @@ static bool try_case_type(Parser *P, bool in_parens)
     if (end <= 0 || (peek_code(P, end) != close1 && peek_code(P, end) != close2))
         return false;
     Text text = {0};
+    if (scan_type(P, 0, &text, 0) == end) { /* Go's spelling, names dropped */
+        to_xtype(P, &text, end);
+        return true;
+    }
+    text.n = 0;
     for (int i = 0, prev = 0; i < end; i++) {
         int t = peek_code(P, i);
         if ((word_like(prev) && word_like(t)) || prev == TK_COMMA ||
@@ -867,8 +952,13 @@ static bool try_tparams(Parser *P, bool need_constraint)
             }
             want = false;
             break;
-        case LEX_EOF:
         case TK_SEMI:
+            /* an interface constraint written inline separates its
+             * elements with `;` or new lines: `[T interface{ ~int; M() }]` */
+            if (depth <= 1)
+                return false;
+            break;
+        case LEX_EOF:
             return false;
         default:
             want = false;

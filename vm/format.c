@@ -234,6 +234,10 @@ static void kind_name(Buf *b, Value v)
         return;
     case OBJ_CLOSURE: {
         const ObjProto *pr = ((ObjClosure *)o)->proto;
+        if (pr->type && !pr->generic) {
+            format_type(b, pr->type);
+            return;
+        }
         func_name(b, pr->nparams, pr->variadic);
         return;
     }
@@ -244,6 +248,11 @@ static void kind_name(Buf *b, Value v)
     }
     case OBJ_BOUND: {
         Value fn = ((ObjBound *)o)->fn;
+        const ObjType *it = iface_typeof(v); /* NewPair[int, string] */
+        if (it) {
+            format_type(b, it);
+            return;
+        }
         if (v_is_obj(fn, OBJ_NATIVE))
             native_func_name(b, v_ptr(fn), 1);
         else if (v_is_obj(fn, OBJ_CLOSURE))

@@ -213,6 +213,15 @@ static bool identical(const ObjType *a, const ObjType *b, int depth)
                 return false;
         return true;
     }
+    case TYPE_FUNC:
+        if (!a->sig || !b->sig) /* written as "func" alone: any function */
+            return true;
+        if (a->nin != b->nin || a->nout != b->nout || a->variadic != b->variadic)
+            return false;
+        for (int i = 0; i < a->nin + a->nout; i++)
+            if (!identical(a->sig[i], b->sig[i], depth + 1))
+                return false;
+        return true;
     default:
         return true;
     }
@@ -292,6 +301,9 @@ bool iface_has(const ObjType *ty, Value v)
     case TYPE_CHAN:
         return v_is_obj(v, OBJ_CHAN) && identical(format_value_type(v), ty, 0);
     case TYPE_FUNC:
+        if (v_is_obj(v, OBJ_CLOSURE) && ((ObjClosure *)v_ptr(v))->proto->type &&
+            !((ObjClosure *)v_ptr(v))->proto->generic) /* its type is known */
+            return identical(((ObjClosure *)v_ptr(v))->proto->type, ty, 0);
         return (v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND)) &&
                same_arity(ty, v);
     case TYPE_POINTER:
@@ -353,6 +365,25 @@ static ObjType *basic_type(const char *name, ObjType **cache)
 
 static ObjType *deref_type(Value v);
 
+/* The type of a generic function bound to its type arguments
+ * (NewPair[int, string] is a func(int, string) main.Pair[int,string]), or
+ * NULL for any other bound function. */
+static ObjType *instance_func_type(const ObjBound *b)
+{
+    const ObjProto *pr = v_is_obj(b->fn, OBJ_CLOSURE) ? ((ObjClosure *)v_ptr(b->fn))->proto : NULL;
+    if (!pr || !pr->generic || !pr->type || !v_is_obj(b->recv, OBJ_LIST))
+        return NULL;
+    ObjType *args[16];
+    int n = pr->ntnames < 16 ? pr->ntnames : 16;
+    for (int i = 0; i < n; i++) {
+        Value a = V_NIL;
+        list_get(v_list(b->recv), i, &a);
+        args[i] = v_is_obj(a, OBJ_TYPE) ? v_ptr(a) : NULL;
+    }
+    ObjType *t = types_subst((ObjType *)pr->type, n, pr->tnames, args);
+    return types_open(t) ? NULL : t;
+}
+
 ObjType *iface_typeof(Value v)
 {
     static ObjType *t_int, *t_float, *t_string, *t_bool, *t_ptr, *t_slice;
@@ -379,7 +410,19 @@ ObjType *iface_typeof(Value v)
         return ((ObjStruct *)v_ptr(v))->type;
     case OBJ_ARRAY:
         return ((ObjArray *)v_ptr(v))->type;
+    case OBJ_MAP:
+        return (ObjType *)map_type(v_map(v));
+    case OBJ_CLOSURE: {
+        const ObjProto *pr = ((ObjClosure *)v_ptr(v))->proto;
+        return pr->generic ? NULL : (ObjType *)pr->type;
+    }
+    case OBJ_BOUND:
+        return instance_func_type((ObjBound *)v_ptr(v));
+    case OBJ_CHAN:
+        return (ObjType *)__atomic_load_n(&((ObjChan *)v_ptr(v))->type, __ATOMIC_ACQUIRE);
     case OBJ_LIST: {
+        if (list_type(v_list(v)))
+            return (ObjType *)list_type(v_list(v));
         ObjType *e = iface_infer(v, 1);
         return e ? types_derive(basic_type("[]T", &t_slice), e, NULL) : NULL;
     }
@@ -414,16 +457,25 @@ ObjType *iface_infer(Value v, int path)
     switch (path) {
     case 0:
         return iface_typeof(v);
-    case 1:
+    case 1: {
         if (v_is_obj(v, OBJ_ARRAY))
             return ((ObjArray *)v_ptr(v))->type->elem;
+        /* a typed slice says, empty or not ([]string{} gives string, so
+         * a zero T is "") */
+        const ObjType *lt = v_is_obj(v, OBJ_LIST) ? list_type(v_list(v)) : NULL;
+        if (lt && lt->elem && lt->kind == TYPE_SLICE)
+            return lt->elem;
         if (v_is_obj(v, OBJ_LIST) && list_get(v_list(v), 0, &item))
             return iface_typeof(item);
         return NULL;
+    }
     case 2:
     case 3: {
         size_t cur = 0;
         Value key, val;
+        const ObjType *mt = v_is_obj(v, OBJ_MAP) ? map_type(v_map(v)) : NULL;
+        if (mt && mt->kind == TYPE_MAP && mt->key && mt->elem)
+            return path == 2 ? mt->key : mt->elem;
         if (v_is_obj(v, OBJ_MAP) && map_next(v_map(v), &cur, &key, &val))
             return iface_typeof(path == 2 ? key : val);
         return NULL;
@@ -472,8 +524,22 @@ static ObjType *unify(const ObjType *tmpl, const ObjType *t, const char *name, i
         }
         return NULL;
     }
+    if (t->named && t->underlying && t->kind == TYPE_FUNC)
+        t = t->underlying; /* a declared func type against func(T) U */
     if (tmpl->kind != t->kind)
         return NULL;
+    if (tmpl->kind == TYPE_FUNC) {
+        /* func(T) U against func(int) string: parameter by parameter,
+         * then result by result */
+        if (!tmpl->sig || !t->sig || tmpl->nin != t->nin || tmpl->nout != t->nout)
+            return NULL;
+        for (int i = 0; i < tmpl->nin + tmpl->nout; i++) {
+            ObjType *r = unify(tmpl->sig[i], t->sig[i], name, depth + 1);
+            if (r)
+                return r;
+        }
+        return NULL;
+    }
     if (tmpl->kind == TYPE_STRUCT) {
         for (int i = 0; i < tmpl->nfields && i < t->nfields; i++) {
             ObjType *r = unify(tmpl->fields[i].type, t->fields[i].type, name, depth + 1);

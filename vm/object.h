@@ -530,6 +530,13 @@ typedef struct ObjProto {
     uint8_t maxregs;
     uint8_t is_main; /* the top-level chunk of a script or REPL line */
     uint8_t generic; /* a generic function: R[0] is its type arguments */
+    /* The function's Go type (func(int) string) when the compiler knows
+     * it, else NULL: %T and type inference read it. A generic function's
+     * is written with its type parameters, named by tnames (ntnames of
+     * them): an instantiation's type substitutes its type arguments. */
+    const struct ObjType *type;
+    const char **tnames;
+    int ntnames;
     /* Bitmask over params: bit i set = param i is captured by a closure and
      * must be wrapped in a Cell on entry (params >= 64: see cellparams). */
     uint64_t cellparams;

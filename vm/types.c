@@ -186,6 +186,8 @@ static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int 
 static ObjType *instance(const Parse *P, const char *s, size_t n, int depth);
 static void parse_fields(const Parse *P, ObjType *t, const char *s, size_t n, int depth);
 static void parse_iface(const Parse *P, ObjType *t, const char *s, size_t n, int depth);
+static void parse_sig(const Parse *P, ObjType *t, const char *s, size_t n, int depth);
+static const char *sig_name(const ObjType *t);
 static int method_index(const ObjType *t, ObjString *name);
 
 /* Name[args] (s[0..n), ending in ']'): the instance of the generic type
@@ -258,6 +260,8 @@ static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int 
             skip = 1;
         } else if (starts(s, n, "func")) {
             t = type_new(TYPE_FUNC, name);
+            if (n > 4 && s[4] == '(' && keydepth < MAX_KEY_DEPTH)
+                parse_sig(P, t, s + 4, n - 4, keydepth + 1);
         } else if (starts(s, n, "interface")) {
             t = type_new(TYPE_INTERFACE, name);
             if (keydepth < MAX_KEY_DEPTH)
@@ -327,6 +331,9 @@ static bool names_declared(const ObjType *t, int depth)
     for (int i = 0; i < t->nfields; i++)
         if (names_declared(t->fields[i].type, depth + 1))
             return true;
+    for (int i = 0; t->sig && i < t->nin + t->nout; i++)
+        if (names_declared(t->sig[i], depth + 1))
+            return true;
     return false;
 }
 
@@ -341,6 +348,12 @@ static void requalify(ObjType *t, int depth)
     requalify(t->key, depth + 1);
     for (int i = 0; i < t->nfields; i++)
         requalify(t->fields[i].type, depth + 1);
+    for (int i = 0; t->sig && i < t->nin + t->nout; i++)
+        requalify(t->sig[i], depth + 1);
+    if (t->kind == TYPE_FUNC && t->sig) {
+        t->name = sig_name(t);
+        return;
+    }
     Buf b;
     buf_init(&b);
     switch (t->kind) {
@@ -398,6 +411,111 @@ ObjType *types_parse_with(const char *text, size_t n, TypeLookup lookup, void *c
     if (lookup)
         requalify(t, 0);
     return t;
+}
+
+/* ---- func types ------------------------------------------------------- */
+
+/* The index of the `)` that closes the `(` at s[0], or n. */
+static size_t closing_paren(const char *s, size_t n)
+{
+    int depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '(' || s[i] == '[' || s[i] == '{')
+            depth++;
+        else if ((s[i] == ')' || s[i] == ']' || s[i] == '}') && --depth == 0)
+            return i;
+    }
+    return n;
+}
+
+/* The types listed in s[0..n) (between a signature's parentheses,
+ * separated by top-level commas) appended to *out; a `...T` is []T and
+ * sets *variadic. Returns how many. */
+static int sig_list(const Parse *P, const char *s, size_t n, int depth, ObjType ***out, int *cap, int have,
+                    bool *variadic)
+{
+    int level = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && (s[i] == '(' || s[i] == '[' || s[i] == '{'))
+            level++;
+        else if (i < n && (s[i] == ')' || s[i] == ']' || s[i] == '}'))
+            level--;
+        if (i < n && !(s[i] == ',' && level == 0))
+            continue;
+        const char *a = s + start;
+        size_t an = i - start;
+        start = i + 1;
+        while (an && (*a == ' ' || *a == '\t'))
+            a++, an--;
+        if (!an)
+            continue;
+        ObjType *t;
+        if (starts(a, an, "...")) {
+            const char *sl = str_printf("[]%.*s", (int)(an - 3), a + 3)->data;
+            t = parse(P, sl, strlen(sl), true, depth);
+            if (variadic)
+                *variadic = true;
+        } else {
+            t = parse(P, a, an, false, depth);
+        }
+        if (have == *cap) {
+            *cap = *cap ? 2 * *cap : 4;
+            ObjType **grown = mem_alloc((size_t)*cap * sizeof *grown);
+            if (have)
+                memcpy(grown, *out, (size_t)have * sizeof *grown);
+            *out = grown;
+        }
+        (*out)[have++] = t;
+    }
+    return have;
+}
+
+/* A func type's signature, s[0..n) from its `(`: its parameters' and
+ * results' descriptors into t (see ObjType.sig). */
+static void parse_sig(const Parse *P, ObjType *t, const char *s, size_t n, int depth)
+{
+    size_t close = closing_paren(s, n);
+    ObjType **sig = NULL;
+    int cap = 0;
+    bool variadic = false;
+    int nin = sig_list(P, s + 1, close > 0 ? close - 1 : 0, depth, &sig, &cap, 0, &variadic);
+    const char *r = s + close + (close < n);
+    size_t rn = close < n ? n - close - 1 : 0;
+    while (rn && *r == ' ')
+        r++, rn--;
+    int all = nin;
+    if (rn && *r == '(') {
+        size_t rc = closing_paren(r, rn);
+        all = sig_list(P, r + 1, rc > 0 ? rc - 1 : 0, depth, &sig, &cap, nin, NULL);
+    } else if (rn) {
+        all = sig_list(P, r, rn, depth, &sig, &cap, nin, NULL);
+    }
+    t->sig = sig ? sig : mem_alloc(sizeof *sig);
+    t->nin = nin;
+    t->nout = all - nin;
+    t->variadic = variadic;
+}
+
+/* Go's spelling of func type t from its signature's types' names. */
+static const char *sig_name(const ObjType *t)
+{
+    Buf b;
+    buf_init(&b);
+    buf_printf(&b, "func(");
+    for (int i = 0; i < t->nin; i++) {
+        const char *pn = t->sig[i]->name;
+        if (t->variadic && i == t->nin - 1 && pn[0] == '[' && pn[1] == ']')
+            buf_printf(&b, "%s...%s", i ? ", " : "", pn + 2);
+        else
+            buf_printf(&b, "%s%s", i ? ", " : "", pn);
+    }
+    buf_printf(&b, ")");
+    for (int i = 0; i < t->nout; i++)
+        buf_printf(&b, "%s%s", i ? ", " : t->nout > 1 ? " (" : " ", t->sig[t->nin + i]->name);
+    if (t->nout > 1)
+        buf_printf(&b, ")");
+    return buf_to_str(&b)->data;
 }
 
 /* ---- struct types ----------------------------------------------------- */
@@ -2093,6 +2211,33 @@ static ObjType *subst_fields(ObjType *t, int n, const char *const *names, ObjTyp
     return s;
 }
 
+/* A func type written with type parameters (`func(T) U`): its
+ * signature's types substituted, t itself when none changes. */
+static ObjType *subst_sig(ObjType *t, int n, const char *const *names, ObjType *const *args, int depth)
+{
+    ObjType **sig = NULL;
+    int all = t->nin + t->nout;
+    for (int i = 0; i < all; i++) {
+        ObjType *st = subst(t->sig[i], n, names, args, depth + 1);
+        if (st == t->sig[i])
+            continue;
+        if (!sig) {
+            sig = mem_alloc((size_t)all * sizeof *sig);
+            memcpy(sig, t->sig, (size_t)all * sizeof *sig);
+        }
+        sig[i] = st;
+    }
+    if (!sig)
+        return t;
+    ObjType *s = type_new(t->kind, t->name);
+    *s = *t;
+    s->sig = sig;
+    s->sels = NULL;
+    s->nsels = 0;
+    s->name = sig_name(s);
+    return s;
+}
+
 /* An instance written with type parameters (List[T] in List's own fields
  * or in generic code): the instance for their values; t itself when it
  * names none. */
@@ -2122,6 +2267,8 @@ static ObjType *subst(ObjType *t, int n, const char *const *names, ObjType *cons
     }
     if (t->kind == TYPE_STRUCT)
         return subst_fields(t, n, names, args, depth);
+    if (t->kind == TYPE_FUNC && t->sig)
+        return subst_sig(t, n, names, args, depth);
     ObjType *e = subst(t->elem, n, names, args, depth + 1);
     ObjType *k = subst(t->key, n, names, args, depth + 1);
     if (e == t->elem && k == t->key)
@@ -2149,6 +2296,9 @@ static bool mentions(const ObjType *t, const char *tp, int depth)
         return !tp || strcmp(t->name, tp) == 0;
     for (int i = 0; t->kind == TYPE_STRUCT && i < t->nfields; i++)
         if (mentions(t->fields[i].type, tp, depth + 1))
+            return true;
+    for (int i = 0; t->kind == TYPE_FUNC && t->sig && i < t->nin + t->nout; i++)
+        if (mentions(t->sig[i], tp, depth + 1))
             return true;
     return mentions(t->elem, tp, depth + 1) || mentions(t->key, tp, depth + 1);
 }

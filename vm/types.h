@@ -141,6 +141,14 @@ typedef struct ObjType {
     struct ObjType **targs;
     struct ObjType **insts;
     int ninsts;
+    /* FUNC written with its signature (`func(int, ...string) (bool,
+     * error)`): its parameters' types then its results' (nin + nout of
+     * them, a variadic last parameter as its slice type), which type
+     * inference matches (func(T) U against func(int) string). sig is
+     * NULL when the text is only "func". */
+    struct ObjType **sig;
+    int nin, nout;
+    bool variadic;
 } ObjType;
 
 /* The descriptor of a type written as the parser spells it (see ast.h,

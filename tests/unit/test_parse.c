@@ -419,7 +419,10 @@ static void test_parse_go_types(void **state)
     assert_tree("var x chan int", "(VAR type=chan int (IDENT x))");
     assert_tree("var x [5]int", "(VAR type=[5]int (IDENT x))");
     assert_tree("var x *T", "(VAR type=*T (IDENT x))");
-    assert_tree("var x func(int) (int, error)", "(VAR type=func (IDENT x))");
+    assert_tree("var x func(int) (int, error)", "(VAR type=func(int) (int, error) (IDENT x))");
+    assert_tree("var x func(a, b int, rest ...string) (n int, err error)",
+                "(VAR type=func(int, int, ...string) (int, error) (IDENT x))");
+    assert_tree("var x func([]int, sync.Mutex, ...T)", "(VAR type=func([]int, sync.Mutex, ...T) (IDENT x))");
     assert_tree("var x interface{}", "(VAR type=interface{} (IDENT x))");
     assert_tree("var x any", "(VAR type=any (IDENT x))");
     assert_tree("var x <-chan []int", "(VAR type=<-chan []int (IDENT x))");

@@ -1262,9 +1262,10 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         /* EXTRA's A: the last argument is spread (x.M(a, xs...)) */
         cg_emit_abx(fs, OP_EXTRA, spread_sp, cg_str_k(fs, f->name ? f->name : ""));
         int nic = fs->nic;
-        cg_ic_prefill(fs, pc, cg_struct_of(cg_static_type(c, f->a)), f->name);
-        if (fs->nic > nic)
-            fs->icword[nic] |= IC_STATIC; /* a nil receiver is a nil *T: see nil_method */
+        ObjType *rst = cg_struct_of(cg_static_type(c, f->a));
+        cg_ic_prefill(fs, pc, rst, f->name);
+        if (fs->nic > nic) /* a nil receiver is a nil *T: see nil_method */
+            fs->icword[nic] |= IC_STATIC | (cg_names_tparam(rst) ? IC_OPEN : 0);
     } else {
         cg_emit_abc(fs, op, base, b, op == OP_CALL ? nres + 1 : 0);
     }

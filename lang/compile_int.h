@@ -552,6 +552,9 @@ void cg_expr_fit(FuncState *fs, Node *n, int dst, const ObjType *ty, int place);
 void cg_fit_reg(FuncState *fs, int reg, Node *n, const ObjType *ty, int place);
 int cg_fit_any(FuncState *fs, int src, Node *n, const ObjType *ty, int place);
 const ObjType *cg_iface_compare(Compiler *c, Node *a, Node *b);
+/* Whether t is written with type parameters of the generic code being
+ * compiled (Stack[T], map[K]V): its instance is known only when it runs. */
+bool cg_names_tparam(const ObjType *t);
 void cg_fit_compound(FuncState *fs, int reg, Var *v, int tok, Node *rhs);
 void cg_fit_params(FuncState *fs, FuncInfo *fi);
 void cg_result_types(FuncState *fs, FuncInfo *fi);

@@ -301,6 +301,12 @@ static TypeKind static_kind(FuncState *fs, Node *n, int depth)
 /* Whether t is written with a type parameter of generic code (map[K]V,
  * Stack[T]): a name the compiler cannot know, so the value's own type,
  * made when the code runs, is the one an interface keeps. */
+static bool names_tparam(const ObjType *t, int depth);
+bool cg_names_tparam(const ObjType *t)
+{
+    return names_tparam(t, 0);
+}
+
 static bool names_tparam(const ObjType *t, int depth)
 {
     if (!t || depth > 8)

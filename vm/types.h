@@ -243,6 +243,11 @@ int types_selection(ObjType *t, ObjString *name, Value sample);
     4u /* a method call's: the compiler filled it from the                                                   \
           receiver's static type (T or *T), so a nil                                                         \
           receiver is a nil *T, whose pointer method runs */
+#define IC_OPEN                                                                                              \
+    8u /* with IC_STATIC: the static type is a generic type written with                                     \
+          the calling code's own type parameters (t.Left.M() in a                                            \
+          method of Tree[T]): a nil receiver's type arguments are the                                        \
+          caller's, whichever instance the cache holds by then */
 #define IC_TYPE(w) ((uintptr_t)((w)&0x0000fffffffffff0ull))
 #define IC_INDEX(w) ((int)((w) >> 48))
 static inline uint64_t ic_word(const ObjType *t, int index, unsigned flags)

@@ -1399,8 +1399,11 @@ static COLD const Selection *select_name(Thread *t, ObjStruct *s, ObjString *nam
                 ? ic_word(s->type, sel->path[0], IC_DIRECT | (types_converts(sel->type) ? IC_CONVERT : 0))
                 : ic_word(s->type, i, 0);
         uint64_t old = IC_LOAD(ic);
-        if ((old & IC_STATIC) && IC_TYPE(old) == (uintptr_t)s->type)
-            w |= IC_STATIC;                        /* still the receiver's static type */
+        const ObjType *ot = (const ObjType *)IC_TYPE(old);
+        if ((old & IC_STATIC) && ot == s->type)
+            w |= IC_STATIC; /* still the receiver's static type */
+        else if ((old & IC_OPEN) && ot && (ot->generic ? ot->generic : ot) == s->type->generic)
+            w |= IC_STATIC | IC_OPEN;              /* another instance of the static generic type */
         __atomic_store_n(ic, w, __ATOMIC_RELEASE); /* after the selection it names */
     }
     return sel;
@@ -1438,6 +1441,27 @@ static COLD Value nil_method(uint64_t w)
         !((ObjClosure *)v_ptr(sel->fn))->proto)
         return V_UNDEF;
     return sel->fn;
+}
+
+/* RTPARAMS of a method called on a nil pointer (Thread.nil_recv_type).
+ * When the call's static type is written with the caller's own type
+ * parameters (t.Left.Insert(v) inside a method of Tree[T]: IC_OPEN), the
+ * type arguments are the caller's: they are copied from the registers
+ * where its own RTPARAMS or TPARAMS put them, and true is returned. False
+ * when the static type is an instance (Tree[string]) that RTPARAMS reads
+ * itself. */
+static COLD bool nil_recv_targs(Thread *t, const Frame *f, Value *out, int n)
+{
+    t->nil_recv_fn = V_UNDEF;
+    if (t->nil_recv_type)
+        return false;
+    const Frame *caller = f > t->frames ? f - 1 : NULL;
+    uint32_t first = caller && caller->cl && caller->cl->proto->ncode ? caller->cl->proto->code[0] : 0;
+    bool takes = caller && caller->cl && (INS_OP(first) == OP_RTPARAMS || INS_OP(first) == OP_TPARAMS) &&
+                 (int)INS_C(first) == n;
+    for (int i = 0; i < n; i++)
+        out[i] = takes ? t->stack[caller->base + INS_A(first) + (size_t)i] : V_NIL;
+    return true;
 }
 
 /* The value of the embedded interface a SEL_IFACE selection names in s,
@@ -3083,10 +3107,14 @@ static int execute(Thread *t)
             if (recv == V_NIL) {
                 /* x.M() with x a nil *T (its static type filled the
                  * cache): M runs with a nil receiver when it takes *T */
-                Value mfn = nil_method(IC_WORD_AT(pc - 2));
+                uint64_t w = IC_WORD_AT(pc - 2);
+                Value mfn = nil_method(w);
                 if (mfn != V_UNDEF) {
                     if (!make_receiver_room(t, f, &base, ca, cnargs, B_))
                         VM_THROW();
+                    /* for its RTPARAMS: NULL, the caller's type arguments */
+                    t->nil_recv_type = (w & IC_OPEN) ? NULL : (const ObjType *)IC_TYPE(w);
+                    t->nil_recv_fn = mfn;
                     base[ca + 1] = V_NIL;
                     base[ca] = mfn;
                     cnargs++;
@@ -3523,6 +3551,11 @@ static int execute(Thread *t)
                                 : v_is_obj(r, OBJ_LIST) ? list_type(v_list(r))
                                 : v_is_obj(r, OBJ_MAP)  ? map_type(v_map(r))
                                                         : NULL;
+            if (unlikely(r == V_NIL) && t->nil_recv_fn == v_from_ptr(cl)) {
+                if (nil_recv_targs(t, f, &base[A_], C_))
+                    VM_NEXT();
+                rt = t->nil_recv_type;
+            }
             for (int i = 0; i < C_; i++)
                 base[A_ + i] = rt && i < rt->ntargs ? v_from_ptr(rt->targs[i]) : V_NIL;
             VM_NEXT();

@@ -130,6 +130,13 @@ typedef struct Thread {
      * the variadic slice itself, passed as Go passes it (not packed into
      * a new list). Only this goroutine's thread touches it. */
     bool spread_as_is;
+    /* A method of a generic type called on a nil pointer (x.M() with x a
+     * nil *Tree[string]) learns its type arguments from the static type
+     * the call named, not from the receiver: CALLM's nil path sets the
+     * type and the closure called, and the method's RTPARAMS reads and
+     * clears them. Only this goroutine's thread touches them. */
+    const struct ObjType *nil_recv_type;
+    Value nil_recv_fn;
     int64_t id; /* goroutine id: 1 for main */
     Value rets[NATIVE_MAX_RETS];
     void *sched; /* the scheduler's goroutine record (runtime issue) */

@@ -399,6 +399,30 @@ size_t list_grow_cap(size_t cap, size_t need)
     return n > LIST_MAX_CAP && need <= LIST_MAX_CAP ? LIST_MAX_CAP : n;
 }
 
+/* Whether l's type says its elements are copied as they are (numbers,
+ * strings, pointers, maps, chans, funcs): no struct or array to copy and
+ * no slice to mark shared (v_copy_fast). An untyped list may hold any. */
+static bool plain_elems(const ObjList *l)
+{
+    const ObjType *ty = list_type(l);
+    if (!ty || !ty->elem)
+        return false;
+    switch (ty->elem->kind) {
+    case TYPE_BOOL:
+    case TYPE_INT:
+    case TYPE_FLOAT:
+    case TYPE_COMPLEX:
+    case TYPE_STRING:
+    case TYPE_POINTER:
+    case TYPE_MAP:
+    case TYPE_CHAN:
+    case TYPE_FUNC:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Give l a new store of at least `need` slots (Go's growth), holding its
  * len current items at offset 0. The new store is filled before it is
  * published (release), so a reader that sees it sees the items. `go`: a
@@ -413,9 +437,12 @@ static ListStore *list_grow(ObjList *l, ListStore *old, size_t len, size_t need,
     size_t off = LIST_GET(l, off);
     if (old && off < old->cap) {
         size_t n = len < old->cap - off ? len : old->cap - off;
-        memcpy(st->items, old->items + off, n * sizeof(Value));
-        for (size_t i = 0; go && i < n; i++)
-            st->items[i] = v_copy_fast(st->items[i]);
+        if (go && !plain_elems(l)) {
+            for (size_t i = 0; i < n; i++) /* one pass over the old array */
+                st->items[i] = v_copy_fast(old->items[off + i]);
+        } else {
+            memcpy(st->items, old->items + off, n * sizeof(Value));
+        }
     }
     LIST_PUT(l, off, 0);
     LIST_PUT(l, cap, (uint32_t)cap);

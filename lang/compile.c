@@ -102,6 +102,18 @@ static uint32_t name_hash(const char *s)
     return h;
 }
 
+struct Var *cg_nt_get(const NameTab *t, const char *name)
+{
+    if (!t->cap)
+        return NULL;
+    uint32_t h = name_hash(name);
+    size_t mask = t->cap - 1, i = h & mask;
+    for (; t->ents[i].name; i = (i + 1) & mask)
+        if (t->ents[i].hash == h && strcmp(t->ents[i].name, name) == 0)
+            return t->ents[i].var;
+    return NULL;
+}
+
 struct Var **cg_nt_slot(NameTab *t, const char *name)
 {
     if ((t->n + 1) * 2 > t->cap) {

@@ -340,8 +340,12 @@ typedef struct FuncState {
 /* compile.c: tables, messages, recursion guards, operators, functions. */
 void cg_pm_put(PtrMap *m, const void *k, uint64_t v);
 bool cg_pm_get(const PtrMap *m, const void *k, uint64_t *v);
-/* The slot for name: the innermost Var bound to it, or NULL to fill in. */
+/* The slot for name: the innermost Var bound to it, or NULL to fill in.
+ * It keeps name itself as the key, so name must outlive the table. */
 struct Var **cg_nt_slot(NameTab *t, const char *name);
+/* The innermost Var bound to name, or NULL; adds nothing (name may be a
+ * scratch buffer). */
+struct Var *cg_nt_get(const NameTab *t, const char *name);
 /* A compile error at a node (or line 0 with NULL), to the Diag. */
 void cg_err(Compiler *c, const Node *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 char *cg_gc_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -70,7 +70,7 @@ static void bind(Compiler *c, Var *v)
 /* The Var `name` names in the innermost scope only, or NULL. */
 static Var *lookup_here(Compiler *c, const char *name)
 {
-    Var *v = *cg_nt_slot(&c->names, name);
+    Var *v = cg_nt_get(&c->names, name);
     return v && v->depth == c->depth && v->owner == c->fn ? v : NULL;
 }
 
@@ -165,7 +165,7 @@ static Var *resolve_name(Compiler *c, Node *id, bool write)
             cg_err(c, id, "cannot use _ as value");
         return write ? &c->blank : &c->bad;
     }
-    Var *v = *cg_nt_slot(&c->names, name);
+    Var *v = cg_nt_get(&c->names, name);
     if (v) {
         if (v->kind == VK_LOCAL && v->owner != c->fn)
             v->captured = true;
@@ -407,7 +407,7 @@ static bool generic_type_instance(Compiler *c, const Node *n)
 {
     if (!n || n->kind != N_INDEX || !n->a || n->a->kind != N_IDENT || !n->a->name)
         return false;
-    Var *v = *cg_nt_slot(&c->names, n->a->name);
+    Var *v = cg_nt_get(&c->names, n->a->name);
     return v && v->tdecl && v->decl && v->decl->kind == N_TYPEDECL && v->decl->list.n > 0 && cg_type_text(n);
 }
 
@@ -649,7 +649,7 @@ static ObjType *type_lookup(void *ctx, const char *name, size_t n)
         return NULL;
     memcpy(buf, name, n);
     buf[n] = 0;
-    Var *v = *cg_nt_slot(&c->names, buf);
+    Var *v = cg_nt_get(&c->names, buf);
     if (!v && c->repl)
         return repl_type(c, buf);
     if (!v || !v->decl || v->decl->kind != N_TYPEDECL)
@@ -675,7 +675,7 @@ static void note_tparams(Compiler *c, Node *at, TypeRef t)
             e++;
         bool qualified = (s > t && s[-1] == '.') || *e == '.';
         char *name = cg_gc_sprintf("%.*s", (int)(e - s), s);
-        Var *v = qualified ? NULL : *cg_nt_slot(&c->names, name);
+        Var *v = qualified ? NULL : cg_nt_get(&c->names, name);
         bool seen = false;
         for (int i = 0; ids && i < ids->n; i++)
             seen |= strcmp(ids->items[i]->name, name) == 0;
@@ -1081,7 +1081,7 @@ static void declare_method(Compiler *c, Node *s)
         tn++;
     if (strchr(tn, '[')) /* Stack[T]: the generic type */
         tn = cg_gc_sprintf("%.*s", (int)(strchr(tn, '[') - tn), tn);
-    Var *v = *cg_nt_slot(&c->names, tn);
+    Var *v = cg_nt_get(&c->names, tn);
     ObjType *t =
         v && v->tdecl && v->decl && v->decl->kind == N_TYPEDECL && v->decl->op != TK_ASSIGN ? v->tdecl : NULL;
     if (!t && (!v || (v->kind == VK_GLOBAL && !v->decl)))
@@ -1131,7 +1131,7 @@ static void res_composite(Compiler *c, Node *n)
     /* U{Value_: d} with U a type parameter whose constraint's core type is
      * a struct: the fields are U's type argument's, found by name when
      * the code runs (cg_composite_to) */
-    Var *tv = t && t->kind == TYPE_UNKNOWN ? *cg_nt_slot(&c->names, n->type) : NULL;
+    Var *tv = t && t->kind == TYPE_UNKNOWN ? cg_nt_get(&c->names, n->type) : NULL;
     bool tparam = tv && tv->tparam;
     if (tparam) {
         for (int i = 0; i < n->list.n; i++) {
@@ -1154,7 +1154,7 @@ static void res_composite(Compiler *c, Node *n)
         !strchr(n->type, '[')) {
         /* Bs{{1}, {2}} with `type Bs []B`: the elements' elided types come
          * from the definition's text */
-        Var *v = *cg_nt_slot(&c->names, n->type);
+        Var *v = cg_nt_get(&c->names, n->type);
         if (v && v->decl && v->decl->kind == N_TYPEDECL && v->tdecl == t && v->decl->type)
             ast_give_elem_types(c->d, n, v->decl->type);
     }
@@ -1291,7 +1291,7 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
         break;
     case N_CALL: {
         if (n->a && n->a->kind == N_IDENT && n->a->name && strcmp(n->a->name, "any") == 0 &&
-            !*cg_nt_slot(&c->names, "any")) {
+            !cg_nt_get(&c->names, "any")) {
             /* any(x): a conversion to the empty interface, as
              * interface{}(x) is (x as it is: `switch any(v).(type)` in
              * generic code) */
@@ -1992,7 +1992,7 @@ static void check_results_visible(Compiler *c, Node *ret)
     for (int i = 0; i < l->n; i++) {
         Node *id = l->items[i];
         Var *v = cg_node_var(c, id);
-        if (v && *cg_nt_slot(&c->names, id->name) != v) {
+        if (v && cg_nt_get(&c->names, id->name) != v) {
             cg_err(c, ret, "result parameter %s not in scope at return", id->name);
             return;
         }

@@ -779,6 +779,19 @@ int cg_exact_to_type(Compiler *c, Node *n, const ObjType *ty, Value *out, const 
     return -1;
 }
 
+bool cg_exact_report_store(Compiler *c, Node *n, const ObjType *ty, const char *where)
+{
+    const Exact *x = n && ty ? cg_exact(c, n) : NULL;
+    if (!x)
+        return false;
+    const char *tname = ty->name ? ty->name : "?";
+    if (!strncmp(tname, "main.", 5))
+        tname += 5;
+    cg_err(c, n, "cannot use %s as %s value in %s (%s)", ex_describe(n, x), tname, where,
+           ex_is_integral(x) || ty->kind != TYPE_INT ? "overflows" : "truncated");
+    return true;
+}
+
 void cg_exact_as(Compiler *c, Node *k, const ObjType *ty)
 {
     const Exact *x = k ? cg_exact(c, k) : NULL;

@@ -1052,6 +1052,35 @@ static bool const_arg(Compiler *c, Node *call, int i, Node *a, Value *fit)
     return k != V_UNDEF && cg_is_number(k) && types_store_const(ty, k, fit) && *fit != k;
 }
 
+/* "argument to f" (or "argument to s.M") for Go's messages about the
+ * arguments of call f(...). */
+static const char *callee_text(const Node *f)
+{
+    if (f && f->kind == N_IDENT && f->name)
+        return cg_gc_sprintf("argument to %s", f->name);
+    if (f && f->kind == N_FIELD && f->name && f->a && f->a->kind == N_IDENT && f->a->name)
+        return cg_gc_sprintf("argument to %s.%s", f->a->name, f->name);
+    return "argument to function";
+}
+
+/* A number constant argument that its parameter's declared type cannot
+ * hold (f(-1) for a uint64, g(200) for an int8): Go's compile error
+ * ("cannot use -1 (untyped int constant) as uint64 value in argument to f
+ * (overflows)"); the callee's own conversion would wrap it. */
+static const ObjType *const_arg_overflows(Compiler *c, Node *call, int i, Node *a)
+{
+    const ObjType *ty = cg_param_decl_type(c, call, i);
+    if (!ty || ty->kind == TYPE_INTERFACE || !types_store_checks(ty))
+        return NULL;
+    Value k = cg_const_eval(c, a), fit;
+    if (k == V_UNDEF || !cg_is_number(k))
+        return NULL;
+    /* (a uint64's store takes an int below zero as the uint64 it wraps
+     * to, for values that went through an int; a constant does not wrap) */
+    bool negative_u64 = types_is_u64(ty) && v_is_anyint(k) && !v_is_bigu(k) && v_anyint(k) < 0;
+    return negative_u64 || !types_store_const(ty, k, &fit) ? ty : NULL;
+}
+
 void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
 {
     Compiler *c = fs->c;
@@ -1225,8 +1254,11 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
             if (xa)
                 cg_exact_as(c, a, cg_param_decl_type(c, n, i)); /* f(1<<63) with f(x uint64) */
             if (xa && cg_const_eval(c, a) == V_UNDEF && cg_exact_default(xa) == V_UNDEF) {
-                /* an untyped constant past int */
-                cg_exact_check_in(c, a, cg_gc_sprintf("argument to %s", cg_describe(f)));
+                /* an untyped constant past int, or past the parameter's
+                 * declared type when it has one */
+                const ObjType *pt = cg_param_decl_type(c, n, i);
+                if (!pt || pt->kind == TYPE_INTERFACE || !cg_exact_report_store(c, a, pt, callee_text(f)))
+                    cg_exact_check_in(c, a, cg_gc_sprintf("argument to %s", cg_describe(f)));
                 cg_emit_abc(fs, OP_LOADNIL, r, 0, 0);
             } else if (i == nargs - 1 && spread_sp) {
                 cg_value_to(fs, a, r);
@@ -1237,6 +1269,9 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
                     cg_expr_to(fs, a, r);
                 cg_set_line(fs, a);
                 cg_emit_abc(fs, OP_UNPACK, r, src, 0);
+            } else if (const_arg_overflows(c, n, i, a) &&
+                       cg_exact_report_store(c, a, const_arg_overflows(c, n, i, a), callee_text(f))) {
+                cg_emit_abc(fs, OP_LOADNIL, r, 0, 0); /* reported */
             } else if (const_arg(c, n, i, a, &fit)) {
                 cg_load_const(fs, fit, r); /* time.Sleep(1e7): the int64 10000000 */
             } else if (!builtin || keeps) {

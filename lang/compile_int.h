@@ -416,6 +416,11 @@ void cg_exact_operands(Compiler *c, Node *n);
 /* The same for k stored or combined where the type ty is known (x op= k
  * with x a uint64, m[k] of a map[uint64]V): k takes ty when it holds k. */
 void cg_exact_as(Compiler *c, Node *k, const ObjType *ty);
+/* Report Go's error for untyped constant n stored where (an "argument to
+ * f") into a place of type ty that cannot hold it: "cannot use 200
+ * (untyped int constant) as int8 value in argument to g (overflows)".
+ * False, reporting nothing, when n is no untyped constant. */
+bool cg_exact_report_store(Compiler *c, Node *n, const ObjType *ty, const char *where);
 /* A constant key of an index into a map gets the map's key type (m[1<<63]
  * of a map[uint64]V is the uint64, not an overflowing int). */
 void cg_exact_map_key(Compiler *c, Node *n);

@@ -94,7 +94,8 @@ bool iface_same_basic(const ObjType *a, const ObjType *b)
 bool iface_boxes(const ObjType *ty)
 {
     if (ty && ty->named)
-        return ty->kind == TYPE_CHAN || ty->kind == TYPE_POINTER || ty->kind == TYPE_FUNC;
+        return ty->kind == TYPE_CHAN || ty->kind == TYPE_POINTER || ty->kind == TYPE_FUNC ||
+               ty->kind == TYPE_MAP || ty->kind == TYPE_SLICE;
     if (!ty)
         return false;
     switch (ty->kind) {

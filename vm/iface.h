@@ -50,7 +50,7 @@ int iface_assert2(struct Thread *t, const ObjType *ty, Value v, Value *out, bool
  * (see above): a sized integer type, float32, or a pointer, chan, func,
  * map or slice type (whose nil is boxed). Declared types are not, as
  * their values carry their type already, but for the nil of a declared
- * chan, pointer or func type. */
+ * chan, pointer, func, map or slice type. */
 bool iface_boxes(const ObjType *ty);
 /* v, of static type ty, as an interface holds it: boxed when iface_boxes
  * says so and v needs it (a number of a sized type, a nil of a composite

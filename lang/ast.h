@@ -183,6 +183,10 @@ typedef struct FuncInfo {
     Node *recv;            /* a method's receiver: an IDENT ("_" when unnamed)
                             * whose type is "T" or "*T" */
     int end_line;          /* the line of the body's closing `}` */
+    /* A literal in generic code whose signature names the code's type
+     * parameters: that signature's text (func(T) string), the closure's
+     * type made when it is (OP_FTYPE); else NULL. */
+    const char *open_type;
 } FuncInfo;
 
 struct Node {

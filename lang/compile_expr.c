@@ -915,6 +915,12 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
         break;
     case N_FUNC:
         cg_emit_abx(fs, OP_CLOSURE, dst, cg_func_proto(fs, n->func, lit_name(fs), n->line, true));
+        if (n->func->open_type) {
+            int rt = cg_alloc_reg(fs);
+            cg_load_type(fs, n, n->func->open_type, rt);
+            cg_emit_abc(fs, OP_FTYPE, dst, rt, 0);
+            cg_free_to(fs, rt);
+        }
         break;
     case N_UNARY:
         unary_to(fs, n, dst);

@@ -662,6 +662,8 @@ static ObjType *type_lookup(void *ctx, const char *name, size_t n)
 /* Record the type parameters that the type text t (written at `at`)
  * names, as IDENTs resolved here, so that code generation can build the
  * type from their values (see Compiler.tmentions). */
+static const char *func_type_text(const FuncInfo *fi);
+
 static void note_tparams(Compiler *c, Node *at, TypeRef t)
 {
     NodeList *ids = NULL;
@@ -1237,9 +1239,20 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
             cg_err(c, n, "missing value in map literal");
         res_list(c, &n->list, n);
         break;
-    case N_FUNC:
+    case N_FUNC: {
+        /* a literal in generic code whose signature names the code's type
+         * parameters (func(x T) string): its type is made for the type
+         * arguments when the closure is (FuncInfo.open_type) */
+        const char *text = n->func && !n->func->tparams.n ? func_type_text(n->func) : NULL;
+        uint64_t w;
+        if (text) {
+            note_tparams(c, n, text);
+            if (cg_pm_get(&c->tmentions, n, &w))
+                n->func->open_type = text;
+        }
         res_func(c, n->func, n);
         break;
+    }
     case N_TYPEASSERT:
         if (!n->type || !n->a)
             cg_err(c, n, "malformed type assertion");
@@ -1999,18 +2012,13 @@ static void check_results_visible(Compiler *c, Node *ret)
     }
 }
 
-/* A function's Go type (`func(int, ...string) (bool, error)`), which its
- * values carry for fmt's %T and for inferring type arguments from them
- * (Map(xs, func(x int) string {...}) makes U string). Kept in c->types
- * under the address of fi->tparams (fi itself keys a method's closure);
- * none for a method, or a literal whose signature names type parameters
- * of the function it is in (its type depends on the instance). A generic
- * function's is written with its own, which its instantiations
- * substitute (ObjProto.tnames). */
-static void func_type(Compiler *c, FuncInfo *fi)
+/* The text of a function's Go type, `func(int, ...string) (bool, error)`;
+ * NULL for a method, or when a parameter's or result's type is not
+ * written. */
+static const char *func_type_text(const FuncInfo *fi)
 {
     if (fi->recv || fi->recv_tparams || (fi->nresults && !fi->result_types))
-        return;
+        return NULL;
     /* `func(int) string {...}`: parameters written as types alone */
     bool named = false;
     for (int i = 0; i < fi->params.n; i++)
@@ -2022,18 +2030,34 @@ static void func_type(Compiler *c, FuncInfo *fi)
         const Node *p = fi->params.items[i];
         const char *t = p->type ? p->type : p->str ? p->str : named ? NULL : p->name;
         if (!t)
-            return;
+            return NULL;
         buf_printf(&b, "%s%s%s", i ? ", " : "", fi->variadic && i == fi->params.n - 1 ? "..." : "", t);
     }
     buf_printf(&b, ")");
     for (int i = 0; i < fi->nresults; i++) {
         if (!fi->result_types[i])
-            return;
+            return NULL;
         buf_printf(&b, "%s%s", i ? ", " : fi->nresults > 1 ? " (" : " ", fi->result_types[i]);
     }
     if (fi->nresults > 1)
         buf_printf(&b, ")");
-    ObjType *ty = types_parse_with(b.data, b.len, type_lookup, c);
+    return b.data;
+}
+
+/* A function's Go type, which its values carry for fmt's %T and for
+ * inferring type arguments from them (Map(xs, func(x int) string {...})
+ * makes U string). Kept in c->types under the address of fi->tparams (fi
+ * itself keys a method's closure); none for a method, or a literal whose
+ * signature names type parameters of the function it is in (its type
+ * depends on the instance: FuncInfo.open_type). A generic function's is
+ * written with its own, which its instantiations substitute
+ * (ObjProto.tnames). */
+static void func_type(Compiler *c, FuncInfo *fi)
+{
+    const char *text = func_type_text(fi);
+    if (!text)
+        return;
+    ObjType *ty = types_parse_with(text, strlen(text), type_lookup, c);
     if (fi->tparams.n || !types_open(ty))
         cg_pm_put(&c->types, &fi->tparams, (uint64_t)(uintptr_t)ty);
 }

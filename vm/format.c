@@ -234,8 +234,8 @@ static void kind_name(Buf *b, Value v)
         return;
     case OBJ_CLOSURE: {
         const ObjProto *pr = ((ObjClosure *)o)->proto;
-        if (pr->type && !pr->generic) {
-            format_type(b, pr->type);
+        if (closure_type((ObjClosure *)o)) {
+            format_type(b, closure_type((ObjClosure *)o));
             return;
         }
         func_name(b, pr->nparams, pr->variadic);

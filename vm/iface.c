@@ -302,9 +302,8 @@ bool iface_has(const ObjType *ty, Value v)
     case TYPE_CHAN:
         return v_is_obj(v, OBJ_CHAN) && identical(format_value_type(v), ty, 0);
     case TYPE_FUNC:
-        if (v_is_obj(v, OBJ_CLOSURE) && ((ObjClosure *)v_ptr(v))->proto->type &&
-            !((ObjClosure *)v_ptr(v))->proto->generic) /* its type is known */
-            return identical(((ObjClosure *)v_ptr(v))->proto->type, ty, 0);
+        if (v_is_obj(v, OBJ_CLOSURE) && closure_type(v_ptr(v))) /* its type is known */
+            return identical(closure_type(v_ptr(v)), ty, 0);
         return (v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND)) &&
                same_arity(ty, v);
     case TYPE_POINTER:
@@ -413,10 +412,8 @@ ObjType *iface_typeof(Value v)
         return ((ObjArray *)v_ptr(v))->type;
     case OBJ_MAP:
         return (ObjType *)map_type(v_map(v));
-    case OBJ_CLOSURE: {
-        const ObjProto *pr = ((ObjClosure *)v_ptr(v))->proto;
-        return pr->generic ? NULL : (ObjType *)pr->type;
-    }
+    case OBJ_CLOSURE:
+        return (ObjType *)closure_type(v_ptr(v));
     case OBJ_BOUND:
         return instance_func_type((ObjBound *)v_ptr(v));
     case OBJ_CHAN:

@@ -563,9 +563,21 @@ typedef struct ObjCell {
 typedef struct ObjClosure {
     Obj h;
     ObjProto *proto;
+    /* Its Go type when it differs by instance: a literal in generic code
+     * whose signature names type parameters (OP_FTYPE sets it before the
+     * closure is shared); NULL: proto->type (closure_type). */
+    const struct ObjType *type;
     int nupvals;
     ObjCell *upvals[];
 } ObjClosure;
+
+/* A closure's Go type, NULL when not known (a generic function's proto
+ * has its type written with its type parameters: its instances are bound
+ * values that know theirs). */
+static inline const struct ObjType *closure_type(const ObjClosure *c)
+{
+    return c->type ? c->type : c->proto && !c->proto->generic ? c->proto->type : NULL;
+}
 
 /* A method value (receiver plus method), made by `f := obj.Method` and by
  * `defer obj.Method(...)`. */

@@ -3527,6 +3527,12 @@ static int execute(Thread *t)
         }
 
         /* ---- generic functions ---- */
+        VM_CASE(FTYPE)
+        {
+            if (v_is_obj(RA, OBJ_CLOSURE) && v_is_obj(RB, OBJ_TYPE))
+                ((ObjClosure *)v_ptr(RA))->type = v_ptr(RB);
+            VM_NEXT();
+        }
         VM_CASE(TPARAMS)
         {
             Value l = RB;

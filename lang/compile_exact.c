@@ -805,6 +805,8 @@ void cg_exact_as(Compiler *c, Node *k, const ObjType *ty)
 const ObjType *cg_exact_type_of(Compiler *c, Node *other)
 {
     const ObjType *ty = other ? cg_basic_type(c, other) : NULL;
+    if (!ty && other && other->kind == N_CALL)
+        ty = cg_native_result_type(c, other); /* math.Sqrt(x) < 1e400 */
     return ty ? ty : other ? cg_static_type(c, other) : NULL;
 }
 

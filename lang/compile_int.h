@@ -586,6 +586,10 @@ void cg_u64_operands(Compiler *c, Node *n);
  * nothing assigns, else NULL (`q, r := divmod(a, b)` gives q and r
  * divmod's result types). */
 const ObjType *cg_call_result_type(Compiler *c, Node *call, int i);
+/* The result type of call when it calls a library function of one result
+ * (math.Float64bits(x) is a uint64, strconv.Itoa(n) a string), from its
+ * Go signature; else NULL. */
+const ObjType *cg_native_result_type(Compiler *c, Node *call);
 void cg_fit_op(FuncState *fs, Node *n, int dst);
 /* The declared type of parameter i of what call calls, when it is an
  * interface (a top-level func's parameter declared any, error or an

@@ -96,17 +96,59 @@ static TypeKind arith_kind(int tok, TypeKind a, TypeKind b)
     return TYPE_UNKNOWN;
 }
 
+/* The library function a call calls (strconv.Itoa(n), math.Sqrt(x)), or
+ * NULL. */
+static ObjNative *called_native(Compiler *c, Node *call)
+{
+    Node *f = call && call->kind == N_CALL ? call->a : NULL;
+    Var *v = f && (f->kind == N_IDENT || f->kind == N_FIELD) ? cg_node_var(c, f) : NULL;
+    return v && v->kind == VK_UNIVERSE && v_is_obj(v->cval, OBJ_NATIVE) ? v_ptr(v->cval) : NULL;
+}
+
+/* Result i of a library function's Go signature, or NULL. */
+static const ObjType *native_result_type(ObjNative *fn, int i)
+{
+    const ObjType *t = types_native(fn);
+    return t && t->sig && i >= 0 && i < t->nout ? t->sig[t->nin + i] : NULL;
+}
+
+/* Whether t is a predeclared number type other than int and float64
+ * (uint64, int64, uint32, float32...), whose values csp's ints and
+ * floats hold only when the code says which type they have. */
+static bool sized_number(const ObjType *t)
+{
+    return t && (t->kind == TYPE_INT || t->kind == TYPE_FLOAT) && !t->named && !strchr(t->name, '.') &&
+           strcmp(t->name, "int") != 0 && strcmp(t->name, "float64") != 0;
+}
+
 /* The declared type of result i of a call of a top-level func that
  * nothing assigns (so the call runs that func), or NULL. A REPL line
- * may be called after a later line redefines the func: not there. */
+ * may be called after a later line redefines the func: not there. A
+ * library function's result counts when it is a sized number
+ * (math.Float64bits gives a uint64, so `b := math.Float64bits(x)` is one
+ * and `b + 1<<63` wraps as Go's); its int, float64 and string results
+ * are left untyped, as csp code that assigns something else later to
+ * `s := strconv.Itoa(n)` has always run. */
 static const ObjType *result_type(Compiler *c, Node *n, int i)
 {
     Node *f = n && n->kind == N_CALL ? n->a : NULL;
+    ObjNative *fn = called_native(c, n);
+    if (fn) {
+        const ObjType *t = native_result_type(fn, i);
+        return sized_number(t) ? t : NULL;
+    }
     Var *v = f && f->kind == N_IDENT && !c->repl ? cg_node_var(c, f) : NULL;
     if (!v || v->kind != VK_GLOBAL || v->assigned || !v->decl || v->decl->kind != N_FUNCDECL)
         return NULL;
     const FuncInfo *fi = v->decl->func;
     return fi && fi->nresults > i && fi->result_types ? cg_store_type(fi->result_types[i]) : NULL;
+}
+
+const ObjType *cg_native_result_type(Compiler *c, Node *call)
+{
+    ObjNative *fn = called_native(c, call);
+    const ObjType *t = fn ? types_native(fn) : NULL;
+    return t && t->sig && t->nout == 1 ? t->sig[t->nin] : NULL;
 }
 
 static const ObjType *func_result_type(Compiler *c, Node *n)
@@ -391,22 +433,17 @@ static const ObjType *func_param_type(Compiler *c, const FuncInfo *fi, int i, bo
     return any_kind || is_iface(t) ? t : NULL;
 }
 
-/* The type of a native's parameter i, from the Go declaration its
- * registration gives (ObjNative.params: "uint64, int"), or NULL. */
-static const ObjType *native_param_type(const ObjNative *fn, int i)
+/* The type of a native's parameter i, from its Go signature
+ * (ObjNative.sig: "func(uint64, int) string"), or NULL. Each argument
+ * past the last parameter of a variadic one is that slice's element. */
+static const ObjType *native_param_type(ObjNative *fn, int i)
 {
-    const char *p = fn->params;
-    for (; p && i > 0; i--) {
-        p = strchr(p, ',');
-        if (p)
-            p++;
-    }
-    if (!p)
+    const ObjType *t = types_native(fn);
+    if (!t || !t->sig || t->nin == 0 || (i >= t->nin && !t->variadic))
         return NULL;
-    while (*p == ' ')
-        p++;
-    size_t n = strcspn(p, ",");
-    return n ? types_parse(p, n) : NULL;
+    if (t->variadic && i >= t->nin - 1)
+        return t->sig[t->nin - 1]->elem;
+    return t->sig[i];
 }
 
 static const ObjType *param_type(Compiler *c, Node *call, int i, bool any_kind)
@@ -425,7 +462,7 @@ static const ObjType *param_type(Compiler *c, Node *call, int i, bool any_kind)
         const ObjType *st = cg_static_type(c, call->list.items[0]);
         return st && st->kind == TYPE_SLICE && is_iface(st->elem) ? st->elem : NULL;
     }
-    if (v->kind == VK_UNIVERSE && v_is_obj(v->cval, OBJ_NATIVE) && ((ObjNative *)v_ptr(v->cval))->params) {
+    if (v->kind == VK_UNIVERSE && v_is_obj(v->cval, OBJ_NATIVE) && ((ObjNative *)v_ptr(v->cval))->sig) {
         const ObjType *t = native_param_type(v_ptr(v->cval), i);
         return any_kind || is_iface(t) ? t : NULL;
     }

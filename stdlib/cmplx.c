@@ -304,19 +304,29 @@ static int cmplx_pow(Thread *t, Value *args, int nargs, Value *rets)
 
 void cmplx_module_init(Runtime *rt)
 {
+    /* sig: the function's Go signature (ObjNative.sig) */
     static const struct {
         const char *name;
         NativeFn fn;
         int min, max;
+        const char *sig;
     } fns[] = {
-        {"Abs", cmplx_abs, 1, 1},     {"Conj", cmplx_conj, 1, 1},    {"Exp", cmplx_exp, 1, 1},
-        {"Inf", cmplx_inf, 0, 0},     {"IsInf", cmplx_is_inf, 1, 1}, {"IsNaN", cmplx_is_nan, 1, 1},
-        {"Log", cmplx_log, 1, 1},     {"NaN", cmplx_nan, 0, 0},      {"Phase", cmplx_phase, 1, 1},
-        {"Polar", cmplx_polar, 1, 1}, {"Pow", cmplx_pow, 2, 2},      {"Rect", cmplx_rect, 2, 2},
-        {"Sqrt", cmplx_sqrt, 1, 1},
+        {"Abs", cmplx_abs, 1, 1, "func(complex128) float64"},
+        {"Conj", cmplx_conj, 1, 1, "func(complex128) complex128"},
+        {"Exp", cmplx_exp, 1, 1, "func(complex128) complex128"},
+        {"Inf", cmplx_inf, 0, 0, "func() complex128"},
+        {"IsInf", cmplx_is_inf, 1, 1, "func(complex128) bool"},
+        {"IsNaN", cmplx_is_nan, 1, 1, "func(complex128) bool"},
+        {"Log", cmplx_log, 1, 1, "func(complex128) complex128"},
+        {"NaN", cmplx_nan, 0, 0, "func() complex128"},
+        {"Phase", cmplx_phase, 1, 1, "func(complex128) float64"},
+        {"Polar", cmplx_polar, 1, 1, "func(complex128) (float64, float64)"},
+        {"Pow", cmplx_pow, 2, 2, "func(complex128, complex128) complex128"},
+        {"Rect", cmplx_rect, 2, 2, "func(float64, float64) complex128"},
+        {"Sqrt", cmplx_sqrt, 1, 1, "func(complex128) complex128"},
     };
     ObjModule *m = module_new("cmplx");
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
-        module_add_fn(m, fns[i].name, fns[i].fn, fns[i].min, fns[i].max);
+        module_add_fn(m, fns[i].name, fns[i].fn, fns[i].min, fns[i].max)->sig = fns[i].sig;
     rt_define(rt, "cmplx", v_from_ptr(m));
 }

@@ -71,7 +71,7 @@ void math_module_add(ObjModule *m)
     {                                                                                                        \
         ObjNative *n = module_add_fn(m, #goname, math_n_##cname, 1, 1);                                      \
         n->unary = cfn;                                                                                      \
-        n->params = "float64";                                                                               \
+        n->sig = "func(float64) float64";                                                                    \
     }
     MATH_FUNCS1(X)
 #undef X
@@ -199,7 +199,7 @@ int math_n_float64bits(Thread *t, Value *args, int nargs, Value *rets)
     NUM_ARG(0, "math.Float64bits", x);
     uint64_t bits;
     memcpy(&bits, &x, sizeof bits);
-    rets[0] = v_make_int((int64_t)bits);
+    rets[0] = v_make_uint(bits); /* past 2^63-1 when the sign bit is set */
     return 1;
 }
 

@@ -22,109 +22,113 @@
 #include "../vm/types.h"
 
 /* FN(module, GoName, c_function, min_args, max_args)   max -1: variadic
- * FNT(module, GoName, c_function, min_args, max_args, "param types"): the
- * same, with the Go types of the parameters (ObjNative.params), for
- * functions an untyped constant argument must take the type of: a uint64
- * (1 << 63 fits), a float64 (1 << 70 converts). */
+ * FNT(module, GoName, c_function, min_args, max_args, "Go signature"): the
+ * same, with the function's type as Go's documentation gives it
+ * (ObjNative.sig: "func(uint64) float64", "func(string) (int, error)",
+ * "func(string, ...any) string"). The compiler gives an untyped constant
+ * argument its parameter's type (1 << 63 fits a uint64) and a constant
+ * compared with a result the result's; generic code infers its type
+ * arguments from it (Map(xs, strconv.Itoa)); %T prints it. min_args and
+ * max_args may accept more than Go does (strconv.ParseFloat(s)). */
 #define STDLIB_FUNCS(FN, FNT)                                                                                \
     /* fmt */                                                                                                \
-    FN(fmt, Print, fmt_n_print, 0, -1)                                                                       \
-    FN(fmt, Println, fmt_n_println, 0, -1)                                                                   \
-    FN(fmt, Printf, fmt_n_printf, 1, -1)                                                                     \
-    FN(fmt, Sprint, fmt_n_sprint, 0, -1)                                                                     \
-    FN(fmt, Sprintln, fmt_n_sprintln, 0, -1)                                                                 \
-    FN(fmt, Sprintf, fmt_n_sprintf, 1, -1)                                                                   \
-    FN(fmt, Errorf, fmt_n_errorf, 1, -1)                                                                     \
-    FN(fmt, Fprint, fmt_n_fprint, 1, -1)                                                                     \
-    FN(fmt, Fprintln, fmt_n_fprintln, 1, -1)                                                                 \
-    FN(fmt, Fprintf, fmt_n_fprintf, 2, -1)                                                                   \
+    FNT(fmt, Print, fmt_n_print, 0, -1, "func(...any) (int, error)")                                         \
+    FNT(fmt, Println, fmt_n_println, 0, -1, "func(...any) (int, error)")                                     \
+    FNT(fmt, Printf, fmt_n_printf, 1, -1, "func(string, ...any) (int, error)")                               \
+    FNT(fmt, Sprint, fmt_n_sprint, 0, -1, "func(...any) string")                                             \
+    FNT(fmt, Sprintln, fmt_n_sprintln, 0, -1, "func(...any) string")                                         \
+    FNT(fmt, Sprintf, fmt_n_sprintf, 1, -1, "func(string, ...any) string")                                   \
+    FNT(fmt, Errorf, fmt_n_errorf, 1, -1, "func(string, ...any) error")                                      \
+    FNT(fmt, Fprint, fmt_n_fprint, 1, -1, "func(io.Writer, ...any) (int, error)")                            \
+    FNT(fmt, Fprintln, fmt_n_fprintln, 1, -1, "func(io.Writer, ...any) (int, error)")                        \
+    FNT(fmt, Fprintf, fmt_n_fprintf, 2, -1, "func(io.Writer, string, ...any) (int, error)")                  \
     /* strings */                                                                                            \
     FN(strings, Builder, strings_n_builder, 0, 0)                                                            \
-    FN(strings, Compare, strings_n_compare, 2, 2)                                                            \
-    FN(strings, Contains, strings_n_contains, 2, 2)                                                          \
-    FN(strings, ContainsAny, strings_n_contains_any, 2, 2)                                                   \
-    FN(strings, ContainsRune, strings_n_contains_rune, 2, 2)                                                 \
-    FN(strings, Count, strings_n_count, 2, 2)                                                                \
-    FN(strings, Cut, strings_n_cut, 2, 2)                                                                    \
-    FN(strings, CutPrefix, strings_n_cut_prefix, 2, 2)                                                       \
-    FN(strings, CutSuffix, strings_n_cut_suffix, 2, 2)                                                       \
-    FN(strings, EqualFold, strings_n_equal_fold, 2, 2)                                                       \
-    FN(strings, Fields, strings_n_fields, 1, 1)                                                              \
-    FN(strings, HasPrefix, strings_n_has_prefix, 2, 2)                                                       \
-    FN(strings, HasSuffix, strings_n_has_suffix, 2, 2)                                                       \
-    FN(strings, Index, strings_n_index, 2, 2)                                                                \
-    FN(strings, IndexAny, strings_n_index_any, 2, 2)                                                         \
-    FN(strings, IndexByte, strings_n_index_byte, 2, 2)                                                       \
-    FN(strings, IndexRune, strings_n_index_rune, 2, 2)                                                       \
-    FN(strings, Join, strings_n_join, 2, 2)                                                                  \
-    FN(strings, LastIndex, strings_n_last_index, 2, 2)                                                       \
-    FN(strings, LastIndexAny, strings_n_last_index_any, 2, 2)                                                \
-    FN(strings, LastIndexByte, strings_n_last_index_byte, 2, 2)                                              \
-    FN(strings, Map, strings_n_map, 2, 2)                                                                    \
-    FN(strings, Repeat, strings_n_repeat, 2, 2)                                                              \
-    FN(strings, Replace, strings_n_replace, 4, 4)                                                            \
-    FN(strings, ReplaceAll, strings_n_replace_all, 3, 3)                                                     \
-    FN(strings, Split, strings_n_split, 2, 2)                                                                \
-    FN(strings, SplitAfter, strings_n_split_after, 2, 2)                                                     \
-    FN(strings, SplitAfterN, strings_n_split_after_n, 3, 3)                                                  \
-    FN(strings, SplitN, strings_n_split_n, 3, 3)                                                             \
-    FN(strings, ToLower, strings_n_to_lower, 1, 1)                                                           \
-    FN(strings, ToUpper, strings_n_to_upper, 1, 1)                                                           \
-    FN(strings, Trim, strings_n_trim, 2, 2)                                                                  \
-    FN(strings, TrimLeft, strings_n_trim_left, 2, 2)                                                         \
-    FN(strings, TrimPrefix, strings_n_trim_prefix, 2, 2)                                                     \
-    FN(strings, TrimRight, strings_n_trim_right, 2, 2)                                                       \
-    FN(strings, TrimSpace, strings_n_trim_space, 1, 1)                                                       \
-    FN(strings, TrimSuffix, strings_n_trim_suffix, 2, 2)                                                     \
+    FNT(strings, Compare, strings_n_compare, 2, 2, "func(string, string) int")                               \
+    FNT(strings, Contains, strings_n_contains, 2, 2, "func(string, string) bool")                            \
+    FNT(strings, ContainsAny, strings_n_contains_any, 2, 2, "func(string, string) bool")                     \
+    FNT(strings, ContainsRune, strings_n_contains_rune, 2, 2, "func(string, rune) bool")                     \
+    FNT(strings, Count, strings_n_count, 2, 2, "func(string, string) int")                                   \
+    FNT(strings, Cut, strings_n_cut, 2, 2, "func(string, string) (string, string, bool)")                    \
+    FNT(strings, CutPrefix, strings_n_cut_prefix, 2, 2, "func(string, string) (string, bool)")               \
+    FNT(strings, CutSuffix, strings_n_cut_suffix, 2, 2, "func(string, string) (string, bool)")               \
+    FNT(strings, EqualFold, strings_n_equal_fold, 2, 2, "func(string, string) bool")                         \
+    FNT(strings, Fields, strings_n_fields, 1, 1, "func(string) []string")                                    \
+    FNT(strings, HasPrefix, strings_n_has_prefix, 2, 2, "func(string, string) bool")                         \
+    FNT(strings, HasSuffix, strings_n_has_suffix, 2, 2, "func(string, string) bool")                         \
+    FNT(strings, Index, strings_n_index, 2, 2, "func(string, string) int")                                   \
+    FNT(strings, IndexAny, strings_n_index_any, 2, 2, "func(string, string) int")                            \
+    FNT(strings, IndexByte, strings_n_index_byte, 2, 2, "func(string, byte) int")                            \
+    FNT(strings, IndexRune, strings_n_index_rune, 2, 2, "func(string, rune) int")                            \
+    FNT(strings, Join, strings_n_join, 2, 2, "func([]string, string) string")                                \
+    FNT(strings, LastIndex, strings_n_last_index, 2, 2, "func(string, string) int")                          \
+    FNT(strings, LastIndexAny, strings_n_last_index_any, 2, 2, "func(string, string) int")                   \
+    FNT(strings, LastIndexByte, strings_n_last_index_byte, 2, 2, "func(string, byte) int")                   \
+    FNT(strings, Map, strings_n_map, 2, 2, "func(func(rune) rune, string) string")                           \
+    FNT(strings, Repeat, strings_n_repeat, 2, 2, "func(string, int) string")                                 \
+    FNT(strings, Replace, strings_n_replace, 4, 4, "func(string, string, string, int) string")               \
+    FNT(strings, ReplaceAll, strings_n_replace_all, 3, 3, "func(string, string, string) string")             \
+    FNT(strings, Split, strings_n_split, 2, 2, "func(string, string) []string")                              \
+    FNT(strings, SplitAfter, strings_n_split_after, 2, 2, "func(string, string) []string")                   \
+    FNT(strings, SplitAfterN, strings_n_split_after_n, 3, 3, "func(string, string, int) []string")           \
+    FNT(strings, SplitN, strings_n_split_n, 3, 3, "func(string, string, int) []string")                      \
+    FNT(strings, ToLower, strings_n_to_lower, 1, 1, "func(string) string")                                   \
+    FNT(strings, ToUpper, strings_n_to_upper, 1, 1, "func(string) string")                                   \
+    FNT(strings, Trim, strings_n_trim, 2, 2, "func(string, string) string")                                  \
+    FNT(strings, TrimLeft, strings_n_trim_left, 2, 2, "func(string, string) string")                         \
+    FNT(strings, TrimPrefix, strings_n_trim_prefix, 2, 2, "func(string, string) string")                     \
+    FNT(strings, TrimRight, strings_n_trim_right, 2, 2, "func(string, string) string")                       \
+    FNT(strings, TrimSpace, strings_n_trim_space, 1, 1, "func(string) string")                               \
+    FNT(strings, TrimSuffix, strings_n_trim_suffix, 2, 2, "func(string, string) string")                     \
     /* strconv */                                                                                            \
-    FN(strconv, Atoi, strconv_n_atoi, 1, 1)                                                                  \
-    FN(strconv, FormatBool, strconv_n_format_bool, 1, 1)                                                     \
-    FNT(strconv, FormatFloat, strconv_n_format_float, 4, 4, "float64, byte, int, int")                       \
-    FNT(strconv, FormatInt, strconv_n_format_int, 2, 2, "int64, int")                                        \
-    FNT(strconv, FormatUint, strconv_n_format_uint, 2, 2, "uint64, int")                                     \
-    FN(strconv, Itoa, strconv_n_itoa, 1, 1)                                                                  \
-    FN(strconv, ParseBool, strconv_n_parse_bool, 1, 1)                                                       \
-    FN(strconv, ParseFloat, strconv_n_parse_float, 1, 2)                                                     \
-    FN(strconv, ParseInt, strconv_n_parse_int, 2, 3)                                                         \
-    FN(strconv, ParseUint, strconv_n_parse_uint, 2, 3)                                                       \
-    FN(strconv, Quote, strconv_n_quote, 1, 1)                                                                \
-    FN(strconv, QuoteRune, strconv_n_quote_rune, 1, 1)                                                       \
-    FN(strconv, QuoteToASCII, strconv_n_quote_to_ascii, 1, 1)                                                \
-    FN(strconv, Unquote, strconv_n_unquote, 1, 1)                                                            \
+    FNT(strconv, Atoi, strconv_n_atoi, 1, 1, "func(string) (int, error)")                                    \
+    FNT(strconv, FormatBool, strconv_n_format_bool, 1, 1, "func(bool) string")                               \
+    FNT(strconv, FormatFloat, strconv_n_format_float, 4, 4, "func(float64, byte, int, int) string")          \
+    FNT(strconv, FormatInt, strconv_n_format_int, 2, 2, "func(int64, int) string")                           \
+    FNT(strconv, FormatUint, strconv_n_format_uint, 2, 2, "func(uint64, int) string")                        \
+    FNT(strconv, Itoa, strconv_n_itoa, 1, 1, "func(int) string")                                             \
+    FNT(strconv, ParseBool, strconv_n_parse_bool, 1, 1, "func(string) (bool, error)")                        \
+    FNT(strconv, ParseFloat, strconv_n_parse_float, 1, 2, "func(string, int) (float64, error)")              \
+    FNT(strconv, ParseInt, strconv_n_parse_int, 2, 3, "func(string, int, int) (int64, error)")               \
+    FNT(strconv, ParseUint, strconv_n_parse_uint, 2, 3, "func(string, int, int) (uint64, error)")            \
+    FNT(strconv, Quote, strconv_n_quote, 1, 1, "func(string) string")                                        \
+    FNT(strconv, QuoteRune, strconv_n_quote_rune, 1, 1, "func(rune) string")                                 \
+    FNT(strconv, QuoteToASCII, strconv_n_quote_to_ascii, 1, 1, "func(string) string")                        \
+    FNT(strconv, Unquote, strconv_n_unquote, 1, 1, "func(string) (string, error)")                           \
     /* math (math.c adds the one-argument functions itself) */                                               \
-    FNT(math, Atan2, math_n_atan2, 2, 2, "float64, float64")                                                 \
-    FNT(math, Copysign, math_n_copysign, 2, 2, "float64, float64")                                           \
-    FNT(math, Dim, math_n_dim, 2, 2, "float64, float64")                                                     \
-    FNT(math, Float32bits, math_n_float32bits, 1, 1, "float32")                                              \
-    FNT(math, Float32frombits, math_n_float32frombits, 1, 1, "uint32")                                       \
-    FNT(math, Float64bits, math_n_float64bits, 1, 1, "float64")                                              \
-    FNT(math, Float64frombits, math_n_float64frombits, 1, 1, "uint64")                                       \
-    FNT(math, Hypot, math_n_hypot, 2, 2, "float64, float64")                                                 \
-    FNT(math, Inf, math_n_inf, 1, 1, "int")                                                                  \
-    FNT(math, IsInf, math_n_is_inf, 2, 2, "float64, int")                                                    \
-    FNT(math, IsNaN, math_n_is_nan, 1, 1, "float64")                                                         \
-    FNT(math, Max, math_n_max, 2, 2, "float64, float64")                                                     \
-    FNT(math, Min, math_n_min, 2, 2, "float64, float64")                                                     \
-    FNT(math, Mod, math_n_mod, 2, 2, "float64, float64")                                                     \
-    FNT(math, Modf, math_n_modf, 1, 1, "float64")                                                            \
-    FN(math, NaN, math_n_nan, 0, 0)                                                                          \
-    FNT(math, Pow, math_n_pow, 2, 2, "float64, float64")                                                     \
-    FNT(math, Remainder, math_n_remainder, 2, 2, "float64, float64")                                         \
-    FNT(math, Signbit, math_n_signbit, 1, 1, "float64")                                                      \
+    FNT(math, Atan2, math_n_atan2, 2, 2, "func(float64, float64) float64")                                   \
+    FNT(math, Copysign, math_n_copysign, 2, 2, "func(float64, float64) float64")                             \
+    FNT(math, Dim, math_n_dim, 2, 2, "func(float64, float64) float64")                                       \
+    FNT(math, Float32bits, math_n_float32bits, 1, 1, "func(float32) uint32")                                 \
+    FNT(math, Float32frombits, math_n_float32frombits, 1, 1, "func(uint32) float32")                         \
+    FNT(math, Float64bits, math_n_float64bits, 1, 1, "func(float64) uint64")                                 \
+    FNT(math, Float64frombits, math_n_float64frombits, 1, 1, "func(uint64) float64")                         \
+    FNT(math, Hypot, math_n_hypot, 2, 2, "func(float64, float64) float64")                                   \
+    FNT(math, Inf, math_n_inf, 1, 1, "func(int) float64")                                                    \
+    FNT(math, IsInf, math_n_is_inf, 2, 2, "func(float64, int) bool")                                         \
+    FNT(math, IsNaN, math_n_is_nan, 1, 1, "func(float64) bool")                                              \
+    FNT(math, Max, math_n_max, 2, 2, "func(float64, float64) float64")                                       \
+    FNT(math, Min, math_n_min, 2, 2, "func(float64, float64) float64")                                       \
+    FNT(math, Mod, math_n_mod, 2, 2, "func(float64, float64) float64")                                       \
+    FNT(math, Modf, math_n_modf, 1, 1, "func(float64) (float64, float64)")                                   \
+    FNT(math, NaN, math_n_nan, 0, 0, "func() float64")                                                       \
+    FNT(math, Pow, math_n_pow, 2, 2, "func(float64, float64) float64")                                       \
+    FNT(math, Remainder, math_n_remainder, 2, 2, "func(float64, float64) float64")                           \
+    FNT(math, Signbit, math_n_signbit, 1, 1, "func(float64) bool")                                           \
     /* os (Args, Stdin, Stdout, Stderr: os_init) */                                                          \
-    FN(os, Exit, os_n_exit, 1, 1)                                                                            \
-    FN(os, Getenv, os_n_getenv, 1, 1)                                                                        \
-    FN(os, Getwd, os_n_getwd, 0, 0)                                                                          \
-    FN(os, LookupEnv, os_n_lookup_env, 1, 1)                                                                 \
-    FN(os, ReadFile, os_n_read_file, 1, 1)                                                                   \
-    FN(os, Remove, os_n_remove, 1, 1)                                                                        \
-    FN(os, Setenv, os_n_setenv, 2, 2)                                                                        \
-    FN(os, Unsetenv, os_n_unsetenv, 1, 1)                                                                    \
-    FN(os, WriteFile, os_n_write_file, 2, 3)                                                                 \
+    FNT(os, Exit, os_n_exit, 1, 1, "func(int)")                                                              \
+    FNT(os, Getenv, os_n_getenv, 1, 1, "func(string) string")                                                \
+    FNT(os, Getwd, os_n_getwd, 0, 0, "func() (string, error)")                                               \
+    FNT(os, LookupEnv, os_n_lookup_env, 1, 1, "func(string) (string, bool)")                                 \
+    FNT(os, ReadFile, os_n_read_file, 1, 1, "func(string) ([]byte, error)")                                  \
+    FNT(os, Remove, os_n_remove, 1, 1, "func(string) error")                                                 \
+    FNT(os, Setenv, os_n_setenv, 2, 2, "func(string, string) error")                                         \
+    FNT(os, Unsetenv, os_n_unsetenv, 1, 1, "func(string) error")                                             \
+    FNT(os, WriteFile, os_n_write_file, 2, 3, "func(string, []byte, fs.FileMode) error")                     \
     /* errors */                                                                                             \
-    FN(errors, Is, errors_n_is, 2, 2)                                                                        \
-    FN(errors, New, errors_n_new, 1, 1)                                                                      \
-    FN(errors, Unwrap, errors_n_unwrap, 1, 1)                                                                \
+    FNT(errors, Is, errors_n_is, 2, 2, "func(error, error) bool")                                            \
+    FNT(errors, New, errors_n_new, 1, 1, "func(string) error")                                               \
+    FNT(errors, Unwrap, errors_n_unwrap, 1, 1, "func(error) error")                                          \
     /* ffi (stdlib/ffi.c; Lib, Func and Pointer are its classes) */                                          \
     FN(ffi, Open, ffi_n_open, 0, 1)                                                                          \
     /* time's functions, runtime and sync: time_module_add,             */                                   \
@@ -171,7 +175,7 @@
     FLOAT(math, SmallestNonzeroFloat32, 1.401298464324817070923729583289916131280e-45)
 
 #define FN(mod, name, fn, lo, hi) int fn(Thread *t, Value *args, int nargs, Value *rets);
-#define FNT(mod, name, fn, lo, hi, params) FN(mod, name, fn, lo, hi)
+#define FNT(mod, name, fn, lo, hi, go_sig) FN(mod, name, fn, lo, hi)
 STDLIB_FUNCS(FN, FNT)
 #undef FNT
 #undef FN
@@ -264,7 +268,7 @@ void stdlib_init(Runtime *rt, int argc, char **argv)
     builtins_init(rt);
 
 #define FN(mod, name, fn, lo, hi) module_add_fn(m.mod, #name, fn, lo, hi);
-#define FNT(mod, name, fn, lo, hi, types) module_add_fn(m.mod, #name, fn, lo, hi)->params = types;
+#define FNT(mod, name, fn, lo, hi, go_sig) module_add_fn(m.mod, #name, fn, lo, hi)->sig = go_sig;
     STDLIB_FUNCS(FN, FNT)
 #undef FNT
 #undef FN

@@ -273,13 +273,13 @@ void time_module_add(ObjModule *m)
 {
     module_add_fn(m, "Duration", f_duration, 1, 1);
     /* a Duration is an int64: time.Sleep(1e7) sleeps 10000000 ns */
-    module_add_fn(m, "Sleep", f_sleep, 1, 1)->params = "int64";
-    module_add_fn(m, "Now", f_now, 0, 0);
-    module_add_fn(m, "Since", f_since, 1, 1);
-    module_add_fn(m, "After", f_after, 1, 1)->params = "int64";
-    module_add_fn(m, "Tick", f_tick, 1, 1)->params = "int64";
-    module_add_fn(m, "NewTimer", f_newtimer, 1, 1)->params = "int64";
-    module_add_fn(m, "NewTicker", f_newticker, 1, 1)->params = "int64";
+    module_add_fn(m, "Sleep", f_sleep, 1, 1)->sig = "func(time.Duration)";
+    module_add_fn(m, "Now", f_now, 0, 0)->sig = "func() time.Time";
+    module_add_fn(m, "Since", f_since, 1, 1)->sig = "func(time.Time) time.Duration";
+    module_add_fn(m, "After", f_after, 1, 1)->sig = "func(time.Duration) <-chan time.Time";
+    module_add_fn(m, "Tick", f_tick, 1, 1)->sig = "func(time.Duration) <-chan time.Time";
+    module_add_fn(m, "NewTimer", f_newtimer, 1, 1)->sig = "func(time.Duration) *time.Timer";
+    module_add_fn(m, "NewTicker", f_newticker, 1, 1)->sig = "func(time.Duration) *time.Ticker";
     module_add_fn(m, "Timer", f_newtimer, 0, 1);
     module_add_fn(m, "Ticker", f_newticker, 0, 1);
 }
@@ -323,10 +323,10 @@ static int r_gc(Thread *t, Value *a, int n, Value *r)
 void runtime_module_init(Runtime *rt)
 {
     ObjModule *m = module_new("runtime");
-    module_add_fn(m, "GOMAXPROCS", r_gomaxprocs, 1, 1);
-    module_add_fn(m, "NumGoroutine", r_numgoroutine, 0, 0);
-    module_add_fn(m, "Gosched", r_gosched, 0, 0);
-    module_add_fn(m, "NumCPU", r_numcpu, 0, 0);
-    module_add_fn(m, "GC", r_gc, 0, 0);
+    module_add_fn(m, "GOMAXPROCS", r_gomaxprocs, 1, 1)->sig = "func(int) int";
+    module_add_fn(m, "NumGoroutine", r_numgoroutine, 0, 0)->sig = "func() int";
+    module_add_fn(m, "Gosched", r_gosched, 0, 0)->sig = "func()";
+    module_add_fn(m, "NumCPU", r_numcpu, 0, 0)->sig = "func() int";
+    module_add_fn(m, "GC", r_gc, 0, 0)->sig = "func()";
     rt_define(rt, "runtime", v_from_ptr(m));
 }

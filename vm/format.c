@@ -83,6 +83,33 @@ static void struct_name(Buf *b, const ObjType *ty, int depth)
     buf_adds(b, " }");
 }
 
+/* func(string, ...interface {}) (int, error): a func type written with
+ * its signature, each type in Go's spelling. */
+static void func_sig_name(Buf *b, const ObjType *ty, int depth)
+{
+    buf_adds(b, "func(");
+    for (int i = 0; i < ty->nin; i++) {
+        if (i > 0)
+            buf_adds(b, ", ");
+        if (ty->variadic && i == ty->nin - 1 && ty->sig[i]->kind == TYPE_SLICE && !ty->sig[i]->named) {
+            buf_adds(b, "...");
+            type_name(b, ty->sig[i]->elem, depth + 1);
+        } else {
+            type_name(b, ty->sig[i], depth + 1);
+        }
+    }
+    buf_addc(b, ')');
+    if (ty->nout > 0)
+        buf_adds(b, ty->nout > 1 ? " (" : " ");
+    for (int i = 0; i < ty->nout; i++) {
+        if (i > 0)
+            buf_adds(b, ", ");
+        type_name(b, ty->sig[ty->nin + i], depth + 1);
+    }
+    if (ty->nout > 1)
+        buf_addc(b, ')');
+}
+
 static void type_name(Buf *b, const ObjType *ty, int depth)
 {
     /* Element chains ([]*[3]T) are walked by this loop, so only map keys
@@ -122,6 +149,11 @@ static void type_name(Buf *b, const ObjType *ty, int depth)
             break;
         case TYPE_STRUCT:
             struct_name(b, ty, depth);
+            return;
+        case TYPE_FUNC:
+            if (!ty->sig)
+                break;
+            func_sig_name(b, ty, depth);
             return;
         default:
             basic_name(b, ty->name);
@@ -242,7 +274,11 @@ static void kind_name(Buf *b, Value v)
         return;
     }
     case OBJ_NATIVE: {
-        const ObjNative *n = (ObjNative *)o;
+        ObjNative *n = (ObjNative *)o;
+        if (!(n->h.flags & NATIVE_METHOD) && types_native(n)) { /* its Go signature */
+            format_type(b, types_native(n));
+            return;
+        }
         native_func_name(b, n, (n->h.flags & NATIVE_METHOD) ? 1 : 0);
         return;
     }

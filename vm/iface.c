@@ -232,6 +232,8 @@ static bool identical(const ObjType *a, const ObjType *b, int depth)
  * a function's parameter count (and whether the last is variadic), not
  * their types. A func type written without its parameters' text ("func")
  * matches any function, as does a native. */
+static ObjType *native_func_type(Value v);
+
 static bool same_arity(const ObjType *ty, Value v)
 {
     const char *p = strchr(ty->name, '(');
@@ -304,6 +306,8 @@ bool iface_has(const ObjType *ty, Value v)
     case TYPE_FUNC:
         if (v_is_obj(v, OBJ_CLOSURE) && closure_type(v_ptr(v))) /* its type is known */
             return identical(closure_type(v_ptr(v)), ty, 0);
+        if (v_is_obj(v, OBJ_NATIVE) && native_func_type(v)) /* a library function's Go signature */
+            return identical(native_func_type(v), ty, 0);
         return (v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND)) &&
                same_arity(ty, v);
     case TYPE_POINTER:
@@ -350,6 +354,15 @@ int iface_assert2(Thread *t, const ObjType *ty, Value v, Value *out, bool *ok)
 }
 
 /* ---- generic functions ------------------------------------------------ */
+
+/* The Go type of library function v, from its declared signature
+ * (ObjNative.sig), or NULL: a native method, called through its receiver,
+ * has none. */
+static ObjType *native_func_type(Value v)
+{
+    ObjNative *n = v_ptr(v);
+    return (n->h.flags & NATIVE_METHOD) ? NULL : types_native(n);
+}
 
 /* Descriptors of the types a plain value has, made once. Racing threads
  * may each make one; any of them will do, as descriptors never change. */
@@ -416,6 +429,8 @@ ObjType *iface_typeof(Value v)
         return (ObjType *)closure_type(v_ptr(v));
     case OBJ_BOUND:
         return instance_func_type((ObjBound *)v_ptr(v));
+    case OBJ_NATIVE:
+        return native_func_type(v);
     case OBJ_CHAN:
         return (ObjType *)__atomic_load_n(&((ObjChan *)v_ptr(v))->type, __ATOMIC_ACQUIRE);
     case OBJ_LIST: {

@@ -589,7 +589,8 @@ ObjNative *native_new(const char *name, NativeFn fn, int min_args, int max_args)
     n->max_args = (int16_t)max_args;
     n->data = V_NIL;
     n->unary = NULL;
-    n->params = NULL;
+    n->sig = NULL;
+    n->type = NULL;
     return n;
 }
 

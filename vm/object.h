@@ -486,12 +486,20 @@ typedef struct ObjNative {
     /* Set when the native is a pure function of one float64 (math.Sqrt):
      * the compiler calls it with CALLF, which runs it without a frame. */
     double (*unary)(double);
-    /* The Go types of its parameters, as Go's declaration spells them,
-     * comma-separated ("uint64", "float64, float64"), or NULL when not
-     * declared. The compiler gives an untyped constant argument its
-     * parameter's type, as Go does: math.Float64frombits(1 << 63) passes
-     * a uint64, math.Sqrt(1 << 70) a float64. */
-    const char *params;
+    /* Its Go signature, as Go's documentation spells its type
+     * ("func(uint64) float64", "func(string) (int, error)", "func(string,
+     * ...any) string"), or NULL when not declared. types_native parses it
+     * once into a func type, which
+     *   - the compiler reads for its parameters' types, so an untyped
+     *     constant argument takes its parameter's type as in Go
+     *     (math.Float64frombits(1 << 63) passes a uint64, math.Sqrt(1 << 70)
+     *     a float64), and for its results' types, so a constant meeting a
+     *     result takes the result's type (math.Float64bits(x) == 1<<63);
+     *   - generic code infers type arguments from (Map(xs, strconv.Itoa)
+     *     makes U string), and %T prints. */
+    const char *sig;
+    /* sig parsed, set on first use (types_native); NULL until then. */
+    struct ObjType *type;
 } ObjNative;
 
 ObjNative *native_new(const char *name, NativeFn fn, int min_args, int max_args);

@@ -497,6 +497,18 @@ static void parse_sig(const Parse *P, ObjType *t, const char *s, size_t n, int d
     t->variadic = variadic;
 }
 
+ObjType *types_native(ObjNative *n)
+{
+    if (!n || !n->sig)
+        return NULL;
+    ObjType *t = __atomic_load_n(&n->type, __ATOMIC_ACQUIRE);
+    if (!t) {
+        t = types_parse(n->sig, strlen(n->sig));
+        __atomic_store_n(&n->type, t, __ATOMIC_RELEASE);
+    }
+    return t;
+}
+
 /* Go's spelling of func type t from its signature's types' names. */
 static const char *sig_name(const ObjType *t)
 {

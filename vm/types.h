@@ -163,6 +163,11 @@ ObjType *types_parse(const char *text, size_t n);
 typedef ObjType *(*TypeLookup)(void *ctx, const char *name, size_t n);
 ObjType *types_parse_with(const char *text, size_t n, TypeLookup lookup, void *ctx);
 
+/* The func type of native n, parsed from its Go signature (ObjNative.sig)
+ * on first use and kept on n; NULL when n declares none. Racing threads
+ * may each parse it: any of the equal descriptors will do. */
+ObjType *types_native(ObjNative *n);
+
 /* ---- declared types ---------------------------------------------------- */
 
 /* A type the script declares (`type Point struct{...}`), named qualified

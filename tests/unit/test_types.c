@@ -356,6 +356,36 @@ static void test_types_struct_zero(void **state)
     assert_true(v_equal(sa->f[0], sb->f[0])); /* == field by field */
 }
 
+/* Test that a native's Go signature parses once, on first use, into a
+ * func type with its parameters' and results' types (a variadic last
+ * parameter as its slice), and that a native without one has none. */
+static void test_types_native_signature(void **state)
+{
+    ObjNative *n = native_new("strconv.ParseInt", fake_ctor, 3, 3);
+    assert_null(types_native(n));
+    n->sig = "func(string, int, int) (int64, error)";
+    ObjType *t = types_native(n);
+    assert_non_null(t);
+    assert_ptr_equal(types_native(n), t);
+    assert_int_equal(t->kind, TYPE_FUNC);
+    assert_int_equal(t->nin, 3);
+    assert_int_equal(t->nout, 2);
+    assert_false(t->variadic);
+    assert_int_equal(t->sig[0]->kind, TYPE_STRING);
+    assert_int_equal(t->sig[3]->kind, TYPE_INT);
+    assert_int_equal(t->sig[3]->bits, 64);
+    assert_int_equal(t->sig[4]->kind, TYPE_INTERFACE);
+
+    ObjNative *f = native_new("fmt.Sprintf", fake_ctor, 1, -1);
+    f->sig = "func(string, ...any) string";
+    t = types_native(f);
+    assert_int_equal(t->nin, 2);
+    assert_int_equal(t->nout, 1);
+    assert_true(t->variadic);
+    assert_int_equal(t->sig[1]->kind, TYPE_SLICE);
+    assert_int_equal(t->sig[1]->elem->kind, TYPE_INTERFACE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,7 +394,7 @@ int main(void)
         cmocka_unit_test(test_types_zero_too_long), cmocka_unit_test(test_types_convert),
         cmocka_unit_test(test_types_store),         cmocka_unit_test(test_types_float_to_int),
         cmocka_unit_test(test_types_struct_fields), cmocka_unit_test(test_types_select),
-        cmocka_unit_test(test_types_struct_zero),
+        cmocka_unit_test(test_types_struct_zero),   cmocka_unit_test(test_types_native_signature),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1201,7 +1201,17 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
     switch (n->kind) {
     case N_NIL:
     case N_TRUE:
-    case N_FALSE:
+    case N_FALSE: {
+        /* predeclared names, which a script may declare again (Go's own
+         * tests have `func true(ok bool)`): then the script's is meant */
+        const char *name = n->kind == N_NIL ? "nil" : n->kind == N_TRUE ? "true" : "false";
+        if (cg_nt_get(&c->names, name)) {
+            n->kind = N_IDENT;
+            n->name = name;
+            cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)resolve_name(c, n, false));
+        }
+        break;
+    }
     case N_INT:
     case N_FLOAT:
     case N_IMAG:

@@ -631,10 +631,22 @@ static const char *func_type_text(ParseCtx *ctx, Params ps, Results rs)
     return rs.list.n ? cat3(s, ")", "") : s;
 }
 
+/* A name being declared (`false := x`): nil, true and false are
+ * predeclared names a program may declare again, which ident() read as
+ * their literals. */
+static Node *decl_name(Node *n)
+{
+    if (n && (n->kind == N_NIL || n->kind == N_TRUE || n->kind == N_FALSE)) {
+        n->name = n->kind == N_NIL ? "nil" : n->kind == N_TRUE ? "true" : "false";
+        n->kind = N_IDENT;
+    }
+    return n;
+}
+
 static Node *define(ParseCtx *ctx, NodeList lhs, NodeList rhs)
 {
     for (int i = 0; i < lhs.n; i++)
-        if (lhs.items[i]->kind != N_IDENT)
+        if (decl_name(lhs.items[i])->kind != N_IDENT)
             diag_error(ctx->d, lhs.items[i]->line, lhs.items[i]->col, "non-name %s on left side of :=",
                        describe(lhs.items[i], 0));
     Node *n = mk_at(N_DEFINE, lhs.items[0]);
@@ -703,7 +715,7 @@ static Node *range_for(ParseCtx *ctx, Token t, NodeList *vars, bool def, Node *x
             diag_error(ctx->d, vars->items[2]->line, vars->items[2]->col,
                        "range clause permits at most two iteration variables");
         for (int i = 0; def && i < vars->n; i++)
-            if (vars->items[i]->kind != N_IDENT)
+            if (decl_name(vars->items[i])->kind != N_IDENT)
                 diag_error(ctx->d, vars->items[i]->line, vars->items[i]->col,
                            "non-name %s on left side of :=", describe(vars->items[i], 0));
         n->key = vars->items[0];
@@ -769,7 +781,7 @@ static Node *comm_recv(ParseCtx *ctx, NodeList *vars, bool def, Node *e)
             diag_error(ctx->d, vars->items[2]->line, vars->items[2]->col,
                        "select case permits at most two variables");
         for (int i = 0; def && i < vars->n; i++)
-            if (vars->items[i]->kind != N_IDENT)
+            if (decl_name(vars->items[i])->kind != N_IDENT)
                 diag_error(ctx->d, vars->items[i]->line, vars->items[i]->col,
                            "non-name %s on left side of :=", describe(vars->items[i], 0));
         n->list = *vars;

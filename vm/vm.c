@@ -1096,6 +1096,17 @@ static COLD int bad_key(Thread *t, Value key)
     return vm_panicf(t, E_BAD_MAP_KEY, format_value_type(key) ? format_type_name(key) : v_type_name(key));
 }
 
+/* The panic of SETSLOT on a value that is no struct, or past its
+ * fields: Go's compile errors for a literal of a type parameter. */
+static COLD void bad_composite(Thread *t, Value v, bool is_struct)
+{
+    Buf b;
+    buf_init(&b);
+    format_type_of(&b, v);
+    buf_addc(&b, '\0');
+    vm_panicf(t, is_struct ? E_COMPOSITE_VALUES : E_BAD_COMPOSITE, b.data);
+}
+
 /* Make room for a method's receiver before the cnargs arguments at
  * base[ca + 1...]: they move up one slot (base[ca + 1] is the receiver's,
  * filled by the caller). A call that passes its arguments up to the top
@@ -3396,9 +3407,15 @@ static int execute(Thread *t)
         VM_CASE(SETSLOT)
         {
             ObjStruct *s = struct_of(RA);
-            if (likely(s && B_ < s->type->nfields))
+            if (likely(s && B_ < s->type->nfields)) {
                 s->f[B_] = field_value(s->type->fields[B_].type, RC);
-            VM_NEXT();
+                VM_NEXT();
+            }
+            /* only a type parameter's literal (U{a, b}) can miss: its
+             * type argument is no struct, or has fewer fields */
+            VM_SAVEPC();
+            bad_composite(t, RA, s != NULL);
+            VM_THROW();
         }
         VM_CASE(REFFIELD)
         {

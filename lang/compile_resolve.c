@@ -143,11 +143,13 @@ static void repl_record_types(Compiler *c)
     pthread_mutex_lock(&rt->globals_lock);
     for (int i = 0; i < c->nscope; i++) {
         Var *v = c->scope[i];
-        if (v->kind == VK_GLOBAL && v->name)
-            map_set(rt->global_types, v_cstr(v->name),
-                    v->sty    ? v_from_ptr(v->sty)
-                    : v->type ? v_from_ptr(v->type)
-                              : V_NIL);
+        if (v->kind != VK_GLOBAL || !v->name)
+            continue;
+        /* a function declared on this line: its signature, for calls on
+         * later lines (cg_param_decl_type) */
+        const ObjType *ft = v->decl && v->decl->kind == N_FUNCDECL ? cg_func_type(c, v->decl->func) : NULL;
+        const ObjType *t = ft ? ft : v->sty ? v->sty : v->type;
+        map_set(rt->global_types, v_cstr(v->name), t ? v_from_ptr((ObjType *)t) : V_NIL);
     }
     pthread_mutex_unlock(&rt->globals_lock);
 }

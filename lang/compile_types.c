@@ -480,7 +480,17 @@ static const ObjType *param_type(Compiler *c, Node *call, int i, bool any_kind)
         fi = v->decl->func;
     else if (v->kind == VK_LOCAL && !v->assigned && cg_pm_get(&c->types, v, &w))
         fi = (const FuncInfo *)(uintptr_t)w; /* f := func(x any) {...} */
-    return fi ? func_param_type(c, fi, i, any_kind) : NULL;
+    if (fi)
+        return func_param_type(c, fi, i, any_kind);
+    /* a function of an earlier REPL line: the signature it was declared
+     * with (repl_record_types) */
+    const ObjType *ft = c->repl && v->kind == VK_GLOBAL && !v->decl ? v->sty : NULL;
+    if (!ft || ft->kind != TYPE_FUNC || !ft->sig || ft->nin == 0 || (i >= ft->nin && !ft->variadic))
+        return NULL;
+    const ObjType *t = ft->sig[i < ft->nin ? i : ft->nin - 1];
+    if (t && ft->variadic && i >= ft->nin - 1 && t->kind == TYPE_SLICE)
+        t = t->elem; /* xs ...T: each argument is a T */
+    return any_kind || is_iface(t) ? t : NULL;
 }
 
 const ObjType *cg_param_type(Compiler *c, Node *call, int i)

@@ -209,6 +209,13 @@ def run_session(csp, home):
         s.line("var small byte = 255")
         s.line("small++")
         s.line_shows("small", r"0", "a byte global incremented on a later line")
+        # ...and their static types: an interface global compares dynamic types
+        s.line("var anyv any = uint8(200)")
+        s.line_shows("anyv == 200", r"false", "an interface global holding a uint8 against an int")
+        # a function of an earlier line keeps its parameter types
+        s.line("func f8(x uint8) uint8 { return x }")
+        s.line_shows("f8(300)", r"<stdin>:1:4: error: cannot use 300 \(untyped int constant\) as uint8 value in argument to f8 \(overflows\)",
+                     "a constant that overflows an earlier line's parameter")
         print("ok: globals keep their declared types across lines")
 
         # A goroutine started at the prompt sends; a later line receives.

@@ -1079,12 +1079,7 @@ static const ObjType *const_arg_overflows(Compiler *c, Node *call, int i, Node *
     if (!ty || ty->kind == TYPE_INTERFACE || !types_store_checks(ty))
         return NULL;
     Value k = cg_const_eval(c, a), fit;
-    if (k == V_UNDEF || !cg_is_number(k))
-        return NULL;
-    /* (a uint64's store takes an int below zero as the uint64 it wraps
-     * to, for values that went through an int; a constant does not wrap) */
-    bool negative_u64 = types_is_u64(ty) && v_is_anyint(k) && !v_is_bigu(k) && v_anyint(k) < 0;
-    return negative_u64 || !types_store_const(ty, k, &fit) ? ty : NULL;
+    return k != V_UNDEF && cg_is_number(k) && !types_store_const(ty, k, &fit) ? ty : NULL;
 }
 
 void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)

@@ -1919,7 +1919,10 @@ static int fit_const(const ObjType *ty, Value v, Value *out)
     switch (ty->kind) {
     case TYPE_INT:
         if (v_is_anyint(v)) {
-            if (!int_fits(ty, v_anyint(v)))
+            /* (a value below zero that went through an int wraps into a
+             * uint64 when stored; a constant does not: -1 overflows it) */
+            bool below_zero = ty->is_unsigned && !v_is_bigu(v) && v_anyint(v) < 0;
+            if (!int_fits(ty, v_anyint(v)) || below_zero)
                 return FIT_OVERFLOWS;
             if (ty->bits == 64) /* a uint64 constant past 2^63-1 is one */
                 *out = types_int_value(ty, v_anyint(v));

@@ -503,3 +503,22 @@ void ast_give_elem_types(Diag *d, Node *lit, const char *type)
             give_elided(d, x, t);
     }
 }
+
+const char *ast_literal_name(const Node *n)
+{
+    return !n                   ? NULL
+           : n->kind == N_NIL   ? "nil"
+           : n->kind == N_TRUE  ? "true"
+           : n->kind == N_FALSE ? "false"
+                                : NULL;
+}
+
+bool ast_literal_to_ident(Node *n)
+{
+    const char *name = ast_literal_name(n);
+    if (!name)
+        return false;
+    n->name = name;
+    n->kind = N_IDENT;
+    return true;
+}

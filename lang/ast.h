@@ -234,6 +234,13 @@ void ast_give_type(struct Diag *d, Node *lit, const char *type);
 /* The same for lit's elements only, from `type`'s text (lit keeps its own
  * type). */
 void ast_give_elem_types(struct Diag *d, Node *lit, const char *type);
+/* nil, true and false are predeclared names a program may declare again
+ * (`func true(ok bool)`, `false := x`), which the parser reads as their
+ * literals. ast_literal_name: the name of such a literal, else NULL;
+ * ast_literal_to_ident: n made the IDENT of that name (true), or left as
+ * it is (false) when it is none. */
+const char *ast_literal_name(const Node *n);
+bool ast_literal_to_ident(Node *n);
 
 /* Print a tree (for debugging and the parser's unit tests). */
 void ast_dump(const Node *n, int indent, void (*out)(const char *s, void *ctx), void *ctx);

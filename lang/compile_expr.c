@@ -1045,13 +1045,12 @@ static bool is_basic_type_name(Compiler *c, const Node *n)
     return v && v->kind == VK_UNIVERSE && cg_store_type(n->name) != NULL;
 }
 
-/* Whether argument i of a call, a, is a number constant that converts
- * to its parameter's declared (non-interface) type as Go's untyped
+/* Whether argument a of a call, whose parameter is declared ty, is a
+ * number constant that converts to ty (not an interface) as Go's untyped
  * constants do; *fit is the converted constant. One that does not fit is
- * left to the run-time checks. */
-static bool const_arg(Compiler *c, Node *call, int i, Node *a, Value *fit)
+ * const_arg_overflows's. */
+static bool const_arg(Compiler *c, const ObjType *ty, Node *a, Value *fit)
 {
-    const ObjType *ty = cg_param_decl_type(c, call, i);
     if (!ty || ty->kind == TYPE_INTERFACE)
         return false;
     Value k = cg_const_eval(c, a);
@@ -1062,24 +1061,19 @@ static bool const_arg(Compiler *c, Node *call, int i, Node *a, Value *fit)
  * arguments of call f(...). */
 static const char *callee_text(const Node *f)
 {
-    if (f && f->kind == N_IDENT && f->name)
-        return cg_gc_sprintf("argument to %s", f->name);
-    if (f && f->kind == N_FIELD && f->name && f->a && f->a->kind == N_IDENT && f->a->name)
-        return cg_gc_sprintf("argument to %s.%s", f->a->name, f->name);
-    return "argument to function";
+    return cg_gc_sprintf("argument to %s", cg_describe(f));
 }
 
 /* A number constant argument that its parameter's declared type cannot
  * hold (f(-1) for a uint64, g(200) for an int8): Go's compile error
  * ("cannot use -1 (untyped int constant) as uint64 value in argument to f
  * (overflows)"); the callee's own conversion would wrap it. */
-static const ObjType *const_arg_overflows(Compiler *c, Node *call, int i, Node *a)
+static bool const_arg_overflows(Compiler *c, const ObjType *ty, Node *a)
 {
-    const ObjType *ty = cg_param_decl_type(c, call, i);
     if (!ty || ty->kind == TYPE_INTERFACE || !types_store_checks(ty))
-        return NULL;
+        return false;
     Value k = cg_const_eval(c, a), fit;
-    return k != V_UNDEF && cg_is_number(k) && !types_store_const(ty, k, &fit) ? ty : NULL;
+    return k != V_UNDEF && cg_is_number(k) && !types_store_const(ty, k, &fit);
 }
 
 void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
@@ -1252,14 +1246,14 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
             int r = cg_alloc_reg(fs);
             Value fit;
             const Exact *xa = cg_exact(c, a);
+            const ObjType *pt = cg_param_decl_type(c, n, i);
             if (xa)
-                cg_exact_as(c, a, cg_param_decl_type(c, n, i)); /* f(1<<63) with f(x uint64) */
+                cg_exact_as(c, a, pt); /* f(1<<63) with f(x uint64) */
             if (xa && cg_const_eval(c, a) == V_UNDEF && cg_exact_default(xa) == V_UNDEF) {
                 /* an untyped constant past int, or past the parameter's
                  * declared type when it has one */
-                const ObjType *pt = cg_param_decl_type(c, n, i);
                 if (!pt || pt->kind == TYPE_INTERFACE || !cg_exact_report_store(c, a, pt, callee_text(f)))
-                    cg_exact_check_in(c, a, cg_gc_sprintf("argument to %s", cg_describe(f)));
+                    cg_exact_check_in(c, a, callee_text(f));
                 cg_emit_abc(fs, OP_LOADNIL, r, 0, 0);
             } else if (i == nargs - 1 && spread_sp) {
                 cg_value_to(fs, a, r);
@@ -1270,10 +1264,9 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
                     cg_expr_to(fs, a, r);
                 cg_set_line(fs, a);
                 cg_emit_abc(fs, OP_UNPACK, r, src, 0);
-            } else if (const_arg_overflows(c, n, i, a) &&
-                       cg_exact_report_store(c, a, const_arg_overflows(c, n, i, a), callee_text(f))) {
+            } else if (const_arg_overflows(c, pt, a) && cg_exact_report_store(c, a, pt, callee_text(f))) {
                 cg_emit_abc(fs, OP_LOADNIL, r, 0, 0); /* reported */
-            } else if (const_arg(c, n, i, a, &fit)) {
+            } else if (const_arg(c, pt, a, &fit)) {
                 cg_load_const(fs, fit, r); /* time.Sleep(1e7): the int64 10000000 */
             } else if (!builtin || keeps) {
                 cg_value_to(fs, a, r);

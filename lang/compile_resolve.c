@@ -1206,12 +1206,8 @@ static void res_expr(Compiler *c, Node *n, const Node *parent)
     case N_FALSE: {
         /* predeclared names, which a script may declare again (Go's own
          * tests have `func true(ok bool)`): then the script's is meant */
-        const char *name = n->kind == N_NIL ? "nil" : n->kind == N_TRUE ? "true" : "false";
-        if (cg_nt_get(&c->names, name)) {
-            n->kind = N_IDENT;
-            n->name = name;
+        if (cg_nt_get(&c->names, ast_literal_name(n)) && ast_literal_to_ident(n))
             cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)resolve_name(c, n, false));
-        }
         break;
     }
     case N_INT:

@@ -631,15 +631,10 @@ static const char *func_type_text(ParseCtx *ctx, Params ps, Results rs)
     return rs.list.n ? cat3(s, ")", "") : s;
 }
 
-/* A name being declared (`false := x`): nil, true and false are
- * predeclared names a program may declare again, which ident() read as
- * their literals. */
+/* A name being declared (`false := x`): see ast_literal_to_ident. */
 static Node *decl_name(Node *n)
 {
-    if (n && (n->kind == N_NIL || n->kind == N_TRUE || n->kind == N_FALSE)) {
-        n->name = n->kind == N_NIL ? "nil" : n->kind == N_TRUE ? "true" : "false";
-        n->kind = N_IDENT;
-    }
+    ast_literal_to_ident(n);
     return n;
 }
 

@@ -151,7 +151,8 @@ const char *iface_missing(const ObjType *ty, Value v)
         return "Error";
     }
     ObjString *need[TYPES_IFACE_MAX];
-    int n = types_iface_methods(ty, need, TYPES_IFACE_MAX);
+    const char *want[TYPES_IFACE_MAX];
+    int n = types_iface_method_sigs(ty, need, want, TYPES_IFACE_MAX);
     Value sample = v_is_ref(v) ? v_from_ptr(v_ref_target(v)) : v;
     for (int i = 0; i < n; i++) {
         const char *name = need[i]->data;
@@ -162,8 +163,7 @@ const char *iface_missing(const ObjType *ty, Value v)
         if (v_is_obj(v, OBJ_OBJECT) && class_method(((ObjObject *)v_ptr(v))->cls, need[i]) != NULL)
             continue;
         const char *sig;
-        if (!has_method(dt, need[i], ptr, sample, &sig) ||
-            !types_sig_match(types_iface_sig(ty, need[i]), sig))
+        if (!has_method(dt, need[i], ptr, sample, &sig) || !types_sig_match(want[i], sig))
             return name;
     }
     return NULL;

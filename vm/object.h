@@ -498,7 +498,9 @@ typedef struct ObjNative {
      *   - generic code infers type arguments from (Map(xs, strconv.Itoa)
      *     makes U string), and %T prints. */
     const char *sig;
-    /* sig parsed, set on first use (types_native); NULL until then. */
+    /* sig parsed, NULL until first use: any thread (a compiler, a
+     * goroutine's %T) may set it, with release and read with acquire
+     * (types_native); racing threads may each parse one, any will do. */
     struct ObjType *type;
 } ObjNative;
 

@@ -723,7 +723,8 @@ typedef struct IfaceSeen {
     int n;
 } IfaceSeen;
 
-static int iface_collect(const ObjType *t, ObjString **out, int n, int max, IfaceSeen *seen)
+static int iface_collect(const ObjType *t, ObjString **out, const char **sigs, int n, int max,
+                         IfaceSeen *seen)
 {
     if (!t || t->kind != TYPE_INTERFACE || seen->n == 64)
         return n;
@@ -734,8 +735,11 @@ static int iface_collect(const ObjType *t, ObjString **out, int n, int max, Ifac
     for (size_t i = 0; i < sizeof predeclared_ifaces / sizeof predeclared_ifaces[0]; i++) {
         if (strcmp(t->name, predeclared_ifaces[i].name) != 0)
             continue;
-        for (int k = 0; k < 3 && predeclared_ifaces[i].methods[k] && n < max; k++)
+        for (int k = 0; k < 3 && predeclared_ifaces[i].methods[k] && n < max; k++) {
+            if (sigs)
+                sigs[n] = NULL;
             out[n++] = str_cstr(predeclared_ifaces[i].methods[k]);
+        }
     }
     int nm = __atomic_load_n(&t->nmethods, __ATOMIC_ACQUIRE);
     const TypeMethod *ms = __atomic_load_n(&t->methods, __ATOMIC_ACQUIRE);
@@ -743,46 +747,28 @@ static int iface_collect(const ObjType *t, ObjString **out, int n, int max, Ifac
         bool dup = false;
         for (int j = 0; j < n && !dup; j++)
             dup = str_eq(out[j], ms[i].name);
-        if (!dup)
-            out[n++] = ms[i].name;
+        if (dup)
+            continue;
+        if (sigs)
+            sigs[n] = ms[i].sig;
+        out[n++] = ms[i].name;
     }
     for (int i = 0; i < t->nfields; i++)
         if (t->fields[i].embedded)
-            n = iface_collect(t->fields[i].type, out, n, max, seen);
+            n = iface_collect(t->fields[i].type, out, sigs, n, max, seen);
     return n;
 }
 
 int types_iface_methods(const ObjType *t, ObjString **out, int max)
 {
-    IfaceSeen seen;
-    seen.n = 0;
-    return iface_collect(t, out, 0, max, &seen);
+    return types_iface_method_sigs(t, out, NULL, max);
 }
 
-static const char *iface_sig_in(const ObjType *t, ObjString *name, IfaceSeen *seen)
-{
-    if (!t || t->kind != TYPE_INTERFACE || seen->n == 64)
-        return NULL;
-    for (int i = 0; i < seen->n; i++)
-        if (seen->t[i] == t)
-            return NULL;
-    seen->t[seen->n++] = t;
-    int i = method_index(t, name);
-    if (i >= 0)
-        return __atomic_load_n(&t->methods, __ATOMIC_ACQUIRE)[i].sig;
-    for (int f = 0; f < t->nfields; f++) {
-        const char *sig = t->fields[f].embedded ? iface_sig_in(t->fields[f].type, name, seen) : NULL;
-        if (sig)
-            return sig;
-    }
-    return NULL;
-}
-
-const char *types_iface_sig(const ObjType *t, ObjString *name)
+int types_iface_method_sigs(const ObjType *t, ObjString **out, const char **sigs, int max)
 {
     IfaceSeen seen;
     seen.n = 0;
-    return iface_sig_in(t, name, &seen);
+    return iface_collect(t, out, sigs, 0, max, &seen);
 }
 
 /* ---- method signatures ------------------------------------------------ */
@@ -964,17 +950,14 @@ const char *types_sig(const char *text, size_t n)
     return b.data;
 }
 
-/* Go's predeclared types, which no declaration in a script can alias. */
+/* Go's predeclared types (the parser's table, and the complex types it
+ * reads apart), which no declaration in a script can alias. */
 static bool predeclared_name(const char *s, size_t n)
 {
-    static const char *const names[] = {"bool",      "string",     "int",     "int8",    "int16",
-                                        "int32",     "int64",      "uint",    "uint8",   "uint16",
-                                        "uint32",    "uint64",     "uintptr", "float32", "float64",
-                                        "complex64", "complex128", "error",   "any"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strlen(names[i]) == n && !memcmp(names[i], s, n))
+    for (size_t i = 0; i < sizeof basic / sizeof basic[0]; i++)
+        if (is_word(s, n, basic[i].name))
             return true;
-    return false;
+    return is_word(s, n, "complex64") || is_word(s, n, "complex128");
 }
 
 /* Whether type text s[0..n) (canonical) names nothing but predeclared

@@ -268,9 +268,9 @@ uint64_t types_ic_word(ObjType *t, ObjString *name, Value sample);
  * that in one interface are not checked. */
 #define TYPES_IFACE_MAX 64
 int types_iface_methods(const ObjType *t, ObjString **out, int max);
-/* The signature interface t asks of its method name (types_sig), NULL
- * when it has none or it is not known. */
-const char *types_iface_sig(const ObjType *t, ObjString *name);
+/* The same with the signature each asks for (types_sig; NULL when not
+ * known) into sigs[0..). */
+int types_iface_method_sigs(const ObjType *t, ObjString **out, const char **sigs, int max);
 bool types_iface_has(const ObjType *t, ObjString *name);
 /* Whether a store into a field of type t converts (types_store). */
 bool types_converts(const ObjType *t);

@@ -1111,8 +1111,10 @@ static COLD void bad_composite(Thread *t, Value v, bool is_struct)
  * base[ca + 1...]: they move up one slot (base[ca + 1] is the receiver's,
  * filled by the caller). A call that passes its arguments up to the top
  * of the stack (room false) may first need the stack grown, which moves
- * it: *base is then re-read. False after raising "stack overflow". */
-static bool make_receiver_room(Thread *t, const Frame *f, Value **base, int ca, int cnargs, bool room)
+ * it: *base is then re-read. False after raising "stack overflow".
+ * Inlined: every method call on a struct runs it. */
+static inline __attribute__((always_inline)) bool make_receiver_room(Thread *t, const Frame *f, Value **base,
+                                                                     int ca, int cnargs, bool room)
 {
     if (unlikely(!room)) {
         size_t end = f->base + (size_t)ca + 2 + (size_t)cnargs;
@@ -2507,6 +2509,16 @@ static inline double vm_flonum(Value v)
         }                                                                                                    \
     } while (0)
 
+/* The same with an interface operand (v_iface_equal: the dynamic types
+ * count). */
+#define IFACE_EQUAL(res, x, y)                                                                               \
+    do {                                                                                                     \
+        VM_SAVEPC();                                                                                         \
+        res = iface_equal_or_panic(t, (x), (y));                                                             \
+        if (unlikely(res < 0))                                                                               \
+            VM_THROW();                                                                                      \
+    } while (0)
+
 /* GETINDEX, and GETINDEXC with KEEP v_copy_fast: an element read to be
  * stored elsewhere is copied in the same dispatch. */
 #define AS_IS(v) (v)
@@ -2831,10 +2843,8 @@ static int execute(Thread *t)
         }
         VM_CASE(SEQIF)
         {
-            VM_SAVEPC();
-            int res = iface_equal_or_panic(t, RB, RC);
-            if (unlikely(res < 0))
-                VM_THROW();
+            int res;
+            IFACE_EQUAL(res, RB, RC);
             RA = v_bool(res);
             VM_NEXT();
         }
@@ -2884,10 +2894,8 @@ static int execute(Thread *t)
         }
         VM_CASE(EQIF)
         {
-            VM_SAVEPC();
-            int res = iface_equal_or_panic(t, RA, RB);
-            if (unlikely(res < 0))
-                VM_THROW();
+            int res;
+            IFACE_EQUAL(res, RA, RB);
             VM_CONDJUMP(res);
             VM_NEXT();
         }

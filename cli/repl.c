@@ -1243,6 +1243,7 @@ _Noreturn void repl_run(Runtime *r, const char *version)
     setup_terminal();
     setup_history();
     setup_editor();
+    stdlib_open_all(rt); /* every module's members, for completion */
     build_fixed_names();
     setup_signals();
     sched_init(rt, 0);

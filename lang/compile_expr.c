@@ -491,7 +491,7 @@ static void indexed_literal_to(FuncState *fs, Node *n, ObjType *ty, int dst)
         int base = cg_alloc_regs(fs, 3);
         Value make;
         Runtime *rt = fs->c->rt;
-        if (!rt || !rt->universe || !map_get_cstr(rt->universe, "make", &make))
+        if (!rt_universe_get(rt, "make", &make))
             make = V_NIL;
         cg_load_const(fs, make, base);
         cg_load_const(fs, v_from_ptr(ty), base + 1);

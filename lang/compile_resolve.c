@@ -187,7 +187,7 @@ static Var *resolve_name(Compiler *c, Node *id, bool write)
             return g;
         }
     }
-    if (rt && rt->universe && map_get_cstr(rt->universe, name, &val))
+    if (rt_universe_get(rt, name, &val))
         return predeclared(c, name, VK_UNIVERSE, val, -1);
     if (strcmp(name, "nil") == 0)
         return predeclared(c, name, VK_UNIVERSE, V_NIL, -1);
@@ -2180,18 +2180,15 @@ static void bind_imported(Compiler *c, Node *at, const char *name, Value val)
     bind(c, v);
 }
 
-/* An import names a module csp has by its path's last element ("math/rand"
- * is module rand). Every module is visible by its own name anyway (scripts
- * need no imports); `import s "strings"` also binds s, `import . "strings"`
+/* An import names a module csp has by its path ("math/rand" is module
+ * rand). Every module is visible by its own name anyway (scripts need no
+ * imports); `import s "strings"` also binds s, `import . "strings"`
  * binds each member by its name, and `import _ "x"` binds nothing. */
 static void res_import(Compiler *c, Node *s)
 {
     const char *path = s->str ? s->str : "";
-    const char *slash = strrchr(path, '/');
-    const char *last = slash ? slash + 1 : path;
     Value mv;
-    if (strlen(path) != s->len || !*last || !c->rt || !c->rt->universe ||
-        !map_get_cstr(c->rt->universe, last, &mv) || !v_is_obj(mv, OBJ_MODULE)) {
+    if (strlen(path) != s->len || !rt_import(c->rt, path, s->len, &mv)) {
         cg_err(c, s, "package \"%s\" is not available in csp", path);
         return;
     }

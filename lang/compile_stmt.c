@@ -160,9 +160,8 @@ static void call_results(FuncState *fs, Node *call, int l, int want)
     cg_free_to(fs, l + 1);
     Runtime *rt = fs->c->rt;
     Value panic, fmt, sprintf;
-    if (!rt || !rt->universe || !map_get_cstr(rt->universe, "panic", &panic) ||
-        !map_get_cstr(rt->universe, "fmt", &fmt) || !v_is_obj(fmt, OBJ_MODULE) ||
-        !((ObjModule *)v_obj(fmt))->members ||
+    if (!rt_universe_get(rt, "panic", &panic) || !rt_universe_get(rt, "fmt", &fmt) ||
+        !v_is_obj(fmt, OBJ_MODULE) || !((ObjModule *)v_obj(fmt))->members ||
         !map_get_cstr(((ObjModule *)v_obj(fmt))->members, "Sprintf", &sprintf))
         return; /* no check: a missing value's index panics */
     int t = cg_alloc_regs(fs, 6);

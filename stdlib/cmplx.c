@@ -302,7 +302,7 @@ static int cmplx_pow(Thread *t, Value *args, int nargs, Value *rets)
     return ret_complex(rets, r * cs, r * sn);
 }
 
-void cmplx_module_init(Runtime *rt)
+static void cmplx_open(ObjModule *m)
 {
     /* sig: the function's Go signature (ObjNative.sig) */
     static const struct {
@@ -325,8 +325,8 @@ void cmplx_module_init(Runtime *rt)
         {"Rect", cmplx_rect, 2, 2, "func(float64, float64) complex128"},
         {"Sqrt", cmplx_sqrt, 1, 1, "func(complex128) complex128"},
     };
-    ObjModule *m = module_new("cmplx");
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         module_add_fn(m, fns[i].name, fns[i].fn, fns[i].min, fns[i].max)->sig = fns[i].sig;
-    rt_define(rt, "cmplx", v_from_ptr(m));
 }
+
+const ModuleDef csp_module_cmplx = {"math/cmplx", cmplx_open};

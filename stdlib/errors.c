@@ -9,7 +9,7 @@
  */
 #include "stdlib.h"
 
-int errors_n_new(Thread *t, Value *args, int nargs, Value *rets)
+static int errors_n_new(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *msg;
     if (!vm_check_str(t, "errors.New", args, 0, &msg))
@@ -23,7 +23,7 @@ static Value unwrap(Value err)
     return v_is_obj(err, OBJ_ERROR) ? ((ObjError *)v_ptr(err))->wrapped : V_NIL;
 }
 
-int errors_n_is(Thread *t, Value *args, int nargs, Value *rets)
+static int errors_n_is(Thread *t, Value *args, int nargs, Value *rets)
 {
     /* The chain is finite (each wrap is made after what it wraps) but a
      * bound costs nothing and keeps a corrupted one from looping. */
@@ -38,8 +38,22 @@ int errors_n_is(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int errors_n_unwrap(Thread *t, Value *args, int nargs, Value *rets)
+static int errors_n_unwrap(Thread *t, Value *args, int nargs, Value *rets)
 {
     rets[0] = unwrap(args[0]);
     return 1;
 }
+
+static const ModuleFn errors_fns[] = {
+    {"Is", errors_n_is, 2, 2, "func(error, error) bool"},
+    {"New", errors_n_new, 1, 1, "func(string) error"},
+    {"Unwrap", errors_n_unwrap, 1, 1, "func(error) error"},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static void errors_open(ObjModule *m)
+{
+    module_add_fns(m, errors_fns);
+}
+
+const ModuleDef csp_module_errors = {"errors", errors_open};

@@ -284,7 +284,7 @@ static void do_open(void *arg)
 
 /* ffi.Open(path): dlopen. "" or nil (or no argument) opens the program
  * itself, so the C library's functions are reachable. */
-int ffi_n_open(Thread *t, Value *args, int nargs, Value *rets)
+static int ffi_n_open(Thread *t, Value *args, int nargs, Value *rets)
 {
     const char *path = NULL;
     if (nargs > 0 && args[0] != V_NIL) {
@@ -700,3 +700,15 @@ static const MethodDef lib_methods[] = {
     {NULL, NULL, 0, 0},
 };
 static const ObjClass lib_class = {"ffi.Lib", lib_methods, NULL};
+
+static const ModuleFn ffi_fns[] = {
+    {"Open", ffi_n_open, 0, 1, NULL},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static void ffi_open(ObjModule *m)
+{
+    module_add_fns(m, ffi_fns);
+}
+
+const ModuleDef csp_module_ffi = {"ffi", ffi_open};

@@ -1044,7 +1044,7 @@ int fmt_format(Thread *t, Buf *b, const char *fmt, size_t fmtlen, const Value *a
 /* Print, Println and Printf return nothing (Go returns n, err): a REPL line
  * `fmt.Println(x)` then prints only x. */
 
-int fmt_n_print(Thread *t, Value *args, int nargs, Value *rets)
+static int fmt_n_print(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
@@ -1054,7 +1054,7 @@ int fmt_n_print(Thread *t, Value *args, int nargs, Value *rets)
     return 0;
 }
 
-int fmt_n_println(Thread *t, Value *args, int nargs, Value *rets)
+static int fmt_n_println(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
@@ -1084,7 +1084,7 @@ static bool format_arg(Thread *t, const char *fname, Value *args, int fi, int na
     return !f.p.failed;
 }
 
-int fmt_n_printf(Thread *t, Value *args, int nargs, Value *rets)
+static int fmt_n_printf(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
@@ -1094,7 +1094,7 @@ int fmt_n_printf(Thread *t, Value *args, int nargs, Value *rets)
     return 0;
 }
 
-int fmt_n_sprintf(Thread *t, Value *args, int nargs, Value *rets)
+static int fmt_n_sprintf(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
@@ -1104,7 +1104,7 @@ int fmt_n_sprintf(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int fmt_n_sprint(Thread *t, Value *args, int nargs, Value *rets)
+static int fmt_n_sprint(Thread *t, Value *args, int nargs, Value *rets)
 {
     if (nargs == 1 && !format_may_call(args[0])) {
         rets[0] = v_from_ptr(format_value_str(args[0]));
@@ -1118,7 +1118,7 @@ int fmt_n_sprint(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int fmt_n_sprintln(Thread *t, Value *args, int nargs, Value *rets)
+static int fmt_n_sprintln(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
@@ -1128,7 +1128,7 @@ int fmt_n_sprintln(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int fmt_n_errorf(Thread *t, Value *args, int nargs, Value *rets)
+static int fmt_n_errorf(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
@@ -1154,7 +1154,7 @@ static int fwrite_to(Thread *t, const char *fname, Value w, Buf *b)
     return vm_panicf(t, E_NOT_WRITER, fname, v_type_name(w));
 }
 
-int fmt_n_fprint(Thread *t, Value *args, int nargs, Value *rets)
+static int fmt_n_fprint(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
@@ -1164,7 +1164,7 @@ int fmt_n_fprint(Thread *t, Value *args, int nargs, Value *rets)
     return fwrite_to(t, "fmt.Fprint", w, &b);
 }
 
-int fmt_n_fprintln(Thread *t, Value *args, int nargs, Value *rets)
+static int fmt_n_fprintln(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
@@ -1174,7 +1174,7 @@ int fmt_n_fprintln(Thread *t, Value *args, int nargs, Value *rets)
     return fwrite_to(t, "fmt.Fprintln", w, &b);
 }
 
-int fmt_n_fprintf(Thread *t, Value *args, int nargs, Value *rets)
+static int fmt_n_fprintf(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
@@ -1183,3 +1183,33 @@ int fmt_n_fprintf(Thread *t, Value *args, int nargs, Value *rets)
         return -1;
     return fwrite_to(t, "fmt.Fprintf", w, &b);
 }
+
+static const ModuleFn fmt_fns[] = {
+    {"Print", fmt_n_print, 0, -1, "func(...any) (int, error)"},
+    {"Println", fmt_n_println, 0, -1, "func(...any) (int, error)"},
+    {"Printf", fmt_n_printf, 1, -1, "func(string, ...any) (int, error)"},
+    {"Sprint", fmt_n_sprint, 0, -1, "func(...any) string"},
+    {"Sprintln", fmt_n_sprintln, 0, -1, "func(...any) string"},
+    {"Sprintf", fmt_n_sprintf, 1, -1, "func(string, ...any) string"},
+    {"Errorf", fmt_n_errorf, 1, -1, "func(string, ...any) error"},
+    {"Fprint", fmt_n_fprint, 1, -1, "func(io.Writer, ...any) (int, error)"},
+    {"Fprintln", fmt_n_fprintln, 1, -1, "func(io.Writer, ...any) (int, error)"},
+    {"Fprintf", fmt_n_fprintf, 2, -1, "func(io.Writer, string, ...any) (int, error)"},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+/* fmt's functions take ...any (Fprint's writer is an interface too): the
+ * compiler boxes their arguments as interfaces hold them (vm/iface.h), so
+ * %T and %v see a uint8 or a float32 as Go's fmt does. */
+static void fmt_open(ObjModule *m)
+{
+    module_add_fns(m, fmt_fns);
+    size_t cur = 0;
+    Value k, v;
+    while (map_next(m->members, &cur, &k, &v))
+        if (v_is_obj(v, OBJ_NATIVE))
+            v_obj(v)->flags |= NATIVE_ANY_ARGS;
+    module_add_type(m, "Stringer", TYPE_INTERFACE);
+}
+
+const ModuleDef csp_module_fmt = {"fmt", fmt_open};

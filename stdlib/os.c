@@ -171,8 +171,6 @@ static void blocking_sem_wait(sem_t *s)
 /* errors                                                                  */
 /* ====================================================================== */
 
-static Value eof_error; /* io.EOF: one shared value, made by os_init */
-
 /* Go's text for an errno: the C library's, first letter lowered. */
 static const char *errno_text(int err, char *out, size_t size)
 {
@@ -295,7 +293,7 @@ static int file_read_line(Thread *t, Value *args, int nargs, Value *rets)
             }
             sem_post(&f->lock);
             rets[0] = v_cstr("");
-            rets[1] = eof_error;
+            rets[1] = stdlib_eof();
             return 2;
         }
         /* Make room: slide the partial line down, or grow. */
@@ -364,21 +362,19 @@ static const ObjClass file_class = {"os.File", file_methods, NULL};
  * several OS threads calling os.Getenv and os.Setenv must not crash. */
 static pthread_mutex_t env_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void os_init(ObjModule *os, ObjModule *io, Runtime *rt, int argc, char **argv)
+/* os.Args, set by stdlib_init before any script runs. */
+static ObjList *os_args;
+
+void os_set_args(Runtime *rt, int argc, char **argv)
 {
     ObjList *args = list_new(0, argc > 0 ? (size_t)argc : 0);
     for (int i = 0; i < argc; i++)
         list_append(args, v_cstr(argv[i] ? argv[i] : ""));
     rt->args = args;
-    module_add(os, "Args", v_from_ptr(args));
-    module_add(os, "Stdin", file_new(0, "/dev/stdin"));
-    module_add(os, "Stdout", file_new(1, "/dev/stdout"));
-    module_add(os, "Stderr", file_new(2, "/dev/stderr"));
-    eof_error = stdlib_error(E_EOF);
-    module_add(io, "EOF", eof_error);
+    os_args = args;
 }
 
-int os_n_exit(Thread *t, Value *args, int nargs, Value *rets)
+static int os_n_exit(Thread *t, Value *args, int nargs, Value *rets)
 {
     int64_t code;
     if (!vm_check_int(t, "os.Exit", args, 0, &code))
@@ -386,7 +382,7 @@ int os_n_exit(Thread *t, Value *args, int nargs, Value *rets)
     rt_exit(t->rt, (int)code); /* flushes stdout; never returns */
 }
 
-int os_n_getenv(Thread *t, Value *args, int nargs, Value *rets)
+static int os_n_getenv(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *key;
     if (!vm_check_str(t, "os.Getenv", args, 0, &key))
@@ -398,7 +394,7 @@ int os_n_getenv(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int os_n_lookup_env(Thread *t, Value *args, int nargs, Value *rets)
+static int os_n_lookup_env(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *key;
     if (!vm_check_str(t, "os.LookupEnv", args, 0, &key))
@@ -411,7 +407,7 @@ int os_n_lookup_env(Thread *t, Value *args, int nargs, Value *rets)
     return 2;
 }
 
-int os_n_setenv(Thread *t, Value *args, int nargs, Value *rets)
+static int os_n_setenv(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *key, *val;
     if (!vm_check_str(t, "os.Setenv", args, 0, &key) || !vm_check_str(t, "os.Setenv", args, 1, &val))
@@ -426,7 +422,7 @@ int os_n_setenv(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int os_n_unsetenv(Thread *t, Value *args, int nargs, Value *rets)
+static int os_n_unsetenv(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *key;
     if (!vm_check_str(t, "os.Unsetenv", args, 0, &key))
@@ -450,7 +446,7 @@ static bool path_arg(Thread *t, const char *fname, Value *args, int i, ObjString
     return true;
 }
 
-int os_n_read_file(Thread *t, Value *args, int nargs, Value *rets)
+static int os_n_read_file(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *path;
     if (!path_arg(t, "os.ReadFile", args, 0, &path))
@@ -518,7 +514,7 @@ static bool data_arg(Thread *t, const char *fname, Value v, const char **p, size
     return false;
 }
 
-int os_n_write_file(Thread *t, Value *args, int nargs, Value *rets)
+static int os_n_write_file(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *path;
     const char *data;
@@ -540,7 +536,7 @@ int os_n_write_file(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int os_n_remove(Thread *t, Value *args, int nargs, Value *rets)
+static int os_n_remove(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *path;
     if (!path_arg(t, "os.Remove", args, 0, &path))
@@ -550,7 +546,7 @@ int os_n_remove(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int os_n_getwd(Thread *t, Value *args, int nargs, Value *rets)
+static int os_n_getwd(Thread *t, Value *args, int nargs, Value *rets)
 {
     char *cwd = getcwd(NULL, 0);
     int err = errno;
@@ -560,3 +556,27 @@ int os_n_getwd(Thread *t, Value *args, int nargs, Value *rets)
     free(cwd);
     return 2;
 }
+
+static const ModuleFn os_fns[] = {
+    {"Exit", os_n_exit, 1, 1, "func(int)"},
+    {"Getenv", os_n_getenv, 1, 1, "func(string) string"},
+    {"Getwd", os_n_getwd, 0, 0, "func() (string, error)"},
+    {"LookupEnv", os_n_lookup_env, 1, 1, "func(string) (string, bool)"},
+    {"ReadFile", os_n_read_file, 1, 1, "func(string) ([]byte, error)"},
+    {"Remove", os_n_remove, 1, 1, "func(string) error"},
+    {"Setenv", os_n_setenv, 2, 2, "func(string, string) error"},
+    {"Unsetenv", os_n_unsetenv, 1, 1, "func(string) error"},
+    {"WriteFile", os_n_write_file, 2, 3, "func(string, []byte, fs.FileMode) error"},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static void os_open(ObjModule *m)
+{
+    module_add_fns(m, os_fns);
+    module_add(m, "Args", v_from_ptr(os_args ? os_args : list_new(0, 0)));
+    module_add(m, "Stdin", file_new(0, "/dev/stdin"));
+    module_add(m, "Stdout", file_new(1, "/dev/stdout"));
+    module_add(m, "Stderr", file_new(2, "/dev/stderr"));
+}
+
+const ModuleDef csp_module_os = {"os", os_open};

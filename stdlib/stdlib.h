@@ -1,8 +1,12 @@
 /* stdlib.h — the built-in functions and modules.
  *
- * stdlib_init registers every builtin (the table in builtins.def) and every
- * module (fmt, strings, strconv, math, os, errors, time, runtime, sync) in
- * Runtime.universe, once at start-up, before any script runs.
+ * stdlib_init registers every builtin (the table in builtins.def) in
+ * Runtime.universe at start-up, before any script runs. Modules are set up
+ * lazily: each module's file defines a ModuleDef (its import path and the
+ * function that fills its members), the build's module list names it
+ * (CSP_MODULES in CMakeLists.txt), and a module is opened, once per
+ * process, the first time a script names it, imports it or names one of
+ * its types. So adding a package touches its own file and that list.
  *
  * How values print (%v, float text, quoting) is vm/format.h's; fmt.c adds
  * Printf's verbs and flags on top.
@@ -11,11 +15,58 @@
 #define CSP_STDLIB_H
 
 #include "../vm/buf.h"
+#include "../vm/types.h"
 #include "../vm/vm.h"
 
 void stdlib_init(Runtime *rt, int argc, char **argv);
-/* math's one-argument functions (math.Sqrt ...), added to its module. */
-void math_module_add(ObjModule *m);
+/* Open every module and define it in rt's universe (the REPL lists their
+ * members for completion). */
+void stdlib_open_all(Runtime *rt);
+
+/* ---- modules ----------------------------------------------------------- */
+
+/* A module: its import path ("math/rand"; its name is the last element)
+ * and the function that fills its members. open runs once per process,
+ * under a lock, on the module's first use; it may open other modules. */
+typedef struct ModuleDef {
+    const char *path;
+    void (*open)(ObjModule *m);
+} ModuleDef;
+
+/* A function member, as Lua's luaL_Reg: its Go name, its C function, its
+ * argument counts (max -1: variadic; they may accept more than Go does) and
+ * its Go signature (ObjNative.sig: "func(uint64) float64", "func(string)
+ * (int, error)", "func(string, ...any) string"), or NULL. The compiler
+ * gives an untyped constant argument its parameter's type and a constant
+ * compared with a result the result's; generic code infers its type
+ * arguments from it (Map(xs, strconv.Itoa)); %T prints it. A table ends
+ * with an entry whose name is NULL. */
+typedef struct ModuleFn {
+    const char *name;
+    NativeFn fn;
+    int16_t min_args, max_args;
+    const char *sig;
+} ModuleFn;
+void module_add_fns(ObjModule *m, const ModuleFn *fns);
+/* Integer and float constants, tables ended the same way. */
+typedef struct ModuleInt {
+    const char *name;
+    int64_t v;
+} ModuleInt;
+void module_add_ints(ObjModule *m, const ModuleInt *ints);
+typedef struct ModuleFloat {
+    const char *name;
+    double v;
+} ModuleFloat;
+void module_add_floats(ObjModule *m, const ModuleFloat *floats);
+/* A type a script can name as m.name (`var d time.Duration`, `var mu
+ * sync.Mutex`): an int, an interface (its methods are listed with error's,
+ * vm/types.c), or a native object that m's function of the same name
+ * makes, ready to use. */
+void module_add_type(ObjModule *m, const char *name, TypeKind kind);
+/* A module, opened if it was not yet, by its name ("rand") or its import
+ * path ("math/rand"); NULL when csp has none. */
+ObjModule *stdlib_module(const char *name, size_t n, bool by_path);
 
 /* fmt.Sprintf's engine: returns -1 after a panic (bad args never panic in
  * Go's Sprintf; they print %!d(string=x) and so on; only a native object's
@@ -31,6 +82,8 @@ int fmt_print(Thread *t, Buf *b, const Value *args, int nargs);
 int fmt_println(Thread *t, Buf *b, const Value *args, int nargs);
 /* An error value (not a panic) with the message of an errors.def entry. */
 Value stdlib_error(ErrCode code, ...);
+/* io.EOF: one value, whichever reader returns it. */
+Value stdlib_eof(void);
 /* Writers for fmt.Fprint*: append to a strings.Builder (false: w is not
  * one); write to an os.File (1: w is not one, 0: written, -1: panicked). */
 bool strings_builder_write(Value w, const char *s, size_t n);

@@ -283,7 +283,7 @@ static Value arg_error(ErrCode code, const char *fn, ObjString *s, int64_t arg)
     return stdlib_error(code, fn, q.data, (int)arg);
 }
 
-int strconv_n_itoa(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_itoa(Thread *t, Value *args, int nargs, Value *rets)
 {
     int64_t i;
     if (!vm_check_int(t, "strconv.Itoa", args, 0, &i))
@@ -294,7 +294,7 @@ int strconv_n_itoa(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strconv_n_atoi(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_atoi(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *s;
     if (!vm_check_str(t, "strconv.Atoi", args, 0, &s))
@@ -327,7 +327,7 @@ static bool check_base_bits(int64_t base, int64_t bits, const char *fn, ObjStrin
     return true;
 }
 
-int strconv_n_parse_int(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_parse_int(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *s;
     int64_t base = 10, bits = 64;
@@ -345,7 +345,7 @@ int strconv_n_parse_int(Thread *t, Value *args, int nargs, Value *rets)
     return 2;
 }
 
-int strconv_n_parse_uint(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_parse_uint(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *s;
     int64_t base = 10, bits = 64;
@@ -363,7 +363,7 @@ int strconv_n_parse_uint(Thread *t, Value *args, int nargs, Value *rets)
     return 2;
 }
 
-int strconv_n_parse_float(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_parse_float(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *s;
     int64_t bits = 64;
@@ -378,7 +378,7 @@ int strconv_n_parse_float(Thread *t, Value *args, int nargs, Value *rets)
     return 2;
 }
 
-int strconv_n_parse_bool(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_parse_bool(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *s;
     if (!vm_check_str(t, "strconv.ParseBool", args, 0, &s))
@@ -402,7 +402,7 @@ int strconv_n_parse_bool(Thread *t, Value *args, int nargs, Value *rets)
     return 2;
 }
 
-int strconv_n_format_bool(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_format_bool(Thread *t, Value *args, int nargs, Value *rets)
 {
     if (!v_is_bool(args[0]))
         return vm_panicf(t, E_ARG_TYPE, "strconv.FormatBool", 1, "bool", v_type_name(args[0]));
@@ -424,7 +424,7 @@ static Value format_digits(uint64_t u, bool neg, int64_t base)
     return v_from_ptr(str_new(buf + p, sizeof buf - p));
 }
 
-int strconv_n_format_int(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_format_int(Thread *t, Value *args, int nargs, Value *rets)
 {
     int64_t i, base;
     if (!vm_check_int(t, "strconv.FormatInt", args, 0, &i) ||
@@ -439,7 +439,7 @@ int strconv_n_format_int(Thread *t, Value *args, int nargs, Value *rets)
 /* FormatUint(u, base): u's 64 bits as the unsigned number (a uint64 past
  * 2^63-1 is one; a negative int, which Go would not pass, is read as the
  * uint64 it converts to). */
-int strconv_n_format_uint(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_format_uint(Thread *t, Value *args, int nargs, Value *rets)
 {
     int64_t i, base;
     if (!vm_check_int(t, "strconv.FormatUint", args, 0, &i) ||
@@ -466,7 +466,7 @@ static bool byte_arg(Value v, int *out)
     return false;
 }
 
-int strconv_n_format_float(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_format_float(Thread *t, Value *args, int nargs, Value *rets)
 {
     double f;
     int64_t prec, bits;
@@ -489,7 +489,7 @@ int strconv_n_format_float(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strconv_n_quote(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_quote(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *s;
     if (!vm_check_str(t, "strconv.Quote", args, 0, &s))
@@ -501,7 +501,7 @@ int strconv_n_quote(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strconv_n_quote_to_ascii(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_quote_to_ascii(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *s;
     if (!vm_check_str(t, "strconv.QuoteToASCII", args, 0, &s))
@@ -513,7 +513,7 @@ int strconv_n_quote_to_ascii(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strconv_n_quote_rune(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_quote_rune(Thread *t, Value *args, int nargs, Value *rets)
 {
     int64_t r;
     if (!vm_check_int(t, "strconv.QuoteRune", args, 0, &r))
@@ -642,7 +642,7 @@ static bool unquote_char(const char *s, size_t n, size_t *i, char quote, Buf *b)
     return false;
 }
 
-int strconv_n_unquote(Thread *t, Value *args, int nargs, Value *rets)
+static int strconv_n_unquote(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *str;
     if (!vm_check_str(t, "strconv.Unquote", args, 0, &str))
@@ -685,3 +685,28 @@ int strconv_n_unquote(Thread *t, Value *args, int nargs, Value *rets)
     rets[1] = V_NIL;
     return 2;
 }
+
+static const ModuleFn strconv_fns[] = {
+    {"Atoi", strconv_n_atoi, 1, 1, "func(string) (int, error)"},
+    {"FormatBool", strconv_n_format_bool, 1, 1, "func(bool) string"},
+    {"FormatFloat", strconv_n_format_float, 4, 4, "func(float64, byte, int, int) string"},
+    {"FormatInt", strconv_n_format_int, 2, 2, "func(int64, int) string"},
+    {"FormatUint", strconv_n_format_uint, 2, 2, "func(uint64, int) string"},
+    {"Itoa", strconv_n_itoa, 1, 1, "func(int) string"},
+    {"ParseBool", strconv_n_parse_bool, 1, 1, "func(string) (bool, error)"},
+    {"ParseFloat", strconv_n_parse_float, 1, 2, "func(string, int) (float64, error)"},
+    {"ParseInt", strconv_n_parse_int, 2, 3, "func(string, int, int) (int64, error)"},
+    {"ParseUint", strconv_n_parse_uint, 2, 3, "func(string, int, int) (uint64, error)"},
+    {"Quote", strconv_n_quote, 1, 1, "func(string) string"},
+    {"QuoteRune", strconv_n_quote_rune, 1, 1, "func(rune) string"},
+    {"QuoteToASCII", strconv_n_quote_to_ascii, 1, 1, "func(string) string"},
+    {"Unquote", strconv_n_unquote, 1, 1, "func(string) (string, error)"},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static void strconv_open(ObjModule *m)
+{
+    module_add_fns(m, strconv_fns);
+}
+
+const ModuleDef csp_module_strconv = {"strconv", strconv_open};

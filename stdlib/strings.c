@@ -32,7 +32,7 @@
 
 static locale_t utf8_locale; /* set once by strings_init, read-only after */
 
-void strings_init(void)
+static void strings_init(void)
 {
     if (!utf8_locale)
         utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
@@ -142,7 +142,7 @@ static int decode_last(const char *s, size_t end, int32_t *r)
 /* searching                                                               */
 /* ====================================================================== */
 
-int strings_n_contains(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_contains(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.Contains", s);
     STR_ARG(1, "strings.Contains", sub);
@@ -175,7 +175,7 @@ static int64_t index_rune(ObjString *s, int64_t r)
     return str_index(s->data, s->len, enc, (size_t)w);
 }
 
-int strings_n_contains_rune(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_contains_rune(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.ContainsRune", s);
     INT_ARG(1, "strings.ContainsRune", r);
@@ -183,7 +183,7 @@ int strings_n_contains_rune(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_index_rune(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_index_rune(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.IndexRune", s);
     INT_ARG(1, "strings.IndexRune", r);
@@ -215,7 +215,7 @@ static int64_t index_any(ObjString *s, ObjString *chars, bool last)
     return -1;
 }
 
-int strings_n_contains_any(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_contains_any(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.ContainsAny", s);
     STR_ARG(1, "strings.ContainsAny", chars);
@@ -223,7 +223,7 @@ int strings_n_contains_any(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_index_any(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_index_any(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.IndexAny", s);
     STR_ARG(1, "strings.IndexAny", chars);
@@ -231,7 +231,7 @@ int strings_n_index_any(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_last_index_any(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_last_index_any(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.LastIndexAny", s);
     STR_ARG(1, "strings.LastIndexAny", chars);
@@ -239,7 +239,7 @@ int strings_n_last_index_any(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_has_prefix(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_has_prefix(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.HasPrefix", s);
     STR_ARG(1, "strings.HasPrefix", p);
@@ -247,7 +247,7 @@ int strings_n_has_prefix(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_has_suffix(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_has_suffix(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.HasSuffix", s);
     STR_ARG(1, "strings.HasSuffix", p);
@@ -255,7 +255,7 @@ int strings_n_has_suffix(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_index(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_index(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.Index", s);
     STR_ARG(1, "strings.Index", sub);
@@ -263,7 +263,7 @@ int strings_n_index(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_last_index(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_last_index(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.LastIndex", s);
     STR_ARG(1, "strings.LastIndex", sub);
@@ -271,7 +271,7 @@ int strings_n_last_index(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_index_byte(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_index_byte(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.IndexByte", s);
     INT_ARG(1, "strings.IndexByte", c);
@@ -280,7 +280,7 @@ int strings_n_index_byte(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_last_index_byte(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_last_index_byte(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.LastIndexByte", s);
     INT_ARG(1, "strings.LastIndexByte", c);
@@ -289,7 +289,7 @@ int strings_n_last_index_byte(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_count(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_count(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.Count", s);
     STR_ARG(1, "strings.Count", sub);
@@ -297,7 +297,7 @@ int strings_n_count(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_compare(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_compare(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.Compare", a);
     STR_ARG(1, "strings.Compare", b);
@@ -309,7 +309,7 @@ int strings_n_compare(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_equal_fold(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_equal_fold(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.EqualFold", a);
     STR_ARG(1, "strings.EqualFold", b);
@@ -380,7 +380,7 @@ static ObjList *gen_split(ObjString *s, ObjString *sep, size_t sep_save, int64_t
     return out;
 }
 
-int strings_n_split(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_split(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.Split", s);
     STR_ARG(1, "strings.Split", sep);
@@ -388,7 +388,7 @@ int strings_n_split(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_split_n(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_split_n(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.SplitN", s);
     STR_ARG(1, "strings.SplitN", sep);
@@ -397,7 +397,7 @@ int strings_n_split_n(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_split_after(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_split_after(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.SplitAfter", s);
     STR_ARG(1, "strings.SplitAfter", sep);
@@ -405,7 +405,7 @@ int strings_n_split_after(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_split_after_n(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_split_after_n(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.SplitAfterN", s);
     STR_ARG(1, "strings.SplitAfterN", sep);
@@ -414,7 +414,7 @@ int strings_n_split_after_n(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_fields(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_fields(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.Fields", s);
     ObjList *out = list_new(0, 0);
@@ -440,7 +440,7 @@ int strings_n_fields(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_join(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_join(Thread *t, Value *args, int nargs, Value *rets)
 {
     if (!vm_check_arg(t, "strings.Join", args, 0, OBJ_LIST))
         return -1;
@@ -481,7 +481,7 @@ int strings_n_join(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_cut(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_cut(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.Cut", s);
     STR_ARG(1, "strings.Cut", sep);
@@ -502,7 +502,7 @@ int strings_n_cut(Thread *t, Value *args, int nargs, Value *rets)
 /* transforming                                                            */
 /* ====================================================================== */
 
-int strings_n_repeat(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_repeat(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.Repeat", s);
     INT_ARG(1, "strings.Repeat", count);
@@ -562,7 +562,7 @@ static Value replace(ObjString *s, ObjString *old, ObjString *new, int64_t n, Va
     return v_from_ptr(buf_to_str(&b));
 }
 
-int strings_n_replace(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_replace(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.Replace", s);
     STR_ARG(1, "strings.Replace", old);
@@ -572,7 +572,7 @@ int strings_n_replace(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_replace_all(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_replace_all(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.ReplaceAll", s);
     STR_ARG(1, "strings.ReplaceAll", old);
@@ -613,7 +613,7 @@ static Value map_runes(ObjString *s, Value orig, int32_t (*fn)(int32_t))
 /* strings.Map: each rune of s through a csp function; a negative result
  * drops the rune, as Go's. The callback may move the value stack, so the
  * arguments are copied out first. */
-int strings_n_map(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_map(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(1, "strings.Map", s);
     Value fn = args[0];
@@ -639,14 +639,14 @@ int strings_n_map(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_to_upper(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_to_upper(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.ToUpper", s);
     rets[0] = map_runes(s, args[0], rune_upper);
     return 1;
 }
 
-int strings_n_to_lower(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_to_lower(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.ToLower", s);
     rets[0] = map_runes(s, args[0], rune_lower);
@@ -682,14 +682,14 @@ static Value trim(ObjString *s, Value orig, const ObjString *set, bool left, boo
     return vstr(s->data + start, end - start);
 }
 
-int strings_n_trim_space(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_trim_space(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.TrimSpace", s);
     rets[0] = trim(s, args[0], NULL, true, true);
     return 1;
 }
 
-int strings_n_trim(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_trim(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.Trim", s);
     STR_ARG(1, "strings.Trim", set);
@@ -697,7 +697,7 @@ int strings_n_trim(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_trim_left(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_trim_left(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.TrimLeft", s);
     STR_ARG(1, "strings.TrimLeft", set);
@@ -705,7 +705,7 @@ int strings_n_trim_left(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_trim_right(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_trim_right(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.TrimRight", s);
     STR_ARG(1, "strings.TrimRight", set);
@@ -713,7 +713,7 @@ int strings_n_trim_right(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_trim_prefix(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_trim_prefix(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.TrimPrefix", s);
     STR_ARG(1, "strings.TrimPrefix", p);
@@ -724,7 +724,7 @@ int strings_n_trim_prefix(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_trim_suffix(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_trim_suffix(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.TrimSuffix", s);
     STR_ARG(1, "strings.TrimSuffix", p);
@@ -735,7 +735,7 @@ int strings_n_trim_suffix(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-int strings_n_cut_prefix(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_cut_prefix(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.CutPrefix", s);
     STR_ARG(1, "strings.CutPrefix", p);
@@ -745,7 +745,7 @@ int strings_n_cut_prefix(Thread *t, Value *args, int nargs, Value *rets)
     return 2;
 }
 
-int strings_n_cut_suffix(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_cut_suffix(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.CutSuffix", s);
     STR_ARG(1, "strings.CutSuffix", p);
@@ -835,7 +835,7 @@ Value strings_builder_new(void)
     return v_from_ptr(object_new(&builder_class, sb));
 }
 
-int strings_n_builder(Thread *t, Value *args, int nargs, Value *rets)
+static int strings_n_builder(Thread *t, Value *args, int nargs, Value *rets)
 {
     rets[0] = strings_builder_new();
     return 1;
@@ -954,3 +954,53 @@ static const MethodDef builder_methods[] = {
 };
 
 static const ObjClass builder_class = {"strings.Builder", builder_methods, NULL};
+
+static const ModuleFn strings_fns[] = {
+    {"Builder", strings_n_builder, 0, 0, NULL},
+    {"Compare", strings_n_compare, 2, 2, "func(string, string) int"},
+    {"Contains", strings_n_contains, 2, 2, "func(string, string) bool"},
+    {"ContainsAny", strings_n_contains_any, 2, 2, "func(string, string) bool"},
+    {"ContainsRune", strings_n_contains_rune, 2, 2, "func(string, rune) bool"},
+    {"Count", strings_n_count, 2, 2, "func(string, string) int"},
+    {"Cut", strings_n_cut, 2, 2, "func(string, string) (string, string, bool)"},
+    {"CutPrefix", strings_n_cut_prefix, 2, 2, "func(string, string) (string, bool)"},
+    {"CutSuffix", strings_n_cut_suffix, 2, 2, "func(string, string) (string, bool)"},
+    {"EqualFold", strings_n_equal_fold, 2, 2, "func(string, string) bool"},
+    {"Fields", strings_n_fields, 1, 1, "func(string) []string"},
+    {"HasPrefix", strings_n_has_prefix, 2, 2, "func(string, string) bool"},
+    {"HasSuffix", strings_n_has_suffix, 2, 2, "func(string, string) bool"},
+    {"Index", strings_n_index, 2, 2, "func(string, string) int"},
+    {"IndexAny", strings_n_index_any, 2, 2, "func(string, string) int"},
+    {"IndexByte", strings_n_index_byte, 2, 2, "func(string, byte) int"},
+    {"IndexRune", strings_n_index_rune, 2, 2, "func(string, rune) int"},
+    {"Join", strings_n_join, 2, 2, "func([]string, string) string"},
+    {"LastIndex", strings_n_last_index, 2, 2, "func(string, string) int"},
+    {"LastIndexAny", strings_n_last_index_any, 2, 2, "func(string, string) int"},
+    {"LastIndexByte", strings_n_last_index_byte, 2, 2, "func(string, byte) int"},
+    {"Map", strings_n_map, 2, 2, "func(func(rune) rune, string) string"},
+    {"Repeat", strings_n_repeat, 2, 2, "func(string, int) string"},
+    {"Replace", strings_n_replace, 4, 4, "func(string, string, string, int) string"},
+    {"ReplaceAll", strings_n_replace_all, 3, 3, "func(string, string, string) string"},
+    {"Split", strings_n_split, 2, 2, "func(string, string) []string"},
+    {"SplitAfter", strings_n_split_after, 2, 2, "func(string, string) []string"},
+    {"SplitAfterN", strings_n_split_after_n, 3, 3, "func(string, string, int) []string"},
+    {"SplitN", strings_n_split_n, 3, 3, "func(string, string, int) []string"},
+    {"ToLower", strings_n_to_lower, 1, 1, "func(string) string"},
+    {"ToUpper", strings_n_to_upper, 1, 1, "func(string) string"},
+    {"Trim", strings_n_trim, 2, 2, "func(string, string) string"},
+    {"TrimLeft", strings_n_trim_left, 2, 2, "func(string, string) string"},
+    {"TrimPrefix", strings_n_trim_prefix, 2, 2, "func(string, string) string"},
+    {"TrimRight", strings_n_trim_right, 2, 2, "func(string, string) string"},
+    {"TrimSpace", strings_n_trim_space, 1, 1, "func(string) string"},
+    {"TrimSuffix", strings_n_trim_suffix, 2, 2, "func(string, string) string"},
+    {NULL, NULL, 0, 0, NULL},
+};
+
+static void strings_open(ObjModule *m)
+{
+    strings_init();
+    module_add_fns(m, strings_fns);
+    module_add_type(m, "Builder", TYPE_OBJECT);
+}
+
+const ModuleDef csp_module_strings = {"strings", strings_open};

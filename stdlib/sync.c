@@ -566,9 +566,8 @@ static int new_atomic(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-void sync_module_init(Runtime *rt)
+static void sync_open(ObjModule *m)
 {
-    ObjModule *m = module_new("sync");
     module_add_fn(m, "Mutex", new_mutex, 0, 0);
     module_add_fn(m, "RWMutex", new_rwmutex, 0, 0);
     module_add_fn(m, "WaitGroup", new_waitgroup, 0, 0);
@@ -576,5 +575,12 @@ void sync_module_init(Runtime *rt)
     module_add_fn(m, "Cond", new_cond, 1, 1);
     module_add_fn(m, "NewCond", new_cond, 1, 1); /* Go's name: sync.NewCond(&mu) */
     module_add_fn(m, "Atomic", new_atomic, 0, 1);
-    rt_define(rt, "sync", v_from_ptr(m));
+    /* sync.Cond's constructor needs the mutex: `var c sync.Cond` panics
+     * asking for it (Go's zero Cond has a nil L, which no script can set
+     * here yet). */
+    static const char *const types[] = {"Mutex", "RWMutex", "WaitGroup", "Once", "Atomic", "Cond"};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        module_add_type(m, types[i], TYPE_OBJECT);
 }
+
+const ModuleDef csp_module_sync = {"sync", sync_open};

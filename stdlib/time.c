@@ -269,8 +269,19 @@ static int f_duration(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-void time_module_add(ObjModule *m)
+static const ModuleInt time_ints[] = {
+    {"Nanosecond", 1LL},
+    {"Microsecond", 1000LL},
+    {"Millisecond", 1000000LL},
+    {"Second", 1000000000LL},
+    {"Minute", 60000000000LL},
+    {"Hour", 3600000000000LL},
+    {NULL, 0},
+};
+
+static void time_open(ObjModule *m)
 {
+    module_add_ints(m, time_ints);
     module_add_fn(m, "Duration", f_duration, 1, 1);
     /* a Duration is an int64: time.Sleep(1e7) sleeps 10000000 ns */
     module_add_fn(m, "Sleep", f_sleep, 1, 1)->sig = "func(time.Duration)";
@@ -282,7 +293,12 @@ void time_module_add(ObjModule *m)
     module_add_fn(m, "NewTicker", f_newticker, 1, 1)->sig = "func(time.Duration) *time.Ticker";
     module_add_fn(m, "Timer", f_newtimer, 0, 1);
     module_add_fn(m, "Ticker", f_newticker, 0, 1);
+    module_add_type(m, "Duration", TYPE_INT);
+    module_add_type(m, "Timer", TYPE_OBJECT);
+    module_add_type(m, "Ticker", TYPE_OBJECT);
 }
+
+const ModuleDef csp_module_time = {"time", time_open};
 
 /* ---- the runtime module ------------------------------------------------ */
 
@@ -320,13 +336,13 @@ static int r_gc(Thread *t, Value *a, int n, Value *r)
     return 0;
 }
 
-void runtime_module_init(Runtime *rt)
+static void runtime_open(ObjModule *m)
 {
-    ObjModule *m = module_new("runtime");
     module_add_fn(m, "GOMAXPROCS", r_gomaxprocs, 1, 1)->sig = "func(int) int";
     module_add_fn(m, "NumGoroutine", r_numgoroutine, 0, 0)->sig = "func() int";
     module_add_fn(m, "Gosched", r_gosched, 0, 0)->sig = "func()";
     module_add_fn(m, "NumCPU", r_numcpu, 0, 0)->sig = "func() int";
     module_add_fn(m, "GC", r_gc, 0, 0)->sig = "func()";
-    rt_define(rt, "runtime", v_from_ptr(m));
 }
+
+const ModuleDef csp_module_runtime = {"runtime", runtime_open};

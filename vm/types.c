@@ -18,28 +18,61 @@
 
 /* ---- the registry of module types ------------------------------------- */
 
-/* A few dozen module types at most; filled before any script runs. */
-enum { MAX_MODULE_TYPES = 64 };
+/* A few hundred module types at most. Modules register theirs when they
+ * are opened (under the standard library's lock, so one writer at a
+ * time), which may be while other threads parse types: an entry is
+ * written before nregistry, stored with release, counts it. */
+enum { MAX_MODULE_TYPES = 512 };
 static struct {
     const char *name;
     TypeKind kind;
     Value ctor;
+    ObjType *type;
 } registry[MAX_MODULE_TYPES];
 static int nregistry;
 
-void types_register(const char *qualified, TypeKind kind, Value ctor)
+static void registry_put(const char *qualified, TypeKind kind, Value ctor, ObjType *type)
 {
-    int i = 0;
-    while (i < nregistry && strcmp(registry[i].name, qualified) != 0)
+    int n = __atomic_load_n(&nregistry, __ATOMIC_ACQUIRE), i = 0;
+    while (i < n && strcmp(registry[i].name, qualified) != 0)
         i++;
-    if (i == nregistry) {
-        if (nregistry == MAX_MODULE_TYPES)
-            return; /* a start-up table too long: caught by the tests */
-        nregistry++;
-    }
+    if (i == n && n == MAX_MODULE_TYPES)
+        return; /* a table too long: caught by the tests */
     registry[i].name = qualified;
     registry[i].kind = kind;
     registry[i].ctor = ctor;
+    registry[i].type = type;
+    if (i == n)
+        __atomic_store_n(&nregistry, n + 1, __ATOMIC_RELEASE);
+}
+
+void types_register(const char *qualified, TypeKind kind, Value ctor)
+{
+    registry_put(qualified, kind, ctor, NULL);
+}
+
+void types_register_type(ObjType *t)
+{
+    registry_put(t->name, t->kind, t->ctor, t);
+}
+
+static bool is_word(const char *s, size_t n, const char *w);
+
+/* The registry's entry for the type named s[0..n) ("time.Duration"), or
+ * -1. A name qualified with a module that is not open yet opens it (its
+ * types are registered when it opens). */
+static int registry_find(const char *s, size_t n)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        int count = __atomic_load_n(&nregistry, __ATOMIC_ACQUIRE);
+        for (int i = 0; i < count; i++)
+            if (is_word(s, n, registry[i].name))
+                return i;
+        const char *dot = memchr(s, '.', n);
+        if (pass || !dot || dot == s || rt_open_module(s, (size_t)(dot - s), false) == V_UNDEF)
+            return -1;
+    }
+    return -1;
 }
 
 /* ---- parsing ---------------------------------------------------------- */
@@ -288,12 +321,17 @@ static ObjType *parse(const Parse *P, const char *s, size_t n, bool at_end, int 
                 t->kind = TYPE_COMPLEX;
                 t->bits = n == 9 ? 64 : 128;
             }
-            for (int i = 0; t->kind == TYPE_UNKNOWN && i < nregistry; i++) {
-                if (is_word(s, n, registry[i].name)) {
-                    t->kind = registry[i].kind;
-                    t->bits = 64; /* time.Duration is an int64 */
-                    t->ctor = registry[i].ctor;
-                }
+            int reg = t->kind == TYPE_UNKNOWN ? registry_find(s, n) : -1;
+            if (reg >= 0 && registry[reg].type) {
+                /* a module's type with its own descriptor: shared, as a
+                 * declared type's is */
+                *link = registry[reg].type;
+                return nil_maps(root);
+            }
+            if (reg >= 0) {
+                t->kind = registry[reg].kind;
+                t->bits = 64; /* time.Duration is an int64 */
+                t->ctor = registry[reg].ctor;
             }
             ObjType *named = t->kind == TYPE_UNKNOWN && P->lookup ? P->lookup(P->ctx, s, n) : NULL;
             if (named) {

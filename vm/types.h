@@ -17,12 +17,11 @@
  * still receive a type as a string parse it with types_parse too.
  *
  * Module types (time.Duration, sync.Mutex, strings.Builder...) are named
- * in a registry that the modules fill at start-up (stdlib_init), before
- * any script is compiled: a name maps to a kind (time.Duration is an int)
- * or, for a native object, to its module's constructor, which makes the
- * ready zero value. The registry is process-wide and read-only once scripts
- * run; registering a name again replaces its entry (each Runtime's start-up
- * registers the same names).
+ * in a registry that the modules fill when they are opened (on first use,
+ * vm.h's rt_open_module; a type name qualified with a module not open yet
+ * opens it): a name maps to a kind, to a native object's constructor,
+ * which makes the ready zero value, or to a descriptor of its own. The
+ * registry is process-wide and append-only.
  *
  * Types the script declares (`type Point struct{...}`) are descriptors
  * too, made by the compiler when it meets the declaration (types_new_named,
@@ -430,5 +429,9 @@ bool types_store_checks(const ObjType *ty);
 /* "time.Duration" is an INT of 64 bits, "sync.Mutex" an OBJECT that ctor
  * (a function of no arguments) makes. */
 void types_register(const char *qualified, TypeKind kind, Value ctor);
+/* A module type with a descriptor of its own (t->name qualified, as
+ * "time.Duration"): a declared type with native methods, an interface with
+ * its methods, a struct. Every use of the name is t. */
+void types_register_type(ObjType *t);
 
 #endif

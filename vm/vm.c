@@ -517,6 +517,44 @@ void rt_define(Runtime *rt, const char *name, Value v)
     map_set(rt->universe, v_cstr(name), v);
 }
 
+/* Set once at start-up, before any script is compiled. */
+static ModuleOpener module_opener;
+
+void rt_set_module_opener(ModuleOpener open)
+{
+    __atomic_store_n(&module_opener, open, __ATOMIC_RELEASE);
+}
+
+Value rt_open_module(const char *name, size_t n, bool by_path)
+{
+    ModuleOpener open = __atomic_load_n(&module_opener, __ATOMIC_ACQUIRE);
+    return open ? open(name, n, by_path) : V_UNDEF;
+}
+
+bool rt_universe_get(Runtime *rt, const char *name, Value *out)
+{
+    if (!rt || !rt->universe)
+        return false;
+    if (map_get_cstr(rt->universe, name, out))
+        return true;
+    Value m = rt_open_module(name, strlen(name), false);
+    if (m == V_UNDEF)
+        return false;
+    rt_define(rt, ((ObjModule *)v_ptr(m))->name, m);
+    *out = m;
+    return true;
+}
+
+bool rt_import(Runtime *rt, const char *path, size_t n, Value *out)
+{
+    Value m = rt && rt->universe ? rt_open_module(path, n, true) : V_UNDEF;
+    if (m == V_UNDEF)
+        return false;
+    rt_define(rt, ((ObjModule *)v_ptr(m))->name, m);
+    *out = m;
+    return true;
+}
+
 int rt_global_slot(Runtime *rt, ObjString *name)
 {
     pthread_mutex_lock(&rt->globals_lock);

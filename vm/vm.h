@@ -202,6 +202,20 @@ void rt_gc_init(size_t heap_bytes);
 Runtime *rt_new(void);
 /* Register a predeclared name (builtin or module). Start-up only. */
 void rt_define(Runtime *rt, const char *name, Value v);
+/* Modules are set up on first use. The standard library sets, once, the
+ * function that opens one by its name ("rand") or, by_path, its import
+ * path ("math/rand"): the module, or V_UNDEF when there is none. */
+typedef Value (*ModuleOpener)(const char *name, size_t n, bool by_path);
+void rt_set_module_opener(ModuleOpener open);
+/* That function's answer (V_UNDEF when none is set). */
+Value rt_open_module(const char *name, size_t n, bool by_path);
+/* The predeclared name `name` (a builtin, or a module, opened and defined
+ * in rt's universe on first use) into *out; false when there is none. The
+ * compiler's one way to the universe. */
+bool rt_universe_get(Runtime *rt, const char *name, Value *out);
+/* The module imported by path (defined in rt's universe under its name),
+ * into *out; false when csp has no such package. */
+bool rt_import(Runtime *rt, const char *path, size_t n, Value *out);
 /* Slot for a global name, creating it (nil) if new. Thread-safe. */
 int rt_global_slot(Runtime *rt, ObjString *name);
 ObjModule *module_new(const char *name);

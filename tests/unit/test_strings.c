@@ -505,12 +505,12 @@ static void test_strings_math(void **state)
     CALL("math", "Sqrt", S("4"));
     expect_panic("runtime error: math.Sqrt: argument 1 must be number, not string");
     Value m, v;
-    assert_true(map_get_cstr(rt->universe, "math", &m));
+    assert_true(rt_universe_get(rt, "math", &m));
     assert_true(map_get_cstr(((ObjModule *)v_ptr(m))->members, "MaxInt", &v));
     assert_string_equal(V(v), "9223372036854775807");
     assert_true(map_get_cstr(((ObjModule *)v_ptr(m))->members, "Pi", &v));
     assert_string_equal(V(v), "3.141592653589793");
-    assert_true(map_get_cstr(rt->universe, "time", &m));
+    assert_true(rt_universe_get(rt, "time", &m));
     assert_true(map_get_cstr(((ObjModule *)v_ptr(m))->members, "Millisecond", &v));
     assert_string_equal(V(v), "1000000");
 }

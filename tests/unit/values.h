@@ -71,10 +71,10 @@ static inline Value universe_member(Runtime *rt, const char *mod, const char *na
 {
     Value m, f;
     if (!mod) {
-        assert_true(map_get_cstr(rt->universe, name, &f));
+        assert_true(rt_universe_get(rt, name, &f));
         return f;
     }
-    assert_true(map_get_cstr(rt->universe, mod, &m));
+    assert_true(rt_universe_get(rt, mod, &m));
     assert_true(map_get_cstr(((ObjModule *)v_ptr(m))->members, name, &f));
     return f;
 }

@@ -1328,6 +1328,7 @@ bool format_may_call(Value v)
     case OBJ_ARRAY:
     case OBJ_LIST:
     case OBJ_MAP:
+    case OBJ_NAMED: /* a declared type's value may have a String method */
         return true;
     default:
         return false;

@@ -827,6 +827,8 @@ const char *v_type_name(Value v)
     }
     if (o->kind == OBJ_COMPLEX && (o->flags & COMPLEX_64))
         return "complex64";
+    if (o->kind == OBJ_NAMED) /* a declared type's value: "time.Duration", "main.Celsius" */
+        return ((ObjNamed *)o)->type->name;
     if (o->kind == OBJ_ARRAY && ((ObjArray *)o)->type)
         return ((ObjArray *)o)->type->name;
     return obj_kind_name(o->kind);

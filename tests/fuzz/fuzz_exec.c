@@ -128,8 +128,8 @@ static void sandbox(Runtime *rt)
         {"ffi", "Open"}, {"os", "ReadFile"}, {"os", "WriteFile"}, {"os", "Remove"}};
     for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) {
         Value mod;
-        if (!map_get_cstr(rt->universe, off[i][0], &mod))
-            continue;
+        if (!rt_universe_get(rt, off[i][0], &mod))
+            continue; /* opened here: modules are set up on first use */
         module_add(v_ptr(mod), off[i][1], v_from_ptr(native_new(off[i][1], disabled, 0, -1)));
     }
 }

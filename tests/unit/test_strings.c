@@ -543,7 +543,7 @@ static void test_strings_errors_and_os(void **state)
     assert_non_null(strstr(err_text(rets[0]), ": no such file or directory"));
     assert_string_equal(Q(CALL("os", "Getenv", S("CSP_SURELY_UNSET_VARIABLE"))), "\"\"");
     Value os, osargs;
-    assert_true(map_get_cstr(rt->universe, "os", &os));
+    assert_true(rt_universe_get(rt, "os", &os));
     assert_true(map_get_cstr(((ObjModule *)v_ptr(os))->members, "Args", &osargs));
     assert_string_equal(V(osargs), "[test_strings]");
 }

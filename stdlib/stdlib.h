@@ -84,6 +84,12 @@ int fmt_println(Thread *t, Buf *b, const Value *args, int nargs);
 Value stdlib_error(ErrCode code, ...);
 /* io.EOF: one value, whichever reader returns it. */
 Value stdlib_eof(void);
+/* A new []byte holding p[0..n). */
+Value stdlib_bytes_new(const char *p, size_t n);
+/* args[i], a []byte (or nil), as a copy of its bytes in *p (NUL-ended,
+ * collector memory) and *n; panics E_ARG_TYPE and returns false for
+ * anything else. */
+bool stdlib_bytes_arg(Thread *t, const char *fname, Value *args, int i, const char **p, size_t *n);
 /* Writers for fmt.Fprint*: append to a strings.Builder (false: w is not
  * one); write to an os.File (1: w is not one, 0: written, -1: panicked). */
 bool strings_builder_write(Value w, const char *s, size_t n);

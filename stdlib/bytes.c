@@ -930,7 +930,7 @@ static const MethodDef buffer_methods[] = {
     {"Next", buf_next, 1, 1},
     {NULL, NULL, 0, 0},
 };
-static const ObjClass buffer_class = {"bytes.Buffer", buffer_methods, NULL};
+static const ObjClass buffer_class = {.name = "bytes.Buffer", .methods = buffer_methods, .get_field = NULL};
 
 static int b_buffer(Thread *t, Value *a, int n, Value *r)
 {

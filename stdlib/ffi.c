@@ -234,7 +234,7 @@ static const MethodDef pointer_methods[] = {
     {"Addr", pointer_addr, 0, 0},
     {NULL, NULL, 0, 0},
 };
-static const ObjClass pointer_class = {"ffi.Pointer", pointer_methods, NULL};
+static const ObjClass pointer_class = {.name = "ffi.Pointer", .methods = pointer_methods, .get_field = NULL};
 
 /* ---- loading ------------------------------------------------------------ */
 
@@ -522,7 +522,7 @@ static int func_call(Thread *t, Value *args, int nargs, Value *rets)
 }
 
 static const MethodDef func_methods[] = {{NULL, NULL, 0, 0}};
-static const ObjClass func_class = {"ffi.Func", func_methods, NULL};
+static const ObjClass func_class = {.name = "ffi.Func", .methods = func_methods, .get_field = NULL};
 
 /* ---- lib.Func ----------------------------------------------------------- */
 
@@ -699,7 +699,7 @@ static const MethodDef lib_methods[] = {
     {"Close", lib_close, 0, 0}, {"String", lib_string, 0, 0},
     {NULL, NULL, 0, 0},
 };
-static const ObjClass lib_class = {"ffi.Lib", lib_methods, NULL};
+static const ObjClass lib_class = {.name = "ffi.Lib", .methods = lib_methods, .get_field = NULL};
 
 static const ModuleFn ffi_fns[] = {
     {"Open", ffi_n_open, 0, 1, NULL},

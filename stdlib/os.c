@@ -352,7 +352,7 @@ static const MethodDef file_methods[] = {
     {NULL, NULL, 0, 0},
 };
 
-static const ObjClass file_class = {"os.File", file_methods, NULL};
+static const ObjClass file_class = {.name = "os.File", .methods = file_methods, .get_field = NULL};
 
 /* ====================================================================== */
 /* the module                                                              */

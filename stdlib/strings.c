@@ -953,7 +953,8 @@ static const MethodDef builder_methods[] = {
     {NULL, NULL, 0, 0},
 };
 
-static const ObjClass builder_class = {"strings.Builder", builder_methods, NULL};
+static const ObjClass builder_class = {
+    .name = "strings.Builder", .methods = builder_methods, .get_field = NULL};
 
 static const ModuleFn strings_fns[] = {
     {"Builder", strings_n_builder, 0, 0, NULL},

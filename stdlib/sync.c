@@ -167,7 +167,7 @@ static int m_trylock(Thread *t, Value *a, int n, Value *r)
 
 static const MethodDef mutex_methods[] = {
     {"Lock", m_lock, 0, 0}, {"Unlock", m_unlock, 0, 0}, {"TryLock", m_trylock, 0, 0}, {NULL, NULL, 0, 0}};
-static const ObjClass mutex_class = {"sync.Mutex", mutex_methods, NULL};
+static const ObjClass mutex_class = {.name = "sync.Mutex", .methods = mutex_methods, .get_field = NULL};
 
 static int new_mutex(Thread *t, Value *a, int n, Value *r)
 {
@@ -266,7 +266,7 @@ static const MethodDef rw_methods[] = {{"RLock", rw_rlock, 0, 0},
                                        {"Lock", rw_lock, 0, 0},
                                        {"Unlock", rw_unlock, 0, 0},
                                        {NULL, NULL, 0, 0}};
-static const ObjClass rw_class = {"sync.RWMutex", rw_methods, NULL};
+static const ObjClass rw_class = {.name = "sync.RWMutex", .methods = rw_methods, .get_field = NULL};
 
 static int new_rwmutex(Thread *t, Value *a, int n, Value *r)
 {
@@ -331,7 +331,7 @@ static int wg_wait(Thread *t, Value *a, int n, Value *r)
 
 static const MethodDef wg_methods[] = {
     {"Add", wg_add, 1, 1}, {"Done", wg_done, 0, 0}, {"Wait", wg_wait, 0, 0}, {NULL, NULL, 0, 0}};
-static const ObjClass wg_class = {"sync.WaitGroup", wg_methods, NULL};
+static const ObjClass wg_class = {.name = "sync.WaitGroup", .methods = wg_methods, .get_field = NULL};
 
 static int new_waitgroup(Thread *t, Value *a, int n, Value *r)
 {
@@ -363,7 +363,7 @@ static int once_do(Thread *t, Value *a, int n, Value *r)
 }
 
 static const MethodDef once_methods[] = {{"Do", once_do, 1, 1}, {NULL, NULL, 0, 0}};
-static const ObjClass once_class = {"sync.Once", once_methods, NULL};
+static const ObjClass once_class = {.name = "sync.Once", .methods = once_methods, .get_field = NULL};
 
 static int new_once(Thread *t, Value *a, int n, Value *r)
 {
@@ -473,7 +473,7 @@ static Value cond_field(Value self, ObjString *name)
     return V_UNDEF;
 }
 
-static const ObjClass cond_class = {"sync.Cond", cond_methods, cond_field};
+static const ObjClass cond_class = {.name = "sync.Cond", .methods = cond_methods, .get_field = cond_field};
 
 static int new_cond(Thread *t, Value *a, int n, Value *r)
 {
@@ -556,7 +556,7 @@ static int at_cas(Thread *t, Value *a, int n, Value *r)
 static const MethodDef atomic_methods[] = {{"Load", at_load, 0, 0},          {"Store", at_store, 1, 1},
                                            {"Swap", at_swap, 1, 1},          {"Add", at_add, 1, 1},
                                            {"CompareAndSwap", at_cas, 2, 2}, {NULL, NULL, 0, 0}};
-static const ObjClass atomic_class = {"sync.Atomic", atomic_methods, NULL};
+static const ObjClass atomic_class = {.name = "sync.Atomic", .methods = atomic_methods, .get_field = NULL};
 
 static int new_atomic(Thread *t, Value *a, int n, Value *r)
 {

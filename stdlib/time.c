@@ -326,7 +326,7 @@ static const CspLoc loc_utc = {LOC_UTC, 0, "UTC"}, loc_local = {LOC_LOCAL, 0, "L
 
 static int loc_string(Thread *t, Value *a, int n, Value *r);
 static const MethodDef loc_methods[] = {{"String", loc_string, 0, 0}, {NULL, NULL, 0, 0}};
-static const ObjClass loc_class = {"*time.Location", loc_methods, NULL};
+static const ObjClass loc_class = {.name = "*time.Location", .methods = loc_methods, .get_field = NULL};
 static Value utc_value, local_value; /* the two shared Location objects */
 
 static int loc_string(Thread *t, Value *a, int n, Value *r)
@@ -1393,7 +1393,24 @@ static const MethodDef time_methods[] = {
     {"AddDate", t_adddate, 3, 3},
     {NULL, NULL, 0, 0},
 };
-static const ObjClass time_class = {"time.Time", time_methods, NULL};
+/* Go's == on Times compares their fields: the instant, the monotonic
+ * reading and the location (so two readings of Now() differ, and one
+ * instant in two locations too, as Go's Equal does not). */
+static bool time_eq(const void *a, const void *b)
+{
+    const CspTime *x = a, *y = b;
+    return x->sec == y->sec && x->nsec == y->nsec && x->mono == y->mono && x->loc == y->loc;
+}
+
+static uint64_t time_hash(const void *p)
+{
+    const CspTime *ct = p;
+    uint64_t h = (uint64_t)ct->sec * 0x9e3779b97f4a7c15ULL ^ (uint64_t)ct->nsec;
+    return h ^ (h >> 29);
+}
+
+static const ObjClass time_class = {
+    .name = "time.Time", .methods = time_methods, .get_field = NULL, .equal = time_eq, .hash = time_hash};
 
 /* time.Date: every field may be out of its range and carries into the
  * next, as Go normalises; the wall time is taken in l (for Local, the
@@ -1712,8 +1729,8 @@ static int ct_reset(Thread *t, Value *a, int n, Value *r)
 
 static const MethodDef ct_methods[] = {
     {"Stop", ct_stop, 0, 0}, {"Reset", ct_reset, 1, 1}, {NULL, NULL, 0, 0}};
-static const ObjClass timer_class = {"time.Timer", ct_methods, ct_field};
-static const ObjClass ticker_class = {"time.Ticker", ct_methods, ct_field};
+static const ObjClass timer_class = {.name = "time.Timer", .methods = ct_methods, .get_field = ct_field};
+static const ObjClass ticker_class = {.name = "time.Ticker", .methods = ct_methods, .get_field = ct_field};
 
 static int f_newtimer(Thread *t, Value *a, int n, Value *r)
 {

@@ -268,6 +268,18 @@ static inline int key_prep(Value key, Value *nk, uint64_t *h)
             *nk = key;
             return K_GEN;
         }
+        if (o->kind == OBJ_OBJECT) {
+            /* a module's object: by value when its class says how (a
+             * time.Time), else as the pointer it is in Go (*sync.Mutex) */
+            const ObjObject *obj = (const ObjObject *)o;
+            *nk = key;
+            if (obj->cls && obj->cls->equal && obj->cls->hash) {
+                *h = obj->cls->hash(obj->payload);
+                return K_GEN;
+            }
+            *h = mix64(key);
+            return K_WORD;
+        }
         return K_BAD;
     }
     if (v_is_ref(key)) {
@@ -331,6 +343,7 @@ static bool key_eq_slow(Value a, Value b)
     case OBJ_NAMED:
     case OBJ_STRUCT:
     case OBJ_ARRAY:
+    case OBJ_OBJECT: /* one with a class equality: a time.Time */
         return v_equal(a, b);
     default:
         return false;

@@ -981,6 +981,10 @@ bool v_equal(Value a, Value b)
     }
     if (v_is_obj(a, OBJ_NAMED) || v_is_obj(b, OBJ_NAMED))
         return named_eq(a, b);
+    if (v_is_obj(a, OBJ_OBJECT) && v_is_obj(b, OBJ_OBJECT)) {
+        const ObjObject *x = v_ptr(a), *y = v_ptr(b);
+        return x->cls == y->cls && x->cls->equal && x->cls->equal(x->payload, y->payload);
+    }
     if (v_is_complex(a) && v_is_complex(b))
         return v_complex(a)->re == v_complex(b)->re && v_complex(a)->im == v_complex(b)->im;
     if ((v_is_complex(a) && is_num(b)) || (is_num(a) && v_is_complex(b))) {

@@ -629,6 +629,12 @@ typedef struct ObjClass {
     const MethodDef *methods; /* NULL-name terminated */
     /* Field read (`timer.C`): return V_UNDEF when there is no such field. */
     Value (*get_field)(Value self, ObjString *name);
+    /* Go's == on two of the class's payloads, for a class whose Go type is
+     * a struct compared by value (a time.Time: its instant and location),
+     * with a hash that agrees with it, so it can be a map key. NULL: the
+     * value is a pointer in Go (*sync.Mutex), equal only to itself. */
+    bool (*equal)(const void *a, const void *b);
+    uint64_t (*hash)(const void *payload);
 } ObjClass;
 
 /* A native object: a class and an opaque payload that the class owns. */

@@ -123,9 +123,9 @@ static int bad_string(Thread *t, Value *args, int nargs, Value *rets)
 static const MethodDef pt_methods[] = {{"String", pt_string, 0, 0}, {NULL, NULL, 0, 0}};
 static const MethodDef bad_methods[] = {{"String", bad_string, 0, 0}, {NULL, NULL, 0, 0}};
 static const MethodDef no_methods[] = {{NULL, NULL, 0, 0}};
-static const ObjClass pt_class = {"geo.Point", pt_methods, NULL};
-static const ObjClass bad_class = {"geo.Bad", bad_methods, NULL};
-static const ObjClass plain_class = {"geo.Plain", no_methods, NULL};
+static const ObjClass pt_class = {.name = "geo.Point", .methods = pt_methods, .get_field = NULL};
+static const ObjClass bad_class = {.name = "geo.Bad", .methods = bad_methods, .get_field = NULL};
+static const ObjClass plain_class = {.name = "geo.Plain", .methods = no_methods, .get_field = NULL};
 
 static Value OBJ(const ObjClass *cls)
 {

@@ -387,19 +387,42 @@ static void test_map_nan_keys(void **state)
     assert_int_equal(get_int(m, I(1)), 1);
 }
 
-/* Test that lists, maps, funcs, errors, objects and V_UNDEF are rejected as
- * keys: set reports MAP_BADKEY and changes nothing, get and delete miss. */
+/* Test that a module's object is a key: by identity (a *sync.Mutex is a
+ * pointer in Go), or by its class's equality when it has one. */
+static bool same_int(const void *a, const void *b)
+{
+    return *(const int *)a == *(const int *)b;
+}
+
+static uint64_t int_hash(const void *p)
+{
+    return (uint64_t) * (const int *)p;
+}
+
+static void test_map_object_keys(void **state)
+{
+    (void)state;
+    static const ObjClass ptr_cls = {.name = "thing"};
+    static const ObjClass val_cls = {.name = "value", .equal = same_int, .hash = int_hash};
+    static int one = 1, also_one = 1;
+    ObjMap *m = map_new(0);
+    Value a = v_from_ptr(object_new(&ptr_cls, &one)), b = v_from_ptr(object_new(&ptr_cls, &one));
+    assert_int_equal(map_set(m, a, I(1)), MAP_OK);
+    assert_true(has(m, a));
+    assert_false(has(m, b)); /* another pointer */
+    Value x = v_from_ptr(object_new(&val_cls, &one)), y = v_from_ptr(object_new(&val_cls, &also_one));
+    assert_int_equal(map_set(m, x, I(2)), MAP_OK);
+    assert_true(has(m, y)); /* an equal value */
+    assert_int_equal(get_int(m, y), 2);
+}
+
+/* Test that lists, maps, funcs, errors and V_UNDEF are rejected as keys:
+ * set reports MAP_BADKEY and changes nothing, get and delete miss. */
 static void test_map_bad_keys(void **state)
 {
-    static const ObjClass cls = {"thing", NULL, NULL};
     Value bad[] = {
-        v_from_ptr(list_new(0, 0)),
-        v_from_ptr(map_new(0)),
-        v_from_ptr(native_new("f", NULL, 0, 0)),
-        v_from_ptr(cell_new(V_NIL)),
-        v_error("e"),
-        v_from_ptr(object_new(&cls, NULL)),
-        V_UNDEF,
+        v_from_ptr(list_new(0, 0)),  v_from_ptr(map_new(0)), v_from_ptr(native_new("f", NULL, 0, 0)),
+        v_from_ptr(cell_new(V_NIL)), v_error("e"),           V_UNDEF,
     };
     ObjMap *m = map_new(0);
     map_set(m, I(1), I(1));
@@ -731,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_map_key_normalisation),
         cmocka_unit_test(test_map_nan_keys),
         cmocka_unit_test(test_map_bad_keys),
+        cmocka_unit_test(test_map_object_keys),
         cmocka_unit_test(test_map_iterate_while_deleting),
         cmocka_unit_test(test_map_iterate_while_inserting),
         cmocka_unit_test(test_map_tombstone_churn),

@@ -463,10 +463,10 @@ static const MethodDef mutex_methods[] = {
     {"Lock", dummy_native, 1, 1}, /* duplicate: the first wins */
     {NULL, NULL, 0, 0},
 };
-static const ObjClass mutex_class = {"sync.Mutex", mutex_methods, NULL};
+static const ObjClass mutex_class = {.name = "sync.Mutex", .methods = mutex_methods, .get_field = NULL};
 static const MethodDef var_methods[] = {{"Do", dummy_method, 1, -1}, {NULL, NULL, 0, 0}};
-static const ObjClass var_class = {"sync.Once", var_methods, NULL};
-static const ObjClass bare_class = {"bare", NULL, NULL};
+static const ObjClass var_class = {.name = "sync.Once", .methods = var_methods, .get_field = NULL};
+static const ObjClass bare_class = {.name = "bare", .methods = NULL, .get_field = NULL};
 
 /* Test that class_method finds each method (as a cached ObjNative whose
  * argument counts include the receiver), misses unknown names, and keeps
@@ -516,7 +516,7 @@ static void test_object_class_method_many(void **state)
         defs[i][0] = (MethodDef){names[i], dummy_method, 0, 0};
         defs[i][1] = (MethodDef){"Common", dummy_native, 0, 2};
         defs[i][2] = (MethodDef){NULL, NULL, 0, 0};
-        classes[i] = (ObjClass){"many", defs[i], NULL};
+        classes[i] = (ObjClass){.name = "many", .methods = defs[i]};
         assert_non_null(class_method(&classes[i], str_cstr("Common")));
     }
     for (int i = 0; i < NC; i++) {
@@ -715,7 +715,7 @@ static void test_object_class_method_threads(void **state)
     long bad[3] = {0, 0, 0};
     pthread_t t[3];
     for (int i = 0; i < FRESH_N; i++)
-        fresh_classes[i] = (ObjClass){"fresh", fresh_defs, NULL};
+        fresh_classes[i] = (ObjClass){.name = "fresh", .methods = fresh_defs};
     for (int i = 0; i < 3; i++)
         assert_int_equal(pthread_create(&t[i], NULL, method_looker, &bad[i]), 0);
     for (int i = 0; i < 3; i++)

@@ -629,7 +629,7 @@ static int m_get(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 static const MethodDef box_methods[] = {{"Get", m_get, 0, 1}, {NULL, NULL, 0, 0}};
-static const ObjClass box_class = {"test.Box", box_methods, NULL};
+static const ObjClass box_class = {.name = "test.Box", .methods = box_methods, .get_field = NULL};
 
 /* Test that CALLM reaches a native object's method, a map member, a module
  * member and an error's Error(); and GETFIELD/SETFIELD map sugar and BINDM

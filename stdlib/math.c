@@ -42,10 +42,10 @@ static double go_log10(double x)
     return log(x) * 0.43429448190325182765112891891660508229439700580366656611445378; /* 1/Ln10 */
 }
 
-/* Go's J1(-0) is +0 (C's is -0). */
+/* Go's J1 is +0 at -0 and at -Inf (C's is -0). */
 static double go_j1(double x)
 {
-    return x == 0 ? 0 : j1(x);
+    return x == 0 || isinf(x) ? 0 : j1(x);
 }
 
 /* Go's Y0, Y1 are NaN for every negative x (C may give -Inf). */
@@ -402,6 +402,8 @@ static int math_n_modf(Thread *t, Value *args, int nargs, Value *rets)
     NUM_ARG(0, "math.Modf", x);
     double ip;
     double frac = modf(x, &ip);
+    if (isinf(x))
+        frac = NAN; /* Go's Modf(+-Inf) is +-Inf, NaN (C's fraction is 0) */
     rets[0] = v_make_float(ip);
     rets[1] = v_make_float(frac);
     return 2;
@@ -541,7 +543,8 @@ static int math_n_jn(Thread *t, Value *args, int nargs, Value *rets)
     if (!vm_check_int(t, "math.Jn", args, 0, &n))
         return -1;
     NUM_ARG(1, "math.Jn", x);
-    rets[0] = v_make_float(x == 0 && n != 0 ? 0 : jn(bessel_order(n), x)); /* +0, as Go's */
+    /* +0 at a zero x (n != 0) and at the infinities, as Go's */
+    rets[0] = v_make_float((x == 0 && n != 0) || isinf(x) ? 0 : jn(bessel_order(n), x));
     return 1;
 }
 

@@ -307,6 +307,27 @@ static int r_shuffle(Thread *t, Rng r, Value *args, Value *rets)
     return 0;
 }
 
+/* Fills the []byte p with random bytes: len(p), nil, as Go's Read. */
+static int r_read(Thread *t, Rng r, Value *args, Value *rets)
+{
+    if (!vm_check_arg(t, "rand.Read", args, 0, OBJ_LIST))
+        return -1;
+    ObjList *l = v_list(args[0]);
+    int64_t n = (int64_t)LIST_GET(l, len);
+    uint64_t bits = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (i % 8 == 0)
+            bits = rng_u64(r);
+        Value *slot = list_slot(l, i);
+        if (slot)
+            *slot = v_make_int((int64_t)(bits & 0xFF));
+        bits >>= 8;
+    }
+    rets[0] = v_make_int(n);
+    rets[1] = V_NIL;
+    return 2;
+}
+
 /* ---- the module's functions ------------------------------------------------- */
 
 #define RAND_FUNCS(X)                                                                                        \
@@ -323,7 +344,8 @@ static int r_shuffle(Thread *t, Rng r, Value *args, Value *rets)
     X(NormFloat64, r_normfloat64)                                                                            \
     X(ExpFloat64, r_expfloat64)                                                                              \
     X(Perm, r_perm)                                                                                          \
-    X(Shuffle, r_shuffle)
+    X(Shuffle, r_shuffle)                                                                                    \
+    X(Read, r_read)
 
 #define X(goname, fn)                                                                                        \
     static int top_##goname(Thread *t, Value *args, int nargs, Value *rets)                                  \
@@ -417,6 +439,7 @@ static const MethodDef rand_methods[] = {
     {"ExpFloat64", meth_ExpFloat64, 0, 0},
     {"Perm", meth_Perm, 1, 1},
     {"Shuffle", meth_Shuffle, 2, 2},
+    {"Read", meth_Read, 1, 1},
     {"Seed", src_seed, 1, 1},
     {NULL, NULL, 0, 0},
 };
@@ -468,6 +491,7 @@ static const ModuleFn rand_fns[] = {
     {"ExpFloat64", top_ExpFloat64, 0, 0, "func() float64"},
     {"Perm", top_Perm, 1, 1, "func(int) []int"},
     {"Shuffle", top_Shuffle, 2, 2, "func(int, func(int, int))"},
+    {"Read", top_Read, 1, 1, "func([]byte) (int, error)"},
     {"Seed", top_seed, 1, 1, "func(int64)"},
     {"NewSource", f_new_source, 1, 1, "func(int64) rand.Source"},
     {"New", f_new, 1, 1, "func(rand.Source) *rand.Rand"},

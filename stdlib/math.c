@@ -1,10 +1,14 @@
-/* math.c — the math module's functions (its constants are in stdlib.c's
- * table).
+/* math.c — the math module: its functions and constants.
  *
  * Every function takes ints or floats and returns floats, as Go's math
  * does with float64 arguments: math.Abs(-3) is the float 3. The special
  * cases are Go's (Max with a NaN is NaN, Max(-0, +0) is +0, Round rounds
- * half away from zero), which for most functions are C's.
+ * half away from zero), which for most functions are C's; where C's
+ * differ (Modf(Inf), Lgamma(-Inf), Nextafter(x, x), zeros' signs) the
+ * function says so. Pow, Hypot, Log2, Log10 and Pow10 are computed the
+ * way Go computes them, so they print Go's digits; the other
+ * transcendental functions are C's, correctly rounded where Go's are not
+ * always, so a last digit may differ from Go's.
  */
 #include "stdlib.h"
 

@@ -261,7 +261,10 @@ static Exact *ex_from_value(Value v)
     Exact *x;
     if (v_is_anyint(v)) {
         x = ex_new(EX_INT);
-        mpz_set_si(mpq_numref(x->re), v_anyint(v));
+        if (v_is_bigu(v)) /* a module's constant past int64 (math.MaxUint64) */
+            mpz_set_ui(mpq_numref(x->re), (uint64_t)v_anyint(v));
+        else
+            mpz_set_si(mpq_numref(x->re), v_anyint(v));
         return x;
     }
     if (v_is_anyfloat(v) && isfinite(v_anyfloat(v))) {

@@ -750,7 +750,7 @@ static const struct {
     const char *methods[3];
 } predeclared_ifaces[] = {
     {"error", {"Error"}},    {"fmt.Stringer", {"String"}}, {"io.Writer", {"Write"}},
-    {"io.Reader", {"Read"}}, {"io.Closer", {"Close"}},
+    {"io.Reader", {"Read"}}, {"io.Closer", {"Close"}},     {"rand.Source", {"Int63", "Seed"}},
 };
 
 /* The methods an interface requires, walking embedded interfaces once

@@ -404,7 +404,7 @@ static const MethodDef source_methods[] = {
     {"Seed", src_seed, 1, 1},
     {NULL, NULL, 0, 0},
 };
-static const ObjClass source_class = {.name = "rand.Source", .methods = source_methods, .get_field = NULL};
+static const ObjClass source_class = {.name = "*rand.rngSource", .methods = source_methods, .get_field = NULL};
 
 static Value source_new(int64_t seed)
 {
@@ -443,7 +443,7 @@ static const MethodDef rand_methods[] = {
     {"Seed", src_seed, 1, 1},
     {NULL, NULL, 0, 0},
 };
-static const ObjClass rand_class = {.name = "rand.Rand", .methods = rand_methods, .get_field = NULL};
+static const ObjClass rand_class = {.name = "*rand.Rand", .methods = rand_methods, .get_field = NULL};
 
 static int f_new_source(Thread *t, Value *args, int nargs, Value *rets)
 {

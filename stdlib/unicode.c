@@ -234,11 +234,13 @@ static int64_t simple_fold(int64_t r)
 /* range tables                                                            */
 /* ====================================================================== */
 
-/* A *unicode.RangeTable: a set of general categories, or a script. */
+/* A *unicode.RangeTable: a set of general categories, or a script, or
+ * nothing (a zero RangeTable). Immutable. */
 typedef struct Table {
     const char *name;
-    uc_general_category_t cat; /* used when script is NULL */
+    uc_general_category_t cat; /* used when script is NULL and !empty */
     const uc_script_t *script;
+    bool empty;
 } Table;
 
 static const ObjClass table_class;
@@ -252,7 +254,7 @@ static const Table *table_of(Value v)
 
 static bool table_has(const Table *tab, int64_t r)
 {
-    if (!valid(r))
+    if (!valid(r) || tab->empty)
         return false;
     if (tab->script)
         return uc_is_script((ucs4_t)r, tab->script);
@@ -349,7 +351,16 @@ static Value table_new(const char *name, uc_general_category_t cat, const uc_scr
     tab->name = name;
     tab->cat = cat;
     tab->script = script;
+    tab->empty = false;
     return v_from_ptr(object_new(&table_class, tab));
+}
+
+/* `var t unicode.RangeTable`: a table of no runes. */
+static int u_range_table(Thread *t, Value *args, int nargs, Value *rets)
+{
+    rets[0] = table_new("", UC_CATEGORY_Cn, NULL);
+    ((Table *)((ObjObject *)v_ptr(rets[0]))->payload)->empty = true;
+    return 1;
 }
 
 static void add_tables(ObjModule *m)
@@ -499,6 +510,7 @@ static const ModuleFn unicode_fns[] = {
     {"IsSymbol", u_is_symbol, 1, 1, "func(rune) bool"},
     {"IsTitle", u_is_title, 1, 1, "func(rune) bool"},
     {"IsUpper", u_is_upper, 1, 1, "func(rune) bool"},
+    {"RangeTable", u_range_table, 0, 0, NULL},
     {"SimpleFold", u_simple_fold, 1, 1, "func(rune) rune"},
     {"To", u_to, 2, 2, "func(int, rune) rune"},
     {"ToLower", u_to_lower, 1, 1, "func(rune) rune"},
@@ -524,6 +536,7 @@ static void unicode_open(ObjModule *m)
     module_add_fns(m, unicode_fns);
     module_add_ints(m, unicode_ints);
     add_tables(m);
+    module_add_type(m, "RangeTable", TYPE_OBJECT);
 }
 
 const ModuleDef csp_module_unicode = {"unicode", unicode_open};

@@ -301,7 +301,8 @@ static Value arg_error(ErrCode code, const char *fn, ObjString *s, int64_t arg)
     /* Err is errors.New("invalid base 1"): the text after "parsing "x": " */
     ObjString *msg = ((ObjError *)v_ptr(e))->msg;
     size_t skip = strlen("strconv.") + strlen(fn) + strlen(": parsing ") + q.len + 2;
-    Value inner = skip < msg->len ? v_from_ptr(error_new(str_new(msg->data + skip, msg->len - skip), false)) : V_NIL;
+    Value inner =
+        skip < msg->len ? v_from_ptr(error_new(str_new(msg->data + skip, msg->len - skip), false)) : V_NIL;
     return num_error_wrapping(e, inner);
 }
 

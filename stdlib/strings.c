@@ -980,7 +980,8 @@ static int call_pred(Thread *t, const char *fname, Value fn, int32_t r)
 }
 
 /* Go's indexFunc: the first (or last) rune for which f(r) == truth. */
-static int index_func(Thread *t, const char *fname, ObjString *s, Value fn, bool truth, bool last, int64_t *out)
+static int index_func(Thread *t, const char *fname, ObjString *s, Value fn, bool truth, bool last,
+                      int64_t *out)
 {
     *out = -1;
     if (!last) {
@@ -1205,10 +1206,10 @@ static int strings_n_to_valid_utf8(Thread *t, Value *args, int nargs, Value *ret
 /* The old/new pairs in argument order, immutable once made: the first
  * pair whose old string matches at a position wins there, as in Go. */
 typedef struct Replacer {
-    size_t n;             /* pairs */
-    ObjString **oldnew;   /* old0, new0, old1, new1, ... */
-    bool has_empty;       /* some old string is empty */
-    uint8_t first[256];   /* 1 when some old string starts with that byte */
+    size_t n;           /* pairs */
+    ObjString **oldnew; /* old0, new0, old1, new1, ... */
+    bool has_empty;     /* some old string is empty */
+    uint8_t first[256]; /* 1 when some old string starts with that byte */
 } Replacer;
 
 static const ObjClass replacer_class;

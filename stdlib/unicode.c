@@ -337,12 +337,11 @@ static const CatName cat_names[] = {
 
 /* The scripts most programs name; each is Unicode's script of that name. */
 static const char *const script_names[] = {
-    "Arabic",   "Armenian", "Bengali",    "Cyrillic", "Devanagari", "Georgian", "Greek",
-    "Gujarati", "Gurmukhi", "Han",        "Hangul",   "Hebrew",     "Hiragana", "Kannada",
-    "Katakana", "Khmer",    "Latin",      "Malayalam", "Mongolian", "Myanmar",  "Tamil",
-    "Telugu",   "Thai",     "Tibetan",    "Common",   "Inherited",  "Ethiopic", "Sinhala",
-    "Lao",      "Bopomofo", "Cherokee",   "Syriac",   "Thaana",     "Runic",    "Ogham",
-    NULL,
+    "Arabic",   "Armenian",  "Bengali",   "Cyrillic", "Devanagari", "Georgian", "Greek",    "Gujarati",
+    "Gurmukhi", "Han",       "Hangul",    "Hebrew",   "Hiragana",   "Kannada",  "Katakana", "Khmer",
+    "Latin",    "Malayalam", "Mongolian", "Myanmar",  "Tamil",      "Telugu",   "Thai",     "Tibetan",
+    "Common",   "Inherited", "Ethiopic",  "Sinhala",  "Lao",        "Bopomofo", "Cherokee", "Syriac",
+    "Thaana",   "Runic",     "Ogham",     NULL,
 };
 
 static Value table_new(const char *name, uc_general_category_t cat, const uc_script_t *script)

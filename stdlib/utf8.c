@@ -263,11 +263,7 @@ static const ModuleFn utf8_fns[] = {
 };
 
 static const ModuleInt utf8_ints[] = {
-    {"RuneError", UTF8_ERROR},
-    {"RuneSelf", 0x80},
-    {"MaxRune", 0x10FFFF},
-    {"UTFMax", 4},
-    {NULL, 0},
+    {"RuneError", UTF8_ERROR}, {"RuneSelf", 0x80}, {"MaxRune", 0x10FFFF}, {"UTFMax", 4}, {NULL, 0},
 };
 
 static void utf8_open(ObjModule *m)

@@ -234,12 +234,14 @@ static int64_t simple_fold(int64_t r)
 /* range tables                                                            */
 /* ====================================================================== */
 
-/* A *unicode.RangeTable: a set of general categories, or a script, or
- * nothing (a zero RangeTable). Immutable. */
+/* A *unicode.RangeTable: a set of general categories, a script, a
+ * property, or nothing (a zero RangeTable). Immutable. */
 typedef struct Table {
     const char *name;
-    uc_general_category_t cat; /* used when script is NULL and !empty */
+    uc_general_category_t cat; /* used when script is NULL and !is_prop and !empty */
     const uc_script_t *script;
+    uc_property_t prop; /* used when is_prop */
+    bool is_prop;
     bool empty;
 } Table;
 
@@ -258,6 +260,8 @@ static bool table_has(const Table *tab, int64_t r)
         return false;
     if (tab->script)
         return uc_is_script((ucs4_t)r, tab->script);
+    if (tab->is_prop)
+        return uc_is_property((ucs4_t)r, tab->prop);
     return uc_is_general_category((ucs4_t)r, tab->cat);
 }
 
@@ -321,7 +325,6 @@ static const CatName cat_names[] = {
     {"S", "Sm Sc Sk So"},
     {"Z", "Zs Zl Zp"},
     {"Other", "Cc Cf Co Cs"},
-    {"Control", "Cc"},
     {"Letter", "Lu Ll Lt Lm Lo"},
     {"Upper", "Lu"},
     {"Lower", "Ll"},
@@ -350,6 +353,7 @@ static Value table_new(const char *name, uc_general_category_t cat, const uc_scr
     tab->name = name;
     tab->cat = cat;
     tab->script = script;
+    tab->is_prop = false;
     tab->empty = false;
     return v_from_ptr(object_new(&table_class, tab));
 }
@@ -361,6 +365,31 @@ static int u_range_table(Thread *t, Value *args, int nargs, Value *rets)
     ((Table *)((ObjObject *)v_ptr(rets[0]))->payload)->empty = true;
     return 1;
 }
+
+/* Go's property tables that programs use most; Unicode's names. */
+static const char *const property_names[] = {
+    "White_Space",
+    "ASCII_Hex_Digit",
+    "Hex_Digit",
+    "Dash",
+    "Hyphen",
+    "Quotation_Mark",
+    "Ideographic",
+    "Diacritic",
+    "Extender",
+    "Join_Control",
+    "Pattern_Syntax",
+    "Pattern_White_Space",
+    "Sentence_Terminal",
+    "Terminal_Punctuation",
+    "Variation_Selector",
+    "Radical",
+    "Unified_Ideograph",
+    "Soft_Dotted",
+    "Logical_Order_Exception",
+    "Deprecated",
+    NULL,
+};
 
 static void add_tables(ObjModule *m)
 {
@@ -379,6 +408,16 @@ static void add_tables(ObjModule *m)
         const uc_script_t *sc = uc_script_byname(*s);
         if (sc)
             module_add(m, *s, table_new(*s, UC_CATEGORY_Cn, sc));
+    }
+    for (const char *const *p = property_names; *p; p++) {
+        uc_property_t prop = uc_property_byname(*p);
+        if (!uc_property_is_valid(prop))
+            continue;
+        Value v = table_new(*p, UC_CATEGORY_Cn, NULL);
+        Table *tab = ((ObjObject *)v_ptr(v))->payload;
+        tab->prop = prop;
+        tab->is_prop = true;
+        module_add(m, *p, v);
     }
 }
 

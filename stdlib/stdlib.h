@@ -88,6 +88,8 @@ Value stdlib_eof(void);
  * one); write to an os.File (1: w is not one, 0: written, -1: panicked). */
 bool strings_builder_write(Value w, const char *s, size_t n);
 int os_file_write(Thread *t, Value w, const char *s, size_t n);
+/* unicode.SimpleFold (stdlib/unicode.c), for strings.EqualFold. */
+int64_t unicode_simple_fold(int64_t r);
 /* strconv's parsers. Base 0 lets the prefix decide (0x 0o 0b 0) and allows
  * '_' between digits, as Go's ParseInt; bits 0 means 64. On NUM_RANGE the
  * result is clamped (ints) or +-Inf (floats), as Go's. */

@@ -315,6 +315,27 @@ static int strings_n_compare(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
+/* Go's EqualFold: rune by rune, equal or in one case-folding orbit (the
+ * runes SimpleFold steps through: k, K and the Kelvin sign are one). */
+static bool fold_equal(int32_t a, int32_t b)
+{
+    if (a == b)
+        return true;
+    if (b < a) {
+        int32_t x = a;
+        a = b;
+        b = x;
+    }
+    if (b < 0x80)
+        return a >= 'A' && a <= 'Z' && b == a + ('a' - 'A');
+    /* The orbit ascends from a and wraps; b is in it if we meet it
+     * before passing it. */
+    int64_t r = unicode_simple_fold(a);
+    while (r != a && r < b)
+        r = unicode_simple_fold(r);
+    return r == b;
+}
+
 static int strings_n_equal_fold(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.EqualFold", a);
@@ -325,7 +346,7 @@ static int strings_n_equal_fold(Thread *t, Value *args, int nargs, Value *rets)
         int32_t ra, rb;
         i += (size_t)utf8_decode(a->data + i, a->len - i, &ra);
         j += (size_t)utf8_decode(b->data + j, b->len - j, &rb);
-        if (ra != rb && rune_lower(ra) != rune_lower(rb) && rune_upper(ra) != rune_upper(rb)) {
+        if (!fold_equal(ra, rb)) {
             eq = false;
             break;
         }

@@ -209,7 +209,7 @@ static void fold_build(void)
     fold_table = tab;
 }
 
-static int64_t simple_fold(int64_t r)
+int64_t unicode_simple_fold(int64_t r)
 {
     if (!valid(r))
         return r;
@@ -466,7 +466,7 @@ PREDICATE(u_is_print, "IsPrint", is_print(r))
 MAPPING(u_to_upper, "ToUpper", to_upper)
 MAPPING(u_to_lower, "ToLower", to_lower)
 MAPPING(u_to_title, "ToTitle", to_title)
-MAPPING(u_simple_fold, "SimpleFold", simple_fold)
+MAPPING(u_simple_fold, "SimpleFold", unicode_simple_fold)
 
 /* unicode.To(c, r): c is UpperCase, LowerCase or TitleCase (0, 1, 2);
  * another c gives ReplacementChar, as Go's. */

@@ -53,6 +53,16 @@ static inline bool bytes_arg(Thread *t, const char *fname, Value *args, int i, B
     return true;
 }
 
+/* Whether argument i is a []byte (or nil, when nil_ok) to write into or
+ * append to; else panics naming the type wanted and returns false. */
+static inline bool bytes_param(Thread *t, const char *fname, Value *args, int i, bool nil_ok)
+{
+    if (v_is_obj(args[i], OBJ_LIST) || (nil_ok && args[i] == V_NIL))
+        return true;
+    vm_panicf(t, E_ARG_TYPE, fname, i + 1, "[]byte", v_type_name(args[i]));
+    return false;
+}
+
 /* append(dst, s[:n]...) for dst a []byte or nil: a new header, sharing
  * dst's array when it has room, as Go's append. */
 static inline Value bytes_append(Value dst, const char *s, size_t n)

@@ -1478,11 +1478,6 @@ static int64_t copy_into(Value p, const ObjString *s, int64_t from)
     return n;
 }
 
-static bool bytes_param(Thread *t, const char *fname, Value *args, int i)
-{
-    return vm_check_arg(t, fname, args, i, OBJ_LIST);
-}
-
 /* Read(p): io.Reader's contract: at the end 0, io.EOF; else as many bytes
  * as p holds and nil (0, nil for an empty p). */
 static int rd_read(Thread *t, Value *args, int nargs, Value *rets)
@@ -1495,7 +1490,7 @@ static int rd_read(Thread *t, Value *args, int nargs, Value *rets)
         rets[1] = i >= (int64_t)s->len ? stdlib_eof() : V_NIL;
         return 2;
     }
-    if (!bytes_param(t, "strings.Reader.Read", args + 1, 0))
+    if (!bytes_param(t, "strings.Reader.Read", args + 1, 0, false))
         return -1;
     int64_t i;
     ObjString *s = reader_view(rd, &i);
@@ -1516,7 +1511,7 @@ static int rd_read_at(Thread *t, Value *args, int nargs, Value *rets)
 {
     READER_SELF("strings.Reader.ReadAt");
     int64_t off;
-    if (args[1] != V_NIL && !bytes_param(t, "strings.Reader.ReadAt", args + 1, 0))
+    if (!bytes_param(t, "strings.Reader.ReadAt", args + 1, 0, true))
         return -1;
     if (!vm_check_int(t, "strings.Reader.ReadAt", args + 1, 1, &off))
         return -1;

@@ -174,13 +174,13 @@ static int u8_decode_last_rune(Thread *t, Value *args, int nargs, Value *rets)
  * how many; a p too short panics with the index Go's stores would. */
 static int u8_encode_rune(Thread *t, Value *args, int nargs, Value *rets)
 {
-    if (!vm_check_arg(t, "utf8.EncodeRune", args, 0, OBJ_LIST))
+    if (!bytes_param(t, "utf8.EncodeRune", args, 0, true))
         return -1;
     INT_ARG(1, "utf8.EncodeRune", r);
     char enc[4];
     int w = utf8_encode(enc, r);
-    ObjList *p = v_list(args[0]);
-    int64_t len = (int64_t)__atomic_load_n(&p->len, __ATOMIC_RELAXED);
+    ObjList *p = args[0] == V_NIL ? NULL : v_list(args[0]);
+    int64_t len = p ? (int64_t)__atomic_load_n(&p->len, __ATOMIC_RELAXED) : 0;
     /* Go's EncodeRune touches the last byte first (its bounds check). */
     if (len < w)
         return vm_panicf(t, E_INDEX_RANGE, (long long)(w - 1), (long long)len);
@@ -192,7 +192,7 @@ static int u8_encode_rune(Thread *t, Value *args, int nargs, Value *rets)
 
 static int u8_append_rune(Thread *t, Value *args, int nargs, Value *rets)
 {
-    if (args[0] != V_NIL && !vm_check_arg(t, "utf8.AppendRune", args, 0, OBJ_LIST))
+    if (!bytes_param(t, "utf8.AppendRune", args, 0, true))
         return -1;
     INT_ARG(1, "utf8.AppendRune", r);
     char enc[4];

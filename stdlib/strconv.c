@@ -743,8 +743,6 @@ static int strconv_n_unquote_char(Thread *t, Value *args, int nargs, Value *rets
     if (!vm_check_str(t, "strconv.UnquoteChar", args, 0, &s) ||
         !vm_check_int(t, "strconv.UnquoteChar", args, 1, &quote))
         return -1;
-    if (s->len == 0) /* Go's UnquoteChar reads s[0] first */
-        return vm_panicf(t, E_INDEX_RANGE, 0LL, 0LL);
     size_t i = 0;
     int32_t value = 0;
     bool multibyte;

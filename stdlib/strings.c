@@ -890,6 +890,20 @@ static int sb_write_string(Thread *t, Value *args, int nargs, Value *rets)
     return 2;
 }
 
+/* Write(p []byte): the bytes of p (a string too, for csp's scripts). */
+static int sb_write(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("strings.Builder.Write");
+    Buf b;
+    buf_init(&b);
+    if (!bytes_arg(t, "strings.Builder.Write", args + 1, 0, &b))
+        return -1;
+    builder_append(sb, b.data, b.len);
+    rets[0] = v_int_small((int64_t)b.len);
+    rets[1] = V_NIL;
+    return 2;
+}
+
 static int sb_write_byte(Thread *t, Value *args, int nargs, Value *rets)
 {
     SELF("strings.Builder.WriteByte");
@@ -969,7 +983,7 @@ static int sb_grow(Thread *t, Value *args, int nargs, Value *rets)
 
 static const MethodDef builder_methods[] = {
     {"WriteString", sb_write_string, 1, 1},
-    {"Write", sb_write_string, 1, 1},
+    {"Write", sb_write, 1, 1},
     {"WriteByte", sb_write_byte, 1, 1},
     {"WriteRune", sb_write_rune, 1, 1},
     {"String", sb_string, 0, 0},

@@ -1402,7 +1402,7 @@ static const ObjClass replacer_class = {"*strings.Replacer", replacer_methods, N
  * several goroutines; a racing script may see a stale position, and every
  * access clamps it to the string, so it can never read outside it. */
 typedef struct Reader {
-    ObjString *s;      /* unlocked: replaced only by Reset */
+    ObjString *s;      /* acquire/release atomics: replaced by Reset */
     int64_t i;         /* the read position; relaxed atomics */
     int64_t prev_rune; /* where the last ReadRune started, else -1; relaxed atomics */
 } Reader;

@@ -1,7 +1,7 @@
 /* bytes.c — the bytes module: Go's functions on []byte, bytes.Buffer and
- * bytes.Reader, and the []byte helpers the other modules share.
+ * bytes.Reader.
  *
- * A []byte is a typed list of small ints (vm/object.h). The searching and
+ * A []byte is a typed list of small ints (bytesval.h). The searching and
  * case functions are strings' own natives run on the bytes as a string (one
  * owner for each rule: what ToUpper or EqualFold means lives in strings.c);
  * the functions that return parts of their argument (Trim*, Split*,
@@ -12,7 +12,7 @@
  * are not safe for concurrent use either, but a racy script must not be
  * able to corrupt the runtime's memory.
  */
-#include "stdlib.h"
+#include "bytesval.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -23,54 +23,16 @@
 
 /* ---- []byte helpers ---------------------------------------------------- */
 
-static const ObjType *byte_slice_type(void)
+/* Argument i, a []byte (or nil), as its bytes: a NUL-ended copy. */
+static bool bytes_of(Thread *t, const char *fname, Value *args, int i, const char **p, size_t *n)
 {
-    static ObjType *ty; /* racing threads may each parse one: any will do */
-    ObjType *t = __atomic_load_n(&ty, __ATOMIC_ACQUIRE);
-    if (!t) {
-        t = types_parse("[]byte", 6);
-        __atomic_store_n(&ty, t, __ATOMIC_RELEASE);
-    }
-    return t;
-}
-
-Value stdlib_bytes_new(const char *p, size_t n)
-{
-    ObjList *l = list_new(0, n);
-    for (size_t i = 0; i < n; i++)
-        list_append(l, v_int_small((unsigned char)p[i]));
-    list_set_type(l, byte_slice_type());
-    return v_from_ptr(l);
-}
-
-bool stdlib_bytes_arg(Thread *t, const char *fname, Value *args, int i, const char **p, size_t *n)
-{
-    Value v = args[i];
-    if (v == V_NIL) {
-        *p = "";
-        *n = 0;
-        return true;
-    }
-    if (!v_is_obj(v, OBJ_LIST)) {
-        vm_panicf(t, E_ARG_TYPE, fname, i + 1, "[]byte", v_type_name(v));
+    Buf b;
+    buf_init(&b);
+    if (!bytes_arg(t, fname, args, i, &b))
         return false;
-    }
-    ObjList *l = v_list(v);
-    size_t len = LIST_GET(l, len);
-    char *out = mem_alloc_atomic(len + 1);
-    size_t k = 0;
-    Value e;
-    for (; k < len && list_get(l, (int64_t)k, &e); k++) {
-        e = v_unnamed(e);
-        if (!v_is_anyint(e)) {
-            vm_panicf(t, E_ARG_TYPE, fname, i + 1, "[]byte", "a list holding other values");
-            return false;
-        }
-        out[k] = (char)(v_anyint(e) & 0xFF);
-    }
-    out[k] = 0;
-    *p = out;
-    *n = k;
+    buf_addc(&b, 0);
+    *p = b.data;
+    *n = b.len - 1;
     return true;
 }
 
@@ -118,7 +80,7 @@ static int via_strings(Thread *t, const char *bname, const char *name, Value *a,
         if (byte_args & (1u << i)) {
             const char *p;
             size_t len;
-            if (!stdlib_bytes_arg(t, bname, a, i, &p, &len))
+            if (!bytes_of(t, bname, a, i, &p, &len))
                 return -1;
             sargs[i] = v_from_ptr(str_new(p, len));
         } else {
@@ -135,7 +97,7 @@ static int via_strings(Thread *t, const char *bname, const char *name, Value *a,
 static int bytes_result(int nr, Value *r)
 {
     if (nr > 0 && v_is_str(r[0]))
-        r[0] = stdlib_bytes_new(v_str(r[0])->data, v_str(r[0])->len);
+        r[0] = bytes_new(v_str(r[0])->data, v_str(r[0])->len);
     return nr;
 }
 
@@ -186,8 +148,8 @@ static int b_equal(Thread *t, Value *a, int n, Value *r)
 {
     const char *x, *y;
     size_t nx, ny;
-    if (!stdlib_bytes_arg(t, "bytes.Equal", a, 0, &x, &nx) ||
-        !stdlib_bytes_arg(t, "bytes.Equal", a, 1, &y, &ny))
+    if (!bytes_of(t, "bytes.Equal", a, 0, &x, &nx) ||
+        !bytes_of(t, "bytes.Equal", a, 1, &y, &ny))
         return -1;
     r[0] = v_bool(nx == ny && memcmp(x, y, nx) == 0);
     return 1;
@@ -201,9 +163,9 @@ static int b_clone(Thread *t, Value *a, int n, Value *r)
         r[0] = V_NIL;
         return 1;
     }
-    if (!stdlib_bytes_arg(t, "bytes.Clone", a, 0, &p, &len))
+    if (!bytes_of(t, "bytes.Clone", a, 0, &p, &len))
         return -1;
-    r[0] = stdlib_bytes_new(p, len);
+    r[0] = bytes_new(p, len);
     return 1;
 }
 
@@ -211,7 +173,7 @@ static int b_runes(Thread *t, Value *a, int n, Value *r)
 {
     const char *p;
     size_t len;
-    if (!stdlib_bytes_arg(t, "bytes.Runes", a, 0, &p, &len))
+    if (!bytes_of(t, "bytes.Runes", a, 0, &p, &len))
         return -1;
     ObjList *l = list_new(0, len);
     for (size_t i = 0; i < len;) {
@@ -228,7 +190,7 @@ static int b_join(Thread *t, Value *a, int n, Value *r)
 {
     const char *sep;
     size_t nsep;
-    if (!stdlib_bytes_arg(t, "bytes.Join", a, 1, &sep, &nsep))
+    if (!bytes_of(t, "bytes.Join", a, 1, &sep, &nsep))
         return -1;
     if (a[0] != V_NIL && !v_is_obj(a[0], OBJ_LIST))
         return vm_panicf(t, E_ARG_TYPE, "bytes.Join", 1, "[][]byte", v_type_name(a[0]));
@@ -238,13 +200,13 @@ static int b_join(Thread *t, Value *a, int n, Value *r)
     for (int64_t i = 0; a[0] != V_NIL && list_get(v_list(a[0]), i, &e); i++) {
         const char *p;
         size_t len;
-        if (!stdlib_bytes_arg(t, "bytes.Join", &e, 0, &p, &len))
+        if (!bytes_of(t, "bytes.Join", &e, 0, &p, &len))
             return -1;
         if (i)
             buf_add(&b, sep, nsep);
         buf_add(&b, p, len);
     }
-    r[0] = stdlib_bytes_new(b.data ? b.data : "", b.len);
+    r[0] = bytes_new(b.data ? b.data : "", b.len);
     return 1;
 }
 
@@ -325,7 +287,7 @@ static int trim(Thread *t, const char *fname, Value *a, Value *r, bool left, boo
 {
     const char *p;
     size_t n;
-    if (!stdlib_bytes_arg(t, fname, a, 0, &p, &n))
+    if (!bytes_of(t, fname, a, 0, &p, &n))
         return -1;
     Cutter c = {t, NULL, 0, V_UNDEF, how == 1};
     if (how == 0) {
@@ -380,8 +342,8 @@ static int b_trim_prefix(Thread *t, Value *a, int n, Value *r)
 {
     const char *p, *x;
     size_t np, nx;
-    if (!stdlib_bytes_arg(t, "bytes.TrimPrefix", a, 0, &p, &np) ||
-        !stdlib_bytes_arg(t, "bytes.TrimPrefix", a, 1, &x, &nx))
+    if (!bytes_of(t, "bytes.TrimPrefix", a, 0, &p, &np) ||
+        !bytes_of(t, "bytes.TrimPrefix", a, 1, &x, &nx))
         return -1;
     r[0] = nx <= np && memcmp(p, x, nx) == 0 ? view(a[0], nx, np, FULL_CAP) : a[0];
     return 1;
@@ -391,8 +353,8 @@ static int b_trim_suffix(Thread *t, Value *a, int n, Value *r)
 {
     const char *p, *x;
     size_t np, nx;
-    if (!stdlib_bytes_arg(t, "bytes.TrimSuffix", a, 0, &p, &np) ||
-        !stdlib_bytes_arg(t, "bytes.TrimSuffix", a, 1, &x, &nx))
+    if (!bytes_of(t, "bytes.TrimSuffix", a, 0, &p, &np) ||
+        !bytes_of(t, "bytes.TrimSuffix", a, 1, &x, &nx))
         return -1;
     r[0] = nx <= np && memcmp(p + np - nx, x, nx) == 0 ? view(a[0], 0, np - nx, FULL_CAP) : a[0];
     return 1;
@@ -414,7 +376,7 @@ static int split(Thread *t, const char *fname, Value *a, int n, Value *r, bool a
     const char *p, *sep;
     size_t np, nsep;
     int64_t max = -1;
-    if (!stdlib_bytes_arg(t, fname, a, 0, &p, &np) || !stdlib_bytes_arg(t, fname, a, 1, &sep, &nsep))
+    if (!bytes_of(t, fname, a, 0, &p, &np) || !bytes_of(t, fname, a, 1, &sep, &nsep))
         return -1;
     if (has_max && !vm_check_int(t, fname, a, 2, &max))
         return -1;
@@ -471,7 +433,7 @@ static int fields(Thread *t, const char *fname, Value *a, Value *r, bool func)
 {
     const char *p;
     size_t np;
-    if (!stdlib_bytes_arg(t, fname, a, 0, &p, &np))
+    if (!bytes_of(t, fname, a, 0, &p, &np))
         return -1;
     Cutter c = {t, NULL, 0, func ? a[1] : V_UNDEF, !func};
     ObjList *out = list_new(0, 0);
@@ -512,8 +474,8 @@ static int b_cut(Thread *t, Value *a, int n, Value *r)
 {
     const char *p, *sep;
     size_t np, nsep;
-    if (!stdlib_bytes_arg(t, "bytes.Cut", a, 0, &p, &np) ||
-        !stdlib_bytes_arg(t, "bytes.Cut", a, 1, &sep, &nsep))
+    if (!bytes_of(t, "bytes.Cut", a, 0, &p, &np) ||
+        !bytes_of(t, "bytes.Cut", a, 1, &sep, &nsep))
         return -1;
     ptrdiff_t m = find(p, np, 0, sep, nsep);
     if (m < 0) {
@@ -532,8 +494,8 @@ static int b_cut_prefix(Thread *t, Value *a, int n, Value *r)
 {
     const char *p, *x;
     size_t np, nx;
-    if (!stdlib_bytes_arg(t, "bytes.CutPrefix", a, 0, &p, &np) ||
-        !stdlib_bytes_arg(t, "bytes.CutPrefix", a, 1, &x, &nx))
+    if (!bytes_of(t, "bytes.CutPrefix", a, 0, &p, &np) ||
+        !bytes_of(t, "bytes.CutPrefix", a, 1, &x, &nx))
         return -1;
     bool ok = nx <= np && memcmp(p, x, nx) == 0;
     r[0] = ok ? view(a[0], nx, np, FULL_CAP) : a[0];
@@ -545,8 +507,8 @@ static int b_cut_suffix(Thread *t, Value *a, int n, Value *r)
 {
     const char *p, *x;
     size_t np, nx;
-    if (!stdlib_bytes_arg(t, "bytes.CutSuffix", a, 0, &p, &np) ||
-        !stdlib_bytes_arg(t, "bytes.CutSuffix", a, 1, &x, &nx))
+    if (!bytes_of(t, "bytes.CutSuffix", a, 0, &p, &np) ||
+        !bytes_of(t, "bytes.CutSuffix", a, 1, &x, &nx))
         return -1;
     bool ok = nx <= np && memcmp(p + np - nx, x, nx) == 0;
     r[0] = ok ? view(a[0], 0, np - nx, FULL_CAP) : a[0];
@@ -607,7 +569,7 @@ static int buf_write(Thread *t, Value *a, int n, Value *r)
 {
     const char *p;
     size_t len;
-    if (!stdlib_bytes_arg(t, "bytes.Buffer.Write", a, 1, &p, &len))
+    if (!bytes_of(t, "bytes.Buffer.Write", a, 1, &p, &len))
         return -1;
     CspBuffer *b = buffer_of(a[0]);
     pthread_mutex_lock(&b->lock);
@@ -681,7 +643,7 @@ static int buf_bytes(Thread *t, Value *a, int n, Value *r)
 {
     CspBuffer *b = buffer_of(a[0]);
     pthread_mutex_lock(&b->lock);
-    r[0] = stdlib_bytes_new(b->data + b->off, b->len - b->off);
+    r[0] = bytes_new(b->data + b->off, b->len - b->off);
     pthread_mutex_unlock(&b->lock);
     return 1;
 }
@@ -873,7 +835,7 @@ static int read_until(Thread *t, Value *a, Value *r, bool as_string, const char 
     size_t avail = b->len - b->off;
     const char *hit = memchr(start, (int)(d & 0xFF), avail);
     size_t k = hit ? (size_t)(hit - start) + 1 : avail;
-    Value out = as_string ? v_from_ptr(str_new(start, k)) : stdlib_bytes_new(start, k);
+    Value out = as_string ? v_from_ptr(str_new(start, k)) : bytes_new(start, k);
     b->off += k;
     b->last_read = k > 0 ? -1 : 0;
     pthread_mutex_unlock(&b->lock);
@@ -900,7 +862,7 @@ static int buf_next(Thread *t, Value *a, int n, Value *r)
     CspBuffer *b = buffer_of(a[0]);
     pthread_mutex_lock(&b->lock);
     size_t avail = b->len - b->off, take = k < 0 ? 0 : (size_t)k < avail ? (size_t)k : avail;
-    Value out = stdlib_bytes_new(b->data + b->off, take);
+    Value out = bytes_new(b->data + b->off, take);
     b->off += take;
     b->last_read = take > 0 ? -1 : 0;
     pthread_mutex_unlock(&b->lock);
@@ -942,7 +904,7 @@ static int b_new_buffer(Thread *t, Value *a, int n, Value *r)
 {
     const char *p;
     size_t len;
-    if (!stdlib_bytes_arg(t, "bytes.NewBuffer", a, 0, &p, &len))
+    if (!bytes_of(t, "bytes.NewBuffer", a, 0, &p, &len))
         return -1;
     r[0] = buffer_new(p, len);
     return 1;

@@ -84,16 +84,12 @@ int fmt_println(Thread *t, Buf *b, const Value *args, int nargs);
 Value stdlib_error(ErrCode code, ...);
 /* io.EOF: one value, whichever reader returns it. */
 Value stdlib_eof(void);
-/* A new []byte holding p[0..n). */
-Value stdlib_bytes_new(const char *p, size_t n);
-/* args[i], a []byte (or nil), as a copy of its bytes in *p (NUL-ended,
- * collector memory) and *n; panics E_ARG_TYPE and returns false for
- * anything else. */
-bool stdlib_bytes_arg(Thread *t, const char *fname, Value *args, int i, const char **p, size_t *n);
 /* Writers for fmt.Fprint*: append to a strings.Builder (false: w is not
  * one); write to an os.File (1: w is not one, 0: written, -1: panicked). */
 bool strings_builder_write(Value w, const char *s, size_t n);
 int os_file_write(Thread *t, Value w, const char *s, size_t n);
+/* unicode.SimpleFold (stdlib/unicode.c), for strings.EqualFold. */
+int64_t unicode_simple_fold(int64_t r);
 /* strconv's parsers. Base 0 lets the prefix decide (0x 0o 0b 0) and allows
  * '_' between digits, as Go's ParseInt; bits 0 means 64. On NUM_RANGE the
  * result is clamped (ints) or +-Inf (floats), as Go's. */

@@ -8,13 +8,17 @@
  * conversion itself is strtod/strtof, which round correctly as Go does.
  *
  * Errors are values, with Go's texts: strconv.Atoi: parsing "x": invalid
- * syntax (the input quoted as by strconv.Quote).
+ * syntax (the input quoted as by strconv.Quote). As Go's *NumError, such an
+ * error wraps strconv.ErrSyntax or strconv.ErrRange (ObjError.wrapped), so
+ * errors.Is(err, strconv.ErrRange) and errors.Unwrap see them; Unquote
+ * returns ErrSyntax itself.
  */
 #include "stdlib.h"
 
 #include "../vm/format.h"
 #include "../vm/mem.h"
 #include "../vm/utf8.h"
+#include "bytesval.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -267,12 +271,25 @@ NumStatus strconv_parse_float(const char *s, size_t n, int bits, double *out)
 /* the module                                                              */
 /* ====================================================================== */
 
+/* strconv.ErrSyntax and ErrRange: made when the module opens, which is
+ * before any of its functions can run; read-only after. */
+static Value err_syntax, err_range;
+
+/* Go's *NumError{Func, Num, Err}: prints as strconv.Func: parsing "Num":
+ * Err's text, and unwraps to Err. */
+static Value num_error_wrapping(Value plain, Value wrapped)
+{
+    ((ObjError *)v_ptr(plain))->wrapped = wrapped;
+    return plain;
+}
+
 static Value num_error(const char *fn, const char *s, size_t n, NumStatus st)
 {
     Buf q;
     buf_init(&q);
     format_quote(&q, s, n, false);
-    return stdlib_error(st == NUM_RANGE ? E_STRCONV_RANGE : E_STRCONV_SYNTAX, fn, q.data);
+    Value e = stdlib_error(st == NUM_RANGE ? E_STRCONV_RANGE : E_STRCONV_SYNTAX, fn, q.data);
+    return num_error_wrapping(e, st == NUM_RANGE ? err_range : err_syntax);
 }
 
 static Value arg_error(ErrCode code, const char *fn, ObjString *s, int64_t arg)
@@ -280,7 +297,13 @@ static Value arg_error(ErrCode code, const char *fn, ObjString *s, int64_t arg)
     Buf q;
     buf_init(&q);
     format_quote(&q, s->data, s->len, false);
-    return stdlib_error(code, fn, q.data, (int)arg);
+    Value e = stdlib_error(code, fn, q.data, (int)arg);
+    /* Err is errors.New("invalid base 1"): the text after "parsing "x": " */
+    ObjString *msg = ((ObjError *)v_ptr(e))->msg;
+    size_t skip = strlen("strconv.") + strlen(fn) + strlen(": parsing ") + q.len + 2;
+    Value inner =
+        skip < msg->len ? v_from_ptr(error_new(str_new(msg->data + skip, msg->len - skip), false)) : V_NIL;
+    return num_error_wrapping(e, inner);
 }
 
 static int strconv_n_itoa(Thread *t, Value *args, int nargs, Value *rets)
@@ -525,6 +548,18 @@ static int strconv_n_quote_rune(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
+static int strconv_n_quote_rune_to_ascii(Thread *t, Value *args, int nargs, Value *rets)
+{
+    int64_t r;
+    if (!vm_check_int(t, "strconv.QuoteRuneToASCII", args, 0, &r))
+        return -1;
+    Buf b;
+    buf_init(&b);
+    format_quote_rune(&b, r, true);
+    rets[0] = v_from_ptr(buf_to_str(&b));
+    return 1;
+}
+
 /* ---- Unquote ----------------------------------------------------------- */
 
 static int hexval(char c)
@@ -538,21 +573,24 @@ static int hexval(char c)
 }
 
 /* Go's UnquoteChar: one (possibly escaped) character of a quoted literal
- * at s[*i]; appends it to b. False on a syntax error. */
-static bool unquote_char(const char *s, size_t n, size_t *i, char quote, Buf *b)
+ * at s[*i]: its value, and whether it is a rune to encode as UTF-8
+ * (multibyte) rather than one byte (a \x or octal escape, or ASCII).
+ * False on a syntax error. */
+static bool unquote_char(const char *s, size_t n, size_t *i, char quote, int32_t *value, bool *multibyte)
 {
+    *multibyte = false;
+    if (*i >= n)
+        return false;
     unsigned char c = (unsigned char)s[*i];
     if (c == (unsigned char)quote && (quote == '\'' || quote == '"'))
         return false;
     if (c >= 0x80) {
-        int32_t r;
-        int w = utf8_decode(s + *i, n - *i, &r);
-        buf_add(b, s + *i, (size_t)w);
-        *i += (size_t)w;
+        *i += (size_t)utf8_decode(s + *i, n - *i, value);
+        *multibyte = true;
         return true;
     }
     if (c != '\\') {
-        buf_addc(b, (char)c);
+        *value = c;
         (*i)++;
         return true;
     }
@@ -562,34 +600,34 @@ static bool unquote_char(const char *s, size_t n, size_t *i, char quote, Buf *b)
     *i += 2;
     switch (e) {
     case 'a':
-        buf_addc(b, '\a');
+        *value = '\a';
         return true;
     case 'b':
-        buf_addc(b, '\b');
+        *value = '\b';
         return true;
     case 'f':
-        buf_addc(b, '\f');
+        *value = '\f';
         return true;
     case 'n':
-        buf_addc(b, '\n');
+        *value = '\n';
         return true;
     case 'r':
-        buf_addc(b, '\r');
+        *value = '\r';
         return true;
     case 't':
-        buf_addc(b, '\t');
+        *value = '\t';
         return true;
     case 'v':
-        buf_addc(b, '\v');
+        *value = '\v';
         return true;
     case '\\':
-        buf_addc(b, '\\');
+        *value = '\\';
         return true;
     case '\'':
     case '"':
         if (e != quote)
             return false;
-        buf_addc(b, e);
+        *value = e;
         return true;
     case 'x':
     case 'u':
@@ -605,14 +643,12 @@ static bool unquote_char(const char *s, size_t n, size_t *i, char quote, Buf *b)
             v = v << 4 | h;
         }
         *i += (size_t)k;
-        if (e == 'x') {
-            buf_addc(b, (char)v); /* a single byte */
-            return true;
+        if (e != 'x') {
+            if (!utf8_valid_rune(v))
+                return false;
+            *multibyte = true;
         }
-        if (!utf8_valid_rune(v))
-            return false;
-        char enc[4];
-        buf_add(b, enc, (size_t)utf8_encode(enc, v));
+        *value = (int32_t)v;
         return true;
     }
     case '0':
@@ -635,11 +671,23 @@ static bool unquote_char(const char *s, size_t n, size_t *i, char quote, Buf *b)
         *i += 2;
         if (v > 255)
             return false;
-        buf_addc(b, (char)v);
+        *value = v;
         return true;
     }
     }
     return false;
+}
+
+/* Append what unquote_char read, as Go's Unquote does: a byte, or a rune's
+ * encoding (an invalid byte read as RuneError becomes U+FFFD). */
+static void add_unquoted(Buf *b, int32_t value, bool multibyte)
+{
+    if (value < 0x80 || !multibyte) {
+        buf_addc(b, (char)value);
+        return;
+    }
+    char enc[4];
+    buf_add(b, enc, (size_t)utf8_encode(enc, value));
 }
 
 static int strconv_n_unquote(Thread *t, Value *args, int nargs, Value *rets)
@@ -650,7 +698,7 @@ static int strconv_n_unquote(Thread *t, Value *args, int nargs, Value *rets)
     const char *s = str->data;
     size_t n = str->len;
     rets[0] = v_cstr("");
-    rets[1] = v_error("invalid syntax");
+    rets[1] = err_syntax;
     if (n < 2 || s[0] != s[n - 1])
         return 2;
     char quote = s[0];
@@ -669,15 +717,16 @@ static int strconv_n_unquote(Thread *t, Value *args, int nargs, Value *rets)
         while (i < n - 1) {
             if (s[i] == '\n')
                 return 2;
-            if (!unquote_char(s, n - 1, &i, quote, &b))
+            int32_t value;
+            bool multibyte;
+            if (!unquote_char(s, n - 1, &i, quote, &value, &multibyte))
                 return 2;
+            add_unquoted(&b, value, multibyte);
             count++;
         }
-        if (quote == '\'') {
-            int32_t r;
-            if (count != 1 || (b.len > 1 && (size_t)utf8_decode(b.data, b.len, &r) != b.len))
-                return 2;
-        }
+        /* One character at most: Go's Unquote("''") is "", nil. */
+        if (quote == '\'' && count > 1)
+            return 2;
     } else {
         return 2;
     }
@@ -686,12 +735,120 @@ static int strconv_n_unquote(Thread *t, Value *args, int nargs, Value *rets)
     return 2;
 }
 
+/* UnquoteChar(s, quote) (value rune, multibyte bool, tail string, err). */
+static int strconv_n_unquote_char(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *s;
+    int64_t quote;
+    if (!vm_check_str(t, "strconv.UnquoteChar", args, 0, &s) ||
+        !vm_check_int(t, "strconv.UnquoteChar", args, 1, &quote))
+        return -1;
+    size_t i = 0;
+    int32_t value = 0;
+    bool multibyte;
+    if (!unquote_char(s->data, s->len, &i, (char)quote, &value, &multibyte)) {
+        rets[0] = v_int_small(0);
+        rets[1] = V_FALSE;
+        rets[2] = v_cstr("");
+        rets[3] = err_syntax;
+        return 4;
+    }
+    rets[0] = v_int_small(value);
+    rets[1] = v_bool(multibyte);
+    rets[2] = v_from_ptr(str_new(s->data + i, s->len - i));
+    rets[3] = V_NIL;
+    return 4;
+}
+
+/* ---- Append*, IsPrint and the rest -------------------------------------- */
+
+/* The unbraced if ends a declaration macro, which clang-format mangles. */
+/* clang-format off */
+#define DST_ARG(name)                                                                                        \
+    if (!bytes_param(t, name, args, 0, true))                                                                \
+        return -1
+/* clang-format on */
+
+/* Each Append* formats with its Format/Quote twin (args shifted past dst)
+ * and appends the text to dst. */
+static int append_with(Thread *t, NativeFn fn, Value *args, int nargs, Value *rets)
+{
+    Value dst = args[0];
+    Value shifted[4];
+    for (int i = 1; i < nargs && i <= 4; i++)
+        shifted[i - 1] = args[i];
+    if (fn(t, shifted, nargs - 1, rets) < 0)
+        return -1;
+    ObjString *text = v_str(rets[0]);
+    rets[0] = bytes_append(dst, text->data, text->len);
+    return 1;
+}
+
+#define APPENDER(cname, goname, twin)                                                                        \
+    static int cname(Thread *t, Value *args, int nargs, Value *rets)                                         \
+    {                                                                                                        \
+        DST_ARG("strconv." goname);                                                                          \
+        return append_with(t, twin, args, nargs, rets);                                                      \
+    }
+
+APPENDER(strconv_n_append_int, "AppendInt", strconv_n_format_int)
+APPENDER(strconv_n_append_uint, "AppendUint", strconv_n_format_uint)
+APPENDER(strconv_n_append_float, "AppendFloat", strconv_n_format_float)
+APPENDER(strconv_n_append_bool, "AppendBool", strconv_n_format_bool)
+APPENDER(strconv_n_append_quote, "AppendQuote", strconv_n_quote)
+APPENDER(strconv_n_append_quote_to_ascii, "AppendQuoteToASCII", strconv_n_quote_to_ascii)
+APPENDER(strconv_n_append_quote_rune, "AppendQuoteRune", strconv_n_quote_rune)
+APPENDER(strconv_n_append_quote_rune_to_ascii, "AppendQuoteRuneToASCII", strconv_n_quote_rune_to_ascii)
+
+static int strconv_n_is_print(Thread *t, Value *args, int nargs, Value *rets)
+{
+    int64_t r;
+    if (!vm_check_int(t, "strconv.IsPrint", args, 0, &r))
+        return -1;
+    rets[0] = v_bool(r >= 0 && r <= 0x10FFFF && unicode_is_print((int32_t)r));
+    return 1;
+}
+
+/* IsGraphic: IsPrint plus the Unicode spaces Go lists (Zs). */
+static int strconv_n_is_graphic(Thread *t, Value *args, int nargs, Value *rets)
+{
+    int64_t r;
+    if (!vm_check_int(t, "strconv.IsGraphic", args, 0, &r))
+        return -1;
+    bool g = r >= 0 && r <= 0x10FFFF && unicode_is_print((int32_t)r);
+    if (!g && r > 0 && r <= 0x10FFFF && r != ' ' && unicode_is_space((int32_t)r))
+        g = r == 0xA0 || r == 0x1680 || (r >= 0x2000 && r <= 0x200A) || r == 0x202F || r == 0x205F ||
+            r == 0x3000;
+    rets[0] = v_bool(g);
+    return 1;
+}
+
+static int strconv_n_can_backquote(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *s;
+    if (!vm_check_str(t, "strconv.CanBackquote", args, 0, &s))
+        return -1;
+    rets[0] = v_bool(format_can_backquote(s->data, s->len));
+    return 1;
+}
+
 static const ModuleFn strconv_fns[] = {
+    {"AppendBool", strconv_n_append_bool, 2, 2, "func([]byte, bool) []byte"},
+    {"AppendFloat", strconv_n_append_float, 5, 5, "func([]byte, float64, byte, int, int) []byte"},
+    {"AppendInt", strconv_n_append_int, 3, 3, "func([]byte, int64, int) []byte"},
+    {"AppendQuote", strconv_n_append_quote, 2, 2, "func([]byte, string) []byte"},
+    {"AppendQuoteRune", strconv_n_append_quote_rune, 2, 2, "func([]byte, rune) []byte"},
+    {"AppendQuoteRuneToASCII", strconv_n_append_quote_rune_to_ascii, 2, 2, "func([]byte, rune) []byte"},
+    {"AppendQuoteToASCII", strconv_n_append_quote_to_ascii, 2, 2, "func([]byte, string) []byte"},
+    {"AppendUint", strconv_n_append_uint, 3, 3, "func([]byte, uint64, int) []byte"},
     {"Atoi", strconv_n_atoi, 1, 1, "func(string) (int, error)"},
+    {"CanBackquote", strconv_n_can_backquote, 1, 1, "func(string) bool"},
     {"FormatBool", strconv_n_format_bool, 1, 1, "func(bool) string"},
     {"FormatFloat", strconv_n_format_float, 4, 4, "func(float64, byte, int, int) string"},
     {"FormatInt", strconv_n_format_int, 2, 2, "func(int64, int) string"},
     {"FormatUint", strconv_n_format_uint, 2, 2, "func(uint64, int) string"},
+    {"IsGraphic", strconv_n_is_graphic, 1, 1, "func(rune) bool"},
+    {"IsPrint", strconv_n_is_print, 1, 1, "func(rune) bool"},
     {"Itoa", strconv_n_itoa, 1, 1, "func(int) string"},
     {"ParseBool", strconv_n_parse_bool, 1, 1, "func(string) (bool, error)"},
     {"ParseFloat", strconv_n_parse_float, 1, 2, "func(string, int) (float64, error)"},
@@ -699,14 +856,26 @@ static const ModuleFn strconv_fns[] = {
     {"ParseUint", strconv_n_parse_uint, 2, 3, "func(string, int, int) (uint64, error)"},
     {"Quote", strconv_n_quote, 1, 1, "func(string) string"},
     {"QuoteRune", strconv_n_quote_rune, 1, 1, "func(rune) string"},
+    {"QuoteRuneToASCII", strconv_n_quote_rune_to_ascii, 1, 1, "func(rune) string"},
     {"QuoteToASCII", strconv_n_quote_to_ascii, 1, 1, "func(string) string"},
     {"Unquote", strconv_n_unquote, 1, 1, "func(string) (string, error)"},
+    {"UnquoteChar", strconv_n_unquote_char, 2, 2, "func(string, byte) (rune, bool, string, error)"},
     {NULL, NULL, 0, 0, NULL},
+};
+
+static const ModuleInt strconv_ints[] = {
+    {"IntSize", 64},
+    {NULL, 0},
 };
 
 static void strconv_open(ObjModule *m)
 {
+    err_syntax = v_from_ptr(error_new(str_new("invalid syntax", 14), false));
+    err_range = v_from_ptr(error_new(str_new("value out of range", 18), false));
     module_add_fns(m, strconv_fns);
+    module_add_ints(m, strconv_ints);
+    module_add(m, "ErrSyntax", err_syntax);
+    module_add(m, "ErrRange", err_range);
 }
 
 const ModuleDef csp_module_strconv = {"strconv", strconv_open};

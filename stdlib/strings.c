@@ -6,10 +6,15 @@
  * Go. Strings are immutable, so a result that equals an operand is that
  * operand, not a copy.
  *
- * Case mapping above ASCII uses the C library's Unicode tables through a
- * private C.UTF-8 locale object (newlocale, never setlocale: the process's
- * locale stays "C", so printf's decimal point cannot change under us).
- * Without that locale, non-ASCII letters keep their case.
+ * Case mapping and the letter/digit/space classes above ASCII are
+ * Unicode's simple mappings and categories from GNU libunistring, the
+ * tables the unicode module uses (stdlib/unicode.c), so strings.ToUpper(s)
+ * and unicode.ToUpper(r) always agree.
+ *
+ * strings.Reader and strings.Replacer are native objects too: a Reader
+ * reads a string through Go's io.Reader contract (Read fills the caller's
+ * []byte and returns io.EOF at the end); a Replacer replaces several
+ * old/new pairs in one pass.
  *
  * strings.Builder is a native object. Its bytes live in a storage block
  * that records its own capacity and is replaced, never resized, on growth;
@@ -19,37 +24,38 @@
  */
 #include "stdlib.h"
 
-#include <locale.h>
 #include <string.h>
-#include <wctype.h>
+#include <unicase.h>
+#include <unictype.h>
 
 #include "../vm/mem.h"
 #include "../vm/utf8.h"
+#include "bytesval.h"
 
 /* ====================================================================== */
 /* helpers                                                                 */
 /* ====================================================================== */
 
-static locale_t utf8_locale; /* set once by strings_init, read-only after */
-
-static void strings_init(void)
-{
-    if (!utf8_locale)
-        utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-}
-
+/* Runes come from utf8_decode, so they are valid code points or U+FFFD. */
 static int32_t rune_upper(int32_t r)
 {
     if (r < 0x80)
         return r >= 'a' && r <= 'z' ? r - 32 : r;
-    return utf8_locale ? (int32_t)towupper_l((wint_t)r, utf8_locale) : r;
+    return (int32_t)uc_toupper((ucs4_t)r);
 }
 
 static int32_t rune_lower(int32_t r)
 {
     if (r < 0x80)
         return r >= 'A' && r <= 'Z' ? r + 32 : r;
-    return utf8_locale ? (int32_t)towlower_l((wint_t)r, utf8_locale) : r;
+    return (int32_t)uc_tolower((ucs4_t)r);
+}
+
+static int32_t rune_title(int32_t r)
+{
+    if (r < 0x80)
+        return r >= 'a' && r <= 'z' ? r - 32 : r;
+    return (int32_t)uc_totitle((ucs4_t)r);
 }
 
 static inline Value vstr(const char *s, size_t n)
@@ -309,6 +315,27 @@ static int strings_n_compare(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
+/* Go's EqualFold: rune by rune, equal or in one case-folding orbit (the
+ * runes SimpleFold steps through: k, K and the Kelvin sign are one). */
+static bool fold_equal(int32_t a, int32_t b)
+{
+    if (a == b)
+        return true;
+    if (b < a) {
+        int32_t x = a;
+        a = b;
+        b = x;
+    }
+    if (b < 0x80)
+        return a >= 'A' && a <= 'Z' && b == a + ('a' - 'A');
+    /* The orbit ascends from a and wraps; b is in it if we meet it
+     * before passing it. */
+    int64_t r = unicode_simple_fold(a);
+    while (r != a && r < b)
+        r = unicode_simple_fold(r);
+    return r == b;
+}
+
 static int strings_n_equal_fold(Thread *t, Value *args, int nargs, Value *rets)
 {
     STR_ARG(0, "strings.EqualFold", a);
@@ -319,7 +346,7 @@ static int strings_n_equal_fold(Thread *t, Value *args, int nargs, Value *rets)
         int32_t ra, rb;
         i += (size_t)utf8_decode(a->data + i, a->len - i, &ra);
         j += (size_t)utf8_decode(b->data + j, b->len - j, &rb);
-        if (ra != rb && rune_lower(ra) != rune_lower(rb) && rune_upper(ra) != rune_upper(rb)) {
+        if (!fold_equal(ra, rb)) {
             eq = false;
             break;
         }
@@ -863,6 +890,20 @@ static int sb_write_string(Thread *t, Value *args, int nargs, Value *rets)
     return 2;
 }
 
+/* Write(p []byte): the bytes of p (a string too, for csp's scripts). */
+static int sb_write(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("strings.Builder.Write");
+    Buf b;
+    buf_init(&b);
+    if (!bytes_arg(t, "strings.Builder.Write", args + 1, 0, &b))
+        return -1;
+    builder_append(sb, b.data, b.len);
+    rets[0] = v_int_small((int64_t)b.len);
+    rets[1] = V_NIL;
+    return 2;
+}
+
 static int sb_write_byte(Thread *t, Value *args, int nargs, Value *rets)
 {
     SELF("strings.Builder.WriteByte");
@@ -942,7 +983,7 @@ static int sb_grow(Thread *t, Value *args, int nargs, Value *rets)
 
 static const MethodDef builder_methods[] = {
     {"WriteString", sb_write_string, 1, 1},
-    {"Write", sb_write_string, 1, 1},
+    {"Write", sb_write, 1, 1},
     {"WriteByte", sb_write_byte, 1, 1},
     {"WriteRune", sb_write_rune, 1, 1},
     {"String", sb_string, 0, 0},
@@ -956,11 +997,712 @@ static const MethodDef builder_methods[] = {
 static const ObjClass builder_class = {
     .name = "strings.Builder", .methods = builder_methods, .get_field = NULL};
 
+/* ====================================================================== */
+/* functions of a rune predicate, titles, validity                        */
+/* ====================================================================== */
+
+/* f(r) for the script's func(rune) bool: 1 or 0, or -1 after a panic.
+ * vm_call may move the value stack, so callers keep their own copies of
+ * what args held. */
+static int call_pred(Thread *t, const char *fname, Value fn, int32_t r)
+{
+    Value arg = v_int_small(r);
+    int n = vm_call(t, fn, &arg, 1);
+    if (n < 0)
+        return -1;
+    if (n < 1 || !v_is_bool(t->rets[0]))
+        return vm_panicf(t, E_ARG_TYPE, fname, 2, "a func(rune) bool", "a function returning something else");
+    return t->rets[0] == V_TRUE;
+}
+
+/* Go's indexFunc: the first (or last) rune for which f(r) == truth. */
+static int index_func(Thread *t, const char *fname, ObjString *s, Value fn, bool truth, bool last,
+                      int64_t *out)
+{
+    *out = -1;
+    if (!last) {
+        for (size_t i = 0; i < s->len;) {
+            int32_t r;
+            int w = utf8_decode(s->data + i, s->len - i, &r);
+            int p = call_pred(t, fname, fn, r);
+            if (p < 0)
+                return -1;
+            if ((p == 1) == truth) {
+                *out = (int64_t)i;
+                return 0;
+            }
+            i += (size_t)w;
+        }
+    } else {
+        for (size_t end = s->len; end > 0;) {
+            int32_t r;
+            int w = decode_last(s->data, end, &r);
+            end -= (size_t)w;
+            int p = call_pred(t, fname, fn, r);
+            if (p < 0)
+                return -1;
+            if ((p == 1) == truth) {
+                *out = (int64_t)end;
+                return 0;
+            }
+        }
+    }
+    return 0;
+}
+
+static int strings_n_index_func(Thread *t, Value *args, int nargs, Value *rets)
+{
+    STR_ARG(0, "strings.IndexFunc", s);
+    Value fn = args[1];
+    int64_t i;
+    if (index_func(t, "strings.IndexFunc", s, fn, true, false, &i) < 0)
+        return -1;
+    rets[0] = v_int_small(i);
+    return 1;
+}
+
+static int strings_n_last_index_func(Thread *t, Value *args, int nargs, Value *rets)
+{
+    STR_ARG(0, "strings.LastIndexFunc", s);
+    Value fn = args[1];
+    int64_t i;
+    if (index_func(t, "strings.LastIndexFunc", s, fn, true, true, &i) < 0)
+        return -1;
+    rets[0] = v_int_small(i);
+    return 1;
+}
+
+static int strings_n_contains_func(Thread *t, Value *args, int nargs, Value *rets)
+{
+    STR_ARG(0, "strings.ContainsFunc", s);
+    Value fn = args[1];
+    int64_t i;
+    if (index_func(t, "strings.ContainsFunc", s, fn, true, false, &i) < 0)
+        return -1;
+    rets[0] = v_bool(i >= 0);
+    return 1;
+}
+
+/* TrimLeftFunc / TrimRightFunc / TrimFunc: drop the runes at the ends for
+ * which f holds. */
+static int trim_func(Thread *t, const char *fname, Value *args, bool left, bool right, Value *rets)
+{
+    STR_ARG(0, fname, s);
+    Value orig = args[0], fn = args[1];
+    size_t start = 0, end = s->len;
+    if (left) {
+        int64_t i;
+        if (index_func(t, fname, s, fn, false, false, &i) < 0)
+            return -1;
+        start = i < 0 ? s->len : (size_t)i;
+    }
+    if (right && start < end) {
+        while (end > start) {
+            int32_t r;
+            int w = decode_last(s->data, end, &r);
+            if (end - (size_t)w < start)
+                break;
+            int p = call_pred(t, fname, fn, r);
+            if (p < 0)
+                return -1;
+            if (!p)
+                break;
+            end -= (size_t)w;
+        }
+    }
+    rets[0] = start == 0 && end == s->len ? orig : vstr(s->data + start, end - start);
+    return 1;
+}
+
+static int strings_n_trim_func(Thread *t, Value *args, int nargs, Value *rets)
+{
+    return trim_func(t, "strings.TrimFunc", args, true, true, rets);
+}
+
+static int strings_n_trim_left_func(Thread *t, Value *args, int nargs, Value *rets)
+{
+    return trim_func(t, "strings.TrimLeftFunc", args, true, false, rets);
+}
+
+static int strings_n_trim_right_func(Thread *t, Value *args, int nargs, Value *rets)
+{
+    return trim_func(t, "strings.TrimRightFunc", args, false, true, rets);
+}
+
+/* FieldsFunc: the runs of runes for which f does not hold. */
+static int strings_n_fields_func(Thread *t, Value *args, int nargs, Value *rets)
+{
+    STR_ARG(0, "strings.FieldsFunc", s);
+    Value fn = args[1];
+    ObjList *out = list_new(0, 0);
+    size_t start = 0;
+    bool in_field = false;
+    for (size_t i = 0; i < s->len;) {
+        int32_t r;
+        int w = utf8_decode(s->data + i, s->len - i, &r);
+        int p = call_pred(t, "strings.FieldsFunc", fn, r);
+        if (p < 0)
+            return -1;
+        if (p && in_field) {
+            list_append(out, vstr(s->data + start, i - start));
+            in_field = false;
+        } else if (!p && !in_field) {
+            start = i;
+            in_field = true;
+        }
+        i += (size_t)w;
+    }
+    if (in_field)
+        list_append(out, vstr(s->data + start, s->len - start));
+    rets[0] = v_from_ptr(out);
+    return 1;
+}
+
+static int strings_n_to_title(Thread *t, Value *args, int nargs, Value *rets)
+{
+    STR_ARG(0, "strings.ToTitle", s);
+    rets[0] = map_runes(s, args[0], rune_title);
+    return 1;
+}
+
+/* Go's isSeparator for Title: ASCII letters, digits and '_' join words,
+ * other ASCII separates; above ASCII letters and digits join, spaces
+ * separate, and anything else joins. */
+static bool title_separator(int32_t r)
+{
+    if (r < 0x80) {
+        bool word = (r >= '0' && r <= '9') || ((r | 0x20) >= 'a' && (r | 0x20) <= 'z') || r == '_';
+        return !word;
+    }
+    if (uc_is_general_category((ucs4_t)r, uc_general_category_or(UC_CATEGORY_L, UC_CATEGORY_Nd)))
+        return false;
+    return unicode_is_space(r);
+}
+
+/* strings.Title: each word's first rune in title case. */
+static int strings_n_title(Thread *t, Value *args, int nargs, Value *rets)
+{
+    STR_ARG(0, "strings.Title", s);
+    Buf b;
+    buf_init(&b);
+    buf_reserve(&b, s->len + 4);
+    int32_t prev = ' ';
+    bool changed = false;
+    for (size_t i = 0; i < s->len;) {
+        int32_t r;
+        int w = utf8_decode(s->data + i, s->len - i, &r);
+        int32_t m = title_separator(prev) ? rune_title(r) : r;
+        prev = r;
+        /* An invalid byte becomes U+FFFD, as Go's Map writes it. */
+        changed = changed || m != r || (r == UTF8_ERROR && w == 1);
+        char enc[4];
+        buf_add(&b, enc, (size_t)utf8_encode(enc, m));
+        i += (size_t)w;
+    }
+    rets[0] = changed ? v_from_ptr(buf_to_str(&b)) : args[0];
+    return 1;
+}
+
+static int strings_n_clone(Thread *t, Value *args, int nargs, Value *rets)
+{
+    STR_ARG(0, "strings.Clone", s);
+    rets[0] = s->len ? vstr(s->data, s->len) : args[0];
+    return 1;
+}
+
+/* ToValidUTF8: each run of invalid bytes becomes one replacement. */
+static int strings_n_to_valid_utf8(Thread *t, Value *args, int nargs, Value *rets)
+{
+    STR_ARG(0, "strings.ToValidUTF8", s);
+    STR_ARG(1, "strings.ToValidUTF8", rep);
+    Buf b;
+    buf_init(&b);
+    bool invalid = false, changed = false;
+    for (size_t i = 0; i < s->len;) {
+        int32_t r;
+        int w = utf8_decode(s->data + i, s->len - i, &r);
+        if (r == UTF8_ERROR && w == 1) {
+            if (!invalid)
+                buf_add(&b, rep->data, rep->len);
+            invalid = changed = true;
+        } else {
+            buf_add(&b, s->data + i, (size_t)w);
+            invalid = false;
+        }
+        i += (size_t)w;
+    }
+    rets[0] = changed ? v_from_ptr(buf_to_str(&b)) : args[0];
+    return 1;
+}
+
+/* ====================================================================== */
+/* strings.Replacer                                                        */
+/* ====================================================================== */
+
+/* The old/new pairs in argument order, immutable once made: the first
+ * pair whose old string matches at a position wins there, as in Go. */
+typedef struct Replacer {
+    size_t n;           /* pairs */
+    ObjString **oldnew; /* old0, new0, old1, new1, ... */
+    bool has_empty;     /* some old string is empty */
+    uint8_t first[256]; /* 1 when some old string starts with that byte */
+} Replacer;
+
+static const ObjClass replacer_class;
+
+static Replacer *replacer_of(Value v)
+{
+    if (!v_is_obj(v, OBJ_OBJECT) || ((ObjObject *)v_ptr(v))->cls != &replacer_class)
+        return NULL;
+    return ((ObjObject *)v_ptr(v))->payload;
+}
+
+static Value replacer_new(ObjString **oldnew, size_t n)
+{
+    Replacer *rp = mem_alloc(sizeof *rp);
+    rp->n = n;
+    rp->oldnew = oldnew;
+    rp->has_empty = false;
+    memset(rp->first, 0, sizeof rp->first);
+    for (size_t i = 0; i < n; i++) {
+        ObjString *old = oldnew[2 * i];
+        if (old->len == 0)
+            rp->has_empty = true;
+        else
+            rp->first[(unsigned char)old->data[0]] = 1;
+    }
+    return v_from_ptr(object_new(&replacer_class, rp));
+}
+
+static int strings_n_new_replacer(Thread *t, Value *args, int nargs, Value *rets)
+{
+    if (nargs % 2)
+        return vm_panicf(t, E_REPLACER_ODD);
+    ObjString **oldnew = mem_alloc(mem_size((size_t)nargs, sizeof *oldnew, 1));
+    for (int i = 0; i < nargs; i++)
+        if (!vm_check_str(t, "strings.NewReplacer", args, i, &oldnew[i]))
+            return -1;
+    rets[0] = replacer_new(oldnew, (size_t)nargs / 2);
+    return 1;
+}
+
+/* `var r strings.Replacer`: no pairs, Replace returns its argument. */
+static int strings_n_replacer(Thread *t, Value *args, int nargs, Value *rets)
+{
+    rets[0] = replacer_new(NULL, 0);
+    return 1;
+}
+
+/* Go's generic replacer: at each byte position the first pair (argument
+ * order) whose old string starts there is replaced and skipped; an empty
+ * old string matches everywhere but not twice in a row at one position. */
+static bool replacer_run(const Replacer *rp, ObjString *s, Buf *b)
+{
+    size_t last = 0;
+    bool prev_empty = false, any = false;
+    for (size_t i = 0; i <= s->len;) {
+        if (i < s->len && !rp->has_empty && !rp->first[(unsigned char)s->data[i]]) {
+            i++;
+            continue;
+        }
+        const ObjString *hit = NULL;
+        size_t hit_len = 0;
+        for (size_t k = 0; k < rp->n; k++) {
+            const ObjString *old = rp->oldnew[2 * k];
+            if (old->len == 0 ? prev_empty
+                              : old->len > s->len - i || memcmp(s->data + i, old->data, old->len) != 0)
+                continue;
+            hit = rp->oldnew[2 * k + 1];
+            hit_len = old->len;
+            break;
+        }
+        prev_empty = hit && hit_len == 0;
+        if (hit) {
+            buf_add(b, s->data + last, i - last);
+            buf_add(b, hit->data, hit->len);
+            any = true;
+            i += hit_len;
+            last = i;
+            continue;
+        }
+        i++;
+    }
+    if (any)
+        buf_add(b, s->data + last, s->len - last);
+    return any;
+}
+
+/* clang-format off */
+#define REPLACER_SELF(name)                                                                                  \
+    Replacer *rp = replacer_of(args[0]);                                                                     \
+    if (!rp)                                                                                                 \
+        return vm_panicf(t, E_ARG_TYPE, name, 0, "*strings.Replacer", v_type_name(args[0]))
+/* clang-format on */
+
+static int replacer_replace(Thread *t, Value *args, int nargs, Value *rets)
+{
+    REPLACER_SELF("strings.Replacer.Replace");
+    ObjString *s;
+    if (!vm_check_str(t, "strings.Replacer.Replace", args + 1, 0, &s))
+        return -1;
+    Buf b;
+    buf_init(&b);
+    rets[0] = replacer_run(rp, s, &b) ? v_from_ptr(buf_to_str(&b)) : args[1];
+    return 1;
+}
+
+/* Write to a strings.Builder or an os.File, as fmt.Fprint does: 0, or -1
+ * after a panic. */
+static int write_to(Thread *t, const char *fname, Value w, const char *s, size_t n)
+{
+    if (strings_builder_write(w, s, n))
+        return 0;
+    int r = os_file_write(t, w, s, n);
+    if (r <= 0)
+        return r;
+    return vm_panicf(t, E_NOT_WRITER, fname, v_type_name(w));
+}
+
+static int replacer_write_string(Thread *t, Value *args, int nargs, Value *rets)
+{
+    REPLACER_SELF("strings.Replacer.WriteString");
+    ObjString *s;
+    if (!vm_check_str(t, "strings.Replacer.WriteString", args + 1, 1, &s))
+        return -1;
+    Buf b;
+    buf_init(&b);
+    const char *out = b.data;
+    size_t len;
+    if (replacer_run(rp, s, &b)) {
+        out = b.data;
+        len = b.len;
+    } else {
+        out = s->data;
+        len = s->len;
+    }
+    if (write_to(t, "strings.Replacer.WriteString", args[1], out, len) < 0)
+        return -1;
+    rets[0] = v_int_small((int64_t)len);
+    rets[1] = V_NIL;
+    return 2;
+}
+
+static const MethodDef replacer_methods[] = {
+    {"Replace", replacer_replace, 1, 1},
+    {"WriteString", replacer_write_string, 2, 2},
+    {NULL, NULL, 0, 0},
+};
+
+static const ObjClass replacer_class = {.name = "*strings.Replacer", .methods = replacer_methods, .get_field = NULL};
+
+/* ====================================================================== */
+/* strings.Reader                                                          */
+/* ====================================================================== */
+
+/* A reader of one immutable string. Go's Reader is not safe for use by
+ * several goroutines; a racing script may see a stale position, and every
+ * access clamps it to the string, so it can never read outside it. */
+typedef struct Reader {
+    ObjString *s;      /* acquire/release atomics: replaced by Reset */
+    int64_t i;         /* the read position; relaxed atomics */
+    int64_t prev_rune; /* where the last ReadRune started, else -1; relaxed atomics */
+} Reader;
+
+static const ObjClass reader_class;
+
+static Reader *reader_of(Value v)
+{
+    if (!v_is_obj(v, OBJ_OBJECT) || ((ObjObject *)v_ptr(v))->cls != &reader_class)
+        return NULL;
+    return ((ObjObject *)v_ptr(v))->payload;
+}
+
+static Value reader_new(ObjString *s)
+{
+    Reader *rd = mem_alloc(sizeof *rd);
+    rd->s = s;
+    rd->i = 0;
+    rd->prev_rune = -1;
+    return v_from_ptr(object_new(&reader_class, rd));
+}
+
+static int strings_n_new_reader(Thread *t, Value *args, int nargs, Value *rets)
+{
+    STR_ARG(0, "strings.NewReader", s);
+    rets[0] = reader_new(s);
+    return 1;
+}
+
+/* `var r strings.Reader`: a reader of "". */
+static int strings_n_reader(Thread *t, Value *args, int nargs, Value *rets)
+{
+    rets[0] = reader_new(str_new("", 0));
+    return 1;
+}
+
+/* clang-format off */
+#define READER_SELF(name)                                                                                    \
+    Reader *rd = reader_of(args[0]);                                                                         \
+    if (!rd)                                                                                                 \
+        return vm_panicf(t, E_ARG_TYPE, name, 0, "*strings.Reader", v_type_name(args[0]))
+/* clang-format on */
+
+/* The string and the position clamped to it, loaded once. */
+static ObjString *reader_view(Reader *rd, int64_t *pos)
+{
+    ObjString *s = __atomic_load_n(&rd->s, __ATOMIC_ACQUIRE);
+    int64_t i = __atomic_load_n(&rd->i, __ATOMIC_RELAXED);
+    *pos = i < 0 ? 0 : i;
+    return s;
+}
+
+static void reader_set(Reader *rd, int64_t i, int64_t prev)
+{
+    __atomic_store_n(&rd->i, i, __ATOMIC_RELAXED);
+    __atomic_store_n(&rd->prev_rune, prev, __ATOMIC_RELAXED);
+}
+
+static int rd_len(Thread *t, Value *args, int nargs, Value *rets)
+{
+    READER_SELF("strings.Reader.Len");
+    int64_t i;
+    ObjString *s = reader_view(rd, &i);
+    rets[0] = v_int_small(i >= (int64_t)s->len ? 0 : (int64_t)s->len - i);
+    return 1;
+}
+
+static int rd_size(Thread *t, Value *args, int nargs, Value *rets)
+{
+    READER_SELF("strings.Reader.Size");
+    int64_t i;
+    rets[0] = v_int_small((int64_t)reader_view(rd, &i)->len);
+    return 1;
+}
+
+/* Copy s[from:] into the []byte p as far as it holds: the count. */
+static int64_t copy_into(Value p, const ObjString *s, int64_t from)
+{
+    ObjList *l = v_list(p);
+    int64_t cap = (int64_t)__atomic_load_n(&l->len, __ATOMIC_RELAXED);
+    int64_t n = (int64_t)s->len - from;
+    if (n > cap)
+        n = cap;
+    for (int64_t k = 0; k < n; k++)
+        if (!list_set(l, k, v_int_small((unsigned char)s->data[from + k])))
+            return k;
+    return n;
+}
+
+/* Read(p): io.Reader's contract: at the end 0, io.EOF; else as many bytes
+ * as p holds and nil (0, nil for an empty p). */
+static int rd_read(Thread *t, Value *args, int nargs, Value *rets)
+{
+    READER_SELF("strings.Reader.Read");
+    rets[0] = v_int_small(0);
+    if (args[1] == V_NIL) { /* a nil []byte holds nothing */
+        int64_t i;
+        ObjString *s = reader_view(rd, &i);
+        rets[1] = i >= (int64_t)s->len ? stdlib_eof() : V_NIL;
+        return 2;
+    }
+    if (!bytes_param(t, "strings.Reader.Read", args + 1, 0, false))
+        return -1;
+    int64_t i;
+    ObjString *s = reader_view(rd, &i);
+    if (i >= (int64_t)s->len) {
+        rets[1] = stdlib_eof();
+        return 2;
+    }
+    int64_t n = copy_into(args[1], s, i);
+    reader_set(rd, i + n, -1);
+    rets[0] = v_int_small(n);
+    rets[1] = V_NIL;
+    return 2;
+}
+
+/* ReadAt(p, off): independent of the position; io.EOF when p is not
+ * filled. */
+static int rd_read_at(Thread *t, Value *args, int nargs, Value *rets)
+{
+    READER_SELF("strings.Reader.ReadAt");
+    int64_t off;
+    if (!bytes_param(t, "strings.Reader.ReadAt", args + 1, 0, true))
+        return -1;
+    if (!vm_check_int(t, "strings.Reader.ReadAt", args + 1, 1, &off))
+        return -1;
+    rets[0] = v_int_small(0);
+    if (off < 0) {
+        rets[1] = stdlib_error(E_READER_NEG_OFF);
+        return 2;
+    }
+    int64_t i;
+    ObjString *s = reader_view(rd, &i);
+    if (off >= (int64_t)s->len) {
+        rets[1] = stdlib_eof();
+        return 2;
+    }
+    int64_t want = args[1] == V_NIL ? 0 : (int64_t)__atomic_load_n(&v_list(args[1])->len, __ATOMIC_RELAXED);
+    int64_t n = args[1] == V_NIL ? 0 : copy_into(args[1], s, off);
+    rets[0] = v_int_small(n);
+    rets[1] = n < want ? stdlib_eof() : V_NIL;
+    return 2;
+}
+
+static int rd_read_byte(Thread *t, Value *args, int nargs, Value *rets)
+{
+    READER_SELF("strings.Reader.ReadByte");
+    int64_t i;
+    ObjString *s = reader_view(rd, &i);
+    __atomic_store_n(&rd->prev_rune, -1, __ATOMIC_RELAXED);
+    if (i >= (int64_t)s->len) {
+        rets[0] = v_int_small(0);
+        rets[1] = stdlib_eof();
+        return 2;
+    }
+    rets[0] = v_int_small((unsigned char)s->data[i]);
+    rets[1] = V_NIL;
+    __atomic_store_n(&rd->i, i + 1, __ATOMIC_RELAXED);
+    return 2;
+}
+
+static int rd_unread_byte(Thread *t, Value *args, int nargs, Value *rets)
+{
+    READER_SELF("strings.Reader.UnreadByte");
+    int64_t i;
+    reader_view(rd, &i);
+    if (i <= 0) {
+        rets[0] = stdlib_error(E_READER_AT_START, "UnreadByte");
+        return 1;
+    }
+    reader_set(rd, i - 1, -1);
+    rets[0] = V_NIL;
+    return 1;
+}
+
+static int rd_read_rune(Thread *t, Value *args, int nargs, Value *rets)
+{
+    READER_SELF("strings.Reader.ReadRune");
+    int64_t i;
+    ObjString *s = reader_view(rd, &i);
+    if (i >= (int64_t)s->len) {
+        __atomic_store_n(&rd->prev_rune, -1, __ATOMIC_RELAXED);
+        rets[0] = v_int_small(0);
+        rets[1] = v_int_small(0);
+        rets[2] = stdlib_eof();
+        return 3;
+    }
+    int32_t r;
+    int w = utf8_decode(s->data + i, s->len - (size_t)i, &r);
+    reader_set(rd, i + w, i);
+    rets[0] = v_int_small(r);
+    rets[1] = v_int_small(w);
+    rets[2] = V_NIL;
+    return 3;
+}
+
+static int rd_unread_rune(Thread *t, Value *args, int nargs, Value *rets)
+{
+    READER_SELF("strings.Reader.UnreadRune");
+    int64_t i;
+    reader_view(rd, &i);
+    int64_t prev = __atomic_load_n(&rd->prev_rune, __ATOMIC_RELAXED);
+    if (i <= 0) {
+        rets[0] = stdlib_error(E_READER_AT_START, "UnreadRune");
+        return 1;
+    }
+    if (prev < 0) {
+        rets[0] = stdlib_error(E_READER_NOT_RUNE);
+        return 1;
+    }
+    reader_set(rd, prev, -1);
+    rets[0] = V_NIL;
+    return 1;
+}
+
+/* Seek(offset, whence): io.SeekStart 0, SeekCurrent 1, SeekEnd 2. */
+static int rd_seek(Thread *t, Value *args, int nargs, Value *rets)
+{
+    READER_SELF("strings.Reader.Seek");
+    int64_t off, whence;
+    if (!vm_check_int(t, "strings.Reader.Seek", args + 1, 0, &off) ||
+        !vm_check_int(t, "strings.Reader.Seek", args + 1, 1, &whence))
+        return -1;
+    int64_t i;
+    ObjString *s = reader_view(rd, &i);
+    __atomic_store_n(&rd->prev_rune, -1, __ATOMIC_RELAXED);
+    int64_t abs;
+    rets[0] = v_int_small(0);
+    if (whence == 0)
+        abs = off;
+    else if (whence == 1)
+        abs = i + off;
+    else if (whence == 2)
+        abs = (int64_t)s->len + off;
+    else {
+        rets[1] = stdlib_error(E_READER_WHENCE);
+        return 2;
+    }
+    if (abs < 0) {
+        rets[1] = stdlib_error(E_READER_NEG_POS);
+        return 2;
+    }
+    __atomic_store_n(&rd->i, abs, __ATOMIC_RELAXED);
+    rets[0] = v_make_int(abs);
+    rets[1] = V_NIL;
+    return 2;
+}
+
+/* WriteTo(w): the rest of the string to a strings.Builder or os.File. */
+static int rd_write_to(Thread *t, Value *args, int nargs, Value *rets)
+{
+    READER_SELF("strings.Reader.WriteTo");
+    int64_t i;
+    ObjString *s = reader_view(rd, &i);
+    __atomic_store_n(&rd->prev_rune, -1, __ATOMIC_RELAXED);
+    int64_t n = i >= (int64_t)s->len ? 0 : (int64_t)s->len - i;
+    if (n && write_to(t, "strings.Reader.WriteTo", args[1], s->data + i, (size_t)n) < 0)
+        return -1;
+    __atomic_store_n(&rd->i, i + n, __ATOMIC_RELAXED);
+    rets[0] = v_int_small(n);
+    rets[1] = V_NIL;
+    return 2;
+}
+
+static int rd_reset(Thread *t, Value *args, int nargs, Value *rets)
+{
+    READER_SELF("strings.Reader.Reset");
+    ObjString *s;
+    if (!vm_check_str(t, "strings.Reader.Reset", args + 1, 0, &s))
+        return -1;
+    __atomic_store_n(&rd->s, s, __ATOMIC_RELEASE);
+    reader_set(rd, 0, -1);
+    return 0;
+}
+
+static const MethodDef reader_methods[] = {
+    {"Len", rd_len, 0, 0},
+    {"Size", rd_size, 0, 0},
+    {"Read", rd_read, 1, 1},
+    {"ReadAt", rd_read_at, 2, 2},
+    {"ReadByte", rd_read_byte, 0, 0},
+    {"UnreadByte", rd_unread_byte, 0, 0},
+    {"ReadRune", rd_read_rune, 0, 0},
+    {"UnreadRune", rd_unread_rune, 0, 0},
+    {"Seek", rd_seek, 2, 2},
+    {"WriteTo", rd_write_to, 1, 1},
+    {"Reset", rd_reset, 1, 1},
+    {NULL, NULL, 0, 0},
+};
+
+static const ObjClass reader_class = {.name = "*strings.Reader", .methods = reader_methods, .get_field = NULL};
+
 static const ModuleFn strings_fns[] = {
     {"Builder", strings_n_builder, 0, 0, NULL},
+    {"Clone", strings_n_clone, 1, 1, "func(string) string"},
     {"Compare", strings_n_compare, 2, 2, "func(string, string) int"},
     {"Contains", strings_n_contains, 2, 2, "func(string, string) bool"},
     {"ContainsAny", strings_n_contains_any, 2, 2, "func(string, string) bool"},
+    {"ContainsFunc", strings_n_contains_func, 2, 2, "func(string, func(rune) bool) bool"},
     {"ContainsRune", strings_n_contains_rune, 2, 2, "func(string, rune) bool"},
     {"Count", strings_n_count, 2, 2, "func(string, string) int"},
     {"Cut", strings_n_cut, 2, 2, "func(string, string) (string, string, bool)"},
@@ -968,30 +1710,43 @@ static const ModuleFn strings_fns[] = {
     {"CutSuffix", strings_n_cut_suffix, 2, 2, "func(string, string) (string, bool)"},
     {"EqualFold", strings_n_equal_fold, 2, 2, "func(string, string) bool"},
     {"Fields", strings_n_fields, 1, 1, "func(string) []string"},
+    {"FieldsFunc", strings_n_fields_func, 2, 2, "func(string, func(rune) bool) []string"},
     {"HasPrefix", strings_n_has_prefix, 2, 2, "func(string, string) bool"},
     {"HasSuffix", strings_n_has_suffix, 2, 2, "func(string, string) bool"},
     {"Index", strings_n_index, 2, 2, "func(string, string) int"},
     {"IndexAny", strings_n_index_any, 2, 2, "func(string, string) int"},
     {"IndexByte", strings_n_index_byte, 2, 2, "func(string, byte) int"},
+    {"IndexFunc", strings_n_index_func, 2, 2, "func(string, func(rune) bool) int"},
     {"IndexRune", strings_n_index_rune, 2, 2, "func(string, rune) int"},
     {"Join", strings_n_join, 2, 2, "func([]string, string) string"},
     {"LastIndex", strings_n_last_index, 2, 2, "func(string, string) int"},
     {"LastIndexAny", strings_n_last_index_any, 2, 2, "func(string, string) int"},
     {"LastIndexByte", strings_n_last_index_byte, 2, 2, "func(string, byte) int"},
+    {"LastIndexFunc", strings_n_last_index_func, 2, 2, "func(string, func(rune) bool) int"},
     {"Map", strings_n_map, 2, 2, "func(func(rune) rune, string) string"},
+    {"NewReader", strings_n_new_reader, 1, 1, "func(string) *strings.Reader"},
+    {"NewReplacer", strings_n_new_replacer, 0, -1, "func(...string) *strings.Replacer"},
+    {"Reader", strings_n_reader, 0, 0, NULL},
     {"Repeat", strings_n_repeat, 2, 2, "func(string, int) string"},
     {"Replace", strings_n_replace, 4, 4, "func(string, string, string, int) string"},
     {"ReplaceAll", strings_n_replace_all, 3, 3, "func(string, string, string) string"},
+    {"Replacer", strings_n_replacer, 0, 0, NULL},
     {"Split", strings_n_split, 2, 2, "func(string, string) []string"},
     {"SplitAfter", strings_n_split_after, 2, 2, "func(string, string) []string"},
     {"SplitAfterN", strings_n_split_after_n, 3, 3, "func(string, string, int) []string"},
     {"SplitN", strings_n_split_n, 3, 3, "func(string, string, int) []string"},
+    {"Title", strings_n_title, 1, 1, "func(string) string"},
     {"ToLower", strings_n_to_lower, 1, 1, "func(string) string"},
+    {"ToTitle", strings_n_to_title, 1, 1, "func(string) string"},
     {"ToUpper", strings_n_to_upper, 1, 1, "func(string) string"},
+    {"ToValidUTF8", strings_n_to_valid_utf8, 2, 2, "func(string, string) string"},
     {"Trim", strings_n_trim, 2, 2, "func(string, string) string"},
+    {"TrimFunc", strings_n_trim_func, 2, 2, "func(string, func(rune) bool) string"},
     {"TrimLeft", strings_n_trim_left, 2, 2, "func(string, string) string"},
+    {"TrimLeftFunc", strings_n_trim_left_func, 2, 2, "func(string, func(rune) bool) string"},
     {"TrimPrefix", strings_n_trim_prefix, 2, 2, "func(string, string) string"},
     {"TrimRight", strings_n_trim_right, 2, 2, "func(string, string) string"},
+    {"TrimRightFunc", strings_n_trim_right_func, 2, 2, "func(string, func(rune) bool) string"},
     {"TrimSpace", strings_n_trim_space, 1, 1, "func(string) string"},
     {"TrimSuffix", strings_n_trim_suffix, 2, 2, "func(string, string) string"},
     {NULL, NULL, 0, 0, NULL},
@@ -999,9 +1754,10 @@ static const ModuleFn strings_fns[] = {
 
 static void strings_open(ObjModule *m)
 {
-    strings_init();
     module_add_fns(m, strings_fns);
     module_add_type(m, "Builder", TYPE_OBJECT);
+    module_add_type(m, "Reader", TYPE_OBJECT);
+    module_add_type(m, "Replacer", TYPE_OBJECT);
 }
 
 const ModuleDef csp_module_strings = {"strings", strings_open};

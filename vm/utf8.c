@@ -2,6 +2,8 @@
  * classes (utf8.h). */
 #include "utf8.h"
 
+#include <unictype.h>
+
 int utf8_decode(const char *sp, size_t n, int32_t *r)
 {
     const unsigned char *s = (const unsigned char *)sp;
@@ -113,11 +115,8 @@ bool unicode_is_space(int32_t r)
 }
 
 /* Go's unicode.IsPrint is letters, marks, numbers, punctuation, symbols and
- * the ASCII space. Without Unicode's tables we call everything printable
- * except the classes Go excludes that scripts actually meet: controls,
- * spaces other than ' ', format characters (soft hyphen, zero-width and
- * direction marks, BOM), surrogates, private use and non-characters.
- * Unassigned code points count as printable (Go escapes them). */
+ * the ASCII space: their general categories, from libunistring's tables
+ * (the unicode module's too, stdlib/unicode.c). */
 bool unicode_is_print(int32_t r)
 {
     if (r < 0x100) {
@@ -125,18 +124,9 @@ bool unicode_is_print(int32_t r)
             return true;
         return r >= 0xA1 && r != 0xAD;
     }
-    static const int32_t notprint[][2] = {
-        {0x0600, 0x0605},   {0x061C, 0x061C},    {0x06DD, 0x06DD},   {0x070F, 0x070F},   {0x08E2, 0x08E2},
-        {0x1680, 0x1680},   {0x180E, 0x180E},    {0x2000, 0x200F},   {0x2028, 0x202F},   {0x205F, 0x206F},
-        {0x3000, 0x3000},   {0xD7FC, 0xF8FF},    {0xFDD0, 0xFDEF},   {0xFEFF, 0xFEFF},   {0xFFF0, 0xFFFB},
-        {0xFFFE, 0xFFFF},   {0x110BD, 0x110BD},  {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3},
-        {0x1D173, 0x1D17A}, {0xE0000, 0x10FFFF},
-    };
-    for (size_t i = 0; i < sizeof notprint / sizeof notprint[0]; i++) {
-        if (r < notprint[i][0])
-            return (r & 0xFFFE) != 0xFFFE;
-        if (r <= notprint[i][1])
-            return false;
-    }
-    return false;
+    if (r > 0x10FFFF)
+        return false;
+    return uc_is_general_category((ucs4_t)r, uc_general_category_or(UC_CATEGORY_L, UC_CATEGORY_M)) ||
+           uc_is_general_category((ucs4_t)r, uc_general_category_or(UC_CATEGORY_N, UC_CATEGORY_P)) ||
+           uc_is_general_category((ucs4_t)r, UC_CATEGORY_S);
 }

@@ -3,8 +3,8 @@
  * As Go's unicode/utf8: an invalid or truncated sequence decodes as U+FFFD
  * and consumes one byte, so a scan over any bytes always advances; encoding
  * an invalid code point (negative, a surrogate, above U+10FFFF) writes
- * U+FFFD. unicode_is_space is exact; unicode_is_print approximates Go's
- * tables above Latin-1 (see utf8.c). Pure functions: safe on any thread.
+ * U+FFFD. unicode_is_space is exact; unicode_is_print asks libunistring's
+ * Unicode tables above Latin-1. Pure functions: safe on any thread.
  */
 #ifndef CSP_UTF8_H
 #define CSP_UTF8_H
@@ -20,6 +20,6 @@ int utf8_encode(char *out, int64_t r);                /* 1..4 bytes; invalid -> 
 bool utf8_valid_rune(int64_t r);
 size_t utf8_count(const char *s, size_t n); /* runes in s[0..n) */
 bool unicode_is_space(int32_t r);           /* unicode.IsSpace */
-bool unicode_is_print(int32_t r);           /* unicode.IsPrint (approximate above Latin-1) */
+bool unicode_is_print(int32_t r);           /* unicode.IsPrint */
 
 #endif

@@ -218,9 +218,10 @@ static int64_t PDQ(median)(PDQ_DATA d, int64_t x, int64_t y, int64_t z, int *swa
 }
 
 /* The pivot of d[a:b]: the median of the elements at 1/4, 2/4 and 3/4
- * of the range from 8 elements (the one at 2/4 below that); the median of three such medians of neighbours (Tukey's
- * ninther) from 50. *hint says whether all those comparisons found the
- * range increasing (none out of order) or decreasing (all 12 of them). */
+ * of the range from 8 elements (the one at 2/4 below that); from 50, the
+ * median of three medians of those elements and their neighbours (Tukey's
+ * ninther). *hint says whether all those comparisons found the range
+ * increasing (none out of order) or decreasing (all 12 of them). */
 static int64_t PDQ(choose_pivot)(PDQ_DATA d, int64_t a, int64_t b, int *hint)
 {
     enum { SHORTEST_NINTHER = 50, MAX_SWAPS = 4 * 3 };
@@ -275,8 +276,7 @@ static void PDQ(pdqsort)(PDQ_DATA d, int64_t a, int64_t b, int limit)
             pivot = (b - 1) - (pivot - a);
             hint = PDQ_INCREASING;
         }
-        if (was_balanced && was_partitioned && hint == PDQ_INCREASING &&
-            PDQ(partial_insertion_sort)(d, a, b))
+        if (was_balanced && was_partitioned && hint == PDQ_INCREASING && PDQ(partial_insertion_sort)(d, a, b))
             return;
         /* The pivot equals the element just before the range, which is
          * no greater than anything in it: many duplicates. Put the ones

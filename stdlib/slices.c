@@ -10,9 +10,10 @@
  * order, where a result shares s's array and where it is a new one (Insert
  * and Replace grow through append, so cap() prints Go's numbers), and that
  * Delete, DeleteFunc, Compact, CompactFunc and Replace zero the elements
- * they leave past the new length (Go 1.22's clear), which a script holding
- * the old slice sees (Replace only when it shrinks the slice in its middle). The sorts are sort.c's (sorting.h): Go's pdqsort,
- * with cmp.Less (NaN first) for Sort and the script's cmp for SortFunc.
+ * they leave past the new length (Go 1.22's clear; Replace only when it
+ * shrinks the slice in its middle), which a script holding the old slice
+ * sees. The sorts are sort.c's (sorting.h): Go's pdqsort, with cmp.Less
+ * (NaN first) for Sort and the script's cmp for SortFunc.
  *
  * cmp: Compare, Less and Or on ordered values (cmp.Ordered as a type
  * constraint is the compiler's and not here).
@@ -68,7 +69,8 @@ static Value sub(const SliceView *s, int64_t lo, int64_t hi, int64_t max)
 {
     if (!s->st)
         return v_from_ptr(list_nil(s->type));
-    return v_from_ptr(list_view(s->st, s->off + (size_t)lo, s->off + (size_t)hi, s->off + (size_t)max, s->type));
+    return v_from_ptr(
+        list_view(s->st, s->off + (size_t)lo, s->off + (size_t)hi, s->off + (size_t)max, s->type));
 }
 
 /* The header append builds on: s's own, or a nil one of s's type. */

@@ -375,7 +375,7 @@ static const char *reflect_kind(Value v)
  * wrong argument (Go's compile error). */
 static bool slice_arg(Thread *t, const char *fname, Value *args, int i, const char *want, SliceView *s)
 {
-    bool ok = sort_view(args[i], s);
+    bool ok = sort_view(args[i], s) || args[i] == V_NIL; /* nil is a nil slice */
     if (ok && want && s->type && s->type->elem) {
         Buf b;
         buf_init(&b);
@@ -618,6 +618,14 @@ static int f_reverse(Thread *t, Value *args, int nargs, Value *rets)
         return -1;
     ((ObjStruct *)v_ptr(r))->f[0] = args[0];
     rets[0] = v_ref(v_ptr(r));
+    return 1;
+}
+
+/* sort.Interface(x): the conversion to the interface type, x itself. */
+static int f_interface(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    rets[0] = args[0];
     return 1;
 }
 
@@ -928,6 +936,7 @@ static const ModuleFn sort_fns[] = {
     {"SearchInts", f_search_ints, 2, 2, "func([]int, int) int"},
     {"SearchStrings", f_search_strings, 2, 2, "func([]string, string) int"},
     {"SearchFloat64s", f_search_float64s, 2, 2, "func([]float64, float64) int"},
+    {"Interface", f_interface, 1, 1, "func(sort.Interface) sort.Interface"},
     {"IntSlice", f_intslice, 1, 1, "func([]int) sort.IntSlice"},
     {"StringSlice", f_stringslice, 1, 1, "func([]string) sort.StringSlice"},
     {"Float64Slice", f_float64slice, 1, 1, "func([]float64) sort.Float64Slice"},
@@ -939,7 +948,8 @@ static void sort_open(ObjModule *m)
     name_len = str_cstr("Len");
     name_less = str_cstr("Less");
     name_swap = str_cstr("Swap");
-    ObjType *iface = declare("sort.Interface", "interface { Len() int; Less(i, j int) bool; Swap(i, j int) }");
+    ObjType *iface =
+        declare("sort.Interface", "interface { Len() int; Less(i, j int) bool; Swap(i, j int) }");
     types_register_type(iface);
     intslice_type = xslice("sort.IntSlice", "[]int", "int");
     stringslice_type = xslice("sort.StringSlice", "[]string", "string");

@@ -37,13 +37,13 @@ bool sort_less(Value a, Value b);
  * its first element and their count (the header's length, clamped to the
  * store it names should a racing append have swapped it). */
 typedef struct SliceView {
-    ObjList *l;      /* NULL: the boxed nil of a slice type */
+    ObjList *l;          /* NULL: the boxed nil of a slice type */
     const ObjType *type; /* the slice's type ([]int, sort.IntSlice), or NULL */
-    ListStore *st;   /* NULL: a nil slice */
-    size_t off;      /* element 0 is st->items[off] */
-    Value *items;    /* &st->items[off] */
-    int64_t n;       /* len, clamped to the store */
-    int64_t cap;     /* cap, clamped to the store */
+    ListStore *st;       /* NULL: a nil slice */
+    size_t off;          /* element 0 is st->items[off] */
+    Value *items;        /* &st->items[off] */
+    int64_t n;           /* len, clamped to the store */
+    int64_t cap;         /* cap, clamped to the store */
 } SliceView;
 /* v (a list, or the boxed nil of a slice type) as a view; false when v is
  * no slice. */

@@ -287,7 +287,7 @@ int sort_run(SortCtx *c, int64_t n, bool stable)
 
 /* Made once when the module opens (under the modules' lock, before any
  * of its functions can run) and never changed: any thread reads them. */
-static ObjType *intslice_type, *stringslice_type, *float64slice_type, *reverse_type;
+static ObjType *iface_type, *intslice_type, *stringslice_type, *float64slice_type, *reverse_type;
 
 /* What kind of sort.XSlice a value is: its type among the three, or NULL. */
 static const ObjType *xslice_type(Value v)
@@ -561,6 +561,11 @@ static bool iface_ctx(Thread *t, Value data, SortCtx *c, int64_t *n)
         sort_view(data, &c->s);
         *n = c->s.n;
         return sort_check_ordered(t, xt->name, &c->s) == 0;
+    }
+    const char *missing = iface_missing(iface_type, data);
+    if (missing) { /* Go's compile error, as its failed type assertion says it */
+        vm_panicf(t, E_IFACE_MISSING, format_type_name(data), iface_type->name, missing);
+        return false;
     }
     c->mode = SORT_METHODS;
     if (!call_len(t, data, n))
@@ -948,9 +953,8 @@ static void sort_open(ObjModule *m)
     name_len = str_cstr("Len");
     name_less = str_cstr("Less");
     name_swap = str_cstr("Swap");
-    ObjType *iface =
-        declare("sort.Interface", "interface { Len() int; Less(i, j int) bool; Swap(i, j int) }");
-    types_register_type(iface);
+    iface_type = declare("sort.Interface", "interface { Len() int; Less(i, j int) bool; Swap(i, j int) }");
+    types_register_type(iface_type);
     intslice_type = xslice("sort.IntSlice", "[]int", "int");
     stringslice_type = xslice("sort.StringSlice", "[]string", "string");
     float64slice_type = xslice("sort.Float64Slice", "[]float64", "float64");

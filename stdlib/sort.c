@@ -377,11 +377,10 @@ static bool slice_arg(Thread *t, const char *fname, Value *args, int i, const ch
 {
     bool ok = sort_view(args[i], s) || args[i] == V_NIL; /* nil is a nil slice */
     if (ok && want && s->type && s->type->elem) {
-        Buf b;
-        buf_init(&b);
-        format_type(&b, s->type->elem);
-        buf_addc(&b, '\0');
-        ok = strcmp(b.data, want) == 0;
+        /* the predeclared type itself: a declared one (type Age int) is
+         * another type, as Go's []Age is no []int */
+        const ObjType *e = s->type->elem;
+        ok = !e->named && strcmp(e->name, want) == 0;
     }
     if (!ok) {
         char w[32];

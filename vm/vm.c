@@ -1812,6 +1812,11 @@ static COLD Value bindm(Thread *t, Value obj, ObjString *name)
     return getfield(t, obj, name);
 }
 
+Value vm_bind_method(Thread *t, Value obj, ObjString *name)
+{
+    return bindm(t, obj, name);
+}
+
 static bool slice_bound(Value v, int64_t dflt, int64_t *out)
 {
     if (v == V_NIL) {

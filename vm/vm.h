@@ -248,6 +248,13 @@ bool vm_check_str(Thread *t, const char *fname, Value *args, int i, ObjString **
  * pointer first and calling fn (M) with the value it points to. */
 Value vm_method_through_pointer(Value fn);
 
+/* obj.name as a value, as the script's `f := obj.name` makes it: a
+ * method bound to its receiver (by Go's method sets, promoted ones
+ * included), or a field's value. V_UNDEF after a panic (no such field or
+ * method). For natives that call a value's methods (sort.Sort's Len, Less
+ * and Swap). */
+Value vm_bind_method(Thread *t, Value obj, ObjString *name);
+
 /* The recover() builtin's semantics live in the VM. */
 Value vm_recover(Thread *t);
 

@@ -667,8 +667,10 @@ static void slot_store(FuncState *fs, int s, ObjType *t, int i, Node *v)
     int r = cg_alloc_reg(fs);
     cg_exact_as(fs->c, v, t->fields[i].type); /* a uint64 field's 1<<63 */
     cg_value_to(fs, v, r); /* a place is copied: the field owns its struct */
-    if (t->fields[i].type && t->fields[i].type->kind == TYPE_INTERFACE)
-        cg_fit_reg(fs, r, v, t->fields[i].type, STORE_ASSIGN); /* boxed as an interface holds it */
+    /* boxed as an interface holds it; a value of a declared type (Weight
+     * Grams) carries its type, for its methods */
+    if (t->fields[i].type && (t->fields[i].type->kind == TYPE_INTERFACE || types_boxed(t->fields[i].type)))
+        cg_fit_reg(fs, r, v, t->fields[i].type, STORE_ASSIGN);
     cg_set_line(fs, v);
     if (i < 256)
         cg_emit_abc(fs, OP_SETSLOT, s, i, r);

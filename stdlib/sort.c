@@ -912,13 +912,6 @@ static ObjType *xslice(const char *name, const char *under, const char *elem)
     return ty;
 }
 
-/* A native method of a declared struct type (reverse.Less) is called
- * where a script's method closure would be; the VM's check that a
- * method's closure has its code (ObjClosure.proto) reads ObjNative.fn at
- * that place, which is never NULL. */
-_Static_assert(offsetof(ObjNative, fn) == offsetof(ObjClosure, proto),
-               "a native method must pass the VM's check for a compiled closure");
-
 /* ---- the module ---------------------------------------------------------- */
 
 static const ModuleFn sort_fns[] = {

@@ -1482,6 +1482,11 @@ static ObjStruct *sel_walk(Thread *t, ObjStruct *s, const Selection *sel, int n)
 /* The method a call on a nil receiver runs, by the call's cache word: a
  * pointer method of the receiver's static type (IC_STATIC), V_UNDEF when
  * there is none (the call then panics as a nil dereference). */
+/* A native method of a module's declared type passes the checks for a
+ * compiled method closure (see OP_CALLM) because of this. */
+_Static_assert(offsetof(ObjNative, fn) == offsetof(ObjClosure, proto),
+               "ObjNative.fn must overlay ObjClosure.proto");
+
 static COLD Value nil_method(uint64_t w)
 {
     if (!(w & IC_STATIC) || (w & IC_DIRECT))
@@ -3115,6 +3120,11 @@ static int execute(Thread *t)
                     cnargs++;
                     goto call_native;
                 }
+                /* A method's closure has its code once its declaration ran.
+                 * A module's declared type may have a native method here
+                 * (sort.Reverse's Less): the read lands on ObjNative.fn,
+                 * never NULL (the assert below), so no kind test is paid
+                 * on this path. */
                 if (unlikely(!((ObjClosure *)v_ptr(sel->fn))->proto)) {
                     no_code(t, st, name);
                     VM_THROW();

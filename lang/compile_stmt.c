@@ -877,6 +877,8 @@ static void switch_stmt(FuncState *fs, Node *n, const char *label)
         for (int j = 0; j < cl->list.n; j++) {
             Node *e = cl->list.items[j];
             cg_set_line(fs, e);
+            if (!typesw && tag >= 0) /* case 1<<64 - 1 of a uint64 tag is that uint64 */
+                cg_exact_as(fs->c, e, cg_exact_type_of(fs->c, n->a));
             cg_jump_concat(fs, &to[i],
                            typesw     ? type_case_jump(fs, tag, e)
                            : tag >= 0 ? cg_eq_jump(fs, tag, n->a, e, true)

@@ -309,34 +309,24 @@ static int trim(Thread *t, const char *fname, Value *a, Value *r, bool left, boo
     return 1;
 }
 
-static int b_trim(Thread *t, Value *a, int n, Value *r)
-{
-    return trim(t, "bytes.Trim", a, r, true, true, 0);
-}
-static int b_trim_left(Thread *t, Value *a, int n, Value *r)
-{
-    return trim(t, "bytes.TrimLeft", a, r, true, false, 0);
-}
-static int b_trim_right(Thread *t, Value *a, int n, Value *r)
-{
-    return trim(t, "bytes.TrimRight", a, r, false, true, 0);
-}
-static int b_trim_space(Thread *t, Value *a, int n, Value *r)
-{
-    return trim(t, "bytes.TrimSpace", a, r, true, true, 1);
-}
-static int b_trim_func(Thread *t, Value *a, int n, Value *r)
-{
-    return trim(t, "bytes.TrimFunc", a, r, true, true, 2);
-}
-static int b_trim_left_func(Thread *t, Value *a, int n, Value *r)
-{
-    return trim(t, "bytes.TrimLeftFunc", a, r, true, false, 2);
-}
-static int b_trim_right_func(Thread *t, Value *a, int n, Value *r)
-{
-    return trim(t, "bytes.TrimRightFunc", a, r, false, true, 2);
-}
+/* The trims: name, left, right, what is cut (0 a cutset, 1 spaces, 2 a
+ * func's runes). */
+#define TRIMS(X)                                                                                             \
+    X(Trim, true, true, 0)                                                                                   \
+    X(TrimLeft, true, false, 0)                                                                              \
+    X(TrimRight, false, true, 0)                                                                             \
+    X(TrimSpace, true, true, 1)                                                                              \
+    X(TrimFunc, true, true, 2)                                                                               \
+    X(TrimLeftFunc, true, false, 2)                                                                          \
+    X(TrimRightFunc, false, true, 2)
+
+#define X(name, left, right, how)                                                                            \
+    static int b_##name(Thread *t, Value *a, int n, Value *r)                                                \
+    {                                                                                                        \
+        return trim(t, "bytes." #name, a, r, left, right, how);                                              \
+    }
+TRIMS(X)
+#undef X
 
 static int b_trim_prefix(Thread *t, Value *a, int n, Value *r)
 {
@@ -412,22 +402,19 @@ static int split(Thread *t, const char *fname, Value *a, int n, Value *r, bool a
     return 1;
 }
 
-static int b_split(Thread *t, Value *a, int n, Value *r)
-{
-    return split(t, "bytes.Split", a, n, r, false, false);
-}
-static int b_split_n(Thread *t, Value *a, int n, Value *r)
-{
-    return split(t, "bytes.SplitN", a, n, r, false, true);
-}
-static int b_split_after(Thread *t, Value *a, int n, Value *r)
-{
-    return split(t, "bytes.SplitAfter", a, n, r, true, false);
-}
-static int b_split_after_n(Thread *t, Value *a, int n, Value *r)
-{
-    return split(t, "bytes.SplitAfterN", a, n, r, true, true);
-}
+#define SPLITS(X)                                                                                            \
+    X(Split, false, false)                                                                                   \
+    X(SplitN, false, true)                                                                                   \
+    X(SplitAfter, true, false)                                                                               \
+    X(SplitAfterN, true, true)
+
+#define X(name, after, has_max)                                                                              \
+    static int b_##name(Thread *t, Value *a, int n, Value *r)                                                \
+    {                                                                                                        \
+        return split(t, "bytes." #name, a, n, r, after, has_max);                                            \
+    }
+SPLITS(X)
+#undef X
 
 static int fields(Thread *t, const char *fname, Value *a, Value *r, bool func)
 {
@@ -933,19 +920,19 @@ static const ModuleFn bytes_fns[] = {
     {"Clone", b_clone, 1, 1, "func([]byte) []byte"},
     {"Runes", b_runes, 1, 1, "func([]byte) []rune"},
     {"Join", b_join, 2, 2, "func([][]byte, []byte) []byte"},
-    {"Trim", b_trim, 2, 2, "func([]byte, string) []byte"},
-    {"TrimLeft", b_trim_left, 2, 2, "func([]byte, string) []byte"},
-    {"TrimRight", b_trim_right, 2, 2, "func([]byte, string) []byte"},
-    {"TrimSpace", b_trim_space, 1, 1, "func([]byte) []byte"},
-    {"TrimFunc", b_trim_func, 2, 2, "func([]byte, func(rune) bool) []byte"},
-    {"TrimLeftFunc", b_trim_left_func, 2, 2, "func([]byte, func(rune) bool) []byte"},
-    {"TrimRightFunc", b_trim_right_func, 2, 2, "func([]byte, func(rune) bool) []byte"},
+    {"Trim", b_Trim, 2, 2, "func([]byte, string) []byte"},
+    {"TrimLeft", b_TrimLeft, 2, 2, "func([]byte, string) []byte"},
+    {"TrimRight", b_TrimRight, 2, 2, "func([]byte, string) []byte"},
+    {"TrimSpace", b_TrimSpace, 1, 1, "func([]byte) []byte"},
+    {"TrimFunc", b_TrimFunc, 2, 2, "func([]byte, func(rune) bool) []byte"},
+    {"TrimLeftFunc", b_TrimLeftFunc, 2, 2, "func([]byte, func(rune) bool) []byte"},
+    {"TrimRightFunc", b_TrimRightFunc, 2, 2, "func([]byte, func(rune) bool) []byte"},
     {"TrimPrefix", b_trim_prefix, 2, 2, "func([]byte, []byte) []byte"},
     {"TrimSuffix", b_trim_suffix, 2, 2, "func([]byte, []byte) []byte"},
-    {"Split", b_split, 2, 2, "func([]byte, []byte) [][]byte"},
-    {"SplitN", b_split_n, 3, 3, "func([]byte, []byte, int) [][]byte"},
-    {"SplitAfter", b_split_after, 2, 2, "func([]byte, []byte) [][]byte"},
-    {"SplitAfterN", b_split_after_n, 3, 3, "func([]byte, []byte, int) [][]byte"},
+    {"Split", b_Split, 2, 2, "func([]byte, []byte) [][]byte"},
+    {"SplitN", b_SplitN, 3, 3, "func([]byte, []byte, int) [][]byte"},
+    {"SplitAfter", b_SplitAfter, 2, 2, "func([]byte, []byte) [][]byte"},
+    {"SplitAfterN", b_SplitAfterN, 3, 3, "func([]byte, []byte, int) [][]byte"},
     {"Fields", b_fields, 1, 1, "func([]byte) [][]byte"},
     {"FieldsFunc", b_fields_func, 2, 2, "func([]byte, func(rune) bool) [][]byte"},
     {"Cut", b_cut, 2, 2, "func([]byte, []byte) ([]byte, []byte, bool)"},

@@ -1161,73 +1161,31 @@ static int t_string(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-static int t_year(Thread *t, Value *a, int n, Value *r)
-{
-    Civil c;
-    civil_of(self(a), &c);
-    r[0] = v_make_int(c.year);
-    return 1;
-}
+/* The calendar fields, one method each: t.Year() ... t.YearDay(). */
+#define CIVIL_GETTERS(X)                                                                                     \
+    X(year, v_make_int(c.year))                                                                              \
+    X(month, named_new(month_type, v_make_int(c.month)))                                                     \
+    X(day, v_make_int(c.day))                                                                                \
+    X(hour, v_make_int(c.hour))                                                                              \
+    X(minute, v_make_int(c.min))                                                                             \
+    X(second, v_make_int(c.sec))                                                                             \
+    X(weekday, named_new(weekday_type, v_make_int(c.wday)))                                                  \
+    X(yearday, v_make_int(c.yday))
 
-static int t_month(Thread *t, Value *a, int n, Value *r)
-{
-    Civil c;
-    civil_of(self(a), &c);
-    r[0] = named_new(month_type, v_make_int(c.month));
-    return 1;
-}
-
-static int t_day(Thread *t, Value *a, int n, Value *r)
-{
-    Civil c;
-    civil_of(self(a), &c);
-    r[0] = v_make_int(c.day);
-    return 1;
-}
-
-static int t_hour(Thread *t, Value *a, int n, Value *r)
-{
-    Civil c;
-    civil_of(self(a), &c);
-    r[0] = v_make_int(c.hour);
-    return 1;
-}
-
-static int t_minute(Thread *t, Value *a, int n, Value *r)
-{
-    Civil c;
-    civil_of(self(a), &c);
-    r[0] = v_make_int(c.min);
-    return 1;
-}
-
-static int t_second(Thread *t, Value *a, int n, Value *r)
-{
-    Civil c;
-    civil_of(self(a), &c);
-    r[0] = v_make_int(c.sec);
-    return 1;
-}
+#define X(name, value)                                                                                       \
+    static int t_##name(Thread *t, Value *a, int n, Value *r)                                                \
+    {                                                                                                        \
+        Civil c;                                                                                             \
+        civil_of(self(a), &c);                                                                               \
+        r[0] = value;                                                                                        \
+        return 1;                                                                                            \
+    }
+CIVIL_GETTERS(X)
+#undef X
 
 static int t_nanosecond(Thread *t, Value *a, int n, Value *r)
 {
     r[0] = v_make_int(self(a)->nsec);
-    return 1;
-}
-
-static int t_weekday(Thread *t, Value *a, int n, Value *r)
-{
-    Civil c;
-    civil_of(self(a), &c);
-    r[0] = named_new(weekday_type, v_make_int(c.wday));
-    return 1;
-}
-
-static int t_yearday(Thread *t, Value *a, int n, Value *r)
-{
-    Civil c;
-    civil_of(self(a), &c);
-    r[0] = v_make_int(c.yday);
     return 1;
 }
 

@@ -88,6 +88,13 @@ Value stdlib_eof(void);
  * one); write to an os.File (1: w is not one, 0: written, -1: panicked). */
 bool strings_builder_write(Value w, const char *s, size_t n);
 int os_file_write(Thread *t, Value w, const char *s, size_t n);
+/* Signals as Go's syscall.Signal values (syscall.c): the value of number
+ * sig (nil past 64); a value's number, -1 when v is no signal; and the os
+ * module's members os.Signal, os.Interrupt and os.Kill, which os.c's open
+ * adds to its module by calling syscall_os_members. */
+Value syscall_signal_value(int sig);
+int syscall_signal_number(Value v);
+void syscall_os_members(ObjModule *os);
 /* strconv's parsers. Base 0 lets the prefix decide (0x 0o 0b 0) and allows
  * '_' between digits, as Go's ParseInt; bits 0 means 64. On NUM_RANGE the
  * result is clamped (ints) or +-Inf (floats), as Go's. */

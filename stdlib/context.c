@@ -28,6 +28,7 @@
 
 #include "../vm/buf.h"
 #include "../vm/chan.h"
+#include "../vm/format.h"
 #include "../vm/lock.h"
 #include "../vm/mem.h"
 #include "../vm/sched.h"
@@ -539,7 +540,7 @@ static int stringify(Thread *t, Buf *b, Value v)
             return 0;
         }
     }
-    buf_adds(b, v_type_name(v));
+    buf_adds(b, format_value_type(v) ? format_type_name(v) : v_type_name(v));
     return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 
 #include "../vm/chan.h"
+#include "../vm/format.h"
 #include "../vm/lock.h"
 #include "../vm/mem.h"
 #include "../vm/sched.h"
@@ -745,7 +746,7 @@ static bool smap_key_ok(Thread *t, Value key)
 {
     if (map_key_ok(key))
         return true;
-    vm_panicf(t, E_BAD_MAP_KEY, v_type_name(key));
+    vm_panicf(t, E_BAD_MAP_KEY, format_value_type(key) ? format_type_name(key) : v_type_name(key));
     return false;
 }
 
@@ -755,7 +756,7 @@ static bool smap_set(Thread *t, CspSyncMap *sm, Value key, Value val)
     if (map_set(sm->m, key, val) == MAP_OK)
         return true;
     lock_release(&sm->lk);
-    vm_panicf(t, E_BAD_MAP_KEY, v_type_name(key));
+    vm_panicf(t, E_BAD_MAP_KEY, format_value_type(key) ? format_type_name(key) : v_type_name(key));
     lock_acquire(&sm->lk);
     return false;
 }

@@ -309,14 +309,10 @@ static int ti_or(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-static const MethodDef int_methods[] = {{"Load", ti_load, 0, 0},
-                                        {"Store", ti_store, 1, 1},
-                                        {"Swap", ti_swap, 1, 1},
-                                        {"CompareAndSwap", ti_cas, 2, 2},
-                                        {"Add", ti_add, 1, 1},
-                                        {"And", ti_and, 1, 1},
-                                        {"Or", ti_or, 1, 1},
-                                        {NULL, NULL, 0, 0}};
+static const MethodDef int_methods[] = {{"Load", ti_load, 0, 0}, {"Store", ti_store, 1, 1},
+                                        {"Swap", ti_swap, 1, 1}, {"CompareAndSwap", ti_cas, 2, 2},
+                                        {"Add", ti_add, 1, 1},   {"And", ti_and, 1, 1},
+                                        {"Or", ti_or, 1, 1},     {NULL, NULL, 0, 0}};
 static const MethodDef bool_methods[] = {{"Load", ti_load, 0, 0},
                                          {"Store", ti_store, 1, 1},
                                          {"Swap", ti_swap, 1, 1},
@@ -330,10 +326,10 @@ static const IntClass uint32_class = {{"atomic.Uint32", int_methods, NULL}, 32, 
 static const IntClass uintptr_class = {{"atomic.Uintptr", int_methods, NULL}, 64, true, false};
 static const IntClass bool_class = {{"atomic.Bool", bool_methods, NULL}, 32, true, true};
 
-#define NEW_TYPED(name, klass)                                                                                \
+#define NEW_TYPED(name, klass)                                                                               \
     static int new_##name(Thread *t, Value *a, int n, Value *r)                                              \
     {                                                                                                        \
-        r[0] = v_from_ptr(object_new(&klass.cls, mem_alloc_atomic(sizeof(AtomicInt))));                        \
+        r[0] = v_from_ptr(object_new(&klass.cls, mem_alloc_atomic(sizeof(AtomicInt))));                      \
         memset(((ObjObject *)v_ptr(r[0]))->payload, 0, sizeof(AtomicInt));                                   \
         return 1;                                                                                            \
     }
@@ -440,8 +436,9 @@ static void atomic_open(ObjModule *m)
     static const struct {
         const char *name;
         NativeFn ctor;
-    } types[] = {{"Int64", new_int64},   {"Int32", new_int32},     {"Uint64", new_uint64}, {"Uint32", new_uint32},
-                 {"Uintptr", new_uintptr}, {"Bool", new_bool}, {"Value", new_value}};
+    } types[] = {{"Int64", new_int64},   {"Int32", new_int32},     {"Uint64", new_uint64},
+                 {"Uint32", new_uint32}, {"Uintptr", new_uintptr}, {"Bool", new_bool},
+                 {"Value", new_value}};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         module_add_fn(m, types[i].name, types[i].ctor, 0, 0);
         module_add_type(m, types[i].name, TYPE_OBJECT);

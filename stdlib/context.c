@@ -46,13 +46,13 @@ typedef struct CspCtx {
     ObjChan *done; /* immutable pointer; closed once, by the cancel that
                       sets err */
     Lock lk;
-    Value err;                 /* lk to write; release store, acquire
-                                  load for Err()'s lock-free read */
-    Value cause;               /* lk */
-    struct CspCtx **children;  /* lk: cancelable descendants registered here */
+    Value err;                  /* lk to write; release store, acquire
+                                   load for Err()'s lock-free read */
+    Value cause;                /* lk */
+    struct CspCtx **children;   /* lk: cancelable descendants registered here */
     int nchildren, capchildren; /* lk */
-    struct CspCtx *canceler;   /* the ancestor this one is registered with,
-                                  or NULL; set before the context is shared */
+    struct CspCtx *canceler;    /* the ancestor this one is registered with,
+                                   or NULL; set before the context is shared */
     /* CTX_TIMER: the deadline (immutable) and the timer that cancels. */
     Value deadline;      /* a time.Time */
     int64_t deadline_ns; /* the same, as Unix nanoseconds */

@@ -31,7 +31,7 @@ typedef struct Reg {
 } Reg;
 
 static Lock reg_lock;
-static Reg *regs;         /* reg_lock; a collector-scanned array */
+static Reg *regs;          /* reg_lock; a collector-scanned array */
 static int nregs, capregs; /* reg_lock */
 
 /* The signals Notify(c) with no signal names catches: the ones a program
@@ -286,12 +286,9 @@ static int f_notifycontext(Thread *t, Value *a, int n, Value *r)
 }
 
 static const ModuleFn signal_fns[] = {
-    {"Notify", f_notify, 1, -1, NULL},
-    {"Stop", f_stop, 1, 1, NULL},
-    {"Ignore", f_ignore, 0, -1, NULL},
-    {"Ignored", f_ignored, 1, 1, "func(os.Signal) bool"},
-    {"Reset", f_reset, 0, -1, NULL},
-    {"NotifyContext", f_notifycontext, 1, -1, NULL},
+    {"Notify", f_notify, 1, -1, NULL}, {"Stop", f_stop, 1, 1, NULL},
+    {"Ignore", f_ignore, 0, -1, NULL}, {"Ignored", f_ignored, 1, 1, "func(os.Signal) bool"},
+    {"Reset", f_reset, 0, -1, NULL},   {"NotifyContext", f_notifycontext, 1, -1, NULL},
     {NULL, NULL, 0, 0, NULL},
 };
 

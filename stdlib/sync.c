@@ -289,7 +289,8 @@ static int rw_tryrlock(Thread *t, Value *a, int n, Value *r)
 
 /* rw.RLocker(): a Locker whose Lock and Unlock are rw's RLock and
  * RUnlock; its payload is rw's own (so rw_rlock and rw_runlock serve). */
-static const MethodDef rlocker_methods[] = {{"Lock", rw_rlock, 0, 0}, {"Unlock", rw_runlock, 0, 0}, {NULL, NULL, 0, 0}};
+static const MethodDef rlocker_methods[] = {
+    {"Lock", rw_rlock, 0, 0}, {"Unlock", rw_runlock, 0, 0}, {NULL, NULL, 0, 0}};
 static const ObjClass rlocker_class = {"*sync.rlocker", rlocker_methods, NULL};
 
 static int rw_rlocker(Thread *t, Value *a, int n, Value *r)
@@ -462,10 +463,10 @@ static int new_once(Thread *t, Value *a, int n, Value *r)
  * once.mu, whose release publishes them), and only read after. */
 typedef struct CspOnceFn {
     CspOnce once;
-    Value f;        /* the function; nil once it has run (let it go) */
-    int nres;       /* results kept: 0 OnceFunc, 1 OnceValue, 2 OnceValues */
-    Value res[2];   /* f's results */
-    bool panicked;  /* f panicked: every call panics with pval */
+    Value f;       /* the function; nil once it has run (let it go) */
+    int nres;      /* results kept: 0 OnceFunc, 1 OnceValue, 2 OnceValues */
+    Value res[2];  /* f's results */
+    bool panicked; /* f panicked: every call panics with pval */
     Value pval;
 } CspOnceFn;
 
@@ -970,9 +971,9 @@ static int new_map(Thread *t, Value *a, int n, Value *r)
  * this one keeps them. */
 typedef struct CspPool {
     Lock lk;
-    Value New;         /* lk: the script's New field, or nil */
-    Value *items;      /* lk */
-    size_t n, cap;     /* lk */
+    Value New;     /* lk: the script's New field, or nil */
+    Value *items;  /* lk */
+    size_t n, cap; /* lk */
 } CspPool;
 
 static int pool_get(Thread *t, Value *a, int n, Value *r)
@@ -1071,7 +1072,8 @@ static void sync_open(ObjModule *m)
     /* sync.Cond's constructor needs the mutex: `var c sync.Cond` panics
      * asking for it (Go's zero Cond has a nil L, which no script can set
      * here yet). */
-    static const char *const types[] = {"Mutex", "RWMutex", "WaitGroup", "Once", "Atomic", "Cond", "Map", "Pool"};
+    static const char *const types[] = {"Mutex",  "RWMutex", "WaitGroup", "Once",
+                                        "Atomic", "Cond",    "Map",       "Pool"};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         module_add_type(m, types[i], TYPE_OBJECT);
 }

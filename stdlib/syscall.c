@@ -79,7 +79,8 @@ static int sig_signal(Thread *t, Value *a, int n, Value *r)
     return 0; /* os.Signal's marker method */
 }
 
-static const MethodDef sig_methods[] = {{"String", sig_string, 0, 0}, {"Signal", sig_signal, 0, 0}, {NULL, NULL, 0, 0}};
+static const MethodDef sig_methods[] = {
+    {"String", sig_string, 0, 0}, {"Signal", sig_signal, 0, 0}, {NULL, NULL, 0, 0}};
 static const ObjClass sig_class = {"syscall.Signal", sig_methods, NULL};
 
 static bool syscall_is_signal(Value v)
@@ -168,12 +169,12 @@ static const struct {
     const char *name;
     int sig;
 } signal_consts[] = {
-    {"SIGABRT", SIGABRT}, {"SIGALRM", SIGALRM}, {"SIGBUS", SIGBUS},   {"SIGCHLD", SIGCHLD},
-    {"SIGCONT", SIGCONT}, {"SIGFPE", SIGFPE},   {"SIGHUP", SIGHUP},   {"SIGILL", SIGILL},
-    {"SIGINT", SIGINT},   {"SIGIO", SIGIO},     {"SIGKILL", SIGKILL}, {"SIGPIPE", SIGPIPE},
-    {"SIGPROF", SIGPROF}, {"SIGPWR", SIGPWR},   {"SIGQUIT", SIGQUIT}, {"SIGSEGV", SIGSEGV},
-    {"SIGSTOP", SIGSTOP}, {"SIGSYS", SIGSYS},   {"SIGTERM", SIGTERM}, {"SIGTRAP", SIGTRAP},
-    {"SIGTSTP", SIGTSTP}, {"SIGTTIN", SIGTTIN}, {"SIGTTOU", SIGTTOU}, {"SIGURG", SIGURG},
+    {"SIGABRT", SIGABRT}, {"SIGALRM", SIGALRM}, {"SIGBUS", SIGBUS},       {"SIGCHLD", SIGCHLD},
+    {"SIGCONT", SIGCONT}, {"SIGFPE", SIGFPE},   {"SIGHUP", SIGHUP},       {"SIGILL", SIGILL},
+    {"SIGINT", SIGINT},   {"SIGIO", SIGIO},     {"SIGKILL", SIGKILL},     {"SIGPIPE", SIGPIPE},
+    {"SIGPROF", SIGPROF}, {"SIGPWR", SIGPWR},   {"SIGQUIT", SIGQUIT},     {"SIGSEGV", SIGSEGV},
+    {"SIGSTOP", SIGSTOP}, {"SIGSYS", SIGSYS},   {"SIGTERM", SIGTERM},     {"SIGTRAP", SIGTRAP},
+    {"SIGTSTP", SIGTSTP}, {"SIGTTIN", SIGTTIN}, {"SIGTTOU", SIGTTOU},     {"SIGURG", SIGURG},
     {"SIGUSR1", SIGUSR1}, {"SIGUSR2", SIGUSR2}, {"SIGVTALRM", SIGVTALRM}, {"SIGWINCH", SIGWINCH},
     {"SIGXCPU", SIGXCPU}, {"SIGXFSZ", SIGXFSZ},
 };

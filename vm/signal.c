@@ -221,7 +221,8 @@ void signal_init(void)
     static const int dropped[] = {SIGUSR1, SIGUSR2}; /* DROPPED_SIGNAL */
     for (size_t i = 0; started && i < sizeof dropped / sizeof dropped[0]; i++) {
         struct sigaction cur;
-        if (sigaction(dropped[i], NULL, &cur) == 0 && !(cur.sa_flags & SA_SIGINFO) && cur.sa_handler == SIG_DFL)
+        if (sigaction(dropped[i], NULL, &cur) == 0 && !(cur.sa_flags & SA_SIGINFO) &&
+            cur.sa_handler == SIG_DFL)
             sigaction(dropped[i], &sa, NULL);
     }
 

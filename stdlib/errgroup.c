@@ -167,7 +167,12 @@ static int g_setlimit(Thread *t, Value *a, int n, Value *r)
         return -1;
     Group *g = group_of(a[0]);
     lock_acquire(&g->lk);
-    size_t active = g->sem ? __atomic_load_n(&g->sem->count, __ATOMIC_RELAXED) : 0;
+    size_t active = 0;
+    if (g->sem) { /* the slots taken: the semaphore channel's count */
+        lock_acquire(&g->sem->lock);
+        active = g->sem->count;
+        lock_release(&g->sem->lock);
+    }
     if (active != 0) {
         lock_release(&g->lk);
         return vm_panic_msg(t, "errgroup: modify limit while %zu goroutines in the group are still active",

@@ -213,8 +213,11 @@ void signal_init(void)
     {                                                                                                        \
         struct sigaction cur;                                                                                \
         if (started && sigaction(s, NULL, &cur) == 0 && !(cur.sa_flags & SA_SIGINFO) &&                      \
-            cur.sa_handler == SIG_DFL && sigaction(s, &sa, NULL) == 0)                                       \
-            runtime_handles[s] = true;                                                                       \
+            cur.sa_handler == SIG_DFL) {                                                                     \
+            runtime_handles[s] = true; /* before a signal can reach the thread */                            \
+            if (sigaction(s, &sa, NULL) != 0)                                                                \
+                runtime_handles[s] = false;                                                                  \
+        }                                                                                                    \
     }
     TERM_SIGNALS(X)
 #undef X

@@ -69,11 +69,16 @@ static bool cancelable(const CspCtx *c)
     return c->kind == CTX_CANCEL || c->kind == CTX_TIMER;
 }
 
-static const ObjClass ctx_class;
+/* One class per kind, indexed by CtxKind, for Go's dynamic type names
+ * (%T); they share the methods. */
+static const ObjClass ctx_classes[];
 
 static bool is_ctx(Value v)
 {
-    return v_is_obj(v, OBJ_OBJECT) && ((ObjObject *)v_ptr(v))->cls == &ctx_class;
+    if (!v_is_obj(v, OBJ_OBJECT))
+        return false;
+    const ObjClass *c = ((ObjObject *)v_ptr(v))->cls;
+    return c >= ctx_classes && c <= &ctx_classes[CTX_WITHOUT_CANCEL];
 }
 
 static CspCtx *ctx_of(Value v)
@@ -280,7 +285,7 @@ static CspCtx *ctx_new(CtxKind kind, CspCtx *parent)
     c->parent = parent;
     if (cancelable(c))
         c->done = chan_new(0);
-    c->self = v_from_ptr(object_new(&ctx_class, c));
+    c->self = v_from_ptr(object_new(&ctx_classes[kind], c));
     return c;
 }
 
@@ -602,8 +607,14 @@ static int m_string(Thread *t, Value *a, int n, Value *r)
 static const MethodDef ctx_methods[] = {{"Deadline", m_deadline, 0, 0}, {"Done", m_done, 0, 0},
                                         {"Err", m_err, 0, 0},           {"Value", m_value, 1, 1},
                                         {"String", m_string, 0, 0},     {NULL, NULL, 0, 0}};
-/* Go's dynamic types are *context.cancelCtx and so on; one class serves. */
-static const ObjClass ctx_class = {"*context.cancelCtx", ctx_methods, NULL};
+static const ObjClass ctx_classes[] = {
+    [CTX_BACKGROUND] = {"context.backgroundCtx", ctx_methods, NULL},
+    [CTX_TODO] = {"context.todoCtx", ctx_methods, NULL},
+    [CTX_CANCEL] = {"*context.cancelCtx", ctx_methods, NULL},
+    [CTX_TIMER] = {"*context.timerCtx", ctx_methods, NULL},
+    [CTX_VALUE] = {"*context.valueCtx", ctx_methods, NULL},
+    [CTX_WITHOUT_CANCEL] = {"context.withoutCancelCtx", ctx_methods, NULL},
+};
 
 static const ModuleFn context_fns[] = {
     {"Background", f_background, 0, 0, "func() context.Context"},

@@ -22,6 +22,7 @@
  * Every operation is sequentially consistent, as Go's are.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include "../vm/mem.h"
 #include "../vm/types.h"
@@ -205,13 +206,22 @@ static bool typed_arg(Thread *t, const IntClass *c, const char *method, Value *a
 {
     if (c->is_bool) {
         if (!v_is_bool(a[i]))
-            return vm_panicf(t, E_ARG_TYPE, method, i, "bool", v_type_name(a[i])), false;
+            return vm_panicf(t, E_ARG_TYPE, str_printf("%s.%s", c->cls.name, method)->data, i, "bool",
+                             v_type_name(a[i])),
+                   false;
         *out = a[i] == V_TRUE;
         return true;
     }
     Value v = v_unnamed(a[i]);
-    if (!v_is_anyint(v))
-        return vm_panicf(t, E_ARG_TYPE, method, i, c->cls.name + 7, v_type_name(a[i])), false;
+    if (!v_is_anyint(v)) {
+        /* "atomic.Int64" -> "int64" */
+        char want[16];
+        snprintf(want, sizeof want, "%s", c->cls.name + 7);
+        want[0] = (char)(want[0] - 'A' + 'a');
+        return vm_panicf(t, E_ARG_TYPE, str_printf("%s.%s", c->cls.name, method)->data, i, want,
+                         v_type_name(a[i])),
+               false;
+    }
     *out = (uint64_t)v_anyint(v);
     if (c->bits == 32)
         *out = (uint32_t)*out;

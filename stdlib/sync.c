@@ -540,7 +540,9 @@ typedef struct CondWaiter {
 } CondWaiter;
 
 typedef struct CspCond {
-    Value L;               /* the locker (a sync.Mutex or RWMutex); immutable */
+    Value L;               /* the locker (a sync.Mutex, RWMutex or RLocker), nil
+                              until set: atomic loads and stores (`c.L = &mu`
+                              may come after the Cond is made) */
     _Atomic uint32_t wait; /* next ticket to hand out */
     Lock ql;
     uint32_t notify;         /* ql: tickets below this are signalled */
@@ -559,7 +561,9 @@ static int locker_call(Thread *t, Value locker, const char *method)
 static int cond_wait(Thread *t, Value *a, int n, Value *r)
 {
     CspCond *c = payload(a[0]);
-    Value L = c->L;
+    Value L = __atomic_load_n(&c->L, __ATOMIC_ACQUIRE);
+    if (L == V_NIL)
+        return vm_panicf(t, E_NIL_DEREF);
     uint32_t ticket = atomic_fetch_add(&c->wait, 1);
     if (locker_call(t, L, "Unlock") < 0)
         return -1;
@@ -621,26 +625,53 @@ static int cond_broadcast(Thread *t, Value *a, int n, Value *r)
     return 0;
 }
 
-static const MethodDef cond_methods[] = {{"Wait", cond_wait, 0, 0},
-                                         {"Signal", cond_signal, 0, 0},
-                                         {"Broadcast", cond_broadcast, 0, 0},
-                                         {NULL, NULL, 0, 0}};
-
 static Value cond_field(Value self, ObjString *name)
 {
     if (name->len == 1 && name->data[0] == 'L')
-        return ((CspCond *)payload(self))->L;
+        return __atomic_load_n(&((CspCond *)payload(self))->L, __ATOMIC_ACQUIRE);
     return V_UNDEF;
 }
 
+/* A Locker csp can call: one of sync's own (Mutex, RWMutex, RLocker()).
+ * &s.mu of a struct's field is a pointer to the field's slot: the mutex
+ * is the object there. */
+static bool check_locker(Thread *t, const char *fname, Value *Lp)
+{
+    Value L = *Lp;
+    Value *slot = v_is_ref(L) ? ref_slot(L) : NULL;
+    if (slot && v_is_obj(__atomic_load_n(slot, __ATOMIC_ACQUIRE), OBJ_OBJECT))
+        *Lp = L = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    const ObjClass *c = v_is_obj(L, OBJ_OBJECT) ? ((ObjObject *)v_ptr(L))->cls : NULL;
+    if (c == &mutex_class || c == &rw_class || c == &rlocker_class)
+        return true;
+    vm_panicf(t, E_ARG_TYPE, fname, 1, "a sync.Mutex or sync.RWMutex", v_type_name(L));
+    return false;
+}
+
+/* c.L = &mu, and sync.Cond{L: &mu} (the setter convention of object.h) */
+static int cond_set_l(Thread *t, Value *a, int n, Value *r)
+{
+    Value L = a[1];
+    if (L != V_NIL && !check_locker(t, "sync.Cond.L", &L))
+        return -1;
+    __atomic_store_n(&((CspCond *)payload(a[0]))->L, L, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static const MethodDef cond_methods[] = {{"Wait", cond_wait, 0, 0},
+                                         {"Signal", cond_signal, 0, 0},
+                                         {"Broadcast", cond_broadcast, 0, 0},
+                                         {"L=", cond_set_l, 1, 1},
+                                         {NULL, NULL, 0, 0}};
 static const ObjClass cond_class = {"sync.Cond", cond_methods, cond_field};
 
+/* sync.NewCond(&mu); with no locker, the zero Cond (`var c sync.Cond`),
+ * whose L the script sets before waiting. */
 static int new_cond(Thread *t, Value *a, int n, Value *r)
 {
-    Value L = a[0];
-    if (!v_is_obj(L, OBJ_OBJECT) ||
-        (((ObjObject *)v_ptr(L))->cls != &mutex_class && ((ObjObject *)v_ptr(L))->cls != &rw_class))
-        return vm_panicf(t, E_ARG_TYPE, "sync.Cond", 1, "a sync.Mutex or sync.RWMutex", v_type_name(L));
+    Value L = n > 0 ? a[0] : V_NIL;
+    if (n > 0 && !check_locker(t, "sync.NewCond", &L))
+        return -1;
     CspCond *c = mem_alloc(sizeof *c);
     c->L = L;
     r[0] = v_from_ptr(object_new(&cond_class, c));
@@ -1066,12 +1097,9 @@ static void sync_open(ObjModule *m)
     module_add_fn(m, "RWMutex", new_rwmutex, 0, 0);
     module_add_fn(m, "WaitGroup", new_waitgroup, 0, 0);
     module_add_fn(m, "Once", new_once, 0, 0);
-    module_add_fn(m, "Cond", new_cond, 1, 1);
+    module_add_fn(m, "Cond", new_cond, 0, 1);
     module_add_fn(m, "NewCond", new_cond, 1, 1); /* Go's name: sync.NewCond(&mu) */
     module_add_fn(m, "Atomic", new_atomic, 0, 1);
-    /* sync.Cond's constructor needs the mutex: `var c sync.Cond` panics
-     * asking for it (Go's zero Cond has a nil L, which no script can set
-     * here yet). */
     static const char *const types[] = {"Mutex",  "RWMutex", "WaitGroup", "Once",
                                         "Atomic", "Cond",    "Map",       "Pool"};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)

@@ -1669,6 +1669,8 @@ static COLD Value struct_ref(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
         return V_UNDEF;
     if (v_is_obj(*slot, OBJ_STRUCT) || v_is_obj(*slot, OBJ_ARRAY))
         return v_ref(v_ptr(*slot));
+    if (v_is_obj(*slot, OBJ_OBJECT))
+        return *slot; /* a module's object is a reference already (as ref_cell) */
     ObjSlot *sl = mem_alloc(sizeof *sl);
     sl->h.kind = OBJ_SLOT;
     sl->h.flags = 0;

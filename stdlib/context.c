@@ -63,6 +63,11 @@ typedef struct CspCtx {
 /* The two errors, made once when the module opens (statics are roots for
  * the collector). */
 static Value err_canceled, err_deadline;
+/* Done()'s type, <-chan struct{}, and the struct{} a receive on a closed
+ * one gives (it has no fields: one value serves every receive); made
+ * when the module opens. */
+static const ObjType *done_type;
+static Value empty_struct;
 
 static bool cancelable(const CspCtx *c)
 {
@@ -283,8 +288,11 @@ static CspCtx *ctx_new(CtxKind kind, CspCtx *parent)
     CspCtx *c = mem_alloc(sizeof *c);
     c->kind = kind;
     c->parent = parent;
-    if (cancelable(c))
+    if (cancelable(c)) {
         c->done = chan_new(0);
+        c->done->zero = empty_struct;
+        c->done->type = done_type;
+    }
     c->self = v_from_ptr(object_new(&ctx_classes[kind], c));
     return c;
 }
@@ -635,6 +643,9 @@ static void context_open(ObjModule *m)
 {
     err_canceled = v_from_ptr(error_new(str_cstr("context canceled"), false));
     err_deadline = v_from_ptr(error_new(str_cstr("context deadline exceeded"), false));
+    static const char dt[] = "<-chan struct {}";
+    done_type = types_parse(dt, sizeof dt - 1);
+    types_zero(NULL, types_parse("struct{}", 8), &empty_struct);
     cancel_fn = native_new("context.CancelFunc", do_cancel, 1, 1);
     cancel_fn->h.flags |= NATIVE_METHOD;
     cancel_cause_fn = native_new("context.CancelCauseFunc", do_cancel_cause, 2, 2);

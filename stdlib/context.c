@@ -1,7 +1,7 @@
 /* context.c — the context module: Background, TODO, WithCancel,
  * WithCancelCause, WithTimeout, WithDeadline (and their Cause forms),
- * WithValue, WithoutCancel, Cause, the Context interface, and the errors
- * Canceled and DeadlineExceeded.
+ * WithValue, WithoutCancel, Cause, AfterFunc, the Context interface, and
+ * the errors Canceled and DeadlineExceeded.
  *
  * A context is a native object (class "context.Context"-like names, so %v
  * prints Go's "context.Background.WithCancel") over a CspCtx. The contexts
@@ -35,7 +35,17 @@
 #include "../vm/types.h"
 #include "stdlib.h"
 
-typedef enum { CTX_BACKGROUND, CTX_TODO, CTX_CANCEL, CTX_TIMER, CTX_VALUE, CTX_WITHOUT_CANCEL } CtxKind;
+/* CTX_AFTERFUNC is no context: the registration of an AfterFunc, kept
+ * among a cancelable context's children so that cancelling it starts f. */
+typedef enum {
+    CTX_BACKGROUND,
+    CTX_TODO,
+    CTX_CANCEL,
+    CTX_TIMER,
+    CTX_VALUE,
+    CTX_WITHOUT_CANCEL,
+    CTX_AFTERFUNC
+} CtxKind;
 
 typedef struct CspCtx {
     CtxKind kind;          /* immutable */
@@ -58,6 +68,11 @@ typedef struct CspCtx {
     int64_t deadline_ns; /* the same, as Unix nanoseconds */
     Value expire_cause;  /* what Cause reports when the timer cancels */
     Timer tm;            /* sched.h's timer_lock owns its state */
+    /* CTX_AFTERFUNC: the function (immutable) and whether it has been
+     * started or stopped (0 neither, 1 started, 2 stopped): the first
+     * compare-and-swap from 0 decides. */
+    Value fn;
+    int state;
 } CspCtx;
 
 /* The two errors, made once when the module opens (statics are roots for
@@ -235,6 +250,14 @@ static void detach(CspCtx *c)
  * list). Runs on a goroutine (t) or on the monitor thread (t NULL). */
 static void cancel(Thread *t, CspCtx *c, Value err, Value cause, bool remove)
 {
+    if (c->kind == CTX_AFTERFUNC) {
+        /* f in its own goroutine, unless stop() came first (sched_go
+         * may be called from the monitor thread: t is then NULL) */
+        int pending = 0;
+        if (__atomic_compare_exchange_n(&c->state, &pending, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            sched_go(t, c->fn, NULL, 0);
+        return;
+    }
     lock_acquire(&c->lk);
     if (c->err != V_NIL) {
         lock_release(&c->lk);
@@ -622,7 +645,42 @@ static const ObjClass ctx_classes[] = {
     [CTX_TIMER] = {"*context.timerCtx", ctx_methods, NULL},
     [CTX_VALUE] = {"*context.valueCtx", ctx_methods, NULL},
     [CTX_WITHOUT_CANCEL] = {"context.withoutCancelCtx", ctx_methods, NULL},
+    [CTX_AFTERFUNC] = {"*context.afterFuncCtx", NULL, NULL},
 };
+
+/* ---- AfterFunc ---------------------------------------------------------- */
+
+static ObjNative *stop_fn; /* made when the module opens */
+
+/* stop(): true if it kept f from starting */
+static int do_stop(Thread *t, Value *a, int n, Value *r)
+{
+    CspCtx *c = ctx_of(a[0]);
+    int pending = 0;
+    bool stopped =
+        __atomic_compare_exchange_n(&c->state, &pending, 2, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    if (stopped)
+        detach(c);
+    r[0] = v_bool(stopped);
+    return 1;
+}
+
+/* context.AfterFunc(ctx, f) (Go 1.21): f runs in its own goroutine once
+ * ctx is cancelled (at once if it already is); returns stop. */
+static int f_afterfunc(Thread *t, Value *a, int n, Value *r)
+{
+    CspCtx *p;
+    if (!check_ctx(t, "context.AfterFunc", a, 0, &p))
+        return -1;
+    Value f = a[1];
+    if (!v_is_obj(f, OBJ_CLOSURE) && !v_is_obj(f, OBJ_NATIVE) && !v_is_obj(f, OBJ_BOUND))
+        return vm_panicf(t, E_ARG_TYPE, "context.AfterFunc", 2, "a func()", v_type_name(f));
+    CspCtx *c = ctx_new(CTX_AFTERFUNC, p);
+    c->fn = f;
+    propagate(t, c); /* runs f now if p is already cancelled */
+    r[0] = bind(c->self, stop_fn);
+    return 1;
+}
 
 static const ModuleFn context_fns[] = {
     {"Background", f_background, 0, 0, "func() context.Context"},
@@ -636,6 +694,7 @@ static const ModuleFn context_fns[] = {
     {"WithValue", f_withvalue, 3, 3, NULL},
     {"WithoutCancel", f_withoutcancel, 1, 1, NULL},
     {"Cause", f_cause, 1, 1, "func(context.Context) error"},
+    {"AfterFunc", f_afterfunc, 2, 2, "func(context.Context, func()) func() bool"},
     {NULL, NULL, 0, 0, NULL},
 };
 
@@ -650,6 +709,8 @@ static void context_open(ObjModule *m)
     cancel_fn->h.flags |= NATIVE_METHOD;
     cancel_cause_fn = native_new("context.CancelCauseFunc", do_cancel_cause, 2, 2);
     cancel_cause_fn->h.flags |= NATIVE_METHOD;
+    stop_fn = native_new("context.AfterFunc.stop", do_stop, 1, 1);
+    stop_fn->h.flags |= NATIVE_METHOD;
     background = ctx_new(CTX_BACKGROUND, NULL);
     todo = ctx_new(CTX_TODO, NULL);
     module_add_fns(m, context_fns);

@@ -257,21 +257,36 @@ static bool settable(int sig)
     return true;
 }
 
-/* Whether each signal was ignored when the program started (recorded the
- * first time a script changes it); guarded by handlers_lock, which also
- * orders the sigaction calls of concurrent changes. */
+/* Each signal's action before a script first changed it (SIG_IGN for one
+ * the program started with ignored, the REPL's own SIGINT handler...);
+ * guarded by handlers_lock, which also orders the sigaction calls of
+ * concurrent changes. */
 static pthread_mutex_t handlers_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool orig_known[NSIG], orig_ignored[NSIG]; /* handlers_lock */
+static struct sigaction orig_action[NSIG];        /* handlers_lock */
+
+static bool is_plain(const struct sigaction *a, void (*h)(int))
+{
+    return !(a->sa_flags & SA_SIGINFO) && a->sa_handler == h;
+}
 
 static bool set_handler(int sig, void (*handler)(int), bool back_to_default)
 {
     if (!settable(sig) || sig_pipe[1] < 0)
         return false;
     pthread_mutex_lock(&handlers_lock);
-    struct sigaction sa, old;
-    if (!orig_known[sig] && sigaction(sig, NULL, &old) == 0) {
+    struct sigaction sa;
+    if (!orig_known[sig] && sigaction(sig, NULL, &orig_action[sig]) == 0) {
         orig_known[sig] = true;
-        orig_ignored[sig] = !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN;
+        orig_ignored[sig] = is_plain(&orig_action[sig], SIG_IGN);
+    }
+    if (back_to_default && orig_known[sig] && !runtime_handles[sig] &&
+        !is_plain(&orig_action[sig], SIG_IGN) && !is_plain(&orig_action[sig], SIG_DFL) &&
+        !is_plain(&orig_action[sig], on_term_signal)) {
+        /* a handler of its own (the REPL's SIGINT): put it back as it was */
+        bool ok = sigaction(sig, &orig_action[sig], NULL) == 0;
+        pthread_mutex_unlock(&handlers_lock);
+        return ok;
     }
     if (back_to_default) {
         /* The runtime's handling where it has one; the start's SIG_IGN;

@@ -3,14 +3,16 @@
  * WithValue, WithoutCancel, Cause, AfterFunc, the Context interface, and
  * the errors Canceled and DeadlineExceeded.
  *
- * A context is a native object (class "context.Context"-like names, so %v
- * prints Go's "context.Background.WithCancel") over a CspCtx. The contexts
+ * A context is a native object over a CspCtx, of one class per kind named
+ * as Go's dynamic types (*context.cancelCtx), printing as Go's
+ * (context.Background.WithCancel) through its String method. The contexts
  * form a tree through parent pointers. A cancelable one (WithCancel,
  * WithDeadline...) owns a channel, Done(), closed exactly once when it is
  * cancelled, and keeps its cancelable children so that cancelling it
  * cancels them: a child registers with its nearest cancelable ancestor
  * when it is made (or is cancelled at once if that ancestor already is),
  * and unregisters when it is cancelled by its own CancelFunc or timer.
+ * An AfterFunc registers the same way, and cancelling starts its f.
  *
  * Locking: each cancelable context's `lk` guards its err, cause and
  * children. cancel() never holds two contexts' locks at once: it takes the
@@ -59,7 +61,8 @@ typedef struct CspCtx {
     Value err;                  /* lk to write; release store, acquire
                                    load for Err()'s lock-free read */
     Value cause;                /* lk */
-    struct CspCtx **children;   /* lk: cancelable descendants registered here */
+    struct CspCtx **children;   /* lk: cancelable descendants and AfterFuncs
+                                   registered here */
     int nchildren, capchildren; /* lk */
     struct CspCtx *canceler;    /* the ancestor this one is registered with,
                                    or NULL; set before the context is shared */
@@ -98,7 +101,10 @@ static bool is_ctx(Value v)
     if (!v_is_obj(v, OBJ_OBJECT))
         return false;
     const ObjClass *c = ((ObjObject *)v_ptr(v))->cls;
-    return c >= ctx_classes && c <= &ctx_classes[CTX_WITHOUT_CANCEL];
+    for (int k = CTX_BACKGROUND; k <= CTX_WITHOUT_CANCEL; k++)
+        if (c == &ctx_classes[k])
+            return true;
+    return false;
 }
 
 static CspCtx *ctx_of(Value v)

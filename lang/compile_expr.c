@@ -742,8 +742,23 @@ void cg_composite_to(FuncState *fs, Node *n, int dst)
          * it runs (literal_type_to) */
         Node *lit = generic_literal(fs, n) ? n : &copy;
         if (t && t->kind == TYPE_OBJECT) {
-            cg_load_const(fs, t->ctor, dst);
-            cg_emit_abc(fs, OP_CALL, dst, 1, 2);
+            /* the ready zero value, then each keyed field set on it
+             * (`sync.Pool{New: f}`), in a scratch register: dst may be a
+             * local that a value reads */
+            int s = n->list.n && (fs->islocal[dst] || dst != fs->freereg - 1) ? cg_alloc_reg(fs) : dst;
+            cg_load_const(fs, t->ctor, s);
+            cg_emit_abc(fs, OP_CALL, s, 1, 2);
+            for (int i = 0; n->ival && i + 1 < n->list.n; i += 2) {
+                Node *k = n->list.items[i], *v = n->list.items[i + 1];
+                int r = cg_alloc_reg(fs);
+                cg_value_to(fs, v, r);
+                cg_set_line(fs, v);
+                cg_emit_abc(fs, OP_SETFIELD, s, cg_field_k(fs, k->name), r);
+                cg_free_to(fs, s + 1);
+            }
+            if (s != dst)
+                cg_emit_abc(fs, OP_MOVE, dst, s, 0);
+            cg_free_to(fs, top);
         } else if (copy.kind == N_MAP) {
             map_to_typed(fs, lit, dst, t); /* the map keeps its named type */
         } else {

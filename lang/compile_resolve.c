@@ -1132,6 +1132,7 @@ static void res_composite(Compiler *c, Node *n)
     n->type = res_type(c, n, n->type);
     ObjType *t = cg_node_type(c, n);
     bool isstruct = t && t->kind == TYPE_STRUCT;
+    bool isobject = t && t->kind == TYPE_OBJECT;
     /* U{Value_: d} with U a type parameter whose constraint's core type is
      * a struct: the fields are U's type argument's, found by name when
      * the code runs (cg_composite_to) */
@@ -1152,7 +1153,9 @@ static void res_composite(Compiler *c, Node *n)
     if (t && !isstruct && t->kind != TYPE_SLICE && t->kind != TYPE_ARRAY && t->kind != TYPE_MAP &&
         t->kind != TYPE_OBJECT)
         cg_err(c, n, "invalid composite literal type %s", n->type);
-    if (t && t->kind == TYPE_OBJECT && n->list.n)
+    /* a module object's literal names only the fields the object lets a
+     * script set (`sync.Pool{New: f}`): checked when it runs */
+    if (t && t->kind == TYPE_OBJECT && n->list.n && !n->ival)
         cg_err(c, n, "too many values in %s{...}", n->type);
     if (t && t->named && (t->kind == TYPE_SLICE || t->kind == TYPE_ARRAY || t->kind == TYPE_MAP) && n->type &&
         !strchr(n->type, '[')) {
@@ -1183,6 +1186,9 @@ static void res_composite(Compiler *c, Node *n)
                         cg_err(c, k, "duplicate field name %s in struct literal", k->name);
                 }
             }
+        } else if (isobject) {
+            if (!k || k->kind != N_IDENT)
+                cg_err(c, k ? k : n, "invalid field name %s in struct literal", cg_describe(k));
         } else {
             res_expr(c, k, n);
         }

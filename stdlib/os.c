@@ -573,6 +573,7 @@ static const ModuleFn os_fns[] = {
 static void os_open(ObjModule *m)
 {
     module_add_fns(m, os_fns);
+    syscall_os_members(m); /* os.Signal, os.Interrupt, os.Kill */
     module_add(m, "Args", v_from_ptr(os_args ? os_args : list_new(0, 0)));
     module_add(m, "Stdin", file_new(0, "/dev/stdin"));
     module_add(m, "Stdout", file_new(1, "/dev/stdout"));

@@ -82,6 +82,13 @@ int fmt_print(Thread *t, Buf *b, const Value *args, int nargs);
 int fmt_println(Thread *t, Buf *b, const Value *args, int nargs);
 /* An error value (not a panic) with the message of an errors.def entry. */
 Value stdlib_error(ErrCode code, ...);
+/* time's values for the other modules (stdlib/time.c): time.Now().Add(d);
+ * a time.Time's Unix nanoseconds (false: v is no time.Time); the zero
+ * Time; a Duration's text as Go prints it ("1.5s"). */
+Value stdlib_time_after(int64_t d);
+bool stdlib_time_unix_nano(Value v, int64_t *ns);
+Value stdlib_time_zero(void);
+ObjString *stdlib_duration_string(int64_t ns);
 /* io.EOF: one value, whichever reader returns it. */
 Value stdlib_eof(void);
 /* Writers for fmt.Fprint*: append to a strings.Builder (false: w is not
@@ -90,6 +97,13 @@ bool strings_builder_write(Value w, const char *s, size_t n);
 int os_file_write(Thread *t, Value w, const char *s, size_t n);
 /* unicode.SimpleFold (stdlib/unicode.c), for strings.EqualFold. */
 int64_t unicode_simple_fold(int64_t r);
+/* Signals as Go's syscall.Signal values (syscall.c): the value of number
+ * sig (nil past 64); a value's number, -1 when v is no signal; and the os
+ * module's members os.Signal, os.Interrupt and os.Kill, which os.c's open
+ * adds to its module by calling syscall_os_members. */
+Value syscall_signal_value(int sig);
+int syscall_signal_number(Value v);
+void syscall_os_members(ObjModule *os);
 /* strconv's parsers. Base 0 lets the prefix decide (0x 0o 0b 0) and allows
  * '_' between digits, as Go's ParseInt; bits 0 means 64. On NUM_RANGE the
  * result is clamped (ints) or +-Inf (floats), as Go's. */

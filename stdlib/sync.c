@@ -1,4 +1,5 @@
-/* sync.c — the sync module: Mutex, RWMutex, WaitGroup, Once, Cond, Atomic.
+/* sync.c — the sync module: Mutex, RWMutex, WaitGroup, Once, OnceFunc,
+ * OnceValue, OnceValues, Cond, Map, Pool, and csp's own Atomic.
  *
  * Blocking parks the goroutine, never the OS thread. Every object has a
  * futex Lock `ql` guarding its wait queue (a list of Gs linked through their
@@ -16,6 +17,7 @@
 #include <stdatomic.h>
 
 #include "../vm/chan.h"
+#include "../vm/format.h"
 #include "../vm/lock.h"
 #include "../vm/mem.h"
 #include "../vm/sched.h"
@@ -261,11 +263,47 @@ static int rw_unlock(Thread *t, Value *a, int n, Value *r)
     return 0;
 }
 
-static const MethodDef rw_methods[] = {{"RLock", rw_rlock, 0, 0},
-                                       {"RUnlock", rw_runlock, 0, 0},
-                                       {"Lock", rw_lock, 0, 0},
-                                       {"Unlock", rw_unlock, 0, 0},
-                                       {NULL, NULL, 0, 0}};
+static int rw_trylock(Thread *t, Value *a, int n, Value *r)
+{
+    CspRW *rw = payload(a[0]);
+    lock_acquire(&rw->ql);
+    bool ok = !rw->writer && rw->readers == 0;
+    if (ok)
+        rw->writer = true;
+    lock_release(&rw->ql);
+    r[0] = v_bool(ok);
+    return 1;
+}
+
+static int rw_tryrlock(Thread *t, Value *a, int n, Value *r)
+{
+    CspRW *rw = payload(a[0]);
+    lock_acquire(&rw->ql);
+    bool ok = !rw->writer && rw->writers_waiting == 0;
+    if (ok)
+        rw->readers++;
+    lock_release(&rw->ql);
+    r[0] = v_bool(ok);
+    return 1;
+}
+
+/* rw.RLocker(): a Locker whose Lock and Unlock are rw's RLock and
+ * RUnlock; its payload is rw's own (so rw_rlock and rw_runlock serve). */
+static const MethodDef rlocker_methods[] = {
+    {"Lock", rw_rlock, 0, 0}, {"Unlock", rw_runlock, 0, 0}, {NULL, NULL, 0, 0}};
+static const ObjClass rlocker_class = {
+    .name = "*sync.rlocker", .methods = rlocker_methods, .get_field = NULL};
+
+static int rw_rlocker(Thread *t, Value *a, int n, Value *r)
+{
+    r[0] = v_from_ptr(object_new(&rlocker_class, payload(a[0])));
+    return 1;
+}
+
+static const MethodDef rw_methods[] = {{"RLock", rw_rlock, 0, 0},     {"RUnlock", rw_runlock, 0, 0},
+                                       {"Lock", rw_lock, 0, 0},       {"Unlock", rw_unlock, 0, 0},
+                                       {"TryLock", rw_trylock, 0, 0}, {"TryRLock", rw_tryrlock, 0, 0},
+                                       {"RLocker", rw_rlocker, 0, 0}, {NULL, NULL, 0, 0}};
 static const ObjClass rw_class = {.name = "sync.RWMutex", .methods = rw_methods, .get_field = NULL};
 
 static int new_rwmutex(Thread *t, Value *a, int n, Value *r)
@@ -329,8 +367,56 @@ static int wg_wait(Thread *t, Value *a, int n, Value *r)
     return 0;
 }
 
-static const MethodDef wg_methods[] = {
-    {"Add", wg_add, 1, 1}, {"Done", wg_done, 0, 0}, {"Wait", wg_wait, 0, 0}, {NULL, NULL, 0, 0}};
+/* A function bound to a receiver, as a method value is: calling it calls
+ * fn(recv, args...). fn is a native made once (natives counts the
+ * receiver in its argument counts, as a class's methods do). */
+static Value bind(Value recv, ObjNative *fn)
+{
+    ObjBound *b = mem_alloc(sizeof *b);
+    b->h.kind = OBJ_BOUND;
+    b->recv = recv;
+    b->fn = v_from_ptr(fn);
+    return v_from_ptr(b);
+}
+
+static ObjNative *method_native(const char *name, NativeFn fn, int min_args, int max_args)
+{
+    ObjNative *m = native_new(name, fn, min_args + 1, max_args < 0 ? -1 : max_args + 1);
+    m->h.flags |= NATIVE_METHOD;
+    return m;
+}
+
+/* The goroutine wg.Go starts: f(), then wg.Done(), even when f panics
+ * (Go's deferred Done; the panic then ends the program as usual). */
+static ObjNative *wg_go_body_fn; /* made when the module opens */
+
+static int wg_go_body(Thread *t, Value *a, int n, Value *r)
+{
+    CspWG *wg = payload(a[0]);
+    Value f = a[1];
+    int rc = vm_call(t, f, NULL, 0);
+    wg_add_n(t, wg, -1);
+    return rc < 0 ? -1 : 0;
+}
+
+/* wg.Go(f) (Go 1.25): wg.Add(1), then f in a new goroutine that calls
+ * wg.Done() when f returns. */
+static int wg_go(Thread *t, Value *a, int n, Value *r)
+{
+    Value f = a[1];
+    if (!v_is_obj(f, OBJ_CLOSURE) && !v_is_obj(f, OBJ_NATIVE) && !v_is_obj(f, OBJ_BOUND))
+        return vm_panicf(t, E_ARG_TYPE, "sync.WaitGroup.Go", 1, "a func()", v_type_name(f));
+    if (wg_add_n(t, payload(a[0]), 1) < 0)
+        return -1;
+    sched_go(t, bind(a[0], wg_go_body_fn), &f, 1);
+    return 0;
+}
+
+static const MethodDef wg_methods[] = {{"Add", wg_add, 1, 1},
+                                       {"Done", wg_done, 0, 0},
+                                       {"Wait", wg_wait, 0, 0},
+                                       {"Go", wg_go, 1, 1},
+                                       {NULL, NULL, 0, 0}};
 static const ObjClass wg_class = {.name = "sync.WaitGroup", .methods = wg_methods, .get_field = NULL};
 
 static int new_waitgroup(Thread *t, Value *a, int n, Value *r)
@@ -371,6 +457,81 @@ static int new_once(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
+/* ---- OnceFunc, OnceValue, OnceValues (Go 1.21) --------------------------- */
+
+/* The state behind the function OnceFunc returns. Every field but once is
+ * written by the one call that runs f, before it sets once.done (under
+ * once.mu, whose release publishes them), and only read after. */
+typedef struct CspOnceFn {
+    CspOnce once;
+    Value f;       /* the function; nil once it has run (let it go) */
+    int nres;      /* results kept: 0 OnceFunc, 1 OnceValue, 2 OnceValues */
+    Value res[2];  /* f's results */
+    bool panicked; /* f panicked: every call panics with pval */
+    Value pval;
+} CspOnceFn;
+
+static ObjNative *oncefn_call_fn; /* made when the module opens */
+
+static int oncefn_call(Thread *t, Value *a, int n, Value *r)
+{
+    CspOnceFn *o = payload(a[0]);
+    if (!atomic_load(&o->once.done)) {
+        mutex_lock(&o->once.mu);
+        if (!atomic_load(&o->once.done)) {
+            Value f = o->f;
+            int rc = vm_call(t, f, NULL, 0);
+            if (rc < 0) {
+                o->panicked = true;
+                o->pval = t->panic_val;
+            } else {
+                for (int i = 0; i < o->nres && i < rc; i++)
+                    o->res[i] = t->rets[i];
+            }
+            o->f = V_NIL;
+            atomic_store(&o->once.done, 1);
+            mutex_unlock(&o->once.mu);
+            if (rc < 0)
+                return -1; /* this call's panic goes on */
+        } else {
+            mutex_unlock(&o->once.mu);
+        }
+    }
+    if (o->panicked)
+        return vm_panic(t, o->pval);
+    for (int i = 0; i < o->nres; i++)
+        r[i] = o->res[i];
+    return o->nres;
+}
+
+static int once_fn_new(Thread *t, Value *a, int nres, const char *name, Value *r)
+{
+    Value f = a[0];
+    if (!v_is_obj(f, OBJ_CLOSURE) && !v_is_obj(f, OBJ_NATIVE) && !v_is_obj(f, OBJ_BOUND))
+        return vm_panicf(t, E_ARG_TYPE, name, 1, "a func", v_type_name(f));
+    static const ObjClass oncefn_class = {.name = "sync.onceFunc", .methods = NULL, .get_field = NULL};
+    CspOnceFn *o = mem_alloc(sizeof *o);
+    o->f = f;
+    o->nres = nres;
+    r[0] = bind(v_from_ptr(object_new(&oncefn_class, o)), oncefn_call_fn);
+    return 1;
+}
+
+static int f_oncefunc(Thread *t, Value *a, int n, Value *r)
+{
+    return once_fn_new(t, a, 0, "sync.OnceFunc", r);
+}
+
+static int f_oncevalue(Thread *t, Value *a, int n, Value *r)
+{
+    return once_fn_new(t, a, 1, "sync.OnceValue", r);
+}
+
+static int f_oncevalues(Thread *t, Value *a, int n, Value *r)
+{
+    return once_fn_new(t, a, 2, "sync.OnceValues", r);
+}
+
 /* ---- Cond: tickets, as Go's notifyList ----------------------------------- */
 
 typedef struct CondWaiter {
@@ -380,7 +541,9 @@ typedef struct CondWaiter {
 } CondWaiter;
 
 typedef struct CspCond {
-    Value L;               /* the locker (a sync.Mutex or RWMutex); immutable */
+    Value L;               /* the locker (a sync.Mutex, RWMutex or RLocker), nil
+                              until set: atomic loads and stores (`c.L = &mu`
+                              may come after the Cond is made) */
     _Atomic uint32_t wait; /* next ticket to hand out */
     Lock ql;
     uint32_t notify;         /* ql: tickets below this are signalled */
@@ -399,7 +562,9 @@ static int locker_call(Thread *t, Value locker, const char *method)
 static int cond_wait(Thread *t, Value *a, int n, Value *r)
 {
     CspCond *c = payload(a[0]);
-    Value L = c->L;
+    Value L = __atomic_load_n(&c->L, __ATOMIC_ACQUIRE);
+    if (L == V_NIL)
+        return vm_panicf(t, E_NIL_DEREF);
     uint32_t ticket = atomic_fetch_add(&c->wait, 1);
     if (locker_call(t, L, "Unlock") < 0)
         return -1;
@@ -461,26 +626,53 @@ static int cond_broadcast(Thread *t, Value *a, int n, Value *r)
     return 0;
 }
 
-static const MethodDef cond_methods[] = {{"Wait", cond_wait, 0, 0},
-                                         {"Signal", cond_signal, 0, 0},
-                                         {"Broadcast", cond_broadcast, 0, 0},
-                                         {NULL, NULL, 0, 0}};
-
 static Value cond_field(Value self, ObjString *name)
 {
     if (name->len == 1 && name->data[0] == 'L')
-        return ((CspCond *)payload(self))->L;
+        return __atomic_load_n(&((CspCond *)payload(self))->L, __ATOMIC_ACQUIRE);
     return V_UNDEF;
 }
 
+/* A Locker csp can call: one of sync's own (Mutex, RWMutex, RLocker()).
+ * &s.mu of a struct's field is a pointer to the field's slot: the mutex
+ * is the object there. */
+static bool check_locker(Thread *t, const char *fname, Value *Lp)
+{
+    Value L = *Lp;
+    Value *slot = v_is_ref(L) ? ref_slot(L) : NULL;
+    if (slot && v_is_obj(__atomic_load_n(slot, __ATOMIC_ACQUIRE), OBJ_OBJECT))
+        *Lp = L = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    const ObjClass *c = v_is_obj(L, OBJ_OBJECT) ? ((ObjObject *)v_ptr(L))->cls : NULL;
+    if (c == &mutex_class || c == &rw_class || c == &rlocker_class)
+        return true;
+    vm_panicf(t, E_ARG_TYPE, fname, 1, "a sync.Mutex or sync.RWMutex", v_type_name(L));
+    return false;
+}
+
+/* c.L = &mu, and sync.Cond{L: &mu} (the setter convention of object.h) */
+static int cond_set_l(Thread *t, Value *a, int n, Value *r)
+{
+    Value L = a[1];
+    if (L != V_NIL && !check_locker(t, "sync.Cond.L", &L))
+        return -1;
+    __atomic_store_n(&((CspCond *)payload(a[0]))->L, L, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static const MethodDef cond_methods[] = {{"Wait", cond_wait, 0, 0},
+                                         {"Signal", cond_signal, 0, 0},
+                                         {"Broadcast", cond_broadcast, 0, 0},
+                                         {"L=", cond_set_l, 1, 1},
+                                         {NULL, NULL, 0, 0}};
 static const ObjClass cond_class = {.name = "sync.Cond", .methods = cond_methods, .get_field = cond_field};
 
+/* sync.NewCond(&mu); with no locker, the zero Cond (`var c sync.Cond`),
+ * whose L the script sets before waiting. */
 static int new_cond(Thread *t, Value *a, int n, Value *r)
 {
-    Value L = a[0];
-    if (!v_is_obj(L, OBJ_OBJECT) ||
-        (((ObjObject *)v_ptr(L))->cls != &mutex_class && ((ObjObject *)v_ptr(L))->cls != &rw_class))
-        return vm_panicf(t, E_ARG_TYPE, "sync.Cond", 1, "a sync.Mutex or sync.RWMutex", v_type_name(L));
+    Value L = n > 0 ? a[0] : V_NIL;
+    if (n > 0 && !check_locker(t, "sync.NewCond", &L))
+        return -1;
     CspCond *c = mem_alloc(sizeof *c);
     c->L = L;
     r[0] = v_from_ptr(object_new(&cond_class, c));
@@ -566,19 +758,351 @@ static int new_atomic(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
+/* ---- Map ---------------------------------------------------------------- */
+
+/* sync.Map: a csp map behind a short lock. Range copies the entries out
+ * under the lock and calls f on the copy without it, so f may use the map
+ * (Go's Range sees no consistent snapshot either). */
+typedef struct CspSyncMap {
+    Lock lk;
+    ObjMap *m; /* lk: the entries */
+} CspSyncMap;
+
+static CspSyncMap *smap_of(Value self)
+{
+    return payload(self);
+}
+
+/* Panics for a key no map can hold (a slice, a map, a func), as Go's
+ * sync.Map does. */
+static bool smap_key_ok(Thread *t, Value key)
+{
+    if (map_key_ok(key))
+        return true;
+    vm_panicf(t, E_BAD_MAP_KEY, format_value_type(key) ? format_type_name(key) : v_type_name(key));
+    return false;
+}
+
+/* Store under lk; false when the key cannot be a map key. */
+static bool smap_set(Thread *t, CspSyncMap *sm, Value key, Value val)
+{
+    if (map_set(sm->m, key, val) == MAP_OK)
+        return true;
+    lock_release(&sm->lk);
+    vm_panicf(t, E_BAD_MAP_KEY, format_value_type(key) ? format_type_name(key) : v_type_name(key));
+    lock_acquire(&sm->lk);
+    return false;
+}
+
+static int sm_load(Thread *t, Value *a, int n, Value *r)
+{
+    CspSyncMap *sm = smap_of(a[0]);
+    lock_acquire(&sm->lk);
+    bool ok = map_get(sm->m, a[1], &r[0]);
+    lock_release(&sm->lk);
+    if (!ok)
+        r[0] = V_NIL;
+    r[1] = v_bool(ok);
+    return 2;
+}
+
+static int sm_store(Thread *t, Value *a, int n, Value *r)
+{
+    CspSyncMap *sm = smap_of(a[0]);
+    if (!smap_key_ok(t, a[1]))
+        return -1;
+    lock_acquire(&sm->lk);
+    bool ok = smap_set(t, sm, a[1], a[2]);
+    lock_release(&sm->lk);
+    return ok ? 0 : -1;
+}
+
+static int sm_loadorstore(Thread *t, Value *a, int n, Value *r)
+{
+    CspSyncMap *sm = smap_of(a[0]);
+    if (!smap_key_ok(t, a[1]))
+        return -1;
+    lock_acquire(&sm->lk);
+    bool loaded = map_get(sm->m, a[1], &r[0]);
+    bool ok = true;
+    if (!loaded) {
+        r[0] = a[2];
+        ok = smap_set(t, sm, a[1], a[2]);
+    }
+    lock_release(&sm->lk);
+    r[1] = v_bool(loaded);
+    return ok ? 2 : -1;
+}
+
+static int sm_loadanddelete(Thread *t, Value *a, int n, Value *r)
+{
+    CspSyncMap *sm = smap_of(a[0]);
+    lock_acquire(&sm->lk);
+    bool loaded = map_get(sm->m, a[1], &r[0]);
+    if (loaded)
+        map_delete(sm->m, a[1]);
+    lock_release(&sm->lk);
+    if (!loaded)
+        r[0] = V_NIL;
+    r[1] = v_bool(loaded);
+    return 2;
+}
+
+static int sm_delete(Thread *t, Value *a, int n, Value *r)
+{
+    CspSyncMap *sm = smap_of(a[0]);
+    lock_acquire(&sm->lk);
+    map_delete(sm->m, a[1]);
+    lock_release(&sm->lk);
+    return 0;
+}
+
+static int sm_swap(Thread *t, Value *a, int n, Value *r)
+{
+    CspSyncMap *sm = smap_of(a[0]);
+    if (!smap_key_ok(t, a[1]))
+        return -1;
+    lock_acquire(&sm->lk);
+    bool loaded = map_get(sm->m, a[1], &r[0]);
+    bool ok = smap_set(t, sm, a[1], a[2]);
+    lock_release(&sm->lk);
+    if (!loaded)
+        r[0] = V_NIL;
+    r[1] = v_bool(loaded);
+    return ok ? 2 : -1;
+}
+
+/* Go compares the old value with ==, which panics for a value of an
+ * uncomparable type. */
+static bool smap_equal(Thread *t, Value cur, Value old)
+{
+    if (v_uncomparable_pair(cur, old)) {
+        vm_panic_msg(t, "runtime error: comparing uncomparable type %s", v_type_name(old));
+        return false;
+    }
+    return v_iface_equal(cur, old);
+}
+
+static int sm_cas(Thread *t, Value *a, int n, Value *r)
+{
+    CspSyncMap *sm = smap_of(a[0]);
+    Value cur;
+    lock_acquire(&sm->lk);
+    bool found = map_get(sm->m, a[1], &cur);
+    lock_release(&sm->lk);
+    for (;;) {
+        if (!found) {
+            r[0] = V_FALSE;
+            return 1;
+        }
+        if (!smap_equal(t, cur, a[2]))
+            return t->panicking ? -1 : (r[0] = V_FALSE, 1);
+        /* swap only if the entry still holds what was compared */
+        lock_acquire(&sm->lk);
+        Value now;
+        found = map_get(sm->m, a[1], &now);
+        bool swapped = found && now == cur;
+        if (swapped)
+            map_set(sm->m, a[1], a[3]);
+        lock_release(&sm->lk);
+        if (swapped) {
+            r[0] = V_TRUE;
+            return 1;
+        }
+        cur = now;
+    }
+}
+
+static int sm_cad(Thread *t, Value *a, int n, Value *r)
+{
+    CspSyncMap *sm = smap_of(a[0]);
+    Value cur;
+    lock_acquire(&sm->lk);
+    bool found = map_get(sm->m, a[1], &cur);
+    lock_release(&sm->lk);
+    for (;;) {
+        if (!found) {
+            r[0] = V_FALSE;
+            return 1;
+        }
+        if (!smap_equal(t, cur, a[2]))
+            return t->panicking ? -1 : (r[0] = V_FALSE, 1);
+        lock_acquire(&sm->lk);
+        Value now;
+        found = map_get(sm->m, a[1], &now);
+        bool deleted = found && now == cur;
+        if (deleted)
+            map_delete(sm->m, a[1]);
+        lock_release(&sm->lk);
+        if (deleted) {
+            r[0] = V_TRUE;
+            return 1;
+        }
+        cur = now;
+    }
+}
+
+static int sm_clear(Thread *t, Value *a, int n, Value *r)
+{
+    CspSyncMap *sm = smap_of(a[0]);
+    lock_acquire(&sm->lk);
+    map_clear(sm->m);
+    lock_release(&sm->lk);
+    return 0;
+}
+
+static int sm_range(Thread *t, Value *a, int n, Value *r)
+{
+    CspSyncMap *sm = smap_of(a[0]);
+    Value f = a[1];
+    lock_acquire(&sm->lk);
+    size_t len = sm->m->len, i = 0, cursor = 0;
+    Value *kv = mem_alloc((len ? len : 1) * 2 * sizeof *kv);
+    Value k, v;
+    while (i < len && map_next(sm->m, &cursor, &k, &v)) {
+        kv[2 * i] = k;
+        kv[2 * i + 1] = v;
+        i++;
+    }
+    lock_release(&sm->lk);
+    for (size_t j = 0; j < i; j++) {
+        int rc = vm_call(t, f, kv + 2 * j, 2);
+        if (rc < 0)
+            return -1;
+        if (rc > 0 && t->rets[0] == V_FALSE)
+            break;
+    }
+    return 0;
+}
+
+static const MethodDef smap_methods[] = {{"Load", sm_load, 1, 1},
+                                         {"Store", sm_store, 2, 2},
+                                         {"LoadOrStore", sm_loadorstore, 2, 2},
+                                         {"LoadAndDelete", sm_loadanddelete, 1, 1},
+                                         {"Delete", sm_delete, 1, 1},
+                                         {"Swap", sm_swap, 2, 2},
+                                         {"CompareAndSwap", sm_cas, 3, 3},
+                                         {"CompareAndDelete", sm_cad, 2, 2},
+                                         {"Clear", sm_clear, 0, 0},
+                                         {"Range", sm_range, 1, 1},
+                                         {NULL, NULL, 0, 0}};
+static const ObjClass smap_class = {.name = "sync.Map", .methods = smap_methods, .get_field = NULL};
+
+static int new_map(Thread *t, Value *a, int n, Value *r)
+{
+    CspSyncMap *sm = mem_alloc(sizeof *sm);
+    sm->m = map_new(0);
+    r[0] = v_from_ptr(object_new(&smap_class, sm));
+    return 1;
+}
+
+/* ---- Pool ----------------------------------------------------------------- */
+
+/* sync.Pool: a stack of values put back, and the New function that Get
+ * calls when it is empty. Go's pool may drop its values at any collection;
+ * this one keeps them. */
+typedef struct CspPool {
+    Lock lk;
+    Value New;     /* lk: the script's New field, or nil */
+    Value *items;  /* lk */
+    size_t n, cap; /* lk */
+} CspPool;
+
+static int pool_get(Thread *t, Value *a, int n, Value *r)
+{
+    CspPool *p = payload(a[0]);
+    lock_acquire(&p->lk);
+    Value fn = p->New;
+    bool have = p->n > 0;
+    if (have) {
+        r[0] = p->items[--p->n];
+        p->items[p->n] = V_NIL;
+    }
+    lock_release(&p->lk);
+    if (have)
+        return 1;
+    if (fn == V_NIL) {
+        r[0] = V_NIL;
+        return 1;
+    }
+    int rc = vm_call(t, fn, NULL, 0);
+    if (rc < 0)
+        return -1;
+    r[0] = rc > 0 ? t->rets[0] : V_NIL;
+    return 1;
+}
+
+static int pool_put(Thread *t, Value *a, int n, Value *r)
+{
+    CspPool *p = payload(a[0]);
+    if (a[1] == V_NIL)
+        return 0; /* as Go: Put(nil) does nothing */
+    lock_acquire(&p->lk);
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 8;
+        Value *items = mem_alloc(cap * sizeof *items);
+        if (p->n)
+            memcpy(items, p->items, p->n * sizeof *items);
+        p->items = items;
+        p->cap = cap;
+    }
+    p->items[p->n++] = a[1];
+    lock_release(&p->lk);
+    return 0;
+}
+
+/* pool.New = f, and sync.Pool{New: f} (the setter convention of object.h) */
+static int pool_set_new(Thread *t, Value *a, int n, Value *r)
+{
+    Value f = a[1];
+    if (f != V_NIL && !v_is_obj(f, OBJ_CLOSURE) && !v_is_obj(f, OBJ_NATIVE) && !v_is_obj(f, OBJ_BOUND))
+        return vm_panicf(t, E_ARG_TYPE, "sync.Pool.New", 1, "a func() any", v_type_name(f));
+    CspPool *p = payload(a[0]);
+    lock_acquire(&p->lk);
+    p->New = f;
+    lock_release(&p->lk);
+    return 0;
+}
+
+static Value pool_field(Value self, ObjString *name)
+{
+    if (name->len != 3 || memcmp(name->data, "New", 3) != 0)
+        return V_UNDEF;
+    CspPool *p = payload(self);
+    lock_acquire(&p->lk);
+    Value f = p->New;
+    lock_release(&p->lk);
+    return f;
+}
+
+static const MethodDef pool_methods[] = {
+    {"Get", pool_get, 0, 0}, {"Put", pool_put, 1, 1}, {"New=", pool_set_new, 1, 1}, {NULL, NULL, 0, 0}};
+static const ObjClass pool_class = {.name = "sync.Pool", .methods = pool_methods, .get_field = pool_field};
+
+static int new_pool(Thread *t, Value *a, int n, Value *r)
+{
+    r[0] = v_from_ptr(object_new(&pool_class, mem_alloc(sizeof(CspPool))));
+    return 1;
+}
+
 static void sync_open(ObjModule *m)
 {
+    wg_go_body_fn = method_native("sync.WaitGroup.Go.func1", wg_go_body, 1, 1);
+    oncefn_call_fn = method_native("sync.OnceFunc.func1", oncefn_call, 0, 0);
+    module_add_fn(m, "Map", new_map, 0, 0);
+    module_add_fn(m, "Pool", new_pool, 0, 0);
+    module_add_fn(m, "OnceFunc", f_oncefunc, 1, 1)->sig = "func(func()) func()";
+    module_add_fn(m, "OnceValue", f_oncevalue, 1, 1);
+    module_add_fn(m, "OnceValues", f_oncevalues, 1, 1);
     module_add_fn(m, "Mutex", new_mutex, 0, 0);
     module_add_fn(m, "RWMutex", new_rwmutex, 0, 0);
     module_add_fn(m, "WaitGroup", new_waitgroup, 0, 0);
     module_add_fn(m, "Once", new_once, 0, 0);
-    module_add_fn(m, "Cond", new_cond, 1, 1);
+    module_add_fn(m, "Cond", new_cond, 0, 1);
     module_add_fn(m, "NewCond", new_cond, 1, 1); /* Go's name: sync.NewCond(&mu) */
     module_add_fn(m, "Atomic", new_atomic, 0, 1);
-    /* sync.Cond's constructor needs the mutex: `var c sync.Cond` panics
-     * asking for it (Go's zero Cond has a nil L, which no script can set
-     * here yet). */
-    static const char *const types[] = {"Mutex", "RWMutex", "WaitGroup", "Once", "Atomic", "Cond"};
+    static const char *const types[] = {"Mutex",  "RWMutex", "WaitGroup", "Once",
+                                        "Atomic", "Cond",    "Map",       "Pool"};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         module_add_type(m, types[i], TYPE_OBJECT);
 }

@@ -1010,6 +1010,35 @@ bad_literal:;
                         qstr(lay + li, lend - li));
 }
 
+/* ---- for the other modules --------------------------------------------- */
+
+Value stdlib_time_after(int64_t d)
+{
+    CspTime *now = time_of(time_now());
+    int64_t mono;
+    if (__builtin_add_overflow(now->mono, d, &mono))
+        mono = d > 0 ? INT64_MAX : 1;
+    return time_make(now->sec + d / NS_PER_SEC, now->nsec + d % NS_PER_SEC, mono, now->loc);
+}
+
+bool stdlib_time_unix_nano(Value v, int64_t *ns)
+{
+    if (!is_time(v))
+        return false;
+    *ns = (int64_t)((uint64_t)time_of(v)->sec * NS_PER_SEC + (uint64_t)time_of(v)->nsec);
+    return true;
+}
+
+Value stdlib_time_zero(void)
+{
+    return time_make(ZERO_SEC, 0, 0, &loc_utc);
+}
+
+ObjString *stdlib_duration_string(int64_t ns)
+{
+    return duration_string(ns);
+}
+
 /* ---- Time's methods ---------------------------------------------------- */
 
 static CspTime *self(Value *a)

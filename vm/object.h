@@ -624,6 +624,9 @@ typedef struct MethodDef {
     int16_t max_args; /* -1: variadic */
 } MethodDef;
 
+/* A class's fields a script may assign (`pool.New = f`, and the literal
+ * `sync.Pool{New: f}`) have a setter among its methods, named with '='
+ * after the field ("New="): a name no script can call. */
 typedef struct ObjClass {
     const char *name;         /* type() of instances: "sync.Mutex" */
     const MethodDef *methods; /* NULL-name terminated */

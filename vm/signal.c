@@ -21,6 +21,10 @@
  * goroutine dump). */
 #define TERM_SIGNALS(X) X(SIGINT) X(SIGTERM) X(SIGHUP) X(SIGQUIT)
 
+/* Signals a Go program catches and drops when no os/signal channel wants
+ * them (a stray `kill -USR1` does not end it). */
+#define DROPPED_SIGNAL(s) ((s) == SIGUSR1 || (s) == SIGUSR2)
+
 /* Faults, with Go's description of each. */
 #define FAULT_SIGNALS(X)                                                                                     \
     X(SIGSEGV, "SIGSEGV", "segmentation violation")                                                          \
@@ -37,6 +41,12 @@
 
 static int sig_pipe[2] = {-1, -1};       /* handler -> signal thread */
 static struct sigaction old_fault[NSIG]; /* written once at start-up */
+/* The signals whose handler signal_init installed (the runtime's default
+ * for them): written once at start-up, before any script runs. */
+static bool runtime_handles[NSIG];
+/* os/signal's hook (signal_set_notifier): set once, before the script can
+ * ask for a signal; the signal thread loads it with acquire. */
+static bool (*notifier)(int sig);
 
 /* ---- terminating signals ---------------------------------------------- */
 
@@ -80,6 +90,20 @@ static void *signal_thread(void *arg)
         if (r != 1)
             return NULL;
         int sig = b;
+        bool (*notify)(int) = __atomic_load_n(&notifier, __ATOMIC_ACQUIRE);
+        if (notify && notify(sig))
+            continue; /* the script asked for it: no default action */
+        if (!runtime_handles[sig]) {
+            /* caught for a script that has let go of it since, or one Go
+             * catches and drops: its default action after the flush,
+             * unless that is to do nothing */
+            if (sig == SIGCHLD || sig == SIGWINCH || sig == SIGURG || sig == SIGCONT || DROPPED_SIGNAL(sig))
+                continue;
+            rt_exit_begin();
+            rt_exit_cleanup();
+            fflush(stderr);
+            die_of(sig);
+        }
         rt_exit_begin();
         rt_exit_cleanup();
         if (sig == SIGQUIT) {
@@ -189,15 +213,121 @@ void signal_init(void)
     {                                                                                                        \
         struct sigaction cur;                                                                                \
         if (started && sigaction(s, NULL, &cur) == 0 && !(cur.sa_flags & SA_SIGINFO) &&                      \
-            cur.sa_handler == SIG_DFL)                                                                       \
-            sigaction(s, &sa, NULL);                                                                         \
+            cur.sa_handler == SIG_DFL) {                                                                     \
+            runtime_handles[s] = true; /* before a signal can reach the thread */                            \
+            if (sigaction(s, &sa, NULL) != 0)                                                                \
+                runtime_handles[s] = false;                                                                  \
+        }                                                                                                    \
     }
     TERM_SIGNALS(X)
 #undef X
+    static const int dropped[] = {SIGUSR1, SIGUSR2}; /* DROPPED_SIGNAL */
+    for (size_t i = 0; started && i < sizeof dropped / sizeof dropped[0]; i++) {
+        struct sigaction cur;
+        if (sigaction(dropped[i], NULL, &cur) == 0 && !(cur.sa_flags & SA_SIGINFO) &&
+            cur.sa_handler == SIG_DFL)
+            sigaction(dropped[i], &sa, NULL);
+    }
 
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sa.sa_sigaction = on_fault;
 #define X(s, n, w) sigaction(s, &sa, &old_fault[s]);
     FAULT_SIGNALS(X)
 #undef X
+}
+
+/* ---- signals a script asks for (os/signal) ------------------------------ */
+
+void signal_set_notifier(bool (*fn)(int sig))
+{
+    __atomic_store_n(&notifier, fn, __ATOMIC_RELEASE);
+}
+
+/* Signals no handler may take over: the faults are the runtime's, and
+ * SIGKILL and SIGSTOP cannot be caught. */
+static bool settable(int sig)
+{
+    if (sig <= 0 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP)
+        return false;
+#define X(s, n, w)                                                                                           \
+    if (sig == s)                                                                                            \
+        return false;
+    FAULT_SIGNALS(X)
+#undef X
+    return true;
+}
+
+/* Each signal's action before a script first changed it (SIG_IGN for one
+ * the program started with ignored, the REPL's own SIGINT handler...);
+ * guarded by handlers_lock, which also orders the sigaction calls of
+ * concurrent changes. */
+static pthread_mutex_t handlers_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool orig_known[NSIG], orig_ignored[NSIG]; /* handlers_lock */
+static struct sigaction orig_action[NSIG];        /* handlers_lock */
+
+static bool is_plain(const struct sigaction *a, void (*h)(int))
+{
+    return !(a->sa_flags & SA_SIGINFO) && a->sa_handler == h;
+}
+
+static bool set_handler(int sig, void (*handler)(int), bool back_to_default)
+{
+    if (!settable(sig) || sig_pipe[1] < 0)
+        return false;
+    pthread_mutex_lock(&handlers_lock);
+    struct sigaction sa;
+    if (!orig_known[sig] && sigaction(sig, NULL, &orig_action[sig]) == 0) {
+        orig_known[sig] = true;
+        orig_ignored[sig] = is_plain(&orig_action[sig], SIG_IGN);
+    }
+    if (back_to_default && orig_known[sig] && !runtime_handles[sig] &&
+        !is_plain(&orig_action[sig], SIG_IGN) && !is_plain(&orig_action[sig], SIG_DFL) &&
+        !is_plain(&orig_action[sig], on_term_signal)) {
+        /* a handler of its own (the REPL's SIGINT): put it back as it was */
+        bool ok = sigaction(sig, &orig_action[sig], NULL) == 0;
+        pthread_mutex_unlock(&handlers_lock);
+        return ok;
+    }
+    if (back_to_default) {
+        /* The runtime's handling where it has one; the start's SIG_IGN;
+         * the system's for the stop signals; else caught, so that the
+         * signal thread flushes stdout before the default action. */
+        if (runtime_handles[sig])
+            handler = on_term_signal;
+        else if (orig_ignored[sig])
+            handler = SIG_IGN;
+        else if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+            handler = SIG_DFL;
+        else
+            handler = on_term_signal;
+    }
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = handler;
+    bool ok = sigaction(sig, &sa, NULL) == 0;
+    pthread_mutex_unlock(&handlers_lock);
+    return ok;
+}
+
+bool signal_catch(int sig)
+{
+    return set_handler(sig, on_term_signal, false);
+}
+
+bool signal_ignore(int sig)
+{
+    return set_handler(sig, SIG_IGN, false);
+}
+
+bool signal_default(int sig)
+{
+    return set_handler(sig, SIG_DFL, true);
+}
+
+bool signal_ignored(int sig)
+{
+    struct sigaction cur;
+    return settable(sig) && sigaction(sig, NULL, &cur) == 0 && !(cur.sa_flags & SA_SIGINFO) &&
+           cur.sa_handler == SIG_IGN;
 }

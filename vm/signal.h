@@ -3,6 +3,8 @@
  *   SIGINT, SIGTERM, SIGHUP  flush stdout (vm/out.h), then die of the signal
  *                            (the shell sees 130, 143, 129), so no output is
  *                            lost and a parent sees the real cause.
+ *   SIGUSR1, SIGUSR2         caught and dropped, as Go does, unless a script
+ *                            asks for them (os/signal: signal_catch below).
  *   SIGQUIT (Ctrl-\)         print "SIGQUIT: quit" and every goroutine's
  *                            stack on stderr, exit 2.
  *   SIGSEGV, SIGBUS, SIGFPE, SIGILL
@@ -27,6 +29,8 @@
 #ifndef CSP_SIGNAL_H
 #define CSP_SIGNAL_H
 
+#include <stdbool.h>
+
 /* Install the handlers and start the signal thread. Once, at start-up,
  * on the main thread (its alternate stack too). */
 void signal_init(void);
@@ -34,5 +38,20 @@ void signal_init(void);
 /* Give the calling thread an alternate signal stack for fault reports:
  * every thread that runs C code calls it once. */
 void signal_thread_init(void);
+
+/* Signals a script asks for (the os/signal module). The handler of a
+ * caught signal only notes it, as for the terminating ones; the signal
+ * thread then calls fn(sig) (outside any signal context; fn must not
+ * block, and may send on channels without blocking) and takes no default
+ * action when it returns true. Set once. */
+void signal_set_notifier(bool (*fn)(int sig));
+/* Catch sig, ignore it, or give it back its default (the runtime's own
+ * handling for SIGINT, SIGTERM, SIGHUP and SIGQUIT); false for a signal
+ * that cannot be changed (SIGKILL, SIGSTOP, the fault signals). */
+bool signal_catch(int sig);
+bool signal_ignore(int sig);
+bool signal_default(int sig);
+/* Whether sig is ignored now. */
+bool signal_ignored(int sig);
 
 #endif

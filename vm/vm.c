@@ -1674,6 +1674,8 @@ static COLD Value struct_ref(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
         return V_UNDEF;
     if (v_is_obj(*slot, OBJ_STRUCT) || v_is_obj(*slot, OBJ_ARRAY))
         return v_ref(v_ptr(*slot));
+    if (v_is_obj(*slot, OBJ_OBJECT))
+        return *slot; /* a module's object is a reference already (as ref_cell) */
     ObjSlot *sl = mem_alloc(sizeof *sl);
     sl->h.kind = OBJ_SLOT;
     sl->h.flags = 0;
@@ -1740,6 +1742,19 @@ static COLD bool setfield(Thread *t, Value obj, ObjString *name, Value val)
         return map_store(t, v_map(obj), v_from_ptr(name), val);
     if (obj == V_NIL)
         return vm_panicf(t, E_NIL_MAP_WRITE), false;
+    if (v_is_obj(obj, OBJ_OBJECT) && name->len < 64) {
+        /* a native object's settable field (`pool.New = f`): its class's
+         * setter method, named with '=' after the field (object.h) */
+        char setter[66];
+        memcpy(setter, name->data, name->len);
+        memcpy(setter + name->len, "=", 2);
+        ObjObject *o = v_ptr(obj);
+        ObjNative *m = o->cls ? class_method(o->cls, str_cstr(setter)) : NULL;
+        if (m) {
+            Value args[2] = {obj, val};
+            return m->fn(t, args, 2, t->rets) >= 0;
+        }
+    }
     return no_field(t, obj, name), false;
 }
 

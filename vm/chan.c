@@ -102,7 +102,7 @@ static void buf_put(ObjChan *c, Value v)
     c->buf[c->sendx] = v;
     if (++c->sendx == c->cap)
         c->sendx = 0;
-    c->count++;
+    __atomic_store_n(&c->count, c->count + 1, __ATOMIC_RELAXED); /* len() reads it without the lock */
 }
 
 /* c->lock held, open: send without blocking if someone waits or there is
@@ -198,7 +198,7 @@ static Value recv_buffered(ObjChan *c)
     c->buf[c->recvx] = V_NIL;
     if (++c->recvx == c->cap)
         c->recvx = 0;
-    c->count--;
+    __atomic_store_n(&c->count, c->count - 1, __ATOMIC_RELAXED);
     return v;
 }
 

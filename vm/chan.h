@@ -26,7 +26,7 @@ typedef struct ObjChan {
     Lock lock;
     uint32_t closed;     /* lock */
     size_t cap;          /* immutable */
-    size_t count;        /* lock (len() reads it racily, as Go does) */
+    size_t count; /* lock to change (a relaxed atomic store); len() reads it without the lock, as Go does */
     size_t sendx, recvx; /* lock */
     Value *buf;          /* immutable pointer; slots under lock */
     WaitQ recvq, sendq;  /* lock */

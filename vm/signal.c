@@ -74,9 +74,30 @@ static _Noreturn void die_of(int sig)
     _exit(128 + sig); /* not reached: the default action ends the process */
 }
 
+/* The asynchronous signals a script may see (the faults are synchronous,
+ * and the collector's own suspend/restart signals stay with every thread).
+ * Every thread but the signal thread blocks them: the kernel then hands a
+ * process-directed signal to the signal thread, whose handler only writes
+ * to the pipe, so a handler never runs on a goroutine's stack, a system
+ * call of a goroutine is never cut short by EINTR, and a thread busy in
+ * csp code never has to take one (ThreadSanitizer, for one, delays a
+ * signal to a thread that calls nothing it intercepts). The REPL does the
+ * same for its own signals (cli/repl.c). */
+static void async_signals(sigset_t *set)
+{
+    static const int sigs[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+                               SIGCHLD, SIGURG,  SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM};
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaddset(set, sigs[i]);
+}
+
 static void *signal_thread(void *arg)
 {
     (void)arg;
+    sigset_t set;
+    async_signals(&set);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     /* Registered: the goroutine dump reads (and formats into) collector
      * memory. */
     struct GC_stack_base sb;
@@ -197,12 +218,19 @@ void signal_init(void)
 {
     if (pipe2(sig_pipe, O_CLOEXEC) != 0)
         return;
+    /* Blocked here, before the scheduler starts its threads, which inherit
+     * this thread's mask; the signal thread unblocks them. */
+    sigset_t async;
+    async_signals(&async);
+    pthread_sigmask(SIG_BLOCK, &async, NULL);
     pthread_t th;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     bool started = pthread_create(&th, &attr, signal_thread, NULL) == 0;
     pthread_attr_destroy(&attr);
+    if (!started) /* no thread to take them: every thread takes its own */
+        pthread_sigmask(SIG_UNBLOCK, &async, NULL);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -23,8 +23,10 @@
  *
  * The terminating signals are only noted by their handler (a byte down a
  * pipe, async-signal-safe); a thread of the runtime's own does the work,
- * outside any signal context. Faults are handled on the faulting thread,
- * on an alternate signal stack, so a C stack overflow can be reported.
+ * outside any signal context. Every other thread blocks the asynchronous
+ * signals, so the kernel delivers them to that thread (a C program called
+ * through ffi inherits the mask: a child it starts has them blocked). Faults are handled on the faulting
+ * thread, on an alternate signal stack, so a C stack overflow can be reported.
  */
 #ifndef CSP_SIGNAL_H
 #define CSP_SIGNAL_H

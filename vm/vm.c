@@ -1672,10 +1672,13 @@ static COLD Value struct_ref(Thread *t, ObjStruct *s, ObjString *name, uint64_t 
     Value *slot = field_slot(t, s, name, ic, E_ADDR_METHOD, &sel);
     if (!slot)
         return V_UNDEF;
-    if (v_is_obj(*slot, OBJ_STRUCT) || v_is_obj(*slot, OBJ_ARRAY))
-        return v_ref(v_ptr(*slot));
-    if (v_is_obj(*slot, OBJ_OBJECT))
-        return *slot; /* a module's object is a reference already (as ref_cell) */
+    /* another goroutine may be storing into the field meanwhile (an
+     * atomic.AddInt64(&s.n, 1)): one atomic read of what it holds */
+    Value cur = SHARED_LOAD(*slot);
+    if (v_is_obj(cur, OBJ_STRUCT) || v_is_obj(cur, OBJ_ARRAY))
+        return v_ref(v_ptr(cur));
+    if (v_is_obj(cur, OBJ_OBJECT))
+        return cur; /* a module's object is a reference already (as ref_cell) */
     ObjSlot *sl = mem_alloc(sizeof *sl);
     sl->h.kind = OBJ_SLOT;
     sl->h.flags = 0;

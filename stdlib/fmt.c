@@ -16,7 +16,7 @@
  *
  * No mutable global state: every function is safe on any thread.
  */
-#include "stdlib.h"
+#include "stream.h"
 
 #include "../vm/format.h"
 #include "../vm/iface.h"
@@ -1141,17 +1141,16 @@ static int fmt_n_errorf(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-/* Fprint*: w is os.Stdout, os.Stderr or a strings.Builder. */
-static int fwrite_to(Thread *t, const char *fname, Value w, Buf *b)
+/* Fprint*: w is any io.Writer (stream.h): (n, err) as Go's. */
+static int fwrite_to(Thread *t, const char *fname, Value w, Buf *b, Value *rets)
 {
-    if (strings_builder_write(w, b->data, b->len))
-        return 0;
-    int r = os_file_write(t, w, b->data, b->len);
-    if (r < 0)
+    Value err;
+    int64_t n = stream_write(t, fname, w, b->data, b->len, &err);
+    if (n < 0)
         return -1;
-    if (r == 0)
-        return 0;
-    return vm_panicf(t, E_NOT_WRITER, fname, v_type_name(w));
+    rets[0] = v_make_int(n);
+    rets[1] = err;
+    return 2;
 }
 
 static int fmt_n_fprint(Thread *t, Value *args, int nargs, Value *rets)
@@ -1161,7 +1160,7 @@ static int fmt_n_fprint(Thread *t, Value *args, int nargs, Value *rets)
     Value w = args[0];
     if (fmt_print(t, &b, args + 1, nargs - 1) < 0)
         return -1;
-    return fwrite_to(t, "fmt.Fprint", w, &b);
+    return fwrite_to(t, "fmt.Fprint", w, &b, rets);
 }
 
 static int fmt_n_fprintln(Thread *t, Value *args, int nargs, Value *rets)
@@ -1171,7 +1170,7 @@ static int fmt_n_fprintln(Thread *t, Value *args, int nargs, Value *rets)
     Value w = args[0];
     if (fmt_println(t, &b, args + 1, nargs - 1) < 0)
         return -1;
-    return fwrite_to(t, "fmt.Fprintln", w, &b);
+    return fwrite_to(t, "fmt.Fprintln", w, &b, rets);
 }
 
 static int fmt_n_fprintf(Thread *t, Value *args, int nargs, Value *rets)
@@ -1181,7 +1180,7 @@ static int fmt_n_fprintf(Thread *t, Value *args, int nargs, Value *rets)
     Value w = args[0];
     if (!format_arg(t, "fmt.Fprintf", args, 1, nargs, &b, NULL))
         return -1;
-    return fwrite_to(t, "fmt.Fprintf", w, &b);
+    return fwrite_to(t, "fmt.Fprintf", w, &b, rets);
 }
 
 static const ModuleFn fmt_fns[] = {

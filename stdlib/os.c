@@ -21,7 +21,7 @@
  * locked it), and a goroutine waiting for it waits inside the blocking
  * bracket, so it holds no P while the holder sits in read(2).
  */
-#include "stdlib.h"
+#include "stream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,9 +30,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "../vm/iface.h"
 #include "../vm/mem.h"
 #include "../vm/sched.h"
 
@@ -150,6 +153,102 @@ static int blocking_remove(const char *path)
     return (int)c.r;
 }
 
+/* The other file system calls, one per op code; path2 for rename. */
+enum { FS_MKDIR, FS_RMDIR, FS_UNLINK, FS_RENAME, FS_CHDIR, FS_LSEEK, FS_FSYNC, FS_STAT, FS_LSTAT, FS_FSTAT };
+typedef struct FsCall {
+    int op, fd, mode, whence;
+    const char *path, *path2;
+    off_t off;
+    struct stat st;
+    int64_t r;
+    int err;
+} FsCall;
+
+static void sys_fs(void *arg)
+{
+    FsCall *c = arg;
+    switch (c->op) {
+    case FS_MKDIR: c->r = mkdir(c->path, (mode_t)c->mode); break;
+    case FS_RMDIR: c->r = rmdir(c->path); break;
+    case FS_UNLINK: c->r = unlink(c->path); break;
+    case FS_RENAME: c->r = rename(c->path, c->path2); break;
+    case FS_CHDIR: c->r = chdir(c->path); break;
+    case FS_LSEEK: c->r = lseek(c->fd, c->off, c->whence); break;
+    case FS_FSYNC: c->r = fsync(c->fd); break;
+    case FS_STAT: c->r = stat(c->path, &c->st); break;
+    case FS_LSTAT: c->r = lstat(c->path, &c->st); break;
+    case FS_FSTAT: c->r = fstat(c->fd, &c->st); break;
+    default: c->r = -1; errno = EINVAL;
+    }
+    c->err = errno;
+}
+
+/* Run c through the hand-off; returns its result, errno set. */
+static int64_t blocking_fs(FsCall *c)
+{
+    sched_syscall(sys_fs, c);
+    errno = c->err;
+    return c->r;
+}
+
+/* A directory's entry names (not . and ..), malloc'ed (no collector
+ * inside the hand-off): freed by the caller with dir_names_free. */
+typedef struct DirList {
+    const char *path;
+    char **names;
+    unsigned char *types; /* d_type of each, DT_UNKNOWN when not told */
+    size_t n, cap;
+    int err;
+} DirList;
+
+static void sys_read_dir(void *arg)
+{
+    DirList *d = arg;
+    DIR *dir = opendir(d->path);
+    d->err = 0;
+    if (!dir) {
+        d->err = errno;
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (d->n == d->cap) {
+            size_t ncap = d->cap ? d->cap * 2 : 16;
+            char **nn = realloc(d->names, ncap * sizeof *nn);
+            unsigned char *nt = realloc(d->types, ncap);
+            if (nn)
+                d->names = nn;
+            if (nt)
+                d->types = nt;
+            if (!nn || !nt) {
+                d->err = ENOMEM;
+                break;
+            }
+            d->cap = ncap;
+        }
+        d->names[d->n] = strdup(e->d_name);
+        d->types[d->n] = e->d_type;
+        if (d->names[d->n])
+            d->n++;
+    }
+    closedir(dir);
+}
+
+static void dir_list_free(DirList *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        free(d->names[i]);
+    free(d->names);
+    free(d->types);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void sys_sem_wait(void *arg)
 {
     Sys *c = arg;
@@ -182,11 +281,51 @@ static const char *errno_text(int err, char *out, size_t size)
     return out;
 }
 
+/* os.ErrNotExist, ErrExist, ErrPermission, ErrClosed: made when the module
+ * opens (before any path error can be made), then never changed. A path
+ * error for ENOENT wraps ErrNotExist, so errors.Is(err, os.ErrNotExist)
+ * and os.IsNotExist hold, as Go's syscall.Errno.Is makes them. */
+static Value err_not_exist, err_exist, err_permission, err_closed;
+
+static Value errno_sentinel(int err)
+{
+    switch (err) {
+    case ENOENT: return err_not_exist;
+    case EEXIST:
+    case ENOTEMPTY: return err_exist;
+    case EACCES:
+    case EPERM: return err_permission;
+    default: return V_NIL;
+    }
+}
+
+/* An error with the message of code and the sentinel of errno err. */
+static Value wrap_errno(Value e, int err)
+{
+    ((ObjError *)v_ptr(e))->wrapped = errno_sentinel(err);
+    return e;
+}
+
 /* "op path: reason", Go's PathError text. */
 static Value path_error(ErrCode code, const char *path, int err)
 {
     char text[128];
-    return stdlib_error(code, path, errno_text(err, text, sizeof text));
+    return wrap_errno(stdlib_error(code, path, errno_text(err, text, sizeof text)), err);
+}
+
+/* The same for any op ("mkdir", "chdir", "seek"). */
+static Value op_error(const char *op, const char *path, int err)
+{
+    char text[128];
+    return wrap_errno(stdlib_error(E_OS_PATH, op, path, errno_text(err, text, sizeof text)), err);
+}
+
+/* "op path: file already closed", wrapping os.ErrClosed. */
+static Value closed_error(const char *op, const char *path)
+{
+    Value e = stdlib_error(E_OS_PATH, op, path, err_formats[E_OS_CLOSED]);
+    ((ObjError *)v_ptr(e))->wrapped = err_closed;
+    return e;
 }
 
 /* ====================================================================== */
@@ -194,10 +333,10 @@ static Value path_error(ErrCode code, const char *path, int err)
 /* ====================================================================== */
 
 typedef struct OsFile {
-    int fd;
-    const char *name; /* "/dev/stdin", as Go's os.Stdin.Name() */
+    int fd;           /* -1 once closed: atomic (Close may race a Read) */
+    const char *name; /* "/dev/stdin", as Go's os.Stdin.Name(); immutable */
     sem_t lock;       /* a binary semaphore: see the header */
-    char *buf;        /* read buffer: lock */
+    char *buf;        /* read buffer (ReadLine's; Read drains it first): lock */
     size_t start, end, cap;
     bool eof;
 } OsFile;
@@ -206,9 +345,23 @@ static const ObjClass file_class;
 
 static OsFile *file_of(Value v)
 {
+    v = iface_unbox(v);
+    if (v_is_ref(v)) /* a *os.File stored through a pointer variable */
+        v = v_from_ptr(v_ref_target(v));
     if (!v_is_obj(v, OBJ_OBJECT) || ((ObjObject *)v_ptr(v))->cls != &file_class)
         return NULL;
     return ((ObjObject *)v_ptr(v))->payload;
+}
+
+static int fd_of(OsFile *f)
+{
+    return __atomic_load_n(&f->fd, __ATOMIC_ACQUIRE);
+}
+
+int os_file_fd(Value v)
+{
+    OsFile *f = file_of(v);
+    return f ? fd_of(f) : -1;
 }
 
 static Value file_new(int fd, const char *name)
@@ -223,17 +376,36 @@ static Value file_new(int fd, const char *name)
     return v_from_ptr(object_new(&file_class, f));
 }
 
+static Value std_files[3]; /* os.Stdin, Stdout, Stderr: made by os_open */
+
+Value os_stdout(void)
+{
+    if (!std_files[1])
+        stdlib_module("os", 2, false);
+    return std_files[1];
+}
+
+Value os_stderr(void)
+{
+    if (!std_files[2])
+        stdlib_module("os", 2, false);
+    return std_files[2];
+}
+
 /* Write to a file; stdout goes through the runtime's buffered, whole-write
  * path so it never interleaves with print(). Returns 0 or an errno. */
 static int file_write(Thread *t, OsFile *f, const char *s, size_t n)
 {
-    if (f->fd == 1) {
+    int fd = fd_of(f);
+    if (fd == 1) {
         rt_write_out(t->rt, s, n);
         return 0;
     }
-    if (f->fd == 2)
+    if (fd < 0)
+        return EBADF;
+    if (fd == 2)
         rt_flush(t->rt); /* keep the order a terminal shows */
-    return blocking_write(f->fd, s, n);
+    return blocking_write(fd, s, n);
 }
 
 int os_file_write(Thread *t, Value w, const char *s, size_t n)
@@ -245,6 +417,59 @@ int os_file_write(Thread *t, Value w, const char *s, size_t n)
     return 0;
 }
 
+/* Read up to n bytes: what the line buffer holds first, else one read(2).
+ * Returns the count with *err (io.EOF at the end). */
+static int64_t file_read(Thread *t, OsFile *f, char *p, size_t n, Value *err)
+{
+    (void)t;
+    *err = V_NIL;
+    if (fd_of(f) < 0) {
+        *err = closed_error("read", f->name);
+        return 0;
+    }
+    if (n == 0)
+        return 0;
+    blocking_sem_wait(&f->lock);
+    if (f->start < f->end) {
+        size_t k = f->end - f->start < n ? f->end - f->start : n;
+        memcpy(p, f->buf + f->start, k);
+        f->start += k;
+        sem_post(&f->lock);
+        return (int64_t)k;
+    }
+    if (f->eof && f->fd == 0) {
+        /* stdin at its end stays there once ReadLine saw it */
+        sem_post(&f->lock);
+        *err = stdlib_eof();
+        return 0;
+    }
+    ssize_t r = blocking_read(fd_of(f), p, n);
+    int e = errno;
+    sem_post(&f->lock);
+    if (r < 0) {
+        *err = e == EBADF && fd_of(f) < 0 ? closed_error("read", f->name) : path_error(E_OS_READ, f->name, e);
+        return 0;
+    }
+    if (r == 0)
+        *err = stdlib_eof();
+    return r;
+}
+
+static int64_t file_stream_read(Thread *t, void *payload, char *p, size_t n, Value *err)
+{
+    return file_read(t, payload, p, n, err);
+}
+
+static int64_t file_stream_write(Thread *t, void *payload, const char *p, size_t n, Value *err)
+{
+    OsFile *f = payload;
+    int e = file_write(t, f, p, n);
+    *err = e == 0 ? V_NIL : fd_of(f) < 0 ? closed_error("write", f->name) : path_error(E_OS_WRITE, f->name, e);
+    return e ? 0 : (int64_t)n;
+}
+
+static const StreamOps file_ops = {&file_class, file_stream_read, file_stream_write};
+
 /* Methods get the receiver as args[0]; their checks look at args + 1 so
  * messages count arguments as the script wrote them. */
 /* The unbraced if ends a declaration macro, which clang-format mangles. */
@@ -255,15 +480,37 @@ int os_file_write(Thread *t, Value w, const char *s, size_t n)
         return vm_panicf(t, E_ARG_TYPE, name, 0, "os.File", v_type_name(args[0]))
 /* clang-format on */
 
-static int file_write_string(Thread *t, Value *args, int nargs, Value *rets)
+/* Write(b []byte) and WriteString(s): (n int, err error). */
+static int file_write_m(Thread *t, Value *args, int nargs, Value *rets)
 {
-    SELF("os.File.WriteString");
-    ObjString *s;
-    if (!vm_check_str(t, "os.File.WriteString", args + 1, 0, &s))
-        return -1;
-    int err = file_write(t, f, s->data, s->len);
-    rets[0] = v_int_small(err ? 0 : (int64_t)s->len);
-    rets[1] = err ? path_error(E_OS_WRITE, f->name, err) : V_NIL;
+    SELF("os.File.Write");
+    (void)nargs;
+    Buf b;
+    buf_init(&b);
+    if (!stream_bytes_of(args[1], &b))
+        return vm_panicf(t, E_ARG_TYPE, "os.File.Write", 1, "[]byte", v_type_name(args[1]));
+    Value err;
+    int64_t n = file_stream_write(t, f, b.data, b.len, &err);
+    rets[0] = v_make_int(n);
+    rets[1] = err;
+    return 2;
+}
+
+static int file_read_m(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.Read");
+    (void)nargs;
+    Value bv = args[1];
+    if (bv != V_NIL && !v_is_obj(bv, OBJ_LIST))
+        return vm_panicf(t, E_ARG_TYPE, "os.File.Read", 1, "[]byte", v_type_name(bv));
+    size_t n = bv == V_NIL ? 0 : LIST_GET(v_list(bv), len);
+    char *tmp = mem_alloc_atomic(n ? n : 1);
+    Value err;
+    int64_t got = file_read(t, f, tmp, n, &err);
+    if (got > 0)
+        stream_copy_into(v_list(bv), tmp, (size_t)got);
+    rets[0] = v_make_int(got);
+    rets[1] = err;
     return 2;
 }
 
@@ -272,6 +519,12 @@ static int file_write_string(Thread *t, Value *args, int nargs, Value *rets)
 static int file_read_line(Thread *t, Value *args, int nargs, Value *rets)
 {
     SELF("os.File.ReadLine");
+    (void)nargs;
+    if (fd_of(f) < 0) {
+        rets[0] = v_cstr("");
+        rets[1] = closed_error("read", f->name);
+        return 2;
+    }
     blocking_sem_wait(&f->lock);
     size_t scanned = f->start;
     for (;;) {
@@ -312,7 +565,7 @@ static int file_read_line(Thread *t, Value *args, int nargs, Value *rets)
             f->buf = nb;
             f->cap = ncap;
         }
-        ssize_t r = blocking_read(f->fd, f->buf + f->end, f->cap - f->end);
+        ssize_t r = blocking_read(fd_of(f), f->buf + f->end, f->cap - f->end);
         if (r < 0) {
             int err = errno;
             sem_post(&f->lock);
@@ -332,6 +585,7 @@ static int file_read_line(Thread *t, Value *args, int nargs, Value *rets)
 static int file_name(Thread *t, Value *args, int nargs, Value *rets)
 {
     SELF("os.File.Name");
+    (void)nargs;
     rets[0] = v_cstr(f->name);
     return 1;
 }
@@ -339,20 +593,221 @@ static int file_name(Thread *t, Value *args, int nargs, Value *rets)
 static int file_fd(Thread *t, Value *args, int nargs, Value *rets)
 {
     SELF("os.File.Fd");
-    rets[0] = v_int_small(f->fd);
+    (void)nargs;
+    int fd = fd_of(f);
+    rets[0] = fd < 0 ? v_make_uint(UINT64_MAX) : v_int_small(fd); /* Go: ^uintptr(0) once closed */
     return 1;
+}
+
+static int file_close(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.Close");
+    (void)nargs;
+    int fd = __atomic_exchange_n(&f->fd, -1, __ATOMIC_ACQ_REL);
+    if (fd < 0) {
+        rets[0] = closed_error("close", f->name);
+        return 1;
+    }
+    if (fd <= 2) { /* closing a standard file: flush what csp holds first */
+        rt_flush(t->rt);
+    }
+    int r = blocking_close(fd);
+    rets[0] = r == 0 ? V_NIL : op_error("close", f->name, errno);
+    return 1;
+}
+
+static int file_seek(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.Seek");
+    (void)nargs;
+    int64_t off, whence;
+    if (!vm_check_int(t, "os.File.Seek", args + 1, 0, &off) || !vm_check_int(t, "os.File.Seek", args + 1, 1, &whence))
+        return -1;
+    if (fd_of(f) < 0) {
+        rets[0] = v_int_small(0);
+        rets[1] = closed_error("seek", f->name);
+        return 2;
+    }
+    blocking_sem_wait(&f->lock);
+    if (whence == SEEK_CUR)
+        off -= (int64_t)(f->end - f->start); /* what the buffer holds is not read yet */
+    f->start = f->end = 0;
+    f->eof = false;
+    FsCall c = {.op = FS_LSEEK, .fd = fd_of(f), .off = (off_t)off, .whence = (int)whence};
+    int64_t r = blocking_fs(&c);
+    int e = errno;
+    sem_post(&f->lock);
+    rets[0] = v_make_int(r < 0 ? 0 : r);
+    rets[1] = r < 0 ? op_error("seek", f->name, e) : V_NIL;
+    return 2;
+}
+
+static int file_sync(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.Sync");
+    (void)nargs;
+    if (fd_of(f) < 0) {
+        rets[0] = closed_error("sync", f->name);
+        return 1;
+    }
+    if (fd_of(f) == 1)
+        rt_flush(t->rt);
+    FsCall c = {.op = FS_FSYNC, .fd = fd_of(f)};
+    int64_t r = blocking_fs(&c);
+    rets[0] = r < 0 && errno != EINVAL ? op_error("sync", f->name, errno) : V_NIL;
+    return 1;
+}
+
+static Value file_info_new(const char *name, const struct stat *st);
+
+static int file_stat(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.Stat");
+    (void)nargs;
+    FsCall c = {.op = FS_FSTAT, .fd = fd_of(f)};
+    if (c.fd < 0) {
+        rets[0] = V_NIL;
+        rets[1] = closed_error("stat", f->name);
+        return 2;
+    }
+    int64_t r = blocking_fs(&c);
+    const char *base = strrchr(f->name, '/');
+    rets[0] = r < 0 ? V_NIL : file_info_new(base ? base + 1 : f->name, &c.st);
+    rets[1] = r < 0 ? op_error("stat", f->name, errno) : V_NIL;
+    return 2;
 }
 
 static const MethodDef file_methods[] = {
     {"ReadLine", file_read_line, 0, 0},
-    {"WriteString", file_write_string, 1, 1},
-    {"Write", file_write_string, 1, 1},
+    {"Read", file_read_m, 1, 1},
+    {"WriteString", file_write_m, 1, 1},
+    {"Write", file_write_m, 1, 1},
     {"Name", file_name, 0, 0},
     {"Fd", file_fd, 0, 0},
+    {"Close", file_close, 0, 0},
+    {"Seek", file_seek, 2, 2},
+    {"Sync", file_sync, 0, 0},
+    {"Stat", file_stat, 0, 0},
     {NULL, NULL, 0, 0},
 };
 
-static const ObjClass file_class = {"os.File", file_methods, NULL};
+static const ObjClass file_class = {"*os.File", file_methods, NULL};
+
+/* ====================================================================== */
+/* os.FileInfo and os.DirEntry                                             */
+/* ====================================================================== */
+
+typedef struct FileInfo {
+    const char *name;
+    int64_t size;
+    unsigned mode; /* st_mode */
+    int64_t mtime_ns;
+} FileInfo;
+
+static const ObjClass info_class;
+
+static FileInfo *info_of(Value v)
+{
+    if (!v_is_obj(v, OBJ_OBJECT) || ((ObjObject *)v_ptr(v))->cls != &info_class)
+        return NULL;
+    return ((ObjObject *)v_ptr(v))->payload;
+}
+
+static Value file_info_new(const char *name, const struct stat *st)
+{
+    FileInfo *fi = mem_alloc(sizeof *fi);
+    fi->name = str_cstr(name)->data;
+    fi->size = (int64_t)st->st_size;
+    fi->mode = st->st_mode;
+    fi->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    return v_from_ptr(object_new(&info_class, fi));
+}
+
+/* clang-format off */
+#define INFO(name)                                                                                           \
+    FileInfo *fi = info_of(args[0]);                                                                         \
+    (void)nargs;                                                                                             \
+    if (!fi)                                                                                                 \
+        return vm_panicf(t, E_ARG_TYPE, name, 0, "fs.FileInfo", v_type_name(args[0]))
+/* clang-format on */
+
+static int info_name(Thread *t, Value *args, int nargs, Value *rets)
+{
+    INFO("fs.FileInfo.Name");
+    rets[0] = v_cstr(fi->name);
+    return 1;
+}
+
+static int info_size(Thread *t, Value *args, int nargs, Value *rets)
+{
+    INFO("fs.FileInfo.Size");
+    rets[0] = v_make_int(fi->size);
+    return 1;
+}
+
+static int info_is_dir(Thread *t, Value *args, int nargs, Value *rets)
+{
+    INFO("fs.FileInfo.IsDir");
+    rets[0] = v_bool(S_ISDIR(fi->mode));
+    return 1;
+}
+
+/* Go's FileMode bits for a directory and the permission bits: enough for
+ * Mode().IsDir(), Mode().Perm() and printing via %v is not offered. */
+static int info_mode(Thread *t, Value *args, int nargs, Value *rets)
+{
+    INFO("fs.FileInfo.Mode");
+    uint64_t m = fi->mode & 0777;
+    if (S_ISDIR(fi->mode))
+        m |= 1ull << 31;
+    rets[0] = v_make_int((int64_t)m);
+    return 1;
+}
+
+static int info_mod_time_unix(Thread *t, Value *args, int nargs, Value *rets)
+{
+    INFO("fs.FileInfo.ModTime");
+    rets[0] = v_make_int(fi->mtime_ns);
+    return 1;
+}
+
+static const MethodDef info_methods[] = {
+    {"Name", info_name, 0, 0},   {"Size", info_size, 0, 0},
+    {"IsDir", info_is_dir, 0, 0}, {"Mode", info_mode, 0, 0},
+    {"ModTimeUnixNano", info_mod_time_unix, 0, 0}, {NULL, NULL, 0, 0},
+};
+
+static const ObjClass info_class = {"*os.fileStat", info_methods, NULL};
+
+/* A directory entry: its name and whether it is a directory. */
+typedef struct DirEntry {
+    const char *name;
+    bool dir;
+} DirEntry;
+
+static const ObjClass dirent_class;
+
+static int dirent_name(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    rets[0] = v_cstr(((DirEntry *)((ObjObject *)v_ptr(args[0]))->payload)->name);
+    return 1;
+}
+
+static int dirent_is_dir(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    rets[0] = v_bool(((DirEntry *)((ObjObject *)v_ptr(args[0]))->payload)->dir);
+    return 1;
+}
+
+static const MethodDef dirent_methods[] = {
+    {"Name", dirent_name, 0, 0},
+    {"IsDir", dirent_is_dir, 0, 0},
+    {NULL, NULL, 0, 0},
+};
+
+static const ObjClass dirent_class = {"os.DirEntry", dirent_methods, NULL};
 
 /* ====================================================================== */
 /* the module                                                              */
@@ -557,26 +1012,540 @@ static int os_n_getwd(Thread *t, Value *args, int nargs, Value *rets)
     return 2;
 }
 
+/* Open a file as Go's os.OpenFile: flag is Go's O_* (Linux's own values),
+ * perm the mode a created file gets. */
+static int open_file(Thread *t, const char *fname, Value *args, int64_t flag, int64_t perm, Value *rets)
+{
+    ObjString *path;
+    if (!path_arg(t, fname, args, 0, &path))
+        return -1;
+    int fd = blocking_open(path->data, (int)flag, (int)(perm & 07777));
+    if (fd < 0) {
+        rets[0] = V_NIL;
+        rets[1] = path_error(E_OS_OPEN, path->data, errno);
+        return 2;
+    }
+    rets[0] = file_new(fd, path->data);
+    rets[1] = V_NIL;
+    return 2;
+}
+
+static int os_n_open(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    return open_file(t, "os.Open", args, O_RDONLY, 0, rets);
+}
+
+static int os_n_create(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    return open_file(t, "os.Create", args, O_RDWR | O_CREAT | O_TRUNC, 0666, rets);
+}
+
+static int os_n_open_file(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    int64_t flag, perm;
+    if (!vm_check_int(t, "os.OpenFile", args, 1, &flag) || !vm_check_int(t, "os.OpenFile", args, 2, &perm))
+        return -1;
+    return open_file(t, "os.OpenFile", args, flag, perm, rets);
+}
+
+/* One call of FsCall's kind on a path: nil or Go's PathError. */
+static int path_op(Thread *t, const char *fname, const char *op, int code, Value *args, int mode, Value *rets)
+{
+    ObjString *path;
+    if (!path_arg(t, fname, args, 0, &path))
+        return -1;
+    FsCall c = {.op = code, .path = path->data, .mode = mode};
+    rets[0] = blocking_fs(&c) == 0 ? V_NIL : op_error(op, path->data, errno);
+    return 1;
+}
+
+static int os_n_mkdir(Thread *t, Value *args, int nargs, Value *rets)
+{
+    int64_t perm = 0777;
+    if (nargs > 1 && !vm_check_int(t, "os.Mkdir", args, 1, &perm))
+        return -1;
+    return path_op(t, "os.Mkdir", "mkdir", FS_MKDIR, args, (int)(perm & 07777), rets);
+}
+
+static int os_n_chdir(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    return path_op(t, "os.Chdir", "chdir", FS_CHDIR, args, 0, rets);
+}
+
+static bool is_dir(const char *path)
+{
+    FsCall c = {.op = FS_STAT, .path = path};
+    return blocking_fs(&c) == 0 && S_ISDIR(c.st.st_mode);
+}
+
+/* os.MkdirAll: each missing parent, then path; nil if it is a directory
+ * already. */
+static Value mkdir_all(const char *path, int perm)
+{
+    FsCall c = {.op = FS_STAT, .path = path};
+    if (blocking_fs(&c) == 0) {
+        if (S_ISDIR(c.st.st_mode))
+            return V_NIL;
+        return op_error("mkdir", path, ENOTDIR);
+    }
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    size_t j = n;
+    while (j > 0 && path[j - 1] != '/')
+        j--;
+    while (j > 1 && path[j - 1] == '/')
+        j--;
+    if (j > 1) {
+        char *parent = mem_alloc_atomic(j + 1);
+        memcpy(parent, path, j);
+        parent[j] = 0;
+        Value e = mkdir_all(parent, perm);
+        if (e != V_NIL)
+            return e;
+    }
+    FsCall m = {.op = FS_MKDIR, .path = path, .mode = perm};
+    if (blocking_fs(&m) != 0) {
+        int err = errno;
+        if (is_dir(path))
+            return V_NIL;
+        return op_error("mkdir", path, err);
+    }
+    return V_NIL;
+}
+
+static int os_n_mkdir_all(Thread *t, Value *args, int nargs, Value *rets)
+{
+    ObjString *path;
+    int64_t perm = 0777;
+    if (!path_arg(t, "os.MkdirAll", args, 0, &path) || (nargs > 1 && !vm_check_int(t, "os.MkdirAll", args, 1, &perm)))
+        return -1;
+    rets[0] = mkdir_all(path->data, (int)(perm & 07777));
+    return 1;
+}
+
+/* Remove path and everything under it; the first error, or nil (also
+ * when path does not exist). */
+static Value remove_all(const char *path)
+{
+    FsCall c = {.op = FS_LSTAT, .path = path};
+    if (blocking_fs(&c) != 0)
+        return errno == ENOENT ? V_NIL : op_error("unlinkat", path, errno);
+    if (S_ISDIR(c.st.st_mode)) {
+        DirList d = {.path = path};
+        sched_syscall(sys_read_dir, &d);
+        Value first = V_NIL;
+        for (size_t i = 0; i < d.n; i++) {
+            size_t a = strlen(path), b = strlen(d.names[i]);
+            char *sub = mem_alloc_atomic(a + b + 2);
+            memcpy(sub, path, a);
+            sub[a] = '/';
+            memcpy(sub + a + 1, d.names[i], b + 1);
+            Value e = remove_all(sub);
+            if (first == V_NIL)
+                first = e;
+        }
+        dir_list_free(&d);
+        if (first != V_NIL)
+            return first;
+        FsCall r = {.op = FS_RMDIR, .path = path};
+        if (blocking_fs(&r) != 0 && errno != ENOENT)
+            return op_error("unlinkat", path, errno);
+        return V_NIL;
+    }
+    FsCall u = {.op = FS_UNLINK, .path = path};
+    if (blocking_fs(&u) != 0 && errno != ENOENT)
+        return op_error("unlinkat", path, errno);
+    return V_NIL;
+}
+
+static int os_n_remove_all(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    ObjString *path;
+    if (!path_arg(t, "os.RemoveAll", args, 0, &path))
+        return -1;
+    rets[0] = path->len == 0 ? V_NIL : remove_all(path->data);
+    return 1;
+}
+
+static int os_n_rename(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    ObjString *from, *to;
+    if (!path_arg(t, "os.Rename", args, 0, &from) || !path_arg(t, "os.Rename", args, 1, &to))
+        return -1;
+    FsCall c = {.op = FS_RENAME, .path = from->data, .path2 = to->data};
+    if (blocking_fs(&c) == 0) {
+        rets[0] = V_NIL;
+        return 1;
+    }
+    int err = errno;
+    char text[128];
+    rets[0] = wrap_errno(stdlib_error(E_OS_LINK, "rename", from->data, to->data, errno_text(err, text, sizeof text)), err);
+    return 1;
+}
+
+static int stat_common(Thread *t, const char *fname, const char *op, int code, Value *args, Value *rets)
+{
+    ObjString *path;
+    if (!path_arg(t, fname, args, 0, &path))
+        return -1;
+    FsCall c = {.op = code, .path = path->data};
+    if (blocking_fs(&c) != 0) {
+        rets[0] = V_NIL;
+        rets[1] = op_error(op, path->data, errno);
+        return 2;
+    }
+    const char *p = path->data;
+    size_t n = path->len;
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    size_t j = n;
+    while (j > 0 && p[j - 1] != '/')
+        j--;
+    char *base = mem_alloc_atomic(n - j + 1);
+    memcpy(base, p + j, n - j);
+    base[n - j] = 0;
+    rets[0] = file_info_new(base, &c.st);
+    rets[1] = V_NIL;
+    return 2;
+}
+
+static int os_n_stat(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    return stat_common(t, "os.Stat", "stat", FS_STAT, args, rets);
+}
+
+static int os_n_lstat(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    return stat_common(t, "os.Lstat", "lstat", FS_LSTAT, args, rets);
+}
+
+static int os_n_read_dir(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    ObjString *path;
+    if (!path_arg(t, "os.ReadDir", args, 0, &path))
+        return -1;
+    DirList d = {.path = path->data};
+    sched_syscall(sys_read_dir, &d);
+    if (d.err) {
+        dir_list_free(&d);
+        rets[0] = v_from_ptr(list_new(0, 0));
+        rets[1] = path_error(E_OS_OPEN, path->data, d.err);
+        return 2;
+    }
+    /* sort names with their types together: sort an index */
+    char **keyed = malloc((d.n ? d.n : 1) * sizeof *keyed);
+    for (size_t i = 0; i < d.n; i++) {
+        size_t k = strlen(d.names[i]);
+        keyed[i] = malloc(k + 2);
+        memcpy(keyed[i], d.names[i], k + 1);
+        keyed[i][k + 1] = (char)d.types[i];
+    }
+    qsort(keyed, d.n, sizeof *keyed, cmp_names);
+    ObjList *l = list_new(0, d.n);
+    for (size_t i = 0; i < d.n; i++) {
+        DirEntry *e = mem_alloc(sizeof *e);
+        size_t k = strlen(keyed[i]);
+        e->name = str_new(keyed[i], k)->data;
+        unsigned char ty = (unsigned char)keyed[i][k + 1];
+        if (ty == DT_UNKNOWN) {
+            size_t a = path->len;
+            char *sub = mem_alloc_atomic(a + k + 2);
+            memcpy(sub, path->data, a);
+            sub[a] = '/';
+            memcpy(sub + a + 1, keyed[i], k + 1);
+            e->dir = is_dir(sub);
+        } else {
+            e->dir = ty == DT_DIR;
+        }
+        list_append(l, v_from_ptr(object_new(&dirent_class, e)));
+        free(keyed[i]);
+    }
+    free(keyed);
+    dir_list_free(&d);
+    rets[0] = v_from_ptr(l);
+    rets[1] = V_NIL;
+    return 2;
+}
+
+static int os_n_temp_dir(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    pthread_mutex_lock(&env_lock);
+    const char *d = getenv("TMPDIR");
+    rets[0] = v_cstr(d && *d ? d : "/tmp");
+    pthread_mutex_unlock(&env_lock);
+    return 1;
+}
+
+/* A fresh name for MkdirTemp and CreateTemp: pattern's last "*" replaced
+ * by a random number, or the number appended, in dir (TempDir if ""). */
+static char *temp_name(const char *dir, const char *pattern)
+{
+    static uint64_t counter; /* atomic: mixes in so two threads differ */
+    uint64_t x = (uint64_t)time(NULL) * 6364136223846793005ull ^ (uint64_t)getpid() * 1442695040888963407ull ^
+                 __atomic_add_fetch(&counter, 0x9E3779B97F4A7C15ull, __ATOMIC_RELAXED);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    x ^= (uint64_t)ts.tv_nsec * 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 31;
+    char num[24];
+    snprintf(num, sizeof num, "%u", (unsigned)(x & 0xffffffffu));
+    const char *star = strrchr(pattern, '*');
+    Buf b;
+    buf_init(&b);
+    buf_adds(&b, dir);
+    if (b.len && b.data[b.len - 1] != '/')
+        buf_addc(&b, '/');
+    if (star) {
+        buf_add(&b, pattern, (size_t)(star - pattern));
+        buf_adds(&b, num);
+        buf_adds(&b, star + 1);
+    } else {
+        buf_adds(&b, pattern);
+        buf_adds(&b, num);
+    }
+    buf_addc(&b, 0);
+    return b.data;
+}
+
+static const char *temp_dir_of(ObjString *dir)
+{
+    if (dir->len)
+        return dir->data;
+    const char *d = getenv("TMPDIR");
+    return d && *d ? d : "/tmp";
+}
+
+static int os_n_mkdir_temp(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    ObjString *dir, *pat;
+    if (!path_arg(t, "os.MkdirTemp", args, 0, &dir) || !path_arg(t, "os.MkdirTemp", args, 1, &pat))
+        return -1;
+    if (memchr(pat->data, '/', pat->len)) {
+        rets[0] = v_cstr("");
+        rets[1] = stdlib_error(E_OS_PATH, "mkdirtemp", pat->data, err_formats[E_OS_PATTERN]);
+        return 2;
+    }
+    for (int tries = 0; tries < 10000; tries++) {
+        char *name = temp_name(temp_dir_of(dir), pat->data);
+        FsCall c = {.op = FS_MKDIR, .path = name, .mode = 0700};
+        if (blocking_fs(&c) == 0) {
+            rets[0] = v_cstr(name);
+            rets[1] = V_NIL;
+            return 2;
+        }
+        if (errno != EEXIST) {
+            rets[0] = v_cstr("");
+            rets[1] = op_error("mkdir", name, errno);
+            return 2;
+        }
+    }
+    rets[0] = v_cstr("");
+    rets[1] = op_error("mkdirtemp", pat->data, EEXIST);
+    return 2;
+}
+
+static int os_n_create_temp(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    ObjString *dir, *pat;
+    if (!path_arg(t, "os.CreateTemp", args, 0, &dir) || !path_arg(t, "os.CreateTemp", args, 1, &pat))
+        return -1;
+    if (memchr(pat->data, '/', pat->len)) {
+        rets[0] = V_NIL;
+        rets[1] = stdlib_error(E_OS_PATH, "createtemp", pat->data, err_formats[E_OS_PATTERN]);
+        return 2;
+    }
+    for (int tries = 0; tries < 10000; tries++) {
+        char *name = temp_name(temp_dir_of(dir), pat->data);
+        int fd = blocking_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+        if (fd >= 0) {
+            rets[0] = file_new(fd, str_cstr(name)->data);
+            rets[1] = V_NIL;
+            return 2;
+        }
+        if (errno != EEXIST) {
+            rets[0] = V_NIL;
+            rets[1] = path_error(E_OS_OPEN, name, errno);
+            return 2;
+        }
+    }
+    rets[0] = V_NIL;
+    rets[1] = op_error("createtemp", pat->data, EEXIST);
+    return 2;
+}
+
+static int os_n_getpid(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    rets[0] = v_int_small(getpid());
+    return 1;
+}
+
+static int os_n_getppid(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    rets[0] = v_int_small(getppid());
+    return 1;
+}
+
+static int os_n_hostname(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    char name[256];
+    if (gethostname(name, sizeof name) != 0) {
+        int err = errno;
+        char text[128];
+        rets[0] = v_cstr("");
+        rets[1] = stdlib_error(E_OS_SYSCALL, "gethostname", errno_text(err, text, sizeof text));
+        return 2;
+    }
+    name[sizeof name - 1] = 0;
+    rets[0] = v_cstr(name);
+    rets[1] = V_NIL;
+    return 2;
+}
+
+extern char **environ;
+
+static int os_n_environ(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    pthread_mutex_lock(&env_lock);
+    size_t n = 0;
+    while (environ && environ[n])
+        n++;
+    /* copy under the lock into malloc'ed memory: making csp strings may
+     * collect, which must not happen while holding a lock setenv waits on
+     * for long; the strings are short, so copy them straight */
+    ObjList *l = list_new(0, n);
+    for (size_t i = 0; i < n; i++)
+        list_append(l, v_cstr(environ[i]));
+    pthread_mutex_unlock(&env_lock);
+    list_set_type(l, types_parse("[]string", 8));
+    rets[0] = v_from_ptr(l);
+    return 1;
+}
+
+/* os.IsNotExist(err), IsExist, IsPermission: the error or one it wraps is
+ * that sentinel. */
+static bool chain_has(Value e, Value sentinel)
+{
+    for (int i = 0; i < 10000 && e != V_NIL; i++) {
+        if (e == sentinel)
+            return true;
+        e = v_is_obj(e, OBJ_ERROR) ? ((ObjError *)v_ptr(e))->wrapped : V_NIL;
+    }
+    return false;
+}
+
+static int os_n_is_not_exist(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    rets[0] = v_bool(chain_has(args[0], err_not_exist));
+    return 1;
+}
+
+static int os_n_is_exist(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    rets[0] = v_bool(chain_has(args[0], err_exist));
+    return 1;
+}
+
+static int os_n_is_permission(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    rets[0] = v_bool(chain_has(args[0], err_permission));
+    return 1;
+}
+
 static const ModuleFn os_fns[] = {
+    {"Chdir", os_n_chdir, 1, 1, "func(string) error"},
+    {"Create", os_n_create, 1, 1, "func(string) (*os.File, error)"},
+    {"CreateTemp", os_n_create_temp, 2, 2, "func(string, string) (*os.File, error)"},
+    {"Environ", os_n_environ, 0, 0, "func() []string"},
     {"Exit", os_n_exit, 1, 1, "func(int)"},
     {"Getenv", os_n_getenv, 1, 1, "func(string) string"},
+    {"Getpid", os_n_getpid, 0, 0, "func() int"},
+    {"Getppid", os_n_getppid, 0, 0, "func() int"},
     {"Getwd", os_n_getwd, 0, 0, "func() (string, error)"},
+    {"Hostname", os_n_hostname, 0, 0, "func() (string, error)"},
+    {"IsExist", os_n_is_exist, 1, 1, "func(error) bool"},
+    {"IsNotExist", os_n_is_not_exist, 1, 1, "func(error) bool"},
+    {"IsPermission", os_n_is_permission, 1, 1, "func(error) bool"},
     {"LookupEnv", os_n_lookup_env, 1, 1, "func(string) (string, bool)"},
+    {"Lstat", os_n_lstat, 1, 1, NULL},
+    {"Mkdir", os_n_mkdir, 1, 2, "func(string, fs.FileMode) error"},
+    {"MkdirAll", os_n_mkdir_all, 1, 2, "func(string, fs.FileMode) error"},
+    {"MkdirTemp", os_n_mkdir_temp, 2, 2, "func(string, string) (string, error)"},
+    {"Open", os_n_open, 1, 1, "func(string) (*os.File, error)"},
+    {"OpenFile", os_n_open_file, 3, 3, "func(string, int, fs.FileMode) (*os.File, error)"},
+    {"ReadDir", os_n_read_dir, 1, 1, NULL},
     {"ReadFile", os_n_read_file, 1, 1, "func(string) ([]byte, error)"},
     {"Remove", os_n_remove, 1, 1, "func(string) error"},
+    {"RemoveAll", os_n_remove_all, 1, 1, "func(string) error"},
+    {"Rename", os_n_rename, 2, 2, "func(string, string) error"},
     {"Setenv", os_n_setenv, 2, 2, "func(string, string) error"},
+    {"Stat", os_n_stat, 1, 1, NULL},
+    {"TempDir", os_n_temp_dir, 0, 0, "func() string"},
     {"Unsetenv", os_n_unsetenv, 1, 1, "func(string) error"},
     {"WriteFile", os_n_write_file, 2, 3, "func(string, []byte, fs.FileMode) error"},
     {NULL, NULL, 0, 0, NULL},
 };
 
+static const ModuleInt os_ints[] = {
+    {"O_RDONLY", O_RDONLY}, {"O_WRONLY", O_WRONLY}, {"O_RDWR", O_RDWR},     {"O_APPEND", O_APPEND},
+    {"O_CREATE", O_CREAT},  {"O_EXCL", O_EXCL},     {"O_SYNC", O_SYNC},     {"O_TRUNC", O_TRUNC},
+    {"ModePerm", 0777},     {"ModeDir", 1ll << 31}, {"PathSeparator", '/'}, {"PathListSeparator", ':'},
+    {NULL, 0},
+};
+
+/* The zero os.File a `var f os.File` gets: no file (every call fails as
+ * on a closed one). */
+static int os_n_file_zero(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    rets[0] = file_new(-1, "");
+    return 1;
+}
+
 static void os_open(ObjModule *m)
 {
+    err_not_exist = stdlib_error(E_OS_PATH_SENTINEL_NOT_EXIST);
+    err_exist = stdlib_error(E_OS_PATH_SENTINEL_EXIST);
+    err_permission = stdlib_error(E_OS_PATH_SENTINEL_PERMISSION);
+    err_closed = stdlib_error(E_OS_CLOSED);
+    stream_register(&file_ops);
     module_add_fns(m, os_fns);
+    module_add_ints(m, os_ints);
     module_add(m, "Args", v_from_ptr(os_args ? os_args : list_new(0, 0)));
-    module_add(m, "Stdin", file_new(0, "/dev/stdin"));
-    module_add(m, "Stdout", file_new(1, "/dev/stdout"));
-    module_add(m, "Stderr", file_new(2, "/dev/stderr"));
+    std_files[0] = file_new(0, "/dev/stdin");
+    std_files[1] = file_new(1, "/dev/stdout");
+    std_files[2] = file_new(2, "/dev/stderr");
+    module_add(m, "Stdin", std_files[0]);
+    module_add(m, "Stdout", std_files[1]);
+    module_add(m, "Stderr", std_files[2]);
+    module_add(m, "ErrNotExist", err_not_exist);
+    module_add(m, "ErrExist", err_exist);
+    module_add(m, "ErrPermission", err_permission);
+    module_add(m, "ErrClosed", err_closed);
+    module_add(m, "File", v_from_ptr(native_new("os.File", os_n_file_zero, 0, 0)));
+    module_add_type(m, "File", TYPE_OBJECT);
+    module_add_type(m, "FileInfo", TYPE_INTERFACE);
+    module_add_type(m, "DirEntry", TYPE_INTERFACE);
+    module_add_type(m, "FileMode", TYPE_INT);
 }
 
 const ModuleDef csp_module_os = {"os", os_open};

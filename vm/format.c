@@ -1316,6 +1316,11 @@ bool format_has_method(Value v, const char *name)
     return method_of(v, name, &fn, &recv);
 }
 
+bool format_method(Value v, const char *name, Value *fn, Value *recv)
+{
+    return method_of(v, name, fn, recv);
+}
+
 bool format_may_call(Value v)
 {
     if (v_is_ref(v))

@@ -1203,6 +1203,7 @@ static const ModuleFn fmt_fns[] = {
 static void fmt_open(ObjModule *m)
 {
     module_add_fns(m, fmt_fns);
+    module_add_fns(m, fmt_scan_fns);
     size_t cur = 0;
     Value k, v;
     while (map_next(m->members, &cur, &k, &v))

@@ -378,6 +378,13 @@ static Value file_new(int fd, const char *name)
 
 static Value std_files[3]; /* os.Stdin, Stdout, Stderr: made by os_open */
 
+Value os_stdin(void)
+{
+    if (!std_files[0])
+        stdlib_module("os", 2, false);
+    return std_files[0];
+}
+
 Value os_stdout(void)
 {
     if (!std_files[1])
@@ -453,6 +460,42 @@ static int64_t file_read(Thread *t, OsFile *f, char *p, size_t n, Value *err)
     if (r == 0)
         *err = stdlib_eof();
     return r;
+}
+
+/* One byte of f through its read buffer (as ReadLine fills it), for
+ * fmt.Fscan: 0..255; -1 at the end of input (*err nil) or on an error
+ * (*err set). What is not consumed stays for the next reader. */
+int os_file_getc(Value v, Value *err)
+{
+    OsFile *f = file_of(v);
+    *err = V_NIL;
+    if (!f)
+        return -1;
+    if (fd_of(f) < 0) {
+        *err = closed_error("read", f->name);
+        return -1;
+    }
+    blocking_sem_wait(&f->lock);
+    if (f->start == f->end && !f->eof) {
+        if (!f->buf) {
+            f->cap = OS_READ_CHUNK;
+            f->buf = mem_alloc_atomic(f->cap);
+        }
+        f->start = f->end = 0;
+        ssize_t r = blocking_read(fd_of(f), f->buf, f->cap);
+        if (r < 0) {
+            int e = errno;
+            sem_post(&f->lock);
+            *err = path_error(E_OS_READ, f->name, e);
+            return -1;
+        }
+        if (r == 0)
+            f->eof = f->fd == 0; /* a terminal's ^D ends stdin; a file may grow */
+        f->end = (size_t)r;
+    }
+    int c = f->start < f->end ? (unsigned char)f->buf[f->start++] : -1;
+    sem_post(&f->lock);
+    return c;
 }
 
 static int64_t file_stream_read(Thread *t, void *payload, char *p, size_t n, Value *err)

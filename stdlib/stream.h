@@ -36,6 +36,11 @@ int64_t stream_read(Thread *t, const char *fname, Value r, char *p, size_t n, Va
 /* Write all of p to w; the count written with *err, or -1 after a panic. */
 int64_t stream_write(Thread *t, const char *fname, Value w, const char *p, size_t n, Value *err);
 
+/* io.ErrUnexpectedEOF. */
+Value io_unexpected_eof(void);
+/* fmt's scanning functions (scan.c), added to the fmt module by fmt.c. */
+extern const ModuleFn fmt_scan_fns[];
+
 /* Call method `name` of v with args; the number of results (in t->rets),
  * -1 after a panic, -2 when v has no such method. */
 int stream_call(Thread *t, Value v, const char *name, const Value *args, int nargs);
@@ -53,7 +58,11 @@ size_t stream_copy_into(ObjList *dst, const char *src, size_t n);
 
 /* What os.c exports for others: the file's fd, -1 when v is no os.File. */
 int os_file_fd(Value v);
+/* fmt.Fscan's byte reader over an os.File's read buffer: a byte, or -1
+ * at the end (*err nil) or on an error (*err set). */
+int os_file_getc(Value f, Value *err);
 /* A *os.File value for an fd (bufio's tests and log's default output). */
+Value os_stdin(void);
 Value os_stdout(void);
 Value os_stderr(void);
 

@@ -375,6 +375,14 @@ static int io_n_read_all(Thread *t, Value *args, int nargs, Value *rets)
 /* Copy from r to w until EOF or, with limit >= 0, limit bytes. */
 static int64_t copy_stream(Thread *t, const char *fname, Value w, Value r, int64_t limit, Value *err)
 {
+    if (!stream_is_writer(w)) {
+        vm_panicf(t, E_ARG_TYPE, fname, 1, "an io.Writer", v_type_name(w));
+        return -1;
+    }
+    if (!stream_is_reader(r)) {
+        vm_panicf(t, E_ARG_TYPE, fname, 2, "an io.Reader", v_type_name(r));
+        return -1;
+    }
     char *chunk = mem_alloc_atomic(IO_CHUNK);
     int64_t total = 0;
     *err = V_NIL;

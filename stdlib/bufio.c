@@ -206,8 +206,8 @@ typedef struct Scanner {
     Value r;       /* the io.Reader */
     SplitFn split; /* a C split, or NULL: split_fn through the VM */
     Value split_fn;
-    size_t max;        /* the longest token (Buffer's max) */
-    char *buf;         /* data read, not yet split: buf[start..end) */
+    size_t max; /* the longest token (Buffer's max) */
+    char *buf;  /* data read, not yet split: buf[start..end) */
     size_t start, end, cap;
     const char *tok; /* the last token (a copy of its own) */
     size_t tlen;
@@ -473,8 +473,8 @@ static int scanner_buffer(Thread *t, Value *args, int nargs, Value *rets)
 }
 
 static const MethodDef scanner_methods[] = {
-    {"Scan", scanner_scan, 0, 0},   {"Text", scanner_text, 0, 0},       {"Bytes", scanner_bytes, 0, 0},
-    {"Err", scanner_err, 0, 0},     {"Split", scanner_split, 1, 1},     {"Buffer", scanner_buffer, 2, 2},
+    {"Scan", scanner_scan, 0, 0}, {"Text", scanner_text, 0, 0},   {"Bytes", scanner_bytes, 0, 0},
+    {"Err", scanner_err, 0, 0},   {"Split", scanner_split, 1, 1}, {"Buffer", scanner_buffer, 2, 2},
     {NULL, NULL, 0, 0},
 };
 
@@ -963,13 +963,20 @@ static int reader_reset(Thread *t, Value *args, int nargs, Value *rets)
 }
 
 static const MethodDef reader_methods[] = {
-    {"Read", reader_read_m, 1, 1},          {"ReadString", reader_read_string, 1, 1},
-    {"ReadBytes", reader_read_bytes, 1, 1}, {"ReadLine", reader_read_line, 0, 0},
-    {"ReadByte", reader_read_byte, 0, 0},   {"UnreadByte", reader_unread_byte, 0, 0},
-    {"ReadRune", reader_read_rune, 0, 0},   {"UnreadRune", reader_unread_rune, 0, 0},
-    {"Peek", reader_peek, 1, 1},            {"Buffered", reader_buffered, 0, 0},
-    {"Size", reader_size, 0, 0},            {"Discard", reader_discard, 1, 1},
-    {"Reset", reader_reset, 1, 1},          {NULL, NULL, 0, 0},
+    {"Read", reader_read_m, 1, 1},
+    {"ReadString", reader_read_string, 1, 1},
+    {"ReadBytes", reader_read_bytes, 1, 1},
+    {"ReadLine", reader_read_line, 0, 0},
+    {"ReadByte", reader_read_byte, 0, 0},
+    {"UnreadByte", reader_unread_byte, 0, 0},
+    {"ReadRune", reader_read_rune, 0, 0},
+    {"UnreadRune", reader_unread_rune, 0, 0},
+    {"Peek", reader_peek, 1, 1},
+    {"Buffered", reader_buffered, 0, 0},
+    {"Size", reader_size, 0, 0},
+    {"Discard", reader_discard, 1, 1},
+    {"Reset", reader_reset, 1, 1},
+    {NULL, NULL, 0, 0},
 };
 
 static const ObjClass reader_class = {"*bufio.Reader", reader_methods, NULL};
@@ -1206,11 +1213,11 @@ static int writer_reset(Thread *t, Value *args, int nargs, Value *rets)
 }
 
 static const MethodDef writer_methods[] = {
-    {"Write", writer_write_m, 1, 1},         {"WriteString", writer_write_string, 1, 1},
-    {"WriteByte", writer_write_byte, 1, 1},  {"WriteRune", writer_write_rune, 1, 1},
-    {"Flush", writer_flush, 0, 0},           {"Buffered", writer_buffered, 0, 0},
-    {"Available", writer_available, 0, 0},   {"Size", writer_size, 0, 0},
-    {"Reset", writer_reset, 1, 1},           {NULL, NULL, 0, 0},
+    {"Write", writer_write_m, 1, 1},        {"WriteString", writer_write_string, 1, 1},
+    {"WriteByte", writer_write_byte, 1, 1}, {"WriteRune", writer_write_rune, 1, 1},
+    {"Flush", writer_flush, 0, 0},          {"Buffered", writer_buffered, 0, 0},
+    {"Available", writer_available, 0, 0},  {"Size", writer_size, 0, 0},
+    {"Reset", writer_reset, 1, 1},          {NULL, NULL, 0, 0},
 };
 
 static const ObjClass writer_class = {"*bufio.Writer", writer_methods, NULL};

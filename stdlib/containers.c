@@ -407,7 +407,8 @@ static const ModuleFn list_fns[] = {
 
 static void list_open(ObjModule *m)
 {
-    element_type = declare("list.Element", "struct { next any; prev any; list any; Value any }", elem_methods);
+    element_type =
+        declare("list.Element", "struct { next any; prev any; list any; Value any }", elem_methods);
     list_type_ = declare("list.List", "struct { root any; len int }", list_methods);
     module_add_fns(m, list_fns);
 }
@@ -535,7 +536,8 @@ static int heap_n_push(Thread *t, Value *args, int nargs, Value *rets)
     Heap hp;
     Value x = args[1];
     int64_t n;
-    if (heap_bind(t, "heap.Push", args[0], &hp) < 0 || hcall(&hp, H_PUSH, x, V_NIL, 1) < 0 || hlen(&hp, &n) < 0)
+    if (heap_bind(t, "heap.Push", args[0], &hp) < 0 || hcall(&hp, H_PUSH, x, V_NIL, 1) < 0 ||
+        hlen(&hp, &n) < 0)
         return -1;
     return up(&hp, n - 1) < 0 ? -1 : 0;
 }

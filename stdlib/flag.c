@@ -34,16 +34,16 @@ typedef enum { F_BOOL, F_INT, F_INT64, F_UINT, F_UINT64, F_STRING, F_FLOAT, F_DU
 typedef struct Flag {
     const char *name, *usage;
     FlagKind kind;
-    Value ptr;      /* the variable: a pointer */
-    Value def;      /* the default, as stored */
-    bool set;       /* given on the command line */
+    Value ptr; /* the variable: a pointer */
+    Value def; /* the default, as stored */
+    bool set;  /* given on the command line */
 } Flag;
 
 static pthread_mutex_t flag_lock = PTHREAD_MUTEX_INITIALIZER;
 static Flag *flags; /* flag_lock */
 static int nflags, cap_flags;
-static ObjList *rest;      /* the arguments after the flags: flag_lock */
-static bool parsed;        /* flag_lock */
+static ObjList *rest;       /* the arguments after the flags: flag_lock */
+static bool parsed;         /* flag_lock */
 static ObjModule *flag_mod; /* to read flag.Usage's current value */
 
 /* ---- durations --------------------------------------------------------- */
@@ -72,8 +72,8 @@ static bool parse_duration(const char *s, int64_t *out)
         static const struct {
             const char *u;
             double ns;
-        } units[] = {{"ns", 1}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3}, {"ms", 1e6},
-                     {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+        } units[] = {{"ns", 1},   {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3},
+                     {"ms", 1e6}, {"s", 1e9},  {"m", 60e9},        {"h", 3600e9}};
         int best = -1;
         size_t bl = 0;
         for (int i = 0; i < 8; i++) {
@@ -245,7 +245,9 @@ static bool parse_value(FlagKind k, const char *s, Value *out, const char **why)
         *out = v_make_int(d);
         return true;
     }
-    case F_STRING: *out = v_from_ptr(str_new(s, n)); return true;
+    case F_STRING:
+        *out = v_from_ptr(str_new(s, n));
+        return true;
     }
     return false;
 }
@@ -264,14 +266,20 @@ static void value_text(Buf *b, FlagKind k, Value v)
 static const char *kind_name(FlagKind k)
 {
     switch (k) {
-    case F_BOOL: return "";
+    case F_BOOL:
+        return "";
     case F_INT:
-    case F_INT64: return "int";
+    case F_INT64:
+        return "int";
     case F_UINT:
-    case F_UINT64: return "uint";
-    case F_STRING: return "string";
-    case F_FLOAT: return "float";
-    case F_DURATION: return "duration";
+    case F_UINT64:
+        return "uint";
+    case F_STRING:
+        return "string";
+    case F_FLOAT:
+        return "float";
+    case F_DURATION:
+        return "duration";
     }
     return "value";
 }
@@ -294,10 +302,10 @@ static int define(Thread *t, FlagKind k, const char *fname, Value ptr, Value *a,
     Value def = a[1];
     /* the default as the flag's kind holds it */
     Value plain = v_unnamed(def);
-    bool ok = k == F_BOOL       ? v_is_bool(plain)
-              : k == F_STRING   ? v_is_str(plain)
-              : k == F_FLOAT    ? v_is_anyfloat(plain) || v_is_anyint(plain)
-                                : v_is_anyint(plain);
+    bool ok = k == F_BOOL     ? v_is_bool(plain)
+              : k == F_STRING ? v_is_str(plain)
+              : k == F_FLOAT  ? v_is_anyfloat(plain) || v_is_anyint(plain)
+                              : v_is_anyint(plain);
     if (!ok)
         return vm_panicf(t, E_ARG_TYPE, fname, var ? 3 : 2, kind_name(k)[0] ? kind_name(k) : "bool",
                          v_type_name(def));
@@ -370,10 +378,14 @@ DEFVAR(flag_n_duration_var, F_DURATION, "flag.DurationVar")
 static bool is_zero_default(const Flag *f, const char *text)
 {
     switch (f->kind) {
-    case F_BOOL: return strcmp(text, "false") == 0;
-    case F_STRING: return text[0] == 0;
-    case F_DURATION: return strcmp(text, "0s") == 0;
-    default: return strcmp(text, "0") == 0;
+    case F_BOOL:
+        return strcmp(text, "false") == 0;
+    case F_STRING:
+        return text[0] == 0;
+    case F_DURATION:
+        return strcmp(text, "0s") == 0;
+    default:
+        return strcmp(text, "0") == 0;
     }
 }
 

@@ -18,10 +18,10 @@
 #include "../vm/iface.h"
 #include "../vm/mem.h"
 
-static Value eof;             /* made by stdlib_init, before any script runs */
-static Value unexpected_eof;  /* io.ErrUnexpectedEOF, made with eof */
-static Value short_write;     /* io.ErrShortWrite */
-static Value short_buffer;    /* io.ErrShortBuffer */
+static Value eof;            /* made by stdlib_init, before any script runs */
+static Value unexpected_eof; /* io.ErrUnexpectedEOF, made with eof */
+static Value short_write;    /* io.ErrShortWrite */
+static Value short_buffer;   /* io.ErrShortBuffer */
 
 Value stdlib_eof(void)
 {

@@ -148,7 +148,7 @@ static int log_call(Thread *t, Logger *l, Kind kind, Then then, const char *fnam
     if (output(t, l, b.data ? b.data : "", b.len) < 0)
         return -1;
     if (then == THEN_FATAL)
-        rt_exit(t->rt, 1); /* flushes stdout; never returns */
+        rt_exit(t->rt, 1);  /* flushes stdout; never returns */
     if (then == THEN_PANIC) /* with the text as formatted, Println's newline included */
         return vm_panic(t, v_from_ptr(str_new(b.data ? b.data : "", b.len)));
     return 0;
@@ -287,14 +287,22 @@ LOGGER_ACCESS(logger_writer, get_writer, "log.Logger.Writer")
 LOGGER_ACCESS(logger_output, do_output, "log.Logger.Output")
 
 static const MethodDef logger_methods[] = {
-    {"Print", logger_print, 0, -1},         {"Printf", logger_printf, 1, -1},
-    {"Println", logger_println, 0, -1},     {"Fatal", logger_fatal, 0, -1},
-    {"Fatalf", logger_fatalf, 1, -1},       {"Fatalln", logger_fatalln, 0, -1},
-    {"Panic", logger_panic, 0, -1},         {"Panicf", logger_panicf, 1, -1},
-    {"Panicln", logger_panicln, 0, -1},     {"SetFlags", logger_set_flags, 1, 1},
-    {"SetPrefix", logger_set_prefix, 1, 1}, {"SetOutput", logger_set_output, 1, 1},
-    {"Flags", logger_flags, 0, 0},          {"Prefix", logger_prefix, 0, 0},
-    {"Writer", logger_writer, 0, 0},        {"Output", logger_output, 2, 2},
+    {"Print", logger_print, 0, -1},
+    {"Printf", logger_printf, 1, -1},
+    {"Println", logger_println, 0, -1},
+    {"Fatal", logger_fatal, 0, -1},
+    {"Fatalf", logger_fatalf, 1, -1},
+    {"Fatalln", logger_fatalln, 0, -1},
+    {"Panic", logger_panic, 0, -1},
+    {"Panicf", logger_panicf, 1, -1},
+    {"Panicln", logger_panicln, 0, -1},
+    {"SetFlags", logger_set_flags, 1, 1},
+    {"SetPrefix", logger_set_prefix, 1, 1},
+    {"SetOutput", logger_set_output, 1, 1},
+    {"Flags", logger_flags, 0, 0},
+    {"Prefix", logger_prefix, 0, 0},
+    {"Writer", logger_writer, 0, 0},
+    {"Output", logger_output, 2, 2},
     {NULL, NULL, 0, 0},
 };
 
@@ -360,9 +368,9 @@ static const ModuleFn log_fns[] = {
 };
 
 static const ModuleInt log_ints[] = {
-    {"Ldate", LDATE},         {"Ltime", LTIME}, {"Lmicroseconds", LMICRO}, {"Llongfile", LLONGFILE},
-    {"Lshortfile", LSHORTFILE}, {"LUTC", LUTC},   {"Lmsgprefix", LMSGPREFIX}, {"LstdFlags", LSTDFLAGS},
-    {NULL, 0},
+    {"Ldate", LDATE},           {"Ltime", LTIME},           {"Lmicroseconds", LMICRO},
+    {"Llongfile", LLONGFILE},   {"Lshortfile", LSHORTFILE}, {"LUTC", LUTC},
+    {"Lmsgprefix", LMSGPREFIX}, {"LstdFlags", LSTDFLAGS},   {NULL, 0},
 };
 
 static void log_open(ObjModule *m)

@@ -23,6 +23,7 @@
  */
 #include "stream.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -30,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -168,17 +168,39 @@ static void sys_fs(void *arg)
 {
     FsCall *c = arg;
     switch (c->op) {
-    case FS_MKDIR: c->r = mkdir(c->path, (mode_t)c->mode); break;
-    case FS_RMDIR: c->r = rmdir(c->path); break;
-    case FS_UNLINK: c->r = unlink(c->path); break;
-    case FS_RENAME: c->r = rename(c->path, c->path2); break;
-    case FS_CHDIR: c->r = chdir(c->path); break;
-    case FS_LSEEK: c->r = lseek(c->fd, c->off, c->whence); break;
-    case FS_FSYNC: c->r = fsync(c->fd); break;
-    case FS_STAT: c->r = stat(c->path, &c->st); break;
-    case FS_LSTAT: c->r = lstat(c->path, &c->st); break;
-    case FS_FSTAT: c->r = fstat(c->fd, &c->st); break;
-    default: c->r = -1; errno = EINVAL;
+    case FS_MKDIR:
+        c->r = mkdir(c->path, (mode_t)c->mode);
+        break;
+    case FS_RMDIR:
+        c->r = rmdir(c->path);
+        break;
+    case FS_UNLINK:
+        c->r = unlink(c->path);
+        break;
+    case FS_RENAME:
+        c->r = rename(c->path, c->path2);
+        break;
+    case FS_CHDIR:
+        c->r = chdir(c->path);
+        break;
+    case FS_LSEEK:
+        c->r = lseek(c->fd, c->off, c->whence);
+        break;
+    case FS_FSYNC:
+        c->r = fsync(c->fd);
+        break;
+    case FS_STAT:
+        c->r = stat(c->path, &c->st);
+        break;
+    case FS_LSTAT:
+        c->r = lstat(c->path, &c->st);
+        break;
+    case FS_FSTAT:
+        c->r = fstat(c->fd, &c->st);
+        break;
+    default:
+        c->r = -1;
+        errno = EINVAL;
     }
     c->err = errno;
 }
@@ -290,12 +312,16 @@ static Value err_not_exist, err_exist, err_permission, err_closed;
 static Value errno_sentinel(int err)
 {
     switch (err) {
-    case ENOENT: return err_not_exist;
+    case ENOENT:
+        return err_not_exist;
     case EEXIST:
-    case ENOTEMPTY: return err_exist;
+    case ENOTEMPTY:
+        return err_exist;
     case EACCES:
-    case EPERM: return err_permission;
-    default: return V_NIL;
+    case EPERM:
+        return err_permission;
+    default:
+        return V_NIL;
     }
 }
 
@@ -507,7 +533,9 @@ static int64_t file_stream_write(Thread *t, void *payload, const char *p, size_t
 {
     OsFile *f = payload;
     int e = file_write(t, f, p, n);
-    *err = e == 0 ? V_NIL : fd_of(f) < 0 ? closed_error("write", f->name) : path_error(E_OS_WRITE, f->name, e);
+    *err = e == 0         ? V_NIL
+           : fd_of(f) < 0 ? closed_error("write", f->name)
+                          : path_error(E_OS_WRITE, f->name, e);
     return e ? 0 : (int64_t)n;
 }
 
@@ -664,7 +692,8 @@ static int file_seek(Thread *t, Value *args, int nargs, Value *rets)
     SELF("os.File.Seek");
     (void)nargs;
     int64_t off, whence;
-    if (!vm_check_int(t, "os.File.Seek", args + 1, 0, &off) || !vm_check_int(t, "os.File.Seek", args + 1, 1, &whence))
+    if (!vm_check_int(t, "os.File.Seek", args + 1, 0, &off) ||
+        !vm_check_int(t, "os.File.Seek", args + 1, 1, &whence))
         return -1;
     if (fd_of(f) < 0) {
         rets[0] = v_int_small(0);
@@ -721,17 +750,10 @@ static int file_stat(Thread *t, Value *args, int nargs, Value *rets)
 }
 
 static const MethodDef file_methods[] = {
-    {"ReadLine", file_read_line, 0, 0},
-    {"Read", file_read_m, 1, 1},
-    {"WriteString", file_write_m, 1, 1},
-    {"Write", file_write_m, 1, 1},
-    {"Name", file_name, 0, 0},
-    {"Fd", file_fd, 0, 0},
-    {"Close", file_close, 0, 0},
-    {"Seek", file_seek, 2, 2},
-    {"Sync", file_sync, 0, 0},
-    {"Stat", file_stat, 0, 0},
-    {NULL, NULL, 0, 0},
+    {"ReadLine", file_read_line, 0, 0}, {"Read", file_read_m, 1, 1}, {"WriteString", file_write_m, 1, 1},
+    {"Write", file_write_m, 1, 1},      {"Name", file_name, 0, 0},   {"Fd", file_fd, 0, 0},
+    {"Close", file_close, 0, 0},        {"Seek", file_seek, 2, 2},   {"Sync", file_sync, 0, 0},
+    {"Stat", file_stat, 0, 0},          {NULL, NULL, 0, 0},
 };
 
 static const ObjClass file_class = {"*os.File", file_methods, NULL};
@@ -815,9 +837,12 @@ static int info_mod_time_unix(Thread *t, Value *args, int nargs, Value *rets)
 }
 
 static const MethodDef info_methods[] = {
-    {"Name", info_name, 0, 0},   {"Size", info_size, 0, 0},
-    {"IsDir", info_is_dir, 0, 0}, {"Mode", info_mode, 0, 0},
-    {"ModTimeUnixNano", info_mod_time_unix, 0, 0}, {NULL, NULL, 0, 0},
+    {"Name", info_name, 0, 0},
+    {"Size", info_size, 0, 0},
+    {"IsDir", info_is_dir, 0, 0},
+    {"Mode", info_mode, 0, 0},
+    {"ModTimeUnixNano", info_mod_time_unix, 0, 0},
+    {NULL, NULL, 0, 0},
 };
 
 static const ObjClass info_class = {"*os.fileStat", info_methods, NULL};
@@ -1165,7 +1190,8 @@ static int os_n_mkdir_all(Thread *t, Value *args, int nargs, Value *rets)
 {
     ObjString *path;
     int64_t perm = 0777;
-    if (!path_arg(t, "os.MkdirAll", args, 0, &path) || (nargs > 1 && !vm_check_int(t, "os.MkdirAll", args, 1, &perm)))
+    if (!path_arg(t, "os.MkdirAll", args, 0, &path) ||
+        (nargs > 1 && !vm_check_int(t, "os.MkdirAll", args, 1, &perm)))
         return -1;
     rets[0] = mkdir_all(path->data, (int)(perm & 07777));
     return 1;
@@ -1229,7 +1255,8 @@ static int os_n_rename(Thread *t, Value *args, int nargs, Value *rets)
     }
     int err = errno;
     char text[128];
-    rets[0] = wrap_errno(stdlib_error(E_OS_LINK, "rename", from->data, to->data, errno_text(err, text, sizeof text)), err);
+    rets[0] = wrap_errno(
+        stdlib_error(E_OS_LINK, "rename", from->data, to->data, errno_text(err, text, sizeof text)), err);
     return 1;
 }
 
@@ -1549,9 +1576,18 @@ static const ModuleFn os_fns[] = {
 };
 
 static const ModuleInt os_ints[] = {
-    {"O_RDONLY", O_RDONLY}, {"O_WRONLY", O_WRONLY}, {"O_RDWR", O_RDWR},     {"O_APPEND", O_APPEND},
-    {"O_CREATE", O_CREAT},  {"O_EXCL", O_EXCL},     {"O_SYNC", O_SYNC},     {"O_TRUNC", O_TRUNC},
-    {"ModePerm", 0777},     {"ModeDir", 1ll << 31}, {"PathSeparator", '/'}, {"PathListSeparator", ':'},
+    {"O_RDONLY", O_RDONLY},
+    {"O_WRONLY", O_WRONLY},
+    {"O_RDWR", O_RDWR},
+    {"O_APPEND", O_APPEND},
+    {"O_CREATE", O_CREAT},
+    {"O_EXCL", O_EXCL},
+    {"O_SYNC", O_SYNC},
+    {"O_TRUNC", O_TRUNC},
+    {"ModePerm", 0777},
+    {"ModeDir", 1ll << 31},
+    {"PathSeparator", '/'},
+    {"PathListSeparator", ':'},
     {NULL, 0},
 };
 

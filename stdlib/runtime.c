@@ -22,7 +22,6 @@
 #include "../vm/sched.h"
 #include "stream.h"
 
-
 static int r_gomaxprocs(Thread *t, Value *a, int n, Value *r)
 {
     int64_t p;
@@ -114,6 +113,10 @@ static int r_read_mem_stats(Thread *t, Value *a, int n, Value *r)
 static int r_stack(Thread *t, Value *a, int n, Value *r)
 {
     (void)n;
+    if (a[0] == V_NIL) { /* a nil buffer holds nothing, as in Go */
+        r[0] = v_int_small(0);
+        return 1;
+    }
     if (!v_is_obj(a[0], OBJ_LIST))
         return vm_panicf(t, E_ARG_TYPE, "runtime.Stack", 1, "[]byte", v_type_name(a[0]));
     char *text = NULL;

@@ -175,10 +175,14 @@ static bool accept(Scan *sc, const char *set, Buf *tok)
 static const char *digits_of(int base, bool underscores)
 {
     switch (base) {
-    case 2: return underscores ? "01_" : "01";
-    case 8: return underscores ? "01234567_" : "01234567";
-    case 16: return underscores ? "0123456789aAbBcCdDeEfF_" : "0123456789aAbBcCdDeEfF";
-    default: return underscores ? "0123456789_" : "0123456789";
+    case 2:
+        return underscores ? "01_" : "01";
+    case 8:
+        return underscores ? "01234567_" : "01234567";
+    case 16:
+        return underscores ? "0123456789aAbBcCdDeEfF_" : "0123456789aAbBcCdDeEfF";
+    default:
+        return underscores ? "0123456789_" : "0123456789";
     }
 }
 
@@ -196,7 +200,10 @@ static bool scan_int(Scan *sc, int verb, Value *out)
         int k = 0;
         int c = get(sc);
         enc[k++] = (char)c;
-        int need = (unsigned char)c >= 0xF0 ? 4 : (unsigned char)c >= 0xE0 ? 3 : (unsigned char)c >= 0xC0 ? 2 : 1;
+        int need = (unsigned char)c >= 0xF0   ? 4
+                   : (unsigned char)c >= 0xE0 ? 3
+                   : (unsigned char)c >= 0xC0 ? 2
+                                              : 1;
         while (k < need) {
             int d = get(sc);
             if (d == SCAN_EOF)
@@ -314,16 +321,36 @@ static bool scan_quoted(Scan *sc, Buf *out)
         if (c == '\\' && q == '"') {
             int e = get(sc);
             switch (e) {
-            case 'n': buf_addc(out, '\n'); break;
-            case 't': buf_addc(out, '\t'); break;
-            case 'r': buf_addc(out, '\r'); break;
-            case '\\': buf_addc(out, '\\'); break;
-            case '"': buf_addc(out, '"'); break;
-            case '\'': buf_addc(out, '\''); break;
-            case 'a': buf_addc(out, '\a'); break;
-            case 'b': buf_addc(out, '\b'); break;
-            case 'f': buf_addc(out, '\f'); break;
-            case 'v': buf_addc(out, '\v'); break;
+            case 'n':
+                buf_addc(out, '\n');
+                break;
+            case 't':
+                buf_addc(out, '\t');
+                break;
+            case 'r':
+                buf_addc(out, '\r');
+                break;
+            case '\\':
+                buf_addc(out, '\\');
+                break;
+            case '"':
+                buf_addc(out, '"');
+                break;
+            case '\'':
+                buf_addc(out, '\'');
+                break;
+            case 'a':
+                buf_addc(out, '\a');
+                break;
+            case 'b':
+                buf_addc(out, '\b');
+                break;
+            case 'f':
+                buf_addc(out, '\f');
+                break;
+            case 'v':
+                buf_addc(out, '\v');
+                break;
             case 'x': {
                 int v = 0;
                 for (int i = 0; i < 2; i++) {
@@ -388,8 +415,12 @@ static bool scan_bool(Scan *sc, Value *out)
         return false;
     int c = get(sc);
     switch (c) {
-    case '0': *out = V_FALSE; return true;
-    case '1': *out = V_TRUE; return true;
+    case '0':
+        *out = V_FALSE;
+        return true;
+    case '1':
+        *out = V_TRUE;
+        return true;
     case 't':
     case 'T':
         if (accept(sc, "rR", NULL) && (!accept(sc, "uU", NULL) || !accept(sc, "eE", NULL))) {
@@ -400,7 +431,8 @@ static bool scan_bool(Scan *sc, Value *out)
         return true;
     case 'f':
     case 'F':
-        if (accept(sc, "aA", NULL) && (!accept(sc, "lL", NULL) || !accept(sc, "sS", NULL) || !accept(sc, "eE", NULL))) {
+        if (accept(sc, "aA", NULL) &&
+            (!accept(sc, "lL", NULL) || !accept(sc, "sS", NULL) || !accept(sc, "eE", NULL))) {
             fail(sc, stdlib_error(E_SCAN_BAD_BOOL));
             return false;
         }

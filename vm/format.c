@@ -464,6 +464,15 @@ static __attribute__((noinline)) bool search_methods(Holder top, const char *nam
                     *fn = error_method();
                     *recv = h->obj;
                 }
+                /* a module's object in an embedded interface (io.Reader
+                 * holding an *os.File): its class's method */
+                ObjNative *m = depth > 0 && v_is_obj(h->obj, OBJ_OBJECT)
+                                   ? class_method(((ObjObject *)v_ptr(h->obj))->cls, str_cstr(name))
+                                   : NULL;
+                if (m && found++ == 0) {
+                    *fn = v_from_ptr(m);
+                    *recv = h->obj;
+                }
                 continue;
             }
             bool ptr_recv = false;

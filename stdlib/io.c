@@ -344,6 +344,173 @@ static int io_n_multi_writer(Thread *t, Value *args, int nargs, Value *rets)
 }
 
 /* ====================================================================== */
+/* io.LimitReader, TeeReader, MultiReader, NopCloser                       */
+/* ====================================================================== */
+
+/* The readers io makes: what each wraps. Fields are the caller's, as a
+ * Go reader's are (one goroutine reads one reader). */
+typedef struct Wrap {
+    int kind;     /* WRAP_* */
+    Value r, w;   /* the reader; TeeReader's writer */
+    int64_t left; /* LimitReader: bytes it may still give */
+    int n, next;  /* MultiReader: readers[next..n) are left */
+    Value rs[];
+} Wrap;
+enum { WRAP_LIMIT, WRAP_TEE, WRAP_MULTI, WRAP_NOP };
+
+static int64_t wrap_read(Thread *t, void *payload, char *p, size_t n, Value *err)
+{
+    Wrap *x = payload;
+    *err = V_NIL;
+    switch (x->kind) {
+    case WRAP_LIMIT: {
+        if (x->left <= 0) {
+            *err = eof;
+            return 0;
+        }
+        if ((uint64_t)x->left < n)
+            n = (size_t)x->left;
+        int64_t k = stream_read(t, "io.LimitReader", x->r, p, n, err);
+        if (k > 0)
+            x->left -= k;
+        return k;
+    }
+    case WRAP_TEE: {
+        int64_t k = stream_read(t, "io.TeeReader", x->r, p, n, err);
+        if (k > 0) {
+            Value werr;
+            int64_t m = stream_write(t, "io.TeeReader", x->w, p, (size_t)k, &werr);
+            if (m < 0)
+                return -1;
+            if (werr != V_NIL)
+                *err = werr;
+        }
+        return k;
+    }
+    case WRAP_MULTI:
+        while (x->next < x->n) {
+            int64_t k = stream_read(t, "io.MultiReader", x->rs[x->next], p, n, err);
+            if (k < 0)
+                return -1;
+            if (*err == eof) {
+                x->next++;
+                *err = V_NIL;
+                if (k > 0)
+                    return k;
+                continue;
+            }
+            return k;
+        }
+        *err = eof;
+        return 0;
+    default:
+        return stream_read(t, "io.NopCloser", x->r, p, n, err);
+    }
+}
+
+static int wrap_read_m(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    Value bv = args[1];
+    if (bv != V_NIL && !v_is_obj(bv, OBJ_LIST))
+        return vm_panicf(t, E_ARG_TYPE, "Read", 1, "[]byte", v_type_name(bv));
+    size_t n = bv == V_NIL ? 0 : LIST_GET(v_list(bv), len);
+    char *tmp = mem_alloc_atomic(n ? n : 1);
+    Value err;
+    int64_t got = n ? stream_read(t, "Read", args[0], tmp, n, &err) : 0;
+    if (got < 0)
+        return -1;
+    if (!n)
+        err = V_NIL;
+    if (got > 0)
+        stream_copy_into(v_list(bv), tmp, (size_t)got);
+    rets[0] = v_make_int(got);
+    rets[1] = err;
+    return 2;
+}
+
+static int wrap_close_m(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    rets[0] = V_NIL;
+    return 1;
+}
+
+static const MethodDef wrap_methods[] = {
+    {"Read", wrap_read_m, 1, 1},
+    {"Close", wrap_close_m, 0, 0},
+    {NULL, NULL, 0, 0},
+};
+static const ObjClass limit_class = {"*io.LimitedReader", wrap_methods, NULL};
+static const ObjClass tee_class = {"*io.teeReader", wrap_methods, NULL};
+static const ObjClass multi_reader_class = {"*io.multiReader", wrap_methods, NULL};
+static const ObjClass nop_class = {"io.nopCloser", wrap_methods, NULL};
+static const StreamOps limit_ops = {&limit_class, wrap_read, NULL};
+static const StreamOps tee_ops = {&tee_class, wrap_read, NULL};
+static const StreamOps multi_reader_ops = {&multi_reader_class, wrap_read, NULL};
+static const StreamOps nop_ops = {&nop_class, wrap_read, NULL};
+
+static Wrap *wrap_new(int kind, Value r, int n)
+{
+    Wrap *x = mem_alloc(sizeof *x + sizeof(Value) * (size_t)n);
+    x->kind = kind;
+    x->r = r;
+    x->w = V_NIL;
+    x->left = 0;
+    x->n = n;
+    x->next = 0;
+    return x;
+}
+
+static int io_n_limit_reader(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    int64_t n;
+    if (!vm_check_int(t, "io.LimitReader", args, 1, &n))
+        return -1;
+    if (!stream_is_reader(args[0]))
+        return vm_panicf(t, E_ARG_TYPE, "io.LimitReader", 1, "an io.Reader", v_type_name(args[0]));
+    Wrap *x = wrap_new(WRAP_LIMIT, args[0], 0);
+    x->left = n;
+    rets[0] = v_from_ptr(object_new(&limit_class, x));
+    return 1;
+}
+
+static int io_n_tee_reader(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    if (!stream_is_reader(args[0]))
+        return vm_panicf(t, E_ARG_TYPE, "io.TeeReader", 1, "an io.Reader", v_type_name(args[0]));
+    if (!stream_is_writer(args[1]))
+        return vm_panicf(t, E_ARG_TYPE, "io.TeeReader", 2, "an io.Writer", v_type_name(args[1]));
+    Wrap *x = wrap_new(WRAP_TEE, args[0], 0);
+    x->w = args[1];
+    rets[0] = v_from_ptr(object_new(&tee_class, x));
+    return 1;
+}
+
+static int io_n_multi_reader(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Wrap *x = wrap_new(WRAP_MULTI, V_NIL, nargs);
+    for (int i = 0; i < nargs; i++) {
+        if (!stream_is_reader(args[i]))
+            return vm_panicf(t, E_ARG_TYPE, "io.MultiReader", i + 1, "an io.Reader", v_type_name(args[i]));
+        x->rs[i] = args[i];
+    }
+    rets[0] = v_from_ptr(object_new(&multi_reader_class, x));
+    return 1;
+}
+
+static int io_n_nop_closer(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    if (!stream_is_reader(args[0]))
+        return vm_panicf(t, E_ARG_TYPE, "io.NopCloser", 1, "an io.Reader", v_type_name(args[0]));
+    rets[0] = v_from_ptr(object_new(&nop_class, wrap_new(WRAP_NOP, args[0], 0)));
+    return 1;
+}
+
+/* ====================================================================== */
 /* the functions                                                           */
 /* ====================================================================== */
 
@@ -523,10 +690,14 @@ static int io_n_read_at_least(Thread *t, Value *args, int nargs, Value *rets)
 static const ModuleFn io_fns[] = {
     {"Copy", io_n_copy, 2, 2, "func(io.Writer, io.Reader) (int64, error)"},
     {"CopyN", io_n_copy_n, 3, 3, "func(io.Writer, io.Reader, int64) (int64, error)"},
+    {"LimitReader", io_n_limit_reader, 2, 2, "func(io.Reader, int64) io.Reader"},
+    {"MultiReader", io_n_multi_reader, 0, -1, "func(...io.Reader) io.Reader"},
     {"MultiWriter", io_n_multi_writer, 0, -1, "func(...io.Writer) io.Writer"},
+    {"NopCloser", io_n_nop_closer, 1, 1, "func(io.Reader) io.ReadCloser"},
     {"ReadAll", io_n_read_all, 1, 1, "func(io.Reader) ([]byte, error)"},
     {"ReadAtLeast", io_n_read_at_least, 3, 3, "func(io.Reader, []byte, int) (int, error)"},
     {"ReadFull", io_n_read_full, 2, 2, "func(io.Reader, []byte) (int, error)"},
+    {"TeeReader", io_n_tee_reader, 2, 2, "func(io.Reader, io.Writer) io.Reader"},
     {"WriteString", io_n_write_string, 2, 2, "func(io.Writer, string) (int, error)"},
     {NULL, NULL, 0, 0, NULL},
 };
@@ -543,6 +714,10 @@ static void io_open(ObjModule *m)
     module_add_ints(m, io_ints);
     stream_register(&discard_ops);
     stream_register(&multi_ops);
+    stream_register(&limit_ops);
+    stream_register(&tee_ops);
+    stream_register(&multi_reader_ops);
+    stream_register(&nop_ops);
     module_add_fns(m, io_fns);
     module_add(m, "EOF", eof);
     module_add(m, "ErrUnexpectedEOF", unexpected_eof);

@@ -1183,6 +1183,49 @@ static int fmt_n_fprintf(Thread *t, Value *args, int nargs, Value *rets)
     return fwrite_to(t, "fmt.Fprintf", w, &b, rets);
 }
 
+/* Append, Appendf, Appendln (Go 1.19): b's bytes then the text, as a
+ * new []byte. */
+static int append_to(Thread *t, const char *fname, Value bv, Buf *text, Value *rets)
+{
+    Buf b;
+    buf_init(&b);
+    if (!stream_bytes_of(bv, &b))
+        return vm_panicf(t, E_ARG_TYPE, fname, 1, "[]byte", v_type_name(bv));
+    buf_add(&b, text->data ? text->data : "", text->len);
+    rets[0] = stream_bytes(b.data ? b.data : "", b.len);
+    return 1;
+}
+
+static int fmt_n_append(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Buf b;
+    buf_init(&b);
+    Value bv = args[0];
+    if (fmt_print(t, &b, args + 1, nargs - 1) < 0)
+        return -1;
+    return append_to(t, "fmt.Append", bv, &b, rets);
+}
+
+static int fmt_n_appendln(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Buf b;
+    buf_init(&b);
+    Value bv = args[0];
+    if (fmt_println(t, &b, args + 1, nargs - 1) < 0)
+        return -1;
+    return append_to(t, "fmt.Appendln", bv, &b, rets);
+}
+
+static int fmt_n_appendf(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Buf b;
+    buf_init(&b);
+    Value bv = args[0];
+    if (!format_arg(t, "fmt.Appendf", args, 1, nargs, &b, NULL))
+        return -1;
+    return append_to(t, "fmt.Appendf", bv, &b, rets);
+}
+
 static const ModuleFn fmt_fns[] = {
     {"Print", fmt_n_print, 0, -1, "func(...any) (int, error)"},
     {"Println", fmt_n_println, 0, -1, "func(...any) (int, error)"},
@@ -1194,6 +1237,9 @@ static const ModuleFn fmt_fns[] = {
     {"Fprint", fmt_n_fprint, 1, -1, "func(io.Writer, ...any) (int, error)"},
     {"Fprintln", fmt_n_fprintln, 1, -1, "func(io.Writer, ...any) (int, error)"},
     {"Fprintf", fmt_n_fprintf, 2, -1, "func(io.Writer, string, ...any) (int, error)"},
+    {"Append", fmt_n_append, 1, -1, "func([]byte, ...any) []byte"},
+    {"Appendf", fmt_n_appendf, 2, -1, "func([]byte, string, ...any) []byte"},
+    {"Appendln", fmt_n_appendln, 1, -1, "func([]byte, ...any) []byte"},
     {NULL, NULL, 0, 0, NULL},
 };
 

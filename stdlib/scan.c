@@ -190,7 +190,8 @@ static const char *digits_of(int base, bool underscores)
 
 static bool scan_int(Scan *sc, int verb, Value *out)
 {
-    skip_space(sc);
+    if (verb != 'c') /* %c takes the next rune, a space too */
+        skip_space(sc);
     if (sc->err != V_NIL || !not_eof(sc))
         return false;
     Buf tok;

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../vm/format.h"
 #include "../vm/iface.h"
 #include "../vm/mem.h"
 #include "../vm/sched.h"
@@ -325,6 +326,92 @@ static Value errno_sentinel(int err)
     }
 }
 
+/* Go's *fs.PathError (os.PathError is the same type): a struct { Op,
+ * Path string; Err error } whose Error() is "op path: err" and whose
+ * Unwrap() is Err. Err is an error with the errno's text that wraps the
+ * matching sentinel (os.ErrNotExist...), as Go's syscall.Errno answers
+ * errors.Is, so errors.Is(err, os.ErrNotExist) holds and errors.As(err,
+ * &pathErr) finds the struct. Made when the module opens. */
+static ObjType *path_error_type;
+enum { PE_OP, PE_PATH, PE_ERR, PE_NFIELDS };
+
+static ObjStruct *path_error_of(Value v)
+{
+    if (!v_is_ref(v))
+        return NULL;
+    ObjStruct *s = v_ref_target(v);
+    return s->h.kind == OBJ_STRUCT && s->type == path_error_type ? s : NULL;
+}
+
+static int path_error_error(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    ObjStruct *s = path_error_of(args[0]);
+    if (!s)
+        return vm_panicf(t, E_NIL_DEREF);
+    Buf b;
+    buf_init(&b);
+    format_value(&b, s->f[PE_OP]);
+    buf_addc(&b, ' ');
+    format_value(&b, s->f[PE_PATH]);
+    buf_adds(&b, ": ");
+    Value e = s->f[PE_ERR];
+    if (v_is_obj(e, OBJ_ERROR)) {
+        ObjString *m = ((ObjError *)v_ptr(e))->msg;
+        buf_add(&b, m->data, m->len);
+    } else {
+        int nr = stream_call(t, e, "Error", NULL, 0);
+        if (nr == -1)
+            return -1;
+        if (nr >= 1 && v_is_str(t->rets[0]))
+            buf_add(&b, v_str(t->rets[0])->data, v_str(t->rets[0])->len);
+        else
+            format_value(&b, e);
+    }
+    rets[0] = v_from_ptr(buf_to_str(&b));
+    return 1;
+}
+
+static int path_error_unwrap(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    ObjStruct *s = path_error_of(args[0]);
+    if (!s)
+        return vm_panicf(t, E_NIL_DEREF);
+    rets[0] = s->f[PE_ERR];
+    return 1;
+}
+
+static void path_error_declare(void)
+{
+    static const char fields[] = "struct { Op string; Path string; Err error }";
+    ObjType *ty = types_new_named("fs.PathError");
+    types_define(ty, types_parse(fields, sizeof fields - 1));
+    ObjNative *e = native_new("fs.PathError.Error", path_error_error, 1, 1);
+    e->h.flags = NATIVE_METHOD;
+    types_add_method(ty, str_cstr("Error"), v_from_ptr(e), true, NULL);
+    ObjNative *u = native_new("fs.PathError.Unwrap", path_error_unwrap, 1, 1);
+    u->h.flags = NATIVE_METHOD;
+    types_add_method(ty, str_cstr("Unwrap"), v_from_ptr(u), true, NULL);
+    types_register_type(ty);
+    types_register_alias("os.PathError", ty);
+    path_error_type = ty;
+}
+
+/* &fs.PathError{op, path, reason} where reason wraps the sentinel. */
+static Value path_error_new(const char *op, const char *path, const char *reason, Value sentinel)
+{
+    ObjStruct *s = mem_alloc(sizeof *s + sizeof(Value) * PE_NFIELDS);
+    s->h.kind = OBJ_STRUCT;
+    s->type = path_error_type;
+    s->f[PE_OP] = v_cstr(op);
+    s->f[PE_PATH] = v_cstr(path);
+    ObjError *e = error_new(str_cstr(reason), false);
+    e->wrapped = sentinel;
+    s->f[PE_ERR] = v_from_ptr(e);
+    return v_ref(s);
+}
+
 /* An error with the message of code and the sentinel of errno err. */
 static Value wrap_errno(Value e, int err)
 {
@@ -332,26 +419,31 @@ static Value wrap_errno(Value e, int err)
     return e;
 }
 
-/* "op path: reason", Go's PathError text. */
-static Value path_error(ErrCode code, const char *path, int err)
-{
-    char text[128];
-    return wrap_errno(stdlib_error(code, path, errno_text(err, text, sizeof text)), err);
-}
-
-/* The same for any op ("mkdir", "chdir", "seek"). */
+/* Go's PathError for op on path failing with errno err. */
 static Value op_error(const char *op, const char *path, int err)
 {
     char text[128];
-    return wrap_errno(stdlib_error(E_OS_PATH, op, path, errno_text(err, text, sizeof text)), err);
+    return path_error_new(op, path, errno_text(err, text, sizeof text), errno_sentinel(err));
+}
+
+/* The same, op named by an errors.def entry ("open %s: %s"): its first
+ * word. */
+static Value path_error(ErrCode code, const char *path, int err)
+{
+    const char *f = err_formats[code];
+    char op[16];
+    size_t n = strcspn(f, " ");
+    if (n >= sizeof op)
+        n = sizeof op - 1;
+    memcpy(op, f, n);
+    op[n] = 0;
+    return op_error(op, path, err);
 }
 
 /* "op path: file already closed", wrapping os.ErrClosed. */
 static Value closed_error(const char *op, const char *path)
 {
-    Value e = stdlib_error(E_OS_PATH, op, path, err_formats[E_OS_CLOSED]);
-    ((ObjError *)v_ptr(e))->wrapped = err_closed;
-    return e;
+    return path_error_new(op, path, err_formats[E_OS_CLOSED], err_closed);
 }
 
 /* ====================================================================== */
@@ -1515,7 +1607,8 @@ static bool chain_has(Value e, Value sentinel)
     for (int i = 0; i < 10000 && e != V_NIL; i++) {
         if (e == sentinel)
             return true;
-        e = v_is_obj(e, OBJ_ERROR) ? ((ObjError *)v_ptr(e))->wrapped : V_NIL;
+        ObjStruct *pe = path_error_of(e);
+        e = pe ? pe->f[PE_ERR] : v_is_obj(e, OBJ_ERROR) ? ((ObjError *)v_ptr(e))->wrapped : V_NIL;
     }
     return false;
 }
@@ -1606,6 +1699,7 @@ static void os_open(ObjModule *m)
     err_exist = stdlib_error(E_OS_PATH_SENTINEL_EXIST);
     err_permission = stdlib_error(E_OS_PATH_SENTINEL_PERMISSION);
     err_closed = stdlib_error(E_OS_CLOSED);
+    path_error_declare();
     stream_register(&file_ops);
     module_add_fns(m, os_fns);
     module_add_ints(m, os_ints);

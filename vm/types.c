@@ -56,6 +56,11 @@ void types_register_type(ObjType *t)
     registry_put(t->name, t->kind, t->ctor, t);
 }
 
+void types_register_alias(const char *qualified, ObjType *t)
+{
+    registry_put(qualified, t->kind, t->ctor, t);
+}
+
 static bool is_word(const char *s, size_t n, const char *w);
 
 /* The registry's entry for the type named s[0..n) ("time.Duration"), or

@@ -39,12 +39,25 @@ typedef struct Flag {
     bool set;  /* given on the command line */
 } Flag;
 
+/* Go's error handling of a FlagSet's Parse. */
+enum { CONTINUE_ON_ERROR, EXIT_ON_ERROR, PANIC_ON_ERROR };
+
+/* A set of flags: the command line's (flag.Int...) or a NewFlagSet's. */
+typedef struct FlagSet {
+    const char *name; /* for "Usage of name:"; the command line's is os.Args[0] */
+    int handling;     /* CONTINUE_ON_ERROR...; immutable */
+    bool command_line;
+    Flag *flags; /* flag_lock, as are the fields below */
+    int nflags, cap_flags;
+    ObjList *rest; /* the arguments after the flags */
+    bool parsed;
+    Value output; /* where messages go: an io.Writer, V_NIL for os.Stderr */
+} FlagSet;
+
 static pthread_mutex_t flag_lock = PTHREAD_MUTEX_INITIALIZER;
-static Flag *flags; /* flag_lock */
-static int nflags, cap_flags;
-static ObjList *rest;       /* the arguments after the flags: flag_lock */
-static bool parsed;         /* flag_lock */
+static FlagSet command_line = {"", EXIT_ON_ERROR, true, NULL, 0, 0, NULL, false, V_NIL};
 static ObjModule *flag_mod; /* to read flag.Usage's current value */
+static Value err_help;      /* flag.ErrHelp, made when the module opens */
 
 /* ---- durations --------------------------------------------------------- */
 
@@ -284,19 +297,27 @@ static const char *kind_name(FlagKind k)
     return "value";
 }
 
-static Flag *find(const char *name)
+static Flag *find(FlagSet *fs, const char *name)
 {
-    for (int i = 0; i < nflags; i++)
-        if (strcmp(flags[i].name, name) == 0)
-            return &flags[i];
+    for (int i = 0; i < fs->nflags; i++)
+        if (strcmp(fs->flags[i].name, name) == 0)
+            return &fs->flags[i];
     return NULL;
+}
+
+static Value output_of(FlagSet *fs)
+{
+    return fs->output != V_NIL ? fs->output : os_stderr();
 }
 
 /* ---- defining ---------------------------------------------------------- */
 
-static int define(Thread *t, FlagKind k, const char *fname, Value ptr, Value *a, Value *rets, bool var)
+static int define(Thread *t, FlagSet *fs, FlagKind k, const char *fname, Value ptr, Value *a, Value *rets,
+                  bool var)
 {
     ObjString *name, *usage;
+    if (!fs) /* a FlagSet method on something else */
+        return vm_panic_msg(t, "%s: the receiver must be a *flag.FlagSet", fname);
     if (!vm_check_str(t, fname, a, 0, &name) || !vm_check_str(t, fname, a, 2, &usage))
         return -1;
     Value def = a[1];
@@ -312,30 +333,40 @@ static int define(Thread *t, FlagKind k, const char *fname, Value ptr, Value *a,
     if (k == F_FLOAT && v_is_anyint(plain))
         plain = v_make_float((double)v_anyint(plain));
     pthread_mutex_lock(&flag_lock);
-    if (find(name->data)) {
+    if (find(fs, name->data)) {
         pthread_mutex_unlock(&flag_lock);
         return vm_panic(t, stdlib_error(E_FLAG_REDEFINED, name->data));
     }
-    if (nflags == cap_flags) {
-        int ncap = cap_flags ? cap_flags * 2 : 16;
+    if (fs->nflags == fs->cap_flags) {
+        int ncap = fs->cap_flags ? fs->cap_flags * 2 : 16;
         Flag *nf = mem_alloc(sizeof *nf * (size_t)ncap);
-        if (nflags)
-            memcpy(nf, flags, sizeof *nf * (size_t)nflags);
-        flags = nf;
-        cap_flags = ncap;
+        if (fs->nflags)
+            memcpy(nf, fs->flags, sizeof *nf * (size_t)fs->nflags);
+        fs->flags = nf;
+        fs->cap_flags = ncap;
     }
-    if (ptr == V_NIL)
+    if (ptr == V_NIL) {
         ptr = v_ref(cell_new(plain));
-    else {
+    } else {
         Value *slot = ref_slot(ptr);
         if (slot)
             *slot = plain;
     }
-    flags[nflags++] = (Flag){name->data, usage->data, k, ptr, plain, false};
+    fs->flags[fs->nflags++] = (Flag){name->data, usage->data, k, ptr, plain, false};
     pthread_mutex_unlock(&flag_lock);
     if (!var)
         rets[0] = ptr;
     return var ? 0 : 1;
+}
+
+static const ObjClass flagset_class;
+
+/* A FlagSet method's receiver. */
+static FlagSet *set_of(Value v)
+{
+    if (!v_is_obj(v, OBJ_OBJECT) || ((ObjObject *)v_ptr(v))->cls != &flagset_class)
+        return NULL;
+    return ((ObjObject *)v_ptr(v))->payload;
 }
 
 /* clang-format off */
@@ -343,15 +374,29 @@ static int define(Thread *t, FlagKind k, const char *fname, Value ptr, Value *a,
     static int cname(Thread *t, Value *args, int nargs, Value *rets)                                         \
     {                                                                                                        \
         (void)nargs;                                                                                         \
-        return define(t, kind, gname, V_NIL, args, rets, false);                                             \
+        return define(t, &command_line, kind, gname, V_NIL, args, rets, false);                              \
+    }                                                                                                        \
+    static int cname##_m(Thread *t, Value *args, int nargs, Value *rets)                                     \
+    {                                                                                                        \
+        (void)nargs;                                                                                         \
+        return define(t, set_of(args[0]), kind, gname, V_NIL, args + 1, rets, false);                        \
     }
 #define DEFVAR(cname, kind, gname)                                                                           \
+    static int cname##_in(Thread *t, FlagSet *fs, Value *args, Value *rets)                                  \
+    {                                                                                                        \
+        if (!v_is_ref(args[0]) || !ref_slot(args[0]))                                                        \
+            return vm_panicf(t, E_ARG_TYPE, gname, 1, "a pointer", v_type_name(args[0]));                     \
+        return define(t, fs, kind, gname, args[0], args + 1, rets, true);                                    \
+    }                                                                                                        \
     static int cname(Thread *t, Value *args, int nargs, Value *rets)                                         \
     {                                                                                                        \
         (void)nargs;                                                                                         \
-        if (!v_is_ref(args[0]) || !ref_slot(args[0]))                                                        \
-            return vm_panicf(t, E_ARG_TYPE, gname, 1, "a pointer", v_type_name(args[0]));                     \
-        return define(t, kind, gname, args[0], args + 1, rets, true);                                        \
+        return cname##_in(t, &command_line, args, rets);                                                     \
+    }                                                                                                        \
+    static int cname##_m(Thread *t, Value *args, int nargs, Value *rets)                                     \
+    {                                                                                                        \
+        (void)nargs;                                                                                         \
+        return cname##_in(t, set_of(args[0]), args + 1, rets);                                               \
     }
 /* clang-format on */
 
@@ -395,13 +440,13 @@ static int cmp_flag(const void *a, const void *b)
 }
 
 /* PrintDefaults' text, flags sorted by name. */
-static void defaults_text(Buf *b)
+static void defaults_text(FlagSet *fs, Buf *b)
 {
     pthread_mutex_lock(&flag_lock);
-    int n = nflags;
+    int n = fs->nflags;
     Flag *sorted = mem_alloc(sizeof *sorted * (size_t)(n ? n : 1));
     if (n)
-        memcpy(sorted, flags, sizeof *sorted * (size_t)n);
+        memcpy(sorted, fs->flags, sizeof *sorted * (size_t)n);
     pthread_mutex_unlock(&flag_lock);
     qsort(sorted, (size_t)n, sizeof *sorted, cmp_flag);
     for (int i = 0; i < n; i++) {
@@ -452,85 +497,98 @@ static void defaults_text(Buf *b)
     }
 }
 
-static int print_defaults(Thread *t)
+static int print_defaults(Thread *t, FlagSet *fs)
 {
     Buf b;
     buf_init(&b);
-    defaults_text(&b);
+    defaults_text(fs, &b);
     Value err;
-    return stream_write(t, "flag.PrintDefaults", os_stderr(), b.data ? b.data : "", b.len, &err) < 0 ? -1 : 0;
+    return stream_write(t, "flag.PrintDefaults", output_of(fs), b.data ? b.data : "", b.len, &err) < 0 ? -1
+                                                                                                       : 0;
 }
 
 static int flag_n_print_defaults(Thread *t, Value *args, int nargs, Value *rets)
 {
     (void)args, (void)nargs, (void)rets;
-    return print_defaults(t);
+    return print_defaults(t, &command_line);
 }
 
-/* The default flag.Usage: "Usage of <program>:" and the defaults. */
+/* Go's defaultUsage: "Usage of <name>:" (or "Usage:") and the defaults. */
+static int default_usage(Thread *t, FlagSet *fs)
+{
+    const char *name = fs->name;
+    Value prog = V_NIL;
+    if (fs->command_line && t->rt->args && t->rt->args->len > 0 && list_get(t->rt->args, 0, &prog) &&
+        v_is_str(prog))
+        name = v_str(prog)->data;
+    Buf b;
+    buf_init(&b);
+    if (name[0])
+        buf_printf(&b, "Usage of %s:\n", name);
+    else
+        buf_adds(&b, "Usage:\n");
+    Value err;
+    if (stream_write(t, "flag.Usage", output_of(fs), b.data, b.len, &err) < 0)
+        return -1;
+    return print_defaults(t, fs);
+}
+
 static int flag_n_default_usage(Thread *t, Value *args, int nargs, Value *rets)
 {
     (void)args, (void)nargs, (void)rets;
-    Value prog = v_cstr("");
-    if (t->rt->args && t->rt->args->len > 0)
-        list_get(t->rt->args, 0, &prog);
-    Buf b;
-    buf_init(&b);
-    buf_printf(&b, "Usage of %s:\n", v_is_str(prog) ? v_str(prog)->data : "");
-    Value err;
-    if (stream_write(t, "flag.Usage", os_stderr(), b.data, b.len, &err) < 0)
-        return -1;
-    return print_defaults(t);
+    return default_usage(t, &command_line);
 }
 
-/* Call flag.Usage as the script has it now. */
-static int call_usage(Thread *t)
+/* The usage of fs: the command line's is flag.Usage as the module holds
+ * it. */
+static int call_usage(Thread *t, FlagSet *fs)
 {
     Value fn;
-    if (!flag_mod || !map_get_cstr(flag_mod->members, "Usage", &fn) || fn == V_NIL)
-        return flag_n_default_usage(t, NULL, 0, NULL);
+    if (!fs->command_line || !flag_mod || !map_get_cstr(flag_mod->members, "Usage", &fn) || fn == V_NIL)
+        return default_usage(t, fs);
     return vm_call(t, fn, NULL, 0) < 0 ? -1 : 0;
 }
 
 /* ---- parsing ----------------------------------------------------------- */
 
-/* Report a parse error as Go's ExitOnError does: the message and the
- * usage on stderr, exit 2. */
-static int fail(Thread *t, Value msg)
+/* A parse error, as fs's error handling says: the message and the usage
+ * on its output, then return the error (1), exit 2 or panic (-1). */
+static int fail(Thread *t, FlagSet *fs, Value msg, Value *err)
 {
     Buf b;
     buf_init(&b);
     ObjString *m = ((ObjError *)v_ptr(msg))->msg;
     buf_add(&b, m->data, m->len);
     buf_addc(&b, '\n');
-    Value err;
-    if (stream_write(t, "flag.Parse", os_stderr(), b.data, b.len, &err) < 0 || call_usage(t) < 0)
+    Value werr;
+    if (stream_write(t, "flag.Parse", output_of(fs), b.data, b.len, &werr) < 0 || call_usage(t, fs) < 0)
         return -1;
-    rt_exit(t->rt, 2);
+    if (fs->handling == EXIT_ON_ERROR)
+        rt_exit(t->rt, 2);
+    if (fs->handling == PANIC_ON_ERROR)
+        return vm_panic(t, msg);
+    *err = msg;
+    return 1;
 }
 
-static int set_flag(Thread *t, Flag *f, const char *value, bool *ok)
+static void set_flag(Flag *f, Value v)
 {
-    Value v;
-    const char *why;
-    *ok = parse_value(f->kind, value, &v, &why);
-    if (!*ok)
-        return 0;
     Value *slot = ref_slot(f->ptr);
     if (slot)
         *slot = v;
     f->set = true;
-    (void)t;
-    return 0;
 }
 
-/* Parse args[from..): returns the index of the first argument left. */
-static int parse(Thread *t, ObjList *args, int64_t from, int64_t *left)
+/* Parse args[from..): 0 with *left the first argument left, 1 with *err
+ * (ContinueOnError), -1 after a panic. */
+static int parse(Thread *t, FlagSet *fs, ObjList *args, int64_t from, int64_t *left, Value *err)
 {
     int64_t i = from, n = args->len;
     while (i < n) {
         Value av;
         list_get(args, i, &av);
+        if (!v_is_str(av))
+            break;
         ObjString *s = v_str(av);
         if (s->len < 2 || s->data[0] != '-')
             break;
@@ -544,7 +602,7 @@ static int parse(Thread *t, ObjList *args, int64_t from, int64_t *left)
         }
         const char *name = s->data + minus;
         if (!*name || *name == '-' || *name == '=')
-            return fail(t, stdlib_error(E_FLAG_BAD_SYNTAX, s->data));
+            return fail(t, fs, stdlib_error(E_FLAG_BAD_SYNTAX, s->data), err);
         i++;
         const char *eq = strchr(name, '=');
         char *nm = mem_alloc_atomic(strlen(name) + 1);
@@ -555,65 +613,77 @@ static int parse(Thread *t, ObjList *args, int64_t from, int64_t *left)
             value = eq + 1;
         }
         pthread_mutex_lock(&flag_lock);
-        Flag *f = find(nm);
+        Flag *f = find(fs, nm);
         pthread_mutex_unlock(&flag_lock);
         if (!f) {
             if (strcmp(nm, "help") == 0 || strcmp(nm, "h") == 0) {
-                if (call_usage(t) < 0)
+                if (call_usage(t, fs) < 0)
                     return -1;
-                rt_exit(t->rt, 0);
+                if (fs->handling == EXIT_ON_ERROR)
+                    rt_exit(t->rt, 0);
+                if (fs->handling == PANIC_ON_ERROR)
+                    return vm_panic(t, err_help);
+                *err = err_help;
+                return 1;
             }
-            return fail(t, stdlib_error(E_FLAG_UNDEFINED, nm));
+            return fail(t, fs, stdlib_error(E_FLAG_UNDEFINED, nm), err);
         }
-        bool ok;
+        Value v;
+        const char *why;
         if (f->kind == F_BOOL) {
-            set_flag(t, f, value ? value : "true", &ok);
-            if (!ok)
-                return fail(t, stdlib_error(E_FLAG_BAD_BOOL, value, nm, "parse error"));
+            if (!parse_value(F_BOOL, value ? value : "true", &v, &why))
+                return fail(t, fs, stdlib_error(E_FLAG_BAD_BOOL, value, nm, why), err);
+            set_flag(f, v);
             continue;
         }
         if (!value && i < n) {
             Value nv;
             list_get(args, i++, &nv);
-            value = v_str(nv)->data;
+            value = v_is_str(nv) ? v_str(nv)->data : "";
         }
         if (!value)
-            return fail(t, stdlib_error(E_FLAG_NEEDS_ARG, nm));
-        Value v;
-        const char *why;
+            return fail(t, fs, stdlib_error(E_FLAG_NEEDS_ARG, nm), err);
         if (!parse_value(f->kind, value, &v, &why))
-            return fail(t, stdlib_error(E_FLAG_BAD_VALUE, value, nm, why));
-        set_flag(t, f, value, &ok);
+            return fail(t, fs, stdlib_error(E_FLAG_BAD_VALUE, value, nm, why), err);
+        set_flag(f, v);
     }
     *left = i;
+    return 0;
+}
+
+/* fs.Parse(args[from..]): nil or the error (ContinueOnError); -1 on a
+ * panic. */
+static int parse_set(Thread *t, FlagSet *fs, ObjList *all, int64_t from, Value *err)
+{
+    int64_t left = all->len;
+    *err = V_NIL;
+    int r = parse(t, fs, all, from, &left, err);
+    if (r < 0)
+        return -1;
+    ObjList *rest = list_new(0, 0);
+    Value v;
+    for (int64_t i = left; list_get(all, i, &v); i++)
+        list_append(rest, v);
+    list_set_type(rest, types_parse("[]string", 8));
+    pthread_mutex_lock(&flag_lock);
+    fs->rest = rest;
+    fs->parsed = true;
+    pthread_mutex_unlock(&flag_lock);
     return 0;
 }
 
 static int flag_n_parse(Thread *t, Value *args, int nargs, Value *rets)
 {
     (void)args, (void)nargs, (void)rets;
-    ObjList *all = t->rt->args ? t->rt->args : list_new(0, 0);
-    int64_t left = 0;
-    if (parse(t, all, 1, &left) < 0)
-        return -1;
-    ObjList *r = list_new(0, 0);
-    Value v;
-    for (int64_t i = left; list_get(all, i, &v); i++)
-        list_append(r, v);
-    list_set_type(r, types_parse("[]string", 8));
-    pthread_mutex_lock(&flag_lock);
-    rest = r;
-    parsed = true;
-    pthread_mutex_unlock(&flag_lock);
-    return 0;
+    Value err;
+    return parse_set(t, &command_line, t->rt->args ? t->rt->args : list_new(0, 0), 1, &err) < 0 ? -1 : 0;
 }
 
 /* The arguments left after the flags: none before Parse, as Go's. */
-static ObjList *rest_args(Thread *t)
+static ObjList *rest_args(FlagSet *fs)
 {
-    (void)t;
     pthread_mutex_lock(&flag_lock);
-    ObjList *r = rest;
+    ObjList *r = fs->rest;
     pthread_mutex_unlock(&flag_lock);
     if (r)
         return r;
@@ -622,71 +692,250 @@ static ObjList *rest_args(Thread *t)
     return r;
 }
 
-static int flag_n_args(Thread *t, Value *args, int nargs, Value *rets)
+static int args_of(FlagSet *fs, Value *rets)
 {
-    (void)args, (void)nargs;
-    ObjList *r = rest_args(t);
-    rets[0] = v_copy(v_from_ptr(r));
+    rets[0] = v_copy(v_from_ptr(rest_args(fs)));
     return 1;
 }
 
-static int flag_n_narg(Thread *t, Value *args, int nargs, Value *rets)
+static int narg_of(FlagSet *fs, Value *rets)
 {
-    (void)args, (void)nargs;
-    rets[0] = v_int_small(rest_args(t)->len);
+    rets[0] = v_int_small(rest_args(fs)->len);
     return 1;
 }
 
-static int flag_n_arg(Thread *t, Value *args, int nargs, Value *rets)
+static int arg_of(Thread *t, FlagSet *fs, Value *a, Value *rets)
 {
-    (void)nargs;
     int64_t i;
-    if (!vm_check_int(t, "flag.Arg", args, 0, &i))
+    if (!vm_check_int(t, "flag.Arg", a, 0, &i))
         return -1;
     Value v;
-    rets[0] = i >= 0 && list_get(rest_args(t), i, &v) ? v : v_cstr("");
+    rets[0] = i >= 0 && list_get(rest_args(fs), i, &v) ? v : v_cstr("");
     return 1;
 }
 
-static int flag_n_nflag(Thread *t, Value *args, int nargs, Value *rets)
+static int nflag_of(FlagSet *fs, Value *rets)
 {
-    (void)t, (void)args, (void)nargs;
     int n = 0;
     pthread_mutex_lock(&flag_lock);
-    for (int i = 0; i < nflags; i++)
-        n += flags[i].set;
+    for (int i = 0; i < fs->nflags; i++)
+        n += fs->flags[i].set;
     pthread_mutex_unlock(&flag_lock);
     rets[0] = v_int_small(n);
     return 1;
 }
 
-static int flag_n_parsed(Thread *t, Value *args, int nargs, Value *rets)
+static int parsed_of(FlagSet *fs, Value *rets)
 {
-    (void)t, (void)args, (void)nargs;
     pthread_mutex_lock(&flag_lock);
-    rets[0] = v_bool(parsed);
+    rets[0] = v_bool(fs->parsed);
     pthread_mutex_unlock(&flag_lock);
     return 1;
 }
 
-static int flag_n_set(Thread *t, Value *args, int nargs, Value *rets)
+static int set_of_flag(Thread *t, FlagSet *fs, Value *a, Value *rets)
 {
-    (void)nargs;
     ObjString *name, *value;
-    if (!vm_check_str(t, "flag.Set", args, 0, &name) || !vm_check_str(t, "flag.Set", args, 1, &value))
+    if (!vm_check_str(t, "flag.Set", a, 0, &name) || !vm_check_str(t, "flag.Set", a, 1, &value))
         return -1;
     pthread_mutex_lock(&flag_lock);
-    Flag *f = find(name->data);
+    Flag *f = find(fs, name->data);
     pthread_mutex_unlock(&flag_lock);
     if (!f) {
         rets[0] = v_error("no such flag -%s", name->data);
         return 1;
     }
-    bool ok;
-    set_flag(t, f, value->data, &ok);
-    rets[0] = ok ? V_NIL : v_error("parse error");
+    Value v;
+    const char *why;
+    if (!parse_value(f->kind, value->data, &v, &why)) {
+        rets[0] = v_error("%s", why);
+        return 1;
+    }
+    set_flag(f, v);
+    rets[0] = V_NIL;
     return 1;
 }
+
+static int flag_n_args(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    return args_of(&command_line, rets);
+}
+
+static int flag_n_narg(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    return narg_of(&command_line, rets);
+}
+
+static int flag_n_arg(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    return arg_of(t, &command_line, args, rets);
+}
+
+static int flag_n_nflag(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    return nflag_of(&command_line, rets);
+}
+
+static int flag_n_parsed(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    return parsed_of(&command_line, rets);
+}
+
+static int flag_n_set(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    return set_of_flag(t, &command_line, args, rets);
+}
+
+/* ---- FlagSet ----------------------------------------------------------- */
+
+static Value flagset_new(const char *name, int handling)
+{
+    FlagSet *fs = mem_alloc(sizeof *fs);
+    memset(fs, 0, sizeof *fs);
+    fs->name = name;
+    fs->handling = handling;
+    fs->output = V_NIL;
+    return v_from_ptr(object_new(&flagset_class, fs));
+}
+
+static int flag_n_new_flag_set(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    ObjString *name;
+    int64_t handling;
+    if (!vm_check_str(t, "flag.NewFlagSet", args, 0, &name) ||
+        !vm_check_int(t, "flag.NewFlagSet", args, 1, &handling))
+        return -1;
+    rets[0] = flagset_new(name->data, (int)handling);
+    return 1;
+}
+
+/* The zero FlagSet (`var fs flag.FlagSet`): no name, ContinueOnError. */
+static int flag_n_flag_set_zero(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    rets[0] = flagset_new("", CONTINUE_ON_ERROR);
+    return 1;
+}
+
+/* clang-format off */
+#define FS(name)                                                                                             \
+    FlagSet *fs = set_of(args[0]);                                                                           \
+    (void)nargs;                                                                                             \
+    if (!fs)                                                                                                 \
+        return vm_panicf(t, E_ARG_TYPE, name, 0, "*flag.FlagSet", v_type_name(args[0]))
+/* clang-format on */
+
+static int fs_parse(Thread *t, Value *args, int nargs, Value *rets)
+{
+    FS("flag.FlagSet.Parse");
+    Value a = args[1];
+    if (a != V_NIL && !v_is_obj(a, OBJ_LIST))
+        return vm_panicf(t, E_ARG_TYPE, "flag.FlagSet.Parse", 1, "[]string", v_type_name(a));
+    Value err;
+    if (parse_set(t, fs, a == V_NIL ? list_new(0, 0) : v_list(a), 0, &err) < 0)
+        return -1;
+    rets[0] = err;
+    return 1;
+}
+
+static int fs_args(Thread *t, Value *args, int nargs, Value *rets)
+{
+    FS("flag.FlagSet.Args");
+    return args_of(fs, rets);
+}
+
+static int fs_narg(Thread *t, Value *args, int nargs, Value *rets)
+{
+    FS("flag.FlagSet.NArg");
+    return narg_of(fs, rets);
+}
+
+static int fs_arg(Thread *t, Value *args, int nargs, Value *rets)
+{
+    FS("flag.FlagSet.Arg");
+    return arg_of(t, fs, args + 1, rets);
+}
+
+static int fs_nflag(Thread *t, Value *args, int nargs, Value *rets)
+{
+    FS("flag.FlagSet.NFlag");
+    return nflag_of(fs, rets);
+}
+
+static int fs_parsed(Thread *t, Value *args, int nargs, Value *rets)
+{
+    FS("flag.FlagSet.Parsed");
+    return parsed_of(fs, rets);
+}
+
+static int fs_set(Thread *t, Value *args, int nargs, Value *rets)
+{
+    FS("flag.FlagSet.Set");
+    return set_of_flag(t, fs, args + 1, rets);
+}
+
+static int fs_name(Thread *t, Value *args, int nargs, Value *rets)
+{
+    FS("flag.FlagSet.Name");
+    rets[0] = v_cstr(fs->name);
+    return 1;
+}
+
+static int fs_print_defaults(Thread *t, Value *args, int nargs, Value *rets)
+{
+    FS("flag.FlagSet.PrintDefaults");
+    (void)rets;
+    return print_defaults(t, fs);
+}
+
+static int fs_set_output(Thread *t, Value *args, int nargs, Value *rets)
+{
+    FS("flag.FlagSet.SetOutput");
+    (void)rets;
+    if (args[1] != V_NIL && !stream_is_writer(args[1]))
+        return vm_panicf(t, E_ARG_TYPE, "flag.FlagSet.SetOutput", 1, "an io.Writer", v_type_name(args[1]));
+    fs->output = args[1];
+    return 0;
+}
+
+static const MethodDef flagset_methods[] = {
+    {"Bool", flag_n_bool_m, 3, 3},
+    {"BoolVar", flag_n_bool_var_m, 4, 4},
+    {"Duration", flag_n_duration_m, 3, 3},
+    {"DurationVar", flag_n_duration_var_m, 4, 4},
+    {"Float64", flag_n_float64_m, 3, 3},
+    {"Float64Var", flag_n_float64_var_m, 4, 4},
+    {"Int", flag_n_int_m, 3, 3},
+    {"Int64", flag_n_int64_m, 3, 3},
+    {"Int64Var", flag_n_int64_var_m, 4, 4},
+    {"IntVar", flag_n_int_var_m, 4, 4},
+    {"String", flag_n_string_m, 3, 3},
+    {"StringVar", flag_n_string_var_m, 4, 4},
+    {"Uint", flag_n_uint_m, 3, 3},
+    {"Uint64", flag_n_uint64_m, 3, 3},
+    {"Uint64Var", flag_n_uint64_var_m, 4, 4},
+    {"UintVar", flag_n_uint_var_m, 4, 4},
+    {"Parse", fs_parse, 1, 1},
+    {"Args", fs_args, 0, 0},
+    {"Arg", fs_arg, 1, 1},
+    {"NArg", fs_narg, 0, 0},
+    {"NFlag", fs_nflag, 0, 0},
+    {"Parsed", fs_parsed, 0, 0},
+    {"Set", fs_set, 2, 2},
+    {"Name", fs_name, 0, 0},
+    {"PrintDefaults", fs_print_defaults, 0, 0},
+    {"SetOutput", fs_set_output, 1, 1},
+    {NULL, NULL, 0, 0},
+};
+
+static const ObjClass flagset_class = {"*flag.FlagSet", flagset_methods, NULL};
 
 static const ModuleFn flag_fns[] = {
     {"Arg", flag_n_arg, 1, 1, "func(int) string"},
@@ -703,6 +952,7 @@ static const ModuleFn flag_fns[] = {
     {"IntVar", flag_n_int_var, 4, 4, "func(*int, string, int, string)"},
     {"NArg", flag_n_narg, 0, 0, "func() int"},
     {"NFlag", flag_n_nflag, 0, 0, "func() int"},
+    {"NewFlagSet", flag_n_new_flag_set, 2, 2, NULL},
     {"Parse", flag_n_parse, 0, 0, "func()"},
     {"Parsed", flag_n_parsed, 0, 0, "func() bool"},
     {"PrintDefaults", flag_n_print_defaults, 0, 0, "func()"},
@@ -716,11 +966,23 @@ static const ModuleFn flag_fns[] = {
     {NULL, NULL, 0, 0, NULL},
 };
 
+static const ModuleInt flag_ints[] = {
+    {"ContinueOnError", CONTINUE_ON_ERROR},
+    {"ExitOnError", EXIT_ON_ERROR},
+    {"PanicOnError", PANIC_ON_ERROR},
+    {NULL, 0},
+};
+
 static void flag_open(ObjModule *m)
 {
     module_add_fns(m, flag_fns);
+    module_add_ints(m, flag_ints);
     module_add(m, "Usage", v_from_ptr(native_new("flag.Usage", flag_n_default_usage, 0, 0)));
-    module_add(m, "ErrHelp", stdlib_error(E_FLAG_HELP));
+    err_help = stdlib_error(E_FLAG_HELP);
+    module_add(m, "ErrHelp", err_help);
+    module_add(m, "FlagSet", v_from_ptr(native_new("flag.FlagSet", flag_n_flag_set_zero, 0, 0)));
+    module_add_type(m, "FlagSet", TYPE_OBJECT);
+    module_add_type(m, "ErrorHandling", TYPE_INT);
     flag_mod = m;
 }
 

@@ -39,12 +39,17 @@ typedef struct Scan {
     bool nl_is_space;
     Value err;
     bool panicked; /* a reader's Read panicked: return -1 */
+    int limit;     /* Scanf's width: bytes the operand may still take; -1: any */
 } Scan;
 
 #define SCAN_EOF (-1)
 
 static int get(Scan *sc)
 {
+    if (sc->limit == 0)
+        return SCAN_EOF; /* a verb's width is used up: its end, not the input's */
+    if (sc->limit > 0)
+        sc->limit--;
     if (sc->peek >= 0) {
         int c = sc->peek;
         sc->peek = -1;
@@ -84,6 +89,8 @@ static void unget(Scan *sc, int c)
     if (c == SCAN_EOF)
         return;
     sc->peek = c;
+    if (sc->limit >= 0)
+        sc->limit++;
 }
 
 static int peekc(Scan *sc)
@@ -563,13 +570,17 @@ static int do_scanf(Scan *sc, const char *f, size_t flen, const Value *ops, int 
             continue;
         }
         i++;
-        while (i < flen && strchr("+-# 0123456789", f[i])) /* flags and widths: not supported, skipped */
+        while (i < flen && strchr("+-# ", f[i])) /* flags: meaningless in scanning */
             i++;
+        int width = -1;
+        for (; i < flen && f[i] >= '0' && f[i] <= '9'; i++)
+            width = (width < 0 ? 0 : width * 10) + (f[i] - '0');
         if (i >= flen)
             break;
         int verb = (unsigned char)f[i++];
+        if (verb != 'c')
+            skip_space(sc); /* before the width counts, as Go's */
         if (verb == '%') {
-            skip_space(sc);
             int c = get(sc);
             if (c != '%') {
                 unget(sc, c);
@@ -581,7 +592,10 @@ static int do_scanf(Scan *sc, const char *f, size_t flen, const Value *ops, int 
             fail(sc, stdlib_error(E_SCAN_TOO_FEW, verb));
             break;
         }
-        if (!scan_one(sc, verb, ops[argi++]))
+        sc->limit = width;
+        bool ok = scan_one(sc, verb, ops[argi++]);
+        sc->limit = -1;
+        if (!ok)
             break;
         n++;
     }
@@ -598,6 +612,7 @@ static int run(Thread *t, Scan *sc, Mode mode, Value *args, int first, int nargs
 {
     sc->t = t;
     sc->peek = sc->last = -1;
+    sc->limit = -1;
     sc->err = V_NIL;
     sc->nl_is_space = mode == MODE_SCAN;
     int n;

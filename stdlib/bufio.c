@@ -1224,12 +1224,128 @@ static const ObjClass writer_class = {"*bufio.Writer", writer_methods, NULL};
 static const StreamOps writer_ops = {&writer_class, NULL, writer_stream_write};
 
 /* ====================================================================== */
+/* ReadWriter                                                              */
+/* ====================================================================== */
+
+/* bufio.NewReadWriter(r, w): Go's struct embedding *Reader and *Writer,
+ * whose methods it promotes; the fields Reader and Writer read as in Go
+ * (not assignable here). */
+typedef struct ReadWriter {
+    Value r, w; /* immutable */
+} ReadWriter;
+
+static const ObjClass rw_class;
+
+static ReadWriter *rw_of(Value v)
+{
+    if (v_is_ref(v))
+        v = v_from_ptr(v_ref_target(v));
+    if (!v_is_obj(v, OBJ_OBJECT) || ((ObjObject *)v_ptr(v))->cls != &rw_class)
+        return NULL;
+    return ((ObjObject *)v_ptr(v))->payload;
+}
+
+/* A promoted method: the same call with the embedded object as receiver. */
+static int rw_call(Thread *t, NativeFn fn, bool writer, Value *args, int nargs, Value *rets)
+{
+    ReadWriter *rw = rw_of(args[0]);
+    if (!rw)
+        return vm_panicf(t, E_ARG_TYPE, "bufio.ReadWriter", 0, "*bufio.ReadWriter", v_type_name(args[0]));
+    Value small[4];
+    Value *a = nargs <= 4 ? small : mem_alloc(sizeof(Value) * (size_t)nargs);
+    memcpy(a, args, sizeof(Value) * (size_t)nargs);
+    a[0] = writer ? rw->w : rw->r;
+    if (a[0] == V_NIL)
+        return vm_panicf(t, E_NIL_DEREF);
+    return fn(t, a, nargs, rets);
+}
+
+/* clang-format off */
+#define RW(cname, fn, writer)                                                                                    static int cname(Thread *t, Value *args, int nargs, Value *rets)                                             {                                                                                                                return rw_call(t, fn, writer, args, nargs, rets);                                                        }
+/* clang-format on */
+
+RW(rw_read, reader_read_m, false)
+RW(rw_read_string, reader_read_string, false)
+RW(rw_read_bytes, reader_read_bytes, false)
+RW(rw_read_line, reader_read_line, false)
+RW(rw_read_byte, reader_read_byte, false)
+RW(rw_unread_byte, reader_unread_byte, false)
+RW(rw_read_rune, reader_read_rune, false)
+RW(rw_unread_rune, reader_unread_rune, false)
+RW(rw_peek, reader_peek, false)
+RW(rw_discard, reader_discard, false)
+RW(rw_write, writer_write_m, true)
+RW(rw_write_string, writer_write_string, true)
+RW(rw_write_byte, writer_write_byte, true)
+RW(rw_write_rune, writer_write_rune, true)
+RW(rw_flush, writer_flush, true)
+RW(rw_available, writer_available, true)
+
+static const MethodDef rw_methods[] = {
+    {"Read", rw_read, 1, 1},
+    {"ReadString", rw_read_string, 1, 1},
+    {"ReadBytes", rw_read_bytes, 1, 1},
+    {"ReadLine", rw_read_line, 0, 0},
+    {"ReadByte", rw_read_byte, 0, 0},
+    {"UnreadByte", rw_unread_byte, 0, 0},
+    {"ReadRune", rw_read_rune, 0, 0},
+    {"UnreadRune", rw_unread_rune, 0, 0},
+    {"Peek", rw_peek, 1, 1},
+    {"Discard", rw_discard, 1, 1},
+    {"Write", rw_write, 1, 1},
+    {"WriteString", rw_write_string, 1, 1},
+    {"WriteByte", rw_write_byte, 1, 1},
+    {"WriteRune", rw_write_rune, 1, 1},
+    {"Flush", rw_flush, 0, 0},
+    {"Available", rw_available, 0, 0},
+    {NULL, NULL, 0, 0},
+};
+
+static Value rw_field(Value self, ObjString *name)
+{
+    ReadWriter *rw = rw_of(self);
+    if (rw && strcmp(name->data, "Reader") == 0)
+        return rw->r;
+    if (rw && strcmp(name->data, "Writer") == 0)
+        return rw->w;
+    return V_UNDEF;
+}
+
+static int64_t rw_stream_read(Thread *t, void *payload, char *p, size_t n, Value *err)
+{
+    return stream_read(t, "bufio.ReadWriter", ((ReadWriter *)payload)->r, p, n, err);
+}
+
+static int64_t rw_stream_write(Thread *t, void *payload, const char *p, size_t n, Value *err)
+{
+    return stream_write(t, "bufio.ReadWriter", ((ReadWriter *)payload)->w, p, n, err);
+}
+
+static const ObjClass rw_class = {"*bufio.ReadWriter", rw_methods, rw_field};
+static const StreamOps rw_ops = {&rw_class, rw_stream_read, rw_stream_write};
+
+static int bufio_n_new_read_writer(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    if (args[0] != V_NIL && !reader_of(args[0]))
+        return vm_panicf(t, E_ARG_TYPE, "bufio.NewReadWriter", 1, "*bufio.Reader", v_type_name(args[0]));
+    if (args[1] != V_NIL && !writer_of(args[1]))
+        return vm_panicf(t, E_ARG_TYPE, "bufio.NewReadWriter", 2, "*bufio.Writer", v_type_name(args[1]));
+    ReadWriter *rw = mem_alloc(sizeof *rw);
+    rw->r = args[0];
+    rw->w = args[1];
+    rets[0] = v_from_ptr(object_new(&rw_class, rw));
+    return 1;
+}
+
+/* ====================================================================== */
 /* the module                                                              */
 /* ====================================================================== */
 
 static const ModuleFn bufio_fns[] = {
     {"NewScanner", bufio_n_new_scanner, 1, 1, "func(io.Reader) *bufio.Scanner"},
     {"NewReader", bufio_n_new_reader, 1, 1, "func(io.Reader) *bufio.Reader"},
+    {"NewReadWriter", bufio_n_new_read_writer, 2, 2, "func(*bufio.Reader, *bufio.Writer) *bufio.ReadWriter"},
     {"NewReaderSize", bufio_n_new_reader, 2, 2, "func(io.Reader, int) *bufio.Reader"},
     {"NewWriter", bufio_n_new_writer, 1, 1, "func(io.Writer) *bufio.Writer"},
     {"NewWriterSize", bufio_n_new_writer, 2, 2, "func(io.Writer, int) *bufio.Writer"},
@@ -1260,6 +1376,7 @@ static void bufio_open(ObjModule *m)
     err_advance_too_far = stdlib_error(E_BUFIO_ADVANCE_TOO_FAR);
     stream_register(&reader_ops);
     stream_register(&writer_ops);
+    stream_register(&rw_ops);
     module_add_fns(m, bufio_fns);
     module_add_ints(m, bufio_ints);
     module_add(m, "ErrTooLong", err_too_long);

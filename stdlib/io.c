@@ -201,12 +201,19 @@ static int64_t method_result(Thread *t, int nr, size_t max, Value *err)
     return got;
 }
 
+#define STREAM_SCRIPT_CHUNK 8192
+
 int64_t stream_read(Thread *t, const char *fname, Value r, char *p, size_t n, Value *err)
 {
     *err = V_NIL;
     const StreamOps *o = ops_of(r);
     if (o && o->read)
         return o->read(t, ((ObjObject *)v_ptr(r))->payload, p, n, err);
+    /* a script's Read gets a []byte of 8-byte elements: at most
+     * STREAM_SCRIPT_CHUNK of them per call (a reader may return fewer
+     * bytes than asked anyway; callers loop) */
+    if (n > STREAM_SCRIPT_CHUNK)
+        n = STREAM_SCRIPT_CHUNK;
     ObjList *buf = stream_byte_buf(n);
     Value arg = v_from_ptr(buf);
     int nr = stream_call(t, r, "Read", &arg, 1);

@@ -763,9 +763,9 @@ static void fs_open(ObjModule *m)
             module_add(m, shared[i], v);
     static const ModuleInt fs_ints[] = {{"ModeDir", 1ll << 31}, {"ModePerm", 0777}, {NULL, 0}};
     module_add_ints(m, fs_ints);
+    module_add(m, "FileMode", os_file_mode_conv());
     module_add_type(m, "DirEntry", TYPE_INTERFACE);
     module_add_type(m, "FileInfo", TYPE_INTERFACE);
-    module_add_type(m, "FileMode", TYPE_INT);
 }
 
 const ModuleDef csp_module_fs = {"io/fs", fs_open};

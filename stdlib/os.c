@@ -155,10 +155,29 @@ static int blocking_remove(const char *path)
 }
 
 /* The other file system calls, one per op code; path2 for rename. */
-enum { FS_MKDIR, FS_RMDIR, FS_UNLINK, FS_RENAME, FS_CHDIR, FS_LSEEK, FS_FSYNC, FS_STAT, FS_LSTAT, FS_FSTAT };
+enum {
+    FS_MKDIR,
+    FS_RMDIR,
+    FS_UNLINK,
+    FS_RENAME,
+    FS_CHDIR,
+    FS_LSEEK,
+    FS_FSYNC,
+    FS_STAT,
+    FS_LSTAT,
+    FS_FSTAT,
+    FS_CHMOD,
+    FS_FCHMOD,
+    FS_TRUNCATE,
+    FS_FTRUNCATE,
+    FS_PREAD,
+    FS_PWRITE
+};
 typedef struct FsCall {
     int op, fd, mode, whence;
     const char *path, *path2;
+    char *buf; /* PREAD, PWRITE: allocated before the call */
+    size_t n;
     off_t off;
     struct stat st;
     int64_t r;
@@ -198,6 +217,28 @@ static void sys_fs(void *arg)
         break;
     case FS_FSTAT:
         c->r = fstat(c->fd, &c->st);
+        break;
+    case FS_CHMOD:
+        c->r = chmod(c->path, (mode_t)c->mode);
+        break;
+    case FS_FCHMOD:
+        c->r = fchmod(c->fd, (mode_t)c->mode);
+        break;
+    case FS_TRUNCATE:
+        c->r = truncate(c->path, c->off);
+        break;
+    case FS_FTRUNCATE:
+        c->r = ftruncate(c->fd, c->off);
+        break;
+    case FS_PREAD:
+        do
+            c->r = pread(c->fd, c->buf, c->n, c->off);
+        while (c->r < 0 && errno == EINTR);
+        break;
+    case FS_PWRITE:
+        do
+            c->r = pwrite(c->fd, c->buf, c->n, c->off);
+        while (c->r < 0 && errno == EINTR);
         break;
     default:
         c->r = -1;
@@ -292,6 +333,18 @@ static void blocking_sem_wait(sem_t *s)
 /* ====================================================================== */
 /* errors                                                                  */
 /* ====================================================================== */
+
+/* An integer argument that may come as a declared type's value (an
+ * fs.FileMode: the signatures give untyped constants that type). */
+static bool int_arg(Thread *t, const char *fname, Value *args, int i, int64_t *out)
+{
+    Value v = v_unnamed(args[i]);
+    if (v_is_anyint(v)) {
+        *out = v_anyint(v);
+        return true;
+    }
+    return vm_check_int(t, fname, args, i, out);
+}
 
 /* Go's text for an errno: the C library's, first letter lowered. */
 static const char *errno_text(int err, char *out, size_t size)
@@ -841,11 +894,167 @@ static int file_stat(Thread *t, Value *args, int nargs, Value *rets)
     return 2;
 }
 
+static int file_chmod(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.Chmod");
+    (void)nargs;
+    int64_t mode;
+    if (!int_arg(t, "os.File.Chmod", args + 1, 0, &mode))
+        return -1;
+    if (fd_of(f) < 0) {
+        rets[0] = closed_error("chmod", f->name);
+        return 1;
+    }
+    FsCall c = {.op = FS_FCHMOD, .fd = fd_of(f), .mode = (int)(mode & 07777)};
+    rets[0] = blocking_fs(&c) == 0 ? V_NIL : op_error("chmod", f->name, errno);
+    return 1;
+}
+
+static int file_truncate(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.Truncate");
+    (void)nargs;
+    int64_t size;
+    if (!vm_check_int(t, "os.File.Truncate", args + 1, 0, &size))
+        return -1;
+    if (fd_of(f) < 0) {
+        rets[0] = closed_error("truncate", f->name);
+        return 1;
+    }
+    FsCall c = {.op = FS_FTRUNCATE, .fd = fd_of(f), .off = (off_t)size};
+    rets[0] = blocking_fs(&c) == 0 ? V_NIL : op_error("truncate", f->name, errno);
+    return 1;
+}
+
+/* ReadAt(p, off): fills p from off, io.EOF when the file ends first. */
+static int file_read_at(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.ReadAt");
+    (void)nargs;
+    int64_t off;
+    Value bv = args[1];
+    if (bv != V_NIL && !v_is_obj(bv, OBJ_LIST))
+        return vm_panicf(t, E_ARG_TYPE, "os.File.ReadAt", 1, "[]byte", v_type_name(bv));
+    if (!vm_check_int(t, "os.File.ReadAt", args + 1, 1, &off))
+        return -1;
+    size_t n = bv == V_NIL ? 0 : LIST_GET(v_list(bv), len);
+    rets[1] = V_NIL;
+    if (off < 0) {
+        rets[0] = v_int_small(0);
+        rets[1] = stdlib_error(E_OS_PATH, "readat", f->name, "negative offset");
+        return 2;
+    }
+    if (fd_of(f) < 0) {
+        rets[0] = v_int_small(0);
+        rets[1] = closed_error("read", f->name);
+        return 2;
+    }
+    char *tmp = mem_alloc_atomic(n ? n : 1);
+    size_t got = 0;
+    while (got < n) {
+        FsCall c = {.op = FS_PREAD,
+                    .fd = fd_of(f),
+                    .buf = tmp + got,
+                    .n = n - got,
+                    .off = (off_t)(off + (int64_t)got)};
+        int64_t r = blocking_fs(&c);
+        if (r < 0) {
+            rets[1] = path_error(E_OS_READ, f->name, errno);
+            break;
+        }
+        if (r == 0) {
+            rets[1] = stdlib_eof();
+            break;
+        }
+        got += (size_t)r;
+    }
+    if (got)
+        stream_copy_into(v_list(bv), tmp, got);
+    rets[0] = v_make_int((int64_t)got);
+    return 2;
+}
+
+static int file_write_at(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.WriteAt");
+    (void)nargs;
+    int64_t off;
+    Buf b;
+    buf_init(&b);
+    if (!stream_bytes_of(args[1], &b))
+        return vm_panicf(t, E_ARG_TYPE, "os.File.WriteAt", 1, "[]byte", v_type_name(args[1]));
+    if (!vm_check_int(t, "os.File.WriteAt", args + 1, 1, &off))
+        return -1;
+    rets[1] = V_NIL;
+    if (fd_of(f) < 0) {
+        rets[0] = v_int_small(0);
+        rets[1] = closed_error("write", f->name);
+        return 2;
+    }
+    size_t done = 0;
+    while (done < b.len) {
+        FsCall c = {.op = FS_PWRITE,
+                    .fd = fd_of(f),
+                    .buf = b.data + done,
+                    .n = b.len - done,
+                    .off = (off_t)(off + (int64_t)done)};
+        int64_t r = blocking_fs(&c);
+        if (r <= 0) {
+            rets[1] = path_error(E_OS_WRITE, f->name, r < 0 ? errno : EIO);
+            break;
+        }
+        done += (size_t)r;
+    }
+    rets[0] = v_make_int((int64_t)done);
+    return 2;
+}
+
+static int os_read_dir_of(Thread *t, const char *path, bool sorted, Value *rets);
+static const char *dirent_name_of(Value e);
+
+/* f.ReadDir(n) and f.Readdirnames(n): the directory's entries (all of
+ * them for n <= 0, as csp reads them at once). */
+static int file_read_dir(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.ReadDir");
+    (void)nargs;
+    return os_read_dir_of(t, f->name, false, rets);
+}
+
+static int file_readdirnames(Thread *t, Value *args, int nargs, Value *rets)
+{
+    SELF("os.File.Readdirnames");
+    (void)nargs;
+    int r = os_read_dir_of(t, f->name, false, rets);
+    if (r < 0 || rets[1] != V_NIL)
+        return r;
+    ObjList *names = list_new(0, 0);
+    Value e;
+    for (int64_t i = 0; list_get(v_list(rets[0]), i, &e); i++)
+        list_append(names, v_cstr(dirent_name_of(e)));
+    list_set_type(names, types_parse("[]string", 8));
+    rets[0] = v_from_ptr(names);
+    return 2;
+}
+
 static const MethodDef file_methods[] = {
-    {"ReadLine", file_read_line, 0, 0}, {"Read", file_read_m, 1, 1}, {"WriteString", file_write_m, 1, 1},
-    {"Write", file_write_m, 1, 1},      {"Name", file_name, 0, 0},   {"Fd", file_fd, 0, 0},
-    {"Close", file_close, 0, 0},        {"Seek", file_seek, 2, 2},   {"Sync", file_sync, 0, 0},
-    {"Stat", file_stat, 0, 0},          {NULL, NULL, 0, 0},
+    {"ReadLine", file_read_line, 0, 0},
+    {"Read", file_read_m, 1, 1},
+    {"WriteString", file_write_m, 1, 1},
+    {"Write", file_write_m, 1, 1},
+    {"Name", file_name, 0, 0},
+    {"Fd", file_fd, 0, 0},
+    {"Close", file_close, 0, 0},
+    {"Seek", file_seek, 2, 2},
+    {"Sync", file_sync, 0, 0},
+    {"Stat", file_stat, 0, 0},
+    {"Chmod", file_chmod, 1, 1},
+    {"Truncate", file_truncate, 1, 1},
+    {"ReadAt", file_read_at, 2, 2},
+    {"WriteAt", file_write_at, 2, 2},
+    {"ReadDir", file_read_dir, 1, 1},
+    {"Readdirnames", file_readdirnames, 1, 1},
+    {NULL, NULL, 0, 0},
 };
 
 static const ObjClass file_class = {"*os.File", file_methods, NULL};
@@ -853,6 +1062,164 @@ static const ObjClass file_class = {"*os.File", file_methods, NULL};
 /* ====================================================================== */
 /* os.FileInfo and os.DirEntry                                             */
 /* ====================================================================== */
+
+/* Go's FileMode bits: the type in the top bits, then the permissions. */
+#define MODE_DIR (1u << 31)
+#define MODE_APPEND (1u << 30)
+#define MODE_SYMLINK (1u << 27)
+#define MODE_DEVICE (1u << 26)
+#define MODE_NAMED_PIPE (1u << 25)
+#define MODE_SOCKET (1u << 24)
+#define MODE_SETUID (1u << 23)
+#define MODE_SETGID (1u << 22)
+#define MODE_CHAR_DEVICE (1u << 21)
+#define MODE_STICKY (1u << 20)
+#define MODE_IRREGULAR (1u << 19)
+#define MODE_TYPE                                                                                            \
+    (MODE_DIR | MODE_SYMLINK | MODE_NAMED_PIPE | MODE_SOCKET | MODE_DEVICE | MODE_CHAR_DEVICE |              \
+     MODE_IRREGULAR)
+
+/* A stat's st_mode as Go's FileMode bits. */
+static uint32_t mode_bits(unsigned st_mode)
+{
+    uint32_t m = st_mode & 0777;
+    switch (st_mode & S_IFMT) {
+    case S_IFDIR:
+        m |= MODE_DIR;
+        break;
+    case S_IFLNK:
+        m |= MODE_SYMLINK;
+        break;
+    case S_IFIFO:
+        m |= MODE_NAMED_PIPE;
+        break;
+    case S_IFSOCK:
+        m |= MODE_SOCKET;
+        break;
+    case S_IFCHR:
+        m |= MODE_DEVICE | MODE_CHAR_DEVICE;
+        break;
+    case S_IFBLK:
+        m |= MODE_DEVICE;
+        break;
+    default:
+        break;
+    }
+    if (st_mode & S_ISUID)
+        m |= MODE_SETUID;
+    if (st_mode & S_ISGID)
+        m |= MODE_SETGID;
+    if (st_mode & S_ISVTX)
+        m |= MODE_STICKY;
+    return m;
+}
+
+/* fs.FileMode (os.FileMode): a declared uint32 type with Go's methods,
+ * made when the module opens. */
+static ObjType *file_mode_type;
+
+static Value file_mode(uint64_t m)
+{
+    return named_new(file_mode_type, v_int_small((int64_t)(m & 0xffffffffu)));
+}
+
+static uint32_t mode_of(Value v)
+{
+    v = v_unnamed(v);
+    return v_is_anyint(v) ? (uint32_t)v_anyint(v) : 0;
+}
+
+static int mode_string(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    uint32_t m = mode_of(args[0]);
+    static const char letters[] = "dalTLDpSugct?";
+    char buf[32];
+    int w = 0;
+    for (int i = 0; i < 13; i++)
+        if (m & (1u << (31 - i)))
+            buf[w++] = letters[i];
+    if (w == 0)
+        buf[w++] = '-';
+    static const char rwx[] = "rwxrwxrwx";
+    for (int i = 0; i < 9; i++)
+        buf[w++] = m & (1u << (8 - i)) ? rwx[i] : '-';
+    rets[0] = v_from_ptr(str_new(buf, (size_t)w));
+    return 1;
+}
+
+static int mode_is_dir(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    rets[0] = v_bool((mode_of(args[0]) & MODE_DIR) != 0);
+    return 1;
+}
+
+static int mode_is_regular(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    rets[0] = v_bool((mode_of(args[0]) & MODE_TYPE) == 0);
+    return 1;
+}
+
+static int mode_perm(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    rets[0] = file_mode(mode_of(args[0]) & 0777);
+    return 1;
+}
+
+static int mode_type(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    rets[0] = file_mode(mode_of(args[0]) & MODE_TYPE);
+    return 1;
+}
+
+/* os.FileMode(x), fs.FileMode(x): the conversion. */
+static int os_n_file_mode(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    int64_t m;
+    Value v = v_unnamed(args[0]);
+    if (!vm_check_int(t, "os.FileMode", &v, 0, &m))
+        return -1;
+    rets[0] = file_mode((uint64_t)m);
+    return 1;
+}
+
+Value os_file_mode_conv(void)
+{
+    static ObjNative *conv; /* made once: racing makers make equal ones */
+    ObjNative *n = __atomic_load_n(&conv, __ATOMIC_ACQUIRE);
+    if (!n) {
+        n = native_new("os.FileMode", os_n_file_mode, 1, 1);
+        __atomic_store_n(&conv, n, __ATOMIC_RELEASE);
+    }
+    return v_from_ptr(n);
+}
+
+static void file_mode_declare(void)
+{
+    ObjType *ty = types_new_named("fs.FileMode");
+    types_define(ty, types_parse("uint32", 6));
+    static const struct {
+        const char *name;
+        NativeFn fn;
+    } ms[] = {{"String", mode_string},
+              {"IsDir", mode_is_dir},
+              {"IsRegular", mode_is_regular},
+              {"Perm", mode_perm},
+              {"Type", mode_type}};
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
+        ObjNative *fn = native_new(ms[i].name, ms[i].fn, 1, 1);
+        fn->h.flags = NATIVE_METHOD;
+        types_add_method(ty, str_cstr(ms[i].name), v_from_ptr(fn), false, NULL);
+    }
+    types_register_type(ty);
+    types_register_alias("os.FileMode", ty);
+    file_mode_type = ty;
+}
 
 typedef struct FileInfo {
     const char *name;
@@ -909,15 +1276,10 @@ static int info_is_dir(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-/* Go's FileMode bits for a directory and the permission bits: enough for
- * Mode().IsDir(), Mode().Perm() and printing via %v is not offered. */
 static int info_mode(Thread *t, Value *args, int nargs, Value *rets)
 {
     INFO("fs.FileInfo.Mode");
-    uint64_t m = fi->mode & 0777;
-    if (S_ISDIR(fi->mode))
-        m |= 1ull << 31;
-    rets[0] = v_make_int((int64_t)m);
+    rets[0] = file_mode(mode_bits(fi->mode));
     return 1;
 }
 
@@ -942,7 +1304,9 @@ static const ObjClass info_class = {"*os.fileStat", info_methods, NULL};
 /* A directory entry: its name and whether it is a directory. */
 typedef struct DirEntry {
     const char *name;
+    const char *path; /* dir/name, for Info() */
     bool dir;
+    unsigned type; /* Go's FileMode type bits (ModeDir, ModeSymlink...) */
 } DirEntry;
 
 static const ObjClass dirent_class;
@@ -961,9 +1325,27 @@ static int dirent_is_dir(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
+static Value file_mode(uint64_t m);
+
+static int dirent_type(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)nargs;
+    rets[0] = file_mode(((DirEntry *)((ObjObject *)v_ptr(args[0]))->payload)->type);
+    return 1;
+}
+
+static int stat_common(Thread *t, const char *fname, const char *op, int code, Value *args, Value *rets);
+
+static int dirent_info(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    Value p = v_cstr(((DirEntry *)((ObjObject *)v_ptr(args[0]))->payload)->path);
+    return stat_common(t, "os.DirEntry.Info", "lstat", FS_LSTAT, &p, rets);
+}
+
 static const MethodDef dirent_methods[] = {
-    {"Name", dirent_name, 0, 0},
-    {"IsDir", dirent_is_dir, 0, 0},
+    {"Name", dirent_name, 0, 0}, {"IsDir", dirent_is_dir, 0, 0},
+    {"Type", dirent_type, 0, 0}, {"Info", dirent_info, 0, 0},
     {NULL, NULL, 0, 0},
 };
 
@@ -1103,6 +1485,12 @@ static int os_n_read_file(Thread *t, Value *args, int nargs, Value *rets)
 /* Bytes to write: a string, or a list of byte values ([]byte). */
 static bool data_arg(Thread *t, const char *fname, Value v, const char **p, size_t *n)
 {
+    v = v_unnamed(v);
+    if (v == V_NIL || list_is_nil(v)) { /* a nil []byte: an empty file */
+        *p = "";
+        *n = 0;
+        return true;
+    }
     if (v_is_str(v)) {
         *p = v_str(v)->data;
         *n = v_str(v)->len;
@@ -1137,7 +1525,7 @@ static int os_n_write_file(Thread *t, Value *args, int nargs, Value *rets)
     int64_t perm = 0644;
     if (!path_arg(t, "os.WriteFile", args, 0, &path) || !data_arg(t, "os.WriteFile", args[1], &data, &n))
         return -1;
-    if (nargs > 2 && !vm_check_int(t, "os.WriteFile", args, 2, &perm))
+    if (nargs > 2 && !int_arg(t, "os.WriteFile", args, 2, &perm))
         return -1;
     int fd = blocking_open(path->data, O_WRONLY | O_CREAT | O_TRUNC, (int)(perm & 07777));
     if (fd < 0) {
@@ -1206,7 +1594,7 @@ static int os_n_open_file(Thread *t, Value *args, int nargs, Value *rets)
 {
     (void)nargs;
     int64_t flag, perm;
-    if (!vm_check_int(t, "os.OpenFile", args, 1, &flag) || !vm_check_int(t, "os.OpenFile", args, 2, &perm))
+    if (!int_arg(t, "os.OpenFile", args, 1, &flag) || !int_arg(t, "os.OpenFile", args, 2, &perm))
         return -1;
     return open_file(t, "os.OpenFile", args, flag, perm, rets);
 }
@@ -1225,7 +1613,7 @@ static int path_op(Thread *t, const char *fname, const char *op, int code, Value
 static int os_n_mkdir(Thread *t, Value *args, int nargs, Value *rets)
 {
     int64_t perm = 0777;
-    if (nargs > 1 && !vm_check_int(t, "os.Mkdir", args, 1, &perm))
+    if (nargs > 1 && !int_arg(t, "os.Mkdir", args, 1, &perm))
         return -1;
     return path_op(t, "os.Mkdir", "mkdir", FS_MKDIR, args, (int)(perm & 07777), rets);
 }
@@ -1283,7 +1671,7 @@ static int os_n_mkdir_all(Thread *t, Value *args, int nargs, Value *rets)
     ObjString *path;
     int64_t perm = 0777;
     if (!path_arg(t, "os.MkdirAll", args, 0, &path) ||
-        (nargs > 1 && !vm_check_int(t, "os.MkdirAll", args, 1, &perm)))
+        (nargs > 1 && !int_arg(t, "os.MkdirAll", args, 1, &perm)))
         return -1;
     rets[0] = mkdir_all(path->data, (int)(perm & 07777));
     return 1;
@@ -1390,12 +1778,26 @@ static int os_n_lstat(Thread *t, Value *args, int nargs, Value *rets)
     return stat_common(t, "os.Lstat", "lstat", FS_LSTAT, args, rets);
 }
 
+static const char *dirent_name_of(Value e)
+{
+    return ((DirEntry *)((ObjObject *)v_ptr(e))->payload)->name;
+}
+
 static int os_n_read_dir(Thread *t, Value *args, int nargs, Value *rets)
 {
     (void)nargs;
     ObjString *path;
     if (!path_arg(t, "os.ReadDir", args, 0, &path))
         return -1;
+    return os_read_dir_of(t, path->data, true, rets);
+}
+
+/* A directory's entries: sorted by name (os.ReadDir), or in the
+ * directory's own order (File.ReadDir and Readdirnames, as Go's). */
+static int os_read_dir_of(Thread *t, const char *pathname, bool sorted, Value *rets)
+{
+    (void)t;
+    ObjString *path = str_cstr(pathname);
     DirList d = {.path = path->data};
     sched_syscall(sys_read_dir, &d);
     if (d.err) {
@@ -1412,23 +1814,33 @@ static int os_n_read_dir(Thread *t, Value *args, int nargs, Value *rets)
         memcpy(keyed[i], d.names[i], k + 1);
         keyed[i][k + 1] = (char)d.types[i];
     }
-    qsort(keyed, d.n, sizeof *keyed, cmp_names);
+    if (sorted)
+        qsort(keyed, d.n, sizeof *keyed, cmp_names);
     ObjList *l = list_new(0, d.n);
     for (size_t i = 0; i < d.n; i++) {
         DirEntry *e = mem_alloc(sizeof *e);
         size_t k = strlen(keyed[i]);
         e->name = str_new(keyed[i], k)->data;
         unsigned char ty = (unsigned char)keyed[i][k + 1];
+        size_t a = path->len;
+        char *sub = mem_alloc_atomic(a + k + 2);
+        memcpy(sub, path->data, a);
+        sub[a] = '/';
+        memcpy(sub + a + 1, keyed[i], k + 1);
+        e->path = sub;
         if (ty == DT_UNKNOWN) {
-            size_t a = path->len;
-            char *sub = mem_alloc_atomic(a + k + 2);
-            memcpy(sub, path->data, a);
-            sub[a] = '/';
-            memcpy(sub + a + 1, keyed[i], k + 1);
-            e->dir = is_dir(sub);
+            FsCall c = {.op = FS_LSTAT, .path = sub};
+            e->type = blocking_fs(&c) == 0 ? mode_bits(c.st.st_mode) & MODE_TYPE : 0;
         } else {
-            e->dir = ty == DT_DIR;
+            e->type = ty == DT_DIR    ? MODE_DIR
+                      : ty == DT_LNK  ? MODE_SYMLINK
+                      : ty == DT_FIFO ? MODE_NAMED_PIPE
+                      : ty == DT_SOCK ? MODE_SOCKET
+                      : ty == DT_CHR  ? MODE_DEVICE | MODE_CHAR_DEVICE
+                      : ty == DT_BLK  ? MODE_DEVICE
+                                      : 0;
         }
+        e->dir = (e->type & MODE_DIR) != 0;
         list_append(l, v_from_ptr(object_new(&dirent_class, e)));
         free(keyed[i]);
     }
@@ -1634,13 +2046,152 @@ static int os_n_is_permission(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
+static int os_n_chmod(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    int64_t mode;
+    if (!int_arg(t, "os.Chmod", args, 1, &mode))
+        return -1;
+    return path_op(t, "os.Chmod", "chmod", FS_CHMOD, args, (int)(mode & 07777), rets);
+}
+
+static int os_n_truncate(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    ObjString *path;
+    int64_t size;
+    if (!path_arg(t, "os.Truncate", args, 0, &path) || !vm_check_int(t, "os.Truncate", args, 1, &size))
+        return -1;
+    FsCall c = {.op = FS_TRUNCATE, .path = path->data, .off = (off_t)size};
+    rets[0] = blocking_fs(&c) == 0 ? V_NIL : op_error("truncate", path->data, errno);
+    return 1;
+}
+
+static int os_n_getuid(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    rets[0] = v_int_small(getuid());
+    return 1;
+}
+
+static int os_n_getgid(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    rets[0] = v_int_small(getgid());
+    return 1;
+}
+
+static int os_n_getegid(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    rets[0] = v_int_small(getegid());
+    return 1;
+}
+
+static int os_n_geteuid(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    rets[0] = v_int_small(geteuid());
+    return 1;
+}
+
+static int os_n_user_home_dir(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    pthread_mutex_lock(&env_lock);
+    const char *h = getenv("HOME");
+    rets[0] = v_cstr(h ? h : "");
+    pthread_mutex_unlock(&env_lock);
+    rets[1] = h && *h ? V_NIL : v_error("$HOME is not defined");
+    return 2;
+}
+
+/* Go's os.ExpandEnv: $var and ${var} replaced by the environment's
+ * values ("" when unset); a $ before anything else is kept as Go's
+ * getShellName leaves it. */
+static int os_n_expand_env(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    ObjString *s;
+    if (!vm_check_str(t, "os.ExpandEnv", args, 0, &s))
+        return -1;
+    Buf b;
+    buf_init(&b);
+    for (size_t i = 0; i < s->len; i++) {
+        if (s->data[i] != '$' || i + 1 >= s->len) {
+            buf_addc(&b, s->data[i]);
+            continue;
+        }
+        size_t start = i + 1, end;
+        bool braced = s->data[start] == '{';
+        if (braced) {
+            end = start + 1;
+            while (end < s->len && s->data[end] != '}')
+                end++;
+            if (end >= s->len || end == start + 1) {
+                /* Go: a bad ${...} is dropped (an unclosed one eats the rest) */
+                i = end >= s->len ? s->len : end;
+                continue;
+            }
+            start++;
+        } else {
+            end = start;
+            char c = s->data[end];
+            if (strchr("*#$@!?-", c) || (c >= '0' && c <= '9')) {
+                end++; /* a special one-character name */
+            } else {
+                while (end < s->len && (s->data[end] == '_' || (s->data[end] >= '0' && s->data[end] <= '9') ||
+                                        ((s->data[end] | 0x20) >= 'a' && (s->data[end] | 0x20) <= 'z')))
+                    end++;
+            }
+            if (end == start) { /* "$" then no name: Go keeps the "$" */
+                buf_addc(&b, '$');
+                continue;
+            }
+        }
+        char *name = mem_alloc_atomic(end - start + 1);
+        memcpy(name, s->data + start, end - start);
+        name[end - start] = 0;
+        pthread_mutex_lock(&env_lock);
+        const char *v = getenv(name);
+        if (v)
+            buf_adds(&b, v);
+        pthread_mutex_unlock(&env_lock);
+        i = braced ? end : end - 1;
+    }
+    rets[0] = v_from_ptr(buf_to_str(&b));
+    return 1;
+}
+
+static int os_n_executable(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t, (void)args, (void)nargs;
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n < 0) {
+        char text[128];
+        rets[0] = v_cstr("");
+        rets[1] = stdlib_error(E_OS_SYSCALL, "readlink", errno_text(errno, text, sizeof text));
+        return 2;
+    }
+    rets[0] = v_from_ptr(str_new(buf, (size_t)n));
+    rets[1] = V_NIL;
+    return 2;
+}
+
 static const ModuleFn os_fns[] = {
     {"Chdir", os_n_chdir, 1, 1, "func(string) error"},
+    {"Chmod", os_n_chmod, 2, 2, "func(string, fs.FileMode) error"},
     {"Create", os_n_create, 1, 1, "func(string) (*os.File, error)"},
     {"CreateTemp", os_n_create_temp, 2, 2, "func(string, string) (*os.File, error)"},
     {"Environ", os_n_environ, 0, 0, "func() []string"},
+    {"Executable", os_n_executable, 0, 0, "func() (string, error)"},
     {"Exit", os_n_exit, 1, 1, "func(int)"},
+    {"ExpandEnv", os_n_expand_env, 1, 1, "func(string) string"},
     {"Getenv", os_n_getenv, 1, 1, "func(string) string"},
+    {"Getegid", os_n_getegid, 0, 0, "func() int"},
+    {"Geteuid", os_n_geteuid, 0, 0, "func() int"},
+    {"Getgid", os_n_getgid, 0, 0, "func() int"},
     {"Getpid", os_n_getpid, 0, 0, "func() int"},
     {"Getppid", os_n_getppid, 0, 0, "func() int"},
     {"Getwd", os_n_getwd, 0, 0, "func() (string, error)"},
@@ -1663,6 +2214,9 @@ static const ModuleFn os_fns[] = {
     {"Setenv", os_n_setenv, 2, 2, "func(string, string) error"},
     {"Stat", os_n_stat, 1, 1, NULL},
     {"TempDir", os_n_temp_dir, 0, 0, "func() string"},
+    {"Truncate", os_n_truncate, 2, 2, "func(string, int64) error"},
+    {"Getuid", os_n_getuid, 0, 0, "func() int"},
+    {"UserHomeDir", os_n_user_home_dir, 0, 0, "func() (string, error)"},
     {"Unsetenv", os_n_unsetenv, 1, 1, "func(string) error"},
     {"WriteFile", os_n_write_file, 2, 3, "func(string, []byte, fs.FileMode) error"},
     {NULL, NULL, 0, 0, NULL},
@@ -1700,6 +2254,7 @@ static void os_open(ObjModule *m)
     err_permission = stdlib_error(E_OS_PATH_SENTINEL_PERMISSION);
     err_closed = stdlib_error(E_OS_CLOSED);
     path_error_declare();
+    file_mode_declare();
     stream_register(&file_ops);
     module_add_fns(m, os_fns);
     module_add_ints(m, os_ints);
@@ -1715,10 +2270,10 @@ static void os_open(ObjModule *m)
     module_add(m, "ErrPermission", err_permission);
     module_add(m, "ErrClosed", err_closed);
     module_add(m, "File", v_from_ptr(native_new("os.File", os_n_file_zero, 0, 0)));
+    module_add(m, "FileMode", os_file_mode_conv());
     module_add_type(m, "File", TYPE_OBJECT);
     module_add_type(m, "FileInfo", TYPE_INTERFACE);
     module_add_type(m, "DirEntry", TYPE_INTERFACE);
-    module_add_type(m, "FileMode", TYPE_INT);
 }
 
 const ModuleDef csp_module_os = {"os", os_open};

@@ -61,6 +61,8 @@ int os_file_fd(Value v);
 /* fmt.Fscan's byte reader over an os.File's read buffer: a byte, or -1
  * at the end (*err nil) or on an error (*err set). */
 int os_file_getc(Value f, Value *err);
+/* The conversion os.FileMode(x) (io/fs shares it). */
+Value os_file_mode_conv(void);
 /* A *os.File value for an fd (bufio's tests and log's default output). */
 Value os_stdin(void);
 Value os_stdout(void);

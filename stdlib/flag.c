@@ -12,8 +12,12 @@
  * Go's time.ParseDuration and Duration.String do (kept here, apart from
  * the time module).
  *
- * flag.Usage is a module member a script may replace (`flag.Usage = func()
- * {...}`): Parse's errors call whatever it holds then.
+ * flag.Usage is a module member, and Parse's errors call whatever it
+ * holds at the time; a script cannot replace it yet (`flag.Usage = f` is a
+ * compile error: the compiler treats module members as constants).
+ *
+ * flag.NewFlagSet makes a FlagSet of its own (subcommands); the command
+ * line's flags are one more FlagSet, command_line, with ExitOnError.
  *
  * Concurrency: flags are defined and parsed by main before goroutines
  * use them, as in Go; the table is guarded by flag_lock all the same so

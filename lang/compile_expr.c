@@ -1284,7 +1284,7 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
             for (int i = 0; i < nargs; i++) {
                 const ObjType *st = cg_static_type(c, n->list.items[i]);
                 int r = cg_alloc_reg(fs);
-                if (st)
+                if (st && !types_open(st)) /* a type parameter's is known only at run time */
                     cg_load_const(fs, v_from_ptr(st), r);
                 else
                     cg_emit_abc(fs, OP_LOADNIL, r, 0, 0);

@@ -192,6 +192,8 @@ static int errors_n_as(Thread *t, Value *args, int nargs, Value *rets)
     if (!v_is_ref(target))
         return vm_panic(t, v_from_ptr(error_new(str_cstr(err_formats[E_ERRORS_AS_PTR]), false)));
     const ObjType *ty = pty && pty->kind == TYPE_POINTER ? pty->elem : NULL;
+    if (ty && (ty->kind == TYPE_UNKNOWN || types_open(ty)))
+        ty = NULL; /* not known here: the target's value decides */
     Value *slot = ref_slot(target);
     Value cur = slot ? *slot : v_from_ptr(v_ref_target(target));
     if (ty && ty->kind != TYPE_INTERFACE) {

@@ -1295,6 +1295,19 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
                 cg_fit_reg(fs, r, a, cg_param_type(c, n, i), STORE_ARG);
             }
         }
+        if (builtin && !n->spread && v_is_obj(fv->cval, OBJ_NATIVE) &&
+            (v_obj(fv->cval)->flags & NATIVE_ARG_TYPES)) {
+            /* each argument's static type, after them (object.h) */
+            for (int i = 0; i < nargs; i++) {
+                const ObjType *st = cg_static_type(c, n->list.items[i]);
+                int r = cg_alloc_reg(fs);
+                if (st && !types_open(st)) /* a type parameter's is known only at run time */
+                    cg_load_const(fs, v_from_ptr(st), r);
+                else
+                    cg_emit_abc(fs, OP_LOADNIL, r, 0, 0);
+            }
+            hidden += nargs;
+        }
         b = n->spread && !spread_sp ? 0 : nargs + 1 + hidden;
     }
     cg_set_line(fs, n);

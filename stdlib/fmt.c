@@ -16,7 +16,7 @@
  *
  * No mutable global state: every function is safe on any thread.
  */
-#include "stdlib.h"
+#include "stream.h"
 
 #include "../vm/format.h"
 #include "../vm/iface.h"
@@ -1141,17 +1141,16 @@ static int fmt_n_errorf(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-/* Fprint*: w is os.Stdout, os.Stderr or a strings.Builder. */
-static int fwrite_to(Thread *t, const char *fname, Value w, Buf *b)
+/* Fprint*: w is any io.Writer (stream.h): (n, err) as Go's. */
+static int fwrite_to(Thread *t, const char *fname, Value w, Buf *b, Value *rets)
 {
-    if (strings_builder_write(w, b->data, b->len))
-        return 0;
-    int r = os_file_write(t, w, b->data, b->len);
-    if (r < 0)
+    Value err;
+    int64_t n = stream_write(t, fname, w, b->data, b->len, &err);
+    if (n < 0)
         return -1;
-    if (r == 0)
-        return 0;
-    return vm_panicf(t, E_NOT_WRITER, fname, v_type_name(w));
+    rets[0] = v_make_int(n);
+    rets[1] = err;
+    return 2;
 }
 
 static int fmt_n_fprint(Thread *t, Value *args, int nargs, Value *rets)
@@ -1161,7 +1160,7 @@ static int fmt_n_fprint(Thread *t, Value *args, int nargs, Value *rets)
     Value w = args[0];
     if (fmt_print(t, &b, args + 1, nargs - 1) < 0)
         return -1;
-    return fwrite_to(t, "fmt.Fprint", w, &b);
+    return fwrite_to(t, "fmt.Fprint", w, &b, rets);
 }
 
 static int fmt_n_fprintln(Thread *t, Value *args, int nargs, Value *rets)
@@ -1171,7 +1170,7 @@ static int fmt_n_fprintln(Thread *t, Value *args, int nargs, Value *rets)
     Value w = args[0];
     if (fmt_println(t, &b, args + 1, nargs - 1) < 0)
         return -1;
-    return fwrite_to(t, "fmt.Fprintln", w, &b);
+    return fwrite_to(t, "fmt.Fprintln", w, &b, rets);
 }
 
 static int fmt_n_fprintf(Thread *t, Value *args, int nargs, Value *rets)
@@ -1181,7 +1180,50 @@ static int fmt_n_fprintf(Thread *t, Value *args, int nargs, Value *rets)
     Value w = args[0];
     if (!format_arg(t, "fmt.Fprintf", args, 1, nargs, &b, NULL))
         return -1;
-    return fwrite_to(t, "fmt.Fprintf", w, &b);
+    return fwrite_to(t, "fmt.Fprintf", w, &b, rets);
+}
+
+/* Append, Appendf, Appendln (Go 1.19): b's bytes then the text, as a
+ * new []byte. */
+static int append_to(Thread *t, const char *fname, Value bv, Buf *text, Value *rets)
+{
+    Buf b;
+    buf_init(&b);
+    if (!stream_bytes_of(bv, &b))
+        return vm_panicf(t, E_ARG_TYPE, fname, 1, "[]byte", v_type_name(bv));
+    buf_add(&b, text->data ? text->data : "", text->len);
+    rets[0] = stream_bytes(b.data ? b.data : "", b.len);
+    return 1;
+}
+
+static int fmt_n_append(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Buf b;
+    buf_init(&b);
+    Value bv = args[0];
+    if (fmt_print(t, &b, args + 1, nargs - 1) < 0)
+        return -1;
+    return append_to(t, "fmt.Append", bv, &b, rets);
+}
+
+static int fmt_n_appendln(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Buf b;
+    buf_init(&b);
+    Value bv = args[0];
+    if (fmt_println(t, &b, args + 1, nargs - 1) < 0)
+        return -1;
+    return append_to(t, "fmt.Appendln", bv, &b, rets);
+}
+
+static int fmt_n_appendf(Thread *t, Value *args, int nargs, Value *rets)
+{
+    Buf b;
+    buf_init(&b);
+    Value bv = args[0];
+    if (!format_arg(t, "fmt.Appendf", args, 1, nargs, &b, NULL))
+        return -1;
+    return append_to(t, "fmt.Appendf", bv, &b, rets);
 }
 
 static const ModuleFn fmt_fns[] = {
@@ -1195,6 +1237,9 @@ static const ModuleFn fmt_fns[] = {
     {"Fprint", fmt_n_fprint, 1, -1, "func(io.Writer, ...any) (int, error)"},
     {"Fprintln", fmt_n_fprintln, 1, -1, "func(io.Writer, ...any) (int, error)"},
     {"Fprintf", fmt_n_fprintf, 2, -1, "func(io.Writer, string, ...any) (int, error)"},
+    {"Append", fmt_n_append, 1, -1, "func([]byte, ...any) []byte"},
+    {"Appendf", fmt_n_appendf, 2, -1, "func([]byte, string, ...any) []byte"},
+    {"Appendln", fmt_n_appendln, 1, -1, "func([]byte, ...any) []byte"},
     {NULL, NULL, 0, 0, NULL},
 };
 
@@ -1204,6 +1249,7 @@ static const ModuleFn fmt_fns[] = {
 static void fmt_open(ObjModule *m)
 {
     module_add_fns(m, fmt_fns);
+    module_add_fns(m, fmt_scan_fns);
     size_t cur = 0;
     Value k, v;
     while (map_next(m->members, &cur, &k, &v))

@@ -31,6 +31,7 @@
 #include "../vm/mem.h"
 #include "../vm/utf8.h"
 #include "bytesval.h"
+#include "stream.h"
 
 /* ====================================================================== */
 /* helpers                                                                 */
@@ -1351,16 +1352,12 @@ static int replacer_replace(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-/* Write to a strings.Builder or an os.File, as fmt.Fprint does: 0, or -1
- * after a panic. */
-static int write_to(Thread *t, const char *fname, Value w, const char *s, size_t n)
+/* Write s to any io.Writer, as fmt.Fprint does: the count written with
+ * *err, or -1 after a panic. */
+static int64_t write_to(Thread *t, const char *fname, Value w, const char *s, size_t n, Value *err)
 {
-    if (strings_builder_write(w, s, n))
-        return 0;
-    int r = os_file_write(t, w, s, n);
-    if (r <= 0)
-        return r;
-    return vm_panicf(t, E_NOT_WRITER, fname, v_type_name(w));
+    *err = V_NIL;
+    return n ? stream_write(t, fname, w, s, n, err) : 0;
 }
 
 static int replacer_write_string(Thread *t, Value *args, int nargs, Value *rets)
@@ -1380,10 +1377,12 @@ static int replacer_write_string(Thread *t, Value *args, int nargs, Value *rets)
         out = s->data;
         len = s->len;
     }
-    if (write_to(t, "strings.Replacer.WriteString", args[1], out, len) < 0)
+    Value err;
+    int64_t wrote = write_to(t, "strings.Replacer.WriteString", args[1], out, len, &err);
+    if (wrote < 0)
         return -1;
-    rets[0] = v_int_small((int64_t)len);
-    rets[1] = V_NIL;
+    rets[0] = v_make_int(wrote);
+    rets[1] = err;
     return 2;
 }
 
@@ -1652,7 +1651,7 @@ static int rd_seek(Thread *t, Value *args, int nargs, Value *rets)
     return 2;
 }
 
-/* WriteTo(w): the rest of the string to a strings.Builder or os.File. */
+/* WriteTo(w): the rest of the string to any io.Writer. */
 static int rd_write_to(Thread *t, Value *args, int nargs, Value *rets)
 {
     READER_SELF("strings.Reader.WriteTo");
@@ -1660,11 +1659,13 @@ static int rd_write_to(Thread *t, Value *args, int nargs, Value *rets)
     ObjString *s = reader_view(rd, &i);
     __atomic_store_n(&rd->prev_rune, -1, __ATOMIC_RELAXED);
     int64_t n = i >= (int64_t)s->len ? 0 : (int64_t)s->len - i;
-    if (n && write_to(t, "strings.Reader.WriteTo", args[1], s->data + i, (size_t)n) < 0)
+    Value err;
+    int64_t wrote = write_to(t, "strings.Reader.WriteTo", args[1], s->data + i, (size_t)n, &err);
+    if (wrote < 0)
         return -1;
-    __atomic_store_n(&rd->i, i + n, __ATOMIC_RELAXED);
-    rets[0] = v_int_small(n);
-    rets[1] = V_NIL;
+    __atomic_store_n(&rd->i, i + wrote, __ATOMIC_RELAXED);
+    rets[0] = v_make_int(wrote);
+    rets[1] = err;
     return 2;
 }
 

@@ -1,5 +1,5 @@
-/* time.c — the time module (Duration, Month, Weekday, Time, Location, the
- * timers) and the runtime module.
+/* time.c — the time module: Duration, Month, Weekday, Time, Location and
+ * the timers (the runtime module is in runtime.c).
  *
  * time.Duration, time.Month and time.Weekday are declared int types with
  * native methods (Go's), so a Duration prints as Go prints it ("1.5s")
@@ -1931,50 +1931,3 @@ static void time_open(ObjModule *m)
 }
 
 const ModuleDef csp_module_time = {"time", time_open};
-
-/* ---- the runtime module ------------------------------------------------ */
-
-static int r_gomaxprocs(Thread *t, Value *a, int n, Value *r)
-{
-    int64_t p;
-    if (!vm_check_int(t, "runtime.GOMAXPROCS", a, 0, &p))
-        return -1;
-    r[0] = v_make_int(sched_gomaxprocs(p > 256 ? 256 : (int)p));
-    return 1;
-}
-
-static int r_numgoroutine(Thread *t, Value *a, int n, Value *r)
-{
-    r[0] = v_make_int(sched_num_goroutine());
-    return 1;
-}
-
-static int r_gosched(Thread *t, Value *a, int n, Value *r)
-{
-    sched_gosched();
-    return 0;
-}
-
-static int r_numcpu(Thread *t, Value *a, int n, Value *r)
-{
-    long c = sysconf(_SC_NPROCESSORS_ONLN);
-    r[0] = v_make_int(c > 0 ? c : 1);
-    return 1;
-}
-
-static int r_gc(Thread *t, Value *a, int n, Value *r)
-{
-    GC_gcollect();
-    return 0;
-}
-
-static void runtime_open(ObjModule *m)
-{
-    module_add_fn(m, "GOMAXPROCS", r_gomaxprocs, 1, 1)->sig = "func(int) int";
-    module_add_fn(m, "NumGoroutine", r_numgoroutine, 0, 0)->sig = "func() int";
-    module_add_fn(m, "Gosched", r_gosched, 0, 0)->sig = "func()";
-    module_add_fn(m, "NumCPU", r_numcpu, 0, 0)->sig = "func() int";
-    module_add_fn(m, "GC", r_gc, 0, 0)->sig = "func()";
-}
-
-const ModuleDef csp_module_runtime = {"runtime", runtime_open};

@@ -464,6 +464,15 @@ static __attribute__((noinline)) bool search_methods(Holder top, const char *nam
                     *fn = error_method();
                     *recv = h->obj;
                 }
+                /* a module's object in an embedded interface (io.Reader
+                 * holding an *os.File): its class's method */
+                ObjNative *m = depth > 0 && v_is_obj(h->obj, OBJ_OBJECT)
+                                   ? class_method(((ObjObject *)v_ptr(h->obj))->cls, str_cstr(name))
+                                   : NULL;
+                if (m && found++ == 0) {
+                    *fn = v_from_ptr(m);
+                    *recv = h->obj;
+                }
                 continue;
             }
             bool ptr_recv = false;
@@ -1314,6 +1323,11 @@ bool format_has_method(Value v, const char *name)
 {
     Value fn, recv;
     return method_of(v, name, &fn, &recv);
+}
+
+bool format_method(Value v, const char *name, Value *fn, Value *recv)
+{
+    return method_of(v, name, fn, recv);
 }
 
 bool format_may_call(Value v)

@@ -154,6 +154,10 @@ const struct ObjType *format_value_type(Value v);
 /* Whether v's method set has the method `name` (Error, String): a
  * script's type's own or promoted method, as format_print would call. */
 bool format_has_method(Value v, const char *name);
+/* The same method as a function and the receiver to call it with (its
+ * first argument), for natives that call a script's Read, Write, Len...
+ * (io.Copy, container/heap): false when v's method set has none. */
+bool format_method(Value v, const char *name, Value *fn, Value *recv);
 /* Whether printing v may call a method, so that it needs a thread to
  * print as fmt does: a native object, a struct, an array, a pointer, or a
  * list or map that may hold one. */

@@ -311,6 +311,12 @@ bool iface_has(const ObjType *ty, Value v)
         return (v_is_obj(v, OBJ_CLOSURE) || v_is_obj(v, OBJ_NATIVE) || v_is_obj(v, OBJ_BOUND)) &&
                same_arity(ty, v);
     case TYPE_POINTER:
+        if (v_is_obj(v, OBJ_OBJECT) && ty->elem && ty->elem->kind == TYPE_OBJECT) {
+            /* a module's object stands for Go's pointer to it (*os.File,
+             * *bufio.Scanner): its class is named either way */
+            const char *cn = v_type_name(v);
+            return strcmp(cn + (cn[0] == '*'), ty->elem->name) == 0;
+        }
         if (!v_is_ref(v))
             return false;
         if (dt)

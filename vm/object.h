@@ -512,6 +512,10 @@ ObjNative *native_new(const char *name, NativeFn fn, int min_args, int max_args)
 /* Obj.flags of a native whose arguments are Go's ...any (fmt's): the
  * compiler boxes them as an interface holds them (vm/iface.h). */
 #define NATIVE_ANY_ARGS 2u
+/* Obj.flags of a native that needs its arguments' static types (errors.As
+ * asks what its target points to): the compiler passes, after the
+ * arguments, one more per argument, its ObjType or nil when not known. */
+#define NATIVE_ARG_TYPES 4u
 
 typedef struct UpvalDesc {
     uint8_t from_parent_reg; /* 1: the parent's register idx holds the Cell;

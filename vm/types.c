@@ -56,6 +56,11 @@ void types_register_type(ObjType *t)
     registry_put(t->name, t->kind, t->ctor, t);
 }
 
+void types_register_alias(const char *qualified, ObjType *t)
+{
+    registry_put(qualified, t->kind, t->ctor, t);
+}
+
 static bool is_word(const char *s, size_t n, const char *w);
 
 /* The registry's entry for the type named s[0..n) ("time.Duration"), or
@@ -747,10 +752,23 @@ static void parse_iface(const Parse *P, ObjType *t, const char *s, size_t n, int
  * error, and the modules' interface types (stdlib registers their names). */
 static const struct {
     const char *name;
-    const char *methods[3];
+    const char *methods[5];
 } predeclared_ifaces[] = {
-    {"error", {"Error"}},    {"fmt.Stringer", {"String"}}, {"io.Writer", {"Write"}},
-    {"io.Reader", {"Read"}}, {"io.Closer", {"Close"}},     {"rand.Source", {"Int63", "Seed"}},
+    {"error", {"Error"}},
+    {"fmt.Stringer", {"String"}},
+    {"io.Writer", {"Write"}},
+    {"io.Reader", {"Read"}},
+    {"io.Closer", {"Close"}},
+    {"io.ReadWriter", {"Read", "Write"}},
+    {"io.ReadCloser", {"Read", "Close"}},
+    {"io.WriteCloser", {"Write", "Close"}},
+    {"io.ReadWriteCloser", {"Read", "Write", "Close"}},
+    {"io.StringWriter", {"WriteString"}},
+    {"io.ByteReader", {"ReadByte"}},
+    {"io.ByteWriter", {"WriteByte"}},
+    {"io.RuneReader", {"ReadRune"}},
+    {"rand.Source", {"Int63", "Seed"}},
+    {"heap.Interface", {"Len", "Less", "Swap", "Push", "Pop"}},
 };
 
 /* The methods an interface requires, walking embedded interfaces once
@@ -773,7 +791,7 @@ static int iface_collect(const ObjType *t, ObjString **out, const char **sigs, i
     for (size_t i = 0; i < sizeof predeclared_ifaces / sizeof predeclared_ifaces[0]; i++) {
         if (strcmp(t->name, predeclared_ifaces[i].name) != 0)
             continue;
-        for (int k = 0; k < 3 && predeclared_ifaces[i].methods[k] && n < max; k++) {
+        for (int k = 0; k < 5 && predeclared_ifaces[i].methods[k] && n < max; k++) {
             if (sigs)
                 sigs[n] = NULL;
             out[n++] = str_cstr(predeclared_ifaces[i].methods[k]);

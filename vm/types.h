@@ -433,5 +433,7 @@ void types_register(const char *qualified, TypeKind kind, Value ctor);
  * "time.Duration"): a declared type with native methods, an interface with
  * its methods, a struct. Every use of the name is t. */
 void types_register_type(ObjType *t);
+/* Another name for t (Go's alias os.PathError = fs.PathError). */
+void types_register_alias(const char *qualified, ObjType *t);
 
 #endif

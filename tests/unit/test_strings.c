@@ -103,6 +103,13 @@ static const char *err_text(Value e)
 {
     if (v_is_nil(e))
         return "nil";
+    if (v_is_ref(e)) {
+        /* os's *fs.PathError: Op, Path, Err; its Error() text */
+        ObjStruct *pe = v_ref_target(e);
+        assert_int_equal(pe->h.kind, OBJ_STRUCT);
+        return str_printf("%s %s: %s", v_str(pe->f[0])->data, v_str(pe->f[1])->data, err_text(pe->f[2]))
+            ->data;
+    }
     assert_true(v_is_obj(e, OBJ_ERROR));
     return ((ObjError *)v_ptr(e))->msg->data;
 }

@@ -1,0 +1,71 @@
+/* stream.h — Go's io.Reader and io.Writer for the stdlib's files.
+ *
+ * io.Copy, io.ReadAll, bufio, fmt.Fprint*, fmt.Fscan and log take any
+ * reader or writer: a native object whose class registered its byte-level
+ * read and write here (os.File, bufio.Writer...), a strings.Builder, or a
+ * value of any other type with Go's methods `Read(p []byte) (int, error)`
+ * and `Write(p []byte) (int, error)` (a script's type, or a native class
+ * with such methods, strings.Reader), called through the VM with a []byte.
+ * Defined in io.c.
+ */
+#ifndef CSP_STREAM_H
+#define CSP_STREAM_H
+
+#include "stdlib.h"
+
+/* Byte-level access to a native class's objects. Each returns the bytes
+ * moved (>= 0) with *err nil or an error (io.EOF at the end of a reader),
+ * or -1 after a panic recorded in t. read may be NULL (a writer only),
+ * write too. */
+typedef struct StreamOps {
+    const ObjClass *cls;
+    int64_t (*read)(Thread *t, void *payload, char *p, size_t n, Value *err);
+    int64_t (*write)(Thread *t, void *payload, const char *p, size_t n, Value *err);
+} StreamOps;
+/* Called by a module's open function; ops must live for ever. */
+void stream_register(const StreamOps *ops);
+
+/* Whether v can be read from / written to (it has the method or ops). */
+bool stream_is_reader(Value v);
+bool stream_is_writer(Value v);
+/* Read up to n bytes of r into p (the caller's buffer, not a csp object:
+ * a script's Read fills a fresh []byte, copied out). Returns the count
+ * with *err, or -1 after a panic; a reader that is none panics with a
+ * message naming fname. */
+int64_t stream_read(Thread *t, const char *fname, Value r, char *p, size_t n, Value *err);
+/* Write all of p to w; the count written with *err, or -1 after a panic. */
+int64_t stream_write(Thread *t, const char *fname, Value w, const char *p, size_t n, Value *err);
+
+/* io.ErrUnexpectedEOF. */
+Value io_unexpected_eof(void);
+/* fmt's scanning functions (scan.c), added to the fmt module by fmt.c. */
+extern const ModuleFn fmt_scan_fns[];
+
+/* Call method `name` of v with args; the number of results (in t->rets),
+ * -1 after a panic, -2 when v has no such method. */
+int stream_call(Thread *t, Value v, const char *name, const Value *args, int nargs);
+
+/* A fresh []byte holding p[0..n). */
+Value stream_bytes(const char *p, size_t n);
+/* A []byte of n zero bytes (a buffer for a Read). */
+ObjList *stream_byte_buf(size_t n);
+/* The bytes of a []byte (any list of ints) or a string into b; false when
+ * v is neither. */
+bool stream_bytes_of(Value v, Buf *b);
+/* Copy up to n bytes of src into the []byte dst from index 0 (Go's
+ * copy(dst, src)); returns how many. */
+size_t stream_copy_into(ObjList *dst, const char *src, size_t n);
+
+/* What os.c exports for others: the file's fd, -1 when v is no os.File. */
+int os_file_fd(Value v);
+/* fmt.Fscan's byte reader over an os.File's read buffer: a byte, or -1
+ * at the end (*err nil) or on an error (*err set). */
+int os_file_getc(Value f, Value *err);
+/* The conversion os.FileMode(x) (io/fs shares it). */
+Value os_file_mode_conv(void);
+/* A *os.File value for an fd (bufio's tests and log's default output). */
+Value os_stdin(void);
+Value os_stdout(void);
+Value os_stderr(void);
+
+#endif

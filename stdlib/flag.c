@@ -8,9 +8,8 @@
  *
  * A flag's variable is a fresh cell (`flag.Int` returns a pointer to it,
  * as `new(int)`), or the script's own variable for IntVar(&n, ...).
- * flag.Duration's value is an int of nanoseconds, parsed and printed as
- * Go's time.ParseDuration and Duration.String do (kept here, apart from
- * the time module).
+ * flag.Duration's value is a time.Duration, parsed and printed by the
+ * time module (stdlib_parse_duration, stdlib_duration_string).
  *
  * flag.Usage is a module member, and Parse's errors call whatever it
  * holds at the time; a script cannot replace it yet (`flag.Usage = f` is a
@@ -62,142 +61,6 @@ static pthread_mutex_t flag_lock = PTHREAD_MUTEX_INITIALIZER;
 static FlagSet command_line = {"", EXIT_ON_ERROR, true, NULL, 0, 0, NULL, false, V_NIL};
 static ObjModule *flag_mod; /* to read flag.Usage's current value */
 static Value err_help;      /* flag.ErrHelp, made when the module opens */
-
-/* ---- durations --------------------------------------------------------- */
-
-/* Go's time.ParseDuration; false on a bad string. */
-static bool parse_duration(const char *s, int64_t *out)
-{
-    bool neg = false;
-    if (*s == '-' || *s == '+')
-        neg = *s++ == '-';
-    if (strcmp(s, "0") == 0) {
-        *out = 0;
-        return true;
-    }
-    if (!*s)
-        return false;
-    double total = 0;
-    while (*s) {
-        if (!(*s >= '0' && *s <= '9') && *s != '.')
-            return false;
-        char *end;
-        double v = strtod(s, &end);
-        if (end == s)
-            return false;
-        s = end;
-        static const struct {
-            const char *u;
-            double ns;
-        } units[] = {{"ns", 1},   {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3},
-                     {"ms", 1e6}, {"s", 1e9},  {"m", 60e9},        {"h", 3600e9}};
-        int best = -1;
-        size_t bl = 0;
-        for (int i = 0; i < 8; i++) {
-            size_t l = strlen(units[i].u);
-            if (strncmp(s, units[i].u, l) == 0 && l > bl)
-                best = i, bl = l;
-        }
-        if (best < 0)
-            return false;
-        s += bl;
-        total += v * units[best].ns;
-    }
-    if (total > 9223372036854775807.0)
-        return false;
-    *out = neg ? -(int64_t)llround(total) : (int64_t)llround(total);
-    return true;
-}
-
-/* Go's Duration.String. */
-static void format_duration(Buf *b, int64_t d)
-{
-    if (d == 0) {
-        buf_adds(b, "0s");
-        return;
-    }
-    uint64_t u = d < 0 ? (uint64_t)(-(d + 1)) + 1 : (uint64_t)d;
-    char tmp[64];
-    int w = 64;
-    if (u < 1000000000ull) {
-        /* under a second: ns, µs or ms with a fraction */
-        const char *unit;
-        int prec;
-        if (u < 1000) {
-            unit = "ns";
-            prec = 0;
-        } else if (u < 1000000) {
-            unit = "\xc2\xb5s";
-            prec = 3;
-        } else {
-            unit = "ms";
-            prec = 6;
-        }
-        size_t ul = strlen(unit);
-        w -= (int)ul;
-        memcpy(tmp + w, unit, ul);
-        uint64_t frac_div = 1;
-        for (int i = 0; i < prec; i++)
-            frac_div *= 10;
-        uint64_t whole = u / frac_div, frac = u % frac_div;
-        if (frac) {
-            char f[16];
-            int fl = 0;
-            for (int i = 0; i < prec; i++) {
-                f[prec - 1 - i] = (char)('0' + frac % 10);
-                frac /= 10;
-            }
-            fl = prec;
-            while (fl > 0 && f[fl - 1] == '0')
-                fl--;
-            w -= fl;
-            memcpy(tmp + w, f, (size_t)fl);
-            tmp[--w] = '.';
-        }
-        do {
-            tmp[--w] = (char)('0' + whole % 10);
-            whole /= 10;
-        } while (whole);
-    } else {
-        tmp[--w] = 's';
-        uint64_t secs = u / 1000000000ull, frac = u % 1000000000ull;
-        if (frac) {
-            char f[9];
-            for (int i = 0; i < 9; i++) {
-                f[8 - i] = (char)('0' + frac % 10);
-                frac /= 10;
-            }
-            int fl = 9;
-            while (fl > 0 && f[fl - 1] == '0')
-                fl--;
-            w -= fl;
-            memcpy(tmp + w, f, (size_t)fl);
-            tmp[--w] = '.';
-        }
-        uint64_t s = secs % 60, m = secs / 60 % 60, h = secs / 3600;
-        do {
-            tmp[--w] = (char)('0' + s % 10);
-            s /= 10;
-        } while (s);
-        if (secs >= 60) {
-            tmp[--w] = 'm';
-            do {
-                tmp[--w] = (char)('0' + m % 10);
-                m /= 10;
-            } while (m);
-        }
-        if (secs >= 3600) {
-            tmp[--w] = 'h';
-            do {
-                tmp[--w] = (char)('0' + h % 10);
-                h /= 10;
-            } while (h);
-        }
-    }
-    if (d < 0)
-        tmp[--w] = '-';
-    buf_add(b, tmp + w, (size_t)(64 - w));
-}
 
 /* ---- values ------------------------------------------------------------ */
 
@@ -257,9 +120,9 @@ static bool parse_value(FlagKind k, const char *s, Value *out, const char **why)
     }
     case F_DURATION: {
         int64_t d;
-        if (!parse_duration(s, &d))
+        if (!stdlib_parse_duration(s, n, &d))
             return false;
-        *out = v_make_int(d);
+        *out = stdlib_duration(d);
         return true;
     }
     case F_STRING:
@@ -273,7 +136,7 @@ static bool parse_value(FlagKind k, const char *s, Value *out, const char **why)
 static void value_text(Buf *b, FlagKind k, Value v)
 {
     if (k == F_DURATION)
-        format_duration(b, v_is_anyint(v) ? v_anyint(v) : 0);
+        buf_adds(b, stdlib_duration_string(v_anyint(v_unnamed(v)))->data);
     else if (k == F_STRING && v_is_str(v))
         buf_add(b, v_str(v)->data, v_str(v)->len);
     else
@@ -336,6 +199,8 @@ static int define(Thread *t, FlagSet *fs, FlagKind k, const char *fname, Value p
                          v_type_name(def));
     if (k == F_FLOAT && v_is_anyint(plain))
         plain = v_make_float((double)v_anyint(plain));
+    if (k == F_DURATION)
+        plain = stdlib_duration(v_anyint(plain)); /* *d prints 1m30s */
     pthread_mutex_lock(&flag_lock);
     if (find(fs, name->data)) {
         pthread_mutex_unlock(&flag_lock);

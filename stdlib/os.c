@@ -1283,20 +1283,16 @@ static int info_mode(Thread *t, Value *args, int nargs, Value *rets)
     return 1;
 }
 
-static int info_mod_time_unix(Thread *t, Value *args, int nargs, Value *rets)
+static int info_mod_time(Thread *t, Value *args, int nargs, Value *rets)
 {
     INFO("fs.FileInfo.ModTime");
-    rets[0] = v_make_int(fi->mtime_ns);
+    rets[0] = stdlib_time_unix(fi->mtime_ns / 1000000000, fi->mtime_ns % 1000000000);
     return 1;
 }
 
 static const MethodDef info_methods[] = {
-    {"Name", info_name, 0, 0},
-    {"Size", info_size, 0, 0},
-    {"IsDir", info_is_dir, 0, 0},
-    {"Mode", info_mode, 0, 0},
-    {"ModTimeUnixNano", info_mod_time_unix, 0, 0},
-    {NULL, NULL, 0, 0},
+    {"Name", info_name, 0, 0}, {"Size", info_size, 0, 0},        {"IsDir", info_is_dir, 0, 0},
+    {"Mode", info_mode, 0, 0}, {"ModTime", info_mod_time, 0, 0}, {NULL, NULL, 0, 0},
 };
 
 static const ObjClass info_class = {.name = "*os.fileStat", .methods = info_methods, .get_field = NULL};

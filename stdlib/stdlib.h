@@ -84,11 +84,15 @@ int fmt_println(Thread *t, Buf *b, const Value *args, int nargs);
 Value stdlib_error(ErrCode code, ...);
 /* time's values for the other modules (stdlib/time.c): time.Now().Add(d);
  * a time.Time's Unix nanoseconds (false: v is no time.Time); the zero
- * Time; a Duration's text as Go prints it ("1.5s"). */
+ * Time; the local Time of a Unix time; a time.Duration; its text as Go
+ * prints it ("1.5s"); Go's ParseDuration (false: not a duration). */
 Value stdlib_time_after(int64_t d);
 bool stdlib_time_unix_nano(Value v, int64_t *ns);
 Value stdlib_time_zero(void);
+Value stdlib_time_unix(int64_t sec, int64_t nsec);
+Value stdlib_duration(int64_t ns);
 ObjString *stdlib_duration_string(int64_t ns);
+bool stdlib_parse_duration(const char *s, size_t n, int64_t *out);
 /* io.EOF: one value, whichever reader returns it. */
 Value stdlib_eof(void);
 /* Writers for fmt.Fprint*: append to a strings.Builder (false: w is not

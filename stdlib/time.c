@@ -1039,6 +1039,25 @@ ObjString *stdlib_duration_string(int64_t ns)
     return duration_string(ns);
 }
 
+Value stdlib_duration(int64_t ns)
+{
+    if (!duration_type) /* the type is made when the module opens */
+        stdlib_module("time", 4, false);
+    return dur_value(ns);
+}
+
+static Value parse_duration(const char *s, size_t len, int64_t *out);
+
+bool stdlib_parse_duration(const char *s, size_t n, int64_t *out)
+{
+    return parse_duration(s, n, out) == V_NIL;
+}
+
+Value stdlib_time_unix(int64_t sec, int64_t nsec)
+{
+    return time_make(sec, nsec, 0, &loc_local);
+}
+
 /* ---- Time's methods ---------------------------------------------------- */
 
 static CspTime *self(Value *a)
@@ -1543,27 +1562,20 @@ static int f_parse_in_location(Thread *t, Value *a, int n, Value *r)
 }
 
 /* Go's ParseDuration: [-+]?([0-9]*(\.[0-9]*)?[a-z]+)+ with the units ns,
- * us (µs, μs), ms, s, m, h; fractions are exact to the nanosecond. */
-static int f_parse_duration(Thread *t, Value *a, int n, Value *r)
+ * us (µs, μs), ms, s, m, h; fractions are exact to the nanosecond. The
+ * duration in *out, and nil or Go's error value. */
+static Value parse_duration(const char *s, size_t len, int64_t *out)
 {
-    ObjString *str;
-    if (!vm_check_str(t, "time.ParseDuration", a, 0, &str))
-        return -1;
-    const char *s = str->data;
-    size_t len = str->len, i = 0;
+    size_t i = 0;
     const char *q = qstr(s, len);
-    r[0] = dur_value(0);
+    *out = 0;
     bool neg = false;
     if (i < len && (s[i] == '-' || s[i] == '+'))
         neg = s[i++] == '-';
-    if (len - i == 1 && s[i] == '0') {
-        r[1] = V_NIL;
-        return 2;
-    }
-    if (i == len) {
-        r[1] = stdlib_error(E_TIME_BAD_DURATION, q);
-        return 2;
-    }
+    if (len - i == 1 && s[i] == '0')
+        return V_NIL;
+    if (i == len)
+        return stdlib_error(E_TIME_BAD_DURATION, q);
     static const struct {
         const char *name;
         uint64_t ns;
@@ -1593,40 +1605,40 @@ static int f_parse_duration(Thread *t, Value *a, int n, Value *r)
             }
             post = i > fs;
         }
-        if ((!pre && !post) || overflow) {
-            r[1] = stdlib_error(E_TIME_BAD_DURATION, q);
-            return 2;
-        }
+        if ((!pre && !post) || overflow)
+            return stdlib_error(E_TIME_BAD_DURATION, q);
         size_t us = i;
         while (i < len && s[i] != '.' && !(s[i] >= '0' && s[i] <= '9'))
             i++;
-        if (us == i) {
-            r[1] = stdlib_error(E_TIME_MISSING_UNIT, q);
-            return 2;
-        }
+        if (us == i)
+            return stdlib_error(E_TIME_MISSING_UNIT, q);
         uint64_t unit = 0;
         for (size_t k = 0; k < sizeof units / sizeof units[0]; k++)
             if (strlen(units[k].name) == i - us && memcmp(units[k].name, s + us, i - us) == 0)
                 unit = units[k].ns;
-        if (!unit) {
-            r[1] = stdlib_error(E_TIME_UNKNOWN_UNIT, qstr(s + us, i - us), q);
-            return 2;
-        }
-        if (whole > (uint64_t)INT64_MAX / unit) {
-            r[1] = stdlib_error(E_TIME_BAD_DURATION, q);
-            return 2;
-        }
+        if (!unit)
+            return stdlib_error(E_TIME_UNKNOWN_UNIT, qstr(s + us, i - us), q);
+        if (whole > (uint64_t)INT64_MAX / unit)
+            return stdlib_error(E_TIME_BAD_DURATION, q);
         uint64_t v = whole * unit;
         if (frac)
             v += (uint64_t)((long double)frac * (long double)unit / (long double)scale);
         total += v;
-        if (v > (uint64_t)INT64_MAX || total > (uint64_t)INT64_MAX + (neg ? 1u : 0u)) {
-            r[1] = stdlib_error(E_TIME_BAD_DURATION, q);
-            return 2;
-        }
+        if (v > (uint64_t)INT64_MAX || total > (uint64_t)INT64_MAX + (neg ? 1u : 0u))
+            return stdlib_error(E_TIME_BAD_DURATION, q);
     }
-    r[0] = dur_value(neg ? (int64_t)(0 - total) : (int64_t)total);
-    r[1] = V_NIL;
+    *out = neg ? (int64_t)(0 - total) : (int64_t)total;
+    return V_NIL;
+}
+
+static int f_parse_duration(Thread *t, Value *a, int n, Value *r)
+{
+    ObjString *str;
+    if (!vm_check_str(t, "time.ParseDuration", a, 0, &str))
+        return -1;
+    int64_t d;
+    r[1] = parse_duration(str->data, str->len, &d);
+    r[0] = dur_value(d);
     return 2;
 }
 

@@ -113,7 +113,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* ffi, file reads and file writes, in place of the real ones. */
+/* What a fuzzed script must not reach, in place of the real ones: ffi,
+ * the file system (reads, writes, directory walks that could take long)
+ * and signals to other processes (syscall.Kill(0, ...) is the fuzzer's
+ * own process group). */
 static int disabled(Thread *t, Value *args, int nargs, Value *rets)
 {
     (void)args;
@@ -125,11 +128,22 @@ static int disabled(Thread *t, Value *args, int nargs, Value *rets)
 static void sandbox(Runtime *rt)
 {
     static const char *const off[][2] = {
-        {"ffi", "Open"}, {"os", "ReadFile"}, {"os", "WriteFile"}, {"os", "Remove"}};
+        {"ffi", "Open"},         {"os", "Chdir"},     {"os", "Chmod"},      {"os", "Create"},
+        {"os", "CreateTemp"},    {"os", "Mkdir"},     {"os", "MkdirAll"},   {"os", "MkdirTemp"},
+        {"os", "Open"},          {"os", "OpenFile"},  {"os", "ReadDir"},    {"os", "ReadFile"},
+        {"os", "Remove"},        {"os", "RemoveAll"}, {"os", "Rename"},     {"os", "Truncate"},
+        {"os", "WriteFile"},     {"syscall", "Kill"}, {"filepath", "Glob"}, {"filepath", "Walk"},
+        {"filepath", "WalkDir"},
+    };
     for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) {
-        Value mod;
-        if (!rt_universe_get(rt, off[i][0], &mod))
-            continue; /* opened here: modules are set up on first use */
+        Value mod, member;
+        /* opened here: modules are set up on first use */
+        if (!rt_universe_get(rt, off[i][0], &mod) ||
+            !map_get_cstr(((ObjModule *)v_ptr(mod))->members, off[i][1], &member)) {
+            /* a renamed member would slip through: stop at once */
+            fprintf(stderr, "fuzz_exec: sandbox: %s.%s does not exist\n", off[i][0], off[i][1]);
+            _exit(3);
+        }
         module_add(v_ptr(mod), off[i][1], v_from_ptr(native_new(off[i][1], disabled, 0, -1)));
     }
 }

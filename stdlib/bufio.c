@@ -155,12 +155,12 @@ static int split_native(Thread *t, SplitFn fn, Value *args, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    if (!stream_bytes_of(args[0], &b))
+    if (!bytes_read(args[0], &b))
         return vm_panicf(t, E_ARG_TYPE, "bufio.Scan", 1, "[]byte", v_type_name(args[0]));
     Split s = {0, NULL, 0, V_NIL};
     fn(b.data ? b.data : "", b.len, args[1] == V_TRUE, &s);
     rets[0] = v_make_int(s.advance);
-    rets[1] = s.tok ? stream_bytes(s.tok, s.tlen) : V_NIL;
+    rets[1] = s.tok ? bytes_new(s.tok, s.tlen) : V_NIL;
     rets[2] = s.err;
     return 3;
 }
@@ -283,7 +283,7 @@ static int run_split(Thread *t, Scanner *s, Split *out)
         s->split(data, n, at_eof, out);
         return 0;
     }
-    Value a[2] = {stream_bytes(data, n), v_bool(at_eof)};
+    Value a[2] = {bytes_new(data, n), v_bool(at_eof)};
     int nr = vm_call(t, s->split_fn, a, 2);
     if (nr < 0)
         return -1;
@@ -293,7 +293,7 @@ static int run_split(Thread *t, Scanner *s, Split *out)
     if (tok != V_NIL) {
         Buf b;
         buf_init(&b);
-        stream_bytes_of(tok, &b);
+        bytes_read(tok, &b);
         out->tok = b.data ? b.data : "";
         out->tlen = b.len;
     }
@@ -428,7 +428,7 @@ static int scanner_text(Thread *t, Value *args, int nargs, Value *rets)
 static int scanner_bytes(Thread *t, Value *args, int nargs, Value *rets)
 {
     SCANNER("bufio.Scanner.Bytes");
-    rets[0] = stream_bytes(s->tok ? s->tok : "", s->has_tok ? s->tlen : 0);
+    rets[0] = bytes_new(s->tok ? s->tok : "", s->has_tok ? s->tlen : 0);
     return 1;
 }
 
@@ -692,7 +692,7 @@ static int reader_read_bytes(Thread *t, Value *args, int nargs, Value *rets)
     BUSY_LEAVE(b);
     if (r < 0)
         return -1;
-    rets[0] = stream_bytes(out.data ? out.data : "", out.len);
+    rets[0] = bytes_new(out.data ? out.data : "", out.len);
     rets[1] = err;
     return 2;
 }
@@ -707,7 +707,7 @@ static int reader_read_line(Thread *t, Value *args, int nargs, Value *rets)
         if (p) {
             size_t k = (size_t)(p - (b->buf + b->r));
             size_t keep = k > 0 && b->buf[b->r + k - 1] == '\r' ? k - 1 : k;
-            rets[0] = stream_bytes(b->buf + b->r, keep);
+            rets[0] = bytes_new(b->buf + b->r, keep);
             b->r += k + 1;
             rets[1] = V_FALSE;
             rets[2] = V_NIL;
@@ -717,7 +717,7 @@ static int reader_read_line(Thread *t, Value *args, int nargs, Value *rets)
             size_t k = b->size;
             if (b->buf[b->w - 1] == '\r')
                 k--; /* keep a "\r" that may start "\r\n" for next time */
-            rets[0] = stream_bytes(b->buf + b->r, k);
+            rets[0] = bytes_new(b->buf + b->r, k);
             b->r += k;
             rets[1] = V_TRUE;
             rets[2] = V_NIL;
@@ -730,7 +730,7 @@ static int reader_read_line(Thread *t, Value *args, int nargs, Value *rets)
                 rets[1] = V_FALSE;
                 rets[2] = read_err(b);
             } else {
-                rets[0] = stream_bytes(b->buf + b->r, k);
+                rets[0] = bytes_new(b->buf + b->r, k);
                 rets[1] = V_FALSE;
                 rets[2] = V_NIL;
                 b->r = b->w;
@@ -867,7 +867,7 @@ static int reader_peek(Thread *t, Value *args, int nargs, Value *rets)
         err = read_err(b);
         n = (int64_t)have;
     }
-    rets[0] = stream_bytes(b->buf + b->r, (size_t)n);
+    rets[0] = bytes_new(b->buf + b->r, (size_t)n);
     rets[1] = err;
     BUSY_LEAVE(b);
     return 2;
@@ -889,7 +889,7 @@ static int reader_read_m(Thread *t, Value *args, int nargs, Value *rets)
     if (got < 0)
         return -1;
     if (got > 0)
-        stream_copy_into(v_list(bv), tmp, (size_t)got);
+        bytes_copy_into(v_list(bv), tmp, (size_t)got);
     rets[0] = v_make_int(got);
     rets[1] = err;
     return 2;
@@ -1127,7 +1127,7 @@ static int writer_write_m(Thread *t, Value *args, int nargs, Value *rets)
 {
     Buf b;
     buf_init(&b);
-    if (!stream_bytes_of(args[1], &b))
+    if (!bytes_read(args[1], &b))
         return vm_panicf(t, E_ARG_TYPE, "bufio.Writer.Write", 1, "[]byte", v_type_name(args[1]));
     WRITER("bufio.Writer.Write");
     return write_common(t, w, b.data ? b.data : "", b.len, rets);

@@ -26,31 +26,37 @@ static inline const ObjType *bytes_type(void)
     return t;
 }
 
-/* Argument i as bytes appended to b; panics with Go's argument-type text
- * (returns false) when it is not a []byte. */
-static inline bool bytes_arg(Thread *t, const char *fname, Value *args, int i, Buf *b)
+/* v's bytes appended to b: a []byte (a list of ints), nil or a string
+ * (also one of a declared type); false when v is none of them. */
+static inline bool bytes_read(Value v, Buf *b)
 {
-    Value v = args[i];
+    v = v_unnamed(v);
     if (v == V_NIL)
         return true;
     if (v_is_str(v)) {
         buf_add(b, v_str(v)->data, v_str(v)->len);
         return true;
     }
-    if (!v_is_obj(v, OBJ_LIST)) {
-        vm_panicf(t, E_ARG_TYPE, fname, i + 1, "[]byte", v_type_name(v));
+    if (!v_is_obj(v, OBJ_LIST))
         return false;
-    }
     ObjList *l = v_list(v);
     Value e;
     for (int64_t k = 0; list_get(l, k, &e); k++) {
-        if (!v_is_anyint(e)) {
-            vm_panicf(t, E_ARG_TYPE, fname, i + 1, "[]byte", v_type_name(v));
+        if (!v_is_anyint(e))
             return false;
-        }
         buf_addc(b, (char)v_anyint(e));
     }
     return true;
+}
+
+/* Argument i as bytes appended to b; panics with Go's argument-type text
+ * (returns false) when it is not a []byte. */
+static inline bool bytes_arg(Thread *t, const char *fname, Value *args, int i, Buf *b)
+{
+    if (bytes_read(args[i], b))
+        return true;
+    vm_panicf(t, E_ARG_TYPE, fname, i + 1, "[]byte", v_type_name(args[i]));
+    return false;
 }
 
 /* Whether argument i is a []byte (or nil, when nil_ok) to write into or
@@ -76,6 +82,26 @@ static inline Value bytes_append(Value dst, const char *s, size_t n)
     if (!src || !out->tid)
         list_set_type(out, bytes_type());
     return v_from_ptr(out);
+}
+
+/* A []byte of n zero bytes (room for a Read). */
+static inline ObjList *bytes_zeroed(size_t n)
+{
+    ObjList *l = list_new(n, n);
+    for (size_t i = 0; i < n; i++)
+        l->store->items[i] = v_int_small(0);
+    list_set_type(l, bytes_type());
+    return l;
+}
+
+/* Go's copy(dst, src[:n]) into a []byte: how many bytes it took. */
+static inline size_t bytes_copy_into(ObjList *dst, const char *src, size_t n)
+{
+    size_t i = 0;
+    for (; i < n; i++)
+        if (!list_set(dst, (int64_t)i, v_int_small((unsigned char)src[i])))
+            break;
+    return i;
 }
 
 /* A new []byte holding s[:n]. */

@@ -1189,10 +1189,10 @@ static int append_to(Thread *t, const char *fname, Value bv, Buf *text, Value *r
 {
     Buf b;
     buf_init(&b);
-    if (!stream_bytes_of(bv, &b))
+    if (!bytes_read(bv, &b))
         return vm_panicf(t, E_ARG_TYPE, fname, 1, "[]byte", v_type_name(bv));
     buf_add(&b, text->data ? text->data : "", text->len);
-    rets[0] = stream_bytes(b.data ? b.data : "", b.len);
+    rets[0] = bytes_new(b.data ? b.data : "", b.len);
     return 1;
 }
 

@@ -82,66 +82,6 @@ static const StreamOps *ops_of(Value v)
 }
 
 /* ====================================================================== */
-/* []byte                                                                  */
-/* ====================================================================== */
-
-static const ObjType *bytes_type(void)
-{
-    static const ObjType *ty; /* racing threads may each parse one: equal */
-    const ObjType *t = __atomic_load_n(&ty, __ATOMIC_ACQUIRE);
-    if (!t) {
-        t = types_parse("[]byte", 6);
-        __atomic_store_n(&ty, t, __ATOMIC_RELEASE);
-    }
-    return t;
-}
-
-ObjList *stream_byte_buf(size_t n)
-{
-    ObjList *l = list_new(n, n);
-    for (size_t i = 0; i < n; i++)
-        l->store->items[i] = v_int_small(0);
-    list_set_type(l, bytes_type());
-    return l;
-}
-
-Value stream_bytes(const char *p, size_t n)
-{
-    ObjList *l = list_new(n, n);
-    for (size_t i = 0; i < n; i++)
-        l->store->items[i] = v_int_small((unsigned char)p[i]);
-    list_set_type(l, bytes_type());
-    return v_from_ptr(l);
-}
-
-bool stream_bytes_of(Value v, Buf *b)
-{
-    v = v_unnamed(v);
-    if (v_is_str(v)) {
-        buf_add(b, v_str(v)->data, v_str(v)->len);
-        return true;
-    }
-    if (v == V_NIL)
-        return true;
-    if (!v_is_obj(v, OBJ_LIST))
-        return false;
-    ObjList *l = v_list(v);
-    Value e;
-    for (int64_t i = 0; list_get(l, i, &e); i++)
-        buf_addc(b, (char)(v_is_anyint(e) ? v_anyint(e) : 0));
-    return true;
-}
-
-size_t stream_copy_into(ObjList *dst, const char *src, size_t n)
-{
-    size_t i = 0;
-    for (; i < n; i++)
-        if (!list_set(dst, (int64_t)i, v_int_small((unsigned char)src[i])))
-            break;
-    return i;
-}
-
-/* ====================================================================== */
 /* calling methods                                                         */
 /* ====================================================================== */
 
@@ -214,7 +154,7 @@ int64_t stream_read(Thread *t, const char *fname, Value r, char *p, size_t n, Va
      * bytes than asked anyway; callers loop) */
     if (n > STREAM_SCRIPT_CHUNK)
         n = STREAM_SCRIPT_CHUNK;
-    ObjList *buf = stream_byte_buf(n);
+    ObjList *buf = bytes_zeroed(n);
     Value arg = v_from_ptr(buf);
     int nr = stream_call(t, r, "Read", &arg, 1);
     if (nr == -1)
@@ -238,7 +178,7 @@ int64_t stream_write(Thread *t, const char *fname, Value w, const char *p, size_
         return o->write(t, ((ObjObject *)v_ptr(w))->payload, p, n, err);
     if (strings_builder_write(w, p, n))
         return (int64_t)n;
-    Value arg = stream_bytes(p, n);
+    Value arg = bytes_new(p, n);
     int nr = stream_call(t, w, "Write", &arg, 1);
     if (nr == -1)
         return -1;
@@ -310,7 +250,7 @@ static int obj_write(Thread *t, Value *args, int nargs, Value *rets)
     (void)nargs;
     Buf b;
     buf_init(&b);
-    if (!stream_bytes_of(args[1], &b))
+    if (!bytes_read(args[1], &b))
         return vm_panicf(t, E_ARG_TYPE, "Write", 1, "[]byte", v_type_name(args[1]));
     Value err;
     int64_t n = stream_write(t, "Write", args[0], b.data, b.len, &err);
@@ -430,7 +370,7 @@ static int wrap_read_m(Thread *t, Value *args, int nargs, Value *rets)
     if (!n)
         err = V_NIL;
     if (got > 0)
-        stream_copy_into(v_list(bv), tmp, (size_t)got);
+        bytes_copy_into(v_list(bv), tmp, (size_t)got);
     rets[0] = v_make_int(got);
     rets[1] = err;
     return 2;
@@ -540,7 +480,7 @@ static int io_n_read_all(Thread *t, Value *args, int nargs, Value *rets)
             return -1;
         b.len += (size_t)n;
         if (err != V_NIL) {
-            rets[0] = stream_bytes(b.data, b.len);
+            rets[0] = bytes_new(b.data, b.len);
             rets[1] = err == eof ? V_NIL : err;
             return 2;
         }
@@ -668,7 +608,7 @@ static int read_at_least(Thread *t, const char *fname, Value r, Value bufv, int6
         total += n;
     }
     if (dst)
-        stream_copy_into(dst, tmp, (size_t)total);
+        bytes_copy_into(dst, tmp, (size_t)total);
     if (total >= min)
         err = V_NIL;
     else if (total > 0 && err == eof)

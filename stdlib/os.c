@@ -703,7 +703,7 @@ static int file_write_m(Thread *t, Value *args, int nargs, Value *rets)
     (void)nargs;
     Buf b;
     buf_init(&b);
-    if (!stream_bytes_of(args[1], &b))
+    if (!bytes_read(args[1], &b))
         return vm_panicf(t, E_ARG_TYPE, "os.File.Write", 1, "[]byte", v_type_name(args[1]));
     Value err;
     int64_t n = file_stream_write(t, f, b.data, b.len, &err);
@@ -724,7 +724,7 @@ static int file_read_m(Thread *t, Value *args, int nargs, Value *rets)
     Value err;
     int64_t got = file_read(t, f, tmp, n, &err);
     if (got > 0)
-        stream_copy_into(v_list(bv), tmp, (size_t)got);
+        bytes_copy_into(v_list(bv), tmp, (size_t)got);
     rets[0] = v_make_int(got);
     rets[1] = err;
     return 2;
@@ -969,7 +969,7 @@ static int file_read_at(Thread *t, Value *args, int nargs, Value *rets)
         got += (size_t)r;
     }
     if (got)
-        stream_copy_into(v_list(bv), tmp, got);
+        bytes_copy_into(v_list(bv), tmp, got);
     rets[0] = v_make_int((int64_t)got);
     return 2;
 }
@@ -981,7 +981,7 @@ static int file_write_at(Thread *t, Value *args, int nargs, Value *rets)
     int64_t off;
     Buf b;
     buf_init(&b);
-    if (!stream_bytes_of(args[1], &b))
+    if (!bytes_read(args[1], &b))
         return vm_panicf(t, E_ARG_TYPE, "os.File.WriteAt", 1, "[]byte", v_type_name(args[1]));
     if (!vm_check_int(t, "os.File.WriteAt", args + 1, 1, &off))
         return -1;

@@ -127,7 +127,7 @@ static int r_stack(Thread *t, Value *a, int n, Value *r)
     fprintf(mf, "goroutine %lld [running]:\n", (long long)t->id);
     vm_traceback(t, mf);
     fclose(mf);
-    size_t k = stream_copy_into(v_list(a[0]), text, len);
+    size_t k = bytes_copy_into(v_list(a[0]), text, len);
     free(text);
     r[0] = v_make_int((int64_t)k);
     return 1;

@@ -411,7 +411,7 @@ static bool scan_string(Scan *sc, int verb, Value *out, bool bytes)
             buf_addc(&tok, (char)c);
         }
     }
-    *out = bytes ? stream_bytes(tok.data ? tok.data : "", tok.len)
+    *out = bytes ? bytes_new(tok.data ? tok.data : "", tok.len)
                  : v_from_ptr(str_new(tok.data ? tok.data : "", tok.len));
     return true;
 }

@@ -11,6 +11,7 @@
 #ifndef CSP_STREAM_H
 #define CSP_STREAM_H
 
+#include "bytesval.h"
 #include "stdlib.h"
 
 /* Byte-level access to a native class's objects. Each returns the bytes
@@ -44,17 +45,6 @@ extern const ModuleFn fmt_scan_fns[];
 /* Call method `name` of v with args; the number of results (in t->rets),
  * -1 after a panic, -2 when v has no such method. */
 int stream_call(Thread *t, Value v, const char *name, const Value *args, int nargs);
-
-/* A fresh []byte holding p[0..n). */
-Value stream_bytes(const char *p, size_t n);
-/* A []byte of n zero bytes (a buffer for a Read). */
-ObjList *stream_byte_buf(size_t n);
-/* The bytes of a []byte (any list of ints) or a string into b; false when
- * v is neither. */
-bool stream_bytes_of(Value v, Buf *b);
-/* Copy up to n bytes of src into the []byte dst from index 0 (Go's
- * copy(dst, src)); returns how many. */
-size_t stream_copy_into(ObjList *dst, const char *src, size_t n);
 
 /* What os.c exports for others: the file's fd, -1 when v is no os.File. */
 int os_file_fd(Value v);

@@ -2082,6 +2082,33 @@ ObjType *cg_func_type(Compiler *c, FuncInfo *fi)
     return fi && cg_pm_get(&c->types, &fi->tparams, &w) ? (ObjType *)(uintptr_t)w : NULL;
 }
 
+/* Whether a bare name in a parameter list names a type: a predeclared
+ * one, a type parameter or a declared type. */
+static bool names_type(Compiler *c, const char *name)
+{
+    Var *v = cg_nt_get(&c->names, name);
+    if (v)
+        return v->tparam || (v->tdecl && v->decl && v->decl->kind == N_TYPEDECL);
+    return types_parse(name, strlen(name))->kind != TYPE_UNKNOWN;
+}
+
+/* Go's func(int, int) bool: a parameter list of bare names that all name
+ * types lists the types of unnamed parameters (a script's func(x, y)
+ * names untyped ones). */
+static void unnamed_params(Compiler *c, FuncInfo *fi)
+{
+    for (int i = 0; i < fi->params.n; i++) {
+        Node *p = fi->params.items[i];
+        if (!p || p->kind != N_IDENT || !p->name || p->type || !names_type(c, p->name))
+            return;
+    }
+    for (int i = 0; i < fi->params.n; i++) {
+        Node *p = fi->params.items[i];
+        p->type = p->name;
+        p->name = "_";
+    }
+}
+
 static void res_func(Compiler *c, FuncInfo *fi, Node *at)
 {
     if (!fi) {
@@ -2111,6 +2138,7 @@ static void res_func(Compiler *c, FuncInfo *fi, Node *at)
         }
         declare_local(c, p)->tparam = true;
     }
+    unnamed_params(c, fi);
     for (int i = 0; i < fi->params.n; i++) {
         Node *p = fi->params.items[i];
         if (!p || p->kind != N_IDENT || !p->name) {

@@ -591,13 +591,13 @@ static const MethodDef ctx_methods[] = {{"Deadline", m_deadline, 0, 0}, {"Done",
                                         {"Err", m_err, 0, 0},           {"Value", m_value, 1, 1},
                                         {"String", m_string, 0, 0},     {NULL, NULL, 0, 0}};
 static const ObjClass ctx_classes[] = {
-    [CTX_BACKGROUND] = {"context.backgroundCtx", ctx_methods, NULL},
-    [CTX_TODO] = {"context.todoCtx", ctx_methods, NULL},
-    [CTX_CANCEL] = {"*context.cancelCtx", ctx_methods, NULL},
-    [CTX_TIMER] = {"*context.timerCtx", ctx_methods, NULL},
-    [CTX_VALUE] = {"*context.valueCtx", ctx_methods, NULL},
-    [CTX_WITHOUT_CANCEL] = {"context.withoutCancelCtx", ctx_methods, NULL},
-    [CTX_AFTERFUNC] = {"*context.afterFuncCtx", NULL, NULL},
+    [CTX_BACKGROUND] = {.name = "context.backgroundCtx", .methods = ctx_methods, .get_field = NULL},
+    [CTX_TODO] = {.name = "context.todoCtx", .methods = ctx_methods, .get_field = NULL},
+    [CTX_CANCEL] = {.name = "*context.cancelCtx", .methods = ctx_methods, .get_field = NULL},
+    [CTX_TIMER] = {.name = "*context.timerCtx", .methods = ctx_methods, .get_field = NULL},
+    [CTX_VALUE] = {.name = "*context.valueCtx", .methods = ctx_methods, .get_field = NULL},
+    [CTX_WITHOUT_CANCEL] = {.name = "context.withoutCancelCtx", .methods = ctx_methods, .get_field = NULL},
+    [CTX_AFTERFUNC] = {.name = "*context.afterFuncCtx", .methods = NULL, .get_field = NULL},
 };
 
 /* ---- AfterFunc ---------------------------------------------------------- */

@@ -36,6 +36,7 @@
 #include "../vm/sched.h"
 #include "../vm/types.h"
 #include "stdlib.h"
+#include "stream.h"
 
 /* CTX_AFTERFUNC is no context: the registration of an AfterFunc, kept
  * among a cancelable context's children so that cancelling it starts f. */
@@ -46,7 +47,8 @@ typedef enum {
     CTX_TIMER,
     CTX_VALUE,
     CTX_WITHOUT_CANCEL,
-    CTX_AFTERFUNC
+    CTX_AFTERFUNC,
+    CTX_FOREIGN /* a parent of the script's own type: self is its value */
 } CtxKind;
 
 typedef struct CspCtx {
@@ -112,13 +114,56 @@ static CspCtx *ctx_of(Value v)
     return ((ObjObject *)v_ptr(v))->payload;
 }
 
+static bool has_method(Value v, const char *name)
+{
+    Value fn, recv;
+    return format_method(v, name, &fn, &recv);
+}
+
 static bool check_ctx(Thread *t, const char *fname, Value *a, int i, CspCtx **out)
 {
     if (a[i] == V_NIL)
         return vm_panic_msg(t, "cannot create context from nil parent"), false;
-    if (!is_ctx(a[i]))
-        return vm_panicf(t, E_ARG_TYPE, fname, i + 1, "a context.Context", v_type_name(a[i])), false;
-    *out = ctx_of(a[i]);
+    if (is_ctx(a[i])) {
+        *out = ctx_of(a[i]);
+        return true;
+    }
+    if (has_method(a[i], "Done") && has_method(a[i], "Err") && has_method(a[i], "Value") &&
+        has_method(a[i], "Deadline")) {
+        /* the script's own Context: asked through its methods, as Go's
+         * context package asks a parent it does not know */
+        CspCtx *f = mem_alloc(sizeof *f);
+        f->kind = CTX_FOREIGN;
+        f->self = a[i];
+        *out = f;
+        return true;
+    }
+    return vm_panicf(t, E_ARG_TYPE, fname, i + 1, "a context.Context", v_type_name(a[i])), false;
+}
+
+/* The nearest ancestor (c itself included) that is cancelable or of the
+ * script's own type, whose Done and Err answer for c; NULL when none. */
+static CspCtx *nearest_source(CspCtx *c)
+{
+    for (; c; c = c->parent) {
+        if (c->kind == CTX_CANCEL || c->kind == CTX_TIMER || c->kind == CTX_FOREIGN)
+            return c;
+        if (c->kind == CTX_WITHOUT_CANCEL)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* f's method `name` (a script's Context): its first result in *out;
+ * false after a panic. */
+static bool foreign_call(Thread *t, CspCtx *f, const char *name, const Value *args, int nargs, Value *out)
+{
+    int rc = stream_call(t, f->self, name, args, nargs);
+    if (rc == -2)
+        return vm_panic_msg(t, "context: %s has no method %s", v_type_name(f->self), name), false;
+    if (rc < 0)
+        return false;
+    *out = rc > 0 ? t->rets[0] : V_NIL;
     return true;
 }
 
@@ -236,9 +281,43 @@ static void cancel(Thread *t, CspCtx *c, Value err, Value cause, bool remove)
 
 /* Register the new cancelable context c with its nearest cancelable
  * ancestor, or cancel it now if that one already is. */
+/* A goroutine watching a script's Context for a child: the child is
+ * cancelled with the parent's Err when the parent's Done channel closes,
+ * and the watch ends when the child is done first (Go's propagateCancel
+ * does the same for a parent it does not know). */
+static int foreign_watch(Thread *t, Value *a, int n, Value *r)
+{
+    (void)n;
+    (void)r;
+    CspCtx *child = ctx_of(a[1]);
+    SelCase cases[2] = {{v_chan(a[0]), false, V_NIL}, {child->done, false, V_NIL}};
+    Value v;
+    bool ok;
+    int k = chan_select(t, cases, 2, false, &v, &ok);
+    if (k != 0)
+        return k == -2 ? -1 : 0;
+    CspCtx f = {.kind = CTX_FOREIGN, .self = a[2]};
+    Value err;
+    if (!foreign_call(t, &f, "Err", NULL, 0, &err))
+        return -1;
+    cancel(t, child, err, err, true);
+    return 0;
+}
+
+static ObjNative *watch_fn; /* made when the module opens */
+
 static void propagate(Thread *t, CspCtx *c)
 {
     CspCtx *p = nearest_cancelable(c->parent);
+    CspCtx *src = nearest_source(c->parent);
+    if (src && src->kind == CTX_FOREIGN) {
+        Value done;
+        if (!foreign_call(t, src, "Done", NULL, 0, &done) || !v_is_obj(done, OBJ_CHAN))
+            return; /* never done (nil), or a panic the caller sees */
+        Value args[3] = {done, c->self, src->self};
+        sched_go(t, v_from_ptr(watch_fn), args, 3);
+        return;
+    }
     if (!p)
         return;
     lock_acquire(&p->lk);
@@ -453,6 +532,9 @@ static int f_cause(Thread *t, Value *a, int n, Value *r)
     CspCtx *c;
     if (!check_ctx(t, "context.Cause", a, 0, &c))
         return -1;
+    CspCtx *src = nearest_source(c);
+    if (src && src->kind == CTX_FOREIGN) /* Go: a Context that is not ours has its Err as cause */
+        return foreign_call(t, src, "Err", NULL, 0, &r[0]) ? 1 : -1;
     CspCtx *p = nearest_cancelable(c);
     r[0] = V_NIL;
     if (p) {
@@ -467,14 +549,18 @@ static int f_cause(Thread *t, Value *a, int n, Value *r)
 
 static int m_done(Thread *t, Value *a, int n, Value *r)
 {
-    CspCtx *p = nearest_cancelable(ctx_of(a[0]));
+    CspCtx *p = nearest_source(ctx_of(a[0]));
+    if (p && p->kind == CTX_FOREIGN)
+        return foreign_call(t, p, "Done", NULL, 0, &r[0]) ? 1 : -1;
     r[0] = p ? v_from_ptr(p->done) : V_NIL; /* nil: never done */
     return 1;
 }
 
 static int m_err(Thread *t, Value *a, int n, Value *r)
 {
-    CspCtx *p = nearest_cancelable(ctx_of(a[0]));
+    CspCtx *p = nearest_source(ctx_of(a[0]));
+    if (p && p->kind == CTX_FOREIGN)
+        return foreign_call(t, p, "Err", NULL, 0, &r[0]) ? 1 : -1;
     r[0] = p ? __atomic_load_n(&p->err, __ATOMIC_ACQUIRE) : V_NIL;
     return 1;
 }
@@ -482,6 +568,15 @@ static int m_err(Thread *t, Value *a, int n, Value *r)
 static int m_deadline(Thread *t, Value *a, int n, Value *r)
 {
     CspCtx *owner;
+    for (CspCtx *c = ctx_of(a[0]); c && c->kind != CTX_TIMER && c->kind != CTX_WITHOUT_CANCEL; c = c->parent)
+        if (c->kind == CTX_FOREIGN) { /* a script's Context decides below it */
+            int rc = stream_call(t, c->self, "Deadline", NULL, 0);
+            if (rc < 0)
+                return -1;
+            r[0] = rc > 0 ? t->rets[0] : stdlib_time_zero();
+            r[1] = rc > 1 ? t->rets[1] : V_FALSE;
+            return 2;
+        }
     if (deadline_of(ctx_of(a[0]), &owner)) {
         r[0] = owner->deadline;
         r[1] = V_TRUE;
@@ -500,6 +595,8 @@ static int m_value(Thread *t, Value *a, int n, Value *r)
             r[0] = c->val;
             return 1;
         }
+        if (c->kind == CTX_FOREIGN)
+            return foreign_call(t, c, "Value", &key, 1, &r[0]) ? 1 : -1;
     }
     r[0] = V_NIL;
     return 1;
@@ -541,6 +638,8 @@ static int ctx_name(Thread *t, Buf *b, CspCtx *c)
     case CTX_TODO:
         buf_adds(b, "context.TODO");
         return 0;
+    case CTX_FOREIGN: /* Go's contextName: its String(), else its type */
+        return stringify(t, b, c->self);
     default:
         break;
     }
@@ -663,6 +762,7 @@ static void context_open(ObjModule *m)
     cancel_cause_fn->h.flags |= NATIVE_METHOD;
     stop_fn = native_new("context.AfterFunc.stop", do_stop, 1, 1);
     stop_fn->h.flags |= NATIVE_METHOD;
+    watch_fn = native_new("context.propagateCancel.func1", foreign_watch, 3, 3);
     background = ctx_new(CTX_BACKGROUND, NULL);
     todo = ctx_new(CTX_TODO, NULL);
     module_add_fns(m, context_fns);

@@ -357,6 +357,8 @@ static void res_field(Compiler *c, Node *n)
                 cg_pm_put(&c->nodes, n, (uint64_t)(uintptr_t)&c->bad);
                 return;
             }
+            if (v_is_obj(mv, OBJ_CELL))
+                return; /* a package variable (flag.Usage): read and set when it runs */
             Var *m = new_var(c, VK_UNIVERSE, n->name, NULL);
             m->owner = NULL;
             m->cval = mv;
@@ -2235,8 +2237,9 @@ static void res_import(Compiler *c, Node *s)
     ObjModule *mod = (ObjModule *)v_obj(mv);
     Value k, v;
     for (size_t cur = 0; mod->members && map_next(mod->members, &cur, &k, &v);)
-        if (v_is_obj(k, OBJ_STRING))
-            bind_imported(c, s, ((ObjString *)v_obj(k))->data, v);
+        if (v_is_obj(k, OBJ_STRING)) /* a package variable: its value now */
+            bind_imported(c, s, ((ObjString *)v_obj(k))->data,
+                          v_is_obj(v, OBJ_CELL) ? module_get(mod, ((ObjString *)v_obj(k))->data) : v);
 }
 
 /* Pass 1 over a file: declare every top-level name (hoisting), resolve and

@@ -11,9 +11,9 @@
  * flag.Duration's value is a time.Duration, parsed and printed by the
  * time module (stdlib_parse_duration, stdlib_duration_string).
  *
- * flag.Usage is a module member, and Parse's errors call whatever it
- * holds at the time; a script cannot replace it yet (`flag.Usage = f` is a
- * compile error: the compiler treats module members as constants).
+ * flag.Usage is a package variable (module_add_var): a script may set it
+ * (`flag.Usage = f`), and Parse's errors call whatever it holds then.
+ * Parse reads os.Args as it is then, as Go's does (a script may set it).
  *
  * flag.NewFlagSet makes a FlagSet of its own (subcommands); the command
  * line's flags are one more FlagSet, command_line, with ExitOnError.
@@ -382,12 +382,22 @@ static int flag_n_print_defaults(Thread *t, Value *args, int nargs, Value *rets)
     return print_defaults(t, &command_line);
 }
 
+/* os.Args as the os module holds it now (the command line's until a
+ * script sets it). */
+static ObjList *os_args_list(Thread *t)
+{
+    Value a = module_get(stdlib_module("os", 2, false), "Args");
+    if (v_is_obj(a, OBJ_LIST))
+        return v_list(a);
+    return t->rt->args ? t->rt->args : list_new(0, 0);
+}
+
 /* Go's defaultUsage: "Usage of <name>:" (or "Usage:") and the defaults. */
 static int default_usage(Thread *t, FlagSet *fs)
 {
     const char *name = fs->name;
     Value prog = V_NIL;
-    if (fs->command_line && t->rt->args && t->rt->args->len > 0 && list_get(t->rt->args, 0, &prog) &&
+    if (fs->command_line && LIST_GET(os_args_list(t), len) > 0 && list_get(os_args_list(t), 0, &prog) &&
         v_is_str(prog))
         name = v_str(prog)->data;
     Buf b;
@@ -413,7 +423,7 @@ static int flag_n_default_usage(Thread *t, Value *args, int nargs, Value *rets)
 static int call_usage(Thread *t, FlagSet *fs)
 {
     Value fn;
-    if (!fs->command_line || !flag_mod || !map_get_cstr(flag_mod->members, "Usage", &fn) || fn == V_NIL)
+    if (!fs->command_line || !flag_mod || (fn = module_get(flag_mod, "Usage")) == V_UNDEF || fn == V_NIL)
         return default_usage(t, fs);
     return vm_call(t, fn, NULL, 0) < 0 ? -1 : 0;
 }
@@ -545,7 +555,7 @@ static int flag_n_parse(Thread *t, Value *args, int nargs, Value *rets)
 {
     (void)args, (void)nargs, (void)rets;
     Value err;
-    return parse_set(t, &command_line, t->rt->args ? t->rt->args : list_new(0, 0), 1, &err) < 0 ? -1 : 0;
+    return parse_set(t, &command_line, os_args_list(t), 1, &err) < 0 ? -1 : 0;
 }
 
 /* The arguments left after the flags: none before Parse, as Go's. */
@@ -847,7 +857,7 @@ static void flag_open(ObjModule *m)
 {
     module_add_fns(m, flag_fns);
     module_add_ints(m, flag_ints);
-    module_add(m, "Usage", v_from_ptr(native_new("flag.Usage", flag_n_default_usage, 0, 0)));
+    module_add_var(m, "Usage", v_from_ptr(native_new("flag.Usage", flag_n_default_usage, 0, 0)));
     err_help = stdlib_error(E_FLAG_HELP);
     module_add(m, "ErrHelp", err_help);
     module_add(m, "FlagSet", v_from_ptr(native_new("flag.FlagSet", flag_n_flag_set_zero, 0, 0)));

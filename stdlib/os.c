@@ -2255,7 +2255,7 @@ static void os_open(ObjModule *m)
     module_add_fns(m, os_fns);
     syscall_os_members(m); /* os.Signal, os.Interrupt, os.Kill */
     module_add_ints(m, os_ints);
-    module_add(m, "Args", v_from_ptr(os_args ? os_args : list_new(0, 0)));
+    module_add_var(m, "Args", v_from_ptr(os_args ? os_args : list_new(0, 0)));
     std_files[0] = file_new(0, "/dev/stdin");
     std_files[1] = file_new(1, "/dev/stdout");
     std_files[2] = file_new(2, "/dev/stderr");

@@ -659,7 +659,9 @@ ObjNative *class_method(const ObjClass *cls, ObjString *name);
 typedef struct ObjModule {
     Obj h;
     const char *name;
-    ObjMap *members; /* name -> Value; read-only after start-up */
+    ObjMap *members; /* name -> Value; fixed once the module is open (a
+                        package variable's value lives in its ObjCell:
+                        vm.h's module_add_var) */
 } ObjModule;
 
 /* ---- general ---------------------------------------------------------- */

@@ -592,6 +592,18 @@ void module_add(ObjModule *m, const char *name, Value v)
     map_set(m->members, v_cstr(name), v);
 }
 
+static Value module_member(ObjModule *m, ObjString *name);
+
+void module_add_var(ObjModule *m, const char *name, Value v)
+{
+    module_add(m, name, v_from_ptr(cell_new(v)));
+}
+
+Value module_get(ObjModule *m, const char *name)
+{
+    return m ? module_member(m, str_cstr(name)) : V_UNDEF;
+}
+
 ObjNative *module_add_fn(ObjModule *m, const char *name, NativeFn fn, int min_args, int max_args)
 {
     /* Tracebacks show "fmt.Println", so the native carries the full name. */
@@ -1351,10 +1363,14 @@ static COLD int no_field(Thread *t, Value obj, ObjString *name)
     return vm_panicf(t, E_NO_FIELD, v_type_name(obj), name->data);
 }
 
+/* A member, or a package variable's current value (its cell: stores
+ * with release, reads with acquire, as goroutines may race on it). */
 static Value module_member(ObjModule *m, ObjString *name)
 {
     Value v;
-    return map_get(m->members, v_from_ptr(name), &v) ? v : V_UNDEF;
+    if (!map_get(m->members, v_from_ptr(name), &v))
+        return V_UNDEF;
+    return v_is_obj(v, OBJ_CELL) ? __atomic_load_n(&((ObjCell *)v_ptr(v))->v, __ATOMIC_ACQUIRE) : v;
 }
 
 static ObjBound *bound_new(Value recv, Value fn);
@@ -1745,6 +1761,15 @@ static COLD bool setfield(Thread *t, Value obj, ObjString *name, Value val)
         return map_store(t, v_map(obj), v_from_ptr(name), val);
     if (obj == V_NIL)
         return vm_panicf(t, E_NIL_MAP_WRITE), false;
+    if (v_is_obj(obj, OBJ_MODULE)) {
+        /* a package variable (flag.Usage = f); any other member is fixed */
+        Value cell;
+        if (map_get(((ObjModule *)v_ptr(obj))->members, v_from_ptr(name), &cell) &&
+            v_is_obj(cell, OBJ_CELL)) {
+            __atomic_store_n(&((ObjCell *)v_ptr(cell))->v, val, __ATOMIC_RELEASE);
+            return true;
+        }
+    }
     if (v_is_obj(obj, OBJ_OBJECT) && name->len < 64) {
         /* a native object's settable field (`pool.New = f`): its class's
          * setter method, named with '=' after the field (object.h) */

@@ -221,6 +221,12 @@ int rt_global_slot(Runtime *rt, ObjString *name);
 ObjModule *module_new(const char *name);
 void module_add(ObjModule *m, const char *name, Value v);
 ObjNative *module_add_fn(ObjModule *m, const char *name, NativeFn fn, int min_args, int max_args);
+/* A package variable of m (flag.Usage, os.Args): its member is a cell, so
+ * a script may assign it (`flag.Usage = f`) and every read, the compiler's
+ * and a native's, sees the current value. */
+void module_add_var(ObjModule *m, const char *name, Value v);
+/* m's member `name` (a variable's current value); V_UNDEF when none. */
+Value module_get(ObjModule *m, const char *name);
 
 Thread *thread_new(Runtime *rt);
 

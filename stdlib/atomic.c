@@ -282,41 +282,40 @@ static int ti_cas(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-static int ti_add(Thread *t, Value *a, int n, Value *r)
+/* Add, And and Or: one read-modify-write on the word; Add returns the new
+ * value, And and Or (Go 1.23) the old one. */
+static int ti_rmw(Thread *t, Value *a, AtomicOp op, const char *method, Value *r)
 {
     const IntClass *c = int_class(a[0]);
     AtomicInt *x = int_of(a[0]);
-    uint64_t d;
-    if (!typed_arg(t, c, "Add", a, 1, &d))
+    uint64_t d, res;
+    if (!typed_arg(t, c, method, a, 1, &d))
         return -1;
-    r[0] = typed_value(c, c->bits == 64 ? __atomic_add_fetch(&x->w64, d, __ATOMIC_SEQ_CST)
-                                        : __atomic_add_fetch(&x->w32, (uint32_t)d, __ATOMIC_SEQ_CST));
+    if (c->bits == 64)
+        res = op == OP_ADD   ? __atomic_add_fetch(&x->w64, d, __ATOMIC_SEQ_CST)
+              : op == OP_AND ? __atomic_fetch_and(&x->w64, d, __ATOMIC_SEQ_CST)
+                             : __atomic_fetch_or(&x->w64, d, __ATOMIC_SEQ_CST);
+    else
+        res = op == OP_ADD   ? __atomic_add_fetch(&x->w32, (uint32_t)d, __ATOMIC_SEQ_CST)
+              : op == OP_AND ? __atomic_fetch_and(&x->w32, (uint32_t)d, __ATOMIC_SEQ_CST)
+                             : __atomic_fetch_or(&x->w32, (uint32_t)d, __ATOMIC_SEQ_CST);
+    r[0] = typed_value(c, res);
     return 1;
 }
 
-/* And and Or (Go 1.23) return the old value. */
+static int ti_add(Thread *t, Value *a, int n, Value *r)
+{
+    return ti_rmw(t, a, OP_ADD, "Add", r);
+}
+
 static int ti_and(Thread *t, Value *a, int n, Value *r)
 {
-    const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(a[0]);
-    uint64_t m;
-    if (!typed_arg(t, c, "And", a, 1, &m))
-        return -1;
-    r[0] = typed_value(c, c->bits == 64 ? __atomic_fetch_and(&x->w64, m, __ATOMIC_SEQ_CST)
-                                        : __atomic_fetch_and(&x->w32, (uint32_t)m, __ATOMIC_SEQ_CST));
-    return 1;
+    return ti_rmw(t, a, OP_AND, "And", r);
 }
 
 static int ti_or(Thread *t, Value *a, int n, Value *r)
 {
-    const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(a[0]);
-    uint64_t m;
-    if (!typed_arg(t, c, "Or", a, 1, &m))
-        return -1;
-    r[0] = typed_value(c, c->bits == 64 ? __atomic_fetch_or(&x->w64, m, __ATOMIC_SEQ_CST)
-                                        : __atomic_fetch_or(&x->w32, (uint32_t)m, __ATOMIC_SEQ_CST));
-    return 1;
+    return ti_rmw(t, a, OP_OR, "Or", r);
 }
 
 static const MethodDef int_methods[] = {{"Load", ti_load, 0, 0}, {"Store", ti_store, 1, 1},

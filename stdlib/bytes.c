@@ -59,7 +59,9 @@ static Value view(Value s, size_t lo, size_t hi, size_t max)
 /* ---- strings' rules on bytes ------------------------------------------- */
 
 /* The strings module's natives, by name: the bytes functions that differ
- * from them only in their argument's type call them. */
+ * from them only in their argument's type call them. Set when bytes opens
+ * (under the modules' lock, before any script can call bytes), read-only
+ * after. */
 static ObjModule *strings_mod;
 
 static NativeFn strings_fn(const char *name)
@@ -732,8 +734,7 @@ static int buf_read(Thread *t, Value *a, int n, Value *r)
     b->off += k;
     b->last_read = k > 0 ? -1 : 0;
     pthread_mutex_unlock(&b->lock);
-    for (size_t i = 0; i < k; i++)
-        list_set(p, (int64_t)i, v_int_small((unsigned char)copy[i]));
+    bytes_copy_into(p, copy, k);
     r[0] = v_make_int((int64_t)k);
     r[1] = V_NIL;
     return 2;

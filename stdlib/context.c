@@ -114,12 +114,6 @@ static CspCtx *ctx_of(Value v)
     return ((ObjObject *)v_ptr(v))->payload;
 }
 
-static bool has_method(Value v, const char *name)
-{
-    Value fn, recv;
-    return format_method(v, name, &fn, &recv);
-}
-
 static bool check_ctx(Thread *t, const char *fname, Value *a, int i, CspCtx **out)
 {
     if (a[i] == V_NIL)
@@ -128,8 +122,8 @@ static bool check_ctx(Thread *t, const char *fname, Value *a, int i, CspCtx **ou
         *out = ctx_of(a[i]);
         return true;
     }
-    if (has_method(a[i], "Done") && has_method(a[i], "Err") && has_method(a[i], "Value") &&
-        has_method(a[i], "Deadline")) {
+    if (stream_has_method(a[i], "Done") && stream_has_method(a[i], "Err") &&
+        stream_has_method(a[i], "Value") && stream_has_method(a[i], "Deadline")) {
         /* the script's own Context: asked through its methods, as Go's
          * context package asks a parent it does not know */
         CspCtx *f = mem_alloc(sizeof *f);
@@ -186,23 +180,6 @@ static int64_t wall_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* Call v's method `name` with the given arguments; -1 after a panic, or
- * when v has no such method (*ok false, no panic). */
-static int call_method(Thread *t, Value v, const char *name, const Value *args, int nargs, bool *ok)
-{
-    *ok = false;
-    if (!v_is_obj(v, OBJ_OBJECT))
-        return -1;
-    ObjNative *m = class_method(((ObjObject *)v_ptr(v))->cls, str_cstr(name));
-    if (!m)
-        return -1;
-    *ok = true;
-    Value call[4] = {v};
-    for (int i = 0; i < nargs && i < 3; i++)
-        call[i + 1] = args[i];
-    return vm_call(t, v_from_ptr(m), call, nargs + 1);
 }
 
 /* A time.Time argument as Unix nanoseconds. */
@@ -614,15 +591,12 @@ static int stringify(Thread *t, Buf *b, Value v)
         buf_adds(b, "<nil>");
         return 0;
     }
-    bool ok;
-    int rc = call_method(t, v, "String", NULL, 0, &ok);
-    if (ok) {
-        if (rc < 0)
-            return -1;
-        if (rc > 0 && v_is_str(t->rets[0])) {
-            buf_add(b, v_str(t->rets[0])->data, v_str(t->rets[0])->len);
-            return 0;
-        }
+    int rc = stream_call(t, v, "String", NULL, 0); /* -2: it has none */
+    if (rc == -1)
+        return -1;
+    if (rc > 0 && v_is_str(t->rets[0])) {
+        buf_add(b, v_str(t->rets[0])->data, v_str(t->rets[0])->len);
+        return 0;
     }
     buf_adds(b, format_value_type(v) ? format_type_name(v) : v_type_name(v));
     return 0;
@@ -654,11 +628,10 @@ static int ctx_name(Thread *t, Buf *b, CspCtx *c)
         return 0;
     case CTX_TIMER: {
         buf_adds(b, ".WithDeadline(");
-        bool ok;
-        int rc = call_method(t, c->deadline, "String", NULL, 0, &ok);
-        if (ok && rc < 0)
+        int rc = stream_call(t, c->deadline, "String", NULL, 0);
+        if (rc == -1)
             return -1;
-        if (ok && rc > 0 && v_is_str(t->rets[0]))
+        if (rc > 0 && v_is_str(t->rets[0]))
             buf_add(b, v_str(t->rets[0])->data, v_str(t->rets[0])->len);
         /* Go's: the time left, as a Duration prints */
         buf_printf(b, " [%s])", stdlib_duration_string(c->deadline_ns - wall_now())->data);

@@ -1183,16 +1183,13 @@ static int fmt_n_fprintf(Thread *t, Value *args, int nargs, Value *rets)
     return fwrite_to(t, "fmt.Fprintf", w, &b, rets);
 }
 
-/* Append, Appendf, Appendln (Go 1.19): b's bytes then the text, as a
- * new []byte. */
+/* Append, Appendf, Appendln (Go 1.19): the text appended to b as Go's
+ * append does (on b's array when it has room). */
 static int append_to(Thread *t, const char *fname, Value bv, Buf *text, Value *rets)
 {
-    Buf b;
-    buf_init(&b);
-    if (!bytes_read(bv, &b))
+    if (bv != V_NIL && !v_is_obj(bv, OBJ_LIST))
         return vm_panicf(t, E_ARG_TYPE, fname, 1, "[]byte", v_type_name(bv));
-    buf_add(&b, text->data ? text->data : "", text->len);
-    rets[0] = bytes_new(b.data ? b.data : "", b.len);
+    rets[0] = bytes_append(bv, text->data ? text->data : "", text->len);
     return 1;
 }
 

@@ -106,7 +106,7 @@ int stream_call(Thread *t, Value v, const char *name, const Value *args, int nar
     return vm_call(t, fn, a, nargs + 1);
 }
 
-static bool has_method(Value v, const char *name)
+bool stream_has_method(Value v, const char *name)
 {
     Value v0 = iface_unbox(v);
     if (v_is_obj(v0, OBJ_OBJECT))
@@ -118,7 +118,7 @@ static bool has_method(Value v, const char *name)
 bool stream_is_reader(Value v)
 {
     const StreamOps *o = ops_of(v);
-    return o ? o->read != NULL : has_method(v, "Read");
+    return o ? o->read != NULL : stream_has_method(v, "Read");
 }
 
 bool stream_is_writer(Value v)
@@ -126,7 +126,7 @@ bool stream_is_writer(Value v)
     const StreamOps *o = ops_of(v);
     if (o)
         return o->write != NULL;
-    return strings_builder_write(v, "", 0) || has_method(v, "Write");
+    return strings_builder_write(v, "", 0) || stream_has_method(v, "Write");
 }
 
 /* The (int, error) pair a Read or Write method returned, in t->rets. */
@@ -570,7 +570,7 @@ static int io_n_write_string(Thread *t, Value *args, int nargs, Value *rets)
     Value w = args[0];
     Value err;
     int64_t n;
-    if (!ops_of(w) && !strings_builder_write(w, "", 0) && has_method(w, "WriteString")) {
+    if (!ops_of(w) && !strings_builder_write(w, "", 0) && stream_has_method(w, "WriteString")) {
         Value a = v_from_ptr(s);
         int nr = stream_call(t, w, "WriteString", &a, 1);
         if (nr < 0)

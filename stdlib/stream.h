@@ -45,6 +45,8 @@ extern const ModuleFn fmt_scan_fns[];
 /* Call method `name` of v with args; the number of results (in t->rets),
  * -1 after a panic, -2 when v has no such method. */
 int stream_call(Thread *t, Value v, const char *name, const Value *args, int nargs);
+/* Whether v has method `name` (a native object's, or by Go's method sets). */
+bool stream_has_method(Value v, const char *name);
 
 /* What os.c exports for others: the file's fd, -1 when v is no os.File. */
 int os_file_fd(Value v);

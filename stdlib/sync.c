@@ -883,7 +883,10 @@ static bool smap_equal(Thread *t, Value cur, Value old)
     return v_iface_equal(cur, old);
 }
 
-static int sm_cas(Thread *t, Value *a, int n, Value *r)
+/* CompareAndSwap (replace with a[3]) and CompareAndDelete: compare
+ * outside the lock (comparing may panic: an uncomparable value), then act
+ * only if the entry still holds what was compared. */
+static int sm_compare_and(Thread *t, Value *a, bool del, Value *r)
 {
     CspSyncMap *sm = smap_of(a[0]);
     Value cur;
@@ -897,15 +900,16 @@ static int sm_cas(Thread *t, Value *a, int n, Value *r)
         }
         if (!smap_equal(t, cur, a[2]))
             return t->panicking ? -1 : (r[0] = V_FALSE, 1);
-        /* swap only if the entry still holds what was compared */
         lock_acquire(&sm->lk);
         Value now;
         found = map_get(sm->m, a[1], &now);
-        bool swapped = found && now == cur;
-        if (swapped)
+        bool done = found && now == cur;
+        if (done && del)
+            map_delete(sm->m, a[1]);
+        else if (done)
             map_set(sm->m, a[1], a[3]);
         lock_release(&sm->lk);
-        if (swapped) {
+        if (done) {
             r[0] = V_TRUE;
             return 1;
         }
@@ -913,33 +917,14 @@ static int sm_cas(Thread *t, Value *a, int n, Value *r)
     }
 }
 
+static int sm_cas(Thread *t, Value *a, int n, Value *r)
+{
+    return sm_compare_and(t, a, false, r);
+}
+
 static int sm_cad(Thread *t, Value *a, int n, Value *r)
 {
-    CspSyncMap *sm = smap_of(a[0]);
-    Value cur;
-    lock_acquire(&sm->lk);
-    bool found = map_get(sm->m, a[1], &cur);
-    lock_release(&sm->lk);
-    for (;;) {
-        if (!found) {
-            r[0] = V_FALSE;
-            return 1;
-        }
-        if (!smap_equal(t, cur, a[2]))
-            return t->panicking ? -1 : (r[0] = V_FALSE, 1);
-        lock_acquire(&sm->lk);
-        Value now;
-        found = map_get(sm->m, a[1], &now);
-        bool deleted = found && now == cur;
-        if (deleted)
-            map_delete(sm->m, a[1]);
-        lock_release(&sm->lk);
-        if (deleted) {
-            r[0] = V_TRUE;
-            return 1;
-        }
-        cur = now;
-    }
+    return sm_compare_and(t, a, true, r);
 }
 
 static int sm_clear(Thread *t, Value *a, int n, Value *r)

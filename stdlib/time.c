@@ -316,6 +316,7 @@ static bool is_leap(int64_t y)
 
 typedef enum { LOC_UTC, LOC_LOCAL, LOC_FIXED } LocKind;
 
+/* Immutable once made (UTC and Local are static). */
 typedef struct CspLoc {
     LocKind kind;
     int32_t offset;   /* LOC_FIXED: seconds east of UTC */
@@ -369,6 +370,8 @@ static void zone_at(const CspLoc *l, int64_t sec, int32_t *offset, char *name, s
 
 /* ---- Time -------------------------------------------------------------- */
 
+/* Immutable once made (every method returns a new Time), so any thread
+ * may read one. */
 typedef struct CspTime {
     int64_t sec;       /* since the Unix epoch */
     int32_t nsec;      /* [0, 1e9) */

@@ -769,6 +769,9 @@ static const struct {
     {"io.RuneReader", {"ReadRune"}},
     {"rand.Source", {"Int63", "Seed"}},
     {"heap.Interface", {"Len", "Less", "Swap", "Push", "Pop"}},
+    {"http.Handler", {"ServeHTTP"}},
+    {"http.ResponseWriter", {"Header", "Write", "WriteHeader"}},
+    {"http.Flusher", {"Flush"}},
 };
 
 /* The methods an interface requires, walking embedded interfaces once

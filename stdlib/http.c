@@ -813,7 +813,8 @@ typedef struct HConn {
     Buf url, hdr, body, hoffs; /* hoffs: an array of HOff */
     int last_cb;               /* 1: the last header callback was a name, 2: a value */
     bool started, hdr_done, expect_continue, sent_continue;
-    bool deadline_set;         /* the current message's read deadline is set */
+    bool deadline_set;         /* the current message's header deadline is set */
+    bool body_deadline;        /* and, past its header, ReadTimeout's */
     int64_t t0;                /* when the current message began */
     int nreq;                  /* requests served */
     int state;                 /* srv->lk */
@@ -921,7 +922,7 @@ static void reset_message(HConn *c)
 {
     c->url.len = c->hdr.len = c->body.len = c->hoffs.len = 0;
     c->last_cb = 0;
-    c->started = c->hdr_done = c->expect_continue = c->sent_continue = c->deadline_set = false;
+    c->started = c->hdr_done = c->expect_continue = c->sent_continue = c->deadline_set = c->body_deadline = false;
 }
 
 /* ---- the server's state ------------------------------------------------ */
@@ -2203,9 +2204,10 @@ static void serve_conn(Thread *t, HConn *c)
                 c->t0 = now;
                 c->deadline_set = true;
                 c->io.deadline(c->io.ctx, true, false, hdr_to > 0 ? now + hdr_to : 0);
-            } else if (c->hdr_done && hdr_to != read_to) {
+            } else if (c->hdr_done && !c->body_deadline && hdr_to != read_to) {
+                /* the body: ReadTimeout from the message's start */
+                c->body_deadline = true;
                 c->io.deadline(c->io.ctx, true, false, read_to > 0 ? c->t0 + read_to : 0);
-                hdr_to = read_to; /* set once per message: reset_message clears deadline_set */
             }
         }
         buf_reserve(&c->rb, 4096);
@@ -2223,15 +2225,8 @@ static void serve_conn(Thread *t, HConn *c)
             break;
         }
         c->rb.len += (size_t)n;
-        if (!c->started && c->nreq > 0) {
-            /* a request after an idle wait: its header deadline from now */
-            c->deadline_set = false;
-            if (s) {
-                lock_acquire(&s->lk);
-                hdr_to = s->read_header_timeout > 0 ? s->read_header_timeout : s->read_timeout;
-                lock_release(&s->lk);
-            }
-        }
+        if (!c->started && c->nreq > 0)
+            c->deadline_set = false; /* a request after an idle wait: its header deadline from now */
     }
     set_state(c, ST_CLOSED);
 }

@@ -107,6 +107,18 @@ static bool has_token(const char *v, size_t n, const char *tok)
     return false;
 }
 
+/* A Duration argument: a time.Duration, or an int of nanoseconds. */
+static bool duration_arg(Thread *t, const char *fname, Value *a, int i, int64_t *out)
+{
+    Value v = v_unnamed(a[i]);
+    if (v_is_anyint(v)) {
+        *out = v_anyint(v);
+        return true;
+    }
+    vm_panicf(t, E_ARG_TYPE, fname, i, "a time.Duration", v_type_name(a[i]));
+    return false;
+}
+
 /* ---- status texts ----------------------------------------------------- */
 
 static const struct {
@@ -808,6 +820,7 @@ typedef struct HConn {
     Buf rb;         /* bytes read, from rpos on not yet parsed */
     size_t rpos;
     Buf wb;         /* the response being written */
+    Buf bb;         /* the current response's body not yet sent (Resp.body) */
     http_parser p;
     /* the message being parsed */
     Buf url, hdr, body, hoffs; /* hoffs: an array of HOff */
@@ -966,7 +979,7 @@ typedef struct Resp {
     Value header; /* Header, nil until w.Header() */
     int status;   /* 0: not yet written */
     bool sent, chunked, done, close_after, head;
-    Buf body;        /* written but not yet sent */
+    Buf *body;       /* written but not yet sent: the connection's bb */
     int64_t written; /* body bytes written by the handler */
 } Resp;
 
@@ -1114,8 +1127,8 @@ static void write_header(Resp *w, bool final)
     bool allowed = body_allowed(code);
     if (final && allowed && !have_cl && !have_te && !(w->head && w->written == 0))
         buf_printf(b, "Content-Length: %lld\r\n", (long long)w->written);
-    if (!have_ct && allowed && w->body.len > 0 && !have_te)
-        buf_printf(b, "Content-Type: %s\r\n", sniff(w->body.data, w->body.len));
+    if (!have_ct && allowed && w->body->len > 0 && !have_te)
+        buf_printf(b, "Content-Type: %s\r\n", sniff(w->body->data, w->body->len));
     if (!final && allowed && !have_cl && !have_te && !w->head) {
         if (is11)
             w->chunked = true;
@@ -1149,16 +1162,16 @@ static int flush_conn(Thread *t, HConn *c)
 static void move_body(Resp *w)
 {
     Buf *b = &w->c->wb;
-    if (w->body.len == 0)
+    if (w->body->len == 0)
         return;
     if (!w->head) {
         if (w->chunked)
-            buf_printf(b, "%zx\r\n", w->body.len);
-        buf_add(b, w->body.data, w->body.len);
+            buf_printf(b, "%zx\r\n", w->body->len);
+        buf_add(b, w->body->data, w->body->len);
         if (w->chunked)
             buf_adds(b, "\r\n");
     }
-    w->body.len = 0;
+    w->body->len = 0;
 }
 
 static int64_t resp_write(Thread *t, void *p, const char *s, size_t n, Value *err)
@@ -1178,8 +1191,8 @@ static int64_t resp_write(Thread *t, void *p, const char *s, size_t n, Value *er
     if (n == 0)
         return 0;
     w->written += (int64_t)n;
-    buf_add(&w->body, s, n);
-    if (w->body.len > CHUNK_AFTER) {
+    buf_add(w->body, s, n);
+    if (w->body->len > CHUNK_AFTER) {
         if (!w->sent)
             write_header(w, false);
         move_body(w);
@@ -2086,6 +2099,8 @@ static bool serve_request(Thread *t, HConn *c)
     w->header = V_NIL;
     w->head = p->method == HTTP_HEAD;
     w->close_after = !keep;
+    c->bb.len = 0;
+    w->body = &c->bb;
     Value wv = v_from_ptr(object_new(&resp_class, w));
 
     if (c->srv && c->srv->write_timeout > 0 && c->io.deadline)
@@ -2506,7 +2521,7 @@ static int s_set_handler(Thread *t, Value *a, int n, Value *r)
     static int s_set_##F(Thread *t, Value *a, int n, Value *r)                                                        \
     {                                                                                                                 \
         int64_t v;                                                                                                    \
-        if (!vm_check_int(t, "http.Server." #F, a, 1, &v))                                                            \
+        if (!duration_arg(t, "http.Server." #F, a, 1, &v))                                                            \
             return -1;                                                                                                \
         Srv *s = srv_of(a[0]);                                                                                        \
         lock_acquire(&s->lk);                                                                                         \
@@ -2830,7 +2845,7 @@ static void op_name(Buf *b, const char *m)
 }
 
 /* The client's error: Get "url": inner, wrapping inner. */
-static Value client_error(Req *q, Value inner, const char *suffix)
+static Value client_error(Thread *t, Req *q, Value inner, const char *suffix)
 {
     Buf op;
     buf_init(&op);
@@ -2843,10 +2858,12 @@ static Value client_error(Req *q, Value inner, const char *suffix)
     Buf qu;
     buf_init(&qu);
     format_quote(&qu, us.data ? us.data : "", us.len, false);
-    const char *im = v_is_obj(inner, OBJ_ERROR) ? ((ObjError *)v_ptr(inner))->msg->data : "error";
     Buf m;
     buf_init(&m);
-    buf_adds(&m, im);
+    if (v_is_obj(inner, OBJ_ERROR))
+        buf_adds(&m, ((ObjError *)v_ptr(inner))->msg->data);
+    else if (fmt_print(t, &m, &inner, 1) < 0) /* net's errors: their Error() */
+        vm_clear_panic(t);
     if (suffix)
         buf_adds(&m, suffix);
     ObjError *e = error_new(str_printf("%s %s: %s", op.data, qu.data, m.data), false);
@@ -2884,18 +2901,18 @@ static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *e
     *panicked = false;
     Url *u = url_of(q->url);
     if (!u) {
-        *err = client_error(q, stdlib_error(E_HTTP_NO_HOST), NULL);
+        *err = client_error(t, q, stdlib_error(E_HTTP_NO_HOST), NULL);
         return V_NIL;
     }
     if (strcmp(u->scheme->data, "http") != 0) {
         Buf qs;
         buf_init(&qs);
         format_quote(&qs, u->scheme->data, u->scheme->len, false);
-        *err = client_error(q, stdlib_error(E_HTTP_SCHEME, qs.data), NULL);
+        *err = client_error(t, q, stdlib_error(E_HTTP_SCHEME, qs.data), NULL);
         return V_NIL;
     }
     if (u->host->len == 0) {
-        *err = client_error(q, stdlib_error(E_HTTP_NO_HOST), NULL);
+        *err = client_error(t, q, stdlib_error(E_HTTP_NO_HOST), NULL);
         return V_NIL;
     }
     /* the context: done already, or a deadline */
@@ -2907,7 +2924,7 @@ static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *e
             return V_NIL;
         }
         if (rc >= 1 && t->rets[0] != V_NIL) {
-            *err = client_error(q, t->rets[0], NULL);
+            *err = client_error(t, q, t->rets[0], NULL);
             return V_NIL;
         }
     }
@@ -2939,9 +2956,9 @@ static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *e
             return V_NIL;
         }
         if (when && net_is_timeout(derr))
-            *err = client_error(q, deadline_err, ctx_first ? NULL : " (Client.Timeout exceeded while awaiting headers)");
+            *err = client_error(t, q, deadline_err, ctx_first ? NULL : " (Client.Timeout exceeded while awaiting headers)");
         else
-            *err = client_error(q, derr, NULL);
+            *err = client_error(t, q, derr, NULL);
         return V_NIL;
     }
     if (when)
@@ -2963,7 +2980,7 @@ static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *e
             if (e != V_NIL) {
                 if (e != stdlib_eof()) {
                     net_close(conn);
-                    *err = client_error(q, e, NULL);
+                    *err = client_error(t, q, e, NULL);
                     return V_NIL;
                 }
                 break;
@@ -3013,7 +3030,7 @@ static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *e
     }
     if (werr != V_NIL) {
         net_close(conn);
-        *err = client_error(q, when && net_is_timeout(werr) ? deadline_err : werr,
+        *err = client_error(t, q, when && net_is_timeout(werr) ? deadline_err : werr,
                             when && net_is_timeout(werr) && !ctx_first
                                 ? " (Client.Timeout exceeded while awaiting headers)"
                                 : NULL);
@@ -3043,7 +3060,7 @@ static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *e
             break;
         if (e != HPE_OK && e != HPE_PAUSED) {
             net_close(conn);
-            *err = client_error(q, stdlib_error(E_HTTP_BAD_RESPONSE), NULL);
+            *err = client_error(t, q, stdlib_error(E_HTTP_BAD_RESPONSE), NULL);
             return V_NIL;
         }
         if (k == 0) {
@@ -3055,12 +3072,12 @@ static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *e
             }
             net_close(conn);
             if (when && net_is_timeout(rerr))
-                *err = client_error(q, deadline_err,
+                *err = client_error(t, q, deadline_err,
                                     ctx_first ? NULL
                                     : m->hoffs.len ? " (Client.Timeout exceeded while reading body)"
                                                    : " (Client.Timeout exceeded while awaiting headers)");
             else
-                *err = client_error(q, rerr, NULL);
+                *err = client_error(t, q, rerr, NULL);
             return V_NIL;
         }
     }
@@ -3147,7 +3164,7 @@ static int client_do(Thread *t, Client *cl, Value reqv, Value *r)
         if (hops >= 9) {
             Value e = v_error("stopped after 10 redirects");
             r[0] = resp;
-            r[1] = client_error(q, e, NULL);
+            r[1] = client_error(t, q, e, NULL);
             return 2;
         }
         /* the next request: Location resolved against this URL */
@@ -3301,7 +3318,7 @@ static int c_post(Thread *t, Value *a, int n, Value *r)
 static int c_set_timeout(Thread *t, Value *a, int n, Value *r)
 {
     int64_t v;
-    if (!vm_check_int(t, "http.Client.Timeout", a, 1, &v))
+    if (!duration_arg(t, "http.Client.Timeout", a, 1, &v))
         return -1;
     Client *c = client_of(a[0]);
     lock_acquire(&c->lk);

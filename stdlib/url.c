@@ -225,6 +225,15 @@ static ObjString *sub(const char *s, size_t n)
  * is not what EscapedPath would make of Path, as Go's setPath does. */
 static bool set_path(Url *u, const char *p, size_t n, size_t *bad)
 {
+    /* the common case, a path that escaping leaves as it is: no copies */
+    size_t i = 0;
+    while (i < n && p[i] != '%' && !should_escape((unsigned char)p[i], ENC_PATH))
+        i++;
+    if (i == n) {
+        u->path = sub(p, n);
+        u->raw_path = empty_str();
+        return true;
+    }
     Buf b;
     buf_init(&b);
     if (!unescape_at(p, n, false, &b, bad))

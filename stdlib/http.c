@@ -456,7 +456,9 @@ typedef struct Req {
     int64_t content_length;
     ObjString *body_data; /* server: the body's bytes, NULL: none */
     Value body;           /* lk: the Body reader (made on first use), or a client's body */
-    Value ctx;            /* lk: nil: context.Background() */
+    Value ctx;            /* lk: nil: context.Background() (or, served, made on first use) */
+    Value cancel;         /* lk: the served request's context's CancelFunc, or nil */
+    bool served;          /* made by the server: its context ends with the handler */
     Value form, post_form; /* lk: url.Values after ParseForm, or nil */
     /* the ServeMux's wildcards: names and values, set before the handler */
     int npv;
@@ -471,7 +473,7 @@ static Value req_value(Req **out)
 {
     Req *q = mem_alloc(sizeof *q);
     q->method = q->proto = q->host = q->remote = q->request_uri = q->pattern = empty;
-    q->header = q->body = q->ctx = q->form = q->post_form = V_NIL;
+    q->header = q->body = q->ctx = q->cancel = q->form = q->post_form = V_NIL;
     q->url = V_NIL;
     *out = q;
     return v_from_ptr(object_new(&req_class, q));
@@ -696,9 +698,25 @@ static int r_context(Thread *t, Value *a, int n, Value *r)
     Req *q = payload(a[0]);
     lock_acquire(&q->lk);
     Value c = q->ctx;
+    bool served = q->served;
     lock_release(&q->lk);
     if (c == V_NIL && (c = background_ctx(t)) == V_NIL)
         return -1;
+    if (q->ctx == V_NIL && served) {
+        /* a served request's context is cancelled when its handler
+         * returns, as Go's is: made here, on first use, so requests
+         * whose handler never asks cost nothing */
+        if (vm_call(t, member("context", "WithCancel"), &c, 1) < 2)
+            return -1;
+        Value ctx = t->rets[0], cancel = t->rets[1];
+        lock_acquire(&q->lk);
+        if (q->ctx == V_NIL) {
+            q->ctx = ctx;
+            q->cancel = cancel;
+        }
+        c = q->ctx;
+        lock_release(&q->lk);
+    }
     r[0] = c;
     return 1;
 }
@@ -2105,8 +2123,14 @@ static bool serve_request(Thread *t, HConn *c)
 
     if (c->srv && c->srv->write_timeout > 0 && c->io.deadline)
         c->io.deadline(c->io.ctx, false, true, sched_nanotime() + c->srv->write_timeout);
+    q->served = true;
     Value args[2] = {wv, rv};
     int rc = call_handler(t, c->handler, args);
+    lock_acquire(&q->lk);
+    Value cancel = q->cancel;
+    lock_release(&q->lk);
+    if (cancel != V_NIL && rc >= 0 && vm_call(t, cancel, NULL, 0) < 0)
+        rc = -1;
     if (rc < 0) {
         Value pv = t->panic_val;
         Buf tb;
@@ -2129,6 +2153,8 @@ static bool serve_request(Thread *t, HConn *c)
         }
         w->done = true;
         c->wb.len = 0;
+        if (cancel != V_NIL && vm_call(t, cancel, NULL, 0) < 0)
+            vm_clear_panic(t);
         return false;
     }
     finish_response(w);

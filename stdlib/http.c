@@ -2694,6 +2694,51 @@ static int f_not_found_handler(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
+/* http.StripPrefix(prefix, h): h sees the path without prefix; a path
+ * without it gets 404. */
+typedef struct Strip {
+    ObjString *prefix; /* immutable */
+    Value h;           /* immutable */
+} Strip;
+
+static int sp_serve(Thread *t, Value *a, int n, Value *r)
+{
+    Strip *sp = payload(a[0]);
+    Req *q = req_of(a[2]);
+    Url *u = q ? url_of(q->url) : NULL;
+    if (!u || u->path->len < sp->prefix->len || memcmp(u->path->data, sp->prefix->data, sp->prefix->len) != 0)
+        return http_error(t, a[1], "404 page not found", 404);
+    Req *c;
+    Value cv = req_value(&c);
+    lock_acquire(&q->lk);
+    Lock keep = c->lk;
+    *c = *q;
+    c->lk = keep;
+    lock_release(&q->lk);
+    Url *nu;
+    c->url = url_new(&nu);
+    *nu = *u;
+    nu->path = sstr(u->path->data + sp->prefix->len, u->path->len - sp->prefix->len);
+    nu->raw_path = empty;
+    Value args[2] = {a[1], cv};
+    return call_handler(t, sp->h, args);
+}
+
+static const MethodDef strip_methods[] = {{"ServeHTTP", sp_serve, 2, 2}, {NULL, NULL, 0, 0}};
+static const ObjClass strip_class = {.name = "*http.stripPrefix", .methods = strip_methods, .get_field = NULL};
+
+static int f_strip_prefix(Thread *t, Value *a, int n, Value *r)
+{
+    ObjString *prefix;
+    if (!vm_check_str(t, "http.StripPrefix", a, 0, &prefix) || !check_handler(t, a[1], "http.StripPrefix", 2))
+        return -1;
+    Strip *sp = mem_alloc(sizeof *sp);
+    sp->prefix = prefix;
+    sp->h = a[1];
+    r[0] = v_from_ptr(object_new(&strip_class, sp));
+    return 1;
+}
+
 static int f_redirect(Thread *t, Value *a, int n, Value *r)
 {
     ObjString *url;
@@ -3422,6 +3467,7 @@ static const ModuleFn http_fns[] = {
     {"NotFound", f_not_found, 2, 2, NULL},
     {"NotFoundHandler", f_not_found_handler, 0, 0, NULL},
     {"Redirect", f_redirect, 4, 4, NULL},
+    {"StripPrefix", f_strip_prefix, 2, 2, NULL},
     {"StatusText", f_status_text, 1, 1, "func(int) string"},
     {"DetectContentType", f_detect, 1, 1, "func([]byte) string"},
     {"CanonicalHeaderKey", f_canonical, 1, 1, "func(string) string"},

@@ -949,8 +949,22 @@ static const http_parser_settings req_settings = {
     .on_message_complete = on_message_complete,
 };
 
+/* A buffer a big message grew is given back to the collector, so an idle
+ * connection keeps only what a usual request needs. */
+static void shrink(Buf *b)
+{
+    if (b->cap > 65536)
+        buf_init(b);
+    else
+        b->len = 0;
+}
+
 static void reset_message(HConn *c)
 {
+    shrink(&c->body);
+    shrink(&c->hdr);
+    shrink(&c->bb);
+    shrink(&c->wb);
     c->url.len = c->hdr.len = c->body.len = c->hoffs.len = 0;
     c->last_cb = 0;
     c->started = c->hdr_done = c->expect_continue = c->sent_continue = c->deadline_set = c->body_deadline = false;

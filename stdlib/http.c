@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../vm/chan.h"
 #include "../vm/format.h"
 #include "../vm/lock.h"
 #include "../vm/mem.h"
@@ -2979,7 +2980,65 @@ static int64_t ctx_deadline(Thread *t, Value ctx)
     return when > 0 ? when : 1;
 }
 
+/* A context that can be cancelled (its Done() is a channel) cuts a
+ * request short: a goroutine waits for Done or for the request's end,
+ * and on Done closes the connection, so the blocked read or write fails
+ * and the client reports the context's error. */
+typedef struct Watch {
+    Value conn;     /* immutable */
+    ObjChan *done;  /* immutable: the context's Done() */
+    ObjChan *stop;  /* immutable: closed when the round trip ends */
+    int cancelled;  /* atomic: the watcher closed conn */
+} Watch;
+
+static ObjNative *watch_fn;
+
+static int watch_body(Thread *t, Value *a, int n, Value *r)
+{
+    Watch *w = payload(a[0]);
+    SelCase cases[2] = {{.c = w->done, .send = false, .v = V_NIL}, {.c = w->stop, .send = false, .v = V_NIL}};
+    Value v;
+    bool ok;
+    int which = chan_select(t, cases, 2, false, &v, &ok);
+    if (which == 0) {
+        __atomic_store_n(&w->cancelled, 1, __ATOMIC_RELEASE);
+        net_close(w->conn);
+    }
+    return which == -2 ? -1 : 0;
+}
+
+static const ObjClass watch_class = {.name = "http.watch", .methods = NULL, .get_field = NULL};
+
+/* Start watching ctx for conn; NULL when ctx cannot be cancelled. */
+static Watch *watch_start(Thread *t, Value ctx, Value conn)
+{
+    if (ctx == V_NIL)
+        return NULL;
+    int rc = stream_call(t, ctx, "Done", NULL, 0);
+    if (rc < 1 || !v_is_obj(t->rets[0], OBJ_CHAN)) {
+        if (rc == -1)
+            vm_clear_panic(t);
+        return NULL;
+    }
+    Watch *w = mem_alloc(sizeof *w);
+    w->conn = conn;
+    w->done = v_chan(t->rets[0]);
+    w->stop = chan_new(0);
+    Value wv = v_from_ptr(object_new(&watch_class, w));
+    sched_go(t, v_from_ptr(watch_fn), &wv, 1);
+    return w;
+}
+
+static void watch_stop(Thread *t, Watch *w)
+{
+    if (w && chan_close(t, w->stop) < 0)
+        vm_clear_panic(t);
+}
+
 /* One round trip of q: a Response value, or nil with *err. */
+static Value exchange(Thread *t, Req *q, Value conn, int64_t when, bool ctx_first, Value deadline_err, Value reqv,
+                      Value *err, bool *panicked, Watch *watch);
+
 static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *err, bool *panicked)
 {
     *err = V_NIL;
@@ -3048,6 +3107,25 @@ static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *e
     }
     if (when)
         net_set_deadline(conn, true, true, when);
+    Watch *watch = watch_start(t, ctx, conn);
+    Value resp = exchange(t, q, conn, when, ctx_first, deadline_err, reqv, err, panicked, watch);
+    watch_stop(t, watch);
+    if (resp == V_NIL && watch && __atomic_load_n(&watch->cancelled, __ATOMIC_ACQUIRE) && !*panicked) {
+        /* the context ended: its error, as Go reports it */
+        if (stream_call(t, ctx, "Err", NULL, 0) >= 1 && t->rets[0] != V_NIL)
+            *err = client_error(t, q, t->rets[0], NULL);
+        else
+            vm_clear_panic(t);
+    }
+    return resp;
+}
+
+/* Send q on conn and read the response. */
+static Value exchange(Thread *t, Req *q, Value conn, int64_t when, bool ctx_first, Value deadline_err, Value reqv,
+                      Value *err, bool *panicked, Watch *watch)
+{
+    Url *u = url_of(q->url);
+    (void)watch;
     /* the request */
     Buf body;
     buf_init(&body);
@@ -3505,6 +3583,7 @@ static void http_open(ObjModule *m)
     proto10 = str_cstr("HTTP/1.0");
     proto11 = str_cstr("HTTP/1.1");
     conn_serve_fn = native_new("net/http.(*conn).serve", conn_entry, 1, 1);
+    watch_fn = native_new("net/http.(*Client).watch", watch_body, 1, 1);
     default_mux = http_new_mux();
     server_closed_err = stdlib_error(E_HTTP_SERVER_CLOSED);
     stream_register(&resp_ops);

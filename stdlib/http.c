@@ -591,7 +591,7 @@ static Value req_field(Value self, ObjString *name)
     if (!strcmp(s, "Header"))
         return req_header(q);
     if (!strcmp(s, "Body"))
-        return q->raw || q->body_data ? req_body(q) : q->body;
+        return q->served ? req_body(q) : q->body;
     if (!strcmp(s, "ContentLength"))
         return v_make_int(q->content_length);
     if (!strcmp(s, "Host"))
@@ -2080,6 +2080,7 @@ static bool serve_request(Thread *t, HConn *c)
 {
     Req *q;
     Value rv = req_value(&q);
+    q->served = true;
     http_parser *p = &c->p;
     q->method = p->method < 40 && method_strs[p->method] ? method_strs[p->method]
                                                           : str_cstr(http_method_str((enum http_method)p->method));
@@ -2138,7 +2139,6 @@ static bool serve_request(Thread *t, HConn *c)
 
     if (c->srv && c->srv->write_timeout > 0 && c->io.deadline)
         c->io.deadline(c->io.ctx, false, true, sched_nanotime() + c->srv->write_timeout);
-    q->served = true;
     Value args[2] = {wv, rv};
     int rc = call_handler(t, c->handler, args);
     lock_acquire(&q->lk);

@@ -2047,6 +2047,7 @@ static int redirect(Thread *t, Value wv, Req *q, const char *url, size_t un, int
 /* ---- serving one connection -------------------------------------------- */
 
 static ObjString *method_strs[40];
+static Value abort_handler_err; /* ErrAbortHandler: set when the module opens */
 static ObjString *proto10, *proto11;
 
 /* Log through the log module, as Go's server logs to its ErrorLog. */
@@ -2152,10 +2153,7 @@ static bool serve_request(Thread *t, HConn *c)
         buf_init(&tb);
         vm_format_panic(t, &tb);
         vm_clear_panic(t);
-        static Value abort_err;
-        if (!abort_err)
-            abort_err = member("http", "ErrAbortHandler");
-        if (pv != abort_err) {
+        if (pv != abort_handler_err) {
             const char *stack = strstr(tb.data ? tb.data : "", "\ngoroutine ");
             Buf m;
             buf_init(&m);
@@ -3592,7 +3590,8 @@ static void http_open(ObjModule *m)
     module_add(m, "DefaultServeMux", default_mux);
     module_add(m, "DefaultClient", v_from_ptr(object_new(&client_class, mem_alloc(sizeof(Client)))));
     module_add(m, "ErrServerClosed", server_closed_err);
-    module_add(m, "ErrAbortHandler", stdlib_error(E_HTTP_ABORT));
+    abort_handler_err = stdlib_error(E_HTTP_ABORT);
+    module_add(m, "ErrAbortHandler", abort_handler_err);
     module_add(m, "ErrNoCookie", stdlib_error(E_HTTP_NO_COOKIE));
     module_add(m, "ErrBodyNotAllowed", v_error("http: request method or response status code does not allow body"));
     module_add(m, "ErrHandlerTimeout", v_error("http: Handler timeout"));

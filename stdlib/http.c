@@ -20,9 +20,11 @@
  * 301 to the subtree's root with its trailing slash, and to the cleaned
  * path.
  *
- * Client: one connection per request (no pooling): dial, write the
- * request, parse the response whole, close. Client.Timeout and a
- * context's deadline become the connection's deadlines.
+ * Client: dial (or take an idle connection from the pool), write the
+ * request, parse the response whole; the connection goes back to the
+ * pool when both sides keep it alive. Client.Timeout and a context's
+ * deadline become the connection's deadlines; a context's cancellation
+ * closes the connection.
  */
 #include <http_parser.h>
 #include <string.h>
@@ -3034,8 +3036,112 @@ static void watch_stop(Thread *t, Watch *w)
 }
 
 /* One round trip of q: a Response value, or nil with *err. */
-static Value exchange(Thread *t, Req *q, Value conn, int64_t when, bool ctx_first, Value deadline_err, Value reqv,
-                      Value *err, bool *panicked, Watch *watch);
+/* ---- the idle connection pool ----------------------------------------
+ * As Go's DefaultTransport: a connection whose response was read whole,
+ * and which neither side wants closed, waits here for the next request
+ * to the same host:port (at most 2 per host, 100 in all, 90 s each). A
+ * pooled connection the server has meanwhile closed is noticed when the
+ * reused request gets no answer at all; that request is then sent again
+ * on a new connection. */
+#define POOL_MAX 100
+#define POOL_PER_HOST 2
+#define POOL_IDLE_NS 90000000000LL
+
+typedef struct Pooled {
+    ObjString *key; /* "host:port" */
+    Value conn;
+    int64_t since;
+} Pooled;
+
+static struct {
+    Lock lk;
+    Pooled e[POOL_MAX]; /* lk: e[0..n) */
+    int n;              /* lk */
+} pool;
+
+/* An idle connection to key, or nil; stale ones are closed. */
+static Value pool_get(ObjString *key)
+{
+    Value stale[POOL_MAX];
+    int nstale = 0;
+    Value got = V_NIL;
+    int64_t now = sched_nanotime();
+    lock_acquire(&pool.lk);
+    int j = 0;
+    for (int i = 0; i < pool.n; i++) {
+        Pooled *p = &pool.e[i];
+        if (now - p->since > POOL_IDLE_NS) {
+            stale[nstale++] = p->conn;
+            continue;
+        }
+        if (got == V_NIL && str_eq(p->key, key)) {
+            got = p->conn;
+            continue;
+        }
+        pool.e[j++] = *p;
+    }
+    for (int i = j; i < pool.n; i++)
+        pool.e[i] = (Pooled){NULL, V_NIL, 0};
+    pool.n = j;
+    lock_release(&pool.lk);
+    for (int i = 0; i < nstale; i++)
+        net_close(stale[i]);
+    return got;
+}
+
+static void pool_put(ObjString *key, Value conn)
+{
+    lock_acquire(&pool.lk);
+    int same = 0;
+    for (int i = 0; i < pool.n; i++)
+        same += str_eq(pool.e[i].key, key);
+    bool room = same < POOL_PER_HOST && pool.n < POOL_MAX;
+    if (room)
+        pool.e[pool.n++] = (Pooled){key, conn, sched_nanotime()};
+    lock_release(&pool.lk);
+    if (!room)
+        net_close(conn);
+}
+
+/* What one request's exchange needs to know and tells. */
+typedef struct Trip {
+    Req *q;
+    Value reqv, conn;
+    int64_t when;       /* the deadline, 0: none */
+    bool ctx_first;     /* the context's deadline comes before the Timeout's */
+    Value deadline_err; /* context.DeadlineExceeded */
+    Buf *body;          /* the request's body, read once */
+    bool got_bytes;     /* some of the response came */
+    bool reusable;      /* the connection may serve another request */
+} Trip;
+
+static Value exchange(Thread *t, Trip *tr, Value *err, bool *panicked);
+
+/* The request's body, read whole before the first attempt. */
+static bool read_body(Thread *t, Req *q, Buf *body, Value *err, bool *panicked)
+{
+    if (q->body == V_NIL)
+        return true;
+    char tmp[8192];
+    for (;;) {
+        Value e = V_NIL;
+        int64_t k = stream_read(t, "http.Client.Do", q->body, tmp, sizeof tmp, &e);
+        if (k < 0) {
+            *panicked = true;
+            return false;
+        }
+        buf_add(body, tmp, (size_t)k);
+        if (e != V_NIL) {
+            if (e != stdlib_eof()) {
+                *err = client_error(t, q, e, NULL);
+                return false;
+            }
+            return true;
+        }
+        if (k == 0)
+            return true;
+    }
+}
 
 static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *err, bool *panicked)
 {
@@ -3080,6 +3186,10 @@ static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *e
     bool ctx_first = cd > 0 && (when == 0 || cd < when);
     if (ctx_first)
         when = cd;
+    Buf body;
+    buf_init(&body);
+    if (!read_body(t, q, &body, err, panicked))
+        return V_NIL;
     Buf hp;
     buf_init(&hp);
     buf_add(&hp, u->host->data, u->host->len);
@@ -3087,69 +3197,72 @@ static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *e
     const char *colon = memrchr(u->host->data, ':', u->host->len);
     if (!colon || (rb && colon < rb))
         buf_adds(&hp, ":80");
-    Value derr = V_NIL;
-    Value conn = net_dial(t, "tcp", hp.data, when ? (when - now > 0 ? when - now : 1) : 0, &derr);
-    Value deadline_err = V_NIL;
+    ObjString *key = buf_to_str(&hp);
+    Trip tr = {.q = q, .reqv = reqv, .when = when, .ctx_first = ctx_first, .body = &body};
     if (ctx_first || when)
-        deadline_err = member("context", "DeadlineExceeded");
-    if (conn == V_NIL) {
-        if (derr == V_NIL) {
-            *panicked = true;
-            return V_NIL;
-        }
-        if (when && net_is_timeout(derr))
-            *err = client_error(t, q, deadline_err, ctx_first ? NULL : " (Client.Timeout exceeded while awaiting headers)");
-        else
-            *err = client_error(t, q, derr, NULL);
-        return V_NIL;
-    }
-    if (when)
-        net_set_deadline(conn, true, true, when);
-    Watch *watch = watch_start(t, ctx, conn);
-    Value resp = exchange(t, q, conn, when, ctx_first, deadline_err, reqv, err, panicked, watch);
-    watch_stop(t, watch);
-    if (resp == V_NIL && watch && __atomic_load_n(&watch->cancelled, __ATOMIC_ACQUIRE) && !*panicked) {
-        /* the context ended: its error, as Go reports it */
-        if (stream_call(t, ctx, "Err", NULL, 0) >= 1 && t->rets[0] != V_NIL)
-            *err = client_error(t, q, t->rets[0], NULL);
-        else
-            vm_clear_panic(t);
-    }
-    return resp;
-}
-
-/* Send q on conn and read the response. */
-static Value exchange(Thread *t, Req *q, Value conn, int64_t when, bool ctx_first, Value deadline_err, Value reqv,
-                      Value *err, bool *panicked, Watch *watch)
-{
-    Url *u = url_of(q->url);
-    (void)watch;
-    /* the request */
-    Buf body;
-    buf_init(&body);
-    if (q->body != V_NIL) {
-        char tmp[8192];
-        for (;;) {
-            Value e = V_NIL;
-            int64_t k = stream_read(t, "http.Client.Do", q->body, tmp, sizeof tmp, &e);
-            if (k < 0) {
-                net_close(conn);
-                *panicked = true;
-                return V_NIL;
-            }
-            buf_add(&body, tmp, (size_t)k);
-            if (e != V_NIL) {
-                if (e != stdlib_eof()) {
-                    net_close(conn);
-                    *err = client_error(t, q, e, NULL);
+        tr.deadline_err = member("context", "DeadlineExceeded");
+    for (int attempt = 0;; attempt++) {
+        Value conn = attempt == 0 ? pool_get(key) : V_NIL;
+        bool reused = conn != V_NIL;
+        if (!reused) {
+            Value derr = V_NIL;
+            now = sched_nanotime();
+            conn = net_dial(t, "tcp", key->data, when ? (when - now > 0 ? when - now : 1) : 0, &derr);
+            if (conn == V_NIL) {
+                if (derr == V_NIL) {
+                    *panicked = true;
                     return V_NIL;
                 }
-                break;
+                if (when && net_is_timeout(derr))
+                    *err = client_error(t, q, tr.deadline_err,
+                                        ctx_first ? NULL : " (Client.Timeout exceeded while awaiting headers)");
+                else
+                    *err = client_error(t, q, derr, NULL);
+                return V_NIL;
             }
-            if (k == 0)
-                break;
         }
+        net_set_deadline(conn, true, true, when); /* a pooled one's old deadline goes */
+        tr.conn = conn;
+        tr.got_bytes = tr.reusable = false;
+        Watch *watch = watch_start(t, ctx, conn);
+        Value resp = exchange(t, &tr, err, panicked);
+        watch_stop(t, watch);
+        bool cancelled = watch && __atomic_load_n(&watch->cancelled, __ATOMIC_ACQUIRE);
+        if (resp != V_NIL) {
+            /* a watched connection is not pooled: its watcher may yet close it */
+            if (tr.reusable && !watch)
+                pool_put(key, conn);
+            else
+                net_close(conn);
+            return resp;
+        }
+        net_close(conn);
+        if (*panicked)
+            return V_NIL;
+        if (cancelled) {
+            /* the context ended: its error, as Go reports it */
+            if (stream_call(t, ctx, "Err", NULL, 0) >= 1 && t->rets[0] != V_NIL)
+                *err = client_error(t, q, t->rets[0], NULL);
+            else
+                vm_clear_panic(t);
+            return V_NIL;
+        }
+        if (!(reused && !tr.got_bytes))
+            return V_NIL;
+        *err = V_NIL; /* a pooled connection the server had closed: again, on a new one */
     }
+}
+
+/* Send the request on tr->conn and read the response. */
+static Value exchange(Thread *t, Trip *tr, Value *err, bool *panicked)
+{
+    Req *q = tr->q;
+    Value conn = tr->conn;
+    int64_t when = tr->when;
+    bool ctx_first = tr->ctx_first;
+    Value deadline_err = tr->deadline_err;
+    Buf *body = tr->body;
+    Url *u = url_of(q->url);
     Buf w;
     buf_init(&w);
     buf_printf(&w, "%s ", q->method->len ? q->method->data : "GET");
@@ -3166,10 +3279,10 @@ static Value exchange(Thread *t, Req *q, Value conn, int64_t when, bool ctx_firs
     lock_release(&h->lk);
     if (!ua)
         buf_adds(&w, "User-Agent: Go-http-client/1.1\r\n");
-    bool has_body = body.len > 0 || !strcmp(q->method->data, "POST") || !strcmp(q->method->data, "PUT") ||
+    bool has_body = body->len > 0 || !strcmp(q->method->data, "POST") || !strcmp(q->method->data, "PUT") ||
                     !strcmp(q->method->data, "PATCH");
     if (has_body)
-        buf_printf(&w, "Content-Length: %zu\r\n", body.len);
+        buf_printf(&w, "Content-Length: %zu\r\n", body->len);
     lock_acquire(&h->lk);
     for (int i = 0; i < h->l.n; i++) {
         const char *k = h->l.e[i].k->data;
@@ -3182,15 +3295,13 @@ static Value exchange(Thread *t, Req *q, Value conn, int64_t when, bool ctx_firs
     }
     lock_release(&h->lk);
     buf_adds(&w, "Accept-Encoding: identity\r\n\r\n");
-    buf_add(&w, body.data ? body.data : "", body.len);
+    buf_add(&w, body->data ? body->data : "", body->len);
     Value werr = V_NIL;
     if (net_write(t, conn, w.data, w.len, &werr) < 0) {
-        net_close(conn);
         *panicked = true;
         return V_NIL;
     }
     if (werr != V_NIL) {
-        net_close(conn);
         *err = client_error(t, q, when && net_is_timeout(werr) ? deadline_err : werr,
                             when && net_is_timeout(werr) && !ctx_first
                                 ? " (Client.Timeout exceeded while awaiting headers)"
@@ -3205,22 +3316,24 @@ static Value exchange(Thread *t, Req *q, Value conn, int64_t when, bool ctx_firs
     p.data = m;
     Buf in;
     buf_init(&in);
+    bool extra = false; /* bytes past the response: the connection is not reused */
     for (;;) {
         buf_reserve(&in, 16384);
         Value rerr = V_NIL;
         int64_t k = net_read(t, conn, in.data, in.cap, &rerr);
         if (k < 0) {
-            net_close(conn);
             *panicked = true;
             return V_NIL;
         }
+        if (k > 0)
+            tr->got_bytes = true;
         size_t used = http_parser_execute(&p, &resp_settings, in.data, (size_t)k);
-        (void)used;
         enum http_errno e = HTTP_PARSER_ERRNO(&p);
-        if (m->done)
+        if (m->done) {
+            extra = used < (size_t)k;
             break;
+        }
         if (e != HPE_OK && e != HPE_PAUSED) {
-            net_close(conn);
             *err = client_error(t, q, stdlib_error(E_HTTP_BAD_RESPONSE), NULL);
             return V_NIL;
         }
@@ -3231,7 +3344,6 @@ static Value exchange(Thread *t, Req *q, Value conn, int64_t when, bool ctx_firs
                     break;
                 rerr = m->status.len ? io_unexpected_eof() : stdlib_eof();
             }
-            net_close(conn);
             if (when && net_is_timeout(rerr))
                 *err = client_error(t, q, deadline_err,
                                     ctx_first ? NULL
@@ -3242,7 +3354,9 @@ static Value exchange(Thread *t, Req *q, Value conn, int64_t when, bool ctx_firs
             return V_NIL;
         }
     }
-    net_close(conn);
+    /* http_should_keep_alive: HTTP/1.1 without Connection: close, or 1.0
+     * with keep-alive, and a body whose end did not need the EOF */
+    tr->reusable = !extra && http_should_keep_alive(&p);
     Response *rp = mem_alloc(sizeof *rp);
     rp->status = p.status_code;
     rp->major = p.http_major;
@@ -3279,7 +3393,7 @@ static Value exchange(Thread *t, Req *q, Value conn, int64_t when, bool ctx_firs
     if (m->head && rp->content_length < 0)
         rp->content_length = -1;
     rp->body = body_new(m->body.len ? str_new(m->body.data, m->body.len) : NULL);
-    rp->request = reqv;
+    rp->request = tr->reqv;
     return v_from_ptr(object_new(&response_class, rp));
 }
 

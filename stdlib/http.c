@@ -1581,13 +1581,17 @@ static void split_path(const char *p, size_t n, PathSegs *out)
     for (;;) {
         const char *e = memchr(p + i, '/', n - i);
         size_t end = e ? (size_t)(e - p) : n;
-        Buf u;
-        buf_init(&u);
-        if (!url_unescape(p + i, end - i, false, &u)) {
-            u.len = 0;
-            buf_add(&u, p + i, end - i);
+        if (!memchr(p + i, '%', end - i)) {
+            out->s[out->n++] = sstr(p + i, end - i);
+        } else {
+            Buf u;
+            buf_init(&u);
+            if (!url_unescape(p + i, end - i, false, &u)) {
+                u.len = 0;
+                buf_add(&u, p + i, end - i);
+            }
+            out->s[out->n++] = sstr(u.data, u.len);
         }
-        out->s[out->n++] = sstr(u.data, u.len);
         if (!e)
             break;
         i = end + 1;
@@ -1683,7 +1687,7 @@ static Pat *mux_match(Mux *m, const char *host, size_t hn, const char *method, c
     int n = m->n;
     Pat **pats = m->pats;
     lock_release(&m->lk);
-    ObjString **tmp = NULL;
+    ObjString *tmp[16]; /* the wildcards' values while matching (on the C stack: the collector scans it) */
     /* with the host first: a pattern with a host wins over all without */
     for (int pass = 0; pass < 2 && !best; pass++) {
         for (int i = 0; i < n; i++) {
@@ -1692,9 +1696,7 @@ static Pat *mux_match(Mux *m, const char *host, size_t hn, const char *method, c
                 continue;
             if (p->host && !ieq(host, hn, p->host->data))
                 continue;
-            if (!tmp)
-                tmp = mem_alloc(sizeof *tmp * 64);
-            ObjString **v = p->nseg <= 64 ? tmp : mem_alloc(sizeof *v * (size_t)p->nseg);
+            ObjString **v = p->nseg <= 16 ? tmp : mem_alloc(sizeof *v * (size_t)p->nseg);
             if (!match_path(p, ps, v))
                 continue;
             if (!method_matches(p, method)) {
@@ -1752,6 +1754,24 @@ static ObjString *clean_path(const char *p, size_t n)
     return buf_to_str(&b);
 }
 
+/* Whether path.Clean would leave p as it is (no "//", ".", ".."). */
+static bool is_clean(const char *p, size_t n)
+{
+    if (n == 0 || p[0] != '/')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '/')
+            continue;
+        if (i + 1 < n && p[i + 1] == '/')
+            return false;
+        if (i + 1 < n && p[i + 1] == '.' && (i + 2 == n || p[i + 2] == '/'))
+            return false;
+        if (i + 2 < n && p[i + 1] == '.' && p[i + 2] == '.' && (i + 3 == n || p[i + 3] == '/'))
+            return false;
+    }
+    return true;
+}
+
 static int http_error(Thread *t, Value w, const char *msg, int code);
 static int redirect(Thread *t, Value wv, Req *q, const char *url, size_t un, int code);
 
@@ -1783,9 +1803,13 @@ static int mux_serve(Thread *t, Mux *m, Value *args)
     }
     Buf ep;
     buf_init(&ep);
-    if (u)
+    if (u && u->raw_path->len == 0 && url_path_plain(u->path->data, u->path->len)) {
+        ep.data = u->path->data; /* read only: the common path needs no copy */
+        ep.len = u->path->len;
+    } else if (u) {
         url_escaped_path(u, &ep);
-    if (strcmp(method, "CONNECT") != 0) {
+    }
+    if (strcmp(method, "CONNECT") != 0 && !is_clean(ep.data, ep.len)) {
         ObjString *clean = clean_path(ep.data ? ep.data : "", ep.len);
         if (clean->len != ep.len || memcmp(clean->data, ep.data ? ep.data : "", ep.len) != 0) {
             Buf to;

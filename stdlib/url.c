@@ -367,6 +367,14 @@ bool url_parse_request_uri(const char *s, size_t n, Url *u)
     return parse_into(u, s, n, true) == V_NIL;
 }
 
+bool url_path_plain(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '%' || should_escape((unsigned char)p[i], ENC_PATH))
+            return false;
+    return true;
+}
+
 void url_escaped_path(const Url *u, Buf *b)
 {
     if (u->raw_path->len) {

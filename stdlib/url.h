@@ -44,6 +44,8 @@ bool url_parse_request_uri(const char *s, size_t n, Url *u);
 void url_string(const Url *u, Buf *b);
 void url_escaped_path(const Url *u, Buf *b);
 void url_request_uri(const Url *u, Buf *b);
+/* Whether the path p escapes to itself (EscapedPath is Path). */
+bool url_path_plain(const char *p, size_t n);
 
 /* A new url.Values and its list. */
 Value url_values_new(KVList **out);

@@ -206,7 +206,7 @@ static ChkStatus go_check(const char *s, size_t n, bool one, bool more, size_t *
 /* at the end of the input inside a number or literal */
 #define END_IN(text)                                                                                         \
     do {                                                                                                     \
-        if (more)                                                                                            \
+        if (more || one)                                                                                         \
             return CHK_EOF;                                                                                  \
         ctx = text;                                                                                          \
         goto bad_space;                                                                                      \
@@ -306,14 +306,14 @@ static ChkStatus go_check(const char *s, size_t n, bool one, bool more, size_t *
                 if (d != '\\')
                     continue;
                 if (++i >= n)
-                    return CHK_EOF;
+                    END_IN("in string escape code");
                 if (strchr("\"\\/bfnrt", s[i]) && s[i])
                     continue;
                 if (s[i] != 'u')
                     BAD("in string escape code");
                 for (int k = 0; k < 4; k++) {
                     if (++i >= n)
-                        return CHK_EOF;
+                        END_IN("in \\u hexadecimal character escape");
                     if (!strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
                         BAD("in \\u hexadecimal character escape");
                 }
@@ -366,7 +366,7 @@ static ChkStatus go_check(const char *s, size_t n, bool one, bool more, size_t *
                 snprintf(buf, sizeof buf, "in literal %s (expecting '%c')", lit, lit[k]);
                 if (i + k >= n) {
                     i += k;
-                    if (more)
+                    if (more || one)
                         return CHK_EOF;
                     *msg = err_text(E_JSON_INVALID_CHAR, "' '", buf);
                     *off = n;
@@ -461,17 +461,21 @@ typedef enum { PARSE_OK, PARSE_MORE, PARSE_ERR } ParseStatus;
  * PARSE_ERR, *err is Go's *SyntaxError (its offset relative to s). When
  * the input had to be cleaned of invalid UTF-8, *s and *n are the cleaned
  * copy. The caller json_decref's the tree. */
-static ParseStatus parse_value(const char **s, size_t *n, bool one, bool more, json_t **out, size_t *used,
-                               Value *err)
+static ParseStatus parse_value(const char **s, size_t *n, bool one, bool more, bool reals, json_t **out,
+                               size_t *used, Value *err)
 {
-    ParseJob job = {.s = *s, .n = *n, .flags = JSON_DECODE_ANY | JSON_ALLOW_NUL | (one ? JSON_DISABLE_EOF_CHECK : 0)};
-    bool cleaned = false;
+    ParseJob job = {.s = *s,
+                    .n = *n,
+                    .flags = JSON_DECODE_ANY | JSON_ALLOW_NUL | (one ? JSON_DISABLE_EOF_CHECK : 0) |
+                             (reals ? JSON_DECODE_INT_AS_REAL : 0)};
+    bool cleaned = false, narrowed = false;
+    size_t whole = *n; /* what the caller has, even when jansson is shown less */
     for (;;) {
         sched_syscall(parse_job, &job);
         __asm__ volatile("" ::"r"(job.s) : "memory"); /* keeps the input alive until here */
         if (job.j) {
             size_t pos = job.err.position > 0 ? (size_t)job.err.position : job.n;
-            if (one && more && json_is_number(job.j) && pos >= job.n) {
+            if (one && more && json_is_number(job.j) && pos >= whole) {
                 json_decref(job.j); /* 12 at the end of what came so far: maybe 123 */
                 return PARSE_MORE;
             }
@@ -494,16 +498,40 @@ static ParseStatus parse_value(const char **s, size_t *n, bool one, bool more, j
         }
         /* Go takes it; jansson did not, for a reason of its own */
         enum json_error_code code = json_error_code(&job.err);
+        if (one && off < job.n && !narrowed) {
+            /* a value Go's scanner ends where jansson's lexer does not
+             * ("-0" of "-05", which Go reads as two values): show
+             * jansson that value alone */
+            job.n = off;
+            narrowed = true;
+            continue;
+        }
         if (code == json_error_invalid_utf8 && !cleaned) {
-            job.s = utf8_clean(job.s, job.n, &job.n);
-            *s = job.s;
-            *n = job.n;
+            size_t cn;
+            const char *c = utf8_clean(*s, *n, &cn);
+            *s = job.s = c;
+            *n = job.n = whole = cn;
+            narrowed = false;
             cleaned = true;
             continue;
         }
         if (code == json_error_numeric_overflow && !(job.flags & JSON_DECODE_INT_AS_REAL)) {
             job.flags |= JSON_DECODE_INT_AS_REAL;
             continue;
+        }
+        if (code == json_error_numeric_overflow) {
+            /* a float past float64 (1e999): Go's type error, for a float64 */
+            const char *q = strchr(job.err.text, '\'');
+            const char *e = q ? strchr(q + 1, '\'') : NULL;
+            Buf w;
+            buf_init(&w);
+            buf_adds(&w, "number ");
+            if (e)
+                buf_add(&w, q + 1, (size_t)(e - q - 1));
+            ObjStruct *te = je_new(JE_UNMARSHAL_TYPE, err_text(E_JSON_UNMARSHAL_TYPE, w.data, "float64"));
+            te->f[1] = v_cstr("number");
+            *err = v_ref(te);
+            return PARSE_ERR;
         }
         /* nesting past jansson's limit, a NUL in a key */
         ObjString *m = code == json_error_stack_overflow ? err_text(E_JSON_MAX_DEPTH) : str_cstr(job.err.text);
@@ -998,7 +1026,7 @@ static int error_text(Thread *t, Value err, Buf *b)
     }
     int nr = stream_call(t, err, "Error", NULL, 0);
     if (nr == -1)
-        return -1;
+        return -1; /* -2: no Error method, printed as a value below */
     if (nr >= 1 && v_is_str(t->rets[0]))
         buf_add(b, v_str(t->rets[0])->data, v_str(t->rets[0])->len);
     else
@@ -1035,7 +1063,7 @@ static int enc_marshaler(Enc *e, Value v, bool *done)
             return 0;
         *done = true;
         int nr = stream_call(e->t, v, "MarshalText", NULL, 0);
-        if (nr < 0)
+        if (nr == -1)
             return -1;
         Value res = nr >= 1 ? e->t->rets[0] : V_NIL, err = nr >= 2 ? e->t->rets[1] : V_NIL;
         if (err != V_NIL)
@@ -1048,7 +1076,7 @@ static int enc_marshaler(Enc *e, Value v, bool *done)
     }
     *done = true;
     int nr = stream_call(e->t, v, "MarshalJSON", NULL, 0);
-    if (nr < 0)
+    if (nr == -1)
         return -1;
     Value res = nr >= 1 ? e->t->rets[0] : V_NIL, err = nr >= 2 ? e->t->rets[1] : V_NIL;
     if (err != V_NIL)
@@ -1242,7 +1270,9 @@ static int enc_value(Enc *e, Value v, const ObjType *ty)
         buf_adds(e->b, "null");
         return 0;
     }
-    if (e->depth > ENC_CYCLE_DEPTH || stack_low(e->t)) {
+    /* a value nested this deep is taken to be a cycle (a pointer, map or
+     * slice reached again from itself), named by its type as Go does */
+    if ((e->depth > ENC_CYCLE_DEPTH || stack_low(e->t)) && (v_is_ref(v) || v_is_obj(v, OBJ_LIST) || v_is_obj(v, OBJ_MAP))) {
         Buf tn;
         buf_init(&tn);
         format_type_of(&tn, v);
@@ -1250,6 +1280,7 @@ static int enc_value(Enc *e, Value v, const ObjType *ty)
         buf_init(&m);
         buf_printf(&m, "encountered a cycle via %s", tn.data);
         ObjStruct *s = je_new(JE_UNSUPPORTED_VALUE, err_text(E_JSON_UNSUPPORTED_VALUE, m.data));
+        s->f[1] = v_from_ptr(buf_to_str(&tn));
         e->err = v_ref(s);
         return 1;
     }
@@ -1265,7 +1296,7 @@ static int enc_value(Enc *e, Value v, const ObjType *ty)
                 /* time.Time: RFC 3339 with nanoseconds, as its MarshalJSON */
                 Value lay = v_cstr("2006-01-02T15:04:05.999999999Z07:00");
                 int nr = stream_call(e->t, v, "Format", &lay, 1);
-                if (nr < 0)
+                if (nr == -1)
                     return -1;
                 if (nr >= 1 && v_is_str(e->t->rets[0])) {
                     ObjString *s = v_str(e->t->rets[0]);
@@ -1599,7 +1630,7 @@ static int dec_struct(Dec *d, json_t *j, ObjStruct *s)
             Value perr = V_NIL;
             if (f->type->kind == TYPE_STRING && (inn < 2 || in[0] != '"')) {
                 inner = NULL;
-            } else if (parse_value(&in, &inn, false, false, &inner, &used, &perr) != PARSE_OK) {
+            } else if (parse_value(&in, &inn, false, false, false, &inner, &used, &perr) != PARSE_OK) {
                 inner = NULL;
             }
             if (!inner || json_is_object(inner) || json_is_array(inner)) {
@@ -1746,8 +1777,10 @@ static int dec_unmarshaler(Dec *d, json_t *j, const ObjType *ty, Value *place)
     Buf text;
     buf_init(&text);
     dump_tree(&text, j);
-    Value arg = bytes_new(text.data, text.len);
-    int nr = stream_call(d->t, ptr, "UnmarshalJSON", &arg, 1);
+    bool ptr_recv = false;
+    Value fn = types_method(ty, str_cstr("UnmarshalJSON"), &ptr_recv);
+    Value call[2] = {ptr_recv ? ptr : cur, bytes_new(text.data ? text.data : "", text.len)};
+    int nr = vm_call(d->t, fn, call, 2);
     if (nr < 0)
         return -1;
     if (nr >= 1 && d->t->rets[0] != V_NIL) {
@@ -1967,11 +2000,37 @@ static int dec_value(Dec *d, json_t *j, const ObjType *ty, Value *place)
 
 /* Decode tree j through the pointer target (static type pty, NULL when not
  * known). *err: nil, or the error to return; -1 after a panic. */
-static int unmarshal_into(Dec *d, json_t *j, Value target, const ObjType *pty, Value *err)
+/* The place target (a pointer) points to. */
+static Value *target_slot(Value target, Value *inner)
+{
+    Obj *o = v_ref_target(target);
+    if (o->kind == OBJ_CELL)
+        return &((ObjCell *)o)->v;
+    if (o->kind == OBJ_SLOT)
+        return ((ObjSlot *)o)->slot;
+    *inner = v_from_ptr(o);
+    return inner;
+}
+
+/* The type the pointer target points to: its static type's element, or
+ * what the value there tells; NULL for any. */
+static const ObjType *target_type(Value target, const ObjType *pty)
 {
     const ObjType *ty = pty && pty->kind == TYPE_POINTER ? pty->elem : NULL;
     if (ty && (ty->kind == TYPE_UNKNOWN || types_open(ty)))
         ty = NULL;
+    if (!ty) {
+        Value inner;
+        ty = value_type(*target_slot(target, &inner));
+    }
+    if (ty && ty->kind == TYPE_INTERFACE && !ty->named)
+        ty = NULL;
+    return ty;
+}
+
+static int unmarshal_into(Dec *d, json_t *j, Value target, const ObjType *pty, Value *err)
+{
+    const ObjType *ty = target_type(target, pty);
     Obj *o = v_ref_target(target);
     Value *slot;
     Value inner;
@@ -1983,8 +2042,6 @@ static int unmarshal_into(Dec *d, json_t *j, Value target, const ObjType *pty, V
         inner = v_from_ptr(o);
         slot = &inner;
     }
-    if (!ty)
-        ty = value_type(*slot);
     d->err = V_NIL;
     buf_init(&d->path);
     int r = dec_value(d, j, ty, slot);
@@ -2096,8 +2153,11 @@ static int json_n_unmarshal(Thread *t, Value *args, int nargs, Value *rets)
     json_t *j = NULL;
     size_t used;
     Value err = V_NIL;
-    /* Go checks the whole input before it stores anything */
-    if (parse_value(&s, &n, false, false, &j, &used, &err) != PARSE_OK) {
+    /* Go checks the whole input before it stores anything. Into an any,
+     * every number is a float64: jansson reads them all as doubles then
+     * (-0 stays -0). */
+    bool reals = v_is_ref(iface_unbox(target)) && target_type(iface_unbox(target), pty) == NULL;
+    if (parse_value(&s, &n, false, false, reals, &j, &used, &err) != PARSE_OK) {
         rets[0] = err;
         return 1;
     }
@@ -2126,7 +2186,12 @@ static int json_n_valid(Thread *t, Value *args, int nargs, Value *rets)
     size_t n = data.len, used;
     json_t *j = NULL;
     Value err;
-    bool ok = parse_value(&s, &n, false, false, &j, &used, &err) == PARSE_OK;
+    bool ok = parse_value(&s, &n, false, false, false, &j, &used, &err) == PARSE_OK;
+    if (!ok) { /* a float past float64 is valid JSON all the same */
+        size_t off;
+        ObjString *msg;
+        ok = go_check(data.data, data.len, false, false, &off, &msg) == CHK_OK;
+    }
     if (j)
         json_decref(j);
     rets[0] = v_bool(ok);
@@ -2368,7 +2433,9 @@ static int decoder_decode(Thread *t, Value *args, int nargs, Value *rets)
         size_t n = d->len - d->start, used = 0;
         json_t *j = NULL;
         Value err = V_NIL;
-        ParseStatus ps = parse_value(&s, &n, true, !d->eof && d->rerr == V_NIL, &j, &used, &err);
+        Value tg = iface_unbox(target);
+        bool reals = v_is_ref(tg) && target_type(tg, NULL) == NULL;
+        ParseStatus ps = parse_value(&s, &n, true, !d->eof && d->rerr == V_NIL, reals, &j, &used, &err);
         if (ps == PARSE_MORE) {
             if (decoder_fill(t, d) < 0)
                 return -1;

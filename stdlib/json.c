@@ -279,7 +279,7 @@ static ChkStatus go_check(const char *s, size_t n, bool one, bool more, size_t *
         /* the beginning of a value (or of a key, a string) */
         if (c == '{' || c == '[') {
             if (depth >= JSON_MAX_NESTING) {
-                *msg = err_text(E_JSON_MAX_DEPTH);
+                *msg = err_text(E_JSON_INVALID_CHAR, quote_char((unsigned char)c), "exceeded max depth");
                 *off = i + 1;
                 return CHK_ERR;
             }
@@ -1405,6 +1405,10 @@ static int marshal(Thread *t, Buf *b, Value v, const ObjType *ty, bool html, Val
 /* Decoding: a jansson tree into the script's values                       */
 /* ====================================================================== */
 
+/* Functions for the rarer cases of the recursive decoder, kept out of its
+ * frames (see dec_value). */
+#define COLD_PATH __attribute__((noinline, cold))
+
 typedef struct Dec {
     Thread *t;
     bool disallow;     /* DisallowUnknownFields */
@@ -1660,6 +1664,30 @@ static int dec_struct(Dec *d, json_t *j, ObjStruct *s)
     return 0;
 }
 
+/* A JSON object's key as a key of type kt (a string or integer type;
+ * NULL: string): false after a type error. */
+static COLD_PATH bool map_key(Dec *d, const char *k, const ObjType *kt, Value *key)
+{
+    size_t kl = strlen(k);
+    if (kt && kt->kind == TYPE_INT) {
+        int64_t iv;
+        NumStatus ns = kt->is_unsigned ? strconv_parse_uint(k, kl, 10, kt->bits, (uint64_t *)&iv)
+                                       : strconv_parse_int(k, kl, 10, kt->bits, &iv);
+        if (ns != NUM_OK) {
+            Buf w;
+            buf_init(&w);
+            buf_adds(&w, "number ");
+            buf_adds(&w, k);
+            type_error(d, w.data, kt);
+            return false;
+        }
+        *key = typed(kt, kt->is_unsigned ? v_make_uint((uint64_t)iv) : v_make_int(iv));
+    } else {
+        *key = typed(kt, v_from_ptr(str_new(k, kl)));
+    }
+    return true;
+}
+
 static int dec_map(Dec *d, json_t *j, const ObjType *ty, Value *place)
 {
     const ObjType *kt = ty ? ty->key : NULL, *vt = ty ? ty->elem : NULL;
@@ -1683,23 +1711,8 @@ static int dec_map(Dec *d, json_t *j, const ObjType *ty, Value *place)
     json_object_foreach(j, k, x)
     {
         Value key;
-        size_t kl = strlen(k);
-        if (kt && kt->kind == TYPE_INT) {
-            int64_t iv;
-            NumStatus ns = kt->is_unsigned ? strconv_parse_uint(k, kl, 10, kt->bits, (uint64_t *)&iv)
-                                           : strconv_parse_int(k, kl, 10, kt->bits, &iv);
-            if (ns != NUM_OK) {
-                Buf w;
-                buf_init(&w);
-                buf_adds(&w, "number ");
-                buf_adds(&w, k);
-                type_error(d, w.data, kt);
-                continue;
-            }
-            key = typed(kt, kt->is_unsigned ? v_make_uint((uint64_t)iv) : v_make_int(iv));
-        } else {
-            key = typed(kt, v_from_ptr(str_new(k, kl)));
-        }
+        if (!map_key(d, k, kt, &key))
+            continue;
         Value val;
         if (!map_get(m, key, &val))
             val = V_NIL;
@@ -1753,6 +1766,13 @@ static int dec_array(Dec *d, json_t *j, const ObjType *ty, Value *place)
     return 0;
 }
 
+/* Whether interface ty requires methods (it is no any). */
+static bool iface_nonempty(const ObjType *ty)
+{
+    ObjString *first[1];
+    return types_iface_methods(ty, first, 1) > 0;
+}
+
 /* Whether ty (or *ty) has an UnmarshalJSON method. */
 static bool has_unmarshaler(const ObjType *ty)
 {
@@ -1791,9 +1811,161 @@ static int dec_unmarshaler(Dec *d, json_t *j, const ObjType *ty, Value *place)
     return 0;
 }
 
+/* The place target (a pointer) points to. */
+static Value *target_slot(Value target, Value *inner)
+{
+    Obj *o = v_ref_target(target);
+    if (o->kind == OBJ_CELL)
+        return &((ObjCell *)o)->v;
+    if (o->kind == OBJ_SLOT)
+        return ((ObjSlot *)o)->slot;
+    *inner = v_from_ptr(o);
+    return inner;
+}
+
+
+/* "number <text>" for a type error. */
+static COLD_PATH void number_error(Dec *d, json_t *j, const ObjType *ty)
+{
+    Buf w;
+    buf_init(&w);
+    buf_adds(&w, "number ");
+    number_text(&w, j);
+    type_error(d, w.data, ty);
+}
+
+/* A JSON string into a time.Time, through time.Parse as its UnmarshalJSON
+ * does. */
+static COLD_PATH int dec_time(Dec *d, json_t *j, const ObjType *ty, Value *place)
+{
+    if (!json_is_string(j)) {
+        type_error(d, json_kind_text(j), ty);
+        return 0;
+    }
+    ObjModule *tm = stdlib_module("time", 4, false);
+    Value parse = tm ? module_get(tm, "Parse") : V_UNDEF;
+    Value args[2] = {v_cstr("2006-01-02T15:04:05Z07:00"), v_cstr(json_string_value(j))};
+    int nr = parse != V_UNDEF ? vm_call(d->t, parse, args, 2) : 0;
+    if (nr < 0)
+        return -1;
+    if (nr >= 2 && d->t->rets[1] != V_NIL) {
+        d->err = d->t->rets[1];
+        return 1;
+    }
+    if (nr >= 1)
+        *place = d->t->rets[0];
+    return 0;
+}
+
+/* A JSON string into a []byte: base64, as Go's encoder wrote it. */
+static COLD_PATH int dec_bytes(Dec *d, json_t *j, const ObjType *ty, Value *place)
+{
+    Buf out;
+    int64_t bad = 0;
+    buf_init(&out);
+    if (base64_decode(json_string_value(j), json_string_length(j), &out, &bad) < 0) {
+        if (d->err == V_NIL)
+            d->err = v_from_ptr(error_new(err_text(E_JSON_BASE64, (long long)bad), false));
+        return 0;
+    }
+    Value bs = bytes_new(out.data ? out.data : "", out.len);
+    if (ty->named)
+        list_set_type(v_list(bs), ty);
+    *place = bs;
+    return 0;
+}
+
+/* A JSON number into a place of type ty (base its underlying type; NULL:
+ * any). */
+static int dec_number(Dec *d, json_t *j, const ObjType *ty, const ObjType *base, Value *place)
+{
+    if (!base) {
+        if (d->use_number) {
+            Buf b;
+            buf_init(&b);
+            number_text(&b, j);
+            *place = named_new((ObjType *)ty_number, v_from_ptr(buf_to_str(&b)));
+        } else {
+            *place = v_make_float(json_number_value(j));
+        }
+        return 0;
+    }
+    if (base->kind == TYPE_FLOAT) {
+        double x = json_number_value(j);
+        if (base->bits == 32) {
+            if ((x < 0 ? -x : x) > 3.4028234663852886e38) {
+                number_error(d, j, ty);
+                return 0;
+            }
+            x = types_float32(x);
+        }
+        *place = typed(ty, v_make_float(x));
+        return 0;
+    }
+    if (base->kind == TYPE_INT) {
+        /* a fraction or exponent is no integer for Go (1.0, 1e3 neither) */
+        bool ok = json_is_integer(j);
+        int64_t iv = ok ? (int64_t)json_integer_value(j) : 0;
+        if (ok && base->bits < 64) {
+            if (base->is_unsigned)
+                ok = iv >= 0 && (uint64_t)iv < ((uint64_t)1 << base->bits);
+            else
+                ok = iv >= -((int64_t)1 << (base->bits - 1)) && iv < ((int64_t)1 << (base->bits - 1));
+        } else if (ok && base->is_unsigned) {
+            ok = iv >= 0;
+        }
+        if (!ok) {
+            number_error(d, j, ty);
+            return 0;
+        }
+        *place = typed(ty, v_make_int(iv));
+        return 0;
+    }
+    type_error(d, "number", ty);
+    return 0;
+}
+
+/* A pointer place: decode into what it points to, or a new target. */
+static int dec_pointer(Dec *d, json_t *j, const ObjType *ty, Value *place)
+{
+    Value cur = *place;
+    const ObjType *et = ty->elem;
+    if (v_is_ref(cur)) {
+        Value inner;
+        return dec_value(d, j, et, target_slot(cur, &inner));
+    }
+    Value z = V_NIL;
+    if (et && et->kind != TYPE_INTERFACE && types_zero(d->t, et, &z) < 0)
+        return -1;
+    int r = dec_value(d, j, et, &z);
+    if (r)
+        return r;
+    if (v_is_obj(z, OBJ_STRUCT) || v_is_obj(z, OBJ_ARRAY))
+        *place = v_ref(v_ptr(z));
+    else if (v_is_obj(z, OBJ_OBJECT))
+        *place = z; /* a module's object is a reference already */
+    else
+        *place = v_ref(cell_new(z));
+    return 0;
+}
+
+/* null: a pointer, map, slice or interface becomes nil; anything else
+ * keeps its value, as in Go. */
+static void dec_null(const ObjType *ty, Value *place)
+{
+    if (!ty || ty->kind == TYPE_INTERFACE || ty->kind == TYPE_POINTER)
+        *place = V_NIL;
+    else if (ty->kind == TYPE_MAP)
+        *place = ty->zero != V_UNDEF ? ty->zero : V_NIL;
+    else if (ty->kind == TYPE_SLICE)
+        *place = v_from_ptr(list_nil(ty));
+}
+
 /* Store JSON value j into *place, a place of type ty (NULL: any). Returns
  * 0 (a type error recorded in d->err and decoding goes on, as Go's),
- * 1 when decoding must stop (d->err set), -1 after a panic. */
+ * 1 when decoding must stop (d->err set), -1 after a panic. It recurses
+ * once per level of nesting, so its frame is kept small: the rarer cases
+ * are functions of their own. */
 static int dec_value(Dec *d, json_t *j, const ObjType *ty, Value *place)
 {
     if (stack_low(d->t)) {
@@ -1804,100 +1976,39 @@ static int dec_value(Dec *d, json_t *j, const ObjType *ty, Value *place)
     if (ty && (ty->kind == TYPE_UNKNOWN || types_open(ty)))
         ty = NULL;
     if (json_is_null(j)) {
-        /* null: a pointer, map, slice or interface becomes nil; anything
-         * else keeps its value */
-        if (!ty || ty->kind == TYPE_INTERFACE || ty->kind == TYPE_POINTER || ty->kind == TYPE_MAP ||
-            ty->kind == TYPE_SLICE) {
-            if (ty && ty->kind == TYPE_MAP)
-                *place = ty->zero != V_UNDEF ? ty->zero : V_NIL;
-            else if (ty && ty->kind == TYPE_SLICE)
-                *place = v_from_ptr(list_nil(ty));
-            else
-                *place = V_NIL;
-        }
+        dec_null(ty, place);
         return 0;
     }
     if (has_unmarshaler(ty))
         return dec_unmarshaler(d, j, ty, place);
-    if (ty && ty->kind == TYPE_POINTER) {
-        Value cur = *place;
-        const ObjType *et = ty->elem;
-        if (v_is_ref(cur)) {
-            Obj *target = v_ref_target(cur);
-            if (target->kind == OBJ_CELL)
-                return dec_value(d, j, et, &((ObjCell *)target)->v);
-            if (target->kind == OBJ_SLOT)
-                return dec_value(d, j, et, ((ObjSlot *)target)->slot);
-            Value inner = v_from_ptr(target);
-            return dec_value(d, j, et, &inner);
-        }
-        Value z = V_NIL;
-        if (et && et->kind != TYPE_INTERFACE && types_zero(d->t, et, &z) < 0)
-            return -1;
-        int r = dec_value(d, j, et, &z);
-        if (r)
-            return r;
-        if (v_is_obj(z, OBJ_STRUCT) || v_is_obj(z, OBJ_ARRAY))
-            *place = v_ref(v_ptr(z));
-        else if (v_is_obj(z, OBJ_OBJECT))
-            *place = z;
-        else
-            *place = v_ref(cell_new(z));
-        return 0;
-    }
+    if (ty && ty->kind == TYPE_POINTER)
+        return dec_pointer(d, j, ty, place);
     const ObjType *base = ty && ty->named && ty->underlying ? ty->underlying : ty;
     if (base && base->kind == TYPE_INTERFACE) {
-        ObjString *none[1];
-        if (types_iface_methods(base, none, 1) > 0) {
+        if (iface_nonempty(base)) {
             type_error(d, json_kind_text(j), ty);
             return 0;
         }
-        base = NULL;
+        base = ty = NULL; /* an any: what the JSON value is */
     }
     if (base && base->kind == TYPE_OBJECT) {
-        int64_t ns;
-        if (stdlib_time_unix_nano(*place, &ns) || (ty->name && strcmp(ty->name, "time.Time") == 0)) {
-            if (!json_is_string(j)) {
-                type_error(d, json_kind_text(j), ty);
-                return 0;
-            }
-            ObjModule *tm = stdlib_module("time", 4, false);
-            Value parse = tm ? module_get(tm, "Parse") : V_UNDEF;
-            Value args[2] = {v_cstr("2006-01-02T15:04:05Z07:00"), v_cstr(json_string_value(j))};
-            int nr = parse != V_UNDEF ? vm_call(d->t, parse, args, 2) : 0;
-            if (nr < 0)
-                return -1;
-            if (nr >= 2 && d->t->rets[1] != V_NIL) {
-                d->err = d->t->rets[1];
-                return 1;
-            }
-            if (nr >= 1)
-                *place = d->t->rets[0];
-            return 0;
-        }
+        if ((ty->name && strcmp(ty->name, "time.Time") == 0))
+            return dec_time(d, j, ty, place);
         type_error(d, json_kind_text(j), ty);
         return 0;
     }
     switch (json_typeof(j)) {
     case JSON_OBJECT:
         if (!base) {
-            Value m = V_NIL;
-            int r = dec_map(d, j, ty_any_map, &m);
-            if (r)
-                return r;
-            *place = m;
-            return 0;
+            *place = V_NIL; /* an any gets a new map, as in Go */
+            return dec_map(d, j, ty_any_map, place);
         }
         if (base->kind == TYPE_MAP)
             return dec_map(d, j, ty, place);
         if (base->kind == TYPE_STRUCT) {
-            Value cur = *place;
-            if (!v_is_obj(cur, OBJ_STRUCT) && types_zero(d->t, ty, &cur) < 0)
+            if (!v_is_obj(*place, OBJ_STRUCT) && types_zero(d->t, ty, place) < 0)
                 return -1;
-            if (!v_is_obj(cur, OBJ_STRUCT))
-                return 0;
-            *place = cur;
-            return dec_struct(d, j, v_ptr(cur));
+            return v_is_obj(*place, OBJ_STRUCT) ? dec_struct(d, j, v_ptr(*place)) : 0;
         }
         type_error(d, "object", ty);
         return 0;
@@ -1906,85 +2017,18 @@ static int dec_value(Dec *d, json_t *j, const ObjType *ty, Value *place)
             return dec_array(d, j, ty, place);
         type_error(d, "array", ty);
         return 0;
-    case JSON_STRING: {
-        Value s = v_from_ptr(str_new(json_string_value(j), json_string_length(j)));
+    case JSON_STRING:
         if (!base || base->kind == TYPE_STRING) {
-            *place = typed(ty, s);
+            *place = typed(ty, v_from_ptr(str_new(json_string_value(j), json_string_length(j))));
             return 0;
         }
-        if (base->kind == TYPE_SLICE && base->elem && base->elem->kind == TYPE_INT && base->elem->bits == 8) {
-            Buf out;
-            int64_t bad = 0;
-            buf_init(&out);
-            if (base64_decode(json_string_value(j), json_string_length(j), &out, &bad) < 0) {
-                if (d->err == V_NIL)
-                    d->err = v_from_ptr(error_new(err_text(E_JSON_BASE64, (long long)bad), false));
-                return 0;
-            }
-            Value bs = bytes_new(out.data ? out.data : "", out.len);
-            if (ty->named)
-                list_set_type(v_list(bs), ty);
-            *place = bs;
-            return 0;
-        }
+        if (base->kind == TYPE_SLICE && base->elem && base->elem->kind == TYPE_INT && base->elem->bits == 8)
+            return dec_bytes(d, j, ty, place);
         type_error(d, "string", ty);
         return 0;
-    }
     case JSON_INTEGER:
-    case JSON_REAL: {
-        if (!base) {
-            if (d->use_number) {
-                Buf b;
-                buf_init(&b);
-                number_text(&b, j);
-                *place = named_new((ObjType *)ty_number, v_from_ptr(buf_to_str(&b)));
-            } else {
-                *place = v_make_float(json_number_value(j));
-            }
-            return 0;
-        }
-        if (base->kind == TYPE_FLOAT) {
-            double x = json_number_value(j);
-            if (base->bits == 32) {
-                double a = x < 0 ? -x : x;
-                if (a > 3.4028234663852886e38) {
-                    Buf w;
-                    buf_init(&w);
-                    buf_adds(&w, "number ");
-                    number_text(&w, j);
-                    type_error(d, w.data, ty);
-                    return 0;
-                }
-                x = types_float32(x);
-            }
-            *place = typed(ty, v_make_float(x));
-            return 0;
-        }
-        if (base->kind == TYPE_INT) {
-            bool ok = json_is_integer(j);
-            int64_t iv = ok ? (int64_t)json_integer_value(j) : 0;
-            if (ok && base->bits < 64) {
-                if (base->is_unsigned)
-                    ok = iv >= 0 && (uint64_t)iv < ((uint64_t)1 << base->bits);
-                else
-                    ok = iv >= -((int64_t)1 << (base->bits - 1)) && iv < ((int64_t)1 << (base->bits - 1));
-            } else if (ok && base->is_unsigned) {
-                ok = iv >= 0;
-            }
-            if (!ok) {
-                Buf w;
-                buf_init(&w);
-                buf_adds(&w, "number ");
-                number_text(&w, j);
-                type_error(d, w.data, ty);
-                return 0;
-            }
-            *place = typed(ty, v_make_int(iv));
-            return 0;
-        }
-        type_error(d, "number", ty);
-        return 0;
-    }
+    case JSON_REAL:
+        return dec_number(d, j, ty, base, place);
     case JSON_TRUE:
     case JSON_FALSE:
         if (!base || base->kind == TYPE_BOOL) {
@@ -2000,18 +2044,6 @@ static int dec_value(Dec *d, json_t *j, const ObjType *ty, Value *place)
 
 /* Decode tree j through the pointer target (static type pty, NULL when not
  * known). *err: nil, or the error to return; -1 after a panic. */
-/* The place target (a pointer) points to. */
-static Value *target_slot(Value target, Value *inner)
-{
-    Obj *o = v_ref_target(target);
-    if (o->kind == OBJ_CELL)
-        return &((ObjCell *)o)->v;
-    if (o->kind == OBJ_SLOT)
-        return ((ObjSlot *)o)->slot;
-    *inner = v_from_ptr(o);
-    return inner;
-}
-
 /* The type the pointer target points to: its static type's element, or
  * what the value there tells; NULL for any. */
 static const ObjType *target_type(Value target, const ObjType *pty)
@@ -2023,8 +2055,9 @@ static const ObjType *target_type(Value target, const ObjType *pty)
         Value inner;
         ty = value_type(*target_slot(target, &inner));
     }
-    if (ty && ty->kind == TYPE_INTERFACE && !ty->named)
-        ty = NULL;
+    ObjString *first[1];
+    if (ty && ty->kind == TYPE_INTERFACE && types_iface_methods(ty, first, 1) == 0)
+        ty = NULL; /* an any */
     return ty;
 }
 

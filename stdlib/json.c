@@ -693,7 +693,7 @@ static void fields_collect(JFields *fs, const ObjType *ty, int depth, const int 
  * depth; otherwise none of them. Kept in declaration order. */
 static JFields struct_fields(const ObjType *ty)
 {
-    JFields all = {0}, out = {0};
+    JFields all = {.f = NULL}, out = {.f = NULL};
     int path[SEL_MAX_DEPTH] = {0};
     fields_collect(&all, ty, 0, path);
     for (int i = 0; i < all.n; i++) {
@@ -2467,7 +2467,7 @@ static int decoder_decode(Thread *t, Value *args, int nargs, Value *rets)
         json_t *j = NULL;
         Value err = V_NIL;
         Value tg = iface_unbox(target);
-        bool reals = v_is_ref(tg) && target_type(tg, NULL) == NULL;
+        bool reals = v_is_ref(tg) && target_type(tg, NULL) == NULL && !d->use_number;
         ParseStatus ps = parse_value(&s, &n, true, !d->eof && d->rerr == V_NIL, reals, &j, &used, &err);
         if (ps == PARSE_MORE) {
             if (decoder_fill(t, d) < 0)
@@ -2631,6 +2631,61 @@ static const ModuleFn json_fns[] = {
     {NULL, NULL, 0, 0, NULL},
 };
 
+/* json.Number's methods: its text, and the text as a float64 or int64
+ * with strconv's errors. */
+static ObjString *number_of(Value v)
+{
+    v = v_unnamed(iface_unbox(v));
+    return v_is_str(v) ? v_str(v) : str_cstr("");
+}
+
+static int number_string(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)t;
+    (void)nargs;
+    rets[0] = v_from_ptr(number_of(args[0]));
+    return 1;
+}
+
+static int number_float64(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    ObjModule *sc = stdlib_module("strconv", 7, false);
+    Value pf = sc ? module_get(sc, "ParseFloat") : V_UNDEF;
+    if (pf == V_UNDEF)
+        return vm_panic_msg(t, "strconv.ParseFloat is missing");
+    Value a[2] = {v_from_ptr(number_of(args[0])), v_int_small(64)};
+    int nr = vm_call(t, pf, a, 2);
+    if (nr < 2)
+        return nr < 0 ? -1 : vm_panic_msg(t, "strconv.ParseFloat gave no error result");
+    rets[0] = t->rets[0];
+    rets[1] = t->rets[1];
+    return 2;
+}
+
+static int number_int64(Thread *t, Value *args, int nargs, Value *rets)
+{
+    (void)nargs;
+    ObjModule *sc = stdlib_module("strconv", 7, false);
+    Value pi = sc ? module_get(sc, "ParseInt") : V_UNDEF;
+    if (pi == V_UNDEF)
+        return vm_panic_msg(t, "strconv.ParseInt is missing");
+    Value a[3] = {v_from_ptr(number_of(args[0])), v_int_small(10), v_int_small(64)};
+    int nr = vm_call(t, pi, a, 3);
+    if (nr < 2)
+        return nr < 0 ? -1 : vm_panic_msg(t, "strconv.ParseInt gave no error result");
+    rets[0] = t->rets[0];
+    rets[1] = t->rets[1];
+    return 2;
+}
+
+static void number_method(ObjType *ty, const char *name, NativeFn fn, const char *sig)
+{
+    ObjNative *m = native_new(name, fn, 1, 1);
+    m->h.flags = NATIVE_METHOD;
+    types_add_method(ty, str_cstr(strrchr(name, '.') + 1), v_from_ptr(m), false, sig);
+}
+
 static void types_init(void)
 {
     ty_any_map = types_parse("map[string]any", 14);
@@ -2638,6 +2693,9 @@ static void types_init(void)
     ty_float64 = types_parse("float64", 7);
     ObjType *num = types_new_named("json.Number");
     types_define(num, types_parse("string", 6));
+    number_method(num, "json.Number.String", number_string, "() string");
+    number_method(num, "json.Number.Float64", number_float64, "() (float64, error)");
+    number_method(num, "json.Number.Int64", number_int64, "() (int64, error)");
     types_register_type(num);
     ty_number = num;
 }

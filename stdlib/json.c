@@ -55,9 +55,17 @@
 /* Go's error types are pointers to structs whose Error() gives the text.
  * Each of ours keeps its text in its first field, msg (unexported, as
  * Go's SyntaxError.msg), so one Error method serves them all. */
-enum { JE_SYNTAX, JE_UNMARSHAL_TYPE, JE_INVALID_UNMARSHAL, JE_UNSUPPORTED_TYPE, JE_UNSUPPORTED_VALUE, JE_MARSHALER, JE__COUNT };
+enum {
+    JE_SYNTAX,
+    JE_UNMARSHAL_TYPE,
+    JE_INVALID_UNMARSHAL,
+    JE_UNSUPPORTED_TYPE,
+    JE_UNSUPPORTED_VALUE,
+    JE_MARSHALER,
+    JE__COUNT
+};
 static const char *const je_names[JE__COUNT] = {
-    "json.SyntaxError",          "json.UnmarshalTypeError", "json.InvalidUnmarshalError",
+    "json.SyntaxError",          "json.UnmarshalTypeError",    "json.InvalidUnmarshalError",
     "json.UnsupportedTypeError", "json.UnsupportedValueError", "json.MarshalerError",
 };
 static const char *const je_fields[JE__COUNT] = {
@@ -105,9 +113,9 @@ static ObjStruct *je_new(int kind, ObjString *msg)
     s->h.kind = OBJ_STRUCT;
     s->type = ty;
     for (int i = 0; i < ty->nfields; i++)
-        s->f[i] = ty->fields[i].type->kind == TYPE_STRING ? v_cstr("") : ty->fields[i].type->kind == TYPE_INT
-                                                                                ? v_int_small(0)
-                                                                                : V_NIL;
+        s->f[i] = ty->fields[i].type->kind == TYPE_STRING ? v_cstr("")
+                  : ty->fields[i].type->kind == TYPE_INT  ? v_int_small(0)
+                                                          : V_NIL;
     s->f[0] = v_from_ptr(msg);
     return s;
 }
@@ -206,7 +214,7 @@ static ChkStatus go_check(const char *s, size_t n, bool one, bool more, size_t *
 /* at the end of the input inside a number or literal */
 #define END_IN(text)                                                                                         \
     do {                                                                                                     \
-        if (more || one)                                                                                         \
+        if (more || one)                                                                                     \
             return CHK_EOF;                                                                                  \
         ctx = text;                                                                                          \
         goto bad_space;                                                                                      \
@@ -534,7 +542,8 @@ static ParseStatus parse_value(const char **s, size_t *n, bool one, bool more, b
             return PARSE_ERR;
         }
         /* nesting past jansson's limit, a NUL in a key */
-        ObjString *m = code == json_error_stack_overflow ? err_text(E_JSON_MAX_DEPTH) : str_cstr(job.err.text);
+        ObjString *m =
+            code == json_error_stack_overflow ? err_text(E_JSON_MAX_DEPTH) : str_cstr(job.err.text);
         *err = syntax_error(m, job.err.position);
         return PARSE_ERR;
     }
@@ -700,7 +709,8 @@ static JFields struct_fields(const ObjType *ty)
         JField *f = &all.f[i];
         int min = f->depth, at_min = 0, tagged_at_min = 0;
         for (int k = 0; k < all.n; k++)
-            if (all.f[k].nlen == f->nlen && memcmp(all.f[k].name, f->name, f->nlen) == 0 && all.f[k].depth < min)
+            if (all.f[k].nlen == f->nlen && memcmp(all.f[k].name, f->name, f->nlen) == 0 &&
+                all.f[k].depth < min)
                 min = all.f[k].depth;
         if (f->depth != min)
             continue;
@@ -757,9 +767,9 @@ static ObjStruct *field_owner(Thread *t, ObjStruct *s, const JField *f, bool all
 typedef struct Enc {
     Thread *t;
     Buf *b;
-    bool html;  /* escape <, > and & (Go's default) */
-    int depth;  /* nesting, for Go's cycle report */
-    Value err;  /* the error when enc_* returns 1 */
+    bool html; /* escape <, > and & (Go's default) */
+    int depth; /* nesting, for Go's cycle report */
+    Value err; /* the error when enc_* returns 1 */
 } Enc;
 
 /* Go starts looking for pointer cycles after this many levels; we report
@@ -1272,7 +1282,8 @@ static int enc_value(Enc *e, Value v, const ObjType *ty)
     }
     /* a value nested this deep is taken to be a cycle (a pointer, map or
      * slice reached again from itself), named by its type as Go does */
-    if ((e->depth > ENC_CYCLE_DEPTH || stack_low(e->t)) && (v_is_ref(v) || v_is_obj(v, OBJ_LIST) || v_is_obj(v, OBJ_MAP))) {
+    if ((e->depth > ENC_CYCLE_DEPTH || stack_low(e->t)) &&
+        (v_is_ref(v) || v_is_obj(v, OBJ_LIST) || v_is_obj(v, OBJ_MAP))) {
         Buf tn;
         buf_init(&tn);
         format_type_of(&tn, v);
@@ -1286,10 +1297,11 @@ static int enc_value(Enc *e, Value v, const ObjType *ty)
     }
     if (v_is_ptr(v) || v_is_ref(v)) {
         Obj *o = v_is_ref(v) ? NULL : v_obj(v);
-        bool may_have_methods = v_is_ref(v) || o->kind == OBJ_NAMED || o->kind == OBJ_STRUCT ||
-                                o->kind == OBJ_OBJECT || o->kind == OBJ_ARRAY ||
-                                (o->kind == OBJ_LIST && list_type(v_list(v)) && list_type(v_list(v))->named) ||
-                                (o->kind == OBJ_MAP && map_type(v_map(v)) && map_type(v_map(v))->named);
+        bool may_have_methods =
+            v_is_ref(v) || o->kind == OBJ_NAMED || o->kind == OBJ_STRUCT || o->kind == OBJ_OBJECT ||
+            o->kind == OBJ_ARRAY ||
+            (o->kind == OBJ_LIST && list_type(v_list(v)) && list_type(v_list(v))->named) ||
+            (o->kind == OBJ_MAP && map_type(v_map(v)) && map_type(v_map(v))->named);
         if (may_have_methods) {
             int64_t ns;
             if (o && o->kind == OBJ_OBJECT && stdlib_time_unix_nano(v, &ns)) {
@@ -1642,7 +1654,8 @@ static int dec_struct(Dec *d, json_t *j, ObjStruct *s)
                     Buf q;
                     buf_init(&q);
                     format_quote(&q, json_string_value(x), json_string_length(x), false);
-                    d->err = v_from_ptr(error_new(err_text(E_JSON_STRING_TAG, q.data, type_text(f->type)), false));
+                    d->err =
+                        v_from_ptr(error_new(err_text(E_JSON_STRING_TAG, q.data, type_text(f->type)), false));
                 }
                 if (inner)
                     json_decref(inner);
@@ -1784,7 +1797,8 @@ static bool has_unmarshaler(const ObjType *ty)
 static int dec_unmarshaler(Dec *d, json_t *j, const ObjType *ty, Value *place)
 {
     Value cur = *place;
-    if (!v_is_obj(cur, OBJ_STRUCT) && !v_is_obj(cur, OBJ_ARRAY) && cur == V_NIL && types_zero(d->t, ty, &cur) < 0)
+    if (!v_is_obj(cur, OBJ_STRUCT) && !v_is_obj(cur, OBJ_ARRAY) && cur == V_NIL &&
+        types_zero(d->t, ty, &cur) < 0)
         return -1;
     Value ptr;
     ObjCell *cell = NULL;
@@ -1822,7 +1836,6 @@ static Value *target_slot(Value target, Value *inner)
     *inner = v_from_ptr(o);
     return inner;
 }
-
 
 /* "number <text>" for a type error. */
 static COLD_PATH void number_error(Dec *d, json_t *j, const ObjType *ty)
@@ -2315,7 +2328,8 @@ static int encoder_encode(Thread *t, Value *args, int nargs, Value *rets)
     buf_init(&out);
     if (e->prefix || e->indent)
         indent_into(&out, b.data ? b.data : "", b.len, e->prefix ? e->prefix->data : "",
-                    e->prefix ? e->prefix->len : 0, e->indent ? e->indent->data : "", e->indent ? e->indent->len : 0);
+                    e->prefix ? e->prefix->len : 0, e->indent ? e->indent->data : "",
+                    e->indent ? e->indent->len : 0);
     else
         buf_add(&out, b.data ? b.data : "", b.len);
     buf_addc(&out, '\n');
@@ -2360,7 +2374,8 @@ static const MethodDef encoder_methods[] = {
     {NULL, NULL, 0, 0},
 };
 
-static const ObjClass encoder_class = {.name = "*json.Encoder", .methods = encoder_methods, .get_field = NULL};
+static const ObjClass encoder_class = {
+    .name = "*json.Encoder", .methods = encoder_methods, .get_field = NULL};
 
 static int json_n_new_encoder(Thread *t, Value *args, int nargs, Value *rets)
 {
@@ -2569,15 +2584,13 @@ static int decoder_buffered(Thread *t, Value *args, int nargs, Value *rets)
 }
 
 static const MethodDef decoder_methods[] = {
-    {"Decode", decoder_decode, 1, 1},
-    {"More", decoder_more, 0, 0},
-    {"UseNumber", decoder_use_number, 0, 0},
-    {"DisallowUnknownFields", decoder_disallow, 0, 0},
-    {"Buffered", decoder_buffered, 0, 0},
-    {NULL, NULL, 0, 0},
+    {"Decode", decoder_decode, 1, 1},        {"More", decoder_more, 0, 0},
+    {"UseNumber", decoder_use_number, 0, 0}, {"DisallowUnknownFields", decoder_disallow, 0, 0},
+    {"Buffered", decoder_buffered, 0, 0},    {NULL, NULL, 0, 0},
 };
 
-static const ObjClass decoder_class = {.name = "*json.Decoder", .methods = decoder_methods, .get_field = NULL};
+static const ObjClass decoder_class = {
+    .name = "*json.Decoder", .methods = decoder_methods, .get_field = NULL};
 
 static int json_n_new_decoder(Thread *t, Value *args, int nargs, Value *rets)
 {

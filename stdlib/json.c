@@ -120,6 +120,17 @@ static ObjStruct *je_new(int kind, ObjString *msg)
     return s;
 }
 
+/* A new []byte of s[0..n), filled in place (bytes_new appends one by
+ * one, growing as it goes). */
+static Value json_bytes(const char *s, size_t n)
+{
+    ObjList *l = list_new(n, n);
+    for (size_t i = 0; i < n; i++)
+        l->store->items[i] = v_int_small((unsigned char)s[i]);
+    list_set_type(l, bytes_type());
+    return v_from_ptr(l);
+}
+
 static ObjString *err_text(ErrCode code, ...)
 {
     Buf b;
@@ -697,10 +708,41 @@ static void fields_collect(JFields *fs, const ObjType *ty, int depth, const int 
     }
 }
 
+/* The fields of each struct type met so far: a type's descriptor never
+ * changes, so they are worked out once. A bucket is a list pushed to with
+ * a compare-and-swap (release) and read with acquire loads; an entry
+ * never changes once pushed. Two threads may both add one type: either
+ * entry will do. The array is in the data segment, which the collector
+ * scans, so the entries stay alive. */
+typedef struct FieldsEntry {
+    const ObjType *ty;
+    JFields fs;
+    struct FieldsEntry *next;
+} FieldsEntry;
+#define FIELDS_BUCKETS 64
+static FieldsEntry *fields_cache[FIELDS_BUCKETS];
+
+static JFields struct_fields_uncached(const ObjType *ty);
+
+static JFields struct_fields(const ObjType *ty)
+{
+    FieldsEntry **bucket = &fields_cache[((uintptr_t)ty >> 4) % FIELDS_BUCKETS];
+    for (FieldsEntry *e = __atomic_load_n(bucket, __ATOMIC_ACQUIRE); e; e = e->next)
+        if (e->ty == ty)
+            return e->fs;
+    FieldsEntry *e = mem_alloc(sizeof *e);
+    e->ty = ty;
+    e->fs = struct_fields_uncached(ty);
+    e->next = __atomic_load_n(bucket, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(bucket, &e->next, e, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        ;
+    return e->fs;
+}
+
 /* ty's JSON fields after Go's dominance rule: of the fields one name
  * names, the shallowest wins, or the tagged one among several at that
  * depth; otherwise none of them. Kept in declaration order. */
-static JFields struct_fields(const ObjType *ty)
+static JFields struct_fields_uncached(const ObjType *ty)
 {
     JFields all = {.f = NULL}, out = {.f = NULL};
     int path[SEL_MAX_DEPTH] = {0};
@@ -1264,6 +1306,21 @@ static int enc_struct(Enc *e, ObjStruct *s)
     return 0;
 }
 
+/* Whether values of struct or array type ty may have methods: their own
+ * or, through an embedded field, promoted ones. Asking a value's method
+ * set by name costs more, and most types have none. */
+static bool type_has_methods(const ObjType *ty)
+{
+    if (!ty)
+        return false;
+    if (__atomic_load_n(&ty->nmethods, __ATOMIC_ACQUIRE) > 0)
+        return true;
+    for (int i = 0; i < ty->nfields; i++)
+        if (ty->fields[i].embedded)
+            return true;
+    return false;
+}
+
 /* v (of static type ty, NULL or an interface when not known) as JSON.
  * Returns 0, 1 with e->err set (Go's error), or -1 after a panic. */
 static int enc_value(Enc *e, Value v, const ObjType *ty)
@@ -1298,10 +1355,16 @@ static int enc_value(Enc *e, Value v, const ObjType *ty)
     if (v_is_ptr(v) || v_is_ref(v)) {
         Obj *o = v_is_ref(v) ? NULL : v_obj(v);
         bool may_have_methods =
-            v_is_ref(v) || o->kind == OBJ_NAMED || o->kind == OBJ_STRUCT || o->kind == OBJ_OBJECT ||
-            o->kind == OBJ_ARRAY ||
+            v_is_ref(v) || o->kind == OBJ_NAMED || o->kind == OBJ_OBJECT ||
+            (o->kind == OBJ_STRUCT && type_has_methods(((ObjStruct *)o)->type)) ||
+            (o->kind == OBJ_ARRAY && type_has_methods(((ObjArray *)o)->type)) ||
             (o->kind == OBJ_LIST && list_type(v_list(v)) && list_type(v_list(v))->named) ||
             (o->kind == OBJ_MAP && map_type(v_map(v)) && map_type(v_map(v))->named);
+        if (v_is_ref(v)) {
+            Obj *target = v_ref_target(v);
+            if (target->kind == OBJ_STRUCT && !type_has_methods(((ObjStruct *)target)->type))
+                may_have_methods = false;
+        }
         if (may_have_methods) {
             int64_t ns;
             if (o && o->kind == OBJ_OBJECT && stdlib_time_unix_nano(v, &ns)) {
@@ -1813,7 +1876,7 @@ static int dec_unmarshaler(Dec *d, json_t *j, const ObjType *ty, Value *place)
     dump_tree(&text, j);
     bool ptr_recv = false;
     Value fn = types_method(ty, str_cstr("UnmarshalJSON"), &ptr_recv);
-    Value call[2] = {ptr_recv ? ptr : cur, bytes_new(text.data ? text.data : "", text.len)};
+    Value call[2] = {ptr_recv ? ptr : cur, json_bytes(text.data ? text.data : "", text.len)};
     int nr = vm_call(d->t, fn, call, 2);
     if (nr < 0)
         return -1;
@@ -1881,7 +1944,7 @@ static COLD_PATH int dec_bytes(Dec *d, json_t *j, const ObjType *ty, Value *plac
             d->err = v_from_ptr(error_new(err_text(E_JSON_BASE64, (long long)bad), false));
         return 0;
     }
-    Value bs = bytes_new(out.data ? out.data : "", out.len);
+    Value bs = json_bytes(out.data ? out.data : "", out.len);
     if (ty->named)
         list_set_type(v_list(bs), ty);
     *place = bs;
@@ -2140,7 +2203,7 @@ static int json_n_marshal(Thread *t, Value *args, int nargs, Value *rets)
     int r = marshal(t, &b, v, NULL, true, &err);
     if (r < 0)
         return -1;
-    rets[0] = r ? v_from_ptr(list_nil(bytes_type())) : bytes_new(b.data ? b.data : "", b.len);
+    rets[0] = r ? v_from_ptr(list_nil(bytes_type())) : json_bytes(b.data ? b.data : "", b.len);
     rets[1] = r ? err : V_NIL;
     return 2;
 }
@@ -2167,7 +2230,7 @@ static int json_n_marshal_indent(Thread *t, Value *args, int nargs, Value *rets)
     Buf out;
     buf_init(&out);
     indent_into(&out, b.data ? b.data : "", b.len, prefix->data, prefix->len, indent->data, indent->len);
-    rets[0] = bytes_new(out.data ? out.data : "", out.len);
+    rets[0] = json_bytes(out.data ? out.data : "", out.len);
     rets[1] = V_NIL;
     return 2;
 }

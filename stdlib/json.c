@@ -996,7 +996,11 @@ static void indent_into(Buf *b, const char *s, size_t n, const char *prefix, siz
 {
     bool in_str = false, need = false;
     int depth = 0;
-    for (size_t i = 0; i < n; i++) {
+    /* Go keeps the spaces after the value as they are */
+    size_t end = n;
+    while (end > 0 && is_ws(s[end - 1]))
+        end--;
+    for (size_t i = 0; i < end; i++) {
         char c = s[i];
         if (in_str) {
             buf_addc(b, c);
@@ -1043,6 +1047,7 @@ static void indent_into(Buf *b, const char *s, size_t n, const char *prefix, siz
             buf_addc(b, c);
         }
     }
+    buf_add(b, s + end, n - end);
 }
 
 static int enc_value(Enc *e, Value v, const ObjType *ty);

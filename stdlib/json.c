@@ -489,6 +489,16 @@ static ParseStatus parse_value(const char **s, size_t *n, bool one, bool more, b
                              (reals ? JSON_DECODE_INT_AS_REAL : 0)};
     bool cleaned = false, narrowed = false;
     size_t whole = *n; /* what the caller has, even when jansson is shown less */
+    if (one && more) {
+        /* a stream: while the value is not all there, wait for more
+         * without asking jansson, whose tree building costs ten times
+         * Go's scan of the same bytes (a big value arriving in small
+         * reads is scanned once per read) */
+        size_t off;
+        ObjString *msg;
+        if (go_check(*s, *n, true, true, &off, &msg) == CHK_EOF)
+            return PARSE_MORE;
+    }
     for (;;) {
         sched_syscall(parse_job, &job);
         __asm__ volatile("" ::"r"(job.s) : "memory"); /* keeps the input alive until here */

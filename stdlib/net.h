@@ -39,5 +39,8 @@ Value net_addr_string(Value v, bool remote);
 bool net_is_timeout(Value err);
 /* Whether v is a Conn made by this module (its reads are net_read's). */
 bool net_is_conn(Value v);
+/* os.ErrDeadlineExceeded ("i/o timeout", its Timeout() true), which os
+ * exports and net's timeouts wrap. */
+Value net_deadline_exceeded(void);
 
 #endif

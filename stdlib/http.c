@@ -5,8 +5,10 @@
  *
  * Server: Serve accepts on a net.Listener and starts one goroutine per
  * connection (serve_conn). That goroutine reads into the connection's
- * buffer, feeds the parser, and when a whole request is in (headers and
- * body) builds a *Request and a ResponseWriter and calls the handler.
+ * buffer, feeds the parser, and once a request's header is in builds a
+ * *Request and a ResponseWriter and calls the handler; the handler's
+ * r.Body reads go on feeding the parser from the same connection
+ * (conn_body_read), so a body of any size streams through.
  * The response is gathered in memory: a handler whose output fits 2 KiB
  * gets a Content-Length, a longer one goes out chunked as it is written;
  * either way the header and the first bytes leave in one write. The
@@ -363,7 +365,13 @@ typedef struct Body {
     ObjString *data; /* immutable; NULL: empty */
     size_t pos;      /* lk */
     bool closed;     /* lk */
+    /* A served request's body comes from its connection as the handler
+     * reads it (conn_body_read); conn is NULL once the request is over.
+     * Read by one goroutine at a time, as Go's. */
+    struct HConn *conn;
 } Body;
+
+static int64_t conn_body_read(Thread *t, struct HConn *c, char *dst, size_t n, Value *err);
 
 static const ObjClass body_class;
 
@@ -378,6 +386,16 @@ static int64_t body_read(Thread *t, void *p, char *dst, size_t n, Value *err)
 {
     Body *b = p;
     lock_acquire(&b->lk);
+    if (b->conn || (b->closed && !b->data)) {
+        struct HConn *c = b->conn;
+        bool closed = b->closed;
+        lock_release(&b->lk);
+        if (closed || !c) {
+            *err = closed ? stdlib_error(E_HTTP_BODY_CLOSED) : stdlib_eof();
+            return 0;
+        }
+        return conn_body_read(t, c, dst, n, err);
+    }
     size_t len = b->data ? b->data->len : 0;
     int64_t got = 0;
     *err = V_NIL;
@@ -421,9 +439,29 @@ static int b_close(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-/* The rest of the body, as ParseForm consumes it. */
-static ObjString *body_take(Body *b)
+/* The rest of the body, as ParseForm consumes it (Go reads at most 10 MB). */
+static ObjString *body_take(Thread *t, Body *b)
 {
+    lock_acquire(&b->lk);
+    bool streaming = b->conn != NULL;
+    lock_release(&b->lk);
+    if (streaming) {
+        Buf all;
+        buf_init(&all);
+        char tmp[4096];
+        for (;;) {
+            Value err = V_NIL;
+            int64_t k = body_read(t, b, tmp, sizeof tmp, &err);
+            if (k < 0) {
+                vm_clear_panic(t);
+                break;
+            }
+            buf_add(&all, tmp, (size_t)k);
+            if (k == 0 || all.len > (10 << 20))
+                break;
+        }
+        return all.len ? buf_to_str(&all) : NULL;
+    }
     lock_acquire(&b->lk);
     ObjString *s = NULL;
     size_t len = b->data ? b->data->len : 0;
@@ -457,7 +495,7 @@ typedef struct Req {
     int nh;
     ObjString *host, *remote, *request_uri;
     int64_t content_length;
-    ObjString *body_data; /* server: the body's bytes, NULL: none */
+    struct HConn *conn;   /* lk: a served request's connection while it is served, else NULL */
     Value body;           /* lk: the Body reader (made on first use), or a client's body */
     Value ctx;            /* lk: nil: context.Background() (or, served, made on first use) */
     Value cancel;         /* lk: the served request's context's CancelFunc, or nil */
@@ -509,7 +547,10 @@ static Value req_body(Req *q)
 {
     lock_acquire(&q->lk);
     if (q->body == V_NIL)
-        q->body = body_new(q->body_data);
+    {
+        q->body = body_new(NULL);
+        ((Body *)payload(q->body))->conn = q->conn; /* NULL after the request: empty */
+    }
     Value b = q->body;
     lock_release(&q->lk);
     return b;
@@ -542,7 +583,7 @@ static ObjString *req_header_get(Req *q, const char *k)
     return NULL;
 }
 
-static void parse_form(Req *q)
+static void parse_form(Thread *t, Req *q)
 {
     lock_acquire(&q->lk);
     bool done = q->form != V_NIL;
@@ -564,7 +605,7 @@ static void parse_form(Req *q)
                 ctn--;
         }
         if (ct && ieq(ct->data, ctn, "application/x-www-form-urlencoded")) {
-            ObjString *b = body_take(payload(req_body(q)));
+            ObjString *b = body_take(t, payload(req_body(q)));
             if (b)
                 url_parse_query_into(post, b->data, b->len);
         }
@@ -627,7 +668,7 @@ static int r_form_value(Thread *t, Value *a, int n, Value *r)
     if (!vm_check_str(t, "http.Request.FormValue", a, 1, &k))
         return -1;
     Req *q = payload(a[0]);
-    parse_form(q);
+    parse_form(t, q);
     ObjString *v = kv_get(url_values_of(q->form), k->data, k->len);
     r[0] = v_from_ptr(v ? v : empty);
     return 1;
@@ -639,7 +680,7 @@ static int r_post_form_value(Thread *t, Value *a, int n, Value *r)
     if (!vm_check_str(t, "http.Request.PostFormValue", a, 1, &k))
         return -1;
     Req *q = payload(a[0]);
-    parse_form(q);
+    parse_form(t, q);
     ObjString *v = kv_get(url_values_of(q->post_form), k->data, k->len);
     r[0] = v_from_ptr(v ? v : empty);
     return 1;
@@ -647,7 +688,7 @@ static int r_post_form_value(Thread *t, Value *a, int n, Value *r)
 
 static int r_parse_form(Thread *t, Value *a, int n, Value *r)
 {
-    parse_form(payload(a[0]));
+    parse_form(t, payload(a[0]));
     r[0] = V_NIL;
     return 1;
 }
@@ -847,6 +888,11 @@ typedef struct HConn {
     Buf url, hdr, body, hoffs; /* hoffs: an array of HOff */
     int last_cb;               /* 1: the last header callback was a name, 2: a value */
     bool started, hdr_done, expect_continue, sent_continue;
+    bool msg_done;             /* the whole message (body included) is parsed */
+    bool broken;               /* reading the body failed: the connection ends */
+    size_t bpos;               /* body bytes before it were given to the handler */
+    int64_t clen;              /* the request's ContentLength: -1 chunked */
+    int64_t hdr_to, read_to, idle_to; /* the server's timeouts, read once */
     bool deadline_set;         /* the current message's header deadline is set */
     bool body_deadline;        /* and, past its header, ReadTimeout's */
     int64_t t0;                /* when the current message began */
@@ -927,6 +973,8 @@ static int on_headers_complete(http_parser *p)
     for (size_t i = 0; i < nh; i++)
         if (ieq(c->hdr.data + o[i].fo, o[i].fl, "Expect") && ieq(c->hdr.data + o[i].vo, o[i].vl, "100-continue"))
             c->expect_continue = p->http_major == 1 && p->http_minor >= 1;
+    /* the parser keeps the declared length until the body is read */
+    c->clen = (p->flags & F_CHUNKED) ? -1 : p->content_length == (uint64_t)-1 ? 0 : (int64_t)p->content_length;
     return 0;
 }
 
@@ -938,6 +986,7 @@ static int on_body(http_parser *p, const char *at, size_t n)
 
 static int on_message_complete(http_parser *p)
 {
+    conn_of(p)->msg_done = true;
     http_parser_pause(p, 1); /* one request at a time: the rest stays buffered */
     return 0;
 }
@@ -971,6 +1020,9 @@ static void reset_message(HConn *c)
     c->url.len = c->hdr.len = c->body.len = c->hoffs.len = 0;
     c->last_cb = 0;
     c->started = c->hdr_done = c->expect_continue = c->sent_continue = c->deadline_set = c->body_deadline = false;
+    c->msg_done = false;
+    c->bpos = 0;
+    c->clen = 0;
 }
 
 /* ---- the server's state ------------------------------------------------ */
@@ -2147,10 +2199,8 @@ static bool serve_request(Thread *t, HConn *c)
         return false;
     }
     q->host = u->host->len ? u->host : host ? host : empty;
-    if (c->body.len)
-        q->body_data = str_new(c->body.data, c->body.len);
-    bool chunked = (p->flags & F_CHUNKED) != 0;
-    q->content_length = chunked ? -1 : (int64_t)c->body.len;
+    q->conn = c;
+    q->content_length = c->clen;
     bool keep = http_should_keep_alive(p) != 0;
     q->close = !keep;
 
@@ -2168,6 +2218,17 @@ static bool serve_request(Thread *t, HConn *c)
         c->io.deadline(c->io.ctx, false, true, sched_nanotime() + c->srv->write_timeout);
     Value args[2] = {wv, rv};
     int rc = call_handler(t, c->handler, args);
+    /* the request is over: its Body no longer reads the connection */
+    lock_acquire(&q->lk);
+    q->conn = NULL;
+    Value bv = q->body;
+    lock_release(&q->lk);
+    if (bv != V_NIL && is_class(bv, &body_class)) {
+        Body *b = payload(bv);
+        lock_acquire(&b->lk);
+        b->conn = NULL;
+        lock_release(&b->lk);
+    }
     lock_acquire(&q->lk);
     Value cancel = q->cancel;
     lock_release(&q->lk);
@@ -2205,109 +2266,160 @@ static bool serve_request(Thread *t, HConn *c)
     return ok && !w->close_after;
 }
 
+enum { STEP_OK, STEP_EOF, STEP_BAD, STEP_PANIC };
+
+/* Read more of the connection and parse what is buffered: STEP_OK
+ * (progress: some bytes parsed, or the message ended), STEP_EOF (the
+ * client closed, a deadline passed or a read failed: the connection
+ * ends), STEP_BAD (the parser rejected the bytes: *perr says how). */
+static int step(Thread *t, HConn *c, enum http_errno *perr)
+{
+    if (c->rpos == c->rb.len) {
+        c->rpos = c->rb.len = 0;
+        /* the read deadline for what comes next */
+        if (c->io.deadline) {
+            int64_t now = sched_nanotime();
+            if (!c->started && c->nreq > 0) {
+                set_state(c, ST_IDLE);
+                c->io.deadline(c->io.ctx, true, false, c->idle_to > 0 ? now + c->idle_to : 0);
+                c->deadline_set = false;
+            } else if (!c->deadline_set) {
+                c->t0 = now;
+                c->deadline_set = true;
+                c->io.deadline(c->io.ctx, true, false, c->hdr_to > 0 ? now + c->hdr_to : 0);
+            } else if (c->hdr_done && !c->body_deadline && c->hdr_to != c->read_to) {
+                /* the body: ReadTimeout from the message's start */
+                c->body_deadline = true;
+                c->io.deadline(c->io.ctx, true, false, c->read_to > 0 ? c->t0 + c->read_to : 0);
+            }
+        }
+        buf_reserve(&c->rb, 4096);
+        Value err = V_NIL;
+        int64_t n = c->io.read(t, c->io.ctx, c->rb.data, c->rb.cap, &err);
+        if (n < 0) {
+            vm_clear_panic(t);
+            return STEP_PANIC;
+        }
+        if (n == 0) {
+            /* the client went away mid-request: Go answers 400 (not after a timeout) */
+            if (c->started && !c->hdr_done && err != V_NIL && err == stdlib_eof())
+                reject(t, c, 400, NULL);
+            return STEP_EOF;
+        }
+        c->rb.len = (size_t)n;
+        if (!c->started && c->nreq > 0)
+            c->deadline_set = false; /* a request after an idle wait: its header deadline from now */
+    }
+    if (!c->started)
+        set_state(c, ST_ACTIVE);
+    size_t n = http_parser_execute(&c->p, &req_settings, c->rb.data + c->rpos, c->rb.len - c->rpos);
+    c->rpos += n;
+    enum http_errno e = HTTP_PARSER_ERRNO(&c->p);
+    if (e == HPE_PAUSED) {
+        http_parser_pause(&c->p, 0);
+        return STEP_OK; /* msg_done is set */
+    }
+    if (e != HPE_OK) {
+        *perr = e;
+        return STEP_BAD;
+    }
+    return STEP_OK;
+}
+
+/* Body.Read of a served request: the body bytes parsed so far, else
+ * more from the connection. */
+static int64_t conn_body_read(Thread *t, HConn *c, char *dst, size_t n, Value *err)
+{
+    *err = V_NIL;
+    for (;;) {
+        if (c->bpos < c->body.len) {
+            size_t k = c->body.len - c->bpos < n ? c->body.len - c->bpos : n;
+            memcpy(dst, c->body.data + c->bpos, k);
+            c->bpos += k;
+            if (c->bpos == c->body.len)
+                c->body.len = c->bpos = 0; /* all given: the buffer starts over */
+            return (int64_t)k;
+        }
+        if (c->msg_done || n == 0) {
+            *err = c->msg_done ? stdlib_eof() : V_NIL;
+            return 0;
+        }
+        if (c->expect_continue && !c->sent_continue) {
+            /* the client waits for this before it sends the body */
+            c->sent_continue = true;
+            static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+            if (c->io.write(t, c->io.ctx, cont, sizeof cont - 1, err) < 0)
+                return -1;
+            if (*err != V_NIL)
+                return 0;
+        }
+        enum http_errno pe = HPE_OK;
+        int r = step(t, c, &pe);
+        if (r == STEP_PANIC)
+            return -1;
+        if (r != STEP_OK) {
+            c->broken = true;
+            *err = io_unexpected_eof();
+            return 0;
+        }
+    }
+}
+
 static void serve_conn(Thread *t, HConn *c)
 {
     http_parser_init(&c->p, HTTP_REQUEST);
     c->p.data = c;
     reset_message(c);
     Srv *s = c->srv;
-    int64_t hdr_to = 0, read_to = 0, idle_to = 0;
     if (s) {
         lock_acquire(&s->lk);
-        read_to = s->read_timeout;
-        hdr_to = s->read_header_timeout > 0 ? s->read_header_timeout : read_to;
-        idle_to = s->idle_timeout > 0 ? s->idle_timeout : read_to;
+        c->read_to = s->read_timeout;
+        c->hdr_to = s->read_header_timeout > 0 ? s->read_header_timeout : c->read_to;
+        c->idle_to = s->idle_timeout > 0 ? s->idle_timeout : c->read_to;
         lock_release(&s->lk);
     }
     for (;;) {
-        if (c->rpos < c->rb.len) {
-            if (!c->started)
-                set_state(c, ST_ACTIVE);
-            size_t n = http_parser_execute(&c->p, &req_settings, c->rb.data + c->rpos, c->rb.len - c->rpos);
-            c->rpos += n;
-            enum http_errno e = HTTP_PARSER_ERRNO(&c->p);
-            if (e == HPE_PAUSED) {
-                http_parser_pause(&c->p, 0);
-                c->nreq++;
-                if (hdr_to > 0 || read_to > 0)
-                    if (c->io.deadline)
-                        c->io.deadline(c->io.ctx, true, false, 0);
-                bool go_on = serve_request(t, c);
-                reset_message(c);
-                if (!go_on)
-                    break;
-                bool shutting = false;
-                if (s) {
-                    lock_acquire(&s->lk);
-                    shutting = s->shutting;
-                    lock_release(&s->lk);
-                }
-                if (shutting)
-                    break;
-                continue;
-            }
-            if (e != HPE_OK) {
-                if (e == HPE_HEADER_OVERFLOW)
-                    reject(t, c, 431, NULL);
-                else
-                    reject(t, c, 400, NULL);
-                break;
-            }
+        /* the next request's header */
+        while (!c->hdr_done) {
+            enum http_errno e = HPE_OK;
+            int r = step(t, c, &e);
+            if (r == STEP_BAD)
+                reject(t, c, e == HPE_HEADER_OVERFLOW ? 431 : 400, NULL);
+            if (r != STEP_OK)
+                goto out;
         }
-        if (c->rpos == c->rb.len) {
-            c->rpos = c->rb.len = 0;
-        } else if (c->rpos > 0) {
-            memmove(c->rb.data, c->rb.data + c->rpos, c->rb.len - c->rpos);
-            c->rb.len -= c->rpos;
-            c->rpos = 0;
-        }
-        if (c->expect_continue && !c->sent_continue) {
-            c->sent_continue = true;
-            Value err;
-            static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-            int64_t k = c->io.write(t, c->io.ctx, cont, sizeof cont - 1, &err);
-            if (k < 0) {
-                vm_clear_panic(t);
-                break;
-            }
-            if (err != V_NIL)
-                break;
-        }
-        /* the read deadline for what comes next */
-        if (c->io.deadline) {
-            int64_t now = sched_nanotime();
-            if (!c->started && c->nreq > 0) {
-                set_state(c, ST_IDLE);
-                c->io.deadline(c->io.ctx, true, false, idle_to > 0 ? now + idle_to : 0);
-                c->deadline_set = false;
-            } else if (!c->deadline_set) {
-                c->t0 = now;
-                c->deadline_set = true;
-                c->io.deadline(c->io.ctx, true, false, hdr_to > 0 ? now + hdr_to : 0);
-            } else if (c->hdr_done && !c->body_deadline && hdr_to != read_to) {
-                /* the body: ReadTimeout from the message's start */
-                c->body_deadline = true;
-                c->io.deadline(c->io.ctx, true, false, read_to > 0 ? c->t0 + read_to : 0);
-            }
-        }
-        buf_reserve(&c->rb, 4096);
-        Value err = V_NIL;
-        int64_t n = c->io.read(t, c->io.ctx, c->rb.data + c->rb.len, c->rb.cap - c->rb.len, &err);
-        if (n < 0) {
-            vm_clear_panic(t);
+        c->nreq++;
+        if (c->hdr_to > 0 && c->read_to <= 0 && c->io.deadline)
+            c->io.deadline(c->io.ctx, true, false, 0); /* the header is in: no deadline for the body */
+        c->body_deadline = c->hdr_to > 0 && c->read_to <= 0;
+        if (!serve_request(t, c) || c->broken)
             break;
+        /* what the handler left of the body is read and dropped, up to
+         * 256 KB as Go does; past that, or when the client still waits for
+         * 100 Continue, the connection closes instead */
+        size_t dropped = 0;
+        while (!c->msg_done) {
+            if (c->expect_continue && !c->sent_continue)
+                goto out;
+            dropped += c->body.len - c->bpos;
+            c->body.len = c->bpos = 0;
+            if (dropped > 256 << 10)
+                goto out;
+            enum http_errno e = HPE_OK;
+            if (step(t, c, &e) != STEP_OK)
+                goto out;
         }
-        if (n == 0) {
-            /* the client went away, or a deadline passed: mid-request,
-             * Go answers 400 unless it was a timeout */
-            if (c->started && err != V_NIL && err == stdlib_eof())
-                reject(t, c, 400, NULL);
+        reset_message(c);
+        bool shutting = false;
+        if (s) {
+            lock_acquire(&s->lk);
+            shutting = s->shutting;
+            lock_release(&s->lk);
+        }
+        if (shutting)
             break;
-        }
-        c->rb.len += (size_t)n;
-        if (!c->started && c->nreq > 0)
-            c->deadline_set = false; /* a request after an idle wait: its header deadline from now */
     }
+out:
     set_state(c, ST_CLOSED);
 }
 

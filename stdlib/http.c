@@ -352,9 +352,9 @@ static int h_clone(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-static const MethodDef header_methods[] = {{"Get", h_get, 1, 1},   {"Set", h_set, 2, 2},       {"Add", h_add, 2, 2},
-                                           {"Del", h_del, 1, 1},   {"Values", h_values, 1, 1}, {"Clone", h_clone, 0, 0},
-                                           {NULL, NULL, 0, 0}};
+static const MethodDef header_methods[] = {
+    {"Get", h_get, 1, 1},       {"Set", h_set, 2, 2},     {"Add", h_add, 2, 2}, {"Del", h_del, 1, 1},
+    {"Values", h_values, 1, 1}, {"Clone", h_clone, 0, 0}, {NULL, NULL, 0, 0}};
 static const ObjClass header_class = {.name = "http.Header", .methods = header_methods, .get_field = NULL};
 
 /* ---- the body reader ---------------------------------------------------- */
@@ -473,7 +473,8 @@ static ObjString *body_take(Thread *t, Body *b)
     return s;
 }
 
-static const MethodDef body_methods[] = {{"Read", b_read, 1, 1}, {"Close", b_close, 0, 0}, {NULL, NULL, 0, 0}};
+static const MethodDef body_methods[] = {
+    {"Read", b_read, 1, 1}, {"Close", b_close, 0, 0}, {NULL, NULL, 0, 0}};
 static const ObjClass body_class = {.name = "http.body", .methods = body_methods, .get_field = NULL};
 static const StreamOps body_ops = {.cls = &body_class, .read = body_read, .write = NULL};
 
@@ -488,18 +489,18 @@ typedef struct Req {
     Lock lk; /* the fields a handler may set or build lazily */
     ObjString *method, *proto;
     int major, minor;
-    Value url;    /* *url.URL */
-    Value header; /* lk: Header, nil until built from raw */
+    Value url;      /* *url.URL */
+    Value header;   /* lk: Header, nil until built from raw */
     ObjString *raw; /* the request's header bytes (server), or NULL */
     HOff *hoff;
     int nh;
     ObjString *host, *remote, *request_uri;
     int64_t content_length;
-    struct HConn *conn;   /* lk: a served request's connection while it is served, else NULL */
-    Value body;           /* lk: the Body reader (made on first use), or a client's body */
-    Value ctx;            /* lk: nil: context.Background() (or, served, made on first use) */
-    Value cancel;         /* lk: the served request's context's CancelFunc, or nil */
-    bool served;          /* made by the server: its context ends with the handler */
+    struct HConn *conn;    /* lk: a served request's connection while it is served, else NULL */
+    Value body;            /* lk: the Body reader (made on first use), or a client's body */
+    Value ctx;             /* lk: nil: context.Background() (or, served, made on first use) */
+    Value cancel;          /* lk: the served request's context's CancelFunc, or nil */
+    bool served;           /* made by the server: its context ends with the handler */
     Value form, post_form; /* lk: url.Values after ParseForm, or nil */
     /* the ServeMux's wildcards: names and values, set before the handler */
     int npv;
@@ -546,8 +547,7 @@ static Value req_header(Req *q)
 static Value req_body(Req *q)
 {
     lock_acquire(&q->lk);
-    if (q->body == V_NIL)
-    {
+    if (q->body == V_NIL) {
         q->body = body_new(NULL);
         ((Body *)payload(q->body))->conn = q->conn; /* NULL after the request: empty */
     }
@@ -875,31 +875,31 @@ enum { ST_NEW, ST_ACTIVE, ST_IDLE, ST_CLOSED };
  * `next` and `prev` (its server's lock) and `netconn` (immutable). */
 typedef struct HConn {
     HttpIO io;
-    Srv *srv;       /* NULL: not a Server's (http_serve_io) */
-    Value handler;  /* nil: DefaultServeMux */
-    Value netconn;  /* the net.Conn, or nil */
+    Srv *srv;      /* NULL: not a Server's (http_serve_io) */
+    Value handler; /* nil: DefaultServeMux */
+    Value netconn; /* the net.Conn, or nil */
     ObjString *remote;
-    Buf rb;         /* bytes read, from rpos on not yet parsed */
+    Buf rb; /* bytes read, from rpos on not yet parsed */
     size_t rpos;
-    Buf wb;         /* the response being written */
-    Buf bb;         /* the current response's body not yet sent (Resp.body) */
+    Buf wb; /* the response being written */
+    Buf bb; /* the current response's body not yet sent (Resp.body) */
     http_parser p;
     /* the message being parsed */
     Buf url, hdr, body, hoffs; /* hoffs: an array of HOff */
     int last_cb;               /* 1: the last header callback was a name, 2: a value */
     bool started, hdr_done, expect_continue, sent_continue;
-    bool msg_done;             /* the whole message (body included) is parsed */
-    bool broken;               /* reading the body failed: the connection ends */
-    size_t bpos;               /* body bytes before it were given to the handler */
-    int64_t clen;              /* the request's ContentLength: -1 chunked */
+    bool msg_done;                    /* the whole message (body included) is parsed */
+    bool broken;                      /* reading the body failed: the connection ends */
+    size_t bpos;                      /* body bytes before it were given to the handler */
+    int64_t clen;                     /* the request's ContentLength: -1 chunked */
     int64_t hdr_to, read_to, idle_to; /* the server's timeouts, read once */
-    bool deadline_set;         /* the current message's header deadline is set */
-    bool body_deadline;        /* and, past its header, ReadTimeout's */
-    int64_t t0;                /* when the current message began */
-    int nreq;                  /* requests served */
-    int state;                 /* srv->lk */
-    int64_t state_since;       /* srv->lk: when ST_NEW began */
-    struct HConn *next, *prev; /* srv->lk: the server's connections */
+    bool deadline_set;                /* the current message's header deadline is set */
+    bool body_deadline;               /* and, past its header, ReadTimeout's */
+    int64_t t0;                       /* when the current message began */
+    int nreq;                         /* requests served */
+    int state;                        /* srv->lk */
+    int64_t state_since;              /* srv->lk: when ST_NEW began */
+    struct HConn *next, *prev;        /* srv->lk: the server's connections */
 } HConn;
 
 static HConn *conn_of(http_parser *p)
@@ -958,7 +958,8 @@ static void trim_values(HConn *c)
             o[i].vo++;
             o[i].vl--;
         }
-        while (o[i].vl && (c->hdr.data[o[i].vo + o[i].vl - 1] == ' ' || c->hdr.data[o[i].vo + o[i].vl - 1] == '\t'))
+        while (o[i].vl &&
+               (c->hdr.data[o[i].vo + o[i].vl - 1] == ' ' || c->hdr.data[o[i].vo + o[i].vl - 1] == '\t'))
             o[i].vl--;
     }
 }
@@ -971,10 +972,13 @@ static int on_headers_complete(http_parser *p)
     HOff *o = (HOff *)c->hoffs.data;
     size_t nh = c->hoffs.len / sizeof *o;
     for (size_t i = 0; i < nh; i++)
-        if (ieq(c->hdr.data + o[i].fo, o[i].fl, "Expect") && ieq(c->hdr.data + o[i].vo, o[i].vl, "100-continue"))
+        if (ieq(c->hdr.data + o[i].fo, o[i].fl, "Expect") &&
+            ieq(c->hdr.data + o[i].vo, o[i].vl, "100-continue"))
             c->expect_continue = p->http_major == 1 && p->http_minor >= 1;
     /* the parser keeps the declared length until the body is read */
-    c->clen = (p->flags & F_CHUNKED) ? -1 : p->content_length == (uint64_t)-1 ? 0 : (int64_t)p->content_length;
+    c->clen = (p->flags & F_CHUNKED)              ? -1
+              : p->content_length == (uint64_t)-1 ? 0
+                                                  : (int64_t)p->content_length;
     return 0;
 }
 
@@ -1019,7 +1023,8 @@ static void reset_message(HConn *c)
     shrink(&c->wb);
     c->url.len = c->hdr.len = c->body.len = c->hoffs.len = 0;
     c->last_cb = 0;
-    c->started = c->hdr_done = c->expect_continue = c->sent_continue = c->deadline_set = c->body_deadline = false;
+    c->started = c->hdr_done = c->expect_continue = c->sent_continue = c->deadline_set = c->body_deadline =
+        false;
     c->msg_done = false;
     c->bpos = 0;
     c->clen = 0;
@@ -1097,9 +1102,9 @@ static const char *sniff(const char *s, size_t n)
     size_t i = 0;
     while (i < n && (s[i] == '\t' || s[i] == '\n' || s[i] == '\f' || s[i] == '\r' || s[i] == ' '))
         i++;
-    static const char *const html[] = {"<!DOCTYPE HTML", "<HTML", "<HEAD", "<SCRIPT", "<IFRAME", "<H1",
-                                       "<DIV",           "<FONT", "<TABLE", "<A",     "<STYLE",  "<TITLE",
-                                       "<B",             "<BODY", "<BR",   "<P",      "<!--"};
+    static const char *const html[] = {
+        "<!DOCTYPE HTML", "<HTML",  "<HEAD", "<SCRIPT", "<IFRAME", "<H1", "<DIV", "<FONT", "<TABLE", "<A",
+        "<STYLE",         "<TITLE", "<B",    "<BODY",   "<BR",     "<P",  "<!--"};
     for (size_t k = 0; k < sizeof html / sizeof *html; k++) {
         size_t m = strlen(html[k]);
         if (n - i <= m)
@@ -1121,12 +1126,18 @@ static const char *sniff(const char *s, size_t n)
         size_t n;
         const char *type;
     } magic[] = {
-        {"%PDF-", 5, "application/pdf"},         {"%!PS-Adobe-", 11, "application/postscript"},
-        {"GIF87a", 6, "image/gif"},              {"GIF89a", 6, "image/gif"},
-        {"\x89PNG\r\n\x1a\n", 8, "image/png"},   {"\xff\xd8\xff", 3, "image/jpeg"},
-        {"BM", 2, "image/bmp"},                  {"PK\x03\x04", 4, "application/zip"},
-        {"\x1f\x8b\x08", 3, "application/x-gzip"}, {"\x00\x61\x73\x6d", 4, "application/wasm"},
-        {"\xef\xbb\xbf", 3, "text/plain; charset=utf-8"}, {"\xfe\xff", 2, "text/plain; charset=utf-16be"},
+        {"%PDF-", 5, "application/pdf"},
+        {"%!PS-Adobe-", 11, "application/postscript"},
+        {"GIF87a", 6, "image/gif"},
+        {"GIF89a", 6, "image/gif"},
+        {"\x89PNG\r\n\x1a\n", 8, "image/png"},
+        {"\xff\xd8\xff", 3, "image/jpeg"},
+        {"BM", 2, "image/bmp"},
+        {"PK\x03\x04", 4, "application/zip"},
+        {"\x1f\x8b\x08", 3, "application/x-gzip"},
+        {"\x00\x61\x73\x6d", 4, "application/wasm"},
+        {"\xef\xbb\xbf", 3, "text/plain; charset=utf-8"},
+        {"\xfe\xff", 2, "text/plain; charset=utf-16be"},
         {"\xff\xfe", 2, "text/plain; charset=utf-16le"},
     };
     for (size_t k = 0; k < sizeof magic / sizeof *magic; k++)
@@ -1198,7 +1209,8 @@ static void write_header(Resp *w, bool final)
                 have_te = true;
             else if (!strcmp(k->data, "Connection") && has_token(idx[i]->v->data, idx[i]->v->len, "close"))
                 conn_close = true;
-            if ((!strcmp(k->data, "Content-Length") || !strcmp(k->data, "Transfer-Encoding")) && !body_allowed(code))
+            if ((!strcmp(k->data, "Content-Length") || !strcmp(k->data, "Transfer-Encoding")) &&
+                !body_allowed(code))
                 continue;
             buf_add(b, k->data, k->len);
             buf_adds(b, ": ");
@@ -1597,8 +1609,9 @@ int http_mux_handle(Thread *t, Value mux, const char *pattern, Value handler)
     for (int i = 0; i < m->n; i++)
         if (same_shape(m->pats[i], p)) {
             lock_release(&m->lk);
-            return vm_panic_msg(t, "pattern \"%s\" conflicts with pattern \"%s\": %s matches the same requests as %s",
-                                pattern, m->pats[i]->text->data, pattern, m->pats[i]->text->data);
+            return vm_panic_msg(
+                t, "pattern \"%s\" conflicts with pattern \"%s\": %s matches the same requests as %s",
+                pattern, m->pats[i]->text->data, pattern, m->pats[i]->text->data);
         }
     if (m->n == m->cap) {
         int cap = m->cap ? m->cap * 2 : 8;
@@ -1730,8 +1743,8 @@ static bool method_matches(const Pat *p, const char *method)
 
 /* The best pattern for (host, method, path), its wildcard values, and
  * when none fits the method but some fit the path, their methods. */
-static Pat *mux_match(Mux *m, const char *host, size_t hn, const char *method, const PathSegs *ps, ObjString ***vals,
-                      Buf *allow)
+static Pat *mux_match(Mux *m, const char *host, size_t hn, const char *method, const PathSegs *ps,
+                      ObjString ***vals, Buf *allow)
 {
     Pat *best = NULL;
     ObjString **bv = NULL;
@@ -1842,7 +1855,8 @@ static int mux_serve(Thread *t, Mux *m, Value *args)
     Value wv = args[0];
     Req *q = req_of(args[1]);
     if (!q)
-        return vm_panicf(t, E_ARG_TYPE, "http.ServeMux.ServeHTTP", 2, "a *http.Request", v_type_name(args[1]));
+        return vm_panicf(t, E_ARG_TYPE, "http.ServeMux.ServeHTTP", 2, "a *http.Request",
+                         v_type_name(args[1]));
     Url *u = url_of(q->url);
     const char *method = q->method->data;
     /* the host without its port */
@@ -1907,7 +1921,8 @@ static int mux_serve(Thread *t, Mux *m, Value *args)
             Buf cp;
             buf_init(&cp);
             buf_add(&cp, allow.data, allow.len);
-            for (char *tok = strtok_r(cp.data, ", ", &save); tok && nm < 31; tok = strtok_r(NULL, ", ", &save))
+            for (char *tok = strtok_r(cp.data, ", ", &save); tok && nm < 31;
+                 tok = strtok_r(NULL, ", ", &save))
                 ms[nm++] = tok;
             bool get = false, head = false;
             for (int i = 0; i < nm; i++) {
@@ -2002,7 +2017,8 @@ static int m_serve(Thread *t, Value *a, int n, Value *r)
 
 static bool check_handler(Thread *t, Value h, const char *fname, int i)
 {
-    if (is_callable(h) || is_class(h, &mux_class) || is_class(h, &hfunc_class) || stream_has_method(h, "ServeHTTP"))
+    if (is_callable(h) || is_class(h, &mux_class) || is_class(h, &hfunc_class) ||
+        stream_has_method(h, "ServeHTTP"))
         return true;
     vm_panicf(t, E_ARG_TYPE, fname, i, "an http.Handler", v_type_name(h));
     return false;
@@ -2015,9 +2031,10 @@ static int mux_handle_args(Thread *t, Value mux, Value *a, const char *fname, bo
         return -1;
     if (a[1] == V_NIL)
         return vm_panic_msg(t, "http: nil handler");
-    if (func ? !is_callable(a[1]) && (vm_panicf(t, E_ARG_TYPE, fname, 2, "a func(http.ResponseWriter, *http.Request)",
-                                                v_type_name(a[1])),
-                                      true)
+    if (func ? !is_callable(a[1]) &&
+                   (vm_panicf(t, E_ARG_TYPE, fname, 2, "a func(http.ResponseWriter, *http.Request)",
+                              v_type_name(a[1])),
+                    true)
              : !check_handler(t, a[1], fname, 2))
         return -1;
     return http_mux_handle(t, mux, pat->data, a[1]);
@@ -2107,12 +2124,23 @@ static int redirect(Thread *t, Value wv, Req *q, const char *url, size_t un, int
         for (size_t i = 0; i < ls->len; i++) {
             char c = ls->data[i];
             switch (c) {
-            case '<': buf_adds(&b, "&lt;"); break;
-            case '>': buf_adds(&b, "&gt;"); break;
-            case '&': buf_adds(&b, "&amp;"); break;
-            case '"': buf_adds(&b, "&#34;"); break;
-            case '\'': buf_adds(&b, "&#39;"); break;
-            default: buf_addc(&b, c);
+            case '<':
+                buf_adds(&b, "&lt;");
+                break;
+            case '>':
+                buf_adds(&b, "&gt;");
+                break;
+            case '&':
+                buf_adds(&b, "&amp;");
+                break;
+            case '"':
+                buf_adds(&b, "&#34;");
+                break;
+            case '\'':
+                buf_adds(&b, "&#39;");
+                break;
+            default:
+                buf_addc(&b, c);
             }
         }
         buf_printf(&b, "\">%s</a>.\n\n", status_text(code));
@@ -2144,11 +2172,14 @@ static void reject(Thread *t, HConn *c, int code, const char *why)
     buf_init(&b);
     const char *txt = status_text(code);
     if (why)
-        buf_printf(&b, "HTTP/1.1 %d %s: %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n%d %s: %s",
+        buf_printf(&b,
+                   "HTTP/1.1 %d %s: %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: "
+                   "close\r\n\r\n%d %s: %s",
                    code, txt, why, code, txt, why);
     else
-        buf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n%d %s",
-                   code, txt, code, txt);
+        buf_printf(
+            &b, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n%d %s",
+            code, txt, code, txt);
     Value err;
     if (c->io.write(t, c->io.ctx, b.data, b.len, &err) < 0)
         vm_clear_panic(t);
@@ -2161,13 +2192,15 @@ static bool serve_request(Thread *t, HConn *c)
     Value rv = req_value(&q);
     q->served = true;
     http_parser *p = &c->p;
-    q->method = p->method < 40 && method_strs[p->method] ? method_strs[p->method]
-                                                          : str_cstr(http_method_str((enum http_method)p->method));
+    q->method = p->method < 40 && method_strs[p->method]
+                    ? method_strs[p->method]
+                    : str_cstr(http_method_str((enum http_method)p->method));
     q->major = p->http_major;
     q->minor = p->http_minor;
     q->proto = p->http_major == 1 && p->http_minor == 1 ? proto11
-               : p->http_major == 1 && p->http_minor == 0 ? proto10
-                                                           : str_printf("HTTP/%d.%d", p->http_major, p->http_minor);
+               : p->http_major == 1 && p->http_minor == 0
+                   ? proto10
+                   : str_printf("HTTP/%d.%d", p->http_major, p->http_minor);
     q->request_uri = sstr(c->url.data, c->url.len);
     Url *u;
     q->url = url_new(&u);
@@ -2694,17 +2727,17 @@ static int s_set_handler(Thread *t, Value *a, int n, Value *r)
     return 0;
 }
 
-#define DUR_SETTER(F, field)                                                                                          \
-    static int s_set_##F(Thread *t, Value *a, int n, Value *r)                                                        \
-    {                                                                                                                 \
-        int64_t v;                                                                                                    \
-        if (!duration_arg(t, "http.Server." #F, a, 1, &v))                                                            \
-            return -1;                                                                                                \
-        Srv *s = srv_of(a[0]);                                                                                        \
-        lock_acquire(&s->lk);                                                                                         \
-        s->field = v;                                                                                                 \
-        lock_release(&s->lk);                                                                                         \
-        return 0;                                                                                                     \
+#define DUR_SETTER(F, field)                                                                                 \
+    static int s_set_##F(Thread *t, Value *a, int n, Value *r)                                               \
+    {                                                                                                        \
+        int64_t v;                                                                                           \
+        if (!duration_arg(t, "http.Server." #F, a, 1, &v))                                                   \
+            return -1;                                                                                       \
+        Srv *s = srv_of(a[0]);                                                                               \
+        lock_acquire(&s->lk);                                                                                \
+        s->field = v;                                                                                        \
+        lock_release(&s->lk);                                                                                \
+        return 0;                                                                                            \
     }
 DUR_SETTER(ReadTimeout, read_timeout)
 DUR_SETTER(WriteTimeout, write_timeout)
@@ -2876,7 +2909,8 @@ static int sp_serve(Thread *t, Value *a, int n, Value *r)
 }
 
 static const MethodDef strip_methods[] = {{"ServeHTTP", sp_serve, 2, 2}, {NULL, NULL, 0, 0}};
-static const ObjClass strip_class = {.name = "*http.stripPrefix", .methods = strip_methods, .get_field = NULL};
+static const ObjClass strip_class = {
+    .name = "*http.stripPrefix", .methods = strip_methods, .get_field = NULL};
 
 static int f_strip_prefix(Thread *t, Value *a, int n, Value *r)
 {
@@ -3056,7 +3090,8 @@ static Value response_field(Value self, ObjString *name)
     return V_UNDEF;
 }
 
-static const ObjClass response_class = {.name = "*http.Response", .methods = NULL, .get_field = response_field};
+static const ObjClass response_class = {
+    .name = "*http.Response", .methods = NULL, .get_field = response_field};
 
 /* "Get", "Post": the method as Go's url.Error names the operation. */
 static void op_name(Buf *b, const char *m)
@@ -3121,10 +3156,10 @@ static int64_t ctx_deadline(Thread *t, Value ctx)
  * and on Done closes the connection, so the blocked read or write fails
  * and the client reports the context's error. */
 typedef struct Watch {
-    Value conn;     /* immutable */
-    ObjChan *done;  /* immutable: the context's Done() */
-    ObjChan *stop;  /* immutable: closed when the round trip ends */
-    int cancelled;  /* atomic: the watcher closed conn */
+    Value conn;    /* immutable */
+    ObjChan *done; /* immutable: the context's Done() */
+    ObjChan *stop; /* immutable: closed when the round trip ends */
+    int cancelled; /* atomic: the watcher closed conn */
 } Watch;
 
 static ObjNative *watch_fn;
@@ -3350,8 +3385,9 @@ static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *e
                     return V_NIL;
                 }
                 if (when && net_is_timeout(derr))
-                    *err = client_error(t, q, tr.deadline_err,
-                                        ctx_first ? NULL : " (Client.Timeout exceeded while awaiting headers)");
+                    *err =
+                        client_error(t, q, tr.deadline_err,
+                                     ctx_first ? NULL : " (Client.Timeout exceeded while awaiting headers)");
                 else
                     *err = client_error(t, q, derr, NULL);
                 return V_NIL;
@@ -3482,7 +3518,7 @@ static Value exchange(Thread *t, Trip *tr, Value *err, bool *panicked)
             }
             if (when && net_is_timeout(rerr))
                 *err = client_error(t, q, deadline_err,
-                                    ctx_first ? NULL
+                                    ctx_first      ? NULL
                                     : m->hoffs.len ? " (Client.Timeout exceeded while reading body)"
                                                    : " (Client.Timeout exceeded while awaiting headers)");
             else
@@ -3498,7 +3534,8 @@ static Value exchange(Thread *t, Trip *tr, Value *err, bool *panicked)
     rp->major = p.http_major;
     rp->minor = p.http_minor;
     rp->proto = str_printf("HTTP/%d.%d", p.http_major, p.http_minor);
-    rp->status_text = str_printf("%d %.*s", p.status_code, (int)m->status.len, m->status.data ? m->status.data : "");
+    rp->status_text =
+        str_printf("%d %.*s", p.status_code, (int)m->status.len, m->status.data ? m->status.data : "");
     Hdr *rh;
     rp->header = header_new(&rh);
     HOff *o = (HOff *)m->hoffs.data;
@@ -3603,7 +3640,8 @@ static int client_do(Thread *t, Client *cl, Value reqv, Value *r)
         Req *nq;
         Value nv = req_value(&nq);
         nq->method = q->method;
-        if ((s == 301 || s == 302 || s == 303) && strcmp(q->method->data, "GET") && strcmp(q->method->data, "HEAD"))
+        if ((s == 301 || s == 302 || s == 303) && strcmp(q->method->data, "GET") &&
+            strcmp(q->method->data, "HEAD"))
             nq->method = method_strs[HTTP_GET];
         nq->url = nu;
         nq->host = empty;
@@ -3756,7 +3794,8 @@ static const MethodDef client_methods[] = {{"Do", c_do, 1, 1},
                                            {"CloseIdleConnections", s_noop, 0, 0},
                                            {"Timeout=", c_set_timeout, 1, 1},
                                            {NULL, NULL, 0, 0}};
-static const ObjClass client_class = {.name = "*http.Client", .methods = client_methods, .get_field = client_field};
+static const ObjClass client_class = {
+    .name = "*http.Client", .methods = client_methods, .get_field = client_field};
 
 static int f_response(Thread *t, Value *a, int n, Value *r)
 {
@@ -3843,13 +3882,14 @@ static void http_open(ObjModule *m)
     abort_handler_err = stdlib_error(E_HTTP_ABORT);
     module_add(m, "ErrAbortHandler", abort_handler_err);
     module_add(m, "ErrNoCookie", stdlib_error(E_HTTP_NO_COOKIE));
-    module_add(m, "ErrBodyNotAllowed", v_error("http: request method or response status code does not allow body"));
+    module_add(m, "ErrBodyNotAllowed",
+               v_error("http: request method or response status code does not allow body"));
     module_add(m, "ErrHandlerTimeout", v_error("http: Handler timeout"));
     module_add(m, "ErrMissingFile", v_error("http: no such file"));
     module_add(m, "NoBody", body_new(NULL));
     static const char *const methods[][2] = {
-        {"MethodGet", "GET"},         {"MethodHead", "HEAD"},     {"MethodPost", "POST"},
-        {"MethodPut", "PUT"},         {"MethodPatch", "PATCH"},   {"MethodDelete", "DELETE"},
+        {"MethodGet", "GET"},         {"MethodHead", "HEAD"},       {"MethodPost", "POST"},
+        {"MethodPut", "PUT"},         {"MethodPatch", "PATCH"},     {"MethodDelete", "DELETE"},
         {"MethodConnect", "CONNECT"}, {"MethodOptions", "OPTIONS"}, {"MethodTrace", "TRACE"},
     };
     for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)

@@ -83,8 +83,8 @@ enum { ENC_PATH, ENC_SEGMENT, ENC_QUERY, ENC_FRAGMENT };
 
 static bool unreserved(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || c == '~';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
 }
 
 /* Go's shouldEscape for the modes this file needs. */
@@ -93,7 +93,16 @@ static bool should_escape(unsigned char c, int mode)
     if (unreserved(c))
         return false;
     switch (c) {
-    case '$': case '&': case '+': case ',': case '/': case ':': case ';': case '=': case '?': case '@':
+    case '$':
+    case '&':
+    case '+':
+    case ',':
+    case '/':
+    case ':':
+    case ';':
+    case '=':
+    case '?':
+    case '@':
         switch (mode) {
         case ENC_PATH:
             return c == '?';
@@ -344,7 +353,8 @@ static Value url_error(const char *op, const char *s, size_t n, Value inner)
     Buf q;
     buf_init(&q);
     format_quote(&q, s, n, false);
-    ObjError *e = error_new(str_printf("%s %s: %s", op, q.data, ((ObjError *)v_ptr(inner))->msg->data), false);
+    ObjError *e =
+        error_new(str_printf("%s %s: %s", op, q.data, ((ObjError *)v_ptr(inner))->msg->data), false);
     e->wrapped = inner;
     return v_from_ptr(e);
 }
@@ -618,9 +628,9 @@ static int v_encode(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-static const MethodDef values_methods[] = {{"Get", v_get, 1, 1}, {"Set", v_set, 2, 2}, {"Add", v_add, 2, 2},
-                                           {"Del", v_del, 1, 1}, {"Has", v_has, 1, 1}, {"Encode", v_encode, 0, 0},
-                                           {NULL, NULL, 0, 0}};
+static const MethodDef values_methods[] = {
+    {"Get", v_get, 1, 1}, {"Set", v_set, 2, 2},       {"Add", v_add, 2, 2}, {"Del", v_del, 1, 1},
+    {"Has", v_has, 1, 1}, {"Encode", v_encode, 0, 0}, {NULL, NULL, 0, 0}};
 static const ObjClass values_class = {.name = "url.Values", .methods = values_methods, .get_field = NULL};
 
 /* ---- URL's methods and fields ------------------------------------------ */
@@ -727,11 +737,12 @@ static int u_isabs(Thread *t, Value *a, int n, Value *r)
 /* The string fields and where they live. */
 static ObjString **url_slot(Url *u, const char *name, size_t n)
 {
-#define F(s, f)                                                                                                       \
-    if (n == sizeof s - 1 && memcmp(name, s, n) == 0)                                                                 \
+#define F(s, f)                                                                                              \
+    if (n == sizeof s - 1 && memcmp(name, s, n) == 0)                                                        \
         return &u->f;
-    F("Scheme", scheme) F("Opaque", opaque) F("Host", host) F("Path", path) F("RawPath", raw_path)
-        F("RawQuery", raw_query) F("Fragment", fragment)
+    F("Scheme", scheme)
+    F("Opaque", opaque) F("Host", host) F("Path", path) F("RawPath", raw_path) F("RawQuery", raw_query)
+        F("Fragment", fragment)
 #undef F
             return NULL;
 }
@@ -751,10 +762,10 @@ static int set_field(Thread *t, Value *a, const char *field, const char *fname)
     return 0;
 }
 
-#define SETTER(F)                                                                                                     \
-    static int set_##F(Thread *t, Value *a, int n, Value *r)                                                          \
-    {                                                                                                                 \
-        return set_field(t, a, #F, "url.URL." #F);                                                                    \
+#define SETTER(F)                                                                                            \
+    static int set_##F(Thread *t, Value *a, int n, Value *r)                                                 \
+    {                                                                                                        \
+        return set_field(t, a, #F, "url.URL." #F);                                                           \
     }
 SETTER(Scheme)
 SETTER(Opaque)

@@ -141,13 +141,13 @@ static void setup(void)
         const char *pattern, *name;
         NativeFn fn;
     } routes[] = {
-        {"GET /items/{id}", "item", h_item}, {"/form", "form", h_form}, {"POST /echo", "echo", h_echo},
-        {"/big/", "big", h_big},             {"/files/{rest...}", "item2", h_item},
-        {"example.com/{$}", "host", h_form},
+        {"GET /items/{id}", "item", h_item},   {"/form", "form", h_form},
+        {"POST /echo", "echo", h_echo},        {"/big/", "big", h_big},
+        {"/files/{rest...}", "item2", h_item}, {"example.com/{$}", "host", h_form},
     };
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++)
-        if (http_mux_handle(th, mux, routes[i].pattern, v_from_ptr(native_new(routes[i].name, routes[i].fn, 2, 2))) <
-            0)
+        if (http_mux_handle(th, mux, routes[i].pattern,
+                            v_from_ptr(native_new(routes[i].name, routes[i].fn, 2, 2))) < 0)
             abort();
 }
 

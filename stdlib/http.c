@@ -237,38 +237,89 @@ static ObjString *canonical_key(const char *k, size_t n, ObjString *orig)
     return s;
 }
 
-/* A Header is a KVList with canonical keys; Lock guards it against
- * concurrent use (a race in Go, a crash here otherwise). */
-typedef struct Hdr {
-    Lock lk;
-    KVList l; /* lk */
-} Hdr;
+/* A Header is Go's: the declared type http.Header, a map[string][]string
+ * with canonical keys and the methods below (a script ranges over it,
+ * indexes it, prints it and writes http.Header{"X": {"a"}} as in Go).
+ * Like Go's maps it is not for concurrent writers. */
+typedef ObjMap Hdr;
 
-static const ObjClass header_class;
+static ObjType *header_type; /* made when the module opens */
+static const ObjType *strings_ty;
 
 static Value header_new(Hdr **out)
 {
-    Hdr *h = mem_alloc(sizeof *h);
-    *out = h;
-    return v_from_ptr(object_new(&header_class, h));
+    ObjMap *m = map_new(0);
+    types_map_init(m, header_type);
+    m->type = header_type;
+    *out = m;
+    return v_from_ptr(m);
+}
+
+static bool is_header(Value v)
+{
+    return v_is_obj(v, OBJ_MAP) && map_type(v_map(v)) == header_type;
+}
+
+static ObjList *str_list(ObjString *v)
+{
+    ObjList *l = list_new(0, 1);
+    list_set_type(l, strings_ty);
+    list_append(l, v_from_ptr(v));
+    return l;
+}
+
+/* The first value of canonical key k, or NULL. */
+static ObjString *hdr_first(Hdr *h, ObjString *k)
+{
+    Value l, v;
+    if (!map_get(h, v_from_ptr(k), &l) || !v_is_obj(l, OBJ_LIST) || !list_get(v_list(l), 0, &v) || !v_is_str(v))
+        return NULL;
+    return v_str(v);
 }
 
 static ObjString *hdr_get(Hdr *h, const char *k)
 {
-    ObjString *c = canonical_key(k, strlen(k), NULL);
-    lock_acquire(&h->lk);
-    ObjString *v = kv_get(&h->l, c->data, c->len);
-    lock_release(&h->lk);
-    return v;
+    return hdr_first(h, canonical_key(k, strlen(k), NULL));
 }
 
 static void hdr_set(Hdr *h, const char *k, ObjString *v)
 {
-    ObjString *c = canonical_key(k, strlen(k), NULL);
-    lock_acquire(&h->lk);
-    kv_del(&h->l, c->data, c->len);
-    kv_add(&h->l, c, v);
-    lock_release(&h->lk);
+    map_set(h, v_from_ptr(canonical_key(k, strlen(k), NULL)), v_from_ptr(str_list(v)));
+}
+
+/* Add v to canonical key k (Go's h[k] = append(h[k], v)). */
+static void hdr_add(Hdr *h, ObjString *k, ObjString *v)
+{
+    Value l;
+    if (map_get(h, v_from_ptr(k), &l) && v_is_obj(l, OBJ_LIST)) {
+        Value item = v_from_ptr(v);
+        map_set(h, v_from_ptr(k), v_from_ptr(list_appended(v_list(l), &item, 1)));
+    } else {
+        map_set(h, v_from_ptr(k), v_from_ptr(str_list(v)));
+    }
+}
+
+static void hdr_del(Hdr *h, const char *k)
+{
+    map_delete(h, v_from_ptr(canonical_key(k, strlen(k), NULL)));
+}
+
+/* Every (key, value) pair, a key's values in order; *n of them. */
+static KV *hdr_pairs(Hdr *h, int *n)
+{
+    KVList l = {0};
+    size_t cur = 0;
+    Value k, vs;
+    while (map_next(h, &cur, &k, &vs)) {
+        if (!v_is_str(k) || !v_is_obj(vs, OBJ_LIST))
+            continue;
+        Value v;
+        for (int64_t i = 0; list_get(v_list(vs), i, &v); i++)
+            if (v_is_str(v))
+                kv_add(&l, v_str(k), v_str(v));
+    }
+    *n = l.n;
+    return l.e;
 }
 
 static int h_key_arg(Thread *t, Value *a, int i, const char *fname, ObjString **key)
@@ -280,15 +331,19 @@ static int h_key_arg(Thread *t, Value *a, int i, const char *fname, ObjString **
     return 0;
 }
 
+static int map_status(Thread *t, MapStatus st)
+{
+    if (st == MAP_NIL)
+        return vm_panicf(t, E_NIL_MAP_WRITE);
+    return 0;
+}
+
 static int h_get(Thread *t, Value *a, int n, Value *r)
 {
     ObjString *k;
     if (h_key_arg(t, a, 1, "http.Header.Get", &k) < 0)
         return -1;
-    Hdr *h = payload(a[0]);
-    lock_acquire(&h->lk);
-    ObjString *v = kv_get(&h->l, k->data, k->len);
-    lock_release(&h->lk);
+    ObjString *v = hdr_first(v_map(a[0]), k);
     r[0] = v_from_ptr(v ? v : empty);
     return 1;
 }
@@ -298,35 +353,28 @@ static int h_values(Thread *t, Value *a, int n, Value *r)
     ObjString *k;
     if (h_key_arg(t, a, 1, "http.Header.Values", &k) < 0)
         return -1;
-    Hdr *h = payload(a[0]);
-    lock_acquire(&h->lk);
-    r[0] = kv_values(&h->l, k->data, k->len);
-    lock_release(&h->lk);
+    Value l;
+    r[0] = map_get(v_map(a[0]), v_from_ptr(k), &l) ? l : v_from_ptr(list_nil(strings_ty));
     return 1;
-}
-
-static int h_setadd(Thread *t, Value *a, bool set, const char *fname)
-{
-    ObjString *k, *v;
-    if (h_key_arg(t, a, 1, fname, &k) < 0 || !vm_check_str(t, fname, a, 2, &v))
-        return -1;
-    Hdr *h = payload(a[0]);
-    lock_acquire(&h->lk);
-    if (set)
-        kv_del(&h->l, k->data, k->len);
-    kv_add(&h->l, k, v);
-    lock_release(&h->lk);
-    return 0;
 }
 
 static int h_set(Thread *t, Value *a, int n, Value *r)
 {
-    return h_setadd(t, a, true, "http.Header.Set");
+    ObjString *k, *v;
+    if (h_key_arg(t, a, 1, "http.Header.Set", &k) < 0 || !vm_check_str(t, "http.Header.Set", a, 2, &v))
+        return -1;
+    return map_status(t, map_set(v_map(a[0]), v_from_ptr(k), v_from_ptr(str_list(v))));
 }
 
 static int h_add(Thread *t, Value *a, int n, Value *r)
 {
-    return h_setadd(t, a, false, "http.Header.Add");
+    ObjString *k, *v;
+    if (h_key_arg(t, a, 1, "http.Header.Add", &k) < 0 || !vm_check_str(t, "http.Header.Add", a, 2, &v))
+        return -1;
+    if (map_is_nil(v_map(a[0])))
+        return vm_panicf(t, E_NIL_MAP_WRITE);
+    hdr_add(v_map(a[0]), k, v);
+    return 0;
 }
 
 static int h_del(Thread *t, Value *a, int n, Value *r)
@@ -334,28 +382,56 @@ static int h_del(Thread *t, Value *a, int n, Value *r)
     ObjString *k;
     if (h_key_arg(t, a, 1, "http.Header.Del", &k) < 0)
         return -1;
-    Hdr *h = payload(a[0]);
-    lock_acquire(&h->lk);
-    kv_del(&h->l, k->data, k->len);
-    lock_release(&h->lk);
+    map_delete(v_map(a[0]), v_from_ptr(k));
     return 0;
 }
 
 static int h_clone(Thread *t, Value *a, int n, Value *r)
 {
-    Hdr *h = payload(a[0]), *c;
+    ObjMap *h = v_map(a[0]);
+    if (map_is_nil(h)) {
+        r[0] = a[0];
+        return 1;
+    }
+    Hdr *c;
     r[0] = header_new(&c);
-    lock_acquire(&h->lk);
-    for (int i = 0; i < h->l.n; i++)
-        kv_add(&c->l, h->l.e[i].k, h->l.e[i].v);
-    lock_release(&h->lk);
+    size_t cur = 0;
+    Value k, vs;
+    /* each key's values copied, not shared */
+    while (map_next(h, &cur, &k, &vs)) {
+        if (!v_is_obj(vs, OBJ_LIST))
+            continue;
+        ObjList *src = v_list(vs), *dst = list_new(0, src->len ? src->len : 1);
+        list_set_type(dst, strings_ty);
+        Value v;
+        for (int64_t i = 0; list_get(src, i, &v); i++)
+            list_append(dst, v);
+        map_set(c, k, v_from_ptr(dst));
+    }
     return 1;
 }
 
-static const MethodDef header_methods[] = {
-    {"Get", h_get, 1, 1},       {"Set", h_set, 2, 2},     {"Add", h_add, 2, 2}, {"Del", h_del, 1, 1},
-    {"Values", h_values, 1, 1}, {"Clone", h_clone, 0, 0}, {NULL, NULL, 0, 0}};
-static const ObjClass header_class = {.name = "http.Header", .methods = header_methods, .get_field = NULL};
+/* The methods on the declared type http.Header (value receivers). */
+static void header_method(const char *name, NativeFn fn, int nargs, const char *sig)
+{
+    ObjNative *m = native_new(name, fn, nargs + 1, nargs + 1);
+    m->h.flags = NATIVE_METHOD;
+    types_add_method(header_type, str_cstr(strrchr(name, '.') + 1), v_from_ptr(m), false, sig);
+}
+
+static void header_type_init(void)
+{
+    strings_ty = types_parse("[]string", 8);
+    header_type = types_new_named("http.Header");
+    types_define(header_type, types_parse("map[string][]string", 19));
+    header_method("http.Header.Get", h_get, 1, "(string) string");
+    header_method("http.Header.Set", h_set, 2, "(string, string)");
+    header_method("http.Header.Add", h_add, 2, "(string, string)");
+    header_method("http.Header.Del", h_del, 1, "(string)");
+    header_method("http.Header.Values", h_values, 1, "(string) []string");
+    header_method("http.Header.Clone", h_clone, 0, "() http.Header");
+    types_register_type(header_type);
+}
 
 /* ---- the body reader ---------------------------------------------------- */
 
@@ -536,7 +612,7 @@ static Value req_header(Req *q)
         for (int i = 0; q->raw && i < q->nh; i++) {
             HOff o = q->hoff[i];
             ObjString *k = canonical_key(q->raw->data + o.fo, o.fl, NULL);
-            kv_add(&h->l, k, sstr(q->raw->data + o.vo, o.vl));
+            hdr_add(h, k, sstr(q->raw->data + o.vo, o.vl));
         }
     }
     Value h = q->header;
@@ -576,7 +652,7 @@ static ObjString *req_header_get(Req *q, const char *k)
     Value hv = q->header;
     lock_release(&q->lk);
     if (hv != V_NIL)
-        return hdr_get(payload(hv), k);
+        return hdr_get(v_map(hv), k);
     for (int i = 0; q->raw && i < q->nh; i++)
         if (ieq(q->raw->data + q->hoff[i].fo, q->hoff[i].fl, k))
             return sstr(q->raw->data + q->hoff[i].vo, q->hoff[i].vl);
@@ -829,7 +905,7 @@ static int r_set_url(Thread *t, Value *a, int n, Value *r)
 
 static int r_set_header(Thread *t, Value *a, int n, Value *r)
 {
-    if (!is_class(a[1], &header_class))
+    if (!is_header(a[1]))
         return vm_panicf(t, E_ARG_TYPE, "http.Request.Header", 1, "an http.Header", v_type_name(a[1]));
     Req *q = payload(a[0]);
     lock_acquire(&q->lk);
@@ -1189,12 +1265,11 @@ static void write_header(Resp *w, bool final)
     }
     bool have_date = false, have_cl = false, have_ct = false, have_te = false, conn_close = false;
     if (w->header != V_NIL) {
-        Hdr *h = payload(w->header);
-        lock_acquire(&h->lk);
-        int n = h->l.n;
+        int n;
+        KV *pairs = hdr_pairs(v_map(w->header), &n);
         KV **idx = n ? mem_alloc(sizeof *idx * (size_t)n) : NULL;
         for (int i = 0; i < n; i++)
-            idx[i] = &h->l.e[i];
+            idx[i] = &pairs[i];
         if (n > 1)
             qsort(idx, (size_t)n, sizeof *idx, cmp_keys);
         for (int i = 0; i < n; i++) {
@@ -1217,7 +1292,6 @@ static void write_header(Resp *w, bool final)
             add_value(b, idx[i]->v);
             buf_adds(b, "\r\n");
         }
-        lock_release(&h->lk);
     }
     if (conn_close)
         w->close_after = true;
@@ -1946,7 +2020,7 @@ static int mux_serve(Thread *t, Mux *m, Value *args)
             }
             Resp *w = resp_of(wv);
             if (w)
-                hdr_set(payload(resp_header(w)), "Allow", buf_to_str(&al));
+                hdr_set(v_map(resp_header(w)), "Allow", buf_to_str(&al));
             return http_error(t, wv, "Method Not Allowed", 405);
         }
         return http_error(t, wv, "404 page not found", 404);
@@ -2061,10 +2135,8 @@ static int http_error(Thread *t, Value wv, const char *msg, int code)
 {
     Resp *w = resp_of(wv);
     if (w) {
-        Hdr *h = payload(resp_header(w));
-        lock_acquire(&h->lk);
-        kv_del(&h->l, "Content-Length", 14);
-        lock_release(&h->lk);
+        Hdr *h = v_map(resp_header(w));
+        hdr_del(h, "Content-Length");
         hdr_set(h, "Content-Type", str_cstr("text/plain; charset=utf-8"));
         hdr_set(h, "X-Content-Type-Options", str_cstr("nosniff"));
         if (!w->status && !w->done)
@@ -2100,7 +2172,7 @@ static int redirect(Thread *t, Value wv, Req *q, const char *url, size_t un, int
     Resp *w = resp_of(wv);
     if (!w)
         return vm_panicf(t, E_ARG_TYPE, "http.Redirect", 1, "an http.ResponseWriter", v_type_name(wv));
-    Hdr *h = payload(resp_header(w));
+    Hdr *h = v_map(resp_header(w));
     Buf loc;
     buf_init(&loc);
     if (un && url[0] != '/' && !memchr(url, ':', un) && q && url_of(q->url)) {
@@ -2970,12 +3042,6 @@ static int f_request(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-static int f_header(Thread *t, Value *a, int n, Value *r)
-{
-    Hdr *h;
-    r[0] = header_new(&h);
-    return 1;
-}
 
 /* ---- the client ---------------------------------------------------------- */
 
@@ -3442,30 +3508,26 @@ static Value exchange(Thread *t, Trip *tr, Value *err, bool *panicked)
     buf_adds(&w, " HTTP/1.1\r\nHost: ");
     buf_add(&w, q->host->len ? q->host->data : u->host->data, q->host->len ? q->host->len : u->host->len);
     buf_adds(&w, "\r\n");
-    Value hv = req_header(q);
-    Hdr *h = payload(hv);
+    int np;
+    KV *pairs = hdr_pairs(v_map(req_header(q)), &np);
     bool ua = false;
-    lock_acquire(&h->lk);
-    for (int i = 0; i < h->l.n; i++)
-        ua |= !strcmp(h->l.e[i].k->data, "User-Agent");
-    lock_release(&h->lk);
+    for (int i = 0; i < np; i++)
+        ua |= !strcmp(pairs[i].k->data, "User-Agent");
     if (!ua)
         buf_adds(&w, "User-Agent: Go-http-client/1.1\r\n");
     bool has_body = body->len > 0 || !strcmp(q->method->data, "POST") || !strcmp(q->method->data, "PUT") ||
                     !strcmp(q->method->data, "PATCH");
     if (has_body)
         buf_printf(&w, "Content-Length: %zu\r\n", body->len);
-    lock_acquire(&h->lk);
-    for (int i = 0; i < h->l.n; i++) {
-        const char *k = h->l.e[i].k->data;
+    for (int i = 0; i < np; i++) {
+        const char *k = pairs[i].k->data;
         if (!strcmp(k, "Host") || !strcmp(k, "Content-Length"))
             continue;
-        buf_add(&w, h->l.e[i].k->data, h->l.e[i].k->len);
+        buf_add(&w, pairs[i].k->data, pairs[i].k->len);
         buf_adds(&w, ": ");
-        add_value(&w, h->l.e[i].v);
+        add_value(&w, pairs[i].v);
         buf_adds(&w, "\r\n");
     }
-    lock_release(&h->lk);
     buf_adds(&w, "Accept-Encoding: identity\r\n\r\n");
     buf_add(&w, body->data ? body->data : "", body->len);
     Value werr = V_NIL;
@@ -3561,7 +3623,7 @@ static Value exchange(Thread *t, Trip *tr, Value *err, bool *panicked)
             continue; /* Go moves it to TransferEncoding */
         if (!strcmp(k->data, "Connection") && has_token(v, vl, "close"))
             rp->close = true;
-        kv_add(&rh->l, k, sstr(v, vl));
+        hdr_add(rh, k, sstr(v, vl));
     }
     if (m->head && rp->content_length < 0)
         rp->content_length = -1;
@@ -3603,7 +3665,7 @@ static int client_do(Thread *t, Client *cl, Value reqv, Value *r)
         Response *rp = payload(resp);
         int s = rp->status;
         bool redirect_code = s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
-        ObjString *loc = redirect_code ? hdr_get(payload(rp->header), "Location") : NULL;
+        ObjString *loc = redirect_code ? hdr_get(v_map(rp->header), "Location") : NULL;
         if (!loc || (q->body != V_NIL && (s == 307 || s == 308))) {
             r[0] = resp;
             r[1] = V_NIL;
@@ -3734,7 +3796,7 @@ static int simple(Thread *t, Client *cl, const char *method, Value url, Value ct
     if (ctype != V_NIL) {
         if (!v_is_str(ctype))
             return vm_panicf(t, E_ARG_TYPE, fname, 2, "string", v_type_name(ctype));
-        hdr_set(payload(req_header(req_of(rv))), "Content-Type", v_str(ctype));
+        hdr_set(v_map(req_header(req_of(rv))), "Content-Type", v_str(ctype));
     }
     return client_do(t, cl, rv, r);
 }
@@ -3838,7 +3900,6 @@ static const ModuleFn http_fns[] = {
     {"ServeMux", f_new_serve_mux, 0, 0, NULL},
     {"Server", f_server, 0, 0, NULL},
     {"Client", f_client, 0, 0, NULL},
-    {"Header", f_header, 0, 0, NULL},
     {"Request", f_request, 0, 0, NULL},
     {"Response", f_response, 0, 0, NULL},
     {"HandlerFunc", f_handler_func, 1, 1, NULL},
@@ -3861,6 +3922,7 @@ static const ModuleFn http_fns[] = {
 static void http_open(ObjModule *m)
 {
     empty = str_new("", 0);
+    header_type_init();
     http_parser_set_max_header_size(MAX_HEADER_BYTES);
     for (int i = 0; i < 40; i++) {
         const char *s = http_method_str((enum http_method)i);
@@ -3905,7 +3967,6 @@ static void http_open(ObjModule *m)
     module_add_type(m, "Server", TYPE_OBJECT);
     module_add_type(m, "Client", TYPE_OBJECT);
     module_add_type(m, "ServeMux", TYPE_OBJECT);
-    module_add_type(m, "Header", TYPE_OBJECT);
     module_add_type(m, "Request", TYPE_OBJECT);
     module_add_type(m, "Response", TYPE_OBJECT);
     module_add_type(m, "HandlerFunc", TYPE_OBJECT);

@@ -666,7 +666,7 @@ static void parse_form(Thread *t, Req *q)
     lock_release(&q->lk);
     if (done)
         return;
-    KVList *form, *post;
+    ObjMap *form, *post;
     Value fv = url_values_new(&form), pv = url_values_new(&post);
     bool bodyful = q->method->len && (!strcmp(q->method->data, "POST") || !strcmp(q->method->data, "PUT") ||
                                       !strcmp(q->method->data, "PATCH"));
@@ -686,8 +686,13 @@ static void parse_form(Thread *t, Req *q)
                 url_parse_query_into(post, b->data, b->len);
         }
     }
-    for (int i = 0; i < post->n; i++)
-        kv_add(form, post->e[i].k, post->e[i].v);
+    size_t cur = 0;
+    Value pk, pvs;
+    while (map_next(post, &cur, &pk, &pvs)) {
+        Value v;
+        for (int64_t i = 0; v_is_obj(pvs, OBJ_LIST) && list_get(v_list(pvs), i, &v); i++)
+            url_values_add(form, v_str(pk), v_str(v));
+    }
     Url *u = url_of(q->url);
     if (u)
         url_parse_query_into(form, u->raw_query->data, u->raw_query->len);
@@ -745,7 +750,7 @@ static int r_form_value(Thread *t, Value *a, int n, Value *r)
         return -1;
     Req *q = payload(a[0]);
     parse_form(t, q);
-    ObjString *v = kv_get(url_values_of(q->form), k->data, k->len);
+    ObjString *v = url_values_get(url_values_of(q->form), k->data, k->len);
     r[0] = v_from_ptr(v ? v : empty);
     return 1;
 }
@@ -757,7 +762,7 @@ static int r_post_form_value(Thread *t, Value *a, int n, Value *r)
         return -1;
     Req *q = payload(a[0]);
     parse_form(t, q);
-    ObjString *v = kv_get(url_values_of(q->post_form), k->data, k->len);
+    ObjString *v = url_values_get(url_values_of(q->post_form), k->data, k->len);
     r[0] = v_from_ptr(v ? v : empty);
     return 1;
 }
@@ -3923,6 +3928,7 @@ static void http_open(ObjModule *m)
 {
     empty = str_new("", 0);
     header_type_init();
+    url_init_types();
     http_parser_set_max_header_size(MAX_HEADER_BYTES);
     for (int i = 0; i < 40; i++) {
         const char *s = http_method_str((enum http_method)i);

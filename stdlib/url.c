@@ -6,6 +6,7 @@
  * authority, then the path, unescaped, keeping the raw form when it is
  * not the default encoding. net/http builds its requests' URLs here.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "../vm/format.h"
@@ -27,54 +28,6 @@ void kv_add(KVList *l, ObjString *k, ObjString *v)
     l->e[l->n].k = k;
     l->e[l->n].v = v;
     l->n++;
-}
-
-static bool key_is(const ObjString *a, const char *k, size_t n)
-{
-    return a->len == n && memcmp(a->data, k, n) == 0;
-}
-
-ObjString *kv_get(const KVList *l, const char *k, size_t n)
-{
-    for (int i = 0; i < l->n; i++)
-        if (key_is(l->e[i].k, k, n))
-            return l->e[i].v;
-    return NULL;
-}
-
-void kv_del(KVList *l, const char *k, size_t n)
-{
-    int j = 0;
-    for (int i = 0; i < l->n; i++)
-        if (!key_is(l->e[i].k, k, n))
-            l->e[j++] = l->e[i];
-    l->n = j;
-}
-
-static const ObjType *strings_type(void)
-{
-    static const ObjType *ty;
-    const ObjType *t = __atomic_load_n(&ty, __ATOMIC_ACQUIRE);
-    if (!t) {
-        t = types_parse("[]string", 8);
-        __atomic_store_n(&ty, t, __ATOMIC_RELEASE);
-    }
-    return t;
-}
-
-Value kv_values(const KVList *l, const char *k, size_t n)
-{
-    ObjList *out = NULL;
-    for (int i = 0; i < l->n; i++) {
-        if (!key_is(l->e[i].k, k, n))
-            continue;
-        if (!out) {
-            out = list_new(0, 1);
-            list_set_type(out, strings_type());
-        }
-        list_append(out, v_from_ptr(l->e[i].v));
-    }
-    return out ? v_from_ptr(out) : v_from_ptr(list_nil(strings_type()));
 }
 
 /* ---- escaping -------------------------------------------------------- */
@@ -463,25 +416,50 @@ void url_request_uri(const Url *u, Buf *b)
     }
 }
 
-/* ---- Values ---------------------------------------------------------- */
+/* ---- Values ----------------------------------------------------------
+ * Go's url.Values: the declared type map[string][]string with methods, so
+ * a script ranges over it, indexes it and writes url.Values{"q": {"x"}}. */
 
-static const ObjClass values_class;
+static ObjType *values_type;
+static const ObjType *strings_ty;
 
-Value url_values_new(KVList **out)
+Value url_values_new(ObjMap **out)
 {
-    KVList *l = mem_alloc(sizeof *l);
-    *out = l;
-    return v_from_ptr(object_new(&values_class, l));
+    ObjMap *m = map_new(0);
+    types_map_init(m, values_type);
+    m->type = values_type;
+    *out = m;
+    return v_from_ptr(m);
 }
 
-KVList *url_values_of(Value v)
+ObjMap *url_values_of(Value v)
 {
-    if (!v_is_obj(v, OBJ_OBJECT) || ((ObjObject *)v_ptr(v))->cls != &values_class)
+    return v_is_obj(v, OBJ_MAP) ? v_map(v) : NULL;
+}
+
+void url_values_add(ObjMap *m, ObjString *k, ObjString *v)
+{
+    Value l, item = v_from_ptr(v);
+    if (map_get(m, v_from_ptr(k), &l) && v_is_obj(l, OBJ_LIST)) {
+        map_set(m, v_from_ptr(k), v_from_ptr(list_appended(v_list(l), &item, 1)));
+    } else {
+        ObjList *nl = list_new(0, 1);
+        list_set_type(nl, strings_ty);
+        list_append(nl, item);
+        map_set(m, v_from_ptr(k), v_from_ptr(nl));
+    }
+}
+
+ObjString *url_values_get(ObjMap *m, const char *k, size_t n)
+{
+    Value l, v;
+    if (!m || !map_get(m, v_from_ptr(str_new(k, n)), &l) || !v_is_obj(l, OBJ_LIST) || !list_get(v_list(l), 0, &v) ||
+        !v_is_str(v))
         return NULL;
-    return ((ObjObject *)v_ptr(v))->payload;
+    return v_str(v);
 }
 
-static bool parse_query(KVList *l, const char *s, size_t n, Value *err)
+static bool parse_query(ObjMap *l, const char *s, size_t n, Value *err)
 {
     *err = V_NIL;
     size_t i = 0;
@@ -514,60 +492,54 @@ static bool parse_query(KVList *l, const char *s, size_t n, Value *err)
                 *err = escape_error(eq + 1, pn - kn - 1, bad);
             continue;
         }
-        kv_add(l, sub(k.data, k.len), sub(v.data, v.len));
+        url_values_add(l, sub(k.data, k.len), sub(v.data, v.len));
     }
     return *err == V_NIL;
 }
 
-bool url_parse_query_into(KVList *l, const char *s, size_t n)
+bool url_parse_query_into(ObjMap *l, const char *s, size_t n)
 {
     Value err;
     return parse_query(l, s, n, &err);
 }
 
-static int cmp_kv(const void *a, const void *b)
+static int cmp_keys(const void *a, const void *b)
 {
-    const KV *x = a, *y = b;
-    size_t n = x->k->len < y->k->len ? x->k->len : y->k->len;
-    int c = memcmp(x->k->data, y->k->data, n);
+    const ObjString *x = *(ObjString *const *)a, *y = *(ObjString *const *)b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->data, y->data, n);
     if (c)
         return c;
-    if (x->k->len != y->k->len)
-        return x->k->len < y->k->len ? -1 : 1;
-    return x < y ? -1 : x > y; /* stable: the values' order */
+    return x->len < y->len ? -1 : x->len > y->len;
 }
 
-void url_values_encode(const KVList *l, Buf *b)
+void url_values_encode(ObjMap *m, Buf *b)
 {
-    if (l->n == 0)
+    if (!m || m->len == 0)
         return;
-    KV *e = mem_alloc(mem_size((size_t)l->n, sizeof *e, 0));
-    memcpy(e, l->e, (size_t)l->n * sizeof *e);
-    /* sort by key, keeping each key's values in order: an index sort */
-    KV **idx = mem_alloc(mem_size((size_t)l->n, sizeof *idx, 0));
-    for (int i = 0; i < l->n; i++)
-        idx[i] = &e[i];
-    for (int i = 1; i < l->n; i++) { /* insertion sort: stable, lists are short */
-        KV *x = idx[i];
-        int j = i - 1;
-        while (j >= 0 && cmp_kv(idx[j], x) > 0) {
-            idx[j + 1] = idx[j];
-            j--;
+    ObjString **keys = mem_alloc(mem_size(m->len, sizeof *keys, 0));
+    size_t nk = 0, cur = 0;
+    Value k, vs;
+    while (map_next(m, &cur, &k, &vs) && nk < m->len)
+        if (v_is_str(k))
+            keys[nk++] = v_str(k);
+    qsort(keys, nk, sizeof *keys, cmp_keys);
+    bool first = true;
+    for (size_t i = 0; i < nk; i++) {
+        if (!map_get(m, v_from_ptr(keys[i]), &vs) || !v_is_obj(vs, OBJ_LIST))
+            continue;
+        Value v;
+        for (int64_t j = 0; list_get(v_list(vs), j, &v); j++) {
+            if (!v_is_str(v))
+                continue;
+            if (!first)
+                buf_addc(b, '&');
+            first = false;
+            escape_mode(keys[i]->data, keys[i]->len, ENC_QUERY, b);
+            buf_addc(b, '=');
+            escape_mode(v_str(v)->data, v_str(v)->len, ENC_QUERY, b);
         }
-        idx[j + 1] = x;
     }
-    for (int i = 0; i < l->n; i++) {
-        if (i)
-            buf_addc(b, '&');
-        escape_mode(idx[i]->k->data, idx[i]->k->len, ENC_QUERY, b);
-        buf_addc(b, '=');
-        escape_mode(idx[i]->v->data, idx[i]->v->len, ENC_QUERY, b);
-    }
-}
-
-static KVList *vals(Value self)
-{
-    return ((ObjObject *)v_ptr(self))->payload;
 }
 
 static int v_get(Thread *t, Value *a, int n, Value *r)
@@ -575,30 +547,35 @@ static int v_get(Thread *t, Value *a, int n, Value *r)
     ObjString *k;
     if (!vm_check_str(t, "url.Values.Get", a, 1, &k))
         return -1;
-    ObjString *v = kv_get(vals(a[0]), k->data, k->len);
+    ObjString *v = url_values_get(v_map(a[0]), k->data, k->len);
     r[0] = v_from_ptr(v ? v : empty_str());
     return 1;
 }
 
-static int v_set_add(Thread *t, Value *a, bool set, const char *fname)
+static int nil_write(Thread *t, Value m)
 {
-    ObjString *k, *v;
-    if (!vm_check_str(t, fname, a, 1, &k) || !vm_check_str(t, fname, a, 2, &v))
-        return -1;
-    if (set)
-        kv_del(vals(a[0]), k->data, k->len);
-    kv_add(vals(a[0]), k, v);
-    return 0;
+    return map_is_nil(v_map(m)) ? vm_panicf(t, E_NIL_MAP_WRITE) : 0;
 }
 
 static int v_set(Thread *t, Value *a, int n, Value *r)
 {
-    return v_set_add(t, a, true, "url.Values.Set");
+    ObjString *k, *v;
+    if (!vm_check_str(t, "url.Values.Set", a, 1, &k) || !vm_check_str(t, "url.Values.Set", a, 2, &v) ||
+        nil_write(t, a[0]) < 0)
+        return -1;
+    map_delete(v_map(a[0]), v_from_ptr(k));
+    url_values_add(v_map(a[0]), k, v);
+    return 0;
 }
 
 static int v_add(Thread *t, Value *a, int n, Value *r)
 {
-    return v_set_add(t, a, false, "url.Values.Add");
+    ObjString *k, *v;
+    if (!vm_check_str(t, "url.Values.Add", a, 1, &k) || !vm_check_str(t, "url.Values.Add", a, 2, &v) ||
+        nil_write(t, a[0]) < 0)
+        return -1;
+    url_values_add(v_map(a[0]), k, v);
+    return 0;
 }
 
 static int v_del(Thread *t, Value *a, int n, Value *r)
@@ -606,7 +583,7 @@ static int v_del(Thread *t, Value *a, int n, Value *r)
     ObjString *k;
     if (!vm_check_str(t, "url.Values.Del", a, 1, &k))
         return -1;
-    kv_del(vals(a[0]), k->data, k->len);
+    map_delete(v_map(a[0]), a[1]);
     return 0;
 }
 
@@ -615,7 +592,8 @@ static int v_has(Thread *t, Value *a, int n, Value *r)
     ObjString *k;
     if (!vm_check_str(t, "url.Values.Has", a, 1, &k))
         return -1;
-    r[0] = kv_get(vals(a[0]), k->data, k->len) ? V_TRUE : V_FALSE;
+    Value l;
+    r[0] = map_get(v_map(a[0]), a[1], &l) ? V_TRUE : V_FALSE;
     return 1;
 }
 
@@ -623,15 +601,39 @@ static int v_encode(Thread *t, Value *a, int n, Value *r)
 {
     Buf b;
     buf_init(&b);
-    url_values_encode(vals(a[0]), &b);
-    r[0] = v_from_ptr(buf_to_str(&b));
+    url_values_encode(v_map(a[0]), &b);
+    r[0] = v_from_ptr(b.len ? buf_to_str(&b) : empty_str());
     return 1;
 }
 
-static const MethodDef values_methods[] = {
-    {"Get", v_get, 1, 1}, {"Set", v_set, 2, 2},       {"Add", v_add, 2, 2}, {"Del", v_del, 1, 1},
-    {"Has", v_has, 1, 1}, {"Encode", v_encode, 0, 0}, {NULL, NULL, 0, 0}};
-static const ObjClass values_class = {.name = "url.Values", .methods = values_methods, .get_field = NULL};
+static void values_method(const char *name, NativeFn fn, int nargs, const char *sig)
+{
+    ObjNative *m = native_new(name, fn, nargs + 1, nargs + 1);
+    m->h.flags = NATIVE_METHOD;
+    types_add_method(values_type, str_cstr(strrchr(name, '.') + 1), v_from_ptr(m), false, sig);
+}
+
+/* Made once, by whichever of net/url and net/http opens first. */
+static pthread_once_t values_once = PTHREAD_ONCE_INIT;
+
+static void values_type_init(void)
+{
+    strings_ty = types_parse("[]string", 8);
+    values_type = types_new_named("url.Values");
+    types_define(values_type, types_parse("map[string][]string", 19));
+    values_method("url.Values.Get", v_get, 1, "(string) string");
+    values_method("url.Values.Set", v_set, 2, "(string, string)");
+    values_method("url.Values.Add", v_add, 2, "(string, string)");
+    values_method("url.Values.Del", v_del, 1, "(string)");
+    values_method("url.Values.Has", v_has, 1, "(string) bool");
+    values_method("url.Values.Encode", v_encode, 0, "() string");
+    types_register_type(values_type);
+}
+
+void url_init_types(void)
+{
+    pthread_once(&values_once, values_type_init);
+}
 
 /* ---- URL's methods and fields ------------------------------------------ */
 
@@ -669,7 +671,7 @@ static int u_request_uri(Thread *t, Value *a, int n, Value *r)
 
 static int u_query(Thread *t, Value *a, int n, Value *r)
 {
-    KVList *l;
+    ObjMap *l;
     r[0] = url_values_new(&l);
     Url *u = self_url(a[0]);
     Value err;
@@ -875,18 +877,12 @@ static int f_parse_query(Thread *t, Value *a, int n, Value *r)
     ObjString *s;
     if (!vm_check_str(t, "url.ParseQuery", a, 0, &s))
         return -1;
-    KVList *l;
+    ObjMap *l;
     r[0] = url_values_new(&l);
     parse_query(l, s->data, s->len, &r[1]);
     return 2;
 }
 
-static int f_values(Thread *t, Value *a, int n, Value *r)
-{
-    KVList *l;
-    r[0] = url_values_new(&l);
-    return 1;
-}
 
 static int f_url(Thread *t, Value *a, int n, Value *r)
 {
@@ -903,15 +899,14 @@ static const ModuleFn url_fns[] = {
     {"PathEscape", f_path_escape, 1, 1, "func(string) string"},
     {"PathUnescape", f_path_unescape, 1, 1, "func(string) (string, error)"},
     {"ParseQuery", f_parse_query, 1, 1, "func(string) (url.Values, error)"},
-    {"Values", f_values, 0, 0, NULL},
     {"URL", f_url, 0, 0, NULL},
     {NULL, NULL, 0, 0, NULL},
 };
 
 static void url_open(ObjModule *m)
 {
+    url_init_types();
     module_add_fns(m, url_fns);
-    module_add_type(m, "Values", TYPE_OBJECT);
     module_add_type(m, "URL", TYPE_OBJECT);
 }
 

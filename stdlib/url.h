@@ -6,10 +6,8 @@
 
 #include "stdlib.h"
 
-/* An ordered list of (key, value) string pairs: url.Values and
- * http.Header both keep one (Go's map[string][]string, but in the order
- * keys were first added, which is cheap and keeps Header.Write stable).
- * Not safe for concurrent writers, like Go's maps. */
+/* A list of (key, value) string pairs (http.c flattens a Header into
+ * one to write it). */
 typedef struct KV {
     ObjString *k, *v;
 } KV;
@@ -19,12 +17,6 @@ typedef struct KVList {
 } KVList;
 
 void kv_add(KVList *l, ObjString *k, ObjString *v);
-/* The first value of key k (k's bytes as given), or NULL. */
-ObjString *kv_get(const KVList *l, const char *k, size_t n);
-/* Remove every pair of key k. */
-void kv_del(KVList *l, const char *k, size_t n);
-/* Every value of key k as a []string (nil when none). */
-Value kv_values(const KVList *l, const char *k, size_t n);
 
 /* A *url.URL. Scripts read and set its fields (u.Path = "/x"). */
 typedef struct Url {
@@ -47,14 +39,19 @@ void url_request_uri(const Url *u, Buf *b);
 /* Whether the path p escapes to itself (EscapedPath is Path). */
 bool url_path_plain(const char *p, size_t n);
 
-/* A new url.Values and its list. */
-Value url_values_new(KVList **out);
-KVList *url_values_of(Value v);
-/* ParseQuery's loop: the pairs of s added to l; false if one had a bad
+/* url.Values, the declared type map[string][]string (url_init_types
+ * makes it; net/http calls it too, as it may open first). A new one; v's
+ * map (NULL when v is no map); Add; the first value of key k or NULL. */
+void url_init_types(void);
+Value url_values_new(ObjMap **out);
+ObjMap *url_values_of(Value v);
+void url_values_add(ObjMap *m, ObjString *k, ObjString *v);
+ObjString *url_values_get(ObjMap *m, const char *k, size_t n);
+/* ParseQuery's loop: the pairs of s added to m; false if one had a bad
  * escape (the others are still added, as Go's ParseQuery does). */
-bool url_parse_query_into(KVList *l, const char *s, size_t n);
-/* Values.Encode into b. */
-void url_values_encode(const KVList *l, Buf *b);
+bool url_parse_query_into(ObjMap *m, const char *s, size_t n);
+/* Values.Encode into b (sorted by key). */
+void url_values_encode(ObjMap *m, Buf *b);
 
 /* Unescape s (query: '+' is a space); false on a bad %-escape. */
 bool url_unescape(const char *s, size_t n, bool query, Buf *out);

@@ -445,6 +445,7 @@ typedef struct Body {
      * reads it (conn_body_read); conn is NULL once the request is over.
      * Read by one goroutine at a time, as Go's. */
     struct HConn *conn;
+    Value err; /* immutable: what a read returns after data (nil: io.EOF) */
 } Body;
 
 static int64_t conn_body_read(Thread *t, struct HConn *c, char *dst, size_t n, Value *err);
@@ -455,6 +456,7 @@ static Value body_new(ObjString *data)
 {
     Body *b = mem_alloc(sizeof *b);
     b->data = data;
+    b->err = V_NIL;
     return v_from_ptr(object_new(&body_class, b));
 }
 
@@ -478,7 +480,7 @@ static int64_t body_read(Thread *t, void *p, char *dst, size_t n, Value *err)
     if (b->closed)
         *err = stdlib_error(E_HTTP_BODY_CLOSED);
     else if (b->pos >= len)
-        *err = stdlib_eof();
+        *err = b->err != V_NIL ? b->err : stdlib_eof();
     else {
         size_t k = len - b->pos < n ? len - b->pos : n;
         memcpy(dst, b->data->data + b->pos, k);
@@ -3061,7 +3063,7 @@ static const ObjClass client_class;
 typedef struct RespMsg {
     Buf status, hdr, hoffs, body;
     int last_cb;
-    bool done, head;
+    bool done, head, hdr_done;
 } RespMsg;
 
 static int rm_field(http_parser *p, const char *at, size_t n)
@@ -3100,6 +3102,7 @@ static int rm_status(http_parser *p, const char *at, size_t n)
 
 static int rm_headers_complete(http_parser *p)
 {
+    ((RespMsg *)p->data)->hdr_done = true;
     return ((RespMsg *)p->data)->head ? 1 : 0; /* 1: a HEAD's response has no body */
 }
 
@@ -3556,24 +3559,52 @@ static Value exchange(Thread *t, Trip *tr, Value *err, bool *panicked)
     Buf in;
     buf_init(&in);
     bool extra = false; /* bytes past the response: the connection is not reused */
+    size_t off = 0, len = 0; /* in's unparsed bytes */
+    ObjString *first = empty;
+    Value body_err = V_NIL;
     for (;;) {
-        buf_reserve(&in, 16384);
         Value rerr = V_NIL;
-        int64_t k = net_read(t, conn, in.data, in.cap, &rerr);
-        if (k < 0) {
-            *panicked = true;
-            return V_NIL;
+        int64_t k = 1;
+        if (off == len) {
+            buf_reserve(&in, 16384);
+            k = net_read(t, conn, in.data, in.cap, &rerr);
+            if (k < 0) {
+                *panicked = true;
+                return V_NIL;
+            }
+            if (k > 0 && !tr->got_bytes) {
+                /* the first line, for Go's "malformed HTTP response" error */
+                const char *nl = memchr(in.data, '\n', (size_t)k);
+                size_t fl = nl ? (size_t)(nl - in.data) : (size_t)k;
+                if (fl && in.data[fl - 1] == '\r')
+                    fl--;
+                first = sstr(in.data, fl);
+            }
+            if (k > 0)
+                tr->got_bytes = true;
+            off = 0;
+            len = (size_t)k;
         }
-        if (k > 0)
-            tr->got_bytes = true;
-        size_t used = http_parser_execute(&p, &resp_settings, in.data, (size_t)k);
+        if (len > off)
+            off += http_parser_execute(&p, &resp_settings, in.data + off, len - off);
         enum http_errno e = HTTP_PARSER_ERRNO(&p);
         if (m->done) {
-            extra = used < (size_t)k;
+            if (p.status_code >= 100 && p.status_code < 200 && p.status_code != 101) {
+                /* 100 Continue and its kind: Go's client waits for the real answer */
+                http_parser_pause(&p, 0);
+                m->status.len = m->hdr.len = m->hoffs.len = m->body.len = 0;
+                m->last_cb = 0;
+                m->done = false;
+                continue;
+            }
+            extra = off < len;
             break;
         }
         if (e != HPE_OK && e != HPE_PAUSED) {
-            *err = client_error(t, q, stdlib_error(E_HTTP_BAD_RESPONSE), NULL);
+            Buf fq;
+            buf_init(&fq);
+            format_quote(&fq, first->data, first->len, false);
+            *err = client_error(t, q, stdlib_error(E_HTTP_BAD_RESPONSE, fq.data), NULL);
             return V_NIL;
         }
         if (k == 0) {
@@ -3582,6 +3613,15 @@ static Value exchange(Thread *t, Trip *tr, Value *err, bool *panicked)
                 if (m->done)
                     break;
                 rerr = m->status.len ? io_unexpected_eof() : stdlib_eof();
+            }
+            if (m->hdr_done) {
+                /* the header came: the response is returned and reading
+                 * its Body meets the error, as in Go */
+                body_err = when && net_is_timeout(rerr)
+                               ? v_error("net/http: request canceled (Client.Timeout or context cancellation while "
+                                         "reading body)")
+                               : rerr;
+                break;
             }
             if (when && net_is_timeout(rerr))
                 *err = client_error(t, q, deadline_err,
@@ -3595,7 +3635,7 @@ static Value exchange(Thread *t, Trip *tr, Value *err, bool *panicked)
     }
     /* http_should_keep_alive: HTTP/1.1 without Connection: close, or 1.0
      * with keep-alive, and a body whose end did not need the EOF */
-    tr->reusable = !extra && http_should_keep_alive(&p);
+    tr->reusable = !extra && body_err == V_NIL && http_should_keep_alive(&p);
     Response *rp = mem_alloc(sizeof *rp);
     rp->status = p.status_code;
     rp->major = p.http_major;
@@ -3632,7 +3672,10 @@ static Value exchange(Thread *t, Trip *tr, Value *err, bool *panicked)
     }
     if (m->head && rp->content_length < 0)
         rp->content_length = -1;
+    if (!body_allowed(rp->status))
+        rp->content_length = 0;
     rp->body = body_new(m->body.len ? str_new(m->body.data, m->body.len) : NULL);
+    ((Body *)payload(rp->body))->err = body_err;
     rp->request = tr->reqv;
     return v_from_ptr(object_new(&response_class, rp));
 }

@@ -34,6 +34,7 @@
 
 #include "../vm/chan.h"
 #include "../vm/format.h"
+#include "../vm/iface.h"
 #include "../vm/lock.h"
 #include "../vm/mem.h"
 #include "../vm/sched.h"
@@ -930,6 +931,9 @@ static int r_set_content_length(Thread *t, Value *a, int n, Value *r)
     return 0;
 }
 
+static int r_cookie(Thread *t, Value *a, int n, Value *r);
+static int r_cookies(Thread *t, Value *a, int n, Value *r);
+static int r_add_cookie(Thread *t, Value *a, int n, Value *r);
 static const MethodDef req_methods[] = {{"FormValue", r_form_value, 1, 1},
                                         {"PostFormValue", r_post_form_value, 1, 1},
                                         {"ParseForm", r_parse_form, 0, 0},
@@ -939,6 +943,9 @@ static const MethodDef req_methods[] = {{"FormValue", r_form_value, 1, 1},
                                         {"WithContext", r_with_context, 1, 1},
                                         {"UserAgent", r_user_agent, 0, 0},
                                         {"Referer", r_referer, 0, 0},
+                                        {"Cookie", r_cookie, 1, 1},
+                                        {"Cookies", r_cookies, 0, 0},
+                                        {"AddCookie", r_add_cookie, 1, 1},
                                         {"Method=", r_set_method, 1, 1},
                                         {"Host=", r_set_host, 1, 1},
                                         {"URL=", r_set_url, 1, 1},
@@ -3164,8 +3171,10 @@ static Value response_field(Value self, ObjString *name)
     return V_UNDEF;
 }
 
+static int resp_cookies(Thread *t, Value *a, int n, Value *r);
+static const MethodDef response_methods[] = {{"Cookies", resp_cookies, 0, 0}, {NULL, NULL, 0, 0}};
 static const ObjClass response_class = {
-    .name = "*http.Response", .methods = NULL, .get_field = response_field};
+    .name = "*http.Response", .methods = response_methods, .get_field = response_field};
 
 /* "Get", "Post": the method as Go's url.Error names the operation. */
 static void op_name(Buf *b, const char *m)
@@ -3937,6 +3946,330 @@ static int f_post(Thread *t, Value *a, int n, Value *r)
     return simple(t, NULL, "POST", a[0], a[1], a[2], r, "http.Post");
 }
 
+/* ---- cookies ------------------------------------------------------------
+ * http.Cookie is Go 1.22's struct; SetCookie writes its Set-Cookie line
+ * (Cookie.String), r.Cookie and r.Cookies read the Cookie header, and
+ * resp.Cookies the Set-Cookie lines. */
+
+enum { CK_NAME, CK_VALUE, CK_PATH, CK_DOMAIN, CK_EXPIRES, CK_RAWEXPIRES, CK_MAXAGE, CK_SECURE, CK_HTTPONLY,
+       CK_SAMESITE, CK_RAW, CK_UNPARSED, CK_N };
+
+static ObjType *cookie_type, *samesite_type;
+static const ObjType *cookies_ty;
+
+static ObjStruct *cookie_of(Value v)
+{
+    v = iface_unbox(v);
+    if (!v_is_ref(v))
+        return NULL;
+    ObjStruct *st = v_ref_target(v);
+    return st && st->h.kind == OBJ_STRUCT && st->type == cookie_type ? st : NULL;
+}
+
+static Value cookie_new(ObjString *name, ObjString *value)
+{
+    ObjStruct *st = mem_alloc(sizeof *st + sizeof(Value) * CK_N);
+    st->h.kind = OBJ_STRUCT;
+    st->type = cookie_type;
+    for (int i = 0; i < CK_N; i++)
+        st->f[i] = v_from_ptr(empty);
+    st->f[CK_NAME] = v_from_ptr(name);
+    st->f[CK_VALUE] = v_from_ptr(value);
+    st->f[CK_EXPIRES] = stdlib_time_zero();
+    st->f[CK_MAXAGE] = v_int_small(0);
+    st->f[CK_SECURE] = st->f[CK_HTTPONLY] = V_FALSE;
+    st->f[CK_SAMESITE] = named_new(samesite_type, v_int_small(0));
+    st->f[CK_UNPARSED] = v_from_ptr(list_nil(strings_ty));
+    return v_ref(st);
+}
+
+static bool token_byte(unsigned char c)
+{
+    return c > ' ' && c < 0x7f && !strchr("\"(),/:;<=>?@[\\]{}", c);
+}
+
+static const ObjString *fstr(ObjStruct *st, int i)
+{
+    return v_is_str(v_unnamed(st->f[i])) ? v_str(v_unnamed(st->f[i])) : empty;
+}
+
+/* Cookie.String: "" when the name is no token, as Go's. */
+static void cookie_string(Thread *t, ObjStruct *st, Buf *b)
+{
+    const ObjString *name = fstr(st, CK_NAME), *val = fstr(st, CK_VALUE);
+    if (name->len == 0)
+        return;
+    for (size_t i = 0; i < name->len; i++)
+        if (!token_byte((unsigned char)name->data[i]))
+            return;
+    buf_add(b, name->data, name->len);
+    buf_addc(b, '=');
+    /* Go's sanitizeCookieValue: invalid bytes dropped, quoted when it has a space or comma */
+    Buf v;
+    buf_init(&v);
+    bool quote = false;
+    for (size_t i = 0; i < val->len; i++) {
+        unsigned char c = (unsigned char)val->data[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == ';' || c == '\\')
+            continue;
+        quote |= c == ' ' || c == ',';
+        buf_addc(&v, (char)c);
+    }
+    if (quote)
+        buf_addc(b, '"');
+    buf_add(b, v.data ? v.data : "", v.len);
+    if (quote)
+        buf_addc(b, '"');
+    const ObjString *path = fstr(st, CK_PATH), *domain = fstr(st, CK_DOMAIN);
+    if (path->len) {
+        buf_adds(b, "; Path=");
+        buf_add(b, path->data, path->len);
+    }
+    if (domain->len) {
+        buf_adds(b, "; Domain=");
+        bool dot = domain->data[0] == '.';
+        buf_add(b, domain->data + dot, domain->len - dot);
+    }
+    int64_t ns;
+    int zr = stream_call(t, st->f[CK_EXPIRES], "IsZero", NULL, 0);
+    bool zero = zr < 1 || t->rets[0] == V_TRUE;
+    if (zr < 0)
+        vm_clear_panic(t);
+    if (!zero && stdlib_time_unix_nano(st->f[CK_EXPIRES], &ns)) {
+        time_t sec = (time_t)(ns >= 0 ? ns / 1000000000 : -((-ns + 999999999) / 1000000000));
+        struct tm tm;
+        char text[64];
+        gmtime_r(&sec, &tm);
+        strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        buf_adds(b, "; Expires=");
+        buf_adds(b, text);
+    }
+    Value ma = v_unnamed(st->f[CK_MAXAGE]), ssv = v_unnamed(st->f[CK_SAMESITE]);
+    int64_t maxage = v_is_anyint(ma) ? v_anyint(ma) : 0;
+    if (maxage > 0)
+        buf_printf(b, "; Max-Age=%lld", (long long)maxage);
+    else if (maxage < 0)
+        buf_adds(b, "; Max-Age=0");
+    if (st->f[CK_HTTPONLY] == V_TRUE)
+        buf_adds(b, "; HttpOnly");
+    if (st->f[CK_SECURE] == V_TRUE)
+        buf_adds(b, "; Secure");
+    int64_t ss = v_is_anyint(ssv) ? v_anyint(ssv) : 0;
+    static const char *const modes[] = {NULL, NULL, "Lax", "Strict", "None"};
+    if (ss >= 2 && ss <= 4) {
+        buf_adds(b, "; SameSite=");
+        buf_adds(b, modes[ss]);
+    }
+}
+
+static int ck_string(Thread *t, Value *a, int n, Value *r)
+{
+    ObjStruct *st = cookie_of(a[0]);
+    if (!st)
+        return vm_panicf(t, E_NIL_DEREF);
+    Buf b;
+    buf_init(&b);
+    cookie_string(t, st, &b);
+    r[0] = v_from_ptr(b.len ? buf_to_str(&b) : empty);
+    return 1;
+}
+
+/* http.SetCookie(w, c): a Set-Cookie header (none for an invalid name). */
+static int f_set_cookie(Thread *t, Value *a, int n, Value *r)
+{
+    ObjStruct *st = cookie_of(a[1]);
+    if (!st)
+        return vm_panicf(t, E_ARG_TYPE, "http.SetCookie", 2, "a *http.Cookie", v_type_name(a[1]));
+    Buf b;
+    buf_init(&b);
+    cookie_string(t, st, &b);
+    if (b.len == 0)
+        return 0;
+    Resp *w = resp_of(a[0]);
+    if (w) {
+        hdr_add(v_map(resp_header(w)), str_cstr("Set-Cookie"), buf_to_str(&b));
+        return 0;
+    }
+    if (stream_call(t, a[0], "Header", NULL, 0) < 1)
+        return -1;
+    Value hv = t->rets[0];
+    Value args[2] = {v_cstr("Set-Cookie"), v_from_ptr(buf_to_str(&b))};
+    return stream_call(t, hv, "Add", args, 2) < 0 ? -1 : 0;
+}
+
+/* The cookies of lines ("a=1; b=\"2\""): each into out, or the first
+ * named `only` into *found. */
+static void parse_cookie_lines(Value lines, const char *only, ObjList *out, Value *found)
+{
+    Value line;
+    for (int64_t i = 0; v_is_obj(lines, OBJ_LIST) && list_get(v_list(lines), i, &line); i++) {
+        if (!v_is_str(line))
+            continue;
+        const char *s = v_str(line)->data;
+        size_t len = v_str(line)->len, p = 0;
+        while (p < len) {
+            while (p < len && (s[p] == ' ' || s[p] == ';'))
+                p++;
+            size_t st = p;
+            while (p < len && s[p] != ';')
+                p++;
+            size_t e = p;
+            while (e > st && s[e - 1] == ' ')
+                e--;
+            const char *eq = memchr(s + st, '=', e - st);
+            if (!eq || eq == s + st)
+                continue;
+            size_t nl = (size_t)(eq - (s + st));
+            bool ok = true;
+            for (size_t k = 0; k < nl; k++)
+                ok &= token_byte((unsigned char)s[st + k]);
+            const char *v = eq + 1;
+            size_t vl = (size_t)(s + e - v);
+            if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+                v++;
+                vl -= 2;
+            }
+            if (!ok || (only && (strlen(only) != nl || memcmp(only, s + st, nl) != 0)))
+                continue;
+            Value c = cookie_new(str_new(s + st, nl), sstr(v, vl));
+            if (found) {
+                *found = c;
+                return;
+            }
+            list_append(out, c);
+        }
+    }
+}
+
+static Value cookie_lines(Req *q)
+{
+    Value l;
+    return map_get(v_map(req_header(q)), v_cstr("Cookie"), &l) ? l : V_NIL;
+}
+
+static int r_cookie(Thread *t, Value *a, int n, Value *r)
+{
+    ObjString *name;
+    if (!vm_check_str(t, "http.Request.Cookie", a, 1, &name))
+        return -1;
+    Value found = V_NIL;
+    parse_cookie_lines(cookie_lines(payload(a[0])), name->data, NULL, &found);
+    r[0] = found;
+    r[1] = found == V_NIL ? stdlib_error(E_HTTP_NO_COOKIE) : V_NIL;
+    return 2;
+}
+
+static int r_cookies(Thread *t, Value *a, int n, Value *r)
+{
+    ObjList *l = list_new(0, 0);
+    list_set_type(l, cookies_ty);
+    parse_cookie_lines(cookie_lines(payload(a[0])), NULL, l, NULL);
+    r[0] = v_from_ptr(l);
+    return 1;
+}
+
+static int r_add_cookie(Thread *t, Value *a, int n, Value *r)
+{
+    ObjStruct *st = cookie_of(a[1]);
+    if (!st)
+        return vm_panicf(t, E_ARG_TYPE, "http.Request.AddCookie", 1, "a *http.Cookie", v_type_name(a[1]));
+    Hdr *h = v_map(req_header(payload(a[0])));
+    Buf b;
+    buf_init(&b);
+    ObjString *old = hdr_get(h, "Cookie");
+    if (old && old->len) {
+        buf_add(&b, old->data, old->len);
+        buf_adds(&b, "; ");
+    }
+    const ObjString *nm = fstr(st, CK_NAME), *v = fstr(st, CK_VALUE);
+    buf_add(&b, nm->data, nm->len);
+    buf_addc(&b, '=');
+    buf_add(&b, v->data, v->len);
+    hdr_set(h, "Cookie", buf_to_str(&b));
+    return 0;
+}
+
+/* resp.Cookies(): the Set-Cookie lines' cookies (name, value and the
+ * common attributes). */
+static int resp_cookies(Thread *t, Value *a, int n, Value *r)
+{
+    Response *rp = payload(a[0]);
+    ObjList *out = list_new(0, 0);
+    list_set_type(out, cookies_ty);
+    Value lines;
+    if (rp->header != V_NIL && map_get(v_map(rp->header), v_cstr("Set-Cookie"), &lines)) {
+        Value line;
+        for (int64_t i = 0; list_get(v_list(lines), i, &line); i++) {
+            if (!v_is_str(line))
+                continue;
+            const char *s = v_str(line)->data;
+            size_t len = v_str(line)->len;
+            const char *semi = memchr(s, ';', len);
+            size_t first = semi ? (size_t)(semi - s) : len;
+            Value fv = v_from_ptr(str_new(s, first));
+            Value fl = v_from_ptr(list_from(&fv, 1));
+            Value c = V_NIL;
+            parse_cookie_lines(fl, NULL, NULL, &c);
+            if (c == V_NIL)
+                continue;
+            ObjStruct *st = cookie_of(c);
+            st->f[CK_RAW] = line;
+            size_t p = first;
+            while (p < len) {
+                while (p < len && (s[p] == ';' || s[p] == ' '))
+                    p++;
+                size_t b0 = p;
+                while (p < len && s[p] != ';')
+                    p++;
+                const char *attr = s + b0;
+                size_t al = p - b0;
+                const char *eq = memchr(attr, '=', al);
+                size_t kl = eq ? (size_t)(eq - attr) : al;
+                const char *v = eq ? eq + 1 : "";
+                size_t vl = eq ? al - kl - 1 : 0;
+                if (ieq(attr, kl, "path"))
+                    st->f[CK_PATH] = v_from_ptr(sstr(v, vl));
+                else if (ieq(attr, kl, "domain"))
+                    st->f[CK_DOMAIN] = v_from_ptr(sstr(v, vl));
+                else if (ieq(attr, kl, "expires"))
+                    st->f[CK_RAWEXPIRES] = v_from_ptr(sstr(v, vl));
+                else if (ieq(attr, kl, "max-age")) {
+                    int64_t ma;
+                    if (strconv_parse_int(v, vl, 10, 64, &ma) == NUM_OK)
+                        st->f[CK_MAXAGE] = v_make_int(ma <= 0 ? -1 : ma);
+                } else if (ieq(attr, kl, "secure")) {
+                    st->f[CK_SECURE] = V_TRUE;
+                } else if (ieq(attr, kl, "httponly")) {
+                    st->f[CK_HTTPONLY] = V_TRUE;
+                } else if (ieq(attr, kl, "samesite")) {
+                    int mode = ieq(v, vl, "lax") ? 2 : ieq(v, vl, "strict") ? 3 : ieq(v, vl, "none") ? 4 : 1;
+                    st->f[CK_SAMESITE] = named_new(samesite_type, v_int_small(mode));
+                }
+            }
+            list_append(out, c);
+        }
+    }
+    r[0] = v_from_ptr(out);
+    return 1;
+}
+
+static void cookie_types_init(void)
+{
+    samesite_type = types_new_named("http.SameSite");
+    types_define(samesite_type, types_parse("int", 3));
+    types_register_type(samesite_type);
+    const char *text = "struct { Name string; Value string; Path string; Domain string; Expires time.Time; "
+                       "RawExpires string; MaxAge int; Secure bool; HttpOnly bool; SameSite http.SameSite; "
+                       "Raw string; Unparsed []string }";
+    cookie_type = types_new_named("http.Cookie");
+    types_define(cookie_type, types_parse_with(text, strlen(text), NULL, NULL));
+    ObjNative *m = native_new("http.Cookie.String", ck_string, 1, 1);
+    m->h.flags = NATIVE_METHOD;
+    types_add_method(cookie_type, str_cstr("String"), v_from_ptr(m), true, "() string");
+    types_register_type(cookie_type);
+    cookies_ty = types_parse("[]*http.Cookie", 14);
+}
+
 /* ---- the module ------------------------------------------------------------ */
 
 static const ModuleFn http_fns[] = {
@@ -3956,6 +4289,7 @@ static const ModuleFn http_fns[] = {
     {"NotFoundHandler", f_not_found_handler, 0, 0, NULL},
     {"Redirect", f_redirect, 4, 4, NULL},
     {"StripPrefix", f_strip_prefix, 2, 2, NULL},
+    {"SetCookie", f_set_cookie, 2, 2, "func(http.ResponseWriter, *http.Cookie)"},
     {"StatusText", f_status_text, 1, 1, "func(int) string"},
     {"DetectContentType", f_detect, 1, 1, "func([]byte) string"},
     {"CanonicalHeaderKey", f_canonical, 1, 1, "func(string) string"},
@@ -3972,6 +4306,7 @@ static void http_open(ObjModule *m)
     empty = str_new("", 0);
     header_type_init();
     url_init_types();
+    cookie_types_init();
     http_parser_set_max_header_size(MAX_HEADER_BYTES);
     for (int i = 0; i < 40; i++) {
         const char *s = http_method_str((enum http_method)i);
@@ -4013,6 +4348,10 @@ static void http_open(ObjModule *m)
     ints[k++] = (ModuleInt){"DefaultMaxHeaderBytes", 1 << 20};
     ints[k] = (ModuleInt){NULL, 0};
     module_add_ints(m, ints);
+    static const char *const same_site[] = {"SameSiteDefaultMode", "SameSiteLaxMode", "SameSiteStrictMode",
+                                            "SameSiteNoneMode"};
+    for (int i = 0; i < 4; i++)
+        module_add(m, same_site[i], named_new(samesite_type, v_int_small(i + 1)));
     module_add_type(m, "Server", TYPE_OBJECT);
     module_add_type(m, "Client", TYPE_OBJECT);
     module_add_type(m, "ServeMux", TYPE_OBJECT);

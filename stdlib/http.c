@@ -273,7 +273,8 @@ static ObjList *str_list(ObjString *v)
 static ObjString *hdr_first(Hdr *h, ObjString *k)
 {
     Value l, v;
-    if (!map_get(h, v_from_ptr(k), &l) || !v_is_obj(l, OBJ_LIST) || !list_get(v_list(l), 0, &v) || !v_is_str(v))
+    if (!map_get(h, v_from_ptr(k), &l) || !v_is_obj(l, OBJ_LIST) || !list_get(v_list(l), 0, &v) ||
+        !v_is_str(v))
         return NULL;
     return v_str(v);
 }
@@ -3056,7 +3057,6 @@ static int f_request(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-
 /* ---- the client ---------------------------------------------------------- */
 
 typedef struct Client {
@@ -3567,7 +3567,7 @@ static Value exchange(Thread *t, Trip *tr, Value *err, bool *panicked)
     p.data = m;
     Buf in;
     buf_init(&in);
-    bool extra = false; /* bytes past the response: the connection is not reused */
+    bool extra = false;      /* bytes past the response: the connection is not reused */
     size_t off = 0, len = 0; /* in's unparsed bytes */
     ObjString *first = empty;
     Value body_err = V_NIL;
@@ -3626,10 +3626,11 @@ static Value exchange(Thread *t, Trip *tr, Value *err, bool *panicked)
             if (m->hdr_done) {
                 /* the header came: the response is returned and reading
                  * its Body meets the error, as in Go */
-                body_err = when && net_is_timeout(rerr)
-                               ? v_error("net/http: request canceled (Client.Timeout or context cancellation while "
-                                         "reading body)")
-                               : rerr;
+                body_err =
+                    when && net_is_timeout(rerr)
+                        ? v_error("net/http: request canceled (Client.Timeout or context cancellation while "
+                                  "reading body)")
+                        : rerr;
                 break;
             }
             if (when && net_is_timeout(rerr))
@@ -3951,8 +3952,21 @@ static int f_post(Thread *t, Value *a, int n, Value *r)
  * (Cookie.String), r.Cookie and r.Cookies read the Cookie header, and
  * resp.Cookies the Set-Cookie lines. */
 
-enum { CK_NAME, CK_VALUE, CK_PATH, CK_DOMAIN, CK_EXPIRES, CK_RAWEXPIRES, CK_MAXAGE, CK_SECURE, CK_HTTPONLY,
-       CK_SAMESITE, CK_RAW, CK_UNPARSED, CK_N };
+enum {
+    CK_NAME,
+    CK_VALUE,
+    CK_PATH,
+    CK_DOMAIN,
+    CK_EXPIRES,
+    CK_RAWEXPIRES,
+    CK_MAXAGE,
+    CK_SECURE,
+    CK_HTTPONLY,
+    CK_SAMESITE,
+    CK_RAW,
+    CK_UNPARSED,
+    CK_N
+};
 
 static ObjType *cookie_type, *samesite_type;
 static const ObjType *cookies_ty;

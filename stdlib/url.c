@@ -453,8 +453,8 @@ void url_values_add(ObjMap *m, ObjString *k, ObjString *v)
 ObjString *url_values_get(ObjMap *m, const char *k, size_t n)
 {
     Value l, v;
-    if (!m || !map_get(m, v_from_ptr(str_new(k, n)), &l) || !v_is_obj(l, OBJ_LIST) || !list_get(v_list(l), 0, &v) ||
-        !v_is_str(v))
+    if (!m || !map_get(m, v_from_ptr(str_new(k, n)), &l) || !v_is_obj(l, OBJ_LIST) ||
+        !list_get(v_list(l), 0, &v) || !v_is_str(v))
         return NULL;
     return v_str(v);
 }
@@ -743,10 +743,10 @@ static ObjString **url_slot(Url *u, const char *name, size_t n)
     if (n == sizeof s - 1 && memcmp(name, s, n) == 0)                                                        \
         return &u->f;
     F("Scheme", scheme)
-    F("Opaque", opaque) F("Host", host) F("Path", path) F("RawPath", raw_path) F("RawQuery", raw_query)
-        F("Fragment", fragment)
+    F("Opaque", opaque)
+    F("Host", host) F("Path", path) F("RawPath", raw_path) F("RawQuery", raw_query) F("Fragment", fragment)
 #undef F
-            return NULL;
+        return NULL;
 }
 
 static Value url_field(Value self, ObjString *name)
@@ -882,7 +882,6 @@ static int f_parse_query(Thread *t, Value *a, int n, Value *r)
     parse_query(l, s->data, s->len, &r[1]);
     return 2;
 }
-
 
 static int f_url(Thread *t, Value *a, int n, Value *r)
 {

@@ -28,8 +28,14 @@
  * deadline become the connection's deadlines; a context's cancellation
  * closes the connection.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <http_parser.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "../vm/chan.h"
@@ -3739,12 +3745,42 @@ static int client_do(Thread *t, Client *cl, Value reqv, Value *r)
         Url *cur = url_of(q->url);
         Value nerr;
         Value nu;
-        if (loc->len && loc->data[0] == '/' && !(loc->len > 1 && loc->data[1] == '/')) {
+        /* a path, absolute or relative to this URL's (ResolveReference) */
+        bool has_scheme = false;
+        for (size_t i = 0; i < loc->len && loc->data[i] != '/' && loc->data[i] != '?'; i++)
+            if (loc->data[i] == ':') {
+                has_scheme = true;
+                break;
+            }
+        if (loc->len && !has_scheme && !(loc->len > 1 && loc->data[0] == '/' && loc->data[1] == '/')) {
+            Buf target;
+            buf_init(&target);
+            if (loc->data[0] != '/') {
+                Buf ep;
+                buf_init(&ep);
+                url_escaped_path(cur, &ep);
+                const char *slash = ep.data ? memrchr(ep.data, '/', ep.len) : NULL;
+                buf_add(&target, ep.data ? ep.data : "/", slash ? (size_t)(slash - ep.data) + 1 : 1);
+            }
+            const char *qm = memchr(loc->data, '?', loc->len);
+            size_t pl = qm ? (size_t)(qm - loc->data) : loc->len;
+            buf_add(&target, loc->data, pl);
+            /* "./" and "../" resolved, a trailing slash kept */
+            bool dir =
+                target.len && (target.data[target.len - 1] == '/' || target.data[target.len - 1] == '.');
+            ObjString *cp = clean_path(target.data, target.len);
+            Buf full;
+            buf_init(&full);
+            buf_add(&full, cp->data, cp->len);
+            if (dir && (full.len == 0 || full.data[full.len - 1] != '/'))
+                buf_addc(&full, '/');
+            if (qm)
+                buf_add(&full, qm, loc->len - pl);
             Url *n2;
             nu = url_new(&n2);
             n2->scheme = cur->scheme;
             n2->host = cur->host;
-            if (!url_parse_request_uri(loc->data, loc->len, n2)) {
+            if (!url_parse_request_uri(full.data, full.len, n2)) {
                 r[0] = resp;
                 r[1] = V_NIL;
                 return 2;
@@ -4284,6 +4320,398 @@ static void cookie_types_init(void)
     cookies_ty = types_parse("[]*http.Cookie", 14);
 }
 
+/* ---- FileServer and ServeFile ------------------------------------------
+ * Files are read whole through the blocking-call hand-off (a regular file
+ * has no poller): stat, open and read run on the thread's own stack while
+ * the runtime may give its P to others. */
+
+static ObjType *dir_type; /* http.Dir, a string type */
+
+static void escape_path_into(const char *p, Buf *b);
+
+/* What one lookup found, filled off the scheduler (no csp objects). */
+typedef struct FileJob {
+    const char *path;    /* in */
+    bool want_index;     /* in: a directory's index.html instead, if any */
+    int err;             /* out: errno, 0 */
+    bool is_dir;         /* out */
+    int64_t mtime, size; /* out */
+    char *data;          /* out: malloc'd contents (files) */
+    char **names;        /* out: malloc'd entry names (directories), '/' appended to subdirectories */
+    size_t nnames;
+} FileJob;
+
+static void file_job(void *arg)
+{
+    FileJob *j = arg;
+    struct stat st;
+    if (stat(j->path, &st) != 0) {
+        j->err = errno;
+        return;
+    }
+    j->is_dir = S_ISDIR(st.st_mode);
+    j->mtime = (int64_t)st.st_mtime;
+    j->size = (int64_t)st.st_size;
+    if (j->is_dir) {
+        DIR *d = opendir(j->path);
+        if (!d) {
+            j->err = errno;
+            return;
+        }
+        size_t cap = 0;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            bool sub = e->d_type == DT_DIR;
+            if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK) {
+                char full[4096];
+                struct stat es;
+                snprintf(full, sizeof full, "%s/%s", j->path, e->d_name);
+                sub = stat(full, &es) == 0 && S_ISDIR(es.st_mode);
+            }
+            if (j->nnames == cap) {
+                cap = cap ? cap * 2 : 16;
+                char **nn = realloc(j->names, cap * sizeof *nn);
+                if (!nn)
+                    break;
+                j->names = nn;
+            }
+            size_t l = strlen(e->d_name);
+            char *nm = malloc(l + 2);
+            if (!nm)
+                break;
+            memcpy(nm, e->d_name, l);
+            nm[l] = sub ? '/' : 0;
+            nm[l + 1] = 0;
+            j->names[j->nnames++] = nm;
+        }
+        closedir(d);
+        return;
+    }
+    FILE *f = fopen(j->path, "rb");
+    if (!f) {
+        j->err = errno;
+        return;
+    }
+    j->data = malloc((size_t)j->size + 1);
+    size_t got = j->data ? fread(j->data, 1, (size_t)j->size, f) : 0;
+    if (!j->data || ferror(f))
+        j->err = EIO;
+    j->size = (int64_t)got;
+    fclose(f);
+}
+
+static void file_job_free(FileJob *j)
+{
+    free(j->data);
+    for (size_t i = 0; i < j->nnames; i++)
+        free(j->names[i]);
+    free(j->names);
+}
+
+static const char *mime_by_ext(const char *name)
+{
+    const char *dot = strrchr(name, '.'), *slash = strrchr(name, '/');
+    if (!dot || (slash && dot < slash))
+        return NULL;
+    static const char *const types[][2] = {
+        {".avif", "image/avif"},
+        {".css", "text/css; charset=utf-8"},
+        {".gif", "image/gif"},
+        {".htm", "text/html; charset=utf-8"},
+        {".html", "text/html; charset=utf-8"},
+        {".jpeg", "image/jpeg"},
+        {".jpg", "image/jpeg"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".json", "application/json"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".pdf", "application/pdf"},
+        {".png", "image/png"},
+        {".svg", "image/svg+xml"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".wasm", "application/wasm"},
+        {".webp", "image/webp"},
+        {".xml", "text/xml; charset=utf-8"},
+    };
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (!strcasecmp(dot, types[i][0]))
+            return types[i][1];
+    return NULL;
+}
+
+static void http_time(int64_t sec, char *out, size_t n)
+{
+    time_t s = (time_t)sec;
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(out, n, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* Go's localRedirect: a 301 to a path relative to the request's. */
+static void local_redirect(Resp *w, Req *q, const char *to)
+{
+    Buf b;
+    buf_init(&b);
+    buf_adds(&b, to);
+    Url *u = url_of(q->url);
+    if (u && u->raw_query->len) {
+        buf_addc(&b, '?');
+        buf_add(&b, u->raw_query->data, u->raw_query->len);
+    }
+    hdr_set(v_map(resp_header(w)), "Location", buf_to_str(&b));
+    if (!w->status)
+        w->status = 301;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether the request's If-Modified-Since is at or after mtime. */
+static bool not_modified(Req *q, int64_t mtime)
+{
+    ObjString *ims = req_header_get(q, "If-Modified-Since");
+    if (!ims)
+        return false;
+    struct tm tm = {0};
+    const char *end = strptime(ims->data, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end || *end)
+        return false;
+    return (int64_t)timegm(&tm) >= mtime;
+}
+
+static void base_name(const char *p, Buf *b)
+{
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    size_t s = n;
+    while (s > 0 && p[s - 1] != '/')
+        s--;
+    buf_add(b, p + s, n - s);
+}
+
+/* Go's serveFile: name is a clean URL path ("/a/b.txt") under dir. */
+static int serve_file(Thread *t, Value wv, Value rv, const char *dir, size_t dn, const char *name,
+                      bool redirect)
+{
+    Resp *w = resp_of(wv);
+    Req *q = req_of(rv);
+    if (!w || !q)
+        return vm_panicf(t, E_ARG_TYPE, "http.FileServer", 1, "the server's ResponseWriter", v_type_name(wv));
+    Url *ru = url_of(q->url);
+    if (ru && ru->path->len >= 11 && !strcmp(ru->path->data + ru->path->len - 11, "/index.html")) {
+        /* .../index.html is served as .../ (relative: StripPrefix may be above) */
+        local_redirect(w, q, "./");
+        return 0;
+    }
+    Buf path;
+    buf_init(&path);
+    buf_add(&path, dn ? dir : ".", dn ? dn : 1);
+    buf_adds(&path, name);
+    FileJob j = {.path = path.data};
+    sched_syscall(file_job, &j);
+    if (j.err) {
+        file_job_free(&j);
+        if (j.err == ENOENT || j.err == ENOTDIR)
+            return http_error(t, wv, "404 page not found", 404);
+        if (j.err == EACCES || j.err == EPERM)
+            return http_error(t, wv, "403 Forbidden", 403);
+        return http_error(t, wv, "500 Internal Server Error", 500);
+    }
+    Url *u = url_of(q->url);
+    const char *up = u ? u->path->data : "/";
+    size_t ul = u ? u->path->len : 1;
+    if (redirect) {
+        Buf to;
+        buf_init(&to);
+        if (j.is_dir && (ul == 0 || up[ul - 1] != '/')) {
+            base_name(up, &to);
+            buf_addc(&to, '/');
+            file_job_free(&j);
+            local_redirect(w, q, to.data);
+            return 0;
+        }
+        if (!j.is_dir && ul && up[ul - 1] == '/') {
+            buf_adds(&to, "../");
+            base_name(up, &to);
+            file_job_free(&j);
+            local_redirect(w, q, to.data);
+            return 0;
+        }
+    }
+    if (j.is_dir) {
+        /* its index.html, if there is one */
+        Buf ip;
+        buf_init(&ip);
+        buf_add(&ip, path.data, path.len);
+        if (ip.len && ip.data[ip.len - 1] != '/')
+            buf_addc(&ip, '/');
+        buf_adds(&ip, "index.html");
+        FileJob ij = {.path = ip.data};
+        sched_syscall(file_job, &ij);
+        if (!ij.err && !ij.is_dir) {
+            file_job_free(&j);
+            j = ij;
+            name = "index.html";
+        } else {
+            file_job_free(&ij);
+        }
+    }
+    char lm[64];
+    Hdr *h = v_map(resp_header(w));
+    if (j.mtime > 0 && not_modified(q, j.mtime)) {
+        hdr_del(h, "Content-Type");
+        hdr_del(h, "Content-Length");
+        file_job_free(&j);
+        if (!w->status)
+            w->status = 304;
+        return 0;
+    }
+    if (j.mtime > 0) {
+        http_time(j.mtime, lm, sizeof lm);
+        hdr_set(h, "Last-Modified", str_cstr(lm));
+    }
+    Value err;
+    if (j.is_dir) {
+        qsort(j.names, j.nnames, sizeof *j.names, cmp_names);
+        hdr_set(h, "Content-Type", str_cstr("text/html; charset=utf-8"));
+        Buf b;
+        buf_init(&b);
+        buf_adds(&b, "<!doctype html>\n<meta name=\"viewport\" content=\"width=device-width\">\n<pre>\n");
+        for (size_t i = 0; i < j.nnames; i++) {
+            const char *nm = j.names[i];
+            buf_adds(&b, "<a href=\"");
+            escape_path_into(nm, &b);
+            buf_adds(&b, "\">");
+            for (const char *c = nm; *c; c++) {
+                switch (*c) {
+                case '&':
+                    buf_adds(&b, "&amp;");
+                    break;
+                case '<':
+                    buf_adds(&b, "&lt;");
+                    break;
+                case '>':
+                    buf_adds(&b, "&gt;");
+                    break;
+                case '"':
+                    buf_adds(&b, "&#34;");
+                    break;
+                case '\'':
+                    buf_adds(&b, "&#39;");
+                    break;
+                default:
+                    buf_addc(&b, *c);
+                }
+            }
+            buf_adds(&b, "</a>\n");
+        }
+        buf_adds(&b, "</pre>\n");
+        file_job_free(&j);
+        return resp_write(t, w, b.data, b.len, &err) < 0 ? -1 : 0;
+    }
+    if (!hdr_get(h, "Content-Type")) {
+        const char *ct = mime_by_ext(name);
+        hdr_set(h, "Content-Type", str_cstr(ct ? ct : sniff(j.data ? j.data : "", (size_t)j.size)));
+    }
+    hdr_set(h, "Accept-Ranges", str_cstr("bytes"));
+    hdr_set(h, "Content-Length", str_printf("%lld", (long long)j.size));
+    int rc = 0;
+    if (!w->status)
+        w->status = 200;
+    if (strcmp(q->method->data, "HEAD") != 0 && j.size > 0)
+        rc = resp_write(t, w, j.data, (size_t)j.size, &err) < 0 ? -1 : 0;
+    file_job_free(&j);
+    return rc;
+}
+
+/* A relative link's path escaped as url.URL{Path: p}.String() does. */
+static void escape_path_into(const char *p, Buf *b)
+{
+    Url *u;
+    url_new(&u);
+    u->path = str_cstr(p);
+    url_string(u, b);
+}
+
+typedef struct FileSrv {
+    ObjString *root; /* immutable */
+} FileSrv;
+
+static int fsrv_serve(Thread *t, Value *a, int n, Value *r)
+{
+    FileSrv *fs = payload(a[0]);
+    Req *q = req_of(a[2]);
+    Url *u = q ? url_of(q->url) : NULL;
+    Buf p;
+    buf_init(&p);
+    if (!u || u->path->len == 0 || u->path->data[0] != '/')
+        buf_addc(&p, '/');
+    if (u)
+        buf_add(&p, u->path->data, u->path->len);
+    ObjString *clean = clean_path(p.data, p.len);
+    size_t cl = clean->len;
+    if (cl > 1 && clean->data[cl - 1] == '/')
+        clean = str_new(clean->data, cl - 1); /* path.Clean: no trailing slash */
+    return serve_file(t, a[1], a[2], fs->root->data, fs->root->len, clean->data, true);
+}
+
+static const MethodDef fsrv_methods[] = {{"ServeHTTP", fsrv_serve, 2, 2}, {NULL, NULL, 0, 0}};
+static const ObjClass fsrv_class = {.name = "*http.fileHandler", .methods = fsrv_methods, .get_field = NULL};
+
+static int f_file_server(Thread *t, Value *a, int n, Value *r)
+{
+    Value root = v_unnamed(a[0]);
+    if (!v_is_str(root))
+        return vm_panicf(t, E_ARG_TYPE, "http.FileServer", 1, "an http.Dir", v_type_name(a[0]));
+    FileSrv *fs = mem_alloc(sizeof *fs);
+    fs->root = v_str(root);
+    r[0] = v_from_ptr(object_new(&fsrv_class, fs));
+    return 1;
+}
+
+/* http.ServeFile(w, r, name): name is a path on this machine. */
+static int f_serve_file(Thread *t, Value *a, int n, Value *r)
+{
+    ObjString *name;
+    if (!vm_check_str(t, "http.ServeFile", a, 2, &name))
+        return -1;
+    Req *q = req_of(a[1]);
+    Url *u = q ? url_of(q->url) : NULL;
+    if (u && (strstr(u->path->data, "/../") || !strcmp(u->path->data, "..") ||
+              (u->path->len >= 3 && !strcmp(u->path->data + u->path->len - 3, "/..")) ||
+              !strncmp(u->path->data, "../", 3)))
+        return http_error(t, a[0], "invalid URL path", 400);
+    const char *slash = strrchr(name->data, '/');
+    size_t dn = slash ? (size_t)(slash - name->data) : 0;
+    Buf file;
+    buf_init(&file);
+    buf_addc(&file, '/');
+    buf_adds(&file, slash ? slash + 1 : name->data);
+    return serve_file(t, a[0], a[1], slash && dn == 0 ? "/" : name->data, slash ? (dn ? dn : 1) : 0,
+                      file.data, false);
+}
+
+/* The conversion http.Dir(s). */
+static int f_dir(Thread *t, Value *a, int n, Value *r)
+{
+    Value s = v_unnamed(a[0]);
+    if (!v_is_str(s))
+        return vm_panicf(t, E_ARG_TYPE, "http.Dir", 1, "string", v_type_name(a[0]));
+    r[0] = named_new(dir_type, s);
+    return 1;
+}
+
+static void fs_types_init(void)
+{
+    dir_type = types_new_named("http.Dir");
+    types_define(dir_type, types_parse("string", 6));
+    types_register_type(dir_type);
+}
+
 /* ---- the module ------------------------------------------------------------ */
 
 static const ModuleFn http_fns[] = {
@@ -4303,6 +4731,9 @@ static const ModuleFn http_fns[] = {
     {"NotFoundHandler", f_not_found_handler, 0, 0, NULL},
     {"Redirect", f_redirect, 4, 4, NULL},
     {"StripPrefix", f_strip_prefix, 2, 2, NULL},
+    {"FileServer", f_file_server, 1, 1, NULL},
+    {"Dir", f_dir, 1, 1, "func(string) http.Dir"},
+    {"ServeFile", f_serve_file, 3, 3, "func(http.ResponseWriter, *http.Request, string)"},
     {"SetCookie", f_set_cookie, 2, 2, "func(http.ResponseWriter, *http.Cookie)"},
     {"StatusText", f_status_text, 1, 1, "func(int) string"},
     {"DetectContentType", f_detect, 1, 1, "func([]byte) string"},
@@ -4321,6 +4752,7 @@ static void http_open(ObjModule *m)
     header_type_init();
     url_init_types();
     cookie_types_init();
+    fs_types_init();
     http_parser_set_max_header_size(MAX_HEADER_BYTES);
     for (int i = 0; i < 40; i++) {
         const char *s = http_method_str((enum http_method)i);

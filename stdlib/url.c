@@ -744,7 +744,8 @@ static ObjString **url_slot(Url *u, const char *name, size_t n)
         return &u->f;
     F("Scheme", scheme)
     F("Opaque", opaque)
-    F("Host", host) F("Path", path) F("RawPath", raw_path) F("RawQuery", raw_query) F("Fragment", fragment)
+    F("Host", host)
+    F("Path", path) F("RawPath", raw_path) F("RawQuery", raw_query) F("Fragment", fragment)
 #undef F
         return NULL;
 }

@@ -72,7 +72,8 @@ static Value struct_ref(ObjType *ty, int n, const Value *f)
     ObjStruct *s = mem_alloc(sizeof *s + sizeof(Value) * (size_t)n);
     s->h.kind = OBJ_STRUCT;
     s->type = ty;
-    memcpy(s->f, f, sizeof(Value) * (size_t)n);
+    if (n)
+        memcpy(s->f, f, sizeof(Value) * (size_t)n);
     return v_ref(s);
 }
 

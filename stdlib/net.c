@@ -954,6 +954,78 @@ int64_t net_write(Thread *t, Value conn, const char *p, size_t n, Value *err)
     return fd_write_raw(f, p, n, NULL, err);
 }
 
+/* Send what can go out now without waiting: the count, or -1 with errno
+ * (EAGAIN: nothing could). */
+static ssize_t fd_try_send(NetFD *f, const char *p, size_t n)
+{
+    if (!fd_incref(f)) {
+        errno = EBADF;
+        return -1;
+    }
+    netpoll_lock(f->pd, 'w');
+    ssize_t r = netpoll_prepare(f->pd, 'w') == NETPOLL_READY ? send(f->fd, p, n, MSG_NOSIGNAL) : (errno = EAGAIN, -1);
+    while (r < 0 && errno == EINTR)
+        r = send(f->fd, p, n, MSG_NOSIGNAL);
+    netpoll_unlock(f->pd, 'w');
+    fd_decref(f);
+    return r;
+}
+
+int64_t net_copy(Thread *t, const char *fname, Value w, Value r, int64_t limit, Value *err)
+{
+    NetFD *rf = netfd_of(r);
+    if (!rf || rf->kind == FD_LISTENER || rf->sotype != SOCK_STREAM)
+        return -2;
+    NetFD *wf = netfd_of(w);
+    if (wf && (wf->kind == FD_LISTENER || wf->sotype != SOCK_STREAM))
+        wf = NULL;
+    int64_t total = 0;
+    *err = V_NIL;
+    while (limit < 0 || total < limit) {
+        size_t want = SCRATCH;
+        if (limit >= 0 && (uint64_t)(limit - total) < want)
+            want = (size_t)(limit - total);
+        /* Parks holding no buffer: the bytes land in this thread's
+         * scratch, which is only used until the next park. */
+        char *got = NULL;
+        Value rerr, werr = V_NIL;
+        int64_t n = fd_read_raw(rf, NULL, want, &got, NULL, &rerr);
+        if (n > 0) {
+            size_t sent = 0;
+            if (wf) {
+                ssize_t k = fd_try_send(wf, got, (size_t)n);
+                if (k > 0)
+                    sent = (size_t)k;
+            }
+            int64_t m = (int64_t)sent;
+            if (sent < (size_t)n) {
+                /* The rest must wait (or goes to another kind of writer,
+                 * which may park): off the scratch buffer first. */
+                size_t rest = (size_t)n - sent;
+                char *copy = mem_alloc_atomic(rest);
+                memcpy(copy, got + sent, rest);
+                int64_t k = wf ? fd_write_raw(wf, copy, rest, NULL, &werr) : stream_write(t, fname, w, copy, rest, &werr);
+                if (k < 0)
+                    return -1;
+                m += k;
+            }
+            total += m;
+            if (werr != V_NIL) {
+                *err = werr;
+                return total;
+            }
+        }
+        if (rerr != V_NIL) {
+            if (rerr != stdlib_eof())
+                *err = rerr;
+            else if (limit >= 0 && total < limit)
+                *err = rerr; /* CopyN: fewer bytes than asked */
+            return total;
+        }
+    }
+    return total;
+}
+
 void net_set_deadline(Value conn, bool read, bool write, int64_t when)
 {
     NetFD *f = netfd_of(conn);

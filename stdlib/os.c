@@ -21,6 +21,7 @@
  * locked it), and a goroutine waiting for it waits inside the blocking
  * bracket, so it holds no P while the holder sits in read(2).
  */
+#include "net.h"
 #include "stream.h"
 
 #include <dirent.h>
@@ -2266,6 +2267,7 @@ static void os_open(ObjModule *m)
     module_add(m, "ErrExist", err_exist);
     module_add(m, "ErrPermission", err_permission);
     module_add(m, "ErrClosed", err_closed);
+    module_add(m, "ErrDeadlineExceeded", net_deadline_exceeded());
     module_add(m, "File", v_from_ptr(native_new("os.File", os_n_file_zero, 0, 0)));
     module_add(m, "FileMode", os_file_mode_conv());
     module_add_type(m, "File", TYPE_OBJECT);

@@ -89,6 +89,10 @@ Value stdlib_error(ErrCode code, ...);
 Value stdlib_time_after(int64_t d);
 bool stdlib_time_unix_nano(Value v, int64_t *ns);
 Value stdlib_time_zero(void);
+/* A Time as a deadline: the instant of sched_nanotime() it names (by its
+ * monotonic reading when it has one), 0 for the zero Time (no deadline);
+ * false when v is no Time. */
+bool stdlib_time_deadline(Value v, int64_t *when);
 Value stdlib_time_unix(int64_t sec, int64_t nsec);
 Value stdlib_duration(int64_t ns);
 ObjString *stdlib_duration_string(int64_t ns);

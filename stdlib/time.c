@@ -1032,6 +1032,31 @@ bool stdlib_time_unix_nano(Value v, int64_t *ns)
     return true;
 }
 
+bool stdlib_time_deadline(Value v, int64_t *when)
+{
+    if (!is_time(v))
+        return false;
+    const CspTime *ct = time_of(v);
+    if (ct->sec == ZERO_SEC && ct->nsec == 0) {
+        *when = 0;
+        return true;
+    }
+    int64_t now = sched_nanotime(), d;
+    if (ct->mono) {
+        d = ct->mono - now;
+    } else {
+        /* No monotonic reading (time.Unix, Parse): as Go, by the wall
+         * clock, saturating far in the past or future. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        __int128 wall = ((__int128)ct->sec - ts.tv_sec) * NS_PER_SEC + (ct->nsec - ts.tv_nsec);
+        d = wall > INT64_MAX / 2 ? INT64_MAX / 2 : wall < -(INT64_MAX / 2) ? -(INT64_MAX / 2) : (int64_t)wall;
+    }
+    /* 0 means "none": an instant at or before now is any past one */
+    *when = d <= 0 ? (now > 1 ? now - 1 : 1) : (d > INT64_MAX - now ? INT64_MAX : now + d);
+    return true;
+}
+
 Value stdlib_time_zero(void)
 {
     return time_make(ZERO_SEC, 0, 0, &loc_utc);

@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "netpoll.h"
 #include "out.h"
 #include "signal.h"
 
@@ -61,6 +62,7 @@
 #define RETAKE_NS 20000               /* a blocking call keeps its P for 20 us, as Go's sysmon */
 #define SYSMON_WAKE_NS 1000000        /* blocking calls wake a sleeping monitor at most every 1 ms */
 #define MAIN_PANIC_WAIT_NS 1000000000 /* main's return waits this long for another goroutine's panic */
+#define NETPOLL_IDLE_NS 10000000      /* the monitor polls the network when nobody has for 10 ms */
 
 /* P_SYSCALL: its M is inside a blocking call (sched_syscall); the
  * monitor may take it (CAS to P_IDLE) and hand it to another M, and the M
@@ -147,6 +149,9 @@ static _Atomic int64_t sysmon_woken;   /* when a blocking call last woke it */
 static void (*deadlock_handler)(void); /* set once at start-up (the REPL) */
 static bool goroutine_panics_survive;  /* set once at start-up (the REPL) */
 static _Atomic int ntimers;            /* (4) */
+/* When the network was last polled, or 0 while an M blocks in netpoll
+ * (only one does at a time: it takes this from non-zero to 0). */
+static _Atomic int64_t lastpoll = 1;
 
 static __thread M *tls_m;
 
@@ -543,6 +548,41 @@ static void resetspinning(M *m)
         wakep(); /* we were the last spinner: keep the wake-up chain going */
 }
 
+/* Make the Gs that netpoll returned runnable (n of them, linked through
+ * schedlink): on p's local queue when p is this M's own, else on the
+ * global queue; then let an idle P's M help. They stop counting as
+ * network waiters only once queued (netpoll.h). */
+static void injectglist(G *list, int n, P *p)
+{
+    if (!list)
+        return;
+    if (!p)
+        pthread_mutex_lock(&sched.lock);
+    while (list) {
+        G *g = list;
+        list = g->schedlink;
+        atomic_store(&g->status, G_RUNNABLE);
+        if (p)
+            runqput(p, g, false);
+        else
+            globrunqput_locked(g);
+    }
+    if (!p)
+        pthread_mutex_unlock(&sched.lock);
+    netpoll_done(n);
+    wakep();
+}
+
+/* Take the first G of a netpoll list to run here, the rest to p's queue. */
+static G *netpoll_take(G *list, int n, P *p)
+{
+    G *g = list;
+    injectglist(g->schedlink, n - 1, p);
+    atomic_store(&g->status, G_RUNNABLE);
+    netpoll_done(1); /* p is running: no deadlock check can pass meanwhile */
+    return g;
+}
+
 /* ---- the scheduling loop (g0) ----------------------------------------- */
 
 static int nprocs_active(void)
@@ -562,7 +602,8 @@ static void check_deadlock_locked(void)
         if (st == P_RUNNING || st == P_SYSCALL)
             return;
     }
-    if (atomic_load(&ntimers) || atomic_load(&nwakers) || atomic_load(&nexternal) || atomic_load(&nsyscall))
+    if (atomic_load(&ntimers) || atomic_load(&nwakers) || atomic_load(&nexternal) || atomic_load(&nsyscall) ||
+        netpoll_waiters() > 0)
         return;
     pthread_mutex_unlock(&sched.lock);
     if (!deadlock_handler)
@@ -619,6 +660,14 @@ static G *findrunnable(M *m)
                 if (g)
                     return g;
             }
+            /* The network, without blocking (Go's findrunnable does this
+             * before stealing: a readied reader runs here at once). */
+            if (netpoll_waiters() > 0 && atomic_load(&lastpoll) != 0) {
+                int n;
+                G *list = netpoll(0, &n);
+                if (list)
+                    return netpoll_take(list, n, p);
+            }
             /* Steal. */
             int np = nprocs_active();
             if (np > 1) {
@@ -670,6 +719,27 @@ static G *findrunnable(M *m)
                     continue;
                 }
             }
+        }
+        /* Goroutines wait on the network: rather than sleep, this M
+         * blocks in the poller, unless another M already does. */
+        if (netpoll_waiters() > 0 && atomic_exchange(&lastpoll, 0) != 0) {
+            pthread_mutex_unlock(&sched.lock);
+            int n;
+            G *list = netpoll(-1, &n);
+            atomic_store(&lastpoll, sched_nanotime());
+            if (list) {
+                pthread_mutex_lock(&sched.lock);
+                P *p2 = pidleget_locked();
+                if (p2) {
+                    STORE_RELEASE(p2->m, m);
+                    m->p = p2;
+                }
+                pthread_mutex_unlock(&sched.lock);
+                if (p2)
+                    return netpoll_take(list, n, p2);
+                injectglist(list, n, NULL);
+            }
+            continue;
         }
         check_deadlock_locked();
         midleput_locked(m);
@@ -909,6 +979,29 @@ void sched_park(const char *reason, void (*unlockf)(void *), void *arg)
     m->after_fn = unlockf;
     m->after_arg = arg;
     switch_to_g0(g);
+}
+
+typedef struct ParkCommit {
+    bool (*commit)(G *g, void *arg);
+    void *arg;
+    G *g;
+} ParkCommit;
+
+/* On g0 after the G left: publish it through commit, or run it again. */
+static void commit_after(void *arg)
+{
+    ParkCommit *pc = arg; /* on the G's stack: valid until commit publishes the G */
+    G *g = pc->g;
+    if (pc->commit(g, pc->arg))
+        return; /* from here on a waker may already be running it */
+    atomic_store(&g->status, G_RUNNABLE);
+    getm()->resume = g; /* this M still holds its P */
+}
+
+void sched_park_commit(const char *reason, bool (*commit)(G *g, void *arg), void *arg)
+{
+    ParkCommit pc = {commit, arg, sched_getg()};
+    sched_park(reason, commit_after, &pc);
 }
 
 void sched_ready(G *g)
@@ -1476,6 +1569,15 @@ static void *sysmon(void *arg)
             last_scavenge = now;
         }
         preempt_long_runners(now);
+        /* Busy Ps never run out of work to poll between: poll for them
+         * when nobody has for a while. */
+        int64_t lp = atomic_load(&lastpoll);
+        if (lp != 0 && now - lp > NETPOLL_IDLE_NS && netpoll_waiters() > 0 &&
+            atomic_compare_exchange_strong(&lastpoll, &lp, now)) {
+            int n;
+            G *list = netpoll(0, &n);
+            injectglist(list, n, NULL);
+        }
         bool busy = retake(now);
         /* Poll fast while blocking calls are out; else sleep until the
          * next preemption check or timer. */

@@ -130,6 +130,12 @@ G *sched_getg(void);
 /* Block the current G. After its context is saved, g0 calls unlockf(arg)
  * (if any); the G resumes when someone calls sched_ready(g). */
 void sched_park(const char *reason, void (*unlockf)(void *), void *arg);
+/* Park the current G as sched_park does, but first call commit(g, arg) on
+ * g0 once the G's context is saved: if it returns false, the G runs again
+ * at once, on this M (Go's gopark with a commit function: the G publishes
+ * itself for its waker only there, and a waker that came between deciding
+ * to park and publishing is not missed). */
+void sched_park_commit(const char *reason, bool (*commit)(G *g, void *arg), void *arg);
 /* Make a WAITING G runnable. Callable from any thread. */
 void sched_ready(G *g);
 /* runtime.Gosched() and preemption: put the current G on the global queue

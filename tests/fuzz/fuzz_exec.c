@@ -128,12 +128,13 @@ static int disabled(Thread *t, Value *args, int nargs, Value *rets)
 static void sandbox(Runtime *rt)
 {
     static const char *const off[][2] = {
-        {"ffi", "Open"},         {"os", "Chdir"},     {"os", "Chmod"},      {"os", "Create"},
-        {"os", "CreateTemp"},    {"os", "Mkdir"},     {"os", "MkdirAll"},   {"os", "MkdirTemp"},
-        {"os", "Open"},          {"os", "OpenFile"},  {"os", "ReadDir"},    {"os", "ReadFile"},
-        {"os", "Remove"},        {"os", "RemoveAll"}, {"os", "Rename"},     {"os", "Truncate"},
-        {"os", "WriteFile"},     {"syscall", "Kill"}, {"filepath", "Glob"}, {"filepath", "Walk"},
-        {"filepath", "WalkDir"},
+        {"ffi", "Open"},         {"os", "Chdir"},       {"os", "Chmod"},           {"os", "Create"},
+        {"os", "CreateTemp"},    {"os", "Mkdir"},       {"os", "MkdirAll"},        {"os", "MkdirTemp"},
+        {"os", "Open"},          {"os", "OpenFile"},    {"os", "ReadDir"},         {"os", "ReadFile"},
+        {"os", "Remove"},        {"os", "RemoveAll"},   {"os", "Rename"},          {"os", "Truncate"},
+        {"os", "WriteFile"},     {"syscall", "Kill"},   {"filepath", "Glob"},      {"filepath", "Walk"},
+        {"filepath", "WalkDir"}, {"net", "Dial"},       {"net", "DialTimeout"},    {"net", "Listen"},
+        {"net", "ListenPacket"}, {"net", "LookupHost"}, {"net", "ResolveTCPAddr"}, {"net", "ResolveUDPAddr"},
     };
     for (size_t i = 0; i < sizeof off / sizeof off[0]; i++) {
         Value mod, member;

@@ -1,11 +1,5 @@
 /* Tests of the scheduler, channels, select and timers (vm/sched.h,
- * vm/chan.h), on 2 procs.
- *
- * cmocka keeps its state in thread-locals, and a goroutine may resume on
- * another OS thread, so cmocka cannot run inside a goroutine. It runs on a
- * plain thread of its own; each test's body runs as a goroutine (so it can
- * start goroutines, block and be woken, as scripts do), records its first
- * failed check, and the cmocka thread reports it. */
+ * vm/chan.h), on 2 procs, each body a goroutine (goharness.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,29 +20,7 @@
 #include "vm/sched.h"
 #include "vm/vm.h"
 
-static Runtime *rt;
-
-/* The running body's first failure ("file:line: check"), or "". */
-static char failure[256];
-#define CHECK(cond)                                                                                          \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            if (!failure[0])                                                                                 \
-                snprintf(failure, sizeof failure, "line %d: %.200s", __LINE__, #cond);                       \
-            return;                                                                                          \
-        }                                                                                                    \
-    } while (0)
-#define CHECK_EQ(a, b) CHECK((int64_t)(a) == (int64_t)(b))
-
-static Thread *cur(void)
-{
-    return sched_getg()->vm;
-}
-
-static Value native(const char *name, NativeFn fn)
-{
-    return v_from_ptr(native_new(name, fn, 0, -1));
-}
+#include "goharness.h"
 
 /* ---- goroutine bodies (natives: args are Values) ---- */
 
@@ -357,29 +329,6 @@ static void body_syscall_on_thread_stack(void)
     }
 }
 
-/* ---- the harness ---- */
-
-static sem_t body_done;
-static void (*body)(void);
-
-static int body_goroutine(Thread *t, Value *a, int n, Value *r)
-{
-    body();
-    sem_post(&body_done);
-    return 0;
-}
-
-static void run_body(void (*fn)(void))
-{
-    failure[0] = 0;
-    body = fn;
-    sched_go(NULL, native("body", body_goroutine), NULL, 0);
-    while (sem_wait(&body_done) != 0)
-        ;
-    if (failure[0])
-        fail_msg("%s", failure);
-}
-
 /* Each body_NAME runs as the goroutine of test_NAME, in this order. */
 #define SCHED_TESTS(X)                                                                                       \
     X(sched_many_goroutines)                                                                                 \
@@ -393,33 +342,4 @@ static void run_body(void (*fn)(void))
     X(blocking_handoff)                                                                                      \
     X(syscall_on_thread_stack)
 
-#define X(name)                                                                                              \
-    static void test_##name(void **state)                                                                    \
-    {                                                                                                        \
-        run_body(body_##name);                                                                               \
-    }
-SCHED_TESTS(X)
-#undef X
-
-static void *cmocka_thread(void *arg)
-{
-    const struct CMUnitTest tests[] = {
-#define X(name) cmocka_unit_test(test_##name),
-        SCHED_TESTS(X)
-#undef X
-    };
-    rt_exit(rt, cmocka_run_group_tests_name("sched", tests, NULL, NULL));
-}
-
-int main(void)
-{
-    rt_gc_init(0);
-    rt = rt_new();
-    sched_init(rt, 2);
-    sched_external(+1); /* the cmocka thread starts every body */
-    sem_init(&body_done, 0, 0);
-    pthread_t th;
-    if (pthread_create(&th, NULL, cmocka_thread, NULL) != 0)
-        return 1;
-    return sched_run_main_loop();
-}
+GO_TEST_MAIN("sched", SCHED_TESTS, 2)

@@ -1,0 +1,48 @@
+// c10k: the Go peer of bench/c10k.csp, the same echo server as echo.go
+// (a goroutine per connection, a 512-byte buffer each). bench/run runs it
+// with GOMAXPROCS=2 and holds 10,000 idle connections to it with
+// c10kclient.go, which reads its resident memory from /proc.
+package main
+
+import (
+	"log"
+	"net"
+	"os"
+)
+
+func serve(c net.Conn) {
+	defer c.Close()
+	buf := make([]byte, 512)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			if _, werr := c.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func main() {
+	port := os.Getenv("BENCH_PORT")
+	if len(os.Args) > 1 {
+		port = os.Args[1]
+	}
+	if port == "" {
+		port = "9000"
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			log.Fatal(err)
+		}
+		go serve(c)
+	}
+}

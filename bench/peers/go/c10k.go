@@ -1,10 +1,11 @@
 // c10k: the Go peer of bench/c10k.csp, the same echo server as echo.go
-// (a goroutine per connection, a 512-byte buffer each). bench/run runs it
+// (a goroutine per connection copying with io.Copy). bench/run runs it
 // with GOMAXPROCS=2 and holds 10,000 idle connections to it with
 // c10kclient.go, which reads its resident memory from /proc.
 package main
 
 import (
+	"io"
 	"log"
 	"net"
 	"os"
@@ -12,18 +13,7 @@ import (
 
 func serve(c net.Conn) {
 	defer c.Close()
-	buf := make([]byte, 512)
-	for {
-		n, err := c.Read(buf)
-		if n > 0 {
-			if _, werr := c.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
+	io.Copy(c, c) // until the client closes
 }
 
 func main() {

@@ -1,11 +1,12 @@
 // echo: the Go peer of bench/echo.csp. An echo server on 127.0.0.1 at the
 // port given as the first argument (or in BENCH_PORT): a goroutine per
-// connection copies what it reads back to the sender through a 512-byte
-// buffer until the client closes. bench/run runs it with GOMAXPROCS=2 and
+// connection copies what it reads back to the sender with io.Copy until
+// the client closes. bench/run runs it with GOMAXPROCS=2 and
 // drives it with echoclient.go.
 package main
 
 import (
+	"io"
 	"log"
 	"net"
 	"os"
@@ -13,18 +14,7 @@ import (
 
 func serve(c net.Conn) {
 	defer c.Close()
-	buf := make([]byte, 512)
-	for {
-		n, err := c.Read(buf)
-		if n > 0 {
-			if _, werr := c.Write(buf[:n]); werr != nil {
-				return
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
+	io.Copy(c, c) // until the client closes
 }
 
 func main() {

@@ -350,14 +350,22 @@ typedef struct SockAddr {
     socklen_t len;
 } SockAddr;
 
+/* A net.IP: a []byte slice carrying the declared type (a typed slice
+ * records its type, as `type IP []byte` values do in scripts); n 0 is a
+ * nil IP. */
 static Value ip_value(const unsigned char *ip, size_t n)
 {
-    return named_new(ip_type, bytes_new((const char *)ip, n));
+    if (n == 0)
+        return v_from_ptr(list_nil(ip_type));
+    ObjList *l = v_list(bytes_new((const char *)ip, n));
+    list_set_type(l, ip_type);
+    return v_from_ptr(l);
 }
 
 /* An IP's bytes (4 or 16); false when v is none. */
 static bool ip_bytes(Value v, unsigned char out[16], size_t *n)
 {
+    v = iface_unbox(v); /* fmt hands a Stringer over in its interface */
     Buf b;
     buf_init(&b);
     if (!bytes_read(v, &b) || (b.len != 4 && b.len != 16) || v_is_str(v_unnamed(v))) {
@@ -1519,7 +1527,7 @@ static int resolve_addr(Thread *t, Value *a, Value *r, const char *fname, int so
     if (split_host_port(s[1]->data, s[1]->len, &host, &hn, &port, &pn, &why) && hn == 0) {
         int p;
         if (parse_port(port, pn, &p) && p >= 0) {
-            Value f[IA_N] = {named_new(ip_type, V_NIL), v_make_int(p), v_cstr("")};
+            Value f[IA_N] = {ip_value(NULL, 0), v_make_int(p), v_cstr("")};
             r[0] = struct_ref(sotype == SOCK_DGRAM ? udp_addr_type : tcp_addr_type, IA_N, f);
             r[1] = V_NIL;
             return 2;
@@ -1600,7 +1608,7 @@ static int n_parse_ip(Thread *t, Value *a, int n, Value *r)
     } else if (!memchr(s->data, '%', s->len) && inet_pton(AF_INET6, s->data, ip) == 1) {
         r[0] = ip_value(ip, 16);
     } else {
-        r[0] = named_new(ip_type, V_NIL);
+        r[0] = ip_value(NULL, 0);
     }
     return 1;
 }
@@ -1646,7 +1654,7 @@ static int ip_to4(Thread *t, Value *a, int n, Value *r)
     if (ip_bytes(a[0], ip, &len) && (len == 4 || memcmp(ip, v4_prefix, 12) == 0))
         r[0] = ip_value(len == 4 ? ip : ip + 12, 4);
     else
-        r[0] = named_new(ip_type, V_NIL);
+        r[0] = ip_value(NULL, 0);
     return 1;
 }
 

@@ -9,6 +9,7 @@
  * strings.Builder, else the value's Read or Write method called through
  * the VM with a []byte, as Go's interfaces would call it.
  */
+#include "net.h"
 #include "stream.h"
 
 #include <pthread.h>
@@ -498,6 +499,9 @@ static int64_t copy_stream(Thread *t, const char *fname, Value w, Value r, int64
         vm_panicf(t, E_ARG_TYPE, fname, 2, "an io.Reader", v_type_name(r));
         return -1;
     }
+    int64_t copied = net_copy(t, fname, w, r, limit, err);
+    if (copied != -2)
+        return copied;
     char *chunk = mem_alloc_atomic(IO_CHUNK);
     int64_t total = 0;
     *err = V_NIL;

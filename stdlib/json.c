@@ -2508,7 +2508,8 @@ static int decoder_fill(Thread *t, Decoder *d)
     if (d->cap - d->len < 512) {
         size_t cap = d->cap ? d->cap * 2 : 4096;
         char *bigger = mem_alloc_atomic(cap);
-        memcpy(bigger, d->buf + d->start, d->len - d->start);
+        if (d->buf)
+            memcpy(bigger, d->buf + d->start, d->len - d->start);
         d->len -= d->start;
         d->start = 0;
         d->buf = bigger;

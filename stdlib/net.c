@@ -72,7 +72,8 @@ static Value struct_ref(ObjType *ty, int n, const Value *f)
     ObjStruct *s = mem_alloc(sizeof *s + sizeof(Value) * (size_t)n);
     s->h.kind = OBJ_STRUCT;
     s->type = ty;
-    memcpy(s->f, f, sizeof(Value) * (size_t)n);
+    if (n)
+        memcpy(s->f, f, sizeof(Value) * (size_t)n);
     return v_ref(s);
 }
 
@@ -349,14 +350,22 @@ typedef struct SockAddr {
     socklen_t len;
 } SockAddr;
 
+/* A net.IP: a []byte slice carrying the declared type (a typed slice
+ * records its type, as `type IP []byte` values do in scripts); n 0 is a
+ * nil IP. */
 static Value ip_value(const unsigned char *ip, size_t n)
 {
-    return named_new(ip_type, bytes_new((const char *)ip, n));
+    if (n == 0)
+        return v_from_ptr(list_nil(ip_type));
+    ObjList *l = v_list(bytes_new((const char *)ip, n));
+    list_set_type(l, ip_type);
+    return v_from_ptr(l);
 }
 
 /* An IP's bytes (4 or 16); false when v is none. */
 static bool ip_bytes(Value v, unsigned char out[16], size_t *n)
 {
+    v = iface_unbox(v); /* fmt hands a Stringer over in its interface */
     Buf b;
     buf_init(&b);
     if (!bytes_read(v, &b) || (b.len != 4 && b.len != 16) || v_is_str(v_unnamed(v))) {
@@ -953,6 +962,78 @@ int64_t net_write(Thread *t, Value conn, const char *p, size_t n, Value *err)
     return fd_write_raw(f, p, n, NULL, err);
 }
 
+/* Send what can go out now without waiting: the count, or -1 with errno
+ * (EAGAIN: nothing could). */
+static ssize_t fd_try_send(NetFD *f, const char *p, size_t n)
+{
+    if (!fd_incref(f)) {
+        errno = EBADF;
+        return -1;
+    }
+    netpoll_lock(f->pd, 'w');
+    ssize_t r = netpoll_prepare(f->pd, 'w') == NETPOLL_READY ? send(f->fd, p, n, MSG_NOSIGNAL) : (errno = EAGAIN, -1);
+    while (r < 0 && errno == EINTR)
+        r = send(f->fd, p, n, MSG_NOSIGNAL);
+    netpoll_unlock(f->pd, 'w');
+    fd_decref(f);
+    return r;
+}
+
+int64_t net_copy(Thread *t, const char *fname, Value w, Value r, int64_t limit, Value *err)
+{
+    NetFD *rf = netfd_of(r);
+    if (!rf || rf->kind == FD_LISTENER || rf->sotype != SOCK_STREAM)
+        return -2;
+    NetFD *wf = netfd_of(w);
+    if (wf && (wf->kind == FD_LISTENER || wf->sotype != SOCK_STREAM))
+        wf = NULL;
+    int64_t total = 0;
+    *err = V_NIL;
+    while (limit < 0 || total < limit) {
+        size_t want = SCRATCH;
+        if (limit >= 0 && (uint64_t)(limit - total) < want)
+            want = (size_t)(limit - total);
+        /* Parks holding no buffer: the bytes land in this thread's
+         * scratch, which is only used until the next park. */
+        char *got = NULL;
+        Value rerr, werr = V_NIL;
+        int64_t n = fd_read_raw(rf, NULL, want, &got, NULL, &rerr);
+        if (n > 0) {
+            size_t sent = 0;
+            if (wf) {
+                ssize_t k = fd_try_send(wf, got, (size_t)n);
+                if (k > 0)
+                    sent = (size_t)k;
+            }
+            int64_t m = (int64_t)sent;
+            if (sent < (size_t)n) {
+                /* The rest must wait (or goes to another kind of writer,
+                 * which may park): off the scratch buffer first. */
+                size_t rest = (size_t)n - sent;
+                char *copy = mem_alloc_atomic(rest);
+                memcpy(copy, got + sent, rest);
+                int64_t k = wf ? fd_write_raw(wf, copy, rest, NULL, &werr) : stream_write(t, fname, w, copy, rest, &werr);
+                if (k < 0)
+                    return -1;
+                m += k;
+            }
+            total += m;
+            if (werr != V_NIL) {
+                *err = werr;
+                return total;
+            }
+        }
+        if (rerr != V_NIL) {
+            if (rerr != stdlib_eof())
+                *err = rerr;
+            else if (limit >= 0 && total < limit)
+                *err = rerr; /* CopyN: fewer bytes than asked */
+            return total;
+        }
+    }
+    return total;
+}
+
 void net_set_deadline(Value conn, bool read, bool write, int64_t when)
 {
     NetFD *f = netfd_of(conn);
@@ -1446,7 +1527,7 @@ static int resolve_addr(Thread *t, Value *a, Value *r, const char *fname, int so
     if (split_host_port(s[1]->data, s[1]->len, &host, &hn, &port, &pn, &why) && hn == 0) {
         int p;
         if (parse_port(port, pn, &p) && p >= 0) {
-            Value f[IA_N] = {named_new(ip_type, V_NIL), v_make_int(p), v_cstr("")};
+            Value f[IA_N] = {ip_value(NULL, 0), v_make_int(p), v_cstr("")};
             r[0] = struct_ref(sotype == SOCK_DGRAM ? udp_addr_type : tcp_addr_type, IA_N, f);
             r[1] = V_NIL;
             return 2;
@@ -1527,7 +1608,7 @@ static int n_parse_ip(Thread *t, Value *a, int n, Value *r)
     } else if (!memchr(s->data, '%', s->len) && inet_pton(AF_INET6, s->data, ip) == 1) {
         r[0] = ip_value(ip, 16);
     } else {
-        r[0] = named_new(ip_type, V_NIL);
+        r[0] = ip_value(NULL, 0);
     }
     return 1;
 }
@@ -1573,7 +1654,7 @@ static int ip_to4(Thread *t, Value *a, int n, Value *r)
     if (ip_bytes(a[0], ip, &len) && (len == 4 || memcmp(ip, v4_prefix, 12) == 0))
         r[0] = ip_value(len == 4 ? ip : ip + 12, 4);
     else
-        r[0] = named_new(ip_type, V_NIL);
+        r[0] = ip_value(NULL, 0);
     return 1;
 }
 

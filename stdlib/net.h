@@ -39,6 +39,13 @@ Value net_addr_string(Value v, bool remote);
 bool net_is_timeout(Value err);
 /* Whether v is a Conn made by this module (its reads are net_read's). */
 bool net_is_conn(Value v);
+/* io.Copy (limit < 0) and io.CopyN from a stream Conn r to any writer w:
+ * the bytes copied with *err (nil at r's end, as io.Copy; io.EOF when
+ * CopyN got fewer), -1 after a panic, -2 when r is no stream Conn. While
+ * it waits for r it holds no buffer, so an idle connection being copied
+ * costs only its goroutine (Go's TCPConn.ReadFrom splices for the same
+ * reason). */
+int64_t net_copy(Thread *t, const char *fname, Value w, Value r, int64_t limit, Value *err);
 /* os.ErrDeadlineExceeded ("i/o timeout", its Timeout() true), which os
  * exports and net's timeouts wrap. */
 Value net_deadline_exceeded(void);

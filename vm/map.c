@@ -268,6 +268,12 @@ static inline int key_prep(Value key, Value *nk, uint64_t *h)
             *nk = key;
             return K_GEN;
         }
+        if (o->kind == OBJ_CHAN) {
+            /* a channel: by identity, as Go compares channels */
+            *nk = key;
+            *h = mix64(key);
+            return K_WORD;
+        }
         if (o->kind == OBJ_OBJECT) {
             /* a module's object: by value when its class says how (a
              * time.Time), else as the pointer it is in Go (*sync.Mutex) */

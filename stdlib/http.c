@@ -4448,8 +4448,47 @@ static void http_time(int64_t sec, char *out, size_t n)
     strftime(out, n, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
+/* A ResponseWriter's header, status and body for code that serves any
+ * writer (the server's own, or a script's type wrapping it): the
+ * server's directly, others through their methods. */
+static Hdr *writer_header(Thread *t, Value wv)
+{
+    Resp *w = resp_of(wv);
+    if (w)
+        return v_map(resp_header(w));
+    if (stream_call(t, wv, "Header", NULL, 0) < 1)
+        return NULL;
+    if (!is_header(t->rets[0])) {
+        vm_panicf(t, E_ARG_TYPE, "http.FileServer", 1, "a ResponseWriter whose Header is an http.Header",
+                  v_type_name(wv));
+        return NULL;
+    }
+    return v_map(t->rets[0]);
+}
+
+static int writer_status(Thread *t, Value wv, int code)
+{
+    Resp *w = resp_of(wv);
+    if (w) {
+        if (!w->status && !w->done)
+            w->status = code;
+        return 0;
+    }
+    Value c = v_int_small(code);
+    return stream_call(t, wv, "WriteHeader", &c, 1) < 0 ? -1 : 0;
+}
+
+static int writer_body(Thread *t, Value wv, const char *p, size_t n)
+{
+    Value err;
+    Resp *w = resp_of(wv);
+    if (w)
+        return resp_write(t, w, p, n, &err) < 0 ? -1 : 0;
+    return stream_write(t, "http.FileServer", wv, p, n, &err) < 0 ? -1 : 0;
+}
+
 /* Go's localRedirect: a 301 to a path relative to the request's. */
-static void local_redirect(Resp *w, Req *q, const char *to)
+static int local_redirect(Thread *t, Value wv, Hdr *h, Req *q, const char *to)
 {
     Buf b;
     buf_init(&b);
@@ -4459,9 +4498,8 @@ static void local_redirect(Resp *w, Req *q, const char *to)
         buf_addc(&b, '?');
         buf_add(&b, u->raw_query->data, u->raw_query->len);
     }
-    hdr_set(v_map(resp_header(w)), "Location", buf_to_str(&b));
-    if (!w->status)
-        w->status = 301;
+    hdr_set(h, "Location", buf_to_str(&b));
+    return writer_status(t, wv, 301);
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -4497,15 +4535,16 @@ static void base_name(const char *p, Buf *b)
 static int serve_file(Thread *t, Value wv, Value rv, const char *dir, size_t dn, const char *name,
                       bool redirect)
 {
-    Resp *w = resp_of(wv);
     Req *q = req_of(rv);
-    if (!w || !q)
-        return vm_panicf(t, E_ARG_TYPE, "http.FileServer", 1, "the server's ResponseWriter", v_type_name(wv));
+    if (!q)
+        return vm_panicf(t, E_ARG_TYPE, "http.FileServer", 2, "an *http.Request", v_type_name(rv));
+    Hdr *h = writer_header(t, wv);
+    if (!h)
+        return -1;
     Url *ru = url_of(q->url);
     if (ru && ru->path->len >= 11 && !strcmp(ru->path->data + ru->path->len - 11, "/index.html")) {
         /* .../index.html is served as .../ (relative: StripPrefix may be above) */
-        local_redirect(w, q, "./");
-        return 0;
+        return local_redirect(t, wv, h, q, "./");
     }
     Buf path;
     buf_init(&path);
@@ -4531,15 +4570,13 @@ static int serve_file(Thread *t, Value wv, Value rv, const char *dir, size_t dn,
             base_name(up, &to);
             buf_addc(&to, '/');
             file_job_free(&j);
-            local_redirect(w, q, to.data);
-            return 0;
+            return local_redirect(t, wv, h, q, to.data);
         }
         if (!j.is_dir && ul && up[ul - 1] == '/') {
             buf_adds(&to, "../");
             base_name(up, &to);
             file_job_free(&j);
-            local_redirect(w, q, to.data);
-            return 0;
+            return local_redirect(t, wv, h, q, to.data);
         }
     }
     if (j.is_dir) {
@@ -4561,20 +4598,16 @@ static int serve_file(Thread *t, Value wv, Value rv, const char *dir, size_t dn,
         }
     }
     char lm[64];
-    Hdr *h = v_map(resp_header(w));
     if (j.mtime > 0 && not_modified(q, j.mtime)) {
         hdr_del(h, "Content-Type");
         hdr_del(h, "Content-Length");
         file_job_free(&j);
-        if (!w->status)
-            w->status = 304;
-        return 0;
+        return writer_status(t, wv, 304);
     }
     if (j.mtime > 0) {
         http_time(j.mtime, lm, sizeof lm);
         hdr_set(h, "Last-Modified", str_cstr(lm));
     }
-    Value err;
     if (j.is_dir) {
         qsort(j.names, j.nnames, sizeof *j.names, cmp_names);
         hdr_set(h, "Content-Type", str_cstr("text/html; charset=utf-8"));
@@ -4611,7 +4644,7 @@ static int serve_file(Thread *t, Value wv, Value rv, const char *dir, size_t dn,
         }
         buf_adds(&b, "</pre>\n");
         file_job_free(&j);
-        return resp_write(t, w, b.data, b.len, &err) < 0 ? -1 : 0;
+        return writer_body(t, wv, b.data, b.len);
     }
     if (!hdr_get(h, "Content-Type")) {
         const char *ct = mime_by_ext(name);
@@ -4619,11 +4652,9 @@ static int serve_file(Thread *t, Value wv, Value rv, const char *dir, size_t dn,
     }
     hdr_set(h, "Accept-Ranges", str_cstr("bytes"));
     hdr_set(h, "Content-Length", str_printf("%lld", (long long)j.size));
-    int rc = 0;
-    if (!w->status)
-        w->status = 200;
-    if (strcmp(q->method->data, "HEAD") != 0 && j.size > 0)
-        rc = resp_write(t, w, j.data, (size_t)j.size, &err) < 0 ? -1 : 0;
+    int rc = writer_status(t, wv, 200);
+    if (rc == 0 && strcmp(q->method->data, "HEAD") != 0 && j.size > 0)
+        rc = writer_body(t, wv, j.data, (size_t)j.size);
     file_job_free(&j);
     return rc;
 }

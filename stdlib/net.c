@@ -531,6 +531,8 @@ static bool split_host_port(const char *s, size_t n, const char **host, size_t *
 
 enum { MAX_ADDRS = 8 };
 
+static _Atomic bool forbidden; /* set once by net_forbid (the fuzzer's sandbox) */
+
 typedef struct Lookup {
     char host[256];
     char port[64];
@@ -604,6 +606,8 @@ static bool parse_port(const char *p, size_t n, int *out)
  * Returns nil or the error (without the OpError around it). */
 static Value resolve(const char *net, const char *address, bool listen, Lookup *l)
 {
+    if (atomic_load(&forbidden))
+        return dns_error("lookups are off in this process", address, false, false);
     const char *host, *port, *why;
     size_t hn, pn;
     size_t an = strlen(address);
@@ -1119,11 +1123,26 @@ static Value unknown_network(const char *op, const char *net)
     return op_error(op, net, V_NIL, V_NIL, inner);
 }
 
+void net_forbid(void)
+{
+    atomic_store(&forbidden, true);
+}
+
+/* The error a forbidden Listen or Dial returns. */
+static Value forbidden_error(const char *op, const char *net)
+{
+    return op_error(op, net, V_NIL, V_NIL, syscall_error("socket", EACCES));
+}
+
 /* Listen or ListenPacket. */
 static Value do_listen(const char *network, const char *address, bool packet, Value *err)
 {
     open_net();
     *err = V_NIL;
+    if (atomic_load(&forbidden)) {
+        *err = forbidden_error("listen", network);
+        return V_NIL;
+    }
     const char *net = intern_net(network);
     bool is_unix = net && strncmp(net, "unix", 4) == 0;
     int sotype = !net                          ? 0
@@ -1365,6 +1384,10 @@ Value net_dial(Thread *t, const char *network, const char *address, int64_t time
     (void)t;
     open_net();
     *err = V_NIL;
+    if (atomic_load(&forbidden)) {
+        *err = forbidden_error("dial", network);
+        return V_NIL;
+    }
     const char *net = intern_net(network);
     if (!net || strcmp(net, "unixpacket") == 0) {
         *err = unknown_network("dial", network);
@@ -1571,6 +1594,11 @@ static int n_lookup_host(Thread *t, Value *a, int n, Value *r)
     }
     memcpy(l.host, s->data, s->len);
     l.socktype = SOCK_STREAM;
+    if (atomic_load(&forbidden)) {
+        r[0] = V_NIL;
+        r[1] = dns_error("lookups are off in this process", s->data, false, false);
+        return 2;
+    }
     sched_blocking_call(do_lookup, &l);
     if (l.rc != 0 || l.naddrs == 0) {
         r[0] = V_NIL;

@@ -46,6 +46,10 @@ bool net_is_conn(Value v);
  * costs only its goroutine (Go's TCPConn.ReadFrom splices for the same
  * reason). */
 int64_t net_copy(Thread *t, const char *fname, Value w, Value r, int64_t limit, Value *err);
+/* The fuzzer's sandbox: from now on every Listen, ListenPacket and Dial
+ * (net's own, and net/http's through net_listen and net_dial) fails with
+ * an error, so fuzzed scripts reach no socket. */
+void net_forbid(void);
 /* os.ErrDeadlineExceeded ("i/o timeout", its Timeout() true), which os
  * exports and net's timeouts wrap. */
 Value net_deadline_exceeded(void);

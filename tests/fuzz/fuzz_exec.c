@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "lang/compile.h"
+#include "stdlib/net.h"
 #include "stdlib/stdlib.h"
 #include "vm/sched.h"
 #include "vm/vm.h"
@@ -168,6 +169,7 @@ static _Noreturn void run_child(const uint8_t *data, size_t size)
     Runtime *rt = rt_new();
     stdlib_init(rt, 1, args);
     sandbox(rt);
+    net_forbid(); /* net/http's servers and clients go through net too */
 
     ObjProto *p = compile_source(rt, "fuzz.csp", src, size, stderr, false);
     if (!p)

@@ -3191,8 +3191,37 @@ static void op_name(Buf *b, const char *m)
 }
 
 /* The client's error: Get "url": inner, wrapping inner. */
+/* The request's context ran out: its deadline was the connection's, and
+ * the connection's timer may fire a moment before the context's own. Wait
+ * for the context to say so too (its Done closes at its deadline), so a
+ * caller that sees context.DeadlineExceeded also finds ctx.Err() set, as
+ * Go's transport guarantees by returning ctx.Err() itself. */
+static void ctx_settle(Thread *t, Req *q)
+{
+    lock_acquire(&q->lk);
+    Value ctx = q->ctx;
+    lock_release(&q->lk);
+    if (ctx == V_NIL)
+        return;
+    int rc = stream_call(t, ctx, "Done", NULL, 0);
+    if (rc < 0) {
+        if (rc == -1)
+            vm_clear_panic(t);
+        return;
+    }
+    Value done = rc >= 1 ? t->rets[0] : V_NIL;
+    if (!v_is_obj(done, OBJ_CHAN))
+        return;
+    Value v;
+    bool ok;
+    chan_recv(t, v_chan(done), &v, &ok);
+}
+
 static Value client_error(Thread *t, Req *q, Value inner, const char *suffix)
 {
+    /* The context's deadline came first (no Client.Timeout suffix). */
+    if (!suffix && inner == member("context", "DeadlineExceeded"))
+        ctx_settle(t, q);
     Buf op;
     buf_init(&op);
     op_name(&op, q->method->len ? q->method->data : "GET");

@@ -621,6 +621,9 @@ static Value req_header(Req *q)
         q->header = header_new(&h);
         for (int i = 0; q->raw && i < q->nh; i++) {
             HOff o = q->hoff[i];
+            /* a served request's Host is r.Host, not in its Header (Go) */
+            if (q->served && ieq(q->raw->data + o.fo, o.fl, "Host"))
+                continue;
             ObjString *k = canonical_key(q->raw->data + o.fo, o.fl, NULL);
             hdr_add(h, k, sstr(q->raw->data + o.vo, o.vl));
         }
@@ -664,7 +667,8 @@ static ObjString *req_header_get(Req *q, const char *k)
     if (hv != V_NIL)
         return hdr_get(v_map(hv), k);
     for (int i = 0; q->raw && i < q->nh; i++)
-        if (ieq(q->raw->data + q->hoff[i].fo, q->hoff[i].fl, k))
+        if (ieq(q->raw->data + q->hoff[i].fo, q->hoff[i].fl, k) &&
+            !(q->served && ieq(q->raw->data + q->hoff[i].fo, q->hoff[i].fl, "Host")))
             return sstr(q->raw->data + q->hoff[i].vo, q->hoff[i].vl);
     return NULL;
 }
@@ -828,6 +832,9 @@ static int r_set_path_value(Thread *t, Value *a, int n, Value *r)
     return 0;
 }
 
+/* The background read of a served request's connection (below). */
+static void bg_read_start(Thread *t, Req *q, Value rv);
+
 static int r_context(Thread *t, Value *a, int n, Value *r)
 {
     Req *q = payload(a[0]);
@@ -848,6 +855,8 @@ static int r_context(Thread *t, Value *a, int n, Value *r)
         if (q->ctx == V_NIL) {
             q->ctx = ctx;
             q->cancel = cancel;
+            /* the context also ends if the client goes away meanwhile */
+            bg_read_start(t, q, a[0]);
         }
         c = q->ctx;
         lock_release(&q->lk);
@@ -994,6 +1003,17 @@ typedef struct HConn {
     bool body_deadline;               /* and, past its header, ReadTimeout's */
     int64_t t0;                       /* when the current message began */
     int nreq;                         /* requests served */
+    /* The background read while a handler runs (Go's connReader
+     * backgroundRead): started by the request's first Context() call when
+     * nothing of the next request is buffered; it cancels the request's
+     * context if the client goes away. bg_started is set under the
+     * request's lk while q->conn is set; the rest belongs to the watcher
+     * until the connection's loop has received from bg_done. */
+    bool bg_started;
+    ObjChan *bg_done; /* the watcher sends once when it ends */
+    Value bg_req;     /* the request whose context it cancels */
+    char bg_byte;     /* a byte of the next request it read, if bg_got */
+    bool bg_got;
     int state;                        /* srv->lk */
     int64_t state_since;              /* srv->lk: when ST_NEW began */
     struct HConn *next, *prev;        /* srv->lk: the server's connections */
@@ -2279,6 +2299,73 @@ static void reject(Thread *t, HConn *c, int code, const char *why)
 }
 
 /* Build the request just parsed and serve it; false: close the connection. */
+static ObjNative *bg_read_fn; /* made when the module opens */
+static const ObjClass conn_class;
+
+/* The watcher: one byte of the connection. A byte is the client's next
+ * (pipelined) request, kept for the loop; the end of the connection, or
+ * an error that is no timeout, means the client is gone: the request's
+ * context is cancelled. A timeout is the loop stopping the watch. */
+static int bg_read_entry(Thread *t, Value *a, int n, Value *r)
+{
+    (void)n, (void)r;
+    HConn *c = payload(a[0]);
+    char *one = mem_alloc_atomic(1);
+    Value err = V_NIL;
+    int64_t k = net_read(t, c->netconn, one, 1, &err);
+    if (k == 1) {
+        c->bg_byte = one[0];
+        c->bg_got = true;
+    } else if (k == 0 && err != V_NIL && !net_is_timeout(err)) {
+        Req *q = payload(c->bg_req);
+        lock_acquire(&q->lk);
+        Value cancel = q->cancel;
+        lock_release(&q->lk);
+        if (cancel != V_NIL && vm_call(t, cancel, NULL, 0) < 0)
+            vm_clear_panic(t);
+    } else if (k < 0) {
+        vm_clear_panic(t);
+    }
+    return chan_send(t, c->bg_done, V_TRUE) < 0 ? -1 : 0;
+}
+
+/* Start the watcher for q's connection, once, if the request's body is
+ * all read and nothing of the next request is buffered. q->lk held. */
+static void bg_read_start(Thread *t, Req *q, Value rv)
+{
+    HConn *c = q->conn;
+    if (!c || c->bg_started || c->netconn == V_NIL || !c->msg_done || c->rpos != c->rb.len)
+        return;
+    c->bg_started = true;
+    c->bg_got = false;
+    c->bg_req = rv;
+    c->bg_done = chan_new(1);
+    Value cv = v_from_ptr(object_new(&conn_class, c));
+    sched_go(t, v_from_ptr(bg_read_fn), &cv, 1);
+}
+
+/* After the handler: stop the watcher (a read deadline in the past wakes
+ * it), wait for it, and take back the byte it read. */
+static void bg_read_stop(Thread *t, HConn *c)
+{
+    if (!c->bg_started)
+        return;
+    net_set_deadline(c->netconn, true, false, 1);
+    Value v;
+    bool ok;
+    chan_recv(t, c->bg_done, &v, &ok);
+    net_set_deadline(c->netconn, true, false, 0); /* the loop sets its own next */
+    c->bg_started = false;
+    c->bg_req = V_NIL;
+    if (c->bg_got) {
+        buf_reserve(&c->rb, 4096);
+        c->rb.data[0] = c->bg_byte;
+        c->rb.len = 1;
+        c->rpos = 0;
+        c->bg_got = false;
+    }
+}
+
 static bool serve_request(Thread *t, HConn *c)
 {
     Req *q;
@@ -2344,11 +2431,13 @@ static bool serve_request(Thread *t, HConn *c)
         c->io.deadline(c->io.ctx, false, true, sched_nanotime() + c->srv->write_timeout);
     Value args[2] = {wv, rv};
     int rc = call_handler(t, c->handler, args);
-    /* the request is over: its Body no longer reads the connection */
+    /* the request is over: its Body no longer reads the connection, and
+     * no watcher starts after this */
     lock_acquire(&q->lk);
     q->conn = NULL;
     Value bv = q->body;
     lock_release(&q->lk);
+    bg_read_stop(t, c);
     if (bv != V_NIL && is_class(bv, &body_class)) {
         Body *b = payload(bv);
         lock_acquire(&b->lk);
@@ -4822,6 +4911,7 @@ static void http_open(ObjModule *m)
     proto10 = str_cstr("HTTP/1.0");
     proto11 = str_cstr("HTTP/1.1");
     conn_serve_fn = native_new("net/http.(*conn).serve", conn_entry, 1, 1);
+    bg_read_fn = native_new("net/http.(*connReader).backgroundRead", bg_read_entry, 1, 1);
     watch_fn = native_new("net/http.(*Client).watch", watch_body, 1, 1);
     default_mux = http_new_mux();
     server_closed_err = stdlib_error(E_HTTP_SERVER_CLOSED);

@@ -163,17 +163,6 @@ static bool foreign_call(Thread *t, CspCtx *f, const char *name, const Value *ar
 
 /* ---- time values -------------------------------------------------------- */
 
-/* A Duration argument: a time.Duration, or an int of nanoseconds. */
-static bool duration_arg(Thread *t, const char *fname, Value *a, int i, int64_t *out)
-{
-    Value v = v_unnamed(a[i]);
-    if (v_is_anyint(v)) {
-        *out = v_anyint(v);
-        return true;
-    }
-    vm_panicf(t, E_ARG_TYPE, fname, i + 1, "a time.Duration", v_type_name(a[i]));
-    return false;
-}
 
 static int64_t wall_now(void)
 {
@@ -469,7 +458,7 @@ static int f_withtimeout(Thread *t, Value *a, int n, Value *r)
 {
     CspCtx *p;
     int64_t d;
-    if (!check_ctx(t, "context.WithTimeout", a, 0, &p) || !duration_arg(t, "context.WithTimeout", a, 1, &d))
+    if (!check_ctx(t, "context.WithTimeout", a, 0, &p) || !stdlib_duration_arg(t, "context.WithTimeout", a[1], 2, &d))
         return -1;
     Value cause = n > 2 && a[2] != V_NIL ? a[2] : err_deadline;
     int64_t now = wall_now();

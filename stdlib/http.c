@@ -119,17 +119,6 @@ static bool has_token(const char *v, size_t n, const char *tok)
     return false;
 }
 
-/* A Duration argument: a time.Duration, or an int of nanoseconds. */
-static bool duration_arg(Thread *t, const char *fname, Value *a, int i, int64_t *out)
-{
-    Value v = v_unnamed(a[i]);
-    if (v_is_anyint(v)) {
-        *out = v_anyint(v);
-        return true;
-    }
-    vm_panicf(t, E_ARG_TYPE, fname, i, "a time.Duration", v_type_name(a[i]));
-    return false;
-}
 
 /* ---- status texts ----------------------------------------------------- */
 
@@ -2913,7 +2902,7 @@ static int s_set_handler(Thread *t, Value *a, int n, Value *r)
     static int s_set_##F(Thread *t, Value *a, int n, Value *r)                                               \
     {                                                                                                        \
         int64_t v;                                                                                           \
-        if (!duration_arg(t, "http.Server." #F, a, 1, &v))                                                   \
+        if (!stdlib_duration_arg(t, "http.Server." #F, a[1], 1, &v))                                                   \
             return -1;                                                                                       \
         Srv *s = srv_of(a[0]);                                                                               \
         lock_acquire(&s->lk);                                                                                \
@@ -4041,7 +4030,7 @@ static int c_post(Thread *t, Value *a, int n, Value *r)
 static int c_set_timeout(Thread *t, Value *a, int n, Value *r)
 {
     int64_t v;
-    if (!duration_arg(t, "http.Client.Timeout", a, 1, &v))
+    if (!stdlib_duration_arg(t, "http.Client.Timeout", a[1], 1, &v))
         return -1;
     Client *c = client_of(a[0]);
     lock_acquire(&c->lk);

@@ -87,21 +87,10 @@ static ObjStruct *struct_of(Value v, const ObjType *ty)
     return s && s->h.kind == OBJ_STRUCT && s->type == ty ? s : NULL;
 }
 
-/* Go's text for an errno: the C library's, first letter lowered. */
-static const char *errno_text(int e, char *out, size_t size)
-{
-    char buf[128];
-    const char *msg = strerror_r(e, buf, sizeof buf);
-    snprintf(out, size, "%s", msg);
-    if (out[0] >= 'A' && out[0] <= 'Z' && !(out[1] >= 'A' && out[1] <= 'Z'))
-        out[0] = (char)(out[0] + ('a' - 'A'));
-    return out;
-}
-
 static Value syscall_error(const char *call, int e)
 {
     char text[128];
-    Value f[SE_N] = {v_cstr(call), v_from_ptr(error_new(str_cstr(errno_text(e, text, sizeof text)), false))};
+    Value f[SE_N] = {v_cstr(call), v_from_ptr(error_new(str_cstr(stdlib_errno_text(e, text, sizeof text)), false))};
     return struct_ref(syscall_error_type, SE_N, f);
 }
 
@@ -1477,10 +1466,8 @@ static int n_dial_timeout(Thread *t, Value *a, int n, Value *r)
     int64_t d;
     if (!str_args(t, "net.DialTimeout", a, 0, 2, s))
         return -1;
-    Value dv = v_unnamed(a[2]);
-    if (!v_is_anyint(dv))
-        return vm_panicf(t, E_ARG_TYPE, "net.DialTimeout", 3, "time.Duration", v_type_name(a[2]));
-    d = v_anyint(dv);
+    if (!stdlib_duration_arg(t, "net.DialTimeout", a[2], 3, &d))
+        return -1;
     if (d <= 0) { /* Go: a non-positive timeout times out at once */
         open_net();
         r[0] = V_NIL;
@@ -2040,19 +2027,18 @@ static int l_addr(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
+/* The methods every Conn has (Go's net.Conn), then each type's own. */
+#define CONN_METHODS                                                                                         \
+    {"Read", c_read, 1, 1}, {"Write", c_write, 1, 1}, {"Close", c_close, 0, 0},                              \
+        {"LocalAddr", c_local_addr, 0, 0}, {"RemoteAddr", c_remote_addr, 0, 0},                              \
+        {"SetDeadline", c_set_deadline, 1, 1}, {"SetReadDeadline", c_set_read_deadline, 1, 1},               \
+        {"SetWriteDeadline", c_set_write_deadline, 1, 1}, {"SetReadBuffer", c_set_read_buffer, 1, 1},        \
+        {"SetWriteBuffer", c_set_write_buffer, 1, 1}
+
 static const MethodDef conn_methods[] = {
-    {"Read", c_read, 1, 1},
-    {"Write", c_write, 1, 1},
-    {"Close", c_close, 0, 0},
-    {"LocalAddr", c_local_addr, 0, 0},
-    {"RemoteAddr", c_remote_addr, 0, 0},
-    {"SetDeadline", c_set_deadline, 1, 1},
-    {"SetReadDeadline", c_set_read_deadline, 1, 1},
-    {"SetWriteDeadline", c_set_write_deadline, 1, 1},
+    CONN_METHODS,
     {"CloseRead", c_close_read, 0, 0},
     {"CloseWrite", c_close_write, 0, 0},
-    {"SetReadBuffer", c_set_read_buffer, 1, 1},
-    {"SetWriteBuffer", c_set_write_buffer, 1, 1},
     {"SetNoDelay", c_set_no_delay, 1, 1},
     {"SetKeepAlive", c_set_keep_alive, 1, 1},
     {"SetKeepAlivePeriod", c_set_keep_alive_period, 1, 1},
@@ -2060,34 +2046,16 @@ static const MethodDef conn_methods[] = {
 };
 
 static const MethodDef unix_conn_methods[] = {
-    {"Read", c_read, 1, 1},
-    {"Write", c_write, 1, 1},
-    {"Close", c_close, 0, 0},
-    {"LocalAddr", c_local_addr, 0, 0},
-    {"RemoteAddr", c_remote_addr, 0, 0},
-    {"SetDeadline", c_set_deadline, 1, 1},
-    {"SetReadDeadline", c_set_read_deadline, 1, 1},
-    {"SetWriteDeadline", c_set_write_deadline, 1, 1},
+    CONN_METHODS,
     {"CloseRead", c_close_read, 0, 0},
     {"CloseWrite", c_close_write, 0, 0},
-    {"SetReadBuffer", c_set_read_buffer, 1, 1},
-    {"SetWriteBuffer", c_set_write_buffer, 1, 1},
     {"ReadFrom", c_read_from, 1, 1},
     {"WriteTo", c_write_to, 2, 2},
     {NULL, NULL, 0, 0},
 };
 
 static const MethodDef udp_conn_methods[] = {
-    {"Read", c_read, 1, 1},
-    {"Write", c_write, 1, 1},
-    {"Close", c_close, 0, 0},
-    {"LocalAddr", c_local_addr, 0, 0},
-    {"RemoteAddr", c_remote_addr, 0, 0},
-    {"SetDeadline", c_set_deadline, 1, 1},
-    {"SetReadDeadline", c_set_read_deadline, 1, 1},
-    {"SetWriteDeadline", c_set_write_deadline, 1, 1},
-    {"SetReadBuffer", c_set_read_buffer, 1, 1},
-    {"SetWriteBuffer", c_set_write_buffer, 1, 1},
+    CONN_METHODS,
     {"ReadFrom", c_read_from, 1, 1},
     {"ReadFromUDP", c_read_from, 1, 1},
     {"WriteTo", c_write_to, 2, 2},

@@ -347,8 +347,7 @@ static bool int_arg(Thread *t, const char *fname, Value *args, int i, int64_t *o
     return vm_check_int(t, fname, args, i, out);
 }
 
-/* Go's text for an errno: the C library's, first letter lowered. */
-static const char *errno_text(int err, char *out, size_t size)
+const char *stdlib_errno_text(int err, char *out, size_t size)
 {
     char buf[128];
     const char *msg = strerror_r(err, buf, sizeof buf);
@@ -477,7 +476,7 @@ static Value wrap_errno(Value e, int err)
 static Value op_error(const char *op, const char *path, int err)
 {
     char text[128];
-    return path_error_new(op, path, errno_text(err, text, sizeof text), errno_sentinel(err));
+    return path_error_new(op, path, stdlib_errno_text(err, text, sizeof text), errno_sentinel(err));
 }
 
 /* The same, op named by an errors.def entry ("open %s: %s"): its first
@@ -1412,7 +1411,7 @@ static int os_n_setenv(Thread *t, Value *args, int nargs, Value *rets)
     int err = errno;
     pthread_mutex_unlock(&env_lock);
     char text[128];
-    rets[0] = r == 0 ? V_NIL : stdlib_error(E_OS_SETENV, errno_text(err, text, sizeof text));
+    rets[0] = r == 0 ? V_NIL : stdlib_error(E_OS_SETENV, stdlib_errno_text(err, text, sizeof text));
     return 1;
 }
 
@@ -1552,7 +1551,7 @@ static int os_n_getwd(Thread *t, Value *args, int nargs, Value *rets)
     int err = errno;
     rets[0] = v_cstr(cwd ? cwd : "");
     char text[128];
-    rets[1] = cwd ? V_NIL : stdlib_error(E_OS_GETWD, errno_text(err, text, sizeof text));
+    rets[1] = cwd ? V_NIL : stdlib_error(E_OS_GETWD, stdlib_errno_text(err, text, sizeof text));
     free(cwd);
     return 2;
 }
@@ -1733,7 +1732,7 @@ static int os_n_rename(Thread *t, Value *args, int nargs, Value *rets)
     int err = errno;
     char text[128];
     rets[0] = wrap_errno(
-        stdlib_error(E_OS_LINK, "rename", from->data, to->data, errno_text(err, text, sizeof text)), err);
+        stdlib_error(E_OS_LINK, "rename", from->data, to->data, stdlib_errno_text(err, text, sizeof text)), err);
     return 1;
 }
 
@@ -1979,7 +1978,7 @@ static int os_n_hostname(Thread *t, Value *args, int nargs, Value *rets)
         int err = errno;
         char text[128];
         rets[0] = v_cstr("");
-        rets[1] = stdlib_error(E_OS_SYSCALL, "gethostname", errno_text(err, text, sizeof text));
+        rets[1] = stdlib_error(E_OS_SYSCALL, "gethostname", stdlib_errno_text(err, text, sizeof text));
         return 2;
     }
     name[sizeof name - 1] = 0;
@@ -2168,7 +2167,7 @@ static int os_n_executable(Thread *t, Value *args, int nargs, Value *rets)
     if (n < 0) {
         char text[128];
         rets[0] = v_cstr("");
-        rets[1] = stdlib_error(E_OS_SYSCALL, "readlink", errno_text(errno, text, sizeof text));
+        rets[1] = stdlib_error(E_OS_SYSCALL, "readlink", stdlib_errno_text(errno, text, sizeof text));
         return 2;
     }
     rets[0] = v_from_ptr(str_new(buf, (size_t)n));

@@ -89,6 +89,13 @@ Value stdlib_error(ErrCode code, ...);
 Value stdlib_time_after(int64_t d);
 bool stdlib_time_unix_nano(Value v, int64_t *ns);
 Value stdlib_time_zero(void);
+/* A Duration argument (argno counts from 1 as messages do): a
+ * time.Duration or an int of nanoseconds; else panics with Go's argument
+ * text and returns false. */
+bool stdlib_duration_arg(Thread *t, const char *fname, Value v, int argno, int64_t *out);
+/* Go's text for an errno: the C library's, its first letter lowered
+ * ("connection refused"), written into out. */
+const char *stdlib_errno_text(int err, char *out, size_t size);
 /* A Time as a deadline: the instant of sched_nanotime() it names (by its
  * monotonic reading when it has one), 0 for the zero Time (no deadline);
  * false when v is no Time. */

@@ -1032,6 +1032,17 @@ bool stdlib_time_unix_nano(Value v, int64_t *ns)
     return true;
 }
 
+bool stdlib_duration_arg(Thread *t, const char *fname, Value v, int argno, int64_t *out)
+{
+    Value u = v_unnamed(v);
+    if (v_is_anyint(u)) {
+        *out = v_anyint(u);
+        return true;
+    }
+    vm_panicf(t, E_ARG_TYPE, fname, argno, "a time.Duration", v_type_name(v));
+    return false;
+}
+
 bool stdlib_time_deadline(Value v, int64_t *when)
 {
     if (!is_time(v))

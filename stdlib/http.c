@@ -119,7 +119,6 @@ static bool has_token(const char *v, size_t n, const char *tok)
     return false;
 }
 
-
 /* ---- status texts ----------------------------------------------------- */
 
 static const struct {
@@ -1003,9 +1002,9 @@ typedef struct HConn {
     Value bg_req;     /* the request whose context it cancels */
     char bg_byte;     /* a byte of the next request it read, if bg_got */
     bool bg_got;
-    int state;                        /* srv->lk */
-    int64_t state_since;              /* srv->lk: when ST_NEW began */
-    struct HConn *next, *prev;        /* srv->lk: the server's connections */
+    int state;                 /* srv->lk */
+    int64_t state_since;       /* srv->lk: when ST_NEW began */
+    struct HConn *next, *prev; /* srv->lk: the server's connections */
 } HConn;
 
 static HConn *conn_of(http_parser *p)
@@ -2902,7 +2901,7 @@ static int s_set_handler(Thread *t, Value *a, int n, Value *r)
     static int s_set_##F(Thread *t, Value *a, int n, Value *r)                                               \
     {                                                                                                        \
         int64_t v;                                                                                           \
-        if (!stdlib_duration_arg(t, "http.Server." #F, a[1], 1, &v))                                                   \
+        if (!stdlib_duration_arg(t, "http.Server." #F, a[1], 1, &v))                                         \
             return -1;                                                                                       \
         Srv *s = srv_of(a[0]);                                                                               \
         lock_acquire(&s->lk);                                                                                \

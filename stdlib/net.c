@@ -90,7 +90,8 @@ static ObjStruct *struct_of(Value v, const ObjType *ty)
 static Value syscall_error(const char *call, int e)
 {
     char text[128];
-    Value f[SE_N] = {v_cstr(call), v_from_ptr(error_new(str_cstr(stdlib_errno_text(e, text, sizeof text)), false))};
+    Value f[SE_N] = {v_cstr(call),
+                     v_from_ptr(error_new(str_cstr(stdlib_errno_text(e, text, sizeof text)), false))};
     return struct_ref(syscall_error_type, SE_N, f);
 }
 
@@ -964,7 +965,8 @@ static ssize_t fd_try_send(NetFD *f, const char *p, size_t n)
         return -1;
     }
     netpoll_lock(f->pd, 'w');
-    ssize_t r = netpoll_prepare(f->pd, 'w') == NETPOLL_READY ? send(f->fd, p, n, MSG_NOSIGNAL) : (errno = EAGAIN, -1);
+    ssize_t r =
+        netpoll_prepare(f->pd, 'w') == NETPOLL_READY ? send(f->fd, p, n, MSG_NOSIGNAL) : (errno = EAGAIN, -1);
     while (r < 0 && errno == EINTR)
         r = send(f->fd, p, n, MSG_NOSIGNAL);
     netpoll_unlock(f->pd, 'w');
@@ -1005,7 +1007,8 @@ int64_t net_copy(Thread *t, const char *fname, Value w, Value r, int64_t limit, 
                 size_t rest = (size_t)n - sent;
                 char *copy = mem_alloc_atomic(rest);
                 memcpy(copy, got + sent, rest);
-                int64_t k = wf ? fd_write_raw(wf, copy, rest, NULL, &werr) : stream_write(t, fname, w, copy, rest, &werr);
+                int64_t k = wf ? fd_write_raw(wf, copy, rest, NULL, &werr)
+                               : stream_write(t, fname, w, copy, rest, &werr);
                 if (k < 0)
                     return -1;
                 m += k;
@@ -2033,7 +2036,9 @@ static int l_addr(Thread *t, Value *a, int n, Value *r)
         {"LocalAddr", c_local_addr, 0, 0}, {"RemoteAddr", c_remote_addr, 0, 0},                              \
         {"SetDeadline", c_set_deadline, 1, 1}, {"SetReadDeadline", c_set_read_deadline, 1, 1},               \
         {"SetWriteDeadline", c_set_write_deadline, 1, 1}, {"SetReadBuffer", c_set_read_buffer, 1, 1},        \
-        {"SetWriteBuffer", c_set_write_buffer, 1, 1}
+    {                                                                                                        \
+        "SetWriteBuffer", c_set_write_buffer, 1, 1                                                           \
+    }
 
 static const MethodDef conn_methods[] = {
     CONN_METHODS,

@@ -26,6 +26,7 @@
 #include <gc/gc.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -73,7 +74,11 @@ struct PollDesc {
 
 static pthread_mutex_t pd_lock = PTHREAD_MUTEX_INITIALIZER;
 static PollDesc *pd_free;                          /* pd_lock */
-static PollDesc *_Atomic pd_chunks[PD_MAX_CHUNKS]; /* written once under pd_lock */
+/* The chunks, by number: entries written once under pd_lock. Allocated
+ * with the poller (128 KiB): in static storage the collector would scan
+ * it at every collection of every program, networked or not. The chunks
+ * are uncollectable, so this table need not be scanned. */
+static PollDesc *_Atomic *pd_chunks;
 static uint32_t pd_count;                          /* descriptors made: pd_lock */
 
 static int epfd = -1;    /* immutable once poll_ready is set */
@@ -85,6 +90,9 @@ static _Atomic int64_t nwaiters;
 
 static void poll_init(void)
 {
+    pd_chunks = calloc(PD_MAX_CHUNKS, sizeof *pd_chunks);
+    if (!pd_chunks)
+        csp_fatal("runtime: netpoll: out of memory");
     epfd = epoll_create1(EPOLL_CLOEXEC);
     breakfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (epfd < 0 || breakfd < 0)
@@ -140,6 +148,8 @@ static PollDesc *pd_alloc(void)
 
 static PollDesc *pd_lookup(uint32_t index)
 {
+    if (index / PD_CHUNK >= PD_MAX_CHUNKS)
+        return NULL;
     PollDesc *chunk = atomic_load_explicit(&pd_chunks[index / PD_CHUNK], memory_order_acquire);
     return chunk ? &chunk[index % PD_CHUNK] : NULL;
 }

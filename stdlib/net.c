@@ -2230,6 +2230,13 @@ static void net_open(ObjModule *m)
     module_add_type(m, "PacketConn", TYPE_INTERFACE);
     module_add_type(m, "Addr", TYPE_INTERFACE);
     module_add_type(m, "Error", TYPE_INTERFACE);
+    /* The concrete types, for assertions (`c.(*net.TCPConn).CloseWrite()`)
+     * and declarations; Go code never makes them but through Dial,
+     * Listen and Accept, so they have no constructor. */
+    static const char *const classes[] = {"net.TCPConn", "net.UnixConn", "net.UDPConn", "net.TCPListener",
+                                          "net.UnixListener"};
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+        types_register(classes[i], TYPE_OBJECT, V_UNDEF);
 }
 
 const ModuleDef csp_module_net = {"net", net_open};

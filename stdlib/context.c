@@ -748,3 +748,18 @@ static void context_open(ObjModule *m)
 }
 
 const ModuleDef csp_module_context = {"context", context_open};
+
+int64_t context_deadline(Thread *t, Value ctx)
+{
+    if (ctx == V_NIL)
+        return 0;
+    int rc = stream_call(t, ctx, "Deadline", NULL, 0);
+    if (rc == -2)
+        return 0;
+    if (rc < 0)
+        return -1;
+    int64_t when;
+    if (rc < 2 || t->rets[1] != V_TRUE || !stdlib_time_deadline(t->rets[0], &when))
+        return 0;
+    return when;
+}

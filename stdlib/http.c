@@ -3323,29 +3323,6 @@ static Value client_error(Thread *t, Req *q, Value inner, const char *suffix)
     return v_from_ptr(e);
 }
 
-/* The context's deadline as a sched_nanotime() instant (0: none); -1
- * after a panic. */
-static int64_t ctx_deadline(Thread *t, Value ctx)
-{
-    if (ctx == V_NIL)
-        return 0;
-    int rc = stream_call(t, ctx, "Deadline", NULL, 0);
-    if (rc == -2)
-        return 0;
-    if (rc < 0)
-        return -1;
-    if (rc < 2 || t->rets[1] != V_TRUE)
-        return 0;
-    int64_t ns;
-    if (!stdlib_time_unix_nano(t->rets[0], &ns))
-        return 0;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    int64_t when = sched_nanotime() + (ns - now);
-    return when > 0 ? when : 1;
-}
-
 /* A context that can be cancelled (its Done() is a channel) cuts a
  * request short: a goroutine waits for Done or for the request's end,
  * and on Done closes the connection, so the blocked read or write fails
@@ -3544,7 +3521,7 @@ static Value round_trip(Thread *t, Req *q, int64_t timeout, Value reqv, Value *e
     }
     int64_t now = sched_nanotime();
     int64_t when = timeout > 0 ? now + timeout : 0;
-    int64_t cd = ctx_deadline(t, ctx);
+    int64_t cd = context_deadline(t, ctx);
     if (cd < 0) {
         *panicked = true;
         return V_NIL;

@@ -1371,9 +1371,30 @@ static Value dial_one(const char *net, int sotype, const SockAddr *sa, int64_t d
     return fd_value(f);
 }
 
-Value net_dial(Thread *t, const char *network, const char *address, int64_t timeout_ns, Value *err)
+/* The error a context that ended gives a dial (Go's mapErr): 1 with
+ * *inner set when ctx is done, 0 when not, -1 after a panic in its Err. */
+static int ctx_done_error(Thread *t, Value ctx, Value *inner)
 {
-    (void)t;
+    if (ctx == V_NIL)
+        return 0;
+    int rc = stream_call(t, ctx, "Err", NULL, 0);
+    if (rc == -1)
+        return -1;
+    if (rc < 1 || t->rets[0] == V_NIL)
+        return 0;
+    Value e = t->rets[0];
+    *inner = net_is_timeout(e) || strstr(format_value_str(e)->data, "deadline exceeded")
+                 ? err_deadline
+                 : v_from_ptr(error_new(str_cstr("operation was canceled"), false));
+    return 1;
+}
+
+/* Dial with an absolute deadline (0: none), giving up before each
+ * address once ctx (nil: none) is done; *panicked after a panic in t. */
+static Value dial_until(Thread *t, const char *network, const char *address, int64_t deadline, Value ctx,
+                        Value *err, bool *panicked)
+{
+    *panicked = false;
     open_net();
     *err = V_NIL;
     if (atomic_load(&forbidden)) {
@@ -1385,7 +1406,6 @@ Value net_dial(Thread *t, const char *network, const char *address, int64_t time
         *err = unknown_network("dial", network);
         return V_NIL;
     }
-    int64_t deadline = timeout_ns > 0 ? timer_when(timeout_ns) : 0;
     bool is_unix = strncmp(net, "unix", 4) == 0;
     int sotype = is_unix                       ? (strcmp(net, "unixgram") == 0 ? SOCK_DGRAM : SOCK_STREAM)
                  : strncmp(net, "udp", 3) == 0 ? SOCK_DGRAM
@@ -1408,7 +1428,16 @@ Value net_dial(Thread *t, const char *network, const char *address, int64_t time
     }
     Value c = V_NIL;
     for (int i = 0; i < l.naddrs; i++) {
-        Value raddr = sockaddr_value(&l.addrs[i], sotype, net);
+        Value raddr = sockaddr_value(&l.addrs[i], sotype, net), inner;
+        int done = ctx_done_error(t, ctx, &inner);
+        if (done < 0) {
+            *panicked = true;
+            return V_NIL;
+        }
+        if (done) {
+            *err = op_error("dial", net, V_NIL, raddr, inner);
+            return V_NIL;
+        }
         c = dial_one(net, sotype, &l.addrs[i], deadline, raddr, err);
         if (c != V_NIL) {
             *err = V_NIL;
@@ -1418,6 +1447,68 @@ Value net_dial(Thread *t, const char *network, const char *address, int64_t time
             break;
     }
     return V_NIL; /* the last address's error, as Go reports the first's */
+}
+
+Value net_dial(Thread *t, const char *network, const char *address, int64_t timeout_ns, Value *err)
+{
+    bool panicked;
+    return dial_until(t, network, address, timeout_ns > 0 ? timer_when(timeout_ns) : 0, V_NIL, err, &panicked);
+}
+
+/* ---- net.Dialer ---- */
+
+static ObjType *dialer_type;
+enum { DL_TIMEOUT, DL_DEADLINE, DL_KEEPALIVE, DL_N };
+
+/* A Dialer receiver: the struct, through a pointer or as it is. */
+static ObjStruct *dialer_of(Value v)
+{
+    v = iface_unbox(v);
+    ObjStruct *s = v_is_ref(v) ? v_ref_target(v) : v_is_obj(v, OBJ_STRUCT) ? v_ptr(v) : NULL;
+    return s && s->h.kind == OBJ_STRUCT && s->type == dialer_type ? s : NULL;
+}
+
+/* Dial or DialContext: the earliest of the Dialer's Timeout, its
+ * Deadline and the context's deadline bounds the whole dial. */
+static int dialer_dial(Thread *t, Value *a, Value *r, Value ctx, int first, const char *fname)
+{
+    ObjStruct *d = dialer_of(a[0]);
+    if (!d)
+        return vm_panicf(t, E_NIL_DEREF);
+    ObjString *s[2];
+    for (int i = 0; i < 2; i++)
+        if (!vm_check_str(t, fname, a, first + i, &s[i]))
+            return -1;
+    int64_t deadline = 0, when;
+    Value tv = v_unnamed(d->f[DL_TIMEOUT]);
+    if (v_is_anyint(tv) && v_anyint(tv) > 0)
+        deadline = timer_when(v_anyint(tv));
+    if (stdlib_time_deadline(d->f[DL_DEADLINE], &when) && when && (!deadline || when < deadline))
+        deadline = when;
+    if (ctx != V_NIL) {
+        when = context_deadline(t, ctx);
+        if (when < 0)
+            return -1;
+        if (when && (!deadline || when < deadline))
+            deadline = when;
+    }
+    bool panicked;
+    r[0] = dial_until(t, s[0]->data, s[1]->data, deadline, ctx, &r[1], &panicked);
+    return panicked ? -1 : 2;
+}
+
+static int d_dial(Thread *t, Value *a, int n, Value *r)
+{
+    (void)n;
+    return dialer_dial(t, a, r, V_NIL, 1, "net.Dialer.Dial");
+}
+
+static int d_dial_context(Thread *t, Value *a, int n, Value *r)
+{
+    (void)n;
+    if (a[1] == V_NIL)
+        return vm_panic_msg(t, "nil context");
+    return dialer_dial(t, a, r, a[1], 2, "net.Dialer.DialContext");
 }
 
 /* ====================================================================== */
@@ -2203,6 +2294,12 @@ static void net_open(ObjModule *m)
     method(dns_error_type, "net.DNSError.Timeout", dns_error_timeout, 0, true);
     method(dns_error_type, "net.DNSError.Temporary", dns_error_temporary, 0, true);
     types_register_type(dns_error_type);
+
+    dialer_type =
+        declare("net.Dialer", "struct { Timeout time.Duration; Deadline time.Time; KeepAlive time.Duration }");
+    method(dialer_type, "net.Dialer.Dial", d_dial, 2, true);
+    method(dialer_type, "net.Dialer.DialContext", d_dial_context, 3, true);
+    types_register_type(dialer_type);
 
     types_register_type(
         declare("net.Error", "interface { Error() string; Timeout() bool; Temporary() bool }"));

@@ -96,6 +96,10 @@ bool stdlib_duration_arg(Thread *t, const char *fname, Value v, int argno, int64
 /* Go's text for an errno: the C library's, its first letter lowered
  * ("connection refused"), written into out. */
 const char *stdlib_errno_text(int err, char *out, size_t size);
+/* A context's Deadline() (any value with Go's Context methods, a
+ * script's own too) as an instant of sched_nanotime(); 0 when it has
+ * none; -1 after a panic in its method (recorded in t). context.c. */
+int64_t context_deadline(Thread *t, Value ctx);
 /* A Time as a deadline: the instant of sched_nanotime() it names (by its
  * monotonic reading when it has one), 0 for the zero Time (no deadline);
  * false when v is no Time. */

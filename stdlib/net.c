@@ -957,14 +957,20 @@ int64_t net_write(Thread *t, Value conn, const char *p, size_t n, Value *err)
 }
 
 /* Send what can go out now without waiting: the count, or -1 with errno
- * (EAGAIN: nothing could). */
+ * (EAGAIN: nothing could). Never parks, not even for the write lock (p
+ * may be the thread's scratch buffer, which a park would let another
+ * goroutine reuse): a writer in progress means EAGAIN. */
 static ssize_t fd_try_send(NetFD *f, const char *p, size_t n)
 {
     if (!fd_incref(f)) {
         errno = EBADF;
         return -1;
     }
-    netpoll_lock(f->pd, 'w');
+    if (!netpoll_trylock(f->pd, 'w')) {
+        fd_decref(f);
+        errno = EAGAIN;
+        return -1;
+    }
     ssize_t r =
         netpoll_prepare(f->pd, 'w') == NETPOLL_READY ? send(f->fd, p, n, MSG_NOSIGNAL) : (errno = EAGAIN, -1);
     while (r < 0 && errno == EINTR)

@@ -388,6 +388,16 @@ void netpoll_lock(PollDesc *pd, int mode)
     sched_park("IO wait", unlock_pd, pd);
 }
 
+bool netpoll_trylock(PollDesc *pd, int mode)
+{
+    FdLock *l = mode == 'r' ? &pd->rlock : &pd->wlock;
+    pthread_mutex_lock(&pd->lock);
+    bool got = !l->held;
+    l->held = true;
+    pthread_mutex_unlock(&pd->lock);
+    return got;
+}
+
 void netpoll_unlock(PollDesc *pd, int mode)
 {
     FdLock *l = mode == 'r' ? &pd->rlock : &pd->wlock;

@@ -70,6 +70,8 @@ void netpoll_set_deadline(PollDesc *pd, int64_t when, int mode);
  * interleaved with another. */
 void netpoll_lock(PollDesc *pd, int mode);
 void netpoll_unlock(PollDesc *pd, int mode);
+/* Take the lock only if it is free, without parking: whether it did. */
+bool netpoll_trylock(PollDesc *pd, int mode);
 
 /* ---- for the scheduler ------------------------------------------------ */
 

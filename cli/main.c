@@ -33,11 +33,13 @@ static const char usage[] =
     "  -e code         run code given on the command line\n"
     "  -               read the script from standard input\n"
     "  (no arguments)  on a terminal: the interactive REPL; else the script from stdin\n"
+    "  -leaks          when main returns, report goroutines blocked for ever (exit 2 if any)\n"
     "  --disasm file   print the bytecode of file instead of running it\n"
     "  --version       print the version\n"
     "  --help          print this help\n"
     "\n"
-    "environment: CSPMAXPROCS=n sets how many OS threads run csp code at once\n";
+    "environment: CSPMAXPROCS=n sets how many OS threads run csp code at once;\n"
+    "  CSPLEAKS=1 is -leaks\n";
 
 /* Read a whole stream into a GC'd NUL-terminated buffer. A stream larger
  * than the heap can hold ends in "fatal error: out of memory". */
@@ -81,7 +83,7 @@ int main(int argc, char **argv)
     rt_gc_init(160 << 20);
 
     const char *script = NULL, *code = NULL;
-    bool disasm = false, from_stdin = false;
+    bool disasm = false, from_stdin = false, leaks = getenv("CSPLEAKS") && !strcmp(getenv("CSPLEAKS"), "1");
     int argi = 1;
     while (argi < argc) {
         const char *a = argv[argi];
@@ -93,6 +95,9 @@ int main(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--disasm")) {
             disasm = true;
+            argi++;
+        } else if (!strcmp(a, "-leaks") || !strcmp(a, "--leaks")) {
+            leaks = true;
             argi++;
         } else if (!strcmp(a, "-e")) {
             if (argi + 1 >= argc) {
@@ -173,6 +178,7 @@ int main(int argc, char **argv)
         disasm_proto(stdout, main_proto);
         return 0;
     }
+    rt->find_leaks = leaks;
     sched_init(rt, 0);
     return sched_run_main(thread_new(rt), main_proto);
 }

@@ -37,6 +37,15 @@ static int r_numgoroutine(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
+/* runtime.Leaks(): how many goroutines are blocked for ever now (csp's
+ * own, for tests; csp -leaks reports them when main returns). */
+static int r_leaks(Thread *t, Value *a, int n, Value *r)
+{
+    (void)t, (void)a, (void)n;
+    r[0] = v_make_int(sched_find_leaks(NULL));
+    return 1;
+}
+
 static int r_gosched(Thread *t, Value *a, int n, Value *r)
 {
     sched_gosched();
@@ -150,6 +159,7 @@ static void runtime_open(ObjModule *m)
 {
     module_add_fn(m, "GOMAXPROCS", r_gomaxprocs, 1, 1)->sig = "func(int) int";
     module_add_fn(m, "NumGoroutine", r_numgoroutine, 0, 0)->sig = "func() int";
+    module_add_fn(m, "Leaks", r_leaks, 0, 0)->sig = "func() int";
     module_add_fn(m, "Gosched", r_gosched, 0, 0)->sig = "func()";
     module_add_fn(m, "NumCPU", r_numcpu, 0, 0)->sig = "func() int";
     module_add_fn(m, "GC", r_gc, 0, 0)->sig = "func()";

@@ -102,6 +102,7 @@ static void mutex_lock(CspMutex *mu)
         g->param = NULL;
         g->wait_since = sched_nanotime();
         gq_push(&mu->q, g);
+        sched_wait_on(mu);
         sched_park("sync.Mutex.Lock", unlock_ql, &mu->ql);
         if (g->param == HANDOFF) {
             g->param = NULL;
@@ -197,6 +198,7 @@ static int rw_rlock(Thread *t, Value *a, int n, Value *r)
         return 0;
     }
     gq_push(&rw->rq, sched_getg());
+    sched_wait_on(rw);
     sched_park("sync.RWMutex.RLock", unlock_ql, &rw->ql);
     return 0; /* the waker counted us in readers */
 }
@@ -231,6 +233,7 @@ static int rw_lock(Thread *t, Value *a, int n, Value *r)
     }
     rw->writers_waiting++;
     gq_push(&rw->wq, sched_getg());
+    sched_wait_on(rw);
     sched_park("sync.RWMutex.Lock", unlock_ql, &rw->ql);
     return 0; /* handed over: writer is set for us */
 }
@@ -363,6 +366,7 @@ static int wg_wait(Thread *t, Value *a, int n, Value *r)
         return 0;
     }
     gq_push(&wg->q, sched_getg());
+    sched_wait_on(wg);
     sched_park("sync.WaitGroup.Wait", unlock_ql, &wg->ql);
     return 0;
 }
@@ -580,6 +584,7 @@ static int cond_wait(Thread *t, Value *a, int n, Value *r)
         else
             c->head = w;
         c->tail = w;
+        sched_wait_on(c);
         sched_park("sync.Cond.Wait", unlock_ql, &c->ql);
     }
     return locker_call(t, L, "Lock");

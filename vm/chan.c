@@ -81,6 +81,7 @@ static void unlock_chan(void *arg)
 
 static _Noreturn void block_forever(const char *reason)
 {
+    sched_wait_on(NULL);
     sched_park(reason, NULL, NULL);
     csp_fatal("a goroutine blocked forever was woken");
 }
@@ -134,6 +135,7 @@ static Sudog *wait_on(ObjChan *c, WaitQ *q, Value elem, const char *reason)
     s->is_select = false;
     s->c = c;
     enqueue(q, s);
+    sched_wait_on(c);
     sched_park(reason, unlock_chan, c);
     return s;
 }
@@ -428,6 +430,7 @@ int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bo
         s->elem = cases[i].send ? cases[i].v : V_NIL;
         enqueue(cases[i].send ? &c->sendq : &c->recvq, s);
     }
+    sched_wait_on_select(sds, n);
     sched_park("select", sel_unlock_cb, &l);
 
     /* Woken by exactly one case (g->param). Take our other sudogs off

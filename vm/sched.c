@@ -39,11 +39,13 @@
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
 #include <limits.h>
+#include <link.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +53,7 @@
 #include "mem.h"
 #include "netpoll.h"
 #include "out.h"
+#include "sanitize.h"
 #include "signal.h"
 
 #define MAXPROCS 256                  /* Ps are allocated up to this; GOMAXPROCS caps here */
@@ -775,8 +778,10 @@ static _Noreturn void schedule(M *m)
         execute(m, g);
         if (m->after_fn) {
             void (*fn)(void *) = m->after_fn;
+            void *arg = m->after_arg;
             m->after_fn = NULL;
-            fn(m->after_arg);
+            m->after_arg = NULL; /* no stale pointer to what a G parked on (sched_find_leaks) */
+            fn(arg);
         }
     }
 }
@@ -975,6 +980,10 @@ void sched_park(const char *reason, void (*unlockf)(void *), void *arg)
         csp_fatal("sched_park: not on a goroutine");
     M *m = getm();
     g->waitreason = reason;
+    /* Only a wait announced by sched_wait_on can be for ever: a sleep or
+     * a network wait ends from outside. */
+    g->wait_leakable = g->wait_announced;
+    g->wait_announced = false;
     atomic_store(&g->status, G_WAITING);
     m->after_fn = unlockf;
     m->after_arg = arg;
@@ -1711,6 +1720,11 @@ static int main_native(Thread *t, Value *args, int nargs, Value *rets)
     while (__atomic_load_n(&t->rt->npanicking, __ATOMIC_SEQ_CST) > 0 && panic_in_progress(sched_getg()) &&
            sched_nanotime() < until)
         sched_sleep(100 * 1000);
+    if (t->rt->find_leaks) {
+        rt_flush(t->rt);
+        if (sched_find_leaks(stderr) > 0 && main_rc == 0)
+            main_rc = 2;
+    }
     rt_exit(t->rt, main_rc);
 }
 
@@ -1778,4 +1792,333 @@ void sched_dump(FILE *out)
                   out);
     }
     fflush(out);
+}
+
+/* ---- goroutines blocked for ever ---------------------------------------- */
+
+void sched_wait_on(const void *obj)
+{
+    G *g = sched_getg();
+    if (!g)
+        return;
+    g->wait_obj = obj;
+    g->wait_sds = NULL;
+    g->wait_nsds = 0;
+    g->wait_announced = true;
+}
+
+void sched_wait_on_select(const Sudog *sds, int n)
+{
+    G *g = sched_getg();
+    if (!g)
+        return;
+    g->wait_obj = NULL;
+    g->wait_sds = sds;
+    g->wait_nsds = n;
+    g->wait_announced = true;
+}
+
+/* The search's memory comes from mmap: with the world stopped (and the
+ * collector's lock held by this thread), neither the collector nor malloc
+ * may be called. */
+typedef struct LeakScan {
+    uintptr_t *set; /* open addressing: object bases reached (0: empty) */
+    size_t cap, n;
+    uintptr_t *work; /* bases still to scan */
+    size_t wcap, wn;
+    bool failed; /* out of memory: the search says nothing */
+} LeakScan;
+
+static void *map_alloc(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static size_t ls_slot(uintptr_t b, size_t cap)
+{
+    uint64_t h = (uint64_t)b * 0x9E3779B97F4A7C15ULL;
+    return (size_t)(h >> 20) & (cap - 1);
+}
+
+/* Add base b; true when it was not there yet. */
+static bool ls_add(LeakScan *s, uintptr_t b)
+{
+    if (s->failed)
+        return false;
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 1 << 16;
+        uintptr_t *nset = map_alloc(ncap * sizeof *nset);
+        if (!nset) {
+            s->failed = true;
+            return false;
+        }
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->set[i]) {
+                size_t j = ls_slot(s->set[i], ncap);
+                while (nset[j])
+                    j = (j + 1) & (ncap - 1);
+                nset[j] = s->set[i];
+            }
+        if (s->set)
+            munmap(s->set, s->cap * sizeof *s->set);
+        s->set = nset;
+        s->cap = ncap;
+    }
+    size_t j = ls_slot(b, s->cap);
+    while (s->set[j]) {
+        if (s->set[j] == b)
+            return false;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->set[j] = b;
+    s->n++;
+    return true;
+}
+
+static bool ls_has(const LeakScan *s, uintptr_t b)
+{
+    if (!s->cap)
+        return false;
+    size_t j = ls_slot(b, s->cap);
+    while (s->set[j]) {
+        if (s->set[j] == b)
+            return true;
+        j = (j + 1) & (s->cap - 1);
+    }
+    return false;
+}
+
+static void ls_push(LeakScan *s, uintptr_t b)
+{
+    if (s->failed)
+        return;
+    if (s->wn == s->wcap) {
+        size_t ncap = s->wcap ? s->wcap * 2 : 1 << 14;
+        uintptr_t *nw = map_alloc(ncap * sizeof *nw);
+        if (!nw) {
+            s->failed = true;
+            return;
+        }
+        if (s->work) {
+            memcpy(nw, s->work, s->wn * sizeof *nw);
+            munmap(s->work, s->wcap * sizeof *s->work);
+        }
+        s->work = nw;
+        s->wcap = ncap;
+    }
+    s->work[s->wn++] = b;
+}
+
+/* Every word of [lo, hi) that points into a collected object reaches it
+ * (conservatively, as the collector itself sees pointers). */
+static CSP_NO_SANITIZE void ls_scan(LeakScan *s, const char *lo, const char *hi)
+{
+    for (const char *p = (const char *)(((uintptr_t)lo + 7) & ~(uintptr_t)7); p + 8 <= hi; p += 8) {
+        uintptr_t w = *(const volatile uintptr_t *)p;
+        if (w < 4096)
+            continue;
+        void *b = GC_base((void *)w);
+        if (b && ls_add(s, (uintptr_t)b))
+            ls_push(s, (uintptr_t)b);
+    }
+}
+
+CSP_NO_SANITIZE static void ls_reach(LeakScan *s, const void *p)
+{
+    void *b = p ? GC_base((void *)p) : NULL;
+    if (b && ls_add(s, (uintptr_t)b))
+        ls_push(s, (uintptr_t)b);
+}
+
+CSP_NO_SANITIZE static void ls_drain(LeakScan *s)
+{
+    while (s->wn && !s->failed) {
+        uintptr_t b = s->work[--s->wn];
+        ls_scan(s, (const char *)b, (const char *)b + GC_size((void *)b));
+    }
+}
+
+/* A goroutine that can run (or could be woken) is a root: its
+ * interpreter state and its stack. top: where its stack's live part
+ * starts (its saved sp; for the caller, its own frame). */
+CSP_NO_SANITIZE static void ls_root_g(LeakScan *s, G *g, const char *top)
+{
+    Thread *t = g->vm;
+    if (t) {
+        if (t->stack)
+            ls_scan(s, (const char *)t->stack, (const char *)(t->stack + t->top));
+        if (t->frames)
+            ls_scan(s, (const char *)t->frames, (const char *)(t->frames + t->nframes));
+        ls_scan(s, (const char *)t->rets, (const char *)(t->rets + NATIVE_MAX_RETS));
+        ls_reach(s, v_is_ptr(t->panic_val) || v_is_ref(t->panic_val) ? v_ptr(t->panic_val) : NULL);
+        ls_reach(s, t->panic);
+    }
+    ls_reach(s, v_is_ptr(g->fn) ? v_ptr(g->fn) : NULL);
+    ls_reach(s, g->args);
+    if (g->stack && top && top >= g->stack->lo && top < g->stack->hi)
+        ls_scan(s, top, g->stack->hi);
+    else if (g->stack && !top)
+        ls_scan(s, g->stack->lo, g->stack->hi); /* running elsewhere: all of it */
+}
+
+/* Whether what g waits on has been reached. */
+CSP_NO_SANITIZE static bool ls_wait_reached(const LeakScan *s, const G *g)
+{
+    if (g->wait_sds) {
+        for (int i = 0; i < g->wait_nsds; i++) {
+            const void *c = g->wait_sds[i].c;
+            void *b = c ? GC_base((void *)c) : NULL;
+            if (b && ls_has(s, (uintptr_t)b))
+                return true;
+        }
+        return false;
+    }
+    void *b = g->wait_obj ? GC_base((void *)g->wait_obj) : NULL;
+    return b && ls_has(s, (uintptr_t)b);
+}
+
+/* The data and bss of the executable: its static variables (a module's
+ * registry, a package variable's cell) are roots, as the collector's. */
+static int ls_phdr(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    LeakScan *s = arg;
+    if (info->dlpi_name && info->dlpi_name[0])
+        return 1; /* the executable comes first; shared libraries hold no csp object */
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W)) {
+            const char *lo = (const char *)(info->dlpi_addr + ph->p_vaddr);
+            ls_scan(s, lo, lo + ph->p_memsz);
+        }
+    }
+    return 1;
+}
+
+static const char *leak_object(const char *reason)
+{
+    if (!reason)
+        return "object";
+    if (!strncmp(reason, "chan", 4))
+        return "channel";
+    if (!strcmp(reason, "select"))
+        return "select's channels";
+    if (!strcmp(reason, "sync.WaitGroup.Wait"))
+        return "WaitGroup";
+    if (!strcmp(reason, "sync.Cond.Wait"))
+        return "Cond";
+    return "mutex";
+}
+
+CSP_NO_SANITIZE int sched_find_leaks(FILE *out)
+{
+    G *self = sched_getg();
+    char here;
+    LeakScan s = {0};
+    /* The timers (roots: a timer's channel will be sent on) stay put
+     * while the world is stopped. */
+    pthread_mutex_lock(&timer_lock);
+    for (;;) {
+        /* As a collection does (protocol B): no M is in the middle of a
+         * switch when the world stops, so every parked G's sp is saved. */
+        atomic_store(&gc_pending, 1);
+        for (M *m = atomic_load(&allm); m; m = atomic_load(&m->alllink))
+            while (atomic_load(&m->in_switch))
+                cpu_relax();
+        GC_stop_world_external();
+        bool clean = atomic_load(&gc_pending); /* a collection in between clears it */
+        for (M *m = atomic_load(&allm); clean && m; m = atomic_load(&m->alllink))
+            if (atomic_load(&m->in_switch))
+                clean = false;
+        if (clean)
+            break;
+        GC_start_world_external();
+    }
+    size_t n = atomic_load_explicit(&allglen, memory_order_acquire); /* (3) */
+    G **gs = atomic_load_explicit(&allgs, memory_order_acquire);
+    /* Goroutine records and their interpreter states are not followed:
+     * reaching a blocked goroutine's record (from a channel's wait queue)
+     * must not make its stack reachable. */
+    for (size_t i = 0; i < n; i++) {
+        ls_add(&s, (uintptr_t)GC_base(gs[i]));
+        if (gs[i]->vm) {
+            ls_add(&s, (uintptr_t)GC_base(gs[i]->vm));
+            if (gs[i]->vm->stack)
+                ls_add(&s, (uintptr_t)GC_base(gs[i]->vm->stack));
+            if (gs[i]->vm->frames)
+                ls_add(&s, (uintptr_t)GC_base(gs[i]->vm->frames));
+        }
+    }
+    /* Roots: the goroutines that can run or be woken from outside, the
+     * static data, the runtime's globals, the pending timers. */
+    for (size_t i = 0; i < n; i++) {
+        G *g = gs[i];
+        int st = atomic_load(&g->status);
+        if (st == G_IDLE || st == G_DEAD || (st == G_WAITING && g->wait_leakable))
+            continue;
+        ls_root_g(&s, g, g == self ? &here : st == G_RUNNING ? NULL : g->ctx.sp);
+    }
+    dl_iterate_phdr(ls_phdr, &s);
+    ls_reach(&s, sched.rt);
+    if (sched.rt)
+        ls_scan(&s, (const char *)sched.rt, (const char *)sched.rt + GC_size(GC_base(sched.rt)));
+    for (int i = 0; i < theap_n; i++) {
+        ls_reach(&s, theap[i]);
+        ls_reach(&s, theap[i]->arg);
+    }
+    ls_drain(&s);
+    /* A blocked goroutine whose object was reached can be woken: what it
+     * reaches counts too. Until nothing changes. */
+    bool grew = true;
+    while (grew && !s.failed) {
+        grew = false;
+        for (size_t i = 0; i < n; i++) {
+            G *g = gs[i];
+            if (atomic_load(&g->status) != G_WAITING || !g->wait_leakable || g->wait_leakable == 2)
+                continue;
+            if (ls_wait_reached(&s, g)) {
+                g->wait_leakable = 2; /* reached: not leaked */
+                ls_root_g(&s, g, g->ctx.sp);
+                ls_drain(&s);
+                grew = true;
+            }
+        }
+    }
+    /* Those left are blocked for ever. */
+    G *leaked[64];
+    int nleaked = 0, total = 0;
+    for (size_t i = 0; i < n; i++) {
+        G *g = gs[i];
+        if (atomic_load(&g->status) != G_WAITING || !g->wait_leakable)
+            continue;
+        if (g->wait_leakable == 2) {
+            g->wait_leakable = 1;
+            continue;
+        }
+        total++;
+        if (nleaked < 64)
+            leaked[nleaked++] = g;
+    }
+    bool failed = s.failed;
+    GC_start_world_external();
+    atomic_store(&gc_pending, 0);
+    pthread_mutex_unlock(&timer_lock);
+    if (s.set)
+        munmap(s.set, s.cap * sizeof *s.set);
+    if (s.work)
+        munmap(s.work, s.wcap * sizeof *s.work);
+    if (failed)
+        return 0; /* no memory to search with: claim nothing */
+    /* The leaked stay parked for good: their frames can be read now. */
+    for (int i = 0; out && i < nleaked; i++) {
+        G *g = leaked[i];
+        fprintf(out, "goroutine %lld [%s]: blocked for ever: nothing that can still run reaches this %s\n",
+                (long long)g->id, g->waitreason, leak_object(g->waitreason));
+        vm_traceback(g->vm, out);
+        fputc('\n', out);
+    }
+    if (out && total > nleaked)
+        fprintf(out, "... and %d more\n", total - nleaked);
+    return total;
 }

@@ -101,6 +101,16 @@ struct G {
     int64_t wait_since;     /* when it started waiting on a sync.Mutex: written
                                by the G, read by an unlocker, both under that
                                mutex's queue lock */
+    /* What the G waits on while WAITING, for the leak finder: one object
+     * (a channel, a sync primitive's state; NULL: nothing, as a nil
+     * channel), or a select's sudogs. Written by the G before it parks,
+     * read only while the world is stopped. */
+    const void *wait_obj;
+    const Sudog *wait_sds;
+    int wait_nsds;
+    bool wait_announced;    /* sched_wait_on was called for the next park */
+    int wait_leakable;      /* this park may be for ever (1; 2 during a search
+                               once reached); owner, read with the world stopped */
     void *asan_fake;        /* ASan's saved fake stack while suspended */
     void *tsan_fiber;       /* TSan's fiber for this G (sanitizer builds) */
 };
@@ -136,6 +146,19 @@ void sched_park(const char *reason, void (*unlockf)(void *), void *arg);
  * itself for its waker only there, and a waker that came between deciding
  * to park and publishing is not missed). */
 void sched_park_commit(const char *reason, bool (*commit)(G *g, void *arg), void *arg);
+/* Say what the current G is about to wait on, before it parks on a
+ * channel or a sync primitive: an object no runnable goroutine can reach
+ * means it waits for ever (sched_find_leaks). */
+void sched_wait_on(const void *obj);
+void sched_wait_on_select(const Sudog *sds, int n);
+/* Find the goroutines blocked for ever: parked on a channel or sync
+ * primitive that nothing able to run still reaches (Go's goroutine-leak
+ * reachability: from the goroutines that can run, the globals and the
+ * pending timers, through the heap; a blocked goroutine whose object is
+ * reached can run again, so what it reaches counts too; repeat). Stops
+ * the world for the search. Prints each to out (NULL: nothing) with its
+ * stack; returns how many. Call from a goroutine. */
+int sched_find_leaks(FILE *out);
 /* Make a WAITING G runnable. Callable from any thread. */
 void sched_ready(G *g);
 /* runtime.Gosched() and preemption: put the current G on the global queue

@@ -55,6 +55,9 @@ typedef struct Runtime {
      * runs; read without a lock. NULL: just clear the flag. */
     void (*on_safepoint)(struct Thread *t);
     bool trace; /* CSPTRACE=1 in a CSP_TRACE build; read-only */
+    /* csp -leaks (or CSPLEAKS=1): when main returns, report the goroutines
+     * blocked for ever and exit 2 if any. Set before the program runs. */
+    bool find_leaks;
 } Runtime;
 
 /* One call frame. Offsets, not pointers: the value stack may move. */

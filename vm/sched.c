@@ -953,6 +953,8 @@ G *sched_go(Thread *parent, Value fn, const Value *args, int nargs)
     }
     g->id = atomic_fetch_add(&goidgen, 1) + 1;
     g->vm->id = g->id;
+    vm_site(parent, &g->created_proto, &g->created_pc);
+    g->created_by = parent ? parent->id : 0;
     g->vm->sched = g;
     g->waitreason = NULL;
     g->param = NULL;
@@ -1790,6 +1792,7 @@ void sched_dump(FILE *out)
         else
             fputs(st == G_SYSCALL ? "\t(in a C call on another thread)\n" : "\t(running on another thread)\n",
                   out);
+        vm_print_created_by(out, g->created_proto, g->created_pc, g->created_by);
     }
     fflush(out);
 }
@@ -2116,6 +2119,7 @@ CSP_NO_SANITIZE int sched_find_leaks(FILE *out)
         fprintf(out, "goroutine %lld [%s]: blocked for ever: nothing that can still run reaches this %s\n",
                 (long long)g->id, g->waitreason, leak_object(g->waitreason));
         vm_traceback(g->vm, out);
+        vm_print_created_by(out, g->created_proto, g->created_pc, g->created_by);
         fputc('\n', out);
     }
     if (out && total > nleaked)

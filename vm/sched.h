@@ -105,6 +105,11 @@ struct G {
      * (a channel, a sync primitive's state; NULL: nothing, as a nil
      * channel), or a select's sudogs. Written by the G before it parks,
      * read only while the world is stopped. */
+    /* Where it was started (the go statement), for reports: immutable
+     * once the G is runnable. */
+    const struct ObjProto *created_proto;
+    const uint32_t *created_pc;
+    int64_t created_by; /* the parent goroutine's id; 0: none */
     const void *wait_obj;
     const Sudog *wait_sds;
     int wait_nsds;

@@ -427,6 +427,40 @@ _Noreturn void vm_die_of_panic(Thread *t)
     rt_exit_end(2);
 }
 
+void vm_site(const Thread *t, const ObjProto **proto, const uint32_t **pc)
+{
+    *proto = NULL;
+    *pc = NULL;
+    for (int i = t ? t->nframes - 1 : -1; i >= 0; i--)
+        if (t->frames[i].cl) {
+            *proto = t->frames[i].cl->proto;
+            *pc = t->frames[i].pc;
+            return;
+        }
+}
+
+void vm_print_created_by(FILE *out, const ObjProto *proto, const uint32_t *pc, int64_t parent)
+{
+    if (!proto)
+        return;
+    Frame fr = {0};
+    ObjClosure cl = {0};
+    cl.proto = (ObjProto *)proto;
+    fr.cl = &cl;
+    fr.pc = pc;
+    Buf b;
+    buf_init(&b);
+    buf_adds(&b, "created by ");
+    fn_name(&b, v_from_ptr(proto));
+    buf_printf(&b, " in goroutine %lld\n\t", (long long)parent);
+    if (proto->file)
+        buf_add(&b, proto->file->data, proto->file->len);
+    else
+        buf_adds(&b, "?");
+    buf_printf(&b, ":%d\n", frame_line(&fr));
+    fwrite(b.data, 1, b.len, out);
+}
+
 void vm_traceback(Thread *t, FILE *out)
 {
     Buf b;
@@ -3331,6 +3365,7 @@ static int execute(Thread *t)
                 not_callable(t, fn);
                 VM_THROW();
             }
+            VM_SAVEPC(); /* the new goroutine's "created by" line */
             sched_go(t, fn, &RA + 1, n);
             VM_NEXT();
         }

@@ -321,5 +321,11 @@ void thread_reset(Thread *t);
 /* Print the frames of t as a traceback ("main.f(...)", "\tfile:line"),
  * innermost first; for the deadlock report of parked goroutines. */
 void vm_traceback(Thread *t, FILE *out);
+/* Where t is now: its innermost script frame's function and saved pc
+ * (NULL when it has none), for a new goroutine's "created by". */
+void vm_site(const Thread *t, const ObjProto **proto, const uint32_t **pc);
+/* Go's "created by main.main in goroutine 1" and the file:line of the go
+ * statement (nothing for a NULL proto). */
+void vm_print_created_by(FILE *out, const ObjProto *proto, const uint32_t *pc, int64_t parent);
 
 #endif

@@ -82,6 +82,18 @@ class Session:
                     return m
                 raise Failure("the session ended while waiting for %s" % (what or repr(pattern)))
 
+    def settle(self, quiet=0.3, timeout=EXPECT_TIMEOUT):
+        """Read until the terminal has been quiet for `quiet` seconds and
+        skip what came: after a Ctrl-C, a slow machine may echo the ^C and
+        draw the prompt once more, which the next line must not take for
+        its output."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            before = len(self.raw)
+            if not self._read(quiet) or len(self.raw) == before:
+                break
+        self.pos = len(self.clean())
+
     def send(self, s):
         os.write(self.fd, s.encode() if isinstance(s, str) else s)
 
@@ -230,6 +242,7 @@ def run_session(csp, home):
         s.send("\x03")
         s.expect(r"panic: interrupted", what="the interrupted panic")
         s.expect(r"\n>>> ", what="the prompt after Ctrl-C")
+        s.settle()
         s.line_shows("x + 1", r"7", "after Ctrl-C")
         print("ok: Ctrl-C interrupts for {}")
 
@@ -272,6 +285,7 @@ def run_session(csp, home):
         s.send("\x03")
         s.expect(r"interrupted: goroutine \d+ stays blocked \[chan receive\]", what="the hand-over note")
         s.expect(r"\n>>> ", what="the prompt after Ctrl-C on a parked line")
+        s.settle()
         s.line_shows("x + 4", r"10", "after Ctrl-C on a parked line")
         print("ok: Ctrl-C on a blocked line gives the prompt back")
 

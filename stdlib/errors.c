@@ -219,25 +219,6 @@ static int errors_n_as(Thread *t, Value *args, int nargs, Value *rets)
 
 /* ---- Join -------------------------------------------------------------- */
 
-/* The message of one error for Join: its Error(). */
-static int message_of(Thread *t, Value e, Buf *b)
-{
-    if (v_is_obj(e, OBJ_ERROR)) {
-        ObjString *m = ((ObjError *)v_ptr(e))->msg;
-        buf_add(b, m->data, m->len);
-        return 0;
-    }
-    int nr = stream_call(t, e, "Error", NULL, 0);
-    if (nr == -1)
-        return -1;
-    if (nr >= 1 && v_is_str(t->rets[0])) {
-        buf_add(b, v_str(t->rets[0])->data, v_str(t->rets[0])->len);
-        return 0;
-    }
-    format_value(b, e);
-    return 0;
-}
-
 static int errors_n_join(Thread *t, Value *args, int nargs, Value *rets)
 {
     Value small[16];
@@ -255,7 +236,7 @@ static int errors_n_join(Thread *t, Value *args, int nargs, Value *rets)
     for (int i = 0; i < n; i++) {
         if (i > 0)
             buf_addc(&b, '\n');
-        if (message_of(t, errs[i], &b) < 0)
+        if (stream_error_text(t, errs[i], &b) < 0)
             return -1;
     }
     ObjError *e = error_new(buf_to_str(&b), false);

@@ -745,28 +745,27 @@ static Value req_field(Value self, ObjString *name)
     return V_UNDEF;
 }
 
-static int r_form_value(Thread *t, Value *a, int n, Value *r)
+/* FormValue (query and body) or PostFormValue (body only). */
+static int form_value(Thread *t, Value *a, Value *r, bool post)
 {
     ObjString *k;
-    if (!vm_check_str(t, "http.Request.FormValue", a, 1, &k))
+    if (!vm_check_str(t, post ? "http.Request.PostFormValue" : "http.Request.FormValue", a, 1, &k))
         return -1;
     Req *q = payload(a[0]);
     parse_form(t, q);
-    ObjString *v = url_values_get(url_values_of(q->form), k->data, k->len);
+    ObjString *v = url_values_get(url_values_of(post ? q->post_form : q->form), k->data, k->len);
     r[0] = v_from_ptr(v ? v : empty);
     return 1;
 }
 
+static int r_form_value(Thread *t, Value *a, int n, Value *r)
+{
+    return form_value(t, a, r, false);
+}
+
 static int r_post_form_value(Thread *t, Value *a, int n, Value *r)
 {
-    ObjString *k;
-    if (!vm_check_str(t, "http.Request.PostFormValue", a, 1, &k))
-        return -1;
-    Req *q = payload(a[0]);
-    parse_form(t, q);
-    ObjString *v = url_values_get(url_values_of(q->post_form), k->data, k->len);
-    r[0] = v_from_ptr(v ? v : empty);
-    return 1;
+    return form_value(t, a, r, true);
 }
 
 static int r_parse_form(Thread *t, Value *a, int n, Value *r)

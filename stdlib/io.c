@@ -86,6 +86,24 @@ static const StreamOps *ops_of(Value v)
 /* calling methods                                                         */
 /* ====================================================================== */
 
+int stream_error_text(Thread *t, Value e, Buf *b)
+{
+    e = iface_unbox(e);
+    if (v_is_obj(e, OBJ_ERROR)) {
+        ObjString *m = ((ObjError *)v_ptr(e))->msg;
+        buf_add(b, m->data, m->len);
+        return 0;
+    }
+    int nr = stream_call(t, e, "Error", NULL, 0);
+    if (nr == -1)
+        return -1; /* -2: no Error method, printed as a value below */
+    if (nr >= 1 && v_is_str(t->rets[0]))
+        buf_add(b, v_str(t->rets[0])->data, v_str(t->rets[0])->len);
+    else
+        format_value(b, e);
+    return 0;
+}
+
 int stream_call(Thread *t, Value v, const char *name, const Value *args, int nargs)
 {
     Value fn, recv;

@@ -1083,31 +1083,13 @@ static bool empty_value(Value v)
     return false;
 }
 
-/* Error text of an error value (its Error()). */
-static int error_text(Thread *t, Value err, Buf *b)
-{
-    if (v_is_obj(err, OBJ_ERROR)) {
-        ObjString *m = ((ObjError *)v_ptr(err))->msg;
-        buf_add(b, m->data, m->len);
-        return 0;
-    }
-    int nr = stream_call(t, err, "Error", NULL, 0);
-    if (nr == -1)
-        return -1; /* -2: no Error method, printed as a value below */
-    if (nr >= 1 && v_is_str(t->rets[0]))
-        buf_add(b, v_str(t->rets[0])->data, v_str(t->rets[0])->len);
-    else
-        format_value(b, err);
-    return 0;
-}
-
 /* Go's *MarshalerError for method on v failing with err. */
 static int marshaler_error(Enc *e, Value v, const char *method, Value err, ObjString *text)
 {
     Buf m;
     buf_init(&m);
     if (!text) {
-        if (error_text(e->t, err, &m) < 0)
+        if (stream_error_text(e->t, err, &m) < 0)
             return -1;
     } else {
         buf_add(&m, text->data, text->len);

@@ -123,25 +123,6 @@ Value net_deadline_exceeded(void)
     return err_deadline;
 }
 
-/* The text of an error value: its Error() method's, or %v. */
-static bool error_text(Thread *t, Value e, Buf *b)
-{
-    e = iface_unbox(e);
-    if (v_is_obj(e, OBJ_ERROR)) {
-        ObjString *m = ((ObjError *)v_ptr(e))->msg;
-        buf_add(b, m->data, m->len);
-        return true;
-    }
-    int nr = stream_call(t, e, "Error", NULL, 0);
-    if (nr == -1)
-        return false;
-    if (nr >= 1 && v_is_str(t->rets[0]))
-        buf_add(b, v_str(t->rets[0])->data, v_str(t->rets[0])->len);
-    else
-        format_value(b, e);
-    return true;
-}
-
 static void addr_text(Value a, Buf *b);
 
 /* ---- the error types' methods ---- */
@@ -169,7 +150,7 @@ static int op_error_error(Thread *t, Value *a, int n, Value *r)
         addr_text(dst, &b);
     }
     buf_adds(&b, ": ");
-    if (!error_text(t, s->f[OE_ERR], &b))
+    if (stream_error_text(t, s->f[OE_ERR], &b) < 0)
         return -1;
     r[0] = v_from_ptr(buf_to_str(&b));
     return 1;
@@ -235,7 +216,7 @@ static int syscall_error_error(Thread *t, Value *a, int n, Value *r)
     buf_init(&b);
     format_value(&b, s->f[SE_SYSCALL]);
     buf_adds(&b, ": ");
-    if (!error_text(t, s->f[SE_ERR], &b))
+    if (stream_error_text(t, s->f[SE_ERR], &b) < 0)
         return -1;
     r[0] = v_from_ptr(buf_to_str(&b));
     return 1;

@@ -408,19 +408,8 @@ static int path_error_error(Thread *t, Value *args, int nargs, Value *rets)
     buf_addc(&b, ' ');
     format_value(&b, s->f[PE_PATH]);
     buf_adds(&b, ": ");
-    Value e = s->f[PE_ERR];
-    if (v_is_obj(e, OBJ_ERROR)) {
-        ObjString *m = ((ObjError *)v_ptr(e))->msg;
-        buf_add(&b, m->data, m->len);
-    } else {
-        int nr = stream_call(t, e, "Error", NULL, 0);
-        if (nr == -1)
-            return -1;
-        if (nr >= 1 && v_is_str(t->rets[0]))
-            buf_add(&b, v_str(t->rets[0])->data, v_str(t->rets[0])->len);
-        else
-            format_value(&b, e);
-    }
+    if (stream_error_text(t, s->f[PE_ERR], &b) < 0)
+        return -1;
     rets[0] = v_from_ptr(buf_to_str(&b));
     return 1;
 }

@@ -45,6 +45,10 @@ extern const ModuleFn fmt_scan_fns[];
 /* Call method `name` of v with args; the number of results (in t->rets),
  * -1 after a panic, -2 when v has no such method. */
 int stream_call(Thread *t, Value v, const char *name, const Value *args, int nargs);
+/* e's Error() text appended to b (an error value's message, a value with
+ * an Error method through it, else e as %v); -1 after a panic in that
+ * method, else 0. */
+int stream_error_text(Thread *t, Value e, Buf *b);
 /* Whether v has method `name` (a native object's, or by Go's method sets). */
 bool stream_has_method(Value v, const char *name);
 

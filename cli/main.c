@@ -21,6 +21,7 @@
 #include "stdlib/stdlib.h"
 #include "vm/disasm.h"
 #include "vm/mem.h"
+#include "vm/race.h"
 #include "vm/sched.h"
 #include "vm/vm.h"
 
@@ -33,13 +34,14 @@ static const char usage[] =
     "  -e code         run code given on the command line\n"
     "  -               read the script from standard input\n"
     "  (no arguments)  on a terminal: the interactive REPL; else the script from stdin\n"
+    "  -race           report data races as they happen (exit 66 at the end if any)\n"
     "  -leaks          when main returns, report goroutines blocked for ever (exit 2 if any)\n"
     "  --disasm file   print the bytecode of file instead of running it\n"
     "  --version       print the version\n"
     "  --help          print this help\n"
     "\n"
     "environment: CSPMAXPROCS=n sets how many OS threads run csp code at once;\n"
-    "  CSPLEAKS=1 is -leaks\n";
+    "  CSPRACE=1 is -race; CSPLEAKS=1 is -leaks\n";
 
 /* Read a whole stream into a GC'd NUL-terminated buffer. A stream larger
  * than the heap can hold ends in "fatal error: out of memory". */
@@ -84,6 +86,7 @@ int main(int argc, char **argv)
 
     const char *script = NULL, *code = NULL;
     bool disasm = false, from_stdin = false, leaks = getenv("CSPLEAKS") && !strcmp(getenv("CSPLEAKS"), "1");
+    bool race = getenv("CSPRACE") && !strcmp(getenv("CSPRACE"), "1");
     int argi = 1;
     while (argi < argc) {
         const char *a = argv[argi];
@@ -98,6 +101,9 @@ int main(int argc, char **argv)
             argi++;
         } else if (!strcmp(a, "-leaks") || !strcmp(a, "--leaks")) {
             leaks = true;
+            argi++;
+        } else if (!strcmp(a, "-race") || !strcmp(a, "--race")) {
+            race = true;
             argi++;
         } else if (!strcmp(a, "-e")) {
             if (argi + 1 >= argc) {
@@ -123,6 +129,11 @@ int main(int argc, char **argv)
             break;
         }
     }
+
+    /* Before anything is compiled: the compiler marks the instructions
+     * the detector checks only while it is on. */
+    if (race)
+        race_enable();
 
     const char *name;
     char *src;

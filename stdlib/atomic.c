@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "../vm/mem.h"
+#include "../vm/race.h"
 #include "../vm/types.h"
 #include "stdlib.h"
 
@@ -72,6 +73,8 @@ static int ptr_op(Thread *t, const char *fname, AtomicOp op, int bits, bool uns,
     Value *slot = target(t, fname, a[0]);
     if (!slot)
         return -1;
+    if (unlikely(race_on))
+        race_atomic(t, slot);
     int64_t x = 0, y = 0;
     if (op != OP_LOAD && !int_arg(t, fname, a, 1, &x))
         return -1;
@@ -188,9 +191,14 @@ static const IntClass *int_class(Value self)
     return (const IntClass *)((ObjObject *)v_ptr(self))->cls;
 }
 
-static AtomicInt *int_of(Value self)
+/* Every operation of an atomic type is ordered after the ones before it
+ * on the same value, for the race detector (race.h) as for Go. */
+static AtomicInt *int_of(Thread *t, Value self)
 {
-    return ((ObjObject *)v_ptr(self))->payload;
+    AtomicInt *x = ((ObjObject *)v_ptr(self))->payload;
+    if (unlikely(race_on))
+        race_atomic(t, x);
+    return x;
 }
 
 /* The raw bits w as the class's Go value. */
@@ -231,7 +239,7 @@ static bool typed_arg(Thread *t, const IntClass *c, const char *method, Value *a
 static int ti_load(Thread *t, Value *a, int n, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(a[0]);
+    AtomicInt *x = int_of(t, a[0]);
     r[0] = typed_value(c, c->bits == 64 ? __atomic_load_n(&x->w64, __ATOMIC_SEQ_CST)
                                         : __atomic_load_n(&x->w32, __ATOMIC_SEQ_CST));
     return 1;
@@ -240,7 +248,7 @@ static int ti_load(Thread *t, Value *a, int n, Value *r)
 static int ti_store(Thread *t, Value *a, int n, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(a[0]);
+    AtomicInt *x = int_of(t, a[0]);
     uint64_t v;
     if (!typed_arg(t, c, "Store", a, 1, &v))
         return -1;
@@ -254,7 +262,7 @@ static int ti_store(Thread *t, Value *a, int n, Value *r)
 static int ti_swap(Thread *t, Value *a, int n, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(a[0]);
+    AtomicInt *x = int_of(t, a[0]);
     uint64_t v;
     if (!typed_arg(t, c, "Swap", a, 1, &v))
         return -1;
@@ -266,7 +274,7 @@ static int ti_swap(Thread *t, Value *a, int n, Value *r)
 static int ti_cas(Thread *t, Value *a, int n, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(a[0]);
+    AtomicInt *x = int_of(t, a[0]);
     uint64_t old, nv;
     if (!typed_arg(t, c, "CompareAndSwap", a, 1, &old) || !typed_arg(t, c, "CompareAndSwap", a, 2, &nv))
         return -1;
@@ -287,7 +295,7 @@ static int ti_cas(Thread *t, Value *a, int n, Value *r)
 static int ti_rmw(Thread *t, Value *a, AtomicOp op, const char *method, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(a[0]);
+    AtomicInt *x = int_of(t, a[0]);
     uint64_t d, res;
     if (!typed_arg(t, c, method, a, 1, &d))
         return -1;
@@ -363,9 +371,12 @@ typedef struct AtomicValue {
     Value v;
 } AtomicValue;
 
-static Value *value_of(Value self)
+static Value *value_of(Thread *t, Value self)
 {
-    return &((AtomicValue *)((ObjObject *)v_ptr(self))->payload)->v;
+    Value *v = &((AtomicValue *)((ObjObject *)v_ptr(self))->payload)->v;
+    if (unlikely(race_on))
+        race_atomic(t, v);
+    return v;
 }
 
 /* Go requires every value stored in one Value to have one type. */
@@ -376,7 +387,7 @@ static bool same_type(Value a, Value b)
 
 static int av_load(Thread *t, Value *a, int n, Value *r)
 {
-    r[0] = __atomic_load_n(value_of(a[0]), __ATOMIC_SEQ_CST);
+    r[0] = __atomic_load_n(value_of(t, a[0]), __ATOMIC_SEQ_CST);
     return 1;
 }
 
@@ -386,7 +397,7 @@ static int value_put(Thread *t, Value self, Value v, const char *what, Value *ol
 {
     if (v == V_NIL)
         return vm_panic_msg(t, "sync/atomic: %s of nil value into Value", what);
-    Value *slot = value_of(self);
+    Value *slot = value_of(t, self);
     Value cur = __atomic_load_n(slot, __ATOMIC_SEQ_CST);
     do {
         if (cur != V_NIL && !same_type(cur, v))
@@ -416,7 +427,7 @@ static int av_cas(Thread *t, Value *a, int n, Value *r)
         return vm_panic_msg(t, "sync/atomic: compare and swap of nil value into Value");
     if (old != V_NIL && !same_type(old, nv))
         return vm_panic_msg(t, "sync/atomic: compare and swap of inconsistently typed values");
-    Value *slot = value_of(a[0]);
+    Value *slot = value_of(t, a[0]);
     Value cur = __atomic_load_n(slot, __ATOMIC_SEQ_CST);
     for (;;) {
         if (cur != V_NIL && !same_type(cur, nv))

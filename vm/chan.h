@@ -41,6 +41,11 @@ typedef struct ObjChan {
      * (types_store: an int sent on a chan float64 is a float), else NULL;
      * set with zero. */
     const struct ObjType *vtype;
+    /* The race detector's clocks (race.h), made on first use under lock:
+     * race_buf[i] for buffer slot i (one for an unbuffered channel, unused
+     * there), race_close for close. NULL while it is off. */
+    struct RaceClock **race_buf;
+    struct RaceClock *race_close;
 } ObjChan;
 
 ObjChan *chan_new(size_t cap);

@@ -97,11 +97,19 @@ static inline int mem_grow_int(int cap, int min)
     return cap ? cap * 2 : min;
 }
 
+/* Called with every block mem_alloc and mem_alloc_atomic hand out, when
+ * set: the race detector forgets what it knew of the memory's last life
+ * (race.h). Set once, before the goroutines that allocate start (or while
+ * the REPL waits at its prompt); NULL otherwise, one predictable test. */
+extern void (*mem_alloc_hook)(void *p, size_t n);
+
 static inline void *mem_alloc(size_t n)
 {
     void *p = likely(n <= MEM_MAX) ? GC_MALLOC(n) : NULL;
     if (unlikely(!p))
         mem_out_of_memory();
+    if (unlikely(mem_alloc_hook != NULL))
+        mem_alloc_hook(p, n);
     return p;
 }
 
@@ -110,6 +118,8 @@ static inline void *mem_alloc_atomic(size_t n)
     void *p = likely(n <= MEM_MAX) ? GC_MALLOC_ATOMIC(n) : NULL;
     if (unlikely(!p))
         mem_out_of_memory();
+    if (unlikely(mem_alloc_hook != NULL))
+        mem_alloc_hook(p, n);
     return p;
 }
 

@@ -53,6 +53,7 @@
 #include "mem.h"
 #include "netpoll.h"
 #include "out.h"
+#include "race.h"
 #include "sanitize.h"
 #include "signal.h"
 
@@ -878,6 +879,7 @@ _Noreturn void sched_end_goroutine(void)
     if (!g)
         csp_fatal("sched_end_goroutine: not on a goroutine");
     atomic_fetch_sub(&ngoroutines, 1);
+    race_goexit(g->vm);
     atomic_store(&g->status, G_DEAD);
     g->fn = V_NIL;
     g->args = NULL;
@@ -936,7 +938,19 @@ static G *galloc(void)
     return g;
 }
 
+static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value *args, int nargs);
+
 G *sched_go(Thread *parent, Value fn, const Value *args, int nargs)
+{
+    return go_common(parent, NULL, fn, args, nargs);
+}
+
+G *sched_go_after(const RaceClock *from, Value fn, const Value *args, int nargs)
+{
+    return go_common(NULL, from, fn, args, nargs);
+}
+
+static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value *args, int nargs)
 {
 #ifdef CSP_FUZZ
     __atomic_add_fetch(&csp_fuzz_steps, CSP_FUZZ_GO_COST, __ATOMIC_RELAXED);
@@ -959,6 +973,8 @@ G *sched_go(Thread *parent, Value fn, const Value *args, int nargs)
     g->waitreason = NULL;
     g->param = NULL;
     g->m = NULL;
+    if (unlikely(race_on))
+        race_go(parent, g->vm, from); /* the go statement happens before the goroutine's first step */
     ctx_make(&g->ctx, g->stack->hi, g_entry, g);
     atomic_fetch_add(&ngoroutines, 1);
     atomic_store(&g->status, G_RUNNABLE);

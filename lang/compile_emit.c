@@ -118,7 +118,17 @@ void cg_race_mark(FuncState *fs, int kind, const char *name, const Node *node)
 {
     if (!race_on)
         return;
-    if (!name && node) {
+    if (kind == RACE_CALL && node) {
+        /* a builtin and its first two arguments' text: "copy dst src" */
+        Buf b;
+        buf_init(&b);
+        buf_adds(&b, name);
+        for (int i = 0; i < node->list.n && i < 2; i++) {
+            buf_addc(&b, ' ');
+            race_text(&b, node->list.items[i], 0);
+        }
+        name = b.data;
+    } else if (!name && node) {
         /* an element or a map names its container, *p names p */
         if ((kind == RACE_ELEM || kind == RACE_MAP) && node->kind == N_INDEX)
             node = node->a;
@@ -155,6 +165,7 @@ static bool race_checked(OpCode op)
     case OP_APPEND:
     case OP_RANGE:
     case OP_LEN:
+    case OP_CALL: /* copy, delete, clear: race_caller_site */
         return true;
     default:
         return false;

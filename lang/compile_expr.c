@@ -1332,6 +1332,9 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         if (fs->nic > nic) /* a nil receiver is a nil *T: see nil_method */
             fs->icword[nic] |= IC_STATIC | (cg_names_tparam(rst) ? IC_OPEN : 0);
     } else {
+        if (builtin && op == OP_CALL && fv && fv->name &&
+            (!strcmp(fv->name, "copy") || !strcmp(fv->name, "delete") || !strcmp(fv->name, "clear")))
+            cg_race_mark(fs, RACE_CALL, fv->name, n); /* they touch memory (race.h) */
         cg_emit_abc(fs, op, base, b, op == OP_CALL ? nres + 1 : 0);
     }
     cg_free_to(fs, base + 1);

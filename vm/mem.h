@@ -108,8 +108,9 @@ static inline void *mem_alloc(size_t n)
     void *p = likely(n <= MEM_MAX) ? GC_MALLOC(n) : NULL;
     if (unlikely(!p))
         mem_out_of_memory();
-    if (unlikely(mem_alloc_hook != NULL))
-        mem_alloc_hook(p, n);
+    void (*hook)(void *, size_t) = __atomic_load_n(&mem_alloc_hook, __ATOMIC_RELAXED);
+    if (unlikely(hook != NULL))
+        hook(p, n);
     return p;
 }
 
@@ -118,8 +119,9 @@ static inline void *mem_alloc_atomic(size_t n)
     void *p = likely(n <= MEM_MAX) ? GC_MALLOC_ATOMIC(n) : NULL;
     if (unlikely(!p))
         mem_out_of_memory();
-    if (unlikely(mem_alloc_hook != NULL))
-        mem_alloc_hook(p, n);
+    void (*hook)(void *, size_t) = __atomic_load_n(&mem_alloc_hook, __ATOMIC_RELAXED);
+    if (unlikely(hook != NULL))
+        hook(p, n);
     return p;
 }
 

@@ -83,7 +83,12 @@ typedef struct Slot {
 } Slot;
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static Slot slots[RACE_SLOTS];
-static unsigned slot_rr; /* next slot to share when none is free: slot_lock */
+/* Where the search for a free slot starts: slot_lock. Slots are taken
+ * round the table, not lowest first: a reused slot's new goroutine counts
+ * on from the clock the old one reached, so it would take the old one's
+ * accesses for its own; going round keeps that for goroutines started
+ * RACE_SLOTS apart. */
+static unsigned slot_next;
 
 /* ---- shadow memory ------------------------------------------------------ */
 
@@ -466,14 +471,13 @@ void race_go(Thread *parent, Thread *child, const RaceClock *from)
         g->n = from->n;
     }
     pthread_mutex_lock(&slot_lock);
-    unsigned s = RACE_SLOTS;
+    unsigned s = slot_next % RACE_SLOTS; /* none free: share the next one */
     for (unsigned i = 0; i < RACE_SLOTS; i++)
-        if (slots[i].live == 0) {
-            s = i;
+        if (slots[(slot_next + i) % RACE_SLOTS].live == 0) {
+            s = (slot_next + i) % RACE_SLOTS;
             break;
         }
-    if (s == RACE_SLOTS)
-        s = slot_rr++ % RACE_SLOTS;
+    slot_next = s + 1;
     slots[s].live++;
     uint32_t start = slots[s].last_clock + 1;
     if (g->vc[s] >= start)
@@ -570,13 +574,15 @@ static const char *base_name(const char *path)
     return path ? path : "?";
 }
 
-static void what(Buf *b, const Site *s, Value detail, bool write, bool previous)
+static void what(Buf *b, const Site *s, int kind, Value detail, bool write, bool previous)
 {
     const char *verb = write ? (previous ? "Previous write to " : "Write to ")
                              : (previous ? "Previous read of " : "Read of ");
     buf_adds(b, verb);
     const char *name = s && s->name ? s->name : "?";
-    switch (s ? s->kind : RACE_VAR) {
+    if (kind < 0)
+        kind = s ? (int)s->kind : RACE_VAR;
+    switch ((RaceKind)kind) {
     case RACE_VAR:
         buf_printf(b, "variable %s", name);
         break;
@@ -604,9 +610,21 @@ static void what(Buf *b, const Site *s, Value detail, bool write, bool previous)
     case RACE_DEREF:
         buf_printf(b, "*%s", name);
         break;
-    case RACE_CALL:
-        buf_printf(b, "memory in %s", name);
+    case RACE_CALL: {
+        /* name is "copy dst src": the builtin, then its arguments' text;
+         * a read is of the second (copy's source), a write of the first */
+        const char *a0 = strchr(name, ' ');
+        const char *a1 = a0 ? strchr(a0 + 1, ' ') : NULL;
+        int fn_len = a0 ? (int)(a0 - name) : (int)strlen(name);
+        const char *arg = !write && a1 ? a1 + 1 : a0 ? a0 + 1 : "?";
+        int arg_len = !write && a1 ? (int)strlen(arg) : a1 ? (int)(a1 - arg) : (int)strlen(arg);
+        if (v_is_int(detail))
+            buf_printf(b, "element %lld of %.*s in %.*s()", (long long)v_int(detail), arg_len, arg, fn_len,
+                       name);
+        else
+            buf_printf(b, "map %.*s in %.*s()", arg_len, arg, fn_len, name);
         break;
+    }
     }
 }
 
@@ -653,7 +671,17 @@ static void created_at(Buf *b, int64_t gid, bool running, const ObjProto *proto,
     buf_printf(b, "()  %s:%d\n", base_name(proto->file ? proto->file->data : NULL), proto_line(proto, pc));
 }
 
-static void report(Thread *t, uint32_t site, bool write, Value detail, uint64_t prev, bool prev_write)
+/* " by goroutine 7:", " by main goroutine:" as Go says it. */
+static void by_goroutine(Buf *b, int64_t gid)
+{
+    if (gid == 1)
+        buf_adds(b, " by main goroutine:\n");
+    else
+        buf_printf(b, " by goroutine %lld:\n", (long long)gid);
+}
+
+static void report(Thread *t, uint32_t site, bool write, Value detail, uint64_t prev, bool prev_write,
+                   int kind)
 {
     const Site *cur = site_get(site), *old = site_get(e_site(prev));
     if (!cur || !old)
@@ -669,13 +697,18 @@ static void report(Thread *t, uint32_t site, bool write, Value detail, uint64_t 
     Buf b;
     buf_init(&b);
     buf_adds(&b, "==================\nWARNING: DATA RACE\n");
-    what(&b, cur, detail, write, false);
-    buf_printf(&b, " by goroutine %lld:\n", (long long)t->id);
+    /* A map reached through an index instruction is named as a map, in
+     * both lines: the location is the same. */
+    bool is_map = kind == RACE_MAP;
+    what(&b, cur, is_map && cur->kind != RACE_CALL ? RACE_MAP : -1, detail, write, false);
+    by_goroutine(&b, t->id);
     stack_of(&b, t, cur);
     buf_adds(&b, "\n");
-    what(&b, old, cur->kind == RACE_ELEM ? detail : V_UNDEF, prev_write, true);
+    Value old_detail = is_map ? V_UNDEF : old->kind == RACE_ELEM || old->kind == RACE_CALL ? detail : V_UNDEF;
+    what(&b, old, is_map && old->kind != RACE_CALL ? RACE_MAP : -1,
+         is_map && old->kind == RACE_CALL ? V_NIL : old_detail, prev_write, true);
     if (known)
-        buf_printf(&b, " by goroutine %lld:\n", (long long)u.gid);
+        by_goroutine(&b, u.gid);
     else
         buf_adds(&b, " by another goroutine:\n");
     buf_adds(&b, "  ");
@@ -706,7 +739,7 @@ static inline bool same_epoch(uint64_t a, uint64_t b)
     return (a & ~E_SITE_MASK) == (b & ~E_SITE_MASK);
 }
 
-static void access_read(Thread *t, const void *addr, uint32_t site, Value detail)
+static void access_read(Thread *t, const void *addr, uint32_t site, Value detail, int kind)
 {
     RaceG *g = t->race;
     Cell *c = cell_of(addr, true);
@@ -759,10 +792,10 @@ static void access_read(Thread *t, const void *addr, uint32_t site, Value detail
     }
     lock_release(l);
     if (racing)
-        report(t, site, false, detail, racing, true);
+        report(t, site, false, detail, racing, true, kind);
 }
 
-static void access_write(Thread *t, const void *addr, uint32_t site, Value detail)
+static void access_write(Thread *t, const void *addr, uint32_t site, Value detail, int kind)
 {
     RaceG *g = t->race;
     Cell *c = cell_of(addr, true);
@@ -796,19 +829,46 @@ static void access_write(Thread *t, const void *addr, uint32_t site, Value detai
     lock_release(l);
     free(rs);
     if (racing)
-        report(t, site, true, detail, racing, racing_write);
+        report(t, site, true, detail, racing, racing_write, kind);
 }
 
 void race_read(Thread *t, const void *addr, uint32_t site, Value detail)
 {
     if (site && t->race && race_on)
-        access_read(t, addr, site, detail);
+        access_read(t, addr, site, detail, -1);
 }
 
 void race_write(Thread *t, const void *addr, uint32_t site, Value detail)
 {
     if (site && t->race && race_on)
-        access_write(t, addr, site, detail);
+        access_write(t, addr, site, detail, -1);
+}
+
+void race_map_read(Thread *t, const void *map, uint32_t site, Value key)
+{
+    if (site && t->race && race_on)
+        access_read(t, map, site, key, RACE_MAP);
+}
+
+void race_map_write(Thread *t, const void *map, uint32_t site, Value key)
+{
+    if (site && t->race && race_on)
+        access_write(t, map, site, key, RACE_MAP);
+}
+
+void race_list(Thread *t, ObjList *l, size_t from, size_t n, bool write, uint32_t site)
+{
+    if (!site || !t->race || !race_on)
+        return;
+    for (size_t i = from; i < from + n; i++) {
+        Value *at = list_slot(l, (int64_t)i);
+        if (!at)
+            break;
+        if (write)
+            access_write(t, at, site, v_int_small((int64_t)i), -1);
+        else
+            access_read(t, at, site, v_int_small((int64_t)i), -1);
+    }
 }
 
 void race_read_range(Thread *t, const void *addr, size_t n, uint32_t site)
@@ -817,7 +877,7 @@ void race_read_range(Thread *t, const void *addr, size_t n, uint32_t site)
         return;
     const Value *p = addr;
     for (size_t i = 0; i < n; i++)
-        access_read(t, p + i, site, v_int_small((int64_t)i));
+        access_read(t, p + i, site, v_int_small((int64_t)i), -1);
 }
 
 void race_write_range(Thread *t, const void *addr, size_t n, uint32_t site)
@@ -826,7 +886,7 @@ void race_write_range(Thread *t, const void *addr, size_t n, uint32_t site)
         return;
     const Value *p = addr;
     for (size_t i = 0; i < n; i++)
-        access_write(t, p + i, site, v_int_small((int64_t)i));
+        access_write(t, p + i, site, v_int_small((int64_t)i), -1);
 }
 
 /* ---- start and end ------------------------------------------------------ */
@@ -847,7 +907,7 @@ void race_enable(void)
             csp_fatal("race detector: cannot map its shadow directory");
         dir = m;
     }
-    mem_alloc_hook = alloc_hook;
+    __atomic_store_n(&mem_alloc_hook, alloc_hook, __ATOMIC_RELAXED);
     race_on = true;
 }
 

@@ -53,6 +53,7 @@
 #include "value.h"
 
 struct Thread;
+struct ObjList;
 
 #define RACE_SLOTS 256
 
@@ -87,6 +88,12 @@ void race_write(struct Thread *t, const void *addr, uint32_t site, Value detail)
 /* n consecutive words (copy, append, a struct copied whole). */
 void race_read_range(struct Thread *t, const void *addr, size_t n, uint32_t site);
 void race_write_range(struct Thread *t, const void *addr, size_t n, uint32_t site);
+/* A map as one location, as Go's detector sees maps: key (V_UNDEF: none)
+ * names the entry in the report. */
+void race_map_read(struct Thread *t, const void *map, uint32_t site, Value key);
+void race_map_write(struct Thread *t, const void *map, uint32_t site, Value key);
+/* Elements [from, from+n) of a slice, for natives (copy, clear). */
+void race_list(struct Thread *t, struct ObjList *l, size_t from, size_t n, bool write, uint32_t site);
 /* The site of the instruction that called the running native (a CALL the
  * compiler instrumented), 0 when none. */
 uint32_t race_caller_site(struct Thread *t);

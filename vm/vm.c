@@ -2730,8 +2730,8 @@ static void race_index(Thread *t, uint32_t site, Value o, Value key, bool write)
         break;
     }
     case OBJ_MAP:
-        at = (const Value *)v_ptr(o);
-        break;
+        (write ? race_map_write : race_map_read)(t, v_ptr(o), site, key);
+        return;
     default:
         return;
     }
@@ -2772,7 +2772,7 @@ static void race_field(Thread *t, uint32_t site, Value o, Value name, bool write
         if (at)
             (write ? race_write : race_read)(t, at, site, V_UNDEF);
     } else if (v_is_obj(o, OBJ_MAP)) {
-        (write ? race_write : race_read)(t, v_ptr(o), site, name);
+        (write ? race_map_write : race_map_read)(t, v_ptr(o), site, name);
     }
 }
 
@@ -2815,6 +2815,13 @@ static void race_append(Thread *t, uint32_t site, Value xs, size_t n)
         race_read_range(t, &st->items[off], len, site);
 }
 
+/* len(m) reads the map, as in Go. */
+static void race_len(Thread *t, uint32_t site, Value o)
+{
+    if (v_is_obj(o, OBJ_MAP))
+        race_map_read(t, v_ptr(o), site, V_UNDEF);
+}
+
 /* A range loop's step: the element it reads, or the map. */
 static void race_range(Thread *t, uint32_t site, const Value *ra)
 {
@@ -2824,7 +2831,7 @@ static void race_range(Thread *t, uint32_t site, const Value *ra)
         if (at)
             race_read(t, at, site, ra[1]);
     } else if (v_is_obj(v, OBJ_MAP)) {
-        race_read(t, v_ptr(v), site, V_UNDEF);
+        race_map_read(t, v_ptr(v), site, V_UNDEF);
     }
 }
 

@@ -48,16 +48,6 @@ static inline uint64_t e_make(unsigned slot, uint32_t clock)
 
 /* ---- per-goroutine state ---------------------------------------------- */
 
-/* A goroutine's clock. Owned by its goroutine; while it is parked, the one
- * that wakes it may update it under the lock it waits under (a channel's),
- * which orders those writes before the goroutine runs again. */
-typedef struct RaceG {
-    unsigned slot;
-    uint32_t n;     /* entries of vc in use: slots above are 0 */
-    uint64_t epoch; /* e_make(slot, vc[slot]), kept in step */
-    uint32_t vc[RACE_SLOTS];
-} RaceG;
-
 struct RaceClock {
     uint32_t n;
     uint32_t c[];
@@ -92,10 +82,7 @@ static unsigned slot_next;
 
 /* ---- shadow memory ------------------------------------------------------ */
 
-typedef struct Cell {
-    _Atomic uint64_t w; /* last write's epoch */
-    _Atomic uint64_t r; /* last read's epoch, or E_SHARED | ReadSet* */
-} Cell;
+typedef RaceCell Cell;
 
 /* Reads by several goroutines with no order among them: one epoch per
  * slot. Changed under the cell's stripe lock. */
@@ -104,10 +91,11 @@ typedef struct ReadSet {
     uint64_t e[];
 } ReadSet;
 
-#define CHUNK_SHIFT 22 /* 4 MiB of address space per chunk */
+#define CHUNK_SHIFT RACE_CHUNK_SHIFT
 #define CHUNK_CELLS ((size_t)1 << (CHUNK_SHIFT - 3))
 #define DIR_ENTRIES ((size_t)1 << (47 - CHUNK_SHIFT))
-static Cell *_Atomic *dir; /* DIR_ENTRIES chunk pointers, mmap'd */
+RaceCell *_Atomic *race_dir; /* DIR_ENTRIES chunk pointers, mmap'd */
+#define dir race_dir
 
 #define NSTRIPES 4096
 static Lock stripes[NSTRIPES];
@@ -319,8 +307,21 @@ void race_release(Thread *t, RaceClock **sc)
 
 void race_acqrel(Thread *t, RaceClock **sc)
 {
-    race_acquire(t, sc);
-    race_release(t, sc);
+    RaceG *g = rg_of(t);
+    if (!g)
+        return;
+    RaceClock *c = clock_fit(sc, g->n);
+    /* after both, each holds the join of the two */
+    uint32_t n = c->n > g->n ? c->n : g->n;
+    if (n > RACE_SLOTS)
+        n = RACE_SLOTS;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t m = g->vc[i] > c->c[i] ? g->vc[i] : c->c[i];
+        g->vc[i] = m;
+        c->c[i] = m;
+    }
+    g->n = n;
+    rg_tick(g);
 }
 
 void race_sync(Thread *a, Thread *b)
@@ -747,7 +748,8 @@ static void access_read(Thread *t, const void *addr, uint32_t site, Value detail
         return;
     uint64_t me = g->epoch;
     uint64_t r = atomic_load_explicit(&c->r, memory_order_relaxed);
-    if (!(r & E_SHARED) && same_epoch(r, me))
+    if ((!(r & E_SHARED) && same_epoch(r, me)) ||
+        same_epoch(atomic_load_explicit(&c->w, memory_order_relaxed), me))
         return;
     Lock *l = stripe_of(c);
     lock_acquire(l);
@@ -832,15 +834,15 @@ static void access_write(Thread *t, const void *addr, uint32_t site, Value detai
         report(t, site, true, detail, racing, racing_write, kind);
 }
 
-void race_read(Thread *t, const void *addr, uint32_t site, Value detail)
+void race_read_slow(Thread *t, const void *addr, uint32_t site, Value detail)
 {
-    if (site && t->race && race_on)
+    if (race_on)
         access_read(t, addr, site, detail, -1);
 }
 
-void race_write(Thread *t, const void *addr, uint32_t site, Value detail)
+void race_write_slow(Thread *t, const void *addr, uint32_t site, Value detail)
 {
-    if (site && t->race && race_on)
+    if (race_on)
         access_write(t, addr, site, detail, -1);
 }
 
@@ -865,9 +867,9 @@ void race_list(Thread *t, ObjList *l, size_t from, size_t n, bool write, uint32_
         if (!at)
             break;
         if (write)
-            access_write(t, at, site, v_int_small((int64_t)i), -1);
+            race_write(t, at, site, v_int_small((int64_t)i));
         else
-            access_read(t, at, site, v_int_small((int64_t)i), -1);
+            race_read(t, at, site, v_int_small((int64_t)i));
     }
 }
 
@@ -877,7 +879,7 @@ void race_read_range(Thread *t, const void *addr, size_t n, uint32_t site)
         return;
     const Value *p = addr;
     for (size_t i = 0; i < n; i++)
-        access_read(t, p + i, site, v_int_small((int64_t)i), -1);
+        race_read(t, p + i, site, v_int_small((int64_t)i));
 }
 
 void race_write_range(Thread *t, const void *addr, size_t n, uint32_t site)
@@ -886,7 +888,7 @@ void race_write_range(Thread *t, const void *addr, size_t n, uint32_t site)
         return;
     const Value *p = addr;
     for (size_t i = 0; i < n; i++)
-        access_write(t, p + i, site, v_int_small((int64_t)i), -1);
+        race_write(t, p + i, site, v_int_small((int64_t)i));
 }
 
 /* ---- start and end ------------------------------------------------------ */

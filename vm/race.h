@@ -46,11 +46,13 @@
 #ifndef CSP_RACE_H
 #define CSP_RACE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "value.h"
+#include "vm.h"
 
 struct Thread;
 struct ObjList;
@@ -82,9 +84,11 @@ uint32_t race_site(RaceKind kind, const char *name, const char *func, const char
 /* ---- accesses (the interpreter's checking loop, and natives) ---- */
 
 /* addr: the location's word. site: from the instruction (0: skip). detail:
- * for the report only: an element's index or a map's key (V_UNDEF: none). */
-void race_read(struct Thread *t, const void *addr, uint32_t site, Value detail);
-void race_write(struct Thread *t, const void *addr, uint32_t site, Value detail);
+ * for the report only: an element's index or a map's key (V_UNDEF: none).
+ * Inline below: the common case (the goroutine touched the word already in
+ * this epoch) costs a few loads. */
+static inline void race_read(struct Thread *t, const void *addr, uint32_t site, Value detail);
+static inline void race_write(struct Thread *t, const void *addr, uint32_t site, Value detail);
 /* n consecutive words (copy, append, a struct copied whole). */
 void race_read_range(struct Thread *t, const void *addr, size_t n, uint32_t site);
 void race_write_range(struct Thread *t, const void *addr, size_t n, uint32_t site);
@@ -134,6 +138,66 @@ RaceClock *race_snapshot(struct Thread *t);
  * snapshot instead); the parent's clock ticks. */
 void race_go(struct Thread *parent, struct Thread *child, const RaceClock *from);
 void race_goexit(struct Thread *t);
+
+/* ---- the inline fast path (race.c owns these) ---- */
+
+/* A goroutine's vector clock. Owned by its goroutine; while it is parked,
+ * the one that wakes it may update it under the lock it waits under (a
+ * channel's), which orders those writes before it runs again. */
+typedef struct RaceG {
+    unsigned slot;
+    uint32_t n;     /* entries of vc in use: the ones above are 0 */
+    uint64_t epoch; /* its slot and clock as an epoch (race.c), kept in step */
+    uint32_t vc[RACE_SLOTS];
+} RaceG;
+
+/* The shadow of one 8-byte word: the last write's epoch, and the last
+ * read's (or a pointer to the reads of several goroutines). */
+typedef struct RaceCell {
+    _Atomic uint64_t w, r;
+} RaceCell;
+
+#define RACE_CHUNK_SHIFT 22                   /* a shadow chunk covers 4 MiB of memory */
+#define RACE_EPOCH_MASK (~(uint64_t)0xFFFFFF) /* an epoch without its site */
+extern RaceCell *_Atomic *race_dir;           /* chunk per 4 MiB, mmap'd; immutable once on */
+
+void race_read_slow(struct Thread *t, const void *addr, uint32_t site, Value detail);
+void race_write_slow(struct Thread *t, const void *addr, uint32_t site, Value detail);
+
+static inline RaceCell *race_cell_if(const void *addr)
+{
+    uintptr_t a = (uintptr_t)addr;
+    RaceCell *chunk = a >> 47 ? NULL : __atomic_load_n(&race_dir[a >> RACE_CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+    return chunk ? &chunk[(a & (((uintptr_t)1 << RACE_CHUNK_SHIFT) - 1)) >> 3] : NULL;
+}
+
+static inline void race_read(struct Thread *t, const void *addr, uint32_t site, Value detail)
+{
+    RaceG *g = t->race;
+    if (!site || !g)
+        return;
+    RaceCell *c = race_cell_if(addr);
+    if (c) {
+        /* read in this epoch already, or written in it by this goroutine
+         * (a write by another that races the read races that write too) */
+        uint64_t me = g->epoch;
+        if (((atomic_load_explicit(&c->r, memory_order_relaxed) ^ me) & RACE_EPOCH_MASK) == 0 ||
+            ((atomic_load_explicit(&c->w, memory_order_relaxed) ^ me) & RACE_EPOCH_MASK) == 0)
+            return;
+    }
+    race_read_slow(t, addr, site, detail);
+}
+
+static inline void race_write(struct Thread *t, const void *addr, uint32_t site, Value detail)
+{
+    RaceG *g = t->race;
+    if (!site || !g)
+        return;
+    RaceCell *c = race_cell_if(addr);
+    if (c && ((atomic_load_explicit(&c->w, memory_order_relaxed) ^ g->epoch) & RACE_EPOCH_MASK) == 0)
+        return;
+    race_write_slow(t, addr, site, detail);
+}
 
 /* ---- the end ---- */
 

@@ -2763,12 +2763,16 @@ static const Value *race_field_slot(ObjStruct *s, const char *name, int depth)
     return NULL;
 }
 
-/* R.name: a struct's field (through a pointer too), or a map's entry
- * (m.name sugar) as the map. */
-static void race_field(Thread *t, uint32_t site, Value o, Value name, bool write)
+/* R.name: a struct's field (through a pointer too), found by the
+ * instruction's inline cache ic when it knows the struct's type, or a
+ * map's entry (m.name sugar) as the map. */
+static void race_field(Thread *t, uint32_t site, Value o, Value name, uint64_t ic, bool write)
 {
     if ((o & 7) == 0 && o != 0 && ((Obj *)v_ref_target(o))->kind == OBJ_STRUCT) {
-        const Value *at = race_field_slot(v_ref_target(o), k_name(name)->data, 0);
+        ObjStruct *s = v_ref_target(o);
+        const Value *at = IC_TYPE(ic) == (uintptr_t)s->type && (ic & IC_DIRECT)
+                              ? &s->f[IC_INDEX(ic)]
+                              : race_field_slot(s, k_name(name)->data, 0);
         if (at)
             (write ? race_write : race_read)(t, at, site, V_UNDEF);
     } else if (v_is_obj(o, OBJ_MAP)) {

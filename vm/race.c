@@ -740,61 +740,96 @@ static inline bool same_epoch(uint64_t a, uint64_t b)
     return (a & ~E_SITE_MASK) == (b & ~E_SITE_MASK);
 }
 
+/* The cell protocol. A cell's words change in two ways: a first access
+ * (the word is 0) takes it with a compare-and-swap and no lock; anything
+ * else happens under the cell's stripe lock. A reader stores its epoch
+ * before it loads the write word, and a writer stores its epoch before it
+ * loads the read word (sequentially consistent, as Dekker's algorithm): of
+ * a read and a write racing at the same moment, at least one sees the
+ * other. Only the 0 -> epoch step is lock-free, so under the lock a word
+ * that is not 0 changes only by the lock holder. */
+
+/* Record this read in the read word (stripe lock held). */
+static void record_read(Cell *c, const RaceG *g, uint64_t mine)
+{
+    uint64_t r = atomic_load(&c->r);
+    if (r == 0) {
+        if (atomic_compare_exchange_strong(&c->r, &r, mine))
+            return;
+        /* a lock-free first reader got there: r is its epoch now */
+    }
+    if (!(r & E_SHARED)) {
+        if (seen(g, r) || e_slot(r) == g->slot) {
+            atomic_store(&c->r, mine);
+            return;
+        }
+        ReadSet *rs = malloc(sizeof *rs + 4 * sizeof(uint64_t));
+        if (!rs) {
+            atomic_store(&c->r, mine); /* out of memory: keep the newer read */
+            return;
+        }
+        rs->cap = 4;
+        rs->n = 2;
+        rs->e[0] = r;
+        rs->e[1] = mine;
+        atomic_store(&c->r, E_SHARED | (uint64_t)(uintptr_t)rs);
+        return;
+    }
+    ReadSet *rs = (ReadSet *)(uintptr_t)(r & ~E_SHARED);
+    uint32_t i = 0;
+    while (i < rs->n && e_slot(rs->e[i]) != g->slot)
+        i++;
+    if (i < rs->n) {
+        rs->e[i] = mine;
+        atomic_store(&c->r, r); /* (the store that orders this read first) */
+        return;
+    }
+    if (rs->n == rs->cap) {
+        ReadSet *n = realloc(rs, sizeof *rs + (size_t)rs->cap * 2 * sizeof(uint64_t));
+        if (!n)
+            return;
+        n->cap *= 2;
+        rs = n;
+    }
+    rs->e[rs->n++] = mine;
+    atomic_store(&c->r, E_SHARED | (uint64_t)(uintptr_t)rs);
+}
+
 static void access_read(Thread *t, const void *addr, uint32_t site, Value detail, int kind)
 {
     RaceG *g = t->race;
     Cell *c = cell_of(addr, true);
     if (!c)
         return;
-    uint64_t me = g->epoch;
+    uint64_t me = g->epoch, mine = me | site;
     uint64_t r = atomic_load_explicit(&c->r, memory_order_relaxed);
     if ((!(r & E_SHARED) && same_epoch(r, me)) ||
         same_epoch(atomic_load_explicit(&c->w, memory_order_relaxed), me))
         return;
-    Lock *l = stripe_of(c);
-    lock_acquire(l);
-    uint64_t w = atomic_load_explicit(&c->w, memory_order_relaxed);
-    uint64_t racing = 0;
-    if (w && !seen(g, w))
-        racing = w;
-    r = atomic_load_explicit(&c->r, memory_order_relaxed);
-    uint64_t mine = me | site;
-    if (!(r & E_SHARED)) {
-        if (!r || seen(g, r) || e_slot(r) == g->slot) {
-            atomic_store_explicit(&c->r, mine, memory_order_relaxed);
-        } else {
-            ReadSet *rs = malloc(sizeof *rs + 4 * sizeof(uint64_t));
-            if (rs) {
-                rs->cap = 4;
-                rs->n = 2;
-                rs->e[0] = r;
-                rs->e[1] = mine;
-                atomic_store_explicit(&c->r, E_SHARED | (uint64_t)(uintptr_t)rs, memory_order_relaxed);
-            }
-        }
+    uint64_t w;
+    if (r == 0 && atomic_compare_exchange_strong(&c->r, &r, mine)) {
+        w = atomic_load(&c->w); /* after the store: see above */
     } else {
-        ReadSet *rs = (ReadSet *)(uintptr_t)(r & ~E_SHARED);
-        uint32_t i = 0;
-        while (i < rs->n && e_slot(rs->e[i]) != g->slot)
-            i++;
-        if (i < rs->n) {
-            rs->e[i] = mine;
-        } else {
-            if (rs->n == rs->cap) {
-                ReadSet *n = realloc(rs, sizeof *rs + (size_t)rs->cap * 2 * sizeof(uint64_t));
-                if (n) {
-                    n->cap *= 2;
-                    rs = n;
-                    atomic_store_explicit(&c->r, E_SHARED | (uint64_t)(uintptr_t)rs, memory_order_relaxed);
-                }
-            }
-            if (rs->n < rs->cap)
-                rs->e[rs->n++] = mine;
-        }
+        Lock *l = stripe_of(c);
+        lock_acquire(l);
+        record_read(c, g, mine);
+        w = atomic_load(&c->w);
+        lock_release(l);
     }
-    lock_release(l);
-    if (racing)
-        report(t, site, false, detail, racing, true, kind);
+    if (w && !seen(g, w))
+        report(t, site, false, detail, w, true, kind);
+}
+
+/* The first read of the set (or the read epoch) that g has not seen. */
+static uint64_t unseen_read(const RaceG *g, uint64_t r)
+{
+    if (!(r & E_SHARED))
+        return r && !seen(g, r) ? r : 0;
+    const ReadSet *rs = (const ReadSet *)(uintptr_t)(r & ~E_SHARED);
+    for (uint32_t i = 0; i < rs->n; i++)
+        if (!seen(g, rs->e[i]))
+            return rs->e[i];
+    return 0;
 }
 
 static void access_write(Thread *t, const void *addr, uint32_t site, Value detail, int kind)
@@ -803,33 +838,42 @@ static void access_write(Thread *t, const void *addr, uint32_t site, Value detai
     Cell *c = cell_of(addr, true);
     if (!c)
         return;
-    uint64_t me = g->epoch;
+    uint64_t me = g->epoch, mine = me | site;
     uint64_t w = atomic_load_explicit(&c->w, memory_order_relaxed);
     if (same_epoch(w, me))
         return;
-    Lock *l = stripe_of(c);
-    lock_acquire(l);
-    w = atomic_load_explicit(&c->w, memory_order_relaxed);
     uint64_t racing = 0;
     bool racing_write = false;
-    if (w && !seen(g, w)) {
-        racing = w;
-        racing_write = true;
+    if (w == 0 && atomic_compare_exchange_strong(&c->w, &w, mine)) {
+        /* the first write: only reads can race it */
+        uint64_t r = atomic_load(&c->r);
+        if (r) {
+            Lock *l = stripe_of(c);
+            lock_acquire(l);
+            racing = unseen_read(g, atomic_load(&c->r));
+            lock_release(l);
+        }
+    } else {
+        Lock *l = stripe_of(c);
+        lock_acquire(l);
+        uint64_t old = atomic_exchange(&c->w, mine); /* before the read word: see above */
+        if (old && !seen(g, old)) {
+            racing = old;
+            racing_write = true;
+        }
+        uint64_t r = atomic_load(&c->r);
+        if (!racing)
+            racing = unseen_read(g, r);
+        ReadSet *rs = NULL;
+        if (r & E_SHARED) {
+            /* FastTrack: after a write ordered after every read, only it
+             * counts; a read set goes back to one epoch */
+            rs = (ReadSet *)(uintptr_t)(r & ~E_SHARED);
+            atomic_store(&c->r, 0);
+        }
+        lock_release(l);
+        free(rs);
     }
-    uint64_t r = atomic_load_explicit(&c->r, memory_order_relaxed);
-    ReadSet *rs = NULL;
-    if (r & E_SHARED) {
-        rs = (ReadSet *)(uintptr_t)(r & ~E_SHARED);
-        for (uint32_t i = 0; i < rs->n && !racing; i++)
-            if (!seen(g, rs->e[i]))
-                racing = rs->e[i];
-        atomic_store_explicit(&c->r, 0, memory_order_relaxed);
-    } else if (r && !seen(g, r) && !racing) {
-        racing = r;
-    }
-    atomic_store_explicit(&c->w, me | site, memory_order_relaxed);
-    lock_release(l);
-    free(rs);
     if (racing)
         report(t, site, true, detail, racing, racing_write, kind);
 }

@@ -136,6 +136,26 @@ static void free_reads(uint64_t r)
         free((void *)(uintptr_t)(r & ~E_SHARED));
 }
 
+/* Clear the cells of n words from c. The memory was free, so no
+ * goroutine can touch it (or its cells) now: plain loads and stores. A
+ * block of cells all zero, the common case (memory fresh from the system,
+ * or never checked), is skipped after one pass the compiler vectorizes. */
+static void clear_cells(Cell *c, size_t n)
+{
+    uint64_t *words = (uint64_t *)c;
+    for (size_t at = 0; at < n; at += 64) {
+        size_t m = n - at < 64 ? n - at : 64;
+        uint64_t *blk = words + 2 * at, any = 0;
+        for (size_t k = 0; k < 2 * m; k++)
+            any |= blk[k];
+        if (!any)
+            continue;
+        for (size_t k = 0; k < m; k++)
+            free_reads(blk[2 * k + 1]);
+        memset(blk, 0, 2 * m * sizeof(uint64_t));
+    }
+}
+
 void race_clear(void *p, size_t n)
 {
     uintptr_t a = (uintptr_t)p & ~(uintptr_t)7, end = (uintptr_t)p + n;
@@ -143,24 +163,8 @@ void race_clear(void *p, size_t n)
         uintptr_t chunk_end = ((a >> CHUNK_SHIFT) + 1) << CHUNK_SHIFT;
         uintptr_t stop = end < chunk_end ? end : chunk_end;
         Cell *c = cell_of((void *)a, false);
-        if (c) {
-            for (uintptr_t x = a; x < stop; x += 8, c++) {
-                uint64_t r = atomic_load_explicit(&c->r, memory_order_relaxed);
-                if (r) {
-                    /* A read set of dead memory: nobody else can reach it
-                     * (the memory was free), but take the stripe so a
-                     * late reader of the old object never sees it torn. */
-                    Lock *l = stripe_of(c);
-                    lock_acquire(l);
-                    r = atomic_exchange_explicit(&c->r, 0, memory_order_relaxed);
-                    atomic_store_explicit(&c->w, 0, memory_order_relaxed);
-                    lock_release(l);
-                    free_reads(r);
-                } else if (atomic_load_explicit(&c->w, memory_order_relaxed)) {
-                    atomic_store_explicit(&c->w, 0, memory_order_relaxed);
-                }
-            }
-        }
+        if (c)
+            clear_cells(c, (stop - a + 7) / 8);
         a = stop;
     }
 }
@@ -917,22 +921,72 @@ void race_list(Thread *t, ObjList *l, size_t from, size_t n, bool write, uint32_
     }
 }
 
+/* n words from addr, read by one instruction: the cells walked in a row,
+ * each checked as race_read would. */
 void race_read_range(Thread *t, const void *addr, size_t n, uint32_t site)
 {
-    if (!site || !t->race || !race_on)
+    RaceG *g = t->race;
+    if (!site || !g || !race_on)
         return;
     const Value *p = addr;
-    for (size_t i = 0; i < n; i++)
-        race_read(t, p + i, site, v_int_small((int64_t)i));
+    uint64_t me = g->epoch;
+    size_t i = 0;
+    while (i < n) {
+        Cell *c = cell_of(p + i, true);
+        uintptr_t chunk_end = (((uintptr_t)(p + i) >> CHUNK_SHIFT) + 1) << CHUNK_SHIFT;
+        size_t in_chunk = (chunk_end - (uintptr_t)(p + i)) / 8;
+        size_t stop = n - i < in_chunk ? n : i + in_chunk;
+        if (!c)
+            return;
+        for (; i < stop; i++, c++) {
+            uint64_t r = atomic_load_explicit(&c->r, memory_order_relaxed);
+            if ((!(r & E_SHARED) && same_epoch(r, me)) ||
+                same_epoch(atomic_load_explicit(&c->w, memory_order_relaxed), me))
+                continue;
+            access_read(t, p + i, site, v_int_small((int64_t)i), -1);
+        }
+    }
+}
+
+void race_fresh_write(Thread *t, const void *addr, size_t n, uint32_t site)
+{
+    RaceG *g = t->race;
+    if (!site || !g || !race_on)
+        return;
+    const Value *p = addr;
+    uint64_t mine = g->epoch | site;
+    size_t i = 0;
+    while (i < n) {
+        Cell *c = cell_of(p + i, true);
+        if (!c)
+            return;
+        uintptr_t chunk_end = (((uintptr_t)(p + i) >> CHUNK_SHIFT) + 1) << CHUNK_SHIFT;
+        size_t in_chunk = (chunk_end - (uintptr_t)(p + i)) / 8;
+        size_t stop = n - i < in_chunk ? n : i + in_chunk;
+        /* plain stores: the cells were cleared at the allocation and
+         * only t knows the memory */
+        uint64_t *words = (uint64_t *)c;
+        for (size_t k = 0; k < stop - i; k++) {
+            words[2 * k] = mine;
+            words[2 * k + 1] = 0;
+        }
+        i = stop;
+    }
 }
 
 void race_write_range(Thread *t, const void *addr, size_t n, uint32_t site)
 {
-    if (!site || !t->race || !race_on)
+    RaceG *g = t->race;
+    if (!site || !g || !race_on)
         return;
     const Value *p = addr;
-    for (size_t i = 0; i < n; i++)
-        race_write(t, p + i, site, v_int_small((int64_t)i));
+    uint64_t me = g->epoch;
+    for (size_t i = 0; i < n; i++) {
+        RaceCell *c = race_cell_if(p + i);
+        if (c && same_epoch(atomic_load_explicit(&c->w, memory_order_relaxed), me))
+            continue;
+        access_write(t, p + i, site, v_int_small((int64_t)i), -1);
+    }
 }
 
 /* ---- start and end ------------------------------------------------------ */

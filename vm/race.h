@@ -102,6 +102,10 @@ void race_list(struct Thread *t, struct ObjList *l, size_t from, size_t n, bool 
  * compiler instrumented), 0 when none. */
 uint32_t race_caller_site(struct Thread *t);
 
+/* n words of memory just allocated by t, which t filled (no other
+ * goroutine can have them yet): its writes, recorded without checks. */
+void race_fresh_write(struct Thread *t, const void *addr, size_t n, uint32_t site);
+
 /* Fresh memory: forget every cell of [p, p+n) (mem.h's allocation hook). */
 void race_clear(void *p, size_t n);
 

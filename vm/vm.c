@@ -2819,6 +2819,19 @@ static void race_append(Thread *t, uint32_t site, Value xs, size_t n)
         race_read_range(t, &st->items[off], len, site);
 }
 
+/* After an append that moved the slice to a new array: the copy wrote its
+ * elements (Go's growslice is a memmove into fresh memory), so they are
+ * this goroutine's writes, and the next growth reads them as such. */
+static void race_appended(Thread *t, uint32_t site, Value xs, const ListStore *old)
+{
+    if (!v_is_obj(xs, OBJ_LIST))
+        return;
+    ObjList *l = v_list(xs);
+    ListStore *st = l->store;
+    if (st && st != old && (size_t)l->off + l->len <= st->cap)
+        race_fresh_write(t, &st->items[l->off], l->len, site);
+}
+
 /* len(m) reads the map, as in Go. */
 static void race_len(Thread *t, uint32_t site, Value o)
 {

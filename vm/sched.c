@@ -2033,7 +2033,12 @@ static const char *leak_object(const char *reason)
 CSP_NO_SANITIZE int sched_find_leaks(FILE *out)
 {
     G *self = sched_getg();
-    char here;
+    /* The caller's own goroutine: its C stack counts from the caller's
+     * frame up. This function's frame is left out: it lies where the
+     * interpreter's deeper frames were a moment ago, and its unset slots
+     * still hold their words (a channel the script dropped would look
+     * reachable). */
+    const char *caller = (const char *)__builtin_frame_address(0) + 2 * sizeof(void *);
     LeakScan s = {0};
     /* The timers (roots: a timer's channel will be sent on) stay put
      * while the world is stopped. */
@@ -2076,7 +2081,7 @@ CSP_NO_SANITIZE int sched_find_leaks(FILE *out)
         int st = atomic_load(&g->status);
         if (st == G_IDLE || st == G_DEAD || (st == G_WAITING && g->wait_leakable))
             continue;
-        ls_root_g(&s, g, g == self ? &here : st == G_RUNNING ? NULL : g->ctx.sp);
+        ls_root_g(&s, g, g == self ? caller : st == G_RUNNING ? NULL : g->ctx.sp);
     }
     dl_iterate_phdr(ls_phdr, &s);
     ls_reach(&s, sched.rt);

@@ -68,13 +68,9 @@ static bool int_arg(Thread *t, const char *fname, Value *a, int i, int64_t *out)
 
 /* One operation of Go's function fname on the integer word a[0] points to,
  * for a bits-wide integer type. */
-static int ptr_op(Thread *t, const char *fname, AtomicOp op, int bits, bool uns, Value *a, Value *r)
+static int ptr_op_raw(Thread *t, const char *fname, AtomicOp op, int bits, bool uns, Value *a, Value *r,
+                      Value *slot)
 {
-    Value *slot = target(t, fname, a[0]);
-    if (!slot)
-        return -1;
-    if (unlikely(race_on))
-        race_atomic(t, slot);
     int64_t x = 0, y = 0;
     if (op != OP_LOAD && !int_arg(t, fname, a, 1, &x))
         return -1;
@@ -128,6 +124,23 @@ static int ptr_op(Thread *t, const char *fname, AtomicOp op, int bits, bool uns,
             }
         }
     }
+}
+
+/* The race detector's order for an atomic operation (race.h): what the
+ * goroutine did before it is published before the operation, and what
+ * the others published before theirs is taken after it, so a load that
+ * sees a store sees what came before the store. */
+static int ptr_op(Thread *t, const char *fname, AtomicOp op, int bits, bool uns, Value *a, Value *r)
+{
+    Value *slot = target(t, fname, a[0]);
+    if (!slot)
+        return -1;
+    if (likely(!race_on))
+        return ptr_op_raw(t, fname, op, bits, uns, a, r, slot);
+    race_atomic(t, slot);
+    int rc = ptr_op_raw(t, fname, op, bits, uns, a, r, slot);
+    race_atomic(t, slot);
+    return rc;
 }
 
 /* One native per Go function: the name says the operation and the type. */
@@ -326,14 +339,32 @@ static int ti_or(Thread *t, Value *a, int n, Value *r)
     return ti_rmw(t, a, OP_OR, "Or", r);
 }
 
-static const MethodDef int_methods[] = {{"Load", ti_load, 0, 0}, {"Store", ti_store, 1, 1},
-                                        {"Swap", ti_swap, 1, 1}, {"CompareAndSwap", ti_cas, 2, 2},
-                                        {"Add", ti_add, 1, 1},   {"And", ti_and, 1, 1},
-                                        {"Or", ti_or, 1, 1},     {NULL, NULL, 0, 0}};
-static const MethodDef bool_methods[] = {{"Load", ti_load, 0, 0},
-                                         {"Store", ti_store, 1, 1},
-                                         {"Swap", ti_swap, 1, 1},
-                                         {"CompareAndSwap", ti_cas, 2, 2},
+/* Each method, then the race detector's acquire after the operation (its
+ * release before it is int_of's): see ptr_op. */
+#define RACE_AFTER(fn, addr)                                                                                 \
+    static int fn##_r(Thread *t, Value *a, int n, Value *r)                                                  \
+    {                                                                                                        \
+        int rc = fn(t, a, n, r);                                                                             \
+        if (unlikely(race_on))                                                                               \
+            race_atomic(t, addr);                                                                            \
+        return rc;                                                                                           \
+    }
+RACE_AFTER(ti_load, ((ObjObject *)v_ptr(a[0]))->payload)
+RACE_AFTER(ti_store, ((ObjObject *)v_ptr(a[0]))->payload)
+RACE_AFTER(ti_swap, ((ObjObject *)v_ptr(a[0]))->payload)
+RACE_AFTER(ti_cas, ((ObjObject *)v_ptr(a[0]))->payload)
+RACE_AFTER(ti_add, ((ObjObject *)v_ptr(a[0]))->payload)
+RACE_AFTER(ti_and, ((ObjObject *)v_ptr(a[0]))->payload)
+RACE_AFTER(ti_or, ((ObjObject *)v_ptr(a[0]))->payload)
+
+static const MethodDef int_methods[] = {{"Load", ti_load_r, 0, 0}, {"Store", ti_store_r, 1, 1},
+                                        {"Swap", ti_swap_r, 1, 1}, {"CompareAndSwap", ti_cas_r, 2, 2},
+                                        {"Add", ti_add_r, 1, 1},   {"And", ti_and_r, 1, 1},
+                                        {"Or", ti_or_r, 1, 1},     {NULL, NULL, 0, 0}};
+static const MethodDef bool_methods[] = {{"Load", ti_load_r, 0, 0},
+                                         {"Store", ti_store_r, 1, 1},
+                                         {"Swap", ti_swap_r, 1, 1},
+                                         {"CompareAndSwap", ti_cas_r, 2, 2},
                                          {NULL, NULL, 0, 0}};
 
 static const IntClass int64_class = {
@@ -443,10 +474,15 @@ static int av_cas(Thread *t, Value *a, int n, Value *r)
     }
 }
 
-static const MethodDef value_methods[] = {{"Load", av_load, 0, 0},
-                                          {"Store", av_store, 1, 1},
-                                          {"Swap", av_swap, 1, 1},
-                                          {"CompareAndSwap", av_cas, 2, 2},
+RACE_AFTER(av_load, &((AtomicValue *)((ObjObject *)v_ptr(a[0]))->payload)->v)
+RACE_AFTER(av_store, &((AtomicValue *)((ObjObject *)v_ptr(a[0]))->payload)->v)
+RACE_AFTER(av_swap, &((AtomicValue *)((ObjObject *)v_ptr(a[0]))->payload)->v)
+RACE_AFTER(av_cas, &((AtomicValue *)((ObjObject *)v_ptr(a[0]))->payload)->v)
+
+static const MethodDef value_methods[] = {{"Load", av_load_r, 0, 0},
+                                          {"Store", av_store_r, 1, 1},
+                                          {"Swap", av_swap_r, 1, 1},
+                                          {"CompareAndSwap", av_cas_r, 2, 2},
                                           {NULL, NULL, 0, 0}};
 static const ObjClass value_class = {.name = "atomic.Value", .methods = value_methods, .get_field = NULL};
 

@@ -837,9 +837,26 @@ static int at_cas(Thread *t, Value *a, int n, Value *r)
     }
 }
 
-static const MethodDef atomic_methods[] = {{"Load", at_load, 0, 0},          {"Store", at_store, 1, 1},
-                                           {"Swap", at_swap, 1, 1},          {"Add", at_add, 1, 1},
-                                           {"CompareAndSwap", at_cas, 2, 2}, {NULL, NULL, 0, 0}};
+/* Each method, then the race detector's acquire after the operation (its
+ * release before it is at the method's start): a Load that sees a Store
+ * sees what came before the Store. */
+#define RACE_AFTER(fn)                                                                                       \
+    static int fn##_r(Thread *t, Value *a, int n, Value *r)                                                  \
+    {                                                                                                        \
+        int rc = fn(t, a, n, r);                                                                             \
+        if (unlikely(race_on))                                                                               \
+            race_atomic(t, payload(a[0]));                                                                   \
+        return rc;                                                                                           \
+    }
+RACE_AFTER(at_load)
+RACE_AFTER(at_store)
+RACE_AFTER(at_swap)
+RACE_AFTER(at_add)
+RACE_AFTER(at_cas)
+
+static const MethodDef atomic_methods[] = {{"Load", at_load_r, 0, 0},          {"Store", at_store_r, 1, 1},
+                                           {"Swap", at_swap_r, 1, 1},          {"Add", at_add_r, 1, 1},
+                                           {"CompareAndSwap", at_cas_r, 2, 2}, {NULL, NULL, 0, 0}};
 static const ObjClass atomic_class = {.name = "sync.Atomic", .methods = atomic_methods, .get_field = NULL};
 
 static int new_atomic(Thread *t, Value *a, int n, Value *r)
@@ -1107,6 +1124,7 @@ typedef struct CspPool {
     Value New;     /* lk: the script's New field, or nil */
     Value *items;  /* lk */
     size_t n, cap; /* lk */
+    RaceClock *race; /* lk: a Put is ordered before the Get that takes its value (race.h) */
 } CspPool;
 
 static int pool_get(Thread *t, Value *a, int n, Value *r)
@@ -1115,6 +1133,8 @@ static int pool_get(Thread *t, Value *a, int n, Value *r)
     lock_acquire(&p->lk);
     Value fn = p->New;
     bool have = p->n > 0;
+    if (unlikely(race_on))
+        race_acquire(t, &p->race);
     if (have) {
         r[0] = p->items[--p->n];
         p->items[p->n] = V_NIL;
@@ -1148,6 +1168,8 @@ static int pool_put(Thread *t, Value *a, int n, Value *r)
         p->cap = cap;
     }
     p->items[p->n++] = a[1];
+    if (unlikely(race_on))
+        race_release(t, &p->race);
     lock_release(&p->lk);
     return 0;
 }

@@ -171,7 +171,8 @@ void race_write_slow(struct Thread *t, const void *addr, uint32_t site, Value de
 static inline RaceCell *race_cell_if(const void *addr)
 {
     uintptr_t a = (uintptr_t)addr;
-    RaceCell *chunk = a >> 47 ? NULL : __atomic_load_n(&race_dir[a >> RACE_CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+    RaceCell *chunk =
+        a >> 47 ? NULL : atomic_load_explicit(&race_dir[a >> RACE_CHUNK_SHIFT], memory_order_acquire);
     return chunk ? &chunk[(a & (((uintptr_t)1 << RACE_CHUNK_SHIFT) - 1)) >> 3] : NULL;
 }
 

@@ -963,12 +963,12 @@ void race_fresh_write(Thread *t, const void *addr, size_t n, uint32_t site)
         uintptr_t chunk_end = (((uintptr_t)(p + i) >> CHUNK_SHIFT) + 1) << CHUNK_SHIFT;
         size_t in_chunk = (chunk_end - (uintptr_t)(p + i)) / 8;
         size_t stop = n - i < in_chunk ? n : i + in_chunk;
-        /* plain stores: the cells were cleared at the allocation and
-         * only t knows the memory */
-        uint64_t *words = (uint64_t *)c;
+        /* no lock and no compare: the cells were cleared at the
+         * allocation and only t knows the memory (relaxed atomic stores:
+         * others read the cells once the slice is theirs) */
         for (size_t k = 0; k < stop - i; k++) {
-            words[2 * k] = mine;
-            words[2 * k + 1] = 0;
+            atomic_store_explicit(&c[k].w, mine, memory_order_relaxed);
+            atomic_store_explicit(&c[k].r, 0, memory_order_relaxed);
         }
         i = stop;
     }

@@ -23,10 +23,12 @@
  * its last release, which the next acquire joins.
  *
  * Slots: a clock has RACE_SLOTS entries. A goroutine takes a free slot when
- * it starts and gives it back when it ends; the next owner's clock starts
- * above every clock the slot has used, so old epochs keep their meaning.
- * With more goroutines alive than slots, several share one: their races
- * with each other may go unseen (never the reverse: no false report).
+ * it starts (going round the table) and gives it back when it ends; the
+ * next owner's clock starts above every clock the slot has used, so old
+ * epochs keep their meaning, though the new owner takes its predecessor's
+ * accesses for its own. With more goroutines alive than slots, several
+ * share one. Either way races can go unseen, never the reverse: no false
+ * report.
  *
  * Locations are addresses: a global's slot, a captured variable's cell, a
  * struct field, a slice or array element, and a map as one location (any
@@ -38,6 +40,10 @@
  * Sites: the compiler gives every instrumented instruction a site (what it
  * names and where: "variable balance", main.deposit, bank.csp:14); an epoch
  * carries its site, so a report names both accesses.
+ *
+ * Cells: a first access takes a cell's word with a compare-and-swap; the
+ * rest happens under one of NSTRIPES locks (race.c). Reports are made
+ * outside the locks, one per pair of source lines.
  *
  * Cost: the interpreter runs a second copy of its loop with the checks
  * compiled in, chosen when a goroutine's loop starts: without -race the

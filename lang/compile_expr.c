@@ -1175,6 +1175,7 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
             addr_to(fs, f->a, r);
         } else if (!nsel.ptr_recv && isptr) {
             cg_expr_to(fs, f->a, r);
+            cg_race_mark(fs, RACE_DEREF, NULL, f->a); /* the value receiver's copy reads every field */
             cg_emit_abc(fs, OP_DEREF, r, r, 0);
         } else {
             cg_value_to(fs, f->a, r);

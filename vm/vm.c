@@ -2781,7 +2781,7 @@ static void race_field(Thread *t, uint32_t site, Value o, Value name, uint64_t i
 }
 
 /* *p: a variable's cell or an element or field slot; a whole struct or
- * array when it is stored into. */
+ * array (every field or element: *p copies it, *p = v overwrites it). */
 static void race_deref(Thread *t, uint32_t site, Value p, bool write)
 {
     if (!v_is_ref(p))
@@ -2792,12 +2792,13 @@ static void race_deref(Thread *t, uint32_t site, Value p, bool write)
         return;
     }
     Obj *o = v_ref_target(p);
-    if (!write || !o)
+    if (!o)
         return;
+    void (*range)(Thread *, const void *, size_t, uint32_t) = write ? race_write_range : race_read_range;
     if (o->kind == OBJ_STRUCT)
-        race_write_range(t, ((ObjStruct *)o)->f, (size_t)((ObjStruct *)o)->type->nfields, site);
+        range(t, ((ObjStruct *)o)->f, (size_t)((ObjStruct *)o)->type->nfields, site);
     else if (o->kind == OBJ_ARRAY)
-        race_write_range(t, ((ObjArray *)o)->st.items, ((ObjArray *)o)->st.cap, site);
+        range(t, ((ObjArray *)o)->st.items, ((ObjArray *)o)->st.cap, site);
 }
 
 /* append(xs, n values): the elements it will write in place, or, when it

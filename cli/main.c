@@ -5,6 +5,8 @@
  *   csp - [args]          read the script from standard input
  *   csp                   REPL on a terminal; else the script from stdin
  *   csp --disasm FILE     print the bytecode of FILE
+ *   csp --trace OUT ...   run with the execution trace written to OUT
+ *   csp trace summary OUT where goroutines spent their time (trace_summary.c)
  *   csp --version | --help
  *
  * Exit status: 0 ok, 1 compile error (or unreadable file), 2 panic or
@@ -18,10 +20,12 @@
 
 #include "lang/compile.h"
 #include "repl.h"
+#include "trace_summary.h"
 #include "stdlib/stdlib.h"
 #include "vm/disasm.h"
 #include "vm/mem.h"
 #include "vm/sched.h"
+#include "vm/trace.h"
 #include "vm/vm.h"
 
 #define CSP_VERSION "0.1.0"
@@ -34,6 +38,8 @@ static const char usage[] =
     "  -               read the script from standard input\n"
     "  (no arguments)  on a terminal: the interactive REPL; else the script from stdin\n"
     "  -leaks          when main returns, report goroutines blocked for ever (exit 2 if any)\n"
+    "  --trace out.json  write an execution trace (Chrome trace-event JSON, for Perfetto)\n"
+    "  trace summary out.json  print where the traced goroutines spent their time\n"
     "  --disasm file   print the bytecode of file instead of running it\n"
     "  --version       print the version\n"
     "  --help          print this help\n"
@@ -82,7 +88,11 @@ int main(int argc, char **argv)
 {
     rt_gc_init(160 << 20);
 
-    const char *script = NULL, *code = NULL;
+    /* "csp trace ..." is a subcommand; a script named trace is ./trace. */
+    if (argc >= 2 && !strcmp(argv[1], "trace"))
+        return trace_command(argc - 1, argv + 1);
+
+    const char *script = NULL, *code = NULL, *trace_path = NULL;
     bool disasm = false, from_stdin = false, leaks = getenv("CSPLEAKS") && !strcmp(getenv("CSPLEAKS"), "1");
     int argi = 1;
     while (argi < argc) {
@@ -99,6 +109,24 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "-leaks") || !strcmp(a, "--leaks")) {
             leaks = true;
             argi++;
+        } else if (!strcmp(a, "-trace") || !strcmp(a, "--trace") || !strncmp(a, "--trace=", 8) ||
+                   !strncmp(a, "-trace=", 7)) {
+            const char *eq = strchr(a, '=');
+            if (eq) {
+                trace_path = eq + 1;
+                argi++;
+            } else {
+                if (argi + 1 >= argc) {
+                    fprintf(stderr, "csp: %s needs a file name\n%s", a, usage);
+                    return 1;
+                }
+                trace_path = argv[argi + 1];
+                argi += 2;
+            }
+            if (!*trace_path) {
+                fprintf(stderr, "csp: %s needs a file name\n%s", a, usage);
+                return 1;
+            }
         } else if (!strcmp(a, "-e")) {
             if (argi + 1 >= argc) {
                 fprintf(stderr, "csp: -e needs an argument\n%s", usage);
@@ -155,6 +183,10 @@ int main(int argc, char **argv)
             static char *repl_argv[] = {"", NULL};
             Runtime *rt = rt_new();
             stdlib_init(rt, 1, repl_argv);
+            if (trace_path && !trace_start(trace_path)) {
+                fprintf(stderr, "csp: cannot write the trace %s: %s\n", trace_path, strerror(errno));
+                return 1;
+            }
             repl_run(rt, CSP_VERSION);
         }
         name = "-";
@@ -179,6 +211,10 @@ int main(int argc, char **argv)
         return 0;
     }
     rt->find_leaks = leaks;
+    if (trace_path && !trace_start(trace_path)) {
+        fprintf(stderr, "csp: cannot write the trace %s: %s\n", trace_path, strerror(errno));
+        return 1;
+    }
     sched_init(rt, 0);
     return sched_run_main(thread_new(rt), main_proto);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "mem.h"
+#include "trace.h"
 #include "types.h"
 
 ObjChan *chan_new(size_t cap)
@@ -93,6 +94,8 @@ static void send_direct(ObjChan *c, Sudog *s, Value v)
 {
     s->elem = v;
     s->success = true;
+    if (TRACE_ON())
+        trace_chan_handoff(c, s->g);
     lock_release(&c->lock);
     sched_ready(s->g);
 }
@@ -100,6 +103,8 @@ static void send_direct(ObjChan *c, Sudog *s, Value v)
 /* c->lock held, room in the buffer. */
 static void buf_put(ObjChan *c, Value v)
 {
+    if (TRACE_ON())
+        trace_chan_put(c);
     c->buf[c->sendx] = v;
     if (++c->sendx == c->cap)
         c->sendx = 0;
@@ -189,6 +194,8 @@ static Value recv_from_sender(ObjChan *c, Sudog *s)
     }
     s->elem = V_NIL;
     s->success = true;
+    if (TRACE_ON())
+        trace_chan_take(c, s->g);
     lock_release(&c->lock);
     sched_ready(s->g);
     return v;
@@ -196,6 +203,8 @@ static Value recv_from_sender(ObjChan *c, Sudog *s)
 
 static Value recv_buffered(ObjChan *c)
 {
+    if (TRACE_ON())
+        trace_chan_get(c);
     Value v = c->buf[c->recvx];
     c->buf[c->recvx] = V_NIL;
     if (++c->recvx == c->cap)

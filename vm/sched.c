@@ -55,6 +55,7 @@
 #include "out.h"
 #include "sanitize.h"
 #include "signal.h"
+#include "trace.h"
 
 #define MAXPROCS 256                  /* Ps are allocated up to this; GOMAXPROCS caps here */
 #define RUNQ_SIZE 256                 /* as Go: big enough to batch, small enough to steal */
@@ -250,6 +251,8 @@ static void note_wakeup(M *m)
 
 static void gc_event(GC_EventType e)
 {
+    if (TRACE_ON())
+        trace_gc_event(e);
     if (e == GC_EVENT_PRE_STOP_WORLD) {
         atomic_store(&gc_pending, 1); /* (1) */
         for (M *m = atomic_load(&allm); m; m = atomic_load(&m->alllink))
@@ -565,6 +568,8 @@ static void injectglist(G *list, int n, P *p)
         G *g = list;
         list = g->schedlink;
         atomic_store(&g->status, G_RUNNABLE);
+        if (TRACE_ON())
+            trace_go_unblock(g);
         if (p)
             runqput(p, g, false);
         else
@@ -582,6 +587,8 @@ static G *netpoll_take(G *list, int n, P *p)
     G *g = list;
     injectglist(g->schedlink, n - 1, p);
     atomic_store(&g->status, G_RUNNABLE);
+    if (TRACE_ON())
+        trace_go_unblock(g);
     netpoll_done(1); /* p is running: no deadlock check can pass meanwhile */
     return g;
 }
@@ -755,6 +762,8 @@ static void execute(M *m, G *g)
 {
     resetspinning(m);
     atomic_fetch_add_explicit(&m->p->schedtick, 1, memory_order_relaxed);
+    if (TRACE_ON())
+        trace_go_start(g, m->p->id);
     enter_switch(m);
     g->m = m;
     STORE_RELEASE(m->curg, g);
@@ -878,6 +887,8 @@ _Noreturn void sched_end_goroutine(void)
     if (!g)
         csp_fatal("sched_end_goroutine: not on a goroutine");
     atomic_fetch_sub(&ngoroutines, 1);
+    if (TRACE_ON())
+        trace_go_end(g);
     atomic_store(&g->status, G_DEAD);
     g->fn = V_NIL;
     g->args = NULL;
@@ -961,6 +972,8 @@ G *sched_go(Thread *parent, Value fn, const Value *args, int nargs)
     g->m = NULL;
     ctx_make(&g->ctx, g->stack->hi, g_entry, g);
     atomic_fetch_add(&ngoroutines, 1);
+    if (TRACE_ON())
+        trace_go_create(g, fn);
     atomic_store(&g->status, G_RUNNABLE);
     M *m = getm();
     if (m && m->p)
@@ -986,6 +999,8 @@ void sched_park(const char *reason, void (*unlockf)(void *), void *arg)
      * a network wait ends from outside. */
     g->wait_leakable = g->wait_announced;
     g->wait_announced = false;
+    if (TRACE_ON())
+        trace_go_block(g, reason);
     atomic_store(&g->status, G_WAITING);
     m->after_fn = unlockf;
     m->after_arg = arg;
@@ -1005,6 +1020,8 @@ static void commit_after(void *arg)
     G *g = pc->g;
     if (pc->commit(g, pc->arg))
         return; /* from here on a waker may already be running it */
+    if (TRACE_ON())
+        trace_go_unblock(g);
     atomic_store(&g->status, G_RUNNABLE);
     getm()->resume = g; /* this M still holds its P */
 }
@@ -1020,6 +1037,8 @@ void sched_ready(G *g)
     int st = G_WAITING;
     if (!atomic_compare_exchange_strong(&g->status, &st, G_RUNNABLE))
         csp_fatal("sched_ready: goroutine %lld is not waiting (status %d)", (long long)g->id, st);
+    if (TRACE_ON())
+        trace_go_unblock(g);
     M *m = getm();
     if (m && m->p && m->curg)
         runqput(m->p, g, true);
@@ -1044,6 +1063,8 @@ void sched_gosched(void)
     if (!g)
         return;
     M *m = getm();
+    if (TRACE_ON())
+        trace_go_sched(g);
     atomic_store(&g->status, G_RUNNABLE);
     m->after_fn = yield_after;
     m->after_arg = g;
@@ -1139,6 +1160,8 @@ static void ccall_on_g0(void *arg)
     else
         c->fn(c->arg);
     m->ccall_g = NULL;
+    if (TRACE_ON())
+        trace_go_syscall_end(g);
     if (exit_blocking(m)) {
         m->resume = g;
         return;
@@ -1168,6 +1191,8 @@ static void ccall(void (*fn)(void *), void *arg, bool gc_blocked)
         return;
     }
     CCall c = {fn, arg, gc_blocked, g};
+    if (TRACE_ON())
+        trace_go_syscall(g);
     atomic_store(&g->status, G_SYSCALL);
     m->after_fn = ccall_on_g0;
     m->after_arg = &c;
@@ -1580,6 +1605,8 @@ static void *sysmon(void *arg)
             last_scavenge = now;
         }
         preempt_long_runners(now);
+        if (TRACE_ON())
+            trace_sample();
         /* Busy Ps never run out of work to poll between: poll for them
          * when nobody has for a while. */
         int64_t lp = atomic_load(&lastpoll);

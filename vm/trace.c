@@ -1,0 +1,1054 @@
+/* trace.c — see trace.h for the design.
+ *
+ * The file is made in one pass over the events in time order (the
+ * threads' streams, each already in time order, merged with a small heap):
+ * a state machine per goroutine turns its transitions into state slices
+ * ("running", "runnable", a wait reason, "syscall"), one per P into run
+ * slices, and flow arrows are written as pairs once both ends are known.
+ *
+ * Tracks (pid / tid):
+ *   1 / P id       "Procs": which goroutine runs on each P
+ *   2 / G id       "Goroutines": each goroutine's states
+ *   3 / 1, 2       "Runtime": GC collections, stop-the-world pauses; the
+ *                  counters (goroutines, runnable, heap) live in pid 3
+ */
+#include "trace.h"
+
+#include <errno.h>
+#include <gc/gc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "object.h"
+#include "sched.h"
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+_Atomic bool trace_enabled;
+
+/* ---- recording ---------------------------------------------------------- */
+
+enum {
+    EV_CREATE = 1,    /* g created by a (0: none), s its function */
+    EV_START,         /* g runs on P p */
+    EV_BLOCK,         /* g blocks: s the reason */
+    EV_UNBLOCK,       /* g readied */
+    EV_SCHED,         /* g yields its P, stays runnable */
+    EV_SYSCALL,       /* g enters a C call */
+    EV_SYSCALL_END,   /* g's C call returned: runnable until it runs */
+    EV_END,           /* g ends */
+    EV_HANDOFF,       /* g (running, 0: none) lets a (blocked) through: s the kind */
+    EV_TAKE,          /* g (running) takes the value of a (blocked sender) */
+    EV_CHAN_PUT,      /* g (running) sends seq b on channel a */
+    EV_CHAN_PUT_PARK, /* g (blocked) sent seq b on channel a, when it blocked */
+    EV_CHAN_GET,      /* g (running) receives seq b on channel a */
+    EV_GC_START,
+    EV_GC_END,
+    EV_STW_START,
+    EV_STW_END,
+    EV_HEAP, /* a: heap bytes in use */
+};
+
+typedef struct Ev {
+    uint64_t ts; /* raw clock (trace_clock) */
+    uint32_t type;
+    int32_t p;
+    int64_t g;
+    int64_t a;
+    union {
+        int64_t b;
+        const char *s; /* static, or interned (never freed) */
+    };
+} Ev;
+
+#define BUF_EVENTS 4096
+
+/* A thread's events in time order, in a chain of buffers. */
+typedef struct TBuf {
+    struct TBuf *_Atomic next; /* set once by the owner (release) when full */
+    _Atomic size_t n;          /* events complete: owner stores (release),
+                                  the writer loads (acquire) */
+    Ev ev[BUF_EVENTS];
+} TBuf;
+
+typedef struct TThread {
+    struct TThread *next; /* all threads: immutable once pushed */
+    TBuf *first;          /* immutable */
+    TBuf *cur;            /* the buffer being filled: owner only */
+} TThread;
+
+static __thread TThread *tls_tt;
+static TThread *_Atomic threads;    /* every thread that recorded, pushed by CAS */
+static _Atomic int64_t lost;        /* events dropped for want of memory */
+static _Atomic int64_t chan_ids;    /* last channel trace id handed out */
+static char *out_path;              /* set by trace_start; read by trace_finish */
+static uint64_t clock0;             /* the raw clock at trace_start */
+static int64_t ns0;                 /* CLOCK_MONOTONIC at trace_start */
+static _Atomic int64_t last_sample; /* the monitor's last heap sample (ns) */
+static _Atomic int finished;
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The time-stamp counter where there is one (11 ns here against 28 for
+ * clock_gettime); the writer converts with two calibration points. */
+static inline uint64_t trace_clock(void)
+{
+#if defined(__x86_64__)
+    return __rdtsc();
+#else
+    return (uint64_t)mono_ns();
+#endif
+}
+
+static TThread *thread_register(void)
+{
+    TThread *t = malloc(sizeof *t);
+    TBuf *b = malloc(sizeof *b);
+    if (!t || !b) {
+        free(t);
+        free(b);
+        return NULL;
+    }
+    atomic_init(&b->next, NULL);
+    atomic_init(&b->n, 0);
+    t->first = t->cur = b;
+    TThread *head = atomic_load(&threads);
+    do
+        t->next = head;
+    while (!atomic_compare_exchange_weak(&threads, &head, t));
+    tls_tt = t;
+    return t;
+}
+
+static void emit(uint32_t type, int32_t p, int64_t g, int64_t a, int64_t b)
+{
+    TThread *t = tls_tt;
+    if (!t && !(t = thread_register())) {
+        atomic_fetch_add_explicit(&lost, 1, memory_order_relaxed);
+        return;
+    }
+    TBuf *buf = t->cur;
+    size_t n = atomic_load_explicit(&buf->n, memory_order_relaxed);
+    if (n == BUF_EVENTS) {
+        TBuf *nb = malloc(sizeof *nb);
+        if (!nb) {
+            atomic_fetch_add_explicit(&lost, 1, memory_order_relaxed);
+            return;
+        }
+        atomic_init(&nb->next, NULL);
+        atomic_init(&nb->n, 0);
+        atomic_store_explicit(&buf->next, nb, memory_order_release);
+        t->cur = buf = nb;
+        n = 0;
+    }
+    Ev *e = &buf->ev[n];
+    e->ts = trace_clock();
+    e->type = type;
+    e->p = p;
+    e->g = g;
+    e->a = a;
+    e->b = b;
+    atomic_store_explicit(&buf->n, n + 1, memory_order_release);
+}
+
+static void emit_s(uint32_t type, int64_t g, int64_t a, const char *s)
+{
+    emit(type, 0, g, a, (int64_t)(intptr_t)s);
+}
+
+static int64_t cur_gid(void)
+{
+    G *g = sched_getg();
+    return g ? g->id : 0;
+}
+
+/* ---- function names ------------------------------------------------------
+ * A goroutine's track is named after the function it started with. Names
+ * are copied once into malloc'd memory (an event outlives nothing it points
+ * at), keyed by the function object; a small per-thread cache spares the
+ * lock for a go statement in a loop. */
+
+typedef struct NameEnt {
+    const void *key;
+    const char *name;
+} NameEnt;
+
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
+static NameEnt *names;           /* open addressing: names_lock */
+static size_t names_cap, names_n; /* names_lock */
+static __thread NameEnt name_cache[64];
+
+static size_t name_slot(const void *key, size_t cap)
+{
+    return (size_t)(((uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15ULL) >> 24) & (cap - 1);
+}
+
+static const char *intern(const void *key, const char *s, size_t len)
+{
+    pthread_mutex_lock(&names_lock);
+    if ((names_n + 1) * 2 > names_cap) {
+        size_t ncap = names_cap ? names_cap * 2 : 256;
+        NameEnt *nt = calloc(ncap, sizeof *nt);
+        if (!nt) {
+            pthread_mutex_unlock(&names_lock);
+            return "?";
+        }
+        for (size_t i = 0; i < names_cap; i++)
+            if (names[i].key) {
+                size_t j = name_slot(names[i].key, ncap);
+                while (nt[j].key)
+                    j = (j + 1) & (ncap - 1);
+                nt[j] = names[i];
+            }
+        free(names);
+        names = nt;
+        names_cap = ncap;
+    }
+    size_t j = name_slot(key, names_cap);
+    while (names[j].key && names[j].key != key)
+        j = (j + 1) & (names_cap - 1);
+    if (!names[j].key) {
+        char *copy = malloc(len + 1);
+        if (!copy) {
+            pthread_mutex_unlock(&names_lock);
+            return "?";
+        }
+        memcpy(copy, s, len);
+        copy[len] = 0;
+        names[j].key = key;
+        names[j].name = copy;
+        names_n++;
+    }
+    const char *r = names[j].name;
+    pthread_mutex_unlock(&names_lock);
+    return r;
+}
+
+static const char *fn_name(Value fn)
+{
+    for (int depth = 0; depth < 4 && v_is_obj(fn, OBJ_BOUND); depth++)
+        fn = ((ObjBound *)v_ptr(fn))->fn;
+    const void *key;
+    if (v_is_obj(fn, OBJ_CLOSURE))
+        key = ((ObjClosure *)v_ptr(fn))->proto;
+    else if (v_is_obj(fn, OBJ_PROTO) || v_is_obj(fn, OBJ_NATIVE))
+        key = v_ptr(fn);
+    else
+        return "?";
+    NameEnt *c = &name_cache[((uintptr_t)key >> 4) & 63];
+    if (c->key == key)
+        return c->name;
+    const char *s;
+    size_t len;
+    if (v_is_obj(fn, OBJ_NATIVE)) {
+        s = ((const ObjNative *)key)->name;
+        s = s ? s : "?";
+        len = strlen(s);
+    } else {
+        const ObjProto *p = key;
+        if (p->is_main || !p->name) {
+            s = p->is_main ? "main.main" : "main.func?";
+            len = strlen(s);
+        } else {
+            s = p->name->data;
+            len = p->name->len;
+        }
+    }
+    const char *r = intern(key, s, len);
+    c->key = key;
+    c->name = r;
+    return r;
+}
+
+/* ---- hooks -------------------------------------------------------------- */
+
+void trace_go_create(const G *g, Value fn)
+{
+    emit_s(EV_CREATE, g->id, g->created_by, fn_name(fn));
+}
+
+void trace_go_start(const G *g, int p)
+{
+    emit(EV_START, p, g->id, 0, 0);
+}
+
+void trace_go_block(const G *g, const char *reason)
+{
+    emit_s(EV_BLOCK, g->id, 0, reason ? reason : "blocked");
+}
+
+void trace_go_unblock(const G *g)
+{
+    emit(EV_UNBLOCK, 0, g->id, 0, 0);
+}
+
+void trace_go_sched(const G *g)
+{
+    emit(EV_SCHED, 0, g->id, 0, 0);
+}
+
+void trace_go_syscall(const G *g)
+{
+    emit(EV_SYSCALL, 0, g->id, 0, 0);
+}
+
+void trace_go_syscall_end(const G *g)
+{
+    emit(EV_SYSCALL_END, 0, g->id, 0, 0);
+}
+
+void trace_go_end(const G *g)
+{
+    emit(EV_END, 0, g->id, 0, 0);
+}
+
+void trace_handoff(const G *to, const char *kind)
+{
+    emit_s(EV_HANDOFF, cur_gid(), to->id, kind);
+}
+
+/* c->lock held. */
+static int64_t chan_id(ObjChan *c)
+{
+    if (!c->trace_id)
+        c->trace_id = atomic_fetch_add_explicit(&chan_ids, 1, memory_order_relaxed) + 1;
+    return c->trace_id;
+}
+
+void trace_chan_handoff(ObjChan *c, const G *r)
+{
+    if (c->cap) { /* the buffer is empty: this is both a send and a receive */
+        c->trace_sent++;
+        c->trace_recvd++;
+    }
+    emit_s(EV_HANDOFF, cur_gid(), r->id, "chan");
+}
+
+void trace_chan_put(ObjChan *c)
+{
+    emit(EV_CHAN_PUT, 0, cur_gid(), chan_id(c), c->trace_sent++);
+}
+
+void trace_chan_take(ObjChan *c, const G *s)
+{
+    if (!c->cap) {
+        emit(EV_TAKE, 0, cur_gid(), s->id, 0);
+        return;
+    }
+    /* Full buffer: we take its head, the sender's value goes in at the
+     * tail. */
+    int64_t id = chan_id(c);
+    emit(EV_CHAN_GET, 0, cur_gid(), id, c->trace_recvd++);
+    emit(EV_CHAN_PUT_PARK, 0, s->id, id, c->trace_sent++);
+}
+
+void trace_chan_get(ObjChan *c)
+{
+    emit(EV_CHAN_GET, 0, cur_gid(), chan_id(c), c->trace_recvd++);
+}
+
+void trace_gc_event(int e)
+{
+    switch (e) {
+    case GC_EVENT_START:
+        emit(EV_GC_START, 0, 0, 0, 0);
+        break;
+    case GC_EVENT_END: {
+        /* The collector's lock is held here: only the unlocked getter. */
+        struct GC_prof_stats_s st;
+        memset(&st, 0, sizeof st);
+        GC_get_prof_stats_unsafe(&st, sizeof st);
+        emit(EV_GC_END, 0, 0, 0, 0);
+        emit(EV_HEAP, 0, 0, (int64_t)(st.heapsize_full - st.free_bytes_full), 0);
+        break;
+    }
+    case GC_EVENT_PRE_STOP_WORLD:
+        emit(EV_STW_START, 0, 0, 0, 0);
+        break;
+    case GC_EVENT_POST_START_WORLD:
+        emit(EV_STW_END, 0, 0, 0, 0);
+        break;
+    default:
+        break;
+    }
+}
+
+void trace_sample(void)
+{
+    int64_t now = mono_ns(), last = atomic_load_explicit(&last_sample, memory_order_relaxed);
+    if (now - last < 1000000)
+        return;
+    atomic_store_explicit(&last_sample, now, memory_order_relaxed);
+    emit(EV_HEAP, 0, 0, (int64_t)(GC_get_heap_size() - GC_get_free_bytes()), 0);
+}
+
+bool trace_start(const char *path)
+{
+    /* Fail now, before the program runs, if the file cannot be made. */
+    size_t len = strlen(path);
+    out_path = malloc(len + 1);
+    if (!out_path)
+        return false;
+    memcpy(out_path, path, len + 1);
+    char *tmp = malloc(len + 5);
+    if (!tmp)
+        return false;
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".tmp", 5);
+    FILE *f = fopen(tmp, "w");
+    int e = errno;
+    if (f) {
+        fclose(f);
+        unlink(tmp);
+    }
+    free(tmp);
+    errno = e;
+    if (!f)
+        return false;
+    ns0 = mono_ns();
+    clock0 = trace_clock();
+    atomic_store(&trace_enabled, true);
+    return true;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* Output through a large buffer; formatting by hand (the file can hold
+ * millions of events). */
+typedef struct Out {
+    FILE *f;
+    char *buf;
+    size_t n, cap;
+    bool first; /* no event written yet: no comma */
+    bool err;
+} Out;
+
+static void out_flush(Out *o)
+{
+    if (o->n && fwrite(o->buf, 1, o->n, o->f) != o->n)
+        o->err = true;
+    o->n = 0;
+}
+
+static void out_raw(Out *o, const char *s, size_t n)
+{
+    if (o->n + n > o->cap)
+        out_flush(o);
+    if (n > o->cap) {
+        if (fwrite(s, 1, n, o->f) != n)
+            o->err = true;
+        return;
+    }
+    memcpy(o->buf + o->n, s, n);
+    o->n += n;
+}
+
+static void out_s(Out *o, const char *s)
+{
+    out_raw(o, s, strlen(s));
+}
+
+static void out_int(Out *o, int64_t v)
+{
+    char tmp[24];
+    int i = 24;
+    bool neg = v < 0;
+    uint64_t u = neg ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (neg)
+        tmp[--i] = '-';
+    out_raw(o, tmp + i, (size_t)(24 - i));
+}
+
+/* Nanoseconds as microseconds with three decimals (Chrome's unit). */
+static void out_us(Out *o, int64_t ns)
+{
+    if (ns < 0)
+        ns = 0;
+    out_int(o, ns / 1000);
+    char tmp[4] = {'.', (char)('0' + ns / 100 % 10), (char)('0' + ns / 10 % 10), (char)('0' + ns % 10)};
+    out_raw(o, tmp, 4);
+}
+
+/* A JSON string, quoted and escaped. */
+static void out_str(Out *o, const char *s)
+{
+    out_raw(o, "\"", 1);
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            out_raw(o, e, 2);
+        } else if (c < 0x20) {
+            char e[8];
+            snprintf(e, sizeof e, "\\u%04x", c);
+            out_s(o, e);
+        } else {
+            out_raw(o, (const char *)&c, 1);
+        }
+    }
+    out_raw(o, "\"", 1);
+}
+
+static void ev_open(Out *o)
+{
+    out_s(o, o->first ? "\n{" : ",\n{");
+    o->first = false;
+}
+
+/* A complete slice. */
+static void out_slice(Out *o, int pid, int64_t tid, const char *name, const char *cat, int64_t ts, int64_t end)
+{
+    ev_open(o);
+    out_s(o, "\"ph\":\"X\",\"pid\":");
+    out_int(o, pid);
+    out_s(o, ",\"tid\":");
+    out_int(o, tid);
+    out_s(o, ",\"ts\":");
+    out_us(o, ts);
+    out_s(o, ",\"dur\":");
+    out_us(o, end - ts);
+    out_s(o, ",\"name\":");
+    out_str(o, name);
+    out_s(o, ",\"cat\":");
+    out_str(o, cat);
+    out_s(o, "}");
+}
+
+static int64_t nflows;
+
+/* A flow arrow: start on (pid, tid1) at ts1, finish on (pid, tid2) at ts2,
+ * binding to the slice that encloses each end. */
+static void out_flow(Out *o, const char *cat, const char *name, int64_t tid1, int64_t ts1, int64_t tid2, int64_t ts2)
+{
+    int64_t id = ++nflows;
+    if (ts2 < ts1)
+        ts2 = ts1;
+    for (int i = 0; i < 2; i++) {
+        ev_open(o);
+        out_s(o, i ? "\"ph\":\"f\",\"bp\":\"e\"" : "\"ph\":\"s\"");
+        out_s(o, ",\"pid\":2,\"tid\":");
+        out_int(o, i ? tid2 : tid1);
+        out_s(o, ",\"ts\":");
+        out_us(o, i ? ts2 : ts1);
+        out_s(o, ",\"id\":");
+        out_int(o, id);
+        out_s(o, ",\"cat\":");
+        out_str(o, cat);
+        out_s(o, ",\"name\":");
+        out_str(o, name);
+        out_s(o, "}");
+    }
+}
+
+static void out_counter(Out *o, const char *name, int64_t ts, int64_t v)
+{
+    ev_open(o);
+    out_s(o, "\"ph\":\"C\",\"pid\":3,\"tid\":0,\"ts\":");
+    out_us(o, ts);
+    out_s(o, ",\"name\":");
+    out_str(o, name);
+    out_s(o, ",\"args\":{");
+    out_str(o, name);
+    out_s(o, ":");
+    out_int(o, v);
+    out_s(o, "}}");
+}
+
+/* ---- the state machine -------------------------------------------------- */
+
+enum { GS_NONE, GS_RUNNABLE, GS_RUNNING, GS_BLOCKED, GS_SYSCALL, GS_DEAD };
+
+typedef struct Flow {
+    const char *cat;
+    int64_t tid, ts;
+} Flow;
+
+typedef struct GS {
+    int st;
+    int p;            /* the P it runs on (GS_RUNNING) */
+    int64_t since;    /* start of the current state slice */
+    const char *what; /* the current slice's name (wait reason) */
+    const char *fn;
+    int64_t block_ts; /* when it last blocked */
+    Flow pending[4];  /* flows that end at its next run */
+    int npending;
+} GS;
+
+typedef struct PS {
+    int64_t g; /* running there, 0: none */
+    int64_t since;
+} PS;
+
+/* Pending buffered sends: (channel, seq) -> where the send was. */
+typedef struct SendEnt {
+    int64_t chan, seq; /* chan 0: empty slot */
+    int64_t tid, ts;
+    bool dead; /* matched (a tombstone) */
+} SendEnt;
+
+typedef struct Conv {
+    Out *o;
+    GS *gs;
+    int64_t ngs;
+    PS ps[256];
+    SendEnt *sends;
+    size_t scap, sn;
+    int64_t live, runnable;
+    int64_t last_counter_ts, c_live, c_runnable;
+    int64_t gc_since, stw_since;
+    int maxp; /* the highest P seen running a goroutine */
+} Conv;
+
+static GS *gstate(Conv *cv, int64_t id)
+{
+    if (id <= 0)
+        return NULL;
+    if (id >= cv->ngs) {
+        int64_t n = cv->ngs ? cv->ngs : 1024;
+        while (n <= id)
+            n *= 2;
+        GS *ngs = realloc(cv->gs, (size_t)n * sizeof *ngs);
+        if (!ngs)
+            return NULL;
+        memset(ngs + cv->ngs, 0, (size_t)(n - cv->ngs) * sizeof *ngs);
+        cv->gs = ngs;
+        cv->ngs = n;
+    }
+    return &cv->gs[id];
+}
+
+static const char *state_cat(int st)
+{
+    switch (st) {
+    case GS_RUNNABLE:
+        return "runnable";
+    case GS_RUNNING:
+        return "running";
+    case GS_SYSCALL:
+        return "syscall";
+    default:
+        return "blocked";
+    }
+}
+
+/* End g's current state slice at ts and enter st (named what). */
+static void g_enter(Conv *cv, int64_t id, GS *g, int st, const char *what, int64_t ts)
+{
+    if (ts < g->since)
+        ts = g->since; /* clocks of two CPUs a few ns apart */
+    if (g->st != GS_NONE && g->st != GS_DEAD && ts > g->since)
+        out_slice(cv->o, 2, id, g->what, state_cat(g->st), g->since, ts);
+    if (g->st == GS_RUNNING && g->p >= 0 && g->p < 256 && cv->ps[g->p].g == id) {
+        PS *p = &cv->ps[g->p];
+        if (ts > p->since) {
+            char name[160];
+            snprintf(name, sizeof name, "G%lld %s", (long long)id, g->fn ? g->fn : "?");
+            out_slice(cv->o, 1, g->p, name, "running", p->since, ts);
+        }
+        p->g = 0;
+    }
+    if (g->st == GS_RUNNABLE)
+        cv->runnable--;
+    if (st == GS_RUNNABLE)
+        cv->runnable++;
+    if (st == GS_BLOCKED)
+        g->block_ts = ts;
+    g->st = st;
+    g->what = what;
+    g->since = ts;
+}
+
+static void sends_grow(Conv *cv)
+{
+    size_t ncap = cv->scap ? cv->scap * 2 : 1024;
+    SendEnt *ns = calloc(ncap, sizeof *ns);
+    if (!ns)
+        return;
+    for (size_t i = 0; i < cv->scap; i++) {
+        SendEnt *e = &cv->sends[i];
+        if (!e->chan || e->dead)
+            continue;
+        size_t j = name_slot((const void *)(uintptr_t)(e->chan * 1000003 + e->seq), ncap);
+        while (ns[j].chan)
+            j = (j + 1) & (ncap - 1);
+        ns[j] = *e;
+    }
+    free(cv->sends);
+    cv->sends = ns;
+    cv->scap = ncap;
+    size_t live = 0;
+    for (size_t i = 0; i < ncap; i++)
+        live += ns[i].chan != 0;
+    cv->sn = live;
+}
+
+static void send_put(Conv *cv, int64_t chan, int64_t seq, int64_t tid, int64_t ts)
+{
+    if ((cv->sn + 1) * 2 > cv->scap)
+        sends_grow(cv);
+    if ((cv->sn + 1) * 2 > cv->scap)
+        return;
+    size_t j = name_slot((const void *)(uintptr_t)(chan * 1000003 + seq), cv->scap);
+    while (cv->sends[j].chan)
+        j = (j + 1) & (cv->scap - 1);
+    cv->sends[j] = (SendEnt){.chan = chan, .seq = seq, .tid = tid, .ts = ts};
+    cv->sn++;
+}
+
+static SendEnt *send_find(Conv *cv, int64_t chan, int64_t seq)
+{
+    if (!cv->scap)
+        return NULL;
+    size_t j = name_slot((const void *)(uintptr_t)(chan * 1000003 + seq), cv->scap);
+    while (cv->sends[j].chan) {
+        SendEnt *e = &cv->sends[j];
+        if (!e->dead && e->chan == chan && e->seq == seq)
+            return e;
+        j = (j + 1) & (cv->scap - 1);
+    }
+    return NULL;
+}
+
+static void add_pending(GS *g, const char *cat, int64_t tid, int64_t ts)
+{
+    if (g->npending < 4)
+        g->pending[g->npending++] = (Flow){cat, tid, ts};
+}
+
+static const char *flow_name(const char *cat)
+{
+    if (!strcmp(cat, "chan"))
+        return "chan send -> receive";
+    if (!strcmp(cat, "go"))
+        return "go -> first run";
+    return cat;
+}
+
+static void counters(Conv *cv, int64_t ts, bool force)
+{
+    if (!force && ts - cv->last_counter_ts < 10000)
+        return;
+    if (cv->live == cv->c_live && cv->runnable == cv->c_runnable)
+        return;
+    out_counter(cv->o, "goroutines", ts, cv->live);
+    out_counter(cv->o, "runnable", ts, cv->runnable);
+    cv->c_live = cv->live;
+    cv->c_runnable = cv->runnable;
+    cv->last_counter_ts = ts;
+}
+
+static void convert(Conv *cv, const Ev *e, int64_t ts)
+{
+    Out *o = cv->o;
+    GS *g = e->type < EV_GC_START ? gstate(cv, e->g) : NULL;
+    switch (e->type) {
+    case EV_CREATE:
+        if (!g)
+            return;
+        g->fn = e->s;
+        g->p = -1;
+        g->npending = 0;
+        g->st = GS_NONE;
+        g->since = ts;
+        cv->live++;
+        if (e->a > 0) {
+            GS *parent = gstate(cv, e->a);
+            if (parent && parent->st == GS_RUNNING)
+                add_pending(g, "go", e->a, ts);
+        }
+        g_enter(cv, e->g, g, GS_RUNNABLE, "runnable", ts);
+        break;
+    case EV_START: {
+        if (!g || g->st == GS_NONE || g->st == GS_DEAD)
+            return;
+        g_enter(cv, e->g, g, GS_RUNNING, "running", ts);
+        g->p = e->p;
+        if (e->p >= 0 && e->p < 256) {
+            cv->ps[e->p].g = e->g;
+            cv->ps[e->p].since = g->since;
+            if (e->p > cv->maxp)
+                cv->maxp = e->p;
+        }
+        for (int i = 0; i < g->npending; i++)
+            out_flow(o, g->pending[i].cat, flow_name(g->pending[i].cat), g->pending[i].tid, g->pending[i].ts, e->g,
+                     g->since);
+        g->npending = 0;
+        break;
+    }
+    case EV_BLOCK:
+        if (g && g->st == GS_RUNNING)
+            g_enter(cv, e->g, g, GS_BLOCKED, e->s, ts);
+        break;
+    case EV_UNBLOCK:
+    case EV_SCHED:
+    case EV_SYSCALL_END:
+        if (g && g->st != GS_NONE && g->st != GS_DEAD && g->st != GS_RUNNABLE)
+            g_enter(cv, e->g, g, GS_RUNNABLE, "runnable", ts);
+        break;
+    case EV_SYSCALL:
+        if (g && g->st == GS_RUNNING)
+            g_enter(cv, e->g, g, GS_SYSCALL, "syscall", ts);
+        break;
+    case EV_END:
+        if (g && g->st != GS_NONE && g->st != GS_DEAD) {
+            g_enter(cv, e->g, g, GS_DEAD, "dead", ts);
+            cv->live--;
+        }
+        break;
+    case EV_HANDOFF: {
+        GS *to = gstate(cv, e->a);
+        if (g && to && g->st == GS_RUNNING)
+            add_pending(to, e->s, e->g, ts);
+        break;
+    }
+    case EV_TAKE: {
+        GS *from = gstate(cv, e->a);
+        if (g && from && from->st == GS_BLOCKED && g->st == GS_RUNNING)
+            out_flow(o, "chan", "chan send -> receive", e->a, from->block_ts, e->g, ts);
+        break;
+    }
+    case EV_CHAN_PUT:
+        send_put(cv, e->a, e->b, g && g->st == GS_RUNNING ? e->g : 0, ts);
+        break;
+    case EV_CHAN_PUT_PARK:
+        send_put(cv, e->a, e->b, g && g->st == GS_BLOCKED ? e->g : 0, g ? g->block_ts : ts);
+        break;
+    case EV_CHAN_GET: {
+        SendEnt *s = send_find(cv, e->a, e->b);
+        if (!s)
+            break;
+        if (s->tid && g && g->st == GS_RUNNING)
+            out_flow(o, "chan", "chan send -> receive", s->tid, s->ts, e->g, ts);
+        s->dead = true;
+        break;
+    }
+    case EV_GC_START:
+        cv->gc_since = ts;
+        break;
+    case EV_GC_END:
+        if (cv->gc_since >= 0)
+            out_slice(o, 3, 1, "GC", "gc", cv->gc_since, ts);
+        cv->gc_since = -1;
+        break;
+    case EV_STW_START:
+        cv->stw_since = ts;
+        break;
+    case EV_STW_END:
+        if (cv->stw_since >= 0)
+            out_slice(o, 3, 2, "stop-the-world", "gc", cv->stw_since, ts);
+        cv->stw_since = -1;
+        break;
+    case EV_HEAP:
+        out_counter(o, "heap", ts, e->a);
+        break;
+    }
+    counters(cv, ts, false);
+}
+
+/* ---- merging the threads' streams ---------------------------------------- */
+
+typedef struct Cursor {
+    TBuf *b;
+    size_t i, n;
+} Cursor;
+
+static const Ev *cur_ev(const Cursor *c)
+{
+    return &c->b->ev[c->i];
+}
+
+/* Move to the next event; false at the end. */
+static bool cur_next(Cursor *c)
+{
+    if (++c->i < c->n)
+        return true;
+    TBuf *nb = atomic_load_explicit(&c->b->next, memory_order_acquire);
+    if (!nb)
+        return false;
+    c->b = nb;
+    c->i = 0;
+    c->n = atomic_load_explicit(&nb->n, memory_order_acquire);
+    return c->n > 0;
+}
+
+static void heap_down(Cursor **h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && cur_ev(h[l])->ts < cur_ev(h[m])->ts)
+            m = l;
+        if (r < n && cur_ev(h[r])->ts < cur_ev(h[m])->ts)
+            m = r;
+        if (m == i)
+            return;
+        Cursor *t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void write_names(Out *o, Conv *cv)
+{
+    char name[200];
+    static const char *const procs[] = {"Procs", "Goroutines", "Runtime"};
+    for (int pid = 1; pid <= 3; pid++) {
+        ev_open(o);
+        out_s(o, "\"ph\":\"M\",\"name\":\"process_name\",\"pid\":");
+        out_int(o, pid);
+        out_s(o, ",\"args\":{\"name\":");
+        out_str(o, procs[pid - 1]);
+        out_s(o, "}}");
+    }
+    for (int i = 0; i < 256; i++) {
+        if (i > cv->maxp)
+            break;
+        snprintf(name, sizeof name, "P%d", i);
+        ev_open(o);
+        out_s(o, "\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":");
+        out_int(o, i);
+        out_s(o, ",\"args\":{\"name\":");
+        out_str(o, name);
+        out_s(o, "}}");
+    }
+    for (int64_t id = 1; id < cv->ngs; id++) {
+        GS *g = &cv->gs[id];
+        if (!g->fn)
+            continue;
+        snprintf(name, sizeof name, "G%lld %s", (long long)id, g->fn);
+        ev_open(o);
+        out_s(o, "\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":2,\"tid\":");
+        out_int(o, id);
+        out_s(o, ",\"args\":{\"name\":");
+        out_str(o, name);
+        out_s(o, "}}");
+        ev_open(o);
+        out_s(o, "\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":2,\"tid\":");
+        out_int(o, id);
+        out_s(o, ",\"args\":{\"sort_index\":");
+        out_int(o, id);
+        out_s(o, "}}");
+    }
+    static const char *const rt_tracks[] = {"GC", "GC stop-the-world"};
+    for (int i = 0; i < 2; i++) {
+        ev_open(o);
+        out_s(o, "\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":3,\"tid\":");
+        out_int(o, i + 1);
+        out_s(o, ",\"args\":{\"name\":");
+        out_str(o, rt_tracks[i]);
+        out_s(o, "}}");
+    }
+}
+
+void trace_finish(void)
+{
+    int zero = 0;
+    if (!out_path || !atomic_compare_exchange_strong(&finished, &zero, 1))
+        return;
+    atomic_store(&trace_enabled, false);
+    uint64_t clock1 = trace_clock();
+    int64_t ns1 = mono_ns();
+    double scale = clock1 > clock0 ? (double)(ns1 - ns0) / (double)(clock1 - clock0) : 1.0;
+
+    size_t plen = strlen(out_path);
+    char *tmp = malloc(plen + 5);
+    if (!tmp)
+        return;
+    memcpy(tmp, out_path, plen);
+    memcpy(tmp + plen, ".tmp", 5);
+    Out o = {.f = fopen(tmp, "w"), .cap = 1 << 20, .first = true};
+    o.buf = malloc(o.cap);
+    if (!o.f || !o.buf) {
+        fprintf(stderr, "csp: cannot write the trace %s: %s\n", out_path, strerror(errno));
+        if (o.f)
+            fclose(o.f);
+        free(o.buf);
+        return;
+    }
+    out_s(&o, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
+
+    /* Every thread's stream, as far as it is complete now. */
+    size_t nthreads = 0;
+    for (TThread *t = atomic_load(&threads); t; t = t->next)
+        nthreads++;
+    Cursor *curs = calloc(nthreads + 1, sizeof *curs);
+    Cursor **heap = calloc(nthreads + 1, sizeof *heap);
+    size_t nh = 0;
+    for (TThread *t = atomic_load(&threads); curs && heap && t; t = t->next) {
+        Cursor *c = &curs[nh];
+        c->b = t->first;
+        c->i = 0;
+        c->n = atomic_load_explicit(&t->first->n, memory_order_acquire);
+        if (c->n == 0) {
+            TBuf *nb = atomic_load_explicit(&t->first->next, memory_order_acquire);
+            if (!nb)
+                continue;
+            c->i = c->n = 0;
+            if (!cur_next(c))
+                continue;
+        }
+        heap[nh++] = c;
+    }
+    for (size_t i = nh; i-- > 0;)
+        heap_down(heap, nh, i);
+
+    Conv cv = {.o = &o, .gc_since = -1, .stw_since = -1, .c_live = -1, .c_runnable = -1};
+    int64_t end = ns1 - ns0;
+    while (nh) {
+        Cursor *c = heap[0];
+        const Ev *e = cur_ev(c);
+        int64_t ts = (int64_t)((double)(int64_t)(e->ts - clock0) * scale);
+        if (ts > end)
+            ts = end;
+        convert(&cv, e, ts);
+        if (!cur_next(c))
+            heap[0] = heap[--nh];
+        heap_down(heap, nh, 0);
+    }
+    /* Close what is still open at the end. */
+    for (int64_t id = 1; id < cv.ngs; id++) {
+        GS *g = &cv.gs[id];
+        if (g->st != GS_NONE && g->st != GS_DEAD)
+            g_enter(&cv, id, g, GS_DEAD, "dead", end);
+    }
+    if (cv.gc_since >= 0)
+        out_slice(&o, 3, 1, "GC", "gc", cv.gc_since, end);
+    cv.live = 0;
+    cv.runnable = 0;
+    counters(&cv, end, true);
+    write_names(&o, &cv);
+    out_s(&o, "\n],\"otherData\":{\"generator\":\"csp --trace\",\"lost_events\":");
+    out_int(&o, atomic_load(&lost));
+    out_s(&o, "}}\n");
+    out_flush(&o);
+    bool ok = !o.err && fflush(o.f) == 0 && !ferror(o.f);
+    ok = (fclose(o.f) == 0) && ok;
+    if (ok && rename(tmp, out_path) != 0)
+        ok = false;
+    if (!ok) {
+        fprintf(stderr, "csp: cannot write the trace %s: %s\n", out_path, strerror(errno));
+        unlink(tmp);
+    }
+    free(o.buf);
+    free(tmp);
+    free(curs);
+    free(heap);
+    free(cv.gs);
+    free(cv.sends);
+}

@@ -442,18 +442,30 @@ static void out_flush(Out *o)
     o->n = 0;
 }
 
-static void out_raw(Out *o, const char *s, size_t n)
+static void out_big(Out *o, const char *s, size_t n)
 {
-    if (o->n + n > o->cap)
-        out_flush(o);
+    out_flush(o);
     if (n > o->cap) {
         if (fwrite(s, 1, n, o->f) != n)
             o->err = true;
         return;
     }
+    memcpy(o->buf, s, n);
+    o->n = n;
+}
+
+static inline void out_raw(Out *o, const char *s, size_t n)
+{
+    if (__builtin_expect(o->n + n > o->cap, 0)) {
+        out_big(o, s, n);
+        return;
+    }
     memcpy(o->buf + o->n, s, n);
     o->n += n;
 }
+
+/* A string literal: its length known at compile time. */
+#define OUT_LIT(o, lit) out_raw((o), (lit), sizeof(lit) - 1)
 
 static void out_s(Out *o, const char *s)
 {
@@ -485,11 +497,15 @@ static void out_us(Out *o, int64_t ns)
     out_raw(o, tmp, 4);
 }
 
-/* A JSON string, quoted and escaped. */
-static void out_str(Out *o, const char *s)
+/* A JSON string's contents, escaped. Names and wait reasons rarely need
+ * escaping: they go out in one piece. */
+static void out_esc(Out *o, const char *s)
 {
-    out_raw(o, "\"", 1);
-    for (const char *p = s; *p; p++) {
+    size_t n = 0;
+    while (s[n] && s[n] != '"' && s[n] != '\\' && (unsigned char)s[n] >= 0x20)
+        n++;
+    out_raw(o, s, n);
+    for (const char *p = s + n; *p; p++) {
         unsigned char c = (unsigned char)*p;
         if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
@@ -502,12 +518,21 @@ static void out_str(Out *o, const char *s)
             out_raw(o, (const char *)&c, 1);
         }
     }
-    out_raw(o, "\"", 1);
+}
+
+static void out_str(Out *o, const char *s)
+{
+    OUT_LIT(o, "\"");
+    out_esc(o, s);
+    OUT_LIT(o, "\"");
 }
 
 static void ev_open(Out *o)
 {
-    out_s(o, o->first ? "\n{" : ",\n{");
+    if (o->first)
+        OUT_LIT(o, "\n{");
+    else
+        OUT_LIT(o, ",\n{");
     o->first = false;
 }
 
@@ -515,19 +540,36 @@ static void ev_open(Out *o)
 static void out_slice(Out *o, int pid, int64_t tid, const char *name, const char *cat, int64_t ts, int64_t end)
 {
     ev_open(o);
-    out_s(o, "\"ph\":\"X\",\"pid\":");
+    OUT_LIT(o, "\"ph\":\"X\",\"pid\":");
     out_int(o, pid);
-    out_s(o, ",\"tid\":");
+    OUT_LIT(o, ",\"tid\":");
     out_int(o, tid);
-    out_s(o, ",\"ts\":");
+    OUT_LIT(o, ",\"ts\":");
     out_us(o, ts);
-    out_s(o, ",\"dur\":");
+    OUT_LIT(o, ",\"dur\":");
     out_us(o, end - ts);
-    out_s(o, ",\"name\":");
+    OUT_LIT(o, ",\"name\":");
     out_str(o, name);
-    out_s(o, ",\"cat\":");
+    OUT_LIT(o, ",\"cat\":");
     out_str(o, cat);
-    out_s(o, "}");
+    OUT_LIT(o, "}");
+}
+
+/* A P's run slice, named "G<id> <function>". */
+static void out_pslice(Out *o, int p, int64_t id, const char *fn, int64_t ts, int64_t end)
+{
+    ev_open(o);
+    OUT_LIT(o, "\"ph\":\"X\",\"pid\":1,\"tid\":");
+    out_int(o, p);
+    OUT_LIT(o, ",\"ts\":");
+    out_us(o, ts);
+    OUT_LIT(o, ",\"dur\":");
+    out_us(o, end - ts);
+    OUT_LIT(o, ",\"name\":\"G");
+    out_int(o, id);
+    OUT_LIT(o, " ");
+    out_esc(o, fn);
+    OUT_LIT(o, "\",\"cat\":\"running\"}");
 }
 
 static int64_t nflows;
@@ -541,33 +583,36 @@ static void out_flow(Out *o, const char *cat, const char *name, int64_t tid1, in
         ts2 = ts1;
     for (int i = 0; i < 2; i++) {
         ev_open(o);
-        out_s(o, i ? "\"ph\":\"f\",\"bp\":\"e\"" : "\"ph\":\"s\"");
-        out_s(o, ",\"pid\":2,\"tid\":");
+        if (i)
+            OUT_LIT(o, "\"ph\":\"f\",\"bp\":\"e\"");
+        else
+            OUT_LIT(o, "\"ph\":\"s\"");
+        OUT_LIT(o, ",\"pid\":2,\"tid\":");
         out_int(o, i ? tid2 : tid1);
-        out_s(o, ",\"ts\":");
+        OUT_LIT(o, ",\"ts\":");
         out_us(o, i ? ts2 : ts1);
-        out_s(o, ",\"id\":");
+        OUT_LIT(o, ",\"id\":");
         out_int(o, id);
-        out_s(o, ",\"cat\":");
+        OUT_LIT(o, ",\"cat\":");
         out_str(o, cat);
-        out_s(o, ",\"name\":");
+        OUT_LIT(o, ",\"name\":");
         out_str(o, name);
-        out_s(o, "}");
+        OUT_LIT(o, "}");
     }
 }
 
 static void out_counter(Out *o, const char *name, int64_t ts, int64_t v)
 {
     ev_open(o);
-    out_s(o, "\"ph\":\"C\",\"pid\":3,\"tid\":0,\"ts\":");
+    OUT_LIT(o, "\"ph\":\"C\",\"pid\":3,\"tid\":0,\"ts\":");
     out_us(o, ts);
-    out_s(o, ",\"name\":");
+    OUT_LIT(o, ",\"name\":");
     out_str(o, name);
-    out_s(o, ",\"args\":{");
+    OUT_LIT(o, ",\"args\":{");
     out_str(o, name);
-    out_s(o, ":");
+    OUT_LIT(o, ":");
     out_int(o, v);
-    out_s(o, "}}");
+    OUT_LIT(o, "}}");
 }
 
 /* ---- the state machine -------------------------------------------------- */
@@ -656,11 +701,8 @@ static void g_enter(Conv *cv, int64_t id, GS *g, int st, const char *what, int64
         out_slice(cv->o, 2, id, g->what, state_cat(g->st), g->since, ts);
     if (g->st == GS_RUNNING && g->p >= 0 && g->p < 256 && cv->ps[g->p].g == id) {
         PS *p = &cv->ps[g->p];
-        if (ts > p->since) {
-            char name[160];
-            snprintf(name, sizeof name, "G%lld %s", (long long)id, g->fn ? g->fn : "?");
-            out_slice(cv->o, 1, g->p, name, "running", p->since, ts);
-        }
+        if (ts > p->since)
+            out_pslice(cv->o, g->p, id, g->fn ? g->fn : "?", p->since, ts);
         p->g = 0;
     }
     if (g->st == GS_RUNNABLE)
@@ -910,22 +952,22 @@ static void write_names(Out *o, Conv *cv)
     static const char *const procs[] = {"Procs", "Goroutines", "Runtime"};
     for (int pid = 1; pid <= 3; pid++) {
         ev_open(o);
-        out_s(o, "\"ph\":\"M\",\"name\":\"process_name\",\"pid\":");
+        OUT_LIT(o, "\"ph\":\"M\",\"name\":\"process_name\",\"pid\":");
         out_int(o, pid);
-        out_s(o, ",\"args\":{\"name\":");
+        OUT_LIT(o, ",\"args\":{\"name\":");
         out_str(o, procs[pid - 1]);
-        out_s(o, "}}");
+        OUT_LIT(o, "}}");
     }
     for (int i = 0; i < 256; i++) {
         if (i > cv->maxp)
             break;
         snprintf(name, sizeof name, "P%d", i);
         ev_open(o);
-        out_s(o, "\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":");
+        OUT_LIT(o, "\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":");
         out_int(o, i);
-        out_s(o, ",\"args\":{\"name\":");
+        OUT_LIT(o, ",\"args\":{\"name\":");
         out_str(o, name);
-        out_s(o, "}}");
+        OUT_LIT(o, "}}");
     }
     for (int64_t id = 1; id < cv->ngs; id++) {
         GS *g = &cv->gs[id];
@@ -933,26 +975,26 @@ static void write_names(Out *o, Conv *cv)
             continue;
         snprintf(name, sizeof name, "G%lld %s", (long long)id, g->fn);
         ev_open(o);
-        out_s(o, "\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":2,\"tid\":");
+        OUT_LIT(o, "\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":2,\"tid\":");
         out_int(o, id);
-        out_s(o, ",\"args\":{\"name\":");
+        OUT_LIT(o, ",\"args\":{\"name\":");
         out_str(o, name);
-        out_s(o, "}}");
+        OUT_LIT(o, "}}");
         ev_open(o);
-        out_s(o, "\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":2,\"tid\":");
+        OUT_LIT(o, "\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":2,\"tid\":");
         out_int(o, id);
-        out_s(o, ",\"args\":{\"sort_index\":");
+        OUT_LIT(o, ",\"args\":{\"sort_index\":");
         out_int(o, id);
-        out_s(o, "}}");
+        OUT_LIT(o, "}}");
     }
     static const char *const rt_tracks[] = {"GC", "GC stop-the-world"};
     for (int i = 0; i < 2; i++) {
         ev_open(o);
-        out_s(o, "\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":3,\"tid\":");
+        OUT_LIT(o, "\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":3,\"tid\":");
         out_int(o, i + 1);
-        out_s(o, ",\"args\":{\"name\":");
+        OUT_LIT(o, ",\"args\":{\"name\":");
         out_str(o, rt_tracks[i]);
-        out_s(o, "}}");
+        OUT_LIT(o, "}}");
     }
 }
 
@@ -981,7 +1023,7 @@ void trace_finish(void)
         free(o.buf);
         return;
     }
-    out_s(&o, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
+    OUT_LIT(&o, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
 
     /* Every thread's stream, as far as it is complete now. */
     size_t nthreads = 0;
@@ -1009,7 +1051,7 @@ void trace_finish(void)
         heap_down(heap, nh, i);
 
     Conv cv = {.o = &o, .gc_since = -1, .stw_since = -1, .c_live = -1, .c_runnable = -1};
-    int64_t end = ns1 - ns0;
+    int64_t end = ns1 - ns0, nevents = 0;
     while (nh) {
         Cursor *c = heap[0];
         const Ev *e = cur_ev(c);
@@ -1017,6 +1059,7 @@ void trace_finish(void)
         if (ts > end)
             ts = end;
         convert(&cv, e, ts);
+        nevents++;
         if (!cur_next(c))
             heap[0] = heap[--nh];
         heap_down(heap, nh, 0);
@@ -1033,9 +1076,17 @@ void trace_finish(void)
     cv.runnable = 0;
     counters(&cv, end, true);
     write_names(&o, &cv);
-    out_s(&o, "\n],\"otherData\":{\"generator\":\"csp --trace\",\"lost_events\":");
+    /* How long the program ran traced, and how long writing took (for
+     * the overhead figures: the two costs differ in kind). */
+    OUT_LIT(&o, "\n],\"otherData\":{\"generator\":\"csp --trace\",\"events\":");
+    out_int(&o, nevents);
+    OUT_LIT(&o, ",\"lost_events\":");
     out_int(&o, atomic_load(&lost));
-    out_s(&o, "}}\n");
+    OUT_LIT(&o, ",\"run_ms\":");
+    out_us(&o, end / 1000);
+    OUT_LIT(&o, ",\"write_ms\":");
+    out_us(&o, (mono_ns() - ns1) / 1000);
+    OUT_LIT(&o, "}}\n");
     out_flush(&o);
     bool ok = !o.err && fflush(o.f) == 0 && !ferror(o.f);
     ok = (fclose(o.f) == 0) && ok;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,32 +57,45 @@ enum {
     EV_HEAP, /* a: heap bytes in use */
 };
 
+/* 32 bytes: the fewer bytes an event takes, the fewer pages a busy
+ * program touches while it records. */
 typedef struct Ev {
-    uint64_t ts; /* raw clock (trace_clock) */
-    uint32_t type;
-    int32_t p;
+    uint64_t tt; /* raw clock (trace_clock) << 8 | type */
     int64_t g;
-    int64_t a;
+    int64_t a; /* EV_START: the P */
     union {
         int64_t b;
         const char *s; /* static, or interned (never freed) */
     };
 } Ev;
 
-#define BUF_EVENTS 4096
+#define EV_TYPE(e) ((uint32_t)((e)->tt & 0xff))
+/* The clock's low 56 bits, as a difference from t0 (wraps after years). */
+#define EV_DELTA(e, t0) ((int64_t)((((e)->tt >> 8) - (t0)) & ((UINT64_C(1) << 56) - 1)))
+
+/* A thread's first buffer is small (many threads record only a few
+ * events); the next ones are 2 MiB, on a huge page where the kernel gives
+ * them: a busy thread fills hundreds of MiB, and faulting that in 4 KiB
+ * pages cost more than recording. */
+#define FIRST_BUF_BYTES (64 << 10)
+#define BIG_BUF_BYTES (2 << 20)
 
 /* A thread's events in time order, in a chain of buffers. */
 typedef struct TBuf {
     struct TBuf *_Atomic next; /* set once by the owner (release) when full */
     _Atomic size_t n;          /* events complete: owner stores (release),
                                   the writer loads (acquire) */
-    Ev ev[BUF_EVENTS];
+    size_t cap;                /* immutable */
+    Ev ev[];
 } TBuf;
 
 typedef struct TThread {
     struct TThread *next; /* all threads: immutable once pushed */
     TBuf *first;          /* immutable */
     TBuf *cur;            /* the buffer being filled: owner only */
+    uint64_t last;        /* the last event's clock: owner only */
+    bool reuse;           /* the next event may take `last` as its time (it
+                             follows at once in the same code): owner only */
 } TThread;
 
 static __thread TThread *tls_tt;
@@ -112,18 +126,46 @@ static inline uint64_t trace_clock(void)
 #endif
 }
 
+/* A buffer of `bytes` (a multiple of 2 MiB past the first), or NULL. */
+static TBuf *buf_new(size_t bytes)
+{
+    void *mem;
+    if (bytes < BIG_BUF_BYTES) {
+        mem = malloc(bytes);
+    } else {
+        /* Aligned to 2 MiB for a huge page: map twice the size, keep the
+         * aligned middle. */
+        char *raw = mmap(NULL, bytes * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (raw == MAP_FAILED)
+            return NULL;
+        char *al = (char *)(((uintptr_t)raw + BIG_BUF_BYTES - 1) & ~(uintptr_t)(BIG_BUF_BYTES - 1));
+        if (al > raw)
+            munmap(raw, (size_t)(al - raw));
+        munmap(al + bytes, (size_t)(raw + bytes * 2 - (al + bytes)));
+        madvise(al, bytes, MADV_HUGEPAGE);
+        mem = al;
+    }
+    if (!mem)
+        return NULL;
+    TBuf *b = mem;
+    atomic_init(&b->next, NULL);
+    atomic_init(&b->n, 0);
+    b->cap = (bytes - sizeof *b) / sizeof(Ev);
+    return b;
+}
+
 static TThread *thread_register(void)
 {
     TThread *t = malloc(sizeof *t);
-    TBuf *b = malloc(sizeof *b);
+    TBuf *b = buf_new(FIRST_BUF_BYTES);
     if (!t || !b) {
         free(t);
         free(b);
         return NULL;
     }
-    atomic_init(&b->next, NULL);
-    atomic_init(&b->n, 0);
     t->first = t->cur = b;
+    t->last = 0;
+    t->reuse = false;
     TThread *head = atomic_load(&threads);
     do
         t->next = head;
@@ -132,7 +174,10 @@ static TThread *thread_register(void)
     return t;
 }
 
-static void emit(uint32_t type, int32_t p, int64_t g, int64_t a, int64_t b)
+/* reuse: this event follows the thread's last one at once (a wake-up
+ * right after the hand-off that caused it): it takes that time and spares
+ * reading the clock, the dearest part of an event. */
+static void emit_at(uint32_t type, int64_t g, int64_t a, int64_t b, bool reuse)
 {
     TThread *t = tls_tt;
     if (!t && !(t = thread_register())) {
@@ -141,31 +186,43 @@ static void emit(uint32_t type, int32_t p, int64_t g, int64_t a, int64_t b)
     }
     TBuf *buf = t->cur;
     size_t n = atomic_load_explicit(&buf->n, memory_order_relaxed);
-    if (n == BUF_EVENTS) {
-        TBuf *nb = malloc(sizeof *nb);
+    if (n == buf->cap) {
+        TBuf *nb = buf_new(BIG_BUF_BYTES);
         if (!nb) {
             atomic_fetch_add_explicit(&lost, 1, memory_order_relaxed);
             return;
         }
-        atomic_init(&nb->next, NULL);
-        atomic_init(&nb->n, 0);
         atomic_store_explicit(&buf->next, nb, memory_order_release);
         t->cur = buf = nb;
         n = 0;
     }
     Ev *e = &buf->ev[n];
-    e->ts = trace_clock();
-    e->type = type;
-    e->p = p;
+    uint64_t now = reuse && t->reuse ? t->last : trace_clock();
+    t->last = now;
+    t->reuse = false;
+    e->tt = now << 8 | type;
     e->g = g;
     e->a = a;
     e->b = b;
     atomic_store_explicit(&buf->n, n + 1, memory_order_release);
 }
 
+static void emit(uint32_t type, int64_t g, int64_t a, int64_t b)
+{
+    emit_at(type, g, a, b, false);
+}
+
 static void emit_s(uint32_t type, int64_t g, int64_t a, const char *s)
 {
-    emit(type, 0, g, a, (int64_t)(intptr_t)s);
+    emit_at(type, g, a, (int64_t)(intptr_t)s, false);
+}
+
+/* The next event of this thread, if it comes at once, may share this
+ * one's time. */
+static void reuse_next(void)
+{
+    if (tls_tt)
+        tls_tt->reuse = true;
 }
 
 static int64_t cur_gid(void)
@@ -281,7 +338,7 @@ void trace_go_create(const G *g, Value fn)
 
 void trace_go_start(const G *g, int p)
 {
-    emit(EV_START, p, g->id, 0, 0);
+    emit(EV_START, g->id, p, 0);
 }
 
 void trace_go_block(const G *g, const char *reason)
@@ -291,32 +348,33 @@ void trace_go_block(const G *g, const char *reason)
 
 void trace_go_unblock(const G *g)
 {
-    emit(EV_UNBLOCK, 0, g->id, 0, 0);
+    emit_at(EV_UNBLOCK, g->id, 0, 0, true);
 }
 
 void trace_go_sched(const G *g)
 {
-    emit(EV_SCHED, 0, g->id, 0, 0);
+    emit(EV_SCHED, g->id, 0, 0);
 }
 
 void trace_go_syscall(const G *g)
 {
-    emit(EV_SYSCALL, 0, g->id, 0, 0);
+    emit(EV_SYSCALL, g->id, 0, 0);
 }
 
 void trace_go_syscall_end(const G *g)
 {
-    emit(EV_SYSCALL_END, 0, g->id, 0, 0);
+    emit(EV_SYSCALL_END, g->id, 0, 0);
 }
 
 void trace_go_end(const G *g)
 {
-    emit(EV_END, 0, g->id, 0, 0);
+    emit(EV_END, g->id, 0, 0);
 }
 
 void trace_handoff(const G *to, const char *kind)
 {
     emit_s(EV_HANDOFF, cur_gid(), to->id, kind);
+    reuse_next(); /* for the wake-up that follows */
 }
 
 /* c->lock held. */
@@ -334,51 +392,55 @@ void trace_chan_handoff(ObjChan *c, const G *r)
         c->trace_recvd++;
     }
     emit_s(EV_HANDOFF, cur_gid(), r->id, "chan");
+    reuse_next();
 }
 
 void trace_chan_put(ObjChan *c)
 {
-    emit(EV_CHAN_PUT, 0, cur_gid(), chan_id(c), c->trace_sent++);
+    emit(EV_CHAN_PUT, cur_gid(), chan_id(c), c->trace_sent++);
 }
 
 void trace_chan_take(ObjChan *c, const G *s)
 {
     if (!c->cap) {
-        emit(EV_TAKE, 0, cur_gid(), s->id, 0);
+        emit(EV_TAKE, cur_gid(), s->id, 0);
+        reuse_next();
         return;
     }
     /* Full buffer: we take its head, the sender's value goes in at the
      * tail. */
     int64_t id = chan_id(c);
-    emit(EV_CHAN_GET, 0, cur_gid(), id, c->trace_recvd++);
-    emit(EV_CHAN_PUT_PARK, 0, s->id, id, c->trace_sent++);
+    emit(EV_CHAN_GET, cur_gid(), id, c->trace_recvd++);
+    reuse_next();
+    emit_at(EV_CHAN_PUT_PARK, s->id, id, c->trace_sent++, true);
+    reuse_next();
 }
 
 void trace_chan_get(ObjChan *c)
 {
-    emit(EV_CHAN_GET, 0, cur_gid(), chan_id(c), c->trace_recvd++);
+    emit(EV_CHAN_GET, cur_gid(), chan_id(c), c->trace_recvd++);
 }
 
 void trace_gc_event(int e)
 {
     switch (e) {
     case GC_EVENT_START:
-        emit(EV_GC_START, 0, 0, 0, 0);
+        emit(EV_GC_START, 0, 0, 0);
         break;
     case GC_EVENT_END: {
         /* The collector's lock is held here: only the unlocked getter. */
         struct GC_prof_stats_s st;
         memset(&st, 0, sizeof st);
         GC_get_prof_stats_unsafe(&st, sizeof st);
-        emit(EV_GC_END, 0, 0, 0, 0);
-        emit(EV_HEAP, 0, 0, (int64_t)(st.heapsize_full - st.free_bytes_full), 0);
+        emit(EV_GC_END, 0, 0, 0);
+        emit(EV_HEAP, 0, (int64_t)(st.heapsize_full - st.free_bytes_full), 0);
         break;
     }
     case GC_EVENT_PRE_STOP_WORLD:
-        emit(EV_STW_START, 0, 0, 0, 0);
+        emit(EV_STW_START, 0, 0, 0);
         break;
     case GC_EVENT_POST_START_WORLD:
-        emit(EV_STW_END, 0, 0, 0, 0);
+        emit(EV_STW_END, 0, 0, 0);
         break;
     default:
         break;
@@ -391,7 +453,7 @@ void trace_sample(void)
     if (now - last < 1000000)
         return;
     atomic_store_explicit(&last_sample, now, memory_order_relaxed);
-    emit(EV_HEAP, 0, 0, (int64_t)(GC_get_heap_size() - GC_get_free_bytes()), 0);
+    emit(EV_HEAP, 0, (int64_t)(GC_get_heap_size() - GC_get_free_bytes()), 0);
 }
 
 bool trace_start(const char *path)
@@ -798,8 +860,8 @@ static void counters(Conv *cv, int64_t ts, bool force)
 static void convert(Conv *cv, const Ev *e, int64_t ts)
 {
     Out *o = cv->o;
-    GS *g = e->type < EV_GC_START ? gstate(cv, e->g) : NULL;
-    switch (e->type) {
+    GS *g = EV_TYPE(e) < EV_GC_START ? gstate(cv, e->g) : NULL;
+    switch (EV_TYPE(e)) {
     case EV_CREATE:
         if (!g)
             return;
@@ -820,12 +882,12 @@ static void convert(Conv *cv, const Ev *e, int64_t ts)
         if (!g || g->st == GS_NONE || g->st == GS_DEAD)
             return;
         g_enter(cv, e->g, g, GS_RUNNING, "running", ts);
-        g->p = e->p;
-        if (e->p >= 0 && e->p < 256) {
-            cv->ps[e->p].g = e->g;
-            cv->ps[e->p].since = g->since;
-            if (e->p > cv->maxp)
-                cv->maxp = e->p;
+        g->p = (int)e->a;
+        if (g->p >= 0 && g->p < 256) {
+            cv->ps[g->p].g = e->g;
+            cv->ps[g->p].since = g->since;
+            if (g->p > cv->maxp)
+                cv->maxp = g->p;
         }
         for (int i = 0; i < g->npending; i++)
             out_flow(o, g->pending[i].cat, flow_name(g->pending[i].cat), g->pending[i].tid, g->pending[i].ts, e->g,
@@ -933,9 +995,9 @@ static void heap_down(Cursor **h, size_t n, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && cur_ev(h[l])->ts < cur_ev(h[m])->ts)
+        if (l < n && EV_DELTA(cur_ev(h[l]), clock0) < EV_DELTA(cur_ev(h[m]), clock0))
             m = l;
-        if (r < n && cur_ev(h[r])->ts < cur_ev(h[m])->ts)
+        if (r < n && EV_DELTA(cur_ev(h[r]), clock0) < EV_DELTA(cur_ev(h[m]), clock0))
             m = r;
         if (m == i)
             return;
@@ -1055,7 +1117,7 @@ void trace_finish(void)
     while (nh) {
         Cursor *c = heap[0];
         const Ev *e = cur_ev(c);
-        int64_t ts = (int64_t)((double)(int64_t)(e->ts - clock0) * scale);
+        int64_t ts = (int64_t)((double)EV_DELTA(e, clock0) * scale);
         if (ts > end)
             ts = end;
         convert(&cv, e, ts);

@@ -21,7 +21,7 @@ Then csp trace summary on one of the files (its tables) and its errors
 (missing file, invalid JSON, not a trace, bad usage), and --trace's own
 errors. Prints what failed; exit status 1 if anything did.
 """
-import json, os, subprocess, sys, tempfile
+import bisect, json, os, subprocess, sys, tempfile
 from collections import defaultdict
 
 CSP = sys.argv[1]
@@ -95,8 +95,14 @@ def check_trace(label, path, counts, some, want_gc):
         if ss and ss[0]["cat"] != "runnable":
             fail(f"{label}: G{tid}: its life does not start runnable: {ss[0]}")
 
+    starts = {tid: [s["ts"] for s in ss] for tid, ss in slices.items()}
+
     def inside(tid, ts):
-        return any(s["ts"] - EPS <= ts <= s["ts"] + s["dur"] + EPS for s in slices.get(tid, []))
+        # the slice starting last at or before ts (slices are sorted and
+        # contiguous), or the one starting at ts within rounding
+        ss = slices.get(tid, [])
+        i = bisect.bisect_right(starts.get(tid, []), ts + EPS) - 1
+        return i >= 0 and ss[i]["ts"] - EPS <= ts <= ss[i]["ts"] + ss[i]["dur"] + EPS
 
     # flows
     by_cat = defaultdict(int)
@@ -117,7 +123,7 @@ def check_trace(label, path, counts, some, want_gc):
         by_cat[s["cat"]] += 1
         if s["cat"] == "go":
             go_to[f["tid"]] += 1
-            first = min((x for x in slices[f["tid"]] if x["cat"] == "running"), key=lambda x: x["ts"], default=None)
+            first = next((x for x in slices[f["tid"]] if x["cat"] == "running"), None)
             if not first or abs(first["ts"] - f["ts"]) > EPS:
                 fail(f"{label}: go flow {fid} does not end at G{f['tid']}'s first run")
     for cat, n in counts.items():
@@ -132,6 +138,8 @@ def check_trace(label, path, counts, some, want_gc):
             fail(f"{label}: G{tid} ran but has {go_to[tid]} go flows")
 
     # P tracks: no overlap, each a running slice of the goroutine named
+    running = {(tid, round(x["ts"], 3), round(x["dur"], 3)) for tid, ss in slices.items() for x in ss
+               if x["cat"] == "running"}
     for p, ss in pslices.items():
         ss.sort(key=lambda e: e["ts"])
         for a, b in zip(ss, ss[1:]):
@@ -140,8 +148,7 @@ def check_trace(label, path, counts, some, want_gc):
                 break
         for s in ss:
             gid = int(s["name"].split()[0][1:])
-            if not any(abs(x["ts"] - s["ts"]) <= EPS and abs(x["dur"] - s["dur"]) <= EPS and x["cat"] == "running"
-                       for x in slices.get(gid, [])):
+            if (gid, round(s["ts"], 3), round(s["dur"], 3)) not in running:
                 fail(f"{label}: P{p}: {s['name']} at {s['ts']} matches no running slice of G{gid}")
                 break
     if not pslices:

@@ -196,6 +196,20 @@ if last:
     p = run(["trace", "summary", "-n", "2", last])
     if "... and 5 more goroutines" not in p.stdout.decode():
         fail(f"summary -n 2: {p.stdout.decode()!r}")
+    # csp's own files are read a line at a time; any other layout of the
+    # same JSON is parsed whole: the tables must be the same
+    pretty = os.path.join(tmp, "pretty.json")
+    with open(last) as f, open(pretty, "w") as g:
+        json.dump(json.load(f), g, indent=2)
+    p2 = run(["trace", "summary", pretty])
+    if p2.returncode != 0 or p2.stdout.decode().replace(pretty, last) != text:
+        fail(f"summary of the re-indented file differs:\n{p2.stdout.decode()}\n{text}")
+    truncated = os.path.join(tmp, "truncated.json")
+    with open(last, "rb") as f, open(truncated, "wb") as g:
+        g.write(f.read()[:3000])
+    p = run(["trace", "summary", truncated])
+    if p.returncode != 2 or (truncated + ": not a JSON trace") not in p.stderr.decode():
+        fail(f"summary of a truncated file: exit {p.returncode}, {p.stderr!r}")
 
 # its errors: exit 2, the file named
 missing = os.path.join(tmp, "missing.json")

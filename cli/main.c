@@ -20,8 +20,8 @@
 
 #include "lang/compile.h"
 #include "repl.h"
-#include "trace_summary.h"
 #include "stdlib/stdlib.h"
+#include "trace_summary.h"
 #include "vm/disasm.h"
 #include "vm/mem.h"
 #include "vm/sched.h"

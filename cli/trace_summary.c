@@ -157,8 +157,9 @@ static void add_event(Acc *acc, json_t *e)
     }
     if (strcmp(ph, "X"))
         return;
-    add_slice(acc, tid, json_number_value(json_object_get(e, "ts")), json_number_value(json_object_get(e, "dur")),
-              name, json_string_value(json_object_get(e, "cat")));
+    add_slice(acc, tid, json_number_value(json_object_get(e, "ts")),
+              json_number_value(json_object_get(e, "dur")), name,
+              json_string_value(json_object_get(e, "cat")));
 }
 
 /* A state slice of goroutine tid. */
@@ -195,7 +196,8 @@ static bool fast_line(Acc *acc, const char *line)
     if (!HAS_PREFIX(line, "{\"ph\":"))
         return false;
     if (HAS_PREFIX(line, "{\"ph\":\"X\",\"pid\":1,") || HAS_PREFIX(line, "{\"ph\":\"X\",\"pid\":3,") ||
-        HAS_PREFIX(line, "{\"ph\":\"C\",") || HAS_PREFIX(line, "{\"ph\":\"s\",") || HAS_PREFIX(line, "{\"ph\":\"f\","))
+        HAS_PREFIX(line, "{\"ph\":\"C\",") || HAS_PREFIX(line, "{\"ph\":\"s\",") ||
+        HAS_PREFIX(line, "{\"ph\":\"f\","))
         return true;
     if (!HAS_PREFIX(line, x2))
         return false;
@@ -266,8 +268,8 @@ static int read_lines(const char *path, FILE *f, Acc *acc)
     }
     free(line);
     if (!closed) {
-        fprintf(stderr, "csp trace summary: %s: not a JSON trace: it ends before the events do (line %ld)\n", path,
-                lineno);
+        fprintf(stderr, "csp trace summary: %s: not a JSON trace: it ends before the events do (line %ld)\n",
+                path, lineno);
         return 2;
     }
     return 0;
@@ -295,7 +297,8 @@ static int summary(const char *path, int top)
         json_error_t err;
         json_t *root = json_load_file(path, 0, &err);
         if (!root) {
-            fprintf(stderr, "csp trace summary: %s: not a JSON trace: %s (line %d)\n", path, err.text, err.line);
+            fprintf(stderr, "csp trace summary: %s: not a JSON trace: %s (line %d)\n", path, err.text,
+                    err.line);
             return 2;
         }
         json_t *evs = json_is_object(root) ? json_object_get(root, "traceEvents") : NULL;
@@ -304,10 +307,8 @@ static int summary(const char *path, int top)
             json_decref(root);
             return 2;
         }
-        size_t i;
-        json_t *e;
-        json_array_foreach (evs, i, e)
-            add_event(&acc, e);
+        for (size_t i = 0; i < json_array_size(evs); i++)
+            add_event(&acc, json_array_get(evs, i));
         json_decref(root);
     }
     GSum *gs = acc.gs;
@@ -357,8 +358,8 @@ static int summary(const char *path, int top)
     printf("\n%-28s %12s %8s %7s\n", "BLOCKED ON", "TIME(ms)", "WAITS", "SHARE");
     qsort(reasons, nreasons, sizeof *reasons, cmp_named);
     for (size_t k = 0; k < nreasons; k++)
-        printf("%-28s %12.3f %8lld %6.1f%%\n", reasons[k].name, reasons[k].t[S_BLOCKED] / 1000, reasons[k].count,
-               sum > 0 ? 100 * reasons[k].t[S_BLOCKED] / sum : 0.0);
+        printf("%-28s %12.3f %8lld %6.1f%%\n", reasons[k].name, reasons[k].t[S_BLOCKED] / 1000,
+               reasons[k].count, sum > 0 ? 100 * reasons[k].t[S_BLOCKED] / sum : 0.0);
     if (!nreasons)
         printf("(no goroutine blocked)\n");
     for (size_t k = 0; k < ng; k++)

@@ -243,7 +243,7 @@ typedef struct NameEnt {
 } NameEnt;
 
 static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
-static NameEnt *names;           /* open addressing: names_lock */
+static NameEnt *names;            /* open addressing: names_lock */
 static size_t names_cap, names_n; /* names_lock */
 static __thread NameEnt name_cache[64];
 
@@ -599,7 +599,8 @@ static void ev_open(Out *o)
 }
 
 /* A complete slice. */
-static void out_slice(Out *o, int pid, int64_t tid, const char *name, const char *cat, int64_t ts, int64_t end)
+static void out_slice(Out *o, int pid, int64_t tid, const char *name, const char *cat, int64_t ts,
+                      int64_t end)
 {
     ev_open(o);
     OUT_LIT(o, "\"ph\":\"X\",\"pid\":");
@@ -638,7 +639,8 @@ static int64_t nflows;
 
 /* A flow arrow: start on (pid, tid1) at ts1, finish on (pid, tid2) at ts2,
  * binding to the slice that encloses each end. */
-static void out_flow(Out *o, const char *cat, const char *name, int64_t tid1, int64_t ts1, int64_t tid2, int64_t ts2)
+static void out_flow(Out *o, const char *cat, const char *name, int64_t tid1, int64_t ts1, int64_t tid2,
+                     int64_t ts2)
 {
     int64_t id = ++nflows;
     if (ts2 < ts1)
@@ -890,8 +892,8 @@ static void convert(Conv *cv, const Ev *e, int64_t ts)
                 cv->maxp = g->p;
         }
         for (int i = 0; i < g->npending; i++)
-            out_flow(o, g->pending[i].cat, flow_name(g->pending[i].cat), g->pending[i].tid, g->pending[i].ts, e->g,
-                     g->since);
+            out_flow(o, g->pending[i].cat, flow_name(g->pending[i].cat), g->pending[i].tid, g->pending[i].ts,
+                     e->g, g->since);
         g->npending = 0;
         break;
     }

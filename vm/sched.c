@@ -1578,8 +1578,11 @@ static bool retake(int64_t now)
         if (now - atomic_load_explicit(&p->syscall_when, memory_order_relaxed) < RETAKE_NS)
             continue;
         int st = P_SYSCALL;
-        if (atomic_compare_exchange_strong(&p->status, &st, P_IDLE)) /* (5) */
+        if (atomic_compare_exchange_strong(&p->status, &st, P_IDLE)) { /* (5) */
+            if (TRACE_ON())
+                trace_p_retake(p->id);
             handoffp(p);
+        }
     }
     return busy;
 }

@@ -54,7 +54,8 @@ enum {
     EV_GC_END,
     EV_STW_START,
     EV_STW_END,
-    EV_HEAP, /* a: heap bytes in use */
+    EV_HEAP,   /* a: heap bytes in use */
+    EV_RETAKE, /* the monitor took P a from a blocking call */
 };
 
 /* 32 bytes: the fewer bytes an event takes, the fewer pages a busy
@@ -371,6 +372,11 @@ void trace_go_end(const G *g)
     emit(EV_END, g->id, 0, 0);
 }
 
+void trace_p_retake(int p)
+{
+    emit(EV_RETAKE, 0, p, 0);
+}
+
 void trace_handoff(const G *to, const char *kind)
 {
     emit_s(EV_HANDOFF, cur_gid(), to->id, kind);
@@ -665,6 +671,21 @@ static void out_flow(Out *o, const char *cat, const char *name, int64_t tid1, in
     }
 }
 
+/* A moment on a track ("ph":"i", thread scope). */
+static void out_instant(Out *o, int pid, int64_t tid, const char *name, int64_t ts)
+{
+    ev_open(o);
+    OUT_LIT(o, "\"ph\":\"i\",\"s\":\"t\",\"pid\":");
+    out_int(o, pid);
+    OUT_LIT(o, ",\"tid\":");
+    out_int(o, tid);
+    OUT_LIT(o, ",\"ts\":");
+    out_us(o, ts);
+    OUT_LIT(o, ",\"name\":");
+    out_str(o, name);
+    OUT_LIT(o, ",\"cat\":\"syscall\"}");
+}
+
 static void out_counter(Out *o, const char *name, int64_t ts, int64_t v)
 {
     ev_open(o);
@@ -702,6 +723,7 @@ typedef struct GS {
 typedef struct PS {
     int64_t g; /* running there, 0: none */
     int64_t since;
+    int64_t last; /* the last goroutine that ran there */
 } PS;
 
 /* Pending buffered sends: (channel, seq) -> where the send was. */
@@ -887,6 +909,7 @@ static void convert(Conv *cv, const Ev *e, int64_t ts)
         g->p = (int)e->a;
         if (g->p >= 0 && g->p < 256) {
             cv->ps[g->p].g = e->g;
+            cv->ps[g->p].last = e->g;
             cv->ps[g->p].since = g->since;
             if (g->p > cv->maxp)
                 cv->maxp = g->p;
@@ -962,6 +985,15 @@ static void convert(Conv *cv, const Ev *e, int64_t ts)
         break;
     case EV_HEAP:
         out_counter(o, "heap", ts, e->a);
+        break;
+    case EV_RETAKE:
+        if (e->a >= 0 && e->a < 256) {
+            /* On the P's track and on the goroutine whose C call it was. */
+            out_instant(o, 1, e->a, "P taken from a blocking call", ts);
+            GS *last = gstate(cv, cv->ps[e->a].last);
+            if (last && last->st == GS_SYSCALL)
+                out_instant(o, 2, cv->ps[e->a].last, "P handed off", ts);
+        }
         break;
     }
     counters(cv, ts, false);

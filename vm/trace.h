@@ -77,6 +77,10 @@ void trace_go_syscall_end(const struct G *g);
 /* The running goroutine g ends. */
 void trace_go_end(const struct G *g);
 
+/* The monitor took P p from a thread stuck in a blocking call, to hand it
+ * to another (sched_syscall's hand-off). */
+void trace_p_retake(int p);
+
 /* The running goroutine lets the blocked goroutine `to` through (a mutex
  * unlock that wakes a waiter): a flow to `to`'s next run. */
 void trace_handoff(const struct G *to, const char *kind);

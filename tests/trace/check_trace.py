@@ -46,7 +46,10 @@ CASES = [
     ("exit_paths", ["panic"], "", 2, {"chan": 1, "go": 2}, [], False),
     ("exit_paths", ["deadlock"], "", 2, {"chan": 1, "go": 1}, [], False),
     ("exit_paths", ["syscall"], "read\n", 0, {"chan": 1, "go": 1}, [], False),
+    ("handoff", [], "slept\n", 0, {"chan": 0, "go": 2}, ["sync.WaitGroup"], False),
 ]
+# cases whose goroutines must show C calls, and the P taken from them
+HANDOFF = {"handoff"}
 
 
 def check_trace(label, path, counts, some, want_gc):
@@ -65,6 +68,7 @@ def check_trace(label, path, counts, some, want_gc):
 
     gnames, slices, pslices, flows, counters = {}, defaultdict(list), defaultdict(list), defaultdict(list), set()
     gc = 0
+    instants = []
     for e in evs:
         ph, pid = e.get("ph"), e.get("pid")
         if ph == "M" and e.get("name") == "thread_name" and pid == 2:
@@ -79,6 +83,8 @@ def check_trace(label, path, counts, some, want_gc):
             flows[e["id"]].append(e)
         elif ph == "C":
             counters.add(e.get("name"))
+        elif ph == "i":
+            instants.append(e)
 
     # goroutine tracks: ordered, contiguous, known categories
     for tid, ss in slices.items():
@@ -159,6 +165,14 @@ def check_trace(label, path, counts, some, want_gc):
             fail(f"{label}: no {c} counter")
     if want_gc and (not gc or "heap" not in counters):
         fail(f"{label}: no GC slice or heap counter")
+    if label.split()[0] in HANDOFF:
+        calls = sum(1 for ss in slices.values() for s in ss if s["cat"] == "syscall" and s["dur"] >= 40000)
+        taken = [e for e in instants if e["pid"] == 1 and e["name"] == "P taken from a blocking call"]
+        if calls != 2 or not taken:
+            fail(f"{label}: {calls} C calls of 50 ms, {len(taken)} P taken from one")
+        for e in instants:
+            if e["pid"] == 2 and not inside(e["tid"], e["ts"]):
+                fail(f"{label}: instant outside its goroutine's slices: {e}")
 
 
 def run(args, env=None):

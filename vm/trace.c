@@ -540,29 +540,59 @@ static void out_s(Out *o, const char *s)
     out_raw(o, s, strlen(s));
 }
 
+/* Room for n more bytes in the buffer (n < cap). */
+static inline char *out_room(Out *o, size_t n)
+{
+    if (__builtin_expect(o->n + n > o->cap, 0))
+        out_flush(o);
+    return o->buf + o->n;
+}
+
+static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                              "8081828384858687888990919293949596979899";
+
+/* u in decimal, right-aligned to end at end; returns where it starts. */
+static inline char *fmt_u64(char *end, uint64_t u)
+{
+    while (u >= 100) {
+        end -= 2;
+        memcpy(end, digits2 + u % 100 * 2, 2);
+        u /= 100;
+    }
+    if (u >= 10) {
+        end -= 2;
+        memcpy(end, digits2 + u * 2, 2);
+    } else {
+        *--end = (char)('0' + u);
+    }
+    return end;
+}
+
 static void out_int(Out *o, int64_t v)
 {
-    char tmp[24];
-    int i = 24;
-    bool neg = v < 0;
-    uint64_t u = neg ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (neg)
-        tmp[--i] = '-';
-    out_raw(o, tmp + i, (size_t)(24 - i));
+    char tmp[24], *end = tmp + sizeof tmp;
+    char *p = fmt_u64(end, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+    if (v < 0)
+        *--p = '-';
+    char *dst = out_room(o, (size_t)(end - p));
+    memcpy(dst, p, (size_t)(end - p));
+    o->n += (size_t)(end - p);
 }
 
 /* Nanoseconds as microseconds with three decimals (Chrome's unit). */
 static void out_us(Out *o, int64_t ns)
 {
-    if (ns < 0)
-        ns = 0;
-    out_int(o, ns / 1000);
-    char tmp[4] = {'.', (char)('0' + ns / 100 % 10), (char)('0' + ns / 10 % 10), (char)('0' + ns % 10)};
-    out_raw(o, tmp, 4);
+    uint64_t u = ns < 0 ? 0 : (uint64_t)ns;
+    char tmp[32], *end = tmp + sizeof tmp;
+    unsigned frac = (unsigned)(u % 1000);
+    end[-3] = (char)('0' + frac / 100);
+    memcpy(end - 2, digits2 + frac % 100 * 2, 2);
+    end[-4] = '.';
+    char *p = fmt_u64(end - 4, u / 1000);
+    char *dst = out_room(o, (size_t)(end - p));
+    memcpy(dst, p, (size_t)(end - p));
+    o->n += (size_t)(end - p);
 }
 
 /* A JSON string's contents, escaped. Names and wait reasons rarely need

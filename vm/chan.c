@@ -101,7 +101,7 @@ static void send_direct(ObjChan *c, Sudog *s, Value v)
 }
 
 /* c->lock held, room in the buffer. */
-static void buf_put(ObjChan *c, Value v)
+static inline void buf_put(ObjChan *c, Value v)
 {
     if (TRACE_ON())
         trace_chan_put(c);
@@ -201,7 +201,7 @@ static Value recv_from_sender(ObjChan *c, Sudog *s)
     return v;
 }
 
-static Value recv_buffered(ObjChan *c)
+static inline Value recv_buffered(ObjChan *c)
 {
     if (TRACE_ON())
         trace_chan_get(c);

@@ -568,8 +568,6 @@ static void injectglist(G *list, int n, P *p)
         G *g = list;
         list = g->schedlink;
         atomic_store(&g->status, G_RUNNABLE);
-        if (TRACE_ON())
-            trace_go_unblock(g);
         if (p)
             runqput(p, g, false);
         else
@@ -587,8 +585,6 @@ static G *netpoll_take(G *list, int n, P *p)
     G *g = list;
     injectglist(g->schedlink, n - 1, p);
     atomic_store(&g->status, G_RUNNABLE);
-    if (TRACE_ON())
-        trace_go_unblock(g);
     netpoll_done(1); /* p is running: no deadlock check can pass meanwhile */
     return g;
 }
@@ -762,8 +758,6 @@ static void execute(M *m, G *g)
 {
     resetspinning(m);
     atomic_fetch_add_explicit(&m->p->schedtick, 1, memory_order_relaxed);
-    if (TRACE_ON())
-        trace_go_start(g, m->p->id);
     enter_switch(m);
     g->m = m;
     STORE_RELEASE(m->curg, g);
@@ -799,6 +793,10 @@ static _Noreturn void schedule(M *m)
  * another M). */
 static void switch_to_g0(G *g)
 {
+    /* Why the G leaves (its status, its wait reason) goes in the trace
+     * now, before the after action can make the G visible to a waker. */
+    if (TRACE_ON())
+        trace_go_stop(g);
     M *m = getm();
     enter_switch(m);
     STORE_RELEASE(m->curg, NULL);
@@ -809,6 +807,8 @@ static void switch_to_g0(G *g)
     ctx_switch(&g->ctx, &m->g0ctx);
     ASAN_FINISH(g->asan_fake);
     leave_switch(getm());
+    if (TRACE_ON()) /* resumed, perhaps on another M */
+        trace_go_start(g, getm()->p->id);
 }
 
 /* Record the calling thread's own stack (g0) for the sanitizer hooks. */
@@ -870,6 +870,8 @@ static void g_entry(void *arg)
     G *g = arg;
     ASAN_FINISH(NULL);
     leave_switch(getm());
+    if (TRACE_ON())
+        trace_go_start(g, getm()->p->id);
     Thread *t = g->vm;
     int n = vm_call(t, g->fn, g->args, g->nargs);
     if (n < 0 && t->panicking) {
@@ -887,8 +889,6 @@ _Noreturn void sched_end_goroutine(void)
     if (!g)
         csp_fatal("sched_end_goroutine: not on a goroutine");
     atomic_fetch_sub(&ngoroutines, 1);
-    if (TRACE_ON())
-        trace_go_end(g);
     atomic_store(&g->status, G_DEAD);
     g->fn = V_NIL;
     g->args = NULL;
@@ -999,8 +999,6 @@ void sched_park(const char *reason, void (*unlockf)(void *), void *arg)
      * a network wait ends from outside. */
     g->wait_leakable = g->wait_announced;
     g->wait_announced = false;
-    if (TRACE_ON())
-        trace_go_block(g, reason);
     atomic_store(&g->status, G_WAITING);
     m->after_fn = unlockf;
     m->after_arg = arg;
@@ -1063,8 +1061,6 @@ void sched_gosched(void)
     if (!g)
         return;
     M *m = getm();
-    if (TRACE_ON())
-        trace_go_sched(g);
     atomic_store(&g->status, G_RUNNABLE);
     m->after_fn = yield_after;
     m->after_arg = g;
@@ -1191,8 +1187,6 @@ static void ccall(void (*fn)(void *), void *arg, bool gc_blocked)
         return;
     }
     CCall c = {fn, arg, gc_blocked, g};
-    if (TRACE_ON())
-        trace_go_syscall(g);
     atomic_store(&g->status, G_SYSCALL);
     m->after_fn = ccall_on_g0;
     m->after_arg = &c;

@@ -32,7 +32,7 @@
 #include <x86intrin.h>
 #endif
 
-_Atomic bool trace_enabled;
+bool trace_enabled;
 
 /* ---- recording ---------------------------------------------------------- */
 
@@ -107,7 +107,7 @@ static char *out_path;              /* set by trace_start; read by trace_finish 
 static uint64_t clock0;             /* the raw clock at trace_start */
 static int64_t ns0;                 /* CLOCK_MONOTONIC at trace_start */
 static _Atomic int64_t last_sample; /* the monitor's last heap sample (ns) */
-static _Atomic int finished;
+static _Atomic int finished;        /* trace_finish has begun: record nothing more */
 
 static int64_t mono_ns(void)
 {
@@ -180,6 +180,8 @@ static TThread *thread_register(void)
  * reading the clock, the dearest part of an event. */
 static void emit_at(uint32_t type, int64_t g, int64_t a, int64_t b, bool reuse)
 {
+    if (atomic_load_explicit(&finished, memory_order_relaxed))
+        return;
     TThread *t = tls_tt;
     if (!t && !(t = thread_register())) {
         atomic_fetch_add_explicit(&lost, 1, memory_order_relaxed);
@@ -342,9 +344,24 @@ void trace_go_start(const G *g, int p)
     emit(EV_START, g->id, p, 0);
 }
 
-void trace_go_block(const G *g, const char *reason)
+void trace_go_stop(const G *g)
 {
-    emit_s(EV_BLOCK, g->id, 0, reason ? reason : "blocked");
+    switch (atomic_load_explicit(&g->status, memory_order_relaxed)) {
+    case G_WAITING:
+        emit_s(EV_BLOCK, g->id, 0, g->waitreason ? g->waitreason : "blocked");
+        break;
+    case G_RUNNABLE:
+        emit(EV_SCHED, g->id, 0, 0);
+        break;
+    case G_SYSCALL:
+        emit(EV_SYSCALL, g->id, 0, 0);
+        break;
+    case G_DEAD:
+        emit(EV_END, g->id, 0, 0);
+        break;
+    default:
+        break;
+    }
 }
 
 void trace_go_unblock(const G *g)
@@ -352,24 +369,9 @@ void trace_go_unblock(const G *g)
     emit_at(EV_UNBLOCK, g->id, 0, 0, true);
 }
 
-void trace_go_sched(const G *g)
-{
-    emit(EV_SCHED, g->id, 0, 0);
-}
-
-void trace_go_syscall(const G *g)
-{
-    emit(EV_SYSCALL, g->id, 0, 0);
-}
-
 void trace_go_syscall_end(const G *g)
 {
     emit(EV_SYSCALL_END, g->id, 0, 0);
-}
-
-void trace_go_end(const G *g)
-{
-    emit(EV_END, g->id, 0, 0);
 }
 
 void trace_p_retake(int p)
@@ -487,7 +489,7 @@ bool trace_start(const char *path)
         return false;
     ns0 = mono_ns();
     clock0 = trace_clock();
-    atomic_store(&trace_enabled, true);
+    trace_enabled = true;
     return true;
 }
 
@@ -548,9 +550,10 @@ static inline char *out_room(Out *o, size_t n)
     return o->buf + o->n;
 }
 
-static const char digits2[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                              "8081828384858687888990919293949596979899";
+static const char digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 /* u in decimal, right-aligned to end at end; returns where it starts. */
 static inline char *fmt_u64(char *end, uint64_t u)
@@ -1129,7 +1132,6 @@ void trace_finish(void)
     int zero = 0;
     if (!out_path || !atomic_compare_exchange_strong(&finished, &zero, 1))
         return;
-    atomic_store(&trace_enabled, false);
     uint64_t clock1 = trace_clock();
     int64_t ns1 = mono_ns();
     double scale = clock1 > clock0 ? (double)(ns1 - ns0) / (double)(clock1 - clock0) : 1.0;

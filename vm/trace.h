@@ -37,7 +37,6 @@
 #ifndef CSP_TRACE_H
 #define CSP_TRACE_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -46,11 +45,17 @@
 struct G;
 struct ObjChan;
 
-/* Whether events are being recorded: set by trace_start before any
- * goroutine runs, cleared by trace_finish; read relaxed by every hook. */
-extern _Atomic bool trace_enabled;
+/* Whether --trace is on: set by trace_start before any other thread
+ * exists and never changed after (trace_finish stops the recording with a
+ * flag of its own), so hooks read it plainly: a compare and a branch. */
+extern bool trace_enabled;
 
-#define TRACE_ON() __builtin_expect(atomic_load_explicit(&trace_enabled, memory_order_relaxed), 0)
+#define TRACE_ON() __builtin_expect(trace_enabled, 0)
+
+/* Hooks are cold: the compiler keeps their calls out of the hot paths'
+ * layout and register allocation, so with tracing off a hook costs its
+ * flag test and nothing more. */
+#define TRACE_HOOK __attribute__((cold))
 
 /* Start recording; the trace goes to path when the process exits. Returns
  * false (errno set) when path cannot be created: nothing is recorded. */
@@ -62,28 +67,26 @@ void trace_finish(void);
 /* ---- hooks (call only when TRACE_ON()) -------------------------------- */
 
 /* g was created by the running goroutine (or by nobody) to run fn. */
-void trace_go_create(const struct G *g, Value fn);
-/* g starts (or resumes) running on P p, on the calling thread. */
-void trace_go_start(const struct G *g, int p);
-/* The running goroutine g blocks; reason as sched_park's ("chan receive"). */
-void trace_go_block(const struct G *g, const char *reason);
+TRACE_HOOK void trace_go_create(const struct G *g, Value fn);
+/* g has started (or resumed) running on P p: called by g itself, just
+ * after the switch. */
+TRACE_HOOK void trace_go_start(const struct G *g, int p);
+/* The running goroutine g is about to leave its M (its status set, before
+ * the after action that may publish it): the status says why: blocked
+ * (g->waitreason), runnable (it yielded), in a C call, or dead. */
+TRACE_HOOK void trace_go_stop(const struct G *g);
 /* g, blocked, was made runnable. */
-void trace_go_unblock(const struct G *g);
-/* The running goroutine g yields its P (runtime.Gosched, preemption). */
-void trace_go_sched(const struct G *g);
-/* The running goroutine g enters / leaves a C call (sched_syscall). */
-void trace_go_syscall(const struct G *g);
-void trace_go_syscall_end(const struct G *g);
-/* The running goroutine g ends. */
-void trace_go_end(const struct G *g);
+TRACE_HOOK void trace_go_unblock(const struct G *g);
+/* The running goroutine g's C call (sched_syscall) returned. */
+TRACE_HOOK void trace_go_syscall_end(const struct G *g);
 
 /* The monitor took P p from a thread stuck in a blocking call, to hand it
  * to another (sched_syscall's hand-off). */
-void trace_p_retake(int p);
+TRACE_HOOK void trace_p_retake(int p);
 
 /* The running goroutine lets the blocked goroutine `to` through (a mutex
  * unlock that wakes a waiter): a flow to `to`'s next run. */
-void trace_handoff(const struct G *to, const char *kind);
+TRACE_HOOK void trace_handoff(const struct G *to, const char *kind);
 
 /* Channel transfers, called with c's lock held (c->lock orders a
  * channel's sends and receives, so the k-th value sent is the k-th
@@ -94,17 +97,17 @@ void trace_handoff(const struct G *to, const char *kind);
  *   trace_chan_take: the running goroutine takes a value from the blocked
  *     sender s (through the buffer when c is buffered);
  *   trace_chan_get: the running goroutine takes a value from c's buffer. */
-void trace_chan_handoff(struct ObjChan *c, const struct G *r);
-void trace_chan_put(struct ObjChan *c);
-void trace_chan_take(struct ObjChan *c, const struct G *s);
-void trace_chan_get(struct ObjChan *c);
+TRACE_HOOK void trace_chan_handoff(struct ObjChan *c, const struct G *r);
+TRACE_HOOK void trace_chan_put(struct ObjChan *c);
+TRACE_HOOK void trace_chan_take(struct ObjChan *c, const struct G *s);
+TRACE_HOOK void trace_chan_get(struct ObjChan *c);
 
 /* The collector's event callback (a GC_EventType): a collection begins
  * or ends, the world is about to stop or has restarted. Events while the
  * world is stopped are ignored (no lock, no malloc there). */
-void trace_gc_event(int e);
+TRACE_HOOK void trace_gc_event(int e);
 /* The monitor thread, on each pass: a sample of the heap in use (at most
  * one a millisecond). */
-void trace_sample(void);
+TRACE_HOOK void trace_sample(void);
 
 #endif

@@ -719,7 +719,10 @@ static void out_instant(Out *o, int pid, int64_t tid, const char *name, int64_t 
     OUT_LIT(o, ",\"cat\":\"syscall\"}");
 }
 
-static void out_counter(Out *o, const char *name, int64_t ts, int64_t v)
+/* A counter sample: one series (key1), or two (key2 too, v2). Perfetto
+ * names each series' track "<name> <key>". */
+static void out_counter(Out *o, const char *name, int64_t ts, const char *key1, int64_t v1, const char *key2,
+                        int64_t v2)
 {
     ev_open(o);
     OUT_LIT(o, "\"ph\":\"C\",\"pid\":3,\"tid\":0,\"ts\":");
@@ -727,9 +730,15 @@ static void out_counter(Out *o, const char *name, int64_t ts, int64_t v)
     OUT_LIT(o, ",\"name\":");
     out_str(o, name);
     OUT_LIT(o, ",\"args\":{");
-    out_str(o, name);
+    out_str(o, key1);
     OUT_LIT(o, ":");
-    out_int(o, v);
+    out_int(o, v1);
+    if (key2) {
+        OUT_LIT(o, ",");
+        out_str(o, key2);
+        OUT_LIT(o, ":");
+        out_int(o, v2);
+    }
     OUT_LIT(o, "}}");
 }
 
@@ -907,8 +916,7 @@ static void counters(Conv *cv, int64_t ts, bool force)
         return;
     if (cv->live == cv->c_live && cv->runnable == cv->c_runnable)
         return;
-    out_counter(cv->o, "goroutines", ts, cv->live);
-    out_counter(cv->o, "runnable", ts, cv->runnable);
+    out_counter(cv->o, "goroutines", ts, "alive", cv->live, "runnable", cv->runnable);
     cv->c_live = cv->live;
     cv->c_runnable = cv->runnable;
     cv->last_counter_ts = ts;
@@ -1017,7 +1025,7 @@ static void convert(Conv *cv, const Ev *e, int64_t ts)
         cv->stw_since = -1;
         break;
     case EV_HEAP:
-        out_counter(o, "heap", ts, e->a);
+        out_counter(o, "heap", ts, "bytes in use", e->a, NULL, 0);
         break;
     case EV_RETAKE:
         if (e->a >= 0 && e->a < 256) {

@@ -16,7 +16,7 @@ Runs each program of tests/trace with --trace on 1 and 2 procs
     of the goroutine it names;
   - each goroutine's state slices are in order and leave no gap from its
     creation to its end (or to the end of the trace);
-  - the counters (goroutines, runnable, heap) are there.
+  - the counters (goroutines alive and runnable, heap bytes) are there.
 Then csp trace summary on one of the files (its tables) and its errors
 (missing file, invalid JSON, not a trace, bad usage), and --trace's own
 errors. Prints what failed; exit status 1 if anything did.
@@ -82,7 +82,8 @@ def check_trace(label, path, counts, some, want_gc):
         elif ph in ("s", "f"):
             flows[e["id"]].append(e)
         elif ph == "C":
-            counters.add(e.get("name"))
+            for k in e.get("args", {}):
+                counters.add(e.get("name") + " " + k)
         elif ph == "i":
             instants.append(e)
 
@@ -160,10 +161,10 @@ def check_trace(label, path, counts, some, want_gc):
     if not pslices:
         fail(f"{label}: no P slices")
 
-    for c in ("goroutines", "runnable"):
+    for c in ("goroutines alive", "goroutines runnable"):
         if c not in counters:
             fail(f"{label}: no {c} counter")
-    if want_gc and (not gc or "heap" not in counters):
+    if want_gc and (not gc or "heap bytes in use" not in counters):
         fail(f"{label}: no GC slice or heap counter")
     if label.split()[0] in HANDOFF:
         calls = sum(1 for ss in slices.values() for s in ss if s["cat"] == "syscall" and s["dur"] >= 40000)

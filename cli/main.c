@@ -24,6 +24,7 @@
 #include "trace_summary.h"
 #include "vm/disasm.h"
 #include "vm/mem.h"
+#include "vm/race.h"
 #include "vm/sched.h"
 #include "vm/trace.h"
 #include "vm/vm.h"
@@ -37,6 +38,7 @@ static const char usage[] =
     "  -e code         run code given on the command line\n"
     "  -               read the script from standard input\n"
     "  (no arguments)  on a terminal: the interactive REPL; else the script from stdin\n"
+    "  -race           report data races as they happen (exit 66 at the end if any)\n"
     "  -leaks          when main returns, report goroutines blocked for ever (exit 2 if any)\n"
     "  --trace file    write an execution trace to file at exit (Chrome trace-event JSON,\n"
     "                  which ui.perfetto.dev opens)\n"
@@ -49,7 +51,7 @@ static const char usage[] =
     "  prints where the goroutines of a trace spent their time (the N busiest; 20)\n"
     "\n"
     "environment: CSPMAXPROCS=n sets how many OS threads run csp code at once;\n"
-    "  CSPLEAKS=1 is -leaks\n";
+    "  CSPRACE=1 is -race; CSPLEAKS=1 is -leaks\n";
 
 /* Read a whole stream into a GC'd NUL-terminated buffer. A stream larger
  * than the heap can hold ends in "fatal error: out of memory". */
@@ -98,6 +100,7 @@ int main(int argc, char **argv)
 
     const char *script = NULL, *code = NULL, *trace_path = NULL;
     bool disasm = false, from_stdin = false, leaks = getenv("CSPLEAKS") && !strcmp(getenv("CSPLEAKS"), "1");
+    bool race = getenv("CSPRACE") && !strcmp(getenv("CSPRACE"), "1");
     int argi = 1;
     while (argi < argc) {
         const char *a = argv[argi];
@@ -131,6 +134,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "csp: %s needs a file name\n%s", a, usage);
                 return 1;
             }
+        } else if (!strcmp(a, "-race") || !strcmp(a, "--race")) {
+            race = true;
+            argi++;
         } else if (!strcmp(a, "-e")) {
             if (argi + 1 >= argc) {
                 fprintf(stderr, "csp: -e needs an argument\n%s", usage);
@@ -155,6 +161,11 @@ int main(int argc, char **argv)
             break;
         }
     }
+
+    /* Before anything is compiled: the compiler marks the instructions
+     * the detector checks only while it is on. */
+    if (race)
+        race_enable();
 
     const char *name;
     char *src;

@@ -92,6 +92,7 @@
 #include "vm/buf.h"
 #include "vm/format.h"
 #include "vm/out.h"
+#include "vm/race.h"
 #include "vm/sched.h"
 
 #define REPL_FILE "<stdin>" /* file name in messages and tracebacks */
@@ -105,6 +106,7 @@ static const char help_text[] = "Type Go statements and expressions; an expressi
                                 "\n"
                                 "  :help         this text\n"
                                 "  :goroutines   list the goroutines with their state and stack\n"
+                                "  :race on|off  check the lines that follow for data races (csp -race)\n"
                                 "  :quit         leave (or Ctrl-D)\n"
                                 "\n"
                                 "Keys: Tab completes names and module members (fmt.Pr<Tab>) and indents\n"
@@ -950,6 +952,30 @@ static void list_goroutines(Thread *t)
     free(text);
 }
 
+/* :race on|off. The detector checks code compiled while it is on, run
+ * by goroutines started after (and the prompt's own): what ran before is
+ * unknown to it, so it can miss a race with that, never invent one. */
+static void race_command(Thread *t, const char *arg)
+{
+    arg += strspn(arg, " \t");
+    size_t n = strcspn(arg, " \t\n");
+    if (n == 2 && !strncmp(arg, "on", 2)) {
+        race_enable();
+        if (!t->race)
+            race_go(NULL, t, NULL);
+    } else if (n == 3 && !strncmp(arg, "off", 3)) {
+        race_on = false;
+    } else if (n != 0) {
+        rt_flush(rt);
+        fprintf(stderr, "usage: :race on | :race off\n");
+        return;
+    }
+    char msg[96];
+    snprintf(msg, sizeof msg, "race detector %s (%d race(s) reported)\n", race_on ? "on" : "off",
+             race_count());
+    rt_write_out(rt, msg, strlen(msg));
+}
+
 static void meta_command(Thread *t, const char *src)
 {
     const char *p = src + strspn(src, " \t");
@@ -963,6 +989,8 @@ static void meta_command(Thread *t, const char *src)
         rt_write_out(rt, help_text, sizeof help_text - 1);
     else if (!strcmp(cmd, ":goroutines") || !strcmp(cmd, ":g"))
         list_goroutines(t);
+    else if (!strcmp(cmd, ":race"))
+        race_command(t, p + n);
     else if (!strcmp(cmd, ":quit") || !strcmp(cmd, ":q") || !strcmp(cmd, ":exit"))
         finish(0);
     else {

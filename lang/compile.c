@@ -419,6 +419,11 @@ static ObjProto *fs_close(FuncState *fs, int line)
     p->cellparams = fs->cellparams;
     p->name = str_cstr(fs->name);
     p->file = str_cstr(fs->c->file);
+    if (fs->race_sites) {
+        uint32_t *sites = mem_alloc_atomic((fs->ncode + 1) * sizeof *sites);
+        memcpy(sites, fs->race_sites, fs->ncode * sizeof *sites);
+        p->race_sites = sites;
+    }
     p->line = line;
     /* inline caches for the instructions that select by name */
     for (int pc = 0; pc < fs->ncode && !p->ic; pc++) {

@@ -10,7 +10,10 @@
 
 #include <string.h>
 
+#include "../vm/buf.h"
 #include "../vm/mem.h"
+#include "../vm/race.h"
+#include "grammar.h"
 
 /* ===================================================================== */
 /* Code generation: function state, emission, constants, jumps            */
@@ -60,6 +63,126 @@ static void check_operands(FuncState *fs, int a, int b, int c, int bmax)
     }
 }
 
+/* ---- the race detector's sites ---- */
+
+/* An expression's text for a report ("acct.balance", "xs[i]", "*p"),
+ * shortened past a few levels. */
+static void race_text(Buf *b, const Node *n, int depth)
+{
+    if (!n || depth > 6) {
+        buf_adds(b, "...");
+        return;
+    }
+    switch (n->kind) {
+    case N_IDENT:
+        buf_adds(b, n->name ? n->name : "_");
+        break;
+    case N_INT:
+    case N_FLOAT:
+        buf_adds(b, n->str ? n->str : "?");
+        break;
+    case N_STRING:
+        buf_addc(b, '"');
+        buf_add(b, n->str, n->len < 24 ? n->len : 24);
+        buf_adds(b, n->len < 24 ? "\"" : "...\"");
+        break;
+    case N_FIELD:
+        race_text(b, n->a, depth + 1);
+        buf_addc(b, '.');
+        buf_adds(b, n->name ? n->name : "?");
+        break;
+    case N_INDEX:
+        race_text(b, n->a, depth + 1);
+        buf_addc(b, '[');
+        race_text(b, n->b, depth + 1);
+        buf_addc(b, ']');
+        break;
+    case N_CALL:
+        race_text(b, n->a, depth + 1);
+        buf_adds(b, "(...)");
+        break;
+    case N_UNARY:
+        if (n->op == TK_STAR) {
+            buf_addc(b, '*');
+            race_text(b, n->a, depth + 1);
+            break;
+        }
+        /* fall through */
+    default:
+        buf_adds(b, "...");
+        break;
+    }
+}
+
+void cg_race_mark(FuncState *fs, int kind, const char *name, const Node *node)
+{
+    if (!race_on)
+        return;
+    if (kind == RACE_CALL && node) {
+        /* a builtin and its first two arguments' text: "copy dst src" */
+        Buf b;
+        buf_init(&b);
+        buf_adds(&b, name);
+        for (int i = 0; i < node->list.n && i < 2; i++) {
+            buf_addc(&b, ' ');
+            race_text(&b, node->list.items[i], 0);
+        }
+        name = b.data;
+    } else if (!name && node) {
+        /* an element or a map names its container, *p names p */
+        if ((kind == RACE_ELEM || kind == RACE_MAP) && node->kind == N_INDEX)
+            node = node->a;
+        else if (kind == RACE_DEREF && node->kind == N_UNARY)
+            node = node->a;
+        Buf b;
+        buf_init(&b);
+        race_text(&b, node, 0);
+        name = b.data;
+    }
+    fs->race_kind = kind;
+    fs->race_name = name ? name : "?";
+}
+
+/* The instructions the race detector's loop checks (vm/exec.inc). */
+static bool race_checked(OpCode op)
+{
+    switch (op) {
+    case OP_GETGLOBAL:
+    case OP_SETGLOBAL:
+    case OP_SETGLOBALC:
+    case OP_GETCELL:
+    case OP_SETCELL:
+    case OP_GETUPVAL:
+    case OP_SETUPVAL:
+    case OP_GETINDEX:
+    case OP_GETINDEXC:
+    case OP_GETINDEX2:
+    case OP_SETINDEX:
+    case OP_GETFIELD:
+    case OP_SETFIELD:
+    case OP_DEREF:
+    case OP_SETDEREF:
+    case OP_APPEND:
+    case OP_RANGE:
+    case OP_LEN:
+    case OP_CALL: /* copy, delete, clear: race_caller_site */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A mark is for the next instruction only: an instruction that does not
+ * touch memory (a local's MOVE) drops it. */
+static uint32_t race_site_of(FuncState *fs, uint32_t ins)
+{
+    const char *name = fs->race_name;
+    fs->race_name = NULL;
+    if (!name || !race_checked((OpCode)INS_OP(ins)))
+        return 0;
+    return race_site((RaceKind)fs->race_kind, name, fs->name, fs->c->file, fs->line);
+}
+
 static int emit(FuncState *fs, uint32_t ins)
 {
     if (fs->ncode == fs->capcode) {
@@ -72,10 +195,18 @@ static int emit(FuncState *fs, uint32_t ins)
         }
         fs->code = code;
         fs->lines = lines;
+        if (race_on) {
+            uint32_t *sites = mem_alloc_atomic(cap * sizeof *sites);
+            if (fs->ncode)
+                memcpy(sites, fs->race_sites, fs->ncode * sizeof *sites);
+            fs->race_sites = sites;
+        }
         fs->capcode = cap;
     }
     fs->code[fs->ncode] = ins;
     fs->lines[fs->ncode] = fs->line;
+    if (race_on)
+        fs->race_sites[fs->ncode] = race_site_of(fs, ins);
     return fs->ncode++;
 }
 
@@ -456,6 +587,11 @@ void cg_var_load(FuncState *fs, Var *v, int dst)
         cg_load_const(fs, v->cval, dst);
         return;
     }
+    /* A variable never written after its declaration cannot race (a
+     * function's name, a captured loop-invariant): only the others are
+     * checked. */
+    if (v->assigned || v->addressed)
+        cg_race_mark(fs, RACE_VAR, v->name, NULL);
     switch (v->kind) {
     case VK_GLOBAL:
         cg_emit_abx(fs, OP_GETGLOBAL, dst, v->slot);
@@ -481,6 +617,7 @@ void cg_var_store(FuncState *fs, Var *v, int src)
 {
     if (!v)
         return;
+    cg_race_mark(fs, RACE_VAR, v->name, NULL);
     switch (v->kind) {
     case VK_GLOBAL:
         cg_emit_abx(fs, v->addressed ? OP_SETGLOBALC : OP_SETGLOBAL, src, v->slot);

@@ -327,6 +327,7 @@ static void unary_to(FuncState *fs, Node *n, int dst)
     }
     if (n->op == TK_STAR) {
         int ra = expr_hint(fs, n->a, dst);
+        cg_race_mark(fs, RACE_DEREF, NULL, n);
         cg_emit_abc(fs, OP_DEREF, dst, ra, 0);
         cg_free_to(fs, top);
         return;
@@ -973,6 +974,7 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
         cg_exact_map_key(fs->c, n); /* m[1<<63] of a map[uint64]V */
         ra = expr_hint(fs, n->a, dst);
         rb = ra != dst ? expr_hint(fs, n->b, dst) : cg_expr_any(fs, n->b);
+        cg_race_mark(fs, RACE_ELEM, NULL, n);
         cg_emit_abc(fs, fs->copy_index == n ? OP_GETINDEXC : OP_GETINDEX, dst, ra, rb);
         break;
     case N_SLICE: {
@@ -997,7 +999,9 @@ void cg_expr_to(FuncState *fs, Node *n, int dst)
         if (method_expr(fs, n, dst))
             break;
         ra = expr_hint(fs, n->a, dst);
-        int pc = cg_emit_abc(fs, OP_GETFIELD, dst, ra, cg_field_k(fs, n->name));
+        int fk = cg_field_k(fs, n->name);
+        cg_race_mark(fs, RACE_FIELD, NULL, n);
+        int pc = cg_emit_abc(fs, OP_GETFIELD, dst, ra, fk);
         cg_ic_prefill(fs, pc, cg_struct_of(cg_static_type(c, n->a)), n->name);
         nil_recv_prefill(fs, pc, n->a, n->name);
         break;
@@ -1105,8 +1109,10 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         const ObjType *pt = cg_static_type(c, n->list.items[0]);
         if (pt && pt->kind == TYPE_POINTER && pt->elem && pt->elem->kind == TYPE_ARRAY && pt->elem->len >= 0)
             cg_load_const(fs, v_make_int(pt->elem->len), base); /* len(p), p a *[N]T: N, nil too */
-        else
+        else {
+            cg_race_mark(fs, RACE_MAP, NULL, n->list.items[0]);
             cg_emit_abc(fs, OP_LEN, base, rb, 0);
+        }
         cg_free_to(fs, base + 1);
         if (nres > 1)
             cg_err(c, n, "assignment mismatch: %d variables but len returns 1 value", nres);
@@ -1326,6 +1332,9 @@ void cg_call_top(FuncState *fs, Node *n, int base, int nres, OpCode op)
         if (fs->nic > nic) /* a nil receiver is a nil *T: see nil_method */
             fs->icword[nic] |= IC_STATIC | (cg_names_tparam(rst) ? IC_OPEN : 0);
     } else {
+        if (builtin && op == OP_CALL && fv && fv->name &&
+            (!strcmp(fv->name, "copy") || !strcmp(fv->name, "delete") || !strcmp(fv->name, "clear")))
+            cg_race_mark(fs, RACE_CALL, fv->name, n); /* they touch memory (race.h) */
         cg_emit_abc(fs, op, base, b, op == OP_CALL ? nres + 1 : 0);
     }
     cg_free_to(fs, base + 1);
@@ -1347,6 +1356,7 @@ void cg_multi_to(FuncState *fs, Node *rhs, int base, int n)
     if (rhs && rhs->kind == N_INDEX && n == 2) {
         int ra = cg_expr_any(fs, rhs->a);
         int rb = cg_expr_any(fs, rhs->b);
+        cg_race_mark(fs, RACE_ELEM, NULL, rhs);
         cg_emit_abc(fs, OP_GETINDEX2, base, ra, rb);
         cg_emit_abc(fs, OP_MOVEC, base, base, 0); /* v, ok := m[k]: v is an element read */
     } else if (rhs && rhs->kind == N_RECV && n == 2) {

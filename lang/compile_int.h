@@ -46,6 +46,7 @@
 #define CSP_COMPILE_INT_H
 
 #include "../vm/opcodes.h"
+#include "../vm/race.h"
 #include "../vm/types.h"
 #include "../vm/vm.h"
 #include "ast.h"
@@ -282,6 +283,12 @@ typedef struct FuncState {
     int freereg, maxregs;
     int line;
     const Node *at; /* the construct being compiled, where limit errors point */
+    /* The race detector (compiled with it on, race.h): each instruction's
+     * site (0: not checked), and what the next instruction that touches
+     * memory names, set by cg_race_mark just before it is emitted. */
+    uint32_t *race_sites;
+    int race_kind;
+    const char *race_name;
     Breakable *brk;
     uint64_t cellparams;
     int nparams;
@@ -474,6 +481,10 @@ void cg_internal(FuncState *fs, const char *what);
 /* Instructions, at the line cg_set_line last set; they return their pc. */
 int cg_emit_abc(FuncState *fs, OpCode op, int a, int b, int c);
 int cg_emit_abx(FuncState *fs, OpCode op, int a, int bx);
+/* The race detector: the next instruction that touches memory (a
+ * variable's, an element's, a field's, *p's) is checked, and its report
+ * names it as kind (race.h's RaceKind) with name, or with node's text. */
+void cg_race_mark(FuncState *fs, int kind, const char *name, const Node *node);
 void cg_set_line(FuncState *fs, const Node *n);
 /* Registers: n new temporaries at freereg (the first returned), release
  * down to top, and a local's register from its declaration on. */

@@ -25,6 +25,7 @@ typedef struct LValue {
     /* LV_INDEX, LV_FIELD: the element's or field's type when it is known
      * to be an interface (a stored value is boxed for it), else NULL */
     const ObjType *ity;
+    const Node *node; /* the target as written, for the race detector */
 } LValue;
 
 /* The type of element or field n when it is known to be an interface. */
@@ -40,7 +41,7 @@ static const ObjType *iface_place(Compiler *c, Node *n)
  * with the old i). */
 static LValue lvalue(FuncState *fs, Node *n, Node *cg_stmt)
 {
-    LValue lv = {LV_NONE, NULL, 0, 0, NULL, NULL, NULL};
+    LValue lv = {LV_NONE, NULL, 0, 0, NULL, NULL, NULL, n};
     if (!n)
         return lv;
     switch (n->kind) {
@@ -101,6 +102,7 @@ static void lv_store(FuncState *fs, LValue *lv, int src, Node *from)
     case LV_INDEX:
         if (lv->ity)
             src = cg_fit_any(fs, src, from, lv->ity, STORE_ASSIGN);
+        cg_race_mark(fs, RACE_ELEM, NULL, lv->node);
         cg_emit_abc(fs, OP_SETINDEX, lv->obj, lv->key, src);
         break;
     case LV_FIELD:
@@ -116,9 +118,11 @@ static void lv_store(FuncState *fs, LValue *lv, int src, Node *from)
         }
         if (lv->ity)
             src = cg_fit_any(fs, src, from, lv->ity, STORE_ASSIGN);
+        cg_race_mark(fs, RACE_FIELD, NULL, lv->node);
         cg_ic_prefill(fs, cg_emit_abc(fs, OP_SETFIELD, lv->obj, lv->key, src), lv->st, lv->fn);
         break;
     case LV_DEREF:
+        cg_race_mark(fs, RACE_DEREF, NULL, lv->node);
         cg_emit_abc(fs, OP_SETDEREF, lv->obj, src, 0);
         break;
     default:
@@ -133,12 +137,15 @@ static void lv_load(FuncState *fs, LValue *lv, int dst)
         cg_var_load(fs, lv->var, dst);
         break;
     case LV_INDEX:
+        cg_race_mark(fs, RACE_ELEM, NULL, lv->node);
         cg_emit_abc(fs, OP_GETINDEX, dst, lv->obj, lv->key);
         break;
     case LV_FIELD:
+        cg_race_mark(fs, RACE_FIELD, NULL, lv->node);
         cg_ic_prefill(fs, cg_emit_abc(fs, OP_GETFIELD, dst, lv->obj, lv->key), lv->st, lv->fn);
         break;
     case LV_DEREF:
+        cg_race_mark(fs, RACE_DEREF, NULL, lv->node);
         cg_emit_abc(fs, OP_DEREF, dst, lv->obj, 0);
         break;
     default:
@@ -295,7 +302,7 @@ static bool append_in_place(FuncState *fs, Node *lhs, Node *rhs)
     if (nv > MULTI_MAX)
         return false;
     Var *v = cg_plain_local(fs, lhs);
-    LValue lv = {LV_NONE, NULL, 0, 0, NULL, NULL, NULL};
+    LValue lv = {LV_NONE, NULL, 0, 0, NULL, NULL, NULL, NULL};
     int p;
     if (v) {
         p = v->reg;
@@ -318,6 +325,7 @@ static bool append_in_place(FuncState *fs, Node *lhs, Node *rhs)
         }
     }
     cg_set_line(fs, rhs);
+    cg_race_mark(fs, RACE_ELEM, NULL, rhs->list.n ? rhs->list.items[0] : NULL);
     cg_emit_abc(fs, OP_APPEND, p, base, rhs->spread ? 0 : nv);
     if (!v)
         lv_store(fs, &lv, p, NULL);
@@ -811,6 +819,7 @@ static void range_stmt(FuncState *fs, Node *n, const char *label)
     cg_jump_here(fs, b.conts);
     cg_jump_here(fs, jprep);
     cg_set_line(fs, n);
+    cg_race_mark(fs, RACE_ELEM, NULL, n->a);
     cg_emit_abc(fs, OP_RANGE, a, 0, n->val ? 2 : n->key ? 1 : 0);
     cg_jump_set(fs, cg_emit_jump(fs), body);
     cg_jump_here(fs, b.breaks);

@@ -25,6 +25,7 @@
 #include <stdio.h>
 
 #include "../vm/mem.h"
+#include "../vm/race.h"
 #include "../vm/types.h"
 #include "stdlib.h"
 
@@ -67,11 +68,9 @@ static bool int_arg(Thread *t, const char *fname, Value *a, int i, int64_t *out)
 
 /* One operation of Go's function fname on the integer word a[0] points to,
  * for a bits-wide integer type. */
-static int ptr_op(Thread *t, const char *fname, AtomicOp op, int bits, bool uns, Value *a, Value *r)
+static int ptr_op_raw(Thread *t, const char *fname, AtomicOp op, int bits, bool uns, Value *a, Value *r,
+                      Value *slot)
 {
-    Value *slot = target(t, fname, a[0]);
-    if (!slot)
-        return -1;
     int64_t x = 0, y = 0;
     if (op != OP_LOAD && !int_arg(t, fname, a, 1, &x))
         return -1;
@@ -125,6 +124,23 @@ static int ptr_op(Thread *t, const char *fname, AtomicOp op, int bits, bool uns,
             }
         }
     }
+}
+
+/* The race detector's order for an atomic operation (race.h): what the
+ * goroutine did before it is published before the operation, and what
+ * the others published before theirs is taken after it, so a load that
+ * sees a store sees what came before the store. */
+static int ptr_op(Thread *t, const char *fname, AtomicOp op, int bits, bool uns, Value *a, Value *r)
+{
+    Value *slot = target(t, fname, a[0]);
+    if (!slot)
+        return -1;
+    if (likely(!race_on))
+        return ptr_op_raw(t, fname, op, bits, uns, a, r, slot);
+    race_atomic(t, slot);
+    int rc = ptr_op_raw(t, fname, op, bits, uns, a, r, slot);
+    race_atomic(t, slot);
+    return rc;
 }
 
 /* One native per Go function: the name says the operation and the type. */
@@ -188,9 +204,14 @@ static const IntClass *int_class(Value self)
     return (const IntClass *)((ObjObject *)v_ptr(self))->cls;
 }
 
-static AtomicInt *int_of(Value self)
+/* Every operation of an atomic type is ordered after the ones before it
+ * on the same value, for the race detector (race.h) as for Go. */
+static AtomicInt *int_of(Thread *t, Value self)
 {
-    return ((ObjObject *)v_ptr(self))->payload;
+    AtomicInt *x = ((ObjObject *)v_ptr(self))->payload;
+    if (unlikely(race_on))
+        race_atomic(t, x);
+    return x;
 }
 
 /* The raw bits w as the class's Go value. */
@@ -231,7 +252,7 @@ static bool typed_arg(Thread *t, const IntClass *c, const char *method, Value *a
 static int ti_load(Thread *t, Value *a, int n, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(a[0]);
+    AtomicInt *x = int_of(t, a[0]);
     r[0] = typed_value(c, c->bits == 64 ? __atomic_load_n(&x->w64, __ATOMIC_SEQ_CST)
                                         : __atomic_load_n(&x->w32, __ATOMIC_SEQ_CST));
     return 1;
@@ -240,7 +261,7 @@ static int ti_load(Thread *t, Value *a, int n, Value *r)
 static int ti_store(Thread *t, Value *a, int n, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(a[0]);
+    AtomicInt *x = int_of(t, a[0]);
     uint64_t v;
     if (!typed_arg(t, c, "Store", a, 1, &v))
         return -1;
@@ -254,7 +275,7 @@ static int ti_store(Thread *t, Value *a, int n, Value *r)
 static int ti_swap(Thread *t, Value *a, int n, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(a[0]);
+    AtomicInt *x = int_of(t, a[0]);
     uint64_t v;
     if (!typed_arg(t, c, "Swap", a, 1, &v))
         return -1;
@@ -266,7 +287,7 @@ static int ti_swap(Thread *t, Value *a, int n, Value *r)
 static int ti_cas(Thread *t, Value *a, int n, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(a[0]);
+    AtomicInt *x = int_of(t, a[0]);
     uint64_t old, nv;
     if (!typed_arg(t, c, "CompareAndSwap", a, 1, &old) || !typed_arg(t, c, "CompareAndSwap", a, 2, &nv))
         return -1;
@@ -287,7 +308,7 @@ static int ti_cas(Thread *t, Value *a, int n, Value *r)
 static int ti_rmw(Thread *t, Value *a, AtomicOp op, const char *method, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(a[0]);
+    AtomicInt *x = int_of(t, a[0]);
     uint64_t d, res;
     if (!typed_arg(t, c, method, a, 1, &d))
         return -1;
@@ -318,14 +339,32 @@ static int ti_or(Thread *t, Value *a, int n, Value *r)
     return ti_rmw(t, a, OP_OR, "Or", r);
 }
 
-static const MethodDef int_methods[] = {{"Load", ti_load, 0, 0}, {"Store", ti_store, 1, 1},
-                                        {"Swap", ti_swap, 1, 1}, {"CompareAndSwap", ti_cas, 2, 2},
-                                        {"Add", ti_add, 1, 1},   {"And", ti_and, 1, 1},
-                                        {"Or", ti_or, 1, 1},     {NULL, NULL, 0, 0}};
-static const MethodDef bool_methods[] = {{"Load", ti_load, 0, 0},
-                                         {"Store", ti_store, 1, 1},
-                                         {"Swap", ti_swap, 1, 1},
-                                         {"CompareAndSwap", ti_cas, 2, 2},
+/* Each method, then the race detector's acquire after the operation (its
+ * release before it is int_of's): see ptr_op. */
+#define RACE_AFTER(fn, addr)                                                                                 \
+    static int fn##_r(Thread *t, Value *a, int n, Value *r)                                                  \
+    {                                                                                                        \
+        int rc = fn(t, a, n, r);                                                                             \
+        if (unlikely(race_on))                                                                               \
+            race_atomic(t, addr);                                                                            \
+        return rc;                                                                                           \
+    }
+RACE_AFTER(ti_load, ((ObjObject *)v_ptr(a[0]))->payload)
+RACE_AFTER(ti_store, ((ObjObject *)v_ptr(a[0]))->payload)
+RACE_AFTER(ti_swap, ((ObjObject *)v_ptr(a[0]))->payload)
+RACE_AFTER(ti_cas, ((ObjObject *)v_ptr(a[0]))->payload)
+RACE_AFTER(ti_add, ((ObjObject *)v_ptr(a[0]))->payload)
+RACE_AFTER(ti_and, ((ObjObject *)v_ptr(a[0]))->payload)
+RACE_AFTER(ti_or, ((ObjObject *)v_ptr(a[0]))->payload)
+
+static const MethodDef int_methods[] = {{"Load", ti_load_r, 0, 0}, {"Store", ti_store_r, 1, 1},
+                                        {"Swap", ti_swap_r, 1, 1}, {"CompareAndSwap", ti_cas_r, 2, 2},
+                                        {"Add", ti_add_r, 1, 1},   {"And", ti_and_r, 1, 1},
+                                        {"Or", ti_or_r, 1, 1},     {NULL, NULL, 0, 0}};
+static const MethodDef bool_methods[] = {{"Load", ti_load_r, 0, 0},
+                                         {"Store", ti_store_r, 1, 1},
+                                         {"Swap", ti_swap_r, 1, 1},
+                                         {"CompareAndSwap", ti_cas_r, 2, 2},
                                          {NULL, NULL, 0, 0}};
 
 static const IntClass int64_class = {
@@ -363,9 +402,12 @@ typedef struct AtomicValue {
     Value v;
 } AtomicValue;
 
-static Value *value_of(Value self)
+static Value *value_of(Thread *t, Value self)
 {
-    return &((AtomicValue *)((ObjObject *)v_ptr(self))->payload)->v;
+    Value *v = &((AtomicValue *)((ObjObject *)v_ptr(self))->payload)->v;
+    if (unlikely(race_on))
+        race_atomic(t, v);
+    return v;
 }
 
 /* Go requires every value stored in one Value to have one type. */
@@ -376,7 +418,7 @@ static bool same_type(Value a, Value b)
 
 static int av_load(Thread *t, Value *a, int n, Value *r)
 {
-    r[0] = __atomic_load_n(value_of(a[0]), __ATOMIC_SEQ_CST);
+    r[0] = __atomic_load_n(value_of(t, a[0]), __ATOMIC_SEQ_CST);
     return 1;
 }
 
@@ -386,7 +428,7 @@ static int value_put(Thread *t, Value self, Value v, const char *what, Value *ol
 {
     if (v == V_NIL)
         return vm_panic_msg(t, "sync/atomic: %s of nil value into Value", what);
-    Value *slot = value_of(self);
+    Value *slot = value_of(t, self);
     Value cur = __atomic_load_n(slot, __ATOMIC_SEQ_CST);
     do {
         if (cur != V_NIL && !same_type(cur, v))
@@ -416,7 +458,7 @@ static int av_cas(Thread *t, Value *a, int n, Value *r)
         return vm_panic_msg(t, "sync/atomic: compare and swap of nil value into Value");
     if (old != V_NIL && !same_type(old, nv))
         return vm_panic_msg(t, "sync/atomic: compare and swap of inconsistently typed values");
-    Value *slot = value_of(a[0]);
+    Value *slot = value_of(t, a[0]);
     Value cur = __atomic_load_n(slot, __ATOMIC_SEQ_CST);
     for (;;) {
         if (cur != V_NIL && !same_type(cur, nv))
@@ -432,10 +474,15 @@ static int av_cas(Thread *t, Value *a, int n, Value *r)
     }
 }
 
-static const MethodDef value_methods[] = {{"Load", av_load, 0, 0},
-                                          {"Store", av_store, 1, 1},
-                                          {"Swap", av_swap, 1, 1},
-                                          {"CompareAndSwap", av_cas, 2, 2},
+RACE_AFTER(av_load, &((AtomicValue *)((ObjObject *)v_ptr(a[0]))->payload)->v)
+RACE_AFTER(av_store, &((AtomicValue *)((ObjObject *)v_ptr(a[0]))->payload)->v)
+RACE_AFTER(av_swap, &((AtomicValue *)((ObjObject *)v_ptr(a[0]))->payload)->v)
+RACE_AFTER(av_cas, &((AtomicValue *)((ObjObject *)v_ptr(a[0]))->payload)->v)
+
+static const MethodDef value_methods[] = {{"Load", av_load_r, 0, 0},
+                                          {"Store", av_store_r, 1, 1},
+                                          {"Swap", av_swap_r, 1, 1},
+                                          {"CompareAndSwap", av_cas_r, 2, 2},
                                           {NULL, NULL, 0, 0}};
 static const ObjClass value_class = {.name = "atomic.Value", .methods = value_methods, .get_field = NULL};
 

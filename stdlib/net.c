@@ -39,6 +39,7 @@
 #include "../vm/iface.h"
 #include "../vm/mem.h"
 #include "../vm/netpoll.h"
+#include "../vm/race.h"
 #include "../vm/sched.h"
 #include "bytesval.h"
 #include "net.h"
@@ -830,7 +831,7 @@ __attribute__((noinline)) static char *scratch(void)
 
 /* One read of up to n bytes into p (or, p NULL, into the thread's scratch
  * buffer, returned in *got). from: a datagram's sender. */
-static int64_t fd_read_raw(NetFD *f, char *p, size_t n, char **got, SockAddr *from, Value *err)
+static int64_t fd_read_io(NetFD *f, char *p, size_t n, char **got, SockAddr *from, Value *err)
 {
     *err = V_NIL;
     if (!fd_incref(f)) {
@@ -874,8 +875,20 @@ static int64_t fd_read_raw(NetFD *f, char *p, size_t n, char **got, SockAddr *fr
 }
 
 /* Write all of p (a datagram: one sendto to `to` when given). */
+/* A read as Go's syscall.Read sees it for the race detector (race.h):
+ * whatever was written before the bytes came is ordered before it. */
+static int64_t fd_read_raw(NetFD *f, char *p, size_t n, char **got, SockAddr *from, Value *err)
+{
+    int64_t k = fd_read_io(f, p, n, got, from, err);
+    if (unlikely(race_on))
+        race_io_read(NULL);
+    return k;
+}
+
 static int64_t fd_write_raw(NetFD *f, const char *p, size_t n, const SockAddr *to, Value *err)
 {
+    if (unlikely(race_on))
+        race_io_write(NULL);
     *err = V_NIL;
     if (!fd_incref(f)) {
         *err = io_error(f, "write", NETPOLL_CLOSING, 0, NULL);

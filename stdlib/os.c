@@ -39,6 +39,7 @@
 #include "../vm/format.h"
 #include "../vm/iface.h"
 #include "../vm/mem.h"
+#include "../vm/race.h"
 #include "../vm/sched.h"
 
 /* First read buffer of a file; it doubles for longer lines. */
@@ -563,6 +564,8 @@ Value os_stderr(void)
  * path so it never interleaves with print(). Returns 0 or an errno. */
 static int file_write(Thread *t, OsFile *f, const char *s, size_t n)
 {
+    if (unlikely(race_on))
+        race_io_write(t); /* Go's syscall.Write: see race.h */
     int fd = fd_of(f);
     if (fd == 1) {
         rt_write_out(t->rt, s, n);
@@ -573,6 +576,18 @@ static int file_write(Thread *t, OsFile *f, const char *s, size_t n)
     if (fd == 2)
         rt_flush(t->rt); /* keep the order a terminal shows */
     return blocking_write(fd, s, n);
+}
+
+static int64_t file_read_io(Thread *t, OsFile *f, char *p, size_t n, Value *err);
+
+/* A read, ordered after the writes before it for the race detector, as
+ * Go's syscall.Read (race.h). */
+static int64_t file_read(Thread *t, OsFile *f, char *p, size_t n, Value *err)
+{
+    int64_t k = file_read_io(t, f, p, n, err);
+    if (unlikely(race_on))
+        race_io_read(t);
+    return k;
 }
 
 int os_file_write(Thread *t, Value w, const char *s, size_t n)
@@ -586,7 +601,7 @@ int os_file_write(Thread *t, Value w, const char *s, size_t n)
 
 /* Read up to n bytes: what the line buffer holds first, else one read(2).
  * Returns the count with *err (io.EOF at the end). */
-static int64_t file_read(Thread *t, OsFile *f, char *p, size_t n, Value *err)
+static int64_t file_read_io(Thread *t, OsFile *f, char *p, size_t n, Value *err)
 {
     (void)t;
     *err = V_NIL;

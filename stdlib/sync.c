@@ -20,6 +20,7 @@
 #include "../vm/format.h"
 #include "../vm/lock.h"
 #include "../vm/mem.h"
+#include "../vm/race.h"
 #include "../vm/sched.h"
 #include "../vm/trace.h"
 #include "stdlib.h"
@@ -70,7 +71,8 @@ static void *payload(Value self)
 typedef struct CspMutex {
     _Atomic int64_t state; /* see the file comment */
     Lock ql;
-    GQueue q; /* ql */
+    GQueue q;        /* ql */
+    RaceClock *race; /* the race detector's: touched only by the holder */
 } CspMutex;
 
 #define HANDOFF ((void *)1)
@@ -152,22 +154,34 @@ static CspMutex *mutex_of(Value self)
     return payload(self);
 }
 
+/* Unlock happens before the next Lock: the holder publishes its clock in
+ * the mutex, the next holder joins it. */
 static int m_lock(Thread *t, Value *a, int n, Value *r)
 {
-    mutex_lock(mutex_of(a[0]));
+    CspMutex *mu = mutex_of(a[0]);
+    mutex_lock(mu);
+    if (unlikely(race_on))
+        race_acquire(t, &mu->race);
     return 0;
 }
 
 static int m_unlock(Thread *t, Value *a, int n, Value *r)
 {
-    if (!mutex_unlock(mutex_of(a[0])))
+    CspMutex *mu = mutex_of(a[0]);
+    if (unlikely(race_on) && (atomic_load(&mu->state) & 1))
+        race_release(t, &mu->race);
+    if (!mutex_unlock(mu))
         vm_fatal_error(t, "sync: unlock of unlocked mutex");
     return 0;
 }
 
 static int m_trylock(Thread *t, Value *a, int n, Value *r)
 {
-    r[0] = v_bool(mutex_trylock(mutex_of(a[0])));
+    CspMutex *mu = mutex_of(a[0]);
+    bool ok = mutex_trylock(mu);
+    if (ok && unlikely(race_on))
+        race_acquire(t, &mu->race);
+    r[0] = v_bool(ok);
     return 1;
 }
 
@@ -189,6 +203,9 @@ typedef struct CspRW {
     bool writer;         /* ql: a writer holds it */
     int writers_waiting; /* ql */
     GQueue rq, wq;       /* ql */
+    /* The race detector's: what the last writer published (written by the
+     * writer holding it) and what readers published (ql). */
+    RaceClock *race_w, *race_r;
 } CspRW;
 
 static int rw_rlock(Thread *t, Value *a, int n, Value *r)
@@ -197,13 +214,20 @@ static int rw_rlock(Thread *t, Value *a, int n, Value *r)
     lock_acquire(&rw->ql);
     if (!rw->writer && rw->writers_waiting == 0) {
         rw->readers++;
+        if (unlikely(race_on))
+            race_acquire(t, &rw->race_w);
         lock_release(&rw->ql);
         return 0;
     }
     gq_push(&rw->rq, sched_getg());
     sched_wait_on(rw);
     sched_park("sync.RWMutex.RLock", unlock_ql, &rw->ql);
-    return 0; /* the waker counted us in readers */
+    if (unlikely(race_on)) { /* the waker counted us in readers */
+        lock_acquire(&rw->ql);
+        race_acquire(t, &rw->race_w);
+        lock_release(&rw->ql);
+    }
+    return 0;
 }
 
 static int rw_runlock(Thread *t, Value *a, int n, Value *r)
@@ -215,6 +239,8 @@ static int rw_runlock(Thread *t, Value *a, int n, Value *r)
         vm_fatal_error(t, "sync: RUnlock of unlocked RWMutex");
     }
     G *w = NULL;
+    if (unlikely(race_on))
+        race_release(t, &rw->race_r);
     if (--rw->readers == 0 && (w = gq_pop(&rw->wq))) {
         rw->writers_waiting--;
         rw->writer = true;
@@ -231,6 +257,10 @@ static int rw_lock(Thread *t, Value *a, int n, Value *r)
     lock_acquire(&rw->ql);
     if (!rw->writer && rw->readers == 0) {
         rw->writer = true;
+        if (unlikely(race_on)) {
+            race_acquire(t, &rw->race_w);
+            race_acquire(t, &rw->race_r);
+        }
         lock_release(&rw->ql);
         return 0;
     }
@@ -238,7 +268,13 @@ static int rw_lock(Thread *t, Value *a, int n, Value *r)
     gq_push(&rw->wq, sched_getg());
     sched_wait_on(rw);
     sched_park("sync.RWMutex.Lock", unlock_ql, &rw->ql);
-    return 0; /* handed over: writer is set for us */
+    if (unlikely(race_on)) { /* handed over: writer is set for us */
+        lock_acquire(&rw->ql);
+        race_acquire(t, &rw->race_w);
+        race_acquire(t, &rw->race_r);
+        lock_release(&rw->ql);
+    }
+    return 0;
 }
 
 static int rw_unlock(Thread *t, Value *a, int n, Value *r)
@@ -249,6 +285,8 @@ static int rw_unlock(Thread *t, Value *a, int n, Value *r)
         lock_release(&rw->ql);
         vm_fatal_error(t, "sync: Unlock of unlocked RWMutex");
     }
+    if (unlikely(race_on))
+        race_release(t, &rw->race_w);
     rw->writer = false;
     G *wake = NULL; /* chain through schedlink-free Sudog.next below */
     GQueue readers = rw->rq;
@@ -276,6 +314,10 @@ static int rw_trylock(Thread *t, Value *a, int n, Value *r)
     bool ok = !rw->writer && rw->readers == 0;
     if (ok)
         rw->writer = true;
+    if (ok && unlikely(race_on)) {
+        race_acquire(t, &rw->race_w);
+        race_acquire(t, &rw->race_r);
+    }
     lock_release(&rw->ql);
     r[0] = v_bool(ok);
     return 1;
@@ -288,6 +330,8 @@ static int rw_tryrlock(Thread *t, Value *a, int n, Value *r)
     bool ok = !rw->writer && rw->writers_waiting == 0;
     if (ok)
         rw->readers++;
+    if (ok && unlikely(race_on))
+        race_acquire(t, &rw->race_w);
     lock_release(&rw->ql);
     r[0] = v_bool(ok);
     return 1;
@@ -323,11 +367,17 @@ static int new_rwmutex(Thread *t, Value *a, int n, Value *r)
 typedef struct CspWG {
     _Atomic int64_t count; /* Add/Done: atomic; the 0 transition takes ql */
     Lock ql;
-    GQueue q; /* ql */
+    GQueue q;        /* ql */
+    RaceClock *race; /* ql: what the Done calls published (race detector) */
 } CspWG;
 
 static int wg_add_n(Thread *t, CspWG *wg, int64_t delta)
 {
+    if (unlikely(race_on) && delta < 0) { /* Done happens before the Wait it releases */
+        lock_acquire(&wg->ql);
+        race_release(t, &wg->race);
+        lock_release(&wg->ql);
+    }
     int64_t v = atomic_fetch_add(&wg->count, delta) + delta;
     if (v < 0) {
         atomic_fetch_sub(&wg->count, delta);
@@ -364,16 +414,23 @@ static int wg_done(Thread *t, Value *a, int n, Value *r)
 static int wg_wait(Thread *t, Value *a, int n, Value *r)
 {
     CspWG *wg = payload(a[0]);
-    if (atomic_load(&wg->count) == 0)
+    if (atomic_load(&wg->count) == 0 && likely(!race_on))
         return 0;
     lock_acquire(&wg->ql);
     if (atomic_load(&wg->count) == 0) {
+        if (unlikely(race_on))
+            race_acquire(t, &wg->race);
         lock_release(&wg->ql);
         return 0;
     }
     gq_push(&wg->q, sched_getg());
     sched_wait_on(wg);
     sched_park("sync.WaitGroup.Wait", unlock_ql, &wg->ql);
+    if (unlikely(race_on)) {
+        lock_acquire(&wg->ql);
+        race_acquire(t, &wg->race);
+        lock_release(&wg->ql);
+    }
     return 0;
 }
 
@@ -440,19 +497,27 @@ static int new_waitgroup(Thread *t, Value *a, int n, Value *r)
 typedef struct CspOnce {
     _Atomic int done; /* set once f has run; the slow path holds mu */
     CspMutex mu;
+    RaceClock *race; /* the race detector's: written once, before done */
 } CspOnce;
 
 static int once_do(Thread *t, Value *a, int n, Value *r)
 {
     CspOnce *o = payload(a[0]);
-    if (atomic_load(&o->done))
+    if (atomic_load(&o->done)) {
+        if (unlikely(race_on)) /* f happens before every Do returns */
+            race_acquire(t, &o->race);
         return 0;
+    }
     Value f = a[1];
     mutex_lock(&o->mu);
     int rc = 0;
     if (!atomic_load(&o->done)) {
         rc = vm_call(t, f, NULL, 0);
+        if (unlikely(race_on))
+            race_release(t, &o->race);
         atomic_store(&o->done, 1); /* even if f panicked, as Go */
+    } else if (unlikely(race_on)) {
+        race_acquire(t, &o->race);
     }
     mutex_unlock(&o->mu);
     return rc < 0 ? -1 : 0;
@@ -558,6 +623,7 @@ typedef struct CspCond {
     Lock ql;
     uint32_t notify;         /* ql: tickets below this are signalled */
     CondWaiter *head, *tail; /* ql */
+    RaceClock *race;         /* ql: what Signal and Broadcast published */
 } CspCond;
 
 static int locker_call(Thread *t, Value locker, const char *method)
@@ -580,6 +646,8 @@ static int cond_wait(Thread *t, Value *a, int n, Value *r)
         return -1;
     lock_acquire(&c->ql);
     if ((int32_t)(ticket - c->notify) < 0) {
+        if (unlikely(race_on))
+            race_acquire(t, &c->race);
         lock_release(&c->ql); /* signalled before we got here */
     } else {
         CondWaiter *w = mem_alloc(sizeof *w);
@@ -592,6 +660,11 @@ static int cond_wait(Thread *t, Value *a, int n, Value *r)
         c->tail = w;
         sched_wait_on(c);
         sched_park("sync.Cond.Wait", unlock_ql, &c->ql);
+        if (unlikely(race_on)) { /* the Signal that woke us happens before */
+            lock_acquire(&c->ql);
+            race_acquire(t, &c->race);
+            lock_release(&c->ql);
+        }
     }
     return locker_call(t, L, "Lock");
 }
@@ -607,6 +680,8 @@ static int cond_signal(Thread *t, Value *a, int n, Value *r)
         return 0;
     }
     uint32_t ticket = c->notify++;
+    if (unlikely(race_on))
+        race_release(t, &c->race);
     G *g = NULL;
     for (CondWaiter **pw = &c->head, *prev = NULL; *pw; prev = *pw, pw = &(*pw)->next) {
         if ((*pw)->ticket == ticket) {
@@ -628,6 +703,8 @@ static int cond_broadcast(Thread *t, Value *a, int n, Value *r)
 {
     CspCond *c = payload(a[0]);
     lock_acquire(&c->ql);
+    if (unlikely(race_on))
+        race_release(t, &c->race);
     c->notify = atomic_load(&c->wait);
     CondWaiter *w = c->head;
     c->head = c->tail = NULL;
@@ -698,24 +775,32 @@ typedef struct CspAtomic {
 
 static int at_load(Thread *t, Value *a, int n, Value *r)
 {
+    if (unlikely(race_on))
+        race_atomic(t, payload(a[0]));
     r[0] = atomic_load(&((CspAtomic *)payload(a[0]))->v);
     return 1;
 }
 
 static int at_store(Thread *t, Value *a, int n, Value *r)
 {
+    if (unlikely(race_on))
+        race_atomic(t, payload(a[0]));
     atomic_store(&((CspAtomic *)payload(a[0]))->v, a[1]);
     return 0;
 }
 
 static int at_swap(Thread *t, Value *a, int n, Value *r)
 {
+    if (unlikely(race_on))
+        race_atomic(t, payload(a[0]));
     r[0] = atomic_exchange(&((CspAtomic *)payload(a[0]))->v, a[1]);
     return 1;
 }
 
 static int at_add(Thread *t, Value *a, int n, Value *r)
 {
+    if (unlikely(race_on))
+        race_atomic(t, payload(a[0]));
     CspAtomic *x = payload(a[0]);
     Value d = a[1];
     if (!v_is_anyint(d) && !v_is_anyfloat(d))
@@ -741,6 +826,8 @@ static int at_add(Thread *t, Value *a, int n, Value *r)
 
 static int at_cas(Thread *t, Value *a, int n, Value *r)
 {
+    if (unlikely(race_on))
+        race_atomic(t, payload(a[0]));
     CspAtomic *x = payload(a[0]);
     Value old = a[1], nv = a[2];
     Value cur = atomic_load(&x->v);
@@ -756,9 +843,26 @@ static int at_cas(Thread *t, Value *a, int n, Value *r)
     }
 }
 
-static const MethodDef atomic_methods[] = {{"Load", at_load, 0, 0},          {"Store", at_store, 1, 1},
-                                           {"Swap", at_swap, 1, 1},          {"Add", at_add, 1, 1},
-                                           {"CompareAndSwap", at_cas, 2, 2}, {NULL, NULL, 0, 0}};
+/* Each method, then the race detector's acquire after the operation (its
+ * release before it is at the method's start): a Load that sees a Store
+ * sees what came before the Store. */
+#define RACE_AFTER(fn)                                                                                       \
+    static int fn##_r(Thread *t, Value *a, int n, Value *r)                                                  \
+    {                                                                                                        \
+        int rc = fn(t, a, n, r);                                                                             \
+        if (unlikely(race_on))                                                                               \
+            race_atomic(t, payload(a[0]));                                                                   \
+        return rc;                                                                                           \
+    }
+RACE_AFTER(at_load)
+RACE_AFTER(at_store)
+RACE_AFTER(at_swap)
+RACE_AFTER(at_add)
+RACE_AFTER(at_cas)
+
+static const MethodDef atomic_methods[] = {{"Load", at_load_r, 0, 0},          {"Store", at_store_r, 1, 1},
+                                           {"Swap", at_swap_r, 1, 1},          {"Add", at_add_r, 1, 1},
+                                           {"CompareAndSwap", at_cas_r, 2, 2}, {NULL, NULL, 0, 0}};
 static const ObjClass atomic_class = {.name = "sync.Atomic", .methods = atomic_methods, .get_field = NULL};
 
 static int new_atomic(Thread *t, Value *a, int n, Value *r)
@@ -776,7 +880,9 @@ static int new_atomic(Thread *t, Value *a, int n, Value *r)
  * (Go's Range sees no consistent snapshot either). */
 typedef struct CspSyncMap {
     Lock lk;
-    ObjMap *m; /* lk: the entries */
+    ObjMap *m;       /* lk: the entries */
+    RaceClock *race; /* lk: each operation acquires and releases it, so a
+                        Load is ordered after the Store it sees (race.h) */
 } CspSyncMap;
 
 static CspSyncMap *smap_of(Value self)
@@ -802,6 +908,8 @@ static bool smap_set(Thread *t, CspSyncMap *sm, Value key, Value val)
     lock_release(&sm->lk);
     vm_panicf(t, E_BAD_MAP_KEY, format_value_type(key) ? format_type_name(key) : v_type_name(key));
     lock_acquire(&sm->lk);
+    if (unlikely(race_on))
+        race_acqrel(t, &sm->race);
     return false;
 }
 
@@ -809,6 +917,8 @@ static int sm_load(Thread *t, Value *a, int n, Value *r)
 {
     CspSyncMap *sm = smap_of(a[0]);
     lock_acquire(&sm->lk);
+    if (unlikely(race_on))
+        race_acqrel(t, &sm->race);
     bool ok = map_get(sm->m, a[1], &r[0]);
     lock_release(&sm->lk);
     if (!ok)
@@ -823,6 +933,8 @@ static int sm_store(Thread *t, Value *a, int n, Value *r)
     if (!smap_key_ok(t, a[1]))
         return -1;
     lock_acquire(&sm->lk);
+    if (unlikely(race_on))
+        race_acqrel(t, &sm->race);
     bool ok = smap_set(t, sm, a[1], a[2]);
     lock_release(&sm->lk);
     return ok ? 0 : -1;
@@ -834,6 +946,8 @@ static int sm_loadorstore(Thread *t, Value *a, int n, Value *r)
     if (!smap_key_ok(t, a[1]))
         return -1;
     lock_acquire(&sm->lk);
+    if (unlikely(race_on))
+        race_acqrel(t, &sm->race);
     bool loaded = map_get(sm->m, a[1], &r[0]);
     bool ok = true;
     if (!loaded) {
@@ -849,6 +963,8 @@ static int sm_loadanddelete(Thread *t, Value *a, int n, Value *r)
 {
     CspSyncMap *sm = smap_of(a[0]);
     lock_acquire(&sm->lk);
+    if (unlikely(race_on))
+        race_acqrel(t, &sm->race);
     bool loaded = map_get(sm->m, a[1], &r[0]);
     if (loaded)
         map_delete(sm->m, a[1]);
@@ -863,6 +979,8 @@ static int sm_delete(Thread *t, Value *a, int n, Value *r)
 {
     CspSyncMap *sm = smap_of(a[0]);
     lock_acquire(&sm->lk);
+    if (unlikely(race_on))
+        race_acqrel(t, &sm->race);
     map_delete(sm->m, a[1]);
     lock_release(&sm->lk);
     return 0;
@@ -874,6 +992,8 @@ static int sm_swap(Thread *t, Value *a, int n, Value *r)
     if (!smap_key_ok(t, a[1]))
         return -1;
     lock_acquire(&sm->lk);
+    if (unlikely(race_on))
+        race_acqrel(t, &sm->race);
     bool loaded = map_get(sm->m, a[1], &r[0]);
     bool ok = smap_set(t, sm, a[1], a[2]);
     lock_release(&sm->lk);
@@ -902,6 +1022,8 @@ static int sm_compare_and(Thread *t, Value *a, bool del, Value *r)
     CspSyncMap *sm = smap_of(a[0]);
     Value cur;
     lock_acquire(&sm->lk);
+    if (unlikely(race_on))
+        race_acqrel(t, &sm->race);
     bool found = map_get(sm->m, a[1], &cur);
     lock_release(&sm->lk);
     for (;;) {
@@ -912,6 +1034,8 @@ static int sm_compare_and(Thread *t, Value *a, bool del, Value *r)
         if (!smap_equal(t, cur, a[2]))
             return t->panicking ? -1 : (r[0] = V_FALSE, 1);
         lock_acquire(&sm->lk);
+        if (unlikely(race_on))
+            race_acqrel(t, &sm->race);
         Value now;
         found = map_get(sm->m, a[1], &now);
         bool done = found && now == cur;
@@ -942,6 +1066,8 @@ static int sm_clear(Thread *t, Value *a, int n, Value *r)
 {
     CspSyncMap *sm = smap_of(a[0]);
     lock_acquire(&sm->lk);
+    if (unlikely(race_on))
+        race_acqrel(t, &sm->race);
     map_clear(sm->m);
     lock_release(&sm->lk);
     return 0;
@@ -952,6 +1078,8 @@ static int sm_range(Thread *t, Value *a, int n, Value *r)
     CspSyncMap *sm = smap_of(a[0]);
     Value f = a[1];
     lock_acquire(&sm->lk);
+    if (unlikely(race_on))
+        race_acqrel(t, &sm->race);
     size_t len = sm->m->len, i = 0, cursor = 0;
     Value *kv = mem_alloc((len ? len : 1) * 2 * sizeof *kv);
     Value k, v;
@@ -1002,6 +1130,7 @@ typedef struct CspPool {
     Value New;     /* lk: the script's New field, or nil */
     Value *items;  /* lk */
     size_t n, cap; /* lk */
+    RaceClock *race; /* lk: a Put is ordered before the Get that takes its value (race.h) */
 } CspPool;
 
 static int pool_get(Thread *t, Value *a, int n, Value *r)
@@ -1010,6 +1139,8 @@ static int pool_get(Thread *t, Value *a, int n, Value *r)
     lock_acquire(&p->lk);
     Value fn = p->New;
     bool have = p->n > 0;
+    if (unlikely(race_on))
+        race_acquire(t, &p->race);
     if (have) {
         r[0] = p->items[--p->n];
         p->items[p->n] = V_NIL;
@@ -1043,6 +1174,8 @@ static int pool_put(Thread *t, Value *a, int n, Value *r)
         p->cap = cap;
     }
     p->items[p->n++] = a[1];
+    if (unlikely(race_on))
+        race_release(t, &p->race);
     lock_release(&p->lk);
     return 0;
 }

@@ -30,6 +30,7 @@
 #include "../vm/chan.h"
 #include "../vm/format.h"
 #include "../vm/mem.h"
+#include "../vm/race.h"
 #include "../vm/sched.h"
 #include "stdlib.h"
 
@@ -1688,13 +1689,17 @@ typedef struct ChanTimer {
     ObjChan *c;
     bool ticker; /* set at creation: Reset keeps it periodic */
     Value fn;    /* AfterFunc's function, else V_UNDEF; set at creation */
+    /* The race detector's snapshot of the goroutine that started (or
+     * reset) an AfterFunc timer: what it did is ordered before f runs. */
+    RaceClock *race;
 } ChanTimer;
 
 static void chan_timer_fire(void *arg, int64_t now)
 {
     ChanTimer *ct = arg;
     if (ct->fn != V_UNDEF)
-        sched_go(NULL, ct->fn, NULL, 0); /* AfterFunc: f runs in its own goroutine */
+        sched_go_after(__atomic_load_n(&ct->race, __ATOMIC_ACQUIRE), ct->fn, NULL,
+                       0); /* AfterFunc: f runs in its own goroutine */
     else
         chan_try_send(ct->c, time_make_mono(now));
 }
@@ -1761,6 +1766,8 @@ static int ct_reset(Thread *t, Value *a, int n, Value *r)
     ChanTimer *ct = ((ObjObject *)v_ptr(a[0]))->payload;
     if (ct->ticker && d <= 0) /* as Go: before touching the ticker */
         return vm_panic_msg(t, "non-positive interval for Ticker.Reset");
+    if (unlikely(race_on) && ct->fn != V_UNDEF) /* the monitor reads it when f starts */
+        __atomic_store_n(&ct->race, race_snapshot(t), __ATOMIC_RELEASE);
     r[0] = v_bool(timer_reset(&ct->tm, timer_when(d), ct->ticker ? d : 0));
     return 1;
 }
@@ -1827,6 +1834,8 @@ static int f_afterfunc(Thread *t, Value *a, int n, Value *r)
         return vm_panicf(t, E_ARG_TYPE, "time.AfterFunc", 2, "a func", v_type_name(a[1]));
     ChanTimer *ct = chan_timer_new(d, 0);
     ct->fn = a[1];
+    if (unlikely(race_on))
+        ct->race = race_snapshot(t);
     timer_start(&ct->tm);
     r[0] = v_from_ptr(object_new(&timer_class, ct));
     return 1;

@@ -14,6 +14,7 @@
 
 #include "mem.h"
 #include "trace.h"
+#include "race.h"
 #include "types.h"
 
 ObjChan *chan_new(size_t cap)
@@ -89,9 +90,45 @@ static _Noreturn void block_forever(const char *reason)
 
 /* ---- send / receive ----------------------------------------------------- */
 
+/* ---- the race detector's edges (race.h), c->lock held ---------------- */
+
+/* The goroutine running here, NULL on the monitor (a timer's send). */
+static Thread *race_self(void)
+{
+    G *g = sched_getg();
+    return g ? g->vm : NULL;
+}
+
+/* The clock of buffer slot i: a send there and the receive that empties
+ * it each acquire and release it, so the k-th receive is ordered before
+ * the (k+cap)-th send, and each send before the receive of its value. */
+static RaceClock **race_slot(ObjChan *c, size_t i)
+{
+    if (!c->race_buf)
+        c->race_buf = mem_alloc(mem_size(c->cap ? c->cap : 1, sizeof *c->race_buf, 0));
+    return &c->race_buf[i];
+}
+
+/* A value handed from sender to receiver with no buffer between (one of
+ * them parked): unbuffered, each is ordered before the other's completion;
+ * buffered (a receiver waited on an empty buffer), through the slot the
+ * value would have taken. */
+static void race_handoff(ObjChan *c, Thread *sender, Thread *receiver)
+{
+    if (c->cap == 0) {
+        race_sync(sender, receiver);
+    } else {
+        RaceClock **sc = race_slot(c, c->recvx);
+        race_acqrel(sender, sc);
+        race_acqrel(receiver, sc);
+    }
+}
+
 /* c->lock held, a receiver s waiting: hand v to it and wake it. */
 static void send_direct(ObjChan *c, Sudog *s, Value v)
 {
+    if (unlikely(race_on))
+        race_handoff(c, race_self(), s->g->vm);
     s->elem = v;
     s->success = true;
     if (TRACE_ON())
@@ -105,6 +142,8 @@ static inline void buf_put(ObjChan *c, Value v)
 {
     if (TRACE_ON())
         trace_chan_put(c);
+    if (unlikely(race_on))
+        race_acqrel(race_self(), race_slot(c, c->sendx));
     c->buf[c->sendx] = v;
     if (++c->sendx == c->cap)
         c->sendx = 0;
@@ -181,6 +220,16 @@ int chan_send(Thread *t, ObjChan *c, Value v)
 static Value recv_from_sender(ObjChan *c, Sudog *s)
 {
     Value v;
+    if (unlikely(race_on)) {
+        if (c->cap == 0) {
+            race_sync(s->g->vm, race_self());
+        } else {
+            /* the receiver empties slot recvx, then the sender fills it */
+            RaceClock **sc = race_slot(c, c->recvx);
+            race_acqrel(race_self(), sc);
+            race_acqrel(s->g->vm, sc);
+        }
+    }
     if (c->cap == 0) {
         v = s->elem;
     } else {
@@ -205,6 +254,8 @@ static inline Value recv_buffered(ObjChan *c)
 {
     if (TRACE_ON())
         trace_chan_get(c);
+    if (unlikely(race_on))
+        race_acqrel(race_self(), race_slot(c, c->recvx));
     Value v = c->buf[c->recvx];
     c->buf[c->recvx] = V_NIL;
     if (++c->recvx == c->cap)
@@ -215,7 +266,6 @@ static inline Value recv_buffered(ObjChan *c)
 
 int chan_recv(Thread *t, ObjChan *c, Value *v, bool *ok)
 {
-    (void)t;
     if (!c)
         block_forever("chan receive (nil chan)");
     lock_acquire(&c->lock);
@@ -232,6 +282,8 @@ int chan_recv(Thread *t, ObjChan *c, Value *v, bool *ok)
         return 0;
     }
     if (c->closed) {
+        if (unlikely(race_on))
+            race_acquire(t, &c->race_close);
         lock_release(&c->lock);
         *v = c->zero;
         *ok = false;
@@ -239,6 +291,8 @@ int chan_recv(Thread *t, ObjChan *c, Value *v, bool *ok)
     }
     s = wait_on(c, &c->recvq, V_NIL, "chan receive");
     bool sent = s->success;
+    if (unlikely(race_on) && !sent)
+        race_acquire(t, &c->race_close); /* written once, before the wake-up */
     *v = s->elem;
     *ok = sent;
     s->elem = V_NIL;
@@ -264,6 +318,8 @@ int chan_close(Thread *t, ObjChan *c)
         return vm_panicf(t, E_CLOSE_CLOSED);
     }
     c->closed = 1;
+    if (unlikely(race_on))
+        race_release(t, &c->race_close);
     /* Collect every waiter under the lock, wake them after it. */
     Sudog *wake = NULL, *s;
     while ((s = dequeue(&c->recvq))) {
@@ -410,6 +466,8 @@ int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bo
                 return i;
             }
             if (c->closed) {
+                if (unlikely(race_on))
+                    race_acquire(t, &c->race_close);
                 *v = c->zero;
                 sel_unlock(&l);
                 return i;
@@ -465,6 +523,8 @@ int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bo
     } else {
         *v = won->elem;
         *ok = won->success;
+        if (unlikely(race_on) && !won->success)
+            race_acquire(t, &cases[i].c->race_close);
     }
     return i;
 }

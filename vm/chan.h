@@ -46,6 +46,11 @@ typedef struct ObjChan {
      * k-th send with the k-th receive. All under lock. */
     int64_t trace_id;
     int64_t trace_sent, trace_recvd;
+    /* The race detector's clocks (race.h), made on first use under lock:
+     * race_buf[i] for buffer slot i (one for an unbuffered channel, unused
+     * there), race_close for close. NULL while it is off. */
+    struct RaceClock **race_buf;
+    struct RaceClock *race_close;
 } ObjChan;
 
 ObjChan *chan_new(size_t cap);

@@ -3,6 +3,8 @@
 
 #include "vm.h"
 
+void (*mem_alloc_hook)(void *p, size_t n);
+
 __attribute__((cold, noinline)) _Noreturn void mem_out_of_memory(void)
 {
     csp_fatal("out of memory");

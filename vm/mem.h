@@ -97,11 +97,20 @@ static inline int mem_grow_int(int cap, int min)
     return cap ? cap * 2 : min;
 }
 
+/* Called with every block mem_alloc and mem_alloc_atomic hand out, when
+ * set: the race detector forgets what it knew of the memory's last life
+ * (race.h). Set once, before the goroutines that allocate start (or while
+ * the REPL waits at its prompt); NULL otherwise, one predictable test. */
+extern void (*mem_alloc_hook)(void *p, size_t n);
+
 static inline void *mem_alloc(size_t n)
 {
     void *p = likely(n <= MEM_MAX) ? GC_MALLOC(n) : NULL;
     if (unlikely(!p))
         mem_out_of_memory();
+    void (*hook)(void *, size_t) = __atomic_load_n(&mem_alloc_hook, __ATOMIC_RELAXED);
+    if (unlikely(hook != NULL))
+        hook(p, n);
     return p;
 }
 
@@ -110,6 +119,9 @@ static inline void *mem_alloc_atomic(size_t n)
     void *p = likely(n <= MEM_MAX) ? GC_MALLOC_ATOMIC(n) : NULL;
     if (unlikely(!p))
         mem_out_of_memory();
+    void (*hook)(void *, size_t) = __atomic_load_n(&mem_alloc_hook, __ATOMIC_RELAXED);
+    if (unlikely(hook != NULL))
+        hook(p, n);
     return p;
 }
 

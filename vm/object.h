@@ -567,6 +567,9 @@ typedef struct ObjProto {
      * no GETFIELD SETFIELD CALLM or BINDM): see types.h, IC_*. */
     uint64_t *ic;
     uintptr_t ic_bias; /* (uintptr_t)ic - 2 * (uintptr_t)code: see vm.c */
+    /* The race detector's site of each instruction (race.h; 0: not
+     * checked), when compiled with the detector on; else NULL. */
+    const uint32_t *race_sites;
 } ObjProto;
 
 typedef struct ObjCell {

@@ -53,6 +53,7 @@
 #include "mem.h"
 #include "netpoll.h"
 #include "out.h"
+#include "race.h"
 #include "sanitize.h"
 #include "signal.h"
 #include "trace.h"
@@ -889,6 +890,7 @@ _Noreturn void sched_end_goroutine(void)
     if (!g)
         csp_fatal("sched_end_goroutine: not on a goroutine");
     atomic_fetch_sub(&ngoroutines, 1);
+    race_goexit(g->vm);
     atomic_store(&g->status, G_DEAD);
     g->fn = V_NIL;
     g->args = NULL;
@@ -947,7 +949,19 @@ static G *galloc(void)
     return g;
 }
 
+static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value *args, int nargs);
+
 G *sched_go(Thread *parent, Value fn, const Value *args, int nargs)
+{
+    return go_common(parent, NULL, fn, args, nargs);
+}
+
+G *sched_go_after(const RaceClock *from, Value fn, const Value *args, int nargs)
+{
+    return go_common(NULL, from, fn, args, nargs);
+}
+
+static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value *args, int nargs)
 {
 #ifdef CSP_FUZZ
     __atomic_add_fetch(&csp_fuzz_steps, CSP_FUZZ_GO_COST, __ATOMIC_RELAXED);
@@ -970,6 +984,8 @@ G *sched_go(Thread *parent, Value fn, const Value *args, int nargs)
     g->waitreason = NULL;
     g->param = NULL;
     g->m = NULL;
+    if (unlikely(race_on))
+        race_go(parent, g->vm, from); /* the go statement happens before the goroutine's first step */
     ctx_make(&g->ctx, g->stack->hi, g_entry, g);
     atomic_fetch_add(&ngoroutines, 1);
     if (TRACE_ON())
@@ -2041,7 +2057,12 @@ static const char *leak_object(const char *reason)
 CSP_NO_SANITIZE int sched_find_leaks(FILE *out)
 {
     G *self = sched_getg();
-    char here;
+    /* The caller's own goroutine: its C stack counts from the caller's
+     * frame up. This function's frame is left out: it lies where the
+     * interpreter's deeper frames were a moment ago, and its unset slots
+     * still hold their words (a channel the script dropped would look
+     * reachable). */
+    const char *caller = (const char *)__builtin_frame_address(0) + 2 * sizeof(void *);
     LeakScan s = {0};
     /* The timers (roots: a timer's channel will be sent on) stay put
      * while the world is stopped. */
@@ -2084,7 +2105,7 @@ CSP_NO_SANITIZE int sched_find_leaks(FILE *out)
         int st = atomic_load(&g->status);
         if (st == G_IDLE || st == G_DEAD || (st == G_WAITING && g->wait_leakable))
             continue;
-        ls_root_g(&s, g, g == self ? &here : st == G_RUNNING ? NULL : g->ctx.sp);
+        ls_root_g(&s, g, g == self ? caller : st == G_RUNNING ? NULL : g->ctx.sp);
     }
     dl_iterate_phdr(ls_phdr, &s);
     ls_reach(&s, sched.rt);

@@ -54,6 +54,7 @@
 #include "vm.h"
 
 typedef struct G G;
+struct RaceClock;
 typedef struct M M;
 typedef struct P P;
 
@@ -134,6 +135,9 @@ int sched_run_main_loop(void);
 
 /* Start a goroutine running fn(args...). The args are copied. */
 G *sched_go(Thread *parent, Value fn, const Value *args, int nargs);
+/* The same for a start with no parent running (a timer's function): the
+ * race detector's snapshot of what its starter knew (race.h), or NULL. */
+G *sched_go_after(const struct RaceClock *from, Value fn, const Value *args, int nargs);
 
 /* Bytes of C stack left below the caller on its goroutine's stack
  * (SIZE_MAX when not on a goroutine): recursive C code checks it. */

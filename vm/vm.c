@@ -49,6 +49,7 @@
 #include "mem.h"
 #include "opcodes.h"
 #include "out.h"
+#include "race.h"
 #include "sched.h"
 #include "trace.h"
 #include "types.h"
@@ -741,7 +742,7 @@ _Noreturn void rt_exit(Runtime *rt, int code)
 {
     (void)rt;
     rt_exit_begin();
-    rt_exit_end(code);
+    rt_exit_end(race_on ? race_exit_code(code) : code);
 }
 
 Thread *thread_new(Runtime *rt)
@@ -2693,1464 +2694,198 @@ static inline double vm_flonum(Value v)
         VM_NEXT();                                                                                           \
     } while (0)
 
+/* The loop itself, twice (exec.inc): without and with the race
+ * detector's checks. RACE_R / RACE_W give an access to the detector: the
+ * location's address and, for the report, an index or key. */
+#define RACE_CHECKS 0
+#define EXECUTE execute_plain
+#define RACE_R(addr, detail) ((void)0)
+#define RACE_W(addr, detail) ((void)0)
+#define RACE_OP(fn, ...) ((void)0)
+#include "exec.inc"
+#undef RACE_CHECKS
+#undef EXECUTE
+#undef RACE_R
+#undef RACE_W
+#undef RACE_OP
+
+/* The race detector's view of the instructions that touch memory (the
+ * checking loop only). Each finds the location's word the instruction is
+ * about to read or write and gives it to race.c; an access that will
+ * panic (an index out of range, a nil map write) is left to the panic. */
+
+/* R[o][key]: a slice or array element, or the map as one location. */
+static void race_index(Thread *t, uint32_t site, Value o, Value key, bool write)
+{
+    if (!v_is_ptr(o))
+        return;
+    const Value *at = NULL;
+    switch (v_obj(o)->kind) {
+    case OBJ_LIST:
+        if (v_is_anyint(key))
+            at = list_slot(v_list(o), v_anyint(key));
+        break;
+    case OBJ_ARRAY: {
+        ObjArray *a = v_ptr(o);
+        if (v_is_anyint(key) && (uint64_t)v_anyint(key) < a->st.cap)
+            at = &a->st.items[v_anyint(key)];
+        break;
+    }
+    case OBJ_MAP:
+        (write ? race_map_write : race_map_read)(t, v_ptr(o), site, key);
+        return;
+    default:
+        return;
+    }
+    if (at)
+        (write ? race_write : race_read)(t, at, site, key);
+}
+
+/* The slot of field `name` of struct s, through embedded structs (Go's
+ * promotion), or NULL. */
+static const Value *race_field_slot(ObjStruct *s, const char *name, int depth)
+{
+    const ObjType *ty = s->type;
+    if (!ty || ty->kind != TYPE_STRUCT)
+        return NULL;
+    for (int i = 0; i < ty->nfields; i++)
+        if (strcmp(ty->fields[i].name, name) == 0)
+            return &s->f[i];
+    for (int i = 0; i < ty->nfields && depth < 8; i++) {
+        if (!ty->fields[i].embedded)
+            continue;
+        Value v = s->f[i];
+        Obj *in = v_is_ref(v) ? v_ref_target(v) : v_is_ptr(v) ? v_obj(v) : NULL;
+        if (in && in->kind == OBJ_STRUCT) {
+            const Value *at = race_field_slot((ObjStruct *)in, name, depth + 1);
+            if (at)
+                return at;
+        }
+    }
+    return NULL;
+}
+
+/* R.name: a struct's field (through a pointer too), found by the
+ * instruction's inline cache ic when it knows the struct's type, or a
+ * map's entry (m.name sugar) as the map. */
+static void race_field(Thread *t, uint32_t site, Value o, Value name, uint64_t ic, bool write)
+{
+    if ((o & 7) == 0 && o != 0 && ((Obj *)v_ref_target(o))->kind == OBJ_STRUCT) {
+        ObjStruct *s = v_ref_target(o);
+        const Value *at = IC_TYPE(ic) == (uintptr_t)s->type && (ic & IC_DIRECT)
+                              ? &s->f[IC_INDEX(ic)]
+                              : race_field_slot(s, k_name(name)->data, 0);
+        if (at)
+            (write ? race_write : race_read)(t, at, site, V_UNDEF);
+    } else if (v_is_obj(o, OBJ_MAP)) {
+        (write ? race_map_write : race_map_read)(t, v_ptr(o), site, name);
+    }
+}
+
+/* *p: a variable's cell or an element or field slot; a whole struct or
+ * array when it is stored into. */
+static void race_deref(Thread *t, uint32_t site, Value p, bool write)
+{
+    if (!v_is_ref(p))
+        return;
+    const Value *slot = ref_slot(p);
+    if (slot) {
+        (write ? race_write : race_read)(t, slot, site, V_UNDEF);
+        return;
+    }
+    Obj *o = v_ref_target(p);
+    if (!write || !o)
+        return;
+    if (o->kind == OBJ_STRUCT)
+        race_write_range(t, ((ObjStruct *)o)->f, (size_t)((ObjStruct *)o)->type->nfields, site);
+    else if (o->kind == OBJ_ARRAY)
+        race_write_range(t, ((ObjArray *)o)->st.items, ((ObjArray *)o)->st.cap, site);
+}
+
+/* append(xs, n values): the elements it will write in place, or, when it
+ * must grow, the ones it copies out. */
+static void race_append(Thread *t, uint32_t site, Value xs, size_t n)
+{
+    if (!v_is_obj(xs, OBJ_LIST))
+        return;
+    ObjList *l = v_list(xs);
+    ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
+    if (!st)
+        return;
+    size_t off = l->off, len = l->len, cap = l->cap;
+    if (off + cap > st->cap || len > cap)
+        return; /* a torn header: append sorts it out */
+    if (cap - len >= n)
+        race_write_range(t, &st->items[off + len], n, site);
+    else
+        race_read_range(t, &st->items[off], len, site);
+}
+
+/* After an append that moved the slice to a new array: the copy wrote its
+ * elements (Go's growslice is a memmove into fresh memory), so they are
+ * this goroutine's writes, and the next growth reads them as such. */
+static void race_appended(Thread *t, uint32_t site, Value xs, const ListStore *old)
+{
+    if (!v_is_obj(xs, OBJ_LIST))
+        return;
+    ObjList *l = v_list(xs);
+    ListStore *st = l->store;
+    if (st && st != old && (size_t)l->off + l->len <= st->cap)
+        race_fresh_write(t, &st->items[l->off], l->len, site);
+}
+
+/* len(m) reads the map, as in Go. */
+static void race_len(Thread *t, uint32_t site, Value o)
+{
+    if (v_is_obj(o, OBJ_MAP))
+        race_map_read(t, v_ptr(o), site, V_UNDEF);
+}
+
+/* A range loop's step: the element it reads, or the map. */
+static void race_range(Thread *t, uint32_t site, const Value *ra)
+{
+    Value v = ra[0];
+    if (v_is_obj(v, OBJ_LIST)) {
+        const Value *at = list_slot(v_list(v), v_int(ra[1]));
+        if (at)
+            race_read(t, at, site, ra[1]);
+    } else if (v_is_obj(v, OBJ_MAP)) {
+        race_map_read(t, v_ptr(v), site, V_UNDEF);
+    }
+}
+
+/* The site of the running instruction (pc is one past it), 0 when the
+ * function was compiled without the detector. */
+#define RACE_SITE() (cl->proto->race_sites ? cl->proto->race_sites[pc - 1 - cl->proto->code] : 0)
+#define RACE_R(addr, detail)                                                                                 \
+    do {                                                                                                     \
+        uint32_t site_ = RACE_SITE();                                                                        \
+        if (site_)                                                                                           \
+            race_read(t, (addr), site_, (detail));                                                           \
+    } while (0)
+#define RACE_W(addr, detail)                                                                                 \
+    do {                                                                                                     \
+        uint32_t site_ = RACE_SITE();                                                                        \
+        if (site_)                                                                                           \
+            race_write(t, (addr), site_, (detail));                                                          \
+    } while (0)
+/* RACE_OP(race_index, o, key, write): one of the helpers above, with the
+ * instruction's site. */
+#define RACE_OP(fn, ...)                                                                                     \
+    do {                                                                                                     \
+        uint32_t site_ = RACE_SITE();                                                                        \
+        if (site_)                                                                                           \
+            fn(t, site_, __VA_ARGS__);                                                                       \
+    } while (0)
+#define RACE_CHECKS 1
+#define EXECUTE execute_race
+#include "exec.inc"
+#undef RACE_CHECKS
+#undef EXECUTE
+
 static int execute(Thread *t)
 {
-#ifdef VM_COMPUTED_GOTO
-    static void *const labels[OP__COUNT] = {
-#define OP(name, fmt, doc) &&L_##name,
-#include "opcodes.def"
-#undef OP
-    };
-#endif
-    Runtime *rt = t->rt;
-    Frame *f;
-    ObjClosure *cl;
-    const Value *k;
-    Value *base;
-    const uint32_t *pc;
-    uint32_t ins;
-    Value rets[NATIVE_MAX_RETS];
-    /* Shared by the call and return paths (jumped to from several
-     * instructions). */
-    int ca, cnargs, cwant;
-    /* The call being made spreads its last argument (f(a, xs...)): do_call
-     * or call_native hands it over (spread_call) once the callee is known. */
-    bool spread_last = false;
-    double fres; /* a float division's result, for float_result */
-    int ret_a, ret_n;
-    bool ret_nil;
-    const ObjNative *nf;
-    Value *nargs_at;
-
-    VM_ENTER();
-    VM_DISPATCH()
-    {
-        /* ---- loads and moves ---- */
-        VM_CASE(MOVE)
-        {
-            RA = RB;
-            VM_NEXT();
-        }
-        VM_CASE(MOVEC)
-        {
-            RA = v_copy_fast(RB);
-            VM_NEXT();
-        }
-        VM_CASE(LOADK)
-        {
-            RA = k[INS_Bx(ins)];
-            VM_NEXT();
-        }
-        VM_CASE(LOADI)
-        {
-            RA = v_int_small(INS_sBx(ins));
-            VM_NEXT();
-        }
-        VM_CASE(LOADNIL)
-        {
-            Value *r = &RA;
-            for (int i = 0; i <= B_; i++)
-                r[i] = V_NIL;
-            VM_NEXT();
-        }
-        VM_CASE(LOADBOOL)
-        {
-            RA = v_bool(B_ != 0);
-            VM_NEXT();
-        }
-        VM_CASE(GETGLOBAL)
-        {
-            const ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
-            unsigned i = INS_Bx(ins);
-            RA = likely(i < g->cap) ? SHARED_LOAD(g->items[i]) : V_NIL;
-            VM_NEXT();
-        }
-        VM_CASE(SETGLOBALC)
-        {
-            ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
-            unsigned i = INS_Bx(ins);
-            if (likely(i < g->cap) && !store_into(&g->items[i], RA))
-                SHARED_STORE(g->items[i], RA);
-            VM_NEXT();
-        }
-        VM_CASE(SETGLOBAL)
-        {
-            ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
-            unsigned i = INS_Bx(ins);
-            if (likely(i < g->cap))
-                SHARED_STORE(g->items[i], RA);
-            VM_NEXT();
-        }
-
-        /* ---- captured variables ---- */
-        VM_CASE(NEWCELL)
-        {
-            RA = v_from_ptr(cell_new(RB));
-            VM_NEXT();
-        }
-        VM_CASE(GETCELL)
-        {
-            RA = SHARED_LOAD(((ObjCell *)v_ptr(RB))->v);
-            VM_NEXT();
-        }
-        VM_CASE(SETCELL)
-        {
-            ObjCell *c = v_ptr(RA);
-            if (unlikely(C_) && store_into(&c->v, RB))
-                VM_NEXT();
-            SHARED_STORE(c->v, RB);
-            VM_NEXT();
-        }
-        VM_CASE(GETUPVAL)
-        {
-            RA = SHARED_LOAD(cl->upvals[B_]->v);
-            VM_NEXT();
-        }
-        VM_CASE(SETUPVAL)
-        {
-            if (unlikely(C_) && store_into(&cl->upvals[B_]->v, RA))
-                VM_NEXT();
-            SHARED_STORE(cl->upvals[B_]->v, RA);
-            VM_NEXT();
-        }
-        VM_CASE(CLOSURE)
-        {
-            VM_SAVEPC();
-            RA = v_from_ptr(make_closure(cl->proto->protos[INS_Bx(ins)], cl, base));
-            VM_NEXT();
-        }
-
-        /* ---- arithmetic ---- */
-        VM_CASE(ADD)
-        {
-            Value x = RB, y = RC;
-            if (unlikely(v_is_str(x) && v_is_str(y))) {
-                RA = v_from_ptr(str_concat(v_str(x), v_str(y)));
-                VM_NEXT();
-            }
-            ARITH_OP(OP_ADD, x, y);
-        }
-        VM_CASE(SUB) ARITH_OP(OP_SUB, RB, RC);
-        VM_CASE(MUL) ARITH_OP(OP_MUL, RB, RC);
-        VM_CASE(DIV) DIVMOD_OP(OP_DIV, RB, RC);
-        VM_CASE(MOD) DIVMOD_OP(OP_MOD, RB, RC);
-        VM_CASE(ADDK) ARITH_OP(OP_ADD, RB, KC);
-        VM_CASE(SUBK) ARITH_OP(OP_SUB, RB, KC);
-        VM_CASE(MULK) ARITH_OP(OP_MUL, RB, KC);
-        VM_CASE(DIVK) DIVMOD_OP(OP_DIV, RB, KC);
-        VM_CASE(MODK) DIVMOD_OP(OP_MOD, RB, KC);
-        VM_CASE(ADDI)
-        {
-            Value x = RB;
-            int64_t r;
-            if (likely(v_is_int(x)) &&
-                likely(!__builtin_add_overflow((int64_t)x, (int64_t)INS_sC(ins) * 2, &r))) {
-                RA = (Value)r;
-                VM_NEXT();
-            }
-            /* The compiler emits x - k as ADDI x, -k: compute (and word
-             * a type error) as the subtraction, which gives the same
-             * number. */
-            int imm = INS_sC(ins);
-            VM_PROTECT(Value, v,
-                       imm < 0 ? arith_binop(t, OP_SUB, x, v_int_small(-imm))
-                               : arith_binop(t, OP_ADD, x, v_int_small(imm)),
-                       v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(BAND)
-        {
-            Value x = RB, y = RC;
-            if (likely(BOTH_INT(x, y))) {
-                RA = x & y;
-                VM_NEXT();
-            }
-            VM_PROTECT(Value, v, arith_binop(t, OP_BAND, x, y), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(BOR)
-        {
-            Value x = RB, y = RC;
-            if (likely(BOTH_INT(x, y))) {
-                RA = x | y;
-                VM_NEXT();
-            }
-            VM_PROTECT(Value, v, arith_binop(t, OP_BOR, x, y), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(BXOR)
-        {
-            Value x = RB, y = RC;
-            if (likely(BOTH_INT(x, y))) {
-                RA = (x ^ y) | 1;
-                VM_NEXT();
-            }
-            VM_PROTECT(Value, v, arith_binop(t, OP_BXOR, x, y), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(BANDNOT)
-        {
-            Value x = RB, y = RC;
-            if (likely(BOTH_INT(x, y))) {
-                RA = (x & ~y) | 1;
-                VM_NEXT();
-            }
-            VM_PROTECT(Value, v, arith_binop(t, OP_BANDNOT, x, y), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(SHL)
-        {
-            Value x = RB, y = RC;
-            VM_PROTECT(Value, v, arith_binop(t, OP_SHL, x, y), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(SHR)
-        {
-            Value x = RB, y = RC;
-            if (likely(BOTH_INT(x, y)) && v_int(y) >= 0 && v_int(y) < 64) {
-                RA = v_int_small(v_int(x) >> v_int(y));
-                VM_NEXT();
-            }
-            VM_PROTECT(Value, v, arith_binop(t, OP_SHR, x, y), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(UNM)
-        {
-            Value x = RB;
-            if (likely(v_is_int(x)) && x != v_int_small(V_INT_MIN)) {
-                RA = v_int_small(-v_int(x));
-                VM_NEXT();
-            }
-            VM_PROTECT(Value, v, arith_unop(t, OP_UNM, x), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(NOT)
-        {
-            Value x = RB;
-            if (likely(v_is_bool(x))) {
-                RA = x ^ (V_TRUE ^ V_FALSE);
-                VM_NEXT();
-            }
-            if (v_is_obj(x, OBJ_NAMED)) { /* !b of a declared bool type: its type kept */
-                VM_PROTECT(Value, r, arith_unop(t, OP_NOT, x), r == V_UNDEF);
-                RA = r;
-                VM_NEXT();
-            }
-            VM_SAVEPC();
-            arith_not_bool(t, x);
-            VM_THROW();
-        }
-        VM_CASE(BNOT)
-        {
-            Value x = RB;
-            if (likely(v_is_int(x))) {
-                RA = x ^ ~(Value)1;
-                VM_NEXT();
-            }
-            VM_PROTECT(Value, v, arith_unop(t, OP_BNOT, x), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-
-        /* ---- comparisons producing values ---- */
-        VM_CASE(SEQ)
-        {
-            int res;
-            EQUAL_CHECKED(res, RB, RC);
-            RA = v_bool(res);
-            VM_NEXT();
-        }
-        VM_CASE(SEQIF)
-        {
-            int res;
-            IFACE_EQUAL(res, RB, RC);
-            RA = v_bool(res);
-            VM_NEXT();
-        }
-        VM_CASE(SNE)
-        {
-            int res;
-            EQUAL_CHECKED(res, RB, RC);
-            RA = v_bool(!res);
-            VM_NEXT();
-        }
-        VM_CASE(SLT)
-        {
-            int res;
-            ORDER(res, CMP_LT, RB, RC, <);
-            RA = v_bool(res);
-            VM_NEXT();
-        }
-        VM_CASE(SLE)
-        {
-            int res;
-            ORDER(res, CMP_LE, RB, RC, <=);
-            RA = v_bool(res);
-            VM_NEXT();
-        }
-
-        /* ---- compare and branch ---- */
-        VM_CASE(EQ)
-        {
-            int res;
-            EQUAL_CHECKED(res, RA, RB);
-            VM_CONDJUMP(res);
-            VM_NEXT();
-        }
-        VM_CASE(LT)
-        {
-            int res;
-            ORDER(res, CMP_LT, RA, RB, <);
-            VM_CONDJUMP(res);
-            VM_NEXT();
-        }
-        VM_CASE(LE)
-        {
-            int res;
-            ORDER(res, CMP_LE, RA, RB, <=);
-            VM_CONDJUMP(res);
-            VM_NEXT();
-        }
-        VM_CASE(EQIF)
-        {
-            int res;
-            IFACE_EQUAL(res, RA, RB);
-            VM_CONDJUMP(res);
-            VM_NEXT();
-        }
-        VM_CASE(EQK)
-        {
-            Value x = RA, y = k[B_];
-            VM_CONDJUMP(EQUAL(x, y));
-            VM_NEXT();
-        }
-        VM_CASE(EQI)
-        {
-            Value x = RA, y = v_int_small(INS_sB(ins));
-            VM_CONDJUMP(EQUAL(x, y));
-            VM_NEXT();
-        }
-        VM_CASE(LTI)
-        {
-            int res;
-            ORDER(res, CMP_LT, RA, v_int_small(INS_sB(ins)), <);
-            VM_CONDJUMP(res);
-            VM_NEXT();
-        }
-        VM_CASE(LEI)
-        {
-            int res;
-            ORDER(res, CMP_LE, RA, v_int_small(INS_sB(ins)), <=);
-            VM_CONDJUMP(res);
-            VM_NEXT();
-        }
-        VM_CASE(GTI)
-        {
-            int res;
-            ORDER(res, CMP_GT, RA, v_int_small(INS_sB(ins)), >);
-            VM_CONDJUMP(res);
-            VM_NEXT();
-        }
-        VM_CASE(GEI)
-        {
-            int res;
-            ORDER(res, CMP_GE, RA, v_int_small(INS_sB(ins)), >=);
-            VM_CONDJUMP(res);
-            VM_NEXT();
-        }
-        VM_CASE(TEST)
-        {
-            Value x = RA;
-            if (unlikely(!v_is_bool(x)) && !v_is_bool(x = v_unnamed(x))) { /* a declared bool type's value */
-                VM_SAVEPC();
-                arith_not_bool(t, x);
-                VM_THROW();
-            }
-            VM_CONDJUMP(x == V_TRUE);
-            VM_NEXT();
-        }
-        VM_CASE(JMP)
-        {
-            int off = INS_sJ(ins);
-            pc += off;
-            if (off < 0 && unlikely(PREEMPT_REQUESTED(t))) {
-                VM_SAVEPC();
-                if (vm_safepoint(t) < 0)
-                    VM_THROW();
-            }
-            VM_NEXT();
-        }
-
-        /* ---- calls ---- */
-        VM_CASE(CALL)
-        {
-            ca = A_;
-            cnargs = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ca + 1));
-            cwant = C_ - 1;
-            VM_SAVEPC();
-            if (unlikely(PREEMPT_REQUESTED(t)) && vm_safepoint(t) < 0)
-                VM_THROW();
-            goto do_call;
-        }
-        VM_CASE(CALLSP)
-        {
-            ca = A_;
-            cnargs = B_ - 1;
-            cwant = C_ - 1;
-            VM_SAVEPC();
-            if (unlikely(PREEMPT_REQUESTED(t)) && vm_safepoint(t) < 0)
-                VM_THROW();
-            spread_last = true;
-            goto do_call;
-        }
-        VM_CASE(CALLF)
-        {
-            /* math.Sqrt(x) and its kind: the C function on the float, with
-             * no frame; an int converts and anything else panics as the
-             * native itself would */
-            const ObjNative *n = v_ptr(KC);
-            Value x = RB;
-            double d;
-            if (likely(v_is_flonum(x))) {
-                d = vm_flonum(x);
-            } else {
-                VM_SAVEPC();
-                if (!vm_check_num(t, n->name, &base[B_], 0, &d))
-                    VM_THROW();
-            }
-            fres = n->unary(d);
-            goto float_result;
-        }
-        VM_CASE(CALLM)
-        {
-            ObjString *name = k_name(k[INS_Bx(*pc)]);
-            spread_last = INS_A(*pc) != 0; /* x.M(a, xs...) */
-            pc++;                          /* the EXTRA word */
-            ca = A_;
-            cnargs = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ca + 1));
-            cwant = C_ - 1;
-            VM_SAVEPC();
-            if (unlikely(PREEMPT_REQUESTED(t)) && vm_safepoint(t) < 0)
-                VM_THROW();
-            int iface_hops = 0;
-        callm_recv:;
-            Value recv = base[ca];
-            ObjStruct *st = struct_of(recv);
-            if (st) {
-                /* a struct's method (or a field holding a function) by the
-                 * cache: no name is looked at once it is filled */
-                uint64_t *ic = IC_AT(pc - 2);
-                uint64_t w = IC_LOAD(ic);
-                const Selection *sel;
-                if (likely(IC_TYPE(w) == (uintptr_t)st->type && !(w & IC_DIRECT))) {
-                    sel = ic_selection(st, w);
-                } else if (IC_TYPE(w) == (uintptr_t)st->type) {
-                    base[ca] = st->f[IC_INDEX(w)];
-                    goto do_call;
-                } else {
-                    sel = select_name(t, st, name, ic);
-                    if (!sel)
-                        VM_THROW();
-                }
-                if (sel->kind == SEL_FIELD) {
-                    Value fv = struct_get(t, st, name, NULL);
-                    if (fv == V_UNDEF)
-                        VM_THROW();
-                    base[ca] = fv;
-                    goto do_call;
-                }
-                if (sel->kind == SEL_IFACE) {
-                    /* the embedded interface's value is the receiver; one
-                     * that leads back to itself (p.I = p) recurses in Go
-                     * until the stack overflows, so a bounded number of
-                     * such steps is one here */
-                    if (++iface_hops > VM_MAX_FRAMES) {
-                        vm_panicf(t, E_STACK_OVERFLOW);
-                        VM_THROW();
-                    }
-                    Value iv = iface_embedded(t, st, sel);
-                    if (iv == V_UNDEF)
-                        VM_THROW();
-                    base[ca] = iv;
-                    goto callm_recv;
-                }
-                Value frecv = V_UNDEF;
-                if (unlikely(sel->field_recv) && (frecv = field_recv(t, st, sel)) == V_UNDEF)
-                    VM_THROW();
-                ObjStruct *o =
-                    sel->depth == 0 || frecv != V_UNDEF
-                        ? st
-                        : sel_walk(t, st, sel, sel->kind == SEL_NATIVE ? sel->depth - 1 : sel->depth);
-                if (!o)
-                    VM_THROW();
-                if (sel->kind == SEL_NATIVE) {
-                    Value obj = o->f[sel->path[sel->depth - 1] & 0xffff];
-                    base[ca] = v_is_ref(obj) ? v_from_ptr(v_ref_target(obj)) : obj;
-                    nf = v_ptr(sel->fn);
-                    nargs_at = base + ca;
-                    cnargs++;
-                    goto call_native;
-                }
-                /* A method's closure has its code once its declaration ran.
-                 * A module's declared type may have a native method here
-                 * (sort.Reverse's Less): the read lands on ObjNative.fn,
-                 * never NULL (the assert below), so no kind test is paid
-                 * on this path. */
-                if (unlikely(!((ObjClosure *)v_ptr(sel->fn))->proto)) {
-                    no_code(t, st, name);
-                    VM_THROW();
-                }
-                if (!make_receiver_room(t, f, &base, ca, cnargs, B_))
-                    VM_THROW();
-                base[ca + 1] = frecv != V_UNDEF ? frecv : sel->ptr_recv ? v_ref(o) : v_copy(v_from_ptr(o));
-                base[ca] = sel->fn;
-                cnargs++;
-                goto do_call;
-            }
-            if (v_is_obj(recv, OBJ_OBJECT)) {
-                ObjObject *o = v_ptr(recv);
-                nf = class_method(o->cls, name);
-                if (likely(nf != NULL)) {
-                    /* The receiver is the native's first argument. */
-                    nargs_at = base + ca;
-                    cnargs++;
-                    goto call_native;
-                }
-                Value fv = o->cls && o->cls->get_field ? o->cls->get_field(recv, name) : V_UNDEF;
-                if (fv == V_UNDEF) {
-                    no_field(t, recv, name);
-                    VM_THROW();
-                }
-                base[ca] = fv;
-                goto do_call;
-            }
-            {
-                /* A method of a declared type that is not a struct (a
-                 * Weekday, a named slice or map), on a value or on a
-                 * pointer to a variable holding one. */
-                Value self = recv;
-                if (v_is_ref(recv)) {
-                    Value *sl = ref_slot(recv);
-                    self = sl ? *sl : v_from_ptr(v_ref_target(recv));
-                }
-                const ObjType *nt = declared_type_of(self);
-                bool ptr_recv = false;
-                Value mfn = nt ? types_method(nt, name, &ptr_recv) : V_UNDEF;
-                if (mfn != V_UNDEF) {
-                    if (!make_receiver_room(t, f, &base, ca, cnargs, B_))
-                        VM_THROW();
-                    /* a pointer receiver needs the variable: the compiler
-                     * passes &x for those it knows; else a copy's */
-                    base[ca + 1] = !ptr_recv ? v_copy(self) : v_is_ref(recv) ? recv : ptr_to_copy(self);
-                    base[ca] = mfn;
-                    cnargs++;
-                    goto do_call;
-                }
-            }
-            if (recv == V_NIL) {
-                /* x.M() with x a nil *T (its static type filled the
-                 * cache): M runs with a nil receiver when it takes *T */
-                uint64_t w = IC_WORD_AT(pc - 2);
-                Value mfn = nil_method(w);
-                if (mfn != V_UNDEF) {
-                    if (!make_receiver_room(t, f, &base, ca, cnargs, B_))
-                        VM_THROW();
-                    /* for its RTPARAMS: NULL, the caller's type arguments */
-                    t->nil_recv_type = (w & IC_OPEN) ? NULL : (const ObjType *)IC_TYPE(w);
-                    t->nil_recv_fn = mfn;
-                    base[ca + 1] = V_NIL;
-                    base[ca] = mfn;
-                    cnargs++;
-                    goto do_call;
-                }
-            }
-            if (v_is_obj(recv, OBJ_MAP)) {
-                Value fv;
-                base[ca] = map_get(v_map(recv), v_from_ptr(name), &fv) ? fv : V_NIL;
-                goto do_call;
-            }
-            if (v_is_obj(recv, OBJ_MODULE)) {
-                Value fv = module_member(v_ptr(recv), name);
-                if (fv == V_UNDEF) {
-                    no_field(t, recv, name);
-                    VM_THROW();
-                }
-                base[ca] = fv;
-                goto do_call;
-            }
-            if (v_is_obj(recv, OBJ_ERROR) && is_error_name(name)) {
-                if (cnargs != 0) {
-                    vm_panicf(t, E_ARG_COUNT, "Error", 0, cnargs);
-                    VM_THROW();
-                }
-                rets[0] = v_from_ptr(((ObjError *)v_ptr(recv))->msg);
-                ret_n = 1;
-                nf = NULL;
-                goto native_results;
-            }
-            if (v_is_obj(recv, OBJ_BOUND) || v_is_obj(recv, OBJ_CLOSURE) || v_is_obj(recv, OBJ_NATIVE)) {
-                no_field(t, recv, name);
-                VM_THROW();
-            }
-            {
-                /* a nil *T in an interface calls *T's method; else the
-                 * panic of a missing field */
-                int n = callm_last(t, f->base + (size_t)ca, cnargs, name);
-                base = t->stack + f->base;
-                if (n < 0)
-                    VM_THROW();
-                cnargs = n;
-                goto do_call;
-            }
-        }
-        VM_CASE(RETURNC)
-        {
-            RA = v_copy_fast(RA);
-            goto return_op;
-        }
-        VM_CASE(RETURN)
-        {
-        return_op:
-            ret_a = A_;
-            ret_n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)ret_a));
-            ret_nil = false;
-            int want = f->nwant;
-            if (likely(!f->defers && !f->c_entry && (want == ret_n || want == 0))) {
-                /* The common cases (as many results as wanted, or a call
-                 * statement that keeps none): copy them down over the
-                 * callee slot (ret_to is always base - 1) and resume the
-                 * caller. */
-                Value *src = base + ret_a, *dst = base - 1;
-                for (int i = 0; i < want; i++)
-                    dst[i] = src[i];
-                t->nframes--;
-                f--;
-                cl = f->cl;
-                k = cl->proto->k;
-                base = t->stack + f->base;
-                pc = f->pc;
-                VM_NEXT();
-            }
-            goto do_return;
-        }
-        VM_CASE(UNPACK)
-        {
-            size_t top;
-            VM_PROTECT(bool, ok, unpack(t, f->base + A_, RB, &top), !ok);
-            t->top = top;
-            base = t->stack + f->base;
-            VM_NEXT();
-        }
-        VM_CASE(DEFER)
-        {
-            int n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)A_ + 1));
-            push_defer(t, f, &RA, n);
-            VM_NEXT();
-        }
-        VM_CASE(GO)
-        {
-            int n = B_ ? B_ - 1 : (int)(t->top - (f->base + (size_t)A_ + 1));
-            Value fn = RA;
-            if (v_is_obj(fn, OBJ_NAMED))
-                fn = v_unnamed(fn); /* a value of a declared func type */
-            if (unlikely(!v_is_obj(fn, OBJ_CLOSURE) && !v_is_obj(fn, OBJ_NATIVE) &&
-                         !v_is_obj(fn, OBJ_BOUND))) {
-                VM_SAVEPC();
-                not_callable(t, fn);
-                VM_THROW();
-            }
-            VM_SAVEPC(); /* the new goroutine's "created by" line */
-            sched_go(t, fn, &RA + 1, n);
-            VM_NEXT();
-        }
-        VM_CASE(BINDM)
-        {
-            if (RB == V_NIL && nil_method(IC_WORD_AT(pc - 1)) != V_UNDEF) {
-                RA = v_from_ptr(bound_new(V_NIL, nil_method(IC_WORD_AT(pc - 1))));
-                VM_NEXT();
-            }
-            VM_PROTECT(Value, v, bindm(t, RB, k_name(KC)), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(EXTRA)
-        {
-            csp_fatal("vm: EXTRA word executed in %s", proto_name(cl->proto));
-        }
-
-        /* ---- lists, maps, strings ---- */
-        VM_CASE(NEWLIST)
-        {
-            RA = v_from_ptr(list_from(&RB, C_));
-            VM_NEXT();
-        }
-        VM_CASE(TYPELIST)
-        {
-            list_set_type(v_list(RA), v_ptr(k[INS_Bx(ins)]));
-            VM_NEXT();
-        }
-        VM_CASE(TYPELISTR)
-        {
-            if (v_is_obj(RB, OBJ_TYPE))
-                list_set_type(v_list(RA), v_ptr(RB));
-            VM_NEXT();
-        }
-        VM_CASE(APPENDN)
-        {
-            Value l = RA;
-            int n = B_ ? B_ : (int)(t->top - (f->base + (size_t)A_ + 1));
-            if (unlikely(!v_is_obj(l, OBJ_LIST)))
-                csp_fatal("vm: APPENDN to a %s", v_type_name(l));
-            const Value *src = &RA + 1;
-            list_reserve(v_list(l), v_list(l)->len + (size_t)n);
-            for (int i = 0; i < n; i++)
-                list_append(v_list(l), src[i]);
-            VM_NEXT();
-        }
-        VM_CASE(NEWMAP)
-        {
-            Value m;
-            VM_PROTECT(bool, ok, new_map(t, &m, &RB, C_), !ok);
-            RA = m;
-            VM_NEXT();
-        }
-        VM_CASE(MAPSET)
-        {
-            VM_PROTECT(bool, ok, setindex_slow(t, RA, RB, RC), !ok);
-            VM_NEXT();
-        }
-        VM_CASE(GETINDEX)
-        {
-            GETINDEX_BODY(AS_IS);
-        }
-        VM_CASE(GETINDEXC)
-        {
-            GETINDEX_BODY(v_copy_fast);
-        }
-        VM_CASE(GETINDEX2)
-        {
-            Value v, ok;
-            VM_PROTECT(bool, good, index2(t, RB, RC, &v, &ok), !good);
-            VM_RELOAD();
-            base[A_] = v;
-            base[A_ + 1] = ok;
-            VM_NEXT();
-        }
-        VM_CASE(SETINDEX)
-        {
-            Value o = RA, key = RB;
-            if (likely(v_is_obj(o, OBJ_LIST) && v_is_int(key))) {
-                ObjList *l = v_list(o);
-                uint64_t i = (uint64_t)v_int(key);
-                size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
-                ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-                uint64_t at = i + LIST_GET(l, off);
-                if (likely(i < n && at < st->cap && !list_fits(l))) {
-                    __atomic_store_n(&st->items[at], RC, __ATOMIC_RELEASE);
-                    VM_NEXT();
-                }
-            } else if (likely(v_is_obj(o, OBJ_MAP))) { /* map_set converts a typed map's values */
-                MapStatus s = map_set(v_map(o), key, RC);
-                if (likely(s == MAP_OK))
-                    VM_NEXT();
-                VM_SAVEPC();
-                if (s == MAP_CONCURRENT)
-                    vm_fatal_error(t, "concurrent map writes");
-                /* nothing was stored: map_store stores or gives s's panic */
-                if (map_store(t, v_map(o), key, RC))
-                    VM_NEXT();
-                VM_THROW();
-            }
-            VM_PROTECT(bool, ok, setindex_slow(t, o, key, RC), !ok);
-            VM_NEXT();
-        }
-        VM_CASE(GETFIELD)
-        {
-            Value o = RB;
-            if (likely((o & 7) == 0 && o != 0) && ((Obj *)v_ref_target(o))->kind == OBJ_STRUCT) {
-                /* a struct's field by the cached slot: no name is looked at */
-                ObjStruct *s = v_ref_target(o);
-                uint64_t *ic = IC_AT(pc - 1);
-                uint64_t w = IC_LOAD(ic);
-                if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT))) {
-                    /* an atomic load: goroutines racing on a field read
-                     * some whole value, and what another goroutine built
-                     * and stored there (acquire) is seen whole */
-                    RA = __atomic_load_n(&s->f[IC_INDEX(w)], __ATOMIC_ACQUIRE);
-                    VM_NEXT();
-                }
-                VM_PROTECT(Value, v, struct_get(t, s, k_name(KC), ic), v == V_UNDEF);
-                RA = v;
-                VM_NEXT();
-            }
-            if (likely(v_is_obj(o, OBJ_MAP))) {
-                Value v;
-                if (map_get(v_map(o), KC, &v)) {
-                    RA = v;
-                    VM_NEXT();
-                }
-                /* m.name is m["name"]: a miss gives the element's zero */
-                RA = v_map(o)->zero;
-                if (unlikely(v_is_obj(RA, OBJ_TYPE))) {
-                    VM_SAVEPC();
-                    ca = A_;
-                    goto fresh_zero;
-                }
-                VM_NEXT();
-            }
-            if (o == V_NIL && nil_method(IC_WORD_AT(pc - 1)) != V_UNDEF) {
-                RA = v_from_ptr(bound_new(V_NIL, nil_method(IC_WORD_AT(pc - 1))));
-                VM_NEXT();
-            }
-            VM_PROTECT(Value, v, getfield(t, o, k_name(KC)), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(SETFIELD)
-        {
-            Value o = RA;
-            if (likely((o & 7) == 0 && o != 0) && ((Obj *)v_ref_target(o))->kind == OBJ_STRUCT) {
-                ObjStruct *s = v_ref_target(o);
-                uint64_t *ic = IC_AT(pc - 1);
-                uint64_t w = IC_LOAD(ic);
-                Value v = RC;
-                /* a typed field converts what is not already its kind */
-                if (likely(IC_TYPE(w) == (uintptr_t)s->type && (w & IC_DIRECT) &&
-                           (!(w & IC_CONVERT) || v_is_flonum(v)))) {
-                    __atomic_store_n(&s->f[IC_INDEX(w)], v, __ATOMIC_RELEASE);
-                    VM_NEXT();
-                }
-                VM_PROTECT(bool, ok, struct_set(t, s, k_name(k[B_]), v, ic), !ok);
-                VM_NEXT();
-            }
-            VM_PROTECT(bool, ok, setfield(t, RA, k_name(k[B_]), RC), !ok);
-            VM_NEXT();
-        }
-        VM_CASE(NEWSTRUCT)
-        {
-            /* every field its own zero (types_zero, the one owner) */
-            Value v;
-            VM_SAVEPC();
-            if (types_zero(t, v_ptr(k[INS_Bx(ins)]), &v) < 0)
-                VM_THROW();
-            VM_RELOAD(); /* a module's constructor (sync.Mutex) may have run */
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(SETSLOT)
-        {
-            ObjStruct *s = struct_of(RA);
-            if (likely(s && B_ < s->type->nfields)) {
-                s->f[B_] = field_value(s->type->fields[B_].type, RC);
-                VM_NEXT();
-            }
-            /* only a type parameter's literal (U{a, b}) can miss: its
-             * type argument is no struct, or has fewer fields */
-            VM_SAVEPC();
-            bad_composite(t, RA, s != NULL);
-            VM_THROW();
-        }
-        VM_CASE(REFFIELD)
-        {
-            ObjStruct *st = struct_of(RB);
-            if (unlikely(!st)) {
-                VM_SAVEPC();
-                if (RB == V_NIL)
-                    vm_panicf(t, E_NIL_DEREF);
-                else
-                    no_field(t, RB, k_name(KC));
-                VM_THROW();
-            }
-            VM_PROTECT(Value, v, struct_ref(t, st, k_name(KC), IC_AT(pc - 1)), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(SLICE)
-        {
-            Value max = base[C_ + 2]; /* nil: the 2-index form (Go's 3-index form needs max) */
-            VM_PROTECT(Value, v, slice_op(t, RB, RC, base[C_ + 1], max == V_NIL ? V_UNDEF : max),
-                       v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(APPEND)
-        {
-            Value xs = RA;
-            if (likely(C_ == 1 && v_is_obj(xs, OBJ_LIST) && !(LIST_GET(v_obj(xs), flags) & LIST_SHARED) &&
-                       !list_fits(v_list(xs)))) {
-                /* one value, room left: the loop `xs = append(xs, v)` */
-                ObjList *l = v_list(xs);
-                ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-                uint32_t n = LIST_GET(l, len);
-                uint64_t at = (uint64_t)LIST_GET(l, off) + n;
-                if (likely(n < LIST_GET(l, cap) && st && at < st->cap)) {
-                    __atomic_store_n(&st->items[at], RB, __ATOMIC_RELEASE);
-                    __atomic_store_n(&l->len, n + 1, __ATOMIC_RELEASE);
-                    VM_NEXT();
-                }
-            }
-            size_t n = C_ ? (size_t)C_ : (size_t)(t->top - (f->base + (size_t)B_));
-            if (!C_) { /* spread values, not copied by the compiler */
-                Value *vals = &RB;
-                for (size_t i = 0; i < n; i++)
-                    vals[i] = v_copy_fast(vals[i]);
-            }
-            VM_PROTECT(bool, ok, append_op(t, &RA, &RB, n), !ok);
-            VM_NEXT();
-        }
-        VM_CASE(NILZERO)
-        {
-            if (RA == V_NIL) {
-                Value like = C_ ? v_int_small(0) : RB;
-                if (v_is_anyint(like))
-                    RA = v_int_small(0);
-                else if (v_is_anyfloat(like))
-                    RA = v_make_float(0.0);
-                else if (v_is_str(like))
-                    RA = v_from_ptr(str_new("", 0));
-            }
-            VM_NEXT();
-        }
-        VM_CASE(CONV)
-        {
-            /* The common stores inline: an int or a float into a float64,
-             * an int into an int, a map into a map. */
-            const ObjType *ty = v_ptr(k[INS_Bx(ins)]);
-            Value v = RA;
-            pc++; /* the EXTRA word */
-            if (ty->kind == TYPE_FLOAT && ty->bits == 64 && !ty->named && (v_is_flonum(v) || v_is_int(v))) {
-                if (v_is_int(v))
-                    RA = v_make_float((double)v_int(v));
-                VM_NEXT();
-            }
-            /* (a uint64 below zero is made the uint64 it wraps to) */
-            if ((ty->kind == TYPE_INT && ty->bits == 64 && !ty->named && v_is_int(v) &&
-                 (!ty->is_unsigned || (int64_t)v >= 0)) ||
-                (ty->kind == TYPE_MAP && !ty->named && v != V_NIL) ||
-                (types_is_u64(ty) && !ty->named && v_is_bigu(v)))
-                VM_NEXT();
-            VM_SAVEPC();
-            if (conv_op(t, cl->proto, ty, INS_A(pc[-1]), &RA) < 0)
-                VM_THROW();
-            VM_NEXT();
-        }
-        VM_CASE(LEN)
-        {
-            Value o = RB;
-            if (likely(v_is_obj(o, OBJ_LIST))) {
-                RA = v_make_int((int64_t)LIST_GET(v_list(o), len));
-                VM_NEXT();
-            }
-            VM_PROTECT(Value, v, len_op(t, o), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-
-        /* ---- interfaces ---- */
-        VM_CASE(TYPEASSERT)
-        {
-            Value v;
-            VM_PROTECT(int, r, iface_assert(t, v_ptr(RC), RB, &v), r < 0);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(TYPEASSERT2)
-        {
-            Value v;
-            bool ok;
-            VM_PROTECT(int, r, iface_assert2(t, v_ptr(RC), RB, &v, &ok), r < 0);
-            base[A_ + 1] = v_bool(ok);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(TYPEIS)
-        {
-            RA = v_bool(iface_has(v_ptr(RC), RB));
-            VM_NEXT();
-        }
-        VM_CASE(BOX)
-        {
-            if (likely(v_is_ref(RA))) /* a pointer tells its type by its target */
-                VM_NEXT();
-            RA = iface_box(v_ptr(k[INS_Bx(ins)]), RA);
-            VM_NEXT();
-        }
-
-        /* ---- generic functions ---- */
-        VM_CASE(FTYPE)
-        {
-            if (v_is_obj(RA, OBJ_CLOSURE) && v_is_obj(RB, OBJ_TYPE))
-                ((ObjClosure *)v_ptr(RA))->type = v_ptr(RB);
-            VM_NEXT();
-        }
-        VM_CASE(TPARAMS)
-        {
-            Value l = RB;
-            for (int i = 0; i < C_; i++) {
-                Value ty = V_NIL;
-                if (v_is_obj(l, OBJ_LIST))
-                    list_get(v_list(l), i, &ty);
-                base[A_ + i] = ty;
-            }
-            VM_NEXT();
-        }
-        VM_CASE(RTPARAMS)
-        {
-            Value r = RB;
-            if (v_is_ref(r)) { /* a pointer to a variable or slot: the value there */
-                Obj *o = v_ref_target(r);
-                r = o->kind == OBJ_CELL   ? ((ObjCell *)o)->v
-                    : o->kind == OBJ_SLOT ? *((ObjSlot *)o)->slot
-                                          : v_from_ptr(o);
-            }
-            const ObjType *rt = v_is_obj(r, OBJ_STRUCT) ? ((ObjStruct *)v_ptr(r))->type
-                                : v_is_obj(r, OBJ_LIST) ? list_type(v_list(r))
-                                : v_is_obj(r, OBJ_MAP)  ? map_type(v_map(r))
-                                                        : NULL;
-            if (unlikely(r == V_NIL) && t->nil_recv_fn == v_from_ptr(cl)) {
-                if (nil_recv_targs(t, f, &base[A_], C_))
-                    VM_NEXT();
-                rt = t->nil_recv_type;
-            }
-            for (int i = 0; i < C_; i++)
-                base[A_ + i] = rt && i < rt->ntargs ? v_from_ptr(rt->targs[i]) : V_NIL;
-            VM_NEXT();
-        }
-        VM_CASE(INFER)
-        {
-            if (RA == V_NIL) {
-                ObjType *ty = iface_infer(RB, C_);
-                RA = ty ? v_from_ptr(ty) : V_NIL;
-            }
-            VM_NEXT();
-        }
-        VM_CASE(INFERT)
-        {
-            if (RA == V_NIL) {
-                Value l = k[INS_Bx(ins)], tmpl = V_NIL, name = V_NIL, src = V_NIL, variadic = V_NIL;
-                if (v_is_obj(l, OBJ_LIST)) {
-                    list_get(v_list(l), 0, &tmpl);
-                    list_get(v_list(l), 1, &name);
-                    list_get(v_list(l), 2, &src);
-                    list_get(v_list(l), 3, &variadic);
-                }
-                ObjType *ty =
-                    v_is_obj(tmpl, OBJ_TYPE) && v_is_str(name) && v_is_int(src)
-                        ? iface_unify(v_ptr(tmpl), v_str(name)->data, base[v_int(src)], variadic == V_TRUE)
-                        : NULL;
-                RA = ty ? v_from_ptr(ty) : V_NIL;
-            }
-            VM_NEXT();
-        }
-        VM_CASE(TYPESUBST)
-        {
-            RA = iface_subst(RB, &base[B_ + 1], C_);
-            VM_NEXT();
-        }
-        VM_CASE(INSTANTIATE)
-        {
-            RA = v_from_ptr(bound_new(RC, RB));
-            VM_NEXT();
-        }
-
-        /* ---- pointers ---- */
-        VM_CASE(REF)
-        {
-            Value v = RB;
-            if (C_ == 0)
-                RA = is_aggregate(v) ? v_ref(v_ptr(v)) : v_is_obj(v, OBJ_OBJECT) ? v : v_ref(cell_new(v));
-            else
-                RA = ref_cell(C_ == 1 ? (ObjCell *)v_ptr(v) : cl->upvals[B_]);
-            VM_NEXT();
-        }
-        VM_CASE(REFGLOBAL)
-        {
-            /* Globals are declared before the code that uses them runs, so
-             * their storage does not move under a script's pointers
-             * (only the REPL adds globals later). */
-            ListStore *g = __atomic_load_n(&rt->globals, __ATOMIC_ACQUIRE);
-            unsigned i = INS_Bx(ins);
-            RA = likely(i < g->cap) ? ref_at(&g->items[i]) : V_NIL;
-            VM_NEXT();
-        }
-        VM_CASE(REFINDEX)
-        {
-            Value o = RB, key = RC;
-            if (likely(v_is_obj(o, OBJ_LIST) && v_is_int(key))) {
-                /* &xs[i] of a struct element: a pointer to the struct
-                 * itself, made with no call (the slice-of-structs loop) */
-                ObjList *l = v_list(o);
-                uint64_t i = (uint64_t)v_int(key);
-                size_t n = __atomic_load_n(&l->len, __ATOMIC_ACQUIRE);
-                ListStore *st = __atomic_load_n(&l->store, __ATOMIC_ACQUIRE);
-                uint64_t at = i + LIST_GET(l, off);
-                if (likely(i < n && at < st->cap)) {
-                    Value e = __atomic_load_n(&st->items[at], __ATOMIC_ACQUIRE);
-                    if (likely(v_is_obj(e, OBJ_STRUCT))) {
-                        RA = v_ref(v_ptr(e));
-                        VM_NEXT();
-                    }
-                }
-            }
-            VM_PROTECT(Value, v, ref_index(t, RB, RC), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(DEREF)
-        {
-            VM_PROTECT(Value, v, deref(t, RB), v == V_UNDEF);
-            RA = v;
-            VM_NEXT();
-        }
-        VM_CASE(SETDEREF)
-        {
-            VM_PROTECT(bool, ok, set_deref(t, RA, RB), !ok);
-            VM_NEXT();
-        }
-
-        /* ---- range loops ---- */
-        VM_CASE(RANGEPREP)
-        {
-            VM_PROTECT(bool, ok, rangeprep(t, &RA), !ok);
-            VM_NEXT();
-        }
-        VM_CASE(RANGE)
-        {
-            Value *ra = &RA;
-            int more;
-            Value v = ra[0];
-            int64_t i = v_int(ra[1]);
-            if (v_is_int(v)) {
-                /* range over a small int: the common counting loop */
-                more = i < v_int(v);
-                if (more) {
-                    ra[2] = ra[1];
-                    ra[1] = v_int_small(i + 1);
-                }
-            } else if (v_is_obj(v, OBJ_LIST)) {
-                /* a list (rangeprep's own header, on the store it had) */
-                ObjList *l = v_list(v);
-                ListStore *st = l->store;
-                uint64_t at = (uint64_t)l->off + (uint64_t)i;
-                more = (uint64_t)i < l->len && st && at < st->cap;
-                if (more) {
-                    ra[2] = ra[1];
-                    if (C_ > 1) {
-                        ra[3] = v_copy_fast(__atomic_load_n(&st->items[at], __ATOMIC_ACQUIRE));
-                    }
-                    ra[1] = v_int_small(i + 1);
-                }
-            } else {
-                more = range_step(t, ra, C_);
-            }
-            if (!more) {
-                pc++;
-                VM_NEXT();
-            }
-            int off = INS_sJ(*pc);
-            pc += off + 1;
-            if (off < 0 && unlikely(PREEMPT_REQUESTED(t))) {
-                VM_SAVEPC();
-                if (vm_safepoint(t) < 0)
-                    VM_THROW();
-            }
-            VM_NEXT();
-        }
-
-        /* ---- channels: these may park the goroutine; the value stack
-         * cannot move meanwhile (only its own goroutine touches it) ---- */
-        VM_CASE(SEND)
-        {
-            VM_SAVEPC();
-            ObjChan *c;
-            if (unlikely(!chan_operand(t, RA, "send to", &c)))
-                VM_THROW();
-            if (unlikely(chan_send(t, c, RB) < 0))
-                VM_THROW();
-            VM_NEXT();
-        }
-        VM_CASE(RECV)
-        {
-            VM_SAVEPC();
-            ObjChan *c;
-            if (unlikely(!chan_operand(t, RB, "receive from", &c)))
-                VM_THROW();
-            Value v;
-            bool ok;
-            int fresh = chan_recv(t, c, &v, &ok);
-            RA = v;
-            if (C_ == 2)
-                base[A_ + 1] = v_bool(ok);
-            if (unlikely(fresh > 0)) {
-                ca = A_;
-                goto fresh_zero;
-            }
-            VM_NEXT();
-        }
-        VM_CASE(SELECT)
-        {
-            VM_SAVEPC();
-            int n = C_;
-            SelCase stack_cases[8];
-            SelCase *cases = n <= 8 ? stack_cases : mem_alloc(sizeof(SelCase) * (size_t)n);
-            for (int i = 0; i < n; i++) {
-                uint32_t ex = pc[i];
-                if (unlikely(!chan_operand(t, base[INS_Bx(ex)], INS_A(ex) ? "send to" : "receive from",
-                                           &cases[i].c)))
-                    VM_THROW();
-                cases[i].send = INS_A(ex) != 0;
-                cases[i].v = cases[i].send ? base[INS_Bx(ex) + 1] : V_NIL;
-            }
-            Value v;
-            bool ok;
-            int chosen = chan_select(t, cases, n, B_ != 0, &v, &ok);
-            if (unlikely(chosen == -2))
-                VM_THROW();
-            pc += n;
-            RA = v_int_small(chosen);
-            base[A_ + 1] = v;
-            base[A_ + 2] = v_bool(ok);
-            if (unlikely(!ok && v_is_obj(v, OBJ_TYPE))) {
-                ca = A_ + 1;
-                goto fresh_zero;
-            }
-            VM_NEXT();
-        }
-#ifndef VM_COMPUTED_GOTO
-    default:
-        csp_fatal("vm: bad opcode %u", INS_OP(ins));
-#endif
-    }
-
-    /* ---- a receive from a closed channel (or m.name on a map missing
-     * name) left R[ca] the descriptor of its element type, whose zero must
-     * be made fresh (chan.h): making it may call a constructor, which may
-     * move the stack. */
-fresh_zero : {
-    Value z;
-    int r = types_zero_of(t, base[ca], &z);
-    VM_RELOAD();
-    if (unlikely(r < 0))
-        VM_THROW();
-    base[ca] = z;
-    VM_NEXT();
-}
-
-    /* ---- a float division's result: a flonum made inline (with no call,
-     * the float loops' common case), else boxed. */
-float_result : {
-    Value fv;
-    RA = likely(v_flonum_try(fres, &fv)) ? fv : v_make_float(fres);
-    VM_NEXT();
-}
-
-    /* ---- the call path: R[ca] is the callee, cnargs arguments above it,
-     * cwant results wanted (-1: all); pc is saved. */
-do_call : {
-    if (unlikely(spread_last) && !v_is_obj(base[ca], OBJ_BOUND)) {
-        /* (a bound method's receiver goes in first: decided after) */
-        spread_last = false;
-        bool ok = spread_call(t, f->base + (size_t)ca, &cnargs);
-        base = t->stack + f->base;
-        if (!ok)
-            VM_THROW();
-    }
-    Value fn = base[ca];
-    if (likely(v_is_obj(fn, OBJ_CLOSURE))) {
-        ObjClosure *ncl = v_ptr(fn);
-        ObjProto *p = ncl->proto;
-        size_t nbase = f->base + (size_t)ca + 1;
-        if (likely(cnargs == p->nparams && !p->variadic && !p->cellparams &&
-                   nbase + p->maxregs + VM_STACK_SLACK <= t->stack_cap && t->nframes < t->frames_cap &&
-                   t->nframes < VM_MAX_FRAMES)) {
-            Value *nb = t->stack + nbase;
-            for (int i = cnargs; i < p->maxregs; i++)
-                nb[i] = V_NIL;
-            f = &t->frames[t->nframes++];
-            f->cl = ncl;
-            f->pc = p->code;
-            f->base = nbase;
-            f->nwant = cwant;
-            f->ret_to = nbase - 1;
-            f->defers = NULL;
-            f->native_depth = t->c_depth;
-            f->native = NULL;
-            f->c_entry = 0;
-            cl = ncl;
-            k = p->k;
-            base = nb;
-            pc = p->code;
-            VM_NEXT();
-        }
-        if (!enter_frame(t, ncl, nbase, cnargs, cwant, false)) {
-            VM_RELOAD();
-            VM_THROW();
-        }
-        VM_ENTER();
-        VM_NEXT();
-    }
-    nargs_at = base + ca + 1;
-    if (v_is_obj(fn, OBJ_NATIVE)) {
-        nf = v_ptr(fn);
-        goto call_native;
-    }
-    if (v_is_obj(fn, OBJ_BOUND)) {
-        ObjBound *bd = v_ptr(fn);
-        if (v_is_obj(bd->fn, OBJ_NATIVE)) {
-            /* The receiver takes the callee's slot: args start there. */
-            base[ca] = bd->recv;
-            nargs_at = base + ca;
-            cnargs++;
-            nf = v_ptr(bd->fn);
-            goto call_native;
-        }
-        /* A bound closure: shift the arguments up to insert the receiver. */
-        size_t end = f->base + (size_t)ca + 2 + (size_t)cnargs;
-        if (!ensure_stack(t, end + VM_STACK_SLACK)) {
-            vm_panicf(t, E_STACK_OVERFLOW);
-            VM_THROW();
-        }
-        base = t->stack + f->base;
-        memmove(base + ca + 2, base + ca + 1, (size_t)cnargs * sizeof(Value));
-        base[ca + 1] = bd->recv;
-        base[ca] = bd->fn;
-        cnargs++;
-        goto do_call;
-    }
-    if (v_is_obj(fn, OBJ_NAMED) && v_unnamed(fn) != V_NIL) {
-        base[ca] = v_unnamed(fn); /* a value of a declared func type */
-        goto do_call;
-    }
-    not_callable(t, fn);
-    VM_THROW();
-}
-
-    /* ---- a native: nf, its cnargs arguments at nargs_at ---- */
-call_native : {
-    if (unlikely(spread_last)) {
-        /* a native takes the elements */
-        size_t first = (size_t)(nargs_at - t->stack), top;
-        spread_last = false;
-        bool ok = cnargs > 0 && unpack(t, first + (size_t)cnargs - 1, nargs_at[cnargs - 1], &top);
-        base = t->stack + f->base;
-        nargs_at = t->stack + first;
-        if (!ok)
-            VM_THROW();
-        cnargs = (int)(top - first);
-    }
-    if (unlikely(!native_argc_ok(t, nf, cnargs)))
-        VM_THROW();
-    f->native = nf;
-    /* vm_call from the native puts its frames above the arguments. */
-    size_t argend = (size_t)(nargs_at - t->stack) + (size_t)cnargs;
-    if (t->top < argend)
-        t->top = argend;
-    ret_n = nf->fn(t, nargs_at, cnargs, rets);
-    VM_RELOAD();
-    f->native = NULL;
-    if (unlikely(ret_n < 0)) {
-        if (!t->panicking)
-            vm_panic_msg(t, "%s failed without a panic value", nf->name);
-        VM_THROW();
-    }
-    if (unlikely(ret_n > NATIVE_MAX_RETS))
-        ret_n = NATIVE_MAX_RETS;
-}
-native_results : {
-    Value *dst = base + ca;
-    if (likely(cwant == ret_n || cwant == 0)) {
-        for (int i = 0; i < cwant; i++)
-            dst[i] = rets[i];
-    } else if (cwant < 0) {
-        for (int i = 0; i < ret_n; i++)
-            dst[i] = rets[i];
-        t->top = f->base + (size_t)ca + (size_t)ret_n;
-    } else if (!fix_results(t, nf ? nf->name : "Error", dst, ret_n, cwant)) {
-        VM_THROW();
-    }
-    VM_NEXT();
-}
-
-    /* ---- returning: ret_n results at R[ret_a] (none and nil-filled when
-     * ret_nil: a recovered frame). Runs the frame's defers first. */
-do_return : {
-    const ObjProto *rp = cl->proto;
-    bool named = rp->nnamed && (f->defers || ret_nil);
-    if (f->defers) {
-        VM_SAVEPC();
-        size_t end = f->base + (size_t)ret_a + (size_t)(ret_nil ? 0 : ret_n);
-        size_t nend = f->base + (size_t)rp->named_reg + rp->nnamed;
-        if (end < nend)
-            end = nend;
-        if (t->top < end)
-            t->top = end;
-        if (!run_defers(t)) {
-            VM_RELOAD();
-            VM_THROW();
-        }
-        VM_RELOAD();
-    }
-    int n = ret_nil ? 0 : ret_n;
-    Value *src = base + ret_a;
-    if (named) {
-        /* the named results as the deferred calls left them */
-        src = base + rp->named_reg;
-        n = rp->nnamed;
-        ret_nil = false;
-        for (int i = 0; i < n; i++)
-            if (v_is_obj(src[i], OBJ_CELL))
-                src[i] = SHARED_LOAD(((ObjCell *)v_ptr(src[i]))->v);
-    }
-    if (f->c_entry) {
-        int kept = n < NATIVE_MAX_RETS ? n : NATIVE_MAX_RETS;
-        memcpy(t->rets, src, (size_t)kept * sizeof(Value));
-        t->nframes--;
-        return kept;
-    }
-    int want = f->nwant;
-    size_t dst_off = f->ret_to;
-    const char *name = proto_name(cl->proto);
-    t->nframes--;
-    VM_ENTER();
-    Value *dst = t->stack + dst_off;
-    if (want < 0) {
-        memmove(dst, src, (size_t)n * sizeof(Value));
-        t->top = dst_off + (size_t)n;
-    } else if (n == want) {
-        memmove(dst, src, (size_t)n * sizeof(Value));
-    } else if (ret_nil) {
-        for (int i = 0; i < want; i++)
-            dst[i] = V_NIL;
-    } else if (!fix_results(t, name, dst, n, want)) {
-        VM_THROW();
-    }
-    VM_NEXT();
-}
-
-    /* ---- a panic is recorded and the top frame's pc saved: unwind. */
-on_panic:
-    spread_last = false;
-    for (;;) {
-        if (unwind_frame(t)) {
-            VM_ENTER();
-            ret_a = 0;
-            ret_n = 0;
-            ret_nil = true;
-            goto do_return;
-        }
-        bool entry = t->frames[t->nframes - 1].c_entry;
-        t->nframes--;
-        if (entry)
-            return -1;
-    }
+    return unlikely(t->race != NULL) ? execute_race(t) : execute_plain(t);
 }
 
 /* ====================================================================== */

@@ -143,6 +143,10 @@ typedef struct Thread {
     int64_t id; /* goroutine id: 1 for main */
     Value rets[NATIVE_MAX_RETS];
     void *sched; /* the scheduler's goroutine record (runtime issue) */
+    /* The race detector's clock for this goroutine (race.h), NULL when it
+     * is off. Owned by the goroutine; a waker may update it while the
+     * goroutine is parked, under the lock it waits under. */
+    struct RaceG *race;
 } Thread;
 
 /* A word that goroutines on several OS threads may read and write without

@@ -446,6 +446,38 @@ def run_exit_from_goroutine(csp, home):
         print("ok: os.Exit in a goroutine leaves the terminal sane")
 
 
+def run_race(csp, home):
+    # :race on checks the lines that follow: a goroutine and the prompt
+    # writing one variable unordered are reported, with the variable's
+    # name; a WaitGroup orders the next pair; the session's end says how
+    # many were found and exits 66 (Go's status for a race).
+    with session(csp, home) as s:
+        s.expect(r">>> ", what="the first prompt")
+        out = s.line(":race on")
+        check("race detector on" in out, ":race on: %r" % out)
+        s.line("n := 0")
+        s.line("var wg sync.WaitGroup")
+        s.line("wg.Add(1)")
+        s.line("go func() { n = 1; wg.Done() }()")
+        s.line("time.Sleep(50 * time.Millisecond)")
+        s.send("n = 2\r")
+        s.expect(r"WARNING: DATA RACE", what="the race report")
+        s.expect(r"Write to variable n by main goroutine", what="the variable's name")
+        s.expect(r"\n>>> ", what="the prompt after the report")
+        s.line("wg.Add(1)")
+        s.line("go func() { n = 3; wg.Done() }()")
+        s.line("wg.Wait()")
+        out = s.line("n = 4")
+        check("DATA RACE" not in out, "a race reported after wg.Wait(): %r" % out)
+        out = s.line(":race")
+        check("1 race(s) reported" in out, ":race: %r" % out)
+        s.send("\x04")
+        s.expect(r"Found 1 data race\(s\)", what="the count at the end")
+        code = s.wait_exit()
+        check(code == 66, "the session's exit status after a race: %d" % code)
+        print("ok: :race on reports a race at the prompt, exit 66")
+
+
 def run_piped(csp):
     # Standard input not a terminal: csp reads the script from it.
     r = subprocess.run([csp], input=b"println(1)\n", capture_output=True, timeout=EXPECT_TIMEOUT)
@@ -467,6 +499,7 @@ def main():
             run_session(csp, home)
             run_dumb(csp, home)
             run_exit_from_goroutine(csp, home)
+            run_race(csp, home)
     except (Failure, subprocess.TimeoutExpired) as e:
         print("FAIL: %s" % e)
         sys.exit(1)

@@ -844,9 +844,16 @@ static void g_enter(Conv *cv, int64_t id, GS *g, int st, const char *what, int64
     g->since = ts;
 }
 
+/* Rehash into a table sized for the sends still unmatched (matched ones
+ * are tombstones until now): at most a quarter full afterwards. */
 static void sends_grow(Conv *cv)
 {
-    size_t ncap = cv->scap ? cv->scap * 2 : 1024;
+    size_t live = 0;
+    for (size_t i = 0; i < cv->scap; i++)
+        live += cv->sends[i].chan && !cv->sends[i].dead;
+    size_t ncap = 1024;
+    while (ncap < 4 * (live + 1))
+        ncap *= 2;
     SendEnt *ns = calloc(ncap, sizeof *ns);
     if (!ns)
         return;
@@ -862,9 +869,6 @@ static void sends_grow(Conv *cv)
     free(cv->sends);
     cv->sends = ns;
     cv->scap = ncap;
-    size_t live = 0;
-    for (size_t i = 0; i < ncap; i++)
-        live += ns[i].chan != 0;
     cv->sn = live;
 }
 

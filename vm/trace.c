@@ -57,11 +57,17 @@ enum {
     EV_HEAP,   /* a: heap bytes in use */
     EV_RETAKE, /* the monitor took P a from a blocking call */
 };
+_Static_assert(EV_RETAKE < 32, "an event's type takes 5 bits");
 
-/* 32 bytes: the fewer bytes an event takes, the fewer pages a busy
- * program touches while it records. */
+/* An event as the writer reads it back. In a buffer it is four varints
+ * (7 bits a byte): the clock's advance since the thread's previous event
+ * shifted left by 5 with the type below, then g, a and b. That is 5 to 10
+ * bytes for most events: the fewer bytes, the fewer fresh pages a busy
+ * program touches while it records (the first touch of a page is what
+ * recording costs most after reading the clock). */
 typedef struct Ev {
-    uint64_t tt; /* raw clock (trace_clock) << 8 | type */
+    uint64_t ts; /* raw clock (trace_clock) */
+    uint32_t type;
     int64_t g;
     int64_t a; /* EV_START: the P */
     union {
@@ -70,9 +76,10 @@ typedef struct Ev {
     };
 } Ev;
 
-#define EV_TYPE(e) ((uint32_t)((e)->tt & 0xff))
-/* The clock's low 56 bits, as a difference from t0 (wraps after years). */
-#define EV_DELTA(e, t0) ((int64_t)((((e)->tt >> 8) - (t0)) & ((UINT64_C(1) << 56) - 1)))
+#define EV_MAX_BYTES 40 /* four varints of at most 10 bytes */
+
+#define EV_TYPE(e) ((e)->type)
+#define EV_DELTA(e, t0) ((int64_t)((e)->ts - (t0)))
 
 /* A thread's first buffer is small (many threads record only a few
  * events); the next ones are 2 MiB, on a huge page where the kernel gives
@@ -84,10 +91,10 @@ typedef struct Ev {
 /* A thread's events in time order, in a chain of buffers. */
 typedef struct TBuf {
     struct TBuf *_Atomic next; /* set once by the owner (release) when full */
-    _Atomic size_t n;          /* events complete: owner stores (release),
-                                  the writer loads (acquire) */
-    size_t cap;                /* immutable */
-    Ev ev[];
+    _Atomic size_t n;          /* bytes of complete events: owner stores
+                                  (release), the writer loads (acquire) */
+    size_t cap;                /* bytes; immutable */
+    unsigned char data[];
 } TBuf;
 
 typedef struct TThread {
@@ -151,7 +158,7 @@ static TBuf *buf_new(size_t bytes)
     TBuf *b = mem;
     atomic_init(&b->next, NULL);
     atomic_init(&b->n, 0);
-    b->cap = (bytes - sizeof *b) / sizeof(Ev);
+    b->cap = bytes - sizeof *b;
     return b;
 }
 
@@ -165,7 +172,7 @@ static TThread *thread_register(void)
         return NULL;
     }
     t->first = t->cur = b;
-    t->last = 0;
+    t->last = clock0;
     t->reuse = false;
     TThread *head = atomic_load(&threads);
     do
@@ -173,6 +180,16 @@ static TThread *thread_register(void)
     while (!atomic_compare_exchange_weak(&threads, &head, t));
     tls_tt = t;
     return t;
+}
+
+static inline unsigned char *put_uvarint(unsigned char *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    return p;
 }
 
 /* reuse: this event follows the thread's last one at once (a wake-up
@@ -189,7 +206,7 @@ static void emit_at(uint32_t type, int64_t g, int64_t a, int64_t b, bool reuse)
     }
     TBuf *buf = t->cur;
     size_t n = atomic_load_explicit(&buf->n, memory_order_relaxed);
-    if (n == buf->cap) {
+    if (n + EV_MAX_BYTES > buf->cap) {
         TBuf *nb = buf_new(BIG_BUF_BYTES);
         if (!nb) {
             atomic_fetch_add_explicit(&lost, 1, memory_order_relaxed);
@@ -199,15 +216,18 @@ static void emit_at(uint32_t type, int64_t g, int64_t a, int64_t b, bool reuse)
         t->cur = buf = nb;
         n = 0;
     }
-    Ev *e = &buf->ev[n];
     uint64_t now = reuse && t->reuse ? t->last : trace_clock();
+    if (now < t->last) /* two CPUs' counters a hair apart: keep the order */
+        now = t->last;
+    uint64_t delta = now - t->last;
     t->last = now;
     t->reuse = false;
-    e->tt = now << 8 | type;
-    e->g = g;
-    e->a = a;
-    e->b = b;
-    atomic_store_explicit(&buf->n, n + 1, memory_order_release);
+    unsigned char *p = buf->data + n;
+    p = put_uvarint(p, delta << 5 | type);
+    p = put_uvarint(p, (uint64_t)g);
+    p = put_uvarint(p, (uint64_t)a);
+    p = put_uvarint(p, (uint64_t)b);
+    atomic_store_explicit(&buf->n, (size_t)(p - buf->data), memory_order_release);
 }
 
 static void emit(uint32_t type, int64_t g, int64_t a, int64_t b)
@@ -844,9 +864,16 @@ static void g_enter(Conv *cv, int64_t id, GS *g, int st, const char *what, int64
     g->since = ts;
 }
 
+/* Rehash into a table sized for the sends still unmatched (matched ones
+ * are tombstones until now): at most a quarter full afterwards. */
 static void sends_grow(Conv *cv)
 {
-    size_t ncap = cv->scap ? cv->scap * 2 : 1024;
+    size_t live = 0;
+    for (size_t i = 0; i < cv->scap; i++)
+        live += cv->sends[i].chan && !cv->sends[i].dead;
+    size_t ncap = 1024;
+    while (ncap < 4 * (live + 1))
+        ncap *= 2;
     SendEnt *ns = calloc(ncap, sizeof *ns);
     if (!ns)
         return;
@@ -862,9 +889,6 @@ static void sends_grow(Conv *cv)
     free(cv->sends);
     cv->sends = ns;
     cv->scap = ncap;
-    size_t live = 0;
-    for (size_t i = 0; i < ncap; i++)
-        live += ns[i].chan != 0;
     cv->sn = live;
 }
 
@@ -1044,26 +1068,52 @@ static void convert(Conv *cv, const Ev *e, int64_t ts)
 
 typedef struct Cursor {
     TBuf *b;
-    size_t i, n;
+    size_t off, n; /* read position and end (bytes) in b */
+    uint64_t ts;   /* the clock of the event last decoded */
+    Ev ev;         /* the current event */
 } Cursor;
 
 static const Ev *cur_ev(const Cursor *c)
 {
-    return &c->b->ev[c->i];
+    return &c->ev;
 }
 
-/* Move to the next event; false at the end. */
+static uint64_t get_uvarint(const unsigned char **pp)
+{
+    const unsigned char *p = *pp;
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        unsigned char byte = *p++;
+        v |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80))
+            break;
+    }
+    *pp = p;
+    return v;
+}
+
+/* Decode the next event into c->ev; false at the end of the stream (as
+ * far as it was complete when the writer started). */
 static bool cur_next(Cursor *c)
 {
-    if (++c->i < c->n)
-        return true;
-    TBuf *nb = atomic_load_explicit(&c->b->next, memory_order_acquire);
-    if (!nb)
-        return false;
-    c->b = nb;
-    c->i = 0;
-    c->n = atomic_load_explicit(&nb->n, memory_order_acquire);
-    return c->n > 0;
+    while (c->off >= c->n) {
+        TBuf *nb = atomic_load_explicit(&c->b->next, memory_order_acquire);
+        if (!nb)
+            return false;
+        c->b = nb;
+        c->off = 0;
+        c->n = atomic_load_explicit(&nb->n, memory_order_acquire);
+    }
+    const unsigned char *p = c->b->data + c->off;
+    uint64_t h = get_uvarint(&p);
+    c->ts += h >> 5;
+    c->ev.ts = c->ts;
+    c->ev.type = (uint32_t)(h & 31);
+    c->ev.g = (int64_t)get_uvarint(&p);
+    c->ev.a = (int64_t)get_uvarint(&p);
+    c->ev.b = (int64_t)get_uvarint(&p);
+    c->off = (size_t)(p - c->b->data);
+    return true;
 }
 
 static void heap_down(Cursor **h, size_t n, size_t i)
@@ -1171,16 +1221,11 @@ void trace_finish(void)
     for (TThread *t = atomic_load(&threads); curs && heap && t; t = t->next) {
         Cursor *c = &curs[nh];
         c->b = t->first;
-        c->i = 0;
+        c->off = 0;
         c->n = atomic_load_explicit(&t->first->n, memory_order_acquire);
-        if (c->n == 0) {
-            TBuf *nb = atomic_load_explicit(&t->first->next, memory_order_acquire);
-            if (!nb)
-                continue;
-            c->i = c->n = 0;
-            if (!cur_next(c))
-                continue;
-        }
+        c->ts = clock0;
+        if (!cur_next(c))
+            continue;
         heap[nh++] = c;
     }
     for (size_t i = nh; i-- > 0;)

@@ -7,16 +7,17 @@
  *   hooks below at their state changes (a goroutine starts running on a P,
  *   blocks, is readied, enters a C call, ends; a value moves through a
  *   channel; a mutex is handed over; the collector stops the world). Each
- *   call site is guarded by TRACE_ON(), one relaxed load of a global flag,
- *   so with tracing off the cost is a predicted branch at scheduler
- *   transitions and nothing per VM instruction.
+ *   call site is guarded by TRACE_ON(), a plain read of a flag that never
+ *   changes once threads exist, so with tracing off the cost is a compare
+ *   and a predicted branch at scheduler transitions, and nothing per VM
+ *   instruction.
  *
- *   An event is a fixed-size binary record appended, without a lock, to a
+ *   An event is a few bytes (four varints) appended, without a lock, to a
  *   buffer owned by the OS thread that runs the code (thread-local: a
  *   goroutine that migrates writes into its new thread's buffer). A full
- *   buffer is chained to the next one (plain malloc: never the collector's
- *   heap, which may be stopping while a switch is in progress). Events
- *   carry a raw timestamp from the CPU's time-stamp counter (or
+ *   buffer is chained to the next one (malloc or mmap: never the
+ *   collector's heap, which may be stopping while a switch is in
+ *   progress). Events carry the CPU's time-stamp counter (or
  *   CLOCK_MONOTONIC), calibrated to nanoseconds when the trace is written.
  *
  * Writing

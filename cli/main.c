@@ -5,6 +5,8 @@
  *   csp - [args]          read the script from standard input
  *   csp                   REPL on a terminal; else the script from stdin
  *   csp --disasm FILE     print the bytecode of FILE
+ *   csp --trace OUT ...   run with the execution trace written to OUT
+ *   csp trace summary OUT where goroutines spent their time (trace_summary.c)
  *   csp --version | --help
  *
  * Exit status: 0 ok, 1 compile error (or unreadable file), 2 panic or
@@ -19,10 +21,12 @@
 #include "lang/compile.h"
 #include "repl.h"
 #include "stdlib/stdlib.h"
+#include "trace_summary.h"
 #include "vm/disasm.h"
 #include "vm/mem.h"
 #include "vm/race.h"
 #include "vm/sched.h"
+#include "vm/trace.h"
 #include "vm/vm.h"
 
 #define CSP_VERSION "0.1.0"
@@ -36,9 +40,15 @@ static const char usage[] =
     "  (no arguments)  on a terminal: the interactive REPL; else the script from stdin\n"
     "  -race           report data races as they happen (exit 66 at the end if any)\n"
     "  -leaks          when main returns, report goroutines blocked for ever (exit 2 if any)\n"
+    "  --trace file    write an execution trace to file at exit (Chrome trace-event JSON,\n"
+    "                  which ui.perfetto.dev opens)\n"
     "  --disasm file   print the bytecode of file instead of running it\n"
     "  --version       print the version\n"
     "  --help          print this help\n"
+    "\n"
+    "       csp trace summary [-n N] file\n"
+    "\n"
+    "  prints where the goroutines of a trace spent their time (the N busiest; 20)\n"
     "\n"
     "environment: CSPMAXPROCS=n sets how many OS threads run csp code at once;\n"
     "  CSPRACE=1 is -race; CSPLEAKS=1 is -leaks\n";
@@ -84,7 +94,11 @@ int main(int argc, char **argv)
 {
     rt_gc_init(160 << 20);
 
-    const char *script = NULL, *code = NULL;
+    /* "csp trace ..." is a subcommand; a script named trace is ./trace. */
+    if (argc >= 2 && !strcmp(argv[1], "trace"))
+        return trace_command(argc - 1, argv + 1);
+
+    const char *script = NULL, *code = NULL, *trace_path = NULL;
     bool disasm = false, from_stdin = false, leaks = getenv("CSPLEAKS") && !strcmp(getenv("CSPLEAKS"), "1");
     bool race = getenv("CSPRACE") && !strcmp(getenv("CSPRACE"), "1");
     int argi = 1;
@@ -102,6 +116,24 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "-leaks") || !strcmp(a, "--leaks")) {
             leaks = true;
             argi++;
+        } else if (!strcmp(a, "-trace") || !strcmp(a, "--trace") || !strncmp(a, "--trace=", 8) ||
+                   !strncmp(a, "-trace=", 7)) {
+            const char *eq = strchr(a, '=');
+            if (eq) {
+                trace_path = eq + 1;
+                argi++;
+            } else {
+                if (argi + 1 >= argc) {
+                    fprintf(stderr, "csp: %s needs a file name\n%s", a, usage);
+                    return 1;
+                }
+                trace_path = argv[argi + 1];
+                argi += 2;
+            }
+            if (!*trace_path) {
+                fprintf(stderr, "csp: %s needs a file name\n%s", a, usage);
+                return 1;
+            }
         } else if (!strcmp(a, "-race") || !strcmp(a, "--race")) {
             race = true;
             argi++;
@@ -166,6 +198,10 @@ int main(int argc, char **argv)
             static char *repl_argv[] = {"", NULL};
             Runtime *rt = rt_new();
             stdlib_init(rt, 1, repl_argv);
+            if (trace_path && !trace_start(trace_path)) {
+                fprintf(stderr, "csp: cannot write the trace %s: %s\n", trace_path, strerror(errno));
+                return 1;
+            }
             repl_run(rt, CSP_VERSION);
         }
         name = "-";
@@ -190,6 +226,10 @@ int main(int argc, char **argv)
         return 0;
     }
     rt->find_leaks = leaks;
+    if (trace_path && !trace_start(trace_path)) {
+        fprintf(stderr, "csp: cannot write the trace %s: %s\n", trace_path, strerror(errno));
+        return 1;
+    }
     sched_init(rt, 0);
     return sched_run_main(thread_new(rt), main_proto);
 }

@@ -22,6 +22,7 @@
 #include "../vm/mem.h"
 #include "../vm/race.h"
 #include "../vm/sched.h"
+#include "../vm/trace.h"
 #include "stdlib.h"
 
 #define STARVE_NS 1000000 /* as Go: a waiter past 1 ms gets the lock handed to it */
@@ -142,6 +143,8 @@ static bool mutex_unlock(CspMutex *mu)
         w->param = NULL;
     }
     lock_release(&mu->ql);
+    if (TRACE_ON())
+        trace_handoff(w, "sync.Mutex");
     sched_ready(w);
     return true;
 }
@@ -386,8 +389,11 @@ static int wg_add_n(Thread *t, CspWG *wg, int64_t delta)
         wg->q.first = wg->q.last = NULL;
         lock_release(&wg->ql);
         G *g;
-        while ((g = gq_pop(&q)))
+        while ((g = gq_pop(&q))) {
+            if (TRACE_ON())
+                trace_handoff(g, "sync.WaitGroup");
             sched_ready(g);
+        }
     }
     return 0;
 }

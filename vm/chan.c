@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "mem.h"
+#include "trace.h"
 #include "race.h"
 #include "types.h"
 
@@ -130,13 +131,17 @@ static void send_direct(ObjChan *c, Sudog *s, Value v)
         race_handoff(c, race_self(), s->g->vm);
     s->elem = v;
     s->success = true;
+    if (TRACE_ON())
+        trace_chan_handoff(c, s->g);
     lock_release(&c->lock);
     sched_ready(s->g);
 }
 
 /* c->lock held, room in the buffer. */
-static void buf_put(ObjChan *c, Value v)
+static inline void buf_put(ObjChan *c, Value v)
 {
+    if (TRACE_ON())
+        trace_chan_put(c);
     if (unlikely(race_on))
         race_acqrel(race_self(), race_slot(c, c->sendx));
     c->buf[c->sendx] = v;
@@ -238,13 +243,17 @@ static Value recv_from_sender(ObjChan *c, Sudog *s)
     }
     s->elem = V_NIL;
     s->success = true;
+    if (TRACE_ON())
+        trace_chan_take(c, s->g);
     lock_release(&c->lock);
     sched_ready(s->g);
     return v;
 }
 
-static Value recv_buffered(ObjChan *c)
+static inline Value recv_buffered(ObjChan *c)
 {
+    if (TRACE_ON())
+        trace_chan_get(c);
     if (unlikely(race_on))
         race_acqrel(race_self(), race_slot(c, c->recvx));
     Value v = c->buf[c->recvx];

@@ -41,6 +41,11 @@ typedef struct ObjChan {
      * (types_store: an int sent on a chan float64 is a float), else NULL;
      * set with zero. */
     const struct ObjType *vtype;
+    /* The execution trace (trace.h): an id given at the first traced
+     * transfer, and counts of values sent and received, which pair the
+     * k-th send with the k-th receive. All under lock. */
+    int64_t trace_id;
+    int64_t trace_sent, trace_recvd;
     /* The race detector's clocks (race.h), made on first use under lock:
      * race_buf[i] for buffer slot i (one for an unbuffered channel, unused
      * there), race_close for close. NULL while it is off. */

@@ -34,6 +34,7 @@
 
 #include "out.h"
 #include "sched.h"
+#include "trace.h"
 
 #define PD_NIL ((uintptr_t)0)
 #define PD_READY ((uintptr_t)1)
@@ -498,11 +499,15 @@ G *netpoll_deliver(uint64_t key, uint32_t events, G *list, int *n)
         g->schedlink = list;
         list = g;
         (*n)++;
+        if (TRACE_ON()) /* before the scheduler queues it */
+            trace_go_unblock(g);
     }
     if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && (g = unblock(&pd->wg, true))) {
         g->schedlink = list;
         list = g;
         (*n)++;
+        if (TRACE_ON()) /* before the scheduler queues it */
+            trace_go_unblock(g);
     }
     return list;
 }

@@ -56,6 +56,7 @@
 #include "race.h"
 #include "sanitize.h"
 #include "signal.h"
+#include "trace.h"
 
 #define MAXPROCS 256                  /* Ps are allocated up to this; GOMAXPROCS caps here */
 #define RUNQ_SIZE 256                 /* as Go: big enough to batch, small enough to steal */
@@ -251,6 +252,8 @@ static void note_wakeup(M *m)
 
 static void gc_event(GC_EventType e)
 {
+    if (TRACE_ON())
+        trace_gc_event(e);
     if (e == GC_EVENT_PRE_STOP_WORLD) {
         atomic_store(&gc_pending, 1); /* (1) */
         for (M *m = atomic_load(&allm); m; m = atomic_load(&m->alllink))
@@ -791,6 +794,10 @@ static _Noreturn void schedule(M *m)
  * another M). */
 static void switch_to_g0(G *g)
 {
+    /* Why the G leaves (its status, its wait reason) goes in the trace
+     * now, before the after action can make the G visible to a waker. */
+    if (TRACE_ON())
+        trace_go_stop(g);
     M *m = getm();
     enter_switch(m);
     STORE_RELEASE(m->curg, NULL);
@@ -801,6 +808,8 @@ static void switch_to_g0(G *g)
     ctx_switch(&g->ctx, &m->g0ctx);
     ASAN_FINISH(g->asan_fake);
     leave_switch(getm());
+    if (TRACE_ON()) /* resumed, perhaps on another M */
+        trace_go_start(g, getm()->p->id);
 }
 
 /* Record the calling thread's own stack (g0) for the sanitizer hooks. */
@@ -862,6 +871,8 @@ static void g_entry(void *arg)
     G *g = arg;
     ASAN_FINISH(NULL);
     leave_switch(getm());
+    if (TRACE_ON())
+        trace_go_start(g, getm()->p->id);
     Thread *t = g->vm;
     int n = vm_call(t, g->fn, g->args, g->nargs);
     if (n < 0 && t->panicking) {
@@ -977,6 +988,8 @@ static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value
         race_go(parent, g->vm, from); /* the go statement happens before the goroutine's first step */
     ctx_make(&g->ctx, g->stack->hi, g_entry, g);
     atomic_fetch_add(&ngoroutines, 1);
+    if (TRACE_ON())
+        trace_go_create(g, fn);
     atomic_store(&g->status, G_RUNNABLE);
     M *m = getm();
     if (m && m->p)
@@ -1021,6 +1034,8 @@ static void commit_after(void *arg)
     G *g = pc->g;
     if (pc->commit(g, pc->arg))
         return; /* from here on a waker may already be running it */
+    if (TRACE_ON())
+        trace_go_unblock(g);
     atomic_store(&g->status, G_RUNNABLE);
     getm()->resume = g; /* this M still holds its P */
 }
@@ -1036,6 +1051,8 @@ void sched_ready(G *g)
     int st = G_WAITING;
     if (!atomic_compare_exchange_strong(&g->status, &st, G_RUNNABLE))
         csp_fatal("sched_ready: goroutine %lld is not waiting (status %d)", (long long)g->id, st);
+    if (TRACE_ON())
+        trace_go_unblock(g);
     M *m = getm();
     if (m && m->p && m->curg)
         runqput(m->p, g, true);
@@ -1155,6 +1172,8 @@ static void ccall_on_g0(void *arg)
     else
         c->fn(c->arg);
     m->ccall_g = NULL;
+    if (TRACE_ON())
+        trace_go_syscall_end(g);
     if (exit_blocking(m)) {
         m->resume = g;
         return;
@@ -1569,8 +1588,11 @@ static bool retake(int64_t now)
         if (now - atomic_load_explicit(&p->syscall_when, memory_order_relaxed) < RETAKE_NS)
             continue;
         int st = P_SYSCALL;
-        if (atomic_compare_exchange_strong(&p->status, &st, P_IDLE)) /* (5) */
+        if (atomic_compare_exchange_strong(&p->status, &st, P_IDLE)) { /* (5) */
+            if (TRACE_ON())
+                trace_p_retake(p->id);
             handoffp(p);
+        }
     }
     return busy;
 }
@@ -1596,6 +1618,8 @@ static void *sysmon(void *arg)
             last_scavenge = now;
         }
         preempt_long_runners(now);
+        if (TRACE_ON())
+            trace_sample();
         /* Busy Ps never run out of work to poll between: poll for them
          * when nobody has for a while. */
         int64_t lp = atomic_load(&lastpoll);

@@ -51,6 +51,7 @@
 #include "out.h"
 #include "race.h"
 #include "sched.h"
+#include "trace.h"
 #include "types.h"
 
 const char *const err_formats[E__COUNT] = {
@@ -717,6 +718,7 @@ void rt_set_exit_hook(void (*fn)(void))
 void rt_exit_cleanup(void)
 {
     out_flush_final();
+    trace_finish(); /* csp --trace: written on every way out */
     if (exit_hook)
         exit_hook();
 }

@@ -257,6 +257,14 @@ static void describe_to(Buf *b, const Node *n, int depth)
     case N_FUNC:
         buf_adds(b, "func literal");
         break;
+    case N_UNARY:
+        if (n->op == TK_STAR) {
+            buf_adds(b, "*");
+            describe_to(b, n->a, depth + 1);
+            break;
+        }
+        buf_adds(b, "expression");
+        break;
     default:
         buf_adds(b, "expression");
         break;

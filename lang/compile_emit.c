@@ -13,7 +13,6 @@
 #include "../vm/buf.h"
 #include "../vm/mem.h"
 #include "../vm/race.h"
-#include "grammar.h"
 
 /* ===================================================================== */
 /* Code generation: function state, emission, constants, jumps            */
@@ -65,67 +64,19 @@ static void check_operands(FuncState *fs, int a, int b, int c, int bmax)
 
 /* ---- the race detector's sites ---- */
 
-/* An expression's text for a report ("acct.balance", "xs[i]", "*p"),
- * shortened past a few levels. */
-static void race_text(Buf *b, const Node *n, int depth)
-{
-    if (!n || depth > 6) {
-        buf_adds(b, "...");
-        return;
-    }
-    switch (n->kind) {
-    case N_IDENT:
-        buf_adds(b, n->name ? n->name : "_");
-        break;
-    case N_INT:
-    case N_FLOAT:
-        buf_adds(b, n->str ? n->str : "?");
-        break;
-    case N_STRING:
-        buf_addc(b, '"');
-        buf_add(b, n->str, n->len < 24 ? n->len : 24);
-        buf_adds(b, n->len < 24 ? "\"" : "...\"");
-        break;
-    case N_FIELD:
-        race_text(b, n->a, depth + 1);
-        buf_addc(b, '.');
-        buf_adds(b, n->name ? n->name : "?");
-        break;
-    case N_INDEX:
-        race_text(b, n->a, depth + 1);
-        buf_addc(b, '[');
-        race_text(b, n->b, depth + 1);
-        buf_addc(b, ']');
-        break;
-    case N_CALL:
-        race_text(b, n->a, depth + 1);
-        buf_adds(b, "(...)");
-        break;
-    case N_UNARY:
-        if (n->op == TK_STAR) {
-            buf_addc(b, '*');
-            race_text(b, n->a, depth + 1);
-            break;
-        }
-        /* fall through */
-    default:
-        buf_adds(b, "...");
-        break;
-    }
-}
-
 void cg_race_mark(FuncState *fs, int kind, const char *name, const Node *node)
 {
     if (!race_on)
         return;
     if (kind == RACE_CALL && node) {
-        /* a builtin and its first two arguments' text: "copy dst src" */
+        /* a builtin and its first two arguments' text, each after a 0x1f
+         * (which no source text holds): "copy\x1fdst\x1fsrc" */
         Buf b;
         buf_init(&b);
         buf_adds(&b, name);
         for (int i = 0; i < node->list.n && i < 2; i++) {
-            buf_addc(&b, ' ');
-            race_text(&b, node->list.items[i], 0);
+            buf_addc(&b, RACE_NAME_SEP);
+            buf_adds(&b, cg_describe(node->list.items[i]));
         }
         name = b.data;
     } else if (!name && node) {
@@ -134,10 +85,7 @@ void cg_race_mark(FuncState *fs, int kind, const char *name, const Node *node)
             node = node->a;
         else if (kind == RACE_DEREF && node->kind == N_UNARY)
             node = node->a;
-        Buf b;
-        buf_init(&b);
-        race_text(&b, node, 0);
-        name = b.data;
+        name = cg_describe(node);
     }
     fs->race_kind = kind;
     fs->race_name = name ? name : "?";

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 
 #include "mem.h"
-#include "trace.h"
 #include "race.h"
+#include "trace.h"
 #include "types.h"
 
 ObjChan *chan_new(size_t cap)

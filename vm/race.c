@@ -616,10 +616,10 @@ static void what(Buf *b, const Site *s, int kind, Value detail, bool write, bool
         buf_printf(b, "*%s", name);
         break;
     case RACE_CALL: {
-        /* name is "copy dst src": the builtin, then its arguments' text;
-         * a read is of the second (copy's source), a write of the first */
-        const char *a0 = strchr(name, ' ');
-        const char *a1 = a0 ? strchr(a0 + 1, ' ') : NULL;
+        /* name is copy, dst, src (RACE_NAME_SEP between): a read is of
+         * the second argument (copy's source), a write of the first */
+        const char *a0 = strchr(name, RACE_NAME_SEP);
+        const char *a1 = a0 ? strchr(a0 + 1, RACE_NAME_SEP) : NULL;
         int fn_len = a0 ? (int)(a0 - name) : (int)strlen(name);
         const char *arg = !write && a1 ? a1 + 1 : a0 ? a0 + 1 : "?";
         int arg_len = !write && a1 ? (int)strlen(arg) : a1 ? (int)(a1 - arg) : (int)strlen(arg);

@@ -72,9 +72,12 @@ typedef enum {
     RACE_ELEM,  /* an element: name is the slice or array's text */
     RACE_MAP,   /* a map: name is the map's text */
     RACE_DEREF, /* *p: name is p's text */
-    RACE_CALL,  /* a builtin touching memory (copy, append, delete, clear):
-                   name is the builtin */
+    RACE_CALL,  /* a builtin touching memory (copy, delete, clear): name is
+                   the builtin, then its first two arguments' text, each
+                   after a RACE_NAME_SEP */
 } RaceKind;
+
+#define RACE_NAME_SEP '\x1f' /* (a unit separator: no source text has one) */
 
 /* On from start-up (csp -race) or from a REPL line on: written before the
  * goroutines that use it start or while the REPL waits at its prompt. */

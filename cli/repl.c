@@ -964,14 +964,14 @@ static void race_command(Thread *t, const char *arg)
         if (!t->race)
             race_go(NULL, t, NULL);
     } else if (n == 3 && !strncmp(arg, "off", 3)) {
-        race_on = false;
+        __atomic_store_n(&race_on, false, __ATOMIC_RELAXED);
     } else if (n != 0) {
         rt_flush(rt);
         fprintf(stderr, "usage: :race on | :race off\n");
         return;
     }
     char msg[96];
-    snprintf(msg, sizeof msg, "race detector %s (%d race(s) reported)\n", race_on ? "on" : "off",
+    snprintf(msg, sizeof msg, "race detector %s (%d race(s) reported)\n", RACE_ON() ? "on" : "off",
              race_count());
     rt_write_out(rt, msg, strlen(msg));
 }

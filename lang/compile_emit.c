@@ -66,7 +66,7 @@ static void check_operands(FuncState *fs, int a, int b, int c, int bmax)
 
 void cg_race_mark(FuncState *fs, int kind, const char *name, const Node *node)
 {
-    if (!race_on)
+    if (!RACE_ON())
         return;
     if (kind == RACE_CALL && node) {
         /* a builtin and its first two arguments' text, each after a 0x1f
@@ -143,7 +143,7 @@ static int emit(FuncState *fs, uint32_t ins)
         }
         fs->code = code;
         fs->lines = lines;
-        if (race_on) {
+        if (RACE_ON()) {
             uint32_t *sites = mem_alloc_atomic(cap * sizeof *sites);
             if (fs->ncode)
                 memcpy(sites, fs->race_sites, fs->ncode * sizeof *sites);
@@ -153,7 +153,7 @@ static int emit(FuncState *fs, uint32_t ins)
     }
     fs->code[fs->ncode] = ins;
     fs->lines[fs->ncode] = fs->line;
-    if (race_on)
+    if (RACE_ON())
         fs->race_sites[fs->ncode] = race_site_of(fs, ins);
     return fs->ncode++;
 }

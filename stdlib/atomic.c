@@ -135,7 +135,7 @@ static int ptr_op(Thread *t, const char *fname, AtomicOp op, int bits, bool uns,
     Value *slot = target(t, fname, a[0]);
     if (!slot)
         return -1;
-    if (likely(!race_on))
+    if (!RACE_ON())
         return ptr_op_raw(t, fname, op, bits, uns, a, r, slot);
     race_atomic(t, slot);
     int rc = ptr_op_raw(t, fname, op, bits, uns, a, r, slot);
@@ -204,14 +204,9 @@ static const IntClass *int_class(Value self)
     return (const IntClass *)((ObjObject *)v_ptr(self))->cls;
 }
 
-/* Every operation of an atomic type is ordered after the ones before it
- * on the same value, for the race detector (race.h) as for Go. */
-static AtomicInt *int_of(Thread *t, Value self)
+static AtomicInt *int_of(Value self)
 {
-    AtomicInt *x = ((ObjObject *)v_ptr(self))->payload;
-    if (unlikely(race_on))
-        race_atomic(t, x);
-    return x;
+    return ((ObjObject *)v_ptr(self))->payload;
 }
 
 /* The raw bits w as the class's Go value. */
@@ -252,7 +247,7 @@ static bool typed_arg(Thread *t, const IntClass *c, const char *method, Value *a
 static int ti_load(Thread *t, Value *a, int n, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(t, a[0]);
+    AtomicInt *x = int_of(a[0]);
     r[0] = typed_value(c, c->bits == 64 ? __atomic_load_n(&x->w64, __ATOMIC_SEQ_CST)
                                         : __atomic_load_n(&x->w32, __ATOMIC_SEQ_CST));
     return 1;
@@ -261,7 +256,7 @@ static int ti_load(Thread *t, Value *a, int n, Value *r)
 static int ti_store(Thread *t, Value *a, int n, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(t, a[0]);
+    AtomicInt *x = int_of(a[0]);
     uint64_t v;
     if (!typed_arg(t, c, "Store", a, 1, &v))
         return -1;
@@ -275,7 +270,7 @@ static int ti_store(Thread *t, Value *a, int n, Value *r)
 static int ti_swap(Thread *t, Value *a, int n, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(t, a[0]);
+    AtomicInt *x = int_of(a[0]);
     uint64_t v;
     if (!typed_arg(t, c, "Swap", a, 1, &v))
         return -1;
@@ -287,7 +282,7 @@ static int ti_swap(Thread *t, Value *a, int n, Value *r)
 static int ti_cas(Thread *t, Value *a, int n, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(t, a[0]);
+    AtomicInt *x = int_of(a[0]);
     uint64_t old, nv;
     if (!typed_arg(t, c, "CompareAndSwap", a, 1, &old) || !typed_arg(t, c, "CompareAndSwap", a, 2, &nv))
         return -1;
@@ -308,7 +303,7 @@ static int ti_cas(Thread *t, Value *a, int n, Value *r)
 static int ti_rmw(Thread *t, Value *a, AtomicOp op, const char *method, Value *r)
 {
     const IntClass *c = int_class(a[0]);
-    AtomicInt *x = int_of(t, a[0]);
+    AtomicInt *x = int_of(a[0]);
     uint64_t d, res;
     if (!typed_arg(t, c, method, a, 1, &d))
         return -1;
@@ -339,23 +334,14 @@ static int ti_or(Thread *t, Value *a, int n, Value *r)
     return ti_rmw(t, a, OP_OR, "Or", r);
 }
 
-/* Each method, then the race detector's acquire after the operation (its
- * release before it is int_of's): see ptr_op. */
-#define RACE_AFTER(fn, addr)                                                                                 \
-    static int fn##_r(Thread *t, Value *a, int n, Value *r)                                                  \
-    {                                                                                                        \
-        int rc = fn(t, a, n, r);                                                                             \
-        if (unlikely(race_on))                                                                               \
-            race_atomic(t, addr);                                                                            \
-        return rc;                                                                                           \
-    }
-RACE_AFTER(ti_load, ((ObjObject *)v_ptr(a[0]))->payload)
-RACE_AFTER(ti_store, ((ObjObject *)v_ptr(a[0]))->payload)
-RACE_AFTER(ti_swap, ((ObjObject *)v_ptr(a[0]))->payload)
-RACE_AFTER(ti_cas, ((ObjObject *)v_ptr(a[0]))->payload)
-RACE_AFTER(ti_add, ((ObjObject *)v_ptr(a[0]))->payload)
-RACE_AFTER(ti_and, ((ObjObject *)v_ptr(a[0]))->payload)
-RACE_AFTER(ti_or, ((ObjObject *)v_ptr(a[0]))->payload)
+/* The methods, with the race detector's order around them (race.h). */
+RACE_ATOMIC_METHOD(ti_load, int_of(a[0]))
+RACE_ATOMIC_METHOD(ti_store, int_of(a[0]))
+RACE_ATOMIC_METHOD(ti_swap, int_of(a[0]))
+RACE_ATOMIC_METHOD(ti_cas, int_of(a[0]))
+RACE_ATOMIC_METHOD(ti_add, int_of(a[0]))
+RACE_ATOMIC_METHOD(ti_and, int_of(a[0]))
+RACE_ATOMIC_METHOD(ti_or, int_of(a[0]))
 
 static const MethodDef int_methods[] = {{"Load", ti_load_r, 0, 0}, {"Store", ti_store_r, 1, 1},
                                         {"Swap", ti_swap_r, 1, 1}, {"CompareAndSwap", ti_cas_r, 2, 2},
@@ -402,12 +388,9 @@ typedef struct AtomicValue {
     Value v;
 } AtomicValue;
 
-static Value *value_of(Thread *t, Value self)
+static Value *value_of(Value self)
 {
-    Value *v = &((AtomicValue *)((ObjObject *)v_ptr(self))->payload)->v;
-    if (unlikely(race_on))
-        race_atomic(t, v);
-    return v;
+    return &((AtomicValue *)((ObjObject *)v_ptr(self))->payload)->v;
 }
 
 /* Go requires every value stored in one Value to have one type. */
@@ -418,7 +401,7 @@ static bool same_type(Value a, Value b)
 
 static int av_load(Thread *t, Value *a, int n, Value *r)
 {
-    r[0] = __atomic_load_n(value_of(t, a[0]), __ATOMIC_SEQ_CST);
+    r[0] = __atomic_load_n(value_of(a[0]), __ATOMIC_SEQ_CST);
     return 1;
 }
 
@@ -428,7 +411,7 @@ static int value_put(Thread *t, Value self, Value v, const char *what, Value *ol
 {
     if (v == V_NIL)
         return vm_panic_msg(t, "sync/atomic: %s of nil value into Value", what);
-    Value *slot = value_of(t, self);
+    Value *slot = value_of(self);
     Value cur = __atomic_load_n(slot, __ATOMIC_SEQ_CST);
     do {
         if (cur != V_NIL && !same_type(cur, v))
@@ -458,7 +441,7 @@ static int av_cas(Thread *t, Value *a, int n, Value *r)
         return vm_panic_msg(t, "sync/atomic: compare and swap of nil value into Value");
     if (old != V_NIL && !same_type(old, nv))
         return vm_panic_msg(t, "sync/atomic: compare and swap of inconsistently typed values");
-    Value *slot = value_of(t, a[0]);
+    Value *slot = value_of(a[0]);
     Value cur = __atomic_load_n(slot, __ATOMIC_SEQ_CST);
     for (;;) {
         if (cur != V_NIL && !same_type(cur, nv))
@@ -474,10 +457,10 @@ static int av_cas(Thread *t, Value *a, int n, Value *r)
     }
 }
 
-RACE_AFTER(av_load, &((AtomicValue *)((ObjObject *)v_ptr(a[0]))->payload)->v)
-RACE_AFTER(av_store, &((AtomicValue *)((ObjObject *)v_ptr(a[0]))->payload)->v)
-RACE_AFTER(av_swap, &((AtomicValue *)((ObjObject *)v_ptr(a[0]))->payload)->v)
-RACE_AFTER(av_cas, &((AtomicValue *)((ObjObject *)v_ptr(a[0]))->payload)->v)
+RACE_ATOMIC_METHOD(av_load, value_of(a[0]))
+RACE_ATOMIC_METHOD(av_store, value_of(a[0]))
+RACE_ATOMIC_METHOD(av_swap, value_of(a[0]))
+RACE_ATOMIC_METHOD(av_cas, value_of(a[0]))
 
 static const MethodDef value_methods[] = {{"Load", av_load_r, 0, 0},
                                           {"Store", av_store_r, 1, 1},

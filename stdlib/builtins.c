@@ -149,7 +149,7 @@ static int bi_delete(Thread *t, Value *args, int nargs, Value *rets)
         return 0; /* deleting from a nil map is a no-op, as in Go */
     if (!v_is_obj(m, OBJ_MAP))
         return vm_panicf(t, E_BUILTIN_ARG, repr(m), v_type_name(m), "delete");
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_map_write(t, v_ptr(m), race_caller_site(t), args[1]);
     switch (map_delete(v_map(m), args[1])) {
     case MAP_OK:
@@ -189,7 +189,7 @@ static int bi_clear(Thread *t, Value *args, int nargs, Value *rets)
     if (v_is_nil(v))
         return 0;
     if (v_is_obj(v, OBJ_MAP)) {
-        if (unlikely(race_on))
+        if (RACE_ON())
             race_map_write(t, v_ptr(v), race_caller_site(t), V_NIL);
         if (map_clear(v_map(v)) == MAP_CONCURRENT)
             vm_fatal_error(t, "concurrent map writes");
@@ -199,7 +199,7 @@ static int bi_clear(Thread *t, Value *args, int nargs, Value *rets)
         return vm_panicf(t, E_BUILTIN_ARG, repr(v), v_type_name(v), "clear");
     ObjList *l = v_list(v);
     Value e, zero;
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_list(t, l, 0, list_len(l), true, race_caller_site(t));
     for (size_t i = 0; i < list_len(l) && list_get(l, (int64_t)i, &e); i++) {
         if (zero_like(t, e, &zero) < 0)
@@ -220,14 +220,14 @@ static int bi_copy(Thread *t, Value *args, int nargs, Value *rets)
         /* copy(bytes, "string"): the string's bytes as ints. */
         ObjString *s = v_str(src);
         n = s->len < dn ? s->len : dn;
-        if (unlikely(race_on))
+        if (RACE_ON())
             race_list(t, v_list(dst), 0, n, true, race_caller_site(t));
         for (size_t i = 0; i < n; i++)
             list_set(v_list(dst), (int64_t)i, v_int_small((unsigned char)s->data[i]));
     } else if (v_is_obj(src, OBJ_LIST) || v_is_nil(src)) {
         size_t sn = v_is_nil(src) ? 0 : list_len(v_list(src));
         n = sn < dn ? sn : dn;
-        if (unlikely(race_on) && n) {
+        if (RACE_ON() && n) {
             uint32_t site = race_caller_site(t);
             race_list(t, v_list(src), 0, n, false, site);
             race_list(t, v_list(dst), 0, n, true, site);

@@ -407,26 +407,45 @@ static int h_clone(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-/* The methods on the declared type http.Header (value receivers). */
-static void header_method(const char *name, NativeFn fn, int nargs, const char *sig)
-{
-    ObjNative *m = native_new(name, fn, nargs + 1, nargs + 1);
-    m->h.flags = NATIVE_METHOD;
-    types_add_method(header_type, str_cstr(strrchr(name, '.') + 1), v_from_ptr(m), false, sig);
-}
-
 static void header_type_init(void)
 {
     strings_ty = types_parse("[]string", 8);
     header_type = types_new_named("http.Header");
     types_define(header_type, types_parse("map[string][]string", 19));
-    header_method("http.Header.Get", h_get, 1, "(string) string");
-    header_method("http.Header.Set", h_set, 2, "(string, string)");
-    header_method("http.Header.Add", h_add, 2, "(string, string)");
-    header_method("http.Header.Del", h_del, 1, "(string)");
-    header_method("http.Header.Values", h_values, 1, "(string) []string");
-    header_method("http.Header.Clone", h_clone, 0, "() http.Header");
+    stdlib_method(header_type, "http.Header.Get", h_get, 1, false, "(string) string");
+    stdlib_method(header_type, "http.Header.Set", h_set, 2, false, "(string, string)");
+    stdlib_method(header_type, "http.Header.Add", h_add, 2, false, "(string, string)");
+    stdlib_method(header_type, "http.Header.Del", h_del, 1, false, "(string)");
+    stdlib_method(header_type, "http.Header.Values", h_values, 1, false, "(string) []string");
+    stdlib_method(header_type, "http.Header.Clone", h_clone, 0, false, "() http.Header");
     types_register_type(header_type);
+}
+
+/* s[0..n) in HTML text, escaped as Go's html.EscapeString does (the
+ * bodies of redirects and directory listings). */
+static void html_escape_into(Buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '<':
+            buf_adds(b, "&lt;");
+            break;
+        case '>':
+            buf_adds(b, "&gt;");
+            break;
+        case '&':
+            buf_adds(b, "&amp;");
+            break;
+        case '"':
+            buf_adds(b, "&#34;");
+            break;
+        case '\'':
+            buf_adds(b, "&#39;");
+            break;
+        default:
+            buf_addc(b, s[i]);
+        }
+    }
 }
 
 /* ---- the body reader ---------------------------------------------------- */
@@ -2221,28 +2240,7 @@ static int redirect(Thread *t, Value wv, Req *q, const char *url, size_t un, int
         Buf b;
         buf_init(&b);
         buf_adds(&b, "<a href=\"");
-        for (size_t i = 0; i < ls->len; i++) {
-            char c = ls->data[i];
-            switch (c) {
-            case '<':
-                buf_adds(&b, "&lt;");
-                break;
-            case '>':
-                buf_adds(&b, "&gt;");
-                break;
-            case '&':
-                buf_adds(&b, "&amp;");
-                break;
-            case '"':
-                buf_adds(&b, "&#34;");
-                break;
-            case '\'':
-                buf_adds(&b, "&#39;");
-                break;
-            default:
-                buf_addc(&b, c);
-            }
-        }
+        html_escape_into(&b, ls->data, ls->len);
         buf_printf(&b, "\">%s</a>.\n\n", status_text(code));
         Value err;
         return resp_write(t, w, b.data, b.len, &err) < 0 ? -1 : 0;
@@ -4701,27 +4699,7 @@ static int serve_file(Thread *t, Value wv, Value rv, const char *dir, size_t dn,
             buf_adds(&b, "<a href=\"");
             escape_path_into(nm, &b);
             buf_adds(&b, "\">");
-            for (const char *c = nm; *c; c++) {
-                switch (*c) {
-                case '&':
-                    buf_adds(&b, "&amp;");
-                    break;
-                case '<':
-                    buf_adds(&b, "&lt;");
-                    break;
-                case '>':
-                    buf_adds(&b, "&gt;");
-                    break;
-                case '"':
-                    buf_adds(&b, "&#34;");
-                    break;
-                case '\'':
-                    buf_adds(&b, "&#39;");
-                    break;
-                default:
-                    buf_addc(&b, *c);
-                }
-            }
+            html_escape_into(&b, nm, strlen(nm));
             buf_adds(&b, "</a>\n");
         }
         buf_adds(&b, "</pre>\n");

@@ -2753,13 +2753,6 @@ static int number_int64(Thread *t, Value *args, int nargs, Value *rets)
     return 2;
 }
 
-static void number_method(ObjType *ty, const char *name, NativeFn fn, const char *sig)
-{
-    ObjNative *m = native_new(name, fn, 1, 1);
-    m->h.flags = NATIVE_METHOD;
-    types_add_method(ty, str_cstr(strrchr(name, '.') + 1), v_from_ptr(m), false, sig);
-}
-
 static void types_init(void)
 {
     ty_any_map = types_parse("map[string]any", 14);
@@ -2767,9 +2760,9 @@ static void types_init(void)
     ty_float64 = types_parse("float64", 7);
     ObjType *num = types_new_named("json.Number");
     types_define(num, types_parse("string", 6));
-    number_method(num, "json.Number.String", number_string, "() string");
-    number_method(num, "json.Number.Float64", number_float64, "() (float64, error)");
-    number_method(num, "json.Number.Int64", number_int64, "() (int64, error)");
+    stdlib_method(num, "json.Number.String", number_string, 0, false, "() string");
+    stdlib_method(num, "json.Number.Float64", number_float64, 0, false, "() (float64, error)");
+    stdlib_method(num, "json.Number.Int64", number_int64, 0, false, "() (int64, error)");
     types_register_type(num);
     ty_number = num;
 }

@@ -880,14 +880,14 @@ static int64_t fd_read_io(NetFD *f, char *p, size_t n, char **got, SockAddr *fro
 static int64_t fd_read_raw(NetFD *f, char *p, size_t n, char **got, SockAddr *from, Value *err)
 {
     int64_t k = fd_read_io(f, p, n, got, from, err);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_io_read(NULL);
     return k;
 }
 
 static int64_t fd_write_raw(NetFD *f, const char *p, size_t n, const SockAddr *to, Value *err)
 {
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_io_write(NULL);
     *err = V_NIL;
     if (!fd_incref(f)) {
@@ -2211,14 +2211,6 @@ static const ModuleFn net_fns[] = {
     {NULL, NULL, 0, 0, NULL},
 };
 
-static void method(ObjType *ty, const char *name, NativeFn fn, int args, bool ptr)
-{
-    ObjNative *f = native_new(name, fn, args + 1, args + 1);
-    f->h.flags = NATIVE_METHOD;
-    const char *dot = strrchr(name, '.');
-    types_add_method(ty, str_cstr(dot ? dot + 1 : name), v_from_ptr(f), ptr, NULL);
-}
-
 static ObjType *declare(const char *name, const char *text)
 {
     ObjType *ty = types_new_named(name);
@@ -2233,9 +2225,9 @@ static pthread_once_t deadline_once = PTHREAD_ONCE_INIT;
 static void deadline_init(void)
 {
     deadline_type = declare("poll.DeadlineExceededError", "struct {}");
-    method(deadline_type, "poll.DeadlineExceededError.Error", deadline_error, 0, true);
-    method(deadline_type, "poll.DeadlineExceededError.Timeout", plain_true, 0, true);
-    method(deadline_type, "poll.DeadlineExceededError.Temporary", plain_true, 0, true);
+    stdlib_method(deadline_type, "poll.DeadlineExceededError.Error", deadline_error, 0, true, NULL);
+    stdlib_method(deadline_type, "poll.DeadlineExceededError.Timeout", plain_true, 0, true, NULL);
+    stdlib_method(deadline_type, "poll.DeadlineExceededError.Temporary", plain_true, 0, true, NULL);
     types_register_type(deadline_type);
     err_deadline = struct_ref(deadline_type, 0, NULL);
 }
@@ -2244,61 +2236,61 @@ static void net_open(ObjModule *m)
 {
     stdlib_module("time", 4, false); /* deadlines take a time.Time */
     ip_type = declare("net.IP", "[]byte");
-    method(ip_type, "net.IP.String", ip_string, 0, false);
-    method(ip_type, "net.IP.To4", ip_to4, 0, false);
-    method(ip_type, "net.IP.IsLoopback", ip_is_loopback, 0, false);
-    method(ip_type, "net.IP.Equal", ip_equal, 1, false);
+    stdlib_method(ip_type, "net.IP.String", ip_string, 0, false, NULL);
+    stdlib_method(ip_type, "net.IP.To4", ip_to4, 0, false, NULL);
+    stdlib_method(ip_type, "net.IP.IsLoopback", ip_is_loopback, 0, false, NULL);
+    stdlib_method(ip_type, "net.IP.Equal", ip_equal, 1, false, NULL);
     types_register_type(ip_type);
 
     ObjType *addr = declare("net.Addr", "interface { Network() string; String() string }");
     types_register_type(addr);
     tcp_addr_type = declare("net.TCPAddr", "struct { IP net.IP; Port int; Zone string }");
-    method(tcp_addr_type, "net.TCPAddr.String", addr_string, 0, true);
-    method(tcp_addr_type, "net.TCPAddr.Network", tcp_addr_network, 0, true);
+    stdlib_method(tcp_addr_type, "net.TCPAddr.String", addr_string, 0, true, NULL);
+    stdlib_method(tcp_addr_type, "net.TCPAddr.Network", tcp_addr_network, 0, true, NULL);
     types_register_type(tcp_addr_type);
     udp_addr_type = declare("net.UDPAddr", "struct { IP net.IP; Port int; Zone string }");
-    method(udp_addr_type, "net.UDPAddr.String", addr_string, 0, true);
-    method(udp_addr_type, "net.UDPAddr.Network", udp_addr_network, 0, true);
+    stdlib_method(udp_addr_type, "net.UDPAddr.String", addr_string, 0, true, NULL);
+    stdlib_method(udp_addr_type, "net.UDPAddr.Network", udp_addr_network, 0, true, NULL);
     types_register_type(udp_addr_type);
     unix_addr_type = declare("net.UnixAddr", "struct { Name string; Net string }");
-    method(unix_addr_type, "net.UnixAddr.String", addr_string, 0, true);
-    method(unix_addr_type, "net.UnixAddr.Network", unix_addr_network, 0, true);
+    stdlib_method(unix_addr_type, "net.UnixAddr.String", addr_string, 0, true, NULL);
+    stdlib_method(unix_addr_type, "net.UnixAddr.Network", unix_addr_network, 0, true, NULL);
     types_register_type(unix_addr_type);
 
     pthread_once(&deadline_once, deadline_init);
 
     syscall_error_type = declare("os.SyscallError", "struct { Syscall string; Err error }");
-    method(syscall_error_type, "os.SyscallError.Error", syscall_error_error, 0, true);
-    method(syscall_error_type, "os.SyscallError.Unwrap", syscall_error_unwrap, 0, true);
-    method(syscall_error_type, "os.SyscallError.Timeout", plain_false, 0, true);
+    stdlib_method(syscall_error_type, "os.SyscallError.Error", syscall_error_error, 0, true, NULL);
+    stdlib_method(syscall_error_type, "os.SyscallError.Unwrap", syscall_error_unwrap, 0, true, NULL);
+    stdlib_method(syscall_error_type, "os.SyscallError.Timeout", plain_false, 0, true, NULL);
     types_register_type(syscall_error_type);
 
     op_error_type =
         declare("net.OpError", "struct { Op string; Net string; Source net.Addr; Addr net.Addr; Err error }");
-    method(op_error_type, "net.OpError.Error", op_error_error, 0, true);
-    method(op_error_type, "net.OpError.Unwrap", op_error_unwrap, 0, true);
-    method(op_error_type, "net.OpError.Timeout", op_error_timeout, 0, true);
-    method(op_error_type, "net.OpError.Temporary", op_error_temporary, 0, true);
+    stdlib_method(op_error_type, "net.OpError.Error", op_error_error, 0, true, NULL);
+    stdlib_method(op_error_type, "net.OpError.Unwrap", op_error_unwrap, 0, true, NULL);
+    stdlib_method(op_error_type, "net.OpError.Timeout", op_error_timeout, 0, true, NULL);
+    stdlib_method(op_error_type, "net.OpError.Temporary", op_error_temporary, 0, true, NULL);
     types_register_type(op_error_type);
 
     addr_error_type = declare("net.AddrError", "struct { Err string; Addr string }");
-    method(addr_error_type, "net.AddrError.Error", addr_error_error, 0, true);
-    method(addr_error_type, "net.AddrError.Timeout", plain_false, 0, true);
-    method(addr_error_type, "net.AddrError.Temporary", plain_false, 0, true);
+    stdlib_method(addr_error_type, "net.AddrError.Error", addr_error_error, 0, true, NULL);
+    stdlib_method(addr_error_type, "net.AddrError.Timeout", plain_false, 0, true, NULL);
+    stdlib_method(addr_error_type, "net.AddrError.Temporary", plain_false, 0, true, NULL);
     types_register_type(addr_error_type);
 
     dns_error_type =
         declare("net.DNSError", "struct { Err string; Name string; Server string; IsTimeout bool; "
                                 "IsTemporary bool; IsNotFound bool }");
-    method(dns_error_type, "net.DNSError.Error", dns_error_error, 0, true);
-    method(dns_error_type, "net.DNSError.Timeout", dns_error_timeout, 0, true);
-    method(dns_error_type, "net.DNSError.Temporary", dns_error_temporary, 0, true);
+    stdlib_method(dns_error_type, "net.DNSError.Error", dns_error_error, 0, true, NULL);
+    stdlib_method(dns_error_type, "net.DNSError.Timeout", dns_error_timeout, 0, true, NULL);
+    stdlib_method(dns_error_type, "net.DNSError.Temporary", dns_error_temporary, 0, true, NULL);
     types_register_type(dns_error_type);
 
     dialer_type =
         declare("net.Dialer", "struct { Timeout time.Duration; Deadline time.Time; KeepAlive time.Duration }");
-    method(dialer_type, "net.Dialer.Dial", d_dial, 2, true);
-    method(dialer_type, "net.Dialer.DialContext", d_dial_context, 3, true);
+    stdlib_method(dialer_type, "net.Dialer.Dial", d_dial, 2, true, NULL);
+    stdlib_method(dialer_type, "net.Dialer.DialContext", d_dial_context, 3, true, NULL);
     types_register_type(dialer_type);
 
     types_register_type(

@@ -564,7 +564,7 @@ Value os_stderr(void)
  * path so it never interleaves with print(). Returns 0 or an errno. */
 static int file_write(Thread *t, OsFile *f, const char *s, size_t n)
 {
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_io_write(t); /* Go's syscall.Write: see race.h */
     int fd = fd_of(f);
     if (fd == 1) {
@@ -585,7 +585,7 @@ static int64_t file_read_io(Thread *t, OsFile *f, char *p, size_t n, Value *err)
 static int64_t file_read(Thread *t, OsFile *f, char *p, size_t n, Value *err)
 {
     int64_t k = file_read_io(t, f, p, n, err);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_io_read(t);
     return k;
 }

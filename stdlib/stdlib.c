@@ -96,6 +96,14 @@ void module_add_floats(ObjModule *m, const ModuleFloat *floats)
         module_add(m, floats->name, v_make_float(floats->v));
 }
 
+void stdlib_method(ObjType *ty, const char *name, NativeFn fn, int nargs, bool ptr_recv, const char *sig)
+{
+    ObjNative *m = native_new(name, fn, nargs + 1, nargs + 1);
+    m->h.flags = NATIVE_METHOD;
+    const char *dot = strrchr(name, '.');
+    types_add_method(ty, str_cstr(dot ? dot + 1 : name), v_from_ptr(m), ptr_recv, sig);
+}
+
 void module_add_type(ObjModule *m, const char *name, TypeKind kind)
 {
     Value ctor = V_UNDEF;

@@ -64,6 +64,11 @@ void module_add_floats(ObjModule *m, const ModuleFloat *floats);
  * vm/types.c), or a native object that m's function of the same name
  * makes, ready to use. */
 void module_add_type(ObjModule *m, const char *name, TypeKind kind);
+/* A method of a declared type made by a module (http.Header's Get): fn
+ * takes the receiver, then nargs arguments. name is the full name
+ * ("http.Header.Get", what tracebacks show); the method is its last part.
+ * sig: its signature ("(string) string"), or NULL. */
+void stdlib_method(ObjType *ty, const char *name, NativeFn fn, int nargs, bool ptr_recv, const char *sig);
 /* A module, opened if it was not yet, by its name ("rand") or its import
  * path ("math/rand"); NULL when csp has none. */
 ObjModule *stdlib_module(const char *name, size_t n, bool by_path);

@@ -160,7 +160,7 @@ static int m_lock(Thread *t, Value *a, int n, Value *r)
 {
     CspMutex *mu = mutex_of(a[0]);
     mutex_lock(mu);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acquire(t, &mu->race);
     return 0;
 }
@@ -168,7 +168,7 @@ static int m_lock(Thread *t, Value *a, int n, Value *r)
 static int m_unlock(Thread *t, Value *a, int n, Value *r)
 {
     CspMutex *mu = mutex_of(a[0]);
-    if (unlikely(race_on) && (atomic_load(&mu->state) & 1))
+    if (RACE_ON() && (atomic_load(&mu->state) & 1))
         race_release(t, &mu->race);
     if (!mutex_unlock(mu))
         vm_fatal_error(t, "sync: unlock of unlocked mutex");
@@ -179,7 +179,7 @@ static int m_trylock(Thread *t, Value *a, int n, Value *r)
 {
     CspMutex *mu = mutex_of(a[0]);
     bool ok = mutex_trylock(mu);
-    if (ok && unlikely(race_on))
+    if (ok && RACE_ON())
         race_acquire(t, &mu->race);
     r[0] = v_bool(ok);
     return 1;
@@ -214,7 +214,7 @@ static int rw_rlock(Thread *t, Value *a, int n, Value *r)
     lock_acquire(&rw->ql);
     if (!rw->writer && rw->writers_waiting == 0) {
         rw->readers++;
-        if (unlikely(race_on))
+        if (RACE_ON())
             race_acquire(t, &rw->race_w);
         lock_release(&rw->ql);
         return 0;
@@ -222,7 +222,7 @@ static int rw_rlock(Thread *t, Value *a, int n, Value *r)
     gq_push(&rw->rq, sched_getg());
     sched_wait_on(rw);
     sched_park("sync.RWMutex.RLock", unlock_ql, &rw->ql);
-    if (unlikely(race_on)) { /* the waker counted us in readers */
+    if (RACE_ON()) { /* the waker counted us in readers */
         lock_acquire(&rw->ql);
         race_acquire(t, &rw->race_w);
         lock_release(&rw->ql);
@@ -239,7 +239,7 @@ static int rw_runlock(Thread *t, Value *a, int n, Value *r)
         vm_fatal_error(t, "sync: RUnlock of unlocked RWMutex");
     }
     G *w = NULL;
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_release(t, &rw->race_r);
     if (--rw->readers == 0 && (w = gq_pop(&rw->wq))) {
         rw->writers_waiting--;
@@ -257,7 +257,7 @@ static int rw_lock(Thread *t, Value *a, int n, Value *r)
     lock_acquire(&rw->ql);
     if (!rw->writer && rw->readers == 0) {
         rw->writer = true;
-        if (unlikely(race_on)) {
+        if (RACE_ON()) {
             race_acquire(t, &rw->race_w);
             race_acquire(t, &rw->race_r);
         }
@@ -268,7 +268,7 @@ static int rw_lock(Thread *t, Value *a, int n, Value *r)
     gq_push(&rw->wq, sched_getg());
     sched_wait_on(rw);
     sched_park("sync.RWMutex.Lock", unlock_ql, &rw->ql);
-    if (unlikely(race_on)) { /* handed over: writer is set for us */
+    if (RACE_ON()) { /* handed over: writer is set for us */
         lock_acquire(&rw->ql);
         race_acquire(t, &rw->race_w);
         race_acquire(t, &rw->race_r);
@@ -285,7 +285,7 @@ static int rw_unlock(Thread *t, Value *a, int n, Value *r)
         lock_release(&rw->ql);
         vm_fatal_error(t, "sync: Unlock of unlocked RWMutex");
     }
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_release(t, &rw->race_w);
     rw->writer = false;
     G *wake = NULL; /* chain through schedlink-free Sudog.next below */
@@ -314,7 +314,7 @@ static int rw_trylock(Thread *t, Value *a, int n, Value *r)
     bool ok = !rw->writer && rw->readers == 0;
     if (ok)
         rw->writer = true;
-    if (ok && unlikely(race_on)) {
+    if (ok && RACE_ON()) {
         race_acquire(t, &rw->race_w);
         race_acquire(t, &rw->race_r);
     }
@@ -330,7 +330,7 @@ static int rw_tryrlock(Thread *t, Value *a, int n, Value *r)
     bool ok = !rw->writer && rw->writers_waiting == 0;
     if (ok)
         rw->readers++;
-    if (ok && unlikely(race_on))
+    if (ok && RACE_ON())
         race_acquire(t, &rw->race_w);
     lock_release(&rw->ql);
     r[0] = v_bool(ok);
@@ -373,7 +373,7 @@ typedef struct CspWG {
 
 static int wg_add_n(Thread *t, CspWG *wg, int64_t delta)
 {
-    if (unlikely(race_on) && delta < 0) { /* Done happens before the Wait it releases */
+    if (RACE_ON() && delta < 0) { /* Done happens before the Wait it releases */
         lock_acquire(&wg->ql);
         race_release(t, &wg->race);
         lock_release(&wg->ql);
@@ -414,11 +414,11 @@ static int wg_done(Thread *t, Value *a, int n, Value *r)
 static int wg_wait(Thread *t, Value *a, int n, Value *r)
 {
     CspWG *wg = payload(a[0]);
-    if (atomic_load(&wg->count) == 0 && likely(!race_on))
+    if (atomic_load(&wg->count) == 0 && !RACE_ON())
         return 0;
     lock_acquire(&wg->ql);
     if (atomic_load(&wg->count) == 0) {
-        if (unlikely(race_on))
+        if (RACE_ON())
             race_acquire(t, &wg->race);
         lock_release(&wg->ql);
         return 0;
@@ -426,7 +426,7 @@ static int wg_wait(Thread *t, Value *a, int n, Value *r)
     gq_push(&wg->q, sched_getg());
     sched_wait_on(wg);
     sched_park("sync.WaitGroup.Wait", unlock_ql, &wg->ql);
-    if (unlikely(race_on)) {
+    if (RACE_ON()) {
         lock_acquire(&wg->ql);
         race_acquire(t, &wg->race);
         lock_release(&wg->ql);
@@ -504,7 +504,7 @@ static int once_do(Thread *t, Value *a, int n, Value *r)
 {
     CspOnce *o = payload(a[0]);
     if (atomic_load(&o->done)) {
-        if (unlikely(race_on)) /* f happens before every Do returns */
+        if (RACE_ON()) /* f happens before every Do returns */
             race_acquire(t, &o->race);
         return 0;
     }
@@ -513,10 +513,10 @@ static int once_do(Thread *t, Value *a, int n, Value *r)
     int rc = 0;
     if (!atomic_load(&o->done)) {
         rc = vm_call(t, f, NULL, 0);
-        if (unlikely(race_on))
+        if (RACE_ON())
             race_release(t, &o->race);
         atomic_store(&o->done, 1); /* even if f panicked, as Go */
-    } else if (unlikely(race_on)) {
+    } else if (RACE_ON()) {
         race_acquire(t, &o->race);
     }
     mutex_unlock(&o->mu);
@@ -646,7 +646,7 @@ static int cond_wait(Thread *t, Value *a, int n, Value *r)
         return -1;
     lock_acquire(&c->ql);
     if ((int32_t)(ticket - c->notify) < 0) {
-        if (unlikely(race_on))
+        if (RACE_ON())
             race_acquire(t, &c->race);
         lock_release(&c->ql); /* signalled before we got here */
     } else {
@@ -660,7 +660,7 @@ static int cond_wait(Thread *t, Value *a, int n, Value *r)
         c->tail = w;
         sched_wait_on(c);
         sched_park("sync.Cond.Wait", unlock_ql, &c->ql);
-        if (unlikely(race_on)) { /* the Signal that woke us happens before */
+        if (RACE_ON()) { /* the Signal that woke us happens before */
             lock_acquire(&c->ql);
             race_acquire(t, &c->race);
             lock_release(&c->ql);
@@ -680,7 +680,7 @@ static int cond_signal(Thread *t, Value *a, int n, Value *r)
         return 0;
     }
     uint32_t ticket = c->notify++;
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_release(t, &c->race);
     G *g = NULL;
     for (CondWaiter **pw = &c->head, *prev = NULL; *pw; prev = *pw, pw = &(*pw)->next) {
@@ -703,7 +703,7 @@ static int cond_broadcast(Thread *t, Value *a, int n, Value *r)
 {
     CspCond *c = payload(a[0]);
     lock_acquire(&c->ql);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_release(t, &c->race);
     c->notify = atomic_load(&c->wait);
     CondWaiter *w = c->head;
@@ -775,32 +775,24 @@ typedef struct CspAtomic {
 
 static int at_load(Thread *t, Value *a, int n, Value *r)
 {
-    if (unlikely(race_on))
-        race_atomic(t, payload(a[0]));
     r[0] = atomic_load(&((CspAtomic *)payload(a[0]))->v);
     return 1;
 }
 
 static int at_store(Thread *t, Value *a, int n, Value *r)
 {
-    if (unlikely(race_on))
-        race_atomic(t, payload(a[0]));
     atomic_store(&((CspAtomic *)payload(a[0]))->v, a[1]);
     return 0;
 }
 
 static int at_swap(Thread *t, Value *a, int n, Value *r)
 {
-    if (unlikely(race_on))
-        race_atomic(t, payload(a[0]));
     r[0] = atomic_exchange(&((CspAtomic *)payload(a[0]))->v, a[1]);
     return 1;
 }
 
 static int at_add(Thread *t, Value *a, int n, Value *r)
 {
-    if (unlikely(race_on))
-        race_atomic(t, payload(a[0]));
     CspAtomic *x = payload(a[0]);
     Value d = a[1];
     if (!v_is_anyint(d) && !v_is_anyfloat(d))
@@ -826,8 +818,6 @@ static int at_add(Thread *t, Value *a, int n, Value *r)
 
 static int at_cas(Thread *t, Value *a, int n, Value *r)
 {
-    if (unlikely(race_on))
-        race_atomic(t, payload(a[0]));
     CspAtomic *x = payload(a[0]);
     Value old = a[1], nv = a[2];
     Value cur = atomic_load(&x->v);
@@ -843,22 +833,12 @@ static int at_cas(Thread *t, Value *a, int n, Value *r)
     }
 }
 
-/* Each method, then the race detector's acquire after the operation (its
- * release before it is at the method's start): a Load that sees a Store
- * sees what came before the Store. */
-#define RACE_AFTER(fn)                                                                                       \
-    static int fn##_r(Thread *t, Value *a, int n, Value *r)                                                  \
-    {                                                                                                        \
-        int rc = fn(t, a, n, r);                                                                             \
-        if (unlikely(race_on))                                                                               \
-            race_atomic(t, payload(a[0]));                                                                   \
-        return rc;                                                                                           \
-    }
-RACE_AFTER(at_load)
-RACE_AFTER(at_store)
-RACE_AFTER(at_swap)
-RACE_AFTER(at_add)
-RACE_AFTER(at_cas)
+/* The methods, with the race detector's order around them (race.h). */
+RACE_ATOMIC_METHOD(at_load, payload(a[0]))
+RACE_ATOMIC_METHOD(at_store, payload(a[0]))
+RACE_ATOMIC_METHOD(at_swap, payload(a[0]))
+RACE_ATOMIC_METHOD(at_add, payload(a[0]))
+RACE_ATOMIC_METHOD(at_cas, payload(a[0]))
 
 static const MethodDef atomic_methods[] = {{"Load", at_load_r, 0, 0},          {"Store", at_store_r, 1, 1},
                                            {"Swap", at_swap_r, 1, 1},          {"Add", at_add_r, 1, 1},
@@ -908,7 +888,7 @@ static bool smap_set(Thread *t, CspSyncMap *sm, Value key, Value val)
     lock_release(&sm->lk);
     vm_panicf(t, E_BAD_MAP_KEY, format_value_type(key) ? format_type_name(key) : v_type_name(key));
     lock_acquire(&sm->lk);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acqrel(t, &sm->race);
     return false;
 }
@@ -917,7 +897,7 @@ static int sm_load(Thread *t, Value *a, int n, Value *r)
 {
     CspSyncMap *sm = smap_of(a[0]);
     lock_acquire(&sm->lk);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acqrel(t, &sm->race);
     bool ok = map_get(sm->m, a[1], &r[0]);
     lock_release(&sm->lk);
@@ -933,7 +913,7 @@ static int sm_store(Thread *t, Value *a, int n, Value *r)
     if (!smap_key_ok(t, a[1]))
         return -1;
     lock_acquire(&sm->lk);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acqrel(t, &sm->race);
     bool ok = smap_set(t, sm, a[1], a[2]);
     lock_release(&sm->lk);
@@ -946,7 +926,7 @@ static int sm_loadorstore(Thread *t, Value *a, int n, Value *r)
     if (!smap_key_ok(t, a[1]))
         return -1;
     lock_acquire(&sm->lk);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acqrel(t, &sm->race);
     bool loaded = map_get(sm->m, a[1], &r[0]);
     bool ok = true;
@@ -963,7 +943,7 @@ static int sm_loadanddelete(Thread *t, Value *a, int n, Value *r)
 {
     CspSyncMap *sm = smap_of(a[0]);
     lock_acquire(&sm->lk);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acqrel(t, &sm->race);
     bool loaded = map_get(sm->m, a[1], &r[0]);
     if (loaded)
@@ -979,7 +959,7 @@ static int sm_delete(Thread *t, Value *a, int n, Value *r)
 {
     CspSyncMap *sm = smap_of(a[0]);
     lock_acquire(&sm->lk);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acqrel(t, &sm->race);
     map_delete(sm->m, a[1]);
     lock_release(&sm->lk);
@@ -992,7 +972,7 @@ static int sm_swap(Thread *t, Value *a, int n, Value *r)
     if (!smap_key_ok(t, a[1]))
         return -1;
     lock_acquire(&sm->lk);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acqrel(t, &sm->race);
     bool loaded = map_get(sm->m, a[1], &r[0]);
     bool ok = smap_set(t, sm, a[1], a[2]);
@@ -1022,7 +1002,7 @@ static int sm_compare_and(Thread *t, Value *a, bool del, Value *r)
     CspSyncMap *sm = smap_of(a[0]);
     Value cur;
     lock_acquire(&sm->lk);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acqrel(t, &sm->race);
     bool found = map_get(sm->m, a[1], &cur);
     lock_release(&sm->lk);
@@ -1034,7 +1014,7 @@ static int sm_compare_and(Thread *t, Value *a, bool del, Value *r)
         if (!smap_equal(t, cur, a[2]))
             return t->panicking ? -1 : (r[0] = V_FALSE, 1);
         lock_acquire(&sm->lk);
-        if (unlikely(race_on))
+        if (RACE_ON())
             race_acqrel(t, &sm->race);
         Value now;
         found = map_get(sm->m, a[1], &now);
@@ -1066,7 +1046,7 @@ static int sm_clear(Thread *t, Value *a, int n, Value *r)
 {
     CspSyncMap *sm = smap_of(a[0]);
     lock_acquire(&sm->lk);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acqrel(t, &sm->race);
     map_clear(sm->m);
     lock_release(&sm->lk);
@@ -1078,7 +1058,7 @@ static int sm_range(Thread *t, Value *a, int n, Value *r)
     CspSyncMap *sm = smap_of(a[0]);
     Value f = a[1];
     lock_acquire(&sm->lk);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acqrel(t, &sm->race);
     size_t len = sm->m->len, i = 0, cursor = 0;
     Value *kv = mem_alloc((len ? len : 1) * 2 * sizeof *kv);
@@ -1139,7 +1119,7 @@ static int pool_get(Thread *t, Value *a, int n, Value *r)
     lock_acquire(&p->lk);
     Value fn = p->New;
     bool have = p->n > 0;
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acquire(t, &p->race);
     if (have) {
         r[0] = p->items[--p->n];
@@ -1174,7 +1154,7 @@ static int pool_put(Thread *t, Value *a, int n, Value *r)
         p->cap = cap;
     }
     p->items[p->n++] = a[1];
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_release(t, &p->race);
     lock_release(&p->lk);
     return 0;

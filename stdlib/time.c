@@ -1766,7 +1766,7 @@ static int ct_reset(Thread *t, Value *a, int n, Value *r)
     ChanTimer *ct = ((ObjObject *)v_ptr(a[0]))->payload;
     if (ct->ticker && d <= 0) /* as Go: before touching the ticker */
         return vm_panic_msg(t, "non-positive interval for Ticker.Reset");
-    if (unlikely(race_on) && ct->fn != V_UNDEF) /* the monitor reads it when f starts */
+    if (RACE_ON() && ct->fn != V_UNDEF) /* the monitor reads it when f starts */
         __atomic_store_n(&ct->race, race_snapshot(t), __ATOMIC_RELEASE);
     r[0] = v_bool(timer_reset(&ct->tm, timer_when(d), ct->ticker ? d : 0));
     return 1;
@@ -1834,7 +1834,7 @@ static int f_afterfunc(Thread *t, Value *a, int n, Value *r)
         return vm_panicf(t, E_ARG_TYPE, "time.AfterFunc", 2, "a func", v_type_name(a[1]));
     ChanTimer *ct = chan_timer_new(d, 0);
     ct->fn = a[1];
-    if (unlikely(race_on))
+    if (RACE_ON())
         ct->race = race_snapshot(t);
     timer_start(&ct->tm);
     r[0] = v_from_ptr(object_new(&timer_class, ct));

@@ -606,13 +606,6 @@ static int v_encode(Thread *t, Value *a, int n, Value *r)
     return 1;
 }
 
-static void values_method(const char *name, NativeFn fn, int nargs, const char *sig)
-{
-    ObjNative *m = native_new(name, fn, nargs + 1, nargs + 1);
-    m->h.flags = NATIVE_METHOD;
-    types_add_method(values_type, str_cstr(strrchr(name, '.') + 1), v_from_ptr(m), false, sig);
-}
-
 /* Made once, by whichever of net/url and net/http opens first. */
 static pthread_once_t values_once = PTHREAD_ONCE_INIT;
 
@@ -621,12 +614,12 @@ static void values_type_init(void)
     strings_ty = types_parse("[]string", 8);
     values_type = types_new_named("url.Values");
     types_define(values_type, types_parse("map[string][]string", 19));
-    values_method("url.Values.Get", v_get, 1, "(string) string");
-    values_method("url.Values.Set", v_set, 2, "(string, string)");
-    values_method("url.Values.Add", v_add, 2, "(string, string)");
-    values_method("url.Values.Del", v_del, 1, "(string)");
-    values_method("url.Values.Has", v_has, 1, "(string) bool");
-    values_method("url.Values.Encode", v_encode, 0, "() string");
+    stdlib_method(values_type, "url.Values.Get", v_get, 1, false, "(string) string");
+    stdlib_method(values_type, "url.Values.Set", v_set, 2, false, "(string, string)");
+    stdlib_method(values_type, "url.Values.Add", v_add, 2, false, "(string, string)");
+    stdlib_method(values_type, "url.Values.Del", v_del, 1, false, "(string)");
+    stdlib_method(values_type, "url.Values.Has", v_has, 1, false, "(string) bool");
+    stdlib_method(values_type, "url.Values.Encode", v_encode, 0, false, "() string");
     types_register_type(values_type);
 }
 

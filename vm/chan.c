@@ -127,7 +127,7 @@ static void race_handoff(ObjChan *c, Thread *sender, Thread *receiver)
 /* c->lock held, a receiver s waiting: hand v to it and wake it. */
 static void send_direct(ObjChan *c, Sudog *s, Value v)
 {
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_handoff(c, race_self(), s->g->vm);
     s->elem = v;
     s->success = true;
@@ -142,7 +142,7 @@ static inline void buf_put(ObjChan *c, Value v)
 {
     if (TRACE_ON())
         trace_chan_put(c);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acqrel(race_self(), race_slot(c, c->sendx));
     c->buf[c->sendx] = v;
     if (++c->sendx == c->cap)
@@ -220,7 +220,7 @@ int chan_send(Thread *t, ObjChan *c, Value v)
 static Value recv_from_sender(ObjChan *c, Sudog *s)
 {
     Value v;
-    if (unlikely(race_on)) {
+    if (RACE_ON()) {
         if (c->cap == 0) {
             race_sync(s->g->vm, race_self());
         } else {
@@ -254,7 +254,7 @@ static inline Value recv_buffered(ObjChan *c)
 {
     if (TRACE_ON())
         trace_chan_get(c);
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_acqrel(race_self(), race_slot(c, c->recvx));
     Value v = c->buf[c->recvx];
     c->buf[c->recvx] = V_NIL;
@@ -282,7 +282,7 @@ int chan_recv(Thread *t, ObjChan *c, Value *v, bool *ok)
         return 0;
     }
     if (c->closed) {
-        if (unlikely(race_on))
+        if (RACE_ON())
             race_acquire(t, &c->race_close);
         lock_release(&c->lock);
         *v = c->zero;
@@ -291,7 +291,7 @@ int chan_recv(Thread *t, ObjChan *c, Value *v, bool *ok)
     }
     s = wait_on(c, &c->recvq, V_NIL, "chan receive");
     bool sent = s->success;
-    if (unlikely(race_on) && !sent)
+    if (RACE_ON() && !sent)
         race_acquire(t, &c->race_close); /* written once, before the wake-up */
     *v = s->elem;
     *ok = sent;
@@ -318,7 +318,7 @@ int chan_close(Thread *t, ObjChan *c)
         return vm_panicf(t, E_CLOSE_CLOSED);
     }
     c->closed = 1;
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_release(t, &c->race_close);
     /* Collect every waiter under the lock, wake them after it. */
     Sudog *wake = NULL, *s;
@@ -466,7 +466,7 @@ int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bo
                 return i;
             }
             if (c->closed) {
-                if (unlikely(race_on))
+                if (RACE_ON())
                     race_acquire(t, &c->race_close);
                 *v = c->zero;
                 sel_unlock(&l);
@@ -523,7 +523,7 @@ int chan_select(Thread *t, SelCase *cases, int n, bool has_default, Value *v, bo
     } else {
         *v = won->elem;
         *ok = won->success;
-        if (unlikely(race_on) && !won->success)
+        if (RACE_ON() && !won->success)
             race_acquire(t, &cases[i].c->race_close);
     }
     return i;

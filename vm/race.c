@@ -72,7 +72,7 @@ typedef struct Slot {
     int nhist; /* uses recorded (ring) */
 } Slot;
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
-static Slot slots[RACE_SLOTS];
+static Slot slots[RACE_SLOTS]; /* slot_lock */
 /* Where the search for a free slot starts: slot_lock. Slots are taken
  * round the table, not lowest first: a reused slot's new goroutine counts
  * on from the clock the old one reached, so it would take the old one's
@@ -94,7 +94,9 @@ typedef struct ReadSet {
 #define CHUNK_SHIFT RACE_CHUNK_SHIFT
 #define CHUNK_CELLS ((size_t)1 << (CHUNK_SHIFT - 3))
 #define DIR_ENTRIES ((size_t)1 << (47 - CHUNK_SHIFT))
-RaceCell *_Atomic *race_dir; /* DIR_ENTRIES chunk pointers, mmap'd */
+/* DIR_ENTRIES chunk pointers, mmap'd by race_enable; each entry goes from
+ * NULL to its chunk once, by compare-and-swap (cell_of), read with acquire. */
+RaceCell *_Atomic *race_dir;
 #define dir race_dir
 
 #define NSTRIPES 4096
@@ -177,6 +179,9 @@ typedef struct Site {
     int line;
 } Site;
 #define SITE_CHUNK 4096
+/* Sites are added under site_lock and never change after: a chunk pointer
+ * and nsites are stored (atomically) once the site is filled in, so a
+ * reader that sees an id below nsites reads a whole site without the lock. */
 static Site *_Atomic site_chunks[E_MAX_SITES / SITE_CHUNK];
 static _Atomic uint32_t nsites = 1; /* 0 is "none" */
 static pthread_mutex_t site_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -247,8 +252,8 @@ static void rg_tick(RaceG *g)
     if (c >= E_MAX_CLOCK) {
         /* Two billion sync operations on one slot: epochs no longer fit.
          * Stop checking rather than report nonsense. */
-        if (race_on) {
-            race_on = false;
+        if (RACE_ON()) {
+            __atomic_store_n(&race_on, false, __ATOMIC_RELAXED);
             fprintf(stderr, "race detector: clock overflow; no more races are checked\n");
         }
     }
@@ -365,8 +370,8 @@ typedef struct AtomicEntry {
     const void *addr;
     RaceClock *clock;
 } AtomicEntry;
-static AtomicEntry *atomics; /* GC_MALLOC_UNCOLLECTABLE: scanned, kept */
-static size_t natomics, capatomics;
+static AtomicEntry *atomics;        /* atomics_lock; GC_MALLOC_UNCOLLECTABLE: scanned, kept */
+static size_t natomics, capatomics; /* atomics_lock */
 static Lock atomics_lock;
 
 void race_atomic(Thread *t, const void *addr)
@@ -456,7 +461,7 @@ static void slot_record(unsigned s, Thread *t, uint32_t start)
 
 void race_go(Thread *parent, Thread *child, const RaceClock *from)
 {
-    if (!race_on)
+    if (!RACE_ON())
         return;
     RaceG *g = child->race;
     if (!g) {
@@ -538,13 +543,13 @@ static bool slot_user(uint64_t e, SlotUse *out)
 /* ---- reports ------------------------------------------------------------ */
 
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Atomic int nraces;
+static _Atomic int nraces; /* races reported; added to under report_lock, read anywhere */
 typedef struct LinePair {
     const char *fa, *fb;
     int la, lb;
 } LinePair;
-static LinePair *reported;
-static size_t nreported, capreported;
+static LinePair *reported;            /* report_lock: the pairs of lines reported */
+static size_t nreported, capreported; /* report_lock */
 
 static bool same_file(const char *a, const char *b)
 {
@@ -574,7 +579,7 @@ static bool seen_pair(const Site *a, const Site *b)
     return false;
 }
 
-static const char *base_name(const char *path)
+static const char *path_or_unknown(const char *path)
 {
     return path ? path : "?";
 }
@@ -633,22 +638,6 @@ static void what(Buf *b, const Site *s, int kind, Value detail, bool write, bool
     }
 }
 
-static void frame_name(Buf *b, const ObjProto *p)
-{
-    if (!p || p->is_main || !p->name)
-        buf_adds(b, p && p->is_main ? "main.main" : "?");
-    else
-        buf_add(b, p->name->data, p->name->len);
-}
-
-static int proto_line(const ObjProto *p, const uint32_t *pc)
-{
-    ptrdiff_t i = pc ? pc - p->code - 1 : -1;
-    if (!p->lines || i < 0 || i >= p->ncode)
-        return p->line;
-    return p->lines[i];
-}
-
 static void stack_of(Buf *b, Thread *t, const Site *top)
 {
     bool first = true;
@@ -658,11 +647,11 @@ static void stack_of(Buf *b, Thread *t, const Site *top)
             continue;
         const ObjProto *p = f->cl->proto;
         buf_adds(b, "  ");
-        frame_name(b, p);
+        vm_fn_name(b, v_from_ptr((ObjProto *)p));
         buf_adds(b, "()  ");
         const char *file = p->file ? p->file->data : "?";
-        int line = first && top ? top->line : proto_line(p, f->pc);
-        buf_printf(b, "%s:%d\n", base_name(file), line);
+        int line = first && top ? top->line : vm_proto_line(p, f->pc);
+        buf_printf(b, "%s:%d\n", path_or_unknown(file), line);
         first = false;
     }
 }
@@ -672,8 +661,9 @@ static void created_at(Buf *b, int64_t gid, bool running, const ObjProto *proto,
     if (!proto)
         return;
     buf_printf(b, "\nGoroutine %lld (%s) created at:  ", (long long)gid, running ? "running" : "finished");
-    frame_name(b, proto);
-    buf_printf(b, "()  %s:%d\n", base_name(proto->file ? proto->file->data : NULL), proto_line(proto, pc));
+    vm_fn_name(b, v_from_ptr((ObjProto *)proto));
+    buf_printf(b, "()  %s:%d\n", path_or_unknown(proto->file ? proto->file->data : NULL),
+               vm_proto_line(proto, pc));
 }
 
 /* " by goroutine 7:", " by main goroutine:" as Go says it. */
@@ -718,7 +708,7 @@ static void report(Thread *t, uint32_t site, bool write, Value detail, uint64_t 
         buf_adds(&b, " by another goroutine:\n");
     buf_adds(&b, "  ");
     buf_adds(&b, old->func ? old->func : "?");
-    buf_printf(&b, "()  %s:%d\n", base_name(old->file), old->line);
+    buf_printf(&b, "()  %s:%d\n", path_or_unknown(old->file), old->line);
     G *g = t->sched;
     if (g)
         created_at(&b, t->id, true, g->created_proto, g->created_pc);
@@ -884,31 +874,31 @@ static void access_write(Thread *t, const void *addr, uint32_t site, Value detai
 
 void race_read_slow(Thread *t, const void *addr, uint32_t site, Value detail)
 {
-    if (race_on)
+    if (RACE_ON())
         access_read(t, addr, site, detail, -1);
 }
 
 void race_write_slow(Thread *t, const void *addr, uint32_t site, Value detail)
 {
-    if (race_on)
+    if (RACE_ON())
         access_write(t, addr, site, detail, -1);
 }
 
 void race_map_read(Thread *t, const void *map, uint32_t site, Value key)
 {
-    if (site && t->race && race_on)
+    if (site && t->race && RACE_ON())
         access_read(t, map, site, key, RACE_MAP);
 }
 
 void race_map_write(Thread *t, const void *map, uint32_t site, Value key)
 {
-    if (site && t->race && race_on)
+    if (site && t->race && RACE_ON())
         access_write(t, map, site, key, RACE_MAP);
 }
 
 void race_list(Thread *t, ObjList *l, size_t from, size_t n, bool write, uint32_t site)
 {
-    if (!site || !t->race || !race_on)
+    if (!site || !t->race || !RACE_ON())
         return;
     for (size_t i = from; i < from + n; i++) {
         Value *at = list_slot(l, (int64_t)i);
@@ -921,37 +911,21 @@ void race_list(Thread *t, ObjList *l, size_t from, size_t n, bool write, uint32_
     }
 }
 
-/* n words from addr, read by one instruction: the cells walked in a row,
- * each checked as race_read would. */
+/* n words from addr, read by one instruction (append's copy, copy's
+ * source, *p of a struct): each as race_read checks it. */
 void race_read_range(Thread *t, const void *addr, size_t n, uint32_t site)
 {
-    RaceG *g = t->race;
-    if (!site || !g || !race_on)
+    if (!RACE_ON())
         return;
     const Value *p = addr;
-    uint64_t me = g->epoch;
-    size_t i = 0;
-    while (i < n) {
-        Cell *c = cell_of(p + i, true);
-        uintptr_t chunk_end = (((uintptr_t)(p + i) >> CHUNK_SHIFT) + 1) << CHUNK_SHIFT;
-        size_t in_chunk = (chunk_end - (uintptr_t)(p + i)) / 8;
-        size_t stop = n - i < in_chunk ? n : i + in_chunk;
-        if (!c)
-            return;
-        for (; i < stop; i++, c++) {
-            uint64_t r = atomic_load_explicit(&c->r, memory_order_relaxed);
-            if ((!(r & E_SHARED) && same_epoch(r, me)) ||
-                same_epoch(atomic_load_explicit(&c->w, memory_order_relaxed), me))
-                continue;
-            access_read(t, p + i, site, v_int_small((int64_t)i), -1);
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        race_read(t, p + i, site, v_int_small((int64_t)i));
 }
 
 void race_fresh_write(Thread *t, const void *addr, size_t n, uint32_t site)
 {
     RaceG *g = t->race;
-    if (!site || !g || !race_on)
+    if (!site || !g || !RACE_ON())
         return;
     const Value *p = addr;
     uint64_t mine = g->epoch | site;
@@ -976,17 +950,11 @@ void race_fresh_write(Thread *t, const void *addr, size_t n, uint32_t site)
 
 void race_write_range(Thread *t, const void *addr, size_t n, uint32_t site)
 {
-    RaceG *g = t->race;
-    if (!site || !g || !race_on)
+    if (!RACE_ON())
         return;
     const Value *p = addr;
-    uint64_t me = g->epoch;
-    for (size_t i = 0; i < n; i++) {
-        RaceCell *c = race_cell_if(p + i);
-        if (c && same_epoch(atomic_load_explicit(&c->w, memory_order_relaxed), me))
-            continue;
-        access_write(t, p + i, site, v_int_small((int64_t)i), -1);
-    }
+    for (size_t i = 0; i < n; i++)
+        race_write(t, p + i, site, v_int_small((int64_t)i));
 }
 
 /* ---- start and end ------------------------------------------------------ */
@@ -998,7 +966,7 @@ static void alloc_hook(void *p, size_t n)
 
 void race_enable(void)
 {
-    if (race_on)
+    if (RACE_ON())
         return;
     if (!dir) {
         void *m = mmap(NULL, DIR_ENTRIES * sizeof(Cell *), PROT_READ | PROT_WRITE,
@@ -1008,7 +976,7 @@ void race_enable(void)
         dir = m;
     }
     __atomic_store_n(&mem_alloc_hook, alloc_hook, __ATOMIC_RELAXED);
-    race_on = true;
+    __atomic_store_n(&race_on, true, __ATOMIC_RELAXED);
 }
 
 int race_count(void)

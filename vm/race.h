@@ -79,9 +79,13 @@ typedef enum {
 
 #define RACE_NAME_SEP '\x1f' /* (a unit separator: no source text has one) */
 
-/* On from start-up (csp -race) or from a REPL line on: written before the
- * goroutines that use it start or while the REPL waits at its prompt. */
+/* Whether the detector is on: set at start-up (csp -race) or by the REPL's
+ * :race, cleared by :race off or a clock overflow, possibly while
+ * goroutines run. Relaxed atomic loads and stores (RACE_ON()): a thread
+ * that sees the old value checks, or skips, one access more, which can
+ * miss a race but never invent one. */
 extern bool race_on;
+#define RACE_ON() __builtin_expect(__atomic_load_n(&race_on, __ATOMIC_RELAXED), 0)
 
 /* Turn the detector on (idempotent): the shadow directory, main's slot. */
 void race_enable(void);
@@ -142,6 +146,21 @@ void race_atomic(struct Thread *t, const void *addr);
  * t NULL: the running goroutine. */
 void race_io_write(struct Thread *t);
 void race_io_read(struct Thread *t);
+/* A native method of an atomic type (atomic.Int64's Add, sync.Atomic's
+ * Load...) as fn##_r: fn with the order of race_atomic around the
+ * operation on addr, released to before and acquired from after, so a load
+ * that sees a store sees what came before the store. */
+#define RACE_ATOMIC_METHOD(fn, addr)                                                                         \
+    static int fn##_r(Thread *t, Value *a, int n, Value *r)                                                  \
+    {                                                                                                        \
+        if (RACE_ON())                                                                                       \
+            race_atomic(t, addr);                                                                            \
+        int rc_ = fn(t, a, n, r);                                                                            \
+        if (RACE_ON())                                                                                       \
+            race_atomic(t, addr);                                                                            \
+        return rc_;                                                                                          \
+    }
+
 /* A snapshot of t's clock for an event that runs later without t (a
  * timer's function): race_go_from gives it to the goroutine it starts. */
 RaceClock *race_snapshot(struct Thread *t);

@@ -984,7 +984,7 @@ static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value
     g->waitreason = NULL;
     g->param = NULL;
     g->m = NULL;
-    if (unlikely(race_on))
+    if (RACE_ON())
         race_go(parent, g->vm, from); /* the go statement happens before the goroutine's first step */
     ctx_make(&g->ctx, g->stack->hi, g_entry, g);
     atomic_fetch_add(&ngoroutines, 1);

@@ -86,13 +86,17 @@ _Noreturn void csp_fatal(const char *fmt, ...)
     rt_exit_end(2);
 }
 
-static int frame_line(const Frame *fr)
+int vm_proto_line(const ObjProto *p, const uint32_t *pc)
 {
-    const ObjProto *p = fr->cl->proto;
-    ptrdiff_t i = fr->pc ? fr->pc - p->code - 1 : -1;
+    ptrdiff_t i = pc ? pc - p->code - 1 : -1;
     if (!p->lines || i < 0 || i >= p->ncode)
         return p->line;
     return p->lines[i];
+}
+
+static int frame_line(const Frame *fr)
+{
+    return vm_proto_line(fr->cl->proto, fr->pc);
 }
 
 /* The traceback where a panic starts: per frame, innermost first, the
@@ -236,7 +240,7 @@ Value vm_recover(Thread *t)
     return p->val;
 }
 
-static void fn_name(Buf *b, Value fn)
+void vm_fn_name(Buf *b, Value fn)
 {
     if (v_is_obj(fn, OBJ_PROTO)) {
         ObjProto *p = v_ptr(fn);
@@ -262,7 +266,7 @@ static void format_frames(Buf *b, ObjList *tr)
             buf_adds(b, "...additional frames elided...\n");
             continue;
         }
-        fn_name(b, fn);
+        vm_fn_name(b, fn);
         if (v_is_obj(fn, OBJ_PROTO)) {
             ObjProto *p = v_ptr(fn);
             buf_adds(b, p->nparams && !p->is_main ? "(...)\n" : "()\n");
@@ -453,7 +457,7 @@ void vm_print_created_by(FILE *out, const ObjProto *proto, const uint32_t *pc, i
     Buf b;
     buf_init(&b);
     buf_adds(&b, "created by ");
-    fn_name(&b, v_from_ptr(proto));
+    vm_fn_name(&b, v_from_ptr(proto));
     buf_printf(&b, " in goroutine %lld\n\t", (long long)parent);
     if (proto->file)
         buf_add(&b, proto->file->data, proto->file->len);
@@ -742,7 +746,7 @@ _Noreturn void rt_exit(Runtime *rt, int code)
 {
     (void)rt;
     rt_exit_begin();
-    rt_exit_end(race_on ? race_exit_code(code) : code);
+    rt_exit_end(RACE_ON() ? race_exit_code(code) : code);
 }
 
 Thread *thread_new(Runtime *rt)

@@ -331,5 +331,11 @@ void vm_site(const Thread *t, const ObjProto **proto, const uint32_t **pc);
 /* Go's "created by main.main in goroutine 1" and the file:line of the go
  * statement (nothing for a NULL proto). */
 void vm_print_created_by(FILE *out, const ObjProto *proto, const uint32_t *pc, int64_t parent);
+/* The source line of the instruction before pc in p (a saved pc points
+ * past the instruction it saves), p's own line when there is none. */
+int vm_proto_line(const ObjProto *p, const uint32_t *pc);
+/* A function's name as tracebacks print it: "main.f", "main.main" for a
+ * script's top level, a native's own name. */
+void vm_fn_name(struct Buf *b, Value fn);
 
 #endif

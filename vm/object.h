@@ -541,6 +541,10 @@ typedef struct ObjProto {
      * declared: the arguments packed into xs convert to T and the list is
      * typed []T, as Go makes it. NULL: packed as they are. */
     const struct ObjType *vtype;
+    /* Registers the frame uses. Those past the arguments start with
+     * whatever the value stack held there (a call does not clear them, to
+     * keep calls short): the compiler writes every register before it reads
+     * it, and hand-written code must too. */
     uint8_t maxregs;
     uint8_t is_main; /* the top-level chunk of a script or REPL line */
     uint8_t generic; /* a generic function: R[0] is its type arguments */

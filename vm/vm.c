@@ -888,7 +888,7 @@ static int conv_op(Thread *t, const ObjProto *p, const ObjType *ty, unsigned pla
 
 /* Set up and push the frame of closure `cl` whose arguments sit at
  * stack[nbase..nbase+nargs): check the count, pack a variadic tail into a
- * list, wrap captured parameters in cells, nil the other registers. The
+ * list, wrap captured parameters in cells. The
  * caller has saved its own pc. Returns false after recording a panic (the
  * frame is then not pushed: the caller's line is the panic's). */
 static __attribute__((noinline)) bool enter_frame(Thread *t, ObjClosure *cl, size_t nbase, int nargs,
@@ -927,16 +927,12 @@ static __attribute__((noinline)) bool enter_frame(Thread *t, ObjClosure *cl, siz
     for (int i = 0; i < p->nparams && i < 64; i++)
         if (p->cellparams & ((uint64_t)1 << i))
             r[i] = v_from_ptr(cell_new(r[i]));
-    for (int i = nargs; i < p->maxregs; i++)
-        r[i] = V_NIL;
     Frame *f = &t->frames[t->nframes++];
     f->cl = cl;
     f->pc = p->code;
     f->base = nbase;
     f->nwant = nwant;
-    f->ret_to = nbase - 1;
     f->defers = NULL;
-    f->native_depth = t->c_depth;
     f->native = NULL;
     f->c_entry = c_entry;
     return true;

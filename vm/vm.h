@@ -65,10 +65,9 @@ typedef struct Frame {
     ObjClosure *cl;       /* NULL for a native frame */
     const uint32_t *pc;   /* saved pc (next instruction) */
     size_t base;          /* R[0] = stack[base] */
-    int nwant;            /* results the caller wants (-1: all) */
-    size_t ret_to;        /* where the results go in the caller's window */
+    int nwant;            /* results the caller wants (-1: all); they go
+                             to the callee's slot, stack[base - 1], on */
     struct Defer *defers; /* pending defers of this frame, LIFO */
-    int native_depth;     /* t->c_depth when pushed: C-level re-entries below */
     /* The native this frame is calling right now, else NULL: tracebacks
      * show it above the frame ("fmt.Println(...)"). */
     const struct ObjNative *native;

@@ -1012,7 +1012,8 @@ static void test_vm_index(void **state)
 static void test_vm_slice_len(void **state)
 {
     Fx *fx = *state;
-    ObjProto *p = mkproto("main.sl", 3, 5, CODE(ABC(SLICE, 4, 0, 1), ABC(RETURN, 4, 2, 0)), NOK);
+    ObjProto *p =
+        mkproto("main.sl", 3, 5, CODE(ABC(LOADNIL, 3, 0, 0), ABC(SLICE, 4, 0, 1), ABC(RETURN, 4, 2, 0)), NOK);
     Value l = v_from_ptr(list_from((Value[]){v_int_small(1), v_int_small(2), v_int_small(3)}, 3));
     assert_int_equal(run(fx, p, 3, l, v_int_small(1), V_NIL), 1);
     ObjList *r = v_list(fx->t->rets[0]);
@@ -1144,7 +1145,8 @@ static void test_vm_globals_grow(void **state)
 static void test_vm_go_not_callable(void **state)
 {
     Fx *fx = *state;
-    ObjProto *p = mkproto("main.go", 0, 2, CODE(ABC(GO, 0, 1, 0), ABC(RETURN, 0, 1, 0)), NOK);
+    ObjProto *p =
+        mkproto("main.go", 0, 2, CODE(ABC(LOADNIL, 0, 0, 0), ABC(GO, 0, 1, 0), ABC(RETURN, 0, 1, 0)), NOK);
     vm_clear_panic(fx->t);
     assert_int_equal(run(fx, p, 0), -1);
     assert_string_equal(panic_msg(fx->t), "runtime error: invalid memory address or nil pointer dereference");

@@ -1214,6 +1214,7 @@ static void sync_open(ObjModule *m)
                                         "Atomic", "Cond",    "Map",       "Pool"};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         module_add_type(m, types[i], TYPE_OBJECT);
+    module_add_type(m, "Locker", TYPE_INTERFACE); /* Lock() and Unlock() */
 }
 
 const ModuleDef csp_module_sync = {"sync", sync_open};

@@ -738,6 +738,7 @@ static ClassTable *class_table_new(const ObjClass *cls)
         memcpy(full + clen + 1, d->name, len + 1);
         ObjNative *fn = native_new(full, d->fn, d->min_args + 1, d->max_args < 0 ? -1 : d->max_args + 1);
         fn->h.flags = NATIVE_METHOD;
+        fn->cls = cls;
         t->slots[i] = (MethodSlot){.name = d->name, .hash = h, .len = (uint32_t)len, .fn = fn, .seen = NULL};
     }
     return t;

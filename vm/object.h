@@ -479,6 +479,10 @@ typedef int (*NativeFn)(struct Thread *t, Value *args, int nargs, Value *rets);
 typedef struct ObjNative {
     Obj h;
     NativeFn fn;
+    /* The class whose method this is (class_method made it), else NULL:
+     * a call site's cache holds the native and checks the receiver's class
+     * against this. Written once, before the native is published. */
+    const struct ObjClass *cls;
     const char *name; /* as shown in tracebacks: "fmt.Println" */
     int16_t min_args; /* argument count checks done by the VM before the call */
     int16_t max_args; /* -1: variadic */

@@ -252,6 +252,11 @@ int types_selection(ObjType *t, ObjString *name, Value sample);
           the calling code's own type parameters (t.Left.M() in a                                            \
           method of Tree[T]): a nil receiver's type arguments are the                                        \
           caller's, whichever instance the cache holds by then */
+/* IC_CONVERT alone (never set without IC_DIRECT in a struct's word): a
+ * method call's cache holding the ObjNative of a native class's method
+ * (sync.Mutex's Lock) in place of the type; it applies when the
+ * receiver's class is the native's (ObjNative.cls). */
+#define IC_CLASS_METHOD IC_CONVERT
 #define IC_TYPE(w) ((uintptr_t)((w)&0x0000fffffffffff0ull))
 #define IC_INDEX(w) ((int)((w) >> 48))
 static inline uint64_t ic_word(const ObjType *t, int index, unsigned flags)

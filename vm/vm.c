@@ -943,10 +943,9 @@ static __attribute__((noinline)) bool enter_frame(Thread *t, ObjClosure *cl, siz
 /* calls                                                                  */
 /* ====================================================================== */
 
-static bool native_argc_ok(Thread *t, const ObjNative *nf, int nargs)
+/* The panic of a native called with the wrong number of arguments; false. */
+static __attribute__((noinline, cold)) bool native_argc_bad(Thread *t, const ObjNative *nf, int nargs)
 {
-    if (likely(nargs >= nf->min_args && (nf->max_args < 0 || nargs <= nf->max_args)))
-        return true;
     /* A method's counts include its receiver; messages count as written. */
     int adj = (nf->h.flags & NATIVE_METHOD) ? 1 : 0;
     if (nf->min_args == nf->max_args)
@@ -956,6 +955,13 @@ static bool native_argc_ok(Thread *t, const ObjNative *nf, int nargs)
     else
         vm_panicf(t, E_ARG_COUNT_MAX, nf->name, nf->max_args - adj, nargs - adj);
     return false;
+}
+
+static inline bool native_argc_ok(Thread *t, const ObjNative *nf, int nargs)
+{
+    if (likely(nargs >= nf->min_args && (nf->max_args < 0 || nargs <= nf->max_args)))
+        return true;
+    return native_argc_bad(t, nf, nargs);
 }
 
 /* Results of a call that the caller wanted a fixed number of, when the
@@ -1466,7 +1472,7 @@ static const ObjType *declared_type_of(Value v)
     return ty && ty->named && ty->kind != TYPE_STRUCT ? ty : NULL;
 }
 
-static ObjStruct *struct_of(Value v)
+static inline __attribute__((always_inline)) ObjStruct *struct_of(Value v)
 {
     if ((v & 7) != 0 || v == 0)
         return NULL;

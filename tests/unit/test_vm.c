@@ -56,6 +56,14 @@ static ObjProto *mkproto(const char *name, int nparams, int maxregs, const uint3
     p->name = str_cstr(name);
     p->file = str_cstr(test_file);
     p->line = 1;
+    /* inline caches, as the compiler gives code that selects by name */
+    for (int i = 0; i < ncode && !p->ic; i++) {
+        OpCode op = INS_OP(code[i]);
+        if (op == OP_GETFIELD || op == OP_SETFIELD || op == OP_CALLM || op == OP_BINDM || op == OP_REFFIELD) {
+            p->ic = GC_MALLOC(sizeof *p->ic * (size_t)(ncode + 1));
+            p->ic_bias = (uintptr_t)p->ic - 2 * (uintptr_t)p->code;
+        }
+    }
     return p;
 }
 

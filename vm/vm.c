@@ -2601,10 +2601,14 @@ static inline double vm_flonum(Value v)
             RA = likely(v_int_fits(q_)) ? v_int_small(q_) : v_make_int(q_);                                  \
             VM_NEXT();                                                                                       \
         }                                                                                                    \
-        if (v_is_flonum(x_) && v_is_flonum(y_) && OPNAME == OP_DIV) {                                        \
-            fres = vm_flonum(x_) / vm_flonum(y_);                                                            \
+        if (OPNAME == OP_DIV && ((v_is_flonum(x_) && (v_is_flonum(y_) || v_is_int(y_))) ||                   \
+                                 (v_is_int(x_) && v_is_flonum(y_)))) {                                       \
+            /* two floats, or (a dynamic script's 1.0 / n) a float and an                                    \
+             * int, which divides as a float as arith_binop does (two                                        \
+             * ints here: a division by zero, the slow path's panic) */                                      \
+            fres = (v_is_int(x_) ? (double)v_int(x_) : vm_flonum(x_)) /                                      \
+                   (v_is_int(y_) ? (double)v_int(y_) : vm_flonum(y_));                                       \
             goto float_result;                                                                               \
-            VM_NEXT();                                                                                       \
         }                                                                                                    \
         VM_PROTECT(Value, v_, arith_binop(t, OPNAME, x_, y_), v_ == V_UNDEF);                                \
         RA = v_;                                                                                             \

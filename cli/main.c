@@ -51,7 +51,8 @@ static const char usage[] =
     "  prints where the goroutines of a trace spent their time (the N busiest; 20)\n"
     "\n"
     "environment: CSPMAXPROCS=n sets how many OS threads run csp code at once;\n"
-    "  CSPRACE=1 is -race; CSPLEAKS=1 is -leaks\n";
+    "  CSPRACE=1 is -race; CSPLEAKS=1 is -leaks; CSPDEBUG=gctrace=1 prints a line\n"
+    "  per garbage collection on stderr (its pause, heap, goroutines scanned)\n";
 
 /* Read a whole stream into a GC'd NUL-terminated buffer. A stream larger
  * than the heap can hold ends in "fatal error: out of memory". */

@@ -2,6 +2,7 @@
 #include "mem.h"
 
 #include <fcntl.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -105,4 +106,15 @@ void mem_use_huge_pages(void)
 {
     advise_heap();
     GC_set_on_heap_resize(heap_resized);
+}
+
+void mem_heap_usage_locked(size_t *size, size_t *in_use)
+{
+    struct GC_prof_stats_s st;
+    memset(&st, 0, sizeof st);
+    GC_get_prof_stats_unsafe(&st, sizeof st);
+    /* The "full" figures count the pages given back to the system (as
+     * free); those are no longer the process's memory. */
+    *size = st.heapsize_full - st.unmapped_bytes;
+    *in_use = st.heapsize_full - st.free_bytes_full;
 }

@@ -52,6 +52,14 @@ void mem_install_oom_handler(void);
  * heap): first touches of a filling heap then fault 2 MiB at a time. */
 void mem_use_huge_pages(void);
 
+/* The collector's heap: its size, and the part of it in whole blocks that
+ * hold objects (a block is in use until a collection finds it empty, so
+ * garbage not yet swept counts), in bytes. Only from the collector's
+ * event callback, which runs with the collector's lock held: it reads the
+ * counters without taking the lock (the getters that take it would
+ * deadlock there). */
+void mem_heap_usage_locked(size_t *size, size_t *in_use);
+
 /* Whether n items of `size` bytes plus `extra` bytes stay within MEM_MAX.
  * Divides instead of multiplying, so no overflow whatever n is. */
 static inline bool mem_fits(size_t n, size_t size, size_t extra)

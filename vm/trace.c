@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "chan.h"
+#include "mem.h"
 #include "object.h"
 #include "sched.h"
 
@@ -456,12 +457,10 @@ void trace_gc_event(int e)
         emit(EV_GC_START, 0, 0, 0);
         break;
     case GC_EVENT_END: {
-        /* The collector's lock is held here: only the unlocked getter. */
-        struct GC_prof_stats_s st;
-        memset(&st, 0, sizeof st);
-        GC_get_prof_stats_unsafe(&st, sizeof st);
+        size_t size, in_use;
+        mem_heap_usage_locked(&size, &in_use);
         emit(EV_GC_END, 0, 0, 0);
-        emit(EV_HEAP, 0, (int64_t)(st.heapsize_full - st.free_bytes_full), 0);
+        emit(EV_HEAP, 0, (int64_t)in_use, 0);
         break;
     }
     case GC_EVENT_PRE_STOP_WORLD:

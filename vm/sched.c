@@ -107,7 +107,7 @@ struct M {
     bool spinning;         /* counted in nmspinning: owner only */
     P *oldp;               /* the P it had when it entered a blocking call */
     char *g0_lo;           /* lowest address of g0's stack; immutable */
-    size_t g0_size;        /* for the sanitizers' switch hooks; immutable */
+    size_t g0_size;        /* for ASan's switch hook (0 in other builds); immutable */
     void *g0_asan_fake;    /* ASan's saved fake stack of g0: owner only */
     G *resume;             /* a G to run next on this M without the queues (it
                               came back from a C call and this M kept a P):
@@ -815,15 +815,20 @@ static void switch_to_g0(G *g)
 /* Record the calling thread's own stack (g0) for the sanitizer hooks. */
 static void m_init_g0(M *m)
 {
-    pthread_attr_t attr;
-    void *lo = NULL;
-    size_t size = 0;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-        pthread_attr_getstack(&attr, &lo, &size);
-        pthread_attr_destroy(&attr);
+    /* Only ASan's switch hook wants the extent, and asking costs the main
+     * thread a read and parse of /proc/self/maps (glibc finds the main
+     * stack's size there): a fifth of an empty script's start-up. */
+    if (CSP_ASAN) {
+        pthread_attr_t attr;
+        void *lo = NULL;
+        size_t size = 0;
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            pthread_attr_getstack(&attr, &lo, &size);
+            pthread_attr_destroy(&attr);
+        }
+        m->g0_lo = lo;
+        m->g0_size = size;
     }
-    m->g0_lo = lo;
-    m->g0_size = size;
     m->g0_tsan_fiber = TSAN_CURRENT_FIBER();
     signal_thread_init();
 }

@@ -536,6 +536,13 @@ void rt_gc_init(size_t heap_bytes)
         GC_set_stackbottom(NULL, &sb);
     }
 #endif
+    /* No collection inside GC_INIT: it would mark from every root to
+     * black-list false pointers into the initial heap of a few blocks,
+     * which the expansion below dwarfs (and each later collection
+     * black-lists as it marks). It cost a third of an empty script's
+     * instructions. Black-listing only keeps false pointers from
+     * retaining new objects: skipping one round frees nothing live. */
+    GC_set_dont_precollect(1);
     GC_INIT();
     /* The scheduler registers each M it starts. */
     GC_allow_register_threads();

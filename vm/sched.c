@@ -954,19 +954,21 @@ static G *galloc(void)
     return g;
 }
 
-static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value *args, int nargs);
+static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value *args, int nargs, bool wake);
 
 G *sched_go(Thread *parent, Value fn, const Value *args, int nargs)
 {
-    return go_common(parent, NULL, fn, args, nargs);
+    return go_common(parent, NULL, fn, args, nargs, true);
 }
 
 G *sched_go_after(const RaceClock *from, Value fn, const Value *args, int nargs)
 {
-    return go_common(NULL, from, fn, args, nargs);
+    return go_common(NULL, from, fn, args, nargs, true);
 }
 
-static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value *args, int nargs)
+/* wake: let an idle P's M run the new G (false only for runtime.main's G,
+ * which m0 runs next). */
+static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value *args, int nargs, bool wake)
 {
 #ifdef CSP_FUZZ
     __atomic_add_fetch(&csp_fuzz_steps, CSP_FUZZ_GO_COST, __ATOMIC_RELAXED);
@@ -1005,7 +1007,8 @@ static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value
         pthread_mutex_unlock(&sched.lock);
     }
     (void)parent;
-    wakep();
+    if (wake)
+        wakep();
     return g;
 }
 
@@ -1785,7 +1788,11 @@ int sched_run_main(Thread *t, ObjProto *main)
     (void)t;
     main_proto = main;
     ObjNative *fn = native_new("runtime.main", main_native, 0, 0);
-    sched_go(NULL, v_from_ptr(fn), NULL, 0);
+    /* No wake-up: m0 runs this G as soon as it enters the scheduler, and
+     * a woken M would only start an OS thread that finds nothing to do
+     * (Go's runtime waits for runtime.main to start, likewise). The first
+     * go statement or wake-up of the script starts a second M. */
+    go_common(NULL, NULL, v_from_ptr(fn), NULL, 0, false);
     return sched_run_main_loop();
 }
 

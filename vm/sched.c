@@ -492,6 +492,26 @@ static bool start_thread(void *(*fn)(void *), void *arg)
     return ok;
 }
 
+static void *sysmon(void *arg);
+
+/* Whether the monitor thread has been started (it is never stopped). */
+static _Atomic bool sysmon_started;
+
+/* Start the monitor if it is not running yet. It starts with the first
+ * goroutine besides runtime.main's or the first timer (or at start-up
+ * when tracing, for its samples): before either, it has nothing to do (no
+ * other G to preempt or to hand a blocked call's P to, no timer to run,
+ * no spare stack to scavenge), and a script that never says go or sleeps
+ * does not pay for its thread. A caller that loses the race goes on at
+ * once: the monitor runs the timers first thing when it starts. */
+static void sysmon_ensure(void)
+{
+    if (atomic_load_explicit(&sysmon_started, memory_order_relaxed) || atomic_exchange(&sysmon_started, true))
+        return;
+    if (!start_thread(sysmon, NULL))
+        csp_fatal("runtime: cannot start the monitor thread");
+}
+
 /* sched.lock held, which this releases: a new OS thread running p. */
 static void newm_locked(P *p, bool spinning)
 {
@@ -1007,8 +1027,10 @@ static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value
         pthread_mutex_unlock(&sched.lock);
     }
     (void)parent;
-    if (wake)
+    if (wake) {
+        sysmon_ensure();
         wakep();
+    }
     return g;
 }
 
@@ -1438,6 +1460,7 @@ void timer_start(Timer *t)
         csp_fatal("timer_start: the timer is already pending");
     timer_add_locked(t);
     pthread_mutex_unlock(&timer_lock);
+    sysmon_ensure();
 }
 
 bool timer_stop(Timer *t)
@@ -1456,6 +1479,7 @@ bool timer_reset(Timer *t, int64_t when, int64_t period)
     t->period = period;
     timer_add_locked(t);
     pthread_mutex_unlock(&timer_lock);
+    sysmon_ensure();
     return pending;
 }
 
@@ -1728,8 +1752,8 @@ void sched_init(Runtime *rt, int nprocs)
     atomic_store(&sched.gomaxprocs, nprocs);
     pthread_mutex_unlock(&sched.lock);
 
-    if (!start_thread(sysmon, NULL))
-        csp_fatal("runtime: cannot start the monitor thread");
+    if (TRACE_ON())
+        sysmon_ensure();
 }
 
 static ObjProto *main_proto;

@@ -108,7 +108,7 @@ struct M {
     bool spinning;         /* counted in nmspinning: owner only */
     P *oldp;               /* the P it had when it entered a blocking call */
     char *g0_lo;           /* lowest address of g0's stack; immutable */
-    size_t g0_size;        /* for the sanitizers' switch hooks; immutable */
+    size_t g0_size;        /* for ASan's switch hook (0 in other builds); immutable */
     void *g0_asan_fake;    /* ASan's saved fake stack of g0: owner only */
     G *resume;             /* a G to run next on this M without the queues (it
                               came back from a C call and this M kept a P):
@@ -602,6 +602,26 @@ static bool start_thread(void *(*fn)(void *), void *arg)
     return ok;
 }
 
+static void *sysmon(void *arg);
+
+/* Whether the monitor thread has been started (it is never stopped). */
+static _Atomic bool sysmon_started;
+
+/* Start the monitor if it is not running yet. It starts with the first
+ * goroutine besides runtime.main's or the first timer (or at start-up
+ * when tracing, for its samples): before either, it has nothing to do (no
+ * other G to preempt or to hand a blocked call's P to, no timer to run,
+ * no spare stack to scavenge), and a script that never says go or sleeps
+ * does not pay for its thread. A caller that loses the race goes on at
+ * once: the monitor runs the timers first thing when it starts. */
+static void sysmon_ensure(void)
+{
+    if (atomic_load_explicit(&sysmon_started, memory_order_relaxed) || atomic_exchange(&sysmon_started, true))
+        return;
+    if (!start_thread(sysmon, NULL))
+        csp_fatal("runtime: cannot start the monitor thread");
+}
+
 /* sched.lock held, which this releases: a new OS thread running p. */
 static void newm_locked(P *p, bool spinning)
 {
@@ -925,15 +945,20 @@ static void switch_to_g0(G *g)
 /* Record the calling thread's own stack (g0) for the sanitizer hooks. */
 static void m_init_g0(M *m)
 {
-    pthread_attr_t attr;
-    void *lo = NULL;
-    size_t size = 0;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-        pthread_attr_getstack(&attr, &lo, &size);
-        pthread_attr_destroy(&attr);
+    /* Only ASan's switch hook wants the extent, and asking costs the main
+     * thread a read and parse of /proc/self/maps (glibc finds the main
+     * stack's size there): a fifth of an empty script's start-up. */
+    if (CSP_ASAN) {
+        pthread_attr_t attr;
+        void *lo = NULL;
+        size_t size = 0;
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            pthread_attr_getstack(&attr, &lo, &size);
+            pthread_attr_destroy(&attr);
+        }
+        m->g0_lo = lo;
+        m->g0_size = size;
     }
-    m->g0_lo = lo;
-    m->g0_size = size;
     m->g0_tsan_fiber = TSAN_CURRENT_FIBER();
     signal_thread_init();
 }
@@ -1059,19 +1084,21 @@ static G *galloc(void)
     return g;
 }
 
-static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value *args, int nargs);
+static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value *args, int nargs, bool wake);
 
 G *sched_go(Thread *parent, Value fn, const Value *args, int nargs)
 {
-    return go_common(parent, NULL, fn, args, nargs);
+    return go_common(parent, NULL, fn, args, nargs, true);
 }
 
 G *sched_go_after(const RaceClock *from, Value fn, const Value *args, int nargs)
 {
-    return go_common(NULL, from, fn, args, nargs);
+    return go_common(NULL, from, fn, args, nargs, true);
 }
 
-static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value *args, int nargs)
+/* wake: let an idle P's M run the new G (false only for runtime.main's G,
+ * which m0 runs next). */
+static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value *args, int nargs, bool wake)
 {
 #ifdef CSP_FUZZ
     __atomic_add_fetch(&csp_fuzz_steps, CSP_FUZZ_GO_COST, __ATOMIC_RELAXED);
@@ -1110,7 +1137,10 @@ static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value
         pthread_mutex_unlock(&sched.lock);
     }
     (void)parent;
-    wakep();
+    if (wake) {
+        sysmon_ensure();
+        wakep();
+    }
     return g;
 }
 
@@ -1540,6 +1570,7 @@ void timer_start(Timer *t)
         csp_fatal("timer_start: the timer is already pending");
     timer_add_locked(t);
     pthread_mutex_unlock(&timer_lock);
+    sysmon_ensure();
 }
 
 bool timer_stop(Timer *t)
@@ -1558,6 +1589,7 @@ bool timer_reset(Timer *t, int64_t when, int64_t period)
     t->period = period;
     timer_add_locked(t);
     pthread_mutex_unlock(&timer_lock);
+    sysmon_ensure();
     return pending;
 }
 
@@ -1833,8 +1865,8 @@ void sched_init(Runtime *rt, int nprocs)
     atomic_store(&sched.gomaxprocs, nprocs);
     pthread_mutex_unlock(&sched.lock);
 
-    if (!start_thread(sysmon, NULL))
-        csp_fatal("runtime: cannot start the monitor thread");
+    if (TRACE_ON())
+        sysmon_ensure();
 }
 
 static ObjProto *main_proto;
@@ -1893,7 +1925,11 @@ int sched_run_main(Thread *t, ObjProto *main)
     (void)t;
     main_proto = main;
     ObjNative *fn = native_new("runtime.main", main_native, 0, 0);
-    sched_go(NULL, v_from_ptr(fn), NULL, 0);
+    /* No wake-up: m0 runs this G as soon as it enters the scheduler, and
+     * a woken M would only start an OS thread that finds nothing to do
+     * (Go's runtime waits for runtime.main to start, likewise). The first
+     * go statement or wake-up of the script starts a second M. */
+    go_common(NULL, NULL, v_from_ptr(fn), NULL, 0, false);
     return sched_run_main_loop();
 }
 

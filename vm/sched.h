@@ -44,6 +44,7 @@
  *
  * A monitor thread (sysmon) runs timers and preempts a G that has run for
  * more than 10 ms (Thread.preempt, checked at the interpreter's safepoints).
+ * It starts with the first goroutine besides main's or the first timer.
  */
 #ifndef CSP_SCHED_H
 #define CSP_SCHED_H

@@ -3,6 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+/* The signal thread is created with the C library's pthread_create, not
+ * the collector's wrapper, and registers itself (signal_thread): the
+ * wrapper makes the creator wait until the new thread has run far enough
+ * to register, a hand-off between threads that every start-up paid.
+ * Nothing else here is a thread function the wrapper needs to see (the
+ * masks set here never include the collector's own signals). */
+#define GC_NO_THREAD_REDIRECTS 1
 #include <gc/gc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -98,18 +105,21 @@ static void *signal_thread(void *arg)
     sigset_t set;
     async_signals(&set);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-    /* Registered: the goroutine dump reads (and formats into) collector
-     * memory. */
+    /* Registered before it touches collector memory (the notifier's
+     * channel sends, the goroutine dump): until then it holds no pointer
+     * the collector must see, so a collection may run without it. */
     struct GC_stack_base sb;
-    if (GC_get_stack_base(&sb) == GC_SUCCESS)
-        GC_register_my_thread(&sb);
+    bool registered = GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS;
     for (;;) {
         unsigned char b;
         ssize_t r = read(sig_pipe[0], &b, 1);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r != 1)
+        if (r != 1) {
+            if (registered) /* the collector must not look for it once gone */
+                GC_unregister_my_thread();
             return NULL;
+        }
         int sig = b;
         bool (*notify)(int) = __atomic_load_n(&notifier, __ATOMIC_ACQUIRE);
         if (notify && notify(sig))

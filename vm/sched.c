@@ -68,6 +68,7 @@
 #define RETAKE_NS 20000               /* a blocking call keeps its P for 20 us, as Go's sysmon */
 #define SYSMON_WAKE_NS 1000000        /* blocking calls wake a sleeping monitor at most every 1 ms */
 #define MAIN_PANIC_WAIT_NS 1000000000 /* main's return waits this long for another goroutine's panic */
+#define LEAKS_SETTLE_NS 500000000     /* -leaks waits at most this long for runnable goroutines to block */
 #define NETPOLL_IDLE_NS 10000000      /* the monitor polls the network when nobody has for 10 ms */
 
 /* P_SYSCALL: its M is inside a blocking call (sched_syscall); the
@@ -1889,6 +1890,20 @@ static bool panic_in_progress(G *self)
     return false;
 }
 
+/* Whether a goroutine other than self is running or in a run queue. A
+ * racy look (no lock): a hint for how long to wait, not a decision. */
+static bool others_can_run(G *self)
+{
+    size_t n = atomic_load_explicit(&allglen, memory_order_acquire); /* (3) */
+    G **gs = atomic_load_explicit(&allgs, memory_order_acquire);
+    for (size_t i = 0; i < n; i++) {
+        int st = atomic_load_explicit(&gs[i]->status, memory_order_relaxed);
+        if (gs[i] != self && (st == G_RUNNABLE || st == G_RUNNING))
+            return true;
+    }
+    return false;
+}
+
 static int main_native(Thread *t, Value *args, int nargs, Value *rets)
 {
     (void)args;
@@ -1908,6 +1923,13 @@ static int main_native(Thread *t, Value *args, int nargs, Value *rets)
            sched_nanotime() < until)
         sched_sleep(100 * 1000);
     if (t->rt->find_leaks) {
+        /* Goroutines that can still run are not leaked yet, and a moment
+         * later they may be (a pipeline's stages still handing on values
+         * when main returns). Let them get to where they block, for a
+         * while: a goroutine that never blocks is not waited for. */
+        until = sched_nanotime() + LEAKS_SETTLE_NS;
+        while (others_can_run(sched_getg()) && sched_nanotime() < until)
+            sched_sleep(1000 * 1000);
         rt_flush(t->rt);
         if (sched_find_leaks(stderr) > 0 && main_rc == 0)
             main_rc = 2;

@@ -425,6 +425,7 @@ static ObjProto *fs_close(FuncState *fs, int line)
     p->vtype = fs->vtype;
     p->maxregs = (uint8_t)(fs->maxregs < fs->nparams ? fs->nparams : fs->maxregs);
     p->cellparams = fs->cellparams;
+    proto_params_done(p);
     p->name = str_cstr(fs->name);
     p->file = str_cstr(fs->c->file);
     if (fs->race_sites) {

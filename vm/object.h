@@ -541,6 +541,10 @@ typedef struct ObjProto {
     int nupvals;
     uint8_t nparams; /* includes the variadic list parameter */
     uint8_t variadic;
+    /* nparams when a call with exactly that many arguments needs no set-up
+     * (not variadic, no captured parameter), else -1: the call's fast path
+     * tests this one field. Set by proto_params_done. */
+    int16_t fast_nparams;
     /* A variadic function's []T when its parameter is xs ...T with T
      * declared: the arguments packed into xs convert to T and the list is
      * typed []T, as Go makes it. NULL: packed as they are. */
@@ -579,6 +583,13 @@ typedef struct ObjProto {
      * checked), when compiled with the detector on; else NULL. */
     const uint32_t *race_sites;
 } ObjProto;
+
+/* Derive the fields that follow from nparams, variadic and cellparams,
+ * once they are set (the compiler, hand-made protos in tests). */
+static inline void proto_params_done(ObjProto *p)
+{
+    p->fast_nparams = p->variadic || p->cellparams ? -1 : p->nparams;
+}
 
 typedef struct ObjCell {
     Obj h;

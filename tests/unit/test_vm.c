@@ -53,6 +53,7 @@ static ObjProto *mkproto(const char *name, int nparams, int maxregs, const uint3
     p->nk = nk;
     p->nparams = (uint8_t)nparams;
     p->maxregs = (uint8_t)maxregs;
+    proto_params_done(p);
     p->name = str_cstr(name);
     p->file = str_cstr(test_file);
     p->line = 1;
@@ -507,6 +508,7 @@ static void test_vm_args(void **state)
                                 ABC(RETURN, 0, 4, 0)),
                            NOK);
     va->variadic = 1;
+    proto_params_done(va);
     assert_int_equal(run(fx, va, 4, v_int_small(1), v_int_small(2), v_int_small(3), v_int_small(4)), 3);
     assert_int_equal(v_int(fx->t->rets[0]), 1);
     assert_int_equal(v_int(fx->t->rets[1]), 3);
@@ -571,6 +573,7 @@ static void test_vm_closures(void **state)
     ObjProto *pair =
         mkproto("main.pair", 1, 3, CODE(ABx(CLOSURE, 1, 0), ABx(CLOSURE, 2, 1), ABC(RETURN, 1, 3, 0)), NOK);
     pair->cellparams = 1;
+    proto_params_done(pair);
     add_protos(pair, 2, inc, mkget);
     assert_int_equal(run(fx, pair, 1, v_int_small(5)), 2);
     Value incr = fx->t->rets[0], mg = fx->t->rets[1];

@@ -120,9 +120,6 @@ struct M {
      * kernel in one batch (stack_put_cold): owner only. */
     Stack *cold[32];
     int ncold;
-    uint32_t after_seq; /* the parkseq of the park whose after action
-                           runs next, 0: not a park whose stack may be
-                           given back: owner only */
     int id;
 };
 
@@ -146,8 +143,6 @@ static M *_Atomic allm;
 static _Atomic int gc_pending;
 /* G.stack_state (see "Parked stacks"). */
 enum { STACK_ON, STACK_SAVING, STACK_SAVED };
-/* Bumped by the monitor every SAVE_EPOCH_NS; a parking G notes it. */
-static _Atomic uint32_t save_epoch;
 static GC_push_other_roots_proc prev_push_roots;
 
 static pthread_mutex_t allg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -800,8 +795,11 @@ static _Noreturn void schedule(M *m)
         else
             g = findrunnable(m);
         execute(m, g);
-        uint32_t seq = m->after_seq;
-        m->after_seq = 0;
+        /* Until the after action publishes the G (every park's waker finds
+         * it only through what that action unlocks or commits), nothing
+         * else runs it: its parkseq and wait_leakable are this switch's. */
+        uint32_t seq = atomic_load_explicit(&g->parkseq, memory_order_relaxed);
+        bool announced = g->wait_leakable;
         if (m->after_fn) {
             void (*fn)(void *) = m->after_fn;
             void *arg = m->after_arg;
@@ -812,8 +810,10 @@ static _Noreturn void schedule(M *m)
         /* The after action (which may have read its argument on the G's
          * stack) is over: from here the monitor may give the stack's pages
          * back. The G may be running again elsewhere by now; a late store
-         * names an old park, which never matches parkseq again. */
-        if (seq)
+         * names an old park, which never matches parkseq again. A G that
+         * left otherwise (yield, C call, exit) is not WAITING in park seq,
+         * so the store is harmless there too. */
+        if (announced)
             atomic_store_explicit(&g->quiet_seq, seq, memory_order_release);
     }
 }
@@ -1061,11 +1061,8 @@ void sched_park(const char *reason, void (*unlockf)(void *), void *arg)
      * it waits there (its sudog is in the G record or on the heap), and
      * only sched_ready (a CAS) ends it. A sleep's timer and a network
      * wait's state live on the stack, and netpoll stores RUNNABLE. */
-    uint32_t seq = atomic_load_explicit(&g->parkseq, memory_order_relaxed) + 1;
-    atomic_store_explicit(&g->parkseq, seq, memory_order_relaxed);
-    atomic_store_explicit(&g->park_epoch, atomic_load_explicit(&save_epoch, memory_order_relaxed),
+    atomic_store_explicit(&g->parkseq, atomic_load_explicit(&g->parkseq, memory_order_relaxed) + 1,
                           memory_order_relaxed);
-    m->after_seq = g->wait_leakable ? seq : 0;
     atomic_store(&g->status, G_WAITING);
     m->after_fn = unlockf;
     m->after_arg = arg;
@@ -1692,24 +1689,22 @@ static bool any_syscall(void)
  * either the stack intact (saved NULL: pushed as before) or the copy whole
  * (the stack skipped). Restoring copies back first and clears saved after.
  *
- * Cost: a sweep over allgs, in chunks per monitor tick, after every epoch
- * while sweeps are productive; an unproductive one doubles the wait before
+ * Cost: a sweep over allgs, in chunks per monitor tick, every epoch
+ * (SAVE_EPOCH_NS) while sweeps are productive; an unproductive one doubles the wait before
  * the next (up to about a second), and many new goroutines reset it. Saving
  * costs ~1 us per G (allocation, copy, a share of one madvise per batch of
- * adjacent stacks); restoring costs a page fault and a copy. A G parked
- * under SAVE_AGE epochs (5-10 ms) is never saved: ping-pong hand-offs never
- * pay. Sanitizer builds leave stacks alone (their shadow memory would see
+ * adjacent stacks); restoring costs a page fault and a copy. A G is saved
+ * only when two sweeps (5 ms or more apart) found it in the same park:
+ * ping-pong hand-offs never pay. The park itself pays two plain stores
+ * (parkseq, and quiet_seq on g0). Sanitizer builds leave stacks alone (their shadow memory would see
  * the copies as stray accesses). */
-/* A stress build may shorten both (-DCSP_SAVE_EPOCH_NS=200000
- * -DCSP_SAVE_AGE=1), so that most parks are saved and restored. */
+/* The shortest interval between sweeps. A stress build may shorten it
+ * (-DCSP_SAVE_EPOCH_NS=200000), so that most parks are saved and
+ * restored. */
 #ifndef CSP_SAVE_EPOCH_NS
 #define CSP_SAVE_EPOCH_NS 5000000 /* 5 ms */
 #endif
-#ifndef CSP_SAVE_AGE
-#define CSP_SAVE_AGE 2 /* epochs a G must have been parked */
-#endif
 #define SAVE_EPOCH_NS ((int64_t)CSP_SAVE_EPOCH_NS)
-#define SAVE_AGE ((uint32_t)CSP_SAVE_AGE)
 #define SWEEP_CHUNK 32768     /* Gs visited per monitor tick */
 #define SAVE_BATCH 128        /* stacks saved before their pages go back at once */
 #define SWEEP_MAX_WAIT 200    /* epochs between unproductive sweeps, at most (1 s) */
@@ -1721,7 +1716,7 @@ static struct {
     size_t visited, nsaved;
     uint32_t wait;      /* epochs before the next sweep starts */
     uint32_t backoff;   /* the wait after an unproductive sweep */
-    int64_t epoch_when; /* when save_epoch last moved */
+    int64_t epoch_when; /* when the last epoch (SAVE_EPOCH_NS) began */
     int64_t ng_at_end;  /* ngoroutines when the last sweep ended */
 } sw;
 
@@ -1765,18 +1760,17 @@ static void zunpack(const uintptr_t *in, uintptr_t *w, size_t n)
     }
 }
 
-/* Copy out and madvise; pages come back zero-filled on the next touch. */
-static bool stack_claim(G *g, uint32_t epoch)
+/* Claim g's stack for saving: it has been WAITING in the same announced
+ * park (seq) since the last sweep, and that park's after action is over. */
+static bool stack_claim(G *g, uint32_t seq)
 {
     int on = STACK_ON;
     if (!atomic_compare_exchange_strong(&g->stack_state, &on, STACK_SAVING))
         return false;
     /* seq_cst loads after the claim: see "Why the G can never run". */
-    if (atomic_load(&g->status) == G_WAITING) {
-        uint32_t seq = atomic_load(&g->parkseq);
-        if (atomic_load(&g->quiet_seq) == seq && epoch - atomic_load(&g->park_epoch) >= SAVE_AGE)
-            return true;
-    }
+    if (atomic_load(&g->status) == G_WAITING && atomic_load(&g->parkseq) == seq &&
+        atomic_load(&g->quiet_seq) == seq)
+        return true;
     atomic_store(&g->stack_state, STACK_ON);
     return false;
 }
@@ -1812,8 +1806,6 @@ static void stacks_sweep(int64_t now)
         return;
     if (now - sw.epoch_when >= SAVE_EPOCH_NS) {
         sw.epoch_when = now;
-        atomic_store_explicit(&save_epoch, atomic_load_explicit(&save_epoch, memory_order_relaxed) + 1,
-                              memory_order_relaxed);
         if (!sw.active) {
             int64_t ng = atomic_load_explicit(&ngoroutines, memory_order_relaxed);
             if (sw.wait)
@@ -1830,36 +1822,42 @@ static void stacks_sweep(int64_t now)
         return;
     size_t n = atomic_load_explicit(&allglen, memory_order_acquire); /* (3) */
     G **gs = atomic_load_explicit(&allgs, memory_order_acquire);
-    uint32_t epoch = atomic_load_explicit(&save_epoch, memory_order_relaxed);
     size_t end = sw.cursor + SWEEP_CHUNK < n ? sw.cursor + SWEEP_CHUNK : n;
     G *batch[SAVE_BATCH];
     int nb = 0;
     uintptr_t scratch[1024];
     for (size_t i = sw.cursor; i < end; i++) {
         G *g = gs[i];
-        /* Cheap relaxed filters first; stack_claim decides. */
+        /* Cheap relaxed filters first; stack_claim decides. A G is saved
+         * at the second sweep that finds it in the same quiet park: it has
+         * been parked at least a sweep's interval (5 ms or more). */
         if (atomic_load_explicit(&g->stack_state, memory_order_relaxed) != STACK_ON ||
-            atomic_load_explicit(&g->status, memory_order_relaxed) != G_WAITING ||
-            epoch - atomic_load_explicit(&g->park_epoch, memory_order_relaxed) < SAVE_AGE ||
-            atomic_load_explicit(&g->quiet_seq, memory_order_relaxed) !=
-                atomic_load_explicit(&g->parkseq, memory_order_relaxed) ||
-            !stack_claim(g, epoch))
+            atomic_load_explicit(&g->status, memory_order_relaxed) != G_WAITING)
+            continue;
+        uint32_t seq = atomic_load_explicit(&g->parkseq, memory_order_relaxed);
+        if (atomic_load_explicit(&g->quiet_seq, memory_order_relaxed) != seq)
+            continue;
+        if (g->swept_seq != seq) {
+            g->swept_seq = seq; /* first seen in this park */
+            continue;
+        }
+        if (!stack_claim(g, seq))
             continue;
         /* Ours now. ctx.sp and the stack's bytes were written before the
          * switch, which is before the quiet_seq store stack_claim loaded. */
         const uintptr_t *sp = g->ctx.sp;
-        size_t n = (size_t)((const uintptr_t *)g->stack->hi - sp);
+        size_t nw = (size_t)((const uintptr_t *)g->stack->hi - sp);
         uintptr_t *copy;
-        /* Packed once into scratch (n + 1 words at most) when it fits;
+        /* Packed once into scratch (nw + 1 words at most) when it fits;
          * mem_alloc may collect: saved is still NULL, the stack is pushed,
          * and the scratch holds nothing the stack does not. */
-        if (n < sizeof scratch / sizeof *scratch) {
-            size_t w = zpack(sp, n, scratch);
+        if (nw < sizeof scratch / sizeof *scratch) {
+            size_t w = zpack(sp, nw, scratch);
             copy = mem_alloc(w * sizeof *copy);
             memcpy(copy, scratch, w * sizeof *copy);
         } else {
-            copy = mem_alloc(zpack(sp, n, NULL) * sizeof *copy);
-            zpack(sp, n, copy);
+            copy = mem_alloc(zpack(sp, nw, NULL) * sizeof *copy);
+            zpack(sp, nw, copy);
         }
         atomic_store_explicit(&g->saved, copy, memory_order_release);
         sw.nsaved++;

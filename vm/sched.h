@@ -99,13 +99,13 @@ struct G {
     Value *args;
     int nargs;
     /* parkseq counts the G's parks (written by the G before it sets
-     * WAITING; read by the monitor); quiet_seq is the last park whose
-     * after action has finished on g0 (written by that g0, release);
-     * park_epoch is save_epoch when it parked (written by the G, read by
-     * the monitor). */
+     * WAITING; read by the monitor); quiet_seq is the last announced park
+     * whose after action has finished on g0 (written by that g0, release);
+     * swept_seq is the park the monitor's last sweep found it in (the
+     * monitor's only). */
     _Atomic uint32_t parkseq;
     _Atomic uint32_t quiet_seq;
-    _Atomic uint32_t park_epoch;
+    uint32_t swept_seq;
     /* The live part's copy while the pages are gone: set by the monitor
      * (release) once the copy is complete, cleared by the restoring M
      * once the stack holds it all again; the collector and the leak

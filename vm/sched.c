@@ -1768,8 +1768,10 @@ static bool stack_claim(G *g, uint32_t seq)
     if (!atomic_compare_exchange_strong(&g->stack_state, &on, STACK_SAVING))
         return false;
     /* seq_cst loads after the claim: see "Why the G can never run". */
+    /* wait_leakable too, though quiet_seq is stored only for announced
+     * parks: after 2^32 parks a stale quiet_seq could match again. */
     if (atomic_load(&g->status) == G_WAITING && atomic_load(&g->parkseq) == seq &&
-        atomic_load(&g->quiet_seq) == seq)
+        atomic_load(&g->quiet_seq) == seq && __atomic_load_n(&g->wait_leakable, __ATOMIC_RELAXED))
         return true;
     atomic_store(&g->stack_state, STACK_ON);
     return false;

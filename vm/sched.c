@@ -118,7 +118,7 @@ struct M {
     void *g0_tsan_fiber;   /* TSan's fiber for g0; immutable */
     /* Stacks of ended Gs that had been restored, waiting to go back to the
      * kernel in one batch (stack_put_cold): owner only. */
-    Stack *cold[32];
+    Stack *cold[256];
     int ncold;
     int id;
 };
@@ -1706,7 +1706,7 @@ static bool any_syscall(void)
 #endif
 #define SAVE_EPOCH_NS ((int64_t)CSP_SAVE_EPOCH_NS)
 #define SWEEP_CHUNK 32768     /* Gs visited per monitor tick */
-#define SAVE_BATCH 128        /* stacks saved before their pages go back at once */
+#define SAVE_BATCH 512        /* stacks saved before their pages go back at once */
 #define SWEEP_MAX_WAIT 200    /* epochs between unproductive sweeps, at most (1 s) */
 
 /* The sweep's state: the monitor's only. */

@@ -112,6 +112,33 @@ void stack_put(Stack *s)
     pthread_mutex_unlock(&arena_lock);
 }
 
+static int cmp_lo(const void *a, const void *b)
+{
+    const char *x = (*(Stack *const *)a)->lo, *y = (*(Stack *const *)b)->lo;
+    return x < y ? -1 : x > y;
+}
+
+void stack_put_cold(Stack **s, int n)
+{
+    if (n <= 0)
+        return;
+    /* No one else holds these stacks: madvise before they are pooled. */
+    qsort(s, (size_t)n, sizeof *s, cmp_lo);
+    for (int i = 0; i < n;) {
+        int j = i + 1;
+        while (j < n && s[j]->lo == s[j - 1]->hi)
+            j++;
+        madvise(s[i]->lo, (size_t)(s[j - 1]->hi - s[i]->lo), MADV_DONTNEED);
+        i = j;
+    }
+    for (int i = 0; i < n - 1; i++)
+        s[i]->next_free = s[i + 1];
+    pthread_mutex_lock(&arena_lock);
+    s[n - 1]->next_free = cold;
+    cold = s[0];
+    pthread_mutex_unlock(&arena_lock);
+}
+
 void stack_scavenge(void)
 {
     /* Stacks that stayed warm and unused for a whole period, beyond the

@@ -34,7 +34,8 @@ void ctx_make(Ctx *c, void *top, void (*entry)(void *), void *arg);
 /* ---- stacks ---- */
 
 /* Each goroutine's C stack. 256 KiB of address space, of which only the
- * touched pages cost memory (a parked goroutine touches one 4 KiB page):
+ * touched pages cost memory (a parked goroutine touches one 4 KiB page, which the monitor gives back
+ * once it has stayed parked a while: sched.c, "Parked stacks"):
  * the interpreter keeps csp frames on the heap, so C stack use comes from
  * native re-entry (vm_call, bounded by Thread.c_stack_limit), the compiler
  * when the REPL runs it on a goroutine (it checks
@@ -57,6 +58,10 @@ typedef struct Stack {
 Stack *stack_get(void);
 /* Return a stack to the pool, pages and all, ready for reuse. */
 void stack_put(Stack *s);
+/* Return n stacks to the pool with their pages given back to the kernel
+ * first (madvise; adjacent stacks in one call): for stacks whose pages are
+ * not worth keeping warm. The array is reordered. */
+void stack_put_cold(Stack **s, int n);
 /* Give back to the kernel (madvise) the pages of pooled stacks beyond a
  * bound that have not been reused since the last call: the monitor calls
  * it every second, so a burst of goroutines followed by another reuses

@@ -118,6 +118,10 @@ struct M {
                               read by this thread's fault handler */
     bool ccall_gc_blocked; /* that call runs under GC_do_blocking: as ccall_g */
     void *g0_tsan_fiber;   /* TSan's fiber for g0; immutable */
+    /* Stacks of ended Gs that had been restored, waiting to go back to the
+     * kernel in one batch (stack_put_cold): owner only. */
+    Stack *cold[256];
+    int ncold;
     int id;
 };
 
@@ -139,6 +143,8 @@ static struct {
 
 static M *_Atomic allm;
 static _Atomic int gc_pending;
+/* G.stack_state (see "Parked stacks"). */
+enum { STACK_ON, STACK_SAVING, STACK_SAVED };
 static GC_push_other_roots_proc prev_push_roots;
 
 static pthread_mutex_t allg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -391,6 +397,9 @@ static void push_roots(void)
         int st = atomic_load_explicit(&g->status, memory_order_relaxed);
         if (st == G_IDLE || st == G_DEAD || g->m)
             continue; /* free, or on a CPU: its M's stack covers it */
+        if (atomic_load_explicit(&g->saved, memory_order_relaxed))
+            continue; /* its live part is in a heap object its record holds
+                         (see "Parked stacks"): marked like any other */
         GC_push_all_eager(g->ctx.sp, g->stack->hi);
         bytes += (size_t)(g->stack->hi - (char *)g->ctx.sp);
         scanned++;
@@ -886,9 +895,15 @@ static G *findrunnable(M *m)
     }
 }
 
+static void stack_restore(G *g);
+
 static void execute(M *m, G *g)
 {
     resetspinning(m);
+    /* Before the switch, outside in_switch: the restore may wait for the
+     * monitor, which may be allocating (and so collecting). */
+    if (__builtin_expect(atomic_load(&g->stack_state) != STACK_ON, 0))
+        stack_restore(g);
     atomic_fetch_add_explicit(&m->p->schedtick, 1, memory_order_relaxed);
     enter_switch(m);
     g->m = m;
@@ -911,6 +926,11 @@ static _Noreturn void schedule(M *m)
         else
             g = findrunnable(m);
         execute(m, g);
+        /* Until the after action publishes the G (every park's waker finds
+         * it only through what that action unlocks or commits), nothing
+         * else runs it: its parkseq and wait_leakable are this switch's. */
+        uint32_t seq = atomic_load_explicit(&g->parkseq, memory_order_relaxed);
+        bool announced = g->wait_leakable;
         if (m->after_fn) {
             void (*fn)(void *) = m->after_fn;
             void *arg = m->after_arg;
@@ -918,6 +938,14 @@ static _Noreturn void schedule(M *m)
             m->after_arg = NULL; /* no stale pointer to what a G parked on (sched_find_leaks) */
             fn(arg);
         }
+        /* The after action (which may have read its argument on the G's
+         * stack) is over: from here the monitor may give the stack's pages
+         * back. The G may be running again elsewhere by now; a late store
+         * names an old park, which never matches parkseq again. A G that
+         * left otherwise (yield, C call, exit) is not WAITING in park seq,
+         * so the store is harmless there too. */
+        if (announced)
+            atomic_store_explicit(&g->quiet_seq, seq, memory_order_release);
     }
 }
 
@@ -986,8 +1014,20 @@ static void gfput_after(void *arg)
 {
     G *g = arg;
     atomic_store(&g->status, G_IDLE);
+    if (g->restored) {
+        /* Its pages were given back once already and faulted in again:
+         * give them back now (in batches) rather than keep them warm. */
+        g->restored = false;
+        M *m = getm();
+        m->cold[m->ncold++] = g->stack;
+        g->stack = NULL; /* galloc takes a fresh one from the pool */
+        if (m->ncold == (int)(sizeof m->cold / sizeof m->cold[0])) {
+            stack_put_cold(m->cold, m->ncold);
+            m->ncold = 0;
+        }
+    }
     pthread_mutex_lock(&sched.lock);
-    bool keep_stack = sched.ngfree_stacks < GFREE_KEEP_STACKS;
+    bool keep_stack = g->stack && sched.ngfree_stacks < GFREE_KEEP_STACKS;
     if (keep_stack)
         sched.ngfree_stacks++;
     Stack *st = keep_stack ? NULL : g->stack;
@@ -1156,6 +1196,14 @@ void sched_park(const char *reason, void (*unlockf)(void *), void *arg)
      * a network wait ends from outside. */
     g->wait_leakable = g->wait_announced;
     g->wait_announced = false;
+    /* Published by the WAITING store below (seq_cst, so release). Only an
+     * announced wait (a channel, select, a sync primitive) may have its
+     * stack given back: nothing outside the G points into its stack while
+     * it waits there (its sudog is in the G record or on the heap), and
+     * only sched_ready (a CAS) ends it. A sleep's timer and a network
+     * wait's state live on the stack, and netpoll stores RUNNABLE. */
+    atomic_store_explicit(&g->parkseq, atomic_load_explicit(&g->parkseq, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     atomic_store(&g->status, G_WAITING);
     m->after_fn = unlockf;
     m->after_arg = arg;
@@ -1749,6 +1797,260 @@ static bool any_syscall(void)
     return false;
 }
 
+/* ---- parked stacks -----------------------------------------------------
+ * A parked G's stack costs a whole page (4 KiB) for the ~1 KiB it uses. The
+ * monitor gives the pages of long-parked Gs back: it copies the live part
+ * [ctx.sp, stack->hi) into a heap object (G.saved), then madvises the whole
+ * stack away; the M about to run the G copies the bytes back to the same
+ * addresses, so every pointer into the stack is valid again when it runs.
+ * While saved, the collector marks the copy as an ordinary heap object
+ * (the G record holds it) instead of pushing the stack as a root.
+ *
+ * Who owns the stack. Only announced waits qualify (sched_park): nothing
+ * outside the G points into its stack while it waits, and only
+ * sched_ready (a CAS on status) ends the wait; a waker never touches the
+ * stack. The G's own M reads the stack once more after the switch, in the
+ * after action; g0 then stores quiet_seq = parkseq (release). The monitor
+ * claims the stack with a CAS STACK_ON -> STACK_SAVING and then checks that
+ * the G is WAITING in a park whose after action is over (quiet_seq ==
+ * parkseq); if not, it puts STACK_ON back. execute() loads stack_state
+ * before it switches to the G, waits while it is SAVING, restores a SAVED
+ * stack and puts STACK_ON back.
+ *
+ * Why the G can never run on a stack being saved: an M switches to the G
+ * only after a waker's CAS to RUNNABLE and its own load of stack_state.
+ * If that load saw STACK_ON before the monitor's claim, then (all seq_cst)
+ * the waker's CAS precedes the claim, and the monitor's load of status
+ * after its claim sees RUNNABLE, RUNNING or a later park; a later park
+ * whose after action is over (quiet_seq == parkseq) means that run ended
+ * and the next one needs a new load of stack_state, which sees SAVING. A
+ * G readied while SAVING just waits on its M for the copy (bounded by one
+ * batch), never on a waker: no lost wake-up, no lock held while waiting.
+ *
+ * The collector: the copy is complete before `saved` is set (release), and
+ * the pages go only after that, so a stop-the-world at any point finds
+ * either the stack intact (saved NULL: pushed as before) or the copy whole
+ * (the stack skipped). Restoring copies back first and clears saved after.
+ *
+ * Cost: a sweep over allgs, in chunks per monitor tick, every epoch
+ * (SAVE_EPOCH_NS) while sweeps are productive; an unproductive one doubles the wait before
+ * the next (up to about a second), and many new goroutines reset it. Saving
+ * costs ~1 us per G (allocation, copy, a share of one madvise per batch of
+ * adjacent stacks); restoring costs a page fault and a copy. A G is saved
+ * only when two sweeps (5 ms or more apart) found it in the same park:
+ * ping-pong hand-offs never pay. The park itself pays two plain stores
+ * (parkseq, and quiet_seq on g0). Sanitizer builds leave stacks alone (their shadow memory would see
+ * the copies as stray accesses). */
+/* The shortest interval between sweeps. A stress build may shorten it
+ * (-DCSP_SAVE_EPOCH_NS=200000), so that most parks are saved and
+ * restored. */
+#ifndef CSP_SAVE_EPOCH_NS
+#define CSP_SAVE_EPOCH_NS 5000000 /* 5 ms */
+#endif
+#define SAVE_EPOCH_NS ((int64_t)CSP_SAVE_EPOCH_NS)
+#define SWEEP_CHUNK 32768     /* Gs visited per monitor tick */
+#define SAVE_BATCH 512        /* stacks saved before their pages go back at once */
+#define SWEEP_MAX_WAIT 200    /* epochs between unproductive sweeps, at most (1 s) */
+
+/* The sweep's state: the monitor's only. */
+static struct {
+    bool active;
+    size_t cursor; /* next index in allgs */
+    size_t visited, nsaved;
+    uint32_t wait;      /* epochs before the next sweep starts */
+    uint32_t backoff;   /* the wait after an unproductive sweep */
+    int64_t epoch_when; /* when the last epoch (SAVE_EPOCH_NS) began */
+    int64_t ng_at_end;  /* ngoroutines when the last sweep ended */
+} sw;
+
+/* The copy of a stack's live part: two thirds of a parked G's stack words
+ * are zero (unused slots of the interpreter's frame), so the copy keeps
+ * only the others, in runs: a header word (count of words that follow |
+ * count of zeros after them << 16: a small integer, never mistaken for a
+ * heap pointer that matters) and the words as they are, so the collector
+ * scanning the copy finds every pointer the stack held. Writes to out
+ * (if not NULL) and returns the number of words. */
+static size_t zpack(const uintptr_t *w, size_t n, uintptr_t *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t lit = i;
+        while (lit < n && w[lit] != 0 && lit - i < 0xffff)
+            lit++;
+        size_t z = lit;
+        while (z < n && w[z] == 0 && z - lit < 0xffff)
+            z++;
+        if (out) {
+            out[o] = (uintptr_t)(lit - i) | (uintptr_t)(z - lit) << 16;
+            memcpy(out + o + 1, w + i, (lit - i) * sizeof *w);
+        }
+        o += 1 + (lit - i);
+        i = z;
+    }
+    return o;
+}
+
+/* The inverse: n words back to w. */
+static void zunpack(const uintptr_t *in, uintptr_t *w, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t lit = *in & 0xffff, z = *in >> 16;
+        memcpy(w + i, in + 1, lit * sizeof *w);
+        in += 1 + lit;
+        i += lit;
+        memset(w + i, 0, z * sizeof *w);
+        i += z;
+    }
+}
+
+/* Claim g's stack for saving: it has been WAITING in the same announced
+ * park (seq) since the last sweep, and that park's after action is over. */
+static bool stack_claim(G *g, uint32_t seq)
+{
+    int on = STACK_ON;
+    if (!atomic_compare_exchange_strong(&g->stack_state, &on, STACK_SAVING))
+        return false;
+    /* seq_cst loads after the claim: see "Why the G can never run". */
+    /* wait_leakable too, though quiet_seq is stored only for announced
+     * parks: after 2^32 parks a stale quiet_seq could match again. */
+    if (atomic_load(&g->status) == G_WAITING && atomic_load(&g->parkseq) == seq &&
+        atomic_load(&g->quiet_seq) == seq && __atomic_load_n(&g->wait_leakable, __ATOMIC_RELAXED))
+        return true;
+    atomic_store(&g->stack_state, STACK_ON);
+    return false;
+}
+
+static int cmp_stack_lo(const void *a, const void *b)
+{
+    const char *x = (*(G *const *)a)->stack->lo, *y = (*(G *const *)b)->stack->lo;
+    return x < y ? -1 : x > y;
+}
+
+/* The batch's copies are made: give the pages back, runs of adjacent
+ * stacks in one call (below each saved sp everything is dead), then let
+ * their Ms restore them. */
+static void stacks_release(G **batch, int n)
+{
+    qsort(batch, (size_t)n, sizeof *batch, cmp_stack_lo);
+    for (int i = 0; i < n;) {
+        int j = i + 1;
+        while (j < n && batch[j]->stack->lo == batch[j - 1]->stack->hi)
+            j++;
+        char *lo = batch[i]->stack->lo;
+        madvise(lo, (size_t)(batch[j - 1]->stack->hi - lo), MADV_DONTNEED);
+        i = j;
+    }
+    for (int i = 0; i < n; i++)
+        atomic_store_explicit(&batch[i]->stack_state, STACK_SAVED, memory_order_release);
+}
+
+/* One monitor tick's share of the sweep. */
+static void stacks_sweep(int64_t now)
+{
+    if (CSP_ASAN || CSP_TSAN)
+        return;
+    if (now - sw.epoch_when >= SAVE_EPOCH_NS) {
+        sw.epoch_when = now;
+        if (!sw.active) {
+            int64_t ng = atomic_load_explicit(&ngoroutines, memory_order_relaxed);
+            if (sw.wait)
+                sw.wait--;
+            if (ng > sw.ng_at_end + sw.ng_at_end / 4 + 64)
+                sw.wait = 0; /* many new goroutines: they may park soon */
+            if (!sw.wait) {
+                sw.active = true;
+                sw.cursor = sw.visited = sw.nsaved = 0;
+            }
+        }
+    }
+    if (!sw.active)
+        return;
+    size_t n = atomic_load_explicit(&allglen, memory_order_acquire); /* (3) */
+    G **gs = atomic_load_explicit(&allgs, memory_order_acquire);
+    size_t end = sw.cursor + SWEEP_CHUNK < n ? sw.cursor + SWEEP_CHUNK : n;
+    G *batch[SAVE_BATCH];
+    int nb = 0;
+    uintptr_t scratch[1024];
+    for (size_t i = sw.cursor; i < end; i++) {
+        G *g = gs[i];
+        /* Cheap relaxed filters first; stack_claim decides. A G is saved
+         * at the second sweep that finds it in the same quiet park: it has
+         * been parked at least a sweep's interval (5 ms or more). */
+        if (atomic_load_explicit(&g->stack_state, memory_order_relaxed) != STACK_ON ||
+            atomic_load_explicit(&g->status, memory_order_relaxed) != G_WAITING)
+            continue;
+        uint32_t seq = atomic_load_explicit(&g->parkseq, memory_order_relaxed);
+        if (atomic_load_explicit(&g->quiet_seq, memory_order_relaxed) != seq)
+            continue;
+        if (g->swept_seq != seq) {
+            g->swept_seq = seq; /* first seen in this park */
+            continue;
+        }
+        if (!stack_claim(g, seq))
+            continue;
+        /* Ours now. ctx.sp and the stack's bytes were written before the
+         * switch, which is before the quiet_seq store stack_claim loaded. */
+        const uintptr_t *sp = g->ctx.sp;
+        size_t nw = (size_t)((const uintptr_t *)g->stack->hi - sp);
+        uintptr_t *copy;
+        /* Packed once into scratch (nw + 1 words at most) when it fits;
+         * mem_alloc may collect: saved is still NULL, the stack is pushed,
+         * and the scratch holds nothing the stack does not. */
+        if (nw < sizeof scratch / sizeof *scratch) {
+            size_t w = zpack(sp, nw, scratch);
+            copy = mem_alloc(w * sizeof *copy);
+            memcpy(copy, scratch, w * sizeof *copy);
+        } else {
+            copy = mem_alloc(zpack(sp, nw, NULL) * sizeof *copy);
+            zpack(sp, nw, copy);
+        }
+        atomic_store_explicit(&g->saved, copy, memory_order_release);
+        sw.nsaved++;
+        batch[nb++] = g;
+        if (nb == SAVE_BATCH) {
+            stacks_release(batch, nb);
+            nb = 0;
+        }
+    }
+    if (nb)
+        stacks_release(batch, nb);
+    sw.visited += end - sw.cursor;
+    sw.cursor = end;
+    if (end < n)
+        return;
+    /* A sweep that saved under 1 in 16 of what it looked at waits longer
+     * before the next one. */
+    sw.active = false;
+    sw.ng_at_end = atomic_load_explicit(&ngoroutines, memory_order_relaxed);
+    if (sw.nsaved * 16 >= sw.visited && sw.nsaved)
+        sw.backoff = 0;
+    else
+        sw.backoff = sw.backoff ? (sw.backoff * 2 > SWEEP_MAX_WAIT ? SWEEP_MAX_WAIT : sw.backoff * 2) : 1;
+    sw.wait = sw.backoff;
+}
+
+/* On g0, before switching to g: wait out a save in progress, and put a
+ * saved stack back where it was. */
+static void stack_restore(G *g)
+{
+    int st;
+    for (int spins = 0; (st = atomic_load(&g->stack_state)) == STACK_SAVING; spins++) {
+        if (spins < 1000)
+            cpu_relax();
+        else
+            sched_yield(); /* the monitor may have lost its CPU mid-batch */
+    }
+    if (st != STACK_SAVED)
+        return;
+    uintptr_t *sp = g->ctx.sp;
+    zunpack(atomic_load_explicit(&g->saved, memory_order_relaxed), sp,
+            (size_t)((uintptr_t *)g->stack->hi - sp));
+    /* The copy stays visible to the collector until the stack holds it all. */
+    atomic_store_explicit(&g->saved, NULL, memory_order_release);
+    atomic_store_explicit(&g->stack_state, STACK_ON, memory_order_release);
+    g->restored = true;
+}
+
 static void *sysmon(void *arg)
 {
     (void)arg;
@@ -1761,6 +2063,7 @@ static void *sysmon(void *arg)
             last_scavenge = now;
         }
         preempt_long_runners(now);
+        stacks_sweep(now);
         if (TRACE_ON())
             trace_sample();
         /* Busy Ps never run out of work to poll between: poll for them
@@ -1775,7 +2078,8 @@ static void *sysmon(void *arg)
         bool busy = retake(now);
         /* Poll fast while blocking calls are out; else sleep until the
          * next preemption check or timer. */
-        int64_t until = now + (busy ? RETAKE_NS : PREEMPT_NS / 2);
+        int64_t tick = SAVE_EPOCH_NS < PREEMPT_NS / 2 ? SAVE_EPOCH_NS : PREEMPT_NS / 2;
+        int64_t until = now + (busy ? RETAKE_NS : tick);
         if (next < until)
             until = next;
         pthread_mutex_lock(&timer_lock);
@@ -2170,7 +2474,10 @@ CSP_NO_SANITIZE static void ls_root_g(LeakScan *s, G *g, const char *top)
     }
     ls_reach(s, v_is_ptr(g->fn) ? v_ptr(g->fn) : NULL);
     ls_reach(s, g->args);
-    if (g->stack && top && top >= g->stack->lo && top < g->stack->hi)
+    const uintptr_t *saved = atomic_load_explicit(&g->saved, memory_order_relaxed);
+    if (g->stack && top && top == g->ctx.sp && saved) /* its live part is in the copy */
+        ls_scan(s, (const char *)saved, (const char *)saved + GC_size(GC_base((void *)saved)));
+    else if (g->stack && top && top >= g->stack->lo && top < g->stack->hi)
         ls_scan(s, top, g->stack->hi);
     else if (g->stack && !top)
         ls_scan(s, g->stack->lo, g->stack->hi); /* running elsewhere: all of it */
@@ -2261,6 +2568,9 @@ CSP_NO_SANITIZE int sched_find_leaks(FILE *out)
      * must not make its stack reachable. */
     for (size_t i = 0; i < n; i++) {
         ls_add(&s, (uintptr_t)GC_base(gs[i]));
+        void *saved = atomic_load_explicit(&gs[i]->saved, memory_order_relaxed);
+        if (saved) /* a parked stack's copy: followed only as its G's stack */
+            ls_add(&s, (uintptr_t)GC_base(saved));
         if (gs[i]->vm) {
             ls_add(&s, (uintptr_t)GC_base(gs[i]->vm));
             if (gs[i]->vm->stack)

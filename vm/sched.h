@@ -86,11 +86,32 @@ struct G {
                            inside a switch (see "The collector") */
     Stack *stack;       /* owned; NULL for none (never for user Gs) */
     _Atomic int status; /* GStatus; changed by the owner or the waker */
-    int64_t id;         /* 1 for main; never reused while alive */
-    Thread *vm;         /* the interpreter state; reused with the G */
-    Value fn;           /* the call the G starts with */
+    /* Giving back a long-parked G's stack pages (sched.c, "Parked
+     * stacks"); these fields sit together near status, which the
+     * monitor's sweep reads with them. stack_state is STACK_ON,
+     * STACK_SAVING (the monitor owns the stack) or STACK_SAVED (its live
+     * part is in `saved`, its pages are gone): the monitor claims it by
+     * CAS from ON, the M about to run the G waits out SAVING and restores
+     * a SAVED one (seq_cst, see sched.c). */
+    _Atomic int stack_state;
+    int64_t id; /* 1 for main; never reused while alive */
+    Thread *vm; /* the interpreter state; reused with the G */
+    Value fn;   /* the call the G starts with */
     Value *args;
     int nargs;
+    /* parkseq counts the G's parks (written by the G before it sets
+     * WAITING; read by the monitor); quiet_seq is the last announced park
+     * whose after action has finished on g0 (written by that g0, release);
+     * swept_seq is the park the monitor's last sweep found it in (the
+     * monitor's only). */
+    _Atomic uint32_t parkseq;
+    _Atomic uint32_t quiet_seq;
+    uint32_t swept_seq;
+    /* The live part's copy while the pages are gone: set by the monitor
+     * (release) once the copy is complete, cleared by the restoring M
+     * once the stack holds it all again; the collector and the leak
+     * finder read it with the world stopped. */
+    void *_Atomic saved;
     G *schedlink;           /* run queue / free list link: guarded by the
                                lock of the list it is on */
     const char *waitreason; /* why it is WAITING ("chan receive"), for the
@@ -116,6 +137,11 @@ struct G {
     const Sudog *wait_sds;
     int wait_nsds;
     bool wait_announced;    /* sched_wait_on was called for the next park */
+    /* Its stack was restored since it started: when it ends, the pages go
+     * back to the kernel rather than stay warm (a mass wake-up of saved
+     * Gs would otherwise bring every page back). Owner: the M running it,
+     * then the g0 that retires it. */
+    bool restored;
     int wait_leakable;      /* this park may be for ever (1; 2 during a search
                                once reached); owner, read with the world stopped */
     void *asan_fake;        /* ASan's saved fake stack while suspended */

@@ -64,11 +64,25 @@ const char *const err_formats[E__COUNT] = {
  * results (at most NATIVE_MAX_RETS) land at R[A..] and may pass maxregs. */
 #define VM_STACK_SLACK (NATIVE_MAX_RETS + 2)
 /* Initial sizes: a goroutine that never calls deep stays this small
- * (512 bytes of values, 4 frames); both double on demand. Small matters:
- * 100,000 parked goroutines each keep theirs, and the collector marks
- * them all at every collection. */
-#define VM_STACK_INIT 64
-#define VM_FRAMES_INIT 4
+ * (192 bytes of values, 4 frames), in the same allocation as its Thread
+ * (thread_new); both double on demand. Small matters: 100,000 parked
+ * goroutines each keep theirs, and the collector marks them all at every
+ * collection. 24 slots hold a goroutine's function with up to 13
+ * registers (VM_STACK_SLACK above them) and a native call from it. */
+#define VM_STACK_INIT 24
+#define VM_FRAMES_INIT 2
+
+/* The first value stack and frames, right after the Thread in its own
+ * allocation: one allocation per goroutine instead of three. */
+static Value *inline_stack(Thread *t)
+{
+    return (Value *)(t + 1);
+}
+
+static Frame *inline_frames(Thread *t)
+{
+    return (Frame *)(inline_stack(t) + VM_STACK_INIT);
+}
 
 /* ====================================================================== */
 /* messages and panics                                                    */
@@ -777,12 +791,13 @@ _Noreturn void rt_exit(Runtime *rt, int code)
 
 Thread *thread_new(Runtime *rt)
 {
-    Thread *t = mem_alloc(sizeof *t);
+    _Static_assert(sizeof(Thread) % _Alignof(Frame) == 0, "inline frames misaligned");
+    Thread *t = mem_alloc(sizeof *t + VM_STACK_INIT * sizeof(Value) + VM_FRAMES_INIT * sizeof(Frame));
     t->rt = rt;
     t->stack_cap = VM_STACK_INIT;
-    t->stack = mem_alloc(t->stack_cap * sizeof(Value));
+    t->stack = inline_stack(t);
     t->frames_cap = VM_FRAMES_INIT;
-    t->frames = mem_alloc((size_t)t->frames_cap * sizeof(Frame));
+    t->frames = inline_frames(t);
     t->recover_frame = -1;
     t->id = __atomic_add_fetch(&rt->next_goid, 1, __ATOMIC_RELAXED);
     return t;
@@ -790,16 +805,23 @@ Thread *thread_new(Runtime *rt)
 
 void thread_reset(Thread *t)
 {
+    /* An outgrown inline stack or frames array still holds what it held
+     * then (pointers into it stay readable after a grow, so it is not
+     * cleared there): let the collector have it now. */
+    if (t->stack != inline_stack(t))
+        memset(inline_stack(t), 0, VM_STACK_INIT * sizeof(Value));
+    if (t->frames != inline_frames(t))
+        memset(inline_frames(t), 0, VM_FRAMES_INIT * sizeof(Frame));
     if (t->stack_cap > VM_STACK_INIT * 16) {
         t->stack_cap = VM_STACK_INIT;
-        t->stack = mem_alloc(t->stack_cap * sizeof(Value));
+        t->stack = inline_stack(t);
     } else {
         /* Let the collector have what the last goroutine left behind. */
         memset(t->stack, 0, t->stack_cap * sizeof(Value));
     }
     if (t->frames_cap > VM_FRAMES_INIT * 64) {
         t->frames_cap = VM_FRAMES_INIT;
-        t->frames = mem_alloc((size_t)t->frames_cap * sizeof(Frame));
+        t->frames = inline_frames(t);
     }
     t->top = 0;
     t->nframes = 0;

@@ -49,12 +49,11 @@ static char maps_buf[1 << 16];
 
 static void advise_heap_line(const char *line, const char *end)
 {
-    unsigned long lo = 0, hi = 0;
-    const char *p = line;
-    for (; p < end && *p != '-'; p++)
-        lo = lo * 16 + (unsigned long)(*p <= '9' ? *p - '0' : (*p | 0x20) - 'a' + 10);
-    for (p++; p < end && *p != ' '; p++)
-        hi = hi * 16 + (unsigned long)(*p <= '9' ? *p - '0' : (*p | 0x20) - 'a' + 10);
+    /* "lo-hi perms ...": strtoul stops at the '-' and at the space (the
+     * line ends in '\n' in the buffer, so it never reads past it) */
+    char *p;
+    unsigned long lo = strtoul(line, &p, 16);
+    unsigned long hi = strtoul(p + 1, &p, 16);
     /* "rw-p 00000000 00:00 0" and no path: private anonymous memory */
     if (end - p < 22 || memcmp(p + 1, "rw-p ", 5) != 0)
         return;

@@ -7,12 +7,14 @@
  * under ql and hands ql's release to sched_park, so no one can ready it
  * before it is parked.
  *
- * Mutex: state bit 0 = locked, bits 1.. = number of queued waiters (changed
- * only under ql). Lock: one CAS on the fast path, then a short spin, then
- * park. Unlock: one CAS when nobody waits; otherwise it wakes the first
- * waiter, which competes again (barging keeps throughput high), unless that
- * waiter has waited over 1 ms: then ownership is handed to it directly
- * (starvation mode, as Go's sync.Mutex).
+ * Mutex: the same protocol as Go's sync.Mutex (see "Mutex" below): one
+ * CAS to lock or unlock when nobody waits; a goroutine that finds it held
+ * spins a moment while the holder may be running, then sleeps on the
+ * mutex's semaphore. Unlock wakes one sleeper only when that is useful (the
+ * mutex is still free and no woken goroutine is already on its way), and
+ * the woken one competes with newcomers (barging keeps throughput high)
+ * unless it has waited over 1 ms: then the mutex goes into starvation mode
+ * and ownership is handed to the sleepers in order.
  */
 #include <stdatomic.h>
 
@@ -26,7 +28,6 @@
 #include "stdlib.h"
 
 #define STARVE_NS 1000000 /* as Go: a waiter past 1 ms gets the lock handed to it */
-#define SPIN_TRIES 30
 
 typedef struct GQueue {
     Sudog *first, *last;
@@ -42,6 +43,16 @@ static void gq_push(GQueue *q, G *g)
     else
         q->first = s;
     q->last = s;
+}
+
+static void gq_push_front(GQueue *q, G *g)
+{
+    Sudog *s = &g->sd;
+    s->g = g;
+    s->next = q->first;
+    q->first = s;
+    if (!q->last)
+        q->last = s;
 }
 
 static G *gq_pop(GQueue *q)
@@ -68,85 +79,158 @@ static void *payload(Value self)
 
 /* ---- Mutex --------------------------------------------------------------- */
 
+/* state: bit 0 locked; bit 1 woken (a goroutine woken from the semaphore,
+ * or one spinning while others sleep, is about to try again: Unlock need
+ * not wake another); bit 2 starving (Unlock hands the mutex to the first
+ * sleeper, newcomers queue behind it); bits 3.. the number of goroutines
+ * counted as sleepers and not yet woken. Every change is a CAS or an add on
+ * the whole word, so the fields move together. */
+#define M_LOCKED 1
+#define M_WOKEN 2
+#define M_STARVING 4
+#define M_WAITER 8 /* one sleeper */
+#define M_WAITERS(s) ((s) >> 3)
+#define SPIN_PAUSES 30 /* one spin: about a microsecond */
+
 typedef struct CspMutex {
-    _Atomic int64_t state; /* see the file comment */
+    _Atomic int64_t state; /* see above */
     Lock ql;
-    GQueue q;        /* ql */
+    /* The semaphore sleepers wait on: wake-ups given while no goroutine
+     * was queued yet (a locker counts itself a sleeper in state before it
+     * reaches the queue), and the queue. Both under ql. */
+    uint32_t sema;
+    GQueue q;
     RaceClock *race; /* the race detector's: touched only by the holder */
 } CspMutex;
 
-#define HANDOFF ((void *)1)
+static void sema_acquire(CspMutex *mu, bool first)
+{
+    lock_acquire(&mu->ql);
+    if (mu->sema > 0) {
+        mu->sema--;
+        lock_release(&mu->ql);
+        return;
+    }
+    G *g = sched_getg();
+    if (first)
+        gq_push_front(&mu->q, g); /* it has waited already: next in line */
+    else
+        gq_push(&mu->q, g);
+    sched_wait_on(mu);
+    /* ql is released once the G is parked, so a release cannot ready it
+     * before it sleeps. */
+    sched_park("sync.Mutex.Lock", unlock_ql, &mu->ql);
+}
+
+static void sema_release(CspMutex *mu)
+{
+    lock_acquire(&mu->ql);
+    G *w = gq_pop(&mu->q);
+    if (!w)
+        mu->sema++; /* its sleeper has not queued yet: it will take this */
+    lock_release(&mu->ql);
+    if (w) {
+        if (TRACE_ON())
+            trace_handoff(w, "sync.Mutex");
+        sched_ready(w);
+    }
+}
+
+static void mutex_lock_slow(CspMutex *mu)
+{
+    int64_t wait_start = 0;
+    bool starving = false, awoke = false;
+    int iter = 0;
+    int64_t old = atomic_load_explicit(&mu->state, memory_order_relaxed);
+    for (;;) {
+        /* Spin while it is held (not handed over in order) and the holder
+         * may be running: it is likely to be free within a microsecond,
+         * much sooner than a sleep and a wake-up. */
+        if ((old & (M_LOCKED | M_STARVING)) == M_LOCKED && sched_can_spin(iter)) {
+            /* Tell Unlock not to wake a sleeper: this spinner will take it. */
+            if (!awoke && !(old & M_WOKEN) && M_WAITERS(old) != 0 &&
+                atomic_compare_exchange_strong(&mu->state, &old, old | M_WOKEN))
+                awoke = true;
+            for (int i = 0; i < SPIN_PAUSES; i++)
+                __asm__ volatile("pause");
+            iter++;
+            old = atomic_load_explicit(&mu->state, memory_order_relaxed);
+            continue;
+        }
+        int64_t new = old;
+        if (!(old & M_STARVING))
+            new |= M_LOCKED; /* newcomers do not take a starving mutex */
+        if (old & (M_LOCKED | M_STARVING))
+            new += M_WAITER;
+        if (starving && (old & M_LOCKED))
+            new |= M_STARVING;
+        if (awoke)
+            new &= ~(int64_t)M_WOKEN; /* this goroutine was the woken one */
+        if (!atomic_compare_exchange_weak(&mu->state, &old, new))
+            continue; /* old holds the fresh state */
+        if (!(old & (M_LOCKED | M_STARVING)))
+            return; /* locked it */
+        bool waited = wait_start != 0;
+        if (!waited)
+            wait_start = sched_nanotime();
+        sema_acquire(mu, waited);
+        starving = starving || sched_nanotime() - wait_start > STARVE_NS;
+        old = atomic_load(&mu->state);
+        if (old & M_STARVING) {
+            /* Handed over: the unlocker left it unlocked for us and counted
+             * us still a sleeper. Leave starvation mode when we did not
+             * wait long or nobody else waits. */
+            int64_t delta = M_LOCKED - M_WAITER;
+            if (!starving || M_WAITERS(old) == 1)
+                delta -= M_STARVING;
+            atomic_fetch_add(&mu->state, delta);
+            return;
+        }
+        awoke = true;
+        iter = 0;
+    }
+}
 
 static void mutex_lock(CspMutex *mu)
 {
     int64_t zero = 0;
-    if (atomic_compare_exchange_strong(&mu->state, &zero, 1))
-        return;
-    for (;;) {
-        for (int i = 0; i < SPIN_TRIES; i++) {
-            int64_t s = atomic_load_explicit(&mu->state, memory_order_relaxed);
-            if (!(s & 1) && atomic_compare_exchange_weak(&mu->state, &s, s | 1))
-                return;
-            __asm__ volatile("pause");
-        }
-        lock_acquire(&mu->ql);
-        int64_t s = atomic_load(&mu->state);
-        for (;;) {
-            if (!(s & 1)) {
-                if (atomic_compare_exchange_weak(&mu->state, &s, s | 1)) {
-                    lock_release(&mu->ql);
-                    return;
-                }
-            } else if (atomic_compare_exchange_weak(&mu->state, &s, s + 2)) {
-                break;
-            }
-        }
-        G *g = sched_getg();
-        g->param = NULL;
-        g->wait_since = sched_nanotime();
-        gq_push(&mu->q, g);
-        sched_wait_on(mu);
-        sched_park("sync.Mutex.Lock", unlock_ql, &mu->ql);
-        if (g->param == HANDOFF) {
-            g->param = NULL;
-            return; /* the unlocker kept the lock held for us */
-        }
-    }
+    if (!atomic_compare_exchange_strong(&mu->state, &zero, M_LOCKED))
+        mutex_lock_slow(mu);
 }
 
 static bool mutex_trylock(CspMutex *mu)
 {
     int64_t s = atomic_load(&mu->state);
-    return !(s & 1) && atomic_compare_exchange_strong(&mu->state, &s, s | 1);
+    return !(s & (M_LOCKED | M_STARVING)) && atomic_compare_exchange_strong(&mu->state, &s, s | M_LOCKED);
 }
 
-/* Returns false for an unlock of an unlocked mutex. */
+/* Returns false for an unlock of an unlocked mutex (and changes nothing). */
 static bool mutex_unlock(CspMutex *mu)
 {
-    int64_t one = 1;
-    if (atomic_compare_exchange_strong(&mu->state, &one, 0))
+    int64_t old = M_LOCKED;
+    if (atomic_compare_exchange_strong(&mu->state, &old, 0))
         return true;
-    if (!(atomic_load(&mu->state) & 1))
-        return false;
-    lock_acquire(&mu->ql);
-    G *w = gq_pop(&mu->q);
-    if (!w) {
-        atomic_fetch_and(&mu->state, ~(int64_t)1);
-        lock_release(&mu->ql);
+    int64_t new;
+    do {
+        if (!(old & M_LOCKED))
+            return false;
+        new = old - M_LOCKED;
+    } while (!atomic_compare_exchange_weak(&mu->state, &old, new));
+    if (new &M_STARVING) {
+        sema_release(mu); /* the first sleeper takes it over */
         return true;
     }
-    if (sched_nanotime() - w->wait_since > STARVE_NS) {
-        atomic_fetch_sub(&mu->state, 2); /* one waiter fewer; stays locked */
-        w->param = HANDOFF;
-    } else {
-        atomic_fetch_sub(&mu->state, 3); /* one waiter fewer, and unlocked */
-        w->param = NULL;
+    /* Wake a sleeper only if nobody holds it again, nobody woken is on its
+     * way, and it is not being handed over. */
+    old = new;
+    for (;;) {
+        if (M_WAITERS(old) == 0 || (old & (M_LOCKED | M_WOKEN | M_STARVING)))
+            return true;
+        if (atomic_compare_exchange_weak(&mu->state, &old, (old - M_WAITER) | M_WOKEN)) {
+            sema_release(mu);
+            return true;
+        }
     }
-    lock_release(&mu->ql);
-    if (TRACE_ON())
-        trace_handoff(w, "sync.Mutex");
-    sched_ready(w);
-    return true;
 }
 
 static CspMutex *mutex_of(Value self)
@@ -168,7 +252,7 @@ static int m_lock(Thread *t, Value *a, int n, Value *r)
 static int m_unlock(Thread *t, Value *a, int n, Value *r)
 {
     CspMutex *mu = mutex_of(a[0]);
-    if (RACE_ON() && (atomic_load(&mu->state) & 1))
+    if (RACE_ON() && (atomic_load(&mu->state) & M_LOCKED))
         race_release(t, &mu->race);
     if (!mutex_unlock(mu))
         vm_fatal_error(t, "sync: unlock of unlocked mutex");

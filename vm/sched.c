@@ -1426,6 +1426,21 @@ void sched_external(int delta)
     pthread_mutex_unlock(&sched.lock);
 }
 
+bool sched_can_spin(int iter)
+{
+    if (iter >= 4)
+        return false;
+    /* Another P must be running a goroutine (perhaps the holder): Ps that
+     * are idle or whose M is spinning for work are not. */
+    int running = atomic_load_explicit(&sched.gomaxprocs, memory_order_relaxed) -
+                  (int)atomic_load_explicit(&sched.npidle, memory_order_relaxed) -
+                  (int)atomic_load_explicit(&sched.nmspinning, memory_order_relaxed);
+    if (running <= 1)
+        return false;
+    M *m = getm();
+    return m && m->p && runqempty(m->p);
+}
+
 int sched_gomaxprocs(int n)
 {
     pthread_mutex_lock(&sched.lock);

@@ -235,6 +235,13 @@ void sched_external(int delta);
 
 /* runtime.GOMAXPROCS: set (n > 0) and return the previous value. */
 int sched_gomaxprocs(int n);
+
+/* Whether a goroutine that found a lock held should spin (busy-wait a
+ * moment) rather than park, on its iter'th try: only a few tries, and only
+ * when the holder can be running on another P right now and this P has no
+ * other goroutine waiting to run. Lock-free (relaxed reads of counters
+ * other threads change), so the answer is a hint. */
+bool sched_can_spin(int iter);
 int64_t sched_num_goroutine(void);
 
 /* Monotonic time in nanoseconds. */

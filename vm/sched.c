@@ -107,6 +107,9 @@ struct M {
     void (*after_fn)(void *); /* run on g0 once the G left: owner only */
     void *after_arg;
     bool spinning;         /* counted in nmspinning: owner only */
+    /* The G findrunnable just returned came from its P's runnext, so it
+     * runs on the time slice of the G that readied it: owner only. */
+    bool inherit_time;
     P *oldp;               /* the P it had when it entered a blocking call */
     char *g0_lo;           /* lowest address of g0's stack; immutable */
     size_t g0_size;        /* for ASan's switch hook (0 in other builds); immutable */
@@ -498,12 +501,15 @@ static void runqput(P *p, G *g, bool next)
     }
 }
 
-/* Owner only. */
-static G *runqget(P *p)
+/* Owner only. *from_next (if not NULL) tells whether g was runnext. */
+static G *runqget(P *p, bool *from_next)
 {
     G *next = atomic_load(&p->runnext);
-    if (next && atomic_compare_exchange_strong(&p->runnext, &next, NULL))
+    if (next && atomic_compare_exchange_strong(&p->runnext, &next, NULL)) {
+        if (from_next)
+            *from_next = true;
         return next;
+    }
     for (;;) {
         uint32_t h = atomic_load_explicit(&p->runqhead, memory_order_acquire);
         uint32_t t = atomic_load_explicit(&p->runqtail, memory_order_relaxed);
@@ -768,7 +774,7 @@ static void retire_p(P *p)
     G *g;
     G *batch[RUNQ_SIZE + 1];
     int n = 0;
-    while ((g = runqget(p)) != NULL)
+    while ((g = runqget(p, NULL)) != NULL)
         batch[n++] = g;
     pthread_mutex_lock(&sched.lock);
     for (int i = 0; i < n; i++)
@@ -798,7 +804,7 @@ static G *findrunnable(M *m)
                 if (g)
                     return g;
             }
-            if ((g = runqget(p)))
+            if ((g = runqget(p, &m->inherit_time)))
                 return g;
             if (atomic_load(&sched.globq_n) > 0) {
                 pthread_mutex_lock(&sched.lock);
@@ -904,7 +910,14 @@ static void execute(M *m, G *g)
      * monitor, which may be allocating (and so collecting). */
     if (__builtin_expect(atomic_load(&g->stack_state) != STACK_ON, 0))
         stack_restore(g);
-    atomic_fetch_add_explicit(&m->p->schedtick, 1, memory_order_relaxed);
+    /* A G readied into runnext (a channel partner) shares the time slice
+     * of the G that readied it: a pair handing a value back and forth
+     * never leaves the P's other goroutines to wait behind it, since the
+     * tick stays still and the monitor preempts the pair after PREEMPT_NS
+     * (Go's inheritTime). */
+    if (!m->inherit_time)
+        atomic_fetch_add_explicit(&m->p->schedtick, 1, memory_order_relaxed);
+    m->inherit_time = false;
     enter_switch(m);
     g->m = m;
     STORE_RELEASE(m->curg, g);

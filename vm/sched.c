@@ -115,8 +115,13 @@ struct M {
     size_t g0_size;        /* for ASan's switch hook (0 in other builds); immutable */
     void *g0_asan_fake;    /* ASan's saved fake stack of g0: owner only */
     G *resume;             /* a G to run next on this M without the queues (it
-                              came back from a C call and this M kept a P):
+                              came back from a C call and this M kept a P, or
+                              it is the runnext G a park took for a direct
+                              switch but whose stack must be restored first):
                               owner only */
+    G *lastg;              /* the G that last switched to g0: owner only */
+    G *direct_from;        /* the G that switched straight to the running one
+                              and left its after action to it: owner only */
     G *ccall_g;            /* the G whose C call runs on g0 now: owner only,
                               read by this thread's fault handler */
     bool ccall_gc_blocked; /* that call runs under GC_do_blocking: as ccall_g */
@@ -939,6 +944,9 @@ static _Noreturn void schedule(M *m)
         else
             g = findrunnable(m);
         execute(m, g);
+        /* The G that switched back to g0: g itself, or a G g (or its
+         * successors) switched to directly (park_direct). */
+        g = m->lastg;
         /* Until the after action publishes the G (every park's waker finds
          * it only through what that action unlocks or commits), nothing
          * else runs it: its parkseq and wait_leakable are this switch's. */
@@ -962,6 +970,98 @@ static _Noreturn void schedule(M *m)
     }
 }
 
+/* ---- direct switches ----------------------------------------------------
+ * A G that parks while its P's runnext holds a runnable G (the partner of
+ * a channel hand-off, just readied) switches straight to it rather than
+ * through g0: one context switch instead of two, and no pass through the
+ * scheduling loop. It is what execute() would run next anyway (runqget
+ * takes runnext first, on the same time slice), so the order of who runs
+ * is the same as through g0; the checks execute() and findrunnable make
+ * first (a retired P, the global queue's turn, a stack to restore) send it
+ * the long way instead.
+ *
+ * The parking G's after action (which publishes it to wakers, e.g. by
+ * unlocking a channel) must run only once its context is saved, as it does
+ * on g0: the G switched to runs it first thing (direct_after), at each
+ * place a G resumes (switch_to_g0's return, g_entry, park_direct's
+ * return). The collector sees the same states as through g0: the switch
+ * runs inside in_switch (1), the parking G has no M and its sp saved, the
+ * running G is curg, and g0 stays suspended in execute() where it was. */
+
+/* Run the after action the G that switched straight to this one left. */
+static inline void direct_after(M *m)
+{
+    G *prev = m->direct_from;
+    if (__builtin_expect(!prev, 1))
+        return; /* through g0: schedule ran the action already */
+    /* As in schedule(): read before the action can publish prev. */
+    uint32_t seq = atomic_load_explicit(&prev->parkseq, memory_order_relaxed);
+    bool announced = prev->wait_leakable;
+    void (*fn)(void *) = m->after_fn;
+    void *arg = m->after_arg;
+    m->after_fn = NULL;
+    m->after_arg = NULL;
+    m->direct_from = NULL;
+    if (fn)
+        fn(arg);
+    if (announced)
+        atomic_store_explicit(&prev->quiet_seq, seq, memory_order_release);
+}
+
+static void commit_after(void *arg);
+
+/* On G g parking (WAITING, after action in m): take the runnext G to
+ * switch to directly, or NULL to go through g0. */
+static G *direct_next(M *m)
+{
+    P *p = m->p;
+    if (TRACE_ON() || !p)
+        return NULL; /* the tracer records the switch through g0 */
+    G *next = atomic_load_explicit(&p->runnext, memory_order_relaxed);
+    if (!next)
+        return NULL;
+    /* commit_after may hand the G back through m->resume, and a C call
+     * returning uses it too: only one can be pending. */
+    if (m->after_fn == commit_after || m->resume)
+        return NULL;
+    /* findrunnable's first checks: a P past a lowered GOMAXPROCS retires,
+     * and now and then the global queue goes first. */
+    if (p->id >= nprocs_active())
+        return NULL;
+    if (atomic_load_explicit(&p->schedtick, memory_order_relaxed) % 61 == 0 &&
+        atomic_load_explicit(&sched.globq_n, memory_order_relaxed) > 0)
+        return NULL;
+    if (!atomic_compare_exchange_strong(&p->runnext, &next, NULL))
+        return NULL; /* stolen */
+    /* The load execute() makes before it switches (see "Why the G can
+     * never run on a stack being saved"): a stack saved or being saved is
+     * restored by execute() on g0, which runs next this G. */
+    if (atomic_load(&next->stack_state) != STACK_ON) {
+        m->resume = next;
+        m->inherit_time = true;
+        return NULL;
+    }
+    return next;
+}
+
+/* Switch from g (parking) to next on this M. Returns when g is resumed. */
+static void park_direct(M *m, G *g, G *next)
+{
+    enter_switch(m);
+    m->direct_from = g;
+    g->m = NULL;
+    next->m = m;
+    STORE_RELEASE(m->curg, next);
+    atomic_store_explicit(&next->status, G_RUNNING, memory_order_relaxed);
+    ASAN_START(&g->asan_fake, next->stack->lo, STACK_SIZE);
+    TSAN_SWITCH(next->tsan_fiber);
+    ctx_switch(&g->ctx, &next->ctx);
+    /* Resumed, perhaps on another M, by either kind of switch. */
+    ASAN_FINISH(g->asan_fake);
+    leave_switch(getm());
+    direct_after(getm());
+}
+
 /* On a G: switch to this M's g0. Returns when the G is resumed (perhaps on
  * another M). */
 static void switch_to_g0(G *g)
@@ -972,6 +1072,7 @@ static void switch_to_g0(G *g)
         trace_go_stop(g);
     M *m = getm();
     enter_switch(m);
+    m->lastg = g;
     STORE_RELEASE(m->curg, NULL);
     g->m = NULL;
     /* A dead G's fake stack (ASan) is dropped: it never resumes. */
@@ -980,6 +1081,7 @@ static void switch_to_g0(G *g)
     ctx_switch(&g->ctx, &m->g0ctx);
     ASAN_FINISH(g->asan_fake);
     leave_switch(getm());
+    direct_after(getm());
     if (TRACE_ON()) /* resumed, perhaps on another M */
         trace_go_start(g, getm()->p->id);
 }
@@ -1060,6 +1162,7 @@ static void g_entry(void *arg)
     G *g = arg;
     ASAN_FINISH(NULL);
     leave_switch(getm());
+    direct_after(getm());
     if (TRACE_ON())
         trace_go_start(g, getm()->p->id);
     Thread *t = g->vm;
@@ -1220,7 +1323,11 @@ void sched_park(const char *reason, void (*unlockf)(void *), void *arg)
     atomic_store(&g->status, G_WAITING);
     m->after_fn = unlockf;
     m->after_arg = arg;
-    switch_to_g0(g);
+    G *next = direct_next(m);
+    if (next)
+        park_direct(m, g, next);
+    else
+        switch_to_g0(g);
 }
 
 typedef struct ParkCommit {

@@ -806,7 +806,9 @@ static void range_stmt(FuncState *fs, Node *n, const char *label)
         else
             cg_load_const(fs, v_make_int((int64_t)pt->elem->len), a);
     }
-    cg_emit_abc(fs, OP_RANGEPREP, a, 0, 0);
+    /* B: x is a channel, so a nil one blocks for ever (a receive from a
+     * nil channel), where a nil map or slice ranges zero times. */
+    cg_emit_abc(fs, OP_RANGEPREP, a, pt && pt->kind == TYPE_CHAN, 0);
     int jprep = cg_emit_jump(fs);
     Breakable b;
     brk_push(fs, &b, BK_LOOP, label);

@@ -63,7 +63,9 @@
 #define RUNQ_SIZE 256                 /* as Go: big enough to batch, small enough to steal */
 #define PREEMPT_NS (10 * 1000 * 1000) /* a G may run 10 ms before preemption */
 #define MAX_MS 10000                  /* as Go's default max threads */
-#define GFREE_KEEP_STACKS 1024        /* dead Gs that keep their stack, ready for reuse */
+#define GFREE_KEEP_STACKS 1024        /* dead Gs on the global list that keep their stack */
+#define GFREE_LOCAL_MAX 64            /* a P's own dead Gs; past this, a batch goes global */
+#define GFREE_BATCH 32                /* dead Gs moved between a P's list and the global one */
 #define SCAVENGE_NS 1000000000        /* the monitor returns idle stack pages every second */
 #define RETAKE_NS 20000               /* a blocking call keeps its P for 20 us, as Go's sysmon */
 #define SYSMON_WAKE_NS 1000000        /* blocking calls wake a sleeping monitor at most every 1 ms */
@@ -91,6 +93,12 @@ struct P {
     int64_t sysmon_when;          /* sysmon only */
     _Atomic int64_t syscall_when; /* when the blocking call began: written by
                                      the owner before P_SYSCALL (5) */
+    /* Dead Gs with their stacks, ready for the next go statement on this
+     * P without a lock (Go's p.gFree): the owner only, or sched.lock
+     * while the P is idle. Their stacks stay warm: a burst of short
+     * goroutines reuses the same few, already in cache. */
+    G *gfree;
+    int ngfree;
 };
 
 struct M {
@@ -135,8 +143,9 @@ static struct {
     _Atomic int nmspinning;
     _Atomic int gomaxprocs;
     int nm;            /* Ms created: sched.lock */
-    G *gfree;          /* sched.lock */
-    int ngfree_stacks; /* Gs on gfree that still hold a stack: sched.lock */
+    G *gfree;          /* dead Gs no P keeps: sched.lock */
+    _Atomic int ngfree; /* how many: written under sched.lock, read racily as a hint */
+    int ngfree_stacks;  /* Gs on gfree that still hold a stack: sched.lock */
     P *allp[MAXPROCS]; /* entries written once under sched.lock */
     Runtime *rt;
 } sched = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -762,7 +771,9 @@ static void check_deadlock_locked(void)
     pthread_mutex_lock(&sched.lock);
 }
 
-/* A P beyond GOMAXPROCS: hand its queue to the global queue. */
+static void gfpurge(P *p, bool locked);
+
+/* A P beyond GOMAXPROCS: hand its queue and its dead Gs to the global lists. */
 static void retire_p(P *p)
 {
     G *g;
@@ -773,6 +784,7 @@ static void retire_p(P *p)
     pthread_mutex_lock(&sched.lock);
     for (int i = 0; i < n; i++)
         globrunqput_locked(batch[i]);
+    gfpurge(p, true);
     p->status = P_DEAD;
     STORE_RELEASE(p->m, NULL);
     pthread_mutex_unlock(&sched.lock);
@@ -1010,15 +1022,62 @@ static void *mstart(void *arg)
 
 /* ---- goroutines -------------------------------------------------------- */
 
+/* sched.lock held: put the chain head..tail (n Gs) on the global free
+ * list. Past GFREE_KEEP_STACKS kept stacks, a G's stack is taken off into
+ * strip (room for n) for the caller to pool after unlocking; returns how
+ * many. */
+static int gfput_global_locked(G *head, G *tail, int n, Stack **strip)
+{
+    int ns = 0;
+    for (G *g = head;; g = g->schedlink) {
+        if (g->stack) {
+            if (sched.ngfree_stacks < GFREE_KEEP_STACKS) {
+                sched.ngfree_stacks++;
+            } else if (strip) {
+                strip[ns++] = g->stack;
+                g->stack = NULL;
+            } else {
+                sched.ngfree_stacks++; /* over the bound for now: no harm */
+            }
+        }
+        if (g == tail)
+            break;
+    }
+    tail->schedlink = sched.gfree;
+    sched.gfree = head;
+    atomic_store_explicit(&sched.ngfree, atomic_load_explicit(&sched.ngfree, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+    return ns;
+}
+
+/* p's owner, or sched.lock held for an idle P (locked): move all of p's
+ * dead Gs to the global list, as when the P is retired. */
+static void gfpurge(P *p, bool locked)
+{
+    if (!p->gfree)
+        return;
+    G *tail = p->gfree;
+    while (tail->schedlink)
+        tail = tail->schedlink;
+    if (!locked)
+        pthread_mutex_lock(&sched.lock);
+    gfput_global_locked(p->gfree, tail, p->ngfree, NULL);
+    if (!locked)
+        pthread_mutex_unlock(&sched.lock);
+    p->gfree = NULL;
+    p->ngfree = 0;
+}
+
+/* On g0, the dead G has left its stack: make it free for reuse. */
 static void gfput_after(void *arg)
 {
     G *g = arg;
+    M *m = getm();
     atomic_store(&g->status, G_IDLE);
     if (g->restored) {
         /* Its pages were given back once already and faulted in again:
          * give them back now (in batches) rather than keep them warm. */
         g->restored = false;
-        M *m = getm();
         m->cold[m->ncold++] = g->stack;
         g->stack = NULL; /* galloc takes a fresh one from the pool */
         if (m->ncold == (int)(sizeof m->cold / sizeof m->cold[0])) {
@@ -1026,20 +1085,27 @@ static void gfput_after(void *arg)
             m->ncold = 0;
         }
     }
+    /* The M still holds the P the G ran on: its own list needs no lock. */
+    P *p = m->p;
+    g->schedlink = p->gfree;
+    p->gfree = g;
+    if (++p->ngfree < GFREE_LOCAL_MAX)
+        return;
+    /* Too many: a batch goes to the global list, where other Ps find it
+     * (one P may only end goroutines that another one starts). */
+    G *head = p->gfree, *tail = head;
+    for (int i = 1; i < GFREE_BATCH; i++)
+        tail = tail->schedlink;
+    p->gfree = tail->schedlink;
+    p->ngfree -= GFREE_BATCH;
+    Stack *strip[GFREE_BATCH];
     pthread_mutex_lock(&sched.lock);
-    bool keep_stack = g->stack && sched.ngfree_stacks < GFREE_KEEP_STACKS;
-    if (keep_stack)
-        sched.ngfree_stacks++;
-    Stack *st = keep_stack ? NULL : g->stack;
-    if (st)
-        g->stack = NULL;
-    g->schedlink = sched.gfree;
-    sched.gfree = g;
+    int ns = gfput_global_locked(head, tail, GFREE_BATCH, strip);
     pthread_mutex_unlock(&sched.lock);
-    /* Past the bound the stack goes back to the pool, which returns its
-     * pages to the kernel past its own bound; the small G record stays. */
-    if (st)
-        stack_put(st);
+    /* Past the bound the stacks go back to the pool, which returns their
+     * pages to the kernel past its own bound; the small G records stay. */
+    for (int i = 0; i < ns; i++)
+        stack_put(strip[i]);
 }
 
 static void g_entry(void *arg)
@@ -1098,16 +1164,47 @@ static void allg_add(G *g)
     pthread_mutex_unlock(&allg_lock);
 }
 
-static G *galloc(void)
+/* sched.lock held: take one G off the global free list, or NULL. */
+static G *gfget_global_locked(void)
 {
-    pthread_mutex_lock(&sched.lock);
     G *g = sched.gfree;
     if (g) {
         sched.gfree = g->schedlink;
+        atomic_store_explicit(&sched.ngfree, atomic_load_explicit(&sched.ngfree, memory_order_relaxed) - 1,
+                              memory_order_relaxed);
         if (g->stack)
             sched.ngfree_stacks--;
     }
-    pthread_mutex_unlock(&sched.lock);
+    return g;
+}
+
+/* A free G with a stack: from p's own list (p: the caller's P, or NULL),
+ * refilled from the global list a batch at a time, else a new one. */
+static G *galloc(P *p)
+{
+    G *g = NULL;
+    if (p) {
+        if (!p->gfree && atomic_load_explicit(&sched.ngfree, memory_order_relaxed) > 0) {
+            pthread_mutex_lock(&sched.lock);
+            for (int i = 0; i < GFREE_BATCH; i++) {
+                G *f = gfget_global_locked();
+                if (!f)
+                    break;
+                f->schedlink = p->gfree;
+                p->gfree = f;
+                p->ngfree++;
+            }
+            pthread_mutex_unlock(&sched.lock);
+        }
+        if ((g = p->gfree) != NULL) {
+            p->gfree = g->schedlink;
+            p->ngfree--;
+        }
+    } else {
+        pthread_mutex_lock(&sched.lock);
+        g = gfget_global_locked();
+        pthread_mutex_unlock(&sched.lock);
+    }
     if (g) {
         g->schedlink = NULL;
         if (!g->stack)
@@ -1144,7 +1241,9 @@ static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value
 #ifdef CSP_FUZZ
     __atomic_add_fetch(&csp_fuzz_steps, CSP_FUZZ_GO_COST, __ATOMIC_RELAXED);
 #endif
-    G *g = galloc();
+    M *m = getm();
+    P *p = m ? m->p : NULL;
+    G *g = galloc(p);
     thread_reset(g->vm);
     g->vm->c_stack_limit = g->stack->lo; /* native re-entry stops short of it */
     g->fn = fn;
@@ -1169,9 +1268,8 @@ static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value
     if (TRACE_ON())
         trace_go_create(g, fn);
     atomic_store(&g->status, G_RUNNABLE);
-    M *m = getm();
-    if (m && m->p)
-        runqput(m->p, g, true);
+    if (p)
+        runqput(p, g, true);
     else {
         pthread_mutex_lock(&sched.lock);
         globrunqput_locked(g);
@@ -1458,6 +1556,7 @@ int sched_gomaxprocs(int n)
         P **pp = &sched.pidle;
         while (*pp) {
             if ((*pp)->id >= n) {
+                gfpurge(*pp, true); /* idle: sched.lock guards its list */
                 (*pp)->status = P_DEAD;
                 *pp = (*pp)->link;
                 atomic_fetch_sub(&sched.npidle, 1);

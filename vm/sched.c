@@ -463,6 +463,34 @@ static G *globrunqget_locked(void)
     return g;
 }
 
+static int nprocs_active(void);
+
+/* sched.lock held, by p's owner: take one G to run from the global queue
+ * and, onto p's local queue, a fair share of the rest (Go's globrunqget):
+ * a queue that overflowed into the global one (a burst of go statements)
+ * comes back a batch per lock, not a G per lock. The share is at most
+ * half a local queue and fits in the room p's queue has: consumers only
+ * ever make that room larger, so the slots written are free. */
+static G *globrunqget_batch_locked(P *p)
+{
+    G *g = globrunqget_locked();
+    if (!g)
+        return NULL;
+    int n = atomic_load_explicit(&sched.globq_n, memory_order_relaxed) / nprocs_active();
+    uint32_t h = atomic_load_explicit(&p->runqhead, memory_order_acquire);
+    uint32_t t = atomic_load_explicit(&p->runqtail, memory_order_relaxed);
+    int room = RUNQ_SIZE - (int)(t - h);
+    if (n > RUNQ_SIZE / 2)
+        n = RUNQ_SIZE / 2;
+    if (n > room)
+        n = room;
+    G *g2;
+    for (int i = 0; i < n && (g2 = globrunqget_locked()) != NULL; i++)
+        __atomic_store_n(&p->runq[t++ % RUNQ_SIZE], g2, __ATOMIC_RELAXED);
+    atomic_store_explicit(&p->runqtail, t, memory_order_release); /* (2) */
+    return g;
+}
+
 /* Owner only: the local queue is full; move half of it and g to the
  * global queue. Returns false if consumers changed the queue meanwhile. */
 static bool runqputslow(P *p, G *g, uint32_t h, uint32_t t)
@@ -814,7 +842,7 @@ static G *findrunnable(M *m)
                 return g;
             if (atomic_load(&sched.globq_n) > 0) {
                 pthread_mutex_lock(&sched.lock);
-                g = globrunqget_locked();
+                g = globrunqget_batch_locked(p);
                 pthread_mutex_unlock(&sched.lock);
                 if (g)
                     return g;
@@ -847,7 +875,7 @@ static G *findrunnable(M *m)
             }
             /* Nothing: give up the P. */
             pthread_mutex_lock(&sched.lock);
-            if ((g = globrunqget_locked())) {
+            if ((g = globrunqget_batch_locked(p))) {
                 pthread_mutex_unlock(&sched.lock);
                 return g;
             }

@@ -63,7 +63,7 @@
 #define RUNQ_SIZE 256                 /* as Go: big enough to batch, small enough to steal */
 #define PREEMPT_NS (10 * 1000 * 1000) /* a G may run 10 ms before preemption */
 #define MAX_MS 10000                  /* as Go's default max threads */
-#define GFREE_KEEP_STACKS 1024        /* dead Gs on the global list that keep their stack */
+#define GFREE_KEEP_STACKS 1024        /* dead Gs on the global list whose stacks stay warm */
 #define GFREE_LOCAL_MAX 64            /* a P's own dead Gs; past this, a batch goes global */
 #define GFREE_BATCH 32                /* dead Gs moved between a P's list and the global one */
 #define SCAVENGE_NS 1000000000        /* the monitor returns idle stack pages every second */
@@ -143,9 +143,13 @@ static struct {
     _Atomic int nmspinning;
     _Atomic int gomaxprocs;
     int nm;            /* Ms created: sched.lock */
-    G *gfree;          /* dead Gs no P keeps: sched.lock */
-    _Atomic int ngfree; /* how many: written under sched.lock, read racily as a hint */
-    int ngfree_stacks;  /* Gs on gfree that still hold a stack: sched.lock */
+    /* Dead Gs no P keeps, those with a stack and those without (the
+     * monitor took it, or it went back to the kernel when the G ended):
+     * sched.lock. */
+    G *gfree, *gfree_nostack;
+    _Atomic int ngfree;    /* both lists: written under sched.lock, read racily as a hint */
+    int ngfree_stacks;     /* on gfree: sched.lock */
+    int ngfree_stacks_low; /* its least since the monitor's last scavenge: sched.lock */
     P *allp[MAXPROCS]; /* entries written once under sched.lock */
     Runtime *rt;
 } sched = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -1051,31 +1055,25 @@ static void *mstart(void *arg)
 /* ---- goroutines -------------------------------------------------------- */
 
 /* sched.lock held: put the chain head..tail (n Gs) on the global free
- * list. Past GFREE_KEEP_STACKS kept stacks, a G's stack is taken off into
- * strip (room for n) for the caller to pool after unlocking; returns how
- * many. */
-static int gfput_global_locked(G *head, G *tail, int n, Stack **strip)
+ * lists, each with its stack if it has one (the monitor takes the stacks
+ * of those that stay unused: gfree_scavenge). */
+static void gfput_global_locked(G *head, G *tail, int n)
 {
-    int ns = 0;
-    for (G *g = head;; g = g->schedlink) {
+    for (G *g = head, *next;; g = next) {
+        next = g->schedlink;
         if (g->stack) {
-            if (sched.ngfree_stacks < GFREE_KEEP_STACKS) {
-                sched.ngfree_stacks++;
-            } else if (strip) {
-                strip[ns++] = g->stack;
-                g->stack = NULL;
-            } else {
-                sched.ngfree_stacks++; /* over the bound for now: no harm */
-            }
+            g->schedlink = sched.gfree;
+            sched.gfree = g;
+            sched.ngfree_stacks++;
+        } else {
+            g->schedlink = sched.gfree_nostack;
+            sched.gfree_nostack = g;
         }
         if (g == tail)
             break;
     }
-    tail->schedlink = sched.gfree;
-    sched.gfree = head;
     atomic_store_explicit(&sched.ngfree, atomic_load_explicit(&sched.ngfree, memory_order_relaxed) + n,
                           memory_order_relaxed);
-    return ns;
 }
 
 /* p's owner, or sched.lock held for an idle P (locked): move all of p's
@@ -1089,11 +1087,46 @@ static void gfpurge(P *p, bool locked)
         tail = tail->schedlink;
     if (!locked)
         pthread_mutex_lock(&sched.lock);
-    gfput_global_locked(p->gfree, tail, p->ngfree, NULL);
+    gfput_global_locked(p->gfree, tail, p->ngfree);
     if (!locked)
         pthread_mutex_unlock(&sched.lock);
     p->gfree = NULL;
     p->ngfree = 0;
+}
+
+/* The monitor, every SCAVENGE_NS: the dead Gs on the global list that
+ * kept their stacks through the whole period, beyond GFREE_KEEP_STACKS,
+ * give their stacks back (pages to the kernel, address ranges to the
+ * pool's cold list); the G records stay, on the stackless list. A burst
+ * of goroutines followed by another reuses warm stacks; an idle
+ * program's memory goes back. Batches keep sched.lock short. */
+static void gfree_scavenge(void)
+{
+    pthread_mutex_lock(&sched.lock);
+    int idle = sched.ngfree_stacks_low - GFREE_KEEP_STACKS;
+    pthread_mutex_unlock(&sched.lock);
+    while (idle > 0) {
+        Stack *batch[256];
+        int n = 0;
+        pthread_mutex_lock(&sched.lock);
+        while (n < idle && n < (int)(sizeof batch / sizeof batch[0]) && sched.gfree) {
+            G *g = sched.gfree;
+            sched.gfree = g->schedlink;
+            sched.ngfree_stacks--;
+            batch[n++] = g->stack;
+            g->stack = NULL;
+            g->schedlink = sched.gfree_nostack;
+            sched.gfree_nostack = g;
+        }
+        pthread_mutex_unlock(&sched.lock);
+        if (!n)
+            break;
+        stack_put_cold(batch, n);
+        idle -= n;
+    }
+    pthread_mutex_lock(&sched.lock);
+    sched.ngfree_stacks_low = sched.ngfree_stacks;
+    pthread_mutex_unlock(&sched.lock);
 }
 
 /* On g0, the dead G has left its stack: make it free for reuse. */
@@ -1126,14 +1159,9 @@ static void gfput_after(void *arg)
         tail = tail->schedlink;
     p->gfree = tail->schedlink;
     p->ngfree -= GFREE_BATCH;
-    Stack *strip[GFREE_BATCH];
     pthread_mutex_lock(&sched.lock);
-    int ns = gfput_global_locked(head, tail, GFREE_BATCH, strip);
+    gfput_global_locked(head, tail, GFREE_BATCH);
     pthread_mutex_unlock(&sched.lock);
-    /* Past the bound the stacks go back to the pool, which returns their
-     * pages to the kernel past its own bound; the small G records stay. */
-    for (int i = 0; i < ns; i++)
-        stack_put(strip[i]);
 }
 
 static void g_entry(void *arg)
@@ -1192,17 +1220,22 @@ static void allg_add(G *g)
     pthread_mutex_unlock(&allg_lock);
 }
 
-/* sched.lock held: take one G off the global free list, or NULL. */
+/* sched.lock held: take one G off the global free lists, one that kept
+ * its stack first; or NULL. */
 static G *gfget_global_locked(void)
 {
     G *g = sched.gfree;
     if (g) {
         sched.gfree = g->schedlink;
-        atomic_store_explicit(&sched.ngfree, atomic_load_explicit(&sched.ngfree, memory_order_relaxed) - 1,
-                              memory_order_relaxed);
-        if (g->stack)
-            sched.ngfree_stacks--;
+        if (--sched.ngfree_stacks < sched.ngfree_stacks_low)
+            sched.ngfree_stacks_low = sched.ngfree_stacks;
+    } else if ((g = sched.gfree_nostack) != NULL) {
+        sched.gfree_nostack = g->schedlink;
+    } else {
+        return NULL;
     }
+    atomic_store_explicit(&sched.ngfree, atomic_load_explicit(&sched.ngfree, memory_order_relaxed) - 1,
+                          memory_order_relaxed);
     return g;
 }
 
@@ -2186,6 +2219,7 @@ static void *sysmon(void *arg)
         int64_t next = run_timers();
         int64_t now = sched_nanotime();
         if (now - last_scavenge >= SCAVENGE_NS) {
+            gfree_scavenge();
             stack_scavenge();
             last_scavenge = now;
         }

@@ -1169,6 +1169,11 @@ static void gfput_after(void *arg)
 {
     G *g = arg;
     M *m = getm();
+    /* Reset the interpreter state now, on the CPU that just used it
+     * (the next go statement may run on another), and so that what the
+     * ended goroutine left on its value stack is garbage at once rather
+     * than when the G is reused. Nobody else uses a dead G's Thread. */
+    thread_reset(g->vm);
     atomic_store(&g->status, G_IDLE);
     if (g->restored) {
         /* Its pages were given back once already and faulted in again:
@@ -1341,7 +1346,11 @@ static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value
     M *m = getm();
     P *p = m ? m->p : NULL;
     G *g = galloc(p);
-    thread_reset(g->vm);
+    /* The Thread was reset when its last goroutine ended (gfput_after);
+     * only the flags other threads may have set on a stale pointer to it
+     * since (the monitor's preemption, the REPL's Ctrl-C) are cleared. */
+    __atomic_store_n(&g->vm->preempt, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&g->vm->interrupt, 0, __ATOMIC_RELAXED);
     g->vm->c_stack_limit = g->stack->lo; /* native re-entry stops short of it */
     g->fn = fn;
     g->nargs = nargs;

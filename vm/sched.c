@@ -539,19 +539,28 @@ static void runqput(P *p, G *g, bool next)
     }
 }
 
-/* Start loading what using g will touch first: its record, its
- * interpreter state and its stack where it will run (the top of a free
- * G's, where ctx_make writes; the saved sp of a runnable one). A burst of
+/* Start loading what using a G will touch first, two Gs ahead: a burst of
  * goroutines outgrows the caches, and each G's first touches would
- * otherwise wait for memory one after another. A hint only: g may be
- * taken by another M meanwhile; the loads are relaxed, the fields never
- * point at memory that goes away, and a prefetch never faults. */
-static inline void prefetch_g(G *g, bool fresh)
+ * otherwise wait for memory one after another. prefetch_g_record asks
+ * for the record of the G after next; prefetch_g, for the next one (whose
+ * record should be in cache by now, so reading its fields does not
+ * stall), for its interpreter state and its stack where it will run (the
+ * top of a free G's, where ctx_make writes; the saved sp of a runnable
+ * one). Hints only: the G may be taken by another M meanwhile; the loads
+ * are relaxed, the fields never point at memory that goes away, and a
+ * prefetch never faults. */
+static inline void prefetch_g_record(G *g)
 {
     if (!g)
         return;
     __builtin_prefetch(g, 1);
     __builtin_prefetch((char *)g + 64, 1);
+}
+
+static inline void prefetch_g(G *g, bool fresh)
+{
+    if (!g)
+        return;
     Thread *t = __atomic_load_n(&g->vm, __ATOMIC_RELAXED);
     if (t) {
         __builtin_prefetch(t, 1);
@@ -587,6 +596,8 @@ static G *runqget(P *p)
                                                     memory_order_relaxed)) {
             if (t - h > 1)
                 prefetch_g(__atomic_load_n(&p->runq[(h + 1) % RUNQ_SIZE], __ATOMIC_RELAXED), false);
+            if (t - h > 2)
+                prefetch_g_record(__atomic_load_n(&p->runq[(h + 2) % RUNQ_SIZE], __ATOMIC_RELAXED));
             return g;
         }
     }
@@ -1300,7 +1311,10 @@ static G *galloc(P *p)
         if ((g = p->gfree) != NULL) {
             p->gfree = g->schedlink;
             p->ngfree--;
-            prefetch_g(p->gfree, true);
+            if (p->gfree) {
+                prefetch_g(p->gfree, true);
+                prefetch_g_record(p->gfree->schedlink);
+            }
         }
     } else {
         pthread_mutex_lock(&sched.lock);

@@ -1100,26 +1100,59 @@ static void *mstart(void *arg)
 
 /* ---- goroutines -------------------------------------------------------- */
 
-/* sched.lock held: put the chain head..tail (n Gs) on the global free
- * lists, each with its stack if it has one (the monitor takes the stacks
- * of those that stay unused: gfree_scavenge). */
-static void gfput_global_locked(G *head, G *tail, int n)
+/* The global free lists hold batches: chains of Gs linked by schedlink,
+ * whose first G holds the link to the next batch (batchlink) and the
+ * chain's length (batchlen). A P gives or takes a whole batch in a few
+ * stores under sched.lock, never walking Gs whose records may be cold in
+ * this CPU's cache while other Ms wait for the lock. */
+
+/* sched.lock held: push the chain head (n Gs) as a batch on *list. */
+static void gfbatch_push_locked(G **list, G *head, int n)
 {
-    for (G *g = head, *next;; g = next) {
-        next = g->schedlink;
-        if (g->stack) {
-            g->schedlink = sched.gfree;
-            sched.gfree = g;
-            sched.ngfree_stacks++;
-        } else {
-            g->schedlink = sched.gfree_nostack;
-            sched.gfree_nostack = g;
-        }
-        if (g == tail)
-            break;
-    }
+    head->batchlink = *list;
+    head->batchlen = n;
+    *list = head;
     atomic_store_explicit(&sched.ngfree, atomic_load_explicit(&sched.ngfree, memory_order_relaxed) + n,
                           memory_order_relaxed);
+}
+
+/* The chain (ending in NULL) split into the Gs that kept their stacks and
+ * those without (the monitor took it, or it went back to the kernel as
+ * the G ended): the caller owns the chain, so no lock. */
+typedef struct {
+    G *with, *without;
+    int nwith, nwithout;
+} GSplit;
+
+static GSplit gfsplit(G *chain)
+{
+    GSplit sp = {0};
+    for (G *g = chain, *next; g; g = next) {
+        next = g->schedlink;
+        if (g->stack) {
+            g->schedlink = sp.with;
+            sp.with = g;
+            sp.nwith++;
+        } else {
+            g->schedlink = sp.without;
+            sp.without = g;
+            sp.nwithout++;
+        }
+    }
+    return sp;
+}
+
+/* sched.lock held: put a split chain on the global free lists, each G
+ * with its stack if it has one (the monitor takes the stacks of those
+ * that stay unused: gfree_scavenge). */
+static void gfput_global_locked(GSplit sp)
+{
+    if (sp.with) {
+        gfbatch_push_locked(&sched.gfree, sp.with, sp.nwith);
+        sched.ngfree_stacks += sp.nwith;
+    }
+    if (sp.without)
+        gfbatch_push_locked(&sched.gfree_nostack, sp.without, sp.nwithout);
 }
 
 /* p's owner, or sched.lock held for an idle P (locked): move all of p's
@@ -1128,12 +1161,10 @@ static void gfpurge(P *p, bool locked)
 {
     if (!p->gfree)
         return;
-    G *tail = p->gfree;
-    while (tail->schedlink)
-        tail = tail->schedlink;
+    GSplit sp = gfsplit(p->gfree);
     if (!locked)
         pthread_mutex_lock(&sched.lock);
-    gfput_global_locked(p->gfree, tail, p->ngfree);
+    gfput_global_locked(sp);
     if (!locked)
         pthread_mutex_unlock(&sched.lock);
     p->gfree = NULL;
@@ -1152,22 +1183,35 @@ static void gfree_scavenge(void)
     int idle = sched.ngfree_stacks_low - GFREE_KEEP_STACKS;
     pthread_mutex_unlock(&sched.lock);
     while (idle > 0) {
-        Stack *batch[256];
-        int n = 0;
         pthread_mutex_lock(&sched.lock);
-        while (n < idle && n < (int)(sizeof batch / sizeof batch[0]) && sched.gfree) {
-            G *g = sched.gfree;
-            sched.gfree = g->schedlink;
-            sched.ngfree_stacks--;
-            batch[n++] = g->stack;
-            g->stack = NULL;
-            g->schedlink = sched.gfree_nostack;
-            sched.gfree_nostack = g;
+        G *head = sched.gfree;
+        int n = 0;
+        if (head) {
+            sched.gfree = head->batchlink;
+            n = head->batchlen;
+            sched.ngfree_stacks -= n;
+            atomic_store_explicit(&sched.ngfree,
+                                  atomic_load_explicit(&sched.ngfree, memory_order_relaxed) - n,
+                                  memory_order_relaxed);
         }
         pthread_mutex_unlock(&sched.lock);
-        if (!n)
+        if (!head)
             break;
-        stack_put_cold(batch, n);
+        /* The batch is the monitor's alone now: take its stacks. */
+        Stack *stacks[GFREE_LOCAL_MAX];
+        int k = 0;
+        for (G *g = head; g; g = g->schedlink) {
+            stacks[k++] = g->stack;
+            g->stack = NULL;
+            if (k == (int)(sizeof stacks / sizeof stacks[0])) {
+                stack_put_cold(stacks, k);
+                k = 0;
+            }
+        }
+        stack_put_cold(stacks, k);
+        pthread_mutex_lock(&sched.lock);
+        gfbatch_push_locked(&sched.gfree_nostack, head, n);
+        pthread_mutex_unlock(&sched.lock);
         idle -= n;
     }
     pthread_mutex_lock(&sched.lock);
@@ -1210,8 +1254,10 @@ static void gfput_after(void *arg)
         tail = tail->schedlink;
     p->gfree = tail->schedlink;
     p->ngfree -= GFREE_BATCH;
+    tail->schedlink = NULL;
+    GSplit sp = gfsplit(head);
     pthread_mutex_lock(&sched.lock);
-    gfput_global_locked(head, tail, GFREE_BATCH);
+    gfput_global_locked(sp);
     pthread_mutex_unlock(&sched.lock);
 }
 
@@ -1271,22 +1317,35 @@ static void allg_add(G *g)
     pthread_mutex_unlock(&allg_lock);
 }
 
-/* sched.lock held: take one G off the global free lists, one that kept
- * its stack first; or NULL. */
-static G *gfget_global_locked(void)
+/* sched.lock held: take a batch off the global free lists, one whose Gs
+ * kept their stacks first; or NULL. *n: its length. */
+static G *gfget_batch_locked(int *n)
 {
-    G *g = sched.gfree;
-    if (g) {
-        sched.gfree = g->schedlink;
-        if (--sched.ngfree_stacks < sched.ngfree_stacks_low)
+    G *head = sched.gfree;
+    if (head) {
+        sched.gfree = head->batchlink;
+        sched.ngfree_stacks -= head->batchlen;
+        if (sched.ngfree_stacks < sched.ngfree_stacks_low)
             sched.ngfree_stacks_low = sched.ngfree_stacks;
-    } else if ((g = sched.gfree_nostack) != NULL) {
-        sched.gfree_nostack = g->schedlink;
+    } else if ((head = sched.gfree_nostack) != NULL) {
+        sched.gfree_nostack = head->batchlink;
     } else {
         return NULL;
     }
-    atomic_store_explicit(&sched.ngfree, atomic_load_explicit(&sched.ngfree, memory_order_relaxed) - 1,
+    *n = head->batchlen;
+    atomic_store_explicit(&sched.ngfree, atomic_load_explicit(&sched.ngfree, memory_order_relaxed) - *n,
                           memory_order_relaxed);
+    return head;
+}
+
+/* sched.lock held: take one G off the global free lists (for a caller
+ * without a P); the rest of its batch goes back. */
+static G *gfget_global_locked(void)
+{
+    int n;
+    G *g = gfget_batch_locked(&n);
+    if (g && n > 1)
+        gfput_global_locked(gfsplit(g->schedlink));
     return g;
 }
 
@@ -1297,16 +1356,11 @@ static G *galloc(P *p)
     G *g = NULL;
     if (p) {
         if (!p->gfree && atomic_load_explicit(&sched.ngfree, memory_order_relaxed) > 0) {
+            int n = 0;
             pthread_mutex_lock(&sched.lock);
-            for (int i = 0; i < GFREE_BATCH; i++) {
-                G *f = gfget_global_locked();
-                if (!f)
-                    break;
-                f->schedlink = p->gfree;
-                p->gfree = f;
-                p->ngfree++;
-            }
+            p->gfree = gfget_batch_locked(&n);
             pthread_mutex_unlock(&sched.lock);
+            p->ngfree = n;
         }
         if ((g = p->gfree) != NULL) {
             p->gfree = g->schedlink;

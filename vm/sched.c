@@ -559,7 +559,9 @@ static inline void prefetch_g_record(G *g)
 
 static inline void prefetch_g(G *g, bool fresh)
 {
-    if (!g)
+    /* TSan would see the relaxed loads racing with plain stores to the
+     * same fields (a stolen G's, say) that nothing here depends on. */
+    if (!g || CSP_TSAN)
         return;
     Thread *t = __atomic_load_n(&g->vm, __ATOMIC_RELAXED);
     if (t) {

@@ -1184,6 +1184,11 @@ static void gfree_scavenge(void)
     pthread_mutex_lock(&sched.lock);
     int idle = sched.ngfree_stacks_low - GFREE_KEEP_STACKS;
     pthread_mutex_unlock(&sched.lock);
+    /* The stacks are collected (they are the monitor's alone once their
+     * G is off the list) and given back many at a time: stack_put_cold
+     * sorts them and gives adjacent ones back in one madvise. */
+    Stack *stacks[1024];
+    int k = 0;
     while (idle > 0) {
         pthread_mutex_lock(&sched.lock);
         G *head = sched.gfree;
@@ -1199,23 +1204,20 @@ static void gfree_scavenge(void)
         pthread_mutex_unlock(&sched.lock);
         if (!head)
             break;
-        /* The batch is the monitor's alone now: take its stacks. */
-        Stack *stacks[GFREE_LOCAL_MAX];
-        int k = 0;
         for (G *g = head; g; g = g->schedlink) {
-            stacks[k++] = g->stack;
-            g->stack = NULL;
             if (k == (int)(sizeof stacks / sizeof stacks[0])) {
                 stack_put_cold(stacks, k);
                 k = 0;
             }
+            stacks[k++] = g->stack;
+            g->stack = NULL;
         }
-        stack_put_cold(stacks, k);
         pthread_mutex_lock(&sched.lock);
         gfbatch_push_locked(&sched.gfree_nostack, head, n);
         pthread_mutex_unlock(&sched.lock);
         idle -= n;
     }
+    stack_put_cold(stacks, k);
     pthread_mutex_lock(&sched.lock);
     sched.ngfree_stacks_low = sched.ngfree_stacks;
     pthread_mutex_unlock(&sched.lock);

@@ -510,9 +510,18 @@ static bool runqputslow(P *p, G *g, uint32_t h, uint32_t t)
                                                  memory_order_relaxed))
         return false;
     batch[n] = g;
+    /* Link them before taking the lock (the batch is ours now), so the
+     * lock is held for a splice, not for 129 stores to G records. */
+    for (uint32_t i = 0; i < n; i++)
+        batch[i]->schedlink = batch[i + 1];
+    batch[n]->schedlink = NULL;
     pthread_mutex_lock(&sched.lock);
-    for (uint32_t i = 0; i <= n; i++)
-        globrunqput_locked(batch[i]);
+    if (sched.globq_tail)
+        sched.globq_tail->schedlink = batch[0];
+    else
+        sched.globq_head = batch[0];
+    sched.globq_tail = batch[n];
+    atomic_fetch_add(&sched.globq_n, (int)n + 1);
     pthread_mutex_unlock(&sched.lock);
     return true;
 }

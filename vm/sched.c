@@ -63,7 +63,9 @@
 #define RUNQ_SIZE 256                 /* as Go: big enough to batch, small enough to steal */
 #define PREEMPT_NS (10 * 1000 * 1000) /* a G may run 10 ms before preemption */
 #define MAX_MS 10000                  /* as Go's default max threads */
-#define GFREE_KEEP_STACKS 1024        /* dead Gs that keep their stack, ready for reuse */
+#define GFREE_KEEP_STACKS 1024        /* dead Gs on the global list whose stacks stay warm */
+#define GFREE_LOCAL_MAX 64            /* a P's own dead Gs; past this, a batch goes global */
+#define GFREE_BATCH 32                /* dead Gs moved between a P's list and the global one */
 #define SCAVENGE_NS 1000000000        /* the monitor returns idle stack pages every second */
 #define RETAKE_NS 20000               /* a blocking call keeps its P for 20 us, as Go's sysmon */
 #define SYSMON_WAKE_NS 1000000        /* blocking calls wake a sleeping monitor at most every 1 ms */
@@ -91,6 +93,12 @@ struct P {
     int64_t sysmon_when;          /* sysmon only */
     _Atomic int64_t syscall_when; /* when the blocking call began: written by
                                      the owner before P_SYSCALL (5) */
+    /* Dead Gs with their stacks, ready for the next go statement on this
+     * P without a lock (Go's p.gFree): the owner only, or sched.lock
+     * while the P is idle. Their stacks stay warm: a burst of short
+     * goroutines reuses the same few, already in cache. */
+    G *gfree;
+    int ngfree;
 };
 
 struct M {
@@ -143,8 +151,13 @@ static struct {
     _Atomic int nmspinning;
     _Atomic int gomaxprocs;
     int nm;            /* Ms created: sched.lock */
-    G *gfree;          /* sched.lock */
-    int ngfree_stacks; /* Gs on gfree that still hold a stack: sched.lock */
+    /* Dead Gs no P keeps, those with a stack and those without (the
+     * monitor took it, or it went back to the kernel when the G ended):
+     * sched.lock. */
+    G *gfree, *gfree_nostack;
+    _Atomic int ngfree;    /* both lists: written under sched.lock, read racily as a hint */
+    int ngfree_stacks;     /* on gfree: sched.lock */
+    int ngfree_stacks_low; /* its least since the monitor's last scavenge: sched.lock */
     P *allp[MAXPROCS]; /* entries written once under sched.lock */
     Runtime *rt;
 } sched = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -462,6 +475,34 @@ static G *globrunqget_locked(void)
     return g;
 }
 
+static int nprocs_active(void);
+
+/* sched.lock held, by p's owner: take one G to run from the global queue
+ * and, onto p's local queue, a fair share of the rest (Go's globrunqget):
+ * a queue that overflowed into the global one (a burst of go statements)
+ * comes back a batch per lock, not a G per lock. The share is at most
+ * half a local queue and fits in the room p's queue has: consumers only
+ * ever make that room larger, so the slots written are free. */
+static G *globrunqget_batch_locked(P *p)
+{
+    G *g = globrunqget_locked();
+    if (!g)
+        return NULL;
+    int n = atomic_load_explicit(&sched.globq_n, memory_order_relaxed) / nprocs_active();
+    uint32_t h = atomic_load_explicit(&p->runqhead, memory_order_acquire);
+    uint32_t t = atomic_load_explicit(&p->runqtail, memory_order_relaxed);
+    int room = RUNQ_SIZE - (int)(t - h);
+    if (n > RUNQ_SIZE / 2)
+        n = RUNQ_SIZE / 2;
+    if (n > room)
+        n = room;
+    G *g2;
+    for (int i = 0; i < n && (g2 = globrunqget_locked()) != NULL; i++)
+        __atomic_store_n(&p->runq[t++ % RUNQ_SIZE], g2, __ATOMIC_RELAXED);
+    atomic_store_explicit(&p->runqtail, t, memory_order_release); /* (2) */
+    return g;
+}
+
 /* Owner only: the local queue is full; move half of it and g to the
  * global queue. Returns false if consumers changed the queue meanwhile. */
 static bool runqputslow(P *p, G *g, uint32_t h, uint32_t t)
@@ -477,9 +518,18 @@ static bool runqputslow(P *p, G *g, uint32_t h, uint32_t t)
                                                  memory_order_relaxed))
         return false;
     batch[n] = g;
+    /* Link them before taking the lock (the batch is ours now), so the
+     * lock is held for a splice, not for 129 stores to G records. */
+    for (uint32_t i = 0; i < n; i++)
+        batch[i]->schedlink = batch[i + 1];
+    batch[n]->schedlink = NULL;
     pthread_mutex_lock(&sched.lock);
-    for (uint32_t i = 0; i <= n; i++)
-        globrunqput_locked(batch[i]);
+    if (sched.globq_tail)
+        sched.globq_tail->schedlink = batch[0];
+    else
+        sched.globq_head = batch[0];
+    sched.globq_tail = batch[n];
+    atomic_fetch_add(&sched.globq_n, (int)n + 1);
     pthread_mutex_unlock(&sched.lock);
     return true;
 }
@@ -506,6 +556,49 @@ static void runqput(P *p, G *g, bool next)
     }
 }
 
+/* Start loading what using a G will touch first, two Gs ahead: a burst of
+ * goroutines outgrows the caches, and each G's first touches would
+ * otherwise wait for memory one after another. prefetch_g_record asks
+ * for the record of the G after next; prefetch_g, for the next one (whose
+ * record should be in cache by now, so reading its fields does not
+ * stall), for its interpreter state and its stack where it will run (the
+ * top of a free G's, where ctx_make writes; the saved sp of a runnable
+ * one). Hints only: the G may be taken by another M meanwhile; the loads
+ * are relaxed, the fields never point at memory that goes away, and a
+ * prefetch never faults. */
+static inline void prefetch_g_record(G *g)
+{
+    if (!g)
+        return;
+    __builtin_prefetch(g, 1);
+    __builtin_prefetch((char *)g + 64, 1);
+}
+
+static inline void prefetch_g(G *g, bool fresh)
+{
+    /* TSan would see the relaxed loads racing with plain stores to the
+     * same fields (a stolen G's, say) that nothing here depends on. */
+    if (!g || CSP_TSAN)
+        return;
+    Thread *t = __atomic_load_n(&g->vm, __ATOMIC_RELAXED);
+    if (t) {
+        __builtin_prefetch(t, 1);
+        __builtin_prefetch((char *)t + 64, 1);
+    }
+    if (fresh) {
+        Stack *st = __atomic_load_n(&g->stack, __ATOMIC_RELAXED);
+        if (st) {
+            char *hi = __atomic_load_n(&st->hi, __ATOMIC_RELAXED);
+            __builtin_prefetch(hi - 64, 1);
+            __builtin_prefetch(hi - 128, 1);
+        }
+    } else {
+        void *sp = __atomic_load_n(&g->ctx.sp, __ATOMIC_RELAXED);
+        if (sp)
+            __builtin_prefetch(sp, 0);
+    }
+}
+
 /* Owner only. *from_next (if not NULL) tells whether g was runnext. */
 static G *runqget(P *p, bool *from_next)
 {
@@ -522,8 +615,13 @@ static G *runqget(P *p, bool *from_next)
             return NULL;
         G *g = __atomic_load_n(&p->runq[h % RUNQ_SIZE], __ATOMIC_RELAXED);
         if (atomic_compare_exchange_strong_explicit(&p->runqhead, &h, h + 1, memory_order_release,
-                                                    memory_order_relaxed))
+                                                    memory_order_relaxed)) {
+            if (t - h > 1)
+                prefetch_g(__atomic_load_n(&p->runq[(h + 1) % RUNQ_SIZE], __ATOMIC_RELAXED), false);
+            if (t - h > 2)
+                prefetch_g_record(__atomic_load_n(&p->runq[(h + 2) % RUNQ_SIZE], __ATOMIC_RELAXED));
             return g;
+        }
     }
 }
 
@@ -773,7 +871,9 @@ static void check_deadlock_locked(void)
     pthread_mutex_lock(&sched.lock);
 }
 
-/* A P beyond GOMAXPROCS: hand its queue to the global queue. */
+static void gfpurge(P *p, bool locked);
+
+/* A P beyond GOMAXPROCS: hand its queue and its dead Gs to the global lists. */
 static void retire_p(P *p)
 {
     G *g;
@@ -784,6 +884,7 @@ static void retire_p(P *p)
     pthread_mutex_lock(&sched.lock);
     for (int i = 0; i < n; i++)
         globrunqput_locked(batch[i]);
+    gfpurge(p, true);
     p->status = P_DEAD;
     STORE_RELEASE(p->m, NULL);
     pthread_mutex_unlock(&sched.lock);
@@ -813,7 +914,7 @@ static G *findrunnable(M *m)
                 return g;
             if (atomic_load(&sched.globq_n) > 0) {
                 pthread_mutex_lock(&sched.lock);
-                g = globrunqget_locked();
+                g = globrunqget_batch_locked(p);
                 pthread_mutex_unlock(&sched.lock);
                 if (g)
                     return g;
@@ -846,7 +947,7 @@ static G *findrunnable(M *m)
             }
             /* Nothing: give up the P. */
             pthread_mutex_lock(&sched.lock);
-            if ((g = globrunqget_locked())) {
+            if ((g = globrunqget_batch_locked(p))) {
                 pthread_mutex_unlock(&sched.lock);
                 return g;
             }
@@ -1125,15 +1226,142 @@ static void *mstart(void *arg)
 
 /* ---- goroutines -------------------------------------------------------- */
 
+/* The global free lists hold batches: chains of Gs linked by schedlink,
+ * whose first G holds the link to the next batch (batchlink) and the
+ * chain's length (batchlen). A P gives or takes a whole batch in a few
+ * stores under sched.lock, never walking Gs whose records may be cold in
+ * this CPU's cache while other Ms wait for the lock. */
+
+/* sched.lock held: push the chain head (n Gs) as a batch on *list. */
+static void gfbatch_push_locked(G **list, G *head, int n)
+{
+    head->batchlink = *list;
+    head->batchlen = n;
+    *list = head;
+    atomic_store_explicit(&sched.ngfree, atomic_load_explicit(&sched.ngfree, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+/* The chain (ending in NULL) split into the Gs that kept their stacks and
+ * those without (the monitor took it, or it went back to the kernel as
+ * the G ended): the caller owns the chain, so no lock. */
+typedef struct {
+    G *with, *without;
+    int nwith, nwithout;
+} GSplit;
+
+static GSplit gfsplit(G *chain)
+{
+    GSplit sp = {0};
+    for (G *g = chain, *next; g; g = next) {
+        next = g->schedlink;
+        if (g->stack) {
+            g->schedlink = sp.with;
+            sp.with = g;
+            sp.nwith++;
+        } else {
+            g->schedlink = sp.without;
+            sp.without = g;
+            sp.nwithout++;
+        }
+    }
+    return sp;
+}
+
+/* sched.lock held: put a split chain on the global free lists, each G
+ * with its stack if it has one (the monitor takes the stacks of those
+ * that stay unused: gfree_scavenge). */
+static void gfput_global_locked(GSplit sp)
+{
+    if (sp.with) {
+        gfbatch_push_locked(&sched.gfree, sp.with, sp.nwith);
+        sched.ngfree_stacks += sp.nwith;
+    }
+    if (sp.without)
+        gfbatch_push_locked(&sched.gfree_nostack, sp.without, sp.nwithout);
+}
+
+/* p's owner, or sched.lock held for an idle P (locked): move all of p's
+ * dead Gs to the global list, as when the P is retired. */
+static void gfpurge(P *p, bool locked)
+{
+    if (!p->gfree)
+        return;
+    GSplit sp = gfsplit(p->gfree);
+    if (!locked)
+        pthread_mutex_lock(&sched.lock);
+    gfput_global_locked(sp);
+    if (!locked)
+        pthread_mutex_unlock(&sched.lock);
+    p->gfree = NULL;
+    p->ngfree = 0;
+}
+
+/* The monitor, every SCAVENGE_NS: the dead Gs on the global list that
+ * kept their stacks through the whole period, beyond GFREE_KEEP_STACKS,
+ * give their stacks back (pages to the kernel, address ranges to the
+ * pool's cold list); the G records stay, on the stackless list. A burst
+ * of goroutines followed by another reuses warm stacks; an idle
+ * program's memory goes back. Batches keep sched.lock short. */
+static void gfree_scavenge(void)
+{
+    pthread_mutex_lock(&sched.lock);
+    int idle = sched.ngfree_stacks_low - GFREE_KEEP_STACKS;
+    pthread_mutex_unlock(&sched.lock);
+    /* The stacks are collected (they are the monitor's alone once their
+     * G is off the list) and given back many at a time: stack_put_cold
+     * sorts them and gives adjacent ones back in one madvise. */
+    Stack *stacks[1024];
+    int k = 0;
+    while (idle > 0) {
+        pthread_mutex_lock(&sched.lock);
+        G *head = sched.gfree;
+        int n = 0;
+        if (head) {
+            sched.gfree = head->batchlink;
+            n = head->batchlen;
+            sched.ngfree_stacks -= n;
+            atomic_store_explicit(&sched.ngfree,
+                                  atomic_load_explicit(&sched.ngfree, memory_order_relaxed) - n,
+                                  memory_order_relaxed);
+        }
+        pthread_mutex_unlock(&sched.lock);
+        if (!head)
+            break;
+        for (G *g = head; g; g = g->schedlink) {
+            if (k == (int)(sizeof stacks / sizeof stacks[0])) {
+                stack_put_cold(stacks, k);
+                k = 0;
+            }
+            stacks[k++] = g->stack;
+            g->stack = NULL;
+        }
+        pthread_mutex_lock(&sched.lock);
+        gfbatch_push_locked(&sched.gfree_nostack, head, n);
+        pthread_mutex_unlock(&sched.lock);
+        idle -= n;
+    }
+    stack_put_cold(stacks, k);
+    pthread_mutex_lock(&sched.lock);
+    sched.ngfree_stacks_low = sched.ngfree_stacks;
+    pthread_mutex_unlock(&sched.lock);
+}
+
+/* On g0, the dead G has left its stack: make it free for reuse. */
 static void gfput_after(void *arg)
 {
     G *g = arg;
+    M *m = getm();
+    /* Reset the interpreter state now, on the CPU that just used it
+     * (the next go statement may run on another), and so that what the
+     * ended goroutine left on its value stack is garbage at once rather
+     * than when the G is reused. Nobody else uses a dead G's Thread. */
+    thread_reset(g->vm);
     atomic_store(&g->status, G_IDLE);
     if (g->restored) {
         /* Its pages were given back once already and faulted in again:
          * give them back now (in batches) rather than keep them warm. */
         g->restored = false;
-        M *m = getm();
         m->cold[m->ncold++] = g->stack;
         g->stack = NULL; /* galloc takes a fresh one from the pool */
         if (m->ncold == (int)(sizeof m->cold / sizeof m->cold[0])) {
@@ -1141,20 +1369,24 @@ static void gfput_after(void *arg)
             m->ncold = 0;
         }
     }
+    /* The M still holds the P the G ran on: its own list needs no lock. */
+    P *p = m->p;
+    g->schedlink = p->gfree;
+    p->gfree = g;
+    if (++p->ngfree < GFREE_LOCAL_MAX)
+        return;
+    /* Too many: a batch goes to the global list, where other Ps find it
+     * (one P may only end goroutines that another one starts). */
+    G *head = p->gfree, *tail = head;
+    for (int i = 1; i < GFREE_BATCH; i++)
+        tail = tail->schedlink;
+    p->gfree = tail->schedlink;
+    p->ngfree -= GFREE_BATCH;
+    tail->schedlink = NULL;
+    GSplit sp = gfsplit(head);
     pthread_mutex_lock(&sched.lock);
-    bool keep_stack = g->stack && sched.ngfree_stacks < GFREE_KEEP_STACKS;
-    if (keep_stack)
-        sched.ngfree_stacks++;
-    Stack *st = keep_stack ? NULL : g->stack;
-    if (st)
-        g->stack = NULL;
-    g->schedlink = sched.gfree;
-    sched.gfree = g;
+    gfput_global_locked(sp);
     pthread_mutex_unlock(&sched.lock);
-    /* Past the bound the stack goes back to the pool, which returns its
-     * pages to the kernel past its own bound; the small G record stays. */
-    if (st)
-        stack_put(st);
 }
 
 static void g_entry(void *arg)
@@ -1214,16 +1446,64 @@ static void allg_add(G *g)
     pthread_mutex_unlock(&allg_lock);
 }
 
-static G *galloc(void)
+/* sched.lock held: take a batch off the global free lists, one whose Gs
+ * kept their stacks first; or NULL. *n: its length. */
+static G *gfget_batch_locked(int *n)
 {
-    pthread_mutex_lock(&sched.lock);
-    G *g = sched.gfree;
-    if (g) {
-        sched.gfree = g->schedlink;
-        if (g->stack)
-            sched.ngfree_stacks--;
+    G *head = sched.gfree;
+    if (head) {
+        sched.gfree = head->batchlink;
+        sched.ngfree_stacks -= head->batchlen;
+        if (sched.ngfree_stacks < sched.ngfree_stacks_low)
+            sched.ngfree_stacks_low = sched.ngfree_stacks;
+    } else if ((head = sched.gfree_nostack) != NULL) {
+        sched.gfree_nostack = head->batchlink;
+    } else {
+        return NULL;
     }
-    pthread_mutex_unlock(&sched.lock);
+    *n = head->batchlen;
+    atomic_store_explicit(&sched.ngfree, atomic_load_explicit(&sched.ngfree, memory_order_relaxed) - *n,
+                          memory_order_relaxed);
+    return head;
+}
+
+/* sched.lock held: take one G off the global free lists (for a caller
+ * without a P); the rest of its batch goes back. */
+static G *gfget_global_locked(void)
+{
+    int n;
+    G *g = gfget_batch_locked(&n);
+    if (g && n > 1)
+        gfput_global_locked(gfsplit(g->schedlink));
+    return g;
+}
+
+/* A free G with a stack: from p's own list (p: the caller's P, or NULL),
+ * refilled from the global list a batch at a time, else a new one. */
+static G *galloc(P *p)
+{
+    G *g = NULL;
+    if (p) {
+        if (!p->gfree && atomic_load_explicit(&sched.ngfree, memory_order_relaxed) > 0) {
+            int n = 0;
+            pthread_mutex_lock(&sched.lock);
+            p->gfree = gfget_batch_locked(&n);
+            pthread_mutex_unlock(&sched.lock);
+            p->ngfree = n;
+        }
+        if ((g = p->gfree) != NULL) {
+            p->gfree = g->schedlink;
+            p->ngfree--;
+            if (p->gfree) {
+                prefetch_g(p->gfree, true);
+                prefetch_g_record(p->gfree->schedlink);
+            }
+        }
+    } else {
+        pthread_mutex_lock(&sched.lock);
+        g = gfget_global_locked();
+        pthread_mutex_unlock(&sched.lock);
+    }
     if (g) {
         g->schedlink = NULL;
         if (!g->stack)
@@ -1260,8 +1540,14 @@ static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value
 #ifdef CSP_FUZZ
     __atomic_add_fetch(&csp_fuzz_steps, CSP_FUZZ_GO_COST, __ATOMIC_RELAXED);
 #endif
-    G *g = galloc();
-    thread_reset(g->vm);
+    M *m = getm();
+    P *p = m ? m->p : NULL;
+    G *g = galloc(p);
+    /* The Thread was reset when its last goroutine ended (gfput_after);
+     * only the flags other threads may have set on a stale pointer to it
+     * since (the monitor's preemption, the REPL's Ctrl-C) are cleared. */
+    __atomic_store_n(&g->vm->preempt, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&g->vm->interrupt, 0, __ATOMIC_RELAXED);
     g->vm->c_stack_limit = g->stack->lo; /* native re-entry stops short of it */
     g->fn = fn;
     g->nargs = nargs;
@@ -1285,9 +1571,8 @@ static G *go_common(Thread *parent, const RaceClock *from, Value fn, const Value
     if (TRACE_ON())
         trace_go_create(g, fn);
     atomic_store(&g->status, G_RUNNABLE);
-    M *m = getm();
-    if (m && m->p)
-        runqput(m->p, g, true);
+    if (p)
+        runqput(p, g, true);
     else {
         pthread_mutex_lock(&sched.lock);
         globrunqput_locked(g);
@@ -1593,6 +1878,7 @@ int sched_gomaxprocs(int n)
         P **pp = &sched.pidle;
         while (*pp) {
             if ((*pp)->id >= n) {
+                gfpurge(*pp, true); /* idle: sched.lock guards its list */
                 (*pp)->status = P_DEAD;
                 *pp = (*pp)->link;
                 atomic_fetch_sub(&sched.npidle, 1);
@@ -2194,6 +2480,7 @@ static void *sysmon(void *arg)
         int64_t next = run_timers();
         int64_t now = sched_nanotime();
         if (now - last_scavenge >= SCAVENGE_NS) {
+            gfree_scavenge();
             stack_scavenge();
             last_scavenge = now;
         }

@@ -84,7 +84,8 @@ typedef struct Sudog {
 struct G {
     Ctx ctx;            /* saved sp while not running; written only
                            inside a switch (see "The collector") */
-    Stack *stack;       /* owned; NULL for none (never for user Gs) */
+    Stack *stack;       /* owned; NULL for none (only a dead G, whose
+                           stack went back to the pool) */
     _Atomic int status; /* GStatus; changed by the owner or the waker */
     /* Giving back a long-parked G's stack pages (sched.c, "Parked
      * stacks"); these fields sit together near status, which the
@@ -113,7 +114,11 @@ struct G {
      * finder read it with the world stopped. */
     void *_Atomic saved;
     G *schedlink;           /* run queue / free list link: guarded by the
-                               lock of the list it is on */
+                               lock of the list it is on (a P's own free
+                               list: that P's owner) */
+    G *batchlink;           /* the first G of a batch on a global free list:
+                               the next batch (sched.lock) */
+    int batchlen;           /* and the batch's length (sched.lock) */
     const char *waitreason; /* why it is WAITING ("chan receive"), for the
                                deadlock report; written before parking */
     void *param;            /* set by the waker before sched_ready (e.g. the

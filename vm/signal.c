@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 /* The signal thread is created with the C library's pthread_create, not
  * the collector's wrapper, and registers itself (signal_thread): the
  * wrapper makes the creator wait until the new thread has run far enough
@@ -111,6 +112,24 @@ static void *signal_thread(void *arg)
     struct GC_stack_base sb;
     bool registered = GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS;
     for (;;) {
+        /* Wait in poll(2), then read the byte. A plain blocking read would
+         * do in a plain build, where the kernel runs the handler at once
+         * and the read, restarted (SA_RESTART), finds the byte the handler
+         * wrote. Under ThreadSanitizer it deadlocks: TSan runs a handler
+         * only when the thread is in a call it knows may block (poll,
+         * pthread_cond_wait, nanosleep...) or leaves an intercepted call;
+         * read is neither, so a signal taken during the read is held back
+         * until the read returns, and the read waits for the byte that
+         * handler would write. This thread is the only one with the
+         * asynchronous signals unblocked, so the kernel gives it every
+         * one of them. poll is such a call (a signal held back while this
+         * thread was busy runs as it enters), and it is never restarted:
+         * after the handler it returns EINTR and the loop polls again.
+         * The cost, one more system call per signal, is paid only when a
+         * signal comes. */
+        struct pollfd pfd = {.fd = sig_pipe[0], .events = POLLIN};
+        if (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+            continue; /* any other failure: the read below waits instead */
         unsigned char b;
         ssize_t r = read(sig_pipe[0], &b, 1);
         if (r < 0 && errno == EINTR)

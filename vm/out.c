@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "signal.h"
+
 /* Big enough that a program printing flat out makes one write(2) per
  * 64 KiB; a line longer than the room left is written at once. */
 #define OUT_BUF_SIZE (64 * 1024)
@@ -99,6 +101,9 @@ void out_init(void)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* The flusher blocks the asynchronous signals, as every thread but
+     * the signal thread does (vm/signal.c). */
+    signal_thread_attr(&attr);
     /* The flusher touches no collector memory: it need not be registered. */
     pthread_mutex_lock(&lock);
     buf = b;

@@ -52,6 +52,14 @@ static struct sigaction old_fault[NSIG]; /* written once at start-up */
 /* The signals whose handler signal_init installed (the runtime's default
  * for them): written once at start-up, before any script runs. */
 static bool runtime_handles[NSIG];
+/* The signal mask of every thread the runtime starts (signal_thread_attr):
+ * the main thread's after signal_init, so the asynchronous signals blocked
+ * when the signal thread is there to take them. Written once by
+ * signal_init before any thread that reads it starts; thread_mask_set is
+ * false until then (and without signal_init: the unit tests), and a new
+ * thread then has its creator's mask. */
+static sigset_t thread_mask;
+static bool thread_mask_set;
 /* os/signal's hook (signal_set_notifier): set once, before the script can
  * ask for a signal; the signal thread loads it with acquire. */
 static bool (*notifier)(int sig);
@@ -249,17 +257,23 @@ void signal_init(void)
         return;
     /* Blocked here, before the scheduler starts its threads, which inherit
      * this thread's mask; the signal thread unblocks them. */
-    sigset_t async;
+    sigset_t async, before;
     async_signals(&async);
-    pthread_sigmask(SIG_BLOCK, &async, NULL);
+    pthread_sigmask(SIG_BLOCK, &async, &before);
+    /* Set before the signal thread starts: it reads it when a signal's
+     * delivery wakes a goroutine and so starts an M. */
+    sigorset(&thread_mask, &before, &async);
+    thread_mask_set = true;
     pthread_t th;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     bool started = pthread_create(&th, &attr, signal_thread, NULL) == 0;
     pthread_attr_destroy(&attr);
-    if (!started) /* no thread to take them: every thread takes its own */
+    if (!started) { /* no thread to take them: every thread takes its own */
         pthread_sigmask(SIG_UNBLOCK, &async, NULL);
+        thread_mask = before; /* no other thread yet to read it */
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -291,6 +305,23 @@ void signal_init(void)
 #define X(s, n, w) sigaction(s, &sa, &old_fault[s]);
     FAULT_SIGNALS(X)
 #undef X
+}
+
+void signal_thread_attr(pthread_attr_t *attr)
+{
+    /* An explicit mask, not the creator's: the signal thread, which has
+     * the asynchronous signals unblocked, starts an M when a signal's
+     * delivery wakes a goroutine and no M is idle, and that M (and any
+     * thread it starts in turn, such as stdout's flusher) would inherit
+     * them. A signal could then run its handler on a goroutine's stack or
+     * cut a goroutine's system call short with EINTR; under
+     * ThreadSanitizer, which runs a handler only when the thread enters a
+     * call it knows may block, one taken by an M asleep on its futex
+     * (a raw system call TSan does not see) would never run. glibc sets
+     * the mask as the thread starts, so no signal can reach it first, and
+     * at no cost: pthread_create sets the new thread's mask in any case. */
+    if (thread_mask_set)
+        pthread_attr_setsigmask_np(attr, &thread_mask);
 }
 
 /* ---- signals a script asks for (os/signal) ------------------------------ */

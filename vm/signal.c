@@ -114,11 +114,7 @@ static void *signal_thread(void *arg)
     sigset_t set;
     async_signals(&set);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-    /* Registered before it touches collector memory (the notifier's
-     * channel sends, the goroutine dump): until then it holds no pointer
-     * the collector must see, so a collection may run without it. */
-    struct GC_stack_base sb;
-    bool registered = GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS;
+    bool registered = false; /* with the collector */
     for (;;) {
         /* Wait in poll(2), then read the byte. A plain blocking read would
          * do in a plain build, where the kernel runs the handler at once
@@ -146,6 +142,18 @@ static void *signal_thread(void *arg)
             if (registered) /* the collector must not look for it once gone */
                 GC_unregister_my_thread();
             return NULL;
+        }
+        /* Registered with the first signal, before this thread touches
+         * collector memory (the notifier's channel sends, the goroutine
+         * dump): until then it holds no pointer the collector must see,
+         * so a collection may run without it. Not at start-up: finding
+         * the stack's bounds (pthread_getattr_np) allocates, and glibc
+         * then maps this thread a malloc arena of its own (an mmap of 128
+         * MiB of address space, two munmaps, an mprotect), which every
+         * run paid and almost none needs. */
+        if (!registered) {
+            struct GC_stack_base sb;
+            registered = GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS;
         }
         int sig = b;
         bool (*notify)(int) = __atomic_load_n(&notifier, __ATOMIC_ACQUIRE);

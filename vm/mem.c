@@ -49,13 +49,13 @@ static char maps_buf[1 << 16];
 
 static void advise_heap_line(const char *line, const char *end)
 {
-    /* "lo-hi perms ...": strtoul stops at the '-' and at the space (the
-     * line ends in '\n' in the buffer, so it never reads past it) */
-    char *p;
-    unsigned long lo = strtoul(line, &p, 16);
-    unsigned long hi = strtoul(p + 1, &p, 16);
+    /* "lo-hi perms offset dev inode [path]". The cheap tests come first
+     * and the bounds are read only for the few lines left: most lines are
+     * the binary's and the libraries' mappings, and reading both bounds of
+     * every line was most of the instructions of an empty script's call. */
+    const char *p = memchr(line, ' ', (size_t)(end - line));
     /* "rw-p 00000000 00:00 0" and no path: private anonymous memory */
-    if (end - p < 22 || memcmp(p + 1, "rw-p ", 5) != 0)
+    if (!p || end - p < 22 || memcmp(p + 1, "rw-p ", 5) != 0)
         return;
     const char *q = p + 6;
     while (q < end && *q != ' ')
@@ -65,6 +65,11 @@ static void advise_heap_line(const char *line, const char *end)
     for (q += 8; q < end; q++)
         if (*q != ' ')
             return; /* a path or [stack]/[heap] */
+    /* strtoul stops at the '-' and at the space (the line ends in '\n'
+     * in the buffer, so it never reads past it) */
+    char *dash;
+    unsigned long lo = strtoul(line, &dash, 16);
+    unsigned long hi = strtoul(dash + 1, NULL, 16);
     const unsigned long huge = 2ul << 20;
     if (hi - lo < huge || !GC_is_heap_ptr((void *)lo))
         return;

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "signal.h"
+
 /* Big enough that a program printing flat out makes one write(2) per
  * 64 KiB; a line longer than the room left is written at once. */
 #define OUT_BUF_SIZE (64 * 1024)
@@ -22,6 +24,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t nonempty = PTHREAD_COND_INITIALIZER; /* lock: the flusher waits for data */
 static char *buf;                                          /* lock; NULL: unbuffered */
 static size_t len;                                         /* lock */
+static bool flusher_started;                               /* lock */
 static void (*sink)(const char *s, size_t n);              /* set once before threads */
 
 /* write(2) all of p to stdout. A write error (a closed pipe: EPIPE, when
@@ -95,19 +98,33 @@ void out_init(void)
     char *b = malloc(OUT_BUF_SIZE);
     if (!b)
         return; /* unbuffered then */
+    pthread_mutex_lock(&lock);
+    __atomic_store_n(&buf, b, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&lock);
+}
+
+/* lock held, buf non-NULL. The flusher starts with the first buffered
+ * write, not in out_init: a program that prints nothing (or only to a
+ * terminal) never pays for the thread. false: it could not start, and
+ * the buffer is given up (output must not wait without a flusher). */
+static bool start_flusher_locked(void)
+{
+    if (flusher_started)
+        return true;
     pthread_t th;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    /* The flusher touches no collector memory: it need not be registered. */
-    pthread_mutex_lock(&lock);
-    buf = b;
-    if (pthread_create(&th, &attr, flusher, NULL) != 0)
-        buf = NULL; /* no flusher, no buffer: output must not wait */
-    pthread_mutex_unlock(&lock);
+    /* The flusher touches no collector memory: it need not be registered.
+     * It blocks the asynchronous signals, as every thread but the signal
+     * thread does, whatever the mask of this thread (vm/signal.c). It
+     * waits for the lock this thread holds until the append is done. */
+    signal_thread_attr(&attr);
+    flusher_started = pthread_create(&th, &attr, flusher, NULL) == 0;
     pthread_attr_destroy(&attr);
-    if (!buf)
-        free(b);
+    if (!flusher_started)
+        __atomic_store_n(&buf, NULL, __ATOMIC_RELAXED); /* never freed: out_try_write may have read it */
+    return flusher_started;
 }
 
 bool out_try_write(const char *s, size_t n)
@@ -116,7 +133,9 @@ bool out_try_write(const char *s, size_t n)
         return false;
     if (pthread_mutex_trylock(&lock) != 0)
         return false;
-    bool fits = n <= OUT_BUF_SIZE - len;
+    /* No flusher yet: starting it is a system call, which out_write makes
+     * (as a blocking call, off the goroutine's P). */
+    bool fits = buf && flusher_started && n <= OUT_BUF_SIZE - len;
     if (fits)
         append_locked(s, n);
     pthread_mutex_unlock(&lock);
@@ -126,7 +145,9 @@ bool out_try_write(const char *s, size_t n)
 void out_write(const char *s, size_t n)
 {
     pthread_mutex_lock(&lock);
-    if (buf && n <= OUT_BUF_SIZE - len) {
+    if (buf && !start_flusher_locked()) {
+        write_all(s, n); /* buf is NULL now, len was 0: nothing was buffered */
+    } else if (buf && n <= OUT_BUF_SIZE - len) {
         append_locked(s, n);
     } else {
         flush_locked();

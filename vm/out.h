@@ -26,8 +26,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Decide buffered or not (a terminal is not) and start the flusher. Once,
- * before the program's threads start; until then every write is direct. */
+/* Decide buffered or not (a terminal is not); the flusher thread starts
+ * with the first buffered write. Once, before the program's threads
+ * start; until then every write is direct. */
 void out_init(void);
 
 /* Send every write (unbuffered) through sink instead of write(2) on fd 1:

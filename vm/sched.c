@@ -716,6 +716,7 @@ static bool start_thread(void *(*fn)(void *), void *arg)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    signal_thread_attr(&attr); /* whoever starts it: the signal thread may */
     bool ok = pthread_create(&th, &attr, fn, arg) == 0;
     pthread_attr_destroy(&attr);
     return ok;
@@ -2546,8 +2547,10 @@ void sched_init(Runtime *rt, int nprocs)
     debug_init();
     gct.start = sched_nanotime();
     sched.rt = rt;
-    out_init();
+    /* signal_init first: it sets the signal mask of the threads started
+     * from here on, stdout's flusher included (signal_thread_attr). */
     signal_init();
+    out_init();
     rt->on_safepoint = preempted;
     if (nprocs <= 0) {
         const char *env = getenv("CSPMAXPROCS");

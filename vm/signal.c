@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 /* The signal thread is created with the C library's pthread_create, not
  * the collector's wrapper, and registers itself (signal_thread): the
  * wrapper makes the creator wait until the new thread has run far enough
@@ -51,6 +52,14 @@ static struct sigaction old_fault[NSIG]; /* written once at start-up */
 /* The signals whose handler signal_init installed (the runtime's default
  * for them): written once at start-up, before any script runs. */
 static bool runtime_handles[NSIG];
+/* The signal mask of every thread the runtime starts (signal_thread_attr):
+ * the main thread's after signal_init, so the asynchronous signals blocked
+ * when the signal thread is there to take them. Written once by
+ * signal_init before any thread that reads it starts; thread_mask_set is
+ * false until then (and without signal_init: the unit tests), and a new
+ * thread then has its creator's mask. */
+static sigset_t thread_mask;
+static bool thread_mask_set;
 /* os/signal's hook (signal_set_notifier): set once, before the script can
  * ask for a signal; the signal thread loads it with acquire. */
 static bool (*notifier)(int sig);
@@ -105,12 +114,26 @@ static void *signal_thread(void *arg)
     sigset_t set;
     async_signals(&set);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-    /* Registered before it touches collector memory (the notifier's
-     * channel sends, the goroutine dump): until then it holds no pointer
-     * the collector must see, so a collection may run without it. */
-    struct GC_stack_base sb;
-    bool registered = GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS;
+    bool registered = false; /* with the collector */
     for (;;) {
+        /* Wait in poll(2), then read the byte. A plain blocking read would
+         * do in a plain build, where the kernel runs the handler at once
+         * and the read, restarted (SA_RESTART), finds the byte the handler
+         * wrote. Under ThreadSanitizer it deadlocks: TSan runs a handler
+         * only when the thread is in a call it knows may block (poll,
+         * pthread_cond_wait, nanosleep...) or leaves an intercepted call;
+         * read is neither, so a signal taken during the read is held back
+         * until the read returns, and the read waits for the byte that
+         * handler would write. This thread is the only one with the
+         * asynchronous signals unblocked, so the kernel gives it every
+         * one of them. poll is such a call (a signal held back while this
+         * thread was busy runs as it enters), and it is never restarted:
+         * after the handler it returns EINTR and the loop polls again.
+         * The cost, one more system call per signal, is paid only when a
+         * signal comes. */
+        struct pollfd pfd = {.fd = sig_pipe[0], .events = POLLIN};
+        if (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+            continue; /* any other failure: the read below waits instead */
         unsigned char b;
         ssize_t r = read(sig_pipe[0], &b, 1);
         if (r < 0 && errno == EINTR)
@@ -119,6 +142,18 @@ static void *signal_thread(void *arg)
             if (registered) /* the collector must not look for it once gone */
                 GC_unregister_my_thread();
             return NULL;
+        }
+        /* Registered with the first signal, before this thread touches
+         * collector memory (the notifier's channel sends, the goroutine
+         * dump): until then it holds no pointer the collector must see,
+         * so a collection may run without it. Not at start-up: finding
+         * the stack's bounds (pthread_getattr_np) allocates, and glibc
+         * then maps this thread a malloc arena of its own (an mmap of 128
+         * MiB of address space, two munmaps, an mprotect), which every
+         * run paid and almost none needs. */
+        if (!registered) {
+            struct GC_stack_base sb;
+            registered = GC_get_stack_base(&sb) == GC_SUCCESS && GC_register_my_thread(&sb) == GC_SUCCESS;
         }
         int sig = b;
         bool (*notify)(int) = __atomic_load_n(&notifier, __ATOMIC_ACQUIRE);
@@ -230,17 +265,23 @@ void signal_init(void)
         return;
     /* Blocked here, before the scheduler starts its threads, which inherit
      * this thread's mask; the signal thread unblocks them. */
-    sigset_t async;
+    sigset_t async, before;
     async_signals(&async);
-    pthread_sigmask(SIG_BLOCK, &async, NULL);
+    pthread_sigmask(SIG_BLOCK, &async, &before);
+    /* Set before the signal thread starts: it reads it when a signal's
+     * delivery wakes a goroutine and so starts an M. */
+    sigorset(&thread_mask, &before, &async);
+    thread_mask_set = true;
     pthread_t th;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     bool started = pthread_create(&th, &attr, signal_thread, NULL) == 0;
     pthread_attr_destroy(&attr);
-    if (!started) /* no thread to take them: every thread takes its own */
+    if (!started) { /* no thread to take them: every thread takes its own */
         pthread_sigmask(SIG_UNBLOCK, &async, NULL);
+        thread_mask = before; /* no other thread yet to read it */
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -272,6 +313,23 @@ void signal_init(void)
 #define X(s, n, w) sigaction(s, &sa, &old_fault[s]);
     FAULT_SIGNALS(X)
 #undef X
+}
+
+void signal_thread_attr(pthread_attr_t *attr)
+{
+    /* An explicit mask, not the creator's: the signal thread, which has
+     * the asynchronous signals unblocked, starts an M when a signal's
+     * delivery wakes a goroutine and no M is idle, and that M (and any
+     * thread it starts in turn, such as stdout's flusher) would inherit
+     * them. A signal could then run its handler on a goroutine's stack or
+     * cut a goroutine's system call short with EINTR; under
+     * ThreadSanitizer, which runs a handler only when the thread enters a
+     * call it knows may block, one taken by an M asleep on its futex
+     * (a raw system call TSan does not see) would never run. glibc sets
+     * the mask as the thread starts, so no signal can reach it first, and
+     * at no cost: pthread_create sets the new thread's mask in any case. */
+    if (thread_mask_set)
+        pthread_attr_setsigmask_np(attr, &thread_mask);
 }
 
 /* ---- signals a script asks for (os/signal) ------------------------------ */

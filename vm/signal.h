@@ -31,6 +31,7 @@
 #ifndef CSP_SIGNAL_H
 #define CSP_SIGNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 /* Install the handlers and start the signal thread. Once, at start-up,
@@ -40,6 +41,13 @@ void signal_init(void);
 /* Give the calling thread an alternate signal stack for fault reports:
  * every thread that runs C code calls it once. */
 void signal_thread_init(void);
+
+/* Make attr start its thread with the asynchronous signals blocked, as
+ * every thread of the runtime but the signal thread must have them,
+ * whichever thread starts it (the signal thread itself starts Ms). Every
+ * thread the runtime starts after signal_init goes through it (the Ms,
+ * the monitor, stdout's flusher); before signal_init it does nothing. */
+void signal_thread_attr(pthread_attr_t *attr);
 
 /* Signals a script asks for (the os/signal module). The handler of a
  * caught signal only notes it, as for the terminating ones; the signal

@@ -8,16 +8,21 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <gc/gc.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "vm/chan.h"
+#include "vm/out.h"
 #include "vm/sched.h"
+#include "vm/signal.h"
 #include "vm/vm.h"
 
 #include "goharness.h"
@@ -329,6 +334,85 @@ static void body_syscall_on_thread_stack(void)
     }
 }
 
+/* How many of the process's threads have SIGUSR1 unblocked (from
+ * /proc/self/task/N/status), -1 if that cannot be read. */
+static int threads_taking_usr1(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300], line[128];
+        snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue; /* the thread ended meanwhile */
+        while (fgets(line, sizeof line, f))
+            if (strncmp(line, "SigBlk:", 7) == 0 && !(strtoull(line + 7, NULL, 16) & (1ull << (SIGUSR1 - 1))))
+                n++;
+        fclose(f);
+    }
+    closedir(d);
+    return n;
+}
+
+static void *note_mask(void *arg)
+{
+    pthread_sigmask(SIG_BLOCK, NULL, arg);
+    return NULL;
+}
+
+typedef struct MaskCheck {
+    bool started; /* the thread of signal_thread_attr started */
+    bool blocked; /* and had SIGUSR1 blocked */
+} MaskCheck;
+
+/* Runs on an M's own stack, with SIGUSR1 unblocked for the while, as the
+ * signal thread has it: what this thread starts must not inherit that. */
+static void start_threads_unblocked(void *arg)
+{
+    MaskCheck *mc = arg;
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    signal_thread_attr(&attr);
+    pthread_t th;
+    sigset_t child;
+    if (pthread_create(&th, &attr, note_mask, &child) == 0) {
+        pthread_join(th, NULL);
+        mc->started = true;
+        mc->blocked = sigismember(&child, SIGUSR1) == 1;
+    }
+    pthread_attr_destroy(&attr);
+    /* A buffered write (stdout not a terminal, as under ctest) may start
+     * stdout's flusher, from here; a write of nothing prints nothing. */
+    out_write("", 0);
+    pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+}
+
+/* Test that every thread the runtime starts blocks the asynchronous
+ * signals, whichever thread starts it: the signal thread, which has them
+ * unblocked, starts an M when a signal's delivery wakes a goroutine and
+ * no M is idle, and that M may be the first to print, so start stdout's
+ * flusher. Only the signal thread may take them. */
+static void body_threads_block_async_signals(void)
+{
+    MaskCheck mc = {0};
+    sched_syscall(start_threads_unblocked, &mc);
+    CHECK(mc.started);
+    CHECK(mc.blocked);
+    int n = threads_taking_usr1();
+    if (n >= 0)
+        CHECK_EQ(n, 1); /* the signal thread, and neither the flusher nor an M */
+}
+
 /* Each body_NAME runs as the goroutine of test_NAME, in this order. */
 #define SCHED_TESTS(X)                                                                                       \
     X(sched_many_goroutines)                                                                                 \
@@ -340,6 +424,7 @@ static void body_syscall_on_thread_stack(void)
     X(timers)                                                                                                \
     X(gomaxprocs_resize)                                                                                     \
     X(blocking_handoff)                                                                                      \
-    X(syscall_on_thread_stack)
+    X(syscall_on_thread_stack)                                                                               \
+    X(threads_block_async_signals)
 
 GO_TEST_MAIN("sched", SCHED_TESTS, 2)

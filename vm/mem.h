@@ -47,10 +47,6 @@ _Noreturn void mem_out_of_memory(void);
 /* Make the collector call mem_out_of_memory instead of returning NULL
  * (rt_gc_init does this once, after GC_INIT). */
 void mem_install_oom_handler(void);
-/* Ask the kernel for transparent huge pages on the collector's heap, now
- * and each time it grows (rt_gc_init calls it once, after pre-sizing the
- * heap): first touches of a filling heap then fault 2 MiB at a time. */
-void mem_use_huge_pages(void);
 
 /* The collector's heap: its size, and the part of it in whole blocks that
  * hold objects (a block is in use until a collection finds it empty, so

@@ -564,7 +564,6 @@ void rt_gc_init(size_t heap_bytes)
      * allocations and triples allocation cost (RUNTIME-NOTES.md). */
     if (heap_bytes)
         GC_expand_hp(heap_bytes);
-    mem_use_huge_pages();
     /* The collector's own warnings ("Repeated allocation of very large
      * block") mean nothing to a script's user; real exhaustion still ends
      * in csp's "fatal error: out of memory". */

@@ -891,6 +891,14 @@ static void retire_p(P *p)
     pthread_mutex_unlock(&sched.lock);
 }
 
+/* Now and then the global queue goes before p's own, so it cannot starve
+ * behind a busy local queue (every 61st schedule, as in Go). */
+static inline bool globq_turn(P *p)
+{
+    return atomic_load_explicit(&p->schedtick, memory_order_relaxed) % 61 == 0 &&
+           atomic_load(&sched.globq_n) > 0;
+}
+
 static G *findrunnable(M *m)
 {
     for (;;) {
@@ -901,10 +909,7 @@ static G *findrunnable(M *m)
         }
         if (p) {
             G *g;
-            uint32_t tick = atomic_load_explicit(&p->schedtick, memory_order_relaxed);
-            /* Now and then look at the global queue first, so it cannot
-             * starve behind a busy local queue. */
-            if (tick % 61 == 0 && atomic_load(&sched.globq_n) > 0) {
+            if (globq_turn(p)) {
                 pthread_mutex_lock(&sched.lock);
                 g = globrunqget_locked();
                 pthread_mutex_unlock(&sched.lock);
@@ -1010,6 +1015,14 @@ static G *findrunnable(M *m)
 
 static void stack_restore(G *g);
 
+/* Inside a switch (in_switch set): g becomes the G m runs. */
+static inline void set_running(M *m, G *g)
+{
+    g->m = m;
+    STORE_RELEASE(m->curg, g);
+    atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
+}
+
 static void execute(M *m, G *g)
 {
     resetspinning(m);
@@ -1026,15 +1039,39 @@ static void execute(M *m, G *g)
         atomic_fetch_add_explicit(&m->p->schedtick, 1, memory_order_relaxed);
     m->inherit_time = false;
     enter_switch(m);
-    g->m = m;
-    STORE_RELEASE(m->curg, g);
-    atomic_store_explicit(&g->status, G_RUNNING, memory_order_relaxed);
+    set_running(m, g);
     ASAN_START(&m->g0_asan_fake, g->stack->lo, STACK_SIZE);
     TSAN_SWITCH(g->tsan_fiber);
     ctx_switch(&m->g0ctx, &g->ctx);
     /* Back on g0: the G switched out (its side set in_switch). */
     ASAN_FINISH(m->g0_asan_fake);
     leave_switch(m);
+}
+
+/* g has left its stack (switched out, its context saved): run the after
+ * action it left in m, on g0 or on the G it switched to directly. */
+static void run_after(M *m, G *g)
+{
+    /* Until the after action publishes the G (every park's waker finds
+     * it only through what that action unlocks or commits), nothing
+     * else runs it: its parkseq and wait_leakable are this switch's. */
+    uint32_t seq = atomic_load_explicit(&g->parkseq, memory_order_relaxed);
+    bool announced = g->wait_leakable;
+    if (m->after_fn) {
+        void (*fn)(void *) = m->after_fn;
+        void *arg = m->after_arg;
+        m->after_fn = NULL;
+        m->after_arg = NULL; /* no stale pointer to what a G parked on (sched_find_leaks) */
+        fn(arg);
+    }
+    /* The after action (which may have read its argument on the G's
+     * stack) is over: from here the monitor may give the stack's pages
+     * back. The G may be running again elsewhere by now; a late store
+     * names an old park, which never matches parkseq again. A G that
+     * left otherwise (yield, C call, exit) is not WAITING in park seq,
+     * so the store is harmless there too. */
+    if (announced)
+        atomic_store_explicit(&g->quiet_seq, seq, memory_order_release);
 }
 
 static _Noreturn void schedule(M *m)
@@ -1048,27 +1085,7 @@ static _Noreturn void schedule(M *m)
         execute(m, g);
         /* The G that switched back to g0: g itself, or a G g (or its
          * successors) switched to directly (park_direct). */
-        g = m->lastg;
-        /* Until the after action publishes the G (every park's waker finds
-         * it only through what that action unlocks or commits), nothing
-         * else runs it: its parkseq and wait_leakable are this switch's. */
-        uint32_t seq = atomic_load_explicit(&g->parkseq, memory_order_relaxed);
-        bool announced = g->wait_leakable;
-        if (m->after_fn) {
-            void (*fn)(void *) = m->after_fn;
-            void *arg = m->after_arg;
-            m->after_fn = NULL;
-            m->after_arg = NULL; /* no stale pointer to what a G parked on (sched_find_leaks) */
-            fn(arg);
-        }
-        /* The after action (which may have read its argument on the G's
-         * stack) is over: from here the monitor may give the stack's pages
-         * back. The G may be running again elsewhere by now; a late store
-         * names an old park, which never matches parkseq again. A G that
-         * left otherwise (yield, C call, exit) is not WAITING in park seq,
-         * so the store is harmless there too. */
-        if (announced)
-            atomic_store_explicit(&g->quiet_seq, seq, memory_order_release);
+        run_after(m, m->lastg);
     }
 }
 
@@ -1096,18 +1113,8 @@ static inline void direct_after(M *m)
     G *prev = m->direct_from;
     if (__builtin_expect(!prev, 1))
         return; /* through g0: schedule ran the action already */
-    /* As in schedule(): read before the action can publish prev. */
-    uint32_t seq = atomic_load_explicit(&prev->parkseq, memory_order_relaxed);
-    bool announced = prev->wait_leakable;
-    void (*fn)(void *) = m->after_fn;
-    void *arg = m->after_arg;
-    m->after_fn = NULL;
-    m->after_arg = NULL;
     m->direct_from = NULL;
-    if (fn)
-        fn(arg);
-    if (announced)
-        atomic_store_explicit(&prev->quiet_seq, seq, memory_order_release);
+    run_after(m, prev);
 }
 
 static void commit_after(void *arg);
@@ -1130,8 +1137,7 @@ static G *direct_next(M *m)
      * and now and then the global queue goes first. */
     if (p->id >= nprocs_active())
         return NULL;
-    if (atomic_load_explicit(&p->schedtick, memory_order_relaxed) % 61 == 0 &&
-        atomic_load_explicit(&sched.globq_n, memory_order_relaxed) > 0)
+    if (globq_turn(p))
         return NULL;
     if (!atomic_compare_exchange_strong(&p->runnext, &next, NULL))
         return NULL; /* stolen */
@@ -1152,9 +1158,7 @@ static void park_direct(M *m, G *g, G *next)
     enter_switch(m);
     m->direct_from = g;
     g->m = NULL;
-    next->m = m;
-    STORE_RELEASE(m->curg, next);
-    atomic_store_explicit(&next->status, G_RUNNING, memory_order_relaxed);
+    set_running(m, next);
     ASAN_START(&g->asan_fake, next->stack->lo, STACK_SIZE);
     TSAN_SWITCH(next->tsan_fiber);
     ctx_switch(&g->ctx, &next->ctx);

@@ -2382,12 +2382,7 @@ static COLD int range_step(Thread *t, Value *ra, int nvars)
         ra[1] = v_int_small(i + (int64_t)w);
         return 1;
     }
-    if (v_is_obj(v, OBJ_CHAN)) { /* until closed and drained */
-        bool ok;
-        chan_recv(t, v_chan(v), &ra[2], &ok);
-        return ok;
-    }
-    return 0; /* nil */
+    return 0; /* nil (a channel is received from by RANGE itself) */
 }
 
 static ObjClosure *make_closure(ObjProto *p, const ObjClosure *parent, const Value *base)
